@@ -1,0 +1,328 @@
+"""The evaluation standards as data: loading, validating and querying a standard file.
+
+A standard is a TOML file (see ``moe-2017.toml``).  A province or county may ship its own
+file, either complete or as a partial override::
+
+    extends = "moe-2017"
+    id = "hubei-2023"
+
+    [[indicators]]
+    id = "R6"
+    threshold = { primary = 2200, junior = 2600 }
+
+Tables are merged key by key and indicators by ``id``, so only what differs is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from eduwb.errors import StandardError
+
+STANDARDS_DIR = Path(__file__).parent
+BUILTIN = ("moe-2017", "moe-2012")
+DEFAULT_STANDARD = "moe-2017"
+
+DIMENSIONS = ("resource", "guarantee", "quality", "recognition")
+COMPARATORS = (">=", "<=", "yes", "yes_or_ratio", "all", "cv")
+SOURCES = ("computed", "county")
+STAGES = ("primary", "junior")
+_REQUIRED_INDICATOR_KEYS = ("id", "seq", "dimension", "name_zh", "name_en", "unit", "comparator", "source")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of a standard."""
+
+    id: str
+    seq: int
+    dimension: str
+    name_zh: str
+    name_en: str
+    unit: str
+    comparator: str
+    source: str
+    threshold: float | dict[str, float] | None = None
+    formula: str | None = None
+    per: float = 1.0
+    gap_unit: str | None = None
+    gap_integer: bool = False
+    cost_key: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def threshold_for(self, stage: str | None = None) -> float | None:
+        """The threshold for a stage (or the single threshold when it does not vary)."""
+        if isinstance(self.threshold, dict):
+            if stage is None:
+                raise StandardError(f"indicator {self.id}: a stage is needed for its threshold")
+            return self.threshold.get(stage)
+        return self.threshold
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A loaded, validated standard. Query it; never hard-code what it holds."""
+
+    id: str
+    raw: dict[str, Any]
+    source: str
+
+    # ---- catalogue -------------------------------------------------------------------
+    @property
+    def name_zh(self) -> str:
+        return self.raw["name_zh"]
+
+    @property
+    def name_en(self) -> str:
+        return self.raw["name_en"]
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    @property
+    def stages(self) -> list[str]:
+        return list(self.raw.get("stages", STAGES))
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [_indicator(d) for d in sorted(self.raw["indicators"], key=lambda d: d["seq"])]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise StandardError(f"standard {self.id} has no indicator {indicator_id!r}")
+
+    def has_indicator(self, indicator_id: str) -> bool:
+        return any(ind.id == indicator_id for ind in self.indicators)
+
+    @property
+    def resource_indicators(self) -> list[Indicator]:
+        """The per-school-section indicators computed from a formula (R1–R7, or B1–B8)."""
+        return [i for i in self.indicators if i.dimension == "resource" and i.formula]
+
+    @property
+    def vetoes(self) -> list[dict[str, str]]:
+        return list(self.raw.get("vetoes", []))
+
+    def dimension_name(self, dimension: str, lang: str = "zh") -> str:
+        return self.raw["dimensions"][dimension][lang]
+
+    def stage_name(self, stage: str, lang: str = "zh") -> str:
+        names = self.raw.get("stage_names", {})
+        return names.get(stage, {}).get(lang, stage)
+
+    # ---- rules -----------------------------------------------------------------------
+    @property
+    def scope(self) -> dict[str, Any]:
+        return self.raw["scope"]
+
+    @property
+    def pupil_weights(self) -> dict[str, dict[str, float]]:
+        return self.raw["pupil_weights"]
+
+    @property
+    def school_rule(self) -> dict[str, float] | None:
+        """``{"min_met": 6, "min_ratio_rest": 0.85}`` or None when the standard has no such rule."""
+        return self.raw.get("school_rule")
+
+    @property
+    def balance_test(self) -> str:
+        return self.raw["balance"]["test"]
+
+    def cv_limit(self, stage: str) -> float | None:
+        """The limit on each indicator's CV (None when only the composite is tested)."""
+        return self.raw["balance"].get("cv_limit", {}).get(stage)
+
+    def composite_limit(self, stage: str) -> float | None:
+        """The limit on the composite (mean) CV (None when each CV is tested instead)."""
+        return self.raw["balance"].get("composite_limit", {}).get(stage)
+
+    @property
+    def class_size(self) -> dict[str, Any]:
+        return self.raw["class_size"]
+
+    def class_size_standard(self, stage: str) -> int:
+        return int(self.raw["class_size"]["standard"][stage])
+
+    def school_size_limit(self, kind: str, relaxed: bool = False) -> int:
+        """Maximum compulsory-stage pupils for a school of this kind."""
+        if relaxed:
+            rel = self.relaxations
+            return int(rel.get("school_size_by_kind", {}).get(kind, rel["school_size_default"]))
+        size = self.raw["school_size"]
+        return int(size.get("by_kind", {}).get(kind, size["default"]))
+
+    @property
+    def rotation(self) -> dict[str, Any]:
+        return self.raw.get("rotation", {})
+
+    @property
+    def relaxations(self) -> dict[str, Any]:
+        rel = self.raw.get("relaxations_2019")
+        if rel is None:
+            raise StandardError(f"standard {self.id} defines no 2019 relaxations")
+        return rel
+
+    # ---- tables ----------------------------------------------------------------------
+    def catalogue(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per indicator with its thresholds per stage (the ``eduwb standards`` table)."""
+        rows = []
+        for ind in self.indicators:
+            row = {
+                "indicator": ind.id,
+                "seq": ind.seq,
+                "dimension": ind.dimension,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "unit": ind.unit,
+                "comparator": ind.comparator,
+                "source": ind.source,
+            }
+            if isinstance(ind.threshold, dict):
+                for stage in STAGES:
+                    row[f"threshold_{stage}"] = ind.threshold.get(stage)
+            else:
+                row["threshold_primary"] = row["threshold_junior"] = ind.threshold
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if lang is not None:
+            df = df.drop(columns=["name_en" if lang == "zh" else "name_zh"])
+        return df
+
+
+def _indicator(d: dict[str, Any]) -> Indicator:
+    known = {k: v for k, v in d.items() if k in Indicator.__dataclass_fields__}
+    return Indicator(**known)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if key == "extends":
+            continue
+        if key in ("indicators", "vetoes") and key in out:
+            by_id = {d["id"]: d for d in out[key]}
+            for item in value:
+                if "id" not in item:
+                    raise StandardError(f"an entry of [[{key}]] has no id")
+                if item["id"] in by_id:
+                    by_id[item["id"]] = _merge(by_id[item["id"]], item)
+                else:
+                    by_id[item["id"]] = item
+            out[key] = list(by_id.values())
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise StandardError(f"{path}: standard file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StandardError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _validate(raw: dict[str, Any], where: str) -> None:
+    problems: list[str] = []
+    for key in ("id", "name_zh", "name_en", "dimensions", "scope", "pupil_weights", "balance", "indicators"):
+        if key not in raw:
+            problems.append(f"missing top-level key '{key}'")
+    balance = raw.get("balance", {})
+    test = balance.get("test")
+    if test not in ("each", "composite"):
+        problems.append(f"[balance] test must be 'each' or 'composite', not {test!r}")
+    limits_key = "cv_limit" if test == "each" else "composite_limit"
+    for stage in raw.get("stages", STAGES):
+        lim = balance.get(limits_key, {}).get(stage)
+        if test in ("each", "composite") and not _is_number(lim):
+            problems.append(f"[balance] {limits_key}.{stage} must be a number, not {lim!r}")
+    rule = raw.get("school_rule")
+    if rule is not None:
+        if not isinstance(rule.get("min_met"), int) or not _is_number(rule.get("min_ratio_rest")):
+            problems.append("[school_rule] needs an integer min_met and a number min_ratio_rest")
+    seen: set[str] = set()
+    for n, ind in enumerate(raw.get("indicators", []), start=1):
+        label = f"indicator #{n} ({ind.get('id', '?')})"
+        for key in _REQUIRED_INDICATOR_KEYS:
+            if key not in ind:
+                problems.append(f"{label}: missing '{key}'")
+        if ind.get("id") in seen:
+            problems.append(f"{label}: duplicate id")
+        seen.add(ind.get("id"))
+        if "dimension" in ind and ind["dimension"] not in raw.get("dimensions", {}):
+            problems.append(f"{label}: unknown dimension {ind['dimension']!r}")
+        if "comparator" in ind and ind["comparator"] not in COMPARATORS:
+            problems.append(f"{label}: comparator must be one of {', '.join(COMPARATORS)}")
+        if "source" in ind and ind["source"] not in SOURCES:
+            problems.append(f"{label}: source must be 'computed' or 'county'")
+        if ind.get("comparator") in (">=", "<="):
+            thr = ind.get("threshold")
+            values = thr.values() if isinstance(thr, dict) else [thr]
+            if thr is None or not all(_is_number(v) for v in values):
+                problems.append(f"{label}: comparator {ind['comparator']} needs a numeric threshold, not {thr!r}")
+            elif any(v < 0 for v in values):
+                problems.append(f"{label}: threshold must not be negative")
+        if ind.get("formula") is not None and not _is_number(ind.get("per", 1)):
+            problems.append(f"{label}: 'per' must be a number")
+    if problems:
+        raise StandardError(f"{where}: invalid standard:\n  " + "\n  ".join(problems))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(key: str) -> Standard:
+    if key in BUILTIN:
+        path = STANDARDS_DIR / f"{key}.toml"
+    else:
+        path = Path(key)
+        if not path.exists():
+            raise StandardError(
+                f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
+            )
+    raw = _read_toml(path)
+    parent = raw.get("extends")
+    if parent is not None:
+        if parent == key:
+            raise StandardError(f"{path}: a standard cannot extend itself")
+        raw = _merge(_load_cached(str(parent)).raw, raw)
+    _validate(raw, str(path if key not in BUILTIN else key))
+    return Standard(id=raw["id"], raw=raw, source=str(path))
+
+
+def load_standard(standard: str | Path | Standard | None = None) -> Standard:
+    """Load a built-in standard by id (``moe-2017``, ``moe-2012``) or a standard file by path.
+
+    Raises
+    ------
+    StandardError
+        when the file is missing, not TOML, or breaks the shape of a standard.
+    """
+    if isinstance(standard, Standard):
+        return standard
+    key = DEFAULT_STANDARD if standard is None else str(standard)
+    if key not in BUILTIN:
+        key = str(Path(key).resolve())
+    return _load_cached(key)
+
+
+def list_standards() -> list[str]:
+    return list(BUILTIN)

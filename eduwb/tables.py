@@ -1,0 +1,51 @@
+"""The registry behind ``eduwb table NAME``: every table a notebook shows, by name.
+
+Each entry names a function ``fn(ds, std, *, year=None, stage=None, **options) -> DataFrame``
+in the module of its concern; modules load only when their table is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import pandas as pd
+
+from eduwb.errors import ParameterError
+
+TABLES: dict[str, tuple[str, str]] = {
+    # name: ("module:function", one-line description)
+    "indicators": ("eduwb.resources:indicators_table", "R1–R7 per school section in scope"),
+    "compliance": ("eduwb.balance:compliance_table", "the per-school 6-of-7 / 85 % rule"),
+    "balance": ("eduwb.balance:balance_table", "student-weighted CV per stage × indicator, with the composite"),
+    "equity": ("eduwb.balance:equity_table", "Gini, Theil (between/within locale), McLoone, Verstegen, range ratio"),
+    "gaps": ("eduwb.balance:gaps_table", "shortfall per school × indicator in natural units, with its cost"),
+    "plan": ("eduwb.balance:plan_table", "least-cost additions after which every rule holds"),
+    "classsize": ("eduwb.classsize:classsize_table", "classes by size band per year × stage (or per school)"),
+    "ledger": ("eduwb.classsize:ledger_table", "the oversized-class ledger (台账) with 销号 status"),
+    "milestones": ("eduwb.classsize:milestones_table", "the county plan's dated class-size targets"),
+    "schoolsize": ("eduwb.classsize:school_size_table", "school size (G4) against its limit"),
+    "projection": ("eduwb.classsize:projection_table", "next autumn's enrolment and classes by cohort progression"),
+    "rotation": ("eduwb.rotation:rotation_table", "teacher rotation ratios against 10 % / 20 %"),
+    "flows": ("eduwb.rotation:flows_table", "rotation flows between locales and toward weak schools"),
+    "teacher_quality": ("eduwb.rotation:teacher_quality_table", "training (G9) and certification (G12) rates"),
+    "scorecard": ("eduwb.scorecard:scorecard_table", "all indicators of the standard with status and evidence"),
+    "verdict": ("eduwb.scorecard:verdict_table", "the county verdict per year, per dimension"),
+}
+
+
+def table_function(name: str) -> Callable[..., pd.DataFrame]:
+    if name not in TABLES:
+        raise ParameterError(f"unknown table {name!r}; choose one of: {', '.join(TABLES)}")
+    target = TABLES[name][0]
+    module_name, func_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, func_name)
+    except (ImportError, AttributeError) as exc:
+        raise ParameterError(f"table {name!r} is not available in this version of eduwb ({exc})") from None
+
+
+def compute(name: str, ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+    """Compute a registered table."""
+    return table_function(name)(ds, std, year=year, stage=stage, **options)

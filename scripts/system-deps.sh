@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# System packages eduwb needs besides Python ones: a CJK font for charts and PDFs (no tofu
+# boxes), Pango for WeasyPrint, and poppler's pdftotext/pdftoppm for the report tests.
+set -euo pipefail
+
+missing=()
+fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "eduwb needs these system packages: ${missing[*]}" >&2
+  echo "install them, e.g.: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fc-cache -f >/dev/null 2>&1 || true
