@@ -39,7 +39,7 @@ unit: setup ## unit tests, golden backtests and end-to-end tests
 	$(BIN)/pytest -q -n 2 tests
 
 notebooks: setup ## nbval over the committed notebooks
-	cd notebooks && ../$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) -c ../pyproject.toml --rootdir=.. .
+	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) notebooks
 
 test: lint unit notebooks ## the whole test suite (what CI runs)
 

@@ -1,0 +1,58 @@
+"""Shared fixtures and the golden-file mechanism.
+
+Golden backtests compare tables computed on ``data/sample`` with committed CSVs under
+``tests/golden/``. After an intended change, rewrite them with ``pytest --update-golden``
+and review the diff like any other code change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+GOLDEN = Path(__file__).parent / "golden"
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.csv from data/sample")
+
+
+@pytest.fixture(scope="session")
+def sample_dataset():
+    from eduwb.dataset import load
+
+    if not (SAMPLE / "schools.csv").exists():
+        pytest.skip("data/sample not generated yet")
+    return load(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def standard():
+    from eduwb.standards import load_standard
+
+    return load_standard("moe-2017")
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(name, df)``: compare ``df`` with tests/golden/NAME.csv (or rewrite it)."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, df: pd.DataFrame) -> None:
+        path = GOLDEN / f"{name}.csv"
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"no golden file {path.name}; run pytest --update-golden and review it")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            df.to_csv(path, index=False, lineterminator="\n")
+            return
+        expected = pd.read_csv(path, keep_default_na=True)
+        actual = pd.read_csv(__import__("io").StringIO(df.to_csv(index=False, lineterminator="\n")))
+        pd.testing.assert_frame_equal(actual, expected, check_exact=False, rtol=1e-9, atol=1e-12)
+
+    return check
