@@ -131,9 +131,16 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            problems.append(
+                Problem(label, None, None, None, "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
+            )
+            return None
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
+            text = None
+        if text is None or not _reads_as_chinese(text):
             problems.append(
                 Problem(
                     label,
@@ -144,22 +151,23 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
                 )
             )
             return None
-        # GB18030 decodes almost anything; accept it only when the result reads as Chinese text.
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is not None and best.encoding not in ("gb18030", "gbk", "gb2312", "big5", "hz", "cp936"):
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"encoding looks like {best.encoding}, not UTF-8 or GB18030/GBK; save it as UTF-8 CSV",
-                )
-            )
-            return None
         return text
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Whether text decoded as GB18030 reads as Chinese rather than as decoded garbage.
+
+    GB18030 decodes almost any bytes, and statistical detectors mistake short GBK files (a
+    column of 男/女) for Korean or UTF-16, so the test is direct: no control characters, and
+    nearly every non-ASCII character is a common one (in GB2312, which holds the 6763 common
+    hanzi and Chinese punctuation). Binary data, UTF-8 read as GBK and Big5 all fail it.
+    """
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        return False
+    wide = "".join(ch for ch in text if ord(ch) > 127)
+    # every wide character is non-ASCII, so each "?" in the encoding is one uncommon character
+    uncommon = wide.encode("gb2312", errors="replace").count(b"?")
+    return uncommon <= 0.1 * len(wide) + 2
 
 
 def _read_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
@@ -179,7 +187,12 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame |
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        problems.append(Problem(label, None, None, None, f"not a readable CSV file: {exc}"))
+        # pandas counts lines from 1 with the header, as an editor does: keep that as the row
+        message = " ".join(str(exc).split())
+        line = re.search(r"in line (\d+)", message)
+        problems.append(
+            Problem(label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {message}")
+        )
         return None
     return frame
 
@@ -370,14 +383,19 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
         _schema(table).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
+        # pandera lists a duplicated key once per key column: report each row once
+        seen: set[tuple] = set()
         for case in cases.itertuples(index=False):
             column = case.column
             row = None if pd.isna(case.index) else int(case.index)
             check = str(case.check)
             if check == "field_uniqueness" or check == "multiple_fields_uniqueness":
                 key = table.key if check == "multiple_fields_uniqueness" else (column,)
-                values = tuple(frame.loc[row, list(key)]) if row is not None else case.failure_case
-                shown = values[0] if len(values) == 1 else values
+                if (check, key, row) in seen:
+                    continue
+                seen.add((check, key, row))
+                values = tuple(_plain(v) for v in frame.loc[row, list(key)]) if row is not None else case.failure_case
+                shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
                 problems.append(
                     Problem(
                         raw.label,
@@ -394,6 +412,8 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
 
 
 def _plain(value: object) -> object:
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None  # a blank cell: the message shows no value rather than "nan"
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, np.generic):
@@ -431,7 +451,7 @@ class _Ctx:
             )
 
 
-def _cross_check(ctx: _Ctx, known_indicators: set[str] | None) -> None:
+def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: set[str] = frozenset()) -> None:
     f = ctx.frames
     schools = f["schools"]
     ids = set(schools["school_id"].dropna())
@@ -495,7 +515,8 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None) -> None:
     if "classes" in f:
         cls = f["classes"]
         school_exists("classes")
-        ctx.report("classes", (cls["grade"] < 1) | (cls["grade"] > 9), "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
+        # grades below 1 are already refused by the schema (min 1); one message per cell
+        ctx.report("classes", cls["grade"] > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
         stage = _grade_stage(cls["grade"])
         kinds = cls["school_id"].map(kind_of)
         fits = pd.Series(
@@ -553,7 +574,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None) -> None:
 
     if "county_indicators" in f and known_indicators is not None:
         ci = f["county_indicators"]
-        ids_norm = ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v)
+        ids_norm = ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v).astype(object)
         f["county_indicators"] = ci.assign(indicator=ids_norm)
         ctx.report(
             "county_indicators",
@@ -564,7 +585,10 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None) -> None:
         from eduwb.values import parse_county_value
 
         parsed = ci["value"].map(lambda v: parse_county_value(v) if isinstance(v, str) else None)
-        over = parsed.map(lambda p: p is not None and p.kind == "percent" and p.number > 1.0 + 1e-9)
+        # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
+        fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
+        is_percent = ids_norm.isin(percent_indicators) | parsed.map(lambda p: p is not None and p.kind == "percent")
+        over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
         ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
         unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
         ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
@@ -652,12 +676,22 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
     if not isinstance(rel, bool):
         problems.append(Problem(label, None, "relaxations_2019", rel, "must be true or false"))
     settings.relaxations_2019 = bool(rel)
+    # a hand-written file may give a value where a table belongs; refuse it instead of crashing
+    for section in ("class_size", "rotation", "unit_costs"):
+        if section in raw and not isinstance(raw[section], dict):
+            problems.append(Problem(label, None, section, raw[section], f"must be a table ([{section}])"))
+            raw[section] = {}
     milestones = raw.get("class_size", {}).get("milestones", [])
+    if not isinstance(milestones, list) or not all(isinstance(m, dict) for m in milestones):
+        problems.append(
+            Problem(label, None, "class_size.milestones", None, "must be a list of [[class_size.milestones]] tables")
+        )
+        milestones = []
     for n, m in enumerate(milestones, start=1):
         by, mx = m.get("by"), m.get("max_students")
-        if not isinstance(by, int):
+        if not isinstance(by, int) or isinstance(by, bool):
             problems.append(Problem(label, None, f"class_size.milestones[{n}].by", by, "must be a year"))
-        if not (mx == "standard" or (isinstance(mx, int) and mx > 0)):
+        if not (mx == "standard" or (isinstance(mx, int) and not isinstance(mx, bool) and mx > 0)):
             problems.append(
                 Problem(label, None, f"class_size.milestones[{n}].max_students", mx, "must be a positive whole number or \"standard\"")
             )
@@ -710,18 +744,20 @@ def load(path: str | Path, *, standard: str | Path | None = None) -> Dataset:
     DataError
         listing every problem found, each with file, row, column, value and rule.
     """
-    from eduwb.standards import load_standard
     from eduwb.errors import StandardError
+    from eduwb.standards import list_standards, load_standard
 
     path = Path(path)
     problems: list[Problem] = []
     if not path.exists():
         raise DataError([Problem(str(path), None, None, None, "no such folder or workbook")])
     if path.is_dir():
-        settings = _read_settings(path / "county.toml", path.name, problems)
+        settings_path = path / "county.toml"
+        settings = _read_settings(settings_path, path.name, problems)
         raws = _read_folder(path, problems)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        settings = _read_settings(path.with_suffix(".toml"), path.stem, problems)
+        settings_path = path.with_suffix(".toml")
+        settings = _read_settings(settings_path, path.stem, problems)
         raws = _read_workbook(path, problems)
     else:
         raise DataError([Problem(str(path), None, None, None, "must be a county folder of CSV files or an .xlsx workbook")])
@@ -731,21 +767,35 @@ def load(path: str | Path, *, standard: str | Path | None = None) -> Dataset:
         table = TABLES[name]
         frame = _parse(raw, table, problems)
         _check_schema(frame, raw, table, problems)
+        if table.required and frame.empty:
+            # a header without rows would pass every rule and leave nothing to measure
+            problems.append(Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required"))
         frames[name] = frame
 
+    # a standard file named in county.toml is found beside county.toml, not in the working directory
+    if standard is None and settings.standard not in list_standards():
+        beside = settings_path.parent / settings.standard
+        if not Path(settings.standard).is_absolute() and beside.exists():
+            settings.standard = str(beside)
+
     known: set[str] | None = None
+    percent: set[str] = set()
     try:
         std = load_standard(standard or settings.standard)
         known = {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}
+        percent = {i.id for i in std.indicators if i.unit == "%"}
     except StandardError as exc:
-        problems.append(Problem("county.toml", None, "standard", settings.standard, str(exc)))
+        where, given = ("--standard", str(standard)) if standard is not None else (settings_path.name, settings.standard)
+        # a standard's own message may span lines; the CLI prints one line per problem
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        problems.append(Problem(where, None, "standard", given, message))
 
     warnings: list[Problem] = []
     # Cross-table rules run even when cells failed to parse (those cells are NA and compare
     # as "no problem"), so one pass reports everything a person must fix.
     if all(t in frames for t in REQUIRED_TABLES):
         ctx = _Ctx(frames, raws)
-        _cross_check(ctx, known)
+        _cross_check(ctx, known, percent)
         problems.extend(ctx.problems)
         warnings = ctx.warnings
     if problems:

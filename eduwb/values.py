@@ -7,6 +7,7 @@ Kept apart from the scorecard because the loader uses it to refuse impossible va
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from eduwb.schema import FALSE_VALUES, TRUE_VALUES
@@ -45,7 +46,8 @@ def parse_county_value(text: str | None) -> CountyValue | None:
     raw = str(text).strip()
     if raw == "":
         return None
-    low = raw.lower().replace(" ", "").replace(",", "").replace("，", "")
+    # NFKC folds full-width digits, points and signs (９６．５％) into their ASCII forms.
+    low = unicodedata.normalize("NFKC", raw).lower().replace(" ", "").replace(",", "")
     if low in _YES:
         return CountyValue("yes", None, raw)
     if low in _NO:

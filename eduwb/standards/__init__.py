@@ -212,10 +212,17 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         if key == "extends":
             continue
         if key in ("indicators", "vetoes") and key in out:
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                raise StandardError(f"'{key}' must be a list of [[{key}]] tables")
             by_id = {d["id"]: d for d in out[key]}
+            given: set[str] = set()
             for item in value:
                 if "id" not in item:
                     raise StandardError(f"an entry of [[{key}]] has no id")
+                # two entries for one id would silently keep only the last
+                if item["id"] in given:
+                    raise StandardError(f"[[{key}]] id {item['id']!r} appears twice")
+                given.add(item["id"])
                 if item["id"] in by_id:
                     by_id[item["id"]] = _merge(by_id[item["id"]], item)
                 else:
@@ -240,16 +247,55 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _validate(raw: dict[str, Any], where: str) -> None:
     problems: list[str] = []
-    for key in ("id", "name_zh", "name_en", "dimensions", "scope", "pupil_weights", "balance", "indicators"):
+    for key in (
+        "id",
+        "name_zh",
+        "name_en",
+        "dimensions",
+        "scope",
+        "pupil_weights",
+        "balance",
+        "class_size",
+        "school_size",
+        "indicators",
+    ):
         if key not in raw:
             problems.append(f"missing top-level key '{key}'")
+    # a hand-edited file may put a value where a table belongs: say so instead of crashing below
+    tables = ("dimensions", "scope", "pupil_weights", "balance", "class_size", "school_size", "school_rule", "rotation")
+    for key in (*tables, "relaxations_2019"):
+        if key in raw and not isinstance(raw[key], dict):
+            problems.append(f"[{key}] must be a table, not {raw[key]!r}")
+            raw = {k: v for k, v in raw.items() if k != key}
+    if not isinstance(raw.get("indicators", []), list) or not all(isinstance(d, dict) for d in raw.get("indicators", [])):
+        problems.append("'indicators' must be a list of [[indicators]] tables")
+        raw = {k: v for k, v in raw.items() if k != "indicators"}
+    stages = raw.get("stages", STAGES)
+    class_size = raw.get("class_size", {})
+    for stage in stages:
+        if not _is_number(_sub(class_size, "standard").get(stage)):
+            problems.append(f"[class_size] standard.{stage} must be a number")
+    for key in ("large_min", "super_large_min"):
+        if "class_size" in raw and not _is_number(class_size.get(key)):
+            problems.append(f"[class_size] {key} must be a number")
+    school_size = raw.get("school_size", {})
+    if "school_size" in raw and not _is_number(school_size.get("default")):
+        problems.append("[school_size] default must be a number")
+    if not all(_is_number(v) for v in _sub(school_size, "by_kind").values()):
+        problems.append("[school_size] by_kind values must be numbers")
+    for kind, weights in raw.get("pupil_weights", {}).items():
+        if not isinstance(weights, dict) or not all(_is_number(w) and w > 0 for w in weights.values()):
+            problems.append(f"[pupil_weights] {kind} must map stages to positive numbers")
+    for key in ("ratio_min", "backbone_share_min"):
+        if key in raw.get("rotation", {}) and not _is_number(raw["rotation"][key]):
+            problems.append(f"[rotation] {key} must be a number")
     balance = raw.get("balance", {})
     test = balance.get("test")
     if test not in ("each", "composite"):
         problems.append(f"[balance] test must be 'each' or 'composite', not {test!r}")
     limits_key = "cv_limit" if test == "each" else "composite_limit"
     for stage in raw.get("stages", STAGES):
-        lim = balance.get(limits_key, {}).get(stage)
+        lim = _sub(balance, limits_key).get(stage)
         if test in ("each", "composite") and not _is_number(lim):
             problems.append(f"[balance] {limits_key}.{stage} must be a number, not {lim!r}")
     rule = raw.get("school_rule")
@@ -265,6 +311,8 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         if ind.get("id") in seen:
             problems.append(f"{label}: duplicate id")
         seen.add(ind.get("id"))
+        if "seq" in ind and (not isinstance(ind["seq"], int) or isinstance(ind["seq"], bool)):
+            problems.append(f"{label}: seq must be a whole number, not {ind['seq']!r}")
         if "dimension" in ind and ind["dimension"] not in raw.get("dimensions", {}):
             problems.append(f"{label}: unknown dimension {ind['dimension']!r}")
         if "comparator" in ind and ind["comparator"] not in COMPARATORS:
@@ -278,14 +326,23 @@ def _validate(raw: dict[str, Any], where: str) -> None:
                 problems.append(f"{label}: comparator {ind['comparator']} needs a numeric threshold, not {thr!r}")
             elif any(v < 0 for v in values):
                 problems.append(f"{label}: threshold must not be negative")
-        if ind.get("formula") is not None and not _is_number(ind.get("per", 1)):
-            problems.append(f"{label}: 'per' must be a number")
+        if ind.get("formula") is not None and not (_is_number(ind.get("per", 1)) and ind.get("per", 1) > 0):
+            problems.append(f"{label}: 'per' must be a positive number")
     if problems:
         raise StandardError(f"{where}: invalid standard:\n  " + "\n  ".join(problems))
 
 
+def _sub(table: dict[str, Any], key: str) -> dict[str, Any]:
+    """``table[key]`` when it is a table, else empty (its absence is then reported as such)."""
+    value = table.get(key, {})
+    return value if isinstance(value, dict) else {}
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+_EXTENDING: set[str] = set()  # standards being loaded along a chain of `extends`, to refuse a cycle
 
 
 @lru_cache(maxsize=32)
@@ -301,9 +358,19 @@ def _load_cached(key: str) -> Standard:
     raw = _read_toml(path)
     parent = raw.get("extends")
     if parent is not None:
-        if parent == key:
-            raise StandardError(f"{path}: a standard cannot extend itself")
-        raw = _merge(_load_cached(str(parent)).raw, raw)
+        parent = str(parent)
+        if parent not in BUILTIN and not Path(parent).is_absolute() and (path.parent / parent).exists():
+            # a province file extending another file names it relative to itself
+            parent = str((path.parent / parent).resolve())
+        if parent == key or parent in _EXTENDING:
+            raise StandardError(f"{path}: a standard cannot extend itself, directly or through other files (extends = {raw['extends']!r})")
+        _EXTENDING.add(key)
+        try:
+            raw = _merge(_load_cached(parent).raw, raw)
+        except StandardError as exc:
+            raise StandardError(f"{path}: {exc}") from None
+        finally:
+            _EXTENDING.discard(key)
     _validate(raw, str(path if key not in BUILTIN else key))
     return Standard(id=raw["id"], raw=raw, source=str(path))
 
@@ -320,6 +387,11 @@ def load_standard(standard: str | Path | Standard | None = None) -> Standard:
         return standard
     key = DEFAULT_STANDARD if standard is None else str(standard)
     if key not in BUILTIN:
+        if not Path(key).exists():
+            # name the standard as the user wrote it, not as a resolved path
+            raise StandardError(
+                f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
+            )
         key = str(Path(key).resolve())
     return _load_cached(key)
 

@@ -1,0 +1,152 @@
+"""Rotation tables at province scale: every rotation/teacher table vs reading the CSV files.
+
+    .venv/bin/python benchmarks/bench_rotation.py [--counties 100] [--data DIR] [--repeat 3]
+
+Writes ``--counties`` sample counties (``eduwb.sample.write_sample``; about 12,600 teacher rows
+each, so 100 counties ≈ 1.26 million) unless ``--data`` names a folder that already holds them,
+loads them with ``eduwb.dataset.load`` (not timed), then times:
+
+* **read**: ``pandas.read_csv`` of every county's ``teachers.csv`` and ``rotations.csv``;
+* **tables**: ``rotation`` (per year, ``by=school``, ``by=mode``), ``flows`` (matrix and
+  ``by=summary``) and ``teacher_quality`` (per year, ``by=school``), two ways:
+  *per county* (each county's tables, summed: how a province batch runs) and *pooled* (one
+  dataset of every county: how a province-wide query runs).
+
+``flows`` asks :func:`eduwb.balance.compliance_table` (the resource analysis, another module)
+which schools pass the per-school rule; its share is timed separately and reported, and the
+target (tables ≤ 2 × read) is checked on the rotation module's own work with and without it.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eduwb import rotation  # noqa: E402
+from eduwb.dataset import Dataset, load  # noqa: E402
+from eduwb.standards import load_standard  # noqa: E402
+
+TABLES = [
+    ("rotation", rotation.rotation_table, {}),
+    ("rotation by=school", rotation.rotation_table, {"by": "school"}),
+    ("rotation by=mode", rotation.rotation_table, {"by": "mode"}),
+    ("flows", rotation.flows_table, {}),
+    ("flows by=summary", rotation.flows_table, {"by": "summary"}),
+    ("teacher_quality", rotation.teacher_quality_table, {}),
+    ("teacher_quality by=school", rotation.teacher_quality_table, {"by": "school"}),
+]
+
+
+def best_of(repeat: int, fn) -> float:
+    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def read_all(folders: list[Path]) -> None:
+    for folder in folders:
+        pd.read_csv(folder / "teachers.csv")
+        pd.read_csv(folder / "rotations.csv")
+
+
+def pooled(datasets: list[Dataset]) -> Dataset:
+    """One dataset holding every county (ids are distinct across sample counties)."""
+    first = datasets[0]
+
+    def cat(name):
+        frames = [getattr(d, name) for d in datasets]
+        return None if any(f is None for f in frames) else pd.concat(frames, ignore_index=True)
+
+    return Dataset(
+        path=first.path.parent,
+        name="全部县",
+        settings=first.settings,
+        schools=cat("schools"),
+        sections=cat("sections"),
+        facilities=cat("facilities"),
+        teachers=cat("teachers"),
+        rotations=cat("rotations"),
+    )
+
+
+def time_tables(datasets: list[Dataset], std, repeat: int) -> dict[str, float]:
+    out = {}
+    for label, fn, options in TABLES:
+        out[label] = best_of(repeat, lambda fn=fn, options=options: [fn(ds, std, **options) for ds in datasets])
+    # what flows spends in the resource analysis (called once per table: matrix and summary)
+    out["compliance"] = best_of(
+        repeat,
+        lambda: [
+            rotation.school_compliance(ds, std, [y - 1 for y in sorted(set(ds.rotations["year"]))]) for ds in datasets
+        ],
+    )
+    return out
+
+
+def report(title: str, read: float, times: dict[str, float]) -> None:
+    compliance = times.pop("compliance")
+    total = sum(times.values())
+    own = total - 2 * compliance  # flows and flows by=summary each ask for it once
+    print(f"\n{title}")
+    for label, seconds in times.items():
+        print(f"  {label:<28}{seconds:8.3f} s")
+    print(f"  {'of which compliance_table':<28}{2 * compliance:8.3f} s  (eduwb.balance, 2 calls)")
+    print(f"  {'all rotation tables':<28}{total:8.3f} s  = {total / read:5.2f} × read")
+    print(f"  {'  without compliance_table':<28}{own:8.3f} s  = {own / read:5.2f} × read   (target ≤ 2×)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--counties", type=int, default=100)
+    parser.add_argument("--data", help="folder of county folders to reuse (written if missing)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from eduwb.sample import write_sample
+
+    tmp = None
+    if args.data:
+        root = Path(args.data)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="eduwb-bench-rotation-")
+        root = Path(tmp.name)
+    folders = sorted(p for p in root.iterdir() if (p / "teachers.csv").exists()) if root.exists() else []
+    if len(folders) < args.counties:
+        start = time.perf_counter()
+        write_sample(root, counties=args.counties)
+        print(f"wrote {args.counties} sample counties in {time.perf_counter() - start:.1f} s")
+        folders = sorted(p for p in root.iterdir() if (p / "teachers.csv").exists())
+    folders = folders[: args.counties]
+
+    start = time.perf_counter()
+    datasets = [load(folder) for folder in folders]
+    rows = sum(len(ds.teachers) for ds in datasets)
+    moves = sum(len(ds.rotations) for ds in datasets)
+    print(f"loaded {len(datasets)} counties in {time.perf_counter() - start:.1f} s (not timed below): "
+          f"{rows:,} teacher rows, {moves:,} rotation rows")
+    std = load_standard("moe-2017")
+
+    read = best_of(args.repeat, lambda: read_all(folders))
+    print(f"\nread teachers.csv + rotations.csv (pandas.read_csv, {len(folders)} counties): {read:.3f} s")
+    report("per county (sum over counties)", read, time_tables(datasets, std, args.repeat))
+    everything = pooled(datasets)
+    report("pooled (one dataset of every county)", read, time_tables([everything], std, args.repeat))
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

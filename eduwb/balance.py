@@ -1,0 +1,460 @@
+"""The rules on the resource indicators: the per-school rule, the weighted 差异系数, the gaps.
+
+* **Per-school rule** (``std.school_rule``): a school section passes when at least
+  ``min_met`` of its values reach their thresholds and every value reaches ``min_ratio_rest``
+  of its threshold (moe-2017: 6 of 7, the 7th at 85 %).
+* **差异系数 (CV)** per stage and indicator over the sections in scope, student-weighted,
+  population form — with ``Xi`` the section's value, ``Pi`` its pupils, ``P = ΣPi``::
+
+      X̄ = Σ Pi·Xi / P      S = sqrt(Σ Pi·(Xi − X̄)² / P)      CV = S / X̄
+
+  The composite (综合差异系数) is the plain mean of the CVs. Under ``balance.test = "each"``
+  (moe-2017) every CV is tested against ``std.cv_limit(stage)`` and the composite is only
+  reported; under ``"composite"`` (moe-2012) only the composite is tested.
+* **Gaps**: per section and failing indicator, the amount missing to the threshold in its
+  natural unit (teachers, m², 元, rooms), rounded up where things come whole
+  (``indicator.gap_integer``), costed with the county's unit costs.
+
+Decisions use unrounded values; a value equal to its limit up to floating-point rounding
+(relative :data:`eduwb.resources.EPS`) counts as reaching it. The equity lenses live in
+:mod:`eduwb.equity` and the costed plan in :mod:`eduwb.plan`; thin wrappers here keep the
+table registry's names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eduwb.errors import AnalysisError, ParameterError
+from eduwb.resources import (
+    EPS,
+    amounts,
+    check_options,
+    indicator_frame,
+    indicator_ids,
+    resolve_stage,
+    resolve_year,
+    section_values,
+)
+from eduwb.standards import Standard
+
+COMPOSITE = "composite"
+_SECTION = ["year", "school_id", "school_name", "stage"]
+#: Absolute tolerance when rounding a shortfall up to whole units (float noise, not need).
+_WHOLE_TOL = 1e-6
+
+
+# ----------------------------------------------------------------------------- weighted CV
+
+
+def weighted_cv(values, weights) -> float:
+    """The student-weighted coefficient of variation (差异系数), population form.
+
+    Parameters
+    ----------
+    values
+        Each school's value ``Xi``.
+    weights
+        Each school's pupils ``Pi`` (non-negative, not all zero).
+
+    Returns
+    -------
+    float
+        ``sqrt(Σ Pi·(Xi − X̄)² / P) / X̄`` with ``X̄ = Σ Pi·Xi / P``.
+
+    Raises
+    ------
+    AnalysisError
+        when there are no pupils, or the weighted mean is 0 (the CV is undefined).
+    """
+    x = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    if x.shape != w.shape:
+        raise ValueError("values and weights must have the same length")
+    total = w.sum()
+    if not total > 0:
+        raise AnalysisError("weighted CV: there are no pupils")
+    mean = (w * x).sum() / total
+    if mean == 0:
+        raise AnalysisError("weighted CV: the weighted mean is 0, so the CV is undefined")
+    return float(np.sqrt((w * (x - mean) ** 2).sum() / total) / mean)
+
+
+def weighted_stats(frame: pd.DataFrame, by: list[str], value: str = "value", weight: str = "students") -> pd.DataFrame:
+    """:func:`weighted_cv` for every group of a long frame at once (vectorised).
+
+    Returns ``by`` + ``county_mean, std, cv`` (``cv`` NaN where the mean is 0), in the
+    order the groups first appear.
+    """
+    x = frame[value].to_numpy(dtype="float64")
+    w = frame[weight].to_numpy(dtype="float64")
+    work = frame[by].copy()
+    work["_w"] = w
+    work["_wx"] = w * x
+    sums = work.groupby(by, sort=False)[["_w", "_wx"]].transform("sum")
+    mean = sums["_wx"].to_numpy() / sums["_w"].to_numpy()
+    work["_dev"] = w * (x - mean) ** 2
+    agg = work.groupby(by, sort=False).agg(P=("_w", "sum"), WX=("_wx", "sum"), D=("_dev", "sum")).reset_index()
+    agg["county_mean"] = agg["WX"] / agg["P"]
+    agg["std"] = np.sqrt(agg["D"] / agg["P"])
+    agg["cv"] = agg["std"] / agg["county_mean"].where(agg["county_mean"] != 0)
+    return agg[[*by, "county_mean", "std", "cv"]]
+
+
+def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
+    """Weighted CV rows (with the composite) from :func:`eduwb.resources.section_values`.
+
+    Parameters
+    ----------
+    values
+        Wide per-section values (any number of years; extra key columns allowed).
+    by
+        Grouping keys besides the indicator (default ``["year", "stage"]``).
+
+    Returns
+    -------
+    DataFrame
+        ``by + indicator, county_mean, std, cv, limit, passes, status``. ``status`` is
+        ``ok``, ``missing`` (the data lack an input of the formula), ``undefined`` (the
+        county mean is 0) or, for the composite, ``partial`` when some CV is not ``ok``
+        (its mean is over the others and it is never tested). ``passes`` is NA where
+        nothing is tested.
+    """
+    by = list(by or ["year", "stage"])
+    ids = indicator_ids(std)
+    missing = values.attrs.get("missing", {})
+    long = amounts(values, std)
+    stats = weighted_stats(long, [*by, "indicator"])
+    if missing:
+        groups = values[by].drop_duplicates()
+        absent = groups.merge(pd.DataFrame({"indicator": list(missing)}), how="cross")
+        stats = pd.concat([stats, absent], ignore_index=True)
+    stats["status"] = np.where(
+        stats["indicator"].isin(list(missing)), "missing", np.where(stats["cv"].isna(), "undefined", "ok")
+    )
+    stage_col = stats["stage"] if "stage" in stats else pd.Series(None, index=stats.index)
+    each = std.balance_test == "each"
+    stats["limit"] = stage_col.map({s: std.cv_limit(s) for s in std.stages}) if each else np.nan
+
+    # mean() skips the CVs that are not there, so a partial composite is still shown.
+    comp = stats.assign(_ok=stats["status"] == "ok").groupby(by, sort=False).agg(cv=("cv", "mean"), n_ok=("_ok", "sum"))
+    comp = comp.reset_index()
+    comp["indicator"] = COMPOSITE
+    comp["status"] = np.where(comp["n_ok"] == len(ids), "ok", "partial")
+    comp_stage = comp["stage"] if "stage" in comp else pd.Series(None, index=comp.index)
+    comp["limit"] = np.nan if each else comp_stage.map({s: std.composite_limit(s) for s in std.stages})
+    comp = comp.drop(columns="n_ok")
+
+    rows = pd.concat([stats, comp], ignore_index=True)
+    limit = rows["limit"].astype("float64")
+    tested = limit.notna() & (rows["status"] == "ok")
+    passes = pd.array([pd.NA] * len(rows), dtype="boolean")
+    passes[tested.to_numpy()] = (rows["cv"][tested] <= limit[tested] * (1 + EPS)).to_numpy()
+    rows["passes"] = passes
+    for col in ("county_mean", "std", "cv", "limit"):
+        rows[col] = rows[col].astype("Float64")
+    rows.loc[rows["indicator"] == COMPOSITE, ["county_mean", "std"]] = pd.NA
+
+    seq = {ind: i for i, ind in enumerate([*ids, COMPOSITE])}
+    stage_order = {s: i for i, s in enumerate(std.stages)}
+    rows["_s"] = rows["stage"].map(stage_order) if "stage" in rows else 0
+    rows["_i"] = rows["indicator"].map(seq)
+    sort_keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
+    rows = rows.sort_values(sort_keys, kind="mergesort").reset_index(drop=True)
+    return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
+
+
+# ----------------------------------------------------------------------------- per-school rule
+
+
+def _require_thresholds(std: Standard, what: str) -> None:
+    frame = indicator_frame(std)
+    if frame["threshold"].isna().any():
+        raise ParameterError(
+            f"standard {std.id} sets no per-school thresholds for its resource indicators "
+            f"({', '.join(frame.loc[frame['threshold'].isna(), 'indicator'].unique())}), so {what} "
+            "cannot be computed under it; its test is the composite CV (eduwb table balance)"
+        )
+    if not frame["computable"].all():
+        lacking = ", ".join(frame.loc[~frame["computable"], "indicator"].unique())
+        raise ParameterError(f"standard {std.id}: the data lack inputs of {lacking}, so {what} cannot be decided")
+
+
+def ratios(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
+    """Long per section × indicator: ``value, threshold, ratio`` (value ÷ threshold) and ``met``."""
+    _require_thresholds(std, "value ÷ threshold")
+    long = amounts(values, std)
+    thr = long["threshold"].to_numpy()
+    long["ratio"] = np.where(thr > 0, long["value"].to_numpy() / np.where(thr > 0, thr, 1.0), 1.0)
+    long["met"] = long["ratio"] >= 1 - EPS
+    return long
+
+
+def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
+    """The per-school rule for every section of :func:`eduwb.resources.section_values`.
+
+    Returns the key columns of ``values`` (without ``kind``/``locale``/``students``) and
+    ``met_count, weakest_indicator, weakest_ratio, passes``. The weakest indicator is the
+    one with the lowest value ÷ threshold (the first in the standard's order on a tie).
+
+    Raises
+    ------
+    ParameterError
+        when the standard has no per-school rule (``moe-2012``).
+    """
+    rule = std.school_rule
+    if rule is None:
+        raise ParameterError(
+            f"standard {std.id} has no per-school rule (only the composite CV is tested); "
+            "use eduwb table balance"
+        )
+    long = ratios(values, std)
+    keys = [c for c in values.columns if c not in indicator_ids(std) and c not in ("kind", "locale", "students")]
+    met = long.groupby(keys, sort=False)["met"].sum().rename("met_count").reset_index()
+    weakest = (
+        long.sort_values([*keys, "ratio", "seq"], kind="mergesort")
+        .drop_duplicates(keys)[[*keys, "indicator", "ratio"]]
+        .rename(columns={"indicator": "weakest_indicator", "ratio": "weakest_ratio"})
+    )
+    out = values[keys].merge(met, on=keys, how="left").merge(weakest, on=keys, how="left")
+    out["met_count"] = out["met_count"].astype("int64")
+    out["passes"] = (out["met_count"] >= int(rule["min_met"])) & (
+        out["weakest_ratio"] >= float(rule["min_ratio_rest"]) - EPS
+    )
+    return out
+
+
+def compliance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The per-school rule (6 of 7 reach the threshold, the 7th at least 85 % of it).
+
+    ``eduwb table compliance``: ``school_id, school_name, stage, met_count,
+    weakest_indicator, weakest_ratio, passes`` (``weakest_ratio`` = the lowest value ÷
+    threshold, unrounded).
+
+    Raises
+    ------
+    ParameterError
+        under a standard without a per-school rule (``moe-2012``): its test is the
+        composite CV, see :func:`balance_table`.
+    """
+    check_options(options, set(), "compliance")
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    out = school_rule(values, std)
+    return out[["school_id", "school_name", "stage", "met_count", "weakest_indicator", "weakest_ratio", "passes"]]
+
+
+def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Student-weighted CV per stage × indicator, plus the composite per stage.
+
+    ``eduwb table balance``: ``stage, indicator, county_mean, std, cv, limit, passes,
+    status`` (see :func:`balance_from_values`). Under moe-2017 each CV is tested and the
+    composite row has no limit; under moe-2012 only the composite row carries a limit.
+    """
+    check_options(options, set(), "balance")
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    if values.empty:
+        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope" + (f" for {stage}" if stage else ""))
+    return balance_from_values(values, std, by=["stage"])
+
+
+def balance_trend(ds, std: Standard, *, stage=None, **options) -> pd.DataFrame:
+    """:func:`balance_table` for every year of the data at once (``year`` first)."""
+    check_options(options, set(), "balance_trend")
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, stage=stage)
+    return balance_from_values(values, std, by=["year", "stage"])
+
+
+# ----------------------------------------------------------------------------- gaps
+
+
+def unit_costs(ds, options: dict | None = None) -> dict[str, float]:
+    """The county's unit costs (``county.toml [unit_costs]``) with overrides from ``options``.
+
+    ``yuan`` (a shortfall already in money) costs 1 per unit.
+    """
+    costs = {k: float(v) for k, v in ds.settings.unit_costs.items()}
+    for key, raw in (options or {}).items():
+        if key == "by":
+            continue
+        if key not in costs:
+            raise ParameterError(f"unknown parameter {key!r}; unit costs are: {', '.join(costs)}")
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ParameterError(f"parameter {key}={raw!r}: must be a number of 元") from None
+        if not np.isfinite(value) or value < 0:
+            raise ParameterError(f"parameter {key}={raw!r}: must be a non-negative number of 元")
+        costs[key] = value
+    costs["yuan"] = 1.0
+    return costs
+
+
+def unit_cost_column(long: pd.DataFrame, costs: dict[str, float]) -> pd.Series:
+    """The unit cost of each row's indicator (by its ``cost_key``)."""
+    unknown = sorted(set(long["cost_key"].dropna()) - set(costs))
+    if unknown or long["cost_key"].isna().any():
+        raise ParameterError(
+            "the standard names unit costs the county settings lack: "
+            + (", ".join(unknown) or "an indicator without cost_key")
+        )
+    return long["cost_key"].map(costs).astype("float64")
+
+
+def whole_units(amount: np.ndarray | pd.Series, integer: np.ndarray | pd.Series) -> np.ndarray:
+    """Round additions up where things come whole (teachers, rooms); never below 0."""
+    amount = np.asarray(amount, dtype="float64")
+    integer = np.asarray(integer, dtype=bool)
+    positive = amount > 0
+    up = np.where(positive, np.maximum(np.ceil(amount - _WHOLE_TOL), 1.0), 0.0)
+    return np.where(integer, up, np.maximum(amount, 0.0))
+
+
+def shortfalls(values: pd.DataFrame, std: Standard, costs: dict[str, float]) -> pd.DataFrame:
+    """Every section × indicator below its threshold, with the shortfall and its cost.
+
+    ``shortfall`` is ``threshold × students ÷ per − amount`` in the indicator's natural unit
+    (``gap_unit``), rounded up to whole units where ``gap_integer``; ``cost_yuan`` is
+    ``shortfall × unit cost``. Shortfalls are per indicator: one teacher hired may close
+    R1 and R2 at once, so summing teacher costs over indicators is an upper bound.
+    """
+    long = ratios(values, std)
+    short = long[~long["met"]].copy()
+    need = short["threshold"] * short["students"] / short["per"] - short["amount"]
+    short["shortfall"] = whole_units(need, short["gap_integer"])
+    short["cost_yuan"] = short["shortfall"] * unit_cost_column(short, costs)
+    return short
+
+
+def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Shortfall per school section × failing indicator, in natural units, with its cost.
+
+    ``eduwb table gaps [--param teacher_per_year=150000 …]``: ``school_id, school_name,
+    stage, indicator, value, threshold, shortfall, gap_unit, cost_yuan``; sorted by stage,
+    school_id, indicator. Teachers and rooms are rounded up to whole units; m² and 元 are
+    not. Unit costs come from ``county.toml`` and may be overridden by parameters.
+    """
+    costs = unit_costs(ds, options)
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    short = shortfalls(values, std, costs)
+    order = {s: i for i, s in enumerate(std.stages)}
+    short = short.assign(_s=short["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
+    cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "shortfall", "gap_unit", "cost_yuan"]
+    return short[cols].reset_index(drop=True)
+
+
+def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The gaps added up per stage × indicator: ``stage, indicator, schools, shortfall, gap_unit, cost_yuan``."""
+    gaps = gaps_table(ds, std, year=year, stage=stage, **options)
+    out = gaps.groupby(["stage", "indicator"], sort=False).agg(
+        schools=("school_id", "size"), shortfall=("shortfall", "sum"), gap_unit=("gap_unit", "first"), cost_yuan=("cost_yuan", "sum")
+    )
+    out = out.reset_index()
+    order = {s: i for i, s in enumerate(std.stages)}
+    seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
+    out = out.assign(_s=out["stage"].map(order), _i=out["indicator"].map(seq))
+    return out.sort_values(["_s", "_i"], kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
+
+
+def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The county at a glance, per stage.
+
+    ``stage, schools, students, schools_passing, cv_failing, composite, composite_limit``:
+    school sections in scope, their pupils, how many pass the per-school rule (NA when
+    the standard has none), how many tested CVs are over their limit, the composite CV
+    and its limit (NA when the composite is not tested).
+    """
+    check_options(options, set(), "summary")
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    if values.empty:
+        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    out = values.groupby("stage", sort=False).agg(schools=("school_id", "size"), students=("students", "sum"))
+    if std.school_rule is not None:
+        out["schools_passing"] = school_rule(values, std).groupby("stage", sort=False)["passes"].sum()
+    else:
+        out["schools_passing"] = pd.NA
+    out["schools_passing"] = out["schools_passing"].astype("Int64")
+    bal = balance_from_values(values, std, by=["stage"])
+    singles = bal[bal["indicator"] != COMPOSITE]
+    out["cv_failing"] = (~singles["passes"].fillna(True).astype(bool)).groupby(singles["stage"]).sum()
+    comp = bal[bal["indicator"] == COMPOSITE].set_index("stage")
+    out["composite"] = comp["cv"]
+    out["composite_limit"] = comp["limit"]
+    out = out.reset_index()
+    out["cv_failing"] = out["cv_failing"].astype("int64")
+    return out
+
+
+# ----------------------------------------------------------------------------- presentation aids
+
+
+def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
+    """Each section's values against the threshold and the county mean (for the explorer).
+
+    Long: ``school_id, school_name, stage, indicator, value, threshold, county_mean,
+    ratio`` (value ÷ threshold) and ``mean_ratio`` (county mean ÷ threshold).
+    """
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    long = ratios(values, std)
+    means = weighted_stats(long, ["stage", "indicator"])[["stage", "indicator", "county_mean"]]
+    long = long.merge(means, on=["stage", "indicator"], how="left")
+    long["mean_ratio"] = long["county_mean"] / long["threshold"]
+    order = {s: i for i, s in enumerate(std.stages)}
+    long = long.assign(_s=long["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
+    cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "county_mean", "ratio", "mean_ratio"]
+    return long[cols].reset_index(drop=True)
+
+
+def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
+    """Same shape as ``table``: True in each indicator cell below its threshold.
+
+    Also marks ``passes`` cells that are False and ``weakest_ratio`` cells below the
+    rule's ``min_ratio_rest`` — for :func:`eduwb.present.fail_cells`.
+    """
+    out = pd.DataFrame(False, index=table.index, columns=table.columns)
+    frame = indicator_frame(std)
+    for ind in indicator_ids(std):
+        if ind in table.columns and "stage" in table.columns:
+            thr = table["stage"].map(frame[frame["indicator"] == ind].set_index("stage")["threshold"])
+            values = pd.to_numeric(table[ind], errors="coerce").astype("float64")
+            out[ind] = (values < thr * (1 - EPS)).fillna(False).to_numpy()
+    if "passes" in table.columns:
+        out["passes"] = (table["passes"] == False).fillna(False).to_numpy()  # noqa: E712 - NA-aware
+    if "weakest_ratio" in table.columns and std.school_rule is not None:
+        out["weakest_ratio"] = (table["weakest_ratio"] < float(std.school_rule["min_ratio_rest"]) - EPS).to_numpy()
+    return out
+
+
+# ----------------------------------------------------------------------------- registry wrappers
+
+
+def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """See :func:`eduwb.equity.equity_table`."""
+    from eduwb.equity import equity_table as table
+
+    return table(ds, std, year=year, stage=stage, **options)
+
+
+def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """See :func:`eduwb.plan.plan_table`."""
+    from eduwb.plan import plan_table as table
+
+    return table(ds, std, year=year, stage=stage, **options)
+
+
+def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """See :func:`eduwb.plan.plan_summary`."""
+    from eduwb.plan import plan_summary as table
+
+    return table(ds, std, year=year, stage=stage, **options)

@@ -1,0 +1,909 @@
+"""Class sizes (班额) and school size (规模): bands, the 销号 ledger, milestones, G4/G5, projection.
+
+Every threshold comes from the :class:`~eduwb.standards.Standard`: ``class_size.standard``
+(45 小学 / 50 初中), ``class_size.large_min`` (56) and ``class_size.super_large_min`` (66) for
+classes, ``school_size`` (2000 / 2500) and the 2019 relaxations for schools. The county plan's
+dated targets come from ``county.toml`` (``ds.settings.milestones``).
+
+Bands
+-----
+Each class falls in exactly one band, judged against the standard of its stage (the stage
+follows from the grade, :data:`eduwb.schema.GRADES_BY_STAGE`):
+
+=================  ==========================  ==========================
+band               小学 (moe-2017)              初中 (moe-2017)
+=================  ==========================  ==========================
+within_standard    ≤ 45                        ≤ 50
+over_standard      46–55                       51–55
+large              56–65 (大班额)               56–65
+super_large        ≥ 66 (超大班额)              ≥ 66
+=================  ==========================  ==========================
+
+In :func:`classsize_table` the bands are exclusive (they add up to ``classes``; ``share_large``
+is the share of 56–65 classes only). The ledger and the milestones ask "is there still a
+class at or above this size?", so there the bands are *thresholds*: a school is on the
+``large`` ledger while it has any class of 56 or more (超大班额 included), because 消除大班额
+means no class of 56+ is left.
+
+Missing data
+------------
+The ``classes`` table is optional. Without it (or without class rows for the year asked),
+every class-size function raises :class:`ClassDataMissing` (an
+:class:`~eduwb.errors.AnalysisError` whose message starts with "缺数据"); use
+:func:`has_class_data` to branch before calling, or :func:`g5_summary`, which returns the
+status ``"missing"`` instead of raising. School size (:func:`school_size_table`, G4) needs
+only ``sections`` and always works.
+
+Speed
+-----
+All class tables are read off one set of dense arrays per dataset (pupils, classes, largest
+class and band counts per school × year × grade), built once with ``numpy.bincount`` and
+cached on the identity of ``ds.classes`` plus a checksum of its numbers. A Dataset is meant
+to be read, not edited in place; replace a frame rather than changing its cells.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eduwb.errors import AnalysisError, ParameterError, StandardError
+from eduwb.schema import GRADES_BY_STAGE, KINDS
+
+BANDS = ("within_standard", "over_standard", "large", "super_large")
+OVERSIZED_BANDS = ("over_standard", "large", "super_large")
+# The seed plan keeps its 台账 for 大班额 (56+, including 超大班额 66+); classes only above the
+# 45/50 standard are tracked by G5 and the "standard" milestone, not by the ledger, unless asked.
+LEDGER_BANDS_DEFAULT = ("large", "super_large")
+LEDGER_STATUSES = ("overdue", "open", "closed")
+MILESTONE_STATUSES = ("met", "missed", "pending", "no_data")
+ON_TRACK = ("already_met", "on_track", "off_track", "unknown", "not_applicable")
+# G4 speaks of 小学、初中 and 九年/十二年一贯制 schools; a special-education school is none of
+# them, so it is reported but not judged (a standard may list its own under
+# [school_size] exclude_kinds).
+SIZE_EXEMPT_KINDS_DEFAULT = ("special",)
+# How many past years feed a trend: intake growth in the projection, the milestone outlook.
+TREND_YEARS = 3
+
+class ClassDataMissing(AnalysisError):
+    """The dataset has no ``classes`` table, or no class rows for the year asked: 缺数据."""
+
+    status = "missing"
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def has_class_data(ds, year: int | None = None) -> bool:
+    """Whether class-size results can be computed (for ``year``, or for any year)."""
+    if ds.classes is None or ds.classes.empty:
+        return False
+    return year is None or bool((ds.classes["year"] == year).any())
+
+
+def class_years(ds) -> list[int]:
+    """The years with class rows (empty without a classes table)."""
+    if ds.classes is None:
+        return []
+    return sorted(int(y) for y in ds.classes["year"].unique())
+
+
+def _missing(ds, year: int | None = None, stage: str | None = None) -> ClassDataMissing:
+    if ds.classes is None or ds.classes.empty:
+        return ClassDataMissing(f"缺数据: {ds.name} has no classes table (班级), so class sizes cannot be computed")
+    what = f"{stage} class rows" if stage else "class rows"
+    when = f" for {year}" if year is not None else ""
+    return ClassDataMissing(f"缺数据: {ds.name} has no {what} (班级){when}")
+
+
+def _reject_options(table: str, options: dict[str, object]) -> None:
+    if options:
+        raise ParameterError(f"table {table!r} has no option(s) {', '.join(sorted(options))}")
+
+
+def _stage_positions(std, stage: str | None) -> list[int]:
+    if stage is None:
+        return list(range(len(std.stages)))
+    if stage not in std.stages:
+        raise ParameterError(f"stage must be one of {', '.join(std.stages)}, not {stage!r}")
+    return [std.stages.index(stage)]
+
+
+def _thresholds(std) -> tuple[np.ndarray, int, int]:
+    """Per-stage standards (in ``std.stages`` order), 大班额 and 超大班额 lower limits."""
+    standards = np.array([std.class_size_standard(s) for s in std.stages], dtype=np.int64)
+    large_min, super_min = int(std.class_size["large_min"]), int(std.class_size["super_large_min"])
+    if not (standards.max() < large_min <= super_min):
+        raise StandardError(
+            f"standard {std.id}: class sizes must satisfy standard < large_min <= super_large_min "
+            f"(got {standards.tolist()}, {large_min}, {super_min})"
+        )
+    return standards, large_min, super_min
+
+
+def _grade_stage(std) -> np.ndarray:
+    """Array indexed by grade (0 … top grade): the stage's position in ``std.stages`` (-1: none)."""
+    top = max(max(g) for g in GRADES_BY_STAGE.values())
+    lut = np.full(top + 1, -1, dtype=np.int64)
+    for i, stage in enumerate(std.stages):
+        lut[list(GRADES_BY_STAGE[stage])] = i
+    return lut
+
+
+def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, super_min: int) -> np.ndarray:
+    return np.select([students >= super_min, students >= large_min, students > standard], [3, 2, 1], default=0)
+
+
+def class_size_band(students, stage, std) -> np.ndarray:
+    """The band (a code of :data:`BANDS`) of classes of ``students`` pupils in ``stage``.
+
+    Vectorised: ``students`` and ``stage`` are scalars or arrays of the same length; the
+    result is an array of band codes.
+    """
+    students = np.atleast_1d(np.asarray(students, dtype=np.int64))
+    positions = pd.Index(std.stages).get_indexer(np.atleast_1d(np.asarray(stage, dtype=object)))
+    if (positions < 0).any():
+        raise ParameterError(f"stage must be one of {', '.join(std.stages)}")
+    standards, large_min, super_min = _thresholds(std)
+    codes = _band_codes(students, standards[positions], large_min, super_min)
+    return np.asarray(BANDS, dtype=object)[codes]
+
+
+# ----------------------------------------------------------------------------- the class cube
+
+
+@dataclass(frozen=True)
+class _Cube:
+    """Every class row of a dataset, and its sums per school × year × grade, as numpy arrays."""
+
+    school_ids: np.ndarray  # sorted unique school ids (object)
+    school_names: np.ndarray  # aligned with school_ids
+    years: np.ndarray  # sorted unique years
+    grade_stage: np.ndarray  # grade → stage position
+    # one entry per class row (in ds.classes order)
+    school: np.ndarray
+    year_idx: np.ndarray
+    stage: np.ndarray
+    students: np.ndarray
+    band: np.ndarray
+    # dense sums, shape (schools, years, grades)
+    pupils: np.ndarray
+    nclass: np.ndarray
+    max_size: np.ndarray
+    bands: np.ndarray  # (schools, years, grades, band)
+
+    def year_position(self, ds, year: int) -> int:
+        pos = int(np.searchsorted(self.years, year))
+        if pos == len(self.years) or self.years[pos] != year:
+            raise _missing(ds, year)
+        return pos
+
+    def upto(self, ds, year: int | None) -> int:
+        """How many of ``years`` are at or before ``year`` (all when None); at least one."""
+        n = len(self.years) if year is None else int(np.searchsorted(self.years, year, side="right"))
+        if n == 0:
+            raise _missing(ds, year)
+        return n
+
+    def by_stage(self, arr: np.ndarray, how: str = "sum") -> np.ndarray:
+        """Reduce the grade axis (axis 2) to a stage axis, in ``std.stages`` order."""
+        parts = []
+        for i in range(int(self.grade_stage.max()) + 1):  # two stages, not rows
+            cols = np.flatnonzero(self.grade_stage == i)
+            part = arr[:, :, cols]
+            parts.append(part.sum(axis=2) if how == "sum" else part.max(axis=2))
+        return np.stack(parts, axis=2)
+
+
+_CUBES: dict[tuple, tuple] = {}
+_CUBES_KEPT = 4
+
+
+def _cube(ds, std) -> _Cube:
+    cls = ds.classes
+    if cls is None or cls.empty:
+        raise _missing(ds)
+    standards, large_min, super_min = _thresholds(std)
+    key = (id(cls), id(ds.schools), tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
+    checksum = (len(cls), int(cls["students"].sum()), int(cls["year"].sum()), int(cls["grade"].sum()))
+    hit = _CUBES.get(key)
+    if hit is not None and hit[0]() is cls and hit[1]() is ds.schools and hit[2] == checksum:
+        return hit[3]
+
+    grade_stage = _grade_stage(std)
+    codes, ids = pd.factorize(cls["school_id"], sort=True)
+    years, year_idx = np.unique(cls["year"].to_numpy(dtype=np.int64), return_inverse=True)
+    grade = cls["grade"].to_numpy(dtype=np.int64)
+    students = cls["students"].to_numpy(dtype=np.int64)
+    stage = grade_stage[grade]
+    band = _band_codes(students, standards[stage], large_min, super_min)
+    n_s, n_y, n_g, n_b = len(ids), len(years), len(grade_stage), len(BANDS)
+    cell = (codes * n_y + year_idx) * n_g + grade
+    size = n_s * n_y * n_g
+    pupils = np.bincount(cell, weights=students, minlength=size).astype(np.int64).reshape(n_s, n_y, n_g)
+    bands = np.bincount(cell * n_b + band, minlength=size * n_b).reshape(n_s, n_y, n_g, n_b)
+    max_size = np.zeros(size, dtype=np.int64)
+    np.maximum.at(max_size, cell, students)
+    names = ds.schools.set_index("school_id")["name"].reindex(ids).to_numpy(dtype=object)
+    cube = _Cube(
+        school_ids=np.asarray(ids, dtype=object),
+        school_names=names,
+        years=years,
+        grade_stage=grade_stage,
+        school=codes,
+        year_idx=year_idx,
+        stage=stage,
+        students=students,
+        band=band,
+        pupils=pupils,
+        nclass=bands.sum(axis=3),
+        max_size=max_size.reshape(n_s, n_y, n_g),
+        bands=bands,
+    )
+    while len(_CUBES) >= _CUBES_KEPT:
+        _CUBES.pop(next(iter(_CUBES)))
+    _CUBES[key] = (weakref.ref(cls), weakref.ref(ds.schools), checksum, cube)
+    return cube
+
+
+# ----------------------------------------------------------------------------- bands
+
+
+def classsize_table(ds, std, *, year: int | None = None, stage: str | None = None, by: str | None = None, **options):
+    """Classes by size band per year × stage (``by="school"``: per school; ``by="class"``: per class).
+
+    Parameters
+    ----------
+    ds, std
+        The dataset and the standard.
+    year
+        One year; ``None`` (default) gives every year with class rows (a trend).
+    stage
+        ``"primary"`` or ``"junior"``; ``None`` for both.
+    by
+        ``None`` (county), ``"school"``, or ``"class"`` (every class with its band, largest
+        first within each year: the list of the largest classes).
+
+    Returns
+    -------
+    DataFrame
+        ``year, stage, classes, within_standard, over_standard, large, super_large,
+        share_large, share_super_large, max_class_size`` (with ``school_id, school_name`` in
+        front for ``by="school"``), one row per combination with classes. The four band
+        counts add up to ``classes``; the shares are of ``classes``.
+
+        ``by="class"``: ``year, school_id, school_name, stage, grade, class_id, students,
+        standard, band``.
+
+    Raises
+    ------
+    ClassDataMissing
+        without class rows (for the year or stage asked): 缺数据.
+    """
+    _reject_options("classsize", options)
+    stages = _stage_positions(std, stage)
+    cube = _cube(ds, std)
+    years = np.arange(len(cube.years)) if year is None else np.array([cube.year_position(ds, year)])
+    if by == "class":
+        return _class_rows(ds, std, cube, years, stages)
+    if by not in (None, "school"):
+        raise ParameterError(f"classsize: by must be 'school' or 'class', not {by!r}")
+    bands = cube.by_stage(cube.bands)[:, years][:, :, stages]  # (school, year, stage, band)
+    largest = cube.by_stage(cube.max_size, "max")[:, years][:, :, stages]
+    if by is None:
+        bands, largest = bands.sum(axis=0, keepdims=True), largest.max(axis=0, keepdims=True)
+    classes = bands.sum(axis=3)
+    s, y, st = np.nonzero(classes)  # C order: school, year, stage (school ids are sorted)
+    if len(s) == 0:
+        raise _missing(ds, year, stage)
+    counts = bands[s, y, st]
+    n = classes[s, y, st]
+    table = pd.DataFrame(
+        {
+            "year": cube.years[years[y]],
+            "stage": np.asarray(std.stages, dtype=object)[np.asarray(stages)[st]],
+            "classes": n,
+            **{name: counts[:, i] for i, name in enumerate(BANDS)},
+            "share_large": counts[:, 2] / n,
+            "share_super_large": counts[:, 3] / n,
+            "max_class_size": largest[s, y, st],
+        }
+    )
+    if by == "school":
+        table.insert(0, "school_id", cube.school_ids[s])
+        table.insert(1, "school_name", cube.school_names[s])
+    return table
+
+
+def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
+    keep = np.isin(cube.year_idx, years) & np.isin(cube.stage, stages)
+    if not keep.any():
+        raise _missing(ds)
+    cls = ds.classes[keep]
+    standards, _, _ = _thresholds(std)
+    out = pd.DataFrame(
+        {
+            "year": cls["year"].to_numpy(dtype=np.int64),
+            "school_id": cls["school_id"].to_numpy(dtype=object),
+            "school_name": cube.school_names[cube.school[keep]],
+            "stage": np.asarray(std.stages, dtype=object)[cube.stage[keep]],
+            "grade": cls["grade"].to_numpy(dtype=np.int64),
+            "class_id": cls["class_id"].to_numpy(dtype=object),
+            "students": cube.students[keep],
+            "standard": standards[cube.stage[keep]],
+            "band": np.asarray(BANDS, dtype=object)[cube.band[keep]],
+        }
+    )
+    out = out.sort_values(["year", "students", "school_id", "class_id"], ascending=[True, False, True, True])
+    return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- G5
+
+
+def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
+    """G5 per school for one year: classes, classes above their stage standard, largest class.
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, school_name, classes, classes_over, max_class_size, passes`` for every
+        school with class rows in ``year`` (``passes``: no class above 45 小学 / 50 初中).
+
+    Raises
+    ------
+    ClassDataMissing
+        without class rows for ``year`` (缺数据).
+    """
+    cube = _cube(ds, std)
+    y = cube.year_position(ds, year)
+    classes = cube.nclass[:, y].sum(axis=1)
+    over = cube.bands[:, y, :, 1:].sum(axis=(1, 2))
+    s = np.flatnonzero(classes)
+    return pd.DataFrame(
+        {
+            "school_id": cube.school_ids[s],
+            "school_name": cube.school_names[s],
+            "classes": classes[s],
+            "classes_over": over[s],
+            "max_class_size": cube.max_size[s, y].max(axis=1),
+            "passes": over[s] == 0,
+        }
+    )
+
+
+def g5_summary(ds, std, year: int) -> pd.DataFrame:
+    """G5 for the county in one year, never raising for missing data.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``year, status, classes, classes_over, schools_over, max_class_size``;
+        ``status`` is ``"pass"`` (no class above its standard), ``"fail"``, or ``"missing"``
+        (no classes table or no class rows for the year: 缺数据; the counts are then NA).
+    """
+    if not has_class_data(ds, year):
+        counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
+        status = "missing"
+    else:
+        per = classes_over_standard(ds, std, year)
+        over = int(per["classes_over"].sum())
+        status = "pass" if over == 0 else "fail"
+        counts = {
+            "classes": int(per["classes"].sum()),
+            "classes_over": over,
+            "schools_over": int((~per["passes"]).sum()),
+            "max_class_size": int(per["max_class_size"].max()),
+        }
+    row = {"year": [year], "status": [status]}
+    row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
+    return pd.DataFrame(row)
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+
+def _parse_bands(bands: str | Sequence[str] | None) -> tuple[str, ...]:
+    if bands is None:
+        return LEDGER_BANDS_DEFAULT
+    if isinstance(bands, str):
+        bands = OVERSIZED_BANDS if bands.strip() == "all" else [b.strip() for b in bands.split(",") if b.strip()]
+    unknown = [b for b in bands if b not in OVERSIZED_BANDS]
+    if unknown or not bands:
+        raise ParameterError(f"ledger bands must be 'all' or a list of {', '.join(OVERSIZED_BANDS)}, not {bands!r}")
+    return tuple(b for b in OVERSIZED_BANDS if b in bands)
+
+
+def _milestone_limits(std, milestone: dict) -> np.ndarray:
+    """A milestone's largest allowed class per stage (``"standard"`` → the stage's standard)."""
+    value = milestone["max_students"]
+    if value == "standard":
+        return np.array([std.class_size_standard(s) for s in std.stages], dtype=np.int64)
+    return np.full(len(std.stages), int(value), dtype=np.int64)
+
+
+def band_deadlines(ds, std) -> pd.DataFrame:
+    """The year by which each oversized band must be gone, per stage, from the county's milestones.
+
+    A milestone covers a band when holding it leaves no class in that band: its limit for
+    the stage is below the band's smallest class (65 covers 超大班额 66+; 55 also covers 大班额
+    56+; ``"standard"`` also covers ``over_standard``). The deadline is the earliest covering
+    milestone; a band no milestone covers has no row.
+
+    Returns
+    -------
+    DataFrame
+        ``band, stage, deadline``.
+    """
+    standards, large_min, super_min = _thresholds(std)
+    smallest = {
+        "over_standard": standards + 1,
+        "large": np.full(len(standards), large_min),
+        "super_large": np.full(len(standards), super_min),
+    }
+    rows = []
+    for milestone in ds.settings.milestones:  # a handful of configured targets, not data rows
+        limits = _milestone_limits(std, milestone)
+        for band in OVERSIZED_BANDS:
+            covered = limits < smallest[band]
+            rows.extend(
+                {"band": band, "stage": s, "deadline": int(milestone["by"])}
+                for s, c in zip(std.stages, covered, strict=True)
+                if c
+            )
+    frame = pd.DataFrame(rows, columns=["band", "stage", "deadline"])
+    return frame.groupby(["band", "stage"], as_index=False, sort=True)["deadline"].min()
+
+
+def ledger_table(
+    ds,
+    std,
+    *,
+    year: int | None = None,
+    stage: str | None = None,
+    bands: str | Sequence[str] | None = None,
+    **options,
+) -> pd.DataFrame:
+    """The 台账 of schools with oversized classes and their 销号 status, as it stood in ``year``.
+
+    One row per school × band that has had a class at or above the band's lower limit in
+    any year up to ``year`` (default: the latest). The bands are thresholds here: ``large``
+    counts every class of 56+, 超大班额 included (see the module docstring).
+
+    Parameters
+    ----------
+    year
+        The ledger as it stood in that year (later years are ignored); default the latest.
+    stage
+        Only classes of this stage.
+    bands
+        The bands on the ledger: a comma-separated string or a list of ``over_standard,
+        large, super_large``, or ``"all"``. Default ``large,super_large``, the seed plan's
+        消除大班额工作台账 (classes of 46–55 / 51–55 are followed by the ``standard`` milestone
+        and by :func:`classes_over_standard` instead).
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, school_name, band, registered_year, last_seen_year, closed_year, status,
+        reopened, deadline, n_<year>…`` (one ``n_`` column per class year up to ``year``):
+
+        - ``registered_year``: the first year with such a class; ``last_seen_year``: the last;
+        - ``closed_year``: the first class year after ``last_seen_year``, once the school has
+          no such class any more (crossed off, 销号); empty while open;
+        - ``status``: ``closed``; ``open``; ``overdue`` = open in a year at or after
+          ``deadline``, the ``by`` of the earliest milestone covering the band for the stages
+          in which the school had such classes when last seen (empty: no milestone covers it);
+        - ``reopened``: how many times the school came back after being crossed off (0:
+          never); it keeps its first ``registered_year``;
+        - ``n_<year>``: its classes at or above the band's lower limit that year.
+
+        Sorted by status (overdue, open, closed), band (largest first), school_id.
+    """
+    _reject_options("ledger", options)
+    stages = _stage_positions(std, stage)
+    chosen = _parse_bands(bands)
+    cube = _cube(ds, std)
+    n_y = cube.upto(ds, year)
+    years = cube.years[:n_y]
+    as_of = int(years[-1])
+    band_pos = np.array([BANDS.index(b) for b in chosen])
+
+    # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
+    at_least = cube.by_stage(cube.bands)[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
+    at_least = at_least[..., band_pos].transpose(0, 3, 1, 2)  # (school, band, year, stage)
+    counts = at_least.sum(axis=3)  # (school, band, year)
+    s, b = np.nonzero(counts.any(axis=2))
+    counts, per_stage = counts[s, b], at_least[s, b]
+    year_cols = [f"n_{y}" for y in years]
+    columns = ["school_id", "school_name", "band", "registered_year", "last_seen_year", "closed_year", "status"]
+    if len(s) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns + ["reopened", "deadline", *year_cols]})
+
+    present = counts > 0
+    first = present.argmax(axis=1)
+    last = n_y - 1 - present[:, ::-1].argmax(axis=1)
+    is_open = present[:, -1]
+    starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
+    closed_year = pd.array(np.where(is_open, 0, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
+    closed_year[is_open] = pd.NA
+
+    # deadline: the earliest covering milestone among the stages oversized when last seen
+    due = band_deadlines(ds, std)
+    stage_names = [std.stages[i] for i in stages]
+    table = np.full((len(chosen), len(stage_names)), np.inf)
+    for row in due.itertuples(index=False):  # a few (band, stage) pairs
+        if row.band in chosen and row.stage in stage_names:
+            table[chosen.index(row.band), stage_names.index(row.stage)] = row.deadline
+    seen_then = per_stage[np.arange(len(s)), last] > 0  # (row, stage)
+    deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
+    has_deadline = np.isfinite(deadline)
+    overdue = is_open & has_deadline & (np.where(has_deadline, deadline, np.inf) <= as_of)
+    deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
+    deadline_col[~has_deadline] = pd.NA
+
+    ledger = pd.DataFrame(
+        {
+            "school_id": cube.school_ids[s],
+            "school_name": cube.school_names[s],
+            "band": np.asarray(chosen, dtype=object)[b],
+            "registered_year": years[first],
+            "last_seen_year": years[last],
+            "closed_year": closed_year,
+            "status": np.where(overdue, "overdue", np.where(is_open, "open", "closed")).astype(object),
+            "reopened": starts.sum(axis=1) - 1,
+            "deadline": deadline_col,
+            **{col: counts[:, i] for i, col in enumerate(year_cols)},
+        }
+    )
+    order = np.lexsort(
+        (
+            s,  # school ids are sorted, so their codes sort like them
+            -np.asarray([OVERSIZED_BANDS.index(x) for x in chosen])[b],
+            pd.Categorical(ledger["status"], categories=LEDGER_STATUSES).codes,
+        )
+    )
+    return ledger.iloc[order].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- milestones
+
+
+def milestones_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+    """The county plan's dated class-size targets (``county.toml``), judged on the class data.
+
+    A milestone says: from autumn ``by`` on, no class above ``max_students`` (a number, or
+    ``"standard"``: 45 小学 / 50 初中). It is judged on the class rows of year ``by``.
+
+    Parameters
+    ----------
+    year
+        Judge as of this year (later data are ignored); default the latest class year.
+    stage
+        Only classes of this stage.
+
+    Returns
+    -------
+    DataFrame
+        One row per milestone, by date: ``by, max_students, limit_primary, limit_junior,
+        evaluated_year, classes_over, schools_over, met, status, on_track, projected_over``.
+
+        - ``status``: ``met`` / ``missed`` (judged on the data of year ``by``); ``pending``
+          (``by`` is after the last data year: the counts are those of that last year and
+          ``met`` says whether the target holds already); ``no_data`` (no class rows for year
+          ``by``: counts and ``met`` are empty).
+        - ``on_track`` (pending milestones; ``not_applicable`` for the others):
+          ``already_met``; ``on_track`` when the least-squares line through the yearly count
+          of classes over the limit in the last (up to 3) data years falls below half a class
+          by ``by``; ``off_track`` when it does not; ``unknown`` with a single data year.
+          ``projected_over`` is that line's value at ``by`` (not below 0).
+
+        An empty table with these columns when ``county.toml`` sets no milestones.
+    """
+    _reject_options("milestones", options)
+    stages = _stage_positions(std, stage)
+    cube = _cube(ds, std)
+    n_y = cube.upto(ds, year)
+    years = cube.years[:n_y]
+    last = int(years[-1])
+    limit_cols = [f"limit_{s}" for s in std.stages]
+    columns = ["by", "max_students", *limit_cols, "evaluated_year", "classes_over", "schools_over", "met"]
+    columns += ["status", "on_track", "projected_over"]
+    if not ds.settings.milestones:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+    judged = (cube.year_idx < n_y) & np.isin(cube.stage, stages)
+    n_s = len(cube.school_ids)
+    rows = []
+    for m in ds.settings.milestones:  # configured targets (a handful), each judged on every class at once
+        limits = _milestone_limits(std, m)
+        over = judged & (cube.students > limits[cube.stage])
+        per_year = np.bincount(cube.year_idx[over], minlength=n_y)[:n_y]
+        cells = np.bincount(cube.school[over] * n_y + cube.year_idx[over], minlength=n_s * n_y)
+        schools = (cells.reshape(n_s, n_y) > 0).sum(axis=0)
+        by = int(m["by"])
+        row = {"by": by, "max_students": str(m["max_students"])}
+        row.update({c: int(v) for c, v in zip(limit_cols, limits, strict=True)})
+        pos = int(np.searchsorted(years, by))
+        if by > last:
+            pos, status = n_y - 1, "pending"
+        elif years[pos] == by:
+            status = "met" if per_year[pos] == 0 else "missed"
+        else:
+            pos, status = None, "no_data"
+        row["evaluated_year"] = None if pos is None else int(years[pos])
+        row["classes_over"] = None if pos is None else int(per_year[pos])
+        row["schools_over"] = None if pos is None else int(schools[pos])
+        row["met"] = None if pos is None else per_year[pos] == 0
+        row["status"] = status
+        row["on_track"], row["projected_over"] = "not_applicable", None
+        if status == "pending":
+            recent = slice(max(0, n_y - TREND_YEARS), n_y)
+            row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
+        rows.append(row)
+    table = pd.DataFrame(rows).astype(
+        {
+            "evaluated_year": "Int64",
+            "classes_over": "Int64",
+            "schools_over": "Int64",
+            "met": "boolean",
+            "projected_over": "float64",
+        }
+    )
+    table = table.sort_values(["by", *limit_cols], ascending=[True] + [False] * len(limit_cols), kind="stable")
+    return table[columns].reset_index(drop=True)
+
+
+def _trend_outlook(years: np.ndarray, counts: np.ndarray, by: int) -> tuple[str, float | None]:
+    """Extrapolate a yearly count linearly to year ``by``: (on_track code, projected count)."""
+    if counts[-1] == 0:
+        return "already_met", 0.0
+    if len(counts) < 2:
+        return "unknown", None
+    slope, intercept = np.polyfit(years.astype(float), counts.astype(float), 1)
+    projected = max(0.0, float(intercept + slope * by))
+    # counts are whole classes: a line within half a class of zero has reached it
+    return ("on_track" if projected < 0.5 else "off_track"), round(projected, 2)
+
+
+# ----------------------------------------------------------------------------- school size (G4)
+
+
+def _school_limits(ds, std, school_ids) -> pd.DataFrame:
+    """Name, kind, ``size_limit``, ``relaxed`` and ``in_scope`` of each school id given."""
+    info = ds.schools.set_index("school_id").reindex(school_ids)
+    kind = info["kind"]
+    normal = kind.map({k: std.school_size_limit(k) for k in KINDS}).to_numpy(dtype=np.int64)
+    relaxed = np.zeros(len(info), dtype=bool)
+    limit = normal
+    if ds.settings.relaxations_2019:
+        built = pd.to_numeric(info["built_year"], errors="coerce")
+        relaxed = (built <= int(std.relaxations["size_built_by"])).fillna(False).to_numpy(dtype=bool)
+        loose = kind.map({k: std.school_size_limit(k, relaxed=True) for k in KINDS}).to_numpy(dtype=np.int64)
+        limit = np.where(relaxed, loose, normal)
+    exempt = std.raw.get("school_size", {}).get("exclude_kinds", SIZE_EXEMPT_KINDS_DEFAULT)
+    return pd.DataFrame(
+        {
+            "school_name": info["name"].to_numpy(dtype=object),
+            "kind": kind.to_numpy(dtype=object),
+            "size_limit": limit,
+            "relaxed": relaxed,
+            "in_scope": ~kind.isin(list(exempt)).to_numpy(),
+        }
+    )
+
+
+def school_size_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+    """G4: each school's compulsory-stage pupils against its size limit, per year.
+
+    Only the compulsory stages count (``std.stages``: 小学 + 初中): a twelve-year school's or a
+    完全中学's senior pupils do not. Limits come from ``std.school_size_limit(kind)``: 2000,
+    2500 for 九年一贯制 and 十二年一贯制; a 完全中学 (its junior part), a 教学点 and any other
+    kind take the default. With ``relaxations_2019`` on in ``county.toml``, a school built in
+    or before ``relaxations_2019.size_built_by`` (2010) has the relaxed limit (2400 / 3000); a
+    school without ``built_year`` does not. The relaxation for schools with more than 50 %
+    migrant pupils cannot be applied: the data do not say who is a migrant.
+
+    Special-education schools are listed with the default limit but ``in_scope`` False: G4
+    names 小学、初中 and 一贯制 schools only (a standard may set ``[school_size]
+    exclude_kinds``).
+
+    Parameters
+    ----------
+    year
+        One year; ``None`` for every year.
+    stage
+        Not applicable (the limit is on the whole school); must be ``None``.
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, school_name, kind, year, students, size_limit, relaxed, in_scope,
+        over_by, passes``, sorted by year and school_id (``over_by`` = pupils above the
+        limit, 0 when within).
+    """
+    _reject_options("schoolsize", options)
+    if stage is not None:
+        raise ParameterError("schoolsize: the size limit is on the whole school; --stage does not apply")
+    sec = ds.sections
+    keep = sec["stage"].isin(std.stages)
+    if year is not None:
+        keep &= sec["year"] == year
+    sec = sec[keep]
+    if sec.empty:
+        raise AnalysisError(f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}")
+    per = sec.groupby(["year", "school_id"], sort=True)["students"].sum().reset_index()
+    info = _school_limits(ds, std, per["school_id"])
+    students = per["students"].to_numpy(dtype=np.int64)
+    limit = info["size_limit"].to_numpy()
+    return pd.DataFrame(
+        {
+            "school_id": per["school_id"].to_numpy(dtype=object),
+            "school_name": info["school_name"].to_numpy(),
+            "kind": info["kind"].to_numpy(),
+            "year": per["year"].to_numpy(dtype=np.int64),
+            "students": students,
+            "size_limit": limit,
+            "relaxed": info["relaxed"].to_numpy(),
+            "in_scope": info["in_scope"].to_numpy(),
+            "over_by": np.maximum(students - limit, 0),
+            "passes": students <= limit,
+        }
+    )
+
+
+def g4_summary(ds, std, year: int) -> pd.DataFrame:
+    """G4 for the county in one year: one row ``year, status, schools, schools_over, max_over_by``.
+
+    ``status`` is ``"pass"`` when every school in scope is within its limit, else ``"fail"``.
+    """
+    table = school_size_table(ds, std, year=year)
+    judged = table[table["in_scope"]]
+    over = int((~judged["passes"]).sum())
+    return pd.DataFrame(
+        {
+            "year": [year],
+            "status": ["pass" if over == 0 else "fail"],
+            "schools": [len(judged)],
+            "schools_over": [over],
+            "max_over_by": [int(judged["over_by"].max()) if len(judged) else 0],
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- projection
+
+
+def projection_table(
+    ds, std, *, year: int | None = None, stage: str | None = None, by: str | None = None, **options
+) -> pd.DataFrame:
+    """Next autumn by cohort progression: pupils, classes needed, and who will be oversized.
+
+    From the class rows of ``year`` (Y; default the latest) to autumn Y+1, assuming:
+
+    - every school teaches in Y+1 the grades it teaches in Y; the pupils of its top grade
+      leave it (a teaching point's leavers are not added to another school);
+    - grade g in Y+1 has the pupils grade g−1 had in Y (no repeaters, transfers or dropouts);
+    - the first grade of each stage (1 and 7) takes in ``round(I_Y × r)``, where I_Y is the
+      school's intake into that grade in Y and r the mean of its year-on-year intake ratios
+      I_y / I_{y−1} over the last (up to) 3 pairs of consecutive years in which it had that
+      grade (r = 1 without such history). A junior school's grade 7 follows this trend, not
+      the primary schools; so does a 九年一贯制 school's, whose trend already reflects its own
+      grade-6 leavers staying on;
+    - ``classes_needed`` = ceil(pupils / standard) per grade (45 小学 / 50 初中);
+    - if a grade keeps the number of classes it has in Y, its pupils are spread as evenly as
+      possible: its largest class is ceil(pupils / classes_now).
+
+    Parameters
+    ----------
+    year
+        The base year Y (its class rows must exist).
+    stage
+        Only this stage's rows (school totals still count every compulsory stage).
+    by
+        ``None`` (default): per school × stage; ``"grade"``: per school × grade.
+
+    Returns
+    -------
+    DataFrame
+        Per school × stage: ``school_id, school_name, kind, projected_year, stage,
+        students_now, projected_students, classes_now, classes_needed, extra_classes_needed,
+        max_class_size_if_kept, oversized, school_students, size_limit, over_size_limit``.
+        ``extra_classes_needed`` adds, over the grades, the classes to open so that no class
+        is over its standard; ``oversized``: some grade would be over it with its current
+        classes; ``school_students`` (every compulsory stage of the school) against
+        ``size_limit`` (as in :func:`school_size_table`) gives ``over_size_limit``.
+
+        Per grade: ``school_id, school_name, projected_year, stage, grade, intake,
+        students_now, classes_now, projected_students, classes_needed, class_size_if_kept,
+        oversized``.
+    """
+    _reject_options("projection", options)
+    stages = _stage_positions(std, stage)
+    if by not in (None, "grade"):
+        raise ParameterError(f"projection: by must be 'grade', not {by!r}")
+    cube = _cube(ds, std)
+    y = len(cube.years) - 1 if year is None else cube.year_position(ds, year)
+    base = int(cube.years[y])
+    now_pupils, now_classes = cube.pupils[:, y], cube.nclass[:, y]  # (school, grade)
+    taught = now_classes > 0
+
+    projected = np.zeros_like(now_pupils)
+    projected[:, 1:] = now_pupils[:, :-1]
+    intake = np.zeros(len(cube.grade_stage), dtype=bool)
+    # the trend window: calendar years base-3 … base, NaN where the grade had no class
+    window = np.arange(base - TREND_YEARS, base + 1)
+    pos = np.searchsorted(cube.years, window)
+    found = (pos < len(cube.years)) & (cube.years[np.minimum(pos, len(cube.years) - 1)] == window)
+    for grades in GRADES_BY_STAGE.values():  # one intake grade per stage
+        g = min(grades)
+        intake[g] = True
+        history = np.full((len(cube.school_ids), len(window)), np.nan)
+        history[:, found] = np.where(cube.nclass[:, pos[found], g] > 0, cube.pupils[:, pos[found], g], np.nan)
+        ratios = history[:, 1:] / history[:, :-1]
+        valid = np.isfinite(ratios)
+        n = valid.sum(axis=1)
+        growth = np.where(n > 0, np.where(valid, ratios, 0.0).sum(axis=1) / np.maximum(n, 1), 1.0)
+        projected[:, g] = np.floor(now_pupils[:, g] * growth + 0.5).astype(np.int64)
+    projected = np.where(taught, projected, 0)
+
+    standards, _, _ = _thresholds(std)
+    grade_stage = cube.grade_stage
+    standard = np.where(grade_stage >= 0, standards[np.maximum(grade_stage, 0)], 1)  # per grade
+    needed = -(-projected // standard)
+    size_kept = -(-projected // np.maximum(now_classes, 1))
+    oversized = taught & (size_kept > standard)
+    in_stage = np.isin(grade_stage, stages)
+
+    if by == "grade":
+        s, g = np.nonzero(taught & in_stage)
+        return pd.DataFrame(
+            {
+                "school_id": cube.school_ids[s],
+                "school_name": cube.school_names[s],
+                "projected_year": base + 1,
+                "stage": np.asarray(std.stages, dtype=object)[grade_stage[g]],
+                "grade": g,
+                "intake": intake[g],
+                "students_now": now_pupils[s, g],
+                "classes_now": now_classes[s, g],
+                "projected_students": projected[s, g],
+                "classes_needed": needed[s, g],
+                "class_size_if_kept": size_kept[s, g],
+                "oversized": oversized[s, g],
+            }
+        )
+
+    def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
+        return cube.by_stage(np.where(taught, arr, 0)[:, None, :], how)[:, 0]  # (school, stage)
+
+    extra = np.maximum(needed - now_classes, 0)
+    school_total = projected.sum(axis=1)
+    s, st = np.nonzero(per_stage(taught.astype(np.int64)) > 0)
+    keep = np.isin(st, stages)
+    s, st = s[keep], st[keep]
+    limits = _school_limits(ds, std, cube.school_ids[s])
+    totals = school_total[s]
+    return pd.DataFrame(
+        {
+            "school_id": cube.school_ids[s],
+            "school_name": cube.school_names[s],
+            "kind": limits["kind"].to_numpy(),
+            "projected_year": base + 1,
+            "stage": np.asarray(std.stages, dtype=object)[st],
+            "students_now": per_stage(now_pupils)[s, st],
+            "projected_students": per_stage(projected)[s, st],
+            "classes_now": per_stage(now_classes)[s, st],
+            "classes_needed": per_stage(needed)[s, st],
+            "extra_classes_needed": per_stage(extra)[s, st],
+            "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
+            "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
+            "school_students": totals,
+            "size_limit": limits["size_limit"].to_numpy(),
+            "over_size_limit": limits["in_scope"].to_numpy() & (totals > limits["size_limit"].to_numpy()),
+        }
+    )

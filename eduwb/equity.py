@@ -1,0 +1,212 @@
+"""Equity lenses beyond the standard: the school-finance measures of Berne & Stiefel.
+
+Every measure is **pupil-weighted**: a school section of ``Pi`` pupils counts as ``Pi``
+pupils who each have the section's value ``Xi`` (P = ΣPi, X̄ = ΣPi·Xi / P). The libraries
+on PyPI were checked first: PySAL's ``inequality`` computes Gini and Theil (with a group
+decomposition) but without observation weights, and it has no McLoone or Verstegen index;
+so the textbook formulas are implemented here, vectorised with numpy.
+
+* **Gini** ``G = Σi Σj Pi·Pj·|Xi − Xj| / (2·P²·X̄)`` — computed in O(n log n) from the
+  values sorted ascending as ``Σi Pi·Xi·(Ci − Di) / (P · ΣPi·Xi)`` where ``Ci`` (``Di``) is
+  the pupils of the sections sorted before (after) section i.
+* **Theil** (GE(1)) ``T = Σi (Pi/P)·(Xi/X̄)·ln(Xi/X̄)`` (0·ln 0 = 0), decomposed exactly by
+  groups g (locale: urban / town / rural) into ``between = Σg sg·ln(X̄g/X̄)`` and
+  ``within = Σg sg·Tg``, where ``sg = Pg·X̄g / (P·X̄)`` is the group's share of the resource
+  and ``Tg`` the Theil index within the group.
+* **McLoone** — the resource of the pupils at or below the median ÷ what bringing them to
+  the median would give: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)`` (1 = perfect equity
+  below the median).
+* **Verstegen** — the same above the median: ``Σ_{Xi ≥ M} Pi·Xi / (M · Σ_{Xi ≥ M} Pi)``
+  (1 = perfect equity above the median).
+* **Federal range ratio** ``(P95 − P5) / P5``.
+
+Percentiles (the median M, P5, P95) are pupil-weighted: the value of the pupil at that
+position, i.e. the smallest value whose cumulative pupil share reaches q (no interpolation).
+
+References: R. Berne and L. Stiefel, *The Measurement of Equity in School Finance*
+(Johns Hopkins University Press, 1984); A. Odden and L. Picus, *School Finance: A Policy
+Perspective* (chapter 3, "Assessing equity"); D. Verstegen, "Concepts and measures of
+fiscal inequality", *Journal of Education Finance* 21 (1996); H. Theil, *Economics and
+Information Theory* (1967) for the decomposition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eduwb.errors import AnalysisError
+from eduwb.resources import amounts, check_options, indicator_ids, resolve_stage, resolve_year, section_values
+from eduwb.standards import Standard
+
+MEASURES = ("gini", "theil", "theil_between", "theil_within", "mcloone", "verstegen", "federal_range_ratio")
+#: The groups the Theil index is decomposed by.
+GROUP_COLUMN = "locale"
+
+
+def _arrays(values, weights) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(values, dtype="float64")
+    w = np.asarray(weights, dtype="float64")
+    if x.shape != w.shape or x.ndim != 1:
+        raise ValueError("values and weights must be 1-d arrays of the same length")
+    if not w.sum() > 0:
+        raise AnalysisError("equity measure: there are no pupils")
+    return x, w
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    """The value of the pupil at cumulative share ``q``: the smallest Xi with ΣPj (Xj ≤ Xi) ≥ q·P."""
+    x, w = _arrays(values, weights)
+    order = np.argsort(x, kind="mergesort")
+    xs, cum = x[order], np.cumsum(w[order])
+    # the tiny slack keeps q·P that equals a cumulative sum exactly from slipping past it
+    k = int(np.searchsorted(cum, q * cum[-1] * (1 - 1e-12), side="left"))
+    return float(xs[min(k, len(xs) - 1)])
+
+
+def gini(values, weights) -> float:
+    """Pupil-weighted Gini coefficient ``Σi Σj Pi·Pj·|Xi − Xj| / (2·P²·X̄)``."""
+    x, w = _arrays(values, weights)
+    order = np.argsort(x, kind="mergesort")
+    xs, ws = x[order], w[order]
+    cum = np.cumsum(ws)
+    before = cum - ws
+    after = cum[-1] - cum
+    total = (ws * xs).sum()
+    if total == 0:
+        raise AnalysisError("Gini: the mean is 0, so the index is undefined")
+    return float((ws * xs * (before - after)).sum() / (cum[-1] * total))
+
+
+def _theil_terms(x: np.ndarray, w: np.ndarray, mean: float) -> np.ndarray:
+    r = x / mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(r > 0, w * r * np.log(np.where(r > 0, r, 1.0)), 0.0)
+    return terms
+
+
+def theil(values, weights, groups=None) -> tuple[float, float, float]:
+    """Pupil-weighted Theil index and its between/within-group parts.
+
+    Returns
+    -------
+    (total, between, within)
+        ``total = between + within``; with no groups, between is 0 and within the total.
+    """
+    x, w = _arrays(values, weights)
+    total_w = w.sum()
+    mean = (w * x).sum() / total_w
+    if mean == 0:
+        raise AnalysisError("Theil: the mean is 0, so the index is undefined")
+    total = float(_theil_terms(x, w, mean).sum() / total_w)
+    if groups is None:
+        return total, 0.0, total
+    frame = pd.DataFrame({"g": np.asarray(groups), "x": x, "w": w, "wx": w * x})
+    sums = frame.groupby("g", sort=True)[["w", "wx"]].sum()
+    mean_g = sums["wx"] / sums["w"]
+    share = sums["wx"] / (total_w * mean)
+    ratio_g = (mean_g / mean).where(mean_g > 0, 1.0)
+    between = float((share * np.log(ratio_g)).sum())
+    # each section's term against its own group's mean; a group with mean 0 has share 0
+    m = frame["g"].map(mean_g).to_numpy()
+    frame["t"] = np.where(m > 0, _theil_terms(x, w, np.where(m > 0, m, 1.0)), 0.0)
+    t_g = frame.groupby("g", sort=True)["t"].sum() / sums["w"]
+    within = float((share * t_g).sum())
+    return total, between, within
+
+
+def mcloone(values, weights) -> float:
+    """McLoone index: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)``, M the pupil-weighted median."""
+    x, w = _arrays(values, weights)
+    median = weighted_quantile(x, w, 0.5)
+    if median == 0:
+        raise AnalysisError("McLoone: the median is 0, so the index is undefined")
+    below = x <= median
+    return float((w[below] * x[below]).sum() / (median * w[below].sum()))
+
+
+def verstegen(values, weights) -> float:
+    """Verstegen index: ``Σ_{Xi ≥ M} Pi·Xi / (M · Σ_{Xi ≥ M} Pi)``, M the pupil-weighted median."""
+    x, w = _arrays(values, weights)
+    median = weighted_quantile(x, w, 0.5)
+    if median == 0:
+        raise AnalysisError("Verstegen: the median is 0, so the index is undefined")
+    above = x >= median
+    return float((w[above] * x[above]).sum() / (median * w[above].sum()))
+
+
+def federal_range_ratio(values, weights) -> float:
+    """Federal range ratio ``(P95 − P5) / P5`` with pupil-weighted percentiles."""
+    x, w = _arrays(values, weights)
+    p5 = weighted_quantile(x, w, 0.05)
+    if p5 == 0:
+        raise AnalysisError("federal range ratio: the 5th percentile is 0, so the ratio is undefined")
+    return float((weighted_quantile(x, w, 0.95) - p5) / p5)
+
+
+def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
+    """All the lenses for one set of sections; an undefined measure is None."""
+    out: dict[str, float | None] = {}
+    try:
+        out["gini"] = gini(values, weights)
+        out["theil"], out["theil_between"], out["theil_within"] = theil(values, weights, groups)
+    except AnalysisError:
+        out.update({"gini": None, "theil": None, "theil_between": None, "theil_within": None})
+    for name, fn in (("mcloone", mcloone), ("verstegen", verstegen), ("federal_range_ratio", federal_range_ratio)):
+        try:
+            out[name] = fn(values, weights)
+        except AnalysisError:
+            out[name] = None
+    return out
+
+
+def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
+    """The lenses per group × indicator from :func:`eduwb.resources.section_values`."""
+    by = list(by or ["stage"])
+    long = amounts(values, std)
+    rows = []
+    # a handful of groups (stage × indicator); the measures inside are vectorised
+    for key, grp in long.groupby([*by, "indicator"], sort=False):
+        row = dict(zip([*by, "indicator"], key, strict=True))
+        row.update(equity_measures(grp["value"], grp["students"], grp[GROUP_COLUMN].fillna("unknown")))
+        rows.append(row)
+    missing = values.attrs.get("missing", {})
+    for group in values[by].drop_duplicates().itertuples(index=False):
+        for ind in missing:
+            rows.append({**dict(zip(by, group, strict=True)), "indicator": ind})
+    out = pd.DataFrame(rows, columns=[*by, "indicator", *MEASURES])
+    undefined = out[list(MEASURES)].isna()
+    out["status"] = np.where(
+        out["indicator"].isin(list(missing)),
+        "missing",
+        np.where(
+            undefined.any(axis=1),
+            "undefined: " + undefined.apply(lambda r: ", ".join(r.index[r]), axis=1),
+            "ok",
+        ),
+    )
+    for col in MEASURES:
+        out[col] = out[col].astype("Float64")
+    stage_order = {s: i for i, s in enumerate(std.stages)}
+    seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
+    out["_s"] = out["stage"].map(stage_order) if "stage" in out else 0
+    out["_i"] = out["indicator"].map(seq)
+    keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
+    out = out.sort_values(keys, kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
+    return out
+
+
+def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Pupil-weighted equity lenses per stage × indicator.
+
+    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
+    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
+    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
+    """
+    check_options(options, set(), "equity")
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    if values.empty:
+        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    return equity_from_values(values, std, by=["stage"])

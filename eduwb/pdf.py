@@ -1,0 +1,338 @@
+"""From executed notebooks to one printed report: chapter HTML, the report document, the PDF.
+
+A chapter is the outputs of one executed notebook converted by nbconvert without code,
+prompts, scripts, widgets or stderr.  The chapters, a cover, a table of contents and an
+appendix are assembled into ONE HTML document that WeasyPrint lays out once, so page
+numbers ("第 N 页 / 共 M 页"), the table of contents' page references and the PDF bookmarks
+all come from the same layout.  No browser and no TeX are involved.
+
+Heavy imports (nbconvert, weasyprint, jinja2) happen inside the functions that need them:
+``import eduwb`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TABLE_MIME = "application/vnd.eduwb.table+json"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+# Mime types that mean nothing on paper; an output left with nothing printable is dropped.
+_UNPRINTABLE_MIMES = (TABLE_MIME, WIDGET_VIEW_MIME, WIDGET_STATE_MIME, "application/javascript")
+_PRINTABLE_MIMES = ("image/svg+xml", "image/png", "image/jpeg", "text/html", "text/markdown", "text/latex")
+# Tags a notebook author can put on a cell to keep it (or its outputs) out of the report.
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell", "report-remove")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+# Fonts that cover simplified Chinese, in order of preference; the first is what the
+# Makefile installs (Debian/Ubuntu package fonts-noto-cjk).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
+
+_HEADING_LINE = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_OBJECT_REPR = re.compile(r"^\[?<[^>]* at 0x[0-9a-fA-F]+>|^<Figure size [^>]*>$|^<matplotlib\.")
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
+_HEADING_ID = re.compile(r'<(h[1-6]) id="([^"]*)"')
+_STYLER_UUID = re.compile(r"\bT_([0-9a-f]{5,})(?=[_\"'\s{,.:#])")
+
+
+@dataclass
+class Chapter:
+    """One notebook's contribution to a report."""
+
+    title: str
+    html: str
+    tables: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---- notebook → chapter -------------------------------------------------------------------
+def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str) -> Chapter:
+    """Convert an executed notebook into a report chapter.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (left unchanged).
+    fallback_title : str
+        Title used when the notebook has no Markdown heading.
+    chapter_id : str
+        A prefix making the chapter's HTML ids unique within the report.
+
+    Returns
+    -------
+    Chapter
+        Title (the notebook's first Markdown heading, which is then not repeated in the
+        body), the HTML fragment, and the tables the notebook displayed with
+        ``eduwb.present.show_table`` (for the Excel workbook).
+    """
+    tables = notebook_tables(nb)
+    printable = printable_notebook(nb)
+    title = pop_title(printable) or fallback_title
+    html = _exporter().from_notebook_node(printable)[0]
+    html = _tidy_fragment(html, chapter_id)
+    for table in tables:
+        table["chapter"] = title
+    return Chapter(title=title, html=html, tables=tables)
+
+
+def notebook_tables(nb: Any) -> list[dict[str, Any]]:
+    """The tables a notebook displayed, in display order (payloads of the eduwb table mime type)."""
+    tables = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or _has_tag(cell, REMOVE_CELL_TAGS):
+            continue
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(TABLE_MIME)
+            if payload is None:
+                continue
+            if isinstance(payload, str):
+                payload = json.loads(payload)
+            tables.append(dict(payload))
+    return tables
+
+
+def printable_notebook(nb: Any) -> Any:
+    """A copy of ``nb`` holding only what belongs on paper.
+
+    Dropped: cells tagged ``remove-cell``, outputs of cells tagged ``remove-output``,
+    stderr streams (warnings), widget views and state, scripts, the eduwb table payloads
+    (the HTML rendering of the same table stays), error outputs, bare object reprs such as
+    ``<Figure size 640x480 with 1 Axes>``, code cells left without output, empty Markdown.
+    PNG images get a display width from their resolution, so a chart drawn at 200 dpi
+    prints at its physical size, sharp.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    cells = []
+    for cell in nb.cells:
+        if _has_tag(cell, REMOVE_CELL_TAGS):
+            continue
+        if cell.cell_type == "markdown":
+            if cell.source.strip():
+                cells.append(cell)
+            continue
+        if cell.cell_type != "code":
+            continue
+        outputs = [] if _has_tag(cell, REMOVE_OUTPUT_TAGS) else _printable_outputs(cell.get("outputs", []))
+        if outputs:
+            cell.outputs = outputs
+            cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _printable_outputs(outputs: list[Any]) -> list[Any]:
+    kept = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stdout" and output.get("text", "").strip():
+                kept.append(output)
+            continue
+        if kind not in ("display_data", "execute_result"):
+            continue  # errors never reach a successful report; unknown types are not printable
+        data = output.get("data", {})
+        for mime in _UNPRINTABLE_MIMES:
+            data.pop(mime, None)
+        if not any(mime in data for mime in _PRINTABLE_MIMES):
+            text = str(data.get("text/plain", "")).strip()
+            if not text or _OBJECT_REPR.match(text):
+                continue
+        if "image/png" in data:
+            _set_png_width(output)
+        kept.append(output)
+    return kept
+
+
+def pop_title(nb: Any) -> str | None:
+    """Remove and return the notebook's first Markdown heading (from a cell or an output)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            title, rest = _split_heading(cell.source)
+            if title:
+                cell.source = rest
+                if not rest.strip():
+                    nb.cells.remove(cell)
+                return title
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                text = output.get("data", {}).get("text/markdown")
+                if isinstance(text, list):
+                    text = "".join(text)
+                if text:
+                    title, rest = _split_heading(text)
+                    if title:
+                        output["data"]["text/markdown"] = rest
+                        if not rest.strip():
+                            cell.outputs.remove(output)
+                        return title
+    return None
+
+
+def _split_heading(markdown: str) -> tuple[str | None, str]:
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = _HEADING_LINE.match(line)
+        if m:
+            return _plain_heading(m.group(2)), "\n".join(lines[:i] + lines[i + 1 :])
+        return None, markdown
+    return None, markdown
+
+
+def _plain_heading(text: str) -> str:
+    # Headings may carry inline Markdown (emphasis, code, links); a title is plain text.
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[*_`]", "", text).strip()
+
+
+def _has_tag(cell: Any, tags: tuple[str, ...]) -> bool:
+    return any(tag in tags for tag in cell.get("metadata", {}).get("tags", []))
+
+
+def _set_png_width(output: Any) -> None:
+    meta = output.setdefault("metadata", {})
+    png_meta = meta.get("image/png", {})
+    if "width" in png_meta or "width" in meta:
+        return  # the producer said how wide (e.g. IPython's "retina" format)
+    size = png_size(output["data"]["image/png"])
+    if size is None:
+        return
+    width_px, _height_px, dpi = size
+    if dpi and dpi > 0:
+        # CSS pixels are 1/96 inch.
+        meta["image/png"] = {**png_meta, "width": max(1, round(width_px * 96 / dpi))}
+
+
+def png_size(data: str | bytes) -> tuple[int, int, float | None] | None:
+    """Width, height (pixels) and resolution (dots per inch, None if unknown) of a PNG.
+
+    ``data`` is the PNG bytes or their base64 text, as notebooks store images.
+    """
+    raw = base64.b64decode(data[:4096] + "=" * (-len(data[:4096]) % 4)) if isinstance(data, str) else data
+    if raw[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, width, height, dpi = 8, None, None, None
+    while pos + 8 <= len(raw):
+        length, kind = struct.unpack(">I4s", raw[pos : pos + 8])
+        body = raw[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR" and len(body) >= 8:
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"pHYs" and len(body) == 9:
+            ppu_x, _ppu_y, unit = struct.unpack(">IIB", body)
+            if unit == 1:
+                dpi = ppu_x * 0.0254
+        elif kind == b"IDAT":
+            break
+        pos += 12 + length
+    if width is None:
+        return None
+    return width, height, dpi
+
+
+def _tidy_fragment(html: str, chapter_id: str) -> str:
+    html = _ANCHOR_LINK.sub("", html)
+    # Heading ids repeat across chapters ("小结" in every one); prefix them with the chapter.
+    html = _HEADING_ID.sub(lambda m: f'<{m.group(1)} id="{chapter_id}-{m.group(2)}"', html)
+    # pandas Styler ids are random; number them so the same inputs give the same PDF.
+    seen: dict[str, str] = {}
+
+    def stable(m: re.Match[str]) -> str:
+        token = m.group(1)
+        seen.setdefault(token, f"{chapter_id.replace('-', '')}t{len(seen) + 1}")
+        return "T_" + seen[token]
+
+    return _STYLER_UUID.sub(stable, html)
+
+
+@functools.cache
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="eduwb_chapter",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+
+
+# ---- the report document -----------------------------------------------------------------
+def report_html(context: dict[str, Any]) -> str:
+    """Render the whole report (cover, contents, chapters, appendix) as one HTML document.
+
+    ``context`` holds what ``templates/report.html.j2`` uses: ``lang``, ``text`` (the
+    translated labels), ``title``, ``county``, ``year``, ``cover`` rows, ``verdict``,
+    ``chapters`` (list of :class:`Chapter`), ``appendix`` sections, ``created`` (ISO date).
+    """
+    env = _jinja_env()
+    css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+    return env.get_template("report.html.j2").render(css=css, fonts=CJK_FONTS, **context)
+
+
+@functools.cache
+def _jinja_env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None = None) -> int:
+    """Lay out ``html`` with WeasyPrint and write the PDF to ``target``; return the page count.
+
+    Raises
+    ------
+    RuntimeError
+        when no font covering Chinese is installed (the report would print boxes).
+    """
+    require_cjk_font()
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
+    document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)
+    return len(document.pages)
+
+
+@functools.cache
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.cache
+def require_cjk_font() -> str:
+    """The name of an installed font covering simplified Chinese; RuntimeError if none."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return CJK_FONTS[0]  # no fontconfig tools to ask; WeasyPrint's own lookup decides
+    out = subprocess.run([fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False).stdout
+    families = {name.strip() for line in out.splitlines() for name in line.split(",")}
+    for font in CJK_FONTS:
+        if font in families:
+            return font
+    if families:
+        return sorted(families)[0]
+    raise RuntimeError(
+        "no font covering Chinese is installed, the PDF would show empty boxes: "
+        "install Noto Sans CJK SC (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+    )

@@ -1,0 +1,265 @@
+"""Charts of the resource indicators: value ÷ threshold heatmap, CVs against limits, profiles, plan.
+
+Every function takes the tidy tables of :mod:`eduwb.resources`, :mod:`eduwb.balance` and
+:mod:`eduwb.plan` (already computed) and returns a matplotlib Figure (the explorer returns
+an ipywidgets widget). Nothing here computes an indicator.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from eduwb.present import t
+from eduwb.standards import Standard
+
+PASS_COLOUR = "#2f7d4f"
+FAIL_COLOUR = "#c0392b"
+NEAR_COLOUR = "#e67e22"
+MEAN_COLOUR = "#7f8c8d"
+
+GAP_UNITS = {
+    "teachers": ("人", "teachers"),
+    "m2": ("平方米", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+}
+REASONS = {
+    "threshold": ("补足到标准值", "to the threshold"),
+    "min_ratio": ("补足到标准值的85%（允许一项）", "to 85 % (the one exempted indicator)"),
+    "cv": ("削峰填谷降低差异系数", "raised to lower the CV"),
+    "threshold+cv": ("补足到标准值并降低差异系数", "to the threshold and for the CV"),
+    "min_ratio+cv": ("补足到85%并降低差异系数", "to 85 % and for the CV"),
+}
+STATUSES = {"ok": ("正常", "ok"), "missing": ("缺数据", "missing"), "undefined": ("无法计算", "undefined"), "partial": ("不完整", "partial")}
+
+
+def _pair(mapping: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    return {k: (zh if lang == "zh" else en) for k, (zh, en) in mapping.items()}
+
+
+def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
+    """Codes in cells made readable: stage names, gap units, plan reasons, statuses."""
+    out = df.copy()
+    if "stage" in out:
+        out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang))
+    if "gap_unit" in out:
+        out["gap_unit"] = out["gap_unit"].map(_pair(GAP_UNITS, lang)).fillna(out["gap_unit"])
+    if "reason" in out:
+        out["reason"] = out["reason"].map(_pair(REASONS, lang)).fillna(out["reason"])
+    if "status" in out:
+        labels = _pair(STATUSES, lang)
+        out["status"] = out["status"].map(lambda s: labels.get(str(s).split(":")[0], s) if isinstance(s, str) else s)
+    if "indicator" in out and "composite" in set(out["indicator"]):
+        out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
+    return out
+
+
+def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
+    return frame["school_name"] + "·" + frame["stage"].map(lambda s: std.stage_name(s, lang))
+
+
+def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """School section × indicator heatmap of value ÷ threshold (red below 1, green above).
+
+    ``profiles`` is :func:`eduwb.balance.profiles`. Cells are annotated with the ratio;
+    colours saturate at 0.5 and 1.5.
+    """
+    frame = profiles.assign(section=_section_label(profiles, std, lang))
+    order = list(dict.fromkeys(frame["section"]))
+    columns = list(dict.fromkeys(frame["indicator"]))
+    grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(index=order, columns=columns)
+    height = max(2.5, 0.28 * len(order) + 1.3)
+    fig, ax = plt.subplots(figsize=(7.5, height))
+    norm = TwoSlopeNorm(vmin=0.5, vcenter=1.0, vmax=1.5)
+    image = ax.imshow(grid.to_numpy(dtype=float).clip(0.5, 1.5), cmap="RdYlGn", norm=norm, aspect="auto")
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(order)), order, fontsize=7.5)
+    ax.xaxis.tick_top()
+    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    for (i, j), ratio in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if np.isnan(ratio):
+            continue
+        weight = "bold" if ratio < 1 else "normal"
+        text = f"{ratio:.2f}" if not (ratio < 1 and round(ratio, 2) >= 1) else f"{ratio:.4f}"
+        colour = "white" if (floor is not None and ratio < floor) else "black"
+        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
+    ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _stage_axes(n: int, width: float = 8.0, height: float = 3.4):
+    fig, axes = plt.subplots(1, max(n, 1), figsize=(width, height), squeeze=False, sharey=False)
+    return fig, list(axes[0])
+
+
+def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """Each indicator's CV per stage as bars, against the limit (dashed); over-limit bars in red.
+
+    ``balance`` is :func:`eduwb.balance.balance_table` (the composite row is drawn grey).
+    """
+    stages = [s for s in std.stages if s in set(balance["stage"])]
+    fig, axes = _stage_axes(len(stages))
+    for ax, stage in zip(axes, stages, strict=False):
+        rows = balance[balance["stage"] == stage]
+        cv = pd.to_numeric(rows["cv"], errors="coerce").astype(float).fillna(0.0).to_numpy()
+        passes = rows["passes"].astype("boolean")
+        colours = np.where(
+            rows["indicator"] == "composite",
+            MEAN_COLOUR,
+            np.where(passes.fillna(True).to_numpy(dtype=bool), PASS_COLOUR, FAIL_COLOUR),
+        )
+        labels = rows["indicator"].replace({"composite": t("综合", "comp.", lang)})
+        ax.bar(range(len(rows)), cv, color=colours)
+        ax.set_xticks(range(len(rows)), labels)
+        limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
+        if limit is not None:
+            ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
+            ax.text(len(rows) - 0.5, limit, t(f"限值 {limit:g}", f"limit {limit:g}", lang), ha="right", va="bottom", fontsize=8)
+        for x, v, status in zip(range(len(rows)), cv, rows["status"], strict=True):
+            label = f"{v:.3f}" if status in ("ok", "partial") else t("缺数据", "n/a", lang)
+            ax.text(x, v, label, ha="center", va="bottom", fontsize=7)
+        ax.set_title(std.stage_name(stage, lang))
+        ax.set_ylim(0, max(float(cv.max()) if len(cv) else 0, limit or 0) * 1.2 + 1e-9)
+    axes[0].set_ylabel(t("差异系数", "CV", lang))
+    fig.suptitle(t("各指标差异系数与限值", "CV of each indicator against its limit", lang))
+    fig.tight_layout()
+    return fig
+
+
+def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """CVs over the years, one line per indicator, per stage, with the limit dashed.
+
+    ``trend`` is :func:`eduwb.balance.balance_trend`.
+    """
+    stages = [s for s in std.stages if s in set(trend["stage"])]
+    fig, axes = _stage_axes(len(stages), height=3.6)
+    years = sorted(trend["year"].unique())
+    for ax, stage in zip(axes, stages, strict=False):
+        rows = trend[(trend["stage"] == stage) & (trend["status"].isin(["ok", "partial"]))]
+        for ind, grp in rows.groupby("indicator", sort=False):
+            style = {"color": MEAN_COLOUR, "lw": 2.2, "ls": ":"} if ind == "composite" else {"lw": 1.3, "marker": "o", "ms": 3}
+            label = t("综合", "composite", lang) if ind == "composite" else ind
+            ax.plot(grp["year"], pd.to_numeric(grp["cv"]).astype(float), label=label, **style)
+        limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
+        if limit is not None:
+            ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_title(std.stage_name(stage, lang))
+        ax.set_ylim(bottom=0)
+    axes[0].set_ylabel(t("差异系数", "CV", lang))
+    axes[-1].legend(fontsize=7, ncol=2, frameon=False, loc="upper right")
+    fig.suptitle(t("差异系数历年变化", "CV over the years", lang))
+    fig.tight_layout()
+    return fig
+
+
+def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str) -> None:
+    x = np.arange(len(rows))
+    ratio = rows["ratio"].to_numpy(dtype=float)
+    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    colours = np.where(ratio >= 1 - 1e-9, PASS_COLOUR, np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR))
+    ax.bar(x - 0.2, ratio, width=0.4, color=colours, label=t("本校", "school", lang))
+    ax.bar(x + 0.2, rows["mean_ratio"].to_numpy(dtype=float), width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang))
+    ax.axhline(1.0, color="black", lw=0.8)
+    if floor is not None:
+        ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
+    ax.set_xticks(x, rows["indicator"])
+    for xi, (value, ratio_i) in enumerate(zip(rows["value"], ratio, strict=True)):
+        ax.text(xi - 0.2, ratio_i, f"{value:,.2f}", ha="center", va="bottom", fontsize=6.5, rotation=90)
+
+
+def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh") -> Figure:
+    """One section's values ÷ threshold next to the county mean ÷ threshold.
+
+    Bars: green at or above the threshold, orange between 85 % and it, red below; the
+    school's raw value is printed on each bar. ``profiles`` is :func:`eduwb.balance.profiles`.
+    """
+    rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    if rows.empty:
+        ax.text(0.5, 0.5, t("该校（学段）不在评估范围内", "section not in scope", lang), ha="center", transform=ax.transAxes)
+        return fig
+    _draw_profile(ax, rows, std, lang)
+    ax.set_ylabel(t("数值 ÷ 标准值", "value ÷ threshold", lang))
+    ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 3) -> Figure:
+    """Small multiples of :func:`school_profile` for the given sections (``school_id, stage``)."""
+    keys = list(sections[["school_id", "stage"]].itertuples(index=False, name=None))
+    n = max(len(keys), 1)
+    rows_n = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows_n, cols, figsize=(9, 2.5 * rows_n), squeeze=False, sharey=True)
+    flat = list(axes.ravel())
+    for ax, (school_id, stage) in zip(flat, keys, strict=False):
+        rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
+        _draw_profile(ax, rows, std, lang)
+        ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8.5)
+        ax.tick_params(labelsize=7)
+    for ax in flat[len(keys):]:
+        ax.axis("off")
+    if not keys:
+        flat[0].text(0.5, 0.5, t("所有学校均达标", "every section passes", lang), ha="center", transform=flat[0].transAxes)
+    fig.suptitle(t("未达标学校（学段）：数值 ÷ 标准值（灰色为县域均值）", "Failing sections: value ÷ threshold (grey: county mean)", lang))
+    fig.tight_layout()
+    return fig
+
+
+def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
+    """An ipywidgets explorer: pick a school section, see its values against the standard and the county."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    sections = profiles[["school_id", "school_name", "stage"]].drop_duplicates()
+    options = [(f"{r.school_name}·{std.stage_name(r.stage, lang)}", (r.school_id, r.stage)) for r in sections.itertuples(index=False)]
+    picker = widgets.Dropdown(options=options, description=t("学校", "School", lang))
+    out = widgets.Output()
+
+    def draw(change=None):
+        school_id, stage = picker.value
+        out.clear_output(wait=True)
+        with out:
+            fig = school_profile(profiles, std, school_id, stage, lang)
+            display(fig)
+            plt.close(fig)
+
+    picker.observe(draw, names="value")
+    draw()
+    return widgets.VBox([picker, out])
+
+
+def plan_costs(summary: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """The plan's cost per indicator and stage (horizontal stacked bars, 万元).
+
+    ``summary`` is :func:`eduwb.plan.plan_summary`.
+    """
+    stages = [s for s in std.stages if s in set(summary["stage"])]
+    ids = list(dict.fromkeys(summary["indicator"]))
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    left = np.zeros(len(ids))
+    colours = [PASS_COLOUR, "#2c6fbb"]
+    for n, stage in enumerate(stages):
+        rows = summary[summary["stage"] == stage].set_index("indicator").reindex(ids)
+        cost = rows["cost_yuan"].fillna(0).to_numpy(dtype=float) / 1e4
+        ax.barh(ids, cost, left=left, color=colours[n % len(colours)], label=std.stage_name(stage, lang))
+        left += cost
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:,.1f}", va="center", fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlabel(t("估算费用（万元）", "Cost (10,000 yuan)", lang))
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(t("达标方案费用构成", "Cost of the plan by indicator", lang))
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,168 @@
+"""Charts and display helpers for the scorecard and the verdict (notebook 00).
+
+Everything here takes the tables of :mod:`eduwb.scorecard` (already computed): nothing
+judges an indicator. :func:`localise` turns status codes into words for a table shown to
+people; :func:`status_styles` colours them; :func:`dimension_chart` and :func:`trend_chart`
+draw the four dimensions for one year and over the years.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from eduwb.schema import TABLES
+
+PASS_COLOUR = "#2f7d4f"
+FAIL_COLOUR = "#c0392b"
+MISSING_COLOUR = "#b0b7bb"
+COLOURS = {"pass": PASS_COLOUR, "fail": FAIL_COLOUR, "missing": MISSING_COLOUR, "incomplete": MISSING_COLOUR}
+CELL_CSS = {
+    "pass": "background-color:#d1e7dd;color:#0f5132",
+    "fail": "background-color:#f8d7da;color:#842029",
+    "missing": "background-color:#e2e3e5;color:#41464b",
+    "incomplete": "background-color:#e2e3e5;color:#41464b",
+}
+CODE_LABELS: dict[str, tuple[str, str]] = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "fail"),
+    "missing": ("缺数据", "missing"),
+    "incomplete": ("尚不能认定", "incomplete"),
+    "improved": ("转为达标", "now passes"),
+    "worsened": ("不再达标", "no longer passes"),
+    "other": ("状态变化", "changed"),
+}
+VERDICT_LABELS: dict[str, tuple[str, str]] = {
+    "pass": ("通过", "passed"),
+    "fail": ("未通过", "not passed"),
+    "incomplete": ("尚不能认定", "incomplete"),
+}
+_CODE_COLUMNS = ("status", "previous_status", "change")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _code_of(value: object) -> str | None:
+    """The status code behind a cell, whether it shows the code or its label."""
+    if not isinstance(value, str):
+        return None
+    if value in CELL_CSS:
+        return value
+    for code, pair in {**CODE_LABELS, **VERDICT_LABELS}.items():
+        if value in pair and code in CELL_CSS:
+            return code
+    return None
+
+
+def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | None = None) -> pd.DataFrame:
+    """A copy for display: status, change and verdict codes as words; sources as table names.
+
+    ``dimensions`` maps dimension codes to names (``std.dimension_name``) for the
+    ``dimension`` column and for a verdict table's per-dimension columns.
+    """
+    out = df.copy()
+    labels = {code: _pick(pair, lang) for code, pair in CODE_LABELS.items()}
+    dims = dimensions or {}
+    for col in out.columns:
+        if col in _CODE_COLUMNS or col in dims:
+            out[col] = out[col].map(lambda v: labels.get(v, v))
+    if "verdict" in out:
+        out["verdict"] = out["verdict"].map(lambda v: _pick(VERDICT_LABELS[v], lang) if v in VERDICT_LABELS else v)
+    if "dimension" in out and dims:
+        out["dimension"] = out["dimension"].map(lambda v: dims.get(v, v))
+    if "source" in out and lang == "zh":
+        zh = {name: table.zh for name, table in TABLES.items()}
+        out["source"] = out["source"].map(
+            lambda v: "、".join(zh.get(p.strip(), p.strip()) for p in v.split(",")) if isinstance(v, str) else v
+        )
+    if dims:
+        out = out.rename(columns=dims)
+    return out
+
+
+def status_styles(df: pd.DataFrame) -> pd.DataFrame:
+    """For ``eduwb.present.show_table(highlight=…)``: colour every status-like cell."""
+    out = pd.DataFrame("", index=df.index, columns=df.columns)
+    for col in df.columns:
+        codes = df[col].map(_code_of)
+        if codes.notna().any():
+            out[col] = codes.map(lambda c: CELL_CSS.get(c, "") if isinstance(c, str) else "")
+    return out
+
+
+def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
+    """One horizontal bar per dimension: its indicators split into pass / fail / missing.
+
+    Parameters
+    ----------
+    dimensions
+        :func:`eduwb.scorecard.dimension_summary` (``name, indicators, passed, failed,
+        missing, status``).
+    """
+    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
+    n = len(dimensions)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.1))
+    y = np.arange(n)[::-1]
+    left = np.zeros(n)
+    for col, code in parts:
+        widths = dimensions[col].to_numpy(dtype=float)
+        ax.barh(y, widths, left=left, color=COLOURS[code], height=0.6, label=_pick(CODE_LABELS[code], lang))
+        for yi, li, wi in zip(y, left, widths, strict=True):
+            if wi > 0:
+                ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
+        left += widths
+    status = [_pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
+    ax.set_yticks(y, [f"{name}（{s}）" if lang == "zh" else f"{name} ({s})" for name, s in zip(dimensions["name"], status, strict=True)])
+    for tick, s in zip(ax.get_yticklabels(), dimensions["status"], strict=True):
+        tick.set_color(COLOURS[s])
+    ax.set_xlim(0, max(float(dimensions["indicators"].max()), 1) * 1.02)
+    ax.set_xlabel("指标数" if lang == "zh" else "indicators")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    if title:
+        ax.set_title(title, pad=24)
+    fig.tight_layout()
+    return fig
+
+
+def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None) -> Figure:
+    """Years × dimensions (and the overall verdict) as coloured cells.
+
+    Parameters
+    ----------
+    verdicts
+        :func:`eduwb.scorecard.verdict_table`.
+    dimensions
+        Dimension code → name, in the standard's order.
+    """
+    cols = [*dimensions, "verdict"]
+    names = [*dimensions.values(), "总体结论" if lang == "zh" else "Verdict"]
+    years = verdicts["year"].astype(int).tolist()
+    fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
+    for i, year in enumerate(years):
+        row = verdicts.iloc[i]
+        for j, col in enumerate(cols):
+            code = row[col]
+            ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
+            text = _pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
+            ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
+        del year
+    ax.set_xlim(0, len(cols))
+    ax.set_ylim(len(years), 0)
+    ax.set_xticks(np.arange(len(cols)) + 0.48, names)
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(years)) + 0.45, [str(y) for y in years])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    handles = [Patch(color=COLOURS[c], label=_pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
+    ax.legend(handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9)
+    if title:
+        ax.set_title(title, pad=28)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,124 @@
+"""The bad-input corpus: every broken dataset is refused with the exact file, row and column.
+
+Each folder under ``tests/bad_inputs/`` is one case (written by ``make_corpus.py`` from the
+tiny county) with an ``expected.toml`` listing the problems a person must be told about.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from eduwb.cli import main
+from eduwb.dataset import load
+from eduwb.errors import DataError, Problem
+
+CORPUS = Path(__file__).parent / "bad_inputs"
+CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.toml").is_file())
+
+
+def _expected(case: str) -> dict:
+    return tomllib.loads((CORPUS / case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def _data(case: str) -> Path:
+    return CORPUS / case / _expected(case).get("data", ".")
+
+
+def _label(entry: dict) -> str:
+    return entry["file"] + (f" [sheet {entry['sheet']}]" if "sheet" in entry else "")
+
+
+def _matches(problem: Problem, entry: dict) -> bool:
+    # an entry without row/column means the problem concerns the whole file / no column
+    return (
+        problem.severity == "error"
+        and problem.file == _label(entry)
+        and problem.row == entry.get("row")
+        and problem.column == entry.get("column")
+        and entry["rule"] in problem.rule
+    )
+
+
+def _refusal(case: str) -> list[Problem]:
+    with pytest.raises(DataError) as info:
+        load(_data(case))
+    return info.value.problems
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 30
+
+
+def test_corpus_matches_its_script(tmp_path):
+    """The committed corpus is exactly what make_corpus.py writes (so it can be read as files)."""
+    script = CORPUS / "make_corpus.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True, capture_output=True)
+    fresh = tmp_path / "bad_inputs"
+    assert sorted(p.name for p in fresh.iterdir()) == CASES
+
+    def same_tree(a: Path, b: Path) -> list[str]:
+        cmp = filecmp.dircmp(a, b, ignore=["__pycache__", "make_corpus.py"])
+        _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
+        diffs = [str(a / f) for f in mismatch + errors + cmp.left_only + cmp.right_only]
+        for sub in cmp.common_dirs:
+            diffs += same_tree(a / sub, b / sub)
+        return diffs
+
+    assert same_tree(CORPUS, fresh) == []
+    fixtures = Path(__file__).parent / "fixtures"
+    for folder in sorted((tmp_path / "fixtures").iterdir()):
+        assert same_tree(fixtures / folder.name, folder) == [], folder.name
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_load_reports_each_problem_where_it_is(case):
+    expected = _expected(case)
+    problems = _refusal(case)
+    shown = "\n".join(str(p) for p in problems)
+    for entry in expected["problems"]:
+        assert any(_matches(p, entry) for p in problems), f"{case}: not reported: {entry}\nreported:\n{shown}"
+    errors = [p for p in problems if p.severity == "error"]
+    if "count" in expected:
+        assert len(errors) == expected["count"], f"{case}: expected {expected['count']} error(s), got:\n{shown}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_validate_prints_one_line_per_problem(case, capsys):
+    problems = _refusal(case)
+    code = main(["validate", str(_data(case))])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    # one line per problem, then the one-line verdict
+    assert lines[:-1] == [str(p) for p in problems]
+    assert lines[-1].startswith(f"refused: {sum(p.severity == 'error' for p in problems)} problem(s)")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_table_writes_nothing_for_a_refused_dataset(case, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    code = main(["table", "indicators", str(_data(case)), "--format", "csv", "-o", str(out_file)])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["utf16_file", "xlsx_missing_sheet", "county_toml_wrong_shape", "header_only_file"])
+def test_validate_in_a_real_process(case):
+    """The installed entry point: exit 1, problems on stderr, no traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "eduwb.cli", "validate", str(_data(case))], capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    for entry in _expected(case)["problems"]:
+        assert entry["rule"] in proc.stderr
