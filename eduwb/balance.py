@@ -89,17 +89,17 @@ def weighted_stats(frame: pd.DataFrame, by: list[str], value: str = "value", wei
     """
     x = frame[value].to_numpy(dtype="float64")
     w = frame[weight].to_numpy(dtype="float64")
-    work = frame[by].copy()
-    work["_w"] = w
-    work["_wx"] = w * x
-    sums = work.groupby(by, sort=False)[["_w", "_wx"]].transform("sum")
-    mean = sums["_wx"].to_numpy() / sums["_w"].to_numpy()
-    work["_dev"] = w * (x - mean) ** 2
-    agg = work.groupby(by, sort=False).agg(P=("_w", "sum"), WX=("_wx", "sum"), D=("_dev", "sum")).reset_index()
-    agg["county_mean"] = agg["WX"] / agg["P"]
-    agg["std"] = np.sqrt(agg["D"] / agg["P"])
-    agg["cv"] = agg["std"] / agg["county_mean"].where(agg["county_mean"] != 0)
-    return agg[[*by, "county_mean", "std", "cv"]]
+    # one factorisation of the keys, then sums by integer group code (np.bincount)
+    codes = frame.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
+    groups, first = np.unique(codes, return_index=True)
+    total = np.bincount(codes, weights=w, minlength=len(groups))
+    mean = np.bincount(codes, weights=w * x, minlength=len(groups)) / total
+    dev = np.bincount(codes, weights=w * (x - mean[codes]) ** 2, minlength=len(groups))
+    out = frame[by].iloc[first].reset_index(drop=True)
+    out["county_mean"] = mean
+    out["std"] = np.sqrt(dev / total)
+    out["cv"] = np.where(mean != 0, out["std"] / np.where(mean != 0, mean, 1.0), np.nan)
+    return out
 
 
 def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
@@ -124,7 +124,7 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     by = list(by or ["year", "stage"])
     ids = indicator_ids(std)
     missing = values.attrs.get("missing", {})
-    long = amounts(values, std)
+    long = amounts(values, std, keys=by)
     stats = weighted_stats(long, [*by, "indicator"])
     if missing:
         groups = values[by].drop_duplicates()
@@ -181,10 +181,13 @@ def _require_thresholds(std: Standard, what: str) -> None:
         raise ParameterError(f"standard {std.id}: the data lack inputs of {lacking}, so {what} cannot be decided")
 
 
-def ratios(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """Long per section × indicator: ``value, threshold, ratio`` (value ÷ threshold) and ``met``."""
+def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
+    """Long per section × indicator: ``value, threshold, ratio`` (value ÷ threshold) and ``met``.
+
+    ``keys`` as in :func:`eduwb.resources.amounts`.
+    """
     _require_thresholds(std, "value ÷ threshold")
-    long = amounts(values, std)
+    long = amounts(values, std, keys)
     thr = long["threshold"].to_numpy()
     long["ratio"] = np.where(thr > 0, long["value"].to_numpy() / np.where(thr > 0, thr, 1.0), 1.0)
     long["met"] = long["ratio"] >= 1 - EPS
@@ -209,16 +212,23 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
             f"standard {std.id} has no per-school rule (only the composite CV is tested); "
             "use eduwb table balance"
         )
-    long = ratios(values, std)
+    long = ratios(values, std, keys=[])
     keys = [c for c in values.columns if c not in indicator_ids(std) and c not in ("kind", "locale", "students")]
-    met = long.groupby(keys, sort=False)["met"].sum().rename("met_count").reset_index()
-    weakest = (
-        long.sort_values([*keys, "ratio", "seq"], kind="mergesort")
-        .drop_duplicates(keys)[[*keys, "indicator", "ratio"]]
-        .rename(columns={"indicator": "weakest_indicator", "ratio": "weakest_ratio"})
-    )
-    out = values[keys].merge(met, on=keys, how="left").merge(weakest, on=keys, how="left")
-    out["met_count"] = out["met_count"].astype("int64")
+    n = len(values)
+    row = long["row"].to_numpy()
+    met_count = np.bincount(row, weights=long["met"].to_numpy(dtype="float64"), minlength=n)
+    # the weakest indicator of each section: sort by section, ratio, then standard order
+    order = np.lexsort((long["seq"].to_numpy(), long["ratio"].to_numpy(), row))
+    sorted_rows = row[order]
+    first = order[np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]] if len(order) else order
+    weakest_indicator = np.full(n, None, dtype=object)
+    weakest_ratio = np.full(n, np.nan)
+    weakest_indicator[row[first]] = long["indicator"].to_numpy()[first]
+    weakest_ratio[row[first]] = long["ratio"].to_numpy()[first]
+    out = values[keys].reset_index(drop=True)
+    out["met_count"] = met_count.astype("int64")
+    out["weakest_indicator"] = weakest_indicator
+    out["weakest_ratio"] = weakest_ratio
     out["passes"] = (out["met_count"] >= int(rule["min_met"])) & (
         out["weakest_ratio"] >= float(rule["min_ratio_rest"]) - EPS
     )
@@ -323,8 +333,10 @@ def shortfalls(values: pd.DataFrame, std: Standard, costs: dict[str, float]) -> 
     ``shortfall × unit cost``. Shortfalls are per indicator: one teacher hired may close
     R1 and R2 at once, so summing teacher costs over indicators is an upper bound.
     """
-    long = ratios(values, std)
-    short = long[~long["met"]].copy()
+    long = ratios(values, std, keys=[])
+    short = long[~long["met"]].reset_index(drop=True)
+    keys = [c for c in values.columns if c not in indicator_ids(std) and c not in ("stage", "students")]
+    short = pd.concat([values[keys].take(short["row"].to_numpy()).reset_index(drop=True), short], axis=1)
     need = short["threshold"] * short["students"] / short["per"] - short["amount"]
     short["shortfall"] = whole_units(need, short["gap_integer"])
     short["cost_yuan"] = short["shortfall"] * unit_cost_column(short, costs)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,7 @@ ON_TRACK = ("already_met", "on_track", "off_track", "unknown", "not_applicable")
 SIZE_EXEMPT_KINDS_DEFAULT = ("special",)
 # How many past years feed a trend: intake growth in the projection, the milestone outlook.
 TREND_YEARS = 3
+
 
 class ClassDataMissing(AnalysisError):
     """The dataset has no ``classes`` table, or no class rows for the year asked: 缺数据."""
@@ -94,7 +95,9 @@ def class_years(ds) -> list[int]:
 
 def _missing(ds, year: int | None = None, stage: str | None = None) -> ClassDataMissing:
     if ds.classes is None or ds.classes.empty:
-        return ClassDataMissing(f"缺数据: {ds.name} has no classes table (班级), so class sizes cannot be computed")
+        return ClassDataMissing(
+            f"缺数据: {ds.name} has no classes table (班级), so class sizes cannot be computed"
+        )
     what = f"{stage} class rows" if stage else "class rows"
     when = f" for {year}" if year is not None else ""
     return ClassDataMissing(f"缺数据: {ds.name} has no {what} (班级){when}")
@@ -135,7 +138,9 @@ def _grade_stage(std) -> np.ndarray:
 
 
 def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, super_min: int) -> np.ndarray:
-    return np.select([students >= super_min, students >= large_min, students > standard], [3, 2, 1], default=0)
+    return np.select(
+        [students >= super_min, students >= large_min, students > standard], [3, 2, 1], default=0
+    )
 
 
 def class_size_band(students, stage, std) -> np.ndarray:
@@ -174,7 +179,11 @@ class _Cube:
     pupils: np.ndarray
     nclass: np.ndarray
     max_size: np.ndarray
-    bands: np.ndarray  # (schools, years, grades, band)
+    # per stage, shape (schools, years, stages[, band])
+    stage_bands: np.ndarray
+    stage_max: np.ndarray
+    # per school × year × stage, the classes over a given limit per stage (see over_counts)
+    memo: dict = field(default_factory=dict, compare=False)
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -190,13 +199,26 @@ class _Cube:
         return n
 
     def by_stage(self, arr: np.ndarray, how: str = "sum") -> np.ndarray:
-        """Reduce the grade axis (axis 2) to a stage axis, in ``std.stages`` order."""
-        parts = []
-        for i in range(int(self.grade_stage.max()) + 1):  # two stages, not rows
-            cols = np.flatnonzero(self.grade_stage == i)
-            part = arr[:, :, cols]
-            parts.append(part.sum(axis=2) if how == "sum" else part.max(axis=2))
-        return np.stack(parts, axis=2)
+        return _by_stage(arr, self.grade_stage, how)
+
+    def over_counts(self, limits: np.ndarray) -> np.ndarray:
+        """Classes above ``limits`` (one per stage), per school × year × stage (memoised)."""
+        key = tuple(int(v) for v in limits)
+        if key not in self.memo:
+            n_s, n_y, n_st = self.stage_max.shape
+            over = self.students > limits[self.stage]
+            cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
+            self.memo[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
+        return self.memo[key]
+
+
+def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum") -> np.ndarray:
+    """Reduce a grade axis (axis 2) to a stage axis, in ``std.stages`` order."""
+    parts = []
+    for i in range(int(grade_stage.max()) + 1):  # two stages, not rows
+        part = arr[:, :, grade_stage == i]
+        parts.append(part.sum(axis=2) if how == "sum" else part.max(axis=2))
+    return np.stack(parts, axis=2)
 
 
 _CUBES: dict[tuple, tuple] = {}
@@ -209,16 +231,18 @@ def _cube(ds, std) -> _Cube:
         raise _missing(ds)
     standards, large_min, super_min = _thresholds(std)
     key = (id(cls), id(ds.schools), tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
-    checksum = (len(cls), int(cls["students"].sum()), int(cls["year"].sum()), int(cls["grade"].sum()))
+    year = cls["year"].to_numpy(dtype=np.int64)
+    grade = cls["grade"].to_numpy(dtype=np.int64)
+    students = cls["students"].to_numpy(dtype=np.int64)
+    checksum = (len(cls), int(students.sum()), int(year.sum()), int(grade.sum()))
     hit = _CUBES.get(key)
     if hit is not None and hit[0]() is cls and hit[1]() is ds.schools and hit[2] == checksum:
         return hit[3]
 
     grade_stage = _grade_stage(std)
     codes, ids = pd.factorize(cls["school_id"], sort=True)
-    years, year_idx = np.unique(cls["year"].to_numpy(dtype=np.int64), return_inverse=True)
-    grade = cls["grade"].to_numpy(dtype=np.int64)
-    students = cls["students"].to_numpy(dtype=np.int64)
+    years = np.sort(pd.unique(year))
+    year_idx = np.searchsorted(years, year)
     stage = grade_stage[grade]
     band = _band_codes(students, standards[stage], large_min, super_min)
     n_s, n_y, n_g, n_b = len(ids), len(years), len(grade_stage), len(BANDS)
@@ -228,6 +252,7 @@ def _cube(ds, std) -> _Cube:
     bands = np.bincount(cell * n_b + band, minlength=size * n_b).reshape(n_s, n_y, n_g, n_b)
     max_size = np.zeros(size, dtype=np.int64)
     np.maximum.at(max_size, cell, students)
+    max_size = max_size.reshape(n_s, n_y, n_g)
     names = ds.schools.set_index("school_id")["name"].reindex(ids).to_numpy(dtype=object)
     cube = _Cube(
         school_ids=np.asarray(ids, dtype=object),
@@ -241,8 +266,9 @@ def _cube(ds, std) -> _Cube:
         band=band,
         pupils=pupils,
         nclass=bands.sum(axis=3),
-        max_size=max_size.reshape(n_s, n_y, n_g),
-        bands=bands,
+        max_size=max_size,
+        stage_bands=_by_stage(bands, grade_stage),
+        stage_max=_by_stage(max_size, grade_stage, "max"),
     )
     while len(_CUBES) >= _CUBES_KEPT:
         _CUBES.pop(next(iter(_CUBES)))
@@ -253,7 +279,9 @@ def _cube(ds, std) -> _Cube:
 # ----------------------------------------------------------------------------- bands
 
 
-def classsize_table(ds, std, *, year: int | None = None, stage: str | None = None, by: str | None = None, **options):
+def classsize_table(
+    ds, std, *, year: int | None = None, stage: str | None = None, by: str | None = None, **options
+):
     """Classes by size band per year × stage (``by="school"``: per school; ``by="class"``: per class).
 
     Parameters
@@ -292,8 +320,8 @@ def classsize_table(ds, std, *, year: int | None = None, stage: str | None = Non
         return _class_rows(ds, std, cube, years, stages)
     if by not in (None, "school"):
         raise ParameterError(f"classsize: by must be 'school' or 'class', not {by!r}")
-    bands = cube.by_stage(cube.bands)[:, years][:, :, stages]  # (school, year, stage, band)
-    largest = cube.by_stage(cube.max_size, "max")[:, years][:, :, stages]
+    bands = cube.stage_bands[:, years][:, :, stages]  # (school, year, stage, band)
+    largest = cube.stage_max[:, years][:, :, stages]
     if by is None:
         bands, largest = bands.sum(axis=0, keepdims=True), largest.max(axis=0, keepdims=True)
     classes = bands.sum(axis=3)
@@ -320,26 +348,30 @@ def classsize_table(ds, std, *, year: int | None = None, stage: str | None = Non
 
 
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
-    keep = np.isin(cube.year_idx, years) & np.isin(cube.stage, stages)
-    if not keep.any():
+    keep = np.flatnonzero(np.isin(cube.year_idx, years) & np.isin(cube.stage, stages))
+    if len(keep) == 0:
         raise _missing(ds)
-    cls = ds.classes[keep]
+    class_ids = ds.classes["class_id"].to_numpy(dtype=object)[keep]
+    students = cube.students[keep]
+    # year, then largest first, then school and class id (school codes sort like the ids)
+    order = np.lexsort(
+        (pd.factorize(class_ids, sort=True)[0], cube.school[keep], -students, cube.year_idx[keep])
+    )
+    rows, stage = keep[order], cube.stage[keep[order]]
     standards, _, _ = _thresholds(std)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "year": cls["year"].to_numpy(dtype=np.int64),
-            "school_id": cls["school_id"].to_numpy(dtype=object),
-            "school_name": cube.school_names[cube.school[keep]],
-            "stage": np.asarray(std.stages, dtype=object)[cube.stage[keep]],
-            "grade": cls["grade"].to_numpy(dtype=np.int64),
-            "class_id": cls["class_id"].to_numpy(dtype=object),
-            "students": cube.students[keep],
-            "standard": standards[cube.stage[keep]],
-            "band": np.asarray(BANDS, dtype=object)[cube.band[keep]],
+            "year": cube.years[cube.year_idx[rows]],
+            "school_id": cube.school_ids[cube.school[rows]],
+            "school_name": cube.school_names[cube.school[rows]],
+            "stage": np.asarray(std.stages, dtype=object)[stage],
+            "grade": ds.classes["grade"].to_numpy(dtype=np.int64)[rows],
+            "class_id": class_ids[order],
+            "students": students[order],
+            "standard": standards[stage],
+            "band": np.asarray(BANDS, dtype=object)[cube.band[rows]],
         }
     )
-    out = out.sort_values(["year", "students", "school_id", "class_id"], ascending=[True, False, True, True])
-    return out.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- G5
@@ -362,7 +394,7 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     cube = _cube(ds, std)
     y = cube.year_position(ds, year)
     classes = cube.nclass[:, y].sum(axis=1)
-    over = cube.bands[:, y, :, 1:].sum(axis=(1, 2))
+    over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
     return pd.DataFrame(
         {
@@ -411,10 +443,14 @@ def _parse_bands(bands: str | Sequence[str] | None) -> tuple[str, ...]:
     if bands is None:
         return LEDGER_BANDS_DEFAULT
     if isinstance(bands, str):
-        bands = OVERSIZED_BANDS if bands.strip() == "all" else [b.strip() for b in bands.split(",") if b.strip()]
+        bands = (
+            OVERSIZED_BANDS if bands.strip() == "all" else [b.strip() for b in bands.split(",") if b.strip()]
+        )
     unknown = [b for b in bands if b not in OVERSIZED_BANDS]
     if unknown or not bands:
-        raise ParameterError(f"ledger bands must be 'all' or a list of {', '.join(OVERSIZED_BANDS)}, not {bands!r}")
+        raise ParameterError(
+            f"ledger bands must be 'all' or a list of {', '.join(OVERSIZED_BANDS)}, not {bands!r}"
+        )
     return tuple(b for b in OVERSIZED_BANDS if b in bands)
 
 
@@ -514,15 +550,25 @@ def ledger_table(
     band_pos = np.array([BANDS.index(b) for b in chosen])
 
     # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
-    at_least = cube.by_stage(cube.bands)[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
+    at_least = cube.stage_bands[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
     at_least = at_least[..., band_pos].transpose(0, 3, 1, 2)  # (school, band, year, stage)
     counts = at_least.sum(axis=3)  # (school, band, year)
     s, b = np.nonzero(counts.any(axis=2))
     counts, per_stage = counts[s, b], at_least[s, b]
     year_cols = [f"n_{y}" for y in years]
-    columns = ["school_id", "school_name", "band", "registered_year", "last_seen_year", "closed_year", "status"]
+    columns = [
+        "school_id",
+        "school_name",
+        "band",
+        "registered_year",
+        "last_seen_year",
+        "closed_year",
+        "status",
+    ]
     if len(s) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns + ["reopened", "deadline", *year_cols]})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in columns + ["reopened", "deadline", *year_cols]}
+        )
 
     present = counts > 0
     first = present.argmax(axis=1)
@@ -573,7 +619,9 @@ def ledger_table(
 # ----------------------------------------------------------------------------- milestones
 
 
-def milestones_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+def milestones_table(
+    ds, std, *, year: int | None = None, stage: str | None = None, **options
+) -> pd.DataFrame:
     """The county plan's dated class-size targets (``county.toml``), judged on the class data.
 
     A milestone says: from autumn ``by`` on, no class above ``max_students`` (a number, or
@@ -616,15 +664,12 @@ def milestones_table(ds, std, *, year: int | None = None, stage: str | None = No
     if not ds.settings.milestones:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
-    judged = (cube.year_idx < n_y) & np.isin(cube.stage, stages)
-    n_s = len(cube.school_ids)
     rows = []
     for m in ds.settings.milestones:  # configured targets (a handful), each judged on every class at once
         limits = _milestone_limits(std, m)
-        over = judged & (cube.students > limits[cube.stage])
-        per_year = np.bincount(cube.year_idx[over], minlength=n_y)[:n_y]
-        cells = np.bincount(cube.school[over] * n_y + cube.year_idx[over], minlength=n_s * n_y)
-        schools = (cells.reshape(n_s, n_y) > 0).sum(axis=0)
+        over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
+        per_year = over.sum(axis=0)
+        schools = (over > 0).sum(axis=0)
         by = int(m["by"])
         row = {"by": by, "max_students": str(m["max_students"])}
         row.update({c: int(v) for c, v in zip(limit_cols, limits, strict=True)})
@@ -654,7 +699,9 @@ def milestones_table(ds, std, *, year: int | None = None, stage: str | None = No
             "projected_over": "float64",
         }
     )
-    table = table.sort_values(["by", *limit_cols], ascending=[True] + [False] * len(limit_cols), kind="stable")
+    table = table.sort_values(
+        ["by", *limit_cols], ascending=[True] + [False] * len(limit_cols), kind="stable"
+    )
     return table[columns].reset_index(drop=True)
 
 
@@ -697,7 +744,9 @@ def _school_limits(ds, std, school_ids) -> pd.DataFrame:
     )
 
 
-def school_size_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+def school_size_table(
+    ds, std, *, year: int | None = None, stage: str | None = None, **options
+) -> pd.DataFrame:
     """G4: each school's compulsory-stage pupils against its size limit, per year.
 
     Only the compulsory stages count (``std.stages``: 小学 + 初中): a twelve-year school's or a
@@ -735,7 +784,9 @@ def school_size_table(ds, std, *, year: int | None = None, stage: str | None = N
         keep &= sec["year"] == year
     sec = sec[keep]
     if sec.empty:
-        raise AnalysisError(f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}")
+        raise AnalysisError(
+            f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}"
+        )
     per = sec.groupby(["year", "school_id"], sort=True)["students"].sum().reset_index()
     info = _school_limits(ds, std, per["school_id"])
     students = per["students"].to_numpy(dtype=np.int64)

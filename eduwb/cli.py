@@ -285,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)
-        print(f"refused: {errors} problem(s) in {getattr(args, 'data', '')}", file=sys.stderr)
+        data = getattr(args, "data", "")
+        where = ", ".join(data) if isinstance(data, list) else data
+        print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)
         return 1
     except EduwbError as exc:
         if args.debug:

@@ -451,7 +451,7 @@ class _Ctx:
             )
 
 
-def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: set[str] = frozenset()) -> None:
+def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: frozenset[str] | set[str] = frozenset()) -> None:
     f = ctx.frames
     schools = f["schools"]
     ids = set(schools["school_id"].dropna())
@@ -590,6 +590,8 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         is_percent = ids_norm.isin(percent_indicators) | parsed.map(lambda p: p is not None and p.kind == "percent")
         over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
         ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
+        under = is_percent & fraction.map(lambda x: x is not None and x < 0)
+        ctx.report("county_indicators", under, "value", "a percentage must not be negative")
         unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
         ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
 

@@ -163,7 +163,7 @@ def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
 def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
     """The lenses per group × indicator from :func:`eduwb.resources.section_values`."""
     by = list(by or ["stage"])
-    long = amounts(values, std)
+    long = amounts(values, std, keys=[*by, GROUP_COLUMN])
     rows = []
     # a handful of groups (stage × indicator); the measures inside are vectorised
     for key, grp in long.groupby([*by, "indicator"], sort=False):

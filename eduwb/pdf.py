@@ -44,6 +44,12 @@ _OBJECT_REPR = re.compile(r"^\[?<[^>]* at 0x[0-9a-fA-F]+>|^<Figure size [^>]*>$|
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
 _HEADING_ID = re.compile(r'<(h[1-6]) id="([^"]*)"')
 _STYLER_UUID = re.compile(r"\bT_([0-9a-f]{5,})(?=[_\"'\s{,.:#])")
+_SHORT_CELL = re.compile(r"<(td|th)((?:\s[^>]*)?)>([^<]{1,12})</\1>")
+_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.S)
+# A cell this narrow (in half-width characters) never wraps: "小学" split into 小/学 reads badly.
+NOWRAP_WIDTH = 10
+# Tables with more columns than this print in a smaller font.
+WIDE_TABLE_COLUMNS = 10
 
 
 @dataclass
@@ -142,11 +148,13 @@ def _printable_outputs(outputs: list[Any]) -> list[Any]:
         if kind not in ("display_data", "execute_result"):
             continue  # errors never reach a successful report; unknown types are not printable
         data = output.get("data", {})
+        was_widget = WIDGET_VIEW_MIME in data
         for mime in _UNPRINTABLE_MIMES:
             data.pop(mime, None)
         if not any(mime in data for mime in _PRINTABLE_MIMES):
             text = str(data.get("text/plain", "")).strip()
-            if not text or _OBJECT_REPR.match(text):
+            # A widget's plain-text stand-in ("IntSlider(value=1)") means nothing on paper.
+            if was_widget or not text or _OBJECT_REPR.match(text):
                 continue
         if "image/png" in data:
             _set_png_width(output)
@@ -181,13 +189,14 @@ def pop_title(nb: Any) -> str | None:
 
 def _split_heading(markdown: str) -> tuple[str | None, str]:
     lines = markdown.splitlines()
+    fenced = False
     for i, line in enumerate(lines):
-        if not line.strip():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
             continue
-        m = _HEADING_LINE.match(line)
+        m = None if fenced else _HEADING_LINE.match(line)
         if m:
             return _plain_heading(m.group(2)), "\n".join(lines[:i] + lines[i + 1 :])
-        return None, markdown
     return None, markdown
 
 
@@ -253,7 +262,34 @@ def _tidy_fragment(html: str, chapter_id: str) -> str:
         seen.setdefault(token, f"{chapter_id.replace('-', '')}t{len(seen) + 1}")
         return "T_" + seen[token]
 
-    return _STYLER_UUID.sub(stable, html)
+    html = _STYLER_UUID.sub(stable, html)
+    return _TABLE.sub(_tidy_table, html)
+
+
+def _tidy_table(match: re.Match[str]) -> str:
+    table = _SHORT_CELL.sub(_nowrap_cell, match.group(0))
+    head = table.split("</tr>", 1)[0]
+    if head.count("<th") > WIDE_TABLE_COLUMNS:
+        table = table.replace("<table", '<table data-wide=""', 1)
+    return table
+
+
+def _nowrap_cell(m: re.Match[str]) -> str:
+    tag, attrs, text = m.group(1), m.group(2), m.group(3)
+    if _text_width(text.strip()) > NOWRAP_WIDTH:
+        return m.group(0)
+    if ' style="' in attrs:
+        attrs = attrs.replace(' style="', ' style="white-space:nowrap;', 1)
+    else:
+        attrs += ' style="white-space:nowrap"'
+    return f"<{tag}{attrs}>{text}</{tag}>"
+
+
+def _text_width(text: str) -> int:
+    import unicodedata
+
+    text = re.sub(r"&[#\w]+;", "x", text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @functools.cache

@@ -481,11 +481,17 @@ class _LocalBackend:
         return isinstance(exc, cf.process.BrokenProcessPool)
 
     def restart(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new_pool()
+        if getattr(self._pool, "_broken", False):  # several lost pieces report the same death
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if abort:
+            # Interrupted: stop the workers now; their temporary files are removed by the next run.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
+        self._pool.shutdown(wait=not abort, cancel_futures=True)
 
 
 class _InlineBackend:
@@ -507,7 +513,10 @@ class _InlineBackend:
     def is_broken(self, exc: BaseException) -> bool:
         return False
 
-    def close(self) -> None:
+    def restart(self) -> None:
+        pass
+
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -529,9 +538,12 @@ class _DaskBackend:
         return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
 
     def is_broken(self, exc: BaseException) -> bool:
-        return False
+        return False  # Dask reschedules the work of a lost worker itself
 
-    def close(self) -> None:
+    def restart(self) -> None:
+        pass
+
+    def close(self, abort: bool = False) -> None:
         self._client.close()
 
 
@@ -562,10 +574,14 @@ def run_reports(
     total = len(data) * len(years) if years else len(data)
     bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr, disable=None if progress is None else not progress)
     try:
-        return _Scheduler(backend, options, years, bar).run(data)
-    finally:
+        results = _Scheduler(backend, options, years, bar).run(data)
+    except BaseException:
         bar.close()
-        backend.close()
+        backend.close(abort=True)
+        raise
+    bar.close()
+    backend.close()
+    return results
 
 
 class _Scheduler:
@@ -590,6 +606,7 @@ class _Scheduler:
         self.jobs: dict[tuple[str, int], dict[str, Any]] = {}
         self.claimed: dict[tuple[str, int], str] = {}
         self.expected_from_years = years is not None
+        self.attempts: dict[tuple[str, Any], int] = {}
 
     def push(self, priority: int, kind: str, payload: Any) -> None:
         self.seq += 1
@@ -683,8 +700,15 @@ class _Scheduler:
     def _lost(self, kind: str, payload: Any, exc: BaseException) -> None:
         reason = f"worker failed: {type(exc).__name__}: {exc}"
         if self.backend.is_broken(exc):
-            reason = "a worker process died (killed, or out of memory); rerun to resume"
+            # A worker died (killed, out of memory): the pool is rebuilt and every piece that was
+            # in flight runs once more; a piece that kills a worker twice fails its report.
             self.backend.restart()
+            key = (kind, payload)
+            self.attempts[key] = self.attempts.get(key, 0) + 1
+            if self.attempts[key] < 2:
+                self.push({"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind], kind, payload)
+                return
+            reason = "a worker process died twice on this report (killed, or out of memory)"
         if kind == "inspect":
             self._finish(ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload))
             return

@@ -291,18 +291,43 @@ def section_values(
     return out
 
 
-def amounts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
+def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
     """Long form of :func:`section_values`: one row per section × computable indicator.
 
-    Adds the standard's ``threshold, per, gap_unit, gap_integer, cost_key, seq`` and the
-    section's ``amount`` (value × students ÷ per: teachers, m², 元, rooms of the section).
+    Rows come indicator by indicator (standard order), each block in the order of
+    ``values``; ``row`` is the section's position in ``values``. Adds the standard's
+    ``threshold, per, gap_unit, gap_integer, cost_key, seq`` and the section's ``amount``
+    (value × students ÷ per: teachers, m², 元, rooms of the section). ``keys`` limits the
+    columns of ``values`` carried along (default: all but the indicators; ``stage`` and
+    ``students`` always come).
     """
     ids = [i for i in indicator_ids(std) if i not in values.attrs.get("missing", {})]
-    keys = [c for c in values.columns if c not in indicator_ids(std)]
-    long = values.melt(id_vars=keys, value_vars=ids, var_name="indicator", value_name="value")
-    long["value"] = long["value"].astype("float64")
-    long = long.merge(indicator_frame(std).drop(columns="computable"), on=["indicator", "stage"], how="left")
-    long["amount"] = long["value"] * long["students"] / long["per"]
+    if keys is None:
+        keys = [c for c in values.columns if c not in indicator_ids(std)]
+    else:
+        keys = [c for c in values.columns if c in {*keys, "stage", "students"}]
+    n, k = len(values), len(ids)
+    rows = np.tile(np.arange(n), k)
+    # built with numpy (tile/repeat) rather than melt + merge: this runs on every table
+    long = values[keys].take(rows).reset_index(drop=True)
+    long.insert(0, "row", rows)
+    long["indicator"] = np.repeat(np.array(ids, dtype=object), n)
+    long["value"] = values[ids].to_numpy(dtype="float64", na_value=np.nan).T.reshape(-1) if n else np.array([])
+    # the standard's attributes by (indicator, stage): one small table indexed by integer codes
+    frame = indicator_frame(std).set_index(["indicator", "stage"])
+    stages = list(std.stages)
+    stage_code = pd.Categorical(values["stage"], categories=stages).codes.astype("int64")
+    ind_code = np.repeat(np.arange(k), n)
+    row_stage = np.tile(stage_code, k)
+    grid = pd.MultiIndex.from_product([ids, stages], names=["indicator", "stage"])
+    for col in ("threshold", "per", "gap_unit", "gap_integer", "cost_key", "seq"):
+        table = frame[col].reindex(grid).to_numpy().reshape(k, len(stages)) if k else np.empty((0, len(stages)))
+        long[col] = table[ind_code, row_stage] if n else np.array([], dtype=table.dtype)
+    long["threshold"] = long["threshold"].astype("float64")
+    long["per"] = long["per"].astype("float64")
+    long["gap_integer"] = long["gap_integer"].astype(bool)
+    long["seq"] = long["seq"].astype("int64")
+    long["amount"] = long["value"] * long["students"].to_numpy(dtype="float64") / long["per"]
     return long
 
 

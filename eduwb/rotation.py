@@ -58,8 +58,8 @@ to "missing". Options that make no sense raise :class:`~eduwb.errors.ParameterEr
 Privacy
 -------
 No table here carries a teacher id: every result is a count over teachers. Per-school tables keep
-their numbers for analysis; :func:`for_display` returns the copy to show, in which counts of one or
-two teachers read ``"<3"`` and rates computed from them read ``"—"``.
+their numbers for analysis; :func:`eduwb.plots.rotation.localise` returns the copy to show people,
+in which counts of one or two teachers read ``"<3"`` and numbers that would reveal them ``"—"``.
 """
 
 from __future__ import annotations
@@ -80,29 +80,25 @@ COMPLIANCE_GROUPS = ("passing", "failing", "unknown")
 # Backbone levels in increasing rank (the data dictionary's order); "county or above" = from county on.
 _LEVEL_RANK = {level: rank for rank, level in enumerate(BACKBONE_LEVELS)}
 _DEFAULT_BACKBONE_MIN_LEVEL = "county"
-# Privacy: per-school groups smaller than this are not shown as numbers.
-SMALL_GROUP = 3
-
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "ok": ("已计算", "computed"),
-    "no_eligible": ("无符合条件教师，比例无定义", "no eligible teachers: ratio undefined"),
-    "no_rotated": ("无交流教师，骨干占比无定义", "nobody rotated: backbone share undefined"),
-    "no_teacher_data": ("缺数据：缺少该年（或上一学年）教师数据", "missing: no teacher rows for the year (or the year before)"),
-    "missing_table": ("缺数据：未提供教师或交流轮岗数据", "missing: teachers or rotations table not provided"),
-    "no_limit": ("标准未规定限值", "the standard sets no limit"),
-    "no_moves": ("当年无交流记录", "no moves that year"),
-    "partial": ("部分学校达标情况未知", "compliance unknown for some schools"),
-    "unavailable": ("缺数据：无法取得学校达标情况", "missing: school compliance not available"),
-}
-GROUP_LABELS: dict[str, tuple[str, str]] = {
-    **{code: (zh, code) for code, zh in LOCALES.items()},
-    "passing": ("达标学校", "passing schools"),
-    "failing": ("未达标学校", "failing schools"),
-    "unknown": ("达标情况未知", "unknown"),
-    "locale": ("城乡", "locale"),
-    "compliance": ("资源配置达标情况", "resource compliance"),
-}
-_GROUP_LABELS_EN = {"urban": "urban", "town": "town", "rural": "rural"}
+# Column kinds, for rows that say 缺数据 (every number NA, with the right nullable dtype).
+_RATE_COLUMNS = frozenset(
+    {
+        "ratio",
+        "backbone_share",
+        "ratio_limit",
+        "share_limit",
+        "training_rate",
+        "certification_rate",
+        "training_limit",
+        "certification_limit",
+        "share",
+        "to_rural_share",
+        "to_weak_share",
+        "to_rural_or_weak_share",
+        "backbone_to_rural_or_weak_share",
+    }
+)
+_BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
 
 _ROTATION_OPTIONS = ("min_years_at_school", "exempt_age_male", "exempt_age_female", "counted_modes")
 
@@ -226,9 +222,6 @@ def _stages(std, stage: str | None) -> tuple[str, ...]:
 # no merges, no per-teacher Python. A teacher × year key (code × stride + year offset) finds the
 # row of the year before a move through one hash lookup.
 
-_MOVE_KEYS = ["teacher_id", "year", "from_school", "to_school", "mode"]
-
-
 @dataclass(frozen=True)
 class _Schools:
     ids: np.ndarray
@@ -289,36 +282,44 @@ def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def _prepare(ds, std, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...]) -> tuple[_Teachers, _Moves]:
     t, r = ds.teachers, ds.rotations
+    nt, nr = len(t), len(r)
     codes, _ = pd.factorize(np.concatenate([t["teacher_id"].to_numpy(dtype=object), r["teacher_id"].to_numpy(dtype=object)]))
-    t_code, r_code = codes[: len(t)].astype(np.int64), codes[len(t) :].astype(np.int64)
+    t_code, r_code = codes[:nt].astype(np.int64), codes[nt:].astype(np.int64)
     t_year = t["year"].to_numpy(dtype=np.int64)
     r_year = r["year"].to_numpy(dtype=np.int64)
     every_year = np.concatenate([t_year, r_year])
     base = int(every_year.min()) - 1 if every_year.size else 0
     stride = int(every_year.max()) - base + 1 if every_year.size else 1
     key = pd.Index(t_code * stride + (t_year - base))
+    school = schools.index.get_indexer(
+        np.concatenate([t["school_id"].to_numpy(dtype=object), r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
+    )
 
     age = t_year - t["birth_year"].to_numpy(dtype=np.int64)
     exempt_at = np.where(t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female)
     teachers = _Teachers(
         key=key,
         year=t_year,
-        school=schools.index.get_indexer(t["school_id"]),
+        school=school[:nt],
         counted=t["stage"].isin(stages).to_numpy(dtype=bool),
         backbone=t["backbone"].isin(backbone_levels(std)).to_numpy(dtype=bool),
         eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school) & (age < exempt_at),
     )
 
-    before = key.get_indexer(r_code * stride + (r_year - 1 - base))
-    same = key.get_indexer(r_code * stride + (r_year - base))
+    found = key.get_indexer(np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)]))
+    before, same = found[:nr], found[nr:]
     row = np.where(before >= 0, before, same)
-    keep = ~r.duplicated(_MOVE_KEYS).to_numpy(dtype=bool) & _pick(teachers.counted, row)
+    source, target = school[nt : nt + nr], school[nt + nr :]
+    mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
+    distinct = np.zeros(nr, dtype=bool)
+    distinct[_distinct(r_code, r_year - base, source, target, mode)] = True
+    keep = distinct & _pick(teachers.counted, row)
     moves = _Moves(
         teacher=r_code[keep],
         year=r_year[keep],
-        source=schools.index.get_indexer(r["from_school"])[keep],
-        target=schools.index.get_indexer(r["to_school"])[keep],
-        mode=pd.Index(MODE_CODES).get_indexer(r["mode"])[keep],
+        source=source[keep],
+        target=target[keep],
+        mode=mode[keep],
         backbone=_pick(teachers.backbone, row)[keep],
         eligible=_pick(teachers.eligible_next, before)[keep],
     )
@@ -335,11 +336,22 @@ def _year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, n
 
 
 def _distinct(*codes: np.ndarray) -> np.ndarray:
-    """Indices of the first occurrence of each distinct combination of the code arrays."""
+    """Sorted indices of the first occurrence of each distinct combination of integer codes."""
     if len(codes[0]) == 0:
         return np.zeros(0, dtype=np.int64)
-    frame = np.stack([np.asarray(c, dtype=np.int64) for c in codes], axis=1)
-    return np.sort(np.unique(frame, axis=0, return_index=True)[1])
+    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
+    # one mixed-radix key when it fits in 63 bits (always, at province scale), else rows
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    capacity = 1
+    for values in arrays:
+        low = int(values.min())
+        radix = int(values.max()) - low + 1
+        capacity *= radix
+        if capacity >= 2**62:
+            first = np.unique(np.stack(arrays, axis=1), axis=0, return_index=True)[1]
+            return np.sort(first)
+        key = key * radix + (values - low)
+    return np.sort(np.unique(key, return_index=True)[1])
 
 
 def _count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -413,7 +425,7 @@ _SCHOOL_COLUMNS = [
     "backbone_received",
     "status",
 ]
-_MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers", "backbone_teachers"]
+_MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers_moved", "backbone_moved"]
 
 
 def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
@@ -450,9 +462,10 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
         backbone_rotated, backbone_share, received, backbone_received, status`` for every
         school × year with any of these counts (the sending school is the move's
         ``from_school``; eligibility counts at the school of the year-before row).
-        ``by="mode"``: ``year, mode, counted, moves, teachers, backbone_teachers``.
+        ``by="mode"``: ``year, mode, counted, moves, teachers_moved, backbone_moved`` (distinct
+        move records, distinct teachers, of whom backbone; ``counted``: the mode counts toward G11).
         ``by="min_years"``: ``min_years_at_school, year, eligible, rotated, ratio,
-        backbone_share, passes, status``.
+        backbone_share, ratio_limit, share_limit, passes, status``.
     """
     options = dict(options)
     by = _check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
@@ -590,8 +603,8 @@ def _rotation_by_mode(moves: _Moves, years, modes: tuple[str, ...]) -> pd.DataFr
             "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
             "counted": np.tile(counted, n),
             "moves": _counts(_count(cell, n * m)),
-            "teachers": _counts(_count(first_cell, n * m)),
-            "backbone_teachers": _counts(_count(first_cell, n * m, moves.backbone[first])),
+            "teachers_moved": _counts(_count(first_cell, n * m)),
+            "backbone_moved": _counts(_count(first_cell, n * m, moves.backbone[first])),
         },
         columns=_MODE_COLUMNS,
     )
@@ -610,7 +623,7 @@ def _missing_rotation(ds, year, by) -> pd.DataFrame:
                 "year": np.repeat(np.asarray(years, dtype=np.int64), m),
                 "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
                 "counted": pd.arrays.BooleanArray(np.zeros(n * m, dtype=bool), np.ones(n * m, dtype=bool)),
-                **{col: _counts(np.zeros(n * m), missing=np.ones(n * m)) for col in ("moves", "teachers", "backbone_teachers")},
+                **{col: _counts(np.zeros(n * m), missing=np.ones(n * m)) for col in ("moves", "teachers_moved", "backbone_moved")},
             },
             columns=_MODE_COLUMNS,
         )
@@ -651,7 +664,7 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         rotation_table(ds, std, year=year, stage=stage, min_years_at_school=n, **base).assign(min_years_at_school=n)
         for n in scan
     ]
-    cols = ["min_years_at_school", "year", "eligible", "rotated", "ratio", "backbone_share", "passes", "status"]
+    cols = ["min_years_at_school", "year", "eligible", "rotated", "ratio", "backbone_share", "ratio_limit", "share_limit", "passes", "status"]
     out = pd.concat(frames, ignore_index=True)[cols]
     return out.sort_values(["year", "min_years_at_school"], kind="stable").reset_index(drop=True)
 
@@ -1037,142 +1050,3 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
         ).astype(object),
     }
     return pd.DataFrame(out, columns=_QUALITY_COLUMNS)
-
-
-# ----------------------------------------------------------------------------- display copies
-
-# Count columns (teachers) and, for each rate, the counts it is computed from.
-_COUNT_COLUMNS = (
-    "eligible",
-    "rotated",
-    "backbone_rotated",
-    "rotated_eligible",
-    "received",
-    "backbone_received",
-    "teachers",
-    "trained",
-    "not_trained",
-    "certified",
-    "not_certified",
-    "moves",
-    "backbone_moves",
-    "backbone_teachers",
-    *(f"moves_{mode}" for mode in MODE_CODES),
-)
-_RATE_INPUTS = {
-    "ratio": ("rotated", "eligible"),
-    "backbone_share": ("backbone_rotated", "rotated"),
-    "training_rate": ("trained", "not_trained", "teachers"),
-    "certification_rate": ("certified", "not_certified", "teachers"),
-}
-# A count shown next to its total reveals its complement: suppress it with the complement.
-_COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
-_RATE_COLUMNS = (
-    "ratio",
-    "backbone_share",
-    "ratio_limit",
-    "share_limit",
-    "training_rate",
-    "certification_rate",
-    "training_limit",
-    "certification_limit",
-    "share",
-    "to_rural_share",
-    "to_weak_share",
-    "to_rural_or_weak_share",
-    "backbone_to_rural_or_weak_share",
-)
-_BOOL_COLUMNS = ("passes", "training_passes", "certification_passes", "counted")
-_MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
-SUPPRESSED = "<3"
-SUPPRESSED_RATE = "—"
-
-
-def small_groups(df: pd.DataFrame) -> pd.DataFrame:
-    """Boolean frame marking the cells of a per-school table to hide (groups of 1–2 teachers).
-
-    Primary cells are counts of one or two teachers; secondary cells are the counts that would
-    reveal them (a complement shown next to the total) and the rates computed from them.
-    """
-    hide = pd.DataFrame(False, index=df.index, columns=df.columns)
-    if "school_id" not in df.columns:
-        return hide
-    small = {}
-    for col in _COUNT_COLUMNS:
-        if col in df.columns:
-            values = pd.to_numeric(df[col], errors="coerce")
-            small[col] = ((values > 0) & (values < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
-            hide[col] = small[col]
-    for col, other in _COMPLEMENTS.items():
-        if col in hide.columns and other in small:
-            hide[col] = hide[col].to_numpy() | small[other]
-    for rate, inputs in _RATE_INPUTS.items():
-        if rate in hide.columns:
-            mask = np.zeros(len(df), dtype=bool)
-            for col in inputs:
-                if col in small:
-                    mask |= small[col]
-            hide[rate] = mask
-    return hide
-
-
-def for_display(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The copy of a rotation/teacher table to show people: privacy-safe and readable.
-
-    In per-school tables (those with ``school_id``) counts of one or two teachers read ``"<3"``
-    and the numbers that would reveal them read ``"—"``. Everywhere, rates read as percentages,
-    undefined numbers say why (缺数据 or 无定义 after the row's status), statuses, modes and groups
-    are translated, ``passes`` reads 是/否. The analysis table itself stays numeric.
-    """
-    zh = lang == "zh"
-    hide = small_groups(df)
-    status = df["status"] if "status" in df.columns else pd.Series("ok", index=df.index)
-    missing_text = "缺数据" if zh else "missing"
-    undefined_text = "无定义" if zh else "undefined"
-    empty_text = np.where(status.isin(_MISSING_STATUSES).to_numpy(), missing_text, undefined_text)
-    out = df.astype(object).copy()
-    for col in df.columns:
-        values = df[col]
-        isna = values.isna().to_numpy()
-        if col in _RATE_COLUMNS:
-            text = [f"{float(v) * 100:.1f}%" if not n else "" for v, n in zip(values.tolist(), isna, strict=True)]
-            out[col] = np.where(isna, empty_text, np.array(text, dtype=object))
-            out.loc[hide[col].to_numpy(), col] = SUPPRESSED_RATE
-        elif col in _COUNT_COLUMNS:
-            shown = values.astype(object).where(~isna, None)
-            out[col] = np.where(isna, empty_text, shown.to_numpy())
-            small = hide[col].to_numpy()
-            if small.any():
-                numbers = pd.to_numeric(values, errors="coerce")
-                primary = ((numbers > 0) & (numbers < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
-                out.loc[small & primary, col] = SUPPRESSED
-                out.loc[small & ~primary, col] = SUPPRESSED_RATE
-        elif col in _BOOL_COLUMNS:
-            yes, no = ("是", "否") if zh else ("yes", "no")
-            out[col] = np.where(isna, empty_text, np.where(values.fillna(False).to_numpy(dtype=bool), yes, no))
-        elif col in ("status", "compliance_status"):
-            out[col] = values.map(lambda s: STATUS_LABELS.get(s, (s, s))[0 if zh else 1])
-        elif col == "mode":
-            out[col] = values.map(lambda m: MODES.get(m, m) if zh else m)
-        elif col in ("from_group", "to_group", "grouping", "locale"):
-            out[col] = values.map(lambda g: _group_label(g, zh))
-    return out
-
-
-def _group_label(group: object, zh: bool) -> object:
-    if not isinstance(group, str):
-        return group
-    pair = GROUP_LABELS.get(group)
-    if pair is None:
-        return group
-    return pair[0] if zh else _GROUP_LABELS_EN.get(group, pair[1])
-
-
-def suppression_note(lang: str = "zh") -> str:
-    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables."""
-    if lang == "zh":
-        return f"注：为保护教师隐私，不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。"
-    return (
-        f"Note: to protect teachers' privacy, groups of fewer than {SMALL_GROUP} teachers read \"{SUPPRESSED}\" "
-        f"and numbers from which they could be worked out read \"{SUPPRESSED_RATE}\"."
-    )

@@ -146,6 +146,11 @@ _RURAL_TOWNSHIPS = ("桃源乡", "石桥乡", "马场乡", "黄岭乡", "清水�
 _VILLAGES = ("张湾", "李家", "王庄", "刘坪", "陈湾", "赵河", "周岭", "吴店", "孙桥", "胡庄", "高坡", "罗田")
 
 
+def _ordinal(n: int) -> str:
+    """二, 三, … 十 as in school names (第二小学); digits beyond."""
+    return "零一二三四五六七八九十"[n] if n <= 10 else str(n)
+
+
 def _fixed_schools() -> list[_School]:
     """The named schools that carry the sample's designed cases (always present)."""
     p, j, s = "primary", "junior", "senior"
@@ -153,7 +158,7 @@ def _fixed_schools() -> list[_School]:
         # ---- urban (城关镇 / 城南街道)
         _School("big_primary", "城关第一小学", p, "urban", "城关镇", built_year=1952,
                 grade_size={p: 392}, survival=1.004, class_target={p: (57, 55, 52, 49, 47)},
-                pupils_per_teacher={p: 20.5}, backbone=0.20, pe_art=0.12, facility="crowded", rooms="fewer"),
+                pupils_per_teacher={p: 20.5}, backbone=0.20, pe_art=0.07, facility="crowded", rooms="fewer"),
         _School("shrinking_primary", "城关第二小学", p, "urban", "城关镇", built_year=1978,
                 grade_size={p: 300}, intake_growth=0.93, survival=0.995, class_target={p: (52, 50, 47, 44, 42)},
                 pupils_per_teacher={p: 19.5}, backbone=0.21, pe_art=0.19, facility="crowded"),
@@ -172,7 +177,7 @@ def _fixed_schools() -> list[_School]:
         _School("big_junior", "城关第一初级中学", j, "urban", "城关镇", built_year=1958,
                 grade_size={j: 715}, survival=1.0, class_target={j: (60, 57, 57, 51, 49)},
                 pupils_per_teacher={j: 14.0}, backbone=0.16, pe_art=0.13, facility="crowded", rooms="fewer",
-                project=2, project_items=(1,), project_level=(0.62, 0.70)),
+                project=2, project_items=(1,), project_level=(0.62, 0.70), level_override={1: (0.25, 0.32)}),
         _School("urban_junior", "城关第二初级中学", j, "urban", "城南街道", built_year=1990,
                 grade_size={j: 500}, class_target={j: (47,)}, pupils_per_teacher={j: 13.5},
                 backbone=0.15, pe_art=0.15, facility="normal"),
@@ -243,7 +248,7 @@ def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_p
         built = int(rng.integers(1975, 2012))
         if kind == "town_primary":
             town = _TOWNS[c % len(_TOWNS)]
-            name = f"{town}中心小学" if c < len(_TOWNS) - 1 else f"{town}第{c // len(_TOWNS) + 2}小学"
+            name = f"{town}中心小学" if c < len(_TOWNS) - 1 else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}小学"
             # the first and third town primaries still carry 大班额 early on
             target = (54, 52, 50, 44, 42) if c % 6 == 0 else (56, 53, 51, 44, 41) if c % 6 == 2 else (
                 float(rng.integers(38, 43)),)
@@ -255,7 +260,7 @@ def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_p
                                noise=0.04))
         elif kind == "town_junior":
             town = _TOWNS[c % len(_TOWNS)]
-            name = f"{town}初级中学" if c < len(_TOWNS) - 1 else f"{town}第{c // len(_TOWNS) + 2}初级中学"
+            name = f"{town}初级中学" if c < len(_TOWNS) - 1 else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}初级中学"
             target = (58, 55, 53, 50, 47) if c % 4 == 0 else (float(rng.integers(44, 48)),)
             out.append(_School("town_junior", name, j, "town", town, boarding=c % 2 == 0, built_year=built,
                                grade_size={j: float(rng.uniform(200, 320))}, class_target={j: target},
@@ -408,41 +413,35 @@ def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_
     a = rng.integers(0, 3, group.size)
     nxt = starts[group] + (pos + 1) % k[group]
     size = size + a - a[nxt]
-    cls = pd.DataFrame(
-        {
-            "unit": uu[group],
-            "grade_index": gg[group],
-            "year_index": yy[group],
-            "class_no": pos + 1,
-            "students": size,
-        }
-    )
-    stage = units.stage[cls["unit"].to_numpy()]
-    cls["grade"] = cls["grade_index"].to_numpy() + 1 + np.where(stage == 1, 6, 0)
+    unit = uu[group]
+    stage = units.stage[unit]
+    grade = gg[group] + 1 + np.where(stage == 1, 6, 0)
+    year_index = yy[group]
     # The plan's ledger of oversized classes, as the story needs it (see _FORCED_CLASSES).
-    school_of = units.school[cls["unit"].to_numpy()]
-    role = np.array([s.role for s in schools])[school_of]
-    for who, y, g, size in _FORCED_CLASSES:
+    role = np.array([s.role for s in schools])[units.school[unit]]
+    for who, y, g, forced in _FORCED_CLASSES:
         if y < n_years:
-            sel = (role == who) & (cls["year_index"].to_numpy() == y) & (cls["grade"].to_numpy() == g)
-            _force_class_size(cls, np.flatnonzero(sel), size)
+            _force_class_size(size, np.flatnonzero((role == who) & (year_index == y) & (grade == g)), forced)
     keep = stage < 2  # senior classes are not listed (the dictionary has grades 1–9 only)
+    cls = pd.DataFrame(
+        {"unit": unit[keep], "year_index": year_index[keep], "grade": grade[keep], "class_no": pos[keep] + 1,
+         "students": size[keep]}
+    )
     section_classes = np.zeros((n_units, n_years), dtype=np.int64)
     np.add.at(section_classes, (uu, yy), k)
-    return cls[keep].reset_index(drop=True), section_classes
+    return cls, section_classes
 
 
-def _force_class_size(cls: pd.DataFrame, idx: np.ndarray, size: int) -> None:
-    """Make the first class of a grade ``size`` pupils, taking them evenly from its parallels."""
+def _force_class_size(size: np.ndarray, idx: np.ndarray, forced: int) -> None:
+    """Make the first class of a grade ``forced`` pupils, taking them evenly from its parallels."""
     if idx.size < 2:
         return
-    extra = size - int(cls.at[idx[0], "students"])
+    extra = forced - int(size[idx[0]])
     if extra <= 0:
         return
     others = idx[1:]
-    take = np.full(others.size, extra // others.size) + (np.arange(others.size) < extra % others.size)
-    cls.loc[idx[0], "students"] += extra
-    cls.loc[others, "students"] -= take
+    size[idx[0]] += extra
+    size[others] -= np.full(others.size, extra // others.size) + (np.arange(others.size) < extra % others.size)
 
 
 # ----------------------------------------------------------------------------- teachers
@@ -1118,28 +1117,42 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _csv_frame(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """The table as the strings written to CSV (explicit formatting, no float surprises)."""
-    out = pd.DataFrame(index=df.index)
+def _quote(text: str) -> str:
+    """A CSV field as pandas/Excel write it (quoted only when it must be)."""
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_columns(name: str, df: pd.DataFrame) -> list[np.ndarray | list[str]]:
+    """Each column as the strings written to CSV (explicit formatting, no float surprises)."""
+    cols: list[np.ndarray | list[str]] = []
     for col in TABLES[name].columns:
         s = df[col.name]
         dec = _DECIMALS.get((name, col.name))
+        missing = s.isna().to_numpy()
         if col.dtype == "bool":
-            out[col.name] = np.where(s.to_numpy(dtype=bool), "true", "false")
+            cols.append(np.where(s.to_numpy(dtype=bool), "true", "false"))
         elif dec is not None:
             vals = s.to_numpy(dtype=float)
-            text = np.char.mod(f"%.{dec}f", np.nan_to_num(vals)).astype(object)
-            text[np.isnan(vals)] = ""
-            out[col.name] = text
+            text = np.char.mod(f"%.{dec}f", np.nan_to_num(vals))
+            cols.append(np.where(missing, "", text))
+        elif col.dtype == "int" and not missing.any():
+            cols.append(s.to_numpy(dtype=np.int64).astype(str))
         else:
-            out[col.name] = s.astype(object).where(s.notna(), "").astype(str)
-    return out
+            text = ["" if m else str(v) for v, m in zip(s.to_numpy(dtype=object), missing, strict=True)]
+            joined = "".join(text)
+            if any(ch in joined for ch in ',"\n\r'):  # rare: quote only the columns that need it
+                text = [_quote(v) for v in text]
+            cols.append(text)
+    return cols
 
 
 def _csv_bytes(name: str, df: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    _csv_frame(name, df).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    """UTF-8 (no BOM) CSV with ``\n`` line ends: header of English names, one line per row."""
+    lines = [",".join(TABLES[name].names)]
+    lines += [",".join(row) for row in zip(*_csv_columns(name, df), strict=True)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def write_county(folder: Path, tables: dict[str, pd.DataFrame], toml_text: str) -> Path:

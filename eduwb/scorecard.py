@@ -3,8 +3,9 @@
 One row per indicator of the standard (32 under ``moe-2017``, 8 under ``moe-2012``). Each row
 is judged from the module of its concern — never recomputed here:
 
-* resource indicators (R1–R7, or B1–B8): :mod:`eduwb.resources` (per-section values),
-  :mod:`eduwb.balance` (the per-school rule and the CVs);
+* resource indicators (R1–R7, or B1–B8): :func:`eduwb.resources.section_values` once, then
+  the functions behind ``compliance_table`` and ``balance_table`` in :mod:`eduwb.balance`
+  (``ratios``, ``school_rule``, ``balance_from_values``);
 * G3, Q1, Q4, S1: :mod:`eduwb.guarantee`; G4, G5: :mod:`eduwb.classsize`;
   G9, G11, G12: :mod:`eduwb.rotation`;
 * every other indicator: the county's own input (``county_indicators``), read with
@@ -174,18 +175,14 @@ class _Ctx:
         return self.t(f"缺数据：{table} 表中没有 {self.year} 年的数据", f"missing: the {table} table has no rows for {self.year}")
 
 
-def _result(status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = "",
-            threshold: str | None = None) -> dict[str, Any]:  # fmt: skip
-    out = {"status": status, "value": value, "value_number": value_number, "evidence": evidence, "source": source}
-    if threshold is not None:
-        out["threshold"] = threshold
-    return out
+def _result(status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = "") -> dict[str, Any]:
+    return {"status": status, "value": value, "value_number": value_number, "evidence": evidence, "source": source}
 
 
 # ----------------------------------------------------------------------------- thresholds
 
 
-def _limit_text(ind: Indicator, ctx: _Ctx, value: float) -> str:
+def _limit_text(ind: Indicator, value: float) -> str:
     return _pct_limit(value) if ind.unit == "%" else f"{_num(value)} {ind.unit}"
 
 
@@ -199,9 +196,9 @@ def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
     if ind.comparator in (">=", "<="):
         sym = "≥" if ind.comparator == ">=" else "≤"
         if isinstance(ind.threshold, dict):
-            parts = [f"{ctx.stage(s)} {sym} {_limit_text(ind, ctx, ind.threshold[s])}" for s in std.stages if s in ind.threshold]
+            parts = [f"{ctx.stage(s)} {sym} {_limit_text(ind, ind.threshold[s])}" for s in std.stages if s in ind.threshold]
             return ("，" if ctx.lang == "zh" else ", ").join(parts)
-        text = f"{sym} {_limit_text(ind, ctx, ind.threshold)}"
+        text = f"{sym} {_limit_text(ind, ind.threshold)}"
         if ind.id == "Q4":
             text = ctx.t(f"每校 {text}", f"every school {text}")
         return text
@@ -381,7 +378,9 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     cv_undefined = per_ind["undefined"].any()
     max_cv = per_ind["cv"].max()
 
-    if each and std.school_rule is not None:
+    # the per-school rule needs every indicator of a section: with one missing it cannot be decided
+    rule_undecidable = each and std.school_rule is not None and bool(missing_ids)
+    if each and std.school_rule is not None and not missing_ids:
         long = balance.ratios(values, std)
         rule = balance.school_rule(values, std)
         long = long.merge(rule[["school_id", "stage", "passes"]], on=["school_id", "stage"], how="left")
@@ -391,8 +390,13 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
         counts = counts.reset_index()
         counts["text"] = counts["stage"].map(ctx.stage) + " " + counts["met"].astype(str) + "/" + counts["n"].astype(str)
         met_text = counts.groupby("indicator", sort=False)["text"].agg(ctx.sep.join)
-        blamed = long[long["blame"]].sort_values(["seq", "stage", "school_id"]).groupby("indicator", sort=False)["school_name"]
-        blamed = {k: v for k, v in blamed}
+        # a school with two sections in scope is named with the section's stage
+        twice = long.duplicated(["indicator", "school_id"], keep=False)
+        stage_name = long["stage"].map(ctx.stage)
+        long["section"] = long["school_name"].where(~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")"))
+        long["_stage_order"] = long["stage"].map({s: i for i, s in enumerate(std.stages)})
+        blamed = long[long["blame"]].sort_values(["seq", "_stage_order", "school_id"]).groupby("indicator", sort=False)
+        blamed = {k: v for k, v in blamed["section"]}
     composite_status, composite_text = _composite(ctx, cvs[cvs["indicator"] == balance.COMPOSITE], missing_ids)
 
     rows = {}
@@ -406,11 +410,13 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
             )
             continue
         cv_part = ctx.t("差异系数 ", "CV ") + cv_text.get(ind.id, "")
-        if not each or std.school_rule is None:
-            status = composite_status if not each else (
-                FAIL if cv_over.get(ind.id, False) else MISSING if cv_undefined.get(ind.id, False) else PASS
-            )  # fmt: skip
+        if not each or std.school_rule is None or rule_undecidable:
+            over, undefined = cv_over.get(ind.id, False), cv_undefined.get(ind.id, False) or rule_undecidable
+            status = composite_status if not each else (FAIL if over else MISSING if undefined else PASS)
             evidence = cv_part + (ctx.semi + composite_text if composite_text else "")
+            if rule_undecidable:
+                lacking = ctx.sep.join(missing_ids)
+                evidence += ctx.semi + ctx.t(f"缺 {lacking}，每校达标规则无法判定", f"the per-school rule cannot be decided without {lacking}")
             number = max_cv.get(ind.id, np.nan)
             rows[ind.id] = _result(status, cv_text.get(ind.id, ""), float(number), evidence, source)
             continue
@@ -971,6 +977,13 @@ def dimension_summary(scorecard: pd.DataFrame, std: Standard, lang: str = "zh") 
             "status": [status[d] for d in dims],
         }
     )
+
+
+def dimension_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
+    """:func:`dimension_summary` for every year of :func:`scorecard_trend` (``year`` first)."""
+    frames = [dimension_summary(year_card(trend, int(y)), std, lang).assign(year=int(y)) for y in sorted(trend["year"].unique())]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", *[c for c in out.columns if c != "year"]]]
 
 
 def dimension_table(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from eduwb.errors import ParameterError
+
+if TYPE_CHECKING:  # pandas loads only when a table is computed
+    import pandas as pd
 
 TABLES: dict[str, tuple[str, str]] = {
     # name: ("module:function", one-line description)

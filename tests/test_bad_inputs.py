@@ -7,6 +7,7 @@ tiny county) with an ``expected.toml`` listing the problems a person must be tol
 from __future__ import annotations
 
 import filecmp
+import functools
 import subprocess
 import sys
 import tomllib
@@ -45,10 +46,11 @@ def _matches(problem: Problem, entry: dict) -> bool:
     )
 
 
-def _refusal(case: str) -> list[Problem]:
+@functools.cache
+def _refusal(case: str) -> tuple[Problem, ...]:
     with pytest.raises(DataError) as info:
         load(_data(case))
-    return info.value.problems
+    return tuple(info.value.problems)
 
 
 def test_corpus_is_large_enough():

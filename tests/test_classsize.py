@@ -61,11 +61,15 @@ def make_ds(classes, *, milestones=(), relaxations=False, sections=None) -> Data
         cls = cls.astype({"year": "int64", "grade": "int64", "students": "int64"})
     if sections is None:
         stage = np.where(cls["grade"] <= 6, "primary", "junior")
-        sec = cls.assign(stage=stage).groupby(["school_id", "year", "stage"], as_index=False)["students"].sum()
+        sec = (
+            cls.assign(stage=stage).groupby(["school_id", "year", "stage"], as_index=False)["students"].sum()
+        )
     else:
         sec = pd.DataFrame(sections, columns=["school_id", "year", "stage", "students"])
     sec = sec.assign(classes=1, teachers=1, teachers_above_degree=0, backbone_teachers=0, pe_art_teachers=0)
-    settings = CountySettings(name="测试县", milestones=[dict(m) for m in milestones], relaxations_2019=relaxations)
+    settings = CountySettings(
+        name="测试县", milestones=[dict(m) for m in milestones], relaxations_2019=relaxations
+    )
     return Dataset(
         path=Path("测试县"),
         name="测试县",
@@ -87,22 +91,47 @@ def classes_of(school, year, grade, sizes):
 
 def test_band_edges(standard):
     bands = cs.class_size_band([45, 46, 55, 56, 65, 66], ["primary"] * 6, standard)
-    assert list(bands) == ["within_standard", "over_standard", "over_standard", "large", "large", "super_large"]
+    assert list(bands) == [
+        "within_standard",
+        "over_standard",
+        "over_standard",
+        "large",
+        "large",
+        "super_large",
+    ]
     bands = cs.class_size_band([50, 51, 55, 56, 65, 66], ["junior"] * 6, standard)
-    assert list(bands) == ["within_standard", "over_standard", "over_standard", "large", "large", "super_large"]
+    assert list(bands) == [
+        "within_standard",
+        "over_standard",
+        "over_standard",
+        "large",
+        "large",
+        "super_large",
+    ]
     # a primary class of 46–50 is over its standard; a junior one is not
-    assert list(cs.class_size_band([48, 48], ["primary", "junior"], standard)) == ["over_standard", "within_standard"]
+    assert list(cs.class_size_band([48, 48], ["primary", "junior"], standard)) == [
+        "over_standard",
+        "within_standard",
+    ]
 
 
 def test_classsize_table_counts_band_edges(standard):
-    rows = classes_of("N1", 2025, 1, [45, 46, 55, 56, 65, 66]) + classes_of("N1", 2025, 7, [50, 51, 55, 56, 65, 66])
+    rows = classes_of("N1", 2025, 1, [45, 46, 55, 56, 65, 66]) + classes_of(
+        "N1", 2025, 7, [50, 51, 55, 56, 65, 66]
+    )
     rows += classes_of("P1", 2024, 3, [40])
     ds = make_ds(rows)
     table = cs.classsize_table(ds, standard, year=2025)
     assert list(table["stage"]) == ["primary", "junior"]
     for stage in ("primary", "junior"):
         row = table[table["stage"] == stage].iloc[0]
-        assert (row["classes"], row["within_standard"], row["over_standard"], row["large"], row["super_large"]) == (
+        assert (
+            row["classes"],
+            row["within_standard"],
+            row["over_standard"],
+            row["large"],
+            row["super_large"],
+        ) == (
             6,
             1,
             2,
@@ -129,7 +158,13 @@ def test_classsize_by_school_adds_up_to_the_county(standard):
     assert per["school_id"].tolist() == ["J1", "P1", "P2"]
     assert per["school_name"].tolist() == ["一中", "一小", "二小"]
     p2 = per[per["school_id"] == "P2"].iloc[0]
-    assert (p2["within_standard"], p2["over_standard"], p2["large"], p2["super_large"], p2["max_class_size"]) == (
+    assert (
+        p2["within_standard"],
+        p2["over_standard"],
+        p2["large"],
+        p2["super_large"],
+        p2["max_class_size"],
+    ) == (
         1,
         0,
         1,
@@ -153,7 +188,11 @@ def test_largest_classes_listing(standard):
 
 
 def test_classes_over_standard_and_g5_summary(standard):
-    rows = classes_of("P1", 2025, 1, [45, 46]) + classes_of("J1", 2025, 7, [50, 50]) + classes_of("N1", 2025, 7, [51])
+    rows = (
+        classes_of("P1", 2025, 1, [45, 46])
+        + classes_of("J1", 2025, 7, [50, 50])
+        + classes_of("N1", 2025, 7, [51])
+    )
     ds = make_ds(rows)
     per = cs.classes_over_standard(ds, standard, 2025).set_index("school_id")
     assert per.loc["P1", "classes_over"] == 1 and not per.loc["P1", "passes"]
@@ -161,7 +200,12 @@ def test_classes_over_standard_and_g5_summary(standard):
     assert per.loc["N1", "max_class_size"] == 51
     summary = cs.g5_summary(ds, standard, 2025).iloc[0]
     assert summary["status"] == "fail"
-    assert (summary["classes"], summary["classes_over"], summary["schools_over"], summary["max_class_size"]) == (
+    assert (
+        summary["classes"],
+        summary["classes_over"],
+        summary["schools_over"],
+        summary["max_class_size"],
+    ) == (
         5,
         2,
         2,
@@ -222,7 +266,12 @@ def test_ledger_as_it_stood_in_earlier_years(standard):
     assert [c for c in in_2022.columns if c.startswith("n_")] == ["n_2021", "n_2022"]
     in_2023 = cs.ledger_table(ds, standard, year=2023)
     p1 = in_2023[in_2023["school_id"] == "P1"].iloc[0]
-    assert (p1["status"], p1["last_seen_year"], p1["closed_year"], p1["reopened"]) == ("closed", 2022, 2023, 0)
+    assert (p1["status"], p1["last_seen_year"], p1["closed_year"], p1["reopened"]) == (
+        "closed",
+        2022,
+        2023,
+        0,
+    )
     in_2024 = cs.ledger_table(ds, standard, year=2024)
     p1 = in_2024[in_2024["school_id"] == "P1"].iloc[0]
     assert (p1["status"], p1["registered_year"], p1["reopened"]) == ("overdue", 2021, 1)
@@ -271,7 +320,11 @@ def _milestone_case(milestones):
 
 
 def test_milestone_met_and_missed(standard):
-    plan = [{"by": 2023, "max_students": 65}, {"by": 2024, "max_students": 55}, {"by": 2020, "max_students": 65}]
+    plan = [
+        {"by": 2023, "max_students": 65},
+        {"by": 2024, "max_students": 55},
+        {"by": 2020, "max_students": 65},
+    ]
     table = cs.milestones_table(_milestone_case(plan), standard)
     assert table["by"].tolist() == [2020, 2023, 2024]
     no_data, met, missed = (table.iloc[i] for i in range(3))
@@ -349,7 +402,11 @@ SIZE_SECTIONS = [
 def test_school_size_limits_by_kind(standard):
     ds = make_ds(classes_of("P1", 2025, 1, [40]), sections=SIZE_SECTIONS)
     table = cs.school_size_table(ds, standard, year=2025).set_index("school_id")
-    assert (table.loc["P1", "students"], table.loc["P1", "size_limit"], table.loc["P1", "over_by"]) == (2001, 2000, 1)
+    assert (table.loc["P1", "students"], table.loc["P1", "size_limit"], table.loc["P1", "over_by"]) == (
+        2001,
+        2000,
+        1,
+    )
     assert not table.loc["P1", "passes"]
     assert (table.loc["N1", "students"], table.loc["N1", "size_limit"], bool(table.loc["N1", "passes"])) == (
         2400,
@@ -379,7 +436,11 @@ def test_school_size_2019_relaxations(standard):
     ds = make_ds(classes_of("P1", 2025, 1, [40]), sections=SIZE_SECTIONS, relaxations=True)
     table = cs.school_size_table(ds, standard, year=2025).set_index("school_id")
     # built 2005 ≤ 2010: 2400
-    assert (bool(table.loc["P1", "relaxed"]), table.loc["P1", "size_limit"], bool(table.loc["P1", "passes"])) == (
+    assert (
+        bool(table.loc["P1", "relaxed"]),
+        table.loc["P1", "size_limit"],
+        bool(table.loc["P1", "passes"]),
+    ) == (
         True,
         2400,
         True,
@@ -445,7 +506,11 @@ def test_projection_per_school_worked_by_hand(standard):
     assert p1["students_now"] == 99 + 90 + 80 + 88 + 92 + 90
     assert p1["projected_students"] == 107 + 99 + 90 + 80 + 88 + 92
     assert (p1["classes_now"], p1["classes_needed"], p1["extra_classes_needed"]) == (12, 15, 3)
-    assert (p1["max_class_size_if_kept"], bool(p1["oversized"]), bool(p1["over_size_limit"])) == (54, True, False)
+    assert (p1["max_class_size_if_kept"], bool(p1["oversized"]), bool(p1["over_size_limit"])) == (
+        54,
+        True,
+        False,
+    )
     j1 = table.loc["J1"]
     assert (j1["stage"], j1["classes_needed"], j1["extra_classes_needed"], bool(j1["oversized"])) == (
         "junior",
@@ -534,13 +599,17 @@ def test_replacing_the_classes_table_refreshes_results(standard):
     assert cs.classsize_table(ds, standard)["max_class_size"].tolist() == [70]
 
 
-def test_for_display_translates_codes_and_not_applicable_cells(standard):
-    shown = cs.for_display(_reopening_case_ledger(standard), lang="zh")
+def test_localise_translates_codes_and_not_applicable_cells(standard):
+    from eduwb.plots.classsize import band_label, localise
+
+    shown = localise(_reopening_case_ledger(standard), standard, lang="zh")
     assert set(shown["band"]) == {"大班额", "超大班额"}
     assert shown["status"].tolist() == ["逾期未销号", "已销号", "已销号"]
     assert shown["closed_year"].iloc[0] == "—"
-    english = cs.for_display(_reopening_case_ledger(standard), lang="en")
+    english = localise(_reopening_case_ledger(standard), standard, lang="en")
     assert english["status"].iloc[0] == "overdue"
+    assert band_label("large", standard) == "大班额（56–65人）"
+    assert band_label("over_standard", standard, stage="primary") == "超标准班额（46–55人）"
 
 
 def test_cli_says_missing_without_classes(tmp_path, capsys):
@@ -551,3 +620,22 @@ def test_cli_says_missing_without_classes(tmp_path, capsys):
     assert code == 1
     assert "缺数据" in capsys.readouterr().err
     assert main(["table", "schoolsize", str(tiny), "--format", "csv"]) == 0
+
+
+@pytest.mark.slow
+def test_notebook_says_missing_without_classes(tmp_path):
+    """Notebook 02 on a county without a classes table: every class section says 缺数据, none fails."""
+    import papermill
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "02.ipynb"
+    papermill.execute_notebook(
+        str(root / "notebooks" / "02_class_size.ipynb"),
+        str(out),
+        parameters={"data": str(root / "tests" / "fixtures" / "tiny"), "interactive": False},
+        cwd=str(root / "notebooks"),
+        progress_bar=False,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert text.count("缺数据") >= 5
+    assert '"output_type": "error"' not in text

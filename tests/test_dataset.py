@@ -254,12 +254,15 @@ def test_workbook_problem_names_sheet_and_row(tmp_path, tiny):
     path = tmp_path / "county.xlsx"
     _write_workbook(path, tiny, chinese=False)
     wb = openpyxl.load_workbook(path)
-    wb["sections"]["D4"] = -3  # the third data row of sections; D is students
+    ws = wb["sections"]
+    ws.insert_rows(3, amount=2)  # two blank rows after the first data row: rows below keep Excel's numbers
+    assert ws["A6"].value == "S03" and ws["C6"].value == "primary"
+    ws["D6"] = -3  # D is students
     wb.save(path)
     with pytest.raises(DataError) as info:
         load(path)
     (problem,) = info.value.problems
-    assert (problem.file, problem.row, problem.column, problem.value) == ("county.xlsx [sheet sections]", 4, "students", -3)
+    assert (problem.file, problem.row, problem.column, problem.value) == ("county.xlsx [sheet sections]", 6, "students", -3)
 
 
 # ----------------------------------------------------------------------------- warnings and problems

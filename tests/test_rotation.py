@@ -15,7 +15,8 @@ import pytest
 from eduwb import rotation
 from eduwb.dataset import CountySettings, Dataset
 from eduwb.errors import ParameterError
-from eduwb.rotation import flows_table, for_display, rotation_table, teacher_quality_table
+from eduwb.plots.rotation import localise
+from eduwb.rotation import flows_table, rotation_table, teacher_quality_table
 
 SCHOOLS = [
     # school_id, name, kind, locale
@@ -232,9 +233,9 @@ def test_zero_eligible_leaves_the_ratio_undefined(standard):
     assert pd.isna(r["ratio"])  # not 0, not inf
     assert pd.isna(r["passes"])
     assert r["status"] == "no_eligible"
-    shown = row(for_display(table), year=2024)
-    assert shown["ratio"] == "无定义"
-    assert row(for_display(table, lang="en"), year=2024)["status"] == "no eligible teachers: ratio undefined"
+    shown = row(localise(table), year=2024)
+    assert shown["rotation_ratio"] == "无定义"
+    assert row(localise(table, lang="en"), year=2024)["status"] == "no eligible teachers: ratio undefined"
 
 
 def test_nobody_rotated_fails_with_share_undefined(standard):
@@ -255,7 +256,7 @@ def test_counted_modes_filter(standard):
     assert r["moves_transfer"] == 1  # still listed, just not counted
     assert row(rotation_table(ds, standard, counted_modes="轮岗"), year=2024)["rotated"] == 1
     by_mode = rotation_table(ds, standard, by="mode", counted_modes="rotation")
-    assert row(by_mode, year=2024, mode="support")["teachers"] == 1
+    assert row(by_mode, year=2024, mode="support")["teachers_moved"] == 1
     assert not row(by_mode, year=2024, mode="support")["counted"]
     assert row(by_mode, year=2024, mode="rotation")["counted"]
 
@@ -274,7 +275,7 @@ def test_years_evaluated_and_a_year_without_teachers_before(standard):
     assert table["year"].tolist() == [2024]  # 2023 has no teacher rows of 2022
     r = row(rotation_table(make_ds(rows), standard, year=2023), year=2023)
     assert r["status"] == "no_teacher_data" and pd.isna(r["eligible"]) and pd.isna(r["passes"])
-    assert row(for_display(rotation_table(make_ds(rows), standard, year=2023)), year=2023)["eligible"] == "缺数据"
+    assert row(localise(rotation_table(make_ds(rows), standard, year=2023)), year=2023)["eligible"] == "缺数据"
 
 
 def test_senior_teachers_do_not_count_and_stage_filter(standard):
@@ -294,7 +295,7 @@ def test_missing_tables_say_missing(standard):
     assert table["year"].tolist() == [2023, 2024]
     assert (table["status"] == "missing_table").all()
     assert table["eligible"].isna().all() and table["passes"].isna().all()
-    assert (for_display(table)["rotated"] == "缺数据").all()
+    assert (localise(table)["rotated"] == "缺数据").all()
     assert (flows_table(ds, standard, by="summary")["status"] == "missing_table").all()
     ds = make_ds([], with_teachers=False, with_rotations=False)
     quality = teacher_quality_table(ds, standard, year=2024)
@@ -338,13 +339,13 @@ def test_small_groups_shown_as_less_than_three(standard):
     rows = _ten_eligible(2023, "U1") + [teacher(f"t{i}", 2023, "T1", years=8) for i in range(2)]
     moves = [move("e0", 2024, "U1", "R1"), move("e1", 2024, "U1", "R1"), move("e2", 2024, "U1", "R1"), move("t0", 2024, "T1", "R1")]
     table = rotation_table(make_ds(rows, moves), standard, by="school")
-    shown = for_display(table)
+    shown = localise(table)
     u1 = row(shown, year=2024, school_id="U1")
     assert (u1["eligible"], u1["rotated"]) == (10, 3)  # groups of 3+ stay numbers
-    assert u1["ratio"] == "30.0%"
+    assert u1["rotation_ratio"] == "30.0%"
     t1 = row(shown, year=2024, school_id="T1")
     assert t1["eligible"] == "<3" and t1["rotated"] == "<3"
-    assert t1["ratio"] == "—"  # a rate computed from a group of 1–2 would reveal it
+    assert t1["rotation_ratio"] == "—"  # a rate computed from a group of 1–2 would reveal it
     # the analysis table itself stays numeric
     assert row(table, year=2024, school_id="T1")["eligible"] == 2
 
@@ -471,7 +472,7 @@ def test_training_and_certification(standard):
     assert row(by_school, year=2024, school_id="T1")["training_passes"]
     u1 = row(by_school, year=2024, school_id="U1")
     assert (u1["teachers"], u1["trained"], u1["not_trained"]) == (4, 3, 1)
-    shown = row(for_display(by_school), year=2024, school_id="U1")
+    shown = row(localise(by_school), year=2024, school_id="U1")
     assert shown["not_trained"] == "<3"
     assert shown["trained"] == "—"  # 4 teachers − 3 trained would reveal the one
     assert shown["training_rate"] == "—"

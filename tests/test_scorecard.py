@@ -280,6 +280,24 @@ def test_province_override_raises_r6(tmp_path):
     assert row(scorecard_table(ds, MOE2017), "R6")["value"] == "2/2"
 
 
+def test_resource_indicator_without_data_makes_the_rule_undecidable(good, tmp_path):
+    """A province adds R8 over a column the data lack: R8 is missing and no R row can pass."""
+    override = tmp_path / "province.toml"
+    override.write_text(
+        'extends = "moe-2017"\nid = "province-r8"\n\n[[indicators]]\nid = "R8"\nseq = 33\ndimension = "resource"\n'
+        'name_zh = "每百名学生拥有计算机台数"\nname_en = "Computers per 100 pupils"\nunit = "台/百生"\n'
+        'comparator = ">="\nthreshold = { primary = 10, junior = 12 }\nsource = "computed"\nformula = "computers"\n'
+        "per = 100\n",
+        encoding="utf-8",
+    )
+    card = scorecard_table(good, load_standard(override)).set_index("indicator")
+    assert len(card) == 33
+    resource = card[card["dimension"] == "resource"]
+    assert set(resource["status"]) == {"missing"}
+    assert "computers" in card.loc["R8", "evidence"]
+    assert "每校达标规则无法判定" in card.loc["R1", "evidence"]
+
+
 def test_moe_2012_scorecard(good):
     """moe-2012: 8 CV rows; computers, books and titles are not in the data → missing, composite missing."""
     card = scorecard_table(good, MOE2012)

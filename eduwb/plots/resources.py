@@ -72,7 +72,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     order = list(dict.fromkeys(frame["section"]))
     columns = list(dict.fromkeys(frame["indicator"]))
     grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(index=order, columns=columns)
-    height = max(2.5, 0.28 * len(order) + 1.3)
+    height = max(2.5, 0.22 * len(order) + 1.3)
     fig, ax = plt.subplots(figsize=(7.5, height))
     norm = TwoSlopeNorm(vmin=0.5, vcenter=1.0, vmax=1.5)
     image = ax.imshow(grid.to_numpy(dtype=float).clip(0.5, 1.5), cmap="RdYlGn", norm=norm, aspect="auto")
@@ -162,7 +162,7 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     return fig
 
 
-def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str) -> None:
+def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str, annotate: bool = True) -> None:
     x = np.arange(len(rows))
     ratio = rows["ratio"].to_numpy(dtype=float)
     floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
@@ -173,6 +173,8 @@ def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str) -> None:
     if floor is not None:
         ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
     ax.set_xticks(x, rows["indicator"])
+    if not annotate:
+        return
     for xi, (value, ratio_i) in enumerate(zip(rows["value"], ratio, strict=True)):
         ax.text(xi - 0.2, ratio_i, f"{value:,.2f}", ha="center", va="bottom", fontsize=6.5, rotation=90)
 
@@ -196,24 +198,24 @@ def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage:
     return fig
 
 
-def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 3) -> Figure:
+def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 4) -> Figure:
     """Small multiples of :func:`school_profile` for the given sections (``school_id, stage``)."""
     keys = list(sections[["school_id", "stage"]].itertuples(index=False, name=None))
     n = max(len(keys), 1)
     rows_n = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows_n, cols, figsize=(9, 2.5 * rows_n), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(9, 1.9 * rows_n + 0.5), squeeze=False, sharey=True)
     flat = list(axes.ravel())
     for ax, (school_id, stage) in zip(flat, keys, strict=False):
         rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
-        _draw_profile(ax, rows, std, lang)
-        ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8.5)
+        _draw_profile(ax, rows, std, lang, annotate=False)
+        ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in flat[len(keys):]:
         ax.axis("off")
     if not keys:
         flat[0].text(0.5, 0.5, t("所有学校均达标", "every section passes", lang), ha="center", transform=flat[0].transAxes)
     fig.suptitle(t("未达标学校（学段）：数值 ÷ 标准值（灰色为县域均值）", "Failing sections: value ÷ threshold (grey: county mean)", lang))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     return fig
 
 

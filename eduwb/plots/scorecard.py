@@ -166,3 +166,92 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
         ax.set_title(title, pad=28)
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------- prose
+
+
+def _status_span(code: str, lang: str, labels: dict[str, tuple[str, str]] = CODE_LABELS) -> str:
+    return f'<span style="color:{COLOURS.get(code, MISSING_COLOUR)};font-weight:bold">{_pick(labels[code], lang)}</span>'
+
+
+def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh") -> str:
+    """The verdict up front: the overall result, each dimension's status, and the summary.
+
+    ``verdict`` is :func:`eduwb.scorecard.verdict_summary` (or ``county_verdict``).
+    """
+    zh = lang == "zh"
+    head = f"**{verdict['year']}年评估结论：**" if zh else f"**Verdict for {verdict['year']}:** "
+    head += _status_span(verdict["verdict"], lang, VERDICT_LABELS)
+    dims = " · ".join(f"{name}：{_status_span(verdict['dimensions'][d], lang)}" if zh
+                      else f"{name}: {_status_span(verdict['dimensions'][d], lang)}"
+                      for d, name in dimensions.items())  # fmt: skip
+    summary = verdict.get("summary") or verdict.get("summary_zh" if zh else "summary_en", "")
+    return f"{head}\n\n{dims}\n\n{summary}"
+
+
+def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One sentence on :func:`eduwb.scorecard.changes`: how many indicators turned which way."""
+    zh = lang == "zh"
+    previous = changes.attrs.get("previous_year")
+    if previous is None:
+        return f"{year}年是数据中的第一年，无上年可比。" if zh else f"{year} is the first year in the data: nothing to compare with."
+    if changes.empty:
+        return f"与{previous}年相比，各项指标的状态没有变化。" if zh else f"No indicator changed status since {previous}."
+    counts = changes["change"].value_counts()
+    parts = []
+    for code in ("improved", "worsened", "other"):
+        n = int(counts.get(code, 0))
+        if n:
+            parts.append(f"{n} 项{_pick(CODE_LABELS[code], lang)}" if zh else f"{n} {_pick(CODE_LABELS[code], lang)}")
+    return (f"与{previous}年相比：" + "，".join(parts) + "。") if zh else (f"Since {previous}: " + ", ".join(parts) + ".")
+
+
+def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
+    """The to-do's lead sentence (:func:`eduwb.scorecard.missing_inputs`)."""
+    if todo.empty:
+        return "所有指标和一票否决情形都有数据。" if lang == "zh" else "Every indicator and veto has its data."
+    n = len(todo)
+    return (
+        f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论："
+        if lang == "zh"
+        else f"{n} item(s) lack data (or an undeclared veto); the verdict is complete only once they are filled:"
+    )
+
+
+def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"):
+    """An ipywidgets year selector showing that year's four dimensions and full scorecard.
+
+    Parameters
+    ----------
+    trend
+        :func:`eduwb.scorecard.scorecard_trend`.
+    dimensions_by_year
+        :func:`eduwb.scorecard.dimension_trend`.
+    dimensions
+        Dimension code → name.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from eduwb.present import show_table
+
+    years = sorted(int(y) for y in trend["year"].unique())
+    picker = widgets.Dropdown(options=years, value=years[-1], description="学年" if lang == "zh" else "Year")
+    out = widgets.Output()
+    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
+
+    def draw(change=None):
+        del change
+        year = picker.value
+        out.clear_output(wait=True)
+        with out:
+            fig = dimension_chart(dimensions_by_year[dimensions_by_year["year"] == year], lang)
+            display(fig)
+            plt.close(fig)
+            card = trend.loc[trend["year"] == year, columns]
+            show_table(localise(card, lang, dimensions), f"scorecard_{year}", lang=lang, highlight=status_styles)
+
+    picker.observe(draw, names="value")
+    draw()
+    return widgets.VBox([picker, out])

@@ -697,6 +697,14 @@ def percentage_number_over_100(c: Case) -> None:
 
 @case
 @with_tables("county_indicators")
+def negative_percentage(c: Case) -> None:
+    """G13 is given as -5%."""
+    c.tables["county_indicators"].set(4, "value", "-5%")
+    c.expect("county_indicators.csv", 4, "value", "must not be negative")
+
+
+@case
+@with_tables("county_indicators")
 def county_value_unreadable(c: Case) -> None:
     """G1 reads 基本达到 (roughly met), which is neither a number nor 是/否."""
     c.tables["county_indicators"].set(2, "value", "基本达到")

@@ -1,0 +1,120 @@
+"""Class-size tables at province scale: every class-size table, for every year, vs reading classes.csv.
+
+    .venv/bin/python benchmarks/bench_classsize.py [--counties 100] [--data DIR] [--repeat 3]
+
+Writes ``--counties`` sample counties (``eduwb.sample.write_sample``) unless ``--data`` names a
+folder that already holds them, loads them with ``eduwb.dataset.load`` (not timed), then times:
+
+* **read**: plain ``pandas.read_csv`` of every county's ``classes.csv``;
+* **tables**: everything :mod:`eduwb.classsize` offers, for every year: ``classsize`` (the
+  trend, ``by=school``, and ``by=class`` per year), ``ledger`` (as of every year), ``milestones``
+  (as of every year), ``schoolsize``, ``projection`` (from every year, per stage and
+  ``by=grade``) and the G5 summary per year — two ways: *pooled* (one dataset of every
+  county, about 88,000 class rows a year for 100 counties: the scale the target is set
+  for) and *per county* (each county's tables, summed: how a province batch of reports runs,
+  where pandas' fixed cost per call dominates).
+
+The tables are timed cold: the per-dataset arrays they share are rebuilt in every run.
+Target: pooled tables ≤ 2 × read. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eduwb import classsize  # noqa: E402
+from eduwb.dataset import Dataset, load  # noqa: E402
+from eduwb.standards import load_standard  # noqa: E402
+
+
+def all_tables(ds: Dataset, std) -> int:
+    """Compute every class-size table for every year; return the number of rows produced."""
+    classsize._CUBES.clear()  # cold: rebuild the shared arrays, as a fresh process would
+    rows = len(classsize.classsize_table(ds, std)) + len(classsize.classsize_table(ds, std, by="school"))
+    rows += len(classsize.school_size_table(ds, std))
+    for year in classsize.class_years(ds):
+        rows += len(classsize.classsize_table(ds, std, year=year, by="class"))
+        rows += len(classsize.ledger_table(ds, std, year=year))
+        rows += len(classsize.milestones_table(ds, std, year=year))
+        rows += len(classsize.projection_table(ds, std, year=year))
+        rows += len(classsize.projection_table(ds, std, year=year, by="grade"))
+        rows += len(classsize.g5_summary(ds, std, year))
+    return rows
+
+
+def best_of(repeat: int, fn) -> float:
+    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def pooled(datasets: list[Dataset]) -> Dataset:
+    """One dataset holding every county (ids are distinct across sample counties)."""
+    first = datasets[0]
+    return Dataset(
+        path=first.path.parent,
+        name="全部县",
+        settings=first.settings,
+        schools=pd.concat([d.schools for d in datasets], ignore_index=True),
+        sections=pd.concat([d.sections for d in datasets], ignore_index=True),
+        facilities=pd.concat([d.facilities for d in datasets], ignore_index=True),
+        classes=pd.concat([d.classes for d in datasets], ignore_index=True),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counties", type=int, default=100)
+    parser.add_argument("--data", type=Path, help="a folder of county folders written by `eduwb sample --counties N`")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.data is None:
+            from eduwb.sample import write_sample
+
+            start = time.perf_counter()
+            folders = write_sample(Path(tmp) / "counties", counties=args.counties)
+            print(f"wrote {len(folders)} sample counties in {time.perf_counter() - start:.1f} s")
+        else:
+            folders = sorted(p for p in args.data.iterdir() if (p / "classes.csv").exists())[: args.counties]
+        start = time.perf_counter()
+        datasets = [load(folder) for folder in folders]
+        print(f"loaded and validated them in {time.perf_counter() - start:.1f} s (not timed below)")
+        std = load_standard("moe-2017")
+        big = pooled(datasets)
+        n_rows = len(big.classes)
+        n_years = len(classsize.class_years(big))
+        print(
+            f"{len(folders)} counties, {len(big.schools):,} schools, {n_rows:,} class rows "
+            f"({n_rows / n_years:,.0f} a year over {n_years} years)"
+        )
+
+        read = best_of(args.repeat, lambda: [pd.read_csv(folder / "classes.csv") for folder in folders])
+        tables_pooled = best_of(args.repeat, lambda: all_tables(big, std))
+        tables_each = best_of(args.repeat, lambda: [all_tables(ds, std) for ds in datasets])
+        produced = all_tables(big, std)
+
+    print(f"read classes.csv (pandas.read_csv, {len(folders)} files): {read:8.3f} s")
+    print(f"all class-size tables, pooled ({produced:,} rows):     {tables_pooled:8.3f} s  = {tables_pooled / read:.2f} × read")
+    print(f"all class-size tables, county by county:        {tables_each:8.3f} s  = {tables_each / read:.2f} × read")
+    verdict = "met" if tables_pooled <= 2 * read else "NOT met"
+    print(f"target (pooled tables ≤ 2 × read): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

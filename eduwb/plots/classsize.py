@@ -1,0 +1,472 @@
+"""Charts and display helpers for class sizes, the ledger, school size and the projection (notebook 02).
+
+Every function takes the tables of :mod:`eduwb.classsize` (already computed) and returns a
+matplotlib Figure (the explorer returns an ipywidgets widget); :func:`localise` turns the
+codes in those tables into words for people. Nothing here computes an indicator.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from eduwb.classsize import BANDS
+from eduwb.present import t
+from eduwb.schema import KINDS
+from eduwb.standards import Standard
+
+BAND_COLOURS = {
+    "within_standard": "#2f7d4f",
+    "over_standard": "#e9b949",
+    "large": "#e67e22",
+    "super_large": "#c0392b",
+}
+STATUS_COLOURS = {
+    "overdue": "#c0392b",
+    "open": "#e67e22",
+    "closed": "#2f7d4f",
+    "met": "#2f7d4f",
+    "missed": "#c0392b",
+    "pending": "#7f8c8d",
+    "no_data": "#b0b7bb",
+}
+OK_COLOUR = "#5b7083"
+OVER_COLOUR = "#c0392b"
+NEED_COLOUR = "#e67e22"
+
+# Words for the codes of eduwb.classsize's tables.
+CODE_LABELS: dict[str, tuple[str, str]] = {
+    "within_standard": ("标准班额", "within standard"),
+    "over_standard": ("超标准班额", "over standard"),
+    "large": ("大班额", "large"),
+    "super_large": ("超大班额", "super-large"),
+    "overdue": ("逾期未销号", "overdue"),
+    "open": ("未销号", "open"),
+    "closed": ("已销号", "closed"),
+    "met": ("已完成", "met"),
+    "missed": ("未完成", "missed"),
+    "pending": ("未到期", "not yet due"),
+    "no_data": ("无该年数据", "no data for that year"),
+    "already_met": ("已提前达到", "already met"),
+    "on_track": ("按趋势可如期完成", "on track"),
+    "off_track": ("按趋势难以如期完成", "off track"),
+    "unknown": ("年份不足，无法判断", "too few years to judge"),
+    "not_applicable": ("—", "—"),
+    "standard": ("标准班额", "the standard"),
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "fail"),
+    "missing": ("缺数据", "missing"),
+}
+_CODE_COLUMNS = ("band", "status", "status_g4", "status_g5", "on_track", "max_students")
+# Columns where an empty cell means "does not apply" (an open row's closed_year), not "missing".
+_NOT_APPLICABLE_COLUMNS = ("closed_year", "deadline", "projected_over", "evaluated_year")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = None) -> str:
+    """A band's name with its size range from the standard, e.g. ``大班额（56–65人）``."""
+    size = std.class_size
+    large, huge = int(size["large_min"]), int(size["super_large_min"])
+    if stage is None:
+        standard = "/".join(str(std.class_size_standard(s)) for s in std.stages)
+        over = "/".join(str(std.class_size_standard(s) + 1) for s in std.stages) + f"–{large - 1}"
+    else:
+        standard = str(std.class_size_standard(stage))
+        over = f"{std.class_size_standard(stage) + 1}–{large - 1}"
+    ranges = {
+        "within_standard": f"≤{standard}",
+        "over_standard": over,
+        "large": f"{large}–{huge - 1}",
+        "super_large": f"≥{huge}",
+    }
+    name = _pick(CODE_LABELS[band], lang)
+    return f"{name}（{ranges[band]}人）" if lang == "zh" else f"{name} ({ranges[band]})"
+
+
+def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
+    """A copy for display: codes (band, status, on_track, stage, kind) as words, and the cells
+    that do not apply (an open row's ``closed_year``, a past milestone's projection) as "—"."""
+    out = df.copy()
+    labels = {code: _pick(pair, lang) for code, pair in CODE_LABELS.items()}
+    for col in _CODE_COLUMNS:
+        if col in out.columns:
+            out[col] = [labels.get(v, v) if isinstance(v, str) else v for v in out[col]]
+    if "stage" in out.columns:
+        out["stage"] = [std.stage_name(s, lang) for s in out["stage"]]
+    if "kind" in out.columns:
+        out["kind"] = [KINDS.get(k, k) if lang == "zh" else str(k).replace("_", " ") for k in out["kind"]]
+    for col in _NOT_APPLICABLE_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(out[col].notna(), "—")
+    return out
+
+
+def status_styles(df: pd.DataFrame) -> pd.DataFrame:
+    """For ``show_table(highlight=…)``: colour failing flags and bad statuses (codes or words)."""
+    bad_words = {"overdue", "missed", "off_track", "fail"}
+    bad_words |= {w for code in bad_words for w in CODE_LABELS[code]}
+    css = "background-color:#f8d7da;color:#842029"
+    out = pd.DataFrame("", index=df.index, columns=df.columns)
+    for col in df.columns:
+        values = df[col]
+        if col in ("oversized", "over_size_limit"):
+            out.loc[values.astype(bool).to_numpy(), col] = css
+        elif col == "passes":
+            out.loc[~values.astype(bool).to_numpy(), col] = css
+        elif values.dtype == object:
+            out.loc[values.isin(bad_words).to_numpy(), col] = css
+    return out
+
+
+# ----------------------------------------------------------------------------- bands over the years
+
+
+def _stacked_bands(
+    ax, rows: pd.DataFrame, x: np.ndarray, std: Standard, stage: str | None, lang: str
+) -> None:
+    bottom = np.zeros(len(x))
+    for band in BANDS:
+        counts = rows[band].to_numpy(dtype=float)
+        ax.bar(
+            x,
+            counts,
+            bottom=bottom,
+            color=BAND_COLOURS[band],
+            width=0.7,
+            label=band_label(band, std, lang, stage),
+        )
+        bottom += counts
+    for xi, top, biggest in zip(x, bottom, rows["max_class_size"], strict=True):
+        ax.text(xi, top, f"{int(biggest)}", ha="center", va="bottom", fontsize=7, color="#444")
+    ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)  # room for the labels
+
+
+def bands_trend(
+    trend: pd.DataFrame, milestones: pd.DataFrame | None, std: Standard, lang: str = "zh"
+) -> Figure:
+    """Classes per band, stacked, per year and stage, with the plan's milestones as lines.
+
+    Parameters
+    ----------
+    trend
+        :func:`eduwb.classsize.classsize_table` (county, several years).
+    milestones
+        :func:`eduwb.classsize.milestones_table`; each milestone is a dashed line where its
+        year begins, labelled with its limit for the stage and coloured by its status.
+
+    The number above each bar is the year's largest class.
+    """
+    stages = [s for s in std.stages if s in set(trend["stage"])]
+    ms = milestones if milestones is not None else pd.DataFrame(columns=["by", "status"])
+    years = sorted(set(trend["year"]) | set(int(b) for b in ms["by"] if b > trend["year"].min()))
+    fig, axes = plt.subplots(1, len(stages), figsize=(4.6 * len(stages) + 0.6, 3.9), squeeze=False)
+    for ax, stage in zip(axes[0], stages, strict=True):
+        rows = trend[trend["stage"] == stage].sort_values("year")
+        _stacked_bands(ax, rows, rows["year"].to_numpy(), std, stage, lang)
+        top = ax.get_ylim()[1]
+        for m in ms.itertuples(index=False):
+            if m.by < years[0]:
+                continue
+            colour = STATUS_COLOURS.get(m.status, "#7f8c8d")
+            ax.axvline(m.by - 0.5, color=colour, linestyle="--", linewidth=1.1)
+            limit = getattr(m, f"limit_{stage}")
+            ax.text(
+                m.by - 0.45,
+                top * 0.98,
+                f"{m.by}: ≤{limit}",
+                rotation=90,
+                va="top",
+                ha="left",
+                fontsize=7.5,
+                color=colour,
+            )
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+        ax.set_title(std.stage_name(stage, lang), fontsize=10)
+        ax.set_ylabel(t("班级数", "classes", lang))
+    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
+    fig.legend(
+        handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8, bbox_to_anchor=(0.5, 0.0)
+    )
+    fig.suptitle(
+        t(
+            "各年班额分布（柱顶数字为最大班额；虚线为消除计划节点）",
+            "Classes by size band (top: largest class; dashed: plan milestones)",
+            lang,
+        ),
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+
+def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """The ledger as a grid: one row per school × band, its oversized classes per year, its status.
+
+    ``ledger`` is :func:`eduwb.classsize.ledger_table`.
+    """
+    year_cols = [c for c in ledger.columns if c.startswith("n_")]
+    n = len(ledger)
+    fig, ax = plt.subplots(figsize=(7.8, 0.34 * max(n, 1) + 1.4))
+    if n == 0:
+        ax.text(
+            0.5,
+            0.5,
+            t("台账为空：没有学校出现过登记班额", "the ledger is empty", lang),
+            ha="center",
+            transform=ax.transAxes,
+        )
+        ax.axis("off")
+        return fig
+    grid = ledger[year_cols].to_numpy(dtype=float)
+    ax.imshow(
+        np.where(grid > 0, grid, np.nan), cmap="Reds", aspect="auto", vmin=0, vmax=max(grid.max(), 1) * 1.2
+    )
+    for (i, j), v in np.ndenumerate(grid):
+        if v > 0:
+            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7.5)
+    labels = [
+        f"{name}·{_pick(CODE_LABELS[b], lang)}"
+        for name, b in zip(ledger["school_name"], ledger["band"], strict=True)
+    ]
+    ax.set_yticks(range(n), labels, fontsize=8)
+    ax.set_xticks(range(len(year_cols)), [c[2:] for c in year_cols])
+    ax.set_xticks(np.arange(-0.5, len(year_cols)), minor=True)
+    ax.set_yticks(np.arange(-0.5, n), minor=True)
+    ax.grid(which="minor", color="#dddddd", linewidth=0.6)
+    ax.tick_params(which="minor", length=0)
+    for i, (status, reopened) in enumerate(zip(ledger["status"], ledger["reopened"], strict=True)):
+        text = _pick(CODE_LABELS[status], lang) + (
+            t(f"（重新登记{reopened}次）", f" (reopened ×{reopened})", lang) if reopened else ""
+        )
+        ax.text(len(year_cols) - 0.3, i, text, va="center", fontsize=8, color=STATUS_COLOURS[status])
+    ax.set_title(
+        t("台账：各年登记班级数与销号状态", "Ledger: oversized classes per year and status", lang),
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- school size
+
+
+def school_sizes(sizes: pd.DataFrame, lang: str = "zh", top: int = 20) -> Figure:
+    """The largest schools' compulsory-stage pupils against their size limits (one year).
+
+    ``sizes`` is :func:`eduwb.classsize.school_size_table` for one year; schools out of
+    scope are left out. Red bars exceed their limit; the black tick is the limit.
+    """
+    rows = sizes[sizes["in_scope"]].sort_values(["students", "school_id"], ascending=[False, True]).head(top)
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(7.8, 0.3 * max(n, 1) + 1.2))
+    y = np.arange(n)
+    colours = np.where(rows["passes"].to_numpy(dtype=bool), OK_COLOUR, OVER_COLOUR)
+    ax.barh(y, rows["students"], color=colours, height=0.65)
+    ax.scatter(
+        rows["size_limit"],
+        y,
+        marker="|",
+        s=260,
+        color="black",
+        linewidths=2,
+        zorder=3,
+        label=t("规模上限", "limit", lang),
+    )
+    for yi, students, over in zip(y, rows["students"], rows["over_by"], strict=True):
+        note = f" {students:,}" + (t(f"（超{over}）", f" (+{over})", lang) if over > 0 else "")
+        ax.text(students, yi, note, va="center", fontsize=7.5)
+    ax.set_yticks(y, rows["school_name"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(float(rows["students"].max()), float(rows["size_limit"].max())) * 1.18 if n else 1)
+    ax.set_xlabel(t("义务教育阶段在校生数", "compulsory-stage pupils", lang))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title(
+        t(f"规模最大的{n}所学校与规模上限", f"The {n} largest schools and their size limits", lang),
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- projection
+
+
+def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
+    """Sections that would need more classes (or outgrow their school) next autumn.
+
+    ``projection`` is :func:`eduwb.classsize.projection_table` (per school × stage): grey
+    bars are today's classes, orange the classes needed to keep every class within its
+    standard; the label gives the largest class if nothing changes.
+    """
+    flagged = projection[
+        projection["oversized"] | projection["over_size_limit"] | (projection["extra_classes_needed"] > 0)
+    ]
+    flagged = flagged.sort_values(["extra_classes_needed", "school_id"], ascending=[False, True])
+    n = len(flagged)
+    fig, ax = plt.subplots(figsize=(7.8, 0.45 * max(n, 1) + 1.3))
+    year = int(projection["projected_year"].iloc[0]) if len(projection) else None
+    if n == 0:
+        ax.text(0.5, 0.5, t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang),
+                ha="center", transform=ax.transAxes)  # fmt: skip
+        ax.axis("off")
+        return fig
+    y = np.arange(n)
+    ax.barh(
+        y - 0.18,
+        flagged["classes_now"],
+        height=0.34,
+        color="#b0b7bb",
+        label=t("现有班级数", "classes now", lang),
+    )
+    ax.barh(
+        y + 0.18,
+        flagged["classes_needed"],
+        height=0.34,
+        color=NEED_COLOUR,
+        label=t("所需班级数", "classes needed", lang),
+    )
+    for yi, row in zip(y, flagged.itertuples(index=False), strict=True):
+        note = t(f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
+                 f" +{row.extra_classes_needed}; largest class if kept {row.max_class_size_if_kept}", lang)  # fmt: skip
+        if row.over_size_limit:
+            note += t(
+                f"；全校{row.school_students}人超规模",
+                f"; {row.school_students} pupils, over the size limit",
+                lang,
+            )
+        ax.text(max(row.classes_now, row.classes_needed), yi, note, va="center", fontsize=7.5)
+    labels = [
+        f"{name}·{std.stage_name(s, lang)}"
+        for name, s in zip(flagged["school_name"], flagged["stage"], strict=True)
+    ]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, float(flagged[["classes_now", "classes_needed"]].max().max()) * 1.9)
+    ax.set_xlabel(t("班级数", "classes", lang))
+    ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
+    ax.set_title(
+        t(f"{year}年秋季预测：需增班的学校", f"Autumn {year}: sections that need more classes", lang),
+        fontsize=10,
+        loc="left",
+    )
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- per school
+
+
+def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, title: str) -> None:
+    rows = rows.sort_values("year")
+    _stacked_bands(ax, rows, rows["year"].to_numpy(), std, stage, lang)
+    ax.set_xticks(rows["year"], [str(y) for y in rows["year"]], fontsize=7.5)
+    ax.set_title(title, fontsize=8.5)
+    ax.tick_params(labelsize=7.5)
+
+
+def school_history(by_school: pd.DataFrame, school_id: str, std: Standard, lang: str = "zh") -> Figure:
+    """One school's classes per band over the years, one panel per stage.
+
+    ``by_school`` is :func:`eduwb.classsize.classsize_table` with ``by="school"``.
+    """
+    rows = by_school[by_school["school_id"] == school_id]
+    stages = [s for s in std.stages if s in set(rows["stage"])]
+    fig, axes = plt.subplots(
+        1, max(len(stages), 1), figsize=(4.2 * max(len(stages), 1) + 0.6, 3.3), squeeze=False
+    )
+    if not stages:
+        axes[0, 0].text(0.5, 0.5, t("该校没有班级数据", "no class rows for this school", lang), ha="center",
+                        transform=axes[0, 0].transAxes)  # fmt: skip
+        axes[0, 0].axis("off")
+        return fig
+    for ax, stage in zip(axes[0], stages, strict=True):
+        _school_axes(ax, rows[rows["stage"] == stage], std, stage, lang, std.stage_name(stage, lang))
+        ax.set_ylabel(t("班级数", "classes", lang))
+    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
+    fig.suptitle(
+        f"{rows['school_name'].iloc[0]}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang),
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def school_panels(
+    by_school: pd.DataFrame, school_ids, std: Standard, lang: str = "zh", cols: int = 3
+) -> Figure:
+    """Small multiples of :func:`school_history` (one panel per school × stage), for print."""
+    rows = by_school[by_school["school_id"].isin(list(school_ids))]
+    keys = rows[["school_id", "school_name", "stage"]].drop_duplicates()
+    keys = keys.assign(_o=keys["stage"].map({s: i for i, s in enumerate(std.stages)})).sort_values(
+        ["school_id", "_o"]
+    )
+    n = max(len(keys), 1)
+    n_rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(n_rows, cols, figsize=(9, 2.4 * n_rows + 0.7), squeeze=False)
+    flat = list(axes.ravel())
+    for ax, key in zip(flat, keys.itertuples(index=False), strict=False):
+        part = rows[(rows["school_id"] == key.school_id) & (rows["stage"] == key.stage)]
+        _school_axes(ax, part, std, key.stage, lang, f"{key.school_name}·{std.stage_name(key.stage, lang)}")
+    for ax in flat[len(keys) :]:
+        ax.axis("off")
+    if keys.empty:
+        flat[0].text(
+            0.5,
+            0.5,
+            t("没有需要关注的学校", "no school to show", lang),
+            ha="center",
+            transform=flat[0].transAxes,
+        )
+    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
+    fig.tight_layout(rect=(0, 0.06 if n_rows > 1 else 0.1, 1, 1))
+    return fig
+
+
+def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang: str = "zh"):
+    """An ipywidgets drill-down: pick a school, see its classes per band over the years and its ledger rows."""
+    import ipywidgets as widgets
+    from IPython.display import HTML, display
+
+    schools = by_school[["school_id", "school_name"]].drop_duplicates().sort_values("school_id")
+    on_ledger = set(ledger["school_id"])
+    options = [
+        (f"{r.school_name}{' ★' if r.school_id in on_ledger else ''}", r.school_id)
+        for r in schools.itertuples(index=False)
+    ]
+    first = next((sid for _, sid in options if sid in on_ledger), options[0][1] if options else None)
+    picker = widgets.Dropdown(options=options, value=first, description=t("学校", "School", lang))
+    out = widgets.Output()
+
+    def draw(change=None):
+        out.clear_output(wait=True)
+        with out:
+            fig = school_history(by_school, picker.value, std, lang)
+            display(fig)
+            plt.close(fig)
+            rows = ledger[ledger["school_id"] == picker.value]
+            if len(rows):
+                from eduwb.present import label_columns
+
+                shown = label_columns(
+                    localise(rows.drop(columns=["school_id", "school_name"]), std, lang), lang
+                )
+                display(HTML(shown.to_html(index=False)))
+            else:
+                display(HTML(t("<p>该校不在台账上。</p>", "<p>Not on the ledger.</p>", lang)))
+
+    picker.observe(draw, names="value")
+    draw()
+    note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
+    return widgets.VBox([picker, note, out])

@@ -1,0 +1,625 @@
+"""Charts and display helpers for teacher rotation, flows, training and certification (notebook 03).
+
+Every chart takes the tables of :mod:`eduwb.rotation` (already computed) and returns a
+matplotlib Figure (the eligibility explorer returns an ipywidgets widget). :func:`localise`
+turns a table into the copy people see: words for codes, percentages, explicit 缺数据 / 无定义,
+and — in per-school tables — ``"<3"`` for groups of one or two teachers. Nothing here computes
+an indicator, and no teacher id reaches a chart or a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from eduwb.present import t
+from eduwb.schema import LOCALES, MODES
+
+PASS_COLOUR = "#2f7d4f"
+FAIL_COLOUR = "#c0392b"
+NEUTRAL_COLOUR = "#5b7083"
+LIMIT_COLOUR = "#34495e"
+MODE_COLOURS = {
+    "transfer": "#5b7083",
+    "rotation": "#2f7d4f",
+    "itinerant": "#e9b949",
+    "support": "#e67e22",
+    "pairing": "#8e6bb0",
+}
+
+# Words for the codes in eduwb.rotation's tables.
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "ok": ("已计算", "computed"),
+    "no_eligible": ("无符合条件教师，比例无定义", "no eligible teachers: ratio undefined"),
+    "no_rotated": ("无交流教师，骨干占比无定义", "nobody rotated: backbone share undefined"),
+    "no_teacher_data": ("缺数据：缺少该年（或上一学年）教师数据", "missing: no teacher rows for the year (or the year before)"),
+    "missing_table": ("缺数据：未提供教师或交流轮岗数据", "missing: teachers or rotations table not provided"),
+    "no_limit": ("标准未规定限值", "the standard sets no limit"),
+    "no_moves": ("当年无交流记录", "no moves that year"),
+    "partial": ("部分接收学校达标情况未知", "compliance unknown for some receiving schools"),
+    "unavailable": ("缺数据：无法取得学校资源配置达标情况", "missing: school compliance not available"),
+}
+GROUP_LABELS: dict[str, tuple[str, str]] = {
+    **{code: (zh, code) for code, zh in LOCALES.items()},
+    "passing": ("资源配置达标学校", "passing schools"),
+    "failing": ("资源配置未达标学校", "failing schools"),
+    "unknown": ("达标情况未知", "unknown"),
+    "locale": ("城乡", "locale"),
+    "compliance": ("资源配置达标情况", "resource compliance"),
+}
+MODE_LABELS: dict[str, tuple[str, str]] = {code: (zh, code) for code, zh in MODES.items()}
+
+# Privacy: per-school groups smaller than this are not shown as numbers.
+SMALL_GROUP = 3
+SUPPRESSED = "<3"
+SUPPRESSED_RATE = "—"
+
+# Count columns (teachers) and, for each rate, the counts it is computed from.
+_COUNT_COLUMNS = (
+    "eligible",
+    "rotated",
+    "backbone_rotated",
+    "rotated_eligible",
+    "received",
+    "backbone_received",
+    "teachers",
+    "trained",
+    "not_trained",
+    "certified",
+    "not_certified",
+    "moves",
+    "backbone_moves",
+    "teachers_moved",
+    "backbone_moved",
+    "to_rural",
+    "backbone_to_rural",
+    "to_weak",
+    "backbone_to_weak",
+    "to_rural_or_weak",
+    "backbone_to_rural_or_weak",
+    "compliance_unknown",
+    "schools_short_training",
+    "schools_short_certification",
+    *(f"moves_{mode}" for mode in MODES),
+)
+_RATE_INPUTS = {
+    "ratio": ("rotated", "eligible"),
+    "backbone_share": ("backbone_rotated", "rotated"),
+    "training_rate": ("trained", "not_trained", "teachers"),
+    "certification_rate": ("certified", "not_certified", "teachers"),
+}
+# A count shown next to its total reveals its complement: hide it with the complement.
+_COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
+_RATE_COLUMNS = (
+    "ratio",
+    "backbone_share",
+    "ratio_limit",
+    "share_limit",
+    "training_rate",
+    "certification_rate",
+    "training_limit",
+    "certification_limit",
+    "share",
+    "to_rural_share",
+    "to_weak_share",
+    "to_rural_or_weak_share",
+    "backbone_to_rural_or_weak_share",
+)
+_BOOL_COLUMNS = ("passes", "training_passes", "certification_passes", "counted")
+_MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> object:
+    if not isinstance(code, str) or code not in labels:
+        return code
+    return _pick(labels[code], lang)
+
+
+def percent_text(value: float, digits: int = 1) -> str:
+    return f"{value * 100:.{digits}f}%"
+
+
+# ----------------------------------------------------------------------------- display copies
+
+
+def small_groups(df: pd.DataFrame) -> pd.DataFrame:
+    """Boolean frame marking the cells of a per-school table to hide (groups of 1–2 teachers).
+
+    Applies to per-school tables (with ``school_id`` or ``school_name``) only. Primary cells are counts of one or two;
+    secondary cells are the counts that would reveal them (a complement shown next to its
+    total) and the rates computed from them.
+    """
+    hide = pd.DataFrame(False, index=df.index, columns=df.columns)
+    if "school_id" not in df.columns and "school_name" not in df.columns:
+        return hide
+    small = {}
+    for col in _COUNT_COLUMNS:
+        if col in df.columns:
+            values = pd.to_numeric(df[col], errors="coerce")
+            small[col] = ((values > 0) & (values < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
+            hide[col] = small[col]
+    for col, other in _COMPLEMENTS.items():
+        if col in hide.columns and other in small:
+            hide[col] = hide[col].to_numpy() | small[other]
+    for rate, inputs in _RATE_INPUTS.items():
+        if rate in hide.columns:
+            mask = np.zeros(len(df), dtype=bool)
+            for col in inputs:
+                if col in small:
+                    mask |= small[col]
+            hide[rate] = mask
+    return hide
+
+
+def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The copy of a rotation/teacher table to show people (notebook, report, Excel workbook).
+
+    In per-school tables (those with ``school_id`` or ``school_name``) counts of one or two teachers read ``"<3"``
+    and the numbers that would reveal them read ``"—"``. Everywhere, rates read as percentages,
+    undefined numbers say why (缺数据, or 无定义 when the row's status says the ratio is
+    undefined), statuses, modes, locales and groups are put into words, yes/no columns read
+    是/否. Column ``ratio`` is renamed ``rotation_ratio`` (its own label, 交流轮岗比例). The
+    analysis table itself stays numeric; headers are translated by :func:`eduwb.present.show_table`.
+    """
+    hide = small_groups(df)
+    status = df["status"] if "status" in df.columns else pd.Series("ok", index=df.index)
+    empty_text = np.where(
+        status.isin(_MISSING_STATUSES).to_numpy(), t("缺数据", "missing", lang), t("无定义", "undefined", lang)
+    ).astype(object)
+    out = df.astype(object).copy()
+    for col in df.columns:
+        values = df[col]
+        isna = values.isna().to_numpy()
+        if col in _RATE_COLUMNS:
+            text = np.array([percent_text(float(v)) if not n else "" for v, n in zip(values.tolist(), isna, strict=True)], dtype=object)
+            cells = np.where(isna, empty_text, text)
+            cells[hide[col].to_numpy()] = SUPPRESSED_RATE
+            out[col] = cells
+        elif col in _COUNT_COLUMNS:
+            numbers = pd.to_numeric(values, errors="coerce")
+            cells = np.where(isna, empty_text, values.astype(object).to_numpy())
+            primary = ((numbers > 0) & (numbers < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
+            hidden = hide[col].to_numpy()
+            cells[hidden & primary] = SUPPRESSED
+            cells[hidden & ~primary] = SUPPRESSED_RATE
+            out[col] = cells
+        elif col in _BOOL_COLUMNS:
+            flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+            out[col] = np.where(isna, empty_text, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
+        elif col in ("status", "compliance_status"):
+            out[col] = values.map(lambda s: _label(s, STATUS_LABELS, lang))
+        elif col == "mode":
+            out[col] = values.map(lambda m: _label(m, MODE_LABELS, lang))
+        elif col in ("from_group", "to_group", "grouping", "locale"):
+            out[col] = values.map(lambda g: _label(g, GROUP_LABELS, lang))
+    # "ratio" is labelled 达标比 (value ÷ threshold) elsewhere; here it is the rotation ratio
+    return out.rename(columns={"ratio": "rotation_ratio"})
+
+
+def suppression_note(lang: str = "zh") -> str:
+    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables."""
+    return t(
+        f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。",
+        f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} teachers read "
+        f"\"{SUPPRESSED}\" and numbers from which they could be worked out read \"{SUPPRESSED_RATE}\".",
+        lang,
+    )
+
+
+# ----------------------------------------------------------------------------- headlines
+
+
+def _row(table: pd.DataFrame, year: int) -> pd.Series | None:
+    rows = table[table["year"] == year]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _pct(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else percent_text(float(value))
+
+
+def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One sentence on G11 in ``year`` from the per-year rotation table (Markdown)."""
+    row = _row(rotation, year)
+    if row is None or row["status"] in _MISSING_STATUSES:
+        why = _pick(STATUS_LABELS[row["status"]], lang) if row is not None else t("缺数据", "missing", lang)
+        return t(f"**{year}年交流轮岗（G11）无法评估**：{why}。", f"**Rotation (G11) cannot be assessed for {year}**: {why}.", lang)
+    if row["status"] == "no_eligible":
+        return t(
+            f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 0，也不是无穷大）；当年交流轮岗 {row['rotated']} 人。",
+            f"**No teacher was eligible to rotate in {year}**: the ratio is undefined (neither 0 nor infinite); {row['rotated']} teachers rotated.",
+            lang,
+        )
+    verdict = {True: t("达到要求", "meets the standard", lang), False: t("未达到要求", "falls short", lang)}.get(
+        None if pd.isna(row["passes"]) else bool(row["passes"]), t("标准未规定限值", "no limit in the standard", lang)
+    )
+    return t(
+        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 **{_pct(row['ratio'])}**"
+        f"（要求 ≥ {_pct(row['ratio_limit'])}）；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
+        f"**{_pct(row['backbone_share'])}**（要求 ≥ {_pct(row['share_limit'])}）：**{verdict}**。",
+        f"**{year}**: {row['eligible']} teachers were eligible to rotate and {row['rotated']} rotated, "
+        f"**{_pct(row['ratio'])}** (required ≥ {_pct(row['ratio_limit'])}); {row['backbone_rotated']} of them were "
+        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'])}** (required ≥ "
+        f"{_pct(row['share_limit'])}): **{verdict}**.",
+        lang,
+    )
+
+
+def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One sentence on where the moves of ``year`` went (Markdown)."""
+    row = _row(summary, year)
+    if row is None or row["status"] != "ok":
+        why = _pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang) if row is not None else t("缺数据", "missing", lang)
+        return t(f"{year}年交流流向：{why}。", f"Moves in {year}: {why}.", lang)
+    text = t(
+        f"{year}年计入的交流轮岗共 {row['moves']} 人次，其中流向乡村学校 {row['to_rural']} 人次（{_pct(row['to_rural_share'])}）",
+        f"{year}: {row['moves']} counted moves, {row['to_rural']} of them to rural schools ({_pct(row['to_rural_share'])})",
+        lang,
+    )
+    if row["compliance_status"] == "unavailable":
+        return text + t("；学校资源配置达标情况缺数据，无法判断是否流向薄弱学校。", "; school compliance is missing, so moves toward weak schools cannot be told.", lang)
+    text += t(
+        f"，流向资源配置未达标学校 {row['to_weak']} 人次（{_pct(row['to_weak_share'])}），二者合计（去重）{row['to_rural_or_weak']} 人次"
+        f"（{_pct(row['to_rural_or_weak_share'])}）；骨干教师交流 {row['backbone_moves']} 人次，其中流向乡村或薄弱学校 "
+        f"{row['backbone_to_rural_or_weak']} 人次（{_pct(row['backbone_to_rural_or_weak_share'])}）。",
+        f", {row['to_weak']} to schools failing the resource rule ({_pct(row['to_weak_share'])}), {row['to_rural_or_weak']} to "
+        f"either ({_pct(row['to_rural_or_weak_share'])}); backbone teachers moved {row['backbone_moves']} times, "
+        f"{row['backbone_to_rural_or_weak']} of them toward rural or weak schools ({_pct(row['backbone_to_rural_or_weak_share'])}).",
+        lang,
+    )
+    if row["compliance_unknown"] > 0:
+        text += t(
+            f"另有 {row['compliance_unknown']} 人次流向不参加资源配置评估的学校（如不足50人的教学点、特殊教育学校），未计为薄弱学校。",
+            f" {row['compliance_unknown']} moves went to schools outside the resource assessment (small teaching points, special schools) and are not counted as weak.",
+            lang,
+        )
+    return text
+
+
+def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One sentence on G9 and G12 in ``year`` (Markdown)."""
+    row = _row(quality, year)
+    if row is None or row["status"] in _MISSING_STATUSES:
+        why = _pick(STATUS_LABELS[row["status"]], lang) if row is not None else t("缺数据", "missing", lang)
+        return t(f"**{year}年教师培训与持证情况无法评估**：{why}。", f"**Training and certification cannot be assessed for {year}**: {why}.", lang)
+
+    def verdict(passes: object) -> str:
+        if pd.isna(passes):
+            return t("标准未规定限值", "no limit in the standard", lang)
+        return t("达标", "met", lang) if bool(passes) else t("未达标", "not met", lang)
+
+    def short(count: int, schools: int, what_zh: str, what_en: str) -> str:
+        if count == 0:
+            return t(f"全部{what_zh}", f"all {what_en}", lang)
+        return t(f"{count} 人未{what_zh}，分布在 {schools} 所学校", f"{count} not {what_en}, in {schools} schools", lang)
+
+    training = short(row["not_trained"], row["schools_short_training"], "完成", "trained")
+    certification = short(row["not_certified"], row["schools_short_certification"], "持证", "certified")
+    return t(
+        f"**{year}年**义务教育专任教师 {row['teachers']} 人：五年培训学时完成率 **{_pct(row['training_rate'])}**"
+        f"（{training}，{verdict(row['training_passes'])}）；持证上岗率 **{_pct(row['certification_rate'])}**"
+        f"（{certification}，{verdict(row['certification_passes'])}）。",
+        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; training completion "
+        f"**{_pct(row['training_rate'])}** ({training}: {verdict(row['training_passes'])}); certification "
+        f"**{_pct(row['certification_rate'])}** ({certification}: {verdict(row['certification_passes'])}).",
+        lang,
+    )
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+def _first(values: pd.Series) -> float | None:
+    known = values.dropna()
+    return None if known.empty else float(known.iloc[0])
+
+
+def _rate_panel(ax, years: list[int], rates: pd.Series, limit: float | None, status: pd.Series, title: str, lang: str) -> None:
+    values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(values)
+    colours = [
+        NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
+        for v, k in zip(values, known, strict=True)
+    ]
+    x = np.arange(len(years))
+    ax.bar(x, np.where(known, values * 100, 0), color=colours, width=0.6)
+    top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
+    if limit is not None:
+        ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+        top = max(top, limit * 100)
+    for xi, v, k, s in zip(x, values, known, status.tolist(), strict=True):
+        if k:
+            ax.annotate(percent_text(v), (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+        else:
+            missing = s in _MISSING_STATUSES
+            ax.annotate(
+                t("缺数据" if missing else "无定义", "missing" if missing else "undefined", lang),
+                (xi, 0),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=NEUTRAL_COLOUR,
+            )
+    ax.set_xticks(x, [str(y) for y in years])
+    ax.set_ylim(0, max(top * 1.25, 1.0))
+    ax.set_ylabel("%")
+    ax.set_title(title, fontsize=10)
+
+
+def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
+    """G11 over the years: rotated ÷ eligible and backbone ÷ rotated, each against its limit.
+
+    Takes :func:`eduwb.rotation.rotation_table` (per year). Bars meeting the limit are green,
+    those below red; undefined years say why instead of drawing a zero.
+    """
+    years = rotation["year"].astype(int).tolist()
+    status = rotation["status"] if "status" in rotation else pd.Series("ok", index=rotation.index)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    _rate_panel(
+        axes[0],
+        years,
+        rotation["ratio"],
+        _first(rotation["ratio_limit"]),
+        status,
+        t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
+        lang,
+    )
+    _rate_panel(
+        axes[1],
+        years,
+        rotation["backbone_share"],
+        _first(rotation["share_limit"]),
+        status.where(~status.eq("no_eligible"), "ok"),
+        t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
+        lang,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
+    """Moves per year by mode (stacked), counted modes in colour, uncounted ones hatched.
+
+    Takes ``rotation_table(..., by="mode")``.
+    """
+    wide = by_mode.pivot(index="year", columns="mode", values="moves").fillna(0)
+    counted = by_mode.drop_duplicates("mode").set_index("mode")["counted"].astype("boolean").fillna(False)
+    modes = [m for m in MODES if m in wide.columns]
+    years = [str(int(y)) for y in wide.index]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    bottom = np.zeros(len(years))
+    for mode in modes:
+        values = wide[mode].to_numpy(dtype=float)
+        ax.bar(
+            years,
+            values,
+            bottom=bottom,
+            color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
+            hatch=None if bool(counted.get(mode, False)) else "//",
+            label=_label(mode, MODE_LABELS, lang) + ("" if bool(counted.get(mode, False)) else t("（不计入）", " (not counted)", lang)),
+            width=0.6,
+        )
+        bottom += values
+    ax.set_ylabel(t("交流人次", "Moves", lang))
+    ax.set_title(t("各年交流轮岗人次（按交流方式）", "Moves per year by mode", lang), fontsize=10)
+    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) -> None:
+    if block.empty:
+        ax.axis("off")
+        ax.set_title(title, fontsize=10)
+        ax.text(0.5, 0.5, t("缺数据", "missing", lang), ha="center", va="center", color=NEUTRAL_COLOUR)
+        return
+    present = [g for g in groups if g in set(block["from_group"]) | set(block["to_group"])]
+    # a pair without a row had no moves (the table lists "unknown" pairs only where moves occur)
+    moves = block.pivot(index="from_group", columns="to_group", values="moves").reindex(index=present, columns=present).fillna(0)
+    backbone = block.pivot(index="from_group", columns="to_group", values="backbone_moves").reindex(index=present, columns=present).fillna(0)
+    matrix = moves.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    ax.imshow(np.nan_to_num(matrix), cmap="Blues", vmin=0, vmax=max(np.nanmax(matrix) if matrix.size else 0, 1))
+    peak = np.nanmax(matrix) if matrix.size else 0
+    for i in range(len(present)):
+        for j in range(len(present)):
+            m = matrix[i, j]
+            b = backbone.iat[i, j]
+            text = f"{int(m)}\n" + t(f"（骨干{int(b)}）", f"(backbone {int(b)})", lang)
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, linespacing=1.5, color="white" if m > peak * 0.6 else "black")
+    names = [_label(g, GROUP_LABELS, lang) for g in present]
+    ax.set_xticks(range(len(present)), names, fontsize=8)
+    ax.set_yticks(range(len(present)), names, fontsize=8)
+    ax.set_xlabel(t("流入", "to", lang))
+    ax.set_ylabel(t("流出", "from", lang))
+    ax.set_title(title, fontsize=10)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
+def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
+    """The flow matrices of one year: by locale, and between schools passing/failing the resource rule.
+
+    Takes :func:`eduwb.rotation.flows_table`; each cell shows moves and, below, backbone moves.
+    """
+    rows = flows[flows["year"] == year]
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.0), gridspec_kw={"width_ratios": [1, 1]})
+    _heatmap(
+        axes[0],
+        rows[rows["grouping"] == "locale"],
+        list(LOCALES),
+        t(f"{year}年按城乡的交流流向", f"Moves by locale, {year}", lang),
+        lang,
+    )
+    _heatmap(
+        axes[1],
+        rows[rows["grouping"] == "compliance"],
+        ["passing", "failing", "unknown"],
+        t(f"{year}年按学校资源配置达标情况的流向", f"Moves by school compliance, {year}", lang),
+        lang,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
+    """Share of moves toward rural schools and toward weak (failing) schools, per year.
+
+    Takes ``flows_table(..., by="summary")``.
+    """
+    years = summary["year"].astype(int).tolist()
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    series = [
+        ("to_rural_share", t("流向乡村学校", "to rural schools", lang), "#2f7d4f", "o"),
+        ("to_weak_share", t("流向资源配置未达标学校", "to failing schools", lang), "#e67e22", "s"),
+        ("to_rural_or_weak_share", t("流向乡村或未达标学校", "to rural or failing schools", lang), "#34495e", "^"),
+    ]
+    for col, label, colour, marker in series:
+        values = summary[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) * 100
+        if np.isnan(values).all():
+            continue
+        ax.plot(years, values, marker=marker, color=colour, label=label)
+    ax.set_ylim(0, 100)
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_ylabel("%")
+    ax.set_title(t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang), fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
+    """G9 (training completion) and G12 (certification) rates over the years against their limits.
+
+    Takes :func:`eduwb.rotation.teacher_quality_table` (per year).
+    """
+    years = quality["year"].astype(int).tolist()
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    lowest = 1.0
+    for col, label, colour, marker in (
+        ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o"),
+        ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s"),
+    ):
+        values = quality[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if not np.isnan(values).all():
+            lowest = min(lowest, float(np.nanmin(values)))
+        ax.plot(years, values * 100, marker=marker, color=colour, label=label)
+        for x, v in zip(years, values, strict=True):
+            if not np.isnan(v):
+                ax.annotate(percent_text(v), (x, v * 100), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7, color=colour)
+    limit = _first(quality["training_limit"]) if "training_limit" in quality else None
+    if limit is not None:
+        ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+        lowest = min(lowest, limit)
+    span = max(1.0 - lowest, 0.01)
+    ax.set_ylim((lowest - span * 0.4) * 100, 100 + span * 35)
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_ylabel("%")
+    title = t("教师培训完成率与持证上岗率", "Training and certification", lang)
+    if limit is not None:
+        title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str = "zh") -> Figure:
+    """How the G11 ratio moves with the eligibility rule's minimum years at the same school.
+
+    Takes ``rotation_table(..., by="min_years", year=Y)``; ``current`` marks the county's rule.
+    """
+    rows = scan.sort_values("min_years_at_school")
+    years = sorted(set(rows["year"].astype(int)))
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    x = rows["min_years_at_school"].astype(int).to_numpy()
+    values = rows["ratio"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    limit = _first(rows["ratio_limit"]) if "ratio_limit" in rows else None
+    colours = [
+        NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR) for v in values
+    ]
+    edge = ["black" if current is not None and xi == current else "none" for xi in x]
+    ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
+    for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
+        if not np.isnan(v):
+            ax.annotate(f"{percent_text(v)}\n({e})", (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
+    if limit is not None:
+        ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+    top = np.nanmax(np.append(values * 100, [(limit or 0) * 100, 1.0]))
+    ax.set_ylim(0, top * 1.3)
+    ax.set_xticks(x, [str(v) for v in x])
+    ax.set_xlabel(t("符合交流条件所需的本校连续任教年限（年）", "Minimum consecutive years at the school", lang))
+    ax.set_ylabel("%")
+    year_text = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
+    ax.set_title(
+        t(
+            f"{year_text}年交流轮岗比例随资格年限的变化（括号内为符合条件教师数，黑框为现行规则）",
+            f"Rotation ratio in {year_text} under other eligibility rules (eligible in brackets; outlined: current rule)",
+            lang,
+        ),
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def eligibility_explorer(
+    compute: Callable[..., pd.DataFrame],
+    rule: dict[str, int],
+    lang: str = "zh",
+):
+    """An ipywidgets control: change the eligibility rule and watch the yearly ratios move.
+
+    Parameters
+    ----------
+    compute
+        Returns the per-year rotation table for keyword options ``min_years_at_school``,
+        ``exempt_age_male``, ``exempt_age_female`` — e.g.
+        ``functools.partial(eduwb.rotation.rotation_table, ds, std)``.
+    rule
+        The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
+    """
+    import ipywidgets as widgets
+    from IPython.display import HTML, display
+
+    from eduwb.present import label_columns
+
+    style = {"description_width": "initial"}
+    sliders = {
+        "min_years_at_school": widgets.IntSlider(
+            value=rule["min_years_at_school"], min=1, max=15, description=t("本校连续任教年限 ≥", "Years at school ≥", lang), style=style
+        ),
+        "exempt_age_male": widgets.IntSlider(
+            value=rule["exempt_age_male"], min=40, max=65, description=t("男教师免于交流年龄", "Exempt age, men", lang), style=style
+        ),
+        "exempt_age_female": widgets.IntSlider(
+            value=rule["exempt_age_female"], min=40, max=65, description=t("女教师免于交流年龄", "Exempt age, women", lang), style=style
+        ),
+    }
+    out = widgets.Output()
+    columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
+
+    def draw(change=None):
+        table = compute(**{key: s.value for key, s in sliders.items()})
+        out.clear_output(wait=True)
+        with out:
+            fig = ratio_chart(table, lang)
+            display(fig)
+            plt.close(fig)
+            shown = label_columns(localise(table, lang)[columns], lang)
+            display(HTML(shown.to_html(index=False)))
+
+    for s in sliders.values():
+        s.observe(draw, names="value")
+    draw()
+    return widgets.VBox([*sliders.values(), out])

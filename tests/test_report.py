@@ -1,0 +1,446 @@
+"""The annual report machinery (eduwb.report, eduwb.pdf).
+
+Fast tests check the pieces (years, sheet names, the workbook, what reaches paper, the
+parameter check, atomic writes).  The slow ones build real PDFs from the tiny notebooks in
+``tests/fixtures/notebooks`` (``EDUWB_NOTEBOOKS_DIR``), on ``data/sample`` and on small
+county folders: end to end, a failing notebook, a batch with a broken county, a worker killed
+mid-report, and the Dask path on a LocalCluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from eduwb import pdf, report
+from eduwb.errors import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+FIXTURE_NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
+TMP_MARK = ".tmp-"
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def make_notebook(path: Path, body: list, parameters: str = 'data = "x"\nyear = None') -> Path:
+    cell = new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[cell, *body])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def final_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and TMP_MARK not in p.name]
+
+
+def temporaries(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if TMP_MARK in p.name]
+
+
+def outline_titles(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    titles: list[str] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(PdfReader(str(path)).outline)
+    return titles
+
+
+@pytest.fixture
+def fixture_notebooks(monkeypatch):
+    monkeypatch.setenv("EDUWB_NOTEBOOKS_DIR", str(FIXTURE_NOTEBOOKS))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    return FIXTURE_NOTEBOOKS
+
+
+@pytest.fixture
+def tiny_county(tmp_path):
+    """A valid two-school county with one year (2024), named by its folder."""
+    folder = tmp_path / "data" / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+def broken_copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    sections = pd.read_csv(dest / "sections.csv", dtype=str)
+    sections.loc[0, "students"] = "-5"  # the data dictionary: students > 0
+    sections.to_csv(dest / "sections.csv", index=False)
+    return dest
+
+
+# ---- fast: the pieces ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("spec", "years"),
+    [("2024", [2024]), ("2021-2023", [2021, 2022, 2023]), ("2021,2023-2024", [2021, 2023, 2024]), (" 2022 ", [2022])],
+)
+def test_parse_years(spec, years):
+    assert report.parse_years(spec) == years
+
+
+@pytest.mark.parametrize("spec", ["24", "2025-2021", "2021..2025", "abc", ""])
+def test_parse_years_refuses_nonsense(spec):
+    with pytest.raises(ParameterError):
+        report.parse_years(spec)
+
+
+def test_sheet_names_are_legal_short_and_unique():
+    used: set[str] = set()
+    long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
+    names = [report.sheet_name(t, used) for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]]
+    assert all(0 < len(n) <= 31 for n in names)
+    assert len({n.lower() for n in names}) == len(names)
+    assert not any(ch in n for n in names for ch in "[]:*?/\\")
+    assert names[0] == long_title[:31]
+    assert names[1].endswith("(2)")
+    assert names[3].lower() != "history"
+
+
+def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
+    from openpyxl import load_workbook
+
+    tables = [
+        {"name": "by_stage", "title": "2025年各学段规模", "columns": ["学段", "在校生数"], "data": [["小学", 22093], ["初中", None]], "chapter": "概况"},
+        {"name": "gaps", "title": "缺口", "columns": ["学校名称", "数值"], "data": [["=cmd()", float("nan")], ["甲校", 1.5]], "chapter": "差距"},
+    ]
+    target = tmp_path / "t.xlsx"
+    report.write_tables_xlsx(tables, target, lang="zh")
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["目录", "2025年各学段规模", "缺口"]
+    ws = wb["2025年各学段规模"]
+    assert [c.value for c in ws[1]] == ["学段", "在校生数"]
+    assert [c.value for c in ws[2]] == ["小学", 22093]
+    assert ws["B3"].value is None
+    gaps = wb["缺口"]
+    assert gaps["A2"].value == "'=cmd()" and gaps["A2"].data_type == "s"  # never a formula
+    assert gaps["B2"].value is None  # NaN is not a number Excel can hold
+    assert [c.value for c in wb["目录"][2]] == [1, "2025年各学段规模", "2025年各学段规模", "概况"]
+
+
+def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    tables = [{"name": "a", "title": "甲", "columns": ["x"], "data": [[1]]}]
+    report.write_tables_xlsx(tables, tmp_path / "a.xlsx", created=when)
+    time.sleep(1.1)
+    report.write_tables_xlsx(tables, tmp_path / "b.xlsx", created=when)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_printable_notebook_keeps_only_what_belongs_on_paper():
+    table_payload = {"name": "t", "title": "表", "columns": ["甲"], "data": [[1]]}
+    code = new_code_cell("x")
+    code.outputs = [
+        new_output("stream", name="stderr", text="FutureWarning: something"),
+        new_output("stream", name="stdout", text="printed\n"),
+        new_output("display_data", data={"text/plain": "IntSlider(value=1)", pdf.WIDGET_VIEW_MIME: {"model_id": "abc"}}),
+        new_output("display_data", data={"text/html": "<table></table>", "text/plain": "[表]", pdf.TABLE_MIME: table_payload}),
+        new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1),
+        new_output("execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7f00>]"}, execution_count=1),
+        new_output("display_data", data={"application/javascript": "alert(1)", "text/plain": ""}),
+    ]
+    silent = new_code_cell("y = 1")
+    removed = new_code_cell("z")
+    removed.metadata["tags"] = ["remove-cell"]
+    removed.outputs = [new_output("stream", name="stdout", text="hidden")]
+    nb = new_notebook(cells=[new_markdown_cell("# 标题\n\n正文"), code, silent, removed, new_markdown_cell("  ")])
+    printable = pdf.printable_notebook(nb)
+    assert [c.cell_type for c in printable.cells] == ["markdown", "code"]
+    outputs = printable.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["stream", "display_data"]
+    assert outputs[0].text == "printed\n"
+    assert set(outputs[1].data) == {"text/html", "text/plain"}
+    assert pdf.notebook_tables(nb) == [table_payload]
+    assert len(nb.cells[1].outputs) == 7  # the executed notebook itself is left alone
+
+
+def test_title_is_the_first_heading_from_markdown_or_output():
+    nb = new_notebook(cells=[new_markdown_cell("引言\n\n```\n# 代码\n```\n# 第一个标题"), new_markdown_cell("# 第二个")])
+    assert pdf.pop_title(nb) == "第一个标题"
+    assert nb.cells[0].source == "引言\n\n```\n# 代码\n```"
+    nb = new_notebook(cells=[new_markdown_cell("## **资源** 配置\n正文")])
+    assert pdf.pop_title(nb) == "资源 配置"
+    assert nb.cells[0].source.strip() == "正文"
+    cell = new_code_cell("heading()")
+    cell.outputs = [new_output("display_data", data={"text/markdown": "# 班额\n", "text/plain": "<Markdown>"})]
+    nb = new_notebook(cells=[cell])
+    assert pdf.pop_title(nb) == "班额"
+
+
+def test_png_size_reads_resolution():
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 150)).save(buf, format="PNG", dpi=(150, 150))
+    width, height, dpi = pdf.png_size(base64.b64encode(buf.getvalue()).decode())
+    assert (width, height) == (300, 150)
+    assert dpi == pytest.approx(150, abs=0.1)
+    output = new_output("display_data", data={"image/png": base64.b64encode(buf.getvalue()).decode()})
+    pdf._set_png_width(output)
+    assert output.metadata["image/png"]["width"] == 192  # 300 px at 150 dpi is 2 in = 192 CSS px
+
+
+def test_short_cells_do_not_wrap_and_ids_are_stable():
+    html = '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字</th></tr></thead>' \
+           '<tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许一项）</td></tr></tbody></table>' \
+           '<style>#T_ab12c_row0 {color: red}</style><table id="T_ab12c"></table>'
+    out = pdf._tidy_fragment(html, "ch2")
+    assert '<th style="white-space:nowrap">学段</th>' in out
+    assert '<td class="num" style="white-space:nowrap;color:red">小学</td>' in out
+    assert "<td>补足到标准值的85%（允许一项）</td>" in out
+    assert 'id="ch2-小结"' in out
+    assert "T_ab12c" not in out and "#T_ch2t1_row0" in out and 'id="T_ch2t1"' in out
+
+
+def test_a_misspelt_or_missing_parameter_is_refused(tmp_path):
+    good = make_notebook(tmp_path / "01_good.ipynb", [], 'data = "x"\nyear = None\nlang = "zh"\ninteractive = True')
+    typo = make_notebook(tmp_path / "02_typo.ipynb", [], 'data = "x"\nyaer = None')
+    none = tmp_path / "03_none.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("data = 1")]), str(none))
+    with pytest.raises(ParameterError) as err:
+        report.check_notebook_parameters([good, typo, none])
+    message = str(err.value)
+    assert "02_typo.ipynb" in message and "'year'" in message and "'yaer'" in message
+    assert "03_none.ipynb" in message and "parameters" in message
+    assert "01_good" not in message
+    specs = report.check_notebook_parameters([good])
+    assert specs[0].parameters == ("data", "year", "lang", "interactive")
+    with pytest.raises(ParameterError, match="'standard'"):
+        report.check_notebook_parameters([good], standard="moe-2012")
+    with pytest.raises(ParameterError, match="02_typo.ipynb.*'lang'"):
+        report.check_notebook_parameters([typo], lang="en")
+
+
+def test_notebooks_default_to_the_numbered_ones_in_order(tmp_path, monkeypatch):
+    for name in ["10_b.ipynb", "02_a.ipynb", "scratch.ipynb", "1_x.ipynb"]:
+        make_notebook(tmp_path / name, [])
+    monkeypatch.setenv("EDUWB_NOTEBOOKS_DIR", str(tmp_path))
+    assert [p.name for p in report.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
+    assert report.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
+    with pytest.raises(ParameterError):
+        report.resolve_notebooks([str(tmp_path / "missing.ipynb")])
+
+
+def test_atomic_path_never_leaves_a_partial_file(tmp_path):
+    final = tmp_path / "out" / "r.pdf"
+    with pytest.raises(RuntimeError), report.atomic_path(final) as tmp:
+        tmp.write_bytes(b"%PDF-half")
+        raise RuntimeError("interrupted")
+    assert not final.exists() and list((tmp_path / "out").iterdir()) == []
+    with report.atomic_path(final) as tmp:
+        assert tmp.parent == final.parent and tmp.name.startswith(".") and tmp.suffix == ".pdf"
+        tmp.write_bytes(b"%PDF-whole")
+    assert final.read_bytes() == b"%PDF-whole" and list((tmp_path / "out").iterdir()) == [final]
+
+
+def test_summary_lists_each_report_and_the_full_reasons(capsys):
+    results = [
+        report.ReportResult("乙县", 2024, "failed", 1.0, "invalid data:\nsections.csv row 2: students must be > 0"),
+        report.ReportResult("甲县", 2024, "ok", 12.34, "reports/甲县/2024/甲县_2024_优质均衡监测报告.pdf"),
+    ]
+    report.print_summary(results)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["county", "year", "status", "seconds", "output", "/", "reason"]
+    assert re.search(r"甲县\s+2024\s+ok\s+12\.3\s+reports/甲县", out)
+    assert re.search(r"乙县\s+2024\s+failed\s+1\.0\s+invalid data: …", out)
+    assert "1 ok, 1 failed" in out
+    assert "sections.csv row 2: students must be > 0" in out
+
+
+def test_import_eduwb_stays_light():
+    code = "import sys, eduwb, eduwb.report, eduwb.pdf; heavy = {'papermill', 'nbconvert', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# ---- slow: real reports ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebooks, capsys):
+    if not (SAMPLE / "sections.csv").exists():
+        pytest.skip("data/sample not generated")
+    out = tmp_path / "reports"
+    code = report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1)
+    assert code == 0, capsys.readouterr().out
+    folder = out / "示例县" / "2025"
+    pdf_path = folder / "示例县_2025_优质均衡监测报告.pdf"
+    xlsx_path = folder / "示例县_2025_tables.xlsx"
+    assert pdf_path.is_file() and xlsx_path.is_file()
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == ["01_overview.ipynb", "02_class_size.ipynb"]
+    assert temporaries(out) == []
+
+    text = pdf_text(pdf_path)
+    flat = "".join(text.split())
+    # Chapter titles: the first heading of each notebook (a Markdown cell, a heading() output).
+    for title in ["学校与学生概况", "各校班额"]:
+        assert title in flat
+    assert "目录" in flat and "附录" in flat and "第1页/共" in flat
+    # A number both the PDF and the workbook show, computed here from the CSV.
+    sections = pd.read_csv(SAMPLE / "sections.csv")
+    junior = int(sections[(sections["year"] == 2025) & (sections["stage"] == "junior")]["students"].sum())
+    shown = f"{junior:,}" if junior >= 10000 else str(junior)
+    assert shown in flat
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx_path)
+    sheet = wb["2025年各学段规模"]
+    assert [c.value for c in sheet[1]] == ["学段", "在校生数", "班级数", "专任教师数"]
+    assert {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}["junior"] == junior
+    assert len(wb.sheetnames) == 3  # the index and the two tables
+    # What must not reach paper: code, stderr, widgets, the raw table payload.
+    for absent in ["import ", "show_table(", "must not reach the report", "IntSlider", "vnd.eduwb", "Traceback"]:
+        assert absent not in text
+    teachers = pd.read_csv(SAMPLE / "teachers.csv", dtype=str)["teacher_id"].unique()
+    assert not [t for t in teachers if t in text], "a teacher id reached the PDF"
+    titles = outline_titles(pdf_path)
+    assert {"学校与学生概况", "各校班额", "目录"} <= set(titles)
+    assert any(t.startswith("附录") for t in titles)
+    sidecar = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert sidecar["status"] == "ok" and sidecar["chapters"] == ["学校与学生概况", "各校班额"]
+
+    # Unchanged inputs: the rerun skips the report; a changed notebook rebuilds it.
+    capsys.readouterr()
+    before = pdf_path.stat().st_mtime_ns
+    assert report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1) == 0
+    assert "up-to-date" in capsys.readouterr().out
+    assert pdf_path.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_failing_notebook_fails_its_report_and_is_kept(tmp_path, tiny_county, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    books = tmp_path / "nb"
+    books.mkdir()
+    shutil.copy(FIXTURE_NOTEBOOKS / "01_overview.ipynb", books / "01_overview.ipynb")
+    make_notebook(books / "02_fails.ipynb", [
+        new_markdown_cell("# 会失败的一章"),
+        new_code_cell("from eduwb.errors import AnalysisError\nraise AnalysisError(f'学校 S01 在 {year} 年没有学生')"),
+    ])
+    out = tmp_path / "reports"
+    results = report.run_reports([str(tiny_county)], years=[2024], options=report.prepare_options(out=str(out), notebooks=[str(books)]), workers=1)
+    (result,) = results
+    assert result.status == "failed"
+    assert "02_fails.ipynb failed" in result.detail and "AnalysisError" in result.detail and "S01" in result.detail
+    kept = out / "tiny" / "2024" / "notebooks" / "02_fails.ipynb"
+    assert kept.is_file()
+    errors = [o for c in nbformat.read(str(kept), 4).cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "AnalysisError"
+    assert not list((out / "tiny" / "2024").glob("*.pdf")) and not list((out / "tiny" / "2024").glob("*.xlsx"))
+    assert temporaries(out) == []
+
+
+@pytest.mark.slow
+def test_batch_with_a_broken_county_produces_the_others_and_fails(tmp_path, tiny_county, fixture_notebooks, capsys):
+    broken = broken_copy(TINY, tmp_path / "data" / "broken")
+    out = tmp_path / "reports"
+    code = report.report_command([str(broken), str(tiny_county)], out=str(out), workers=2, lang="en")
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "broken" in printed and "failed" in printed and "students" in printed
+    good = out / "tiny" / "2024" / "tiny_2024_quality_balance_report.pdf"
+    assert good.is_file() and (out / "tiny" / "2024" / "tiny_2024_tables.xlsx").is_file()
+    text = "".join(pdf_text(good).split())
+    assert "Page1of" in text and "Contents" in text
+    assert not (out / "broken").exists()
+
+
+KILLER = (
+    "import os, pathlib, time\n"
+    "marker = os.environ.get('EDUWB_TEST_SLEEP_MARKER')\n"
+    "if marker and os.path.basename(data) == os.environ.get('EDUWB_TEST_SLEEP_COUNTY'):\n"
+    "    pathlib.Path(marker).write_text(str(os.getpid()))\n"
+    "    time.sleep(120)"
+)
+
+
+@pytest.mark.slow
+def test_killed_worker_leaves_no_file_at_a_final_path_and_a_rerun_resumes(tmp_path, tiny_county):
+    books = tmp_path / "nb"
+    books.mkdir()
+    shutil.copy(FIXTURE_NOTEBOOKS / "01_overview.ipynb", books / "01_overview.ipynb")
+    make_notebook(books / "02_sleeps.ipynb", [new_markdown_cell("# 睡眠"), new_code_cell(KILLER)])
+    victim = shutil.copytree(TINY, tmp_path / "data" / "victim")
+    out = tmp_path / "reports"
+    marker = tmp_path / "marker"
+    env = {**os.environ, "EDUWB_NOTEBOOKS_DIR": str(books), "EDUWB_TEST_SLEEP_MARKER": str(marker),
+           "EDUWB_TEST_SLEEP_COUNTY": "victim"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    script = (
+        "import sys\nfrom eduwb.report import report_command\n"
+        f"sys.exit(report_command([{str(tiny_county)!r}, {str(victim)!r}], out={str(out)!r}, workers=2))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        killed: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(killed) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            pid = int(marker.read_text() or 0) if marker.exists() else 0
+            if pid and pid not in killed:
+                os.kill(pid, signal.SIGKILL)  # the worker executing the victim's notebook
+                killed.add(pid)
+            time.sleep(0.2)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(killed) == 2, output
+    assert proc.returncode == 1, output
+    assert "victim" in output and "died" in output
+    victim_dir = out / "victim" / "2024"
+    assert not victim_dir.exists() or not [p for p in final_files(victim_dir) if p.suffix in (".pdf", ".xlsx", ".json")]
+    for nb_file in final_files(out):
+        if nb_file.suffix == ".ipynb":
+            nbformat.read(str(nb_file), 4)  # complete, never truncated
+    assert (out / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf").is_file()
+
+    # Rerun without the sleeper's trigger: tiny is up to date, victim is built, nothing stale remains.
+    env.pop("EDUWB_TEST_SLEEP_MARKER")
+    rerun = subprocess.run([sys.executable, "-c", script.replace("workers=2", "workers=1")], env=env,
+                           capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "up-to-date" in rerun.stdout
+    assert (victim_dir / "victim_2024_优质均衡监测报告.pdf").is_file()
+    assert temporaries(out) == []
+
+
+@pytest.mark.slow
+def test_dask_scheduler_runs_the_same_tasks(tmp_path, tiny_county, fixture_notebooks):
+    from dask.distributed import LocalCluster
+
+    out = tmp_path / "reports"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        code = report.report_command([str(tiny_county)], out=str(out), scheduler=cluster.scheduler_address)
+    assert code == 0
+    assert (out / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf").is_file()
+    assert (out / "tiny" / "2024" / "tiny_2024_tables.xlsx").is_file()
