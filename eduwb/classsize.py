@@ -137,6 +137,19 @@ def _grade_stage(std) -> np.ndarray:
     return lut
 
 
+def _frame(columns: dict) -> pd.DataFrame:
+    """A DataFrame from arrays, text kept as ``object`` like the Dataset's own frames (pandas
+    would otherwise convert every string to its ``str`` dtype, which costs more than the table)."""
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "O"
+            else values
+            for name, values in columns.items()
+        }
+    )
+
+
 def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, super_min: int) -> np.ndarray:
     return np.select(
         [students >= super_min, students >= large_min, students > standard], [3, 2, 1], default=0
@@ -200,6 +213,29 @@ class _Cube:
 
     def by_stage(self, arr: np.ndarray, how: str = "sum") -> np.ndarray:
         return _by_stage(arr, self.grade_stage, how)
+
+    def school_limits(self, ds, std) -> dict[str, np.ndarray]:
+        """:func:`_school_limits` of ``school_ids`` (memoised per relaxation setting and limits)."""
+        key = ("limits", bool(ds.settings.relaxations_2019), std.id, repr(std.raw.get("school_size")))
+        if key not in self.memo:
+            self.memo[key] = _school_limits(ds, std, self.school_ids)
+        return self.memo[key]
+
+    def class_order(self, ds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Class rows by year, then largest first, then school id and class id (memoised).
+
+        Returns the order, where each year starts in it, and the class ids' codes and labels.
+        """
+        if "class_order" not in self.memo:
+            codes, labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
+            top = int(self.students.max())
+            # one int64 key; school codes sort like the ids
+            key = self.year_idx * (top + 1) + (top - self.students)
+            key = (key * len(self.school_ids) + self.school) * len(labels) + codes
+            order = np.argsort(key, kind="stable")
+            starts = np.searchsorted(self.year_idx[order], np.arange(len(self.years) + 1))
+            self.memo["class_order"] = (order, starts, codes, np.asarray(labels, dtype=object))
+        return self.memo["class_order"]
 
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
         """Classes above ``limits`` (one per stage), per school × year × stage (memoised)."""
@@ -330,7 +366,7 @@ def classsize_table(
         raise _missing(ds, year, stage)
     counts = bands[s, y, st]
     n = classes[s, y, st]
-    table = pd.DataFrame(
+    table = _frame(
         {
             "year": cube.years[years[y]],
             "stage": np.asarray(std.stages, dtype=object)[np.asarray(stages)[st]],
@@ -348,28 +384,26 @@ def classsize_table(
 
 
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
-    keep = np.flatnonzero(np.isin(cube.year_idx, years) & np.isin(cube.stage, stages))
-    if len(keep) == 0:
+    order, starts, class_codes, class_labels = cube.class_order(ds)
+    rows = np.concatenate([order[starts[y] : starts[y + 1]] for y in years])  # one slice per year asked
+    rows = rows[np.isin(cube.stage[rows], stages)]
+    if len(rows) == 0:
         raise _missing(ds)
-    class_ids = ds.classes["class_id"].to_numpy(dtype=object)[keep]
-    students = cube.students[keep]
-    # year, then largest first, then school and class id (school codes sort like the ids)
-    order = np.lexsort(
-        (pd.factorize(class_ids, sort=True)[0], cube.school[keep], -students, cube.year_idx[keep])
-    )
-    rows, stage = keep[order], cube.stage[keep[order]]
     standards, _, _ = _thresholds(std)
+    school, stage = cube.school[rows], cube.stage[rows]
+    names, labels = pd.factorize(cube.school_names)
+    # one row per class: categorical text columns spare copying a string per row
     return pd.DataFrame(
         {
             "year": cube.years[cube.year_idx[rows]],
-            "school_id": cube.school_ids[cube.school[rows]],
-            "school_name": cube.school_names[cube.school[rows]],
-            "stage": np.asarray(std.stages, dtype=object)[stage],
+            "school_id": pd.Categorical.from_codes(school, cube.school_ids),
+            "school_name": pd.Categorical.from_codes(names[school], labels),
+            "stage": pd.Categorical.from_codes(stage, std.stages),
             "grade": ds.classes["grade"].to_numpy(dtype=np.int64)[rows],
-            "class_id": class_ids[order],
-            "students": students[order],
+            "class_id": pd.Categorical.from_codes(class_codes[rows], class_labels),
+            "students": cube.students[rows],
             "standard": standards[stage],
-            "band": np.asarray(BANDS, dtype=object)[cube.band[rows]],
+            "band": pd.Categorical.from_codes(cube.band[rows], BANDS),
         }
     )
 
@@ -396,7 +430,7 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     classes = cube.nclass[:, y].sum(axis=1)
     over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
-    return pd.DataFrame(
+    return _frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
@@ -592,7 +626,7 @@ def ledger_table(
     deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
     deadline_col[~has_deadline] = pd.NA
 
-    ledger = pd.DataFrame(
+    ledger = _frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
@@ -720,8 +754,8 @@ def _trend_outlook(years: np.ndarray, counts: np.ndarray, by: int) -> tuple[str,
 # ----------------------------------------------------------------------------- school size (G4)
 
 
-def _school_limits(ds, std, school_ids) -> pd.DataFrame:
-    """Name, kind, ``size_limit``, ``relaxed`` and ``in_scope`` of each school id given."""
+def _school_limits(ds, std, school_ids) -> dict[str, np.ndarray]:
+    """``school_name, kind, size_limit, relaxed, in_scope`` of each school id given, as arrays."""
     info = ds.schools.set_index("school_id").reindex(school_ids)
     kind = info["kind"]
     normal = kind.map({k: std.school_size_limit(k) for k in KINDS}).to_numpy(dtype=np.int64)
@@ -733,15 +767,13 @@ def _school_limits(ds, std, school_ids) -> pd.DataFrame:
         loose = kind.map({k: std.school_size_limit(k, relaxed=True) for k in KINDS}).to_numpy(dtype=np.int64)
         limit = np.where(relaxed, loose, normal)
     exempt = std.raw.get("school_size", {}).get("exclude_kinds", SIZE_EXEMPT_KINDS_DEFAULT)
-    return pd.DataFrame(
-        {
-            "school_name": info["name"].to_numpy(dtype=object),
-            "kind": kind.to_numpy(dtype=object),
-            "size_limit": limit,
-            "relaxed": relaxed,
-            "in_scope": ~kind.isin(list(exempt)).to_numpy(),
-        }
-    )
+    return {
+        "school_name": info["name"].to_numpy(dtype=object),
+        "kind": kind.to_numpy(dtype=object),
+        "size_limit": limit,
+        "relaxed": relaxed,
+        "in_scope": ~kind.isin(list(exempt)).to_numpy(),
+    }
 
 
 def school_size_table(
@@ -787,20 +819,27 @@ def school_size_table(
         raise AnalysisError(
             f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}"
         )
-    per = sec.groupby(["year", "school_id"], sort=True)["students"].sum().reset_index()
-    info = _school_limits(ds, std, per["school_id"])
-    students = per["students"].to_numpy(dtype=np.int64)
-    limit = info["size_limit"].to_numpy()
-    return pd.DataFrame(
+    codes, ids = pd.factorize(sec["school_id"], sort=True)
+    year_of = sec["year"].to_numpy(dtype=np.int64)
+    years = np.sort(pd.unique(year_of))
+    cell = np.searchsorted(years, year_of) * len(ids) + codes  # year-major: rows sort by year, then id
+    size = len(years) * len(ids)
+    total = np.bincount(cell, weights=sec["students"].to_numpy(dtype=np.int64), minlength=size)
+    present = np.flatnonzero(np.bincount(cell, minlength=size))
+    y, s = np.divmod(present, len(ids))
+    info = _school_limits(ds, std, ids)
+    students = total[present].astype(np.int64)
+    limit = info["size_limit"][s]
+    return _frame(
         {
-            "school_id": per["school_id"].to_numpy(dtype=object),
-            "school_name": info["school_name"].to_numpy(),
-            "kind": info["kind"].to_numpy(),
-            "year": per["year"].to_numpy(dtype=np.int64),
+            "school_id": np.asarray(ids, dtype=object)[s],
+            "school_name": info["school_name"][s],
+            "kind": info["kind"][s],
+            "year": years[y],
             "students": students,
             "size_limit": limit,
-            "relaxed": info["relaxed"].to_numpy(),
-            "in_scope": info["in_scope"].to_numpy(),
+            "relaxed": info["relaxed"][s],
+            "in_scope": info["in_scope"][s],
             "over_by": np.maximum(students - limit, 0),
             "passes": students <= limit,
         }
@@ -890,8 +929,8 @@ def projection_table(
     window = np.arange(base - TREND_YEARS, base + 1)
     pos = np.searchsorted(cube.years, window)
     found = (pos < len(cube.years)) & (cube.years[np.minimum(pos, len(cube.years) - 1)] == window)
-    for grades in GRADES_BY_STAGE.values():  # one intake grade per stage
-        g = min(grades)
+    for name in std.stages:  # one intake grade per stage
+        g = min(GRADES_BY_STAGE[name])
         intake[g] = True
         history = np.full((len(cube.school_ids), len(window)), np.nan)
         history[:, found] = np.where(cube.nclass[:, pos[found], g] > 0, cube.pupils[:, pos[found], g], np.nan)
@@ -912,7 +951,7 @@ def projection_table(
 
     if by == "grade":
         s, g = np.nonzero(taught & in_stage)
-        return pd.DataFrame(
+        return _frame(
             {
                 "school_id": cube.school_ids[s],
                 "school_name": cube.school_names[s],
@@ -929,21 +968,27 @@ def projection_table(
             }
         )
 
+    one_hot = (grade_stage[:, None] == np.arange(len(std.stages))).astype(np.int64)  # (grade, stage)
+
     def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
-        return cube.by_stage(np.where(taught, arr, 0)[:, None, :], how)[:, 0]  # (school, stage)
+        """(school, grade) → (school, stage) over the grades taught."""
+        arr = np.where(taught, arr, 0)
+        if how == "sum":
+            return arr @ one_hot
+        return np.stack([arr[:, one_hot[:, i] > 0].max(axis=1) for i in range(len(std.stages))], axis=1)
 
     extra = np.maximum(needed - now_classes, 0)
     school_total = projected.sum(axis=1)
     s, st = np.nonzero(per_stage(taught.astype(np.int64)) > 0)
     keep = np.isin(st, stages)
     s, st = s[keep], st[keep]
-    limits = _school_limits(ds, std, cube.school_ids[s])
+    limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}
     totals = school_total[s]
-    return pd.DataFrame(
+    return _frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
-            "kind": limits["kind"].to_numpy(),
+            "kind": limits["kind"],
             "projected_year": base + 1,
             "stage": np.asarray(std.stages, dtype=object)[st],
             "students_now": per_stage(now_pupils)[s, st],
@@ -954,7 +999,7 @@ def projection_table(
             "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
             "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
             "school_students": totals,
-            "size_limit": limits["size_limit"].to_numpy(),
-            "over_size_limit": limits["in_scope"].to_numpy() & (totals > limits["size_limit"].to_numpy()),
+            "size_limit": limits["size_limit"],
+            "over_size_limit": limits["in_scope"] & (totals > limits["size_limit"]),
         }
     )

@@ -42,6 +42,7 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "M
 _HEADING_LINE = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _OBJECT_REPR = re.compile(r"^\[?<[^>]* at 0x[0-9a-fA-F]+>|^<Figure size [^>]*>$|^<matplotlib\.")
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
+_CELL_ID = re.compile(r'\s+id="cell-id=[^"]*"')
 _HEADING_ID = re.compile(r'<(h[1-6]) id="([^"]*)"')
 _STYLER_UUID = re.compile(r"\bT_([0-9a-f]{5,})(?=[_\"'\s{,.:#])")
 _SHORT_CELL = re.compile(r"<(td|th)((?:\s[^>]*)?)>([^<]{1,12})</\1>")
@@ -252,6 +253,7 @@ def png_size(data: str | bytes) -> tuple[int, int, float | None] | None:
 
 def _tidy_fragment(html: str, chapter_id: str) -> str:
     html = _ANCHOR_LINK.sub("", html)
+    html = _CELL_ID.sub("", html)  # nbconvert's cell anchors repeat across chapters; print needs none
     # Heading ids repeat across chapters ("小结" in every one); prefix them with the chapter.
     html = _HEADING_ID.sub(lambda m: f'<{m.group(1)} id="{chapter_id}-{m.group(2)}"', html)
     # pandas Styler ids are random; number them so the same inputs give the same PDF.
@@ -294,9 +296,15 @@ def _text_width(text: str) -> int:
 
 @functools.cache
 def _exporter() -> Any:
+    import logging
+
     from nbconvert import HTMLExporter
 
+    # nbconvert's advice (e.g. "alternative text is missing") is for web pages, not for print.
+    quiet = logging.getLogger("eduwb.pdf.nbconvert")
+    quiet.setLevel(logging.ERROR)
     return HTMLExporter(
+        log=quiet,
         template_name="eduwb_chapter",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
@@ -341,7 +349,12 @@ def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None
         when no font covering Chinese is installed (the report would print boxes).
     """
     require_cjk_font()
+    import logging
+
     from weasyprint import HTML
+
+    # WeasyPrint warns about CSS it ignores in notebook outputs; a report reader cannot act on it.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
     document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
     document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)

@@ -43,3 +43,35 @@ def test_trend_over_all_years(sample_dataset, standard, golden):
 @pytest.mark.parametrize("name", ("indicators", "balance", "equity"))
 def test_moe_2012(name, sample_dataset, golden):
     golden(f"resources_{name}_moe2012", compute(name, sample_dataset, load_standard("moe-2012")))
+
+
+def test_charts_draw_from_the_tables(sample_dataset, standard):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from eduwb import balance
+    from eduwb.plots import resources as charts
+    from eduwb.present import setup
+
+    setup("zh")  # the CJK font, as a notebook would
+
+    profiles = balance.profiles(sample_dataset, standard)
+    compliance = balance.compliance_table(sample_dataset, standard)
+    failing = compliance.loc[~compliance["passes"], ["school_id", "stage"]]
+    first = profiles.iloc[0]
+    figures = [
+        charts.ratio_heatmap(profiles, standard),
+        charts.cv_bars(balance.balance_table(sample_dataset, standard), standard),
+        charts.cv_trend(balance_trend(sample_dataset, standard), standard, lang="en"),
+        charts.school_profile(profiles, standard, first["school_id"], first["stage"]),
+        charts.profiles_grid(profiles, standard, failing),
+        charts.plan_costs(plan_summary(sample_dataset, standard), standard),
+    ]
+    assert all(isinstance(fig, Figure) for fig in figures)
+    for fig in figures:
+        plt.close(fig)
+    localised = charts.localise(compute("plan", sample_dataset, standard), standard, "zh")
+    assert set(localised["stage"]) <= {"小学", "初中"}

@@ -807,3 +807,29 @@ def test_no_teacher_id_in_any_output(good):
     card = scorecard_table(good, MOE2017)
     text = card.to_csv() + verdict_table(good, MOE2017).to_csv() + str(county_verdict(good, MOE2017, YEAR))
     assert "T00" not in text and "T05" not in text
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+def test_charts_and_display_helpers(good):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from eduwb.plots import scorecard as charts
+
+    card = scorecard_table(good, MOE2017, lang="en")
+    dims = dimension_summary(card, MOE2017, "en")
+    names = {d: MOE2017.dimension_name(d, "en") for d in MOE2017.raw["dimensions"]}
+    assert isinstance(charts.dimension_chart(dims, "en"), Figure)
+    verdicts = verdict_table(good, MOE2017)
+    assert isinstance(charts.trend_chart(verdicts, names, "en"), Figure)
+    shown = charts.localise(verdicts, "zh", {d: MOE2017.dimension_name(d, "zh") for d in names})
+    assert shown.columns.tolist()[1:5] == ["资源配置", "政府保障程度", "教育质量", "社会认可度"]
+    assert shown["verdict"].tolist() == ["通过"] and shown["资源配置"].tolist() == ["达标"]
+    styles = charts.status_styles(shown)
+    assert styles.loc[0, "资源配置"] == charts.CELL_CSS["pass"] and styles.loc[0, "year"] == ""
+    text = charts.verdict_markdown(county_verdict(good, MOE2017, YEAR), names, "en")
+    assert "passed" in text and "all 32 indicators pass" in text

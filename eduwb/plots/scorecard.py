@@ -53,9 +53,10 @@ def _code_of(value: object) -> str | None:
         return None
     if value in CELL_CSS:
         return value
-    for code, pair in {**CODE_LABELS, **VERDICT_LABELS}.items():
-        if value in pair and code in CELL_CSS:
-            return code
+    for labels in (CODE_LABELS, VERDICT_LABELS):
+        for code, pair in labels.items():
+            if value in pair and code in CELL_CSS:
+                return code
     return None
 
 
