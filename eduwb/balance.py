@@ -379,9 +379,10 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     """The county at a glance, per stage.
 
     ``stage, schools, students, schools_passing, cv_failing, composite, composite_limit``:
-    school sections in scope, their pupils, how many pass the per-school rule (NA when
-    the standard has none), how many tested CVs are over their limit, the composite CV
-    and its limit (NA when the composite is not tested).
+    school sections in scope, their pupils, how many pass the per-school rule, how many
+    tested CVs are over their limit, the composite CV and its limit. A column that does
+    not apply under the standard is left out: ``schools_passing`` without a per-school
+    rule (moe-2012), ``composite_limit`` when each CV is tested instead (moe-2017).
     """
     check_options(options, set(), "summary")
     year = resolve_year(ds, year)
@@ -403,7 +404,8 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     out["composite_limit"] = comp["limit"]
     out = out.reset_index()
     out["cv_failing"] = out["cv_failing"].astype("int64")
-    return out
+    drop = [c for c, absent in (("schools_passing", std.school_rule is None), ("composite_limit", std.balance_test == "each")) if absent]
+    return out.drop(columns=drop)
 
 
 # ----------------------------------------------------------------------------- presentation aids

@@ -216,7 +216,12 @@ class _Cube:
 
     def school_limits(self, ds, std) -> dict[str, np.ndarray]:
         """:func:`_school_limits` of ``school_ids`` (memoised per relaxation setting and limits)."""
-        key = ("limits", bool(ds.settings.relaxations_2019), std.id, repr(std.raw.get("school_size")))
+        key = (
+            "limits",
+            bool(ds.settings.relaxations_2019),
+            repr(std.raw.get("school_size")),
+            repr(std.raw.get("relaxations_2019")),
+        )
         if key not in self.memo:
             self.memo[key] = _school_limits(ds, std, self.school_ids)
         return self.memo[key]
@@ -228,11 +233,9 @@ class _Cube:
         """
         if "class_order" not in self.memo:
             codes, labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
-            top = int(self.students.max())
-            # one int64 key; school codes sort like the ids
-            key = self.year_idx * (top + 1) + (top - self.students)
-            key = (key * len(self.school_ids) + self.school) * len(labels) + codes
-            order = np.argsort(key, kind="stable")
+            # school codes sort like the ids; narrow keys make lexsort several times faster
+            keys = (codes, self.school, -self.students, self.year_idx)
+            order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
             starts = np.searchsorted(self.year_idx[order], np.arange(len(self.years) + 1))
             self.memo["class_order"] = (order, starts, codes, np.asarray(labels, dtype=object))
         return self.memo["class_order"]
@@ -456,14 +459,15 @@ def g5_summary(ds, std, year: int) -> pd.DataFrame:
         counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
         status = "missing"
     else:
-        per = classes_over_standard(ds, std, year)
-        over = int(per["classes_over"].sum())
-        status = "pass" if over == 0 else "fail"
+        cube = _cube(ds, std)
+        y = cube.year_position(ds, year)
+        over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))  # per school
+        status = "pass" if over.sum() == 0 else "fail"
         counts = {
-            "classes": int(per["classes"].sum()),
-            "classes_over": over,
-            "schools_over": int((~per["passes"]).sum()),
-            "max_class_size": int(per["max_class_size"].max()),
+            "classes": int(cube.nclass[:, y].sum()),
+            "classes_over": int(over.sum()),
+            "schools_over": int((over > 0).sum()),
+            "max_class_size": int(cube.stage_max[:, y].max()),
         }
     row = {"year": [year], "status": [status]}
     row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
@@ -509,24 +513,28 @@ def band_deadlines(ds, std) -> pd.DataFrame:
     DataFrame
         ``band, stage, deadline``.
     """
+    due = _deadline_matrix(ds, std)
+    bands, stages = np.nonzero(np.isfinite(due))
+    return pd.DataFrame(
+        {
+            "band": [OVERSIZED_BANDS[b] for b in bands],
+            "stage": [std.stages[i] for i in stages],
+            "deadline": due[bands, stages].astype(np.int64),
+        }
+    )
+
+
+def _deadline_matrix(ds, std) -> np.ndarray:
+    """Deadline per oversized band × stage (``OVERSIZED_BANDS`` × ``std.stages``); inf: none."""
     standards, large_min, super_min = _thresholds(std)
-    smallest = {
-        "over_standard": standards + 1,
-        "large": np.full(len(standards), large_min),
-        "super_large": np.full(len(standards), super_min),
-    }
-    rows = []
+    smallest = np.stack(
+        [standards + 1, np.full(len(standards), large_min), np.full(len(standards), super_min)]
+    )
+    due = np.full(smallest.shape, np.inf)
     for milestone in ds.settings.milestones:  # a handful of configured targets, not data rows
-        limits = _milestone_limits(std, milestone)
-        for band in OVERSIZED_BANDS:
-            covered = limits < smallest[band]
-            rows.extend(
-                {"band": band, "stage": s, "deadline": int(milestone["by"])}
-                for s, c in zip(std.stages, covered, strict=True)
-                if c
-            )
-    frame = pd.DataFrame(rows, columns=["band", "stage", "deadline"])
-    return frame.groupby(["band", "stage"], as_index=False, sort=True)["deadline"].min()
+        covered = _milestone_limits(std, milestone)[None, :] < smallest
+        due = np.where(covered, np.minimum(due, int(milestone["by"])), due)
+    return due
 
 
 def ledger_table(
@@ -613,12 +621,7 @@ def ledger_table(
     closed_year[is_open] = pd.NA
 
     # deadline: the earliest covering milestone among the stages oversized when last seen
-    due = band_deadlines(ds, std)
-    stage_names = [std.stages[i] for i in stages]
-    table = np.full((len(chosen), len(stage_names)), np.inf)
-    for row in due.itertuples(index=False):  # a few (band, stage) pairs
-        if row.band in chosen and row.stage in stage_names:
-            table[chosen.index(row.band), stage_names.index(row.stage)] = row.deadline
+    table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
     seen_then = per_stage[np.arange(len(s)), last] > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
     has_deadline = np.isfinite(deadline)
@@ -724,7 +727,8 @@ def milestones_table(
             recent = slice(max(0, n_y - TREND_YEARS), n_y)
             row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
         rows.append(row)
-    table = pd.DataFrame(rows).astype(
+    rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
+    table = pd.DataFrame(rows, columns=columns).astype(
         {
             "evaluated_year": "Int64",
             "classes_over": "Int64",
@@ -733,10 +737,7 @@ def milestones_table(
             "projected_over": "float64",
         }
     )
-    table = table.sort_values(
-        ["by", *limit_cols], ascending=[True] + [False] * len(limit_cols), kind="stable"
-    )
-    return table[columns].reset_index(drop=True)
+    return table
 
 
 def _trend_outlook(years: np.ndarray, counts: np.ndarray, by: int) -> tuple[str, float | None]:

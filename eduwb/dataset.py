@@ -783,9 +783,18 @@ def load(path: str | Path, *, standard: str | Path | None = None) -> Dataset:
     known: set[str] | None = None
     percent: set[str] = set()
     try:
-        std = load_standard(standard or settings.standard)
-        known = {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}
-        percent = {i.id for i in std.indicators if i.unit == "%"}
+        # county_indicators are written for the county's own standard; an analysis under
+        # another standard (--standard moe-2012) must not refuse them.
+        standards = [load_standard(settings.standard if standard is None else standard)]
+        if standard is not None:
+            try:
+                standards.append(load_standard(settings.standard))
+            except StandardError:
+                pass  # the requested standard is the one that matters here
+        known = set()
+        for std in standards:
+            known |= {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}
+            percent |= {i.id for i in std.indicators if i.unit == "%"}
     except StandardError as exc:
         where, given = ("--standard", str(standard)) if standard is not None else (settings_path.name, settings.standard)
         # a standard's own message may span lines; the CLI prints one line per problem

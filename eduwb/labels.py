@@ -187,6 +187,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "schools_short_training": ("培训未达标学校数", "Schools short on training"),
     "schools_short_certification": ("持证未达标学校数", "Schools short on certification"),
     "min_years_at_school": ("任教年限要求(年)", "Min. years at school"),
+    "name_zh": ("指标名称", "Indicator name"),
+    "name_en": ("指标名称（英文）", "Indicator name"),
+    "threshold_primary": ("小学标准值", "Primary threshold"),
+    "threshold_junior": ("初中标准值", "Junior threshold"),
 }
 
 

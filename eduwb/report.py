@@ -1063,8 +1063,8 @@ def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], 
         state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
     label = text[state]
     css_class = "failed" if state == "failed" else state if state == "passed" else "unknown"
-    lists = [(text["failing"], [str(i) for i in verdict.get("failing") or []]),
-             (text["missing"], [str(i) for i in verdict.get("missing") or []])]
+    lists = [(text["failing"], _id_list(verdict.get("failing"), job.lang)),
+             (text["missing"], _id_list(verdict.get("missing"), job.lang))]
     standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
     cover = [
         (text["standard"], standard_name),
@@ -1133,6 +1133,15 @@ def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], 
         "created_iso": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eduwb_version": version,
     }
+
+
+def _id_list(ids: Any, lang: str, limit: int = 24) -> list[str]:
+    """Indicator ids for the cover, cut short so that the cover stays one page."""
+    ids = [str(i) for i in ids or []]
+    if len(ids) <= limit:
+        return ids
+    more = len(ids) - limit
+    return ids[:limit] + [f"等 {len(ids)} 项" if lang == "zh" else f"and {more} more"]
 
 
 def _display_source(source: str) -> str:

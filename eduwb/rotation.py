@@ -472,14 +472,14 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     values = options.pop("min_years_values", None)
     if values is not None and by != "min_years":
         raise ParameterError("table rotation: min_years_values needs by=min_years")
-    _check_options(options, _ROTATION_OPTIONS, "rotation")
+    _check_options(options, (*_ROTATION_OPTIONS, "by", "min_years_values"), "rotation")
     stages = _stages(std, stage)
     rule = eligibility_rule(ds, **options)
     modes = counted_modes(std, options.get("counted_modes"))
     if by == "min_years":
         return _min_years_scan(ds, std, year, stage, rule, values, options)
     if ds.teachers is None or ds.rotations is None:
-        return _missing_rotation(ds, year, by)
+        return _missing_rotation(ds, std, year, by, modes)
 
     schools = _Schools.of(ds)
     teachers, moves = _prepare(ds, std, schools, rule, stages)
@@ -610,8 +610,8 @@ def _rotation_by_mode(moves: _Moves, years, modes: tuple[str, ...]) -> pd.DataFr
     )
 
 
-def _missing_rotation(ds, year, by) -> pd.DataFrame:
-    """Rows saying 缺数据 for every year asked about, with every number NA."""
+def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame:
+    """Rows saying 缺数据 for every year asked about: every count NA, what the standard says kept."""
     years = [int(year)] if year is not None else list(ds.years)
     if by == "school":
         return _empty(_SCHOOL_COLUMNS)
@@ -622,20 +622,25 @@ def _missing_rotation(ds, year, by) -> pd.DataFrame:
             {
                 "year": np.repeat(np.asarray(years, dtype=np.int64), m),
                 "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
-                "counted": pd.arrays.BooleanArray(np.zeros(n * m, dtype=bool), np.ones(n * m, dtype=bool)),
+                "counted": np.tile(np.array([mode in modes for mode in MODE_CODES], dtype=bool), n),
                 **{col: _counts(np.zeros(n * m), missing=np.ones(n * m)) for col in ("moves", "teachers_moved", "backbone_moved")},
             },
             columns=_MODE_COLUMNS,
         )
-    return _missing_rows(years, _ROTATION_COLUMNS, "missing_table")
+    ratio_min, share_min = rotation_limits(std)
+    return _missing_rows(years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min})
 
 
-def _missing_rows(years: list[int], columns: list[str], status: str) -> pd.DataFrame:
-    """One row per year with every number NA and the given status."""
+def _missing_rows(
+    years: list[int], columns: list[str], status: str, limits: dict[str, float | None] | None = None
+) -> pd.DataFrame:
+    """One row per year with every number NA and the given status (``limits``: constant columns)."""
     n = len(years)
     out: dict[str, Any] = {"year": np.asarray(years, dtype=np.int64)}
     for col in columns[1:]:
-        if col in _RATE_COLUMNS:
+        if limits and col in limits:
+            out[col] = _constant(limits[col], n)
+        elif col in _RATE_COLUMNS:
             out[col] = _ratio(np.zeros(n), np.zeros(n))
         elif col in _BOOL_COLUMNS:
             out[col] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
@@ -772,7 +777,7 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
     """
     options = dict(options)
     by = _check_by(options.pop("by", None), (None, "summary"), "flows")
-    _check_options(options, ("counted_modes",), "flows")
+    _check_options(options, ("counted_modes", "by"), "flows")
     stages = _stages(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     if ds.teachers is None or ds.rotations is None:
@@ -975,7 +980,7 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
     """
     options = dict(options)
     by = _check_by(options.pop("by", None), (None, "school"), "teacher_quality")
-    _check_options(options, ("training_hours_min",), "teacher_quality")
+    _check_options(options, ("training_hours_min", "by"), "teacher_quality")
     stages = _stages(std, stage)
     hours = training_hours_min(std, options.get("training_hours_min"))
     train_limit = _indicator_limit(std, "G9", stage)
@@ -983,7 +988,9 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
     if ds.teachers is None:
         if by == "school":
             return _empty(_QUALITY_SCHOOL_COLUMNS)
-        return _missing_rows([int(year)] if year is not None else list(ds.years), _QUALITY_COLUMNS, "missing_table")
+        years = [int(year)] if year is not None else list(ds.years)
+        limits = {"training_limit": train_limit, "certification_limit": cert_limit}
+        return _missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
 
     t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)

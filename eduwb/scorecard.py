@@ -171,8 +171,8 @@ class _Ctx:
     def no_table(self, name: str) -> str:
         table = _table_label(name, self.lang)
         if getattr(self.ds, name) is None:
-            return self.t(f"缺数据：未提供 {table} 表", f"missing: no {table} table was provided")
-        return self.t(f"缺数据：{table} 表中没有 {self.year} 年的数据", f"missing: the {table} table has no rows for {self.year}")
+            return self.t(f"缺数据：未提供 {table}表", f"missing: no {table} table was provided")
+        return self.t(f"缺数据：{table}表中没有 {self.year} 年的数据", f"missing: the {table} table has no rows for {self.year}")
 
 
 def _result(status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = "") -> dict[str, Any]:
@@ -331,9 +331,9 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     if row is None:
         table = _table_label(source, ctx.lang)
         if ctx.ds.county_indicators is None:
-            why = ctx.t(f"缺数据：未提供 {table} 表", f"missing: no {table} table was provided")
+            why = ctx.t(f"缺数据：未提供 {table}表", f"missing: no {table} table was provided")
         else:
-            why = ctx.t(f"缺数据：{table} 中没有 {ctx.year} 年的 {ind.id}", f"missing: {table} has no {ind.id} for {ctx.year}")
+            why = ctx.t(f"缺数据：{table}中没有 {ctx.year} 年的 {ind.id}", f"missing: {table} has no {ind.id} for {ctx.year}")
         return _result(MISSING, evidence=why, source=source)
     raw = row.get("value")
     raw = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
@@ -1045,7 +1045,7 @@ def missing_inputs(scorecard: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     vetoes = scorecard.attrs["vetoes"]
     open_vetoes = vetoes[~vetoes["declared"].astype(bool)]
     table = _table_label("county_indicators", lang)
-    needed = f"在 {table} 中填报“是”或“否”（一票否决情形）" if lang == "zh" else f"declare yes or no in {table} (one-vote veto)"
+    needed = f"在 {table}中填报“是”或“否”（一票否决情形）" if lang == "zh" else f"declare yes or no in {table} (one-vote veto)"
     extra = pd.DataFrame(
         {"indicator": open_vetoes["veto"], "name": open_vetoes["name"], "source": "county_indicators", "needed": needed}
     )

@@ -33,6 +33,14 @@ TABLES: dict[str, tuple[str, str]] = {
     "teacher_quality": ("eduwb.rotation:teacher_quality_table", "training (G9) and certification (G12) rates"),
     "scorecard": ("eduwb.scorecard:scorecard_table", "all indicators of the standard with status and evidence"),
     "verdict": ("eduwb.scorecard:verdict_table", "the county verdict per year, per dimension"),
+    "dimensions": ("eduwb.scorecard:dimension_table", "pass/fail per dimension over the years"),
+    "changes": ("eduwb.scorecard:changes_table", "indicators that turned pass/fail since the year before"),
+    "vetoes": ("eduwb.scorecard:vetoes_table", "the one-vote vetoes (不予认定) as declared"),
+    "todo": ("eduwb.scorecard:missing_inputs_table", "missing inputs (缺数据) for the analyst to supply"),
+    "rooms": ("eduwb.guarantee:music_art_rooms_table", "music and art rooms per school (G3)"),
+    "retention": ("eduwb.guarantee:retention_table", "three-year junior retention rate (Q1)"),
+    "training_funds": ("eduwb.guarantee:training_funds_table", "training funds ≥ 5 % of public funds per school (Q4)"),
+    "recognition": ("eduwb.guarantee:recognition_table", "satisfaction survey by group (S1)"),
 }
 
 

@@ -296,6 +296,9 @@ def test_missing_tables_say_missing(standard):
     assert (table["status"] == "missing_table").all()
     assert table["eligible"].isna().all() and table["passes"].isna().all()
     assert (localise(table)["rotated"] == "缺数据").all()
+    assert (table["ratio_limit"] == 0.10).all()  # what the standard requires is known without data
+    by_mode = rotation_table(ds, standard, by="mode")
+    assert by_mode["counted"].all() and (localise(by_mode)["moves"] == "缺数据").all()
     assert (flows_table(ds, standard, by="summary")["status"] == "missing_table").all()
     ds = make_ds([], with_teachers=False, with_rotations=False)
     quality = teacher_quality_table(ds, standard, year=2024)

@@ -20,6 +20,7 @@ PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
 NEAR_COLOUR = "#e67e22"
 MEAN_COLOUR = "#7f8c8d"
+NOT_APPLICABLE = "—"
 
 GAP_UNITS = {
     "teachers": ("人", "teachers"),
@@ -44,6 +45,8 @@ def _pair(mapping: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     """Codes in cells made readable: stage names, gap units, plan reasons, statuses."""
     out = df.copy()
+    # "not applicable" is not "missing" (缺数据): a dash where nothing is tested or computed
+    applicable = out["status"] != "missing" if "status" in out else pd.Series(True, index=out.index)
     if "stage" in out:
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang))
     if "gap_unit" in out:
@@ -53,7 +56,14 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "status" in out:
         labels = _pair(STATUSES, lang)
         out["status"] = out["status"].map(lambda s: labels.get(str(s).split(":")[0], s) if isinstance(s, str) else s)
+    for col in ("limit", "passes", "level", "passes_after"):
+        if col in out:
+            out[col] = out[col].astype(object).where(out[col].notna() | ~applicable, NOT_APPLICABLE)
     if "indicator" in out and "composite" in set(out["indicator"]):
+        composite = out["indicator"] == "composite"
+        for col in ("county_mean", "std"):
+            if col in out:
+                out[col] = out[col].astype(object).where(~composite, NOT_APPLICABLE)
         out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
     return out
 
@@ -156,9 +166,10 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(bottom=0)
     axes[0].set_ylabel(t("差异系数", "CV", lang))
-    axes[-1].legend(fontsize=7, ncol=2, frameon=False, loc="upper right")
-    fig.suptitle(t("差异系数历年变化", "CV over the years", lang))
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7.5, ncol=len(labels), frameon=False, loc="lower center")
+    fig.suptitle(t("差异系数历年变化（虚线为限值）", "CV over the years (dashed: limit)", lang))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 

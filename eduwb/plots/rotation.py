@@ -170,10 +170,14 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     analysis table itself stays numeric; headers are translated by :func:`eduwb.present.show_table`.
     """
     hide = small_groups(df)
-    status = df["status"] if "status" in df.columns else pd.Series("ok", index=df.index)
-    empty_text = np.where(
-        status.isin(_MISSING_STATUSES).to_numpy(), t("缺数据", "missing", lang), t("无定义", "undefined", lang)
-    ).astype(object)
+    missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
+    if "status" in df.columns:
+        empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(object)
+        empty_count = empty_text
+    else:
+        # without a status, a missing count is missing data; a missing rate is a zero denominator
+        empty_text = np.full(len(df), undefined, dtype=object)
+        empty_count = np.full(len(df), missing, dtype=object)
     out = df.astype(object).copy()
     for col in df.columns:
         values = df[col]
@@ -185,7 +189,7 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = cells
         elif col in _COUNT_COLUMNS:
             numbers = pd.to_numeric(values, errors="coerce")
-            cells = np.where(isna, empty_text, values.astype(object).to_numpy())
+            cells = np.where(isna, empty_count, values.astype(object).to_numpy())
             primary = ((numbers > 0) & (numbers < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
             hidden = hide[col].to_numpy()
             cells[hidden & primary] = SUPPRESSED
@@ -193,7 +197,7 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = cells
         elif col in _BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
-            out[col] = np.where(isna, empty_text, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
+            out[col] = np.where(isna, empty_count, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
         elif col in ("status", "compliance_status"):
             out[col] = values.map(lambda s: _label(s, STATUS_LABELS, lang))
         elif col == "mode":
@@ -484,16 +488,21 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
         ("to_weak_share", t("流向资源配置未达标学校", "to failing schools", lang), "#e67e22", "s"),
         ("to_rural_or_weak_share", t("流向乡村或未达标学校", "to rural or failing schools", lang), "#34495e", "^"),
     ]
+    drawn = 0
     for col, label, colour, marker in series:
         values = summary[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) * 100
         if np.isnan(values).all():
             continue
         ax.plot(years, values, marker=marker, color=colour, label=label)
+        drawn += 1
+    if not drawn:
+        ax.text(0.5, 0.5, t("缺数据", "missing", lang), transform=ax.transAxes, ha="center", va="center", color=NEUTRAL_COLOUR)
     ax.set_ylim(0, 100)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
     ax.set_title(t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang), fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    if drawn:
+        ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,18 +93,22 @@ class Standard:
     def stages(self) -> list[str]:
         return list(self.raw.get("stages", STAGES))
 
-    @property
+    @cached_property
     def indicators(self) -> list[Indicator]:
         return [_indicator(d) for d in sorted(self.raw["indicators"], key=lambda d: d["seq"])]
 
+    @cached_property
+    def _by_id(self) -> dict[str, Indicator]:
+        return {ind.id: ind for ind in self.indicators}
+
     def indicator(self, indicator_id: str) -> Indicator:
-        for ind in self.indicators:
-            if ind.id == indicator_id:
-                return ind
-        raise StandardError(f"standard {self.id} has no indicator {indicator_id!r}")
+        try:
+            return self._by_id[indicator_id]
+        except KeyError:
+            raise StandardError(f"standard {self.id} has no indicator {indicator_id!r}") from None
 
     def has_indicator(self, indicator_id: str) -> bool:
-        return any(ind.id == indicator_id for ind in self.indicators)
+        return indicator_id in self._by_id
 
     @property
     def resource_indicators(self) -> list[Indicator]:
