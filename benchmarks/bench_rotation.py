@@ -13,8 +13,9 @@ loads them with ``eduwb.dataset.load`` (not timed), then times:
   dataset of every county: how a province-wide query runs).
 
 ``flows`` asks :func:`eduwb.balance.compliance_table` (the resource analysis, another module)
-which schools pass the per-school rule; its share is timed separately and reported, and the
-target (tables ≤ 2 × read) is checked on the rotation module's own work with and without it.
+which schools pass the per-school rule; that lookup is timed on its own and the flows tables
+reuse its result, so the figures show the rotation module's own work (the target: ≤ 2 × read)
+and, beside it, the total as the tables are called (one lookup per flows call).
 Prints figures; asserts nothing.
 """
 
@@ -82,30 +83,40 @@ def pooled(datasets: list[Dataset]) -> Dataset:
     )
 
 
-def time_tables(datasets: list[Dataset], std, repeat: int) -> dict[str, float]:
-    out = {}
-    for label, fn, options in TABLES:
-        out[label] = best_of(repeat, lambda fn=fn, options=options: [fn(ds, std, **options) for ds in datasets])
-    # what flows spends in the resource analysis (called once per table: matrix and summary)
-    out["compliance"] = best_of(
-        repeat,
-        lambda: [
-            rotation.school_compliance(ds, std, [y - 1 for y in sorted(set(ds.rotations["year"]))]) for ds in datasets
-        ],
-    )
-    return out
+def time_tables(datasets: list[Dataset], std, repeat: int) -> tuple[dict[str, float], float]:
+    """Seconds per table (summed over ``datasets``) and the seconds of one compliance lookup.
+
+    ``flows`` asks eduwb.balance which schools pass the resource rule; that lookup is timed on
+    its own, once, and the flows tables then reuse its result, so that the rotation module's own
+    work is measured apart from the resource analysis's.
+    """
+    start = time.perf_counter()
+    compliance = {
+        id(ds): rotation.school_compliance(ds, std, [y - 1 for y in sorted(set(ds.rotations["year"]))]) for ds in datasets
+    }
+    lookup = time.perf_counter() - start
+    original = rotation.school_compliance
+    rotation.school_compliance = lambda ds, std, years: compliance[id(ds)]
+    try:
+        out = {
+            label: best_of(repeat, lambda fn=fn, options=options: [fn(ds, std, **options) for ds in datasets])
+            for label, fn, options in TABLES
+        }
+    finally:
+        rotation.school_compliance = original
+    return out, lookup
 
 
-def report(title: str, read: float, times: dict[str, float]) -> None:
-    compliance = times.pop("compliance")
-    total = sum(times.values())
-    own = total - 2 * compliance  # flows and flows by=summary each ask for it once
+def report(title: str, read: float, times: dict[str, float], lookup: float) -> None:
+    own = sum(times.values())
+    flows_calls = sum(1 for label, fn, _ in TABLES if fn is rotation.flows_table)
     print(f"\n{title}")
     for label, seconds in times.items():
-        print(f"  {label:<28}{seconds:8.3f} s")
-    print(f"  {'of which compliance_table':<28}{2 * compliance:8.3f} s  (eduwb.balance, 2 calls)")
-    print(f"  {'all rotation tables':<28}{total:8.3f} s  = {total / read:5.2f} × read")
-    print(f"  {'  without compliance_table':<28}{own:8.3f} s  = {own / read:5.2f} × read   (target ≤ 2×)")
+        print(f"  {label:<32}{seconds:8.3f} s")
+    print(f"  {'all rotation tables (own work)':<32}{own:8.3f} s  = {own / read:5.2f} × read   (target ≤ 2×)")
+    print(f"  {'+ compliance_table per flows call':<32}{lookup:8.3f} s  (eduwb.balance, × {flows_calls} calls)")
+    total = own + flows_calls * lookup
+    print(f"  {'all rotation tables as called':<32}{total:8.3f} s  = {total / read:5.2f} × read")
 
 
 def main() -> None:
@@ -141,9 +152,9 @@ def main() -> None:
 
     read = best_of(args.repeat, lambda: read_all(folders))
     print(f"\nread teachers.csv + rotations.csv (pandas.read_csv, {len(folders)} counties): {read:.3f} s")
-    report("per county (sum over counties)", read, time_tables(datasets, std, args.repeat))
+    report("per county (sum over counties)", read, *time_tables(datasets, std, args.repeat))
     everything = pooled(datasets)
-    report("pooled (one dataset of every county)", read, time_tables([everything], std, args.repeat))
+    report("pooled (one dataset of every county)", read, *time_tables([everything], std, args.repeat))
     if tmp is not None:
         tmp.cleanup()
 

@@ -195,7 +195,7 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
-    # per school × year × stage, the classes over a given limit per stage (see over_counts)
+    # derived arrays computed on first use: over_counts, class_order, school_limits
     memo: dict = field(default_factory=dict, compare=False)
 
     def year_position(self, ds, year: int) -> int:
@@ -210,9 +210,6 @@ class _Cube:
         if n == 0:
             raise _missing(ds, year)
         return n
-
-    def by_stage(self, arr: np.ndarray, how: str = "sum") -> np.ndarray:
-        return _by_stage(arr, self.grade_stage, how)
 
     def school_limits(self, ds, std) -> dict[str, np.ndarray]:
         """:func:`_school_limits` of ``school_ids`` (memoised per relaxation setting and limits)."""
@@ -344,7 +341,7 @@ def classsize_table(
         counts add up to ``classes``; the shares are of ``classes``.
 
         ``by="class"``: ``year, school_id, school_name, stage, grade, class_id, students,
-        standard, band``.
+        standard_size, band``.
 
     Raises
     ------
@@ -405,7 +402,7 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
             "grade": ds.classes["grade"].to_numpy(dtype=np.int64)[rows],
             "class_id": pd.Categorical.from_codes(class_codes[rows], class_labels),
             "students": cube.students[rows],
-            "standard": standards[stage],
+            "standard_size": standards[stage],
             "band": pd.Categorical.from_codes(cube.band[rows], BANDS),
         }
     )
@@ -625,7 +622,7 @@ def ledger_table(
     seen_then = per_stage[np.arange(len(s)), last] > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
     has_deadline = np.isfinite(deadline)
-    overdue = is_open & has_deadline & (np.where(has_deadline, deadline, np.inf) <= as_of)
+    overdue = is_open & (deadline <= as_of)
     deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
     deadline_col[~has_deadline] = pd.NA
 

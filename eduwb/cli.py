@@ -226,7 +226,8 @@ def cmd_table(args) -> int:
         payload = json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1) + "\n"
     elif args.format == "table":
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
-            payload = table.round(3).to_string(index=False) + "\n"
+            # unrounded: a value just under its threshold must not display as equal to it
+            payload = table.to_string(index=False) + "\n"
     else:
         payload = None
     if args.output:

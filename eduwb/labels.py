@@ -191,6 +191,26 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "name_en": ("指标名称（英文）", "Indicator name"),
     "threshold_primary": ("小学标准值", "Primary threshold"),
     "threshold_junior": ("初中标准值", "Junior threshold"),
+    # class size, ledger, milestones, projection (eduwb.classsize)
+    "class_id": ("班级", "Class"),
+    "standard_size": ("标准班额", "Standard size"),
+    "limit_primary": ("小学班额上限", "Primary limit"),
+    "limit_junior": ("初中班额上限", "Junior limit"),
+    "evaluated_year": ("判定年份", "Judged on"),
+    "projected_over": ("按趋势预计超限班级数", "Projected classes over"),
+    "reopened": ("销号后重现次数", "Reopened"),
+    "deadline": ("销号期限", "Deadline"),
+    "in_scope": ("纳入判定", "Judged"),
+    "max_over_by": ("最多超出人数", "Most over by"),
+    "projected_year": ("预测学年", "Projected year"),
+    "students_now": ("现有学生数", "Pupils now"),
+    "extra_classes_needed": ("需增班级数", "Extra classes needed"),
+    "max_class_size_if_kept": ("不增班时最大班额", "Largest class if kept"),
+    "class_size_if_kept": ("不增班时班额", "Class size if kept"),
+    "oversized": ("出现超标准班额", "Oversized"),
+    "school_students": ("全校预计在校生数", "School pupils (projected)"),
+    "over_size_limit": ("超规模", "Over size limit"),
+    "intake": ("招生年级", "Intake grade"),
 }
 
 

@@ -208,3 +208,19 @@ def test_no_nan_in_tables_of_a_full_county():
         table = compute(name, ds, STD)
         numbers = table.select_dtypes("number")
         assert np.isfinite(numbers.to_numpy(dtype=float)).all(), name
+
+
+def test_summary_failing_cells_and_gaps_summary():
+    from eduwb.balance import failing_cells, gaps_summary, summary_table
+
+    ds = rule_county(357, 16_980_000)  # R1 at 85 %, R6 at 84.9 %: fails the rule
+    summary = summary_table(ds, STD).iloc[0]
+    assert (summary["schools"], summary["students"], summary["schools_passing"], summary["cv_failing"]) == (1, 10000, 0, 0)
+    assert "composite_limit" not in summary.index  # not tested under moe-2017
+    values = compute("indicators", ds, STD)
+    cells = failing_cells(values, STD)
+    assert list(cells.columns[cells.iloc[0]]) == ["R1", "R6"]
+    # 4.2 × 100 − 357 = 63 teachers; 2000 × 10 000 − 16 980 000 = 3 020 000 元
+    gaps = gaps_summary(ds, STD).set_index("indicator")
+    assert gaps.loc["R1", "shortfall"] == 63 and gaps.loc["R1", "cost_yuan"] == 63 * 120000
+    assert gaps.loc["R6", "shortfall"] == pytest.approx(3_020_000)

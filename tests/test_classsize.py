@@ -181,7 +181,7 @@ def test_largest_classes_listing(standard):
     listing = cs.classsize_table(make_ds(rows), standard, year=2025, by="class")
     assert listing["students"].tolist() == [66, 51, 47, 44]
     assert listing["band"].tolist() == ["super_large", "over_standard", "over_standard", "within_standard"]
-    assert listing["standard"].tolist() == [50, 50, 45, 45]
+    assert listing["standard_size"].tolist() == [50, 50, 45, 45]
 
 
 # ----------------------------------------------------------------------------- G5
@@ -606,6 +606,7 @@ def test_localise_translates_codes_and_not_applicable_cells(standard):
     assert set(shown["band"]) == {"大班额", "超大班额"}
     assert shown["status"].tolist() == ["逾期未销号", "已销号", "已销号"]
     assert shown["closed_year"].iloc[0] == "—"
+    assert "2025年" in shown.columns and "n_2025" not in shown.columns
     english = localise(_reopening_case_ledger(standard), standard, lang="en")
     assert english["status"].iloc[0] == "overdue"
     assert band_label("large", standard) == "大班额（56–65人）"
@@ -639,3 +640,39 @@ def test_notebook_says_missing_without_classes(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.count("缺数据") >= 5
     assert '"output_type": "error"' not in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_charts_draw_from_the_tables(standard, lang):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from eduwb.plots import classsize as plots
+    from eduwb.present import cjk_font
+
+    ds = _reopening_case()
+    by_school = cs.classsize_table(ds, standard, by="school")
+    ledger = cs.ledger_table(ds, standard)
+    with matplotlib.rc_context({"font.sans-serif": [cjk_font(), "DejaVu Sans"]}):
+        figures = _draw_every_chart(plots, ds, standard, by_school, ledger, lang)
+    assert all(isinstance(fig, Figure) for fig in figures)
+    plt.close("all")
+
+
+def _draw_every_chart(plots, ds, standard, by_school, ledger, lang):
+    return [
+        plots.bands_trend(
+            cs.classsize_table(ds, standard), cs.milestones_table(ds, standard), standard, lang
+        ),
+        plots.ledger_timeline(ledger, standard, lang),
+        plots.ledger_timeline(ledger.iloc[:0], standard, lang),
+        plots.school_sizes(cs.school_size_table(ds, standard, year=2025), lang),
+        plots.projection_chart(cs.projection_table(ds, standard), standard, lang),
+        plots.projection_chart(cs.projection_table(ds, standard).iloc[:0], standard, lang),
+        plots.school_history(by_school, "P1", standard, lang),
+        plots.school_panels(by_school, ledger["school_id"].unique(), standard, lang),
+        plots.school_panels(by_school, [], standard, lang),
+    ]

@@ -277,3 +277,8 @@ def test_display_digits_show_a_failing_value_that_rounds_to_its_threshold():
     digits = display_digits(table, STD)
     assert digits["R1"] == 3
     assert digits["R6"] == 2
+
+
+def test_display_digits_show_a_ratio_just_under_85_percent():
+    table = pd.DataFrame({"stage": ["primary"], "weakest_ratio": [0.8499]})
+    assert display_digits(table, STD)["weakest_ratio"] == 4  # 0.850 would hide the failure

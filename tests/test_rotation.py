@@ -533,3 +533,40 @@ def test_registered_in_the_table_registry():
     assert table_function("rotation") is rotation_table
     assert table_function("flows") is flows_table
     assert table_function("teacher_quality") is teacher_quality_table
+
+
+# ----------------------------------------------------------------------------- presentation
+
+
+def test_charts_and_headlines_for_every_status(standard, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from eduwb.plots import rotation as charts
+
+    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
+    full = _flow_ds()
+    empty = make_ds([teacher("a", 2024)], with_rotations=False)
+    for ds in (full, empty):
+        ratios = rotation_table(ds, standard)
+        figures = [
+            charts.ratio_chart(ratios),
+            charts.modes_chart(rotation_table(ds, standard, by="mode")),
+            charts.flow_heatmaps(flows_table(ds, standard), 2024),
+            charts.toward_chart(flows_table(ds, standard, by="summary")),
+            charts.quality_chart(teacher_quality_table(ds, standard)),
+            charts.eligibility_chart(rotation_table(ds, standard, by="min_years", year=2024), 6),
+        ]
+        assert all(isinstance(f, Figure) for f in figures)
+        plt.close("all")
+    ok = charts.rotation_headline(rotation_table(full, standard), 2024)
+    assert "10.0%" in ok and "未达到要求" in ok  # 3 of 10 rotate, but the one backbone is not counted: share 0
+    assert "无法评估" in charts.rotation_headline(rotation_table(empty, standard), 2024)
+    assert "无法评估" in charts.rotation_headline(rotation_table(full, standard), 2023)  # no 2022 rows
+    nobody = make_ds([teacher(f"n{i}", 2023, years=1) for i in range(3)], [move("n0", 2024, "U1", "R1")])
+    assert "无定义" in charts.rotation_headline(rotation_table(nobody, standard), 2024)
+    assert "无法判断" in charts.flows_headline(flows_table(full, standard, by="summary"), 2024)
+    assert "100.0%" in charts.quality_headline(teacher_quality_table(full, standard), 2023)

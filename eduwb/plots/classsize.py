@@ -90,8 +90,9 @@ def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = N
 
 
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
-    """A copy for display: codes (band, status, on_track, stage, kind) as words, and the cells
-    that do not apply (an open row's ``closed_year``, a past milestone's projection) as "—"."""
+    """A copy for display: codes (band, status, on_track, stage, kind) as words, the cells that
+    do not apply (an open row's ``closed_year``, a past milestone's projection) as "—", and the
+    ledger's ``n_<year>`` columns named by their year."""
     out = df.copy()
     labels = {code: _pick(pair, lang) for code, pair in CODE_LABELS.items()}
     for col in _CODE_COLUMNS:
@@ -104,7 +105,11 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     for col in _NOT_APPLICABLE_COLUMNS:
         if col in out.columns:
             out[col] = out[col].astype(object).where(out[col].notna(), "—")
-    return out
+    # the ledger's yearly counts: n_2021 → 2021年
+    years = {
+        c: c[2:] + ("年" if lang == "zh" else "") for c in out.columns if c[:2] == "n_" and c[2:].isdigit()
+    }
+    return out.rename(columns=years)
 
 
 def status_styles(df: pd.DataFrame) -> pd.DataFrame:

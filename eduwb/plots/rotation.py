@@ -234,7 +234,8 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
     """One sentence on G11 in ``year`` from the per-year rotation table (Markdown)."""
     row = _row(rotation, year)
     if row is None or row["status"] in _MISSING_STATUSES:
-        why = _pick(STATUS_LABELS[row["status"]], lang) if row is not None else t("缺数据", "missing", lang)
+        # a year absent from the per-year table is one whose year before has no teacher rows
+        why = _pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
         return t(f"**{year}年交流轮岗（G11）无法评估**：{why}。", f"**Rotation (G11) cannot be assessed for {year}**: {why}.", lang)
     if row["status"] == "no_eligible":
         return t(
@@ -261,7 +262,10 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on where the moves of ``year`` went (Markdown)."""
     row = _row(summary, year)
     if row is None or row["status"] != "ok":
-        why = _pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang) if row is not None else t("缺数据", "missing", lang)
+        if row is None:
+            why = t("交流轮岗表中没有该年的记录", "the rotations table has no rows for that year", lang)
+        else:
+            why = _pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang)
         return t(f"{year}年交流流向：{why}。", f"Moves in {year}: {why}.", lang)
     text = t(
         f"{year}年计入的交流轮岗共 {row['moves']} 人次，其中流向乡村学校 {row['to_rural']} 人次（{_pct(row['to_rural_share'])}）",
@@ -292,7 +296,7 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G9 and G12 in ``year`` (Markdown)."""
     row = _row(quality, year)
     if row is None or row["status"] in _MISSING_STATUSES:
-        why = _pick(STATUS_LABELS[row["status"]], lang) if row is not None else t("缺数据", "missing", lang)
+        why = _pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
         return t(f"**{year}年教师培训与持证情况无法评估**：{why}。", f"**Training and certification cannot be assessed for {year}**: {why}.", lang)
 
     def verdict(passes: object) -> str:
