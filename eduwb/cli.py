@@ -225,7 +225,12 @@ def cmd_table(args) -> int:
     elif args.format == "json":
         payload = json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1) + "\n"
     elif args.format == "table":
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+        with pd.option_context(
+            "display.max_rows", None,
+            "display.max_columns", None,
+            "display.width", 200,
+            "display.float_format", _plain_float,
+        ):
             # unrounded: a value just under its threshold must not display as equal to it
             payload = table.to_string(index=False) + "\n"
     else:
@@ -235,6 +240,11 @@ def cmd_table(args) -> int:
     else:
         sys.stdout.write(payload)
     return 0
+
+
+def _plain_float(value: float) -> str:
+    """Fixed notation with up to 6 decimals (no scientific notation for money)."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:

@@ -546,7 +546,9 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
     from matplotlib.figure import Figure
 
     from eduwb.plots import rotation as charts
+    from eduwb.present import setup
 
+    setup("zh")
     monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
     full = _flow_ds()
     empty = make_ds([teacher("a", 2024)], with_rotations=False)
@@ -563,7 +565,8 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
         assert all(isinstance(f, Figure) for f in figures)
         plt.close("all")
     ok = charts.rotation_headline(rotation_table(full, standard), 2024)
-    assert "10.0%" in ok and "未达到要求" in ok  # 3 of 10 rotate, but the one backbone is not counted: share 0
+    # 15 eligible (10 at U1 with 6+ years, 5 at T1 with 8), 4 rotate (4/15 = 26.7 %), one backbone (1/4 = 25 %)
+    assert "**26.7%**" in ok and "**25.0%**" in ok and "达到要求" in ok and "未达到" not in ok
     assert "无法评估" in charts.rotation_headline(rotation_table(empty, standard), 2024)
     assert "无法评估" in charts.rotation_headline(rotation_table(full, standard), 2023)  # no 2022 rows
     nobody = make_ds([teacher(f"n{i}", 2023, years=1) for i in range(3)], [move("n0", 2024, "U1", "R1")])
