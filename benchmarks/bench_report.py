@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,8 +47,8 @@ def eduwb_report(data: Path, years: str, out: Path, workers: int, notebooks: Pat
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         sys.exit(f"eduwb report failed:\n{done.stdout}\n{done.stderr}")
-    reports = sum(1 for line in done.stdout.splitlines() if " ok " in f" {line} ")
-    return seconds, reports
+    summary = re.search(r"^(\d+) ok\b", done.stdout, re.M)
+    return seconds, int(summary.group(1)) if summary else 0
 
 
 def cli_chain(data: Path, year: int, out: Path, notebooks: list[Path]) -> float:

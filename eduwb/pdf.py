@@ -280,10 +280,10 @@ def _nowrap_cell(m: re.Match[str]) -> str:
     tag, attrs, text = m.group(1), m.group(2), m.group(3)
     if _text_width(text.strip()) > NOWRAP_WIDTH:
         return m.group(0)
-    if ' style="' in attrs:
-        attrs = attrs.replace(' style="', ' style="white-space:nowrap;', 1)
+    if ' class="' in attrs:
+        attrs = attrs.replace(' class="', ' class="nw ', 1)
     else:
-        attrs += ' style="white-space:nowrap"'
+        attrs += ' class="nw"'
     return f"<{tag}{attrs}>{text}</{tag}>"
 
 

@@ -468,7 +468,14 @@ class _LocalBackend:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"))
+        pool = cf.ProcessPoolExecutor(
+            max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
+        # Start every worker now and let it import what notebooks and layout need while the
+        # first county is being read, instead of on the critical path of its first piece.
+        for _ in range(self.slots):
+            pool.submit(warm_up)
+        return pool
 
     def submit(self, fn: Any, *args: Any) -> Any:
         return self._pool.submit(fn, *args)
@@ -492,6 +499,34 @@ class _LocalBackend:
                 with contextlib.suppress(Exception):
                     process.terminate()
         self._pool.shutdown(wait=not abort, cancel_futures=True)
+
+
+def _worker_init() -> None:
+    """Runs first in each worker process: one thread per process for numerical libraries.
+
+    The pool already uses every core; BLAS or OpenMP thread pools on top would oversubscribe
+    them (set the variables yourself to override).
+    """
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def warm_up() -> None:
+    """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
+    nbconvert, WeasyPrint and its fonts, openpyxl, the dataset loader and the scorecard)."""
+    with contextlib.suppress(Exception):
+        import openpyxl  # noqa: F401
+        import papermill  # noqa: F401
+
+        import eduwb.dataset  # noqa: F401
+        import eduwb.scorecard  # noqa: F401
+        from eduwb import pdf
+
+        pdf._exporter()
+        if _inprocess_possible():
+            with _ENGINE_LOCK:
+                _report_shell()
+        pdf.write_pdf("<p>预热 warm-up</p>", os.devnull)
 
 
 class _InlineBackend:
@@ -1379,7 +1414,9 @@ def _inprocess_engine_class() -> type:
                     nb_man.cell_complete(cell, index)
             finally:
                 os.chdir(cwd)
-                _fresh_state(shell)
+                plt = sys.modules.get("matplotlib.pyplot")
+                if plt is not None:
+                    plt.close("all")  # the namespace is cleared when the next notebook starts
 
     return InProcessEngine
 

@@ -13,6 +13,8 @@ Three tables are registered in :mod:`eduwb.tables` (``eduwb table NAME DATA``):
 ``teacher_quality`` (:func:`teacher_quality_table`)
     G9 (training hours in five years) and G12 (teaching certificate) per year, or per school.
 
+:func:`rotation_tables` computes all of them at once from one preparation (same results).
+
 Eligibility
 -----------
 A teacher is eligible to rotate in year ``Y`` when their teacher row of year ``Y − 1`` (the
@@ -34,7 +36,8 @@ standard's compulsory stages (小学, 初中) count; ``stage`` narrows to one of
 
 Statuses instead of NaN
 -----------------------
-Every table has a ``status`` column; undefined numbers are NA and the status says why:
+The per-year and per-school tables have a ``status`` column (the flow summary too); undefined
+numbers are NA and the status says why:
 
 ``ok``
     computed.
@@ -251,12 +254,10 @@ class _Schools:
 class _Teachers:
     """Teacher rows (every stage) as arrays; ``counted`` marks rows of the counted stages."""
 
-    key: pd.Index
     year: np.ndarray
-    school: np.ndarray
     counted: np.ndarray
-    backbone: np.ndarray
     eligible_next: np.ndarray  # eligible to rotate in the next year (this row is its "year before")
+    school: np.ndarray | None  # position in ds.schools (only when a per-school table needs it)
 
 
 @dataclass(frozen=True)
@@ -280,50 +281,64 @@ def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _prepare(ds, std, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...]) -> tuple[_Teachers, _Moves]:
-    t, r = ds.teachers, ds.rotations
-    nt, nr = len(t), len(r)
-    codes, _ = pd.factorize(np.concatenate([t["teacher_id"].to_numpy(dtype=object), r["teacher_id"].to_numpy(dtype=object)]))
-    t_code, r_code = codes[:nt].astype(np.int64), codes[nt:].astype(np.int64)
+def _prepare_teachers(ds, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...], *, by_school: bool) -> _Teachers:
+    t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)
-    r_year = r["year"].to_numpy(dtype=np.int64)
-    every_year = np.concatenate([t_year, r_year])
-    base = int(every_year.min()) - 1 if every_year.size else 0
-    stride = int(every_year.max()) - base + 1 if every_year.size else 1
-    key = pd.Index(t_code * stride + (t_year - base))
-    school = schools.index.get_indexer(
-        np.concatenate([t["school_id"].to_numpy(dtype=object), r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
-    )
-
     age = t_year - t["birth_year"].to_numpy(dtype=np.int64)
     exempt_at = np.where(t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female)
-    teachers = _Teachers(
-        key=key,
+    return _Teachers(
         year=t_year,
-        school=school[:nt],
         counted=t["stage"].isin(stages).to_numpy(dtype=bool),
-        backbone=t["backbone"].isin(backbone_levels(std)).to_numpy(dtype=bool),
         eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school) & (age < exempt_at),
+        school=schools.index.get_indexer(t["school_id"]) if by_school else None,
     )
 
+
+def _prepare_moves(ds, std, schools: _Schools, teachers: _Teachers) -> _Moves:
+    t, r = ds.teachers, ds.rotations
+    t_year = teachers.year
+    # Only the rows of teachers who appear in rotations need a teacher × year key.
+    movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
+    nm, nr = len(movers), len(r)
+    r_year = r["year"].to_numpy(dtype=np.int64)
+    codes, _ = pd.factorize(np.concatenate([t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]))
+    m_code, r_code = codes[:nm].astype(np.int64), codes[nm:].astype(np.int64)
+    m_year = t_year[movers]
+    every_year = np.concatenate([m_year, r_year])
+    base = int(every_year.min()) - 1 if every_year.size else 0
+    stride = int(every_year.max()) - base + 1 if every_year.size else 1
+    key = pd.Index(m_code * stride + (m_year - base))
     found = key.get_indexer(np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)]))
+    found = np.where(found >= 0, movers[np.maximum(found, 0)], -1)  # back to positions in ds.teachers
     before, same = found[:nr], found[nr:]
     row = np.where(before >= 0, before, same)
-    source, target = school[nt : nt + nr], school[nt + nr :]
+    backbone = np.zeros(len(t), dtype=bool)
+    backbone[movers] = pd.Series(t["backbone"].to_numpy(dtype=object)[movers]).isin(backbone_levels(std)).to_numpy(dtype=bool)
+
+    ends = schools.index.get_indexer(np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)]))
+    source, target = ends[:nr], ends[nr:]
     mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
     distinct = np.zeros(nr, dtype=bool)
     distinct[_distinct(r_code, r_year - base, source, target, mode)] = True
     keep = distinct & _pick(teachers.counted, row)
-    moves = _Moves(
+    return _Moves(
         teacher=r_code[keep],
         year=r_year[keep],
         source=source[keep],
         target=target[keep],
         mode=mode[keep],
-        backbone=_pick(teachers.backbone, row)[keep],
+        backbone=_pick(backbone, row)[keep],
         eligible=_pick(teachers.eligible_next, before)[keep],
     )
-    return teachers, moves
+
+
+def _years_in(values: np.ndarray) -> list[int]:
+    """The distinct years of an int array, sorted (a bincount: years span a few dozen values)."""
+    if values.size == 0:
+        return []
+    low = int(values.min())
+    present = np.flatnonzero(np.bincount(values - low))
+    return [int(y) + low for y in present]
 
 
 def _year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -482,10 +497,14 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
         return _missing_rotation(ds, std, year, by, modes)
 
     schools = _Schools.of(ds)
-    teachers, moves = _prepare(ds, std, schools, rule, stages)
-    teacher_years = set(np.unique(teachers.year).tolist())
+    teachers = _prepare_teachers(ds, schools, rule, stages, by_school=by == "school")
+    return _rotation(ds, std, schools, teachers, _prepare_moves(ds, std, schools, teachers), year, modes, by)
+
+
+def _rotation(ds, std, schools: _Schools, teachers: _Teachers, moves: _Moves, year, modes, by) -> pd.DataFrame:
+    teacher_years = set(_years_in(teachers.year))
     if year is None:
-        candidates = teacher_years | set(np.unique(ds.rotations["year"].to_numpy()).tolist()) | set(ds.years)
+        candidates = teacher_years | set(_years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
         years = sorted(int(y) for y in candidates if y - 1 in teacher_years)
     else:
         years = [int(year)]
@@ -787,19 +806,27 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
         return _empty(_FLOW_COLUMNS)
 
     schools = _Schools.of(ds)
-    _, moves = _prepare(ds, std, schools, eligibility_rule(ds), stages)
-    years = sorted(int(y) for y in np.unique(ds.rotations["year"].to_numpy())) if year is None else [int(year)]
+    teachers = _prepare_teachers(ds, schools, eligibility_rule(ds), stages, by_school=False)
+    moves = _prepare_moves(ds, std, schools, teachers)
+    years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
+    flows, availability = _flows(ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years]))
+    if by == "summary":
+        return _flows_summary(flows, years, availability)
+    return _flows_matrix(flows, years)
+
+
+def _flows(ds, std, schools: _Schools, moves: _Moves, years: list[int], modes, compliance_result) -> tuple[dict[str, np.ndarray], str]:
+    """Each counted move of ``years`` with the locale and compliance group of both ends."""
+    compliance, availability = compliance_result
     mpos, inside = _year_positions(moves.year, years)
     sel = np.flatnonzero(inside & np.isin(moves.mode, [MODE_CODES.index(m) for m in modes]))
     locale = pd.Index(LOCALE_CODES).get_indexer(schools.locales)
-    compliance, availability = school_compliance(ds, std, [y - 1 for y in years])
     # years × schools: 0 passing, 1 failing, 2 unknown (the year before each move year)
     status = np.full((len(years), len(schools)), COMPLIANCE_GROUPS.index("unknown"), dtype=np.int64)
     cpos, cinside = _year_positions(compliance["year"].to_numpy(dtype=np.int64) + 1, years)
     cschool = schools.index.get_indexer(compliance["school_id"])
     ok = cinside & (cschool >= 0)
     status[cpos[ok], cschool[ok]] = pd.Index(COMPLIANCE_GROUPS).get_indexer(compliance["compliance"])[ok]
-
     flows = {
         "year": mpos[sel],
         "from_locale": locale[moves.source[sel]],
@@ -808,9 +835,7 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
         "to_compliance": status[mpos[sel], moves.target[sel]],
         "backbone": moves.backbone[sel],
     }
-    if by == "summary":
-        return _flows_summary(flows, years, availability)
-    return _flows_matrix(flows, years)
+    return flows, availability
 
 
 def _flow_block(flows: dict[str, np.ndarray], years: list[int], grouping: str, groups: tuple[str, ...], src: str, dst: str) -> pd.DataFrame:
@@ -992,14 +1017,79 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
         limits = {"training_limit": train_limit, "certification_limit": cert_limit}
         return _missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
 
+    schools = _Schools.of(ds)
+    t = ds.teachers
+    counted = t["stage"].isin(stages).to_numpy(dtype=bool)
+    return _quality(ds, schools, counted, schools.index.get_indexer(t["school_id"]), year, hours, train_limit, cert_limit, by)
+
+
+BUNDLE = (
+    "rotation",
+    "rotation_by_school",
+    "rotation_by_mode",
+    "flows",
+    "flows_summary",
+    "teacher_quality",
+    "teacher_quality_by_school",
+)
+
+
+def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> dict[str, pd.DataFrame]:
+    """Every table of this module at once, sharing one preparation (what notebook 03 shows).
+
+    Returns a dict keyed by :data:`BUNDLE` whose tables equal the separate calls
+    ``rotation_table(ds, std, year=year, stage=stage, **options)`` (per year, ``by="school"``,
+    ``by="mode"``), ``flows_table`` (the matrix and ``by="summary"``) and
+    ``teacher_quality_table`` (per year and ``by="school"``). The teacher and rotation rows are
+    coded once and the resource rule is asked once for both flows tables, so the whole set costs
+    little more than one table. ``options``: the eligibility rule, ``counted_modes``,
+    ``training_hours_min``.
+    """
+    options = {k: v for k, v in options.items() if v is not None}
+    _check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
+    rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
+    flow_options = {k: v for k, v in options.items() if k == "counted_modes"}
+    quality_options = {k: v for k, v in options.items() if k == "training_hours_min"}
+    if ds.teachers is None or ds.rotations is None:
+        calls = {
+            "rotation": (rotation_table, rotation_options, None),
+            "rotation_by_school": (rotation_table, rotation_options, "school"),
+            "rotation_by_mode": (rotation_table, rotation_options, "mode"),
+            "flows": (flows_table, flow_options, None),
+            "flows_summary": (flows_table, flow_options, "summary"),
+            "teacher_quality": (teacher_quality_table, quality_options, None),
+            "teacher_quality_by_school": (teacher_quality_table, quality_options, "school"),
+        }
+        return {name: fn(ds, std, year=year, stage=stage, by=by, **kw) for name, (fn, kw, by) in calls.items()}
+
+    stages = _stages(std, stage)
+    modes = counted_modes(std, options.get("counted_modes"))
+    hours = training_hours_min(std, options.get("training_hours_min"))
+    schools = _Schools.of(ds)
+    teachers = _prepare_teachers(ds, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True)
+    moves = _prepare_moves(ds, std, schools, teachers)
+    out = {
+        name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
+        for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
+    }
+    years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
+    flows, availability = _flows(ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years]))
+    out["flows"] = _flows_matrix(flows, years)
+    out["flows_summary"] = _flows_summary(flows, years, availability)
+    limits = (_indicator_limit(std, "G9", stage), _indicator_limit(std, "G12", stage))
+    for name, by in (("teacher_quality", None), ("teacher_quality_by_school", "school")):
+        out[name] = _quality(ds, schools, teachers.counted, teachers.school, year, hours, *limits, by)
+    return out
+
+
+def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, cert_limit, by) -> pd.DataFrame:
     t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)
-    years = sorted(int(y) for y in np.unique(t_year)) if year is None else [int(year)]
-    schools = _Schools.of(ds)
+    years = _years_in(t_year) if year is None else [int(year)]
     n, k = len(years), len(schools)
     pos, inside = _year_positions(t_year, years)
-    rows = inside & t["stage"].isin(stages).to_numpy(dtype=bool)
-    cell = pos[rows] * k + schools.index.get_indexer(t["school_id"])[rows]
+    rows = inside & counted
+    cell = pos[rows] * k + school[rows]
     teachers = _count(cell, n * k)
     trained = _count(cell, n * k, (t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours)[rows])
     certified = _count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])

@@ -7,6 +7,7 @@ diff of tests/golden/ like code.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from eduwb import rotation as rot
@@ -56,3 +57,18 @@ def test_sample_numbers_match_a_plain_pandas_count(sample_dataset, standard):
         # every sample move has a year-before row, so the inner merge sees every rotated teacher
         assert r["rotated"] == ds.rotations.loc[ds.rotations["year"] == year, "teacher_id"].nunique() == len(this)
         assert r["backbone_rotated"] == this["backbone"].isin(["county", "city", "province", "national"]).sum()
+
+
+def test_the_bundle_matches_the_goldens(sample_dataset, standard):
+    bundle = rot.rotation_tables(sample_dataset, standard)
+    same = {
+        "rotation": "rotation_by_year",
+        "rotation_by_school": "rotation_by_school",
+        "rotation_by_mode": "rotation_by_mode",
+        "flows": "rotation_flows",
+        "flows_summary": "rotation_flows_summary",
+        "teacher_quality": "rotation_teacher_quality",
+        "teacher_quality_by_school": "rotation_teacher_quality_by_school",
+    }
+    for name, case in same.items():
+        pd.testing.assert_frame_equal(bundle[name], CASES[case](sample_dataset, standard), obj=name)

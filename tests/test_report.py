@@ -216,8 +216,8 @@ def test_short_cells_do_not_wrap_and_ids_are_stable():
            '<tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许一项）</td></tr></tbody></table>' \
            '<style>#T_ab12c_row0 {color: red}</style><table id="T_ab12c"></table>'
     out = pdf._tidy_fragment(html, "ch2")
-    assert '<th style="white-space:nowrap">学段</th>' in out
-    assert '<td class="num" style="white-space:nowrap;color:red">小学</td>' in out
+    assert '<th class="nw">学段</th>' in out
+    assert '<td class="nw num" style="color:red">小学</td>' in out
     assert "<td>补足到标准值的85%（允许一项）</td>" in out
     assert 'id="ch2-小结"' in out
     assert "T_ab12c" not in out and "#T_ch2t1_row0" in out and 'id="T_ch2t1"' in out

@@ -573,3 +573,27 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
     assert "无定义" in charts.rotation_headline(rotation_table(nobody, standard), 2024)
     assert "无法判断" in charts.flows_headline(flows_table(full, standard, by="summary"), 2024)
     assert "100.0%" in charts.quality_headline(teacher_quality_table(full, standard), 2023)
+
+
+def test_the_bundle_equals_the_separate_tables(standard, monkeypatch):
+    status = pd.DataFrame({"year": [2023], "school_id": ["R1"], "compliance": ["failing"]})
+    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (status, "ok"))
+    for ds in (_flow_ds(), make_ds([teacher("a", 2024)], with_rotations=False)):
+        for kwargs in ({}, {"year": 2024, "stage": "primary", "min_years_at_school": "7", "counted_modes": "rotation"}):
+            options = {k: v for k, v in kwargs.items() if k not in ("year", "stage")}
+            where = {k: v for k, v in kwargs.items() if k in ("year", "stage")}
+            bundle = rotation.rotation_tables(ds, standard, **kwargs)
+            assert list(bundle) == list(rotation.BUNDLE)
+            rot_opts = options
+            flow_opts = {k: v for k, v in options.items() if k == "counted_modes"}
+            expected = {
+                "rotation": rotation_table(ds, standard, **where, **rot_opts),
+                "rotation_by_school": rotation_table(ds, standard, **where, by="school", **rot_opts),
+                "rotation_by_mode": rotation_table(ds, standard, **where, by="mode", **rot_opts),
+                "flows": flows_table(ds, standard, **where, **flow_opts),
+                "flows_summary": flows_table(ds, standard, **where, by="summary", **flow_opts),
+                "teacher_quality": teacher_quality_table(ds, standard, **where),
+                "teacher_quality_by_school": teacher_quality_table(ds, standard, **where, by="school"),
+            }
+            for name, table in expected.items():
+                pd.testing.assert_frame_equal(bundle[name], table, obj=name)
