@@ -183,15 +183,12 @@ def backbone_levels(std) -> tuple[str, ...]:
 
 
 def rotation_limits(std) -> tuple[float | None, float | None]:
-    """G11's two limits: ``(ratio_min, backbone_share_min)`` from the standard (None if it has none)."""
-    rot = std.rotation
-    ratio_min = rot.get("ratio_min")
-    share_min = rot.get("backbone_share_min")
-    if (ratio_min is None or share_min is None) and std.has_indicator("G11"):
-        g11 = std.indicator("G11")
-        ratio_min = g11.threshold if ratio_min is None else ratio_min
-        share_min = g11.params.get("backbone_share_min") if share_min is None else share_min
-    return ratio_min, share_min
+    """G11's two limits ``(ratio_min, backbone_share_min)``: the G11 entry of the standard is
+    their one source (its threshold and ``params.backbone_share_min``); None if it has none."""
+    if not std.has_indicator("G11"):
+        return None, None
+    g11 = std.indicator("G11")
+    return g11.threshold_for(), g11.params.get("backbone_share_min")
 
 
 def _check_options(options: dict[str, Any], allowed: Iterable[str], table: str) -> None:
@@ -449,8 +446,8 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     Parameters
     ----------
     ds, std
-        The dataset and the standard (limits: ``std.rotation`` ``ratio_min`` and
-        ``backbone_share_min``).
+        The dataset and the standard (limits: the G11 entry's threshold and
+        ``params.backbone_share_min``).
     year
         Only this year (a row is returned even when it cannot be evaluated, with its status);
         default every year of the data (sections, teachers or rotations) that can be evaluated,

@@ -290,9 +290,10 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     for kind, weights in raw.get("pupil_weights", {}).items():
         if not isinstance(weights, dict) or not all(_is_number(w) and w > 0 for w in weights.values()):
             problems.append(f"[pupil_weights] {kind} must map stages to positive numbers")
-    for key in ("ratio_min", "backbone_share_min"):
-        if key in raw.get("rotation", {}) and not _is_number(raw["rotation"][key]):
-            problems.append(f"[rotation] {key} must be a number")
+    for ind in raw.get("indicators", []) if isinstance(raw.get("indicators"), list) else []:
+        share = ind.get("params", {}).get("backbone_share_min") if isinstance(ind, dict) and isinstance(ind.get("params"), dict) else None
+        if share is not None and not _is_number(share):
+            problems.append(f"indicator {ind.get('id')}: params.backbone_share_min must be a number")
     balance = raw.get("balance", {})
     test = balance.get("test")
     if test not in ("each", "composite"):
