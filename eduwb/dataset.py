@@ -477,8 +477,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     def stage_fits(table: str) -> None:
         frame = f[table]
         kinds = frame["school_id"].map(kind_of)
-        allowed = kinds.map(lambda k: STAGES_BY_KIND.get(k, ()) if isinstance(k, str) else ())
-        fits = pd.Series([s in a for s, a in zip(frame["stage"], allowed, strict=True)], index=frame.index)
+        fits = _fits_kind(kinds, frame["stage"])
         mask = frame["stage"].notna() & kinds.notna() & ~fits
         ctx.report(
             table,
@@ -522,10 +521,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         ctx.report("classes", cls["grade"] > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
         stage = _grade_stage(cls["grade"])
         kinds = cls["school_id"].map(kind_of)
-        fits = pd.Series(
-            [isinstance(k, str) and s in STAGES_BY_KIND.get(k, ()) for s, k in zip(stage, kinds, strict=True)],
-            index=cls.index,
-        )
+        fits = _fits_kind(kinds, stage)
         ctx.report(
             "classes",
             stage.notna() & kinds.notna() & ~fits,
@@ -597,6 +593,17 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         ctx.report("county_indicators", under, "value", "a percentage must not be negative")
         unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
         ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
+
+
+_KIND_STAGE_PAIRS = pd.MultiIndex.from_tuples(
+    [(kind, stage) for kind, stages in STAGES_BY_KIND.items() for stage in stages], names=["kind", "stage"]
+)
+
+
+def _fits_kind(kinds: pd.Series, stages: pd.Series) -> pd.Series:
+    """Whether each (school kind, stage) pair is allowed — one vectorised lookup."""
+    pairs = pd.MultiIndex.from_arrays([kinds.astype(object), stages.astype(object)])
+    return pd.Series(pairs.isin(_KIND_STAGE_PAIRS), index=kinds.index)
 
 
 def _grade_stage(grade: pd.Series) -> pd.Series:
