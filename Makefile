@@ -11,7 +11,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 YEARS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test unit notebooks lint report lab sample benchmarks clean
+.PHONY: help setup system-deps test unit notebooks notebooks-refresh lint report lab sample benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,13 +33,16 @@ system-deps: $(SYSTEM_STAMP) ## install the CJK font and PDF tools (apt, when ro
 setup: $(STAMP) $(SYSTEM_STAMP) ## create .venv and install eduwb with everything it needs
 
 lint: setup ## ruff over the package, tests and benchmarks
-	$(BIN)/ruff check eduwb tests benchmarks
+	$(BIN)/ruff check eduwb tests benchmarks scripts
 
 unit: setup ## unit tests, golden backtests and end-to-end tests
 	$(BIN)/pytest -q -n 2 tests
 
 notebooks: setup ## nbval over the committed notebooks
 	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) notebooks
+
+notebooks-refresh: setup ## re-execute the committed notebooks on data/sample (then review and commit)
+	$(BIN)/python scripts/execute_notebooks.py
 
 test: lint unit notebooks ## the whole test suite (what CI runs)
 
