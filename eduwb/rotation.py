@@ -84,7 +84,7 @@ COMPLIANCE_GROUPS = ("passing", "failing", "unknown")
 _LEVEL_RANK = {level: rank for rank, level in enumerate(BACKBONE_LEVELS)}
 _DEFAULT_BACKBONE_MIN_LEVEL = "county"
 # Column kinds, for rows that say 缺数据 (every number NA, with the right nullable dtype).
-_RATE_COLUMNS = frozenset(
+RATE_COLUMNS = frozenset(
     {
         "ratio",
         "backbone_share",
@@ -101,7 +101,7 @@ _RATE_COLUMNS = frozenset(
         "backbone_to_rural_or_weak_share",
     }
 )
-_BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
+BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
 
 _ROTATION_OPTIONS = ("min_years_at_school", "exempt_age_male", "exempt_age_female", "counted_modes")
 
@@ -656,9 +656,9 @@ def _missing_rows(
     for col in columns[1:]:
         if limits and col in limits:
             out[col] = _constant(limits[col], n)
-        elif col in _RATE_COLUMNS:
+        elif col in RATE_COLUMNS:
             out[col] = _ratio(np.zeros(n), np.zeros(n))
-        elif col in _BOOL_COLUMNS:
+        elif col in BOOL_COLUMNS:
             out[col] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
         elif col in ("status", "compliance_status"):
             out[col] = np.full(n, status, dtype=object)

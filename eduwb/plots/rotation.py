@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from eduwb import rotation
 from eduwb.present import t
 from eduwb.schema import LOCALES, MODES
 
@@ -94,22 +95,9 @@ _RATE_INPUTS = {
 }
 # A count shown next to its total reveals its complement: hide it with the complement.
 _COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
-_RATE_COLUMNS = (
-    "ratio",
-    "backbone_share",
-    "ratio_limit",
-    "share_limit",
-    "training_rate",
-    "certification_rate",
-    "training_limit",
-    "certification_limit",
-    "share",
-    "to_rural_share",
-    "to_weak_share",
-    "to_rural_or_weak_share",
-    "backbone_to_rural_or_weak_share",
-)
-_BOOL_COLUMNS = ("passes", "training_passes", "certification_passes", "counted")
+# the column kinds are the analysis module's, so display and 缺数据 rows agree
+_RATE_COLUMNS = rotation.RATE_COLUMNS
+_BOOL_COLUMNS = rotation.BOOL_COLUMNS
 _MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
 
 
