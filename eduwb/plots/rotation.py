@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from eduwb import rotation
+from eduwb import rotation as rotation_analysis
 from eduwb.present import t
 from eduwb.schema import LOCALES, MODES
 
@@ -96,8 +96,8 @@ _RATE_INPUTS = {
 # A count shown next to its total reveals its complement: hide it with the complement.
 _COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
 # the column kinds are the analysis module's, so display and 缺数据 rows agree
-_RATE_COLUMNS = rotation.RATE_COLUMNS
-_BOOL_COLUMNS = rotation.BOOL_COLUMNS
+_RATE_COLUMNS = rotation_analysis.RATE_COLUMNS
+_BOOL_COLUMNS = rotation_analysis.BOOL_COLUMNS
 _MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
 
 
