@@ -92,6 +92,14 @@ def main() -> None:
     print(f"data {data.name}, years {years}, {len(notebooks)} notebooks "
           f"({', '.join(n.stem for n in notebooks)}), {os.cpu_count()} cores")
 
+    try:
+        measure(args, data, years, chain_years, notebooks, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, data: Path, years: str, chain_years: list[int], notebooks: list[Path], work: Path) -> None:
     one, n1 = eduwb_report(data, years, work / "w1", 1, Path(args.notebooks).resolve())
     two, n2 = eduwb_report(data, years, work / "w2", 2, Path(args.notebooks).resolve())
     per_one, per_two = one / n1, two / n2
@@ -107,8 +115,6 @@ def main() -> None:
           f"{len(chain_years)} report(s) = {per_chain:6.1f} s per county-year")
     print(f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ 3×)")
     print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -343,6 +343,9 @@ def _jinja_env() -> Any:
 def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None = None) -> int:
     """Lay out ``html`` with WeasyPrint and write the PDF to ``target``; return the page count.
 
+    Only embedded (``data:``) resources are read: nothing is fetched from the network or
+    the file system, whatever a notebook's HTML output refers to.
+
     Raises
     ------
     RuntimeError
@@ -356,7 +359,10 @@ def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None
     # WeasyPrint warns about CSS it ignores in notebook outputs; a report reader cannot act on it.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=_font_config())
     document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)
     return len(document.pages)
 

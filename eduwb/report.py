@@ -23,7 +23,10 @@ them all busy to the end.  Workers are processes (``spawn``) of a
 :class:`concurrent.futures.ProcessPoolExecutor`, or the workers of a Dask cluster when a
 scheduler address is given.  Each worker executes notebooks in-process (papermill engine
 ``eduwb-inprocess``: one warm IPython shell per worker, imports paid once), and falls back to
-papermill's ordinary kernel engine where a warm shell cannot be used.
+papermill's ordinary kernel engine where a warm shell cannot be used.  A worker process that
+dies (killed, out of memory) costs only the report it was working on: the pool is rebuilt,
+the pieces that were in flight run again one at a time, and the one that kills a worker a
+second time fails its report.
 
 Heavy imports (papermill, nbconvert, weasyprint, dask) are made inside functions.
 """
@@ -391,7 +394,7 @@ def default_notebooks_dir() -> Path:
 
 def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
     """The report's notebooks in chapter order (folders expand to their ``NN_*.ipynb``)."""
-    entries = [default_notebooks_dir()] if not notebooks else [Path(n) for n in notebooks]
+    entries = [default_notebooks_dir()] if not notebooks else [_notebook_entry(n) for n in notebooks]
     paths: list[Path] = []
     for entry in entries:
         if entry.is_dir():
@@ -403,6 +406,17 @@ def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
     if not paths:
         raise ParameterError(f"no notebooks matching {NOTEBOOK_PATTERN} in {', '.join(map(str, entries))}")
     return [p.resolve() for p in paths]
+
+
+def _notebook_entry(name: str) -> Path:
+    """A path as given, else a notebook of the default folder by name (``01_resource_gaps``)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    for candidate in (default_notebooks_dir() / name, default_notebooks_dir() / f"{name}.ipynb"):
+        if candidate.is_file():
+            return candidate
+    return path
 
 
 def check_notebook_parameters(paths: list[Path], *, lang: str = "zh", standard: str | None = None) -> list[NotebookSpec]:
@@ -660,7 +674,7 @@ class _Scheduler:
         self.jobs: dict[tuple[str, int], dict[str, Any]] = {}
         self.claimed: dict[tuple[str, int], str] = {}
         self.expected_from_years = years is not None
-        self.attempts: dict[tuple[str, Any], int] = {}
+        self.suspects: set[tuple[str, Any]] = set()
 
     def push(self, priority: int, kind: str, payload: Any) -> None:
         self.seq += 1
@@ -670,10 +684,15 @@ class _Scheduler:
         for item in data:
             self.push(self._INSPECT, "inspect", str(Path(item).resolve()))
         while self.queue or self.inflight:
+            deferred = []
             while self.queue and len(self.inflight) < self.backend.slots:
-                _prio, _seq, kind, payload = heapq.heappop(self.queue)
+                item = heapq.heappop(self.queue)
+                _prio, _seq, kind, payload = item
                 if kind != "inspect" and self.jobs[payload[0]]["failed"]:
                     continue  # another notebook of this report already failed
+                if (kind, payload) in self.suspects and any(k in self.suspects for k in self.inflight.values()):
+                    deferred.append(item)  # suspects run one at a time, to find which kills workers
+                    continue
                 fn, args = self._call(kind, payload)
                 try:
                     future = self.backend.submit(fn, *args)
@@ -681,15 +700,40 @@ class _Scheduler:
                     future = cf.Future()
                     future.set_exception(exc)
                 self.inflight[future] = (kind, payload)
+            for item in deferred:
+                heapq.heappush(self.queue, item)
             for future in self.backend.wait(self.inflight):
+                if future not in self.inflight:
+                    continue  # lost with its pool, already handled
                 kind, payload = self.inflight.pop(future)
                 try:
                     value = future.result()
                 except Exception as exc:  # noqa: BLE001 -- infrastructure failure of one piece
-                    self._lost(kind, payload, exc)
+                    if self.backend.is_broken(exc):
+                        self._worker_died([(kind, payload)] + [self.inflight.pop(f) for f in list(self.inflight)])
+                    else:
+                        self._lost(kind, payload, f"worker failed: {type(exc).__name__}: {exc}")
                     continue
+                self.suspects.discard((kind, payload))
                 getattr(self, f"_on_{kind}")(payload, value)
         return sorted(self.results, key=lambda r: (r.county, r.year or 0, r.data))
+
+    def _worker_died(self, lost: list[tuple[str, Any]]) -> None:
+        """A worker process died (killed, out of memory) and took the pool with it.
+
+        Everything that was in flight becomes a suspect and runs again, suspects one at a
+        time; a suspect that is the only one in flight when a worker dies again is the culprit
+        and fails its report, and the others run again.
+        """
+        self.backend.restart()
+        suspects = [key for key in lost if key in self.suspects]
+        culprit = suspects[0] if len(suspects) == 1 else None
+        for kind, payload in lost:
+            if (kind, payload) == culprit:
+                self._lost(kind, payload, "a worker process died running it, twice (killed, or out of memory?)")
+                continue
+            self.suspects.add((kind, payload))
+            self.push({"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind], kind, payload)
 
     def _call(self, kind: str, payload: Any) -> tuple[Any, tuple[Any, ...]]:
         if kind == "inspect":
@@ -751,18 +795,7 @@ class _Scheduler:
         result.seconds += state["seconds"]
         self._finish(result)
 
-    def _lost(self, kind: str, payload: Any, exc: BaseException) -> None:
-        reason = f"worker failed: {type(exc).__name__}: {exc}"
-        if self.backend.is_broken(exc):
-            # A worker died (killed, out of memory): the pool is rebuilt and every piece that was
-            # in flight runs once more; a piece that kills a worker twice fails its report.
-            self.backend.restart()
-            key = (kind, payload)
-            self.attempts[key] = self.attempts.get(key, 0) + 1
-            if self.attempts[key] < 2:
-                self.push({"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind], kind, payload)
-                return
-            reason = "a worker process died twice on this report (killed, or out of memory)"
+    def _lost(self, kind: str, payload: Any, reason: str) -> None:
         if kind == "inspect":
             self._finish(ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload))
             return
@@ -1122,9 +1155,13 @@ def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
 
 
 def _created(job: ReportJob) -> datetime:
+    """When the report was made: ``SOURCE_DATE_EPOCH`` (UTC) or now, in local time.
+
+    Local, not UTC: a report made at 07:00 in Beijing is dated that day, not the day before.
+    """
     if job.source_date_epoch is not None:
         return datetime.fromtimestamp(job.source_date_epoch, UTC)
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now().astimezone().replace(microsecond=0)
 
 
 def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]) -> dict[str, Any]:
@@ -1134,7 +1171,7 @@ def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], 
 
     text = _TEXT[job.lang]
     created = _created(job)
-    data_date = created if job.source_date_epoch is not None else datetime.fromtimestamp(job.data_mtime, UTC)
+    data_date = created if job.source_date_epoch is not None else datetime.fromtimestamp(job.data_mtime).astimezone()
     version = eduwb_version()
     passed = verdict.get("passed")
     summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
@@ -1213,7 +1250,7 @@ def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], 
         "verdict": {"label": label, "css_class": css_class, "summary": summary, "lists": [(k, v) for k, v in lists if v]},
         "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
         "appendix": appendix,
-        "created_iso": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eduwb_version": version,
     }
 
@@ -1310,7 +1347,7 @@ def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[st
     for col, width in zip("ABCD", (6, 34, 50, 40), strict=True):
         index.column_dimensions[col].width = width
     index.freeze_panes = "A2"
-    when = (created or datetime.now(UTC)).replace(tzinfo=None)
+    when = (created or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)  # xlsx dates are UTC
     wb.properties.creator = f"eduwb {eduwb_version()}"
     wb.properties.created = when
     wb.properties.modified = when

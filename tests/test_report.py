@@ -248,6 +248,7 @@ def test_notebooks_default_to_the_numbered_ones_in_order(tmp_path, monkeypatch):
     monkeypatch.setenv("EDUWB_NOTEBOOKS_DIR", str(tmp_path))
     assert [p.name for p in report.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
     assert report.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
+    assert [p.name for p in report.resolve_notebooks(["10_b", "02_a.ipynb"])] == ["10_b.ipynb", "02_a.ipynb"]
     with pytest.raises(ParameterError):
         report.resolve_notebooks([str(tmp_path / "missing.ipynb")])
 
@@ -337,6 +338,23 @@ def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebook
     assert report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1) == 0
     assert "up-to-date" in capsys.readouterr().out
     assert pdf_path.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_source_date_epoch_makes_reports_byte_identical(tmp_path, tiny_county, fixture_notebooks, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        assert report.report_command([str(tiny_county)], out=str(out), workers=1, force=True) == 0
+        folder = out / "tiny" / "2024"
+        outputs.append([(folder / name).read_bytes() for name in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")])
+    assert outputs[0] == outputs[1]
+    flat = "".join(pdf_text(tmp_path / "a" / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf").split())
+    assert "2026年1月1日" in flat
+    from pypdf import PdfReader
+
+    assert PdfReader(str(tmp_path / "a" / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf")).metadata["/CreationDate"].startswith("D:20260101")
 
 
 @pytest.mark.slow
