@@ -30,9 +30,12 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import best_of  # noqa: E402
 
 from eduwb import classsize  # noqa: E402
-from eduwb.dataset import Dataset, load  # noqa: E402
+from eduwb.dataset import Dataset, load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
 
 
@@ -58,30 +61,6 @@ def all_tables(ds: Dataset, std, views: bool = False) -> int:
     return rows
 
 
-def best_of(repeat: int, fn) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def pooled(datasets: list[Dataset]) -> Dataset:
-    """One dataset holding every county (ids are distinct across sample counties)."""
-    first = datasets[0]
-    return Dataset(
-        path=first.path.parent,
-        name="全部县",
-        settings=first.settings,
-        schools=pd.concat([d.schools for d in datasets], ignore_index=True),
-        sections=pd.concat([d.sections for d in datasets], ignore_index=True),
-        facilities=pd.concat([d.facilities for d in datasets], ignore_index=True),
-        classes=pd.concat([d.classes for d in datasets], ignore_index=True),
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=100)
@@ -104,7 +83,7 @@ def main() -> int:
         datasets = [load(folder) for folder in folders]
         print(f"loaded and validated them in {time.perf_counter() - start:.1f} s (not timed below)")
         std = load_standard("moe-2017")
-        big = pooled(datasets)
+        big = pool(datasets)
         n_rows = len(big.classes)
         n_years = len(classsize.class_years(big))
         print(

@@ -32,9 +32,12 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import best_of  # noqa: E402
 
 from eduwb import rotation  # noqa: E402
-from eduwb.dataset import Dataset, load  # noqa: E402
+from eduwb.dataset import Dataset, load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
 
 TABLES = [
@@ -48,40 +51,10 @@ TABLES = [
 ]
 
 
-def best_of(repeat: int, fn) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def read_all(folders: list[Path]) -> None:
     for folder in folders:
         pd.read_csv(folder / "teachers.csv")
         pd.read_csv(folder / "rotations.csv")
-
-
-def pooled(datasets: list[Dataset]) -> Dataset:
-    """One dataset holding every county (ids are distinct across sample counties)."""
-    first = datasets[0]
-
-    def cat(name):
-        frames = [getattr(d, name) for d in datasets]
-        return None if any(f is None for f in frames) else pd.concat(frames, ignore_index=True)
-
-    return Dataset(
-        path=first.path.parent,
-        name="全部县",
-        settings=first.settings,
-        schools=cat("schools"),
-        sections=cat("sections"),
-        facilities=cat("facilities"),
-        teachers=cat("teachers"),
-        rotations=cat("rotations"),
-    )
 
 
 def time_tables(datasets: list[Dataset], std, repeat: int) -> tuple[dict[str, float], float, float]:
@@ -158,7 +131,7 @@ def main() -> None:
     read = best_of(args.repeat, lambda: read_all(folders))
     print(f"\nread teachers.csv + rotations.csv (pandas.read_csv, {len(folders)} counties): {read:.3f} s")
     report("per county (sum over counties)", read, *time_tables(datasets, std, args.repeat))
-    everything = pooled(datasets)
+    everything = pool(datasets)
     report("pooled (one dataset of every county)", read, *time_tables([everything], std, args.repeat))
     if tmp is not None:
         tmp.cleanup()

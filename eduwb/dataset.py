@@ -107,6 +107,30 @@ class Dataset:
         )
 
 
+def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
+    """One dataset holding several counties, for province-wide tables and benchmarks.
+
+    School and teacher ids must be distinct across the counties (the generated sample's are);
+    the first county's settings apply. An optional table is kept only when every county has it.
+    """
+    from eduwb.schema import OPTIONAL_TABLES as optional
+
+    def stacked(table: str) -> pd.DataFrame | None:
+        frames = [getattr(ds, table) for ds in datasets]
+        return None if any(f is None for f in frames) else pd.concat(frames, ignore_index=True)
+
+    first = datasets[0]
+    return Dataset(
+        path=first.path.parent,
+        name=name,
+        settings=first.settings,
+        schools=stacked("schools"),
+        sections=stacked("sections"),
+        facilities=stacked("facilities"),
+        **{table: stacked(table) for table in optional},
+    )
+
+
 # ----------------------------------------------------------------------------- reading
 
 
