@@ -138,7 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive, help="parallel workers (default: the number of cores)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
-    p.add_argument("--notebooks", nargs="+", help="only these notebooks (names or paths)")
+    p.add_argument(
+        "--notebooks",
+        type=lambda text: [name for name in text.split(",") if name],
+        action="extend",
+        metavar="NB[,NB…]",
+        help="only these notebooks, comma-separated names or paths (e.g. 00_scorecard,01_resource_gaps)",
+    )
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--force", action="store_true", help="rebuild reports even when up to date")
     return parser

@@ -48,7 +48,7 @@ import threading
 import time
 import unicodedata
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1417,10 +1417,6 @@ def print_summary(results: list[ReportResult], file: Any = None) -> None:
     for r in failed:
         if "\n" in r.detail:
             print(f"\n{r.county} {'' if r.year is None else r.year}:\n{r.detail}", file=file)
-
-
-def results_as_dicts(results: list[ReportResult]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in results]
 
 
 # ---- the in-process papermill engine ---------------------------------------------------------

@@ -358,6 +358,23 @@ def test_source_date_epoch_makes_reports_byte_identical(tmp_path, tiny_county, f
 
 
 @pytest.mark.slow
+def test_in_process_engine_gives_what_a_kernel_gives(tmp_path, tiny_county, fixture_notebooks, monkeypatch):
+    """The warm in-process shell is only faster: same PDF and workbook, byte for byte, as kernels."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    outputs = {}
+    for engine in ("kernel", "inprocess"):
+        monkeypatch.setenv("EDUWB_REPORT_ENGINE", engine)
+        out = tmp_path / engine
+        assert report.report_command([str(tiny_county)], out=str(out), workers=1) == 0
+        folder = out / "tiny" / "2024"
+        assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["engines"] == [
+            "kernel" if engine == "kernel" else report.ENGINE_NAME
+        ]
+        outputs[engine] = [(folder / n).read_bytes() for n in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")]
+    assert outputs["kernel"] == outputs["inprocess"]
+
+
+@pytest.mark.slow
 def test_failing_notebook_fails_its_report_and_is_kept(tmp_path, tiny_county, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     books = tmp_path / "nb"
