@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
-    names = "\n".join(f"  {name:<16}{desc}" for name, (_, desc) in TABLES.items())
+    width = max(map(len, TABLES)) + 2
+    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, desc) in TABLES.items())
     p = sub.add_parser(
         "table",
         parents=[common],
