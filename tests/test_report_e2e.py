@@ -1,0 +1,80 @@
+"""End-to-end: the real notebooks 00–03 on one year of the sample, as `make report` runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eduwb import report
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def first_heading(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise AssertionError(f"{notebook.name} has no level-1 heading")
+
+
+@pytest.mark.slow
+def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    monkeypatch.delenv("EDUWB_NOTEBOOKS_DIR", raising=False)
+    out = tmp_path / "reports"
+    assert report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1) == 0, capsys.readouterr()
+    folder = out / "示例县" / "2025"
+    pdf = folder / "示例县_2025_优质均衡监测报告.pdf"
+    xlsx = folder / "示例县_2025_tables.xlsx"
+    assert pdf.is_file() and xlsx.is_file()
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == sorted(
+        p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+    )
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+
+    # every chapter, in order, and the printed date pinned by SOURCE_DATE_EPOCH
+    titles = [first_heading(nb) for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    toc = flat.find("目录")
+    positions = [flat.find("".join(title.split()), toc) for title in titles]  # listed in order in the contents
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), titles
+    assert "2026年1月1日" in flat
+
+    # the cover states the verdict and names the failing indicators
+    from eduwb.dataset import load
+    from eduwb.scorecard import county_verdict
+    from eduwb.standards import load_standard
+
+    verdict = county_verdict(load(SAMPLE), load_standard("moe-2017"), 2025)
+    cover = "".join(text.split("\f")[0].split())
+    assert "总体结论" in cover and ("未达到" in cover) == (not verdict["passed"])
+    assert all(indicator in cover for indicator in verdict["failing"])
+
+    # the number of classes per stage in 2025, counted here from classes.csv, is in the PDF and the workbook
+    classes = pd.read_csv(SAMPLE / "classes.csv")
+    this_year = classes[classes["year"] == 2025]
+    primary = int((this_year["grade"] <= 6).sum())
+    junior = int((this_year["grade"] >= 7).sum())
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx)["各年各学段的班额分布（个班）"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    counts = {r["学段"]: r["班级数"] for r in rows if r["学年"] == 2025}
+    assert counts == {"小学": primary, "初中": junior}
+    assert f"2025小学{primary}" in flat and f"2025初中{junior}" in flat
+
+    # no code, no widgets, no teacher id on paper
+    for absent in ["import ", "show_table(", "IntSlider", "vnd.eduwb", "Traceback"]:
+        assert absent not in text
+    teachers = pd.read_csv(SAMPLE / "teachers.csv", dtype=str)["teacher_id"].unique()
+    assert not [t for t in teachers if t in text]
