@@ -716,7 +716,8 @@ _FLOW_SUMMARY_COLUMNS = [
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
     """Whether each school passes the per-school resource rule, per year.
 
-    Uses :func:`eduwb.balance.compliance_table`; a school passes when every one of its sections
+    Uses the per-school rule of :mod:`eduwb.balance` (what ``compliance_table`` shows), for
+    all years at once; a school passes when every one of its sections
     passes, fails when one fails, and is unknown when a section is undecided. Returns
     ``(frame, availability)``: the frame has ``year, school_id, compliance`` (``passing`` or
     ``failing`` or ``unknown``; schools out of scope are absent and count as unknown);
@@ -727,28 +728,52 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
         {"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object), "compliance": pd.Series(dtype=object)}
     )
     try:
-        from eduwb.balance import compliance_table
+        from eduwb.balance import school_rule
+        from eduwb.resources import section_values
     except ImportError:
         return empty, "unavailable"
-    frames = []
-    for y in sorted(set(years)):
-        if y not in ds.years:
-            continue
+    wanted = sorted(int(y) for y in set(years) if y in ds.years)
+
+    def rule_for(year_list: list[int]) -> pd.DataFrame | None:
         try:
-            table = compliance_table(ds, std, year=int(y))
+            return school_rule(section_values(ds, std, years=year_list), std)
         except (AnalysisError, ParameterError):
             # no per-school rule in this standard, or sections it cannot evaluate
-            continue
-        if table.empty:
+            return None
+
+    # every year in one pass (the resource analysis is vectorised over years); a year that
+    # cannot be evaluated is left out on its own
+    tables = [rule_for(wanted)] if wanted else []
+    if wanted and tables[0] is None:
+        tables = [rule_for([y]) for y in wanted]
+    frames = []
+    for table in tables:
+        if table is None or table.empty:
             continue
         passes = table["passes"].astype("boolean")
         per_school = (
-            pd.DataFrame({"school_id": table["school_id"], "undecided": passes.isna(), "fails": passes.eq(False)})
-            .groupby("school_id", sort=True)
+            pd.DataFrame(
+                {
+                    "year": table["year"].astype("int64"),
+                    "school_id": table["school_id"],
+                    "undecided": passes.isna(),
+                    "fails": passes.eq(False),
+                }
+            )
+            .groupby(["year", "school_id"], sort=True)
             .agg(undecided=("undecided", "any"), fails=("fails", "any"))
         )
         status = np.where(per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing"))
-        frames.append(pd.DataFrame({"year": int(y), "school_id": per_school.index.to_numpy(dtype=object), "compliance": status}))
+        index = per_school.index
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": index.get_level_values("year").to_numpy(dtype="int64"),
+                    "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
+                    "compliance": status,
+                }
+            )
+        )
     if not frames:
         return empty, "unavailable"
     return pd.concat(frames, ignore_index=True), "ok"

@@ -426,14 +426,12 @@ def test_flows_without_the_resource_analysis_say_so(standard, monkeypatch):
 
 
 def test_school_compliance_aggregates_sections(standard, monkeypatch):
-    import sys
-    import types
+    from eduwb import balance, resources
 
-    fake = types.ModuleType("eduwb.balance")
-
-    def compliance_table(ds, std, *, year=None, stage=None, **options):
+    def school_rule(values, std):
         return pd.DataFrame(
             {
+                "year": [2023] * 4,
                 "school_id": ["U1", "H1", "H1", "T1"],
                 "school_name": ["", "", "", ""],
                 "stage": ["primary", "primary", "junior", "primary"],
@@ -444,8 +442,8 @@ def test_school_compliance_aggregates_sections(standard, monkeypatch):
             }
         )
 
-    fake.compliance_table = compliance_table
-    monkeypatch.setitem(sys.modules, "eduwb.balance", fake)
+    monkeypatch.setattr(balance, "school_rule", school_rule)
+    monkeypatch.setattr(resources, "section_values", lambda ds, std, years=None, stage=None: None)
     frame, availability = rotation.school_compliance(make_ds([]), standard, [2023])
     assert availability == "ok"
     status = dict(zip(frame["school_id"], frame["compliance"], strict=True))
