@@ -16,11 +16,13 @@ Only a dataset with no error comes back as a :class:`Dataset`; otherwise a
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -763,8 +765,39 @@ def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     return out
 
 
-def load(path: str | Path, *, standard: str | Path | None = None) -> Dataset:
+# The last few datasets loaded in this process, keyed on their files' names, sizes and
+# modification times: a report runs four notebooks on one county-year in one worker, and
+# each would otherwise read and validate the same files again.
+_LOADED: OrderedDict[tuple, Dataset] = OrderedDict()
+_LOADED_MAX = 2
+
+
+def _files_fingerprint(path: Path) -> tuple | None:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file())
+    elif path.is_file():
+        files = [path] + ([path.with_suffix(".toml")] if path.with_suffix(".toml").is_file() else [])
+    else:
+        return None
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+def _private_copy(ds: Dataset) -> Dataset:
+    """A copy the caller may change freely without touching the cached dataset."""
+    tables = {name: getattr(ds, name) for name in TABLES}
+    return replace(
+        ds,
+        settings=copy.deepcopy(ds.settings),
+        warnings=list(ds.warnings),
+        **{name: None if frame is None else frame.copy(deep=True) for name, frame in tables.items()},
+    )
+
+
+def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = True) -> Dataset:
     """Read and validate a county dataset: a folder of CSVs or one ``.xlsx`` workbook.
+
+    Unchanged files loaded again in the same process come from a small cache (as a private
+    copy); ``cache=False`` always reads them.
 
     Parameters
     ----------
@@ -780,10 +813,24 @@ def load(path: str | Path, *, standard: str | Path | None = None) -> Dataset:
     DataError
         listing every problem found, each with file, row, column, value and rule.
     """
+    path = Path(path)
+    fingerprint = _files_fingerprint(path) if cache else None
+    key = (str(path.resolve()), fingerprint, None if standard is None else str(standard))
+    if fingerprint is not None and key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _private_copy(_LOADED[key])
+    ds = _load(path, standard)
+    if fingerprint is not None:
+        _LOADED[key] = _private_copy(ds)
+        while len(_LOADED) > _LOADED_MAX:
+            _LOADED.popitem(last=False)
+    return ds
+
+
+def _load(path: Path, standard: str | Path | None) -> Dataset:
     from eduwb.errors import StandardError
     from eduwb.standards import list_standards, load_standard
 
-    path = Path(path)
     problems: list[Problem] = []
     if not path.exists():
         raise DataError([Problem(str(path), None, None, None, "no such folder or workbook")])

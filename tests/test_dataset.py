@@ -349,3 +349,25 @@ def test_awkward_fixtures_really_are_awkward():
     booleans = (FIXTURES / "awkward_booleans" / "schools.csv").read_text(encoding="utf-8")
     assert ",是," in booleans and ",否," in booleans
     assert STAGES["primary"] in (FIXTURES / "awkward_full_chinese_gbk" / "sections.csv").read_bytes().decode("gb18030")
+
+
+def test_repeated_loads_are_private_copies_and_see_changed_files(tmp_path):
+    import os
+    import shutil
+
+    from eduwb.dataset import load
+
+    county = tmp_path / "county"
+    shutil.copytree(TINY, county)
+    first = load(county)
+    first.sections.loc[0, "students"] = 1  # a caller's change must not reach the next load
+    again = load(county)
+    assert again is not first and int(again.sections.loc[0, "students"]) != 1
+
+    sections = county / "sections.csv"
+    text = sections.read_text(encoding="utf-8").replace("S01,2024,primary,900", "S01,2024,primary,901")
+    sections.write_text(text, encoding="utf-8")
+    stat = sections.stat()
+    os.utime(sections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a later edit, whatever the clock
+    changed = load(county)
+    assert int(changed.sections.query("school_id == 'S01'")["students"].iloc[0]) == 901
