@@ -3,13 +3,18 @@
 # boxes), Pango for WeasyPrint, and poppler's pdftotext/pdftoppm for the report tests.
 set -euo pipefail
 
+# Listings are captured first: `grep -q` on a pipe could end the lister early (SIGPIPE),
+# which pipefail would report as "not found".
+fonts=$(fc-list 2>/dev/null || true)
+libraries=$(ldconfig -p 2>/dev/null || true)
+
 missing=()
-fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || missing+=(fonts-noto-cjk)
+grep -q "Noto Sans CJK SC" <<<"$fonts" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+grep -q "libpangoft2-1.0" <<<"$libraries" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 # WeasyPrint subsets fonts with HarfBuzz; without it every CJK PDF embeds whole fonts slowly
-ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset" || missing+=(libharfbuzz-subset0)
+grep -q "libharfbuzz-subset" <<<"$libraries" || missing+=(libharfbuzz-subset0)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
