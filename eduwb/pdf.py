@@ -63,7 +63,7 @@ class Chapter:
 
 
 # ---- notebook → chapter -------------------------------------------------------------------
-def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str) -> Chapter:
+def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str, lang: str = "zh") -> Chapter:
     """Convert an executed notebook into a report chapter.
 
     Parameters
@@ -74,6 +74,9 @@ def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str) -> C
         Title used when the notebook has no Markdown heading.
     chapter_id : str
         A prefix making the chapter's HTML ids unique within the report.
+    lang : str
+        The report's language: a Markdown cell written in Chinese prints its translation
+        from ``metadata["eduwb"][lang]`` when it has one.
 
     Returns
     -------
@@ -83,7 +86,7 @@ def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str) -> C
         ``eduwb.present.show_table`` (for the Excel workbook).
     """
     tables = notebook_tables(nb)
-    printable = printable_notebook(nb)
+    printable = printable_notebook(nb, lang=lang)
     title = pop_title(printable) or fallback_title
     html = _exporter().from_notebook_node(printable)[0]
     html = _tidy_fragment(html, chapter_id)
@@ -108,7 +111,7 @@ def notebook_tables(nb: Any) -> list[dict[str, Any]]:
     return tables
 
 
-def printable_notebook(nb: Any) -> Any:
+def printable_notebook(nb: Any, lang: str = "zh") -> Any:
     """A copy of ``nb`` holding only what belongs on paper.
 
     Dropped: cells tagged ``remove-cell``, outputs of cells tagged ``remove-output``,
@@ -125,6 +128,10 @@ def printable_notebook(nb: Any) -> Any:
         if _has_tag(cell, REMOVE_CELL_TAGS):
             continue
         if cell.cell_type == "markdown":
+            # notebooks are written in Chinese; their prose carries its translations in metadata
+            translated = cell.get("metadata", {}).get("eduwb", {}).get(lang)
+            if translated:
+                cell.source = translated
             if cell.source.strip():
                 cells.append(cell)
             continue

@@ -1071,7 +1071,7 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
             return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel")
         from eduwb import pdf
 
-        chapter = pdf.chapter_from_notebook(nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}")
+        chapter = pdf.chapter_from_notebook(nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang)
     except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
         return ChapterOutcome(index, False, time.perf_counter() - t0, reason=f"{spec.stem}: {type(exc).__name__}: {exc}")
     return ChapterOutcome(

@@ -78,3 +78,26 @@ def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys
         assert absent not in text
     teachers = pd.read_csv(SAMPLE / "teachers.csv", dtype=str)["teacher_id"].unique()
     assert not [t for t in teachers if t in text]
+
+
+def test_every_markdown_cell_carries_its_english_translation():
+    # a report with --lang en prints metadata["eduwb"]["en"] in place of the Chinese prose
+    for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                english = cell.get("metadata", {}).get("eduwb", {}).get("en", "")
+                assert english.startswith("#"), f"{notebook.name}: {''.join(cell['source'])[:40]!r} has no translation"
+
+
+def test_english_report_prints_the_translation():
+    import nbformat
+
+    from eduwb.pdf import printable_notebook
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_markdown_cell("# 班额\n\n说明")
+    cell.metadata["eduwb"] = {"en": "# Class size\n\nNotes"}
+    nb.cells.append(cell)
+    assert printable_notebook(nb, lang="en").cells[0].source.startswith("# Class size")
+    assert printable_notebook(nb, lang="zh").cells[0].source.startswith("# 班额")
