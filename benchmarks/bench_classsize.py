@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_classsize.py [--counties 100] [--data DIR] [--repeat 3]
 
-Writes ``--counties`` sample counties (``eduwb.sample.write_sample``) unless ``--data`` names a
-folder that already holds them, loads them with ``eduwb.dataset.load`` (not timed), then times:
+Writes ``--counties`` sample counties (``eduwb.data.sample.write_sample``) unless ``--data`` names a
+folder that already holds them, loads them with ``eduwb.data.dataset.load`` (not timed), then times:
 
 * **read**: plain ``pandas.read_csv`` of every county's ``classes.csv``;
 * **tables**: every class-size table of the registry for every year: ``classsize`` (the
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import best_of  # noqa: E402
 
-from eduwb import classsize  # noqa: E402
-from eduwb.dataset import Dataset, load, pool  # noqa: E402
+from eduwb.analysis import classsize  # noqa: E402
+from eduwb.data.dataset import Dataset, load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.data is None:
-            from eduwb.sample import write_sample
+            from eduwb.data.sample import write_sample
 
             start = time.perf_counter()
             folders = write_sample(Path(tmp) / "counties", counties=args.counties)

@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--skip-chain", action="store_true", help="measure eduwb only")
     args = parser.parse_args()
 
-    from eduwb.dataset import load
+    from eduwb.data.dataset import load
     from eduwb.report import parse_years, resolve_notebooks
 
     data = Path(args.data).resolve()

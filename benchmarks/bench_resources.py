@@ -4,7 +4,7 @@ Prints, for the same 100 counties:
 
 * **read** — plain ``pandas.read_csv`` of the CSVs the analysis uses (schools, sections,
   facilities): the floor any analysis of these files pays;
-* **load** — ``eduwb.dataset.load`` (validation included), reported apart;
+* **load** — ``eduwb.data.dataset.load`` (validation included), reported apart;
 * **analysis** — per-section indicators, the per-school rule, the weighted CVs (with the
   composite) and the gaps for every county and year, computed once over the counties
   concatenated (school ids are distinct across generated counties) and grouped by county,
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eduwb.balance import balance_from_values, school_rule, shortfalls, unit_costs
-from eduwb.dataset import CountySettings, Dataset, load
-from eduwb.resources import section_values
-from eduwb.sample import write_sample
+from eduwb.analysis.balance import balance_from_values, school_rule, shortfalls, unit_costs
+from eduwb.analysis.resources import section_values
+from eduwb.data.dataset import CountySettings, Dataset, load
+from eduwb.data.sample import write_sample
 from eduwb.standards import load_standard
 
 FILES = ("schools", "sections", "facilities")
@@ -128,7 +128,7 @@ def main() -> int:
     print(f"{len(folders)} counties × {len(years)} years: {n_sections} section rows, "
           f"{len(result['values'])} sections in scope, {len(result['balance'])} CV rows, {len(result['gaps'])} gaps")
     print(f"read CSVs (pandas.read_csv, {', '.join(FILES)}): {read_s:8.3f} s")
-    print(f"load + validate (eduwb.dataset.load), apart:     {load_s:8.3f} s")
+    print(f"load + validate (eduwb.data.dataset.load), apart:     {load_s:8.3f} s")
     print(f"combine the loaded counties, apart:              {combine_s:8.3f} s")
     print(f"analysis, all counties at once:                  {analysis_s:8.3f} s  ({analysis_s / read_s:.2f} × read)")
     print(f"analysis, one county at a time (for comparison): {per_county_s:8.3f} s  ({per_county_s / read_s:.2f} × read)")

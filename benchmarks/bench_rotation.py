@@ -2,18 +2,18 @@
 
     .venv/bin/python benchmarks/bench_rotation.py [--counties 100] [--data DIR] [--repeat 3]
 
-Writes ``--counties`` sample counties (``eduwb.sample.write_sample``; about 12,600 teacher rows
+Writes ``--counties`` sample counties (``eduwb.data.sample.write_sample``; about 12,600 teacher rows
 each, so 100 counties ≈ 1.26 million) unless ``--data`` names a folder that already holds them,
-loads them with ``eduwb.dataset.load`` (not timed), then times:
+loads them with ``eduwb.data.dataset.load`` (not timed), then times:
 
 * **read**: ``pandas.read_csv`` of every county's ``teachers.csv`` and ``rotations.csv``;
 * **tables**: ``rotation`` (per year, ``by=school``, ``by=mode``), ``flows`` (matrix and
   ``by=summary``) and ``teacher_quality`` (per year, ``by=school``), each as one call (what
-  ``eduwb table`` does) and all seven at once (``eduwb.rotation.rotation_tables``, what
+  ``eduwb table`` does) and all seven at once (``eduwb.analysis.rotation.rotation_tables``, what
   notebook 03 does); each *per county* (summed over counties: how a province batch runs) and
   *pooled* (one dataset of every county: a province-wide query).
 
-``flows`` asks :func:`eduwb.balance.compliance_table` (the resource analysis, another module)
+``flows`` asks :func:`eduwb.analysis.balance.compliance_table` (the resource analysis, another module)
 which schools pass the per-school rule; that lookup is timed on its own and the flows tables
 reuse its result, so the figures show the rotation module's own work (the target: ≤ 2 × read)
 and, beside it, the total as the tables are called (one lookup per flows call).
@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import best_of  # noqa: E402
 
-from eduwb import rotation  # noqa: E402
-from eduwb.dataset import Dataset, load, pool  # noqa: E402
+from eduwb.analysis import rotation  # noqa: E402
+from eduwb.data.dataset import Dataset, load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
 
 TABLES = [
@@ -60,7 +60,7 @@ def read_all(folders: list[Path]) -> None:
 def time_tables(datasets: list[Dataset], std, repeat: int) -> tuple[dict[str, float], float, float]:
     """Seconds per table (summed over ``datasets``), for all of them at once, and for one compliance lookup.
 
-    ``flows`` asks eduwb.balance which schools pass the resource rule; that lookup is timed on
+    ``flows`` asks eduwb.analysis.balance which schools pass the resource rule; that lookup is timed on
     its own, once, and the tables then reuse its result, so that the rotation module's own work
     is measured apart from the resource analysis's.
     """
@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from eduwb.sample import write_sample
+    from eduwb.data.sample import write_sample
 
     tmp = None
     if args.data:

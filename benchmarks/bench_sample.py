@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from eduwb.sample import write_sample
-from eduwb.schema import TABLES
+from eduwb.data.sample import write_sample
+from eduwb.data.schema import TABLES
 
 TARGET_S = 60.0
 

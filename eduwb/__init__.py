@@ -1,7 +1,7 @@
 """eduwb: an analytical workbook for county compulsory-education quality balance (优质均衡).
 
 The top-level package stays light (``import eduwb`` must be fast); heavy modules load on
-first use: ``eduwb.load`` is ``eduwb.dataset.load``, ``eduwb.load_standard`` is
+first use: ``eduwb.load`` is ``eduwb.data.dataset.load``, ``eduwb.load_standard`` is
 ``eduwb.standards.load_standard``.
 """
 
@@ -14,7 +14,7 @@ __all__ = ["__version__", "load", "load_standard"]
 
 def __getattr__(name: str):
     if name == "load":
-        from eduwb.dataset import load
+        from eduwb.data.dataset import load
 
         return load
     if name == "load_standard":

@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args) -> int:
-    from eduwb.dataset import load
+    from eduwb.data.dataset import load
 
     ds = load(args.data, standard=args.standard)
     for warning in ds.warnings:
@@ -168,7 +168,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from eduwb.sample import write_sample
+    from eduwb.data.sample import write_sample
 
     paths = write_sample(
         args.out,
@@ -211,7 +211,7 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 def cmd_table(args) -> int:
     import pandas as pd
 
-    from eduwb.dataset import load
+    from eduwb.data.dataset import load
     from eduwb.standards import load_standard
     from eduwb.tables import compute
 

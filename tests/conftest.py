@@ -24,7 +24,7 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def sample_dataset():
-    from eduwb.dataset import load
+    from eduwb.data.dataset import load
 
     if not (SAMPLE / "schools.csv").exists():
         pytest.skip("data/sample not generated yet")

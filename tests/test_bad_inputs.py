@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from eduwb.cli import main
-from eduwb.dataset import load
+from eduwb.data.dataset import load
 from eduwb.errors import DataError, Problem
 
 CORPUS = Path(__file__).parent / "bad_inputs"

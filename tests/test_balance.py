@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from test_resources import STD, STD12, facility, make_dataset, school, section
 
-from eduwb.balance import balance_table, compliance_table, gaps_table, weighted_cv
+from eduwb.analysis.balance import balance_table, compliance_table, gaps_table, weighted_cv
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.tables import compute
 
@@ -211,7 +211,7 @@ def test_no_nan_in_tables_of_a_full_county():
 
 
 def test_summary_failing_cells_and_gaps_summary():
-    from eduwb.balance import failing_cells, gaps_summary, summary_table
+    from eduwb.analysis.balance import failing_cells, gaps_summary, summary_table
 
     ds = rule_county(357, 16_980_000)  # R1 at 85 %, R6 at 84.9 %: fails the rule
     summary = summary_table(ds, STD).iloc[0]

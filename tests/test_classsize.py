@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eduwb import classsize as cs
-from eduwb.dataset import CountySettings, Dataset
+from eduwb.analysis import classsize as cs
+from eduwb.data.dataset import CountySettings, Dataset
 from eduwb.errors import AnalysisError, ParameterError
 
 PLAN = [
@@ -600,7 +600,7 @@ def test_replacing_the_classes_table_refreshes_results(standard):
 
 
 def test_localise_translates_codes_and_not_applicable_cells(standard):
-    from eduwb.plots.classsize import band_label, localise
+    from eduwb.present.charts.classsize import band_label, localise
 
     shown = localise(_reopening_case_ledger(standard), standard, lang="zh")
     assert set(shown["band"]) == {"大班额", "超大班额"}
@@ -650,8 +650,8 @@ def test_charts_draw_from_the_tables(standard, lang):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from eduwb.plots import classsize as plots
     from eduwb.present import cjk_font
+    from eduwb.present.charts import classsize as plots
 
     ds = _reopening_case()
     by_school = cs.classsize_table(ds, standard, by="school")

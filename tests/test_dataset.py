@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eduwb.dataset import CountySettings, Dataset, load
+from eduwb.data.dataset import CountySettings, Dataset, load
+from eduwb.data.schema import KINDS, LOCALES, OPTIONAL_TABLES, SPONSORS, STAGES, TABLES, chinese_headers
 from eduwb.errors import DataError
-from eduwb.schema import KINDS, LOCALES, OPTIONAL_TABLES, SPONSORS, STAGES, TABLES, chinese_headers
 from eduwb.standards import load_standard
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -355,7 +355,7 @@ def test_repeated_loads_are_private_copies_and_see_changed_files(tmp_path):
     import os
     import shutil
 
-    from eduwb.dataset import load
+    from eduwb.data.dataset import load
 
     county = tmp_path / "county"
     shutil.copytree(TINY, county)

@@ -10,7 +10,15 @@ import math
 import pytest
 from test_resources import STD, facility, make_dataset, school, section
 
-from eduwb.equity import equity_table, federal_range_ratio, gini, mcloone, theil, verstegen, weighted_quantile
+from eduwb.analysis.equity import (
+    equity_table,
+    federal_range_ratio,
+    gini,
+    mcloone,
+    theil,
+    verstegen,
+    weighted_quantile,
+)
 
 X = [1.0, 2.0, 4.0]
 P = [1.0, 1.0, 2.0]

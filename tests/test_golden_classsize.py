@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eduwb import classsize as cs
+from eduwb.analysis import classsize as cs
 
 CASES = {
     "classsize_trend": lambda ds, std: cs.classsize_table(ds, std),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from eduwb.balance import balance_trend, plan_summary
-from eduwb.plan import plan_overview
+from eduwb.analysis.balance import balance_trend, plan_summary
+from eduwb.analysis.plan import plan_overview
 from eduwb.standards import load_standard
 from eduwb.tables import compute
 
@@ -52,9 +52,9 @@ def test_charts_draw_from_the_tables(sample_dataset, standard):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from eduwb import balance
-    from eduwb.plots import resources as charts
+    from eduwb.analysis import balance
     from eduwb.present import setup
+    from eduwb.present.charts import resources as charts
 
     setup("zh")  # the CJK font, as a notebook would
 

@@ -1,6 +1,6 @@
 """Golden backtests: the rotation, flow and teacher tables on data/sample against tests/golden/rotation_*.csv.
 
-After an intended change (of eduwb.rotation, of the sample, or of the resource rule that
+After an intended change (of eduwb.analysis.rotation, of the sample, or of the resource rule that
 ``flows`` uses): ``pytest --update-golden tests/test_golden_rotation.py``, then review the
 diff of tests/golden/ like code.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eduwb import rotation as rot
+from eduwb.analysis import rotation as rot
 
 CASES = {
     "rotation_by_year": lambda ds, std: rot.rotation_table(ds, std),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eduwb import guarantee, scorecard
+from eduwb.analysis import guarantee, scorecard
 from eduwb.standards import load_standard
 from eduwb.tables import compute
 

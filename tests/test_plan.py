@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from test_resources import STD, STD12, facility, make_dataset, school, section
 
-from eduwb.balance import school_rule, weighted_cv
+from eduwb.analysis.balance import school_rule, weighted_cv
+from eduwb.analysis.plan import plan_overview, plan_summary, plan_table
+from eduwb.analysis.resources import section_values
 from eduwb.errors import ParameterError
-from eduwb.plan import plan_overview, plan_summary, plan_table
-from eduwb.resources import section_values
 from eduwb.tables import compute
 
 LEVEL = 10000 / 3

@@ -94,8 +94,8 @@ def test_no_teacher_id_in_any_table(sample_dataset, standard, teacher_ids):
 
 
 def test_no_teacher_id_in_the_rotation_tables_of_any_year(sample_dataset, standard, teacher_ids):
-    from eduwb import rotation
-    from eduwb.plots.rotation import localise
+    from eduwb.analysis import rotation
+    from eduwb.present.charts.rotation import localise
 
     ds = sample_dataset
     for year in ds.years:

@@ -1,4 +1,4 @@
-"""The annual report machinery (eduwb.report, eduwb.pdf).
+"""The annual report machinery (eduwb.report, eduwb.report.layout).
 
 Fast tests check the pieces (years, sheet names, the workbook, what reaches paper, the
 parameter check, atomic writes).  The slow ones build real PDFs from the tiny notebooks in
@@ -24,8 +24,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from eduwb import pdf, report
+from eduwb import report
 from eduwb.errors import ParameterError
+from eduwb.report import layout as pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -281,7 +282,7 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
 
 
 def test_import_eduwb_stays_light():
-    code = "import sys, eduwb, eduwb.report, eduwb.pdf; heavy = {'papermill', 'nbconvert', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
+    code = "import sys, eduwb, eduwb.report, eduwb.report.layout; heavy = {'papermill', 'nbconvert', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

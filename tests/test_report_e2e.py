@@ -50,8 +50,8 @@ def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys
     assert "2026年1月1日" in flat
 
     # the cover states the verdict and names the failing indicators
-    from eduwb.dataset import load
-    from eduwb.scorecard import county_verdict
+    from eduwb.analysis.scorecard import county_verdict
+    from eduwb.data.dataset import load
     from eduwb.standards import load_standard
 
     verdict = county_verdict(load(SAMPLE), load_standard("moe-2017"), 2025)
@@ -93,7 +93,7 @@ def test_every_markdown_cell_carries_its_english_translation():
 def test_english_report_prints_the_translation():
     import nbformat
 
-    from eduwb.pdf import printable_notebook
+    from eduwb.report.layout import printable_notebook
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_markdown_cell("# 班额\n\n说明")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eduwb.dataset import CountySettings, Dataset
+from eduwb.analysis.resources import display_digits, indicators_table, section_values
+from eduwb.data.dataset import CountySettings, Dataset
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.resources import display_digits, indicators_table, section_values
 from eduwb.standards import load_standard
 from eduwb.tables import compute
 

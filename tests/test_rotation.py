@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eduwb import rotation
-from eduwb.dataset import CountySettings, Dataset
+from eduwb.analysis import rotation
+from eduwb.analysis.rotation import flows_table, rotation_table, teacher_quality_table
+from eduwb.data.dataset import CountySettings, Dataset
 from eduwb.errors import ParameterError
-from eduwb.plots.rotation import localise
-from eduwb.rotation import flows_table, rotation_table, teacher_quality_table
+from eduwb.present.charts.rotation import localise
 
 SCHOOLS = [
     # school_id, name, kind, locale
@@ -426,7 +426,7 @@ def test_flows_without_the_resource_analysis_say_so(standard, monkeypatch):
 
 
 def test_school_compliance_aggregates_sections(standard, monkeypatch):
-    from eduwb import balance, resources
+    from eduwb.analysis import balance, resources
 
     def school_rule(values, std):
         return pd.DataFrame(
@@ -543,8 +543,8 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    from eduwb.plots import rotation as charts
     from eduwb.present import setup
+    from eduwb.present.charts import rotation as charts
 
     setup("zh")
     monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))

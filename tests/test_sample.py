@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eduwb.dataset import load
+from eduwb.data.dataset import load
+from eduwb.data.sample import _xlsx_rows, generate_county, write_sample, write_xlsx
+from eduwb.data.schema import KINDS, TABLES, chinese_headers
 from eduwb.errors import ParameterError
-from eduwb.sample import _xlsx_rows, generate_county, write_sample, write_xlsx
-from eduwb.schema import KINDS, TABLES, chinese_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "sample"
@@ -434,7 +434,7 @@ def test_training_budget_mostly_over_five_percent(ds, years):
 
 
 def test_county_indicators(ds, years):
-    from eduwb.values import parse_county_value
+    from eduwb.data.values import parse_county_value
 
     ci = ds.county_indicators
     ids = ["G1", "G2", "G6", "G7", "G8", "G10", "G13", "G14", "G15", "Q2", "Q3", "Q5", "Q6", "Q7", "Q8", "Q9"]

@@ -1,7 +1,7 @@
 """The scorecard and the verdict: every computed indicator against hand-computed figures.
 
 Each test writes a small county (two schools, one year, or a variant) to ``tmp_path`` and
-loads it through :func:`eduwb.dataset.load`, so the tables have exactly the loader's dtypes.
+loads it through :func:`eduwb.data.dataset.load`, so the tables have exactly the loader's dtypes.
 The "good county" passes every indicator of moe-2017 by construction; each test breaks one
 thing and checks the figure, the status and the verdict by hand.
 """
@@ -14,9 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eduwb.dataset import load
-from eduwb.errors import DataError, ParameterError
-from eduwb.scorecard import (
+from eduwb.analysis.scorecard import (
     SCORECARD_COLUMNS,
     changes,
     county_verdict,
@@ -28,8 +26,10 @@ from eduwb.scorecard import (
     verdict_table,
     vetoes_table,
 )
+from eduwb.data.dataset import load
+from eduwb.data.values import parse_county_value
+from eduwb.errors import DataError, ParameterError
 from eduwb.standards import load_standard
-from eduwb.values import parse_county_value
 
 YEAR = 2024
 MOE2017 = load_standard("moe-2017")
@@ -370,7 +370,7 @@ def g3_tables() -> dict[str, pd.DataFrame]:
 
 
 def test_g3_counts_a_multi_stage_school_over_its_stages(tmp_path):
-    from eduwb.guarantee import music_art_rooms_table
+    from eduwb.analysis.guarantee import music_art_rooms_table
 
     ds = load_tables(tmp_path, g3_tables())
     rooms = music_art_rooms_table(ds, MOE2017, year=YEAR).set_index("school_id")
@@ -392,7 +392,7 @@ def test_g3_counts_a_multi_stage_school_over_its_stages(tmp_path):
 
 
 def test_g3_2019_relaxation_lowers_the_areas_for_old_schools(tmp_path):
-    from eduwb.guarantee import music_art_rooms_table
+    from eduwb.analysis.guarantee import music_art_rooms_table
 
     tables = g3_tables()
     # enough art rooms; the 80 m² music room is the only shortfall
@@ -408,7 +408,7 @@ def test_g3_2019_relaxation_lowers_the_areas_for_old_schools(tmp_path):
 
 
 def test_g3_school_without_facilities_row_is_missing(tmp_path):
-    from eduwb.guarantee import music_art_rooms_table
+    from eduwb.analysis.guarantee import music_art_rooms_table
 
     tables = good_tables()
     schools = tables["schools"]
@@ -419,7 +419,7 @@ def test_g3_school_without_facilities_row_is_missing(tmp_path):
     ds = load_tables(tmp_path, tables)
     rooms = music_art_rooms_table(ds, MOE2017, year=YEAR).set_index("school_id")
     assert rooms.loc["P2", "status"] == "missing"
-    from eduwb.scorecard import _Ctx, _g3
+    from eduwb.analysis.scorecard import _Ctx, _g3
 
     g3 = _g3(MOE2017.indicator("G3"), _Ctx(ds, MOE2017, YEAR, "zh"))
     assert g3["status"] == "missing"  # never pass while a school's rooms are unknown
@@ -577,7 +577,7 @@ def test_s1_overall_and_parents(good, tmp_path):
 
 
 def test_recognition_table(good):
-    from eduwb.guarantee import recognition_table
+    from eduwb.analysis.guarantee import recognition_table
 
     table = recognition_table(good, MOE2017, year=YEAR)
     assert table["group"].tolist() == ["student", "parent", "all"]
@@ -818,7 +818,7 @@ def test_charts_and_display_helpers(good):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from eduwb.plots import scorecard as charts
+    from eduwb.present.charts import scorecard as charts
 
     card = scorecard_table(good, MOE2017, lang="en")
     dims = dimension_summary(card, MOE2017, "en")

@@ -42,7 +42,7 @@ FIXTURES = HERE.parent / "fixtures"
 TINY = FIXTURES / "tiny"
 sys.path.insert(0, str(HERE.parents[1]))
 
-from eduwb.schema import KINDS, LOCALES, SPONSORS, STAGES, TABLES  # noqa: E402
+from eduwb.data.schema import KINDS, LOCALES, SPONSORS, STAGES, TABLES  # noqa: E402
 
 ZH_LABELS = {"kind": KINDS, "locale": LOCALES, "sponsor": SPONSORS, "stage": STAGES}
 

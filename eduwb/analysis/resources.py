@@ -33,8 +33,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from eduwb.data.schema import TABLES
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.schema import TABLES
 from eduwb.standards import Indicator, Standard
 
 #: Columns of the facilities table that are amounts of a whole school (split by weighted pupils).
@@ -193,7 +193,7 @@ def section_values(
     Parameters
     ----------
     ds
-        The county :class:`~eduwb.dataset.Dataset`.
+        The county :class:`~eduwb.data.dataset.Dataset`.
     std
         The standard (its scope, pupil weights and indicator formulas).
     years

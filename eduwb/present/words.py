@@ -149,7 +149,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "mean_ratio": ("县域均值达标比", "County mean ratio"),
     "composite": ("综合差异系数", "Composite CV"),
     "composite_limit": ("综合差异系数限值", "Composite limit"),
-    # rotation and teachers: further columns (eduwb.rotation)
+    # rotation and teachers: further columns (eduwb.analysis.rotation)
     "rotation_ratio": ("交流轮岗比例", "Rotation ratio"),
     "rotated_eligible": ("其中符合交流条件", "Of whom eligible"),
     "moves_transfer": ("调动人次", "Transfers"),
@@ -191,7 +191,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "name_en": ("指标名称（英文）", "Indicator name"),
     "threshold_primary": ("小学标准值", "Primary threshold"),
     "threshold_junior": ("初中标准值", "Junior threshold"),
-    # class size, ledger, milestones, projection (eduwb.classsize)
+    # class size, ledger, milestones, projection (eduwb.analysis.classsize)
     "class_id": ("班级", "Class"),
     "standard_size": ("标准班额", "Standard size"),
     "limit_primary": ("小学班额上限", "Primary limit"),

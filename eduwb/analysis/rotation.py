@@ -61,7 +61,7 @@ to "missing". Options that make no sense raise :class:`~eduwb.errors.ParameterEr
 Privacy
 -------
 No table here carries a teacher id: every result is a count over teachers. Per-school tables keep
-their numbers for analysis; :func:`eduwb.plots.rotation.localise` returns the copy to show people,
+their numbers for analysis; :func:`eduwb.present.charts.rotation.localise` returns the copy to show people,
 in which counts of one or two teachers read ``"<3"`` and numbers that would reveal them ``"—"``.
 """
 
@@ -74,8 +74,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb.data.schema import BACKBONE_LEVELS, LOCALES, MODES
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.schema import BACKBONE_LEVELS, LOCALES, MODES
 
 MODE_CODES = tuple(MODES)
 LOCALE_CODES = tuple(LOCALES)
@@ -144,7 +144,7 @@ def eligibility_rule(ds, **options) -> EligibilityRule:
         ``min_years_at_school``, ``exempt_age_male``, ``exempt_age_female`` (numbers or strings);
         other keys are ignored here.
     """
-    from eduwb.dataset import DEFAULT_ROTATION
+    from eduwb.data.dataset import DEFAULT_ROTATION
 
     values = {**DEFAULT_ROTATION, **(ds.settings.rotation or {})}
     for key in ("min_years_at_school", "exempt_age_male", "exempt_age_female"):
@@ -716,7 +716,7 @@ _FLOW_SUMMARY_COLUMNS = [
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
     """Whether each school passes the per-school resource rule, per year.
 
-    Uses the per-school rule of :mod:`eduwb.balance` (what ``compliance_table`` shows), for
+    Uses the per-school rule of :mod:`eduwb.analysis.balance` (what ``compliance_table`` shows), for
     all years at once; a school passes when every one of its sections
     passes, fails when one fails, and is unknown when a section is undecided. Returns
     ``(frame, availability)``: the frame has ``year, school_id, compliance`` (``passing`` or
@@ -728,8 +728,8 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
         {"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object), "compliance": pd.Series(dtype=object)}
     )
     try:
-        from eduwb.balance import school_rule
-        from eduwb.resources import section_values
+        from eduwb.analysis.balance import school_rule
+        from eduwb.analysis.resources import section_values
     except ImportError:
         return empty, "unavailable"
     wanted = sorted(int(y) for y in set(years) if y in ds.years)

@@ -7,7 +7,7 @@
 2. executes every notebook with papermill (parameters checked against
    ``papermill.inspect_notebook``; ``interactive=False``), keeping the executed notebooks in
    ``<out>/<county>/<year>/notebooks/`` for audit, also when one fails;
-3. converts each to HTML without code (:mod:`eduwb.pdf`) and lays cover, contents, chapters
+3. converts each to HTML without code (:mod:`eduwb.report.layout`) and lays cover, contents, chapters
    and appendix out as ONE WeasyPrint document:
    ``<county>_<year>_优质均衡监测报告.pdf`` (``_quality_balance_report.pdf`` in English);
 4. writes every table the notebooks displayed to ``<county>_<year>_tables.xlsx``;
@@ -55,7 +55,7 @@ from typing import Any
 
 from eduwb.errors import EduwbError, ParameterError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the eduwb package
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 #: Parameters a report may pass to a notebook, in the order they are injected.
 REPORT_PARAMETERS = ("data", "year", "lang", "interactive", "standard")
@@ -539,9 +539,9 @@ def warm_up() -> None:
         import openpyxl  # noqa: F401
         import papermill  # noqa: F401
 
-        import eduwb.dataset  # noqa: F401
-        import eduwb.scorecard  # noqa: F401
-        from eduwb import pdf
+        import eduwb.analysis.scorecard  # noqa: F401
+        import eduwb.data.dataset  # noqa: F401
+        from eduwb.report import layout as pdf
 
         pdf._exporter()
         if _inprocess_possible():
@@ -960,8 +960,8 @@ _DATASETS_LOCK = threading.Lock()
 
 
 def load_dataset(path: Path, data_key: str, standard: str | None = None) -> Any:
-    """``eduwb.dataset.load`` with a small per-process cache (a worker often gets the same county again)."""
-    from eduwb.dataset import load
+    """``eduwb.data.dataset.load`` with a small per-process cache (a worker often gets the same county again)."""
+    from eduwb.data.dataset import load
 
     key = f"{path}\0{data_key}\0{standard}"
     with _DATASETS_LOCK:
@@ -1069,7 +1069,7 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         if failure is not None:
             reason = _execution_reason(spec, failure, final)
             return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel")
-        from eduwb import pdf
+        from eduwb.report import layout as pdf
 
         chapter = pdf.chapter_from_notebook(nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang)
     except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
@@ -1099,7 +1099,7 @@ def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResul
 def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
     t0 = time.perf_counter()
     try:
-        from eduwb import pdf
+        from eduwb.report import layout as pdf
 
         ds = load_dataset(Path(job.data), job.data_key, job.standard)
         from eduwb.standards import load_standard
@@ -1140,16 +1140,16 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
 
 
 def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
-    """The county's verdict for the cover, from :func:`eduwb.scorecard.county_verdict`.
+    """The county's verdict for the cover, from :func:`eduwb.analysis.scorecard.county_verdict`.
 
     ``{"passed": bool | None, "summary_zh": str, "summary_en": str, "failing": [ids]}``;
     ``passed`` is None (and ``note`` says why) when this installation has no scorecard.
     An error inside the scorecard fails the report.
     """
     try:
-        from eduwb.scorecard import county_verdict as verdict_fn
+        from eduwb.analysis.scorecard import county_verdict as verdict_fn
     except ImportError as exc:
-        note = f"no verdict: eduwb.scorecard.county_verdict is not available ({exc})"
+        note = f"no verdict: eduwb.analysis.scorecard.county_verdict is not available ({exc})"
         return {"passed": None, "summary_zh": "", "summary_en": "", "failing": [], "note": note}
     return dict(verdict_fn(ds, std, year))
 
@@ -1167,7 +1167,7 @@ def _created(job: ReportJob) -> datetime:
 def _report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]) -> dict[str, Any]:
     import pandas
 
-    from eduwb import pdf
+    from eduwb.report import layout as pdf
 
     text = _TEXT[job.lang]
     created = _created(job)

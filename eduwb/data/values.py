@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from eduwb.schema import FALSE_VALUES, TRUE_VALUES
+from eduwb.data.schema import FALSE_VALUES, TRUE_VALUES
 
 _YES = set(TRUE_VALUES) | {"达标", "合格", "符合", "已达标", "健全", "√", "✓"}
 _NO = set(FALSE_VALUES) | {"未达标", "不合格", "不符合", "不达标", "×", "✗"}

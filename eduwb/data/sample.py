@@ -27,8 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eduwb.errors import ParameterError
-from eduwb.schema import (
+from eduwb.data.schema import (
     BACKBONE_LEVELS,
     KINDS,
     LOCALES,
@@ -40,6 +39,7 @@ from eduwb.schema import (
     TABLES,
     chinese_headers,
 )
+from eduwb.errors import ParameterError
 
 SAMPLE_NAME = "示例县"
 SAMPLE_CODE = "429999"
@@ -884,7 +884,7 @@ def generate_county(
     Returns
     -------
     dict
-        Table name → DataFrame with the columns of ``eduwb.schema.TABLES`` in order.
+        Table name → DataFrame with the columns of ``eduwb.data.schema.TABLES`` in order.
     """
     _check_arguments(years, schools)
     y0, y1 = int(years[0]), int(years[1])

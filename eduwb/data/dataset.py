@@ -1,6 +1,6 @@
 """Load and validate a county dataset (a folder of CSVs or one ``.xlsx`` workbook).
 
-The format is ``../shared/spec/data-dictionary.md``, encoded in :mod:`eduwb.schema`.
+The format is ``../shared/spec/data-dictionary.md``, encoded in :mod:`eduwb.data.schema`.
 Loading happens in three passes, each collecting every problem before anything is refused:
 
 1. *read*: find each table (``schools.csv`` or a sheet ``schools``; Chinese table names
@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eduwb.errors import DataError, Problem
-from eduwb.schema import (
+from eduwb.data.schema import (
     ENUM_SYNONYMS,
     FALSE_VALUES,
     GRADES_BY_STAGE,
@@ -41,6 +40,7 @@ from eduwb.schema import (
     TRUE_VALUES,
     Table,
 )
+from eduwb.errors import DataError, Problem
 
 # ----------------------------------------------------------------------------- settings
 
@@ -115,7 +115,7 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
     School and teacher ids must be distinct across the counties (the generated sample's are);
     the first county's settings apply. An optional table is kept only when every county has it.
     """
-    from eduwb.schema import OPTIONAL_TABLES as optional
+    from eduwb.data.schema import OPTIONAL_TABLES as optional
 
     def stacked(table: str) -> pd.DataFrame | None:
         frames = [getattr(ds, table) for ds in datasets]
@@ -391,7 +391,7 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
 
 
 def _schema(table: Table):
-    """The pandera schema of a table, built from the data dictionary (declared once, in eduwb.schema)."""
+    """The pandera schema of a table, built from the data dictionary (declared once, in eduwb.data.schema)."""
     import pandera.pandas as pa
 
     columns = {}
@@ -607,7 +607,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
             "indicator",
             "not an indicator or veto id of the standard",
         )
-        from eduwb.values import parse_county_value
+        from eduwb.data.values import parse_county_value
 
         parsed = ci["value"].map(lambda v: parse_county_value(v) if isinstance(v, str) else None)
         # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true

@@ -2,7 +2,7 @@
 
 Each function returns a tidy table of the units the indicator is judged on (schools, the
 county cohort, survey groups) with a ``status`` column (``pass``/``fail``/``missing``);
-:mod:`eduwb.scorecard` summarises them into one scorecard row each. Every threshold comes
+:mod:`eduwb.analysis.scorecard` summarises them into one scorecard row each. Every threshold comes
 from the standard's entry for the indicator.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.dataset import Dataset
-from eduwb.resources import resolve_year, scope_mask
-from eduwb.schema import GRADES_BY_STAGE
+from eduwb.analysis.resources import resolve_year, scope_mask
+from eduwb.data.dataset import Dataset
+from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -27,7 +27,7 @@ def _status(passes: pd.Series, known: pd.Series) -> pd.Series:
 def compulsory_schools(ds: Dataset, std: Standard, year: int) -> pd.DataFrame:
     """Schools with compulsory-stage pupils in ``year`` that the standard's scope counts.
 
-    The scope is the resource indicators' (:func:`eduwb.resources.scope_mask`: special
+    The scope is the resource indicators' (:func:`eduwb.analysis.resources.scope_mask`: special
     schools out, small teaching points out, …); a multi-stage school is one row with its
     compulsory-stage pupils and classes summed. Columns: ``school_id, school_name, kind,
     locale, built_year, students, classes``.
@@ -227,7 +227,7 @@ def recognition_table(
     cols = ["year", "group", "valid", "satisfied", "rate", "threshold", "status"]
     if ds.survey is None:
         return pd.DataFrame(columns=cols)
-    from eduwb.schema import SURVEY_GROUPS
+    from eduwb.data.schema import SURVEY_GROUPS
 
     sv = ds.survey if year is None else ds.survey[ds.survey["year"] == resolve_year(ds, year)]
     threshold = float(std.indicator("S1").threshold_for())

@@ -12,7 +12,7 @@ costed with the county's unit costs, ``county.toml [unit_costs]``, overridable a
    independently (when the costliest top-up already stands at ≥ 85 % this is simply the
    costliest one). Exempted indicators get ``part``, the others ``full``.
 2. **差异系数.** For each stage × indicator whose student-weighted CV (re-measured after
-   step 1 with :func:`eduwb.balance.weighted_cv`) is above its limit, the sections at the
+   step 1 with :func:`eduwb.analysis.balance.weighted_cv`) is above its limit, the sections at the
    bottom are raised to a common level L (*water-filling*): every value below L becomes L.
    Raising the lowest values first is what lowers the CV most per unit added — the
    derivative of CV² with respect to a section's value, per unit of cost, is proportional
@@ -25,8 +25,8 @@ costed with the county's unit costs, ``county.toml [unit_costs]``, overridable a
    savings counted only above the levels of step 2, and steps 1–2 rerun; this repeats
    until the exemptions stop changing (a few rounds at most) and the cheapest round is kept.
 4. **Verification.** The values after the plan are measured again by the same public
-   functions that measure the county (:func:`eduwb.balance.school_rule` and
-   :func:`eduwb.balance.balance_from_values`); a plan that would not meet both rules is
+   functions that measure the county (:func:`eduwb.analysis.balance.school_rule` and
+   :func:`eduwb.analysis.balance.balance_from_values`); a plan that would not meet both rules is
    never returned.
 
 Additions are attributed to the school section (a 九年一贯制 school's primary section gets
@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.balance import (
+from eduwb.analysis.balance import (
     balance_from_values,
     ratios,
     school_rule,
@@ -48,8 +48,8 @@ from eduwb.balance import (
     weighted_cv,
     whole_units,
 )
+from eduwb.analysis.resources import EPS, indicator_ids, resolve_stage, resolve_year, section_values
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.resources import EPS, indicator_ids, resolve_stage, resolve_year, section_values
 from eduwb.standards import Standard
 
 _BISECTION_STEPS = 80
@@ -149,7 +149,7 @@ def _cv_additions(long: pd.DataFrame, std: Standard, add_rule: np.ndarray) -> tu
 
 
 def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], rounds: int = 5) -> pd.DataFrame:
-    """The plan for the sections of :func:`eduwb.resources.section_values` (one year).
+    """The plan for the sections of :func:`eduwb.analysis.resources.section_values` (one year).
 
     Step 1 and 2 of the module docstring, repeated: after a first round, the exemptions
     are chosen again knowing the water-filling levels (a top-up the CV forces anyway saves
@@ -159,7 +159,7 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
     Returns
     -------
     DataFrame
-        Long per section × indicator: the columns of :func:`eduwb.balance.ratios` and
+        Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and
         ``exempt, add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
     """
     _require_plan(std)

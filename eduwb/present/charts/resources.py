@@ -1,7 +1,7 @@
 """Charts of the resource indicators: value ÷ threshold heatmap, CVs against limits, profiles, plan.
 
-Every function takes the tidy tables of :mod:`eduwb.resources`, :mod:`eduwb.balance` and
-:mod:`eduwb.plan` (already computed) and returns a matplotlib Figure (the explorer returns
+Every function takes the tidy tables of :mod:`eduwb.analysis.resources`, :mod:`eduwb.analysis.balance` and
+:mod:`eduwb.analysis.plan` (already computed) and returns a matplotlib Figure (the explorer returns
 an ipywidgets widget). Nothing here computes an indicator.
 """
 
@@ -75,7 +75,7 @@ def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
 def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """School section × indicator heatmap of value ÷ threshold (red below 1, green above).
 
-    ``profiles`` is :func:`eduwb.balance.profiles`. Cells are annotated with the ratio;
+    ``profiles`` is :func:`eduwb.analysis.balance.profiles`. Cells are annotated with the ratio;
     colours saturate at 0.5 and 1.5.
     """
     frame = profiles.assign(section=_section_label(profiles, std, lang))
@@ -114,7 +114,7 @@ def _stage_axes(n: int, width: float = 8.0, height: float = 3.4):
 def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """Each indicator's CV per stage as bars, against the limit (dashed); over-limit bars in red.
 
-    ``balance`` is :func:`eduwb.balance.balance_table` (the composite row is drawn grey).
+    ``balance`` is :func:`eduwb.analysis.balance.balance_table` (the composite row is drawn grey).
     """
     stages = [s for s in std.stages if s in set(balance["stage"])]
     fig, axes = _stage_axes(len(stages))
@@ -148,7 +148,7 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
 def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """CVs over the years, one line per indicator, per stage, with the limit dashed.
 
-    ``trend`` is :func:`eduwb.balance.balance_trend`.
+    ``trend`` is :func:`eduwb.analysis.balance.balance_trend`.
     """
     stages = [s for s in std.stages if s in set(trend["stage"])]
     fig, axes = _stage_axes(len(stages), height=3.6)
@@ -194,7 +194,7 @@ def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage:
     """One section's values ÷ threshold next to the county mean ÷ threshold.
 
     Bars: green at or above the threshold, orange between 85 % and it, red below; the
-    school's raw value is printed on each bar. ``profiles`` is :func:`eduwb.balance.profiles`.
+    school's raw value is printed on each bar. ``profiles`` is :func:`eduwb.analysis.balance.profiles`.
     """
     rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
@@ -258,7 +258,7 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
 def plan_costs(summary: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """The plan's cost per indicator and stage (horizontal stacked bars, 万元).
 
-    ``summary`` is :func:`eduwb.plan.plan_summary`.
+    ``summary`` is :func:`eduwb.analysis.plan.plan_summary`.
     """
     stages = [s for s in std.stages if s in set(summary["stage"])]
     ids = list(dict.fromkeys(summary["indicator"]))

@@ -1,7 +1,7 @@
 """The data dictionary as data: every table, column, Chinese alias, type, enum label and rule.
 
 This module is the single place where ``../shared/spec/data-dictionary.md`` is encoded; the
-loader (``eduwb.dataset``), the sample generator and the Excel writers all read it.
+loader (``eduwb.data.dataset``), the sample generator and the Excel writers all read it.
 It imports nothing heavy so that ``import eduwb`` stays fast.
 """
 

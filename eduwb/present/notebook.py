@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from eduwb.errors import EduwbError
-from eduwb.labels import column_label
+from eduwb.present.words import column_label
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei")

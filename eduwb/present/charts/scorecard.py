@@ -1,6 +1,6 @@
 """Charts and display helpers for the scorecard and the verdict (notebook 00).
 
-Everything here takes the tables of :mod:`eduwb.scorecard` (already computed): nothing
+Everything here takes the tables of :mod:`eduwb.analysis.scorecard` (already computed): nothing
 judges an indicator. :func:`localise` turns status codes into words for a table shown to
 people; :func:`status_styles` colours them; :func:`dimension_chart` and :func:`trend_chart`
 draw the four dimensions for one year and over the years.
@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from eduwb.schema import TABLES
+from eduwb.data.schema import TABLES
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -102,7 +102,7 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     Parameters
     ----------
     dimensions
-        :func:`eduwb.scorecard.dimension_summary` (``name, indicators, passed, failed,
+        :func:`eduwb.analysis.scorecard.dimension_summary` (``name, indicators, passed, failed,
         missing, status``).
     """
     parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
@@ -137,7 +137,7 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
     Parameters
     ----------
     verdicts
-        :func:`eduwb.scorecard.verdict_table`.
+        :func:`eduwb.analysis.scorecard.verdict_table`.
     dimensions
         Dimension code → name, in the standard's order.
     """
@@ -179,7 +179,7 @@ def _status_span(code: str, lang: str, labels: dict[str, tuple[str, str]] = CODE
 def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh") -> str:
     """The verdict up front: the overall result, each dimension's status, and the summary.
 
-    ``verdict`` is :func:`eduwb.scorecard.verdict_summary` (or ``county_verdict``).
+    ``verdict`` is :func:`eduwb.analysis.scorecard.verdict_summary` (or ``county_verdict``).
     """
     zh = lang == "zh"
     head = f"**{verdict['year']}年评估结论：**" if zh else f"**Verdict for {verdict['year']}:** "
@@ -192,7 +192,7 @@ def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh"
 
 
 def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
-    """One sentence on :func:`eduwb.scorecard.changes`: how many indicators turned which way."""
+    """One sentence on :func:`eduwb.analysis.scorecard.changes`: how many indicators turned which way."""
     zh = lang == "zh"
     previous = changes.attrs.get("previous_year")
     if previous is None:
@@ -209,7 +209,7 @@ def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
 
 
 def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
-    """The to-do's lead sentence (:func:`eduwb.scorecard.missing_inputs`)."""
+    """The to-do's lead sentence (:func:`eduwb.analysis.scorecard.missing_inputs`)."""
     if todo.empty:
         return "所有指标和一票否决情形都有数据。" if lang == "zh" else "Every indicator and veto has its data."
     n = len(todo)
@@ -226,9 +226,9 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
     Parameters
     ----------
     trend
-        :func:`eduwb.scorecard.scorecard_trend`.
+        :func:`eduwb.analysis.scorecard.scorecard_trend`.
     dimensions_by_year
-        :func:`eduwb.scorecard.dimension_trend`.
+        :func:`eduwb.analysis.scorecard.dimension_trend`.
     dimensions
         Dimension code → name.
     """

@@ -1,6 +1,6 @@
 """Charts and display helpers for class sizes, the ledger, school size and the projection (notebook 02).
 
-Every function takes the tables of :mod:`eduwb.classsize` (already computed) and returns a
+Every function takes the tables of :mod:`eduwb.analysis.classsize` (already computed) and returns a
 matplotlib Figure (the explorer returns an ipywidgets widget); :func:`localise` turns the
 codes in those tables into words for people. Nothing here computes an indicator.
 """
@@ -13,9 +13,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from eduwb.classsize import BANDS
+from eduwb.analysis.classsize import BANDS
+from eduwb.data.schema import KINDS
 from eduwb.present import t
-from eduwb.schema import KINDS
 from eduwb.standards import Standard
 
 BAND_COLOURS = {
@@ -37,7 +37,7 @@ OK_COLOUR = "#5b7083"
 OVER_COLOUR = "#c0392b"
 NEED_COLOUR = "#e67e22"
 
-# Words for the codes of eduwb.classsize's tables.
+# Words for the codes of eduwb.analysis.classsize's tables.
 CODE_LABELS: dict[str, tuple[str, str]] = {
     "within_standard": ("标准班额", "within standard"),
     "over_standard": ("超标准班额", "over standard"),
@@ -160,9 +160,9 @@ def bands_trend(
     Parameters
     ----------
     trend
-        :func:`eduwb.classsize.classsize_table` (county, several years).
+        :func:`eduwb.analysis.classsize.classsize_table` (county, several years).
     milestones
-        :func:`eduwb.classsize.milestones_table`; each milestone is a dashed line where its
+        :func:`eduwb.analysis.classsize.milestones_table`; each milestone is a dashed line where its
         year begins, labelled with its limit for the stage and coloured by its status.
 
     The number above each bar is the year's largest class.
@@ -217,7 +217,7 @@ def bands_trend(
 def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """The ledger as a grid: one row per school × band, its oversized classes per year, its status.
 
-    ``ledger`` is :func:`eduwb.classsize.ledger_table`.
+    ``ledger`` is :func:`eduwb.analysis.classsize.ledger_table`.
     """
     year_cols = [c for c in ledger.columns if c.startswith("n_")]
     n = len(ledger)
@@ -268,7 +268,7 @@ def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
 def school_sizes(sizes: pd.DataFrame, lang: str = "zh", top: int = 20) -> Figure:
     """The largest schools' compulsory-stage pupils against their size limits (one year).
 
-    ``sizes`` is :func:`eduwb.classsize.school_size_table` for one year; schools out of
+    ``sizes`` is :func:`eduwb.analysis.classsize.school_size_table` for one year; schools out of
     scope are left out. Red bars exceed their limit; the black tick is the limit.
     """
     rows = sizes[sizes["in_scope"]].sort_values(["students", "school_id"], ascending=[False, True]).head(top)
@@ -309,7 +309,7 @@ def school_sizes(sizes: pd.DataFrame, lang: str = "zh", top: int = 20) -> Figure
 def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """Sections that would need more classes (or outgrow their school) next autumn.
 
-    ``projection`` is :func:`eduwb.classsize.projection_table` (per school × stage): grey
+    ``projection`` is :func:`eduwb.analysis.classsize.projection_table` (per school × stage): grey
     bars are today's classes, orange the classes needed to keep every class within its
     standard; the label gives the largest class if nothing changes.
     """
@@ -382,7 +382,7 @@ def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, t
 def school_history(by_school: pd.DataFrame, school_id: str, std: Standard, lang: str = "zh") -> Figure:
     """One school's classes per band over the years, one panel per stage.
 
-    ``by_school`` is :func:`eduwb.classsize.classsize_table` with ``by="school"``.
+    ``by_school`` is :func:`eduwb.analysis.classsize.classsize_table` with ``by="school"``.
     """
     rows = by_school[by_school["school_id"] == school_id]
     stages = [s for s in std.stages if s in set(rows["stage"])]

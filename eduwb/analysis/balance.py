@@ -16,8 +16,8 @@
   (``indicator.gap_integer``), costed with the county's unit costs.
 
 Decisions use unrounded values; a value equal to its limit up to floating-point rounding
-(relative :data:`eduwb.resources.EPS`) counts as reaching it. The equity lenses live in
-:mod:`eduwb.equity` and the costed plan in :mod:`eduwb.plan`; thin wrappers here keep the
+(relative :data:`eduwb.analysis.resources.EPS`) counts as reaching it. The equity lenses live in
+:mod:`eduwb.analysis.equity` and the costed plan in :mod:`eduwb.analysis.plan`; thin wrappers here keep the
 table registry's names.
 """
 
@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.errors import AnalysisError, ParameterError
-from eduwb.resources import (
+from eduwb.analysis.resources import (
     EPS,
     amounts,
     check_options,
@@ -37,6 +36,7 @@ from eduwb.resources import (
     resolve_year,
     section_values,
 )
+from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
 COMPOSITE = "composite"
@@ -103,7 +103,7 @@ def weighted_stats(frame: pd.DataFrame, by: list[str], value: str = "value", wei
 
 
 def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """Weighted CV rows (with the composite) from :func:`eduwb.resources.section_values`.
+    """Weighted CV rows (with the composite) from :func:`eduwb.analysis.resources.section_values`.
 
     Parameters
     ----------
@@ -184,7 +184,7 @@ def _require_thresholds(std: Standard, what: str) -> None:
 def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
     """Long per section × indicator: ``value, threshold, ratio`` (value ÷ threshold) and ``met``.
 
-    ``keys`` as in :func:`eduwb.resources.amounts`.
+    ``keys`` as in :func:`eduwb.analysis.resources.amounts`.
     """
     _require_thresholds(std, "value ÷ threshold")
     long = amounts(values, std, keys)
@@ -195,7 +195,7 @@ def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -
 
 
 def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """The per-school rule for every section of :func:`eduwb.resources.section_values`.
+    """The per-school rule for every section of :func:`eduwb.analysis.resources.section_values`.
 
     Returns the key columns of ``values`` (without ``kind``/``locale``/``students``) and
     ``met_count, weakest_indicator, weakest_ratio, passes``. The weakest indicator is the
@@ -454,21 +454,21 @@ def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
 
 
 def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.equity.equity_table`."""
-    from eduwb.equity import equity_table as table
+    """See :func:`eduwb.analysis.equity.equity_table`."""
+    from eduwb.analysis.equity import equity_table as table
 
     return table(ds, std, year=year, stage=stage, **options)
 
 
 def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.plan.plan_table`."""
-    from eduwb.plan import plan_table as table
+    """See :func:`eduwb.analysis.plan.plan_table`."""
+    from eduwb.analysis.plan import plan_table as table
 
     return table(ds, std, year=year, stage=stage, **options)
 
 
 def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.plan.plan_summary`."""
-    from eduwb.plan import plan_summary as table
+    """See :func:`eduwb.analysis.plan.plan_summary`."""
+    from eduwb.analysis.plan import plan_summary as table
 
     return table(ds, std, year=year, stage=stage, **options)

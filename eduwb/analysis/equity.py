@@ -35,8 +35,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.resources import (
+    amounts,
+    check_options,
+    indicator_ids,
+    resolve_stage,
+    resolve_year,
+    section_values,
+)
 from eduwb.errors import AnalysisError
-from eduwb.resources import amounts, check_options, indicator_ids, resolve_stage, resolve_year, section_values
 from eduwb.standards import Standard
 
 MEASURES = ("gini", "theil", "theil_between", "theil_within", "mcloone", "verstegen", "federal_range_ratio")
@@ -161,7 +168,7 @@ def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
 
 
 def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """The lenses per group × indicator from :func:`eduwb.resources.section_values`."""
+    """The lenses per group × indicator from :func:`eduwb.analysis.resources.section_values`."""
     by = list(by or ["stage"])
     long = amounts(values, std, keys=[*by, GROUP_COLUMN])
     rows = []

@@ -1,6 +1,6 @@
 """Charts and display helpers for teacher rotation, flows, training and certification (notebook 03).
 
-Every chart takes the tables of :mod:`eduwb.rotation` (already computed) and returns a
+Every chart takes the tables of :mod:`eduwb.analysis.rotation` (already computed) and returns a
 matplotlib Figure (the eligibility explorer returns an ipywidgets widget). :func:`localise`
 turns a table into the copy people see: words for codes, percentages, explicit 缺数据 / 无定义,
 and — in per-school tables — ``"<3"`` for groups of one or two teachers. Nothing here computes
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from eduwb import rotation as rotation_analysis
+from eduwb.analysis import rotation as rotation_analysis
+from eduwb.data.schema import LOCALES, MODES
 from eduwb.present import t
-from eduwb.schema import LOCALES, MODES
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -32,7 +32,7 @@ MODE_COLOURS = {
     "pairing": "#8e6bb0",
 }
 
-# Words for the codes in eduwb.rotation's tables.
+# Words for the codes in eduwb.analysis.rotation's tables.
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "ok": ("已计算", "computed"),
     "no_eligible": ("无符合条件教师，比例无定义", "no eligible teachers: ratio undefined"),
@@ -356,7 +356,7 @@ def _rate_panel(ax, years: list[int], rates: pd.Series, limit: float | None, sta
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
     """G11 over the years: rotated ÷ eligible and backbone ÷ rotated, each against its limit.
 
-    Takes :func:`eduwb.rotation.rotation_table` (per year). Bars meeting the limit are green,
+    Takes :func:`eduwb.analysis.rotation.rotation_table` (per year). Bars meeting the limit are green,
     those below red; undefined years say why instead of drawing a zero.
     """
     years = rotation["year"].astype(int).tolist()
@@ -446,7 +446,7 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
 def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
     """The flow matrices of one year: by locale, and between schools passing/failing the resource rule.
 
-    Takes :func:`eduwb.rotation.flows_table`; each cell shows moves and, below, backbone moves.
+    Takes :func:`eduwb.analysis.rotation.flows_table`; each cell shows moves and, below, backbone moves.
     """
     rows = flows[flows["year"] == year]
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.0), gridspec_kw={"width_ratios": [1, 1]})
@@ -502,7 +502,7 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
 def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     """G9 (training completion) and G12 (certification) rates over the years against their limits.
 
-    Takes :func:`eduwb.rotation.teacher_quality_table` (per year).
+    Takes :func:`eduwb.analysis.rotation.teacher_quality_table` (per year).
     """
     years = quality["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -586,7 +586,7 @@ def eligibility_explorer(
     compute
         Returns the per-year rotation table for keyword options ``min_years_at_school``,
         ``exempt_age_male``, ``exempt_age_female`` — e.g.
-        ``functools.partial(eduwb.rotation.rotation_table, ds, std)``.
+        ``functools.partial(eduwb.analysis.rotation.rotation_table, ds, std)``.
     rule
         The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
     """

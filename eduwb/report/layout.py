@@ -308,7 +308,7 @@ def _exporter() -> Any:
     from nbconvert import HTMLExporter
 
     # nbconvert's advice (e.g. "alternative text is missing") is for web pages, not for print.
-    quiet = logging.getLogger("eduwb.pdf.nbconvert")
+    quiet = logging.getLogger("eduwb.report.layout.nbconvert")
     quiet.setLevel(logging.ERROR)
     return HTMLExporter(
         log=quiet,

@@ -3,13 +3,13 @@
 One row per indicator of the standard (32 under ``moe-2017``, 8 under ``moe-2012``). Each row
 is judged from the module of its concern — never recomputed here:
 
-* resource indicators (R1–R7, or B1–B8): :func:`eduwb.resources.section_values` once, then
-  the functions behind ``compliance_table`` and ``balance_table`` in :mod:`eduwb.balance`
+* resource indicators (R1–R7, or B1–B8): :func:`eduwb.analysis.resources.section_values` once, then
+  the functions behind ``compliance_table`` and ``balance_table`` in :mod:`eduwb.analysis.balance`
   (``ratios``, ``school_rule``, ``balance_from_values``);
-* G3, Q1, Q4, S1: :mod:`eduwb.guarantee`; G4, G5: :mod:`eduwb.classsize`;
-  G9, G11, G12: :mod:`eduwb.rotation`;
+* G3, Q1, Q4, S1: :mod:`eduwb.analysis.guarantee`; G4, G5: :mod:`eduwb.analysis.classsize`;
+  G9, G11, G12: :mod:`eduwb.analysis.rotation`;
 * every other indicator: the county's own input (``county_indicators``), read with
-  :func:`eduwb.values.parse_county_value`. A computed indicator whose data were not provided
+  :func:`eduwb.data.values.parse_county_value`. A computed indicator whose data were not provided
   falls back to a county input for it when there is one (Q4 from ``budget``, or else the
   county's figure), and says so in its evidence.
 
@@ -41,7 +41,6 @@ year, and passes only when every indicator passes and every veto is declared 否
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,11 +49,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eduwb.dataset import Dataset
+from eduwb.analysis import balance, classsize, guarantee, resources, rotation
+from eduwb.data.dataset import Dataset
+from eduwb.data.schema import TABLES
+from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
-from eduwb.schema import TABLES
 from eduwb.standards import Indicator, Standard
-from eduwb.values import CountyValue, parse_county_value
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
 STATUSES = (PASS, FAIL, MISSING)
@@ -76,13 +76,8 @@ def _lang(options: dict[str, Any]) -> str:
     return lang
 
 
-def _upstream(module: str, function: str) -> Callable[..., Any]:
-    """A function of another analysis module, looked up when called (tests may replace it)."""
-    return getattr(importlib.import_module(f"eduwb.{module}"), function)
-
-
 def _resolve_year(ds: Dataset, year) -> int:
-    return _upstream("resources", "resolve_year")(ds, year)
+    return resources.resolve_year(ds, year)
 
 
 def aggregate_status(statuses) -> str:
@@ -353,8 +348,7 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     ds, std, year = ctx.ds, ctx.std, ctx.year
-    balance = importlib.import_module("eduwb.balance")
-    values = _upstream("resources", "section_values")(ds, std, years=[year])
+    values = resources.section_values(ds, std, years=[year])
     source = "sections, facilities"
     if values.empty:
         why = ctx.t(f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}")
@@ -465,7 +459,7 @@ def _composite(ctx: _Ctx, composite: pd.DataFrame, missing_ids: dict) -> tuple[s
 
 
 def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    table = _upstream("guarantee", "music_art_rooms_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = guarantee.music_art_rooms_table(ctx.ds, ctx.std, year=ctx.year)
     source = "facilities, sections"
     if table.empty:
         return _result(MISSING, evidence=ctx.no_table("facilities"), source=source)
@@ -498,7 +492,7 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _g4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    table = _upstream("classsize", "school_size_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = classsize.school_size_table(ctx.ds, ctx.std, year=ctx.year)
     if "in_scope" in table.columns:
         table = table[table["in_scope"].astype(bool)]
     source = "sections"
@@ -521,11 +515,10 @@ def _g4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _g5(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    classsize = importlib.import_module("eduwb.classsize")
     source = "classes"
     if not classsize.has_class_data(ctx.ds, ctx.year):
         return _result(MISSING, evidence=ctx.no_table("classes"), source=source)
-    per = _upstream("classsize", "classes_over_standard")(ctx.ds, ctx.std, ctx.year)
+    per = classsize.classes_over_standard(ctx.ds, ctx.std, ctx.year)
     total, over = int(per["classes"].sum()), int(per["classes_over"].sum())
     within = total - over
     parts = [ctx.t(f"共 {total} 个班，{over} 个班超过标准班额", f"{over} of {total} classes above the standard")]
@@ -545,7 +538,7 @@ def _from_passes(passes) -> str:
 
 def _teacher_quality(ctx: _Ctx) -> pd.Series | None:
     if "teacher_quality" not in ctx.cache:
-        table = _upstream("rotation", "teacher_quality_table")(ctx.ds, ctx.std, year=ctx.year)
+        table = rotation.teacher_quality_table(ctx.ds, ctx.std, year=ctx.year)
         table = table[table["year"] == ctx.year]
         ctx.cache["teacher_quality"] = None if table.empty or pd.isna(table["teachers"].iloc[0]) else table.iloc[0]
     return ctx.cache["teacher_quality"]
@@ -566,7 +559,7 @@ def _rate_row(ind: Indicator, ctx: _Ctx, count: str, rate: str, passes: str, wha
 
 
 def _g9(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    hours = _num(_upstream("rotation", "training_hours_min")(ctx.std))
+    hours = _num(rotation.training_hours_min(ctx.std))
     return _rate_row(ind, ctx, "trained", "training_rate", "training_passes", f"近五年培训满 {hours} 学时",
                      f"completed {hours} training hours in 5 years")  # fmt: skip
 
@@ -577,7 +570,7 @@ def _g12(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _g11_threshold(ind: Indicator, ctx: _Ctx) -> str:
-    ratio_min, share_min = _upstream("rotation", "rotation_limits")(ctx.std)
+    ratio_min, share_min = rotation.rotation_limits(ctx.std)
     return ctx.t(
         f"交流 ≥ 符合条件教师的 {_pct_limit(ratio_min)}；骨干教师占交流 ≥ {_pct_limit(share_min)}",
         f"≥ {_pct_limit(ratio_min)} of eligible teachers rotate; backbone ≥ {_pct_limit(share_min)} of them",
@@ -592,7 +585,7 @@ def _g11(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     for name in ("teachers", "rotations"):
         if getattr(ctx.ds, name) is None:
             return _result(MISSING, evidence=ctx.no_table(name), source=source)
-    table = _upstream("rotation", "rotation_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = rotation.rotation_table(ctx.ds, ctx.std, year=ctx.year)
     table = table[table["year"] == ctx.year]
     if table.empty or table["status"].iloc[0] == "no_teacher_data":
         why = ctx.t(
@@ -618,7 +611,7 @@ def _g11(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _q1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    table = _upstream("guarantee", "retention_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = guarantee.retention_table(ctx.ds, ctx.std, year=ctx.year)
     if table.empty:
         return _result(MISSING, evidence=ctx.no_table("cohorts"), source="cohorts")
     row = table.iloc[0]
@@ -633,7 +626,7 @@ def _q1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _q4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    table = _upstream("guarantee", "training_funds_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = guarantee.training_funds_table(ctx.ds, ctx.std, year=ctx.year)
     if table.empty:
         return _result(MISSING, evidence=ctx.no_table("budget"), source="budget")
     threshold = float(ind.threshold_for())
@@ -656,7 +649,7 @@ def _q4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 
 
 def _s1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
-    table = _upstream("guarantee", "recognition_table")(ctx.ds, ctx.std, year=ctx.year)
+    table = guarantee.recognition_table(ctx.ds, ctx.std, year=ctx.year)
     total = table[table["group"] == "all"]
     if total.empty or pd.isna(total["rate"].iloc[0]):
         return _result(MISSING, evidence=ctx.no_table("survey"), source="survey")

@@ -8,7 +8,7 @@ dated targets come from ``county.toml`` (``ds.settings.milestones``).
 Bands
 -----
 Each class falls in exactly one band, judged against the standard of its stage (the stage
-follows from the grade, :data:`eduwb.schema.GRADES_BY_STAGE`):
+follows from the grade, :data:`eduwb.data.schema.GRADES_BY_STAGE`):
 
 =================  ==========================  ==========================
 band               小学 (moe-2017)              初中 (moe-2017)
@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from eduwb.data.schema import GRADES_BY_STAGE, KINDS
 from eduwb.errors import AnalysisError, ParameterError, StandardError
-from eduwb.schema import GRADES_BY_STAGE, KINDS
 
 BANDS = ("within_standard", "over_standard", "large", "super_large")
 OVERSIZED_BANDS = ("over_standard", "large", "super_large")

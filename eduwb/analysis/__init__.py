@@ -1,0 +1,1 @@
+"""The analyses: DataFrames in, DataFrames out — no language, no files, no charts."""

@@ -1,0 +1,2 @@
+"""The data layer: the dictionary of input tables (``schema``), the loader and validator
+(``dataset``), county-input values (``values``) and the synthetic sample (``sample``)."""
