@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -255,18 +253,13 @@ def _plain_float(value: float) -> str:
 
 
 def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    from eduwb._files import atomic_path
+
+    with atomic_path(path) as tmp:
         if table is not None:
             table.to_excel(tmp, sheet_name=sheet[:31], index=False, engine="openpyxl")
         else:
-            Path(tmp).write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            tmp.write_text(text, encoding="utf-8")
 
 
 def cmd_report(args) -> int:

@@ -24,8 +24,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from eduwb import report
+from eduwb import _files, report
 from eduwb.errors import ParameterError
+from eduwb.report import command, engine, jobs, workbook, workers
 from eduwb.report import layout as pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,19 +104,19 @@ def broken_copy(src: Path, dest: Path) -> Path:
     [("2024", [2024]), ("2021-2023", [2021, 2022, 2023]), ("2021,2023-2024", [2021, 2023, 2024]), (" 2022 ", [2022])],
 )
 def test_parse_years(spec, years):
-    assert report.parse_years(spec) == years
+    assert jobs.parse_years(spec) == years
 
 
 @pytest.mark.parametrize("spec", ["24", "2025-2021", "2021..2025", "abc", ""])
 def test_parse_years_refuses_nonsense(spec):
     with pytest.raises(ParameterError):
-        report.parse_years(spec)
+        jobs.parse_years(spec)
 
 
 def test_sheet_names_are_legal_short_and_unique():
     used: set[str] = set()
     long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
-    names = [report.sheet_name(t, used) for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]]
+    names = [workbook.sheet_name(t, used) for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]]
     assert all(0 < len(n) <= 31 for n in names)
     assert len({n.lower() for n in names}) == len(names)
     assert not any(ch in n for n in names for ch in "[]:*?/\\")
@@ -132,7 +133,7 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
         {"name": "gaps", "title": "缺口", "columns": ["学校名称", "数值"], "data": [["=cmd()", float("nan")], ["甲校", 1.5]], "chapter": "差距"},
     ]
     target = tmp_path / "t.xlsx"
-    report.write_tables_xlsx(tables, target, lang="zh")
+    workbook.write_tables_xlsx(tables, target, lang="zh")
     wb = load_workbook(target)
     assert wb.sheetnames == ["目录", "2025年各学段规模", "缺口"]
     ws = wb["2025年各学段规模"]
@@ -150,9 +151,9 @@ def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):
 
     when = datetime(2026, 1, 1, tzinfo=UTC)
     tables = [{"name": "a", "title": "甲", "columns": ["x"], "data": [[1]]}]
-    report.write_tables_xlsx(tables, tmp_path / "a.xlsx", created=when)
+    workbook.write_tables_xlsx(tables, tmp_path / "a.xlsx", created=when)
     time.sleep(1.1)
-    report.write_tables_xlsx(tables, tmp_path / "b.xlsx", created=when)
+    workbook.write_tables_xlsx(tables, tmp_path / "b.xlsx", created=when)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
@@ -230,37 +231,37 @@ def test_a_misspelt_or_missing_parameter_is_refused(tmp_path):
     none = tmp_path / "03_none.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("data = 1")]), str(none))
     with pytest.raises(ParameterError) as err:
-        report.check_notebook_parameters([good, typo, none])
+        jobs.check_notebook_parameters([good, typo, none])
     message = str(err.value)
     assert "02_typo.ipynb" in message and "'year'" in message and "'yaer'" in message
     assert "03_none.ipynb" in message and "parameters" in message
     assert "01_good" not in message
-    specs = report.check_notebook_parameters([good])
+    specs = jobs.check_notebook_parameters([good])
     assert specs[0].parameters == ("data", "year", "lang", "interactive")
     with pytest.raises(ParameterError, match="'standard'"):
-        report.check_notebook_parameters([good], standard="moe-2012")
+        jobs.check_notebook_parameters([good], standard="moe-2012")
     with pytest.raises(ParameterError, match="02_typo.ipynb.*'lang'"):
-        report.check_notebook_parameters([typo], lang="en")
+        jobs.check_notebook_parameters([typo], lang="en")
 
 
 def test_notebooks_default_to_the_numbered_ones_in_order(tmp_path, monkeypatch):
     for name in ["10_b.ipynb", "02_a.ipynb", "scratch.ipynb", "1_x.ipynb"]:
         make_notebook(tmp_path / name, [])
     monkeypatch.setenv("EDUWB_NOTEBOOKS_DIR", str(tmp_path))
-    assert [p.name for p in report.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
-    assert report.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
-    assert [p.name for p in report.resolve_notebooks(["10_b", "02_a.ipynb"])] == ["10_b.ipynb", "02_a.ipynb"]
+    assert [p.name for p in jobs.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
+    assert jobs.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
+    assert [p.name for p in jobs.resolve_notebooks(["10_b", "02_a.ipynb"])] == ["10_b.ipynb", "02_a.ipynb"]
     with pytest.raises(ParameterError):
-        report.resolve_notebooks([str(tmp_path / "missing.ipynb")])
+        jobs.resolve_notebooks([str(tmp_path / "missing.ipynb")])
 
 
 def test_atomic_path_never_leaves_a_partial_file(tmp_path):
     final = tmp_path / "out" / "r.pdf"
-    with pytest.raises(RuntimeError), report.atomic_path(final) as tmp:
+    with pytest.raises(RuntimeError), _files.atomic_path(final) as tmp:
         tmp.write_bytes(b"%PDF-half")
         raise RuntimeError("interrupted")
     assert not final.exists() and list((tmp_path / "out").iterdir()) == []
-    with report.atomic_path(final) as tmp:
+    with _files.atomic_path(final) as tmp:
         assert tmp.parent == final.parent and tmp.name.startswith(".") and tmp.suffix == ".pdf"
         tmp.write_bytes(b"%PDF-whole")
     assert final.read_bytes() == b"%PDF-whole" and list((tmp_path / "out").iterdir()) == [final]
@@ -268,10 +269,10 @@ def test_atomic_path_never_leaves_a_partial_file(tmp_path):
 
 def test_summary_lists_each_report_and_the_full_reasons(capsys):
     results = [
-        report.ReportResult("乙县", 2024, "failed", 1.0, "invalid data:\nsections.csv row 2: students must be > 0"),
-        report.ReportResult("甲县", 2024, "ok", 12.34, "reports/甲县/2024/甲县_2024_优质均衡监测报告.pdf"),
+        jobs.ReportResult("乙县", 2024, "failed", 1.0, "invalid data:\nsections.csv row 2: students must be > 0"),
+        jobs.ReportResult("甲县", 2024, "ok", 12.34, "reports/甲县/2024/甲县_2024_优质均衡监测报告.pdf"),
     ]
-    report.print_summary(results)
+    command.print_summary(results)
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].split() == ["county", "year", "status", "seconds", "output", "/", "reason"]
@@ -363,15 +364,15 @@ def test_in_process_engine_gives_what_a_kernel_gives(tmp_path, tiny_county, fixt
     """The warm in-process shell is only faster: same PDF and workbook, byte for byte, as kernels."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     outputs = {}
-    for engine in ("kernel", "inprocess"):
-        monkeypatch.setenv("EDUWB_REPORT_ENGINE", engine)
-        out = tmp_path / engine
+    for engine_choice in ("kernel", "inprocess"):
+        monkeypatch.setenv("EDUWB_REPORT_ENGINE", engine_choice)
+        out = tmp_path / engine_choice
         assert report.report_command([str(tiny_county)], out=str(out), workers=1) == 0
         folder = out / "tiny" / "2024"
         assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["engines"] == [
-            "kernel" if engine == "kernel" else report.ENGINE_NAME
+            "kernel" if engine_choice == "kernel" else engine.ENGINE_NAME
         ]
-        outputs[engine] = [(folder / n).read_bytes() for n in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")]
+        outputs[engine_choice] = [(folder / n).read_bytes() for n in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")]
     assert outputs["kernel"] == outputs["inprocess"]
 
 
@@ -386,7 +387,7 @@ def test_failing_notebook_fails_its_report_and_is_kept(tmp_path, tiny_county, mo
         new_code_cell("from eduwb.errors import AnalysisError\nraise AnalysisError(f'学校 S01 在 {year} 年没有学生')"),
     ])
     out = tmp_path / "reports"
-    results = report.run_reports([str(tiny_county)], years=[2024], options=report.prepare_options(out=str(out), notebooks=[str(books)]), workers=1)
+    results = workers.run_reports([str(tiny_county)], years=[2024], options=command.prepare_options(out=str(out), notebooks=[str(books)]), workers=1)
     (result,) = results
     assert result.status == "failed"
     assert "02_fails.ipynb failed" in result.detail and "AnalysisError" in result.detail and "S01" in result.detail

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import tempfile
-import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from eduwb._files import atomic_write_bytes, pin_zip_dates
 from eduwb.data.schema import (
     BACKBONE_LEVELS,
     KINDS,
@@ -1103,18 +1102,6 @@ multimedia_room = 40000
 # ----------------------------------------------------------------------------- writing
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make shared sample files unreadable to others
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _quote(text: str) -> str:
@@ -1159,15 +1146,14 @@ def write_county(folder: Path, tables: dict[str, pd.DataFrame], toml_text: str) 
     """Write one county folder: every table as UTF-8 CSV plus ``county.toml``."""
     folder = Path(folder)
     for name in TABLE_ORDER:
-        _atomic_write(folder / f"{name}.csv", _csv_bytes(name, tables[name]))
-    _atomic_write(folder / "county.toml", toml_text.encode("utf-8"))
+        atomic_write_bytes(folder / f"{name}.csv", _csv_bytes(name, tables[name]))
+    atomic_write_bytes(folder / "county.toml", toml_text.encode("utf-8"))
     return folder
 
 
 _ENUMS = {"kind": KINDS, "locale": LOCALES, "sponsor": SPONSORS, "stage": STAGES, "sex": SEXES,
           "backbone": BACKBONE_LEVELS, "mode": MODES, "group": SURVEY_GROUPS}
-_FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
-_FIXED_DOC_TIME = "2024-01-01T00:00:00Z"
+_FIXED_TIME = datetime(2024, 1, 1)  # the xlsx's dates: the same sample gives the same bytes
 
 
 def _xlsx_rows(name: str, df: pd.DataFrame):
@@ -1208,21 +1194,7 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
             ws.append(list(row))
     raw = io.BytesIO()
     wb.save(raw)
-    # openpyxl stamps the save time into docProps/core.xml and every zip entry; pin both.
-    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{_FIXED_DOC_TIME}\g<3>", text)
-                data = text.encode("utf-8")
-            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, data)
-    _atomic_write(Path(path), out.getvalue())
+    atomic_write_bytes(Path(path), pin_zip_dates(raw.getvalue(), _FIXED_TIME))
     return Path(path)
 
 
@@ -1295,7 +1267,7 @@ def write_sample(
         if xlsx is not None:
             xlsx = Path(xlsx)
             write_xlsx(xlsx, tables)
-            _atomic_write(xlsx.with_suffix(".toml"), toml_text.encode("utf-8"))
+            atomic_write_bytes(xlsx.with_suffix(".toml"), toml_text.encode("utf-8"))
         return [out]
     _check_arguments(years, schools)
     jobs = [(out / _county_name(i, counties), seed, years, schools, i, counties) for i in range(counties)]

@@ -1,0 +1,75 @@
+"""Files written safely, in one place for every output of eduwb.
+
+- :func:`atomic_path`: write under a hidden temporary name beside the final path and rename
+  only when the writing succeeded, so an interrupted run never leaves a partial file at a
+  final path;
+- :func:`pin_zip_dates`: an xlsx is a zip whose members and ``docProps/core.xml`` carry the
+  time of saving; pinning them makes the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import threading
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+#: Marks the temporary files of :func:`atomic_path` (a rerun removes stale ones).
+TMP_MARK = ".tmp-"
+
+# The process umask, read once: temporary files are created 0600 and must end with the
+# permissions an ordinary file would have.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``final``; rename it to ``final`` only if the block succeeds."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Hidden, in the same folder (so the rename is atomic), same suffix (tools check it).
+    tmp = final.with_name(f".{final.stem}{TMP_MARK}{os.getpid()}-{threading.get_ident()}{final.suffix}")
+    try:
+        yield tmp
+        if tmp.exists():
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(final: Path, data: bytes) -> Path:
+    """Write ``data`` to ``final`` atomically."""
+    with atomic_path(Path(final)) as tmp:
+        tmp.write_bytes(data)
+    return Path(final)
+
+
+def atomic_write_text(final: Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``final`` atomically."""
+    return atomic_write_bytes(final, text.encode("utf-8"))
+
+
+def pin_zip_dates(content: bytes, when: datetime) -> bytes:
+    """The same zip (xlsx) with every member dated ``when`` and its document dates set to it."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl sets "modified" to the time of saving, whatever was asked.
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + iso + rb"\g<3>", body)
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o600 << 16  # one value for every member, whatever wrote it
+            dst.writestr(member, body)
+    return out.getvalue()

@@ -1,0 +1,145 @@
+"""``eduwb report``: plan the batch, run it, print the summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from eduwb.errors import ParameterError
+from eduwb.present.words import REPORT_TEXT
+from eduwb.report.jobs import (
+    ReportResult,
+    RunOptions,
+    check_notebook_parameters,
+    parse_years,
+    resolve_notebooks,
+    source_date_epoch,
+)
+from eduwb.report.workbook import display_width
+from eduwb.report.workers import make_backend, run_reports
+
+
+# ---- the command --------------------------------------------------------------------------
+def report_command(
+    data: list[str],
+    *,
+    years: str | None = None,
+    out: str = "reports",
+    workers: int | None = None,
+    lang: str = "zh",
+    notebooks: list[str] | None = None,
+    scheduler: str | None = None,
+    standard: str | None = None,
+    force: bool = False,
+) -> int:
+    """Produce the annual report of every county × year; print a summary; return the exit status.
+
+    Parameters
+    ----------
+    data : list of str
+        County datasets (folders or ``.xlsx`` workbooks).
+    years : str, optional
+        ``"2021-2025"``, ``"2024"`` or a comma-separated mix; default every year in each
+        county's data.
+    out : str
+        Output folder; each report goes to ``<out>/<county>/<year>/``.
+    workers : int, optional
+        Worker processes (default: the number of CPU cores).  With 1, everything runs in
+        this process.
+    lang : {"zh", "en"}
+        Language of the report (and of the notebooks, which receive it as ``lang``).
+    notebooks : list of str, optional
+        Notebooks (or folders of notebooks) making the chapters, in order; default every
+        ``notebooks/NN_*.ipynb`` of the project (or of ``$EDUWB_NOTEBOOKS_DIR``).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to run the work on
+        instead of local processes.
+    standard : str, optional
+        Standard id or file overriding each county's own ``county.toml`` setting.
+    force : bool
+        Rebuild reports even when their inputs have not changed.
+
+    Returns
+    -------
+    int
+        0 when every report was produced (or was already up to date), 1 when any failed.
+
+    Raises
+    ------
+    ParameterError
+        for a bad ``years``/``lang``/``workers``, no notebooks, or a notebook that does not
+        declare a parameter the report must pass (e.g. a misspelt ``year``).
+    StandardError
+        when ``standard`` cannot be loaded.
+    """
+    if not data:
+        raise ParameterError("no data given: name at least one county folder or workbook")
+    wanted = parse_years(years) if years else None
+    pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
+    # Workers start (and warm up) while the notebooks' parameters are being checked here.
+    backend = make_backend(workers, scheduler, pieces)
+    try:
+        options = prepare_options(out=out, lang=lang, notebooks=notebooks, standard=standard, force=force)
+    except BaseException:
+        backend.close(abort=True)
+        raise
+    results = run_reports(data, years=wanted, options=options, backend=backend)
+    print_summary(results, file=sys.stdout)
+    return 1 if any(r.failed for r in results) else 0
+
+
+def prepare_options(
+    *,
+    out: str = "reports",
+    lang: str = "zh",
+    notebooks: list[str] | None = None,
+    standard: str | None = None,
+    force: bool = False,
+) -> RunOptions:
+    """Check the run-wide settings and the notebooks' parameters once, before any work starts."""
+    if lang not in REPORT_TEXT:
+        raise ParameterError(f"--lang must be one of {', '.join(REPORT_TEXT)}, not {lang!r}")
+    if standard is not None:
+        from eduwb.standards import BUILTIN, load_standard
+
+        load_standard(standard)  # fail now, not in every task
+        if standard not in BUILTIN:
+            standard = str(Path(standard).resolve())
+    specs = check_notebook_parameters(resolve_notebooks(notebooks), lang=lang, standard=standard)
+    return RunOptions(
+        out=str(Path(out).resolve()),
+        lang=lang,
+        standard=standard,
+        notebooks=tuple(specs),
+        force=force,
+        source_date_epoch=source_date_epoch(),
+    )
+
+
+# ---- the summary ----------------------------------------------------------------------------
+def print_summary(results: list[ReportResult], file: Any = None) -> None:
+    """Print one line per report (county, year, status, seconds, output or reason), then the full reasons."""
+    file = file or sys.stdout
+    header = ("county", "year", "status", "seconds", "output / reason")
+    rows = [
+        (r.county, "" if r.year is None else str(r.year), r.status, f"{r.seconds:.1f}",
+         (r.detail.splitlines() or [""])[0] + (" …" if len(r.detail.splitlines()) > 1 else ""))
+        for r in results
+    ]
+    widths = [max(display_width(x) for x in col) for col in zip(header, *rows, strict=False)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = [c + " " * (w - display_width(c)) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    print(line(header), file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for row in rows:
+        print(line(row), file=file)
+    failed = [r for r in results if r.failed]
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "up-to-date", "no data", "failed")}
+    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items() if n), file=file)
+    for r in failed:
+        if "\n" in r.detail:
+            print(f"\n{r.county} {'' if r.year is None else r.year}:\n{r.detail}", file=file)

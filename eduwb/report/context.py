@@ -1,0 +1,143 @@
+"""The render context of a report: cover verdict, dates, appendix rows."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eduwb.present.words import REPORT_TEXT
+from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ReportJob, eduwb_version
+
+
+def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
+    """The county's verdict for the cover, from :func:`eduwb.analysis.scorecard.county_verdict`.
+
+    ``{"passed": bool | None, "summary_zh": str, "summary_en": str, "failing": [ids]}``;
+    ``passed`` is None (and ``note`` says why) when this installation has no scorecard.
+    An error inside the scorecard fails the report.
+    """
+    try:
+        from eduwb.analysis.scorecard import county_verdict as verdict_fn
+    except ImportError as exc:
+        note = f"no verdict: eduwb.analysis.scorecard.county_verdict is not available ({exc})"
+        return {"passed": None, "summary_zh": "", "summary_en": "", "failing": [], "note": note}
+    return dict(verdict_fn(ds, std, year))
+
+
+def report_created(job: ReportJob) -> datetime:
+    """When the report was made: ``SOURCE_DATE_EPOCH`` (UTC) or now, in local time.
+
+    Local, not UTC: a report made at 07:00 in Beijing is dated that day, not the day before.
+    """
+    if job.source_date_epoch is not None:
+        return datetime.fromtimestamp(job.source_date_epoch, UTC)
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]) -> dict[str, Any]:
+    import pandas
+
+    from eduwb.report import layout as pdf
+
+    text = REPORT_TEXT[job.lang]
+    created = report_created(job)
+    data_date = created if job.source_date_epoch is not None else datetime.fromtimestamp(job.data_mtime).astimezone()
+    version = eduwb_version()
+    passed = verdict.get("passed")
+    summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
+    if passed is None:
+        state = "unknown"
+    elif passed:
+        state = "passed"
+    else:
+        state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
+    label = text[state]
+    css_class = "failed" if state == "failed" else state if state == "passed" else "unknown"
+    lists = [(text["failing"], _id_list(verdict.get("failing"), job.lang)),
+             (text["missing"], _id_list(verdict.get("missing"), job.lang))]
+    standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
+    cover = [
+        (text["standard"], standard_name),
+        (text["school_year"], text["school_year_value"].format(year=job.year, next=job.year + 1)),
+        (text["data_date"], text["date_fmt"].format(d=data_date)),
+        (text["generated"], text["date_fmt"].format(d=created)),
+    ]
+    appendix = [
+        {
+            "title": text["sec_data"],
+            "header": None,
+            "mono": (),
+            "rows": [(text["county"], ds.name), (text["path"], job.data)],
+        },
+        {
+            "title": text["sec_data"] + " — SHA-256",
+            "header": [text["file"], text["bytes"], text["sha256"]],
+            "mono": (2,),
+            "rows": [(name, f"{size:,}", sha) for name, size, sha in job.data_files],
+        },
+        {
+            "title": text["sec_standard"],
+            "header": None,
+            "mono": (),
+            "rows": [
+                (text["standard_id"], std.id),
+                (text["standard_name"], standard_name),
+                (text["standard_source"], _display_source(std.source)),
+            ],
+        },
+        {
+            "title": text["sec_parameters"],
+            "header": [text["chapter"], text["notebook"], text["parameters"]],
+            "mono": (),
+            "rows": [
+                (
+                    chapter.title,
+                    Path(job.notebooks[chapter.index].path).name,
+                    ", ".join(f"{k}={v!r}" for k, v in job.parameters_for(job.notebooks[chapter.index]).items()),
+                )
+                for chapter in chapters
+            ],
+        },
+        {
+            "title": text["sec_software"],
+            "header": None,
+            "mono": (),
+            "rows": [
+                ("eduwb", version),
+                (text["python"], sys.version.split()[0]),
+                ("pandas", pandas.__version__),
+                (text["generated"], text["date_fmt"].format(d=created)),
+            ],
+        },
+    ]
+    return {
+        "lang": job.lang,
+        "text": text,
+        "title": text["title"].format(county=ds.name, year=job.year),
+        "county": ds.name,
+        "year": job.year,
+        "cover": cover,
+        "verdict": {"label": label, "css_class": css_class, "summary": summary, "lists": [(k, v) for k, v in lists if v]},
+        "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
+        "appendix": appendix,
+        "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eduwb_version": version,
+    }
+
+
+def _id_list(ids: Any, lang: str, limit: int = 24) -> list[str]:
+    """Indicator ids for the cover, cut short so that the cover stays one page."""
+    ids = [str(i) for i in ids or []]
+    if len(ids) <= limit:
+        return ids
+    more = len(ids) - limit
+    return ids[:limit] + [f"等 {len(ids)} 项" if lang == "zh" else f"and {more} more"]
+
+
+def _display_source(source: str) -> str:
+    path = Path(source)
+    if path.is_relative_to(PACKAGE_DIR):
+        return f"eduwb/{path.relative_to(PACKAGE_DIR).as_posix()}"
+    return str(path)

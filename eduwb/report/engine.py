@@ -1,0 +1,255 @@
+"""The in-process papermill engine: one warm IPython shell per worker, byte-identical to a kernel."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import sys
+import threading
+from typing import Any
+
+from eduwb.errors import ParameterError
+
+ENGINE_NAME = "eduwb-inprocess"
+
+
+# ---- the in-process papermill engine ---------------------------------------------------------
+ENGINE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def choose_engine():
+    """Choose the papermill engine for one notebook execution.
+
+    ``EDUWB_REPORT_ENGINE``: ``auto`` (default) uses this process's warm IPython shell when it
+    is free and ours, else papermill's kernel engine; ``inprocess`` waits for the shell;
+    ``kernel`` always starts a kernel.
+    """
+    choice = os.environ.get("EDUWB_REPORT_ENGINE", "auto")
+    if choice not in ("auto", "inprocess", "kernel"):
+        raise ParameterError(f"EDUWB_REPORT_ENGINE must be auto, inprocess or kernel, not {choice!r}")
+    if choice == "kernel" or not inprocess_possible():
+        yield None
+        return
+    if not ENGINE_LOCK.acquire(blocking=choice == "inprocess"):
+        yield None  # another thread of this process is using the shell: run a kernel instead
+        return
+    try:
+        _register_engine()
+        yield ENGINE_NAME
+    finally:
+        ENGINE_LOCK.release()
+
+
+def inprocess_possible() -> bool:
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError:
+        return False
+    # Inside Jupyter or IPython the singleton shell is the user's: never execute into it.
+    return not InteractiveShell.initialized() or type(InteractiveShell._instance).__name__ == "_ReportShell"
+
+
+@functools.cache
+def _register_engine() -> None:
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register(ENGINE_NAME, _inprocess_engine_class())
+
+
+@functools.cache
+def _inprocess_engine_class() -> type:
+    from papermill.engines import Engine
+
+    class InProcessEngine(Engine):
+        """Execute a notebook in this process's IPython shell, in a fresh namespace.
+
+        Outputs (displays, results, streams, errors, inline figures) are recorded as a kernel
+        would record them; modules imported by one notebook stay imported for the next.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> None:
+            shell = report_shell()
+            _fresh_state(shell)
+            cwd = os.getcwd()
+            count = 0
+            try:
+                for index, cell in enumerate(nb_man.nb.cells):
+                    nb_man.cell_start(cell, index)
+                    if cell.cell_type == "code":
+                        cell.outputs = []
+                        if cell.source.strip():
+                            count += 1
+                            cell.execution_count = count
+                            if not shell.eduwb_run(cell.source, cell.outputs, count):
+                                nb_man.cell_exception(cell, index)
+                                nb_man.cell_complete(cell, index)
+                                break
+                    nb_man.cell_complete(cell, index)
+            finally:
+                os.chdir(cwd)
+                plt = sys.modules.get("matplotlib.pyplot")
+                if plt is not None:
+                    plt.close("all")  # the namespace is cleared when the next notebook starts
+
+    return InProcessEngine
+
+
+_SHELL: Any = None
+
+
+def report_shell() -> Any:
+    global _SHELL
+    if _SHELL is None:
+        _SHELL = _make_shell()
+    return _SHELL
+
+
+def _make_shell() -> Any:
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    def clean(data: dict[str, Any]) -> dict[str, Any]:
+        import base64
+
+        return {k: (base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v) for k, v in data.items()}
+
+    class _Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):  # noqa: ANN001
+            self.shell.eduwb_add(nbformat.v4.new_output("display_data", data=clean(data), metadata=metadata or {}))
+
+        def clear_output(self, wait=False):  # noqa: ANN001
+            self.shell.eduwb_clear()
+
+    class _DisplayHook(DisplayHook):
+        def write_output_prompt(self) -> None:
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None) -> None:  # noqa: ANN001
+            self.shell.eduwb_add(
+                nbformat.v4.new_output(
+                    "execute_result", data=clean(format_dict), metadata=md_dict or {}, execution_count=self.shell.eduwb_count
+                )
+            )
+
+        def finish_displayhook(self) -> None:
+            self._is_active = False
+
+    class _ReportShell(InteractiveShell):
+        eduwb_outputs: list[Any] | None = None
+        eduwb_count = 0
+
+        def enable_gui(self, gui=None):  # noqa: ANN001 -- no GUI event loop in a report
+            pass
+
+        def _showtraceback(self, etype, evalue, stb):  # noqa: ANN001
+            self.eduwb_add(
+                nbformat.v4.new_output("error", ename=getattr(etype, "__name__", str(etype)), evalue=str(evalue), traceback=list(stb))
+            )
+
+        def eduwb_add(self, output: Any) -> None:
+            if self.eduwb_outputs is not None:
+                self.eduwb_outputs.append(output)
+
+        def eduwb_clear(self) -> None:
+            if self.eduwb_outputs is not None:
+                self.eduwb_outputs.clear()
+
+        def eduwb_run(self, source: str, outputs: list[Any], count: int) -> bool:
+            self.eduwb_outputs, self.eduwb_count = outputs, count
+            try:
+                with _captured_streams(outputs):
+                    result = self.run_cell(source, store_history=False, silent=False)
+            finally:
+                self.eduwb_outputs = None
+            if not result.success and not any(o.output_type == "error" for o in outputs):
+                exc = result.error_in_exec or result.error_before_exec
+                outputs.append(nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[]))
+            return result.success
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.xmode = "Plain"
+    # No output cache (Out, _1, …): nothing keeps a notebook's results alive after it, and
+    # reset() then has no cache to flush (which costs a full garbage collection).
+    config.InteractiveShell.cache_size = 0
+    main = sys.modules.get("__main__")
+    shell = _ReportShell.instance(config=config, display_pub_class=_Publisher, displayhook_class=_DisplayHook)
+    # IPython installs its namespace as sys.modules["__main__"]; the host program keeps its own.
+    if main is not None:
+        sys.modules["__main__"] = main
+    with contextlib.redirect_stdout(io.StringIO()):
+        shell.enable_matplotlib("inline")
+    shell.eduwb_rc = _matplotlib_rc()
+    return shell
+
+
+def _matplotlib_rc() -> dict[str, Any] | None:
+    mpl = sys.modules.get("matplotlib")
+    return dict(mpl.rcParams) if mpl is not None else None
+
+
+def _fresh_state(shell: Any) -> None:
+    """What a new kernel would give the next notebook: empty namespace, no figures, default settings."""
+    shell.reset(new_session=False)
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None and getattr(shell, "eduwb_rc", None) is not None:
+        dict.update(mpl.rcParams, shell.eduwb_rc)
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.reset_option("all")
+
+
+class _RoutedStream(io.TextIOBase):
+    """sys.stdout/sys.stderr while a cell runs: this thread's writes become notebook outputs."""
+
+    def __init__(self, original: Any, name: str, outputs: list[Any], owner: int):
+        self.original, self.name, self.outputs, self.owner = original, name, outputs, owner
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() != self.owner:
+            return self.original.write(text)
+        if self.outputs and self.outputs[-1].get("output_type") == "stream" and self.outputs[-1].get("name") == self.name:
+            self.outputs[-1]["text"] += text
+        else:
+            import nbformat
+
+            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+        return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(Exception):
+            self.original.flush()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _captured_streams(outputs: list[Any]):
+    owner = threading.get_ident()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = _RoutedStream(saved[0], "stdout", outputs, owner)
+    sys.stderr = _RoutedStream(saved[1], "stderr", outputs, owner)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

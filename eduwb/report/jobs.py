@@ -1,0 +1,456 @@
+"""What a report run is made of: options, jobs and their fingerprints, the notebooks and their parameters."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eduwb._files import TMP_MARK
+from eduwb.errors import EduwbError, ParameterError
+from eduwb.present.words import REPORT_TEXT
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the eduwb package
+
+
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+
+
+#: Parameters a report may pass to a notebook, in the order they are injected.
+REPORT_PARAMETERS = ("data", "year", "lang", "interactive", "standard")
+
+
+#: Parameters every report notebook must declare in its ``parameters`` cell.
+REQUIRED_PARAMETERS = ("data", "year")
+
+
+SIDECAR = "report.json"
+
+
+# ---- what travels between the parent and the workers (all picklable) ---------------------
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A report notebook and the report parameters it declares (and so receives)."""
+
+    path: str
+    parameters: tuple[str, ...]
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).stem
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What is the same for every report of one run."""
+
+    out: str
+    lang: str
+    standard: str | None
+    notebooks: tuple[NotebookSpec, ...]
+    force: bool = False
+    source_date_epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One county × year report to produce."""
+
+    data: str
+    county: str
+    year: int
+    out_dir: str
+    lang: str
+    standard: str | None
+    standard_used: str
+    notebooks: tuple[NotebookSpec, ...]
+    data_files: tuple[tuple[str, int, str], ...]
+    data_key: str
+    data_mtime: float
+    fingerprint: str
+    source_date_epoch: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.county, self.year)
+
+    @property
+    def report_path(self) -> Path:
+        name = REPORT_TEXT[self.lang]["report_file"].format(county=self.county, year=self.year)
+        return Path(self.out_dir) / name
+
+    @property
+    def tables_path(self) -> Path:
+        name = REPORT_TEXT[self.lang]["tables_file"].format(county=self.county, year=self.year)
+        return Path(self.out_dir) / name
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return Path(self.out_dir) / "notebooks"
+
+    def parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
+        values = {
+            "data": self.data,
+            "year": self.year,
+            "lang": self.lang,
+            "interactive": False,
+            "standard": self.standard,
+        }
+        return {name: values[name] for name in spec.parameters}
+
+
+@dataclass
+class ReportResult:
+    """How one county × year went."""
+
+    county: str
+    year: int | None
+    status: str  # "ok", "up-to-date", "failed", "no data"
+    seconds: float = 0.0
+    detail: str = ""
+    data: str = ""
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass
+class CountyPlan:
+    data: str
+    county: str
+    jobs: list[ReportJob]
+    results: list[ReportResult]
+
+
+@dataclass
+class ChapterOutcome:
+    index: int
+    ok: bool
+    seconds: float
+    title: str = ""
+    html: str = ""
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+    engine: str = ""
+
+
+def parse_years(spec: str) -> list[int]:
+    """``"2021-2025"`` → [2021, …, 2025]; ``"2024"`` → [2024]; ``"2021,2023-2024"`` → [2021, 2023, 2024]."""
+    years: set[int] = set()
+    for part in str(spec).replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
+        if not m:
+            raise ParameterError(f"--years: {spec!r} is not a year or a range like 2021-2025")
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            raise ParameterError(f"--years: range {part} runs backwards")
+        years.update(range(first, last + 1))
+    return sorted(years)
+
+
+def default_notebooks_dir() -> Path:
+    """``$EDUWB_NOTEBOOKS_DIR``, else the project's ``notebooks/`` folder."""
+    env = os.environ.get("EDUWB_NOTEBOOKS_DIR")
+    return Path(env).resolve() if env else PACKAGE_DIR.parent / "notebooks"
+
+
+def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
+    """The report's notebooks in chapter order (folders expand to their ``NN_*.ipynb``)."""
+    entries = [default_notebooks_dir()] if not notebooks else [_notebook_entry(n) for n in notebooks]
+    paths: list[Path] = []
+    for entry in entries:
+        if entry.is_dir():
+            paths.extend(sorted(entry.glob(NOTEBOOK_PATTERN)))
+        elif entry.is_file() and entry.suffix == ".ipynb":
+            paths.append(entry)
+        else:
+            raise ParameterError(f"{entry}: no such notebook (or folder of notebooks)")
+    if not paths:
+        raise ParameterError(f"no notebooks matching {NOTEBOOK_PATTERN} in {', '.join(map(str, entries))}")
+    return [p.resolve() for p in paths]
+
+
+def _notebook_entry(name: str) -> Path:
+    """A path as given, else a notebook of the default folder by name (``01_resource_gaps``)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    for candidate in (default_notebooks_dir() / name, default_notebooks_dir() / f"{name}.ipynb"):
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+def check_notebook_parameters(paths: list[Path], *, lang: str = "zh", standard: str | None = None) -> list[NotebookSpec]:
+    """Inspect each notebook's ``parameters`` cell and decide what the report passes to it.
+
+    A notebook must declare ``data`` and ``year``; ``lang`` when the report is not in
+    Chinese; ``standard`` when one is given.  ``interactive`` is passed (as False) to the
+    notebooks that declare it.
+
+    Raises
+    ------
+    ParameterError
+        naming every notebook and parameter that does not fit.
+    """
+    import papermill
+
+    problems: list[str] = []
+    specs: list[NotebookSpec] = []
+    for path in paths:
+        try:
+            declared = papermill.inspect_notebook(str(path))
+        except Exception as exc:  # noqa: BLE001 -- any unreadable notebook is the user's to fix
+            problems.append(f"{path.name}: cannot be read as a notebook: {exc}")
+            continue
+        if not declared:
+            problems.append(f"{path.name}: has no cell tagged 'parameters'")
+            continue
+        needed = list(REQUIRED_PARAMETERS)
+        if lang != "zh":
+            needed.append("lang")
+        if standard is not None:
+            needed.append("standard")
+        for name in needed:
+            if name not in declared:
+                near = [d for d in declared if _similar(d, name)]
+                hint = f" (is {near[0]!r} a misspelling?)" if near else ""
+                problems.append(f"{path.name}: its parameters cell does not declare {name!r}{hint}")
+        passed = tuple(
+            n for n in REPORT_PARAMETERS if n in declared and (n != "standard" or standard is not None)
+        )
+        specs.append(NotebookSpec(path=str(path), parameters=passed))
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return specs
+
+
+def _similar(a: str, b: str) -> bool:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.6
+
+
+def source_date_epoch() -> int | None:
+    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ParameterError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
+
+
+# ---- stage 1: read the county, decide which reports to make --------------------------------
+def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> CountyPlan:
+    """Load and validate one county's data; plan its reports (skipping those up to date)."""
+    from eduwb.errors import DataError
+
+    t0 = time.perf_counter()
+    path = Path(data)
+    label = path.stem if path.suffix else path.name
+    try:
+        files = data_files(path)
+        data_key = _digest([f[2] for f in files] + [f[0] for f in files])
+        ds = load_dataset(path, data_key, options.standard)
+    except DataError as exc:
+        reason = "invalid data:\n" + "\n".join(str(p) for p in exc.problems)
+        return _failed_plan(data, label, years, reason, time.perf_counter() - t0)
+    except (EduwbError, OSError) as exc:
+        return _failed_plan(data, label, years, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+
+    county = safe_name(ds.name)
+    available = list(ds.years)
+    wanted = years if years is not None else available
+    results = [
+        ReportResult(county, y, "no data", 0.0, f"the data have no year {y} (they have {_span(available)})", data)
+        for y in wanted
+        if y not in available
+    ]
+    todo = [y for y in wanted if y in available]
+    if not todo:
+        results = [ReportResult(county, None, "failed", time.perf_counter() - t0,
+                                f"none of the years asked for ({_span(wanted)}) is in the data ({_span(available)})", data)]
+        return CountyPlan(data, county, [], results)
+    try:
+        standard_used = options.standard or _county_standard(ds, path)
+        from eduwb.standards import load_standard
+
+        std = load_standard(standard_used)
+    except EduwbError as exc:
+        return _failed_plan(data, county, todo, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+
+    base = {
+        "data": [list(f) for f in files],
+        "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.notebooks],
+        "standard": _digest([json.dumps(std.raw, sort_keys=True, default=str)]),
+        "standard_param": options.standard is not None,
+        "lang": options.lang,
+        "code": code_digest(),
+        "source_date_epoch": options.source_date_epoch,
+    }
+    mtime = max(Path(data_root(path), name).stat().st_mtime for name, _s, _h in files)
+    jobs = []
+    for year in todo:
+        fingerprint = _digest([json.dumps({**base, "year": year}, sort_keys=True)])
+        job = ReportJob(
+            data=data,
+            county=county,
+            year=year,
+            out_dir=str(Path(options.out) / county / str(year)),
+            lang=options.lang,
+            standard=options.standard,
+            standard_used=str(standard_used),
+            notebooks=options.notebooks,
+            data_files=tuple(files),
+            data_key=data_key,
+            data_mtime=mtime,
+            fingerprint=fingerprint,
+            source_date_epoch=options.source_date_epoch,
+        )
+        if not options.force and is_up_to_date(job):
+            results.append(ReportResult(county, year, "up-to-date", 0.0, str(job.report_path), data, [str(job.report_path)]))
+            continue
+        remove_stale_temporaries(Path(job.out_dir))
+        jobs.append(job)
+    return CountyPlan(data, county, jobs, results)
+
+
+def _failed_plan(data: str, county: str, years: list[int] | None, reason: str, seconds: float) -> CountyPlan:
+    results = [ReportResult(county, y, "failed", seconds, reason, data) for y in (years or [None])]
+    return CountyPlan(data, county, [], results)
+
+
+def _county_standard(ds: Any, data_path: Path) -> str:
+    ref = getattr(ds.settings, "standard", None) or "moe-2017"
+    from eduwb.standards import BUILTIN
+
+    if ref in BUILTIN or Path(ref).is_absolute():
+        return ref
+    base = data_path if data_path.is_dir() else data_path.parent
+    return str((base / ref).resolve())
+
+
+def _span(years: list[int]) -> str:
+    if not years:
+        return "none"
+    ys = sorted(years)
+    return f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])
+
+
+def safe_name(name: str) -> str:
+    """A county name usable as a folder and file name on every system."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", str(name)).strip(" .")
+    return cleaned or "county"
+
+
+def data_files(path: Path) -> list[tuple[str, int, str]]:
+    """(name, size in bytes, sha256) of every file of a dataset, names relative to :func:`data_root`.
+
+    A folder's files (hidden ones excepted), or a workbook and the ``<stem>.toml`` beside it.
+    """
+    if path.is_file():
+        files = [path] + [p for p in [path.with_suffix(".toml")] if p.is_file()]
+    elif path.is_dir():
+        files = [
+            f for f in sorted(path.rglob("*"))
+            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
+        ]
+    else:
+        raise FileNotFoundError(f"{path}: no such folder or workbook")
+    root = data_root(path)
+    return [(f.relative_to(root).as_posix(), f.stat().st_size, _file_digest(f)) for f in files]
+
+
+def data_root(path: Path) -> Path:
+    """The folder the names of :func:`data_files` are relative to."""
+    return path if path.is_dir() else path.parent
+
+
+def _file_digest(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _digest(parts: list[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of eduwb's code, standards and templates: a changed analysis means a new report."""
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".toml", ".css", ".j2", ".json"))
+    return _digest([f"{p.relative_to(PACKAGE_DIR).as_posix()}:{_file_digest(p)}" for p in files])
+
+
+_DATASETS: dict[str, Any] = {}
+
+
+_DATASETS_LOCK = threading.Lock()
+
+
+def load_dataset(path: Path, data_key: str, standard: str | None = None) -> Any:
+    """``eduwb.data.dataset.load`` with a small per-process cache (a worker often gets the same county again)."""
+    from eduwb.data.dataset import load
+
+    key = f"{path}\0{data_key}\0{standard}"
+    with _DATASETS_LOCK:
+        if key in _DATASETS:
+            return _DATASETS[key]
+    ds = load(path, standard=standard)
+    with _DATASETS_LOCK:
+        while len(_DATASETS) >= 2:
+            _DATASETS.pop(next(iter(_DATASETS)))
+        _DATASETS[key] = ds
+    return ds
+
+
+def is_up_to_date(job: ReportJob) -> bool:
+    """True when the report and its workbook exist and were made from the same inputs."""
+    try:
+        meta = json.loads((Path(job.out_dir) / SIDECAR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        meta.get("status") == "ok"
+        and meta.get("fingerprint") == job.fingerprint
+        and job.report_path.is_file()
+        and job.tables_path.is_file()
+    )
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Delete temporary files an interrupted run left behind (never a file at a final path)."""
+    for folder in (out_dir, out_dir / "notebooks"):
+        if folder.is_dir():
+            for tmp in folder.glob(f".*{TMP_MARK}*"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+
+@functools.cache
+def eduwb_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("eduwb")
+    except Exception:  # noqa: BLE001 -- a source checkout without metadata
+        return "unknown"

@@ -1,0 +1,107 @@
+"""The report's Excel workbook: every table the notebooks showed, one sheet each, after an index."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eduwb._files import pin_zip_dates
+from eduwb.present.words import REPORT_TEXT
+from eduwb.report.jobs import eduwb_version
+
+# ---- the workbook ---------------------------------------------------------------------------
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """An Excel sheet name from a table title: ≤ 31 characters, legal, unique (case-insensitive)."""
+    base = _SHEET_FORBIDDEN.sub("_", str(title)).strip().strip("'") or "table"
+    if base.lower() == "history":
+        base = "history_"
+    name = base[:31]
+    n = 1
+    while name.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+    used.add(name.lower())
+    return name
+
+
+def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[str], *, lang: str = "zh",
+                      created: datetime | None = None) -> None:
+    """Write each table to its own sheet, after an index sheet; headers as displayed.
+
+    ``tables`` are the payloads of ``eduwb.present.show_table`` (``name``, ``title``,
+    ``columns``, ``data``), each with the ``chapter`` it appeared in.  With ``created``
+    given, the file's dates are that moment, so the same tables give the same bytes.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    text = REPORT_TEXT[lang]
+    wb = Workbook()
+    index = wb.active
+    index.title = text["sheet_index"]
+    used = {index.title.lower()}
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="EEF2F7")
+    index.append(text["index_header"])
+    for i, table in enumerate(tables, start=1):
+        title = str(table.get("title") or table.get("name") or f"table {i}")
+        name = sheet_name(title, used)
+        ws = wb.create_sheet(name)
+        columns = [str(c) for c in table.get("columns", [])]
+        ws.append(columns)
+        for row in table.get("data", []):
+            ws.append([_excel_value(v) for v in row])
+        for cell in ws[1]:
+            cell.font = header_font
+            cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        ws.freeze_panes = "A2"
+        for col, header in enumerate(columns, start=1):
+            sample = [header] + [r[col - 1] for r in table.get("data", [])[:200] if len(r) >= col]
+            width = max(display_width(v) for v in sample)
+            ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, width + 2))
+        index.append([i, name, title, str(table.get("chapter", ""))])
+        link = index.cell(row=index.max_row, column=2)
+        link.hyperlink = f"#'{name}'!A1"
+        link.style = "Hyperlink"
+    for cell in index[1]:
+        cell.font = header_font
+        cell.fill = header_fill
+    for col, width in zip("ABCD", (6, 34, 50, 40), strict=True):
+        index.column_dimensions[col].width = width
+    index.freeze_panes = "A2"
+    when = (created or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)  # xlsx dates are UTC
+    wb.properties.creator = f"eduwb {eduwb_version()}"
+    wb.properties.created = when
+    wb.properties.modified = when
+    wb.properties.lastModifiedBy = "eduwb"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    content = buffer.getvalue() if created is None else pin_zip_dates(buffer.getvalue(), when)
+    Path(target).write_bytes(content)
+
+
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value  # text, never a formula
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def display_width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
