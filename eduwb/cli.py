@@ -47,7 +47,7 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from eduwb.tables import TABLES
+    from eduwb.tables import REGISTRY
 
     parser = argparse.ArgumentParser(
         prog="eduwb",
@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
-    width = max(map(len, TABLES)) + 2
-    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, desc) in TABLES.items())
+    width = max(map(len, REGISTRY)) + 2
+    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, desc) in REGISTRY.items())
     p = sub.add_parser(
         "table",
         parents=[common],
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute one of eduwb's tables for a county and year.\n\ntables:\n" + names,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("name", choices=list(TABLES), metavar="NAME", help="table name (listed above)")
+    p.add_argument("name", choices=list(REGISTRY), metavar="NAME", help="table name (listed above)")
     p.add_argument("data", help="county folder or .xlsx workbook")
     p.add_argument("--year", type=int, help="school year (autumn term); default: the latest in the data")
     p.add_argument("--stage", choices=("primary", "junior"), help="only this stage")

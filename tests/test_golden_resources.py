@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from eduwb.analysis.balance import balance_trend, plan_summary
+from eduwb.analysis.balance import balance_trend
+from eduwb.analysis.plan import plan_summary
 from eduwb.analysis.plan import plan_overview
 from eduwb.standards import load_standard
 from eduwb.tables import compute

@@ -73,9 +73,9 @@ def _frame_texts(df: pd.DataFrame) -> Iterator[str]:
 
 
 def _tables(ds, std) -> Iterator[tuple[str, pd.DataFrame]]:
-    from eduwb.tables import TABLES, compute
+    from eduwb.tables import REGISTRY, compute
 
-    for name in TABLES:
+    for name in REGISTRY:
         for year in (None, ds.years[-1]):
             for options in ({}, {"by": "school"}):
                 try:

@@ -166,7 +166,7 @@ def test_bad_options_are_refused(standard):
         rotation_table(ds, standard, min_years_at_school="six")
     with pytest.raises(ParameterError, match="unknown mode"):
         rotation_table(ds, standard, counted_modes="rotation,holiday")
-    with pytest.raises(ParameterError, match="unknown option"):
+    with pytest.raises(ParameterError, match="unknown parameter"):
         rotation_table(ds, standard, teacher_per_year="1")
     with pytest.raises(ParameterError, match="by="):
         rotation_table(ds, standard, by="township")

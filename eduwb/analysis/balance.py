@@ -29,13 +29,11 @@ import pandas as pd
 from eduwb.analysis.resources import (
     EPS,
     amounts,
-    check_options,
     indicator_frame,
     indicator_ids,
-    resolve_stage,
-    resolve_year,
     section_values,
 )
+from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -157,7 +155,7 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     rows.loc[rows["indicator"] == COMPOSITE, ["county_mean", "std"]] = pd.NA
 
     seq = {ind: i for i, ind in enumerate([*ids, COMPOSITE])}
-    stage_order = {s: i for i, s in enumerate(std.stages)}
+    stage_order = stage_rank(std)
     rows["_s"] = rows["stage"].map(stage_order) if "stage" in rows else 0
     rows["_i"] = rows["indicator"].map(seq)
     sort_keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
@@ -356,7 +354,7 @@ def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     stage = resolve_stage(std, stage)
     values = section_values(ds, std, years=[year], stage=stage)
     short = shortfalls(values, std, costs)
-    order = {s: i for i, s in enumerate(std.stages)}
+    order = stage_rank(std)
     short = short.assign(_s=short["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
     cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "shortfall", "gap_unit", "cost_yuan"]
     return short[cols].reset_index(drop=True)
@@ -369,7 +367,7 @@ def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
         schools=("school_id", "size"), shortfall=("shortfall", "sum"), gap_unit=("gap_unit", "first"), cost_yuan=("cost_yuan", "sum")
     )
     out = out.reset_index()
-    order = {s: i for i, s in enumerate(std.stages)}
+    order = stage_rank(std)
     seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
     out = out.assign(_s=out["stage"].map(order), _i=out["indicator"].map(seq))
     return out.sort_values(["_s", "_i"], kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
@@ -424,7 +422,7 @@ def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
     means = weighted_stats(long, ["stage", "indicator"])[["stage", "indicator", "county_mean"]]
     long = long.merge(means, on=["stage", "indicator"], how="left")
     long["mean_ratio"] = long["county_mean"] / long["threshold"]
-    order = {s: i for i, s in enumerate(std.stages)}
+    order = stage_rank(std)
     long = long.assign(_s=long["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
     cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "county_mean", "ratio", "mean_ratio"]
     return long[cols].reset_index(drop=True)
@@ -448,27 +446,3 @@ def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
     if "weakest_ratio" in table.columns and std.school_rule is not None:
         out["weakest_ratio"] = (table["weakest_ratio"] < float(std.school_rule["min_ratio_rest"]) - EPS).to_numpy()
     return out
-
-
-# ----------------------------------------------------------------------------- registry wrappers
-
-
-def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.analysis.equity.equity_table`."""
-    from eduwb.analysis.equity import equity_table as table
-
-    return table(ds, std, year=year, stage=stage, **options)
-
-
-def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.analysis.plan.plan_table`."""
-    from eduwb.analysis.plan import plan_table as table
-
-    return table(ds, std, year=year, stage=stage, **options)
-
-
-def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """See :func:`eduwb.analysis.plan.plan_summary`."""
-    from eduwb.analysis.plan import plan_summary as table
-
-    return table(ds, std, year=year, stage=stage, **options)

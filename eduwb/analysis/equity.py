@@ -35,14 +35,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.resources import (
-    amounts,
-    check_options,
-    indicator_ids,
-    resolve_stage,
-    resolve_year,
-    section_values,
-)
+from eduwb.analysis.resources import amounts, indicator_ids, section_values
+from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
 from eduwb.errors import AnalysisError
 from eduwb.standards import Standard
 
@@ -194,7 +188,7 @@ def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None
     )
     for col in MEASURES:
         out[col] = out[col].astype("Float64")
-    stage_order = {s: i for i, s in enumerate(std.stages)}
+    stage_order = stage_rank(std)
     seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
     out["_s"] = out["stage"].map(stage_order) if "stage" in out else 0
     out["_i"] = out["indicator"].map(seq)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.resources import resolve_year, scope_mask
+from eduwb.analysis.resources import scope_mask
+from eduwb.analysis.scope import resolve_year
 from eduwb.data.dataset import Dataset
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard

@@ -48,7 +48,8 @@ from eduwb.analysis.balance import (
     weighted_cv,
     whole_units,
 )
-from eduwb.analysis.resources import EPS, indicator_ids, resolve_stage, resolve_year, section_values
+from eduwb.analysis.resources import EPS, indicator_ids, section_values
+from eduwb.analysis.scope import resolve_stage, resolve_year, stage_rank
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -231,7 +232,7 @@ def _plan(ds, std, year, stage, options):
 
 
 def _stage_sorted(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.DataFrame:
-    order = {s: i for i, s in enumerate(std.stages)}
+    order = stage_rank(std)
     return (
         frame.assign(_s=frame["stage"].map(order))
         .sort_values(["_s", *keys], kind="mergesort")

@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
 from eduwb.data.schema import TABLES
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Indicator, Standard
@@ -101,42 +102,6 @@ def indicator_frame(std: Standard) -> pd.DataFrame:
 def indicator_ids(std: Standard) -> list[str]:
     """The resource indicators' ids in the standard's order."""
     return [ind.id for ind in std.resource_indicators]
-
-
-# ----------------------------------------------------------------------------- arguments
-
-
-def resolve_year(ds, year: int | str | None) -> int:
-    """The year asked for (None: the latest in the data)."""
-    years = ds.years
-    if not years:
-        raise AnalysisError(f"{ds.name}: the sections table has no rows")
-    if year is None:
-        return years[-1]
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ParameterError(f"year must be a whole number, not {year!r}") from None
-    if year not in years:
-        raise ParameterError(f"year {year} is not in the data (years: {', '.join(map(str, years))})")
-    return year
-
-
-def resolve_stage(std: Standard, stage: str | None) -> str | None:
-    """The stage asked for (None: every stage of the standard)."""
-    if stage is None:
-        return None
-    if stage not in std.stages:
-        raise ParameterError(f"stage must be one of {', '.join(std.stages)}, not {stage!r}")
-    return stage
-
-
-def check_options(options: dict, allowed: set[str], table: str) -> None:
-    """Refuse options a table does not understand (``by=school`` is always accepted)."""
-    unknown = sorted(k for k in options if k not in allowed and not (k == "by" and options[k] in (None, "school")))
-    if unknown:
-        known = ", ".join(sorted(allowed)) or "none"
-        raise ParameterError(f"table {table!r}: unknown parameter(s) {', '.join(unknown)} (known: {known})")
 
 
 # ----------------------------------------------------------------------------- scope and split
@@ -280,7 +245,7 @@ def section_values(
         else:
             amount = evaluated.eval(ind.formula) if len(out) else pd.Series([], dtype="float64")
             out[ind.id] = float(ind.per) * np.asarray(amount, dtype="float64") / students.to_numpy()
-    order = {s: i for i, s in enumerate(std.stages)}
+    order = stage_rank(std)
     out = (
         out.assign(_o=out["stage"].map(order))
         .sort_values(["year", "_o", "school_id"], kind="mergesort")

@@ -74,6 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.scope import check_options
 from eduwb.data.schema import BACKBONE_LEVELS, LOCALES, MODES
 from eduwb.errors import AnalysisError, ParameterError
 
@@ -190,11 +191,6 @@ def rotation_limits(std) -> tuple[float | None, float | None]:
     g11 = std.indicator("G11")
     return g11.threshold_for(), g11.params.get("backbone_share_min")
 
-
-def _check_options(options: dict[str, Any], allowed: Iterable[str], table: str) -> None:
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise ParameterError(f"table {table}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
 
 
 def _check_by(by: Any, allowed: tuple[str | None, ...], table: str) -> str | None:
@@ -484,7 +480,7 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     values = options.pop("min_years_values", None)
     if values is not None and by != "min_years":
         raise ParameterError("table rotation: min_years_values needs by=min_years")
-    _check_options(options, (*_ROTATION_OPTIONS, "by", "min_years_values"), "rotation")
+    check_options(options, (*_ROTATION_OPTIONS, "by", "min_years_values"), "rotation")
     stages = _stages(std, stage)
     rule = eligibility_rule(ds, **options)
     modes = counted_modes(std, options.get("counted_modes"))
@@ -818,7 +814,7 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
     """
     options = dict(options)
     by = _check_by(options.pop("by", None), (None, "summary"), "flows")
-    _check_options(options, ("counted_modes", "by"), "flows")
+    check_options(options, ("counted_modes", "by"), "flows")
     stages = _stages(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     if ds.teachers is None or ds.rotations is None:
@@ -1027,7 +1023,7 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
     """
     options = dict(options)
     by = _check_by(options.pop("by", None), (None, "school"), "teacher_quality")
-    _check_options(options, ("training_hours_min", "by"), "teacher_quality")
+    check_options(options, ("training_hours_min", "by"), "teacher_quality")
     stages = _stages(std, stage)
     hours = training_hours_min(std, options.get("training_hours_min"))
     train_limit = _indicator_limit(std, "G9", stage)
@@ -1068,7 +1064,7 @@ def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = Non
     ``training_hours_min``.
     """
     options = {k: v for k, v in options.items() if v is not None}
-    _check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
+    check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
     flow_options = {k: v for k, v in options.items() if k == "counted_modes"}
     quality_options = {k: v for k, v in options.items() if k == "training_hours_min"}

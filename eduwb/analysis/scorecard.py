@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis import balance, classsize, guarantee, resources, rotation
+from eduwb.analysis.scope import resolve_year, stage_rank
 from eduwb.data.dataset import Dataset
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
@@ -77,7 +78,7 @@ def _lang(options: dict[str, Any]) -> str:
 
 
 def _resolve_year(ds: Dataset, year) -> int:
-    return resources.resolve_year(ds, year)
+    return resolve_year(ds, year)
 
 
 def aggregate_status(statuses) -> str:
@@ -388,7 +389,7 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
         twice = long.duplicated(["indicator", "school_id"], keep=False)
         stage_name = long["stage"].map(ctx.stage)
         long["section"] = long["school_name"].where(~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")"))
-        long["_stage_order"] = long["stage"].map({s: i for i, s in enumerate(std.stages)})
+        long["_stage_order"] = long["stage"].map(stage_rank(std))
         blamed = long[long["blame"]].sort_values(["seq", "_stage_order", "school_id"]).groupby("indicator", sort=False)
         blamed = {k: v for k, v in blamed["section"]}
     composite_status, composite_text = _composite(ctx, cvs[cvs["indicator"] == balance.COMPOSITE], missing_ids)
@@ -729,7 +730,7 @@ def scorecard_table(
     unknown = sorted(set(options) - {"lang"})
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
-    ctx = _Ctx(ds, std, _resolve_year(ds, year), lang)
+    ctx = _Ctx(ds, std, resolve_year(ds, year), lang)
     resource = _resource_rows(ctx) if std.resource_indicators else {}
     rows = []
     for ind in std.indicators:
@@ -778,7 +779,7 @@ def vetoes_table(ds: Dataset, std: Standard, *, year: int | None = None, stage: 
     is True for a 是.
     """
     del stage
-    return _vetoes(_Ctx(ds, std, _resolve_year(ds, year), _lang(options)))
+    return _vetoes(_Ctx(ds, std, resolve_year(ds, year), _lang(options)))
 
 
 def scorecard_trend(
@@ -789,7 +790,7 @@ def scorecard_trend(
     ``year`` first, then the scorecard's columns; ``attrs["vetoes"]`` holds every year's
     vetoes. :func:`year_card` takes one year back out of it.
     """
-    last = _resolve_year(ds, year)
+    last = resolve_year(ds, year)
     cards = [scorecard_table(ds, std, year=y, stage=stage, **options) for y in ds.years if y <= last]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
     trend = trend[["year", *SCORECARD_COLUMNS]]
@@ -1019,7 +1020,7 @@ def changes_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
     """:func:`changes` for ``year`` (default the latest) against the year before it."""
-    year = _resolve_year(ds, year)
+    year = resolve_year(ds, year)
     earlier = [y for y in ds.years if y < year]
     cards = [scorecard_table(ds, std, year=y, stage=stage, **options) for y in [*earlier[-1:], year]]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)

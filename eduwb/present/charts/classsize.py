@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from eduwb.analysis.classsize import BANDS
+from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
 from eduwb.present import t
 from eduwb.standards import Standard
@@ -413,7 +414,7 @@ def school_panels(
     """Small multiples of :func:`school_history` (one panel per school × stage), for print."""
     rows = by_school[by_school["school_id"].isin(list(school_ids))]
     keys = rows[["school_id", "school_name", "stage"]].drop_duplicates()
-    keys = keys.assign(_o=keys["stage"].map({s: i for i, s in enumerate(std.stages)})).sort_values(
+    keys = keys.assign(_o=keys["stage"].map(stage_rank(std))).sort_values(
         ["school_id", "_o"]
     )
     n = max(len(keys), 1)
