@@ -11,7 +11,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 YEARS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test unit notebooks notebooks-refresh lint report lab sample benchmarks clean
+.PHONY: help setup system-deps test quick unit notebooks notebooks-refresh lint report lab sample benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ setup: $(STAMP) $(SYSTEM_STAMP) ## create .venv and install eduwb with everythin
 
 lint: setup ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check eduwb tests benchmarks scripts
+
+quick: setup ## the unit tests alone (no golden, end-to-end or slow tests): under a minute
+	$(BIN)/pytest -q -n 2 -m "not slow and not golden and not e2e" tests
 
 unit: setup ## unit tests, golden backtests and end-to-end tests
 	$(BIN)/pytest -q -n 2 tests

@@ -22,6 +22,17 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.csv from data/sample")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tiers by file: golden backtests and end-to-end tests carry their marker, so that
+    ``make quick`` (``-m "not slow and not golden and not e2e"``) runs the unit tests alone."""
+    for item in items:
+        name = item.path.name
+        if name.startswith("test_golden_"):
+            item.add_marker(pytest.mark.golden)
+        if name.endswith("_e2e.py"):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def sample_dataset():
     from eduwb.data.dataset import load

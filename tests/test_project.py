@@ -43,3 +43,49 @@ def test_import_is_light():
     code = "import sys, eduwb; print(','.join(m for m in ('pandas','papermill','nbconvert','weasyprint','matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+# Distributions that are needed but never imported by name: the Jupyter front end and kernel,
+# and pytest plugins and tools.
+NOT_IMPORTED = {"jupyterlab", "ipykernel", "pytest-xdist", "nbval", "ruff", "dask[distributed]"}
+IMPORT_NAMES = {"tomli-w": "tomli_w", "dask[distributed]": "dask"}
+
+
+def _imported_top_level(paths) -> set[str]:
+    import ast
+    import json
+
+    names = set()
+    for path in paths:
+        if path.suffix == ".ipynb":
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        else:
+            sources = [path.read_text(encoding="utf-8")]
+        for source in sources:
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Import):
+                    names.update(a.name.split(".")[0] for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module.split(".")[0])
+    return names
+
+
+def _declared(group: str) -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = project["dependencies"] if group == "runtime" else project["optional-dependencies"]["dev"]
+    return {re.match(r"^([A-Za-z0-9_.\-\[\]]+)", r).group(1) for r in reqs}
+
+
+def test_runtime_dependencies_are_exactly_what_the_package_imports():
+    used = _imported_top_level([*(ROOT / "eduwb").rglob("*.py"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    declared = _declared("runtime")
+    unused = {d for d in declared if d not in NOT_IMPORTED and IMPORT_NAMES.get(d, d) not in used}
+    assert not unused, f"declared but never imported by eduwb or its notebooks: {sorted(unused)}"
+    assert "dask" in used  # dask[distributed] is the scheduler of report batches
+
+
+def test_dev_only_packages_are_not_imported_by_the_package():
+    used = _imported_top_level([*(ROOT / "eduwb").rglob("*.py"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    dev_only = {IMPORT_NAMES.get(d, d) for d in _declared("dev")} - {"pytest"}
+    assert not (used & dev_only), f"the package imports dev-only packages: {sorted(used & dev_only)}"

@@ -1,0 +1,101 @@
+"""The package's layers, checked: data flows one way and no module imports itself in a circle.
+
+Layers, lowest first (a module may import its own layer and those below it, never above):
+
+    errors, _files            the error model and safe writes
+    standards                 the standard as data
+    data                      the dictionary, the loader, the sample, importers
+    analysis                  DataFrames in, DataFrames out
+    present                   words, numbers, privacy, charts: what a person reads
+    report                    papermill, layout, workbook
+    tables                    the registry behind ``eduwb table``
+    cli                       the command line, and the package's own facade (``eduwb.load``,
+                              ``eduwb.load_standard``, loaded lazily)
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "eduwb"
+LAYERS = ["base", "standards", "data", "analysis", "present", "report", "tables", "cli"]
+BASE = {"eduwb.errors", "eduwb._files"}
+FACADE = "eduwb"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _layer(module: str) -> str:
+    if module in BASE:
+        return "base"
+    if module == FACADE:
+        return "cli"
+    top = module.split(".")[1]
+    assert top in LAYERS, f"{module}: not in any layer; add its folder to LAYERS in {__file__}"
+    return top
+
+
+def _imports(module: str) -> set[str]:
+    """eduwb modules imported anywhere in ``module`` (function-level imports included)."""
+    path = MODULES[module]
+    found = set()
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("eduwb"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if not base.startswith("eduwb"):
+                continue
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.add(sub if sub in MODULES else base)
+    return {m for m in found if m in MODULES and m != module}
+
+
+def test_every_module_is_in_a_layer():
+    for module in MODULES:
+        _layer(module)
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    wrong = []
+    for module in MODULES:
+        rank = LAYERS.index(_layer(module))
+        for target in sorted(_imports(module)):
+            if LAYERS.index(_layer(target)) > rank:
+                wrong.append(f"{module} ({_layer(module)}) imports {target} ({_layer(target)})")
+    assert not wrong, "imports against the flow:\n" + "\n".join(wrong)
+
+
+def test_no_import_cycles():
+    graph = {m: _imports(m) for m in MODULES}
+    # A package's __init__ that only re-exports its submodules is not a cycle with them.
+    for m in graph:
+        graph[m] = {t for t in graph[m] if not m.startswith(t + ".")}
+    cycles, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(" → ".join(stack[stack.index(nxt):] + [nxt]))
+            elif nxt not in state:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
