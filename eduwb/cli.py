@@ -210,13 +210,13 @@ def cmd_table(args) -> int:
     import pandas as pd
 
     from eduwb.data.dataset import load
-    from eduwb.standards import load_standard
+    from eduwb.standards import resolve
     from eduwb.tables import compute
 
     if args.format == "xlsx" and not args.output:
         raise ParameterError("--format xlsx needs -o FILE")
     ds = load(args.data, standard=args.standard)
-    std = load_standard(args.standard or ds.settings.standard)
+    std = resolve(ds, args.standard)
     year = args.year
     if year is not None and year not in ds.years:
         raise ParameterError(f"year {year} is not in the data (years: {', '.join(map(str, ds.years))})")

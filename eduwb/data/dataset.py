@@ -41,6 +41,7 @@ from eduwb.data.schema import (
     Table,
 )
 from eduwb.errors import DataError, Problem
+from eduwb.standards import DEFAULT_STANDARD
 
 # ----------------------------------------------------------------------------- settings
 
@@ -61,7 +62,7 @@ class CountySettings:
     name: str = ""
     code: str | None = None
     province: str | None = None
-    standard: str = "moe-2017"
+    standard: str = DEFAULT_STANDARD
     relaxations_2019: bool = False
     milestones: list[dict[str, Any]] = field(default_factory=list)
     rotation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROTATION))

@@ -101,11 +101,10 @@ def prepare_options(
     if lang not in REPORT_TEXT:
         raise ParameterError(f"--lang must be one of {', '.join(REPORT_TEXT)}, not {lang!r}")
     if standard is not None:
-        from eduwb.standards import BUILTIN, load_standard
+        from eduwb.standards import load_standard, standard_ref
 
+        standard = standard_ref(None, standard)
         load_standard(standard)  # fail now, not in every task
-        if standard not in BUILTIN:
-            standard = str(Path(standard).resolve())
     specs = check_notebook_parameters(resolve_notebooks(notebooks), lang=lang, standard=standard)
     return RunOptions(
         out=str(Path(out).resolve()),

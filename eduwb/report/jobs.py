@@ -284,9 +284,9 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
                                 f"none of the years asked for ({_span(wanted)}) is in the data ({_span(available)})", data)]
         return CountyPlan(data, county, [], results)
     try:
-        standard_used = options.standard or _county_standard(ds, path)
-        from eduwb.standards import load_standard
+        from eduwb.standards import load_standard, standard_ref
 
+        standard_used = standard_ref(ds, options.standard)
         std = load_standard(standard_used)
     except EduwbError as exc:
         return _failed_plan(data, county, todo, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
@@ -331,15 +331,6 @@ def _failed_plan(data: str, county: str, years: list[int] | None, reason: str, s
     results = [ReportResult(county, y, "failed", seconds, reason, data) for y in (years or [None])]
     return CountyPlan(data, county, [], results)
 
-
-def _county_standard(ds: Any, data_path: Path) -> str:
-    ref = getattr(ds.settings, "standard", None) or "moe-2017"
-    from eduwb.standards import BUILTIN
-
-    if ref in BUILTIN or Path(ref).is_absolute():
-        return ref
-    base = data_path if data_path.is_dir() else data_path.parent
-    return str((base / ref).resolve())
 
 
 def _span(years: list[int]) -> str:

@@ -401,5 +401,21 @@ def load_standard(standard: str | Path | Standard | None = None) -> Standard:
     return _load_cached(key)
 
 
+def standard_ref(ds=None, ref: str | Path | None = None) -> str:
+    """The one rule for which standard applies: the one asked for, else the county's own
+    (``county.toml`` ``standard``, found beside it by the loader), else the default.
+
+    Returns a built-in id or an absolute path, so the reference means the same thing in
+    every process of a batch.
+    """
+    key = str(ref) if ref else (getattr(getattr(ds, "settings", None), "standard", None) or DEFAULT_STANDARD)
+    return key if key in BUILTIN else str(Path(key).resolve())
+
+
+def resolve(ds=None, ref: str | Path | None = None) -> Standard:
+    """The standard that applies to ``ds`` (see :func:`standard_ref`), loaded once per process."""
+    return load_standard(standard_ref(ds, ref))
+
+
 def list_standards() -> list[str]:
     return list(BUILTIN)
