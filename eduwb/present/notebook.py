@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from eduwb.errors import EduwbError
-from eduwb.present.words import column_label
+from eduwb.present.words import LANGS, column_label, pick
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei")
@@ -23,8 +23,8 @@ _STATE = {"lang": "zh"}
 
 
 def t(zh: str, en: str, lang: str | None = None) -> str:
-    """Pick the Chinese or English text."""
-    return zh if (lang or _STATE["lang"]) == "zh" else en
+    """The Chinese or the English text, in ``lang`` or the notebook's language (see :func:`setup`)."""
+    return pick((zh, en), lang or _STATE["lang"])
 
 
 def cjk_font() -> str:
@@ -54,7 +54,7 @@ def setup(lang: str = "zh") -> str:
     """
     import matplotlib
 
-    if lang not in ("zh", "en"):
+    if lang not in LANGS:
         raise EduwbError(f"lang must be 'zh' or 'en', not {lang!r}")
     _STATE["lang"] = lang
     family = cjk_font()

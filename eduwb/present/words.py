@@ -214,12 +214,24 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+LANGS = ("zh", "en")
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The Chinese or the English of a ``(zh, en)`` pair: the one way eduwb chooses its words."""
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def pick_all(mapping: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """Every ``(zh, en)`` pair of a mapping in one language."""
+    return {key: pick(pair, lang) for key, pair in mapping.items()}
+
+
 def column_label(column: str, lang: str = "zh") -> str:
     """The label of a column, or the column name itself when none is known."""
     pair = COLUMN_LABELS.get(column)
-    if pair is None:
-        return column
-    return pair[0] if lang == "zh" else pair[1]
+    return column if pair is None else pick(pair, lang)
+
 
 #: The words of the report's cover, appendix, file names and workbook index.
 REPORT_TEXT = {

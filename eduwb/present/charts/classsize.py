@@ -17,6 +17,7 @@ from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
 from eduwb.present import t
+from eduwb.present.words import pick
 from eduwb.standards import Standard
 
 BAND_COLOURS = {
@@ -66,9 +67,6 @@ _CODE_COLUMNS = ("band", "status", "status_g4", "status_g5", "on_track", "max_st
 _NOT_APPLICABLE_COLUMNS = ("closed_year", "deadline", "projected_over", "evaluated_year")
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
 
 def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = None) -> str:
     """A band's name with its size range from the standard, e.g. ``大班额（56–65人）``."""
@@ -86,8 +84,8 @@ def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = N
         "large": f"{large}–{huge - 1}",
         "super_large": f"≥{huge}",
     }
-    name = _pick(CODE_LABELS[band], lang)
-    return f"{name}（{ranges[band]}人）" if lang == "zh" else f"{name} ({ranges[band]})"
+    name = pick(CODE_LABELS[band], lang)
+    return t(f"{name}（{ranges[band]}人）", f"{name} ({ranges[band]})", lang)
 
 
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
@@ -95,7 +93,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     do not apply (an open row's ``closed_year``, a past milestone's projection) as "—", and the
     ledger's ``n_<year>`` columns named by their year."""
     out = df.copy()
-    labels = {code: _pick(pair, lang) for code, pair in CODE_LABELS.items()}
+    labels = {code: pick(pair, lang) for code, pair in CODE_LABELS.items()}
     for col in _CODE_COLUMNS:
         if col in out.columns:
             out[col] = [labels.get(v, v) if isinstance(v, str) else v for v in out[col]]
@@ -108,7 +106,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
             out[col] = out[col].astype(object).where(out[col].notna(), "—")
     # the ledger's yearly counts: n_2021 → 2021年
     years = {
-        c: c[2:] + ("年" if lang == "zh" else "") for c in out.columns if c[:2] == "n_" and c[2:].isdigit()
+        c: c[2:] + (t("年", "", lang)) for c in out.columns if c[:2] == "n_" and c[2:].isdigit()
     }
     return out.rename(columns=years)
 
@@ -241,7 +239,7 @@ def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         if v > 0:
             ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7.5)
     labels = [
-        f"{name}·{_pick(CODE_LABELS[b], lang)}"
+        f"{name}·{pick(CODE_LABELS[b], lang)}"
         for name, b in zip(ledger["school_name"], ledger["band"], strict=True)
     ]
     ax.set_yticks(range(n), labels, fontsize=8)
@@ -251,7 +249,7 @@ def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     ax.grid(which="minor", color="#dddddd", linewidth=0.6)
     ax.tick_params(which="minor", length=0)
     for i, (status, reopened) in enumerate(zip(ledger["status"], ledger["reopened"], strict=True)):
-        text = _pick(CODE_LABELS[status], lang) + (
+        text = pick(CODE_LABELS[status], lang) + (
             t(f"（重新登记{reopened}次）", f" (reopened ×{reopened})", lang) if reopened else ""
         )
         ax.text(len(year_cols) - 0.3, i, text, va="center", fontsize=8, color=STATUS_COLOURS[status])

@@ -14,6 +14,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from eduwb.present import t
+from eduwb.present.words import pick_all
 from eduwb.standards import Standard
 
 PASS_COLOUR = "#2f7d4f"
@@ -38,9 +39,6 @@ REASONS = {
 STATUSES = {"ok": ("正常", "ok"), "missing": ("缺数据", "missing"), "undefined": ("无法计算", "undefined"), "partial": ("不完整", "partial")}
 
 
-def _pair(mapping: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:
-    return {k: (zh if lang == "zh" else en) for k, (zh, en) in mapping.items()}
-
 
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     """Codes in cells made readable: stage names, gap units, plan reasons, statuses."""
@@ -50,11 +48,11 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "stage" in out:
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang))
     if "gap_unit" in out:
-        out["gap_unit"] = out["gap_unit"].map(_pair(GAP_UNITS, lang)).fillna(out["gap_unit"])
+        out["gap_unit"] = out["gap_unit"].map(pick_all(GAP_UNITS, lang)).fillna(out["gap_unit"])
     if "reason" in out:
-        out["reason"] = out["reason"].map(_pair(REASONS, lang)).fillna(out["reason"])
+        out["reason"] = out["reason"].map(pick_all(REASONS, lang)).fillna(out["reason"])
     if "status" in out:
-        labels = _pair(STATUSES, lang)
+        labels = pick_all(STATUSES, lang)
         out["status"] = out["status"].map(lambda s: labels.get(str(s).split(":")[0], s) if isinstance(s, str) else s)
     for col in ("limit", "passes", "level", "passes_after"):
         if col in out:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.present import t
+from eduwb.present.words import pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -101,14 +102,11 @@ _BOOL_COLUMNS = rotation_analysis.BOOL_COLUMNS
 _MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
 
 def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> object:
     if not isinstance(code, str) or code not in labels:
         return code
-    return _pick(labels[code], lang)
+    return pick(labels[code], lang)
 
 
 def percent_text(value: float, digits: int = 1) -> str:
@@ -223,7 +221,7 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
     row = _row(rotation, year)
     if row is None or row["status"] in _MISSING_STATUSES:
         # a year absent from the per-year table is one whose year before has no teacher rows
-        why = _pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
+        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
         return t(f"**{year}年交流轮岗（G11）无法评估**：{why}。", f"**Rotation (G11) cannot be assessed for {year}**: {why}.", lang)
     if row["status"] == "no_eligible":
         return t(
@@ -253,7 +251,7 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
         if row is None:
             why = t("交流轮岗表中没有该年的记录", "the rotations table has no rows for that year", lang)
         else:
-            why = _pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang)
+            why = pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang)
         return t(f"{year}年交流流向：{why}。", f"Moves in {year}: {why}.", lang)
     text = t(
         f"{year}年计入的交流轮岗共 {row['moves']} 人次，其中流向乡村学校 {row['to_rural']} 人次（{_pct(row['to_rural_share'])}）",
@@ -284,7 +282,7 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G9 and G12 in ``year`` (Markdown)."""
     row = _row(quality, year)
     if row is None or row["status"] in _MISSING_STATUSES:
-        why = _pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
+        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
         return t(f"**{year}年教师培训与持证情况无法评估**：{why}。", f"**Training and certification cannot be assessed for {year}**: {why}.", lang)
 
     def verdict(passes: object) -> str:

@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from eduwb.data.schema import TABLES
+from eduwb.present import t
+from eduwb.present.words import pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -43,9 +45,6 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("status", "previous_status", "change")
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
 
 def _code_of(value: object) -> str | None:
     """The status code behind a cell, whether it shows the code or its label."""
@@ -67,13 +66,13 @@ def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | No
     ``dimension`` column and for a verdict table's per-dimension columns.
     """
     out = df.copy()
-    labels = {code: _pick(pair, lang) for code, pair in CODE_LABELS.items()}
+    labels = {code: pick(pair, lang) for code, pair in CODE_LABELS.items()}
     dims = dimensions or {}
     for col in out.columns:
         if col in _CODE_COLUMNS or col in dims:
             out[col] = out[col].map(lambda v: labels.get(v, v))
     if "verdict" in out:
-        out["verdict"] = out["verdict"].map(lambda v: _pick(VERDICT_LABELS[v], lang) if v in VERDICT_LABELS else v)
+        out["verdict"] = out["verdict"].map(lambda v: pick(VERDICT_LABELS[v], lang) if v in VERDICT_LABELS else v)
     if "dimension" in out and dims:
         out["dimension"] = out["dimension"].map(lambda v: dims.get(v, v))
     if "source" in out and lang == "zh":
@@ -112,17 +111,17 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     left = np.zeros(n)
     for col, code in parts:
         widths = dimensions[col].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=COLOURS[code], height=0.6, label=_pick(CODE_LABELS[code], lang))
+        ax.barh(y, widths, left=left, color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
         for yi, li, wi in zip(y, left, widths, strict=True):
             if wi > 0:
                 ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
         left += widths
-    status = [_pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
-    ax.set_yticks(y, [f"{name}（{s}）" if lang == "zh" else f"{name} ({s})" for name, s in zip(dimensions["name"], status, strict=True)])
+    status = [pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
+    ax.set_yticks(y, [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(dimensions["name"], status, strict=True)])
     for tick, s in zip(ax.get_yticklabels(), dimensions["status"], strict=True):
         tick.set_color(COLOURS[s])
     ax.set_xlim(0, max(float(dimensions["indicators"].max()), 1) * 1.02)
-    ax.set_xlabel("指标数" if lang == "zh" else "indicators")
+    ax.set_xlabel(t("指标数", "indicators", lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
     if title:
@@ -142,7 +141,7 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
         Dimension code → name, in the standard's order.
     """
     cols = [*dimensions, "verdict"]
-    names = [*dimensions.values(), "总体结论" if lang == "zh" else "Verdict"]
+    names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
     for i, year in enumerate(years):
@@ -150,7 +149,7 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
         for j, col in enumerate(cols):
             code = row[col]
             ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
-            text = _pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
+            text = pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
             ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
         del year
     ax.set_xlim(0, len(cols))
@@ -161,7 +160,7 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    handles = [Patch(color=COLOURS[c], label=_pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
+    handles = [Patch(color=COLOURS[c], label=pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
     ax.legend(handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9)
     if title:
         ax.set_title(title, pad=28)
@@ -173,7 +172,7 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
 
 
 def _status_span(code: str, lang: str, labels: dict[str, tuple[str, str]] = CODE_LABELS) -> str:
-    return f'<span style="color:{COLOURS.get(code, MISSING_COLOUR)};font-weight:bold">{_pick(labels[code], lang)}</span>'
+    return f'<span style="color:{COLOURS.get(code, MISSING_COLOUR)};font-weight:bold">{pick(labels[code], lang)}</span>'
 
 
 def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh") -> str:
@@ -204,14 +203,14 @@ def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
     for code in ("improved", "worsened", "other"):
         n = int(counts.get(code, 0))
         if n:
-            parts.append(f"{n} 项{_pick(CODE_LABELS[code], lang)}" if zh else f"{n} {_pick(CODE_LABELS[code], lang)}")
+            parts.append(f"{n} 项{pick(CODE_LABELS[code], lang)}" if zh else f"{n} {pick(CODE_LABELS[code], lang)}")
     return (f"与{previous}年相比：" + "，".join(parts) + "。") if zh else (f"Since {previous}: " + ", ".join(parts) + ".")
 
 
 def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     """The to-do's lead sentence (:func:`eduwb.analysis.scorecard.missing_inputs`)."""
     if todo.empty:
-        return "所有指标和一票否决情形都有数据。" if lang == "zh" else "Every indicator and veto has its data."
+        return t("所有指标和一票否决情形都有数据。", "Every indicator and veto has its data.", lang)
     n = len(todo)
     return (
         f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论："
@@ -238,7 +237,7 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
     from eduwb.present import show_table
 
     years = sorted(int(y) for y in trend["year"].unique())
-    picker = widgets.Dropdown(options=years, value=years[-1], description="学年" if lang == "zh" else "Year")
+    picker = widgets.Dropdown(options=years, value=years[-1], description=t("学年", "Year", lang))
     out = widgets.Output()
     columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
 
