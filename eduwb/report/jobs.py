@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,7 +262,9 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     try:
         files = data_files(path)
         data_key = _digest([f[2] for f in files] + [f[0] for f in files])
-        ds = load_dataset(path, data_key, options.standard)
+        from eduwb.data.dataset import load
+
+        ds = load(path, standard=options.standard)  # reused while its files are unchanged
     except DataError as exc:
         reason = "invalid data:\n" + "\n".join(str(p) for p in exc.problems)
         return _failed_plan(data, label, years, reason, time.perf_counter() - t0)
@@ -390,28 +391,6 @@ def code_digest() -> str:
     """A digest of eduwb's code, standards and templates: a changed analysis means a new report."""
     files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".toml", ".css", ".j2", ".json"))
     return _digest([f"{p.relative_to(PACKAGE_DIR).as_posix()}:{_file_digest(p)}" for p in files])
-
-
-_DATASETS: dict[str, Any] = {}
-
-
-_DATASETS_LOCK = threading.Lock()
-
-
-def load_dataset(path: Path, data_key: str, standard: str | None = None) -> Any:
-    """``eduwb.data.dataset.load`` with a small per-process cache (a worker often gets the same county again)."""
-    from eduwb.data.dataset import load
-
-    key = f"{path}\0{data_key}\0{standard}"
-    with _DATASETS_LOCK:
-        if key in _DATASETS:
-            return _DATASETS[key]
-    ds = load(path, standard=standard)
-    with _DATASETS_LOCK:
-        while len(_DATASETS) >= 2:
-            _DATASETS.pop(next(iter(_DATASETS)))
-        _DATASETS[key] = ds
-    return ds
 
 
 def is_up_to_date(job: ReportJob) -> bool:

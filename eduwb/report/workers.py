@@ -27,7 +27,6 @@ from eduwb.report.jobs import (
     ReportResult,
     RunOptions,
     inspect_county,
-    load_dataset,
 )
 from eduwb.report.workbook import write_tables_xlsx
 
@@ -445,9 +444,10 @@ def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResul
 def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
     t0 = time.perf_counter()
     try:
+        from eduwb.data.dataset import load
         from eduwb.report import layout as pdf
 
-        ds = load_dataset(Path(job.data), job.data_key, job.standard)
+        ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
         from eduwb.standards import load_standard
 
         std = load_standard(job.standard_used)
