@@ -27,15 +27,12 @@ Values are unrounded; decisions elsewhere use them as they are.
 
 from __future__ import annotations
 
-import ast
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
 from eduwb.data.schema import TABLES
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.standards import Indicator, Standard
+from eduwb.standards import Indicator, Standard, formula_columns
 
 #: Columns of the facilities table that are amounts of a whole school (split by weighted pupils).
 FACILITY_AMOUNTS = tuple(
@@ -53,16 +50,6 @@ _KEY = ["year", "school_id", "stage"]
 
 
 # ----------------------------------------------------------------------------- the standard
-
-
-@lru_cache(maxsize=64)
-def formula_columns(formula: str) -> frozenset[str]:
-    """The column names a formula refers to (the names in the pandas expression)."""
-    try:
-        tree = ast.parse(formula, mode="eval")
-    except SyntaxError as exc:
-        raise ParameterError(f"formula {formula!r} is not a valid expression: {exc}") from None
-    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def missing_columns(indicator: Indicator) -> list[str]:

@@ -47,13 +47,13 @@ import sys
 import threading
 import time
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eduwb.errors import EduwbError, ParameterError
+from eduwb.files import restamp_zip, source_date_epoch
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the eduwb package
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -467,17 +467,6 @@ def _similar(a: str, b: str) -> bool:
     import difflib
 
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.6
-
-
-def source_date_epoch() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ParameterError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
 
 
 # ---- scheduling ---------------------------------------------------------------------------
@@ -1373,22 +1362,8 @@ def _display_width(value: Any) -> int:
 
 
 def _write_zip_with_dates(content: bytes, target: str | os.PathLike[str], when: datetime | None) -> None:
-    if when is None:
-        Path(target).write_bytes(content)
-        return
     # openpyxl stamps every zip member with the current time; restamp them for reproducibility.
-    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl sets "modified" to the time of saving, whatever we asked.
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso.encode() + rb"\g<2>", body)
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = info.external_attr
-            dst.writestr(member, body)
+    Path(target).write_bytes(content if when is None else restamp_zip(content, when))
 
 
 # ---- the summary ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Tables are merged key by key and indicators by ``id``, so only what differs is w
 
 from __future__ import annotations
 
+import ast
 import copy
 import tomllib
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from eduwb.errors import StandardError
+from eduwb.errors import ParameterError, StandardError
 
 STANDARDS_DIR = Path(__file__).parent
 BUILTIN = ("moe-2017", "moe-2012")
@@ -203,6 +204,16 @@ class Standard:
         if lang is not None:
             df = df.drop(columns=["name_en" if lang == "zh" else "name_zh"])
         return df
+
+
+@lru_cache(maxsize=64)
+def formula_columns(formula: str) -> frozenset[str]:
+    """The column names a formula refers to (the names in the pandas expression)."""
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        raise ParameterError(f"formula {formula!r} is not a valid expression: {exc}") from None
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def _indicator(d: dict[str, Any]) -> Indicator:
