@@ -32,7 +32,7 @@ import pandas as pd
 
 from eduwb.data.schema import TABLES
 from eduwb.errors import AnalysisError, ParameterError
-from eduwb.standards import Indicator, Standard, formula_columns
+from eduwb.standards import Indicator, Standard, formula_columns, scope_mask
 
 #: Columns of the facilities table that are amounts of a whole school (split by weighted pupils).
 FACILITY_AMOUNTS = tuple(
@@ -149,20 +149,6 @@ def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
     weighted = pd.Series(weighted, index=sections.index)
     total = weighted.groupby([sections["school_id"], sections["year"]]).transform("sum")
     return (weighted / total.where(total > 0)).rename("share")
-
-
-def scope_mask(sections: pd.DataFrame, std: Standard) -> pd.Series:
-    """True for the school sections the standard measures (see the module docstring)."""
-    scope = std.scope
-    mask = sections["stage"].isin(std.stages)
-    mask &= ~sections["kind"].isin(scope.get("exclude_kinds", []))
-    small_point = (sections["kind"] == "teaching_point") & (
-        sections["students"] < scope.get("teaching_point_min_students", 0)
-    )
-    mask &= ~small_point
-    if scope.get("exclude_private", False):
-        mask &= sections["sponsor"] != "private"
-    return mask.fillna(False).astype(bool)
 
 
 def _describe(frame: pd.DataFrame, problem: str) -> list[str]:
