@@ -92,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers")
 
     p = sub.add_parser(
+        "schema",
+        parents=[common],
+        help="print the data dictionary (every table and column)",
+        description="Print the data dictionary: every table and column with its Chinese header, type, unit, "
+        "allowed values, rules, source in the education statistics and the indicators that use it. "
+        "docs/data-dictionary.md is its Markdown form.",
+    )
+    p.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    p.add_argument("--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+
+    p = sub.add_parser(
         "standards",
         parents=[common],
         help="list the indicators of a standard",
@@ -198,6 +210,17 @@ def cmd_standards(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    from eduwb.data.dictionary import render
+
+    text = render(args.format, args.standard)
+    if args.output:
+        _write_atomically(Path(args.output), text, None, "schema")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _parse_params(pairs: list[str]) -> dict[str, str]:
     params = {}
     for pair in pairs:
@@ -288,6 +311,7 @@ def cmd_report(args) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "sample": cmd_sample,
+    "schema": cmd_schema,
     "standards": cmd_standards,
     "table": cmd_table,
     "report": cmd_report,

@@ -133,6 +133,7 @@ class Table:
     row_en: str = ""
     desc_zh: str = ""
     desc_en: str = ""
+    uses: tuple[str, ...] = ()  # indicators and tables that read every column of it
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -152,7 +153,7 @@ def _c(name, zh, dtype, **kw) -> Column:
 def _year(**kw) -> Column:
     kw.setdefault("desc_zh", "学年（秋季学期所在年份：2024 即 2024—2025 学年）")
     kw.setdefault("desc_en", "school year, as the calendar year of its autumn term (2024 = the 2024–25 school year)")
-    kw.setdefault("source", ("", ""))
+    kw.setdefault("source", ("与本行数字同一统计学年", "the school year of the row's figures"))
     return _c("year", "学年", "int", min=1990, unit="year", example=2024, **kw)
 
 
@@ -180,7 +181,6 @@ TABLES: dict[str, Table] = {
                     "school_id", "学校标识码", "text", unique=True, source=_BASIC, example="4299990001",
                     desc_zh="学校（机构）标识码：教育部赋予每所学校、全国唯一且不变的 10 位代码；教学点有其自己的标识码",
                     desc_en="the school's national identification code (10 digits, unique and permanent); a teaching point has its own",
-                    rule="unique", rule_zh="不得重复",
                 ),
                 _c("name", "学校名称", "text", source=_BASIC, example="城关第一小学",
                    desc_zh="学校（机构）全称", desc_en="the school's full name"),
@@ -365,6 +365,7 @@ TABLES: dict[str, Table] = {
             en="Classes",
             row_zh="每班每年一行（小学、初中）",
             row_en="one row per class × year (grades 1–9)",
+            uses=('G5', 'classsize', 'ledger', 'milestones', 'projection'),
             desc_zh="班额名册：逐班学生数；每校每学段的合计应与学段情况的在校生数、班级数一致",
             desc_en="the class roster: pupils per class; per school and stage the rows should add up to sections' pupils and classes",
         ),
@@ -372,23 +373,23 @@ TABLES: dict[str, Table] = {
             "teachers",
             "专任教师",
             (
-                _c("teacher_id", "教师编号", "text", source=_COUNTY, example="T000123",
+                _c("teacher_id", "教师编号", "text", source=_COUNTY, example="T000123", uses=("G9", "G11", "G12"),
                    desc_zh="教师的化名编号（不得填写姓名或身份证号）", desc_en="a pseudonymous code for the teacher (never a name or ID-card number)"),
                 _year(),
-                _school_ref(desc_zh="任教学校的标识码", desc_en="the school the teacher works at"),
+                _school_ref(desc_zh="任教学校的标识码", desc_en="the school the teacher works at", uses=("G11", "flows")),
                 _c("stage", "学段", "enum", enum=STAGES, source=_COUNTY, example="primary",
                    desc_zh="任教学段", desc_en="the stage taught", rule=_STAGE_RULE[0], rule_zh=_STAGE_RULE[1]),
-                _c("sex", "性别", "enum", enum=SEXES, source=_COUNTY, example="female",
+                _c("sex", "性别", "enum", enum=SEXES, source=_COUNTY, example="female", uses=("G11", "rotation"),
                    desc_zh="性别（用于按性别的交流年龄豁免）", desc_en="sex (the age exemption from rotation differs by sex)"),
-                _c("birth_year", "出生年份", "int", min=1900, unit="year", source=_COUNTY, example=1984,
+                _c("birth_year", "出生年份", "int", min=1900, unit="year", source=_COUNTY, example=1984, uses=("G11", "rotation"),
                    desc_zh="出生年份", desc_en="year of birth"),
-                _c("backbone", "骨干教师级别", "enum", enum=BACKBONE_LEVELS, source=_COUNTY, example="none",
+                _c("backbone", "骨干教师级别", "enum", enum=BACKBONE_LEVELS, source=_COUNTY, example="none", uses=("G11", "rotation"),
                    desc_zh="骨干教师级别（不是骨干教师填“无”）", desc_en="backbone-teacher level ('none' when not a backbone teacher)"),
-                _c("years_at_school", "本校连续任教年限", "int", min=0, unit="years", source=_COUNTY, example=7,
+                _c("years_at_school", "本校连续任教年限", "int", min=0, unit="years", source=_COUNTY, example=7, uses=("G11", "rotation"),
                    desc_zh="在本校连续任教的年数（调入当年为 0）", desc_en="consecutive years at this school (0 in the year of arrival)"),
-                _c("certified", "持有教师资格证", "bool", source=_COUNTY, example=True,
+                _c("certified", "持有教师资格证", "bool", source=_COUNTY, example=True, uses=("G12", "teacher_quality"),
                    desc_zh="是否持有相应教师资格证", desc_en="whether the teacher holds the teaching certificate for the post"),
-                _c("training_hours_5y", "近五年培训学时", "number", min=0, unit="hours", source=_COUNTY, example=420,
+                _c("training_hours_5y", "近五年培训学时", "number", min=0, unit="hours", source=_COUNTY, example=420, uses=("G9", "teacher_quality"),
                    desc_zh="近五年累计培训学时", desc_en="training hours over the last five years"),
             ),
             key=("teacher_id", "year"),
@@ -415,6 +416,7 @@ TABLES: dict[str, Table] = {
             en="Rotations",
             row_zh="每人次交流一行",
             row_en="one row per move",
+            uses=('G11', 'rotation', 'flows'),
             desc_zh="教师交流轮岗名单（G11）", desc_en="teacher rotations (G11)",
         ),
         Table(
@@ -438,6 +440,7 @@ TABLES: dict[str, Table] = {
             en="Junior cohort",
             row_zh="每年一行（全县）",
             row_en="one row per year, county level",
+            uses=('Q1', 'retention'),
             desc_zh="初中三年巩固率（Q1）的组成数", desc_en="the parts of the three-year junior retention rate (Q1)",
         ),
         Table(
@@ -455,6 +458,7 @@ TABLES: dict[str, Table] = {
             en="Budget",
             row_zh="每校每年一行",
             row_en="one row per school × year",
+            uses=('Q4', 'training_funds'),
             desc_zh="公用经费与教师培训经费（Q4）", desc_en="public funds and teacher-training funds (Q4)",
         ),
         Table(
@@ -494,6 +498,7 @@ TABLES: dict[str, Table] = {
             en="Satisfaction survey",
             row_zh="每年每类调查对象一行",
             row_en="one row per year × group",
+            uses=('S1', 'recognition'),
             desc_zh="社会认可度调查（S1）", desc_en="the satisfaction survey (S1)",
         ),
     )
