@@ -92,6 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers")
 
     p = sub.add_parser(
+        "template",
+        parents=[common],
+        help="write the workbook a county fills in (optionally pre-filled)",
+        description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese headers, "
+        "a comment on every header, drop-down lists and number checks; the county settings go to "
+        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with "
+        "--years the school list and the rows of those years (a new year starts from the latest one's).",
+    )
+    p.add_argument("out", help="the .xlsx workbook to write")
+    p.add_argument("--from", dest="data", metavar="DATA", help="county folder or .xlsx workbook to pre-fill from")
+    p.add_argument("--years", type=_years, help="the year(s) the workbook is for, e.g. 2026 or 2025-2026")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    p = sub.add_parser(
         "schema",
         parents=[common],
         help="print the data dictionary (every table and column)",
@@ -210,6 +224,15 @@ def cmd_standards(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from eduwb.data.template import write_template
+
+    years = None if args.years is None else list(range(args.years[0], args.years[1] + 1))
+    path = write_template(args.out, source=args.data, years=years, lang=args.lang)
+    print(f"wrote {path} (county settings: {path.with_suffix('.toml')})")
+    return 0
+
+
 def cmd_schema(args) -> int:
     from eduwb.data.dictionary import render
 
@@ -311,6 +334,7 @@ def cmd_report(args) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "sample": cmd_sample,
+    "template": cmd_template,
     "schema": cmd_schema,
     "standards": cmd_standards,
     "table": cmd_table,
