@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="county folder or .xlsx workbook")
     p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument(
+        "--annotate",
+        metavar="OUT.xlsx",
+        help="also write a copy of the data with every problem marked on its cell (red: error, amber: warning) "
+        "and listed on a first sheet 问题清单; the county's own files are not changed",
+    )
 
     p = sub.add_parser(
         "sample",
@@ -183,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     from eduwb.data.dataset import load
 
+    if args.annotate:
+        return _validate_annotated(args)
     ds = load(args.data, standard=args.standard)
     for warning in ds.warnings:
         print(str(warning), file=sys.stderr)
@@ -190,6 +198,25 @@ def cmd_validate(args) -> int:
         print(f"{len(ds.warnings)} warning(s) and --strict: refused", file=sys.stderr)
         return 1
     print(f"valid: {ds.summary()}")
+    return 0
+
+
+def _validate_annotated(args) -> int:
+    from eduwb.data.annotate import annotate
+
+    result = annotate(args.data, args.annotate, standard=args.standard)
+    for problem in result.problems:
+        print(str(problem), file=sys.stderr)
+    errors, warnings = len(result.errors), len(result.warnings)
+    marked = sum(loc.cell is not None for loc in result.located)
+    print(f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their cells)", file=sys.stderr)
+    if errors:
+        print(f"refused: {errors} problem(s) in {args.data}", file=sys.stderr)
+        return 1
+    if args.strict and warnings:
+        print(f"{warnings} warning(s) and --strict: refused", file=sys.stderr)
+        return 1
+    print(f"valid: {args.data}" + (f" ({warnings} warning(s))" if warnings else ""))
     return 0
 
 

@@ -46,6 +46,7 @@ from eduwb.data.workbook import (
     REQUIRED_HEADER_FILL,
     display_width,
     fill,
+    link_to,
     quoted_sheet,
     save_workbook,
     set_cell,
@@ -401,9 +402,7 @@ def _readme_sheet(ws, lang: str) -> None:
     row += 1
     for table in TABLES.values():
         name = sheet_title(table, lang)
-        link = ws.cell(row=row, column=1, value=name)
-        link.hyperlink = f"#{quoted_sheet(name)}!A1"
-        link.style = "Hyperlink"
+        link_to(ws.cell(row=row, column=1, value=name), name)
         ws.cell(row=row, column=2, value=table.name if lang == "zh" else table.zh)
         ws.cell(row=row, column=3, value=text["required"][0 if table.name in REQUIRED_TABLES else 1])
         ws.cell(row=row, column=4, value=table.row_zh if lang == "zh" else table.row_en)

@@ -54,6 +54,14 @@ def quoted_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
+def link_to(cell, sheet: str, ref: str = "A1") -> None:
+    """Make ``cell`` a link to ``ref`` on ``sheet`` of the same workbook."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quoted_sheet(sheet)}!{ref}")
+    cell.style = "Hyperlink"
+
+
 def save_workbook(wb, target: str | os.PathLike[str], *, creator: str = "eduwb") -> Path:
     """Save ``wb`` to ``target`` through a temporary file, with reproducible dates."""
     when, fixed = file_time()
