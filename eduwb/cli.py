@@ -1,6 +1,8 @@
-"""The ``eduwb`` command line: a thin wrapper over the package (see spec/design.md).
+"""The ``eduwb`` command line: a thin wrapper over the package (see README.md and docs/).
 
-    eduwb validate DATA
+    eduwb validate DATA [--annotate OUT.xlsx] [--strict]
+    eduwb template OUT.xlsx [--from DATA] [--years Y] [--lang zh|en]
+    eduwb schema [--format md|csv|json] [-o FILE]
     eduwb sample OUT [--seed N] [--years 2021-2025] [--schools N] [--counties N]
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]

@@ -1,6 +1,6 @@
 """Resource allocation: which school sections count, the facility split, the per-section values.
 
-Everything here follows the standard's rulebook (``standard-moe-2017.md``, "R1–R7") and reads
+Everything here follows the method (``docs/method.md``, sections 1–3) and reads
 every number it tests from the :class:`~eduwb.standards.Standard`:
 
 * **Scope** — each stage of a school is its own "school section" (一贯制 and 完全中学 sections

@@ -1,6 +1,6 @@
 """Load and validate a county dataset (a folder of CSVs or one ``.xlsx`` workbook).
 
-The format is ``../shared/spec/data-dictionary.md``, encoded in :mod:`eduwb.data.schema`.
+The format is ``docs/data-dictionary.md``, generated from :mod:`eduwb.data.schema`.
 Loading happens in three passes, each collecting every problem before anything is refused:
 
 1. *read*: find each table (``schools.csv`` or a sheet ``schools``; Chinese table names
