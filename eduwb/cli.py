@@ -218,7 +218,7 @@ def _validate_annotated(args) -> int:
     if args.strict and warnings:
         print(f"{warnings} warning(s) and --strict: refused", file=sys.stderr)
         return 1
-    print(f"valid: {args.data}" + (f" ({warnings} warning(s))" if warnings else ""))
+    print(f"valid: {result.dataset.summary()}")
     return 0
 
 

@@ -28,6 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eduwb.data.workbook import (
     ERROR_FILL,
@@ -62,6 +63,7 @@ class Annotation:
     path: Path
     problems: list[Problem] = field(default_factory=list)
     located: list[Located] = field(default_factory=list)
+    dataset: Any = None  # the loaded Dataset when the data are valid
 
     @property
     def errors(self) -> list[Problem]:
@@ -254,8 +256,10 @@ def annotate(data: str | os.PathLike[str], target: str | os.PathLike[str], *, st
         raise ParameterError(f"{target}: the annotated copy must be an .xlsx file")
     if target.resolve() == source.resolve():
         raise ParameterError(f"{target}: the annotated copy must not overwrite the county's own file")
+    dataset = None
     try:
-        problems = load(source, standard=standard, cache=False).warnings
+        dataset = load(source, standard=standard, cache=False)
+        problems = list(dataset.warnings)
     except DataError as exc:
         problems = list(exc.problems)
     if source.is_dir():
@@ -268,4 +272,4 @@ def annotate(data: str | os.PathLike[str], target: str | os.PathLike[str], *, st
     _mark(wb, located)
     _list_sheet(wb, located)
     path = save_workbook(wb, target)
-    return Annotation(path, problems, located)
+    return Annotation(path, problems, located, dataset)
