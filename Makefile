@@ -11,7 +11,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 YEARS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test quick unit notebooks notebooks-refresh lint report lab sample benchmarks clean
+.PHONY: help setup system-deps test quick unit notebooks notebooks-refresh lint report lab sample docs benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ lab: setup ## JupyterLab on the notebooks
 
 sample: setup ## regenerate the committed sample county (data/sample, data/sample.xlsx)
 	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx
+
+docs: setup ## regenerate docs/data-dictionary.md from the schema (a test checks it is current)
+	$(BIN)/eduwb schema --format md -o docs/data-dictionary.md
 
 benchmarks: setup ## run the speed and memory measurements (prints figures)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

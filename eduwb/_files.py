@@ -4,7 +4,11 @@
   only when the writing succeeded, so an interrupted run never leaves a partial file at a
   final path;
 - :func:`pin_zip_dates`: an xlsx is a zip whose members and ``docProps/core.xml`` carry the
-  time of saving; pinning them makes the same tables give the same bytes.
+  time of saving; pinning them makes the same tables give the same bytes;
+- :func:`source_date_epoch` and :func:`file_time`: the moment to stamp into a file,
+  ``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else now.
+
+Only the standard library is imported here.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+
+from eduwb.errors import ParameterError
 
 #: Marks the temporary files of :func:`atomic_path` (a rerun removes stale ones).
 TMP_MARK = ".tmp-"
@@ -73,3 +79,25 @@ def pin_zip_dates(content: bytes, when: datetime) -> bytes:
             member.external_attr = 0o600 << 16  # one value for every member, whatever wrote it
             dst.writestr(member, body)
     return out.getvalue()
+
+
+def source_date_epoch() -> int | None:
+    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ParameterError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
+
+
+def file_time() -> tuple[datetime, bool]:
+    """The moment to stamp into a written file (naive UTC) and whether it is fixed.
+
+    Fixed means it comes from ``$SOURCE_DATE_EPOCH``: then the zip dates are pinned too.
+    """
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None), True
+    return datetime.now(UTC).replace(tzinfo=None), False

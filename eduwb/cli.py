@@ -1,6 +1,8 @@
-"""The ``eduwb`` command line: a thin wrapper over the package (see spec/design.md).
+"""The ``eduwb`` command line: a thin wrapper over the package (see README.md and docs/).
 
-    eduwb validate DATA
+    eduwb validate DATA [--annotate OUT.xlsx] [--strict]
+    eduwb template OUT.xlsx [--from DATA] [--years Y] [--lang zh|en]
+    eduwb schema [--format md|csv|json] [-o FILE]
     eduwb sample OUT [--seed N] [--years 2021-2025] [--schools N] [--counties N]
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
@@ -75,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="county folder or .xlsx workbook")
     p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument(
+        "--annotate",
+        metavar="OUT.xlsx",
+        help="also write a copy of the data with every problem marked on its cell (red: error, amber: warning) "
+        "and listed on a first sheet 问题清单; the county's own files are not changed",
+    )
 
     p = sub.add_parser(
         "sample",
@@ -88,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schools", type=_positive, default=45, help="schools per county (default 45)")
     p.add_argument("--counties", type=_positive, default=1, help="write N county folders under OUT")
     p.add_argument("--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers")
+
+    p = sub.add_parser(
+        "template",
+        parents=[common],
+        help="write the workbook a county fills in (optionally pre-filled)",
+        description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese headers, "
+        "a comment on every header, drop-down lists and number checks; the county settings go to "
+        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with "
+        "--years the school list and the rows of those years (a new year starts from the latest one's).",
+    )
+    p.add_argument("out", help="the .xlsx workbook to write")
+    p.add_argument("--from", dest="data", metavar="DATA", help="county folder or .xlsx workbook to pre-fill from")
+    p.add_argument("--years", type=_years, help="the year(s) the workbook is for, e.g. 2026 or 2025-2026")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    p = sub.add_parser(
+        "schema",
+        parents=[common],
+        help="print the data dictionary (every table and column)",
+        description="Print the data dictionary: every table and column with its Chinese header, type, unit, "
+        "allowed values, rules, source in the education statistics and the indicators that use it. "
+        "docs/data-dictionary.md is its Markdown form.",
+    )
+    p.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    p.add_argument("--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     p = sub.add_parser(
         "standards",
@@ -155,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     from eduwb.data.dataset import load
 
+    if args.annotate:
+        return _validate_annotated(args)
     ds = load(args.data, standard=args.standard)
     for warning in ds.warnings:
         print(str(warning), file=sys.stderr)
@@ -162,6 +198,25 @@ def cmd_validate(args) -> int:
         print(f"{len(ds.warnings)} warning(s) and --strict: refused", file=sys.stderr)
         return 1
     print(f"valid: {ds.summary()}")
+    return 0
+
+
+def _validate_annotated(args) -> int:
+    from eduwb.data.annotate import annotate
+
+    result = annotate(args.data, args.annotate, standard=args.standard)
+    for problem in result.problems:
+        print(str(problem), file=sys.stderr)
+    errors, warnings = len(result.errors), len(result.warnings)
+    marked = sum(loc.cell is not None for loc in result.located)
+    print(f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their cells)", file=sys.stderr)
+    if errors:
+        print(f"refused: {errors} problem(s) in {args.data}", file=sys.stderr)
+        return 1
+    if args.strict and warnings:
+        print(f"{warnings} warning(s) and --strict: refused", file=sys.stderr)
+        return 1
+    print(f"valid: {result.dataset.summary()}")
     return 0
 
 
@@ -193,6 +248,26 @@ def cmd_standards(args) -> int:
         shown = table.drop(columns=["name_en" if args.lang == "zh" else "name_zh", "comparator"])
         print(f"{std.id}: {std.name(args.lang)}")
         print(shown.to_string(index=False))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from eduwb.data.template import write_template
+
+    years = None if args.years is None else list(range(args.years[0], args.years[1] + 1))
+    path = write_template(args.out, source=args.data, years=years, lang=args.lang)
+    print(f"wrote {path} (county settings: {path.with_suffix('.toml')})")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from eduwb.data.dictionary import render
+
+    text = render(args.format, args.standard)
+    if args.output:
+        _write_atomically(Path(args.output), text, None, "schema")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -281,6 +356,8 @@ def cmd_report(args) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "sample": cmd_sample,
+    "template": cmd_template,
+    "schema": cmd_schema,
     "standards": cmd_standards,
     "table": cmd_table,
     "report": cmd_report,

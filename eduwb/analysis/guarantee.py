@@ -142,8 +142,8 @@ def retention_table(
 ) -> pd.DataFrame:
     """Q1 per year: the three-year junior retention rate from ``cohorts``.
 
-    rate = (graduates − transfers_in + transfers_out) / (entrants_3y_ago − deaths), the spec's
-    formula. All years when ``year`` is None. Empty when ``cohorts`` was not provided.
+    rate = (graduates − transfers_in + transfers_out) / (entrants_3y_ago − deaths), the
+    standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts`` was not provided.
 
     Returns
     -------

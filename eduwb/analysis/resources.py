@@ -1,6 +1,6 @@
 """Resource allocation: which school sections count, the facility split, the per-section values.
 
-Everything here follows the standard's rulebook (``standard-moe-2017.md``, "R1–R7") and reads
+Everything here follows the method (``docs/method.md``, sections 1–3) and reads
 every number it tests from the :class:`~eduwb.standards.Standard`:
 
 * **Scope** — each stage of a school is its own "school section" (一贯制 and 完全中学 sections
@@ -27,16 +27,13 @@ Values are unrounded; decisions elsewhere use them as they are.
 
 from __future__ import annotations
 
-import ast
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
 from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
 from eduwb.data.schema import TABLES
-from eduwb.errors import AnalysisError, ParameterError
-from eduwb.standards import Indicator, Standard
+from eduwb.errors import AnalysisError
+from eduwb.standards import Indicator, Standard, formula_columns, scope_mask
 
 #: Columns of the facilities table that are amounts of a whole school (split by weighted pupils).
 FACILITY_AMOUNTS = tuple(
@@ -54,16 +51,6 @@ _KEY = ["year", "school_id", "stage"]
 
 
 # ----------------------------------------------------------------------------- the standard
-
-
-@lru_cache(maxsize=64)
-def formula_columns(formula: str) -> frozenset[str]:
-    """The column names a formula refers to (the names in the pandas expression)."""
-    try:
-        tree = ast.parse(formula, mode="eval")
-    except SyntaxError as exc:
-        raise ParameterError(f"formula {formula!r} is not a valid expression: {exc}") from None
-    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def missing_columns(indicator: Indicator) -> list[str]:
@@ -127,20 +114,6 @@ def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
     weighted = pd.Series(weighted, index=sections.index)
     total = weighted.groupby([sections["school_id"], sections["year"]]).transform("sum")
     return (weighted / total.where(total > 0)).rename("share")
-
-
-def scope_mask(sections: pd.DataFrame, std: Standard) -> pd.Series:
-    """True for the school sections the standard measures (see the module docstring)."""
-    scope = std.scope
-    mask = sections["stage"].isin(std.stages)
-    mask &= ~sections["kind"].isin(scope.get("exclude_kinds", []))
-    small_point = (sections["kind"] == "teaching_point") & (
-        sections["students"] < scope.get("teaching_point_min_students", 0)
-    )
-    mask &= ~small_point
-    if scope.get("exclude_private", False):
-        mask &= sections["sponsor"] != "private"
-    return mask.fillna(False).astype(bool)
 
 
 def _describe(frame: pd.DataFrame, problem: str) -> list[str]:

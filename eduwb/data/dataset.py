@@ -1,6 +1,6 @@
 """Load and validate a county dataset (a folder of CSVs or one ``.xlsx`` workbook).
 
-The format is ``../shared/spec/data-dictionary.md``, encoded in :mod:`eduwb.data.schema`.
+The format is ``docs/data-dictionary.md``, generated from :mod:`eduwb.data.schema`.
 Loading happens in three passes, each collecting every problem before anything is refused:
 
 1. *read*: find each table (``schools.csv`` or a sheet ``schools``; Chinese table names
@@ -441,6 +441,11 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
             )
 
 
+def _readable(number: float) -> str:
+    """A computed value for a message: whole above 1000, three significant digits below."""
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
+
+
 def _plain(value: object) -> object:
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None  # a blank cell: the message shows no value rather than "nan"
@@ -545,7 +550,8 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         cls = f["classes"]
         school_exists("classes")
         # grades below 1 are already refused by the schema (min 1); one message per cell
-        ctx.report("classes", cls["grade"] > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
+        grade = TABLES["classes"].column("grade")
+        ctx.report("classes", cls["grade"] > grade.max, "grade", f"grade must be {grade.bounds()} (1–6 小学, 7–9 初中)")
         stage = _grade_stage(cls["grade"])
         kinds = cls["school_id"].map(kind_of)
         fits = _fits_kind(kinds, stage)
@@ -686,6 +692,72 @@ def _check_teacher_counts(ctx: _Ctx) -> None:
         warning=True,
         value=lambda r: f"{r['teachers']} here, {int(rows[r.name])} in teachers",
     )
+
+
+def _check_plausibility(ctx: _Ctx, std) -> None:
+    """Warn where a school's resource value lies outside its indicator's plausible range.
+
+    The ranges are the standard's (``plausible`` beside each indicator): values far outside
+    them are nearly always a unit slip (万元 entered as 元, an area in 亩) or a mistyped count.
+    Each value is the indicator's formula over one row, per pupil: a sections row over its
+    own pupils; a facilities row over its school's pupils that year (all stages, since the
+    facilities serve them all; no split between stages, which a plausibility check does not
+    need). Only schools the standard measures are checked (its scope: no special schools, no
+    small teaching points). The warning sits on the cell of the formula that weighs most.
+    """
+    from eduwb.standards import formula_columns, scope_mask
+
+    sec = ctx.frames["sections"]
+    fac = ctx.frames["facilities"]
+    schools = ctx.frames["schools"].drop_duplicates("school_id").set_index("school_id")
+    sec_info = sec.assign(kind=sec["school_id"].map(schools["kind"]), sponsor=sec["school_id"].map(schools["sponsor"]))
+    in_scope = scope_mask(sec_info, std)
+    pupils_by_school = sec.groupby(["school_id", "year"])["students"].sum()
+    pupils_by_stage = sec.set_index(["school_id", "year", "stage"])["students"]
+    pupils_by_stage = pupils_by_stage[~pupils_by_stage.index.duplicated()]
+    measured = pd.MultiIndex.from_frame(sec.loc[in_scope, ["school_id", "year"]])
+    fac_keys = pd.MultiIndex.from_frame(fac[["school_id", "year"]])
+    fac_pupils = pd.Series(pupils_by_school.reindex(fac_keys).to_numpy(dtype="float64"), index=fac.index)
+    staged = fac["stage"].notna()
+    if staged.any():
+        keys = pd.MultiIndex.from_frame(fac.loc[staged, ["school_id", "year", "stage"]])
+        fac_pupils[staged] = pupils_by_stage.reindex(keys).to_numpy(dtype="float64")
+    targets = {
+        "sections": (sec, sec["students"].astype("float64"), in_scope),
+        "facilities": (fac, fac_pupils, pd.Series(fac_keys.isin(measured), index=fac.index)),
+    }
+    for ind in std.resource_indicators:
+        bounds = ind.plausible
+        if not bounds:
+            continue
+        columns = formula_columns(ind.formula)
+        table = next((t for t, (frame, _, _) in targets.items() if columns <= set(frame.columns)), None)
+        if table is None:
+            continue  # a formula over columns the dictionary does not have (moe-2012's books)
+        frame, pupils, checked = targets[table]
+        numbers = frame[sorted(columns)].astype("float64")
+        value = float(ind.per) * numbers.eval(ind.formula) / pupils.where(pupils > 0)
+        low, high = bounds.get("min"), bounds.get("max")
+        outside = pd.Series(False, index=frame.index)
+        if low is not None:
+            outside |= value < low
+        if high is not None:
+            outside |= value > high
+        outside &= checked & value.notna()
+        if not outside.any():
+            continue
+        culprit = numbers.abs().fillna(-1).idxmax(axis=1)
+        span = f"{low:g}–{high:g}" if low is not None and high is not None else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
+        rule = f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}".rstrip(": ")
+        for column in sorted(set(culprit[outside])):
+            ctx.report(
+                table,
+                outside & (culprit == column),
+                column,
+                rule,
+                warning=True,
+                value=lambda r, column=column, value=value, ind=ind: f"{_plain(r[column])} → {ind.id} = {_readable(value[r.name])} {ind.unit}",
+            )
 
 
 # ----------------------------------------------------------------------------- county.toml
@@ -864,10 +936,12 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
 
     known: set[str] | None = None
     percent: set[str] = set()
+    measured_by = None  # the standard whose plausible ranges apply
     try:
         # county_indicators are written for the county's own standard; an analysis under
         # another standard (--standard moe-2012) must not refuse them.
         standards = [load_standard(settings.standard if standard is None else standard)]
+        measured_by = standards[0]
         if standard is not None:
             try:
                 standards.append(load_standard(settings.standard))
@@ -889,10 +963,13 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
     if all(t in frames for t in REQUIRED_TABLES):
         ctx = _Ctx(frames, raws)
         _cross_check(ctx, known, percent)
+        if measured_by is not None:
+            _check_plausibility(ctx, measured_by)
         problems.extend(ctx.problems)
         warnings = ctx.warnings
     if problems:
-        raise DataError(problems)
+        # warnings come along (after the errors) so that a person fixing the file sees them too
+        raise DataError(problems + warnings)
 
     frames = _normalise_frames(frames)
     return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings, **frames)

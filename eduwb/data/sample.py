@@ -1,7 +1,7 @@
 """The synthetic sample county: a deterministic generator of a realistic (but invented) dataset.
 
 No real county publishes its school-level data, so eduwb ships a generated one.  The
-generator writes every table of ``data-dictionary.md`` for one county (or many, for
+generator writes every table of ``docs/data-dictionary.md`` for one county (or many, for
 province-scale benchmarks) with the problems a county plan names: big urban schools,
 大班额/超大班额 that shrink unevenly, rural schools short of PE/art teachers, floor and
 sports area, equipment, multimedia and music/art rooms; teacher rotation near the 10 %/20 %

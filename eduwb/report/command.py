@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eduwb._files import source_date_epoch
 from eduwb.errors import ParameterError
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import (
@@ -14,7 +15,6 @@ from eduwb.report.jobs import (
     check_notebook_parameters,
     parse_years,
     resolve_notebooks,
-    source_date_epoch,
 )
 from eduwb.report.workbook import display_width
 from eduwb.report.workers import make_backend, run_reports

@@ -240,16 +240,6 @@ def _similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.6
 
 
-def source_date_epoch() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ParameterError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
-
 
 # ---- stage 1: read the county, decide which reports to make --------------------------------
 def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> CountyPlan:

@@ -15,6 +15,7 @@ Tables are merged key by key and indicators by ``id``, so only what differs is w
 
 from __future__ import annotations
 
+import ast
 import copy
 import tomllib
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from eduwb.errors import StandardError
+from eduwb.errors import ParameterError, StandardError
 
 STANDARDS_DIR = Path(__file__).parent
 BUILTIN = ("moe-2017", "moe-2012")
@@ -56,6 +57,9 @@ class Indicator:
     gap_integer: bool = False
     cost_key: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    #: the range outside which a school's value is probably a data-entry slip (a warning, never
+    #: a refusal): ``{"min": …, "max": …, "hint_zh": …, "hint_en": …}``, either bound optional
+    plausible: dict[str, Any] | None = None
 
     def threshold_for(self, stage: str | None = None) -> float | None:
         """The threshold for a stage (or the single threshold when it does not vary)."""
@@ -205,6 +209,35 @@ class Standard:
         return df
 
 
+@lru_cache(maxsize=64)
+def formula_columns(formula: str) -> frozenset[str]:
+    """The column names a formula refers to (the names in the pandas expression)."""
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        raise ParameterError(f"formula {formula!r} is not a valid expression: {exc}") from None
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
+def scope_mask(sections: pd.DataFrame, std: Standard) -> pd.Series:
+    """True for the school sections the standard measures on its resource indicators.
+
+    ``sections`` needs ``stage, kind, students`` (and ``sponsor`` when the standard leaves
+    private schools out): only the standard's stages; kinds in ``scope.exclude_kinds`` out;
+    teaching points under ``scope.teaching_point_min_students`` pupils out.
+    """
+    scope = std.scope
+    mask = sections["stage"].isin(std.stages)
+    mask &= ~sections["kind"].isin(scope.get("exclude_kinds", []))
+    small_point = (sections["kind"] == "teaching_point") & (
+        sections["students"] < scope.get("teaching_point_min_students", 0)
+    )
+    mask &= ~small_point
+    if scope.get("exclude_private", False):
+        mask &= sections["sponsor"] != "private"
+    return mask.fillna(False).astype(bool)
+
+
 def _indicator(d: dict[str, Any]) -> Indicator:
     known = {k: v for k, v in d.items() if k in Indicator.__dataclass_fields__}
     return Indicator(**known)
@@ -331,6 +364,14 @@ def _validate(raw: dict[str, Any], where: str) -> None:
                 problems.append(f"{label}: comparator {ind['comparator']} needs a numeric threshold, not {thr!r}")
             elif any(v < 0 for v in values):
                 problems.append(f"{label}: threshold must not be negative")
+        plausible = ind.get("plausible")
+        if plausible is not None:
+            if not isinstance(plausible, dict) or not ({"min", "max"} & plausible.keys()):
+                problems.append(f"{label}: plausible must be a table with min and/or max")
+            elif not all(_is_number(plausible[k]) for k in ("min", "max") if k in plausible):
+                problems.append(f"{label}: plausible min and max must be numbers")
+            elif "min" in plausible and "max" in plausible and plausible["min"] >= plausible["max"]:
+                problems.append(f"{label}: plausible min must be below max")
         if ind.get("formula") is not None and not (_is_number(ind.get("per", 1)) and ind.get("per", 1) > 0):
             problems.append(f"{label}: 'per' must be a positive number")
     if problems:

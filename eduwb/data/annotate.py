@@ -1,0 +1,275 @@
+"""Validation an analyst can act on: ``eduwb validate DATA --annotate OUT.xlsx``.
+
+:func:`annotate` validates a county (:func:`eduwb.data.dataset.load`) and writes a *copy* of
+its data as a workbook in which
+
+* every cell with a problem is filled (red for an error, amber for a warning) and carries a
+  comment naming the rule and the value;
+* a problem about a whole column sits on its header cell; a problem about a whole row on the
+  row's first cell; a problem about a whole file (a missing sheet, an unreadable file,
+  ``county.toml``) is only listed;
+* a first sheet 问题清单 lists every problem (file, sheet, row, column, cell, value, rule,
+  severity), each with a link to its cell.
+
+A workbook is copied as it is (openpyxl keeps values, formulas, styles and comments; it
+drops what it cannot read, such as charts and macros); a folder of CSV files becomes a workbook
+with a sheet per file, every cell as the text it holds, row for row, so that row numbers are
+the same as in the files. The county's own files are only read. A workbook that cannot be
+opened gives nothing to annotate: :class:`~eduwb.errors.DataError` lists its problems and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eduwb.data.workbook import (
+    ERROR_FILL,
+    HEADER_FILL,
+    WARNING_FILL,
+    fill,
+    link_to,
+    save_workbook,
+    set_cell,
+)
+from eduwb.errors import DataError, ParameterError, Problem
+
+LIST_SHEET = "问题清单"
+_SHEET_LABEL = re.compile(r"^(?P<file>.*) \[sheet (?P<sheet>.*)\]$")
+_LIST_HEADER = ["序号 no.", "严重程度 severity", "文件 file", "工作表 sheet", "行 row", "列 column", "单元格 cell", "值 value", "规则 rule"]
+_SEVERITY = {"error": "错误 error", "warning": "警告 warning"}
+
+
+@dataclass
+class Located:
+    """A problem and where it is marked in the annotated workbook (no cell: listed only)."""
+
+    problem: Problem
+    sheet: str | None = None
+    cell: str | None = None
+
+
+@dataclass
+class Annotation:
+    """What :func:`annotate` found and wrote."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    located: list[Located] = field(default_factory=list)
+    dataset: Any = None  # the loaded Dataset when the data are valid
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+
+# ----------------------------------------------------------------------------- the copy
+
+
+def _unique_title(stem: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", stem).strip("'")[:31] or "sheet"
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+    used.add(name.lower())
+    return name
+
+
+def _folder_workbook(folder: Path):
+    """A workbook with a sheet per CSV file of ``folder`` (text cells, row for row) and the
+    map from the file names the loader reports to the sheets."""
+    from openpyxl import Workbook
+
+    from eduwb.data.dataset import _decode, _norm
+    from eduwb.data.schema import TABLES
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    order = {alias: i for i, t in enumerate(TABLES.values()) for alias in (_norm(t.name), _norm(t.zh))}
+    files = sorted(
+        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"),
+        key=lambda p: (order.get(_norm(p.stem), len(order)), p.name),
+    )
+    sheets: dict[str, str] = {}
+    used = {LIST_SHEET.lower()}
+    for path in files:
+        text = _decode(path.read_bytes(), path.name, [])
+        if text is None:
+            continue  # undecodable: its problem is listed, there is nothing to show
+        ws = wb.create_sheet(_unique_title(path.stem, used))
+        for r, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            for c, value in enumerate(record, start=1):
+                if value != "":
+                    set_cell(ws.cell(row=r, column=c), value)
+        ws.freeze_panes = "A2"
+        for cell in ws[1]:
+            cell.fill = fill(HEADER_FILL)
+        sheets[path.name] = ws.title
+    return wb, sheets
+
+
+def _workbook_copy(path: Path, problems: list[Problem]):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, rich_text=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        if not problems:
+            problems = [Problem(path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")]
+        raise DataError(problems) from None
+    if LIST_SHEET in wb.sheetnames:  # a copy annotated before: its list is replaced
+        wb.remove(wb[LIST_SHEET])
+    return wb, {}
+
+
+# ----------------------------------------------------------------------------- locating
+
+
+def _header_column(ws, header: str | None) -> int | None:
+    """The column of ``header`` in row 1 (the last one when it appears twice)."""
+    if header is None:
+        return None
+    found = None
+    for cell in ws[1]:
+        if cell.value is not None and str(cell.value).strip() == str(header).strip():
+            found = cell.column
+    return found
+
+
+def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Located:
+    from openpyxl.utils import get_column_letter
+
+    match = _SHEET_LABEL.match(problem.file)
+    if match and match.group("file") == source.name:
+        sheet = match.group("sheet")
+    else:
+        sheet = sheets.get(problem.file)
+    if sheet is None or sheet not in wb.sheetnames:
+        return Located(problem)
+    ws = wb[sheet]
+    column = _header_column(ws, problem.column)
+    row = problem.row
+    if row is None and column is None:
+        return Located(problem, sheet)
+    if row is None:
+        row = 1
+    if column is None:
+        if problem.column is not None and row == 1:
+            return Located(problem, sheet)  # a header that is not there (a missing column)
+        column = 1
+    return Located(problem, sheet, f"{get_column_letter(column)}{row}")
+
+
+# ----------------------------------------------------------------------------- marking
+
+
+def _comment_text(problems: list[Problem]) -> str:
+    lines = []
+    for p in problems:
+        lines.append(f"{_SEVERITY.get(p.severity, p.severity)}: {p.rule}")
+        if p.value not in (None, ""):
+            lines.append(f"值 value: {p.value}")
+    return "\n".join(lines)
+
+
+def _mark(wb, located: list[Located]) -> None:
+    from openpyxl.comments import Comment
+
+    by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for loc in located:
+        if loc.cell is not None:
+            by_cell[(loc.sheet, loc.cell)].append(loc.problem)
+    for (sheet, ref), problems in by_cell.items():
+        cell = wb[sheet][ref]
+        worst = "error" if any(p.severity == "error" for p in problems) else "warning"
+        cell.fill = fill(ERROR_FILL if worst == "error" else WARNING_FILL)
+        text = _comment_text(problems)
+        if cell.comment is not None and cell.comment.text:
+            text = f"{text}\n—\n{cell.comment.text}"
+        comment = Comment(text, "eduwb")
+        comment.width, comment.height = 360, 60 + 30 * text.count("\n")
+        cell.comment = comment
+
+
+def _list_sheet(wb, located: list[Located]) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(LIST_SHEET, 0)
+    wb.active = 0
+    for c, title in enumerate(_LIST_HEADER, start=1):
+        cell = ws.cell(row=1, column=c, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = fill(HEADER_FILL)
+    if not located:
+        ws.cell(row=2, column=1, value="没有发现问题 no problems found")
+    for n, loc in enumerate(located, start=1):
+        p = loc.problem
+        r = n + 1
+        match = _SHEET_LABEL.match(p.file)
+        values = [n, _SEVERITY.get(p.severity, p.severity), match.group("file") if match else p.file,
+                  loc.sheet or (match.group("sheet") if match else None), p.row, p.column, loc.cell,
+                  None if p.value is None else str(p.value), p.rule]
+        for c, value in enumerate(values, start=1):
+            set_cell(ws.cell(row=r, column=c), value)
+        ws.cell(row=r, column=2).fill = fill(ERROR_FILL if p.severity == "error" else WARNING_FILL)
+        if loc.cell is not None:
+            link_to(ws.cell(row=r, column=7), loc.sheet, loc.cell)
+    for letter, width in zip("ABCDEFGHI", (6, 14, 22, 18, 6, 24, 9, 30, 70), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:I{max(2, len(located) + 1)}"
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def annotate(data: str | os.PathLike[str], target: str | os.PathLike[str], *, standard: str | None = None) -> Annotation:
+    """Validate ``data`` and write the annotated copy to ``target``.
+
+    Returns what was found (``errors``, ``warnings``) and where each was marked. The copy is
+    written whether the data are valid or not, so long as they can be opened at all.
+
+    Raises
+    ------
+    DataError
+        when ``data`` cannot be opened (no such path, a workbook that is not one): its
+        problems, with nothing written.
+    ParameterError
+        when ``target`` is not an ``.xlsx`` file or is the county's own workbook.
+    """
+    from eduwb.data.dataset import load
+
+    source, target = Path(data), Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise ParameterError(f"{target}: the annotated copy must be an .xlsx file")
+    if target.resolve() == source.resolve():
+        raise ParameterError(f"{target}: the annotated copy must not overwrite the county's own file")
+    dataset = None
+    try:
+        dataset = load(source, standard=standard, cache=False)
+        problems = list(dataset.warnings)
+    except DataError as exc:
+        problems = list(exc.problems)
+    if source.is_dir():
+        wb, sheets = _folder_workbook(source)
+    elif source.is_file() and source.suffix.lower() in (".xlsx", ".xlsm"):
+        wb, sheets = _workbook_copy(source, problems)
+    else:
+        raise DataError(problems)  # nothing that can be copied
+    located = [_locate(p, wb, sheets, source) for p in problems]
+    _mark(wb, located)
+    _list_sheet(wb, located)
+    path = save_workbook(wb, target)
+    return Annotation(path, problems, located, dataset)

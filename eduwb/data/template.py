@@ -1,0 +1,509 @@
+"""The workbook a county fills in: ``eduwb template OUT.xlsx [--from DATA] [--years Y]``.
+
+:func:`write_template` writes one ``.xlsx`` that :func:`eduwb.data.dataset.load` reads as it is:
+
+* a first sheet 说明 (instructions): how to fill it in, the units, the list of tables with a
+  link to each, and an example row of every table;
+* one sheet per table of the data dictionary (:mod:`eduwb.data.schema`), named and headed in
+  Chinese (``lang="en"``: English names and codes), with a comment on every header (what
+  the column holds, unit, allowed values, bounds, rules, where the number comes from in the
+  education statistics), drop-down lists for every coded and yes/no column (Chinese labels),
+  whole-number and decimal validation with the dictionary's bounds, a drop-down of the
+  school ids wherever a school is named, the header row frozen, widths and number formats set;
+* the county settings where ``data/sample.xlsx`` keeps them: ``<OUT stem>.toml`` beside the
+  workbook (the loader reads it from there). With a source its settings are copied; without
+  one a commented default is written unless such a file is already there.
+
+With a source (a county folder or workbook, a loaded :class:`~eduwb.data.dataset.Dataset`,
+or a mapping of table name → DataFrame with the dictionary's English columns and codes, such
+as an importer's school list) the sheets are pre-filled:
+
+* without ``years``: every row of every table, so that the workbook loads to the same tables;
+* with ``years``: the school list, and for each year asked for its own rows when the source
+  has that year, otherwise rows copied from the latest earlier year (the latest year when none
+  is earlier): sections, facilities, classes, teachers and budget with their numbers (shaded,
+  for the county to check and update), cohorts and survey with their keys only, county inputs
+  with the indicator ids only, no rotations. A source with a school list but no sections gets
+  a row per school × stage of its kind and one facilities row per school, numbers blank.
+
+The file is written atomically; its dates are ``$SOURCE_DATE_EPOCH`` when set (then the
+same source gives the same bytes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from eduwb.data.schema import REQUIRED_TABLES, STAGES_BY_KIND, TABLES, UNITS, Column, Table
+from eduwb.data.workbook import (
+    COPIED_FILL,
+    HEADER_FILL,
+    REQUIRED_HEADER_FILL,
+    display_width,
+    fill,
+    link_to,
+    quoted_sheet,
+    save_workbook,
+    set_cell,
+)
+from eduwb.errors import ParameterError
+
+#: rows below the data that the validations still cover, for the county to add to
+SPARE_ROWS = 2000
+#: tables whose numbers a new year starts from last year's; the others start blank
+_CARRIED = ("sections", "facilities", "classes", "teachers", "budget")
+_KEYS_ONLY = {"cohorts": ("year",), "survey": ("year", "group"), "county_indicators": ("year", "indicator")}
+_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+_SCHOOL_REFS = ("school_id", "parent_id", "from_school", "to_school")
+_NUMBER_FORMATS = {"int": "0", "number": "#,##0.##########"}
+
+_TEXT = {
+    "zh": {
+        "readme": "说明",
+        "title": "县域义务教育优质均衡 数据填报工作簿",
+        "steps_title": "怎么填",
+        "steps": [
+            "每个工作表是一张表：第 1 行是表头，从第 2 行起每行一条记录。请不要改动表头和工作表名称。",
+            "把鼠标停在表头上可以看到该列的说明、单位、取值范围和数据来源（教育事业统计的哪张表、哪一项）。",
+            "深色表头的列必须填写；浅色表头的列可以留空。带下拉箭头的列请从列表中选择；数字列只接受数字。",
+            "必需的表：学校名录、学段情况、办学条件。其余的表可选：没有数据就留空，相应结果会显示“缺数据”，不会算作达标。",
+            "浅黄色底色的数字是从上一年复制来的，请逐项核对、更新为本年的数字。",
+            "县级设置（县名、行政区划代码、评估标准、班额节点、交流轮岗条件、补差单价）写在本工作簿旁同名的 .toml 文件中。",
+            "填好后检查：eduwb validate 本文件.xlsx --annotate 问题标注.xlsx —— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
+            "检查通过后生成报告：eduwb report 本文件.xlsx",
+        ],
+        "units_title": "单位",
+        "units": [
+            "面积：平方米（m²）。",
+            "金额：元。教学仪器设备资产值在统计报表（教基5176）中以万元计，这里要乘以 10000 填元。",
+            "学年：秋季学期所在年份，2024 即 2024—2025 学年。",
+            "人数、班数、间数：整数。",
+        ],
+        "tables_title": "表",
+        "tables_header": ["工作表", "表名", "必需", "每行", "内容"],
+        "required": ("必需", "可选"),
+        "examples_title": "示例行",
+        "settings_comment": "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
+        "comment": {
+            "required": ("必填", "可空"),
+            "unit": "单位",
+            "values": "取值",
+            "bounds": "范围",
+            "rule": "规则",
+            "source": "来源",
+            "example": "示例",
+        },
+        "list_error": "请从下拉列表中选择",
+        "number_error": "请填数字",
+        "whole_error": "请填整数",
+        "school_error": "学校标识码不在学校名录中",
+    },
+    "en": {
+        "readme": "README",
+        "title": "County compulsory-education balance: data workbook",
+        "steps_title": "How to fill it in",
+        "steps": [
+            "Each sheet is one table: row 1 is the header, then one record per row. Do not change the headers or the sheet names.",
+            "Hover over a header for what the column holds, its unit, bounds and where the number comes from in the education statistics.",
+            "Columns with a dark header are required; a light header may be left blank. Pick coded columns from their drop-down; number columns take numbers only.",
+            "Required tables: schools, sections, facilities. The others are optional: leave them empty when you have no data and the results that need them say 'missing', never 'pass'.",
+            "Numbers on a pale yellow background were copied from the year before: check each one and update it.",
+            "County settings (name, code, standard, class-size milestones, rotation rule, unit costs) live in the .toml file of the same name beside this workbook.",
+            "Check it: eduwb validate THIS.xlsx --annotate problems.xlsx (cells with a problem are filled red for errors, amber for warnings, with a comment).",
+            "Then make the reports: eduwb report THIS.xlsx",
+        ],
+        "units_title": "Units",
+        "units": [
+            "Areas: square metres (m²).",
+            "Money: yuan. The statistics (教基5176) give the teaching equipment value in 万元 (10,000 yuan): multiply by 10,000.",
+            "School year: the calendar year of its autumn term (2024 = 2024–25).",
+            "Pupils, classes, rooms: whole numbers.",
+        ],
+        "tables_title": "Tables",
+        "tables_header": ["sheet", "table", "required", "one row per", "holds"],
+        "required": ("required", "optional"),
+        "examples_title": "Example rows",
+        "settings_comment": "County settings (written by eduwb template; see docs/data-dictionary.md)",
+        "comment": {
+            "required": ("required", "may be blank"),
+            "unit": "unit",
+            "values": "values",
+            "bounds": "bounds",
+            "rule": "rule",
+            "source": "source",
+            "example": "example",
+        },
+        "list_error": "Pick a value from the drop-down list",
+        "number_error": "Enter a number",
+        "whole_error": "Enter a whole number",
+        "school_error": "This school id is not in the schools sheet",
+    },
+}
+
+
+def sheet_title(table: Table, lang: str = "zh") -> str:
+    """The sheet a table goes to (the loader accepts the Chinese and the English name)."""
+    return table.zh if lang == "zh" else table.name
+
+
+def header(col: Column, lang: str = "zh") -> str:
+    return col.zh if lang == "zh" else col.name
+
+
+# ----------------------------------------------------------------------------- the rows
+
+
+def _source_tables(source: Any) -> tuple[dict[str, pd.DataFrame | None], str | None, str | None]:
+    """Tables (English columns, codes), the settings file's text and the county name."""
+    if source is None:
+        return {}, None, None
+    if isinstance(source, Mapping):
+        unknown = sorted(set(source) - set(TABLES))
+        if unknown:
+            raise ParameterError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(TABLES)}")
+        return dict(source), None, None
+    from eduwb.data.dataset import Dataset, load
+
+    ds = source if isinstance(source, Dataset) else load(source)
+    path = Path(ds.path)
+    settings = path / "county.toml" if path.is_dir() else path.with_suffix(".toml")
+    text = settings.read_text(encoding="utf-8") if settings.is_file() else None
+    return {name: getattr(ds, name) for name in TABLES}, text, ds.name
+
+
+def _years(years: int | Iterable[int] | None) -> list[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, int | str):
+        years = [years]
+    try:
+        out = sorted({int(y) for y in years})
+    except (TypeError, ValueError):
+        raise ParameterError(f"years must be whole numbers, not {years!r}") from None
+    if not out:
+        raise ParameterError("no year given")
+    return out
+
+
+def _skeleton(schools: pd.DataFrame, year: int) -> dict[str, pd.DataFrame]:
+    """Rows to fill for a school list without figures: each school's stages, one facilities row."""
+    stages = schools["kind"].map(lambda k: list(STAGES_BY_KIND.get(k, ())))
+    sections = (
+        schools[["school_id"]].assign(stage=stages).explode("stage").dropna(subset=["stage"]).assign(year=year)
+    )
+    facilities = schools[["school_id"]].assign(year=year)
+    return {"sections": sections.reset_index(drop=True), "facilities": facilities.reset_index(drop=True)}
+
+
+def _rows_for_years(
+    tables: dict[str, pd.DataFrame | None], years: list[int]
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
+    """The rows of the years asked for, and per table which rows were copied from another year."""
+    out: dict[str, pd.DataFrame] = {}
+    copied: dict[str, pd.Series] = {}
+    sections = tables.get("sections")
+    have = sorted(int(y) for y in sections["year"].unique()) if sections is not None and len(sections) else []
+    schools = tables.get("schools")
+    if schools is not None:
+        out["schools"] = schools
+    for name, table in TABLES.items():
+        if name == "schools" or "year" not in table.names:
+            continue
+        frame = tables.get(name)
+        parts, marks = [], []
+        for year in years:
+            if year in have:
+                if frame is not None:
+                    rows = frame[frame["year"] == year]
+                    parts.append(rows)
+                    marks.append(pd.Series(False, index=range(len(rows))))
+                continue
+            if not have:
+                if schools is not None and name in ("sections", "facilities"):
+                    rows = _skeleton(schools, year)[name]
+                    parts.append(rows)
+                    marks.append(pd.Series(False, index=range(len(rows))))
+                continue
+            base = max([y for y in have if y < year], default=have[-1])
+            if frame is None or name == "rotations":
+                continue
+            rows = frame[frame["year"] == base].assign(year=year)
+            if name in _KEYS_ONLY:
+                rows = rows[list(_KEYS_ONLY[name])].drop_duplicates()
+            parts.append(rows)
+            marks.append(pd.Series(name in _CARRIED, index=range(len(rows))))
+        if parts:
+            out[name] = pd.concat(parts, ignore_index=True)
+            copied[name] = pd.concat(marks, ignore_index=True)
+    return out, copied
+
+
+# ----------------------------------------------------------------------------- cells
+
+
+def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
+    """A column as the values written to its cells (labels for codes, None for blanks)."""
+    missing = series.isna().to_numpy()
+    if col.dtype == "enum":
+        labels = col.enum if lang == "zh" else {c: c for c in (col.enum or {})}
+        mapped = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
+        return [None if m else v for v, m in zip(mapped.tolist(), missing, strict=True)]
+    if col.dtype == "bool":
+        yes, no = _YES_NO[lang]
+        return [None if m else (yes if bool(v) else no) for v, m in zip(series.tolist(), missing, strict=True)]
+    if col.dtype == "int":
+        return [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
+    if col.dtype == "number":
+        return [None if m else float(v) for v, m in zip(series.tolist(), missing, strict=True)]
+    return [None if m else str(v) for v, m in zip(series.tolist(), missing, strict=True)]
+
+
+def _comment_text(col: Column, lang: str) -> str:
+    words = _TEXT[lang]["comment"]
+    required = words["required"][0 if col.required else 1]
+    kind = {"text": ("文本", "text"), "int": ("整数", "whole number"), "number": ("数值", "number"),
+            "bool": ("是/否", "yes/no"), "enum": ("从列表中选择", "pick from the list")}[col.dtype]
+    zh = lang == "zh"
+    lines = [f"{col.zh}（{col.name}）" if zh else f"{col.name} ({col.zh})", f"{required} · {kind[0 if zh else 1]}"]
+    lines.append(col.desc_zh if zh else col.desc_en)
+    if col.unit:
+        lines.append(f"{words['unit']}：{UNITS[col.unit][0]}" if zh else f"{words['unit']}: {UNITS[col.unit][1]}")
+    if col.enum:
+        values = "、".join(col.enum.values()) if zh else ", ".join(col.enum)
+        lines.append(f"{words['values']}：{values}" if zh else f"{words['values']}: {values}")
+    if col.bounds():
+        lines.append(f"{words['bounds']}：{col.bounds()}" if zh else f"{words['bounds']}: {col.bounds()}")
+    rule = col.rule_zh if zh else col.rule
+    if rule:
+        lines.append(f"{words['rule']}：{rule}" if zh else f"{words['rule']}: {rule}")
+    if col.source[0]:
+        lines.append(f"{words['source']}：{col.source[0]}" if zh else f"{words['source']}: {col.source[1]}")
+    return "\n".join(lines)
+
+
+def _example_value(col: Column, lang: str) -> Any:
+    if col.example is None or col.example == "":
+        return None
+    return _cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
+
+
+def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str, n_schools: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    text = _TEXT[lang]
+    school_last = max(n_schools + 1 + SPARE_ROWS, 2)
+    for i, col in enumerate(table.columns, start=1):
+        letter = get_column_letter(i)
+        ref = f"{letter}2:{letter}{last_row}"
+        dv = None
+        if col.dtype == "enum":
+            options = list(col.enum.values()) if lang == "zh" else list(col.enum or {})
+            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', error=text["list_error"])
+        elif col.dtype == "bool":
+            dv = DataValidation(type="list", formula1='"' + ",".join(_YES_NO[lang]) + '"', error=text["list_error"])
+        elif col.dtype in ("int", "number"):
+            kind = "whole" if col.dtype == "int" else "decimal"
+            message = text["whole_error"] if col.dtype == "int" else text["number_error"]
+            low = col.min if col.min is not None else col.gt
+            if low is not None and col.max is not None:
+                dv = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{col.max:g}")
+            elif col.gt is not None:
+                dv = DataValidation(type=kind, operator="greaterThan", formula1=f"{col.gt:g}")
+            elif low is not None:
+                dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=f"{low:g}")
+            else:
+                dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300")
+            bounds = col.bounds()
+            dv.error = f"{message}（{bounds}）" if bounds and lang == "zh" else (f"{message} ({bounds})" if bounds else message)
+        elif col.name in _SCHOOL_REFS and (table.name, col.name) != ("schools", "school_id"):
+            # the schools sheet's ids as a drop-down; a warning only, since a school may be added there later
+            dv = DataValidation(
+                type="list",
+                formula1=f"={quoted_sheet(schools_sheet)}!$A$2:$A${school_last}",
+                errorStyle="warning",
+                error=text["school_error"],
+            )
+        if dv is None:
+            continue
+        dv.allow_blank = not col.required
+        dv.showErrorMessage = True
+        dv.add(ref)
+        ws.add_data_validation(dv)
+
+
+def _table_sheet(wb, table: Table, frame: pd.DataFrame | None, copied: pd.Series | None, lang: str, n_schools: int) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(sheet_title(table, lang))
+    n = 0 if frame is None else len(frame)
+    bold = Font(bold=True)
+    copied_fill = fill(COPIED_FILL)
+    keyish = {"school_id", "year", "stage", "class_id", "teacher_id", "grade", "indicator", "group"}
+    for i, col in enumerate(table.columns, start=1):
+        cell = ws.cell(row=1, column=i)
+        set_cell(cell, header(col, lang))
+        cell.font = bold
+        cell.fill = fill(REQUIRED_HEADER_FILL if col.required else HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        comment = Comment(_comment_text(col, lang), "eduwb")
+        comment.width, comment.height = 320, 220
+        cell.comment = comment
+        letter = get_column_letter(i)
+        number_format = "@" if col.dtype == "text" else _NUMBER_FORMATS.get(col.dtype, "General")
+        ws.column_dimensions[letter].number_format = number_format
+        values = _cell_values(col, frame[col.name], lang) if n and col.name in frame.columns else [None] * n
+        shade = copied is not None and col.name not in keyish
+        for r, value in enumerate(values, start=2):
+            if value is None:
+                continue
+            cell = ws.cell(row=r, column=i)
+            set_cell(cell, value)
+            cell.number_format = number_format
+            if shade and bool(copied.iat[r - 2]):
+                cell.fill = copied_fill
+        sample = [header(col, lang), *values[:200]]
+        ws.column_dimensions[letter].width = min(40, max(10, max(display_width(v) for v in sample) + 2))
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "A2"
+    _validations(ws, table, lang, n + 1 + SPARE_ROWS, sheet_title(TABLES["schools"], lang), n_schools)
+
+
+def _readme_sheet(ws, lang: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    text = _TEXT[lang]
+    ws.title = text["readme"]
+    bold = Font(bold=True)
+    ws.column_dimensions["A"].width = 22
+    for letter in "BCDEFGHIJKLM":
+        ws.column_dimensions[letter].width = 18
+    row = 1
+    ws.cell(row=row, column=1, value=text["title"]).font = Font(bold=True, size=14)
+    row += 2
+    for title, items in ((text["steps_title"], text["steps"]), (text["units_title"], text["units"])):
+        ws.cell(row=row, column=1, value=title).font = bold
+        row += 1
+        for n, item in enumerate(items, start=1):
+            set_cell(ws.cell(row=row, column=1), f"{n}. {item}")
+            row += 1
+        row += 1
+    ws.cell(row=row, column=1, value=text["tables_title"]).font = bold
+    row += 1
+    for i, word in enumerate(text["tables_header"], start=1):
+        ws.cell(row=row, column=i, value=word).font = bold
+    row += 1
+    for table in TABLES.values():
+        name = sheet_title(table, lang)
+        link_to(ws.cell(row=row, column=1, value=name), name)
+        ws.cell(row=row, column=2, value=table.name if lang == "zh" else table.zh)
+        ws.cell(row=row, column=3, value=text["required"][0 if table.name in REQUIRED_TABLES else 1])
+        ws.cell(row=row, column=4, value=table.row_zh if lang == "zh" else table.row_en)
+        ws.cell(row=row, column=5, value=table.desc_zh if lang == "zh" else table.desc_en)
+        row += 1
+    row += 1
+    ws.cell(row=row, column=1, value=text["examples_title"]).font = bold
+    row += 1
+    for table in TABLES.values():
+        ws.cell(row=row, column=1, value=sheet_title(table, lang)).font = bold
+        row += 1
+        for i, col in enumerate(table.columns, start=1):
+            ws.cell(row=row, column=i, value=header(col, lang)).font = Font(italic=True)
+            set_cell(ws.cell(row=row + 1, column=i), _example_value(col, lang))
+        row += 3
+    for cells in ws.iter_rows(min_row=1, max_row=row, max_col=1):
+        cells[0].alignment = Alignment(vertical="top")
+
+
+def _default_settings(name: str, lang: str) -> str:
+    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
+
+    lines = [
+        f"# {_TEXT[lang]['settings_comment']}",
+        f'name = "{name}"',
+        '# code = "429999"          # 6 位行政区划代码 6-digit administrative code',
+        '# province = "某省"',
+        'standard = "moe-2017"',
+        "relaxations_2019 = false",
+        "",
+        "# [[class_size.milestones]]  # 县规划的班额节点 the county plan's class-size milestones",
+        "# by = 2025",
+        '# max_students = "standard"',
+        "",
+        "[rotation]",
+        *(f"{k} = {v}" for k, v in DEFAULT_ROTATION.items()),
+        "",
+        "[unit_costs]",
+        *(f"{k} = {v}" for k, v in DEFAULT_UNIT_COSTS.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_template(target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh") -> Path:
+    """Write the workbook to fill in (and the county settings beside it); return its path.
+
+    Parameters
+    ----------
+    target
+        The ``.xlsx`` to write. ``<stem>.toml`` beside it receives the county settings.
+    source
+        None (an empty workbook), a county folder or workbook path, a loaded
+        :class:`~eduwb.data.dataset.Dataset`, or a mapping ``{table name: DataFrame}`` with the
+        dictionary's English column names and codes (any subset of the tables).
+    years
+        None (every row of the source) or the year(s) the workbook is for (an int or several);
+        years the source lacks are pre-filled from its latest earlier year.
+    lang
+        ``"zh"`` (Chinese sheet names, headers, labels and instructions) or ``"en"``.
+
+    Raises
+    ------
+    ParameterError
+        for a target that is not ``.xlsx``, an unknown language, table or year.
+    DataError
+        when the source is a dataset that does not validate.
+    """
+    from openpyxl import Workbook
+
+    if lang not in _TEXT:
+        raise ParameterError(f"lang must be one of {', '.join(_TEXT)}, not {lang!r}")
+    target = Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise ParameterError(f"{target}: the template must be an .xlsx file")
+    tables, settings_text, county = _source_tables(source)
+    year_list = _years(years)
+    copied: dict[str, pd.Series] = {}
+    if year_list is not None:
+        tables, copied = _rows_for_years(tables, year_list)
+    schools = tables.get("schools")
+    n_schools = 0 if schools is None else len(schools)
+
+    wb = Workbook()
+    _readme_sheet(wb.active, lang)
+    for table in TABLES.values():
+        frame = tables.get(table.name)
+        if frame is not None:
+            missing = [c for c in frame.columns if c not in table.names]
+            if missing:
+                raise ParameterError(f"table {table.name}: unknown column(s) {', '.join(map(str, missing))}")
+        _table_sheet(wb, table, frame, copied.get(table.name), lang, n_schools)
+    written = save_workbook(wb, target)
+    settings = target.with_suffix(".toml")
+    if settings_text is not None:
+        _write_text(settings, settings_text)
+    elif not settings.exists():
+        _write_text(settings, _default_settings(county or target.stem, lang))
+    return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    from eduwb._files import atomic_write_bytes
+
+    atomic_write_bytes(path, text.encode("utf-8"))

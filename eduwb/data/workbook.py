@@ -1,0 +1,77 @@
+"""Small openpyxl helpers shared by the workbook to fill in and the annotated copy.
+
+* :func:`set_cell` writes a value so that text from a county file stays text: a string
+  starting with ``=`` (or ``+ - @``, which Excel also reads as the start of a formula when
+  someone edits the cell) is stored as a string with Excel's quote prefix, never a formula;
+* :func:`save_workbook` stamps the document dates (``$SOURCE_DATE_EPOCH`` or now), fixes the
+  zip dates when that variable is set, and writes atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from eduwb._files import atomic_write_bytes, file_time, pin_zip_dates
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+#: fills (ARGB without alpha) for problems, as Excel's own conditional-format colours
+ERROR_FILL = "FFC7CE"
+WARNING_FILL = "FFEB9C"
+HEADER_FILL = "DDEBF7"
+REQUIRED_HEADER_FILL = "BDD7EE"
+COPIED_FILL = "FFF9DB"
+
+
+def set_cell(cell, value: Any) -> None:
+    """Put ``value`` in ``cell``; text always stays text (never a formula)."""
+    if isinstance(value, str):
+        cell.value = value
+        if value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def display_width(value: Any) -> int:
+    """Width of a value in Excel columns: a CJK character takes two."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fill(color: str):
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor=color)
+
+
+def quoted_sheet(name: str) -> str:
+    """A sheet name as a formula or hyperlink reference: ``'学段情况'`` (quotes doubled)."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def link_to(cell, sheet: str, ref: str = "A1") -> None:
+    """Make ``cell`` a link to ``ref`` on ``sheet`` of the same workbook."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quoted_sheet(sheet)}!{ref}")
+    cell.style = "Hyperlink"
+
+
+def save_workbook(wb, target: str | os.PathLike[str], *, creator: str = "eduwb") -> Path:
+    """Save ``wb`` to ``target`` through a temporary file, with reproducible dates."""
+    when, fixed = file_time()
+    wb.properties.creator = creator
+    wb.properties.lastModifiedBy = creator
+    wb.properties.created = when
+    wb.properties.modified = when
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    content = buffer.getvalue()
+    if fixed:
+        content = pin_zip_dates(content, when)
+    return atomic_write_bytes(target, content)
