@@ -1206,6 +1206,12 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
         ws = wb.create_sheet(title=name)
         for row in _xlsx_rows(name, tables[name]):
             ws.append(list(row))
+    _atomic_write(Path(path), pinned_workbook_bytes(wb))
+    return Path(path)
+
+
+def pinned_workbook_bytes(wb) -> bytes:
+    """An openpyxl workbook saved deterministically: fixed document times and zip entry times."""
     raw = io.BytesIO()
     wb.save(raw)
     # openpyxl stamps the save time into docProps/core.xml and every zip entry; pin both.
@@ -1222,8 +1228,7 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, data)
-    _atomic_write(Path(path), out.getvalue())
-    return Path(path)
+    return out.getvalue()
 
 
 def _county_name(i: int, counties: int) -> str:
