@@ -42,11 +42,14 @@ def merge(
     *,
     keyed: Mapping[str, str],
     error: type[EduwbError] = EduwbError,
+    deep_entries: bool = True,
 ) -> dict[str, Any]:
     """``base`` with ``override`` laid over it (``extends`` itself is dropped).
 
     ``keyed`` maps a list name to the field identifying its entries: an override entry with
-    the key of a base entry is merged into it, a new key is appended.
+    the key of a base entry is merged into it, a new key is appended. With
+    ``deep_entries=False`` each key an override entry gives replaces the base's value whole
+    (a new ``check = {…}`` replaces the old checks rather than adding to them).
     """
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -66,13 +69,15 @@ def merge(
                 if item_id in given:
                     raise error(f"[[{key}]] {id_field} {item_id!r} appears twice")
                 given.add(item_id)
-                if item_id in by_id:
+                if item_id in by_id and deep_entries:
                     by_id[item_id] = merge(by_id[item_id], item, keyed=keyed, error=error)
+                elif item_id in by_id:
+                    by_id[item_id] = {**by_id[item_id], **item}
                 else:
                     by_id[item_id] = item
             out[key] = list(by_id.values())
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value, keyed=keyed, error=error)
+            out[key] = merge(out[key], value, keyed=keyed, error=error, deep_entries=deep_entries)
         else:
             out[key] = value
     return out

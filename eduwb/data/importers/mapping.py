@@ -244,7 +244,7 @@ def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tupl
         )
     try:
         base, base_chain = _read_chain(parent_path.resolve(), (*seen, str(path)))
-        return merge(base, raw, keyed=_KEYED, error=MappingError), chain + base_chain
+        return merge(base, raw, keyed=_KEYED, error=MappingError, deep_entries=False), chain + base_chain
     except MappingError as exc:
         if str(exc).startswith(str(path)):
             raise
