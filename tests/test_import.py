@@ -643,6 +643,18 @@ def test_province_override_changes_only_what_differs(tmp_path, capsys):
     assert "province.toml" in (tmp_path / "out" / "import-log.md").read_text(encoding="utf-8")
 
 
+def test_the_documented_province_override_loads(tmp_path):
+    text = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "hubei-2023.toml"
+    path.write_text(example, encoding="utf-8")
+    m = load_mapping(path)
+    assert m.id == "hubei-2023"
+    assert m.field("primary.students").check == (("J4", "在校生数"), ("A6", "总计"))  # replaced, not added to
+    assert m.field("school.locale").cells == ("C13",) and m.field("school.locale").extract is not None
+    assert m.lookup("kind")["九年一贯制"] == "nine_year" and m.kinds["小学"] == "primary"
+
+
 MALFORMED = {
     "bad_toml": ("extends = \n", "not valid TOML"),
     "bad_cell": ('extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "I0"\n', "#1 (target 'primary.students'): cell 'I0' 不是单元格"),

@@ -159,7 +159,7 @@ def _refuse_on_errors(problems: list[Problem]) -> None:
 
 def _read_jiaoji(source: Path, year: int | None, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> list[Unit]:
     """Every school-year of a folder of per-school workbooks (a sub-folder per year, or one year)."""
-    dated = sorted((int(m.group(1)), p) for p in source.iterdir() if p.is_dir() and (m := YEAR.fullmatch(p.name.strip())))
+    dated = sorted((int(m.group(1)), p) for p in source.iterdir() if p.is_dir() and (m := YEAR.search(p.name)))
     if dated:
         if year is not None:
             dated = [(y, p) for y, p in dated if y == year]
