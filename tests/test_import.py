@@ -560,6 +560,13 @@ def test_rule_of_the_dictionary_is_reported_at_the_source_cell(capsys, tmp_path)
     assert "error: 2024/a.xlsx [sheet 教基1102_小学], 单元格 cell D12: 值 value 41: must not exceed teachers" in err
 
 
+def test_formula_saved_without_its_value(capsys, tmp_path):
+    # openpyxl (like some export tools) saves a formula without a computed value: nothing to read
+    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "=SUM(800,12)"})
+    err = refused(capsys, tmp_path, tmp_path / "out")
+    assert "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 东关镇中心小学 2024 年没有任何学段的在校生" in err
+
+
 def test_zonghe_missing_column_and_unknown_parent(capsys, tmp_path):
     header = [p for p in ZONGHE_HEADER if p != ("运动场地面积",)]
     rows = [{k: v for k, v in r.items() if k != "运动场地面积"} for r in ZONGHE_ROWS]

@@ -230,9 +230,21 @@ def _sections(school_id: str, unit: Unit, mapping: Mapping, out: Assembled, prob
             else:
                 row[column] = None
         rows.append((row, prov))
+    if not rows:
+        cells = tuple(c for stage in STAGES_BY_KIND[unit.kind] for c in unit.values[f"{stage}.students"].cells)
+        wb, sheet, ref = _first_cell(cells, unit)
+        problems.append(
+            cell_problem(
+                wb, sheet, ref, None,
+                f"{unit.name} {unit.year} 年没有任何学段的在校生 no pupils in any stage: 单元格为空或为 0，"
+                "或是未保存计算结果的公式（请在 Excel 中重算后保存）；已停办的学校请从来源中移除 "
+                "(blank, zero, or a formula saved without its value; remove a closed school from the source)",
+            )
+        )
+        return None
     for f in mapping.targets("total"):
         reading = unit.values.get(f.target)
-        if reading is None or not rows:
+        if reading is None:
             continue
         _apportion(school_id, unit, f, reading.value, reading.cells, rows, mapping, out)
     return rows
