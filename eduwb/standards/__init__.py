@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb.errors import StandardError
-from eduwb.tomlfiles import merge, parent_key, read_toml
+from eduwb.standards.extends import merge, parent_key, read_toml
 
 STANDARDS_DIR = Path(__file__).parent
 BUILTIN = ("moe-2017", "moe-2012")

@@ -129,12 +129,10 @@ def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Pat
             (tmp / f"{table}.csv").write_text(table_csv(table, assembled.tables[table]), encoding="utf-8")
         warnings += _check_with_loader(assembled)
         template = write_missing_tables_template(tmp, years)
-        from eduwb import __version__
-
         log = ImportLog(
             source=str(source), mapping=m, years=years, units=units, assembled=assembled, merges=merges,
             skipped=skipped, unused_columns=unused, notes=notes, warnings=warnings,
-            template=template[1], version=__version__,
+            template=template[1], version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
         for path in tmp.iterdir():
@@ -150,6 +148,17 @@ def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Pat
         out=out, mapping=m, years=years, tables=assembled.tables, unfilled=assembled.unfilled, warnings=warnings,
         template=out / template[0].name if template[0] is not None else None,
     )
+
+
+def _version() -> str:
+    """eduwb's version for the log (read from the installed metadata: the data layer does not
+    import the package facade)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eduwb")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _refuse_on_errors(problems: list[Problem]) -> None:

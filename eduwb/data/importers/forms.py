@@ -13,7 +13,6 @@ per-stage facilities (the statistics report a whole school).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -136,8 +135,6 @@ def spread(f: Field, value: object) -> list[object]:
 def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping) -> list[Path]:
     from openpyxl import Workbook
 
-    from eduwb.data.sample import _atomic_write, pinned_workbook_bytes
-
     written = []
     for year, school, values in school_years(tables, mapping):
         kind_label = mapping.label_for("kind", school["kind"])
@@ -160,9 +157,7 @@ def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping) 
             for r in range(1, max_row + 1):
                 ws.append([grid.get((r, c)) for c in range(1, max_col + 1)])
         path = out / str(year) / f"{school['school_id']}_{school['name']}.xlsx"
-        _atomic_write(path, pinned_workbook_bytes(wb))
-        os.chmod(path, 0o644)
-        written.append(path)
+        written.append(_save(wb, path))
     return written
 
 
@@ -190,8 +185,6 @@ def zonghe_columns(mapping: Mapping) -> list[str]:
 def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping, county: str) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment
-
-    from eduwb.data.sample import _atomic_write, pinned_workbook_bytes
 
     layout = mapping.zonghe
     paths = zonghe_columns(mapping)
@@ -245,8 +238,14 @@ def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping,
                     ws.cell(2 + depth + i, j, v)
         for j in range(1, len(paths) + 1):
             ws.column_dimensions[column_letters(j)].width = 12
+    return _save(wb, path)
+
+
+def _save(wb, path: Path) -> Path:
+    """Save a workbook atomically with pinned dates (the sample's own way of writing xlsx)."""
+    from eduwb.data.sample import _atomic_write, pinned_workbook_bytes
+
     _atomic_write(path, pinned_workbook_bytes(wb))
-    os.chmod(path, 0o644)
     return path
 
 

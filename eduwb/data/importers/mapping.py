@@ -33,7 +33,7 @@ from typing import Any
 
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
 from eduwb.errors import EduwbError, ParameterError
-from eduwb.tomlfiles import merge, parent_key, read_toml
+from eduwb.standards.extends import merge, parent_key, read_toml
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 FORMS = ("jiaoji", "zonghe")

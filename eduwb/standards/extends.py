@@ -1,7 +1,8 @@
 """TOML data files that may ``extends`` another: reading, merging an override, finding the parent.
 
-Standards (``eduwb/standards/``) and import mappings (``eduwb/data/mappings/``) are both
-shipped as TOML files that a province overrides with a small file naming its parent::
+Standards (this package) and import mappings (``eduwb/data/mappings/``) are both shipped
+as TOML files that a province overrides with a small file naming its parent; both load them
+with these helpers::
 
     extends = "moe-2017"          # a built-in id, or a file (relative to this one)
 
