@@ -115,9 +115,14 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
         return None
     rows: list[tuple] = []
     cells = 0
-    for row in ws.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True):
-        rows.append(row)
-        cells += len(row)
+    # read_only rows are padded to max_col: bound it by the declared width when there is one
+    width = min(declared_cols or MAX_COLUMNS, MAX_COLUMNS)
+    for row in ws.iter_rows(max_row=MAX_ROWS + 1, max_col=width, values_only=True):
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        rows.append(row[:end])
+        cells += end
         if len(rows) > MAX_ROWS or cells > MAX_CELLS:
             problems.append(cell_problem(label, sheet, None, None, f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)"))
             return None
