@@ -7,6 +7,7 @@
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
     eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en]
+    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|zonghe|FILE] [--year Y]
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -36,6 +37,16 @@ def _years(text: str) -> tuple[int, int]:
     if first > last:
         raise argparse.ArgumentTypeError(f"years {text!r}: the first year is after the last")
     return first, last
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a year like 2024, not {text!r}") from None
+    if not 1990 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"must be a year between 1990 and 2100, not {value}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -96,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schools", type=_positive, default=45, help="schools per county (default 45)")
     p.add_argument("--counties", type=_positive, default=1, help="write N county folders under OUT")
     p.add_argument("--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers")
+    p.add_argument(
+        "--as",
+        dest="as_form",
+        choices=("jiaoji", "zonghe"),
+        help="write the county as the education statistics instead: a folder of per-school 教基 workbooks "
+        "(one sub-folder per year) or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
+    )
 
     p = sub.add_parser(
         "template",
@@ -157,6 +175,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     p.add_argument("-o", "--output", help="write to this file instead of standard output (required for xlsx)")
+
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import the education statistics (教育事业统计) into a county folder",
+        description="Read the annual education statistics and write a county folder (schools, sections, "
+        "facilities) with import-log.md listing every cell read and every assumption. SOURCE is a folder of "
+        "per-school 教基 workbooks (one year, or a sub-folder per year) or a 综合查询 workbook (a sheet per "
+        "year). Nothing is written when a problem is found: each is listed with workbook, sheet and cell, "
+        "and the exit code is 1.",
+    )
+    p.add_argument("data", metavar="SOURCE", help="folder of 教基 workbooks, or a 综合查询 .xlsx workbook")
+    p.add_argument("-o", "--out", required=True, metavar="OUT", help="county folder to write (must not exist, or be empty)")
+    p.add_argument(
+        "--mapping",
+        metavar="NAME|FILE",
+        help="jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a workbook)",
+    )
+    p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
 
     p = sub.add_parser(
         "report",
@@ -223,6 +260,15 @@ def _validate_annotated(args) -> int:
 def cmd_sample(args) -> int:
     from eduwb.data.sample import write_sample
 
+    if args.as_form:
+        from eduwb.data.importers.forms import write_sample_forms
+
+        if args.counties != 1 or args.xlsx:
+            raise ParameterError("--as writes a single county: it goes without --counties and --xlsx")
+        files = write_sample_forms(args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools)
+        kind = "教基 workbook(s)" if args.as_form == "jiaoji" else "综合查询 workbook"
+        print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
+        return 0
     paths = write_sample(
         args.out,
         seed=args.seed,
@@ -337,6 +383,22 @@ def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
             tmp.write_text(text, encoding="utf-8")
 
 
+def cmd_import(args) -> int:
+    from eduwb.data.importers import import_statistics
+    from eduwb.data.schema import TABLES
+
+    result = import_statistics(args.data, args.out, mapping=args.mapping, year=args.year)
+    for warning in result.warnings:
+        print(str(warning), file=sys.stderr)
+    print(result.summary())
+    if result.unfilled:
+        print("仍需手工填写 still to fill in by hand (eduwb validate refuses the folder until then):")
+        for (table, column), rows in sorted(result.unfilled.items()):
+            print(f"  {table}.csv {column}（{TABLES[table].column(column).zh}）: {rows} 行 rows")
+    print(f"详见 see {Path(args.out) / 'import-log.md'}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from eduwb.report import report_command
 
@@ -361,6 +423,7 @@ COMMANDS = {
     "standards": cmd_standards,
     "table": cmd_table,
     "report": cmd_report,
+    "import": cmd_import,
 }
 
 
@@ -376,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         data = getattr(args, "data", "")
         where = ", ".join(data) if isinstance(data, list) else data
         print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)
+        if args.command == "import":
+            print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
     except EduwbError as exc:
         if args.debug:

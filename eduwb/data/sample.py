@@ -1192,10 +1192,15 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
         ws = wb.create_sheet(title=name)
         for row in _xlsx_rows(name, tables[name]):
             ws.append(list(row))
+    atomic_write_bytes(Path(path), pinned_workbook_bytes(wb))
+    return Path(path)
+
+
+def pinned_workbook_bytes(wb) -> bytes:
+    """An openpyxl workbook saved deterministically: fixed document times and zip entry times."""
     raw = io.BytesIO()
     wb.save(raw)
-    atomic_write_bytes(Path(path), pin_zip_dates(raw.getvalue(), _FIXED_TIME))
-    return Path(path)
+    return pin_zip_dates(raw.getvalue(), _FIXED_TIME)
 
 
 def _county_name(i: int, counties: int) -> str:

@@ -16,8 +16,6 @@ Tables are merged key by key and indicators by ``id``, so only what differs is w
 from __future__ import annotations
 
 import ast
-import copy
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb.errors import ParameterError, StandardError
+from eduwb.standards.extends import merge, parent_key, read_toml
 
 STANDARDS_DIR = Path(__file__).parent
 BUILTIN = ("moe-2017", "moe-2012")
@@ -243,43 +242,15 @@ def _indicator(d: dict[str, Any]) -> Indicator:
     return Indicator(**known)
 
 
+_KEYED_LISTS = {"indicators": "id", "vetoes": "id"}
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if key == "extends":
-            continue
-        if key in ("indicators", "vetoes") and key in out:
-            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-                raise StandardError(f"'{key}' must be a list of [[{key}]] tables")
-            by_id = {d["id"]: d for d in out[key]}
-            given: set[str] = set()
-            for item in value:
-                if "id" not in item:
-                    raise StandardError(f"an entry of [[{key}]] has no id")
-                # two entries for one id would silently keep only the last
-                if item["id"] in given:
-                    raise StandardError(f"[[{key}]] id {item['id']!r} appears twice")
-                given.add(item["id"])
-                if item["id"] in by_id:
-                    by_id[item["id"]] = _merge(by_id[item["id"]], item)
-                else:
-                    by_id[item["id"]] = item
-            out[key] = list(by_id.values())
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    return merge(base, override, keyed=_KEYED_LISTS, error=StandardError)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise StandardError(f"{path}: standard file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise StandardError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, error=StandardError, what="standard")
 
 
 def _validate(raw: dict[str, Any], where: str) -> None:
@@ -404,10 +375,7 @@ def _load_cached(key: str) -> Standard:
     raw = _read_toml(path)
     parent = raw.get("extends")
     if parent is not None:
-        parent = str(parent)
-        if parent not in BUILTIN and not Path(parent).is_absolute() and (path.parent / parent).exists():
-            # a province file extending another file names it relative to itself
-            parent = str((path.parent / parent).resolve())
+        parent = parent_key(parent, path, BUILTIN)
         if parent == key or parent in _EXTENDING:
             raise StandardError(f"{path}: a standard cannot extend itself, directly or through other files (extends = {raw['extends']!r})")
         _EXTENDING.add(key)

@@ -1,0 +1,561 @@
+"""Import mappings: which cell (or column) of the education statistics fills which column.
+
+A mapping is a TOML file shipped in ``eduwb/data/mappings/`` (``jiaoji-2021``, ``zonghe``)
+or written by a province; ``extends = "jiaoji-2021"`` takes another mapping and overrides
+only what differs (``[[fields]]`` entries by ``target``, ``[[plausibility]]`` by ``column``,
+tables key by key), exactly as standards extend ``moe-2017``.
+
+Each ``[[fields]]`` entry names a *target*:
+
+``school.<column>``
+    a column of ``schools`` (name, kind, locale, …), one value per school;
+``primary.<column>`` / ``junior.<column>`` / ``senior.<column>``
+    a column of ``sections`` for that stage;
+``total.<column>``
+    a ``sections`` column the statistics give for the whole school, shared out over the
+    school's stages by the rule in ``[apportion]``;
+``facilities.<column>``
+    a column of ``facilities`` for the whole school.
+
+and where its value is: ``sheet`` + ``cell`` (one cell, or a list: summed for numbers,
+the first filled one for text) with an optional ``check`` of label cells
+(``{ I4 = "在校生数" }``) for the per-school workbooks, or ``column`` (a header path such as
+``在校生数/小学``, or a list of them) for a county-wide table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
+from eduwb.errors import EduwbError, ParameterError
+from eduwb.standards.extends import merge, parent_key, read_toml
+
+MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
+FORMS = ("jiaoji", "zonghe")
+DEFAULT_MAPPING = {"jiaoji": "jiaoji-2021", "zonghe": "zonghe"}
+
+# A form's cells lie near its top-left corner; a cell beyond these is a typo in the mapping.
+MAX_FORM_ROW = 1000
+MAX_FORM_COLUMN = 200
+MAX_TEXT = 200  # longest text value accepted from a cell (school names, townships)
+
+_KEYED = {"fields": "target", "plausibility": "column"}
+_TOP_KEYS = {
+    "id", "name", "form", "extends", "blank_is_zero", "kinds", "skip_kinds", "values", "apportion",
+    "plausibility", "fields", "zonghe",
+}
+_FIELD_KEYS = {"target", "sheet", "cell", "column", "check", "extract", "scale", "unit"}
+_ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
+_PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
+_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
+_ENUMS = {"kind": KINDS, "locale": TABLES["schools"].column("locale").enum, "sponsor": TABLES["schools"].column("sponsor").enum}
+
+# Which dictionary columns each target namespace may fill.
+_SCHOOL_COLUMNS = tuple(TABLES["schools"].names)
+_SECTION_COLUMNS = tuple(c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage"))
+_TOTAL_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers")
+_FACILITY_COLUMNS = tuple(c for c in TABLES["facilities"].names if c not in ("school_id", "year", "stage"))
+NAMESPACE_TABLE = {"school": "schools", "total": "sections", "facilities": "facilities", **{s: "sections" for s in STAGES}}
+
+
+class MappingError(EduwbError):
+    """An import mapping file is missing, malformed or inconsistent."""
+
+
+def norm_text(text: object) -> str:
+    """Label normal form: NFKC (full-width → ASCII), no whitespace, lower case."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", s).lower()
+
+
+def column_index(letters: str) -> int:
+    """``"A"`` → 1, ``"AA"`` → 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """``"I6"`` → (row 6, column 9)."""
+    m = _CELL.match(ref)
+    if m is None:
+        raise ValueError(ref)
+    return int(m.group(2)), column_index(m.group(1))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One ``[[fields]]`` entry, checked and resolved against the dictionary."""
+
+    target: str
+    namespace: str  # school, total, facilities, primary, junior, senior
+    column: str  # the dictionary column
+    table: str
+    dtype: str  # the dictionary type: text, int, number, bool, enum
+    sheet: str | None = None  # jiaoji: the form code, e.g. "3112"
+    cells: tuple[str, ...] = ()  # jiaoji: cell references; zonghe: header paths
+    check: tuple[tuple[str, str], ...] = ()  # jiaoji: (label cell, expected text)
+    extract: re.Pattern | None = None
+    scale: float = 1.0
+    unit: str | None = None
+
+    @property
+    def stage(self) -> str | None:
+        return self.namespace if self.namespace in STAGES else None
+
+    @property
+    def numeric(self) -> bool:
+        return self.dtype in ("int", "number")
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    column: str
+    per: str
+    min: float
+    max: float
+    hint: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class ZongheLayout:
+    anchor: str
+    counted: str | None
+    not_counted: tuple[str, ...]
+    parent: str | None
+    keep_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A loaded, checked import mapping."""
+
+    id: str
+    name: str
+    form: str
+    source: str  # the file it was read from
+    chain: tuple[str, ...]  # this file and every file it extends, nearest first
+    fields: tuple[Field, ...]
+    kinds: dict[str, str]  # label as written → kind (in file order)
+    skip_kinds: tuple[str, ...]
+    values: dict[str, dict[str, str]]  # enum column → label as written → code
+    apportion: dict[str, str]
+    plausibility: tuple[Plausibility, ...]
+    blank_is_zero: bool
+    zonghe: ZongheLayout | None
+    _lookups: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def field(self, target: str) -> Field | None:
+        return next((f for f in self.fields if f.target == target), None)
+
+    def has_stage(self, stage: str) -> bool:
+        return any(f.namespace == stage for f in self.fields)
+
+    def targets(self, namespace: str) -> list[Field]:
+        return [f for f in self.fields if f.namespace == namespace]
+
+    def lookup(self, column: str) -> dict[str, str]:
+        """Normalised label → code for an enum column: the mapping's labels, then the dictionary's."""
+        if column not in self._lookups:
+            table: dict[str, str] = {}
+            enum = _ENUMS[column]
+            table.update({norm_text(code): code for code in enum})
+            table.update({norm_text(label): code for code, label in enum.items()})
+            table.update({norm_text(k): v for k, v in ENUM_SYNONYMS.get(column, {}).items()})
+            given = self.kinds if column == "kind" else self.values.get(column, {})
+            table.update({norm_text(k): v for k, v in given.items()})
+            self._lookups[column] = table
+        return self._lookups[column]
+
+    def is_skipped_kind(self, label: str) -> bool:
+        return norm_text(label) in {norm_text(k) for k in self.skip_kinds}
+
+    def label_for(self, column: str, code: str) -> str:
+        """The first label the mapping gives for a code (what ``eduwb sample --as`` writes)."""
+        given = self.kinds if column == "kind" else self.values.get(column, {})
+        for label, value in given.items():
+            if value == code:
+                return label
+        return _ENUMS[column][code]
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def builtin_mappings() -> list[str]:
+    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+
+
+def load_mapping(mapping: str | Path | Mapping) -> Mapping:
+    """Load a shipped mapping by name (``jiaoji-2021``, ``zonghe``) or a mapping file by path.
+
+    Raises
+    ------
+    ParameterError
+        for a name that is neither shipped nor an existing file (exit 2).
+    MappingError
+        for a file that is not valid TOML or breaks the mapping format; every problem is
+        listed with the file and the entry it concerns.
+    """
+    if isinstance(mapping, Mapping):
+        return mapping
+    key = str(mapping)
+    if key in builtin_mappings():
+        path = MAPPINGS_DIR / f"{key}.toml"
+    else:
+        path = Path(key)
+        if not path.is_file():
+            raise ParameterError(
+                f"未知的映射 unknown mapping {key!r}: 可用 use one of {', '.join(builtin_mappings())} 或映射文件路径 or a mapping file"
+            )
+    raw, chain = _read_chain(path.resolve(), ())
+    problems: list[str] = []
+    built = _build(raw, str(path), chain, problems)
+    if problems or built is None:
+        raise MappingError(f"{path}: 映射文件有误 invalid mapping:\n  " + "\n  ".join(problems))
+    return built
+
+
+def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The file merged over every file it extends, and the files in order."""
+    raw = read_toml(path, error=MappingError, what="mapping")
+    problems = _check_raw(raw, str(path))
+    if problems:
+        raise MappingError(f"{path}: 映射文件有误 invalid mapping:\n  " + "\n  ".join(problems))
+    chain = (str(path),)
+    parent = raw.get("extends")
+    if parent is None:
+        return raw, chain
+    builtin = builtin_mappings()
+    key = parent_key(parent, path, builtin)
+    parent_path = MAPPINGS_DIR / f"{key}.toml" if key in builtin else Path(key)
+    if str(parent_path.resolve()) in (*seen, str(path)):
+        raise MappingError(f"{path}: 映射不能（直接或间接）扩展自身 a mapping cannot extend itself (extends = {parent!r})")
+    if not parent_path.is_file():
+        raise MappingError(
+            f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
+        )
+    try:
+        base, base_chain = _read_chain(parent_path.resolve(), (*seen, str(path)))
+        return merge(base, raw, keyed=_KEYED, error=MappingError, deep_entries=False), chain + base_chain
+    except MappingError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise MappingError(f"{path}: {exc}") from None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
+    """Shape checks on one file as written (before it is merged over its parent)."""
+    problems: list[str] = []
+    for key in raw:
+        if key not in _TOP_KEYS:
+            problems.append(f"未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_TOP_KEYS))}")
+    if "extends" in raw and not isinstance(raw["extends"], str):
+        problems.append("extends 必须是映射名或文件路径 must be a mapping name or file path")
+    for key in ("id", "name"):
+        if key in raw and not isinstance(raw[key], str):
+            problems.append(f"{key} 必须是文字 must be text")
+    if "form" in raw and (not isinstance(raw["form"], str) or raw["form"] not in FORMS):
+        problems.append(f"form {raw['form']!r}: 必须是 must be one of {', '.join(FORMS)}")
+    if "blank_is_zero" in raw and not isinstance(raw["blank_is_zero"], bool):
+        problems.append("blank_is_zero 必须是 true 或 false must be true or false")
+    for key in ("kinds", "values", "apportion", "zonghe"):
+        if key in raw and not isinstance(raw[key], dict):
+            problems.append(f"[{key}] 必须是表 must be a table, not {raw[key]!r}")
+    if isinstance(raw.get("kinds"), dict):
+        for label, kind in raw["kinds"].items():
+            if not isinstance(kind, str) or kind not in KINDS:
+                problems.append(f"[kinds] {label!r} = {kind!r}: 不是学校类型 not a kind ({', '.join(KINDS)})")
+    if "skip_kinds" in raw and not _is_text_list(raw["skip_kinds"]):
+        problems.append("skip_kinds 必须是文字列表 must be a list of text")
+    if isinstance(raw.get("values"), dict):
+        for column, table in raw["values"].items():
+            if column not in ("locale", "sponsor"):
+                problems.append(f"[values.{column}]: 只能是 only locale or sponsor")
+            elif not isinstance(table, dict):
+                problems.append(f"[values.{column}] 必须是表 must be a table")
+            else:
+                for label, code in table.items():
+                    if not isinstance(code, str) or code not in _ENUMS[column]:
+                        problems.append(f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}")
+    if isinstance(raw.get("apportion"), dict):
+        for column, by in raw["apportion"].items():
+            if column not in _TOTAL_COLUMNS:
+                problems.append(f"[apportion] {column!r}: 只能分配 only {', '.join(_TOTAL_COLUMNS)}")
+            if not isinstance(by, str) or by not in ("teachers", "students"):
+                problems.append(f"[apportion] {column} = {by!r}: 必须是 must be \"teachers\" or \"students\"")
+    if isinstance(raw.get("zonghe"), dict):
+        z = raw["zonghe"]
+        for key in z:
+            if key not in _ZONGHE_KEYS:
+                problems.append(f"[zonghe] 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_ZONGHE_KEYS))}")
+        for key in ("anchor", "counted", "parent"):
+            if key in z and not (isinstance(z[key], str) and z[key].strip()):
+                problems.append(f"[zonghe] {key} 必须是表头文字 must be header text")
+        for key in ("not_counted", "keep_kinds"):
+            if key in z and not _is_text_list(z[key]):
+                problems.append(f"[zonghe] {key} 必须是文字列表 must be a list of text")
+    problems += _check_plausibility(raw.get("plausibility"))
+    problems += _check_fields(raw.get("fields"), raw.get("form"))
+    return problems
+
+
+def _is_text_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _check_plausibility(entries: Any) -> list[str]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return ["plausibility 必须是 [[plausibility]] 表的列表 must be a list of [[plausibility]] tables"]
+    problems = []
+    for n, e in enumerate(entries, start=1):
+        label = f"[[plausibility]] #{n} ({e.get('column', '?')})"
+        for key in e:
+            if key not in _PLAUSIBILITY_KEYS:
+                problems.append(f"{label}: 未知的键 unknown key {key!r}")
+        if not isinstance(e.get("column"), str) or e.get("column") not in _FACILITY_COLUMNS or TABLES["facilities"].column(e.get("column")).dtype not in ("int", "number"):
+            problems.append(f"{label}: column 必须是办学条件的数值列 must be a number column of facilities")
+        if "per" in e and (not isinstance(e["per"], str) or e["per"] != "students"):
+            problems.append(f"{label}: per 只能是 must be \"students\"")
+        for key in ("min", "max"):
+            if key in e and not _is_number(e[key]):
+                problems.append(f"{label}: {key} 必须是数 must be a number")
+        if _is_number(e.get("min")) and _is_number(e.get("max")) and e["min"] >= e["max"]:
+            problems.append(f"{label}: min 必须小于 max must be below max")
+        if "severity" in e and e["severity"] not in ("error", "warning"):
+            problems.append(f"{label}: severity 必须是 must be \"error\" or \"warning\"")
+        if "hint" in e and not isinstance(e["hint"], str):
+            problems.append(f"{label}: hint 必须是文字 must be text")
+    return problems
+
+
+def _target_column(target: Any) -> tuple[str, str] | str:
+    """(namespace, column) for a valid target, else the reason it is not one."""
+    if not isinstance(target, str) or "." not in target:
+        return "必须形如 must look like school.name, primary.students, total.backbone_teachers, facilities.multimedia_rooms"
+    namespace, column = target.split(".", 1)
+    allowed = {
+        "school": _SCHOOL_COLUMNS,
+        "total": _TOTAL_COLUMNS,
+        "facilities": _FACILITY_COLUMNS,
+        **{stage: _SECTION_COLUMNS for stage in STAGES},
+    }
+    if namespace not in allowed:
+        return f"{namespace!r} 不是 is not one of {', '.join(allowed)}"
+    if column not in allowed[namespace]:
+        return f"{column!r}: {namespace} 的列 columns of {namespace}: {', '.join(allowed[namespace])}"
+    return namespace, column
+
+
+def _check_fields(entries: Any, form: Any) -> list[str]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return ["fields 必须是 [[fields]] 表的列表 must be a list of [[fields]] tables"]
+    problems = []
+    seen: set[str] = set()
+    for n, e in enumerate(entries, start=1):
+        label = f"[[fields]] #{n} (target {e.get('target', '?')!r})"
+        for key in e:
+            if key not in _FIELD_KEYS:
+                problems.append(f"{label}: 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_FIELD_KEYS))}")
+        resolved = _target_column(e.get("target"))
+        if isinstance(resolved, str):
+            problems.append(f"{label}: target {resolved}")
+        if e.get("target") in seen:
+            problems.append(f"{label}: target 重复 appears twice")
+        seen.add(e.get("target"))
+        if "sheet" in e and not (isinstance(e["sheet"], str) and 0 < len(e["sheet"]) <= 20 and "_" not in e["sheet"]):
+            problems.append(f"{label}: sheet 必须是表号，如 must be a form code like \"3112\"")
+        if "cell" in e:
+            cells = e["cell"] if isinstance(e["cell"], list) else [e["cell"]]
+            if not cells or not all(isinstance(c, str) for c in cells):
+                problems.append(f"{label}: cell 必须是单元格或其列表 must be a cell like \"I6\" or a list of them")
+            else:
+                for c in cells:
+                    problems += _check_cell(c, f"{label}: cell")
+        if "column" in e:
+            cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
+            if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
+                problems.append(f"{label}: column 必须是表头路径或其列表 must be a header path like \"在校生数/小学\" or a list of them")
+        if "check" in e:
+            if not isinstance(e["check"], dict) or not all(isinstance(v, str) and v.strip() for v in e["check"].values()):
+                problems.append(f"{label}: check 必须形如 must look like {{ I4 = \"在校生数\" }}")
+            else:
+                for c in e["check"]:
+                    problems += _check_cell(c, f"{label}: check")
+        if "extract" in e:
+            try:
+                pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
+                if pattern is None or pattern.groups != 1:
+                    problems.append(f"{label}: extract 必须是含一个括号组的正则 must be a regular expression with one group")
+            except re.error as exc:
+                problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
+        if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
+            problems.append(f"{label}: scale 必须是正数 must be a positive number")
+        if "unit" in e and not isinstance(e["unit"], str):
+            problems.append(f"{label}: unit 必须是文字 must be text")
+        if form == "jiaoji" and "column" in e:
+            problems.append(f"{label}: 每校工作簿用 sheet + cell，不用 column (a per-school workbook mapping uses sheet + cell)")
+        if form == "zonghe" and ({"sheet", "cell", "check"} & set(e)):
+            problems.append(f"{label}: 综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)")
+    return problems
+
+
+def _check_cell(ref: Any, label: str) -> list[str]:
+    if not isinstance(ref, str) or not _CELL.match(ref):
+        return [f"{label} {ref!r} 不是单元格 is not a cell reference like \"I6\""]
+    row, col = parse_cell(ref)
+    if row > MAX_FORM_ROW or col > MAX_FORM_COLUMN:
+        return [f"{label} {ref!r} 超出报表范围 lies beyond row {MAX_FORM_ROW} / column {MAX_FORM_COLUMN}"]
+    return []
+
+
+def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: list[str]) -> Mapping | None:
+    """The merged mapping checked as a whole (what a single file need not say alone)."""
+    form = raw.get("form")
+    if form not in FORMS:
+        problems.append(f"缺少 form missing 'form' (one of {', '.join(FORMS)})")
+        return None
+    fields: list[Field] = []
+    for e in raw.get("fields", []):
+        resolved = _target_column(e.get("target"))
+        if isinstance(resolved, str):
+            continue  # reported by _check_raw
+        namespace, column = resolved
+        table = NAMESPACE_TABLE[namespace]
+        col = TABLES[table].column(column)
+        label = f"[[fields]] target {e['target']!r}"
+        if form == "jiaoji":
+            if "sheet" not in e or "cell" not in e:
+                problems.append(f"{label}: 需要 sheet 和 cell needs sheet and cell")
+                continue
+            cells = tuple(e["cell"] if isinstance(e["cell"], list) else [e["cell"]])
+            check = tuple((k, v) for k, v in e.get("check", {}).items())
+        else:
+            if "column" not in e:
+                problems.append(f"{label}: 需要 column needs column (a header path)")
+                continue
+            cells = tuple(c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]]))
+            check = ()
+        if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
+            problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
+        if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
+            problems.append(f"{label}: 多个单元格只能用于数值或文字 several cells only for numbers (summed) or text (first filled)")
+        fields.append(
+            Field(
+                target=e["target"],
+                namespace=namespace,
+                column=column,
+                table=table,
+                dtype=col.dtype,
+                sheet=e.get("sheet"),
+                cells=cells,
+                check=check,
+                extract=re.compile(e["extract"]) if "extract" in e else None,
+                scale=float(e.get("scale", 1.0)),
+                unit=e.get("unit"),
+            )
+        )
+    targets = {f.target for f in fields}
+    for needed in ("school.name",) + (("school.kind",) if form == "zonghe" else ()):
+        if needed not in targets:
+            problems.append(f"缺少 missing [[fields]] target {needed!r}")
+    for stage in STAGES:
+        if any(f.namespace == stage for f in fields) and f"{stage}.students" not in targets:
+            problems.append(f"学段 {stage} 有字段却没有 has fields but no '{stage}.students'")
+    for f in fields:
+        if f.namespace == "total":
+            if any(g.namespace in STAGES and g.column == f.column for g in fields):
+                problems.append(f"{f.target}: 与按学段的同名字段冲突 conflicts with a per-stage target for {f.column}")
+            if f.column not in raw.get("apportion", {}):
+                problems.append(f"{f.target}: 需要 [apportion] {f.column} = \"teachers\" 说明如何分到各学段 (how to share it out over stages)")
+    if form == "jiaoji":
+        problems += _check_sheet_layout(fields)
+    zonghe = None
+    if form == "zonghe":
+        z = raw.get("zonghe", {})
+        if "anchor" not in z:
+            z = {**z, "anchor": next((f.cells[0] for f in fields if f.target == "school.name"), "学校名称")}
+        zonghe = ZongheLayout(
+            anchor=z["anchor"],
+            counted=z.get("counted"),
+            not_counted=tuple(z.get("not_counted", ("否", "不计校数"))),
+            parent=z.get("parent"),
+            keep_kinds=tuple(z.get("keep_kinds", ())),
+        )
+        if zonghe.counted and not zonghe.parent:
+            problems.append("[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)")
+    plaus = tuple(
+        Plausibility(
+            column=e["column"],
+            per=e.get("per", "students"),
+            min=float(e.get("min", float("-inf"))),
+            max=float(e.get("max", float("inf"))),
+            hint=e.get("hint", ""),
+            severity=e.get("severity", "error"),
+        )
+        for e in raw.get("plausibility", [])
+    )
+    if problems:
+        return None
+    return Mapping(
+        id=str(raw.get("id", Path(where).stem)),
+        name=str(raw.get("name", raw.get("id", Path(where).stem))),
+        form=form,
+        source=where,
+        chain=chain,
+        fields=tuple(fields),
+        kinds=dict(raw.get("kinds", {})),
+        skip_kinds=tuple(raw.get("skip_kinds", ())),
+        values={k: dict(v) for k, v in raw.get("values", {}).items()},
+        apportion=dict(raw.get("apportion", {})),
+        plausibility=plaus,
+        blank_is_zero=bool(raw.get("blank_is_zero", True)),
+        zonghe=zonghe,
+    )
+
+
+def _check_sheet_layout(fields: list[Field]) -> list[str]:
+    """Within a form, a label cell is not a value cell and is checked for one text only."""
+    problems = []
+    values: dict[tuple[str, str], str] = {}
+    labels: dict[tuple[str, str], tuple[str, str]] = {}
+    for f in fields:
+        for c in f.cells:
+            if (f.sheet, c) in values and values[(f.sheet, c)] != f.target:
+                problems.append(f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped to both {values[(f.sheet, c)]} and {f.target}")
+            values[(f.sheet, c)] = f.target
+    for f in fields:
+        for c, text in f.check:
+            key = (f.sheet, c)
+            if key in values:
+                problems.append(f"{f.target}: check 单元格 {c} 也是数值单元格 is also a value cell ({values[key]})")
+            if key in labels and norm_text(labels[key][1]) != norm_text(text):
+                problems.append(
+                    f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"
+                )
+            labels[key] = (f.target, text)
+    return problems
+
+
+def parse_bool(text: str) -> bool | None:
+    low = norm_text(text)
+    if low in TRUE_VALUES:
+        return True
+    if low in FALSE_VALUES:
+        return False
+    return None

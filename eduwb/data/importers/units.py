@@ -1,0 +1,175 @@
+"""What a reader hands on: each school-year as read, every value with the cells it came from."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+from eduwb.data.importers.mapping import MAX_TEXT, Field, Mapping, norm_text, parse_bool
+from eduwb.data.importers.workbook import cell_problem, cell_text
+from eduwb.data.schema import TABLES
+from eduwb.errors import Problem
+
+_DASHES = {"-", "--", "—", "——", "－", "/"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell read: where it is and what it held."""
+
+    workbook: str
+    sheet: str
+    ref: str  # "I6"
+    raw: object
+
+    @property
+    def text(self) -> str:
+        return cell_text(self.raw)
+
+
+@dataclass
+class Reading:
+    """A value for one target and the cells it was made from."""
+
+    value: object  # None when blank
+    cells: tuple[Cell, ...]
+    blank_as_zero: tuple[Cell, ...] = ()
+
+
+@dataclass
+class Unit:
+    """One school in one year, as read from a workbook (or a row of a county-wide table)."""
+
+    year: int
+    origin: str  # what a person opens to find it: a workbook, or "workbook [sheet] row N"
+    kind: str
+    kind_label: str
+    values: dict[str, Reading] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)  # origins of rows merged into this one
+
+    def value(self, target: str, default: object = None) -> object:
+        reading = self.values.get(target)
+        return default if reading is None or reading.value is None else reading.value
+
+    @property
+    def name(self) -> str:
+        return str(self.value("school.name", ""))
+
+
+def _zh(f: Field) -> str:
+    return TABLES[f.table].column(f.column).zh
+
+
+def describe(f: Field) -> str:
+    """``sections.students（在校生数，小学）`` — how a target is named in messages."""
+    stage = {"primary": "小学", "junior": "初中", "senior": "高中"}.get(f.namespace)
+    suffix = f"，{stage}" if stage else ("，全校" if f.namespace == "total" else "")
+    return f"{f.table}.{f.column}（{_zh(f)}{suffix}）"
+
+
+def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Problem]) -> Reading | None:
+    """The typed value of one target from its cells; problems are located at the cell.
+
+    Numbers from several cells are summed; text takes the first filled cell. A blank number
+    cell is 0 when the mapping says so (``blank_is_zero``) and the reading remembers it.
+    """
+    if f.numeric:
+        return _parse_number(f, cells, mapping, problems)
+    text, source = "", None
+    for cell in cells:
+        t = cell.text
+        if t:
+            text, source = t, cell
+            break
+    if source is None:
+        return Reading(None, tuple(cells))
+    if f.extract is not None:
+        m = f.extract.search(text)
+        if m is not None:
+            text = m.group(1).strip()
+    if len(text) > MAX_TEXT:
+        problems.append(_at(source, f"文字过长 text too long ({len(text)} > {MAX_TEXT} characters) for {describe(f)}"))
+        return None
+    if f.dtype == "text":
+        return Reading(unicodedata.normalize("NFC", text), (source,))
+    if f.dtype == "bool":
+        value = parse_bool(text)
+        if value is None:
+            problems.append(_at(source, f"应为是/否 must be yes/no for {describe(f)}"))
+            return None
+        return Reading(value, (source,))
+    # enum
+    code = mapping.lookup(f.column).get(norm_text(text))
+    if code is None:
+        known = "、".join(_known_labels(f, mapping))
+        problems.append(_at(source, f"未知的{_zh(f)} unknown {f.column}; 可用 known: {known}"))
+        return None
+    return Reading(code, (source,))
+
+
+def _known_labels(f: Field, mapping: Mapping) -> list[str]:
+    given = mapping.kinds if f.column == "kind" else mapping.values.get(f.column, {})
+    enum = TABLES[f.table].column(f.column).enum or {}
+    return list(dict.fromkeys([*given, *enum.values()]))
+
+
+def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Problem]) -> Reading | None:
+    total = 0.0
+    blank: list[Cell] = []
+    filled = 0
+    ok = True
+    optional = f.namespace == "school"  # built_year: blank stays blank
+    for cell in cells:
+        raw = cell.raw
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            number = float(raw)
+        else:
+            text = unicodedata.normalize("NFKC", cell.text)
+            if f.extract is not None and text:
+                m = f.extract.search(text)
+                if m is not None:
+                    text = m.group(1)
+            text = text.replace(",", "").replace(" ", "").strip()
+            if text == "" or text in _DASHES:
+                if optional:
+                    continue
+                if not mapping.blank_is_zero:
+                    problems.append(_at(cell, f"空白：需要一个数 blank: a number is required for {describe(f)}"))
+                    ok = False
+                blank.append(cell)
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                problems.append(_at(cell, f"应为数字 must be a number for {describe(f)}"))
+                ok = False
+                continue
+        if not math.isfinite(number):
+            problems.append(_at(cell, f"应为数字 must be a number for {describe(f)}"))
+            ok = False
+            continue
+        if number < 0:
+            problems.append(_at(cell, f"不能为负 must not be negative ({describe(f)})"))
+            ok = False
+            continue
+        total += number
+        filled += 1
+    if not ok:
+        return None
+    if optional and filled == 0:
+        return Reading(None, tuple(cells))
+    value = total * f.scale
+    # money to the fen and areas to 0.01 m² after a unit change; otherwise float noise only
+    value = round(value, 2) if f.scale != 1 else round(value, 6)
+    if f.dtype == "int":
+        if abs(value - round(value)) > 1e-9:
+            where = cells[0] if len(cells) == 1 else cells[0]
+            problems.append(_at(where, f"应为整数 must be a whole number for {describe(f)}", value=value))
+            return None
+        value = int(round(value))
+    return Reading(value, tuple(cells), tuple(blank))
+
+
+def _at(cell: Cell, rule: str, value: object = None) -> Problem:
+    return cell_problem(cell.workbook, cell.sheet, cell.ref, cell.raw if value is None else value, rule)

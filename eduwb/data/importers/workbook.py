@@ -1,0 +1,162 @@
+"""Opening statistics workbooks defensively, and locating what is read from them.
+
+A workbook from outside is untrusted: it may be huge, a zip bomb, encrypted, or hold a
+million rows. Before openpyxl sees it, the file size and the unpacked size of its parts
+are checked; it is then opened ``read_only`` (streamed, formulas not evaluated: the cached
+value is read, as Excel last saved it), and only a bounded block of each sheet is read.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from eduwb.errors import Problem
+
+MAX_FILE_BYTES = 50 * 2**20  # a county-wide export is a few MB
+MAX_UNPACKED_BYTES = 400 * 2**20  # the XML inside, all parts together
+MAX_SHEETS = 300
+MAX_ROWS = 20_000  # rows of a county-wide table (a county has hundreds of schools)
+MAX_COLUMNS = 500
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class CellProblem(Problem):
+    """A problem located at a cell of a statistics workbook (``cell`` like ``"I6"``)."""
+
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f", 单元格 cell {self.cell}" if self.cell else "")
+        value = "" if self.value is None else f" 值 value {self.value!r}:"
+        return f"{self.severity}: {where}:{value} {self.rule}"
+
+
+def cell_problem(workbook: str, sheet: str | None, cell: str | None, value: object, rule: str, severity: str = "error") -> CellProblem:
+    from eduwb.data.importers.mapping import parse_cell
+
+    row = column = None
+    if cell is not None:
+        row, _ = parse_cell(cell)
+        column = re.match(r"[A-Z]+", cell).group(0)
+    file = workbook if sheet is None else f"{workbook} [sheet {sheet}]"
+    return CellProblem(file, row, column, _shown(value), rule, severity, cell)
+
+
+def _shown(value: object) -> object:
+    """A cell value as quoted in a message: text capped, so a hostile cell cannot flood the terminal."""
+    if isinstance(value, str) and len(value) > 60:
+        return value[:60] + "…"
+    return value
+
+
+def column_letters(index: int) -> str:
+    """1 → ``"A"``, 27 → ``"AA"``."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_ref(row: int, column: int) -> str:
+    return f"{column_letters(column)}{row}"
+
+
+def cell_text(value: Any) -> str:
+    """A cell as plain text: numbers without a spurious ``.0``, control characters dropped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return _CONTROL.sub("", str(value)).strip()
+
+
+def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
+    """Whether ``path`` may be opened: a zip of sane size, not an old .xls or encrypted file."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.append(cell_problem(label, None, None, None, f"无法读取 cannot be read: {exc.strerror}"))
+        return False
+    if size > MAX_FILE_BYTES:
+        problems.append(
+            cell_problem(label, None, None, None, f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
+        )
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        problems.append(
+            cell_problem(
+                label, None, None, None,
+                "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） (an old .xls or encrypted workbook: save it as .xlsx)",
+            )
+        )
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        problems.append(cell_problem(label, None, None, None, "不是可读的 .xlsx 工作簿 not a readable .xlsx workbook"))
+        return False
+    if unpacked > MAX_UNPACKED_BYTES:
+        problems.append(
+            cell_problem(
+                label, None, None, None,
+                f"解压后过大 too large once unpacked ({unpacked // 2**20} MB > {MAX_UNPACKED_BYTES // 2**20} MB)",
+            )
+        )
+        return False
+    return True
+
+
+@contextmanager
+def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[Any | None]:
+    """The workbook opened read-only (or ``None`` after recording why it cannot be)."""
+    if not check_file(path, label, problems):
+        yield None
+        return
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        problems.append(cell_problem(label, None, None, None, f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})"))
+        yield None
+        return
+    try:
+        if len(wb.sheetnames) > MAX_SHEETS:
+            problems.append(cell_problem(label, None, None, None, f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})"))
+            yield None
+        else:
+            yield wb
+    finally:
+        wb.close()
+
+
+def read_block(ws, max_row: int, max_column: int) -> dict[tuple[int, int], Any]:
+    """The non-empty cells of the top-left ``max_row`` × ``max_column`` block of a sheet.
+
+    Streaming stops after ``max_row``, so the size of the rest of the sheet does not matter.
+    """
+    block: dict[tuple[int, int], Any] = {}
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_column, values_only=True), start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None and value != "":
+                block[(r, c)] = value
+    return block

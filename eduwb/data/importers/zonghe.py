@@ -1,0 +1,329 @@
+"""Reading a county-wide 综合查询 export: one row per school under merged multi-row headers.
+
+Columns are found by their header *path*: the header rows read top to bottom and joined with
+``/`` (``在校生数/小学``, ``小学专任教师/#按学历分/本科``). The file is read ``read_only``, where
+merged cells show their text in the top-left cell only, so a blank header cell takes the
+text to its left when it belongs to the same group and has sub-headers below (a horizontal
+merge); a blank with nothing below ends the path above it (a vertical merge).
+
+Rows marked 不计校数 (校区、分校、教学点 not counted as schools) are merged into the school
+their parent column names, their numbers added, as counties do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eduwb.data.importers.jiaoji import Skipped, fields_for
+from eduwb.data.importers.mapping import Field, Mapping, norm_text
+from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
+from eduwb.data.importers.workbook import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    cell_problem,
+    cell_ref,
+    cell_text,
+    column_letters,
+    open_workbook,
+)
+from eduwb.errors import ParameterError, Problem
+
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+HEADER_SEARCH_ROWS = 30
+MAX_HEADER_ROWS = 6
+MAX_CELLS = 2_000_000
+TOTAL_ROW_NAMES = {"合计", "总计", "全县合计", "小计"}
+
+
+@dataclass
+class Merge:
+    """A 不计校数 row added into its parent school."""
+
+    child: str  # origin of the merged row
+    child_name: str
+    parent: str  # origin of the school it went into
+    parent_name: str
+    kind_label: str
+    year: int
+    added: dict[str, object] = field(default_factory=dict)  # target → the child's value
+
+
+@dataclass
+class SheetRead:
+    units: list[Unit]
+    merges: list[Merge]
+    unused_columns: list[str]
+    columns: dict[str, str]  # header path → column letter, for the log
+    notes: list[str] = field(default_factory=list)
+
+
+def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list[tuple[str, int]]:
+    """Which sheets to read and the school year of each (raises ParameterError when unclear)."""
+    dated = [(s, int(m.group(1))) for s in sheetnames if (m := YEAR.search(s))]
+    if year is not None:
+        if dated:
+            chosen = [(s, y) for s, y in dated if y == year]
+            if not chosen:
+                shown = "、".join(s for s, _ in dated)
+                raise ParameterError(f"{path.name}: 没有 {year} 年的工作表 no sheet for {year} (sheets: {shown})")
+            return chosen
+        if len(sheetnames) != 1:
+            raise ParameterError(f"{path.name}: 有多个工作表但表名无年份 several sheets without a year in their names")
+        return [(sheetnames[0], year)]
+    if dated:
+        years = [y for _, y in dated]
+        if len(set(years)) != len(years):
+            raise ParameterError(f"{path.name}: 同一年份有多个工作表 several sheets for one year: {'、'.join(s for s, _ in dated)}")
+        return dated
+    m = YEAR.search(path.stem)
+    if len(sheetnames) == 1 and m:
+        return [(sheetnames[0], int(m.group(1)))]
+    raise ParameterError(
+        f"{path.name}: 无法确定学年 cannot tell the school year: 用 --year，或在工作表名/文件名中写年份 (use --year, or put the year in the sheet or file name)"
+    )
+
+
+def read_workbook(path: Path, label: str, year: int | None, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> list[SheetRead]:
+    with open_workbook(path, label, problems) as wb:
+        if wb is None:
+            return []
+        plan = years_of_sheets(list(wb.sheetnames), year, path)
+        for s in wb.sheetnames:
+            if s not in {name for name, _ in plan}:
+                skipped.append(Skipped(f"{label} [sheet {s}]", "工作表名中没有所选学年，未读取 (no selected year in the sheet name: not read)"))
+        out = []
+        for sheet, y in plan:
+            read = _read_sheet(wb[sheet], label, sheet, y, mapping, problems, skipped)
+            if read is not None:
+                out.append(read)
+        return out
+
+
+def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | None:
+    """The sheet's rows (values), refusing an oversized sheet before and while reading it."""
+    declared_rows, declared_cols = ws.max_row, ws.max_column
+    if (declared_rows or 0) > MAX_ROWS or (declared_cols or 0) > MAX_COLUMNS:
+        problems.append(
+            cell_problem(
+                label, sheet, None, None,
+                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} 列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
+            )
+        )
+        return None
+    rows: list[tuple] = []
+    cells = 0
+    # read_only rows are padded to max_col: bound it by the declared width when there is one
+    width = min(declared_cols or MAX_COLUMNS, MAX_COLUMNS)
+    for row in ws.iter_rows(max_row=MAX_ROWS + 1, max_col=width, values_only=True):
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        rows.append(row[:end])
+        cells += end
+        if len(rows) > MAX_ROWS or cells > MAX_CELLS:
+            problems.append(cell_problem(label, sheet, None, None, f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)"))
+            return None
+    return rows
+
+
+def _text(rows: list[tuple], r: int, c: int) -> str:
+    """Cell text at 1-based row r, column c."""
+    row = rows[r - 1] if r - 1 < len(rows) else ()
+    return cell_text(row[c - 1]) if c - 1 < len(row) else ""
+
+
+def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[int, list[str]]:
+    """Header path segments per column from header rows ``first..last`` (see the module doc)."""
+    levels = [[_text(rows, r, c) for c in range(1, width + 1)] for r in range(first, last + 1)]
+    depth = len(levels)
+    for i in range(depth):
+        for c in range(1, width):
+            if levels[i][c] or not levels[i][c - 1]:
+                continue
+            same_group = all(levels[j][c] == levels[j][c - 1] for j in range(i))
+            continues_below = any(levels[j][c] for j in range(i + 1, depth))
+            if same_group and continues_below:
+                levels[i][c] = levels[i][c - 1]
+    paths = {}
+    for c in range(width):
+        segments = [levels[i][c] for i in range(depth) if levels[i][c]]
+        if segments:
+            paths[c + 1] = segments
+    return paths
+
+
+def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> SheetRead | None:
+    layout = mapping.zonghe
+    rows = _rows(ws, label, sheet, problems)
+    if rows is None:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    anchor = norm_text(layout.anchor.split("/")[0])
+    header = next(
+        ((r, c) for r in range(1, min(len(rows), HEADER_SEARCH_ROWS) + 1) for c in range(1, width + 1) if norm_text(_text(rows, r, c)) == anchor),
+        None,
+    )
+    if header is None:
+        problems.append(cell_problem(label, sheet, None, None, f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} 行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)"))
+        return None
+    head_row, anchor_col = header
+    data_row = next((r for r in range(head_row + 1, len(rows) + 1) if _text(rows, r, anchor_col)), None)
+    if data_row is None:
+        problems.append(cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, "表头下没有学校行 no school rows below the header"))
+        return None
+    if data_row - head_row > MAX_HEADER_ROWS:
+        problems.append(cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows"))
+        return None
+    paths = header_paths(rows, head_row, data_row - 1, width)
+    by_path: dict[str, list[int]] = {}
+    for c, segments in paths.items():
+        by_path.setdefault("/".join(norm_text(s) for s in segments), []).append(c)
+    shown = {c: "/".join(segments) for c, segments in paths.items()}
+
+    def locate(path: str, why: str) -> int | None:
+        key = "/".join(norm_text(s) for s in path.split("/"))
+        found = by_path.get(key, [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            letters = "、".join(cell_ref(head_row, c) for c in found)
+            problems.append(cell_problem(label, sheet, None, None, f"列“{path}”出现多次 column appears more than once ({letters}) ({why})"))
+            return None
+        near = difflib.get_close_matches(path, list(shown.values()), n=1, cutoff=0.6)
+        hint = f"；相近的列 closest: “{near[0]}”" if near else ""
+        problems.append(
+            cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, f"找不到列 column not found: “{path}” ({why}){hint}")
+        )
+        return None
+
+    columns: dict[str, int] = {}
+    ok = True
+    for f in mapping.fields:
+        for path in f.cells:
+            c = locate(path, describe(f))
+            if c is None:
+                ok = False
+            else:
+                columns[path] = c
+    counted_col = parent_col = None
+    notes: list[str] = []
+    if layout.counted:
+        key = "/".join(norm_text(s) for s in layout.counted.split("/"))
+        counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
+        if counted_col is None:
+            notes.append(f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一行都作为一所学校 (no such column: every row is a school)")
+    if layout.parent:
+        key = "/".join(norm_text(s) for s in layout.parent.split("/"))
+        parent_col = locate(layout.parent, "所属学校") if key in by_path else None
+    if not ok:
+        return None
+    used = set(columns.values()) | {counted_col, parent_col}
+    unused = [f"{label} [sheet {sheet}] 列 column {column_letters(c)}：{shown[c]}" for c in sorted(shown) if c not in used]
+
+    kind_field = mapping.field("school.kind")
+    kind_col = columns[kind_field.cells[0]]
+    units: list[Unit] = []
+    children: list[tuple[Unit, str, Cell]] = []  # (row read, parent as written, the parent cell)
+    for r in range(data_row, len(rows) + 1):
+        name = _text(rows, r, anchor_col)
+        row_values = [_text(rows, r, c) for c in columns.values()]
+        if not name:
+            if any(row_values):
+                problems.append(cell_problem(label, sheet, cell_ref(r, anchor_col), None, "有数据但没有学校名称 a row with figures but no school name"))
+                ok = False
+            continue
+        origin = f"{label} [sheet {sheet}] row {r}"
+        if norm_text(name) in TOTAL_ROW_NAMES:
+            skipped.append(Skipped(origin, f"合计行“{name}”，未读取 (a total row: not read)"))
+            continue
+        kind_cell = Cell(label, sheet, cell_ref(r, kind_col), rows[r - 1][kind_col - 1] if kind_col - 1 < len(rows[r - 1]) else None)
+        if mapping.is_skipped_kind(kind_cell.text):
+            skipped.append(Skipped(origin, f"{name}：办学类型“{kind_cell.text}”不属义务教育学校，已跳过 (not a compulsory school)"))
+            continue
+        kind_reading = parse_field(kind_field, [kind_cell], mapping, problems)
+        if kind_reading is None or kind_reading.value is None:
+            if kind_reading is not None:
+                problems.append(cell_problem(label, sheet, kind_cell.ref, None, "缺少办学类型 a 办学类型 is required"))
+            ok = False
+            continue
+        unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
+        unit.values["school.kind"] = kind_reading
+        for f in fields_for(mapping, unit.kind):
+            if f.target == "school.kind":
+                continue
+            cells = [Cell(label, sheet, cell_ref(r, columns[p]), _raw(rows, r, columns[p])) for p in f.cells]
+            reading = parse_field(f, cells, mapping, problems)
+            if reading is None:
+                ok = False
+                continue
+            unit.values[f.target] = reading
+        counted = True
+        if counted_col is not None:
+            counted = norm_text(_text(rows, r, counted_col)) not in {norm_text(v) for v in layout.not_counted}
+        if counted or norm_text(unit.kind_label) in {norm_text(k) for k in layout.keep_kinds}:
+            if not counted and parent_col is not None and unit.value("school.parent_id") is None:
+                parent_text = _text(rows, r, parent_col)
+                if parent_text:
+                    unit.values["school.parent_id"] = Reading(parent_text, (Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)),))
+            units.append(unit)
+            continue
+        parent_cell = Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)) if parent_col else None
+        if parent_cell is None or not parent_cell.text:
+            where = parent_cell.ref if parent_cell else cell_ref(r, counted_col)
+            problems.append(
+                cell_problem(label, sheet, where, None, f"不计校数的“{name}”没有写所属学校 a 不计校数 row must name its parent school ({layout.parent})")
+            )
+            ok = False
+            continue
+        children.append((unit, parent_cell.text, parent_cell))
+    merges = _merge_children(units, children, mapping, problems)
+    if merges is None or not ok:
+        return None
+    return SheetRead(units, merges, unused, {p: column_letters(c) for p, c in columns.items()}, notes)
+
+
+def _raw(rows: list[tuple], r: int, c: int):
+    row = rows[r - 1]
+    return row[c - 1] if c - 1 < len(row) else None
+
+
+def _merge_children(units: list[Unit], children: list[tuple[Unit, str, Cell]], mapping: Mapping, problems: list[Problem]) -> list[Merge] | None:
+    by_id = {str(u.value("school.school_id")): u for u in units if u.value("school.school_id") is not None}
+    by_name = {norm_text(u.name): u for u in units}
+    merges = []
+    ok = True
+    for child, parent_text, parent_cell in children:
+        parent = by_id.get(parent_text) or by_name.get(norm_text(parent_text))
+        if parent is None:
+            problems.append(
+                cell_problem(parent_cell.workbook, parent_cell.sheet, parent_cell.ref, parent_text, "所属学校不在本表的计校数学校中 parent school not found among the counted schools of this sheet")
+            )
+            ok = False
+            continue
+        merge = Merge(child.origin, child.name, parent.origin, parent.name, child.kind_label, child.year)
+        for target, reading in child.values.items():
+            f: Field = mapping.field(target)
+            if f is None or f.namespace == "school" or not f.numeric:
+                continue
+            if target not in parent.values:
+                problems.append(
+                    cell_problem(
+                        reading.cells[0].workbook, reading.cells[0].sheet, reading.cells[0].ref, reading.value,
+                        f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 the parent has no such stage ({describe(f)})",
+                    )
+                )
+                ok = False
+                continue
+            mine = parent.values[target]
+            total = (mine.value or 0) + (reading.value or 0)
+            total = round(total, 2) if f.scale != 1 else round(total, 6)
+            if f.dtype == "int":
+                total = int(round(total))
+            parent.values[target] = Reading(total, mine.cells + reading.cells, mine.blank_as_zero + reading.blank_as_zero)
+            merge.added[target] = reading.value
+        parent.merged.append(child.origin)
+        merges.append(merge)
+    return merges if ok else None
