@@ -69,6 +69,7 @@ class Column:
     unique: bool = False
     default: object = None
     rule: str = ""  # human wording of the rule, for messages
+    aliases: tuple[str, ...] = ()  # other headers analysts use for it (besides name and zh)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ TABLES: dict[str, Table] = {
                 _c("teachers_above_degree", "高于规定学历专任教师数", "int", min=0),
                 _c("backbone_teachers", "县级及以上骨干教师数", "int", min=0),
                 _c("pe_art_teachers", "体育艺术专任教师数", "int", min=0),
+                # optional: moe-2012's B8 (生均中级及以上专业技术职务教师数)
+                _c("intermediate_title_teachers", "中级及以上专业技术职务教师数", "int", required=False, min=0,
+                   aliases=("中级及以上职称教师数", "中级及以上职称专任教师数")),
             ),
             required=True,
             key=("school_id", "year", "stage"),
@@ -147,6 +151,9 @@ TABLES: dict[str, Table] = {
                 _c("music_room_min_area_m2", "最小音乐专用教室面积", "number", required=False, min=0),
                 _c("art_rooms", "美术专用教室数", "int", min=0),
                 _c("art_room_min_area_m2", "最小美术专用教室面积", "number", required=False, min=0),
+                # optional: moe-2012's B4 (每百名学生拥有计算机台数) and B5 (生均图书册数)
+                _c("computers", "计算机台数", "int", required=False, min=0, aliases=("教学用计算机台数", "计算机数")),
+                _c("books", "图书册数", "int", required=False, min=0, aliases=("图书藏量", "图书藏书量")),
             ),
             required=True,
             key=("school_id", "year", "stage"),
