@@ -934,7 +934,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     def listing(ids: list[str], limit: int = 8) -> str:
         text = ("；" if zh else "; ").join(f"{i} {names.get(i, '')}".strip() for i in ids[:limit])
         if len(ids) > limit:
-            text += f"，共 {len(ids)} 项" if zh else f" and {len(ids) - limit} more"
+            text += f" 等 {len(ids)} 项" if zh else f" and {len(ids) - limit} more"
         return text
 
     parts = [f"{county}{year}年：" if zh else f"{county}, {year}: "]

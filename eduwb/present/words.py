@@ -239,7 +239,7 @@ REPORT_TEXT = {
         "failing": "未达标指标",
         "missing": "缺数据指标",
         "undeclared": "未填报的一票否决情形",
-        "more": "等，共 {n} 项",
+        "more": " 等 {n} 项",
         "standard": "评估标准",
         "school_year": "学年",
         "school_year_value": "{year}—{next} 学年",
@@ -272,7 +272,7 @@ REPORT_TEXT = {
         "date_fmt": "{d.year}年{d.month}月{d.day}日",
         "page_footer": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
         "sheet_index": "目录",
-        "index_header": ["序号", "工作表", "表名", "所在章"],
+        "index_header": ["序号", "工作表", "表名", "所在章", "同一张表的命令"],
         "no": "无",
     },
     "en": {
@@ -323,7 +323,7 @@ REPORT_TEXT = {
         "date_fmt": "{d:%Y-%m-%d}",
         "page_footer": '"Page " counter(page) " of " counter(pages)',
         "sheet_index": "Contents",
-        "index_header": ["No.", "Sheet", "Table", "Chapter"],
+        "index_header": ["No.", "Sheet", "Table", "Chapter", "The same table from the command line"],
         "no": "none",
     },
 }
