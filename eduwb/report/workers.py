@@ -452,7 +452,9 @@ def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Pa
             meta["parameters"] = job.shown_parameters_for(spec)
     text = json.dumps(nb, ensure_ascii=False)
     for absolute, shown in job.path_replacements():
-        text = text.replace(json.dumps(absolute, ensure_ascii=False)[1:-1], json.dumps(shown, ensure_ascii=False)[1:-1])
+        # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
+        for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
+            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
     return nbformat.from_dict(json.loads(text))
 
 

@@ -191,14 +191,18 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
     verdict = {True: t("达到要求", "meets the standard", lang), False: t("未达到要求", "falls short", lang)}.get(
         None if pd.isna(row["passes"]) else bool(row["passes"]), t("标准未规定限值", "no limit in the standard", lang)
     )
+
+    def required(limit: object) -> str:
+        return "" if pd.isna(limit) else t(f"（要求 ≥ {_pct(limit)}）", f" (required ≥ {_pct(limit)})", lang)
+
     return t(
         f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 **{_pct(row['ratio'], row['ratio_limit'])}**"
-        f"（要求 ≥ {_pct(row['ratio_limit'])}）；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
-        f"**{_pct(row['backbone_share'], row['share_limit'])}**（要求 ≥ {_pct(row['share_limit'])}）：**{verdict}**。",
+        f"{required(row['ratio_limit'])}；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
+        f"**{_pct(row['backbone_share'], row['share_limit'])}**{required(row['share_limit'])}：**{verdict}**。",
         f"**{year}**: {row['eligible']} teachers were eligible to rotate and {row['rotated']} rotated, "
-        f"**{_pct(row['ratio'], row['ratio_limit'])}** (required ≥ {_pct(row['ratio_limit'])}); {row['backbone_rotated']} of them were "
-        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'], row['share_limit'])}** (required ≥ "
-        f"{_pct(row['share_limit'])}): **{verdict}**.",
+        f"**{_pct(row['ratio'], row['ratio_limit'])}**{required(row['ratio_limit'])}; {row['backbone_rotated']} of them were "
+        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'], row['share_limit'])}**"
+        f"{required(row['share_limit'])}: **{verdict}**.",
         lang,
     )
 
@@ -233,7 +237,12 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
         lang,
     )
     if row["compliance_status"] == "unavailable":
-        return text + t("；学校资源配置达标情况缺数据，无法判断是否流向薄弱学校。", "; school compliance is missing, so moves toward weak schools cannot be told.", lang)
+        return text + t(
+            "；学校资源配置达标情况不可得（评估标准没有逐校达标要求，或数据不足），无法判断是否流向薄弱学校。",
+            "; school compliance is not available (the standard has no per-school rule, or data are short), "
+            "so moves toward weak schools cannot be told.",
+            lang,
+        )
     text += t(
         f"，流向资源配置未达标学校 {row['to_weak']} 人次（{_pct(row['to_weak_share'])}），二者合计（去重）{row['to_rural_or_weak']} 人次"
         f"（{_pct(row['to_rural_or_weak_share'])}）；骨干教师交流 {row['backbone_moves']} 人次，其中流向乡村或薄弱学校 "
@@ -265,19 +274,26 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
         return t("达标", "met", lang) if bool(passes) else t("未达标", "not met", lang)
 
     def short(count: int, schools: int, what_zh: str, what_en: str) -> str:
+        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
+            return t("标准未规定，不统计", "not set by the standard", lang)
         if count == 0:
             return t(f"全部{what_zh}", f"all {what_en}", lang)
         return t(f"{count} 人未{what_zh}，分布在 {schools} 所学校", f"{count} not {what_en}, in {schools} schools", lang)
 
-    training = short(row["not_trained"], row["schools_short_training"], "完成", "trained")
-    certification = short(row["not_certified"], row["schools_short_certification"], "持证", "certified")
+    def part(rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
+        if pd.isna(row[rate]) and pd.isna(row[limit]):  # the standard has no such indicator
+            return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
+        shown = _pct(row[rate], row[limit])
+        detail = short(row[count], row[schools], zh[1], en[1])
+        return t(f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）", f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})", lang)
+
+    training = part("training_rate", "training_limit", "not_trained", "schools_short_training", "training_passes",
+                    ("五年培训学时完成率", "完成"), ("training completion", "trained"))  # fmt: skip
+    certification = part("certification_rate", "certification_limit", "not_certified", "schools_short_certification",
+                         "certification_passes", ("持证上岗率", "持证"), ("certification", "certified"))  # fmt: skip
     return t(
-        f"**{year}年**义务教育专任教师 {row['teachers']} 人：五年培训学时完成率 **{_pct(row['training_rate'], row['training_limit'])}**"
-        f"（{training}，{verdict(row['training_passes'])}）；持证上岗率 **{_pct(row['certification_rate'], row['certification_limit'])}**"
-        f"（{certification}，{verdict(row['certification_passes'])}）。",
-        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; training completion "
-        f"**{_pct(row['training_rate'], row['training_limit'])}** ({training}: {verdict(row['training_passes'])}); certification "
-        f"**{_pct(row['certification_rate'], row['certification_limit'])}** ({certification}: {verdict(row['certification_passes'])}).",
+        f"**{year}年**义务教育专任教师 {row['teachers']} 人：{training}；{certification}。",
+        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; {training}; {certification}.",
         lang,
     )
 
