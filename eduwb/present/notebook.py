@@ -137,7 +137,8 @@ def table_text(df: pd.DataFrame, digits: int | dict[str, int] | None = None,
                 threshold = pd.Series(threshold, index=df.index)
             resolved.append((pd.to_numeric(threshold.reindex(df.index), errors="coerce"), op))
         given[col] = resolved
-    rows = [list(r) for r in zip(*(df.iloc[:, i].tolist() for i in range(df.shape[1])), strict=True)] if df.shape[1] else [[] for _ in range(len(df))]
+    by_column = [df.iloc[:, i].tolist() for i in range(df.shape[1])]  # Python values (int, float, bool, NA)
+    rows = [list(r) for r in zip(*by_column, strict=True)] if by_column else [[] for _ in range(len(df))]
     out = []
     for position, row in enumerate(rows):
         extra = {col: [(float(s.iloc[position]), op) for s, op in pairs] for col, pairs in given.items()}
