@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     p.add_argument("-o", "--output", help="write to this file instead of standard output (required for xlsx)")
+    p.add_argument(
+        "--no-suppress",
+        action="store_true",
+        help="show per-school counts of 1 or 2 teachers instead of \"<3\" (inside the bureau only; the output says so)",
+    )
 
     p = sub.add_parser(
         "import",
@@ -345,6 +350,11 @@ def cmd_table(args) -> int:
     if args.by:
         options["by"] = args.by
     table = compute(args.name, ds, std, year=year, stage=args.stage, **options)
+    # one privacy rule for every output (eduwb.present.privacy): what leaves here is shown to people
+    from eduwb.present import privacy
+
+    table = privacy.suppress(table, enabled=not args.no_suppress)
+    lifted = table.attrs.get("small_groups") == "shown"
 
     if args.format == "csv":
         payload = table.to_csv(index=False, lineterminator="\n")
@@ -359,8 +369,12 @@ def cmd_table(args) -> int:
         ):
             # unrounded: a value just under its threshold must not display as equal to it
             payload = table.to_string(index=False) + "\n"
+            if lifted:
+                payload += privacy.note("en", enabled=False) + "\n"
     else:
         payload = None
+    if lifted and args.format != "table":
+        print(f"eduwb: {privacy.note('en', enabled=False)}", file=sys.stderr)
     if args.output:
         _write_atomically(Path(args.output), payload, table if args.format == "xlsx" else None, args.name)
     else:

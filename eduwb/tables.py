@@ -17,6 +17,7 @@ from eduwb.errors import ParameterError
 TableFunction = Callable[..., pd.DataFrame]
 
 REGISTRY: dict[str, tuple[TableFunction, str]] = {
+    "thresholds": (resources.thresholds_table, "the standard's resource indicators and their thresholds per stage"),
     "indicators": (resources.indicators_table, "R1–R7 per school section in scope"),
     "compliance": (balance.compliance_table, "the per-school 6-of-7 / 85 % rule"),
     "balance": (balance.balance_table, "student-weighted CV per stage × indicator, with the composite"),

@@ -143,7 +143,7 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
     gaps = wb["缺口"]
     assert gaps["A2"].value == "'=cmd()" and gaps["A2"].data_type == "s"  # never a formula
     assert gaps["B2"].value is None  # NaN is not a number Excel can hold
-    assert [c.value for c in wb["目录"][2]] == [1, "2025年各学段规模", "2025年各学段规模", "概况"]
+    assert [c.value for c in wb["目录"][2]] == [1, "2025年各学段规模", "2025年各学段规模", "概况", "eduwb table by_stage"]
 
 
 def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):

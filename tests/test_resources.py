@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eduwb.analysis.resources import display_digits, indicators_table, section_values
+from eduwb.analysis.resources import indicators_table, section_values
 from eduwb.data.dataset import CountySettings, Dataset
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import load_standard
@@ -269,16 +269,3 @@ def test_zero_pupils_and_a_stage_without_teachers_are_refused_not_nan():
     message = str(err.value)
     assert "甲小学" in message and "no pupils" in message
     assert "九年制学校" in message and "junior" in message and "teacher" in message
-
-
-def test_display_digits_show_a_failing_value_that_rounds_to_its_threshold():
-    # 4.196 < 4.2 fails R1 but shows as "4.20" with 2 decimals: 3 are needed (4.196)
-    table = pd.DataFrame({"stage": ["primary", "primary"], "R1": [4.196, 5.0], "R6": [2100.0, 1999.0]})
-    digits = display_digits(table, STD)
-    assert digits["R1"] == 3
-    assert digits["R6"] == 2
-
-
-def test_display_digits_show_a_ratio_just_under_85_percent():
-    table = pd.DataFrame({"stage": ["primary"], "weakest_ratio": [0.8499]})
-    assert display_digits(table, STD)["weakest_ratio"] == 4  # 0.850 would hide the failure

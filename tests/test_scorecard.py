@@ -181,8 +181,9 @@ def test_good_county_passes_every_indicator(good):
     table = verdict_table(good, MOE2017)
     assert table.columns.tolist() == [
         "year", "resource", "guarantee", "quality", "recognition", "vetoes", "verdict", "failing", "missing",
+        "vetoes_undeclared",
     ]  # fmt: skip
-    assert table.iloc[0].tolist() == [YEAR, "pass", "pass", "pass", "pass", "", "pass", "", ""]
+    assert table.iloc[0].tolist() == [YEAR, "pass", "pass", "pass", "pass", "", "pass", "", "", ""]
 
 
 def test_dimension_summary_counts(good):
@@ -311,7 +312,7 @@ def test_moe_2012_scorecard(good):
     assert "综合差异系数" in b1["threshold"] and "0.65" in b1["threshold"]
     assert "pass" not in set(card["status"])
     table = verdict_table(good, MOE2012)
-    assert table.columns.tolist() == ["year", "resource", "vetoes", "verdict", "failing", "missing"]
+    assert table.columns.tolist() == ["year", "resource", "vetoes", "verdict", "failing", "missing", "vetoes_undeclared"]
     assert table.iloc[0]["verdict"] == "incomplete"
     assert table.iloc[0]["missing"] == "B1,B2,B3,B4,B5,B6,B7,B8"
 
@@ -374,8 +375,12 @@ def test_g3_counts_a_multi_stage_school_over_its_stages(tmp_path):
 
     ds = load_tables(tmp_path, g3_tables())
     rooms = music_art_rooms_table(ds, MOE2017, year=YEAR).set_index("school_id")
-    # the teaching point (30 pupils < 50) is outside the standard's scope
-    assert rooms.index.tolist() == ["J1", "N1", "P1"]
+    # G3 judges every school (its scope is all_schools: "every school"), the teaching point of
+    # 30 pupils too — the 50-pupil rule is R1–R7's scope, not G3's
+    assert rooms.index.tolist() == ["J1", "N1", "P1", "TP"]
+    tp = rooms.loc["TP"]
+    assert (tp["classes"], tp["rooms_needed"], tp["music_rooms"], tp["art_rooms"]) == (2, 1, 0, 0)  # ceil(2/12) = 1
+    assert tp["music_short"] and tp["art_short"] and tp["status"] == "fail"
     n1 = rooms.loc["N1"]
     assert n1["classes"] == 25 and n1["rooms_needed"] == 3  # ceil((14 + 11)/12)
     assert (n1["music_rooms"], n1["art_rooms"]) == (3, 2)
@@ -387,16 +392,19 @@ def test_g3_counts_a_multi_stage_school_over_its_stages(tmp_path):
 
     g3 = row(scorecard_table(ds, MOE2017), "G3")
     assert g3["status"] == "fail"
-    assert g3["value"] == "2/3"
-    assert "河口九年一贯制学校" in g3["evidence"]
+    assert g3["value"] == "2/4"
+    assert "河口九年一贯制学校" in g3["evidence"] and "河口教学点" in g3["evidence"]
+    assert g3["evidence"].startswith("范围：全县所有义务教育学校（含教学点、特殊教育学校）")
 
 
 def test_g3_2019_relaxation_lowers_the_areas_for_old_schools(tmp_path):
     from eduwb.analysis.guarantee import music_art_rooms_table
 
     tables = g3_tables()
-    # enough art rooms; the 80 m² music room is the only shortfall
+    # enough art rooms; the 80 m² music room is the only shortfall (the teaching point gets its rooms)
     tables["facilities"] = set_value(tables["facilities"], {"school_id": "N1", "stage": "junior"}, "art_rooms", 2)
+    for column, value in (("music_rooms", 1), ("music_room_min_area_m2", 100), ("art_rooms", 1), ("art_room_min_area_m2", 95)):
+        tables["facilities"] = set_value(tables["facilities"], {"school_id": "TP"}, column, value)
     strict = music_art_rooms_table(load_tables(tmp_path / "a", tables), MOE2017).set_index("school_id").loc["N1"]
     assert strict["status"] == "fail" and strict["music_area_limit"] == 96
     relaxed_ds = load_tables(tmp_path / "b", tables, "relaxations_2019 = true\n")
@@ -687,7 +695,8 @@ def test_required_tables_only_never_pass_what_they_cannot_show(tmp_path):
     assert others["value_number"].isna().all()
     verdict = county_verdict(ds, MOE2017, YEAR)
     assert verdict["verdict"] == "incomplete" and not verdict["passed"]
-    assert verdict["missing"] == [*others.index, *VETOES]
+    # vetoes are no indicators: listed apart, never under the missing indicators
+    assert verdict["missing"] == list(others.index) and verdict["undeclared"] == VETOES
     assert "尚不能认定" in verdict["summary_zh"]
     todo = missing_inputs(scorecard_table(ds, MOE2017))
     assert todo["indicator"].tolist() == [*others.index, *VETOES]
@@ -729,7 +738,8 @@ def test_undeclared_veto_keeps_the_verdict_incomplete(tmp_path):
     tables["county_indicators"] = ci[ci["indicator"] != "VETO5"]
     verdict = county_verdict(load_tables(tmp_path, tables), MOE2017, YEAR)
     assert verdict["verdict"] == "incomplete"
-    assert verdict["missing"] == ["VETO5"]
+    assert verdict["missing"] == [] and verdict["undeclared"] == ["VETO5"]
+    assert "未填报“是/否”的一票否决情形 1 项：VETO5" in verdict["summary_zh"]
 
 
 def test_failing_indicator_names_itself_in_the_verdict(tmp_path):

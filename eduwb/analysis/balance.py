@@ -114,8 +114,9 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     -------
     DataFrame
         ``by + indicator, county_mean, std, cv, limit, passes, status``. ``status`` is
-        ``ok``, ``missing`` (the data lack an input of the formula), ``undefined`` (the
-        county mean is 0) or, for the composite, ``partial`` when some CV is not ``ok``
+        ``ok``, ``missing`` (the data lack an input of the formula, for every section or for
+        some: an optional amount given for some schools only), ``undefined`` (the county mean
+        is 0) or, for the composite, ``partial`` when some CV is not ``ok``
         (its mean is over the others and it is never tested). ``passes`` is NA where
         nothing is tested.
     """
@@ -124,12 +125,21 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     missing = values.attrs.get("missing", {})
     long = amounts(values, std, keys=by)
     stats = weighted_stats(long, [*by, "indicator"])
+    # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
+    lacking = long[long["value"].isna()][[*by, "indicator"]].drop_duplicates()
+    if len(lacking):
+        flagged = stats[[*by, "indicator"]].merge(lacking.assign(_lacking=True), how="left", on=[*by, "indicator"])
+        stats.loc[flagged["_lacking"].fillna(False).to_numpy(dtype=bool), "cv"] = np.nan
+        partly = {tuple(r) for r in lacking.itertuples(index=False)}
+    else:
+        partly = set()
     if missing:
         groups = values[by].drop_duplicates()
         absent = groups.merge(pd.DataFrame({"indicator": list(missing)}), how="cross")
         stats = pd.concat([stats, absent], ignore_index=True)
+    is_partly = np.array([tuple(r) in partly for r in stats[[*by, "indicator"]].itertuples(index=False)], dtype=bool)
     stats["status"] = np.where(
-        stats["indicator"].isin(list(missing)), "missing", np.where(stats["cv"].isna(), "undefined", "ok")
+        stats["indicator"].isin(list(missing)) | is_partly, "missing", np.where(stats["cv"].isna(), "undefined", "ok")
     )
     stage_col = stats["stage"] if "stage" in stats else pd.Series(None, index=stats.index)
     each = std.balance_test == "each"
@@ -270,11 +280,15 @@ def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     return balance_from_values(values, std, by=["stage"])
 
 
-def balance_trend(ds, std: Standard, *, stage=None, **options) -> pd.DataFrame:
-    """:func:`balance_table` for every year of the data at once (``year`` first)."""
+def balance_trend(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """:func:`balance_table` for every year of the data up to ``year`` at once (``year`` first).
+
+    ``year`` None: every year of the data (a report for year Y asks for Y: nothing after it).
+    """
     check_options(options, set(), "balance_trend")
     stage = resolve_stage(std, stage)
-    values = section_values(ds, std, stage=stage)
+    years = None if year is None else [y for y in ds.years if y <= resolve_year(ds, year)]
+    values = section_values(ds, std, years=years, stage=stage)
     return balance_from_values(values, std, by=["year", "stage"])
 
 

@@ -218,6 +218,7 @@ class _Cube:
             bool(ds.settings.relaxations_2019),
             repr(std.raw.get("school_size")),
             repr(std.raw.get("relaxations_2019")),
+            size_scope_kinds(std),
         )
         if key not in self.memo:
             self.memo[key] = _school_limits(ds, std, self.school_ids)
@@ -411,14 +412,26 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
 # ----------------------------------------------------------------------------- G5
 
 
+def _g5_schools(ds, std, cube: _Cube) -> np.ndarray:
+    """Which of the cube's schools G5 judges (its scope in the standard; every school by default)."""
+    kinds = std.scope_of("G5").kinds
+    if kinds is None:
+        return np.ones(len(cube.school_ids), dtype=bool)
+    kind = ds.schools.set_index("school_id")["kind"].reindex(cube.school_ids)
+    return kind.isin(list(kinds)).to_numpy(dtype=bool)
+
+
 def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     """G5 per school for one year: classes, classes above their stage standard, largest class.
+
+    The schools are those of G5's scope in the standard (moe-2017: every school — "every
+    class", teaching points and special schools included).
 
     Returns
     -------
     DataFrame
         ``school_id, school_name, classes, classes_over, max_class_size, passes`` for every
-        school with class rows in ``year`` (``passes``: no class above 45 小学 / 50 初中).
+        school in scope with class rows in ``year`` (``passes``: no class above 45 小学 / 50 初中).
 
     Raises
     ------
@@ -427,7 +440,7 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     """
     cube = _cube(ds, std)
     y = cube.year_position(ds, year)
-    classes = cube.nclass[:, y].sum(axis=1)
+    classes = cube.nclass[:, y].sum(axis=1) * _g5_schools(ds, std, cube)
     over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
     return _frame(
@@ -458,13 +471,14 @@ def g5_summary(ds, std, year: int) -> pd.DataFrame:
     else:
         cube = _cube(ds, std)
         y = cube.year_position(ds, year)
-        over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))  # per school
+        judged = _g5_schools(ds, std, cube)
+        over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2)) * judged  # per school in scope
         status = "pass" if over.sum() == 0 else "fail"
         counts = {
-            "classes": int(cube.nclass[:, y].sum()),
+            "classes": int(cube.nclass[judged, y].sum()),
             "classes_over": int(over.sum()),
             "schools_over": int((over > 0).sum()),
-            "max_class_size": int(cube.stage_max[:, y].max()),
+            "max_class_size": int(cube.stage_max[judged, y].max()) if judged.any() else 0,
         }
     row = {"year": [year], "status": [status]}
     row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
@@ -764,14 +778,25 @@ def _school_limits(ds, std, school_ids) -> dict[str, np.ndarray]:
         relaxed = (built <= int(std.relaxations["size_built_by"])).fillna(False).to_numpy(dtype=bool)
         loose = kind.map({k: std.school_size_limit(k, relaxed=True) for k in KINDS}).to_numpy(dtype=np.int64)
         limit = np.where(relaxed, loose, normal)
-    exempt = std.raw.get("school_size", {}).get("exclude_kinds", SIZE_EXEMPT_KINDS_DEFAULT)
     return {
         "school_name": info["name"].to_numpy(dtype=object),
         "kind": kind.to_numpy(dtype=object),
         "size_limit": limit,
         "relaxed": relaxed,
-        "in_scope": ~kind.isin(list(exempt)).to_numpy(),
+        "in_scope": kind.isin(list(size_scope_kinds(std))).to_numpy(dtype=bool),
     }
+
+
+def size_scope_kinds(std) -> tuple[str, ...]:
+    """The kinds of school G4 judges: G4's scope in the standard (moe-2017: ``regular_schools``,
+    special schools listed, not judged); under a standard without G4, every kind but those of
+    ``[school_size] exclude_kinds`` (special schools by default)."""
+    if std.has_indicator("G4"):
+        kinds = std.scope_of("G4").kinds
+        if kinds is not None:
+            return kinds
+    exempt = std.raw.get("school_size", {}).get("exclude_kinds", SIZE_EXEMPT_KINDS_DEFAULT)
+    return tuple(k for k in KINDS if k not in exempt)
 
 
 def school_size_table(
@@ -787,9 +812,9 @@ def school_size_table(
     school without ``built_year`` does not. The relaxation for schools with more than 50 %
     migrant pupils cannot be applied: the data do not say who is a migrant.
 
-    Special-education schools are listed with the default limit but ``in_scope`` False: G4
-    names 小学、初中 and 一贯制 schools only (a standard may set ``[school_size]
-    exclude_kinds``).
+    Schools outside G4's scope in the standard are listed with the default limit but
+    ``in_scope`` False (moe-2017: special-education schools — G4 names 小学、初中 and 一贯制
+    schools only; see :func:`size_scope_kinds`).
 
     Parameters
     ----------
@@ -900,9 +925,11 @@ def projection_table(
     DataFrame
         Per school × stage: ``school_id, school_name, kind, projected_year, stage,
         students_now, projected_students, classes_now, classes_needed, extra_classes_needed,
-        max_class_size_if_kept, oversized, school_students, size_limit, over_size_limit``.
-        ``extra_classes_needed`` adds, over the grades, the classes to open so that no class
-        is over its standard; ``oversized``: some grade would be over it with its current
+        extra_by_grade, max_class_size_if_kept, oversized, school_students, size_limit,
+        over_size_limit``. ``extra_classes_needed`` adds, over the grades, the classes to open
+        so that no class is over its standard (a grade short of classes needs them even when
+        the stage as a whole needs fewer classes than it has: classes do not move between
+        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``); ``oversized``: some grade would be over it with its current
         classes; ``school_students`` (every compulsory stage of the school) against
         ``size_limit`` (as in :func:`school_size_table`) gives ``over_size_limit``.
 
@@ -980,6 +1007,12 @@ def projection_table(
     s, st = np.nonzero(per_stage(taught.astype(np.int64)) > 0)
     keep = np.isin(st, stages)
     s, st = s[keep], st[keep]
+    # which grades need the extra classes: a stage may need fewer classes in all than it has and
+    # still need one more in a single grade (its classes cannot move between grades)
+    by_grade = [
+        ",".join(f"{g}:{int(extra[i, g])}" for g in np.flatnonzero((grade_stage == k) & taught[i] & (extra[i] > 0)))
+        for i, k in zip(s, st, strict=True)
+    ]
     limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}
     totals = school_total[s]
     return _frame(
@@ -994,6 +1027,7 @@ def projection_table(
             "classes_now": per_stage(now_classes)[s, st],
             "classes_needed": per_stage(needed)[s, st],
             "extra_classes_needed": per_stage(extra)[s, st],
+            "extra_by_grade": np.asarray(by_grade, dtype=object),
             "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
             "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
             "school_students": totals,

@@ -1,7 +1,7 @@
 """The guarantee, quality and recognition indicators no other module computes: G3, Q1, Q4, S1.
 
-Each function returns a tidy table of the units the indicator is judged on (schools, the
-county cohort, survey groups) with a ``status`` column (``pass``/``fail``/``missing``);
+Each function returns a tidy table of the units the indicator is judged on (the schools of its
+scope in the standard, the county cohort, survey groups) with a ``status`` column (``pass``/``fail``/``missing``);
 :mod:`eduwb.analysis.scorecard` summarises them into one scorecard row each. Every threshold comes
 from the standard's entry for the indicator.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.resources import scope_mask
-from eduwb.analysis.scope import resolve_year
+from eduwb.analysis.scope import resolve_year, schools_in_scope
 from eduwb.data.dataset import Dataset
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
@@ -25,22 +24,14 @@ def _status(passes: pd.Series, known: pd.Series) -> pd.Series:
     return pd.Series(np.where(~known, MISSING, np.where(passes, PASS, FAIL)), index=passes.index)
 
 
-def compulsory_schools(ds: Dataset, std: Standard, year: int) -> pd.DataFrame:
-    """Schools with compulsory-stage pupils in ``year`` that the standard's scope counts.
+def compulsory_schools(ds: Dataset, std: Standard, year: int, indicator: str = "G3") -> pd.DataFrame:
+    """The schools ``indicator`` judges in ``year`` (its scope in the standard).
 
-    The scope is the resource indicators' (:func:`eduwb.analysis.resources.scope_mask`: special
-    schools out, small teaching points out, …); a multi-stage school is one row with its
-    compulsory-stage pupils and classes summed. Columns: ``school_id, school_name, kind,
+    See :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with
+    its compulsory-stage pupils and classes summed. Columns: ``school_id, school_name, kind,
     locale, built_year, students, classes``.
     """
-    sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(COMPULSORY_STAGES)]
-    info = ds.schools[["school_id", "name", "kind", "locale", "sponsor", "built_year"]]
-    sec = sec.merge(info.rename(columns={"name": "school_name"}), on="school_id", how="left", validate="many_to_one")
-    sec = sec[scope_mask(sec, std)]
-    out = sec.groupby(["school_id", "school_name", "kind", "locale"], sort=True, dropna=False).agg(
-        built_year=("built_year", "first"), students=("students", "sum"), classes=("classes", "sum")
-    )
-    return out.reset_index()
+    return schools_in_scope(ds, std, indicator, year)
 
 
 # ----------------------------------------------------------------------------- G3
@@ -51,6 +42,8 @@ def music_art_rooms_table(
 ) -> pd.DataFrame:
     """G3 per school: music and art rooms against one per ``classes_per_room`` classes, and their areas.
 
+    Every school of G3's scope in the standard is judged (moe-2017: ``all_schools``, "every
+    school" — teaching points of any size and special schools included).
     A school needs ``ceil(classes / classes_per_room)`` music rooms and as many art rooms
     (its classes counted over its compulsory stages); its smallest music and art rooms must
     reach the standard's areas. Facility rows given per stage are summed per school (rooms)
@@ -70,7 +63,7 @@ def music_art_rooms_table(
     year = resolve_year(ds, year)
     params = std.indicator("G3").params
     per_room = params["classes_per_room"]
-    schools = compulsory_schools(ds, std, year)
+    schools = compulsory_schools(ds, std, year, "G3")
 
     fac = ds.facilities[ds.facilities["year"] == year]
     rooms = fac.groupby("school_id").agg(
@@ -176,9 +169,9 @@ def training_funds_table(
 ) -> pd.DataFrame:
     """Q4 per school: teacher-training funds as a share of the public-funds budget.
 
-    Every school with compulsory-stage pupils in scope is listed; one without a budget row
-    is ``missing``. Teaching points are budgeted with their parent school and are not listed.
-    Empty when ``budget`` was not provided.
+    Every school of Q4's scope in the standard is listed (moe-2017: ``budget_schools``, every
+    school with its own budget: teaching points are budgeted with their parent school and are
+    not listed); one without a budget row is ``missing``. Empty when ``budget`` was not provided.
 
     Returns
     -------
@@ -192,8 +185,7 @@ def training_funds_table(
         return pd.DataFrame(columns=cols)
     year = resolve_year(ds, year)
     threshold = float(std.indicator("Q4").threshold_for())
-    schools = compulsory_schools(ds, std, year)
-    schools = schools[schools["kind"] != "teaching_point"]
+    schools = compulsory_schools(ds, std, year, "Q4")
     bud = ds.budget[ds.budget["year"] == year].set_index("school_id")[["public_funds_yuan", "training_funds_yuan"]]
     listed = pd.Index(schools["school_id"]).union(bud.index)
     names = ds.schools.set_index("school_id")["name"]

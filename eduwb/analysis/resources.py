@@ -18,9 +18,12 @@ every number it tests from the :class:`~eduwb.standards.Standard`:
   that already carry a stage are used as they are.
 * **Values** — ``per × eval(formula) / students`` for each resource indicator of the standard,
   where ``formula`` is a pandas expression over section and (split) facility columns. An
-  indicator whose formula names a column the data dictionary does not have (``moe-2012``:
-  computers, books, intermediate titles) is *missing*: its column is all ``<NA>`` and listed
-  in ``DataFrame.attrs["missing"]``; it is never computed from something else.
+  indicator whose formula names a column the data dictionary does not have, or an optional
+  one (``moe-2012``: ``computers``, ``books``, ``intermediate_title_teachers``) the county
+  gave for none of the sections, is *missing*: its column is all ``<NA>`` and listed in
+  ``DataFrame.attrs["missing"]``; it is never computed from something else. An optional
+  amount given for some sections only leaves the others' values NaN (the CVs over them are
+  then missing, see :func:`eduwb.analysis.balance.balance_from_values`).
 
 Values are unrounded; decisions elsewhere use them as they are.
 """
@@ -32,7 +35,7 @@ import pandas as pd
 
 from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
 from eduwb.data.schema import TABLES
-from eduwb.errors import AnalysisError
+from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Indicator, Standard, formula_columns, scope_mask
 
 #: Columns of the facilities table that are amounts of a whole school (split by weighted pupils).
@@ -42,6 +45,14 @@ FACILITY_AMOUNTS = tuple(
 #: Counts of a school section (used as they are).
 SECTION_AMOUNTS = tuple(
     c.name for c in TABLES["sections"].columns if c.dtype in ("int", "number") and c.name != "year"
+)
+#: Amounts the data dictionary makes optional (computers, books, intermediate titles: moe-2012's
+#: B4, B5, B8): a county may leave them out, and an indicator needing one is then missing.
+OPTIONAL_AMOUNTS = frozenset(
+    c.name
+    for name in ("sections", "facilities")
+    for c in TABLES[name].columns
+    if not c.required and c.dtype in ("int", "number")
 )
 #: Relative tolerance under which a value equal to its threshold up to floating-point
 #: rounding counts as reaching it (inputs are counts and areas; real differences are far larger).
@@ -163,8 +174,21 @@ def section_values(
         sec = sec[sec["stage"] == stage]
     sec = sec.reset_index(drop=True)
 
+    fac = ds.facilities
+    fac = fac[fac["year"].isin(sec["year"].unique())]
+
+    def absent(col: str) -> bool:
+        """An optional amount the county gave for none of these sections (or their facilities)."""
+        if col not in OPTIONAL_AMOUNTS:
+            return False
+        source = sec if col in SECTION_AMOUNTS else fac[fac["school_id"].isin(sec["school_id"])]
+        return col not in source.columns or bool(source[col].isna().all())
+
     indicators = std.resource_indicators
-    missing = {ind.id: missing_columns(ind) for ind in indicators}
+    missing = {
+        ind.id: sorted(set(missing_columns(ind)) | {c for c in formula_columns(ind.formula) if absent(c)})
+        for ind in indicators
+    }
     needed = set().union(*(formula_columns(ind.formula) for ind in indicators if not missing[ind.id]))
     fac_cols = [c for c in FACILITY_AMOUNTS if c in needed]
     sec_cols = [c for c in SECTION_AMOUNTS if c in needed]
@@ -172,7 +196,8 @@ def section_values(
     problems: list[str] = []
     no_pupils = sec["students"].isna() | (sec["students"] <= 0)
     problems += _describe(sec[no_pupils], "no pupils (students is 0), so per-pupil values cannot be computed")
-    teacher_cols = [c for c in sec_cols if c != "students"]
+    # an optional amount given for some sections only leaves the others' values NA (缺数据), not an error
+    teacher_cols = [c for c in sec_cols if c != "students" and c not in OPTIONAL_AMOUNTS]
     if "teachers" in sec.columns:
         no_teachers = sec["teachers"].isna() | (sec["teachers"] <= 0)
         if teacher_cols:
@@ -182,8 +207,6 @@ def section_values(
             "pupils but no teacher counts for this stage (teachers must be given per stage)",
         )
 
-    fac = ds.facilities
-    fac = fac[fac["year"].isin(sec["year"].unique())]
     whole = fac[fac["stage"].isna()].drop(columns="stage")
     per_stage = fac[fac["stage"].notna()]
     whole_cols = whole[["school_id", "year", *fac_cols]].drop_duplicates(["school_id", "year"])
@@ -201,7 +224,8 @@ def section_values(
         amount = np.where(has_staged, merged[f"{col}_staged"], merged[col] * merged["share"])
         merged[col] = amount.astype("float64")
     if fac_cols:
-        gaps = merged[fac_cols].isna().any(axis=1) & (has_whole | has_staged)
+        required_fac = [c for c in fac_cols if c not in OPTIONAL_AMOUNTS]
+        gaps = merged[required_fac].isna().any(axis=1) & (has_whole | has_staged)
         problems += _describe(merged[gaps], "a facilities figure is empty")
     if problems:
         raise AnalysisError(
@@ -289,34 +313,24 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
     return table
 
 
-def display_digits(table: pd.DataFrame, std: Standard, base: int = 2, most: int = 6) -> dict[str, int]:
-    """Decimals per column so that no failing value is displayed as its threshold.
+def thresholds_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The standard's resource indicators with their thresholds per stage (what the values are judged against).
 
-    Reports show school values to ``base`` decimals (ratios to one more); where a value below its threshold
-    would round up to it (4.196 → "4.20" against 4.2), more decimals are used for that
-    column, up to ``most``. Columns without a threshold keep ``base``.
+    ``eduwb table thresholds DATA [--param lang=en]``: ``indicator, name, unit,
+    threshold_primary, threshold_junior`` (``name`` in the language asked; thresholds NA
+    under a standard that tests CVs only, as moe-2012).
     """
-    frame = indicator_frame(std)
-    digits: dict[str, int] = {}
-    for ind in indicator_ids(std):
-        if ind not in table.columns:
-            continue
-        thresholds = table["stage"].map(frame[frame["indicator"] == ind].set_index("stage")["threshold"])
-        values = pd.to_numeric(table[ind], errors="coerce").astype("float64")
-        failing = values < thresholds * (1 - EPS)
-        d = base
-        while d < most and bool((values[failing].round(d) >= thresholds[failing]).any()):
-            d += 1
-        digits[ind] = d
-    rule = std.school_rule
-    if "weakest_ratio" in table.columns and rule is not None:
-        floor = float(rule["min_ratio_rest"])
-        ratio = pd.to_numeric(table["weakest_ratio"], errors="coerce").astype("float64")
-        d = base + 1
-        # a ratio just under 85 % (or 100 %) must not be shown as 0.850 (or 1.000)
-        while d < most and bool(
-            (ratio[ratio < floor - EPS].round(d) >= floor).any() or (ratio[ratio < 1 - EPS].round(d) >= 1).any()
-        ):
-            d += 1
-        digits["weakest_ratio"] = d
-    return digits
+    del ds, year
+    lang = options.pop("lang", None) or "zh"
+    check_options(options, set(), "thresholds")
+    if lang not in ("zh", "en"):
+        raise ParameterError(f"lang must be 'zh' or 'en', not {lang!r}")
+    stages = [resolve_stage(std, stage)] if stage is not None else list(std.stages)
+    rows = []
+    for ind in std.resource_indicators:
+        row = {"indicator": ind.id, "name": ind.name(lang), "unit": ind.unit}
+        for s in stages:
+            value = ind.threshold_for(s) if ind.threshold is not None else None
+            row[f"threshold_{s}"] = np.nan if value is None else float(value)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["indicator", "name", "unit", *[f"threshold_{s}" for s in stages]])

@@ -274,14 +274,28 @@ def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _prepare_teachers(ds, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...], *, by_school: bool) -> _Teachers:
+def teachers_in_scope(ds, std, indicator: str, stages: tuple[str, ...]) -> np.ndarray:
+    """Which teacher rows an indicator counts: the standard's compulsory stages (or ``stages``)
+    at a school of the indicator's scope (moe-2017: every school for G9, G11 and G12)."""
+    t = ds.teachers
+    counted = t["stage"].isin(stages).to_numpy(dtype=bool)
+    kinds = std.scope_of(indicator).kinds
+    if kinds is not None:
+        kind = t["school_id"].map(ds.schools.set_index("school_id")["kind"])
+        counted = counted & kind.isin(list(kinds)).to_numpy(dtype=bool)
+    return counted
+
+
+def _prepare_teachers(
+    ds, std, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...], *, by_school: bool
+) -> _Teachers:
     t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)
     age = t_year - t["birth_year"].to_numpy(dtype=np.int64)
     exempt_at = np.where(t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female)
     return _Teachers(
         year=t_year,
-        counted=t["stage"].isin(stages).to_numpy(dtype=bool),
+        counted=teachers_in_scope(ds, std, "G11", stages),
         eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school) & (age < exempt_at),
         school=schools.index.get_indexer(t["school_id"]) if by_school else None,
     )
@@ -490,7 +504,7 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
         return _missing_rotation(ds, std, year, by, modes)
 
     schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, schools, rule, stages, by_school=by == "school")
+    teachers = _prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
     return _rotation(ds, std, schools, teachers, _prepare_moves(ds, std, schools, teachers), year, modes, by)
 
 
@@ -824,7 +838,7 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
         return _empty(_FLOW_COLUMNS)
 
     schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, schools, eligibility_rule(ds), stages, by_school=False)
+    teachers = _prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
     moves = _prepare_moves(ds, std, schools, teachers)
     years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
     flows, availability = _flows(ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years]))
@@ -967,9 +981,10 @@ _QUALITY_SCHOOL_COLUMNS = [
 ]
 
 
-def training_hours_min(std, value: Any = None) -> float:
+def training_hours_min(std, value: Any = None) -> float | None:
     """G9's minimum training hours in five years: ``value`` or the standard's
-    ``G9.params.training_hours_min``."""
+    ``G9.params.training_hours_min``; None when the standard has none (moe-2012): the training
+    counts and rate are then NA (the status says ``no_limit``), never 0."""
     if value is not None:
         try:
             hours = float(str(value))
@@ -980,9 +995,7 @@ def training_hours_min(std, value: Any = None) -> float:
         return hours
     if std.has_indicator("G9") and "training_hours_min" in std.indicator("G9").params:
         return float(std.indicator("G9").params["training_hours_min"])
-    raise AnalysisError(
-        f"standard {std.id} defines no G9 training_hours_min; pass training_hours_min=… to compute training rates"
-    )
+    return None  # the standard has no training indicator (moe-2017's G9): training is not judged
 
 
 def _indicator_limit(std, indicator: str, stage: str | None) -> float | None:
@@ -1037,7 +1050,7 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
 
     schools = _Schools.of(ds)
     t = ds.teachers
-    counted = t["stage"].isin(stages).to_numpy(dtype=bool)
+    counted = teachers_in_scope(ds, std, "G12", stages)
     return _quality(ds, schools, counted, schools.index.get_indexer(t["school_id"]), year, hours, train_limit, cert_limit, by)
 
 
@@ -1084,7 +1097,7 @@ def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = Non
     modes = counted_modes(std, options.get("counted_modes"))
     hours = training_hours_min(std, options.get("training_hours_min"))
     schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True)
+    teachers = _prepare_teachers(ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True)
     moves = _prepare_moves(ds, std, schools, teachers)
     out = {
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
@@ -1095,8 +1108,9 @@ def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = Non
     out["flows"] = _flows_matrix(flows, years)
     out["flows_summary"] = _flows_summary(flows, years, availability)
     limits = (_indicator_limit(std, "G9", stage), _indicator_limit(std, "G12", stage))
+    quality_counted = teachers_in_scope(ds, std, "G12", stages)
     for name, by in (("teacher_quality", None), ("teacher_quality_by_school", "school")):
-        out[name] = _quality(ds, schools, teachers.counted, teachers.school, year, hours, *limits, by)
+        out[name] = _quality(ds, schools, quality_counted, teachers.school, year, hours, *limits, by)
     return out
 
 
@@ -1109,9 +1123,12 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
     rows = inside & counted
     cell = pos[rows] * k + school[rows]
     teachers = _count(cell, n * k)
-    trained = _count(cell, n * k, (t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours)[rows])
+    # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
+    untrained_unknown = hours is None
+    hours_met = np.zeros(len(t), dtype=bool) if hours is None else t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours
+    trained = _count(cell, n * k, hours_met[rows])
     certified = _count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
-    training_rate = _ratio(trained, teachers)
+    training_rate = _ratio(trained, teachers, missing=np.full(n * k, untrained_unknown))
     certification_rate = _ratio(certified, teachers)
     training_passes = _at_least(training_rate, train_limit)
     certification_passes = _at_least(certification_rate, cert_limit)
@@ -1127,8 +1144,8 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
             "school_name": schools.names[school_pos],
             "locale": schools.locales[school_pos],
             "teachers": _counts(teachers[cells]),
-            "trained": _counts(trained[cells]),
-            "not_trained": _counts(teachers[cells] - trained[cells]),
+            "trained": _counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
+            "not_trained": _counts(teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)),
             "training_rate": training_rate[cells],
             "certified": _counts(certified[cells]),
             "not_certified": _counts(teachers[cells] - certified[cells]),
@@ -1143,16 +1160,16 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
 
     total, done, holding = per_year(teachers), per_year(trained), per_year(certified)
     none = total == 0
-    year_training = _ratio(done, total)
+    year_training = _ratio(done, total, missing=none | untrained_unknown)
     year_certification = _ratio(holding, total)
     out = {
         "year": np.asarray(years, dtype=np.int64),
         "teachers": _counts(total, missing=none),
-        "trained": _counts(done, missing=none),
+        "trained": _counts(done, missing=none | untrained_unknown),
         "training_rate": year_training,
         "certified": _counts(holding, missing=none),
         "certification_rate": year_certification,
-        "not_trained": _counts(total - done, missing=none),
+        "not_trained": _counts(total - done, missing=none | untrained_unknown),
         "not_certified": _counts(total - holding, missing=none),
         "training_limit": _constant(train_limit, n),
         "certification_limit": _constant(cert_limit, n),

@@ -1,4 +1,5 @@
-"""What an analysis is asked about: the year, the stage, the options, the order of stages.
+"""What an analysis is asked about: the year, the stage, the options, the order of stages,
+and which schools an indicator judges.
 
 One home for these rules, so every table, notebook and the CLI resolve them the same way.
 """
@@ -56,3 +57,51 @@ def stage_rank(std: Standard) -> dict[str, int]:
 def stage_order(stages: pd.Series, std: Standard) -> pd.Series:
     """A sort key for a column of stages, in the standard's order."""
     return stages.map(stage_rank(std))
+
+
+def up_to_year(frame: pd.DataFrame, year: int | None, column: str = "year") -> pd.DataFrame:
+    """The rows of ``frame`` dated ``year`` or earlier: a report for year Y shows nothing after Y.
+
+    ``year`` None keeps every row (no report year asked). Works on any table with a year
+    column (``column``); the index is reset and ``attrs`` are kept.
+    """
+    if year is None or column not in frame.columns:
+        return frame
+    kept = frame[pd.to_numeric(frame[column], errors="coerce") <= int(year)].reset_index(drop=True)
+    kept.attrs = dict(frame.attrs)
+    return kept
+
+
+def school_kinds_in_scope(std: Standard, indicator_id: str, default: str = "all_schools") -> tuple[str, ...] | None:
+    """The kinds of school an indicator judges (its scope in the standard), or None for the
+    resource scope (a rule on school sections, :func:`eduwb.analysis.resources.scope_mask`)
+    and the county scope (no school list)."""
+    return std.scope_of(indicator_id, default).kinds
+
+
+def schools_in_scope(ds, std: Standard, indicator_id: str, year: int) -> pd.DataFrame:
+    """The schools an indicator judges in ``year``, by its scope in the standard.
+
+    Every school with compulsory-stage pupils that year whose kind the scope lists (the
+    ``resource`` scope: the sections :func:`eduwb.analysis.resources.scope_mask` keeps); a
+    multi-stage school is one row with its compulsory-stage pupils and classes summed.
+    Columns: ``school_id, school_name, kind, locale, built_year, students, classes``, sorted
+    by school_id.
+    """
+    stages = [s for s in std.stages]
+    sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(stages)]
+    info = ds.schools[["school_id", "name", "kind", "locale", "sponsor", "built_year"]]
+    sec = sec.merge(info.rename(columns={"name": "school_name"}), on="school_id", how="left", validate="many_to_one")
+    scope = std.scope_of(indicator_id)
+    if scope.name == "resource":
+        from eduwb.standards import scope_mask
+
+        sec = sec[scope_mask(sec, std)]
+    elif scope.kinds is None:
+        raise AnalysisError(f"indicator {indicator_id} judges the county as a whole ({scope.name}), not a list of schools")
+    else:
+        sec = sec[sec["kind"].isin(list(scope.kinds))]
+    out = sec.groupby(["school_id", "school_name", "kind", "locale"], sort=True, dropna=False).agg(
+        built_year=("built_year", "first"), students=("students", "sum"), classes=("classes", "sum")
+    )
+    return out.reset_index()

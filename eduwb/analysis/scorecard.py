@@ -55,6 +55,7 @@ from eduwb.data.dataset import Dataset
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
+from eduwb.present import numbers
 from eduwb.standards import Indicator, Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -91,36 +92,23 @@ def aggregate_status(statuses) -> str:
     return PASS
 
 
-def _num(x: float) -> str:
-    """A number as people write it: 6,500 / 4.2 / 1.02."""
-    x = float(x)
-    if x.is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.10g}" if abs(x) >= 1 else f"{x:.4g}"
+def _num(x: float, limits=None) -> str:
+    """A number as people write it (6,500 / 4.2 / 1.02), by the display rule against ``limits``."""
+    return numbers.figure(x, limits)
 
 
 def _pct_limit(x: float) -> str:
-    return f"{float(x) * 100:.4g}%"
+    return numbers.percent_limit(x)
 
 
 def _pct(x: float, limit: float | None = None, op: str = ">=") -> str:
-    """A rate as a percentage; more decimals when rounding would carry it across its limit."""
-    digits = 1
-    if limit is not None and not math.isnan(x):
-        failing = x < limit if op == ">=" else x > limit
-        while digits < 4 and failing and (
-            round(x * 100, digits) >= limit * 100 if op == ">=" else round(x * 100, digits) <= limit * 100
-        ):
-            digits += 1
-    return f"{x * 100:.{digits}f}%"
+    """A rate as a percentage, by the display rule (more decimals where it would cross its limit)."""
+    return numbers.percent(x, 1, None if limit is None else [(limit, op)])
 
 
 def _cv(x: float, limit: float | None = None) -> str:
-    digits = 3
-    if limit is not None and not math.isnan(x):
-        while digits < 6 and x > limit and round(x, digits) <= limit:
-            digits += 1
-    return f"{x:.{digits}f}"
+    """A CV to 3 decimals, by the display rule against its limit (0.5004, never 0.500 over 0.50)."""
+    return numbers.number(x, 3, None if limit is None else [(limit, "<=")])
 
 
 def _names(names: pd.Series, ctx: _Ctx) -> str:
@@ -292,14 +280,15 @@ def judge_county_value(ind: Indicator, parsed: CountyValue | None, lang: str = "
     if ind.comparator == "yes_or_ratio":
         x = parsed.number
         threshold = float(ind.threshold)
-        return (PASS if x >= threshold else FAIL), _num(x), x, t(f"比值 {_num(x)}", f"ratio {_num(x)}")
+        shown = _num(x, [(threshold, ">=")])
+        return (PASS if x >= threshold else FAIL), shown, x, t(f"比值 {shown}", f"ratio {shown}")
     if ind.comparator in (">=", "<="):
         if ind.unit == "%":
             x = parsed.as_fraction()
             shown = _pct(x, _strictest(ind), ind.comparator)
         elif parsed.kind == "number":
             x = parsed.number
-            shown = _num(x)
+            shown = _num(x, [(_strictest(ind), ind.comparator)])
         else:
             return MISSING, parsed.text, np.nan, t(
                 f"本指标单位为 {ind.unit}，不能填百分比", f"the unit is {ind.unit}; a percentage does not fit"
@@ -477,10 +466,14 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
                         + bad["music_rooms"].astype(str) + add, "")  # fmt: skip
         why += np.where(bad["art_short"], ctx.t("美术教室需", "art rooms needed ") + need + ctx.t("间有", ", has ")
                         + bad["art_rooms"].astype(str) + add, "")  # fmt: skip
+        def area(kind: str) -> pd.Series:
+            pairs = zip(bad[f"{kind}_room_min_area_m2"], bad[f"{kind}_area_limit"], strict=True)
+            return pd.Series([_num(a, [(lim, ">=")]) if pd.notna(a) else "" for a, lim in pairs], index=bad.index)
+
         why += np.where(bad["music_small"], ctx.t("最小音乐教室", "smallest music room ")
-                        + bad["music_room_min_area_m2"].map(_num) + "<" + bad["music_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
+                        + area("music") + "<" + bad["music_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
         why += np.where(bad["art_small"], ctx.t("最小美术教室", "smallest art room ")
-                        + bad["art_room_min_area_m2"].map(_num) + "<" + bad["art_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
+                        + area("art") + "<" + bad["art_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
         listed = bad["school_name"].astype(str) + "（" + why.str.rstrip(add) + "）"
         parts.append(ctx.t("未达标：", "failing: ") + _names(listed, ctx))
     gaps = table[table["status"] == MISSING]
@@ -741,11 +734,24 @@ def scorecard_table(
         else:
             result = _county(ind, ctx)
         result.setdefault("threshold", threshold_text(ind, ctx))
+        result["evidence"] = _with_scope(ind, ctx, result)
         rows.append({"indicator": ind.id, "seq": ind.seq, "dimension": ind.dimension, "name": ind.name(lang), **result})
     table = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     table["value_number"] = table["value_number"].astype("float64")
     table.attrs = {"year": ctx.year, "vetoes": _vetoes(ctx)}
     return table
+
+
+def _with_scope(ind: Indicator, ctx: _Ctx, result: dict[str, Any]) -> str:
+    """The evidence of a row judged over schools, led by which schools (the indicator's scope)."""
+    evidence = result.get("evidence") or ""
+    scope = ctx.std.scope_of(ind.id)
+    if ind.source != "computed" or scope.name == "county" or result.get("source") == "county_indicators":
+        return evidence
+    if result.get("status") == MISSING:
+        return evidence  # what is missing is the news (and the analyst's to-do), not which schools
+    lead = ctx.t(f"范围：{scope.zh}", f"scope: {scope.en}")
+    return lead + (ctx.semi + evidence if evidence else "")
 
 
 VETO_COLUMNS = ["year", "veto", "name", "declared", "applies", "evidence"]
@@ -817,18 +823,18 @@ def dimension_status(scorecard: pd.DataFrame, std: Standard) -> dict[str, str]:
 def judge(scorecard: pd.DataFrame, std: Standard) -> dict[str, Any]:
     """The verdict of one year's scorecard (see the module docstring for the rule).
 
-    Returns ``{"verdict", "dimensions", "vetoes", "failing", "missing"}``: the veto ids that
-    apply; the failing indicator ids; the missing indicator ids followed by the vetoes not
-    declared.
+    Returns ``{"verdict", "dimensions", "vetoes", "failing", "missing", "undeclared"}``: the
+    veto ids that apply; the failing indicator ids; the missing indicator ids; the vetoes not
+    declared 是/否 (which keep the verdict open like a missing indicator, but are no indicator).
     """
     vetoes = scorecard.attrs["vetoes"]
     applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
     undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
     failing = scorecard.loc[scorecard["status"] == FAIL, "indicator"].tolist()
-    missing = scorecard.loc[scorecard["status"] == MISSING, "indicator"].tolist() + undeclared
+    missing = scorecard.loc[scorecard["status"] == MISSING, "indicator"].tolist()
     if applying or failing:
         verdict = "fail"
-    elif missing:
+    elif missing or undeclared:
         verdict = "incomplete"
     else:
         verdict = "pass"
@@ -838,6 +844,7 @@ def judge(scorecard: pd.DataFrame, std: Standard) -> dict[str, Any]:
         "vetoes": applying,
         "failing": failing,
         "missing": missing,
+        "undeclared": undeclared,
     }
 
 
@@ -854,9 +861,11 @@ def verdicts(trend: pd.DataFrame, std: Standard) -> pd.DataFrame:
                 "verdict": judged["verdict"],
                 "failing": ",".join(judged["failing"]),
                 "missing": ",".join(judged["missing"]),
+                "vetoes_undeclared": ",".join(judged["undeclared"]),
             }
         )
-    return pd.DataFrame(rows, columns=["year", *std.raw["dimensions"], "vetoes", "verdict", "failing", "missing"])
+    columns = ["year", *std.raw["dimensions"], "vetoes", "verdict", "failing", "missing", "vetoes_undeclared"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def verdict_table(
@@ -872,8 +881,9 @@ def verdict_table(
         ``year``, one column per dimension of the standard (``resource, guarantee, quality,
         recognition`` under moe-2017) holding ``pass``/``fail``/``missing``, then ``vetoes``
         (the veto ids that apply, comma-joined), ``verdict`` (``pass``/``fail``/
-        ``incomplete``), ``failing`` and ``missing`` (ids, comma-joined; a veto not declared
-        是/否 counts as missing).
+        ``incomplete``), ``failing`` and ``missing`` (indicator ids, comma-joined) and
+        ``vetoes_undeclared`` (vetoes not declared 是/否: they keep the verdict
+        ``incomplete``, like a missing indicator).
     """
     if stage is not None:
         raise ParameterError("verdict: the verdict is on the whole county; --stage does not apply")
@@ -891,6 +901,7 @@ def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: s
         "summary": _summary(county, std, year, judged, lang, len(scorecard)),
         "failing": judged["failing"],
         "missing": judged["missing"],
+        "undeclared": judged["undeclared"],
         "vetoes": judged["vetoes"],
         "dimensions": judged["dimensions"],
     }
@@ -904,8 +915,8 @@ def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[
     dict
         ``passed`` (bool), ``verdict`` (``pass``/``fail``/``incomplete``), ``summary_zh`` and
         ``summary_en`` (sentences naming any veto, the failing and the missing indicators),
-        ``failing``, ``missing``, ``vetoes`` (lists of ids), plus ``year`` and ``dimensions``
-        (dimension → status).
+        ``failing``, ``missing`` (indicator ids), ``undeclared`` (vetoes not declared),
+        ``vetoes`` (vetoes that apply), plus ``year`` and ``dimensions`` (dimension → status).
     """
     card = scorecard_table(ds, std, year=year)
     out = verdict_summary(card, std, ds.name, "zh")
@@ -928,6 +939,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
 
     parts = [f"{county}{year}年：" if zh else f"{county}, {year}: "]
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
+    undeclared = judged.get("undeclared", [])
     if vetoes:
         parts.append(f"一票否决，不予认定——{listing(vetoes)}。" if zh else f"vetoed (one-vote veto): {listing(vetoes)}. ")
     if judged["verdict"] == "pass":
@@ -943,7 +955,13 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     elif not vetoes:
         parts.append("尚不能认定：没有未达标的指标，但有数据缺失。" if zh else "not yet decidable: no indicator fails, but data are missing.")
     if missing:
-        parts.append(f"缺数据 {len(missing)} 项：{listing(missing)}。" if zh else f" Missing ({len(missing)}): {listing(missing)}.")
+        parts.append(f"缺数据指标 {len(missing)} 项：{listing(missing)}。" if zh else f" Missing ({len(missing)}): {listing(missing)}.")
+    if undeclared:
+        parts.append(
+            f"未填报“是/否”的一票否决情形 {len(undeclared)} 项：{listing(undeclared)}。"
+            if zh
+            else f" Vetoes not declared ({len(undeclared)}): {listing(undeclared)}."
+        )
     return "".join(parts).strip()
 
 

@@ -23,6 +23,7 @@ import re
 import tomllib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,12 @@ DEFAULT_UNIT_COSTS = {
     "sports_field_m2": 400,
     "multimedia_room": 40000,
 }
-_SETTINGS_KEYS = {"name", "code", "province", "standard", "relaxations_2019", "class_size", "rotation", "unit_costs"}
+_SETTINGS_KEYS = {
+    "name", "code", "province", "standard", "relaxations_2019", "class_size", "rotation", "unit_costs",
+    "statistics_dates",
+}  # fmt: skip
+#: The statistics' reference date (统计时点) of a school year when county.toml gives none: 1 September.
+DEFAULT_STATISTICS_MONTH_DAY = (9, 1)
 
 
 @dataclass
@@ -67,6 +73,12 @@ class CountySettings:
     milestones: list[dict[str, Any]] = field(default_factory=list)
     rotation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROTATION))
     unit_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_UNIT_COSTS))
+    statistics_dates: dict[int, date] = field(default_factory=dict)
+
+    def statistics_date(self, year: int) -> date:
+        """The 统计时点 of school year ``year``: ``[statistics_dates]`` in county.toml, or 1 September."""
+        month, day = DEFAULT_STATISTICS_MONTH_DAY
+        return self.statistics_dates.get(int(year), date(int(year), month, day))
 
 
 @dataclass
@@ -244,6 +256,8 @@ def _match_headers(frame: pd.DataFrame, table: Table, label: str, problems: list
     for col in table.columns:
         aliases[_norm(col.name)] = col.name
         aliases[_norm(col.zh)] = col.name
+        for other in col.aliases:
+            aliases[_norm(other)] = col.name
     headers: dict[str, str] = {}
     rename: dict[str, str] = {}
     unknown: list[str] = []
@@ -523,7 +537,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     school_exists("sections")
     stage_fits("sections")
     sec = f["sections"]
-    for col in ("teachers_above_degree", "backbone_teachers", "pe_art_teachers"):
+    for col in ("teachers_above_degree", "backbone_teachers", "pe_art_teachers", "intermediate_title_teachers"):
         ctx.report("sections", sec[col] > sec["teachers"], col, "must not exceed teachers (专任教师数)")
 
     # facilities
@@ -807,6 +821,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
                 Problem(label, None, f"class_size.milestones[{n}].max_students", mx, "must be a positive whole number or \"standard\"")
             )
     settings.milestones = sorted((dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students"))))
+    settings.statistics_dates = _statistics_dates(raw.get("statistics_dates", {}), label, problems)
     for section, defaults, target in (("rotation", DEFAULT_ROTATION, settings.rotation), ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs)):
         given = raw.get(section, {})
         for key, value in given.items():
@@ -817,6 +832,42 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
             else:
                 target[key] = value
     return settings
+
+
+def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[int, date]:
+    """``[statistics_dates]``: school year → the statistics' reference date (统计时点).
+
+    Keys are years (``2024 = "2024-09-01"``); values ISO dates, quoted or as TOML dates, within
+    the school year (from 1 January of the year to 31 August of the next).
+    """
+    if not isinstance(given, dict):
+        problems.append(Problem(label, None, "statistics_dates", given, "must be a table ([statistics_dates]) of year = \"YYYY-MM-DD\""))
+        return {}
+    out: dict[int, date] = {}
+    for key, value in given.items():
+        where = f"statistics_dates.{key}"
+        if not re.fullmatch(r"\d{4}", str(key)):
+            problems.append(Problem(label, None, where, value, "the key must be a school year such as 2024"))
+            continue
+        year = int(key)
+        if isinstance(value, datetime):
+            problems.append(Problem(label, None, where, value, "must be a date without a time, e.g. \"2024-09-01\""))
+            continue
+        if isinstance(value, date):
+            when = value
+        else:
+            try:
+                when = date.fromisoformat(str(value).strip())
+            except ValueError:
+                problems.append(Problem(label, None, where, value, "must be a date written YYYY-MM-DD, e.g. \"2024-09-01\""))
+                continue
+        if not date(year, 1, 1) <= when <= date(year + 1, 8, 31):
+            problems.append(
+                Problem(label, None, where, value, f"must fall in the {year}–{year + 1} school year ({year}-01-01 to {year + 1}-08-31)")
+            )
+            continue
+        out[year] = when
+    return out
 
 
 # ----------------------------------------------------------------------------- entry point

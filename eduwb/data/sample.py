@@ -782,6 +782,68 @@ def _facilities(rng, schools: list[_School], units: _Units, section_classes: np.
     return out
 
 
+# ----------------------------------------------------------------------------- moe-2012 amounts
+# The optional columns the predecessor standard needs (computers, books, intermediate titles).
+# They are drawn from a random stream of their own, after everything else, so that adding them
+# left every other number of the sample exactly as it was.
+
+# Per pupil, by stage (小学, 初中, 高中): computers per 100 pupils and books per pupil at level 1
+# (the 2012-era equipment norms: about 1 computer per 8–12 pupils, 20–40 books per pupil).
+_COMPUTERS_PER_100 = (10.0, 13.0, 15.0)
+_BOOKS_PER_PUPIL = (25.0, 35.0, 45.0)
+_LIBRARY_LEVELS = {
+    "crowded": (0.70, 0.95), "showcase": (1.40, 1.80), "good": (1.05, 1.35),
+    "normal": (0.90, 1.25), "weak": (0.45, 0.75), "rural_ok": (0.95, 1.40),
+}  # fmt: skip
+
+
+def _computers_and_books(seed, county_index, schools, units, years) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-school computers and books, shape (schools, years)."""
+    rng = np.random.default_rng([seed, county_index, 2012])
+    n_s, n_years = len(schools), len(years)
+    out = []
+    for per_pupil, growth in ((_COMPUTERS_PER_100, (0.00, 0.06)), (_BOOKS_PER_PUPIL, (0.01, 0.04))):
+        ref = np.zeros((n_s, n_years))
+        np.add.at(ref, units.school, np.array(per_pupil)[units.stage][:, None] * units.students)
+        level = np.array([rng.uniform(*_LIBRARY_LEVELS[s.facility]) for s in schools])
+        amount = np.zeros((n_s, n_years))
+        amount[:, 0] = level * ref[:, 0]
+        for y in range(1, n_years):
+            amount[:, y] = amount[:, y - 1] * (1 + rng.uniform(*growth, n_s))
+        out.append(amount)
+    computers = np.maximum(np.floor(out[0] / 100.0), 1).astype(np.int64)
+    books = np.maximum(np.rint(out[1] / 10.0) * 10, 200).astype(np.int64)
+    return computers, books
+
+
+def _split_per_stage(fac: pd.DataFrame, totals: np.ndarray, schools, units) -> np.ndarray:
+    """A whole-school amount for each facilities row: as it is, or split like that school's own
+    per-stage figures (初中 pupils weigh 1.25; the first stage rounded down, the rest to the other)."""
+    school = fac["school"].to_numpy(dtype=np.int64)
+    year = fac["year_index"].to_numpy(dtype=np.int64)
+    values = totals[school, year].astype(np.int64)
+    staged = fac["stage"].notna().to_numpy()
+    for i in np.unique(school[staged]):
+        us = np.flatnonzero(units.school == i)
+        w = units.students[us].astype(float) * np.where(units.stage[us] == 0, 1.0, 1.25)[:, None]
+        share = w / w.sum(axis=0)
+        for r, u in enumerate(us):
+            rows = np.flatnonzero(staged & (school == i) & (fac["stage"].to_numpy(dtype=object) == _STAGE_NAME[units.stage[u]]))
+            first = np.floor(totals[i, year[rows]] * share[0, year[rows]]).astype(np.int64)
+            values[rows] = first if r == 0 else totals[i, year[rows]].astype(np.int64) - first
+    return values
+
+
+def _intermediate_titles(tid: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Whether each teacher row holds an intermediate or higher professional title (中级及以上).
+
+    A teacher reaches it at an age of their own, 28–40 (fixed per teacher id, so a title once
+    held is kept): no random draw, the other tables' random streams stay untouched.
+    """
+    title_age = 28 + (tid.astype(np.int64) * 2654435761 % 13)
+    return age >= title_age
+
+
 # ----------------------------------------------------------------------------- county-level tables
 
 
@@ -915,8 +977,11 @@ def generate_county(
     # ---- teachers table and the per-section counts derived from it
     n_units = len(units.school)
     t_frames = []
-    counts = np.zeros((4, n_units, ny), dtype=np.int64)
+    counts = np.zeros((5, n_units, ny), dtype=np.int64)
     for y, t in staff:
+        counts[4, :, y] = np.bincount(
+            t.unit, weights=_intermediate_titles(t.tid, year_list[y] - t.birth), minlength=n_units
+        ).astype(np.int64)
         counts[0, :, y] = np.bincount(t.unit, minlength=n_units)
         counts[1, :, y] = np.bincount(t.unit, weights=t.above, minlength=n_units).astype(np.int64)
         counts[2, :, y] = np.bincount(t.unit, weights=t.backbone > 0, minlength=n_units).astype(np.int64)
@@ -968,6 +1033,7 @@ def generate_county(
             "teachers_above_degree": counts[1, uu, yy],
             "backbone_teachers": counts[2, uu, yy],
             "pe_art_teachers": counts[3, uu, yy],
+            "intermediate_title_teachers": counts[4, uu, yy],
             "_stage_order": units.stage[uu],
         }
     )
@@ -986,7 +1052,10 @@ def generate_county(
 
     # ---- facilities
     fac = _facilities(rng, cat, units, section_classes, year_list)
+    computers, books = _computers_and_books(seed, county_index, cat, units, year_list)
     facilities = fac.assign(
+        computers=_split_per_stage(fac, computers, cat, units),
+        books=_split_per_stage(fac, books, cat, units),
         school_id=ids[fac["school"].to_numpy()],
         year=np.array(year_list)[fac["year_index"].to_numpy()],
         _stage_order=fac["stage"].map(_STAGE_CODE).fillna(-1).to_numpy(),

@@ -69,6 +69,8 @@ UNITS = {
     "grade": ("年级", "grade"),
     "hours": ("学时", "hours"),
     "questionnaires": ("份", "questionnaires"),
+    "computers": ("台", "computers"),
+    "books": ("册", "volumes"),
 }
 
 # Where the numbers come from (Chinese, English): the annual education statistics
@@ -119,6 +121,7 @@ class Column:
         if self.max is not None:
             parts.append(f"≤ {self.max:g}")
         return ", ".join(parts)
+    aliases: tuple[str, ...] = ()  # other headers analysts use for it (besides name and zh)
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,14 @@ TABLES: dict[str, Table] = {
                     rule="≤ teachers", rule_zh="≤ 专任教师数",
                     desc_zh="体育、音乐、美术专任教师数", desc_en="full-time PE, music and fine-art teachers",
                 ),
+                # optional: moe-2012's B8 (生均中级及以上专业技术职务教师数)
+                _c(
+                    "intermediate_title_teachers", "中级及以上专业技术职务教师数", "int", required=False, min=0,
+                    unit="teachers", example=40, aliases=("中级及以上职称教师数", "中级及以上职称专任教师数"),
+                    source=("教基4155 专任教师专业技术职务（中级及以上）", "教基4155 full-time teachers by professional title (intermediate or above)"),
+                    desc_zh="本学段中级及以上专业技术职务（职称）专任教师数；仅 moe-2012 标准使用（B8）",
+                    desc_en="full-time teachers of this stage with an intermediate or higher professional title; used by moe-2012 only (B8)",
+                ),
             ),
             required=True,
             key=("school_id", "year", "stage"),
@@ -337,6 +348,19 @@ TABLES: dict[str, Table] = {
                     source=_COUNTY, uses=("G3", "rooms"),
                     rule="required when art_rooms > 0", rule_zh="美术专用教室数 > 0 时必填",
                     desc_zh="最小一间美术专用教室的面积", desc_en="floor area of the smallest art room",
+                ),
+                # optional: moe-2012's B4 (每百名学生拥有计算机台数) and B5 (生均图书册数)
+                _c(
+                    "computers", "计算机台数", "int", required=False, min=0, unit="computers", example=120,
+                    aliases=("教学用计算机台数", "计算机数"),
+                    source=("教基5176 信息化建设：教学用计算机", "教基5176 ICT: computers for teaching"),
+                    desc_zh="教学用计算机台数；仅 moe-2012 标准使用（B4）", desc_en="computers for teaching; used by moe-2012 only (B4)",
+                ),
+                _c(
+                    "books", "图书册数", "int", required=False, min=0, unit="books", example=30000,
+                    aliases=("图书藏量", "图书藏书量"),
+                    source=("教基5176 图书（册）", "教基5176 books (volumes)"),
+                    desc_zh="图书藏量（册）；仅 moe-2012 标准使用（B5）", desc_en="library books (volumes); used by moe-2012 only (B5)",
                 ),
             ),
             required=True,

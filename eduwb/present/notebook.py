@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from eduwb.errors import EduwbError
+from eduwb.present import numbers, privacy
 from eduwb.present.words import LANGS, column_label, pick
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
@@ -95,8 +96,14 @@ def label_columns(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return df.rename(columns={c: column_label(c, lang) for c in df.columns})
 
 
-def format_value(value: object, digits: int = 2) -> str:
-    """A cell as shown: numbers to ``digits`` decimals, booleans as 是/否, missing as 缺数据."""
+def format_value(value: object, digits: int = 2, limits: list[tuple[float, str]] | None = None, *,
+                 exact: bool = False) -> str:
+    """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
+
+    Numbers follow :mod:`eduwb.present.numbers`: ``digits`` decimals, more where the value
+    judged against one of ``limits`` would otherwise round onto or across it; ``exact``
+    (thresholds and limits) shows every decimal the number has.
+    """
     lang = _STATE["lang"]
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return t("缺数据", "missing", lang)
@@ -105,10 +112,49 @@ def format_value(value: object, digits: int = 2) -> str:
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:,.{digits}f}"
+        return numbers.exact(value, digits) if exact else numbers.number(value, digits, limits)
     return str(value)
+
+
+def table_text(df: pd.DataFrame, digits: int | dict[str, int] | None = None,
+               limits: dict[str, list[tuple[object, str]]] | None = None) -> pd.DataFrame:
+    """Every cell of ``df`` as shown (same shape, strings), by the display rule.
+
+    ``digits`` and ``limits`` as in :func:`show_table`. A column of
+    :data:`eduwb.present.numbers.LIMIT_COLUMNS` is shown exactly; every other number is
+    judged against the limits of its row.
+    """
+    per_col = digits if isinstance(digits, dict) else {}
+    default_digits = digits if isinstance(digits, int) else 2
+    columns = [str(c) for c in df.columns]
+    given: dict[str, list[tuple[pd.Series, str]]] = {}
+    for col, pairs in (limits or {}).items():
+        resolved = []
+        for threshold, op in pairs:
+            if isinstance(threshold, str):
+                threshold = df[threshold]
+            if not isinstance(threshold, pd.Series):
+                threshold = pd.Series(threshold, index=df.index)
+            resolved.append((pd.to_numeric(threshold.reindex(df.index), errors="coerce"), op))
+        given[col] = resolved
+    by_column = [df.iloc[:, i].tolist() for i in range(df.shape[1])]  # Python values (int, float, bool, NA)
+    rows = [list(r) for r in zip(*by_column, strict=True)] if by_column else [[] for _ in range(len(df))]
+    out = []
+    for position, row in enumerate(rows):
+        extra = {col: [(float(s.iloc[position]), op) for s, op in pairs] for col, pairs in given.items()}
+        judged = numbers.cell_limits(columns, row, extra)
+        out.append(
+            [
+                format_value(
+                    value,
+                    per_col.get(col, default_digits),
+                    judged.get(col),
+                    exact=col in numbers.LIMIT_COLUMNS,
+                )
+                for col, value in zip(columns, row, strict=True)
+            ]
+        )
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
 def _json_cell(value: object) -> object:
@@ -129,6 +175,8 @@ def show_table(
     highlight: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     digits: int | dict[str, int] | None = None,
     max_rows: int | None = None,
+    limits: dict[str, list[tuple[object, str]]] | None = None,
+    options: dict[str, object] | None = None,
 ) -> None:
     """Display a table in the notebook (and record it for the report's Excel workbook).
 
@@ -137,7 +185,8 @@ def show_table(
     df
         The tidy table, English column names.
     name
-        A short stable name (the Excel sheet name), e.g. ``"compliance"``.
+        The table's name in :data:`eduwb.tables.REGISTRY` (``eduwb table NAME`` gives the same
+        table), e.g. ``"compliance"``.
     title
         A caption shown above the table.
     highlight
@@ -147,17 +196,21 @@ def show_table(
         Decimals for floats, one number or per column (default 2).
     max_rows
         Show at most this many rows in the notebook/PDF (the workbook gets them all).
+    limits
+        Limits a column is judged against beyond those of :data:`eduwb.present.numbers.PAIRED_LIMITS`
+        (value ÷ threshold, CV ÷ limit … in the same row): column → ``[(threshold, comparator)]``,
+        the threshold a number, a column name or a Series aligned with ``df``. Numbers follow
+        the display rule (:mod:`eduwb.present.numbers`): decided on the unrounded value, never
+        shown rounded onto or across a limit they are judged against.
+    options
+        The ``eduwb table`` options that give this table (``{"by": "school"}``), recorded with it.
     """
     from IPython.display import display
 
     lang = lang or _STATE["lang"]
+    df = privacy.suppress(df)  # the one privacy rule, whatever the caller did before
     shown = df if max_rows is None else df.head(max_rows)
-    per_col = digits if isinstance(digits, dict) else {}
-    default_digits = digits if isinstance(digits, int) else 2
-    text = pd.DataFrame(
-        {c: [format_value(v, per_col.get(c, default_digits)) for v in shown[c].tolist()] for c in shown.columns},
-        index=shown.index,
-    )
+    text = table_text(shown, digits, limits)
     styles = highlight(shown) if highlight is not None else None
     html = _html_table(text, styles, [column_label(c, lang) for c in shown.columns], title)
     if max_rows is not None and len(df) > max_rows:
@@ -165,6 +218,7 @@ def show_table(
         html += f'<p class="eduwb-note">{t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)}</p>'
     payload = {
         "name": name,
+        "options": dict(options or {}),
         "title": title or name,
         "columns": [column_label(c, lang) for c in df.columns],
         "data": [[_json_cell(v) for v in row] for row in df.itertuples(index=False, name=None)],
@@ -219,7 +273,8 @@ def heading(text: str, level: int = 2) -> None:
     md("#" * level + " " + text)
 
 
-def percent(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def percent(value: float | None, digits: int = 1, limits: list[tuple[float, str]] | None = None) -> str:
+    """A share as a percentage by the display rule (more decimals where a limit demands)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return t("缺数据", "missing")
-    return f"{value * 100:.{digits}f}%"
+    return numbers.percent(value, digits, limits)

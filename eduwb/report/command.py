@@ -113,6 +113,7 @@ def prepare_options(
         notebooks=tuple(specs),
         force=force,
         source_date_epoch=source_date_epoch(),
+        cwd=str(Path.cwd()),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eduwb.present.words import REPORT_TEXT
-from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ReportJob, eduwb_version
+from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ReportJob, eduwb_version, shown_path
 
 
 def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
 
     text = REPORT_TEXT[job.lang]
     created = report_created(job)
-    data_date = created if job.source_date_epoch is not None else datetime.fromtimestamp(job.data_mtime).astimezone()
+    statistics_date = ds.settings.statistics_date(job.year)  # county.toml [statistics_dates], else 1 September
     version = eduwb_version()
     passed = verdict.get("passed")
     summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
@@ -55,13 +55,12 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
         state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
     label = text[state]
     css_class = "failed" if state == "failed" else state if state == "passed" else "unknown"
-    lists = [(text["failing"], _id_list(verdict.get("failing"), job.lang)),
-             (text["missing"], _id_list(verdict.get("missing"), job.lang))]
+    lists = [(text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")]
     standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
     cover = [
         (text["standard"], standard_name),
         (text["school_year"], text["school_year_value"].format(year=job.year, next=job.year + 1)),
-        (text["data_date"], text["date_fmt"].format(d=data_date)),
+        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
         (text["generated"], text["date_fmt"].format(d=created)),
     ]
     appendix = [
@@ -69,7 +68,7 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
             "title": text["sec_data"],
             "header": None,
             "mono": (),
-            "rows": [(text["county"], ds.name), (text["path"], job.data)],
+            "rows": [(text["county"], ds.name), (text["path"], job.data_shown or shown_path(job.data))],
         },
         {
             "title": text["sec_data"] + " — SHA-256",
@@ -84,7 +83,7 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
             "rows": [
                 (text["standard_id"], std.id),
                 (text["standard_name"], standard_name),
-                (text["standard_source"], _display_source(std.source)),
+                (text["standard_source"], _display_source(std.source, job.cwd)),
             ],
         },
         {
@@ -95,7 +94,7 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
                 (
                     chapter.title,
                     Path(job.notebooks[chapter.index].path).name,
-                    ", ".join(f"{k}={v!r}" for k, v in job.parameters_for(job.notebooks[chapter.index]).items()),
+                    ", ".join(f"{k}={v!r}" for k, v in job.shown_parameters_for(job.notebooks[chapter.index]).items()),
                 )
                 for chapter in chapters
             ],
@@ -127,17 +126,28 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
     }
 
 
-def _id_list(ids: Any, lang: str, limit: int = 24) -> list[str]:
-    """Indicator ids for the cover, cut short so that the cover stays one page."""
+def _id_list(ids: Any, lang: str, limit: int = 24) -> str:
+    """Ids for the cover as one line, cut short so that the cover stays one page.
+
+    ``G1、G2、…、G24 等 30 项`` — the count follows the last id, never as an id of its own.
+    """
     ids = [str(i) for i in ids or []]
-    if len(ids) <= limit:
-        return ids
-    more = len(ids) - limit
-    return ids[:limit] + [f"等 {len(ids)} 项" if lang == "zh" else f"and {more} more"]
+    sep = "、" if lang == "zh" else ", "
+    text = sep.join(ids[:limit])
+    if len(ids) > limit:
+        more = REPORT_TEXT[lang]["more"].format(n=len(ids), more=len(ids) - limit)
+        text += more if more.startswith(" ") else f" {more}"
+    return text
 
 
-def _display_source(source: str) -> str:
+def _display_source(source: str, cwd: str = "") -> str:
+    """A standard file as the appendix names it: inside the package, or relative / name and checksum."""
     path = Path(source)
     if path.is_relative_to(PACKAGE_DIR):
         return f"eduwb/{path.relative_to(PACKAGE_DIR).as_posix()}"
-    return str(path)
+    checksum = None
+    if path.is_file():
+        import hashlib
+
+        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+    return shown_path(path, cwd, checksum)

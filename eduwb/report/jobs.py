@@ -57,6 +57,23 @@ class RunOptions:
     notebooks: tuple[NotebookSpec, ...]
     force: bool = False
     source_date_epoch: int | None = None
+    cwd: str = ""  # the working folder the run was started in (paths in outputs are relative to it)
+
+
+def shown_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, checksum: str | None = None) -> str:
+    """A path as a report prints it, never the machine's absolute path.
+
+    Relative to the working folder ``cwd`` when inside it (``data/sample``); else its last
+    name with a checksum of its contents (``示例县 (SHA-256 1a2b3c4d5e6f7a8b)``), which
+    identifies the data wherever they live.
+    """
+    target = Path(path).resolve()
+    if cwd:
+        try:
+            return target.relative_to(Path(cwd).resolve()).as_posix() or "."
+        except ValueError:
+            pass
+    return f"{target.name} (SHA-256 {checksum[:16]})" if checksum else target.name
 
 
 @dataclass(frozen=True)
@@ -73,9 +90,11 @@ class ReportJob:
     notebooks: tuple[NotebookSpec, ...]
     data_files: tuple[tuple[str, int, str], ...]
     data_key: str
-    data_mtime: float
     fingerprint: str
     source_date_epoch: int | None = None
+    data_shown: str = ""  # the data as outputs name them (shown_path)
+    standard_shown: str | None = None
+    cwd: str = ""  # the working folder of the run (RunOptions.cwd)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -104,6 +123,24 @@ class ReportJob:
             "standard": self.standard,
         }
         return {name: values[name] for name in spec.parameters}
+
+    def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
+        """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
+        shown = self.parameters_for(spec)
+        if "data" in shown:
+            shown["data"] = self.data_shown or shown_path(self.data)
+        if shown.get("standard") is not None and self.standard_shown is not None:
+            shown["standard"] = self.standard_shown
+        return shown
+
+    def path_replacements(self) -> list[tuple[str, str]]:
+        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
+        pairs = [(str(Path(self.data).resolve()), self.data_shown or shown_path(self.data))]
+        if self.data != str(Path(self.data).resolve()):
+            pairs.append((self.data, self.data_shown or shown_path(self.data)))
+        if self.standard and self.standard_shown and self.standard not in ("moe-2017", "moe-2012"):
+            pairs.append((self.standard, self.standard_shown))
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
 @dataclass
@@ -282,6 +319,14 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     except EduwbError as exc:
         return _failed_plan(data, county, todo, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
 
+    data_shown = shown_path(path, options.cwd, data_key)
+    standard_shown = None
+    if options.standard is not None:
+        from eduwb.standards import BUILTIN
+
+        standard_shown = options.standard if options.standard in BUILTIN else shown_path(
+            options.standard, options.cwd, _file_digest(options.standard)
+        )
     base = {
         "data": [list(f) for f in files],
         "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.notebooks],
@@ -290,8 +335,8 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
         "lang": options.lang,
         "code": code_digest(),
         "source_date_epoch": options.source_date_epoch,
+        "shown_as": [data_shown, standard_shown],  # the appendix names them so
     }
-    mtime = max(Path(data_root(path), name).stat().st_mtime for name, _s, _h in files)
     jobs = []
     for year in todo:
         fingerprint = _digest([json.dumps({**base, "year": year}, sort_keys=True)])
@@ -306,9 +351,11 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
             notebooks=options.notebooks,
             data_files=tuple(files),
             data_key=data_key,
-            data_mtime=mtime,
             fingerprint=fingerprint,
             source_date_epoch=options.source_date_epoch,
+            data_shown=data_shown,
+            standard_shown=standard_shown,
+            cwd=options.cwd,
         )
         if not options.force and is_up_to_date(job):
             results.append(ReportResult(county, year, "up-to-date", 0.0, str(job.report_path), data, [str(job.report_path)]))

@@ -71,14 +71,14 @@ def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[st
             sample = [header] + [r[col - 1] for r in table.get("data", [])[:200] if len(r) >= col]
             width = max(display_width(v) for v in sample)
             ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, width + 2))
-        index.append([i, name, title, str(table.get("chapter", ""))])
+        index.append([i, name, title, str(table.get("chapter", "")), table_command(table)])
         link = index.cell(row=index.max_row, column=2)
         link.hyperlink = f"#'{name}'!A1"
         link.style = "Hyperlink"
     for cell in index[1]:
         cell.font = header_font
         cell.fill = header_fill
-    for col, width in zip("ABCD", (6, 34, 50, 40), strict=True):
+    for col, width in zip("ABCDE", (6, 34, 50, 40, 40), strict=True):
         index.column_dimensions[col].width = width
     index.freeze_panes = "A2"
     when = (created or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)  # xlsx dates are UTC
@@ -90,6 +90,17 @@ def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[st
     wb.save(buffer)
     content = buffer.getvalue() if created is None else pin_zip_dates(buffer.getvalue(), when)
     Path(target).write_bytes(content)
+
+
+def table_command(table: dict[str, Any]) -> str:
+    """The ``eduwb table`` command giving a shown table (its registry name and options)."""
+    name = table.get("name")
+    if not name:
+        return ""
+    parts = [f"eduwb table {name}"]
+    for key, value in (table.get("options") or {}).items():
+        parts.append(f"--by {value}" if key == "by" else f"--param {key}={value}")
+    return " ".join(parts)
 
 
 def _excel_value(value: Any) -> Any:

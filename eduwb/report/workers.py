@@ -411,6 +411,14 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
             except PapermillExecutionError as exc:
                 # papermill saved the failing notebook at tmp: it is renamed into place for the analyst.
                 failure = exc
+                import nbformat
+
+                nb = nbformat.read(str(tmp), as_version=4)
+            # the kept notebook names the data as the report does: no absolute path of this machine
+            nb = without_machine_paths(nb, job, spec, final)
+            import nbformat
+
+            nbformat.write(nb, str(tmp))
         if failure is not None:
             reason = _execution_reason(spec, failure, final)
             return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel")
@@ -423,6 +431,30 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         index, True, time.perf_counter() - t0, title=chapter.title, html=chapter.html, tables=chapter.tables,
         engine=engine or "kernel",
     )
+
+
+def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Path) -> Any:
+    """An executed notebook with the machine's absolute paths replaced by how the report shows them.
+
+    The data (and a standard file given with ``--standard``) appear relative to the working
+    folder, or as their name and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's
+    record of its input and output paths becomes the notebook's name and its place in the
+    report folder.
+    """
+    import nbformat
+
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"] = Path(spec.path).name
+        meta["output_path"] = f"notebooks/{final.name}"
+        if "parameters" in meta:
+            meta["parameters"] = job.shown_parameters_for(spec)
+    text = json.dumps(nb, ensure_ascii=False)
+    for absolute, shown in job.path_replacements():
+        # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
+        for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
+            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
+    return nbformat.from_dict(json.loads(text))
 
 
 def _execution_reason(spec: NotebookSpec, exc: Any, kept: Path) -> str:
@@ -464,7 +496,7 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
             "fingerprint": job.fingerprint,
             "county": job.county,
             "year": job.year,
-            "data": job.data,
+            "data": job.data_shown or job.data,
             "report": job.report_path.name,
             "tables": job.tables_path.name,
             "pages": pages,

@@ -59,6 +59,7 @@ class Indicator:
     #: the range outside which a school's value is probably a data-entry slip (a warning, never
     #: a refusal): ``{"min": …, "max": …, "hint_zh": …, "hint_en": …}``, either bound optional
     plausible: dict[str, Any] | None = None
+    scope: str | None = None
 
     def threshold_for(self, stage: str | None = None) -> float | None:
         """The threshold for a stage (or the single threshold when it does not vary)."""
@@ -70,6 +71,41 @@ class Indicator:
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    @property
+    def scope_name(self) -> str:
+        """The scope this indicator judges (its ``scope``, or the default for its kind)."""
+        return self.scope or default_scope(self.dimension, self.formula, self.source)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which schools an indicator judges (a ``[scopes.NAME]`` entry of the standard).
+
+    ``kinds`` are the kinds of school it takes; ``None`` for the two rules that are not
+    lists: ``resource`` (the school sections of the standard's ``[scope]`` table) and
+    ``county`` (a county-level figure: no school list).
+    """
+
+    name: str
+    zh: str
+    en: str
+    kinds: tuple[str, ...] | None
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: Scopes whose meaning is a rule of the code, not a list of kinds.
+RULE_SCOPES = ("resource", "county")
+
+
+def default_scope(dimension: str, formula: str | None, source: str) -> str:
+    """The scope of an indicator that names none: resource indicators judge the resource scope,
+    county inputs the county, any other computed indicator every school."""
+    if dimension == "resource" and formula:
+        return "resource"
+    return "county" if source == "county" else "all_schools"
 
 
 @dataclass(frozen=True)
@@ -132,7 +168,28 @@ class Standard:
     # ---- rules -----------------------------------------------------------------------
     @property
     def scope(self) -> dict[str, Any]:
+        """The resource indicators' scope (the ``[scope]`` table: which school sections count)."""
         return self.raw["scope"]
+
+    def scope_of(self, indicator_id: str, default: str = "all_schools") -> Scope:
+        """Which schools an indicator judges (its ``scope`` entry; ``default`` when the standard
+        has no such indicator, e.g. G4 under moe-2012)."""
+        name = self.indicator(indicator_id).scope_name if self.has_indicator(indicator_id) else default
+        return self.named_scope(name)
+
+    def named_scope(self, name: str) -> Scope:
+        entry = self.raw.get("scopes", {}).get(name)
+        if entry is None:
+            if name in RULE_SCOPES:
+                zh, en = ("资源配置评估范围", "the resource scope") if name == "resource" else ("全县", "the county")
+                return Scope(name, zh, en, None)
+            if name == "all_schools":
+                from eduwb.data.schema import KINDS
+
+                return Scope(name, "全县所有义务教育学校", "every school with compulsory-stage pupils", tuple(KINDS))
+            raise StandardError(f"standard {self.id} defines no scope {name!r}")
+        kinds = None if name in RULE_SCOPES else tuple(entry.get("kinds", ()))
+        return Scope(name, entry.get("zh", name), entry.get("en", name), kinds)
 
     @property
     def pupil_weights(self) -> dict[str, dict[str, float]]:
@@ -270,7 +327,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         if key not in raw:
             problems.append(f"missing top-level key '{key}'")
     # a hand-edited file may put a value where a table belongs: say so instead of crashing below
-    tables = ("dimensions", "scope", "pupil_weights", "balance", "class_size", "school_size", "school_rule", "rotation")
+    tables = ("dimensions", "scope", "scopes", "pupil_weights", "balance", "class_size", "school_size", "school_rule", "rotation")
     for key in (*tables, "relaxations_2019"):
         if key in raw and not isinstance(raw[key], dict):
             problems.append(f"[{key}] must be a table, not {raw[key]!r}")
@@ -311,6 +368,24 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     if rule is not None:
         if not isinstance(rule.get("min_met"), int) or not _is_number(rule.get("min_ratio_rest")):
             problems.append("[school_rule] needs an integer min_met and a number min_ratio_rest")
+    scopes = raw.get("scopes", {})
+    if not isinstance(scopes, dict) or not all(isinstance(v, dict) for v in scopes.values()):
+        problems.append("[scopes] must be a table of [scopes.NAME] tables")
+        scopes = {}
+    from eduwb.data.schema import KINDS
+
+    for name, entry in scopes.items():
+        for key in ("zh", "en"):
+            if key in entry and not isinstance(entry[key], str):
+                problems.append(f"[scopes.{name}] {key} must be text")
+        if name in RULE_SCOPES:
+            if "kinds" in entry:
+                problems.append(f"[scopes.{name}] is a rule of eduwb ({name}), not a list: remove its kinds")
+            continue
+        kinds = entry.get("kinds")
+        if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+            problems.append(f"[scopes.{name}] kinds must be a non-empty list of: {', '.join(KINDS)}")
+    known_scopes = set(scopes) | set(RULE_SCOPES) | {"all_schools"}
     seen: set[str] = set()
     for n, ind in enumerate(raw.get("indicators", []), start=1):
         label = f"indicator #{n} ({ind.get('id', '?')})"
@@ -345,6 +420,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
                 problems.append(f"{label}: plausible min must be below max")
         if ind.get("formula") is not None and not (_is_number(ind.get("per", 1)) and ind.get("per", 1) > 0):
             problems.append(f"{label}: 'per' must be a positive number")
+        scope = ind.get("scope")
+        if scope is not None and scope not in known_scopes:
+            problems.append(f"{label}: scope {scope!r} is not defined; define [scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}")
     if problems:
         raise StandardError(f"{where}: invalid standard:\n  " + "\n  ".join(problems))
 

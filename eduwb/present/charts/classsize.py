@@ -104,11 +104,24 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     for col in _NOT_APPLICABLE_COLUMNS:
         if col in out.columns:
             out[col] = out[col].astype(object).where(out[col].notna(), "—")
+    if "extra_by_grade" in out.columns:
+        out["extra_by_grade"] = [grades_text(v, lang) for v in out["extra_by_grade"]]
     # the ledger's yearly counts: n_2021 → 2021年
     years = {
         c: c[2:] + (t("年", "", lang)) for c in out.columns if c[:2] == "n_" and c[2:].isdigit()
     }
     return out.rename(columns=years)
+
+
+def grades_text(extra_by_grade: object, lang: str = "zh") -> str:
+    """The projection's ``extra_by_grade`` ("3:1,5:2") in words: ``3年级需增1个班；5年级需增2个班``."""
+    if not isinstance(extra_by_grade, str) or not extra_by_grade:
+        return "—"
+    parts = []
+    for item in extra_by_grade.split(","):
+        grade, extra = item.split(":")
+        parts.append(t(f"{grade}年级需增{extra}个班", f"grade {grade}: +{extra}", lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def status_styles(df: pd.DataFrame) -> pd.DataFrame:

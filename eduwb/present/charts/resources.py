@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from eduwb.present import t
+from eduwb.present import numbers, t
 from eduwb.present.words import pick_all
 from eduwb.standards import Standard
 
@@ -66,6 +66,25 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     return out
 
 
+def display_limits(table: pd.DataFrame, std: Standard) -> dict[str, list[tuple[pd.Series | float, str]]]:
+    """The limits the cells of a per-section table are judged against, for ``show_table(limits=…)``.
+
+    Each resource indicator column (``R1``…) against its threshold for the row's stage, and
+    ``weakest_ratio`` against the per-school rule's ``min_ratio_rest`` and 1 — so that the
+    display rule never shows a failing 2.3977 as "2.40" against 2.4, or 0.8499 as "0.850".
+    ``table`` is the analysis table (stage codes, before :func:`localise`).
+    """
+    out: dict[str, list[tuple[pd.Series | float, str]]] = {}
+    if "stage" in table.columns:
+        for ind in std.resource_indicators:
+            if ind.id in table.columns and ind.threshold is not None:
+                thresholds = {s: ind.threshold_for(s) for s in std.stages}
+                out[ind.id] = [(table["stage"].map(thresholds).astype("float64"), ">=")]
+    if "weakest_ratio" in table.columns and std.school_rule is not None:
+        out["weakest_ratio"] = [(float(std.school_rule["min_ratio_rest"]), ">="), (1.0, ">=")]
+    return out
+
+
 def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
     return frame["school_name"] + "·" + frame["stage"].map(lambda s: std.stage_name(s, lang))
 
@@ -92,7 +111,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         if np.isnan(ratio):
             continue
         weight = "bold" if ratio < 1 else "normal"
-        text = f"{ratio:.2f}" if not (ratio < 1 and round(ratio, 2) >= 1) else f"{ratio:.4f}"
+        text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
         colour = "white" if (floor is not None and ratio < floor) else "black"
         ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
@@ -132,8 +151,9 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
             ax.text(len(rows) - 0.5, limit, t(f"限值 {limit:g}", f"limit {limit:g}", lang), ha="right", va="bottom", fontsize=8)
-        for x, v, status in zip(range(len(rows)), cv, rows["status"], strict=True):
-            label = f"{v:.3f}" if status in ("ok", "partial") else t("缺数据", "n/a", lang)
+        row_limits = pd.to_numeric(rows["limit"], errors="coerce").astype(float).to_numpy()
+        for x, v, status, lim in zip(range(len(rows)), cv, rows["status"], row_limits, strict=True):
+            label = numbers.number(v, 3, [(lim, "<=")]) if status in ("ok", "partial") else t("缺数据", "n/a", lang)
             ax.text(x, v, label, ha="center", va="bottom", fontsize=7)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(0, max(float(cv.max()) if len(cv) else 0, limit or 0) * 1.2 + 1e-9)
@@ -184,8 +204,9 @@ def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str, annotate: bo
     ax.set_xticks(x, rows["indicator"])
     if not annotate:
         return
-    for xi, (value, ratio_i) in enumerate(zip(rows["value"], ratio, strict=True)):
-        ax.text(xi - 0.2, ratio_i, f"{value:,.2f}", ha="center", va="bottom", fontsize=6.5, rotation=90)
+    for xi, (value, ratio_i, threshold) in enumerate(zip(rows["value"], ratio, rows["threshold"], strict=True)):
+        label = numbers.number(value, 2, [(threshold, ">=")])
+        ax.text(xi - 0.2, ratio_i, label, ha="center", va="bottom", fontsize=6.5, rotation=90)
 
 
 def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh") -> Figure:

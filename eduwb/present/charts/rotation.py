@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
-from eduwb.present import t
+from eduwb.present import numbers, privacy, t
 from eduwb.present.words import pick
 
 PASS_COLOUR = "#2f7d4f"
@@ -55,47 +55,18 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
 }
 MODE_LABELS: dict[str, tuple[str, str]] = {code: (zh, code) for code, zh in MODES.items()}
 
-# Privacy: per-school groups smaller than this are not shown as numbers.
-SMALL_GROUP = 3
-SUPPRESSED = "<3"
-SUPPRESSED_RATE = "—"
-
-# Count columns (teachers) and, for each rate, the counts it is computed from.
-_COUNT_COLUMNS = (
-    "eligible",
-    "rotated",
-    "backbone_rotated",
-    "rotated_eligible",
-    "received",
-    "backbone_received",
-    "teachers",
-    "trained",
-    "not_trained",
-    "certified",
-    "not_certified",
-    "moves",
-    "backbone_moves",
-    "teachers_moved",
-    "backbone_moved",
-    "to_rural",
-    "backbone_to_rural",
-    "to_weak",
-    "backbone_to_weak",
-    "to_rural_or_weak",
-    "backbone_to_rural_or_weak",
-    "compliance_unknown",
-    "schools_short_training",
-    "schools_short_certification",
-    *(f"moves_{mode}" for mode in MODES),
-)
-_RATE_INPUTS = {
-    "ratio": ("rotated", "eligible"),
-    "backbone_share": ("backbone_rotated", "rotated"),
-    "training_rate": ("trained", "not_trained", "teachers"),
-    "certification_rate": ("certified", "not_certified", "teachers"),
+# Privacy: one rule for every output, in eduwb.present.privacy.
+SMALL_GROUP = privacy.SMALL_GROUP
+SUPPRESSED = privacy.SUPPRESSED
+SUPPRESSED_RATE = privacy.SUPPRESSED_RATE
+_COUNT_COLUMNS = (*privacy.COUNT_COLUMNS, "schools_short_training", "schools_short_certification")
+# Each rate's limit column in the same row (the display rule judges the rate against it).
+_RATE_LIMITS = {
+    "ratio": "ratio_limit",
+    "backbone_share": "share_limit",
+    "training_rate": "training_limit",
+    "certification_rate": "certification_limit",
 }
-# A count shown next to its total reveals its complement: hide it with the complement.
-_COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
 # the column kinds are the analysis module's, so display and 缺数据 rows agree
 _RATE_COLUMNS = rotation_analysis.RATE_COLUMNS
 _BOOL_COLUMNS = rotation_analysis.BOOL_COLUMNS
@@ -109,40 +80,17 @@ def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> objec
     return pick(labels[code], lang)
 
 
-def percent_text(value: float, digits: int = 1) -> str:
-    return f"{value * 100:.{digits}f}%"
+def percent_text(value: float, digits: int = 1, limit: float | None = None) -> str:
+    """A share as a percentage, by the display rule against ``limit`` (a share, ≥)."""
+    return numbers.percent(value, digits, None if limit is None else [(limit, ">=")])
 
 
 # ----------------------------------------------------------------------------- display copies
 
 
 def small_groups(df: pd.DataFrame) -> pd.DataFrame:
-    """Boolean frame marking the cells of a per-school table to hide (groups of 1–2 teachers).
-
-    Applies to per-school tables (with ``school_id`` or ``school_name``) only. Primary cells are counts of one or two;
-    secondary cells are the counts that would reveal them (a complement shown next to its
-    total) and the rates computed from them.
-    """
-    hide = pd.DataFrame(False, index=df.index, columns=df.columns)
-    if "school_id" not in df.columns and "school_name" not in df.columns:
-        return hide
-    small = {}
-    for col in _COUNT_COLUMNS:
-        if col in df.columns:
-            values = pd.to_numeric(df[col], errors="coerce")
-            small[col] = ((values > 0) & (values < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
-            hide[col] = small[col]
-    for col, other in _COMPLEMENTS.items():
-        if col in hide.columns and other in small:
-            hide[col] = hide[col].to_numpy() | small[other]
-    for rate, inputs in _RATE_INPUTS.items():
-        if rate in hide.columns:
-            mask = np.zeros(len(df), dtype=bool)
-            for col in inputs:
-                if col in small:
-                    mask |= small[col]
-            hide[rate] = mask
-    return hide
+    """The cells of a per-school table to hide (:func:`eduwb.present.privacy.small_groups`)."""
+    return privacy.small_groups(df)
 
 
 def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -155,7 +103,8 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     是/否. Column ``ratio`` is renamed ``rotation_ratio`` (its own label, 交流轮岗比例). The
     analysis table itself stays numeric; headers are translated by :func:`eduwb.present.show_table`.
     """
-    hide = small_groups(df)
+    hide = privacy.small_groups(df)
+    primary_small = privacy.small_counts(df)
     missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
     if "status" in df.columns:
         empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(object)
@@ -169,14 +118,25 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         values = df[col]
         isna = values.isna().to_numpy()
         if col in _RATE_COLUMNS:
-            text = np.array([percent_text(float(v)) if not n else "" for v, n in zip(values.tolist(), isna, strict=True)], dtype=object)
+            limit_col = _RATE_LIMITS.get(col)
+            limits = (
+                pd.to_numeric(df[limit_col], errors="coerce").astype(float).tolist()
+                if limit_col in df.columns
+                else [None] * len(df)
+            )
+            text = np.array(
+                [
+                    percent_text(float(v), limit=None if lim is None or np.isnan(lim) else lim) if not n else ""
+                    for v, n, lim in zip(values.tolist(), isna, limits, strict=True)
+                ],
+                dtype=object,
+            )
             cells = np.where(isna, empty_text, text)
             cells[hide[col].to_numpy()] = SUPPRESSED_RATE
             out[col] = cells
         elif col in _COUNT_COLUMNS:
-            numbers = pd.to_numeric(values, errors="coerce")
             cells = np.where(isna, empty_count, values.astype(object).to_numpy())
-            primary = ((numbers > 0) & (numbers < SMALL_GROUP)).fillna(False).to_numpy(dtype=bool)
+            primary = primary_small[col].to_numpy(dtype=bool) if col in primary_small else np.zeros(len(df), dtype=bool)
             hidden = hide[col].to_numpy()
             cells[hidden & primary] = SUPPRESSED
             cells[hidden & ~primary] = SUPPRESSED_RATE
@@ -195,13 +155,8 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def suppression_note(lang: str = "zh") -> str:
-    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables."""
-    return t(
-        f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。",
-        f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} teachers read "
-        f"\"{SUPPRESSED}\" and numbers from which they could be worked out read \"{SUPPRESSED_RATE}\".",
-        lang,
-    )
+    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
+    return privacy.note(lang)
 
 
 # ----------------------------------------------------------------------------- headlines
@@ -212,8 +167,10 @@ def _row(table: pd.DataFrame, year: int) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
-def _pct(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else percent_text(float(value))
+def _pct(value: object, limit: object = None) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return percent_text(float(value), limit=None if limit is None or pd.isna(limit) else float(limit))
 
 
 def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> str:
@@ -232,14 +189,33 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
     verdict = {True: t("达到要求", "meets the standard", lang), False: t("未达到要求", "falls short", lang)}.get(
         None if pd.isna(row["passes"]) else bool(row["passes"]), t("标准未规定限值", "no limit in the standard", lang)
     )
+
+    def required(limit: object) -> str:
+        return "" if pd.isna(limit) else t(f"（要求 ≥ {_pct(limit)}）", f" (required ≥ {_pct(limit)})", lang)
+
     return t(
-        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 **{_pct(row['ratio'])}**"
-        f"（要求 ≥ {_pct(row['ratio_limit'])}）；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
-        f"**{_pct(row['backbone_share'])}**（要求 ≥ {_pct(row['share_limit'])}）：**{verdict}**。",
+        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 **{_pct(row['ratio'], row['ratio_limit'])}**"
+        f"{required(row['ratio_limit'])}；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
+        f"**{_pct(row['backbone_share'], row['share_limit'])}**{required(row['share_limit'])}：**{verdict}**。",
         f"**{year}**: {row['eligible']} teachers were eligible to rotate and {row['rotated']} rotated, "
-        f"**{_pct(row['ratio'])}** (required ≥ {_pct(row['ratio_limit'])}); {row['backbone_rotated']} of them were "
-        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'])}** (required ≥ "
-        f"{_pct(row['share_limit'])}): **{verdict}**.",
+        f"**{_pct(row['ratio'], row['ratio_limit'])}**{required(row['ratio_limit'])}; {row['backbone_rotated']} of them were "
+        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'], row['share_limit'])}**"
+        f"{required(row['share_limit'])}: **{verdict}**.",
+        lang,
+    )
+
+
+def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
+    """The per-year rotation table's title, with G11's limits from the table (none under a
+    standard without G11, e.g. moe-2012)."""
+    ratio = _first(rotation["ratio_limit"]) if "ratio_limit" in rotation else None
+    share = _first(rotation["share_limit"]) if "share_limit" in rotation else None
+    if ratio is None or share is None:
+        return t("各年交流轮岗比例与骨干教师占比（标准未规定限值）", "Rotation ratio and backbone share by year (no limit in the standard)", lang)
+    r, s = numbers.percent_limit(ratio), numbers.percent_limit(share)
+    return t(
+        f"各年交流轮岗比例（要求 ≥ {r}）与骨干教师占比（要求 ≥ {s}）",
+        f"Rotation ratio (required ≥ {r}) and backbone share (required ≥ {s}) by year",
         lang,
     )
 
@@ -259,7 +235,12 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
         lang,
     )
     if row["compliance_status"] == "unavailable":
-        return text + t("；学校资源配置达标情况缺数据，无法判断是否流向薄弱学校。", "; school compliance is missing, so moves toward weak schools cannot be told.", lang)
+        return text + t(
+            "；学校资源配置达标情况不可得（评估标准没有逐校达标要求，或数据不足），无法判断是否流向薄弱学校。",
+            "; school compliance is not available (the standard has no per-school rule, or data are short), "
+            "so moves toward weak schools cannot be told.",
+            lang,
+        )
     text += t(
         f"，流向资源配置未达标学校 {row['to_weak']} 人次（{_pct(row['to_weak_share'])}），二者合计（去重）{row['to_rural_or_weak']} 人次"
         f"（{_pct(row['to_rural_or_weak_share'])}）；骨干教师交流 {row['backbone_moves']} 人次，其中流向乡村或薄弱学校 "
@@ -291,19 +272,26 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
         return t("达标", "met", lang) if bool(passes) else t("未达标", "not met", lang)
 
     def short(count: int, schools: int, what_zh: str, what_en: str) -> str:
+        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
+            return t("标准未规定，不统计", "not set by the standard", lang)
         if count == 0:
             return t(f"全部{what_zh}", f"all {what_en}", lang)
         return t(f"{count} 人未{what_zh}，分布在 {schools} 所学校", f"{count} not {what_en}, in {schools} schools", lang)
 
-    training = short(row["not_trained"], row["schools_short_training"], "完成", "trained")
-    certification = short(row["not_certified"], row["schools_short_certification"], "持证", "certified")
+    def part(rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
+        if pd.isna(row[rate]) and pd.isna(row[limit]):  # the standard has no such indicator
+            return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
+        shown = _pct(row[rate], row[limit])
+        detail = short(row[count], row[schools], zh[1], en[1])
+        return t(f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）", f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})", lang)
+
+    training = part("training_rate", "training_limit", "not_trained", "schools_short_training", "training_passes",
+                    ("五年培训学时完成率", "完成"), ("training completion", "trained"))  # fmt: skip
+    certification = part("certification_rate", "certification_limit", "not_certified", "schools_short_certification",
+                         "certification_passes", ("持证上岗率", "持证"), ("certification", "certified"))  # fmt: skip
     return t(
-        f"**{year}年**义务教育专任教师 {row['teachers']} 人：五年培训学时完成率 **{_pct(row['training_rate'])}**"
-        f"（{training}，{verdict(row['training_passes'])}）；持证上岗率 **{_pct(row['certification_rate'])}**"
-        f"（{certification}，{verdict(row['certification_passes'])}）。",
-        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; training completion "
-        f"**{_pct(row['training_rate'])}** ({training}: {verdict(row['training_passes'])}); certification "
-        f"**{_pct(row['certification_rate'])}** ({certification}: {verdict(row['certification_passes'])}).",
+        f"**{year}年**义务教育专任教师 {row['teachers']} 人：{training}；{certification}。",
+        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; {training}; {certification}.",
         lang,
     )
 
@@ -328,11 +316,11 @@ def _rate_panel(ax, years: list[int], rates: pd.Series, limit: float | None, sta
     top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-        title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+        title += t(f"（要求 ≥ {numbers.percent_limit(limit)}）", f" (required ≥ {numbers.percent_limit(limit)})", lang)
         top = max(top, limit * 100)
     for xi, v, k, s in zip(x, values, known, status.tolist(), strict=True):
         if k:
-            ax.annotate(percent_text(v), (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+            ax.annotate(percent_text(v, limit=limit), (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
         else:
             missing = s in _MISSING_STATUSES
             ax.annotate(
@@ -509,13 +497,15 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o"),
         ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s"),
     ):
+        limit_col = _RATE_LIMITS[col]
+        own_limit = _first(quality[limit_col]) if limit_col in quality else None
         values = quality[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         if not np.isnan(values).all():
             lowest = min(lowest, float(np.nanmin(values)))
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(percent_text(v), (x, v * 100), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7, color=colour)
+                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7, color=colour)
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -526,7 +516,7 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     ax.set_ylabel("%")
     title = t("教师培训完成率与持证上岗率", "Training and certification", lang)
     if limit is not None:
-        title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+        title += t(f"（要求 ≥ {numbers.percent_limit(limit)}）", f" (required ≥ {numbers.percent_limit(limit)})", lang)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
@@ -551,7 +541,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(f"{percent_text(v)}\n({e})", (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
+            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
     top = np.nanmax(np.append(values * 100, [(limit or 0) * 100, 1.0]))

@@ -250,7 +250,7 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
             display(fig)
             plt.close(fig)
             card = trend.loc[trend["year"] == year, columns]
-            show_table(localise(card, lang, dimensions), f"scorecard_{year}", lang=lang, highlight=status_styles)
+            show_table(localise(card, lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
 
     picker.observe(draw, names="value")
     draw()
