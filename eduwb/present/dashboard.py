@@ -369,6 +369,12 @@ class Dashboard:
 
     # -- drawing -----------------------------------------------------------------------------
 
+    def _card(self):
+        if getattr(self, "_card_of", None) is not self.state:
+            self._card_cache = self.state.baseline_card.set_index("indicator")
+            self._card_of = self.state
+        return self._card_cache
+
     def _refresh(self, school_only: bool = False) -> None:
         from eduwb.analysis import whatif
 
@@ -412,7 +418,7 @@ class Dashboard:
 
     def _failing_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
-        card = st.baseline_card.set_index("indicator")
+        card = self._card()
         rows = []
         for ind in r.failing:
             name = st.std.indicator(ind).name(lang) if st.std.has_indicator(ind) else ind
@@ -446,7 +452,7 @@ class Dashboard:
 
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
-        card = st.baseline_card.set_index("indicator")
+        card = self._card()
         rows = []
         for ind in STATUS_ROWS:
             if ind not in card.index:
@@ -493,20 +499,17 @@ class Dashboard:
         )
 
     def _cv_html(self) -> str:
-        from eduwb.analysis import whatif
-
-        st, lang = self.state, self.lang
-        frame = whatif.cv_frame(st, self.result, self.baseline)
-        stages = list(dict.fromkeys(frame["stage"]))
-        head = "".join(f"<th>{escape(st.std.stage_name(s, lang))}</th>" for s in stages)
+        st, lang, r, base = self.state, self.lang, self.result, self.baseline
+        present = [g for g in range(len(st.stages)) if (st.stage_code == g).any()]
+        head = "".join(f"<th>{escape(st.std.stage_name(st.stages[g], lang))}</th>" for g in present)
         rows = []
-        for ind in st.ids:
+        for j, ind in enumerate(st.ids):
             cells = []
-            for s in stages:
-                f = frame[(frame["stage"] == s) & (frame["indicator"] == ind)].iloc[0]
-                colour = COLOURS["pass"] if f["passes"] else COLOURS["fail"]
-                moved = "" if abs((f["cv"] - f["cv_before"]) if f["cv"] == f["cv"] else 0) < 5e-4 else f" <span class='eduwb-muted'>({_num(f['cv_before'], 3)})</span>"
-                cells.append(f"<td class='n' style='color:{colour}'>{_num(f['cv'], 3)} ≤ {f['limit']:.2f}{moved}</td>")
+            for g in present:
+                cv, before = r.cv[g, j], base.cv[g, j]
+                colour = COLOURS["pass"] if r.cv_passes[g, j] else COLOURS["fail"]
+                moved = "" if not cv == cv or abs(cv - before) < 5e-4 else f" <span class='eduwb-muted'>({_num(before, 3)})</span>"
+                cells.append(f"<td class='n' style='color:{colour}'>{_num(cv, 3)} ≤ {st.limit[g]:.2f}{moved}</td>")
             rows.append(f"<tr><td class='s'>{ind}</td>{''.join(cells)}</tr>")
         return (
             f"<div class='eduwb-card'><b>{_t(lang, '校际差异系数（括号内为模拟前）', 'Between-school CVs (before the changes in brackets)')}</b>"
