@@ -2,6 +2,7 @@
 
     python scripts/serve.py lab [--port N] [--root notebooks]
     python scripts/serve.py dashboard [--port N] [--notebook notebooks/dashboard.ipynb]
+    python scripts/serve.py lab -- --LabApp.expose_app_in_browser=True   # more server options after --
 
 A free port is chosen unless one is given; the token is random unless ``EDUWB_TOKEN`` is set.
 As root (a container, CI) JupyterLab needs ``--allow-root``, which is passed then. The server
@@ -50,11 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--root", default=str(ROOT / "notebooks"), help="JupyterLab's folder")
     parser.add_argument("--notebook", default=str(ROOT / "notebooks" / "dashboard.ipynb"), help="the dashboard notebook")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     args = parser.parse_args(argv)
     port = args.port or free_port()
     token = os.environ.get("EDUWB_TOKEN") or secrets.token_hex(24)
     target = Path(args.root if args.kind == "lab" else args.notebook).resolve()
     cmd, url = command(args.kind, port, token, target)
+    cmd += extra
     print(f"URL: {url}", flush=True)
     os.execv(cmd[0], cmd)
     return 0  # not reached
