@@ -54,6 +54,10 @@ def workspace(tmp_path_factory):
     settings = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # every cell in the DOM (JupyterLab otherwise renders only the cells in view), so the checks see them all
+    tracker = base / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(base / "jupyter-config"),
@@ -139,6 +143,14 @@ def browser(tmp_path_factory):
         context.close()
 
 
+def _failure_shot(page, request) -> None:
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        page.screenshot(path=str(SHOTS / f"FAILED-{name}.png"), full_page=True)
+
+
 @pytest.fixture
 def page(browser, request):
     page = browser.new_page()
@@ -146,16 +158,31 @@ def page(browser, request):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
     yield page
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
-        page.screenshot(path=str(SHOTS / f"FAILED-{name}.png"), full_page=True)
+    _failure_shot(page, request)
     page.close()
 
 
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page for the module's notebook tests (loading JupyterLab once)."""
+    server, _ = lab
+    page = browser.new_page()
+    page.goto(f"{server}/lab?token={TOKEN}&reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined")
+    page.evaluate("async () => { await window.jupyterapp.started; await window.jupyterapp.restored; }")
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def notebook_page(lab_page, request):
+    yield lab_page
+    _failure_shot(lab_page, request)
+    _close_all(lab_page)
+
+
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: D103 - pytest hook (the outcome for the screenshot)
+def pytest_runtest_makereport(item, call):  # pytest hook: the outcome, for the failure screenshot
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
@@ -171,19 +198,33 @@ def _shot(page, name: str) -> None:
 RAW_WIDGET = re.compile(r"(VBox|HBox|Dropdown|IntSlider|Output)\(children=|Dropdown\(description=")
 
 
-def _open(page, server: str, path: str) -> None:
-    page.goto(f"{server}/lab/tree/{path}?token={TOKEN}&reset")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
-                           "window.jupyterapp.shell.currentWidget.context && window.jupyterapp.shell.currentWidget.context.isReady")  # fmt: skip
-    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
+def _open(page, path: str, kernel: bool = True) -> None:
+    """Open a notebook in the running JupyterLab (as from the file browser)."""
+    page.evaluate("async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", path)
     page.wait_for_function(
-        "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
-        " return s && s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
-        timeout=60_000,
+        "path => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.context && w.context.path === path && w.context.isReady; }", arg=path,
+    )  # fmt: skip
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell", state="attached")
+    if kernel:
+        page.wait_for_function(
+            "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
+            " return s && s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
+            timeout=60_000,
+        )
+
+
+def _close_all(page) -> None:
+    """Close every document and shut every kernel down (a reopened notebook starts afresh)."""
+    page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('application:close-all');"
+        " await window.jupyterapp.serviceManager.sessions.refreshRunning();"
+        " await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"
     )
 
 
 def _check_no_widget_errors(page, what: str) -> None:
+    page.wait_for_timeout(300)  # widget views render asynchronously
     body = page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
     assert "Error displaying widget" not in body, f"{what}: Error displaying widget"
     assert not RAW_WIDGET.search(body), f"{what}: raw widget text {RAW_WIDGET.search(body).group(0)!r}"
@@ -202,30 +243,35 @@ def _run_all(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", [*CHAPTERS, *(f"en/{n}" for n in CHAPTERS)])
-def test_notebooks_open_showing_their_outputs(lab, page, path):
-    server, _ = lab
-    _open(page, server, path)
+def test_notebooks_open_showing_their_outputs(notebook_page, path):
+    page = notebook_page
+    _open(page, path, kernel=False)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").first.wait_for()
     _check_no_widget_errors(page, path)
-    images = page.locator(".jp-OutputArea-output img").count()
-    tables = page.locator(".jp-OutputArea-output table.eduwb-table").count()
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    images = page.locator(f"{panel} .jp-OutputArea-output img").count()
+    tables = page.locator(f"{panel} .jp-OutputArea-output table.eduwb-table").count()
     assert images > 0 and tables > 0, f"{path}: {images} images, {tables} tables shown before running"
     trusted = page.evaluate(
         "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells)"
         ".filter(c => c.type === 'code').every(c => c.trusted)"
     )
     assert trusted, f"{path} opens untrusted"
-    if path == CHAPTERS[0]:
-        _shot(page, "lab-00-first-open")
+    if path.startswith("en/"):
+        markdown = page.inner_text(f"{panel} .jp-MarkdownCell")
+        assert not re.search(r"[\u4e00-\u9fff]{4}", markdown), f"{path}: Chinese prose in the English twin"
+    _shot(page, f"lab-open-{path.replace('/', '-')}")
 
 
 def _explorer_output(page, index: int = -1):
-    return page.locator(".jp-OutputArea-output .widget-vbox .widget-output").nth(index)
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-output").nth(index)
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
-def test_run_all_without_errors_and_the_explorers_answer(lab, page, path):
-    server, notebooks = lab
-    _open(page, server, path)
+def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, path):
+    _, notebooks = lab
+    page = notebook_page
+    _open(page, path)
     errors = _run_all(page)
     assert not errors, f"{path}: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
     _check_no_widget_errors(page, f"{path} after Run All")
@@ -234,7 +280,7 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, page, path):
         out = _explorer_output(page)
         out.locator("img").first.wait_for()
         before = out.inner_html()
-        select = page.locator(".jp-OutputArea-output .widget-vbox .widget-dropdown select").last
+        select = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select").last
         select.scroll_into_view_if_needed()
         options = select.locator("option").all_inner_texts()
         select.select_option(label=options[0])
@@ -260,9 +306,10 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, page, path):
     saved = json.loads((notebooks / path).read_text(encoding="utf-8"))
     raw = json.dumps(saved)
     assert "widgets" not in saved["metadata"] and "widget-view+json" not in raw, f"{path}: widget state saved"
-    page.reload()
-    _open(page, server, path)
+    _close_all(page)
+    _open(page, path, kernel=False)
     _check_no_widget_errors(page, f"{path} saved and reopened")
+    assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").count() > 0
     if path.startswith("00_"):
         _shot(page, "lab-00-saved-and-reopened")
 
