@@ -26,9 +26,28 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATTERN = "[0-9][0-9]_*.ipynb"
 
 
+#: Seconds a cell may take before the run is given up (and tried once more with a new kernel:
+#: on a busy shared machine a kernel has been seen to stall, rarely, before its first cell).
+CELL_TIMEOUT = 300
+
+
+def execute(path: Path, tries: int = 2):
+    for attempt in range(1, tries + 1):
+        nb = nbformat.read(path, as_version=4)
+        try:
+            ExecutePreprocessor(timeout=CELL_TIMEOUT, startup_timeout=120, kernel_name="python3").preprocess(
+                nb, {"metadata": {"path": str(path.parent)}}
+            )
+            return nb
+        except (TimeoutError, RuntimeError) as exc:  # CellTimeoutError; "Kernel didn't respond"
+            if attempt == tries or (isinstance(exc, RuntimeError) and "respond" not in str(exc)):
+                raise
+            print(f"{path.name}: {exc.__class__.__name__}; trying again with a new kernel", file=sys.stderr)
+    raise AssertionError("not reached")
+
+
 def refresh(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
-    ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    nb = execute(path)
     clean(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
