@@ -33,9 +33,9 @@ system-deps: $(SYSTEM_STAMP) ## install the CJK font and PDF tools (apt, when ro
 
 # the project's JupyterLab saves widget state; its server cleans notebooks on save (scripts/jupyter/README.md)
 $(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json
-	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter/jupyter_server_config.d
+	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter
 	cp scripts/jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	cp scripts/jupyter/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.d/eduwb.json
+	cp scripts/jupyter/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.json
 	touch $(JUPYTER_STAMP)
 
 setup: $(STAMP) $(SYSTEM_STAMP) $(JUPYTER_STAMP) ## create .venv and install eduwb with everything it needs
