@@ -254,6 +254,9 @@ def test_notebooks_open_showing_their_outputs(notebook_page, path):
         markdown = page.inner_text(f"{panel} .jp-MarkdownCell")
         assert not re.search(r"[\u4e00-\u9fff]{4}", markdown), f"{path}: Chinese prose in the English twin"
     _shot(page, f"lab-open-{path.replace('/', '-')}")
+    if path == CHAPTERS[0]:
+        page.locator(f"{panel} table.eduwb-table").nth(1).scroll_into_view_if_needed()
+        _shot(page, "lab-open-00-scorecard-table")
 
 
 def _explorer_output(page, index: int = -1):
@@ -313,6 +316,7 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
     _check_no_widget_errors(page, f"{path} saved and reopened")
     assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").count() > 0
     if path.startswith("00_"):
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").last.scroll_into_view_if_needed()
         _shot(page, "lab-00-saved-and-reopened")
 
 

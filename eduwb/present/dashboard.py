@@ -217,7 +217,7 @@ class Dashboard:
             head,
             w.HBox([self.county_picker, self.year_picker, self.lang_picker]),
             self.verdict_html,
-            w.HBox([self.failing_html, self.status_html], layout=w.Layout(flex_flow="row wrap", gap="12px")),
+            w.HBox([self.failing_html, self.status_html], layout=w.Layout(flex_flow="row wrap", justify_content="flex-start")),
             sim,
         ]
         self.county_picker.observe(self._on_county, names="value")
@@ -448,7 +448,7 @@ class Dashboard:
             )
             if len(gaps) > 15:
                 gap_table += f"<div class='eduwb-muted'>{_t(lang, f'另有 {len(gaps) - 15} 项', f'{len(gaps) - 15} more')}</div>"
-        return f"<div class='eduwb-card' style='min-width:420px'>{head}{table}{gap_table}</div>"
+        return f"<div class='eduwb-card' style='min-width:420px;margin-right:12px'>{head}{table}{gap_table}</div>"
 
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
