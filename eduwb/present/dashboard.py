@@ -422,7 +422,11 @@ class Dashboard:
         rows = []
         for ind in r.failing:
             name = st.std.indicator(ind).name(lang) if st.std.has_indicator(ind) else ind
-            value = "" if ind in st.ids else str(card.loc[ind, "value"])
+            if ind in st.ids:  # sections reaching the threshold, after the changes
+                j = st.ids.index(ind)
+                value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
+            else:
+                value = str(card.loc[ind, "value"])
             rows.append(f"<tr><td class='s'>{escape(ind)}</td><td>{escape(name)}</td><td class='n'>{escape(value)}</td></tr>")
         head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}（{len(r.failing)}）</b>"
         table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
