@@ -7,11 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.eduwb-installed
 SYSTEM_STAMP := $(VENV)/.eduwb-system-ok
+JUPYTER_STAMP := $(VENV)/.eduwb-jupyter-settings
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 YEARS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test quick unit notebooks notebooks-refresh lint report lab sample docs benchmarks clean
+.PHONY: help setup system-deps test quick unit browser notebooks notebooks-refresh notebooks-english lint report lab dashboard sample docs benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,31 +31,49 @@ $(SYSTEM_STAMP): scripts/system-deps.sh
 
 system-deps: $(SYSTEM_STAMP) ## install the CJK font and PDF tools (apt, when root)
 
-setup: $(STAMP) $(SYSTEM_STAMP) ## create .venv and install eduwb with everything it needs
+# the project's JupyterLab saves widget state; its server cleans notebooks on save (scripts/jupyter/README.md)
+$(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json
+	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter
+	cp scripts/jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	cp scripts/jupyter/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.json
+	touch $(JUPYTER_STAMP)
+
+setup: $(STAMP) $(SYSTEM_STAMP) $(JUPYTER_STAMP) ## create .venv and install eduwb with everything it needs
 
 lint: setup ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check eduwb tests benchmarks scripts
 
-quick: setup ## the unit tests alone (no golden, end-to-end or slow tests): under a minute
-	$(BIN)/pytest -q -n 2 -m "not slow and not golden and not e2e" tests
+quick: setup ## the unit tests alone (no golden, end-to-end, slow or browser tests): under a minute
+	$(BIN)/pytest -q -n 2 -m "not slow and not golden and not e2e and not browser" tests
 
-unit: setup ## unit tests, golden backtests and end-to-end tests
-	$(BIN)/pytest -q -n 2 tests
+unit: setup ## unit tests, golden backtests and end-to-end tests (the browser tests run on their own: make browser)
+	$(BIN)/pytest -q -n 2 -m "not browser" tests
 
-notebooks: setup ## nbval over the committed notebooks
-	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) notebooks
+notebooks: setup ## nbval over the committed notebooks, their English twins and the dashboard
+	$(BIN)/pytest -q -p no:cacheprovider $(NBVAL) notebooks/*.ipynb notebooks/en
 
-notebooks-refresh: setup ## re-execute the committed notebooks on data/sample (then review and commit)
+notebooks-refresh: setup ## re-execute the notebooks on data/sample and regenerate + execute the English twins (then review and commit)
 	$(BIN)/python scripts/execute_notebooks.py
+	$(BIN)/python scripts/english_notebooks.py --execute
 
-test: lint unit notebooks ## the whole test suite (what CI runs)
+notebooks-english: setup ## regenerate and execute only the English twins notebooks/en/ from the Chinese notebooks
+	$(BIN)/python scripts/english_notebooks.py --execute
+
+browser: setup ## the browser tests alone (JupyterLab and Voilà in headless Chromium; about two minutes)
+	$(BIN)/pytest -q -p no:cacheprovider -m browser tests/test_browser.py
+
+test: lint unit browser notebooks ## the whole test suite (what CI runs)
 
 report: setup ## annual PDF reports for the sample county, every year, into reports/
 	$(BIN)/eduwb validate data/sample
 	$(BIN)/eduwb report data/sample --out reports $(if $(YEARS),--years $(YEARS),)
 
-lab: setup ## JupyterLab on the notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: setup ## JupyterLab on the notebooks (127.0.0.1, a free port; prints the URL with its token)
+	$(BIN)/jupyter trust notebooks/*.ipynb notebooks/en/*.ipynb
+	$(BIN)/python scripts/serve.py lab
+
+dashboard: setup ## the leaders' Voilà dashboard (notebooks/dashboard.ipynb) on 127.0.0.1; prints the URL
+	$(BIN)/python scripts/serve.py dashboard
 
 sample: setup ## regenerate the committed sample county (data/sample, data/sample.xlsx)
 	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages eduwb needs besides Python ones: a CJK font for charts and PDFs (no tofu
-# boxes), Pango for WeasyPrint, and poppler's pdftotext/pdftoppm for the report tests.
+# boxes), Pango for WeasyPrint, poppler's pdftotext/pdftoppm for the report tests, and Debian's
+# Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download).
 set -euo pipefail
 
 # Listings are captured first: `grep -q` on a pipe could end the lister early (SIGPIPE),
@@ -15,6 +16,7 @@ grep -q "libpangoft2-1.0" <<<"$libraries" || missing+=(libpango-1.0-0 libpangoft
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 # WeasyPrint subsets fonts with HarfBuzz; without it every CJK PDF embeds whole fonts slowly
 grep -q "libharfbuzz-subset" <<<"$libraries" || missing+=(libharfbuzz-subset0)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

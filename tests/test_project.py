@@ -45,9 +45,9 @@ def test_import_is_light():
     assert out == ""
 
 
-# Distributions that are needed but never imported by name: the Jupyter front end and kernel,
+# Distributions that are needed but never imported by name: the Jupyter front end, kernel and Voilà,
 # and pytest plugins and tools.
-NOT_IMPORTED = {"jupyterlab", "ipykernel", "pytest-xdist", "nbval", "ruff", "dask[distributed]"}
+NOT_IMPORTED = {"jupyterlab", "ipykernel", "voila", "pytest-xdist", "nbval", "ruff", "dask[distributed]"}
 IMPORT_NAMES = {"tomli-w": "tomli_w", "dask[distributed]": "dask"}
 
 

@@ -157,13 +157,39 @@ def table_text(df: pd.DataFrame, digits: int | dict[str, int] | None = None,
     return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
-def _json_cell(value: object) -> object:
-    if value is None or value is pd.NA:
+#: Integers at most this large survive a browser's JSON round trip exactly (2**53).
+_SAFE_INT = 2**53
+#: Significant digits kept of a float in the hidden table data: differences in the 16th and
+#: 17th digit between two runs of the same computation (summation order) are noise, not data.
+TABLE_DIGITS = 15
+
+
+def table_cell(value: object) -> object:
+    """One cell of the hidden table data, written the same way however it was computed.
+
+    Missing (None, NA, NaN, ±inf) → ``null``; booleans stay booleans; integers, numpy integers
+    and floats holding a whole number → ``int`` (a browser saving the notebook writes ``0.0``
+    as ``0``, so an integral float must be an int already) while below 2**53 (beyond, where
+    a browser cannot hold them exactly, they are floats); other floats → the float of their
+    :data:`TABLE_DIGITS` significant digits, serialised by ``repr`` (so ``0.1 + 0.2`` and
+    ``0.3`` write the same ``0.3``); anything else as it is.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars → Python
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        # a browser reads integers beyond 2**53 as floats: write them as (rounded) floats
+        return value if abs(value) < _SAFE_INT else table_cell(float(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer() and abs(value) < _SAFE_INT:
+            return int(value)
+        rounded = float(f"{value:.{TABLE_DIGITS}g}")
+        return int(rounded) if rounded.is_integer() and abs(rounded) < _SAFE_INT else rounded
     return value
 
 
@@ -212,7 +238,8 @@ def show_table(
     shown = df if max_rows is None else df.head(max_rows)
     text = table_text(shown, digits, limits)
     styles = highlight(shown) if highlight is not None else None
-    html = _html_table(text, styles, [column_label(c, lang) for c in shown.columns], title)
+    numeric = [_numeric_column(shown[c], text[c]) for c in shown.columns]
+    html = _html_table(text, styles, [column_label(c, lang) for c in shown.columns], title, numeric)
     if max_rows is not None and len(df) > max_rows:
         more = len(df) - max_rows
         html += f'<p class="eduwb-note">{t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)}</p>'
@@ -221,27 +248,55 @@ def show_table(
         "options": dict(options or {}),
         "title": title or name,
         "columns": [column_label(c, lang) for c in df.columns],
-        "data": [[_json_cell(v) for v in row] for row in df.itertuples(index=False, name=None)],
+        "data": [[table_cell(v) for v in row] for row in df.itertuples(index=False, name=None)],
     }
     display({"text/html": html, "text/plain": f"[{title or name}: {len(df)} rows]", TABLE_MIME: payload}, raw=True)
 
 
-def _html_table(text: pd.DataFrame, styles: pd.DataFrame | None, headers: Iterable[str], title: str | None) -> str:
+#: A column whose longest cell is at most this many characters never wraps (状态 "达标", 学段 "小学").
+NOWRAP_CHARS = 12
+
+
+def _numeric_column(values: pd.Series, text: pd.Series) -> bool:
+    """Numbers are right-aligned, text left-aligned: a numeric column, or one whose every shown
+    cell reads as a number (a missing value's 缺数据 aside)."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    shown = [v for v, raw in zip(text.tolist(), values.tolist(), strict=True) if not _is_missing(raw)]
+    return bool(shown) and all(_looks_numeric(v) for v in shown)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _html_table(
+    text: pd.DataFrame, styles: pd.DataFrame | None, headers: Iterable[str], title: str | None,
+    numeric: list[bool] | None = None,
+) -> str:
+    """The table as HTML. Alignment and wrapping are inline styles, so JupyterLab (whose own
+    stylesheet right-aligns every cell), Voilà and the PDF all show them alike."""
     from html import escape
 
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    numeric = numeric if numeric is not None else [False] * text.shape[1]
+    widths = [max((len(v) for v in text[c].tolist()), default=0) for c in text.columns]
+    base = [
+        ("text-align:right" if num else "text-align:left") + (";white-space:nowrap" if width <= NOWRAP_CHARS else "")
+        for num, width in zip(numeric, widths, strict=True)
+    ]
+    head = "".join(f'<th style="{base[j].split(";")[0]}">{escape(h)}</th>' for j, h in enumerate(headers))
     rows = []
-    for i, (idx, row) in enumerate(text.iterrows()):
+    for i, row in enumerate(text.itertuples(index=False, name=None)):
         cells = []
-        for j, value in enumerate(row.tolist()):
-            css = ""
-            if styles is not None:
-                css = styles.iloc[i, j] or ""
-            attr = f' style="{escape(css)}"' if css else ""
-            cls = ' class="num"' if _looks_numeric(value) else ""
-            cells.append(f"<td{cls}{attr}>{escape(value)}</td>")
+        for j, value in enumerate(row):
+            css = base[j]
+            if styles is not None and styles.iloc[i, j]:
+                css += ";" + styles.iloc[i, j]
+            cls = ' class="num"' if numeric[j] else ""
+            cells.append(f'<td{cls} style="{escape(css)}">{escape(value)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-        del idx
     caption = f"<caption>{escape(title)}</caption>" if title else ""
     return (
         f'<table class="eduwb-table">{caption}<thead><tr>{head}</tr></thead>'

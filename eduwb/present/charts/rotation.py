@@ -423,7 +423,10 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
     ax.set_xticks(range(len(present)), names, fontsize=8)
     ax.set_yticks(range(len(present)), names, fontsize=8)
     ax.set_xlabel(t("流入", "to", lang))
-    ax.set_ylabel(t("流出", "from", lang))
+    if lang == "zh":  # upright characters, one under the other (not the Latin 90° turn)
+        ax.set_ylabel("流\n出", rotation=0, va="center", ha="center", labelpad=10, linespacing=1.1)
+    else:
+        ax.set_ylabel("from")
     ax.set_title(title, fontsize=10)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -493,9 +496,11 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     years = quality["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
     lowest = 1.0
-    for col, label, colour, marker in (
-        ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o"),
-        ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s"),
+    # training's labels go under its points, certification's over them: where both stand at
+    # (nearly) the same rate — 99.9 % and 100 % — the two labels do not overprint each other
+    for col, label, colour, marker, below in (
+        ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o", True),
+        ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s", False),
     ):
         limit_col = _RATE_LIMITS[col]
         own_limit = _first(quality[limit_col]) if limit_col in quality else None
@@ -505,7 +510,8 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7, color=colour)
+                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6), textcoords="offset points",
+                            ha="center", va="top" if below else "bottom", fontsize=7, color=colour)  # fmt: skip
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)

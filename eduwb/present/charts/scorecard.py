@@ -246,7 +246,8 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
         year = picker.value
         out.clear_output(wait=True)
         with out:
-            fig = dimension_chart(dimensions_by_year[dimensions_by_year["year"] == year], lang)
+            title = f"{year}年各维度指标达标情况" if lang == "zh" else f"Indicators by dimension, {year}"
+            fig = dimension_chart(dimensions_by_year[dimensions_by_year["year"] == year], lang, title=title)
             display(fig)
             plt.close(fig)
             card = trend.loc[trend["year"] == year, columns]

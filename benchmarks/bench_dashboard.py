@@ -1,0 +1,89 @@
+"""The dashboard's what-if callbacks: milliseconds per change, against the 100 ms target.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--data data/sample] [--repeat 20]
+
+Builds :class:`eduwb.present.dashboard.Dashboard` on the county (not timed beyond the first
+line: loading and :func:`eduwb.analysis.whatif.prepare`), then times each kind of change as a
+leader makes it — the button's callback, which applies every change so far
+(:func:`eduwb.analysis.whatif.apply`) and redraws the verdict, the failing indicators, the school's
+indicators, the CVs and the list of changes (the HTML sent to the browser; the time to the
+browser itself is measured by tests/test_browser.py) — and, alone, the
+computation (:func:`whatif.apply` on the same changes). Also times a county of 10 × the sample's
+school sections (the sample repeated), since a real county may have a few hundred.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import best_of  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(ROOT / "data" / "sample"))
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    from eduwb.analysis import whatif
+    from eduwb.present.dashboard import Dashboard
+
+    start = time.perf_counter()
+    dash = Dashboard(args.data)
+    print(f"open the dashboard (load + prepare, once per county and year): {(time.perf_counter() - start) * 1000:.0f} ms")
+    st = dash.state
+    print(f"county {st.county} {st.year}: {len(st.sections)} school sections × {len(st.ids)} indicators")
+
+    def timed(name: str, action) -> None:
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+            if dash.changes:
+                dash.changes.pop()  # forget it again, untimed (no redraw)
+        print(f"  {name:<34} {min(times) * 1000:6.1f} ms per change (best), {np.median(times) * 1000:6.1f} ms median")
+
+    print(f"callbacks (best of {args.repeat}):")
+    dash.flag_backbone.value = True
+    timed("add 1 backbone teacher", dash._hire)
+    timed("add 500 m² sports ground", lambda: dash._add("sports_field_area_m2", 500))
+    timed("add equipment 100,000 元", lambda: dash._add("equipment_value_yuan", 100000))
+    timed("add 2 multimedia rooms", lambda: dash._add("multimedia_rooms", 2))
+    timed("move a teacher", dash._move)
+    dash._plan()  # the plan is computed once per county-year (cached), then applied like any change
+    dash._undo()
+    timed("apply the costed plan", dash._plan)
+    picks = iter([o[1] for o in dash.section_picker.options[1:3]] * args.repeat)
+    timed("pick another school", lambda: setattr(dash.section_picker, "value", next(picks)))
+
+    changes = whatif.plan_changes(st)
+    ms = best_of(args.repeat, lambda: whatif.apply(st, changes)) * 1000
+    print(f"computation alone: whatif.apply with the plan's {len(changes)} changes: {ms:.2f} ms")
+
+    # a county ten times the size: the state's arrays repeated
+    big = whatif.State(**{**st.__dict__})
+    reps = 10
+    big.sections = st.sections.loc[np.tile(np.arange(len(st.sections)), reps)].reset_index(drop=True)
+    big.sections["school_id"] = [f"{s}-{i // len(st.sections)}" for i, s in enumerate(big.sections["school_id"])]
+    for name in ("students", "stage_code"):
+        setattr(big, name, np.tile(getattr(st, name), reps))
+    for name in ("amount", "threshold"):
+        setattr(big, name, np.tile(getattr(st, name), (reps, 1)))
+    big.row_of = {(s, g): i for i, (s, g) in enumerate(zip(big.sections["school_id"], big.sections["stage"], strict=True))}
+    one = [whatif.hire(big, big.sections["school_id"][0], big.sections["stage"][0], 1, backbone=True)]
+    ms = best_of(args.repeat, lambda: whatif.apply(big, one)) * 1000
+    print(f"computation alone, {len(big.sections)} school sections: {ms:.2f} ms per change")
+
+
+if __name__ == "__main__":
+    main()

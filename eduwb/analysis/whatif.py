@@ -1,0 +1,409 @@
+"""What if? A county-year's resource indicators, per-school rule, CVs and verdict after changes.
+
+The dashboard's simulator: a leader adds teachers, m², equipment or rooms to a school
+section (or applies the costed plan, or moves a teacher between two schools) and sees the
+result at once. The work is split in two:
+
+* :func:`prepare` — once per county and year (a second or so): the per-section values
+  (:func:`eduwb.analysis.resources.section_values`), their long form with the standard's
+  thresholds (:func:`eduwb.analysis.balance.ratios`), the county's unit costs, and the full
+  scorecard (:func:`eduwb.analysis.scorecard.scorecard_table`) whose non-resource rows and
+  vetoes a change of resources leaves as they are. The result is a :class:`State`: plain
+  numpy arrays.
+* :func:`apply` — per change (well under a millisecond on a county): pure and vectorised.
+  A change adds amounts to a section's *inputs* (the data dictionary's columns:
+  ``backbone_teachers``, ``sports_field_area_m2`` …) or directly to an *indicator's amount*
+  (``R4`` m² …, as the plan counts them). How an input moves each indicator is read from the
+  standard's formulas (every formula is linear in its columns: the coefficients are found by
+  evaluating it on unit inputs), so the standard stays data. Then, as in
+  :mod:`eduwb.analysis.balance`: value = ``per × amount ÷ students``; the per-school rule
+  (``min_met`` of the values reach their threshold, the rest ``min_ratio_rest`` of it); the
+  student-weighted CV per stage × indicator against its limit; each R row's status as the
+  scorecard judges it (fail when its CV is over the limit in a stage or it is short at a
+  section failing the rule; missing when its CV is undefined) and the verdict with
+  :func:`eduwb.analysis.scorecard.judge`'s rule.
+
+Pupils do not change (the simulator adds resources, it does not move pupils); a change to a
+multi-stage school is made to one of its sections. Only standards with a per-school rule and
+a CV test per indicator (moe-2017) can be simulated. A teacher moved between two schools
+leaves one section and joins the other with the same qualifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eduwb.analysis import balance, plan, resources, scorecard
+from eduwb.analysis.scope import resolve_year, stage_rank
+from eduwb.errors import ParameterError
+from eduwb.standards import Standard
+
+PASS, FAIL, MISSING = scorecard.PASS, scorecard.FAIL, scorecard.MISSING
+
+#: The teacher columns a hired (or moved) teacher may count in, by the flag that says so.
+TEACHER_KINDS = {
+    "above_degree": "teachers_above_degree",
+    "backbone": "backbone_teachers",
+    "pe_art": "pe_art_teachers",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to one school section.
+
+    ``inputs`` maps an input column (``backbone_teachers``) or an indicator id (``R4``) to the
+    amount added (negative to take away). ``cost_yuan`` is what the change costs (a moved
+    teacher costs nothing). ``label`` says it in words for the list of changes.
+    """
+
+    school_id: str
+    stage: str
+    inputs: tuple[tuple[str, float], ...]
+    cost_yuan: float = 0.0
+    label: str = ""
+
+
+@dataclass
+class State:
+    """A county-year prepared for :func:`apply` (see :func:`prepare`)."""
+
+    std: Standard
+    county: str
+    year: int
+    ids: list[str]
+    sections: pd.DataFrame  # school_id, school_name, stage, students, row order of the arrays
+    students: np.ndarray  # (n,)
+    amount: np.ndarray  # (n, k) the indicators' amounts (teachers, m², 元, rooms)
+    per: np.ndarray  # (k,)
+    threshold: np.ndarray  # (n, k)
+    stage_code: np.ndarray  # (n,) index into ``stages``
+    stages: list[str]
+    limit: np.ndarray  # (len(stages),) CV limit per stage
+    min_met: int
+    min_ratio_rest: float
+    coefficients: dict[str, np.ndarray]  # input column or indicator id → (k,) effect on the amounts
+    unit_cost: dict[str, float]  # input column or indicator id → 元 per unit
+    costs: dict[str, float]
+    baseline_card: pd.DataFrame  # the full scorecard of the year (with attrs["vetoes"])
+    values: pd.DataFrame  # the baseline section_values (for the plan)
+    row_of: dict[tuple[str, str], int] = field(default_factory=dict)
+    plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
+
+
+@dataclass
+class Result:
+    """What :func:`apply` returns: everything the dashboard shows after the changes."""
+
+    values: np.ndarray  # (n, k)
+    ratio: np.ndarray  # (n, k) value ÷ threshold
+    met: np.ndarray  # (n, k) bool
+    met_count: np.ndarray  # (n,)
+    weakest_ratio: np.ndarray  # (n,)
+    passes: np.ndarray  # (n,) the per-school rule
+    cv: np.ndarray  # (len(stages), k), NaN where undefined or no section
+    cv_passes: np.ndarray  # (len(stages), k) bool (True where nothing is tested)
+    resource_status: dict[str, str]  # R id → pass / fail / missing
+    dimensions: dict[str, str]
+    verdict: str
+    failing: list[str]
+    cost_yuan: float
+
+
+# ----------------------------------------------------------------------------- preparing
+
+
+def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.ndarray]:
+    """How one unit of each input column moves each resource indicator's amount.
+
+    The standard's formulas are linear in their columns (sums and differences of amounts);
+    each coefficient is the formula evaluated with that column at 1 and every other at 0.
+    A formula that is not linear in a column is refused.
+    """
+    ids = resources.indicator_ids(std)
+    columns = sorted(set(columns))
+    out: dict[str, np.ndarray] = {}
+    for col in columns:
+        effect = np.zeros(len(ids))
+        for j, ind in enumerate(std.resource_indicators):
+            names = resources.formula_columns(ind.formula or "")
+            if col not in names:
+                continue
+            unit = {c: [0.0, 0.0, 0.0] for c in names}
+            unit[col] = [0.0, 1.0, 2.0]
+            got = pd.DataFrame(unit).eval(ind.formula).to_numpy(dtype="float64")
+            if not np.isclose(got[2] - got[1], got[1] - got[0]):
+                raise ParameterError(f"{ind.id}: formula {ind.formula!r} is not linear in {col}; it cannot be simulated")
+            effect[j] = got[1] - got[0]
+        out[col] = effect
+    for j, ind in enumerate(ids):
+        effect = np.zeros(len(ids))
+        effect[j] = 1.0
+        out[ind] = effect
+    return out
+
+
+def _unit_costs(std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]) -> dict[str, float]:
+    """元 per unit of each input: the unit cost of the first indicator it raises."""
+    keys = [ind.cost_key for ind in std.resource_indicators]
+    out = {}
+    for name, effect in coefficients.items():
+        raised = np.flatnonzero(effect > 0)
+        out[name] = float(costs.get(keys[raised[0]], 0.0)) if len(raised) else 0.0
+    return out
+
+
+def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, Any] | None = None) -> State:
+    """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
+    if std.school_rule is None or std.balance_test != "each":
+        raise ParameterError(
+            f"standard {std.id}: the simulator needs a per-school rule and a CV limit per indicator (moe-2017)"
+        )
+    year = resolve_year(ds, year)
+    values = resources.section_values(ds, std, years=[year])
+    if values.attrs.get("missing"):
+        raise ParameterError(f"standard {std.id}: the data lack inputs of {', '.join(values.attrs['missing'])}")
+    ids = resources.indicator_ids(std)
+    n, k = len(values), len(ids)
+    long = balance.ratios(values, std, keys=[])  # indicator by indicator, each in the order of values
+    amount = long["amount"].to_numpy(dtype="float64").reshape(k, n).T.copy()
+    threshold = long["threshold"].to_numpy(dtype="float64").reshape(k, n).T.copy()
+    per = long["per"].to_numpy(dtype="float64").reshape(k, n)[:, 0].copy() if n else np.ones(k)
+    stages = list(std.stages)
+    stage_code = values["stage"].map({s: i for i, s in enumerate(stages)}).to_numpy(dtype="int64")
+    costs = balance.unit_costs(ds, options)
+    inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
+    coefficients = formula_coefficients(std, inputs)
+    sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
+    card = scorecard.scorecard_table(ds, std, year=year)
+    return State(
+        std=std,
+        county=ds.name,
+        year=year,
+        ids=ids,
+        sections=sections,
+        students=values["students"].to_numpy(dtype="float64"),
+        amount=amount,
+        per=per,
+        threshold=threshold,
+        stage_code=stage_code,
+        stages=stages,
+        limit=np.array([std.cv_limit(s) for s in stages], dtype="float64"),
+        min_met=int(std.school_rule["min_met"]),
+        min_ratio_rest=float(std.school_rule["min_ratio_rest"]),
+        coefficients=coefficients,
+        unit_cost=_unit_costs(std, coefficients, costs),
+        costs=costs,
+        baseline_card=card,
+        values=values,
+        row_of={(s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))},
+    )
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+def add(state: State, school_id: str, stage: str, column: str, amount: float, label: str = "") -> Change:
+    """Add ``amount`` of one input column or indicator amount, costed at its unit cost."""
+    if column not in state.coefficients:
+        raise ParameterError(f"unknown input {column!r}; known: {', '.join(sorted(state.coefficients))}")
+    _row(state, school_id, stage)
+    cost = max(float(amount), 0.0) * state.unit_cost[column]
+    return Change(str(school_id), stage, ((column, float(amount)),), cost, label)
+
+
+def hire(
+    state: State, school_id: str, stage: str, teachers: int, *, above_degree: bool = True, backbone: bool = False,
+    pe_art: bool = False, label: str = "",
+) -> Change:
+    """``teachers`` new teachers at a section, counting in the teacher columns their flags say.
+
+    A teacher costs ``teacher_per_year`` once, whatever he or she counts in.
+    """
+    flags = {"above_degree": above_degree, "backbone": backbone, "pe_art": pe_art}
+    inputs = [("teachers", float(teachers))] + [(TEACHER_KINDS[f], float(teachers)) for f, on in flags.items() if on]
+    _row(state, school_id, stage)
+    cost = max(float(teachers), 0.0) * float(state.costs.get("teacher_per_year", 0.0))
+    return Change(str(school_id), stage, tuple(inputs), cost, label)
+
+
+def move_teacher(
+    state: State, source: tuple[str, str], target: tuple[str, str], *, teachers: int = 1, above_degree: bool = True,
+    backbone: bool = False, pe_art: bool = False, label: str = "",
+) -> list[Change]:
+    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost."""
+    out = []
+    for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
+        change = hire(state, school_id, stage, teachers, above_degree=above_degree, backbone=backbone, pe_art=pe_art)
+        inputs = tuple((c, sign * a) for c, a in change.inputs)
+        out.append(Change(str(school_id), stage, inputs, 0.0, label))
+    return out
+
+
+def plan_changes(state: State, ds=None) -> list[Change]:
+    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator.
+
+    The plan is computed once per state (from the same values); ``ds`` is not needed.
+    """
+    del ds
+    if state.plan is None:
+        long = plan.plan_long(state.values, state.std, state.costs)
+        state.plan = long[long["addition"] > 0].reset_index(drop=True)
+    rows = state.plan
+    return [
+        Change(str(r.school_id), r.stage, ((r.indicator, float(r.addition)),), float(r.cost_yuan), "plan")
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def _row(state: State, school_id: str, stage: str) -> int:
+    try:
+        return state.row_of[(str(school_id), stage)]
+    except KeyError:
+        raise ParameterError(f"no school section {school_id} ({stage}) in scope in {state.year}") from None
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
+    """The changes as an (n, k) array of amounts added to the indicators."""
+    out = np.zeros_like(state.amount)
+    if not changes:
+        return out
+    rows, effects = [], []
+    for change in changes:
+        row = _row(state, change.school_id, change.stage)
+        for column, amount in change.inputs:
+            rows.append(row)
+            effects.append(amount * state.coefficients[column])
+    np.add.at(out, np.asarray(rows), np.asarray(effects))
+    return out
+
+
+def apply(state: State, changes: Sequence[Change] = ()) -> Result:
+    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure)."""
+    amount = state.amount + delta(state, changes)
+    students = state.students
+    values = state.per * amount / students[:, None]
+    thr = state.threshold
+    ratio = np.where(thr > 0, values / np.where(thr > 0, thr, 1.0), 1.0)
+    met = ratio >= 1 - resources.EPS
+    met_count = met.sum(axis=1)
+    weakest = ratio.min(axis=1) if ratio.shape[1] else np.full(len(ratio), np.nan)
+    passes = (met_count >= state.min_met) & (weakest >= state.min_ratio_rest - resources.EPS)
+
+    # student-weighted CV per stage × indicator (population form), as balance.weighted_cv
+    g = len(state.stages)
+    code = state.stage_code
+    total = np.bincount(code, weights=students, minlength=g)[:, None]
+    onehot = np.zeros((len(code), g))
+    onehot[np.arange(len(code)), code] = 1.0
+    weighted = onehot * students[:, None]  # (n, g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = weighted.T @ values / total  # (g, k)
+        dev = weighted.T @ (values - mean[code]) ** 2 / total
+        cv = np.sqrt(dev) / mean
+    cv = np.where((total > 0) & (mean != 0), cv, np.nan)
+    present = (total > 0)[:, 0]
+    tested = present[:, None] & ~np.isnan(cv)
+    cv_passes = ~tested | (cv <= state.limit[:, None] * (1 + resources.EPS))
+    over = (~cv_passes).any(axis=0)
+    undefined = (present[:, None] & np.isnan(cv)).any(axis=0)
+    blame = (~met & ~passes[:, None]).any(axis=0)
+    status = np.where(over | blame, FAIL, np.where(undefined, MISSING, PASS))
+    resource_status = dict(zip(state.ids, status.tolist(), strict=True))
+
+    judged = _judge(state, resource_status)
+    cost = float(sum(c.cost_yuan for c in changes))
+    return Result(
+        values=values, ratio=ratio, met=met, met_count=met_count, weakest_ratio=weakest, passes=passes,
+        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=judged["dimensions"],
+        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost,
+    )  # fmt: skip
+
+
+def _judge(state: State, resource_status: dict[str, str]) -> dict[str, Any]:
+    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with new resource rows
+    (the same rule, without building a frame: this runs on every change)."""
+    card = state.baseline_card
+    statuses = [resource_status.get(i, s) for i, s in zip(card["indicator"], card["status"], strict=True)]
+    vetoes = card.attrs["vetoes"]
+    applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
+    undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
+    failing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == FAIL]
+    missing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == MISSING] + undeclared
+    dims: dict[str, list[str]] = {d: [] for d in state.std.raw["dimensions"]}
+    for d, s in zip(card["dimension"], statuses, strict=True):
+        dims.setdefault(d, []).append(s)
+    dimensions = {d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()}
+    verdict = "fail" if applying or failing else "incomplete" if missing else "pass"
+    return {"verdict": verdict, "dimensions": dimensions, "vetoes": applying, "failing": failing, "missing": missing}
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def indicators_frame(state: State, result: Result, rows: Sequence[int] | None = None) -> pd.DataFrame:
+    """Long per section × indicator after the changes: ``school_id, school_name, stage, indicator,
+    value, baseline, threshold, ratio, met`` (``rows`` limits the sections)."""
+    rows = np.arange(len(state.sections)) if rows is None else np.asarray(rows, dtype="int64")
+    k = len(state.ids)
+    base = state.per * state.amount / state.students[:, None]
+    sec = state.sections.iloc[np.repeat(rows, k)].reset_index(drop=True)
+    out = sec[["school_id", "school_name", "stage"]].copy()
+    out["indicator"] = np.tile(state.ids, len(rows))
+    out["value"] = result.values[rows].reshape(-1)
+    out["baseline"] = base[rows].reshape(-1)
+    out["threshold"] = state.threshold[rows].reshape(-1)
+    out["ratio"] = result.ratio[rows].reshape(-1)
+    out["met"] = result.met[rows].reshape(-1)
+    return out
+
+
+def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd.DataFrame:
+    """Per stage × indicator: ``stage, indicator, cv, limit, passes`` (and ``cv_before``)."""
+    g, k = result.cv.shape
+    present = np.bincount(state.stage_code, minlength=g) > 0
+    out = pd.DataFrame(
+        {
+            "stage": np.repeat(state.stages, k),
+            "indicator": np.tile(state.ids, g),
+            "cv": result.cv.reshape(-1),
+            "limit": np.repeat(state.limit, k),
+            "passes": result.cv_passes.reshape(-1),
+        }
+    )
+    if baseline is not None:
+        out.insert(2, "cv_before", baseline.cv.reshape(-1))
+    keep = np.repeat(present, k)
+    order = stage_rank(state.std)
+    out = out[keep].reset_index(drop=True)
+    return out.assign(_s=out["stage"].map(order)).sort_values(["_s"], kind="mergesort").drop(columns="_s").reset_index(drop=True)
+
+
+def failing_frame(state: State, result: Result) -> pd.DataFrame:
+    """The sections failing the per-school rule, with each short indicator's gap to its threshold.
+
+    ``school_id, school_name, stage, met_count, indicator, value, threshold, shortfall,
+    gap_unit`` — the shortfall in the indicator's unit (teachers, m², 元, rooms), rounded up
+    where things come whole, as :func:`eduwb.analysis.balance.shortfalls` counts it.
+    """
+    rows, cols = np.nonzero(~result.met & ~result.passes[:, None])
+    students, per = state.students[rows], state.per[cols]
+    threshold = state.threshold[rows, cols]
+    need = (threshold - result.values[rows, cols]) * students / per
+    inds = state.std.resource_indicators
+    out = state.sections.iloc[rows][["school_id", "school_name", "stage"]].reset_index(drop=True)
+    out["met_count"] = result.met_count[rows]
+    out["indicator"] = np.asarray(state.ids, dtype=object)[cols]
+    out["value"] = result.values[rows, cols]
+    out["threshold"] = threshold
+    out["shortfall"] = balance.whole_units(need, np.array([inds[c].gap_integer for c in cols], dtype=bool))
+    out["gap_unit"] = [inds[c].gap_unit for c in cols]
+    return out

@@ -1,0 +1,553 @@
+"""The leaders' dashboard (``notebooks/dashboard.ipynb``, served by Voilà: ``make dashboard``).
+
+One page per county and year: the verdict and its four dimensions, the failing indicators
+and the schools' gaps, class size and teacher rotation — and a what-if simulator: add
+teachers, m², equipment or rooms to a school (or apply the costed plan, or move a teacher
+between two schools) and the school's indicators, the per-school rule, the CVs, the verdict
+and the cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
+once per county and year, then a few milliseconds per change); this module only lays out
+widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
+
+#: Scorecard rows shown under "class size and rotation" (when the standard has them).
+STATUS_ROWS = ("G4", "G5", "G11", "G9", "G12")
+#: The input columns a leader can add to, by the kind of change: (zh, en) labels.
+AREA_INPUTS = {
+    "teaching_aux_area_m2": ("教学及辅助用房", "teaching and auxiliary rooms"),
+    "sports_field_area_m2": ("室外运动场地", "sports ground"),
+    "indoor_sports_area_m2": ("室内体育馆", "indoor sports hall"),
+}
+CSS = """
+<style>
+.eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; max-width: 1100px; }
+.eduwb-dash h2 { margin: 0.2em 0; }
+.eduwb-badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: white; font-weight: bold; white-space: nowrap; }
+.eduwb-big { font-size: 1.6em; }
+.eduwb-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 6px 0; background: #fff; }
+.eduwb-t { border-collapse: collapse; font-size: 0.92em; }
+.eduwb-t th, .eduwb-t td { border-bottom: 1px solid #e5e7eb; padding: 3px 8px; vertical-align: top; }
+.eduwb-t th { background: #eef2f7; text-align: left; }
+.eduwb-t td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.eduwb-t td.s { white-space: nowrap; }
+.eduwb-bar { display: inline-block; height: 10px; background: #2f7d4f; vertical-align: middle; }
+.eduwb-bar.short { background: #c0392b; }
+.eduwb-muted { color: #6b7280; font-size: 0.85em; }
+</style>
+"""
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _badge(code: str, lang: str, labels=CODE_LABELS, big: bool = False) -> str:
+    colour = COLOURS.get(code, COLOURS["missing"])
+    text = labels[code][0 if lang == "zh" else 1] if code in labels else code
+    cls = "eduwb-badge eduwb-big" if big else "eduwb-badge"
+    return f'<span class="{cls}" data-code="{escape(code)}" style="background:{colour}">{escape(text)}</span>'
+
+
+def _num(x: float, digits: int = 2) -> str:
+    if x != x:  # NaN
+        return "—"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def _money(yuan: float, lang: str) -> str:
+    if lang == "zh":
+        return f"{yuan / 1e4:,.1f} 万元" if abs(yuan) >= 1e4 else f"{yuan:,.0f} 元"
+    return f"{yuan:,.0f} yuan"
+
+
+# ----------------------------------------------------------------------------- counties
+
+
+@dataclass(frozen=True)
+class County:
+    """A county the dashboard can show: its name and where its data are."""
+
+    name: str
+    path: Path
+
+    def label(self, duplicate: bool) -> str:
+        return f"{self.name}（{self.path.name}）" if duplicate else self.name
+
+
+def _county_name(path: Path) -> str:
+    import tomllib
+
+    settings = path / "county.toml" if path.is_dir() else path.with_suffix(".toml")
+    if settings.is_file():
+        try:
+            return str(tomllib.loads(settings.read_text(encoding="utf-8")).get("name") or path.stem)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+    return path.stem
+
+
+def find_counties(root: str | Path) -> list[County]:
+    """The counties under ``root``: a county folder (or workbook) itself, or the county folders
+    (any with a CSV file) and ``.xlsx`` workbooks directly inside it, by name."""
+    root = Path(root)
+    if root.suffix == ".xlsx" or (root.is_dir() and any(root.glob("*.csv"))):
+        return [County(_county_name(root), root)]
+    found = []
+    for entry in sorted(root.iterdir()) if root.is_dir() else []:
+        if entry.is_dir() and any(entry.glob("*.csv")) or entry.suffix == ".xlsx":
+            found.append(County(_county_name(entry), entry))
+    return found
+
+
+# ----------------------------------------------------------------------------- the dashboard
+
+
+class Dashboard:
+    """The dashboard's widgets and state. ``Dashboard(root).widget`` is what the notebook displays."""
+
+    def __init__(self, root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):
+        import ipywidgets as w
+
+        self.w = w
+        self.lang = lang
+        self.counties = find_counties(root)
+        if not self.counties:
+            raise FileNotFoundError(f"no county data under {root}")
+        names = [c.name for c in self.counties]
+        self.options = [(c.label(names.count(c.name) > 1), i) for i, c in enumerate(self.counties)]
+        self.state = None
+        self.baseline = None
+        self.result = None
+        self.changes: list = []
+        self.elapsed_ms = 0.0
+        self._datasets: dict[int, Any] = {}
+        self.widget = w.VBox(layout=w.Layout(width="100%"))
+        self.widget.add_class("eduwb-dash")
+        self._loading = False
+        self._build()
+        start = next((i for i, c in enumerate(self.counties) if county in (c.name, c.path.name)), 0)
+        self._load_county(start, year)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        w, lang = self.w, self.lang
+        self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"))
+        self.county_picker.add_class("eduwb-county")
+        self.year_picker = w.Dropdown(options=[], description=_t(lang, "学年", "Year"))
+        self.year_picker.add_class("eduwb-year")
+        self.lang_picker = w.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=lang)
+        self.lang_picker.style.button_width = "70px"
+        self.lang_picker.add_class("eduwb-lang")
+        self.verdict_html = w.HTML()
+        self.verdict_html.add_class("eduwb-verdict")
+        self.failing_html = w.HTML()
+        self.failing_html.add_class("eduwb-failing")
+        self.status_html = w.HTML()
+        self.status_html.add_class("eduwb-status")
+
+        # the simulator
+        self.section_picker = w.Dropdown(options=[], description=_t(lang, "学校", "School"), layout=w.Layout(width="420px"))
+        self.section_picker.add_class("eduwb-section")
+        self.n_teachers = w.BoundedIntText(value=1, min=1, max=500, description=_t(lang, "人数", "Teachers"), layout=w.Layout(width="160px"))
+        self.n_teachers.add_class("eduwb-n-teachers")
+        self.flag_degree = w.Checkbox(value=True, description=_t(lang, "高于规定学历", "above required degree"), indent=False)
+        self.flag_backbone = w.Checkbox(value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False)
+        self.flag_backbone.add_class("eduwb-flag-backbone")
+        self.flag_pe_art = w.Checkbox(value=False, description=_t(lang, "体育艺术", "PE / art"), indent=False)
+        self.add_teachers = w.Button(description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus")
+        self.add_teachers.add_class("eduwb-add-teachers")
+        self.area_kind = w.Dropdown(options=[(p[0 if lang == "zh" else 1], k) for k, p in AREA_INPUTS.items()],
+                                    description=_t(lang, "面积", "Area"), layout=w.Layout(width="300px"))  # fmt: skip
+        self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", layout=w.Layout(width="180px"))
+        self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus")
+        self.add_area.add_class("eduwb-add-area")
+        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "设备(元)", "Equipment"),
+                                            layout=w.Layout(width="220px"))  # fmt: skip
+        self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus")
+        self.add_equipment.add_class("eduwb-add-equipment")
+        self.rooms = w.BoundedIntText(value=1, min=1, max=200, description=_t(lang, "教室", "Rooms"), layout=w.Layout(width="160px"))
+        self.add_rooms = w.Button(description=_t(lang, "增加多媒体教室", "Add multimedia rooms"), icon="plus")
+        self.add_rooms.add_class("eduwb-add-rooms")
+        self.move_to = w.Dropdown(options=[], description=_t(lang, "调往", "Move to"), layout=w.Layout(width="420px"))
+        self.move_to.add_class("eduwb-move-to")
+        self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange")
+        self.move.add_class("eduwb-move")
+        self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"), button_style="success")
+        self.plan_button.add_class("eduwb-plan")
+        self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo")
+        self.undo.add_class("eduwb-undo")
+        self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning")
+        self.reset.add_class("eduwb-reset")
+        self.school_html = w.HTML()
+        self.school_html.add_class("eduwb-school")
+        self.cv_html = w.HTML()
+        self.cv_html.add_class("eduwb-cv")
+        self.changes_html = w.HTML()
+        self.changes_html.add_class("eduwb-changes")
+        self.timing = w.HTML()
+        self.timing.add_class("eduwb-timing")
+
+        teacher_row = w.HBox([self.n_teachers, self.flag_degree, self.flag_backbone, self.flag_pe_art, self.add_teachers])
+        area_row = w.HBox([self.area_kind, self.area_m2, self.add_area])
+        kit_row = w.HBox([self.equipment, self.add_equipment, self.rooms, self.add_rooms])
+        move_row = w.HBox([self.move_to, self.move])
+        sim = w.VBox([
+            w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
+                   f"<div class='eduwb-muted'>{_t(lang, '选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。', 'Pick a school, add resources or move a teacher: the school’s indicators, the CVs and the verdict follow. A simulation: the data are not changed.')}</div>"),
+            self.section_picker, teacher_row, area_row, kit_row, move_row,
+            w.HBox([self.plan_button, self.undo, self.reset]),
+            self.changes_html, self.school_html, self.cv_html, self.timing,
+        ])  # fmt: skip
+        sim.add_class("eduwb-card")
+        sim.add_class("eduwb-sim")
+        head = w.HTML(CSS + f"<h2>{_t(lang, '县域义务教育优质均衡发展 · 评估看板', 'County compulsory education: quality balance dashboard')}</h2>")
+        self.widget.children = [
+            head,
+            w.HBox([self.county_picker, self.year_picker, self.lang_picker]),
+            self.verdict_html,
+            w.HBox([self.failing_html, self.status_html], layout=w.Layout(flex_flow="row wrap", justify_content="flex-start")),
+            sim,
+        ]
+        self.county_picker.observe(self._on_county, names="value")
+        self.year_picker.observe(self._on_year, names="value")
+        self.lang_picker.observe(self._on_lang, names="value")
+        self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
+        self.add_teachers.on_click(lambda _: self._hire())
+        self.add_area.on_click(lambda _: self._add(self.area_kind.value, self.area_m2.value))
+        self.add_equipment.on_click(lambda _: self._add("equipment_value_yuan", self.equipment.value))
+        self.add_rooms.on_click(lambda _: self._add("multimedia_rooms", self.rooms.value))
+        self.move.on_click(lambda _: self._move())
+        self.plan_button.on_click(lambda _: self._plan())
+        self.undo.on_click(lambda _: self._undo())
+        self.reset.on_click(lambda _: self._reset())
+
+    # -- data --------------------------------------------------------------------------------
+
+    def _dataset(self, index: int):
+        if index not in self._datasets:
+            from eduwb.data.dataset import load
+
+            self._datasets[index] = load(self.counties[index].path)
+        return self._datasets[index]
+
+    def _load_county(self, index: int, year: int | None = None) -> None:
+        ds = self._dataset(index)
+        years = [int(y) for y in ds.years]
+        year = year if year in years else years[-1]
+        self._loading = True
+        self.county_picker.value = index
+        self.year_picker.options = years
+        self.year_picker.value = year
+        self._loading = False
+        self._prepare(index, year)
+
+    def _prepare(self, index: int, year: int) -> None:
+        from eduwb.analysis import whatif
+        from eduwb.standards import resolve
+
+        ds = self._dataset(index)
+        self.state = whatif.prepare(ds, resolve(ds), year)
+        self.baseline = whatif.apply(self.state)
+        self.changes = []
+        self._section_options()
+        self._refresh()
+
+    def _section_options(self) -> None:
+        st, lang = self.state, self.lang
+        secs = st.sections
+        names = [
+            f"{'✗ ' if not ok else ''}{n}（{st.std.stage_name(s, lang)}）" if lang == "zh" else
+            f"{'✗ ' if not ok else ''}{n} ({st.std.stage_name(s, lang)})"
+            for n, s, ok in zip(secs["school_name"], secs["stage"], self.baseline.passes, strict=True)
+        ]  # fmt: skip
+        order = sorted(range(len(secs)), key=lambda i: (bool(self.baseline.passes[i]), i))
+        options = [(names[i], i) for i in order]
+        self.section_picker.options = options
+        self.move_to.options = options
+        if options:
+            self.section_picker.value = options[0][1]
+            self.move_to.value = options[-1][1] if len(options) > 1 else options[0][1]
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def _on_county(self, change) -> None:
+        if not self._loading:
+            self._load_county(change["new"])
+
+    def _on_year(self, change) -> None:
+        if getattr(self, "_loading", False) or change["new"] is None:
+            return
+        self._prepare(self.county_picker.value, int(change["new"]))
+
+    def _on_lang(self, change) -> None:
+        county, year, changes = self.county_picker.value, self.year_picker.value, self.changes
+        section = self.section_picker.value
+        self.lang = change["new"]
+        self._build()
+        self._load_county(county, year)
+        self.section_picker.value = section
+        self.changes = changes
+        self._refresh()
+
+    def _section(self, index: int | None = None) -> tuple[str, str]:
+        row = self.state.sections.iloc[self.section_picker.value if index is None else index]
+        return str(row["school_id"]), str(row["stage"])
+
+    def _label(self, what: str, index: int | None = None) -> str:
+        row = self.state.sections.iloc[self.section_picker.value if index is None else index]
+        return f"{row['school_name']}（{self.state.std.stage_name(row['stage'], self.lang)}）：{what}"
+
+    def _hire(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, lang = int(self.n_teachers.value), self.lang
+        kinds = [k for k, on in ((_t(lang, "高学历", "degree"), self.flag_degree.value),
+                                 (_t(lang, "骨干", "backbone"), self.flag_backbone.value),
+                                 (_t(lang, "体艺", "PE/art"), self.flag_pe_art.value)) if on]  # fmt: skip
+        label = self._label(_t(lang, f"增加教师 {n} 名", f"{n} more teacher(s)") + (f"（{'、'.join(kinds)}）" if kinds else ""))
+        school, stage = self._section()
+        change = whatif.hire(self.state, school, stage, n, above_degree=self.flag_degree.value,
+                             backbone=self.flag_backbone.value, pe_art=self.flag_pe_art.value, label=label)  # fmt: skip
+        self._do([change])
+
+    def _add(self, column: str, amount: float) -> None:
+        from eduwb.analysis import whatif
+
+        if not amount:
+            return
+        lang = self.lang
+        what = {
+            "equipment_value_yuan": _t(lang, f"增加设备 {_money(amount, lang)}", f"equipment worth {_money(amount, lang)}"),
+            "multimedia_rooms": _t(lang, f"增加多媒体教室 {amount:.0f} 间", f"{amount:.0f} multimedia room(s)"),
+        }.get(column) or (f"{AREA_INPUTS[column][0 if lang == 'zh' else 1]} +{amount:,.0f} m²")
+        school, stage = self._section()
+        self._do([whatif.add(self.state, school, stage, column, float(amount), label=self._label(what))])
+
+    def _move(self) -> None:
+        from eduwb.analysis import whatif
+
+        source, target = self.section_picker.value, self.move_to.value
+        if source == target:
+            return
+        lang = self.lang
+        to = self.state.sections.iloc[target]
+        label = self._label(_t(lang, f"交流一名教师到{to['school_name']}", f"one teacher moved to {to['school_name']}"))
+        self._do(whatif.move_teacher(self.state, self._section(source), self._section(target),
+                                     above_degree=self.flag_degree.value, backbone=self.flag_backbone.value,
+                                     pe_art=self.flag_pe_art.value, label=label))  # fmt: skip
+
+    def _plan(self) -> None:
+        from eduwb.analysis import whatif
+
+        changes = whatif.plan_changes(self.state)
+        self._do([c.__class__(c.school_id, c.stage, c.inputs, c.cost_yuan, _t(self.lang, "规划", "plan")) for c in changes])
+
+    def _undo(self) -> None:
+        if self.changes:
+            self.changes = self.changes[:-1]
+            self._refresh()
+
+    def _reset(self) -> None:
+        self.changes = []
+        self._refresh()
+
+    def _do(self, changes: list) -> None:
+        self.changes = [*self.changes, changes]
+        self._refresh()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _card(self):
+        if getattr(self, "_card_of", None) is not self.state:
+            self._card_cache = self.state.baseline_card.set_index("indicator")
+            self._card_of = self.state
+        return self._card_cache
+
+    def _refresh(self, school_only: bool = False) -> None:
+        from eduwb.analysis import whatif
+
+        if self.state is None or self.section_picker.value is None:
+            return
+        start = time.perf_counter()
+        flat = [c for group in self.changes for c in group]
+        self.result = whatif.apply(self.state, flat)
+        self.school_html.value = self._school_html()
+        if not school_only:
+            self.verdict_html.value = self._verdict_html()
+            self.failing_html.value = self._failing_html()
+            self.status_html.value = self._status_html()
+            self.cv_html.value = self._cv_html()
+            self.changes_html.value = self._changes_html()
+        self.elapsed_ms = (time.perf_counter() - start) * 1000
+        self.timing.value = (
+            f"<span class='eduwb-muted' data-ms='{self.elapsed_ms:.1f}'>"
+            f"{_t(self.lang, '本次计算', 'computed in')} {self.elapsed_ms:.1f} ms</span>"
+        )
+
+    def _verdict_html(self) -> str:
+        st, r, lang = self.state, self.result, self.lang
+        dims = " ".join(
+            f"<span style='margin-right:14px'>{escape(st.std.dimension_name(d, lang))} {_badge(code, lang)}</span>"
+            for d, code in r.dimensions.items()
+        )
+        simulated = ""
+        if self.changes:
+            was = _badge(self.baseline.verdict, lang, VERDICT_LABELS)
+            simulated = f"<span class='eduwb-muted'>{_t(lang, '（模拟；现状为 ', '(simulated; as is: ')}{was}{_t(lang, '）', ')')}</span>"
+        title = _t(lang, f"{st.county} {st.year} 年评估结论", f"{st.county}, {st.year}: verdict")
+        sections = len(st.sections)
+        passing = int(r.passes.sum())
+        facts = _t(lang, f"纳入资源配置评估的学校（学段）{sections} 个，其中 {passing} 个达到校际要求",
+                   f"{sections} school sections evaluated on resources, {passing} pass the per-school rule")  # fmt: skip
+        return (
+            f"<div class='eduwb-card'><b>{escape(title)}</b> {_badge(r.verdict, lang, VERDICT_LABELS, big=True)} {simulated}"
+            f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div></div>"
+        )
+
+    def _failing_html(self) -> str:
+        st, r, lang = self.state, self.result, self.lang
+        card = self._card()
+        rows = []
+        for ind in r.failing:
+            name = st.std.indicator(ind).name(lang) if st.std.has_indicator(ind) else ind
+            if ind in st.ids:  # sections reaching the threshold, after the changes
+                j = st.ids.index(ind)
+                value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
+            else:
+                value = str(card.loc[ind, "value"])
+            rows.append(f"<tr><td class='s'>{escape(ind)}</td><td>{escape(name)}</td><td class='n'>{escape(value)}</td></tr>")
+        head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}（{len(r.failing)}）</b>"
+        table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
+                 f"<th>{_t(lang, '数值', 'Value')}</th></tr>{''.join(rows)}</table>") if rows else \
+            f"<div>{_t(lang, '没有未达标的指标。', 'No indicator fails.')}</div>"  # fmt: skip
+        from eduwb.analysis import whatif
+
+        gaps = whatif.failing_frame(st, r)
+        gap_rows = "".join(
+            f"<tr><td>{escape(g.school_name)}（{escape(st.std.stage_name(g.stage, lang))}）</td><td class='s'>{escape(g.indicator)}</td>"
+            f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
+            f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
+            f"<td class='s'>{escape(_unit(g.gap_unit, lang))}</td></tr>"
+            for g in gaps.head(15).itertuples(index=False)
+        )
+        gap_table = ""
+        if gap_rows:
+            gap_table = (
+                f"<div style='margin-top:8px'><b>{_t(lang, '未达到校际要求的学校及缺口', 'Schools failing the per-school rule: gaps')}</b></div>"
+                f"<table class='eduwb-t'><tr><th>{_t(lang, '学校', 'School')}</th><th>{_t(lang, '指标', 'Id')}</th>"
+                f"<th>{_t(lang, '数值', 'Value')}</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
+                f"<th>{_t(lang, '缺口', 'Gap')}</th><th>{_t(lang, '单位', 'Unit')}</th></tr>{gap_rows}</table>"
+            )
+            if len(gaps) > 15:
+                gap_table += f"<div class='eduwb-muted'>{_t(lang, f'另有 {len(gaps) - 15} 项', f'{len(gaps) - 15} more')}</div>"
+        return f"<div class='eduwb-card' style='min-width:420px;margin-right:12px'>{head}{table}{gap_table}</div>"
+
+    def _status_html(self) -> str:
+        st, lang = self.state, self.lang
+        card = self._card()
+        rows = []
+        for ind in STATUS_ROWS:
+            if ind not in card.index:
+                continue
+            row = card.loc[ind]
+            rows.append(
+                f"<tr><td class='s'>{escape(ind)}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
+                f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>{escape(str(row['value']))}</td></tr>"
+            )
+        return (
+            f"<div class='eduwb-card' style='max-width:560px'><b>{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
+            f"<table class='eduwb-t'>{''.join(rows)}</table>"
+            f"<div class='eduwb-muted'>{_t(lang, '这些指标不受模拟中增加的资源影响。', 'The simulator’s changes do not touch these.')}</div></div>"
+        )
+
+    def _school_html(self) -> str:
+        st, r, lang = self.state, self.result, self.lang
+        i = self.section_picker.value
+        base = self.baseline
+        rows = []
+        for j, ind in enumerate(st.ids):
+            ratio = r.ratio[i, j]
+            width = max(0.0, min(ratio, 1.5)) / 1.5 * 120
+            bar = f"<span class='eduwb-bar{'' if r.met[i, j] else ' short'}' style='width:{width:.0f}px'></span>"
+            changed = abs(r.values[i, j] - base.values[i, j]) > 1e-12
+            rows.append(
+                f"<tr data-indicator='{ind}'><td class='s'>{ind}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
+                f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
+                f"<td class='n'>{_num(st.threshold[i, j])}</td><td>{bar} {ratio:.0%}</td>"
+                f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
+            )
+        row = st.sections.iloc[i]
+        rule = st.std.school_rule
+        verdict = _badge("pass" if r.passes[i] else "fail", lang)
+        rule_text = _t(lang, f"校际要求（{rule['min_met']} 项达标、其余不低于 {rule['min_ratio_rest']:.0%}）：",
+                       f"Per-school rule ({rule['min_met']} met, the rest ≥ {rule['min_ratio_rest']:.0%}): ")  # fmt: skip
+        return (
+            f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}（{escape(st.std.stage_name(row['stage'], lang))}，"
+            f"{_t(lang, f'{int(row.students)} 名学生', f'{int(row.students)} pupils')}）</b> "
+            f"<span class='eduwb-rule'>{rule_text}{verdict} {_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
+            f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
+            f"<th>{_t(lang, '现状', 'As is')}</th><th>{_t(lang, '模拟后', 'Simulated')}</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
+            f"<th>{_t(lang, '达标比', 'Ratio')}</th><th>{_t(lang, '状态', 'Status')}</th></tr>{''.join(rows)}</table></div>"
+        )
+
+    def _cv_html(self) -> str:
+        st, lang, r, base = self.state, self.lang, self.result, self.baseline
+        present = [g for g in range(len(st.stages)) if (st.stage_code == g).any()]
+        head = "".join(f"<th>{escape(st.std.stage_name(st.stages[g], lang))}</th>" for g in present)
+        rows = []
+        for j, ind in enumerate(st.ids):
+            cells = []
+            for g in present:
+                cv, before = r.cv[g, j], base.cv[g, j]
+                colour = COLOURS["pass"] if r.cv_passes[g, j] else COLOURS["fail"]
+                moved = "" if not cv == cv or abs(cv - before) < 5e-4 else f" <span class='eduwb-muted'>({_num(before, 3)})</span>"
+                cells.append(f"<td class='n' style='color:{colour}'>{_num(cv, 3)} ≤ {st.limit[g]:.2f}{moved}</td>")
+            rows.append(f"<tr><td class='s'>{ind}</td>{''.join(cells)}</tr>")
+        return (
+            f"<div class='eduwb-card'><b>{_t(lang, '校际差异系数（括号内为模拟前）', 'Between-school CVs (before the changes in brackets)')}</b>"
+            f"<table class='eduwb-t'><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
+        )
+
+    def _changes_html(self) -> str:
+        lang = self.lang
+        if not self.changes:
+            return f"<div class='eduwb-muted'>{_t(lang, '尚未模拟任何变化。', 'No change simulated yet.')}</div>"
+        items = []
+        for group in self.changes:
+            labels = list(dict.fromkeys(c.label for c in group if c.label))
+            cost = sum(c.cost_yuan for c in group)
+            text = "、".join(labels) if lang == "zh" else ", ".join(labels)
+            if len(group) > 2 and labels in (["规划"], ["plan"]):
+                text = _t(lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions")
+            items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
+        total = self.result.cost_yuan
+        return (
+            f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
+            f"<b class='eduwb-cost' data-yuan='{total:.0f}'>{_t(lang, '合计费用', 'Total cost')}：{_money(total, lang)}</b></div>"
+        )
+
+
+def _unit(unit: str, lang: str) -> str:
+    return {
+        "teachers": ("名教师", "teachers"),
+        "m2": ("m²", "m²"),
+        "yuan": ("元", "yuan"),
+        "rooms": ("间", "rooms"),
+    }.get(unit, (unit, unit))[0 if lang == "zh" else 1]
+
+
+def dashboard(root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):
+    """The dashboard's widget for the counties under ``root`` (see :class:`Dashboard`)."""
+    return Dashboard(root, lang, county, year).widget

@@ -1,0 +1,374 @@
+"""The notebooks in JupyterLab and the dashboard in Voilà, driven in a real (headless) Chromium.
+
+Playwright for Python drives Debian's ``/usr/bin/chromium`` (no browser download); the servers are
+started by ``scripts/serve.py`` — as ``make lab`` and ``make dashboard`` start them — on a free
+127.0.0.1 port with a token, over a temporary copy of the notebooks and data, with temporary
+Jupyter config, runtime, data and settings folders, and stopped afterwards. A failing test leaves
+a screenshot in ``reports/ui/`` (git-ignored); the main states are saved there too.
+
+``make browser`` runs them (about two minutes); ``make test`` includes them. Skipped only when
+``/usr/bin/chromium`` is absent (``make setup`` as root installs it, as CI does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "reports" / "ui"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+TOKEN = "eduwb-browser-test-token"
+CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (make setup, as root, installs Debian's chromium)"),
+]
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A copy of the notebooks and data, and private Jupyter folders."""
+    base = tmp_path_factory.mktemp("ui")
+    shutil.copytree(ROOT / "notebooks", base / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "data" / "sample", base / "data" / "sample")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "whatif_county", base / "data" / "whatif_county")
+    settings = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # every cell in the DOM (JupyterLab otherwise renders only the cells in view), so the checks see them all
+    tracker = base / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(base / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "jupyter-runtime"),
+        "JUPYTER_DATA_DIR": str(base / "jupyter-data"),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "lab-workspaces"),
+        "IPYTHONDIR": str(base / "ipython"),
+        "EDUWB_TOKEN": TOKEN,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+    return base, env
+
+
+def _serve(kind: str, env: dict, log: Path, *args: str):
+    bin_dir = Path(sys.executable).parent
+    out = log.open("w")
+    proc = subprocess.Popen(
+        [str(bin_dir / "python"), str(ROOT / "scripts" / "serve.py"), kind, *args],
+        stdout=subprocess.PIPE, stderr=out, env=env, text=True, start_new_session=True,
+    )  # fmt: skip
+    line = proc.stdout.readline().strip()
+    assert line.startswith("URL: "), f"serve.py printed {line!r}; log: {log}"
+    url = line[5:]
+    base = url.split("/lab?")[0].split("/?")[0]
+    deadline = time.monotonic() + 60
+    host, port = base.split("//")[1].split(":")
+    while True:
+        try:
+            with socket.create_connection((host, int(port)), timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                _stop(proc)
+                raise RuntimeError(f"{kind} server did not start: {log.read_text()[-2000:]}") from None
+            time.sleep(0.3)
+    return proc, url, base
+
+
+def _stop(proc) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def lab(workspace):
+    base, env = workspace
+    bin_dir = Path(sys.executable).parent
+    notebooks = base / "notebooks"
+    # what make lab does first: trust the shipped notebooks
+    paths = [str(p) for p in sorted(notebooks.glob("*.ipynb")) + sorted((notebooks / "en").glob("*.ipynb"))]
+    subprocess.run([str(bin_dir / "jupyter"), "trust", *paths], env=env, check=True, capture_output=True)
+    proc, url, server = _serve("lab", env, base / "lab.log", "--root", str(notebooks), "--", "--LabApp.expose_app_in_browser=True")
+    yield server, notebooks
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def voila(workspace):
+    base, env = workspace
+    proc, url, server = _serve("dashboard", env, base / "voila.log", "--notebook", str(base / "notebooks" / "dashboard.ipynb"))
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+            viewport={"width": 1400, "height": 1000}, locale="zh-CN",
+        )  # fmt: skip
+        context.set_default_timeout(60_000)
+        yield context
+        context.close()
+
+
+def _failure_shot(page, request) -> None:
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        page.screenshot(path=str(SHOTS / f"FAILED-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def page(browser, request):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    _failure_shot(page, request)
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page for the module's notebook tests (loading JupyterLab once)."""
+    server, _ = lab
+    page = browser.new_page()
+    page.goto(f"{server}/lab?token={TOKEN}&reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined")
+    page.evaluate("async () => { await window.jupyterapp.started; await window.jupyterapp.restored; }")
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def notebook_page(lab_page, request):
+    yield lab_page
+    _failure_shot(lab_page, request)
+    _close_all(lab_page)
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+# ----------------------------------------------------------------------------- JupyterLab
+
+RAW_WIDGET = re.compile(r"(VBox|HBox|Dropdown|IntSlider|Output)\(children=|Dropdown\(description=")
+
+
+def _open(page, path: str, kernel: bool = True) -> None:
+    """Open a notebook in the running JupyterLab (as from the file browser)."""
+    page.evaluate("async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", path)
+    page.wait_for_function(
+        "path => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.context && w.context.path === path && w.context.isReady; }", arg=path,
+    )  # fmt: skip
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell", state="attached")
+    if kernel:
+        page.wait_for_function(
+            "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
+            " return s && s.session && s.session.kernel && s.session.kernel.status === 'idle'; }",
+            timeout=60_000,
+        )
+
+
+def _close_all(page) -> None:
+    """Close every document and shut every kernel down (a reopened notebook starts afresh)."""
+    page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('application:close-all');"
+        " await window.jupyterapp.serviceManager.sessions.refreshRunning();"
+        " await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"
+    )
+
+
+def _check_no_widget_errors(page, what: str) -> None:
+    page.wait_for_timeout(300)  # widget views render asynchronously
+    body = page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    assert "Error displaying widget" not in body, f"{what}: Error displaying widget"
+    assert not RAW_WIDGET.search(body), f"{what}: raw widget text {RAW_WIDGET.search(body).group(0)!r}"
+
+
+def _run_all(page) -> list[dict]:
+    """Run every cell (the command's promise resolves when all are done); the error outputs."""
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+    )
+    nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+    unrun = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c.get("execution_count") is None]
+    assert not unrun, f"cells not run: {unrun}"
+    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("path", [*CHAPTERS, *(f"en/{n}" for n in CHAPTERS)])
+def test_notebooks_open_showing_their_outputs(notebook_page, path):
+    page = notebook_page
+    _open(page, path, kernel=False)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").first.wait_for()
+    _check_no_widget_errors(page, path)
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    images = page.locator(f"{panel} .jp-OutputArea-output img").count()
+    tables = page.locator(f"{panel} .jp-OutputArea-output table.eduwb-table").count()
+    assert images > 0 and tables > 0, f"{path}: {images} images, {tables} tables shown before running"
+    trusted = page.evaluate(
+        "() => Array.from(window.jupyterapp.shell.currentWidget.content.model.cells)"
+        ".filter(c => c.type === 'code').every(c => c.trusted)"
+    )
+    assert trusted, f"{path} opens untrusted"
+    if path.startswith("en/"):
+        markdown = page.inner_text(f"{panel} .jp-MarkdownCell")
+        assert not re.search(r"[\u4e00-\u9fff]{4}", markdown), f"{path}: Chinese prose in the English twin"
+    _shot(page, f"lab-open-{path.replace('/', '-')}")
+    if path == CHAPTERS[0]:
+        page.locator(f"{panel} table.eduwb-table").nth(1).scroll_into_view_if_needed()
+        _shot(page, "lab-open-00-scorecard-table")
+
+
+def _explorer_output(page, index: int = -1):
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-output").nth(index)
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, path):
+    _, notebooks = lab
+    page = notebook_page
+    _open(page, path)
+    errors = _run_all(page)
+    assert not errors, f"{path}: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
+    _check_no_widget_errors(page, f"{path} after Run All")
+    if path.startswith("00_"):
+        # the scorecard explorer's year dropdown redraws the chart and the table
+        out = _explorer_output(page)
+        out.locator("img").first.wait_for()
+        before = out.inner_html()
+        select = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select").last
+        select.scroll_into_view_if_needed()
+        options = select.locator("option").all_inner_texts()
+        select.select_option(label=options[0])
+        page.wait_for_function("([el, html]) => el.innerHTML !== html && el.querySelector('img')", arg=[out.element_handle(), before])
+        assert select.input_value() == select.locator("option").first.get_attribute("value")
+        _shot(page, "lab-00-explorer-year-changed")
+    if path.startswith("03_"):
+        # the eligibility explorer: a slider moves the rotation ratio
+        out = _explorer_output(page)
+        out.locator("table").first.wait_for()
+        before = out.inner_html()
+        handle = page.locator(".jp-OutputArea-output .widget-vbox .widget-slider .noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        readout = page.locator(".jp-OutputArea-output .widget-vbox .widget-slider .widget-readout").first
+        value = readout.inner_text()
+        handle.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("([el, v]) => el.innerText !== v", arg=[readout.element_handle(), value])
+        page.wait_for_function("([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000)
+        _shot(page, "lab-03-explorer-slider-moved")
+    # save (widget state goes to the server, whose pre_save_hook makes static outputs) and reopen
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+    saved = json.loads((notebooks / path).read_text(encoding="utf-8"))
+    raw = json.dumps(saved)
+    assert "widgets" not in saved["metadata"] and "widget-view+json" not in raw, f"{path}: widget state saved"
+    if not path.startswith(("00_", "03_")):
+        # nothing was changed by hand: Run All and save write the committed file again, byte for byte
+        committed = (ROOT / "notebooks" / path).read_text(encoding="utf-8")
+        written = (notebooks / path).read_text(encoding="utf-8")
+        if written.rstrip("\n") != committed.rstrip("\n"):
+            import difflib
+
+            diff = "".join(list(difflib.unified_diff(committed.splitlines(True), written.splitlines(True), "committed", "saved"))[:60])
+            pytest.fail(f"{path}: Run All + save changed the file:\n{diff}")
+    _close_all(page)
+    _open(page, path, kernel=False)
+    _check_no_widget_errors(page, f"{path} saved and reopened")
+    assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").count() > 0
+    if path.startswith("00_"):
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").last.scroll_into_view_if_needed()
+        _shot(page, "lab-00-saved-and-reopened")
+
+
+# ----------------------------------------------------------------------------- Voilà
+
+
+def _verdict(page) -> str:
+    return page.locator(".eduwb-verdict .eduwb-big").get_attribute("data-code")
+
+
+def test_dashboard_what_if_flips_the_verdict(voila, page):
+    page.goto(voila)
+    page.locator(".eduwb-verdict .eduwb-big").wait_for(timeout=90_000)
+    assert page.locator(".jp-InputArea, .jp-CodeCell .jp-Editor").count() == 0  # no code shown
+    assert "from eduwb" not in page.inner_text("body")
+    _shot(page, "voila-dashboard-sample")
+
+    # the hand-built county fails on R2 alone, at 小河第四小学
+    page.locator(".eduwb-county select").select_option(label="小河县")
+    page.wait_for_function("() => document.querySelector('.eduwb-verdict').innerText.includes('小河县')")
+    assert _verdict(page) == "fail"
+    assert "R2" in page.inner_text(".eduwb-failing")
+    assert "小河第四小学" in page.locator(".eduwb-section select").input_value() or "小河第四小学" in page.inner_text(".eduwb-school")
+
+    # two backbone teachers at that school: R2 reaches 1.0 per 100 pupils, the verdict passes
+    page.locator(".eduwb-n-teachers input").fill("2")
+    page.locator(".eduwb-n-teachers input").press("Enter")
+    page.locator(".eduwb-flag-backbone input").check()
+    start = time.perf_counter()
+    page.locator("button.eduwb-add-teachers").click()
+    page.locator(".eduwb-verdict .eduwb-big[data-code='pass']").wait_for(timeout=10_000)
+    round_trip_ms = (time.perf_counter() - start) * 1000
+    server_ms = float(page.locator(".eduwb-timing [data-ms]").get_attribute("data-ms"))
+    print(f"\nwhat-if: verdict flipped in {round_trip_ms:.0f} ms (click to screen); callback {server_ms:.1f} ms")
+    assert server_ms < 100
+    assert round_trip_ms < 2000
+    assert page.locator(".eduwb-cost").get_attribute("data-yuan") == "240000"
+    assert page.locator(".eduwb-school tr[data-indicator='R2'] [data-code]").get_attribute("data-code") == "pass"
+    assert "没有未达标的指标" in page.inner_text(".eduwb-failing")
+    _shot(page, "voila-whatif-flipped")
+
+    # undo: back to failing; the costed plan: passes again, at the same cost
+    page.locator("button.eduwb-undo").click()
+    page.locator(".eduwb-verdict .eduwb-big[data-code='fail']").wait_for(timeout=10_000)
+    page.locator("button.eduwb-plan").click()
+    page.locator(".eduwb-verdict .eduwb-big[data-code='pass']").wait_for(timeout=10_000)
+    assert page.locator(".eduwb-cost").get_attribute("data-yuan") == "240000"
+    timings = [server_ms]
+    for _ in range(3):  # a few more changes: the callback's own time, once warm
+        page.locator("button.eduwb-add-rooms").click()
+        page.wait_for_function("n => document.querySelectorAll('.eduwb-changes li').length === n", arg=len(timings) + 1)
+        timings.append(float(page.locator(".eduwb-timing [data-ms]").get_attribute("data-ms")))
+    print(f"callbacks: {', '.join(f'{t:.1f}' for t in timings)} ms")
+    assert max(timings) < 100
+    assert not page.js_errors, page.js_errors
