@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        errors = sum(p.severity == "error" for p in exc.problems)
+        errors = exc.error_count
         data = getattr(args, "data", "")
         where = ", ".join(data) if isinstance(data, list) else data
         print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)
