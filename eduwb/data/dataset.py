@@ -1125,7 +1125,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
             elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
                 problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
             elif not _setting_number(value, _SETTING_MAX[section]):
-                problems.append(Problem(label, None, f"{section}.{key}", value, f"must be at most {_SETTING_MAX[section]:,g}"))
+                problems.append(Problem(label, None, f"{section}.{key}", value, f"must be at most {_SETTING_MAX[section]:,.0f}"))
             else:
                 target[key] = value
     return settings

@@ -43,6 +43,8 @@ MAX_CELL_CHARS = 2_000
 MAX_NAME_CHARS = 100
 #: Characters of an identifier (school, teacher, class id).
 MAX_ID_CHARS = 64
+#: Characters of a text a standard file gives (its name, an indicator's or dimension's name, a unit).
+MAX_STANDARD_TEXT_CHARS = 300
 
 # ----------------------------------------------------------------------------- problems
 
@@ -159,6 +161,7 @@ def markdown_table() -> str:
         ("characters per cell", f"{MAX_CELL_CHARS:,}"),
         ("characters per name (county, school, township)", f"{MAX_NAME_CHARS:,}"),
         ("characters per identifier", f"{MAX_ID_CHARS:,}"),
+        ("characters per text of a standard file (names, units)", f"{MAX_STANDARD_TEXT_CHARS:,}"),
         ("problems listed per rule and file", f"{MAX_PROBLEMS_PER_RULE:,} (then a count)"),
         ("problems listed in all", f"{MAX_PROBLEMS:,} (then a count)"),
         ("latest year", f"{MAX_YEAR}"),
