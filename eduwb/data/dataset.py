@@ -476,29 +476,37 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
                 continue
             label = f"{path.name} [sheet {sheet}]"
             try:
-                cells = book.read(sheet)
+                raw = _read_sheet(book.rows(sheet), table, label, problems)
             except XlsxRefused as exc:
                 problems.append(Problem(label, exc.row, exc.column, exc.value, exc.rule))
                 continue
-            if not cells.rows:
-                problems.append(Problem(label, None, None, None, "sheet is empty"))
-                continue
-            header_row = min(cells.rows)
-            first = cells.rows.pop(header_row)
-            header = [first.get(i, "") for i in range(cells.width)]
-            matched = _match_headers(header, table, label, problems)
-            if matched is None:
-                continue
-            positions, headers = matched
-            numbers = sorted(cells.rows)
-            index = pd.Index(numbers, dtype="int64")
-            columns: dict[str, _Text | pd.Series] = {}
-            for col in table.columns:
-                position = positions.get(col.name)
-                values = [None] * len(numbers) if position is None else [cells.rows[r].get(position) for r in numbers]
-                columns[col.name] = _Text(pd.Series(values, dtype=object))
-            raws[name] = _drop_empty_rows(_Raw(columns, index, label, headers))
+            if raw is not None:
+                raws[name] = raw
     return raws
+
+
+def _read_sheet(rows, table: Table, label: str, problems: list[Problem]) -> _Raw | None:
+    """A table from the rows of a sheet: the first row holding anything is the header."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        problems.append(Problem(label, None, None, None, "sheet is empty"))
+        return None
+    _header_row, cells = first
+    header = [cells.get(i, "") for i in range(max(cells) + 1)]
+    matched = _match_headers(header, table, label, problems)
+    if matched is None:
+        return None
+    positions, headers = matched
+    wanted = [(col.name, positions.get(col.name)) for col in table.columns]
+    numbers: list[int] = []
+    values: dict[str, list] = {name: [] for name, _ in wanted}
+    for number, cells in rows:  # only the columns of the table are kept
+        numbers.append(number)
+        for name, position in wanted:
+            values[name].append(None if position is None else cells.get(position))
+    columns: dict[str, _Text | pd.Series] = {name: _Text(pd.Series(v, dtype=object)) for name, v in values.items()}
+    return _drop_empty_rows(_Raw(columns, pd.Index(numbers, dtype="int64"), label, headers))
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -686,6 +694,7 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
         _schema(table).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
+        capped = isinstance(problems, ProblemList)
         # pandera lists a duplicated key once per key column: report each row once
         seen: set[tuple] = set()
         for case in cases.itertuples(index=False):
@@ -697,21 +706,20 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
                 if (check, key, row) in seen:
                     continue
                 seen.add((check, key, row))
+                header = raw.headers.get(key[-1], key[-1])
+                rule = f"duplicate {' × '.join(key)}: must be unique"
+                if capped and not problems.wants(raw.label, header, rule):
+                    problems.count(raw.label, header, rule, 1)  # counted, not built
+                    continue
                 values = tuple(_plain(v) for v in frame.loc[row, list(key)]) if row is not None else case.failure_case
                 shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
-                problems.append(
-                    Problem(
-                        raw.label,
-                        row,
-                        raw.headers.get(key[-1], key[-1]),
-                        shown,
-                        f"duplicate {' × '.join(key)}: must be unique",
-                    )
-                )
+                problems.append(Problem(raw.label, row, header, shown, rule))
                 continue
-            problems.append(
-                Problem(raw.label, row, raw.headers.get(column, column), _plain(case.failure_case), check)
-            )
+            header = raw.headers.get(column, column)
+            if capped and not problems.wants(raw.label, header, check):
+                problems.count(raw.label, header, check, 1)
+                continue
+            problems.append(Problem(raw.label, row, header, _plain(case.failure_case), check))
 
 
 def _plain(value: object) -> object:

@@ -22,8 +22,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -43,15 +42,6 @@ class XlsxRefused(Exception):
     def __init__(self, rule: str, row: int | None = None, column: str | None = None, value: object = None):
         super().__init__(rule)
         self.rule, self.row, self.column, self.value = rule, row, column, value
-
-
-@dataclass
-class Sheet:
-    """One sheet as text: ``rows`` maps a sheet row number to its cells (column index → text)."""
-
-    name: str
-    rows: dict[int, dict[int, str]] = field(default_factory=dict)
-    width: int = 0  # highest column index + 1
 
 
 def _local(tag: str) -> str:
@@ -209,8 +199,11 @@ class Workbook:
         return dates
 
     # ---- a sheet -------------------------------------------------------------------------
-    def read(self, sheet: str, label: Callable[[int], str] | None = None) -> Sheet:
-        """The cells of one sheet, as text.
+    def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, str]]]:
+        """The rows of one sheet that hold something: (row number, {column index: text}).
+
+        Rows stream one at a time; the sheet's declared ``dimension`` is checked before the
+        first row, and rows and columns are counted as they come.
 
         Raises
         ------
@@ -221,17 +214,19 @@ class Workbook:
         part = self.sheets[sheet]
         strings = None
         dates = None
-        out = Sheet(sheet)
         max_row = limits.MAX_ROWS + 1  # the header row and the data rows
+        max_col = limits.MAX_COLUMNS
+        names: dict[str, str] = {}  # tag → local name (one namespace per part, looked up once)
         sheet_data = None
         row_number = 0
+        col = -1
         cells: dict[int, str] = {}
         for event, el in self._events(part, events=("start", "end")):
-            tag = _local(el.tag)
+            tag = names.get(el.tag)
+            if tag is None:
+                tag = names[el.tag] = _local(el.tag)
             if event == "start":
-                if tag == "sheetData":
-                    sheet_data = el
-                elif tag == "row":
+                if tag == "row":
                     r = el.get("r")
                     row_number = int(r) if r and r.isdigit() else row_number + 1
                     if row_number > max_row:
@@ -240,67 +235,73 @@ class Workbook:
                         )
                     cells = {}
                     col = -1
+                elif tag == "sheetData":
+                    sheet_data = el
                 continue
-            if tag == "dimension":
-                _check_dimension(el.get("ref", ""))
-            elif tag == "c":
+            if tag == "c":
                 ref = el.get("r")
                 m = _REF.match(ref) if ref else None
                 col = column_index(m.group(1)) if m else col + 1
-                if col >= limits.MAX_COLUMNS:
+                if col >= max_col:
                     raise XlsxRefused(
-                        f"more than {limits.MAX_COLUMNS:,} columns (column {column_letters(col)} reached)",
+                        f"more than {max_col:,} columns (column {column_letters(col)} reached)",
                         row_number,
                         column_letters(col),
                     )
                 kind = el.get("t", "n")
                 text = None
-                if kind == "inlineStr":
-                    node = _child(el, "is")
-                    text = _item_text(node) if node is not None else None
-                else:
-                    node = _child(el, "v")
-                    raw = node.text if node is not None else None
-                    if raw is not None:
-                        if kind == "s":
-                            if strings is None:
-                                strings = self._shared_strings()
-                            try:
-                                text = strings[int(raw)]
-                            except (ValueError, IndexError):
-                                raise XlsxRefused(
-                                    f"not a readable .xlsx workbook: cell refers to shared string {raw!r}, which does not exist",
-                                    row_number,
-                                    column_letters(col),
-                                ) from None
-                        elif kind == "n":
-                            style = el.get("s")
-                            if style is not None and style != "0":
-                                if dates is None:
-                                    dates = self._date_styles()
-                                text = _number_text(raw, int(style) in dates if style.isdigit() else False, self.date1904)
-                            else:
-                                text = _number_text(raw, False, False)
-                        elif kind == "b":
-                            text = "True" if raw.strip() in ("1", "true") else "False"
-                        elif kind == "d":
-                            text = _iso_date_text(raw)
-                        else:  # "str" (a formula's text), "e" (an error such as #N/A)
-                            text = _unescape(raw)
-                if text is not None and text != "":
+                for child in el:
+                    name = names.get(child.tag)
+                    if name is None:
+                        name = names[child.tag] = _local(child.tag)
+                    if kind == "inlineStr":
+                        if name == "is":
+                            text = _item_text(child)
+                        continue
+                    if name != "v" or child.text is None:
+                        continue
+                    raw = child.text
+                    if kind == "n":
+                        style = el.get("s")
+                        if style is not None and style != "0":
+                            if dates is None:
+                                dates = self._date_styles()
+                            is_date = style.isdigit() and int(style) in dates
+                        else:
+                            is_date = False
+                        text = _number_text(raw, is_date, self.date1904)
+                    elif kind == "s":
+                        if strings is None:
+                            strings = self._shared_strings()
+                        try:
+                            text = strings[int(raw)]
+                        except (ValueError, IndexError):
+                            raise XlsxRefused(
+                                f"not a readable .xlsx workbook: a cell refers to shared string {raw!r}, which does not exist",
+                                row_number,
+                                column_letters(col),
+                            ) from None
+                    elif kind == "b":
+                        text = "True" if raw.strip() in ("1", "true") else "False"
+                    elif kind == "d":
+                        text = _iso_date_text(raw)
+                    else:  # "str" (a formula's text), "e" (an error such as #N/A)
+                        text = _unescape(raw)
+                if text:
                     if len(text) > limits.MAX_CELL_CHARS:
                         text = text[: limits.MAX_CELL_CHARS + 1]  # long enough to be refused, no longer
                     cells[col] = text
                 el.clear()
             elif tag == "row":
                 if cells:
-                    out.rows[row_number] = cells
-                    out.width = max(out.width, max(cells) + 1)
+                    yield row_number, cells
+                    cells = {}
                 if sheet_data is not None:
                     sheet_data.clear()
                 else:
                     el.clear()
-        return out
+            elif tag == "dimension":
+                _check_dimension(el.get("ref", ""))
 
 
 def _child(el: ET.Element, name: str) -> ET.Element | None:
@@ -346,6 +347,8 @@ def _check_dimension(ref: str) -> None:
 
 def _number_text(raw: str, is_date: bool, date1904: bool) -> str:
     """A numeric cell as pandas' ``read_excel(dtype=str)`` shows it."""
+    if not is_date and raw.isdigit() and (raw[0] != "0" or raw == "0"):
+        return raw  # a whole number, written as Excel writes it
     raw = raw.strip()
     try:
         value: float | int = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
