@@ -126,3 +126,18 @@ def formula_safe_csv(value: object) -> object:
     the CSV as plain text.
     """
     return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_text_cells(cells) -> None:
+    """Mark each cell holding text that starts like a formula as text, with Excel's quote prefix.
+
+    openpyxl stores a string starting with ``=`` as a formula; such a cell becomes a string
+    cell again, and every formula-like text gets ``quotePrefix`` (what Excel sets when a person
+    types ``'=…``), so editing it does not turn it into a formula. The value stays as written:
+    no apostrophe is added to it.
+    """
+    for cell in cells:
+        value = cell.value
+        if isinstance(value, str) and is_formula_like(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True

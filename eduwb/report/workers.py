@@ -401,8 +401,8 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         with atomic_path(final) as tmp, choose_engine() as engine:
             try:
                 nb = papermill.execute_notebook(
-                    spec.path,
-                    str(tmp),
+                    _literal_path(spec.path),
+                    _literal_path(tmp),
                     parameters=job.parameters_for(spec),
                     engine_name=engine,
                     kernel_name="python3",
@@ -424,6 +424,12 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         index, True, time.perf_counter() - t0, title=chapter.title, html=chapter.html, tables=chapter.tables,
         engine=engine or "kernel",
     )
+
+
+def _literal_path(path: str | Path) -> str:
+    """A path papermill uses as written: it formats paths with the parameters (``str.format``),
+    so a brace in a folder name would pick a parameter or fail ("Missing parameter")."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 def _execution_reason(spec: NotebookSpec, exc: Any, kept: Path) -> str:
