@@ -162,7 +162,7 @@ def markdown_table() -> str:
         ("characters per name (county, school, township)", f"{MAX_NAME_CHARS:,}"),
         ("characters per identifier", f"{MAX_ID_CHARS:,}"),
         ("characters per text of a standard file (names, units)", f"{MAX_STANDARD_TEXT_CHARS:,}"),
-        ("problems listed per rule and file", f"{MAX_PROBLEMS_PER_RULE:,} (then a count)"),
+        ("problems listed per file, column and rule", f"{MAX_PROBLEMS_PER_RULE:,} (then a count)"),
         ("problems listed in all", f"{MAX_PROBLEMS:,} (then a count)"),
         ("latest year", f"{MAX_YEAR}"),
     ]
