@@ -158,9 +158,11 @@ class _Text:
 
     __slots__ = ("codes", "uniques")
 
-    def __init__(self, series: pd.Series):
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        stripped = np.array([str(u).strip() for u in uniques], dtype=object)
+    def __init__(self, series: pd.Series | np.ndarray):
+        # NaN and None are both an empty cell to factorize (-1)
+        values = series if isinstance(series, np.ndarray) else series.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        stripped = np.array([u.strip() if type(u) is str else str(u).strip() for u in uniques.tolist()], dtype=object)
         empty = stripped == ""
         if empty.any():  # a cell of spaces is an empty cell
             codes = np.where(empty[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
@@ -195,7 +197,7 @@ class _Raw:
     numeric Series; the index holds the row number a person sees (header = row 1).
     """
 
-    columns: dict[str, _Text | pd.Series]
+    columns: dict[str, _Text | np.ndarray]
     index: pd.Index
     label: str  # file (and sheet) for messages
     headers: dict[str, str]  # column name -> header as written
@@ -283,13 +285,20 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
     data = _read_input(path, label, limits.MAX_FILE_BYTES, problems)
     if data is None:
         return None
-    if not data.strip():
+    if not data or data.isspace():
         problems.append(Problem(label, None, None, None, "file is empty"))
         return None
-    text = _decode(data, label, problems)
+    # pandas reads bytes faster than text (which it would encode again): UTF-8 bytes as they
+    # are, anything else as the UTF-8 of the text decoded from GB18030
+    try:
+        text = data.decode("utf-8-sig")
+        source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    except UnicodeDecodeError:
+        text = _decode(data, label, problems)
+        if text is None:
+            return None
+        source = text.encode("utf-8")
     del data
-    if text is None:
-        return None
     # Sizes first, from the text itself: a header a million columns wide or a million lines
     # are refused before the CSV parser sees them.
     first, lines = _first_line(text)
@@ -311,7 +320,9 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
         )
         return None
     try:
-        header = next(csv.reader(io.StringIO(text), skipinitialspace=True), [])
+        # the first line, unless a quoted header cell runs on to the next
+        head = first if first.count('"') % 2 == 0 else text
+        header = next(csv.reader(io.StringIO(head), skipinitialspace=True), [])
     except csv.Error as exc:
         problems.append(Problem(label, 1, None, None, f"not a readable CSV file: header: {exc}"))
         return None
@@ -333,7 +344,7 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
         # Numbers are read by the CSV parser itself (a column it cannot read as numbers comes
         # back as text and is parsed cell by cell below, with a message for each bad cell).
         frame = pd.read_csv(
-            io.StringIO(text), dtype={i: str for i in range(len(header)) if i not in numeric}, **options
+            io.BytesIO(source), dtype={i: object for i in range(len(header)) if i not in numeric}, **options
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         # pandas counts lines from 1 with the header, as an editor does: keep that as the row
@@ -348,7 +359,7 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
     def as_text(name: str) -> pd.Series:
         # only for messages about a number column: read that column again, as written
         position = positions[name]
-        again = pd.read_csv(io.StringIO(text), dtype=str, usecols=[position], **options)[position]
+        again = pd.read_csv(io.BytesIO(source), dtype=str, usecols=[position], **options)[position]
         again.index = pd.RangeIndex(2, len(again) + 2)
         return again.fillna("").str.strip()
 
@@ -358,8 +369,8 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
             columns[col.name] = _Text(pd.Series([None] * len(frame), dtype=object))
             continue
         series = frame[positions[col.name]]
-        if series.dtype.kind in "iuf":
-            columns[col.name] = pd.Series(series.to_numpy(), index=index)
+        if series.dtype.kind in "iuf":  # numbers the CSV parser read: float64, NaN for an empty cell
+            columns[col.name] = series.to_numpy(dtype="float64")
         else:
             columns[col.name] = _Text(series)
     return _drop_empty_rows(_Raw(columns, index, label, headers, as_text))
@@ -369,7 +380,7 @@ def _drop_empty_rows(raw: _Raw) -> _Raw:
     """Drop the rows whose cells are all empty (row numbers stay as a person sees them)."""
     empty = np.ones(len(raw.index), dtype=bool)
     for column in raw.columns.values():
-        empty &= column.blank if isinstance(column, _Text) else column.isna().to_numpy()
+        empty &= column.blank if isinstance(column, _Text) else np.isnan(column)
         if not empty.any():
             return raw
     keep = ~empty
@@ -548,7 +559,7 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
         column = raw.columns[col.name]
         header = raw.headers.get(col.name, col.name)
         is_text = isinstance(column, _Text)
-        blank = column.blank if is_text else column.isna().to_numpy()
+        blank = column.blank if is_text else np.isnan(column)
         if col.required and blank.any():
             _add_rows(problems, raw.label, index[blank], header, "", "a value is required")
         if col.dtype == "text":
@@ -574,7 +585,7 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             values = column.uniques.copy()
             values[bad_uniques] = np.nan
             # an empty cell is NaN (as pandas' where() and map() give)
-            out[col.name] = pd.Series(column.mapped(values, np.nan), index=index, dtype=object)
+            out[col.name] = pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
         elif col.dtype in ("int", "number"):
             out[col.name] = _parse_numbers(raw, table, col, column, blank, header, problems)
         elif col.dtype == "bool":
@@ -584,9 +595,8 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             bad = column.rows(~truthy & ~falsy)
             rule = "must be yes/no (是/否, true/false, 1/0)"
             _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
-            flags = np.where(truthy, True, np.where(falsy, False, None)).astype(object)
-            values = pd.array(column.mapped(flags, None), dtype="boolean")
-            out[col.name] = pd.Series(values, index=index)
+            known = np.append(truthy | falsy, False)[column.codes]
+            out[col.name] = pd.arrays.BooleanArray(np.append(truthy, False)[column.codes], ~known)
         elif col.dtype == "enum":
             lookup = _enum_lookup(col.name, col.enum or {})
             # normalise each distinct spelling once, then map the column
@@ -598,8 +608,10 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             # pandas' map() gives: golden tables compare both ways)
             empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
             codes[pd.isna(codes)] = empty
-            out[col.name] = pd.Series(column.mapped(codes, empty), index=index, dtype=object)
-    return pd.DataFrame(out, index=index)
+            out[col.name] = pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
+    frame = pd.DataFrame(out, copy=False)
+    frame.index = index
+    return frame
 
 
 # A whole number beyond this cannot be held exactly (and a count of it is nonsense anyway).
@@ -614,7 +626,7 @@ def _parse_numbers(raw: _Raw, table: Table, col, column, blank: np.ndarray, head
         parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
         numbers = column.mapped(parsed, np.nan).astype("float64")
     else:
-        numbers = column.to_numpy(dtype="float64", na_value=np.nan)
+        numbers = column
     known = ~blank & ~np.isnan(numbers)
     bad = ~blank & np.isnan(numbers)
     if col.dtype == "int":
@@ -645,8 +657,9 @@ def _parse_numbers(raw: _Raw, table: Table, col, column, blank: np.ndarray, head
         bad |= under
     numbers = np.where(bad, np.nan, numbers)
     if col.dtype == "int":
-        return pd.Series(np.round(numbers), index=index).astype("Int64")
-    return pd.Series(numbers, index=index, dtype="float64")
+        missing = np.isnan(numbers)
+        return pd.arrays.IntegerArray(np.where(missing, 0, np.round(numbers)).astype(np.int64), missing)
+    return numbers
 
 
 def _schema(table: Table):
@@ -673,15 +686,26 @@ def _schema_may_fail(frame: pd.DataFrame, table: Table) -> bool:
     (``tests/test_fuzz.py`` keeps the two in step).
     """
     for col in table.columns:
+        if col.min is None and col.gt is None and not col.unique:
+            continue
         values = frame[col.name]
-        if col.min is not None and bool((values < col.min).fillna(False).any()):
-            return True
-        if col.gt is not None and bool((values <= col.gt).fillna(False).any()):
-            return True
+        if col.min is not None or col.gt is not None:
+            array = values.array
+            if isinstance(array, pd.arrays.IntegerArray):
+                numbers, present = array._data, ~array._mask  # noqa: SLF001 -- the arrays behind the column
+            else:
+                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+                present = ~np.isnan(numbers)
+            if col.min is not None and bool(((numbers < col.min) & present).any()):
+                return True
+            if col.gt is not None and bool(((numbers <= col.gt) & present).any()):
+                return True
         if col.unique and bool(values.duplicated().any()):
             return True
-    if table.key and len(table.key) > 1 and bool(frame.duplicated(subset=list(table.key)).any()):
-        return True
+    if table.key and len(table.key) > 1:
+        (keys,) = _row_keys([[frame[c] for c in table.key]], na_sentinel=False)
+        if len(np.unique(keys)) < len(keys):
+            return True
     return False
 
 
@@ -750,7 +774,9 @@ class _Ctx:
         target = self.warnings if warning else self.problems
         severity = "warning" if warning else "error"
         header = raw.headers.get(column, column)
-        rows = frame.index[mask.fillna(False).to_numpy(dtype=bool)]
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        rows = frame.index[mask]
         if len(rows) == 0:
             return
         # only the problems that will be listed are built; the others are counted
@@ -761,13 +787,27 @@ class _Ctx:
         target.count(raw.label, header, rule, len(rows) - min(take, len(rows)), severity)
 
 
+def _as_array(column) -> np.ndarray:
+    """A column as a numpy array: numbers as float64 (NaN for missing), anything else as objects."""
+    array = column.array if isinstance(column, pd.Series) else column
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        return array.to_numpy(dtype="float64", na_value=np.nan)
+    array = np.asarray(array)
+    return array.astype("float64") if array.dtype.kind in "iub" else array
+
+
 def _codes(columns: list, na_sentinel: bool = True) -> tuple[list[np.ndarray], int]:
     """Integer codes for several columns over one shared set of values (-1: missing, with ``na_sentinel``)."""
-    lengths = [len(c) for c in columns]
-    joined = pd.concat([pd.Series(np.asarray(c, dtype=object)) if not isinstance(c, pd.Series) else c.reset_index(drop=True)
-                        for c in columns], ignore_index=True)
-    codes, uniques = pd.factorize(joined, use_na_sentinel=na_sentinel)
-    return np.split(codes, np.cumsum(lengths)[:-1]), len(uniques)
+    arrays = [_as_array(c) for c in columns]
+    if any(a.dtype == object for a in arrays):
+        arrays = [a.astype(object) for a in arrays]
+    codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=na_sentinel)
+    return np.split(np.asarray(codes, dtype=np.int64), np.cumsum([len(a) for a in arrays])[:-1]), len(uniques)
+
+
+def _column_codes(column, na_sentinel: bool) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(_as_array(column), use_na_sentinel=na_sentinel)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
 
 
 def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
@@ -777,6 +817,14 @@ def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
     sections and of the classes); -1 marks a row with a missing value (with ``na_sentinel``;
     otherwise missing values match each other, as in a MultiIndex).
     """
+    if len(groups) == 1:  # one frame: its columns' own codes, combined
+        key = np.zeros(len(groups[0][0]), dtype=np.int64)
+        for column in groups[0]:
+            codes, n = _column_codes(column, na_sentinel)
+            key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
+            valid = key >= 0
+            key[valid] = pd.factorize(key[valid])[0]
+        return [key]
     keys = [np.zeros(len(group[0]), dtype=np.int64) for group in groups]
     for j in range(len(groups[0])):
         codes, n = _codes([group[j] for group in groups], na_sentinel)
@@ -796,11 +844,21 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     ids = pd.unique(schools["school_id"].dropna().to_numpy(dtype=object))
     first = ~schools["school_id"].duplicated()
     kind_of = pd.Series(schools["kind"][first].to_numpy(dtype=object), index=schools["school_id"][first].to_numpy(dtype=object))
+    kinds_by_position = np.append(kind_of.to_numpy(dtype=object), None)
+    positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
-    def kinds_of(ids_: pd.Series) -> pd.Series:
-        position = kind_of.index.get_indexer(ids_.to_numpy(dtype=object))
-        values = np.append(kind_of.to_numpy(dtype=object), None)[position]
-        return pd.Series(values, index=ids_.index, dtype=object)
+    def school_positions(table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
+        """Each row's school among the schools (-1: none) and whether the cell holds an id."""
+        if (table, column) not in positions:
+            # each distinct id is looked up once
+            codes, uniques = pd.factorize(f[table][column].to_numpy(dtype=object), use_na_sentinel=False)
+            found = kind_of.index.get_indexer(uniques)
+            positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
+        return positions[table, column]
+
+    def kinds_of(table: str) -> pd.Series:
+        position, _ = school_positions(table)
+        return pd.Series(kinds_by_position[position], index=f[table].index, dtype=object)
 
     # schools: teaching points hang under an existing parent
     tp = schools["kind"] == "teaching_point"
@@ -809,15 +867,14 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     ctx.report("schools", has_parent & ~schools["parent_id"].isin(ids), "parent_id", "parent school id not found in schools")
     ctx.report("schools", has_parent & (schools["parent_id"] == schools["school_id"]), "parent_id", "a school cannot be its own parent")
 
-    def school_exists(table: str, column: str = "school_id") -> pd.Series:
-        frame = f[table]
-        mask = frame[column].notna() & ~frame[column].isin(ids)
-        ctx.report(table, mask, column, "school id not found in schools")
-        return ~mask
+    def school_exists(table: str, column: str = "school_id") -> None:
+        position, present = school_positions(table, column)
+        # a found position is never the blank id's (its cell is not present)
+        ctx.report(table, present & (position < 0), column, "school id not found in schools")
 
     def stage_fits(table: str) -> None:
         frame = f[table]
-        kinds = kinds_of(frame["school_id"])
+        kinds = kinds_of(table)
         fits = _fits_kind(kinds, frame["stage"])
         mask = frame["stage"].notna() & kinds.notna() & ~fits
         ctx.report(
@@ -861,7 +918,7 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         # grades below 1 are already refused by the schema (min 1); one message per cell
         ctx.report("classes", cls["grade"] > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
         stage = _grade_stage(cls["grade"])
-        kinds = kinds_of(cls["school_id"])
+        kinds = kinds_of("classes")
         fits = _fits_kind(kinds, stage)
         ctx.report(
             "classes",
@@ -1147,14 +1204,17 @@ def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     out = {}
     for name, frame in frames.items():
         table = TABLES[name]
-        frame = frame.reset_index(drop=True)
+        columns = {}
         for col in table.columns:
+            array = frame[col.name].array
             if col.dtype == "int" and col.required:
-                frame[col.name] = frame[col.name].astype("int64")
+                columns[col.name] = array.to_numpy(dtype="int64")
             elif col.dtype == "bool":
-                filled = frame[col.name].fillna(col.default if col.default is not None else False)
-                frame[col.name] = filled.astype(bool)
-        out[name] = frame
+                default = bool(col.default) if col.default is not None else False
+                columns[col.name] = array.to_numpy(dtype=bool, na_value=default)
+            else:
+                columns[col.name] = pd.Series(array, dtype=array.dtype, copy=False)
+        out[name] = pd.DataFrame(columns, copy=False)
     return out
 
 
