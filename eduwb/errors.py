@@ -6,6 +6,7 @@ The CLI prints ``str(error)`` (one line per problem) and exits without a traceba
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -49,14 +50,21 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [_printable(self.file)]
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"column '{_printable(str(self.column))}'")
         where = ", ".join(parts)
         value = "" if self.value is None else f" value {_shown(self.value)}:"
         return f"{self.severity}: {where}:{value} {self.rule}"
+
+
+def _printable(text: str) -> str:
+    """File and column names as written, with control characters shown as escapes (never sent to
+    the terminal as they are) and a long name cut short."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group(0))[1:-1], text)
+    return text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
 
 
 def _shown(value: object) -> str:

@@ -856,9 +856,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
             positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
         return positions[table, column]
 
-    def kinds_of(table: str) -> pd.Series:
+    def kinds_of(table: str) -> np.ndarray:
         position, _ = school_positions(table)
-        return pd.Series(kinds_by_position[position], index=f[table].index, dtype=object)
+        return kinds_by_position[position]
 
     # schools: teaching points hang under an existing parent
     tp = schools["kind"] == "teaching_point"
@@ -874,9 +874,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
 
     def stage_fits(table: str) -> None:
         frame = f[table]
+        stages = frame["stage"].to_numpy(dtype=object)
         kinds = kinds_of(table)
-        fits = _fits_kind(kinds, frame["stage"])
-        mask = frame["stage"].notna() & kinds.notna() & ~fits
+        mask = ~pd.isna(stages) & ~pd.isna(kinds) & ~_fits_kind(kinds, stages)
         ctx.report(
             table,
             mask,
@@ -889,8 +889,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     school_exists("sections")
     stage_fits("sections")
     sec = f["sections"]
+    teachers = _numbers(sec, "teachers")
     for col in ("teachers_above_degree", "backbone_teachers", "pe_art_teachers"):
-        ctx.report("sections", sec[col] > sec["teachers"], col, "must not exceed teachers (专任教师数)")
+        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
 
     # facilities
     school_exists("facilities")
@@ -899,40 +900,55 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         stage_fits("facilities")
     ctx.report(
         "facilities",
-        fac["indoor_sports_area_m2"] > fac["teaching_aux_area_m2"],
+        _numbers(fac, "indoor_sports_area_m2") > _numbers(fac, "teaching_aux_area_m2"),
         "indoor_sports_area_m2",
         "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it",
     )
     for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
-        ctx.report("facilities", (fac[rooms] > 0) & fac[area].isna(), area, f"required when {rooms} > 0")
+        ctx.report("facilities", (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)), area, f"required when {rooms} > 0")
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():
         (keys,) = _row_keys([[fac["school_id"], fac["year"]]], na_sentinel=False)
-        mixed = pd.Series(~whole & np.isin(keys, keys[whole]), index=fac.index)
+        mixed = ~whole & np.isin(keys, keys[whole])
         ctx.report("facilities", mixed, "stage", "this school × year also has a whole-school row; give one or the other")
+
+    def section_keys(table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
+        sec_school, _ = school_positions("sections")
+        other_school, _ = school_positions(table)
+        (sec_year, other_year), years = _codes([_numbers(sec, "year"), _numbers(f[table], "year")])
+        n_stages = len(_STAGE_CODES)
+
+        def key(school: np.ndarray, year: np.ndarray, stage: np.ndarray) -> np.ndarray:
+            valid = (school >= 0) & (year >= 0) & (stage >= 0)
+            return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
+
+        sec_key = key(sec_school, sec_year, _small_codes(_STAGE_CODES, sec["stage"].to_numpy(dtype=object)))
+        other_key = key(other_school, other_year, _small_codes(_STAGE_CODES, stages))
+        return _compact(sec_key, other_key)
 
     if "classes" in f:
         cls = f["classes"]
         school_exists("classes")
+        grade = _numbers(cls, "grade")
         # grades below 1 are already refused by the schema (min 1); one message per cell
-        ctx.report("classes", cls["grade"] > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
-        stage = _grade_stage(cls["grade"])
+        ctx.report("classes", grade > 9, "grade", "grade must be 1–9 (1–6 小学, 7–9 初中)")
+        stage = _grade_stage(grade)
         kinds = kinds_of("classes")
-        fits = _fits_kind(kinds, stage)
         ctx.report(
             "classes",
-            stage.notna() & kinds.notna() & ~fits,
+            ~pd.isna(stage) & ~pd.isna(kinds) & ~_fits_kind(kinds, stage),
             "grade",
             "grade does not fit the school's stages",
             value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
         )
-        _check_class_totals(ctx, stage)
+        _check_class_totals(ctx, *section_keys("classes", stage))
 
     if "teachers" in f:
         school_exists("teachers")
         stage_fits("teachers")
-        _check_teacher_counts(ctx)
+        _check_teacher_counts(ctx, *section_keys("teachers", f["teachers"]["stage"].to_numpy(dtype=object)))
 
     if "rotations" in f:
         rot = f["rotations"]
@@ -1005,77 +1021,89 @@ for _kind, _stages in STAGES_BY_KIND.items():
         _ALLOWED[_KINDS.get_loc(_kind), _STAGE_CODES.get_loc(_stage)] = True
 
 
-def _fits_kind(kinds: pd.Series, stages: pd.Series) -> pd.Series:
+def _fits_kind(kinds: np.ndarray, stages: np.ndarray) -> np.ndarray:
     """Whether each (school kind, stage) pair is allowed — one vectorised lookup."""
-    k = _KINDS.get_indexer(kinds.to_numpy(dtype=object))
-    s = _STAGE_CODES.get_indexer(stages.to_numpy(dtype=object))
-    return pd.Series(_ALLOWED[k, s], index=kinds.index)
+    return _ALLOWED[_small_codes(_KINDS, kinds), _small_codes(_STAGE_CODES, stages)]
 
 
-def _grade_stage(grade: pd.Series) -> pd.Series:
-    values = grade.to_numpy(dtype="float64", na_value=np.nan)
-    stage = np.full(len(values), None, dtype=object)
+def _small_codes(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Positions in a short ``index`` (-1: not there), each distinct value looked up once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.append(index.get_indexer(uniques), -1)[codes]
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A number column as float64, NaN where empty (comparisons with NaN are false, as with NA)."""
+    array = frame[column].array
+    if isinstance(array, pd.arrays.IntegerArray):
+        return array.to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(array, dtype="float64")
+
+
+def _grade_stage(grade: np.ndarray) -> np.ndarray:
+    stage = np.full(len(grade), None, dtype=object)
     for name, grades in GRADES_BY_STAGE.items():
-        stage[np.isin(values, list(grades))] = name
-    return pd.Series(stage, index=grade.index, dtype=object)
+        stage[np.isin(grade, list(grades))] = name
+    return stage
 
 
-def _section_keys(sec: pd.DataFrame, other: pd.DataFrame, stage: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Keys of school × year × stage for the sections and for another table's rows (-1: incomplete)."""
-    return _row_keys(
-        [
-            [sec["school_id"], sec["year"].astype("float64"), sec["stage"]],
-            [other["school_id"], other["year"].astype("float64"), stage],
-        ]
-    )
+def _compact(*keys: np.ndarray) -> list[np.ndarray]:
+    """The same keys renumbered 0, 1, … across every array (-1 stays -1)."""
+    joined = np.concatenate(keys)
+    valid = joined >= 0
+    out = np.full(len(joined), -1, dtype=np.int64)
+    out[valid] = pd.factorize(joined[valid])[0]
+    return np.split(out, np.cumsum([len(k) for k in keys])[:-1])
 
 
-def _check_class_totals(ctx: _Ctx, stage: pd.Series) -> None:
+def _check_class_totals(ctx: _Ctx, sec_key: np.ndarray, cls_key: np.ndarray) -> None:
     cls = ctx.frames["classes"]
     sec = ctx.frames["sections"]
-    sec_key, cls_key = _section_keys(sec, cls, stage)
     counted = cls_key >= 0
     groups = int(max(sec_key.max(initial=-1), cls_key.max(initial=-1))) + 1
     students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
     rows_per_key = np.bincount(cls_key[counted], minlength=groups)
     students_per_key = np.bincount(cls_key[counted], weights=students[counted], minlength=groups)
     has_key = sec_key >= 0
-    class_rows = np.where(has_key, rows_per_key[np.maximum(sec_key, 0)], 0)
-    compared = pd.Series(has_key & (class_rows > 0), index=sec.index)
-    class_students = pd.Series(np.where(compared, students_per_key[np.maximum(sec_key, 0)], np.nan), index=sec.index)
-    class_rows = pd.Series(class_rows, index=sec.index)
+    rows = np.where(has_key, rows_per_key[np.maximum(sec_key, 0)], 0)
+    compared = has_key & (rows > 0)
+    totals = np.where(compared, students_per_key[np.maximum(sec_key, 0)], np.nan)
+    class_students = pd.Series(totals, index=sec.index)
+    class_rows = pd.Series(rows, index=sec.index)
     ctx.report(
         "sections",
-        compared & (class_students != sec["students"]),
+        compared & (totals != _numbers(sec, "students")) & ~np.isnan(_numbers(sec, "students")),
         "students",
         "class rows (classes) do not add up to this total",
         warning=True,
         value=lambda r: f"{r['students']} here, {int(class_students[r.name])} in classes",
     )
+    classes = _numbers(sec, "classes")
     ctx.report(
         "sections",
-        compared & (class_rows != sec["classes"]),
+        compared & (rows != classes) & ~np.isnan(classes),
         "classes",
         "number of class rows (classes) differs from this total",
         warning=True,
         value=lambda r: f"{r['classes']} here, {int(class_rows[r.name])} in classes",
     )
     years_with_classes = pd.unique(cls["year"].dropna().to_numpy())
-    absent = ~compared & sec["year"].isin(years_with_classes) & sec["stage"].isin(list(GRADES_BY_STAGE))
+    absent = ~compared & sec["year"].isin(years_with_classes).to_numpy() & sec["stage"].isin(list(GRADES_BY_STAGE)).to_numpy()
     ctx.report("sections", absent, "classes", "no class rows for this school section", warning=True)
 
 
-def _check_teacher_counts(ctx: _Ctx) -> None:
+def _check_teacher_counts(ctx: _Ctx, sec_key: np.ndarray, t_key: np.ndarray) -> None:
     t = ctx.frames["teachers"]
     sec = ctx.frames["sections"]
-    sec_key, t_key = _section_keys(sec, t, t["stage"])
     groups = int(max(sec_key.max(initial=-1), t_key.max(initial=-1))) + 1
     per_key = np.bincount(t_key[t_key >= 0], minlength=groups)
-    rows = pd.Series(np.where(sec_key >= 0, per_key[np.maximum(sec_key, 0)], 0), index=sec.index)
+    counts = np.where(sec_key >= 0, per_key[np.maximum(sec_key, 0)], 0)
+    rows = pd.Series(counts, index=sec.index)
     years = pd.unique(t["year"].dropna().to_numpy())
+    teachers = _numbers(sec, "teachers")
     ctx.report(
         "sections",
-        sec["year"].isin(years) & (rows != sec["teachers"]),
+        sec["year"].isin(years).to_numpy() & (counts != teachers) & ~np.isnan(teachers),
         "teachers",
         "teacher rows (teachers) do not add up to this total",
         warning=True,
