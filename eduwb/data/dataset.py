@@ -202,6 +202,8 @@ class _Raw:
     label: str  # file (and sheet) for messages
     headers: dict[str, str]  # column name -> header as written
     as_text: Any = None  # column name -> its cells as written (numbers read by the CSV parser)
+    #: text and enum columns after parsing: (code per row, -1 where empty or refused; value per code)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def text_of(self, name: str) -> pd.Series:
         """The cells of a column as written (stripped), by row number."""
@@ -584,6 +586,7 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
                     bad_uniques |= hidden
             values = column.uniques.copy()
             values[bad_uniques] = np.nan
+            raw.codes[col.name] = (np.where(np.append(bad_uniques, True)[column.codes], -1, column.codes), values)
             # an empty cell is NaN (as pandas' where() and map() give)
             out[col.name] = pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
         elif col.dtype in ("int", "number"):
@@ -595,8 +598,9 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             bad = column.rows(~truthy & ~falsy)
             rule = "must be yes/no (是/否, true/false, 1/0)"
             _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
-            known = np.append(truthy | falsy, False)[column.codes]
-            out[col.name] = pd.arrays.BooleanArray(np.append(truthy, False)[column.codes], ~known)
+            # the final column: an empty cell takes the column's default (no rule reads yes/no cells)
+            default = bool(col.default) if col.default is not None else False
+            out[col.name] = np.append(np.where(truthy | falsy, truthy, default), default)[column.codes]
         elif col.dtype == "enum":
             lookup = _enum_lookup(col.name, col.enum or {})
             # normalise each distinct spelling once, then map the column
@@ -607,7 +611,9 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             # an empty or unknown cell is NaN, or None when the column has no code at all (as
             # pandas' map() gives: golden tables compare both ways)
             empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
-            codes[pd.isna(codes)] = empty
+            unknown = pd.isna(codes)
+            codes[unknown] = empty
+            raw.codes[col.name] = (np.where(np.append(unknown, True)[column.codes], -1, column.codes), codes)
             out[col.name] = pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
     frame = pd.DataFrame(out, copy=False)
     frame.index = index
@@ -658,7 +664,10 @@ def _parse_numbers(raw: _Raw, table: Table, col, column, blank: np.ndarray, head
     numbers = np.where(bad, np.nan, numbers)
     if col.dtype == "int":
         missing = np.isnan(numbers)
-        return pd.arrays.IntegerArray(np.where(missing, 0, np.round(numbers)).astype(np.int64), missing)
+        whole = np.where(missing, 0, np.round(numbers)).astype(np.int64)
+        if col.required and not missing.any():
+            return whole  # the final dtype already (a gap would be a refused cell)
+        return pd.arrays.IntegerArray(whole, missing)
     return numbers
 
 
@@ -847,14 +856,27 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     kinds_by_position = np.append(kind_of.to_numpy(dtype=object), None)
     positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
+    blank_school = bool(kind_of.index.isna().any())
+
     def school_positions(table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
         """Each row's school among the schools (-1: none) and whether the cell holds an id."""
         if (table, column) not in positions:
-            # each distinct id is looked up once
-            codes, uniques = pd.factorize(f[table][column].to_numpy(dtype=object), use_na_sentinel=False)
-            found = kind_of.index.get_indexer(uniques)
-            positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
+            parsed = ctx.raws[table].codes.get(column)
+            if parsed is not None and not blank_school:
+                # the codes of parsing: each distinct id is looked up once
+                codes, values = parsed
+                found = np.append(kind_of.index.get_indexer(values), -1)
+                positions[table, column] = (found[codes], codes >= 0)
+            else:  # a school without an id: a blank id finds it, as a lookup by value does
+                codes, uniques = pd.factorize(f[table][column].to_numpy(dtype=object), use_na_sentinel=False)
+                found = kind_of.index.get_indexer(uniques)
+                positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
         return positions[table, column]
+
+    def stage_codes(table: str) -> np.ndarray:
+        """Each row's stage as a position in _STAGE_CODES (-1: none)."""
+        codes, values = ctx.raws[table].codes["stage"]
+        return np.append(_STAGE_CODES.get_indexer(values), -1)[codes]
 
     def kinds_of(table: str) -> np.ndarray:
         position, _ = school_positions(table)
@@ -873,10 +895,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         ctx.report(table, present & (position < 0), column, "school id not found in schools")
 
     def stage_fits(table: str) -> None:
-        frame = f[table]
-        stages = frame["stage"].to_numpy(dtype=object)
+        stages = stage_codes(table)
         kinds = kinds_of(table)
-        mask = ~pd.isna(stages) & ~pd.isna(kinds) & ~_fits_kind(kinds, stages)
+        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_small_codes(_KINDS, kinds), stages]
         ctx.report(
             table,
             mask,
@@ -924,8 +945,8 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
             valid = (school >= 0) & (year >= 0) & (stage >= 0)
             return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
 
-        sec_key = key(sec_school, sec_year, _small_codes(_STAGE_CODES, sec["stage"].to_numpy(dtype=object)))
-        other_key = key(other_school, other_year, _small_codes(_STAGE_CODES, stages))
+        sec_key = key(sec_school, sec_year, stage_codes("sections"))
+        other_key = key(other_school, other_year, stages)
         return _compact(sec_key, other_key)
 
     if "classes" in f:
@@ -943,12 +964,12 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
             "grade does not fit the school's stages",
             value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
         )
-        _check_class_totals(ctx, *section_keys("classes", stage))
+        _check_class_totals(ctx, *section_keys("classes", _small_codes(_STAGE_CODES, stage)))
 
     if "teachers" in f:
         school_exists("teachers")
         stage_fits("teachers")
-        _check_teacher_counts(ctx, *section_keys("teachers", f["teachers"]["stage"].to_numpy(dtype=object)))
+        _check_teacher_counts(ctx, *section_keys("teachers", stage_codes("teachers")))
 
     if "rotations" in f:
         rot = f["rotations"]
@@ -1228,22 +1249,9 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
 
 
 def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Final dtypes: ints without gaps become int64, bool defaults filled, clean RangeIndex."""
-    out = {}
-    for name, frame in frames.items():
-        table = TABLES[name]
-        columns = {}
-        for col in table.columns:
-            array = frame[col.name].array
-            if col.dtype == "int" and col.required:
-                columns[col.name] = array.to_numpy(dtype="int64")
-            elif col.dtype == "bool":
-                default = bool(col.default) if col.default is not None else False
-                columns[col.name] = array.to_numpy(dtype=bool, na_value=default)
-            else:
-                columns[col.name] = pd.Series(array, dtype=array.dtype, copy=False)
-        out[name] = pd.DataFrame(columns, copy=False)
-    return out
+    """A clean RangeIndex (row numbers served the messages). ``_parse`` already gave the final
+    dtypes: required ints int64, optional ones Int64, yes/no bool with defaults filled."""
+    return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
 
 
 # The last few datasets loaded in this process, keyed on their files' names, sizes and
