@@ -444,3 +444,14 @@ def test_a_hostile_county_gets_a_correct_escaped_report(tmp_path, monkeypatch, c
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
     assert all(c.quotePrefix for c in cells if isinstance(c.value, str) and c.value.startswith("="))
+
+
+def test_a_key_spelt_two_ways_is_still_a_duplicate(tmp_path):
+    """The fast schema pre-screen works on parsed values: 'S01 ' and '小学' are S01 and primary."""
+    county = hostile.tiny_copy(tmp_path / "county")
+    lines = (county / "sections.csv").read_text(encoding="utf-8").splitlines()
+    lines.append(lines[1].replace("S01,2024,primary", "S01 ,2024,小学"))
+    (county / "sections.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load(county, cache=False)
+    assert [p.row for p in info.value.problems if p.rule.startswith("duplicate school_id × year × stage")] == [2, 7]

@@ -586,7 +586,7 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
                     bad_uniques |= hidden
             values = column.uniques.copy()
             values[bad_uniques] = np.nan
-            raw.codes[col.name] = (np.where(np.append(bad_uniques, True)[column.codes], -1, column.codes), values)
+            raw.codes[col.name] = _value_codes(column, values)
             # an empty cell is NaN (as pandas' where() and map() give)
             out[col.name] = pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
         elif col.dtype in ("int", "number"):
@@ -613,11 +613,20 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
             unknown = pd.isna(codes)
             codes[unknown] = empty
-            raw.codes[col.name] = (np.where(np.append(unknown, True)[column.codes], -1, column.codes), codes)
+            raw.codes[col.name] = _value_codes(column, codes)
             out[col.name] = pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
     frame = pd.DataFrame(out, copy=False)
     frame.index = index
     return frame
+
+
+def _value_codes(column: _Text, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct final values (-1: empty or refused), and those values.
+
+    Two spellings with one value ("S01" and "S01 ", "小学" and "primary") get one code.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    return np.append(codes, -1)[column.codes], np.asarray(distinct, dtype=object)
 
 
 # A whole number beyond this cannot be held exactly (and a count of it is nonsense anyway).
@@ -686,7 +695,7 @@ def _schema(table: Table):
     return pa.DataFrameSchema(columns, unique=list(table.key) if table.key and len(table.key) > 1 else None)
 
 
-def _schema_may_fail(frame: pd.DataFrame, table: Table) -> bool:
+def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = None) -> bool:
     """Whether the pandera schema of ``table`` could find anything wrong in ``frame``.
 
     The same checks, vectorised without pandera's per-check cost: bounds (blank cells pass,
@@ -712,14 +721,21 @@ def _schema_may_fail(frame: pd.DataFrame, table: Table) -> bool:
         if col.unique and bool(values.duplicated().any()):
             return True
     if table.key and len(table.key) > 1:
-        (keys,) = _row_keys([[frame[c] for c in table.key]], na_sentinel=False)
+        columns = []
+        for name in table.key:
+            parsed = codes.get(name) if codes else None
+            if parsed is None:
+                columns.append(frame[name])
+            else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
+                columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
+        (keys,) = _row_keys([columns], na_sentinel=False)
         if len(np.unique(keys)) < len(keys):
             return True
     return False
 
 
 def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
-    if not _schema_may_fail(frame, table):
+    if not _schema_may_fail(frame, table, raw.codes):
         return
     import pandera.errors as pe
 
