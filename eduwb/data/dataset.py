@@ -4,14 +4,20 @@ The format is ``../shared/spec/data-dictionary.md``, encoded in :mod:`eduwb.data
 Loading happens in three passes, each collecting every problem before anything is refused:
 
 1. *read*: find each table (``schools.csv`` or a sheet ``schools``; Chinese table names
-   work too), detect the text encoding, map English or Chinese headers to column names;
-2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes),
-   then check each column against the schema with pandera (ranges, enums, uniqueness);
+   work too), detect the text encoding, map English or Chinese headers to column names —
+   within the limits of :mod:`eduwb.data.limits`, checked before the work (file size, header
+   width and line count from the text, a workbook's zip directory and sheet dimensions);
+2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes; the
+   CSV parser reads numbers itself, each distinct text is handled once), then check each
+   column against the schema with pandera (ranges, enums, uniqueness) — pandera runs when a
+   vectorised pre-screen of the same checks finds something, and then names every cell;
 3. *cross-check*: the rules between tables (ids exist, stage fits kind, counts ≤ totals,
-   class rows against section totals as warnings).
+   class rows against section totals as warnings), on integer codes rather than text.
 
 Only a dataset with no error comes back as a :class:`Dataset`; otherwise a
-:class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule.
+:class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule
+(the first :data:`~eduwb.data.limits.MAX_PROBLEMS_PER_RULE` of each rule, then a count).
+:func:`load_many` loads a province's counties in parallel processes.
 """
 
 from __future__ import annotations
