@@ -735,7 +735,7 @@ def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = Non
             else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
                 columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
         (keys,) = _row_keys([columns], na_sentinel=False)
-        if len(np.unique(keys)) < len(keys):
+        if len(pd.unique(keys)) < len(keys):
             return True
     return False
 
@@ -849,9 +849,14 @@ def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
     otherwise missing values match each other, as in a MultiIndex).
     """
     if len(groups) == 1:  # one frame: its columns' own codes, combined
+        columns = [_column_codes(column, na_sentinel) for column in groups[0]]
+        if np.prod([float(max(n, 1)) for _, n in columns]) < 2.0**62:  # no renumbering needed
+            key = np.zeros(len(groups[0][0]), dtype=np.int64)
+            for codes, n in columns:
+                key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
+            return [key]
         key = np.zeros(len(groups[0][0]), dtype=np.int64)
-        for column in groups[0]:
-            codes, n = _column_codes(column, na_sentinel)
+        for codes, n in columns:
             key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
             valid = key >= 0
             key[valid] = pd.factorize(key[valid])[0]
