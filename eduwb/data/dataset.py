@@ -1343,8 +1343,11 @@ def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = 
         listing every problem found, each with file, row, column, value and rule.
     """
     path = Path(path)
-    fingerprint = _files_fingerprint(path) if cache else None
-    key = (str(path.resolve()), fingerprint, None if standard is None else str(standard))
+    try:
+        fingerprint = _files_fingerprint(path) if cache else None
+        key = (str(path.resolve()), fingerprint, None if standard is None else str(standard))
+    except (OSError, ValueError):  # a name the file system refuses: _load says so, located
+        fingerprint, key = None, None
     if fingerprint is not None and key in _LOADED:
         _LOADED.move_to_end(key)
         return _private_copy(_LOADED[key])
