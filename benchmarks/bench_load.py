@@ -8,7 +8,9 @@ names a folder that already holds them, then prints:
 * **read**: plain ``pandas.read_csv`` of every CSV file of every county (default options);
 * **load**: ``load(county, cache=False)`` of every county, one after the other — reading,
   parsing, every rule of the data dictionary and every cross-table rule;
-* **load, province**: :func:`eduwb.data.dataset.load_many` (counties in parallel processes);
+* **load, province**: ``eduwb.data.dataset.load_many`` when the package has it (counties in
+  parallel processes; tried, and dropped: on two shared cores, sending the datasets back
+  from the workers cost more than the second core saved);
 * the **ratio** load ÷ read (target ≤ 5), the **peak memory** of a fresh process that loads
   every county and keeps them all (target ≤ 2 GB), and the **single-county** time on
   ``data/sample`` (target ≤ 50 ms).

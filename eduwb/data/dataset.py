@@ -17,7 +17,6 @@ Loading happens in three passes, each collecting every problem before anything i
 Only a dataset with no error comes back as a :class:`Dataset`; otherwise a
 :class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule
 (the first :data:`~eduwb.data.limits.MAX_PROBLEMS_PER_RULE` of each rule, then a count).
-:func:`load_many` loads a province's counties in parallel processes.
 """
 
 from __future__ import annotations
@@ -1357,38 +1356,6 @@ def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = 
         while len(_LOADED) > _LOADED_MAX:
             _LOADED.popitem(last=False)
     return ds
-
-
-def load_many(
-    paths: list[str | Path], *, standard: str | Path | None = None, workers: int | None = None
-) -> list[Dataset | DataError]:
-    """Load many counties (a province), in parallel processes: one result per path, in order.
-
-    A county whose data are refused gives its :class:`~eduwb.errors.DataError` in its place,
-    so one bad county does not hide the others. ``workers`` defaults to the number of CPUs;
-    with one worker (or one county) everything runs in this process.
-    """
-    import os
-
-    paths = [Path(p) for p in paths]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
-    if workers == 1:
-        return [_load_or_error(p, standard) for p in paths]
-    import concurrent.futures as cf
-    import multiprocessing
-
-    # fork shares the imported libraries with the workers (spawn would import them again)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunk = max(1, len(paths) // (workers * 4))
-    with cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(_load_or_error, paths, [standard] * len(paths), chunksize=chunk))
-
-
-def _load_or_error(path: Path, standard: str | Path | None) -> Dataset | DataError:
-    try:
-        return _load(path, standard)
-    except DataError as exc:
-        return exc
 
 
 def _load(path: Path, standard: str | Path | None) -> Dataset:
