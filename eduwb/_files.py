@@ -1,10 +1,12 @@
-"""Files written safely, in one place for every output of eduwb.
+"""Files written (and read) safely, in one place for every output of eduwb.
 
 - :func:`atomic_path`: write under a hidden temporary name beside the final path and rename
   only when the writing succeeded, so an interrupted run never leaves a partial file at a
   final path;
 - :func:`pin_zip_dates`: an xlsx is a zip whose members and ``docProps/core.xml`` carry the
   time of saving; pinning them makes the same tables give the same bytes;
+- :func:`read_regular_file`: read an input that must be an ordinary file under a size limit
+  (never a folder, a device such as ``/dev/zero``, or a FIFO that would block forever);
 - :func:`source_date_epoch` and :func:`file_time`: the moment to stamp into a file,
   ``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else now.
 
@@ -17,6 +19,7 @@ import contextlib
 import io
 import os
 import re
+import stat
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -101,3 +104,51 @@ def file_time() -> tuple[datetime, bool]:
     if epoch is not None:
         return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None), True
     return datetime.now(UTC).replace(tzinfo=None), False
+
+
+class FileRefused(ValueError):
+    """An input file is not an ordinary file, or is larger than its limit (``str`` says which)."""
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO, a
+    device (``/dev/zero``) or a folder is refused at once, and a file that grows while it is
+    read is cut at ``limit + 1`` bytes and refused.
+
+    Raises
+    ------
+    FileNotFoundError
+        when there is no such file.
+    FileRefused
+        when it is not a regular file or is too large.
+    OSError
+        when it cannot be read (permissions, …).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        raise FileRefused("is a folder, not a file") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileRefused("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("is not a regular file (a device, pipe or socket)")
+        if info.st_size > limit:
+            raise FileRefused(f"is {info.st_size:,} bytes, more than the {limit:,} allowed")
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise FileRefused(f"is more than the {limit:,} bytes allowed")
+        return data
+    finally:
+        os.close(fd)

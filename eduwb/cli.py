@@ -294,7 +294,7 @@ def cmd_standards(args) -> int:
     if args.format == "json":
         print(json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(_formula_safe(table).to_csv(index=False, lineterminator="\n"))
     else:
         shown = table.drop(columns=["name_en" if args.lang == "zh" else "name_zh", "comparator"])
         print(f"{std.id}: {std.name(args.lang)}")
@@ -357,7 +357,7 @@ def cmd_table(args) -> int:
     lifted = table.attrs.get("small_groups") == "shown"
 
     if args.format == "csv":
-        payload = table.to_csv(index=False, lineterminator="\n")
+        payload = _formula_safe(table).to_csv(index=False, lineterminator="\n")
     elif args.format == "json":
         payload = json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1) + "\n"
     elif args.format == "table":
@@ -387,12 +387,57 @@ def _plain_float(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def _formula_safe(table):
+    """The table with every text cell a spreadsheet would run as a formula prefixed with an apostrophe.
+
+    ``=``, ``+``, ``-``, ``@`` (and tab, carriage return) at the start of a text cell: names
+    from the data must never become formulas when the CSV is opened in Excel (numbers,
+    negative ones included, are left alone). See ``SECURITY.md``.
+    """
+    from eduwb.present.safe import formula_safe_csv
+
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
+            out[column] = out[column].map(formula_safe_csv)
+    return out
+
+
+def _write_xlsx(table, target: Path, sheet: str) -> None:
+    """One sheet: the header, then the rows; formula-like text stays text (Excel's quote prefix)."""
+    import math
+
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from eduwb.present.safe import xlsx_text_cells
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append([str(c) for c in table.columns])
+    xlsx_text_cells(ws[1])
+    for row in table.itertuples(index=False, name=None):
+        values = []
+        for v in row:
+            if hasattr(v, "item"):
+                v = v.item()
+            if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
+                v = None
+            elif not isinstance(v, str | int | float | bool):
+                v = str(v)
+            values.append(v)
+        ws.append(values)
+        xlsx_text_cells(ws[ws.max_row])
+    wb.save(target)
+
+
 def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
     from eduwb._files import atomic_path
 
     with atomic_path(path) as tmp:
         if table is not None:
-            table.to_excel(tmp, sheet_name=sheet[:31], index=False, engine="openpyxl")
+            _write_xlsx(table, tmp, sheet)
         else:
             tmp.write_text(text, encoding="utf-8")
 
@@ -449,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        errors = sum(p.severity == "error" for p in exc.problems)
+        errors = exc.error_count
         data = getattr(args, "data", "")
         where = ", ".join(data) if isinstance(data, list) else data
         print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)

@@ -6,7 +6,12 @@ The CLI prints ``str(error)`` (one line per problem) and exits without a traceba
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
+
+#: Longest value a message quotes; a longer one is cut and its length given.
+SHOWN_VALUE_CHARS = 80
 
 
 class EduwbError(Exception):
@@ -45,19 +50,120 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [_printable(self.file)]
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"column '{_printable(str(self.column))}'")
         where = ", ".join(parts)
-        value = "" if self.value is None else f" value {self.value!r}:"
+        value = "" if self.value is None else f" value {_shown(self.value)}:"
         return f"{self.severity}: {where}:{value} {self.rule}"
+
+
+def _printable(text: str) -> str:
+    """File and column names as written, with control characters shown as escapes (never sent to
+    the terminal as they are) and a long name cut short."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group(0))[1:-1], text)
+    return text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a value, cut short when long: a ten-megabyte cell is named, not printed."""
+    if isinstance(value, str) and len(value) > SHOWN_VALUE_CHARS:
+        return f"{value[:SHOWN_VALUE_CHARS]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS + 2 else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+
+
+class ProblemList(list):
+    """A list of problems that keeps the first few of each rule and counts the rest.
+
+    At most ``per_rule`` problems are kept for one file × column × rule, and at most
+    ``total`` in all; :meth:`finished` adds one line per rule saying how many were left out.
+    The defaults are :data:`eduwb.data.limits.MAX_PROBLEMS_PER_RULE` and
+    :data:`~eduwb.data.limits.MAX_PROBLEMS`.
+    """
+
+    def __init__(self, per_rule: int | None = None, total: int | None = None):
+        super().__init__()
+        from eduwb.data import limits
+
+        self.per_rule = limits.MAX_PROBLEMS_PER_RULE if per_rule is None else per_rule
+        self.total = limits.MAX_PROBLEMS if total is None else total
+        self._seen: Counter = Counter()
+        self._hidden: Counter = Counter()
+        self._over_total = Counter()
+
+    @staticmethod
+    def _key(p: Problem) -> tuple:
+        return (p.file, p.column, p.rule, p.severity)
+
+    def wants(self, file: str, column: str | None, rule: str, severity: str = "error") -> int:
+        """How many more problems of this rule would be kept (the caller need not build more)."""
+        return max(0, min(self.per_rule - self._seen[(file, column, rule, severity)], self.total - len(self)))
+
+    def append(self, problem: Problem) -> None:  # type: ignore[override]
+        key = self._key(problem)
+        self._seen[key] += 1
+        if self._seen[key] > self.per_rule:
+            self._hidden[key] += 1
+        elif len(self) >= self.total:
+            self._over_total[problem.severity] += 1
+        else:
+            super().append(problem)
+
+    def extend(self, problems) -> None:  # type: ignore[override]
+        for problem in problems:
+            self.append(problem)
+
+    def merge(self, other: ProblemList) -> None:
+        """Take in the problems of ``other``, listed and counted."""
+        self.extend(other)
+        for (file, column, rule, severity), n in other._hidden.items():
+            self.count(file, column, rule, n, severity)
+        for severity, n in other._over_total.items():
+            self._over_total[severity] += n
+
+    def count(self, file: str, column: str | None, rule: str, n: int, severity: str = "error") -> None:
+        """Count ``n`` problems of a rule that were not built (beyond what :meth:`wants` asked for)."""
+        if n <= 0:
+            return
+        key = (file, column, rule, severity)
+        self._seen[key] += n
+        self._hidden[key] += n
+
+    def hidden(self, severity: str = "error") -> int:
+        """Problems of this severity counted but not listed."""
+        return sum(n for key, n in self._hidden.items() if key[3] == severity) + self._over_total[severity]
+
+    def finished(self) -> list[Problem]:
+        """The problems kept, then one line per rule with problems left out, then the overall count."""
+        out = list(self)
+        for (file, column, rule, severity), n in self._hidden.items():
+            out.append(Problem(file, None, column, None, f"{rule} — and {n:,} more like this, not listed", severity))
+        left = sum(self._over_total.values())
+        if left:
+            out.append(
+                Problem(
+                    out[-1].file if out else "data",
+                    None,
+                    None,
+                    None,
+                    f"stopped listing after {self.total:,} problems: {left:,} more not listed; fix these and validate again",
+                    "error" if self._over_total["error"] else "warning",
+                )
+            )
+        return out
 
 
 class DataError(EduwbError):
     """A dataset breaks one or more rules of the data dictionary; all problems are listed."""
 
     def __init__(self, problems: list[Problem]):
+        #: Every error found, listed or only counted.
+        self.error_count = sum(p.severity == "error" for p in problems)
+        if isinstance(problems, ProblemList):
+            self.error_count += problems.hidden("error")
+            problems = problems.finished()
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

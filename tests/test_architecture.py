@@ -3,8 +3,8 @@
 Layers, lowest first (a module may import its own layer and those below it, never above):
 
     errors, _files            the error model and safe writes
-    data.schema               the dictionary's vocabulary (tables, kinds, stages): plain data,
-                              named by the standards as well as read by the loader
+    data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
+                              limits: plain data, used by the standards as well as the loader
     standards                 the standard as data
     data                      the dictionary, the loader, the sample, importers
     analysis                  DataFrames in, DataFrames out
@@ -22,7 +22,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eduwb"
 LAYERS = ["base", "standards", "data", "analysis", "present", "report", "tables", "cli"]
-BASE = {"eduwb.errors", "eduwb._files", "eduwb.data.schema"}
+BASE = {"eduwb.errors", "eduwb._files", "eduwb.data.schema", "eduwb.data.limits"}
 # Known exceptions, each with its reason; an entry here is open work, not a licence.
 EXCEPTIONS = {
     ("eduwb.analysis.scorecard", "eduwb.present.numbers"): (

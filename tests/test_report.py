@@ -141,7 +141,8 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
     assert [c.value for c in ws[2]] == ["小学", 22093]
     assert ws["B3"].value is None
     gaps = wb["缺口"]
-    assert gaps["A2"].value == "'=cmd()" and gaps["A2"].data_type == "s"  # never a formula
+    # never a formula: text as written, with Excel's quote prefix (no apostrophe added to the value)
+    assert gaps["A2"].value == "=cmd()" and gaps["A2"].data_type == "s" and gaps["A2"].quotePrefix
     assert gaps["B2"].value is None  # NaN is not a number Excel can hold
     assert [c.value for c in wb["目录"][2]] == [1, "2025年各学段规模", "2025年各学段规模", "概况", "eduwb table by_stage"]
 

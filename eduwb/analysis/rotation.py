@@ -540,7 +540,7 @@ def _rotation_by_year(std, teachers: _Teachers, moves: _Moves, years, evaluable,
     rotated = _count(mpos[first], n)
     backbone = _count(mpos[first], n, moves.backbone[first])
     rotated_eligible = _count(mpos[first], n, moves.eligible[first])
-    per_mode = _count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(n, -1)
+    per_mode = _count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(n, len(MODE_CODES))
 
     ratio_min, share_min = rotation_limits(std)
     ratio = _ratio(rotated, eligible, missing=~evaluable)

@@ -4,21 +4,28 @@ The format is ``docs/data-dictionary.md``, generated from :mod:`eduwb.data.schem
 Loading happens in three passes, each collecting every problem before anything is refused:
 
 1. *read*: find each table (``schools.csv`` or a sheet ``schools``; Chinese table names
-   work too), detect the text encoding, map English or Chinese headers to column names;
-2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes),
-   then check each column against the schema with pandera (ranges, enums, uniqueness);
+   work too), detect the text encoding, map English or Chinese headers to column names —
+   within the limits of :mod:`eduwb.data.limits`, checked before the work (file size, header
+   width and line count from the text, a workbook's zip directory and sheet dimensions);
+2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes; the
+   CSV parser reads numbers itself, each distinct text is handled once), then check each
+   column against the schema with pandera (ranges, enums, uniqueness) — pandera runs when a
+   vectorised pre-screen of the same checks finds something, and then names every cell;
 3. *cross-check*: the rules between tables (ids exist, stage fits kind, counts ≤ totals,
-   class rows against section totals as warnings).
+   class rows against section totals as warnings), on integer codes rather than text.
 
 Only a dataset with no error comes back as a :class:`Dataset`; otherwise a
-:class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule.
+:class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule
+(the first :data:`~eduwb.data.limits.MAX_PROBLEMS_PER_RULE` of each rule, then a count).
 """
 
 from __future__ import annotations
 
 import copy
+import csv
 import difflib
 import io
+import math
 import re
 import tomllib
 from collections import OrderedDict
@@ -30,6 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb._files import FileRefused, read_regular_file
+from eduwb.data import limits
 from eduwb.data.schema import (
     ENUM_SYNONYMS,
     FALSE_VALUES,
@@ -41,7 +50,7 @@ from eduwb.data.schema import (
     TRUE_VALUES,
     Table,
 )
-from eduwb.errors import DataError, Problem
+from eduwb.errors import DataError, Problem, ProblemList
 from eduwb.standards import DEFAULT_STANDARD
 
 # ----------------------------------------------------------------------------- settings
@@ -156,13 +165,70 @@ def _norm(text: object) -> str:
     return s.replace("（", "(").replace("）", ")")
 
 
+class _Text:
+    """A column of text cells, each distinct spelling stored once.
+
+    ``codes`` index ``uniques`` (the distinct cells, stripped of surrounding white space);
+    -1 marks a cell left empty. Checks and lookups run once per distinct spelling — a county's
+    teacher table has tens of thousands of rows but a few hundred school ids — and the column
+    is rebuilt with one ``take``.
+    """
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, series: pd.Series | np.ndarray):
+        # NaN and None are both an empty cell to factorize (-1)
+        values = series if isinstance(series, np.ndarray) else series.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        stripped = np.array([u.strip() if type(u) is str else str(u).strip() for u in uniques.tolist()], dtype=object)
+        empty = stripped == ""
+        if empty.any():  # a cell of spaces is an empty cell
+            codes = np.where(empty[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
+        self.codes = codes
+        self.uniques = stripped
+
+    @property
+    def blank(self) -> np.ndarray:
+        return self.codes < 0
+
+    def mapped(self, values: np.ndarray, empty: object = None) -> np.ndarray:
+        """One value per distinct spelling (``values`` aligned with ``uniques``) → one per cell."""
+        out = np.empty(len(values) + 1, dtype=object)
+        out[:-1] = values
+        out[-1] = empty
+        return out[self.codes]
+
+    def cells(self, empty: object = "") -> np.ndarray:
+        return self.mapped(self.uniques, empty)
+
+    def rows(self, mask_of_uniques: np.ndarray) -> np.ndarray:
+        """A cell mask from a mask over the distinct spellings (never true for empty cells)."""
+        extended = np.append(mask_of_uniques.astype(bool), False)
+        return extended[self.codes]
+
+
 @dataclass
 class _Raw:
-    """One table as read: text cells, the original headers, and where it came from."""
+    """One table as read: a column per table column, and where it came from.
 
-    frame: pd.DataFrame  # str cells, index = row number a person sees
+    Columns are :class:`_Text` (text cells) or, for numbers the CSV parser already read, a
+    numeric Series; the index holds the row number a person sees (header = row 1).
+    """
+
+    columns: dict[str, _Text | np.ndarray]
+    index: pd.Index
     label: str  # file (and sheet) for messages
     headers: dict[str, str]  # column name -> header as written
+    as_text: Any = None  # column name -> its cells as written (numbers read by the CSV parser)
+    #: text and enum columns after parsing: (code per row, -1 where empty or refused; value per code)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def text_of(self, name: str) -> pd.Series:
+        """The cells of a column as written (stripped), by row number."""
+        column = self.columns[name]
+        if isinstance(column, _Text):
+            return pd.Series(column.cells(""), index=self.index)
+        return self.as_text(name).reindex(self.index).fillna("")
 
 
 def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
@@ -193,6 +259,10 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
         return text
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
+
+
 def _reads_as_chinese(text: str) -> bool:
     """Whether text decoded as GB18030 reads as Chinese rather than as decoded garbage.
 
@@ -201,31 +271,102 @@ def _reads_as_chinese(text: str) -> bool:
     nearly every non-ASCII character is a common one (in GB2312, which holds the 6763 common
     hanzi and Chinese punctuation). Binary data, UTF-8 read as GBK and Big5 all fail it.
     """
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+    if _CONTROL.search(text):
         return False
-    wide = "".join(ch for ch in text if ord(ch) > 127)
+    wide = _ASCII_RUNS.sub("", text)
     # every wide character is non-ASCII, so each "?" in the encoding is one uncommon character
     uncommon = wide.encode("gb2312", errors="replace").count(b"?")
     return uncommon <= 0.1 * len(wide) + 2
 
 
-def _read_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame | None:
-    data = path.read_bytes()
-    if not data.strip():
+def _read_input(path: Path, label: str, limit: int, problems: list[Problem]) -> bytes | None:
+    """The bytes of an input file, or a problem: not a regular file, too large, unreadable."""
+    try:
+        return read_regular_file(path, limit)
+    except FileRefused as exc:
+        problems.append(Problem(label, None, None, None, f"file {exc}"))
+    except FileNotFoundError:
+        problems.append(Problem(label, None, None, None, "file not found"))
+    except OSError as exc:
+        problems.append(Problem(label, None, None, None, f"cannot be read: {exc.strerror or exc}"))
+    return None
+
+
+def _first_line(text: str) -> tuple[str, int]:
+    """The first line of a text and the number of lines (``\\n``, or old Mac ``\\r`` endings)."""
+    newline = "\n" if "\n" in text else "\r"
+    end = text.find(newline)
+    first = text if end < 0 else text[:end]
+    lines = text.count(newline) + (0 if text.endswith(newline) else 1)
+    return first.rstrip("\r"), lines
+
+
+def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> _Raw | None:
+    data = _read_input(path, label, limits.MAX_FILE_BYTES, problems)
+    if data is None:
+        return None
+    if not data or data.isspace():
         problems.append(Problem(label, None, None, None, "file is empty"))
         return None
-    text = _decode(data, label, problems)
-    if text is None:
+    # pandas reads bytes faster than text (which it would encode again): UTF-8 bytes as they
+    # are, anything else as the UTF-8 of the text decoded from GB18030
+    try:
+        text = data.decode("utf-8-sig")
+        source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    except UnicodeDecodeError:
+        text = _decode(data, label, problems)
+        if text is None:
+            return None
+        source = text.encode("utf-8")
+    del data
+    # Sizes first, from the text itself: a header a million columns wide or a million lines
+    # are refused before the CSV parser sees them.
+    first, lines = _first_line(text)
+    width = first.count(",") + 1
+    if width > limits.MAX_COLUMNS:
+        problems.append(
+            Problem(label, 1, None, f"{width:,} columns", f"the header has more than {limits.MAX_COLUMNS:,} columns")
+        )
+        return None
+    if lines - 1 > limits.MAX_ROWS:
+        problems.append(
+            Problem(
+                label,
+                limits.MAX_ROWS + 2,
+                None,
+                f"{lines - 1:,} lines below the header",
+                f"more than {limits.MAX_ROWS:,} data rows; split the file or check what wrote it",
+            )
+        )
         return None
     try:
+        # the first line, unless a quoted header cell runs on to the next
+        head = first if first.count('"') % 2 == 0 else text
+        header = next(csv.reader(io.StringIO(head), skipinitialspace=True), [])
+    except csv.Error as exc:
+        problems.append(Problem(label, 1, None, None, f"not a readable CSV file: header: {exc}"))
+        return None
+    matched = _match_headers(header, table, label, problems)
+    if matched is None:
+        return None
+    positions, headers = matched
+    numeric = {positions[c.name] for c in table.columns if c.dtype in ("int", "number") and c.name in positions}
+    options = dict(
+        header=0,
+        names=list(range(len(header))),
+        index_col=False,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        skipinitialspace=True,
+    )
+    try:
+        # Numbers are read by the CSV parser itself (a column it cannot read as numbers comes
+        # back as text and is parsed cell by cell below, with a message for each bad cell).
         frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
+            io.BytesIO(source), dtype={i: object for i in range(len(header)) if i not in numeric}, **options
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         # pandas counts lines from 1 with the header, as an editor does: keep that as the row
         message = " ".join(str(exc).split())
         line = re.search(r"in line (\d+)", message)
@@ -233,25 +374,55 @@ def _read_csv(path: Path, label: str, problems: list[Problem]) -> pd.DataFrame |
             Problem(label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {message}")
         )
         return None
-    return frame
+    index = pd.RangeIndex(2, len(frame) + 2)
+
+    def as_text(name: str) -> pd.Series:
+        # only for messages about a number column: read that column again, as written
+        position = positions[name]
+        again = pd.read_csv(io.BytesIO(source), dtype=str, usecols=[position], **options)[position]
+        again.index = pd.RangeIndex(2, len(again) + 2)
+        return again.fillna("").str.strip()
+
+    columns: dict[str, _Text | pd.Series] = {}
+    for col in table.columns:
+        if col.name not in positions:
+            columns[col.name] = _Text(pd.Series([None] * len(frame), dtype=object))
+            continue
+        series = frame[positions[col.name]]
+        if series.dtype.kind in "iuf":  # numbers the CSV parser read: float64, NaN for an empty cell
+            columns[col.name] = series.to_numpy(dtype="float64")
+        else:
+            columns[col.name] = _Text(series)
+    return _drop_empty_rows(_Raw(columns, index, label, headers, as_text))
 
 
-def _frame_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Index rows as a person sees them (header = row 1) and drop wholly empty lines."""
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    frame = frame.astype(object).where(frame.notna(), "")
-    # column-wise string ops: a cell-by-cell map costs seconds on a county's teacher rows
-    frame = pd.DataFrame({c: frame[c].astype(str).str.strip() for c in frame.columns}, index=frame.index)
-    empty = (frame == "").all(axis=1)
-    return frame[~empty]
+def _drop_empty_rows(raw: _Raw) -> _Raw:
+    """Drop the rows whose cells are all empty (row numbers stay as a person sees them)."""
+    empty = np.ones(len(raw.index), dtype=bool)
+    for column in raw.columns.values():
+        empty &= column.blank if isinstance(column, _Text) else np.isnan(column)
+        if not empty.any():
+            return raw
+    keep = ~empty
+    columns: dict[str, _Text | pd.Series] = {}
+    for name, column in raw.columns.items():
+        if isinstance(column, _Text):
+            kept = object.__new__(_Text)
+            kept.codes, kept.uniques = column.codes[keep], column.uniques
+            columns[name] = kept
+        else:
+            columns[name] = column[keep]
+    return replace(raw, columns=columns, index=raw.index[keep])
 
 
 def _table_aliases(table: Table) -> set[str]:
     return {_norm(table.name), _norm(table.zh)}
 
 
-def _match_headers(frame: pd.DataFrame, table: Table, label: str, problems: list[Problem]) -> _Raw | None:
+def _match_headers(
+    header: list[str], table: Table, label: str, problems: list[Problem]
+) -> tuple[dict[str, int], dict[str, str]] | None:
+    """Where each column of ``table`` is in ``header`` and how it is written, or None (with problems)."""
     aliases: dict[str, str] = {}
     for col in table.columns:
         aliases[_norm(col.name)] = col.name
@@ -259,23 +430,30 @@ def _match_headers(frame: pd.DataFrame, table: Table, label: str, problems: list
         for other in col.aliases:
             aliases[_norm(other)] = col.name
     headers: dict[str, str] = {}
-    rename: dict[str, str] = {}
+    positions: dict[str, int] = {}
     unknown: list[str] = []
-    for header in frame.columns:
-        key = _norm(header)
+    too_long = False
+    for position, cell in enumerate(header):
+        cell = "" if cell is None else str(cell)
+        if len(cell) > limits.MAX_HEADER_CHARS:
+            problems.append(
+                Problem(label, 1, None, cell, f"a header is longer than {limits.MAX_HEADER_CHARS:,} characters")
+            )
+            too_long = True
+            continue
+        key = _norm(cell)
         if key.startswith("unnamed:") or key == "":
             continue
         name = aliases.get(key)
         if name is None:
-            unknown.append(str(header))
+            unknown.append(cell)
             continue
         if name in headers:
-            problems.append(
-                Problem(label, 1, str(header), None, f"column '{name}' appears twice (also as '{headers[name]}')")
-            )
+            also = "" if headers[name] == cell else f" (also as '{headers[name]}')"
+            problems.append(Problem(label, 1, cell, None, f"column '{name}' appears twice{also}"))
             continue
-        headers[name] = str(header)
-        rename[header] = name
+        headers[name] = cell
+        positions[name] = position
     missing = [c for c in table.columns if c.required and c.name not in headers]
     for col in missing:
         hint = ""
@@ -287,13 +465,9 @@ def _match_headers(frame: pd.DataFrame, table: Table, label: str, problems: list
         problems.append(
             Problem(label, 1, col.name, None, f"required column '{col.name}' ({col.zh}) is missing{hint}")
         )
-    if missing:
+    if missing or too_long:
         return None
-    frame = frame[list(rename)].rename(columns=rename)
-    for col in table.columns:
-        if col.name not in frame.columns:
-            frame[col.name] = ""
-    return _Raw(_frame_rows(frame[table.names]), label, headers)
+    return positions, headers
 
 
 def _read_folder(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
@@ -305,40 +479,67 @@ def _read_folder(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
             if table.required:
                 problems.append(Problem(f"{name}.csv", None, None, None, f"required file missing from {path}"))
             continue
-        frame = _read_csv(found, found.name, problems)
-        if frame is None:
-            continue
-        raw = _match_headers(frame, table, found.name, problems)
+        raw = _read_csv(found, found.name, table, problems)
         if raw is not None:
             raws[name] = raw
     return raws
 
 
 def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        problems.append(Problem(path.name, None, None, None, f"not a readable .xlsx workbook: {exc}"))
+    from eduwb.data.xlsx import Workbook, XlsxRefused
+
+    data = _read_input(path, path.name, limits.MAX_FILE_BYTES, problems)
+    if data is None:
         return {}
-    by_alias = {_norm(name): (name, frame) for name, frame in sheets.items()}
     raws: dict[str, _Raw] = {}
-    for name, table in TABLES.items():
-        hit = next((by_alias[a] for a in _table_aliases(table) if a in by_alias), None)
-        if hit is None:
-            if table.required:
-                problems.append(
-                    Problem(f"{path.name} [sheet {name}]", None, None, None, f"required sheet '{name}' ({table.zh}) missing")
-                )
-            continue
-        sheet, frame = hit
-        label = f"{path.name} [sheet {sheet}]"
-        if frame.empty and len(frame.columns) == 0:
-            problems.append(Problem(label, None, None, None, "sheet is empty"))
-            continue
-        raw = _match_headers(frame, table, label, problems)
-        if raw is not None:
-            raws[name] = raw
+    try:
+        book = Workbook(io.BytesIO(data))
+    except XlsxRefused as exc:
+        problems.append(Problem(path.name, exc.row, exc.column, exc.value, exc.rule))
+        return {}
+    with book:
+        by_alias = {_norm(name): name for name in book.sheets}
+        for name, table in TABLES.items():
+            sheet = next((by_alias[a] for a in _table_aliases(table) if a in by_alias), None)
+            if sheet is None:
+                if table.required:
+                    problems.append(
+                        Problem(f"{path.name} [sheet {name}]", None, None, None, f"required sheet '{name}' ({table.zh}) missing")
+                    )
+                continue
+            label = f"{path.name} [sheet {sheet}]"
+            try:
+                raw = _read_sheet(book.rows(sheet), table, label, problems)
+            except XlsxRefused as exc:
+                problems.append(Problem(label, exc.row, exc.column, exc.value, exc.rule))
+                continue
+            if raw is not None:
+                raws[name] = raw
     return raws
+
+
+def _read_sheet(rows, table: Table, label: str, problems: list[Problem]) -> _Raw | None:
+    """A table from the rows of a sheet: the first row holding anything is the header."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        problems.append(Problem(label, None, None, None, "sheet is empty"))
+        return None
+    _header_row, cells = first
+    header = [cells.get(i, "") for i in range(max(cells) + 1)]
+    matched = _match_headers(header, table, label, problems)
+    if matched is None:
+        return None
+    positions, headers = matched
+    wanted = [(col.name, positions.get(col.name)) for col in table.columns]
+    numbers: list[int] = []
+    values: dict[str, list] = {name: [] for name, _ in wanted}
+    for number, cells in rows:  # only the columns of the table are kept
+        numbers.append(number)
+        for name, position in wanted:
+            values[name].append(None if position is None else cells.get(position))
+    columns: dict[str, _Text | pd.Series] = {name: _Text(pd.Series(v, dtype=object)) for name, v in values.items()}
+    return _drop_empty_rows(_Raw(columns, pd.Index(numbers, dtype="int64"), label, headers))
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -351,58 +552,152 @@ def _enum_lookup(col_name: str, enum: dict[str, str]) -> dict[str, str]:
     return lookup
 
 
+# Characters a name or an id must not hold: controls, and the invisible ones that reorder or
+# hide text (bidirectional overrides, zero-width spaces, byte-order marks).
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _add_rows(problems: ProblemList, label: str, rows, header: str, values, rule: str) -> None:
+    """A problem for each row number in ``rows`` (only as many as are listed; the rest counted).
+
+    ``values`` is the value shown for each row: a Series by row number, a constant, or None.
+    """
+    n = len(rows)
+    if n == 0:
+        return
+    take = problems.wants(label, header, rule) if isinstance(problems, ProblemList) else n
+    for row in rows[:take]:
+        value = values[row] if isinstance(values, pd.Series) else values
+        problems.append(Problem(label, int(row), header, value, rule))
+    if isinstance(problems, ProblemList):
+        problems.count(label, header, rule, n - min(take, n))
+
+
 def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
     """Typed columns from text; every cell that does not parse becomes a problem."""
-    frame = raw.frame
-    out = pd.DataFrame(index=frame.index)
+    index = raw.index
+    out: dict[str, Any] = {}
     for col in table.columns:
-        text = frame[col.name]
+        column = raw.columns[col.name]
         header = raw.headers.get(col.name, col.name)
-        blank = text == ""
+        is_text = isinstance(column, _Text)
+        blank = column.blank if is_text else np.isnan(column)
         if col.required and blank.any():
-            for row in text.index[blank]:
-                problems.append(Problem(raw.label, int(row), header, "", "a value is required"))
+            _add_rows(problems, raw.label, index[blank], header, "", "a value is required")
         if col.dtype == "text":
-            out[col.name] = text.where(~blank, None).astype(object)
+            bad_uniques = np.zeros(len(column.uniques), dtype=bool)
+            longest = limits.max_chars(table.name, col.name)
+            lengths = np.fromiter((len(u) for u in column.uniques), dtype=np.int64, count=len(column.uniques))
+            too_long = lengths > longest
+            if too_long.any():
+                rows = index[column.rows(too_long)]
+                _add_rows(problems, raw.label, rows, header, raw.text_of(col.name), f"is longer than {longest:,} characters")
+                bad_uniques |= too_long
+            key = f"{table.name}.{col.name}"
+            if key in limits.NAME_COLUMNS or key in limits.ID_COLUMNS:
+                hidden = np.fromiter((bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques))
+                hidden &= ~bad_uniques
+                if hidden.any():
+                    rows = index[column.rows(hidden)]
+                    _add_rows(
+                        problems, raw.label, rows, header, raw.text_of(col.name),
+                        "must not contain control characters or invisible formatting characters",
+                    )
+                    bad_uniques |= hidden
+            values = column.uniques.copy()
+            values[bad_uniques] = np.nan
+            raw.codes[col.name] = _value_codes(column, values)
+            # an empty cell is NaN (as pandas' where() and map() give)
+            out[col.name] = pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
         elif col.dtype in ("int", "number"):
-            cleaned = text.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
-            numbers = pd.to_numeric(cleaned.where(~blank), errors="coerce")
-            bad = ~blank & numbers.isna()
-            if col.dtype == "int":
-                bad |= ~blank & numbers.notna() & (numbers != np.floor(numbers))
-                rule = "must be a whole number"
-            else:
-                rule = "must be a number"
-            bad |= ~blank & numbers.notna() & ~np.isfinite(numbers)
-            for row in text.index[bad]:
-                problems.append(Problem(raw.label, int(row), header, text[row], rule))
-            numbers = numbers.where(~bad)
-            if col.dtype == "int":
-                out[col.name] = numbers.round().astype("Int64")
-            else:
-                out[col.name] = numbers.astype("float64")
+            out[col.name] = _parse_numbers(raw, table, col, column, blank, header, problems)
         elif col.dtype == "bool":
-            lowered = text.str.lower()
-            truthy = lowered.isin(TRUE_VALUES)
-            falsy = lowered.isin(FALSE_VALUES)
-            bad = ~blank & ~truthy & ~falsy
-            for row in text.index[bad]:
-                problems.append(Problem(raw.label, int(row), header, text[row], "must be yes/no (是/否, true/false, 1/0)"))
-            values = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-            values[truthy] = True
-            values[falsy] = False
-            out[col.name] = values
+            lowered = np.array([u.lower() for u in column.uniques], dtype=object)
+            truthy = np.isin(lowered, TRUE_VALUES)
+            falsy = np.isin(lowered, FALSE_VALUES)
+            bad = column.rows(~truthy & ~falsy)
+            rule = "must be yes/no (是/否, true/false, 1/0)"
+            _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
+            # the final column: an empty cell takes the column's default (no rule reads yes/no cells)
+            default = bool(col.default) if col.default is not None else False
+            out[col.name] = np.append(np.where(truthy | falsy, truthy, default), default)[column.codes]
         elif col.dtype == "enum":
             lookup = _enum_lookup(col.name, col.enum or {})
             # normalise each distinct spelling once, then map the column
-            spelled = {v: (lookup.get(_norm(v)) if v != "" else None) for v in text.unique()}
-            codes = text.map(spelled)
-            bad = ~blank & codes.isna()
+            codes = np.array([lookup.get(_norm(u)) for u in column.uniques], dtype=object)
+            bad = column.rows(np.array([c is None for c in codes], dtype=bool))
             allowed = ", ".join(f"{c} {label}" for c, label in (col.enum or {}).items())
-            for row in text.index[bad]:
-                problems.append(Problem(raw.label, int(row), header, text[row], f"must be one of: {allowed}"))
-            out[col.name] = codes.astype(object)
-    return out
+            _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, f"must be one of: {allowed}")
+            # an empty or unknown cell is NaN, or None when the column has no code at all (as
+            # pandas' map() gives: golden tables compare both ways)
+            empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
+            unknown = pd.isna(codes)
+            codes[unknown] = empty
+            raw.codes[col.name] = _value_codes(column, codes)
+            out[col.name] = pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
+    frame = pd.DataFrame(out, copy=False)
+    frame.index = index
+    return frame
+
+
+def _value_codes(column: _Text, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct final values (-1: empty or refused), and those values.
+
+    Two spellings with one value ("S01" and "S01 ", "小学" and "primary") get one code.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    return np.append(codes, -1)[column.codes], np.asarray(distinct, dtype=object)
+
+
+# A whole number beyond this cannot be held exactly (and a count of it is nonsense anyway).
+_SAFE_INTEGER = 2.0**53
+
+
+def _parse_numbers(raw: _Raw, table: Table, col, column, blank: np.ndarray, header: str, problems) -> pd.Series:
+    index = raw.index
+    if isinstance(column, _Text):
+        # thousands separators are allowed ("1,234" and "1，234"); each spelling is read once
+        cleaned = pd.Series(column.uniques, dtype=object).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+        parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
+        numbers = column.mapped(parsed, np.nan).astype("float64")
+    else:
+        numbers = column
+    known = ~blank & ~np.isnan(numbers)
+    bad = ~blank & np.isnan(numbers)
+    if col.dtype == "int":
+        with np.errstate(invalid="ignore"):
+            bad |= known & (numbers != np.floor(numbers))
+        rule = "must be a whole number"
+    else:
+        rule = "must be a number"
+    bad |= known & ~np.isfinite(numbers)
+    text = None
+    if bad.any():
+        text = raw.text_of(col.name)
+        _add_rows(problems, raw.label, index[bad], header, text, rule)
+    ok = known & ~bad
+    upper = limits.max_value(table.name, col.name)
+    if upper is not None:
+        over = ok & (numbers > upper)
+        if over.any():
+            text = raw.text_of(col.name) if text is None else text
+            _add_rows(problems, raw.label, index[over], header, text, f"must be at most {upper:,}")
+            bad |= over
+    # far below zero: the lower bound's own rule (kept out of the whole-number conversion)
+    under = ok & (numbers < -_SAFE_INTEGER)
+    if under.any():
+        text = raw.text_of(col.name) if text is None else text
+        low = f"must be ≥ {col.min:g}" if col.min is not None else f"must be > {col.gt:g}"
+        _add_rows(problems, raw.label, index[under], header, text, low)
+        bad |= under
+    numbers = np.where(bad, np.nan, numbers)
+    if col.dtype == "int":
+        missing = np.isnan(numbers)
+        whole = np.where(missing, 0, np.round(numbers)).astype(np.int64)
+        if col.required and not missing.any():
+            return whole  # the final dtype already (a gap would be a refused cell)
+        return pd.arrays.IntegerArray(whole, missing)
+    return numbers
 
 
 def _schema(table: Table):
@@ -420,13 +715,55 @@ def _schema(table: Table):
     return pa.DataFrameSchema(columns, unique=list(table.key) if table.key and len(table.key) > 1 else None)
 
 
+def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = None) -> bool:
+    """Whether the pandera schema of ``table`` could find anything wrong in ``frame``.
+
+    The same checks, vectorised without pandera's per-check cost: bounds (blank cells pass,
+    as the schema's columns are nullable), uniqueness of a column and of the key. A True here
+    runs pandera, which then names every failing cell; a False means pandera would pass
+    (``tests/test_fuzz.py`` keeps the two in step).
+    """
+    for col in table.columns:
+        if col.min is None and col.gt is None and not col.unique:
+            continue
+        values = frame[col.name]
+        if col.min is not None or col.gt is not None:
+            array = values.array
+            if isinstance(array, pd.arrays.IntegerArray):
+                numbers, present = array._data, ~array._mask  # noqa: SLF001 -- the arrays behind the column
+            else:
+                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+                present = ~np.isnan(numbers)
+            if col.min is not None and bool(((numbers < col.min) & present).any()):
+                return True
+            if col.gt is not None and bool(((numbers <= col.gt) & present).any()):
+                return True
+        if col.unique and bool(values.duplicated().any()):
+            return True
+    if table.key and len(table.key) > 1:
+        columns = []
+        for name in table.key:
+            parsed = codes.get(name) if codes else None
+            if parsed is None:
+                columns.append(frame[name])
+            else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
+                columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
+        (keys,) = _row_keys([columns], na_sentinel=False)
+        if len(pd.unique(keys)) < len(keys):
+            return True
+    return False
+
+
 def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    if not _schema_may_fail(frame, table, raw.codes):
+        return
     import pandera.errors as pe
 
     try:
         _schema(table).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
+        capped = isinstance(problems, ProblemList)
         # pandera lists a duplicated key once per key column: report each row once
         seen: set[tuple] = set()
         for case in cases.itertuples(index=False):
@@ -438,21 +775,20 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
                 if (check, key, row) in seen:
                     continue
                 seen.add((check, key, row))
+                header = raw.headers.get(key[-1], key[-1])
+                rule = f"duplicate {' × '.join(key)}: must be unique"
+                if capped and not problems.wants(raw.label, header, rule):
+                    problems.count(raw.label, header, rule, 1)  # counted, not built
+                    continue
                 values = tuple(_plain(v) for v in frame.loc[row, list(key)]) if row is not None else case.failure_case
                 shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
-                problems.append(
-                    Problem(
-                        raw.label,
-                        row,
-                        raw.headers.get(key[-1], key[-1]),
-                        shown,
-                        f"duplicate {' × '.join(key)}: must be unique",
-                    )
-                )
+                problems.append(Problem(raw.label, row, header, shown, rule))
                 continue
-            problems.append(
-                Problem(raw.label, row, raw.headers.get(column, column), _plain(case.failure_case), check)
-            )
+            header = raw.headers.get(column, column)
+            if capped and not problems.wants(raw.label, header, check):
+                problems.count(raw.label, header, check, 1)
+                continue
+            problems.append(Problem(raw.label, row, header, _plain(case.failure_case), check))
 
 
 def _readable(number: float) -> str:
@@ -479,33 +815,118 @@ class _Ctx:
     def __init__(self, frames: dict[str, pd.DataFrame], raws: dict[str, _Raw]):
         self.frames = frames
         self.raws = raws
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
+        self.problems = ProblemList()
+        self.warnings = ProblemList()
 
     def report(self, table: str, mask: pd.Series, column: str, rule: str, *, warning: bool = False, value=None):
         frame = self.frames[table]
         raw = self.raws[table]
         target = self.warnings if warning else self.problems
-        for row in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
+        severity = "warning" if warning else "error"
+        header = raw.headers.get(column, column)
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        rows = frame.index[mask]
+        if len(rows) == 0:
+            return
+        # only the problems that will be listed are built; the others are counted
+        take = target.wants(raw.label, header, rule, severity)
+        for row in rows[:take]:
             shown = frame.at[row, column] if value is None else value(frame.loc[row])
-            target.append(
-                Problem(
-                    raw.label,
-                    int(row),
-                    raw.headers.get(column, column),
-                    _plain(shown),
-                    rule,
-                    severity="warning" if warning else "error",
-                )
-            )
+            target.append(Problem(raw.label, int(row), header, _plain(shown), rule, severity=severity))
+        target.count(raw.label, header, rule, len(rows) - min(take, len(rows)), severity)
+
+
+def _as_array(column) -> np.ndarray:
+    """A column as a numpy array: numbers as float64 (NaN for missing), anything else as objects."""
+    array = column.array if isinstance(column, pd.Series) else column
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
+        return array.to_numpy(dtype="float64", na_value=np.nan)
+    array = np.asarray(array)
+    return array.astype("float64") if array.dtype.kind in "iub" else array
+
+
+def _codes(columns: list, na_sentinel: bool = True) -> tuple[list[np.ndarray], int]:
+    """Integer codes for several columns over one shared set of values (-1: missing, with ``na_sentinel``)."""
+    arrays = [_as_array(c) for c in columns]
+    if any(a.dtype == object for a in arrays):
+        arrays = [a.astype(object) for a in arrays]
+    codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=na_sentinel)
+    return np.split(np.asarray(codes, dtype=np.int64), np.cumsum([len(a) for a in arrays])[:-1]), len(uniques)
+
+
+def _column_codes(column, na_sentinel: bool) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(_as_array(column), use_na_sentinel=na_sentinel)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
+
+
+def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
+    """One integer key per row of each group of columns: equal keys ⇔ equal values in every column.
+
+    Each group holds the same columns of one frame (e.g. ``[school_id, year, stage]`` of the
+    sections and of the classes); -1 marks a row with a missing value (with ``na_sentinel``;
+    otherwise missing values match each other, as in a MultiIndex).
+    """
+    if len(groups) == 1:  # one frame: its columns' own codes, combined
+        columns = [_column_codes(column, na_sentinel) for column in groups[0]]
+        if np.prod([float(max(n, 1)) for _, n in columns]) < 2.0**62:  # no renumbering needed
+            key = np.zeros(len(groups[0][0]), dtype=np.int64)
+            for codes, n in columns:
+                key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
+            return [key]
+        key = np.zeros(len(groups[0][0]), dtype=np.int64)
+        for codes, n in columns:
+            key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
+            valid = key >= 0
+            key[valid] = pd.factorize(key[valid])[0]
+        return [key]
+    keys = [np.zeros(len(group[0]), dtype=np.int64) for group in groups]
+    for j in range(len(groups[0])):
+        codes, n = _codes([group[j] for group in groups], na_sentinel)
+        keys = [np.where((k < 0) | (c < 0), -1, k * max(n, 1) + c) for k, c in zip(keys, codes, strict=True)]
+        # renumber 0..m-1 so the next column cannot overflow
+        joined = np.concatenate(keys)
+        valid = joined >= 0
+        compact = np.full(len(joined), -1, dtype=np.int64)
+        compact[valid] = pd.factorize(joined[valid])[0]
+        keys = np.split(compact, np.cumsum([len(k) for k in keys])[:-1])
+    return keys
 
 
 def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: frozenset[str] | set[str] = frozenset()) -> None:
     f = ctx.frames
     schools = f["schools"]
-    ids = set(schools["school_id"].dropna())
-    kind_of = schools.set_index("school_id")["kind"]
-    kind_of = kind_of[~kind_of.index.duplicated()]
+    ids = pd.unique(schools["school_id"].dropna().to_numpy(dtype=object))
+    first = ~schools["school_id"].duplicated()
+    kind_of = pd.Series(schools["kind"][first].to_numpy(dtype=object), index=schools["school_id"][first].to_numpy(dtype=object))
+    kinds_by_position = np.append(kind_of.to_numpy(dtype=object), None)
+    positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    blank_school = bool(kind_of.index.isna().any())
+
+    def school_positions(table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
+        """Each row's school among the schools (-1: none) and whether the cell holds an id."""
+        if (table, column) not in positions:
+            parsed = ctx.raws[table].codes.get(column)
+            if parsed is not None and not blank_school:
+                # the codes of parsing: each distinct id is looked up once
+                codes, values = parsed
+                found = np.append(kind_of.index.get_indexer(values), -1)
+                positions[table, column] = (found[codes], codes >= 0)
+            else:  # a school without an id: a blank id finds it, as a lookup by value does
+                codes, uniques = pd.factorize(f[table][column].to_numpy(dtype=object), use_na_sentinel=False)
+                found = kind_of.index.get_indexer(uniques)
+                positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
+        return positions[table, column]
+
+    def stage_codes(table: str) -> np.ndarray:
+        """Each row's stage as a position in _STAGE_CODES (-1: none)."""
+        codes, values = ctx.raws[table].codes["stage"]
+        return np.append(_STAGE_CODES.get_indexer(values), -1)[codes]
+
+    def kinds_of(table: str) -> np.ndarray:
+        position, _ = school_positions(table)
+        return kinds_by_position[position]
 
     # schools: teaching points hang under an existing parent
     tp = schools["kind"] == "teaching_point"
@@ -514,17 +935,15 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     ctx.report("schools", has_parent & ~schools["parent_id"].isin(ids), "parent_id", "parent school id not found in schools")
     ctx.report("schools", has_parent & (schools["parent_id"] == schools["school_id"]), "parent_id", "a school cannot be its own parent")
 
-    def school_exists(table: str, column: str = "school_id") -> pd.Series:
-        frame = f[table]
-        mask = frame[column].notna() & ~frame[column].isin(ids)
-        ctx.report(table, mask, column, "school id not found in schools")
-        return ~mask
+    def school_exists(table: str, column: str = "school_id") -> None:
+        position, present = school_positions(table, column)
+        # a found position is never the blank id's (its cell is not present)
+        ctx.report(table, present & (position < 0), column, "school id not found in schools")
 
     def stage_fits(table: str) -> None:
-        frame = f[table]
-        kinds = frame["school_id"].map(kind_of)
-        fits = _fits_kind(kinds, frame["stage"])
-        mask = frame["stage"].notna() & kinds.notna() & ~fits
+        stages = stage_codes(table)
+        kinds = kinds_of(table)
+        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_small_codes(_KINDS, kinds), stages]
         ctx.report(
             table,
             mask,
@@ -537,8 +956,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     school_exists("sections")
     stage_fits("sections")
     sec = f["sections"]
+    teachers = _numbers(sec, "teachers")
     for col in ("teachers_above_degree", "backbone_teachers", "pe_art_teachers", "intermediate_title_teachers"):
-        ctx.report("sections", sec[col] > sec["teachers"], col, "must not exceed teachers (专任教师数)")
+        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
 
     # facilities
     school_exists("facilities")
@@ -547,41 +967,56 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         stage_fits("facilities")
     ctx.report(
         "facilities",
-        fac["indoor_sports_area_m2"] > fac["teaching_aux_area_m2"],
+        _numbers(fac, "indoor_sports_area_m2") > _numbers(fac, "teaching_aux_area_m2"),
         "indoor_sports_area_m2",
         "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it",
     )
     for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
-        ctx.report("facilities", (fac[rooms] > 0) & fac[area].isna(), area, f"required when {rooms} > 0")
+        ctx.report("facilities", (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)), area, f"required when {rooms} > 0")
     # whole-school and per-stage rows must not mix for one school × year
-    whole = fac[fac["stage"].isna()][["school_id", "year"]].drop_duplicates()
-    mixed = fac["stage"].notna() & pd.MultiIndex.from_frame(fac[["school_id", "year"]]).isin(
-        pd.MultiIndex.from_frame(whole)
-    )
-    ctx.report("facilities", mixed, "stage", "this school × year also has a whole-school row; give one or the other")
+    whole = fac["stage"].isna().to_numpy()
+    if whole.any() and not whole.all():
+        (keys,) = _row_keys([[fac["school_id"], fac["year"]]], na_sentinel=False)
+        mixed = ~whole & np.isin(keys, keys[whole])
+        ctx.report("facilities", mixed, "stage", "this school × year also has a whole-school row; give one or the other")
+
+    def section_keys(table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
+        sec_school, _ = school_positions("sections")
+        other_school, _ = school_positions(table)
+        (sec_year, other_year), years = _codes([_numbers(sec, "year"), _numbers(f[table], "year")])
+        n_stages = len(_STAGE_CODES)
+
+        def key(school: np.ndarray, year: np.ndarray, stage: np.ndarray) -> np.ndarray:
+            valid = (school >= 0) & (year >= 0) & (stage >= 0)
+            return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
+
+        sec_key = key(sec_school, sec_year, stage_codes("sections"))
+        other_key = key(other_school, other_year, stages)
+        return _compact(sec_key, other_key)
 
     if "classes" in f:
         cls = f["classes"]
         school_exists("classes")
+        grade = _numbers(cls, "grade")
         # grades below 1 are already refused by the schema (min 1); one message per cell
-        grade = TABLES["classes"].column("grade")
-        ctx.report("classes", cls["grade"] > grade.max, "grade", f"grade must be {grade.bounds()} (1–6 小学, 7–9 初中)")
-        stage = _grade_stage(cls["grade"])
-        kinds = cls["school_id"].map(kind_of)
-        fits = _fits_kind(kinds, stage)
+        grade_rule = TABLES["classes"].column("grade")
+        ctx.report("classes", grade > grade_rule.max, "grade", f"grade must be {grade_rule.bounds()} (1–6 小学, 7–9 初中)")
+        stage = _grade_stage(grade)
+        kinds = kinds_of("classes")
         ctx.report(
             "classes",
-            stage.notna() & kinds.notna() & ~fits,
+            ~pd.isna(stage) & ~pd.isna(kinds) & ~_fits_kind(kinds, stage),
             "grade",
             "grade does not fit the school's stages",
             value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
         )
-        _check_class_totals(ctx, stage)
+        _check_class_totals(ctx, *section_keys("classes", _small_codes(_STAGE_CODES, stage)))
 
     if "teachers" in f:
         school_exists("teachers")
         stage_fits("teachers")
-        _check_teacher_counts(ctx)
+        _check_teacher_counts(ctx, *section_keys("teachers", stage_codes("teachers")))
 
     if "rotations" in f:
         rot = f["rotations"]
@@ -590,12 +1025,12 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         ctx.report("rotations", rot["from_school"] == rot["to_school"], "to_school", "must differ from from_school")
         if "teachers" in f:
             t = f["teachers"]
-            known = pd.MultiIndex.from_frame(t[["teacher_id", "year"]].dropna().astype({"year": "int64"}))
-            same = pd.MultiIndex.from_arrays([rot["teacher_id"], rot["year"].astype("float").fillna(-1).astype("int64")])
-            before = pd.MultiIndex.from_arrays(
-                [rot["teacher_id"], (rot["year"].astype("float").fillna(-1) - 1).astype("int64")]
+            year = rot["year"].astype("float64")
+            known, same, before = _row_keys(
+                [[t["teacher_id"], t["year"].astype("float64")], [rot["teacher_id"], year], [rot["teacher_id"], year - 1]]
             )
-            missing = ~same.isin(known) & ~before.isin(known)
+            known = known[known >= 0]
+            missing = ~np.isin(same, known) & ~np.isin(before, known)
             ctx.report(
                 "rotations",
                 pd.Series(missing, index=rot.index) & rot["teacher_id"].notna(),
@@ -630,7 +1065,10 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         )
         from eduwb.data.values import parse_county_value
 
-        parsed = ci["value"].map(lambda v: parse_county_value(v) if isinstance(v, str) else None)
+        # each distinct value is read once (the table may be long; its values repeat)
+        codes, uniques = pd.factorize(ci["value"], use_na_sentinel=True)
+        readings = [parse_county_value(v) if isinstance(v, str) else None for v in uniques] + [None]
+        parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
         # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
         fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
         is_percent = ids_norm.isin(percent_indicators) | parsed.map(lambda p: p is not None and p.kind == "percent")
@@ -642,65 +1080,98 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
 
 
-_KIND_STAGE_PAIRS = pd.MultiIndex.from_tuples(
-    [(kind, stage) for kind, stages in STAGES_BY_KIND.items() for stage in stages], names=["kind", "stage"]
-)
+_KINDS = pd.Index(list(STAGES_BY_KIND), dtype=object)
+_STAGE_CODES = pd.Index(sorted({s for stages in STAGES_BY_KIND.values() for s in stages}), dtype=object)
+# allowed[kind, stage]; the last row and column stand for an unknown kind or stage
+_ALLOWED = np.zeros((len(_KINDS) + 1, len(_STAGE_CODES) + 1), dtype=bool)
+for _kind, _stages in STAGES_BY_KIND.items():
+    for _stage in _stages:
+        _ALLOWED[_KINDS.get_loc(_kind), _STAGE_CODES.get_loc(_stage)] = True
 
 
-def _fits_kind(kinds: pd.Series, stages: pd.Series) -> pd.Series:
+def _fits_kind(kinds: np.ndarray, stages: np.ndarray) -> np.ndarray:
     """Whether each (school kind, stage) pair is allowed — one vectorised lookup."""
-    pairs = pd.MultiIndex.from_arrays([kinds.astype(object), stages.astype(object)])
-    return pd.Series(pairs.isin(_KIND_STAGE_PAIRS), index=kinds.index)
+    return _ALLOWED[_small_codes(_KINDS, kinds), _small_codes(_STAGE_CODES, stages)]
 
 
-def _grade_stage(grade: pd.Series) -> pd.Series:
-    stage = pd.Series(None, index=grade.index, dtype=object)
+def _small_codes(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Positions in a short ``index`` (-1: not there), each distinct value looked up once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.append(index.get_indexer(uniques), -1)[codes]
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A number column as float64, NaN where empty (comparisons with NaN are false, as with NA)."""
+    array = frame[column].array
+    if isinstance(array, pd.arrays.IntegerArray):
+        return array.to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(array, dtype="float64")
+
+
+def _grade_stage(grade: np.ndarray) -> np.ndarray:
+    stage = np.full(len(grade), None, dtype=object)
     for name, grades in GRADES_BY_STAGE.items():
-        stage[grade.isin(list(grades)).fillna(False).to_numpy(dtype=bool)] = name
+        stage[np.isin(grade, list(grades))] = name
     return stage
 
 
-def _check_class_totals(ctx: _Ctx, stage: pd.Series) -> None:
-    cls = ctx.frames["classes"].assign(stage=stage)
-    totals = (
-        cls.dropna(subset=["stage"])
-        .groupby(["school_id", "year", "stage"])
-        .agg(class_students=("students", "sum"), class_rows=("class_id", "size"))
-    )
+def _compact(*keys: np.ndarray) -> list[np.ndarray]:
+    """The same keys renumbered 0, 1, … across every array (-1 stays -1)."""
+    joined = np.concatenate(keys)
+    valid = joined >= 0
+    out = np.full(len(joined), -1, dtype=np.int64)
+    out[valid] = pd.factorize(joined[valid])[0]
+    return np.split(out, np.cumsum([len(k) for k in keys])[:-1])
+
+
+def _check_class_totals(ctx: _Ctx, sec_key: np.ndarray, cls_key: np.ndarray) -> None:
+    cls = ctx.frames["classes"]
     sec = ctx.frames["sections"]
-    keyed = sec.join(totals, on=["school_id", "year", "stage"])
-    years_with_classes = set(cls["year"].dropna())
-    compared = keyed["class_rows"].notna()
+    counted = cls_key >= 0
+    groups = int(max(sec_key.max(initial=-1), cls_key.max(initial=-1))) + 1
+    students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
+    rows_per_key = np.bincount(cls_key[counted], minlength=groups)
+    students_per_key = np.bincount(cls_key[counted], weights=students[counted], minlength=groups)
+    has_key = sec_key >= 0
+    rows = np.where(has_key, rows_per_key[np.maximum(sec_key, 0)], 0)
+    compared = has_key & (rows > 0)
+    totals = np.where(compared, students_per_key[np.maximum(sec_key, 0)], np.nan)
+    class_students = pd.Series(totals, index=sec.index)
+    class_rows = pd.Series(rows, index=sec.index)
     ctx.report(
         "sections",
-        compared & (keyed["class_students"] != keyed["students"]),
+        compared & (totals != _numbers(sec, "students")) & ~np.isnan(_numbers(sec, "students")),
         "students",
         "class rows (classes) do not add up to this total",
         warning=True,
-        value=lambda r: f"{r['students']} here, {int(keyed.at[r.name, 'class_students'])} in classes",
+        value=lambda r: f"{r['students']} here, {int(class_students[r.name])} in classes",
     )
+    classes = _numbers(sec, "classes")
     ctx.report(
         "sections",
-        compared & (keyed["class_rows"] != keyed["classes"]),
+        compared & (rows != classes) & ~np.isnan(classes),
         "classes",
         "number of class rows (classes) differs from this total",
         warning=True,
-        value=lambda r: f"{r['classes']} here, {int(keyed.at[r.name, 'class_rows'])} in classes",
+        value=lambda r: f"{r['classes']} here, {int(class_rows[r.name])} in classes",
     )
-    absent = ~compared & keyed["year"].isin(years_with_classes) & keyed["stage"].isin(list(GRADES_BY_STAGE))
+    years_with_classes = pd.unique(cls["year"].dropna().to_numpy())
+    absent = ~compared & sec["year"].isin(years_with_classes).to_numpy() & sec["stage"].isin(list(GRADES_BY_STAGE)).to_numpy()
     ctx.report("sections", absent, "classes", "no class rows for this school section", warning=True)
 
 
-def _check_teacher_counts(ctx: _Ctx) -> None:
+def _check_teacher_counts(ctx: _Ctx, sec_key: np.ndarray, t_key: np.ndarray) -> None:
     t = ctx.frames["teachers"]
-    counts = t.groupby(["school_id", "year", "stage"]).size().rename("teacher_rows")
     sec = ctx.frames["sections"]
-    keyed = sec.join(counts, on=["school_id", "year", "stage"])
-    years = set(t["year"].dropna())
-    rows = keyed["teacher_rows"].fillna(0)
+    groups = int(max(sec_key.max(initial=-1), t_key.max(initial=-1))) + 1
+    per_key = np.bincount(t_key[t_key >= 0], minlength=groups)
+    counts = np.where(sec_key >= 0, per_key[np.maximum(sec_key, 0)], 0)
+    rows = pd.Series(counts, index=sec.index)
+    years = pd.unique(t["year"].dropna().to_numpy())
+    teachers = _numbers(sec, "teachers")
     ctx.report(
         "sections",
-        keyed["year"].isin(years) & (rows != keyed["teachers"]),
+        sec["year"].isin(years).to_numpy() & (counts != teachers) & ~np.isnan(teachers),
         "teachers",
         "teacher rows (teachers) do not add up to this total",
         warning=True,
@@ -777,26 +1248,78 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
 # ----------------------------------------------------------------------------- county.toml
 
 
+def _valid_name(value: object) -> str | None:
+    """Why a county name cannot be used (None when it can)."""
+    if not isinstance(value, str):
+        return "must be text: the county's name in quotes"
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > limits.MAX_NAME_CHARS:
+        return f"is longer than {limits.MAX_NAME_CHARS:,} characters"
+    if _HIDDEN.search(value):
+        return "must not contain control characters or invisible formatting characters"
+    return None
+
+
+def _setting_number(value: object, upper: float) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= upper
+    )
+
+
+# Upper bounds of the numbers county.toml may set (physical bounds, as for the data).
+_SETTING_MAX = {
+    "rotation": 100,  # years, ages
+    "unit_costs": 1e9,  # yuan per teacher-year, m², room
+}
+
+
 def _read_settings(path: Path | None, default_name: str, problems: list[Problem]) -> CountySettings:
     settings = CountySettings(name=default_name)
-    if path is None or not path.exists():
-        return settings
-    label = path.name
     try:
-        raw = tomllib.loads(_decode(path.read_bytes(), label, problems) or "")
+        if path is None or not (path.exists() or path.is_symlink()):
+            return settings
+    except OSError:
+        pass  # e.g. a name too long for the file system: reading it says why
+    label = path.name
+    data = _read_input(path, label, limits.MAX_SETTINGS_BYTES, problems)
+    if data is None:
+        return settings
+    try:
+        raw = tomllib.loads(_decode(data, label, problems) or "")
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(label, None, None, None, f"not valid TOML: {exc}"))
+        return settings
+    except RecursionError:
+        problems.append(Problem(label, None, None, None, "not valid TOML: nested too deeply"))
         return settings
     for key in raw:
         if key not in _SETTINGS_KEYS:
             problems.append(Problem(label, None, key, None, f"unknown setting; known: {', '.join(sorted(_SETTINGS_KEYS))}"))
     if "name" in raw:
-        settings.name = str(raw["name"])
+        why = _valid_name(raw["name"])
+        if why is None:
+            settings.name = raw["name"].strip()
+        else:
+            problems.append(Problem(label, None, "name", raw["name"], why))
     settings.code = None if raw.get("code") is None else str(raw["code"])
     if settings.code is not None and not re.fullmatch(r"\d{6}", settings.code):
         problems.append(Problem(label, None, "code", settings.code, "must be a 6-digit administrative code"))
-    settings.province = raw.get("province")
-    settings.standard = str(raw.get("standard", settings.standard))
+    province = raw.get("province")
+    if province is not None and _valid_name(province) is not None:
+        problems.append(Problem(label, None, "province", province, _valid_name(province) or ""))
+        province = None
+    settings.province = province
+    standard = raw.get("standard", settings.standard)
+    if not isinstance(standard, str) or not standard.strip() or len(standard) > 1000 or _HIDDEN.search(standard):
+        problems.append(
+            Problem(label, None, "standard", standard, "must be a standard id (moe-2017) or the path of a standard file")
+        )
+    else:
+        settings.standard = standard
     rel = raw.get("relaxations_2019", False)
     if not isinstance(rel, bool):
         problems.append(Problem(label, None, "relaxations_2019", rel, "must be true or false"))
@@ -814,9 +1337,9 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         milestones = []
     for n, m in enumerate(milestones, start=1):
         by, mx = m.get("by"), m.get("max_students")
-        if not isinstance(by, int) or isinstance(by, bool):
+        if not isinstance(by, int) or isinstance(by, bool) or not 1990 <= by <= limits.MAX_YEAR:
             problems.append(Problem(label, None, f"class_size.milestones[{n}].by", by, "must be a year"))
-        if not (mx == "standard" or (isinstance(mx, int) and not isinstance(mx, bool) and mx > 0)):
+        if not (mx == "standard" or (isinstance(mx, int) and not isinstance(mx, bool) and 0 < mx <= limits.MAX_VALUE["classes.students"])):
             problems.append(
                 Problem(label, None, f"class_size.milestones[{n}].max_students", mx, "must be a positive whole number or \"standard\"")
             )
@@ -827,8 +1350,10 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         for key, value in given.items():
             if key not in defaults:
                 problems.append(Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}"))
-            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
                 problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
+            elif not _setting_number(value, _SETTING_MAX[section]):
+                problems.append(Problem(label, None, f"{section}.{key}", value, f"must be at most {_SETTING_MAX[section]:,.0f}"))
             else:
                 target[key] = value
     return settings
@@ -874,19 +1399,9 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
 
 
 def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Final dtypes: ints without gaps become int64, bool defaults filled, clean RangeIndex."""
-    out = {}
-    for name, frame in frames.items():
-        table = TABLES[name]
-        frame = frame.reset_index(drop=True)
-        for col in table.columns:
-            if col.dtype == "int" and col.required:
-                frame[col.name] = frame[col.name].astype("int64")
-            elif col.dtype == "bool":
-                filled = frame[col.name].fillna(col.default if col.default is not None else False)
-                frame[col.name] = filled.astype(bool)
-        out[name] = frame
-    return out
+    """A clean RangeIndex (row numbers served the messages). ``_parse`` already gave the final
+    dtypes: required ints int64, optional ones Int64, yes/no bool with defaults filled."""
+    return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
 
 
 # The last few datasets loaded in this process, keyed on their files' names, sizes and
@@ -907,14 +1422,27 @@ def _files_fingerprint(path: Path) -> tuple | None:
 
 
 def _private_copy(ds: Dataset) -> Dataset:
-    """A copy the caller may change freely without touching the cached dataset."""
+    """A copy the caller may change freely without touching the cached dataset.
+
+    pandas copies on write (always, from pandas 3): a shallow copy shares the columns until
+    either side changes one, so this costs nothing until then.
+    """
     tables = {name: getattr(ds, name) for name in TABLES}
     return replace(
         ds,
         settings=copy.deepcopy(ds.settings),
         warnings=list(ds.warnings),
-        **{name: None if frame is None else frame.copy(deep=True) for name, frame in tables.items()},
+        **{name: None if frame is None else frame.copy(deep=not _COPY_ON_WRITE) for name, frame in tables.items()},
     )
+
+
+def _copy_on_write() -> bool:
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return bool(pd.options.mode.copy_on_write)
+
+
+_COPY_ON_WRITE = _copy_on_write()
 
 
 def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = True) -> Dataset:
@@ -938,8 +1466,11 @@ def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = 
         listing every problem found, each with file, row, column, value and rule.
     """
     path = Path(path)
-    fingerprint = _files_fingerprint(path) if cache else None
-    key = (str(path.resolve()), fingerprint, None if standard is None else str(standard))
+    try:
+        fingerprint = _files_fingerprint(path) if cache else None
+        key = (str(path.resolve()), fingerprint, None if standard is None else str(standard))
+    except (OSError, ValueError):  # a name the file system refuses: _load says so, located
+        fingerprint, key = None, None
     if fingerprint is not None and key in _LOADED:
         _LOADED.move_to_end(key)
         return _private_copy(_LOADED[key])
@@ -955,10 +1486,14 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
     from eduwb.errors import StandardError
     from eduwb.standards import list_standards, load_standard
 
-    problems: list[Problem] = []
-    if not path.exists():
+    problems = ProblemList()
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise DataError([Problem(str(path), None, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
+    if not exists:
         raise DataError([Problem(str(path), None, None, None, "no such folder or workbook")])
-    if path.is_dir():
+    if is_dir:
         settings_path = path / "county.toml"
         settings = _read_settings(settings_path, path.name, problems)
         raws = _read_folder(path, problems)
@@ -982,8 +1517,11 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
     # a standard file named in county.toml is found beside county.toml, not in the working directory
     if standard is None and settings.standard not in list_standards():
         beside = settings_path.parent / settings.standard
-        if not Path(settings.standard).is_absolute() and beside.exists():
-            settings.standard = str(beside)
+        try:
+            if not Path(settings.standard).is_absolute() and beside.exists():
+                settings.standard = str(beside)
+        except OSError:
+            pass  # loading it below says what is wrong with it
 
     known: set[str] | None = None
     percent: set[str] = set()
@@ -1008,7 +1546,7 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         problems.append(Problem(where, None, "standard", given, message))
 
-    warnings: list[Problem] = []
+    warnings = ProblemList()
     # Cross-table rules run even when cells failed to parse (those cells are NA and compare
     # as "no problem"), so one pass reports everything a person must fix.
     if all(t in frames for t in REQUIRED_TABLES):
@@ -1016,11 +1554,12 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         _cross_check(ctx, known, percent)
         if measured_by is not None:
             _check_plausibility(ctx, measured_by)
-        problems.extend(ctx.problems)
+        problems.merge(ctx.problems)
         warnings = ctx.warnings
-    if problems:
+    if problems or problems.hidden("error"):
         # warnings come along (after the errors) so that a person fixing the file sees them too
-        raise DataError(problems + warnings)
+        problems.extend(warnings)
+        raise DataError(problems)
 
     frames = _normalise_frames(frames)
-    return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings, **frames)
+    return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings.finished(), **frames)

@@ -12,6 +12,7 @@ from eduwb.present.notebook import (  # noqa: F401
     heading,
     label_columns,
     md,
+    md_escape,
     percent,
     setup,
     show_table,

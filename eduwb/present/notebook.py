@@ -71,6 +71,9 @@ def setup(lang: str = "zh") -> str:
             "axes.spines.right": False,
             "svg.hashsalt": "eduwb",
             "svg.fonttype": "none",
+            # labels come from the data (school names): a "$" is a dollar sign, not math text
+            "text.parse_math": False,
+            "text.usetex": False,
         }
     )
     try:
@@ -318,10 +321,25 @@ def fail_cells(df: pd.DataFrame, failing: pd.DataFrame, css: str = "background-c
 
 
 def md(text: str) -> None:
-    """Display Markdown (prose that depends on the data)."""
+    """Display Markdown (prose that depends on the data).
+
+    Interpolate names from the data or a standard with :func:`md_escape` (``f"{md_escape(ds.name)}…"``)
+    so that they show as written. As a last line of defence, raw HTML other than coloured
+    words, links, images and bare URLs are shown as text whatever the prose holds
+    (:func:`eduwb.present.safe.md_guard`).
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    from eduwb.present.safe import md_guard
+
+    display(Markdown(md_guard(text)))
+
+
+def md_escape(value: object) -> str:
+    """A name from the data or a standard, as Markdown showing exactly its characters."""
+    from eduwb.present.safe import text
+
+    return text(value)
 
 
 def heading(text: str, level: int = 2) -> None:

@@ -378,9 +378,30 @@ def _span(years: list[int]) -> str:
     return f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])
 
 
+#: Longest folder or file-name part made from a county name, in UTF-8 bytes (a file name may
+#: hold 255; the report's own words and the year come after it).
+SAFE_NAME_BYTES = 120
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
 def safe_name(name: str) -> str:
-    """A county name usable as a folder and file name on every system."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", str(name)).strip(" .")
+    """A county name usable as a folder and file name on every system, and inert in any template.
+
+    Path separators, characters Windows forbids, control and invisible formatting characters
+    and braces (which ``str.format`` would read, as papermill does with output paths) become
+    ``_``; leading and trailing dots and spaces go; a Windows device name gets a ``_`` before
+    it; the result is cut to :data:`SAFE_NAME_BYTES` bytes. Never empty, never ``.`` or ``..``.
+    """
+    import unicodedata
+
+    cleaned = unicodedata.normalize("NFC", str(name))
+    cleaned = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in cleaned)
+    cleaned = re.sub(r'[\\/:*?"<>|{}]+', "_", cleaned).strip(" .")
+    encoded = cleaned.encode("utf-8")
+    if len(encoded) > SAFE_NAME_BYTES:
+        cleaned = encoded[:SAFE_NAME_BYTES].decode("utf-8", errors="ignore").rstrip(" .")
+    if cleaned.split(".")[0].upper() in _WINDOWS_DEVICES:
+        cleaned = "_" + cleaned
     return cleaned or "county"
 
 

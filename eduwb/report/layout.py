@@ -22,8 +22,11 @@ import shutil
 import struct
 import subprocess
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
+
+from eduwb.report.sanitize import defang, url_fetcher
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TABLE_MIME = "application/vnd.eduwb.table+json"
@@ -90,6 +93,8 @@ def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str, lang
     title = pop_title(printable) or fallback_title
     html = _exporter().from_notebook_node(printable)[0]
     html = _tidy_fragment(html, chapter_id)
+    # whatever a notebook printed: no link out, no attachment, nothing loaded, nothing positioned
+    html = defang(html)
     for table in tables:
         table["chapter"] = title
     return Chapter(title=title, html=html, tables=tables)
@@ -210,8 +215,11 @@ def _split_heading(markdown: str) -> tuple[str | None, str]:
 
 def _plain_heading(text: str) -> str:
     # Headings may carry inline Markdown (emphasis, code, links); a title is plain text.
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"[*_`]", "", text).strip()
+    text = re.sub(r"(?<!\\)\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(?<!\\)[*_`]", "", text)
+    # a name escaped for Markdown (eduwb.present.md_escape) reads as written
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    return html_unescape(text).strip()
 
 
 def _has_tag(cell: Any, tags: tuple[str, ...]) -> bool:
@@ -350,8 +358,9 @@ def _jinja_env() -> Any:
 def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None = None) -> int:
     """Lay out ``html`` with WeasyPrint and write the PDF to ``target``; return the page count.
 
-    Only embedded (``data:``) resources are read: nothing is fetched from the network or
-    the file system, whatever a notebook's HTML output refers to.
+    Only embedded images (``data:image/…``) are read: nothing is fetched from the network or
+    the file system and nothing is attached, whatever a notebook's HTML output refers to
+    (:func:`eduwb.report.sanitize.url_fetcher`).
 
     Raises
     ------
@@ -366,10 +375,7 @@ def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None
     # WeasyPrint warns about CSS it ignores in notebook outputs; a report reader cannot act on it.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols=("data",))
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=_font_config())
+    document = HTML(string=html, base_url=base_url, url_fetcher=url_fetcher()).render(font_config=_font_config())
     document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)
     return len(document.pages)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eduwb._files import pin_zip_dates
+from eduwb.present.safe import xlsx_text_cells
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import eduwb_version
 
@@ -60,8 +61,10 @@ def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[st
         ws = wb.create_sheet(name)
         columns = [str(c) for c in table.get("columns", [])]
         ws.append(columns)
+        xlsx_text_cells(ws[1])
         for row in table.get("data", []):
             ws.append([_excel_value(v) for v in row])
+            xlsx_text_cells(ws[ws.max_row])
         for cell in ws[1]:
             cell.font = header_font
             cell.fill = header_fill
@@ -72,6 +75,7 @@ def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[st
             width = max(display_width(v) for v in sample)
             ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, width + 2))
         index.append([i, name, title, str(table.get("chapter", "")), table_command(table)])
+        xlsx_text_cells(index[index.max_row])
         link = index.cell(row=index.max_row, column=2)
         link.hyperlink = f"#'{name}'!A1"
         link.style = "Hyperlink"
@@ -106,8 +110,6 @@ def table_command(table: dict[str, Any]) -> str:
 def _excel_value(value: Any) -> Any:
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return None
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value  # text, never a formula
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value

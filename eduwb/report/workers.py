@@ -400,8 +400,8 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         with atomic_path(final) as tmp, choose_engine() as engine:
             try:
                 nb = papermill.execute_notebook(
-                    spec.path,
-                    str(tmp),
+                    _literal_path(spec.path),
+                    _literal_path(tmp),
                     parameters=job.parameters_for(spec),
                     engine_name=engine,
                     kernel_name="python3",
@@ -455,6 +455,12 @@ def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Pa
         for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
             text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
     return nbformat.from_dict(json.loads(text))
+
+
+def _literal_path(path: str | Path) -> str:
+    """A path papermill uses as written: it formats paths with the parameters (``str.format``),
+    so a brace in a folder name would pick a parameter or fail ("Missing parameter")."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 def _execution_reason(spec: NotebookSpec, exc: Any, kept: Path) -> str:

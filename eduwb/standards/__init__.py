@@ -423,8 +423,42 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         scope = ind.get("scope")
         if scope is not None and scope not in known_scopes:
             problems.append(f"{label}: scope {scope!r} is not defined; define [scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}")
+    problems += _text_problems(raw)
     if problems:
         raise StandardError(f"{where}: invalid standard:\n  " + "\n  ".join(problems))
+
+
+def _text_problems(raw: dict[str, Any]) -> list[str]:
+    """The texts a report prints (names, units) must be short text without hidden characters."""
+    import re
+
+    from eduwb.data.limits import MAX_STANDARD_TEXT_CHARS
+
+    hidden = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+    texts: list[tuple[str, Any]] = [("id", raw.get("id")), ("name_zh", raw.get("name_zh")), ("name_en", raw.get("name_en"))]
+    for table in ("dimensions", "stage_names"):
+        for key, names in (raw.get(table) or {}).items() if isinstance(raw.get(table), dict) else ():
+            if not isinstance(names, dict):
+                texts.append((f"[{table}] {key}", names))
+                continue
+            texts += [(f"[{table}] {key}.{lang}", names[lang]) for lang in ("zh", "en") if lang in names]
+    for table in ("indicators", "vetoes"):
+        items = raw.get(table)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict):
+                label = f"[[{table}]] {str(item.get('id', '?'))[:40]}"
+                texts += [(f"{label} {key}", item[key]) for key in ("id", "name_zh", "name_en", "unit", "gap_unit") if key in item]
+    problems = []
+    for where, value in texts:
+        if value is None:
+            continue  # a missing key is reported as such
+        if not isinstance(value, str):
+            problems.append(f"{where} must be text, not {value!r}"[:200])
+        elif len(value) > MAX_STANDARD_TEXT_CHARS:
+            problems.append(f"{where} is longer than {MAX_STANDARD_TEXT_CHARS} characters")
+        elif hidden.search(value):
+            problems.append(f"{where} must not contain control characters or invisible formatting characters")
+    return problems
 
 
 def _sub(table: dict[str, Any], key: str) -> dict[str, Any]:
@@ -434,7 +468,17 @@ def _sub(table: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite number (TOML allows inf and nan, which no threshold or limit can be)."""
+    import math
+
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 _EXTENDING: set[str] = set()  # standards being loaded along a chain of `extends`, to refuse a cycle
@@ -446,7 +490,7 @@ def _load_cached(key: str) -> Standard:
         path = STANDARDS_DIR / f"{key}.toml"
     else:
         path = Path(key)
-        if not path.exists():
+        if not _exists(path):
             raise StandardError(
                 f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
             )
@@ -479,12 +523,17 @@ def load_standard(standard: str | Path | Standard | None = None) -> Standard:
         return standard
     key = DEFAULT_STANDARD if standard is None else str(standard)
     if key not in BUILTIN:
-        if not Path(key).exists():
+        try:
+            exists = Path(key).exists()
+            if exists:
+                key = str(Path(key).resolve())
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+            exists = False
+        if not exists:
             # name the standard as the user wrote it, not as a resolved path
             raise StandardError(
                 f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
             )
-        key = str(Path(key).resolve())
     return _load_cached(key)
 
 

@@ -23,14 +23,23 @@ from eduwb.errors import EduwbError
 
 
 def read_toml(path: Path, *, error: type[EduwbError] = EduwbError, what: str = "file") -> dict[str, Any]:
-    """The parsed file; a missing file or invalid TOML raises ``error`` naming the file."""
+    """The parsed file; a missing, irregular (folder, device, FIFO), oversized or invalid file
+    raises ``error`` naming the file."""
+    from eduwb._files import FileRefused, read_regular_file
+    from eduwb.data.limits import MAX_SETTINGS_BYTES
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = read_regular_file(path, MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         raise error(f"{path}: {what} file not found") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a {what} file") from None
+    except FileRefused as exc:
+        raise error(f"{path}: a {what} file must be a regular file: it {exc}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise error(f"{path}: not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

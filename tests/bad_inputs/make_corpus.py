@@ -777,6 +777,120 @@ def county_toml_unknown_standard(c: Case) -> None:
     c.expect("county.toml", None, "standard", "unknown standard")
 
 
+# --- hostile inputs (issue #13): each a located error, never a traceback
+
+
+@case
+def duplicate_header_same_name(c: Case) -> None:
+    """schools.csv has the header 'name' twice, written the same way."""
+    s = c.tables["schools"]
+    s.header.append("name")
+    for r in s.rows:
+        r.append(r[s.index("name")])
+    c.expect("schools.csv", 1, "name", "appears twice")
+
+
+@case
+def huge_number_in_count(c: Case) -> None:
+    """A section's students is 1e308: a number, but no school has that many pupils."""
+    c.tables["sections"].set(2, "students", "1e308")
+    c.expect("sections.csv", 2, "students", "must be at most 100,000")
+
+
+@case
+def long_integer_in_count(c: Case) -> None:
+    """A section's teachers is a 23-digit integer."""
+    c.tables["sections"].set(3, "teachers", "12345678901234567890123")
+    c.expect("sections.csv", 3, "teachers", "must be at most 10,000")
+
+
+@case
+def huge_area(c: Case) -> None:
+    """A school's teaching area is 1e308 m² (its CV would overflow to inf)."""
+    c.tables["facilities"].set(2, "teaching_aux_area_m2", "1e308")
+    c.expect("facilities.csv", 2, "teaching_aux_area_m2", "must be at most 10,000,000")
+
+
+@case
+def infinite_number(c: Case) -> None:
+    """A school's sports field area is written 'inf'."""
+    c.tables["facilities"].set(3, "sports_field_area_m2", "inf")
+    c.expect("facilities.csv", 3, "sports_field_area_m2", "must be a number")
+
+
+@case
+def negative_huge_number(c: Case) -> None:
+    """A section's classes is -1e30: far below its lower bound (and below any whole number)."""
+    c.tables["sections"].set(4, "classes", "-1e30")
+    c.expect("sections.csv", 4, "classes", "must be ≥ 1")
+
+
+@case
+def school_name_too_long(c: Case) -> None:
+    """A school's name is 300 characters long."""
+    c.tables["schools"].set(3, "name", "很长的学校名称" * 40 + "学校")
+    c.expect("schools.csv", 3, "name", "is longer than 100 characters")
+
+
+@case
+def school_name_hidden_characters(c: Case) -> None:
+    """A school's name hides a right-to-left override (U+202E), which reorders what a reader sees."""
+    c.tables["schools"].set(2, "name", "城关\u202e学小")
+    c.expect("schools.csv", 2, "name", "invisible formatting characters")
+
+
+@case
+def header_too_long(c: Case) -> None:
+    """An extra column of schools.csv has a 300-character header."""
+    s = c.tables["schools"]
+    s.header.append("备注" * 150)
+    for r in s.rows:
+        r.append("")
+    c.expect("schools.csv", 1, None, "a header is longer than 100 characters")
+
+
+@case
+def county_toml_name_not_text(c: Case) -> None:
+    """county.toml gives the county's name as a number."""
+    c.raw_files["county.toml"] = b"name = 123\n"
+    c.expect("county.toml", None, "name", "must be text")
+
+
+@case
+def county_toml_name_empty(c: Case) -> None:
+    """county.toml gives the county an empty name."""
+    c.raw_files["county.toml"] = b'name = ""\n'
+    c.expect("county.toml", None, "name", "must not be empty")
+
+
+@case
+def county_toml_name_too_long(c: Case) -> None:
+    """county.toml gives the county a 150-character name (it would only fail when a report is written)."""
+    c.raw_files["county.toml"] = ('name = "' + "县" * 150 + '"\n').encode()
+    c.expect("county.toml", None, "name", "is longer than 100 characters")
+
+
+@case
+def county_toml_standard_device(c: Case) -> None:
+    """county.toml names /dev/zero as its standard file (endless bytes)."""
+    c.raw_files["county.toml"] = b'standard = "/dev/zero"\n'
+    c.expect("county.toml", None, "standard", "not a regular file")
+
+
+@case
+def county_toml_standard_folder(c: Case) -> None:
+    """county.toml names a folder as its standard file."""
+    c.raw_files["county.toml"] = b'standard = "/"\n'
+    c.expect("county.toml", None, "standard", "is a folder")
+
+
+@case
+def county_toml_infinite_cost(c: Case) -> None:
+    """county.toml sets a unit cost to inf (TOML allows it)."""
+    c.raw_files["county.toml"] = b"[unit_costs]\nteacher_per_year = inf\n"
+    c.expect("county.toml", None, "unit_costs.teacher_per_year", "must be at most")
+
+
 # --- workbooks
 
 

@@ -180,14 +180,17 @@ def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh"
 
     ``verdict`` is :func:`eduwb.analysis.scorecard.verdict_summary` (or ``county_verdict``).
     """
+    from eduwb.present.safe import text
+
     zh = lang == "zh"
     head = f"**{verdict['year']}年评估结论：**" if zh else f"**Verdict for {verdict['year']}:** "
     head += _status_span(verdict["verdict"], lang, VERDICT_LABELS)
-    dims = " · ".join(f"{name}：{_status_span(verdict['dimensions'][d], lang)}" if zh
-                      else f"{name}: {_status_span(verdict['dimensions'][d], lang)}"
+    # dimension names come from the standard file, the summary names the county: text, not markup
+    dims = " · ".join(f"{text(name)}：{_status_span(verdict['dimensions'][d], lang)}" if zh
+                      else f"{text(name)}: {_status_span(verdict['dimensions'][d], lang)}"
                       for d, name in dimensions.items())  # fmt: skip
     summary = verdict.get("summary") or verdict.get("summary_zh" if zh else "summary_en", "")
-    return f"{head}\n\n{dims}\n\n{summary}"
+    return f"{head}\n\n{dims}\n\n{text(summary)}"
 
 
 def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:

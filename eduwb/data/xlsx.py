@@ -1,0 +1,379 @@
+"""Reading the cells of an .xlsx workbook as text, with every size checked before the work.
+
+An .xlsx file is a zip of XML parts. A hostile one is small on disk and huge inside: a sheet
+whose ``dimension`` reaches XFD1048576, two million rows of one cell each, a shared-strings
+part that inflates to gigabytes. This reader refuses those before they cost anything:
+
+- the zip directory is read first: the number of parts and their uncompressed sizes
+  (:data:`~eduwb.data.limits.MAX_XLSX_UNCOMPRESSED_BYTES`) are checked before any part is
+  decompressed; a DOCTYPE (entity expansion) is refused;
+- a sheet's declared ``dimension`` is checked before its rows are read, and rows and columns
+  are counted while they stream, so a sheet that lies about its size stops at the limit;
+- only the sheets asked for are read, one row at a time, into plain text cells.
+
+Cells come back as the text pandas' ``read_excel(dtype=str)`` would give: numbers as written
+(whole floats without ``.0``), booleans as ``True``/``False``, dates as ``YYYY-MM-DD HH:MM:SS``.
+Row numbers are the sheet's own (Excel's row 1 is row 1), blank rows included.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from eduwb.data import limits
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_RANGE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+
+
+class XlsxRefused(Exception):
+    """The workbook (or one sheet) breaks a limit or is not a workbook; ``row``/``column`` locate it."""
+
+    def __init__(self, rule: str, row: int | None = None, column: str | None = None, value: object = None):
+        super().__init__(rule)
+        self.rule, self.row, self.column, self.value = rule, row, column, value
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def column_index(letters: str) -> int:
+    """``"A"`` → 0, ``"AB"`` → 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    """0 → ``"A"``, 27 → ``"AB"``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _unescape(text: str) -> str:
+    # Excel writes control characters as _xHHHH_ (openpyxl reads them back the same way)
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+class Workbook:
+    """An open .xlsx file: its sheet names, read lazily and within the limits."""
+
+    def __init__(self, path: Path):
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise XlsxRefused(f"not a readable .xlsx workbook: {exc}") from None
+        infos = self._zip.infolist()
+        if len(infos) > limits.MAX_XLSX_PARTS:
+            raise XlsxRefused(f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})")
+        total = sum(i.file_size for i in infos)
+        if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise XlsxRefused(
+                f"too large inside: its parts hold {total:,} bytes uncompressed "
+                f"(at most {limits.MAX_XLSX_UNCOMPRESSED_BYTES:,}); save the tables as CSV files"
+            )
+        self._parts = {i.filename.lstrip("/"): i for i in infos}
+        if "xl/workbook.xml" not in self._parts:
+            raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
+        self.sheets = self._sheet_parts()
+        self._strings: list[str] | None = None
+        self._styles: tuple[set[int], bool] | None = None
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- parts -------------------------------------------------------------------------
+    def _open(self, name: str):
+        info = self._parts[name]
+        with self._zip.open(info) as fh:
+            head = fh.read(4096)
+        if _DOCTYPE.search(head):
+            raise XlsxRefused(f"not a readable .xlsx workbook: {name} declares a DOCTYPE (refused)")
+        try:
+            return self._zip.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None
+
+    def _events(self, name: str, events=("end",)) -> Iterator[tuple[str, ET.Element]]:
+        fh = self._open(name)
+        try:
+            yield from ET.iterparse(fh, events=events)
+        except ET.ParseError as exc:
+            raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None
+        finally:
+            fh.close()
+
+    def _sheet_parts(self) -> dict[str, str]:
+        """Sheet name → part name, in workbook order."""
+        targets: dict[str, str] = {}
+        rels = "xl/_rels/workbook.xml.rels"
+        if rels in self._parts:
+            for _, el in self._events(rels):
+                if _local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
+                    target = el.get("Target", "")
+                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                    targets[el.get("Id", "")] = path
+        sheets: dict[str, str] = {}
+        self.date1904 = False
+        for _, el in self._events("xl/workbook.xml"):
+            tag = _local(el.tag)
+            if tag == "workbookPr":
+                self.date1904 = el.get("date1904", "").lower() in ("1", "true")
+            elif tag == "sheet":
+                rid = el.get(f"{{{_REL_NS}}}id") or el.get(f"{{{_STRICT_REL_NS}}}id")
+                name = el.get("name")
+                part = targets.get(rid or "")
+                if name is not None and part in self._parts:
+                    sheets[name] = part
+        return sheets
+
+    def _shared_strings(self) -> list[str]:
+        if self._strings is not None:
+            return self._strings
+        strings: list[str] = []
+        name = next((n for n in self._parts if n.lower() == "xl/sharedstrings.xml"), None)
+        if name is not None:
+            for _, el in self._events(name):
+                if _local(el.tag) == "si":
+                    strings.append(_item_text(el))
+                    el.clear()
+                    if len(strings) > limits.MAX_SHARED_STRINGS:
+                        raise XlsxRefused(f"more than {limits.MAX_SHARED_STRINGS:,} shared strings inside")
+        self._strings = strings
+        return strings
+
+    def _date_styles(self) -> set[int]:
+        """Indices of the cell styles whose number format shows a date (as openpyxl decides)."""
+        if self._styles is not None:
+            return self._styles[0]
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        dates: set[int] = set()
+        if "xl/styles.xml" in self._parts:
+            custom: dict[int, str] = {}
+            xf_formats: list[int] = []
+            in_xfs = False
+            for event, el in self._events("xl/styles.xml", events=("start", "end")):
+                tag = _local(el.tag)
+                if tag == "cellXfs":
+                    in_xfs = event == "start"
+                elif event == "end" and tag == "numFmt":
+                    try:
+                        custom[int(el.get("numFmtId", "-1"))] = el.get("formatCode", "")
+                    except ValueError:
+                        pass
+                elif event == "end" and tag == "xf" and in_xfs:
+                    try:
+                        xf_formats.append(int(el.get("numFmtId", "0")))
+                    except ValueError:
+                        xf_formats.append(0)
+            for idx, fmt_id in enumerate(xf_formats):
+                fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
+                if is_date_format(fmt):
+                    dates.add(idx)
+        self._styles = (dates, True)
+        return dates
+
+    # ---- a sheet -------------------------------------------------------------------------
+    def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, str]]]:
+        """The rows of one sheet that hold something: (row number, {column index: text}).
+
+        Rows stream one at a time; the sheet's declared ``dimension`` is checked before the
+        first row, and rows and columns are counted as they come.
+
+        Raises
+        ------
+        XlsxRefused
+            when the sheet declares or holds more than :data:`~eduwb.data.limits.MAX_ROWS`
+            data rows or :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
+        """
+        part = self.sheets[sheet]
+        strings = None
+        dates = None
+        max_row = limits.MAX_ROWS + 1  # the header row and the data rows
+        max_col = limits.MAX_COLUMNS
+        names: dict[str, str] = {}  # tag → local name (one namespace per part, looked up once)
+        sheet_data = None
+        row_number = 0
+        col = -1
+        cells: dict[int, str] = {}
+        for event, el in self._events(part, events=("start", "end")):
+            tag = names.get(el.tag)
+            if tag is None:
+                tag = names[el.tag] = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row_number = int(r) if r and r.isdigit() else row_number + 1
+                    if row_number > max_row:
+                        raise XlsxRefused(
+                            f"more than {limits.MAX_ROWS:,} data rows (row {row_number:,} reached)", row_number
+                        )
+                    cells = {}
+                    col = -1
+                elif tag == "sheetData":
+                    sheet_data = el
+                continue
+            if tag == "c":
+                ref = el.get("r")
+                m = _REF.match(ref) if ref else None
+                col = column_index(m.group(1)) if m else col + 1
+                if col >= max_col:
+                    raise XlsxRefused(
+                        f"more than {max_col:,} columns (column {column_letters(col)} reached)",
+                        row_number,
+                        column_letters(col),
+                    )
+                kind = el.get("t", "n")
+                text = None
+                for child in el:
+                    name = names.get(child.tag)
+                    if name is None:
+                        name = names[child.tag] = _local(child.tag)
+                    if kind == "inlineStr":
+                        if name == "is":
+                            text = _item_text(child)
+                        continue
+                    if name != "v" or child.text is None:
+                        continue
+                    raw = child.text
+                    if kind == "n":
+                        style = el.get("s")
+                        if style is not None and style != "0":
+                            if dates is None:
+                                dates = self._date_styles()
+                            is_date = style.isdigit() and int(style) in dates
+                        else:
+                            is_date = False
+                        text = _number_text(raw, is_date, self.date1904)
+                    elif kind == "s":
+                        if strings is None:
+                            strings = self._shared_strings()
+                        try:
+                            text = strings[int(raw)]
+                        except (ValueError, IndexError):
+                            raise XlsxRefused(
+                                f"not a readable .xlsx workbook: a cell refers to shared string {raw!r}, which does not exist",
+                                row_number,
+                                column_letters(col),
+                            ) from None
+                    elif kind == "b":
+                        text = "True" if raw.strip() in ("1", "true") else "False"
+                    elif kind == "d":
+                        text = _iso_date_text(raw)
+                    else:  # "str" (a formula's text), "e" (an error such as #N/A)
+                        text = _unescape(raw)
+                if text:
+                    if len(text) > limits.MAX_CELL_CHARS:
+                        text = text[: limits.MAX_CELL_CHARS + 1]  # long enough to be refused, no longer
+                    cells[col] = text
+                el.clear()
+            elif tag == "row":
+                if cells:
+                    yield row_number, cells
+                    cells = {}
+                if sheet_data is not None:
+                    sheet_data.clear()
+                else:
+                    el.clear()
+            elif tag == "dimension":
+                _check_dimension(el.get("ref", ""))
+
+
+def _child(el: ET.Element, name: str) -> ET.Element | None:
+    for child in el:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _item_text(el: ET.Element) -> str:
+    """The text of a string item: plain ``<t>`` or rich-text runs, without phonetic guides."""
+    parts = []
+    for child in el:
+        tag = _local(child.tag)
+        if tag == "t":
+            parts.append(child.text or "")
+        elif tag == "r":
+            for t in child:
+                if _local(t.tag) == "t":
+                    parts.append(t.text or "")
+        # rPh (phonetic reading) and phoneticPr are not part of the text
+    return _unescape("".join(parts))
+
+
+def _check_dimension(ref: str) -> None:
+    m = _RANGE.match(ref.upper())
+    if not m:
+        return  # no usable dimension: rows and columns are counted while they stream
+    last_col = m.group(3) or m.group(1)
+    last_row = int(m.group(4) or m.group(2))
+    if last_row > limits.MAX_ROWS + 1:
+        raise XlsxRefused(
+            f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows", None, None, ref
+        )
+    if column_index(last_col) >= limits.MAX_COLUMNS:
+        raise XlsxRefused(
+            f"declares {column_index(last_col) + 1:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}",
+            None,
+            None,
+            ref,
+        )
+
+
+def _number_text(raw: str, is_date: bool, date1904: bool) -> str:
+    """A numeric cell as pandas' ``read_excel(dtype=str)`` shows it."""
+    if not is_date and raw.isdigit() and (raw[0] != "0" or raw == "0"):
+        return raw  # a whole number, written as Excel writes it
+    raw = raw.strip()
+    try:
+        value: float | int = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+    except ValueError:
+        return raw
+    if isinstance(value, float) and not math.isfinite(value):
+        return raw
+    if is_date:
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+        try:
+            return str(from_excel(value, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900))
+        except (ValueError, OverflowError):
+            return raw
+    if isinstance(value, float) and value.is_integer():
+        if abs(value) >= 1e16:
+            return raw  # no digits to invent: the text as written
+        return str(int(value))
+    return str(value)
+
+
+def _iso_date_text(raw: str) -> str:
+    from datetime import datetime
+
+    try:
+        return str(datetime.fromisoformat(raw.strip()))
+    except ValueError:
+        return raw
