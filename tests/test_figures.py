@@ -20,7 +20,7 @@ def _figure(alpha: float = 1.0):
     fig, ax = plt.subplots(figsize=(4, 2), dpi=figures.DPI)
     fig.patch.set_alpha(alpha)
     ax.plot([0, 1, 2], [1, 3, 2])
-    ax.set_title("示例")
+    ax.set_title("example")
     return fig
 
 
