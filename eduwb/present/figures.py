@@ -60,3 +60,30 @@ def use_figure_png(shell: Any) -> None:
     for formatter in shell.display_formatter.formatters.values():
         formatter.pop(Figure, None)
     shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+# ---- explorers: one figure, updated in place -------------------------------------------------
+def explorer_figure(figsize: tuple[float, float]) -> Any:
+    """A figure for an interactive explorer, outside pyplot.
+
+    pyplot would show it once more at the end of the cell and keep it open; an explorer
+    draws it into its own image (:func:`figure_image`) after each change instead.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_image(fig: Any) -> tuple[Any, Any]:
+    """An ``ipywidgets.Image`` showing ``fig``, and the function that redraws it after a change."""
+    import ipywidgets as widgets
+
+    image = widgets.Image(format="png", layout=widgets.Layout(width=f"{round(fig.get_figwidth() * 96)}px"))
+
+    def refresh() -> None:
+        image.value = figure_png(fig, base64_text=False)
+
+    return image, refresh
