@@ -1,19 +1,24 @@
-"""How fast are annual reports?  eduwb with 1 and 2 workers against the hand-made CLI chain.
+"""How fast are annual reports?  eduwb with 1 and 2 workers against the hand-run CLI chain.
 
-Prints, for the sample county (every year by default):
+Prints, in one run (so that the ratios compare like with like on a busy machine):
 
-- seconds per county-year report with ``eduwb report --workers 1`` and ``--workers 2``
-  (wall time of the whole command, start-up included, divided by the number of reports);
-- seconds per county-year report done the way a user would by hand, per notebook:
-  ``papermill`` CLI, then ``jupyter nbconvert --to html --no-input``, then the ``weasyprint``
-  CLI (one PDF per notebook, no cover, no contents, no workbook: less than eduwb makes);
-- the ratios.  Targets: eduwb ≥ 3× faster than the chain per report; 2 workers ≥ 1.7× the
-  throughput of 1.
+1. seconds per county-year report with ``eduwb report --workers 1`` and ``--workers 2`` over
+   the sample county's years (wall time of the whole command, start-up included, divided by
+   the number of reports), and the hand-run chain per notebook: ``papermill`` CLI, then
+   ``jupyter nbconvert --to html --no-input``, then the ``weasyprint`` CLI (one PDF per
+   notebook, no cover, no contents, no workbook: less than eduwb makes).  Targets: eduwb
+   ≥ 10× faster than the chain per report; 2 workers ≥ 1.7× the throughput of 1;
+2. where one report's time goes, measured in this process after a warm-up: each notebook
+   (executing its cells, converting it into a chapter) and each layout step (the cover's
+   verdict, the HTML, WeasyPrint's layout, writing the PDF, the workbook);
+3. a province batch: ``--batch`` counties (default 20) × 1 year with 2 workers, extrapolated
+   linearly to 100 counties (target ≤ 300 s).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_report.py [--data data/sample] [--years 2021-2025]
-        [--chain-years 2025] [--notebooks notebooks] [--keep DIR]
+        [--chain-years 2025] [--notebooks notebooks] [--batch 20] [--keep DIR]
+        [--skip-chain] [--skip-batch] [--skip-breakdown]
 
 The chain is run on ``--chain-years`` only (default: the last year), as it is slow; its
 per-report figure does not depend on how many years it covers.  Nothing is timed in tests.
@@ -25,6 +30,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,13 +39,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+TARGET_SPEEDUP = 10.0
+TARGET_THROUGHPUT = 1.7
+TARGET_PROVINCE_S = 300.0
 
 
-def eduwb_report(data: Path, years: str, out: Path, workers: int, notebooks: Path) -> tuple[float, int]:
+def eduwb_report(data: list[Path], years: str, out: Path, workers: int, notebooks: Path) -> tuple[float, int]:
     """Wall seconds of ``eduwb report`` and the number of reports it made."""
     cmd = [
         sys.executable, "-c", "import sys; from eduwb.cli import main; sys.exit(main(sys.argv[1:]))",
-        "report", str(data), "--years", years, "--out", str(out), "--workers", str(workers), "--force",
+        "report", *map(str, data), "--years", years, "--out", str(out), "--workers", str(workers), "--force",
     ]
     env = {**os.environ, "EDUWB_NOTEBOOKS_DIR": str(notebooks)}
     t0 = time.perf_counter()
@@ -70,51 +79,176 @@ def cli_chain(data: Path, year: int, out: Path, notebooks: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3) -> dict[str, float]:
+    """Median seconds of each step of one report, in this process, after a warm-up report.
+
+    The same functions as a worker runs (``execute_chapter``, then the steps of
+    ``render_report``), timed one by one.
+    """
+    os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
+    from eduwb.report import layout as pdf
+    from eduwb.report import workers
+    from eduwb.report.command import prepare_options
+    from eduwb.report.context import county_verdict, report_context, report_created
+    from eduwb.report.jobs import inspect_county, load_dataset
+    from eduwb.report.workbook import write_tables_xlsx
+    from eduwb.standards import load_standard
+
+    job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True)).jobs[0]
+    convert = pdf.chapter_from_notebook
+    converting: list[float] = []
+
+    def timed_convert(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return convert(*args, **kwargs)
+        finally:
+            converting.append(time.perf_counter() - t0)
+
+    pdf.chapter_from_notebook = timed_convert
+    runs: list[dict[str, float]] = []
+    try:
+        for _ in range(repeat + 1):  # the first run imports and warms up: not counted
+            steps: dict[str, float] = {}
+            chapters = []
+            for index, spec in enumerate(job.notebooks):
+                converting.clear()
+                t0 = time.perf_counter()
+                chapter = workers.execute_chapter(job, index)
+                total = time.perf_counter() - t0
+                if not chapter.ok:
+                    sys.exit(chapter.reason)
+                chapters.append(chapter)
+                steps[f"{spec.stem}: cells"] = total - sum(converting)
+                steps[f"{spec.stem}: to chapter HTML"] = sum(converting)
+            with workers._few_collections():  # as render_report runs
+                t0 = time.perf_counter()
+                ds = load_dataset(Path(job.data), job.data_key, job.standard)
+                std = load_standard(job.standard_used)
+                verdict = county_verdict(ds, std, job.year)
+                t1 = time.perf_counter()
+                html = pdf.report_html(report_context(job, ds, std, verdict, chapters))
+                t2 = time.perf_counter()
+                document = _render(html, job.out_dir)
+                t3 = time.perf_counter()
+                Path(job.out_dir).mkdir(parents=True, exist_ok=True)
+                document.write_pdf(Path(job.out_dir) / "breakdown.pdf", pdf_identifier=b"eduwb", uncompressed_pdf=False)
+                t4 = time.perf_counter()
+                tables = [t for c in chapters for t in c.tables]
+                write_tables_xlsx(tables, Path(job.out_dir) / "breakdown.xlsx", lang=job.lang, created=report_created(job))
+                t5 = time.perf_counter()
+            steps.update({
+                "layout: cover verdict (scorecard)": t1 - t0,
+                "layout: report HTML": t2 - t1,
+                f"layout: WeasyPrint layout ({len(document.pages)} pages)": t3 - t2,
+                "layout: WeasyPrint PDF write": t4 - t3,
+                f"layout: workbook ({len(tables)} tables)": t5 - t4,
+            })
+            runs.append(steps)
+    finally:
+        pdf.chapter_from_notebook = convert
+    return {step: statistics.median(run[step] for run in runs[1:]) for step in runs[-1]}
+
+
+def _render(html: str, base_url: str):
+    """WeasyPrint's layout of the report, as ``eduwb.report.layout.write_pdf`` does it before writing."""
+    import logging
+
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from eduwb.report import layout as pdf
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=pdf._font_config())
+
+
+def province(batch: int, year: int, work: Path, notebooks: Path) -> tuple[float, int, float]:
+    """Seconds to write ``batch`` sample counties, seconds of their reports (2 workers), reports made."""
+    counties = work / "province"
+    t0 = time.perf_counter()
+    done = subprocess.run([str(BIN / "eduwb"), "sample", str(counties), "--counties", str(batch)], capture_output=True, text=True)
+    written = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"eduwb sample failed:\n{done.stderr}")
+    folders = sorted(p for p in counties.iterdir() if p.is_dir())
+    seconds, n = eduwb_report(folders, str(year), work / "province_reports", 2, notebooks)
+    return written, n, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "data" / "sample"))
     parser.add_argument("--years", help="years for eduwb (default: every year in the data)")
     parser.add_argument("--chain-years", help="years for the CLI chain (default: the last year)")
     parser.add_argument("--notebooks", default=str(ROOT / "notebooks"))
+    parser.add_argument("--batch", type=int, default=20, help="counties in the province batch (default 20)")
     parser.add_argument("--keep", help="write the outputs here instead of a temporary folder")
-    parser.add_argument("--skip-chain", action="store_true", help="measure eduwb only")
+    parser.add_argument("--skip-chain", action="store_true", help="do not run the CLI chain")
+    parser.add_argument("--skip-batch", action="store_true", help="do not run the province batch")
+    parser.add_argument("--skip-breakdown", action="store_true", help="do not time the steps of one report")
     args = parser.parse_args()
 
     from eduwb.data.dataset import load
-    from eduwb.report import parse_years, resolve_notebooks
+    from eduwb.report.jobs import parse_years, resolve_notebooks
 
     data = Path(args.data).resolve()
     all_years = load(data).years
     years = args.years or f"{all_years[0]}-{all_years[-1]}"
     chain_years = parse_years(args.chain_years) if args.chain_years else [all_years[-1]]
+    notebooks_dir = Path(args.notebooks).resolve()
     notebooks = resolve_notebooks([args.notebooks])
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_report_"))
+    load1 = os.getloadavg()[0]
     print(f"data {data.name}, years {years}, {len(notebooks)} notebooks "
-          f"({', '.join(n.stem for n in notebooks)}), {os.cpu_count()} cores")
-
+          f"({', '.join(n.stem for n in notebooks)}), {os.cpu_count()} cores, load average {load1:.1f} at start")
     try:
-        measure(args, data, years, chain_years, notebooks, work)
+        measure(args, data, years, chain_years, notebooks, notebooks_dir, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure above)")
 
 
-def measure(args: argparse.Namespace, data: Path, years: str, chain_years: list[int], notebooks: list[Path], work: Path) -> None:
-    one, n1 = eduwb_report(data, years, work / "w1", 1, Path(args.notebooks).resolve())
-    two, n2 = eduwb_report(data, years, work / "w2", 2, Path(args.notebooks).resolve())
+def measure(args: argparse.Namespace, data: Path, years: str, chain_years: list[int], notebooks: list[Path],
+            notebooks_dir: Path, work: Path) -> None:
+    print("\n-- per report")
+    one, n1 = eduwb_report([data], years, work / "w1", 1, notebooks_dir)
+    two, n2 = eduwb_report([data], years, work / "w2", 2, notebooks_dir)
     per_one, per_two = one / n1, two / n2
-    print(f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports = {per_one:6.1f} s per county-year")
-    print(f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports = {per_two:6.1f} s per county-year")
-    print(f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ 1.7×)")
-    if args.skip_chain:
-        return
-    chain = sum(cli_chain(data, y, work / "chain" / str(y), notebooks) for y in chain_years)
-    per_chain = chain / len(chain_years)
+    print(f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports = {per_one:6.2f} s per county-year")
+    print(f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports = {per_two:6.2f} s per county-year")
+    print(f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ {TARGET_THROUGHPUT}×)")
+    if not args.skip_chain:
+        chain = sum(cli_chain(data, y, work / "chain" / str(y), notebooks) for y in chain_years)
+        per_chain = chain / len(chain_years)
+        print(f"CLI chain (papermill → nbconvert → weasyprint per notebook): {chain:7.1f} s for "
+              f"{len(chain_years)} report(s) = {per_chain:6.2f} s per county-year")
+        print(f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ {TARGET_SPEEDUP:g}×)")
+        print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
 
-    print(f"CLI chain (papermill → nbconvert → weasyprint per notebook): {chain:7.1f} s for "
-          f"{len(chain_years)} report(s) = {per_chain:6.1f} s per county-year")
-    print(f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ 3×)")
-    print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
+    if not args.skip_breakdown:
+        year = chain_years[-1]
+        print(f"\n-- where one report's time goes ({data.name} {year}, 1 process, warm, median of 3)")
+        steps = breakdown(data, year, notebooks_dir, work / "breakdown")
+        total = sum(steps.values())
+        for step, seconds in steps.items():
+            print(f"  {step:<46}{seconds:7.2f} s  {100 * seconds / total:4.0f} %")
+        notebooks_total = sum(v for k, v in steps.items() if not k.startswith("layout"))
+        print(f"  {'notebooks':<46}{notebooks_total:7.2f} s")
+        print(f"  {'layout':<46}{total - notebooks_total:7.2f} s")
+        print(f"  {'total (no start-up)':<46}{total:7.2f} s")
+
+    if not args.skip_batch:
+        year = chain_years[-1]
+        print(f"\n-- province batch: {args.batch} counties × {year}, 2 workers")
+        written, n, seconds = province(args.batch, year, work, notebooks_dir)
+        per = seconds / max(n, 1)
+        print(f"eduwb sample --counties {args.batch}: {written:6.1f} s (not counted)")
+        print(f"eduwb report, 2 workers: {seconds:7.1f} s for {n} reports = {per:6.2f} s per report")
+        print(f"100 counties × 1 year, extrapolated linearly from {n}: {100 * per:7.0f} s  "
+              f"(target ≤ {TARGET_PROVINCE_S:.0f} s)")
 
 
 if __name__ == "__main__":

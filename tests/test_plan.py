@@ -9,11 +9,12 @@ and C reach 2000: the bottom must be raised to L with |10000 − L| / (10000 + L
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from test_resources import STD, STD12, facility, make_dataset, school, section
 
 from eduwb.analysis.balance import school_rule, weighted_cv
-from eduwb.analysis.plan import plan_overview, plan_summary, plan_table
+from eduwb.analysis.plan import BUNDLE, plan_overview, plan_summary, plan_table, plan_tables
 from eduwb.analysis.resources import section_values
 from eduwb.errors import ParameterError
 from eduwb.tables import compute
@@ -84,6 +85,24 @@ def test_plan_summary_and_overview():
     overview = plan_overview(ds, STD).iloc[0]
     assert (overview["schools"], overview["schools_passing"], overview["schools_passing_after"]) == (3, 1, 3)
     assert (overview["cv_failing"], overview["cv_failing_after"]) == (1, 0)
+
+
+@pytest.mark.parametrize("options", [{}, {"multimedia_room": "50000"}])
+def test_plan_tables_equal_the_separate_calls(options):
+    # notebook 01 draws the plan once for its three tables; `eduwb table` asks for each alone
+    ds = county()
+    bundle = plan_tables(ds, STD, **options)
+    assert tuple(bundle) == BUNDLE
+    separate = {"plan_overview": plan_overview, "plan_summary": plan_summary, "plan": plan_table}
+    for name, fn in separate.items():
+        pd.testing.assert_frame_equal(bundle[name], fn(ds, STD, **options), check_exact=True)
+
+
+def test_plan_tables_of_the_sample_equal_the_separate_calls(sample_dataset, standard):
+    year = sample_dataset.years[0]
+    bundle = plan_tables(sample_dataset, standard, year=year)
+    for name, fn in {"plan_overview": plan_overview, "plan_summary": plan_summary, "plan": plan_table}.items():
+        pd.testing.assert_frame_equal(bundle[name], fn(sample_dataset, standard, year=year), check_exact=True)
 
 
 def test_unit_cost_parameters_and_moe_2012():

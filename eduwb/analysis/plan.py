@@ -252,6 +252,10 @@ def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     docstring for the method; the resulting CVs are in :func:`plan_summary`.
     """
     _, long, _ = _plan(ds, std, year, stage, options)
+    return _table(std, long)
+
+
+def _table(std: Standard, long: pd.DataFrame) -> pd.DataFrame:
     rows = long[long["addition"] > 0]
     rows = _stage_sorted(rows, std, ["school_id", "seq"])
     cols = [
@@ -269,8 +273,15 @@ def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
     was already within the limit after step 1).
     """
     values, long, after = _plan(ds, std, year, stage, options)
-    before = balance_from_values(values, std, by=["stage"])
-    post = balance_from_values(after, std, by=["stage"])
+    return _summary(std, long, *_balances(std, values, after))
+
+
+def _balances(std: Standard, values: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CVs per stage before and after the plan (what the summary and the overview compare)."""
+    return balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])
+
+
+def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     rows = before[before["indicator"].isin(indicator_ids(std))][["stage", "indicator", "cv", "limit"]]
     rows = rows.merge(
         post[["stage", "indicator", "cv", "passes"]].rename(columns={"cv": "cv_after", "passes": "passes_after"}),
@@ -297,9 +308,13 @@ def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     cv_failing_after, cost_yuan``.
     """
     values, long, after = _plan(ds, std, year, stage, options)
+    return _overview(std, values, long, after, *_balances(std, values, after))
+
+
+def _overview(
+    std: Standard, values: pd.DataFrame, long: pd.DataFrame, after: pd.DataFrame, bal_before: pd.DataFrame, bal_after: pd.DataFrame
+) -> pd.DataFrame:
     rule_before, rule_after = school_rule(values, std), school_rule(after, std)
-    bal_before = balance_from_values(values, std, by=["stage"])
-    bal_after = balance_from_values(after, std, by=["stage"])
     out = rule_before.groupby("stage", sort=False).agg(schools=("passes", "size"), schools_passing=("passes", "sum"))
     out["schools_passing_after"] = rule_after.groupby("stage", sort=False)["passes"].sum()
     for name, bal in (("cv_failing", bal_before), ("cv_failing_after", bal_after)):
@@ -310,3 +325,24 @@ def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     for col in ("schools", "schools_passing", "schools_passing_after", "cv_failing", "cv_failing_after"):
         out[col] = out[col].astype("int64")
     return _stage_sorted(out, std, [])
+
+
+#: The tables of :func:`plan_tables`, in the order notebook 01 shows them.
+BUNDLE = ("plan_overview", "plan_summary", "plan")
+
+
+def plan_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[str, pd.DataFrame]:
+    """The plan's three tables from ONE plan: ``{"plan_overview", "plan_summary", "plan"}``.
+
+    Each equals the separate call (:func:`plan_overview`, :func:`plan_summary`,
+    :func:`plan_table`) with the same arguments; drawing the plan (bisections, rounds of
+    exemptions, verification) is most of their cost, so a notebook showing all three asks
+    for them here instead of drawing the same plan three times.
+    """
+    values, long, after = _plan(ds, std, year, stage, options)
+    balances = _balances(std, values, after)
+    return {
+        "plan_overview": _overview(std, values, long, after, *balances),
+        "plan_summary": _summary(std, long, *balances),
+        "plan": _table(std, long),
+    }

@@ -15,6 +15,7 @@ import pandas as pd
 
 from eduwb.errors import EduwbError
 from eduwb.present import numbers, privacy
+from eduwb.present.figures import DPI, use_figure_png
 from eduwb.present.words import LANGS, column_label, pick
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
@@ -64,8 +65,8 @@ def setup(lang: str = "zh") -> str:
             "font.family": "sans-serif",
             "font.sans-serif": [family, "DejaVu Sans"],
             "axes.unicode_minus": False,
-            "figure.dpi": 110,
-            "savefig.dpi": 150,
+            "figure.dpi": DPI,
+            "savefig.dpi": "figure",  # one resolution: what the notebook shows is what prints
             "figure.figsize": (8, 4.2),
             "axes.spines.top": False,
             "axes.spines.right": False,
@@ -81,11 +82,9 @@ def setup(lang: str = "zh") -> str:
 
         shell = get_ipython()
         if shell is not None:
-            # PNG keeps notebooks small and PDFs sharp enough at 150 dpi; the metadata-free
-            # backend keeps committed outputs byte-stable.
-            from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-            set_matplotlib_formats("png", metadata={"Software": None})
+            # PNG keeps notebooks small; drawn once, without metadata, so committed outputs
+            # stay byte-stable (see eduwb.present.figures).
+            use_figure_png(shell)
     except ImportError:  # plain Python: nothing to configure
         pass
     pd.set_option("display.max_columns", 50)

@@ -202,6 +202,13 @@ def _fresh_state(shell: Any) -> None:
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         plt.close("all")
+        # a notebook may have chosen how figures become images (eduwb.present.setup does):
+        # the next one starts with the inline backend's own choice, as in a new kernel
+        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib_inline.backend_inline import InlineBackend
+
+        cfg = InlineBackend.instance()
+        select_figure_formats(shell, cfg.figure_formats, **cfg.print_figure_kwargs)
     mpl = sys.modules.get("matplotlib")
     if mpl is not None and getattr(shell, "eduwb_rc", None) is not None:
         dict.update(mpl.rcParams, shell.eduwb_rc)

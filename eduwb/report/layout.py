@@ -91,8 +91,9 @@ def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str, lang
     tables = notebook_tables(nb)
     printable = printable_notebook(nb, lang=lang)
     title = pop_title(printable) or fallback_title
+    images = _set_images_aside(printable)
     html = _exporter().from_notebook_node(printable)[0]
-    html = _tidy_fragment(html, chapter_id)
+    html = _put_images_back(_tidy_fragment(html, chapter_id), images)
     # whatever a notebook printed: no link out, no attachment, nothing loaded, nothing positioned
     html = defang(html)
     for table in tables:
@@ -126,7 +127,7 @@ def printable_notebook(nb: Any, lang: str = "zh") -> Any:
     PNG images get a display width from their resolution, so a chart drawn at 200 dpi
     prints at its physical size, sharp.
     """
-    nb = copy.deepcopy(nb)
+    nb = _copy_to_edit(nb)
     nb.metadata.pop("widgets", None)
     cells = []
     for cell in nb.cells:
@@ -148,6 +149,61 @@ def printable_notebook(nb: Any, lang: str = "zh") -> Any:
             cells.append(cell)
     nb.cells = cells
     return nb
+
+
+def _copy_to_edit(nb: Any) -> Any:
+    """A copy of ``nb`` whose cells, outputs, output data and metadata can be edited freely.
+
+    Not a deep copy: the values of the outputs' data (images, HTML, and the tables' payloads
+    with every row) are shared, as nothing here edits them in place; copying the payloads
+    was most of the cost of converting a chapter.
+    """
+    from nbformat import NotebookNode
+
+    def output(o: Any) -> Any:
+        new = NotebookNode(o)
+        new["metadata"] = copy.deepcopy(o.get("metadata", {}))
+        if "data" in o:
+            new["data"] = NotebookNode(o["data"])
+        return new
+
+    def cell(c: Any) -> Any:
+        new = NotebookNode(c)
+        new["metadata"] = copy.deepcopy(c.get("metadata", {}))
+        if "outputs" in c:
+            new["outputs"] = [output(o) for o in c["outputs"]]
+        return new
+
+    out = NotebookNode(nb)
+    out["metadata"] = copy.deepcopy(nb.get("metadata", {}))
+    out["cells"] = [cell(c) for c in nb.get("cells", [])]
+    return out
+
+
+_IMAGE_MIMES = ("image/png", "image/jpeg")
+_IMAGE_TOKEN = "eduwb-image-{}-eduwb"
+_IMAGE_TOKEN_RE = re.compile(r"eduwb-image-(\d+)-eduwb")
+
+
+def _set_images_aside(nb: Any) -> list[str]:
+    """Replace each image's base64 text in ``nb`` (a printable copy) by a short token; return the texts.
+
+    nbconvert's HTML exporter re-parses its whole output with BeautifulSoup; with the images
+    inline that is megabytes of base64, parsed for nothing.  :func:`_put_images_back` restores them.
+    """
+    images: list[str] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for mime in _IMAGE_MIMES:
+                if isinstance(data.get(mime), str):
+                    images.append(data[mime])
+                    data[mime] = _IMAGE_TOKEN.format(len(images) - 1)
+    return images
+
+
+def _put_images_back(html: str, images: list[str]) -> str:
+    return _IMAGE_TOKEN_RE.sub(lambda m: images[int(m.group(1))], html) if images else html
 
 
 def _printable_outputs(outputs: list[Any]) -> list[Any]:

@@ -447,14 +447,24 @@ def school_panels(
         )
     handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
-    fig.tight_layout(rect=(0, 0.06 if n_rows > 1 else 0.1, 1, 1))
+    # fixed spacing (in inches, whatever the number of rows): tight_layout would measure every
+    # label of every panel, which costs more than drawing them
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.75 / height, top=1 - 0.3 / height, hspace=0.55, wspace=0.2)
     return fig
 
 
 def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang: str = "zh"):
-    """An ipywidgets drill-down: pick a school, see its classes per band over the years and its ledger rows."""
+    """An ipywidgets drill-down: pick a school, see its classes per band over the years and its ledger rows.
+
+    The chart of :func:`school_history`, drawn once for every stage and year of the county and
+    updated in place: a change sets the bars, the labels, the scale and the title; the ledger
+    rows of each school are rendered once, here.
+    """
     import ipywidgets as widgets
-    from IPython.display import HTML, display
+
+    from eduwb.present import label_columns
+    from eduwb.present.figures import explorer_figure, figure_image
 
     schools = by_school[["school_id", "school_name"]].drop_duplicates().sort_values("school_id")
     on_ledger = set(ledger["school_id"])
@@ -464,26 +474,60 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     ]
     first = next((sid for _, sid in options if sid in on_ledger), options[0][1] if options else None)
     picker = widgets.Dropdown(options=options, value=first, description=t("学校", "School", lang))
-    out = widgets.Output()
+    names = dict(zip(schools["school_id"], schools["school_name"], strict=True))
+    not_on_ledger = t("<p>该校不在台账上。</p>", "<p>Not on the ledger.</p>", lang)
+    ledger_html = {
+        sid: label_columns(localise(rows.drop(columns=["school_id", "school_name"]), std, lang), lang).to_html(index=False)
+        for sid, rows in ledger.groupby("school_id", sort=False)
+    }
+    table = widgets.HTML()
+
+    stages = [s for s in std.stages if s in set(by_school["stage"])] or list(std.stages[:1])
+    years = sorted(int(y) for y in by_school["year"].unique())
+    cube = by_school.set_index(["school_id", "stage", "year"]).sort_index()
+    taught = set(zip(by_school["school_id"], by_school["stage"], strict=True))
+    fig = explorer_figure((4.2 * len(stages) + 0.6, 3.3))
+    panels = []
+    for n, stage in enumerate(stages):
+        ax = fig.add_subplot(1, len(stages), n + 1)
+        bars = {band: ax.bar(years, np.zeros(len(years)), color=BAND_COLOURS[band], width=0.7) for band in BANDS}
+        tops = [ax.text(y, 0, "", ha="center", va="bottom", fontsize=7, color="#444") for y in years]
+        empty = ax.text(0.5, 0.5, "", ha="center", va="center", transform=ax.transAxes, color="#777")
+        ax.set_xticks(years, [str(y) for y in years], fontsize=7.5)
+        ax.tick_params(labelsize=7.5)
+        ax.set_title(std.stage_name(stage, lang), fontsize=8.5)
+        ax.set_ylabel(t("班级数", "classes", lang))
+        panels.append((stage, ax, bars, tops, empty))
+    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
+    title = fig.suptitle("", fontsize=10)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.84, wspace=0.2)
+    image, refresh = figure_image(fig)
 
     def draw(change=None):
-        out.clear_output(wait=True)
-        with out:
-            fig = school_history(by_school, picker.value, std, lang)
-            display(fig)
-            plt.close(fig)
-            rows = ledger[ledger["school_id"] == picker.value]
-            if len(rows):
-                from eduwb.present import label_columns
-
-                shown = label_columns(
-                    localise(rows.drop(columns=["school_id", "school_name"]), std, lang), lang
-                )
-                display(HTML(shown.to_html(index=False)))
-            else:
-                display(HTML(t("<p>该校不在台账上。</p>", "<p>Not on the ledger.</p>", lang)))
+        school = picker.value
+        for stage, ax, bars, tops, empty in panels:
+            key = (school, stage)
+            rows = cube.loc[key].reindex(years) if key in taught else None
+            bottom = np.zeros(len(years))
+            for band in BANDS:
+                counts = np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+                for bar, b, c in zip(bars[band], bottom, counts, strict=True):
+                    bar.set_y(b)
+                    bar.set_height(c)
+                bottom += counts
+            biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
+            for text, top, big in zip(tops, bottom, biggest, strict=True):
+                text.set_y(top)
+                text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
+            empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
+            ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)
+        title.set_text(f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang))
+        refresh()
+        table.value = ledger_html.get(school, not_on_ledger)
 
     picker.observe(draw, names="value")
-    draw()
+    if first is not None:
+        draw()
     note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
-    return widgets.VBox([picker, note, out])
+    return widgets.VBox([picker, note, image, table])

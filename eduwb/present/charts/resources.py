@@ -113,7 +113,8 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         weight = "bold" if ratio < 1 else "normal"
         text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
         colour = "white" if (floor is not None and ratio < floor) else "black"
-        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour)
+        # inside its cell: tight_layout need not measure hundreds of these (most of its cost)
+        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour, in_layout=False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
@@ -252,26 +253,63 @@ def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame,
 
 
 def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
-    """An ipywidgets explorer: pick a school section, see its values against the standard and the county."""
-    import ipywidgets as widgets
-    from IPython.display import display
+    """An ipywidgets explorer: pick a school section, see its values against the standard and the county.
 
+    The chart of :func:`school_profile`, drawn once and updated in place: each section has the
+    same indicators, so a change only sets bar heights, colours, labels, the scale and the title.
+    """
+    import ipywidgets as widgets
+
+    from eduwb.present.figures import explorer_figure, figure_image
+
+    indicators = list(dict.fromkeys(profiles["indicator"]))
     sections = profiles[["school_id", "school_name", "stage"]].drop_duplicates()
     options = [(f"{r.school_name}·{std.stage_name(r.stage, lang)}", (r.school_id, r.stage)) for r in sections.itertuples(index=False)]
+    # every section's rows, in indicator order, found once rather than filtered per change
+    rows_of = {key: rows.set_index("indicator").reindex(indicators) for key, rows in profiles.groupby(["school_id", "stage"], sort=False)}
+    labels = dict(zip(((o[1]) for o in options), (o[0] for o in options), strict=True))
     picker = widgets.Dropdown(options=options, description=t("学校", "School", lang))
-    out = widgets.Output()
+
+    fig = explorer_figure((7.5, 3.4))
+    ax = fig.add_subplot()
+    x = np.arange(len(indicators))
+    zeros = np.zeros(len(indicators))
+    school = ax.bar(x - 0.2, zeros, width=0.4, color=PASS_COLOUR, label=t("本校", "school", lang))
+    county = ax.bar(x + 0.2, zeros, width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang))
+    ax.axhline(1.0, color="black", lw=0.8)
+    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    if floor is not None:
+        ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
+    values = [ax.text(xi - 0.2, 0, "", ha="center", va="bottom", fontsize=6.5, rotation=90) for xi in x]
+    ax.set_xticks(x, indicators)
+    ax.set_ylabel(t("数值 ÷ 标准值", "value ÷ threshold", lang))
+    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    title = ax.set_title("")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.1, top=0.9)
+    image, refresh = figure_image(fig)
 
     def draw(change=None):
-        school_id, stage = picker.value
-        out.clear_output(wait=True)
-        with out:
-            fig = school_profile(profiles, std, school_id, stage, lang)
-            display(fig)
-            plt.close(fig)
+        rows = rows_of[picker.value]
+        ratio = rows["ratio"].to_numpy(dtype=float)
+        known = ~np.isnan(ratio)
+        colours = np.where(ratio >= 1 - 1e-9, PASS_COLOUR, np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR))
+        for bar, height, colour in zip(school, np.where(known, ratio, 0.0), colours, strict=True):
+            bar.set_height(height)
+            bar.set_color(colour)
+        for bar, height in zip(county, np.nan_to_num(rows["mean_ratio"].to_numpy(dtype=float)), strict=True):
+            bar.set_height(height)
+        for text, value, height, k in zip(values, rows["value"].to_numpy(dtype=float), ratio, known, strict=True):
+            text.set_text(f"{value:,.2f}" if k else "")
+            text.set_y(height if k else 0.0)
+        top = np.nanmax(rows[["ratio", "mean_ratio"]].to_numpy(dtype=float), initial=1.0)
+        ax.set_ylim(0, top * 1.3)  # room for the values written above the bars
+        title.set_text(labels[picker.value])
+        refresh()
 
     picker.observe(draw, names="value")
-    draw()
-    return widgets.VBox([picker, out])
+    if options:
+        draw()
+    return widgets.VBox([picker, image])
 
 
 def plan_costs(summary: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:

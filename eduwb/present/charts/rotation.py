@@ -585,36 +585,85 @@ def eligibility_explorer(
         The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
     """
     import ipywidgets as widgets
-    from IPython.display import HTML, display
 
     from eduwb.present import label_columns
+    from eduwb.present.figures import explorer_figure, figure_image
 
     style = {"description_width": "initial"}
+    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
     sliders = {
         "min_years_at_school": widgets.IntSlider(
-            value=rule["min_years_at_school"], min=1, max=15, description=t("本校连续任教年限 ≥", "Years at school ≥", lang), style=style
+            value=rule["min_years_at_school"], min=1, max=15, description=t("本校连续任教年限 ≥", "Years at school ≥", lang), style=style,
+            continuous_update=False,
         ),
         "exempt_age_male": widgets.IntSlider(
-            value=rule["exempt_age_male"], min=40, max=65, description=t("男教师免于交流年龄", "Exempt age, men", lang), style=style
+            value=rule["exempt_age_male"], min=40, max=65, description=t("男教师免于交流年龄", "Exempt age, men", lang), style=style,
+            continuous_update=False,
         ),
         "exempt_age_female": widgets.IntSlider(
-            value=rule["exempt_age_female"], min=40, max=65, description=t("女教师免于交流年龄", "Exempt age, women", lang), style=style
+            value=rule["exempt_age_female"], min=40, max=65, description=t("女教师免于交流年龄", "Exempt age, women", lang), style=style,
+            continuous_update=False,
         ),
     }
-    out = widgets.Output()
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
+    table = widgets.HTML()
+    # The years do not change with the rule: the two panels of ratio_chart are drawn once and each
+    # change redraws their bars, labels and scale in place (no new figure, no layout pass).
+    first = compute(**{key: s.value for key, s in sliders.items()})
+    years = first["year"].astype(int).tolist()
+    fig = explorer_figure((9, 3.6))
+    panels = [
+        _RatePanel(fig.add_subplot(1, 2, 1), years, _first(first["ratio_limit"]),
+                   t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
+        _RatePanel(fig.add_subplot(1, 2, 2), years, _first(first["share_limit"]),
+                   t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
+    ]
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.88, wspace=0.18)
+    image, refresh = figure_image(fig)
 
-    def draw(change=None):
-        table = compute(**{key: s.value for key, s in sliders.items()})
-        out.clear_output(wait=True)
-        with out:
-            fig = ratio_chart(table, lang)
-            display(fig)
-            plt.close(fig)
-            shown = label_columns(localise(table, lang)[columns], lang)
-            display(HTML(shown.to_html(index=False)))
+    def draw(change=None, result=None):
+        result = compute(**{key: s.value for key, s in sliders.items()}) if result is None else result
+        status = result["status"] if "status" in result else pd.Series("ok", index=result.index)
+        panels[0].update(result["ratio"], status)
+        panels[1].update(result["backbone_share"], status.where(~status.eq("no_eligible"), "ok"))
+        refresh()
+        table.value = label_columns(localise(result, lang)[columns], lang).to_html(index=False)
 
     for s in sliders.values():
         s.observe(draw, names="value")
-    draw()
-    return widgets.VBox([*sliders.values(), out])
+    draw(result=first)
+    return widgets.VBox([*sliders.values(), image, table])
+
+
+class _RatePanel:
+    """One panel of :func:`ratio_chart` whose bars and labels are updated in place (for the explorer)."""
+
+    def __init__(self, ax, years: list[int], limit: float | None, title: str, lang: str):
+        self.ax, self.limit, self.lang = ax, limit, lang
+        x = np.arange(len(years))
+        self.bars = ax.bar(x, np.zeros(len(years)), color=NEUTRAL_COLOUR, width=0.6)
+        self.labels = [ax.annotate("", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+                       for xi in x]
+        if limit is not None:
+            ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
+            title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+        ax.set_xticks(x, [str(y) for y in years])
+        ax.set_ylabel("%")
+        ax.set_title(title, fontsize=10)
+
+    def update(self, rates: pd.Series, status: pd.Series) -> None:
+        values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(values)
+        limit = self.limit
+        top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
+        if limit is not None:
+            top = max(top, limit * 100)
+        for bar, label, v, k, s in zip(self.bars, self.labels, values, known, status.tolist(), strict=True):
+            colour = NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
+            bar.set_height(v * 100 if k else 0.0)
+            bar.set_color(colour)
+            missing = s in _MISSING_STATUSES
+            label.set_text(percent_text(v) if k else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang))
+            label.xy = (label.xy[0], v * 100 if k else 0.0)
+            label.set_color("black" if k else NEUTRAL_COLOUR)
+        self.ax.set_ylim(0, max(top * 1.25, 1.0))

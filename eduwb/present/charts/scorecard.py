@@ -235,27 +235,75 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
         Dimension code → name.
     """
     import ipywidgets as widgets
-    from IPython.display import display
+    from IPython import get_ipython
+    from IPython.display import HTML, display
+    from IPython.utils.capture import capture_output
 
     from eduwb.present import show_table
+    from eduwb.present.figures import explorer_figure, figure_image
 
     years = sorted(int(y) for y in trend["year"].unique())
     picker = widgets.Dropdown(options=years, value=years[-1], description=t("学年", "Year", lang))
     out = widgets.Output()
     columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
+    cards = {int(year): card[columns] for year, card in trend.groupby("year", sort=False)}
+
+    def show_card(year: int) -> None:
+        show_table(localise(cards[year], lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
+
+    # Each year's table is rendered once, here (in IPython); a change of year only swaps it in.
+    tables = {}
+    if get_ipython() is not None:
+        for year in cards:
+            with capture_output() as shown:
+                show_card(year)
+            tables[year] = shown.outputs[0].data["text/html"]
+    # The dimensions are the same every year: the bars of dimension_chart are drawn once and
+    # updated in place.
+    per_year = {int(y): rows.reset_index(drop=True) for y, rows in dimensions_by_year.groupby("year", sort=False)}
+    first = per_year[years[-1]]
+    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
+    n = len(first)
+    fig = explorer_figure((8, 0.55 * n + 1.1))
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    bars = {col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang)) for col, code in parts}
+    counts = {col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y] for col, _ in parts}
+    ax.set_yticks(y, [""] * n)
+    ax.set_xlim(0, max(float(dimensions_by_year["indicators"].max()), 1) * 1.02)
+    ax.set_xlabel(t("指标数", "indicators", lang))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    fig.subplots_adjust(left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight())
+    image, refresh = figure_image(fig)
 
     def draw(change=None):
         del change
         year = picker.value
+        rows = per_year[year]
+        left = np.zeros(n)
+        for col, _code in parts:
+            widths = rows[col].to_numpy(dtype=float)
+            for bar, text, li, wi in zip(bars[col], counts[col], left, widths, strict=True):
+                bar.set_x(li)
+                bar.set_width(wi)
+                text.set_x(li + wi / 2)
+                text.set_text(f"{wi:.0f}" if wi > 0 else "")
+            left += widths
+        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+        names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
+        ax.set_yticks(y, names)
+        ax.set_title(t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22)
+        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+            tick.set_color(COLOURS[s])
+        refresh()
         out.clear_output(wait=True)
         with out:
-            title = f"{year}年各维度指标达标情况" if lang == "zh" else f"Indicators by dimension, {year}"
-            fig = dimension_chart(dimensions_by_year[dimensions_by_year["year"] == year], lang, title=title)
-            display(fig)
-            plt.close(fig)
-            card = trend.loc[trend["year"] == year, columns]
-            show_table(localise(card, lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
+            if year in tables:
+                display(HTML(tables[year]))
+            else:
+                show_card(year)
 
     picker.observe(draw, names="value")
     draw()
-    return widgets.VBox([picker, out])
+    return widgets.VBox([picker, image, out])

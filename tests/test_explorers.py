@@ -1,0 +1,61 @@
+"""The notebooks' interactive explorers: built from the sample's tables, each change redraws the chart.
+
+Nothing is timed here (benchmarks/bench_widgets.py times the callbacks).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import ipywidgets as widgets
+import matplotlib
+import pytest
+
+matplotlib.use("agg")
+
+from eduwb.analysis import balance, classsize, rotation, scorecard  # noqa: E402
+from eduwb.present import setup  # noqa: E402
+from eduwb.present.charts import classsize as class_charts  # noqa: E402
+from eduwb.present.charts import resources as resource_charts  # noqa: E402
+from eduwb.present.charts import rotation as rotation_charts  # noqa: E402
+from eduwb.present.charts import scorecard as scorecard_charts  # noqa: E402
+
+
+def _find(box, kind):
+    if isinstance(box, kind):
+        return [box]
+    return [w for child in getattr(box, "children", ()) for w in _find(child, kind)]
+
+
+def _explorers(ds, std):
+    setup("zh")
+    year = ds.years[-1]
+    trend = scorecard.scorecard_trend(ds, std, lang="zh")
+    dimensions = {d: std.dimension_name(d, "zh") for d in std.raw["dimensions"]}
+    ledger = classsize.ledger_table(ds, std, year=year)
+    by_school = classsize.classsize_table(ds, std, by="school").query("year <= @year")
+    return {
+        "scorecard": lambda: scorecard_charts.explorer(trend, scorecard.dimension_trend(trend, std, "zh"), dimensions, "zh"),
+        "resources": lambda: resource_charts.explorer(balance.profiles(ds, std, year=year), std, "zh"),
+        "classsize": lambda: class_charts.explorer(by_school, ledger, std, "zh"),
+        "rotation": lambda: rotation_charts.eligibility_explorer(
+            partial(rotation.rotation_table, ds, std), rotation.eligibility_rule(ds).as_dict(), "zh"
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", ["scorecard", "resources", "classsize", "rotation"])
+def test_each_change_redraws_the_one_chart(sample_dataset, standard, name):
+    box = _explorers(sample_dataset, standard)[name]()
+    (image,) = _find(box, widgets.Image)
+    before = bytes(image.value)
+    assert before[:8] == b"\x89PNG\r\n\x1a\n"
+    control = (_find(box, widgets.Dropdown) or _find(box, widgets.IntSlider))[0]
+    if isinstance(control, widgets.IntSlider):
+        assert control.continuous_update is False  # recount when let go, not at every step
+        control.value = control.min
+    else:
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        control.value = next(v for v in values if v != control.value)
+    assert bytes(image.value) != before  # the same image widget shows the new chart
+    assert len(_find(box, widgets.Image)) == 1

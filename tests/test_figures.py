@@ -1,0 +1,50 @@
+"""How a figure becomes its PNG: drawn once, at the one DPI, opaque RGB, the same bytes every time."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from eduwb.present import figures  # noqa: E402
+from eduwb.report import layout as pdf  # noqa: E402
+
+
+def _figure(alpha: float = 1.0):
+    fig, ax = plt.subplots(figsize=(4, 2), dpi=figures.DPI)
+    fig.patch.set_alpha(alpha)
+    ax.plot([0, 1, 2], [1, 3, 2])
+    ax.set_title("example")
+    return fig
+
+
+def test_figure_png_is_drawn_once_at_its_own_size_and_dpi(monkeypatch):
+    fig = _figure()
+    draws = []
+    original = fig.draw
+    monkeypatch.setattr(fig, "draw", lambda renderer: (draws.append(1), original(renderer))[1])
+    text = figures.figure_png(fig)
+    assert len(draws) == 1  # no second pass to measure a tight bounding box
+    width, height, dpi = pdf.png_size(text)
+    assert (width, height) == (4 * figures.DPI, 2 * figures.DPI)
+    assert round(dpi) == figures.DPI
+    image = Image.open(io.BytesIO(base64.b64decode(text)))
+    assert image.mode == "RGB"  # opaque: the PDF needs no alpha mask
+    assert figures.figure_png(fig) == text  # byte-stable
+    plt.close(fig)
+
+
+def test_a_transparent_figure_is_flattened_on_white_and_an_empty_one_shows_nothing():
+    fig = _figure(alpha=0.0)
+    image = Image.open(io.BytesIO(figures.figure_png(fig, base64_text=False)))
+    assert image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)
+    plt.close(fig)
+    empty = plt.figure()
+    assert figures.figure_png(empty) is None
+    plt.close(empty)
