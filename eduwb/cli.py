@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", choices=list(REGISTRY), metavar="NAME", help="table name (listed above)")
-    p.add_argument("data", help="county folder or .xlsx workbook")
+    p.add_argument("data", help="county folder or .xlsx workbook (a folder of them for the province tables)")
     p.add_argument("--year", type=int, help="school year (autumn term); default: the latest in the data")
     p.add_argument("--stage", choices=("primary", "junior"), help="only this stage")
     p.add_argument("--by", help="breakdown, e.g. 'school'")
@@ -209,13 +209,12 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 def cmd_table(args) -> int:
     import pandas as pd
 
-    from eduwb.data.dataset import load
     from eduwb.standards import load_standard
     from eduwb.tables import compute
 
     if args.format == "xlsx" and not args.output:
         raise ParameterError("--format xlsx needs -o FILE")
-    ds = load(args.data, standard=args.standard)
+    ds = _load_data(args.data, args.standard)
     std = load_standard(args.standard or ds.settings.standard)
     year = args.year
     if year is not None and year not in ds.years:
@@ -245,6 +244,17 @@ def cmd_table(args) -> int:
     else:
         sys.stdout.write(payload)
     return 0
+
+
+def _load_data(data: str, standard: str | None):
+    """A county dataset, or a province (a folder of county folders or workbooks) pooled."""
+    from eduwb.data.dataset import load
+    from eduwb.data.province import is_county_folder, load_province
+
+    path = Path(data)
+    if path.is_dir() and not is_county_folder(path):
+        return load_province(path, standard=standard)
+    return load(path, standard=standard)
 
 
 def _plain_float(value: float) -> str:
