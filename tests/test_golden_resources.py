@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from eduwb.analysis.balance import balance_trend
-from eduwb.analysis.plan import plan_summary
-from eduwb.analysis.plan import plan_overview
+from eduwb.analysis.plan import plan_overview, plan_summary
 from eduwb.standards import load_standard
 from eduwb.tables import compute
 

@@ -213,10 +213,14 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     # ---- county by county
     verdict_rows, card_rows, rotation_rows, plan_rows = [], [], [], []
     plan_errors: dict[str, str] = {}
+    rows_of = values.groupby("county", sort=False).indices
     for county in counties:
         own = [y for y in county.years if y <= year]
         if own:
-            trend = scorecard.scorecard_trend(county, std, year=own[-1])
+            # the county's own rows of the pooled values: what section_values gives for it alone
+            mine = values.take(rows_of.get(county.name, np.array([], dtype=np.int64))).drop(columns="county").reset_index(drop=True)
+            mine.attrs = dict(values.attrs)
+            trend = scorecard.scorecard_trend(county, std, year=own[-1], values=mine)
             verdict_rows.append(scorecard.verdicts(trend, std).assign(county=county.name))
             card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
             card_rows.append(card.assign(county=county.name))
