@@ -53,8 +53,9 @@ report: setup ## annual PDF reports for the sample county, every year, into repo
 lab: setup ## JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-sample: setup ## regenerate the committed sample county (data/sample, data/sample.xlsx)
+sample: setup ## regenerate the committed samples (data/sample, data/sample.xlsx, data/province-sample)
 	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx
+	$(BIN)/eduwb sample data/province-sample --counties 6 --schools 20
 
 benchmarks: setup ## run the speed and memory measurements (prints figures)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
