@@ -172,11 +172,11 @@ def test_readiness_follows_its_definition(pooled, counties):
     assert list(ready["readiness"].map(order)) == sorted(ready["readiness"].map(order))
     levels = dict(zip(counties, DEVELOPMENT_LEVELS, strict=False))
     by_level = {levels[r.county]: r.readiness for r in ready.itertuples()}
-    assert by_level == {"advanced": "passes", "close": "next_year", "typical": "far", "far": "far"}
+    assert by_level == {"advanced": "passes", "improving": "next_year", "typical": "far", "far": "far"}
 
 
 def test_a_next_year_county_passes_the_year_after(pooled):
-    # the sample's "close" counties fix their last school in the last year: the prediction holds
+    # the sample's "improving" counties fix their last school in the last year: the prediction holds
     now = province.readiness_table(pooled, STD, year=YEAR)
     later = province.readiness_table(pooled, STD, year=YEAR + 1).set_index("county")
     for county in now.loc[now["readiness"] == "next_year", "county"]:

@@ -576,3 +576,21 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     for col in ("counties", "schools_raised"):
         out[col] = out[col].fillna(0).astype("int64")
     return out[["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]]
+
+
+# ----------------------------------------------------------------------------- one county
+
+
+def county_scorecard(ds, std: Standard, county: str, *, year=None, lang: str = "zh") -> tuple[pd.DataFrame, dict]:
+    """One county's scorecard and verdict for ``year`` (its latest when None or not in its data).
+
+    For the county picker of notebook 04: :func:`eduwb.analysis.scorecard.scorecard_table` and
+    :func:`eduwb.analysis.scorecard.verdict_summary` of that county alone.
+    """
+    by_name = {c.name: c for c in counties_of(ds)}
+    if county not in by_name:
+        raise ParameterError(f"no county {county!r} in {ds.name} (counties: {', '.join(by_name)})")
+    own = by_name[county]
+    year = int(year) if year is not None and int(year) in own.years else None
+    card = scorecard.scorecard_table(own, std, year=year, lang=lang)
+    return card, scorecard.verdict_summary(card, std, own.name, lang)

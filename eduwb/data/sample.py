@@ -123,14 +123,15 @@ class _Story:
 #
 # - advanced: every school within the standard and staffed to it; passes once teacher training
 #   and certification are complete (the fourth year on);
-# - close: as advanced, but one weak rural school (R4–R6) and one town school with classes of
-#   46–50 left to fix, both fixed in the last year;
+# - improving: as advanced, but one weak rural school (R4–R6) and one town school with classes
+#   of 46–50 left to fix, both fixed in the last year;
 # - typical: the designed sample county's story;
 # - far: the story without 改薄 projects, with weak town schools, rotation under 10 %, G15 under
-#   85 % and key classes (a one-vote veto) in the first two years.
-DEVELOPMENT_LEVELS = ("advanced", "close", "typical", "far", "close")
-# R4–R7 levels (× threshold) of the schools of an advanced county, and of the two schools a
-# "close" county has left to fix before its last year.
+#   85 % and key classes (a one-vote veto) in the first two years;
+# - close: as improving, but nothing is fixed by the last year.
+DEVELOPMENT_LEVELS = ("advanced", "improving", "typical", "far", "close")
+# R4–R7 levels (× threshold) of the schools of an advanced county, and of the weak rural school
+# an "improving" or "close" county has left to fix.
 _ADVANCED_LEVELS = ((1.15, 1.40), (1.10, 1.50), (1.20, 1.60), (1.45, 1.90))
 _LEFT_BEHIND_LEVELS = ((0.86, 0.92), (0.70, 0.80), (0.80, 0.90), (1.45, 1.90))
 
@@ -149,7 +150,7 @@ def _story(level: str | None) -> _Story:
             migrant_share=(0.78, 0.79, 0.80, 0.81, 0.82),
             vetoes=((0, 3), (1, 3)),  # key classes (重点班) in the first two years
         )
-    # advanced and close: rotation comfortably above the lines, no forced 大班额, every class
+    # advanced, improving and close: rotation comfortably above the lines, no forced 大班额, every class
     # within 55 from the second year on
     return _Story(
         staffing_floor=True,
@@ -188,12 +189,14 @@ def _develop(schools: list[_School], level: str | None, n_years: int) -> None:
         if s.kind == "teaching_point":
             per_grade_cap["primary"] = 10.0
         s.grade_size = {st: min(g, per_grade_cap[st]) for st, g in s.grade_size.items()}
-    if level == "close":
+    if level in ("improving", "close"):
+        fixed = level == "improving"
         for s in schools:
-            if s.role == "weak_rural_primary":  # facilities short until a project in the last year
-                s.facility, s.project, s.project_items, s.project_level = "left_behind", last, (0, 1, 2), (1.10, 1.30)
-            if s.role == "super_class_primary":  # classes of 46–50 until the last year
-                s.class_target = {"primary": tuple([48.0] * last + [42.0])}
+            if s.role == "weak_rural_primary":  # facilities short (until a project in the last year)
+                s.facility, s.project_items, s.project_level = "left_behind", (0, 1, 2), (1.10, 1.30)
+                s.project = last if fixed else -1
+            if s.role == "super_class_primary":  # classes of 46–50 (until the last year)
+                s.class_target = {"primary": tuple([48.0] * last + [42.0 if fixed else 48.0])}
 
 
 def _by_year(values: Sequence, n_years: int) -> np.ndarray:

@@ -211,6 +211,28 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "school_students": ("全校预计在校生数", "School pupils (projected)"),
     "over_size_limit": ("超规模", "Over size limit"),
     "intake": ("招生年级", "Intake grade"),
+    # the province view (eduwb.analysis.province)
+    "county": ("县（区）", "County"),
+    "rank": ("排序", "Rank"),
+    "readiness": ("申报准备度", "Readiness"),
+    "failing_count": ("未达标指标数", "Failing"),
+    "failing_resource": ("未达标：资源配置", "Failing: resources"),
+    "failing_guarantee": ("未达标：政府保障", "Failing: guarantee"),
+    "failing_quality": ("未达标：教育质量", "Failing: quality"),
+    "failing_recognition": ("未达标：社会认可", "Failing: recognition"),
+    "blocking": ("方案无法补足的指标", "Blocking"),
+    "plan_cost_yuan": ("资源配置补足费用(元)", "Plan cost (yuan)"),
+    "plan_note": ("说明", "Note"),
+    "counties": ("县数", "Counties"),
+    "min": ("最小值", "Min"),
+    "q1": ("下四分位数", "Q1"),
+    "median": ("中位数", "Median"),
+    "q3": ("上四分位数", "Q3"),
+    "max": ("最大值", "Max"),
+    "mean": ("平均值", "Mean"),
+    "counties_over": ("超限县数", "Counties over"),
+    "province_cv": ("全省差异系数", "Province CV"),
+    "item": ("补充项目", "Item"),
 }
 
 
