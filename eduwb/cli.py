@@ -4,7 +4,7 @@
     eduwb sample OUT [--seed N] [--years 2021-2025] [--schools N] [--counties N]
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
-    eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en]
+    eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en] [--province NAME]
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--force", action="store_true", help="rebuild reports even when up to date")
+    p.add_argument(
+        "--province",
+        metavar="NAME",
+        help="also make the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
+    )
     return parser
 
 
@@ -285,6 +290,7 @@ def cmd_report(args) -> int:
         scheduler=args.scheduler,
         standard=args.standard,
         force=args.force,
+        province=args.province,
     )
 
 

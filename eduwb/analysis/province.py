@@ -339,9 +339,9 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     -------
     DataFrame
         ``county, year, verdict``; one column per dimension of the standard (its status:
-        ``pass``/``fail``/``missing``); ``vetoes`` (the vetoes that apply); ``failing_count``
-        and ``failing_<dimension>`` (the failing indicator ids of each dimension,
-        comma-joined); ``missing`` (missing inputs and undeclared vetoes); ``schools`` and
+        ``pass``/``fail``/``missing``); ``vetoes`` (the vetoes that apply); ``failing_count``,
+        ``failing`` (every failing indicator id) and ``failing_<dimension>`` (those of each
+        dimension; ids comma-joined); ``missing`` (missing inputs and undeclared vetoes); ``schools`` and
         ``schools_passing`` (school sections in scope, and those passing the per-school
         rule); ``cv_<stage>_<indicator>`` (the 14 weighted CVs under moe-2017) and
         ``composite_<stage>``; ``large`` and ``super_large`` (classes of 56–65 and 66+
@@ -356,6 +356,7 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out = view.verdicts[["county", "year", "verdict", *view.dimensions, "vetoes"]].copy()
     failing = view.verdicts["failing"].map(_ids)
     out["failing_count"] = failing.map(len).astype("int64")
+    out["failing"] = view.verdicts["failing"].to_numpy()
     dim_of = view.scorecards.drop_duplicates("indicator").set_index("indicator")["dimension"]
     for dim in view.dimensions:
         out[f"failing_{dim}"] = failing.map(lambda ids, d=dim: ",".join(i for i in ids if dim_of.get(i) == d))

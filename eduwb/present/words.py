@@ -236,6 +236,17 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The readiness classes of :func:`eduwb.analysis.province.readiness_table`, as people read them.
+READINESS_LABELS: dict[str, tuple[str, str]] = {
+    "passes": ("已达标", "passes"),
+    "next_year": ("次年可望通过", "could pass next year"),
+    "incomplete": ("待补数据", "data missing"),
+    "far": ("差距较大", "far"),
+    "vetoed": ("一票否决", "vetoed"),
+    "no_data": ("无当年数据", "no data"),
+}
+
+
 def column_label(column: str, lang: str = "zh") -> str:
     """The label of a column, or the column name itself when none is known."""
     pair = COLUMN_LABELS.get(column)
@@ -292,6 +303,22 @@ REPORT_TEXT = {
         "sheet_index": "目录",
         "index_header": ["序号", "工作表", "表名", "所在章"],
         "no": "无",
+        # the province report (eduwb report … --province NAME)
+        "province_report_file": "{province}_{year}_省级汇总报告.pdf",
+        "province_tables_file": "{province}_{year}_省级汇总_tables.xlsx",
+        "province_title": "{province}{year}年义务教育优质均衡发展省级汇总报告",
+        "province_cover_title": "义务教育优质均衡发展省级汇总报告",
+        "province_overview": "全省概况",
+        "province_counts": "{n} 个县（区）中，{passing} 个达到优质均衡标准",
+        "province_produced_by": "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter 笔记本执行产生；各县结论与其县级报告一致。",
+        "counties": "县（区）数",
+        "sec_counties": "纳入汇总的县（区）",
+        "sec_excluded": "未纳入汇总的县（区）",
+        "files": "文件数",
+        "files_digest": "全部文件的 SHA-256",
+        "reason": "原因",
+        "counties_param": "{n} 个县（区）的数据（见上表）",
+        "no_year_data": "没有 {year} 年的数据",
     },
     "en": {
         "report_file": "{county}_{year}_quality_balance_report.pdf",
@@ -341,5 +368,21 @@ REPORT_TEXT = {
         "sheet_index": "Contents",
         "index_header": ["No.", "Sheet", "Table", "Chapter"],
         "no": "none",
+        "province_report_file": "{province}_{year}_province_summary_report.pdf",
+        "province_tables_file": "{province}_{year}_province_tables.xlsx",
+        "province_title": "{province} {year}: province summary of quality-balanced compulsory education",
+        "province_cover_title": "Quality-balanced compulsory education: province summary",
+        "province_overview": "The province",
+        "province_counts": "{passing} of {n} counties meet the quality-balance standard",
+        "province_produced_by": "Produced by eduwb {version} from the counties' data; each chapter is the output of the "
+        "Jupyter notebook of the same name; each county's verdict is that of its county report.",
+        "counties": "Counties",
+        "sec_counties": "Counties in the report",
+        "sec_excluded": "Counties left out",
+        "files": "Files",
+        "files_digest": "SHA-256 of all files",
+        "reason": "Reason",
+        "counties_param": "the data of {n} counties (listed above)",
+        "no_year_data": "no data for {year}",
     },
 }

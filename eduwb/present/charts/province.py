@@ -18,19 +18,12 @@ from matplotlib.patches import Patch
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
+from eduwb.present.words import READINESS_LABELS
 from eduwb.standards import Standard
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = COLOURS["pass"], COLOURS["fail"], COLOURS["missing"]
 NEAR_COLOUR = "#e67e22"
 PROVINCE_COLOUR = "#1f4e79"
-READINESS_LABELS: dict[str, tuple[str, str]] = {
-    "passes": ("已达标", "passes"),
-    "next_year": ("次年可望通过", "could pass next year"),
-    "incomplete": ("待补数据", "data missing"),
-    "far": ("差距较大", "far"),
-    "vetoed": ("一票否决", "vetoed"),
-    "no_data": ("无当年数据", "no data"),
-}
 READINESS_COLOURS = {
     "passes": PASS_COLOUR,
     "next_year": "#7fb069",
