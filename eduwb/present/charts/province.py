@@ -9,6 +9,8 @@ sizes); its own theme is never applied.
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -208,8 +210,11 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
     fig, axes = plt.subplots(1, max(len(stages), 1), figsize=(8.4, 3.8), squeeze=False, sharey=True)
     for ax, stage in zip(axes[0], stages, strict=False):
         part = rows[rows["stage"] == stage]
-        sns.boxplot(data=part, x="indicator", y="cv", order=order, ax=ax, color="#d9e2ec", width=0.55,
-                    fliersize=0, linewidth=0.8)  # fmt: skip
+        with warnings.catch_warnings():
+            # seaborn 0.13 passes matplotlib 3.11's deprecated ``vert``; nothing for a reader to act on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(data=part, x="indicator", y="cv", order=order, ax=ax, color="#d9e2ec", width=0.55,
+                        fliersize=0, linewidth=0.8)  # fmt: skip
         sns.stripplot(data=part, x="indicator", y="cv", order=order, ax=ax, hue="over",
                       palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
         ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")["province_cv"]
@@ -326,7 +331,7 @@ def movement_markdown(counties: pd.DataFrame, year: int, lang: str = "zh") -> st
         return t(f"{year}年是数据中的第一年，无上年可比。", f"{year} is the first year in the data: nothing to compare with.", lang)
     before = counties[counties["year"] == earlier[-1]].set_index("county")
     now = counties[counties["year"] == year].set_index("county")
-    both = now.join(before[["verdict", "failing_count"]], rsuffix="_before", how="inner")
+    both = now.merge(before[["verdict", "failing_count"]], left_index=True, right_index=True, suffixes=("", "_before"))
     sep = "、" if lang == "zh" else ", "
     up = sep.join(both.index[(both["verdict"] == "pass") & (both["verdict_before"] != "pass")])
     down = sep.join(both.index[(both["verdict"] != "pass") & (both["verdict_before"] == "pass")])
