@@ -160,13 +160,21 @@ def headline_markdown(readiness: pd.DataFrame, province: str, year: int, lang: s
     return text
 
 
-def readiness_chart(readiness: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
+def _top_note(title: str | None, shown: int, total: int, lang: str, what_zh: str, what_en: str) -> str | None:
+    if title is None or shown >= total:
+        return title
+    return title + t(f"（{what_zh}前 {shown} 个，共 {total} 个）", f" ({what_en} {shown} of {total})", lang)
+
+
+def readiness_chart(readiness: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 30) -> Figure:
     """Counties in rank order (top: closest to recognition): the plan's cost as a bar coloured by
     readiness class, with the number of failing indicators and the blocking ones written beside it.
 
-    ``readiness`` is :func:`eduwb.analysis.province.readiness_table`.
+    ``readiness`` is :func:`eduwb.analysis.province.readiness_table`; only the first ``limit``
+    counties are drawn (the table lists them all).
     """
-    rows = readiness.reset_index(drop=True)
+    rows = readiness.reset_index(drop=True).head(limit)
+    title = _top_note(title, len(rows), len(readiness), lang, "排序", "the first")
     n = len(rows)
     fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.4))
     y = np.arange(n)[::-1]
@@ -267,12 +275,15 @@ def cv_spread_trend(spread: pd.DataFrame, std: Standard, lang: str = "zh", title
     return fig
 
 
-def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None) -> Figure:
-    """Each county's bill (``bill_table(by="county")``) as a stacked bar of its cost by item, in 万元."""
+def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None, limit: int = 30) -> Figure:
+    """Each county's bill (``bill_table(by="county")``) as a stacked bar of its cost by item, in 万元
+    (the ``limit`` costliest counties)."""
     items = list(dict.fromkeys(i.id for i in std.resource_indicators))
     costs = bill.groupby(["county", "indicator"], sort=False)["cost_yuan"].sum().unstack(fill_value=0.0)
     costs = costs.reindex(columns=[i for i in items if i in costs.columns]) / WAN
-    costs = costs.loc[costs.sum(axis=1).sort_values(ascending=True).index]
+    total = len(costs)
+    costs = costs.loc[costs.sum(axis=1).sort_values(ascending=True, kind="mergesort").index[-limit:]]
+    title = _top_note(title, len(costs), total, lang, "费用最高的", "the costliest")
     n = max(len(costs), 1)
     fig, ax = plt.subplots(figsize=(8, 0.4 * n + 1.6))
     palette = plt.get_cmap("tab10")
@@ -293,10 +304,13 @@ def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str |
     return fig
 
 
-def verdict_grid(counties: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
-    """County × year cells coloured by the verdict (``counties_table``), vetoes marked."""
+def verdict_grid(counties: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 40) -> Figure:
+    """County × year cells coloured by the verdict (``counties_table``), vetoes marked; with more
+    than ``limit`` counties, the number of counties of each verdict per year instead."""
     years = sorted(int(y) for y in counties["year"].unique())
     names = list(dict.fromkeys(counties["county"]))
+    if len(names) > limit:
+        return verdict_counts(counties, lang, title)
     cells = counties.set_index(["county", "year"])
     fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.36 * len(names) + 1.2))
     for i, county in enumerate(names):
@@ -318,6 +332,30 @@ def verdict_grid(counties: pd.DataFrame, lang: str = "zh", title: str | None = N
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
+    if title:
+        ax.set_title(title, pad=24)
+    fig.tight_layout()
+    return fig
+
+
+def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
+    """Counties of each verdict per year (``counties_table``) as stacked bars."""
+    counts = counties.groupby(["year", "verdict"]).size().unstack(fill_value=0)
+    years = [int(y) for y in counts.index]
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    bottom = np.zeros(len(years))
+    for code in ("pass", "incomplete", "fail"):
+        if code not in counts:
+            continue
+        heights = counts[code].to_numpy(dtype=float)
+        ax.bar(years, heights, bottom=bottom, color=COLOURS.get(code, MISSING_COLOUR), label=_pick(VERDICT_LABELS[code], lang))
+        for x, b, h in zip(years, bottom, heights, strict=True):
+            if h:
+                ax.text(x, b + h / 2, f"{h:.0f}", ha="center", va="center", color="white", fontsize=8)
+        bottom += heights
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_ylabel(t("县（区）数", "counties", lang))
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
