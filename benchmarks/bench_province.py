@@ -105,7 +105,7 @@ def main() -> int:
         years = ds.years
         print(
             f"{len(folders)} counties, {len(ds.schools):,} schools, {len(ds.sections):,} school sections, "
-            f"{len(ds.teachers or []):,} teacher rows, years {years[0]}–{years[-1]}; tables for {year}"
+            f"{0 if ds.teachers is None else len(ds.teachers):,} teacher rows, years {years[0]}–{years[-1]}; tables for {year}"
         )
         tables, rows = seconds(lambda: all_tables(ds, std, year))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -191,11 +191,10 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     if len(set(names)) < len(names):
         raise AnalysisError("two counties of the province have the same name")
     county_of = _county_of_school(counties)
-    pooled = ds
     years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
 
     # ---- vectorised over every school section of the province
-    values = resources.section_values(pooled, std, years=years)
+    values = resources.section_values(ds, std, years=years)
     values.insert(0, "county", values["school_id"].map(county_of).to_numpy())
     rule = balance.school_rule(values, std) if std.school_rule is not None else None
     if rule is not None:
@@ -208,7 +207,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     schools = schools.reset_index()
     cvs = balance.balance_from_values(values, std, by=["county", "year", "stage"])
     province_cvs = balance.balance_from_values(values.drop(columns="county"), std, by=["year", "stage"])
-    classes = _class_bands(pooled, counties, std, county_of, years)
+    classes = _class_bands(ds, counties, std, county_of, years)
 
     # ---- county by county
     verdict_rows, card_rows, rotation_rows, plan_rows = [], [], [], []
@@ -240,7 +239,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         if year in county.years:
             try:
                 plan_rows.append(_county_plan(county, std, year, costs))
-            except AnalysisError as exc:
+            except (AnalysisError, ParameterError) as exc:  # data the plan cannot use, or a standard without plans
                 plan_errors[county.name] = str(exc)
 
     dims = list(std.raw["dimensions"])
@@ -424,8 +423,8 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
         failing, missing, vetoes = _ids(v["failing"]), _ids(v["missing"]), _ids(v["vetoes"])
         large = int(big.get(county, 0))
         plan_ok = county not in view.plan_errors
-        closable = {i for i in failing if i in resource_ids and plan_ok}
-        if "G5" in failing and large == 0 and "G5" in set(view.scorecards["indicator"]):
+        closable = {i for i in failing if i in resource_ids}
+        if "G5" in failing and large == 0:
             closable.add("G5")
         blocking = [i for i in failing if i not in closable]
         if v["verdict"] == "pass":
@@ -434,7 +433,7 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
             readiness = "vetoed"
         elif blocking:
             readiness = "far"
-        elif missing or not plan_ok:
+        elif missing or (closable & resource_ids and not plan_ok):
             readiness = "incomplete"
         else:
             readiness = "next_year"
