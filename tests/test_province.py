@@ -296,3 +296,13 @@ def test_eduwb_table_reads_a_folder_of_counties(folder, capsys):
 def test_load_of_a_county_inside_is_the_same_dataset(folder, counties):
     ds = load(folder / "示例县02")
     assert ds.name == "示例县02" and math.isclose(ds.sections["students"].sum(), counties["示例县02"].sections["students"].sum())
+
+
+def test_under_moe_2012_there_is_no_plan_and_no_per_school_rule(pooled):
+    std = load_standard("moe-2012")
+    table = province.counties_table(pooled, std, year=YEAR)
+    assert table["schools_passing"].isna().all() and (table["schools"] > 0).all()
+    assert [c for c in table.columns if c.startswith("cv_primary_")] == [f"cv_primary_B{i}" for i in range(1, 9)]
+    ready = province.readiness_table(pooled, std, year=YEAR)
+    assert ready["plan_cost_yuan"].isna().all() and ready["plan_note"].str.contains("moe-2012").all()
+    assert province.bill_table(pooled, std, year=YEAR)["cost_yuan"].sum() == 0

@@ -362,7 +362,8 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out["missing"] = view.verdicts["missing"].to_numpy()
 
     keys = ["county", "year"]
-    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[["schools", "schools_passing"]].sum()
+    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[["schools", "schools_passing"]]
+    sch = sch.sum(min_count=1)  # no per-school rule (moe-2012): schools_passing stays NA
     out = out.join(sch, on=keys)
     cv = view.cvs[view.cvs["stage"].isin(stages)]
     cv = cv.assign(column=np.where(cv["indicator"] == balance.COMPOSITE, "composite_" + cv["stage"],
