@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -306,3 +307,12 @@ def test_under_moe_2012_there_is_no_plan_and_no_per_school_rule(pooled):
     ready = province.readiness_table(pooled, std, year=YEAR)
     assert ready["plan_cost_yuan"].isna().all() and ready["plan_note"].str.contains("moe-2012").all()
     assert province.bill_table(pooled, std, year=YEAR)["cost_yuan"].sum() == 0
+
+
+def test_the_committed_province_sample_is_what_eduwb_sample_writes(tmp_path):
+    committed = Path(__file__).resolve().parents[1] / "data" / "province-sample"
+    write_sample(tmp_path, counties=6, schools=20, workers=1)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
