@@ -75,8 +75,9 @@ lab: setup ## JupyterLab on the notebooks (127.0.0.1, a free port; prints the UR
 dashboard: setup ## the leaders' Voilà dashboard (notebooks/dashboard.ipynb) on 127.0.0.1; prints the URL
 	$(BIN)/python scripts/serve.py dashboard
 
-sample: setup ## regenerate the committed sample county (data/sample, data/sample.xlsx)
+sample: setup ## regenerate the committed samples (data/sample, data/sample.xlsx, data/province-sample)
 	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx
+	$(BIN)/eduwb sample data/province-sample --counties 6 --schools 20
 
 docs: setup ## regenerate docs/data-dictionary.md from the schema (a test checks it is current)
 	$(BIN)/eduwb schema --format md -o docs/data-dictionary.md

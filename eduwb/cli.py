@@ -6,7 +6,7 @@
     eduwb sample OUT [--seed N] [--years 2021-2025] [--schools N] [--counties N]
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
-    eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en]
+    eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en] [--province NAME]
     eduwb import SOURCE -o OUT [--mapping jiaoji-2021|zonghe|FILE] [--year Y]
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", choices=list(REGISTRY), metavar="NAME", help="table name (listed above)")
-    p.add_argument("data", help="county folder or .xlsx workbook")
+    p.add_argument("data", help="county folder or .xlsx workbook (a folder of them for the province tables)")
     p.add_argument("--year", type=int, help="school year (autumn term); default: the latest in the data")
     p.add_argument("--stage", choices=("primary", "junior"), help="only this stage")
     p.add_argument("--by", help="breakdown, e.g. 'school'")
@@ -222,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--force", action="store_true", help="rebuild reports even when up to date")
+    p.add_argument(
+        "--province",
+        metavar="NAME",
+        help="also make the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
+    )
     return parser
 
 
@@ -335,13 +340,12 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 def cmd_table(args) -> int:
     import pandas as pd
 
-    from eduwb.data.dataset import load
     from eduwb.standards import resolve
     from eduwb.tables import compute
 
     if args.format == "xlsx" and not args.output:
         raise ParameterError("--format xlsx needs -o FILE")
-    ds = load(args.data, standard=args.standard)
+    ds = _load_data(args.data, args.standard)
     std = resolve(ds, args.standard)
     year = args.year
     if year is not None and year not in ds.years:
@@ -380,6 +384,17 @@ def cmd_table(args) -> int:
     else:
         sys.stdout.write(payload)
     return 0
+
+
+def _load_data(data: str, standard: str | None):
+    """A county dataset, or a province (a folder of county folders or workbooks) pooled."""
+    from eduwb.data.dataset import load
+    from eduwb.data.province import is_county_folder, load_province
+
+    path = Path(data)
+    if path.is_dir() and not is_county_folder(path):
+        return load_province(path, standard=standard)
+    return load(path, standard=standard)
 
 
 def _plain_float(value: float) -> str:
@@ -471,6 +486,7 @@ def cmd_report(args) -> int:
         scheduler=args.scheduler,
         standard=args.standard,
         force=args.force,
+        province=args.province,
     )
 
 

@@ -11,7 +11,17 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from eduwb.analysis import balance, classsize, equity, guarantee, plan, resources, rotation, scorecard
+from eduwb.analysis import (
+    balance,
+    classsize,
+    equity,
+    guarantee,
+    plan,
+    province,
+    resources,
+    rotation,
+    scorecard,
+)
 from eduwb.errors import ParameterError
 
 TableFunction = Callable[..., pd.DataFrame]
@@ -46,6 +56,10 @@ REGISTRY: dict[str, tuple[TableFunction, str]] = {
     "retention": (guarantee.retention_table, "three-year junior retention rate (Q1)"),
     "training_funds": (guarantee.training_funds_table, "training funds ≥ 5 % of public funds per school (Q4)"),
     "recognition": (guarantee.recognition_table, "satisfaction survey by group (S1)"),
+    "counties": (province.counties_table, "province: every county per year — verdict, failing, CVs, classes, G11"),
+    "readiness": (province.readiness_table, "province: counties ranked by distance to recognition, who could pass next year"),
+    "province_balance": (province.province_balance_table, "province: each CV's spread across counties, the province's own CV"),
+    "bill": (province.bill_table, "province: the least-cost plans' additions and cost, summed (or --by county)"),
 }
 
 

@@ -297,7 +297,8 @@ def test_the_schema_prescreen_never_misses_what_pandera_finds(rows):
             "year": pd.array([r[1] for r in rows], dtype="Int64"),
             "stage": pd.Series([r[2] for r in rows], dtype=object),
             **{c: pd.array([r[3] for r in rows], dtype="Int64")
-               for c in ("students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers")},
+               for c in ("students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers",
+                                 "intermediate_title_teachers")},
         }
     )
     try:

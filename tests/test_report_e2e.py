@@ -16,6 +16,13 @@ SAMPLE = ROOT / "data" / "sample"
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def county_notebooks() -> list[Path]:
+    """The chapters of a county report: the numbered notebooks that are not province notebooks."""
+    from eduwb.report.jobs import PROVINCE_SCOPE, notebook_scope
+
+    return [nb for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if notebook_scope(nb) != PROVINCE_SCOPE]
+
+
 def first_heading(notebook: Path) -> str:
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     for cell in cells:
@@ -36,14 +43,13 @@ def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys
     pdf = folder / "示例县_2025_优质均衡监测报告.pdf"
     xlsx = folder / "示例县_2025_tables.xlsx"
     assert pdf.is_file() and xlsx.is_file()
-    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == sorted(
-        p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
-    )
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [p.name for p in county_notebooks()]
+    assert "04_province.ipynb" not in {p.name for p in (folder / "notebooks").iterdir()}
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
 
     # every chapter, in order, and the printed date pinned by SOURCE_DATE_EPOCH
-    titles = [first_heading(nb) for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    titles = [first_heading(nb) for nb in county_notebooks()]
     toc = flat.find("目录")
     positions = [flat.find("".join(title.split()), toc) for title in titles]  # listed in order in the contents
     assert all(p >= 0 for p in positions) and positions == sorted(positions), titles

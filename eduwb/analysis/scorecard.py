@@ -335,15 +335,59 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- resource rows
 
 
+@dataclass
+class _ResourcePass:
+    """The per-section values, CVs and per-school rule of several years, computed once.
+
+    :func:`scorecard_trend` makes one so that each year's resource rows are read off it
+    instead of recomputed; the results are those of the per-year functions.
+    """
+
+    values: pd.DataFrame
+    cvs: pd.DataFrame
+    long: pd.DataFrame | None
+    rule: pd.DataFrame | None
+
+    @classmethod
+    def of(cls, values: pd.DataFrame, std: Standard) -> _ResourcePass:
+        decides_rule = std.balance_test == "each" and std.school_rule is not None and not values.attrs.get("missing")
+        return cls(
+            values=values,
+            cvs=balance.balance_from_values(values, std, by=["year", "stage"]),
+            long=balance.ratios(values, std) if decides_rule and len(values) else None,
+            rule=balance.school_rule(values, std) if decides_rule and len(values) else None,
+        )
+
+    @staticmethod
+    def _year(frame: pd.DataFrame, year: int, keep_year: bool = True) -> pd.DataFrame:
+        out = frame[frame["year"] == year].reset_index(drop=True)
+        out.attrs = dict(frame.attrs)
+        return out if keep_year else out.drop(columns="year")
+
+    def year(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+        """Values, CVs (by stage), long ratios and the rule of one year."""
+        values = self._year(self.values, year)
+        cvs = self._year(self.cvs, year, keep_year=False)
+        long = None if self.long is None else self._year(self.long, year)
+        rule = None if self.rule is None else self._year(self.rule, year)
+        return values, cvs, long, rule
+
+
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     ds, std, year = ctx.ds, ctx.std, ctx.year
-    values = resources.section_values(ds, std, years=[year])
+    shared: _ResourcePass | None = ctx.cache.get("resource_pass")
+    if shared is not None:
+        values, cvs, shared_long, shared_rule = shared.year(year)
+    else:
+        values = resources.section_values(ds, std, years=[year])
+        cvs = shared_long = shared_rule = None
     source = "sections, facilities"
     if values.empty:
         why = ctx.t(f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}")
         return {ind.id: _result(MISSING, evidence=why, source=source) for ind in std.resource_indicators}
-    cvs = balance.balance_from_values(values, std, by=["stage"])
+    if cvs is None:
+        cvs = balance.balance_from_values(values, std, by=["stage"])
     missing_ids = values.attrs.get("missing", {})
     each = std.balance_test == "each"
 
@@ -365,8 +409,8 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     # the per-school rule needs every indicator of a section: with one missing it cannot be decided
     rule_undecidable = each and std.school_rule is not None and bool(missing_ids)
     if each and std.school_rule is not None and not missing_ids:
-        long = balance.ratios(values, std)
-        rule = balance.school_rule(values, std)
+        long = balance.ratios(values, std) if shared_long is None else shared_long
+        rule = balance.school_rule(values, std) if shared_rule is None else shared_rule
         long = long.merge(rule[["school_id", "stage", "passes"]], on=["school_id", "stage"], how="left")
         long["blame"] = ~long["met"] & ~long["passes"].astype(bool)
         counts = long.groupby(["indicator", "stage"], sort=False).agg(met=("met", "sum"), n=("met", "size"))
@@ -723,7 +767,11 @@ def scorecard_table(
     unknown = sorted(set(options) - {"lang"})
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
-    ctx = _Ctx(ds, std, resolve_year(ds, year), lang)
+    return _scorecard(_Ctx(ds, std, resolve_year(ds, year), lang))
+
+
+def _scorecard(ctx: _Ctx) -> pd.DataFrame:
+    std = ctx.std
     resource = _resource_rows(ctx) if std.resource_indicators else {}
     rows = []
     for ind in std.indicators:
@@ -735,7 +783,7 @@ def scorecard_table(
             result = _county(ind, ctx)
         result.setdefault("threshold", threshold_text(ind, ctx))
         result["evidence"] = _with_scope(ind, ctx, result)
-        rows.append({"indicator": ind.id, "seq": ind.seq, "dimension": ind.dimension, "name": ind.name(lang), **result})
+        rows.append({"indicator": ind.id, "seq": ind.seq, "dimension": ind.dimension, "name": ind.name(ctx.lang), **result})
     table = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     table["value_number"] = table["value_number"].astype("float64")
     table.attrs = {"year": ctx.year, "vetoes": _vetoes(ctx)}
@@ -789,15 +837,41 @@ def vetoes_table(ds: Dataset, std: Standard, *, year: int | None = None, stage: 
 
 
 def scorecard_trend(
-    ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
+    ds: Dataset,
+    std: Standard,
+    *,
+    year: int | None = None,
+    stage: str | None = None,
+    values: pd.DataFrame | None = None,
+    **options,
 ) -> pd.DataFrame:
     """:func:`scorecard_table` for every year of the data up to ``year`` (all when None).
 
     ``year`` first, then the scorecard's columns; ``attrs["vetoes"]`` holds every year's
-    vetoes. :func:`year_card` takes one year back out of it.
+    vetoes. :func:`year_card` takes one year back out of it. The resource indicators'
+    values, CVs and per-school rule are computed once for all the years (the same results
+    as year by year); ``values`` — :func:`eduwb.analysis.resources.section_values` of these
+    years — spares computing them when the caller has them already (the province view).
     """
+    if stage is not None:
+        raise ParameterError("scorecard: the scorecard judges the whole county; --stage does not apply")
+    lang = _lang(options)
+    unknown = sorted(set(options) - {"lang"})
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
     last = resolve_year(ds, year)
-    cards = [scorecard_table(ds, std, year=y, stage=stage, **options) for y in ds.years if y <= last]
+    years = [y for y in ds.years if y <= last]
+    shared = None
+    if std.resource_indicators:
+        if values is None:
+            values = resources.section_values(ds, std, years=years)
+        shared = _ResourcePass.of(values, std)
+    cards = []
+    for y in years:
+        ctx = _Ctx(ds, std, y, lang)
+        if shared is not None:
+            ctx.cache["resource_pass"] = shared
+        cards.append(_scorecard(ctx))
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
     trend = trend[["year", *SCORECARD_COLUMNS]]
     trend.attrs = {"year": last, "vetoes": pd.concat([c.attrs["vetoes"] for c in cards], ignore_index=True)}

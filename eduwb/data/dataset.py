@@ -111,6 +111,8 @@ class Dataset:
     county_indicators: pd.DataFrame | None = None
     survey: pd.DataFrame | None = None
     warnings: list[Problem] = field(default_factory=list)
+    #: The county datasets a pooled dataset was stacked from (:func:`pool`); None for a county.
+    counties: list[Dataset] | None = None
 
     @property
     def years(self) -> list[int]:
@@ -136,6 +138,8 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
 
     School and teacher ids must be distinct across the counties (the generated sample's are);
     the first county's settings apply. An optional table is kept only when every county has it.
+    The counties themselves stay available as ``counties`` (each with its own settings and
+    county-level tables), for what is judged county by county.
     """
     from eduwb.data.schema import OPTIONAL_TABLES as optional
 
@@ -152,6 +156,7 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
         sections=stacked("sections"),
         facilities=stacked("facilities"),
         **{table: stacked(table) for table in optional},
+        counties=list(datasets),
     )
 
 

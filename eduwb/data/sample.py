@@ -100,6 +100,106 @@ _FORCED_CLASSES = (
 )
 
 
+@dataclass(frozen=True)
+class _Story:
+    """The county-wide story constants of one county (the module constants for the sample county)."""
+
+    class_cap: Sequence[int | None] = _CLASS_CAP
+    rotation_ratio: Sequence[float] = _ROTATION_RATIO
+    backbone_share: Sequence[float] = _BACKBONE_SHARE
+    forced_classes: tuple = _FORCED_CLASSES
+    migrant_share: Sequence[float] = (0.826, 0.843, 0.879, 0.895, 0.912)  # G15, a county input
+    # every compulsory section keeps its teachers above degree, backbone and PE/art teachers a
+    # little above R1–R3 (the county plans its staffing instead of leaving it to chance)
+    staffing_floor: bool = False
+    # (year index, veto number) declared 是: a one-vote veto found by the county's own inspection
+    vetoes: tuple[tuple[int, int], ...] = ()
+
+
+# ----------------------------------------------------------------------------- province variety
+# A multi-county sample (``--counties N``, N > 1) gives its counties different distances to the
+# standard, so that a province view has something to say; the single sample county is the
+# designed story above and never goes through this. Counties take the levels in turn:
+#
+# - advanced: every school within the standard and staffed to it; passes once teacher training
+#   and certification are complete (the fourth year on);
+# - improving: as advanced, but one weak rural school (R4–R6) and one town school with classes
+#   of 46–50 left to fix, both fixed in the last year;
+# - typical: the designed sample county's story;
+# - far: the story without 改薄 projects, with weak town schools, rotation under 10 %, G15 under
+#   85 % and key classes (a one-vote veto) in the first two years;
+# - close: as improving, but nothing is fixed by the last year.
+DEVELOPMENT_LEVELS = ("advanced", "improving", "typical", "far", "close")
+# R4–R7 levels (× threshold) of the schools of an advanced county, and of the weak rural school
+# an "improving" or "close" county has left to fix.
+_ADVANCED_LEVELS = ((1.15, 1.40), (1.10, 1.50), (1.20, 1.60), (1.45, 1.90))
+_LEFT_BEHIND_LEVELS = ((0.86, 0.92), (0.70, 0.80), (0.80, 0.90), (1.45, 1.90))
+
+
+def development_level(county_index: int, counties: int) -> str | None:
+    """The development level of a county of a multi-county sample (None for a single county)."""
+    return None if counties == 1 else DEVELOPMENT_LEVELS[county_index % len(DEVELOPMENT_LEVELS)]
+
+
+def _story(level: str | None) -> _Story:
+    if level in (None, "typical"):
+        return _Story()
+    if level == "far":
+        return _Story(
+            rotation_ratio=tuple(0.8 * r for r in _ROTATION_RATIO),
+            migrant_share=(0.78, 0.79, 0.80, 0.81, 0.82),
+            vetoes=((0, 3), (1, 3)),  # key classes (重点班) in the first two years
+        )
+    # advanced, improving and close: rotation comfortably above the lines, no forced 大班额, every class
+    # within 55 from the second year on
+    return _Story(
+        staffing_floor=True,
+        class_cap=(None, 53),
+        rotation_ratio=tuple(r + 0.03 if r else r for r in _ROTATION_RATIO),
+        backbone_share=tuple(b + 0.05 if b else b for b in _BACKBONE_SHARE),
+        forced_classes=(),
+        migrant_share=(0.86, 0.87, 0.88, 0.89, 0.90),
+    )
+
+
+def _develop(schools: list[_School], level: str | None, n_years: int) -> None:
+    """Move a catalogue to a development level (in place; deterministic, no random draws)."""
+    if level in (None, "typical"):
+        return
+    if level == "far":
+        for s in schools:
+            s.project = -1  # no 改薄 project ever lifts a weak school
+            if s.role == "town_primary":
+                s.facility = "weak"
+        return
+    last = n_years - 1
+    for s in schools:
+        s.project, s.level_override, s.project_items = -1, {}, (0, 1, 2, 3)
+        s.intake_growth, s.survival, s.totals = 1.0, 1.0, None
+        # G3 judges every school, teaching points and special schools included: all have their rooms
+        s.rooms = "ok"
+        if s.kind == "special":
+            continue
+        s.facility = "rural_ok" if s.facility == "rural_ok" else "advanced"
+        s.pe_art = max(s.pe_art, 0.30 if s.locale == "rural" else 0.22)
+        s.backbone = max(s.backbone, 0.32)
+        caps = {"primary": 42.0, "junior": 46.0, "senior": 50.0}
+        s.class_target = {st: tuple(min(t, caps[st]) for t in targets) for st, targets in s.class_target.items()}
+        # every school within its size limit; teaching points under 50 pupils (out of R1–R7)
+        per_grade_cap = {"primary": 300.0, "junior": 560.0, "senior": 800.0}
+        if s.kind == "teaching_point":
+            per_grade_cap["primary"] = 10.0
+        s.grade_size = {st: min(g, per_grade_cap[st]) for st, g in s.grade_size.items()}
+    if level in ("improving", "close"):
+        fixed = level == "improving"
+        for s in schools:
+            if s.role == "weak_rural_primary":  # facilities short (until a project in the last year)
+                s.facility, s.project_items, s.project_level = "left_behind", (0, 1, 2), (1.10, 1.30)
+                s.project = last if fixed else -1
+            if s.role == "super_class_primary":  # classes of 46–50 (until the last year)
+                s.class_target = {"primary": tuple([48.0] * last + [42.0 if fixed else 48.0])}
+
+
 def _by_year(values: Sequence, n_years: int) -> np.ndarray:
     """``values`` stretched to ``n_years`` (truncated, or the last value repeated)."""
     out = list(values[:n_years]) + [values[-1]] * max(0, n_years - len(values))
@@ -306,7 +406,7 @@ def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_p
     return out
 
 
-def _catalogue(rng: np.random.Generator, n_schools: int) -> list[_School]:
+def _catalogue(rng: np.random.Generator, n_schools: int, level: str | None = None, n_years: int = 5) -> list[_School]:
     fixed = _fixed_schools()
     rural_parents = [i for i, s in enumerate(fixed) if s.role == "weak_rural_primary"]
     generic = _generic_schools(rng, n_schools - len(fixed), len(fixed), rural_parents)
@@ -322,6 +422,7 @@ def _catalogue(rng: np.random.Generator, n_schools: int) -> list[_School]:
         seen[s.name] = n + 1
         if n:
             s.name = f"{s.name}{n + 1}"
+    _develop(schools, level, n_years)
     return schools
 
 
@@ -390,10 +491,10 @@ def _enrolment(rng: np.random.Generator, schools: list[_School], n_years: int) -
 # ----------------------------------------------------------------------------- classes
 
 
-def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_years: int):
+def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_years: int, story: _Story = _Story()):
     """Class rows for primary/junior sections, and the number of classes of every section."""
     n_units = len(units.school)
-    caps = _by_year([c if c is not None else 10_000 for c in _CLASS_CAP], n_years)
+    caps = _by_year([c if c is not None else 10_000 for c in story.class_cap], n_years)
     targets = np.zeros((n_units, n_years))
     for u in range(n_units):
         s = schools[units.school[u]]
@@ -418,7 +519,7 @@ def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_
     year_index = yy[group]
     # The plan's ledger of oversized classes, as the story needs it (see _FORCED_CLASSES).
     role = np.array([s.role for s in schools])[units.school[unit]]
-    for who, y, g, forced in _FORCED_CLASSES:
+    for who, y, g, forced in story.forced_classes:
         if y < n_years:
             _force_class_size(size, np.flatnonzero((role == who) & (year_index == y) & (grade == g)), forced)
     keep = stage < 2  # senior classes are not listed (the dictionary has grades 1–9 only)
@@ -509,7 +610,7 @@ def _take(t: _TeacherYear, mask: np.ndarray) -> _TeacherYear:
     return _TeacherYear(*(getattr(t, f)[mask] for f in _TeacherYear.__dataclass_fields__))
 
 
-def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, years: list[int]):
+def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, years: list[int], story: _Story = _Story()):
     """Simulate the teaching staff year by year: retirements, rotations, hires."""
     n_units, n_years = targets.shape
     school = units.school
@@ -523,8 +624,8 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
     # Later hires in rural schools are more often PE/art specialists (特岗 recruitment).
     p_peart_hire = np.where(locale == 2, 0.45, np.maximum(p_peart, 0.35))
     mobile = public & (kind != "special") & (stage < 2)
-    ratio = _by_year(_ROTATION_RATIO, n_years)
-    share = _by_year(_BACKBONE_SHARE, n_years)
+    ratio = _by_year(story.rotation_ratio, n_years)
+    share = _by_year(story.backbone_share, n_years)
     uncert = _by_year(_UNCERTIFIED, n_years)
     untrained = _by_year(_UNTRAINED, n_years)
 
@@ -550,6 +651,8 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
 
     keys = (cert_key, train_key, old_staff)
     apply_compliance(cur, *keys, 0)
+    if story.staffing_floor:
+        _staffing_floor(cur, units.students[:, 0], stage)
     out = [(0, cur)]
     moves = []
     for y in range(1, n_years):
@@ -632,8 +735,40 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
         )
         cur.hours = np.rint(np.clip(cur.hours + rng.normal(0, 8, cur.hours.size), 362, 640))
         apply_compliance(cur, *keys, y)
+        if story.staffing_floor:
+            _staffing_floor(cur, units.students[:, y], stage)
         out.append((y, cur))
     return out, moves
+
+
+def _staffing_floor(t: _TeacherYear, students: np.ndarray, stage_of_unit: np.ndarray, margin: float = 1.05) -> None:
+    """Give enough teachers of each section the R1–R3 attributes to reach ``margin`` × threshold.
+
+    Teachers are taken in their order in ``t`` (a backbone title, once given, is kept).
+    """
+    thresholds = _staffing_thresholds()
+    n_units = students.size
+    compulsory = stage_of_unit < 2
+    for attr, per_stage in thresholds.items():
+        flag = getattr(t, attr) > 0
+        need = np.ceil(margin * per_stage[np.minimum(stage_of_unit, 1)] * students / 100.0).astype(np.int64)
+        short = np.where(compulsory, need - np.bincount(t.unit, weights=flag, minlength=n_units), 0)
+        for u in np.flatnonzero(short > 0):
+            candidates = np.flatnonzero((t.unit == u) & ~flag)[: int(short[u])]
+            values = getattr(t, attr)
+            values[candidates] = 1 if attr == "backbone" else True
+
+
+def _staffing_thresholds() -> dict[str, np.ndarray]:
+    """R1–R3 thresholds (per 100 pupils: primary, junior) by teacher attribute, from moe-2017."""
+    from eduwb.standards import load_standard
+
+    std = load_standard("moe-2017")
+    pairs = {"above": "R1", "backbone": "R2", "pe_art": "R3"}
+    return {
+        attr: np.array([std.indicator(rid).threshold_for(stage) for stage in ("primary", "junior")], dtype=float)
+        for attr, rid in pairs.items()
+    }
 
 
 # ----------------------------------------------------------------------------- facilities
@@ -648,6 +783,8 @@ _FACILITY_LEVELS = {
     "normal": ((0.98, 1.30), (0.90, 1.40), (0.95, 1.35), (0.95, 1.30)),
     "weak": ((0.68, 0.88), (0.60, 0.85), (0.35, 0.65), (0.45, 0.80)),
     "rural_ok": ((1.20, 1.80), (1.30, 2.40), (0.95, 1.30), (1.20, 2.00)),
+    "advanced": _ADVANCED_LEVELS,
+    "left_behind": _LEFT_BEHIND_LEVELS,
 }
 _INDOOR_SHARE = {"urban": (0.10, 0.18), "town": (0.04, 0.10), "rural": (0.0, 0.03)}
 
@@ -794,6 +931,7 @@ _BOOKS_PER_PUPIL = (25.0, 35.0, 45.0)
 _LIBRARY_LEVELS = {
     "crowded": (0.70, 0.95), "showcase": (1.40, 1.80), "good": (1.05, 1.35),
     "normal": (0.90, 1.25), "weak": (0.45, 0.75), "rural_ok": (0.95, 1.40),
+    "advanced": (1.10, 1.40), "left_behind": (0.50, 0.80),
 }  # fmt: skip
 
 
@@ -847,9 +985,9 @@ def _intermediate_titles(tid: np.ndarray, age: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- county-level tables
 
 
-def _county_indicators(years: list[int]) -> pd.DataFrame:
+def _county_indicators(years: list[int], story: _Story = _Story()) -> pd.DataFrame:
     ny = len(years)
-    g15 = _by_year((0.826, 0.843, 0.879, 0.895, 0.912), ny)
+    g15 = _by_year(story.migrant_share, ny)
     q2 = _by_year((0.962, 0.965, 0.971, 0.974, 0.978), ny)
     g14 = _by_year((0.52, 0.53, 0.55, 0.56, 0.58), ny)
     g7 = _by_year((6200, 6500, 6800, 7000, 7200), ny)
@@ -877,7 +1015,7 @@ def _county_indicators(years: list[int]) -> pd.DataFrame:
         # the national monitoring report for the second year is not out yet: 缺数据
         if i == 1:
             items = [it for it in items if it[0] != "Q9"]
-        items += [(f"VETO{v}", "否", f"县教育督导室{y}年专项督查报告") for v in range(1, 7)]
+        items += [(f"VETO{v}", "是" if (i, v) in story.vetoes else "否", f"县教育督导室{y}年专项督查报告") for v in range(1, 7)]
         rows += [(y, ind, val, ev) for ind, val, ev in items]
     return pd.DataFrame(rows, columns=TABLES["county_indicators"].names)
 
@@ -926,6 +1064,7 @@ def generate_county(
     county_index: int = 0,
     code: str = SAMPLE_CODE,
     teacher_prefix: str = "T",
+    development: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate every table of one synthetic county, typed and sorted, with English codes.
 
@@ -941,6 +1080,9 @@ def generate_county(
         6-digit county code; school ids are the code followed by a 4-digit number.
     teacher_prefix
         Prefix of the pseudonymous teacher ids.
+    development
+        None for the designed sample county; a level of :data:`DEVELOPMENT_LEVELS` moves the
+        county nearer to or further from the standard (multi-county samples).
 
     Returns
     -------
@@ -952,7 +1094,10 @@ def generate_county(
     rng = np.random.default_rng([seed, county_index])
     year_list = list(range(y0, y1 + 1))
     ny = len(year_list)
-    cat = _catalogue(rng, schools)
+    if development is not None and development not in DEVELOPMENT_LEVELS:
+        raise ParameterError(f"development must be one of {', '.join(sorted(set(DEVELOPMENT_LEVELS)))}, not {development!r}")
+    story = _story(development)
+    cat = _catalogue(rng, schools, development, ny)
     ids = np.array([f"{code}{i + 1:04d}" for i in range(len(cat))])
 
     school_df = pd.DataFrame(
@@ -970,9 +1115,9 @@ def generate_county(
     )
 
     units = _enrolment(rng, cat, ny)
-    cls, section_classes = _classes(rng, cat, units, ny)
+    cls, section_classes = _classes(rng, cat, units, ny, story)
     targets = _teacher_targets(cat, units, section_classes)
-    staff, moves = _teachers(rng, cat, units, targets, year_list)
+    staff, moves = _teachers(rng, cat, units, targets, year_list, story)
 
     # ---- teachers table and the per-section counts derived from it
     n_units = len(units.school)
@@ -1118,7 +1263,7 @@ def generate_county(
         "rotations": rotations,
         "cohorts": cohorts,
         "budget": budget.sort_values(["school_id", "year"]),
-        "county_indicators": _county_indicators(year_list),
+        "county_indicators": _county_indicators(year_list, story),
         "survey": _survey(rng, year_list, len(cat), counts[0].sum(axis=0)),
     }
     out = {}
@@ -1288,7 +1433,8 @@ def _write_one(args) -> str:
     folder, seed, years, schools, i, counties = args
     code = _county_code(i, counties)
     prefix = "T" if counties == 1 else f"T{code}"
-    tables = generate_county(seed, years=years, schools=schools, county_index=i, code=code, teacher_prefix=prefix)
+    tables = generate_county(seed, years=years, schools=schools, county_index=i, code=code, teacher_prefix=prefix,
+                             development=development_level(i, counties))
     write_county(Path(folder), tables, county_toml(_county_name(i, counties), code, years, seed))
     return str(folder)
 

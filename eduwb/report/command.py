@@ -10,11 +10,13 @@ from eduwb._files import source_date_epoch
 from eduwb.errors import ParameterError
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import (
+    PROVINCE_SCOPE,
     ReportResult,
     RunOptions,
     check_notebook_parameters,
     parse_years,
     resolve_notebooks,
+    safe_name,
 )
 from eduwb.report.workbook import display_width
 from eduwb.report.workers import make_backend, run_reports
@@ -32,13 +34,14 @@ def report_command(
     scheduler: str | None = None,
     standard: str | None = None,
     force: bool = False,
+    province: str | None = None,
 ) -> int:
     """Produce the annual report of every county × year; print a summary; return the exit status.
 
     Parameters
     ----------
     data : list of str
-        County datasets (folders or ``.xlsx`` workbooks).
+        County datasets (folders or ``.xlsx`` workbooks), or folders of them.
     years : str, optional
         ``"2021-2025"``, ``"2024"`` or a comma-separated mix; default every year in each
         county's data.
@@ -59,6 +62,12 @@ def report_command(
         Standard id or file overriding each county's own ``county.toml`` setting.
     force : bool
         Rebuild reports even when their inputs have not changed.
+    province : str, optional
+        Also make one province report per year, ``<out>/<province>/<year>/<province>_<year>_省级汇总报告.pdf``
+        with its workbook, from the province notebooks (``metadata.eduwb.scope = "province"``,
+        e.g. ``04_province``) run on every county whose data are valid. Province notebooks are
+        never chapters of the county reports; with ``notebooks`` naming only province
+        notebooks, only the province reports are made.
 
     Returns
     -------
@@ -75,18 +84,36 @@ def report_command(
     """
     if not data:
         raise ParameterError("no data given: name at least one county folder or workbook")
+    data = expand_data(data)
     wanted = parse_years(years) if years else None
     pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
     backend = make_backend(workers, scheduler, pieces)
     try:
-        options = prepare_options(out=out, lang=lang, notebooks=notebooks, standard=standard, force=force)
+        options = prepare_options(out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province)
     except BaseException:
         backend.close(abort=True)
         raise
     results = run_reports(data, years=wanted, options=options, backend=backend)
     print_summary(results, file=sys.stdout)
     return 1 if any(r.failed for r in results) else 0
+
+
+def expand_data(data: list[str]) -> list[str]:
+    """County datasets as given, a folder of county folders (a province) standing for its counties."""
+    from eduwb.data.province import county_sources, is_county_folder
+
+    out: list[str] = []
+    for item in data:
+        path = Path(item)
+        if path.is_dir() and not is_county_folder(path):
+            try:
+                out.extend(str(p) for p in county_sources(path))
+                continue
+            except ParameterError:
+                pass  # not a province either: reported as a county that cannot be read
+        out.append(item)
+    return out
 
 
 def prepare_options(
@@ -96,6 +123,7 @@ def prepare_options(
     notebooks: list[str] | None = None,
     standard: str | None = None,
     force: bool = False,
+    province: str | None = None,
 ) -> RunOptions:
     """Check the run-wide settings and the notebooks' parameters once, before any work starts."""
     if lang not in REPORT_TEXT:
@@ -106,14 +134,27 @@ def prepare_options(
         standard = standard_ref(None, standard)
         load_standard(standard)  # fail now, not in every task
     specs = check_notebook_parameters(resolve_notebooks(notebooks), lang=lang, standard=standard)
+    county_specs = tuple(s for s in specs if s.scope != PROVINCE_SCOPE)
+    province_specs = tuple(s for s in specs if s.scope == PROVINCE_SCOPE)
+    if province is not None:
+        province = province.strip()
+        if not province or safe_name(province) != province:
+            raise ParameterError(f"--province {province!r}: give a name usable as a folder and file name")
+        if not province_specs:
+            raise ParameterError("--province: no province notebook among the notebooks (metadata eduwb.scope = \"province\")")
+    elif not county_specs:
+        names = ", ".join(Path(s.path).name for s in province_specs)
+        raise ParameterError(f"{names}: province notebook(s) only; give --province NAME to make the province report")
     return RunOptions(
         out=str(Path(out).resolve()),
         lang=lang,
         standard=standard,
-        notebooks=tuple(specs),
+        notebooks=county_specs,
         force=force,
         source_date_epoch=source_date_epoch(),
         cwd=str(Path.cwd()),
+        province=province,
+        province_notebooks=province_specs if province is not None else (),
     )
 
 

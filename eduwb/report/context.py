@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from eduwb.present.words import REPORT_TEXT
-from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ReportJob, eduwb_version, shown_path
+from eduwb.present.words import READINESS_LABELS, REPORT_TEXT, column_label
+from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
 
 
 def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
@@ -151,3 +151,136 @@ def _display_source(source: str, cwd: str = "") -> str:
 
         checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     return shown_path(path, cwd, checksum)
+
+
+# ---- the province report --------------------------------------------------------------------
+def province_summary(chapters: list[ChapterOutcome], lang: str) -> dict[str, list[str]] | None:
+    """Readiness class → counties, read off the ``readiness`` table a province chapter displayed.
+
+    None when no chapter showed one (a province notebook of one's own making).
+    """
+    for chapter in chapters:
+        for table in chapter.tables:
+            if table.get("name") != "readiness":
+                continue
+            columns = list(table.get("columns", []))
+            try:
+                county_col = columns.index(column_label("county", lang))
+                class_col = columns.index(column_label("readiness", lang))
+            except ValueError:
+                return None
+            code_of = {label: code for code, pair in READINESS_LABELS.items() for label in (*pair, code)}
+            out: dict[str, list[str]] = {code: [] for code in READINESS_LABELS}
+            for row in table.get("data", []):
+                code = code_of.get(str(row[class_col]))
+                if code is not None:
+                    out[code].append(str(row[county_col]))
+            return out
+    return None
+
+
+def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
+    """The render context of a province report: the same document as a county's, with the
+    province on the cover (its counties by readiness) and its counties in the appendix."""
+    import pandas
+
+    from eduwb.report import layout as pdf
+    from eduwb.standards import load_standard
+
+    base = REPORT_TEXT[job.lang]
+    text = {**base, "cover_title": base["province_cover_title"], "verdict": base["province_overview"],
+            "produced_by": base["province_produced_by"]}  # fmt: skip
+    std = load_standard(job.standard_used)
+    standard_name = std.name(job.lang)
+    created = report_created(job)
+    # the statistics date of the year (the counties' own dates are on their reports)
+    statistics_date = date(job.year, 9, 1)
+    version = eduwb_version()
+    summary = province_summary(chapters, job.lang)
+    if summary is None:
+        verdict = {"label": text["unknown"], "css_class": "unknown", "summary": "", "lists": []}
+    else:
+        n = sum(len(v) for v in summary.values())
+        passing = len(summary["passes"])
+        label = base["province_counts"].format(n=n, passing=passing)
+        lists = [(READINESS_LABELS[code][0 if job.lang == "zh" else 1], names) for code, names in summary.items() if names]
+        css = "passed" if n and passing == n else "unknown" if not n else "failed"
+        verdict = {"label": label, "css_class": css, "summary": "", "lists": lists}
+    cover = [
+        (text["standard"], standard_name),
+        (text["school_year"], text["school_year_value"].format(year=job.year, next=job.year + 1)),
+        (text["counties"], str(len(job.counties))),
+        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
+        (text["generated"], text["date_fmt"].format(d=created)),
+    ]
+    count_files = {county: 0 for county, _path, _digest in job.counties}
+    for name, _size, _sha in job.data_files:
+        county = name.split("/", 1)[0]
+        count_files[county] = count_files.get(county, 0) + 1
+    appendix = [
+        {
+            "title": text["sec_counties"],
+            "header": [text["county"], text["path"], text["files"], text["files_digest"]],
+            "mono": (3,),
+            "rows": [
+                (county, shown_path(path, Path.cwd(), digest), str(count_files.get(county, 0)), digest)
+                for county, path, digest in job.counties
+            ],
+        },
+    ]
+    if job.excluded:
+        appendix.append(
+            {"title": text["sec_excluded"], "header": [text["county"], text["reason"]], "mono": (), "rows": list(job.excluded)}
+        )
+    appendix += [
+        {
+            "title": text["sec_standard"],
+            "header": None,
+            "mono": (),
+            "rows": [
+                (text["standard_id"], std.id),
+                (text["standard_name"], standard_name),
+                (text["standard_source"], _display_source(std.source)),
+            ],
+        },
+        {
+            "title": text["sec_parameters"],
+            "header": [text["chapter"], text["notebook"], text["parameters"]],
+            "mono": (),
+            "rows": [
+                (
+                    chapter.title,
+                    Path(job.notebooks[chapter.index].path).name,
+                    ", ".join(
+                        f"{k}={text['counties_param'].format(n=len(v)) if k == 'data' else repr(v)}"
+                        for k, v in job.parameters_for(job.notebooks[chapter.index]).items()
+                    ),
+                )
+                for chapter in chapters
+            ],
+        },
+        {
+            "title": text["sec_software"],
+            "header": None,
+            "mono": (),
+            "rows": [
+                ("eduwb", version),
+                (text["python"], sys.version.split()[0]),
+                ("pandas", pandas.__version__),
+                (text["generated"], text["date_fmt"].format(d=created)),
+            ],
+        },
+    ]
+    return {
+        "lang": job.lang,
+        "text": text,
+        "title": base["province_title"].format(province=job.county, year=job.year),
+        "county": job.county,
+        "year": job.year,
+        "cover": cover,
+        "verdict": verdict,
+        "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
+        "appendix": appendix,
+        "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eduwb_version": version,
+    }

@@ -35,12 +35,18 @@ SIDECAR = "report.json"
 
 
 # ---- what travels between the parent and the workers (all picklable) ---------------------
+#: A notebook whose metadata says ``{"eduwb": {"scope": "province"}}`` makes the province report
+#: (``--province``), not a chapter of the county reports.
+PROVINCE_SCOPE = "province"
+
+
 @dataclass(frozen=True)
 class NotebookSpec:
     """A report notebook and the report parameters it declares (and so receives)."""
 
     path: str
     parameters: tuple[str, ...]
+    scope: str = "county"
 
     @property
     def stem(self) -> str:
@@ -57,6 +63,8 @@ class RunOptions:
     notebooks: tuple[NotebookSpec, ...]
     force: bool = False
     source_date_epoch: int | None = None
+    province: str | None = None
+    province_notebooks: tuple[NotebookSpec, ...] = ()
     cwd: str = ""  # the working folder the run was started in (paths in outputs are relative to it)
 
 
@@ -166,6 +174,65 @@ class CountyPlan:
     county: str
     jobs: list[ReportJob]
     results: list[ReportResult]
+    # for the province report: the county's years, files and standard (empty when it failed)
+    years: tuple[int, ...] = ()
+    data_files: tuple[tuple[str, int, str], ...] = ()
+    standard_used: str = ""
+    data_mtime: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProvinceJob:
+    """One province × year report: the province notebooks run on every valid county at once.
+
+    It goes through the same pieces as a :class:`ReportJob` (chapters, then the layout) and
+    has the same attributes where they are used; ``data`` holds the county datasets.
+    """
+
+    data: tuple[str, ...]
+    county: str  # the province's name (the report's owner, as a county is for a county report)
+    year: int
+    out_dir: str
+    lang: str
+    standard: str | None
+    standard_used: str
+    notebooks: tuple[NotebookSpec, ...]
+    data_files: tuple[tuple[str, int, str], ...]
+    data_key: str
+    data_mtime: float
+    fingerprint: str
+    counties: tuple[tuple[str, str, str], ...] = ()  # (county, data path, digest of its files)
+    excluded: tuple[tuple[str, str], ...] = ()  # (county or path, why it is not in the report)
+    source_date_epoch: int | None = None
+    scope = PROVINCE_SCOPE
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.county, self.year)
+
+    @property
+    def report_path(self) -> Path:
+        name = REPORT_TEXT[self.lang]["province_report_file"].format(province=self.county, year=self.year)
+        return Path(self.out_dir) / name
+
+    @property
+    def tables_path(self) -> Path:
+        name = REPORT_TEXT[self.lang]["province_tables_file"].format(province=self.county, year=self.year)
+        return Path(self.out_dir) / name
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return Path(self.out_dir) / "notebooks"
+
+    def parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
+        values = {
+            "data": list(self.data),
+            "year": self.year,
+            "lang": self.lang,
+            "interactive": False,
+            "standard": self.standard,
+        }
+        return {name: values[name] for name in spec.parameters}
 
 
 @dataclass
@@ -265,10 +332,20 @@ def check_notebook_parameters(paths: list[Path], *, lang: str = "zh", standard: 
         passed = tuple(
             n for n in REPORT_PARAMETERS if n in declared and (n != "standard" or standard is not None)
         )
-        specs.append(NotebookSpec(path=str(path), parameters=passed))
+        specs.append(NotebookSpec(path=str(path), parameters=passed, scope=notebook_scope(path)))
     if problems:
         raise ParameterError("\n".join(problems))
     return specs
+
+
+def notebook_scope(path: str | Path) -> str:
+    """``"province"`` for a notebook whose metadata says so (``eduwb.scope``), else ``"county"``."""
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return "county"
+    scope = meta.get("eduwb", {}).get("scope", "county") if isinstance(meta.get("eduwb"), dict) else "county"
+    return PROVINCE_SCOPE if scope == PROVINCE_SCOPE else "county"
 
 
 def _similar(a: str, b: str) -> bool:
@@ -327,6 +404,9 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
         standard_shown = options.standard if options.standard in BUILTIN else shown_path(
             options.standard, options.cwd, _file_digest(options.standard)
         )
+    mtime = max(Path(data_root(path), name).stat().st_mtime for name, _s, _h in files)
+    if not options.notebooks:  # a province report only: the county is read for it, no county report
+        return CountyPlan(data, county, [], [], tuple(available), tuple(files), str(standard_used), mtime)
     base = {
         "data": [list(f) for f in files],
         "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.notebooks],
@@ -362,7 +442,89 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
             continue
         remove_stale_temporaries(Path(job.out_dir))
         jobs.append(job)
-    return CountyPlan(data, county, jobs, results)
+    return CountyPlan(data, county, jobs, results, tuple(available), tuple(files), str(standard_used), mtime)
+
+
+# ---- the province report: planned once every county has been read -------------------------
+def plan_province(plans: list[CountyPlan], years: list[int] | None, options: RunOptions) -> tuple[list[ProvinceJob], list[ReportResult]]:
+    """The province × year reports of a run (``--province``), from the counties as inspected.
+
+    ``plans`` are in the order the counties were given. A county whose data were refused, or
+    that lacks the year, is left out of that year's report (and named in its appendix); two
+    counties of the same name keep the first. The fingerprint covers every member county's
+    files, the province notebooks, the standard, the language and eduwb's code, so a rerun
+    skips a province report whose inputs did not change.
+    """
+    province = options.province or ""
+    name = safe_name(province)
+    results: list[ReportResult] = []
+    excluded: list[tuple[str, str]] = []
+    members: list[CountyPlan] = []
+    for plan in plans:
+        if not plan.years:
+            reasons = [r.detail for r in plan.results if r.failed] or ["cannot be read"]
+            excluded.append((plan.county, reasons[0].splitlines()[0]))
+        elif any(m.county == plan.county for m in members):
+            excluded.append((plan.county, f"another county of this name ({plan.data})"))
+        else:
+            members.append(plan)
+    if not members:
+        return [], [ReportResult(name, None, "failed", 0.0, "no county of the province could be read", "")]
+    wanted = years if years is not None else sorted({y for m in members for y in m.years})
+    standard_used = options.standard or members[0].standard_used
+    jobs: list[ProvinceJob] = []
+    for year in wanted:
+        inside = [m for m in members if year in m.years]
+        if not inside:
+            results.append(ReportResult(name, year, "no data", 0.0, f"no county has data for {year}", ""))
+            continue
+        left_out = excluded + [(m.county, REPORT_TEXT[options.lang]["no_year_data"].format(year=year))
+                               for m in members if year not in m.years]  # fmt: skip
+        files = tuple((f"{m.county}/{f}", size, sha) for m in inside for f, size, sha in m.data_files)
+        counties = tuple((m.county, m.data, _digest([f"{f}:{sha}" for f, _size, sha in m.data_files])) for m in inside)
+        fingerprint = _digest([json.dumps({
+            "province": province,
+            "year": year,
+            "counties": [list(c) for c in counties],
+            "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.province_notebooks],
+            "standard": standard_used if options.standard is None else options.standard,
+            "standard_file": _standard_digest(standard_used),
+            "lang": options.lang,
+            "code": code_digest(),
+            "source_date_epoch": options.source_date_epoch,
+        }, sort_keys=True)])  # fmt: skip
+        job = ProvinceJob(
+            data=tuple(m.data for m in inside),
+            county=name,
+            year=year,
+            out_dir=str(Path(options.out) / name / str(year)),
+            lang=options.lang,
+            standard=options.standard,
+            standard_used=str(standard_used),
+            notebooks=options.province_notebooks,
+            data_files=files,
+            data_key=_digest([sha for _f, _size, sha in files]),
+            data_mtime=max(m.data_mtime for m in inside),
+            fingerprint=fingerprint,
+            counties=counties,
+            excluded=tuple(left_out),
+            source_date_epoch=options.source_date_epoch,
+        )
+        if not options.force and is_up_to_date(job):
+            results.append(ReportResult(name, year, "up-to-date", 0.0, str(job.report_path), "", [str(job.report_path)]))
+            continue
+        remove_stale_temporaries(Path(job.out_dir))
+        jobs.append(job)
+    return jobs, results
+
+
+def _standard_digest(standard: str) -> str:
+    try:
+        from eduwb.standards import load_standard
+
+        return _digest([json.dumps(load_standard(standard).raw, sort_keys=True, default=str)])
+    except EduwbError:
+        return ""
 
 
 def _failed_plan(data: str, county: str, years: list[int] | None, reason: str, seconds: float) -> CountyPlan:

@@ -16,7 +16,7 @@ from typing import Any
 
 from eduwb._files import atomic_path
 from eduwb.errors import ParameterError
-from eduwb.report.context import county_verdict, report_context, report_created
+from eduwb.report.context import county_verdict, province_context, report_context, report_created
 from eduwb.report.engine import ENGINE_LOCK, choose_engine, inprocess_possible, report_shell
 from eduwb.report.jobs import (
     SIDECAR,
@@ -27,6 +27,7 @@ from eduwb.report.jobs import (
     ReportResult,
     RunOptions,
     inspect_county,
+    plan_province,
 )
 from eduwb.report.workbook import write_tables_xlsx
 
@@ -226,6 +227,8 @@ class _Scheduler:
         self.claimed: dict[tuple[str, int], str] = {}
         self.expected_from_years = years is not None
         self.suspects: set[tuple[str, Any]] = set()
+        self.inspected: dict[str, CountyPlan | None] = {}
+        self.order: list[str] = []
 
     def push(self, priority: int, kind: str, payload: Any) -> None:
         self.seq += 1
@@ -233,7 +236,10 @@ class _Scheduler:
 
     def run(self, data: list[str]) -> list[ReportResult]:
         for item in data:
-            self.push(self._INSPECT, "inspect", str(Path(item).resolve()))
+            path = str(Path(item).resolve())
+            if path not in self.order:
+                self.order.append(path)
+            self.push(self._INSPECT, "inspect", path)
         while self.queue or self.inflight:
             deferred = []
             while self.queue and len(self.inflight) < self.backend.slots:
@@ -306,7 +312,24 @@ class _Scheduler:
             self.bar.refresh()
         for result in plan.results:
             self._finish(result)
-        for job in plan.jobs:
+        self._add_jobs(plan.jobs, data)
+        self._inspected(data, plan)
+
+    def _inspected(self, data: str, plan: CountyPlan | None) -> None:
+        """Once every county has been read, the province reports (``--province``) are planned."""
+        self.inspected[data] = plan
+        if not self.options.province or len(self.inspected) < len(self.order):
+            return
+        plans = [self.inspected[d] or CountyPlan(d, Path(d).name, [], []) for d in self.order]
+        jobs, results = plan_province(plans, self.years, self.options)
+        self.bar.total += len(jobs) + len(results)
+        self.bar.refresh()
+        for result in results:
+            self._finish(result)
+        self._add_jobs(jobs, ", ".join(self.order))
+
+    def _add_jobs(self, jobs: list[Any], data: str) -> None:
+        for job in jobs:
             other = self.claimed.get(job.key)
             if other is not None:
                 self._finish(
@@ -333,7 +356,7 @@ class _Scheduler:
         job = state["job"]
         if not outcome.ok:
             state["failed"] = True
-            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], outcome.reason, job.data))
+            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], outcome.reason, _data(job)))
             return
         state["chapters"][outcome.index] = outcome
         state["left"] -= 1
@@ -349,12 +372,13 @@ class _Scheduler:
     def _lost(self, kind: str, payload: Any, reason: str) -> None:
         if kind == "inspect":
             self._finish(ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload))
+            self._inspected(payload, CountyPlan(payload, Path(payload).name, [], [ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload)]))
             return
         state = self.jobs[payload[0]]
         if not state["failed"]:
             state["failed"] = True
             job = state["job"]
-            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], reason, job.data))
+            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], reason, _data(job)))
 
 
 @contextlib.contextmanager
@@ -485,12 +509,16 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
         from eduwb.data.dataset import load
         from eduwb.report import layout as pdf
 
-        ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
-        from eduwb.standards import load_standard
+        if getattr(job, "scope", "county") == "province":
+            verdict = {}
+            context = province_context(job, chapters)
+        else:
+            ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
+            from eduwb.standards import load_standard
 
-        std = load_standard(job.standard_used)
-        verdict = county_verdict(ds, std, job.year)
-        context = report_context(job, ds, std, verdict, chapters)
+            std = load_standard(job.standard_used)
+            verdict = county_verdict(ds, std, job.year)
+            context = report_context(job, ds, std, verdict, chapters)
         html = pdf.report_html(context)
         with atomic_path(job.report_path) as tmp:
             pages = pdf.write_pdf(html, tmp, base_url=str(job.out_dir))
@@ -502,7 +530,7 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
             "fingerprint": job.fingerprint,
             "county": job.county,
             "year": job.year,
-            "data": job.data_shown or job.data,
+            "data": getattr(job, "data_shown", "") or job.data,
             "report": job.report_path.name,
             "tables": job.tables_path.name,
             "pages": pages,
@@ -515,9 +543,14 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
         with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
             tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
-        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, f"layout: {type(exc).__name__}: {exc}", job.data)
+        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, f"layout: {type(exc).__name__}: {exc}", _data(job))
     note = f"  ({verdict['note']})" if verdict.get("note") else ""
     return ReportResult(
-        job.county, job.year, "ok", time.perf_counter() - t0, f"{job.report_path}{note}", job.data,
+        job.county, job.year, "ok", time.perf_counter() - t0, f"{job.report_path}{note}", _data(job),
         [str(job.report_path), str(job.tables_path)],
     )
+
+
+def _data(job: Any) -> str:
+    """What a result names as its data: the county's path, or the province's counties."""
+    return ", ".join(job.data) if isinstance(job.data, tuple) else job.data

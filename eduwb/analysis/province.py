@@ -1,0 +1,597 @@
+"""The province view: every county side by side, who is ready, and the bill to reach 优质均衡.
+
+A province's supervision office (省督导室) receives every county's data and decides which
+counties to inspect, where money goes and who is ready to apply for recognition. The tables
+here take a *pooled* dataset (:func:`eduwb.data.province.load_province`, which pools the
+counties with :func:`eduwb.data.dataset.pool` and keeps them as ``ds.counties``); a single
+county dataset is read as a province of one county. Every county is judged against the one
+standard given (the province compares like with like), with its own settings (unit costs,
+rotation rule, 2019 relaxations, milestones).
+
+What is computed how
+--------------------
+* **Vectorised over the pooled schools** — never recomputed per county: the resource values
+  of every school section of every county and year (:func:`eduwb.analysis.resources.section_values`
+  once), the per-school rule (:func:`eduwb.analysis.balance.school_rule` once), the weighted CVs
+  per county × year × stage (:func:`eduwb.analysis.balance.balance_from_values` grouped by
+  county, once) and the province's own CV over all its schools (the same function grouped by
+  year and stage), and the class-size bands (:func:`eduwb.analysis.classsize.classsize_table`
+  per school, once, summed per county).
+* **County by county** (a loop over counties, never over schools), because they are judged on
+  county-level inputs or drawn per county: the scorecard and verdict
+  (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
+  (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
+  least-cost plan (:func:`eduwb.analysis.plan.plan_long`, with the county's unit costs).
+
+Nothing is judged here: every status comes from the module that judges it.
+
+Could a county pass next year?
+------------------------------
+:func:`readiness_table` puts each county in one class for the year Y asked:
+
+``passes``
+    its verdict in Y is pass.
+``next_year`` (次年可望通过)
+    its verdict is fail, no one-vote veto applies, nothing is missing (no indicator without
+    data, every veto declared), and every failing indicator can be closed within one budget
+    year by what the county can buy or organise:
+
+    - a resource-allocation indicator (the standard's ``resource`` dimension, R1–R7): the
+      least-cost plan of Y closes them all — it is verified to meet the per-school rule and
+      every CV limit (a county whose plan cannot be drawn is not ``next_year``); its cost is
+      ``plan_cost_yuan``;
+    - class size (G5) when no class of Y is 大班额 or 超大班额 (56 or more pupils, the standard's
+      ``large_min``): only classes in the over-standard band (46–55 小学, 51–55 初中) are left,
+      which opening classes removes, whereas 大班额 need new school places.
+
+    Every other failing indicator (music/art rooms, school size, rotation, training, quality,
+    recognition, county inputs) blocks: eduwb has no plan that closes it.
+``incomplete``
+    no indicator fails except closable ones, but something is missing (or the plan could not
+    be drawn): supply the data first (``missing``).
+``far``
+    some blocking indicator fails (listed in ``blocking``).
+``vetoed``
+    a one-vote veto applies.
+``no_data``
+    the county has no data for Y.
+
+Counties are ranked in that order, then by the number of blocking indicators, of failing
+indicators, of missing items, then by the plan's cost (cheapest first).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eduwb.analysis import balance, classsize, plan, resources, rotation, scorecard
+from eduwb.analysis.scope import resolve_stage, stage_rank
+from eduwb.errors import AnalysisError, ParameterError
+from eduwb.standards import Standard
+
+#: Readiness classes in ranking order (see the module docstring).
+READINESS = ("passes", "next_year", "incomplete", "far", "vetoed", "no_data")
+#: Grouping options of the tables that have a per-county form.
+_BY = (None, "county")
+
+
+# ----------------------------------------------------------------------------- the view
+
+
+@dataclass
+class ProvinceView:
+    """Everything the province tables are read from, for one year Y (computed once).
+
+    Frames (tidy, English columns):
+
+    ``verdicts``
+        county × year (every year ≤ Y of each county): ``county, year``, one column per
+        dimension, ``vetoes, verdict, failing, missing`` (:func:`eduwb.analysis.scorecard.verdicts`).
+    ``scorecards``
+        county × year × indicator: ``county, year, indicator, dimension, status``.
+    ``schools``
+        county × year × stage: ``schools, schools_passing`` (sections in scope, passing the
+        per-school rule).
+    ``cvs``
+        county × year × stage × indicator (R1–R7 and ``composite``): the rows of
+        :func:`eduwb.analysis.balance.balance_from_values`.
+    ``province_cvs``
+        year × stage × indicator: the same over all schools of the province.
+    ``classes``
+        county × year × stage: ``classes, within_standard, over_standard, large, super_large``.
+    ``rotation``
+        county × year: ``rotation_ratio, backbone_share, rotation_passes``.
+    ``plans``
+        county × stage × indicator for Y: ``addition, gap_unit, schools_raised, cost_yuan``
+        (the pairs the county's plan adds something to).
+    ``plan_errors``
+        county → why its plan could not be drawn for Y.
+    """
+
+    year: int
+    counties: list[str]
+    verdicts: pd.DataFrame
+    scorecards: pd.DataFrame
+    schools: pd.DataFrame
+    cvs: pd.DataFrame
+    province_cvs: pd.DataFrame
+    classes: pd.DataFrame
+    rotation: pd.DataFrame
+    plans: pd.DataFrame
+    plan_errors: dict[str, str]
+    dimensions: list[str]
+    stages: list[str]
+    indicators: list[str]
+
+
+_VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
+_VIEWS_KEPT = 4
+
+
+def counties_of(ds) -> list:
+    """The county datasets of a pooled dataset (a county dataset is a province of one)."""
+    return list(ds.counties) if getattr(ds, "counties", None) else [ds]
+
+
+def resolve_province_year(ds, year: int | str | None) -> int:
+    """The year asked for (None: the latest year any county has)."""
+    years = sorted({int(y) for c in counties_of(ds) for y in c.years})
+    if not years:
+        raise AnalysisError(f"{ds.name}: no county has any school section")
+    if year is None:
+        return years[-1]
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ParameterError(f"year must be a whole number, not {year!r}") from None
+    if year not in years:
+        raise ParameterError(f"year {year} is not in the data of any county (years: {', '.join(map(str, years))})")
+    return year
+
+
+def province_view(ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None) -> ProvinceView:
+    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest).
+
+    ``costs`` overrides unit costs of every county's plan (``teacher_per_year=150000`` …).
+    The view is kept for the dataset (a few at a time), so the four tables of a notebook
+    compute it once.
+    """
+    year = resolve_province_year(ds, year)
+    costs = dict(costs or {})
+    key = (id(ds), id(ds.sections), std.id, id(std), year, tuple(sorted((k, str(v)) for k, v in costs.items())))
+    hit = _VIEWS.get(key)
+    if hit is not None and hit[0]() is ds:
+        return hit[1]
+    view = _compute_view(ds, std, year, costs)
+    while len(_VIEWS) >= _VIEWS_KEPT:
+        _VIEWS.pop(next(iter(_VIEWS)))
+    _VIEWS[key] = (weakref.ref(ds), view)
+    return view
+
+
+def _county_of_school(counties: list) -> pd.Series:
+    """school_id → county name over every county (school ids must be distinct)."""
+    ids = pd.concat([c.schools["school_id"] for c in counties], ignore_index=True)
+    names = np.repeat([c.name for c in counties], [len(c.schools) for c in counties])
+    mapping = pd.Series(names, index=ids.to_numpy(), dtype=object)
+    if mapping.index.has_duplicates:
+        twice = sorted(set(mapping.index[mapping.index.duplicated()]))[:5]
+        raise AnalysisError(f"school ids shared by two counties: {', '.join(map(str, twice))}")
+    return mapping
+
+
+def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> ProvinceView:
+    counties = counties_of(ds)
+    names = [c.name for c in counties]
+    if len(set(names)) < len(names):
+        raise AnalysisError("two counties of the province have the same name")
+    county_of = _county_of_school(counties)
+    years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
+
+    # ---- vectorised over every school section of the province
+    values = resources.section_values(ds, std, years=years)
+    values.insert(0, "county", values["school_id"].map(county_of).to_numpy())
+    rule = balance.school_rule(values, std) if std.school_rule is not None else None
+    if rule is not None:
+        schools = rule.groupby(["county", "year", "stage"], sort=False).agg(
+            schools=("passes", "size"), schools_passing=("passes", "sum")
+        )
+    else:
+        schools = values.groupby(["county", "year", "stage"], sort=False).agg(schools=("school_id", "size"))
+        schools["schools_passing"] = pd.NA
+    schools = schools.reset_index()
+    cvs = balance.balance_from_values(values, std, by=["county", "year", "stage"])
+    province_cvs = balance.balance_from_values(values.drop(columns="county"), std, by=["year", "stage"])
+    classes = _class_bands(ds, counties, std, county_of, years)
+
+    # ---- county by county
+    verdict_rows, card_rows, rotation_rows, plan_rows = [], [], [], []
+    plan_errors: dict[str, str] = {}
+    rows_of = values.groupby("county", sort=False).indices
+    for county in counties:
+        own = [y for y in county.years if y <= year]
+        if own:
+            # the county's own rows of the pooled values: what section_values gives for it alone
+            mine = values.take(rows_of.get(county.name, np.array([], dtype=np.int64))).drop(columns="county").reset_index(drop=True)
+            mine.attrs = dict(values.attrs)
+            trend = scorecard.scorecard_trend(county, std, year=own[-1], values=mine)
+            verdict_rows.append(scorecard.verdicts(trend, std).assign(county=county.name))
+            card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
+            card_rows.append(card.assign(county=county.name))
+        rot = rotation.rotation_table(county, std)
+        rot = rot[rot["year"].isin(own)]
+        rotation_rows.append(
+            pd.DataFrame(
+                {
+                    "county": county.name,
+                    "year": rot["year"].astype("int64").to_numpy(),
+                    "rotation_ratio": rot["ratio"].to_numpy(dtype="float64", na_value=np.nan),
+                    "backbone_share": rot["backbone_share"].to_numpy(dtype="float64", na_value=np.nan),
+                    "rotation_passes": rot["passes"].to_numpy(dtype=object),
+                }
+            )
+        )
+        if year in county.years:
+            try:
+                plan_rows.append(_county_plan(county, std, year, costs))
+            except (AnalysisError, ParameterError) as exc:  # data the plan cannot use, or a standard without plans
+                plan_errors[county.name] = str(exc)
+
+    dims = list(std.raw["dimensions"])
+    verdicts = _concat(verdict_rows, ["county", "year", *dims, "vetoes", "verdict", "failing", "missing"])
+    verdicts = verdicts[["county", "year", *dims, "vetoes", "verdict", "failing", "missing"]]
+    cards = _concat(card_rows, ["county", "year", "indicator", "dimension", "status"])
+    cards = cards[["county", "year", "indicator", "dimension", "status"]]
+    rot_frame = _concat(rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"])
+    plans = _concat(plan_rows, ["county", "stage", "indicator", "addition", "gap_unit", "schools_raised", "cost_yuan"])
+    return ProvinceView(
+        year=year,
+        counties=names,
+        verdicts=verdicts.reset_index(drop=True),
+        scorecards=cards.reset_index(drop=True),
+        schools=schools,
+        cvs=cvs,
+        province_cvs=province_cvs,
+        classes=classes,
+        rotation=rot_frame.reset_index(drop=True),
+        plans=plans.reset_index(drop=True),
+        plan_errors=plan_errors,
+        dimensions=dims,
+        stages=list(std.stages),
+        indicators=resources.indicator_ids(std),
+    )
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _class_bands(pooled, counties: list, std: Standard, county_of: pd.Series, years: list[int]) -> pd.DataFrame:
+    """Classes by band per county × year × stage, from the per-school table of the pooled classes."""
+    columns = ["county", "year", "stage", "classes", *classsize.BANDS]
+    if pooled.classes is not None and len(counties) > 1:
+        frames = [classsize.classsize_table(pooled, std, by="school")] if classsize.has_class_data(pooled) else []
+    else:  # some county has no classes table: each county that has one
+        frames = [classsize.classsize_table(c, std, by="school") for c in counties if classsize.has_class_data(c)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    per_school = pd.concat(frames, ignore_index=True)
+    per_school = per_school[per_school["year"].isin(years)]
+    per_school.insert(0, "county", per_school["school_id"].map(county_of).to_numpy())
+    out = per_school.groupby(["county", "year", "stage"], sort=True)[["classes", *classsize.BANDS]].sum().reset_index()
+    return out[columns]
+
+
+def _county_plan(county, std: Standard, year: int, costs: dict[str, Any]) -> pd.DataFrame:
+    """The county's least-cost plan for ``year`` summed per stage × indicator (those with additions)."""
+    rows = plan.plan_table(county, std, year=year, **costs)
+    summed = rows.groupby(["stage", "indicator"], sort=False).agg(
+        addition=("addition", "sum"), gap_unit=("gap_unit", "first"), schools_raised=("school_id", "size"),
+        cost_yuan=("cost_yuan", "sum"),
+    )  # fmt: skip
+    summed = summed.reset_index()
+    summed.insert(0, "county", county.name)
+    summed["schools_raised"] = summed["schools_raised"].astype("int64")
+    return summed
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def _options(options: dict[str, Any], table: str, *, costs: bool = False) -> tuple[str | None, dict[str, Any]]:
+    """``by`` and the unit-cost overrides a table accepts; anything else is refused."""
+    options = dict(options)
+    by = options.pop("by", None)
+    if by not in _BY:
+        raise ParameterError(f"table {table!r}: by must be 'county' (or nothing), not {by!r}")
+    if options and not costs:
+        raise ParameterError(f"table {table!r}: unknown parameter(s) {', '.join(sorted(options))} (known: none)")
+    return by, options
+
+
+def _view(ds, std: Standard, year, costs: dict[str, Any] | None = None) -> ProvinceView:
+    if costs:
+        # the first county's settings know the unit-cost keys: refuse unknown ones now, once
+        balance.unit_costs(counties_of(ds)[0], costs)
+    return province_view(ds, std, year=year, costs=costs)
+
+
+def _ids(text: object) -> list[str]:
+    return [i for i in str(text).split(",") if i] if isinstance(text, str) else []
+
+
+# ----------------------------------------------------------------------------- counties
+
+
+def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Every county side by side, per county × year (every year up to ``year``).
+
+    ``eduwb table counties PROVINCE [--year Y] [--stage S]``.
+
+    Returns
+    -------
+    DataFrame
+        ``county, year, verdict``; one column per dimension of the standard (its status:
+        ``pass``/``fail``/``missing``); ``vetoes`` (the vetoes that apply); ``failing_count``,
+        ``failing`` (every failing indicator id) and ``failing_<dimension>`` (those of each
+        dimension; ids comma-joined); ``missing`` (missing inputs and undeclared vetoes); ``schools`` and
+        ``schools_passing`` (school sections in scope, and those passing the per-school
+        rule); ``cv_<stage>_<indicator>`` (the 14 weighted CVs under moe-2017) and
+        ``composite_<stage>``; ``large`` and ``super_large`` (classes of 56–65 and 66+
+        pupils); ``rotation_ratio`` (G11: rotated ÷ eligible teachers). Sorted by county (in
+        the province's order), then year. ``--stage`` keeps that stage's schools, CVs and
+        classes.
+    """
+    _options(options, "counties")
+    stage = resolve_stage(std, stage)
+    view = _view(ds, std, year)
+    stages = [stage] if stage else view.stages
+    out = view.verdicts[["county", "year", "verdict", *view.dimensions, "vetoes"]].copy()
+    failing = view.verdicts["failing"].map(_ids)
+    out["failing_count"] = failing.map(len).astype("int64")
+    out["failing"] = view.verdicts["failing"].to_numpy()
+    dim_of = view.scorecards.drop_duplicates("indicator").set_index("indicator")["dimension"]
+    for dim in view.dimensions:
+        out[f"failing_{dim}"] = failing.map(lambda ids, d=dim: ",".join(i for i in ids if dim_of.get(i) == d))
+    out["missing"] = view.verdicts["missing"].to_numpy()
+
+    keys = ["county", "year"]
+    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[["schools", "schools_passing"]]
+    sch = sch.sum(min_count=1)  # no per-school rule (moe-2012): schools_passing stays NA
+    out = out.join(sch, on=keys)
+    cv = view.cvs[view.cvs["stage"].isin(stages)]
+    cv = cv.assign(column=np.where(cv["indicator"] == balance.COMPOSITE, "composite_" + cv["stage"],
+                                   "cv_" + cv["stage"] + "_" + cv["indicator"]))  # fmt: skip
+    wide = cv.pivot(index=keys, columns="column", values="cv")
+    order = [f"cv_{s}_{i}" for s in stages for i in view.indicators] + [f"composite_{s}" for s in stages]
+    wide = wide.reindex(columns=order)
+    out = out.join(wide.astype("Float64"), on=keys)
+    cls = view.classes[view.classes["stage"].isin(stages)].groupby(keys, sort=False)[["large", "super_large"]].sum()
+    out = out.join(cls, on=keys)
+    out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
+    for col in ("schools", "schools_passing", "large", "super_large"):
+        out[col] = out[col].astype("Int64")
+    out["rotation_ratio"] = out["rotation_ratio"].astype("Float64")
+    return _county_order(out, view).reset_index(drop=True)
+
+
+def _county_order(frame: pd.DataFrame, view: ProvinceView, then: list[str] | None = None) -> pd.DataFrame:
+    rank = {name: i for i, name in enumerate(view.counties)}
+    keys = ["_c", *(then if then is not None else ["year"])]
+    return frame.assign(_c=frame["county"].map(rank)).sort_values(keys, kind="mergesort").drop(columns="_c")
+
+
+# ----------------------------------------------------------------------------- readiness
+
+
+def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Counties ranked by their distance to recognition in ``year`` (see the module docstring).
+
+    ``eduwb table readiness PROVINCE [--year Y] [--param teacher_per_year=…]``.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, county, year, verdict, readiness`` (a code of :data:`READINESS`),
+        ``failing_count, failing`` (ids), ``blocking`` (failing ids no plan closes),
+        ``missing`` (ids to supply), ``vetoes``, ``large`` (classes of 56+ pupils),
+        ``plan_cost_yuan`` (the least-cost plan of the resource indicators, NA when it
+        could not be drawn) and ``plan_note`` (why not). One row per county.
+    """
+    if stage is not None:
+        raise ParameterError("readiness: a county is judged as a whole; --stage does not apply")
+    _, costs = _options(options, "readiness", costs=True)
+    view = _view(ds, std, year, costs)
+    y = view.year
+    verdicts = view.verdicts[view.verdicts["year"] == y].set_index("county")
+    resource_ids = set(view.scorecards.loc[view.scorecards["dimension"] == "resource", "indicator"])
+    large_min_band = classsize.BANDS.index("large")
+    big = view.classes[view.classes["year"] == y]
+    big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)
+    cost = view.plans.groupby("county")["cost_yuan"].sum() if len(view.plans) else pd.Series(dtype="float64")
+    rows = []
+    for county in view.counties:
+        if county not in verdicts.index:
+            rows.append({"county": county, "year": y, "verdict": "no_data", "readiness": "no_data"})
+            continue
+        v = verdicts.loc[county]
+        failing, missing, vetoes = _ids(v["failing"]), _ids(v["missing"]), _ids(v["vetoes"])
+        large = int(big.get(county, 0))
+        plan_ok = county not in view.plan_errors
+        closable = {i for i in failing if i in resource_ids}
+        if "G5" in failing and large == 0:
+            closable.add("G5")
+        blocking = [i for i in failing if i not in closable]
+        if v["verdict"] == "pass":
+            readiness = "passes"
+        elif vetoes:
+            readiness = "vetoed"
+        elif blocking:
+            readiness = "far"
+        elif missing or (closable & resource_ids and not plan_ok):
+            readiness = "incomplete"
+        else:
+            readiness = "next_year"
+        rows.append(
+            {
+                "county": county,
+                "year": y,
+                "verdict": v["verdict"],
+                "readiness": readiness,
+                "failing_count": len(failing),
+                "failing": ",".join(failing),
+                "blocking": ",".join(blocking),
+                "missing": ",".join(missing),
+                "vetoes": ",".join(vetoes),
+                "large": large,
+                "plan_cost_yuan": float(cost.get(county, 0.0)) if plan_ok else np.nan,
+                "plan_note": view.plan_errors.get(county, ""),
+            }
+        )
+    columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing", "vetoes",
+               "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    out["failing_count"] = out["failing_count"].astype("Int64")
+    out["large"] = out["large"].astype("Int64")
+    out["plan_cost_yuan"] = out["plan_cost_yuan"].astype("Float64")
+    for col in ("failing", "blocking", "missing", "vetoes", "plan_note"):
+        out[col] = out[col].fillna("")
+    order = {r: i for i, r in enumerate(READINESS)}
+    out["_r"] = out["readiness"].map(order)
+    out["_b"] = out["blocking"].map(lambda s: len(_ids(s)))
+    out["_m"] = out["missing"].map(lambda s: len(_ids(s)))
+    out["_cost"] = out["plan_cost_yuan"].astype("float64").fillna(np.inf)
+    out["_c"] = out["county"].map({name: i for i, name in enumerate(view.counties)})
+    out = out.sort_values(["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last")
+    out = out.drop(columns=["_r", "_b", "_m", "_cost", "_c"]).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
+    return out
+
+
+# ----------------------------------------------------------------------------- province balance
+
+
+def province_balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The distribution of each CV across the counties, per year (every year up to ``year``).
+
+    ``eduwb table province_balance PROVINCE [--by county]``.
+
+    Returns
+    -------
+    DataFrame
+        Per year × stage × indicator (R1–R7 and ``composite``): ``counties`` (with a CV),
+        ``min, q1, median, q3, max, mean`` of the county CVs, ``limit``, ``counties_over``
+        (counties whose CV exceeds the limit) and ``province_cv``: the CV over every school
+        of the province at once (a reference: the between-county spread is part of it).
+        ``by="county"``: ``county, year, stage, indicator, cv, limit, passes, status`` (the
+        rows each county's own balance table has).
+    """
+    by, _ = _options(options, "province_balance")
+    stage = resolve_stage(std, stage)
+    view = _view(ds, std, year)
+    cvs = view.cvs if stage is None else view.cvs[view.cvs["stage"] == stage]
+    if by == "county":
+        return _sorted_cvs(cvs[["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]], view)
+    keys = ["year", "stage", "indicator"]
+    x = cvs.assign(cv=cvs["cv"].astype("float64"), over=cvs["passes"].eq(False).fillna(False).astype(bool))
+    grouped = x.groupby(keys, sort=False)
+    out = grouped["cv"].agg(
+        counties="count",
+        min="min",
+        q1=lambda s: s.quantile(0.25),
+        median="median",
+        q3=lambda s: s.quantile(0.75),
+        max="max",
+        mean="mean",
+    )
+    out["limit"] = grouped["limit"].first().astype("float64")
+    out["counties_over"] = grouped["over"].sum().astype("int64")
+    out = out.reset_index()
+    ref = view.province_cvs if stage is None else view.province_cvs[view.province_cvs["stage"] == stage]
+    out = out.merge(ref[keys + ["cv"]].rename(columns={"cv": "province_cv"}), on=keys, how="left")
+    out["province_cv"] = out["province_cv"].astype("Float64")
+    out["counties"] = out["counties"].astype("int64")
+    rank, seq = stage_rank(std), {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
+    out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
+    return out.sort_values(["year", "_s", "_i"], kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
+
+
+def _sorted_cvs(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
+    seq = {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
+    rank = {s: i for i, s in enumerate(view.stages)}
+    county = {name: i for i, name in enumerate(view.counties)}
+    keyed = frame.assign(_c=frame["county"].map(county), _s=frame["stage"].map(rank), _i=frame["indicator"].map(seq))
+    return keyed.sort_values(["_c", "year", "_s", "_i"], kind="mergesort").drop(columns=["_c", "_s", "_i"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the bill
+
+
+def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """The least-cost plans' additions summed over the province for ``year``, with their cost.
+
+    ``eduwb table bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``: each
+    county's plan (:func:`eduwb.analysis.plan.plan_table`, with its own unit costs) summed per
+    stage × indicator — teachers above the required qualification (R1), backbone teachers
+    (R2), PE and art teachers (R3), m² of teaching space (R4) and of sports ground (R5),
+    元 of equipment (R6), multimedia rooms (R7). The plan tops indicators up independently,
+    so the teacher counts of R1–R3 may overlap (one hire can count for several): their sum
+    and the costs are upper bounds.
+
+    Returns
+    -------
+    DataFrame
+        ``stage, indicator, gap_unit, addition, counties`` (counties adding anything),
+        ``schools_raised, cost_yuan``: every stage × indicator. ``by="county"``: ``county``
+        first and one row per county × stage × indicator with an addition; counties whose
+        plan could not be drawn are left out (see :func:`readiness_table`).
+    """
+    by, costs = _options(options, "bill", costs=True)
+    stage = resolve_stage(std, stage)
+    view = _view(ds, std, year, costs)
+    plans = view.plans if stage is None else view.plans[view.plans["stage"] == stage]
+    rank, seq = stage_rank(std), {ind: i for i, ind in enumerate(view.indicators)}
+    if by == "county":
+        out = plans[plans["addition"] > 0]
+        out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
+        out = _county_order(out, view, ["_s", "_i"]).drop(columns=["_s", "_i"])
+        return out[["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]].reset_index(drop=True)
+    grid = pd.DataFrame(
+        [(s, i) for s in ([stage] if stage else view.stages) for i in view.indicators], columns=["stage", "indicator"]
+    )
+    units = {ind.id: ind.gap_unit for ind in std.resource_indicators}
+    summed = plans.assign(adds=plans["addition"] > 0).groupby(["stage", "indicator"]).agg(
+        addition=("addition", "sum"), counties=("adds", "sum"), schools_raised=("schools_raised", "sum"),
+        cost_yuan=("cost_yuan", "sum"),
+    )  # fmt: skip
+    out = grid.join(summed, on=["stage", "indicator"])
+    out.insert(2, "gap_unit", out["indicator"].map(units))
+    out["addition"] = out["addition"].fillna(0.0).astype("float64")
+    out["cost_yuan"] = out["cost_yuan"].fillna(0.0).astype("float64")
+    for col in ("counties", "schools_raised"):
+        out[col] = out[col].fillna(0).astype("int64")
+    return out[["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]]
+
+
+# ----------------------------------------------------------------------------- one county
+
+
+def county_scorecard(ds, std: Standard, county: str, *, year=None, lang: str = "zh") -> tuple[pd.DataFrame, dict]:
+    """One county's scorecard and verdict for ``year`` (its latest when None or not in its data).
+
+    For the county picker of notebook 04: :func:`eduwb.analysis.scorecard.scorecard_table` and
+    :func:`eduwb.analysis.scorecard.verdict_summary` of that county alone.
+    """
+    by_name = {c.name: c for c in counties_of(ds)}
+    if county not in by_name:
+        raise ParameterError(f"no county {county!r} in {ds.name} (counties: {', '.join(by_name)})")
+    own = by_name[county]
+    year = int(year) if year is not None and int(year) in own.years else None
+    card = scorecard.scorecard_table(own, std, year=year, lang=lang)
+    return card, scorecard.verdict_summary(card, std, own.name, lang)
