@@ -234,6 +234,32 @@ class ProvinceJob:
         }
         return {name: values[name] for name in spec.parameters}
 
+    def _shown_counties(self) -> dict[str, str]:
+        """Each county's data path as outputs show it (relative, or its name with a checksum)."""
+        digests = {path: digest for _county, path, digest in self.counties}
+        return {path: shown_path(path, Path.cwd(), digests.get(path)) for path in self.data}
+
+    def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
+        """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
+        shown = self.parameters_for(spec)
+        if "data" in shown:
+            names = self._shown_counties()
+            shown["data"] = [names[path] for path in self.data]
+        if shown.get("standard") is not None and shown["standard"] not in ("moe-2017", "moe-2012"):
+            shown["standard"] = shown_path(shown["standard"], Path.cwd())
+        return shown
+
+    def path_replacements(self) -> list[tuple[str, str]]:
+        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
+        pairs = []
+        for path, shown in self._shown_counties().items():
+            pairs.append((str(Path(path).resolve()), shown))
+            if path != str(Path(path).resolve()):
+                pairs.append((path, shown))
+        if self.standard and self.standard not in ("moe-2017", "moe-2012"):
+            pairs.append((self.standard, shown_path(self.standard, Path.cwd())))
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
 
 @dataclass
 class ChapterOutcome:

@@ -404,7 +404,7 @@ def county_picker(names: list[str], scorecard_of, dimensions: dict[str, str], la
         with out:
             card, verdict = scorecard_of(picker.value)
             md(card_charts.verdict_markdown(verdict, dimensions, lang))
-            show_table(card_charts.localise(card[columns], lang, dimensions), f"scorecard_{picker.value}", lang=lang,
+            show_table(card_charts.localise(card[columns], lang, dimensions), "scorecard", lang=lang,
                        highlight=card_charts.status_styles)  # fmt: skip
 
     picker.observe(draw, names="value")
