@@ -50,6 +50,7 @@ def workspace(tmp_path_factory):
     base = tmp_path_factory.mktemp("ui")
     shutil.copytree(ROOT / "notebooks", base / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "data" / "sample", base / "data" / "sample")
+    shutil.copytree(ROOT / "data" / "province-sample", base / "data" / "province-sample")
     shutil.copytree(ROOT / "tests" / "fixtures" / "whatif_county", base / "data" / "whatif_county")
     settings = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -210,7 +211,9 @@ def _open(page, path: str, kernel: bool = True) -> None:
 def _close_all(page) -> None:
     """Close every document and shut every kernel down (a reopened notebook starts afresh)."""
     page.evaluate(
-        "async () => { await window.jupyterapp.commands.execute('application:close-all');"
+        "async () => { for (const w of window.jupyterapp.shell.widgets('main')) {"
+        " if (w.context && w.context.model) { w.context.model.dirty = false; } }"  # no save dialog after a failure
+        " await window.jupyterapp.commands.execute('application:close-all');"
         " await window.jupyterapp.serviceManager.sessions.refreshRunning();"
         " await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"
     )
@@ -260,7 +263,8 @@ def test_notebooks_open_showing_their_outputs(notebook_page, path):
 
 
 def _explorer_output(page, index: int = -1):
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-output").nth(index)
+    """The explorer's whole box: its chart (an image widget or an output) and its tables."""
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > .widget-vbox").nth(index)
 
 
 @pytest.mark.parametrize("path", CHAPTERS)

@@ -223,8 +223,15 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
             warnings.simplefilter("ignore", DeprecationWarning)
             sns.boxplot(data=part, x="indicator", y="cv", order=order, ax=ax, color="#d9e2ec", width=0.55,
                         fliersize=0, linewidth=0.8)  # fmt: skip
-        sns.stripplot(data=part, x="indicator", y="cv", order=order, ax=ax, hue="over",
-                      palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
+        # seaborn jitters with numpy's global generator: a fixed seed keeps the chart (and the
+        # committed notebook) the same run after run; the caller's generator state is restored.
+        state = np.random.get_state()
+        np.random.seed(2024)
+        try:
+            sns.stripplot(data=part, x="indicator", y="cv", order=order, ax=ax, hue="over",
+                          palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
+        finally:
+            np.random.set_state(state)
         ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")["province_cv"]
         ax.scatter(range(len(order)), [float(ref.get(i, np.nan)) for i in order], marker="D", s=28,
                    color=PROVINCE_COLOUR, zorder=5)  # fmt: skip
