@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis import balance, classsize, plan, resources, rotation, scorecard
-from eduwb.analysis.scope import resolve_stage, stage_rank
+from eduwb.analysis.scope import pick_year, resolve_stage, stage_rank
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -141,17 +141,7 @@ def counties_of(ds) -> list:
 def resolve_province_year(ds, year: int | str | None) -> int:
     """The year asked for (None: the latest year any county has)."""
     years = sorted({int(y) for c in counties_of(ds) for y in c.years})
-    if not years:
-        raise AnalysisError(f"{ds.name}: no county has any school section")
-    if year is None:
-        return years[-1]
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ParameterError(f"year must be a whole number, not {year!r}") from None
-    if year not in years:
-        raise ParameterError(f"year {year} is not in the data of any county (years: {', '.join(map(str, years))})")
-    return year
+    return pick_year(years, year, empty=f"{ds.name}: no county has any school section", where="the data of any county")
 
 
 def province_view(ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None) -> ProvinceView:

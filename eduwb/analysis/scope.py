@@ -15,11 +15,13 @@ from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
 
-def resolve_year(ds, year: int | str | None) -> int:
-    """The year asked for (None: the latest in the data)."""
-    years = ds.years
+def pick_year(years: list[int], year: int | str | None, *, empty: str, where: str = "the data") -> int:
+    """The year asked for among ``years`` (sorted; None: the latest), or a usage error naming them.
+
+    ``empty`` is the message when there is no year at all; ``where`` names what holds the years.
+    """
     if not years:
-        raise AnalysisError(f"{ds.name}: the sections table has no rows")
+        raise AnalysisError(empty)
     if year is None:
         return years[-1]
     try:
@@ -27,8 +29,13 @@ def resolve_year(ds, year: int | str | None) -> int:
     except (TypeError, ValueError):
         raise ParameterError(f"year must be a whole number, not {year!r}") from None
     if year not in years:
-        raise ParameterError(f"year {year} is not in the data (years: {', '.join(map(str, years))})")
+        raise ParameterError(f"year {year} is not in {where} (years: {', '.join(map(str, years))})")
     return year
+
+
+def resolve_year(ds, year: int | str | None) -> int:
+    """The year asked for (None: the latest in the data)."""
+    return pick_year(ds.years, year, empty=f"{ds.name}: the sections table has no rows")
 
 
 def resolve_stage(std: Standard, stage: str | None) -> str | None:
