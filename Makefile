@@ -42,6 +42,7 @@ setup: $(STAMP) $(SYSTEM_STAMP) $(JUPYTER_STAMP) ## create .venv and install edu
 
 lint: setup ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check eduwb tests benchmarks scripts
+	$(BIN)/ruff format --check eduwb tests benchmarks scripts
 
 quick: setup ## the unit tests alone (no golden, end-to-end, slow or browser tests): under a minute
 	$(BIN)/pytest -q -n 2 -m "not slow and not golden and not e2e and not browser" tests

@@ -39,7 +39,9 @@ def main() -> None:
 
     start = time.perf_counter()
     dash = Dashboard(args.data)
-    print(f"open the dashboard (load + prepare, once per county and year): {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(
+        f"open the dashboard (load + prepare, once per county and year): {(time.perf_counter() - start) * 1000:.0f} ms"
+    )
     st = dash.state
     print(f"county {st.county} {st.year}: {len(st.sections)} school sections × {len(st.ids)} indicators")
 
@@ -51,7 +53,9 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             if dash.changes:
                 dash.changes.pop()  # forget it again, untimed (no redraw)
-        print(f"  {name:<34} {min(times) * 1000:6.1f} ms per change (best), {np.median(times) * 1000:6.1f} ms median")
+        print(
+            f"  {name:<34} {min(times) * 1000:6.1f} ms per change (best), {np.median(times) * 1000:6.1f} ms median"
+        )
 
     print(f"callbacks (best of {args.repeat}):")
     dash.flag_backbone.value = True
@@ -74,12 +78,17 @@ def main() -> None:
     big = whatif.State(**{**st.__dict__})
     reps = 10
     big.sections = st.sections.loc[np.tile(np.arange(len(st.sections)), reps)].reset_index(drop=True)
-    big.sections["school_id"] = [f"{s}-{i // len(st.sections)}" for i, s in enumerate(big.sections["school_id"])]
+    big.sections["school_id"] = [
+        f"{s}-{i // len(st.sections)}" for i, s in enumerate(big.sections["school_id"])
+    ]
     for name in ("students", "stage_code"):
         setattr(big, name, np.tile(getattr(st, name), reps))
     for name in ("amount", "threshold"):
         setattr(big, name, np.tile(getattr(st, name), (reps, 1)))
-    big.row_of = {(s, g): i for i, (s, g) in enumerate(zip(big.sections["school_id"], big.sections["stage"], strict=True))}
+    big.row_of = {
+        (s, g): i
+        for i, (s, g) in enumerate(zip(big.sections["school_id"], big.sections["stage"], strict=True))
+    }
     one = [whatif.hire(big, big.sections["school_id"][0], big.sections["stage"][0], 1, backbone=True)]
     ms = best_of(args.repeat, lambda: whatif.apply(big, one)) * 1000
     print(f"computation alone, {len(big.sections)} school sections: {ms:.2f} ms per change")

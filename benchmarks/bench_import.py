@@ -21,7 +21,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 0.3
-HEAVY = ("pandas", "numpy", "pandera", "matplotlib", "papermill", "nbconvert", "weasyprint", "openpyxl", "dask")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "pandera",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "weasyprint",
+    "openpyxl",
+    "dask",
+)
 
 
 def wall_times(code: str, runs: int) -> list[float]:
@@ -50,14 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     for label, code in rows:
         times = wall_times(code, args.runs)
         medians[label] = statistics.median(times)
-        print(f"  {label:<18} median {medians[label]:.3f} s   min {min(times):.3f} s   max {max(times):.3f} s")
+        print(
+            f"  {label:<18} median {medians[label]:.3f} s   min {min(times):.3f} s   max {max(times):.3f} s"
+        )
     net = medians["import eduwb"] - medians["python -c pass"]
     verdict = "within" if medians["import eduwb"] < TARGET_S else "OVER"
-    print(f"import eduwb: {medians['import eduwb']:.3f} s ({net:.3f} s above a bare interpreter); "
-          f"target < {TARGET_S} s: {verdict}")
+    print(
+        f"import eduwb: {medians['import eduwb']:.3f} s ({net:.3f} s above a bare interpreter); "
+        f"target < {TARGET_S} s: {verdict}"
+    )
 
     probe = f"import sys, eduwb; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    loaded = subprocess.run([sys.executable, "-c", probe], check=True, cwd=ROOT, capture_output=True, text=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, cwd=ROOT, capture_output=True, text=True
+    )
     print(f"heavy modules loaded by 'import eduwb': {loaded.stdout.strip() or 'none'}")
     return 0
 

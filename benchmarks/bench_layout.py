@@ -57,7 +57,9 @@ def weasyprint_pdf(html: str, target: Path) -> tuple[float, float, int]:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).render(font_config=pdf._font_config())
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).render(
+        font_config=pdf._font_config()
+    )
     t1 = time.perf_counter()
     document.write_pdf(target, pdf_identifier=b"eduwb")
     return t1 - t0, time.perf_counter() - t1, len(document.pages)
@@ -96,7 +98,9 @@ class _Typst:
         name = f"image{self.images}.png"
         (self.folder / name).write_bytes(base64.b64decode(m.group(1)))
         width = el.get("width")
-        return f'#align(center, image("{name}"' + (f", width: {int(width) * 0.75}pt" if width else "") + "))\n"
+        return (
+            f'#align(center, image("{name}"' + (f", width: {int(width) * 0.75}pt" if width else "") + "))\n"
+        )
 
     def cell(self, td) -> str:
         style = td.get("style", "")
@@ -120,12 +124,19 @@ class _Typst:
         if caption:
             parts.append(f'#block(below: 1.5mm, text(weight: "bold", size: 9.5pt)[{self.inline(caption)}])\n')
         if head:
-            cells.append("table.header(" + ", ".join(f"[*{self.inline(th).strip()}*]" for th in head.find_all("th")) + ")")
+            cells.append(
+                "table.header("
+                + ", ".join(f"[*{self.inline(th).strip()}*]" for th in head.find_all("th"))
+                + ")"
+            )
         for row in (el.find("tbody") or el).find_all("tr"):
             cells.extend(self.cell(td) for td in row.find_all(["td", "th"]))
         size = "7pt" if ncol > 10 else "8.5pt"
-        parts.append(f'#text(size: {size})[#table(columns: {ncol}, stroke: 0.5pt + rgb("#d1d5db"), inset: (x: 1.6mm, y: 1mm),\n  '
-                     + ",\n  ".join(cells) + ")]\n")
+        parts.append(
+            f'#text(size: {size})[#table(columns: {ncol}, stroke: 0.5pt + rgb("#d1d5db"), inset: (x: 1.6mm, y: 1mm),\n  '
+            + ",\n  ".join(cells)
+            + ")]\n"
+        )
         return "".join(parts)
 
     def block(self, el) -> str:
@@ -143,7 +154,9 @@ class _Typst:
             return self.image(el)
         if el.name in ("ul", "ol"):
             mark = "- " if el.name == "ul" else "+ "
-            return "\n" + "".join(mark + self.inline(li).strip() + "\n" for li in el.find_all("li", recursive=False))
+            return "\n" + "".join(
+                mark + self.inline(li).strip() + "\n" for li in el.find_all("li", recursive=False)
+            )
         if el.name in ("style", "script", "nav", "head"):
             return ""
         if el.name == "section":
@@ -193,20 +206,26 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench_layout_"))
     html = report_html(data, year, work / "reports")
     cells = len(re.findall(r"<t[dh]\b", html))
-    print(f"{data.name} {year}: report HTML {len(html) / 1e6:.1f} MB, {cells} table cells, "
-          f"{html.count('<img')} charts; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{data.name} {year}: report HTML {len(html) / 1e6:.1f} MB, {cells} table cells, "
+        f"{html.count('<img')} charts; load average {os.getloadavg()[0]:.1f}"
+    )
     runs = [weasyprint_pdf(html, work / "weasyprint.pdf") for _ in range(args.repeat)]
     layout = statistics.median(r[0] for r in runs)
     write = statistics.median(r[1] for r in runs)
-    print(f"  WeasyPrint: layout {layout:6.2f} s + PDF {write:5.2f} s = {layout + write:6.2f} s, {runs[0][2]} pages")
+    print(
+        f"  WeasyPrint: layout {layout:6.2f} s + PDF {write:5.2f} s = {layout + write:6.2f} s, {runs[0][2]} pages"
+    )
     try:
         import typst  # noqa: F401
     except ImportError:
         print("  Typst: not installed (pip install typst) — no comparison")
         return
     translated, compiled, pages = typst_pdf(html, work / "typst", work / "typst.pdf", args.repeat)
-    print(f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} s = {translated + compiled:6.2f} s, {pages} pages "
-          f"({(layout + write) / (translated + compiled):.0f}× faster; rough translation: no styled cover, no running headers)")
+    print(
+        f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} s = {translated + compiled:6.2f} s, {pages} pages "
+        f"({(layout + write) / (translated + compiled):.0f}× faster; rough translation: no styled cover, no running headers)"
+    )
     if args.keep:
         print(f"  PDFs in {work}")
 

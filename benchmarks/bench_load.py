@@ -60,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counties", type=int, default=100, help="counties (default 100)")
     parser.add_argument("--data", type=Path, help="a folder already holding sample counties")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is shown (default 3)")
-    parser.add_argument("--workers", type=int, default=None, help="processes for load_many (default: one per core)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per measurement; the best is shown (default 3)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes for load_many (default: one per core)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="eduwb-bench-load-") as tmp:
@@ -83,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             many = best_of(args.repeat, lambda: dataset.load_many(folders, workers=args.workers))
         peak = subprocess.run(
             [sys.executable, "-c", _PEAK, json.dumps([str(f) for f in folders])],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         ).stdout.split()[-1]
         sample = ROOT / "data" / "sample"
         dataset.load(sample, cache=False)

@@ -62,7 +62,9 @@ def all_tables(ds, std, year: int) -> int:
     return rows
 
 
-def province_report(folders: list[Path], year: int, workers: int | None, out: Path) -> tuple[float, float, str]:
+def province_report(
+    folders: list[Path], year: int, workers: int | None, out: Path
+) -> tuple[float, float, str]:
     """Wall seconds and peak MB of ``eduwb report … --province``; its summary's last line."""
     cmd = [sys.executable, "-c", "import sys; from eduwb.cli import main; sys.exit(main(sys.argv[1:]))",
            "report", *map(str, folders), "--years", str(year), "--province", "示例省", "--notebooks", "04_province",
@@ -82,9 +84,15 @@ def province_report(folders: list[Path], year: int, workers: int | None, out: Pa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=100)
-    parser.add_argument("--data", type=Path, help="a folder of county folders written by `eduwb sample --counties N`")
-    parser.add_argument("--year", type=int, help="the year of the tables and the report (default: the latest)")
-    parser.add_argument("--workers", type=int, help="workers of the province report (default: the number of cores)")
+    parser.add_argument(
+        "--data", type=Path, help="a folder of county folders written by `eduwb sample --counties N`"
+    )
+    parser.add_argument(
+        "--year", type=int, help="the year of the tables and the report (default: the latest)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="workers of the province report (default: the number of cores)"
+    )
     parser.add_argument("--no-report", action="store_true", help="skip the province report")
     args = parser.parse_args()
 
@@ -112,7 +120,9 @@ def main() -> int:
         ready = province.readiness_table(ds, std, year=year)["readiness"].value_counts().to_dict()
 
         print(f"read the CSVs (pandas.read_csv, {len(csvs):,} files):        {read:8.2f} s")
-        print(f"load (eduwb: read, parse, validate):                 {loaded:8.2f} s = {loaded / read:.1f} × read")
+        print(
+            f"load (eduwb: read, parse, validate):                 {loaded:8.2f} s = {loaded / read:.1f} × read"
+        )
         print(f"pool:                                                {pooled:8.2f} s")
         print(
             f"province tables, cold ({rows:,} rows):                 {tables:8.2f} s"

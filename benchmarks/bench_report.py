@@ -51,11 +51,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def eduwb_report(data: list[Path], years: str, out: Path, workers: int, notebooks: Path) -> tuple[float, int, float]:
+def eduwb_report(
+    data: list[Path], years: str, out: Path, workers: int, notebooks: Path
+) -> tuple[float, int, float]:
     """Wall seconds of ``eduwb report``, the number of reports it made, and its CPU seconds."""
     cmd = [
-        sys.executable, "-c", "import sys; from eduwb.cli import main; sys.exit(main(sys.argv[1:]))",
-        "report", *map(str, data), "--years", years, "--out", str(out), "--workers", str(workers), "--force",
+        sys.executable,
+        "-c",
+        "import sys; from eduwb.cli import main; sys.exit(main(sys.argv[1:]))",
+        "report",
+        *map(str, data),
+        "--years",
+        years,
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--force",
     ]
     env = {**os.environ, "EDUWB_NOTEBOOKS_DIR": str(notebooks)}
     t0, c0 = time.perf_counter(), _children_cpu()
@@ -74,8 +86,26 @@ def cli_chain(data: Path, year: int, out: Path, notebooks: list[Path]) -> tuple[
     for nb in notebooks:
         executed = out / nb.name
         steps = [
-            [str(BIN / "papermill"), str(nb), str(executed), "-k", "python3", "--no-progress-bar",
-             "-p", "data", str(data), "-p", "year", str(year), "-p", "lang", "zh", "-p", "interactive", "False"],
+            [
+                str(BIN / "papermill"),
+                str(nb),
+                str(executed),
+                "-k",
+                "python3",
+                "--no-progress-bar",
+                "-p",
+                "data",
+                str(data),
+                "-p",
+                "year",
+                str(year),
+                "-p",
+                "lang",
+                "zh",
+                "-p",
+                "interactive",
+                "False",
+            ],
             [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
             [str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))],
         ]
@@ -139,18 +169,24 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
                 document = _render(html, job.out_dir)
                 t3 = time.perf_counter()
                 Path(job.out_dir).mkdir(parents=True, exist_ok=True)
-                document.write_pdf(Path(job.out_dir) / "breakdown.pdf", pdf_identifier=b"eduwb", uncompressed_pdf=False)
+                document.write_pdf(
+                    Path(job.out_dir) / "breakdown.pdf", pdf_identifier=b"eduwb", uncompressed_pdf=False
+                )
                 t4 = time.perf_counter()
                 tables = [t for c in chapters for t in c.tables]
-                write_tables_xlsx(tables, Path(job.out_dir) / "breakdown.xlsx", lang=job.lang, created=report_created(job))
+                write_tables_xlsx(
+                    tables, Path(job.out_dir) / "breakdown.xlsx", lang=job.lang, created=report_created(job)
+                )
                 t5 = time.perf_counter()
-            steps.update({
-                "layout: cover verdict (scorecard)": t1 - t0,
-                "layout: report HTML": t2 - t1,
-                f"layout: WeasyPrint layout ({len(document.pages)} pages)": t3 - t2,
-                "layout: WeasyPrint PDF write": t4 - t3,
-                f"layout: workbook ({len(tables)} tables)": t5 - t4,
-            })
+            steps.update(
+                {
+                    "layout: cover verdict (scorecard)": t1 - t0,
+                    "layout: report HTML": t2 - t1,
+                    f"layout: WeasyPrint layout ({len(document.pages)} pages)": t3 - t2,
+                    "layout: WeasyPrint PDF write": t4 - t3,
+                    f"layout: workbook ({len(tables)} tables)": t5 - t4,
+                }
+            )
             runs.append(steps)
     finally:
         pdf.chapter_from_notebook = convert
@@ -175,7 +211,11 @@ def province(batch: int, year: int, work: Path, notebooks: Path) -> tuple[float,
     """Seconds to write ``batch`` sample counties, seconds of their reports (2 workers), reports made."""
     counties = work / "province"
     t0 = time.perf_counter()
-    done = subprocess.run([str(BIN / "eduwb"), "sample", str(counties), "--counties", str(batch)], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "eduwb"), "sample", str(counties), "--counties", str(batch)],
+        capture_output=True,
+        text=True,
+    )
     written = time.perf_counter() - t0
     if done.returncode != 0:
         sys.exit(f"eduwb sample failed:\n{done.stderr}")
@@ -208,33 +248,56 @@ def main() -> None:
     notebooks = resolve_notebooks([args.notebooks])
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_report_"))
     load1 = os.getloadavg()[0]
-    print(f"data {data.name}, years {years}, {len(notebooks)} notebooks "
-          f"({', '.join(n.stem for n in notebooks)}), {os.cpu_count()} cores, load average {load1:.1f} at start")
+    print(
+        f"data {data.name}, years {years}, {len(notebooks)} notebooks "
+        f"({', '.join(n.stem for n in notebooks)}), {os.cpu_count()} cores, load average {load1:.1f} at start"
+    )
     try:
         measure(args, data, years, chain_years, notebooks, notebooks_dir, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure above)")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure above)"
+    )
 
 
-def measure(args: argparse.Namespace, data: Path, years: str, chain_years: list[int], notebooks: list[Path],
-            notebooks_dir: Path, work: Path) -> None:
-    print("\n-- per report (wall: what a user waits; CPU: the work itself, which a busy machine inflates less)")
+def measure(
+    args: argparse.Namespace,
+    data: Path,
+    years: str,
+    chain_years: list[int],
+    notebooks: list[Path],
+    notebooks_dir: Path,
+    work: Path,
+) -> None:
+    print(
+        "\n-- per report (wall: what a user waits; CPU: the work itself, which a busy machine inflates less)"
+    )
     one, n1, cpu1 = eduwb_report([data], years, work / "w1", 1, notebooks_dir)
     two, n2, cpu2 = eduwb_report([data], years, work / "w2", 2, notebooks_dir)
     per_one, per_two = one / n1, two / n2
-    print(f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports = {per_one:6.2f} s per county-year (CPU {cpu1 / n1:6.2f} s)")
-    print(f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports = {per_two:6.2f} s per county-year (CPU {cpu2 / n2:6.2f} s)")
-    print(f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ {TARGET_THROUGHPUT}×)")
+    print(
+        f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports = {per_one:6.2f} s per county-year (CPU {cpu1 / n1:6.2f} s)"
+    )
+    print(
+        f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports = {per_two:6.2f} s per county-year (CPU {cpu2 / n2:6.2f} s)"
+    )
+    print(
+        f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ {TARGET_THROUGHPUT}×)"
+    )
     if not args.skip_chain:
         runs = [cli_chain(data, y, work / "chain" / str(y), notebooks) for y in chain_years]
         chain, chain_cpu = sum(r[0] for r in runs), sum(r[1] for r in runs)
         per_chain, per_chain_cpu = chain / len(chain_years), chain_cpu / len(chain_years)
-        print(f"CLI chain (papermill → nbconvert → weasyprint per notebook): {chain:7.1f} s for "
-              f"{len(chain_years)} report(s) = {per_chain:6.2f} s per county-year (CPU {per_chain_cpu:6.2f} s)")
-        print(f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ {TARGET_SPEEDUP:g}×; "
-              f"in CPU seconds {per_chain_cpu / (cpu1 / n1):5.2f}×)")
+        print(
+            f"CLI chain (papermill → nbconvert → weasyprint per notebook): {chain:7.1f} s for "
+            f"{len(chain_years)} report(s) = {per_chain:6.2f} s per county-year (CPU {per_chain_cpu:6.2f} s)"
+        )
+        print(
+            f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ {TARGET_SPEEDUP:g}×; "
+            f"in CPU seconds {per_chain_cpu / (cpu1 / n1):5.2f}×)"
+        )
         print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
 
     if not args.skip_breakdown:
@@ -256,8 +319,10 @@ def measure(args: argparse.Namespace, data: Path, years: str, chain_years: list[
         per = seconds / max(n, 1)
         print(f"eduwb sample --counties {args.batch}: {written:6.1f} s (not counted)")
         print(f"eduwb report, 2 workers: {seconds:7.1f} s for {n} reports = {per:6.2f} s per report")
-        print(f"100 counties × 1 year, extrapolated linearly from {n}: {100 * per:7.0f} s  "
-              f"(target ≤ {TARGET_PROVINCE_S:.0f} s)")
+        print(
+            f"100 counties × 1 year, extrapolated linearly from {n}: {100 * per:7.0f} s  "
+            f"(target ≤ {TARGET_PROVINCE_S:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ def time_tables(datasets: list[Dataset], std, repeat: int) -> tuple[dict[str, fl
     """
     start = time.perf_counter()
     compliance = {
-        id(ds): rotation.school_compliance(ds, std, [y - 1 for y in sorted(set(ds.rotations["year"]))]) for ds in datasets
+        id(ds): rotation.school_compliance(ds, std, [y - 1 for y in sorted(set(ds.rotations["year"]))])
+        for ds in datasets
     }
     lookup = time.perf_counter() - start
     original = rotation.school_compliance
@@ -89,8 +90,12 @@ def report(title: str, read: float, separate: dict[str, float], together: float,
     for label, seconds in separate.items():
         print(f"  {label:<34}{seconds:8.3f} s")
     print(f"  {'= the 7 tables, one call each':<34}{own:8.3f} s  = {own / read:5.2f} × read")
-    print(f"  {'all 7 at once (rotation_tables)':<34}{together:8.3f} s  = {together / read:5.2f} × read   (target ≤ 2×)")
-    print(f"  {'compliance_table lookup (balance)':<34}{lookup:8.3f} s  (once per flows call; once for rotation_tables)")
+    print(
+        f"  {'all 7 at once (rotation_tables)':<34}{together:8.3f} s  = {together / read:5.2f} × read   (target ≤ 2×)"
+    )
+    print(
+        f"  {'compliance_table lookup (balance)':<34}{lookup:8.3f} s  (once per flows call; once for rotation_tables)"
+    )
     print(
         f"  {'with the lookups, as called':<34}{own + flows_calls * lookup:8.3f} s  = {(own + flows_calls * lookup) / read:5.2f} × read"
         f" one call each; {together + lookup:.3f} s = {(together + lookup) / read:.2f} × read at once"
@@ -124,8 +129,10 @@ def main() -> None:
     datasets = [load(folder) for folder in folders]
     rows = sum(len(ds.teachers) for ds in datasets)
     moves = sum(len(ds.rotations) for ds in datasets)
-    print(f"loaded {len(datasets)} counties in {time.perf_counter() - start:.1f} s (not timed below): "
-          f"{rows:,} teacher rows, {moves:,} rotation rows")
+    print(
+        f"loaded {len(datasets)} counties in {time.perf_counter() - start:.1f} s (not timed below): "
+        f"{rows:,} teacher rows, {moves:,} rotation rows"
+    )
     std = load_standard("moe-2017")
 
     read = best_of(args.repeat, lambda: read_all(folders))

@@ -35,7 +35,9 @@ def _cpu_seconds() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counties", type=int, default=100, help="counties to write (default 100)")
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: write_sample's choice)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes (default: write_sample's choice)"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write here and keep the files")
     args = parser.parse_args(argv)
 
@@ -55,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             size += (folder / "county.toml").stat().st_size
         schools = rows["schools"]
 
-        print(f"counties written      {len(folders)} (workers: {args.workers or 'default'}, CPUs: {os.cpu_count()})")
-        print(f"wall time             {wall:8.1f} s   (target < {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})")
+        print(
+            f"counties written      {len(folders)} (workers: {args.workers or 'default'}, CPUs: {os.cpu_count()})"
+        )
+        print(
+            f"wall time             {wall:8.1f} s   (target < {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})"
+        )
         print(f"CPU time (all procs)  {cpu:8.1f} s")
         print(f"per county            {wall / len(folders):8.3f} s wall")
         print(f"size on disk          {size / 1e6:8.1f} MB (CSV + county.toml)")

@@ -64,7 +64,9 @@ def _explorers(data: Path):
     rule = rotation.eligibility_rule(ds)
 
     def rotation_explorer():
-        return rotation_charts.eligibility_explorer(partial(rotation.rotation_table, ds, std), rule.as_dict(), lang)
+        return rotation_charts.eligibility_explorer(
+            partial(rotation.rotation_table, ds, std), rule.as_dict(), lang
+        )
 
     return [
         ("00 scorecard: year", scorecard_explorer),
@@ -113,8 +115,10 @@ def main() -> None:
     shell = report_shell()  # an IPython shell: display() formats figures into PNGs, as in Jupyter
     setup("zh")
     explorers = _explorers(Path(args.data).resolve())
-    print(f"widget callbacks on {Path(args.data).name} (median and slowest of {args.repeat} changes per control; "
-          f"target < {TARGET_MS:.0f} ms)")
+    print(
+        f"widget callbacks on {Path(args.data).name} (median and slowest of {args.repeat} changes per control; "
+        f"target < {TARGET_MS:.0f} ms)"
+    )
     worst = 0.0
     for name, build in explorers:
         build()  # first build: imports and caches, not counted
@@ -133,12 +137,16 @@ def main() -> None:
             if not times:
                 continue
             worst = max(worst, max(times))
-            print(f"  {name:<34} {label:<18} median {1000 * statistics.median(times):6.1f} ms  "
-                  f"slowest {1000 * max(times):6.1f} ms  (CPU median {1000 * statistics.median(cpu):5.1f} ms; "
-                  f"built in {1000 * built:6.1f} ms)")
+            print(
+                f"  {name:<34} {label:<18} median {1000 * statistics.median(times):6.1f} ms  "
+                f"slowest {1000 * max(times):6.1f} ms  (CPU median {1000 * statistics.median(cpu):5.1f} ms; "
+                f"built in {1000 * built:6.1f} ms)"
+            )
         shell.eduwb_outputs = None
-    print(f"slowest callback: {1000 * worst:.1f} ms ({'met' if worst * 1000 < TARGET_MS else 'missed'}: < {TARGET_MS:.0f} ms); "
-          f"load average {os.getloadavg()[0]:.1f} (other work on this machine slows these figures)")
+    print(
+        f"slowest callback: {1000 * worst:.1f} ms ({'met' if worst * 1000 < TARGET_MS else 'missed'}: < {TARGET_MS:.0f} ms); "
+        f"load average {os.getloadavg()[0]:.1f} (other work on this machine slows these figures)"
+    )
 
 
 if __name__ == "__main__":

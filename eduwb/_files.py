@@ -76,7 +76,11 @@ def pin_zip_dates(content: bytes, when: datetime) -> bytes:
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 # openpyxl sets "modified" to the time of saving, whatever was asked.
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + iso + rb"\g<3>", body)
+                body = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + iso + rb"\g<3>",
+                    body,
+                )
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o600 << 16  # one value for every member, whatever wrote it

@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     # --debug is accepted after the command too (SUPPRESS keeps the top-level value otherwise).
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks"
+    )
 
     p = sub.add_parser(
         "validate",
@@ -106,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=_years, default=(2021, 2025), help="year span, e.g. 2021-2025 (default)")
     p.add_argument("--schools", type=_positive, default=45, help="schools per county (default 45)")
     p.add_argument("--counties", type=_positive, default=1, help="write N county folders under OUT")
-    p.add_argument("--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers")
+    p.add_argument(
+        "--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers"
+    )
     p.add_argument(
         "--as",
         dest="as_form",
@@ -125,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--years the school list and the rows of those years (a new year starts from the latest one's).",
     )
     p.add_argument("out", help="the .xlsx workbook to write")
-    p.add_argument("--from", dest="data", metavar="DATA", help="county folder or .xlsx workbook to pre-fill from")
+    p.add_argument(
+        "--from", dest="data", metavar="DATA", help="county folder or .xlsx workbook to pre-fill from"
+    )
     p.add_argument("--years", type=_years, help="the year(s) the workbook is for, e.g. 2026 or 2025-2026")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
@@ -138,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/data-dictionary.md is its Markdown form.",
     )
     p.add_argument("--format", choices=("md", "csv", "json"), default="md")
-    p.add_argument("--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)")
+    p.add_argument(
+        "--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)"
+    )
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     p = sub.add_parser(
@@ -147,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the indicators of a standard",
         description="List every indicator of a standard with its thresholds per stage.",
     )
-    p.add_argument("--standard", default="moe-2017", help="built-in id (moe-2017, moe-2012) or a standard file")
+    p.add_argument(
+        "--standard", default="moe-2017", help="built-in id (moe-2017, moe-2012) or a standard file"
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
@@ -178,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-suppress",
         action="store_true",
-        help="show per-school counts of 1 or 2 teachers instead of \"<3\" (inside the bureau only; the output says so)",
+        help='show per-school counts of 1 or 2 teachers instead of "<3" (inside the bureau only; the output says so)',
     )
 
     p = sub.add_parser(
@@ -192,7 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
         "and the exit code is 1.",
     )
     p.add_argument("data", metavar="SOURCE", help="folder of 教基 workbooks, or a 综合查询 .xlsx workbook")
-    p.add_argument("-o", "--out", required=True, metavar="OUT", help="county folder to write (must not exist, or be empty)")
+    p.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        metavar="OUT",
+        help="county folder to write (must not exist, or be empty)",
+    )
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
@@ -256,7 +272,10 @@ def _validate_annotated(args) -> int:
         print(str(problem), file=sys.stderr)
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
-    print(f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their cells)", file=sys.stderr)
+    print(
+        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their cells)",
+        file=sys.stderr,
+    )
     if errors:
         print(f"refused: {errors} problem(s) in {args.data}", file=sys.stderr)
         return 1
@@ -275,7 +294,9 @@ def cmd_sample(args) -> int:
 
         if args.counties != 1 or args.xlsx:
             raise ParameterError("--as writes a single county: it goes without --counties and --xlsx")
-        files = write_sample_forms(args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools)
+        files = write_sample_forms(
+            args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
+        )
         kind = "教基 workbook(s)" if args.as_form == "jiaoji" else "综合查询 workbook"
         print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
         return 0
@@ -297,7 +318,11 @@ def cmd_standards(args) -> int:
     std = load_standard(args.standard)
     table = std.catalogue()
     if args.format == "json":
-        print(json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1
+            )
+        )
     elif args.format == "csv":
         sys.stdout.write(_formula_safe(table).to_csv(index=False, lineterminator="\n"))
     else:
@@ -363,13 +388,22 @@ def cmd_table(args) -> int:
     if args.format == "csv":
         payload = _formula_safe(table).to_csv(index=False, lineterminator="\n")
     elif args.format == "json":
-        payload = json.dumps(json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1) + "\n"
+        payload = (
+            json.dumps(
+                json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1
+            )
+            + "\n"
+        )
     elif args.format == "table":
         with pd.option_context(
-            "display.max_rows", None,
-            "display.max_columns", None,
-            "display.width", 200,
-            "display.float_format", _plain_float,
+            "display.max_rows",
+            None,
+            "display.max_columns",
+            None,
+            "display.width",
+            200,
+            "display.float_format",
+            _plain_float,
         ):
             # unrounded: a value just under its threshold must not display as equal to it
             payload = table.to_string(index=False) + "\n"
@@ -531,7 +565,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"eduwb: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+            print(
+                f"eduwb: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                file=sys.stderr,
+            )
         return 1
 
 

@@ -64,7 +64,9 @@ def _printable(text: str) -> str:
     """File and column names as written, with control characters shown as escapes (never sent to
     the terminal as they are) and a long name cut short."""
     text = re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group(0))[1:-1], text)
-    return text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+    return (
+        text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+    )
 
 
 def _shown(value: object) -> str:
@@ -72,7 +74,11 @@ def _shown(value: object) -> str:
     if isinstance(value, str) and len(value) > SHOWN_VALUE_CHARS:
         return f"{value[:SHOWN_VALUE_CHARS]!r}… ({len(value):,} characters)"
     text = repr(value)
-    return text if len(text) <= SHOWN_VALUE_CHARS + 2 else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+    return (
+        text
+        if len(text) <= SHOWN_VALUE_CHARS + 2
+        else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
+    )
 
 
 class ProblemList(list):
@@ -140,7 +146,9 @@ class ProblemList(list):
         """The problems kept, then one line per rule with problems left out, then the overall count."""
         out = list(self)
         for (file, column, rule, severity), n in self._hidden.items():
-            out.append(Problem(file, None, column, None, f"{rule} — and {n:,} more like this, not listed", severity))
+            out.append(
+                Problem(file, None, column, None, f"{rule} — and {n:,} more like this, not listed", severity)
+            )
         left = sum(self._over_total.values())
         if left:
             out.append(

@@ -27,7 +27,10 @@ from eduwb.errors import ParameterError
 TableFunction = Callable[..., pd.DataFrame]
 
 REGISTRY: dict[str, tuple[TableFunction, str]] = {
-    "thresholds": (resources.thresholds_table, "the standard's resource indicators and their thresholds per stage"),
+    "thresholds": (
+        resources.thresholds_table,
+        "the standard's resource indicators and their thresholds per stage",
+    ),
     "indicators": (resources.indicators_table, "R1–R7 per school section in scope"),
     "compliance": (balance.compliance_table, "the per-school 6-of-7 / 85 % rule"),
     "balance": (balance.balance_table, "student-weighted CV per stage × indicator, with the composite"),
@@ -54,12 +57,27 @@ REGISTRY: dict[str, tuple[TableFunction, str]] = {
     "todo": (scorecard.missing_inputs_table, "missing inputs (缺数据) for the analyst to supply"),
     "rooms": (guarantee.music_art_rooms_table, "music and art rooms per school (G3)"),
     "retention": (guarantee.retention_table, "three-year junior retention rate (Q1)"),
-    "training_funds": (guarantee.training_funds_table, "training funds ≥ 5 % of public funds per school (Q4)"),
+    "training_funds": (
+        guarantee.training_funds_table,
+        "training funds ≥ 5 % of public funds per school (Q4)",
+    ),
     "recognition": (guarantee.recognition_table, "satisfaction survey by group (S1)"),
-    "counties": (province.counties_table, "province: every county per year — verdict, failing, CVs, classes, G11"),
-    "readiness": (province.readiness_table, "province: counties ranked by distance to recognition, who could pass next year"),
-    "province_balance": (province.province_balance_table, "province: each CV's spread across counties, the province's own CV"),
-    "bill": (province.bill_table, "province: the least-cost plans' additions and cost, summed (or --by county)"),
+    "counties": (
+        province.counties_table,
+        "province: every county per year — verdict, failing, CVs, classes, G11",
+    ),
+    "readiness": (
+        province.readiness_table,
+        "province: counties ranked by distance to recognition, who could pass next year",
+    ),
+    "province_balance": (
+        province.province_balance_table,
+        "province: each CV's spread across counties, the province's own CV",
+    ),
+    "bill": (
+        province.bill_table,
+        "province: the least-cost plans' additions and cost, summed (or --by county)",
+    ),
 }
 
 
@@ -70,6 +88,8 @@ def table_function(name: str) -> TableFunction:
     return REGISTRY[name][0]
 
 
-def compute(name: str, ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+def compute(
+    name: str, ds, std, *, year: int | None = None, stage: str | None = None, **options
+) -> pd.DataFrame:
     """Compute a registered table."""
     return table_function(name)(ds, std, year=year, stage=stage, **options)

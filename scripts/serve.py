@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("kind", choices=["lab", "dashboard"])
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--root", default=str(ROOT / "notebooks"), help="JupyterLab's folder")
-    parser.add_argument("--notebook", default=str(ROOT / "notebooks" / "dashboard.ipynb"), help="the dashboard notebook")
+    parser.add_argument(
+        "--notebook", default=str(ROOT / "notebooks" / "dashboard.ipynb"), help="the dashboard notebook"
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv

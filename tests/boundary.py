@@ -27,7 +27,11 @@ YEAR = 2024
 SCHOOL = "4299990001"  # 城关第一小学, a primary school (no split)
 R7_SCHOOL = "4299990007"  # 城关第一初级中学
 CV_TARGET = (0.50035, 0.50045)  # shows 0.500 with three decimals, 0.5004 with four
-WEIGHTS = {"nine_year": {"junior": 1.1}, "twelve_year": {"junior": 1.1, "senior": 1.32}, "complete_secondary": {"senior": 1.2}}
+WEIGHTS = {
+    "nine_year": {"junior": 1.1},
+    "twelve_year": {"junior": 1.1, "senior": 1.32},
+    "complete_secondary": {"senior": 1.2},
+}
 
 
 def section_values(folder: Path, year: int) -> pd.DataFrame:
@@ -37,7 +41,10 @@ def section_values(folder: Path, year: int) -> pd.DataFrame:
     fac = pd.read_csv(folder / "facilities.csv", dtype={"school_id": str})
     sec, fac = sec[sec["year"] == year].copy(), fac[fac["year"] == year]
     sec["kind"] = sec["school_id"].map(schools["kind"])
-    sec["wp"] = [WEIGHTS.get(k, {}).get(s, 1.0) * n for k, s, n in zip(sec["kind"], sec["stage"], sec["students"], strict=True)]
+    sec["wp"] = [
+        WEIGHTS.get(k, {}).get(s, 1.0) * n
+        for k, s, n in zip(sec["kind"], sec["stage"], sec["students"], strict=True)
+    ]
     sec["share"] = sec["wp"] / sec.groupby("school_id")["wp"].transform("sum")
     amounts = ["indoor_sports_area_m2", "sports_field_area_m2", "multimedia_rooms"]
     whole = sec.merge(fac[fac["stage"].isna()][["school_id", *amounts]], on="school_id")

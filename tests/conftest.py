@@ -19,7 +19,9 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.csv from data/sample")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/*.csv from data/sample"
+    )
 
 
 def pytest_collection_modifyitems(config, items):

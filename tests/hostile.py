@@ -42,7 +42,9 @@ def sheet_xml(rows: list[list[str]], dimension: str | None = None) -> bytes:
     out.append("<sheetData>")
     for r, row in enumerate(rows, start=1):
         cells = "".join(
-            f'<c r="{_letters(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>' for c, v in enumerate(row) if v != ""
+            f'<c r="{_letters(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+            for c, v in enumerate(row)
+            if v != ""
         )
         out.append(f'<row r="{r}">{cells}</row>')
     out.append("</sheetData></worksheet>")
@@ -60,7 +62,9 @@ def tiny_sheets() -> dict[str, bytes]:
     return sheets
 
 
-def write_xlsx(path: Path, sheets: dict[str, bytes | Iterable[bytes]], extra: dict[str, bytes] | None = None) -> Path:
+def write_xlsx(
+    path: Path, sheets: dict[str, bytes | Iterable[bytes]], extra: dict[str, bytes] | None = None
+) -> Path:
     """A workbook of these worksheet parts (each bytes, or an iterable of chunks streamed in)."""
     names = list(sheets)
     content_types = (
@@ -142,7 +146,9 @@ def xlsx_many_rows(path: Path, rows: int, declare: bool) -> Path:
 def xlsx_dimension_bomb(path: Path) -> Path:
     """The tiny county as a workbook whose schools sheet says it reaches XFD1048576."""
     sheets = tiny_sheets()
-    sheets["schools"] = sheets["schools"].replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>', 1)
+    sheets["schools"] = sheets["schools"].replace(
+        b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>', 1
+    )
     return write_xlsx(path, sheets)
 
 
@@ -168,9 +174,10 @@ def xlsx_zip_bomb(path: Path, megabytes: int = 300) -> Path:
     sheets: dict[str, bytes | Iterable[bytes]] = dict(tiny_sheets())
     sheets["schools"] = sheets["schools"]
     path = write_xlsx(path, sheets)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, zf.open(
-        "xl/sharedStrings.xml", "w", force_zip64=True
-    ) as fh:
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+        zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh,
+    ):
         for chunk in strings():
             fh.write(chunk)
     return path
@@ -182,11 +189,14 @@ def xlsx_entity_bomb(path: Path) -> Path:
     laughs = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         + b"".join(
-            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode() for i in range(1, 10)
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode()
+            for i in range(1, 10)
         )
         + b"]>"
     )
-    sheets["schools"] = laughs + sheets["schools"].split(b"?>", 1)[1].replace(b"<t>S01</t>", b"<t>&lol9;</t>", 1)
+    sheets["schools"] = laughs + sheets["schools"].split(b"?>", 1)[1].replace(
+        b"<t>S01</t>", b"<t>&lol9;</t>", 1
+    )
     return write_xlsx(path, sheets)
 
 

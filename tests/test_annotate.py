@@ -36,7 +36,13 @@ MARKED = {
     "music_rooms_without_min_area": [("facilities", "J3")],
 }
 # problems about a whole file, or a column that is not there: listed only
-LISTED_ONLY = ["random_bytes_file", "missing_column", "county_toml_unknown_key", "xlsx_missing_sheet", "missing_required_file"]
+LISTED_ONLY = [
+    "random_bytes_file",
+    "missing_column",
+    "county_toml_unknown_key",
+    "xlsx_missing_sheet",
+    "missing_required_file",
+]
 
 
 def _case(case: str) -> tuple[Path, dict]:
@@ -138,8 +144,13 @@ def test_text_from_the_county_never_becomes_a_formula(tmp_path):
     county = tmp_path / "county"
     shutil.copytree(TINY, county)
     schools = county / "schools.csv"
-    text = schools.read_text(encoding="utf-8").replace("城关小学", '"=HYPERLINK(""http://example.invalid"",""x"")"')
-    schools.write_text(text.replace(",urban,城关镇,public,false,2005", ",urbanish,城关镇,public,false,2005"), encoding="utf-8")
+    text = schools.read_text(encoding="utf-8").replace(
+        "城关小学", '"=HYPERLINK(""http://example.invalid"",""x"")"'
+    )
+    schools.write_text(
+        text.replace(",urban,城关镇,public,false,2005", ",urbanish,城关镇,public,false,2005"),
+        encoding="utf-8",
+    )
     result = annotate(county, tmp_path / "a.xlsx")
     assert [(p.row, p.column) for p in result.errors] == [(3, "locale")]
     wb = load_workbook(result.path)

@@ -87,7 +87,9 @@ def test_load_reports_each_problem_where_it_is(case):
         assert any(_matches(p, entry) for p in problems), f"{case}: not reported: {entry}\nreported:\n{shown}"
     errors = [p for p in problems if p.severity == "error"]
     if "count" in expected:
-        assert len(errors) == expected["count"], f"{case}: expected {expected['count']} error(s), got:\n{shown}"
+        assert len(errors) == expected["count"], (
+            f"{case}: expected {expected['count']} error(s), got:\n{shown}"
+        )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -114,7 +116,9 @@ def test_table_writes_nothing_for_a_refused_dataset(case, tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("case", ["utf16_file", "xlsx_missing_sheet", "county_toml_wrong_shape", "header_only_file"])
+@pytest.mark.parametrize(
+    "case", ["utf16_file", "xlsx_missing_sheet", "county_toml_wrong_shape", "header_only_file"]
+)
 def test_validate_in_a_real_process(case):
     """The installed entry point: exit 1, problems on stderr, no traceback."""
     proc = subprocess.run(

@@ -80,7 +80,11 @@ def test_balance_cv_weighted_by_pupils_over_three_schools():
     ds = make_dataset(
         [school("A"), school("B"), school("C")],
         [section("A", "primary", 100), section("B", "primary", 300), section("C", "primary", 600)],
-        [facility("A", equipment=100_000), facility("B", equipment=600_000), facility("C", equipment=2_400_000)],
+        [
+            facility("A", equipment=100_000),
+            facility("B", equipment=600_000),
+            facility("C", equipment=2_400_000),
+        ],
     )
     row = balance_table(ds, STD).set_index("indicator").loc["R6"]
     assert float(row["county_mean"]) == pytest.approx(3100.0)
@@ -190,7 +194,9 @@ def test_gaps_in_natural_units_rounded_up_where_whole_and_costed():
     assert gaps.loc["R1", "cost_yuan"] == 4 * 120000
     assert gaps.loc["R4", "shortfall"] == pytest.approx(225.0)
     assert gaps.loc["R4", "cost_yuan"] == pytest.approx(225 * 3500)
-    assert gaps.loc["R6", "shortfall"] == pytest.approx(45_000) and gaps.loc["R6", "cost_yuan"] == pytest.approx(45_000)
+    assert gaps.loc["R6", "shortfall"] == pytest.approx(45_000) and gaps.loc[
+        "R6", "cost_yuan"
+    ] == pytest.approx(45_000)
     assert gaps.loc["R7", "shortfall"] == 1 and gaps.loc["R7", "cost_yuan"] == 40000
     assert gaps.loc["R1", "value"] == pytest.approx(100 * 15 / 450) and gaps.loc["R1", "threshold"] == 4.2
     # unit costs are parameters (strings from the command line)
@@ -215,7 +221,12 @@ def test_summary_failing_cells_and_gaps_summary():
 
     ds = rule_county(357, 16_980_000)  # R1 at 85 %, R6 at 84.9 %: fails the rule
     summary = summary_table(ds, STD).iloc[0]
-    assert (summary["schools"], summary["students"], summary["schools_passing"], summary["cv_failing"]) == (1, 10000, 0, 0)
+    assert (summary["schools"], summary["students"], summary["schools_passing"], summary["cv_failing"]) == (
+        1,
+        10000,
+        0,
+        0,
+    )
     assert "composite_limit" not in summary.index  # not tested under moe-2017
     values = compute("indicators", ds, STD)
     cells = failing_cells(values, STD)

@@ -37,7 +37,10 @@ CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (make setup, as root, installs Debian's chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is absent (make setup, as root, installs Debian's chromium)",
+    ),
 ]
 
 
@@ -48,13 +51,17 @@ pytestmark = [
 def workspace(tmp_path_factory):
     """A copy of the notebooks and data, and private Jupyter folders."""
     base = tmp_path_factory.mktemp("ui")
-    shutil.copytree(ROOT / "notebooks", base / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "notebooks", base / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     shutil.copytree(ROOT / "data" / "sample", base / "data" / "sample")
     shutil.copytree(ROOT / "data" / "province-sample", base / "data" / "province-sample")
     shutil.copytree(ROOT / "tests" / "fixtures" / "whatif_county", base / "data" / "whatif_county")
     settings = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     # every cell in the DOM (JupyterLab otherwise renders only the cells in view), so the checks see them all
     tracker = base / "lab-settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
@@ -116,7 +123,9 @@ def lab(workspace):
     # what make lab does first: trust the shipped notebooks
     paths = [str(p) for p in sorted(notebooks.glob("*.ipynb")) + sorted((notebooks / "en").glob("*.ipynb"))]
     subprocess.run([str(bin_dir / "jupyter"), "trust", *paths], env=env, check=True, capture_output=True)
-    proc, url, server = _serve("lab", env, base / "lab.log", "--root", str(notebooks), "--", "--LabApp.expose_app_in_browser=True")
+    proc, url, server = _serve(
+        "lab", env, base / "lab.log", "--root", str(notebooks), "--", "--LabApp.expose_app_in_browser=True"
+    )
     yield server, notebooks
     _stop(proc)
 
@@ -124,7 +133,9 @@ def lab(workspace):
 @pytest.fixture(scope="module")
 def voila(workspace):
     base, env = workspace
-    proc, url, server = _serve("dashboard", env, base / "voila.log", "--notebook", str(base / "notebooks" / "dashboard.ipynb"))
+    proc, url, server = _serve(
+        "dashboard", env, base / "voila.log", "--notebook", str(base / "notebooks" / "dashboard.ipynb")
+    )
     yield url
     _stop(proc)
 
@@ -194,7 +205,9 @@ RAW_WIDGET = re.compile(r"(VBox|HBox|Dropdown|IntSlider|Output)\(children=|Dropd
 
 def _open(page, path: str, kernel: bool = True) -> None:
     """Open a notebook in the running JupyterLab (as from the file browser)."""
-    page.evaluate("async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", path)
+    page.evaluate(
+        "async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", path
+    )
     page.wait_for_function(
         "path => { const w = window.jupyterapp.shell.currentWidget;"
         " return w && w.context && w.context.path === path && w.context.isReady; }", arg=path,
@@ -233,9 +246,17 @@ def _run_all(page) -> list[dict]:
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
     )
     nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
-    unrun = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c.get("execution_count") is None]
+    unrun = [
+        i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c.get("execution_count") is None
+    ]
     assert not unrun, f"cells not run: {unrun}"
-    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
+    return [
+        o
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
 
 
 @pytest.mark.parametrize("path", [*CHAPTERS, *(f"en/{n}" for n in CHAPTERS)])
@@ -264,7 +285,9 @@ def test_notebooks_open_showing_their_outputs(notebook_page, path):
 
 def _explorer_output(page, index: int = -1):
     """The explorer's whole box: its chart (an image widget or an output) and its tables."""
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > .widget-vbox").nth(index)
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > .widget-vbox").nth(
+        index
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
@@ -280,11 +303,16 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
         out = _explorer_output(page)
         out.locator("img").first.wait_for()
         before = out.inner_html()
-        select = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select").last
+        select = page.locator(
+            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select"
+        ).last
         select.scroll_into_view_if_needed()
         options = select.locator("option").all_inner_texts()
         select.select_option(label=options[0])
-        page.wait_for_function("([el, html]) => el.innerHTML !== html && el.querySelector('img')", arg=[out.element_handle(), before])
+        page.wait_for_function(
+            "([el, html]) => el.innerHTML !== html && el.querySelector('img')",
+            arg=[out.element_handle(), before],
+        )
         assert select.input_value() == select.locator("option").first.get_attribute("value")
         _shot(page, "lab-00-explorer-year-changed")
     if path.startswith("03_"):
@@ -299,7 +327,9 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
         handle.focus()
         page.keyboard.press("ArrowLeft")
         page.wait_for_function("([el, v]) => el.innerText !== v", arg=[readout.element_handle(), value])
-        page.wait_for_function("([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000)
+        page.wait_for_function(
+            "([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000
+        )
         _shot(page, "lab-03-explorer-slider-moved")
     # save (widget state goes to the server, whose pre_save_hook makes static outputs) and reopen
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
@@ -313,14 +343,22 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
         if written.rstrip("\n") != committed.rstrip("\n"):
             import difflib
 
-            diff = "".join(list(difflib.unified_diff(committed.splitlines(True), written.splitlines(True), "committed", "saved"))[:60])
+            diff = "".join(
+                list(
+                    difflib.unified_diff(
+                        committed.splitlines(True), written.splitlines(True), "committed", "saved"
+                    )
+                )[:60]
+            )
             pytest.fail(f"{path}: Run All + save changed the file:\n{diff}")
     _close_all(page)
     _open(page, path, kernel=False)
     _check_no_widget_errors(page, f"{path} saved and reopened")
     assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").count() > 0
     if path.startswith("00_"):
-        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").last.scroll_into_view_if_needed()
+        page.locator(
+            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img"
+        ).last.scroll_into_view_if_needed()
         _shot(page, "lab-00-saved-and-reopened")
 
 
@@ -343,7 +381,9 @@ def test_dashboard_what_if_flips_the_verdict(voila, page):
     page.wait_for_function("() => document.querySelector('.eduwb-verdict').innerText.includes('小河县')")
     assert _verdict(page) == "fail"
     assert "R2" in page.inner_text(".eduwb-failing")
-    assert "小河第四小学" in page.locator(".eduwb-section select").input_value() or "小河第四小学" in page.inner_text(".eduwb-school")
+    assert "小河第四小学" in page.locator(
+        ".eduwb-section select"
+    ).input_value() or "小河第四小学" in page.inner_text(".eduwb-school")
 
     # two backbone teachers at that school: R2 reaches 1.0 per 100 pupils, the verdict passes
     page.locator(".eduwb-n-teachers input").fill("2")
@@ -354,11 +394,15 @@ def test_dashboard_what_if_flips_the_verdict(voila, page):
     page.locator(".eduwb-verdict .eduwb-big[data-code='pass']").wait_for(timeout=10_000)
     round_trip_ms = (time.perf_counter() - start) * 1000
     server_ms = float(page.locator(".eduwb-timing [data-ms]").get_attribute("data-ms"))
-    print(f"\nwhat-if: verdict flipped in {round_trip_ms:.0f} ms (click to screen); callback {server_ms:.1f} ms")
+    print(
+        f"\nwhat-if: verdict flipped in {round_trip_ms:.0f} ms (click to screen); callback {server_ms:.1f} ms"
+    )
     assert server_ms < 100
     assert round_trip_ms < 2000
     assert page.locator(".eduwb-cost").get_attribute("data-yuan") == "240000"
-    assert page.locator(".eduwb-school tr[data-indicator='R2'] [data-code]").get_attribute("data-code") == "pass"
+    assert (
+        page.locator(".eduwb-school tr[data-indicator='R2'] [data-code]").get_attribute("data-code") == "pass"
+    )
     assert "没有未达标的指标" in page.inner_text(".eduwb-failing")
     _shot(page, "voila-whatif-flipped")
 
@@ -371,7 +415,9 @@ def test_dashboard_what_if_flips_the_verdict(voila, page):
     timings = [server_ms]
     for _ in range(3):  # a few more changes: the callback's own time, once warm
         page.locator("button.eduwb-add-rooms").click()
-        page.wait_for_function("n => document.querySelectorAll('.eduwb-changes li').length === n", arg=len(timings) + 1)
+        page.wait_for_function(
+            "n => document.querySelectorAll('.eduwb-changes li').length === n", arg=len(timings) + 1
+        )
         timings.append(float(page.locator(".eduwb-timing [data-ms]").get_attribute("data-ms")))
     print(f"callbacks: {', '.join(f'{t:.1f}' for t in timings)} ms")
     assert max(timings) < 100

@@ -51,7 +51,21 @@ def test_version(capsys):
         ("validate", ["data", "--standard", "--strict", "--debug", "exits 1"]),
         ("sample", ["out", "--seed", "--years", "--schools", "--counties", "--xlsx"]),
         ("standards", ["--standard", "--format", "table,csv,json", "--lang"]),
-        ("table", ["NAME", "data", "--year", "--stage", "--by", "--param", "--format", "--output", "indicators", "scorecard"]),
+        (
+            "table",
+            [
+                "NAME",
+                "data",
+                "--year",
+                "--stage",
+                "--by",
+                "--param",
+                "--format",
+                "--output",
+                "indicators",
+                "scorecard",
+            ],
+        ),
         ("report", ["data", "--years", "--out", "--workers", "--lang", "--notebooks"]),
     ],
 )
@@ -87,7 +101,9 @@ def test_validate_with_warnings(tmp_path, capsys):
     shutil.copytree(FIXTURES / "tiny_full", folder)
     text = (folder / "sections.csv").read_text(encoding="utf-8")
     # S04 now claims 41 pupils; its two classes hold 20 + 20
-    (folder / "sections.csv").write_text(text.replace("S04,2024,primary,40,", "S04,2024,primary,41,"), encoding="utf-8")
+    (folder / "sections.csv").write_text(
+        text.replace("S04,2024,primary,40,", "S04,2024,primary,41,"), encoding="utf-8"
+    )
     code, out, err = run(capsys, "validate", str(folder))
     assert code == 0
     assert out.startswith("valid: county: ") and out.endswith("; 1 warning(s)\n")
@@ -138,7 +154,9 @@ def test_usage_errors_exit_2(capsys, argv, tmp_path, monkeypatch):
 def test_parameter_errors_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "table", "indicators", str(TINY), "--format", "xlsx")
     assert code == 2 and err == "eduwb: error: --format xlsx needs -o FILE\n"
-    code, _, err = run(capsys, "table", "indicators", str(TINY), "--year", "2019", "-o", str(tmp_path / "x.csv"))
+    code, _, err = run(
+        capsys, "table", "indicators", str(TINY), "--year", "2019", "-o", str(tmp_path / "x.csv")
+    )
     assert code == 2 and err == "eduwb: error: year 2019 is not in the data (years: 2024)\n"
     assert not (tmp_path / "x.csv").exists()
 
@@ -150,8 +168,14 @@ def test_debug_shows_a_traceback_only_when_given(capsys, tmp_path):
     missing = str(tmp_path / "missing.toml")
     code, out, err = run(capsys, "standards", "--standard", missing)
     assert code == 1 and out == ""
-    assert err == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a standard file\n"
-    for argv in (["--debug", "standards", "--standard", missing], ["standards", "--standard", missing, "--debug"]):
+    assert (
+        err
+        == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a standard file\n"
+    )
+    for argv in (
+        ["--debug", "standards", "--standard", missing],
+        ["standards", "--standard", missing, "--debug"],
+    ):
         code, _, err = run(capsys, *argv)
         assert code == 1
         assert "Traceback (most recent call last)" in err and "StandardError" in err
@@ -171,7 +195,9 @@ def test_unexpected_failure_is_one_line_without_debug(capsys, monkeypatch):
 
 
 def test_data_errors_never_show_a_traceback(capsys):
-    code, _, err = run(capsys, "--debug", "validate", str(Path(__file__).parent / "bad_inputs" / "empty_file"))
+    code, _, err = run(
+        capsys, "--debug", "validate", str(Path(__file__).parent / "bad_inputs" / "empty_file")
+    )
     assert code == 1 and "Traceback" not in err
 
 

@@ -15,7 +15,7 @@ COUNTY = Path(__file__).parent / "fixtures" / "whatif_county"
 
 def _verdict(dash: Dashboard) -> str:
     html = dash.verdict_html.value
-    return html.split("eduwb-big\" data-code=\"", 1)[1].split('"', 1)[0]
+    return html.split('eduwb-big" data-code="', 1)[1].split('"', 1)[0]
 
 
 def test_counties_are_found_by_name(tmp_path):

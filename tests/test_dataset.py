@@ -44,16 +44,32 @@ def test_tiny_county_tables_and_types(tiny):
     assert tiny.years == [2024]
     assert tiny.warnings == []
     assert list(tiny.schools["school_id"]) == ["S01", "S02", "S03", "S04"]
-    for frame, table in ((tiny.schools, "schools"), (tiny.sections, "sections"), (tiny.facilities, "facilities")):
+    for frame, table in (
+        (tiny.schools, "schools"),
+        (tiny.sections, "sections"),
+        (tiny.facilities, "facilities"),
+    ):
         # English column names in the data dictionary's order
         assert list(frame.columns) == TABLES[table].names
         assert isinstance(frame.index, pd.RangeIndex) and frame.index[0] == 0
     # ids are str
-    for frame, col in ((tiny.schools, "school_id"), (tiny.sections, "school_id"), (tiny.facilities, "school_id")):
+    for frame, col in (
+        (tiny.schools, "school_id"),
+        (tiny.sections, "school_id"),
+        (tiny.facilities, "school_id"),
+    ):
         assert frame[col].map(type).eq(str).all()
     assert tiny.schools["parent_id"].isna().sum() == 3 and tiny.schools.loc[3, "parent_id"] == "S03"
     # whole numbers int64, optional whole numbers Int64, numbers float64, booleans bool
-    for col in ("year", "students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers"):
+    for col in (
+        "year",
+        "students",
+        "classes",
+        "teachers",
+        "teachers_above_degree",
+        "backbone_teachers",
+        "pe_art_teachers",
+    ):
         assert tiny.sections[col].dtype == "int64", col
     assert tiny.schools["built_year"].dtype == "Int64"
     assert tiny.facilities["multimedia_rooms"].dtype == "int64"
@@ -69,7 +85,12 @@ def test_tiny_county_tables_and_types(tiny):
     assert tiny.facilities["stage"].isna().all()
     # values read as written (hand-checked against the CSV files)
     assert tiny.sections["students"].sum() == 900 + 600 + 300 + 200 + 40
-    assert tiny.facilities["equipment_value_yuan"].tolist() == [2_000_000.0, 1_600_000.0, 1_000_000.0, 50_000.0]
+    assert tiny.facilities["equipment_value_yuan"].tolist() == [
+        2_000_000.0,
+        1_600_000.0,
+        1_000_000.0,
+        50_000.0,
+    ]
     assert tiny.facilities["music_room_min_area_m2"].isna().tolist() == [False, False, False, True]
     # optional tables not provided are None
     for table in OPTIONAL_TABLES:
@@ -169,7 +190,13 @@ teacher_per_year = 150000
         encoding="utf-8",
     )
     s = load(folder).settings
-    assert (s.name, s.code, s.province, s.standard, s.relaxations_2019) == ("示例县", "429999", "示例省", "moe-2017", True)
+    assert (s.name, s.code, s.province, s.standard, s.relaxations_2019) == (
+        "示例县",
+        "429999",
+        "示例省",
+        "moe-2017",
+        True,
+    )
     # milestones in date order whatever order the file gives them
     assert s.milestones == [{"by": 2023, "max_students": 65}, {"by": 2025, "max_students": "standard"}]
     # what is not overridden keeps its default
@@ -262,7 +289,12 @@ def test_workbook_problem_names_sheet_and_row(tmp_path, tiny):
     with pytest.raises(DataError) as info:
         load(path)
     (problem,) = info.value.problems
-    assert (problem.file, problem.row, problem.column, problem.value) == ("county.xlsx [sheet sections]", 6, "students", -3)
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "county.xlsx [sheet sections]",
+        6,
+        "students",
+        -3,
+    )
 
 
 # ----------------------------------------------------------------------------- warnings and problems
@@ -292,11 +324,17 @@ def test_class_rows_not_adding_up_are_warnings_naming_both_numbers(tmp_path):
 def test_every_problem_is_reported_at_once(tmp_path):
     folder = _copy(TINY, tmp_path / "county")
     text = (folder / "schools.csv").read_text(encoding="utf-8")
-    (folder / "schools.csv").write_text(text.replace("S02,城关中学,junior", "S02,城关中学,高中"), encoding="utf-8")
+    (folder / "schools.csv").write_text(
+        text.replace("S02,城关中学,junior", "S02,城关中学,高中"), encoding="utf-8"
+    )
     text = (folder / "sections.csv").read_text(encoding="utf-8")
-    (folder / "sections.csv").write_text(text.replace("S03,2024,junior,200", "S03,2024,junior,-200"), encoding="utf-8")
+    (folder / "sections.csv").write_text(
+        text.replace("S03,2024,junior,200", "S03,2024,junior,-200"), encoding="utf-8"
+    )
     text = (folder / "facilities.csv").read_text(encoding="utf-8")
-    (folder / "facilities.csv").write_text(text.replace("S04,2024,,200,0,500", "S04,2024,,200,0,lots"), encoding="utf-8")
+    (folder / "facilities.csv").write_text(
+        text.replace("S04,2024,,200,0,500", "S04,2024,,200,0,lots"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as info:
         load(folder)
     where = sorted((p.file, p.row, p.column) for p in info.value.problems)
@@ -311,7 +349,9 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 
 def test_awkward_fixtures_exist():
-    assert {"awkward_gbk", "awkward_bom", "awkward_chinese", "awkward_headers", "awkward_booleans"} <= set(AWKWARD)
+    assert {"awkward_gbk", "awkward_bom", "awkward_chinese", "awkward_headers", "awkward_booleans"} <= set(
+        AWKWARD
+    )
 
 
 @pytest.mark.parametrize("name", AWKWARD)
@@ -348,7 +388,9 @@ def test_awkward_fixtures_really_are_awkward():
     assert not messy.startswith("school_id")  # columns in another order
     booleans = (FIXTURES / "awkward_booleans" / "schools.csv").read_text(encoding="utf-8")
     assert ",是," in booleans and ",否," in booleans
-    assert STAGES["primary"] in (FIXTURES / "awkward_full_chinese_gbk" / "sections.csv").read_bytes().decode("gb18030")
+    assert STAGES["primary"] in (FIXTURES / "awkward_full_chinese_gbk" / "sections.csv").read_bytes().decode(
+        "gb18030"
+    )
 
 
 def test_repeated_loads_are_private_copies_and_see_changed_files(tmp_path):
@@ -368,6 +410,8 @@ def test_repeated_loads_are_private_copies_and_see_changed_files(tmp_path):
     text = sections.read_text(encoding="utf-8").replace("S01,2024,primary,900", "S01,2024,primary,901")
     sections.write_text(text, encoding="utf-8")
     stat = sections.stat()
-    os.utime(sections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a later edit, whatever the clock
+    os.utime(
+        sections, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000)
+    )  # a later edit, whatever the clock
     changed = load(county)
     assert int(changed.sections.query("school_id == 'S01'")["students"].iloc[0]) == 901

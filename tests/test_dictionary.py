@@ -74,7 +74,11 @@ def test_schema_command_formats(capsys, tmp_path):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == n_columns
     equipment = next(r for r in rows if r["column"] == "equipment_value_yuan")
-    assert (equipment["header_zh"], equipment["unit_zh"], equipment["used_by"]) == ("教学仪器设备资产值", "元", "R6")
+    assert (equipment["header_zh"], equipment["unit_zh"], equipment["used_by"]) == (
+        "教学仪器设备资产值",
+        "元",
+        "R6",
+    )
     assert main(["schema", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == n_columns

@@ -35,7 +35,9 @@ def test_gini_by_hand():
 def test_theil_and_its_decomposition_by_hand():
     mean = 2.75
     total = (1 / 4) * (
-        (1 / mean) * math.log(1 / mean) + (2 / mean) * math.log(2 / mean) + 2 * (4 / mean) * math.log(4 / mean)
+        (1 / mean) * math.log(1 / mean)
+        + (2 / mean) * math.log(2 / mean)
+        + 2 * (4 / mean) * math.log(4 / mean)
     )
     # groups: a = {1, 2} (2 pupils, mean 1.5), b = {4} (2 pupils, mean 4)
     s_a, s_b = 2 * 1.5 / (4 * mean), 2 * 4 / (4 * mean)  # 3/11 and 8/11 of the resource
@@ -70,7 +72,11 @@ def test_equity_table_per_stage_and_indicator_with_locale_decomposition():
     ds = make_dataset(
         [school("A", locale="urban"), school("B", locale="rural"), school("C", locale="rural")],
         [section("A", "primary", 100), section("B", "primary", 100), section("C", "primary", 200)],
-        [facility("A", equipment=100_000), facility("B", equipment=200_000), facility("C", equipment=800_000)],
+        [
+            facility("A", equipment=100_000),
+            facility("B", equipment=200_000),
+            facility("C", equipment=800_000),
+        ],
     )
     table = equity_table(ds, STD)
     assert list(table.columns) == [
@@ -84,6 +90,8 @@ def test_equity_table_per_stage_and_indicator_with_locale_decomposition():
     # urban = {1}, rural = {2, 4 (×2)}: between = Σ s_g ln(X̄g / X̄)
     mean, rural_mean = 2.75, (2 + 8) / 3
     s_u, s_r = 1 / (4 * mean), 3 * rural_mean / (4 * mean)
-    assert float(row["theil_between"]) == pytest.approx(s_u * math.log(1 / mean) + s_r * math.log(rural_mean / mean))
+    assert float(row["theil_between"]) == pytest.approx(
+        s_u * math.log(1 / mean) + s_r * math.log(rural_mean / mean)
+    )
     assert float(row["theil_between"]) + float(row["theil_within"]) == pytest.approx(float(row["theil"]))
     assert row["status"] == "ok"

@@ -35,7 +35,9 @@ def _explorers(ds, std):
     ledger = classsize.ledger_table(ds, std, year=year)
     by_school = classsize.classsize_table(ds, std, by="school").query("year <= @year")
     return {
-        "scorecard": lambda: scorecard_charts.explorer(trend, scorecard.dimension_trend(trend, std, "zh"), dimensions, "zh"),
+        "scorecard": lambda: scorecard_charts.explorer(
+            trend, scorecard.dimension_trend(trend, std, "zh"), dimensions, "zh"
+        ),
         "resources": lambda: resource_charts.explorer(balance.profiles(ds, std, year=year), std, "zh"),
         "classsize": lambda: class_charts.explorer(by_school, ledger, std, "zh"),
         "rotation": lambda: rotation_charts.eligibility_explorer(

@@ -41,7 +41,7 @@ HOSTILE_TEXT = [
     "javascript:alert(1)",
     "{data[0]}..{data[0]}..victim",
     "{display_none}",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
     "+1",
     "-1+2",
     "@SUM(A1)",
@@ -70,15 +70,20 @@ HOSTILE_TEXT = [
 
 SETTINGS = st.deferred(
     lambda: st.dictionaries(
-        st.sampled_from(["name", "standard", "code", "relaxations_2019", "unit_costs", "rotation", "province"]),
+        st.sampled_from(
+            ["name", "standard", "code", "relaxations_2019", "unit_costs", "rotation", "province"]
+        ),
         st.one_of(
             st.text(max_size=40),
             st.sampled_from(HOSTILE_TEXT + ["/dev/zero", "/", "moe-2012", "../x.toml"]),
             st.integers(min_value=-(10**30), max_value=10**30),
             st.floats(allow_nan=True, allow_infinity=True),
             st.booleans(),
-            st.dictionaries(st.sampled_from(["teacher_per_year", "min_years_at_school", "x"]),
-                            st.one_of(st.floats(allow_nan=True), st.integers(), st.text(max_size=5)), max_size=2),
+            st.dictionaries(
+                st.sampled_from(["teacher_per_year", "min_years_at_school", "x"]),
+                st.one_of(st.floats(allow_nan=True), st.integers(), st.text(max_size=5)),
+                max_size=2,
+            ),
         ),
         max_size=3,
     )
@@ -101,7 +106,9 @@ def corruption(draw) -> tuple[dict[str, bytes], str | None]:
     files = dict(ORIGINAL)
     for _ in range(draw(st.integers(1, 3))):
         name = draw(st.sampled_from(FILES))
-        kind = draw(st.sampled_from(["cell", "cell", "cell", "bytes", "encoding", "header", "rows", "truncate"]))
+        kind = draw(
+            st.sampled_from(["cell", "cell", "cell", "bytes", "encoding", "header", "rows", "truncate"])
+        )
         data = files[name]
         if kind == "cell":
             try:
@@ -112,10 +119,15 @@ def corruption(draw) -> tuple[dict[str, bytes], str | None]:
                 continue
             r = draw(st.integers(1, len(rows) - 1))
             c = draw(st.integers(0, len(rows[r]) - 1)) if rows[r] else 0
-            value = draw(st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=30),
-                                   st.floats(allow_nan=True, allow_infinity=True).map(repr),
-                                   st.integers(-(10**25), 10**25).map(str),
-                                   st.sampled_from(["x" * 150, "校" * 3000])))
+            value = draw(
+                st.one_of(
+                    st.sampled_from(HOSTILE_TEXT),
+                    st.text(max_size=30),
+                    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                    st.integers(-(10**25), 10**25).map(str),
+                    st.sampled_from(["x" * 150, "校" * 3000]),
+                )
+            )
             if rows[r]:
                 rows[r][c] = value
             files[name] = _csv(rows)
@@ -207,7 +219,11 @@ def _check_tables(ds) -> None:
     from eduwb.standards import load_standard
     from eduwb.tables import compute
 
-    std = load_standard(ds.settings.standard) if ds.settings.standard in ("moe-2017", "moe-2012") else load_standard()
+    std = (
+        load_standard(ds.settings.standard)
+        if ds.settings.standard in ("moe-2017", "moe-2012")
+        else load_standard()
+    )
     for name in ("indicators", "compliance", "balance", "scorecard"):
         try:
             table = compute(name, ds, std)
@@ -222,7 +238,11 @@ def _check_tables(ds) -> None:
 FUZZ = settings(
     max_examples=250,
     deadline=timedelta(seconds=20),  # a hang fails the example
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
     derandomize=True,
     database=None,
 )
@@ -232,10 +252,18 @@ FUZZ = settings(
 @given(corruption())
 @example(({**ORIGINAL, "sections.csv": ORIGINAL["sections.csv"].replace(b",900,", b",1e308,")}, None))
 @example(({**ORIGINAL, "facilities.csv": ORIGINAL["facilities.csv"].replace(b",5400,", b",1e308,")}, None))
-@example(({**ORIGINAL, "schools.csv": ORIGINAL["schools.csv"].replace(b"school_id,name", b"school_id,name,name", 1)}, None))
-@example((dict(ORIGINAL), 'name = 123\n'))
+@example(
+    (
+        {
+            **ORIGINAL,
+            "schools.csv": ORIGINAL["schools.csv"].replace(b"school_id,name", b"school_id,name,name", 1),
+        },
+        None,
+    )
+)
+@example((dict(ORIGINAL), "name = 123\n"))
 @example((dict(ORIGINAL), 'standard = "/dev/zero"\n'))
-@example((dict(ORIGINAL), '[unit_costs]\nteacher_per_year = nan\n'))
+@example((dict(ORIGINAL), "[unit_costs]\nteacher_per_year = nan\n"))
 def test_corrupted_counties_load_or_are_refused_with_located_problems(tmp_path_factory, case):
     files, settings_toml = case
     folder = _write(tmp_path_factory.mktemp("county"), files, settings_toml)
@@ -244,8 +272,13 @@ def test_corrupted_counties_load_or_are_refused_with_located_problems(tmp_path_f
         _check_outcome(folder)
 
 
-@settings(max_examples=60, deadline=timedelta(seconds=20), derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=timedelta(seconds=20),
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(corruption())
 def test_the_table_command_writes_only_its_output_or_nothing(tmp_path_factory, case):
     files, settings_toml = case
@@ -296,9 +329,18 @@ def test_the_schema_prescreen_never_misses_what_pandera_finds(rows):
             "school_id": pd.Series([r[0] for r in rows], dtype=object),
             "year": pd.array([r[1] for r in rows], dtype="Int64"),
             "stage": pd.Series([r[2] for r in rows], dtype=object),
-            **{c: pd.array([r[3] for r in rows], dtype="Int64")
-               for c in ("students", "classes", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers",
-                                 "intermediate_title_teachers")},
+            **{
+                c: pd.array([r[3] for r in rows], dtype="Int64")
+                for c in (
+                    "students",
+                    "classes",
+                    "teachers",
+                    "teachers_above_degree",
+                    "backbone_teachers",
+                    "pe_art_teachers",
+                    "intermediate_title_teachers",
+                )
+            },
         }
     )
     try:

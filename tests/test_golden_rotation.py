@@ -17,7 +17,9 @@ CASES = {
     "rotation_by_school": lambda ds, std: rot.rotation_table(ds, std, by="school"),
     "rotation_by_mode": lambda ds, std: rot.rotation_table(ds, std, by="mode"),
     "rotation_min_years": lambda ds, std: rot.rotation_table(ds, std, by="min_years", year=ds.years[-1]),
-    "rotation_counted_rotation_support": lambda ds, std: rot.rotation_table(ds, std, counted_modes="rotation,support"),
+    "rotation_counted_rotation_support": lambda ds, std: rot.rotation_table(
+        ds, std, counted_modes="rotation,support"
+    ),
     "rotation_junior_rule_5_57_52": lambda ds, std: rot.rotation_table(
         ds, std, stage="junior", min_years_at_school="5", exempt_age_male="57", exempt_age_female="52"
     ),
@@ -46,17 +48,27 @@ def test_sample_numbers_match_a_plain_pandas_count(sample_dataset, standard):
     rule = ds.settings.rotation
     t = ds.teachers[ds.teachers["stage"].isin(["primary", "junior"])]
     exempt = t["sex"].map({"male": rule["exempt_age_male"], "female": rule["exempt_age_female"]})
-    eligible = t[(t["years_at_school"] >= rule["min_years_at_school"]) & (t["year"] - t["birth_year"] < exempt)]
+    eligible = t[
+        (t["years_at_school"] >= rule["min_years_at_school"]) & (t["year"] - t["birth_year"] < exempt)
+    ]
     eligible_next = (eligible["year"] + 1).value_counts()
     before = t.assign(year=t["year"] + 1)[["teacher_id", "year", "backbone"]]
-    moved = ds.rotations.drop_duplicates(["teacher_id", "year"]).merge(before, on=["teacher_id", "year"], how="inner")
+    moved = ds.rotations.drop_duplicates(["teacher_id", "year"]).merge(
+        before, on=["teacher_id", "year"], how="inner"
+    )
     table = rot.rotation_table(ds, standard).set_index("year")
     for year, r in table.iterrows():
         this = moved[moved["year"] == year]
         assert r["eligible"] == eligible_next.get(year, 0)
         # every sample move has a year-before row, so the inner merge sees every rotated teacher
-        assert r["rotated"] == ds.rotations.loc[ds.rotations["year"] == year, "teacher_id"].nunique() == len(this)
-        assert r["backbone_rotated"] == this["backbone"].isin(["county", "city", "province", "national"]).sum()
+        assert (
+            r["rotated"]
+            == ds.rotations.loc[ds.rotations["year"] == year, "teacher_id"].nunique()
+            == len(this)
+        )
+        assert (
+            r["backbone_rotated"] == this["backbone"].isin(["county", "city", "province", "national"]).sum()
+        )
 
 
 def test_the_bundle_matches_the_goldens(sample_dataset, standard):

@@ -27,7 +27,9 @@ def test_scorecard_latest(golden, sample_dataset, standard):
 
 def test_scorecard_first_year_english(golden, sample_dataset, standard):
     first = sample_dataset.years[0]
-    golden("scorecard_first_year_en", scorecard.scorecard_table(sample_dataset, standard, year=first, lang="en"))
+    golden(
+        "scorecard_first_year_en", scorecard.scorecard_table(sample_dataset, standard, year=first, lang="en")
+    )
 
 
 def test_scorecard_trend_matches_each_year(trend, sample_dataset, standard):
@@ -57,7 +59,10 @@ def test_changes_and_todo(golden, trend, sample_dataset):
         frames.append(changed.assign(year=year))
     golden("scorecard_changes", pd.concat(frames, ignore_index=True))
     todo = pd.concat(
-        [scorecard.missing_inputs(scorecard.year_card(trend, y)).assign(year=y) for y in sample_dataset.years],
+        [
+            scorecard.missing_inputs(scorecard.year_card(trend, y)).assign(year=y)
+            for y in sample_dataset.years
+        ],
         ignore_index=True,
     )
     golden("scorecard_todo", todo)
@@ -103,10 +108,24 @@ def test_moe2012_eight_cvs_and_composite_by_hand(sample_dataset):
     fac = pd.read_csv(folder / "facilities.csv", dtype={"school_id": str})
     sec, fac = sec[sec["year"] == year].copy(), fac[fac["year"] == year]
     sec["kind"] = sec["school_id"].map(schools["kind"])
-    weights = {"nine_year": {"junior": 1.1}, "twelve_year": {"junior": 1.1, "senior": 1.32}, "complete_secondary": {"senior": 1.2}}
-    sec["wp"] = [weights.get(k, {}).get(s, 1.0) * n for k, s, n in zip(sec["kind"], sec["stage"], sec["students"], strict=True)]
+    weights = {
+        "nine_year": {"junior": 1.1},
+        "twelve_year": {"junior": 1.1, "senior": 1.32},
+        "complete_secondary": {"senior": 1.2},
+    }
+    sec["wp"] = [
+        weights.get(k, {}).get(s, 1.0) * n
+        for k, s, n in zip(sec["kind"], sec["stage"], sec["students"], strict=True)
+    ]
     sec["share"] = sec["wp"] / sec.groupby("school_id")["wp"].transform("sum")
-    amounts = ["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "equipment_value_yuan", "computers", "books"]
+    amounts = [
+        "teaching_aux_area_m2",
+        "indoor_sports_area_m2",
+        "sports_field_area_m2",
+        "equipment_value_yuan",
+        "computers",
+        "books",
+    ]
     whole = sec.merge(fac[fac["stage"].isna()][["school_id", *amounts]], on="school_id")
     whole[amounts] = whole[amounts].mul(whole["share"], axis=0)
     staged = sec.merge(fac[fac["stage"].notna()][["school_id", "stage", *amounts]], on=["school_id", "stage"])
@@ -114,7 +133,9 @@ def test_moe2012_eight_cvs_and_composite_by_hand(sample_dataset):
     public = v["school_id"].map(schools["sponsor"]) == "public"
     v = v[v["stage"].isin(["primary", "junior"]) & ~v["kind"].isin(["special", "teaching_point"]) & public]
 
-    table = compute("balance", sample_dataset, load_standard("moe-2012"), year=year).set_index(["stage", "indicator"])
+    table = compute("balance", sample_dataset, load_standard("moe-2012"), year=year).set_index(
+        ["stage", "indicator"]
+    )
     for stage in ("primary", "junior"):
         part = v[v["stage"] == stage]
         p = part["students"].to_numpy(dtype=float)
@@ -142,5 +163,7 @@ def test_retention_by_hand(sample_dataset, standard):
     """Q1 recomputed from the cohorts file with the spec's formula, row by row."""
     co = sample_dataset.cohorts.sort_values("year")
     table = guarantee.retention_table(sample_dataset, standard)
-    expected = (co["graduates"] - co["transfers_in"] + co["transfers_out"]) / (co["entrants_3y_ago"] - co["deaths"])
+    expected = (co["graduates"] - co["transfers_in"] + co["transfers_out"]) / (
+        co["entrants_3y_ago"] - co["deaths"]
+    )
     assert table["retention_rate"].tolist() == pytest.approx(expected.tolist())

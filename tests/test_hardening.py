@@ -53,24 +53,41 @@ def _validate_bounded(data: Path, seconds: int = 30, memory: int = 1 << 30) -> t
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "eduwb.cli", "validate", str(data)],
-        capture_output=True, text=True, timeout=seconds, preexec_fn=limit, env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        preexec_fn=limit,
+        env=env,
     )
     return proc.returncode, proc.stderr, time.perf_counter() - start
 
 
 BOMBS = {
     # name: (maker, what the error line must say)
-    "xlsx_dimension_xfd1048576": (lambda d: hostile.xlsx_dimension_bomb(d / "county.xlsx"), "declares 1,048,576 rows"),
-    "xlsx_cell_in_column_xfd": (lambda d: hostile.xlsx_far_column(d / "county.xlsx"), "more than 256 columns"),
+    "xlsx_dimension_xfd1048576": (
+        lambda d: hostile.xlsx_dimension_bomb(d / "county.xlsx"),
+        "declares 1,048,576 rows",
+    ),
+    "xlsx_cell_in_column_xfd": (
+        lambda d: hostile.xlsx_far_column(d / "county.xlsx"),
+        "more than 256 columns",
+    ),
     "xlsx_two_million_rows_declared": (
-        lambda d: hostile.xlsx_many_rows(d / "county.xlsx", 2_000_000, declare=True), "declares 2,000,005 rows"),
+        lambda d: hostile.xlsx_many_rows(d / "county.xlsx", 2_000_000, declare=True),
+        "declares 2,000,005 rows",
+    ),
     "xlsx_two_million_rows_undeclared": (
-        lambda d: hostile.xlsx_many_rows(d / "county.xlsx", 2_000_000, declare=False), "more than 300,000 data rows"),
+        lambda d: hostile.xlsx_many_rows(d / "county.xlsx", 2_000_000, declare=False),
+        "more than 300,000 data rows",
+    ),
     "xlsx_zip_bomb": (lambda d: hostile.xlsx_zip_bomb(d / "county.xlsx"), "too large inside"),
     "xlsx_entity_expansion": (lambda d: hostile.xlsx_entity_bomb(d / "county.xlsx"), "DOCTYPE"),
     "csv_million_columns": (lambda d: hostile.csv_wide_header(d / "county"), "more than 256 columns"),
     "csv_two_million_lines": (lambda d: hostile.csv_many_lines(d / "county"), "more than 300,000 data rows"),
-    "csv_ten_megabyte_school_name": (lambda d: hostile.csv_huge_cell(d / "county"), "is longer than 100 characters"),
+    "csv_ten_megabyte_school_name": (
+        lambda d: hostile.csv_huge_cell(d / "county"),
+        "is longer than 100 characters",
+    ),
     "csv_200k_bad_rows": (lambda d: hostile.csv_many_bad_rows(d / "county"), "more like this, not listed"),
 }
 
@@ -152,10 +169,22 @@ def test_md_escape_makes_markup_text():
 
     from eduwb.present import md_escape
 
-    for value in [HOSTILE_NAME, HOSTILE_STANDARD_NAME, ATTACHING_SCHOOL, MATH_SCHOOL, "# 县", "1. 县", "*x* _y_ a&b",
-                  "see http://evil.example and www.evil.example", "[r]: javascript:alert(1)"]:
+    for value in [
+        HOSTILE_NAME,
+        HOSTILE_STANDARD_NAME,
+        ATTACHING_SCHOOL,
+        MATH_SCHOOL,
+        "# 县",
+        "1. 县",
+        "*x* _y_ a&b",
+        "see http://evil.example and www.evil.example",
+        "[r]: javascript:alert(1)",
+    ]:
         html = markdown2html_mistune(md_escape(value))
-        assert "<a" not in html and "<span" not in html and "<h1" not in html and "<ol" not in html, (value, html)
+        assert "<a" not in html and "<span" not in html and "<h1" not in html and "<ol" not in html, (
+            value,
+            html,
+        )
         assert "<em" not in html and "<img" not in html, (value, html)
     assert md_escape("示例县") == "示例县"  # a plain name is unchanged (the notebooks' outputs stay the same)
     assert md_escape("a\nb\r\nc") == "a b c"
@@ -166,12 +195,21 @@ def test_md_guard_keeps_eduwb_prose_and_defuses_the_rest():
     from eduwb.present.safe import md_guard
 
     own = verdict_markdown(
-        {"year": 2025, "verdict": "fail", "summary": "示例县2025年：未达到评估标准。", "dimensions": {"resource": "pass"}},
+        {
+            "year": 2025,
+            "verdict": "fail",
+            "summary": "示例县2025年：未达到评估标准。",
+            "dimensions": {"resource": "pass"},
+        },
         {"resource": "资源配置"},
     )
     assert md_guard(own) == own
-    guarded = md_guard('x <span style="position:fixed">F</span> <a href="x">y</a> [a](file:///etc/passwd) http://e.x')
-    assert "<span style" not in guarded and "<a href" not in guarded and "](" not in guarded.replace("]\\(", "")
+    guarded = md_guard(
+        'x <span style="position:fixed">F</span> <a href="x">y</a> [a](file:///etc/passwd) http://e.x'
+    )
+    assert (
+        "<span style" not in guarded and "<a href" not in guarded and "](" not in guarded.replace("]\\(", "")
+    )
     assert "http\\://" in guarded
 
 
@@ -179,7 +217,12 @@ def test_verdict_markdown_escapes_the_county_and_dimension_names():
     from eduwb.present.charts.scorecard import verdict_markdown
 
     text = verdict_markdown(
-        {"year": 2025, "verdict": "pass", "summary": f"{HOSTILE_NAME}2025年：达到评估标准。", "dimensions": {"r": "pass"}},
+        {
+            "year": 2025,
+            "verdict": "pass",
+            "summary": f"{HOSTILE_NAME}2025年：达到评估标准。",
+            "dimensions": {"r": "pass"},
+        },
         {"r": HOSTILE_STANDARD_NAME},
     )
     import re
@@ -202,7 +245,12 @@ def test_chapter_html_is_defanged():
     out = defang(html)
     for gone in ["file:", "attachment", "position", "http://", "/etc/", "<link"]:
         assert gone not in out, gone
-    for kept in ['href="#ch-1"', 'src="data:image/png;base64,AAA"', 'style="background-color:#f8d7da;color:#842029"', "color:red"]:
+    for kept in [
+        'href="#ch-1"',
+        'src="data:image/png;base64,AAA"',
+        'style="background-color:#f8d7da;color:#842029"',
+        "color:red",
+    ]:
         assert kept in out, kept
     plain = '<table class="eduwb-table"><tr><td class="num">1</td></tr></table>'
     assert defang(plain) == plain
@@ -212,7 +260,12 @@ def test_weasyprint_fetches_embedded_images_only():
     from eduwb.report.sanitize import url_fetcher
 
     fetcher = url_fetcher()
-    for refused in ["file:///etc/passwd", "http://example.com/x.png", "data:text/plain,secret", "data:application/pdf;base64,AA"]:
+    for refused in [
+        "file:///etc/passwd",
+        "http://example.com/x.png",
+        "data:text/plain,secret",
+        "data:application/pdf;base64,AA",
+    ]:
         with pytest.raises(ValueError):
             fetcher.fetch(refused)
     png = "data:image/png;base64,iVBORw0KGgo="
@@ -292,9 +345,13 @@ def _hostile_county(folder: Path) -> Path:
     import tomli_w
 
     shutil.copytree(FIXTURES / "tiny_full", folder)
-    (folder / "county.toml").write_text(tomli_w.dumps({"name": HOSTILE_NAME, "standard": "hostile.toml"}), encoding="utf-8")
+    (folder / "county.toml").write_text(
+        tomli_w.dumps({"name": HOSTILE_NAME, "standard": "hostile.toml"}), encoding="utf-8"
+    )
     (folder / "hostile.toml").write_text(
-        tomli_w.dumps({"extends": "moe-2017", "id": "hostile", "name_zh": HOSTILE_STANDARD_NAME, "name_en": "Hostile"}),
+        tomli_w.dumps(
+            {"extends": "moe-2017", "id": "hostile", "name_zh": HOSTILE_STANDARD_NAME, "name_en": "Hostile"}
+        ),
         encoding="utf-8",
     )
     path = folder / "schools.csv"
@@ -334,7 +391,14 @@ def test_report_workbook_stores_formula_like_text_with_a_quote_prefix(tmp_path):
 
     from eduwb.report.workbook import write_tables_xlsx
 
-    tables = [{"name": "t", "title": "T", "columns": ["学校名称", "n"], "data": [[FORMULA_SCHOOL, 1], ["-x", -2], ["ok", 3]]}]
+    tables = [
+        {
+            "name": "t",
+            "title": "T",
+            "columns": ["学校名称", "n"],
+            "data": [[FORMULA_SCHOOL, 1], ["-x", -2], ["ok", 3]],
+        }
+    ]
     write_tables_xlsx(tables, tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["T"]
     values = [(c.value, c.data_type, bool(c.quotePrefix)) for c in sheet["A"][1:]]
@@ -377,7 +441,9 @@ def test_every_table_in_every_format(name, fmt, computed_tables, tmp_path, monke
         assert list(back.columns) == [str(c) for c in expected.columns] and len(back) == len(expected)
     elif fmt == "json":
         records = json.loads(out.read_text(encoding="utf-8"))
-        assert len(records) == len(expected) and (not records or list(records[0]) == [str(c) for c in expected.columns])
+        assert len(records) == len(expected) and (
+            not records or list(records[0]) == [str(c) for c in expected.columns]
+        )
     elif fmt == "xlsx":
         from openpyxl import load_workbook
 
@@ -417,9 +483,14 @@ def test_a_hostile_county_gets_a_correct_escaped_report(tmp_path, monkeypatch, c
     )
     assert code == 0, capsys.readouterr()
     made = {p for p in tmp_path.rglob("*")} - before
-    assert made and all(p.is_relative_to(out) for p in made), sorted(map(str, made - {p for p in made if p.is_relative_to(out)}))
+    assert made and all(p.is_relative_to(out) for p in made), sorted(
+        map(str, made - {p for p in made if p.is_relative_to(out)})
+    )
     folder = out / safe_name(HOSTILE_NAME) / "2024"
-    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == ["00_scorecard.ipynb", "01_resource_gaps.ipynb"]
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [
+        "00_scorecard.ipynb",
+        "01_resource_gaps.ipynb",
+    ]
 
     pdf = next(folder.glob("*.pdf"))
     reader = PdfReader(pdf)
@@ -433,7 +504,12 @@ def test_a_hostile_county_gets_a_correct_escaped_report(tmp_path, monkeypatch, c
             annotation = annotation.get_object()
             assert annotation.get("/Subtype") == "/Link", annotation
             action = annotation.get("/A")
-            assert action is None or action.get_object().get("/S") not in ("/URI", "/Launch", "/JavaScript", "/GoToR")
+            assert action is None or action.get_object().get("/S") not in (
+                "/URI",
+                "/Launch",
+                "/JavaScript",
+                "/GoToR",
+            )
     assert not reader.attachments
     names = reader.trailer["/Root"].get("/Names")
     assert names is None or "/EmbeddedFiles" not in names.get_object()
@@ -454,4 +530,6 @@ def test_a_key_spelt_two_ways_is_still_a_duplicate(tmp_path):
     (county / "sections.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError) as info:
         load(county, cache=False)
-    assert [p.row for p in info.value.problems if p.rule.startswith("duplicate school_id × year × stage")] == [2, 7]
+    assert [
+        p.row for p in info.value.problems if p.rule.startswith("duplicate school_id × year × stage")
+    ] == [2, 7]

@@ -30,16 +30,42 @@ SAMPLE = ROOT / "data" / "sample"
 
 # The label texts of the 2021 forms next to the cells the shipped jiaoji-2021 mapping reads.
 LABELS = {
-    "1001": {"B3": "学校标识码", "B4": "学校名称", "B6": "建校年月", "B8": "所在乡镇", "B10": "所属学校标识码",
-             "B12": "城乡分类", "B14": "举办者", "B16": "是否寄宿制学校", "B25": "办学类型"},
+    "1001": {
+        "B3": "学校标识码",
+        "B4": "学校名称",
+        "B6": "建校年月",
+        "B8": "所在乡镇",
+        "B10": "所属学校标识码",
+        "B12": "城乡分类",
+        "B14": "举办者",
+        "B16": "是否寄宿制学校",
+        "B25": "办学类型",
+    },
     "1102": {"B12": "县级及以上骨干教师"},
     "3112": {"A6": "总计", "C4": "班数", "I4": "在校生数"},
     "3115": {"A6": "总计", "C4": "班数", "E4": "在校生数"},
     "3118": {"A6": "总计", "C4": "班数", "E4": "在校生数"},
-    "4155": {"A6": "总计", "C4": "专任教师", "A9": "研究生毕业", "A10": "本科毕业", "A11": "专科毕业",
-             "L4": "体育", "N4": "音乐", "O4": "美术", "P4": "艺术"},
-    "4156": {"A6": "总计", "C4": "专任教师", "A10": "研究生毕业", "A11": "本科毕业",
-             "U4": "体育", "V4": "音乐", "W4": "美术", "X4": "艺术"},
+    "4155": {
+        "A6": "总计",
+        "C4": "专任教师",
+        "A9": "研究生毕业",
+        "A10": "本科毕业",
+        "A11": "专科毕业",
+        "L4": "体育",
+        "N4": "音乐",
+        "O4": "美术",
+        "P4": "艺术",
+    },
+    "4156": {
+        "A6": "总计",
+        "C4": "专任教师",
+        "A10": "研究生毕业",
+        "A11": "本科毕业",
+        "U4": "体育",
+        "V4": "音乐",
+        "W4": "美术",
+        "X4": "艺术",
+    },
     "5170": {"F4": "建筑面积", "A10": "教学及辅助用房", "A17": "室内体育用房"},
     "5176": {"A7": "运动场地面积", "A17": "网络多媒体教室", "A19": "教学仪器设备资产值（万元）"},
 }
@@ -47,8 +73,14 @@ LABELS = {
 
 def school_values(school_id, name, kind_label, *, locale="121", sponsor="教育部门", built="1986年9月"):
     return {
-        ("1001", "C3"): school_id, ("1001", "C4"): name, ("1001", "C6"): built, ("1001", "C8"): "东关镇",
-        ("1001", "C12"): locale, ("1001", "C14"): sponsor, ("1001", "C16"): "否", ("1001", "C25"): kind_label,
+        ("1001", "C3"): school_id,
+        ("1001", "C4"): name,
+        ("1001", "C6"): built,
+        ("1001", "C8"): "东关镇",
+        ("1001", "C12"): locale,
+        ("1001", "C14"): sponsor,
+        ("1001", "C16"): "否",
+        ("1001", "C25"): kind_label,
     }
 
 
@@ -70,8 +102,12 @@ def junior_values(students, classes, teachers, degrees, pe_art):
 
 def facility_values(backbone, teaching, indoor, field, rooms, equipment_wan):
     return {
-        ("1102", "D12"): backbone, ("5170", "F10"): teaching, ("5170", "F17"): indoor,
-        ("5176", "D7"): field, ("5176", "D17"): rooms, ("5176", "D19"): equipment_wan,
+        ("1102", "D12"): backbone,
+        ("5170", "F10"): teaching,
+        ("5170", "F17"): indoor,
+        ("5176", "D7"): field,
+        ("5176", "D17"): rooms,
+        ("5176", "D19"): equipment_wan,
     }
 
 
@@ -137,29 +173,44 @@ def test_jiaoji_two_schools_known_values(jiaoji_source, tmp_path):
     assert result.years == [2024]
     schools = read_out(out, "schools").set_index("school_id")
     assert schools.loc["4201010001"].to_dict() | {} == {
-        "name": "东关镇中心小学", "kind": "primary", "parent_id": np.nan, "locale": "town", "township": "东关镇",
-        "sponsor": "public", "boarding": False, "built_year": 1986,
+        "name": "东关镇中心小学",
+        "kind": "primary",
+        "parent_id": np.nan,
+        "locale": "town",
+        "township": "东关镇",
+        "sponsor": "public",
+        "boarding": False,
+        "built_year": 1986,
     }
     assert schools.loc["4201010002", "kind"] == "nine_year" and schools.loc["4201010002", "locale"] == "rural"
 
     sec = read_out(out, "sections").set_index(["school_id", "stage"])
     a = sec.loc[("4201010001", "primary")]
     # 专科及以上 = 1 + 25 + 12; 体育艺术 = 3 + 1 + 1 + 0; a single-stage school keeps its 骨干 total
-    assert (a["students"], a["classes"], a["teachers"], a["teachers_above_degree"], a["pe_art_teachers"], a["backbone_teachers"]) == (
-        812, 18, 40, 38, 5, 6
-    )
+    assert (
+        a["students"],
+        a["classes"],
+        a["teachers"],
+        a["teachers_above_degree"],
+        a["pe_art_teachers"],
+        a["backbone_teachers"],
+    ) == (812, 18, 40, 38, 5, 6)
     b_primary, b_junior = sec.loc[("4201010002", "primary")], sec.loc[("4201010002", "junior")]
     assert (b_primary["students"], b_junior["students"]) == (400, 300)
-    assert (b_primary["teachers_above_degree"], b_junior["teachers_above_degree"]) == (38, 22)  # 初中: 研究生 + 本科
+    assert (b_primary["teachers_above_degree"], b_junior["teachers_above_degree"]) == (
+        38,
+        22,
+    )  # 初中: 研究生 + 本科
     # 12 骨干 shared 40 : 30 by 专任教师 → 6.857 / 5.143 → floors 6 / 5, the spare one to the larger remainder
     assert (b_primary["backbone_teachers"], b_junior["backbone_teachers"]) == (7, 5)
 
     fac = read_out(out, "facilities").set_index("school_id")
     assert fac.loc["4201010001", "equipment_value_yuan"] == 1_805_000  # 180.5 万元
     assert fac.loc["4201010002", "equipment_value_yuan"] == 1_400_000
-    assert fac.loc["4201010001", ["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "multimedia_rooms"]].tolist() == [
-        4100.5, 300, 6500, 20
-    ]
+    assert fac.loc[
+        "4201010001",
+        ["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "multimedia_rooms"],
+    ].tolist() == [4100.5, 300, 6500, 20]
     assert fac["stage"].isna().all() and fac["music_rooms"].isna().all() and fac["art_rooms"].isna().all()
     assert result.unfilled == {("facilities", "music_rooms"): 2, ("facilities", "art_rooms"): 2}
 
@@ -169,13 +220,21 @@ def test_jiaoji_log_lists_cells_units_and_apportioning(jiaoji_source, tmp_path):
     import_statistics(jiaoji_source, out)
     log = (out / "import-log.md").read_text(encoding="utf-8")
     # every cell read, with its target: 2 workbooks × the cells they hold
-    rows = [line for line in log.splitlines() if line.startswith("| a.xlsx |") or line.startswith("| b.xlsx |")]
+    rows = [
+        line for line in log.splitlines() if line.startswith("| a.xlsx |") or line.startswith("| b.xlsx |")
+    ]
     cells_a = {(r.split(" | ")[1], r.split(" | ")[2]) for r in rows if r.startswith("| a.xlsx")}
     # the cells holding values, and the blank 所属学校标识码 (C10) that was read too
     assert {(f"教基{code}\\_小学", ref) for code, ref in PRIMARY_A} | {("教基1001\\_小学", "C10")} == cells_a
-    assert "| a.xlsx | 教基5176\\_小学 | D19 | 180.5 | facilities.equipment_value_yuan（教学仪器设备资产值） |" in log
+    assert (
+        "| a.xlsx | 教基5176\\_小学 | D19 | 180.5 | facilities.equipment_value_yuan（教学仪器设备资产值） |"
+        in log
+    )
     assert "教基5176 D19：按万元填报，× 10000 换算" in log
-    assert "| 东关镇九年一贯制学校（4201010002） | 2024 | backbone_teachers | 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |" in log
+    assert (
+        "| 东关镇九年一贯制学校（4201010002） | 2024 | backbone_teachers | 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |"
+        in log
+    )
     assert "`facilities.csv` 列 column `music_rooms`（音乐专用教室数）：2 行空白" in log
     assert "模板 Template" in log and "未生成" in log
 
@@ -203,7 +262,9 @@ def test_blank_number_cells_count_as_zero_and_are_logged(tmp_path):
     assert read_out(out, "sections").loc[0, "pe_art_teachers"] == 4  # 3 + 1 + 0 + 0
     log = (out / "import-log.md").read_text(encoding="utf-8")
     assert "空白（或“-”）的数值单元格按 0 计，共 2 处" in log
-    assert "| 2024/a.xlsx | 教基4155\\_小学 | O6 | sections.pe_art_teachers（体育艺术专任教师数，小学） |" in log
+    assert (
+        "| 2024/a.xlsx | 教基4155\\_小学 | O6 | sections.pe_art_teachers（体育艺术专任教师数，小学） |" in log
+    )
 
 
 def test_school_without_identifier_gets_a_stable_derived_id(tmp_path):
@@ -225,7 +286,9 @@ def test_kindergarten_workbook_is_skipped_and_logged(jiaoji_source, tmp_path):
     out = tmp_path / "county"
     import_statistics(jiaoji_source, out)
     assert len(read_out(out, "schools")) == 2
-    assert "k.xlsx：办学类型“幼儿园”不属义务教育学校，已跳过" in (out / "import-log.md").read_text(encoding="utf-8")
+    assert "k.xlsx：办学类型“幼儿园”不属义务教育学校，已跳过" in (out / "import-log.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_largest_remainders():
@@ -239,22 +302,53 @@ def test_largest_remainders():
 
 ZONGHE_HEADER = [
     # (level 1, level 2, level 3) per column; None: merged with the cell above or to the left
-    ("学校标识码",), ("学校名称",), ("办学类型",), ("是否计校数",), ("所属学校标识码",), ("城乡分类",), ("所在乡镇",),
-    ("举办者",), ("是否寄宿制学校",), ("建校年份",), ("备注",),
-    ("在校生数", "合计"), ("在校生数", "小学"), ("在校生数", "初中"), ("在校生数", "高中"),
-    ("班数", "小学"), ("班数", "初中"), ("班数", "高中"),
-    ("小学专任教师", "计"), ("小学专任教师", "#按学历分", "研究生"), ("小学专任教师", "#按学历分", "本科"),
-    ("小学专任教师", "#按学历分", "专科"), ("小学专任教师", "#县级及以上骨干教师"),
-    ("小学专任教师", "#按学科分", "体育"), ("小学专任教师", "#按学科分", "音乐"), ("小学专任教师", "#按学科分", "美术"),
+    ("学校标识码",),
+    ("学校名称",),
+    ("办学类型",),
+    ("是否计校数",),
+    ("所属学校标识码",),
+    ("城乡分类",),
+    ("所在乡镇",),
+    ("举办者",),
+    ("是否寄宿制学校",),
+    ("建校年份",),
+    ("备注",),
+    ("在校生数", "合计"),
+    ("在校生数", "小学"),
+    ("在校生数", "初中"),
+    ("在校生数", "高中"),
+    ("班数", "小学"),
+    ("班数", "初中"),
+    ("班数", "高中"),
+    ("小学专任教师", "计"),
+    ("小学专任教师", "#按学历分", "研究生"),
+    ("小学专任教师", "#按学历分", "本科"),
+    ("小学专任教师", "#按学历分", "专科"),
+    ("小学专任教师", "#县级及以上骨干教师"),
+    ("小学专任教师", "#按学科分", "体育"),
+    ("小学专任教师", "#按学科分", "音乐"),
+    ("小学专任教师", "#按学科分", "美术"),
     ("小学专任教师", "#按学科分", "艺术"),
-    ("初中专任教师", "计"), ("初中专任教师", "#按学历分", "研究生"), ("初中专任教师", "#按学历分", "本科"),
+    ("初中专任教师", "计"),
+    ("初中专任教师", "#按学历分", "研究生"),
+    ("初中专任教师", "#按学历分", "本科"),
     ("初中专任教师", "#县级及以上骨干教师"),
-    ("初中专任教师", "#按学科分", "体育"), ("初中专任教师", "#按学科分", "音乐"), ("初中专任教师", "#按学科分", "美术"),
+    ("初中专任教师", "#按学科分", "体育"),
+    ("初中专任教师", "#按学科分", "音乐"),
+    ("初中专任教师", "#按学科分", "美术"),
     ("初中专任教师", "#按学科分", "艺术"),
-    ("高中专任教师", "计"), ("高中专任教师", "#按学历分", "研究生"), ("高中专任教师", "#县级及以上骨干教师"),
-    ("高中专任教师", "#按学科分", "体育"), ("高中专任教师", "#按学科分", "音乐"), ("高中专任教师", "#按学科分", "美术"),
+    ("高中专任教师", "计"),
+    ("高中专任教师", "#按学历分", "研究生"),
+    ("高中专任教师", "#县级及以上骨干教师"),
+    ("高中专任教师", "#按学科分", "体育"),
+    ("高中专任教师", "#按学科分", "音乐"),
+    ("高中专任教师", "#按学科分", "美术"),
     ("高中专任教师", "#按学科分", "艺术"),
-    ("教学及辅助用房", "计"), ("室内体育用房",), ("运动场地面积",), ("教学仪器设备资产值(万元)",), ("网络多媒体教室",),
+    ("教学及辅助用房", "计"),
+    ("室内体育用房",),
+    ("运动场地面积",),
+    ("教学仪器设备资产值(万元)",),
+    ("网络多媒体教室",),
 ]
 
 
@@ -275,7 +369,11 @@ def write_zonghe(path: Path, rows: list[dict], *, header=ZONGHE_HEADER, sheet="2
                 c += 1
                 continue
             end = c
-            while end + 1 < len(header) and header[end + 1][: level + 1] == segments[: level + 1] and len(header[end + 1]) > level:
+            while (
+                end + 1 < len(header)
+                and header[end + 1][: level + 1] == segments[: level + 1]
+                and len(header[end + 1]) > level
+            ):
                 end += 1
             ws.cell(top + level, c + 1, segments[level])
             last = top + level if len(segments) > level + 1 else top + 2
@@ -291,34 +389,77 @@ def write_zonghe(path: Path, rows: list[dict], *, header=ZONGHE_HEADER, sheet="2
 
 
 def zonghe_school(sid, name, kind, *, counted="是", parent=None, locale="镇中心区"):
-    return {"学校标识码": sid, "学校名称": name, "办学类型": kind, "是否计校数": counted, "所属学校标识码": parent,
-            "城乡分类": locale, "所在乡镇": "东关镇", "举办者": "教育部门", "是否寄宿制学校": "否", "建校年份": 1990}
+    return {
+        "学校标识码": sid,
+        "学校名称": name,
+        "办学类型": kind,
+        "是否计校数": counted,
+        "所属学校标识码": parent,
+        "城乡分类": locale,
+        "所在乡镇": "东关镇",
+        "举办者": "教育部门",
+        "是否寄宿制学校": "否",
+        "建校年份": 1990,
+    }
 
 
 def zonghe_primary(students, classes, teachers, degrees, backbone, pe_art):
-    row = {"在校生数/小学": students, "在校生数/合计": students, "班数/小学": classes, "小学专任教师/计": teachers,
-           "小学专任教师/#县级及以上骨干教师": backbone}
-    row.update({f"小学专任教师/#按学历分/{k}": v for k, v in zip(("研究生", "本科", "专科"), degrees, strict=True)})
-    row.update({f"小学专任教师/#按学科分/{k}": v for k, v in zip(("体育", "音乐", "美术", "艺术"), pe_art, strict=True)})
+    row = {
+        "在校生数/小学": students,
+        "在校生数/合计": students,
+        "班数/小学": classes,
+        "小学专任教师/计": teachers,
+        "小学专任教师/#县级及以上骨干教师": backbone,
+    }
+    row.update(
+        {f"小学专任教师/#按学历分/{k}": v for k, v in zip(("研究生", "本科", "专科"), degrees, strict=True)}
+    )
+    row.update(
+        {
+            f"小学专任教师/#按学科分/{k}": v
+            for k, v in zip(("体育", "音乐", "美术", "艺术"), pe_art, strict=True)
+        }
+    )
     return row
 
 
 def zonghe_facilities(teaching, indoor, field, equipment_wan, rooms):
-    return {"教学及辅助用房/计": teaching, "室内体育用房": indoor, "运动场地面积": field,
-            "教学仪器设备资产值(万元)": equipment_wan, "网络多媒体教室": rooms}
+    return {
+        "教学及辅助用房/计": teaching,
+        "室内体育用房": indoor,
+        "运动场地面积": field,
+        "教学仪器设备资产值(万元)": equipment_wan,
+        "网络多媒体教室": rooms,
+    }
 
 
 ZONGHE_ROWS = [
-    {**zonghe_school("4201010001", "东关镇中心小学", "小学"), **zonghe_primary(500, 12, 30, (1, 18, 10), 4, (2, 1, 1, 0)),
-     **zonghe_facilities(3000, 200, 5000, 100, 14)},
+    {
+        **zonghe_school("4201010001", "东关镇中心小学", "小学"),
+        **zonghe_primary(500, 12, 30, (1, 18, 10), 4, (2, 1, 1, 0)),
+        **zonghe_facilities(3000, 200, 5000, 100, 14),
+    },
     # a campus not counted as a school: its numbers go into 4201010001
-    {**zonghe_school(None, "东关镇中心小学（南校区）", "小学", counted="否", parent="4201010001"),
-     **zonghe_primary(120, 3, 8, (0, 5, 3), 1, (1, 0, 0, 0)), **zonghe_facilities(800.5, 0, 1200, 25.25, 3)},
-    {**zonghe_school("4201010002", "东关镇初级中学", "初级中学", locale="121 镇中心区"),
-     "在校生数/初中": 600, "在校生数/合计": 600, "班数/初中": 12, "初中专任教师/计": 50, "初中专任教师/#按学历分/研究生": 3,
-     "初中专任教师/#按学历分/本科": 44, "初中专任教师/#县级及以上骨干教师": 7, "初中专任教师/#按学科分/体育": 4,
-     "初中专任教师/#按学科分/音乐": 1, "初中专任教师/#按学科分/美术": 1, "初中专任教师/#按学科分/艺术": 0,
-     **zonghe_facilities(4200, 600, 9000, 200.1234, 15)},
+    {
+        **zonghe_school(None, "东关镇中心小学（南校区）", "小学", counted="否", parent="4201010001"),
+        **zonghe_primary(120, 3, 8, (0, 5, 3), 1, (1, 0, 0, 0)),
+        **zonghe_facilities(800.5, 0, 1200, 25.25, 3),
+    },
+    {
+        **zonghe_school("4201010002", "东关镇初级中学", "初级中学", locale="121 镇中心区"),
+        "在校生数/初中": 600,
+        "在校生数/合计": 600,
+        "班数/初中": 12,
+        "初中专任教师/计": 50,
+        "初中专任教师/#按学历分/研究生": 3,
+        "初中专任教师/#按学历分/本科": 44,
+        "初中专任教师/#县级及以上骨干教师": 7,
+        "初中专任教师/#按学科分/体育": 4,
+        "初中专任教师/#按学科分/音乐": 1,
+        "初中专任教师/#按学科分/美术": 1,
+        "初中专任教师/#按学科分/艺术": 0,
+        **zonghe_facilities(4200, 600, 9000, 200.1234, 15),
+    },
     {"学校名称": "合计", "在校生数/合计": 1220},
 ]
 
@@ -332,37 +473,70 @@ def test_zonghe_two_schools_and_a_campus_merged(tmp_path):
     sec = read_out(out, "sections").set_index("school_id")
     a = sec.loc["4201010001"]
     assert (a["year"], a["stage"]) == (2024, "primary")
-    assert (a["students"], a["classes"], a["teachers"], a["teachers_above_degree"], a["backbone_teachers"], a["pe_art_teachers"]) == (
-        620, 15, 38, 37, 5, 5  # 500+120, 12+3, 30+8, (1+18+10)+(0+5+3), 4+1, (2+1+1)+1
+    assert (
+        a["students"],
+        a["classes"],
+        a["teachers"],
+        a["teachers_above_degree"],
+        a["backbone_teachers"],
+        a["pe_art_teachers"],
+    ) == (
+        620,
+        15,
+        38,
+        37,
+        5,
+        5,  # 500+120, 12+3, 30+8, (1+18+10)+(0+5+3), 4+1, (2+1+1)+1
     )
     b = sec.loc["4201010002"]
-    assert (b["stage"], b["students"], b["teachers_above_degree"], b["pe_art_teachers"]) == ("junior", 600, 47, 6)
+    assert (b["stage"], b["students"], b["teachers_above_degree"], b["pe_art_teachers"]) == (
+        "junior",
+        600,
+        47,
+        6,
+    )
     fac = read_out(out, "facilities").set_index("school_id")
-    assert fac.loc["4201010001", ["teaching_aux_area_m2", "sports_field_area_m2", "multimedia_rooms"]].tolist() == [3800.5, 6200, 17]
+    assert fac.loc[
+        "4201010001", ["teaching_aux_area_m2", "sports_field_area_m2", "multimedia_rooms"]
+    ].tolist() == [3800.5, 6200, 17]
     assert fac.loc["4201010001", "equipment_value_yuan"] == 1_252_500  # (100 + 25.25) 万元
     assert fac.loc["4201010002", "equipment_value_yuan"] == 2_001_234
     log = (out / "import-log.md").read_text(encoding="utf-8")
-    assert "| 2024 | 综合查询.xlsx \\[sheet 2024\\] row 6 | 东关镇中心小学（南校区） | 小学 | 东关镇中心小学" in log
+    assert (
+        "| 2024 | 综合查询.xlsx \\[sheet 2024\\] row 6 | 东关镇中心小学（南校区） | 小学 | 东关镇中心小学"
+        in log
+    )
     assert "primary.students 120" in log
     assert "合计行“合计”，未读取" in log
     assert "列 column K：备注" in log  # a column the mapping does not use
     # every cell of the merged row is listed under the school it went into
-    assert "| 综合查询.xlsx | 2024 | M6 | 120 | sections.students（在校生数，小学） | 东关镇中心小学 | 2024 |" in log
+    assert (
+        "| 综合查询.xlsx | 2024 | M6 | 120 | sections.students（在校生数，小学） | 东关镇中心小学 | 2024 |"
+        in log
+    )
 
 
 def test_zonghe_keep_kinds_keeps_a_teaching_point(tmp_path):
     rows = [
         ZONGHE_ROWS[0],
-        {**zonghe_school("4201010003", "双河教学点", "小学教学点", counted="否", parent="4201010001"),
-         **zonghe_primary(60, 4, 5, (0, 3, 2), 0, (0, 0, 0, 0)), **zonghe_facilities(300, 0, 400, 5, 2)},
+        {
+            **zonghe_school("4201010003", "双河教学点", "小学教学点", counted="否", parent="4201010001"),
+            **zonghe_primary(60, 4, 5, (0, 3, 2), 0, (0, 0, 0, 0)),
+            **zonghe_facilities(300, 0, 400, 5, 2),
+        },
     ]
     src = write_zonghe(tmp_path / "综合查询2024.xlsx", rows)
     province = tmp_path / "province.toml"
-    province.write_text('extends = "zonghe"\nid = "province"\n[zonghe]\nkeep_kinds = ["小学教学点"]\n', encoding="utf-8")
+    province.write_text(
+        'extends = "zonghe"\nid = "province"\n[zonghe]\nkeep_kinds = ["小学教学点"]\n', encoding="utf-8"
+    )
     out = tmp_path / "kept"
     import_statistics(src, out, mapping=province)
     schools = read_out(out, "schools").set_index("school_id")
-    assert schools.loc["4201010003", "kind"] == "teaching_point" and schools.loc["4201010003", "parent_id"] == "4201010001"
+    assert (
+        schools.loc["4201010003", "kind"] == "teaching_point"
+        and schools.loc["4201010003", "parent_id"] == "4201010001"
+    )
     assert read_out(out, "sections").set_index("school_id").loc["4201010001", "students"] == 500
     # with the shipped mapping the teaching point is merged, and the log says what that means
     merged = tmp_path / "merged"
@@ -381,7 +555,13 @@ def _without_moe2012_columns(sections: pd.DataFrame) -> pd.DataFrame:
 
 def _facilities_per_school(fac: pd.DataFrame) -> pd.DataFrame:
     """The sample's facilities as the statistics report them: one whole-school row per year."""
-    sums = ["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "equipment_value_yuan", "multimedia_rooms"]
+    sums = [
+        "teaching_aux_area_m2",
+        "indoor_sports_area_m2",
+        "sports_field_area_m2",
+        "equipment_value_yuan",
+        "multimedia_rooms",
+    ]
     return fac.groupby(["school_id", "year"], as_index=False)[sums].sum().round(6)
 
 
@@ -389,8 +569,10 @@ def _fill_by_hand(out: Path, sample_fac: pd.DataFrame) -> None:
     """What the analyst adds after an import: the room counts, from the sample's own rows."""
     fac = read_out(out, "facilities")
     rooms = sample_fac.groupby(["school_id", "year"], as_index=False).agg(
-        music_rooms=("music_rooms", "sum"), music_room_min_area_m2=("music_room_min_area_m2", "min"),
-        art_rooms=("art_rooms", "sum"), art_room_min_area_m2=("art_room_min_area_m2", "min"),
+        music_rooms=("music_rooms", "sum"),
+        music_room_min_area_m2=("music_room_min_area_m2", "min"),
+        art_rooms=("art_rooms", "sum"),
+        art_room_min_area_m2=("art_room_min_area_m2", "min"),
     )
     fac = fac.drop(columns=list(rooms.columns[2:])).merge(rooms, on=["school_id", "year"])
     fac.to_csv(out / "facilities.csv", index=False)
@@ -425,9 +607,14 @@ def test_zonghe_sample_has_merged_headers_and_a_campus_row(zonghe_round_trip):
     ws = wb["2021"]
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A1:AT1", "A2:A4", "K2:N2", "K3:K4", "R2:Z2", "S3:U3", "AQ2:AQ4"} <= merged
-    assert (ws["A2"].value, ws["K2"].value, ws["K3"].value, ws["R2"].value, ws["S3"].value, ws["S4"].value) == (
-        "学校标识码", "在校生数", "合计", "小学专任教师", "#按学历分", "研究生"
-    )
+    assert (
+        ws["A2"].value,
+        ws["K2"].value,
+        ws["K3"].value,
+        ws["R2"].value,
+        ws["S3"].value,
+        ws["S4"].value,
+    ) == ("学校标识码", "在校生数", "合计", "小学专任教师", "#按学历分", "研究生")
     counted = [ws.cell(r, 4).value for r in range(5, ws.max_row + 1)]
     assert counted.count("否") == 1 and counted.count("是") == 45
 
@@ -438,7 +625,9 @@ def test_zonghe_round_trip_gives_the_sample_tables(zonghe_round_trip, sample_ds)
     ds = load(out, cache=False)
     assert ds.warnings == []
     pd.testing.assert_frame_equal(ds.schools, sample_ds.schools)
-    pd.testing.assert_frame_equal(_without_moe2012_columns(ds.sections), _without_moe2012_columns(sample_ds.sections))
+    pd.testing.assert_frame_equal(
+        _without_moe2012_columns(ds.sections), _without_moe2012_columns(sample_ds.sections)
+    )
     imported = ds.facilities[_facilities_per_school(sample_ds.facilities).columns]
     pd.testing.assert_frame_equal(imported, _facilities_per_school(sample_ds.facilities), check_dtype=False)
 
@@ -459,7 +648,9 @@ def test_jiaoji_round_trip_gives_the_sample_tables(jiaoji_round_trip, sample_ds)
     # 骨干教师 come per school (教基1102): single-stage schools exact, every school-year's sum exact
     stages = sample_sec.groupby(["school_id", "year"])["stage"].transform("size")
     single = (stages == 1).to_numpy()
-    assert sec.loc[single, "backbone_teachers"].tolist() == sample_sec.loc[single, "backbone_teachers"].tolist()
+    assert (
+        sec.loc[single, "backbone_teachers"].tolist() == sample_sec.loc[single, "backbone_teachers"].tolist()
+    )
     sums = sec.groupby(["school_id", "year"])["backbone_teachers"].sum()
     assert sums.tolist() == sample_sec.groupby(["school_id", "year"])["backbone_teachers"].sum().tolist()
 
@@ -472,13 +663,19 @@ def test_jiaoji_round_trip_gives_the_sample_tables(jiaoji_round_trip, sample_ds)
     _fill_by_hand(out, sample_ds.facilities)
     ds = load(out, cache=False)
     pd.testing.assert_frame_equal(ds.schools, sample_ds.schools)
-    pd.testing.assert_frame_equal(_without_moe2012_columns(ds.sections), _without_moe2012_columns(sample_ds.sections))
+    pd.testing.assert_frame_equal(
+        _without_moe2012_columns(ds.sections), _without_moe2012_columns(sample_ds.sections)
+    )
     imported = ds.facilities[_facilities_per_school(sample_ds.facilities).columns]
     pd.testing.assert_frame_equal(imported, _facilities_per_school(sample_ds.facilities), check_dtype=False)
 
     log = (out / "import-log.md").read_text(encoding="utf-8")
-    assert "`sections.csv` 列 column `teachers`（专任教师数）：10 行空白 blank rows（学段 stages: 高中）" in log
-    assert "| 县第一中学（4299990010） | 2021 | backbone_teachers | 43 | students |" in log  # no 高中 teachers: by pupils
+    assert (
+        "`sections.csv` 列 column `teachers`（专任教师数）：10 行空白 blank rows（学段 stages: 高中）" in log
+    )
+    assert (
+        "| 县第一中学（4299990010） | 2021 | backbone_teachers | 43 | students |" in log
+    )  # no 高中 teachers: by pupils
 
 
 def test_sample_forms_are_deterministic(tmp_path):
@@ -487,7 +684,9 @@ def test_sample_forms_are_deterministic(tmp_path):
     for form in ("zonghe", "jiaoji"):
         a = write_sample_forms(tmp_path / f"{form}-a", form, schools=20, years=(2022, 2023))
         b = write_sample_forms(tmp_path / f"{form}-b", form, schools=20, years=(2022, 2023))
-        assert [p.relative_to(tmp_path / f"{form}-a") for p in a] == [p.relative_to(tmp_path / f"{form}-b") for p in b]
+        assert [p.relative_to(tmp_path / f"{form}-a") for p in a] == [
+            p.relative_to(tmp_path / f"{form}-b") for p in b
+        ]
         for x, y in zip(a, b, strict=True):
             assert x.read_bytes() == y.read_bytes(), x.name
 
@@ -500,13 +699,17 @@ def refused(capsys, source, out, *extra) -> str:
     assert code == 1, err
     assert "Traceback" not in err
     assert not Path(out).exists()
-    assert not [p for p in Path(out).parent.iterdir() if p.name.startswith(f".{Path(out).name}.")]  # no temp folder left
+    assert not [
+        p for p in Path(out).parent.iterdir() if p.name.startswith(f".{Path(out).name}.")
+    ]  # no temp folder left
     assert err.splitlines()[-1] == f"未写入任何文件 nothing written to {out}"
     return err
 
 
 def test_missing_sheet(capsys, tmp_path):
-    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A, codes=["1001", "1102", "3112", "4155", "5170"])
+    write_jiaoji(
+        tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A, codes=["1001", "1102", "3112", "4155", "5170"]
+    )
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert "error: 2024/a.xlsx: 缺少工作表 missing sheet 教基5176_小学" in err
     assert "facilities.equipment_value_yuan" in err
@@ -515,7 +718,10 @@ def test_missing_sheet(capsys, tmp_path):
 def test_number_cell_holding_text(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "八百一十二"})
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 值 value '八百一十二': 应为数字 must be a number" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 值 value '八百一十二': 应为数字 must be a number"
+        in err
+    )
 
 
 def test_moved_cell_is_caught_by_the_label_check(capsys, tmp_path):
@@ -524,14 +730,20 @@ def test_moved_cell_is_caught_by_the_label_check(capsys, tmp_path):
     values = {**PRIMARY_A, ("3112", "I6"): 130, ("3112", "J6"): 812}
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", values, labels=labels)
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 值 value '毕业生数': 表头核对不符 label check failed: 应为“在校生数”" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 值 value '毕业生数': 表头核对不符 label check failed: 应为“在校生数”"
+        in err
+    )
 
 
 def test_two_workbooks_for_one_school(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
     write_jiaoji(tmp_path / "2024" / "a-copy.xlsx", "小学", PRIMARY_A)
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基1001_小学], 单元格 cell C3: 值 value '4201010001': 同一学校（东关镇中心小学）在 2024 年出现两次" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基1001_小学], 单元格 cell C3: 值 value '4201010001': 同一学校（东关镇中心小学）在 2024 年出现两次"
+        in err
+    )
     assert "2024/a-copy.xlsx 和 and 2024/a.xlsx" in err
 
 
@@ -539,7 +751,10 @@ def test_unknown_school_type(capsys, tmp_path):
     values = {**PRIMARY_A, ("1001", "C25"): "职业培训学校"}
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "职业培训学校", values)
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基1001_职业培训学校], 单元格 cell C25: 值 value '职业培训学校': 未知的办学类型 unknown 办学类型" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基1001_职业培训学校], 单元格 cell C25: 值 value '职业培训学校': 未知的办学类型 unknown 办学类型"
+        in err
+    )
 
 
 def test_school_type_disagreeing_with_sheet_names(capsys, tmp_path):
@@ -560,14 +775,20 @@ def test_rule_of_the_dictionary_is_reported_at_the_source_cell(capsys, tmp_path)
     # more 骨干 than teachers: the loader's rule, moved back to 教基1102 D12
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("1102", "D12"): 41})
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基1102_小学], 单元格 cell D12: 值 value 41: must not exceed teachers" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基1102_小学], 单元格 cell D12: 值 value 41: must not exceed teachers"
+        in err
+    )
 
 
 def test_formula_saved_without_its_value(capsys, tmp_path):
     # openpyxl (like some export tools) saves a formula without a computed value: nothing to read
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "=SUM(800,12)"})
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 东关镇中心小学 2024 年没有任何学段的在校生" in err
+    assert (
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 东关镇中心小学 2024 年没有任何学段的在校生"
+        in err
+    )
 
 
 def test_zonghe_missing_column_and_unknown_parent(capsys, tmp_path):
@@ -581,7 +802,10 @@ def test_zonghe_missing_column_and_unknown_parent(capsys, tmp_path):
     rows_ok[1]["所属学校标识码"] = "4201019999"
     src = write_zonghe(tmp_path / "综合查询.xlsx", rows_ok)
     err = refused(capsys, src, tmp_path / "out")
-    assert "error: 综合查询.xlsx [sheet 2024], 单元格 cell E6: 值 value '4201019999': 所属学校不在本表的计校数学校中" in err
+    assert (
+        "error: 综合查询.xlsx [sheet 2024], 单元格 cell E6: 值 value '4201019999': 所属学校不在本表的计校数学校中"
+        in err
+    )
 
 
 def test_not_a_workbook_and_old_xls(capsys, tmp_path):
@@ -604,7 +828,11 @@ def test_usage_errors_exit_2(capsys, tmp_path, jiaoji_source):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("mine")
     code, _, err = run(capsys, "import", jiaoji_source, "-o", tmp_path / "full")
-    assert code == 2 and "already exists and is not empty" in err and (tmp_path / "full" / "keep.txt").read_text() == "mine"
+    assert (
+        code == 2
+        and "already exists and is not empty" in err
+        and (tmp_path / "full" / "keep.txt").read_text() == "mine"
+    )
     undated = tmp_path / "schools"
     shutil.copytree(jiaoji_source, undated)
     code, _, err = run(capsys, "import", undated, "-o", tmp_path / "y")
@@ -627,10 +855,14 @@ def test_shipped_mappings_load_and_are_package_data():
         m = load_mapping(name)
         assert m.id == name
     jiaoji = load_mapping("jiaoji-2021")
-    assert jiaoji.field("primary.students").cells == ("I6",) and jiaoji.field("junior.students").cells == ("E6",)
+    assert jiaoji.field("primary.students").cells == ("I6",) and jiaoji.field("junior.students").cells == (
+        "E6",
+    )
     assert jiaoji.field("primary.teachers_above_degree").cells == ("C9", "C10", "C11")
     assert jiaoji.field("facilities.equipment_value_yuan").scale == 10000
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["eduwb"]
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["eduwb"]
     assert "data/mappings/*.toml" in data
 
 
@@ -646,7 +878,12 @@ def test_province_override_changes_only_what_differs(tmp_path, capsys):
     assert m.field("primary.students").cells == ("J6",) and m.field("junior.students").cells == ("E6",)
     assert len(m.fields) == len(load_mapping("jiaoji-2021").fields)
     labels = {**LABELS, "3112": {**LABELS["3112"], "I4": "毕业生数", "J4": "在校生数"}}
-    write_jiaoji(tmp_path / "src" / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): 130, ("3112", "J6"): 812}, labels=labels)
+    write_jiaoji(
+        tmp_path / "src" / "2024" / "a.xlsx",
+        "小学",
+        {**PRIMARY_A, ("3112", "I6"): 130, ("3112", "J6"): 812},
+        labels=labels,
+    )
     code, _, err = run(capsys, "import", tmp_path / "src", "-o", tmp_path / "out", "--mapping", province)
     assert code == 0, err
     assert read_out(tmp_path / "out", "sections")["students"].tolist() == [812]
@@ -667,27 +904,50 @@ def test_the_documented_province_override_loads(tmp_path):
 
 MALFORMED = {
     "bad_toml": ("extends = \n", "not valid TOML"),
-    "bad_cell": ('extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "I0"\n', "#1 (target 'primary.students'): cell 'I0' 不是单元格"),
-    "far_cell": ('extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "ZZZ9"\n', "超出报表范围"),
-    "unknown_target": ('extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.pupils"\ncell = "I6"\n', "'pupils': primary 的列"),
+    "bad_cell": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "I0"\n',
+        "#1 (target 'primary.students'): cell 'I0' 不是单元格",
+    ),
+    "far_cell": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "ZZZ9"\n',
+        "超出报表范围",
+    ),
+    "unknown_target": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.pupils"\ncell = "I6"\n',
+        "'pupils': primary 的列",
+    ),
     "unknown_key": ('extends = "jiaoji-2021"\ncolour = "red"\n', "unknown key 'colour'"),
-    "unknown_kind": ('extends = "jiaoji-2021"\n[kinds]\n"职业学校" = "vocational"\n', "'vocational': 不是学校类型"),
-    "bad_regex": ('extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.built_year"\nextract = "(\\\\d{4}"\n', "extract 不是正则表达式"),
+    "unknown_kind": (
+        'extends = "jiaoji-2021"\n[kinds]\n"职业学校" = "vocational"\n',
+        "'vocational': 不是学校类型",
+    ),
+    "bad_regex": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.built_year"\nextract = "(\\\\d{4}"\n',
+        "extract 不是正则表达式",
+    ),
     "label_on_value_cell": (
-        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.classes"\ncheck = { I6 = "班数" }\n', "check 单元格 I6 也是数值单元格"
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.classes"\ncheck = { I6 = "班数" }\n',
+        "check 单元格 I6 也是数值单元格",
     ),
     "two_labels_one_cell": (
-        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.classes"\ncheck = { A6 = "合计" }\n', "两个字段要求不同的表头"
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.classes"\ncheck = { A6 = "合计" }\n',
+        "两个字段要求不同的表头",
     ),
     "unknown_parent": ('extends = "jiaoji-2099"\n', "extends = 'jiaoji-2099': 未知的映射"),
     "extends_itself": ('extends = "self.toml"\n', "不能（直接或间接）扩展自身"),
-    "column_in_jiaoji": ('extends = "jiaoji-2021"\nform = "jiaoji"\n[[fields]]\ntarget = "primary.students"\ncolumn = "x"\n', "用 sheet + cell"),
+    "column_in_jiaoji": (
+        'extends = "jiaoji-2021"\nform = "jiaoji"\n[[fields]]\ntarget = "primary.students"\ncolumn = "x"\n',
+        "用 sheet + cell",
+    ),
     "total_without_apportion": (
         'form = "jiaoji"\n[[fields]]\ntarget = "school.name"\nsheet = "1001"\ncell = "C4"\n'
         '[[fields]]\ntarget = "total.backbone_teachers"\nsheet = "1102"\ncell = "D12"\n',
         "需要 [apportion] backbone_teachers",
     ),
-    "plausibility_range": ('extends = "jiaoji-2021"\n[[plausibility]]\ncolumn = "equipment_value_yuan"\nmin = 5\nmax = 1\n', "min 必须小于 max"),
+    "plausibility_range": (
+        'extends = "jiaoji-2021"\n[[plausibility]]\ncolumn = "equipment_value_yuan"\nmin = 5\nmax = 1\n',
+        "min 必须小于 max",
+    ),
     "no_form": ('id = "x"\n[[fields]]\ntarget = "school.name"\ncell = "C4"\nsheet = "1001"\n', "缺少 form"),
 }
 
@@ -705,7 +965,9 @@ def test_malformed_mapping_is_refused_with_its_location(tmp_path, case):
 
 def test_malformed_mapping_exits_1_without_traceback(capsys, tmp_path, jiaoji_source):
     path = tmp_path / "bad.toml"
-    path.write_text('extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "I0"\n', encoding="utf-8")
+    path.write_text(
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.students"\ncell = "I0"\n', encoding="utf-8"
+    )
     code, _, err = run(capsys, "import", jiaoji_source, "-o", tmp_path / "out", "--mapping", path)
     assert code == 1 and "I0" in err and "Traceback" not in err and not (tmp_path / "out").exists()
 
@@ -720,7 +982,9 @@ def test_cell_text_goes_through_as_plain_text(tmp_path):
     import_statistics(tmp_path, out)
     assert read_out(out, "schools")["name"].tolist() == [name]  # the data keep it verbatim
     log = (out / "import-log.md").read_text(encoding="utf-8")
-    assert not re.search(r"(?<!\\)<script", log) and not re.search(r"(?<!\\)\]\(http", log)  # no live HTML or link
+    assert not re.search(r"(?<!\\)<script", log) and not re.search(
+        r"(?<!\\)\]\(http", log
+    )  # no live HTML or link
     assert "\\<script\\>alert(1)\\</script\\>\\|\\[点我\\](http://example.invalid)=1+1" in log
 
 
@@ -729,8 +993,11 @@ def test_oversized_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(zonghe, "MAX_ROWS", 30)
     rows = [ZONGHE_ROWS[0]] + [
-        {**zonghe_school(f"42010100{i:02d}", f"学校{i}", "小学"), **zonghe_primary(100, 3, 8, (0, 5, 3), 1, (1, 0, 0, 0)),
-         **zonghe_facilities(800, 0, 1200, 25, 3)}
+        {
+            **zonghe_school(f"42010100{i:02d}", f"学校{i}", "小学"),
+            **zonghe_primary(100, 3, 8, (0, 5, 3), 1, (1, 0, 0, 0)),
+            **zonghe_facilities(800, 0, 1200, 25, 3),
+        }
         for i in range(10, 60)
     ]
     src = write_zonghe(tmp_path / "综合查询.xlsx", rows)
@@ -772,7 +1039,9 @@ def test_cli_import_prints_summary_and_what_to_fill(capsys, tmp_path, jiaoji_sou
     code, out, err = run(capsys, "import", jiaoji_source, "-o", tmp_path / "county")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].startswith("已导入 imported 2 所学校 schools、3 个学段 sections、2 行办学条件 facilities rows（2024）")
+    assert lines[0].startswith(
+        "已导入 imported 2 所学校 schools、3 个学段 sections、2 行办学条件 facilities rows（2024）"
+    )
     assert "  facilities.csv music_rooms（音乐专用教室数）: 2 行 rows" in lines
     assert lines[-1] == f"详见 see {tmp_path / 'county' / 'import-log.md'}"
 
@@ -783,4 +1052,6 @@ def test_cli_help_names_import_and_sample_as(capsys):
     code, out, _ = run(capsys, "sample", "--help")
     assert code == 0 and "--as {jiaoji,zonghe}" in out
     code, out, _ = run(capsys, "import", "--help")
-    assert code == 0 and all(w in out for w in ("SOURCE", "--out", "--mapping", "--year", "workbook, sheet and cell"))
+    assert code == 0 and all(
+        w in out for w in ("SOURCE", "--out", "--mapping", "--year", "workbook, sheet and cell")
+    )

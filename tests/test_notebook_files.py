@@ -98,7 +98,10 @@ def test_show_table_payload_is_stable(monkeypatch):
     bundle = _displayed(monkeypatch, df)
     data = bundle[TABLE_MIME]["data"]
     assert data == [["甲", 500, 5, True], ["乙", 450, 0.3, False], ["丙", None, None, True]]
-    assert json.dumps(data) == '[["\\u7532", 500, 5, true], ["\\u4e59", 450, 0.3, false], ["\\u4e19", null, null, true]]'
+    assert (
+        json.dumps(data)
+        == '[["\\u7532", 500, 5, true], ["\\u4e59", 450, 0.3, false], ["\\u4e19", null, null, true]]'
+    )
 
 
 def test_text_left_numbers_right_short_cells_unwrapped(monkeypatch):
@@ -107,7 +110,10 @@ def test_text_left_numbers_right_short_cells_unwrapped(monkeypatch):
             "indicator": ["R1", "G1"],
             "value": [4.2, 1200.0],
             "status": ["pass", "fail"],
-            "evidence": ["达到本项标准的学校（学段）小学 20/24、初中 10/12；差异系数 小学 0.139", "县级填报：是"],
+            "evidence": [
+                "达到本项标准的学校（学段）小学 20/24、初中 10/12；差异系数 小学 0.139",
+                "县级填报：是",
+            ],
         }
     )
     html = _displayed(monkeypatch, df)["text/html"]
@@ -131,19 +137,37 @@ def _widget_notebook():
         nbformat.v4.new_code_cell(
             "display(explorer)",
             outputs=[
-                nbformat.v4.new_output("display_data", data={"text/plain": "VBox(children=(Dropdown(…", nbfiles.WIDGET_VIEW: view})
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={"text/plain": "VBox(children=(Dropdown(…", nbfiles.WIDGET_VIEW: view},
+                )
             ],
         ),
-        nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=2)]),
+        nbformat.v4.new_code_cell(
+            "1",
+            outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=2)],
+        ),
     ]
-    png = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}, "metadata": {}}
-    table = {"output_type": "execute_result", "data": {"text/html": "<table/>"}, "metadata": {}, "execution_count": 3}
+    png = {
+        "output_type": "display_data",
+        "data": {"image/png": "iVBOR", "text/plain": "<Figure>"},
+        "metadata": {},
+    }
+    table = {
+        "output_type": "execute_result",
+        "data": {"text/html": "<table/>"},
+        "metadata": {},
+        "execution_count": 3,
+    }
     nb.metadata["widgets"] = {
         nbfiles.WIDGET_STATE: {
             "version_major": 2,
             "version_minor": 0,
             "state": {
-                "box1": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_drop", "IPY_MODEL_out"]}},
+                "box1": {
+                    "model_name": "VBoxModel",
+                    "state": {"children": ["IPY_MODEL_drop", "IPY_MODEL_out"]},
+                },
                 "drop": {"model_name": "DropdownModel", "state": {"value": 2024}},
                 "out": {"model_name": "OutputModel", "state": {"outputs": [png, table]}},
             },
@@ -177,7 +201,13 @@ def test_a_widget_view_without_saved_state_is_dropped():
 
 def test_the_pre_save_hook_cleans_what_jupyterlab_saves():
     nb = json.loads(nbformat.writes(_widget_notebook()))
-    nb["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {TABLE_MIME: {"data": [[0, 0.30000000000000004]]}}}]
+    nb["cells"][1]["outputs"] = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {TABLE_MIME: {"data": [[0, 0.30000000000000004]]}},
+        }
+    ]
     model = {"type": "notebook", "content": nb}
     nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=None)
     assert "widgets" not in model["content"]["metadata"]
@@ -188,7 +218,9 @@ def test_the_pre_save_hook_cleans_what_jupyterlab_saves():
 # ----------------------------------------------------------------------------- committed notebooks
 
 
-@pytest.mark.parametrize("path", [*CHAPTERS, *sorted(TWINS.glob("*.ipynb"))], ids=lambda p: str(p.relative_to(NOTEBOOKS)))
+@pytest.mark.parametrize(
+    "path", [*CHAPTERS, *sorted(TWINS.glob("*.ipynb"))], ids=lambda p: str(p.relative_to(NOTEBOOKS))
+)
 def test_committed_notebooks_are_clean(path):
     raw = path.read_text(encoding="utf-8")
     nb = nbformat.reads(raw, as_version=4)
@@ -220,7 +252,9 @@ def test_english_twins_are_english():
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 han = sum("\u4e00" <= ch <= "\u9fff" for ch in cell.source)
-                assert han <= 0.02 * max(len(cell.source), 1), f"{path.name}: Chinese prose in a Markdown cell"
+                assert han <= 0.02 * max(len(cell.source), 1), (
+                    f"{path.name}: Chinese prose in a Markdown cell"
+                )
         params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         assert 'lang = "en"' in params.source
         scope: dict = {}

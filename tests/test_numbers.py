@@ -86,7 +86,12 @@ def test_resource_columns_are_judged_against_the_standard_by_stage():
 
     # R1: 4.196 fails 4.2 (primary); 5.296 fails 5.3 (junior); R6 1999.9 fails 2000
     table = pd.DataFrame(
-        {"stage": ["primary", "junior"], "R1": [4.196, 5.296], "R6": [1999.9, 2600.0], "weakest_ratio": [0.8499, 0.9]}
+        {
+            "stage": ["primary", "junior"],
+            "R1": [4.196, 5.296],
+            "R6": [1999.9, 2600.0],
+            "weakest_ratio": [0.8499, 0.9],
+        }
     )
     text = table_text(table, {"weakest_ratio": 3}, display_limits(table, STD))
     assert text["R1"].tolist() == ["4.196", "5.296"]

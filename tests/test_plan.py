@@ -101,7 +101,11 @@ def test_plan_tables_equal_the_separate_calls(options):
 def test_plan_tables_of_the_sample_equal_the_separate_calls(sample_dataset, standard):
     year = sample_dataset.years[0]
     bundle = plan_tables(sample_dataset, standard, year=year)
-    for name, fn in {"plan_overview": plan_overview, "plan_summary": plan_summary, "plan": plan_table}.items():
+    for name, fn in {
+        "plan_overview": plan_overview,
+        "plan_summary": plan_summary,
+        "plan": plan_table,
+    }.items():
         pd.testing.assert_frame_equal(bundle[name], fn(sample_dataset, standard, year=year), check_exact=True)
 
 

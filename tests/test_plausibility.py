@@ -65,7 +65,12 @@ def test_pupils_mistyped(county):
     assert _where(ds) == [
         ("facilities.csv", 2, "equipment_value_yuan", "R6"),  # 2,000,000 / 9 = 222,222 > 100,000
         ("facilities.csv", 2, "multimedia_rooms", "R7"),  # 22 / 9 × 100 = 244 > 50
-        ("facilities.csv", 2, "sports_field_area_m2", "R5"),  # (500 + 7000) / 9 = 833 > 500: the field weighs most
+        (
+            "facilities.csv",
+            2,
+            "sports_field_area_m2",
+            "R5",
+        ),  # (500 + 7000) / 9 = 833 > 500: the field weighs most
         ("facilities.csv", 2, "teaching_aux_area_m2", "R4"),  # (5400 − 500) / 9 = 544 > 100
         ("sections.csv", 2, "backbone_teachers", "R2"),  # 10 / 9 × 100 = 111 > 50
         ("sections.csv", 2, "pe_art_teachers", "R3"),  # 9 / 9 × 100 = 100 > 50
@@ -90,4 +95,7 @@ def test_warnings_come_with_the_errors_of_a_refused_dataset(county):
     _edit(county / "schools.csv", "S02,城关中学,junior,", "S02,城关中学,middle,")
     with pytest.raises(DataError) as info:
         load(county)
-    assert [(p.severity, p.column) for p in info.value.problems] == [("error", "kind"), ("warning", "equipment_value_yuan")]
+    assert [(p.severity, p.column) for p in info.value.problems] == [
+        ("error", "kind"),
+        ("warning", "equipment_value_yuan"),
+    ]

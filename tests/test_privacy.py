@@ -144,7 +144,13 @@ def _report_texts(folder: Path) -> Iterator[tuple[Path, str]]:
             from openpyxl import load_workbook
 
             book = load_workbook(path, read_only=True)
-            cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+            cells = [
+                str(v)
+                for sheet in book.worksheets
+                for row in sheet.iter_rows(values_only=True)
+                for v in row
+                if v is not None
+            ]
             yield path, "\n".join([*book.sheetnames, *cells])
 
 

@@ -15,7 +15,9 @@ CONDA_EQUIVALENTS = {"dask[distributed]": ["dask", "distributed"]}
 
 def _pip_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values() for r in extra]
+    reqs = list(project["dependencies"]) + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     out = {}
     for req in reqs:
         name, spec = re.match(r"^([A-Za-z0-9_.\-\[\]]+)(.*)$", req).groups()
@@ -41,7 +43,9 @@ def test_environment_yml_mirrors_pyproject():
 def test_import_is_light():
     # pandas, papermill, nbconvert and WeasyPrint must load lazily.
     code = "import sys, eduwb; print(','.join(m for m in ('pandas','papermill','nbconvert','weasyprint','matplotlib') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 

@@ -53,10 +53,18 @@ def table(pooled):
 
 def test_a_folder_of_counties_is_loaded_and_pooled(folder, pooled):
     assert [p.name for p in county_sources(folder)] == ["示例县01", "示例县02", "示例县03", "示例县04"]
-    assert pooled.name == "示例省" and [c.name for c in pooled.counties] == ["示例县01", "示例县02", "示例县03", "示例县04"]
+    assert pooled.name == "示例省" and [c.name for c in pooled.counties] == [
+        "示例县01",
+        "示例县02",
+        "示例县03",
+        "示例县04",
+    ]
     assert len(pooled.schools) == sum(len(c.schools) for c in pooled.counties)
     # a list of county folders is the same province
-    assert [p.name for p in county_sources([folder / "示例县02", folder / "示例县01"])] == ["示例县02", "示例县01"]
+    assert [p.name for p in county_sources([folder / "示例县02", folder / "示例县01"])] == [
+        "示例县02",
+        "示例县01",
+    ]
     with pytest.raises(ParameterError, match="twice"):
         county_sources([folder, folder / "示例县01"])
     with pytest.raises(ParameterError, match="no such"):
@@ -77,7 +85,11 @@ def test_a_broken_county_is_named_in_the_problems(folder, tmp_path):
 def test_two_counties_sharing_a_school_id_are_refused(folder, tmp_path):
     shutil.copytree(folder / "示例县01", tmp_path / "a")
     shutil.copytree(folder / "示例县01", tmp_path / "b")
-    toml = (tmp_path / "b" / "county.toml").read_text(encoding="utf-8").replace('name = "示例县01"', 'name = "别县"')
+    toml = (
+        (tmp_path / "b" / "county.toml")
+        .read_text(encoding="utf-8")
+        .replace('name = "示例县01"', 'name = "别县"')
+    )
     (tmp_path / "b" / "county.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(DataError, match="also a school of"):
         load_province(tmp_path)
@@ -114,7 +126,9 @@ def test_counties_rows_equal_each_countys_own_results(table, counties):
             assert (row["schools"], row["schools_passing"]) == (len(rule), int(rule["passes"].sum()))
             cvs = balance.balance_table(ds, STD, year=year)
             for r in cvs.itertuples():
-                column = f"composite_{r.stage}" if r.indicator == "composite" else f"cv_{r.stage}_{r.indicator}"
+                column = (
+                    f"composite_{r.stage}" if r.indicator == "composite" else f"cv_{r.stage}_{r.indicator}"
+                )
                 assert row[column] == pytest.approx(float(r.cv), rel=1e-12), (name, year, column)
             bands = classsize.classsize_table(ds, STD, year=year)
             assert (row["large"], row["super_large"]) == (bands["large"].sum(), bands["super_large"].sum())
@@ -195,7 +209,9 @@ def test_readiness_refuses_a_stage_and_unknown_parameters(pooled):
 
 def test_unit_cost_overrides_reach_every_countys_plan(pooled, counties):
     dear = province.bill_table(pooled, STD, year=YEAR, teacher_per_year="240000")
-    plans = pd.concat([plan.plan_table(ds, STD, year=YEAR, teacher_per_year="240000") for ds in counties.values()])
+    plans = pd.concat(
+        [plan.plan_table(ds, STD, year=YEAR, teacher_per_year="240000") for ds in counties.values()]
+    )
     assert dear["cost_yuan"].sum() == pytest.approx(plans["cost_yuan"].sum(), rel=1e-12)
     base = province.bill_table(pooled, STD, year=YEAR)
     assert dear["cost_yuan"].sum() > base["cost_yuan"].sum()
@@ -213,7 +229,9 @@ def test_province_balance_summarises_the_county_cvs(pooled, counties):
         if y <= YEAR
     }
     for r in spread.itertuples():
-        cvs = np.array([float(s[(r.stage, r.indicator)]) for (name, y), s in per_county.items() if y == r.year])
+        cvs = np.array(
+            [float(s[(r.stage, r.indicator)]) for (name, y), s in per_county.items() if y == r.year]
+        )
         assert r.counties == len(cvs)
         assert (r.min, r.median, r.max) == pytest.approx((cvs.min(), np.median(cvs), cvs.max()), rel=1e-12)
         assert (r.q1, r.q3) == pytest.approx(tuple(np.percentile(cvs, [25, 75])), rel=1e-12)
@@ -231,13 +249,19 @@ def test_the_provinces_own_cv_is_over_every_school(pooled, counties):
             cv = balance.weighted_cv(part[ind].to_numpy(dtype=float), part["students"].to_numpy(dtype=float))
             cvs.append(cv)
             assert spread.loc[(YEAR, stage, ind), "province_cv"] == pytest.approx(cv, rel=1e-9)
-        assert spread.loc[(YEAR, stage, "composite"), "province_cv"] == pytest.approx(sum(cvs) / len(cvs), rel=1e-9)
+        assert spread.loc[(YEAR, stage, "composite"), "province_cv"] == pytest.approx(
+            sum(cvs) / len(cvs), rel=1e-9
+        )
 
 
 def test_province_balance_by_county_is_each_countys_balance(pooled, counties):
     rows = province.province_balance_table(pooled, STD, year=YEAR, by="county")
     name, ds = next(iter(counties.items()))
-    mine = rows[(rows["county"] == name) & (rows["year"] == YEAR)].drop(columns=["county", "year"]).reset_index(drop=True)
+    mine = (
+        rows[(rows["county"] == name) & (rows["year"] == YEAR)]
+        .drop(columns=["county", "year"])
+        .reset_index(drop=True)
+    )
     own = balance.balance_table(ds, STD, year=YEAR)[mine.columns]
     pd.testing.assert_frame_equal(mine, own, check_exact=False, rtol=1e-12)
 
@@ -247,7 +271,9 @@ def test_province_balance_by_county_is_each_countys_balance(pooled, counties):
 
 def test_the_bill_is_the_sum_of_the_county_plans(pooled, counties):
     bill = province.bill_table(pooled, STD, year=YEAR).set_index(["stage", "indicator"])
-    plans = pd.concat([plan.plan_table(ds, STD, year=YEAR).assign(county=name) for name, ds in counties.items()])
+    plans = pd.concat(
+        [plan.plan_table(ds, STD, year=YEAR).assign(county=name) for name, ds in counties.items()]
+    )
     assert len(bill) == len(STD.stages) * len(STD.resource_indicators)
     for (stage, ind), row in bill.iterrows():
         part = plans[(plans["stage"] == stage) & (plans["indicator"] == ind)]
@@ -278,7 +304,9 @@ def test_scorecard_trend_equals_the_scorecards_year_by_year(counties):
     ds = list(counties.values())[2]
     for std in (STD, load_standard("moe-2012")):
         trend = scorecard.scorecard_trend(ds, std)
-        each = pd.concat([scorecard.scorecard_table(ds, std, year=y).assign(year=y) for y in ds.years], ignore_index=True)
+        each = pd.concat(
+            [scorecard.scorecard_table(ds, std, year=y).assign(year=y) for y in ds.years], ignore_index=True
+        )
         pd.testing.assert_frame_equal(trend, each[trend.columns], check_exact=True)
 
 
@@ -288,7 +316,9 @@ def test_eduwb_table_reads_a_folder_of_counties(folder, capsys):
     assert main(["table", "readiness", str(folder), "--year", str(YEAR), "--format", "csv"]) == 0
     out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
     assert list(out["rank"]) == [1, 2, 3, 4] and out.loc[0, "readiness"] == "passes"
-    assert main(["table", "bill", str(folder), "--year", str(YEAR), "--by", "county", "--format", "json"]) == 0
+    assert (
+        main(["table", "bill", str(folder), "--year", str(YEAR), "--by", "county", "--format", "json"]) == 0
+    )
     assert '"county"' in capsys.readouterr().out
     assert main(["table", "bill", str(folder), "--by", "school"]) == 2
     assert "by must be 'county'" in capsys.readouterr().err
@@ -296,14 +326,18 @@ def test_eduwb_table_reads_a_folder_of_counties(folder, capsys):
 
 def test_load_of_a_county_inside_is_the_same_dataset(folder, counties):
     ds = load(folder / "示例县02")
-    assert ds.name == "示例县02" and math.isclose(ds.sections["students"].sum(), counties["示例县02"].sections["students"].sum())
+    assert ds.name == "示例县02" and math.isclose(
+        ds.sections["students"].sum(), counties["示例县02"].sections["students"].sum()
+    )
 
 
 def test_under_moe_2012_there_is_no_plan_and_no_per_school_rule(pooled):
     std = load_standard("moe-2012")
     table = province.counties_table(pooled, std, year=YEAR)
     assert table["schools_passing"].isna().all() and (table["schools"] > 0).all()
-    assert [c for c in table.columns if c.startswith("cv_primary_")] == [f"cv_primary_B{i}" for i in range(1, 9)]
+    assert [c for c in table.columns if c.startswith("cv_primary_")] == [
+        f"cv_primary_B{i}" for i in range(1, 9)
+    ]
     ready = province.readiness_table(pooled, std, year=YEAR)
     assert ready["plan_cost_yuan"].isna().all() and ready["plan_note"].str.contains("moe-2012").all()
     assert province.bill_table(pooled, std, year=YEAR)["cost_yuan"].sum() == 0

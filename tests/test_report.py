@@ -48,7 +48,9 @@ def make_notebook(path: Path, body: list, parameters: str = 'data = "x"\nyear = 
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def final_files(root: Path) -> list[Path]:
@@ -101,7 +103,12 @@ def broken_copy(src: Path, dest: Path) -> Path:
 # ---- fast: the pieces ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("spec", "years"),
-    [("2024", [2024]), ("2021-2023", [2021, 2022, 2023]), ("2021,2023-2024", [2021, 2023, 2024]), (" 2022 ", [2022])],
+    [
+        ("2024", [2024]),
+        ("2021-2023", [2021, 2022, 2023]),
+        ("2021,2023-2024", [2021, 2023, 2024]),
+        (" 2022 ", [2022]),
+    ],
 )
 def test_parse_years(spec, years):
     assert jobs.parse_years(spec) == years
@@ -116,7 +123,10 @@ def test_parse_years_refuses_nonsense(spec):
 def test_sheet_names_are_legal_short_and_unique():
     used: set[str] = set()
     long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
-    names = [workbook.sheet_name(t, used) for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]]
+    names = [
+        workbook.sheet_name(t, used)
+        for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]
+    ]
     assert all(0 < len(n) <= 31 for n in names)
     assert len({n.lower() for n in names}) == len(names)
     assert not any(ch in n for n in names for ch in "[]:*?/\\")
@@ -129,8 +139,20 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
     from openpyxl import load_workbook
 
     tables = [
-        {"name": "by_stage", "title": "2025年各学段规模", "columns": ["学段", "在校生数"], "data": [["小学", 22093], ["初中", None]], "chapter": "概况"},
-        {"name": "gaps", "title": "缺口", "columns": ["学校名称", "数值"], "data": [["=cmd()", float("nan")], ["甲校", 1.5]], "chapter": "差距"},
+        {
+            "name": "by_stage",
+            "title": "2025年各学段规模",
+            "columns": ["学段", "在校生数"],
+            "data": [["小学", 22093], ["初中", None]],
+            "chapter": "概况",
+        },
+        {
+            "name": "gaps",
+            "title": "缺口",
+            "columns": ["学校名称", "数值"],
+            "data": [["=cmd()", float("nan")], ["甲校", 1.5]],
+            "chapter": "差距",
+        },
     ]
     target = tmp_path / "t.xlsx"
     workbook.write_tables_xlsx(tables, target, lang="zh")
@@ -144,7 +166,13 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
     # never a formula: text as written, with Excel's quote prefix (no apostrophe added to the value)
     assert gaps["A2"].value == "=cmd()" and gaps["A2"].data_type == "s" and gaps["A2"].quotePrefix
     assert gaps["B2"].value is None  # NaN is not a number Excel can hold
-    assert [c.value for c in wb["目录"][2]] == [1, "2025年各学段规模", "2025年各学段规模", "概况", "eduwb table by_stage"]
+    assert [c.value for c in wb["目录"][2]] == [
+        1,
+        "2025年各学段规模",
+        "2025年各学段规模",
+        "概况",
+        "eduwb table by_stage",
+    ]
 
 
 def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):
@@ -164,17 +192,29 @@ def test_printable_notebook_keeps_only_what_belongs_on_paper():
     code.outputs = [
         new_output("stream", name="stderr", text="FutureWarning: something"),
         new_output("stream", name="stdout", text="printed\n"),
-        new_output("display_data", data={"text/plain": "IntSlider(value=1)", pdf.WIDGET_VIEW_MIME: {"model_id": "abc"}}),
-        new_output("display_data", data={"text/html": "<table></table>", "text/plain": "[表]", pdf.TABLE_MIME: table_payload}),
-        new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1),
-        new_output("execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7f00>]"}, execution_count=1),
+        new_output(
+            "display_data",
+            data={"text/plain": "IntSlider(value=1)", pdf.WIDGET_VIEW_MIME: {"model_id": "abc"}},
+        ),
+        new_output(
+            "display_data",
+            data={"text/html": "<table></table>", "text/plain": "[表]", pdf.TABLE_MIME: table_payload},
+        ),
+        new_output(
+            "execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1
+        ),
+        new_output(
+            "execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7f00>]"}, execution_count=1
+        ),
         new_output("display_data", data={"application/javascript": "alert(1)", "text/plain": ""}),
     ]
     silent = new_code_cell("y = 1")
     removed = new_code_cell("z")
     removed.metadata["tags"] = ["remove-cell"]
     removed.outputs = [new_output("stream", name="stdout", text="hidden")]
-    nb = new_notebook(cells=[new_markdown_cell("# 标题\n\n正文"), code, silent, removed, new_markdown_cell("  ")])
+    nb = new_notebook(
+        cells=[new_markdown_cell("# 标题\n\n正文"), code, silent, removed, new_markdown_cell("  ")]
+    )
     printable = pdf.printable_notebook(nb)
     assert [c.cell_type for c in printable.cells] == ["markdown", "code"]
     outputs = printable.cells[1].outputs
@@ -186,14 +226,18 @@ def test_printable_notebook_keeps_only_what_belongs_on_paper():
 
 
 def test_title_is_the_first_heading_from_markdown_or_output():
-    nb = new_notebook(cells=[new_markdown_cell("引言\n\n```\n# 代码\n```\n# 第一个标题"), new_markdown_cell("# 第二个")])
+    nb = new_notebook(
+        cells=[new_markdown_cell("引言\n\n```\n# 代码\n```\n# 第一个标题"), new_markdown_cell("# 第二个")]
+    )
     assert pdf.pop_title(nb) == "第一个标题"
     assert nb.cells[0].source == "引言\n\n```\n# 代码\n```"
     nb = new_notebook(cells=[new_markdown_cell("## **资源** 配置\n正文")])
     assert pdf.pop_title(nb) == "资源 配置"
     assert nb.cells[0].source.strip() == "正文"
     cell = new_code_cell("heading()")
-    cell.outputs = [new_output("display_data", data={"text/markdown": "# 班额\n", "text/plain": "<Markdown>"})]
+    cell.outputs = [
+        new_output("display_data", data={"text/markdown": "# 班额\n", "text/plain": "<Markdown>"})
+    ]
     nb = new_notebook(cells=[cell])
     assert pdf.pop_title(nb) == "班额"
 
@@ -215,9 +259,11 @@ def test_png_size_reads_resolution():
 
 
 def test_short_cells_do_not_wrap_and_ids_are_stable():
-    html = '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字</th></tr></thead>' \
-           '<tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许一项）</td></tr></tbody></table>' \
-           '<style>#T_ab12c_row0 {color: red}</style><table id="T_ab12c"></table>'
+    html = (
+        '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字</th></tr></thead>'
+        '<tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许一项）</td></tr></tbody></table>'
+        '<style>#T_ab12c_row0 {color: red}</style><table id="T_ab12c"></table>'
+    )
     out = pdf._tidy_fragment(html, "ch2")
     assert '<th class="nw">学段</th>' in out
     assert '<td class="nw num" style="color:red">小学</td>' in out
@@ -227,7 +273,9 @@ def test_short_cells_do_not_wrap_and_ids_are_stable():
 
 
 def test_a_misspelt_or_missing_parameter_is_refused(tmp_path):
-    good = make_notebook(tmp_path / "01_good.ipynb", [], 'data = "x"\nyear = None\nlang = "zh"\ninteractive = True')
+    good = make_notebook(
+        tmp_path / "01_good.ipynb", [], 'data = "x"\nyear = None\nlang = "zh"\ninteractive = True'
+    )
     typo = make_notebook(tmp_path / "02_typo.ipynb", [], 'data = "x"\nyaer = None')
     none = tmp_path / "03_none.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("data = 1")]), str(none))
@@ -270,7 +318,9 @@ def test_atomic_path_never_leaves_a_partial_file(tmp_path):
 
 def test_summary_lists_each_report_and_the_full_reasons(capsys):
     results = [
-        jobs.ReportResult("乙县", 2024, "failed", 1.0, "invalid data:\nsections.csv row 2: students must be > 0"),
+        jobs.ReportResult(
+            "乙县", 2024, "failed", 1.0, "invalid data:\nsections.csv row 2: students must be > 0"
+        ),
         jobs.ReportResult("甲县", 2024, "ok", 12.34, "reports/甲县/2024/甲县_2024_优质均衡监测报告.pdf"),
     ]
     command.print_summary(results)
@@ -301,7 +351,10 @@ def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebook
     pdf_path = folder / "示例县_2025_优质均衡监测报告.pdf"
     xlsx_path = folder / "示例县_2025_tables.xlsx"
     assert pdf_path.is_file() and xlsx_path.is_file()
-    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == ["01_overview.ipynb", "02_class_size.ipynb"]
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [
+        "01_overview.ipynb",
+        "02_class_size.ipynb",
+    ]
     assert temporaries(out) == []
 
     text = pdf_text(pdf_path)
@@ -325,7 +378,14 @@ def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebook
     assert {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}["junior"] == junior
     assert len(wb.sheetnames) == 3  # the index and the two tables
     # What must not reach paper: code, stderr, widgets, the raw table payload.
-    for absent in ["import ", "show_table(", "must not reach the report", "IntSlider", "vnd.eduwb", "Traceback"]:
+    for absent in [
+        "import ",
+        "show_table(",
+        "must not reach the report",
+        "IntSlider",
+        "vnd.eduwb",
+        "Traceback",
+    ]:
         assert absent not in text
     teachers = pd.read_csv(SAMPLE / "teachers.csv", dtype=str)["teacher_id"].unique()
     assert not [t for t in teachers if t in text], "a teacher id reached the PDF"
@@ -344,20 +404,31 @@ def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebook
 
 
 @pytest.mark.slow
-def test_source_date_epoch_makes_reports_byte_identical(tmp_path, tiny_county, fixture_notebooks, monkeypatch):
+def test_source_date_epoch_makes_reports_byte_identical(
+    tmp_path, tiny_county, fixture_notebooks, monkeypatch
+):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     outputs = []
     for run in ("a", "b"):
         out = tmp_path / run
         assert report.report_command([str(tiny_county)], out=str(out), workers=1, force=True) == 0
         folder = out / "tiny" / "2024"
-        outputs.append([(folder / name).read_bytes() for name in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")])
+        outputs.append(
+            [
+                (folder / name).read_bytes()
+                for name in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")
+            ]
+        )
     assert outputs[0] == outputs[1]
     flat = "".join(pdf_text(tmp_path / "a" / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf").split())
     assert "2026年1月1日" in flat
     from pypdf import PdfReader
 
-    assert PdfReader(str(tmp_path / "a" / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf")).metadata["/CreationDate"].startswith("D:20260101")
+    assert (
+        PdfReader(str(tmp_path / "a" / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf"))
+        .metadata["/CreationDate"]
+        .startswith("D:20260101")
+    )
 
 
 @pytest.mark.slow
@@ -373,7 +444,9 @@ def test_in_process_engine_gives_what_a_kernel_gives(tmp_path, tiny_county, fixt
         assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["engines"] == [
             "kernel" if engine_choice == "kernel" else engine.ENGINE_NAME
         ]
-        outputs[engine_choice] = [(folder / n).read_bytes() for n in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")]
+        outputs[engine_choice] = [
+            (folder / n).read_bytes() for n in ("tiny_2024_优质均衡监测报告.pdf", "tiny_2024_tables.xlsx")
+        ]
     assert outputs["kernel"] == outputs["inprocess"]
 
 
@@ -383,20 +456,38 @@ def test_failing_notebook_fails_its_report_and_is_kept(tmp_path, tiny_county, mo
     books = tmp_path / "nb"
     books.mkdir()
     shutil.copy(FIXTURE_NOTEBOOKS / "01_overview.ipynb", books / "01_overview.ipynb")
-    make_notebook(books / "02_fails.ipynb", [
-        new_markdown_cell("# 会失败的一章"),
-        new_code_cell("from eduwb.errors import AnalysisError\nraise AnalysisError(f'学校 S01 在 {year} 年没有学生')"),
-    ])
+    make_notebook(
+        books / "02_fails.ipynb",
+        [
+            new_markdown_cell("# 会失败的一章"),
+            new_code_cell(
+                "from eduwb.errors import AnalysisError\nraise AnalysisError(f'学校 S01 在 {year} 年没有学生')"
+            ),
+        ],
+    )
     out = tmp_path / "reports"
-    results = workers.run_reports([str(tiny_county)], years=[2024], options=command.prepare_options(out=str(out), notebooks=[str(books)]), workers=1)
+    results = workers.run_reports(
+        [str(tiny_county)],
+        years=[2024],
+        options=command.prepare_options(out=str(out), notebooks=[str(books)]),
+        workers=1,
+    )
     (result,) = results
     assert result.status == "failed"
-    assert "02_fails.ipynb failed" in result.detail and "AnalysisError" in result.detail and "S01" in result.detail
+    assert (
+        "02_fails.ipynb failed" in result.detail
+        and "AnalysisError" in result.detail
+        and "S01" in result.detail
+    )
     kept = out / "tiny" / "2024" / "notebooks" / "02_fails.ipynb"
     assert kept.is_file()
-    errors = [o for c in nbformat.read(str(kept), 4).cells for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o for c in nbformat.read(str(kept), 4).cells for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     assert errors and errors[0].ename == "AnalysisError"
-    assert not list((out / "tiny" / "2024").glob("*.pdf")) and not list((out / "tiny" / "2024").glob("*.xlsx"))
+    assert not list((out / "tiny" / "2024").glob("*.pdf")) and not list(
+        (out / "tiny" / "2024").glob("*.xlsx")
+    )
     assert temporaries(out) == []
 
 
@@ -410,24 +501,35 @@ KILLER = (
 
 
 @pytest.mark.slow
-def test_batch_survives_a_broken_county_and_a_killed_worker_and_resumes(tmp_path, tiny_county, monkeypatch, capsys):
+def test_batch_survives_a_broken_county_and_a_killed_worker_and_resumes(
+    tmp_path, tiny_county, monkeypatch, capsys
+):
     """Three counties on two worker processes: one valid, one whose data are invalid, and one
     whose worker is killed (twice: a lost piece is retried once) in the middle of a notebook."""
     books = tmp_path / "nb"
     books.mkdir()
     shutil.copy(FIXTURE_NOTEBOOKS / "01_overview.ipynb", books / "01_overview.ipynb")
-    make_notebook(books / "02_sleeps.ipynb", [new_markdown_cell("# Sleeps"), new_code_cell(KILLER)],
-                  parameters='data = "x"\nyear = None\nlang = "zh"')
+    make_notebook(
+        books / "02_sleeps.ipynb",
+        [new_markdown_cell("# Sleeps"), new_code_cell(KILLER)],
+        parameters='data = "x"\nyear = None\nlang = "zh"',
+    )
     broken = broken_copy(TINY, tmp_path / "data" / "broken")
     victim = shutil.copytree(TINY, tmp_path / "data" / "victim")
     out = tmp_path / "reports"
     marker = tmp_path / "marker"
-    env = {**os.environ, "EDUWB_NOTEBOOKS_DIR": str(books), "EDUWB_TEST_SLEEP_MARKER": str(marker),
-           "EDUWB_TEST_SLEEP_COUNTY": "victim"}
+    env = {
+        **os.environ,
+        "EDUWB_NOTEBOOKS_DIR": str(books),
+        "EDUWB_TEST_SLEEP_MARKER": str(marker),
+        "EDUWB_TEST_SLEEP_COUNTY": "victim",
+    }
     env.pop("SOURCE_DATE_EPOCH", None)
     data = [str(tiny_county), str(broken), str(victim)]
     script = f"import sys\nfrom eduwb.report import report_command\nsys.exit(report_command({data!r}, out={str(out)!r}, workers=2, lang='en'))"
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     killed: set[int] = set()
     try:
         deadline = time.monotonic() + 150
@@ -453,7 +555,9 @@ def test_batch_survives_a_broken_county_and_a_killed_worker_and_resumes(tmp_path
     assert not (out / "broken").exists()
     # Nothing at a final path of the killed report but complete executed notebooks.
     victim_dir = out / "victim" / "2024"
-    assert not [p for p in final_files(out / "victim") if p.suffix != ".ipynb"] if victim_dir.exists() else True
+    assert (
+        not [p for p in final_files(out / "victim") if p.suffix != ".ipynb"] if victim_dir.exists() else True
+    )
     for nb_file in final_files(out):
         if nb_file.suffix == ".ipynb":
             nbformat.read(str(nb_file), 4)  # parses: never truncated

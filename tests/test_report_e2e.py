@@ -38,20 +38,26 @@ def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
     monkeypatch.delenv("EDUWB_NOTEBOOKS_DIR", raising=False)
     out = tmp_path / "reports"
-    assert report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1) == 0, capsys.readouterr()
+    assert report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1) == 0, (
+        capsys.readouterr()
+    )
     folder = out / "示例县" / "2025"
     pdf = folder / "示例县_2025_优质均衡监测报告.pdf"
     xlsx = folder / "示例县_2025_tables.xlsx"
     assert pdf.is_file() and xlsx.is_file()
     assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [p.name for p in county_notebooks()]
     assert "04_province.ipynb" not in {p.name for p in (folder / "notebooks").iterdir()}
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = "".join(text.split())
 
     # every chapter, in order, and the printed date pinned by SOURCE_DATE_EPOCH
     titles = [first_heading(nb) for nb in county_notebooks()]
     toc = flat.find("目录")
-    positions = [flat.find("".join(title.split()), toc) for title in titles]  # listed in order in the contents
+    positions = [
+        flat.find("".join(title.split()), toc) for title in titles
+    ]  # listed in order in the contents
     assert all(p >= 0 for p in positions) and positions == sorted(positions), titles
     assert "2026年1月1日" in flat
 
@@ -93,7 +99,9 @@ def test_every_markdown_cell_carries_its_english_translation():
         for cell in cells:
             if cell["cell_type"] == "markdown":
                 english = cell.get("metadata", {}).get("eduwb", {}).get("en", "")
-                assert english.startswith("#"), f"{notebook.name}: {''.join(cell['source'])[:40]!r} has no translation"
+                assert english.startswith("#"), (
+                    f"{notebook.name}: {''.join(cell['source'])[:40]!r} has no translation"
+                )
 
 
 def test_english_report_prints_the_translation():

@@ -23,7 +23,9 @@ FIXTURE_COUNTY_NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "01
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +61,19 @@ def test_province_notebooks_are_never_county_chapters(monkeypatch):
 
 
 def test_a_province_job_passes_every_county_to_the_notebook():
-    spec = jobs.NotebookSpec(str(PROVINCE_NOTEBOOK), ("data", "year", "lang", "interactive"), jobs.PROVINCE_SCOPE)
+    spec = jobs.NotebookSpec(
+        str(PROVINCE_NOTEBOOK), ("data", "year", "lang", "interactive"), jobs.PROVINCE_SCOPE
+    )
     job = jobs.ProvinceJob(
         data=("/d/甲县", "/d/乙县"), county="示例省", year=2024, out_dir="/o/示例省/2024", lang="zh", standard=None,
         standard_used="moe-2017", notebooks=(spec,), data_files=(), data_key="k", data_mtime=0.0, fingerprint="f",
     )  # fmt: skip
-    assert job.parameters_for(spec) == {"data": ["/d/甲县", "/d/乙县"], "year": 2024, "lang": "zh", "interactive": False}
+    assert job.parameters_for(spec) == {
+        "data": ["/d/甲县", "/d/乙县"],
+        "year": 2024,
+        "lang": "zh",
+        "interactive": False,
+    }
     assert job.report_path.name == "示例省_2024_省级汇总报告.pdf"
     assert job.tables_path.name == "示例省_2024_省级汇总_tables.xlsx"
 
@@ -74,7 +83,9 @@ def test_plan_province_leaves_out_refused_counties_and_years_without_data(tmp_pa
                               province_notebooks=(jobs.NotebookSpec(str(PROVINCE_NOTEBOOK), ("data", "year"), "province"),))  # fmt: skip
     good = jobs.CountyPlan("/d/a", "甲县", [], [], (2023, 2024), (("schools.csv", 1, "aa"),), "moe-2017", 1.0)
     young = jobs.CountyPlan("/d/b", "乙县", [], [], (2024,), (("schools.csv", 1, "bb"),), "moe-2017", 2.0)
-    broken = jobs.CountyPlan("/d/c", "丙县", [], [jobs.ReportResult("丙县", None, "failed", 0.0, "invalid data:\nrow 2")])
+    broken = jobs.CountyPlan(
+        "/d/c", "丙县", [], [jobs.ReportResult("丙县", None, "failed", 0.0, "invalid data:\nrow 2")]
+    )
     twin = jobs.CountyPlan("/d/d", "甲县", [], [], (2024,), (("schools.csv", 1, "dd"),), "moe-2017", 1.0)
     planned, results = jobs.plan_province([good, young, broken, twin], None, options)
     assert [j.year for j in planned] == [2023, 2024] and results == []
@@ -108,7 +119,10 @@ def test_province_report_alone_then_up_to_date(small_province, tmp_path, monkeyp
     from eduwb.standards import load_standard
 
     std = load_standard("moe-2017")
-    verdicts = {p.name: verdict_table(load(p), std, year=2024).iloc[-1]["verdict"] for p in sorted(small_province.iterdir())}
+    verdicts = {
+        p.name: verdict_table(load(p), std, year=2024).iloc[-1]["verdict"]
+        for p in sorted(small_province.iterdir())
+    }
     passing = sum(v == "pass" for v in verdicts.values())
     text = pdf_text(pdf)
     cover = "".join(text.split("\f")[0].split())
@@ -118,7 +132,9 @@ def test_province_report_alone_then_up_to_date(small_province, tmp_path, monkeyp
     assert "按县查看" not in flat  # the county picker is for Jupyter only
     for county in verdicts:
         assert county in flat
-    teachers = pd.concat(pd.read_csv(p / "teachers.csv", dtype=str)["teacher_id"] for p in small_province.iterdir())
+    teachers = pd.concat(
+        pd.read_csv(p / "teachers.csv", dtype=str)["teacher_id"] for p in small_province.iterdir()
+    )
     assert not [t for t in teachers.unique()[:2000] if t in text]
 
     from openpyxl import load_workbook
@@ -127,7 +143,9 @@ def test_province_report_alone_then_up_to_date(small_province, tmp_path, monkeyp
     sheet = wb["2024年各县（区）距离认定的排序"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert {r["县（区）"]: r["结论"] for r in rows} == {c: {"pass": "通过", "fail": "未通过"}[v] for c, v in verdicts.items()}
+    assert {r["县（区）"]: r["结论"] for r in rows} == {
+        c: {"pass": "通过", "fail": "未通过"}[v] for c, v in verdicts.items()
+    }
     sidecar = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert sidecar["status"] == "ok" and len(sidecar["data"]) == 3
 

@@ -66,7 +66,14 @@ def workbook(folder: Path) -> list[dict]:
     sheets = []
     for _no, sheet, title, chapter, command in index[1:]:
         rows = list(wb[sheet].iter_rows(values_only=True))
-        sheets.append({"command": command, "title": title, "chapter": chapter, "frame": pd.DataFrame(rows[1:], columns=rows[0])})
+        sheets.append(
+            {
+                "command": command,
+                "title": title,
+                "chapter": chapter,
+                "frame": pd.DataFrame(rows[1:], columns=rows[0]),
+            }
+        )
     return sheets
 
 
@@ -78,7 +85,9 @@ def sheet(sheets: list[dict], command: str, title_has: str = "") -> pd.DataFrame
 
 def pdf_text(folder: Path) -> str:
     (pdf,) = folder.glob("*.pdf")
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def shown_tables(folder: Path):
@@ -116,7 +125,10 @@ def as_number(text: str) -> float | None:
 
 def check_year_rule(sheets: list[dict], year: int) -> int:
     """No sheet has a row dated after ``year`` (the data's years: 学年 and the ledger's years)."""
-    dated = [column_label(c, "zh") for c in ("year", "registered_year", "last_seen_year", "closed_year", "evaluated_year")]
+    dated = [
+        column_label(c, "zh")
+        for c in ("year", "registered_year", "last_seen_year", "closed_year", "evaluated_year")
+    ]
     checked = 0
     for s in sheets:
         frame = s["frame"]
@@ -136,7 +148,11 @@ def check_display(folder: Path, std) -> int:
         column_label(value, "zh"): [(column_label(limit, "zh"), op) for limit, op in limits]
         for value, limits in numbers.PAIRED_LIMITS.items()
     }
-    thresholds = {ind.id: {s: ind.threshold_for(s) for s in std.stages} for ind in std.resource_indicators if ind.threshold is not None}
+    thresholds = {
+        ind.id: {s: ind.threshold_for(s) for s in std.stages}
+        for ind in std.resource_indicators
+        if ind.threshold is not None
+    }
     rule = std.school_rule
     checked = 0
     for name, payload, rows in shown_tables(folder):
@@ -153,10 +169,17 @@ def check_display(folder: Path, std) -> int:
                 if ind in where and stage is not None:
                     judged.append((ind, by_stage[stage], ">="))
             if "最弱指标达标比" in where and rule is not None:
-                judged += [("最弱指标达标比", float(rule["min_ratio_rest"]), ">="), ("最弱指标达标比", 1.0, ">=")]
+                judged += [
+                    ("最弱指标达标比", float(rule["min_ratio_rest"]), ">="),
+                    ("最弱指标达标比", 1.0, ">="),
+                ]
             for col, limit, op in judged:
                 value = raw[where[col]]
-                if not isinstance(value, int | float) or isinstance(value, bool) or not isinstance(limit, int | float):
+                if (
+                    not isinstance(value, int | float)
+                    or isinstance(value, bool)
+                    or not isinstance(limit, int | float)
+                ):
                     continue  # missing, text (already localised), or nothing to judge against
                 text = shown[where[col]]
                 number = as_number(text)
@@ -184,7 +207,11 @@ def check_consistency(folder: Path, year: int) -> None:
     cover_flat = "".join(cover.split())
     if failing:
         assert "未达标指标：" + "、".join(failing) in cover_flat
-    label = {"未通过": "未达到优质均衡标准", "通过": "达到优质均衡标准", "尚不能认定": "数据不全，暂不能认定"}[this["结论"]]
+    label = {
+        "未通过": "未达到优质均衡标准",
+        "通过": "达到优质均衡标准",
+        "尚不能认定": "数据不全，暂不能认定",
+    }[this["结论"]]
     assert f"总体结论：{label}" in cover_flat
     dims = sheet(sheets, "eduwb table dimensions").set_index("名称")
     for dim in ("资源配置", "政府保障程度", "教育质量", "社会认可度"):
@@ -241,15 +268,34 @@ def check_consistency(folder: Path, year: int) -> None:
 def check_privacy_and_paths(folder: Path, *absolute: Path) -> None:
     """No per-school count of 1–2 teachers, no teacher id and no absolute path in any output."""
     sheets = workbook(folder)
-    counts = [column_label(c, "zh") for c in ("eligible", "rotated", "backbone_rotated", "received", "backbone_received",
-                                                "teachers", "not_trained", "not_certified", "trained", "certified")]
-    per_school = [s for s in sheets if s["command"] in ("eduwb table rotation --by school", "eduwb table teacher_quality --by school")]
+    counts = [
+        column_label(c, "zh")
+        for c in (
+            "eligible",
+            "rotated",
+            "backbone_rotated",
+            "received",
+            "backbone_received",
+            "teachers",
+            "not_trained",
+            "not_certified",
+            "trained",
+            "certified",
+        )
+    ]
+    per_school = [
+        s
+        for s in sheets
+        if s["command"] in ("eduwb table rotation --by school", "eduwb table teacher_quality --by school")
+    ]
     assert per_school
     for s in per_school:
         for label in [c for c in s["frame"].columns if c in counts]:
             assert not s["frame"][label].isin([1, 2]).any(), (s["title"], label)
     ids = set(pd.read_csv(SAMPLE / "teachers.csv", dtype=str, usecols=["teacher_id"])["teacher_id"])
-    texts = [pdf_text(folder)] + [p.read_text(encoding="utf-8") for p in (folder / "notebooks").glob("*.ipynb")]
+    texts = [pdf_text(folder)] + [
+        p.read_text(encoding="utf-8") for p in (folder / "notebooks").glob("*.ipynb")
+    ]
     texts += [" ".join(map(str, s["frame"].astype(str).to_numpy().ravel())) for s in sheets]
     for text in texts:
         assert not set(re.findall(r"T\d{6,}", text)) & ids
@@ -282,7 +328,9 @@ def test_boundary_county_shows_what_its_decisions_say(tmp_path, monkeypatch):
     relaxed = tmp_path / "过渡县"
     shutil.copytree(SAMPLE, relaxed)
     toml = (relaxed / "county.toml").read_text(encoding="utf-8")
-    toml = toml.replace('name = "示例县"', 'name = "过渡县"').replace("relaxations_2019 = false", "relaxations_2019 = true")
+    toml = toml.replace('name = "示例县"', 'name = "过渡县"').replace(
+        "relaxations_2019 = false", "relaxations_2019 = true"
+    )
     (relaxed / "county.toml").write_text(toml, encoding="utf-8")
     folders = build([county, relaxed], tmp_path / "reports", "2024", monkeypatch)
 
@@ -304,7 +352,11 @@ def test_boundary_county_shows_what_its_decisions_say(tmp_path, monkeypatch):
             continue
         where = {c: i for i, c in enumerate(payload["columns"])}
         for raw, shown in zip(payload["data"], rows, strict=False):
-            if payload["name"] in ("balance", "plan_summary") and raw[where["指标"]] == "R5" and raw[where["学段"]] == "小学":
+            if (
+                payload["name"] in ("balance", "plan_summary")
+                and raw[where["指标"]] == "R5"
+                and raw[where["学段"]] == "小学"
+            ):
                 assert shown[where["差异系数"]] == "0.5004"
                 seen[payload["name"]] += 1
             if raw[where["学校名称"]] == "城关第一初级中学" if "学校名称" in where else False:
@@ -319,7 +371,10 @@ def test_boundary_county_shows_what_its_decisions_say(tmp_path, monkeypatch):
 
     # the 2019 relaxations run end to end and say where they applied
     relaxed_card = sheet(workbook(folders[("过渡县", 2024)]), "eduwb table scorecard").set_index("指标")
-    assert "2019年过渡政策" in relaxed_card.loc["G4", "依据"] or "2019年过渡政策" in relaxed_card.loc["G3", "依据"]
+    assert (
+        "2019年过渡政策" in relaxed_card.loc["G4", "依据"]
+        or "2019年过渡政策" in relaxed_card.loc["G3", "依据"]
+    )
 
 
 def test_moe_2012_report_computes_its_eight_cvs(tmp_path, monkeypatch):

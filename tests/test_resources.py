@@ -46,7 +46,9 @@ def school(school_id, kind="primary", *, name=None, locale="urban", sponsor="pub
     }
 
 
-def section(school_id, stage, students, *, teachers=50, above=None, backbone=None, pe_art=None, year=YEAR, classes=10):
+def section(
+    school_id, stage, students, *, teachers=50, above=None, backbone=None, pe_art=None, year=YEAR, classes=10
+):
     """A section row; teacher counts default to comfortably above every threshold."""
     return {
         "school_id": school_id,
@@ -61,7 +63,9 @@ def section(school_id, stage, students, *, teachers=50, above=None, backbone=Non
     }
 
 
-def facility(school_id, *, aux=10000.0, indoor=1000.0, field=20000.0, equipment=5e6, rooms=100, stage=None, year=YEAR):
+def facility(
+    school_id, *, aux=10000.0, indoor=1000.0, field=20000.0, equipment=5e6, rooms=100, stage=None, year=YEAR
+):
     return {
         "school_id": school_id,
         "year": year,
@@ -169,8 +173,16 @@ def test_facilities_given_per_stage_are_not_split_again():
 
 def test_teaching_points_of_49_pupils_out_and_50_in():
     ds = make_dataset(
-        [school("P0", "primary"), school("T49", "teaching_point", parent="P0"), school("T50", "teaching_point", parent="P0")],
-        [section("P0", "primary", 600), section("T49", "primary", 49, teachers=4), section("T50", "primary", 50, teachers=4)],
+        [
+            school("P0", "primary"),
+            school("T49", "teaching_point", parent="P0"),
+            school("T50", "teaching_point", parent="P0"),
+        ],
+        [
+            section("P0", "primary", 600),
+            section("T49", "primary", 49, teachers=4),
+            section("T50", "primary", 50, teachers=4),
+        ],
         [facility("P0"), facility("T49"), facility("T50", equipment=150_000)],
     )
     t = indicators_table(ds, STD)
@@ -193,12 +205,22 @@ def test_special_schools_and_senior_sections_are_out():
 def test_moe_2012_scope_excludes_teaching_points_and_private_schools_and_reports_missing_indicators():
     ds = make_dataset(
         [school("P0"), school("PV", sponsor="private"), school("T60", "teaching_point", parent="P0")],
-        [section("P0", "primary", 600, teachers=36), section("PV", "primary", 300), section("T60", "primary", 60)],
+        [
+            section("P0", "primary", 600, teachers=36),
+            section("PV", "primary", 300),
+            section("T60", "primary", 60),
+        ],
         [facility("P0"), facility("PV"), facility("T60")],
     )
     t = indicators_table(ds, STD12)
     assert list(t["school_id"]) == ["P0"]
-    assert list(t.columns) == ["school_id", "school_name", "stage", "students", *[f"B{i}" for i in range(1, 9)]]
+    assert list(t.columns) == [
+        "school_id",
+        "school_name",
+        "stage",
+        "students",
+        *[f"B{i}" for i in range(1, 9)],
+    ]
     # computers, books and intermediate titles are not in the data dictionary: missing, not computed
     assert set(t.attrs["missing"]) == {"B4", "B5", "B8"}
     assert t[["B4", "B5", "B8"]].isna().all().all()
@@ -218,8 +240,24 @@ def test_indicators_table_shape_order_and_registry():
         [facility("B"), facility("A"), facility("J"), facility("A", year=2023)],
     )  # fmt: skip
     t = compute("indicators", ds, STD)  # latest year by default
-    assert list(t.columns) == ["school_id", "school_name", "stage", "students", "R1", "R2", "R3", "R4", "R5", "R6", "R7"]
-    assert list(zip(t["stage"], t["school_id"], strict=True)) == [("primary", "A"), ("primary", "B"), ("junior", "J")]
+    assert list(t.columns) == [
+        "school_id",
+        "school_name",
+        "stage",
+        "students",
+        "R1",
+        "R2",
+        "R3",
+        "R4",
+        "R5",
+        "R6",
+        "R7",
+    ]
+    assert list(zip(t["stage"], t["school_id"], strict=True)) == [
+        ("primary", "A"),
+        ("primary", "B"),
+        ("junior", "J"),
+    ]
     assert list(compute("indicators", ds, STD, year=2023)["students"]) == [210]
     assert list(compute("indicators", ds, STD, stage="junior")["school_id"]) == ["J"]
     # unrounded: 50 teachers above degree per 300 pupils

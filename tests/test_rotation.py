@@ -41,7 +41,19 @@ TEACHER_COLUMNS = [
 ]
 
 
-def teacher(tid, year, school="U1", *, sex="male", age=40, backbone="none", years=3, certified=True, hours=400.0, stage=None):
+def teacher(
+    tid,
+    year,
+    school="U1",
+    *,
+    sex="male",
+    age=40,
+    backbone="none",
+    years=3,
+    certified=True,
+    hours=400.0,
+    stage=None,
+):
     """One teacher row; ``age`` is the age in ``year`` (birth_year = year − age)."""
     if stage is None:
         stage = "junior" if school == "U2" else "primary"
@@ -52,7 +64,9 @@ def move(tid, year, src, dst, mode="rotation"):
     return (tid, year, src, dst, mode)
 
 
-def make_ds(teachers, moves=(), *, years=(2023, 2024), rotation_settings=None, with_rotations=True, with_teachers=True):
+def make_ds(
+    teachers, moves=(), *, years=(2023, 2024), rotation_settings=None, with_rotations=True, with_teachers=True
+):
     schools = pd.DataFrame(
         {
             "school_id": [s[0] for s in SCHOOLS],
@@ -67,7 +81,11 @@ def make_ds(teachers, moves=(), *, years=(2023, 2024), rotation_settings=None, w
         }
     )
     sections = pd.DataFrame(
-        [(s[0], y, "junior" if s[0] == "U2" else "primary", 500, 10, 30, 25, 5, 3) for s in SCHOOLS for y in years],
+        [
+            (s[0], y, "junior" if s[0] == "U2" else "primary", 500, 10, 30, 25, 5, 3)
+            for s in SCHOOLS
+            for y in years
+        ],
         columns=[
             "school_id",
             "year",
@@ -97,9 +115,17 @@ def make_ds(teachers, moves=(), *, years=(2023, 2024), rotation_settings=None, w
         ]
     )
     tdf = pd.DataFrame(list(teachers), columns=TEACHER_COLUMNS).astype(
-        {"year": "int64", "birth_year": "int64", "years_at_school": "int64", "certified": bool, "training_hours_5y": "float64"}
+        {
+            "year": "int64",
+            "birth_year": "int64",
+            "years_at_school": "int64",
+            "certified": bool,
+            "training_hours_5y": "float64",
+        }
     )
-    rdf = pd.DataFrame(list(moves), columns=["teacher_id", "year", "from_school", "to_school", "mode"]).astype({"year": "int64"})
+    rdf = pd.DataFrame(
+        list(moves), columns=["teacher_id", "year", "from_school", "to_school", "mode"]
+    ).astype({"year": "int64"})
     settings = CountySettings(name="测试县")
     if rotation_settings:
         settings.rotation.update(rotation_settings)
@@ -147,12 +173,18 @@ def test_exemption_age_is_at_or_above(standard):
 
 def test_age_is_taken_in_the_year_before_the_move(standard):
     # born 1969: 54 in 2023 (the year before the 2024 move) → eligible for 2024, although 55 in 2024
-    ds = make_ds([teacher("a", 2023, sex="male", age=54, years=8), teacher("a", 2024, sex="male", age=55, years=9)])
+    ds = make_ds(
+        [teacher("a", 2023, sex="male", age=54, years=8), teacher("a", 2024, sex="male", age=55, years=9)]
+    )
     assert row(rotation_table(ds, standard), year=2024)["eligible"] == 1
 
 
 def test_rule_from_county_settings_and_options(standard):
-    rows = [teacher("a", 2023, years=5), teacher("b", 2023, years=6), teacher("c", 2023, sex="female", age=50, years=8)]
+    rows = [
+        teacher("a", 2023, years=5),
+        teacher("b", 2023, years=6),
+        teacher("c", 2023, sex="female", age=50, years=8),
+    ]
     ds = make_ds(rows, rotation_settings={"min_years_at_school": 5, "exempt_age_female": 52})
     assert row(rotation_table(ds, standard), year=2024)["eligible"] == 3
     # CLI options arrive as strings and override county.toml
@@ -184,7 +216,11 @@ def test_ratio_share_and_passes(standard):
     rows = _ten_eligible() + [teacher("e0", 2024, "R1", backbone="county", years=0)]
     ds = make_ds(rows, [move("e0", 2024, "U1", "R1")])
     r = row(rotation_table(ds, standard), year=2024)
-    assert (r["eligible"], r["rotated"], r["backbone_rotated"]) == (10, 1, 0)  # backbone of 2023 row is "none"
+    assert (r["eligible"], r["rotated"], r["backbone_rotated"]) == (
+        10,
+        1,
+        0,
+    )  # backbone of 2023 row is "none"
     assert r["ratio"] == pytest.approx(1 / 10)
     assert r["backbone_share"] == 0
     assert r["ratio_limit"] == 0.10 and r["share_limit"] == 0.20
@@ -248,7 +284,11 @@ def test_nobody_rotated_fails_with_share_undefined(standard):
 
 def test_counted_modes_filter(standard):
     rows = _ten_eligible()
-    moves = [move("e0", 2024, "U1", "R1", "rotation"), move("e1", 2024, "U1", "R1", "support"), move("e2", 2024, "U1", "R1", "transfer")]
+    moves = [
+        move("e0", 2024, "U1", "R1", "rotation"),
+        move("e1", 2024, "U1", "R1", "support"),
+        move("e2", 2024, "U1", "R1", "transfer"),
+    ]
     ds = make_ds(rows, moves)
     assert row(rotation_table(ds, standard), year=2024)["rotated"] == 3  # the standard counts every mode
     r = row(rotation_table(ds, standard, counted_modes="rotation,support"), year=2024)
@@ -275,7 +315,9 @@ def test_years_evaluated_and_a_year_without_teachers_before(standard):
     assert table["year"].tolist() == [2024]  # 2023 has no teacher rows of 2022
     r = row(rotation_table(make_ds(rows), standard, year=2023), year=2023)
     assert r["status"] == "no_teacher_data" and pd.isna(r["eligible"]) and pd.isna(r["passes"])
-    assert row(localise(rotation_table(make_ds(rows), standard, year=2023)), year=2023)["eligible"] == "缺数据"
+    assert (
+        row(localise(rotation_table(make_ds(rows), standard, year=2023)), year=2023)["eligible"] == "缺数据"
+    )
 
 
 def test_senior_teachers_do_not_count_and_stage_filter(standard):
@@ -319,7 +361,9 @@ def test_standard_without_rotation_limits(standard):
 
 
 def test_by_school_sending_and_receiving(standard):
-    rows = _ten_eligible(2023, "U1") + [teacher(f"t{i}", 2023, "T1", years=8, backbone="county") for i in range(4)]
+    rows = _ten_eligible(2023, "U1") + [
+        teacher(f"t{i}", 2023, "T1", years=8, backbone="county") for i in range(4)
+    ]
     moves = [
         move("e0", 2024, "U1", "R1"),
         move("e1", 2024, "U1", "R1"),
@@ -340,7 +384,12 @@ def test_by_school_sending_and_receiving(standard):
 
 def test_small_groups_shown_as_less_than_three(standard):
     rows = _ten_eligible(2023, "U1") + [teacher(f"t{i}", 2023, "T1", years=8) for i in range(2)]
-    moves = [move("e0", 2024, "U1", "R1"), move("e1", 2024, "U1", "R1"), move("e2", 2024, "U1", "R1"), move("t0", 2024, "T1", "R1")]
+    moves = [
+        move("e0", 2024, "U1", "R1"),
+        move("e1", 2024, "U1", "R1"),
+        move("e2", 2024, "U1", "R1"),
+        move("t0", 2024, "T1", "R1"),
+    ]
     table = rotation_table(make_ds(rows, moves), standard, by="school")
     shown = localise(table)
     u1 = row(shown, year=2024, school_id="U1")
@@ -370,7 +419,9 @@ def _flow_ds():
 
 
 def test_flows_by_locale(standard, monkeypatch):
-    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
+    monkeypatch.setattr(
+        rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable")
+    )
     table = flows_table(_flow_ds(), standard)
     locale = table[table["grouping"] == "locale"]
     assert len(locale) == 9  # the full 3 × 3 matrix, zeros included
@@ -388,12 +439,24 @@ def test_flows_by_locale(standard, monkeypatch):
 
 
 def _no_compliance():
-    return pd.DataFrame({"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object), "compliance": pd.Series(dtype=object)})
+    return pd.DataFrame(
+        {
+            "year": pd.Series(dtype="int64"),
+            "school_id": pd.Series(dtype=object),
+            "compliance": pd.Series(dtype=object),
+        }
+    )
 
 
 def test_flows_toward_weak_schools(standard, monkeypatch):
     # status in 2023 (the year before the 2024 moves): R1 fails, U1 and T1 pass, R2 unknown (out of scope)
-    status = pd.DataFrame({"year": [2023, 2023, 2023], "school_id": ["R1", "U1", "T1"], "compliance": ["failing", "passing", "passing"]})
+    status = pd.DataFrame(
+        {
+            "year": [2023, 2023, 2023],
+            "school_id": ["R1", "U1", "T1"],
+            "compliance": ["failing", "passing", "passing"],
+        }
+    )
     seen = {}
 
     def fake(ds, std, years):
@@ -411,14 +474,22 @@ def test_flows_toward_weak_schools(standard, monkeypatch):
     assert row(comp, year=2024, from_group="failing", to_group="passing")["moves"] == 0
     summary = flows_table(ds, standard, by="summary")
     s = row(summary, year=2024)
-    assert (s["moves"], s["backbone_moves"], s["to_rural"], s["to_weak"], s["to_rural_or_weak"]) == (4, 1, 2, 1, 2)
+    assert (s["moves"], s["backbone_moves"], s["to_rural"], s["to_weak"], s["to_rural_or_weak"]) == (
+        4,
+        1,
+        2,
+        1,
+        2,
+    )
     assert s["to_rural_share"] == pytest.approx(0.5) and s["to_weak_share"] == pytest.approx(0.25)
     assert s["backbone_to_rural_or_weak_share"] == 1.0
     assert s["compliance_unknown"] == 1 and s["compliance_status"] == "partial"
 
 
 def test_flows_without_the_resource_analysis_say_so(standard, monkeypatch):
-    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
+    monkeypatch.setattr(
+        rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable")
+    )
     s = row(flows_table(_flow_ds(), standard, by="summary"), year=2024)
     assert s["compliance_status"] == "unavailable"
     assert pd.isna(s["to_weak"]) and pd.isna(s["to_weak_share"])
@@ -491,7 +562,9 @@ def test_teacher_quality_year_without_rows(standard):
 
 
 def test_no_teacher_id_in_any_table(standard, monkeypatch):
-    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
+    monkeypatch.setattr(
+        rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable")
+    )
     ds = _flow_ds()
     ids = set(ds.teachers["teacher_id"])
     tables = [
@@ -512,7 +585,9 @@ def test_no_teacher_id_in_any_table(standard, monkeypatch):
 
 def test_min_years_scan(standard):
     rows = [teacher(f"e{i}", 2023, years=i) for i in range(10)]  # years at school 0..9
-    table = rotation_table(make_ds(rows, [move("e9", 2024, "U1", "R1")]), standard, by="min_years", min_years_values="4,6,8")
+    table = rotation_table(
+        make_ds(rows, [move("e9", 2024, "U1", "R1")]), standard, by="min_years", min_years_values="4,6,8"
+    )
     assert table["min_years_at_school"].tolist() == [4, 6, 8]
     assert table["eligible"].tolist() == [6, 4, 2]  # years ≥ 4: 4..9; ≥ 6: 6..9; ≥ 8: 8, 9
     assert table["ratio"].tolist() == pytest.approx([1 / 6, 1 / 4, 1 / 2])
@@ -547,7 +622,9 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
     from eduwb.present.charts import rotation as charts
 
     setup("zh")
-    monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable"))
+    monkeypatch.setattr(
+        rotation, "school_compliance", lambda ds, std, years: (_no_compliance(), "unavailable")
+    )
     full = _flow_ds()
     empty = make_ds([teacher("a", 2024)], with_rotations=False)
     for ds in (full, empty):
@@ -577,7 +654,10 @@ def test_the_bundle_equals_the_separate_tables(standard, monkeypatch):
     status = pd.DataFrame({"year": [2023], "school_id": ["R1"], "compliance": ["failing"]})
     monkeypatch.setattr(rotation, "school_compliance", lambda ds, std, years: (status, "ok"))
     for ds in (_flow_ds(), make_ds([teacher("a", 2024)], with_rotations=False)):
-        for kwargs in ({}, {"year": 2024, "stage": "primary", "min_years_at_school": "7", "counted_modes": "rotation"}):
+        for kwargs in (
+            {},
+            {"year": 2024, "stage": "primary", "min_years_at_school": "7", "counted_modes": "rotation"},
+        ):
             options = {k: v for k, v in kwargs.items() if k not in ("year", "stage")}
             where = {k: v for k, v in kwargs.items() if k in ("year", "stage")}
             bundle = rotation.rotation_tables(ds, standard, **kwargs)

@@ -25,8 +25,13 @@ COMMITTED_XLSX = ROOT / "data" / "sample.xlsx"
 
 # The spec's numbers (standard-moe-2017.md), written here independently of the package.
 THRESHOLD = {  # indicator: (primary, junior)
-    "R1": (4.2, 5.3), "R2": (1.0, 1.0), "R3": (0.9, 0.9), "R4": (4.5, 5.8),
-    "R5": (7.5, 10.2), "R6": (2000, 2500), "R7": (2.3, 2.4),
+    "R1": (4.2, 5.3),
+    "R2": (1.0, 1.0),
+    "R3": (0.9, 0.9),
+    "R4": (4.5, 5.8),
+    "R5": (7.5, 10.2),
+    "R6": (2000, 2500),
+    "R7": (2.3, 2.4),
 }
 CV_LIMIT = {"primary": 0.50, "junior": 0.45}
 WEIGHTS = {
@@ -86,8 +91,13 @@ def values(ds, kind_of) -> pd.DataFrame:
     whole = sec.merge(fac[fac["stage"].isna()].drop(columns="stage"), on=["school_id", "year"])
     per_stage = sec.merge(fac[fac["stage"].notna()], on=["school_id", "year", "stage"]).assign(share=1.0)
     v = pd.concat([whole, per_stage], ignore_index=True)
-    for col in ("teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "equipment_value_yuan",
-                "multimedia_rooms"):
+    for col in (
+        "teaching_aux_area_m2",
+        "indoor_sports_area_m2",
+        "sports_field_area_m2",
+        "equipment_value_yuan",
+        "multimedia_rooms",
+    ):
         v[col] = v[col] * v["share"]
     small_tp = (v["kind"] == "teaching_point") & (v["students"] < 50)
     v = v[v["stage"].isin(["primary", "junior"]) & (v["kind"] != "special") & ~small_tp].copy()
@@ -107,7 +117,9 @@ def values(ds, kind_of) -> pd.DataFrame:
 def _band(c: pd.DataFrame) -> pd.Series:
     std = c["stage"].map(CLASS_STANDARD)
     return pd.Series(
-        np.select([c["students"] >= 66, c["students"] >= 56, c["students"] > std], ["super", "large", "over"], "ok"),
+        np.select(
+            [c["students"] >= 66, c["students"] >= 56, c["students"] > std], ["super", "large", "over"], "ok"
+        ),
         index=c.index,
     )
 
@@ -156,13 +168,29 @@ def test_both_routes_load_without_problems_and_describe_the_same_county(ds):
     assert from_csv.name == from_xlsx.name == "示例县"
     assert from_csv.settings == from_xlsx.settings
     for table in TABLES:
-        pd.testing.assert_frame_equal(getattr(from_csv, table), getattr(from_xlsx, table), check_dtype=False, obj=table)
+        pd.testing.assert_frame_equal(
+            getattr(from_csv, table), getattr(from_xlsx, table), check_dtype=False, obj=table
+        )
 
 
 def test_county_toml_keys_and_milestones(folder):
     raw = tomllib.loads((folder / "county.toml").read_text("utf-8"))
-    assert set(raw) == {"name", "code", "province", "standard", "relaxations_2019", "class_size", "rotation", "unit_costs"}
-    assert (raw["name"], raw["province"], raw["standard"], raw["relaxations_2019"]) == ("示例县", "示例省", "moe-2017", False)
+    assert set(raw) == {
+        "name",
+        "code",
+        "province",
+        "standard",
+        "relaxations_2019",
+        "class_size",
+        "rotation",
+        "unit_costs",
+    }
+    assert (raw["name"], raw["province"], raw["standard"], raw["relaxations_2019"]) == (
+        "示例县",
+        "示例省",
+        "moe-2017",
+        False,
+    )
     assert re.fullmatch(r"\d{6}", raw["code"])
     assert [m["max_students"] for m in raw["class_size"]["milestones"]] == [65, 55, "standard"]
     assert raw["rotation"] == {"min_years_at_school": 6, "exempt_age_male": 55, "exempt_age_female": 50}
@@ -238,7 +266,9 @@ def test_big_schools_over_the_size_limits(ds, kind_of):
 
 
 def test_class_rows_add_up_and_ids_are_grade_class(ds, classes):
-    totals = classes.groupby(["school_id", "year", "stage"]).agg(n=("students", "sum"), k=("class_id", "size"))
+    totals = classes.groupby(["school_id", "year", "stage"]).agg(
+        n=("students", "sum"), k=("class_id", "size")
+    )
     sec = ds.sections[ds.sections["stage"] != "senior"].join(totals, on=["school_id", "year", "stage"])
     assert (sec["n"] == sec["students"]).all() and (sec["k"] == sec["classes"]).all()
     parts = classes["class_id"].str.extract(r"^(\d)-(\d+)$").astype(int)
@@ -265,7 +295,7 @@ def test_super_large_class_vanishes_then_reappears(classes, years):
     band = _band(classes)
     per_year = band.eq("super").groupby(classes["year"]).sum()
     assert per_year[years[0]] >= 3 and per_year[years[1]] == 0 and per_year[years[2]] >= 1
-    assert (per_year[years[3]:] == 0).all()
+    assert (per_year[years[3] :] == 0).all()
     again = set(classes.loc[band.eq("super") & (classes["year"] == years[2]), "school_id"])
     assert again <= set(classes.loc[band.eq("super") & (classes["year"] == years[0]), "school_id"])
 
@@ -296,7 +326,11 @@ def test_large_classes_shrink_unevenly_and_milestones_split(ds, classes):
 def test_one_multi_stage_school_reports_facilities_per_stage(ds, kind_of):
     per_stage = ds.facilities[ds.facilities["stage"].notna()]
     schools = set(per_stage["school_id"])
-    assert len(schools) == 1 and kind_of[next(iter(schools))] in ("nine_year", "twelve_year", "complete_secondary")
+    assert len(schools) == 1 and kind_of[next(iter(schools))] in (
+        "nine_year",
+        "twelve_year",
+        "complete_secondary",
+    )
     whole = ds.facilities[ds.facilities["stage"].isna()]
     assert len(whole) == (len(ds.schools) - 1) * len(ds.years)
     assert not whole.duplicated(["school_id", "year"]).any()
@@ -335,8 +369,9 @@ def test_school_rule_improves_unevenly(values, years):
 
 def test_some_weighted_cvs_cross_their_limit(values):
     crossings = []
-    for (stage, r), group in values.melt(id_vars=["year", "stage", "students"], value_vars=list(THRESHOLD),
-                                         var_name="r").groupby(["stage", "r"]):
+    for (stage, r), group in values.melt(
+        id_vars=["year", "stage", "students"], value_vars=list(THRESHOLD), var_name="r"
+    ).groupby(["stage", "r"]):
         cv = {}
         for year, g in group.groupby("year"):
             p, x = g["students"], g["value"]
@@ -393,7 +428,9 @@ def test_rotations_move_teachers_between_schools(ds):
     before = rot.merge(t.assign(year=t["year"] + 1), on=["teacher_id", "year"])
     after = rot.merge(t, on=["teacher_id", "year"])
     assert len(before) == len(after) == len(rot)
-    assert (before["school_id"] == before["from_school"]).all() and (after["school_id"] == after["to_school"]).all()
+    assert (before["school_id"] == before["from_school"]).all() and (
+        after["school_id"] == after["to_school"]
+    ).all()
     assert rot["mode"].nunique() == 5
 
 
@@ -407,7 +444,9 @@ def test_rotation_ratio_and_backbone_share_near_the_lines(ds, years, locale_of):
     assert set(rotated.index) == set(years[1:])
     assert ratio.between(0.07, 0.13).all()
     assert (ratio < 0.10).sum() == 1
-    prev = rot.merge(t.assign(year=t["year"] + 1)[["teacher_id", "year", "backbone"]], on=["teacher_id", "year"])
+    prev = rot.merge(
+        t.assign(year=t["year"] + 1)[["teacher_id", "year", "backbone"]], on=["teacher_id", "year"]
+    )
     share = (prev["backbone"] != "none").groupby(prev["year"]).mean()
     assert share.between(0.20, 0.30).all()
     to_rural = rot["to_school"].map(locale_of) == "rural"
@@ -430,7 +469,7 @@ def test_training_budget_mostly_over_five_percent(ds, years):
     assert len(b) == len(ds.schools) * len(years)
     share = b["training_funds_yuan"] / b["public_funds_yuan"]
     below = (share < 0.05).groupby(b["year"]).sum()
-    assert 0 < below[years[0]] <= 4 and below[years[1]] > 0 and (below[years[2]:] == 0).all()
+    assert 0 < below[years[0]] <= 4 and below[years[1]] > 0 and (below[years[2] :] == 0).all()
 
 
 def test_county_indicators(ds, years):
@@ -448,7 +487,11 @@ def test_county_indicators(ds, years):
     assert ci["value"].str.endswith("%").any() and ci["value"].isin(["是"]).any()
     assert ci["value"].str.fullmatch(r"0\.\d+").any() and ci["value"].str.fullmatch(r"\d{4}").any()
     assert ci["evidence"].notna().all()
-    g15 = ci[ci["indicator"] == "G15"].set_index("year")["value"].map(lambda v: parse_county_value(v).as_fraction())
+    g15 = (
+        ci[ci["indicator"] == "G15"]
+        .set_index("year")["value"]
+        .map(lambda v: parse_county_value(v).as_fraction())
+    )
     assert g15[years[0]] < 0.85 <= g15[years[-1]]
 
 

@@ -47,7 +47,13 @@ VETOES = [f"VETO{i}" for i in range(1, 7)]
 def _classes(school: str, grades: range, sizes: list[int]) -> list[dict]:
     per_grade = len(sizes) // len(grades)
     return [
-        {"school_id": school, "year": YEAR, "grade": grades[i // per_grade], "class_id": f"{school}-{i + 1}", "students": n}
+        {
+            "school_id": school,
+            "year": YEAR,
+            "grade": grades[i // per_grade],
+            "class_id": f"{school}-{i + 1}",
+            "students": n,
+        }
         for i, n in enumerate(sizes)
     ]
 
@@ -91,7 +97,9 @@ def good_tables(years: tuple[int, ...] = (YEAR,)) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     # 24 primary classes: 16 × 42 + 8 × 41 = 1000; 18 junior classes: 8 × 45 + 10 × 44 = 800
     for y in years:
-        rows = _classes("P1", range(1, 7), [42] * 16 + [41] * 8) + _classes("J1", range(7, 10), [45] * 8 + [44] * 10)
+        rows = _classes("P1", range(1, 7), [42] * 16 + [41] * 8) + _classes(
+            "J1", range(7, 10), [45] * 8 + [44] * 10
+        )
         classes += [{**r, "year": y} for r in rows]
     # ten teachers (teacher rows of the year before make rotation eligibility known)
     teachers = []
@@ -107,14 +115,24 @@ def good_tables(years: tuple[int, ...] = (YEAR,)) -> dict[str, pd.DataFrame]:
             )  # fmt: skip
     # T00 (backbone) and T05 rotate: 2 of 10 eligible = 20 % ≥ 10 %; backbone 1 of 2 = 50 % ≥ 20 %
     rotations = [
-        {"teacher_id": "T00", "year": y, "from_school": "P1", "to_school": "J1", "mode": "rotation"} for y in years
-    ] + [{"teacher_id": "T05", "year": y, "from_school": "J1", "to_school": "P1", "mode": "support"} for y in years]
+        {"teacher_id": "T00", "year": y, "from_school": "P1", "to_school": "J1", "mode": "rotation"}
+        for y in years
+    ] + [
+        {"teacher_id": "T05", "year": y, "from_school": "J1", "to_school": "P1", "mode": "support"}
+        for y in years
+    ]
     cohorts = [{"year": y, "graduates": 950, "entrants_3y_ago": 1000, "transfers_in": 20, "transfers_out": 30,
                 "deaths": 5} for y in years]  # fmt: skip
     budget = [{"school_id": s, "year": y, "public_funds_yuan": p, "training_funds_yuan": t}
               for y in years for s, p, t in (("P1", 100_000, 6_000), ("J1", 80_000, 4_000))]  # fmt: skip
-    county = [{"year": y, "indicator": k, "value": v, "evidence": f"{k} 文件"} for y in years for k, v in COUNTY_INPUTS.items()]
-    county += [{"year": y, "indicator": v, "value": "否", "evidence": "督查报告"} for y in years for v in VETOES]
+    county = [
+        {"year": y, "indicator": k, "value": v, "evidence": f"{k} 文件"}
+        for y in years
+        for k, v in COUNTY_INPUTS.items()
+    ]
+    county += [
+        {"year": y, "indicator": v, "value": "否", "evidence": "督查报告"} for y in years for v in VETOES
+    ]
     survey = [{"year": y, "group": g, "valid": n, "satisfied": s} for y in years
               for g, n, s in (("parent", 100, 80), ("student", 300, 280))]  # fmt: skip
     return {
@@ -251,7 +269,12 @@ def test_cv_over_its_limit_fails_the_indicator(tmp_path):
     tables["facilities"] = pd.concat([tables["facilities"], p2])
     classes = tables["classes"]
     tables["classes"] = pd.concat(
-        [classes, classes[classes["school_id"] == "P1"].assign(school_id="P2", class_id=lambda d: "P2" + d["class_id"])]
+        [
+            classes,
+            classes[classes["school_id"] == "P1"].assign(
+                school_id="P2", class_id=lambda d: "P2" + d["class_id"]
+            ),
+        ]
     )
     tables["budget"] = pd.concat([tables["budget"], tables["budget"].iloc[[0]].assign(school_id="P2")])
     card = scorecard_table(load_tables(tmp_path, tables), MOE2017)
@@ -312,7 +335,15 @@ def test_moe_2012_scorecard(good):
     assert "综合差异系数" in b1["threshold"] and "0.65" in b1["threshold"]
     assert "pass" not in set(card["status"])
     table = verdict_table(good, MOE2012)
-    assert table.columns.tolist() == ["year", "resource", "vetoes", "verdict", "failing", "missing", "vetoes_undeclared"]
+    assert table.columns.tolist() == [
+        "year",
+        "resource",
+        "vetoes",
+        "verdict",
+        "failing",
+        "missing",
+        "vetoes_undeclared",
+    ]
     assert table.iloc[0]["verdict"] == "incomplete"
     assert table.iloc[0]["missing"] == "B1,B2,B3,B4,B5,B6,B7,B8"
 
@@ -320,9 +351,7 @@ def test_moe_2012_scorecard(good):
 def test_composite_rule_when_every_indicator_is_computable(good, tmp_path):
     """A standard testing the composite of computable indicators only: mean CV 0 passes."""
     std_file = tmp_path / "basic.toml"
-    std_file.write_text(
-        'extends = "moe-2012"\nid = "basic-3"\n', encoding="utf-8"
-    )
+    std_file.write_text('extends = "moe-2012"\nid = "basic-3"\n', encoding="utf-8")
     raw = dict(load_standard(std_file).raw)
     raw["indicators"] = [d for d in raw["indicators"] if d["id"] in ("B1", "B2", "B3")]
     from eduwb.standards import Standard
@@ -379,7 +408,12 @@ def test_g3_counts_a_multi_stage_school_over_its_stages(tmp_path):
     # 30 pupils too — the 50-pupil rule is R1–R7's scope, not G3's
     assert rooms.index.tolist() == ["J1", "N1", "P1", "TP"]
     tp = rooms.loc["TP"]
-    assert (tp["classes"], tp["rooms_needed"], tp["music_rooms"], tp["art_rooms"]) == (2, 1, 0, 0)  # ceil(2/12) = 1
+    assert (tp["classes"], tp["rooms_needed"], tp["music_rooms"], tp["art_rooms"]) == (
+        2,
+        1,
+        0,
+        0,
+    )  # ceil(2/12) = 1
     assert tp["music_short"] and tp["art_short"] and tp["status"] == "fail"
     n1 = rooms.loc["N1"]
     assert n1["classes"] == 25 and n1["rooms_needed"] == 3  # ceil((14 + 11)/12)
@@ -402,10 +436,19 @@ def test_g3_2019_relaxation_lowers_the_areas_for_old_schools(tmp_path):
 
     tables = g3_tables()
     # enough art rooms; the 80 m² music room is the only shortfall (the teaching point gets its rooms)
-    tables["facilities"] = set_value(tables["facilities"], {"school_id": "N1", "stage": "junior"}, "art_rooms", 2)
-    for column, value in (("music_rooms", 1), ("music_room_min_area_m2", 100), ("art_rooms", 1), ("art_room_min_area_m2", 95)):
+    tables["facilities"] = set_value(
+        tables["facilities"], {"school_id": "N1", "stage": "junior"}, "art_rooms", 2
+    )
+    for column, value in (
+        ("music_rooms", 1),
+        ("music_room_min_area_m2", 100),
+        ("art_rooms", 1),
+        ("art_room_min_area_m2", 95),
+    ):
         tables["facilities"] = set_value(tables["facilities"], {"school_id": "TP"}, column, value)
-    strict = music_art_rooms_table(load_tables(tmp_path / "a", tables), MOE2017).set_index("school_id").loc["N1"]
+    strict = (
+        music_art_rooms_table(load_tables(tmp_path / "a", tables), MOE2017).set_index("school_id").loc["N1"]
+    )
     assert strict["status"] == "fail" and strict["music_area_limit"] == 96
     relaxed_ds = load_tables(tmp_path / "b", tables, "relaxations_2019 = true\n")
     relaxed = music_art_rooms_table(relaxed_ds, MOE2017).set_index("school_id").loc["N1"]
@@ -420,10 +463,14 @@ def test_g3_school_without_facilities_row_is_missing(tmp_path):
 
     tables = good_tables()
     schools = tables["schools"]
-    tables["schools"] = pd.concat([schools, schools.iloc[[0]].assign(school_id="P2", name="南街小学")], ignore_index=True)
+    tables["schools"] = pd.concat(
+        [schools, schools.iloc[[0]].assign(school_id="P2", name="南街小学")], ignore_index=True
+    )
     # P2 has pupils in 2024 but no facilities row for 2024 (only one for 2023)
     tables["sections"] = pd.concat([tables["sections"], tables["sections"].iloc[[0]].assign(school_id="P2")])
-    tables["facilities"] = pd.concat([tables["facilities"], tables["facilities"].iloc[[0]].assign(school_id="P2", year=2023)])
+    tables["facilities"] = pd.concat(
+        [tables["facilities"], tables["facilities"].iloc[[0]].assign(school_id="P2", year=2023)]
+    )
     ds = load_tables(tmp_path, tables)
     rooms = music_art_rooms_table(ds, MOE2017, year=YEAR).set_index("school_id")
     assert rooms.loc["P2", "status"] == "missing"
@@ -618,7 +665,11 @@ def test_parse_county_value(text, kind, number, fraction):
         assert parsed.number is None
     else:
         assert parsed.number == pytest.approx(number)
-    assert (parsed.as_fraction() is None) if fraction is None else parsed.as_fraction() == pytest.approx(fraction)
+    assert (
+        (parsed.as_fraction() is None)
+        if fraction is None
+        else parsed.as_fraction() == pytest.approx(fraction)
+    )
 
 
 @pytest.mark.parametrize("blank", ["", "   ", None])
@@ -716,7 +767,9 @@ def test_year_without_rows_in_optional_tables_is_missing(tmp_path):
 
 def test_a_veto_fails_a_county_that_meets_everything(tmp_path):
     tables = good_tables()
-    tables["county_indicators"] = set_value(tables["county_indicators"], {"indicator": "VETO3"}, "value", "是")
+    tables["county_indicators"] = set_value(
+        tables["county_indicators"], {"indicator": "VETO3"}, "value", "是"
+    )
     ds = load_tables(tmp_path, tables)
     card = scorecard_table(ds, MOE2017)
     assert (card["status"] == "pass").all()
@@ -748,7 +801,12 @@ def test_failing_indicator_names_itself_in_the_verdict(tmp_path):
     ds = load_tables(tmp_path, tables)
     verdict = county_verdict(ds, MOE2017, YEAR)
     assert verdict["verdict"] == "fail" and verdict["failing"] == ["G15"]
-    assert verdict["dimensions"] == {"resource": "pass", "guarantee": "fail", "quality": "pass", "recognition": "pass"}
+    assert verdict["dimensions"] == {
+        "resource": "pass",
+        "guarantee": "fail",
+        "quality": "pass",
+        "recognition": "pass",
+    }
     assert "未达标指标 1 项：G15" in verdict["summary_zh"]
 
 
@@ -787,7 +845,8 @@ def test_unknown_indicator_id_is_refused(tmp_path):
     tables = good_tables()
     ci = tables["county_indicators"]
     tables["county_indicators"] = pd.concat(
-        [ci, pd.DataFrame([{"year": YEAR, "indicator": "G99", "value": "是", "evidence": ""}])], ignore_index=True
+        [ci, pd.DataFrame([{"year": YEAR, "indicator": "G99", "value": "是", "evidence": ""}])],
+        ignore_index=True,
     )
     problems = _refused(tmp_path, tables)
     assert len(problems) == 1
@@ -799,8 +858,12 @@ def test_percentage_over_100_is_refused(tmp_path):
     tables = good_tables()
     tables["county_indicators"] = set_value(tables["county_indicators"], {"indicator": "Q2"}, "value", "105%")
     problems = _refused(tmp_path, tables)
-    row_number = int(tables["county_indicators"].index[tables["county_indicators"]["indicator"] == "Q2"][0]) + 2
-    assert [(p.file, p.row, p.column, p.value) for p in problems] == [("county_indicators.csv", row_number, "value", "105%")]
+    row_number = (
+        int(tables["county_indicators"].index[tables["county_indicators"]["indicator"] == "Q2"][0]) + 2
+    )
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [
+        ("county_indicators.csv", row_number, "value", "105%")
+    ]
 
 
 def test_satisfied_above_valid_is_refused(tmp_path):

@@ -12,11 +12,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_security_md_lists_the_limits_of_the_code():
     text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
-    assert limits.markdown_table() in text, "regenerate the table of SECURITY.md from eduwb.data.limits.markdown_table()"
+    assert limits.markdown_table() in text, (
+        "regenerate the table of SECURITY.md from eduwb.data.limits.markdown_table()"
+    )
 
 
 def test_every_number_column_has_an_upper_bound():
-    numeric = {f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.dtype in ("int", "number")}
+    numeric = {
+        f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.dtype in ("int", "number")
+    }
     assert numeric == set(limits.MAX_VALUE)
 
 

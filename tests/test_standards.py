@@ -13,7 +13,10 @@ from eduwb.errors import StandardError
 from eduwb.standards import STANDARDS_DIR, list_standards, load_standard
 
 MOE_2017_IDS = (
-    [f"R{i}" for i in range(1, 8)] + [f"G{i}" for i in range(1, 16)] + [f"Q{i}" for i in range(1, 10)] + ["S1"]
+    [f"R{i}" for i in range(1, 8)]
+    + [f"G{i}" for i in range(1, 16)]
+    + [f"Q{i}" for i in range(1, 10)]
+    + ["S1"]
 )
 # spec: R1–R7 thresholds (小学, 初中)
 R_THRESHOLDS = {
@@ -126,12 +129,24 @@ def test_class_size_bands_and_school_size(moe2017):
 
 def test_rotation_and_other_guarantees(moe2017):
     assert "ratio_min" not in moe2017.rotation  # G11 is the single source of the limits
-    assert set(moe2017.rotation["counted_modes"]) == {"transfer", "rotation", "itinerant", "support", "pairing"}
+    assert set(moe2017.rotation["counted_modes"]) == {
+        "transfer",
+        "rotation",
+        "itinerant",
+        "support",
+        "pairing",
+    }
     g = moe2017.indicator
-    assert g("G3").params == {"classes_per_room": 12, "music_room_min_area_m2": 96, "art_room_min_area_m2": 90}
+    assert g("G3").params == {
+        "classes_per_room": 12,
+        "music_room_min_area_m2": 96,
+        "art_room_min_area_m2": 90,
+    }
     assert g("G7").threshold_for() == 6000
     assert g("G9").threshold_for() == pytest.approx(1.0) and g("G9").params["training_hours_min"] == 360
-    assert g("G11").threshold_for() == pytest.approx(0.10) and g("G11").params["backbone_share_min"] == pytest.approx(0.20)
+    assert g("G11").threshold_for() == pytest.approx(0.10) and g("G11").params[
+        "backbone_share_min"
+    ] == pytest.approx(0.20)
     assert g("G12").threshold_for() == pytest.approx(1.0)
     assert g("G13").threshold_for("primary") == pytest.approx(1.0)
     assert g("G13").threshold_for("junior") == pytest.approx(0.95)
@@ -235,7 +250,9 @@ def test_province_override_is_honoured_and_the_rest_inherited(tmp_path, moe2017)
 
 
 def test_partial_override_of_a_table(tmp_path):
-    std = load_standard(_write(tmp_path, "p.toml", 'extends = "moe-2017"\n[balance]\ncv_limit = { primary = 0.40 }\n'))
+    std = load_standard(
+        _write(tmp_path, "p.toml", 'extends = "moe-2017"\n[balance]\ncv_limit = { primary = 0.40 }\n')
+    )
     assert std.cv_limit("primary") == pytest.approx(0.40)
     assert std.cv_limit("junior") == pytest.approx(0.45)
     assert std.balance_test == "each"
@@ -243,7 +260,11 @@ def test_partial_override_of_a_table(tmp_path):
 
 def test_override_may_extend_a_file_beside_it(tmp_path, monkeypatch):
     _write(tmp_path, "province.toml", PROVINCE)
-    county = _write(tmp_path, "county-std.toml", 'extends = "province.toml"\nid = "county"\n[school_size]\ndefault = 2200\n')
+    county = _write(
+        tmp_path,
+        "county-std.toml",
+        'extends = "province.toml"\nid = "county"\n[school_size]\ndefault = 2200\n',
+    )
     monkeypatch.chdir(tmp_path.parent)
     std = load_standard(county)
     assert std.indicator("R6").threshold_for("primary") == 2200
@@ -278,7 +299,10 @@ FULL = (STANDARDS_DIR / "moe-2017.toml").read_text(encoding="utf-8")
 MALFORMED = {
     "bad_toml": ("id = \n", "not valid TOML"),
     "unknown_comparator": (
-        FULL.replace('comparator = ">="\nthreshold = { primary = 2000', 'comparator = "=>"\nthreshold = { primary = 2000'),
+        FULL.replace(
+            'comparator = ">="\nthreshold = { primary = 2000',
+            'comparator = "=>"\nthreshold = { primary = 2000',
+        ),
         "indicator #6 (R6): comparator must be one of",
     ),
     "missing_threshold": (
@@ -289,7 +313,10 @@ MALFORMED = {
         'extends = "moe-2017"\n[[indicators]]\nid = "R6"\nthreshold = { primary = "2200元" }\n',
         "needs a numeric threshold",
     ),
-    "negative_threshold": ('extends = "moe-2017"\n[[indicators]]\nid = "R1"\nthreshold = -1\n', "must not be negative"),
+    "negative_threshold": (
+        'extends = "moe-2017"\n[[indicators]]\nid = "R1"\nthreshold = -1\n',
+        "must not be negative",
+    ),
     "duplicate_id": (FULL.replace('id = "R7"', 'id = "R6"'), "(R6): duplicate id"),
     "duplicate_id_in_override": (
         'extends = "moe-2017"\n[[indicators]]\nid = "R6"\nthreshold = 2200\n[[indicators]]\nid = "R6"\nthreshold = 2300\n',
@@ -299,17 +326,32 @@ MALFORMED = {
         FULL.replace("cv_limit = { primary = 0.50, junior = 0.45 }", ""),
         "[balance] cv_limit.primary must be a number",
     ),
-    "bad_balance_test": ('extends = "moe-2017"\n[balance]\ntest = "mean"\n', "test must be 'each' or 'composite'"),
+    "bad_balance_test": (
+        'extends = "moe-2017"\n[balance]\ntest = "mean"\n',
+        "test must be 'each' or 'composite'",
+    ),
     "balance_not_a_table": ('extends = "moe-2017"\nbalance = 0.5\n', "[balance] must be a table"),
-    "indicators_not_tables": ('extends = "moe-2017"\nindicators = ["R1"]\n', "must be a list of [[indicators]] tables"),
+    "indicators_not_tables": (
+        'extends = "moe-2017"\nindicators = ["R1"]\n',
+        "must be a list of [[indicators]] tables",
+    ),
     "missing_top_level": ('id = "x"\n', "missing top-level key 'indicators'"),
     "unknown_dimension": (
         'extends = "moe-2017"\n[[indicators]]\nid = "R1"\ndimension = "money"\n',
         "unknown dimension 'money'",
     ),
-    "incomplete_new_indicator": ('extends = "moe-2017"\n[[indicators]]\nid = "X1"\nseq = 33\n', "(X1): missing 'name_zh'"),
-    "bad_school_rule": ('extends = "moe-2017"\n[school_rule]\nmin_met = "six"\n', "[school_rule] needs an integer min_met"),
-    "missing_class_size": (FULL.replace("standard = { primary = 45, junior = 50 }", ""), "[class_size] standard.primary"),
+    "incomplete_new_indicator": (
+        'extends = "moe-2017"\n[[indicators]]\nid = "X1"\nseq = 33\n',
+        "(X1): missing 'name_zh'",
+    ),
+    "bad_school_rule": (
+        'extends = "moe-2017"\n[school_rule]\nmin_met = "six"\n',
+        "[school_rule] needs an integer min_met",
+    ),
+    "missing_class_size": (
+        FULL.replace("standard = { primary = 45, junior = 50 }", ""),
+        "[class_size] standard.primary",
+    ),
     "bad_seq": ('extends = "moe-2017"\n[[indicators]]\nid = "R6"\nseq = "6"\n', "seq must be a whole number"),
     "unknown_parent": ('extends = "moe-2099"\n', "unknown standard 'moe-2099'"),
     "extends_itself": ('extends = "self.toml"\n', "cannot extend itself"),

@@ -19,7 +19,19 @@ from eduwb.errors import DataError, ParameterError
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 TINY_FULL = Path(__file__).parent / "fixtures" / "tiny_full"
-SHEETS_ZH = ["说明", "学校名录", "学段情况", "办学条件", "班级", "专任教师", "交流轮岗", "初中巩固率", "公用经费与培训经费", "县级指标", "社会认可度调查"]
+SHEETS_ZH = [
+    "说明",
+    "学校名录",
+    "学段情况",
+    "办学条件",
+    "班级",
+    "专任教师",
+    "交流轮岗",
+    "初中巩固率",
+    "公用经费与培训经费",
+    "县级指标",
+    "社会认可度调查",
+]
 
 
 def _assert_same_tables(a, b) -> None:
@@ -70,12 +82,18 @@ def test_sheets_headers_comments_and_validation(tmp_path):
     assert rules["C2"].type == "list" and "九年一贯制学校" in rules["C2"].formula1  # 办学类型
     assert rules["H2"].formula1 == '"是,否"' and rules["H2"].allow_blank  # 是否寄宿制, optional
     sections = {str(dv.sqref).split(":")[0]: dv for dv in wb["学段情况"].data_validations.dataValidation}
-    assert (sections["D2"].type, sections["D2"].operator, sections["D2"].formula1) == ("whole", "greaterThan", "0")
+    assert (sections["D2"].type, sections["D2"].operator, sections["D2"].formula1) == (
+        "whole",
+        "greaterThan",
+        "0",
+    )
     assert sections["A2"].formula1 == "='学校名录'!$A$2:$A$2005"  # school ids from the school list
     classes = {str(dv.sqref).split(":")[0]: dv for dv in wb["班级"].data_validations.dataValidation}
     assert (classes["C2"].operator, classes["C2"].formula1, classes["C2"].formula2) == ("between", "1", "9")
     readme = wb["说明"]
-    links = [c.hyperlink.location or c.hyperlink.target for row in readme.iter_rows() for c in row if c.hyperlink]
+    links = [
+        c.hyperlink.location or c.hyperlink.target for row in readme.iter_rows() for c in row if c.hyperlink
+    ]
     assert len(links) == len(TABLES) and links[1].endswith("'学段情况'!A1")
 
 
@@ -88,7 +106,9 @@ def test_empty_template_is_read_as_the_dictionary(tmp_path):
         load(out)
     problems = info.value.problems
     assert all("no data rows" in p.rule for p in problems)
-    assert sorted(p.file for p in problems) == sorted(f"空白.xlsx [sheet {s}]" for s in ("学校名录", "学段情况", "办学条件"))
+    assert sorted(p.file for p in problems) == sorted(
+        f"空白.xlsx [sheet {s}]" for s in ("学校名录", "学段情况", "办学条件")
+    )
 
 
 def test_new_year_starts_from_the_latest_year(tmp_path):
@@ -100,7 +120,9 @@ def test_new_year_starts_from_the_latest_year(tmp_path):
     years = {sections.cell(row=r, column=2).value for r in range(2, sections.max_row + 1)}
     assert years == {2025}
     assert sections.max_row - 1 == len(src.sections)
-    assert sections["D2"].value == 900 and sections["D2"].fill.fgColor.rgb.endswith(COPIED_FILL)  # S01 pupils, shaded
+    assert sections["D2"].value == 900 and sections["D2"].fill.fgColor.rgb.endswith(
+        COPIED_FILL
+    )  # S01 pupils, shaded
     assert sections["A2"].fill.fgColor.rgb in ("00000000", None)  # keys are not shaded
     assert wb["交流轮岗"].max_row == 1  # moves of a new year are new
     cohorts = wb["初中巩固率"]
@@ -110,7 +132,10 @@ def test_new_year_starts_from_the_latest_year(tmp_path):
         load(out)
     problems = info.value.problems
     assert {p.rule for p in problems if p.severity == "error"} == {"a value is required"}
-    assert sorted({p.file for p in problems}) == ["2025.xlsx [sheet 初中巩固率]", "2025.xlsx [sheet 社会认可度调查]"]
+    assert sorted({p.file for p in problems}) == [
+        "2025.xlsx [sheet 初中巩固率]",
+        "2025.xlsx [sheet 社会认可度调查]",
+    ]
     assert sum(p.severity == "error" for p in problems) == 5 + 2 * len(src.survey)
 
 
@@ -118,7 +143,7 @@ def test_a_school_list_gets_a_row_per_stage(tmp_path):
     schools = pd.DataFrame(
         {
             "school_id": ["A1", "A2", "A3"],
-            "name": ["甲小学", "乙九年一贯制学校", "=HYPERLINK(\"http://x\")"],
+            "name": ["甲小学", "乙九年一贯制学校", '=HYPERLINK("http://x")'],
             "kind": ["primary", "nine_year", "junior"],
             "locale": ["urban", "rural", "town"],
             "sponsor": ["public", "public", "private"],
@@ -128,7 +153,10 @@ def test_a_school_list_gets_a_row_per_stage(tmp_path):
     write_template(out, source={"schools": schools}, years=[2026])
     wb = load_workbook(out)
     sections = wb["学段情况"]
-    rows = [(sections.cell(row=r, column=1).value, sections.cell(row=r, column=3).value) for r in range(2, sections.max_row + 1)]
+    rows = [
+        (sections.cell(row=r, column=1).value, sections.cell(row=r, column=3).value)
+        for r in range(2, sections.max_row + 1)
+    ]
     assert rows == [("A1", "小学"), ("A2", "小学"), ("A2", "初中"), ("A3", "初中")]
     assert wb["办学条件"].max_row == 4
     name = wb["学校名录"]["B4"]

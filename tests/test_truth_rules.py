@@ -39,7 +39,9 @@ def code(notebook: Path) -> list[str]:
 def test_every_notebook_declares_the_same_commented_parameters():
     found = {}
     for nb in NOTEBOOKS:
-        (params,) = ["".join(c["source"]) for c in cells(nb) if "parameters" in c.get("metadata", {}).get("tags", [])]
+        (params,) = [
+            "".join(c["source"]) for c in cells(nb) if "parameters" in c.get("metadata", {}).get("tags", [])
+        ]
         found[nb.name] = params
     # The province notebook reads several counties: its `data` and `standard` say so; every other
     # line is the county notebooks' own.
@@ -49,17 +51,34 @@ def test_every_notebook_declares_the_same_commented_parameters():
     lines = next(iter(county.values())).splitlines()
     for name, text in province.items():
         own = text.splitlines()
-        assert [line.split("=", 1)[0].strip() for line in own] == [line.split("=", 1)[0].strip() for line in lines], name
-        assert [a for a, b in zip(own, lines, strict=True) if a != b and not a.startswith(("data", "standard"))] == [], name
-    assert [line.split("=", 1)[0].strip() for line in lines] == ["data", "year", "stage", "standard", "lang", "interactive"]
+        assert [line.split("=", 1)[0].strip() for line in own] == [
+            line.split("=", 1)[0].strip() for line in lines
+        ], name
+        assert [
+            a for a, b in zip(own, lines, strict=True) if a != b and not a.startswith(("data", "standard"))
+        ] == [], name
+    assert [line.split("=", 1)[0].strip() for line in lines] == [
+        "data",
+        "year",
+        "stage",
+        "standard",
+        "lang",
+        "interactive",
+    ]
     for line in lines:
         comment = line.split("#", 1)[1]
-        assert re.search(r"[\u4e00-\u9fff]", comment) and re.search(r"[A-Za-z]{3,}", comment), line  # Chinese and English
+        assert re.search(r"[\u4e00-\u9fff]", comment) and re.search(r"[A-Za-z]{3,}", comment), (
+            line
+        )  # Chinese and English
 
 
 def _calls(source: str, name: str) -> list[ast.Call]:
     tree = ast.parse(source)
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == name]
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == name
+    ]
 
 
 def test_every_table_is_shown_under_its_registry_name():
@@ -140,7 +159,10 @@ def test_every_indicator_declares_a_scope_the_standard_defines():
 
 def test_an_undefined_scope_is_refused(tmp_path):
     path = tmp_path / "p.toml"
-    path.write_text('extends = "moe-2017"\nid = "p"\n[[indicators]]\nid = "G3"\nscope = "every_classroom"\n', encoding="utf-8")
+    path.write_text(
+        'extends = "moe-2017"\nid = "p"\n[[indicators]]\nid = "G3"\nscope = "every_classroom"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(StandardError, match="every_classroom"):
         load_standard(path)
 
@@ -182,8 +204,12 @@ def test_g3_judges_every_school_as_its_scope_says(sample_dataset, tmp_path):
     assert card.loc["G4", "value"].endswith("/44")  # G4: special schools listed, not judged
     # the same data judged with the R1–R7 scope (a province file may say so): the old figure
     province = tmp_path / "p.toml"
-    province.write_text('extends = "moe-2017"\nid = "p"\n[[indicators]]\nid = "G3"\nscope = "resource"\n', encoding="utf-8")
-    narrow = scorecard.scorecard_table(sample_dataset, load_standard(province), year=2024).set_index("indicator")
+    province.write_text(
+        'extends = "moe-2017"\nid = "p"\n[[indicators]]\nid = "G3"\nscope = "resource"\n', encoding="utf-8"
+    )
+    narrow = scorecard.scorecard_table(sample_dataset, load_standard(province), year=2024).set_index(
+        "indicator"
+    )
     assert narrow.loc["G3", "value"] == "{}/{}".format(*_g3_by_hand(2024, "resource")) == "30/40"
 
 
@@ -211,7 +237,9 @@ def test_cli_table_shows_no_group_of_one_or_two_teachers(capsys):
     for col in COUNTS:
         assert not table[col].isin(["1", "2"]).any(), col
     assert (table[list(COUNTS)] == "<3").any().any()
-    assert not (table["ratio"].isin(["—"]) & ~table["rotated"].isin(["<3"]) & ~table["eligible"].isin(["<3"])).any()
+    assert not (
+        table["ratio"].isin(["—"]) & ~table["rotated"].isin(["<3"]) & ~table["eligible"].isin(["<3"])
+    ).any()
     assert "NOT hidden" not in out.err
     assert main(["table", "teacher_quality", str(SAMPLE), "--by", "school", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -255,13 +283,19 @@ def test_statistics_dates_default_and_validation(tmp_path):
     assert ds.settings.statistics_date(2024) == date(2024, 9, 30)
     assert ds.settings.statistics_date(2023) == date(2023, 9, 15)
     assert ds.settings.statistics_date(2025) == date(2025, 9, 1)  # the default: 1 September
-    toml.write_text(base + '\n[statistics_dates]\n2024 = "2024-13-01"\n2021 = "2019-09-01"\nautumn = "2024-09-01"\n', encoding="utf-8")
+    toml.write_text(
+        base + '\n[statistics_dates]\n2024 = "2024-13-01"\n2021 = "2019-09-01"\nautumn = "2024-09-01"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(DataError) as err:
         load(folder, cache=False)
     problems = {p.column: str(p) for p in err.value.problems}
     assert set(problems) == {"statistics_dates.2024", "statistics_dates.2021", "statistics_dates.autumn"}
     assert all("county.toml" in text for text in problems.values())
-    assert "2024-13-01" in problems["statistics_dates.2024"] and "2021–2022 school year" in problems["statistics_dates.2021"]
+    assert (
+        "2024-13-01" in problems["statistics_dates.2024"]
+        and "2021–2022 school year" in problems["statistics_dates.2021"]
+    )
 
 
 def test_cover_lists_read_as_lists():
@@ -292,7 +326,11 @@ def test_projection_says_which_grade_needs_the_class(standard):
     # grade 1 of 46 in one class; grade 2 of 40 in two; grade 3 of 30 in three. Next autumn:
     # grade 1 takes in 46 again (2 classes needed, 1 there), grade 2 ← 46 (2 and 2), grade 3 ← 40
     # (1 needed, 3 there): 5 classes needed in all, 6 there — and still one more in grade 1
-    rows = classes_of("P1", 2025, 1, [46]) + classes_of("P1", 2025, 2, [20, 20]) + classes_of("P1", 2025, 3, [10, 10, 10])
+    rows = (
+        classes_of("P1", 2025, 1, [46])
+        + classes_of("P1", 2025, 2, [20, 20])
+        + classes_of("P1", 2025, 3, [10, 10, 10])
+    )
     table = cs.projection_table(make_ds(rows), standard).set_index("school_id")
     p1 = table.loc["P1"]
     assert (p1["classes_now"], p1["classes_needed"], p1["extra_classes_needed"]) == (6, 5, 1)

@@ -62,7 +62,12 @@ def test_two_backbone_pe_teachers_at_one_school_as_computed_by_hand(county):
     assert result.cv[0, r["R2"]] == pytest.approx(sd / mean, rel=1e-12)
     assert result.resource_status["R2"] == "pass"
     assert result.verdict == "pass" and result.failing == []
-    assert result.dimensions == {"resource": "pass", "guarantee": "pass", "quality": "pass", "recognition": "pass"}
+    assert result.dimensions == {
+        "resource": "pass",
+        "guarantee": "pass",
+        "quality": "pass",
+        "recognition": "pass",
+    }
     assert result.cost_yuan == 2 * 120_000  # a teacher costs teacher_per_year once, whatever he counts in
 
 
@@ -124,7 +129,11 @@ def test_no_change_reproduces_the_sample_scorecard(sample_dataset, std):
     statuses = card.set_index("indicator")["status"]
     assert result.resource_status == {i: statuses[i] for i in state.ids}
     judged = scorecard.judge(card, std)
-    assert (result.verdict, result.failing, result.dimensions) == (judged["verdict"], judged["failing"], judged["dimensions"])
+    assert (result.verdict, result.failing, result.dimensions) == (
+        judged["verdict"],
+        judged["failing"],
+        judged["dimensions"],
+    )
     rule = balance.school_rule(state.values, std)
     assert result.passes.tolist() == rule["passes"].tolist()
     assert result.met_count.tolist() == rule["met_count"].tolist()
@@ -151,7 +160,9 @@ def test_the_costed_plan_as_changes_meets_the_resource_rules(sample_dataset, std
 def test_failing_sections_list_their_gaps(county):
     _, state = county
     gaps = whatif.failing_frame(state, whatif.apply(state))
-    assert gaps[["school_id", "indicator", "shortfall", "gap_unit"]].values.tolist() == [["X04", "R2", 2.0, "teachers"]]
+    assert gaps[["school_id", "indicator", "shortfall", "gap_unit"]].values.tolist() == [
+        ["X04", "R2", 2.0, "teachers"]
+    ]
 
 
 def test_formula_coefficients_read_the_standard(std):

@@ -79,7 +79,9 @@ def weighted_cv(values, weights) -> float:
     return float(np.sqrt((w * (x - mean) ** 2).sum() / total) / mean)
 
 
-def weighted_stats(frame: pd.DataFrame, by: list[str], value: str = "value", weight: str = "students") -> pd.DataFrame:
+def weighted_stats(
+    frame: pd.DataFrame, by: list[str], value: str = "value", weight: str = "students"
+) -> pd.DataFrame:
     """:func:`weighted_cv` for every group of a long frame at once (vectorised).
 
     Returns ``by`` + ``county_mean, std, cv`` (``cv`` NaN where the mean is 0), in the
@@ -128,7 +130,9 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
     lacking = long[long["value"].isna()][[*by, "indicator"]].drop_duplicates()
     if len(lacking):
-        flagged = stats[[*by, "indicator"]].merge(lacking.assign(_lacking=True), how="left", on=[*by, "indicator"])
+        flagged = stats[[*by, "indicator"]].merge(
+            lacking.assign(_lacking=True), how="left", on=[*by, "indicator"]
+        )
         stats.loc[flagged["_lacking"].fillna(False).to_numpy(dtype=bool), "cv"] = np.nan
         partly = {tuple(r) for r in lacking.itertuples(index=False)}
     else:
@@ -137,16 +141,24 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
         groups = values[by].drop_duplicates()
         absent = groups.merge(pd.DataFrame({"indicator": list(missing)}), how="cross")
         stats = pd.concat([stats, absent], ignore_index=True)
-    is_partly = np.array([tuple(r) in partly for r in stats[[*by, "indicator"]].itertuples(index=False)], dtype=bool)
+    is_partly = np.array(
+        [tuple(r) in partly for r in stats[[*by, "indicator"]].itertuples(index=False)], dtype=bool
+    )
     stats["status"] = np.where(
-        stats["indicator"].isin(list(missing)) | is_partly, "missing", np.where(stats["cv"].isna(), "undefined", "ok")
+        stats["indicator"].isin(list(missing)) | is_partly,
+        "missing",
+        np.where(stats["cv"].isna(), "undefined", "ok"),
     )
     stage_col = stats["stage"] if "stage" in stats else pd.Series(None, index=stats.index)
     each = std.balance_test == "each"
     stats["limit"] = stage_col.map({s: std.cv_limit(s) for s in std.stages}) if each else np.nan
 
     # mean() skips the CVs that are not there, so a partial composite is still shown.
-    comp = stats.assign(_ok=stats["status"] == "ok").groupby(by, sort=False).agg(cv=("cv", "mean"), n_ok=("_ok", "sum"))
+    comp = (
+        stats.assign(_ok=stats["status"] == "ok")
+        .groupby(by, sort=False)
+        .agg(cv=("cv", "mean"), n_ok=("_ok", "sum"))
+    )
     comp = comp.reset_index()
     comp["indicator"] = COMPOSITE
     comp["status"] = np.where(comp["n_ok"] == len(ids), "ok", "partial")
@@ -186,7 +198,9 @@ def _require_thresholds(std: Standard, what: str) -> None:
         )
     if not frame["computable"].all():
         lacking = ", ".join(frame.loc[~frame["computable"], "indicator"].unique())
-        raise ParameterError(f"standard {std.id}: the data lack inputs of {lacking}, so {what} cannot be decided")
+        raise ParameterError(
+            f"standard {std.id}: the data lack inputs of {lacking}, so {what} cannot be decided"
+        )
 
 
 def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
@@ -221,7 +235,9 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
             "use eduwb table balance"
         )
     long = ratios(values, std, keys=[])
-    keys = [c for c in values.columns if c not in indicator_ids(std) and c not in ("kind", "locale", "students")]
+    keys = [
+        c for c in values.columns if c not in indicator_ids(std) and c not in ("kind", "locale", "students")
+    ]
     n = len(values)
     row = long["row"].to_numpy()
     met_count = np.bincount(row, weights=long["met"].to_numpy(dtype="float64"), minlength=n)
@@ -261,7 +277,9 @@ def compliance_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
     stage = resolve_stage(std, stage)
     values = section_values(ds, std, years=[year], stage=stage)
     out = school_rule(values, std)
-    return out[["school_id", "school_name", "stage", "met_count", "weakest_indicator", "weakest_ratio", "passes"]]
+    return out[
+        ["school_id", "school_name", "stage", "met_count", "weakest_indicator", "weakest_ratio", "passes"]
+    ]
 
 
 def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -276,7 +294,9 @@ def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     stage = resolve_stage(std, stage)
     values = section_values(ds, std, years=[year], stage=stage)
     if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope" + (f" for {stage}" if stage else ""))
+        raise AnalysisError(
+            f"{ds.name}, year {year}: no school section in scope" + (f" for {stage}" if stage else "")
+        )
     return balance_from_values(values, std, by=["stage"])
 
 
@@ -369,8 +389,20 @@ def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     values = section_values(ds, std, years=[year], stage=stage)
     short = shortfalls(values, std, costs)
     order = stage_rank(std)
-    short = short.assign(_s=short["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
-    cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "shortfall", "gap_unit", "cost_yuan"]
+    short = short.assign(_s=short["stage"].map(order)).sort_values(
+        ["_s", "school_id", "seq"], kind="mergesort"
+    )
+    cols = [
+        "school_id",
+        "school_name",
+        "stage",
+        "indicator",
+        "value",
+        "threshold",
+        "shortfall",
+        "gap_unit",
+        "cost_yuan",
+    ]
     return short[cols].reset_index(drop=True)
 
 
@@ -378,7 +410,10 @@ def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
     """The gaps added up per stage × indicator: ``stage, indicator, schools, shortfall, gap_unit, cost_yuan``."""
     gaps = gaps_table(ds, std, year=year, stage=stage, **options)
     out = gaps.groupby(["stage", "indicator"], sort=False).agg(
-        schools=("school_id", "size"), shortfall=("shortfall", "sum"), gap_unit=("gap_unit", "first"), cost_yuan=("cost_yuan", "sum")
+        schools=("school_id", "size"),
+        shortfall=("shortfall", "sum"),
+        gap_unit=("gap_unit", "first"),
+        cost_yuan=("cost_yuan", "sum"),
     )
     out = out.reset_index()
     order = stage_rank(std)
@@ -416,7 +451,14 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     out["composite_limit"] = comp["limit"]
     out = out.reset_index()
     out["cv_failing"] = out["cv_failing"].astype("int64")
-    drop = [c for c, absent in (("schools_passing", std.school_rule is None), ("composite_limit", std.balance_test == "each")) if absent]
+    drop = [
+        c
+        for c, absent in (
+            ("schools_passing", std.school_rule is None),
+            ("composite_limit", std.balance_test == "each"),
+        )
+        if absent
+    ]
     return out.drop(columns=drop)
 
 
@@ -438,7 +480,17 @@ def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
     long["mean_ratio"] = long["county_mean"] / long["threshold"]
     order = stage_rank(std)
     long = long.assign(_s=long["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
-    cols = ["school_id", "school_name", "stage", "indicator", "value", "threshold", "county_mean", "ratio", "mean_ratio"]
+    cols = [
+        "school_id",
+        "school_name",
+        "stage",
+        "indicator",
+        "value",
+        "threshold",
+        "county_mean",
+        "ratio",
+        "mean_ratio",
+    ]
     return long[cols].reset_index(drop=True)
 
 
@@ -458,5 +510,7 @@ def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
     if "passes" in table.columns:
         out["passes"] = (table["passes"] == False).fillna(False).to_numpy()  # noqa: E712 - NA-aware
     if "weakest_ratio" in table.columns and std.school_rule is not None:
-        out["weakest_ratio"] = (table["weakest_ratio"] < float(std.school_rule["min_ratio_rest"]) - EPS).to_numpy()
+        out["weakest_ratio"] = (
+            table["weakest_ratio"] < float(std.school_rule["min_ratio_rest"]) - EPS
+        ).to_numpy()
     return out

@@ -1010,7 +1010,9 @@ def projection_table(
     # which grades need the extra classes: a stage may need fewer classes in all than it has and
     # still need one more in a single grade (its classes cannot move between grades)
     by_grade = [
-        ",".join(f"{g}:{int(extra[i, g])}" for g in np.flatnonzero((grade_stage == k) & taught[i] & (extra[i] > 0)))
+        ",".join(
+            f"{g}:{int(extra[i, g])}" for g in np.flatnonzero((grade_stage == k) & taught[i] & (extra[i] > 0))
+        )
         for i, k in zip(s, st, strict=True)
     ]
     limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}

@@ -153,7 +153,11 @@ def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
         out["theil"], out["theil_between"], out["theil_within"] = theil(values, weights, groups)
     except AnalysisError:
         out.update({"gini": None, "theil": None, "theil_between": None, "theil_within": None})
-    for name, fn in (("mcloone", mcloone), ("verstegen", verstegen), ("federal_range_ratio", federal_range_ratio)):
+    for name, fn in (
+        ("mcloone", mcloone),
+        ("verstegen", verstegen),
+        ("federal_range_ratio", federal_range_ratio),
+    ):
         try:
             out[name] = fn(values, weights)
         except AnalysisError:

@@ -123,7 +123,9 @@ def _small_rural_area(ds: Dataset, rel: dict, year: int, schools: pd.DataFrame) 
     sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(list(by_stage))]
     # a room serving both stages is held to the larger of the stages' relaxed areas
     area = sec.assign(area=sec["stage"].map(by_stage)).groupby("school_id")["area"].max()
-    small = (schools["locale"] == "rural") & (schools["school_id"].map(largest) < rel["small_rural_max_class_below"])
+    small = (schools["locale"] == "rural") & (
+        schools["school_id"].map(largest) < rel["small_rural_max_class_below"]
+    )
     return schools["school_id"].map(area).where(small, np.nan).astype(float)
 
 
@@ -155,7 +157,9 @@ def retention_table(
     co = co.sort_values("year").reset_index(drop=True)
     threshold = std.indicator("Q1").threshold_for()
     # the loader guarantees deaths < entrants_3y_ago, so the base is positive
-    rate = (co["graduates"] - co["transfers_in"] + co["transfers_out"]) / (co["entrants_3y_ago"] - co["deaths"])
+    rate = (co["graduates"] - co["transfers_in"] + co["transfers_out"]) / (
+        co["entrants_3y_ago"] - co["deaths"]
+    )
     out = co.assign(retention_rate=rate.astype(float), threshold=float(threshold))
     out["status"] = _status(out["retention_rate"] >= threshold, out["retention_rate"].notna())
     return out[cols]
@@ -180,13 +184,24 @@ def training_funds_table(
         threshold, status``.
     """
     del stage, options
-    cols = ["school_id", "school_name", "year", "public_funds_yuan", "training_funds_yuan", "share", "threshold", "status"]
+    cols = [
+        "school_id",
+        "school_name",
+        "year",
+        "public_funds_yuan",
+        "training_funds_yuan",
+        "share",
+        "threshold",
+        "status",
+    ]
     if ds.budget is None:
         return pd.DataFrame(columns=cols)
     year = resolve_year(ds, year)
     threshold = float(std.indicator("Q4").threshold_for())
     schools = compulsory_schools(ds, std, year, "Q4")
-    bud = ds.budget[ds.budget["year"] == year].set_index("school_id")[["public_funds_yuan", "training_funds_yuan"]]
+    bud = ds.budget[ds.budget["year"] == year].set_index("school_id")[
+        ["public_funds_yuan", "training_funds_yuan"]
+    ]
     listed = pd.Index(schools["school_id"]).union(bud.index)
     names = ds.schools.set_index("school_id")["name"]
     out = pd.DataFrame({"school_id": listed}).join(bud, on="school_id")

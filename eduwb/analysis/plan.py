@@ -100,7 +100,9 @@ def _water_fill(amount, students, per, integer, limit: float) -> tuple[np.ndarra
     return additions(hi), hi
 
 
-def _rule_additions(long: pd.DataFrame, std: Standard, levels: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+def _rule_additions(
+    long: pd.DataFrame, std: Standard, levels: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Step 1: per section, the additions meeting the per-school rule and which indicators are exempt.
 
     The exemption goes to the indicators whose top-up beyond ``min_ratio_rest`` costs most.
@@ -126,7 +128,9 @@ def _rule_additions(long: pd.DataFrame, std: Standard, levels: pd.Series | None)
     exempt = ((rank < n_exempt) & (saving > 0)).to_numpy()
     # the additions themselves target the rule only; the CV is step 2's business
     full = whole_units(long["threshold"] * students / per - long["amount"], integer)
-    part = whole_units(float(rule["min_ratio_rest"]) * long["threshold"] * students / per - long["amount"], integer)
+    part = whole_units(
+        float(rule["min_ratio_rest"]) * long["threshold"] * students / per - long["amount"], integer
+    )
     return np.where(exempt, part, full), exempt
 
 
@@ -284,7 +288,9 @@ def _balances(std: Standard, values: pd.DataFrame, after: pd.DataFrame) -> tuple
 def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     rows = before[before["indicator"].isin(indicator_ids(std))][["stage", "indicator", "cv", "limit"]]
     rows = rows.merge(
-        post[["stage", "indicator", "cv", "passes"]].rename(columns={"cv": "cv_after", "passes": "passes_after"}),
+        post[["stage", "indicator", "cv", "passes"]].rename(
+            columns={"cv": "cv_after", "passes": "passes_after"}
+        ),
         on=["stage", "indicator"],
     )
     agg = long.groupby(["stage", "indicator"], sort=False).agg(
@@ -297,7 +303,19 @@ def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.D
     rows = rows.merge(agg.reset_index(), on=["stage", "indicator"], how="left")
     rows["level"] = rows["level"].astype("Float64")
     return rows[
-        ["stage", "indicator", "cv", "cv_after", "limit", "passes_after", "level", "schools_raised", "addition", "gap_unit", "cost_yuan"]
+        [
+            "stage",
+            "indicator",
+            "cv",
+            "cv_after",
+            "limit",
+            "passes_after",
+            "level",
+            "schools_raised",
+            "addition",
+            "gap_unit",
+            "cost_yuan",
+        ]
     ]
 
 
@@ -312,10 +330,17 @@ def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
 
 
 def _overview(
-    std: Standard, values: pd.DataFrame, long: pd.DataFrame, after: pd.DataFrame, bal_before: pd.DataFrame, bal_after: pd.DataFrame
+    std: Standard,
+    values: pd.DataFrame,
+    long: pd.DataFrame,
+    after: pd.DataFrame,
+    bal_before: pd.DataFrame,
+    bal_after: pd.DataFrame,
 ) -> pd.DataFrame:
     rule_before, rule_after = school_rule(values, std), school_rule(after, std)
-    out = rule_before.groupby("stage", sort=False).agg(schools=("passes", "size"), schools_passing=("passes", "sum"))
+    out = rule_before.groupby("stage", sort=False).agg(
+        schools=("passes", "size"), schools_passing=("passes", "sum")
+    )
     out["schools_passing_after"] = rule_after.groupby("stage", sort=False)["passes"].sum()
     for name, bal in (("cv_failing", bal_before), ("cv_failing_after", bal_after)):
         failing = ~bal["passes"].fillna(True).astype(bool)

@@ -141,10 +141,14 @@ def counties_of(ds) -> list:
 def resolve_province_year(ds, year: int | str | None) -> int:
     """The year asked for (None: the latest year any county has)."""
     years = sorted({int(y) for c in counties_of(ds) for y in c.years})
-    return pick_year(years, year, empty=f"{ds.name}: no county has any school section", where="the data of any county")
+    return pick_year(
+        years, year, empty=f"{ds.name}: no county has any school section", where="the data of any county"
+    )
 
 
-def province_view(ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None) -> ProvinceView:
+def province_view(
+    ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None
+) -> ProvinceView:
     """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest).
 
     ``costs`` overrides unit costs of every county's plan (``teacher_per_year=150000`` …).
@@ -153,7 +157,14 @@ def province_view(ds, std: Standard, *, year: int | None = None, costs: dict[str
     """
     year = resolve_province_year(ds, year)
     costs = dict(costs or {})
-    key = (id(ds), id(ds.sections), std.id, id(std), year, tuple(sorted((k, str(v)) for k, v in costs.items())))
+    key = (
+        id(ds),
+        id(ds.sections),
+        std.id,
+        id(std),
+        year,
+        tuple(sorted((k, str(v)) for k, v in costs.items())),
+    )
     hit = _VIEWS.get(key)
     if hit is not None and hit[0]() is ds:
         return hit[1]
@@ -207,11 +218,17 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         own = [y for y in county.years if y <= year]
         if own:
             # the county's own rows of the pooled values: what section_values gives for it alone
-            mine = values.take(rows_of.get(county.name, np.array([], dtype=np.int64))).drop(columns="county").reset_index(drop=True)
+            mine = (
+                values.take(rows_of.get(county.name, np.array([], dtype=np.int64)))
+                .drop(columns="county")
+                .reset_index(drop=True)
+            )
             mine.attrs = dict(values.attrs)
             trend = scorecard.scorecard_trend(county, std, year=own[-1], values=mine)
             verdict_rows.append(scorecard.verdicts(trend, std).assign(county=county.name))
-            card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
+            card = pd.DataFrame(
+                {c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")}
+            )
             card_rows.append(card.assign(county=county.name))
         rot = rotation.rotation_table(county, std)
         rot = rot[rot["year"].isin(own)]
@@ -229,7 +246,10 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         if year in county.years:
             try:
                 plan_rows.append(_county_plan(county, std, year, costs))
-            except (AnalysisError, ParameterError) as exc:  # data the plan cannot use, or a standard without plans
+            except (
+                AnalysisError,
+                ParameterError,
+            ) as exc:  # data the plan cannot use, or a standard without plans
                 plan_errors[county.name] = str(exc)
 
     dims = list(std.raw["dimensions"])
@@ -237,8 +257,12 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     verdicts = verdicts[["county", "year", *dims, "vetoes", "verdict", "failing", "missing"]]
     cards = _concat(card_rows, ["county", "year", "indicator", "dimension", "status"])
     cards = cards[["county", "year", "indicator", "dimension", "status"]]
-    rot_frame = _concat(rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"])
-    plans = _concat(plan_rows, ["county", "stage", "indicator", "addition", "gap_unit", "schools_raised", "cost_yuan"])
+    rot_frame = _concat(
+        rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
+    )
+    plans = _concat(
+        plan_rows, ["county", "stage", "indicator", "addition", "gap_unit", "schools_raised", "cost_yuan"]
+    )
     return ProvinceView(
         year=year,
         counties=names,
@@ -262,19 +286,29 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def _class_bands(pooled, counties: list, std: Standard, county_of: pd.Series, years: list[int]) -> pd.DataFrame:
+def _class_bands(
+    pooled, counties: list, std: Standard, county_of: pd.Series, years: list[int]
+) -> pd.DataFrame:
     """Classes by band per county × year × stage, from the per-school table of the pooled classes."""
     columns = ["county", "year", "stage", "classes", *classsize.BANDS]
     if pooled.classes is not None and len(counties) > 1:
-        frames = [classsize.classsize_table(pooled, std, by="school")] if classsize.has_class_data(pooled) else []
+        frames = (
+            [classsize.classsize_table(pooled, std, by="school")] if classsize.has_class_data(pooled) else []
+        )
     else:  # some county has no classes table: each county that has one
-        frames = [classsize.classsize_table(c, std, by="school") for c in counties if classsize.has_class_data(c)]
+        frames = [
+            classsize.classsize_table(c, std, by="school") for c in counties if classsize.has_class_data(c)
+        ]
     if not frames:
         return pd.DataFrame(columns=columns)
     per_school = pd.concat(frames, ignore_index=True)
     per_school = per_school[per_school["year"].isin(years)]
     per_school.insert(0, "county", per_school["school_id"].map(county_of).to_numpy())
-    out = per_school.groupby(["county", "year", "stage"], sort=True)[["classes", *classsize.BANDS]].sum().reset_index()
+    out = (
+        per_school.groupby(["county", "year", "stage"], sort=True)[["classes", *classsize.BANDS]]
+        .sum()
+        .reset_index()
+    )
     return out[columns]
 
 
@@ -294,14 +328,18 @@ def _county_plan(county, std: Standard, year: int, costs: dict[str, Any]) -> pd.
 # ----------------------------------------------------------------------------- options
 
 
-def _options(options: dict[str, Any], table: str, *, costs: bool = False) -> tuple[str | None, dict[str, Any]]:
+def _options(
+    options: dict[str, Any], table: str, *, costs: bool = False
+) -> tuple[str | None, dict[str, Any]]:
     """``by`` and the unit-cost overrides a table accepts; anything else is refused."""
     options = dict(options)
     by = options.pop("by", None)
     if by not in _BY:
         raise ParameterError(f"table {table!r}: by must be 'county' (or nothing), not {by!r}")
     if options and not costs:
-        raise ParameterError(f"table {table!r}: unknown parameter(s) {', '.join(sorted(options))} (known: none)")
+        raise ParameterError(
+            f"table {table!r}: unknown parameter(s) {', '.join(sorted(options))} (known: none)"
+        )
     return by, options
 
 
@@ -352,7 +390,9 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out["missing"] = view.verdicts["missing"].to_numpy()
 
     keys = ["county", "year"]
-    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[["schools", "schools_passing"]]
+    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[
+        ["schools", "schools_passing"]
+    ]
     sch = sch.sum(min_count=1)  # no per-school rule (moe-2012): schools_passing stays NA
     out = out.join(sch, on=keys)
     cv = view.cvs[view.cvs["stage"].isin(stages)]
@@ -362,7 +402,11 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     order = [f"cv_{s}_{i}" for s in stages for i in view.indicators] + [f"composite_{s}" for s in stages]
     wide = wide.reindex(columns=order)
     out = out.join(wide.astype("Float64"), on=keys)
-    cls = view.classes[view.classes["stage"].isin(stages)].groupby(keys, sort=False)[["large", "super_large"]].sum()
+    cls = (
+        view.classes[view.classes["stage"].isin(stages)]
+        .groupby(keys, sort=False)[["large", "super_large"]]
+        .sum()
+    )
     out = out.join(cls, on=keys)
     out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
     for col in ("schools", "schools_passing", "large", "super_large"):
@@ -458,7 +502,9 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     out["_m"] = out["missing"].map(lambda s: len(_ids(s)))
     out["_cost"] = out["plan_cost_yuan"].astype("float64").fillna(np.inf)
     out["_c"] = out["county"].map({name: i for i, name in enumerate(view.counties)})
-    out = out.sort_values(["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last")
+    out = out.sort_values(
+        ["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last"
+    )
     out = out.drop(columns=["_r", "_b", "_m", "_cost", "_c"]).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
     return out
@@ -487,7 +533,9 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     view = _view(ds, std, year)
     cvs = view.cvs if stage is None else view.cvs[view.cvs["stage"] == stage]
     if by == "county":
-        return _sorted_cvs(cvs[["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]], view)
+        return _sorted_cvs(
+            cvs[["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]], view
+        )
     keys = ["year", "stage", "indicator"]
     x = cvs.assign(cv=cvs["cv"].astype("float64"), over=cvs["passes"].eq(False).fillna(False).astype(bool))
     grouped = x.groupby(keys, sort=False)
@@ -509,15 +557,25 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     out["counties"] = out["counties"].astype("int64")
     rank, seq = stage_rank(std), {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
     out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
-    return out.sort_values(["year", "_s", "_i"], kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
+    return (
+        out.sort_values(["year", "_s", "_i"], kind="mergesort")
+        .drop(columns=["_s", "_i"])
+        .reset_index(drop=True)
+    )
 
 
 def _sorted_cvs(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
     seq = {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
     rank = {s: i for i, s in enumerate(view.stages)}
     county = {name: i for i, name in enumerate(view.counties)}
-    keyed = frame.assign(_c=frame["county"].map(county), _s=frame["stage"].map(rank), _i=frame["indicator"].map(seq))
-    return keyed.sort_values(["_c", "year", "_s", "_i"], kind="mergesort").drop(columns=["_c", "_s", "_i"]).reset_index(drop=True)
+    keyed = frame.assign(
+        _c=frame["county"].map(county), _s=frame["stage"].map(rank), _i=frame["indicator"].map(seq)
+    )
+    return (
+        keyed.sort_values(["_c", "year", "_s", "_i"], kind="mergesort")
+        .drop(columns=["_c", "_s", "_i"])
+        .reset_index(drop=True)
+    )
 
 
 # ----------------------------------------------------------------------------- the bill
@@ -551,9 +609,12 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         out = plans[plans["addition"] > 0]
         out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
         out = _county_order(out, view, ["_s", "_i"]).drop(columns=["_s", "_i"])
-        return out[["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]].reset_index(drop=True)
+        return out[
+            ["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
+        ].reset_index(drop=True)
     grid = pd.DataFrame(
-        [(s, i) for s in ([stage] if stage else view.stages) for i in view.indicators], columns=["stage", "indicator"]
+        [(s, i) for s in ([stage] if stage else view.stages) for i in view.indicators],
+        columns=["stage", "indicator"],
     )
     units = {ind.id: ind.gap_unit for ind in std.resource_indicators}
     summed = plans.assign(adds=plans["addition"] > 0).groupby(["stage", "indicator"]).agg(
@@ -572,7 +633,9 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
 # ----------------------------------------------------------------------------- one county
 
 
-def county_scorecard(ds, std: Standard, county: str, *, year=None, lang: str = "zh") -> tuple[pd.DataFrame, dict]:
+def county_scorecard(
+    ds, std: Standard, county: str, *, year=None, lang: str = "zh"
+) -> tuple[pd.DataFrame, dict]:
     """One county's scorecard and verdict for ``year`` (its latest when None or not in its data).
 
     For the county picker of notebook 04: :func:`eduwb.analysis.scorecard.scorecard_table` and

@@ -106,7 +106,9 @@ def indicator_ids(std: Standard) -> list[str]:
 
 
 def _with_schools(ds, sections: pd.DataFrame) -> pd.DataFrame:
-    schools = ds.schools[["school_id", "name", "kind", "locale", "sponsor"]].rename(columns={"name": "school_name"})
+    schools = ds.schools[["school_id", "name", "kind", "locale", "sponsor"]].rename(
+        columns={"name": "school_name"}
+    )
     return sections.merge(schools, on="school_id", how="left", validate="many_to_one")
 
 
@@ -117,7 +119,11 @@ def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
     section of a school in a year (senior sections included), since they all take a share.
     """
     weights = pd.DataFrame(
-        [(kind, stage, float(w)) for kind, by_stage in std.pupil_weights.items() for stage, w in by_stage.items()],
+        [
+            (kind, stage, float(w))
+            for kind, by_stage in std.pupil_weights.items()
+            for stage, w in by_stage.items()
+        ],
         columns=["kind", "stage", "weight"],
     )
     w = sections[["kind", "stage"]].merge(weights, on=["kind", "stage"], how="left")["weight"].fillna(1.0)
@@ -274,7 +280,9 @@ def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) 
     long = values[keys].take(rows).reset_index(drop=True)
     long.insert(0, "row", rows)
     long["indicator"] = np.repeat(np.array(ids, dtype=object), n)
-    long["value"] = values[ids].to_numpy(dtype="float64", na_value=np.nan).T.reshape(-1) if n else np.array([])
+    long["value"] = (
+        values[ids].to_numpy(dtype="float64", na_value=np.nan).T.reshape(-1) if n else np.array([])
+    )
     # the standard's attributes by (indicator, stage): one small table indexed by integer codes
     frame = indicator_frame(std).set_index(["indicator", "stage"])
     stages = list(std.stages)
@@ -283,7 +291,9 @@ def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) 
     row_stage = np.tile(stage_code, k)
     grid = pd.MultiIndex.from_product([ids, stages], names=["indicator", "stage"])
     for col in ("threshold", "per", "gap_unit", "gap_integer", "cost_key", "seq"):
-        table = frame[col].reindex(grid).to_numpy().reshape(k, len(stages)) if k else np.empty((0, len(stages)))
+        table = (
+            frame[col].reindex(grid).to_numpy().reshape(k, len(stages)) if k else np.empty((0, len(stages)))
+        )
         long[col] = table[ind_code, row_stage] if n else np.array([], dtype=table.dtype)
     long["threshold"] = long["threshold"].astype("float64")
     long["per"] = long["per"].astype("float64")
@@ -308,7 +318,9 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
     year = resolve_year(ds, year)
     stage = resolve_stage(std, stage)
     values = section_values(ds, std, years=[year], stage=stage)
-    table = values[["school_id", "school_name", "stage", "students", *indicator_ids(std)]].reset_index(drop=True)
+    table = values[["school_id", "school_name", "stage", "students", *indicator_ids(std)]].reset_index(
+        drop=True
+    )
     table.attrs["missing"] = values.attrs["missing"]
     return table
 

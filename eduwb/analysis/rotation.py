@@ -151,7 +151,9 @@ def eligibility_rule(ds, **options) -> EligibilityRule:
     for key in ("min_years_at_school", "exempt_age_male", "exempt_age_female"):
         if options.get(key) is not None:
             values[key] = options[key]
-    return EligibilityRule(**{k: _whole(values[k], k) for k in ("min_years_at_school", "exempt_age_male", "exempt_age_female")})
+    return EligibilityRule(
+        **{k: _whole(values[k], k) for k in ("min_years_at_school", "exempt_age_male", "exempt_age_female")}
+    )
 
 
 def counted_modes(std, value: Any = None) -> tuple[str, ...]:
@@ -159,7 +161,9 @@ def counted_modes(std, value: Any = None) -> tuple[str, ...]:
     accepted, or a list) or the standard's ``[rotation] counted_modes`` (every mode if it has none)."""
     if value is None:
         value = std.rotation.get("counted_modes", list(MODE_CODES))
-    items = [s.strip() for s in value.replace("，", ",").split(",")] if isinstance(value, str) else list(value)
+    items = (
+        [s.strip() for s in value.replace("，", ",").split(",")] if isinstance(value, str) else list(value)
+    )
     items = [s for s in items if s]
     by_label = {label: code for code, label in MODES.items()}
     codes = []
@@ -192,7 +196,6 @@ def rotation_limits(std) -> tuple[float | None, float | None]:
     return g11.threshold_for(), g11.params.get("backbone_share_min")
 
 
-
 def _check_by(by: Any, allowed: tuple[str | None, ...], table: str) -> str | None:
     if by in (None, ""):
         return None
@@ -217,6 +220,7 @@ def _stages(std, stage: str | None) -> tuple[str, ...]:
 # into integer codes once, so that every count is a single ``np.bincount`` over those codes —
 # no merges, no per-teacher Python. A teacher × year key (code × stride + year offset) finds the
 # row of the year before a move through one hash lookup.
+
 
 @dataclass(frozen=True)
 class _Schools:
@@ -292,11 +296,14 @@ def _prepare_teachers(
     t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)
     age = t_year - t["birth_year"].to_numpy(dtype=np.int64)
-    exempt_at = np.where(t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female)
+    exempt_at = np.where(
+        t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female
+    )
     return _Teachers(
         year=t_year,
         counted=teachers_in_scope(ds, std, "G11", stages),
-        eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school) & (age < exempt_at),
+        eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school)
+        & (age < exempt_at),
         school=schools.index.get_indexer(t["school_id"]) if by_school else None,
     )
 
@@ -308,21 +315,33 @@ def _prepare_moves(ds, std, schools: _Schools, teachers: _Teachers) -> _Moves:
     movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
     nm, nr = len(movers), len(r)
     r_year = r["year"].to_numpy(dtype=np.int64)
-    codes, _ = pd.factorize(np.concatenate([t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]))
+    codes, _ = pd.factorize(
+        np.concatenate(
+            [t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]
+        )
+    )
     m_code, r_code = codes[:nm].astype(np.int64), codes[nm:].astype(np.int64)
     m_year = t_year[movers]
     every_year = np.concatenate([m_year, r_year])
     base = int(every_year.min()) - 1 if every_year.size else 0
     stride = int(every_year.max()) - base + 1 if every_year.size else 1
     key = pd.Index(m_code * stride + (m_year - base))
-    found = key.get_indexer(np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)]))
+    found = key.get_indexer(
+        np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)])
+    )
     found = np.where(found >= 0, movers[np.maximum(found, 0)], -1)  # back to positions in ds.teachers
     before, same = found[:nr], found[nr:]
     row = np.where(before >= 0, before, same)
     backbone = np.zeros(len(t), dtype=bool)
-    backbone[movers] = pd.Series(t["backbone"].to_numpy(dtype=object)[movers]).isin(backbone_levels(std)).to_numpy(dtype=bool)
+    backbone[movers] = (
+        pd.Series(t["backbone"].to_numpy(dtype=object)[movers])
+        .isin(backbone_levels(std))
+        .to_numpy(dtype=bool)
+    )
 
-    ends = schools.index.get_indexer(np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)]))
+    ends = schools.index.get_indexer(
+        np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
+    )
     source, target = ends[:nr], ends[nr:]
     mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
     distinct = np.zeros(nr, dtype=bool)
@@ -508,10 +527,14 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     return _rotation(ds, std, schools, teachers, _prepare_moves(ds, std, schools, teachers), year, modes, by)
 
 
-def _rotation(ds, std, schools: _Schools, teachers: _Teachers, moves: _Moves, year, modes, by) -> pd.DataFrame:
+def _rotation(
+    ds, std, schools: _Schools, teachers: _Teachers, moves: _Moves, year, modes, by
+) -> pd.DataFrame:
     teacher_years = set(_years_in(teachers.year))
     if year is None:
-        candidates = teacher_years | set(_years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
+        candidates = (
+            teacher_years | set(_years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
+        )
         years = sorted(int(y) for y in candidates if y - 1 in teacher_years)
     else:
         years = [int(year)]
@@ -540,7 +563,9 @@ def _rotation_by_year(std, teachers: _Teachers, moves: _Moves, years, evaluable,
     rotated = _count(mpos[first], n)
     backbone = _count(mpos[first], n, moves.backbone[first])
     rotated_eligible = _count(mpos[first], n, moves.eligible[first])
-    per_mode = _count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(n, len(MODE_CODES))
+    per_mode = _count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(
+        n, len(MODE_CODES)
+    )
 
     ratio_min, share_min = rotation_limits(std)
     ratio = _ratio(rotated, eligible, missing=~evaluable)
@@ -572,14 +597,19 @@ def _rotation_by_year(std, teachers: _Teachers, moves: _Moves, years, evaluable,
     return pd.DataFrame(out, columns=_ROTATION_COLUMNS)
 
 
-def _rotation_by_school(schools: _Schools, teachers: _Teachers, moves: _Moves, years, evaluable, counted) -> pd.DataFrame:
+def _rotation_by_school(
+    schools: _Schools, teachers: _Teachers, moves: _Moves, years, evaluable, counted
+) -> pd.DataFrame:
     n, k = len(years), len(schools)
     pos, eligible_rows = _eligible_positions(teachers, years)
     eligible = _count(pos[eligible_rows] * k + teachers.school[eligible_rows], n * k)
     mpos, inside = _year_positions(moves.year, years)
     sel = np.flatnonzero(inside & counted)
     tallies = {"eligible": eligible}
-    for end, names in (("source", ("rotated", "backbone_rotated")), ("target", ("received", "backbone_received"))):
+    for end, names in (
+        ("source", ("rotated", "backbone_rotated")),
+        ("target", ("received", "backbone_received")),
+    ):
         school = getattr(moves, end)
         first = sel[_distinct(moves.teacher[sel], mpos[sel], school[sel])]
         cell = mpos[first] * k + school[first]
@@ -596,7 +626,9 @@ def _rotation_by_school(schools: _Schools, teachers: _Teachers, moves: _Moves, y
     ok = evaluable[year_pos]
     got = {name: values[cells] for name, values in tallies.items()}
     status = np.select(
-        [~ok, got["eligible"] == 0, got["rotated"] == 0], ["no_teacher_data", "no_eligible", "no_rotated"], "ok"
+        [~ok, got["eligible"] == 0, got["rotated"] == 0],
+        ["no_teacher_data", "no_eligible", "no_rotated"],
+        "ok",
     )
     out = {
         "year": np.asarray(years, dtype=np.int64)[year_pos],
@@ -649,12 +681,17 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
                 "year": np.repeat(np.asarray(years, dtype=np.int64), m),
                 "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
                 "counted": np.tile(np.array([mode in modes for mode in MODE_CODES], dtype=bool), n),
-                **{col: _counts(np.zeros(n * m), missing=np.ones(n * m)) for col in ("moves", "teachers_moved", "backbone_moved")},
+                **{
+                    col: _counts(np.zeros(n * m), missing=np.ones(n * m))
+                    for col in ("moves", "teachers_moved", "backbone_moved")
+                },
             },
             columns=_MODE_COLUMNS,
         )
     ratio_min, share_min = rotation_limits(std)
-    return _missing_rows(years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min})
+    return _missing_rows(
+        years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min}
+    )
 
 
 def _missing_rows(
@@ -687,15 +724,30 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         centre = rule.min_years_at_school
         scan = list(range(max(centre - 3, 1), centre + 4))
     else:
-        scan = sorted({_whole(v, "min_years_values") for v in str(values).replace("，", ",").split(",") if v.strip()})
+        scan = sorted(
+            {_whole(v, "min_years_values") for v in str(values).replace("，", ",").split(",") if v.strip()}
+        )
         if not scan:
             raise ParameterError("min_years_values: give at least one number")
     base = {k: v for k, v in options.items() if k != "min_years_at_school"}
     frames = [
-        rotation_table(ds, std, year=year, stage=stage, min_years_at_school=n, **base).assign(min_years_at_school=n)
+        rotation_table(ds, std, year=year, stage=stage, min_years_at_school=n, **base).assign(
+            min_years_at_school=n
+        )
         for n in scan
     ]
-    cols = ["min_years_at_school", "year", "eligible", "rotated", "ratio", "backbone_share", "ratio_limit", "share_limit", "passes", "status"]
+    cols = [
+        "min_years_at_school",
+        "year",
+        "eligible",
+        "rotated",
+        "ratio",
+        "backbone_share",
+        "ratio_limit",
+        "share_limit",
+        "passes",
+        "status",
+    ]
     out = pd.concat(frames, ignore_index=True)[cols]
     return out.sort_values(["year", "min_years_at_school"], kind="stable").reset_index(drop=True)
 
@@ -735,7 +787,11 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
     or cannot run on these data (then every school is unknown).
     """
     empty = pd.DataFrame(
-        {"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object), "compliance": pd.Series(dtype=object)}
+        {
+            "year": pd.Series(dtype="int64"),
+            "school_id": pd.Series(dtype=object),
+            "compliance": pd.Series(dtype=object),
+        }
     )
     try:
         from eduwb.analysis.balance import school_rule
@@ -773,7 +829,9 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
             .groupby(["year", "school_id"], sort=True)
             .agg(undecided=("undecided", "any"), fails=("fails", "any"))
         )
-        status = np.where(per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing"))
+        status = np.where(
+            per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
+        )
         index = per_school.index
         frames.append(
             pd.DataFrame(
@@ -841,13 +899,17 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
     teachers = _prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
     moves = _prepare_moves(ds, std, schools, teachers)
     years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years]))
+    flows, availability = _flows(
+        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
+    )
     if by == "summary":
         return _flows_summary(flows, years, availability)
     return _flows_matrix(flows, years)
 
 
-def _flows(ds, std, schools: _Schools, moves: _Moves, years: list[int], modes, compliance_result) -> tuple[dict[str, np.ndarray], str]:
+def _flows(
+    ds, std, schools: _Schools, moves: _Moves, years: list[int], modes, compliance_result
+) -> tuple[dict[str, np.ndarray], str]:
     """Each counted move of ``years`` with the locale and compliance group of both ends."""
     compliance, availability = compliance_result
     mpos, inside = _year_positions(moves.year, years)
@@ -870,7 +932,9 @@ def _flows(ds, std, schools: _Schools, moves: _Moves, years: list[int], modes, c
     return flows, availability
 
 
-def _flow_block(flows: dict[str, np.ndarray], years: list[int], grouping: str, groups: tuple[str, ...], src: str, dst: str) -> pd.DataFrame:
+def _flow_block(
+    flows: dict[str, np.ndarray], years: list[int], grouping: str, groups: tuple[str, ...], src: str, dst: str
+) -> pd.DataFrame:
     n, g = len(years), len(groups)
     cell = (flows["year"] * g + flows[src]) * g + flows[dst]
     moves = _count(cell, n * g * g)
@@ -892,7 +956,9 @@ def _flow_block(flows: dict[str, np.ndarray], years: list[int], grouping: str, g
 
 def _flows_matrix(flows: dict[str, np.ndarray], years: list[int]) -> pd.DataFrame:
     by_locale = _flow_block(flows, years, "locale", LOCALE_CODES, "from_locale", "to_locale")
-    by_compliance = _flow_block(flows, years, "compliance", COMPLIANCE_GROUPS, "from_compliance", "to_compliance")
+    by_compliance = _flow_block(
+        flows, years, "compliance", COMPLIANCE_GROUPS, "from_compliance", "to_compliance"
+    )
     # "unknown" rows only where moves occur: the passing/failing square stays complete.
     unknown = (by_compliance["from_group"] == "unknown") | (by_compliance["to_group"] == "unknown")
     by_compliance = by_compliance[~unknown.to_numpy() | (by_compliance["moves"].to_numpy() > 0)]
@@ -1008,7 +1074,9 @@ def _indicator_limit(std, indicator: str, stage: str | None) -> float | None:
     return threshold
 
 
-def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+def teacher_quality_table(
+    ds, std, *, year: int | None = None, stage: str | None = None, **options
+) -> pd.DataFrame:
     """G9 (training completion) and G12 (certification) per year, or per school.
 
     Parameters
@@ -1051,7 +1119,17 @@ def teacher_quality_table(ds, std, *, year: int | None = None, stage: str | None
     schools = _Schools.of(ds)
     t = ds.teachers
     counted = teachers_in_scope(ds, std, "G12", stages)
-    return _quality(ds, schools, counted, schools.index.get_indexer(t["school_id"]), year, hours, train_limit, cert_limit, by)
+    return _quality(
+        ds,
+        schools,
+        counted,
+        schools.index.get_indexer(t["school_id"]),
+        year,
+        hours,
+        train_limit,
+        cert_limit,
+        by,
+    )
 
 
 BUNDLE = (
@@ -1065,7 +1143,9 @@ BUNDLE = (
 )
 
 
-def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> dict[str, pd.DataFrame]:
+def rotation_tables(
+    ds, std, *, year: int | None = None, stage: str | None = None, **options
+) -> dict[str, pd.DataFrame]:
     """Every table of this module at once, sharing one preparation (what notebook 03 shows).
 
     Returns a dict keyed by :data:`BUNDLE` whose tables equal the separate calls
@@ -1091,20 +1171,26 @@ def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = Non
             "teacher_quality": (teacher_quality_table, quality_options, None),
             "teacher_quality_by_school": (teacher_quality_table, quality_options, "school"),
         }
-        return {name: fn(ds, std, year=year, stage=stage, by=by, **kw) for name, (fn, kw, by) in calls.items()}
+        return {
+            name: fn(ds, std, year=year, stage=stage, by=by, **kw) for name, (fn, kw, by) in calls.items()
+        }
 
     stages = _stages(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     hours = training_hours_min(std, options.get("training_hours_min"))
     schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True)
+    teachers = _prepare_teachers(
+        ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True
+    )
     moves = _prepare_moves(ds, std, schools, teachers)
     out = {
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
         for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
     }
     years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years]))
+    flows, availability = _flows(
+        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
+    )
     out["flows"] = _flows_matrix(flows, years)
     out["flows_summary"] = _flows_summary(flows, years, availability)
     limits = (_indicator_limit(std, "G9", stage), _indicator_limit(std, "G12", stage))
@@ -1114,7 +1200,9 @@ def rotation_tables(ds, std, *, year: int | None = None, stage: str | None = Non
     return out
 
 
-def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, cert_limit, by) -> pd.DataFrame:
+def _quality(
+    ds, schools: _Schools, counted, school, year, hours, train_limit, cert_limit, by
+) -> pd.DataFrame:
     t = ds.teachers
     t_year = t["year"].to_numpy(dtype=np.int64)
     years = _years_in(t_year) if year is None else [int(year)]
@@ -1125,7 +1213,11 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
     teachers = _count(cell, n * k)
     # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
     untrained_unknown = hours is None
-    hours_met = np.zeros(len(t), dtype=bool) if hours is None else t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours
+    hours_met = (
+        np.zeros(len(t), dtype=bool)
+        if hours is None
+        else t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours
+    )
     trained = _count(cell, n * k, hours_met[rows])
     certified = _count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
     training_rate = _ratio(trained, teachers, missing=np.full(n * k, untrained_unknown))
@@ -1145,7 +1237,9 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
             "locale": schools.locales[school_pos],
             "teachers": _counts(teachers[cells]),
             "trained": _counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
-            "not_trained": _counts(teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)),
+            "not_trained": _counts(
+                teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)
+            ),
             "training_rate": training_rate[cells],
             "certified": _counts(certified[cells]),
             "not_certified": _counts(teachers[cells] - certified[cells]),
@@ -1178,7 +1272,9 @@ def _quality(ds, schools: _Schools, counted, school, year, hours, train_limit, c
         "schools_short_training": _counts(per_year(_is_false(training_passes)), missing=none),
         "schools_short_certification": _counts(per_year(_is_false(certification_passes)), missing=none),
         "status": np.select(
-            [none, np.full(n, train_limit is None or cert_limit is None)], ["no_teacher_data", "no_limit"], "ok"
+            [none, np.full(n, train_limit is None or cert_limit is None)],
+            ["no_teacher_data", "no_limit"],
+            "ok",
         ).astype(object),
     }
     return pd.DataFrame(out, columns=_QUALITY_COLUMNS)

@@ -50,7 +50,9 @@ def resolve_stage(std: Standard, stage: str | None) -> str | None:
 def check_options(options: dict[str, Any], allowed: Iterable[str], table: str) -> None:
     """Refuse options a table does not understand (``by=school`` is always accepted)."""
     allowed = set(allowed)
-    unknown = sorted(k for k in options if k not in allowed and not (k == "by" and options[k] in (None, "school")))
+    unknown = sorted(
+        k for k in options if k not in allowed and not (k == "by" and options[k] in (None, "school"))
+    )
     if unknown:
         known = ", ".join(sorted(allowed)) or "none"
         raise ParameterError(f"table {table!r}: unknown parameter(s) {', '.join(unknown)} (known: {known})")
@@ -79,7 +81,9 @@ def up_to_year(frame: pd.DataFrame, year: int | None, column: str = "year") -> p
     return kept
 
 
-def school_kinds_in_scope(std: Standard, indicator_id: str, default: str = "all_schools") -> tuple[str, ...] | None:
+def school_kinds_in_scope(
+    std: Standard, indicator_id: str, default: str = "all_schools"
+) -> tuple[str, ...] | None:
     """The kinds of school an indicator judges (its scope in the standard), or None for the
     resource scope (a rule on school sections, :func:`eduwb.analysis.resources.scope_mask`)
     and the county scope (no school list)."""
@@ -98,14 +102,18 @@ def schools_in_scope(ds, std: Standard, indicator_id: str, year: int) -> pd.Data
     stages = [s for s in std.stages]
     sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(stages)]
     info = ds.schools[["school_id", "name", "kind", "locale", "sponsor", "built_year"]]
-    sec = sec.merge(info.rename(columns={"name": "school_name"}), on="school_id", how="left", validate="many_to_one")
+    sec = sec.merge(
+        info.rename(columns={"name": "school_name"}), on="school_id", how="left", validate="many_to_one"
+    )
     scope = std.scope_of(indicator_id)
     if scope.name == "resource":
         from eduwb.standards import scope_mask
 
         sec = sec[scope_mask(sec, std)]
     elif scope.kinds is None:
-        raise AnalysisError(f"indicator {indicator_id} judges the county as a whole ({scope.name}), not a list of schools")
+        raise AnalysisError(
+            f"indicator {indicator_id} judges the county as a whole ({scope.name}), not a list of schools"
+        )
     else:
         sec = sec[sec["kind"].isin(list(scope.kinds))]
     out = sec.groupby(["school_id", "school_name", "kind", "locale"], sort=True, dropna=False).agg(

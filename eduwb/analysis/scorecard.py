@@ -156,11 +156,22 @@ class _Ctx:
         table = _table_label(name, self.lang)
         if getattr(self.ds, name) is None:
             return self.t(f"缺数据：未提供 {table}表", f"missing: no {table} table was provided")
-        return self.t(f"缺数据：{table}表中没有 {self.year} 年的数据", f"missing: the {table} table has no rows for {self.year}")
+        return self.t(
+            f"缺数据：{table}表中没有 {self.year} 年的数据",
+            f"missing: the {table} table has no rows for {self.year}",
+        )
 
 
-def _result(status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = "") -> dict[str, Any]:
-    return {"status": status, "value": value, "value_number": value_number, "evidence": evidence, "source": source}
+def _result(
+    status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = ""
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "value": value,
+        "value_number": value_number,
+        "evidence": evidence,
+        "source": source,
+    }
 
 
 # ----------------------------------------------------------------------------- thresholds
@@ -180,7 +191,11 @@ def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
     if ind.comparator in (">=", "<="):
         sym = "≥" if ind.comparator == ">=" else "≤"
         if isinstance(ind.threshold, dict):
-            parts = [f"{ctx.stage(s)} {sym} {_limit_text(ind, ind.threshold[s])}" for s in std.stages if s in ind.threshold]
+            parts = [
+                f"{ctx.stage(s)} {sym} {_limit_text(ind, ind.threshold[s])}"
+                for s in std.stages
+                if s in ind.threshold
+            ]
             return ("，" if ctx.lang == "zh" else ", ").join(parts)
         text = f"{sym} {_limit_text(ind, ind.threshold)}"
         if ind.id == "Q4":
@@ -249,7 +264,9 @@ _THRESHOLD_TEXT: dict[str, Callable[[Indicator, _Ctx], str]] = {
 # ----------------------------------------------------------------------------- county inputs
 
 
-def judge_county_value(ind: Indicator, parsed: CountyValue | None, lang: str = "zh") -> tuple[str, str, float, str]:
+def judge_county_value(
+    ind: Indicator, parsed: CountyValue | None, lang: str = "zh"
+) -> tuple[str, str, float, str]:
     """Judge one county input against its indicator: ``(status, value text, number, note)``.
 
     ``yes``/``no`` answer any indicator (a "是" for a numeric indicator is the county's
@@ -269,14 +286,27 @@ def judge_county_value(ind: Indicator, parsed: CountyValue | None, lang: str = "
         yes = parsed.kind == "yes"
         note = ""
         if ind.comparator in (">=", "<="):
-            note = t("县级填报“是”，视为达到标准（未给出数值）", "the county states it is reached (no figure given)")
+            note = t(
+                "县级填报“是”，视为达到标准（未给出数值）",
+                "the county states it is reached (no figure given)",
+            )
             if not yes:
                 note = t("县级填报“否”", "the county states it is not reached")
         return (PASS if yes else FAIL), t("是", "yes") if yes else t("否", "no"), float(yes), note
     if parsed.kind == "unreadable" or parsed.number is None:
-        return MISSING, parsed.text, np.nan, t(f"无法识别的数值“{parsed.text}”", f"unreadable value {parsed.text!r}")
+        return (
+            MISSING,
+            parsed.text,
+            np.nan,
+            t(f"无法识别的数值“{parsed.text}”", f"unreadable value {parsed.text!r}"),
+        )
     if ind.comparator == "yes":
-        return MISSING, parsed.text, np.nan, t("本指标应填“是/否”，填写的数值无法判定", "a yes/no indicator was given a number")
+        return (
+            MISSING,
+            parsed.text,
+            np.nan,
+            t("本指标应填“是/否”，填写的数值无法判定", "a yes/no indicator was given a number"),
+        )
     if ind.comparator == "yes_or_ratio":
         x = parsed.number
         threshold = float(ind.threshold)
@@ -290,17 +320,31 @@ def judge_county_value(ind: Indicator, parsed: CountyValue | None, lang: str = "
             x = parsed.number
             shown = _num(x, [(_strictest(ind), ind.comparator)])
         else:
-            return MISSING, parsed.text, np.nan, t(
-                f"本指标单位为 {ind.unit}，不能填百分比", f"the unit is {ind.unit}; a percentage does not fit"
+            return (
+                MISSING,
+                parsed.text,
+                np.nan,
+                t(
+                    f"本指标单位为 {ind.unit}，不能填百分比",
+                    f"the unit is {ind.unit}; a percentage does not fit",
+                ),
             )
         threshold = _strictest(ind)
         ok = x >= threshold if ind.comparator == ">=" else x <= threshold
         note = ""
         if isinstance(ind.threshold, dict):
             limit = _pct_limit(threshold) if ind.unit == "%" else _num(threshold)
-            note = t(f"只填报一个数值，按最严学段标准 {limit} 判定", f"one figure given: judged against the strictest stage threshold {limit}")
+            note = t(
+                f"只填报一个数值，按最严学段标准 {limit} 判定",
+                f"one figure given: judged against the strictest stage threshold {limit}",
+            )
         return (PASS if ok else FAIL), shown, x, note
-    return MISSING, parsed.text, np.nan, t("本指标不能由县级填报判定", "this indicator cannot be judged from a county input")
+    return (
+        MISSING,
+        parsed.text,
+        np.nan,
+        t("本指标不能由县级填报判定", "this indicator cannot be judged from a county input"),
+    )
 
 
 def _strictest(ind: Indicator) -> float:
@@ -318,12 +362,19 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         if ctx.ds.county_indicators is None:
             why = ctx.t(f"缺数据：未提供 {table}表", f"missing: no {table} table was provided")
         else:
-            why = ctx.t(f"缺数据：{table}中没有 {ctx.year} 年的 {ind.id}", f"missing: {table} has no {ind.id} for {ctx.year}")
+            why = ctx.t(
+                f"缺数据：{table}中没有 {ctx.year} 年的 {ind.id}",
+                f"missing: {table} has no {ind.id} for {ctx.year}",
+            )
         return _result(MISSING, evidence=why, source=source)
     raw = row.get("value")
     raw = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
     status, shown, number, note = judge_county_value(ind, parse_county_value(raw), ctx.lang)
-    parts = [ctx.t(f"县级填报：{raw}", f"county input: {raw}") if raw else ctx.t("缺数据：数值为空", "missing: the value is blank")]
+    parts = [
+        ctx.t(f"县级填报：{raw}", f"county input: {raw}")
+        if raw
+        else ctx.t("缺数据：数值为空", "missing: the value is blank")
+    ]
     if note:
         parts.append(note)
     evidence = row.get("evidence")
@@ -350,7 +401,9 @@ class _ResourcePass:
 
     @classmethod
     def of(cls, values: pd.DataFrame, std: Standard) -> _ResourcePass:
-        decides_rule = std.balance_test == "each" and std.school_rule is not None and not values.attrs.get("missing")
+        decides_rule = (
+            std.balance_test == "each" and std.school_rule is not None and not values.attrs.get("missing")
+        )
         return cls(
             values=values,
             cvs=balance.balance_from_values(values, std, by=["year", "stage"]),
@@ -384,7 +437,9 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
         cvs = shared_long = shared_rule = None
     source = "sections, facilities"
     if values.empty:
-        why = ctx.t(f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}")
+        why = ctx.t(
+            f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}"
+        )
         return {ind.id: _result(MISSING, evidence=why, source=source) for ind in std.resource_indicators}
     if cvs is None:
         cvs = balance.balance_from_values(values, std, by=["stage"])
@@ -416,16 +471,26 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
         counts = long.groupby(["indicator", "stage"], sort=False).agg(met=("met", "sum"), n=("met", "size"))
         totals = counts.groupby(level="indicator", sort=False).sum()
         counts = counts.reset_index()
-        counts["text"] = counts["stage"].map(ctx.stage) + " " + counts["met"].astype(str) + "/" + counts["n"].astype(str)
+        counts["text"] = (
+            counts["stage"].map(ctx.stage) + " " + counts["met"].astype(str) + "/" + counts["n"].astype(str)
+        )
         met_text = counts.groupby("indicator", sort=False)["text"].agg(ctx.sep.join)
         # a school with two sections in scope is named with the section's stage
         twice = long.duplicated(["indicator", "school_id"], keep=False)
         stage_name = long["stage"].map(ctx.stage)
-        long["section"] = long["school_name"].where(~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")"))
+        long["section"] = long["school_name"].where(
+            ~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")")
+        )
         long["_stage_order"] = long["stage"].map(stage_rank(std))
-        blamed = long[long["blame"]].sort_values(["seq", "_stage_order", "school_id"]).groupby("indicator", sort=False)
+        blamed = (
+            long[long["blame"]]
+            .sort_values(["seq", "_stage_order", "school_id"])
+            .groupby("indicator", sort=False)
+        )
         blamed = {k: v for k, v in blamed["section"]}
-    composite_status, composite_text = _composite(ctx, cvs[cvs["indicator"] == balance.COMPOSITE], missing_ids)
+    composite_status, composite_text = _composite(
+        ctx, cvs[cvs["indicator"] == balance.COMPOSITE], missing_ids
+    )
 
     rows = {}
     for ind in std.resource_indicators:
@@ -444,7 +509,10 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
             evidence = cv_part + (ctx.semi + composite_text if composite_text else "")
             if rule_undecidable:
                 lacking = ctx.sep.join(missing_ids)
-                evidence += ctx.semi + ctx.t(f"缺 {lacking}，每校达标规则无法判定", f"the per-school rule cannot be decided without {lacking}")
+                evidence += ctx.semi + ctx.t(
+                    f"缺 {lacking}，每校达标规则无法判定",
+                    f"the per-school rule cannot be decided without {lacking}",
+                )
             number = max_cv.get(ind.id, np.nan)
             rows[ind.id] = _result(status, cv_text.get(ind.id, ""), float(number), evidence, source)
             continue
@@ -510,9 +578,12 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
                         + bad["music_rooms"].astype(str) + add, "")  # fmt: skip
         why += np.where(bad["art_short"], ctx.t("美术教室需", "art rooms needed ") + need + ctx.t("间有", ", has ")
                         + bad["art_rooms"].astype(str) + add, "")  # fmt: skip
+
         def area(kind: str) -> pd.Series:
             pairs = zip(bad[f"{kind}_room_min_area_m2"], bad[f"{kind}_area_limit"], strict=True)
-            return pd.Series([_num(a, [(lim, ">=")]) if pd.notna(a) else "" for a, lim in pairs], index=bad.index)
+            return pd.Series(
+                [_num(a, [(lim, ">=")]) if pd.notna(a) else "" for a, lim in pairs], index=bad.index
+            )
 
         why += np.where(bad["music_small"], ctx.t("最小音乐教室", "smallest music room ")
                         + area("music") + "<" + bad["music_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
@@ -542,9 +613,14 @@ def _g4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     parts = [ctx.t(f"{n} 所学校中 {ok} 所规模达标", f"{ok} of {n} schools within their size limit")]
     over = table[~passes].sort_values(["over_by", "school_id"], ascending=[False, True])
     if len(over):
-        listed = over["school_name"].astype(str) + ctx.t(" ", " ") + over["students"].map(_num) + ctx.t(
-            "人（上限", " pupils (limit "
-        ) + over["size_limit"].map(_num) + ctx.t("）", ")")
+        listed = (
+            over["school_name"].astype(str)
+            + ctx.t(" ", " ")
+            + over["students"].map(_num)
+            + ctx.t("人（上限", " pupils (limit ")
+            + over["size_limit"].map(_num)
+            + ctx.t("）", ")")
+        )
         parts.append(ctx.t("超规模：", "over: ") + _names(listed, ctx))
     if "relaxed" in table.columns and table["relaxed"].any():
         parts.append(ctx.t(f"{int(table['relaxed'].sum())} 所学校按2019年过渡政策放宽规模上限",
@@ -559,12 +635,19 @@ def _g5(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     per = classsize.classes_over_standard(ctx.ds, ctx.std, ctx.year)
     total, over = int(per["classes"].sum()), int(per["classes_over"].sum())
     within = total - over
-    parts = [ctx.t(f"共 {total} 个班，{over} 个班超过标准班额", f"{over} of {total} classes above the standard")]
+    parts = [
+        ctx.t(f"共 {total} 个班，{over} 个班超过标准班额", f"{over} of {total} classes above the standard")
+    ]
     bad = per[per["classes_over"] > 0].sort_values(["classes_over", "school_id"], ascending=[False, True])
     if len(bad):
-        listed = bad["school_name"].astype(str) + ctx.t("（", " (") + bad["classes_over"].astype(str) + ctx.t(
-            "个班，最大", " classes, largest "
-        ) + bad["max_class_size"].astype(str) + ctx.t("人）", ")")
+        listed = (
+            bad["school_name"].astype(str)
+            + ctx.t("（", " (")
+            + bad["classes_over"].astype(str)
+            + ctx.t("个班，最大", " classes, largest ")
+            + bad["max_class_size"].astype(str)
+            + ctx.t("人）", ")")
+        )
         parts.append(ctx.t(f"涉及 {len(bad)} 所学校：", f"in {len(bad)} school(s): ") + _names(listed, ctx))
     return _result(PASS if over == 0 else FAIL, f"{within}/{total}", within / total if total else np.nan,
                    ctx.semi.join(parts), source)  # fmt: skip
@@ -578,11 +661,15 @@ def _teacher_quality(ctx: _Ctx) -> pd.Series | None:
     if "teacher_quality" not in ctx.cache:
         table = rotation.teacher_quality_table(ctx.ds, ctx.std, year=ctx.year)
         table = table[table["year"] == ctx.year]
-        ctx.cache["teacher_quality"] = None if table.empty or pd.isna(table["teachers"].iloc[0]) else table.iloc[0]
+        ctx.cache["teacher_quality"] = (
+            None if table.empty or pd.isna(table["teachers"].iloc[0]) else table.iloc[0]
+        )
     return ctx.cache["teacher_quality"]
 
 
-def _rate_row(ind: Indicator, ctx: _Ctx, count: str, rate: str, passes: str, what_zh: str, what_en: str) -> dict[str, Any]:
+def _rate_row(
+    ind: Indicator, ctx: _Ctx, count: str, rate: str, passes: str, what_zh: str, what_en: str
+) -> dict[str, Any]:
     row = _teacher_quality(ctx)
     if row is None:
         return _result(MISSING, evidence=ctx.no_table("teachers"), source="teachers")
@@ -639,7 +726,9 @@ def _g11(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     ratio = float(row["ratio"])
     share = float(row["backbone_share"]) if pd.notna(row["backbone_share"]) else np.nan
     share_text = _pct(share, share_min) if not math.isnan(share) else ctx.t("无法计算", "undefined")
-    value = ctx.t(f"{_pct(ratio, ratio_min)}（骨干 {share_text}）", f"{_pct(ratio, ratio_min)} (backbone {share_text})")
+    value = ctx.t(
+        f"{_pct(ratio, ratio_min)}（骨干 {share_text}）", f"{_pct(ratio, ratio_min)} (backbone {share_text})"
+    )
     evidence = ctx.t(
         f"符合交流条件 {_num(row['eligible'])} 人，交流轮岗 {_num(row['rotated'])} 人；其中骨干教师 {_num(row['backbone_rotated'])} 人",
         f"{_num(row['rotated'])} of {_num(row['eligible'])} eligible teachers rotated; "
@@ -704,7 +793,9 @@ def _s1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         ))  # fmt: skip
     else:
         parts.append(ctx.t("无家长问卷", "no parents' questionnaires"))
-    return _result(row["status"], _pct(row["rate"], threshold), float(row["rate"]), ctx.semi.join(parts), "survey")
+    return _result(
+        row["status"], _pct(row["rate"], threshold), float(row["rate"]), ctx.semi.join(parts), "survey"
+    )
 
 
 _COMPUTED: dict[str, Callable[[Indicator, _Ctx], dict[str, Any]]] = {
@@ -715,13 +806,20 @@ _COMPUTED: dict[str, Callable[[Indicator, _Ctx], dict[str, Any]]] = {
 def _computed(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     fn = _COMPUTED.get(ind.id)
     if fn is None:
-        result = _result(MISSING, evidence=ctx.t("eduwb 不能由数据计算本指标", "eduwb cannot compute this indicator"))
+        result = _result(
+            MISSING, evidence=ctx.t("eduwb 不能由数据计算本指标", "eduwb cannot compute this indicator")
+        )
     else:
         result = fn(ind, ctx)
     if result["status"] == MISSING and ctx.county_row(ind.id) is not None:
         # the data to compute it are missing, but the county stated it: use that, and say so
         county = _county(ind, ctx)
-        county["evidence"] = result["evidence"] + ctx.semi + ctx.t("采用县级填报：", "using the county input: ") + county["evidence"]
+        county["evidence"] = (
+            result["evidence"]
+            + ctx.semi
+            + ctx.t("采用县级填报：", "using the county input: ")
+            + county["evidence"]
+        )
         return county
     return result
 
@@ -783,7 +881,15 @@ def _scorecard(ctx: _Ctx) -> pd.DataFrame:
             result = _county(ind, ctx)
         result.setdefault("threshold", threshold_text(ind, ctx))
         result["evidence"] = _with_scope(ind, ctx, result)
-        rows.append({"indicator": ind.id, "seq": ind.seq, "dimension": ind.dimension, "name": ind.name(ctx.lang), **result})
+        rows.append(
+            {
+                "indicator": ind.id,
+                "seq": ind.seq,
+                "dimension": ind.dimension,
+                "name": ind.name(ctx.lang),
+                **result,
+            }
+        )
     table = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
     table["value_number"] = table["value_number"].astype("float64")
     table.attrs = {"year": ctx.year, "vetoes": _vetoes(ctx)}
@@ -826,7 +932,9 @@ def _vetoes(ctx: _Ctx) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=VETO_COLUMNS)
 
 
-def vetoes_table(ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
+def vetoes_table(
+    ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
+) -> pd.DataFrame:
     """The one-vote vetoes (不予认定情形) of a year: ``year, veto, name, declared, applies, evidence``.
 
     ``declared`` is False when the county gave no 是/否 for the veto that year; ``applies``
@@ -891,7 +999,10 @@ def year_card(trend: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def dimension_status(scorecard: pd.DataFrame, std: Standard) -> dict[str, str]:
     """Each dimension's status from a scorecard (in the standard's dimension order)."""
-    return {dim: aggregate_status(scorecard.loc[scorecard["dimension"] == dim, "status"]) for dim in std.raw["dimensions"]}
+    return {
+        dim: aggregate_status(scorecard.loc[scorecard["dimension"] == dim, "status"])
+        for dim in std.raw["dimensions"]
+    }
 
 
 def judge(scorecard: pd.DataFrame, std: Standard) -> dict[str, Any]:
@@ -1015,7 +1126,11 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
     undeclared = judged.get("undeclared", [])
     if vetoes:
-        parts.append(f"一票否决，不予认定——{listing(vetoes)}。" if zh else f"vetoed (one-vote veto): {listing(vetoes)}. ")
+        parts.append(
+            f"一票否决，不予认定——{listing(vetoes)}。"
+            if zh
+            else f"vetoed (one-vote veto): {listing(vetoes)}. "
+        )
     if judged["verdict"] == "pass":
         parts.append(
             f"{n} 项指标全部达标，无一票否决情形，达到评估标准。"
@@ -1025,11 +1140,23 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     elif failing:
         if not vetoes:
             parts.append("未达到评估标准。" if zh else "the county does not meet the standard. ")
-        parts.append(f"未达标指标 {len(failing)} 项：{listing(failing)}。" if zh else f"Failing ({len(failing)}): {listing(failing)}.")
+        parts.append(
+            f"未达标指标 {len(failing)} 项：{listing(failing)}。"
+            if zh
+            else f"Failing ({len(failing)}): {listing(failing)}."
+        )
     elif not vetoes:
-        parts.append("尚不能认定：没有未达标的指标，但有数据缺失。" if zh else "not yet decidable: no indicator fails, but data are missing.")
+        parts.append(
+            "尚不能认定：没有未达标的指标，但有数据缺失。"
+            if zh
+            else "not yet decidable: no indicator fails, but data are missing."
+        )
     if missing:
-        parts.append(f"缺数据指标 {len(missing)} 项：{listing(missing)}。" if zh else f" Missing ({len(missing)}): {listing(missing)}.")
+        parts.append(
+            f"缺数据指标 {len(missing)} 项：{listing(missing)}。"
+            if zh
+            else f" Missing ({len(missing)}): {listing(missing)}."
+        )
     if undeclared:
         parts.append(
             f"未填报“是/否”的一票否决情形 {len(undeclared)} 项：{listing(undeclared)}。"
@@ -1067,7 +1194,10 @@ def dimension_summary(scorecard: pd.DataFrame, std: Standard, lang: str = "zh") 
 
 def dimension_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     """:func:`dimension_summary` for every year of :func:`scorecard_trend` (``year`` first)."""
-    frames = [dimension_summary(year_card(trend, int(y)), std, lang).assign(year=int(y)) for y in sorted(trend["year"].unique())]
+    frames = [
+        dimension_summary(year_card(trend, int(y)), std, lang).assign(year=int(y))
+        for y in sorted(trend["year"].unique())
+    ]
     out = pd.concat(frames, ignore_index=True)
     return out[["year", *[c for c in out.columns if c != "year"]]]
 
@@ -1098,7 +1228,9 @@ def changes(trend: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     previous = int(earlier[-1])
     now = year_card(trend, year)
     before = year_card(trend, previous)[["indicator", "status", "value"]]
-    both = now.merge(before.rename(columns={"status": "previous_status", "value": "previous_value"}), on="indicator")
+    both = now.merge(
+        before.rename(columns={"status": "previous_status", "value": "previous_value"}), on="indicator"
+    )
     both = both[both["status"] != both["previous_status"]].copy()
     both["change"] = np.select(
         [both["status"] == PASS, both["previous_status"] == PASS], ["improved", "worsened"], default="other"
@@ -1131,9 +1263,18 @@ def missing_inputs(scorecard: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     vetoes = scorecard.attrs["vetoes"]
     open_vetoes = vetoes[~vetoes["declared"].astype(bool)]
     table = _table_label("county_indicators", lang)
-    needed = f"在 {table}中填报“是”或“否”（一票否决情形）" if lang == "zh" else f"declare yes or no in {table} (one-vote veto)"
+    needed = (
+        f"在 {table}中填报“是”或“否”（一票否决情形）"
+        if lang == "zh"
+        else f"declare yes or no in {table} (one-vote veto)"
+    )
     extra = pd.DataFrame(
-        {"indicator": open_vetoes["veto"], "name": open_vetoes["name"], "source": "county_indicators", "needed": needed}
+        {
+            "indicator": open_vetoes["veto"],
+            "name": open_vetoes["name"],
+            "source": "county_indicators",
+            "needed": needed,
+        }
     )
     return pd.concat([todo, extra], ignore_index=True) if len(extra) else todo.reset_index(drop=True)
 

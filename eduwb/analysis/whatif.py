@@ -138,7 +138,9 @@ def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.
             unit[col] = [0.0, 1.0, 2.0]
             got = pd.DataFrame(unit).eval(ind.formula).to_numpy(dtype="float64")
             if not np.isclose(got[2] - got[1], got[1] - got[0]):
-                raise ParameterError(f"{ind.id}: formula {ind.formula!r} is not linear in {col}; it cannot be simulated")
+                raise ParameterError(
+                    f"{ind.id}: formula {ind.formula!r} is not linear in {col}; it cannot be simulated"
+                )
             effect[j] = got[1] - got[0]
         out[col] = effect
     for j, ind in enumerate(ids):
@@ -148,7 +150,9 @@ def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.
     return out
 
 
-def _unit_costs(std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]) -> dict[str, float]:
+def _unit_costs(
+    std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
+) -> dict[str, float]:
     """元 per unit of each input: the unit cost of the first indicator it raises."""
     keys = [ind.cost_key for ind in std.resource_indicators]
     out = {}
@@ -167,7 +171,9 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     year = resolve_year(ds, year)
     values = resources.section_values(ds, std, years=[year])
     if values.attrs.get("missing"):
-        raise ParameterError(f"standard {std.id}: the data lack inputs of {', '.join(values.attrs['missing'])}")
+        raise ParameterError(
+            f"standard {std.id}: the data lack inputs of {', '.join(values.attrs['missing'])}"
+        )
     ids = resources.indicator_ids(std)
     n, k = len(values), len(ids)
     long = balance.ratios(values, std, keys=[])  # indicator by indicator, each in the order of values
@@ -201,7 +207,9 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         costs=costs,
         baseline_card=card,
         values=values,
-        row_of={(s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))},
+        row_of={
+            (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
+        },
     )
 
 
@@ -218,28 +226,46 @@ def add(state: State, school_id: str, stage: str, column: str, amount: float, la
 
 
 def hire(
-    state: State, school_id: str, stage: str, teachers: int, *, above_degree: bool = True, backbone: bool = False,
-    pe_art: bool = False, label: str = "",
+    state: State,
+    school_id: str,
+    stage: str,
+    teachers: int,
+    *,
+    above_degree: bool = True,
+    backbone: bool = False,
+    pe_art: bool = False,
+    label: str = "",
 ) -> Change:
     """``teachers`` new teachers at a section, counting in the teacher columns their flags say.
 
     A teacher costs ``teacher_per_year`` once, whatever he or she counts in.
     """
     flags = {"above_degree": above_degree, "backbone": backbone, "pe_art": pe_art}
-    inputs = [("teachers", float(teachers))] + [(TEACHER_KINDS[f], float(teachers)) for f, on in flags.items() if on]
+    inputs = [("teachers", float(teachers))] + [
+        (TEACHER_KINDS[f], float(teachers)) for f, on in flags.items() if on
+    ]
     _row(state, school_id, stage)
     cost = max(float(teachers), 0.0) * float(state.costs.get("teacher_per_year", 0.0))
     return Change(str(school_id), stage, tuple(inputs), cost, label)
 
 
 def move_teacher(
-    state: State, source: tuple[str, str], target: tuple[str, str], *, teachers: int = 1, above_degree: bool = True,
-    backbone: bool = False, pe_art: bool = False, label: str = "",
+    state: State,
+    source: tuple[str, str],
+    target: tuple[str, str],
+    *,
+    teachers: int = 1,
+    above_degree: bool = True,
+    backbone: bool = False,
+    pe_art: bool = False,
+    label: str = "",
 ) -> list[Change]:
     """A teacher (or ``teachers``) moved from one section to another: two changes, no cost."""
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
-        change = hire(state, school_id, stage, teachers, above_degree=above_degree, backbone=backbone, pe_art=pe_art)
+        change = hire(
+            state, school_id, stage, teachers, above_degree=above_degree, backbone=backbone, pe_art=pe_art
+        )
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
     return out
@@ -341,9 +367,17 @@ def _judge(state: State, resource_status: dict[str, str]) -> dict[str, Any]:
     dims: dict[str, list[str]] = {d: [] for d in state.std.raw["dimensions"]}
     for d, s in zip(card["dimension"], statuses, strict=True):
         dims.setdefault(d, []).append(s)
-    dimensions = {d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()}
+    dimensions = {
+        d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()
+    }
     verdict = "fail" if applying or failing else "incomplete" if missing else "pass"
-    return {"verdict": verdict, "dimensions": dimensions, "vetoes": applying, "failing": failing, "missing": missing}
+    return {
+        "verdict": verdict,
+        "dimensions": dimensions,
+        "vetoes": applying,
+        "failing": failing,
+        "missing": missing,
+    }
 
 
 # ----------------------------------------------------------------------------- tables
@@ -384,7 +418,12 @@ def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd
     keep = np.repeat(present, k)
     order = stage_rank(state.std)
     out = out[keep].reset_index(drop=True)
-    return out.assign(_s=out["stage"].map(order)).sort_values(["_s"], kind="mergesort").drop(columns="_s").reset_index(drop=True)
+    return (
+        out.assign(_s=out["stage"].map(order))
+        .sort_values(["_s"], kind="mergesort")
+        .drop(columns="_s")
+        .reset_index(drop=True)
+    )
 
 
 def failing_frame(state: State, result: Result) -> pd.DataFrame:

@@ -43,7 +43,17 @@ from eduwb.errors import DataError, ParameterError, Problem
 
 LIST_SHEET = "问题清单"
 _SHEET_LABEL = re.compile(r"^(?P<file>.*) \[sheet (?P<sheet>.*)\]$")
-_LIST_HEADER = ["序号 no.", "严重程度 severity", "文件 file", "工作表 sheet", "行 row", "列 column", "单元格 cell", "值 value", "规则 rule"]
+_LIST_HEADER = [
+    "序号 no.",
+    "严重程度 severity",
+    "文件 file",
+    "工作表 sheet",
+    "行 row",
+    "列 column",
+    "单元格 cell",
+    "值 value",
+    "规则 rule",
+]
 _SEVERITY = {"error": "错误 error", "warning": "警告 warning"}
 
 
@@ -218,9 +228,17 @@ def _list_sheet(wb, located: list[Located]) -> None:
         p = loc.problem
         r = n + 1
         match = _SHEET_LABEL.match(p.file)
-        values = [n, _SEVERITY.get(p.severity, p.severity), match.group("file") if match else p.file,
-                  loc.sheet or (match.group("sheet") if match else None), p.row, p.column, loc.cell,
-                  None if p.value is None else str(p.value), p.rule]
+        values = [
+            n,
+            _SEVERITY.get(p.severity, p.severity),
+            match.group("file") if match else p.file,
+            loc.sheet or (match.group("sheet") if match else None),
+            p.row,
+            p.column,
+            loc.cell,
+            None if p.value is None else str(p.value),
+            p.rule,
+        ]
         for c, value in enumerate(values, start=1):
             set_cell(ws.cell(row=r, column=c), value)
         ws.cell(row=r, column=2).fill = fill(ERROR_FILL if p.severity == "error" else WARNING_FILL)
@@ -235,7 +253,9 @@ def _list_sheet(wb, located: list[Located]) -> None:
 # ----------------------------------------------------------------------------- entry point
 
 
-def annotate(data: str | os.PathLike[str], target: str | os.PathLike[str], *, standard: str | None = None) -> Annotation:
+def annotate(
+    data: str | os.PathLike[str], target: str | os.PathLike[str], *, standard: str | None = None
+) -> Annotation:
     """Validate ``data`` and write the annotated copy to ``target``.
 
     Returns what was found (``errors``, ``warnings``) and where each was marked. The copy is

@@ -185,7 +185,9 @@ class _Text:
         # NaN and None are both an empty cell to factorize (-1)
         values = series if isinstance(series, np.ndarray) else series.to_numpy(dtype=object)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        stripped = np.array([u.strip() if type(u) is str else str(u).strip() for u in uniques.tolist()], dtype=object)
+        stripped = np.array(
+            [u.strip() if type(u) is str else str(u).strip() for u in uniques.tolist()], dtype=object
+        )
         empty = stripped == ""
         if empty.any():  # a cell of spaces is an empty cell
             codes = np.where(empty[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
@@ -243,7 +245,13 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as utf8_error:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             problems.append(
-                Problem(label, None, None, None, "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'")
+                Problem(
+                    label,
+                    None,
+                    None,
+                    None,
+                    "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'",
+                )
             )
             return None
         try:
@@ -330,7 +338,13 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
     width = first.count(",") + 1
     if width > limits.MAX_COLUMNS:
         problems.append(
-            Problem(label, 1, None, f"{width:,} columns", f"the header has more than {limits.MAX_COLUMNS:,} columns")
+            Problem(
+                label,
+                1,
+                None,
+                f"{width:,} columns",
+                f"the header has more than {limits.MAX_COLUMNS:,} columns",
+            )
         )
         return None
     if lines - 1 > limits.MAX_ROWS:
@@ -355,7 +369,9 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
     if matched is None:
         return None
     positions, headers = matched
-    numeric = {positions[c.name] for c in table.columns if c.dtype in ("int", "number") and c.name in positions}
+    numeric = {
+        positions[c.name] for c in table.columns if c.dtype in ("int", "number") and c.name in positions
+    }
     options = dict(
         header=0,
         names=list(range(len(header))),
@@ -376,7 +392,9 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
         message = " ".join(str(exc).split())
         line = re.search(r"in line (\d+)", message)
         problems.append(
-            Problem(label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {message}")
+            Problem(
+                label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {message}"
+            )
         )
         return None
     index = pd.RangeIndex(2, len(frame) + 2)
@@ -442,7 +460,9 @@ def _match_headers(
         cell = "" if cell is None else str(cell)
         if len(cell) > limits.MAX_HEADER_CHARS:
             problems.append(
-                Problem(label, 1, None, cell, f"a header is longer than {limits.MAX_HEADER_CHARS:,} characters")
+                Problem(
+                    label, 1, None, cell, f"a header is longer than {limits.MAX_HEADER_CHARS:,} characters"
+                )
             )
             too_long = True
             continue
@@ -482,7 +502,9 @@ def _read_folder(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
         found = next((files[a] for a in _table_aliases(table) if a in files), None)
         if found is None:
             if table.required:
-                problems.append(Problem(f"{name}.csv", None, None, None, f"required file missing from {path}"))
+                problems.append(
+                    Problem(f"{name}.csv", None, None, None, f"required file missing from {path}")
+                )
             continue
         raw = _read_csv(found, found.name, table, problems)
         if raw is not None:
@@ -509,7 +531,13 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _Raw]:
             if sheet is None:
                 if table.required:
                     problems.append(
-                        Problem(f"{path.name} [sheet {name}]", None, None, None, f"required sheet '{name}' ({table.zh}) missing")
+                        Problem(
+                            f"{path.name} [sheet {name}]",
+                            None,
+                            None,
+                            None,
+                            f"required sheet '{name}' ({table.zh}) missing",
+                        )
                     )
                 continue
             label = f"{path.name} [sheet {sheet}]"
@@ -543,7 +571,9 @@ def _read_sheet(rows, table: Table, label: str, problems: list[Problem]) -> _Raw
         numbers.append(number)
         for name, position in wanted:
             values[name].append(None if position is None else cells.get(position))
-    columns: dict[str, _Text | pd.Series] = {name: _Text(pd.Series(v, dtype=object)) for name, v in values.items()}
+    columns: dict[str, _Text | pd.Series] = {
+        name: _Text(pd.Series(v, dtype=object)) for name, v in values.items()
+    }
     return _drop_empty_rows(_Raw(columns, pd.Index(numbers, dtype="int64"), label, headers))
 
 
@@ -596,16 +626,29 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             too_long = lengths > longest
             if too_long.any():
                 rows = index[column.rows(too_long)]
-                _add_rows(problems, raw.label, rows, header, raw.text_of(col.name), f"is longer than {longest:,} characters")
+                _add_rows(
+                    problems,
+                    raw.label,
+                    rows,
+                    header,
+                    raw.text_of(col.name),
+                    f"is longer than {longest:,} characters",
+                )
                 bad_uniques |= too_long
             key = f"{table.name}.{col.name}"
             if key in limits.NAME_COLUMNS or key in limits.ID_COLUMNS:
-                hidden = np.fromiter((bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques))
+                hidden = np.fromiter(
+                    (bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques)
+                )
                 hidden &= ~bad_uniques
                 if hidden.any():
                     rows = index[column.rows(hidden)]
                     _add_rows(
-                        problems, raw.label, rows, header, raw.text_of(col.name),
+                        problems,
+                        raw.label,
+                        rows,
+                        header,
+                        raw.text_of(col.name),
                         "must not contain control characters or invisible formatting characters",
                     )
                     bad_uniques |= hidden
@@ -622,7 +665,9 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             falsy = np.isin(lowered, FALSE_VALUES)
             bad = column.rows(~truthy & ~falsy)
             rule = "must be yes/no (是/否, true/false, 1/0)"
-            _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
+            _add_rows(
+                problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule
+            )
             # the final column: an empty cell takes the column's default (no rule reads yes/no cells)
             default = bool(col.default) if col.default is not None else False
             out[col.name] = np.append(np.where(truthy | falsy, truthy, default), default)[column.codes]
@@ -632,7 +677,14 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
             codes = np.array([lookup.get(_norm(u)) for u in column.uniques], dtype=object)
             bad = column.rows(np.array([c is None for c in codes], dtype=bool))
             allowed = ", ".join(f"{c} {label}" for c, label in (col.enum or {}).items())
-            _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, f"must be one of: {allowed}")
+            _add_rows(
+                problems,
+                raw.label,
+                index[bad],
+                header,
+                raw.text_of(col.name) if bad.any() else None,
+                f"must be one of: {allowed}",
+            )
             # an empty or unknown cell is NaN, or None when the column has no code at all (as
             # pandas' map() gives: golden tables compare both ways)
             empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
@@ -658,11 +710,17 @@ def _value_codes(column: _Text, values: np.ndarray) -> tuple[np.ndarray, np.ndar
 _SAFE_INTEGER = 2.0**53
 
 
-def _parse_numbers(raw: _Raw, table: Table, col, column, blank: np.ndarray, header: str, problems) -> pd.Series:
+def _parse_numbers(
+    raw: _Raw, table: Table, col, column, blank: np.ndarray, header: str, problems
+) -> pd.Series:
     index = raw.index
     if isinstance(column, _Text):
         # thousands separators are allowed ("1,234" and "1，234"); each spelling is read once
-        cleaned = pd.Series(column.uniques, dtype=object).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+        cleaned = (
+            pd.Series(column.uniques, dtype=object)
+            .str.replace(",", "", regex=False)
+            .str.replace("，", "", regex=False)
+        )
         parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
         numbers = column.mapped(parsed, np.nan).astype("float64")
     else:
@@ -785,7 +843,11 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
                 if capped and not problems.wants(raw.label, header, rule):
                     problems.count(raw.label, header, rule, 1)  # counted, not built
                     continue
-                values = tuple(_plain(v) for v in frame.loc[row, list(key)]) if row is not None else case.failure_case
+                values = (
+                    tuple(_plain(v) for v in frame.loc[row, list(key)])
+                    if row is not None
+                    else case.failure_case
+                )
                 shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
                 problems.append(Problem(raw.label, row, header, shown, rule))
                 continue
@@ -823,7 +885,9 @@ class _Ctx:
         self.problems = ProblemList()
         self.warnings = ProblemList()
 
-    def report(self, table: str, mask: pd.Series, column: str, rule: str, *, warning: bool = False, value=None):
+    def report(
+        self, table: str, mask: pd.Series, column: str, rule: str, *, warning: bool = False, value=None
+    ):
         frame = self.frames[table]
         raw = self.raws[table]
         target = self.warnings if warning else self.problems
@@ -898,12 +962,17 @@ def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
     return keys
 
 
-def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: frozenset[str] | set[str] = frozenset()) -> None:
+def _cross_check(
+    ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: frozenset[str] | set[str] = frozenset()
+) -> None:
     f = ctx.frames
     schools = f["schools"]
     ids = pd.unique(schools["school_id"].dropna().to_numpy(dtype=object))
     first = ~schools["school_id"].duplicated()
-    kind_of = pd.Series(schools["kind"][first].to_numpy(dtype=object), index=schools["school_id"][first].to_numpy(dtype=object))
+    kind_of = pd.Series(
+        schools["kind"][first].to_numpy(dtype=object),
+        index=schools["school_id"][first].to_numpy(dtype=object),
+    )
     kinds_by_position = np.append(kind_of.to_numpy(dtype=object), None)
     positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -935,10 +1004,25 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
 
     # schools: teaching points hang under an existing parent
     tp = schools["kind"] == "teaching_point"
-    ctx.report("schools", tp & schools["parent_id"].isna(), "parent_id", "a teaching point needs the id of its parent school")
+    ctx.report(
+        "schools",
+        tp & schools["parent_id"].isna(),
+        "parent_id",
+        "a teaching point needs the id of its parent school",
+    )
     has_parent = schools["parent_id"].notna()
-    ctx.report("schools", has_parent & ~schools["parent_id"].isin(ids), "parent_id", "parent school id not found in schools")
-    ctx.report("schools", has_parent & (schools["parent_id"] == schools["school_id"]), "parent_id", "a school cannot be its own parent")
+    ctx.report(
+        "schools",
+        has_parent & ~schools["parent_id"].isin(ids),
+        "parent_id",
+        "parent school id not found in schools",
+    )
+    ctx.report(
+        "schools",
+        has_parent & (schools["parent_id"] == schools["school_id"]),
+        "parent_id",
+        "a school cannot be its own parent",
+    )
 
     def school_exists(table: str, column: str = "school_id") -> None:
         position, present = school_positions(table, column)
@@ -962,7 +1046,12 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
     stage_fits("sections")
     sec = f["sections"]
     teachers = _numbers(sec, "teachers")
-    for col in ("teachers_above_degree", "backbone_teachers", "pe_art_teachers", "intermediate_title_teachers"):
+    for col in (
+        "teachers_above_degree",
+        "backbone_teachers",
+        "pe_art_teachers",
+        "intermediate_title_teachers",
+    ):
         ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
 
     # facilities
@@ -977,13 +1066,23 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it",
     )
     for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
-        ctx.report("facilities", (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)), area, f"required when {rooms} > 0")
+        ctx.report(
+            "facilities",
+            (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)),
+            area,
+            f"required when {rooms} > 0",
+        )
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():
         (keys,) = _row_keys([[fac["school_id"], fac["year"]]], na_sentinel=False)
         mixed = ~whole & np.isin(keys, keys[whole])
-        ctx.report("facilities", mixed, "stage", "this school × year also has a whole-school row; give one or the other")
+        ctx.report(
+            "facilities",
+            mixed,
+            "stage",
+            "this school × year also has a whole-school row; give one or the other",
+        )
 
     def section_keys(table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
@@ -1006,7 +1105,12 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         grade = _numbers(cls, "grade")
         # grades below 1 are already refused by the schema (min 1); one message per cell
         grade_rule = TABLES["classes"].column("grade")
-        ctx.report("classes", grade > grade_rule.max, "grade", f"grade must be {grade_rule.bounds()} (1–6 小学, 7–9 初中)")
+        ctx.report(
+            "classes",
+            grade > grade_rule.max,
+            "grade",
+            f"grade must be {grade_rule.bounds()} (1–6 小学, 7–9 初中)",
+        )
         stage = _grade_stage(grade)
         kinds = kinds_of("classes")
         ctx.report(
@@ -1027,12 +1131,18 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         rot = f["rotations"]
         school_exists("rotations", "from_school")
         school_exists("rotations", "to_school")
-        ctx.report("rotations", rot["from_school"] == rot["to_school"], "to_school", "must differ from from_school")
+        ctx.report(
+            "rotations", rot["from_school"] == rot["to_school"], "to_school", "must differ from from_school"
+        )
         if "teachers" in f:
             t = f["teachers"]
             year = rot["year"].astype("float64")
             known, same, before = _row_keys(
-                [[t["teacher_id"], t["year"].astype("float64")], [rot["teacher_id"], year], [rot["teacher_id"], year - 1]]
+                [
+                    [t["teacher_id"], t["year"].astype("float64")],
+                    [rot["teacher_id"], year],
+                    [rot["teacher_id"], year - 1],
+                ]
             )
             known = known[known >= 0]
             missing = ~np.isin(same, known) & ~np.isin(before, known)
@@ -1044,7 +1154,13 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
             )
         else:
             ctx.problems.append(
-                Problem(ctx.raws["rotations"].label, None, None, None, "rotations need the teachers table, which is missing")
+                Problem(
+                    ctx.raws["rotations"].label,
+                    None,
+                    None,
+                    None,
+                    "rotations need the teachers table, which is missing",
+                )
             )
 
     if "budget" in f:
@@ -1056,11 +1172,15 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
 
     if "cohorts" in f:
         co = f["cohorts"]
-        ctx.report("cohorts", co["deaths"] >= co["entrants_3y_ago"], "deaths", "must be below entrants_3y_ago")
+        ctx.report(
+            "cohorts", co["deaths"] >= co["entrants_3y_ago"], "deaths", "must be below entrants_3y_ago"
+        )
 
     if "county_indicators" in f and known_indicators is not None:
         ci = f["county_indicators"]
-        ids_norm = ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v).astype(object)
+        ids_norm = (
+            ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v).astype(object)
+        )
         f["county_indicators"] = ci.assign(indicator=ids_norm)
         ctx.report(
             "county_indicators",
@@ -1076,7 +1196,9 @@ def _cross_check(ctx: _Ctx, known_indicators: set[str] | None, percent_indicator
         parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
         # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
         fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
-        is_percent = ids_norm.isin(percent_indicators) | parsed.map(lambda p: p is not None and p.kind == "percent")
+        is_percent = ids_norm.isin(percent_indicators) | parsed.map(
+            lambda p: p is not None and p.kind == "percent"
+        )
         over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
         ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
         under = is_percent & fraction.map(lambda x: x is not None and x < 0)
@@ -1161,7 +1283,11 @@ def _check_class_totals(ctx: _Ctx, sec_key: np.ndarray, cls_key: np.ndarray) -> 
         value=lambda r: f"{r['classes']} here, {int(class_rows[r.name])} in classes",
     )
     years_with_classes = pd.unique(cls["year"].dropna().to_numpy())
-    absent = ~compared & sec["year"].isin(years_with_classes).to_numpy() & sec["stage"].isin(list(GRADES_BY_STAGE)).to_numpy()
+    absent = (
+        ~compared
+        & sec["year"].isin(years_with_classes).to_numpy()
+        & sec["stage"].isin(list(GRADES_BY_STAGE)).to_numpy()
+    )
     ctx.report("sections", absent, "classes", "no class rows for this school section", warning=True)
 
 
@@ -1200,7 +1326,9 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
     sec = ctx.frames["sections"]
     fac = ctx.frames["facilities"]
     schools = ctx.frames["schools"].drop_duplicates("school_id").set_index("school_id")
-    sec_info = sec.assign(kind=sec["school_id"].map(schools["kind"]), sponsor=sec["school_id"].map(schools["sponsor"]))
+    sec_info = sec.assign(
+        kind=sec["school_id"].map(schools["kind"]), sponsor=sec["school_id"].map(schools["sponsor"])
+    )
     in_scope = scope_mask(sec_info, std)
     pupils_by_school = sec.groupby(["school_id", "year"])["students"].sum()
     pupils_by_stage = sec.set_index(["school_id", "year", "stage"])["students"]
@@ -1237,8 +1365,14 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
         if not outside.any():
             continue
         culprit = numbers.abs().fillna(-1).idxmax(axis=1)
-        span = f"{low:g}–{high:g}" if low is not None and high is not None else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
-        rule = f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}".rstrip(": ")
+        span = (
+            f"{low:g}–{high:g}"
+            if low is not None and high is not None
+            else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
+        )
+        rule = f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}".rstrip(
+            ": "
+        )
         for column in sorted(set(culprit[outside])):
             ctx.report(
                 table,
@@ -1246,7 +1380,9 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
                 column,
                 rule,
                 warning=True,
-                value=lambda r, column=column, value=value, ind=ind: f"{_plain(r[column])} → {ind.id} = {_readable(value[r.name])} {ind.unit}",
+                value=lambda r, column=column, value=value, ind=ind: (
+                    f"{_plain(r[column])} → {ind.id} = {_readable(value[r.name])} {ind.unit}"
+                ),
             )
 
 
@@ -1303,7 +1439,11 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         return settings
     for key in raw:
         if key not in _SETTINGS_KEYS:
-            problems.append(Problem(label, None, key, None, f"unknown setting; known: {', '.join(sorted(_SETTINGS_KEYS))}"))
+            problems.append(
+                Problem(
+                    label, None, key, None, f"unknown setting; known: {', '.join(sorted(_SETTINGS_KEYS))}"
+                )
+            )
     if "name" in raw:
         why = _valid_name(raw["name"])
         if why is None:
@@ -1319,9 +1459,20 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         province = None
     settings.province = province
     standard = raw.get("standard", settings.standard)
-    if not isinstance(standard, str) or not standard.strip() or len(standard) > 1000 or _HIDDEN.search(standard):
+    if (
+        not isinstance(standard, str)
+        or not standard.strip()
+        or len(standard) > 1000
+        or _HIDDEN.search(standard)
+    ):
         problems.append(
-            Problem(label, None, "standard", standard, "must be a standard id (moe-2017) or the path of a standard file")
+            Problem(
+                label,
+                None,
+                "standard",
+                standard,
+                "must be a standard id (moe-2017) or the path of a standard file",
+            )
         )
     else:
         settings.standard = standard
@@ -1337,28 +1488,66 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
     milestones = raw.get("class_size", {}).get("milestones", [])
     if not isinstance(milestones, list) or not all(isinstance(m, dict) for m in milestones):
         problems.append(
-            Problem(label, None, "class_size.milestones", None, "must be a list of [[class_size.milestones]] tables")
+            Problem(
+                label,
+                None,
+                "class_size.milestones",
+                None,
+                "must be a list of [[class_size.milestones]] tables",
+            )
         )
         milestones = []
     for n, m in enumerate(milestones, start=1):
         by, mx = m.get("by"), m.get("max_students")
         if not isinstance(by, int) or isinstance(by, bool) or not 1990 <= by <= limits.MAX_YEAR:
             problems.append(Problem(label, None, f"class_size.milestones[{n}].by", by, "must be a year"))
-        if not (mx == "standard" or (isinstance(mx, int) and not isinstance(mx, bool) and 0 < mx <= limits.MAX_VALUE["classes.students"])):
-            problems.append(
-                Problem(label, None, f"class_size.milestones[{n}].max_students", mx, "must be a positive whole number or \"standard\"")
+        if not (
+            mx == "standard"
+            or (
+                isinstance(mx, int)
+                and not isinstance(mx, bool)
+                and 0 < mx <= limits.MAX_VALUE["classes.students"]
             )
-    settings.milestones = sorted((dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students"))))
+        ):
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    f"class_size.milestones[{n}].max_students",
+                    mx,
+                    'must be a positive whole number or "standard"',
+                )
+            )
+    settings.milestones = sorted(
+        (dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students")))
+    )
     settings.statistics_dates = _statistics_dates(raw.get("statistics_dates", {}), label, problems)
-    for section, defaults, target in (("rotation", DEFAULT_ROTATION, settings.rotation), ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs)):
+    for section, defaults, target in (
+        ("rotation", DEFAULT_ROTATION, settings.rotation),
+        ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs),
+    ):
         given = raw.get(section, {})
         for key, value in given.items():
             if key not in defaults:
-                problems.append(Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}"))
+                problems.append(
+                    Problem(
+                        label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}"
+                    )
+                )
             elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
+                problems.append(
+                    Problem(label, None, f"{section}.{key}", value, "must be a non-negative number")
+                )
             elif not _setting_number(value, _SETTING_MAX[section]):
-                problems.append(Problem(label, None, f"{section}.{key}", value, f"must be at most {_SETTING_MAX[section]:,.0f}"))
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        f"{section}.{key}",
+                        value,
+                        f"must be at most {_SETTING_MAX[section]:,.0f}",
+                    )
+                )
             else:
                 target[key] = value
     return settings
@@ -1371,7 +1560,15 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
     the school year (from 1 January of the year to 31 August of the next).
     """
     if not isinstance(given, dict):
-        problems.append(Problem(label, None, "statistics_dates", given, "must be a table ([statistics_dates]) of year = \"YYYY-MM-DD\""))
+        problems.append(
+            Problem(
+                label,
+                None,
+                "statistics_dates",
+                given,
+                'must be a table ([statistics_dates]) of year = "YYYY-MM-DD"',
+            )
+        )
         return {}
     out: dict[int, date] = {}
     for key, value in given.items():
@@ -1381,7 +1578,9 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
             continue
         year = int(key)
         if isinstance(value, datetime):
-            problems.append(Problem(label, None, where, value, "must be a date without a time, e.g. \"2024-09-01\""))
+            problems.append(
+                Problem(label, None, where, value, 'must be a date without a time, e.g. "2024-09-01"')
+            )
             continue
         if isinstance(value, date):
             when = value
@@ -1389,11 +1588,19 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
             try:
                 when = date.fromisoformat(str(value).strip())
             except ValueError:
-                problems.append(Problem(label, None, where, value, "must be a date written YYYY-MM-DD, e.g. \"2024-09-01\""))
+                problems.append(
+                    Problem(label, None, where, value, 'must be a date written YYYY-MM-DD, e.g. "2024-09-01"')
+                )
                 continue
         if not date(year, 1, 1) <= when <= date(year + 1, 8, 31):
             problems.append(
-                Problem(label, None, where, value, f"must fall in the {year}–{year + 1} school year ({year}-01-01 to {year + 1}-08-31)")
+                Problem(
+                    label,
+                    None,
+                    where,
+                    value,
+                    f"must fall in the {year}–{year + 1} school year ({year}-01-01 to {year + 1}-08-31)",
+                )
             )
             continue
         out[year] = when
@@ -1437,7 +1644,10 @@ def _private_copy(ds: Dataset) -> Dataset:
         ds,
         settings=copy.deepcopy(ds.settings),
         warnings=list(ds.warnings),
-        **{name: None if frame is None else frame.copy(deep=not _COPY_ON_WRITE) for name, frame in tables.items()},
+        **{
+            name: None if frame is None else frame.copy(deep=not _COPY_ON_WRITE)
+            for name, frame in tables.items()
+        },
     )
 
 
@@ -1495,7 +1705,9 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
     try:
         exists, is_dir = path.exists(), path.is_dir()
     except OSError as exc:  # e.g. a name longer than the file system allows
-        raise DataError([Problem(str(path), None, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
+        raise DataError(
+            [Problem(str(path), None, None, None, f"cannot be read: {exc.strerror or exc}")]
+        ) from None
     if not exists:
         raise DataError([Problem(str(path), None, None, None, "no such folder or workbook")])
     if is_dir:
@@ -1507,7 +1719,13 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         settings = _read_settings(settings_path, path.stem, problems)
         raws = _read_workbook(path, problems)
     else:
-        raise DataError([Problem(str(path), None, None, None, "must be a county folder of CSV files or an .xlsx workbook")])
+        raise DataError(
+            [
+                Problem(
+                    str(path), None, None, None, "must be a county folder of CSV files or an .xlsx workbook"
+                )
+            ]
+        )
 
     frames: dict[str, pd.DataFrame] = {}
     for name, raw in raws.items():
@@ -1516,7 +1734,9 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         _check_schema(frame, raw, table, problems)
         if table.required and frame.empty:
             # a header without rows would pass every rule and leave nothing to measure
-            problems.append(Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required"))
+            problems.append(
+                Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required")
+            )
         frames[name] = frame
 
     # a standard file named in county.toml is found beside county.toml, not in the working directory
@@ -1546,7 +1766,9 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
             known |= {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}
             percent |= {i.id for i in std.indicators if i.unit == "%"}
     except StandardError as exc:
-        where, given = ("--standard", str(standard)) if standard is not None else (settings_path.name, settings.standard)
+        where, given = (
+            ("--standard", str(standard)) if standard is not None else (settings_path.name, settings.standard)
+        )
         # a standard's own message may span lines; the CLI prints one line per problem
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         problems.append(Problem(where, None, "standard", given, message))

@@ -78,7 +78,9 @@ def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
 
 def _allowed(col: Column, lang: str) -> str:
     if col.enum:
-        return ", ".join(f"`{code}` {label}" if lang == "md" else f"{code} {label}" for code, label in col.enum.items())
+        return ", ".join(
+            f"`{code}` {label}" if lang == "md" else f"{code} {label}" for code, label in col.enum.items()
+        )
     if col.dtype == "bool":
         return "是/否 (true/false, 1/0)"
     return ""
@@ -204,12 +206,33 @@ def _settings_md() -> list[str]:
         ("name", "县名", "County name", "文件夹名 the folder's name"),
         ("code", "6 位行政区划代码", "6-digit administrative code", "—"),
         ("province", "所属省份", "province", "—"),
-        ("standard", "评估标准：`moe-2017`、`moe-2012` 或标准文件路径", "the standard: `moe-2017`, `moe-2012` or the path of a standard file", "`moe-2017`"),
-        ("relaxations_2019", "是否适用 2019 年过渡期放宽条件", "whether the 2019 transitional relaxations apply", "`false`"),
-        ("[[class_size.milestones]] by / max_students", "县规划的班额节点：某年（秋季）起所有班不超过某人数，`\"standard\"` 即 45/50", "the county plan's class-size milestones: from year `by` no class above `max_students` (`\"standard\"`: 45/50)", "—"),
+        (
+            "standard",
+            "评估标准：`moe-2017`、`moe-2012` 或标准文件路径",
+            "the standard: `moe-2017`, `moe-2012` or the path of a standard file",
+            "`moe-2017`",
+        ),
+        (
+            "relaxations_2019",
+            "是否适用 2019 年过渡期放宽条件",
+            "whether the 2019 transitional relaxations apply",
+            "`false`",
+        ),
+        (
+            "[[class_size.milestones]] by / max_students",
+            '县规划的班额节点：某年（秋季）起所有班不超过某人数，`"standard"` 即 45/50',
+            'the county plan\'s class-size milestones: from year `by` no class above `max_students` (`"standard"`: 45/50)',
+            "—",
+        ),
     ]
-    rows += [(f"[rotation] {k}", "交流轮岗条件", "rotation eligibility", f"`{v}`") for k, v in DEFAULT_ROTATION.items()]
-    rows += [(f"[unit_costs] {k}", "补差估算单价（元）", "unit cost for costing gaps (yuan)", f"`{v}`") for k, v in DEFAULT_UNIT_COSTS.items()]
+    rows += [
+        (f"[rotation] {k}", "交流轮岗条件", "rotation eligibility", f"`{v}`")
+        for k, v in DEFAULT_ROTATION.items()
+    ]
+    rows += [
+        (f"[unit_costs] {k}", "补差估算单价（元）", "unit cost for costing gaps (yuan)", f"`{v}`")
+        for k, v in DEFAULT_UNIT_COSTS.items()
+    ]
     lines = [
         "## 县级设置 `county.toml` — County settings",
         "",
@@ -220,7 +243,10 @@ def _settings_md() -> list[str]:
         "| 键 key | 说明 | description | 默认 default |",
         "|---|---|---|---|",
     ]
-    lines += [f"| `{k}` | {zh} | {en} | {d} |" if not k.startswith("[") else f"| {k} | {zh} | {en} | {d} |" for k, zh, en, d in rows]
+    lines += [
+        f"| `{k}` | {zh} | {en} | {d} |" if not k.startswith("[") else f"| {k} | {zh} | {en} | {d} |"
+        for k, zh, en, d in rows
+    ]
     return lines + [""]
 
 
@@ -263,7 +289,9 @@ def _indicators_md(std) -> list[str]:
         data = "计算 computed" if ind.source == "computed" else "县级填报 county input (`county_indicators`)"
         lines.append(f"| {ind.id} | {_cell(ind.name_zh)} | {_cell(ind.name_en)} | {data} |")
     for veto in std.vetoes:
-        lines.append(f"| {veto['id']} | {_cell(veto['name_zh'])}（一票否决） | {_cell(veto['name_en'])} (veto) | 县级填报 county input (`county_indicators`) |")
+        lines.append(
+            f"| {veto['id']} | {_cell(veto['name_zh'])}（一票否决） | {_cell(veto['name_en'])} (veto) | 县级填报 county input (`county_indicators`) |"
+        )
     return lines + [""]
 
 

@@ -51,12 +51,15 @@ def county_sources(data: str | Path | Sequence[str | Path]) -> list[Path]:
             sources.append(path)
         elif path.is_dir():
             inside = sorted(
-                p for p in path.iterdir()
+                p
+                for p in path.iterdir()
                 if not p.name.startswith(".")
                 and (is_county_folder(p) or (p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")))
             )
             if not inside:
-                raise ParameterError(f"{path}: neither a county folder nor a folder of county folders or workbooks")
+                raise ParameterError(
+                    f"{path}: neither a county folder nor a folder of county folders or workbooks"
+                )
             sources.extend(inside)
         else:
             raise ParameterError(f"{path}: no such county folder or workbook")
@@ -100,19 +103,24 @@ def load_province(
             datasets.append(load(source, standard=standard))
         except DataError as exc:
             problems.extend(
-                Problem(f"{source.name}/{p.file}", p.row, p.column, p.value, p.rule, p.severity) for p in exc.problems
+                Problem(f"{source.name}/{p.file}", p.row, p.column, p.value, p.rule, p.severity)
+                for p in exc.problems
             )
     if problems:
         raise DataError(problems)
     names = [ds.name for ds in datasets]
     for county in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(Problem("county.toml", None, "name", county, "two counties of the province have this name"))
+        problems.append(
+            Problem("county.toml", None, "name", county, "two counties of the province have this name")
+        )
     seen: dict[str, str] = {}
     for ds in datasets:
         for school in ds.schools["school_id"]:
             other = seen.setdefault(school, ds.name)
             if other != ds.name:
-                problems.append(Problem(f"{ds.name}/schools", None, "school_id", school, f"also a school of {other}"))
+                problems.append(
+                    Problem(f"{ds.name}/schools", None, "school_id", school, f"also a school of {other}")
+                )
                 break
     if problems:
         raise DataError(problems)

@@ -81,7 +81,11 @@ _RETENTION = (0.962, 0.943, 0.957, 0.966, 0.971)
 _SATISFACTION = (0.872, 0.884, 0.897, 0.905, 0.914)
 _PARENT_SATISFACTION = (0.832, 0.851, 0.868, 0.883, 0.897)
 # 生均公用经费 benchmark (元/生/年) per stage and year.
-_PUBLIC_FUNDS_PER_PUPIL = {"primary": (650, 650, 720, 720, 720), "junior": (850, 850, 940, 940, 940), "senior": (1000,)}
+_PUBLIC_FUNDS_PER_PUPIL = {
+    "primary": (650, 650, 720, 720, 720),
+    "junior": (850, 850, 940, 940, 940),
+    "senior": (1000,),
+}
 
 
 # Classes the story needs exactly: (school role, year index, grade, size of the grade's first
@@ -184,7 +188,9 @@ def _develop(schools: list[_School], level: str | None, n_years: int) -> None:
         s.pe_art = max(s.pe_art, 0.30 if s.locale == "rural" else 0.22)
         s.backbone = max(s.backbone, 0.32)
         caps = {"primary": 42.0, "junior": 46.0, "senior": 50.0}
-        s.class_target = {st: tuple(min(t, caps[st]) for t in targets) for st, targets in s.class_target.items()}
+        s.class_target = {
+            st: tuple(min(t, caps[st]) for t in targets) for st, targets in s.class_target.items()
+        }
         # every school within its size limit; teaching points under 50 pupils (out of R1–R7)
         per_grade_cap = {"primary": 300.0, "junior": 560.0, "senior": 800.0}
         if s.kind == "teaching_point":
@@ -255,86 +261,349 @@ def _fixed_schools() -> list[_School]:
     p, j, s = "primary", "junior", "senior"
     return [
         # ---- urban (城关镇 / 城南街道)
-        _School("big_primary", "城关第一小学", p, "urban", "城关镇", built_year=1952,
-                grade_size={p: 392}, survival=1.004, class_target={p: (57, 55, 52, 49, 47)},
-                pupils_per_teacher={p: 20.5}, backbone=0.20, pe_art=0.07, facility="crowded", rooms="fewer"),
-        _School("shrinking_primary", "城关第二小学", p, "urban", "城关镇", built_year=1978,
-                grade_size={p: 300}, intake_growth=0.93, survival=0.995, class_target={p: (52, 50, 47, 44, 42)},
-                pupils_per_teacher={p: 19.5}, backbone=0.21, pe_art=0.19, facility="crowded"),
-        _School("showcase_primary", "县实验小学", p, "urban", "城关镇", built_year=2003,
-                grade_size={p: 300}, class_target={p: (42,)}, pupils_per_teacher={p: 18.0},
-                backbone=0.27, pe_art=0.21, facility="showcase"),
-        _School("new_primary", "城南小学", p, "urban", "城南街道", built_year=2016,
-                grade_size={p: 210}, intake_growth=1.07, survival=1.01, class_target={p: (41,)},
-                pupils_per_teacher={p: 18.5}, backbone=0.19, pe_art=0.20, facility="good"),
-        _School("small_room_primary", "城北小学", p, "urban", "城关镇", built_year=1985,
-                grade_size={p: 190}, class_target={p: (42,)}, pupils_per_teacher={p: 18.5}, pe_art=0.19,
-                facility="normal", rooms="small", project=3),
-        _School("private_primary", "育才小学", p, "urban", "城南街道", sponsor="private", built_year=2012,
-                grade_size={p: 150}, class_target={p: (40,)}, pupils_per_teacher={p: 18.0},
-                backbone=0.12, pe_art=0.18, facility="good"),
-        _School("big_junior", "城关第一初级中学", j, "urban", "城关镇", built_year=1958,
-                grade_size={j: 715}, survival=1.0, class_target={j: (60, 57, 57, 51, 49)},
-                pupils_per_teacher={j: 14.0}, backbone=0.16, pe_art=0.13, facility="crowded", rooms="fewer",
-                project=2, project_items=(1,), project_level=(0.62, 0.70), level_override={1: (0.25, 0.32)}),
-        _School("urban_junior", "城关第二初级中学", j, "urban", "城南街道", built_year=1990,
-                grade_size={j: 500}, class_target={j: (47,)}, pupils_per_teacher={j: 13.5},
-                backbone=0.15, pe_art=0.15, facility="normal"),
-        _School("big_nine_year", "县实验学校", "nine_year", "urban", "城南街道", built_year=2015,
-                grade_size={p: 262, j: 268}, intake_growth=0.95, survival=1.0,
-                class_target={p: (56, 52, 52, 47, 42), j: (58, 55, 52, 49, 47)},
-                pupils_per_teacher={p: 19.0, j: 13.5}, backbone=0.18, pe_art=0.18, facility="crowded"),
-        _School("complete_secondary", "县第一中学", "complete_secondary", "urban", "城关镇", boarding=True,
-                built_year=1950, grade_size={j: 420, s: 800}, class_target={j: (55, 52, 50, 48, 47), s: (52,)},
-                pupils_per_teacher={j: 13.0, s: 12.5}, backbone=0.17, pe_art=0.12, facility="good"),
-        _School("private_twelve_year", "博雅学校", "twelve_year", "urban", "城南街道", sponsor="private",
-                boarding=True, built_year=2013, grade_size={p: 120, j: 150, s: 120},
-                class_target={p: (40,), j: (45,), s: (45,)}, pupils_per_teacher={p: 17.0, j: 12.5, s: 12.0},
-                backbone=0.13, pe_art=0.16, facility="showcase"),
-        _School("special", "县特殊教育学校", "special", "urban", "城关镇", boarding=True, built_year=2009,
-                grade_size={p: 11, j: 11}, class_target={p: (12,), j: (12,)},
-                pupils_per_teacher={p: 3.5, j: 3.5}, backbone=0.10, pe_art=0.15, facility="good"),
+        _School(
+            "big_primary",
+            "城关第一小学",
+            p,
+            "urban",
+            "城关镇",
+            built_year=1952,
+            grade_size={p: 392},
+            survival=1.004,
+            class_target={p: (57, 55, 52, 49, 47)},
+            pupils_per_teacher={p: 20.5},
+            backbone=0.20,
+            pe_art=0.07,
+            facility="crowded",
+            rooms="fewer",
+        ),
+        _School(
+            "shrinking_primary",
+            "城关第二小学",
+            p,
+            "urban",
+            "城关镇",
+            built_year=1978,
+            grade_size={p: 300},
+            intake_growth=0.93,
+            survival=0.995,
+            class_target={p: (52, 50, 47, 44, 42)},
+            pupils_per_teacher={p: 19.5},
+            backbone=0.21,
+            pe_art=0.19,
+            facility="crowded",
+        ),
+        _School(
+            "showcase_primary",
+            "县实验小学",
+            p,
+            "urban",
+            "城关镇",
+            built_year=2003,
+            grade_size={p: 300},
+            class_target={p: (42,)},
+            pupils_per_teacher={p: 18.0},
+            backbone=0.27,
+            pe_art=0.21,
+            facility="showcase",
+        ),
+        _School(
+            "new_primary",
+            "城南小学",
+            p,
+            "urban",
+            "城南街道",
+            built_year=2016,
+            grade_size={p: 210},
+            intake_growth=1.07,
+            survival=1.01,
+            class_target={p: (41,)},
+            pupils_per_teacher={p: 18.5},
+            backbone=0.19,
+            pe_art=0.20,
+            facility="good",
+        ),
+        _School(
+            "small_room_primary",
+            "城北小学",
+            p,
+            "urban",
+            "城关镇",
+            built_year=1985,
+            grade_size={p: 190},
+            class_target={p: (42,)},
+            pupils_per_teacher={p: 18.5},
+            pe_art=0.19,
+            facility="normal",
+            rooms="small",
+            project=3,
+        ),
+        _School(
+            "private_primary",
+            "育才小学",
+            p,
+            "urban",
+            "城南街道",
+            sponsor="private",
+            built_year=2012,
+            grade_size={p: 150},
+            class_target={p: (40,)},
+            pupils_per_teacher={p: 18.0},
+            backbone=0.12,
+            pe_art=0.18,
+            facility="good",
+        ),
+        _School(
+            "big_junior",
+            "城关第一初级中学",
+            j,
+            "urban",
+            "城关镇",
+            built_year=1958,
+            grade_size={j: 715},
+            survival=1.0,
+            class_target={j: (60, 57, 57, 51, 49)},
+            pupils_per_teacher={j: 14.0},
+            backbone=0.16,
+            pe_art=0.13,
+            facility="crowded",
+            rooms="fewer",
+            project=2,
+            project_items=(1,),
+            project_level=(0.62, 0.70),
+            level_override={1: (0.25, 0.32)},
+        ),
+        _School(
+            "urban_junior",
+            "城关第二初级中学",
+            j,
+            "urban",
+            "城南街道",
+            built_year=1990,
+            grade_size={j: 500},
+            class_target={j: (47,)},
+            pupils_per_teacher={j: 13.5},
+            backbone=0.15,
+            pe_art=0.15,
+            facility="normal",
+        ),
+        _School(
+            "big_nine_year",
+            "县实验学校",
+            "nine_year",
+            "urban",
+            "城南街道",
+            built_year=2015,
+            grade_size={p: 262, j: 268},
+            intake_growth=0.95,
+            survival=1.0,
+            class_target={p: (56, 52, 52, 47, 42), j: (58, 55, 52, 49, 47)},
+            pupils_per_teacher={p: 19.0, j: 13.5},
+            backbone=0.18,
+            pe_art=0.18,
+            facility="crowded",
+        ),
+        _School(
+            "complete_secondary",
+            "县第一中学",
+            "complete_secondary",
+            "urban",
+            "城关镇",
+            boarding=True,
+            built_year=1950,
+            grade_size={j: 420, s: 800},
+            class_target={j: (55, 52, 50, 48, 47), s: (52,)},
+            pupils_per_teacher={j: 13.0, s: 12.5},
+            backbone=0.17,
+            pe_art=0.12,
+            facility="good",
+        ),
+        _School(
+            "private_twelve_year",
+            "博雅学校",
+            "twelve_year",
+            "urban",
+            "城南街道",
+            sponsor="private",
+            boarding=True,
+            built_year=2013,
+            grade_size={p: 120, j: 150, s: 120},
+            class_target={p: (40,), j: (45,), s: (45,)},
+            pupils_per_teacher={p: 17.0, j: 12.5, s: 12.0},
+            backbone=0.13,
+            pe_art=0.16,
+            facility="showcase",
+        ),
+        _School(
+            "special",
+            "县特殊教育学校",
+            "special",
+            "urban",
+            "城关镇",
+            boarding=True,
+            built_year=2009,
+            grade_size={p: 11, j: 11},
+            class_target={p: (12,), j: (12,)},
+            pupils_per_teacher={p: 3.5, j: 3.5},
+            backbone=0.10,
+            pe_art=0.15,
+            facility="good",
+        ),
         # ---- town (东关镇, the biggest town)
-        _School("super_class_primary", "东关镇中心小学", p, "town", "东关镇", built_year=1982,
-                grade_size={p: 245}, survival=1.01, class_target={p: (67, 60, 58, 50, 42)},
-                pupils_per_teacher={p: 18.0}, backbone=0.17, pe_art=0.17, facility="normal"),
-        _School("big_class_junior", "东关镇初级中学", j, "town", "东关镇", boarding=True, built_year=1986,
-                grade_size={j: 420}, class_target={j: (66, 58, 57, 51, 47)}, pupils_per_teacher={j: 13.0},
-                backbone=0.14, pe_art=0.14, facility="normal"),
-        _School("per_stage_nine_year", "东关镇九年一贯制学校", "nine_year", "town", "东关镇", boarding=True,
-                built_year=2011, grade_size={p: 130, j: 170}, class_target={p: (42,), j: (47,)},
-                pupils_per_teacher={p: 17.0, j: 12.5}, backbone=0.16, facility="normal", per_stage_facilities=True),
+        _School(
+            "super_class_primary",
+            "东关镇中心小学",
+            p,
+            "town",
+            "东关镇",
+            built_year=1982,
+            grade_size={p: 245},
+            survival=1.01,
+            class_target={p: (67, 60, 58, 50, 42)},
+            pupils_per_teacher={p: 18.0},
+            backbone=0.17,
+            pe_art=0.17,
+            facility="normal",
+        ),
+        _School(
+            "big_class_junior",
+            "东关镇初级中学",
+            j,
+            "town",
+            "东关镇",
+            boarding=True,
+            built_year=1986,
+            grade_size={j: 420},
+            class_target={j: (66, 58, 57, 51, 47)},
+            pupils_per_teacher={j: 13.0},
+            backbone=0.14,
+            pe_art=0.14,
+            facility="normal",
+        ),
+        _School(
+            "per_stage_nine_year",
+            "东关镇九年一贯制学校",
+            "nine_year",
+            "town",
+            "东关镇",
+            boarding=True,
+            built_year=2011,
+            grade_size={p: 130, j: 170},
+            class_target={p: (42,), j: (47,)},
+            pupils_per_teacher={p: 17.0, j: 12.5},
+            backbone=0.16,
+            facility="normal",
+            per_stage_facilities=True,
+        ),
         # ---- rural (柳林乡)
-        _School("weak_rural_primary", "柳林乡中心小学", p, "rural", "柳林乡", boarding=True, built_year=1995,
-                grade_size={p: 56}, intake_growth=0.96, survival=0.98, class_target={p: (42,)},
-                pupils_per_teacher={p: 13.0}, backbone=0.12, pe_art=0.03, facility="weak", rooms="missing_music",
-                project=2),
-        _School("rural_nine_year", "柳林乡九年一贯制学校", "nine_year", "rural", "柳林乡", boarding=True,
-                built_year=1998, grade_size={p: 45, j: 72}, intake_growth=0.96, survival=0.98,
-                class_target={p: (42,), j: (47,)}, pupils_per_teacher={p: 13.0, j: 10.0}, backbone=0.11,
-                pe_art=0.06, facility="weak", rooms="missing_art", project=4),
-        _School("teaching_point_50", "柳林乡双河教学点", "teaching_point", "rural", "柳林乡", built_year=1988,
-                parent="weak_rural_primary", grade_size={p: 16}, class_target={p: (42,)}, totals=(62, 57, 53, 50, 47),
-                backbone=0.0, pe_art=0.0, facility="weak", rooms="none"),
-        _School("teaching_point_49", "柳林乡石门教学点", "teaching_point", "rural", "柳林乡", built_year=1991,
-                parent="rural_nine_year", grade_size={p: 12}, class_target={p: (42,)}, totals=(49, 45, 42, 40, 37),
-                backbone=0.0, pe_art=0.0, facility="weak", rooms="none"),
+        _School(
+            "weak_rural_primary",
+            "柳林乡中心小学",
+            p,
+            "rural",
+            "柳林乡",
+            boarding=True,
+            built_year=1995,
+            grade_size={p: 56},
+            intake_growth=0.96,
+            survival=0.98,
+            class_target={p: (42,)},
+            pupils_per_teacher={p: 13.0},
+            backbone=0.12,
+            pe_art=0.03,
+            facility="weak",
+            rooms="missing_music",
+            project=2,
+        ),
+        _School(
+            "rural_nine_year",
+            "柳林乡九年一贯制学校",
+            "nine_year",
+            "rural",
+            "柳林乡",
+            boarding=True,
+            built_year=1998,
+            grade_size={p: 45, j: 72},
+            intake_growth=0.96,
+            survival=0.98,
+            class_target={p: (42,), j: (47,)},
+            pupils_per_teacher={p: 13.0, j: 10.0},
+            backbone=0.11,
+            pe_art=0.06,
+            facility="weak",
+            rooms="missing_art",
+            project=4,
+        ),
+        _School(
+            "teaching_point_50",
+            "柳林乡双河教学点",
+            "teaching_point",
+            "rural",
+            "柳林乡",
+            built_year=1988,
+            parent="weak_rural_primary",
+            grade_size={p: 16},
+            class_target={p: (42,)},
+            totals=(62, 57, 53, 50, 47),
+            backbone=0.0,
+            pe_art=0.0,
+            facility="weak",
+            rooms="none",
+        ),
+        _School(
+            "teaching_point_49",
+            "柳林乡石门教学点",
+            "teaching_point",
+            "rural",
+            "柳林乡",
+            built_year=1991,
+            parent="rural_nine_year",
+            grade_size={p: 12},
+            class_target={p: (42,)},
+            totals=(49, 45, 42, 40, 37),
+            backbone=0.0,
+            pe_art=0.0,
+            facility="weak",
+            rooms="none",
+        ),
     ]
 
 
 # The order in which ordinary schools are added after the fixed ones (45 schools in all by
 # default); interleaved so that a smaller county keeps a mix of kinds.
 _GENERIC_ORDER = (
-    "town_primary", "rural_primary", "town_junior", "rural_primary", "teaching_point",
-    "town_primary", "rural_primary", "rural_junior", "town_junior", "rural_primary",
-    "town_primary", "teaching_point", "rural_primary", "town_junior", "rural_primary",
-    "town_primary", "rural_primary", "rural_junior", "teaching_point", "rural_primary",
-    "town_junior", "town_primary", "rural_primary", "teaching_point", "rural_primary",
+    "town_primary",
+    "rural_primary",
+    "town_junior",
+    "rural_primary",
+    "teaching_point",
+    "town_primary",
+    "rural_primary",
+    "rural_junior",
+    "town_junior",
+    "rural_primary",
+    "town_primary",
+    "teaching_point",
+    "rural_primary",
+    "town_junior",
+    "rural_primary",
+    "town_primary",
+    "rural_primary",
+    "rural_junior",
+    "teaching_point",
+    "rural_primary",
+    "town_junior",
+    "town_primary",
+    "rural_primary",
+    "teaching_point",
+    "rural_primary",
     "town_primary",
 )
 
 
-def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_parents: list[int]) -> list[_School]:
+def _generic_schools(
+    rng: np.random.Generator, n: int, first_index: int, rural_parents: list[int]
+) -> list[_School]:
     """``n`` ordinary schools with randomised sizes and profiles."""
     p, j = "primary", "junior"
     out: list[_School] = []
@@ -347,25 +616,64 @@ def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_p
         built = int(rng.integers(1975, 2012))
         if kind == "town_primary":
             town = _TOWNS[c % len(_TOWNS)]
-            name = f"{town}中心小学" if c < len(_TOWNS) - 1 else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}小学"
+            name = (
+                f"{town}中心小学" if c < len(_TOWNS) - 1 else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}小学"
+            )
             # the first and third town primaries still carry 大班额 early on
-            target = (54, 52, 50, 44, 42) if c % 6 == 0 else (56, 53, 51, 44, 41) if c % 6 == 2 else (
-                float(rng.integers(38, 43)),)
-            out.append(_School("town_primary", name, p, "town", town, built_year=built,
-                               grade_size={p: float(rng.uniform(105, 185))}, survival=1.005,
-                               class_target={p: target}, pupils_per_teacher={p: 17.0},
-                               backbone=float(rng.uniform(0.15, 0.21)), pe_art=float(rng.uniform(0.14, 0.21)),
-                               facility="normal", rooms="ok" if c % 3 else "small", project=int(rng.integers(1, 5)),
-                               noise=0.04))
+            target = (
+                (54, 52, 50, 44, 42)
+                if c % 6 == 0
+                else (56, 53, 51, 44, 41)
+                if c % 6 == 2
+                else (float(rng.integers(38, 43)),)
+            )
+            out.append(
+                _School(
+                    "town_primary",
+                    name,
+                    p,
+                    "town",
+                    town,
+                    built_year=built,
+                    grade_size={p: float(rng.uniform(105, 185))},
+                    survival=1.005,
+                    class_target={p: target},
+                    pupils_per_teacher={p: 17.0},
+                    backbone=float(rng.uniform(0.15, 0.21)),
+                    pe_art=float(rng.uniform(0.14, 0.21)),
+                    facility="normal",
+                    rooms="ok" if c % 3 else "small",
+                    project=int(rng.integers(1, 5)),
+                    noise=0.04,
+                )
+            )
         elif kind == "town_junior":
             town = _TOWNS[c % len(_TOWNS)]
-            name = f"{town}初级中学" if c < len(_TOWNS) - 1 else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}初级中学"
+            name = (
+                f"{town}初级中学"
+                if c < len(_TOWNS) - 1
+                else f"{town}第{_ordinal(c // len(_TOWNS) + 2)}初级中学"
+            )
             target = (58, 55, 53, 50, 47) if c % 4 == 0 else (float(rng.integers(44, 48)),)
-            out.append(_School("town_junior", name, j, "town", town, boarding=c % 2 == 0, built_year=built,
-                               grade_size={j: float(rng.uniform(200, 320))}, class_target={j: target},
-                               pupils_per_teacher={j: 12.5}, backbone=float(rng.uniform(0.12, 0.18)),
-                               pe_art=float(rng.uniform(0.12, 0.17)), facility="normal", noise=0.04,
-                               level_override={1: (1.3, 2.1)}))
+            out.append(
+                _School(
+                    "town_junior",
+                    name,
+                    j,
+                    "town",
+                    town,
+                    boarding=c % 2 == 0,
+                    built_year=built,
+                    grade_size={j: float(rng.uniform(200, 320))},
+                    class_target={j: target},
+                    pupils_per_teacher={j: 12.5},
+                    backbone=float(rng.uniform(0.12, 0.18)),
+                    pe_art=float(rng.uniform(0.12, 0.17)),
+                    facility="normal",
+                    noise=0.04,
+                    level_override={1: (1.3, 2.1)},
+                )
+            )
         elif kind == "rural_primary":
             township = _RURAL_TOWNSHIPS[c % (len(_RURAL_TOWNSHIPS) - 1)]
             if c < len(_RURAL_TOWNSHIPS) - 1:
@@ -374,39 +682,90 @@ def _generic_schools(rng: np.random.Generator, n: int, first_index: int, rural_p
                 village = _VILLAGES[(c - len(_RURAL_TOWNSHIPS) + 1) % len(_VILLAGES)]
                 name = f"{township}{village}小学"
             weak = c % 2 == 0
-            rooms = ("missing_both", "small", "missing_music", "ok", "missing_art")[c % 5] if weak else (
-                "ok" if c % 3 else "small")
-            out.append(_School("rural_primary", name, p, "rural", township, boarding=c % 3 == 0, built_year=built,
-                               grade_size={p: float(rng.uniform(18, 70))}, intake_growth=0.96, survival=0.98,
-                               class_target={p: (42,)}, pupils_per_teacher={p: 13.0},
-                               backbone=float(rng.uniform(0.09, 0.16)),
-                               pe_art=float(rng.uniform(0.02, 0.06)) if weak else float(rng.uniform(0.08, 0.14)),
-                               facility="weak" if weak else "rural_ok", rooms=rooms,
-                               project=int(rng.choice([1, 2, 3, 4, -1])) if weak else -1, noise=0.06))
+            rooms = (
+                ("missing_both", "small", "missing_music", "ok", "missing_art")[c % 5]
+                if weak
+                else ("ok" if c % 3 else "small")
+            )
+            out.append(
+                _School(
+                    "rural_primary",
+                    name,
+                    p,
+                    "rural",
+                    township,
+                    boarding=c % 3 == 0,
+                    built_year=built,
+                    grade_size={p: float(rng.uniform(18, 70))},
+                    intake_growth=0.96,
+                    survival=0.98,
+                    class_target={p: (42,)},
+                    pupils_per_teacher={p: 13.0},
+                    backbone=float(rng.uniform(0.09, 0.16)),
+                    pe_art=float(rng.uniform(0.02, 0.06)) if weak else float(rng.uniform(0.08, 0.14)),
+                    facility="weak" if weak else "rural_ok",
+                    rooms=rooms,
+                    project=int(rng.choice([1, 2, 3, 4, -1])) if weak else -1,
+                    noise=0.06,
+                )
+            )
             rural_primary_indices.append(first_index + k)
         elif kind == "rural_junior":
             township = _RURAL_TOWNSHIPS[c % (len(_RURAL_TOWNSHIPS) - 1)]
             name = f"{township}初级中学"
-            out.append(_School("rural_junior", name, j, "rural", township, boarding=True, built_year=built,
-                               grade_size={j: float(rng.uniform(90, 160))}, intake_growth=0.97, survival=0.98,
-                               class_target={j: (46,)}, pupils_per_teacher={j: 10.0},
-                               backbone=float(rng.uniform(0.10, 0.15)), pe_art=float(rng.uniform(0.06, 0.10)),
-                               facility="weak" if c % 2 == 0 else "rural_ok", rooms="small" if c % 2 else "ok",
-                               project=int(rng.integers(2, 5)) if c % 2 == 0 else -1, noise=0.05))
+            out.append(
+                _School(
+                    "rural_junior",
+                    name,
+                    j,
+                    "rural",
+                    township,
+                    boarding=True,
+                    built_year=built,
+                    grade_size={j: float(rng.uniform(90, 160))},
+                    intake_growth=0.97,
+                    survival=0.98,
+                    class_target={j: (46,)},
+                    pupils_per_teacher={j: 10.0},
+                    backbone=float(rng.uniform(0.10, 0.15)),
+                    pe_art=float(rng.uniform(0.06, 0.10)),
+                    facility="weak" if c % 2 == 0 else "rural_ok",
+                    rooms="small" if c % 2 else "ok",
+                    project=int(rng.integers(2, 5)) if c % 2 == 0 else -1,
+                    noise=0.05,
+                )
+            )
         else:  # teaching point under a rural primary
             parent = rural_primary_indices[c % len(rural_primary_indices)]
             township = _RURAL_TOWNSHIPS[c % (len(_RURAL_TOWNSHIPS) - 1)]
             village = _VILLAGES[(c + 5) % len(_VILLAGES)]
             name = f"{township}{village}教学点"
-            out.append(_School("teaching_point", name, "teaching_point", "rural", township,
-                               built_year=built, parent=parent, grade_size={p: float(rng.uniform(6, 20))},
-                               intake_growth=0.95, survival=0.97, class_target={p: (42,)},
-                               backbone=0.0, pe_art=0.0, facility="weak" if c % 2 else "rural_ok",
-                               rooms="none", noise=0.08))
+            out.append(
+                _School(
+                    "teaching_point",
+                    name,
+                    "teaching_point",
+                    "rural",
+                    township,
+                    built_year=built,
+                    parent=parent,
+                    grade_size={p: float(rng.uniform(6, 20))},
+                    intake_growth=0.95,
+                    survival=0.97,
+                    class_target={p: (42,)},
+                    backbone=0.0,
+                    pe_art=0.0,
+                    facility="weak" if c % 2 else "rural_ok",
+                    rooms="none",
+                    noise=0.08,
+                )
+            )
     return out
 
 
-def _catalogue(rng: np.random.Generator, n_schools: int, level: str | None = None, n_years: int = 5) -> list[_School]:
+def _catalogue(
+    rng: np.random.Generator, n_schools: int, level: str | None = None, n_years: int = 5
+) -> list[_School]:
     fixed = _fixed_schools()
     rural_parents = [i for i, s in enumerate(fixed) if s.role == "weak_rural_primary"]
     generic = _generic_schools(rng, n_schools - len(fixed), len(fixed), rural_parents)
@@ -491,7 +850,9 @@ def _enrolment(rng: np.random.Generator, schools: list[_School], n_years: int) -
 # ----------------------------------------------------------------------------- classes
 
 
-def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_years: int, story: _Story = _Story()):
+def _classes(
+    rng: np.random.Generator, schools: list[_School], units: _Units, n_years: int, story: _Story = _Story()
+):
     """Class rows for primary/junior sections, and the number of classes of every section."""
     n_units = len(units.school)
     caps = _by_year([c if c is not None else 10_000 for c in story.class_cap], n_years)
@@ -524,8 +885,13 @@ def _classes(rng: np.random.Generator, schools: list[_School], units: _Units, n_
             _force_class_size(size, np.flatnonzero((role == who) & (year_index == y) & (grade == g)), forced)
     keep = stage < 2  # senior classes are not listed (the dictionary has grades 1–9 only)
     cls = pd.DataFrame(
-        {"unit": unit[keep], "year_index": year_index[keep], "grade": grade[keep], "class_no": pos[keep] + 1,
-         "students": size[keep]}
+        {
+            "unit": unit[keep],
+            "year_index": year_index[keep],
+            "grade": grade[keep],
+            "class_no": pos[keep] + 1,
+            "students": size[keep],
+        }
     )
     section_classes = np.zeros((n_units, n_years), dtype=np.int64)
     np.add.at(section_classes, (uu, yy), k)
@@ -541,7 +907,9 @@ def _force_class_size(size: np.ndarray, idx: np.ndarray, forced: int) -> None:
         return
     others = idx[1:]
     size[idx[0]] += extra
-    size[others] -= np.full(others.size, extra // others.size) + (np.arange(others.size) < extra % others.size)
+    size[others] -= np.full(others.size, extra // others.size) + (
+        np.arange(others.size) < extra % others.size
+    )
 
 
 # ----------------------------------------------------------------------------- teachers
@@ -563,7 +931,10 @@ class _TeacherYear:
 
 def _teacher_targets(schools: list[_School], units: _Units, section_classes: np.ndarray) -> np.ndarray:
     ratio = np.array(
-        [schools[s].pupils_per_teacher.get(_STAGE_NAME[st], 12.0) for s, st in zip(units.school, units.stage, strict=True)]
+        [
+            schools[s].pupils_per_teacher.get(_STAGE_NAME[st], 12.0)
+            for s, st in zip(units.school, units.stage, strict=True)
+        ]
     )
     kind = np.array([schools[s].kind for s in units.school])
     locale = np.array([schools[s].locale for s in units.school])
@@ -576,7 +947,9 @@ def _teacher_targets(schools: list[_School], units: _Units, section_classes: np.
     return np.maximum(target, 1).astype(np.int64)
 
 
-def _new_teachers(rng, units_of: np.ndarray, year: int, ids: np.ndarray, stage_of_unit, p_above, p_peart, young: bool):
+def _new_teachers(
+    rng, units_of: np.ndarray, year: int, ids: np.ndarray, stage_of_unit, p_above, p_peart, young: bool
+):
     n = units_of.size
     st = stage_of_unit[units_of]
     female = rng.random(n) < np.where(st == 0, 0.74, np.where(st == 1, 0.58, 0.50))
@@ -603,14 +976,23 @@ def _new_teachers(rng, units_of: np.ndarray, year: int, ids: np.ndarray, stage_o
 
 
 def _concat(parts: list[_TeacherYear]) -> _TeacherYear:
-    return _TeacherYear(*(np.concatenate([getattr(p, f) for p in parts]) for f in _TeacherYear.__dataclass_fields__))
+    return _TeacherYear(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in _TeacherYear.__dataclass_fields__)
+    )
 
 
 def _take(t: _TeacherYear, mask: np.ndarray) -> _TeacherYear:
     return _TeacherYear(*(getattr(t, f)[mask] for f in _TeacherYear.__dataclass_fields__))
 
 
-def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, years: list[int], story: _Story = _Story()):
+def _teachers(
+    rng,
+    schools: list[_School],
+    units: _Units,
+    targets: np.ndarray,
+    years: list[int],
+    story: _Story = _Story(),
+):
     """Simulate the teaching staff year by year: retirements, rotations, hires."""
     n_units, n_years = targets.shape
     school = units.school
@@ -698,8 +1080,17 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
             dest[sel] = d
         unit[mv] = dest
         modes = rng.choice(list(MODES), size=mv.size, p=[0.15, 0.35, 0.12, 0.24, 0.14])
-        moves.append(pd.DataFrame({"tid": prev.tid[mv], "year_index": y, "from_unit": prev.unit[mv],
-                                   "to_unit": dest, "mode": modes}))
+        moves.append(
+            pd.DataFrame(
+                {
+                    "tid": prev.tid[mv],
+                    "year_index": y,
+                    "from_unit": prev.unit[mv],
+                    "to_unit": dest,
+                    "mode": modes,
+                }
+            )
+        )
         stay = ~leave
         cur = _take(prev, stay)
         cur.unit = unit[stay]
@@ -719,7 +1110,12 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
             keys = tuple(k[~drop] for k in keys)
             moved_now = moved_now[~drop]
         # Promotions to county-level backbone, never in the year of a move.
-        promote = (cur.backbone == 0) & ~moved_now & (years[y] - cur.birth >= 30) & (rng.random(cur.tid.size) < 0.022)
+        promote = (
+            (cur.backbone == 0)
+            & ~moved_now
+            & (years[y] - cur.birth >= 30)
+            & (rng.random(cur.tid.size) < 0.022)
+        )
         cur.backbone = np.where(promote, 1, cur.backbone)
         counts = np.bincount(cur.unit, minlength=n_units)
         deficit = np.maximum(0, targets[:, y] - counts)
@@ -741,7 +1137,9 @@ def _teachers(rng, schools: list[_School], units: _Units, targets: np.ndarray, y
     return out, moves
 
 
-def _staffing_floor(t: _TeacherYear, students: np.ndarray, stage_of_unit: np.ndarray, margin: float = 1.05) -> None:
+def _staffing_floor(
+    t: _TeacherYear, students: np.ndarray, stage_of_unit: np.ndarray, margin: float = 1.05
+) -> None:
     """Give enough teachers of each section the R1–R3 attributes to reach ``margin`` × threshold.
 
     Teachers are taken in their order in ``t`` (a backbone title, once given, is kept).
@@ -766,7 +1164,9 @@ def _staffing_thresholds() -> dict[str, np.ndarray]:
     std = load_standard("moe-2017")
     pairs = {"above": "R1", "backbone": "R2", "pe_art": "R3"}
     return {
-        attr: np.array([std.indicator(rid).threshold_for(stage) for stage in ("primary", "junior")], dtype=float)
+        attr: np.array(
+            [std.indicator(rid).threshold_for(stage) for stage in ("primary", "junior")], dtype=float
+        )
         for attr, rid in pairs.items()
     }
 
@@ -832,9 +1232,11 @@ def _facilities(rng, schools: list[_School], units: _Units, section_classes: np.
         amount[:, :, y] = amount[:, :, y - 1]
         amount[2, :, y] *= 1 + growth[:, y]
         # rooms added here and there as classes grow
-        amount[3, :, y] += (rng.random(n_s) < 0.12)
+        amount[3, :, y] += rng.random(n_s) < 0.12
         hit = (project == y)[None, :] & lifts
-        amount[:, :, y] = np.where(hit, np.maximum(amount[:, :, y], target_after * ref[:, :, y]), amount[:, :, y])
+        amount[:, :, y] = np.where(
+            hit, np.maximum(amount[:, :, y], target_after * ref[:, :, y]), amount[:, :, y]
+        )
     locale = [s.locale for s in schools]
     indoor_share = np.array([rng.uniform(*_INDOOR_SHARE[loc]) for loc in locale])
     indoor = amount[1] * indoor_share[:, None]
@@ -902,14 +1304,24 @@ def _facilities(rng, schools: list[_School], units: _Units, section_classes: np.
         for r, u in enumerate(us):
             part = rows.copy()
             part["stage"] = _STAGE_NAME[units.stage[u]]
-            for col in ("teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2", "equipment_value_yuan"):
+            for col in (
+                "teaching_aux_area_m2",
+                "indoor_sports_area_m2",
+                "sports_field_area_m2",
+                "equipment_value_yuan",
+            ):
                 part[col] = part[col].to_numpy() * share[r]
-            part["multimedia_rooms"] = np.floor(part["multimedia_rooms"].to_numpy() * share[r] + (r == 0) * 0.999)
+            part["multimedia_rooms"] = np.floor(
+                part["multimedia_rooms"].to_numpy() * share[r] + (r == 0) * 0.999
+            )
             for rooms in ("music_rooms", "art_rooms"):
                 total = part[rooms].to_numpy()
                 first = (total + 1) // 2
                 part[rooms] = first if r == 0 else total - first
-            for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
+            for rooms, area in (
+                ("music_rooms", "music_room_min_area_m2"),
+                ("art_rooms", "art_room_min_area_m2"),
+            ):
                 part[area] = np.where(part[rooms] > 0, part[area], np.nan)
             frames.append(part)
     out = pd.concat(frames, ignore_index=True)
@@ -966,7 +1378,9 @@ def _split_per_stage(fac: pd.DataFrame, totals: np.ndarray, schools, units) -> n
         w = units.students[us].astype(float) * np.where(units.stage[us] == 0, 1.0, 1.25)[:, None]
         share = w / w.sum(axis=0)
         for r, u in enumerate(us):
-            rows = np.flatnonzero(staged & (school == i) & (fac["stage"].to_numpy(dtype=object) == _STAGE_NAME[units.stage[u]]))
+            rows = np.flatnonzero(
+                staged & (school == i) & (fac["stage"].to_numpy(dtype=object) == _STAGE_NAME[units.stage[u]])
+            )
             first = np.floor(totals[i, year[rows]] * share[0, year[rows]]).astype(np.int64)
             values[rows] = first if r == 0 else totals[i, year[rows]].astype(np.int64) - first
     return values
@@ -999,7 +1413,11 @@ def _county_indicators(years: list[int], story: _Story = _Story()) -> pd.DataFra
             ("G2", "是", f"县教育局等四部门《关于统一城乡义务教育学校建设和配置标准的通知》（{y}年）"),
             ("G6", "是", f"县财政局{y}年义务教育公用经费分配表（不足100人按100人核定）"),
             ("G7", f"{g7[i]:.0f}", f"县财政局{y}年特殊教育学校生均公用经费拨付文件"),
-            ("G8", "是" if i % 2 == 0 else f"{1.01 + 0.01 * i:.2f}", f"县人社局{y}年教师与公务员工资收入对比表"),
+            (
+                "G8",
+                "是" if i % 2 == 0 else f"{1.01 + 0.01 * i:.2f}",
+                f"县人社局{y}年教师与公务员工资收入对比表",
+            ),
             ("G10", "是", f"县编办、县人社局{y}年中小学教职工编制和岗位核定文件"),
             ("G13", "100%", f"县教育局{y}年秋季义务教育招生工作方案及入学统计"),
             ("G14", f"{g14[i]:.2f}", f"县教育局{y}年优质高中指标到校分配方案"),
@@ -1015,7 +1433,10 @@ def _county_indicators(years: list[int], story: _Story = _Story()) -> pd.DataFra
         # the national monitoring report for the second year is not out yet: 缺数据
         if i == 1:
             items = [it for it in items if it[0] != "Q9"]
-        items += [(f"VETO{v}", "是" if (i, v) in story.vetoes else "否", f"县教育督导室{y}年专项督查报告") for v in range(1, 7)]
+        items += [
+            (f"VETO{v}", "是" if (i, v) in story.vetoes else "否", f"县教育督导室{y}年专项督查报告")
+            for v in range(1, 7)
+        ]
         rows += [(y, ind, val, ev) for ind, val, ev in items]
     return pd.DataFrame(rows, columns=TABLES["county_indicators"].names)
 
@@ -1024,7 +1445,14 @@ def _survey(rng, years: list[int], n_schools: int, n_teachers: np.ndarray) -> pd
     ny = len(years)
     other = _by_year(_SATISFACTION, ny)
     parent = _by_year(_PARENT_SATISFACTION, ny)
-    offset = {"student": 0.02, "teacher": -0.01, "principal": 0.06, "deputy": 0.03, "cppcc": 0.025, "resident": -0.02}
+    offset = {
+        "student": 0.02,
+        "teacher": -0.01,
+        "principal": 0.06,
+        "deputy": 0.03,
+        "cppcc": 0.025,
+        "resident": -0.02,
+    }
     rows = []
     for i, y in enumerate(years):
         sizes = {
@@ -1095,7 +1523,9 @@ def generate_county(
     year_list = list(range(y0, y1 + 1))
     ny = len(year_list)
     if development is not None and development not in DEVELOPMENT_LEVELS:
-        raise ParameterError(f"development must be one of {', '.join(sorted(set(DEVELOPMENT_LEVELS)))}, not {development!r}")
+        raise ParameterError(
+            f"development must be one of {', '.join(sorted(set(DEVELOPMENT_LEVELS)))}, not {development!r}"
+        )
     story = _story(development)
     cat = _catalogue(rng, schools, development, ny)
     ids = np.array([f"{code}{i + 1:04d}" for i in range(len(cat))])
@@ -1152,8 +1582,11 @@ def generate_county(
     teachers.insert(0, "teacher_id", [f"{teacher_prefix}{v:0{width}d}" for v in teachers["tid"]])
     teachers = teachers.drop(columns="tid")
 
-    rot = pd.concat(moves, ignore_index=True) if moves else pd.DataFrame(
-        columns=["tid", "year_index", "from_unit", "to_unit", "mode"])
+    rot = (
+        pd.concat(moves, ignore_index=True)
+        if moves
+        else pd.DataFrame(columns=["tid", "year_index", "from_unit", "to_unit", "mode"])
+    )
     rotations = pd.DataFrame(
         {
             "teacher_id": [f"{teacher_prefix}{int(v):0{width}d}" for v in rot["tid"]],
@@ -1219,8 +1652,11 @@ def generate_county(
     school_public = np.where(rural_small, school_public / np.maximum(school_students, 1) * 100, school_public)
     boarding = np.array([s.boarding for s in cat])
     school_public += np.where(boarding[:, None], 200 * 0.6 * school_students, 0)
-    school_public = np.where((kinds == "special")[:, None], school_students * _by_year(
-        (6200, 6500, 6800, 7000, 7200), ny)[None, :], school_public)
+    school_public = np.where(
+        (kinds == "special")[:, None],
+        school_students * _by_year((6200, 6500, 6800, 7000, 7200), ny)[None, :],
+        school_public,
+    )
     school_public *= rng.uniform(0.97, 1.05, school_public.shape)
     share = rng.uniform(0.052, 0.085, school_public.shape)
     # a few schools kept training money short in the first two years
@@ -1250,8 +1686,14 @@ def generate_county(
     deaths = rng.integers(1, 6, ny)
     entrants = np.rint((grads - t_in + t_out) / retention + deaths).astype(np.int64)
     cohorts = pd.DataFrame(
-        {"year": year_list, "graduates": grads, "entrants_3y_ago": entrants, "transfers_in": t_in,
-         "transfers_out": t_out, "deaths": deaths}
+        {
+            "year": year_list,
+            "graduates": grads,
+            "entrants_3y_ago": entrants,
+            "transfers_in": t_in,
+            "transfers_out": t_out,
+            "deaths": deaths,
+        }
     )
 
     tables = {
@@ -1276,8 +1718,9 @@ def generate_county(
     return out
 
 
-def county_toml(name: str = SAMPLE_NAME, code: str = SAMPLE_CODE, years: tuple[int, int] = (2021, 2025),
-                seed: int = 2024) -> str:
+def county_toml(
+    name: str = SAMPLE_NAME, code: str = SAMPLE_CODE, years: tuple[int, int] = (2021, 2025), seed: int = 2024
+) -> str:
     """The ``county.toml`` of a sample county (the plan's milestones relative to the first year)."""
     y0 = int(years[0])
     return f"""\
@@ -1314,8 +1757,6 @@ multimedia_room = 40000
 
 
 # ----------------------------------------------------------------------------- writing
-
-
 
 
 def _quote(text: str) -> str:
@@ -1365,8 +1806,16 @@ def write_county(folder: Path, tables: dict[str, pd.DataFrame], toml_text: str) 
     return folder
 
 
-_ENUMS = {"kind": KINDS, "locale": LOCALES, "sponsor": SPONSORS, "stage": STAGES, "sex": SEXES,
-          "backbone": BACKBONE_LEVELS, "mode": MODES, "group": SURVEY_GROUPS}
+_ENUMS = {
+    "kind": KINDS,
+    "locale": LOCALES,
+    "sponsor": SPONSORS,
+    "stage": STAGES,
+    "sex": SEXES,
+    "backbone": BACKBONE_LEVELS,
+    "mode": MODES,
+    "group": SURVEY_GROUPS,
+}
 _FIXED_TIME = datetime(2024, 1, 1)  # the xlsx's dates: the same sample gives the same bytes
 
 
@@ -1433,8 +1882,15 @@ def _write_one(args) -> str:
     folder, seed, years, schools, i, counties = args
     code = _county_code(i, counties)
     prefix = "T" if counties == 1 else f"T{code}"
-    tables = generate_county(seed, years=years, schools=schools, county_index=i, code=code, teacher_prefix=prefix,
-                             development=development_level(i, counties))
+    tables = generate_county(
+        seed,
+        years=years,
+        schools=schools,
+        county_index=i,
+        code=code,
+        teacher_prefix=prefix,
+        development=development_level(i, counties),
+    )
     write_county(Path(folder), tables, county_toml(_county_name(i, counties), code, years, seed))
     return str(folder)
 

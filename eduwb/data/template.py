@@ -194,7 +194,11 @@ def _skeleton(schools: pd.DataFrame, year: int) -> dict[str, pd.DataFrame]:
     """Rows to fill for a school list without figures: each school's stages, one facilities row."""
     stages = schools["kind"].map(lambda k: list(STAGES_BY_KIND.get(k, ())))
     sections = (
-        schools[["school_id"]].assign(stage=stages).explode("stage").dropna(subset=["stage"]).assign(year=year)
+        schools[["school_id"]]
+        .assign(stage=stages)
+        .explode("stage")
+        .dropna(subset=["stage"])
+        .assign(year=year)
     )
     facilities = schools[["school_id"]].assign(year=year)
     return {"sections": sections.reset_index(drop=True), "facilities": facilities.reset_index(drop=True)}
@@ -255,7 +259,9 @@ def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
         return [None if m else v for v, m in zip(mapped.tolist(), missing, strict=True)]
     if col.dtype == "bool":
         yes, no = _YES_NO[lang]
-        return [None if m else (yes if bool(v) else no) for v, m in zip(series.tolist(), missing, strict=True)]
+        return [
+            None if m else (yes if bool(v) else no) for v, m in zip(series.tolist(), missing, strict=True)
+        ]
     if col.dtype == "int":
         return [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
     if col.dtype == "number":
@@ -266,13 +272,23 @@ def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
 def _comment_text(col: Column, lang: str) -> str:
     words = _TEXT[lang]["comment"]
     required = words["required"][0 if col.required else 1]
-    kind = {"text": ("文本", "text"), "int": ("整数", "whole number"), "number": ("数值", "number"),
-            "bool": ("是/否", "yes/no"), "enum": ("从列表中选择", "pick from the list")}[col.dtype]
+    kind = {
+        "text": ("文本", "text"),
+        "int": ("整数", "whole number"),
+        "number": ("数值", "number"),
+        "bool": ("是/否", "yes/no"),
+        "enum": ("从列表中选择", "pick from the list"),
+    }[col.dtype]
     zh = lang == "zh"
-    lines = [f"{col.zh}（{col.name}）" if zh else f"{col.name} ({col.zh})", f"{required} · {kind[0 if zh else 1]}"]
+    lines = [
+        f"{col.zh}（{col.name}）" if zh else f"{col.name} ({col.zh})",
+        f"{required} · {kind[0 if zh else 1]}",
+    ]
     lines.append(col.desc_zh if zh else col.desc_en)
     if col.unit:
-        lines.append(f"{words['unit']}：{UNITS[col.unit][0]}" if zh else f"{words['unit']}: {UNITS[col.unit][1]}")
+        lines.append(
+            f"{words['unit']}：{UNITS[col.unit][0]}" if zh else f"{words['unit']}: {UNITS[col.unit][1]}"
+        )
     if col.enum:
         values = "、".join(col.enum.values()) if zh else ", ".join(col.enum)
         lines.append(f"{words['values']}：{values}" if zh else f"{words['values']}: {values}")
@@ -306,13 +322,17 @@ def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str,
             options = list(col.enum.values()) if lang == "zh" else list(col.enum or {})
             dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', error=text["list_error"])
         elif col.dtype == "bool":
-            dv = DataValidation(type="list", formula1='"' + ",".join(_YES_NO[lang]) + '"', error=text["list_error"])
+            dv = DataValidation(
+                type="list", formula1='"' + ",".join(_YES_NO[lang]) + '"', error=text["list_error"]
+            )
         elif col.dtype in ("int", "number"):
             kind = "whole" if col.dtype == "int" else "decimal"
             message = text["whole_error"] if col.dtype == "int" else text["number_error"]
             low = col.min if col.min is not None else col.gt
             if low is not None and col.max is not None:
-                dv = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{col.max:g}")
+                dv = DataValidation(
+                    type=kind, operator="between", formula1=f"{low:g}", formula2=f"{col.max:g}"
+                )
             elif col.gt is not None:
                 dv = DataValidation(type=kind, operator="greaterThan", formula1=f"{col.gt:g}")
             elif low is not None:
@@ -320,7 +340,11 @@ def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str,
             else:
                 dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300")
             bounds = col.bounds()
-            dv.error = f"{message}（{bounds}）" if bounds and lang == "zh" else (f"{message} ({bounds})" if bounds else message)
+            dv.error = (
+                f"{message}（{bounds}）"
+                if bounds and lang == "zh"
+                else (f"{message} ({bounds})" if bounds else message)
+            )
         elif col.name in _SCHOOL_REFS and (table.name, col.name) != ("schools", "school_id"):
             # the schools sheet's ids as a drop-down; a warning only, since a school may be added there later
             dv = DataValidation(
@@ -337,7 +361,9 @@ def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str,
         ws.add_data_validation(dv)
 
 
-def _table_sheet(wb, table: Table, frame: pd.DataFrame | None, copied: pd.Series | None, lang: str, n_schools: int) -> None:
+def _table_sheet(
+    wb, table: Table, frame: pd.DataFrame | None, copied: pd.Series | None, lang: str, n_schools: int
+) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -446,7 +472,9 @@ def _default_settings(name: str, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_template(target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh") -> Path:
+def write_template(
+    target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh"
+) -> Path:
     """Write the workbook to fill in (and the county settings beside it); return its path.
 
     Parameters

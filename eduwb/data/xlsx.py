@@ -81,7 +81,9 @@ class Workbook:
             raise XlsxRefused(f"not a readable .xlsx workbook: {exc}") from None
         infos = self._zip.infolist()
         if len(infos) > limits.MAX_XLSX_PARTS:
-            raise XlsxRefused(f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})")
+            raise XlsxRefused(
+                f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})"
+            )
         total = sum(i.file_size for i in infos)
         if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
             raise XlsxRefused(
@@ -135,7 +137,11 @@ class Workbook:
             for _, el in self._events(rels):
                 if _local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
                     target = el.get("Target", "")
-                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                    path = (
+                        target.lstrip("/")
+                        if target.startswith("/")
+                        else posixpath.normpath(posixpath.join("xl", target))
+                    )
                     targets[el.get("Id", "")] = path
         sheets: dict[str, str] = {}
         self.date1904 = False
@@ -231,7 +237,8 @@ class Workbook:
                     row_number = int(r) if r and r.isdigit() else row_number + 1
                     if row_number > max_row:
                         raise XlsxRefused(
-                            f"more than {limits.MAX_ROWS:,} data rows (row {row_number:,} reached)", row_number
+                            f"more than {limits.MAX_ROWS:,} data rows (row {row_number:,} reached)",
+                            row_number,
                         )
                     cells = {}
                     col = -1
@@ -334,7 +341,10 @@ def _check_dimension(ref: str) -> None:
     last_row = int(m.group(4) or m.group(2))
     if last_row > limits.MAX_ROWS + 1:
         raise XlsxRefused(
-            f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows", None, None, ref
+            f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows",
+            None,
+            None,
+            ref,
         )
     if column_index(last_col) >= limits.MAX_COLUMNS:
         raise XlsxRefused(

@@ -116,7 +116,9 @@ def find_counties(root: str | Path) -> list[County]:
 class Dashboard:
     """The dashboard's widgets and state. ``Dashboard(root).widget`` is what the notebook displays."""
 
-    def __init__(self, root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):
+    def __init__(
+        self, root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None
+    ):
         import ipywidgets as w
 
         self.w = w
@@ -158,33 +160,51 @@ class Dashboard:
         self.status_html.add_class("eduwb-status")
 
         # the simulator
-        self.section_picker = w.Dropdown(options=[], description=_t(lang, "学校", "School"), layout=w.Layout(width="420px"))
+        self.section_picker = w.Dropdown(
+            options=[], description=_t(lang, "学校", "School"), layout=w.Layout(width="420px")
+        )
         self.section_picker.add_class("eduwb-section")
-        self.n_teachers = w.BoundedIntText(value=1, min=1, max=500, description=_t(lang, "人数", "Teachers"), layout=w.Layout(width="160px"))
+        self.n_teachers = w.BoundedIntText(
+            value=1, min=1, max=500, description=_t(lang, "人数", "Teachers"), layout=w.Layout(width="160px")
+        )
         self.n_teachers.add_class("eduwb-n-teachers")
-        self.flag_degree = w.Checkbox(value=True, description=_t(lang, "高于规定学历", "above required degree"), indent=False)
-        self.flag_backbone = w.Checkbox(value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False)
+        self.flag_degree = w.Checkbox(
+            value=True, description=_t(lang, "高于规定学历", "above required degree"), indent=False
+        )
+        self.flag_backbone = w.Checkbox(
+            value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False
+        )
         self.flag_backbone.add_class("eduwb-flag-backbone")
         self.flag_pe_art = w.Checkbox(value=False, description=_t(lang, "体育艺术", "PE / art"), indent=False)
-        self.add_teachers = w.Button(description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus")
+        self.add_teachers = w.Button(
+            description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus"
+        )
         self.add_teachers.add_class("eduwb-add-teachers")
         self.area_kind = w.Dropdown(options=[(p[0 if lang == "zh" else 1], k) for k, p in AREA_INPUTS.items()],
                                     description=_t(lang, "面积", "Area"), layout=w.Layout(width="300px"))  # fmt: skip
-        self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", layout=w.Layout(width="180px"))
+        self.area_m2 = w.BoundedFloatText(
+            value=100, min=0, max=1e6, description="m²", layout=w.Layout(width="180px")
+        )
         self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus")
         self.add_area.add_class("eduwb-add-area")
         self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "设备(元)", "Equipment"),
                                             layout=w.Layout(width="220px"))  # fmt: skip
         self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus")
         self.add_equipment.add_class("eduwb-add-equipment")
-        self.rooms = w.BoundedIntText(value=1, min=1, max=200, description=_t(lang, "教室", "Rooms"), layout=w.Layout(width="160px"))
+        self.rooms = w.BoundedIntText(
+            value=1, min=1, max=200, description=_t(lang, "教室", "Rooms"), layout=w.Layout(width="160px")
+        )
         self.add_rooms = w.Button(description=_t(lang, "增加多媒体教室", "Add multimedia rooms"), icon="plus")
         self.add_rooms.add_class("eduwb-add-rooms")
-        self.move_to = w.Dropdown(options=[], description=_t(lang, "调往", "Move to"), layout=w.Layout(width="420px"))
+        self.move_to = w.Dropdown(
+            options=[], description=_t(lang, "调往", "Move to"), layout=w.Layout(width="420px")
+        )
         self.move_to.add_class("eduwb-move-to")
         self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange")
         self.move.add_class("eduwb-move")
-        self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"), button_style="success")
+        self.plan_button = w.Button(
+            description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"), button_style="success"
+        )
         self.plan_button.add_class("eduwb-plan")
         self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo")
         self.undo.add_class("eduwb-undo")
@@ -199,7 +219,9 @@ class Dashboard:
         self.timing = w.HTML()
         self.timing.add_class("eduwb-timing")
 
-        teacher_row = w.HBox([self.n_teachers, self.flag_degree, self.flag_backbone, self.flag_pe_art, self.add_teachers])
+        teacher_row = w.HBox(
+            [self.n_teachers, self.flag_degree, self.flag_backbone, self.flag_pe_art, self.add_teachers]
+        )
         area_row = w.HBox([self.area_kind, self.area_m2, self.add_area])
         kit_row = w.HBox([self.equipment, self.add_equipment, self.rooms, self.add_rooms])
         move_row = w.HBox([self.move_to, self.move])
@@ -212,12 +234,18 @@ class Dashboard:
         ])  # fmt: skip
         sim.add_class("eduwb-card")
         sim.add_class("eduwb-sim")
-        head = w.HTML(CSS + f"<h2>{_t(lang, '县域义务教育优质均衡发展 · 评估看板', 'County compulsory education: quality balance dashboard')}</h2>")
+        head = w.HTML(
+            CSS
+            + f"<h2>{_t(lang, '县域义务教育优质均衡发展 · 评估看板', 'County compulsory education: quality balance dashboard')}</h2>"
+        )
         self.widget.children = [
             head,
             w.HBox([self.county_picker, self.year_picker, self.lang_picker]),
             self.verdict_html,
-            w.HBox([self.failing_html, self.status_html], layout=w.Layout(flex_flow="row wrap", justify_content="flex-start")),
+            w.HBox(
+                [self.failing_html, self.status_html],
+                layout=w.Layout(flex_flow="row wrap", justify_content="flex-start"),
+            ),
             sim,
         ]
         self.county_picker.observe(self._on_county, names="value")
@@ -316,7 +344,10 @@ class Dashboard:
         kinds = [k for k, on in ((_t(lang, "高学历", "degree"), self.flag_degree.value),
                                  (_t(lang, "骨干", "backbone"), self.flag_backbone.value),
                                  (_t(lang, "体艺", "PE/art"), self.flag_pe_art.value)) if on]  # fmt: skip
-        label = self._label(_t(lang, f"增加教师 {n} 名", f"{n} more teacher(s)") + (f"（{'、'.join(kinds)}）" if kinds else ""))
+        label = self._label(
+            _t(lang, f"增加教师 {n} 名", f"{n} more teacher(s)")
+            + (f"（{'、'.join(kinds)}）" if kinds else "")
+        )
         school, stage = self._section()
         change = whatif.hire(self.state, school, stage, n, above_degree=self.flag_degree.value,
                              backbone=self.flag_backbone.value, pe_art=self.flag_pe_art.value, label=label)  # fmt: skip
@@ -329,8 +360,12 @@ class Dashboard:
             return
         lang = self.lang
         what = {
-            "equipment_value_yuan": _t(lang, f"增加设备 {_money(amount, lang)}", f"equipment worth {_money(amount, lang)}"),
-            "multimedia_rooms": _t(lang, f"增加多媒体教室 {amount:.0f} 间", f"{amount:.0f} multimedia room(s)"),
+            "equipment_value_yuan": _t(
+                lang, f"增加设备 {_money(amount, lang)}", f"equipment worth {_money(amount, lang)}"
+            ),
+            "multimedia_rooms": _t(
+                lang, f"增加多媒体教室 {amount:.0f} 间", f"{amount:.0f} multimedia room(s)"
+            ),
         }.get(column) or (f"{AREA_INPUTS[column][0 if lang == 'zh' else 1]} +{amount:,.0f} m²")
         school, stage = self._section()
         self._do([whatif.add(self.state, school, stage, column, float(amount), label=self._label(what))])
@@ -343,7 +378,9 @@ class Dashboard:
             return
         lang = self.lang
         to = self.state.sections.iloc[target]
-        label = self._label(_t(lang, f"交流一名教师到{to['school_name']}", f"one teacher moved to {to['school_name']}"))
+        label = self._label(
+            _t(lang, f"交流一名教师到{to['school_name']}", f"one teacher moved to {to['school_name']}")
+        )
         self._do(whatif.move_teacher(self.state, self._section(source), self._section(target),
                                      above_degree=self.flag_degree.value, backbone=self.flag_backbone.value,
                                      pe_art=self.flag_pe_art.value, label=label))  # fmt: skip
@@ -352,7 +389,12 @@ class Dashboard:
         from eduwb.analysis import whatif
 
         changes = whatif.plan_changes(self.state)
-        self._do([c.__class__(c.school_id, c.stage, c.inputs, c.cost_yuan, _t(self.lang, "规划", "plan")) for c in changes])
+        self._do(
+            [
+                c.__class__(c.school_id, c.stage, c.inputs, c.cost_yuan, _t(self.lang, "规划", "plan"))
+                for c in changes
+            ]
+        )
 
     def _undo(self) -> None:
         if self.changes:
@@ -427,7 +469,9 @@ class Dashboard:
                 value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
             else:
                 value = str(card.loc[ind, "value"])
-            rows.append(f"<tr><td class='s'>{escape(ind)}</td><td>{escape(name)}</td><td class='n'>{escape(value)}</td></tr>")
+            rows.append(
+                f"<tr><td class='s'>{escape(ind)}</td><td>{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
+            )
         head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}（{len(r.failing)}）</b>"
         table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
                  f"<th>{_t(lang, '数值', 'Value')}</th></tr>{''.join(rows)}</table>") if rows else \
@@ -512,8 +556,14 @@ class Dashboard:
             for g in present:
                 cv, before = r.cv[g, j], base.cv[g, j]
                 colour = COLOURS["pass"] if r.cv_passes[g, j] else COLOURS["fail"]
-                moved = "" if not cv == cv or abs(cv - before) < 5e-4 else f" <span class='eduwb-muted'>({_num(before, 3)})</span>"
-                cells.append(f"<td class='n' style='color:{colour}'>{_num(cv, 3)} ≤ {st.limit[g]:.2f}{moved}</td>")
+                moved = (
+                    ""
+                    if not cv == cv or abs(cv - before) < 5e-4
+                    else f" <span class='eduwb-muted'>({_num(before, 3)})</span>"
+                )
+                cells.append(
+                    f"<td class='n' style='color:{colour}'>{_num(cv, 3)} ≤ {st.limit[g]:.2f}{moved}</td>"
+                )
             rows.append(f"<tr><td class='s'>{ind}</td>{''.join(cells)}</tr>")
         return (
             f"<div class='eduwb-card'><b>{_t(lang, '校际差异系数（括号内为模拟前）', 'Between-school CVs (before the changes in brackets)')}</b>"
@@ -523,7 +573,9 @@ class Dashboard:
     def _changes_html(self) -> str:
         lang = self.lang
         if not self.changes:
-            return f"<div class='eduwb-muted'>{_t(lang, '尚未模拟任何变化。', 'No change simulated yet.')}</div>"
+            return (
+                f"<div class='eduwb-muted'>{_t(lang, '尚未模拟任何变化。', 'No change simulated yet.')}</div>"
+            )
         items = []
         for group in self.changes:
             labels = list(dict.fromkeys(c.label for c in group if c.label))

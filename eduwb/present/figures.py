@@ -43,7 +43,9 @@ def figure_png(fig: Any, base64_text: bool = True) -> str | bytes | None:
     else:
         rgb = np.ascontiguousarray(rgba[..., :3])
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, format="png", dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    Image.fromarray(rgb, "RGB").save(
+        buffer, format="png", dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL
+    )
     data = buffer.getvalue()
     return base64.b64encode(data).decode("ascii") if base64_text else data
 

@@ -41,7 +41,7 @@ def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> lis
     out: list[dict[str, Any]] = []
     for child in body.get("children", []) or []:
         if isinstance(child, str) and child.startswith(_REF):
-            out.extend(_static_outputs(child[len(_REF):], state, seen))
+            out.extend(_static_outputs(child[len(_REF) :], state, seen))
     return out
 
 
@@ -138,7 +138,9 @@ def english_parameters(source: str, source_dir, target_dir) -> str:
     edits: list[tuple[int, int, int, str]] = []  # line, start col, end col, text
     has_lang = False
     for node in ast.parse(source).body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+        if not (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
             continue
         name, value = node.targets[0].id, node.value
         if value.lineno != value.end_lineno:

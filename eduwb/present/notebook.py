@@ -19,7 +19,14 @@ from eduwb.present.figures import DPI, use_figure_png
 from eduwb.present.words import LANGS, column_label, pick
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+)
 
 _STATE = {"lang": "zh"}
 
@@ -98,8 +105,9 @@ def label_columns(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return df.rename(columns={c: column_label(c, lang) for c in df.columns})
 
 
-def format_value(value: object, digits: int = 2, limits: list[tuple[float, str]] | None = None, *,
-                 exact: bool = False) -> str:
+def format_value(
+    value: object, digits: int = 2, limits: list[tuple[float, str]] | None = None, *, exact: bool = False
+) -> str:
     """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
 
     Numbers follow :mod:`eduwb.present.numbers`: ``digits`` decimals, more where the value
@@ -118,8 +126,11 @@ def format_value(value: object, digits: int = 2, limits: list[tuple[float, str]]
     return str(value)
 
 
-def table_text(df: pd.DataFrame, digits: int | dict[str, int] | None = None,
-               limits: dict[str, list[tuple[object, str]]] | None = None) -> pd.DataFrame:
+def table_text(
+    df: pd.DataFrame,
+    digits: int | dict[str, int] | None = None,
+    limits: dict[str, list[tuple[object, str]]] | None = None,
+) -> pd.DataFrame:
     """Every cell of ``df`` as shown (same shape, strings), by the display rule.
 
     ``digits`` and ``limits`` as in :func:`show_table`. A column of
@@ -252,7 +263,9 @@ def show_table(
         "columns": [column_label(c, lang) for c in df.columns],
         "data": [[table_cell(v) for v in row] for row in df.itertuples(index=False, name=None)],
     }
-    display({"text/html": html, "text/plain": f"[{title or name}: {len(df)} rows]", TABLE_MIME: payload}, raw=True)
+    display(
+        {"text/html": html, "text/plain": f"[{title or name}: {len(df)} rows]", TABLE_MIME: payload}, raw=True
+    )
 
 
 #: A column whose longest cell is at most this many characters never wraps (状态 "达标", 学段 "小学").
@@ -275,7 +288,10 @@ def _is_missing(value: object) -> bool:
 
 
 def _html_table(
-    text: pd.DataFrame, styles: pd.DataFrame | None, headers: Iterable[str], title: str | None,
+    text: pd.DataFrame,
+    styles: pd.DataFrame | None,
+    headers: Iterable[str],
+    title: str | None,
     numeric: list[bool] | None = None,
 ) -> str:
     """The table as HTML. Alignment and wrapping are inline styles, so JupyterLab (whose own
@@ -285,7 +301,8 @@ def _html_table(
     numeric = numeric if numeric is not None else [False] * text.shape[1]
     widths = [max((len(v) for v in text[c].tolist()), default=0) for c in text.columns]
     base = [
-        ("text-align:right" if num else "text-align:left") + (";white-space:nowrap" if width <= NOWRAP_CHARS else "")
+        ("text-align:right" if num else "text-align:left")
+        + (";white-space:nowrap" if width <= NOWRAP_CHARS else "")
         for num, width in zip(numeric, widths, strict=True)
     ]
     head = "".join(f'<th style="{base[j].split(";")[0]}">{escape(h)}</th>' for j, h in enumerate(headers))
@@ -307,10 +324,15 @@ def _html_table(
 
 
 def _looks_numeric(value: str) -> bool:
-    return bool(value) and value.replace(",", "").replace(".", "", 1).replace("-", "", 1).replace("%", "").isdigit()
+    return (
+        bool(value)
+        and value.replace(",", "").replace(".", "", 1).replace("-", "", 1).replace("%", "").isdigit()
+    )
 
 
-def fail_cells(df: pd.DataFrame, failing: pd.DataFrame, css: str = "background-color:#f8d7da;color:#842029") -> pd.DataFrame:
+def fail_cells(
+    df: pd.DataFrame, failing: pd.DataFrame, css: str = "background-color:#f8d7da;color:#842029"
+) -> pd.DataFrame:
     """A style frame colouring the cells where ``failing`` is True (same shape, bool)."""
     out = pd.DataFrame("", index=df.index, columns=df.columns)
     for col in failing.columns:

@@ -74,8 +74,14 @@ def _misleads(shown: float, value: float, threshold: float, op: str) -> bool:
     return (not ok and shown <= threshold) or (ok and shown > threshold)
 
 
-def decimals(value: float, digits: int = 2, limits: Iterable[Limit] | Limit | None = None, *, scale: float = 1.0,
-             most: int = MOST) -> int:
+def decimals(
+    value: float,
+    digits: int = 2,
+    limits: Iterable[Limit] | Limit | None = None,
+    *,
+    scale: float = 1.0,
+    most: int = MOST,
+) -> int:
     """The decimals to show ``value`` with: ``digits``, or more where a limit demands it.
 
     ``scale`` is what the value is multiplied by for display (100 for a percentage); the
@@ -93,8 +99,14 @@ def decimals(value: float, digits: int = 2, limits: Iterable[Limit] | Limit | No
     return d
 
 
-def number(value: float, digits: int = 2, limits: Iterable[Limit] | Limit | None = None, *, grouping: bool = True,
-           most: int = MOST) -> str:
+def number(
+    value: float,
+    digits: int = 2,
+    limits: Iterable[Limit] | Limit | None = None,
+    *,
+    grouping: bool = True,
+    most: int = MOST,
+) -> str:
     """A number as shown: ``digits`` decimals, more where a limit demands (see the module).
 
     Whole numbers of 1,000 or more print without decimals; ``grouping`` adds thousands
@@ -110,7 +122,9 @@ def number(value: float, digits: int = 2, limits: Iterable[Limit] | Limit | None
     return f"{value:{sep}.{d}f}"
 
 
-def percent(value: float, digits: int = 1, limits: Iterable[Limit] | Limit | None = None, *, most: int = MOST) -> str:
+def percent(
+    value: float, digits: int = 1, limits: Iterable[Limit] | Limit | None = None, *, most: int = MOST
+) -> str:
     """A share (0.104) as a percentage ("10.4%"), with more decimals where a limit demands.
 
     The limits are shares too (0.10 for 10 %).
@@ -194,12 +208,16 @@ def _as_float(x: object) -> float:
     return value
 
 
-def cell_limits(columns: Sequence[str], row: Sequence[object], extra: dict[str, list[Limit]] | None = None) -> dict[str, list[Limit]]:
+def cell_limits(
+    columns: Sequence[str], row: Sequence[object], extra: dict[str, list[Limit]] | None = None
+) -> dict[str, list[Limit]]:
     """The limits each cell of one row is judged against: its paired columns, and ``extra``."""
     where = {c: i for i, c in enumerate(columns)}
     out: dict[str, list[Limit]] = {}
     for col in columns:
-        found = [(_as_float(row[where[other]]), op) for other, op in PAIRED_LIMITS.get(col, []) if other in where]
+        found = [
+            (_as_float(row[where[other]]), op) for other, op in PAIRED_LIMITS.get(col, []) if other in where
+        ]
         found += (extra or {}).get(col, [])
         limits = _limits(found)
         if limits:

@@ -61,7 +61,12 @@ RATE_INPUTS = {
     "certification_rate": ("certified", "not_certified", "teachers"),
 }
 #: A count shown next to its total reveals its complement: hide it with the complement.
-COMPLEMENTS = {"trained": "not_trained", "not_trained": "trained", "certified": "not_certified", "not_certified": "certified"}
+COMPLEMENTS = {
+    "trained": "not_trained",
+    "not_trained": "trained",
+    "certified": "not_certified",
+    "not_certified": "certified",
+}
 
 
 def is_per_school(df: pd.DataFrame) -> bool:
@@ -145,7 +150,7 @@ def note(lang: str = "zh", *, enabled: bool = True) -> str:
             f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。"
             if lang == "zh"
             else f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} teachers read "
-            f"\"{SUPPRESSED}\" and numbers from which they could be worked out read \"{SUPPRESSED_RATE}\"."
+            f'"{SUPPRESSED}" and numbers from which they could be worked out read "{SUPPRESSED_RATE}".'
         )
     return (
         f"注意：本表未隐去不足{SMALL_GROUP}人的教师组（--no-suppress），仅供教育局内部分析使用，不得对外提供。"

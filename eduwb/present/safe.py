@@ -42,7 +42,11 @@ def text(value: object) -> str:
     m = _MD_LINE_START.match(s)
     if m:  # a heading, list item, rule or quote if it started a line
         start = m.end(2) - 1 if m.group(2)[0].isdigit() else m.start(2)
-        s = s[:start] + "\\" + s[start:] if not m.group(2)[0].isdigit() else s[: m.end(2)] + "\\" + s[m.end(2) :]
+        s = (
+            s[:start] + "\\" + s[start:]
+            if not m.group(2)[0].isdigit()
+            else s[: m.end(2)] + "\\" + s[m.end(2) :]
+        )
     return s
 
 

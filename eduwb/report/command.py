@@ -90,7 +90,9 @@ def report_command(
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
     backend = make_backend(workers, scheduler, pieces)
     try:
-        options = prepare_options(out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province)
+        options = prepare_options(
+            out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province
+        )
     except BaseException:
         backend.close(abort=True)
         raise
@@ -141,10 +143,14 @@ def prepare_options(
         if not province or safe_name(province) != province:
             raise ParameterError(f"--province {province!r}: give a name usable as a folder and file name")
         if not province_specs:
-            raise ParameterError("--province: no province notebook among the notebooks (metadata eduwb.scope = \"province\")")
+            raise ParameterError(
+                '--province: no province notebook among the notebooks (metadata eduwb.scope = "province")'
+            )
     elif not county_specs:
         names = ", ".join(Path(s.path).name for s in province_specs)
-        raise ParameterError(f"{names}: province notebook(s) only; give --province NAME to make the province report")
+        raise ParameterError(
+            f"{names}: province notebook(s) only; give --province NAME to make the province report"
+        )
     return RunOptions(
         out=str(Path(out).resolve()),
         lang=lang,
@@ -164,8 +170,13 @@ def print_summary(results: list[ReportResult], file: Any = None) -> None:
     file = file or sys.stdout
     header = ("county", "year", "status", "seconds", "output / reason")
     rows = [
-        (r.county, "" if r.year is None else str(r.year), r.status, f"{r.seconds:.1f}",
-         (r.detail.splitlines() or [""])[0] + (" …" if len(r.detail.splitlines()) > 1 else ""))
+        (
+            r.county,
+            "" if r.year is None else str(r.year),
+            r.status,
+            f"{r.seconds:.1f}",
+            (r.detail.splitlines() or [""])[0] + (" …" if len(r.detail.splitlines()) > 1 else ""),
+        )
         for r in results
     ]
     widths = [max(display_width(x) for x in col) for col in zip(header, *rows, strict=False)]

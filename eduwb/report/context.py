@@ -36,14 +36,18 @@ def report_created(job: ReportJob) -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
-def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]) -> dict[str, Any]:
+def report_context(
+    job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]
+) -> dict[str, Any]:
     import pandas
 
     from eduwb.report import layout as pdf
 
     text = REPORT_TEXT[job.lang]
     created = report_created(job)
-    statistics_date = ds.settings.statistics_date(job.year)  # county.toml [statistics_dates], else 1 September
+    statistics_date = ds.settings.statistics_date(
+        job.year
+    )  # county.toml [statistics_dates], else 1 September
     version = eduwb_version()
     passed = verdict.get("passed")
     summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
@@ -55,7 +59,9 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
         state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
     label = text[state]
     css_class = "failed" if state == "failed" else state if state == "passed" else "unknown"
-    lists = [(text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")]
+    lists = [
+        (text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")
+    ]
     standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
     cover = [
         (text["standard"], standard_name),
@@ -94,7 +100,10 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
                 (
                     chapter.title,
                     Path(job.notebooks[chapter.index].path).name,
-                    ", ".join(f"{k}={v!r}" for k, v in job.shown_parameters_for(job.notebooks[chapter.index]).items()),
+                    ", ".join(
+                        f"{k}={v!r}"
+                        for k, v in job.shown_parameters_for(job.notebooks[chapter.index]).items()
+                    ),
                 )
                 for chapter in chapters
             ],
@@ -118,7 +127,12 @@ def report_context(job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], c
         "county": ds.name,
         "year": job.year,
         "cover": cover,
-        "verdict": {"label": label, "css_class": css_class, "summary": summary, "lists": [(k, v) for k, v in lists if v]},
+        "verdict": {
+            "label": label,
+            "css_class": css_class,
+            "summary": summary,
+            "lists": [(k, v) for k, v in lists if v],
+        },
         "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
         "appendix": appendix,
         "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -203,7 +217,11 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
         n = sum(len(v) for v in summary.values())
         passing = len(summary["passes"])
         label = base["province_counts"].format(n=n, passing=passing)
-        lists = [(READINESS_LABELS[code][0 if job.lang == "zh" else 1], names) for code, names in summary.items() if names]
+        lists = [
+            (READINESS_LABELS[code][0 if job.lang == "zh" else 1], names)
+            for code, names in summary.items()
+            if names
+        ]
         css = "passed" if n and passing == n else "unknown" if not n else "failed"
         verdict = {"label": label, "css_class": css, "summary": "", "lists": lists}
     cover = [
@@ -230,7 +248,12 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
     ]
     if job.excluded:
         appendix.append(
-            {"title": text["sec_excluded"], "header": [text["county"], text["reason"]], "mono": (), "rows": list(job.excluded)}
+            {
+                "title": text["sec_excluded"],
+                "header": [text["county"], text["reason"]],
+                "mono": (),
+                "rows": list(job.excluded),
+            }
         )
     appendix += [
         {

@@ -118,11 +118,15 @@ def _make_shell() -> Any:
     def clean(data: dict[str, Any]) -> dict[str, Any]:
         import base64
 
-        return {k: (base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v) for k, v in data.items()}
+        return {
+            k: (base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v) for k, v in data.items()
+        }
 
     class _Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):  # noqa: ANN001
-            self.shell.eduwb_add(nbformat.v4.new_output("display_data", data=clean(data), metadata=metadata or {}))
+            self.shell.eduwb_add(
+                nbformat.v4.new_output("display_data", data=clean(data), metadata=metadata or {})
+            )
 
         def clear_output(self, wait=False):  # noqa: ANN001
             self.shell.eduwb_clear()
@@ -134,7 +138,10 @@ def _make_shell() -> Any:
         def write_format_data(self, format_dict, md_dict=None) -> None:  # noqa: ANN001
             self.shell.eduwb_add(
                 nbformat.v4.new_output(
-                    "execute_result", data=clean(format_dict), metadata=md_dict or {}, execution_count=self.shell.eduwb_count
+                    "execute_result",
+                    data=clean(format_dict),
+                    metadata=md_dict or {},
+                    execution_count=self.shell.eduwb_count,
                 )
             )
 
@@ -150,7 +157,12 @@ def _make_shell() -> Any:
 
         def _showtraceback(self, etype, evalue, stb):  # noqa: ANN001
             self.eduwb_add(
-                nbformat.v4.new_output("error", ename=getattr(etype, "__name__", str(etype)), evalue=str(evalue), traceback=list(stb))
+                nbformat.v4.new_output(
+                    "error",
+                    ename=getattr(etype, "__name__", str(etype)),
+                    evalue=str(evalue),
+                    traceback=list(stb),
+                )
             )
 
         def eduwb_add(self, output: Any) -> None:
@@ -170,7 +182,9 @@ def _make_shell() -> Any:
                 self.eduwb_outputs = None
             if not result.success and not any(o.output_type == "error" for o in outputs):
                 exc = result.error_in_exec or result.error_before_exec
-                outputs.append(nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[]))
+                outputs.append(
+                    nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[])
+                )
             return result.success
 
     config = Config()
@@ -230,7 +244,11 @@ class _RoutedStream(io.TextIOBase):
     def write(self, text: str) -> int:
         if threading.get_ident() != self.owner:
             return self.original.write(text)
-        if self.outputs and self.outputs[-1].get("output_type") == "stream" and self.outputs[-1].get("name") == self.name:
+        if (
+            self.outputs
+            and self.outputs[-1].get("output_type") == "stream"
+            and self.outputs[-1].get("name") == self.name
+        ):
             self.outputs[-1]["text"] += text
         else:
             import nbformat

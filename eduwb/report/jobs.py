@@ -68,7 +68,9 @@ class RunOptions:
     cwd: str = ""  # the working folder the run was started in (paths in outputs are relative to it)
 
 
-def shown_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, checksum: str | None = None) -> str:
+def shown_path(
+    path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None, checksum: str | None = None
+) -> str:
     """A path as a report prints it, never the machine's absolute path.
 
     Relative to the working folder ``cwd`` when inside it (``data/sample``); else its last
@@ -320,7 +322,9 @@ def _notebook_entry(name: str) -> Path:
     return path
 
 
-def check_notebook_parameters(paths: list[Path], *, lang: str = "zh", standard: str | None = None) -> list[NotebookSpec]:
+def check_notebook_parameters(
+    paths: list[Path], *, lang: str = "zh", standard: str | None = None
+) -> list[NotebookSpec]:
     """Inspect each notebook's ``parameters`` cell and decide what the report passes to it.
 
     A notebook must declare ``data`` and ``year``; ``lang`` when the report is not in
@@ -380,7 +384,6 @@ def _similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.6
 
 
-
 # ---- stage 1: read the county, decide which reports to make --------------------------------
 def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> CountyPlan:
     """Load and validate one county's data; plan its reports (skipping those up to date)."""
@@ -405,14 +408,24 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     available = list(ds.years)
     wanted = years if years is not None else available
     results = [
-        ReportResult(county, y, "no data", 0.0, f"the data have no year {y} (they have {_span(available)})", data)
+        ReportResult(
+            county, y, "no data", 0.0, f"the data have no year {y} (they have {_span(available)})", data
+        )
         for y in wanted
         if y not in available
     ]
     todo = [y for y in wanted if y in available]
     if not todo:
-        results = [ReportResult(county, None, "failed", time.perf_counter() - t0,
-                                f"none of the years asked for ({_span(wanted)}) is in the data ({_span(available)})", data)]
+        results = [
+            ReportResult(
+                county,
+                None,
+                "failed",
+                time.perf_counter() - t0,
+                f"none of the years asked for ({_span(wanted)}) is in the data ({_span(available)})",
+                data,
+            )
+        ]
         return CountyPlan(data, county, [], results)
     try:
         from eduwb.standards import load_standard, standard_ref
@@ -427,8 +440,10 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     if options.standard is not None:
         from eduwb.standards import BUILTIN
 
-        standard_shown = options.standard if options.standard in BUILTIN else shown_path(
-            options.standard, options.cwd, _file_digest(options.standard)
+        standard_shown = (
+            options.standard
+            if options.standard in BUILTIN
+            else shown_path(options.standard, options.cwd, _file_digest(options.standard))
         )
     mtime = max(Path(data_root(path), name).stat().st_mtime for name, _s, _h in files)
     if not options.notebooks:  # a province report only: the county is read for it, no county report
@@ -464,7 +479,11 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
             cwd=options.cwd,
         )
         if not options.force and is_up_to_date(job):
-            results.append(ReportResult(county, year, "up-to-date", 0.0, str(job.report_path), data, [str(job.report_path)]))
+            results.append(
+                ReportResult(
+                    county, year, "up-to-date", 0.0, str(job.report_path), data, [str(job.report_path)]
+                )
+            )
             continue
         remove_stale_temporaries(Path(job.out_dir))
         jobs.append(job)
@@ -472,7 +491,9 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
 
 
 # ---- the province report: planned once every county has been read -------------------------
-def plan_province(plans: list[CountyPlan], years: list[int] | None, options: RunOptions) -> tuple[list[ProvinceJob], list[ReportResult]]:
+def plan_province(
+    plans: list[CountyPlan], years: list[int] | None, options: RunOptions
+) -> tuple[list[ProvinceJob], list[ReportResult]]:
     """The province × year reports of a run (``--province``), from the counties as inspected.
 
     ``plans`` are in the order the counties were given. A county whose data were refused, or
@@ -507,7 +528,9 @@ def plan_province(plans: list[CountyPlan], years: list[int] | None, options: Run
         left_out = excluded + [(m.county, REPORT_TEXT[options.lang]["no_year_data"].format(year=year))
                                for m in members if year not in m.years]  # fmt: skip
         files = tuple((f"{m.county}/{f}", size, sha) for m in inside for f, size, sha in m.data_files)
-        counties = tuple((m.county, m.data, _digest([f"{f}:{sha}" for f, _size, sha in m.data_files])) for m in inside)
+        counties = tuple(
+            (m.county, m.data, _digest([f"{f}:{sha}" for f, _size, sha in m.data_files])) for m in inside
+        )
         fingerprint = _digest([json.dumps({
             "province": province,
             "year": year,
@@ -537,7 +560,9 @@ def plan_province(plans: list[CountyPlan], years: list[int] | None, options: Run
             source_date_epoch=options.source_date_epoch,
         )
         if not options.force and is_up_to_date(job):
-            results.append(ReportResult(name, year, "up-to-date", 0.0, str(job.report_path), "", [str(job.report_path)]))
+            results.append(
+                ReportResult(name, year, "up-to-date", 0.0, str(job.report_path), "", [str(job.report_path)])
+            )
             continue
         remove_stale_temporaries(Path(job.out_dir))
         jobs.append(job)
@@ -558,7 +583,6 @@ def _failed_plan(data: str, county: str, years: list[int] | None, reason: str, s
     return CountyPlan(data, county, [], results)
 
 
-
 def _span(years: list[int]) -> str:
     if not years:
         return "none"
@@ -569,7 +593,14 @@ def _span(years: list[int]) -> str:
 #: Longest folder or file-name part made from a county name, in UTF-8 bytes (a file name may
 #: hold 255; the report's own words and the year come after it).
 SAFE_NAME_BYTES = 120
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_WINDOWS_DEVICES = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 def safe_name(name: str) -> str:
@@ -602,7 +633,8 @@ def data_files(path: Path) -> list[tuple[str, int, str]]:
         files = [path] + [p for p in [path.with_suffix(".toml")] if p.is_file()]
     elif path.is_dir():
         files = [
-            f for f in sorted(path.rglob("*"))
+            f
+            for f in sorted(path.rglob("*"))
             if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
         ]
     else:
@@ -635,7 +667,11 @@ def _digest(parts: list[str]) -> str:
 @functools.cache
 def code_digest() -> str:
     """A digest of eduwb's code, standards and templates: a changed analysis means a new report."""
-    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in (".py", ".toml", ".css", ".j2", ".json"))
+    files = sorted(
+        p
+        for p in PACKAGE_DIR.rglob("*")
+        if p.is_file() and p.suffix in (".py", ".toml", ".css", ".j2", ".json")
+    )
     return _digest([f"{p.relative_to(PACKAGE_DIR).as_posix()}:{_file_digest(p)}" for p in files])
 
 

@@ -40,7 +40,13 @@ REMOVE_CELL_TAGS = ("remove-cell", "remove_cell", "report-remove")
 REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
 # Fonts that cover simplified Chinese, in order of preference; the first is what the
 # Makefile installs (Debian/Ubuntu package fonts-noto-cjk).
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 
 _HEADING_LINE = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _OBJECT_REPR = re.compile(r"^\[?<[^>]* at 0x[0-9a-fA-F]+>|^<Figure size [^>]*>$|^<matplotlib\.")
@@ -431,7 +437,9 @@ def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None
     # WeasyPrint warns about CSS it ignores in notebook outputs; a report reader cannot act on it.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    document = HTML(string=html, base_url=base_url, url_fetcher=url_fetcher()).render(font_config=_font_config())
+    document = HTML(string=html, base_url=base_url, url_fetcher=url_fetcher()).render(
+        font_config=_font_config()
+    )
     document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)
     return len(document.pages)
 
@@ -449,7 +457,9 @@ def require_cjk_font() -> str:
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return CJK_FONTS[0]  # no fontconfig tools to ask; WeasyPrint's own lookup decides
-    out = subprocess.run([fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False
+    ).stdout
     families = {name.strip() for line in out.splitlines() for name in line.split(",")}
     for font in CJK_FONTS:
         if font in families:

@@ -21,13 +21,51 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_DROPPED_ELEMENTS = {"link", "object", "embed", "iframe", "frame", "frameset", "base", "meta", "script", "form", "input",
-                     "button", "textarea", "select", "applet", "portal", "svg:script"}
-_URL_ATTRIBUTES = {"href", "src", "srcset", "data", "action", "formaction", "xlink:href", "poster", "background",
-                   "cite", "longdesc", "usemap", "manifest", "ping", "lowsrc", "dynsrc"}
+_DROPPED_ELEMENTS = {
+    "link",
+    "object",
+    "embed",
+    "iframe",
+    "frame",
+    "frameset",
+    "base",
+    "meta",
+    "script",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "applet",
+    "portal",
+    "svg:script",
+}
+_URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "srcset",
+    "data",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "usemap",
+    "manifest",
+    "ping",
+    "lowsrc",
+    "dynsrc",
+}
 _DATA_IMAGE = re.compile(r"^\s*data:image/(png|jpeg|gif|svg\+xml|webp)[;,]", re.I)
-_BAD_CSS = re.compile(r"position\s*:\s*(fixed|absolute|sticky|running)|url\s*\(|@import|expression\s*\(|-weasy-|running\s*\(", re.I)
-_POSITION = re.compile(r"position\s*:\s*(fixed|absolute|sticky|running\s*\([^)]*\))\s*(!\s*important)?\s*;?", re.I)
+_BAD_CSS = re.compile(
+    r"position\s*:\s*(fixed|absolute|sticky|running)|url\s*\(|@import|expression\s*\(|-weasy-|running\s*\(",
+    re.I,
+)
+_POSITION = re.compile(
+    r"position\s*:\s*(fixed|absolute|sticky|running\s*\([^)]*\))\s*(!\s*important)?\s*;?", re.I
+)
 _URL = re.compile(r"url\s*\((?!\s*['\"]?\s*data:image/)[^)]*\)", re.I)
 
 
@@ -77,7 +115,10 @@ class _Finder(HTMLParser):
                 continue
             if name_l in _URL_ATTRIBUTES:
                 ok = (name_l == "href" and tag == "a" and value is not None and value.startswith("#")) or (
-                    name_l == "src" and tag in ("img", "source") and value is not None and _DATA_IMAGE.match(value)
+                    name_l == "src"
+                    and tag in ("img", "source")
+                    and value is not None
+                    and _DATA_IMAGE.match(value)
                 )
                 if not ok:
                     changed = True

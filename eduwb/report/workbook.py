@@ -35,8 +35,13 @@ def sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def write_tables_xlsx(tables: list[dict[str, Any]], target: str | os.PathLike[str], *, lang: str = "zh",
-                      created: datetime | None = None) -> None:
+def write_tables_xlsx(
+    tables: list[dict[str, Any]],
+    target: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    created: datetime | None = None,
+) -> None:
     """Write each table to its own sheet, after an index sheet; headers as displayed.
 
     ``tables`` are the payloads of ``eduwb.present.show_table`` (``name``, ``title``,

@@ -190,9 +190,17 @@ def run_reports(
     from tqdm.auto import tqdm
 
     if backend is None:
-        backend = make_backend(workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1))
+        backend = make_backend(
+            workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1)
+        )
     total = len(data) * len(years) if years else len(data)
-    bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr, disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=total,
+        unit="report",
+        desc="reports",
+        file=sys.stderr,
+        disable=None if progress is None else not progress,
+    )
     try:
         results = _Scheduler(backend, options, years, bar).run(data)
     except BaseException:
@@ -247,7 +255,9 @@ class _Scheduler:
                 _prio, _seq, kind, payload = item
                 if kind != "inspect" and self.jobs[payload[0]]["failed"]:
                     continue  # another notebook of this report already failed
-                if (kind, payload) in self.suspects and any(k in self.suspects for k in self.inflight.values()):
+                if (kind, payload) in self.suspects and any(
+                    k in self.suspects for k in self.inflight.values()
+                ):
                     deferred.append(item)  # suspects run one at a time, to find which kills workers
                     continue
                 fn, args = self._call(kind, payload)
@@ -267,7 +277,9 @@ class _Scheduler:
                     value = future.result()
                 except Exception as exc:  # noqa: BLE001 -- infrastructure failure of one piece
                     if self.backend.is_broken(exc):
-                        self._worker_died([(kind, payload)] + [self.inflight.pop(f) for f in list(self.inflight)])
+                        self._worker_died(
+                            [(kind, payload)] + [self.inflight.pop(f) for f in list(self.inflight)]
+                        )
                     else:
                         self._lost(kind, payload, f"worker failed: {type(exc).__name__}: {exc}")
                     continue
@@ -287,10 +299,16 @@ class _Scheduler:
         culprit = suspects[0] if len(suspects) == 1 else None
         for kind, payload in lost:
             if (kind, payload) == culprit:
-                self._lost(kind, payload, "a worker process died running it, twice (killed, or out of memory?)")
+                self._lost(
+                    kind, payload, "a worker process died running it, twice (killed, or out of memory?)"
+                )
                 continue
             self.suspects.add((kind, payload))
-            self.push({"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind], kind, payload)
+            self.push(
+                {"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind],
+                kind,
+                payload,
+            )
 
     def _call(self, kind: str, payload: Any) -> tuple[Any, tuple[Any, ...]]:
         if kind == "inspect":
@@ -333,8 +351,15 @@ class _Scheduler:
             other = self.claimed.get(job.key)
             if other is not None:
                 self._finish(
-                    ReportResult(job.county, job.year, "failed", 0.0, f"county name {job.county!r} is also the name of {other}; "
-                                 "give one of them another name in county.toml", data)
+                    ReportResult(
+                        job.county,
+                        job.year,
+                        "failed",
+                        0.0,
+                        f"county name {job.county!r} is also the name of {other}; "
+                        "give one of them another name in county.toml",
+                        data,
+                    )
                 )
                 continue
             self.claimed[job.key] = job.data
@@ -356,7 +381,9 @@ class _Scheduler:
         job = state["job"]
         if not outcome.ok:
             state["failed"] = True
-            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], outcome.reason, _data(job)))
+            self._finish(
+                ReportResult(job.county, job.year, "failed", state["seconds"], outcome.reason, _data(job))
+            )
             return
         state["chapters"][outcome.index] = outcome
         state["left"] -= 1
@@ -372,7 +399,15 @@ class _Scheduler:
     def _lost(self, kind: str, payload: Any, reason: str) -> None:
         if kind == "inspect":
             self._finish(ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload))
-            self._inspected(payload, CountyPlan(payload, Path(payload).name, [], [ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload)]))
+            self._inspected(
+                payload,
+                CountyPlan(
+                    payload,
+                    Path(payload).name,
+                    [],
+                    [ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload)],
+                ),
+            )
             return
         state = self.jobs[payload[0]]
         if not state["failed"]:
@@ -445,14 +480,25 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
             nbformat.write(nb, str(tmp))
         if failure is not None:
             reason = _execution_reason(spec, failure, final)
-            return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel")
+            return ChapterOutcome(
+                index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel"
+            )
         from eduwb.report import layout as pdf
 
-        chapter = pdf.chapter_from_notebook(nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang)
+        chapter = pdf.chapter_from_notebook(
+            nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang
+        )
     except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
-        return ChapterOutcome(index, False, time.perf_counter() - t0, reason=f"{spec.stem}: {type(exc).__name__}: {exc}")
+        return ChapterOutcome(
+            index, False, time.perf_counter() - t0, reason=f"{spec.stem}: {type(exc).__name__}: {exc}"
+        )
     return ChapterOutcome(
-        index, True, time.perf_counter() - t0, title=chapter.title, html=chapter.html, tables=chapter.tables,
+        index,
+        True,
+        time.perf_counter() - t0,
+        title=chapter.title,
+        html=chapter.html,
+        tables=chapter.tables,
         engine=engine or "kernel",
     )
 
@@ -477,7 +523,9 @@ def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Pa
     for absolute, shown in job.path_replacements():
         # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
         for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
-            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
+            text = text.replace(
+                json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1]
+            )
     return nbformat.from_dict(json.loads(text))
 
 
@@ -543,10 +591,22 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
         with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
             tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
-        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, f"layout: {type(exc).__name__}: {exc}", _data(job))
+        return ReportResult(
+            job.county,
+            job.year,
+            "failed",
+            time.perf_counter() - t0,
+            f"layout: {type(exc).__name__}: {exc}",
+            _data(job),
+        )
     note = f"  ({verdict['note']})" if verdict.get("note") else ""
     return ReportResult(
-        job.county, job.year, "ok", time.perf_counter() - t0, f"{job.report_path}{note}", _data(job),
+        job.county,
+        job.year,
+        "ok",
+        time.perf_counter() - t0,
+        f"{job.report_path}{note}",
+        _data(job),
         [str(job.report_path), str(job.tables_path)],
     )
 

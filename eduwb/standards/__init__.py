@@ -181,12 +181,18 @@ class Standard:
         entry = self.raw.get("scopes", {}).get(name)
         if entry is None:
             if name in RULE_SCOPES:
-                zh, en = ("资源配置评估范围", "the resource scope") if name == "resource" else ("全县", "the county")
+                zh, en = (
+                    ("资源配置评估范围", "the resource scope")
+                    if name == "resource"
+                    else ("全县", "the county")
+                )
                 return Scope(name, zh, en, None)
             if name == "all_schools":
                 from eduwb.data.schema import KINDS
 
-                return Scope(name, "全县所有义务教育学校", "every school with compulsory-stage pupils", tuple(KINDS))
+                return Scope(
+                    name, "全县所有义务教育学校", "every school with compulsory-stage pupils", tuple(KINDS)
+                )
             raise StandardError(f"standard {self.id} defines no scope {name!r}")
         kinds = None if name in RULE_SCOPES else tuple(entry.get("kinds", ()))
         return Scope(name, entry.get("zh", name), entry.get("en", name), kinds)
@@ -327,12 +333,24 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         if key not in raw:
             problems.append(f"missing top-level key '{key}'")
     # a hand-edited file may put a value where a table belongs: say so instead of crashing below
-    tables = ("dimensions", "scope", "scopes", "pupil_weights", "balance", "class_size", "school_size", "school_rule", "rotation")
+    tables = (
+        "dimensions",
+        "scope",
+        "scopes",
+        "pupil_weights",
+        "balance",
+        "class_size",
+        "school_size",
+        "school_rule",
+        "rotation",
+    )
     for key in (*tables, "relaxations_2019"):
         if key in raw and not isinstance(raw[key], dict):
             problems.append(f"[{key}] must be a table, not {raw[key]!r}")
             raw = {k: v for k, v in raw.items() if k != key}
-    if not isinstance(raw.get("indicators", []), list) or not all(isinstance(d, dict) for d in raw.get("indicators", [])):
+    if not isinstance(raw.get("indicators", []), list) or not all(
+        isinstance(d, dict) for d in raw.get("indicators", [])
+    ):
         problems.append("'indicators' must be a list of [[indicators]] tables")
         raw = {k: v for k, v in raw.items() if k != "indicators"}
     stages = raw.get("stages", STAGES)
@@ -352,7 +370,11 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         if not isinstance(weights, dict) or not all(_is_number(w) and w > 0 for w in weights.values()):
             problems.append(f"[pupil_weights] {kind} must map stages to positive numbers")
     for ind in raw.get("indicators", []) if isinstance(raw.get("indicators"), list) else []:
-        share = ind.get("params", {}).get("backbone_share_min") if isinstance(ind, dict) and isinstance(ind.get("params"), dict) else None
+        share = (
+            ind.get("params", {}).get("backbone_share_min")
+            if isinstance(ind, dict) and isinstance(ind.get("params"), dict)
+            else None
+        )
         if share is not None and not _is_number(share):
             problems.append(f"indicator {ind.get('id')}: params.backbone_share_min must be a number")
     balance = raw.get("balance", {})
@@ -407,7 +429,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
             thr = ind.get("threshold")
             values = thr.values() if isinstance(thr, dict) else [thr]
             if thr is None or not all(_is_number(v) for v in values):
-                problems.append(f"{label}: comparator {ind['comparator']} needs a numeric threshold, not {thr!r}")
+                problems.append(
+                    f"{label}: comparator {ind['comparator']} needs a numeric threshold, not {thr!r}"
+                )
             elif any(v < 0 for v in values):
                 problems.append(f"{label}: threshold must not be negative")
         plausible = ind.get("plausible")
@@ -422,7 +446,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
             problems.append(f"{label}: 'per' must be a positive number")
         scope = ind.get("scope")
         if scope is not None and scope not in known_scopes:
-            problems.append(f"{label}: scope {scope!r} is not defined; define [scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}")
+            problems.append(
+                f"{label}: scope {scope!r} is not defined; define [scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}"
+            )
     problems += _text_problems(raw)
     if problems:
         raise StandardError(f"{where}: invalid standard:\n  " + "\n  ".join(problems))
@@ -435,7 +461,11 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
     from eduwb.data.limits import MAX_STANDARD_TEXT_CHARS
 
     hidden = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-    texts: list[tuple[str, Any]] = [("id", raw.get("id")), ("name_zh", raw.get("name_zh")), ("name_en", raw.get("name_en"))]
+    texts: list[tuple[str, Any]] = [
+        ("id", raw.get("id")),
+        ("name_zh", raw.get("name_zh")),
+        ("name_en", raw.get("name_en")),
+    ]
     for table in ("dimensions", "stage_names"):
         for key, names in (raw.get(table) or {}).items() if isinstance(raw.get(table), dict) else ():
             if not isinstance(names, dict):
@@ -447,7 +477,11 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
                 label = f"[[{table}]] {str(item.get('id', '?'))[:40]}"
-                texts += [(f"{label} {key}", item[key]) for key in ("id", "name_zh", "name_en", "unit", "gap_unit") if key in item]
+                texts += [
+                    (f"{label} {key}", item[key])
+                    for key in ("id", "name_zh", "name_en", "unit", "gap_unit")
+                    if key in item
+                ]
     problems = []
     for where, value in texts:
         if value is None:
@@ -499,7 +533,9 @@ def _load_cached(key: str) -> Standard:
     if parent is not None:
         parent = parent_key(parent, path, BUILTIN)
         if parent == key or parent in _EXTENDING:
-            raise StandardError(f"{path}: a standard cannot extend itself, directly or through other files (extends = {raw['extends']!r})")
+            raise StandardError(
+                f"{path}: a standard cannot extend itself, directly or through other files (extends = {raw['extends']!r})"
+            )
         _EXTENDING.add(key)
         try:
             raw = _merge(_load_cached(parent).raw, raw)

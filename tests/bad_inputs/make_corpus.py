@@ -117,7 +117,13 @@ def optional_tables(base: dict[str, Sheet]) -> dict[str, Sheet]:
         k = 0
         for grade, count in zip(g, per_grade, strict=True):
             for n in range(1, count + 1):
-                classes.append(school_id=school, year=year, grade=str(grade), class_id=f"{grade}-{n}", students=str(sizes[k]))
+                classes.append(
+                    school_id=school,
+                    year=year,
+                    grade=str(grade),
+                    class_id=f"{grade}-{n}",
+                    students=str(sizes[k]),
+                )
                 k += 1
         backbone = int(r[col["backbone_teachers"]])
         for i in range(int(r[col["teachers"]])):
@@ -207,7 +213,10 @@ def xlsx_bytes(sheets: dict[str, Sheet], numeric: bool = True) -> bytes:
     wb.save(raw)
     # openpyxl stamps every zip member with the current time; fix it so reruns write identical bytes
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -274,7 +283,9 @@ class Case:
     problems: list[dict] = field(default_factory=list)
     count: int | None = None
 
-    def expect(self, file: str, row: int | None, column: str | None, rule: str, *, sheet: str | None = None) -> None:
+    def expect(
+        self, file: str, row: int | None, column: str | None, rule: str, *, sheet: str | None = None
+    ) -> None:
         entry = {"file": file}
         if sheet is not None:
             entry["sheet"] = sheet
@@ -358,16 +369,21 @@ def gbk_bad_cell(c: Case) -> None:
 def random_bytes_file(c: Case) -> None:
     """sections.csv is binary garbage (e.g. a renamed .xls)."""
     rng = random.Random(2024)
-    c.raw_files["sections.csv"] = bytes([0xD0, 0xCF, 0x11, 0xE0]) + bytes(rng.randrange(128, 256) for _ in range(400))
+    c.raw_files["sections.csv"] = bytes([0xD0, 0xCF, 0x11, 0xE0]) + bytes(
+        rng.randrange(128, 256) for _ in range(400)
+    )
     c.expect("sections.csv", None, None, "UTF-8")
 
 
 @case
 def ragged_csv_row(c: Case) -> None:
     """A row of sections.csv has one field too many (a stray comma)."""
-    c.raw_files["sections.csv"] = c.tables["sections"].to_csv().replace(
-        "S02,2024,junior,600,12,45,40,7,6", "S02,2024,junior,600,12,45,40,7,6,"
-    ).encode()
+    c.raw_files["sections.csv"] = (
+        c.tables["sections"]
+        .to_csv()
+        .replace("S02,2024,junior,600,12,45,40,7,6", "S02,2024,junior,600,12,45,40,7,6,")
+        .encode()
+    )
     c.expect("sections.csv", 3, None, "Expected 9 fields")
 
 
@@ -641,7 +657,9 @@ def teacher_bad_sex(c: Case) -> None:
 @with_tables("teachers", "rotations")
 def rotation_unknown_teacher(c: Case) -> None:
     """A move names teacher T9999, who is in no year's teachers."""
-    row = c.tables["rotations"].append(teacher_id="T9999", year="2024", from_school="S02", to_school="S01", mode="transfer")
+    row = c.tables["rotations"].append(
+        teacher_id="T9999", year="2024", from_school="S02", to_school="S01", mode="transfer"
+    )
     c.expect("rotations.csv", row, "teacher_id", "teacher not found")
 
 
@@ -756,7 +774,7 @@ def county_toml_unknown_key(c: Case) -> None:
 def county_toml_bad_milestone(c: Case) -> None:
     """A class-size milestone's max_students is "abc"."""
     c.raw_files["county.toml"] = (
-        b'[[class_size.milestones]]\nby = 2023\nmax_students = 65\n'
+        b"[[class_size.milestones]]\nby = 2023\nmax_students = 65\n"
         b'[[class_size.milestones]]\nby = 2024\nmax_students = "abc"\n'
     )
     c.expect("county.toml", None, "class_size.milestones[2].max_students", "positive whole number")
@@ -975,7 +993,9 @@ def awkward_fixtures() -> dict[str, tuple[Callable[[Path], None], str]]:
         messy = {}
         for name, sheet in base.items():
             s = copy.deepcopy(sheet)
-            s.rename({h: f"  {h.upper()} " if i % 2 else f"{h.title()}\u3000" for i, h in enumerate(s.header)})
+            s.rename(
+                {h: f"  {h.upper()} " if i % 2 else f"{h.title()}\u3000" for i, h in enumerate(s.header)}
+            )
             order = list(reversed(range(len(s.header))))
             s.header = [s.header[i] for i in order]
             s.rows = [[r[i] for i in order] for r in s.rows]
@@ -1047,7 +1067,9 @@ def build(bad_root: Path, fixtures_root: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="write under OUT/bad_inputs and OUT/fixtures instead of tests/")
+    parser.add_argument(
+        "--out", type=Path, help="write under OUT/bad_inputs and OUT/fixtures instead of tests/"
+    )
     args = parser.parse_args(argv)
     if args.out:
         bad_root, fixtures_root = args.out / "bad_inputs", args.out / "fixtures"

@@ -61,7 +61,13 @@ class ImportResult:
         )
 
 
-def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Path | Mapping | None = None, year: int | None = None) -> ImportResult:
+def import_statistics(
+    source: str | Path,
+    out: str | Path,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    year: int | None = None,
+) -> ImportResult:
     """Read the education statistics at ``source`` and write a county folder at ``out``.
 
     Parameters
@@ -92,12 +98,20 @@ def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Pat
     form = "jiaoji" if source.is_dir() else "zonghe"
     m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
     if m.form != form:
-        wanted = "文件夹 a folder of per-school workbooks" if m.form == "jiaoji" else "一个工作簿 one workbook"
-        raise ParameterError(f"映射 {m.id} 读取的是{wanted}，而 {source} 不是 (mapping {m.id} reads {m.form} sources)")
+        wanted = (
+            "文件夹 a folder of per-school workbooks" if m.form == "jiaoji" else "一个工作簿 one workbook"
+        )
+        raise ParameterError(
+            f"映射 {m.id} 读取的是{wanted}，而 {source} 不是 (mapping {m.id} reads {m.form} sources)"
+        )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ParameterError(f"输出位置已存在且非空 the output already exists and is not empty: {out}（请换一个文件夹或先删除 choose another or remove it）")
+        raise ParameterError(
+            f"输出位置已存在且非空 the output already exists and is not empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
+        )
     if form == "zonghe" and source.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise ParameterError(f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 expected an .xlsx workbook or a folder of 教基 workbooks")
+        raise ParameterError(
+            f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 expected an .xlsx workbook or a folder of 教基 workbooks"
+        )
 
     problems: list[Problem] = []
     skipped: list[Skipped] = []
@@ -130,9 +144,18 @@ def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Pat
         warnings += _check_with_loader(assembled)
         template = write_missing_tables_template(tmp, assembled.tables, years)
         log = ImportLog(
-            source=str(source), mapping=m, years=years, units=units, assembled=assembled, merges=merges,
-            skipped=skipped, unused_columns=unused, notes=notes, warnings=warnings,
-            template=template[1], version=_version(),
+            source=str(source),
+            mapping=m,
+            years=years,
+            units=units,
+            assembled=assembled,
+            merges=merges,
+            skipped=skipped,
+            unused_columns=unused,
+            notes=notes,
+            warnings=warnings,
+            template=template[1],
+            version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
         for path in tmp.iterdir():
@@ -145,7 +168,12 @@ def import_statistics(source: str | Path, out: str | Path, *, mapping: str | Pat
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return ImportResult(
-        out=out, mapping=m, years=years, tables=assembled.tables, unfilled=assembled.unfilled, warnings=warnings,
+        out=out,
+        mapping=m,
+        years=years,
+        tables=assembled.tables,
+        unfilled=assembled.unfilled,
+        warnings=warnings,
         template=out / template[0].name if template[0] is not None else None,
     )
 
@@ -163,12 +191,18 @@ def _version() -> str:
 
 def _refuse_on_errors(problems: list[Problem]) -> None:
     if any(p.severity == "error" for p in problems):
-        raise DataError([p for p in problems if p.severity == "error"] + [p for p in problems if p.severity != "error"])
+        raise DataError(
+            [p for p in problems if p.severity == "error"] + [p for p in problems if p.severity != "error"]
+        )
 
 
-def _read_jiaoji(source: Path, year: int | None, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> list[Unit]:
+def _read_jiaoji(
+    source: Path, year: int | None, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+) -> list[Unit]:
     """Every school-year of a folder of per-school workbooks (a sub-folder per year, or one year)."""
-    dated = sorted((int(m.group(1)), p) for p in source.iterdir() if p.is_dir() and (m := YEAR.search(p.name)))
+    dated = sorted(
+        (int(m.group(1)), p) for p in source.iterdir() if p.is_dir() and (m := YEAR.search(p.name))
+    )
     if dated:
         if year is not None:
             dated = [(y, p) for y, p in dated if y == year]
@@ -176,7 +210,9 @@ def _read_jiaoji(source: Path, year: int | None, mapping: Mapping, problems: lis
                 raise ParameterError(f"{source}: 没有 {year} 年的子文件夹 no sub-folder for {year}")
         loose = [p.name for p in source.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES]
         for name in loose:
-            skipped.append(Skipped(name, "在按年份分的子文件夹之外，未读取 (outside the year sub-folders: not read)"))
+            skipped.append(
+                Skipped(name, "在按年份分的子文件夹之外，未读取 (outside the year sub-folders: not read)")
+            )
         plan = [(y, p, f"{p.name}/") for y, p in dated]
     else:
         if year is None:
@@ -191,7 +227,15 @@ def _read_jiaoji(source: Path, year: int | None, mapping: Mapping, problems: lis
     for y, folder, prefix in plan:
         files = workbook_files(folder, problems)
         if not files:
-            problems.append(cell_problem(f"{prefix or folder.name}", None, None, None, "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder"))
+            problems.append(
+                cell_problem(
+                    f"{prefix or folder.name}",
+                    None,
+                    None,
+                    None,
+                    "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder",
+                )
+            )
         for path in files:
             unit = read_jiaoji_workbook(path, f"{prefix}{path.name}", y, mapping, problems, skipped)
             if unit is not None:
@@ -262,11 +306,21 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
             first = cells[0]
             others = f"（及 and {'、'.join(c.ref for c in cells[1:6])}）" if len(cells) > 1 else ""
             return cell_problem(
-                first.workbook, first.sheet, first.ref, problem.value,
+                first.workbook,
+                first.sheet,
+                first.ref,
+                problem.value,
                 f"{problem.rule}{others} [导入结果 imported as {table}.{problem.column}]",
                 problem.severity,
             )
-    return Problem(f"导入结果 imported {problem.file}", problem.row, problem.column, problem.value, problem.rule, problem.severity)
+    return Problem(
+        f"导入结果 imported {problem.file}",
+        problem.row,
+        problem.column,
+        problem.value,
+        problem.rule,
+        problem.severity,
+    )
 
 
 def write_missing_tables_template(folder: Path, tables: dict, years: list[int]) -> tuple[Path | None, str]:

@@ -142,7 +142,9 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
             school_id = str(reading.value).strip()
         else:
             if not unit.name:
-                wb, sheet, ref = _first_cell(unit.values["school.name"].cells if "school.name" in unit.values else (), unit)
+                wb, sheet, ref = _first_cell(
+                    unit.values["school.name"].cells if "school.name" in unit.values else (), unit
+                )
                 problems.append(cell_problem(wb, sheet, ref, None, "缺少学校名称 a school name is required"))
                 ok = False
                 ids.append("")
@@ -158,7 +160,10 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
             wb, sheet, ref = _first_cell(cells, unit)
             problems.append(
                 cell_problem(
-                    wb, sheet, ref, school_id,
+                    wb,
+                    sheet,
+                    ref,
+                    school_id,
                     f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one year: "
                     f"{first.origin} 和 and {unit.origin}",
                 )
@@ -196,20 +201,32 @@ def _schools(by_school: dict[str, list[Unit]], mapping: Mapping, out: Assembled)
                 seen.setdefault(value, []).append(u.year)
             if len(seen) > 1:
                 shown = "；".join(f"{v}（{'、'.join(map(str, ys))}）" for v, ys in seen.items())
-                out.changes.append(f"{row['name']}（{school_id}）的 schools.{col} 各年不同 differs between years: {shown} → 取最新一年 the latest year's is used")
+                out.changes.append(
+                    f"{row['name']}（{school_id}）的 schools.{col} 各年不同 differs between years: {shown} → 取最新一年 the latest year's is used"
+                )
         rows.append((row, prov))
     if "boarding" not in mapped:
-        out.defaults.append("schools.boarding（是否寄宿制）：统计表映射中没有，按字典默认“否” (not mapped: the dictionary's default, false)")
+        out.defaults.append(
+            "schools.boarding（是否寄宿制）：统计表映射中没有，按字典默认“否” (not mapped: the dictionary's default, false)"
+        )
     return rows
 
 
-def _sections(school_id: str, unit: Unit, mapping: Mapping, out: Assembled, problems: list[Problem]) -> list[tuple[dict, dict]] | None:
+def _sections(
+    school_id: str, unit: Unit, mapping: Mapping, out: Assembled, problems: list[Problem]
+) -> list[tuple[dict, dict]] | None:
     rows = []
     columns = [c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage")]
     for stage in STAGES_BY_KIND[unit.kind]:
         if not mapping.has_stage(stage):
             problems.append(
-                cell_problem(unit.origin, None, None, None, f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” (the mapping has no {stage} fields)")
+                cell_problem(
+                    unit.origin,
+                    None,
+                    None,
+                    None,
+                    f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” (the mapping has no {stage} fields)",
+                )
             )
             return None
         students = unit.value(f"{stage}.students", 0)
@@ -231,11 +248,16 @@ def _sections(school_id: str, unit: Unit, mapping: Mapping, out: Assembled, prob
                 row[column] = None
         rows.append((row, prov))
     if not rows:
-        cells = tuple(c for stage in STAGES_BY_KIND[unit.kind] for c in unit.values[f"{stage}.students"].cells)
+        cells = tuple(
+            c for stage in STAGES_BY_KIND[unit.kind] for c in unit.values[f"{stage}.students"].cells
+        )
         wb, sheet, ref = _first_cell(cells, unit)
         problems.append(
             cell_problem(
-                wb, sheet, ref, None,
+                wb,
+                sheet,
+                ref,
+                None,
                 f"{unit.name} {unit.year} 年没有任何学段的在校生 no pupils in any stage: 单元格为空或为 0，"
                 "或是未保存计算结果的公式（请在 Excel 中重算后保存）；已停办的学校请从来源中移除 "
                 "(blank, zero, or a formula saved without its value; remove a closed school from the source)",
@@ -250,7 +272,16 @@ def _sections(school_id: str, unit: Unit, mapping: Mapping, out: Assembled, prob
     return rows
 
 
-def _apportion(school_id: str, unit: Unit, f: Field, total: int, cells: tuple[Cell, ...], rows, mapping: Mapping, out: Assembled) -> None:
+def _apportion(
+    school_id: str,
+    unit: Unit,
+    f: Field,
+    total: int,
+    cells: tuple[Cell, ...],
+    rows,
+    mapping: Mapping,
+    out: Assembled,
+) -> None:
     by = mapping.apportion[f.column]
     weights = [row.get(by) for row, _ in rows]
     basis = by
@@ -264,7 +295,12 @@ def _apportion(school_id: str, unit: Unit, f: Field, total: int, cells: tuple[Ce
     if len(rows) > 1:
         out.apportioned.append(
             Apportioned(
-                school_id, unit.name, unit.year, f.column, int(total), basis,
+                school_id,
+                unit.name,
+                unit.year,
+                f.column,
+                int(total),
+                basis,
                 {row["stage"]: w for (row, _), w in zip(rows, weights, strict=True)},
                 {row["stage"]: p for (row, _), p in zip(rows, parts, strict=True)},
                 cells,
@@ -285,7 +321,14 @@ def _facilities(school_id: str, unit: Unit, mapping: Mapping, out: Assembled) ->
     return row, prov
 
 
-def _plausible(unit: Unit, facility: dict, sections: list[dict], mapping: Mapping, out: Assembled, problems: list[Problem]) -> None:
+def _plausible(
+    unit: Unit,
+    facility: dict,
+    sections: list[dict],
+    mapping: Mapping,
+    out: Assembled,
+    problems: list[Problem],
+) -> None:
     pupils = sum(row["students"] for row in sections if row.get("students"))
     if not pupils:
         return
@@ -304,5 +347,12 @@ def _plausible(unit: Unit, facility: dict, sections: list[dict], mapping: Mappin
             f"{unit.name} {unit.year}：每生 per pupil {per_pupil:,.2f}（{describe(f) if f else rule.column} ÷ {pupils} 名学生 pupils）"
             f"超出合理范围 outside the plausible range {shown_range}。{rule.hint}"
         )
-        problem = cell_problem(wb, sheet, ref, reading.cells[0].raw if reading and reading.cells else value, message, rule.severity)
+        problem = cell_problem(
+            wb,
+            sheet,
+            ref,
+            reading.cells[0].raw if reading and reading.cells else value,
+            message,
+            rule.severity,
+        )
         (problems if rule.severity == "error" else out.warnings).append(problem)

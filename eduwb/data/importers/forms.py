@@ -197,7 +197,9 @@ def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping,
         for f in mapping.fields:
             for p, v in zip(f.cells, spread(f, values.get(f.target)), strict=True):
                 row[p] = v
-        row["在校生数/合计"] = sum(int(values.get(f"{s}.students") or 0) for s in STAGES_BY_KIND[school["kind"]])
+        row["在校生数/合计"] = sum(
+            int(values.get(f"{s}.students") or 0) for s in STAGES_BY_KIND[school["kind"]]
+        )
         if layout.counted:
             row[layout.counted] = "是"
         rows = by_year.setdefault(year, [])
@@ -223,13 +225,19 @@ def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping,
                     c += 1
                     continue
                 end = c
-                while end + 1 < len(paths) and len(split[end + 1]) > level and split[end + 1][: level + 1] == segs[: level + 1]:
+                while (
+                    end + 1 < len(paths)
+                    and len(split[end + 1]) > level
+                    and split[end + 1][: level + 1] == segs[: level + 1]
+                ):
                     end += 1
                 cell = ws.cell(2 + level, c + 1, segs[level])
                 cell.alignment = centre
                 last_row = 2 + level if len(segs) > level + 1 else 1 + depth
                 if end > c or last_row > 2 + level:
-                    ws.merge_cells(start_row=2 + level, start_column=c + 1, end_row=last_row, end_column=end + 1)
+                    ws.merge_cells(
+                        start_row=2 + level, start_column=c + 1, end_row=last_row, end_column=end + 1
+                    )
                 c = end + 1
         for i, row in enumerate(by_year[year]):
             for j, p in enumerate(paths, start=1):

@@ -37,9 +37,25 @@ def workbook_files(folder: Path, problems: list[Problem]) -> list[Path]:
         if suffix in WORKBOOK_SUFFIXES:
             files.append(path)
         elif suffix == ".xls":
-            problems.append(cell_problem(path.name, None, None, None, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"))
+            problems.append(
+                cell_problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)",
+                )
+            )
     if len(files) > MAX_WORKBOOKS:
-        problems.append(cell_problem(folder.name, None, None, None, f"工作簿过多 too many workbooks ({len(files)} > {MAX_WORKBOOKS})"))
+        problems.append(
+            cell_problem(
+                folder.name,
+                None,
+                None,
+                None,
+                f"工作簿过多 too many workbooks ({len(files)} > {MAX_WORKBOOKS})",
+            )
+        )
         return []
     return files
 
@@ -50,7 +66,9 @@ def fields_for(mapping: Mapping, kind: str) -> list[Field]:
     return [f for f in mapping.fields if f.stage is None or f.stage in stages]
 
 
-def read_workbook(path: Path, label: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> Unit | None:
+def read_workbook(
+    path: Path, label: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+) -> Unit | None:
     """One school-year from its workbook, or ``None`` (with the reason recorded)."""
     with open_workbook(path, label, problems) as wb:
         if wb is None:
@@ -58,7 +76,9 @@ def read_workbook(path: Path, label: str, year: int, mapping: Mapping, problems:
         return _read(wb, label, year, mapping, problems, skipped)
 
 
-def _read(wb, label: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> Unit | None:
+def _read(
+    wb, label: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+) -> Unit | None:
     sheets: dict[str, str] = {}  # form code → sheet name
     suffixes: dict[str, str] = {}  # 办学类型 in sheet names → a sheet showing it
     for name in wb.sheetnames:
@@ -67,17 +87,35 @@ def _read(wb, label: str, year: int, mapping: Mapping, problems: list[Problem], 
             continue
         code = m.group("code")
         if code in sheets:
-            problems.append(cell_problem(label, name, None, None, f"表 教基{code} 出现两次 appears twice (also as sheet {sheets[code]!r})"))
+            problems.append(
+                cell_problem(
+                    label,
+                    name,
+                    None,
+                    None,
+                    f"表 教基{code} 出现两次 appears twice (also as sheet {sheets[code]!r})",
+                )
+            )
             continue
         sheets[code] = name
         if m.group("kind"):
             suffixes.setdefault(m.group("kind").strip(), name)
     if not sheets:
-        problems.append(cell_problem(label, None, None, None, "没有 教基 表 has no sheet named 教基<表号>_<办学类型>"))
+        problems.append(
+            cell_problem(label, None, None, None, "没有 教基 表 has no sheet named 教基<表号>_<办学类型>")
+        )
         return None
     if len(suffixes) > 1:
         shown = "、".join(f"{k}（{v}）" for k, v in suffixes.items())
-        problems.append(cell_problem(label, None, None, None, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}"))
+        problems.append(
+            cell_problem(
+                label,
+                None,
+                None,
+                None,
+                f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}",
+            )
+        )
         return None
 
     # 办学类型: the 教基1001 cell, else the sheet names; both given must agree
@@ -90,10 +128,20 @@ def _read(wb, label: str, year: int, mapping: Mapping, problems: list[Problem], 
     if kind_cell is not None:
         kind_label = kind_cell.text
     if kind_label is None:
-        problems.append(cell_problem(label, None, None, None, "无法确定办学类型 cannot tell the 办学类型 (neither in 教基1001 nor in the sheet names)"))
+        problems.append(
+            cell_problem(
+                label,
+                None,
+                None,
+                None,
+                "无法确定办学类型 cannot tell the 办学类型 (neither in 教基1001 nor in the sheet names)",
+            )
+        )
         return None
     if mapping.is_skipped_kind(kind_label):
-        skipped.append(Skipped(label, f"办学类型“{kind_label}”不属义务教育学校，已跳过 (not a compulsory school)"))
+        skipped.append(
+            Skipped(label, f"办学类型“{kind_label}”不属义务教育学校，已跳过 (not a compulsory school)")
+        )
         return None
     kind = mapping.lookup("kind").get(norm_text(kind_label))
     where_sheet = kind_cell.sheet if kind_cell is not None else suffixes.get(suffix)
@@ -101,12 +149,28 @@ def _read(wb, label: str, year: int, mapping: Mapping, problems: list[Problem], 
     if kind is None:
         known = "、".join(dict.fromkeys(mapping.kinds))
         problems.append(
-            cell_problem(label, where_sheet, where_cell, kind_label, f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 skipped: {'、'.join(mapping.skip_kinds)}）")
+            cell_problem(
+                label,
+                where_sheet,
+                where_cell,
+                kind_label,
+                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 skipped: {'、'.join(mapping.skip_kinds)}）",
+            )
         )
         return None
-    if kind_cell is not None and suffix is not None and mapping.lookup("kind").get(norm_text(suffix)) not in (kind, None):
+    if (
+        kind_cell is not None
+        and suffix is not None
+        and mapping.lookup("kind").get(norm_text(suffix)) not in (kind, None)
+    ):
         problems.append(
-            cell_problem(label, kind_cell.sheet, kind_cell.ref, kind_label, f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names")
+            cell_problem(
+                label,
+                kind_cell.sheet,
+                kind_cell.ref,
+                kind_label,
+                f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
+            )
         )
         return None
 
@@ -121,7 +185,13 @@ def _read(wb, label: str, year: int, mapping: Mapping, problems: list[Problem], 
     for code in missing:
         targets = "、".join(describe(f) for f in by_sheet[code])
         problems.append(
-            cell_problem(label, None, None, None, f"缺少工作表 missing sheet 教基{code}_{kind_label}（需要它读取 needed for {targets}）")
+            cell_problem(
+                label,
+                None,
+                None,
+                None,
+                f"缺少工作表 missing sheet 教基{code}_{kind_label}（需要它读取 needed for {targets}）",
+            )
         )
     if missing:
         return None
@@ -163,7 +233,10 @@ def _labels_hold(f: Field, block: dict[str, Cell], label: str, sheet: str, probl
             shown = f"“{found}”" if found else "空白 blank"
             problems.append(
                 cell_problem(
-                    label, sheet, ref, found or None,
+                    label,
+                    sheet,
+                    ref,
+                    found or None,
                     f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致，"
                     f"{'、'.join(f.cells)} 的数未读取 (the form differs from the mapping: {describe(f)} not read)",
                 )

@@ -86,7 +86,9 @@ class ImportLog:
         lines += self._defaults()
         lines += self._listed("未写入的学段 Sections not written", a.dropped)
         lines += self._listed("各年不同的学校属性 Attributes that differ between years", a.changes)
-        lines += self._listed("跳过的工作簿、工作表或行 Skipped", [f"{s.origin}：{s.reason}" for s in self.skipped])
+        lines += self._listed(
+            "跳过的工作簿、工作表或行 Skipped", [f"{s.origin}：{s.reason}" for s in self.skipped]
+        )
         lines += self._listed("未使用的列 Columns not used", self.unused_columns)
         lines += self._listed("说明 Notes", self.notes)
         lines += self._listed("警告 Warnings", [str(w) for w in self.warnings])
@@ -128,7 +130,9 @@ class ImportLog:
         out += ["### 统计表中没有的表 Tables the statistics do not hold", ""]
         for table in OPTIONAL_TABLES:
             out.append(f"- `{table}.csv`（{TABLES[table].zh}）：{_MISSING_TABLES.get(table, '')}")
-        out.append("- `county.toml`：县名、行政区划代码、班额里程碑、交流轮岗参数（未生成，县名默认取文件夹名 not written; the county is named after the folder）")
+        out.append(
+            "- `county.toml`：县名、行政区划代码、班额里程碑、交流轮岗参数（未生成，县名默认取文件夹名 not written; the county is named after the folder）"
+        )
         out += ["", "### 模板 Template", "", f"- {md(self.template, 400)}", ""]
         return out
 
@@ -170,7 +174,9 @@ class ImportLog:
             weights = "，".join(f"{_STAGE_ZH[s]} {w:g}" for s, w in r.weights.items())
             parts = "，".join(f"{_STAGE_ZH[s]} {p}" for s, p in r.parts.items())
             cell = "；".join(f"{c.workbook} [{c.sheet}] {c.ref}" for c in r.cells)
-            out.append(f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} | {r.total} | {r.by} | {weights} | {parts} | {md(cell, 200)} |")
+            out.append(
+                f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} | {r.total} | {r.by} | {weights} | {parts} | {md(cell, 200)} |"
+            )
         return out + [""]
 
     def _merges(self) -> list[str]:
@@ -186,7 +192,9 @@ class ImportLog:
         ]
         for m in self.merges:
             added = "，".join(f"{k} {_plain(v)}" for k, v in m.added.items() if v)
-            out.append(f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} | {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |")
+            out.append(
+                f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} | {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |"
+            )
         teaching_points = [m for m in self.merges if "教学点" in m.kind_label]
         if teaching_points:
             out += [
@@ -215,7 +223,12 @@ class ImportLog:
 
     def _defaults(self) -> list[str]:
         a = self.assembled
-        blank = [(cell, target) for unit in self.units for target, reading in unit.values.items() for cell in reading.blank_as_zero]
+        blank = [
+            (cell, target)
+            for unit in self.units
+            for target, reading in unit.values.items()
+            for cell in reading.blank_as_zero
+        ]
         if not blank and not a.defaults:
             return []
         out = ["## 默认值 Defaults assumed", ""]
@@ -230,7 +243,9 @@ class ImportLog:
             ]
             for cell, target in blank:
                 f = self.mapping.field(target)
-                out.append(f"| {md(cell.workbook, 120)} | {md(cell.sheet)} | {cell.ref} | {describe(f) if f else target} |")
+                out.append(
+                    f"| {md(cell.workbook, 120)} | {md(cell.sheet)} | {cell.ref} | {describe(f) if f else target} |"
+                )
         return out + [""]
 
     def _cells(self) -> list[str]:

@@ -46,21 +46,40 @@ MAX_TEXT = 200  # longest text value accepted from a cell (school names, townshi
 
 _KEYED = {"fields": "target", "plausibility": "column"}
 _TOP_KEYS = {
-    "id", "name", "form", "extends", "blank_is_zero", "kinds", "skip_kinds", "values", "apportion",
-    "plausibility", "fields", "zonghe",
+    "id",
+    "name",
+    "form",
+    "extends",
+    "blank_is_zero",
+    "kinds",
+    "skip_kinds",
+    "values",
+    "apportion",
+    "plausibility",
+    "fields",
+    "zonghe",
 }
 _FIELD_KEYS = {"target", "sheet", "cell", "column", "check", "extract", "scale", "unit"}
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
-_ENUMS = {"kind": KINDS, "locale": TABLES["schools"].column("locale").enum, "sponsor": TABLES["schools"].column("sponsor").enum}
+_ENUMS = {
+    "kind": KINDS,
+    "locale": TABLES["schools"].column("locale").enum,
+    "sponsor": TABLES["schools"].column("sponsor").enum,
+}
 
 # Which dictionary columns each target namespace may fill.
 _SCHOOL_COLUMNS = tuple(TABLES["schools"].names)
 _SECTION_COLUMNS = tuple(c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage"))
 _TOTAL_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers")
 _FACILITY_COLUMNS = tuple(c for c in TABLES["facilities"].names if c not in ("school_id", "year", "stage"))
-NAMESPACE_TABLE = {"school": "schools", "total": "sections", "facilities": "facilities", **{s: "sections" for s in STAGES}}
+NAMESPACE_TABLE = {
+    "school": "schools",
+    "total": "sections",
+    "facilities": "facilities",
+    **{s: "sections" for s in STAGES},
+}
 
 
 class MappingError(EduwbError):
@@ -237,7 +256,9 @@ def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tupl
     key = parent_key(parent, path, builtin)
     parent_path = MAPPINGS_DIR / f"{key}.toml" if key in builtin else Path(key)
     if str(parent_path.resolve()) in (*seen, str(path)):
-        raise MappingError(f"{path}: 映射不能（直接或间接）扩展自身 a mapping cannot extend itself (extends = {parent!r})")
+        raise MappingError(
+            f"{path}: 映射不能（直接或间接）扩展自身 a mapping cannot extend itself (extends = {parent!r})"
+        )
     if not parent_path.is_file():
         raise MappingError(
             f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
@@ -288,18 +309,22 @@ def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
             else:
                 for label, code in table.items():
                     if not isinstance(code, str) or code not in _ENUMS[column]:
-                        problems.append(f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}")
+                        problems.append(
+                            f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}"
+                        )
     if isinstance(raw.get("apportion"), dict):
         for column, by in raw["apportion"].items():
             if column not in _TOTAL_COLUMNS:
                 problems.append(f"[apportion] {column!r}: 只能分配 only {', '.join(_TOTAL_COLUMNS)}")
             if not isinstance(by, str) or by not in ("teachers", "students"):
-                problems.append(f"[apportion] {column} = {by!r}: 必须是 must be \"teachers\" or \"students\"")
+                problems.append(f'[apportion] {column} = {by!r}: 必须是 must be "teachers" or "students"')
     if isinstance(raw.get("zonghe"), dict):
         z = raw["zonghe"]
         for key in z:
             if key not in _ZONGHE_KEYS:
-                problems.append(f"[zonghe] 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_ZONGHE_KEYS))}")
+                problems.append(
+                    f"[zonghe] 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_ZONGHE_KEYS))}"
+                )
         for key in ("anchor", "counted", "parent"):
             if key in z and not (isinstance(z[key], str) and z[key].strip()):
                 problems.append(f"[zonghe] {key} 必须是表头文字 must be header text")
@@ -326,17 +351,21 @@ def _check_plausibility(entries: Any) -> list[str]:
         for key in e:
             if key not in _PLAUSIBILITY_KEYS:
                 problems.append(f"{label}: 未知的键 unknown key {key!r}")
-        if not isinstance(e.get("column"), str) or e.get("column") not in _FACILITY_COLUMNS or TABLES["facilities"].column(e.get("column")).dtype not in ("int", "number"):
+        if (
+            not isinstance(e.get("column"), str)
+            or e.get("column") not in _FACILITY_COLUMNS
+            or TABLES["facilities"].column(e.get("column")).dtype not in ("int", "number")
+        ):
             problems.append(f"{label}: column 必须是办学条件的数值列 must be a number column of facilities")
         if "per" in e and (not isinstance(e["per"], str) or e["per"] != "students"):
-            problems.append(f"{label}: per 只能是 must be \"students\"")
+            problems.append(f'{label}: per 只能是 must be "students"')
         for key in ("min", "max"):
             if key in e and not _is_number(e[key]):
                 problems.append(f"{label}: {key} 必须是数 must be a number")
         if _is_number(e.get("min")) and _is_number(e.get("max")) and e["min"] >= e["max"]:
             problems.append(f"{label}: min 必须小于 max must be below max")
         if "severity" in e and e["severity"] not in ("error", "warning"):
-            problems.append(f"{label}: severity 必须是 must be \"error\" or \"warning\"")
+            problems.append(f'{label}: severity 必须是 must be "error" or "warning"')
         if "hint" in e and not isinstance(e["hint"], str):
             problems.append(f"{label}: hint 必须是文字 must be text")
     return problems
@@ -371,29 +400,39 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
         label = f"[[fields]] #{n} (target {e.get('target', '?')!r})"
         for key in e:
             if key not in _FIELD_KEYS:
-                problems.append(f"{label}: 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_FIELD_KEYS))}")
+                problems.append(
+                    f"{label}: 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_FIELD_KEYS))}"
+                )
         resolved = _target_column(e.get("target"))
         if isinstance(resolved, str):
             problems.append(f"{label}: target {resolved}")
         if e.get("target") in seen:
             problems.append(f"{label}: target 重复 appears twice")
         seen.add(e.get("target"))
-        if "sheet" in e and not (isinstance(e["sheet"], str) and 0 < len(e["sheet"]) <= 20 and "_" not in e["sheet"]):
-            problems.append(f"{label}: sheet 必须是表号，如 must be a form code like \"3112\"")
+        if "sheet" in e and not (
+            isinstance(e["sheet"], str) and 0 < len(e["sheet"]) <= 20 and "_" not in e["sheet"]
+        ):
+            problems.append(f'{label}: sheet 必须是表号，如 must be a form code like "3112"')
         if "cell" in e:
             cells = e["cell"] if isinstance(e["cell"], list) else [e["cell"]]
             if not cells or not all(isinstance(c, str) for c in cells):
-                problems.append(f"{label}: cell 必须是单元格或其列表 must be a cell like \"I6\" or a list of them")
+                problems.append(
+                    f'{label}: cell 必须是单元格或其列表 must be a cell like "I6" or a list of them'
+                )
             else:
                 for c in cells:
                     problems += _check_cell(c, f"{label}: cell")
         if "column" in e:
             cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
             if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
-                problems.append(f"{label}: column 必须是表头路径或其列表 must be a header path like \"在校生数/小学\" or a list of them")
+                problems.append(
+                    f'{label}: column 必须是表头路径或其列表 must be a header path like "在校生数/小学" or a list of them'
+                )
         if "check" in e:
-            if not isinstance(e["check"], dict) or not all(isinstance(v, str) and v.strip() for v in e["check"].values()):
-                problems.append(f"{label}: check 必须形如 must look like {{ I4 = \"在校生数\" }}")
+            if not isinstance(e["check"], dict) or not all(
+                isinstance(v, str) and v.strip() for v in e["check"].values()
+            ):
+                problems.append(f'{label}: check 必须形如 must look like {{ I4 = "在校生数" }}')
             else:
                 for c in e["check"]:
                     problems += _check_cell(c, f"{label}: check")
@@ -401,7 +440,9 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             try:
                 pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
                 if pattern is None or pattern.groups != 1:
-                    problems.append(f"{label}: extract 必须是含一个括号组的正则 must be a regular expression with one group")
+                    problems.append(
+                        f"{label}: extract 必须是含一个括号组的正则 must be a regular expression with one group"
+                    )
             except re.error as exc:
                 problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
         if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
@@ -409,15 +450,19 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
         if "unit" in e and not isinstance(e["unit"], str):
             problems.append(f"{label}: unit 必须是文字 must be text")
         if form == "jiaoji" and "column" in e:
-            problems.append(f"{label}: 每校工作簿用 sheet + cell，不用 column (a per-school workbook mapping uses sheet + cell)")
+            problems.append(
+                f"{label}: 每校工作簿用 sheet + cell，不用 column (a per-school workbook mapping uses sheet + cell)"
+            )
         if form == "zonghe" and ({"sheet", "cell", "check"} & set(e)):
-            problems.append(f"{label}: 综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)")
+            problems.append(
+                f"{label}: 综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)"
+            )
     return problems
 
 
 def _check_cell(ref: Any, label: str) -> list[str]:
     if not isinstance(ref, str) or not _CELL.match(ref):
-        return [f"{label} {ref!r} 不是单元格 is not a cell reference like \"I6\""]
+        return [f'{label} {ref!r} 不是单元格 is not a cell reference like "I6"']
     row, col = parse_cell(ref)
     if row > MAX_FORM_ROW or col > MAX_FORM_COLUMN:
         return [f"{label} {ref!r} 超出报表范围 lies beyond row {MAX_FORM_ROW} / column {MAX_FORM_COLUMN}"]
@@ -449,12 +494,16 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
             if "column" not in e:
                 problems.append(f"{label}: 需要 column needs column (a header path)")
                 continue
-            cells = tuple(c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]]))
+            cells = tuple(
+                c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]])
+            )
             check = ()
         if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
             problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
         if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
-            problems.append(f"{label}: 多个单元格只能用于数值或文字 several cells only for numbers (summed) or text (first filled)")
+            problems.append(
+                f"{label}: 多个单元格只能用于数值或文字 several cells only for numbers (summed) or text (first filled)"
+            )
         fields.append(
             Field(
                 target=e["target"],
@@ -480,9 +529,13 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     for f in fields:
         if f.namespace == "total":
             if any(g.namespace in STAGES and g.column == f.column for g in fields):
-                problems.append(f"{f.target}: 与按学段的同名字段冲突 conflicts with a per-stage target for {f.column}")
+                problems.append(
+                    f"{f.target}: 与按学段的同名字段冲突 conflicts with a per-stage target for {f.column}"
+                )
             if f.column not in raw.get("apportion", {}):
-                problems.append(f"{f.target}: 需要 [apportion] {f.column} = \"teachers\" 说明如何分到各学段 (how to share it out over stages)")
+                problems.append(
+                    f'{f.target}: 需要 [apportion] {f.column} = "teachers" 说明如何分到各学段 (how to share it out over stages)'
+                )
     if form == "jiaoji":
         problems += _check_sheet_layout(fields)
     zonghe = None
@@ -498,7 +551,9 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
             keep_kinds=tuple(z.get("keep_kinds", ())),
         )
         if zonghe.counted and not zonghe.parent:
-            problems.append("[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)")
+            problems.append(
+                "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)"
+            )
     plaus = tuple(
         Plausibility(
             column=e["column"],
@@ -537,13 +592,17 @@ def _check_sheet_layout(fields: list[Field]) -> list[str]:
     for f in fields:
         for c in f.cells:
             if (f.sheet, c) in values and values[(f.sheet, c)] != f.target:
-                problems.append(f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped to both {values[(f.sheet, c)]} and {f.target}")
+                problems.append(
+                    f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped to both {values[(f.sheet, c)]} and {f.target}"
+                )
             values[(f.sheet, c)] = f.target
     for f in fields:
         for c, text in f.check:
             key = (f.sheet, c)
             if key in values:
-                problems.append(f"{f.target}: check 单元格 {c} 也是数值单元格 is also a value cell ({values[key]})")
+                problems.append(
+                    f"{f.target}: check 单元格 {c} 也是数值单元格 is also a value cell ({values[key]})"
+                )
             if key in labels and norm_text(labels[key][1]) != norm_text(text):
                 problems.append(
                     f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"

@@ -89,7 +89,9 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
         if m is not None:
             text = m.group(1).strip()
     if len(text) > MAX_TEXT:
-        problems.append(_at(source, f"文字过长 text too long ({len(text)} > {MAX_TEXT} characters) for {describe(f)}"))
+        problems.append(
+            _at(source, f"文字过长 text too long ({len(text)} > {MAX_TEXT} characters) for {describe(f)}")
+        )
         return None
     if f.dtype == "text":
         return Reading(unicodedata.normalize("NFC", text), (source,))
@@ -135,7 +137,9 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
                 if optional:
                     continue
                 if not mapping.blank_is_zero:
-                    problems.append(_at(cell, f"空白：需要一个数 blank: a number is required for {describe(f)}"))
+                    problems.append(
+                        _at(cell, f"空白：需要一个数 blank: a number is required for {describe(f)}")
+                    )
                     ok = False
                 blank.append(cell)
                 continue

@@ -40,7 +40,9 @@ class CellProblem(Problem):
         return f"{self.severity}: {where}:{value} {self.rule}"
 
 
-def cell_problem(workbook: str, sheet: str | None, cell: str | None, value: object, rule: str, severity: str = "error") -> CellProblem:
+def cell_problem(
+    workbook: str, sheet: str | None, cell: str | None, value: object, rule: str, severity: str = "error"
+) -> CellProblem:
     from eduwb.data.importers.mapping import parse_cell
 
     row = column = None
@@ -95,7 +97,13 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
         return False
     if size > MAX_FILE_BYTES:
         problems.append(
-            cell_problem(label, None, None, None, f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
+            cell_problem(
+                label,
+                None,
+                None,
+                None,
+                f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)",
+            )
         )
         return False
     with path.open("rb") as fh:
@@ -103,7 +111,10 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         problems.append(
             cell_problem(
-                label, None, None, None,
+                label,
+                None,
+                None,
+                None,
                 "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） (an old .xls or encrypted workbook: save it as .xlsx)",
             )
         )
@@ -112,12 +123,17 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        problems.append(cell_problem(label, None, None, None, "不是可读的 .xlsx 工作簿 not a readable .xlsx workbook"))
+        problems.append(
+            cell_problem(label, None, None, None, "不是可读的 .xlsx 工作簿 not a readable .xlsx workbook")
+        )
         return False
     if unpacked > MAX_UNPACKED_BYTES:
         problems.append(
             cell_problem(
-                label, None, None, None,
+                label,
+                None,
+                None,
+                None,
                 f"解压后过大 too large once unpacked ({unpacked // 2**20} MB > {MAX_UNPACKED_BYTES // 2**20} MB)",
             )
         )
@@ -136,12 +152,28 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[A
     try:
         wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        problems.append(cell_problem(label, None, None, None, f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})"))
+        problems.append(
+            cell_problem(
+                label,
+                None,
+                None,
+                None,
+                f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})",
+            )
+        )
         yield None
         return
     try:
         if len(wb.sheetnames) > MAX_SHEETS:
-            problems.append(cell_problem(label, None, None, None, f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})"))
+            problems.append(
+                cell_problem(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})",
+                )
+            )
             yield None
         else:
             yield wb
@@ -155,7 +187,9 @@ def read_block(ws, max_row: int, max_column: int) -> dict[tuple[int, int], Any]:
     Streaming stops after ``max_row``, so the size of the rest of the sheet does not matter.
     """
     block: dict[tuple[int, int], Any] = {}
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=max_row, max_col=max_column, values_only=True), start=1):
+    for r, row in enumerate(
+        ws.iter_rows(min_row=1, max_row=max_row, max_col=max_column, values_only=True), start=1
+    ):
         for c, value in enumerate(row, start=1):
             if value is not None and value != "":
                 block[(r, c)] = value

@@ -68,15 +68,21 @@ def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list
             chosen = [(s, y) for s, y in dated if y == year]
             if not chosen:
                 shown = "、".join(s for s, _ in dated)
-                raise ParameterError(f"{path.name}: 没有 {year} 年的工作表 no sheet for {year} (sheets: {shown})")
+                raise ParameterError(
+                    f"{path.name}: 没有 {year} 年的工作表 no sheet for {year} (sheets: {shown})"
+                )
             return chosen
         if len(sheetnames) != 1:
-            raise ParameterError(f"{path.name}: 有多个工作表但表名无年份 several sheets without a year in their names")
+            raise ParameterError(
+                f"{path.name}: 有多个工作表但表名无年份 several sheets without a year in their names"
+            )
         return [(sheetnames[0], year)]
     if dated:
         years = [y for _, y in dated]
         if len(set(years)) != len(years):
-            raise ParameterError(f"{path.name}: 同一年份有多个工作表 several sheets for one year: {'、'.join(s for s, _ in dated)}")
+            raise ParameterError(
+                f"{path.name}: 同一年份有多个工作表 several sheets for one year: {'、'.join(s for s, _ in dated)}"
+            )
         return dated
     m = YEAR.search(path.stem)
     if len(sheetnames) == 1 and m:
@@ -86,14 +92,26 @@ def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list
     )
 
 
-def read_workbook(path: Path, label: str, year: int | None, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> list[SheetRead]:
+def read_workbook(
+    path: Path,
+    label: str,
+    year: int | None,
+    mapping: Mapping,
+    problems: list[Problem],
+    skipped: list[Skipped],
+) -> list[SheetRead]:
     with open_workbook(path, label, problems) as wb:
         if wb is None:
             return []
         plan = years_of_sheets(list(wb.sheetnames), year, path)
         for s in wb.sheetnames:
             if s not in {name for name, _ in plan}:
-                skipped.append(Skipped(f"{label} [sheet {s}]", "工作表名中没有所选学年，未读取 (no selected year in the sheet name: not read)"))
+                skipped.append(
+                    Skipped(
+                        f"{label} [sheet {s}]",
+                        "工作表名中没有所选学年，未读取 (no selected year in the sheet name: not read)",
+                    )
+                )
         out = []
         for sheet, y in plan:
             read = _read_sheet(wb[sheet], label, sheet, y, mapping, problems, skipped)
@@ -108,7 +126,10 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
     if (declared_rows or 0) > MAX_ROWS or (declared_cols or 0) > MAX_COLUMNS:
         problems.append(
             cell_problem(
-                label, sheet, None, None,
+                label,
+                sheet,
+                None,
+                None,
                 f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} 列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
             )
         )
@@ -124,7 +145,15 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
         rows.append(row[:end])
         cells += end
         if len(rows) > MAX_ROWS or cells > MAX_CELLS:
-            problems.append(cell_problem(label, sheet, None, None, f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)"))
+            problems.append(
+                cell_problem(
+                    label,
+                    sheet,
+                    None,
+                    None,
+                    f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)",
+                )
+            )
             return None
     return rows
 
@@ -155,7 +184,9 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
     return paths
 
 
-def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]) -> SheetRead | None:
+def _read_sheet(
+    ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+) -> SheetRead | None:
     layout = mapping.zonghe
     rows = _rows(ws, label, sheet, problems)
     if rows is None:
@@ -163,19 +194,48 @@ def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problem
     width = max((len(r) for r in rows), default=0)
     anchor = norm_text(layout.anchor.split("/")[0])
     header = next(
-        ((r, c) for r in range(1, min(len(rows), HEADER_SEARCH_ROWS) + 1) for c in range(1, width + 1) if norm_text(_text(rows, r, c)) == anchor),
+        (
+            (r, c)
+            for r in range(1, min(len(rows), HEADER_SEARCH_ROWS) + 1)
+            for c in range(1, width + 1)
+            if norm_text(_text(rows, r, c)) == anchor
+        ),
         None,
     )
     if header is None:
-        problems.append(cell_problem(label, sheet, None, None, f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} 行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)"))
+        problems.append(
+            cell_problem(
+                label,
+                sheet,
+                None,
+                None,
+                f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} 行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
+            )
+        )
         return None
     head_row, anchor_col = header
     data_row = next((r for r in range(head_row + 1, len(rows) + 1) if _text(rows, r, anchor_col)), None)
     if data_row is None:
-        problems.append(cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, "表头下没有学校行 no school rows below the header"))
+        problems.append(
+            cell_problem(
+                label,
+                sheet,
+                cell_ref(head_row, anchor_col),
+                None,
+                "表头下没有学校行 no school rows below the header",
+            )
+        )
         return None
     if data_row - head_row > MAX_HEADER_ROWS:
-        problems.append(cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows"))
+        problems.append(
+            cell_problem(
+                label,
+                sheet,
+                cell_ref(head_row, anchor_col),
+                None,
+                f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows",
+            )
+        )
         return None
     paths = header_paths(rows, head_row, data_row - 1, width)
     by_path: dict[str, list[int]] = {}
@@ -190,12 +250,26 @@ def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problem
             return found[0]
         if len(found) > 1:
             letters = "、".join(cell_ref(head_row, c) for c in found)
-            problems.append(cell_problem(label, sheet, None, None, f"列“{path}”出现多次 column appears more than once ({letters}) ({why})"))
+            problems.append(
+                cell_problem(
+                    label,
+                    sheet,
+                    None,
+                    None,
+                    f"列“{path}”出现多次 column appears more than once ({letters}) ({why})",
+                )
+            )
             return None
         near = difflib.get_close_matches(path, list(shown.values()), n=1, cutoff=0.6)
         hint = f"；相近的列 closest: “{near[0]}”" if near else ""
         problems.append(
-            cell_problem(label, sheet, cell_ref(head_row, anchor_col), None, f"找不到列 column not found: “{path}” ({why}){hint}")
+            cell_problem(
+                label,
+                sheet,
+                cell_ref(head_row, anchor_col),
+                None,
+                f"找不到列 column not found: “{path}” ({why}){hint}",
+            )
         )
         return None
 
@@ -214,14 +288,20 @@ def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problem
         key = "/".join(norm_text(s) for s in layout.counted.split("/"))
         counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
         if counted_col is None:
-            notes.append(f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一行都作为一所学校 (no such column: every row is a school)")
+            notes.append(
+                f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一行都作为一所学校 (no such column: every row is a school)"
+            )
     if layout.parent:
         key = "/".join(norm_text(s) for s in layout.parent.split("/"))
         parent_col = locate(layout.parent, "所属学校") if key in by_path else None
     if not ok:
         return None
     used = set(columns.values()) | {counted_col, parent_col}
-    unused = [f"{label} [sheet {sheet}] 列 column {column_letters(c)}：{shown[c]}" for c in sorted(shown) if c not in used]
+    unused = [
+        f"{label} [sheet {sheet}] 列 column {column_letters(c)}：{shown[c]}"
+        for c in sorted(shown)
+        if c not in used
+    ]
 
     kind_field = mapping.field("school.kind")
     kind_col = columns[kind_field.cells[0]]
@@ -232,21 +312,41 @@ def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problem
         row_values = [_text(rows, r, c) for c in columns.values()]
         if not name:
             if any(row_values):
-                problems.append(cell_problem(label, sheet, cell_ref(r, anchor_col), None, "有数据但没有学校名称 a row with figures but no school name"))
+                problems.append(
+                    cell_problem(
+                        label,
+                        sheet,
+                        cell_ref(r, anchor_col),
+                        None,
+                        "有数据但没有学校名称 a row with figures but no school name",
+                    )
+                )
                 ok = False
             continue
         origin = f"{label} [sheet {sheet}] row {r}"
         if norm_text(name) in TOTAL_ROW_NAMES:
             skipped.append(Skipped(origin, f"合计行“{name}”，未读取 (a total row: not read)"))
             continue
-        kind_cell = Cell(label, sheet, cell_ref(r, kind_col), rows[r - 1][kind_col - 1] if kind_col - 1 < len(rows[r - 1]) else None)
+        kind_cell = Cell(
+            label,
+            sheet,
+            cell_ref(r, kind_col),
+            rows[r - 1][kind_col - 1] if kind_col - 1 < len(rows[r - 1]) else None,
+        )
         if mapping.is_skipped_kind(kind_cell.text):
-            skipped.append(Skipped(origin, f"{name}：办学类型“{kind_cell.text}”不属义务教育学校，已跳过 (not a compulsory school)"))
+            skipped.append(
+                Skipped(
+                    origin,
+                    f"{name}：办学类型“{kind_cell.text}”不属义务教育学校，已跳过 (not a compulsory school)",
+                )
+            )
             continue
         kind_reading = parse_field(kind_field, [kind_cell], mapping, problems)
         if kind_reading is None or kind_reading.value is None:
             if kind_reading is not None:
-                problems.append(cell_problem(label, sheet, kind_cell.ref, None, "缺少办学类型 a 办学类型 is required"))
+                problems.append(
+                    cell_problem(label, sheet, kind_cell.ref, None, "缺少办学类型 a 办学类型 is required")
+                )
             ok = False
             continue
         unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
@@ -267,14 +367,24 @@ def _read_sheet(ws, label: str, sheet: str, year: int, mapping: Mapping, problem
             if not counted and parent_col is not None and unit.value("school.parent_id") is None:
                 parent_text = _text(rows, r, parent_col)
                 if parent_text:
-                    unit.values["school.parent_id"] = Reading(parent_text, (Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)),))
+                    unit.values["school.parent_id"] = Reading(
+                        parent_text, (Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)),)
+                    )
             units.append(unit)
             continue
-        parent_cell = Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)) if parent_col else None
+        parent_cell = (
+            Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)) if parent_col else None
+        )
         if parent_cell is None or not parent_cell.text:
             where = parent_cell.ref if parent_cell else cell_ref(r, counted_col)
             problems.append(
-                cell_problem(label, sheet, where, None, f"不计校数的“{name}”没有写所属学校 a 不计校数 row must name its parent school ({layout.parent})")
+                cell_problem(
+                    label,
+                    sheet,
+                    where,
+                    None,
+                    f"不计校数的“{name}”没有写所属学校 a 不计校数 row must name its parent school ({layout.parent})",
+                )
             )
             ok = False
             continue
@@ -290,7 +400,9 @@ def _raw(rows: list[tuple], r: int, c: int):
     return row[c - 1] if c - 1 < len(row) else None
 
 
-def _merge_children(units: list[Unit], children: list[tuple[Unit, str, Cell]], mapping: Mapping, problems: list[Problem]) -> list[Merge] | None:
+def _merge_children(
+    units: list[Unit], children: list[tuple[Unit, str, Cell]], mapping: Mapping, problems: list[Problem]
+) -> list[Merge] | None:
     by_id = {str(u.value("school.school_id")): u for u in units if u.value("school.school_id") is not None}
     by_name = {norm_text(u.name): u for u in units}
     merges = []
@@ -299,7 +411,13 @@ def _merge_children(units: list[Unit], children: list[tuple[Unit, str, Cell]], m
         parent = by_id.get(parent_text) or by_name.get(norm_text(parent_text))
         if parent is None:
             problems.append(
-                cell_problem(parent_cell.workbook, parent_cell.sheet, parent_cell.ref, parent_text, "所属学校不在本表的计校数学校中 parent school not found among the counted schools of this sheet")
+                cell_problem(
+                    parent_cell.workbook,
+                    parent_cell.sheet,
+                    parent_cell.ref,
+                    parent_text,
+                    "所属学校不在本表的计校数学校中 parent school not found among the counted schools of this sheet",
+                )
             )
             ok = False
             continue
@@ -311,7 +429,10 @@ def _merge_children(units: list[Unit], children: list[tuple[Unit, str, Cell]], m
             if target not in parent.values:
                 problems.append(
                     cell_problem(
-                        reading.cells[0].workbook, reading.cells[0].sheet, reading.cells[0].ref, reading.value,
+                        reading.cells[0].workbook,
+                        reading.cells[0].sheet,
+                        reading.cells[0].ref,
+                        reading.value,
                         f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 the parent has no such stage ({describe(f)})",
                     )
                 )
@@ -322,7 +443,9 @@ def _merge_children(units: list[Unit], children: list[tuple[Unit, str, Cell]], m
             total = round(total, 2) if f.scale != 1 else round(total, 6)
             if f.dtype == "int":
                 total = int(round(total))
-            parent.values[target] = Reading(total, mine.cells + reading.cells, mine.blank_as_zero + reading.blank_as_zero)
+            parent.values[target] = Reading(
+                total, mine.cells + reading.cells, mine.blank_as_zero + reading.blank_as_zero
+            )
             merge.added[target] = reading.value
         parent.merged.append(child.origin)
         merges.append(merge)

@@ -67,7 +67,6 @@ _CODE_COLUMNS = ("band", "status", "status_g4", "status_g5", "on_track", "max_st
 _NOT_APPLICABLE_COLUMNS = ("closed_year", "deadline", "projected_over", "evaluated_year")
 
 
-
 def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = None) -> str:
     """A band's name with its size range from the standard, e.g. ``大班额（56–65人）``."""
     size = std.class_size
@@ -107,9 +106,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "extra_by_grade" in out.columns:
         out["extra_by_grade"] = [grades_text(v, lang) for v in out["extra_by_grade"]]
     # the ledger's yearly counts: n_2021 → 2021年
-    years = {
-        c: c[2:] + (t("年", "", lang)) for c in out.columns if c[:2] == "n_" and c[2:].isdigit()
-    }
+    years = {c: c[2:] + (t("年", "", lang)) for c in out.columns if c[:2] == "n_" and c[2:].isdigit()}
     return out.rename(columns=years)
 
 
@@ -425,9 +422,7 @@ def school_panels(
     """Small multiples of :func:`school_history` (one panel per school × stage), for print."""
     rows = by_school[by_school["school_id"].isin(list(school_ids))]
     keys = rows[["school_id", "school_name", "stage"]].drop_duplicates()
-    keys = keys.assign(_o=keys["stage"].map(stage_rank(std))).sort_values(
-        ["school_id", "_o"]
-    )
+    keys = keys.assign(_o=keys["stage"].map(stage_rank(std))).sort_values(["school_id", "_o"])
     n = max(len(keys), 1)
     n_rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(n_rows, cols, figsize=(9, 2.4 * n_rows + 0.7), squeeze=False)
@@ -450,7 +445,9 @@ def school_panels(
     # fixed spacing (in inches, whatever the number of rows): tight_layout would measure every
     # label of every panel, which costs more than drawing them
     height = fig.get_figheight()
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.75 / height, top=1 - 0.3 / height, hspace=0.55, wspace=0.2)
+    fig.subplots_adjust(
+        left=0.05, right=0.99, bottom=0.75 / height, top=1 - 0.3 / height, hspace=0.55, wspace=0.2
+    )
     return fig
 
 
@@ -477,7 +474,9 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     names = dict(zip(schools["school_id"], schools["school_name"], strict=True))
     not_on_ledger = t("<p>该校不在台账上。</p>", "<p>Not on the ledger.</p>", lang)
     ledger_html = {
-        sid: label_columns(localise(rows.drop(columns=["school_id", "school_name"]), std, lang), lang).to_html(index=False)
+        sid: label_columns(
+            localise(rows.drop(columns=["school_id", "school_name"]), std, lang), lang
+        ).to_html(index=False)
         for sid, rows in ledger.groupby("school_id", sort=False)
     }
     table = widgets.HTML()
@@ -490,7 +489,9 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     panels = []
     for n, stage in enumerate(stages):
         ax = fig.add_subplot(1, len(stages), n + 1)
-        bars = {band: ax.bar(years, np.zeros(len(years)), color=BAND_COLOURS[band], width=0.7) for band in BANDS}
+        bars = {
+            band: ax.bar(years, np.zeros(len(years)), color=BAND_COLOURS[band], width=0.7) for band in BANDS
+        }
         tops = [ax.text(y, 0, "", ha="center", va="bottom", fontsize=7, color="#444") for y in years]
         empty = ax.text(0.5, 0.5, "", ha="center", va="center", transform=ax.transAxes, color="#777")
         ax.set_xticks(years, [str(y) for y in years], fontsize=7.5)
@@ -511,7 +512,9 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
             rows = cube.loc[key].reindex(years) if key in taught else None
             bottom = np.zeros(len(years))
             for band in BANDS:
-                counts = np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+                counts = (
+                    np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+                )
                 for bar, b, c in zip(bars[band], bottom, counts, strict=True):
                     bar.set_y(b)
                     bar.set_height(c)
@@ -522,7 +525,9 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
                 text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
             empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
             ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)
-        title.set_text(f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang))
+        title.set_text(
+            f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang)
+        )
         refresh()
         table.value = ledger_html.get(school, not_on_ledger)
 

@@ -53,7 +53,12 @@ ITEMS: dict[str, tuple[str, str]] = {
     "R6": ("教学仪器设备", "equipment"),
     "R7": ("网络多媒体教室", "multimedia rooms"),
 }
-UNITS: dict[str, tuple[str, str]] = {"teachers": ("人", "teachers"), "m2": ("平方米", "m²"), "yuan": ("元", "yuan"), "rooms": ("间", "rooms")}
+UNITS: dict[str, tuple[str, str]] = {
+    "teachers": ("人", "teachers"),
+    "m2": ("平方米", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+}
 WAN = 10_000  # costs are drawn in 万元 (10,000 yuan)
 
 
@@ -96,7 +101,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     for col in out.columns:
         for stage in std.stages:
             if isinstance(col, str) and col.startswith(f"cv_{stage}_"):
-                renames[col] = cv_column_label(stage, col[len(f"cv_{stage}_"):], std, lang)
+                renames[col] = cv_column_label(stage, col[len(f"cv_{stage}_") :], std, lang)
             elif col == f"composite_{stage}":
                 renames[col] = cv_column_label(stage, "composite", std, lang)
     return out.rename(columns=renames)
@@ -111,7 +116,9 @@ def readiness_styles(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def cv_grid(cvs: pd.DataFrame, year: int, std: Standard, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+def cv_grid(
+    cvs: pd.DataFrame, year: int, std: Standard, lang: str = "zh"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """County × (stage, indicator) CVs of ``year`` for display, and which cells exceed the limit.
 
     ``cvs`` is :func:`eduwb.analysis.province.province_balance_table` with ``by="county"``.
@@ -122,10 +129,18 @@ def cv_grid(cvs: pd.DataFrame, year: int, std: Standard, lang: str = "zh") -> tu
     order = list(dict.fromkeys(rows["county"]))
     keys = list(dict.fromkeys(zip(rows["stage"], rows["indicator"], strict=True)))
     labels = [cv_column_label(s, i, std, lang) for s, i in keys]
-    rows = rows.assign(column=[cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)])
+    rows = rows.assign(
+        column=[
+            cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)
+        ]
+    )
     values = rows.pivot(index="county", columns="column", values="cv").reindex(index=order, columns=labels)
     over = rows.assign(over=rows["passes"].eq(False).fillna(False).astype(bool))
-    over = over.pivot(index="county", columns="column", values="over").reindex(index=order, columns=labels).fillna(False)
+    over = (
+        over.pivot(index="county", columns="column", values="over")
+        .reindex(index=order, columns=labels)
+        .fillna(False)
+    )
     county = t("县（区）", "County", lang)
     shown = values.astype("float64").reset_index().rename(columns={"county": county})
     failing = over.astype(bool).reset_index(drop=True)
@@ -166,7 +181,9 @@ def _top_note(title: str | None, shown: int, total: int, lang: str, what_zh: str
     return title + t(f"（{what_zh}前 {shown} 个，共 {total} 个）", f" ({what_en} {shown} of {total})", lang)
 
 
-def readiness_chart(readiness: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 30) -> Figure:
+def readiness_chart(
+    readiness: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 30
+) -> Figure:
     """Counties in rank order (top: closest to recognition): the plan's cost as a bar coloured by
     readiness class, with the number of failing indicators and the blocking ones written beside it.
 
@@ -186,14 +203,31 @@ def readiness_chart(readiness: pd.DataFrame, lang: str = "zh", title: str | None
         failing = int(row.failing_count) if pd.notna(row.failing_count) else 0
         note = t(f"未达标 {failing} 项", f"{failing} failing", lang)
         if isinstance(row.blocking, str) and row.blocking:
-            note += t(f"；障碍：{row.blocking.replace(',', '、')}", f"; blocking: {row.blocking.replace(',', ', ')}", lang)
+            note += t(
+                f"；障碍：{row.blocking.replace(',', '、')}",
+                f"; blocking: {row.blocking.replace(',', ', ')}",
+                lang,
+            )
         ax.text(c + top * 0.01, yi, note, va="center", fontsize=7.5)
     ax.set_yticks(y, [f"{r}. {c}" for r, c in zip(rows["rank"], rows["county"], strict=True)])
     ax.set_xlim(0, top * 1.6)
-    ax.set_xlabel(t("补足资源配置的最低费用（万元）", "least-cost plan of the resource indicators (10,000 yuan)", lang))
+    ax.set_xlabel(
+        t("补足资源配置的最低费用（万元）", "least-cost plan of the resource indicators (10,000 yuan)", lang)
+    )
     present = list(dict.fromkeys(rows["readiness"]))
-    handles = [Patch(color=READINESS_COLOURS[c], label=readiness_label(c, lang)) for c in present if c in READINESS_COLOURS]
-    ax.legend(handles=handles, ncol=min(len(handles), 4), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
+    handles = [
+        Patch(color=READINESS_COLOURS[c], label=readiness_label(c, lang))
+        for c in present
+        if c in READINESS_COLOURS
+    ]
+    ax.legend(
+        handles=handles,
+        ncol=min(len(handles), 4),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+        fontsize=8,
+    )
     if title:
         ax.set_title(title, pad=26)
     fig.tight_layout()
@@ -232,21 +266,44 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
                           palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
         finally:
             np.random.set_state(state)
-        ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")["province_cv"]
+        ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")[
+            "province_cv"
+        ]
         ax.scatter(range(len(order)), [float(ref.get(i, np.nan)) for i in order], marker="D", s=28,
                    color=PROVINCE_COLOUR, zorder=5)  # fmt: skip
         limit = std.cv_limit(stage) if std.balance_test == "each" else None
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            ax.text(len(order) - 0.5, limit, t(f"限值 {limit:g}", f"limit {limit:g}", lang), ha="right", va="bottom", fontsize=8)
+            ax.text(
+                len(order) - 0.5,
+                limit,
+                t(f"限值 {limit:g}", f"limit {limit:g}", lang),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_title(std.stage_name(stage, lang))
         ax.set_xlabel("")
         ax.set_ylabel(t("差异系数", "CV", lang))
         ax.set_ylim(bottom=0)
     handles = [
         plt.Line2D([], [], marker="o", ls="", color=PASS_COLOUR, label=t("各县", "a county", lang)),
-        plt.Line2D([], [], marker="o", ls="", color=FAIL_COLOUR, label=t("超过限值的县", "a county over the limit", lang)),
-        plt.Line2D([], [], marker="D", ls="", color=PROVINCE_COLOUR, label=t("全省所有学校", "all schools of the province", lang)),
+        plt.Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=FAIL_COLOUR,
+            label=t("超过限值的县", "a county over the limit", lang),
+        ),
+        plt.Line2D(
+            [],
+            [],
+            marker="D",
+            ls="",
+            color=PROVINCE_COLOUR,
+            label=t("全省所有学校", "all schools of the province", lang),
+        ),
     ]
     fig.legend(handles=handles, ncol=3, loc="lower center", frameon=False, fontsize=8)
     if title:
@@ -255,7 +312,9 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
     return fig
 
 
-def cv_spread_trend(spread: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None) -> Figure:
+def cv_spread_trend(
+    spread: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None
+) -> Figure:
     """The composite CV over the years: the counties' median and interquartile band, and the
     province's own composite over all its schools (``spread``: the province balance table)."""
     rows = spread[spread["indicator"] == "composite"]
@@ -267,7 +326,13 @@ def cv_spread_trend(spread: pd.DataFrame, std: Standard, lang: str = "zh", title
         x = part["year"].astype(int).to_numpy()
         ax.fill_between(x, part["q1"].astype(float), part["q3"].astype(float), color="#d9e2ec",
                         label=t("各县四分位区间", "counties, interquartile range", lang))  # fmt: skip
-        ax.plot(x, part["median"].astype(float), marker="o", color="#52606d", label=t("各县中位数", "counties, median", lang))
+        ax.plot(
+            x,
+            part["median"].astype(float),
+            marker="o",
+            color="#52606d",
+            label=t("各县中位数", "counties, median", lang),
+        )
         ax.plot(x, part["province_cv"].astype(float), marker="D", color=PROVINCE_COLOUR, ls="--",
                 label=t("全省所有学校", "all schools of the province", lang))  # fmt: skip
         ax.set_xticks(years, [str(y) for y in years])
@@ -282,7 +347,9 @@ def cv_spread_trend(spread: pd.DataFrame, std: Standard, lang: str = "zh", title
     return fig
 
 
-def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None, limit: int = 30) -> Figure:
+def bill_chart(
+    bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str | None = None, limit: int = 30
+) -> Figure:
     """Each county's bill (``bill_table(by="county")``) as a stacked bar of its cost by item, in 万元
     (the ``limit`` costliest counties)."""
     items = list(dict.fromkeys(i.id for i in std.resource_indicators))
@@ -297,7 +364,14 @@ def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str |
     left = np.zeros(len(costs))
     for k, ind in enumerate(costs.columns):
         widths = costs[ind].to_numpy()
-        ax.barh(np.arange(len(costs)), widths, left=left, color=palette(k % 10), label=item_label(ind, lang), height=0.6)
+        ax.barh(
+            np.arange(len(costs)),
+            widths,
+            left=left,
+            color=palette(k % 10),
+            label=item_label(ind, lang),
+            height=0.6,
+        )
         left += widths
     for yi, total in enumerate(left):
         ax.text(total, yi, f" {total:,.0f}", va="center", fontsize=7.5)
@@ -311,7 +385,9 @@ def bill_chart(bill: pd.DataFrame, std: Standard, lang: str = "zh", title: str |
     return fig
 
 
-def verdict_grid(counties: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 40) -> Figure:
+def verdict_grid(
+    counties: pd.DataFrame, lang: str = "zh", title: str | None = None, limit: int = 40
+) -> Figure:
     """County × year cells coloured by the verdict (``counties_table``), vetoes marked; with more
     than ``limit`` counties, the number of counties of each verdict per year instead."""
     years = sorted(int(y) for y in counties["year"].unique())
@@ -355,7 +431,13 @@ def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None =
         if code not in counts:
             continue
         heights = counts[code].to_numpy(dtype=float)
-        ax.bar(years, heights, bottom=bottom, color=COLOURS.get(code, MISSING_COLOUR), label=_pick(VERDICT_LABELS[code], lang))
+        ax.bar(
+            years,
+            heights,
+            bottom=bottom,
+            color=COLOURS.get(code, MISSING_COLOUR),
+            label=_pick(VERDICT_LABELS[code], lang),
+        )
         for x, b, h in zip(years, bottom, heights, strict=True):
             if h:
                 ax.text(x, b + h / 2, f"{h:.0f}", ha="center", va="center", color="white", fontsize=8)
@@ -373,10 +455,16 @@ def movement_markdown(counties: pd.DataFrame, year: int, lang: str = "zh") -> st
     """Which counties changed verdict since the year before ``year`` (from ``counties_table``)."""
     earlier = sorted(int(y) for y in counties["year"].unique() if y < year)
     if not earlier:
-        return t(f"{year}年是数据中的第一年，无上年可比。", f"{year} is the first year in the data: nothing to compare with.", lang)
+        return t(
+            f"{year}年是数据中的第一年，无上年可比。",
+            f"{year} is the first year in the data: nothing to compare with.",
+            lang,
+        )
     before = counties[counties["year"] == earlier[-1]].set_index("county")
     now = counties[counties["year"] == year].set_index("county")
-    both = now.merge(before[["verdict", "failing_count"]], left_index=True, right_index=True, suffixes=("", "_before"))
+    both = now.merge(
+        before[["verdict", "failing_count"]], left_index=True, right_index=True, suffixes=("", "_before")
+    )
     sep = "、" if lang == "zh" else ", "
     up = sep.join(both.index[(both["verdict"] == "pass") & (both["verdict_before"] != "pass")])
     down = sep.join(both.index[(both["verdict"] != "pass") & (both["verdict_before"] == "pass")])
@@ -390,7 +478,9 @@ def movement_markdown(counties: pd.DataFrame, year: int, lang: str = "zh") -> st
             f"of the counties still failing, {fewer} have fewer failing indicators and {more} more.")  # fmt: skip
 
 
-def county_picker(names: list[str], scorecard_of, dimensions: dict[str, str], lang: str = "zh", value: str | None = None):
+def county_picker(
+    names: list[str], scorecard_of, dimensions: dict[str, str], lang: str = "zh", value: str | None = None
+):
     """An ipywidgets county selector showing that county's scorecard.
 
     ``scorecard_of(name)`` returns the county's scorecard (the notebook passes
@@ -401,7 +491,9 @@ def county_picker(names: list[str], scorecard_of, dimensions: dict[str, str], la
     from eduwb.present import md, show_table
     from eduwb.present.charts import scorecard as card_charts
 
-    picker = widgets.Dropdown(options=list(names), value=value or names[0], description=t("县（区）", "County", lang))
+    picker = widgets.Dropdown(
+        options=list(names), value=value or names[0], description=t("县（区）", "County", lang)
+    )
     out = widgets.Output()
     columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
 

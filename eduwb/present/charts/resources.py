@@ -36,8 +36,12 @@ REASONS = {
     "threshold+cv": ("补足到标准值并降低差异系数", "to the threshold and for the CV"),
     "min_ratio+cv": ("补足到85%并降低差异系数", "to 85 % and for the CV"),
 }
-STATUSES = {"ok": ("正常", "ok"), "missing": ("缺数据", "missing"), "undefined": ("无法计算", "undefined"), "partial": ("不完整", "partial")}
-
+STATUSES = {
+    "ok": ("正常", "ok"),
+    "missing": ("缺数据", "missing"),
+    "undefined": ("无法计算", "undefined"),
+    "partial": ("不完整", "partial"),
+}
 
 
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
@@ -53,7 +57,9 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
         out["reason"] = out["reason"].map(pick_all(REASONS, lang)).fillna(out["reason"])
     if "status" in out:
         labels = pick_all(STATUSES, lang)
-        out["status"] = out["status"].map(lambda s: labels.get(str(s).split(":")[0], s) if isinstance(s, str) else s)
+        out["status"] = out["status"].map(
+            lambda s: labels.get(str(s).split(":")[0], s) if isinstance(s, str) else s
+        )
     for col in ("limit", "passes", "level", "passes_after"):
         if col in out:
             out[col] = out[col].astype(object).where(out[col].notna() | ~applicable, NOT_APPLICABLE)
@@ -98,7 +104,9 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     frame = profiles.assign(section=_section_label(profiles, std, lang))
     order = list(dict.fromkeys(frame["section"]))
     columns = list(dict.fromkeys(frame["indicator"]))
-    grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(index=order, columns=columns)
+    grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(
+        index=order, columns=columns
+    )
     height = max(2.5, 0.22 * len(order) + 1.3)
     fig, ax = plt.subplots(figsize=(7.5, height))
     norm = TwoSlopeNorm(vmin=0.5, vcenter=1.0, vmax=1.5)
@@ -114,7 +122,17 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
         colour = "white" if (floor is not None and ratio < floor) else "black"
         # inside its cell: tight_layout need not measure hundreds of these (most of its cost)
-        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour, in_layout=False)
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=6.5,
+            fontweight=weight,
+            color=colour,
+            in_layout=False,
+        )
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
@@ -151,10 +169,21 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            ax.text(len(rows) - 0.5, limit, t(f"限值 {limit:g}", f"limit {limit:g}", lang), ha="right", va="bottom", fontsize=8)
+            ax.text(
+                len(rows) - 0.5,
+                limit,
+                t(f"限值 {limit:g}", f"limit {limit:g}", lang),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+            )
         row_limits = pd.to_numeric(rows["limit"], errors="coerce").astype(float).to_numpy()
         for x, v, status, lim in zip(range(len(rows)), cv, rows["status"], row_limits, strict=True):
-            label = numbers.number(v, 3, [(lim, "<=")]) if status in ("ok", "partial") else t("缺数据", "n/a", lang)
+            label = (
+                numbers.number(v, 3, [(lim, "<=")])
+                if status in ("ok", "partial")
+                else t("缺数据", "n/a", lang)
+            )
             ax.text(x, v, label, ha="center", va="bottom", fontsize=7)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(0, max(float(cv.max()) if len(cv) else 0, limit or 0) * 1.2 + 1e-9)
@@ -175,7 +204,11 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     for ax, stage in zip(axes, stages, strict=False):
         rows = trend[(trend["stage"] == stage) & (trend["status"].isin(["ok", "partial"]))]
         for ind, grp in rows.groupby("indicator", sort=False):
-            style = {"color": MEAN_COLOUR, "lw": 2.2, "ls": ":"} if ind == "composite" else {"lw": 1.3, "marker": "o", "ms": 3}
+            style = (
+                {"color": MEAN_COLOUR, "lw": 2.2, "ls": ":"}
+                if ind == "composite"
+                else {"lw": 1.3, "marker": "o", "ms": 3}
+            )
             label = t("综合", "composite", lang) if ind == "composite" else ind
             ax.plot(grp["year"], pd.to_numeric(grp["cv"]).astype(float), label=label, **style)
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
@@ -196,21 +229,36 @@ def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str, annotate: bo
     x = np.arange(len(rows))
     ratio = rows["ratio"].to_numpy(dtype=float)
     floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
-    colours = np.where(ratio >= 1 - 1e-9, PASS_COLOUR, np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR))
+    colours = np.where(
+        ratio >= 1 - 1e-9,
+        PASS_COLOUR,
+        np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
+    )
     ax.bar(x - 0.2, ratio, width=0.4, color=colours, label=t("本校", "school", lang))
-    ax.bar(x + 0.2, rows["mean_ratio"].to_numpy(dtype=float), width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang))
+    ax.bar(
+        x + 0.2,
+        rows["mean_ratio"].to_numpy(dtype=float),
+        width=0.4,
+        color=MEAN_COLOUR,
+        alpha=0.6,
+        label=t("县域均值", "county mean", lang),
+    )
     ax.axhline(1.0, color="black", lw=0.8)
     if floor is not None:
         ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
     ax.set_xticks(x, rows["indicator"])
     if not annotate:
         return
-    for xi, (value, ratio_i, threshold) in enumerate(zip(rows["value"], ratio, rows["threshold"], strict=True)):
+    for xi, (value, ratio_i, threshold) in enumerate(
+        zip(rows["value"], ratio, rows["threshold"], strict=True)
+    ):
         label = numbers.number(value, 2, [(threshold, ">=")])
         ax.text(xi - 0.2, ratio_i, label, ha="center", va="bottom", fontsize=6.5, rotation=90)
 
 
-def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh") -> Figure:
+def school_profile(
+    profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh"
+) -> Figure:
     """One section's values ÷ threshold next to the county mean ÷ threshold.
 
     Bars: green at or above the threshold, orange between 85 % and it, red below; the
@@ -219,7 +267,13 @@ def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage:
     rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     if rows.empty:
-        ax.text(0.5, 0.5, t("该校（学段）不在评估范围内", "section not in scope", lang), ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            t("该校（学段）不在评估范围内", "section not in scope", lang),
+            ha="center",
+            transform=ax.transAxes,
+        )
         return fig
     _draw_profile(ax, rows, std, lang)
     ax.set_ylabel(t("数值 ÷ 标准值", "value ÷ threshold", lang))
@@ -229,7 +283,9 @@ def school_profile(profiles: pd.DataFrame, std: Standard, school_id: str, stage:
     return fig
 
 
-def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 4) -> Figure:
+def profiles_grid(
+    profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 4
+) -> Figure:
     """Small multiples of :func:`school_profile` for the given sections (``school_id, stage``)."""
     keys = list(sections[["school_id", "stage"]].itertuples(index=False, name=None))
     n = max(len(keys), 1)
@@ -241,14 +297,28 @@ def profiles_grid(profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame,
         _draw_profile(ax, rows, std, lang, annotate=False)
         ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in flat[len(keys):]:
+    for ax in flat[len(keys) :]:
         ax.axis("off")
     if not keys:
-        flat[0].text(0.5, 0.5, t("所有学校均达标", "every section passes", lang), ha="center", transform=flat[0].transAxes)
-    fig.suptitle(t("未达标学校（学段）：数值 ÷ 标准值（灰色为县域均值）", "Failing sections: value ÷ threshold (grey: county mean)", lang))
+        flat[0].text(
+            0.5,
+            0.5,
+            t("所有学校均达标", "every section passes", lang),
+            ha="center",
+            transform=flat[0].transAxes,
+        )
+    fig.suptitle(
+        t(
+            "未达标学校（学段）：数值 ÷ 标准值（灰色为县域均值）",
+            "Failing sections: value ÷ threshold (grey: county mean)",
+            lang,
+        )
+    )
     # fixed spacing: tight_layout measures every label of every panel and costs seconds here
     height = fig.get_figheight()
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.3 / height, top=1 - 0.85 / height, hspace=0.75, wspace=0.12)
+    fig.subplots_adjust(
+        left=0.05, right=0.99, bottom=0.3 / height, top=1 - 0.85 / height, hspace=0.75, wspace=0.12
+    )
     return fig
 
 
@@ -264,9 +334,15 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
 
     indicators = list(dict.fromkeys(profiles["indicator"]))
     sections = profiles[["school_id", "school_name", "stage"]].drop_duplicates()
-    options = [(f"{r.school_name}·{std.stage_name(r.stage, lang)}", (r.school_id, r.stage)) for r in sections.itertuples(index=False)]
+    options = [
+        (f"{r.school_name}·{std.stage_name(r.stage, lang)}", (r.school_id, r.stage))
+        for r in sections.itertuples(index=False)
+    ]
     # every section's rows, in indicator order, found once rather than filtered per change
-    rows_of = {key: rows.set_index("indicator").reindex(indicators) for key, rows in profiles.groupby(["school_id", "stage"], sort=False)}
+    rows_of = {
+        key: rows.set_index("indicator").reindex(indicators)
+        for key, rows in profiles.groupby(["school_id", "stage"], sort=False)
+    }
     labels = dict(zip(((o[1]) for o in options), (o[0] for o in options), strict=True))
     picker = widgets.Dropdown(options=options, description=t("学校", "School", lang))
 
@@ -275,7 +351,9 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
     x = np.arange(len(indicators))
     zeros = np.zeros(len(indicators))
     school = ax.bar(x - 0.2, zeros, width=0.4, color=PASS_COLOUR, label=t("本校", "school", lang))
-    county = ax.bar(x + 0.2, zeros, width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang))
+    county = ax.bar(
+        x + 0.2, zeros, width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang)
+    )
     ax.axhline(1.0, color="black", lw=0.8)
     floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
     if floor is not None:
@@ -292,13 +370,19 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
         rows = rows_of[picker.value]
         ratio = rows["ratio"].to_numpy(dtype=float)
         known = ~np.isnan(ratio)
-        colours = np.where(ratio >= 1 - 1e-9, PASS_COLOUR, np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR))
+        colours = np.where(
+            ratio >= 1 - 1e-9,
+            PASS_COLOUR,
+            np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
+        )
         for bar, height, colour in zip(school, np.where(known, ratio, 0.0), colours, strict=True):
             bar.set_height(height)
             bar.set_color(colour)
         for bar, height in zip(county, np.nan_to_num(rows["mean_ratio"].to_numpy(dtype=float)), strict=True):
             bar.set_height(height)
-        for text, value, height, k in zip(values, rows["value"].to_numpy(dtype=float), ratio, known, strict=True):
+        for text, value, height, k in zip(
+            values, rows["value"].to_numpy(dtype=float), ratio, known, strict=True
+        ):
             text.set_text(f"{value:,.2f}" if k else "")
             text.set_y(height if k else 0.0)
         top = np.nanmax(rows[["ratio", "mean_ratio"]].to_numpy(dtype=float), initial=1.0)

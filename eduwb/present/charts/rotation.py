@@ -38,8 +38,14 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "ok": ("已计算", "computed"),
     "no_eligible": ("无符合条件教师，比例无定义", "no eligible teachers: ratio undefined"),
     "no_rotated": ("无交流教师，骨干占比无定义", "nobody rotated: backbone share undefined"),
-    "no_teacher_data": ("缺数据：缺少该年（或上一学年）教师数据", "missing: no teacher rows for the year (or the year before)"),
-    "missing_table": ("缺数据：未提供教师或交流轮岗数据", "missing: teachers or rotations table not provided"),
+    "no_teacher_data": (
+        "缺数据：缺少该年（或上一学年）教师数据",
+        "missing: no teacher rows for the year (or the year before)",
+    ),
+    "missing_table": (
+        "缺数据：未提供教师或交流轮岗数据",
+        "missing: teachers or rotations table not provided",
+    ),
     "no_limit": ("标准未规定限值", "the standard sets no limit"),
     "no_moves": ("当年无交流记录", "no moves that year"),
     "partial": ("部分接收学校达标情况未知", "compliance unknown for some receiving schools"),
@@ -71,7 +77,6 @@ _RATE_LIMITS = {
 _RATE_COLUMNS = rotation_analysis.RATE_COLUMNS
 _BOOL_COLUMNS = rotation_analysis.BOOL_COLUMNS
 _MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
-
 
 
 def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> object:
@@ -107,7 +112,9 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     primary_small = privacy.small_counts(df)
     missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
     if "status" in df.columns:
-        empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(object)
+        empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(
+            object
+        )
         empty_count = empty_text
     else:
         # without a status, a missing count is missing data; a missing rate is a zero denominator
@@ -126,7 +133,9 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             )
             text = np.array(
                 [
-                    percent_text(float(v), limit=None if lim is None or np.isnan(lim) else lim) if not n else ""
+                    percent_text(float(v), limit=None if lim is None or np.isnan(lim) else lim)
+                    if not n
+                    else ""
                     for v, n, lim in zip(values.tolist(), isna, limits, strict=True)
                 ],
                 dtype=object,
@@ -136,7 +145,11 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = cells
         elif col in _COUNT_COLUMNS:
             cells = np.where(isna, empty_count, values.astype(object).to_numpy())
-            primary = primary_small[col].to_numpy(dtype=bool) if col in primary_small else np.zeros(len(df), dtype=bool)
+            primary = (
+                primary_small[col].to_numpy(dtype=bool)
+                if col in primary_small
+                else np.zeros(len(df), dtype=bool)
+            )
             hidden = hide[col].to_numpy()
             cells[hidden & primary] = SUPPRESSED
             cells[hidden & ~primary] = SUPPRESSED_RATE
@@ -179,15 +192,23 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
     if row is None or row["status"] in _MISSING_STATUSES:
         # a year absent from the per-year table is one whose year before has no teacher rows
         why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(f"**{year}年交流轮岗（G11）无法评估**：{why}。", f"**Rotation (G11) cannot be assessed for {year}**: {why}.", lang)
+        return t(
+            f"**{year}年交流轮岗（G11）无法评估**：{why}。",
+            f"**Rotation (G11) cannot be assessed for {year}**: {why}.",
+            lang,
+        )
     if row["status"] == "no_eligible":
         return t(
             f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 0，也不是无穷大）；当年交流轮岗 {row['rotated']} 人。",
             f"**No teacher was eligible to rotate in {year}**: the ratio is undefined (neither 0 nor infinite); {row['rotated']} teachers rotated.",
             lang,
         )
-    verdict = {True: t("达到要求", "meets the standard", lang), False: t("未达到要求", "falls short", lang)}.get(
-        None if pd.isna(row["passes"]) else bool(row["passes"]), t("标准未规定限值", "no limit in the standard", lang)
+    verdict = {
+        True: t("达到要求", "meets the standard", lang),
+        False: t("未达到要求", "falls short", lang),
+    }.get(
+        None if pd.isna(row["passes"]) else bool(row["passes"]),
+        t("标准未规定限值", "no limit in the standard", lang),
     )
 
     def required(limit: object) -> str:
@@ -211,7 +232,11 @@ def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
     ratio = _first(rotation["ratio_limit"]) if "ratio_limit" in rotation else None
     share = _first(rotation["share_limit"]) if "share_limit" in rotation else None
     if ratio is None or share is None:
-        return t("各年交流轮岗比例与骨干教师占比（标准未规定限值）", "Rotation ratio and backbone share by year (no limit in the standard)", lang)
+        return t(
+            "各年交流轮岗比例与骨干教师占比（标准未规定限值）",
+            "Rotation ratio and backbone share by year (no limit in the standard)",
+            lang,
+        )
     r, s = numbers.percent_limit(ratio), numbers.percent_limit(share)
     return t(
         f"各年交流轮岗比例（要求 ≥ {r}）与骨干教师占比（要求 ≥ {s}）",
@@ -264,7 +289,11 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     row = _row(quality, year)
     if row is None or row["status"] in _MISSING_STATUSES:
         why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(f"**{year}年教师培训与持证情况无法评估**：{why}。", f"**Training and certification cannot be assessed for {year}**: {why}.", lang)
+        return t(
+            f"**{year}年教师培训与持证情况无法评估**：{why}。",
+            f"**Training and certification cannot be assessed for {year}**: {why}.",
+            lang,
+        )
 
     def verdict(passes: object) -> str:
         if pd.isna(passes):
@@ -276,14 +305,24 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
             return t("标准未规定，不统计", "not set by the standard", lang)
         if count == 0:
             return t(f"全部{what_zh}", f"all {what_en}", lang)
-        return t(f"{count} 人未{what_zh}，分布在 {schools} 所学校", f"{count} not {what_en}, in {schools} schools", lang)
+        return t(
+            f"{count} 人未{what_zh}，分布在 {schools} 所学校",
+            f"{count} not {what_en}, in {schools} schools",
+            lang,
+        )
 
-    def part(rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
+    def part(
+        rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]
+    ) -> str:
         if pd.isna(row[rate]) and pd.isna(row[limit]):  # the standard has no such indicator
             return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
         shown = _pct(row[rate], row[limit])
         detail = short(row[count], row[schools], zh[1], en[1])
-        return t(f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）", f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})", lang)
+        return t(
+            f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）",
+            f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})",
+            lang,
+        )
 
     training = part("training_rate", "training_limit", "not_trained", "schools_short_training", "training_passes",
                     ("五年培训学时完成率", "完成"), ("training completion", "trained"))  # fmt: skip
@@ -304,7 +343,9 @@ def _first(values: pd.Series) -> float | None:
     return None if known.empty else float(known.iloc[0])
 
 
-def _rate_panel(ax, years: list[int], rates: pd.Series, limit: float | None, status: pd.Series, title: str, lang: str) -> None:
+def _rate_panel(
+    ax, years: list[int], rates: pd.Series, limit: float | None, status: pd.Series, title: str, lang: str
+) -> None:
     values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     known = ~np.isnan(values)
     colours = [
@@ -316,11 +357,23 @@ def _rate_panel(ax, years: list[int], rates: pd.Series, limit: float | None, sta
     top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-        title += t(f"（要求 ≥ {numbers.percent_limit(limit)}）", f" (required ≥ {numbers.percent_limit(limit)})", lang)
+        title += t(
+            f"（要求 ≥ {numbers.percent_limit(limit)}）",
+            f" (required ≥ {numbers.percent_limit(limit)})",
+            lang,
+        )
         top = max(top, limit * 100)
     for xi, v, k, s in zip(x, values, known, status.tolist(), strict=True):
         if k:
-            ax.annotate(percent_text(v, limit=limit), (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+            ax.annotate(
+                percent_text(v, limit=limit),
+                (xi, v * 100),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         else:
             missing = s in _MISSING_STATUSES
             ax.annotate(
@@ -389,7 +442,8 @@ def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
             bottom=bottom,
             color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
             hatch=None if bool(counted.get(mode, False)) else "//",
-            label=_label(mode, MODE_LABELS, lang) + ("" if bool(counted.get(mode, False)) else t("（不计入）", " (not counted)", lang)),
+            label=_label(mode, MODE_LABELS, lang)
+            + ("" if bool(counted.get(mode, False)) else t("（不计入）", " (not counted)", lang)),
             width=0.6,
         )
         bottom += values
@@ -408,17 +462,36 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
         return
     present = [g for g in groups if g in set(block["from_group"]) | set(block["to_group"])]
     # a pair without a row had no moves (the table lists "unknown" pairs only where moves occur)
-    moves = block.pivot(index="from_group", columns="to_group", values="moves").reindex(index=present, columns=present).fillna(0)
-    backbone = block.pivot(index="from_group", columns="to_group", values="backbone_moves").reindex(index=present, columns=present).fillna(0)
+    moves = (
+        block.pivot(index="from_group", columns="to_group", values="moves")
+        .reindex(index=present, columns=present)
+        .fillna(0)
+    )
+    backbone = (
+        block.pivot(index="from_group", columns="to_group", values="backbone_moves")
+        .reindex(index=present, columns=present)
+        .fillna(0)
+    )
     matrix = moves.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    ax.imshow(np.nan_to_num(matrix), cmap="Blues", vmin=0, vmax=max(np.nanmax(matrix) if matrix.size else 0, 1))
+    ax.imshow(
+        np.nan_to_num(matrix), cmap="Blues", vmin=0, vmax=max(np.nanmax(matrix) if matrix.size else 0, 1)
+    )
     peak = np.nanmax(matrix) if matrix.size else 0
     for i in range(len(present)):
         for j in range(len(present)):
             m = matrix[i, j]
             b = backbone.iat[i, j]
             text = f"{int(m)}\n" + t(f"（骨干{int(b)}）", f"(backbone {int(b)})", lang)
-            ax.text(j, i, text, ha="center", va="center", fontsize=8, linespacing=1.5, color="white" if m > peak * 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                linespacing=1.5,
+                color="white" if m > peak * 0.6 else "black",
+            )
     names = [_label(g, GROUP_LABELS, lang) for g in present]
     ax.set_xticks(range(len(present)), names, fontsize=8)
     ax.set_yticks(range(len(present)), names, fontsize=8)
@@ -467,7 +540,12 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
     series = [
         ("to_rural_share", t("流向乡村学校", "to rural schools", lang), "#2f7d4f", "o"),
         ("to_weak_share", t("流向资源配置未达标学校", "to failing schools", lang), "#e67e22", "s"),
-        ("to_rural_or_weak_share", t("流向乡村或未达标学校", "to rural or failing schools", lang), "#34495e", "^"),
+        (
+            "to_rural_or_weak_share",
+            t("流向乡村或未达标学校", "to rural or failing schools", lang),
+            "#34495e",
+            "^",
+        ),
     ]
     drawn = 0
     for col, label, colour, marker in series:
@@ -477,11 +555,22 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values, marker=marker, color=colour, label=label)
         drawn += 1
     if not drawn:
-        ax.text(0.5, 0.5, t("缺数据", "missing", lang), transform=ax.transAxes, ha="center", va="center", color=NEUTRAL_COLOUR)
+        ax.text(
+            0.5,
+            0.5,
+            t("缺数据", "missing", lang),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=NEUTRAL_COLOUR,
+        )
     ax.set_ylim(0, 100)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
-    ax.set_title(t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang), fontsize=10)
+    ax.set_title(
+        t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang),
+        fontsize=10,
+    )
     if drawn:
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
@@ -522,7 +611,11 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     ax.set_ylabel("%")
     title = t("教师培训完成率与持证上岗率", "Training and certification", lang)
     if limit is not None:
-        title += t(f"（要求 ≥ {numbers.percent_limit(limit)}）", f" (required ≥ {numbers.percent_limit(limit)})", lang)
+        title += t(
+            f"（要求 ≥ {numbers.percent_limit(limit)}）",
+            f" (required ≥ {numbers.percent_limit(limit)})",
+            lang,
+        )
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
@@ -541,19 +634,30 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     values = rows["ratio"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     limit = _first(rows["ratio_limit"]) if "ratio_limit" in rows else None
     colours = [
-        NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR) for v in values
+        NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
+        for v in values
     ]
     edge = ["black" if current is not None and xi == current else "none" for xi in x]
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
+            ax.annotate(
+                f"{percent_text(v, limit=limit)}\n({e})",
+                (xi, v * 100),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
     top = np.nanmax(np.append(values * 100, [(limit or 0) * 100, 1.0]))
     ax.set_ylim(0, top * 1.3)
     ax.set_xticks(x, [str(v) for v in x])
-    ax.set_xlabel(t("符合交流条件所需的本校连续任教年限（年）", "Minimum consecutive years at the school", lang))
+    ax.set_xlabel(
+        t("符合交流条件所需的本校连续任教年限（年）", "Minimum consecutive years at the school", lang)
+    )
     ax.set_ylabel("%")
     year_text = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
     ax.set_title(
@@ -593,15 +697,27 @@ def eligibility_explorer(
     # continuous_update=False: one recount when the slider is let go, not one per step dragged over
     sliders = {
         "min_years_at_school": widgets.IntSlider(
-            value=rule["min_years_at_school"], min=1, max=15, description=t("本校连续任教年限 ≥", "Years at school ≥", lang), style=style,
+            value=rule["min_years_at_school"],
+            min=1,
+            max=15,
+            description=t("本校连续任教年限 ≥", "Years at school ≥", lang),
+            style=style,
             continuous_update=False,
         ),
         "exempt_age_male": widgets.IntSlider(
-            value=rule["exempt_age_male"], min=40, max=65, description=t("男教师免于交流年龄", "Exempt age, men", lang), style=style,
+            value=rule["exempt_age_male"],
+            min=40,
+            max=65,
+            description=t("男教师免于交流年龄", "Exempt age, men", lang),
+            style=style,
             continuous_update=False,
         ),
         "exempt_age_female": widgets.IntSlider(
-            value=rule["exempt_age_female"], min=40, max=65, description=t("女教师免于交流年龄", "Exempt age, women", lang), style=style,
+            value=rule["exempt_age_female"],
+            min=40,
+            max=65,
+            description=t("女教师免于交流年龄", "Exempt age, women", lang),
+            style=style,
             continuous_update=False,
         ),
     }
@@ -613,10 +729,20 @@ def eligibility_explorer(
     years = first["year"].astype(int).tolist()
     fig = explorer_figure((9, 3.6))
     panels = [
-        _RatePanel(fig.add_subplot(1, 2, 1), years, _first(first["ratio_limit"]),
-                   t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
-        _RatePanel(fig.add_subplot(1, 2, 2), years, _first(first["share_limit"]),
-                   t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
+        _RatePanel(
+            fig.add_subplot(1, 2, 1),
+            years,
+            _first(first["ratio_limit"]),
+            t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
+            lang,
+        ),
+        _RatePanel(
+            fig.add_subplot(1, 2, 2),
+            years,
+            _first(first["share_limit"]),
+            t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
+            lang,
+        ),
     ]
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.88, wspace=0.18)
     image, refresh = figure_image(fig)
@@ -642,11 +768,17 @@ class _RatePanel:
         self.ax, self.limit, self.lang = ax, limit, lang
         x = np.arange(len(years))
         self.bars = ax.bar(x, np.zeros(len(years)), color=NEUTRAL_COLOUR, width=0.6)
-        self.labels = [ax.annotate("", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
-                       for xi in x]
+        self.labels = [
+            ax.annotate(
+                "", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8
+            )
+            for xi in x
+        ]
         if limit is not None:
             ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-            title += t(f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang)
+            title += t(
+                f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang
+            )
         ax.set_xticks(x, [str(y) for y in years])
         ax.set_ylabel("%")
         ax.set_title(title, fontsize=10)
@@ -659,11 +791,17 @@ class _RatePanel:
         if limit is not None:
             top = max(top, limit * 100)
         for bar, label, v, k, s in zip(self.bars, self.labels, values, known, status.tolist(), strict=True):
-            colour = NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
+            colour = (
+                NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
+            )
             bar.set_height(v * 100 if k else 0.0)
             bar.set_color(colour)
             missing = s in _MISSING_STATUSES
-            label.set_text(percent_text(v) if k else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang))
+            label.set_text(
+                percent_text(v)
+                if k
+                else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
+            )
             label.xy = (label.xy[0], v * 100 if k else 0.0)
             label.set_color("black" if k else NEUTRAL_COLOUR)
         self.ax.set_ylim(0, max(top * 1.25, 1.0))

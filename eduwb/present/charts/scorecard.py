@@ -45,7 +45,6 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("status", "previous_status", "change")
 
 
-
 def _code_of(value: object) -> str | None:
     """The status code behind a cell, whether it shows the code or its label."""
     if not isinstance(value, str):
@@ -72,13 +71,17 @@ def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | No
         if col in _CODE_COLUMNS or col in dims:
             out[col] = out[col].map(lambda v: labels.get(v, v))
     if "verdict" in out:
-        out["verdict"] = out["verdict"].map(lambda v: pick(VERDICT_LABELS[v], lang) if v in VERDICT_LABELS else v)
+        out["verdict"] = out["verdict"].map(
+            lambda v: pick(VERDICT_LABELS[v], lang) if v in VERDICT_LABELS else v
+        )
     if "dimension" in out and dims:
         out["dimension"] = out["dimension"].map(lambda v: dims.get(v, v))
     if "source" in out and lang == "zh":
         zh = {name: table.zh for name, table in TABLES.items()}
         out["source"] = out["source"].map(
-            lambda v: "、".join(zh.get(p.strip(), p.strip()) for p in v.split(",")) if isinstance(v, str) else v
+            lambda v: (
+                "、".join(zh.get(p.strip(), p.strip()) for p in v.split(",")) if isinstance(v, str) else v
+            )
         )
     if dims:
         out = out.rename(columns=dims)
@@ -117,7 +120,13 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
                 ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
         left += widths
     status = [pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
-    ax.set_yticks(y, [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(dimensions["name"], status, strict=True)])
+    ax.set_yticks(
+        y,
+        [
+            t(f"{name}（{s}）", f"{name} ({s})", lang)
+            for name, s in zip(dimensions["name"], status, strict=True)
+        ],
+    )
     for tick, s in zip(ax.get_yticklabels(), dimensions["status"], strict=True):
         tick.set_color(COLOURS[s])
     ax.set_xlim(0, max(float(dimensions["indicators"].max()), 1) * 1.02)
@@ -130,7 +139,9 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     return fig
 
 
-def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None) -> Figure:
+def trend_chart(
+    verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None
+) -> Figure:
     """Years × dimensions (and the overall verdict) as coloured cells.
 
     Parameters
@@ -161,7 +172,9 @@ def trend_chart(verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = 
     for spine in ax.spines.values():
         spine.set_visible(False)
     handles = [Patch(color=COLOURS[c], label=pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
-    ax.legend(handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9)
+    ax.legend(
+        handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9
+    )
     if title:
         ax.set_title(title, pad=28)
     fig.tight_layout()
@@ -198,16 +211,30 @@ def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
     zh = lang == "zh"
     previous = changes.attrs.get("previous_year")
     if previous is None:
-        return f"{year}年是数据中的第一年，无上年可比。" if zh else f"{year} is the first year in the data: nothing to compare with."
+        return (
+            f"{year}年是数据中的第一年，无上年可比。"
+            if zh
+            else f"{year} is the first year in the data: nothing to compare with."
+        )
     if changes.empty:
-        return f"与{previous}年相比，各项指标的状态没有变化。" if zh else f"No indicator changed status since {previous}."
+        return (
+            f"与{previous}年相比，各项指标的状态没有变化。"
+            if zh
+            else f"No indicator changed status since {previous}."
+        )
     counts = changes["change"].value_counts()
     parts = []
     for code in ("improved", "worsened", "other"):
         n = int(counts.get(code, 0))
         if n:
-            parts.append(f"{n} 项{pick(CODE_LABELS[code], lang)}" if zh else f"{n} {pick(CODE_LABELS[code], lang)}")
-    return (f"与{previous}年相比：" + "，".join(parts) + "。") if zh else (f"Since {previous}: " + ", ".join(parts) + ".")
+            parts.append(
+                f"{n} 项{pick(CODE_LABELS[code], lang)}" if zh else f"{n} {pick(CODE_LABELS[code], lang)}"
+            )
+    return (
+        (f"与{previous}年相比：" + "，".join(parts) + "。")
+        if zh
+        else (f"Since {previous}: " + ", ".join(parts) + ".")
+    )
 
 
 def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
@@ -222,7 +249,9 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     )
 
 
-def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"):
+def explorer(
+    trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"
+):
     """An ipywidgets year selector showing that year's four dimensions and full scorecard.
 
     Parameters
@@ -260,21 +289,31 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
             tables[year] = shown.outputs[0].data["text/html"]
     # The dimensions are the same every year: the bars of dimension_chart are drawn once and
     # updated in place.
-    per_year = {int(y): rows.reset_index(drop=True) for y, rows in dimensions_by_year.groupby("year", sort=False)}
+    per_year = {
+        int(y): rows.reset_index(drop=True) for y, rows in dimensions_by_year.groupby("year", sort=False)
+    }
     first = per_year[years[-1]]
     parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
     n = len(first)
     fig = explorer_figure((8, 0.55 * n + 1.1))
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
-    bars = {col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang)) for col, code in parts}
-    counts = {col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y] for col, _ in parts}
+    bars = {
+        col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
+        for col, code in parts
+    }
+    counts = {
+        col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y]
+        for col, _ in parts
+    }
     ax.set_yticks(y, [""] * n)
     ax.set_xlim(0, max(float(dimensions_by_year["indicators"].max()), 1) * 1.02)
     ax.set_xlabel(t("指标数", "indicators", lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
-    fig.subplots_adjust(left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight())
+    fig.subplots_adjust(
+        left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
+    )
     image, refresh = figure_image(fig)
 
     def draw(change=None):
@@ -291,9 +330,13 @@ def explorer(trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: 
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
         status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-        names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
+        names = [
+            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
+        ]
         ax.set_yticks(y, names)
-        ax.set_title(t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22)
+        ax.set_title(
+            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
+        )
         for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
             tick.set_color(COLOURS[s])
         refresh()
