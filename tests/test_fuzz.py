@@ -30,6 +30,8 @@ from eduwb.cli import main
 from eduwb.data.dataset import load
 from eduwb.errors import DataError, EduwbError, Problem
 
+pytestmark = pytest.mark.slow  # about 20 s in all: kept out of `make quick`
+
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 FILES = ("schools.csv", "sections.csv", "facilities.csv")
 ORIGINAL = {name: (TINY / name).read_bytes() for name in FILES}

@@ -93,6 +93,7 @@ BOMBS = {
 
 
 @pytest.mark.parametrize("bomb", sorted(BOMBS))
+@pytest.mark.slow
 def test_bombs_end_in_a_located_error_in_seconds_with_bounded_memory(bomb, tmp_path):
     maker, said = BOMBS[bomb]
     data = maker(tmp_path)
@@ -428,6 +429,7 @@ def _registry() -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "xlsx"])
 @pytest.mark.parametrize("name", _registry())
+@pytest.mark.slow
 def test_every_table_in_every_format(name, fmt, computed_tables, tmp_path, monkeypatch, capsys):
     import eduwb.tables
 

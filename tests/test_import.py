@@ -599,6 +599,7 @@ def jiaoji_round_trip(tmp_path_factory):
     return tmp
 
 
+@pytest.mark.slow
 def test_zonghe_sample_has_merged_headers_and_a_campus_row(zonghe_round_trip):
     from openpyxl import load_workbook
 
@@ -632,6 +633,7 @@ def test_zonghe_round_trip_gives_the_sample_tables(zonghe_round_trip, sample_ds)
     pd.testing.assert_frame_equal(imported, _facilities_per_school(sample_ds.facilities), check_dtype=False)
 
 
+@pytest.mark.slow
 def test_jiaoji_round_trip_gives_the_sample_tables(jiaoji_round_trip, sample_ds):
     out = jiaoji_round_trip / "county"
     sample_sec = sample_ds.sections
@@ -678,6 +680,7 @@ def test_jiaoji_round_trip_gives_the_sample_tables(jiaoji_round_trip, sample_ds)
     )  # no 高中 teachers: by pupils
 
 
+@pytest.mark.slow
 def test_sample_forms_are_deterministic(tmp_path):
     from eduwb.data.importers.forms import write_sample_forms
 

@@ -84,6 +84,7 @@ def _tables(ds, std) -> Iterator[tuple[str, pd.DataFrame]]:
                     continue  # a breakdown this table does not have, or a module not written yet
 
 
+@pytest.mark.slow
 def test_no_teacher_id_in_any_table(sample_dataset, standard, teacher_ids):
     seen = 0
     for label, table in _tables(sample_dataset, standard):

@@ -22,6 +22,8 @@ from eduwb.data.sample import DEVELOPMENT_LEVELS, development_level, write_sampl
 from eduwb.errors import DataError, ParameterError
 from eduwb.standards import load_standard
 
+pytestmark = pytest.mark.slow  # about 20 s in all: kept out of `make quick`
+
 STD = load_standard("moe-2017")
 YEAR = 2024
 

@@ -144,6 +144,7 @@ def test_csv_encoding_and_layout(folder):
         assert header.split(",") == TABLES[table].names
 
 
+@pytest.mark.slow
 def test_xlsx_is_deterministic_and_matches_committed(tmp_path):
     tables = generate_county()
     first = write_xlsx(tmp_path / "a.xlsx", tables)

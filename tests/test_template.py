@@ -43,6 +43,7 @@ def _assert_same_tables(a, b) -> None:
             pd.testing.assert_frame_equal(left, right, obj=name)
 
 
+@pytest.mark.slow
 def test_round_trip_of_the_sample_county(tmp_path):
     """A template made --from data/sample validates and loads to the sample's own tables."""
     out = tmp_path / "示例县.xlsx"
