@@ -31,11 +31,15 @@ $(SYSTEM_STAMP): scripts/system-deps.sh
 
 system-deps: $(SYSTEM_STAMP) ## install the CJK font and PDF tools (apt, when root)
 
-# the project's JupyterLab saves widget state; its server cleans notebooks on save (scripts/jupyter/README.md)
-$(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json
+# the project's JupyterLab saves widget state (a reopened notebook shows its widgets); its server tidies
+# notebooks on save, and git's clean filter keeps widgets out of commits (scripts/jupyter/README.md)
+$(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json .gitattributes
 	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter
 	cp scripts/jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	cp scripts/jupyter/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.json
+	@# git compares and commits notebooks in their clean form (.gitattributes); not in a git checkout: nothing to do
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.eduwb-notebook.clean '$(BIN)/python -m eduwb.present.nbfiles git-clean'; fi
 	touch $(JUPYTER_STAMP)
 
 setup: $(STAMP) $(SYSTEM_STAMP) $(JUPYTER_STAMP) ## create .venv and install eduwb with everything it needs

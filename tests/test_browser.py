@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from eduwb.present import nbfiles
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "reports" / "ui"
@@ -57,6 +59,14 @@ def workspace(tmp_path_factory):
     shutil.copytree(ROOT / "data" / "sample", base / "data" / "sample")
     shutil.copytree(ROOT / "data" / "province-sample", base / "data" / "province-sample")
     shutil.copytree(ROOT / "tests" / "fixtures" / "whatif_county", base / "data" / "whatif_county")
+    # a git checkout as make setup leaves one: notebooks go through the clean filter (.gitattributes)
+    shutil.copy(ROOT / ".gitattributes", base / ".gitattributes")
+    git = ["git", "-C", str(base), "-c", "user.name=eduwb", "-c", "user.email=eduwb@localhost"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    filter_cmd = f"{Path(sys.executable).parent / 'python'} -m eduwb.present.nbfiles git-clean"
+    subprocess.run([*git, "config", "filter.eduwb-notebook.clean", filter_cmd], check=True)
+    subprocess.run([*git, "add", ".gitattributes", "notebooks"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "shipped notebooks"], check=True)
     settings = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
@@ -331,34 +341,39 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
             "([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000
         )
         _shot(page, "lab-03-explorer-slider-moved")
-    # save (widget state goes to the server, whose pre_save_hook makes static outputs) and reopen
+    # save: JupyterLab sends the widget state, the server's pre_save_hook tidies, the widgets stay
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
-    saved = json.loads((notebooks / path).read_text(encoding="utf-8"))
-    raw = json.dumps(saved)
-    assert "widgets" not in saved["metadata"] and "widget-view+json" not in raw, f"{path}: widget state saved"
+    written = (notebooks / path).read_text(encoding="utf-8")
+    saved = json.loads(written)
+    assert "widgets" in saved["metadata"] and "widget-view+json" in written, f"{path}: no widget state saved"
+    assert "iopub.status" not in written, f"{path}: execution timestamps saved"
     if not path.startswith(("00_", "03_")):
-        # nothing was changed by hand: Run All and save write the committed file again, byte for byte
-        committed = (ROOT / "notebooks" / path).read_text(encoding="utf-8")
-        written = (notebooks / path).read_text(encoding="utf-8")
-        if written.rstrip("\n") != committed.rstrip("\n"):
+        # nothing was changed by hand: through the clean filter git sees the committed file, byte for byte
+        base = notebooks.parent
+        # git diff, not git status: status lists a file whose size changed until `git add` restats it
+        status = subprocess.run(["git", "-C", str(base), "diff", "--quiet", "--", f"notebooks/{path}"])
+        if status.returncode != 0:
             import difflib
 
-            diff = "".join(
-                list(
-                    difflib.unified_diff(
-                        committed.splitlines(True), written.splitlines(True), "committed", "saved"
-                    )
-                )[:60]
+            committed = (ROOT / "notebooks" / path).read_text(encoding="utf-8")
+            cleaned = nbfiles.git_clean(written)
+            diff = difflib.unified_diff(
+                committed.splitlines(True), cleaned.splitlines(True), "committed", "saved"
             )
-            pytest.fail(f"{path}: Run All + save changed the file:\n{diff}")
+            pytest.fail(f"{path}: Run All + save changed the file:\n{''.join(list(diff)[:60])}")
+    # reopen (a fresh kernel): the widgets show again from the saved state, no error, no raw text
     _close_all(page)
     _open(page, path, kernel=False)
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    page.locator(f"{panel} .jp-OutputArea-output .widget-vbox").first.wait_for(timeout=30_000)
     _check_no_widget_errors(page, f"{path} saved and reopened")
-    assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").count() > 0
+    assert (
+        page.locator(f"{panel} .jp-OutputArea-output .widget-dropdown select, {panel} .widget-slider").count()
+        > 0
+    )
+    assert page.locator(f"{panel} .jp-OutputArea-output img").count() > 0
     if path.startswith("00_"):
-        page.locator(
-            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img"
-        ).last.scroll_into_view_if_needed()
+        page.locator(f"{panel} .jp-OutputArea-output .widget-vbox").last.scroll_into_view_if_needed()
         _shot(page, "lab-00-saved-and-reopened")
 
 

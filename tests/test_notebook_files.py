@@ -199,7 +199,7 @@ def test_a_widget_view_without_saved_state_is_dropped():
     assert nb.cells[0].outputs == []
 
 
-def test_the_pre_save_hook_cleans_what_jupyterlab_saves():
+def test_the_pre_save_hook_tidies_and_keeps_the_widgets():
     nb = json.loads(nbformat.writes(_widget_notebook()))
     nb["cells"][1]["outputs"] = [
         {
@@ -210,9 +210,58 @@ def test_the_pre_save_hook_cleans_what_jupyterlab_saves():
     ]
     model = {"type": "notebook", "content": nb}
     nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=None)
-    assert "widgets" not in model["content"]["metadata"]
-    assert model["content"]["cells"][1]["outputs"][0]["data"][TABLE_MIME]["data"] == [[0, 0.3]]
+    saved = model["content"]
+    assert saved["metadata"]["widgets"][nbfiles.WIDGET_STATE]["state"]["box1"]  # reopens with its widgets
+    assert nbfiles.WIDGET_VIEW in saved["cells"][0]["outputs"][0]["data"]
+    assert "execution" not in saved["cells"][0]["metadata"]
+    assert saved["cells"][1]["outputs"][0]["data"][TABLE_MIME]["data"] == [[0, 0.3]]
     nbfiles.pre_save_hook({"type": "file", "content": "x"})  # other files: nothing
+
+
+def test_the_git_filter_gives_the_committed_form():
+    saved = nbformat.writes(_widget_notebook())
+    cleaned = nbfiles.git_clean(saved)
+    assert cleaned == nbformat.writes(nbfiles.clean(nbformat.reads(saved, as_version=4))) + "\n"
+    assert "IPY_MODEL" not in cleaned and "iopub" not in cleaned
+    assert nbfiles.git_clean(cleaned) == cleaned  # idempotent
+    assert nbfiles.git_clean("not a notebook {") == "not a notebook {"  # a filter never loses text
+    for path in CHAPTERS:  # the committed notebooks pass through unchanged
+        raw = path.read_text(encoding="utf-8")
+        assert nbfiles.git_clean(raw) == raw
+
+
+def test_git_sees_no_change_after_a_save_with_widgets(tmp_path):
+    """The real thing: .gitattributes + the filter make setup registers; git diff stays empty."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = NOTEBOOKS.parent
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    shutil.copy(root / ".gitattributes", tmp_path / ".gitattributes")
+    (tmp_path / "notebooks").mkdir()
+    shipped = CHAPTERS[1]
+    shutil.copy(shipped, tmp_path / "notebooks" / shipped.name)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert (
+        "git config filter.eduwb-notebook.clean '$(BIN)/python -m eduwb.present.nbfiles git-clean'"
+        in makefile
+    )
+    filter_cmd = f"{sys.executable} -m eduwb.present.nbfiles git-clean"
+    subprocess.run([*git, "config", "filter.eduwb-notebook.clean", filter_cmd], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "shipped"], check=True)
+    # what JupyterLab saves after Run All: the same outputs plus widget state and timestamps
+    nb = nbformat.read(shipped, as_version=4)
+    nb.metadata["widgets"] = {nbfiles.WIDGET_STATE: {"version_major": 2, "version_minor": 0, "state": {}}}
+    nb.cells[-1].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    nbformat.write(nb, tmp_path / "notebooks" / shipped.name)
+    assert subprocess.run([*git, "diff", "--quiet"]).returncode == 0
+    # a real change is still a change
+    nb.cells[0].source += "\n"
+    nbformat.write(nb, tmp_path / "notebooks" / shipped.name)
+    assert subprocess.run([*git, "diff", "--quiet"]).returncode == 1
 
 
 # ----------------------------------------------------------------------------- committed notebooks

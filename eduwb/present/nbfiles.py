@@ -1,21 +1,27 @@
 """Notebook files that open well and diff cleanly: static widget fallbacks, stable table data.
 
-A notebook executed with live widgets (the explorers) keeps two things that do not survive
-being committed: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
-pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, and
-gone stale as soon as the kernel is). Opened later, JupyterLab shows "Error displaying widget:
-model not found", or — in an untrusted notebook — the widget's raw text ``VBox(children=…``.
+A notebook executed with live widgets (the explorers) keeps two things that must not be
+committed: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
+pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new on
+every run). Committed, they make every save a diff; and a view whose state is missing shows
+"Error displaying widget: model not found", or — in an untrusted notebook — the widget's raw
+text ``VBox(children=…``.
 
-:func:`clean` replaces each widget view by what its Output widgets were showing (the figures and
-tables of the explorer's first view, recovered from the saved widget state), drops the state,
-the execution timestamps, and normalises the hidden table data (:func:`eduwb.present.notebook.table_cell`).
-It runs in three places, so a notebook is the same bytes whoever writes it:
+Two forms of a notebook, so an analyst keeps live widgets and git sees no change:
 
-* ``scripts/execute_notebooks.py`` (``make notebooks-refresh``) after executing;
-* the project's Jupyter server, as its ``FileContentsManager.pre_save_hook``
-  (:func:`pre_save_hook`, installed by ``make setup``): Run All and save in JupyterLab, with
-  widget state saving on (so the state reaches the server), writes the same static outputs;
-* the tests, which check the committed notebooks are clean.
+* **the working form** (:func:`tidy`): what the project's JupyterLab saves. Its
+  ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`, installed by ``make setup``)
+  drops execution timestamps and normalises the hidden table data
+  (:func:`eduwb.present.notebook.table_cell`), and keeps the widget views and state that
+  JupyterLab sends (widget state saving is on), so a notebook saved after Run All reopens with
+  its widgets showing.
+* **the committed form** (:func:`clean`): each widget view replaced by what its Output widgets
+  were showing (the figures and tables of the explorer's first view, recovered from the saved
+  widget state), the state dropped, then :func:`tidy`. ``make notebooks-refresh`` writes it, the
+  tests check the committed notebooks are in it, and git applies it as the *clean filter* of
+  ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup`` registers the filter, running
+  ``python -m eduwb.present.nbfiles git-clean``): so ``git diff`` and ``git status`` compare the
+  committed form of the working file, and Run All + save with no real change shows no diff.
 """
 
 from __future__ import annotations
@@ -94,9 +100,8 @@ def normalise_tables(nb: dict[str, Any]) -> None:
                 payload["data"] = [[table_cell(v) for v in row] for row in payload["data"]]
 
 
-def clean(nb: dict[str, Any]) -> dict[str, Any]:
-    """Static widget fallbacks, no widget state, no execution timestamps, stable tables (in place)."""
-    static_widgets(nb)
+def tidy(nb: dict[str, Any]) -> dict[str, Any]:
+    """The working form: no execution timestamps, stable table data; widgets kept (in place)."""
     normalise_tables(nb)
     for cell in nb.get("cells", []):
         metadata = cell.get("metadata")
@@ -105,11 +110,49 @@ def clean(nb: dict[str, Any]) -> dict[str, Any]:
     return nb
 
 
+def clean(nb: dict[str, Any]) -> dict[str, Any]:
+    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place)."""
+    static_widgets(nb)
+    return tidy(nb)
+
+
 def pre_save_hook(model: dict[str, Any], **kwargs: Any) -> None:
-    """``FileContentsManager.pre_save_hook``: clean a notebook before the Jupyter server writes it."""
+    """``FileContentsManager.pre_save_hook``: tidy a notebook before the Jupyter server writes it.
+
+    The widget views and state stay (a reopened notebook shows its widgets); git's clean filter
+    (:func:`git_clean`) removes them from what is committed.
+    """
     del kwargs
     if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
-        clean(model["content"])
+        tidy(model["content"])
+
+
+def git_clean(text: str) -> str:
+    """Git's clean filter: the committed form of a notebook file's text.
+
+    Text that is not a notebook passes through unchanged (a filter must never lose a file).
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception:  # noqa: BLE001 - any unreadable text is kept as it is
+        return text
+    cleaned = nbformat.writes(clean(nb))
+    return cleaned if cleaned.endswith("\n") else cleaned + "\n"  # as nbformat.write ends a file
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eduwb.present.nbfiles git-clean``: stdin to stdout through :func:`git_clean`."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["git-clean"]:
+        print("usage: python -m eduwb.present.nbfiles git-clean  (git's notebook filter)", file=sys.stderr)
+        return 2
+    text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+    sys.stdout.buffer.write(git_clean(text).encode("utf-8", errors="surrogateescape"))
+    return 0
 
 
 # ----------------------------------------------------------------------------- English twins
@@ -206,3 +249,7 @@ def without_outputs(nb: dict[str, Any]) -> dict[str, Any]:
             cell["outputs"] = []
             cell["execution_count"] = None
     return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
