@@ -1530,7 +1530,41 @@ def generate_county(
     cat = _catalogue(rng, schools, development, ny)
     ids = np.array([f"{code}{i + 1:04d}" for i in range(len(cat))])
 
-    school_df = pd.DataFrame(
+    school_df = _school_table(ids, cat)
+
+    units = _enrolment(rng, cat, ny)
+    cls, section_classes = _classes(rng, cat, units, ny, story)
+    targets = _teacher_targets(cat, units, section_classes)
+    staff, moves = _teachers(rng, cat, units, targets, year_list, story)
+
+    teachers, rotations, counts = _teacher_tables(staff, moves, ids, units, year_list, teacher_prefix)
+
+    sections = _section_table(ids, units, year_list, section_classes, counts)
+    classes = _class_table(ids, units, year_list, cls)
+
+    facilities = _facility_table(rng, seed, county_index, cat, units, section_classes, ids, year_list)
+
+    budget = _budget(rng, cat, units, ids, year_list)
+    cohorts = _cohorts(rng, units, year_list)
+
+    tables = {
+        "schools": school_df.sort_values("school_id"),
+        "sections": sections.sort_values(["school_id", "year", "_stage_order"]),
+        "facilities": facilities.sort_values(["school_id", "year", "_stage_order"]),
+        "classes": classes.sort_values(["school_id", "year", "grade", "_class_no"]),
+        "teachers": teachers,
+        "rotations": rotations,
+        "cohorts": cohorts,
+        "budget": budget.sort_values(["school_id", "year"]),
+        "county_indicators": _county_indicators(year_list, story),
+        "survey": _survey(rng, year_list, len(cat), counts[0].sum(axis=0)),
+    }
+    return _typed(tables)
+
+
+def _school_table(ids: np.ndarray, cat: list[_School]) -> pd.DataFrame:
+    """The schools table of the catalogue."""
+    return pd.DataFrame(
         {
             "school_id": ids,
             "name": [s.name for s in cat],
@@ -1544,12 +1578,78 @@ def generate_county(
         }
     )
 
-    units = _enrolment(rng, cat, ny)
-    cls, section_classes = _classes(rng, cat, units, ny, story)
-    targets = _teacher_targets(cat, units, section_classes)
-    staff, moves = _teachers(rng, cat, units, targets, year_list, story)
 
-    # ---- teachers table and the per-section counts derived from it
+def _facility_table(
+    rng, seed: int, county_index: int, cat: list[_School], units: _Units, section_classes, ids, year_list
+) -> pd.DataFrame:
+    """The simulated facilities with computers and books (drawn from their own seed) per stage."""
+    fac = _facilities(rng, cat, units, section_classes, year_list)
+    computers, books = _computers_and_books(seed, county_index, cat, units, year_list)
+    return fac.assign(
+        computers=_split_per_stage(fac, computers, cat, units),
+        books=_split_per_stage(fac, books, cat, units),
+        school_id=ids[fac["school"].to_numpy()],
+        year=np.array(year_list)[fac["year_index"].to_numpy()],
+        _stage_order=fac["stage"].map(_STAGE_CODE).fillna(-1).to_numpy(),
+    )
+
+
+def _section_table(ids, units: _Units, year_list: list[int], section_classes, counts) -> pd.DataFrame:
+    """One row per section × year: pupils, classes and the teacher counts."""
+    n_units, ny = len(units.school), len(year_list)
+    uu, yy = np.meshgrid(np.arange(n_units), np.arange(ny), indexing="ij")
+    uu, yy = uu.ravel(), yy.ravel()
+    sections = pd.DataFrame(
+        {
+            "school_id": ids[units.school[uu]],
+            "year": np.array(year_list)[yy],
+            "stage": np.array(_STAGE_NAME)[units.stage[uu]],
+            "students": units.students[uu, yy],
+            "classes": section_classes[uu, yy],
+            "teachers": counts[0, uu, yy],
+            "teachers_above_degree": counts[1, uu, yy],
+            "backbone_teachers": counts[2, uu, yy],
+            "pe_art_teachers": counts[3, uu, yy],
+            "intermediate_title_teachers": counts[4, uu, yy],
+            "_stage_order": units.stage[uu],
+        }
+    )
+    return sections
+
+
+def _class_table(ids, units: _Units, year_list: list[int], cls: pd.DataFrame) -> pd.DataFrame:
+    """The simulated classes with school ids, years and class ids."""
+    classes = pd.DataFrame(
+        {
+            "school_id": ids[units.school[cls["unit"].to_numpy()]],
+            "year": np.array(year_list)[cls["year_index"].to_numpy()],
+            "grade": cls["grade"].to_numpy(),
+            "class_id": [f"{g}-{c}" for g, c in zip(cls["grade"], cls["class_no"], strict=True)],
+            "students": cls["students"].to_numpy(),
+            "_class_no": cls["class_no"].to_numpy(),
+        }
+    )
+    return classes
+
+
+def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each table's columns in the schema's order, decimals rounded as the schema shows them."""
+    out = {}
+    for name, df in tables.items():
+        df = df[TABLES[name].names].reset_index(drop=True)
+        for (tname, col), dec in _DECIMALS.items():
+            if tname == name:
+                df[col] = df[col].astype(float).round(dec)
+        out[name] = df
+    return out
+
+
+def _teacher_tables(staff, moves, ids: np.ndarray, units: _Units, year_list: list[int], teacher_prefix: str):
+    """The teachers and rotations tables, and the per-section teacher counts derived from them.
+
+    ``counts`` is (5, section, year): teachers, above the degree, backbone, PE/art, intermediate titles.
+    """
+    ny = len(year_list)
     n_units = len(units.school)
     t_frames = []
     counts = np.zeros((5, n_units, ny), dtype=np.int64)
@@ -1596,50 +1696,12 @@ def generate_county(
             "mode": rot["mode"].to_numpy(dtype=object),
         }
     ).sort_values(["year", "teacher_id"], kind="stable")
+    return teachers, rotations, counts
 
-    # ---- sections
-    uu, yy = np.meshgrid(np.arange(n_units), np.arange(ny), indexing="ij")
-    uu, yy = uu.ravel(), yy.ravel()
-    sections = pd.DataFrame(
-        {
-            "school_id": ids[units.school[uu]],
-            "year": np.array(year_list)[yy],
-            "stage": np.array(_STAGE_NAME)[units.stage[uu]],
-            "students": units.students[uu, yy],
-            "classes": section_classes[uu, yy],
-            "teachers": counts[0, uu, yy],
-            "teachers_above_degree": counts[1, uu, yy],
-            "backbone_teachers": counts[2, uu, yy],
-            "pe_art_teachers": counts[3, uu, yy],
-            "intermediate_title_teachers": counts[4, uu, yy],
-            "_stage_order": units.stage[uu],
-        }
-    )
 
-    # ---- classes
-    classes = pd.DataFrame(
-        {
-            "school_id": ids[units.school[cls["unit"].to_numpy()]],
-            "year": np.array(year_list)[cls["year_index"].to_numpy()],
-            "grade": cls["grade"].to_numpy(),
-            "class_id": [f"{g}-{c}" for g, c in zip(cls["grade"], cls["class_no"], strict=True)],
-            "students": cls["students"].to_numpy(),
-            "_class_no": cls["class_no"].to_numpy(),
-        }
-    )
-
-    # ---- facilities
-    fac = _facilities(rng, cat, units, section_classes, year_list)
-    computers, books = _computers_and_books(seed, county_index, cat, units, year_list)
-    facilities = fac.assign(
-        computers=_split_per_stage(fac, computers, cat, units),
-        books=_split_per_stage(fac, books, cat, units),
-        school_id=ids[fac["school"].to_numpy()],
-        year=np.array(year_list)[fac["year_index"].to_numpy()],
-        _stage_order=fac["stage"].map(_STAGE_CODE).fillna(-1).to_numpy(),
-    )
-
-    # ---- budget: per-pupil benchmark × pupils (+ boarders; small rural schools as 100)
+def _budget(rng, cat: list[_School], units: _Units, ids: np.ndarray, year_list: list[int]) -> pd.DataFrame:
+    """Per-pupil benchmark × pupils (+ boarders; small rural schools as 100), and training funds."""
+    ny = len(year_list)
     school_students = np.zeros((len(cat), ny))
     school_public = np.zeros((len(cat), ny))
     for st, per_pupil in _PUBLIC_FUNDS_PER_PUPIL.items():
@@ -1676,8 +1738,12 @@ def generate_county(
             "training_funds_yuan": np.rint(public_funds * share).ravel(),
         }
     )
+    return budget
 
-    # ---- cohorts: graduates are this year's grade 9; entrants make Q1 the planned rate
+
+def _cohorts(rng, units: _Units, year_list: list[int]) -> pd.DataFrame:
+    """Graduates are this year's grade 9; entrants make Q1 the planned rate."""
+    ny = len(year_list)
     junior = units.stage == 1
     grads = units.grades[junior, 2, :].sum(axis=0)
     retention = _by_year(_RETENTION, ny)
@@ -1695,27 +1761,7 @@ def generate_county(
             "deaths": deaths,
         }
     )
-
-    tables = {
-        "schools": school_df.sort_values("school_id"),
-        "sections": sections.sort_values(["school_id", "year", "_stage_order"]),
-        "facilities": facilities.sort_values(["school_id", "year", "_stage_order"]),
-        "classes": classes.sort_values(["school_id", "year", "grade", "_class_no"]),
-        "teachers": teachers,
-        "rotations": rotations,
-        "cohorts": cohorts,
-        "budget": budget.sort_values(["school_id", "year"]),
-        "county_indicators": _county_indicators(year_list, story),
-        "survey": _survey(rng, year_list, len(cat), counts[0].sum(axis=0)),
-    }
-    out = {}
-    for name, df in tables.items():
-        df = df[TABLES[name].names].reset_index(drop=True)
-        for (tname, col), dec in _DECIMALS.items():
-            if tname == name:
-                df[col] = df[col].astype(float).round(dec)
-        out[name] = df
-    return out
+    return cohorts
 
 
 def county_toml(

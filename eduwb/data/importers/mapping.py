@@ -475,6 +475,43 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     if form not in FORMS:
         problems.append(f"缺少 form missing 'form' (one of {', '.join(FORMS)})")
         return None
+    fields = _fields(raw, form, problems)
+    _check_targets(raw, form, fields, problems)
+    if form == "jiaoji":
+        problems += _check_sheet_layout(fields)
+    zonghe = _zonghe_layout(raw, fields, problems) if form == "zonghe" else None
+    plaus = tuple(
+        Plausibility(
+            column=e["column"],
+            per=e.get("per", "students"),
+            min=float(e.get("min", float("-inf"))),
+            max=float(e.get("max", float("inf"))),
+            hint=e.get("hint", ""),
+            severity=e.get("severity", "error"),
+        )
+        for e in raw.get("plausibility", [])
+    )
+    if problems:
+        return None
+    return Mapping(
+        id=str(raw.get("id", Path(where).stem)),
+        name=str(raw.get("name", raw.get("id", Path(where).stem))),
+        form=form,
+        source=where,
+        chain=chain,
+        fields=tuple(fields),
+        kinds=dict(raw.get("kinds", {})),
+        skip_kinds=tuple(raw.get("skip_kinds", ())),
+        values={k: dict(v) for k, v in raw.get("values", {}).items()},
+        apportion=dict(raw.get("apportion", {})),
+        plausibility=plaus,
+        blank_is_zero=bool(raw.get("blank_is_zero", True)),
+        zonghe=zonghe,
+    )
+
+
+def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
+    """The ``[[fields]]`` entries with a known target, each checked against the source form."""
     fields: list[Field] = []
     for e in raw.get("fields", []):
         resolved = _target_column(e.get("target"))
@@ -519,6 +556,11 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
                 unit=e.get("unit"),
             )
         )
+    return fields
+
+
+def _check_targets(raw: dict[str, Any], form: str, fields: list[Field], problems: list[str]) -> None:
+    """The targets every mapping needs, and the school totals a stage must be given or apportioned."""
     targets = {f.target for f in fields}
     for needed in ("school.name",) + (("school.kind",) if form == "zonghe" else ()):
         if needed not in targets:
@@ -536,52 +578,25 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
                 problems.append(
                     f'{f.target}: 需要 [apportion] {f.column} = "teachers" 说明如何分到各学段 (how to share it out over stages)'
                 )
-    if form == "jiaoji":
-        problems += _check_sheet_layout(fields)
-    zonghe = None
-    if form == "zonghe":
-        z = raw.get("zonghe", {})
-        if "anchor" not in z:
-            z = {**z, "anchor": next((f.cells[0] for f in fields if f.target == "school.name"), "学校名称")}
-        zonghe = ZongheLayout(
-            anchor=z["anchor"],
-            counted=z.get("counted"),
-            not_counted=tuple(z.get("not_counted", ("否", "不计校数"))),
-            parent=z.get("parent"),
-            keep_kinds=tuple(z.get("keep_kinds", ())),
-        )
-        if zonghe.counted and not zonghe.parent:
-            problems.append(
-                "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)"
-            )
-    plaus = tuple(
-        Plausibility(
-            column=e["column"],
-            per=e.get("per", "students"),
-            min=float(e.get("min", float("-inf"))),
-            max=float(e.get("max", float("inf"))),
-            hint=e.get("hint", ""),
-            severity=e.get("severity", "error"),
-        )
-        for e in raw.get("plausibility", [])
+
+
+def _zonghe_layout(raw: dict[str, Any], fields: list[Field], problems: list[str]) -> ZongheLayout:
+    """The ``[zonghe]`` table: the header anchor and how 不计校数 rows are told and merged."""
+    z = raw.get("zonghe", {})
+    if "anchor" not in z:
+        z = {**z, "anchor": next((f.cells[0] for f in fields if f.target == "school.name"), "学校名称")}
+    zonghe = ZongheLayout(
+        anchor=z["anchor"],
+        counted=z.get("counted"),
+        not_counted=tuple(z.get("not_counted", ("否", "不计校数"))),
+        parent=z.get("parent"),
+        keep_kinds=tuple(z.get("keep_kinds", ())),
     )
-    if problems:
-        return None
-    return Mapping(
-        id=str(raw.get("id", Path(where).stem)),
-        name=str(raw.get("name", raw.get("id", Path(where).stem))),
-        form=form,
-        source=where,
-        chain=chain,
-        fields=tuple(fields),
-        kinds=dict(raw.get("kinds", {})),
-        skip_kinds=tuple(raw.get("skip_kinds", ())),
-        values={k: dict(v) for k, v in raw.get("values", {}).items()},
-        apportion=dict(raw.get("apportion", {})),
-        plausibility=plaus,
-        blank_is_zero=bool(raw.get("blank_is_zero", True)),
-        zonghe=zonghe,
-    )
+    if zonghe.counted and not zonghe.parent:
+        problems.append(
+            "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)"
+        )
+    return zonghe
 
 
 def _check_sheet_layout(fields: list[Field]) -> list[str]:
