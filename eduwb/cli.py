@@ -60,6 +60,11 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``eduwb`` command line: every command and its options.
+
+    Why this is long: it is the CLI's argument list, one ``add_argument`` per option with its help
+    text, command after command, as ``eduwb --help`` shows them.
+    """
     from eduwb.tables import REGISTRY
 
     parser = argparse.ArgumentParser(

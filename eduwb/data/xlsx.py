@@ -216,6 +216,10 @@ class Workbook:
         XlsxRefused
             when the sheet declares or holds more than :data:`~eduwb.data.limits.MAX_ROWS`
             data rows or :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
+
+        Why this is long: it is the streaming XML event loop of the sheet; the cell decoding is written
+        inline because it runs once per cell of workbooks up to the input limits, where a function
+        call per cell costs measurable time.
         """
         part = self.sheets[sheet]
         strings = None

@@ -144,6 +144,12 @@ class Dashboard:
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        """Create every widget of the dashboard, lay them out and connect their handlers.
+
+        Why this is long: it is the dashboard's layout written out, one widget after another in the
+        order they appear on the page (each with its CSS class), then the handlers; splitting it
+        would scatter one screen over several functions.
+        """
         w, lang = self.w, self.lang
         self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"))
         self.county_picker.add_class("eduwb-county")

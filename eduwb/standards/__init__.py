@@ -317,6 +317,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _validate(raw: dict[str, Any], where: str) -> None:
+    """Refuse a standard file that is incomplete or inconsistent, listing every problem at once.
+
+    Why this is long: it is a sequential list of checks, one per rule of the standard file's
+    format, each adding its own message; they are read (and kept in step with the format) in order.
+    """
     problems: list[str] = []
     for key in (
         "id",

@@ -187,6 +187,12 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 def _read_sheet(
     ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
 ) -> SheetRead | None:
+    """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row.
+
+    Why this is long: it is a parser over one sheet, whose steps (find the header, locate each
+    mapped column, read each row and its 不计校数 parent) share the located header and columns
+    and report every problem at its cell as they go.
+    """
     layout = mapping.zonghe
     rows = _rows(ws, label, sheet, problems)
     if rows is None:
