@@ -953,9 +953,10 @@ def projection_table(
         over_size_limit``. ``extra_classes_needed`` adds, over the grades, the classes to open
         so that no class is over its standard (a grade short of classes needs them even when
         the stage as a whole needs fewer classes than it has: classes do not move between
-        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``); ``oversized``: some grade would be over it with its current
-        classes; ``school_students`` (every compulsory stage of the school) against
-        ``size_limit`` (as in :func:`school_size_table`) gives ``over_size_limit``.
+        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
+        ``oversized``: some grade would be over it with its current classes; ``school_students``
+        (every compulsory stage of the school) against ``size_limit`` (as in
+        :func:`school_size_table`) gives ``over_size_limit``.
 
         Per grade: ``school_id, school_name, projected_year, stage, grade, intake,
         students_now, classes_now, projected_students, classes_needed, class_size_if_kept,

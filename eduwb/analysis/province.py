@@ -267,7 +267,10 @@ def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
 
 
 def _county_card(county, std: Standard, year: int, values: pd.DataFrame, rows: np.ndarray):
-    """A county's verdict rows and scorecard statuses up to ``year``, from its ``rows`` of the pooled values."""
+    """A county's verdict rows and scorecard statuses up to ``year``.
+
+    ``rows`` are the county's rows of the pooled ``values``.
+    """
     mine = values.take(rows).drop(columns="county").reset_index(drop=True)
     mine.attrs = dict(values.attrs)
     trend = scorecard.scorecard_trend(county, std, year=year, values=mine)
@@ -466,8 +469,8 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
             continue
         large = int(big.get(county, 0))
         rows.append(_readiness_row(view, county, verdicts.loc[county], large, cost, resource_ids))
-    columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing", "vetoes",
-               "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
+    columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing",
+               "vetoes", "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
     out["failing_count"] = out["failing_count"].astype("Int64")
     out["large"] = out["large"].astype("Int64")

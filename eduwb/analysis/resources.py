@@ -358,7 +358,9 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
 
 
 def thresholds_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The standard's resource indicators with their thresholds per stage (what the values are judged against).
+    """The standard's resource indicators with their thresholds per stage.
+
+    The thresholds are what the values are judged against.
 
     ``eduwb table thresholds DATA [--param lang=en]``: ``indicator, name, unit,
     threshold_primary, threshold_junior`` (``name`` in the language asked; thresholds NA

@@ -265,7 +265,8 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
                     None,
                     None,
                     None,
-                    f"cannot be decoded as UTF-8 (byte {utf8_error.start}) or GB18030/GBK; save it as UTF-8 CSV",
+                    f"cannot be decoded as UTF-8 (byte {utf8_error.start}) "
+                    "or GB18030/GBK; save it as UTF-8 CSV",
                 )
             )
             return None
@@ -1443,9 +1444,9 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
             if low is not None and high is not None
             else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
         )
-        rule = f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}".rstrip(
-            ": "
-        )
+        rule = (
+            f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
+        ).rstrip(": ")
         for column in sorted(set(culprit[outside])):
             ctx.report(
                 table,

@@ -57,7 +57,8 @@ class ImportResult:
         t = self.tables
         return (
             f"已导入 imported {len(t['schools'])} 所学校 schools、{len(t['sections'])} 个学段 sections、"
-            f"{len(t['facilities'])} 行办学条件 facilities rows（{'、'.join(map(str, self.years))}）→ {self.out}"
+            f"{len(t['facilities'])} 行办学条件 facilities "
+            f"rows（{'、'.join(map(str, self.years))}）→ {self.out}"
         )
 
 
@@ -158,11 +159,13 @@ def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
         )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ParameterError(
-            f"输出位置已存在且非空 the output already exists and is not empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
+            "输出位置已存在且非空 the output already exists and is not "
+            f"empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
         )
     if form == "zonghe" and source.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise ParameterError(
-            f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 expected an .xlsx workbook or a folder of 教基 workbooks"
+            f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 "
+            "expected an .xlsx workbook or a folder of 教基 workbooks"
         )
     return form, m
 
@@ -236,7 +239,8 @@ def _read_jiaoji(
             m = YEAR.search(source.name)
             if m is None:
                 raise ParameterError(
-                    f"{source}: 无法确定学年 cannot tell the school year: 用 --year，或按年份分子文件夹（如 2021/） (use --year, or year sub-folders)"
+                    f"{source}: 无法确定学年 cannot tell the school year: 用 "
+                    "--year，或按年份分子文件夹（如 2021/） (use --year, or year sub-folders)"
                 )
             year = int(m.group(1))
         plan = [(year, source, "")]

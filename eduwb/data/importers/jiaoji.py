@@ -176,7 +176,8 @@ def _school_kind(wb, label: str, mapping: Mapping, sheets, suffixes, problems: l
                 where_sheet,
                 where_cell,
                 kind_label,
-                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 skipped: {'、'.join(mapping.skip_kinds)}）",
+                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
+                f"skipped: {'、'.join(mapping.skip_kinds)}）",
             )
         )
         return None
@@ -262,7 +263,8 @@ def _labels_hold(f: Field, block: dict[str, Cell], label: str, sheet: str, probl
                     ref,
                     found or None,
                     f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致，"
-                    f"{'、'.join(f.cells)} 的数未读取 (the form differs from the mapping: {describe(f)} not read)",
+                    f"{'、'.join(f.cells)} 的数未读取 (the form "
+                    f"differs from the mapping: {describe(f)} not read)",
                 )
             )
             ok = False

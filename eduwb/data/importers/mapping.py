@@ -232,7 +232,8 @@ def load_mapping(mapping: str | Path | Mapping) -> Mapping:
         path = Path(key)
         if not path.is_file():
             raise ParameterError(
-                f"未知的映射 unknown mapping {key!r}: 可用 use one of {', '.join(builtin_mappings())} 或映射文件路径 or a mapping file"
+                f"未知的映射 unknown mapping {key!r}: 可用 use one "
+                f"of {', '.join(builtin_mappings())} 或映射文件路径 or a mapping file"
             )
     raw, chain = _read_chain(path.resolve(), ())
     problems: list[str] = []
@@ -261,7 +262,8 @@ def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tupl
         )
     if not parent_path.is_file():
         raise MappingError(
-            f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
+            f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one "
+            f"of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
         )
     try:
         base, base_chain = _read_chain(parent_path.resolve(), (*seen, str(path)))
@@ -310,7 +312,8 @@ def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
                 for label, code in table.items():
                     if not isinstance(code, str) or code not in _ENUMS[column]:
                         problems.append(
-                            f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}"
+                            f"[values.{column}] {label!r} = {code!r}: 必须是 "
+                            f"must be one of {', '.join(_ENUMS[column])}"
                         )
     if isinstance(raw.get("apportion"), dict):
         for column, by in raw["apportion"].items():
@@ -374,7 +377,10 @@ def _check_plausibility(entries: Any) -> list[str]:
 def _target_column(target: Any) -> tuple[str, str] | str:
     """(namespace, column) for a valid target, else the reason it is not one."""
     if not isinstance(target, str) or "." not in target:
-        return "必须形如 must look like school.name, primary.students, total.backbone_teachers, facilities.multimedia_rooms"
+        return (
+            "必须形如 must look like school.name, primary.students, total.backbone_teachers, "
+            "facilities.multimedia_rooms"
+        )
     namespace, column = target.split(".", 1)
     allowed = {
         "school": _SCHOOL_COLUMNS,
@@ -426,7 +432,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
             if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
                 problems.append(
-                    f'{label}: column 必须是表头路径或其列表 must be a header path like "在校生数/小学" or a list of them'
+                    f"{label}: column 必须是表头路径或其列表 must be a "
+                    'header path like "在校生数/小学" or a list of them'
                 )
         if "check" in e:
             if not isinstance(e["check"], dict) or not all(
@@ -441,7 +448,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
                 if pattern is None or pattern.groups != 1:
                     problems.append(
-                        f"{label}: extract 必须是含一个括号组的正则 must be a regular expression with one group"
+                        f"{label}: extract 必须是含一个括号组的正则 "
+                        "must be a regular expression with one group"
                     )
             except re.error as exc:
                 problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
@@ -451,7 +459,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             problems.append(f"{label}: unit 必须是文字 must be text")
         if form == "jiaoji" and "column" in e:
             problems.append(
-                f"{label}: 每校工作簿用 sheet + cell，不用 column (a per-school workbook mapping uses sheet + cell)"
+                f"{label}: 每校工作簿用 sheet + cell，不用 column "
+                "(a per-school workbook mapping uses sheet + cell)"
             )
         if form == "zonghe" and ({"sheet", "cell", "check"} & set(e)):
             problems.append(
@@ -539,7 +548,8 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
             problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
         if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
             problems.append(
-                f"{label}: 多个单元格只能用于数值或文字 several cells only for numbers (summed) or text (first filled)"
+                f"{label}: 多个单元格只能用于数值或文字 several cells "
+                "only for numbers (summed) or text (first filled)"
             )
         fields.append(
             Field(
@@ -576,7 +586,8 @@ def _check_targets(raw: dict[str, Any], form: str, fields: list[Field], problems
                 )
             if f.column not in raw.get("apportion", {}):
                 problems.append(
-                    f'{f.target}: 需要 [apportion] {f.column} = "teachers" 说明如何分到各学段 (how to share it out over stages)'
+                    f'{f.target}: 需要 [apportion] {f.column} = "teachers" '
+                    "说明如何分到各学段 (how to share it out over stages)"
                 )
 
 
@@ -594,7 +605,8 @@ def _zonghe_layout(raw: dict[str, Any], fields: list[Field], problems: list[str]
     )
     if zonghe.counted and not zonghe.parent:
         problems.append(
-            "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)"
+            "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 "
+            "(counted needs parent: where 不计校数 rows go)"
         )
     return zonghe
 
@@ -608,7 +620,8 @@ def _check_sheet_layout(fields: list[Field]) -> list[str]:
         for c in f.cells:
             if (f.sheet, c) in values and values[(f.sheet, c)] != f.target:
                 problems.append(
-                    f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped to both {values[(f.sheet, c)]} and {f.target}"
+                    f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped "
+                    f"to both {values[(f.sheet, c)]} and {f.target}"
                 )
             values[(f.sheet, c)] = f.target
     for f in fields:
@@ -620,7 +633,8 @@ def _check_sheet_layout(fields: list[Field]) -> list[str]:
                 )
             if key in labels and norm_text(labels[key][1]) != norm_text(text):
                 problems.append(
-                    f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"
+                    f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two "
+                    f"texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"
                 )
             labels[key] = (f.target, text)
     return problems
