@@ -224,10 +224,9 @@ def main() -> None:
         return
     translated, compiled, pages = typst_pdf(html, work / "typst", work / "typst.pdf", args.repeat)
     print(
-        f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} "
-        f"s = {translated + compiled:6.2f} s, {pages} pages "
-        f"({(layout + write) / (translated + compiled):.0f}× faster; "
-        "rough translation: no styled cover, no running headers)"
+        f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} s = "
+        f"{translated + compiled:6.2f} s, {pages} pages ({(layout + write) / (translated + compiled):.0f}× "
+        "faster; rough translation: no styled cover, no running headers)"
     )
     if args.keep:
         print(f"  PDFs in {work}")

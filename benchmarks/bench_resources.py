@@ -126,9 +126,8 @@ def main() -> int:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     years = sorted(combined.sections["year"].unique())
     print(
-        f"{len(folders)} counties × {len(years)} years: {n_sections} section rows, "
-        f"{len(result['values'])} sections in "
-        f"scope, {len(result['balance'])} CV rows, {len(result['gaps'])} gaps"
+        f"{len(folders)} counties × {len(years)} years: {n_sections} section rows, {len(result['values'])} "
+        f"sections in scope, {len(result['balance'])} CV rows, {len(result['gaps'])} gaps"
     )
     print(f"read CSVs (pandas.read_csv, {', '.join(FILES)}): {read_s:8.3f} s")
     print(f"load + validate (eduwb.data.dataset.load), apart:     {load_s:8.3f} s")

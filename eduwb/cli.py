@@ -99,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--annotate",
         metavar="OUT.xlsx",
         help="also write a copy of the data with every problem marked on its cell (red: error, amber: "
-        "warning) "
-        "and listed on a first sheet 问题清单; the county's own files are not changed",
+        "warning) and listed on a first sheet 问题清单; the county's own files are not changed",
     )
 
     p = sub.add_parser(
@@ -130,10 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="write the workbook a county fills in (optionally pre-filled)",
         description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese "
-        "headers, "
-        "a comment on every header, drop-down lists and number checks; the county settings go to "
-        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with "
-        "--years the school list and the rows of those years (a new year starts from the latest one's).",
+        "headers, a comment on every header, drop-down lists and number checks; the county settings go to "
+        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with --years "
+        "the school list and the rows of those years (a new year starts from the latest one's).",
     )
     p.add_argument("out", help="the .xlsx workbook to write")
     p.add_argument(

@@ -228,8 +228,7 @@ TABLES: dict[str, Table] = {
                     uses=("G4", "indicators"),
                     desc_zh="办学类型：决定学校有哪些学段、是否计入资源配置指标、设施如何在学段间分摊、规模上限",
                     desc_en="kind of school: decides its stages, whether it counts for the resource "
-                    "indicators, "
-                    "how its facilities are split between stages and its size limit",
+                    "indicators, how its facilities are split between stages and its size limit",
                 ),
                 _c(
                     "parent_id",

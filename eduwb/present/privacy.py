@@ -157,6 +157,5 @@ def note(lang: str = "zh", *, enabled: bool = True) -> str:
         f"注意：本表未隐去不足{SMALL_GROUP}人的教师组（--no-suppress），仅供教育局内部分析使用，不得对外提供。"
         if lang == "zh"
         else f"Warning: groups of fewer than {SMALL_GROUP} teachers are NOT hidden in this table "
-        "(--no-suppress); "
-        "for the bureau's internal analysis only, not to be shared."
+        "(--no-suppress); for the bureau's internal analysis only, not to be shared."
     )

@@ -359,8 +359,7 @@ REPORT_TEXT = {
         "generated": "Report generated",
         "data_name": "Data",
         "produced_by": "Produced by eduwb {version} from the county's data; each chapter is the output of "
-        "the "
-        "Jupyter notebook of the same name.",
+        "the Jupyter notebook of the same name.",
         "contents": "Contents",
         "appendix_title": "Appendix: data, standard and parameters",
         "appendix_intro": "What produced this report, so that it can be checked and reproduced.",
