@@ -218,8 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
-        help="jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a "
-        "workbook)",
+        help="jiaoji-2021, zonghe, or a mapping file (default: "
+        "jiaoji-2021 for a folder, zonghe for a workbook)",
     )
     p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
 
@@ -248,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--province",
         metavar="NAME",
-        help="also make the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总"
-        "报告.pdf)",
+        help="also make the province report of all the counties "
+        "given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
     )
     return parser
 

@@ -296,8 +296,8 @@ TABLES: dict[str, Table] = {
                     example=1985,
                     uses=("G3", "schoolsize"),
                     desc_zh="建成年份；仅用于 2019 年过渡期放宽条件（专用教室面积、学校规模）",
-                    desc_en="year built; used only by the 2019 transitional relaxations (room areas, school "
-                    "size)",
+                    desc_en="year built; used only by the 2019 transitional "
+                    "relaxations (room areas, school size)",
                 ),
             ),
             required=True,
@@ -306,8 +306,8 @@ TABLES: dict[str, Table] = {
             row_zh="每所学校一行（含教学点）",
             row_en="one row per school (teaching points included)",
             desc_zh="全县义务教育学校（含一贯制学校、完全中学、教学点、特殊教育学校）名录",
-            desc_en="every school of the county with compulsory-education pupils, teaching points and "
-            "special schools included",
+            desc_en="every school of the county with compulsory-education "
+            "pupils, teaching points and special schools included",
         ),
         Table(
             "sections",
@@ -370,8 +370,8 @@ TABLES: dict[str, Table] = {
                         "教基4155 full-time teachers by qualification (total)",
                     ),
                     desc_zh="本学段专任教师数（按任教学段填，不分摊）",
-                    desc_en="full-time teachers of this stage (as the statistics give them per stage; never "
-                    "split)",
+                    desc_en="full-time teachers of this stage (as the "
+                    "statistics give them per stage; never split)",
                 ),
                 _c(
                     "teachers_above_degree",
@@ -405,8 +405,8 @@ TABLES: dict[str, Table] = {
                     rule="≤ teachers",
                     rule_zh="≤ 专任教师数",
                     desc_zh="县级及以上骨干教师数（县级、市级、省级、国家级）",
-                    desc_en="backbone teachers named at county level or above (county, city, province, "
-                    "national)",
+                    desc_en="backbone teachers named at county level "
+                    "or above (county, city, province, national)",
                 ),
                 _c(
                     "pe_art_teachers",
@@ -481,8 +481,8 @@ TABLES: dict[str, Table] = {
                     example=6200.0,
                     source=("教基5170 教学及辅助用房", "教基5170 teaching and auxiliary rooms"),
                     desc_zh="教学及辅助用房面积，与统计口径相同、含室内体育用房",
-                    desc_en="teaching and auxiliary floor area, as in the statistics: indoor sports rooms "
-                    "included",
+                    desc_en="teaching and auxiliary floor area, as in "
+                    "the statistics: indoor sports rooms included",
                 ),
                 _c(
                     "indoor_sports_area_m2",
@@ -498,8 +498,8 @@ TABLES: dict[str, Table] = {
                     rule="≤ teaching_aux_area_m2",
                     rule_zh="≤ 教学及辅助用房面积",
                     desc_zh="室内体育用房（体育馆等）面积：计入生均体育运动场馆面积，从教学及辅助用房中扣除",
-                    desc_en="indoor sports rooms (gymnasium …): counted as sports area and taken out of the "
-                    "teaching area",
+                    desc_en="indoor sports rooms (gymnasium …): counted as "
+                    "sports area and taken out of the teaching area",
                 ),
                 _c(
                     "sports_field_area_m2",
@@ -992,8 +992,8 @@ TABLES: dict[str, Table] = {
             row_zh="每年每指标一行",
             row_en="one row per year × indicator",
             desc_zh="无法从表格计算、由县填报的指标与一票否决项",
-            desc_en="the indicators no table can compute, and the one-vote vetoes, as the county declares "
-            "them",
+            desc_en="the indicators no table can compute, and the "
+            "one-vote vetoes, as the county declares them",
         ),
         Table(
             "survey",

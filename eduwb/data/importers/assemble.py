@@ -236,8 +236,8 @@ def _sections(
         if not students:
             others = [c for c in columns if unit.value(f"{stage}.{c}", 0)]
             note = (
-                f"{unit.year} {unit.name}（{unit.origin}）：{stage} 学段在校生为 0，不写入 sections (no "
-                "pupils: no section)"
+                f"{unit.year} {unit.name}（{unit.origin}）：{stage} "
+                "学段在校生为 0，不写入 sections (no pupils: no section)"
             )
             if others:
                 note += f"；但 but {', '.join(others)} 不为 0 are not zero"
