@@ -40,7 +40,8 @@ def main() -> None:
     start = time.perf_counter()
     dash = Dashboard(args.data)
     print(
-        f"open the dashboard (load + prepare, once per county and year): {(time.perf_counter() - start) * 1000:.0f} ms"
+        "open the dashboard (load + prepare, once per county "
+        f"and year): {(time.perf_counter() - start) * 1000:.0f} ms"
     )
     st = dash.state
     print(f"county {st.county} {st.year}: {len(st.sections)} school sections × {len(st.ids)} indicators")
@@ -54,7 +55,8 @@ def main() -> None:
             if dash.changes:
                 dash.changes.pop()  # forget it again, untimed (no redraw)
         print(
-            f"  {name:<34} {min(times) * 1000:6.1f} ms per change (best), {np.median(times) * 1000:6.1f} ms median"
+            f"  {name:<34} {min(times) * 1000:6.1f} ms per change "
+            f"(best), {np.median(times) * 1000:6.1f} ms median"
         )
 
     print(f"callbacks (best of {args.repeat}):")

@@ -133,9 +133,8 @@ class _Typst:
             cells.extend(self.cell(td) for td in row.find_all(["td", "th"]))
         size = "7pt" if ncol > 10 else "8.5pt"
         parts.append(
-            f'#text(size: {size})[#table(columns: {ncol}, stroke: 0.5pt + rgb("#d1d5db"), inset: (x: 1.6mm, y: 1mm),\n  '
-            + ",\n  ".join(cells)
-            + ")]\n"
+            f"#text(size: {size})[#table(columns: {ncol}, stroke: "
+            '0.5pt + rgb("#d1d5db"), inset: (x: 1.6mm, y: 1mm),\n  ' + ",\n  ".join(cells) + ")]\n"
         )
         return "".join(parts)
 
@@ -165,7 +164,8 @@ class _Typst:
 
 
 TYPST_HEAD = """#set page(paper: "a4", margin: (top: 22mm, bottom: 20mm, x: 18mm),
-  footer: context align(center, text(size: 8pt)[第 #counter(page).display() 页 / 共 #counter(page).final().first() 页]))
+  footer: context align(center, text(size: 8pt)[第 #counter(page).display() 页 / \
+共 #counter(page).final().first() 页]))
 #set text(font: ("Noto Sans CJK SC", "Source Han Sans SC"), size: 10pt, lang: "zh")
 #show heading: set text(fill: rgb("#1e3a5f"))
 #outline()
@@ -214,7 +214,8 @@ def main() -> None:
     layout = statistics.median(r[0] for r in runs)
     write = statistics.median(r[1] for r in runs)
     print(
-        f"  WeasyPrint: layout {layout:6.2f} s + PDF {write:5.2f} s = {layout + write:6.2f} s, {runs[0][2]} pages"
+        f"  WeasyPrint: layout {layout:6.2f} s + PDF {write:5.2f} "
+        f"s = {layout + write:6.2f} s, {runs[0][2]} pages"
     )
     try:
         import typst  # noqa: F401
@@ -223,8 +224,9 @@ def main() -> None:
         return
     translated, compiled, pages = typst_pdf(html, work / "typst", work / "typst.pdf", args.repeat)
     print(
-        f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} s = {translated + compiled:6.2f} s, {pages} pages "
-        f"({(layout + write) / (translated + compiled):.0f}× faster; rough translation: no styled cover, no running headers)"
+        f"  Typst     : translation {translated:5.2f} s + compile {compiled:5.2f} s = "
+        f"{translated + compiled:6.2f} s, {pages} pages ({(layout + write) / (translated + compiled):.0f}× "
+        "faster; rough translation: no styled cover, no running headers)"
     )
     if args.keep:
         print(f"  PDFs in {work}")

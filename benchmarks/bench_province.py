@@ -67,8 +67,8 @@ def province_report(
 ) -> tuple[float, float, str]:
     """Wall seconds and peak MB of ``eduwb report … --province``; its summary's last line."""
     cmd = [sys.executable, "-c", "import sys; from eduwb.cli import main; sys.exit(main(sys.argv[1:]))",
-           "report", *map(str, folders), "--years", str(year), "--province", "示例省", "--notebooks", "04_province",
-           "--out", str(out), "--force"]  # fmt: skip
+           "report", *map(str, folders), "--years", str(year), "--province", "示例省",
+           "--notebooks", "04_province", "--out", str(out), "--force"]  # fmt: skip
     if workers:
         cmd += ["--workers", str(workers)]
     start = time.perf_counter()
@@ -113,7 +113,8 @@ def main() -> int:
         years = ds.years
         print(
             f"{len(folders)} counties, {len(ds.schools):,} schools, {len(ds.sections):,} school sections, "
-            f"{0 if ds.teachers is None else len(ds.teachers):,} teacher rows, years {years[0]}–{years[-1]}; tables for {year}"
+            f"{0 if ds.teachers is None else len(ds.teachers):,} teacher "
+            f"rows, years {years[0]}–{years[-1]}; tables for {year}"
         )
         tables, rows = seconds(lambda: all_tables(ds, std, year))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -121,7 +122,8 @@ def main() -> int:
 
         print(f"read the CSVs (pandas.read_csv, {len(csvs):,} files):        {read:8.2f} s")
         print(
-            f"load (eduwb: read, parse, validate):                 {loaded:8.2f} s = {loaded / read:.1f} × read"
+            f"load (eduwb: read, parse, validate):                 {loaded:8.2f} "
+            f"s = {loaded / read:.1f} × read"
         )
         print(f"pool:                                                {pooled:8.2f} s")
         print(

@@ -258,7 +258,8 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(
-        f"load average {os.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure above)"
+        f"load average {os.getloadavg()[0]:.1f} at the end "
+        "(other work on this machine slows every figure above)"
     )
 
 
@@ -278,10 +279,12 @@ def measure(
     two, n2, cpu2 = eduwb_report([data], years, work / "w2", 2, notebooks_dir)
     per_one, per_two = one / n1, two / n2
     print(
-        f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports = {per_one:6.2f} s per county-year (CPU {cpu1 / n1:6.2f} s)"
+        f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports "
+        f"= {per_one:6.2f} s per county-year (CPU {cpu1 / n1:6.2f} s)"
     )
     print(
-        f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports = {per_two:6.2f} s per county-year (CPU {cpu2 / n2:6.2f} s)"
+        f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports "
+        f"= {per_two:6.2f} s per county-year (CPU {cpu2 / n2:6.2f} s)"
     )
     print(
         f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ {TARGET_THROUGHPUT}×)"
@@ -295,8 +298,8 @@ def measure(
             f"{len(chain_years)} report(s) = {per_chain:6.2f} s per county-year (CPU {per_chain_cpu:6.2f} s)"
         )
         print(
-            f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target ≥ {TARGET_SPEEDUP:g}×; "
-            f"in CPU seconds {per_chain_cpu / (cpu1 / n1):5.2f}×)"
+            f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target "
+            f"≥ {TARGET_SPEEDUP:g}×; in CPU seconds {per_chain_cpu / (cpu1 / n1):5.2f}×)"
         )
         print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
 

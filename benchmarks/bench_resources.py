@@ -126,17 +126,19 @@ def main() -> int:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     years = sorted(combined.sections["year"].unique())
     print(
-        f"{len(folders)} counties × {len(years)} years: {n_sections} section rows, "
-        f"{len(result['values'])} sections in scope, {len(result['balance'])} CV rows, {len(result['gaps'])} gaps"
+        f"{len(folders)} counties × {len(years)} years: {n_sections} section rows, {len(result['values'])} "
+        f"sections in scope, {len(result['balance'])} CV rows, {len(result['gaps'])} gaps"
     )
     print(f"read CSVs (pandas.read_csv, {', '.join(FILES)}): {read_s:8.3f} s")
     print(f"load + validate (eduwb.data.dataset.load), apart:     {load_s:8.3f} s")
     print(f"combine the loaded counties, apart:              {combine_s:8.3f} s")
     print(
-        f"analysis, all counties at once:                  {analysis_s:8.3f} s  ({analysis_s / read_s:.2f} × read)"
+        f"analysis, all counties at once:                  {analysis_s:8.3f} "
+        f"s  ({analysis_s / read_s:.2f} × read)"
     )
     print(
-        f"analysis, one county at a time (for comparison): {per_county_s:8.3f} s  ({per_county_s / read_s:.2f} × read)"
+        f"analysis, one county at a time (for comparison): {per_county_s:8.3f} "
+        f"s  ({per_county_s / read_s:.2f} × read)"
     )
     print(f"peak memory of the analysis (tracemalloc):       {peak / 2**20:8.1f} MB")
     print(f"peak resident size of the process:               {rss_mb:8.1f} MB")

@@ -91,13 +91,16 @@ def report(title: str, read: float, separate: dict[str, float], together: float,
         print(f"  {label:<34}{seconds:8.3f} s")
     print(f"  {'= the 7 tables, one call each':<34}{own:8.3f} s  = {own / read:5.2f} × read")
     print(
-        f"  {'all 7 at once (rotation_tables)':<34}{together:8.3f} s  = {together / read:5.2f} × read   (target ≤ 2×)"
+        f"  {'all 7 at once (rotation_tables)':<34}{together:8.3f} "
+        f"s  = {together / read:5.2f} × read   (target ≤ 2×)"
     )
     print(
-        f"  {'compliance_table lookup (balance)':<34}{lookup:8.3f} s  (once per flows call; once for rotation_tables)"
+        f"  {'compliance_table lookup (balance)':<34}{lookup:8.3f} "
+        "s  (once per flows call; once for rotation_tables)"
     )
     print(
-        f"  {'with the lookups, as called':<34}{own + flows_calls * lookup:8.3f} s  = {(own + flows_calls * lookup) / read:5.2f} × read"
+        f"  {'with the lookups, as called':<34}{own + flows_calls * lookup:8.3f} "
+        f"s  = {(own + flows_calls * lookup) / read:5.2f} × read"
         f" one call each; {together + lookup:.3f} s = {(together + lookup) / read:.2f} × read at once"
     )
 

@@ -58,10 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         schools = rows["schools"]
 
         print(
-            f"counties written      {len(folders)} (workers: {args.workers or 'default'}, CPUs: {os.cpu_count()})"
+            f"counties written      {len(folders)} "
+            f"(workers: {args.workers or 'default'}, CPUs: {os.cpu_count()})"
         )
         print(
-            f"wall time             {wall:8.1f} s   (target < {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})"
+            f"wall time             {wall:8.1f} s   (target "
+            f"< {TARGET_S:.0f} s: {'met' if wall < TARGET_S else 'MISSED'})"
         )
         print(f"CPU time (all procs)  {cpu:8.1f} s")
         print(f"per county            {wall / len(folders):8.3f} s wall")

@@ -116,8 +116,8 @@ def main() -> None:
     setup("zh")
     explorers = _explorers(Path(args.data).resolve())
     print(
-        f"widget callbacks on {Path(args.data).name} (median and slowest of {args.repeat} changes per control; "
-        f"target < {TARGET_MS:.0f} ms)"
+        f"widget callbacks on {Path(args.data).name} (median and slowest of {args.repeat} changes per "
+        f"control; target < {TARGET_MS:.0f} ms)"
     )
     worst = 0.0
     for name, build in explorers:
@@ -144,8 +144,9 @@ def main() -> None:
             )
         shell.eduwb_outputs = None
     print(
-        f"slowest callback: {1000 * worst:.1f} ms ({'met' if worst * 1000 < TARGET_MS else 'missed'}: < {TARGET_MS:.0f} ms); "
-        f"load average {os.getloadavg()[0]:.1f} (other work on this machine slows these figures)"
+        f"slowest callback: {1000 * worst:.1f} ms ({'met' if worst * 1000 < TARGET_MS else 'missed'}: "
+        f"< {TARGET_MS:.0f} ms); load average {os.getloadavg()[0]:.1f} "
+        "(other work on this machine slows these figures)"
     )
 
 

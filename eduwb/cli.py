@@ -60,6 +60,11 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``eduwb`` command line: every command and its options.
+
+    Why this is long: it is the CLI's argument list, one ``add_argument`` per option with its help
+    text, command after command, as ``eduwb --help`` shows them.
+    """
     from eduwb.tables import REGISTRY
 
     parser = argparse.ArgumentParser(
@@ -93,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--annotate",
         metavar="OUT.xlsx",
-        help="also write a copy of the data with every problem marked on its cell (red: error, amber: warning) "
-        "and listed on a first sheet 问题清单; the county's own files are not changed",
+        help="also write a copy of the data with every problem marked on its cell (red: error, amber: "
+        "warning) and listed on a first sheet 问题清单; the county's own files are not changed",
     )
 
     p = sub.add_parser(
@@ -123,10 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         "template",
         parents=[common],
         help="write the workbook a county fills in (optionally pre-filled)",
-        description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese headers, "
-        "a comment on every header, drop-down lists and number checks; the county settings go to "
-        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with "
-        "--years the school list and the rows of those years (a new year starts from the latest one's).",
+        description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese "
+        "headers, a comment on every header, drop-down lists and number checks; the county settings go to "
+        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with --years "
+        "the school list and the rows of those years (a new year starts from the latest one's).",
     )
     p.add_argument("out", help="the .xlsx workbook to write")
     p.add_argument(
@@ -188,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-suppress",
         action="store_true",
-        help='show per-school counts of 1 or 2 teachers instead of "<3" (inside the bureau only; the output says so)',
+        help='show per-school counts of 1 or 2 teachers instead of "<3" (inside the bureau only; the output '
+        "says so)",
     )
 
     p = sub.add_parser(
@@ -212,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
-        help="jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a workbook)",
+        help="jiaoji-2021, zonghe, or a mapping file (default: "
+        "jiaoji-2021 for a folder, zonghe for a workbook)",
     )
     p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
 
@@ -241,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--province",
         metavar="NAME",
-        help="also make the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
+        help="also make the province report of all the counties "
+        "given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
     )
     return parser
 
@@ -273,7 +281,8 @@ def _validate_annotated(args) -> int:
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
     print(
-        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their cells)",
+        f"annotated copy: {result.path} ({marked} "
+        f"of {len(result.problems)} problem(s) marked on their cells)",
         file=sys.stderr,
     )
     if errors:

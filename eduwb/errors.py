@@ -157,7 +157,8 @@ class ProblemList(list):
                     None,
                     None,
                     None,
-                    f"stopped listing after {self.total:,} problems: {left:,} more not listed; fix these and validate again",
+                    f"stopped listing after {self.total:,} problems: {left:,} "
+                    "more not listed; fix these and validate again",
                     "error" if self._over_total["error"] else "warning",
                 )
             )

@@ -235,7 +235,8 @@ def _close_all(page) -> None:
     """Close every document and shut every kernel down (a reopened notebook starts afresh)."""
     page.evaluate(
         "async () => { for (const w of window.jupyterapp.shell.widgets('main')) {"
-        " if (w.context && w.context.model) { w.context.model.dirty = false; } }"  # no save dialog after a failure
+        " if (w.context && w.context.model) { w.context.model.dirty = false; } "
+        "}"  # no save dialog after a failure
         " await window.jupyterapp.commands.execute('application:close-all');"
         " await window.jupyterapp.serviceManager.sessions.refreshRunning();"
         " await window.jupyterapp.serviceManager.sessions.shutdownAll(); }"

@@ -169,8 +169,8 @@ def test_debug_shows_a_traceback_only_when_given(capsys, tmp_path):
     code, out, err = run(capsys, "standards", "--standard", missing)
     assert code == 1 and out == ""
     assert (
-        err
-        == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a standard file\n"
+        err == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a "
+        "standard file\n"
     )
     for argv in (
         ["--debug", "standards", "--standard", missing],

@@ -208,7 +208,8 @@ teacher_per_year = 150000
 def test_county_standard_file_is_found_beside_county_toml(tmp_path, monkeypatch):
     folder = _copy(TINY, tmp_path / "county")
     (folder / "province.toml").write_text(
-        'extends = "moe-2017"\nid = "province-2024"\n\n[[indicators]]\nid = "R6"\nthreshold = { primary = 2200, junior = 2600 }\n',
+        'extends = "moe-2017"\nid = "province-2024"\n\n[[indicators]]\nid '
+        '= "R6"\nthreshold = { primary = 2200, junior = 2600 }\n',
         encoding="utf-8",
     )
     (folder / "county.toml").write_text('standard = "province.toml"\n', encoding="utf-8")

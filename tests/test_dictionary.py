@@ -18,7 +18,10 @@ DOC = ROOT / "docs" / "data-dictionary.md"
 
 
 def test_committed_dictionary_is_what_the_generator_writes():
-    """docs/data-dictionary.md drifts from the schema: regenerate it with `eduwb schema -o docs/data-dictionary.md`."""
+    """docs/data-dictionary.md drifts from the schema.
+
+    Regenerate it with `eduwb schema -o docs/data-dictionary.md`.
+    """
     assert DOC.read_text(encoding="utf-8") == render("md")
 
 

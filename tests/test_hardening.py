@@ -240,7 +240,8 @@ def test_chapter_html_is_defanged():
         '<a rel="attachment" href="data:text/plain,hi">att</a>'
         '<span style="position:fixed;top:0;color:red">F</span>'
         '<img src="data:image/png;base64,AAA"><img src="http://x/y.png"/>'
-        '<link rel="attachment" href="/etc/passwd"><style>.a{position:fixed}.b{background:url(/etc/x)}</style>'
+        '<link rel="attachment" '
+        'href="/etc/passwd"><style>.a{position:fixed}.b{background:url(/etc/x)}</style>'
         '<td style="background-color:#f8d7da;color:#842029">ok</td></p>'
     )
     out = defang(html)

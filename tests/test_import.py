@@ -232,8 +232,8 @@ def test_jiaoji_log_lists_cells_units_and_apportioning(jiaoji_source, tmp_path):
     )
     assert "教基5176 D19：按万元填报，× 10000 换算" in log
     assert (
-        "| 东关镇九年一贯制学校（4201010002） | 2024 | backbone_teachers | 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |"
-        in log
+        "| 东关镇九年一贯制学校（4201010002） | 2024 | backbone_teachers "
+        "| 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |" in log
     )
     assert "`facilities.csv` 列 column `music_rooms`（音乐专用教室数）：2 行空白" in log
     assert "模板 Template" in log and "未生成" in log
@@ -694,7 +694,7 @@ def test_sample_forms_are_deterministic(tmp_path):
             assert x.read_bytes() == y.read_bytes(), x.name
 
 
-# ----------------------------------------------------------------------------- bad statistics: located, nothing written
+# ---------------------------------------------------------------- bad statistics: located, nothing written
 
 
 def refused(capsys, source, out, *extra) -> str:
@@ -722,8 +722,8 @@ def test_number_cell_holding_text(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "八百一十二"})
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 值 value '八百一十二': 应为数字 must be a number"
-        in err
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell "
+        "I6: 值 value '八百一十二': 应为数字 must be a number" in err
     )
 
 
@@ -734,8 +734,8 @@ def test_moved_cell_is_caught_by_the_label_check(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", values, labels=labels)
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 值 value '毕业生数': 表头核对不符 label check failed: 应为“在校生数”"
-        in err
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 值 "
+        "value '毕业生数': 表头核对不符 label check failed: 应为“在校生数”" in err
     )
 
 
@@ -744,8 +744,8 @@ def test_two_workbooks_for_one_school(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a-copy.xlsx", "小学", PRIMARY_A)
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基1001_小学], 单元格 cell C3: 值 value '4201010001': 同一学校（东关镇中心小学）在 2024 年出现两次"
-        in err
+        "error: 2024/a.xlsx [sheet 教基1001_小学], 单元格 cell C3: 值 "
+        "value '4201010001': 同一学校（东关镇中心小学）在 2024 年出现两次" in err
     )
     assert "2024/a-copy.xlsx 和 and 2024/a.xlsx" in err
 
@@ -755,8 +755,8 @@ def test_unknown_school_type(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "职业培训学校", values)
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基1001_职业培训学校], 单元格 cell C25: 值 value '职业培训学校': 未知的办学类型 unknown 办学类型"
-        in err
+        "error: 2024/a.xlsx [sheet 教基1001_职业培训学校], 单元格 cell "
+        "C25: 值 value '职业培训学校': 未知的办学类型 unknown 办学类型" in err
     )
 
 
@@ -806,8 +806,8 @@ def test_zonghe_missing_column_and_unknown_parent(capsys, tmp_path):
     src = write_zonghe(tmp_path / "综合查询.xlsx", rows_ok)
     err = refused(capsys, src, tmp_path / "out")
     assert (
-        "error: 综合查询.xlsx [sheet 2024], 单元格 cell E6: 值 value '4201019999': 所属学校不在本表的计校数学校中"
-        in err
+        "error: 综合查询.xlsx [sheet 2024], 单元格 cell E6: "
+        "值 value '4201019999': 所属学校不在本表的计校数学校中" in err
     )
 
 

@@ -42,7 +42,10 @@ def test_environment_yml_mirrors_pyproject():
 
 def test_import_is_light():
     # pandas, papermill, nbconvert and WeasyPrint must load lazily.
-    code = "import sys, eduwb; print(','.join(m for m in ('pandas','papermill','nbconvert','weasyprint','matplotlib') if m in sys.modules))"
+    code = (
+        "import sys, eduwb; print(','.join(m for m in "
+        "('pandas','papermill','nbconvert','weasyprint','matplotlib') if m in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -260,9 +260,10 @@ def test_png_size_reads_resolution():
 
 def test_short_cells_do_not_wrap_and_ids_are_stable():
     html = (
-        '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字</th></tr></thead>'
-        '<tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许一项）</td></tr></tbody></table>'
-        '<style>#T_ab12c_row0 {color: red}</style><table id="T_ab12c"></table>'
+        '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字'
+        '</th></tr></thead><tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许'
+        "一项）</td></tr></tbody></table><style>#T_ab12c_row0 "
+        '{color: red}</style><table id="T_ab12c"></table>'
     )
     out = pdf._tidy_fragment(html, "ch2")
     assert '<th class="nw">学段</th>' in out
@@ -334,7 +335,10 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
 
 
 def test_import_eduwb_stays_light():
-    code = "import sys, eduwb, eduwb.report, eduwb.report.layout; heavy = {'papermill', 'nbconvert', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
+    code = (
+        "import sys, eduwb, eduwb.report, eduwb.report.layout; heavy = {'papermill', 'nbconvert', "
+        "'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -461,7 +465,8 @@ def test_failing_notebook_fails_its_report_and_is_kept(tmp_path, tiny_county, mo
         [
             new_markdown_cell("# 会失败的一章"),
             new_code_cell(
-                "from eduwb.errors import AnalysisError\nraise AnalysisError(f'学校 S01 在 {year} 年没有学生')"
+                "from eduwb.errors import AnalysisError\nraise "
+                "AnalysisError(f'学校 S01 在 {year} 年没有学生')"
             ),
         ],
     )
@@ -526,7 +531,10 @@ def test_batch_survives_a_broken_county_and_a_killed_worker_and_resumes(
     }
     env.pop("SOURCE_DATE_EPOCH", None)
     data = [str(tiny_county), str(broken), str(victim)]
-    script = f"import sys\nfrom eduwb.report import report_command\nsys.exit(report_command({data!r}, out={str(out)!r}, workers=2, lang='en'))"
+    script = (
+        f"import sys\nfrom eduwb.report import report_command\nsys.exit(report_command({data!r}, "
+        f"out={str(out)!r}, workers=2, lang='en'))"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

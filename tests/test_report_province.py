@@ -65,8 +65,9 @@ def test_a_province_job_passes_every_county_to_the_notebook():
         str(PROVINCE_NOTEBOOK), ("data", "year", "lang", "interactive"), jobs.PROVINCE_SCOPE
     )
     job = jobs.ProvinceJob(
-        data=("/d/甲县", "/d/乙县"), county="示例省", year=2024, out_dir="/o/示例省/2024", lang="zh", standard=None,
-        standard_used="moe-2017", notebooks=(spec,), data_files=(), data_key="k", data_mtime=0.0, fingerprint="f",
+        data=("/d/甲县", "/d/乙县"), county="示例省", year=2024, out_dir="/o/示例省/2024", lang="zh",
+        standard=None, standard_used="moe-2017", notebooks=(spec,), data_files=(), data_key="k",
+        data_mtime=0.0, fingerprint="f",
     )  # fmt: skip
     assert job.parameters_for(spec) == {
         "data": ["/d/甲县", "/d/乙县"],
@@ -79,8 +80,9 @@ def test_a_province_job_passes_every_county_to_the_notebook():
 
 
 def test_plan_province_leaves_out_refused_counties_and_years_without_data(tmp_path):
+    province_spec = jobs.NotebookSpec(str(PROVINCE_NOTEBOOK), ("data", "year"), "province")
     options = jobs.RunOptions(out=str(tmp_path), lang="zh", standard=None, notebooks=(), province="示例省",
-                              province_notebooks=(jobs.NotebookSpec(str(PROVINCE_NOTEBOOK), ("data", "year"), "province"),))  # fmt: skip
+                              province_notebooks=(province_spec,))  # fmt: skip
     good = jobs.CountyPlan("/d/a", "甲县", [], [], (2023, 2024), (("schools.csv", 1, "aa"),), "moe-2017", 1.0)
     young = jobs.CountyPlan("/d/b", "乙县", [], [], (2024,), (("schools.csv", 1, "bb"),), "moe-2017", 2.0)
     broken = jobs.CountyPlan(
@@ -167,7 +169,8 @@ def test_county_reports_and_the_province_report_in_one_run(small_province, tmp_p
     sections.to_csv(data / "示例县03" / "sections.csv", index=False)
     out = tmp_path / "reports"
     code = report.report_command([str(data / d) for d in ("示例县01", "示例县02", "示例县03")], years="2024",
-                                 out=str(out), workers=2, notebooks=[str(FIXTURE_COUNTY_NOTEBOOK), "04_province"],
+                                 out=str(out), workers=2,
+                                 notebooks=[str(FIXTURE_COUNTY_NOTEBOOK), "04_province"],
                                  province="示例省")  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 1, printed  # the broken county fails

@@ -396,7 +396,8 @@ def test_province_standard_file_runs_and_is_named_without_its_path(tmp_path, mon
     province.parent.mkdir()
     province.write_text(
         'extends = "moe-2017"\nid = "shili-2023"\nname_zh = "示例省优质均衡评估细则（2023）"\n'
-        'name_en = "Example province rules (2023)"\n\n[[indicators]]\nid = "R6"\nthreshold = { primary = 2200, junior = 2600 }\n',
+        'name_en = "Example province rules (2023)"\n\n[[indicators]]\nid '
+        '= "R6"\nthreshold = { primary = 2200, junior = 2600 }\n',
         encoding="utf-8",
     )
     folders = build([SAMPLE], tmp_path / "reports", "2024", monkeypatch, standard=str(province))

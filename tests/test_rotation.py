@@ -640,7 +640,8 @@ def test_charts_and_headlines_for_every_status(standard, monkeypatch):
         assert all(isinstance(f, Figure) for f in figures)
         plt.close("all")
     ok = charts.rotation_headline(rotation_table(full, standard), 2024)
-    # 15 eligible (10 at U1 with 6+ years, 5 at T1 with 8), 4 rotate (4/15 = 26.7 %), one backbone (1/4 = 25 %)
+    # 15 eligible (10 at U1 with 6+ years, 5 at T1 with 8), 4 rotate (4/15 = 26.7 %),
+    # one backbone (1/4 = 25 %)
     assert "**26.7%**" in ok and "**25.0%**" in ok and "达到要求" in ok and "未达到" not in ok
     assert "无法评估" in charts.rotation_headline(rotation_table(empty, standard), 2024)
     assert "无法评估" in charts.rotation_headline(rotation_table(full, standard), 2023)  # no 2022 rows

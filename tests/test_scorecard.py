@@ -91,9 +91,9 @@ def good_tables(years: tuple[int, ...] = (YEAR,)) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     facilities = pd.DataFrame(
         facilities,
-        columns=["school_id", "year", "stage", "teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2",
-                 "equipment_value_yuan", "multimedia_rooms", "music_rooms", "music_room_min_area_m2", "art_rooms",
-                 "art_room_min_area_m2"],
+        columns=["school_id", "year", "stage", "teaching_aux_area_m2", "indoor_sports_area_m2",
+                 "sports_field_area_m2", "equipment_value_yuan", "multimedia_rooms", "music_rooms",
+                 "music_room_min_area_m2", "art_rooms", "art_room_min_area_m2"],
     )  # fmt: skip
     # 24 primary classes: 16 × 42 + 8 × 41 = 1000; 18 junior classes: 8 × 45 + 10 × 44 = 800
     for y in years:
@@ -308,9 +308,10 @@ def test_resource_indicator_without_data_makes_the_rule_undecidable(good, tmp_pa
     """A province adds R8 over a column the data lack: R8 is missing and no R row can pass."""
     override = tmp_path / "province.toml"
     override.write_text(
-        'extends = "moe-2017"\nid = "province-r8"\n\n[[indicators]]\nid = "R8"\nseq = 33\ndimension = "resource"\n'
-        'name_zh = "每百名学生拥有计算机台数"\nname_en = "Computers per 100 pupils"\nunit = "台/百生"\n'
-        'comparator = ">="\nthreshold = { primary = 10, junior = 12 }\nsource = "computed"\nformula = "computers"\n'
+        'extends = "moe-2017"\nid = "province-r8"\n\n[[indicators]]\nid = "R8"\nseq = 33\ndimension = '
+        '"resource"\nname_zh = "每百名学生拥有计算机台数"\nname_en = "Computers per 100 pupils"\nunit = '
+        '"台/百生"\ncomparator = ">="\nthreshold = { primary = 10, junior '
+        '= 12 }\nsource = "computed"\nformula = "computers"\n'
         "per = 100\n",
         encoding="utf-8",
     )

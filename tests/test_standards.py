@@ -1,4 +1,7 @@
-"""The standards as data: every number below is written from spec/standard-moe-2017.md, not read from the file."""
+"""The standards as data.
+
+Every number below is written from spec/standard-moe-2017.md, not read from the file.
+"""
 
 from __future__ import annotations
 
@@ -319,7 +322,8 @@ MALFORMED = {
     ),
     "duplicate_id": (FULL.replace('id = "R7"', 'id = "R6"'), "(R6): duplicate id"),
     "duplicate_id_in_override": (
-        'extends = "moe-2017"\n[[indicators]]\nid = "R6"\nthreshold = 2200\n[[indicators]]\nid = "R6"\nthreshold = 2300\n',
+        'extends = "moe-2017"\n[[indicators]]\nid = "R6"\nthreshold '
+        '= 2200\n[[indicators]]\nid = "R6"\nthreshold = 2300\n',
         "id 'R6' appears twice",
     ),
     "missing_balance_limits": (

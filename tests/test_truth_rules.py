@@ -152,8 +152,9 @@ def test_every_indicator_declares_a_scope_the_standard_defines():
             std.scope_of(ind.id)  # resolvable
     scopes = {i: STD.scope_of(i).name for i in ("R1", "G3", "G4", "G5", "G9", "G11", "G12", "Q4", "G7", "G1")}
     assert scopes == {
-        "R1": "resource", "G3": "all_schools", "G4": "regular_schools", "G5": "all_schools", "G9": "all_schools",
-        "G11": "all_schools", "G12": "all_schools", "Q4": "budget_schools", "G7": "special_schools", "G1": "county",
+        "R1": "resource", "G3": "all_schools", "G4": "regular_schools", "G5": "all_schools",
+        "G9": "all_schools", "G11": "all_schools", "G12": "all_schools", "Q4": "budget_schools",
+        "G7": "special_schools", "G1": "county",
     }  # fmt: skip
 
 

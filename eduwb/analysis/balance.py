@@ -153,6 +153,15 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     each = std.balance_test == "each"
     stats["limit"] = stage_col.map({s: std.cv_limit(s) for s in std.stages}) if each else np.nan
 
+    comp = _composite_rows(stats, std, by, len(ids), each)
+    rows = _judged(pd.concat([stats, comp], ignore_index=True))
+    return _in_order(rows, std, by, ids)
+
+
+def _composite_rows(
+    stats: pd.DataFrame, std: Standard, by: list[str], n_ids: int, each: bool
+) -> pd.DataFrame:
+    """The composite row of each group: the mean of the CVs that are ``ok``, ``partial`` if some is not."""
     # mean() skips the CVs that are not there, so a partial composite is still shown.
     comp = (
         stats.assign(_ok=stats["status"] == "ok")
@@ -161,12 +170,17 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     )
     comp = comp.reset_index()
     comp["indicator"] = COMPOSITE
-    comp["status"] = np.where(comp["n_ok"] == len(ids), "ok", "partial")
+    comp["status"] = np.where(comp["n_ok"] == n_ids, "ok", "partial")
     comp_stage = comp["stage"] if "stage" in comp else pd.Series(None, index=comp.index)
     comp["limit"] = np.nan if each else comp_stage.map({s: std.composite_limit(s) for s in std.stages})
-    comp = comp.drop(columns="n_ok")
+    return comp.drop(columns="n_ok")
 
-    rows = pd.concat([stats, comp], ignore_index=True)
+
+def _judged(rows: pd.DataFrame) -> pd.DataFrame:
+    """``passes`` (NA where nothing is tested) and the nullable float columns.
+
+    The composite has no county mean or std.
+    """
     limit = rows["limit"].astype("float64")
     tested = limit.notna() & (rows["status"] == "ok")
     passes = pd.array([pd.NA] * len(rows), dtype="boolean")
@@ -175,7 +189,11 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     for col in ("county_mean", "std", "cv", "limit"):
         rows[col] = rows[col].astype("Float64")
     rows.loc[rows["indicator"] == COMPOSITE, ["county_mean", "std"]] = pd.NA
+    return rows
 
+
+def _in_order(rows: pd.DataFrame, std: Standard, by: list[str], ids: list[str]) -> pd.DataFrame:
+    """Rows sorted by the keys (stages in the standard's order), then the indicators, composite last."""
     seq = {ind: i for i, ind in enumerate([*ids, COMPOSITE])}
     stage_order = stage_rank(std)
     rows["_s"] = rows["stage"].map(stage_order) if "stage" in rows else 0
@@ -407,7 +425,10 @@ def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
 
 
 def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The gaps added up per stage × indicator: ``stage, indicator, schools, shortfall, gap_unit, cost_yuan``."""
+    """The gaps added up per stage × indicator.
+
+    Columns: ``stage, indicator, schools, shortfall, gap_unit, cost_yuan``.
+    """
     gaps = gaps_table(ds, std, year=year, stage=stage, **options)
     out = gaps.groupby(["stage", "indicator"], sort=False).agg(
         schools=("school_id", "size"),

@@ -600,45 +600,16 @@ def ledger_table(
     n_y = cube.upto(ds, year)
     years = cube.years[:n_y]
     as_of = int(years[-1])
-    band_pos = np.array([BANDS.index(b) for b in chosen])
-
-    # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
-    at_least = cube.stage_bands[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
-    at_least = at_least[..., band_pos].transpose(0, 3, 1, 2)  # (school, band, year, stage)
-    counts = at_least.sum(axis=3)  # (school, band, year)
-    s, b = np.nonzero(counts.any(axis=2))
-    counts, per_stage = counts[s, b], at_least[s, b]
+    s, b, counts, per_stage = _ledger_counts(cube, n_y, stages, chosen)
     year_cols = [f"n_{y}" for y in years]
-    columns = [
-        "school_id",
-        "school_name",
-        "band",
-        "registered_year",
-        "last_seen_year",
-        "closed_year",
-        "status",
-    ]
+    columns = ["school_id", "school_name", "band", "registered_year", "last_seen_year", "closed_year"]
+    columns += ["status", "reopened", "deadline", *year_cols]
     if len(s) == 0:
-        return pd.DataFrame(
-            {c: pd.Series(dtype=object) for c in columns + ["reopened", "deadline", *year_cols]}
-        )
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
-    present = counts > 0
-    first = present.argmax(axis=1)
-    last = n_y - 1 - present[:, ::-1].argmax(axis=1)
-    is_open = present[:, -1]
-    starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
-    closed_year = pd.array(np.where(is_open, 0, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
-    closed_year[is_open] = pd.NA
-
-    # deadline: the earliest covering milestone among the stages oversized when last seen
-    table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
-    seen_then = per_stage[np.arange(len(s)), last] > 0  # (row, stage)
-    deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
-    has_deadline = np.isfinite(deadline)
+    first, last, is_open, starts, closed_year = _ledger_spells(counts, years)
+    deadline, deadline_col = _ledger_deadlines(ds, std, chosen, stages, per_stage[np.arange(len(s)), last], b)
     overdue = is_open & (deadline <= as_of)
-    deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
-    deadline_col[~has_deadline] = pd.NA
 
     ledger = _frame(
         {
@@ -654,6 +625,11 @@ def ledger_table(
             **{col: counts[:, i] for i, col in enumerate(year_cols)},
         }
     )
+    return _ledger_sorted(ledger, s, b, chosen)
+
+
+def _ledger_sorted(ledger: pd.DataFrame, s: np.ndarray, b: np.ndarray, chosen: list[str]) -> pd.DataFrame:
+    """The ledger by status (overdue, open, closed), band (largest first), school_id."""
     order = np.lexsort(
         (
             s,  # school ids are sorted, so their codes sort like them
@@ -662,6 +638,49 @@ def ledger_table(
         )
     )
     return ledger.iloc[order].reset_index(drop=True)
+
+
+def _ledger_counts(cube, n_y: int, stages, chosen: list[str]):
+    """The school × band pairs on the ledger and their classes at or above the band.
+
+    Returns ``s, b`` (school and band positions of each row), ``counts`` (row, year) and
+    ``per_stage`` (row, year, stage).
+    """
+    band_pos = np.array([BANDS.index(b) for b in chosen])
+    # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
+    at_least = cube.stage_bands[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
+    at_least = at_least[..., band_pos].transpose(0, 3, 1, 2)  # (school, band, year, stage)
+    counts = at_least.sum(axis=3)  # (school, band, year)
+    s, b = np.nonzero(counts.any(axis=2))
+    return s, b, counts[s, b], at_least[s, b]
+
+
+def _ledger_spells(counts: np.ndarray, years: np.ndarray):
+    """Per ledger row: first and last year positions seen, still open, spell starts, ``closed_year``."""
+    n_y = len(years)
+    present = counts > 0
+    first = present.argmax(axis=1)
+    last = n_y - 1 - present[:, ::-1].argmax(axis=1)
+    is_open = present[:, -1]
+    starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
+    closed_year = pd.array(np.where(is_open, 0, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
+    closed_year[is_open] = pd.NA
+    return first, last, is_open, starts, closed_year
+
+
+def _ledger_deadlines(ds, std, chosen: list[str], stages, last_seen: np.ndarray, b: np.ndarray):
+    """The earliest covering milestone among the stages oversized when last seen.
+
+    ``last_seen`` is (row, stage): the row's classes per stage in its last year seen. Returns
+    the deadlines as floats (``inf``: no milestone covers the row) and as an ``Int64`` column.
+    """
+    table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
+    seen_then = last_seen > 0  # (row, stage)
+    deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
+    has_deadline = np.isfinite(deadline)
+    deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
+    deadline_col[~has_deadline] = pd.NA
+    return deadline, deadline_col
 
 
 # ----------------------------------------------------------------------------- milestones
@@ -705,39 +724,14 @@ def milestones_table(
     cube = _cube(ds, std)
     n_y = cube.upto(ds, year)
     years = cube.years[:n_y]
-    last = int(years[-1])
     limit_cols = [f"limit_{s}" for s in std.stages]
     columns = ["by", "max_students", *limit_cols, "evaluated_year", "classes_over", "schools_over", "met"]
     columns += ["status", "on_track", "projected_over"]
     if not ds.settings.milestones:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
-    rows = []
-    for m in ds.settings.milestones:  # configured targets (a handful), each judged on every class at once
-        limits = _milestone_limits(std, m)
-        over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
-        per_year = over.sum(axis=0)
-        schools = (over > 0).sum(axis=0)
-        by = int(m["by"])
-        row = {"by": by, "max_students": str(m["max_students"])}
-        row.update({c: int(v) for c, v in zip(limit_cols, limits, strict=True)})
-        pos = int(np.searchsorted(years, by))
-        if by > last:
-            pos, status = n_y - 1, "pending"
-        elif years[pos] == by:
-            status = "met" if per_year[pos] == 0 else "missed"
-        else:
-            pos, status = None, "no_data"
-        row["evaluated_year"] = None if pos is None else int(years[pos])
-        row["classes_over"] = None if pos is None else int(per_year[pos])
-        row["schools_over"] = None if pos is None else int(schools[pos])
-        row["met"] = None if pos is None else per_year[pos] == 0
-        row["status"] = status
-        row["on_track"], row["projected_over"] = "not_applicable", None
-        if status == "pending":
-            recent = slice(max(0, n_y - TREND_YEARS), n_y)
-            row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
-        rows.append(row)
+    # configured targets (a handful), each judged on every class at once
+    rows = [_milestone_row(std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
     rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
     table = pd.DataFrame(rows, columns=columns).astype(
         {
@@ -749,6 +743,36 @@ def milestones_table(
         }
     )
     return table
+
+
+def _milestone_row(std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
+    """One milestone judged on the class counts of ``years`` (the data years up to the as-of year)."""
+    n_y = len(years)
+    last = int(years[-1])
+    limits = _milestone_limits(std, m)
+    over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
+    per_year = over.sum(axis=0)
+    schools = (over > 0).sum(axis=0)
+    by = int(m["by"])
+    row = {"by": by, "max_students": str(m["max_students"])}
+    row.update({c: int(v) for c, v in zip(limit_cols, limits, strict=True)})
+    pos = int(np.searchsorted(years, by))
+    if by > last:
+        pos, status = n_y - 1, "pending"
+    elif years[pos] == by:
+        status = "met" if per_year[pos] == 0 else "missed"
+    else:
+        pos, status = None, "no_data"
+    row["evaluated_year"] = None if pos is None else int(years[pos])
+    row["classes_over"] = None if pos is None else int(per_year[pos])
+    row["schools_over"] = None if pos is None else int(schools[pos])
+    row["met"] = None if pos is None else per_year[pos] == 0
+    row["status"] = status
+    row["on_track"], row["projected_over"] = "not_applicable", None
+    if status == "pending":
+        recent = slice(max(0, n_y - TREND_YEARS), n_y)
+        row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
+    return row
 
 
 def _trend_outlook(years: np.ndarray, counts: np.ndarray, by: int) -> tuple[str, float | None]:
@@ -929,9 +953,10 @@ def projection_table(
         over_size_limit``. ``extra_classes_needed`` adds, over the grades, the classes to open
         so that no class is over its standard (a grade short of classes needs them even when
         the stage as a whole needs fewer classes than it has: classes do not move between
-        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``); ``oversized``: some grade would be over it with its current
-        classes; ``school_students`` (every compulsory stage of the school) against
-        ``size_limit`` (as in :func:`school_size_table`) gives ``over_size_limit``.
+        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
+        ``oversized``: some grade would be over it with its current classes; ``school_students``
+        (every compulsory stage of the school) against ``size_limit`` (as in
+        :func:`school_size_table`) gives ``over_size_limit``.
 
         Per grade: ``school_id, school_name, projected_year, stage, grade, intake,
         students_now, classes_now, projected_students, classes_needed, class_size_if_kept,
@@ -946,7 +971,53 @@ def projection_table(
     base = int(cube.years[y])
     now_pupils, now_classes = cube.pupils[:, y], cube.nclass[:, y]  # (school, grade)
     taught = now_classes > 0
+    projected, intake = _projected_pupils(cube, std, base, now_pupils)
+    projected = np.where(taught, projected, 0)
+    standards, _, _ = _thresholds(std)
+    grade_stage = cube.grade_stage
+    standard = np.where(grade_stage >= 0, standards[np.maximum(grade_stage, 0)], 1)  # per grade
+    needed = -(-projected // standard)
+    size_kept = -(-projected // np.maximum(now_classes, 1))
+    oversized = taught & (size_kept > standard)
+    in_stage = np.isin(grade_stage, stages)
 
+    if by == "grade":
+        s, g = np.nonzero(taught & in_stage)
+        columns = {
+            "students_now": now_pupils,
+            "classes_now": now_classes,
+            "projected_students": projected,
+            "classes_needed": needed,
+            "class_size_if_kept": size_kept,
+            "oversized": oversized,
+        }
+        return _projection_per_grade(std, cube, base, s, g, intake, columns)
+    return _projection_per_stage(
+        ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
+    )
+
+
+def _projection_per_grade(std, cube, base: int, s, g, intake, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`projection_table`'s rows per school × grade: the (school, grade) ``columns`` at ``s, g``."""
+    return _frame(
+        {
+            "school_id": cube.school_ids[s],
+            "school_name": cube.school_names[s],
+            "projected_year": base + 1,
+            "stage": np.asarray(std.stages, dtype=object)[cube.grade_stage[g]],
+            "grade": g,
+            "intake": intake[g],
+            **{name: arr[s, g] for name, arr in columns.items()},
+        }
+    )
+
+
+def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pupils per (school, grade) in autumn ``base`` + 1, and which grades take in new pupils.
+
+    Grade g gets grade g−1's pupils; each stage's first grade takes in its intake times the
+    mean year-on-year intake ratio over the trend window (see :func:`projection_table`).
+    """
     projected = np.zeros_like(now_pupils)
     projected[:, 1:] = now_pupils[:, :-1]
     intake = np.zeros(len(cube.grade_stage), dtype=bool)
@@ -964,35 +1035,15 @@ def projection_table(
         n = valid.sum(axis=1)
         growth = np.where(n > 0, np.where(valid, ratios, 0.0).sum(axis=1) / np.maximum(n, 1), 1.0)
         projected[:, g] = np.floor(now_pupils[:, g] * growth + 0.5).astype(np.int64)
-    projected = np.where(taught, projected, 0)
+    return projected, intake
 
-    standards, _, _ = _thresholds(std)
+
+def _projection_per_stage(
+    ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
+) -> pd.DataFrame:
+    """:func:`projection_table`'s rows per school × stage from its (school, grade) arrays."""
     grade_stage = cube.grade_stage
-    standard = np.where(grade_stage >= 0, standards[np.maximum(grade_stage, 0)], 1)  # per grade
-    needed = -(-projected // standard)
-    size_kept = -(-projected // np.maximum(now_classes, 1))
-    oversized = taught & (size_kept > standard)
-    in_stage = np.isin(grade_stage, stages)
-
-    if by == "grade":
-        s, g = np.nonzero(taught & in_stage)
-        return _frame(
-            {
-                "school_id": cube.school_ids[s],
-                "school_name": cube.school_names[s],
-                "projected_year": base + 1,
-                "stage": np.asarray(std.stages, dtype=object)[grade_stage[g]],
-                "grade": g,
-                "intake": intake[g],
-                "students_now": now_pupils[s, g],
-                "classes_now": now_classes[s, g],
-                "projected_students": projected[s, g],
-                "classes_needed": needed[s, g],
-                "class_size_if_kept": size_kept[s, g],
-                "oversized": oversized[s, g],
-            }
-        )
-
+    taught = now_classes > 0
     one_hot = (grade_stage[:, None] == np.arange(len(std.stages))).astype(np.int64)  # (grade, stage)
 
     def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:

@@ -1,8 +1,9 @@
 """The guarantee, quality and recognition indicators no other module computes: G3, Q1, Q4, S1.
 
 Each function returns a tidy table of the units the indicator is judged on (the schools of its
-scope in the standard, the county cohort, survey groups) with a ``status`` column (``pass``/``fail``/``missing``);
-:mod:`eduwb.analysis.scorecard` summarises them into one scorecard row each. Every threshold comes
+scope in the standard, the county cohort, survey groups) with a ``status`` column
+(``pass``/``fail``/``missing``); :mod:`eduwb.analysis.scorecard` summarises them into one
+scorecard row each. Every threshold comes
 from the standard's entry for the indicator.
 """
 
@@ -138,7 +139,8 @@ def retention_table(
     """Q1 per year: the three-year junior retention rate from ``cohorts``.
 
     rate = (graduates − transfers_in + transfers_out) / (entrants_3y_ago − deaths), the
-    standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts`` was not provided.
+    standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts``
+    was not provided.
 
     Returns
     -------

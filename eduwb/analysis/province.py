@@ -197,15 +197,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     # ---- vectorised over every school section of the province
     values = resources.section_values(ds, std, years=years)
     values.insert(0, "county", values["school_id"].map(county_of).to_numpy())
-    rule = balance.school_rule(values, std) if std.school_rule is not None else None
-    if rule is not None:
-        schools = rule.groupby(["county", "year", "stage"], sort=False).agg(
-            schools=("passes", "size"), schools_passing=("passes", "sum")
-        )
-    else:
-        schools = values.groupby(["county", "year", "stage"], sort=False).agg(schools=("school_id", "size"))
-        schools["schools_passing"] = pd.NA
-    schools = schools.reset_index()
+    schools = _school_counts(values, std)
     cvs = balance.balance_from_values(values, std, by=["county", "year", "stage"])
     province_cvs = balance.balance_from_values(values.drop(columns="county"), std, by=["year", "stage"])
     classes = _class_bands(ds, counties, std, county_of, years)
@@ -218,31 +210,11 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         own = [y for y in county.years if y <= year]
         if own:
             # the county's own rows of the pooled values: what section_values gives for it alone
-            mine = (
-                values.take(rows_of.get(county.name, np.array([], dtype=np.int64)))
-                .drop(columns="county")
-                .reset_index(drop=True)
-            )
-            mine.attrs = dict(values.attrs)
-            trend = scorecard.scorecard_trend(county, std, year=own[-1], values=mine)
-            verdict_rows.append(scorecard.verdicts(trend, std).assign(county=county.name))
-            card = pd.DataFrame(
-                {c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")}
-            )
-            card_rows.append(card.assign(county=county.name))
-        rot = rotation.rotation_table(county, std)
-        rot = rot[rot["year"].isin(own)]
-        rotation_rows.append(
-            pd.DataFrame(
-                {
-                    "county": county.name,
-                    "year": rot["year"].astype("int64").to_numpy(),
-                    "rotation_ratio": rot["ratio"].to_numpy(dtype="float64", na_value=np.nan),
-                    "backbone_share": rot["backbone_share"].to_numpy(dtype="float64", na_value=np.nan),
-                    "rotation_passes": rot["passes"].to_numpy(dtype=object),
-                }
-            )
-        )
+            rows = rows_of.get(county.name, np.array([], dtype=np.int64))
+            verdict, card = _county_card(county, std, own[-1], values, rows)
+            verdict_rows.append(verdict)
+            card_rows.append(card)
+        rotation_rows.append(_county_rotation(county, std, own))
         if year in county.years:
             try:
                 plan_rows.append(_county_plan(county, std, year, costs))
@@ -278,6 +250,47 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         dimensions=dims,
         stages=list(std.stages),
         indicators=resources.indicator_ids(std),
+    )
+
+
+def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
+    """Schools per county × year × stage, and how many pass the per-school rule (NA: no rule)."""
+    rule = balance.school_rule(values, std) if std.school_rule is not None else None
+    if rule is not None:
+        schools = rule.groupby(["county", "year", "stage"], sort=False).agg(
+            schools=("passes", "size"), schools_passing=("passes", "sum")
+        )
+    else:
+        schools = values.groupby(["county", "year", "stage"], sort=False).agg(schools=("school_id", "size"))
+        schools["schools_passing"] = pd.NA
+    return schools.reset_index()
+
+
+def _county_card(county, std: Standard, year: int, values: pd.DataFrame, rows: np.ndarray):
+    """A county's verdict rows and scorecard statuses up to ``year``.
+
+    ``rows`` are the county's rows of the pooled ``values``.
+    """
+    mine = values.take(rows).drop(columns="county").reset_index(drop=True)
+    mine.attrs = dict(values.attrs)
+    trend = scorecard.scorecard_trend(county, std, year=year, values=mine)
+    verdict = scorecard.verdicts(trend, std).assign(county=county.name)
+    card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
+    return verdict, card.assign(county=county.name)
+
+
+def _county_rotation(county, std: Standard, own: list[int]) -> pd.DataFrame:
+    """A county's teacher rotation ratio, backbone share and verdict in its years ``own``."""
+    rot = rotation.rotation_table(county, std)
+    rot = rot[rot["year"].isin(own)]
+    return pd.DataFrame(
+        {
+            "county": county.name,
+            "year": rot["year"].astype("int64").to_numpy(),
+            "rotation_ratio": rot["ratio"].to_numpy(dtype="float64", na_value=np.nan),
+            "backbone_share": rot["backbone_share"].to_numpy(dtype="float64", na_value=np.nan),
+            "rotation_passes": rot["passes"].to_numpy(dtype=object),
+        }
     )
 
 
@@ -454,54 +467,61 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
         if county not in verdicts.index:
             rows.append({"county": county, "year": y, "verdict": "no_data", "readiness": "no_data"})
             continue
-        v = verdicts.loc[county]
-        failing, missing, vetoes = _ids(v["failing"]), _ids(v["missing"]), _ids(v["vetoes"])
         large = int(big.get(county, 0))
-        plan_ok = county not in view.plan_errors
-        closable = {i for i in failing if i in resource_ids}
-        if "G5" in failing and large == 0:
-            closable.add("G5")
-        blocking = [i for i in failing if i not in closable]
-        if v["verdict"] == "pass":
-            readiness = "passes"
-        elif vetoes:
-            readiness = "vetoed"
-        elif blocking:
-            readiness = "far"
-        elif missing or (closable & resource_ids and not plan_ok):
-            readiness = "incomplete"
-        else:
-            readiness = "next_year"
-        rows.append(
-            {
-                "county": county,
-                "year": y,
-                "verdict": v["verdict"],
-                "readiness": readiness,
-                "failing_count": len(failing),
-                "failing": ",".join(failing),
-                "blocking": ",".join(blocking),
-                "missing": ",".join(missing),
-                "vetoes": ",".join(vetoes),
-                "large": large,
-                "plan_cost_yuan": float(cost.get(county, 0.0)) if plan_ok else np.nan,
-                "plan_note": view.plan_errors.get(county, ""),
-            }
-        )
-    columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing", "vetoes",
-               "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
+        rows.append(_readiness_row(view, county, verdicts.loc[county], large, cost, resource_ids))
+    columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing",
+               "vetoes", "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
     out["failing_count"] = out["failing_count"].astype("Int64")
     out["large"] = out["large"].astype("Int64")
     out["plan_cost_yuan"] = out["plan_cost_yuan"].astype("Float64")
     for col in ("failing", "blocking", "missing", "vetoes", "plan_note"):
         out[col] = out[col].fillna("")
+    return _readiness_ranked(out, view.counties)
+
+
+def _readiness_row(view, county: str, v: pd.Series, large: int, cost: pd.Series, resource_ids: set) -> dict:
+    """One county's row of :func:`readiness_table` from its verdict row ``v`` of the view's year."""
+    failing, missing, vetoes = _ids(v["failing"]), _ids(v["missing"]), _ids(v["vetoes"])
+    plan_ok = county not in view.plan_errors
+    closable = {i for i in failing if i in resource_ids}
+    if "G5" in failing and large == 0:
+        closable.add("G5")
+    blocking = [i for i in failing if i not in closable]
+    if v["verdict"] == "pass":
+        readiness = "passes"
+    elif vetoes:
+        readiness = "vetoed"
+    elif blocking:
+        readiness = "far"
+    elif missing or (closable & resource_ids and not plan_ok):
+        readiness = "incomplete"
+    else:
+        readiness = "next_year"
+    return {
+        "county": county,
+        "year": view.year,
+        "verdict": v["verdict"],
+        "readiness": readiness,
+        "failing_count": len(failing),
+        "failing": ",".join(failing),
+        "blocking": ",".join(blocking),
+        "missing": ",".join(missing),
+        "vetoes": ",".join(vetoes),
+        "large": large,
+        "plan_cost_yuan": float(cost.get(county, 0.0)) if plan_ok else np.nan,
+        "plan_note": view.plan_errors.get(county, ""),
+    }
+
+
+def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
+    """Readiness rows ranked: readiness, blocking, failing, missing, plan cost, then county order."""
     order = {r: i for i, r in enumerate(READINESS)}
     out["_r"] = out["readiness"].map(order)
     out["_b"] = out["blocking"].map(lambda s: len(_ids(s)))
     out["_m"] = out["missing"].map(lambda s: len(_ids(s)))
     out["_cost"] = out["plan_cost_yuan"].astype("float64").fillna(np.inf)
-    out["_c"] = out["county"].map({name: i for i, name in enumerate(view.counties)})
+    out["_c"] = out["county"].map({name: i for i, name in enumerate(counties)})
     out = out.sort_values(
         ["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last"
     )

@@ -170,6 +170,37 @@ def section_values(
         naming every school, year and stage at once when a section in scope has no
         facilities row, no pupils, or no teacher counts.
     """
+    sec = _sections_in_scope(ds, std, years, stage)
+    fac = ds.facilities
+    fac = fac[fac["year"].isin(sec["year"].unique())]
+    indicators = std.resource_indicators
+    missing = _missing_inputs(sec, fac, indicators)
+    needed = set().union(*(formula_columns(ind.formula) for ind in indicators if not missing[ind.id]))
+    fac_cols = [c for c in FACILITY_AMOUNTS if c in needed]
+    sec_cols = [c for c in SECTION_AMOUNTS if c in needed]
+
+    problems = _section_problems(sec, sec_cols)
+    merged, fac_problems = _with_facilities(sec, fac, fac_cols)
+    problems += fac_problems
+    if problems:
+        raise AnalysisError(
+            f"{ds.name}: cannot compute the resource indicators for {len(problems)} school section(s):\n  "
+            + "\n  ".join(problems)
+        )
+    out = _indicator_values(merged, indicators, missing, sec_cols, fac_cols)
+    order = stage_rank(std)
+    out = (
+        out.assign(_o=out["stage"].map(order))
+        .sort_values(["year", "_o", "school_id"], kind="mergesort")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    out.attrs["missing"] = {k: v for k, v in missing.items() if v}
+    return out
+
+
+def _sections_in_scope(ds, std: Standard, years: list[int] | None, stage: str | None) -> pd.DataFrame:
+    """The school sections of ``years`` in the standard's scope, with their pupil ``share``."""
     sec = ds.sections
     if years is not None:
         sec = sec[sec["year"].isin(list(years))]
@@ -178,10 +209,11 @@ def section_values(
     sec = sec[scope_mask(sec, std)]
     if stage is not None:
         sec = sec[sec["stage"] == stage]
-    sec = sec.reset_index(drop=True)
+    return sec.reset_index(drop=True)
 
-    fac = ds.facilities
-    fac = fac[fac["year"].isin(sec["year"].unique())]
+
+def _missing_inputs(sec: pd.DataFrame, fac: pd.DataFrame, indicators) -> dict[str, list[str]]:
+    """Per indicator, the columns it lacks: not in the data, or optional and given for no section."""
 
     def absent(col: str) -> bool:
         """An optional amount the county gave for none of these sections (or their facilities)."""
@@ -190,15 +222,14 @@ def section_values(
         source = sec if col in SECTION_AMOUNTS else fac[fac["school_id"].isin(sec["school_id"])]
         return col not in source.columns or bool(source[col].isna().all())
 
-    indicators = std.resource_indicators
-    missing = {
+    return {
         ind.id: sorted(set(missing_columns(ind)) | {c for c in formula_columns(ind.formula) if absent(c)})
         for ind in indicators
     }
-    needed = set().union(*(formula_columns(ind.formula) for ind in indicators if not missing[ind.id]))
-    fac_cols = [c for c in FACILITY_AMOUNTS if c in needed]
-    sec_cols = [c for c in SECTION_AMOUNTS if c in needed]
 
+
+def _section_problems(sec: pd.DataFrame, sec_cols: list[str]) -> list[str]:
+    """Sections without pupils, and sections with pupils but no teacher counts."""
     problems: list[str] = []
     no_pupils = sec["students"].isna() | (sec["students"] <= 0)
     problems += _describe(sec[no_pupils], "no pupils (students is 0), so per-pupil values cannot be computed")
@@ -212,7 +243,17 @@ def section_values(
             sec[no_teachers & ~no_pupils],
             "pupils but no teacher counts for this stage (teachers must be given per stage)",
         )
+    return problems
 
+
+def _with_facilities(
+    sec: pd.DataFrame, fac: pd.DataFrame, fac_cols: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The sections with their facility amounts (per stage, or the school's times its pupil share).
+
+    Also returns the sections without a facilities row, or with an empty required figure.
+    """
+    problems: list[str] = []
     whole = fac[fac["stage"].isna()].drop(columns="stage")
     per_stage = fac[fac["stage"].notna()]
     whole_cols = whole[["school_id", "year", *fac_cols]].drop_duplicates(["school_id", "year"])
@@ -233,12 +274,11 @@ def section_values(
         required_fac = [c for c in fac_cols if c not in OPTIONAL_AMOUNTS]
         gaps = merged[required_fac].isna().any(axis=1) & (has_whole | has_staged)
         problems += _describe(merged[gaps], "a facilities figure is empty")
-    if problems:
-        raise AnalysisError(
-            f"{ds.name}: cannot compute the resource indicators for {len(problems)} school section(s):\n  "
-            + "\n  ".join(problems)
-        )
+    return merged, problems
 
+
+def _indicator_values(merged: pd.DataFrame, indicators, missing: dict, sec_cols, fac_cols) -> pd.DataFrame:
+    """The key columns and one column per indicator (all ``<NA>`` where an input is missing)."""
     out = merged[["year", "school_id", "school_name", "kind", "locale", "stage", "students"]].copy()
     students = merged["students"].astype("float64")
     evaluated = merged[[*sec_cols, *fac_cols]].astype("float64") if (sec_cols or fac_cols) else merged
@@ -248,14 +288,6 @@ def section_values(
         else:
             amount = evaluated.eval(ind.formula) if len(out) else pd.Series([], dtype="float64")
             out[ind.id] = float(ind.per) * np.asarray(amount, dtype="float64") / students.to_numpy()
-    order = stage_rank(std)
-    out = (
-        out.assign(_o=out["stage"].map(order))
-        .sort_values(["year", "_o", "school_id"], kind="mergesort")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
-    out.attrs["missing"] = {k: v for k, v in missing.items() if v}
     return out
 
 
@@ -326,7 +358,9 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
 
 
 def thresholds_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The standard's resource indicators with their thresholds per stage (what the values are judged against).
+    """The standard's resource indicators with their thresholds per stage.
+
+    The thresholds are what the values are judged against.
 
     ``eduwb table thresholds DATA [--param lang=en]``: ``indicator, name, unit,
     threshold_primary, threshold_junior`` (``name`` in the language asked; thresholds NA

@@ -166,7 +166,8 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
-            f"standard {std.id}: the simulator needs a per-school rule and a CV limit per indicator (moe-2017)"
+            f"standard {std.id}: the simulator needs a per-school "
+            "rule and a CV limit per indicator (moe-2017)"
         )
     year = resolve_year(ds, year)
     values = resources.section_values(ds, std, years=[year])

@@ -265,7 +265,8 @@ def _decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
                     None,
                     None,
                     None,
-                    f"cannot be decoded as UTF-8 (byte {utf8_error.start}) or GB18030/GBK; save it as UTF-8 CSV",
+                    f"cannot be decoded as UTF-8 (byte {utf8_error.start}) "
+                    "or GB18030/GBK; save it as UTF-8 CSV",
                 )
             )
             return None
@@ -321,42 +322,15 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
     if not data or data.isspace():
         problems.append(Problem(label, None, None, None, "file is empty"))
         return None
-    # pandas reads bytes faster than text (which it would encode again): UTF-8 bytes as they
-    # are, anything else as the UTF-8 of the text decoded from GB18030
-    try:
-        text = data.decode("utf-8-sig")
-        source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    except UnicodeDecodeError:
-        text = _decode(data, label, problems)
-        if text is None:
-            return None
-        source = text.encode("utf-8")
+    decoded = _csv_text(data, label, problems)
     del data
+    if decoded is None:
+        return None
+    text, source = decoded
     # Sizes first, from the text itself: a header a million columns wide or a million lines
     # are refused before the CSV parser sees them.
     first, lines = _first_line(text)
-    width = first.count(",") + 1
-    if width > limits.MAX_COLUMNS:
-        problems.append(
-            Problem(
-                label,
-                1,
-                None,
-                f"{width:,} columns",
-                f"the header has more than {limits.MAX_COLUMNS:,} columns",
-            )
-        )
-        return None
-    if lines - 1 > limits.MAX_ROWS:
-        problems.append(
-            Problem(
-                label,
-                limits.MAX_ROWS + 2,
-                None,
-                f"{lines - 1:,} lines below the header",
-                f"more than {limits.MAX_ROWS:,} data rows; split the file or check what wrote it",
-            )
-        )
+    if _csv_too_big(first, lines, label, problems):
         return None
     try:
         # the first line, unless a quoted header cell runs on to the next
@@ -406,7 +380,60 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
         again.index = pd.RangeIndex(2, len(again) + 2)
         return again.fillna("").str.strip()
 
-    columns: dict[str, _Text | pd.Series] = {}
+    columns = _csv_columns(frame, table, positions)
+    return _drop_empty_rows(_Raw(columns, index, label, headers, as_text))
+
+
+def _csv_text(data: bytes, label: str, problems: list[Problem]) -> tuple[str, bytes] | None:
+    """The file's text, and the UTF-8 bytes pandas is to read (None: not decodable, reported).
+
+    pandas reads bytes faster than text (which it would encode again): UTF-8 bytes as they
+    are, anything else as the UTF-8 of the text decoded from GB18030.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+        source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    except UnicodeDecodeError:
+        text = _decode(data, label, problems)
+        if text is None:
+            return None
+        source = text.encode("utf-8")
+    return text, source
+
+
+def _csv_too_big(first: str, lines: int, label: str, problems: list[Problem]) -> bool:
+    """Whether the header is too wide or the file too long (reported in ``problems``)."""
+    width = first.count(",") + 1
+    if width > limits.MAX_COLUMNS:
+        problems.append(
+            Problem(
+                label,
+                1,
+                None,
+                f"{width:,} columns",
+                f"the header has more than {limits.MAX_COLUMNS:,} columns",
+            )
+        )
+        return True
+    if lines - 1 > limits.MAX_ROWS:
+        problems.append(
+            Problem(
+                label,
+                limits.MAX_ROWS + 2,
+                None,
+                f"{lines - 1:,} lines below the header",
+                f"more than {limits.MAX_ROWS:,} data rows; split the file or check what wrote it",
+            )
+        )
+        return True
+    return False
+
+
+def _csv_columns(
+    frame: pd.DataFrame, table: Table, positions: dict[str, int]
+) -> dict[str, _Text | np.ndarray]:
+    """The table's columns from the parsed frame: numbers as float64, the rest as text to parse."""
+    columns: dict[str, _Text | np.ndarray] = {}
     for col in table.columns:
         if col.name not in positions:
             columns[col.name] = _Text(pd.Series([None] * len(frame), dtype=object))
@@ -416,7 +443,7 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
             columns[col.name] = series.to_numpy(dtype="float64")
         else:
             columns[col.name] = _Text(series)
-    return _drop_empty_rows(_Raw(columns, index, label, headers, as_text))
+    return columns
 
 
 def _drop_empty_rows(raw: _Raw) -> _Raw:
@@ -620,81 +647,99 @@ def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
         if col.required and blank.any():
             _add_rows(problems, raw.label, index[blank], header, "", "a value is required")
         if col.dtype == "text":
-            bad_uniques = np.zeros(len(column.uniques), dtype=bool)
-            longest = limits.max_chars(table.name, col.name)
-            lengths = np.fromiter((len(u) for u in column.uniques), dtype=np.int64, count=len(column.uniques))
-            too_long = lengths > longest
-            if too_long.any():
-                rows = index[column.rows(too_long)]
-                _add_rows(
-                    problems,
-                    raw.label,
-                    rows,
-                    header,
-                    raw.text_of(col.name),
-                    f"is longer than {longest:,} characters",
-                )
-                bad_uniques |= too_long
-            key = f"{table.name}.{col.name}"
-            if key in limits.NAME_COLUMNS or key in limits.ID_COLUMNS:
-                hidden = np.fromiter(
-                    (bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques)
-                )
-                hidden &= ~bad_uniques
-                if hidden.any():
-                    rows = index[column.rows(hidden)]
-                    _add_rows(
-                        problems,
-                        raw.label,
-                        rows,
-                        header,
-                        raw.text_of(col.name),
-                        "must not contain control characters or invisible formatting characters",
-                    )
-                    bad_uniques |= hidden
-            values = column.uniques.copy()
-            values[bad_uniques] = np.nan
-            raw.codes[col.name] = _value_codes(column, values)
-            # an empty cell is NaN (as pandas' where() and map() give)
-            out[col.name] = pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
+            out[col.name] = _parse_text(raw, table, col, column, header, problems)
         elif col.dtype in ("int", "number"):
             out[col.name] = _parse_numbers(raw, table, col, column, blank, header, problems)
         elif col.dtype == "bool":
-            lowered = np.array([u.lower() for u in column.uniques], dtype=object)
-            truthy = np.isin(lowered, TRUE_VALUES)
-            falsy = np.isin(lowered, FALSE_VALUES)
-            bad = column.rows(~truthy & ~falsy)
-            rule = "must be yes/no (是/否, true/false, 1/0)"
-            _add_rows(
-                problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule
-            )
-            # the final column: an empty cell takes the column's default (no rule reads yes/no cells)
-            default = bool(col.default) if col.default is not None else False
-            out[col.name] = np.append(np.where(truthy | falsy, truthy, default), default)[column.codes]
+            out[col.name] = _parse_bool(raw, col, column, header, problems)
         elif col.dtype == "enum":
-            lookup = _enum_lookup(col.name, col.enum or {})
-            # normalise each distinct spelling once, then map the column
-            codes = np.array([lookup.get(_norm(u)) for u in column.uniques], dtype=object)
-            bad = column.rows(np.array([c is None for c in codes], dtype=bool))
-            allowed = ", ".join(f"{c} {label}" for c, label in (col.enum or {}).items())
-            _add_rows(
-                problems,
-                raw.label,
-                index[bad],
-                header,
-                raw.text_of(col.name) if bad.any() else None,
-                f"must be one of: {allowed}",
-            )
-            # an empty or unknown cell is NaN, or None when the column has no code at all (as
-            # pandas' map() gives: golden tables compare both ways)
-            empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
-            unknown = pd.isna(codes)
-            codes[unknown] = empty
-            raw.codes[col.name] = _value_codes(column, codes)
-            out[col.name] = pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
+            out[col.name] = _parse_enum(raw, col, column, header, problems)
     frame = pd.DataFrame(out, copy=False)
     frame.index = index
     return frame
+
+
+def _parse_text(
+    raw: _Raw, table: Table, col, column: _Text, header: str, problems: list[Problem]
+) -> pd.Series:
+    """A text column: too long, or hidden characters in a name or id, is a problem (and NaN)."""
+    index = raw.index
+    bad_uniques = np.zeros(len(column.uniques), dtype=bool)
+    longest = limits.max_chars(table.name, col.name)
+    lengths = np.fromiter((len(u) for u in column.uniques), dtype=np.int64, count=len(column.uniques))
+    too_long = lengths > longest
+    if too_long.any():
+        rows = index[column.rows(too_long)]
+        _add_rows(
+            problems,
+            raw.label,
+            rows,
+            header,
+            raw.text_of(col.name),
+            f"is longer than {longest:,} characters",
+        )
+        bad_uniques |= too_long
+    key = f"{table.name}.{col.name}"
+    if key in limits.NAME_COLUMNS or key in limits.ID_COLUMNS:
+        hidden = np.fromiter(
+            (bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques)
+        )
+        hidden &= ~bad_uniques
+        if hidden.any():
+            rows = index[column.rows(hidden)]
+            _add_rows(
+                problems,
+                raw.label,
+                rows,
+                header,
+                raw.text_of(col.name),
+                "must not contain control characters or invisible formatting characters",
+            )
+            bad_uniques |= hidden
+    values = column.uniques.copy()
+    values[bad_uniques] = np.nan
+    raw.codes[col.name] = _value_codes(column, values)
+    # an empty cell is NaN (as pandas' where() and map() give)
+    return pd.Series(column.mapped(values, np.nan), dtype=object, copy=False)
+
+
+def _parse_bool(raw: _Raw, col, column: _Text, header: str, problems: list[Problem]) -> np.ndarray:
+    """A yes/no column as booleans; a cell that is neither is a problem."""
+    index = raw.index
+    lowered = np.array([u.lower() for u in column.uniques], dtype=object)
+    truthy = np.isin(lowered, TRUE_VALUES)
+    falsy = np.isin(lowered, FALSE_VALUES)
+    bad = column.rows(~truthy & ~falsy)
+    rule = "must be yes/no (是/否, true/false, 1/0)"
+    _add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
+    # the final column: an empty cell takes the column's default (no rule reads yes/no cells)
+    default = bool(col.default) if col.default is not None else False
+    return np.append(np.where(truthy | falsy, truthy, default), default)[column.codes]
+
+
+def _parse_enum(raw: _Raw, col, column: _Text, header: str, problems: list[Problem]) -> pd.Series:
+    """A coded column: each spelling of a code (or its label) read as the code."""
+    index = raw.index
+    lookup = _enum_lookup(col.name, col.enum or {})
+    # normalise each distinct spelling once, then map the column
+    codes = np.array([lookup.get(_norm(u)) for u in column.uniques], dtype=object)
+    bad = column.rows(np.array([c is None for c in codes], dtype=bool))
+    allowed = ", ".join(f"{c} {label}" for c, label in (col.enum or {}).items())
+    _add_rows(
+        problems,
+        raw.label,
+        index[bad],
+        header,
+        raw.text_of(col.name) if bad.any() else None,
+        f"must be one of: {allowed}",
+    )
+    # an empty or unknown cell is NaN, or None when the column has no code at all (as
+    # pandas' map() gives: golden tables compare both ways)
+    empty = None if column.blank.all() or all(c is None for c in codes) else np.nan
+    unknown = pd.isna(codes)
+    codes[unknown] = empty
+    raw.codes[col.name] = _value_codes(column, codes)
+    return pd.Series(column.mapped(codes, empty), dtype=object, copy=False)
 
 
 def _value_codes(column: _Text, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -965,44 +1010,125 @@ def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
 def _cross_check(
     ctx: _Ctx, known_indicators: set[str] | None, percent_indicators: frozenset[str] | set[str] = frozenset()
 ) -> None:
+    """The rules across tables, table by table (each rule reports every row it finds)."""
     f = ctx.frames
-    schools = f["schools"]
-    ids = pd.unique(schools["school_id"].dropna().to_numpy(dtype=object))
-    first = ~schools["school_id"].duplicated()
-    kind_of = pd.Series(
-        schools["kind"][first].to_numpy(dtype=object),
-        index=schools["school_id"][first].to_numpy(dtype=object),
-    )
-    kinds_by_position = np.append(kind_of.to_numpy(dtype=object), None)
-    positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    at = _SchoolIndex(ctx)
+    _check_schools(ctx)
+    # sections
+    at.school_exists("sections")
+    at.stage_fits("sections")
+    sec = f["sections"]
+    teachers = _numbers(sec, "teachers")
+    for col in (
+        "teachers_above_degree",
+        "backbone_teachers",
+        "pe_art_teachers",
+        "intermediate_title_teachers",
+    ):
+        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
+    _check_facilities(ctx, at)
+    if "classes" in f:
+        _check_classes(ctx, at)
+    if "teachers" in f:
+        at.school_exists("teachers")
+        at.stage_fits("teachers")
+        _check_teacher_counts(ctx, *at.section_keys("teachers", at.stage_codes("teachers")))
+    if "rotations" in f:
+        _check_rotations(ctx, at)
+    if "budget" in f:
+        at.school_exists("budget")
+    if "survey" in f:
+        sv = f["survey"]
+        ctx.report("survey", sv["satisfied"] > sv["valid"], "satisfied", "must not exceed valid (有效问卷数)")
+    if "cohorts" in f:
+        co = f["cohorts"]
+        ctx.report(
+            "cohorts", co["deaths"] >= co["entrants_3y_ago"], "deaths", "must be below entrants_3y_ago"
+        )
+    if "county_indicators" in f and known_indicators is not None:
+        _check_county_indicators(ctx, known_indicators, percent_indicators)
 
-    blank_school = bool(kind_of.index.isna().any())
 
-    def school_positions(table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
+class _SchoolIndex:
+    """The schools of a county being cross-checked: each table's rows looked up among them."""
+
+    def __init__(self, ctx: _Ctx):
+        self.ctx = ctx
+        schools = ctx.frames["schools"]
+        first = ~schools["school_id"].duplicated()
+        self.kind_of = pd.Series(
+            schools["kind"][first].to_numpy(dtype=object),
+            index=schools["school_id"][first].to_numpy(dtype=object),
+        )
+        self.kinds_by_position = np.append(self.kind_of.to_numpy(dtype=object), None)
+        self.positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.blank_school = bool(self.kind_of.index.isna().any())
+
+    def school_positions(self, table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
         """Each row's school among the schools (-1: none) and whether the cell holds an id."""
+        positions, kind_of = self.positions, self.kind_of
         if (table, column) not in positions:
-            parsed = ctx.raws[table].codes.get(column)
-            if parsed is not None and not blank_school:
+            parsed = self.ctx.raws[table].codes.get(column)
+            if parsed is not None and not self.blank_school:
                 # the codes of parsing: each distinct id is looked up once
                 codes, values = parsed
                 found = np.append(kind_of.index.get_indexer(values), -1)
                 positions[table, column] = (found[codes], codes >= 0)
             else:  # a school without an id: a blank id finds it, as a lookup by value does
-                codes, uniques = pd.factorize(f[table][column].to_numpy(dtype=object), use_na_sentinel=False)
+                column_values = self.ctx.frames[table][column].to_numpy(dtype=object)
+                codes, uniques = pd.factorize(column_values, use_na_sentinel=False)
                 found = kind_of.index.get_indexer(uniques)
                 positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
         return positions[table, column]
 
-    def stage_codes(table: str) -> np.ndarray:
+    def stage_codes(self, table: str) -> np.ndarray:
         """Each row's stage as a position in _STAGE_CODES (-1: none)."""
-        codes, values = ctx.raws[table].codes["stage"]
+        codes, values = self.ctx.raws[table].codes["stage"]
         return np.append(_STAGE_CODES.get_indexer(values), -1)[codes]
 
-    def kinds_of(table: str) -> np.ndarray:
-        position, _ = school_positions(table)
-        return kinds_by_position[position]
+    def kinds_of(self, table: str) -> np.ndarray:
+        position, _ = self.school_positions(table)
+        return self.kinds_by_position[position]
 
-    # schools: teaching points hang under an existing parent
+    def school_exists(self, table: str, column: str = "school_id") -> None:
+        position, present = self.school_positions(table, column)
+        # a found position is never the blank id's (its cell is not present)
+        self.ctx.report(table, present & (position < 0), column, "school id not found in schools")
+
+    def stage_fits(self, table: str) -> None:
+        stages = self.stage_codes(table)
+        kinds = self.kinds_of(table)
+        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_small_codes(_KINDS, kinds), stages]
+        kind_of = self.kind_of
+        self.ctx.report(
+            table,
+            mask,
+            "stage",
+            "stage does not fit the school's kind",
+            value=lambda r: f"{r['stage']} at a {kind_of.get(r['school_id'])} school",
+        )
+
+    def section_keys(self, table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
+        f = self.ctx.frames
+        sec_school, _ = self.school_positions("sections")
+        other_school, _ = self.school_positions(table)
+        (sec_year, other_year), years = _codes([_numbers(f["sections"], "year"), _numbers(f[table], "year")])
+        n_stages = len(_STAGE_CODES)
+
+        def key(school: np.ndarray, year: np.ndarray, stage: np.ndarray) -> np.ndarray:
+            valid = (school >= 0) & (year >= 0) & (stage >= 0)
+            return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
+
+        sec_key = key(sec_school, sec_year, self.stage_codes("sections"))
+        other_key = key(other_school, other_year, stages)
+        return _compact(sec_key, other_key)
+
+
+def _check_schools(ctx: _Ctx) -> None:
+    """Teaching points hang under an existing parent; no school is its own parent."""
+    schools = ctx.frames["schools"]
+    ids = pd.unique(schools["school_id"].dropna().to_numpy(dtype=object))
     tp = schools["kind"] == "teaching_point"
     ctx.report(
         "schools",
@@ -1024,41 +1150,13 @@ def _cross_check(
         "a school cannot be its own parent",
     )
 
-    def school_exists(table: str, column: str = "school_id") -> None:
-        position, present = school_positions(table, column)
-        # a found position is never the blank id's (its cell is not present)
-        ctx.report(table, present & (position < 0), column, "school id not found in schools")
 
-    def stage_fits(table: str) -> None:
-        stages = stage_codes(table)
-        kinds = kinds_of(table)
-        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_small_codes(_KINDS, kinds), stages]
-        ctx.report(
-            table,
-            mask,
-            "stage",
-            "stage does not fit the school's kind",
-            value=lambda r: f"{r['stage']} at a {kind_of.get(r['school_id'])} school",
-        )
-
-    # sections
-    school_exists("sections")
-    stage_fits("sections")
-    sec = f["sections"]
-    teachers = _numbers(sec, "teachers")
-    for col in (
-        "teachers_above_degree",
-        "backbone_teachers",
-        "pe_art_teachers",
-        "intermediate_title_teachers",
-    ):
-        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
-
-    # facilities
-    school_exists("facilities")
-    fac = f["facilities"]
+def _check_facilities(ctx: _Ctx, at: _SchoolIndex) -> None:
+    """Facilities rows: known schools and stages, areas that fit, whole-school or per-stage rows."""
+    at.school_exists("facilities")
+    fac = ctx.frames["facilities"]
     if fac["stage"].notna().any():
-        stage_fits("facilities")
+        at.stage_fits("facilities")
     ctx.report(
         "facilities",
         _numbers(fac, "indoor_sports_area_m2") > _numbers(fac, "teaching_aux_area_m2"),
@@ -1084,127 +1182,103 @@ def _cross_check(
             "this school × year also has a whole-school row; give one or the other",
         )
 
-    def section_keys(table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
-        sec_school, _ = school_positions("sections")
-        other_school, _ = school_positions(table)
-        (sec_year, other_year), years = _codes([_numbers(sec, "year"), _numbers(f[table], "year")])
-        n_stages = len(_STAGE_CODES)
 
-        def key(school: np.ndarray, year: np.ndarray, stage: np.ndarray) -> np.ndarray:
-            valid = (school >= 0) & (year >= 0) & (stage >= 0)
-            return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
+def _check_classes(ctx: _Ctx, at: _SchoolIndex) -> None:
+    """Class rows: known schools, grades that fit the school, pupils that add up to the sections."""
+    cls = ctx.frames["classes"]
+    at.school_exists("classes")
+    grade = _numbers(cls, "grade")
+    # grades below 1 are already refused by the schema (min 1); one message per cell
+    grade_rule = TABLES["classes"].column("grade")
+    ctx.report(
+        "classes",
+        grade > grade_rule.max,
+        "grade",
+        f"grade must be {grade_rule.bounds()} (1–6 小学, 7–9 初中)",
+    )
+    stage = _grade_stage(grade)
+    kinds = at.kinds_of("classes")
+    kind_of = at.kind_of
+    ctx.report(
+        "classes",
+        ~pd.isna(stage) & ~pd.isna(kinds) & ~_fits_kind(kinds, stage),
+        "grade",
+        "grade does not fit the school's stages",
+        value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
+    )
+    _check_class_totals(ctx, *at.section_keys("classes", _small_codes(_STAGE_CODES, stage)))
 
-        sec_key = key(sec_school, sec_year, stage_codes("sections"))
-        other_key = key(other_school, other_year, stages)
-        return _compact(sec_key, other_key)
 
-    if "classes" in f:
-        cls = f["classes"]
-        school_exists("classes")
-        grade = _numbers(cls, "grade")
-        # grades below 1 are already refused by the schema (min 1); one message per cell
-        grade_rule = TABLES["classes"].column("grade")
-        ctx.report(
-            "classes",
-            grade > grade_rule.max,
-            "grade",
-            f"grade must be {grade_rule.bounds()} (1–6 小学, 7–9 初中)",
-        )
-        stage = _grade_stage(grade)
-        kinds = kinds_of("classes")
-        ctx.report(
-            "classes",
-            ~pd.isna(stage) & ~pd.isna(kinds) & ~_fits_kind(kinds, stage),
-            "grade",
-            "grade does not fit the school's stages",
-            value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
-        )
-        _check_class_totals(ctx, *section_keys("classes", _small_codes(_STAGE_CODES, stage)))
-
+def _check_rotations(ctx: _Ctx, at: _SchoolIndex) -> None:
+    """Rotations: known schools, two different ones, a teacher on the rolls that year or the one before."""
+    f = ctx.frames
+    rot = f["rotations"]
+    at.school_exists("rotations", "from_school")
+    at.school_exists("rotations", "to_school")
+    ctx.report(
+        "rotations", rot["from_school"] == rot["to_school"], "to_school", "must differ from from_school"
+    )
     if "teachers" in f:
-        school_exists("teachers")
-        stage_fits("teachers")
-        _check_teacher_counts(ctx, *section_keys("teachers", stage_codes("teachers")))
-
-    if "rotations" in f:
-        rot = f["rotations"]
-        school_exists("rotations", "from_school")
-        school_exists("rotations", "to_school")
+        t = f["teachers"]
+        year = rot["year"].astype("float64")
+        known, same, before = _row_keys(
+            [
+                [t["teacher_id"], t["year"].astype("float64")],
+                [rot["teacher_id"], year],
+                [rot["teacher_id"], year - 1],
+            ]
+        )
+        known = known[known >= 0]
+        missing = ~np.isin(same, known) & ~np.isin(before, known)
         ctx.report(
-            "rotations", rot["from_school"] == rot["to_school"], "to_school", "must differ from from_school"
+            "rotations",
+            pd.Series(missing, index=rot.index) & rot["teacher_id"].notna(),
+            "teacher_id",
+            "teacher not found in teachers for this year or the year before",
         )
-        if "teachers" in f:
-            t = f["teachers"]
-            year = rot["year"].astype("float64")
-            known, same, before = _row_keys(
-                [
-                    [t["teacher_id"], t["year"].astype("float64")],
-                    [rot["teacher_id"], year],
-                    [rot["teacher_id"], year - 1],
-                ]
+    else:
+        ctx.problems.append(
+            Problem(
+                ctx.raws["rotations"].label,
+                None,
+                None,
+                None,
+                "rotations need the teachers table, which is missing",
             )
-            known = known[known >= 0]
-            missing = ~np.isin(same, known) & ~np.isin(before, known)
-            ctx.report(
-                "rotations",
-                pd.Series(missing, index=rot.index) & rot["teacher_id"].notna(),
-                "teacher_id",
-                "teacher not found in teachers for this year or the year before",
-            )
-        else:
-            ctx.problems.append(
-                Problem(
-                    ctx.raws["rotations"].label,
-                    None,
-                    None,
-                    None,
-                    "rotations need the teachers table, which is missing",
-                )
-            )
-
-    if "budget" in f:
-        school_exists("budget")
-
-    if "survey" in f:
-        sv = f["survey"]
-        ctx.report("survey", sv["satisfied"] > sv["valid"], "satisfied", "must not exceed valid (有效问卷数)")
-
-    if "cohorts" in f:
-        co = f["cohorts"]
-        ctx.report(
-            "cohorts", co["deaths"] >= co["entrants_3y_ago"], "deaths", "must be below entrants_3y_ago"
         )
 
-    if "county_indicators" in f and known_indicators is not None:
-        ci = f["county_indicators"]
-        ids_norm = (
-            ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v).astype(object)
-        )
-        f["county_indicators"] = ci.assign(indicator=ids_norm)
-        ctx.report(
-            "county_indicators",
-            ids_norm.notna() & ~ids_norm.isin(known_indicators),
-            "indicator",
-            "not an indicator or veto id of the standard",
-        )
-        from eduwb.data.values import parse_county_value
 
-        # each distinct value is read once (the table may be long; its values repeat)
-        codes, uniques = pd.factorize(ci["value"], use_na_sentinel=True)
-        readings = [parse_county_value(v) if isinstance(v, str) else None for v in uniques] + [None]
-        parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
-        # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
-        fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
-        is_percent = ids_norm.isin(percent_indicators) | parsed.map(
-            lambda p: p is not None and p.kind == "percent"
-        )
-        over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
-        ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
-        under = is_percent & fraction.map(lambda x: x is not None and x < 0)
-        ctx.report("county_indicators", under, "value", "a percentage must not be negative")
-        unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
-        ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
+def _check_county_indicators(ctx: _Ctx, known_indicators: set[str], percent_indicators) -> None:
+    """County indicator rows: ids of the standard, readable values, percentages within 0–100%."""
+    from eduwb.data.values import parse_county_value
+
+    f = ctx.frames
+    ci = f["county_indicators"]
+    ids_norm = (
+        ci["indicator"].map(lambda v: str(v).strip().upper() if isinstance(v, str) else v).astype(object)
+    )
+    f["county_indicators"] = ci.assign(indicator=ids_norm)
+    ctx.report(
+        "county_indicators",
+        ids_norm.notna() & ~ids_norm.isin(known_indicators),
+        "indicator",
+        "not an indicator or veto id of the standard",
+    )
+    # each distinct value is read once (the table may be long; its values repeat)
+    codes, uniques = pd.factorize(ci["value"], use_na_sentinel=True)
+    readings = [parse_county_value(v) if isinstance(v, str) else None for v in uniques] + [None]
+    parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
+    # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
+    fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
+    is_percent = ids_norm.isin(percent_indicators) | parsed.map(
+        lambda p: p is not None and p.kind == "percent"
+    )
+    over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
+    ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
+    under = is_percent & fraction.map(lambda x: x is not None and x < 0)
+    ctx.report("county_indicators", under, "value", "a percentage must not be negative")
+    unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
+    ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
 
 
 _KINDS = pd.Index(list(STAGES_BY_KIND), dtype=object)
@@ -1370,9 +1444,9 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
             if low is not None and high is not None
             else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
         )
-        rule = f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}".rstrip(
-            ": "
-        )
+        rule = (
+            f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
+        ).rstrip(": ")
         for column in sorted(set(culprit[outside])):
             ctx.report(
                 table,
@@ -1419,6 +1493,7 @@ _SETTING_MAX = {
 
 
 def _read_settings(path: Path | None, default_name: str, problems: list[Problem]) -> CountySettings:
+    """``county.toml`` read and checked key by key; the defaults where it is absent or unreadable."""
     settings = CountySettings(name=default_name)
     try:
         if path is None or not (path.exists() or path.is_symlink()):
@@ -1426,16 +1501,8 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
     except OSError:
         pass  # e.g. a name too long for the file system: reading it says why
     label = path.name
-    data = _read_input(path, label, limits.MAX_SETTINGS_BYTES, problems)
-    if data is None:
-        return settings
-    try:
-        raw = tomllib.loads(_decode(data, label, problems) or "")
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(label, None, None, None, f"not valid TOML: {exc}"))
-        return settings
-    except RecursionError:
-        problems.append(Problem(label, None, None, None, "not valid TOML: nested too deeply"))
+    raw = _read_toml(path, label, problems)
+    if raw is None:
         return settings
     for key in raw:
         if key not in _SETTINGS_KEYS:
@@ -1485,7 +1552,35 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         if section in raw and not isinstance(raw[section], dict):
             problems.append(Problem(label, None, section, raw[section], f"must be a table ([{section}])"))
             raw[section] = {}
-    milestones = raw.get("class_size", {}).get("milestones", [])
+    settings.milestones = _settings_milestones(
+        raw.get("class_size", {}).get("milestones", []), label, problems
+    )
+    settings.statistics_dates = _statistics_dates(raw.get("statistics_dates", {}), label, problems)
+    for section, defaults, target in (
+        ("rotation", DEFAULT_ROTATION, settings.rotation),
+        ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs),
+    ):
+        _settings_numbers(raw.get(section, {}), section, defaults, target, label, problems)
+    return settings
+
+
+def _read_toml(path: Path, label: str, problems: list[Problem]) -> dict | None:
+    """The settings file's TOML (None: unreadable, reported in ``problems``)."""
+    data = _read_input(path, label, limits.MAX_SETTINGS_BYTES, problems)
+    if data is None:
+        return None
+    try:
+        return tomllib.loads(_decode(data, label, problems) or "")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(label, None, None, None, f"not valid TOML: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(Problem(label, None, None, None, "not valid TOML: nested too deeply"))
+        return None
+
+
+def _settings_milestones(milestones: Any, label: str, problems: list[Problem]) -> list[dict]:
+    """The ``[[class_size.milestones]]`` tables, checked and sorted by date."""
     if not isinstance(milestones, list) or not all(isinstance(m, dict) for m in milestones):
         problems.append(
             Problem(
@@ -1518,39 +1613,32 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
                     'must be a positive whole number or "standard"',
                 )
             )
-    settings.milestones = sorted(
-        (dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students")))
-    )
-    settings.statistics_dates = _statistics_dates(raw.get("statistics_dates", {}), label, problems)
-    for section, defaults, target in (
-        ("rotation", DEFAULT_ROTATION, settings.rotation),
-        ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs),
-    ):
-        given = raw.get(section, {})
-        for key, value in given.items():
-            if key not in defaults:
-                problems.append(
-                    Problem(
-                        label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}"
-                    )
+    return sorted((dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students"))))
+
+
+def _settings_numbers(
+    given: dict, section: str, defaults: dict, target: dict, label: str, problems: list[Problem]
+) -> None:
+    """The numbers of a ``[rotation]`` or ``[unit_costs]`` table into ``target``, each checked."""
+    for key, value in given.items():
+        if key not in defaults:
+            problems.append(
+                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}")
+            )
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
+        elif not _setting_number(value, _SETTING_MAX[section]):
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    f"{section}.{key}",
+                    value,
+                    f"must be at most {_SETTING_MAX[section]:,.0f}",
                 )
-            elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                problems.append(
-                    Problem(label, None, f"{section}.{key}", value, "must be a non-negative number")
-                )
-            elif not _setting_number(value, _SETTING_MAX[section]):
-                problems.append(
-                    Problem(
-                        label,
-                        None,
-                        f"{section}.{key}",
-                        value,
-                        f"must be at most {_SETTING_MAX[section]:,.0f}",
-                    )
-                )
-            else:
-                target[key] = value
-    return settings
+            )
+        else:
+            target[key] = value
 
 
 def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[int, date]:
@@ -1698,10 +1786,32 @@ def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = 
 
 
 def _load(path: Path, standard: str | Path | None) -> Dataset:
-    from eduwb.errors import StandardError
-    from eduwb.standards import list_standards, load_standard
-
     problems = ProblemList()
+    settings, settings_path, raws = _read_source(path, problems)
+    frames = _parse_tables(raws, problems)
+    known, percent, measured_by = _standards_known(standard, settings, settings_path, problems)
+
+    warnings = ProblemList()
+    # Cross-table rules run even when cells failed to parse (those cells are NA and compare
+    # as "no problem"), so one pass reports everything a person must fix.
+    if all(t in frames for t in REQUIRED_TABLES):
+        ctx = _Ctx(frames, raws)
+        _cross_check(ctx, known, percent)
+        if measured_by is not None:
+            _check_plausibility(ctx, measured_by)
+        problems.merge(ctx.problems)
+        warnings = ctx.warnings
+    if problems or problems.hidden("error"):
+        # warnings come along (after the errors) so that a person fixing the file sees them too
+        problems.extend(warnings)
+        raise DataError(problems)
+
+    frames = _normalise_frames(frames)
+    return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings.finished(), **frames)
+
+
+def _read_source(path: Path, problems: ProblemList):
+    """A county folder's or workbook's settings, the path of its settings file and its raw tables."""
     try:
         exists, is_dir = path.exists(), path.is_dir()
     except OSError as exc:  # e.g. a name longer than the file system allows
@@ -1726,7 +1836,11 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
                 )
             ]
         )
+    return settings, settings_path, raws
 
+
+def _parse_tables(raws: dict[str, _Raw], problems: ProblemList) -> dict[str, pd.DataFrame]:
+    """Each raw table typed and checked on its own (a required table must have rows)."""
     frames: dict[str, pd.DataFrame] = {}
     for name, raw in raws.items():
         table = TABLES[name]
@@ -1738,6 +1852,15 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
                 Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required")
             )
         frames[name] = frame
+    return frames
+
+
+def _standards_known(standard, settings, settings_path: Path, problems: ProblemList):
+    """The indicator and veto ids the county's standards know, those in percent, and the standard
+    whose plausible ranges apply (None: the standard cannot be loaded, reported in ``problems``).
+    """
+    from eduwb.errors import StandardError
+    from eduwb.standards import list_standards, load_standard
 
     # a standard file named in county.toml is found beside county.toml, not in the working directory
     if standard is None and settings.standard not in list_standards():
@@ -1772,21 +1895,4 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         # a standard's own message may span lines; the CLI prints one line per problem
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         problems.append(Problem(where, None, "standard", given, message))
-
-    warnings = ProblemList()
-    # Cross-table rules run even when cells failed to parse (those cells are NA and compare
-    # as "no problem"), so one pass reports everything a person must fix.
-    if all(t in frames for t in REQUIRED_TABLES):
-        ctx = _Ctx(frames, raws)
-        _cross_check(ctx, known, percent)
-        if measured_by is not None:
-            _check_plausibility(ctx, measured_by)
-        problems.merge(ctx.problems)
-        warnings = ctx.warnings
-    if problems or problems.hidden("error"):
-        # warnings come along (after the errors) so that a person fixing the file sees them too
-        problems.extend(warnings)
-        raise DataError(problems)
-
-    frames = _normalise_frames(frames)
-    return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings.finished(), **frames)
+    return known, percent, measured_by

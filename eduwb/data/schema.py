@@ -204,8 +204,10 @@ TABLES: dict[str, Table] = {
                     unique=True,
                     source=_BASIC,
                     example="4299990001",
-                    desc_zh="学校（机构）标识码：教育部赋予每所学校、全国唯一且不变的 10 位代码；教学点有其自己的标识码",
-                    desc_en="the school's national identification code (10 digits, unique and permanent); a teaching point has its own",
+                    desc_zh="学校（机构）标识码：教育部赋予每所学校、全国唯一且不变的 10 "
+                    "位代码；教学点有其自己的标识码",
+                    desc_en="the school's national identification code (10 digits, unique and permanent); a "
+                    "teaching point has its own",
                 ),
                 _c(
                     "name",
@@ -225,8 +227,8 @@ TABLES: dict[str, Table] = {
                     example="primary",
                     uses=("G4", "indicators"),
                     desc_zh="办学类型：决定学校有哪些学段、是否计入资源配置指标、设施如何在学段间分摊、规模上限",
-                    desc_en="kind of school: decides its stages, whether it counts for the resource indicators, "
-                    "how its facilities are split between stages and its size limit",
+                    desc_en="kind of school: decides its stages, whether it counts for the resource "
+                    "indicators, how its facilities are split between stages and its size limit",
                 ),
                 _c(
                     "parent_id",
@@ -294,7 +296,8 @@ TABLES: dict[str, Table] = {
                     example=1985,
                     uses=("G3", "schoolsize"),
                     desc_zh="建成年份；仅用于 2019 年过渡期放宽条件（专用教室面积、学校规模）",
-                    desc_en="year built; used only by the 2019 transitional relaxations (room areas, school size)",
+                    desc_en="year built; used only by the 2019 transitional "
+                    "relaxations (room areas, school size)",
                 ),
             ),
             required=True,
@@ -303,7 +306,8 @@ TABLES: dict[str, Table] = {
             row_zh="每所学校一行（含教学点）",
             row_en="one row per school (teaching points included)",
             desc_zh="全县义务教育学校（含一贯制学校、完全中学、教学点、特殊教育学校）名录",
-            desc_en="every school of the county with compulsory-education pupils, teaching points and special schools included",
+            desc_en="every school of the county with compulsory-education "
+            "pupils, teaching points and special schools included",
         ),
         Table(
             "sections",
@@ -332,7 +336,8 @@ TABLES: dict[str, Table] = {
                     example=1380,
                     source=(
                         "教基3112 小学在校生（小学）；初中、高中取相应学段的在校生数",
-                        "教基3112 primary pupils enrolled (primary); junior and senior from the same count of their stage",
+                        "教基3112 primary pupils enrolled (primary); junior "
+                        "and senior from the same count of their stage",
                     ),
                     uses=("G4", "schoolsize", "projection"),
                     desc_zh="本学段在校生数（统计时点）：每个资源配置指标的分母",
@@ -365,7 +370,8 @@ TABLES: dict[str, Table] = {
                         "教基4155 full-time teachers by qualification (total)",
                     ),
                     desc_zh="本学段专任教师数（按任教学段填，不分摊）",
-                    desc_en="full-time teachers of this stage (as the statistics give them per stage; never split)",
+                    desc_en="full-time teachers of this stage (as the "
+                    "statistics give them per stage; never split)",
                 ),
                 _c(
                     "teachers_above_degree",
@@ -376,12 +382,14 @@ TABLES: dict[str, Table] = {
                     example=70,
                     source=(
                         "教基4155 专任教师学历：小学计专科及以上，初中计本科及以上",
-                        "教基4155 teachers by qualification: primary counts 专科 (associate) and above, junior 本科 (bachelor) and above",
+                        "教基4155 teachers by qualification: primary counts 专科 "
+                        "(associate) and above, junior 本科 (bachelor) and above",
                     ),
                     rule="≤ teachers",
                     rule_zh="≤ 专任教师数",
                     desc_zh="学历高于规定的专任教师数（小学 专科及以上，初中 本科及以上）",
-                    desc_en="teachers above the required qualification (primary: associate degree or above; junior: bachelor or above)",
+                    desc_en="teachers above the required qualification (primary: associate degree or above; "
+                    "junior: bachelor or above)",
                 ),
                 _c(
                     "backbone_teachers",
@@ -397,7 +405,8 @@ TABLES: dict[str, Table] = {
                     rule="≤ teachers",
                     rule_zh="≤ 专任教师数",
                     desc_zh="县级及以上骨干教师数（县级、市级、省级、国家级）",
-                    desc_en="backbone teachers named at county level or above (county, city, province, national)",
+                    desc_en="backbone teachers named at county level "
+                    "or above (county, city, province, national)",
                 ),
                 _c(
                     "pe_art_teachers",
@@ -430,7 +439,8 @@ TABLES: dict[str, Table] = {
                         "教基4155 full-time teachers by professional title (intermediate or above)",
                     ),
                     desc_zh="本学段中级及以上专业技术职务（职称）专任教师数；仅 moe-2012 标准使用（B8）",
-                    desc_en="full-time teachers of this stage with an intermediate or higher professional title; used by moe-2012 only (B8)",
+                    desc_en="full-time teachers of this stage with an intermediate or higher professional "
+                    "title; used by moe-2012 only (B8)",
                 ),
             ),
             required=True,
@@ -439,7 +449,8 @@ TABLES: dict[str, Table] = {
             row_zh="每校每年每学段一行",
             row_en="one row per school × year × stage",
             desc_zh="每所学校各学段的学生、班级与专任教师（一贯制学校、完全中学按学段分行，高中段也填）",
-            desc_en="pupils, classes and full-time teachers of each stage of each school (a multi-stage school has a row per stage, its senior stage included)",
+            desc_en="pupils, classes and full-time teachers of each stage of each school (a multi-stage "
+            "school has a row per stage, its senior stage included)",
         ),
         Table(
             "facilities",
@@ -456,7 +467,8 @@ TABLES: dict[str, Table] = {
                     source=_COUNTY,
                     example="",
                     desc_zh="留空：全校合计（多学段学校按加权学生数分摊）；仅当数字已按学段分开时填写",
-                    desc_en="blank: whole-school totals (split between stages by weighted pupils); give it only when the figures are already per stage",
+                    desc_en="blank: whole-school totals (split between stages by weighted pupils); give it "
+                    "only when the figures are already per stage",
                     rule="a school × year has either one whole-school row or per-stage rows",
                     rule_zh="同一学校同一年只能全校一行或按学段分行",
                 ),
@@ -469,7 +481,8 @@ TABLES: dict[str, Table] = {
                     example=6200.0,
                     source=("教基5170 教学及辅助用房", "教基5170 teaching and auxiliary rooms"),
                     desc_zh="教学及辅助用房面积，与统计口径相同、含室内体育用房",
-                    desc_en="teaching and auxiliary floor area, as in the statistics: indoor sports rooms included",
+                    desc_en="teaching and auxiliary floor area, as in "
+                    "the statistics: indoor sports rooms included",
                 ),
                 _c(
                     "indoor_sports_area_m2",
@@ -485,7 +498,8 @@ TABLES: dict[str, Table] = {
                     rule="≤ teaching_aux_area_m2",
                     rule_zh="≤ 教学及辅助用房面积",
                     desc_zh="室内体育用房（体育馆等）面积：计入生均体育运动场馆面积，从教学及辅助用房中扣除",
-                    desc_en="indoor sports rooms (gymnasium …): counted as sports area and taken out of the teaching area",
+                    desc_en="indoor sports rooms (gymnasium …): counted as "
+                    "sports area and taken out of the teaching area",
                 ),
                 _c(
                     "sports_field_area_m2",
@@ -507,7 +521,8 @@ TABLES: dict[str, Table] = {
                     example=2900000.0,
                     source=(
                         "教基5176 教学仪器设备资产值（统计表单位为万元，此处填元：× 10000）",
-                        "教基5176 teaching equipment assets (the form is in 万元 = 10,000 yuan; enter yuan here: × 10,000)",
+                        "教基5176 teaching equipment assets (the form is "
+                        "in 万元 = 10,000 yuan; enter yuan here: × 10,000)",
                     ),
                     desc_zh="教学仪器设备资产值，单位：元（不是万元）",
                     desc_en="value of the teaching equipment, in yuan (not 万元)",
@@ -660,7 +675,8 @@ TABLES: dict[str, Table] = {
             row_en="one row per class × year (grades 1–9)",
             uses=("G5", "classsize", "ledger", "milestones", "projection"),
             desc_zh="班额名册：逐班学生数；每校每学段的合计应与学段情况的在校生数、班级数一致",
-            desc_en="the class roster: pupils per class; per school and stage the rows should add up to sections' pupils and classes",
+            desc_en="the class roster: pupils per class; per school and stage the rows should add up to "
+            "sections' pupils and classes",
         ),
         Table(
             "teachers",
@@ -976,7 +992,8 @@ TABLES: dict[str, Table] = {
             row_zh="每年每指标一行",
             row_en="one row per year × indicator",
             desc_zh="无法从表格计算、由县填报的指标与一票否决项",
-            desc_en="the indicators no table can compute, and the one-vote vetoes, as the county declares them",
+            desc_en="the indicators no table can compute, and the "
+            "one-vote vetoes, as the county declares them",
         ),
         Table(
             "survey",

@@ -73,8 +73,10 @@ _TEXT = {
             "深色表头的列必须填写；浅色表头的列可以留空。带下拉箭头的列请从列表中选择；数字列只接受数字。",
             "必需的表：学校名录、学段情况、办学条件。其余的表可选：没有数据就留空，相应结果会显示“缺数据”，不会算作达标。",
             "浅黄色底色的数字是从上一年复制来的，请逐项核对、更新为本年的数字。",
-            "县级设置（县名、行政区划代码、评估标准、班额节点、交流轮岗条件、补差单价）写在本工作簿旁同名的 .toml 文件中。",
-            "填好后检查：eduwb validate 本文件.xlsx --annotate 问题标注.xlsx —— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
+            "县级设置（县名、行政区划代码、评估标准、班额节点、交流"
+            "轮岗条件、补差单价）写在本工作簿旁同名的 .toml 文件中。",
+            "填好后检查：eduwb validate 本文件.xlsx --annotate 问题标注.xlsx "
+            "—— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
             "检查通过后生成报告：eduwb report 本文件.xlsx",
         ],
         "units_title": "单位",
@@ -108,19 +110,27 @@ _TEXT = {
         "title": "County compulsory-education balance: data workbook",
         "steps_title": "How to fill it in",
         "steps": [
-            "Each sheet is one table: row 1 is the header, then one record per row. Do not change the headers or the sheet names.",
-            "Hover over a header for what the column holds, its unit, bounds and where the number comes from in the education statistics.",
-            "Columns with a dark header are required; a light header may be left blank. Pick coded columns from their drop-down; number columns take numbers only.",
-            "Required tables: schools, sections, facilities. The others are optional: leave them empty when you have no data and the results that need them say 'missing', never 'pass'.",
-            "Numbers on a pale yellow background were copied from the year before: check each one and update it.",
-            "County settings (name, code, standard, class-size milestones, rotation rule, unit costs) live in the .toml file of the same name beside this workbook.",
-            "Check it: eduwb validate THIS.xlsx --annotate problems.xlsx (cells with a problem are filled red for errors, amber for warnings, with a comment).",
+            "Each sheet is one table: row 1 is the header, then one "
+            "record per row. Do not change the headers or the sheet names.",
+            "Hover over a header for what the column holds, its unit, bounds "
+            "and where the number comes from in the education statistics.",
+            "Columns with a dark header are required; a light header may be left blank. "
+            "Pick coded columns from their drop-down; number columns take numbers only.",
+            "Required tables: schools, sections, facilities. The others are optional: leave them "
+            "empty when you have no data and the results that need them say 'missing', never 'pass'.",
+            "Numbers on a pale yellow background were copied "
+            "from the year before: check each one and update it.",
+            "County settings (name, code, standard, class-size milestones, rotation rule, "
+            "unit costs) live in the .toml file of the same name beside this workbook.",
+            "Check it: eduwb validate THIS.xlsx --annotate problems.xlsx (cells with "
+            "a problem are filled red for errors, amber for warnings, with a comment).",
             "Then make the reports: eduwb report THIS.xlsx",
         ],
         "units_title": "Units",
         "units": [
             "Areas: square metres (m²).",
-            "Money: yuan. The statistics (教基5176) give the teaching equipment value in 万元 (10,000 yuan): multiply by 10,000.",
+            "Money: yuan. The statistics (教基5176) give the teaching "
+            "equipment value in 万元 (10,000 yuan): multiply by 10,000.",
             "School year: the calendar year of its autumn term (2024 = 2024–25).",
             "Pupils, classes, rooms: whole numbers.",
         ],

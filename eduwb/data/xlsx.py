@@ -82,7 +82,8 @@ class Workbook:
         infos = self._zip.infolist()
         if len(infos) > limits.MAX_XLSX_PARTS:
             raise XlsxRefused(
-                f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})"
+                f"not a readable .xlsx workbook: {len(infos):,} "
+                f"parts inside (at most {limits.MAX_XLSX_PARTS:,})"
             )
         total = sum(i.file_size for i in infos)
         if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
@@ -216,6 +217,10 @@ class Workbook:
         XlsxRefused
             when the sheet declares or holds more than :data:`~eduwb.data.limits.MAX_ROWS`
             data rows or :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
+
+        Why this is long: it is the streaming XML event loop of the sheet; the cell decoding is written
+        inline because it runs once per cell of workbooks up to the input limits, where a function
+        call per cell costs measurable time.
         """
         part = self.sheets[sheet]
         strings = None
@@ -284,7 +289,8 @@ class Workbook:
                             text = strings[int(raw)]
                         except (ValueError, IndexError):
                             raise XlsxRefused(
-                                f"not a readable .xlsx workbook: a cell refers to shared string {raw!r}, which does not exist",
+                                "not a readable .xlsx workbook: a cell refers "
+                                f"to shared string {raw!r}, which does not exist",
                                 row_number,
                                 column_letters(col),
                             ) from None
@@ -348,7 +354,8 @@ def _check_dimension(ref: str) -> None:
         )
     if column_index(last_col) >= limits.MAX_COLUMNS:
         raise XlsxRefused(
-            f"declares {column_index(last_col) + 1:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}",
+            f"declares {column_index(last_col) + 1:,} columns "
+            f"(dimension {ref}); at most {limits.MAX_COLUMNS:,}",
             None,
             None,
             ref,

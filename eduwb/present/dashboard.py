@@ -29,11 +29,14 @@ AREA_INPUTS = {
 }
 CSS = """
 <style>
-.eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; max-width: 1100px; }
+.eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; \
+max-width: 1100px; }
 .eduwb-dash h2 { margin: 0.2em 0; }
-.eduwb-badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: white; font-weight: bold; white-space: nowrap; }
+.eduwb-badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: white; \
+font-weight: bold; white-space: nowrap; }
 .eduwb-big { font-size: 1.6em; }
-.eduwb-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 6px 0; background: #fff; }
+.eduwb-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; \
+margin: 6px 0; background: #fff; }
 .eduwb-t { border-collapse: collapse; font-size: 0.92em; }
 .eduwb-t th, .eduwb-t td { border-bottom: 1px solid #e5e7eb; padding: 3px 8px; vertical-align: top; }
 .eduwb-t th { background: #eef2f7; text-align: left; }
@@ -144,6 +147,12 @@ class Dashboard:
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        """Create every widget of the dashboard, lay them out and connect their handlers.
+
+        Why this is long: it is the dashboard's layout written out, one widget after another in the
+        order they appear on the page (each with its CSS class), then the handlers; splitting it
+        would scatter one screen over several functions.
+        """
         w, lang = self.w, self.lang
         self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"))
         self.county_picker.add_class("eduwb-county")
@@ -180,14 +189,17 @@ class Dashboard:
             description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus"
         )
         self.add_teachers.add_class("eduwb-add-teachers")
-        self.area_kind = w.Dropdown(options=[(p[0 if lang == "zh" else 1], k) for k, p in AREA_INPUTS.items()],
-                                    description=_t(lang, "面积", "Area"), layout=w.Layout(width="300px"))  # fmt: skip
+        area_options = [(p[0 if lang == "zh" else 1], k) for k, p in AREA_INPUTS.items()]
+        self.area_kind = w.Dropdown(options=area_options,
+                                    description=_t(lang, "面积", "Area"),
+                                    layout=w.Layout(width="300px"))  # fmt: skip
         self.area_m2 = w.BoundedFloatText(
             value=100, min=0, max=1e6, description="m²", layout=w.Layout(width="180px")
         )
         self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus")
         self.add_area.add_class("eduwb-add-area")
-        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "设备(元)", "Equipment"),
+        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9,
+                                            description=_t(lang, "设备(元)", "Equipment"),
                                             layout=w.Layout(width="220px"))  # fmt: skip
         self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus")
         self.add_equipment.add_class("eduwb-add-equipment")
@@ -225,19 +237,27 @@ class Dashboard:
         area_row = w.HBox([self.area_kind, self.area_m2, self.add_area])
         kit_row = w.HBox([self.equipment, self.add_equipment, self.rooms, self.add_rooms])
         move_row = w.HBox([self.move_to, self.move])
+        what_if = _t(
+            lang,
+            "选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。",
+            "Pick a school, add resources or move a teacher: the school’s indicators, the CVs and the "
+            "verdict follow. A simulation: the data are not changed.",
+        )
         sim = w.VBox([
             w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
-                   f"<div class='eduwb-muted'>{_t(lang, '选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。', 'Pick a school, add resources or move a teacher: the school’s indicators, the CVs and the verdict follow. A simulation: the data are not changed.')}</div>"),
+                   f"<div class='eduwb-muted'>{what_if}</div>"),
             self.section_picker, teacher_row, area_row, kit_row, move_row,
             w.HBox([self.plan_button, self.undo, self.reset]),
             self.changes_html, self.school_html, self.cv_html, self.timing,
         ])  # fmt: skip
         sim.add_class("eduwb-card")
         sim.add_class("eduwb-sim")
-        head = w.HTML(
-            CSS
-            + f"<h2>{_t(lang, '县域义务教育优质均衡发展 · 评估看板', 'County compulsory education: quality balance dashboard')}</h2>"
+        title = _t(
+            lang,
+            "县域义务教育优质均衡发展 · 评估看板",
+            "County compulsory education: quality balance dashboard",
         )
+        head = w.HTML(CSS + f"<h2>{title}</h2>")
         self.widget.children = [
             head,
             w.HBox([self.county_picker, self.year_picker, self.lang_picker]),
@@ -350,7 +370,8 @@ class Dashboard:
         )
         school, stage = self._section()
         change = whatif.hire(self.state, school, stage, n, above_degree=self.flag_degree.value,
-                             backbone=self.flag_backbone.value, pe_art=self.flag_pe_art.value, label=label)  # fmt: skip
+                             backbone=self.flag_backbone.value, pe_art=self.flag_pe_art.value,
+                             label=label)  # fmt: skip
         self._do([change])
 
     def _add(self, column: str, amount: float) -> None:
@@ -441,20 +462,26 @@ class Dashboard:
     def _verdict_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
         dims = " ".join(
-            f"<span style='margin-right:14px'>{escape(st.std.dimension_name(d, lang))} {_badge(code, lang)}</span>"
+            "<span style='margin-right:14px'>"
+            f"{escape(st.std.dimension_name(d, lang))} {_badge(code, lang)}</span>"
             for d, code in r.dimensions.items()
         )
         simulated = ""
         if self.changes:
             was = _badge(self.baseline.verdict, lang, VERDICT_LABELS)
-            simulated = f"<span class='eduwb-muted'>{_t(lang, '（模拟；现状为 ', '(simulated; as is: ')}{was}{_t(lang, '）', ')')}</span>"
+            simulated = (
+                f"<span class='eduwb-muted'>{_t(lang, '（模拟；现状为 ', '(simulated; as is: ')}{was}"
+                f"{_t(lang, '）', ')')}</span>"
+            )
         title = _t(lang, f"{st.county} {st.year} 年评估结论", f"{st.county}, {st.year}: verdict")
         sections = len(st.sections)
         passing = int(r.passes.sum())
         facts = _t(lang, f"纳入资源配置评估的学校（学段）{sections} 个，其中 {passing} 个达到校际要求",
-                   f"{sections} school sections evaluated on resources, {passing} pass the per-school rule")  # fmt: skip
+                   f"{sections} school sections evaluated on resources, "
+                   f"{passing} pass the per-school rule")  # fmt: skip
         return (
-            f"<div class='eduwb-card'><b>{escape(title)}</b> {_badge(r.verdict, lang, VERDICT_LABELS, big=True)} {simulated}"
+            f"<div class='eduwb-card'><b>{escape(title)}</b> "
+            f"{_badge(r.verdict, lang, VERDICT_LABELS, big=True)} {simulated}"
             f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div></div>"
         )
 
@@ -470,17 +497,20 @@ class Dashboard:
             else:
                 value = str(card.loc[ind, "value"])
             rows.append(
-                f"<tr><td class='s'>{escape(ind)}</td><td>{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
+                f"<tr><td class='s'>{escape(ind)}</td><td>"
+                f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
             )
         head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}（{len(r.failing)}）</b>"
-        table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
+        table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th>"
+                 f"<th>{_t(lang, '名称', 'Name')}</th>"
                  f"<th>{_t(lang, '数值', 'Value')}</th></tr>{''.join(rows)}</table>") if rows else \
             f"<div>{_t(lang, '没有未达标的指标。', 'No indicator fails.')}</div>"  # fmt: skip
         from eduwb.analysis import whatif
 
         gaps = whatif.failing_frame(st, r)
         gap_rows = "".join(
-            f"<tr><td>{escape(g.school_name)}（{escape(st.std.stage_name(g.stage, lang))}）</td><td class='s'>{escape(g.indicator)}</td>"
+            f"<tr><td>{escape(g.school_name)}（{escape(st.std.stage_name(g.stage, lang))}"
+            f"）</td><td class='s'>{escape(g.indicator)}</td>"
             f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
             f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
             f"<td class='s'>{escape(_unit(g.gap_unit, lang))}</td></tr>"
@@ -489,14 +519,21 @@ class Dashboard:
         gap_table = ""
         if gap_rows:
             gap_table = (
-                f"<div style='margin-top:8px'><b>{_t(lang, '未达到校际要求的学校及缺口', 'Schools failing the per-school rule: gaps')}</b></div>"
-                f"<table class='eduwb-t'><tr><th>{_t(lang, '学校', 'School')}</th><th>{_t(lang, '指标', 'Id')}</th>"
-                f"<th>{_t(lang, '数值', 'Value')}</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
-                f"<th>{_t(lang, '缺口', 'Gap')}</th><th>{_t(lang, '单位', 'Unit')}</th></tr>{gap_rows}</table>"
+                "<div style='margin-top:8px'><b>"
+                f"{_t(lang, '未达到校际要求的学校及缺口', 'Schools failing the per-school rule: gaps')}</b>"
+                f"</div><table class='eduwb-t'><tr><th>{_t(lang, '学校', 'School')}</th>"
+                f"<th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '数值', 'Value')}"
+                f"</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
+                f"<th>{_t(lang, '缺口', 'Gap')}</th><th>"
+                f"{_t(lang, '单位', 'Unit')}</th></tr>{gap_rows}</table>"
             )
             if len(gaps) > 15:
-                gap_table += f"<div class='eduwb-muted'>{_t(lang, f'另有 {len(gaps) - 15} 项', f'{len(gaps) - 15} more')}</div>"
-        return f"<div class='eduwb-card' style='min-width:420px;margin-right:12px'>{head}{table}{gap_table}</div>"
+                more = _t(lang, f"另有 {len(gaps) - 15} 项", f"{len(gaps) - 15} more")
+                gap_table += f"<div class='eduwb-muted'>{more}</div>"
+        return (
+            "<div class='eduwb-card' style='min-width:420px;margin-right:12px'>"
+            f"{head}{table}{gap_table}</div>"
+        )
 
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
@@ -508,12 +545,16 @@ class Dashboard:
             row = card.loc[ind]
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
-                f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>{escape(str(row['value']))}</td></tr>"
+                f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>"
+                f"{escape(str(row['value']))}</td></tr>"
             )
         return (
-            f"<div class='eduwb-card' style='max-width:560px'><b>{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
+            "<div class='eduwb-card' style='max-width:560px'><b>"
+            f"{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
             f"<table class='eduwb-t'>{''.join(rows)}</table>"
-            f"<div class='eduwb-muted'>{_t(lang, '这些指标不受模拟中增加的资源影响。', 'The simulator’s changes do not touch these.')}</div></div>"
+            "<div class='eduwb-muted'>"
+            f"{_t(lang, '这些指标不受模拟中增加的资源影响。', 'The simulator’s changes do not touch these.')}"
+            "</div></div>"
         )
 
     def _school_html(self) -> str:
@@ -524,26 +565,37 @@ class Dashboard:
         for j, ind in enumerate(st.ids):
             ratio = r.ratio[i, j]
             width = max(0.0, min(ratio, 1.5)) / 1.5 * 120
-            bar = f"<span class='eduwb-bar{'' if r.met[i, j] else ' short'}' style='width:{width:.0f}px'></span>"
+            bar = (
+                f"<span class='eduwb-bar{'' if r.met[i, j] else ' short'}' "
+                f"style='width:{width:.0f}px'></span>"
+            )
             changed = abs(r.values[i, j] - base.values[i, j]) > 1e-12
             rows.append(
-                f"<tr data-indicator='{ind}'><td class='s'>{ind}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
-                f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
+                f"<tr data-indicator='{ind}'><td class='s'>{ind}</td><td>"
+                f"{escape(st.std.indicator(ind).name(lang))}</td>"
+                f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>"
+                f"{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
                 f"<td class='n'>{_num(st.threshold[i, j])}</td><td>{bar} {ratio:.0%}</td>"
                 f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
             )
         row = st.sections.iloc[i]
         rule = st.std.school_rule
         verdict = _badge("pass" if r.passes[i] else "fail", lang)
-        rule_text = _t(lang, f"校际要求（{rule['min_met']} 项达标、其余不低于 {rule['min_ratio_rest']:.0%}）：",
-                       f"Per-school rule ({rule['min_met']} met, the rest ≥ {rule['min_ratio_rest']:.0%}): ")  # fmt: skip
+        rule_text = _t(lang, f"校际要求（{rule['min_met']} 项达标、"
+                             f"其余不低于 {rule['min_ratio_rest']:.0%}）：",
+                       f"Per-school rule ({rule['min_met']} met, "
+                       f"the rest ≥ {rule['min_ratio_rest']:.0%}): ")  # fmt: skip
         return (
-            f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}（{escape(st.std.stage_name(row['stage'], lang))}，"
+            f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}（"
+            f"{escape(st.std.stage_name(row['stage'], lang))}，"
             f"{_t(lang, f'{int(row.students)} 名学生', f'{int(row.students)} pupils')}）</b> "
-            f"<span class='eduwb-rule'>{rule_text}{verdict} {_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
+            f"<span class='eduwb-rule'>{rule_text}{verdict} "
+            f"{_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
             f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
-            f"<th>{_t(lang, '现状', 'As is')}</th><th>{_t(lang, '模拟后', 'Simulated')}</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
-            f"<th>{_t(lang, '达标比', 'Ratio')}</th><th>{_t(lang, '状态', 'Status')}</th></tr>{''.join(rows)}</table></div>"
+            f"<th>{_t(lang, '现状', 'As is')}</th><th>{_t(lang, '模拟后', 'Simulated')}"
+            f"</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
+            f"<th>{_t(lang, '达标比', 'Ratio')}</th><th>"
+            f"{_t(lang, '状态', 'Status')}</th></tr>{''.join(rows)}</table></div>"
         )
 
     def _cv_html(self) -> str:
@@ -565,8 +617,11 @@ class Dashboard:
                     f"<td class='n' style='color:{colour}'>{_num(cv, 3)} ≤ {st.limit[g]:.2f}{moved}</td>"
                 )
             rows.append(f"<tr><td class='s'>{ind}</td>{''.join(cells)}</tr>")
+        title = _t(
+            lang, "校际差异系数（括号内为模拟前）", "Between-school CVs (before the changes in brackets)"
+        )
         return (
-            f"<div class='eduwb-card'><b>{_t(lang, '校际差异系数（括号内为模拟前）', 'Between-school CVs (before the changes in brackets)')}</b>"
+            f"<div class='eduwb-card'><b>{title}</b>"
             f"<table class='eduwb-t'><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
         )
 
@@ -587,7 +642,8 @@ class Dashboard:
         total = self.result.cost_yuan
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
-            f"<b class='eduwb-cost' data-yuan='{total:.0f}'>{_t(lang, '合计费用', 'Total cost')}：{_money(total, lang)}</b></div>"
+            f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
+            f"{_t(lang, '合计费用', 'Total cost')}：{_money(total, lang)}</b></div>"
         )
 
 

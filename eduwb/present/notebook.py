@@ -255,7 +255,8 @@ def show_table(
     html = _html_table(text, styles, [column_label(c, lang) for c in shown.columns], title, numeric)
     if max_rows is not None and len(df) > max_rows:
         more = len(df) - max_rows
-        html += f'<p class="eduwb-note">{t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)}</p>'
+        note = t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)
+        html += f'<p class="eduwb-note">{note}</p>'
     payload = {
         "name": name,
         "options": dict(options or {}),

@@ -149,12 +149,13 @@ def note(lang: str = "zh", *, enabled: bool = True) -> str:
         return (
             f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。"
             if lang == "zh"
-            else f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} teachers read "
+            else f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} "
+            "teachers read "
             f'"{SUPPRESSED}" and numbers from which they could be worked out read "{SUPPRESSED_RATE}".'
         )
     return (
         f"注意：本表未隐去不足{SMALL_GROUP}人的教师组（--no-suppress），仅供教育局内部分析使用，不得对外提供。"
         if lang == "zh"
-        else f"Warning: groups of fewer than {SMALL_GROUP} teachers are NOT hidden in this table (--no-suppress); "
-        "for the bureau's internal analysis only, not to be shared."
+        else f"Warning: groups of fewer than {SMALL_GROUP} teachers are NOT hidden in this table "
+        "(--no-suppress); for the bureau's internal analysis only, not to be shared."
     )

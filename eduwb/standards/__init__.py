@@ -317,6 +317,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _validate(raw: dict[str, Any], where: str) -> None:
+    """Refuse a standard file that is incomplete or inconsistent, listing every problem at once.
+
+    Why this is long: it is a sequential list of checks, one per rule of the standard file's
+    format, each adding its own message; they are read (and kept in step with the format) in order.
+    """
     problems: list[str] = []
     for key in (
         "id",
@@ -447,7 +452,8 @@ def _validate(raw: dict[str, Any], where: str) -> None:
         scope = ind.get("scope")
         if scope is not None and scope not in known_scopes:
             problems.append(
-                f"{label}: scope {scope!r} is not defined; define [scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}"
+                f"{label}: scope {scope!r} is not defined; define "
+                f"[scopes.{scope}] or use one of {', '.join(sorted(known_scopes))}"
             )
     problems += _text_problems(raw)
     if problems:
@@ -534,7 +540,8 @@ def _load_cached(key: str) -> Standard:
         parent = parent_key(parent, path, BUILTIN)
         if parent == key or parent in _EXTENDING:
             raise StandardError(
-                f"{path}: a standard cannot extend itself, directly or through other files (extends = {raw['extends']!r})"
+                f"{path}: a standard cannot extend itself, directly "
+                f"or through other files (extends = {raw['extends']!r})"
             )
         _EXTENDING.add(key)
         try:

@@ -57,7 +57,8 @@ class ImportResult:
         t = self.tables
         return (
             f"已导入 imported {len(t['schools'])} 所学校 schools、{len(t['sections'])} 个学段 sections、"
-            f"{len(t['facilities'])} 行办学条件 facilities rows（{'、'.join(map(str, self.years))}）→ {self.out}"
+            f"{len(t['facilities'])} 行办学条件 facilities "
+            f"rows（{'、'.join(map(str, self.years))}）→ {self.out}"
         )
 
 
@@ -93,40 +94,10 @@ def import_statistics(
         listing every problem in the statistics, each at its workbook, sheet and cell.
     """
     source, out = Path(source), Path(out)
-    if not source.exists():
-        raise ParameterError(f"没有这个文件或文件夹 no such file or folder: {source}")
-    form = "jiaoji" if source.is_dir() else "zonghe"
-    m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
-    if m.form != form:
-        wanted = (
-            "文件夹 a folder of per-school workbooks" if m.form == "jiaoji" else "一个工作簿 one workbook"
-        )
-        raise ParameterError(
-            f"映射 {m.id} 读取的是{wanted}，而 {source} 不是 (mapping {m.id} reads {m.form} sources)"
-        )
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ParameterError(
-            f"输出位置已存在且非空 the output already exists and is not empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
-        )
-    if form == "zonghe" and source.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise ParameterError(
-            f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 expected an .xlsx workbook or a folder of 教基 workbooks"
-        )
-
+    form, m = _source_form(source, out, mapping)
     problems: list[Problem] = []
     skipped: list[Skipped] = []
-    merges: list[Merge] = []
-    unused: list[str] = []
-    notes: list[str] = []
-    if form == "jiaoji":
-        units = _read_jiaoji(source, year, m, problems, skipped)
-    else:
-        units = []
-        for sheet in read_zonghe_workbook(source, source.name, year, m, problems, skipped):
-            units += sheet.units
-            merges += sheet.merges
-            notes += sheet.notes
-            unused += sheet.unused_columns
+    units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
     _refuse_on_errors(problems)
     if not units:
         raise DataError([cell_problem(source.name, None, None, None, "没有读到任何学校 no school was read")])
@@ -158,12 +129,7 @@ def import_statistics(
             version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
-        for path in tmp.iterdir():
-            os.chmod(path, 0o644)
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        os.replace(tmp, out)
+        _put_in_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -176,6 +142,60 @@ def import_statistics(
         warnings=warnings,
         template=out / template[0].name if template[0] is not None else None,
     )
+
+
+def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
+    """The source's form (``jiaoji`` or ``zonghe``) and its mapping, after the usage checks."""
+    if not source.exists():
+        raise ParameterError(f"没有这个文件或文件夹 no such file or folder: {source}")
+    form = "jiaoji" if source.is_dir() else "zonghe"
+    m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
+    if m.form != form:
+        wanted = (
+            "文件夹 a folder of per-school workbooks" if m.form == "jiaoji" else "一个工作簿 one workbook"
+        )
+        raise ParameterError(
+            f"映射 {m.id} 读取的是{wanted}，而 {source} 不是 (mapping {m.id} reads {m.form} sources)"
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ParameterError(
+            "输出位置已存在且非空 the output already exists and is not "
+            f"empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
+        )
+    if form == "zonghe" and source.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise ParameterError(
+            f"{source.name}: 需要 .xlsx 工作簿或教基工作簿所在的文件夹 "
+            "expected an .xlsx workbook or a folder of 教基 workbooks"
+        )
+    return form, m
+
+
+def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems, skipped):
+    """The schools read from the source: units, and (from a 综合查询 workbook) merges, notes and
+    the columns the mapping does not use."""
+    merges: list[Merge] = []
+    unused: list[str] = []
+    notes: list[str] = []
+    if form == "jiaoji":
+        units = _read_jiaoji(source, year, m, problems, skipped)
+    else:
+        units = []
+        for sheet in read_zonghe_workbook(source, source.name, year, m, problems, skipped):
+            units += sheet.units
+            merges += sheet.merges
+            notes += sheet.notes
+            unused += sheet.unused_columns
+    return units, merges, notes, unused
+
+
+def _put_in_place(tmp: Path, out: Path) -> None:
+    """The finished folder ``tmp`` made readable and moved to ``out`` (empty or absent)."""
+    for path in tmp.iterdir():
+        os.chmod(path, 0o644)
+    os.chmod(tmp, 0o755)
+    if out.exists():
+        out.rmdir()  # empty, checked above
+    os.replace(tmp, out)
 
 
 def _version() -> str:
@@ -219,7 +239,8 @@ def _read_jiaoji(
             m = YEAR.search(source.name)
             if m is None:
                 raise ParameterError(
-                    f"{source}: 无法确定学年 cannot tell the school year: 用 --year，或按年份分子文件夹（如 2021/） (use --year, or year sub-folders)"
+                    f"{source}: 无法确定学年 cannot tell the school year: 用 "
+                    "--year，或按年份分子文件夹（如 2021/） (use --year, or year sub-folders)"
                 )
             year = int(m.group(1))
         plan = [(year, source, "")]

@@ -164,8 +164,8 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
                     sheet,
                     ref,
                     school_id,
-                    f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one year: "
-                    f"{first.origin} 和 and {unit.origin}",
+                    f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one "
+                    f"year: {first.origin} 和 and {unit.origin}",
                 )
             )
             ok = False
@@ -202,12 +202,14 @@ def _schools(by_school: dict[str, list[Unit]], mapping: Mapping, out: Assembled)
             if len(seen) > 1:
                 shown = "；".join(f"{v}（{'、'.join(map(str, ys))}）" for v, ys in seen.items())
                 out.changes.append(
-                    f"{row['name']}（{school_id}）的 schools.{col} 各年不同 differs between years: {shown} → 取最新一年 the latest year's is used"
+                    f"{row['name']}（{school_id}）的 schools.{col} 各年不同 differs "
+                    f"between years: {shown} → 取最新一年 the latest year's is used"
                 )
         rows.append((row, prov))
     if "boarding" not in mapped:
         out.defaults.append(
-            "schools.boarding（是否寄宿制）：统计表映射中没有，按字典默认“否” (not mapped: the dictionary's default, false)"
+            "schools.boarding（是否寄宿制）：统计表映射中没有，按字典默认“否” "
+            "(not mapped: the dictionary's default, false)"
         )
     return rows
 
@@ -225,14 +227,18 @@ def _sections(
                     None,
                     None,
                     None,
-                    f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” (the mapping has no {stage} fields)",
+                    f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” "
+                    f"(the mapping has no {stage} fields)",
                 )
             )
             return None
         students = unit.value(f"{stage}.students", 0)
         if not students:
             others = [c for c in columns if unit.value(f"{stage}.{c}", 0)]
-            note = f"{unit.year} {unit.name}（{unit.origin}）：{stage} 学段在校生为 0，不写入 sections (no pupils: no section)"
+            note = (
+                f"{unit.year} {unit.name}（{unit.origin}）：{stage} "
+                "学段在校生为 0，不写入 sections (no pupils: no section)"
+            )
             if others:
                 note += f"；但 but {', '.join(others)} 不为 0 are not zero"
             out.dropped.append(note)
@@ -344,8 +350,8 @@ def _plausible(
         f = mapping.field(f"facilities.{rule.column}")
         shown_range = f"{rule.min:g}–{rule.max:g}"
         message = (
-            f"{unit.name} {unit.year}：每生 per pupil {per_pupil:,.2f}（{describe(f) if f else rule.column} ÷ {pupils} 名学生 pupils）"
-            f"超出合理范围 outside the plausible range {shown_range}。{rule.hint}"
+            f"{unit.name} {unit.year}：每生 per pupil {per_pupil:,.2f}（{describe(f) if f else rule.column} "
+            f"÷ {pupils} 名学生 pupils）超出合理范围 outside the plausible range {shown_range}。{rule.hint}"
         )
         problem = cell_problem(
             wb,

@@ -79,6 +79,24 @@ def read_workbook(
 def _read(
     wb, label: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
 ) -> Unit | None:
+    """One school's workbook read as a unit (None: skipped, or problems reported)."""
+    found = _sheets(wb, label, problems)
+    if found is None:
+        return None
+    sheets, suffixes = found
+    school_kind = _school_kind(wb, label, mapping, sheets, suffixes, problems, skipped)
+    if school_kind is None:
+        return None
+    kind, kind_label, kind_cell = school_kind
+    unit = Unit(year=year, origin=label, kind=kind, kind_label=kind_label)
+    unit.values["school.kind"] = Reading(kind, (kind_cell,) if kind_cell is not None else ())
+
+    ok = _read_fields(wb, label, mapping, sheets, unit, problems)
+    return unit if ok else None
+
+
+def _sheets(wb, label: str, problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The 教基 sheets by form code, and the 办学类型 their names show (None: problems reported)."""
     sheets: dict[str, str] = {}  # form code → sheet name
     suffixes: dict[str, str] = {}  # 办学类型 in sheet names → a sheet showing it
     for name in wb.sheetnames:
@@ -117,7 +135,11 @@ def _read(
             )
         )
         return None
+    return sheets, suffixes
 
+
+def _school_kind(wb, label: str, mapping: Mapping, sheets, suffixes, problems: list[Problem], skipped):
+    """The school's kind, the 办学类型 it was read from and its cell (None: skipped or refused)."""
     # 办学类型: the 教基1001 cell, else the sheet names; both given must agree
     suffix = next(iter(suffixes), None)
     kind_field = mapping.field("school.kind")
@@ -154,7 +176,8 @@ def _read(
                 where_sheet,
                 where_cell,
                 kind_label,
-                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 skipped: {'、'.join(mapping.skip_kinds)}）",
+                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
+                f"skipped: {'、'.join(mapping.skip_kinds)}）",
             )
         )
         return None
@@ -173,10 +196,12 @@ def _read(
             )
         )
         return None
+    return kind, kind_label, kind_cell
 
-    unit = Unit(year=year, origin=label, kind=kind, kind_label=kind_label)
-    unit.values["school.kind"] = Reading(kind, (kind_cell,) if kind_cell is not None else ())
 
+def _read_fields(wb, label: str, mapping: Mapping, sheets: dict[str, str], unit: Unit, problems) -> bool:
+    """The mapping's fields for the unit's kind read into ``unit.values``; False if some failed."""
+    kind, kind_label = unit.kind, unit.kind_label
     needed = [f for f in fields_for(mapping, kind) if f.target != "school.kind"]
     by_sheet: dict[str, list[Field]] = {}
     for f in needed:
@@ -194,7 +219,7 @@ def _read(
             )
         )
     if missing:
-        return None
+        return False
     ok = True
     for code, fields in by_sheet.items():
         sheet = sheets[code]
@@ -209,7 +234,7 @@ def _read(
                 ok = False
                 continue
             unit.values[f.target] = reading
-    return unit if ok else None
+    return ok
 
 
 def _cells_by_ref(wb, label: str, sheet: str, refs: dict[str, None]) -> dict[str, Cell]:
@@ -238,7 +263,8 @@ def _labels_hold(f: Field, block: dict[str, Cell], label: str, sheet: str, probl
                     ref,
                     found or None,
                     f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致，"
-                    f"{'、'.join(f.cells)} 的数未读取 (the form differs from the mapping: {describe(f)} not read)",
+                    f"{'、'.join(f.cells)} 的数未读取 (the form "
+                    f"differs from the mapping: {describe(f)} not read)",
                 )
             )
             ok = False

@@ -70,7 +70,8 @@ class ImportLog:
             "|---|---|",
             f"| 来源 Source | {md(self.source, 200)} |",
             f"| 映射 Mapping | {md(self.mapping.id)}：{md(self.mapping.name)} |",
-            f"| 映射文件 Mapping files | {'; '.join(md(_mapping_file(p), 200) for p in self.mapping.chain)} |",
+            "| 映射文件 Mapping files "
+            f"| {'; '.join(md(_mapping_file(p), 200) for p in self.mapping.chain)} |",
             f"| 学年 Years | {'、'.join(map(str, self.years))} |",
             f"| 学校 Schools (schools.csv) | {len(t['schools'])} |",
             f"| 学段 School sections (sections.csv) | {len(t['sections'])} |",
@@ -131,7 +132,8 @@ class ImportLog:
         for table in OPTIONAL_TABLES:
             out.append(f"- `{table}.csv`（{TABLES[table].zh}）：{_MISSING_TABLES.get(table, '')}")
         out.append(
-            "- `county.toml`：县名、行政区划代码、班额里程碑、交流轮岗参数（未生成，县名默认取文件夹名 not written; the county is named after the folder）"
+            "- `county.toml`：县名、行政区划代码、班额里程碑、交流轮岗参数（未生成，"
+            "县名默认取文件夹名 not written; the county is named after the folder）"
         )
         out += ["", "### 模板 Template", "", f"- {md(self.template, 400)}", ""]
         return out
@@ -151,7 +153,8 @@ class ImportLog:
             where = f"教基{f.sheet} {'+'.join(f.cells)}" if f.sheet else "、".join(f"“{c}”" for c in f.cells)
             out.append(
                 f"- {describe(f)} ← {md(where)}：按{md(f.unit or '')}填报，× {f.scale:g} 换算，保留两位小数 "
-                f"(given in {md(f.unit or '?')}, multiplied by {f.scale:g}, rounded to 0.01)；共 {n} 个单元格 cells"
+                f"(given in {md(f.unit or '?')}, multiplied "
+                f"by {f.scale:g}, rounded to 0.01)；共 {n} 个单元格 cells"
             )
         return out + [""]
 
@@ -164,10 +167,12 @@ class ImportLog:
             "",
             "统计表按学校给出、字典要求按学段的数，按各学段的专任教师数（缺少时按在校生数）用最大余数法分配：各学段取整，"
             "余下的人数给小数部分最大的学段，合计等于全校数。只有一个学段的学校直接取全校数。",
-            "Per-school figures shared out over stages in proportion to each stage's 专任教师 (or pupils when a stage lacks "
-            "them), by largest remainders: whole numbers that add up to the school's total. Single-stage schools take the total.",
+            "Per-school figures shared out over stages in proportion to each stage's 专任教师 (or pupils "
+            "when a stage lacks them), by largest remainders: whole numbers that add up "
+            "to the school's total. Single-stage schools take the total.",
             "",
-            "| 学校 School | 学年 Year | 列 Column | 全校 Total | 依据 Basis | 依据数 Weights | 分配结果 Parts | 单元格 Cell |",
+            "| 学校 School | 学年 Year | 列 Column | 全校 Total | 依据 "
+            "Basis | 依据数 Weights | 分配结果 Parts | 单元格 Cell |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
@@ -175,7 +180,8 @@ class ImportLog:
             parts = "，".join(f"{_STAGE_ZH[s]} {p}" for s, p in r.parts.items())
             cell = "；".join(f"{c.workbook} [{c.sheet}] {c.ref}" for c in r.cells)
             out.append(
-                f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} | {r.total} | {r.by} | {weights} | {parts} | {md(cell, 200)} |"
+                f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} "
+                f"| {r.total} | {r.by} | {weights} | {parts} | {md(cell, 200)} |"
             )
         return out + [""]
 
@@ -185,7 +191,8 @@ class ImportLog:
         out = [
             "## 合并的行 Rows merged (不计校数)",
             "",
-            "标为不计校数的行（校区、分校、教学点）的数加到其所属学校。Rows not counted as schools were added into their parent.",
+            "标为不计校数的行（校区、分校、教学点）的数加到其所属学校。Rows "
+            "not counted as schools were added into their parent.",
             "",
             "| 学年 Year | 并入的行 Row merged | 名称 Name | 办学类型 | 并入 Into | 加上的数 Added |",
             "|---|---|---|---|---|---|",
@@ -193,15 +200,17 @@ class ImportLog:
         for m in self.merges:
             added = "，".join(f"{k} {_plain(v)}" for k, v in m.added.items() if v)
             out.append(
-                f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} | {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |"
+                f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} "
+                f"| {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |"
             )
         teaching_points = [m for m in self.merges if "教学点" in m.kind_label]
         if teaching_points:
             out += [
                 "",
-                "注意：已并入的教学点不再单独评估。标准要求 50 人及以上的教学点作为一所学校评估；如需保留，在映射的 "
-                "`[zonghe] keep_kinds` 中写上其办学类型。Merged teaching points are no longer measured on their own; to keep "
-                "them, list their 办学类型 in the mapping's `[zonghe] keep_kinds`.",
+                "注意：已并入的教学点不再单独评估。标准要求 50 人及以上的教学点作为一所学校评估；如需保留，在"
+                "映射的 `[zonghe] keep_kinds` 中写上其办学类型。Merged teaching points are no longer "
+                "measured on their own; to keep them, list their "
+                "办学类型 in the mapping's `[zonghe] keep_kinds`.",
             ]
         return out + [""]
 
@@ -212,8 +221,9 @@ class ImportLog:
         out = [
             "## 派生的学校标识码 Derived school ids",
             "",
-            "统计表中没有学校标识码的学校，按学校名称派生一个稳定的编号（X + 名称 SHA-1 的前 9 位）；学校改名后编号随之改变，"
-            "请尽量补上真实的学校标识码。Schools without a 学校标识码 get X + 9 hex digits of the SHA-1 of their name.",
+            "统计表中没有学校标识码的学校，按学校名称派生一个稳定的编号（X + 名称 SHA-1 的前 9 "
+            "位）；学校改名后编号随之改变，请尽量补上真实的学校标识码。Schools without a 学校标识码 "
+            "get X + 9 hex digits of the SHA-1 of their name.",
             "",
             "| 学校 School | 派生编号 Derived id | 首次读取 First read in |",
             "|---|---|---|",
@@ -236,7 +246,8 @@ class ImportLog:
         if blank:
             out += [
                 "",
-                f"空白（或“-”）的数值单元格按 0 计，共 {len(blank)} 处 Blank (or “-”) number cells counted as 0:",
+                f"空白（或“-”）的数值单元格按 0 计，共 {len(blank)} "
+                "处 Blank (or “-”) number cells counted as 0:",
                 "",
                 "| 工作簿 Workbook | 工作表 Sheet | 单元格 Cell | → 表.列 Table.column |",
                 "|---|---|---|---|",
@@ -244,7 +255,8 @@ class ImportLog:
             for cell, target in blank:
                 f = self.mapping.field(target)
                 out.append(
-                    f"| {md(cell.workbook, 120)} | {md(cell.sheet)} | {cell.ref} | {describe(f) if f else target} |"
+                    f"| {md(cell.workbook, 120)} | {md(cell.sheet)} "
+                    f"| {cell.ref} | {describe(f) if f else target} |"
                 )
         return out + [""]
 
@@ -252,9 +264,11 @@ class ImportLog:
         out = [
             "## 读取的单元格 Cells read",
             "",
-            "表头核对单元格（映射中的 check）均与映射一致，不逐一列出。Label cells (the mapping's checks) all matched and are not listed.",
+            "表头核对单元格（映射中的 check）均与映射一致，不逐一列出。Label "
+            "cells (the mapping's checks) all matched and are not listed.",
             "",
-            "| 工作簿 Workbook | 工作表 Sheet | 单元格 Cell | 原值 Value | → 表.列 Table.column | 学校 School | 学年 Year |",
+            "| 工作簿 Workbook | 工作表 Sheet | 单元格 Cell | 原值 "
+            "Value | → 表.列 Table.column | 学校 School | 学年 Year |",
             "|---|---|---|---|---|---|---|",
         ]
         for unit in self.units:
@@ -263,7 +277,8 @@ class ImportLog:
                 name = describe(f) if f else target
                 for cell in reading.cells:
                     out.append(
-                        f"| {md(cell.workbook, 120)} | {md(cell.sheet)} | {cell.ref} | {md(cell.text)} | {name} | {md(unit.name)} | {unit.year} |"
+                        f"| {md(cell.workbook, 120)} | {md(cell.sheet)} | {cell.ref} "
+                        f"| {md(cell.text)} | {name} | {md(unit.name)} | {unit.year} |"
                     )
         return out
 

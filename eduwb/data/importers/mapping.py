@@ -232,7 +232,8 @@ def load_mapping(mapping: str | Path | Mapping) -> Mapping:
         path = Path(key)
         if not path.is_file():
             raise ParameterError(
-                f"未知的映射 unknown mapping {key!r}: 可用 use one of {', '.join(builtin_mappings())} 或映射文件路径 or a mapping file"
+                f"未知的映射 unknown mapping {key!r}: 可用 use one "
+                f"of {', '.join(builtin_mappings())} 或映射文件路径 or a mapping file"
             )
     raw, chain = _read_chain(path.resolve(), ())
     problems: list[str] = []
@@ -261,7 +262,8 @@ def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tupl
         )
     if not parent_path.is_file():
         raise MappingError(
-            f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
+            f"{path}: extends = {parent!r}: 未知的映射 unknown mapping; 可用 use one "
+            f"of {', '.join(builtin)} 或相对本文件的路径 or a path beside this file"
         )
     try:
         base, base_chain = _read_chain(parent_path.resolve(), (*seen, str(path)))
@@ -310,7 +312,8 @@ def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
                 for label, code in table.items():
                     if not isinstance(code, str) or code not in _ENUMS[column]:
                         problems.append(
-                            f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}"
+                            f"[values.{column}] {label!r} = {code!r}: 必须是 "
+                            f"must be one of {', '.join(_ENUMS[column])}"
                         )
     if isinstance(raw.get("apportion"), dict):
         for column, by in raw["apportion"].items():
@@ -374,7 +377,10 @@ def _check_plausibility(entries: Any) -> list[str]:
 def _target_column(target: Any) -> tuple[str, str] | str:
     """(namespace, column) for a valid target, else the reason it is not one."""
     if not isinstance(target, str) or "." not in target:
-        return "必须形如 must look like school.name, primary.students, total.backbone_teachers, facilities.multimedia_rooms"
+        return (
+            "必须形如 must look like school.name, primary.students, total.backbone_teachers, "
+            "facilities.multimedia_rooms"
+        )
     namespace, column = target.split(".", 1)
     allowed = {
         "school": _SCHOOL_COLUMNS,
@@ -426,7 +432,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
             if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
                 problems.append(
-                    f'{label}: column 必须是表头路径或其列表 must be a header path like "在校生数/小学" or a list of them'
+                    f"{label}: column 必须是表头路径或其列表 must be a "
+                    'header path like "在校生数/小学" or a list of them'
                 )
         if "check" in e:
             if not isinstance(e["check"], dict) or not all(
@@ -441,7 +448,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
                 if pattern is None or pattern.groups != 1:
                     problems.append(
-                        f"{label}: extract 必须是含一个括号组的正则 must be a regular expression with one group"
+                        f"{label}: extract 必须是含一个括号组的正则 "
+                        "must be a regular expression with one group"
                     )
             except re.error as exc:
                 problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
@@ -451,7 +459,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             problems.append(f"{label}: unit 必须是文字 must be text")
         if form == "jiaoji" and "column" in e:
             problems.append(
-                f"{label}: 每校工作簿用 sheet + cell，不用 column (a per-school workbook mapping uses sheet + cell)"
+                f"{label}: 每校工作簿用 sheet + cell，不用 column "
+                "(a per-school workbook mapping uses sheet + cell)"
             )
         if form == "zonghe" and ({"sheet", "cell", "check"} & set(e)):
             problems.append(
@@ -475,85 +484,11 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     if form not in FORMS:
         problems.append(f"缺少 form missing 'form' (one of {', '.join(FORMS)})")
         return None
-    fields: list[Field] = []
-    for e in raw.get("fields", []):
-        resolved = _target_column(e.get("target"))
-        if isinstance(resolved, str):
-            continue  # reported by _check_raw
-        namespace, column = resolved
-        table = NAMESPACE_TABLE[namespace]
-        col = TABLES[table].column(column)
-        label = f"[[fields]] target {e['target']!r}"
-        if form == "jiaoji":
-            if "sheet" not in e or "cell" not in e:
-                problems.append(f"{label}: 需要 sheet 和 cell needs sheet and cell")
-                continue
-            cells = tuple(e["cell"] if isinstance(e["cell"], list) else [e["cell"]])
-            check = tuple((k, v) for k, v in e.get("check", {}).items())
-        else:
-            if "column" not in e:
-                problems.append(f"{label}: 需要 column needs column (a header path)")
-                continue
-            cells = tuple(
-                c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]])
-            )
-            check = ()
-        if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
-            problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
-        if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
-            problems.append(
-                f"{label}: 多个单元格只能用于数值或文字 several cells only for numbers (summed) or text (first filled)"
-            )
-        fields.append(
-            Field(
-                target=e["target"],
-                namespace=namespace,
-                column=column,
-                table=table,
-                dtype=col.dtype,
-                sheet=e.get("sheet"),
-                cells=cells,
-                check=check,
-                extract=re.compile(e["extract"]) if "extract" in e else None,
-                scale=float(e.get("scale", 1.0)),
-                unit=e.get("unit"),
-            )
-        )
-    targets = {f.target for f in fields}
-    for needed in ("school.name",) + (("school.kind",) if form == "zonghe" else ()):
-        if needed not in targets:
-            problems.append(f"缺少 missing [[fields]] target {needed!r}")
-    for stage in STAGES:
-        if any(f.namespace == stage for f in fields) and f"{stage}.students" not in targets:
-            problems.append(f"学段 {stage} 有字段却没有 has fields but no '{stage}.students'")
-    for f in fields:
-        if f.namespace == "total":
-            if any(g.namespace in STAGES and g.column == f.column for g in fields):
-                problems.append(
-                    f"{f.target}: 与按学段的同名字段冲突 conflicts with a per-stage target for {f.column}"
-                )
-            if f.column not in raw.get("apportion", {}):
-                problems.append(
-                    f'{f.target}: 需要 [apportion] {f.column} = "teachers" 说明如何分到各学段 (how to share it out over stages)'
-                )
+    fields = _fields(raw, form, problems)
+    _check_targets(raw, form, fields, problems)
     if form == "jiaoji":
         problems += _check_sheet_layout(fields)
-    zonghe = None
-    if form == "zonghe":
-        z = raw.get("zonghe", {})
-        if "anchor" not in z:
-            z = {**z, "anchor": next((f.cells[0] for f in fields if f.target == "school.name"), "学校名称")}
-        zonghe = ZongheLayout(
-            anchor=z["anchor"],
-            counted=z.get("counted"),
-            not_counted=tuple(z.get("not_counted", ("否", "不计校数"))),
-            parent=z.get("parent"),
-            keep_kinds=tuple(z.get("keep_kinds", ())),
-        )
-        if zonghe.counted and not zonghe.parent:
-            problems.append(
-                "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 (counted needs parent: where 不计校数 rows go)"
-            )
+    zonghe = _zonghe_layout(raw, fields, problems) if form == "zonghe" else None
     plaus = tuple(
         Plausibility(
             column=e["column"],
@@ -584,6 +519,98 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     )
 
 
+def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
+    """The ``[[fields]]`` entries with a known target, each checked against the source form."""
+    fields: list[Field] = []
+    for e in raw.get("fields", []):
+        resolved = _target_column(e.get("target"))
+        if isinstance(resolved, str):
+            continue  # reported by _check_raw
+        namespace, column = resolved
+        table = NAMESPACE_TABLE[namespace]
+        col = TABLES[table].column(column)
+        label = f"[[fields]] target {e['target']!r}"
+        if form == "jiaoji":
+            if "sheet" not in e or "cell" not in e:
+                problems.append(f"{label}: 需要 sheet 和 cell needs sheet and cell")
+                continue
+            cells = tuple(e["cell"] if isinstance(e["cell"], list) else [e["cell"]])
+            check = tuple((k, v) for k, v in e.get("check", {}).items())
+        else:
+            if "column" not in e:
+                problems.append(f"{label}: 需要 column needs column (a header path)")
+                continue
+            cells = tuple(
+                c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]])
+            )
+            check = ()
+        if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
+            problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
+        if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
+            problems.append(
+                f"{label}: 多个单元格只能用于数值或文字 several cells "
+                "only for numbers (summed) or text (first filled)"
+            )
+        fields.append(
+            Field(
+                target=e["target"],
+                namespace=namespace,
+                column=column,
+                table=table,
+                dtype=col.dtype,
+                sheet=e.get("sheet"),
+                cells=cells,
+                check=check,
+                extract=re.compile(e["extract"]) if "extract" in e else None,
+                scale=float(e.get("scale", 1.0)),
+                unit=e.get("unit"),
+            )
+        )
+    return fields
+
+
+def _check_targets(raw: dict[str, Any], form: str, fields: list[Field], problems: list[str]) -> None:
+    """The targets every mapping needs, and the school totals a stage must be given or apportioned."""
+    targets = {f.target for f in fields}
+    for needed in ("school.name",) + (("school.kind",) if form == "zonghe" else ()):
+        if needed not in targets:
+            problems.append(f"缺少 missing [[fields]] target {needed!r}")
+    for stage in STAGES:
+        if any(f.namespace == stage for f in fields) and f"{stage}.students" not in targets:
+            problems.append(f"学段 {stage} 有字段却没有 has fields but no '{stage}.students'")
+    for f in fields:
+        if f.namespace == "total":
+            if any(g.namespace in STAGES and g.column == f.column for g in fields):
+                problems.append(
+                    f"{f.target}: 与按学段的同名字段冲突 conflicts with a per-stage target for {f.column}"
+                )
+            if f.column not in raw.get("apportion", {}):
+                problems.append(
+                    f'{f.target}: 需要 [apportion] {f.column} = "teachers" '
+                    "说明如何分到各学段 (how to share it out over stages)"
+                )
+
+
+def _zonghe_layout(raw: dict[str, Any], fields: list[Field], problems: list[str]) -> ZongheLayout:
+    """The ``[zonghe]`` table: the header anchor and how 不计校数 rows are told and merged."""
+    z = raw.get("zonghe", {})
+    if "anchor" not in z:
+        z = {**z, "anchor": next((f.cells[0] for f in fields if f.target == "school.name"), "学校名称")}
+    zonghe = ZongheLayout(
+        anchor=z["anchor"],
+        counted=z.get("counted"),
+        not_counted=tuple(z.get("not_counted", ("否", "不计校数"))),
+        parent=z.get("parent"),
+        keep_kinds=tuple(z.get("keep_kinds", ())),
+    )
+    if zonghe.counted and not zonghe.parent:
+        problems.append(
+            "[zonghe] 有 counted 时需要 parent：不计校数的行并入哪所学校 "
+            "(counted needs parent: where 不计校数 rows go)"
+        )
+    return zonghe
+
+
 def _check_sheet_layout(fields: list[Field]) -> list[str]:
     """Within a form, a label cell is not a value cell and is checked for one text only."""
     problems = []
@@ -593,7 +620,8 @@ def _check_sheet_layout(fields: list[Field]) -> list[str]:
         for c in f.cells:
             if (f.sheet, c) in values and values[(f.sheet, c)] != f.target:
                 problems.append(
-                    f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped to both {values[(f.sheet, c)]} and {f.target}"
+                    f"教基{f.sheet} {c}: 同一单元格映射到两个字段 mapped "
+                    f"to both {values[(f.sheet, c)]} and {f.target}"
                 )
             values[(f.sheet, c)] = f.target
     for f in fields:
@@ -605,7 +633,8 @@ def _check_sheet_layout(fields: list[Field]) -> list[str]:
                 )
             if key in labels and norm_text(labels[key][1]) != norm_text(text):
                 problems.append(
-                    f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"
+                    f"教基{f.sheet} {c}: 两个字段要求不同的表头 checked for two "
+                    f"texts: {labels[key][1]!r} ({labels[key][0]}) and {text!r} ({f.target})"
                 )
             labels[key] = (f.target, text)
     return problems

@@ -115,7 +115,8 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
                 None,
                 None,
                 None,
-                "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） (an old .xls or encrypted workbook: save it as .xlsx)",
+                "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） "
+                "(an old .xls or encrypted workbook: save it as .xlsx)",
             )
         )
         return False
@@ -134,7 +135,8 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
                 None,
                 None,
                 None,
-                f"解压后过大 too large once unpacked ({unpacked // 2**20} MB > {MAX_UNPACKED_BYTES // 2**20} MB)",
+                f"解压后过大 too large once unpacked ({unpacked // 2**20} "
+                f"MB > {MAX_UNPACKED_BYTES // 2**20} MB)",
             )
         )
         return False

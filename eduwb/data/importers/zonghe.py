@@ -81,14 +81,16 @@ def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list
         years = [y for _, y in dated]
         if len(set(years)) != len(years):
             raise ParameterError(
-                f"{path.name}: 同一年份有多个工作表 several sheets for one year: {'、'.join(s for s, _ in dated)}"
+                f"{path.name}: 同一年份有多个工作表 several sheets "
+                f"for one year: {'、'.join(s for s, _ in dated)}"
             )
         return dated
     m = YEAR.search(path.stem)
     if len(sheetnames) == 1 and m:
         return [(sheetnames[0], int(m.group(1)))]
     raise ParameterError(
-        f"{path.name}: 无法确定学年 cannot tell the school year: 用 --year，或在工作表名/文件名中写年份 (use --year, or put the year in the sheet or file name)"
+        f"{path.name}: 无法确定学年 cannot tell the school year: 用 --year，或在工作"
+        "表名/文件名中写年份 (use --year, or put the year in the sheet or file name)"
     )
 
 
@@ -130,7 +132,8 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
                 sheet,
                 None,
                 None,
-                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} 列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
+                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
+                f"列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
             )
         )
         return None
@@ -187,6 +190,12 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 def _read_sheet(
     ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
 ) -> SheetRead | None:
+    """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row.
+
+    Why this is long: it is a parser over one sheet, whose steps (find the header, locate each
+    mapped column, read each row and its 不计校数 parent) share the located header and columns
+    and report every problem at its cell as they go.
+    """
     layout = mapping.zonghe
     rows = _rows(ws, label, sheet, problems)
     if rows is None:
@@ -209,7 +218,8 @@ def _read_sheet(
                 sheet,
                 None,
                 None,
-                f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} 行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
+                f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
+                f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
             )
         )
         return None
@@ -289,7 +299,8 @@ def _read_sheet(
         counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
         if counted_col is None:
             notes.append(
-                f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一行都作为一所学校 (no such column: every row is a school)"
+                f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一"
+                "行都作为一所学校 (no such column: every row is a school)"
             )
     if layout.parent:
         key = "/".join(norm_text(s) for s in layout.parent.split("/"))
@@ -383,7 +394,8 @@ def _read_sheet(
                     sheet,
                     where,
                     None,
-                    f"不计校数的“{name}”没有写所属学校 a 不计校数 row must name its parent school ({layout.parent})",
+                    f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
+                    f"must name its parent school ({layout.parent})",
                 )
             )
             ok = False
@@ -416,7 +428,8 @@ def _merge_children(
                     parent_cell.sheet,
                     parent_cell.ref,
                     parent_text,
-                    "所属学校不在本表的计校数学校中 parent school not found among the counted schools of this sheet",
+                    "所属学校不在本表的计校数学校中 parent school "
+                    "not found among the counted schools of this sheet",
                 )
             )
             ok = False
@@ -433,7 +446,8 @@ def _merge_children(
                         reading.cells[0].sheet,
                         reading.cells[0].ref,
                         reading.value,
-                        f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 the parent has no such stage ({describe(f)})",
+                        f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
+                        f"the parent has no such stage ({describe(f)})",
                     )
                 )
                 ok = False
