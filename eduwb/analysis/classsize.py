@@ -1060,12 +1060,11 @@ def _projection_per_stage(
     s, st = s[keep], st[keep]
     # which grades need the extra classes: a stage may need fewer classes in all than it has and
     # still need one more in a single grade (its classes cannot move between grades)
-    by_grade = [
-        ",".join(
-            f"{g}:{int(extra[i, g])}" for g in np.flatnonzero((grade_stage == k) & taught[i] & (extra[i] > 0))
-        )
-        for i, k in zip(s, st, strict=True)
-    ]
+    row, grade = np.nonzero((grade_stage[None, :] == st[:, None]) & taught[s] & (extra[s] > 0))
+    labels = (
+        pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
+    )
+    by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
     limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}
     totals = school_total[s]
     return _frame(
@@ -1080,7 +1079,7 @@ def _projection_per_stage(
             "classes_now": per_stage(now_classes)[s, st],
             "classes_needed": per_stage(needed)[s, st],
             "extra_classes_needed": per_stage(extra)[s, st],
-            "extra_by_grade": np.asarray(by_grade, dtype=object),
+            "extra_by_grade": by_grade,
             "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
             "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
             "school_students": totals,
