@@ -252,6 +252,21 @@ def test_province_override_is_honoured_and_the_rest_inherited(tmp_path, moe2017)
     assert std.cv_limit("junior") == pytest.approx(0.45)
 
 
+def test_each_standard_names_what_meeting_it_is_called(tmp_path):
+    """The report's title and verdict come from the standard: 优质均衡 (2017), 基本均衡 (2012)."""
+    assert (load_standard("moe-2017").programme("zh"), load_standard("moe-2017").programme("en")) == (
+        "优质均衡",
+        "quality balance",
+    )
+    assert load_standard("moe-2012").programme("zh") == "基本均衡"
+    assert load_standard(_write(tmp_path, "p.toml", 'extends = "moe-2017"\n')).programme("zh") == "优质均衡"
+    bare = dict(load_standard("moe-2017").raw)
+    del bare["programme"]
+    from eduwb.standards import Standard
+
+    assert Standard("x", bare, "x").programme("zh") == "均衡"
+
+
 def test_partial_override_of_a_table(tmp_path):
     std = load_standard(
         _write(tmp_path, "p.toml", 'extends = "moe-2017"\n[balance]\ncv_limit = { primary = 0.40 }\n')
@@ -335,6 +350,10 @@ MALFORMED = {
         "test must be 'each' or 'composite'",
     ),
     "balance_not_a_table": ('extends = "moe-2017"\nbalance = 0.5\n', "[balance] must be a table"),
+    "programme_hidden_text": (
+        'extends = "moe-2017"\nprogramme = { zh = "优质\\u202e均衡", en = "x" }\n',
+        "programme.zh must not contain control characters",
+    ),
     "indicators_not_tables": (
         'extends = "moe-2017"\nindicators = ["R1"]\n',
         "must be a list of [[indicators]] tables",

@@ -108,6 +108,10 @@ def default_scope(dimension: str, formula: str | None, source: str) -> str:
     return "county" if source == "county" else "all_schools"
 
 
+#: What a standard that does not name its programme (``programme = {zh, en}``) is met as.
+_PROGRAMME_DEFAULT = {"zh": "均衡", "en": "balance"}
+
+
 @dataclass(frozen=True)
 class Standard:
     """A loaded, validated standard. Query it; never hard-code what it holds."""
@@ -127,6 +131,12 @@ class Standard:
 
     def name(self, lang: str = "zh") -> str:
         return self.name_zh if lang == "zh" else self.name_en
+
+    def programme(self, lang: str = "zh") -> str:
+        """What meeting this standard is called, as the report's title and verdict say it:
+        优质均衡 (moe-2017), 基本均衡 (moe-2012); 均衡 for a standard that does not say."""
+        words = self.raw.get("programme") or {}
+        return str(words.get(lang) or _PROGRAMME_DEFAULT[lang])
 
     @property
     def stages(self) -> list[str]:
@@ -472,6 +482,12 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
         ("name_zh", raw.get("name_zh")),
         ("name_en", raw.get("name_en")),
     ]
+    programme = raw.get("programme")
+    if programme is not None:  # printed in the title and the verdict, so also a file name part
+        if not isinstance(programme, dict):
+            texts.append(("programme", programme))
+        else:
+            texts += [(f"programme.{lang}", programme[lang]) for lang in ("zh", "en") if lang in programme]
     for table in ("dimensions", "stage_names"):
         for key, names in (raw.get(table) or {}).items() if isinstance(raw.get(table), dict) else ():
             if not isinstance(names, dict):
