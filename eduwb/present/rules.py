@@ -1,0 +1,175 @@
+"""The standard's rules in words, written from the standard itself.
+
+The chapters state the rules they judge by (how many resource indicators, the per-school rule,
+the CV limits, what else must pass). Written as fixed prose they would be right for one standard
+only: a report under moe-2012 (a composite CV, no per-school rule) or under a province's own file
+would print moe-2017's numbers. These functions write those sentences from the loaded
+:class:`~eduwb.standards.Standard`, so every number in them comes from its TOML.
+"""
+
+from __future__ import annotations
+
+from eduwb.present.notebook import md_escape
+from eduwb.present.numbers import exact, percent_limit
+from eduwb.present.words import pick
+
+
+def _limits(std, limit) -> list[tuple[str, str, str]]:
+    """(zh stage name, en stage name, limit) for each stage the standard sets ``limit`` for."""
+    return [
+        (std.stage_name(s, "zh"), std.stage_name(s, "en").lower(), exact(v))
+        for s in std.stages
+        if (v := limit(s)) is not None
+    ]
+
+
+def _school_rule(std) -> tuple[str, str] | None:
+    rule = std.school_rule
+    if rule is None:
+        return None
+    met, rest = int(rule["min_met"]), percent_limit(rule["min_ratio_rest"])
+    others = len(std.resource_indicators) - met
+    rest_en = "the remaining one" if others == 1 else f"the remaining {others}"
+    return (
+        f"至少 {met} 项达标、其余不低于标准值的 {rest}",
+        f"at least {met} indicators reach their thresholds, {rest_en} at least {rest} of its threshold",
+    )
+
+
+def _cv_rule(std) -> tuple[str, str]:
+    each = std.balance_test == "each"
+    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    zh = "、".join(f"{zh} ≤ {v}" for zh, _, v in limits)
+    en = " and ".join(f"{v} for {en}" for _, en, v in limits)
+    if each:
+        return f"每项校际差异系数{zh}", f"each indicator's between-school CV is at most {en} schools"
+    return (
+        f"综合差异系数（各项差异系数的平均）{zh}",
+        f"the composite CV (the mean of the indicators' CVs) is at most {en} schools",
+    )
+
+
+def _other_dimensions(std) -> tuple[list[str], list[str]]:
+    """What the other dimensions ask: "政府保障程度 15 项、教育质量 9 项全部达标", "社会认可度达到 85%"."""
+    by_dimension: dict[str, list] = {}
+    for ind in std.indicators:
+        if ind.dimension != "resource":
+            by_dimension.setdefault(ind.dimension, []).append(ind)
+    counted_zh, counted_en, share_zh, share_en = [], [], [], []
+    for dimension, inds in by_dimension.items():
+        zh, en = (md_escape(std.dimension_name(dimension, lang)) for lang in ("zh", "en"))
+        threshold = inds[0].threshold
+        if len(inds) == 1 and inds[0].unit == "%" and isinstance(threshold, int | float):
+            share_zh.append(f"{zh}达到 {percent_limit(threshold)}")
+            share_en.append(f"{_lower_first(en)} of at least {percent_limit(threshold)}")
+        else:
+            counted_zh.append(f"{zh} {len(inds)} 项")
+            counted_en.append(f"all {len(inds)} {_lower_first(en)} indicators")
+    zh_parts = (["、".join(counted_zh) + "全部达标"] if counted_zh else []) + share_zh
+    return zh_parts, counted_en + share_en
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def scorecard_intro(std, lang: str = "zh") -> str:
+    """The scorecard chapter's opening paragraph: every rule a county must meet to pass."""
+    n = len(std.resource_indicators)
+    school = _school_rule(std)
+    rules = [("每校" + school[0], f"in every school {school[1]}") if school else None, _cv_rule(std)]
+    rules = [r for r in rules if r]
+    others_zh, others_en = _other_dimensions(std)
+    resource = [md_escape(std.dimension_name("resource", lang)) for lang in ("zh", "en")]
+    programme = md_escape(std.programme("zh"))
+    veto = bool(std.vetoes)
+    zh = "，".join([f"{resource[0]} {n} 项（{'，且'.join(r[0] for r in rules)}）", *others_zh])
+    en = _and(
+        [f"the {n} {_lower_first(resource[1])} indicators ({', and '.join(r[1] for r in rules)})", *others_en]
+    )
+    return pick(
+        (
+            f"本章对照评估标准逐项给出县域义务教育{programme}发展的全部指标：{zh}"
+            f"{'，并且不存在任何一票否决情形' if veto else ''}，县域方可认定为达到{programme}。"
+            "每项指标都注明数值、标准值、判定结果、数据来源和依据；数据缺失的指标一律记为“缺数据”，不作达标处理。",
+            f"This chapter gives every indicator of the standard for county compulsory education: {en}"
+            f"{', with no one-vote veto' if veto else ''}. Only then does the county pass. Each indicator shows "
+            "its value, threshold, status, data source and evidence; an indicator without data is "
+            '"missing" and never counted as passing.',
+        ),
+        lang,
+    )
+
+
+def resources_intro(std, lang: str = "zh", *, can_plan: bool = True) -> str:
+    """The resource chapter's opening paragraph: the indicators, the rules, and the plan."""
+    ids = [ind.id for ind in std.resource_indicators]
+    span = f"{ids[0]}–{ids[-1]}" if len(ids) > 1 else "".join(ids)
+    name = md_escape(std.name(lang))
+    rule = _school_rule(std)
+    each = std.balance_test == "each"
+    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    zh_limits = "，".join(f"{zh} ≤ {v}" for zh, _, v in limits)
+    en_limits = ", ".join(f"{en} ≤ {v}" for _, en, v in limits)
+    zh_cv = (
+        f"每项指标的校际差异系数（{zh_limits}）"
+        if each
+        else f"各项指标的校际差异系数及其平均，即综合差异系数（{zh_limits}）"
+    )
+    en_cv = (
+        f"each indicator's between-school CV ({en_limits})"
+        if each
+        else f"each indicator's between-school CV and their mean, the composite CV ({en_limits})"
+    )
+    zh_rule = f"检查每所学校是否“{rule[0]}”；" if rule else ""
+    en_rule = f"checks whether in each school {rule[1]}; " if rule else ""
+    zh_plan = (
+        "再把差距折算成需要补充的教师、校舍、运动场地、教学仪器设备和网络多媒体教室及其费用，给出同时满足两项要求的最低费用方案。"
+        if can_plan
+        else "本标准没有逐校标准值和分项差异系数限值，不制定达标方案。"
+    )
+    en_plan = (
+        "and turns the gaps into the teachers, floor area, sports grounds, equipment and multimedia "
+        "classrooms to add, with their cost, and the least-cost plan that meets both rules."
+        if can_plan
+        else "the standard sets no per-school thresholds and per-indicator CV limits, so no plan is drawn."
+    )
+    return pick(
+        (
+            f"本章对照《{name}》的 {len(ids)} 项资源配置指标（{span}），逐校（学段）计算指标值；{zh_rule}"
+            f"按在校生数加权计算{zh_cv}；{zh_plan}",
+            f"This chapter computes the {len(ids)} resource indicators ({span}) of “{name}” for every school "
+            f"section; {en_rule}computes {en_cv}, pupil-weighted; {en_plan}",
+        ),
+        lang,
+    )
+
+
+def cv_limits(std, lang: str = "zh") -> str:
+    """How the CVs are judged: each against its limit, or their mean (the composite)."""
+    n = len(std.resource_indicators)
+    if std.balance_test == "each":
+        limits = _limits(std, std.cv_limit)
+        return pick(
+            (
+                f"{n} 项指标的差异系数须分别不超过限值（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；"
+                f"综合差异系数为 {n} 项的简单平均，只作报告，不作判定。",
+                f"Each of the {n} CVs must be within its limit ({', '.join(f'{en} {v}' for _, en, v in limits)}); "
+                "the composite CV, their plain mean, is reported but not tested.",
+            ),
+            lang,
+        )
+    limits = _limits(std, std.composite_limit)
+    return pick(
+        (
+            f"判定看综合差异系数，即 {n} 项差异系数的简单平均，须不超过限值"
+            f"（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；各项差异系数只作报告。",
+            f"The composite CV, the plain mean of the {n} CVs, is tested against its limit "
+            f"({', '.join(f'{en} {v}' for _, en, v in limits)}); each CV alone is reported, not tested.",
+        ),
+        lang,
+    )
