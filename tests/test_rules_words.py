@@ -1,0 +1,62 @@
+"""The chapters' statements of the rules come from the standard in use, never from moe-2017's prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from eduwb.present import rules
+from eduwb.standards import load_standard
+
+
+@pytest.fixture(scope="module")
+def moe2017():
+    return load_standard("moe-2017")
+
+
+@pytest.fixture(scope="module")
+def moe2012():
+    return load_standard("moe-2012")
+
+
+def test_moe_2017_in_its_own_words(moe2017):
+    text = rules.scorecard_intro(moe2017, "zh")
+    # the figures of the standard (教督〔2017〕6号): 7 resource indicators, 6 met and the last at 85 %,
+    # CV ≤ 0.50 / 0.45, 15 guarantee and 9 quality indicators, recognition ≥ 85 %, vetoes
+    for part in (
+        "资源配置 7 项",
+        "至少 6 项达标",
+        "85%",
+        "小学 ≤ 0.50、初中 ≤ 0.45",
+        "政府保障程度 15 项",
+        "教育质量 9 项",
+    ):
+        assert part in text, part
+    assert "社会认可度达到 85%" in text and "一票否决" in text and "达到优质均衡" in text
+    assert "(R1–R7)" in rules.resources_intro(moe2017, "en")
+    assert "least-cost plan" in rules.resources_intro(moe2017, "en", can_plan=True)
+    assert "小学 0.50，初中 0.45" in rules.cv_limits(moe2017, "zh")
+
+
+def test_moe_2012_is_not_described_as_moe_2017(moe2012):
+    text = rules.scorecard_intro(moe2012, "zh")
+    assert "基本均衡" in text and "优质均衡" not in text
+    assert "综合差异系数" in text and "小学 ≤ 0.65、初中 ≤ 0.55" in text
+    assert "6 项" not in text and "85%" not in text and "一票否决" not in text
+    intro = rules.resources_intro(moe2012, "zh", can_plan=False)
+    assert "8 项资源配置指标（B1–B8）" in intro and "不制定达标方案" in intro and "至少" not in intro
+    assert "composite CV" in rules.cv_limits(moe2012, "en") and "0.65" in rules.cv_limits(moe2012, "en")
+
+
+def test_a_province_file_changes_the_words(tmp_path):
+    path = tmp_path / "province.toml"
+    path.write_text(
+        'extends = "moe-2017"\n[balance]\ncv_limit = { primary = 0.40 }\n'
+        "[school_rule]\nmin_met = 5\nmin_ratio_rest = 0.9\n"
+        '[dimensions]\nguarantee = { zh = "政府*保障*", en = "<b>Guarantee</b>" }\n',
+        encoding="utf-8",
+    )
+    std = load_standard(str(path))
+    zh = rules.scorecard_intro(std, "zh")
+    assert "小学 ≤ 0.40、初中 ≤ 0.45" in zh and "至少 5 项达标、其余不低于标准值的 90%" in zh
+    assert "政府\\*保障\\*" in zh  # a file's words are text, not Markdown
+    assert "<b>" not in rules.scorecard_intro(std, "en")
