@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from eduwb.present.words import READINESS_LABELS, REPORT_TEXT, column_label
+from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick
 from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
 
 
@@ -50,7 +50,7 @@ def report_context(
     )  # county.toml [statistics_dates], else 1 September
     version = eduwb_version()
     passed = verdict.get("passed")
-    summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
+    summary = verdict.get(pick(("summary_zh", "summary_en"), job.lang)) or ""
     if passed is None:
         state = "unknown"
     elif passed:
@@ -146,8 +146,7 @@ def _id_list(ids: Any, lang: str, limit: int = 24) -> str:
     ``G1、G2、…、G24 等 30 项`` — the count follows the last id, never as an id of its own.
     """
     ids = [str(i) for i in ids or []]
-    sep = "、" if lang == "zh" else ", "
-    text = sep.join(ids[:limit])
+    text = pick(LIST_SEP, lang).join(ids[:limit])
     if len(ids) > limit:
         more = REPORT_TEXT[lang]["more"].format(n=len(ids), more=len(ids) - limit)
         text += more if more.startswith(" ") else f" {more}"
@@ -217,11 +216,7 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
         n = sum(len(v) for v in summary.values())
         passing = len(summary["passes"])
         label = base["province_counts"].format(n=n, passing=passing)
-        lists = [
-            (READINESS_LABELS[code][0 if job.lang == "zh" else 1], names)
-            for code, names in summary.items()
-            if names
-        ]
+        lists = [(pick(READINESS_LABELS[code], job.lang), names) for code, names in summary.items() if names]
         css = "passed" if n and passing == n else "unknown" if not n else "failed"
         verdict = {"label": label, "css_class": css, "summary": "", "lists": lists}
     cover = [

@@ -17,7 +17,7 @@ from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
 from eduwb.present import t
-from eduwb.present.words import pick
+from eduwb.present.words import CLAUSE_SEP, pick
 from eduwb.standards import Standard
 
 BAND_COLOURS = {
@@ -99,7 +99,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "stage" in out.columns:
         out["stage"] = [std.stage_name(s, lang) for s in out["stage"]]
     if "kind" in out.columns:
-        out["kind"] = [KINDS.get(k, k) if lang == "zh" else str(k).replace("_", " ") for k in out["kind"]]
+        out["kind"] = [pick((KINDS.get(k, k), str(k).replace("_", " ")), lang) for k in out["kind"]]
     for col in _NOT_APPLICABLE_COLUMNS:
         if col in out.columns:
             out[col] = out[col].astype(object).where(out[col].notna(), "—")
@@ -118,7 +118,7 @@ def grades_text(extra_by_grade: object, lang: str = "zh") -> str:
     for item in extra_by_grade.split(","):
         grade, extra = item.split(":")
         parts.append(t(f"{grade}年级需增{extra}个班", f"grade {grade}: +{extra}", lang))
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return pick(CLAUSE_SEP, lang).join(parts)
 
 
 def status_styles(df: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.present import numbers, privacy, t
-from eduwb.present.words import pick
+from eduwb.present.words import LIST_SEP, pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -496,10 +496,9 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
     ax.set_xticks(range(len(present)), names, fontsize=8)
     ax.set_yticks(range(len(present)), names, fontsize=8)
     ax.set_xlabel(t("流入", "to", lang))
-    if lang == "zh":  # upright characters, one under the other (not the Latin 90° turn)
-        ax.set_ylabel("流\n出", rotation=0, va="center", ha="center", labelpad=10, linespacing=1.1)
-    else:
-        ax.set_ylabel("from")
+    # Chinese upright, one character under the other (not the Latin 90° turn)
+    upright = {"rotation": 0, "va": "center", "ha": "center", "labelpad": 10, "linespacing": 1.1}
+    ax.set_ylabel(**pick(({"ylabel": "流\n出", **upright}, {"ylabel": "from"}), lang))
     ax.set_title(title, fontsize=10)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -659,7 +658,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
         t("符合交流条件所需的本校连续任教年限（年）", "Minimum consecutive years at the school", lang)
     )
     ax.set_ylabel("%")
-    year_text = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
+    year_text = pick(LIST_SEP, lang).join(map(str, years))
     ax.set_title(
         t(
             f"{year_text}年交流轮岗比例随资格年限的变化（括号内为符合条件教师数，黑框为现行规则）",

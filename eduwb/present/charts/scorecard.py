@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 from eduwb.data.schema import TABLES
 from eduwb.present import t
-from eduwb.present.words import pick
+from eduwb.present.words import COLON, pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -76,11 +76,14 @@ def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | No
         )
     if "dimension" in out and dims:
         out["dimension"] = out["dimension"].map(lambda v: dims.get(v, v))
-    if "source" in out and lang == "zh":
-        zh = {name: table.zh for name, table in TABLES.items()}
+    # sources by the tables' Chinese names; the English shows the tables' own names as they are
+    source_names = pick(({name: table.zh for name, table in TABLES.items()}, None), lang)
+    if "source" in out and source_names is not None:
         out["source"] = out["source"].map(
             lambda v: (
-                "、".join(zh.get(p.strip(), p.strip()) for p in v.split(",")) if isinstance(v, str) else v
+                "、".join(source_names.get(p.strip(), p.strip()) for p in v.split(","))
+                if isinstance(v, str)
+                else v
             )
         )
     if dims:
@@ -195,45 +198,42 @@ def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh"
     """
     from eduwb.present.safe import text
 
-    zh = lang == "zh"
-    head = f"**{verdict['year']}年评估结论：**" if zh else f"**Verdict for {verdict['year']}:** "
+    head = t(f"**{verdict['year']}年评估结论：**", f"**Verdict for {verdict['year']}:** ", lang)
     head += _status_span(verdict["verdict"], lang, VERDICT_LABELS)
     # dimension names come from the standard file, the summary names the county: text, not markup
-    dims = " · ".join(f"{text(name)}：{_status_span(verdict['dimensions'][d], lang)}" if zh
-                      else f"{text(name)}: {_status_span(verdict['dimensions'][d], lang)}"
-                      for d, name in dimensions.items())  # fmt: skip
-    summary = verdict.get("summary") or verdict.get("summary_zh" if zh else "summary_en", "")
+    colon = pick(COLON, lang)
+    dims = " · ".join(
+        f"{text(name)}{colon}{_status_span(verdict['dimensions'][d], lang)}" for d, name in dimensions.items()
+    )
+    summary = verdict.get("summary") or verdict.get(pick(("summary_zh", "summary_en"), lang), "")
     return f"{head}\n\n{dims}\n\n{text(summary)}"
 
 
 def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on :func:`eduwb.analysis.scorecard.changes`: how many indicators turned which way."""
-    zh = lang == "zh"
     previous = changes.attrs.get("previous_year")
     if previous is None:
-        return (
-            f"{year}年是数据中的第一年，无上年可比。"
-            if zh
-            else f"{year} is the first year in the data: nothing to compare with."
+        return t(
+            f"{year}年是数据中的第一年，无上年可比。",
+            f"{year} is the first year in the data: nothing to compare with.",
+            lang,
         )
     if changes.empty:
-        return (
-            f"与{previous}年相比，各项指标的状态没有变化。"
-            if zh
-            else f"No indicator changed status since {previous}."
+        return t(
+            f"与{previous}年相比，各项指标的状态没有变化。",
+            f"No indicator changed status since {previous}.",
+            lang,
         )
     counts = changes["change"].value_counts()
     parts = []
     for code in ("improved", "worsened", "other"):
         n = int(counts.get(code, 0))
         if n:
-            parts.append(
-                f"{n} 项{pick(CODE_LABELS[code], lang)}" if zh else f"{n} {pick(CODE_LABELS[code], lang)}"
-            )
+            parts.append(t(f"{n} 项", f"{n} ", lang) + pick(CODE_LABELS[code], lang))
     return (
-        (f"与{previous}年相比：" + "，".join(parts) + "。")
-        if zh
-        else (f"Since {previous}: " + ", ".join(parts) + ".")
+        t(f"与{previous}年相比：", f"Since {previous}: ", lang)
+        + t("，", ", ", lang).join(parts)
+        + t("。", ".", lang)
     )
 
 
@@ -242,10 +242,10 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     if todo.empty:
         return t("所有指标和一票否决情形都有数据。", "Every indicator and veto has its data.", lang)
     n = len(todo)
-    return (
-        f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论："
-        if lang == "zh"
-        else f"{n} item(s) lack data (or an undeclared veto); the verdict is complete only once they are filled:"
+    return t(
+        f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论：",
+        f"{n} item(s) lack data (or an undeclared veto); the verdict is complete only once they are filled:",
+        lang,
     )
 
 
