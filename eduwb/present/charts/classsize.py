@@ -486,6 +486,32 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     cube = by_school.set_index(["school_id", "stage", "year"]).sort_index()
     taught = set(zip(by_school["school_id"], by_school["stage"], strict=True))
     fig = explorer_figure((4.2 * len(stages) + 0.6, 3.3))
+    panels = _history_panels(fig, stages, years, std, lang)
+    title = fig.suptitle("", fontsize=10)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.84, wspace=0.2)
+    image, refresh = figure_image(fig)
+
+    def draw(change=None):
+        school = picker.value
+        _show_school(panels, cube, taught, years, school, lang)
+        title.set_text(
+            f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang)
+        )
+        refresh()
+        table.value = ledger_html.get(school, not_on_ledger)
+
+    picker.observe(draw, names="value")
+    if first is not None:
+        draw()
+    note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
+    return widgets.VBox([picker, note, image, table])
+
+
+def _history_panels(
+    fig: Figure, stages: list[str], years: list[int], std: Standard, lang: str
+) -> list[tuple]:
+    """:func:`explorer`'s panels, one per stage: empty bars per band, labels over them, a note
+    for a school without the stage; and the legend. Each is ``(stage, ax, bars, tops, empty)``."""
     panels = []
     for n, stage in enumerate(stages):
         ax = fig.add_subplot(1, len(stages), n + 1)
@@ -501,38 +527,26 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
         panels.append((stage, ax, bars, tops, empty))
     handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
-    title = fig.suptitle("", fontsize=10)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.84, wspace=0.2)
-    image, refresh = figure_image(fig)
+    return panels
 
-    def draw(change=None):
-        school = picker.value
-        for stage, ax, bars, tops, empty in panels:
-            key = (school, stage)
-            rows = cube.loc[key].reindex(years) if key in taught else None
-            bottom = np.zeros(len(years))
-            for band in BANDS:
-                counts = (
-                    np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
-                )
-                for bar, b, c in zip(bars[band], bottom, counts, strict=True):
-                    bar.set_y(b)
-                    bar.set_height(c)
-                bottom += counts
-            biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
-            for text, top, big in zip(tops, bottom, biggest, strict=True):
-                text.set_y(top)
-                text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
-            empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
-            ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)
-        title.set_text(
-            f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang)
-        )
-        refresh()
-        table.value = ledger_html.get(school, not_on_ledger)
 
-    picker.observe(draw, names="value")
-    if first is not None:
-        draw()
-    note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
-    return widgets.VBox([picker, note, image, table])
+def _show_school(
+    panels: list[tuple], cube: pd.DataFrame, taught: set, years: list[int], school: object, lang: str
+) -> None:
+    """Set :func:`explorer`'s panels to one school: the bands' bars, the largest classes, the scale."""
+    for stage, ax, bars, tops, empty in panels:
+        key = (school, stage)
+        rows = cube.loc[key].reindex(years) if key in taught else None
+        bottom = np.zeros(len(years))
+        for band in BANDS:
+            counts = np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+            for bar, b, c in zip(bars[band], bottom, counts, strict=True):
+                bar.set_y(b)
+                bar.set_height(c)
+            bottom += counts
+        biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
+        for text, top, big in zip(tops, bottom, biggest, strict=True):
+            text.set_y(top)
+            text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
+        empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
+        ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)

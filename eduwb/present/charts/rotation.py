@@ -671,6 +671,33 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     return fig
 
 
+#: The sliders of :func:`eligibility_explorer`: the rule's key, its range, its label.
+_RULE_SLIDERS = (
+    ("min_years_at_school", 1, 15, ("本校连续任教年限 ≥", "Years at school ≥")),
+    ("exempt_age_male", 40, 65, ("男教师免于交流年龄", "Exempt age, men")),
+    ("exempt_age_female", 40, 65, ("女教师免于交流年龄", "Exempt age, women")),
+)
+
+
+def _rule_sliders(rule: dict[str, int], lang: str) -> dict:
+    """One slider per part of the eligibility rule, starting at the county's own value."""
+    import ipywidgets as widgets
+
+    style = {"description_width": "initial"}
+    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
+    return {
+        key: widgets.IntSlider(
+            value=rule[key],
+            min=low,
+            max=high,
+            description=pick(label, lang),
+            style=style,
+            continuous_update=False,
+        )
+        for key, low, high, label in _RULE_SLIDERS
+    }
+
+
 def eligibility_explorer(
     compute: Callable[..., pd.DataFrame],
     rule: dict[str, int],
@@ -692,34 +719,7 @@ def eligibility_explorer(
     from eduwb.present import label_columns
     from eduwb.present.figures import explorer_figure, figure_image
 
-    style = {"description_width": "initial"}
-    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
-    sliders = {
-        "min_years_at_school": widgets.IntSlider(
-            value=rule["min_years_at_school"],
-            min=1,
-            max=15,
-            description=t("本校连续任教年限 ≥", "Years at school ≥", lang),
-            style=style,
-            continuous_update=False,
-        ),
-        "exempt_age_male": widgets.IntSlider(
-            value=rule["exempt_age_male"],
-            min=40,
-            max=65,
-            description=t("男教师免于交流年龄", "Exempt age, men", lang),
-            style=style,
-            continuous_update=False,
-        ),
-        "exempt_age_female": widgets.IntSlider(
-            value=rule["exempt_age_female"],
-            min=40,
-            max=65,
-            description=t("女教师免于交流年龄", "Exempt age, women", lang),
-            style=style,
-            continuous_update=False,
-        ),
-    }
+    sliders = _rule_sliders(rule, lang)
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
     table = widgets.HTML()
     # The years do not change with the rule: the two panels of ratio_chart are drawn once and each

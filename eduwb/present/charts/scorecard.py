@@ -293,52 +293,14 @@ def explorer(
         int(y): rows.reset_index(drop=True) for y, rows in dimensions_by_year.groupby("year", sort=False)
     }
     first = per_year[years[-1]]
-    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
-    n = len(first)
-    fig = explorer_figure((8, 0.55 * n + 1.1))
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
-    bars = {
-        col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
-        for col, code in parts
-    }
-    counts = {
-        col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y]
-        for col, _ in parts
-    }
-    ax.set_yticks(y, [""] * n)
-    ax.set_xlim(0, max(float(dimensions_by_year["indicators"].max()), 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
-    fig.subplots_adjust(
-        left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
-    )
+    fig = explorer_figure((8, 0.55 * len(first) + 1.1))
+    bars = _DimensionBars(fig, len(first), float(dimensions_by_year["indicators"].max()), lang)
     image, refresh = figure_image(fig)
 
     def draw(change=None):
         del change
         year = picker.value
-        rows = per_year[year]
-        left = np.zeros(n)
-        for col, _code in parts:
-            widths = rows[col].to_numpy(dtype=float)
-            for bar, text, li, wi in zip(bars[col], counts[col], left, widths, strict=True):
-                bar.set_x(li)
-                bar.set_width(wi)
-                text.set_x(li + wi / 2)
-                text.set_text(f"{wi:.0f}" if wi > 0 else "")
-            left += widths
-        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-        names = [
-            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
-        ]
-        ax.set_yticks(y, names)
-        ax.set_title(
-            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
-        )
-        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-            tick.set_color(COLOURS[s])
+        bars.update(per_year[year], year)
         refresh()
         out.clear_output(wait=True)
         with out:
@@ -350,3 +312,53 @@ def explorer(
     picker.observe(draw, names="value")
     draw()
     return widgets.VBox([picker, image, out])
+
+
+class _DimensionBars:
+    """The bars of :func:`dimension_chart` for :func:`explorer`, drawn once and updated in place."""
+
+    PARTS = (("passed", "pass"), ("failed", "fail"), ("missing", "missing"))
+
+    def __init__(self, fig: Figure, n: int, most: float, lang: str):
+        self.lang = lang
+        self.ax = ax = fig.add_subplot()
+        self.y = y = np.arange(n)[::-1]
+        self.bars = {
+            col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
+            for col, code in self.PARTS
+        }
+        self.counts = {
+            col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y]
+            for col, _ in self.PARTS
+        }
+        ax.set_yticks(y, [""] * n)
+        ax.set_xlim(0, max(most, 1) * 1.02)
+        ax.set_xlabel(t("指标数", "indicators", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+        fig.subplots_adjust(
+            left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
+        )
+
+    def update(self, rows: pd.DataFrame, year: int) -> None:
+        """Show one year's counts per dimension: bar widths, counts, names and their colours."""
+        ax, lang = self.ax, self.lang
+        left = np.zeros(len(self.y))
+        for col, _code in self.PARTS:
+            widths = rows[col].to_numpy(dtype=float)
+            for bar, text, li, wi in zip(self.bars[col], self.counts[col], left, widths, strict=True):
+                bar.set_x(li)
+                bar.set_width(wi)
+                text.set_x(li + wi / 2)
+                text.set_text(f"{wi:.0f}" if wi > 0 else "")
+            left += widths
+        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+        names = [
+            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
+        ]
+        ax.set_yticks(self.y, names)
+        ax.set_title(
+            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
+        )
+        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+            tick.set_color(COLOURS[s])
