@@ -341,7 +341,8 @@ REPORT_TEXT = {
         "province_cover_title": "义务教育优质均衡发展省级汇总报告",
         "province_overview": "全省概况",
         "province_counts": "{n} 个县（区）中，{passing} 个达到优质均衡标准",
-        "province_produced_by": "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter 笔记本执行产生；各县结论与其县级报告一致。",
+        "province_produced_by": "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter "
+        "笔记本执行产生；各县结论与其县级报告一致。",
         "counties": "县（区）数",
         "sec_counties": "纳入汇总的县（区）",
         "sec_excluded": "未纳入汇总的县（区）",
@@ -372,7 +373,8 @@ REPORT_TEXT = {
         "statistics_date": "Statistics reference date",
         "generated": "Report generated",
         "data_name": "Data",
-        "produced_by": "Produced by eduwb {version} from the county's data; each chapter is the output of the "
+        "produced_by": "Produced by eduwb {version} from the county's data; each chapter is the "
+        "output of the "
         "Jupyter notebook of the same name.",
         "contents": "Contents",
         "appendix_title": "Appendix: data, standard and parameters",
@@ -407,7 +409,8 @@ REPORT_TEXT = {
         "province_cover_title": "Quality-balanced compulsory education: province summary",
         "province_overview": "The province",
         "province_counts": "{passing} of {n} counties meet the quality-balance standard",
-        "province_produced_by": "Produced by eduwb {version} from the counties' data; each chapter is the output of the "
+        "province_produced_by": "Produced by eduwb {version} from the counties' data; each chapter is the "
+        "output of the "
         "Jupyter notebook of the same name; each county's verdict is that of its county report.",
         "counties": "Counties",
         "sec_counties": "Counties in the report",

@@ -538,7 +538,8 @@ def plan_province(
             "province": province,
             "year": year,
             "counties": [list(c) for c in counties],
-            "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.province_notebooks],
+            "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)]
+                          for spec in options.province_notebooks],
             "standard": standard_used if options.standard is None else options.standard,
             "standard_file": _standard_digest(standard_used),
             "lang": options.lang,

@@ -330,8 +330,13 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
     fig, ax = plt.subplots(figsize=(7.8, 0.45 * max(n, 1) + 1.3))
     year = int(projection["projected_year"].iloc[0]) if len(projection) else None
     if n == 0:
-        ax.text(0.5, 0.5, t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang),
-                ha="center", transform=ax.transAxes)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang),
+            ha="center",
+            transform=ax.transAxes,
+        )
         ax.axis("off")
         return fig
     y = np.arange(n)
@@ -350,8 +355,11 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
         label=t("所需班级数", "classes needed", lang),
     )
     for yi, row in zip(y, flagged.itertuples(index=False), strict=True):
-        note = t(f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
-                 f" +{row.extra_classes_needed}; largest class if kept {row.max_class_size_if_kept}", lang)  # fmt: skip
+        note = t(
+            f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
+            f" +{row.extra_classes_needed}; largest class if kept {row.max_class_size_if_kept}",
+            lang,
+        )
         if row.over_size_limit:
             note += t(
                 f"；全校{row.school_students}人超规模",

@@ -260,7 +260,8 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
         np.random.seed(2024)
         try:
             sns.stripplot(data=part, x="indicator", y="cv", order=order, ax=ax, hue="over",
-                          palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
+                          palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18,
+                          legend=False)  # fmt: skip
         finally:
             np.random.set_state(state)
         ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")[

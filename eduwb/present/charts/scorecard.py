@@ -188,7 +188,8 @@ def trend_chart(
 
 
 def _status_span(code: str, lang: str, labels: dict[str, tuple[str, str]] = CODE_LABELS) -> str:
-    return f'<span style="color:{COLOURS.get(code, MISSING_COLOUR)};font-weight:bold">{pick(labels[code], lang)}</span>'
+    colour = COLOURS.get(code, MISSING_COLOUR)
+    return f'<span style="color:{colour};font-weight:bold">{pick(labels[code], lang)}</span>'
 
 
 def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh") -> str:
