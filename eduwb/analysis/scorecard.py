@@ -625,24 +625,10 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         why = pd.Series("", index=bad.index)
         add = ctx.sep
         need = bad["rooms_needed"].astype(str)
-        why += np.where(
-            bad["music_short"],
-            ctx.t("音乐教室需", "music rooms needed ")
-            + need
-            + ctx.t("间有", ", has ")
-            + bad["music_rooms"].astype(str)
-            + add,
-            "",
-        )
-        why += np.where(
-            bad["art_short"],
-            ctx.t("美术教室需", "art rooms needed ")
-            + need
-            + ctx.t("间有", ", has ")
-            + bad["art_rooms"].astype(str)
-            + add,
-            "",
-        )
+        rooms = {"music": ("音乐教室需", "music rooms needed "), "art": ("美术教室需", "art rooms needed ")}
+        for kind, (zh, en) in rooms.items():
+            has = ctx.t(zh, en) + need + ctx.t("间有", ", has ") + bad[f"{kind}_rooms"].astype(str) + add
+            why += np.where(bad[f"{kind}_short"], has, "")
 
         def area(kind: str) -> pd.Series:
             pairs = zip(bad[f"{kind}_room_min_area_m2"], bad[f"{kind}_area_limit"], strict=True)
@@ -650,18 +636,13 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
                 [_num(a, [(lim, ">=")]) if pd.notna(a) else "" for a, lim in pairs], index=bad.index
             )
 
-        why += np.where(
-            bad["music_small"],
-            ctx.t("最小音乐教室", "smallest music room ")
-            + area("music")
-            + "<"
-            + bad["music_area_limit"].map(_num)
-            + "m²"
-            + add,
-            "",
-        )
-        why += np.where(bad["art_small"], ctx.t("最小美术教室", "smallest art room ")
-                        + area("art") + "<" + bad["art_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
+        smallest = {
+            "music": ("最小音乐教室", "smallest music room "),
+            "art": ("最小美术教室", "smallest art room "),
+        }
+        for kind, (zh, en) in smallest.items():
+            small = ctx.t(zh, en) + area(kind) + "<" + bad[f"{kind}_area_limit"].map(_num) + "m²" + add
+            why += np.where(bad[f"{kind}_small"], small, "")
         listed = bad["school_name"].astype(str) + "（" + why.str.rstrip(add) + "）"
         parts.append(ctx.t("未达标：", "failing: ") + _names(listed, ctx))
     gaps = table[table["status"] == MISSING]

@@ -330,13 +330,8 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
     fig, ax = plt.subplots(figsize=(7.8, 0.45 * max(n, 1) + 1.3))
     year = int(projection["projected_year"].iloc[0]) if len(projection) else None
     if n == 0:
-        ax.text(
-            0.5,
-            0.5,
-            t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang),
-            ha="center",
-            transform=ax.transAxes,
-        )
+        empty = t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang)
+        ax.text(0.5, 0.5, empty, ha="center", transform=ax.transAxes)
         ax.axis("off")
         return fig
     y = np.arange(n)
