@@ -62,8 +62,17 @@ PASS, FAIL, MISSING = "pass", "fail", "missing"
 STATUSES = (PASS, FAIL, MISSING)
 VERDICTS = ("pass", "fail", "incomplete")
 SCORECARD_COLUMNS = [
-    "indicator", "seq", "dimension", "name", "value", "value_number", "threshold", "status", "source", "evidence",
-]  # fmt: skip
+    "indicator",
+    "seq",
+    "dimension",
+    "name",
+    "value",
+    "value_number",
+    "threshold",
+    "status",
+    "source",
+    "evidence",
+]
 #: How many units (schools, classes) an evidence text names before "等".
 NAMES_SHOWN = 5
 
@@ -222,9 +231,11 @@ def _resource_threshold(ind: Indicator, ctx: _Ctx) -> str:
 def _g3_threshold(ind: Indicator, ctx: _Ctx) -> str:
     p = ind.params
     text = ctx.t(
-        f"每 {p['classes_per_room']} 个班音乐、美术教室各 ≥ 1 间；音乐 ≥ {_num(p['music_room_min_area_m2'])} m²，"
+        f"每 {p['classes_per_room']} 个班音乐、美术教室各 ≥ 1 间；音乐 "
+        f"≥ {_num(p['music_room_min_area_m2'])} m²，"
         f"美术 ≥ {_num(p['art_room_min_area_m2'])} m²",
-        f"1 music and 1 art room per {p['classes_per_room']} classes; music ≥ {_num(p['music_room_min_area_m2'])} m², "
+        f"1 music and 1 art room per {p['classes_per_room']} classes; music "
+        f"≥ {_num(p['music_room_min_area_m2'])} m², "
         f"art ≥ {_num(p['art_room_min_area_m2'])} m²",
     )
     if ctx.ds.settings.relaxations_2019:
@@ -313,38 +324,45 @@ def judge_county_value(
         shown = _num(x, [(threshold, ">=")])
         return (PASS if x >= threshold else FAIL), shown, x, t(f"比值 {shown}", f"ratio {shown}")
     if ind.comparator in (">=", "<="):
-        if ind.unit == "%":
-            x = parsed.as_fraction()
-            shown = _pct(x, _strictest(ind), ind.comparator)
-        elif parsed.kind == "number":
-            x = parsed.number
-            shown = _num(x, [(_strictest(ind), ind.comparator)])
-        else:
-            return (
-                MISSING,
-                parsed.text,
-                np.nan,
-                t(
-                    f"本指标单位为 {ind.unit}，不能填百分比",
-                    f"the unit is {ind.unit}; a percentage does not fit",
-                ),
-            )
-        threshold = _strictest(ind)
-        ok = x >= threshold if ind.comparator == ">=" else x <= threshold
-        note = ""
-        if isinstance(ind.threshold, dict):
-            limit = _pct_limit(threshold) if ind.unit == "%" else _num(threshold)
-            note = t(
-                f"只填报一个数值，按最严学段标准 {limit} 判定",
-                f"one figure given: judged against the strictest stage threshold {limit}",
-            )
-        return (PASS if ok else FAIL), shown, x, note
+        return _judge_figure(ind, parsed, t)
     return (
         MISSING,
         parsed.text,
         np.nan,
         t("本指标不能由县级填报判定", "this indicator cannot be judged from a county input"),
     )
+
+
+def _judge_figure(
+    ind: Indicator, parsed: CountyValue, t: Callable[[str, str], str]
+) -> tuple[str, str, float, str]:
+    """:func:`judge_county_value` for a ``>=``/``<=`` indicator given a figure."""
+    if ind.unit == "%":
+        x = parsed.as_fraction()
+        shown = _pct(x, _strictest(ind), ind.comparator)
+    elif parsed.kind == "number":
+        x = parsed.number
+        shown = _num(x, [(_strictest(ind), ind.comparator)])
+    else:
+        return (
+            MISSING,
+            parsed.text,
+            np.nan,
+            t(
+                f"本指标单位为 {ind.unit}，不能填百分比",
+                f"the unit is {ind.unit}; a percentage does not fit",
+            ),
+        )
+    threshold = _strictest(ind)
+    ok = x >= threshold if ind.comparator == ">=" else x <= threshold
+    note = ""
+    if isinstance(ind.threshold, dict):
+        limit = _pct_limit(threshold) if ind.unit == "%" else _num(threshold)
+        note = t(
+            f"只填报一个数值，按最严学段标准 {limit} 判定",
+            f"one figure given: judged against the strictest stage threshold {limit}",
+        )
+    return (PASS if ok else FAIL), shown, x, note
 
 
 def _strictest(ind: Indicator) -> float:
@@ -445,49 +463,14 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
         cvs = balance.balance_from_values(values, std, by=["stage"])
     missing_ids = values.attrs.get("missing", {})
     each = std.balance_test == "each"
-
-    # per indicator and stage: the CV text and whether it is over its limit / undefined
-    cvs = cvs.assign(
-        over=cvs["passes"].eq(False).fillna(False).astype(bool),
-        undefined=(cvs["status"] == "undefined") | (cvs["passes"].isna() & cvs["limit"].notna()),
-        stage_name=cvs["stage"].map(ctx.stage),
-    )
-    shown = pd.Series([_cv(float(c), None if pd.isna(m) else float(m)) if pd.notna(c) else ctx.t("无法计算", "undefined")
-                       for c, m in zip(cvs["cv"], cvs["limit"], strict=True)], index=cvs.index)  # fmt: skip
-    cvs["text"] = cvs["stage_name"] + " " + shown + np.where(cvs["over"], ctx.t("（超限）", " (over)"), "")
-    per_ind = cvs[cvs["indicator"] != balance.COMPOSITE].groupby("indicator", sort=False)
-    cv_text = per_ind["text"].agg(ctx.sep.join)
-    cv_over = per_ind["over"].any()
-    cv_undefined = per_ind["undefined"].any()
-    max_cv = per_ind["cv"].max()
-
+    cvs, per_ind = _cv_texts(cvs, ctx)
     # the per-school rule needs every indicator of a section: with one missing it cannot be decided
     rule_undecidable = each and std.school_rule is not None and bool(missing_ids)
+    tally = None
     if each and std.school_rule is not None and not missing_ids:
         long = balance.ratios(values, std) if shared_long is None else shared_long
         rule = balance.school_rule(values, std) if shared_rule is None else shared_rule
-        long = long.merge(rule[["school_id", "stage", "passes"]], on=["school_id", "stage"], how="left")
-        long["blame"] = ~long["met"] & ~long["passes"].astype(bool)
-        counts = long.groupby(["indicator", "stage"], sort=False).agg(met=("met", "sum"), n=("met", "size"))
-        totals = counts.groupby(level="indicator", sort=False).sum()
-        counts = counts.reset_index()
-        counts["text"] = (
-            counts["stage"].map(ctx.stage) + " " + counts["met"].astype(str) + "/" + counts["n"].astype(str)
-        )
-        met_text = counts.groupby("indicator", sort=False)["text"].agg(ctx.sep.join)
-        # a school with two sections in scope is named with the section's stage
-        twice = long.duplicated(["indicator", "school_id"], keep=False)
-        stage_name = long["stage"].map(ctx.stage)
-        long["section"] = long["school_name"].where(
-            ~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")")
-        )
-        long["_stage_order"] = long["stage"].map(stage_rank(std))
-        blamed = (
-            long[long["blame"]]
-            .sort_values(["seq", "_stage_order", "school_id"])
-            .groupby("indicator", sort=False)
-        )
-        blamed = {k: v for k, v in blamed["section"]}
+        tally = _rule_tally(long, rule, ctx)
     composite_status, composite_text = _composite(
         ctx, cvs[cvs["indicator"] == balance.COMPOSITE], missing_ids
     )
@@ -502,9 +485,11 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
                 source=source,
             )
             continue
-        cv_part = ctx.t("差异系数 ", "CV ") + cv_text.get(ind.id, "")
-        if not each or std.school_rule is None or rule_undecidable:
-            over, undefined = cv_over.get(ind.id, False), cv_undefined.get(ind.id, False) or rule_undecidable
+        cv_text = per_ind["text"].get(ind.id, "")
+        cv_part = ctx.t("差异系数 ", "CV ") + cv_text
+        over, undefined = per_ind["over"].get(ind.id, False), per_ind["undefined"].get(ind.id, False)
+        if tally is None:
+            undefined = undefined or rule_undecidable
             status = composite_status if not each else (FAIL if over else MISSING if undefined else PASS)
             evidence = cv_part + (ctx.semi + composite_text if composite_text else "")
             if rule_undecidable:
@@ -513,31 +498,97 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
                     f"缺 {lacking}，每校达标规则无法判定",
                     f"the per-school rule cannot be decided without {lacking}",
                 )
-            number = max_cv.get(ind.id, np.nan)
-            rows[ind.id] = _result(status, cv_text.get(ind.id, ""), float(number), evidence, source)
+            number = per_ind["max_cv"].get(ind.id, np.nan)
+            rows[ind.id] = _result(status, cv_text, float(number), evidence, source)
             continue
-        met, n = int(totals.loc[ind.id, "met"]), int(totals.loc[ind.id, "n"])
-        blame = blamed.get(ind.id, pd.Series(dtype=object))
-        parts = [ctx.t(f"达到本项标准的学校（学段）{met_text[ind.id]}", f"sections reaching the threshold: {met_text[ind.id]}"),
-                 cv_part]  # fmt: skip
-        if len(blame):
-            rule_text = ctx.t(
-                f"{std.school_rule['min_met']}项达标、其余不低于{_pct_limit(std.school_rule['min_ratio_rest'])}",
-                f"{std.school_rule['min_met']} met, the rest ≥ {_pct_limit(std.school_rule['min_ratio_rest'])}",
-            )
-            parts.append(ctx.t(
+        rows[ind.id] = _rule_row(ind, ctx, tally, cv_part, over, undefined, source)
+    return rows
+
+
+def _cv_texts(cvs: pd.DataFrame, ctx: _Ctx) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Each CV (per indicator and stage) as text, and per indicator: the texts joined, whether
+    any stage is over its limit or undefined, and the largest CV."""
+    cvs = cvs.assign(
+        over=cvs["passes"].eq(False).fillna(False).astype(bool),
+        undefined=(cvs["status"] == "undefined") | (cvs["passes"].isna() & cvs["limit"].notna()),
+        stage_name=cvs["stage"].map(ctx.stage),
+    )
+    shown = pd.Series(
+        [
+            _cv(float(c), None if pd.isna(m) else float(m)) if pd.notna(c) else ctx.t("无法计算", "undefined")
+            for c, m in zip(cvs["cv"], cvs["limit"], strict=True)
+        ],
+        index=cvs.index,
+    )
+    cvs["text"] = cvs["stage_name"] + " " + shown + np.where(cvs["over"], ctx.t("（超限）", " (over)"), "")
+    per_ind = cvs[cvs["indicator"] != balance.COMPOSITE].groupby("indicator", sort=False)
+    return cvs, {
+        "text": per_ind["text"].agg(ctx.sep.join),
+        "over": per_ind["over"].any(),
+        "undefined": per_ind["undefined"].any(),
+        "max_cv": per_ind["cv"].max(),
+    }
+
+
+def _rule_tally(long: pd.DataFrame, rule: pd.DataFrame, ctx: _Ctx) -> dict[str, Any]:
+    """The per-school rule per indicator: sections reaching its threshold (in total and as text
+    per stage), and the sections that fail the rule with this indicator short, named."""
+    long = long.merge(rule[["school_id", "stage", "passes"]], on=["school_id", "stage"], how="left")
+    long["blame"] = ~long["met"] & ~long["passes"].astype(bool)
+    counts = long.groupby(["indicator", "stage"], sort=False).agg(met=("met", "sum"), n=("met", "size"))
+    totals = counts.groupby(level="indicator", sort=False).sum()
+    counts = counts.reset_index()
+    counts["text"] = (
+        counts["stage"].map(ctx.stage) + " " + counts["met"].astype(str) + "/" + counts["n"].astype(str)
+    )
+    met_text = counts.groupby("indicator", sort=False)["text"].agg(ctx.sep.join)
+    # a school with two sections in scope is named with the section's stage
+    twice = long.duplicated(["indicator", "school_id"], keep=False)
+    stage_name = long["stage"].map(ctx.stage)
+    long["section"] = long["school_name"].where(
+        ~twice, long["school_name"] + ctx.t("（", " (") + stage_name + ctx.t("）", ")")
+    )
+    long["_stage_order"] = long["stage"].map(stage_rank(ctx.std))
+    blamed = (
+        long[long["blame"]].sort_values(["seq", "_stage_order", "school_id"]).groupby("indicator", sort=False)
+    )
+    return {"totals": totals, "met_text": met_text, "blamed": {k: v for k, v in blamed["section"]}}
+
+
+def _rule_row(
+    ind: Indicator, ctx: _Ctx, tally: dict[str, Any], cv_part: str, over: bool, undefined: bool, source: str
+) -> dict[str, Any]:
+    """A resource row under the per-school rule: sections reaching it, the CVs, the sections to blame."""
+    std = ctx.std
+    totals, met_text = tally["totals"], tally["met_text"]
+    met, n = int(totals.loc[ind.id, "met"]), int(totals.loc[ind.id, "n"])
+    blame = tally["blamed"].get(ind.id, pd.Series(dtype=object))
+    parts = [
+        ctx.t(
+            f"达到本项标准的学校（学段）{met_text[ind.id]}",
+            f"sections reaching the threshold: {met_text[ind.id]}",
+        ),
+        cv_part,
+    ]
+    if len(blame):
+        rule_text = ctx.t(
+            f"{std.school_rule['min_met']}项达标、其余不低于{_pct_limit(std.school_rule['min_ratio_rest'])}",
+            f"{std.school_rule['min_met']} met, the rest ≥ {_pct_limit(std.school_rule['min_ratio_rest'])}",
+        )
+        parts.append(
+            ctx.t(
                 f"{len(blame)} 所学校（学段）未达到“{rule_text}”且本项未达标：{_names(blame, ctx)}",
                 f"{len(blame)} section(s) fail the per-school rule ({rule_text}) with this indicator short: "
                 f"{_names(blame, ctx)}",
-            ))  # fmt: skip
-        if cv_over.get(ind.id, False) or len(blame):
-            status = FAIL
-        elif cv_undefined.get(ind.id, False):
-            status = MISSING
-        else:
-            status = PASS
-        rows[ind.id] = _result(status, f"{met}/{n}", met / n, ctx.semi.join(parts), source)
-    return rows
+            )
+        )
+    if over or len(blame):
+        status = FAIL
+    elif undefined:
+        status = MISSING
+    else:
+        status = PASS
+    return _result(status, f"{met}/{n}", met / n, ctx.semi.join(parts), source)
 
 
 def _composite(ctx: _Ctx, composite: pd.DataFrame, missing_ids: dict) -> tuple[str, str]:
@@ -574,10 +625,10 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         why = pd.Series("", index=bad.index)
         add = ctx.sep
         need = bad["rooms_needed"].astype(str)
-        why += np.where(bad["music_short"], ctx.t("音乐教室需", "music rooms needed ") + need + ctx.t("间有", ", has ")
-                        + bad["music_rooms"].astype(str) + add, "")  # fmt: skip
-        why += np.where(bad["art_short"], ctx.t("美术教室需", "art rooms needed ") + need + ctx.t("间有", ", has ")
-                        + bad["art_rooms"].astype(str) + add, "")  # fmt: skip
+        rooms = {"music": ("音乐教室需", "music rooms needed "), "art": ("美术教室需", "art rooms needed ")}
+        for kind, (zh, en) in rooms.items():
+            has = ctx.t(zh, en) + need + ctx.t("间有", ", has ") + bad[f"{kind}_rooms"].astype(str) + add
+            why += np.where(bad[f"{kind}_short"], has, "")
 
         def area(kind: str) -> pd.Series:
             pairs = zip(bad[f"{kind}_room_min_area_m2"], bad[f"{kind}_area_limit"], strict=True)
@@ -585,18 +636,25 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
                 [_num(a, [(lim, ">=")]) if pd.notna(a) else "" for a, lim in pairs], index=bad.index
             )
 
-        why += np.where(bad["music_small"], ctx.t("最小音乐教室", "smallest music room ")
-                        + area("music") + "<" + bad["music_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
-        why += np.where(bad["art_small"], ctx.t("最小美术教室", "smallest art room ")
-                        + area("art") + "<" + bad["art_area_limit"].map(_num) + "m²" + add, "")  # fmt: skip
+        smallest = {
+            "music": ("最小音乐教室", "smallest music room "),
+            "art": ("最小美术教室", "smallest art room "),
+        }
+        for kind, (zh, en) in smallest.items():
+            small = ctx.t(zh, en) + area(kind) + "<" + bad[f"{kind}_area_limit"].map(_num) + "m²" + add
+            why += np.where(bad[f"{kind}_small"], small, "")
         listed = bad["school_name"].astype(str) + "（" + why.str.rstrip(add) + "）"
         parts.append(ctx.t("未达标：", "failing: ") + _names(listed, ctx))
     gaps = table[table["status"] == MISSING]
     if len(gaps):
         parts.append(ctx.t("无办学条件数据：", "no facilities row: ") + _names(gaps["school_name"], ctx))
     if table["relaxed"].any():
-        parts.append(ctx.t(f"{int(table['relaxed'].sum())} 所学校按2019年过渡政策放宽面积要求",
-                           f"{int(table['relaxed'].sum())} school(s) under the 2019 relaxed areas"))  # fmt: skip
+        parts.append(
+            ctx.t(
+                f"{int(table['relaxed'].sum())} 所学校按2019年过渡政策放宽面积要求",
+                f"{int(table['relaxed'].sum())} school(s) under the 2019 relaxed areas",
+            )
+        )
     return _result(status, f"{ok}/{n}", ok / n, ctx.semi.join(parts), source)
 
 
@@ -623,8 +681,12 @@ def _g4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         )
         parts.append(ctx.t("超规模：", "over: ") + _names(listed, ctx))
     if "relaxed" in table.columns and table["relaxed"].any():
-        parts.append(ctx.t(f"{int(table['relaxed'].sum())} 所学校按2019年过渡政策放宽规模上限",
-                           f"{int(table['relaxed'].sum())} school(s) under the 2019 relaxed limit"))  # fmt: skip
+        parts.append(
+            ctx.t(
+                f"{int(table['relaxed'].sum())} 所学校按2019年过渡政策放宽规模上限",
+                f"{int(table['relaxed'].sum())} school(s) under the 2019 relaxed limit",
+            )
+        )
     return _result(PASS if ok == n else FAIL, f"{ok}/{n}", ok / n, ctx.semi.join(parts), source)
 
 
@@ -714,15 +776,23 @@ def _g11(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     table = table[table["year"] == ctx.year]
     if table.empty or table["status"].iloc[0] == "no_teacher_data":
         why = ctx.t(
-            f"缺数据：teachers（专任教师）表中没有 {ctx.year - 1} 年的数据，无法确定 {ctx.year} 年符合交流条件的教师",
-            f"missing: the teachers table has no rows for {ctx.year - 1}, so who was eligible in {ctx.year} is unknown",
+            f"缺数据：teachers（专任教师）表中没有 {ctx.year - 1} 年的数据，无法确定 {ctx.year} "
+            "年符合交流条件的教师",
+            f"missing: the teachers table has no rows for {ctx.year - 1}, so who was eligible in {ctx.year} "
+            "is unknown",
         )
         return _result(MISSING, evidence=why, source=source)
     row = table.iloc[0]
     ratio_min, share_min = float(row["ratio_limit"]), float(row["share_limit"])
     if row["status"] == "no_eligible":
-        return _result(MISSING, evidence=ctx.t("无符合交流条件的教师，交流比例无法计算",
-                                               "no teacher is eligible to rotate: the ratio is undefined"), source=source)  # fmt: skip
+        return _result(
+            MISSING,
+            evidence=ctx.t(
+                "无符合交流条件的教师，交流比例无法计算",
+                "no teacher is eligible to rotate: the ratio is undefined",
+            ),
+            source=source,
+        )
     ratio = float(row["ratio"])
     share = float(row["backbone_share"]) if pd.notna(row["backbone_share"]) else np.nan
     share_text = _pct(share, share_min) if not math.isnan(share) else ctx.t("无法计算", "undefined")
@@ -730,7 +800,8 @@ def _g11(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         f"{_pct(ratio, ratio_min)}（骨干 {share_text}）", f"{_pct(ratio, ratio_min)} (backbone {share_text})"
     )
     evidence = ctx.t(
-        f"符合交流条件 {_num(row['eligible'])} 人，交流轮岗 {_num(row['rotated'])} 人；其中骨干教师 {_num(row['backbone_rotated'])} 人",
+        f"符合交流条件 {_num(row['eligible'])} 人，交流轮岗 {_num(row['rotated'])} "
+        f"人；其中骨干教师 {_num(row['backbone_rotated'])} 人",
         f"{_num(row['rotated'])} of {_num(row['eligible'])} eligible teachers rotated; "
         f"{_num(row['backbone_rotated'])} of them backbone",
     )
@@ -744,9 +815,11 @@ def _q1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     row = table.iloc[0]
     x, threshold = float(row["retention_rate"]), float(row["threshold"])
     evidence = ctx.t(
-        f"（毕业 {_num(row['graduates'])} − 转入 {_num(row['transfers_in'])} + 转出 {_num(row['transfers_out'])}）÷"
+        f"（毕业 {_num(row['graduates'])} − 转入 {_num(row['transfers_in'])} + "
+        f"转出 {_num(row['transfers_out'])}）÷"
         f"（三年前入学 {_num(row['entrants_3y_ago'])} − 死亡 {_num(row['deaths'])}）",
-        f"(graduates {_num(row['graduates'])} − in {_num(row['transfers_in'])} + out {_num(row['transfers_out'])}) / "
+        f"(graduates {_num(row['graduates'])} − in {_num(row['transfers_in'])} + "
+        f"out {_num(row['transfers_out'])}) / "
         f"(entrants {_num(row['entrants_3y_ago'])} − deaths {_num(row['deaths'])})",
     )
     return _result(row["status"], _pct(x, threshold), x, evidence, "cohorts")
@@ -762,8 +835,12 @@ def _q4(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
     parts = [ctx.t(f"{n} 所学校中 {ok} 所培训经费占公用经费 ≥ {_pct_limit(threshold)}",
                    f"{ok} of {n} schools spend ≥ {_pct_limit(threshold)} on training")]  # fmt: skip
     if pd.notna(lowest["share"]):
-        parts.append(ctx.t(f"最低 {_pct(lowest['share'], threshold)}（{lowest['school_name']}）",
-                           f"lowest {_pct(lowest['share'], threshold)} ({lowest['school_name']})"))  # fmt: skip
+        parts.append(
+            ctx.t(
+                f"最低 {_pct(lowest['share'], threshold)}（{lowest['school_name']}）",
+                f"lowest {_pct(lowest['share'], threshold)} ({lowest['school_name']})",
+            )
+        )
     bad = table[table["status"] == FAIL]
     if len(bad):
         listed = bad["school_name"].astype(str) + " " + bad["share"].map(lambda s: _pct(s, threshold))
@@ -782,8 +859,12 @@ def _s1(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         return _result(MISSING, evidence=ctx.no_table("survey"), source="survey")
     row = total.iloc[0]
     threshold = float(row["threshold"])
-    parts = [ctx.t(f"有效问卷 {_num(row['valid'])} 份，满意 {_num(row['satisfied'])} 份",
-                   f"{_num(row['satisfied'])} of {_num(row['valid'])} valid questionnaires satisfied")]  # fmt: skip
+    parts = [
+        ctx.t(
+            f"有效问卷 {_num(row['valid'])} 份，满意 {_num(row['satisfied'])} 份",
+            f"{_num(row['satisfied'])} of {_num(row['valid'])} valid questionnaires satisfied",
+        )
+    ]
     parent = table[table["group"] == "parent"]
     if not parent.empty and pd.notna(parent["rate"].iloc[0]):
         p = parent.iloc[0]

@@ -6,6 +6,8 @@ PDF show these labels. Indicator names come from the standard's catalogue instea
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # identifiers
     "school_id": ("学校标识码", "School id"),
@@ -251,9 +253,22 @@ READINESS_LABELS: dict[str, tuple[str, str]] = {
 
 LANGS = ("zh", "en")
 
+#: Punctuation that differs between the languages: between the items of a list, between
+#: clauses, and after a label.
+LIST_SEP = ("、", ", ")
+CLAUSE_SEP = ("；", "; ")
+COLON = ("：", ": ")
 
-def pick(pair: tuple[str, str], lang: str) -> str:
-    """The Chinese or the English of a ``(zh, en)`` pair: the one way eduwb chooses its words."""
+_T = TypeVar("_T")
+
+
+def pick(pair: tuple[_T, _T], lang: str) -> _T:
+    """The Chinese or the English of a ``(zh, en)`` pair: the one way eduwb chooses its words.
+
+    Usually a pair of strings; a pair of anything else (the keyword arguments of a label that
+    is set differently in each language, a mapping used in one language only) chooses the
+    same way.
+    """
     return pair[0] if lang == "zh" else pair[1]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from eduwb.present.words import READINESS_LABELS, REPORT_TEXT, column_label
+from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick
 from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
 
 
@@ -39,36 +39,13 @@ def report_created(job: ReportJob) -> datetime:
 def report_context(
     job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]
 ) -> dict[str, Any]:
-    import pandas
-
-    from eduwb.report import layout as pdf
-
+    """The render context of a county report: its verdict on the cover, its data in the appendix."""
     text = REPORT_TEXT[job.lang]
     created = report_created(job)
-    statistics_date = ds.settings.statistics_date(
-        job.year
-    )  # county.toml [statistics_dates], else 1 September
-    version = eduwb_version()
-    passed = verdict.get("passed")
-    summary = verdict.get("summary_zh" if job.lang == "zh" else "summary_en") or ""
-    if passed is None:
-        state = "unknown"
-    elif passed:
-        state = "passed"
-    else:
-        state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
-    label = text[state]
-    css_class = "failed" if state == "failed" else state if state == "passed" else "unknown"
-    lists = [
-        (text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")
-    ]
+    # county.toml [statistics_dates], else 1 September
+    statistics_date = ds.settings.statistics_date(job.year)
     standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
-    cover = [
-        (text["standard"], standard_name),
-        (text["school_year"], text["school_year_value"].format(year=job.year, next=job.year + 1)),
-        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
-        (text["generated"], text["date_fmt"].format(d=created)),
-    ]
+    cover = _cover(text, standard_name, job.year, statistics_date, created)
     appendix = [
         {
             "title": text["sec_data"],
@@ -82,61 +59,134 @@ def report_context(
             "mono": (2,),
             "rows": [(name, f"{size:,}", sha) for name, size, sha in job.data_files],
         },
-        {
-            "title": text["sec_standard"],
-            "header": None,
-            "mono": (),
-            "rows": [
-                (text["standard_id"], std.id),
-                (text["standard_name"], standard_name),
-                (text["standard_source"], _display_source(std.source, job.cwd)),
-            ],
-        },
-        {
-            "title": text["sec_parameters"],
-            "header": [text["chapter"], text["notebook"], text["parameters"]],
-            "mono": (),
-            "rows": [
-                (
-                    chapter.title,
-                    Path(job.notebooks[chapter.index].path).name,
-                    ", ".join(
-                        f"{k}={v!r}"
-                        for k, v in job.shown_parameters_for(job.notebooks[chapter.index]).items()
-                    ),
-                )
-                for chapter in chapters
-            ],
-        },
-        {
-            "title": text["sec_software"],
-            "header": None,
-            "mono": (),
-            "rows": [
-                ("eduwb", version),
-                (text["python"], sys.version.split()[0]),
-                ("pandas", pandas.__version__),
-                (text["generated"], text["date_fmt"].format(d=created)),
-            ],
-        },
+        _standard_section(text, std, standard_name, _display_source(std.source, job.cwd)),
+        _parameters_section(
+            text,
+            job,
+            chapters,
+            lambda spec: ", ".join(f"{k}={v!r}" for k, v in job.shown_parameters_for(spec).items()),
+        ),
+        _software_section(text, created),
     ]
+    title = text["title"].format(county=ds.name, year=job.year)
+    verdict = _county_verdict(job, text, verdict)
+    return _context(job, text, title, ds.name, verdict, cover, chapters, appendix, created)
+
+
+def _county_verdict(job: ReportJob, text: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
+    """The cover's verdict box of a county report: the label, its colour, the summary, the lists."""
+    passed = verdict.get("passed")
+    if passed is None:
+        state = "unknown"
+    elif passed:
+        state = "passed"
+    else:
+        state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
+    lists = [
+        (text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")
+    ]
+    return {
+        "label": text[state],
+        "css_class": "failed" if state == "failed" else state if state == "passed" else "unknown",
+        "summary": verdict.get(pick(("summary_zh", "summary_en"), job.lang)) or "",
+        "lists": [(k, v) for k, v in lists if v],
+    }
+
+
+def _cover(
+    text: dict[str, Any],
+    standard_name: str,
+    year: int,
+    statistics_date: date,
+    created: datetime,
+    extra: list[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """The cover's lines: the standard, the school year, ``extra`` lines, the dates."""
+    return [
+        (text["standard"], standard_name),
+        (text["school_year"], text["school_year_value"].format(year=year, next=year + 1)),
+        *(extra or []),
+        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
+        (text["generated"], text["date_fmt"].format(d=created)),
+    ]
+
+
+def _standard_section(text: dict[str, Any], std: Any, standard_name: str, source: str) -> dict[str, Any]:
+    """The appendix section naming the standard: its id, its name and its file."""
+    return {
+        "title": text["sec_standard"],
+        "header": None,
+        "mono": (),
+        "rows": [
+            (text["standard_id"], std.id),
+            (text["standard_name"], standard_name),
+            (text["standard_source"], source),
+        ],
+    }
+
+
+def _parameters_section(
+    text: dict[str, Any], job: ReportJob | ProvinceJob, chapters: list[ChapterOutcome], shown: Any
+) -> dict[str, Any]:
+    """The appendix section listing each chapter's notebook and its parameters (``shown(spec)``)."""
+    return {
+        "title": text["sec_parameters"],
+        "header": [text["chapter"], text["notebook"], text["parameters"]],
+        "mono": (),
+        "rows": [
+            (
+                chapter.title,
+                Path(job.notebooks[chapter.index].path).name,
+                shown(job.notebooks[chapter.index]),
+            )
+            for chapter in chapters
+        ],
+    }
+
+
+def _software_section(text: dict[str, Any], created: datetime) -> dict[str, Any]:
+    """The appendix section on what made the report: eduwb, Python, pandas, and when."""
+    import pandas
+
+    return {
+        "title": text["sec_software"],
+        "header": None,
+        "mono": (),
+        "rows": [
+            ("eduwb", eduwb_version()),
+            (text["python"], sys.version.split()[0]),
+            ("pandas", pandas.__version__),
+            (text["generated"], text["date_fmt"].format(d=created)),
+        ],
+    }
+
+
+def _context(
+    job: ReportJob | ProvinceJob,
+    text: dict[str, Any],
+    title: str,
+    county: str,
+    verdict: dict[str, Any],
+    cover: list[tuple[str, str]],
+    chapters: list[ChapterOutcome],
+    appendix: list[dict[str, Any]],
+    created: datetime,
+) -> dict[str, Any]:
+    """The render context the report template takes (a county's and a province's alike)."""
+    from eduwb.report import layout as pdf
+
     return {
         "lang": job.lang,
         "text": text,
-        "title": text["title"].format(county=ds.name, year=job.year),
-        "county": ds.name,
+        "title": title,
+        "county": county,
         "year": job.year,
         "cover": cover,
-        "verdict": {
-            "label": label,
-            "css_class": css_class,
-            "summary": summary,
-            "lists": [(k, v) for k, v in lists if v],
-        },
+        "verdict": verdict,
         "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
         "appendix": appendix,
         "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eduwb_version": version,
+        "eduwb_version": eduwb_version(),
     }
 
 
@@ -146,8 +196,7 @@ def _id_list(ids: Any, lang: str, limit: int = 24) -> str:
     ``G1、G2、…、G24 等 30 项`` — the count follows the last id, never as an id of its own.
     """
     ids = [str(i) for i in ids or []]
-    sep = "、" if lang == "zh" else ", "
-    text = sep.join(ids[:limit])
+    text = pick(LIST_SEP, lang).join(ids[:limit])
     if len(ids) > limit:
         more = REPORT_TEXT[lang]["more"].format(n=len(ids), more=len(ids) - limit)
         text += more if more.startswith(" ") else f" {more}"
@@ -196,9 +245,6 @@ def province_summary(chapters: list[ChapterOutcome], lang: str) -> dict[str, lis
 def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
     """The render context of a province report: the same document as a county's, with the
     province on the cover (its counties by readiness) and its counties in the appendix."""
-    import pandas
-
-    from eduwb.report import layout as pdf
     from eduwb.standards import load_standard
 
     base = REPORT_TEXT[job.lang]
@@ -209,43 +255,9 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
     created = report_created(job)
     # the statistics date of the year (the counties' own dates are on their reports)
     statistics_date = date(job.year, 9, 1)
-    version = eduwb_version()
-    summary = province_summary(chapters, job.lang)
-    if summary is None:
-        verdict = {"label": text["unknown"], "css_class": "unknown", "summary": "", "lists": []}
-    else:
-        n = sum(len(v) for v in summary.values())
-        passing = len(summary["passes"])
-        label = base["province_counts"].format(n=n, passing=passing)
-        lists = [
-            (READINESS_LABELS[code][0 if job.lang == "zh" else 1], names)
-            for code, names in summary.items()
-            if names
-        ]
-        css = "passed" if n and passing == n else "unknown" if not n else "failed"
-        verdict = {"label": label, "css_class": css, "summary": "", "lists": lists}
-    cover = [
-        (text["standard"], standard_name),
-        (text["school_year"], text["school_year_value"].format(year=job.year, next=job.year + 1)),
-        (text["counties"], str(len(job.counties))),
-        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
-        (text["generated"], text["date_fmt"].format(d=created)),
-    ]
-    count_files = {county: 0 for county, _path, _digest in job.counties}
-    for name, _size, _sha in job.data_files:
-        county = name.split("/", 1)[0]
-        count_files[county] = count_files.get(county, 0) + 1
-    appendix = [
-        {
-            "title": text["sec_counties"],
-            "header": [text["county"], text["path"], text["files"], text["files_digest"]],
-            "mono": (3,),
-            "rows": [
-                (county, shown_path(path, Path.cwd(), digest), str(count_files.get(county, 0)), digest)
-                for county, path, digest in job.counties
-            ],
-        },
-    ]
+    counties = [(text["counties"], str(len(job.counties)))]
+    cover = _cover(text, standard_name, job.year, statistics_date, created, counties)
+    appendix = [_counties_section(job, text)]
     if job.excluded:
         appendix.append(
             {
@@ -255,55 +267,49 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
                 "rows": list(job.excluded),
             }
         )
+
+    def shown(spec: Any) -> str:
+        return ", ".join(
+            f"{k}={text['counties_param'].format(n=len(v)) if k == 'data' else repr(v)}"
+            for k, v in job.parameters_for(spec).items()
+        )
+
     appendix += [
-        {
-            "title": text["sec_standard"],
-            "header": None,
-            "mono": (),
-            "rows": [
-                (text["standard_id"], std.id),
-                (text["standard_name"], standard_name),
-                (text["standard_source"], _display_source(std.source)),
-            ],
-        },
-        {
-            "title": text["sec_parameters"],
-            "header": [text["chapter"], text["notebook"], text["parameters"]],
-            "mono": (),
-            "rows": [
-                (
-                    chapter.title,
-                    Path(job.notebooks[chapter.index].path).name,
-                    ", ".join(
-                        f"{k}={text['counties_param'].format(n=len(v)) if k == 'data' else repr(v)}"
-                        for k, v in job.parameters_for(job.notebooks[chapter.index]).items()
-                    ),
-                )
-                for chapter in chapters
-            ],
-        },
-        {
-            "title": text["sec_software"],
-            "header": None,
-            "mono": (),
-            "rows": [
-                ("eduwb", version),
-                (text["python"], sys.version.split()[0]),
-                ("pandas", pandas.__version__),
-                (text["generated"], text["date_fmt"].format(d=created)),
-            ],
-        },
+        _standard_section(text, std, standard_name, _display_source(std.source)),
+        _parameters_section(text, job, chapters, shown),
+        _software_section(text, created),
     ]
+    title = base["province_title"].format(province=job.county, year=job.year)
+    verdict = _province_verdict(job, text, province_summary(chapters, job.lang))
+    return _context(job, text, title, job.county, verdict, cover, chapters, appendix, created)
+
+
+def _province_verdict(
+    job: ProvinceJob, text: dict[str, Any], summary: dict[str, list[str]] | None
+) -> dict[str, Any]:
+    """The cover's box of a province report: how many counties pass, the counties by readiness."""
+    if summary is None:
+        return {"label": text["unknown"], "css_class": "unknown", "summary": "", "lists": []}
+    n = sum(len(v) for v in summary.values())
+    passing = len(summary["passes"])
+    label = text["province_counts"].format(n=n, passing=passing)
+    lists = [(pick(READINESS_LABELS[code], job.lang), names) for code, names in summary.items() if names]
+    css = "passed" if n and passing == n else "unknown" if not n else "failed"
+    return {"label": label, "css_class": css, "summary": "", "lists": lists}
+
+
+def _counties_section(job: ProvinceJob, text: dict[str, Any]) -> dict[str, Any]:
+    """The appendix section listing the counties in the report: data, number of files, digest."""
+    count_files = {county: 0 for county, _path, _digest in job.counties}
+    for name, _size, _sha in job.data_files:
+        county = name.split("/", 1)[0]
+        count_files[county] = count_files.get(county, 0) + 1
     return {
-        "lang": job.lang,
-        "text": text,
-        "title": base["province_title"].format(province=job.county, year=job.year),
-        "county": job.county,
-        "year": job.year,
-        "cover": cover,
-        "verdict": verdict,
-        "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
-        "appendix": appendix,
-        "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eduwb_version": version,
+        "title": text["sec_counties"],
+        "header": [text["county"], text["path"], text["files"], text["files_digest"]],
+        "mono": (3,),
+        "rows": [
+            (county, shown_path(path, Path.cwd(), digest), str(count_files.get(county, 0)), digest)
+            for county, path, digest in job.counties
+        ],
     }

@@ -109,6 +109,13 @@ def report_shell() -> Any:
 
 
 def _make_shell() -> Any:
+    """The report's IPython shell: displays, results and errors go to the running cell's outputs.
+
+    Why this is long: the shell's display publisher, display hook and shell class subclass
+    IPython's, which are imported here, on first use, so that a command that makes no report
+    never imports IPython; the three small classes and the shell's configuration are one
+    piece, read together.
+    """
     import nbformat
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher

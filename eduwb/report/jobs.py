@@ -87,11 +87,13 @@ def shown_path(
 
 
 @dataclass(frozen=True)
-class ReportJob:
-    """One county × year report to produce."""
+class _Job:
+    """What a county job and a province job share: the fields (each adds its ``data`` and the
+    rest), the key, the output files and the parameters the notebooks receive. The file names
+    come from :data:`REPORT_TEXT` under ``FILE_KEYS``, formatted with the owner (``county``)
+    as ``OWNER_FIELD``."""
 
-    data: str
-    county: str
+    county: str  # the report's owner: the county, or the province's name for a province job
     year: int
     out_dir: str
     lang: str
@@ -101,38 +103,53 @@ class ReportJob:
     data_files: tuple[tuple[str, int, str], ...]
     data_key: str
     fingerprint: str
-    source_date_epoch: int | None = None
-    data_shown: str = ""  # the data as outputs name them (shown_path)
-    standard_shown: str | None = None
-    cwd: str = ""  # the working folder of the run (RunOptions.cwd)
+
+    FILE_KEYS = ("report_file", "tables_file")
+    OWNER_FIELD = "county"
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.county, self.year)
 
-    @property
-    def report_path(self) -> Path:
-        name = REPORT_TEXT[self.lang]["report_file"].format(county=self.county, year=self.year)
+    def _output(self, key: str) -> Path:
+        name = REPORT_TEXT[self.lang][key].format(**{self.OWNER_FIELD: self.county, "year": self.year})
         return Path(self.out_dir) / name
 
     @property
+    def report_path(self) -> Path:
+        return self._output(self.FILE_KEYS[0])
+
+    @property
     def tables_path(self) -> Path:
-        name = REPORT_TEXT[self.lang]["tables_file"].format(county=self.county, year=self.year)
-        return Path(self.out_dir) / name
+        return self._output(self.FILE_KEYS[1])
 
     @property
     def notebooks_dir(self) -> Path:
         return Path(self.out_dir) / "notebooks"
 
+    def _data_parameter(self) -> Any:
+        return self.data
+
     def parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
         values = {
-            "data": self.data,
+            "data": self._data_parameter(),
             "year": self.year,
             "lang": self.lang,
             "interactive": False,
             "standard": self.standard,
         }
         return {name: values[name] for name in spec.parameters}
+
+
+@dataclass(frozen=True)
+class ReportJob(_Job):
+    """One county × year report to produce."""
+
+    data: str
+    source_date_epoch: int | None = None
+    data_shown: str = ""  # the data as outputs name them (shown_path)
+    standard_shown: str | None = None
+    cwd: str = ""  # the working folder of the run (RunOptions.cwd)
 
     def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
         """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
@@ -184,7 +201,7 @@ class CountyPlan:
 
 
 @dataclass(frozen=True)
-class ProvinceJob:
+class ProvinceJob(_Job):
     """One province × year report: the province notebooks run on every valid county at once.
 
     It goes through the same pieces as a :class:`ReportJob` (chapters, then the layout) and
@@ -192,49 +209,16 @@ class ProvinceJob:
     """
 
     data: tuple[str, ...]
-    county: str  # the province's name (the report's owner, as a county is for a county report)
-    year: int
-    out_dir: str
-    lang: str
-    standard: str | None
-    standard_used: str
-    notebooks: tuple[NotebookSpec, ...]
-    data_files: tuple[tuple[str, int, str], ...]
-    data_key: str
     data_mtime: float
-    fingerprint: str
     counties: tuple[tuple[str, str, str], ...] = ()  # (county, data path, digest of its files)
     excluded: tuple[tuple[str, str], ...] = ()  # (county or path, why it is not in the report)
     source_date_epoch: int | None = None
     scope = PROVINCE_SCOPE
+    FILE_KEYS = ("province_report_file", "province_tables_file")
+    OWNER_FIELD = "province"
 
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.county, self.year)
-
-    @property
-    def report_path(self) -> Path:
-        name = REPORT_TEXT[self.lang]["province_report_file"].format(province=self.county, year=self.year)
-        return Path(self.out_dir) / name
-
-    @property
-    def tables_path(self) -> Path:
-        name = REPORT_TEXT[self.lang]["province_tables_file"].format(province=self.county, year=self.year)
-        return Path(self.out_dir) / name
-
-    @property
-    def notebooks_dir(self) -> Path:
-        return Path(self.out_dir) / "notebooks"
-
-    def parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
-        values = {
-            "data": list(self.data),
-            "year": self.year,
-            "lang": self.lang,
-            "interactive": False,
-            "standard": self.standard,
-        }
-        return {name: values[name] for name in spec.parameters}
+    def _data_parameter(self) -> Any:
+        return list(self.data)
 
     def _shown_counties(self) -> dict[str, str]:
         """Each county's data path as outputs show it (relative, or its name with a checksum)."""
@@ -435,19 +419,38 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     except EduwbError as exc:
         return _failed_plan(data, county, todo, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
 
-    data_shown = shown_path(path, options.cwd, data_key)
-    standard_shown = None
-    if options.standard is not None:
-        from eduwb.standards import BUILTIN
-
-        standard_shown = (
-            options.standard
-            if options.standard in BUILTIN
-            else shown_path(options.standard, options.cwd, _file_digest(options.standard))
-        )
     mtime = max(Path(data_root(path), name).stat().st_mtime for name, _s, _h in files)
     if not options.notebooks:  # a province report only: the county is read for it, no county report
         return CountyPlan(data, county, [], [], tuple(available), tuple(files), str(standard_used), mtime)
+    jobs = _county_jobs(data, county, todo, files, data_key, std, str(standard_used), options, results)
+    return CountyPlan(data, county, jobs, results, tuple(available), tuple(files), str(standard_used), mtime)
+
+
+def _shown_standard(options: RunOptions) -> str | None:
+    """The standard asked for as the outputs name it; None when each county's own applies."""
+    if options.standard is None:
+        return None
+    from eduwb.standards import BUILTIN
+
+    if options.standard in BUILTIN:
+        return options.standard
+    return shown_path(options.standard, options.cwd, _file_digest(options.standard))
+
+
+def _county_jobs(
+    data: str,
+    county: str,
+    todo: list[int],
+    files: list[tuple[str, int, str]],
+    data_key: str,
+    std: Any,
+    standard_used: str,
+    options: RunOptions,
+    results: list[ReportResult],
+) -> list[ReportJob]:
+    """The jobs of a county's years, each with its fingerprint; those up to date go to ``results``."""
+    data_shown = shown_path(Path(data), options.cwd, data_key)
+    standard_shown = _shown_standard(options)
     base = {
         "data": [list(f) for f in files],
         "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.notebooks],
@@ -468,7 +471,7 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
             out_dir=str(Path(options.out) / county / str(year)),
             lang=options.lang,
             standard=options.standard,
-            standard_used=str(standard_used),
+            standard_used=standard_used,
             notebooks=options.notebooks,
             data_files=tuple(files),
             data_key=data_key,
@@ -487,7 +490,7 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
             continue
         remove_stale_temporaries(Path(job.out_dir))
         jobs.append(job)
-    return CountyPlan(data, county, jobs, results, tuple(available), tuple(files), str(standard_used), mtime)
+    return jobs
 
 
 # ---- the province report: planned once every county has been read -------------------------
@@ -535,7 +538,8 @@ def plan_province(
             "province": province,
             "year": year,
             "counties": [list(c) for c in counties],
-            "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)] for spec in options.province_notebooks],
+            "notebooks": [[spec.stem, spec.parameters, _file_digest(spec.path)]
+                          for spec in options.province_notebooks],
             "standard": standard_used if options.standard is None else options.standard,
             "standard_file": _standard_digest(standard_used),
             "lang": options.lang,

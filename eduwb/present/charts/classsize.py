@@ -17,7 +17,7 @@ from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
 from eduwb.present import t
-from eduwb.present.words import pick
+from eduwb.present.words import CLAUSE_SEP, pick
 from eduwb.standards import Standard
 
 BAND_COLOURS = {
@@ -99,7 +99,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "stage" in out.columns:
         out["stage"] = [std.stage_name(s, lang) for s in out["stage"]]
     if "kind" in out.columns:
-        out["kind"] = [KINDS.get(k, k) if lang == "zh" else str(k).replace("_", " ") for k in out["kind"]]
+        out["kind"] = [pick((KINDS.get(k, k), str(k).replace("_", " ")), lang) for k in out["kind"]]
     for col in _NOT_APPLICABLE_COLUMNS:
         if col in out.columns:
             out[col] = out[col].astype(object).where(out[col].notna(), "—")
@@ -118,7 +118,7 @@ def grades_text(extra_by_grade: object, lang: str = "zh") -> str:
     for item in extra_by_grade.split(","):
         grade, extra = item.split(":")
         parts.append(t(f"{grade}年级需增{extra}个班", f"grade {grade}: +{extra}", lang))
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return pick(CLAUSE_SEP, lang).join(parts)
 
 
 def status_styles(df: pd.DataFrame) -> pd.DataFrame:
@@ -330,8 +330,8 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
     fig, ax = plt.subplots(figsize=(7.8, 0.45 * max(n, 1) + 1.3))
     year = int(projection["projected_year"].iloc[0]) if len(projection) else None
     if n == 0:
-        ax.text(0.5, 0.5, t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang),
-                ha="center", transform=ax.transAxes)  # fmt: skip
+        empty = t("按现有班级数，明年没有学校出现超标准班额", "no school needs more classes next year", lang)
+        ax.text(0.5, 0.5, empty, ha="center", transform=ax.transAxes)
         ax.axis("off")
         return fig
     y = np.arange(n)
@@ -350,8 +350,11 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
         label=t("所需班级数", "classes needed", lang),
     )
     for yi, row in zip(y, flagged.itertuples(index=False), strict=True):
-        note = t(f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
-                 f" +{row.extra_classes_needed}; largest class if kept {row.max_class_size_if_kept}", lang)  # fmt: skip
+        note = t(
+            f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
+            f" +{row.extra_classes_needed}; largest class if kept {row.max_class_size_if_kept}",
+            lang,
+        )
         if row.over_size_limit:
             note += t(
                 f"；全校{row.school_students}人超规模",
@@ -486,6 +489,32 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     cube = by_school.set_index(["school_id", "stage", "year"]).sort_index()
     taught = set(zip(by_school["school_id"], by_school["stage"], strict=True))
     fig = explorer_figure((4.2 * len(stages) + 0.6, 3.3))
+    panels = _history_panels(fig, stages, years, std, lang)
+    title = fig.suptitle("", fontsize=10)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.84, wspace=0.2)
+    image, refresh = figure_image(fig)
+
+    def draw(change=None):
+        school = picker.value
+        _show_school(panels, cube, taught, years, school, lang)
+        title.set_text(
+            f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang)
+        )
+        refresh()
+        table.value = ledger_html.get(school, not_on_ledger)
+
+    picker.observe(draw, names="value")
+    if first is not None:
+        draw()
+    note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
+    return widgets.VBox([picker, note, image, table])
+
+
+def _history_panels(
+    fig: Figure, stages: list[str], years: list[int], std: Standard, lang: str
+) -> list[tuple]:
+    """:func:`explorer`'s panels, one per stage: empty bars per band, labels over them, a note
+    for a school without the stage; and the legend. Each is ``(stage, ax, bars, tops, empty)``."""
     panels = []
     for n, stage in enumerate(stages):
         ax = fig.add_subplot(1, len(stages), n + 1)
@@ -501,38 +530,26 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
         panels.append((stage, ax, bars, tops, empty))
     handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
-    title = fig.suptitle("", fontsize=10)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.84, wspace=0.2)
-    image, refresh = figure_image(fig)
+    return panels
 
-    def draw(change=None):
-        school = picker.value
-        for stage, ax, bars, tops, empty in panels:
-            key = (school, stage)
-            rows = cube.loc[key].reindex(years) if key in taught else None
-            bottom = np.zeros(len(years))
-            for band in BANDS:
-                counts = (
-                    np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
-                )
-                for bar, b, c in zip(bars[band], bottom, counts, strict=True):
-                    bar.set_y(b)
-                    bar.set_height(c)
-                bottom += counts
-            biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
-            for text, top, big in zip(tops, bottom, biggest, strict=True):
-                text.set_y(top)
-                text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
-            empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
-            ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)
-        title.set_text(
-            f"{names.get(school, school)}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang)
-        )
-        refresh()
-        table.value = ledger_html.get(school, not_on_ledger)
 
-    picker.observe(draw, names="value")
-    if first is not None:
-        draw()
-    note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
-    return widgets.VBox([picker, note, image, table])
+def _show_school(
+    panels: list[tuple], cube: pd.DataFrame, taught: set, years: list[int], school: object, lang: str
+) -> None:
+    """Set :func:`explorer`'s panels to one school: the bands' bars, the largest classes, the scale."""
+    for stage, ax, bars, tops, empty in panels:
+        key = (school, stage)
+        rows = cube.loc[key].reindex(years) if key in taught else None
+        bottom = np.zeros(len(years))
+        for band in BANDS:
+            counts = np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+            for bar, b, c in zip(bars[band], bottom, counts, strict=True):
+                bar.set_y(b)
+                bar.set_height(c)
+            bottom += counts
+        biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
+        for text, top, big in zip(tops, bottom, biggest, strict=True):
+            text.set_y(top)
+            text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
+        empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
+        ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
-from eduwb.present.words import READINESS_LABELS
+from eduwb.present.words import CLAUSE_SEP, LIST_SEP, READINESS_LABELS, pick
 from eduwb.standards import Standard
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = COLOURS["pass"], COLOURS["fail"], COLOURS["missing"]
@@ -62,16 +62,12 @@ UNITS: dict[str, tuple[str, str]] = {
 WAN = 10_000  # costs are drawn in 万元 (10,000 yuan)
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
-
 def readiness_label(code: str, lang: str = "zh") -> str:
-    return _pick(READINESS_LABELS.get(code, (code, code)), lang)
+    return pick(READINESS_LABELS.get(code, (code, code)), lang)
 
 
 def item_label(indicator: str, lang: str = "zh") -> str:
-    return _pick(ITEMS[indicator], lang) if indicator in ITEMS else indicator
+    return pick(ITEMS[indicator], lang) if indicator in ITEMS else indicator
 
 
 def cv_column_label(stage: str, indicator: str, std: Standard, lang: str = "zh") -> str:
@@ -90,10 +86,10 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "stage" in out:
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang))
     if "gap_unit" in out:
-        out["gap_unit"] = out["gap_unit"].map(lambda u: _pick(UNITS[u], lang) if u in UNITS else u)
+        out["gap_unit"] = out["gap_unit"].map(lambda u: pick(UNITS[u], lang) if u in UNITS else u)
     if "indicator" in out:
         out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
-    sep = "、" if lang == "zh" else ", "
+    sep = pick(LIST_SEP, lang)
     for col in out.columns:
         if col in ("failing", "blocking", "missing", "vetoes") or str(col).startswith("failing_"):
             out[col] = out[col].map(lambda v: v.replace(",", sep) if isinstance(v, str) else v)
@@ -152,7 +148,7 @@ def headline_markdown(readiness: pd.DataFrame, province: str, year: int, lang: s
     """The province in one paragraph: how many counties pass, could pass next year, are far."""
     counts = readiness["readiness"].value_counts()
     n = len(readiness)
-    sep = "、" if lang == "zh" else ", "
+    sep = pick(LIST_SEP, lang)
 
     def names(code: str) -> str:
         return sep.join(readiness.loc[readiness["readiness"] == code, "county"])
@@ -161,17 +157,18 @@ def headline_markdown(readiness: pd.DataFrame, province: str, year: int, lang: s
     for code in ("passes", "next_year", "incomplete", "far", "vetoed", "no_data"):
         k = int(counts.get(code, 0))
         if k:
-            parts.append(f"{readiness_label(code, lang)} {k} 个（{names(code)}）" if lang == "zh"
-                         else f"{k} {readiness_label(code, lang)} ({names(code)})")  # fmt: skip
+            label = readiness_label(code, lang)
+            parts.append(t(f"{label} {k} 个（{names(code)}）", f"{k} {label} ({names(code)})", lang))
     cost = readiness.loc[readiness["readiness"] == "next_year", "plan_cost_yuan"].astype("float64").sum()
-    if lang == "zh":
-        text = f"**{province}{year}年共 {n} 个县（区）：** " + "；".join(parts) + "。"
-        if counts.get("next_year", 0):
-            text += f"次年可望通过的县补足资源配置的最低费用合计约 {cost / WAN:,.0f} 万元。"
-        return text
-    text = f"**{province}, {year}: {n} counties.** " + "; ".join(parts) + "."
+    text = t(f"**{province}{year}年共 {n} 个县（区）：** ", f"**{province}, {year}: {n} counties.** ", lang)
+    text += pick(CLAUSE_SEP, lang).join(parts) + t("。", ".", lang)
     if counts.get("next_year", 0):
-        text += f" The counties that could pass next year need about {cost / WAN:,.0f} × 10,000 yuan of least-cost additions."
+        text += t(
+            f"次年可望通过的县补足资源配置的最低费用合计约 {cost / WAN:,.0f} 万元。",
+            f" The counties that could pass next year need about {cost / WAN:,.0f} × 10,000 yuan"
+            " of least-cost additions.",
+            lang,
+        )
     return text
 
 
@@ -263,7 +260,8 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
         np.random.seed(2024)
         try:
             sns.stripplot(data=part, x="indicator", y="cv", order=order, ax=ax, hue="over",
-                          palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18, legend=False)  # fmt: skip
+                          palette={False: PASS_COLOUR, True: FAIL_COLOUR}, size=4, jitter=0.18,
+                          legend=False)  # fmt: skip
         finally:
             np.random.set_state(state)
         ref = spread[(spread["year"] == year) & (spread["stage"] == stage)].set_index("indicator")[
@@ -403,7 +401,7 @@ def verdict_grid(
             row = cells.loc[(county, year)]
             code = row["verdict"]
             ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
-            text = _pick(VERDICT_LABELS.get(code, (code, code)), lang)
+            text = pick(VERDICT_LABELS.get(code, (code, code)), lang)
             if isinstance(row["vetoes"], str) and row["vetoes"]:
                 text += t("·否决", " (veto)", lang)
             ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=7.5)
@@ -436,7 +434,7 @@ def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None =
             heights,
             bottom=bottom,
             color=COLOURS.get(code, MISSING_COLOUR),
-            label=_pick(VERDICT_LABELS[code], lang),
+            label=pick(VERDICT_LABELS[code], lang),
         )
         for x, b, h in zip(years, bottom, heights, strict=True):
             if h:
@@ -465,17 +463,18 @@ def movement_markdown(counties: pd.DataFrame, year: int, lang: str = "zh") -> st
     both = now.merge(
         before[["verdict", "failing_count"]], left_index=True, right_index=True, suffixes=("", "_before")
     )
-    sep = "、" if lang == "zh" else ", "
+    sep = pick(LIST_SEP, lang)
     up = sep.join(both.index[(both["verdict"] == "pass") & (both["verdict_before"] != "pass")])
     down = sep.join(both.index[(both["verdict"] != "pass") & (both["verdict_before"] == "pass")])
     fewer = int(((both["failing_count"] < both["failing_count_before"]) & (both["verdict"] != "pass")).sum())
     more = int((both["failing_count"] > both["failing_count_before"]).sum())
-    if lang == "zh":
-        parts = [f"与{earlier[-1]}年相比：新达到标准的县：{up or '无'}；不再达标的县：{down or '无'}"]
-        parts.append(f"仍未达标的县中 {fewer} 个未达标指标减少，{more} 个增加")
-        return "；".join(parts) + "。"
-    return (f"Since {earlier[-1]}: newly passing: {up or 'none'}; no longer passing: {down or 'none'}; "
-            f"of the counties still failing, {fewer} have fewer failing indicators and {more} more.")  # fmt: skip
+    return t(
+        f"与{earlier[-1]}年相比：新达到标准的县：{up or '无'}；不再达标的县：{down or '无'}；"
+        f"仍未达标的县中 {fewer} 个未达标指标减少，{more} 个增加。",
+        f"Since {earlier[-1]}: newly passing: {up or 'none'}; no longer passing: {down or 'none'}; "
+        f"of the counties still failing, {fewer} have fewer failing indicators and {more} more.",
+        lang,
+    )
 
 
 def county_picker(

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.present import numbers, privacy, t
-from eduwb.present.words import pick
+from eduwb.present.words import LIST_SEP, pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -101,12 +101,13 @@ def small_groups(df: pd.DataFrame) -> pd.DataFrame:
 def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The copy of a rotation/teacher table to show people (notebook, report, Excel workbook).
 
-    In per-school tables (those with ``school_id`` or ``school_name``) counts of one or two teachers read ``"<3"``
-    and the numbers that would reveal them read ``"—"``. Everywhere, rates read as percentages,
-    undefined numbers say why (缺数据, or 无定义 when the row's status says the ratio is
-    undefined), statuses, modes, locales and groups are put into words, yes/no columns read
-    是/否. Column ``ratio`` is renamed ``rotation_ratio`` (its own label, 交流轮岗比例). The
-    analysis table itself stays numeric; headers are translated by :func:`eduwb.present.show_table`.
+    In per-school tables (those with ``school_id`` or ``school_name``) counts of one or two
+    teachers read ``"<3"`` and the numbers that would reveal them read ``"—"``. Everywhere,
+    rates read as percentages, undefined numbers say why (缺数据, or 无定义 when the row's
+    status says the ratio is undefined), statuses, modes, locales and groups are put into
+    words, yes/no columns read 是/否. Column ``ratio`` is renamed ``rotation_ratio`` (its own
+    label, 交流轮岗比例). The analysis table itself stays numeric; headers are translated by
+    :func:`eduwb.present.show_table`.
     """
     hide = privacy.small_groups(df)
     primary_small = privacy.small_counts(df)
@@ -168,7 +169,10 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def suppression_note(lang: str = "zh") -> str:
-    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
+    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables.
+
+    See :func:`eduwb.present.privacy.note`.
+    """
     return privacy.note(lang)
 
 
@@ -199,8 +203,10 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
         )
     if row["status"] == "no_eligible":
         return t(
-            f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 0，也不是无穷大）；当年交流轮岗 {row['rotated']} 人。",
-            f"**No teacher was eligible to rotate in {year}**: the ratio is undefined (neither 0 nor infinite); {row['rotated']} teachers rotated.",
+            f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 "
+            f"0，也不是无穷大）；当年交流轮岗 {row['rotated']} 人。",
+            f"**No teacher was eligible to rotate in {year}**: the ratio is undefined (neither 0 nor "
+            f"infinite); {row['rotated']} teachers rotated.",
             lang,
         )
     verdict = {
@@ -215,11 +221,14 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
         return "" if pd.isna(limit) else t(f"（要求 ≥ {_pct(limit)}）", f" (required ≥ {_pct(limit)})", lang)
 
     return t(
-        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 **{_pct(row['ratio'], row['ratio_limit'])}**"
+        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 "
+        f"**{_pct(row['ratio'], row['ratio_limit'])}**"
         f"{required(row['ratio_limit'])}；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
-        f"**{_pct(row['backbone_share'], row['share_limit'])}**{required(row['share_limit'])}：**{verdict}**。",
+        f"**{_pct(row['backbone_share'], row['share_limit'])}**{required(row['share_limit'])}："
+        f"**{verdict}**。",
         f"**{year}**: {row['eligible']} teachers were eligible to rotate and {row['rotated']} rotated, "
-        f"**{_pct(row['ratio'], row['ratio_limit'])}**{required(row['ratio_limit'])}; {row['backbone_rotated']} of them were "
+        f"**{_pct(row['ratio'], row['ratio_limit'])}**{required(row['ratio_limit'])}; "
+        f"{row['backbone_rotated']} of them were "
         f"county-level or higher backbone teachers, **{_pct(row['backbone_share'], row['share_limit'])}**"
         f"{required(row['share_limit'])}: **{verdict}**.",
         lang,
@@ -255,8 +264,10 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
             why = pick(STATUS_LABELS.get(row["status"], ("缺数据", "missing")), lang)
         return t(f"{year}年交流流向：{why}。", f"Moves in {year}: {why}.", lang)
     text = t(
-        f"{year}年计入的交流轮岗共 {row['moves']} 人次，其中流向乡村学校 {row['to_rural']} 人次（{_pct(row['to_rural_share'])}）",
-        f"{year}: {row['moves']} counted moves, {row['to_rural']} of them to rural schools ({_pct(row['to_rural_share'])})",
+        f"{year}年计入的交流轮岗共 {row['moves']} 人次，其中流向乡村学校 {row['to_rural']} "
+        f"人次（{_pct(row['to_rural_share'])}）",
+        f"{year}: {row['moves']} counted moves, {row['to_rural']} of them to rural schools "
+        f"({_pct(row['to_rural_share'])})",
         lang,
     )
     if row["compliance_status"] == "unavailable":
@@ -267,18 +278,25 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
             lang,
         )
     text += t(
-        f"，流向资源配置未达标学校 {row['to_weak']} 人次（{_pct(row['to_weak_share'])}），二者合计（去重）{row['to_rural_or_weak']} 人次"
-        f"（{_pct(row['to_rural_or_weak_share'])}）；骨干教师交流 {row['backbone_moves']} 人次，其中流向乡村或薄弱学校 "
+        f"，流向资源配置未达标学校 {row['to_weak']} "
+        f"人次（{_pct(row['to_weak_share'])}），二者合计（去重）{row['to_rural_or_weak']} 人次"
+        f"（{_pct(row['to_rural_or_weak_share'])}）；骨干教师交流 {row['backbone_moves']} "
+        "人次，其中流向乡村或薄弱学校 "
         f"{row['backbone_to_rural_or_weak']} 人次（{_pct(row['backbone_to_rural_or_weak_share'])}）。",
-        f", {row['to_weak']} to schools failing the resource rule ({_pct(row['to_weak_share'])}), {row['to_rural_or_weak']} to "
-        f"either ({_pct(row['to_rural_or_weak_share'])}); backbone teachers moved {row['backbone_moves']} times, "
-        f"{row['backbone_to_rural_or_weak']} of them toward rural or weak schools ({_pct(row['backbone_to_rural_or_weak_share'])}).",
+        f", {row['to_weak']} to schools failing the resource rule "
+        f"({_pct(row['to_weak_share'])}), {row['to_rural_or_weak']} to "
+        f"either ({_pct(row['to_rural_or_weak_share'])}); backbone teachers "
+        f"moved {row['backbone_moves']} times, "
+        f"{row['backbone_to_rural_or_weak']} of them toward rural or weak schools "
+        f"({_pct(row['backbone_to_rural_or_weak_share'])}).",
         lang,
     )
     if row["compliance_unknown"] > 0:
         text += t(
-            f"另有 {row['compliance_unknown']} 人次流向不参加资源配置评估的学校（如不足50人的教学点、特殊教育学校），未计为薄弱学校。",
-            f" {row['compliance_unknown']} moves went to schools outside the resource assessment (small teaching points, special schools) and are not counted as weak.",
+            f"另有 {row['compliance_unknown']} "
+            "人次流向不参加资源配置评估的学校（如不足50人的教学点、特殊教育学校），未计为薄弱学校。",
+            f" {row['compliance_unknown']} moves went to schools outside the resource assessment (small "
+            "teaching points, special schools) and are not counted as weak.",
             lang,
         )
     return text
@@ -324,13 +342,28 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
             lang,
         )
 
-    training = part("training_rate", "training_limit", "not_trained", "schools_short_training", "training_passes",
-                    ("五年培训学时完成率", "完成"), ("training completion", "trained"))  # fmt: skip
-    certification = part("certification_rate", "certification_limit", "not_certified", "schools_short_certification",
-                         "certification_passes", ("持证上岗率", "持证"), ("certification", "certified"))  # fmt: skip
+    training = part(
+        "training_rate",
+        "training_limit",
+        "not_trained",
+        "schools_short_training",
+        "training_passes",
+        ("五年培训学时完成率", "完成"),
+        ("training completion", "trained"),
+    )
+    certification = part(
+        "certification_rate",
+        "certification_limit",
+        "not_certified",
+        "schools_short_certification",
+        "certification_passes",
+        ("持证上岗率", "持证"),
+        ("certification", "certified"),
+    )
     return t(
         f"**{year}年**义务教育专任教师 {row['teachers']} 人：{training}；{certification}。",
-        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; {training}; {certification}.",
+        f"**{year}**: {row['teachers']} full-time compulsory-education teachers; "
+        f"{training}; {certification}.",
         lang,
     )
 
@@ -496,10 +529,9 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
     ax.set_xticks(range(len(present)), names, fontsize=8)
     ax.set_yticks(range(len(present)), names, fontsize=8)
     ax.set_xlabel(t("流入", "to", lang))
-    if lang == "zh":  # upright characters, one under the other (not the Latin 90° turn)
-        ax.set_ylabel("流\n出", rotation=0, va="center", ha="center", labelpad=10, linespacing=1.1)
-    else:
-        ax.set_ylabel("from")
+    # Chinese upright, one character under the other (not the Latin 90° turn)
+    upright = {"rotation": 0, "va": "center", "ha": "center", "labelpad": 10, "linespacing": 1.1}
+    ax.set_ylabel(**pick(({"ylabel": "流\n出", **upright}, {"ylabel": "from"}), lang))
     ax.set_title(title, fontsize=10)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -599,8 +631,16 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6), textcoords="offset points",
-                            ha="center", va="top" if below else "bottom", fontsize=7, color=colour)  # fmt: skip
+                ax.annotate(
+                    percent_text(v, limit=own_limit),
+                    (x, v * 100),
+                    xytext=(0, -6 if below else 6),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top" if below else "bottom",
+                    fontsize=7,
+                    color=colour,
+                )
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -659,17 +699,45 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
         t("符合交流条件所需的本校连续任教年限（年）", "Minimum consecutive years at the school", lang)
     )
     ax.set_ylabel("%")
-    year_text = "、".join(map(str, years)) if lang == "zh" else ", ".join(map(str, years))
+    year_text = pick(LIST_SEP, lang).join(map(str, years))
     ax.set_title(
         t(
             f"{year_text}年交流轮岗比例随资格年限的变化（括号内为符合条件教师数，黑框为现行规则）",
-            f"Rotation ratio in {year_text} under other eligibility rules (eligible in brackets; outlined: current rule)",
+            f"Rotation ratio in {year_text} under other eligibility rules (eligible in brackets; outlined: "
+            "current rule)",
             lang,
         ),
         fontsize=9,
     )
     fig.tight_layout()
     return fig
+
+
+#: The sliders of :func:`eligibility_explorer`: the rule's key, its range, its label.
+_RULE_SLIDERS = (
+    ("min_years_at_school", 1, 15, ("本校连续任教年限 ≥", "Years at school ≥")),
+    ("exempt_age_male", 40, 65, ("男教师免于交流年龄", "Exempt age, men")),
+    ("exempt_age_female", 40, 65, ("女教师免于交流年龄", "Exempt age, women")),
+)
+
+
+def _rule_sliders(rule: dict[str, int], lang: str) -> dict:
+    """One slider per part of the eligibility rule, starting at the county's own value."""
+    import ipywidgets as widgets
+
+    style = {"description_width": "initial"}
+    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
+    return {
+        key: widgets.IntSlider(
+            value=rule[key],
+            min=low,
+            max=high,
+            description=pick(label, lang),
+            style=style,
+            continuous_update=False,
+        )
+        for key, low, high, label in _RULE_SLIDERS
+    }
 
 
 def eligibility_explorer(
@@ -693,34 +761,7 @@ def eligibility_explorer(
     from eduwb.present import label_columns
     from eduwb.present.figures import explorer_figure, figure_image
 
-    style = {"description_width": "initial"}
-    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
-    sliders = {
-        "min_years_at_school": widgets.IntSlider(
-            value=rule["min_years_at_school"],
-            min=1,
-            max=15,
-            description=t("本校连续任教年限 ≥", "Years at school ≥", lang),
-            style=style,
-            continuous_update=False,
-        ),
-        "exempt_age_male": widgets.IntSlider(
-            value=rule["exempt_age_male"],
-            min=40,
-            max=65,
-            description=t("男教师免于交流年龄", "Exempt age, men", lang),
-            style=style,
-            continuous_update=False,
-        ),
-        "exempt_age_female": widgets.IntSlider(
-            value=rule["exempt_age_female"],
-            min=40,
-            max=65,
-            description=t("女教师免于交流年龄", "Exempt age, women", lang),
-            style=style,
-            continuous_update=False,
-        ),
-    }
+    sliders = _rule_sliders(rule, lang)
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
     table = widgets.HTML()
     # The years do not change with the rule: the two panels of ratio_chart are drawn once and each

@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 from eduwb.data.schema import TABLES
 from eduwb.present import t
-from eduwb.present.words import pick
+from eduwb.present.words import COLON, pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -76,11 +76,14 @@ def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | No
         )
     if "dimension" in out and dims:
         out["dimension"] = out["dimension"].map(lambda v: dims.get(v, v))
-    if "source" in out and lang == "zh":
-        zh = {name: table.zh for name, table in TABLES.items()}
+    # sources by the tables' Chinese names; the English shows the tables' own names as they are
+    source_names = pick(({name: table.zh for name, table in TABLES.items()}, None), lang)
+    if "source" in out and source_names is not None:
         out["source"] = out["source"].map(
             lambda v: (
-                "、".join(zh.get(p.strip(), p.strip()) for p in v.split(",")) if isinstance(v, str) else v
+                "、".join(source_names.get(p.strip(), p.strip()) for p in v.split(","))
+                if isinstance(v, str)
+                else v
             )
         )
     if dims:
@@ -185,7 +188,8 @@ def trend_chart(
 
 
 def _status_span(code: str, lang: str, labels: dict[str, tuple[str, str]] = CODE_LABELS) -> str:
-    return f'<span style="color:{COLOURS.get(code, MISSING_COLOUR)};font-weight:bold">{pick(labels[code], lang)}</span>'
+    colour = COLOURS.get(code, MISSING_COLOUR)
+    return f'<span style="color:{colour};font-weight:bold">{pick(labels[code], lang)}</span>'
 
 
 def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh") -> str:
@@ -195,45 +199,42 @@ def verdict_markdown(verdict: dict, dimensions: dict[str, str], lang: str = "zh"
     """
     from eduwb.present.safe import text
 
-    zh = lang == "zh"
-    head = f"**{verdict['year']}年评估结论：**" if zh else f"**Verdict for {verdict['year']}:** "
+    head = t(f"**{verdict['year']}年评估结论：**", f"**Verdict for {verdict['year']}:** ", lang)
     head += _status_span(verdict["verdict"], lang, VERDICT_LABELS)
     # dimension names come from the standard file, the summary names the county: text, not markup
-    dims = " · ".join(f"{text(name)}：{_status_span(verdict['dimensions'][d], lang)}" if zh
-                      else f"{text(name)}: {_status_span(verdict['dimensions'][d], lang)}"
-                      for d, name in dimensions.items())  # fmt: skip
-    summary = verdict.get("summary") or verdict.get("summary_zh" if zh else "summary_en", "")
+    colon = pick(COLON, lang)
+    dims = " · ".join(
+        f"{text(name)}{colon}{_status_span(verdict['dimensions'][d], lang)}" for d, name in dimensions.items()
+    )
+    summary = verdict.get("summary") or verdict.get(pick(("summary_zh", "summary_en"), lang), "")
     return f"{head}\n\n{dims}\n\n{text(summary)}"
 
 
 def changes_markdown(changes: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on :func:`eduwb.analysis.scorecard.changes`: how many indicators turned which way."""
-    zh = lang == "zh"
     previous = changes.attrs.get("previous_year")
     if previous is None:
-        return (
-            f"{year}年是数据中的第一年，无上年可比。"
-            if zh
-            else f"{year} is the first year in the data: nothing to compare with."
+        return t(
+            f"{year}年是数据中的第一年，无上年可比。",
+            f"{year} is the first year in the data: nothing to compare with.",
+            lang,
         )
     if changes.empty:
-        return (
-            f"与{previous}年相比，各项指标的状态没有变化。"
-            if zh
-            else f"No indicator changed status since {previous}."
+        return t(
+            f"与{previous}年相比，各项指标的状态没有变化。",
+            f"No indicator changed status since {previous}.",
+            lang,
         )
     counts = changes["change"].value_counts()
     parts = []
     for code in ("improved", "worsened", "other"):
         n = int(counts.get(code, 0))
         if n:
-            parts.append(
-                f"{n} 项{pick(CODE_LABELS[code], lang)}" if zh else f"{n} {pick(CODE_LABELS[code], lang)}"
-            )
+            parts.append(t(f"{n} 项", f"{n} ", lang) + pick(CODE_LABELS[code], lang))
     return (
-        (f"与{previous}年相比：" + "，".join(parts) + "。")
-        if zh
-        else (f"Since {previous}: " + ", ".join(parts) + ".")
+        t(f"与{previous}年相比：", f"Since {previous}: ", lang)
+        + t("，", ", ", lang).join(parts)
+        + t("。", ".", lang)
     )
 
 
@@ -242,10 +243,10 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     if todo.empty:
         return t("所有指标和一票否决情形都有数据。", "Every indicator and veto has its data.", lang)
     n = len(todo)
-    return (
-        f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论："
-        if lang == "zh"
-        else f"{n} item(s) lack data (or an undeclared veto); the verdict is complete only once they are filled:"
+    return t(
+        f"以下 {n} 项缺数据（或一票否决情形未填报），补齐后才能作出完整结论：",
+        f"{n} item(s) lack data (or an undeclared veto); the verdict is complete only once they are filled:",
+        lang,
     )
 
 
@@ -293,52 +294,14 @@ def explorer(
         int(y): rows.reset_index(drop=True) for y, rows in dimensions_by_year.groupby("year", sort=False)
     }
     first = per_year[years[-1]]
-    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
-    n = len(first)
-    fig = explorer_figure((8, 0.55 * n + 1.1))
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
-    bars = {
-        col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
-        for col, code in parts
-    }
-    counts = {
-        col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y]
-        for col, _ in parts
-    }
-    ax.set_yticks(y, [""] * n)
-    ax.set_xlim(0, max(float(dimensions_by_year["indicators"].max()), 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
-    fig.subplots_adjust(
-        left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
-    )
+    fig = explorer_figure((8, 0.55 * len(first) + 1.1))
+    bars = _DimensionBars(fig, len(first), float(dimensions_by_year["indicators"].max()), lang)
     image, refresh = figure_image(fig)
 
     def draw(change=None):
         del change
         year = picker.value
-        rows = per_year[year]
-        left = np.zeros(n)
-        for col, _code in parts:
-            widths = rows[col].to_numpy(dtype=float)
-            for bar, text, li, wi in zip(bars[col], counts[col], left, widths, strict=True):
-                bar.set_x(li)
-                bar.set_width(wi)
-                text.set_x(li + wi / 2)
-                text.set_text(f"{wi:.0f}" if wi > 0 else "")
-            left += widths
-        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-        names = [
-            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
-        ]
-        ax.set_yticks(y, names)
-        ax.set_title(
-            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
-        )
-        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-            tick.set_color(COLOURS[s])
+        bars.update(per_year[year], year)
         refresh()
         out.clear_output(wait=True)
         with out:
@@ -350,3 +313,53 @@ def explorer(
     picker.observe(draw, names="value")
     draw()
     return widgets.VBox([picker, image, out])
+
+
+class _DimensionBars:
+    """The bars of :func:`dimension_chart` for :func:`explorer`, drawn once and updated in place."""
+
+    PARTS = (("passed", "pass"), ("failed", "fail"), ("missing", "missing"))
+
+    def __init__(self, fig: Figure, n: int, most: float, lang: str):
+        self.lang = lang
+        self.ax = ax = fig.add_subplot()
+        self.y = y = np.arange(n)[::-1]
+        self.bars = {
+            col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
+            for col, code in self.PARTS
+        }
+        self.counts = {
+            col: [ax.text(0, yi, "", ha="center", va="center", color="white", fontsize=9) for yi in y]
+            for col, _ in self.PARTS
+        }
+        ax.set_yticks(y, [""] * n)
+        ax.set_xlim(0, max(most, 1) * 1.02)
+        ax.set_xlabel(t("指标数", "indicators", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+        fig.subplots_adjust(
+            left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
+        )
+
+    def update(self, rows: pd.DataFrame, year: int) -> None:
+        """Show one year's counts per dimension: bar widths, counts, names and their colours."""
+        ax, lang = self.ax, self.lang
+        left = np.zeros(len(self.y))
+        for col, _code in self.PARTS:
+            widths = rows[col].to_numpy(dtype=float)
+            for bar, text, li, wi in zip(self.bars[col], self.counts[col], left, widths, strict=True):
+                bar.set_x(li)
+                bar.set_width(wi)
+                text.set_x(li + wi / 2)
+                text.set_text(f"{wi:.0f}" if wi > 0 else "")
+            left += widths
+        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+        names = [
+            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
+        ]
+        ax.set_yticks(self.y, names)
+        ax.set_title(
+            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
+        )
+        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+            tick.set_color(COLOURS[s])
