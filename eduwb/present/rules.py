@@ -97,9 +97,9 @@ def scorecard_intro(std, lang: str = "zh") -> str:
             f"{'，并且不存在任何一票否决情形' if veto else ''}，县域方可认定为达到{programme}。"
             "每项指标都注明数值、标准值、判定结果、数据来源和依据；数据缺失的指标一律记为“缺数据”，不作达标处理。",
             f"This chapter gives every indicator of the standard for county compulsory education: {en}"
-            f"{', with no one-vote veto' if veto else ''}. Only then does the county pass. Each indicator shows "
-            "its value, threshold, status, data source and evidence; an indicator without data is "
-            '"missing" and never counted as passing.',
+            f"{', with no one-vote veto' if veto else ''}. Only then does the county pass. "
+            "Each indicator shows its value, threshold, status, data source and evidence; "
+            'an indicator without data is "missing" and never counted as passing.',
         ),
         lang,
     )
@@ -158,7 +158,8 @@ def cv_limits(std, lang: str = "zh") -> str:
             (
                 f"{n} 项指标的差异系数须分别不超过限值（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；"
                 f"综合差异系数为 {n} 项的简单平均，只作报告，不作判定。",
-                f"Each of the {n} CVs must be within its limit ({', '.join(f'{en} {v}' for _, en, v in limits)}); "
+                f"Each of the {n} CVs must be within its limit "
+                f"({', '.join(f'{en} {v}' for _, en, v in limits)}); "
                 "the composite CV, their plain mean, is reported but not tested.",
             ),
             lang,
