@@ -60,3 +60,24 @@ def test_a_province_file_changes_the_words(tmp_path):
     assert "小学 ≤ 0.40、初中 ≤ 0.45" in zh and "至少 5 项达标、其余不低于标准值的 90%" in zh
     assert "政府\\*保障\\*" in zh  # a file's words are text, not Markdown
     assert "<b>" not in rules.scorecard_intro(std, "en")
+
+
+def test_the_reports_title_verdict_and_file_name_follow_the_standard(moe2017, moe2012):
+    from eduwb.present.words import report_text
+
+    zh17, en17 = report_text("zh", moe2017), report_text("en", moe2017)
+    # moe-2017's words as they always were
+    assert zh17["report_file"] == "{county}_{year}_优质均衡监测报告.pdf"
+    assert zh17["cover_title"] == "义务教育优质均衡发展监测报告" and zh17["passed"] == "达到优质均衡标准"
+    assert en17["report_file"] == "{county}_{year}_quality_balance_report.pdf"
+    assert en17["cover_title"] == "Quality-balanced compulsory education: monitoring report"
+    assert en17["failed"] == "does not meet the quality-balance standard"
+    zh12, en12 = report_text("zh", moe2012), report_text("en", moe2012)
+    assert (
+        zh12["title"] == "{county}{year}年义务教育基本均衡发展监测报告"
+        and zh12["failed"] == "未达到基本均衡标准"
+    )
+    assert zh12["province_counts"] == "{n} 个县（区）中，{passing} 个达到基本均衡标准"
+    assert en12["report_file"] == "{county}_{year}_basic_balance_report.pdf"
+    assert en12["title"] == "{county} {year}: basic-balanced compulsory education monitoring report"
+    assert not any("优质" in v for v in zh12.values() if isinstance(v, str))

@@ -283,17 +283,18 @@ def column_label(column: str, lang: str = "zh") -> str:
     return column if pair is None else pick(pair, lang)
 
 
-#: The words of the report's cover, appendix, file names and workbook index.
+#: The words of the report's cover, appendix, file names and workbook index. ``{programme}``
+#: and its forms are what meeting the standard is called (:func:`report_text` fills them in).
 REPORT_TEXT = {
     "zh": {
-        "report_file": "{county}_{year}_优质均衡监测报告.pdf",
+        "report_file": "{county}_{year}_{programme}监测报告.pdf",
         "tables_file": "{county}_{year}_tables.xlsx",
-        "title": "{county}{year}年义务教育优质均衡发展监测报告",
+        "title": "{county}{year}年义务教育{programme}发展监测报告",
         "cover_title_year": "{year} 年度",
-        "cover_title": "义务教育优质均衡发展监测报告",
+        "cover_title": "义务教育{programme}发展监测报告",
         "verdict": "总体结论",
-        "passed": "达到优质均衡标准",
-        "failed": "未达到优质均衡标准",
+        "passed": "达到{programme}标准",
+        "failed": "未达到{programme}标准",
         "unknown": "未能评定",
         "incomplete": "数据不全，暂不能认定",
         "failing": "未达标指标",
@@ -337,10 +338,10 @@ REPORT_TEXT = {
         # the province report (eduwb report … --province NAME)
         "province_report_file": "{province}_{year}_省级汇总报告.pdf",
         "province_tables_file": "{province}_{year}_省级汇总_tables.xlsx",
-        "province_title": "{province}{year}年义务教育优质均衡发展省级汇总报告",
-        "province_cover_title": "义务教育优质均衡发展省级汇总报告",
+        "province_title": "{province}{year}年义务教育{programme}发展省级汇总报告",
+        "province_cover_title": "义务教育{programme}发展省级汇总报告",
         "province_overview": "全省概况",
-        "province_counts": "{n} 个县（区）中，{passing} 个达到优质均衡标准",
+        "province_counts": "{n} 个县（区）中，{passing} 个达到{programme}标准",
         "province_produced_by": "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter "
         "笔记本执行产生；各县结论与其县级报告一致。",
         "counties": "县（区）数",
@@ -353,14 +354,14 @@ REPORT_TEXT = {
         "no_year_data": "没有 {year} 年的数据",
     },
     "en": {
-        "report_file": "{county}_{year}_quality_balance_report.pdf",
+        "report_file": "{county}_{year}_{programme_slug}_report.pdf",
         "tables_file": "{county}_{year}_tables.xlsx",
-        "title": "{county} {year}: quality-balanced compulsory education monitoring report",
+        "title": "{county} {year}: {programme_adjective} compulsory education monitoring report",
         "cover_title_year": "{year}",
-        "cover_title": "Quality-balanced compulsory education: monitoring report",
+        "cover_title": "{Programme_adjective} compulsory education: monitoring report",
         "verdict": "Verdict",
-        "passed": "meets the quality-balance standard",
-        "failed": "does not meet the quality-balance standard",
+        "passed": "meets the {programme_hyphen} standard",
+        "failed": "does not meet the {programme_hyphen} standard",
         "unknown": "not determined",
         "incomplete": "cannot be determined: data missing",
         "failing": "Indicators not met",
@@ -404,10 +405,10 @@ REPORT_TEXT = {
         "no": "none",
         "province_report_file": "{province}_{year}_province_summary_report.pdf",
         "province_tables_file": "{province}_{year}_province_tables.xlsx",
-        "province_title": "{province} {year}: province summary of quality-balanced compulsory education",
-        "province_cover_title": "Quality-balanced compulsory education: province summary",
+        "province_title": "{province} {year}: province summary of {programme_adjective} compulsory education",
+        "province_cover_title": "{Programme_adjective} compulsory education: province summary",
         "province_overview": "The province",
-        "province_counts": "{passing} of {n} counties meet the quality-balance standard",
+        "province_counts": "{passing} of {n} counties meet the {programme_hyphen} standard",
         "province_produced_by": "Produced by eduwb {version} from the counties' data; each chapter is the "
         "output of the "
         "Jupyter notebook of the same name; each county's verdict is that of its county report.",
@@ -421,3 +422,34 @@ REPORT_TEXT = {
         "no_year_data": "no data for {year}",
     },
 }
+
+
+def programme_words(std, lang: str) -> dict[str, str]:
+    """The forms of the standard's programme the report's words use (see :data:`REPORT_TEXT`).
+
+    moe-2017: 优质均衡 / "quality balance", "quality-balance" (standard), "quality-balanced"
+    (education), "quality_balance" (file names); moe-2012: 基本均衡 / "basic balance" …
+    """
+    name = std.programme(lang)
+    hyphen = name.replace(" ", "-")
+    adjective = pick((name, std.programme_adjective()), lang)
+    return {
+        "programme": name,
+        "programme_hyphen": hyphen,
+        "programme_adjective": adjective,
+        "Programme_adjective": adjective[:1].upper() + adjective[1:],
+        "programme_slug": name.replace(" ", "_").replace("-", "_"),
+    }
+
+
+def report_text(lang: str, std) -> dict[str, str]:
+    """:data:`REPORT_TEXT` in ``lang`` with the standard's programme filled in (other
+    placeholders, such as ``{county}``, are left for the caller)."""
+    words = programme_words(std, lang)
+    out = {}
+    for key, value in REPORT_TEXT[lang].items():
+        if isinstance(value, str):
+            for name, text in words.items():
+                value = value.replace("{" + name + "}", text)
+        out[key] = value
+    return out

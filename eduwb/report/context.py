@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick
+from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick, report_text
 from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
 
 
@@ -40,7 +40,7 @@ def report_context(
     job: ReportJob, ds: Any, std: Any, verdict: dict[str, Any], chapters: list[ChapterOutcome]
 ) -> dict[str, Any]:
     """The render context of a county report: its verdict on the cover, its data in the appendix."""
-    text = REPORT_TEXT[job.lang]
+    text = report_text(job.lang, std)
     created = report_created(job)
     # county.toml [statistics_dates], else 1 September
     statistics_date = ds.settings.statistics_date(job.year)
@@ -247,10 +247,10 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
     province on the cover (its counties by readiness) and its counties in the appendix."""
     from eduwb.standards import load_standard
 
-    base = REPORT_TEXT[job.lang]
+    std = load_standard(job.standard_used)
+    base = report_text(job.lang, std)
     text = {**base, "cover_title": base["province_cover_title"], "verdict": base["province_overview"],
             "produced_by": base["province_produced_by"]}  # fmt: skip
-    std = load_standard(job.standard_used)
     standard_name = std.name(job.lang)
     created = report_created(job)
     # the statistics date of the year (the counties' own dates are on their reports)

@@ -15,7 +15,7 @@ from typing import Any
 
 from eduwb._files import TMP_MARK
 from eduwb.errors import EduwbError, ParameterError
-from eduwb.present.words import REPORT_TEXT
+from eduwb.present.words import REPORT_TEXT, report_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the eduwb package
 
@@ -112,7 +112,10 @@ class _Job:
         return (self.county, self.year)
 
     def _output(self, key: str) -> Path:
-        name = REPORT_TEXT[self.lang][key].format(**{self.OWNER_FIELD: self.county, "year": self.year})
+        from eduwb.standards import load_standard  # cached: one load per standard and process
+
+        text = report_text(self.lang, load_standard(self.standard_used))
+        name = text[key].format(**{self.OWNER_FIELD: self.county, "year": self.year})
         return Path(self.out_dir) / name
 
     @property

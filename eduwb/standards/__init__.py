@@ -138,6 +138,11 @@ class Standard:
         words = self.raw.get("programme") or {}
         return str(words.get(lang) or _PROGRAMME_DEFAULT[lang])
 
+    def programme_adjective(self) -> str:
+        """The English programme as an adjective: "quality-balanced" (compulsory education)."""
+        words = self.raw.get("programme") or {}
+        return str(words.get("en_adjective") or self.programme("en").replace(" ", "-") + "d")
+
     @property
     def stages(self) -> list[str]:
         return list(self.raw.get("stages", STAGES))
@@ -487,7 +492,8 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
         if not isinstance(programme, dict):
             texts.append(("programme", programme))
         else:
-            texts += [(f"programme.{lang}", programme[lang]) for lang in ("zh", "en") if lang in programme]
+            keys = ("zh", "en", "en_adjective")
+            texts += [(f"programme.{k}", programme[k]) for k in keys if k in programme]
     for table in ("dimensions", "stage_names"):
         for key, names in (raw.get(table) or {}).items() if isinstance(raw.get(table), dict) else ():
             if not isinstance(names, dict):
