@@ -49,13 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import numbers
 from eduwb.analysis import balance, classsize, guarantee, resources, rotation
 from eduwb.analysis.scope import resolve_year, stage_rank
 from eduwb.data.dataset import Dataset
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
-from eduwb.present import numbers
 from eduwb.standards import Indicator, Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
