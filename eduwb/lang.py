@@ -1,7 +1,7 @@
 """The one way eduwb chooses between its two languages (base: every layer may import it).
 
 Every bilingual word is a ``(zh, en)`` pair and :func:`pick` chooses from it; no other module
-tests ``lang == "zh"``. The pairs of punctuation that differ between the languages live here
+compares ``lang`` with a language. The pairs of punctuation that differ between the languages live here
 too, since sentences are written in several layers (the scorecard's evidence, the template's
 comments, the dashboard, the report).
 """
