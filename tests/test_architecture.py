@@ -20,6 +20,7 @@ Layers, lowest first (a module may import its own layer and those below it, neve
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eduwb"
@@ -115,6 +116,21 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+LANG_TEST = re.compile(r"\blang\s*==|==\s*lang\b")
+
+
+def test_words_are_chosen_only_by_pick():
+    """Issue #14: one way to choose between the languages, ``eduwb.lang.pick``; no ``lang == "zh"``."""
+    offenders = []
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]):
+        if path == PACKAGE / "lang.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if LANG_TEST.search(line):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    assert not offenders, "choose with eduwb.lang.pick((zh, en), lang) instead:\n" + "\n".join(offenders)
 
 
 LONG_FUNCTION = 80  # lines, from the def to the last line (decorators excluded)
