@@ -322,6 +322,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_standards(args) -> int:
+    from eduwb.lang import pick
     from eduwb.standards import load_standard
 
     std = load_standard(args.standard)
@@ -335,7 +336,7 @@ def cmd_standards(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(_formula_safe(table).to_csv(index=False, lineterminator="\n"))
     else:
-        shown = table.drop(columns=["name_en" if args.lang == "zh" else "name_zh", "comparator"])
+        shown = table.drop(columns=[pick(("name_en", "name_zh"), args.lang), "comparator"])
         print(f"{std.id}: {std.name(args.lang)}")
         print(shown.to_string(index=False))
     return 0

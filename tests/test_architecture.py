@@ -3,12 +3,14 @@
 Layers, lowest first (a module may import its own layer and those below it, never above):
 
     errors, _files            the error model and safe writes
+    lang, numbers             the cross-cutting rules of what a person reads: the choice between
+                              Chinese and English (``pick``) and the one display rule for numbers
     data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
                               limits: plain data, used by the standards as well as the loader
     standards                 the standard as data
     data                      the dictionary, the loader, the sample, importers
     analysis                  DataFrames in, DataFrames out
-    present                   words, numbers, privacy, charts: what a person reads
+    present                   words, privacy, charts, tables shown: what a person reads
     report                    papermill, layout, workbook
     tables                    the registry behind ``eduwb table``
     cli                       the command line, and the package's own facade (``eduwb.load``,
@@ -18,18 +20,22 @@ Layers, lowest first (a module may import its own layer and those below it, neve
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eduwb"
 LAYERS = ["base", "standards", "data", "analysis", "present", "report", "tables", "cli"]
-BASE = {"eduwb.errors", "eduwb._files", "eduwb.data.schema", "eduwb.data.limits"}
-# Known exceptions, each with its reason; an entry here is open work, not a licence.
-EXCEPTIONS = {
-    ("eduwb.analysis.scorecard", "eduwb.present.numbers"): (
-        "the scorecard still writes its evidence sentences (with numbers shown by the display "
-        "rule); moving the evidence prose to present/ removes this"
-    ),
+BASE = {
+    "eduwb.errors",
+    "eduwb._files",
+    "eduwb.lang",
+    "eduwb.numbers",
+    "eduwb.data.schema",
+    "eduwb.data.limits",
 }
+# Known exceptions, each with its reason; an entry here is open work, not a licence.
+# (module, imported module) -> why, e.g. ("eduwb.analysis.x", "eduwb.present.y"): "…"
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 FACADE = "eduwb"
 
 
@@ -110,6 +116,21 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+LANG_TEST = re.compile(r"\blang\s*==|==\s*(?:\w+\.)*lang\b")
+
+
+def test_words_are_chosen_only_by_pick():
+    """Issue #14: one way to choose between the languages, ``eduwb.lang.pick``; no ``lang == "zh"``."""
+    offenders = []
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]):
+        if path == PACKAGE / "lang.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if LANG_TEST.search(line):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    assert not offenders, "choose with eduwb.lang.pick((zh, en), lang) instead:\n" + "\n".join(offenders)
 
 
 LONG_FUNCTION = 80  # lines, from the def to the last line (decorators excluded)

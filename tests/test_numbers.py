@@ -1,4 +1,4 @@
-"""The one display rule (eduwb.present.numbers): rounding never says the opposite of the decision.
+"""The one display rule (eduwb.numbers): rounding never says the opposite of the decision.
 
 Every expected string below is written by hand from the rule: a number shows its usual
 decimals, more where, rounded, it would equal or cross a limit it fails (or fall short of one
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eduwb.present import numbers
+from eduwb import numbers
 from eduwb.present.notebook import table_text
 from eduwb.standards import load_standard
 

@@ -30,8 +30,7 @@ import pandas as pd
 import pytest
 from boundary import make_boundary_county
 
-from eduwb import report
-from eduwb.present import numbers
+from eduwb import numbers, report
 from eduwb.present.words import column_label
 from eduwb.standards import load_standard
 

@@ -49,13 +49,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import numbers
 from eduwb.analysis import balance, classsize, guarantee, resources, rotation
 from eduwb.analysis.scope import resolve_year, stage_rank
 from eduwb.data.dataset import Dataset
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
-from eduwb.present import numbers
+from eduwb.lang import CLAUSE_SEP, COMMA, LIST_SEP, pick
 from eduwb.standards import Indicator, Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -129,7 +130,7 @@ def _names(names: pd.Series, ctx: _Ctx) -> str:
 
 
 def _table_label(name: str, lang: str) -> str:
-    return f"{name}（{TABLES[name].zh}）" if lang == "zh" else name
+    return pick((f"{name}（{TABLES[name].zh}）", name), lang)
 
 
 @dataclass
@@ -141,15 +142,15 @@ class _Ctx:
     cache: dict[str, Any] = field(default_factory=dict)
 
     def t(self, zh: str, en: str) -> str:
-        return zh if self.lang == "zh" else en
+        return pick((zh, en), self.lang)
 
     @property
     def sep(self) -> str:
-        return "、" if self.lang == "zh" else ", "
+        return pick(LIST_SEP, self.lang)
 
     @property
     def semi(self) -> str:
-        return "；" if self.lang == "zh" else "; "
+        return pick(CLAUSE_SEP, self.lang)
 
     def stage(self, stage: str) -> str:
         return self.std.stage_name(stage, self.lang)
@@ -205,7 +206,7 @@ def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
                 for s in std.stages
                 if s in ind.threshold
             ]
-            return ("，" if ctx.lang == "zh" else ", ").join(parts)
+            return pick(COMMA, ctx.lang).join(parts)
         text = f"{sym} {_limit_text(ind, ind.threshold)}"
         if ind.id == "Q4":
             text = ctx.t(f"每校 {text}", f"every school {text}")
@@ -219,7 +220,7 @@ def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
 
 def _resource_threshold(ind: Indicator, ctx: _Ctx) -> str:
     std = ctx.std
-    sep = "、" if ctx.lang == "zh" else ", "
+    sep = ctx.sep
     if std.balance_test == "each":
         values = sep.join(f"{ctx.stage(s)} ≥ {_num(ind.threshold_for(s))}" for s in std.stages)
         cvs = sep.join(f"{ctx.stage(s)} ≤ {std.cv_limit(s):.2f}" for s in std.stages)
@@ -260,8 +261,7 @@ def _g4_threshold(ind: Indicator, ctx: _Ctx) -> str:
 
 
 def _g5_threshold(ind: Indicator, ctx: _Ctx) -> str:
-    sep = "、" if ctx.lang == "zh" else ", "
-    parts = sep.join(f"{ctx.stage(s)} ≤ {ctx.std.class_size_standard(s)}" for s in ctx.std.stages)
+    parts = ctx.sep.join(f"{ctx.stage(s)} ≤ {ctx.std.class_size_standard(s)}" for s in ctx.std.stages)
     return ctx.t(f"每班 {parts} 人", f"every class {parts} pupils")
 
 
@@ -289,7 +289,7 @@ def judge_county_value(
     """
 
     def t(zh: str, en: str) -> str:
-        return zh if lang == "zh" else en
+        return pick((zh, en), lang)
 
     if parsed is None:
         return MISSING, "", np.nan, t("未填报数值", "no value given")
@@ -1004,7 +1004,7 @@ def _vetoes(ctx: _Ctx) -> pd.DataFrame:
             {
                 "year": ctx.year,
                 "veto": veto["id"],
-                "name": veto["name_zh"] if ctx.lang == "zh" else veto["name_en"],
+                "name": veto[pick(("name_zh", "name_en"), ctx.lang)],
                 "declared": declared,
                 "applies": declared and parsed.kind == "yes",
                 "evidence": evidence if isinstance(evidence, str) else "",
@@ -1192,57 +1192,62 @@ def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[
 
 
 def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: int) -> str:
-    zh = lang == "zh"
+    def t(zh: str, en: str) -> str:
+        return pick((zh, en), lang)
+
     names = {ind.id: ind.name(lang) for ind in std.indicators}
-    names.update({v["id"]: v["name_zh"] if zh else v["name_en"] for v in std.vetoes})
-    county = county or ("本县" if zh else "The county")
+    names.update({v["id"]: v[pick(("name_zh", "name_en"), lang)] for v in std.vetoes})
+    county = county or t("本县", "The county")
 
     def listing(ids: list[str], limit: int = 8) -> str:
-        text = ("；" if zh else "; ").join(f"{i} {names.get(i, '')}".strip() for i in ids[:limit])
+        text = pick(CLAUSE_SEP, lang).join(f"{i} {names.get(i, '')}".strip() for i in ids[:limit])
         if len(ids) > limit:
-            text += f" 等 {len(ids)} 项" if zh else f" and {len(ids) - limit} more"
+            text += t(f" 等 {len(ids)} 项", f" and {len(ids) - limit} more")
         return text
 
-    parts = [f"{county}{year}年：" if zh else f"{county}, {year}: "]
+    parts = [t(f"{county}{year}年：", f"{county}, {year}: ")]
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
     undeclared = judged.get("undeclared", [])
     if vetoes:
         parts.append(
-            f"一票否决，不予认定——{listing(vetoes)}。"
-            if zh
-            else f"vetoed (one-vote veto): {listing(vetoes)}. "
+            t(f"一票否决，不予认定——{listing(vetoes)}。", f"vetoed (one-vote veto): {listing(vetoes)}. ")
         )
     if judged["verdict"] == "pass":
         parts.append(
-            f"{n} 项指标全部达标，无一票否决情形，达到评估标准。"
-            if zh
-            else f"all {n} indicators pass and no veto applies: the county meets the standard."
+            t(
+                f"{n} 项指标全部达标，无一票否决情形，达到评估标准。",
+                f"all {n} indicators pass and no veto applies: the county meets the standard.",
+            )
         )
     elif failing:
         if not vetoes:
-            parts.append("未达到评估标准。" if zh else "the county does not meet the standard. ")
+            parts.append(t("未达到评估标准。", "the county does not meet the standard. "))
         parts.append(
-            f"未达标指标 {len(failing)} 项：{listing(failing)}。"
-            if zh
-            else f"Failing ({len(failing)}): {listing(failing)}."
+            t(
+                f"未达标指标 {len(failing)} 项：{listing(failing)}。",
+                f"Failing ({len(failing)}): {listing(failing)}.",
+            )
         )
     elif not vetoes:
         parts.append(
-            "尚不能认定：没有未达标的指标，但有数据缺失。"
-            if zh
-            else "not yet decidable: no indicator fails, but data are missing."
+            t(
+                "尚不能认定：没有未达标的指标，但有数据缺失。",
+                "not yet decidable: no indicator fails, but data are missing.",
+            )
         )
     if missing:
         parts.append(
-            f"缺数据指标 {len(missing)} 项：{listing(missing)}。"
-            if zh
-            else f" Missing ({len(missing)}): {listing(missing)}."
+            t(
+                f"缺数据指标 {len(missing)} 项：{listing(missing)}。",
+                f" Missing ({len(missing)}): {listing(missing)}.",
+            )
         )
     if undeclared:
         parts.append(
-            f"未填报“是/否”的一票否决情形 {len(undeclared)} 项：{listing(undeclared)}。"
-            if zh
-            else f" Vetoes not declared ({len(undeclared)}): {listing(undeclared)}."
+            t(
+                f"未填报“是/否”的一票否决情形 {len(undeclared)} 项：{listing(undeclared)}。",
+                f" Vetoes not declared ({len(undeclared)}): {listing(undeclared)}.",
+            )
         )
     return "".join(parts).strip()
 
@@ -1344,10 +1349,8 @@ def missing_inputs(scorecard: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     vetoes = scorecard.attrs["vetoes"]
     open_vetoes = vetoes[~vetoes["declared"].astype(bool)]
     table = _table_label("county_indicators", lang)
-    needed = (
-        f"在 {table}中填报“是”或“否”（一票否决情形）"
-        if lang == "zh"
-        else f"declare yes or no in {table} (one-vote veto)"
+    needed = pick(
+        (f"在 {table}中填报“是”或“否”（一票否决情形）", f"declare yes or no in {table} (one-vote veto)"), lang
     )
     extra = pd.DataFrame(
         {

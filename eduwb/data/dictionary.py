@@ -76,10 +76,10 @@ def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
     return uses
 
 
-def _allowed(col: Column, lang: str) -> str:
+def _allowed(col: Column, markup: str) -> str:
     if col.enum:
         return ", ".join(
-            f"`{code}` {label}" if lang == "md" else f"{code} {label}" for code, label in col.enum.items()
+            f"`{code}` {label}" if markup == "md" else f"{code} {label}" for code, label in col.enum.items()
         )
     if col.dtype == "bool":
         return "是/否 (true/false, 1/0)"

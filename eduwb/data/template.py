@@ -52,6 +52,7 @@ from eduwb.data.workbook import (
     set_cell,
 )
 from eduwb.errors import ParameterError
+from eduwb.lang import COLON, LIST_SEP, pick
 
 #: rows below the data that the validations still cover, for the county to add to
 SPARE_ROWS = 2000
@@ -158,11 +159,11 @@ _TEXT = {
 
 def sheet_title(table: Table, lang: str = "zh") -> str:
     """The sheet a table goes to (the loader accepts the Chinese and the English name)."""
-    return table.zh if lang == "zh" else table.name
+    return pick((table.zh, table.name), lang)
 
 
 def header(col: Column, lang: str = "zh") -> str:
-    return col.zh if lang == "zh" else col.name
+    return pick((col.zh, col.name), lang)
 
 
 # ----------------------------------------------------------------------------- the rows
@@ -264,7 +265,7 @@ def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     """A column as the values written to its cells (labels for codes, None for blanks)."""
     missing = series.isna().to_numpy()
     if col.dtype == "enum":
-        labels = col.enum if lang == "zh" else {c: c for c in (col.enum or {})}
+        labels = pick((col.enum, {c: c for c in (col.enum or {})}), lang)
         mapped = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
         return [None if m else v for v, m in zip(mapped.tolist(), missing, strict=True)]
     if col.dtype == "bool":
@@ -289,26 +290,24 @@ def _comment_text(col: Column, lang: str) -> str:
         "bool": ("是/否", "yes/no"),
         "enum": ("从列表中选择", "pick from the list"),
     }[col.dtype]
-    zh = lang == "zh"
+    colon = pick(COLON, lang)
     lines = [
-        f"{col.zh}（{col.name}）" if zh else f"{col.name} ({col.zh})",
-        f"{required} · {kind[0 if zh else 1]}",
+        pick((f"{col.zh}（{col.name}）", f"{col.name} ({col.zh})"), lang),
+        f"{required} · {pick(kind, lang)}",
     ]
-    lines.append(col.desc_zh if zh else col.desc_en)
+    lines.append(pick((col.desc_zh, col.desc_en), lang))
     if col.unit:
-        lines.append(
-            f"{words['unit']}：{UNITS[col.unit][0]}" if zh else f"{words['unit']}: {UNITS[col.unit][1]}"
-        )
+        lines.append(f"{words['unit']}{colon}{pick(UNITS[col.unit], lang)}")
     if col.enum:
-        values = "、".join(col.enum.values()) if zh else ", ".join(col.enum)
-        lines.append(f"{words['values']}：{values}" if zh else f"{words['values']}: {values}")
+        values = pick(LIST_SEP, lang).join(pick((col.enum.values(), col.enum), lang))
+        lines.append(f"{words['values']}{colon}{values}")
     if col.bounds():
-        lines.append(f"{words['bounds']}：{col.bounds()}" if zh else f"{words['bounds']}: {col.bounds()}")
-    rule = col.rule_zh if zh else col.rule
+        lines.append(f"{words['bounds']}{colon}{col.bounds()}")
+    rule = pick((col.rule_zh, col.rule), lang)
     if rule:
-        lines.append(f"{words['rule']}：{rule}" if zh else f"{words['rule']}: {rule}")
+        lines.append(f"{words['rule']}{colon}{rule}")
     if col.source[0]:
-        lines.append(f"{words['source']}：{col.source[0]}" if zh else f"{words['source']}: {col.source[1]}")
+        lines.append(f"{words['source']}{colon}{pick(col.source, lang)}")
     return "\n".join(lines)
 
 
@@ -329,7 +328,7 @@ def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str,
         ref = f"{letter}2:{letter}{last_row}"
         dv = None
         if col.dtype == "enum":
-            options = list(col.enum.values()) if lang == "zh" else list(col.enum or {})
+            options = list(pick((col.enum.values(), col.enum or {}), lang))
             dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', error=text["list_error"])
         elif col.dtype == "bool":
             dv = DataValidation(
@@ -350,11 +349,7 @@ def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str,
             else:
                 dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300")
             bounds = col.bounds()
-            dv.error = (
-                f"{message}（{bounds}）"
-                if bounds and lang == "zh"
-                else (f"{message} ({bounds})" if bounds else message)
-            )
+            dv.error = pick((f"{message}（{bounds}）", f"{message} ({bounds})"), lang) if bounds else message
         elif col.name in _SCHOOL_REFS and (table.name, col.name) != ("schools", "school_id"):
             # the schools sheet's ids as a drop-down; a warning only, since a school may be added there later
             dv = DataValidation(
@@ -439,10 +434,10 @@ def _readme_sheet(ws, lang: str) -> None:
     for table in TABLES.values():
         name = sheet_title(table, lang)
         link_to(ws.cell(row=row, column=1, value=name), name)
-        ws.cell(row=row, column=2, value=table.name if lang == "zh" else table.zh)
+        ws.cell(row=row, column=2, value=pick((table.name, table.zh), lang))
         ws.cell(row=row, column=3, value=text["required"][0 if table.name in REQUIRED_TABLES else 1])
-        ws.cell(row=row, column=4, value=table.row_zh if lang == "zh" else table.row_en)
-        ws.cell(row=row, column=5, value=table.desc_zh if lang == "zh" else table.desc_en)
+        ws.cell(row=row, column=4, value=pick((table.row_zh, table.row_en), lang))
+        ws.cell(row=row, column=5, value=pick((table.desc_zh, table.desc_en), lang))
         row += 1
     row += 1
     ws.cell(row=row, column=1, value=text["examples_title"]).font = bold

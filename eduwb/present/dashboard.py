@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from eduwb.lang import LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 
 #: Scorecard rows shown under "class size and rotation" (when the standard has them).
@@ -50,12 +51,12 @@ margin: 6px 0; background: #fff; }
 
 
 def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+    return pick((zh, en), lang)
 
 
 def _badge(code: str, lang: str, labels=CODE_LABELS, big: bool = False) -> str:
     colour = COLOURS.get(code, COLOURS["missing"])
-    text = labels[code][0 if lang == "zh" else 1] if code in labels else code
+    text = pick(labels[code], lang) if code in labels else code
     cls = "eduwb-badge eduwb-big" if big else "eduwb-badge"
     return f'<span class="{cls}" data-code="{escape(code)}" style="background:{colour}">{escape(text)}</span>'
 
@@ -69,9 +70,8 @@ def _num(x: float, digits: int = 2) -> str:
 
 
 def _money(yuan: float, lang: str) -> str:
-    if lang == "zh":
-        return f"{yuan / 1e4:,.1f} 万元" if abs(yuan) >= 1e4 else f"{yuan:,.0f} 元"
-    return f"{yuan:,.0f} yuan"
+    zh = f"{yuan / 1e4:,.1f} 万元" if abs(yuan) >= 1e4 else f"{yuan:,.0f} 元"
+    return pick((zh, f"{yuan:,.0f} yuan"), lang)
 
 
 # ----------------------------------------------------------------------------- counties
@@ -189,7 +189,7 @@ class Dashboard:
             description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus"
         )
         self.add_teachers.add_class("eduwb-add-teachers")
-        area_options = [(p[0 if lang == "zh" else 1], k) for k, p in AREA_INPUTS.items()]
+        area_options = [(pick(p, lang), k) for k, p in AREA_INPUTS.items()]
         self.area_kind = w.Dropdown(options=area_options,
                                     description=_t(lang, "面积", "Area"),
                                     layout=w.Layout(width="300px"))  # fmt: skip
@@ -315,11 +315,11 @@ class Dashboard:
     def _section_options(self) -> None:
         st, lang = self.state, self.lang
         secs = st.sections
+        school_stage = pick(("{}（{}）", "{} ({})"), lang)
         names = [
-            f"{'✗ ' if not ok else ''}{n}（{st.std.stage_name(s, lang)}）" if lang == "zh" else
-            f"{'✗ ' if not ok else ''}{n} ({st.std.stage_name(s, lang)})"
+            school_stage.format(f"{'✗ ' if not ok else ''}{n}", st.std.stage_name(s, lang))
             for n, s, ok in zip(secs["school_name"], secs["stage"], self.baseline.passes, strict=True)
-        ]  # fmt: skip
+        ]
         order = sorted(range(len(secs)), key=lambda i: (bool(self.baseline.passes[i]), i))
         options = [(names[i], i) for i in order]
         self.section_picker.options = options
@@ -387,7 +387,7 @@ class Dashboard:
             "multimedia_rooms": _t(
                 lang, f"增加多媒体教室 {amount:.0f} 间", f"{amount:.0f} multimedia room(s)"
             ),
-        }.get(column) or (f"{AREA_INPUTS[column][0 if lang == 'zh' else 1]} +{amount:,.0f} m²")
+        }.get(column) or (f"{pick(AREA_INPUTS[column], lang)} +{amount:,.0f} m²")
         school, stage = self._section()
         self._do([whatif.add(self.state, school, stage, column, float(amount), label=self._label(what))])
 
@@ -635,7 +635,7 @@ class Dashboard:
         for group in self.changes:
             labels = list(dict.fromkeys(c.label for c in group if c.label))
             cost = sum(c.cost_yuan for c in group)
-            text = "、".join(labels) if lang == "zh" else ", ".join(labels)
+            text = pick(LIST_SEP, lang).join(labels)
             if len(group) > 2 and labels in (["规划"], ["plan"]):
                 text = _t(lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions")
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
@@ -648,12 +648,13 @@ class Dashboard:
 
 
 def _unit(unit: str, lang: str) -> str:
-    return {
+    pairs = {
         "teachers": ("名教师", "teachers"),
         "m2": ("m²", "m²"),
         "yuan": ("元", "yuan"),
         "rooms": ("间", "rooms"),
-    }.get(unit, (unit, unit))[0 if lang == "zh" else 1]
+    }
+    return pick(pairs.get(unit, (unit, unit)), lang)
 
 
 def dashboard(root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from eduwb import numbers
 from eduwb.errors import EduwbError
-from eduwb.present import numbers, privacy
+from eduwb.lang import LANGS, pick
+from eduwb.present import privacy
 from eduwb.present.figures import DPI, use_figure_png
-from eduwb.present.words import LANGS, column_label, pick
+from eduwb.present.words import column_label
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
 CJK_FONTS = (
@@ -110,7 +112,7 @@ def format_value(
 ) -> str:
     """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
 
-    Numbers follow :mod:`eduwb.present.numbers`: ``digits`` decimals, more where the value
+    Numbers follow :mod:`eduwb.numbers`: ``digits`` decimals, more where the value
     judged against one of ``limits`` would otherwise round onto or across it; ``exact``
     (thresholds and limits) shows every decimal the number has.
     """
@@ -134,7 +136,7 @@ def table_text(
     """Every cell of ``df`` as shown (same shape, strings), by the display rule.
 
     ``digits`` and ``limits`` as in :func:`show_table`. A column of
-    :data:`eduwb.present.numbers.LIMIT_COLUMNS` is shown exactly; every other number is
+    :data:`eduwb.numbers.LIMIT_COLUMNS` is shown exactly; every other number is
     judged against the limits of its row.
     """
     per_col = digits if isinstance(digits, dict) else {}
@@ -236,10 +238,10 @@ def show_table(
     max_rows
         Show at most this many rows in the notebook/PDF (the workbook gets them all).
     limits
-        Limits a column is judged against beyond those of :data:`eduwb.present.numbers.PAIRED_LIMITS`
+        Limits a column is judged against beyond those of :data:`eduwb.numbers.PAIRED_LIMITS`
         (value ÷ threshold, CV ÷ limit … in the same row): column → ``[(threshold, comparator)]``,
         the threshold a number, a column name or a Series aligned with ``df``. Numbers follow
-        the display rule (:mod:`eduwb.present.numbers`): decided on the unrounded value, never
+        the display rule (:mod:`eduwb.numbers`): decided on the unrounded value, never
         shown rounded onto or across a limit they are judged against.
     options
         The ``eduwb table`` options that give this table (``{"by": "school"}``), recorded with it.

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.data.schema import MODES
+from eduwb.lang import pick
 
 #: Per-school groups smaller than this are not shown as numbers.
 SMALL_GROUP = 3
@@ -146,16 +147,20 @@ def suppress(df: pd.DataFrame, *, enabled: bool = True) -> pd.DataFrame:
 def note(lang: str = "zh", *, enabled: bool = True) -> str:
     """The footnote for a per-school table: how small groups are shown (or that they are not hidden)."""
     if enabled:
-        return (
-            f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。"
-            if lang == "zh"
-            else f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} "
-            "teachers read "
-            f'"{SUPPRESSED}" and numbers from which they could be worked out read "{SUPPRESSED_RATE}".'
+        return pick(
+            (
+                f"注：为保护教师隐私，分学校统计中不足{SMALL_GROUP}人的组显示为“{SUPPRESSED}”，可据以推算其人数的数字显示为“{SUPPRESSED_RATE}”。",
+                f"Note: to protect teachers' privacy, per-school groups of fewer than {SMALL_GROUP} "
+                "teachers read "
+                f'"{SUPPRESSED}" and numbers from which they could be worked out read "{SUPPRESSED_RATE}".',
+            ),
+            lang,
         )
-    return (
-        f"注意：本表未隐去不足{SMALL_GROUP}人的教师组（--no-suppress），仅供教育局内部分析使用，不得对外提供。"
-        if lang == "zh"
-        else f"Warning: groups of fewer than {SMALL_GROUP} teachers are NOT hidden in this table "
-        "(--no-suppress); for the bureau's internal analysis only, not to be shared."
+    return pick(
+        (
+            f"注意：本表未隐去不足{SMALL_GROUP}人的教师组（--no-suppress），仅供教育局内部分析使用，不得对外提供。",
+            f"Warning: groups of fewer than {SMALL_GROUP} teachers are NOT hidden in this table "
+            "(--no-suppress); for the bureau's internal analysis only, not to be shared.",
+        ),
+        lang,
     )

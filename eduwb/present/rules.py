@@ -9,9 +9,9 @@ would print moe-2017's numbers. These functions write those sentences from the l
 
 from __future__ import annotations
 
+from eduwb.lang import pick
+from eduwb.numbers import exact, percent_limit
 from eduwb.present.notebook import md_escape
-from eduwb.present.numbers import exact, percent_limit
-from eduwb.present.words import pick
 
 
 def _limits(std, limit) -> list[tuple[str, str, str]]:

@@ -6,7 +6,8 @@ PDF show these labels. Indicator names come from the standard's catalogue instea
 
 from __future__ import annotations
 
-from typing import TypeVar
+# Re-exported for the callers that import them from here; their one home is eduwb.lang.
+from eduwb.lang import CLAUSE_SEP, COLON, LANGS, LIST_SEP, pick  # noqa: F401
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # identifiers
@@ -249,27 +250,6 @@ READINESS_LABELS: dict[str, tuple[str, str]] = {
     "vetoed": ("一票否决", "vetoed"),
     "no_data": ("无当年数据", "no data"),
 }
-
-
-LANGS = ("zh", "en")
-
-#: Punctuation that differs between the languages: between the items of a list, between
-#: clauses, and after a label.
-LIST_SEP = ("、", ", ")
-CLAUSE_SEP = ("；", "; ")
-COLON = ("：", ": ")
-
-_T = TypeVar("_T")
-
-
-def pick(pair: tuple[_T, _T], lang: str) -> _T:
-    """The Chinese or the English of a ``(zh, en)`` pair: the one way eduwb chooses its words.
-
-    Usually a pair of strings; a pair of anything else (the keyword arguments of a label that
-    is set differently in each language, a mapping used in one language only) chooses the
-    same way.
-    """
-    return pair[0] if lang == "zh" else pair[1]
 
 
 def pick_all(mapping: dict[str, tuple[str, str]], lang: str) -> dict[str, str]:

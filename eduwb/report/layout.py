@@ -26,6 +26,7 @@ from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
+from eduwb.lang import COLON, pick
 from eduwb.report.sanitize import defang, url_fetcher
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -408,13 +409,15 @@ def report_html(context: dict[str, Any]) -> str:
 def _jinja_env() -> Any:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(pick=pick, COLON=COLON)  # templates choose their words as Python does
+    return env
 
 
 def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None = None) -> int:

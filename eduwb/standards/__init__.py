@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb.errors import ParameterError, StandardError
+from eduwb.lang import pick
 from eduwb.standards.extends import merge, parent_key, read_toml
 
 STANDARDS_DIR = Path(__file__).parent
@@ -70,7 +71,7 @@ class Indicator:
         return self.threshold
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick((self.name_zh, self.name_en), lang)
 
     @property
     def scope_name(self) -> str:
@@ -93,7 +94,7 @@ class Scope:
     kinds: tuple[str, ...] | None
 
     def label(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+        return pick((self.zh, self.en), lang)
 
 
 #: Scopes whose meaning is a rule of the code, not a list of kinds.
@@ -130,7 +131,7 @@ class Standard:
         return self.raw["name_en"]
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick((self.name_zh, self.name_en), lang)
 
     def programme(self, lang: str = "zh") -> str:
         """What meeting this standard is called, as the report's title and verdict say it:
@@ -282,7 +283,7 @@ class Standard:
             rows.append(row)
         df = pd.DataFrame(rows)
         if lang is not None:
-            df = df.drop(columns=["name_en" if lang == "zh" else "name_zh"])
+            df = df.drop(columns=[pick(("name_en", "name_zh"), lang)])
         return df
 
 

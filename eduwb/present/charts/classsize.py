@@ -16,8 +16,8 @@ from matplotlib.patches import Patch
 from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
+from eduwb.lang import CLAUSE_SEP, pick
 from eduwb.present import t
-from eduwb.present.words import CLAUSE_SEP, pick
 from eduwb.standards import Standard
 
 BAND_COLOURS = {

@@ -17,10 +17,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from eduwb.lang import CLAUSE_SEP, LIST_SEP, pick
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
-from eduwb.present.words import CLAUSE_SEP, LIST_SEP, READINESS_LABELS, pick
+from eduwb.present.words import READINESS_LABELS
 from eduwb.standards import Standard
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = COLOURS["pass"], COLOURS["fail"], COLOURS["missing"]

@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from eduwb.present import numbers, t
+from eduwb import numbers
+from eduwb.present import t
 from eduwb.present.words import pick_all
 from eduwb.standards import Standard
 

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from eduwb import numbers
 from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
-from eduwb.present import numbers, privacy, t
-from eduwb.present.words import LIST_SEP, pick
+from eduwb.lang import LIST_SEP, pick
+from eduwb.present import privacy, t
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"

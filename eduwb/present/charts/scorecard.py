@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from eduwb.data.schema import TABLES
+from eduwb.lang import COLON, pick
 from eduwb.present import t
-from eduwb.present.words import COLON, pick
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
