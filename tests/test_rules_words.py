@@ -81,3 +81,21 @@ def test_the_reports_title_verdict_and_file_name_follow_the_standard(moe2017, mo
     assert en12["report_file"] == "{county}_{year}_basic_balance_report.pdf"
     assert en12["title"] == "{county} {year}: basic-balanced compulsory education monitoring report"
     assert not any("优质" in v for v in zh12.values() if isinstance(v, str))
+
+
+def test_the_verdict_rule_names_the_standards_own_vetoes(moe2017, moe2012):
+    text = rules.verdict_rule(moe2017, "zh")
+    assert all(v["name_zh"] in text for v in moe2017.vetoes) and text.count("、") == len(moe2017.vetoes) - 1
+    assert "一票否决" not in rules.verdict_rule(moe2012, "zh")  # moe-2012 has no vetoes
+    assert "veto" not in rules.verdict_rule(moe2012, "en")
+
+
+def test_the_scope_note_follows_the_standards_scope(moe2017, moe2012):
+    zh17 = rules.scope_note(moe2017, "zh")
+    # moe-2017: public and private, teaching points of 50+ pupils in, special schools out
+    assert "公办和民办" in zh17 and "在校生 50 人及以上的教学点" in zh17 and "特殊教育学校不计" in zh17
+    assert "十二年一贯制学校：小学 1、初中 1.1、高中 1.32" in zh17 and "完全中学：初中 1、高中 1.2" in zh17
+    zh12 = rules.scope_note(moe2012, "zh")
+    # moe-2012: public schools only, no teaching points at all
+    assert "全县公办小学" in zh12 and "教学点、民办学校、特殊教育学校不计" in zh12 and "50 人" not in zh12
+    assert "private schools" in rules.scope_note(moe2012, "en")

@@ -9,8 +9,8 @@ would print moe-2017's numbers. These functions write those sentences from the l
 
 from __future__ import annotations
 
-from eduwb.lang import pick
-from eduwb.numbers import exact, percent_limit
+from eduwb.lang import CLAUSE_SEP, COLON, LIST_SEP, pick
+from eduwb.numbers import exact, percent_limit, plain
 from eduwb.present.notebook import md_escape
 
 
@@ -171,6 +171,93 @@ def cv_limits(std, lang: str = "zh") -> str:
             f"（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；各项差异系数只作报告。",
             f"The composite CV, the plain mean of the {n} CVs, is tested against its limit "
             f"({', '.join(f'{en} {v}' for _, en, v in limits)}); each CV alone is reported, not tested.",
+        ),
+        lang,
+    )
+
+
+def verdict_rule(std, lang: str = "zh") -> str:
+    """How the verdict follows from the indicators and the vetoes (the standard's own vetoes)."""
+    names = [md_escape(v[pick(("name_zh", "name_en"), lang)]) for v in std.vetoes]
+    if not names:
+        return pick(
+            (
+                "结论规则：任何一项指标未达标即未通过；没有未达标指标但有指标缺数据时，尚不能认定；"
+                "全部指标达标，方为通过。",
+                "Rules: any failing indicator fails the county; with no failing indicator but some "
+                "missing data, the verdict is incomplete; the county passes only when every indicator "
+                "passes.",
+            ),
+            lang,
+        )
+    return pick(
+        (
+            f"结论规则：任何一项一票否决情形（{'、'.join(names)}）存在即不予认定；否则任何一项指标未达标即未通过；"
+            "没有未达标指标但有指标缺数据、或一票否决情形未填报“是/否”时，尚不能认定；"
+            "全部指标达标且各项否决情形均填报为“否”，方为通过。",
+            f"Rules: any one-vote veto ({'; '.join(n[:1].lower() + n[1:] for n in names)}) means no "
+            "recognition; otherwise any failing indicator fails the county; with no failing indicator but "
+            "some missing data, or a veto not declared yes/no, the verdict is incomplete; the county "
+            'passes only when every indicator passes and every veto is declared "no".',
+        ),
+        lang,
+    )
+
+
+#: How the scope paragraph names the kinds of school a standard may leave out.
+_KIND_WORDS = {
+    "special": ("特殊教育学校", "special-education schools"),
+    "teaching_point": ("教学点", "teaching points"),
+    "primary": ("小学", "primary schools"),
+    "junior": ("初中", "junior secondary schools"),
+    "nine_year": ("九年一贯制学校", "nine-year schools"),
+    "twelve_year": ("十二年一贯制学校", "twelve-year schools"),
+    "complete_secondary": ("完全中学", "complete secondary schools"),
+}
+
+
+def _weights(std, lang: str) -> str:
+    """ "九年一贯制：小学 1、初中 1.1；…" — the pupil weights that share a school's totals."""
+    parts = []
+    for kind, weights in std.pupil_weights.items():
+        kind_words = _KIND_WORDS.get(kind, (kind, kind))
+        shares = pick(LIST_SEP, lang).join(
+            f"{pick((std.stage_name(stage, 'zh'), std.stage_name(stage, 'en').lower()), lang)} {plain(w)}"
+            for stage, w in weights.items()
+        )
+        parts.append(f"{pick(kind_words, lang)}{pick(COLON, lang)}{shares}")
+    return pick(CLAUSE_SEP, lang).join(parts)
+
+
+def scope_note(std, lang: str = "zh") -> str:
+    """Which school sections the resource indicators count, and how shared totals are split."""
+    scope = std.scope
+    private = not scope.get("exclude_private", False)
+    minimum = int(scope.get("teaching_point_min_students", 0))
+    excluded = [k for k in scope.get("exclude_kinds", []) if k != "teaching_point"]
+    points_in = "teaching_point" not in scope.get("exclude_kinds", []) and minimum < 10**6
+    out_zh = ([f"不足 {minimum} 人的教学点"] if points_in and minimum > 0 else []) + (
+        [] if points_in else ["教学点"]
+    )
+    out_en = ([f"teaching points under {minimum} pupils"] if points_in and minimum > 0 else []) + (
+        [] if points_in else ["teaching points"]
+    )
+    out_zh += ([] if private else ["民办学校"]) + [_KIND_WORDS.get(k, (k, k))[0] for k in excluded]
+    out_en += ([] if private else ["private schools"]) + [_KIND_WORDS.get(k, (k, k))[1] for k in excluded]
+    points_zh = f"，以及在校生 {minimum} 人及以上的教学点" if points_in else ""
+    points_en = f", and teaching points of {minimum} pupils or more" if points_in else ""
+    return pick(
+        (
+            f"纳入评估的是全县{'公办和民办' if private else '公办'}小学、初中，九年一贯制、十二年一贯制学校的"
+            f"小学部和初中部，完全中学的初中部{points_zh}，"
+            f"各按一所学校计；{'、'.join(out_zh)}不计，高中部不计。一贯制学校和完全中学的校舍、场地、设备总量"
+            f"按加权学生数分摊到各学段（{_weights(std, 'zh')}），教师数按学段直接统计。",
+            f"The evaluation counts every {'public and private' if private else 'public'} primary and junior "
+            "school, the primary and junior sections of nine- and twelve-year schools and the junior section "
+            f"of complete secondary schools{points_en}, "
+            f"each as one school; {_and(out_en)} are not counted, nor are senior sections. The floor area, "
+            "grounds and equipment of a school with several stages are shared among them by weighted pupils "
+            f"({_weights(std, 'en')}); teachers are counted by stage.",
         ),
         lang,
     )
