@@ -123,11 +123,12 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     ``render_report``), timed one by one.
     """
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
+    from eduwb.data.dataset import load
     from eduwb.report import layout as pdf
     from eduwb.report import workers
     from eduwb.report.command import prepare_options
     from eduwb.report.context import county_verdict, report_context, report_created
-    from eduwb.report.jobs import inspect_county, load_dataset
+    from eduwb.report.jobs import inspect_county
     from eduwb.report.workbook import write_tables_xlsx
     from eduwb.standards import load_standard
 
@@ -160,7 +161,7 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
                 steps[f"{spec.stem}: to chapter HTML"] = sum(converting)
             with workers._few_collections():  # as render_report runs
                 t0 = time.perf_counter()
-                ds = load_dataset(Path(job.data), job.data_key, job.standard)
+                ds = load(Path(job.data), standard=job.standard)
                 std = load_standard(job.standard_used)
                 verdict = county_verdict(ds, std, job.year)
                 t1 = time.perf_counter()
