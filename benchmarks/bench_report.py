@@ -14,11 +14,16 @@ Prints, in one run (so that the ratios compare like with like on a busy machine)
 3. a province batch: ``--batch`` counties (default 20) × 1 year with 2 workers, extrapolated
    linearly to 100 counties (target ≤ 300 s).
 
+``--baseline REV`` also runs 1 and 2 workers with the code of git revision ``REV`` (exported
+to a temporary folder), alternating with this code ``--repeat`` times, so that a change is
+measured against what it replaces in the same run on a busy machine; each figure is then
+printed as its range over the repeats.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_report.py [--data data/sample] [--years 2021-2025]
         [--chain-years 2025] [--notebooks notebooks] [--batch 20] [--keep DIR]
-        [--skip-chain] [--skip-batch] [--skip-breakdown]
+        [--skip-chain] [--skip-batch] [--skip-breakdown] [--baseline REV] [--repeat N]
 
 The chain is run on ``--chain-years`` only (default: the last year), as it is slow; its
 per-report figure does not depend on how many years it covers.  Nothing is timed in tests.
@@ -52,9 +57,12 @@ def _children_cpu() -> float:
 
 
 def eduwb_report(
-    data: list[Path], years: str, out: Path, workers: int, notebooks: Path
+    data: list[Path], years: str, out: Path, workers: int, notebooks: Path, code: Path | None = None
 ) -> tuple[float, int, float]:
-    """Wall seconds of ``eduwb report``, the number of reports it made, and its CPU seconds."""
+    """Wall seconds of ``eduwb report``, the number of reports it made, and its CPU seconds.
+
+    ``code``: run the eduwb found in that folder (a baseline) instead of this checkout's.
+    """
     cmd = [
         sys.executable,
         "-c",
@@ -70,8 +78,10 @@ def eduwb_report(
         "--force",
     ]
     env = {**os.environ, "EDUWB_NOTEBOOKS_DIR": str(notebooks)}
+    if code is not None:  # first on the path, and not run from this checkout (its eduwb/ would win)
+        env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [env.get("PYTHONPATH")])])
     t0, c0 = time.perf_counter(), _children_cpu()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=code or None)
     seconds, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if done.returncode != 0:
         sys.exit(f"eduwb report failed:\n{done.stdout}\n{done.stderr}")
@@ -123,11 +133,12 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     ``render_report``), timed one by one.
     """
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
+    from eduwb.data.dataset import load
     from eduwb.report import layout as pdf
     from eduwb.report import workers
     from eduwb.report.command import prepare_options
     from eduwb.report.context import county_verdict, report_context, report_created
-    from eduwb.report.jobs import inspect_county, load_dataset
+    from eduwb.report.jobs import inspect_county
     from eduwb.report.workbook import write_tables_xlsx
     from eduwb.standards import load_standard
 
@@ -160,7 +171,7 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
                 steps[f"{spec.stem}: to chapter HTML"] = sum(converting)
             with workers._few_collections():  # as render_report runs
                 t0 = time.perf_counter()
-                ds = load_dataset(Path(job.data), job.data_key, job.standard)
+                ds = load(Path(job.data), standard=job.standard)
                 std = load_standard(job.standard_used)
                 verdict = county_verdict(ds, std, job.year)
                 t1 = time.perf_counter()
@@ -235,17 +246,20 @@ def main() -> None:
     parser.add_argument("--skip-chain", action="store_true", help="do not run the CLI chain")
     parser.add_argument("--skip-batch", action="store_true", help="do not run the province batch")
     parser.add_argument("--skip-breakdown", action="store_true", help="do not time the steps of one report")
+    parser.add_argument("--baseline", help="also time the code of this git revision (e.g. main), alternating")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of 1 and 2 workers each (default 1)")
     args = parser.parse_args()
 
     from eduwb.data.dataset import load
-    from eduwb.report.jobs import parse_years, resolve_notebooks
+    from eduwb.report.jobs import notebook_scope, parse_years, resolve_notebooks
 
     data = Path(args.data).resolve()
     all_years = load(data).years
     years = args.years or f"{all_years[0]}-{all_years[-1]}"
     chain_years = parse_years(args.chain_years) if args.chain_years else [all_years[-1]]
     notebooks_dir = Path(args.notebooks).resolve()
-    notebooks = resolve_notebooks([args.notebooks])
+    # the chapters of a county-year report: the province notebook is not one of them
+    notebooks = [n for n in resolve_notebooks([args.notebooks]) if notebook_scope(n) == "county"]
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_report_"))
     load1 = os.getloadavg()[0]
     print(
@@ -275,20 +289,35 @@ def measure(
     print(
         "\n-- per report (wall: what a user waits; CPU: the work itself, which a busy machine inflates less)"
     )
-    one, n1, cpu1 = eduwb_report([data], years, work / "w1", 1, notebooks_dir)
-    two, n2, cpu2 = eduwb_report([data], years, work / "w2", 2, notebooks_dir)
-    per_one, per_two = one / n1, two / n2
-    print(
-        f"eduwb report, 1 worker : {one:7.1f} s for {n1} reports "
-        f"= {per_one:6.2f} s per county-year (CPU {cpu1 / n1:6.2f} s)"
-    )
-    print(
-        f"eduwb report, 2 workers: {two:7.1f} s for {n2} reports "
-        f"= {per_two:6.2f} s per county-year (CPU {cpu2 / n2:6.2f} s)"
-    )
-    print(
-        f"throughput, 2 workers / 1 worker      : {per_one / per_two:5.2f}×  (target ≥ {TARGET_THROUGHPUT}×)"
-    )
+    codes: dict[str, Path | None] = {"this code": None}
+    if args.baseline:
+        baseline = work / "baseline_src"
+        baseline.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+        codes = {f"baseline {args.baseline}": baseline, "this code": None}
+    figures: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for _ in range(max(1, args.repeat)):
+        for label, code in codes.items():  # alternating: both see the same load on the machine
+            for workers in (1, 2):
+                wall, n, cpu = eduwb_report([data], years, work / f"w{workers}", workers, notebooks_dir, code)
+                figures.setdefault((label, workers), []).append((wall / n, cpu / n))
+
+    def span(values: list[float]) -> str:
+        return f"{min(values):6.2f}" if len(values) == 1 else f"{min(values):6.2f}–{max(values):5.2f}"
+
+    per: dict[tuple[str, int], float] = {}
+    for (label, workers), runs in figures.items():
+        per[label, workers] = statistics.median(r[0] for r in runs)
+        print(
+            f"{label:<22} {workers} worker{'s' if workers > 1 else ' '}: {span([r[0] for r in runs])} s per "
+            f"county-year (CPU {span([r[1] for r in runs])} s; {len(runs)} run(s) of {years})"
+        )
+    for label in codes:
+        ratios = [a[0] / b[0] for a, b in zip(figures[label, 1], figures[label, 2], strict=True)]
+        print(
+            f"{label:<22} throughput, 2 workers / 1 worker: {span(ratios)}×  (target ≥ {TARGET_THROUGHPUT}×)"
+        )
     if not args.skip_chain:
         runs = [cli_chain(data, y, work / "chain" / str(y), notebooks) for y in chain_years]
         chain, chain_cpu = sum(r[0] for r in runs), sum(r[1] for r in runs)
@@ -297,11 +326,14 @@ def measure(
             f"CLI chain (papermill → nbconvert → weasyprint per notebook): {chain:7.1f} s for "
             f"{len(chain_years)} report(s) = {per_chain:6.2f} s per county-year (CPU {per_chain_cpu:6.2f} s)"
         )
-        print(
-            f"speed-up over the CLI chain, 1 worker : {per_chain / per_one:5.2f}×  (target "
-            f"≥ {TARGET_SPEEDUP:g}×; in CPU seconds {per_chain_cpu / (cpu1 / n1):5.2f}×)"
-        )
-        print(f"speed-up over the CLI chain, 2 workers: {per_chain / per_two:5.2f}×")
+        for label in codes:
+            one_, two_ = per[label, 1], per[label, 2]
+            cpu_ = statistics.median(r[1] for r in figures[label, 1])
+            print(
+                f"{label:<22} speed-up over the CLI chain, 1 worker : {per_chain / one_:5.2f}×  "
+                f"(target ≥ {TARGET_SPEEDUP:g}×; in CPU seconds {per_chain_cpu / cpu_:5.2f}×)"
+            )
+            print(f"{label:<22} speed-up over the CLI chain, 2 workers: {per_chain / two_:5.2f}×")
 
     if not args.skip_breakdown:
         year = chain_years[-1]

@@ -30,10 +30,13 @@ Values are unrounded; decisions elsewhere use them as they are.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
+from eduwb.data.dataset import memoised
 from eduwb.data.schema import TABLES
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Indicator, Standard, formula_columns, scope_mask
@@ -140,6 +143,27 @@ def _describe(frame: pd.DataFrame, problem: str) -> list[str]:
     ]
 
 
+def _once_per_dataset(compute):
+    """``section_values`` computed once per dataset, standard, years and stage (a copy each call).
+
+    Every chapter of a report and the scorecard start from the same per-school values; they
+    are kept on the dataset (:func:`eduwb.data.dataset.memoised`), not recomputed per table.
+    """
+
+    @functools.wraps(compute)
+    def once(ds, std: Standard, *, years: list[int] | None = None, stage: str | None = None) -> pd.DataFrame:
+        try:
+            shown = None if years is None else tuple(sorted({int(y) for y in years}))
+            key = ("section_values", id(std), shown, stage)
+            hash(key)
+        except (TypeError, ValueError):  # years or stage of an unusual kind: as asked, not kept
+            return compute(ds, std, years=years, stage=stage)
+        return memoised(ds, key, lambda: compute(ds, std, years=years, stage=stage), pins=(std,))
+
+    return once
+
+
+@_once_per_dataset
 def section_values(
     ds, std: Standard, *, years: list[int] | None = None, stage: str | None = None
 ) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import io
 import math
 import re
 import tomllib
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -113,6 +114,15 @@ class Dataset:
     warnings: list[Problem] = field(default_factory=list)
     #: The county datasets a pooled dataset was stacked from (:func:`pool`); None for a county.
     counties: list[Dataset] | None = None
+    #: Results computed from these tables (:func:`memoised`), shared by every copy :func:`load`
+    #: returns of the same files, so that a report's chapters compute each of them once.
+    memo: Memo = field(default_factory=lambda: Memo(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.memo.live():
+            # a new dataset, or one made (``replace``) from a dataset no longer held: its own results
+            self.memo.results.clear()
+            self.memo.hold(self)
 
     @property
     def years(self) -> list[int]:
@@ -1704,6 +1714,67 @@ def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
 
 
+# ----------------------------------------------------------------------------- memo
+
+
+class Memo:
+    """Results computed from a dataset's tables, shared by the copies of one load.
+
+    A result is reused only by a dataset still holding the very tables it was computed from
+    (the frames the load gave it, compared by identity): ``dataclasses.replace(ds, sections=…)``
+    makes a dataset that computes its own.  As for the class-size cube
+    (:mod:`eduwb.analysis.classsize`), a dataset is meant to be read, not edited in place:
+    replace a frame rather than changing its cells.  Pickled or deep-copied, it starts empty.
+    """
+
+    __slots__ = ("results", "holders")
+
+    def __init__(self) -> None:
+        self.results: dict[Any, tuple[tuple[Any, ...], Any]] = {}
+        self.holders: list[tuple[weakref.ref | None, ...]] = []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Memo, ())
+
+    def __deepcopy__(self, _memo: dict) -> Memo:
+        return Memo()
+
+    def live(self) -> bool:
+        self.holders = [refs for refs in self.holders if all(r is None or r() is not None for r in refs)]
+        return bool(self.holders)
+
+    def hold(self, ds: Dataset) -> None:
+        """``ds``'s tables, as they are now, are the tables the results were computed from."""
+        self.holders.append(tuple(None if (f := getattr(ds, t)) is None else weakref.ref(f) for t in TABLES))
+
+    def holds(self, ds: Dataset) -> bool:
+        frames = [getattr(ds, t) for t in TABLES]
+        return any(
+            all((f is None) if r is None else (r() is f) for r, f in zip(refs, frames, strict=True))
+            for refs in self.holders
+        )
+
+
+def memoised(ds: Dataset, key: tuple, compute: Any, *, pins: tuple[Any, ...] = ()) -> Any:
+    """``compute()``, computed once per dataset load and ``key`` (see :class:`Memo`).
+
+    ``key`` names the computation and its arguments; ``pins`` are objects it depends on by
+    identity (a :class:`~eduwb.standards.Standard`): the key should hold their ``id``, and a
+    result is reused only while they are the same objects.  A DataFrame or Series comes back
+    as a copy the caller may change (free until changed, with pandas' copy on write).
+    """
+    memo = getattr(ds, "memo", None)
+    if not isinstance(memo, Memo) or not memo.holds(ds):
+        return compute()
+    hit = memo.results.get(key)
+    if hit is None or len(hit[0]) != len(pins) or any(a is not b for a, b in zip(hit[0], pins, strict=True)):
+        hit = memo.results[key] = (pins, compute())
+    result = hit[1]
+    if isinstance(result, pd.DataFrame | pd.Series):
+        return result.copy(deep=not _COPY_ON_WRITE)
+    return result
+
+
 # The last few datasets loaded in this process, keyed on their files' names, sizes and
 # modification times: a report runs four notebooks on one county-year in one worker, and
 # each would otherwise read and validate the same files again.
@@ -1728,7 +1799,7 @@ def _private_copy(ds: Dataset) -> Dataset:
     either side changes one, so this costs nothing until then.
     """
     tables = {name: getattr(ds, name) for name in TABLES}
-    return replace(
+    twin = replace(
         ds,
         settings=copy.deepcopy(ds.settings),
         warnings=list(ds.warnings),
@@ -1737,6 +1808,9 @@ def _private_copy(ds: Dataset) -> Dataset:
             for name, frame in tables.items()
         },
     )
+    if ds.memo.holds(ds):
+        ds.memo.hold(twin)  # the same tables: the results computed so far apply to it too
+    return twin
 
 
 def _copy_on_write() -> bool:
