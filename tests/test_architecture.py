@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and those below it, never above):
 
-    errors, _files            the error model and safe writes
+    errors, _files, _imports  the error model, safe writes, notebook processes' start-up
     lang, numbers             the cross-cutting rules of what a person reads: the choice between
                               Chinese and English (``pick``) and the one display rule for numbers
     data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
@@ -28,6 +28,7 @@ LAYERS = ["base", "standards", "data", "analysis", "present", "report", "tables"
 BASE = {
     "eduwb.errors",
     "eduwb._files",
+    "eduwb._imports",
     "eduwb.lang",
     "eduwb.numbers",
     "eduwb.data.schema",

@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     if args != ["git-clean"]:
         print("usage: python -m eduwb.present.nbfiles git-clean  (git's notebook filter)", file=sys.stderr)
         return 2
+    from eduwb._imports import skip_iri_grammar
+
+    skip_iri_grammar()  # git runs this once per changed notebook: a second saved each time
     text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
     sys.stdout.buffer.write(git_clean(text).encode("utf-8", errors="surrogateescape"))
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from eduwb._files import atomic_path
+from eduwb._imports import skip_iri_grammar
 from eduwb.errors import ParameterError
 from eduwb.report.context import county_verdict, province_context, report_context, report_created
 from eduwb.report.engine import ENGINE_LOCK, choose_engine, inprocess_possible, report_shell
@@ -83,27 +84,6 @@ def _worker_init() -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS"):
         os.environ.setdefault(var, "1")
     skip_iri_grammar()
-
-
-def skip_iri_grammar() -> None:
-    """Import jsonschema without the IRI grammar it would build, in a process making reports.
-
-    nbformat (papermill's notebooks) validates with jsonschema, whose format checker imports
-    ``rfc3987_syntax`` when installed (JupyterLab's event schemas want it): that import
-    builds a parser for the IRI grammar, ≈ 1.1 s of every process's start.  Notebook
-    validation checks no ``iri`` format.  Nothing changes once jsonschema is imported, and
-    the module stays importable by whoever asks for it later.
-    """
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import fails: format skipped
-    try:
-        import jsonschema._format  # noqa: F401
-    except Exception:  # noqa: BLE001, S110 -- whatever happens here, papermill says it later
-        pass
-    finally:
-        if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
-            del sys.modules["rfc3987_syntax"]
 
 
 def warm_up() -> None:
