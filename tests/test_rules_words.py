@@ -100,3 +100,13 @@ def test_the_scope_note_follows_the_standards_scope(moe2017, moe2012):
     # moe-2012: public schools only, no teaching points at all
     assert "全县公办小学" in zh12 and "教学点、民办学校、特殊教育学校不计" in zh12 and "50 人" not in zh12
     assert "private schools" in rules.scope_note(moe2012, "en")
+
+
+def test_the_row_notes_cover_only_the_indicators_the_standard_has(moe2017, moe2012):
+    zh17 = rules.indicator_notes(moe2017, "zh")
+    for ident in ("G3", "G4", "G5", "G9", "G11", "G12", "Q1", "Q4", "S1", "G13"):
+        assert f"（{ident}）" in zh17 or f"如 {ident}" in zh17, ident
+    assert "达到本项标准值的学校（学段）数" in zh17
+    zh12 = rules.indicator_notes(moe2012, "zh")
+    assert "综合差异系数" in zh12 and not any(f"（{i}）" in zh12 for i in ("G3", "Q1", "S1"))
+    assert "G13" not in rules.indicator_notes(moe2012, "en")

@@ -261,3 +261,83 @@ def scope_note(std, lang: str = "zh") -> str:
         ),
         lang,
     )
+
+
+#: How the computed indicators other than R1–R7 are judged, each clause kept only when the
+#: standard has every indicator it names.
+_HOW_JUDGED: list[tuple[tuple[str, ...], tuple[str, str]]] = [
+    (
+        ("G3", "G4", "G5"),
+        (
+            "音乐美术专用教室（G3）、学校规模（G4）、班额（G5）逐校（逐班）判定",
+            "music and art rooms (G3), school size (G4) and class size (G5) are judged school by school "
+            "(class by class)",
+        ),
+    ),
+    (
+        ("G9", "G11", "G12"),
+        (
+            "教师培训（G9）、交流轮岗（G11）、持证上岗（G12）由教师数据计算",
+            "training (G9), rotation (G11) and certification (G12) come from the teacher records",
+        ),
+    ),
+    (
+        ("Q1",),
+        (
+            "初中三年巩固率（Q1）由巩固率数据按（毕业生数 − 转入 + 转出）÷（三年前入学数 − 死亡数）计算",
+            "the junior retention rate (Q1) is (graduates − transfers in + transfers out) ÷ "
+            "(entrants three years ago − deaths)",
+        ),
+    ),
+    (("Q4",), ("教师培训经费（Q4）逐校判定", "training funds (Q4) are judged per school")),
+    (
+        ("S1",),
+        (
+            "社会认可度（S1）为各类调查对象满意问卷合计占有效问卷的比例，家长单列",
+            "social recognition (S1) is satisfied over valid questionnaires across all groups, parents "
+            "shown separately",
+        ),
+    ),
+]
+
+
+def indicator_notes(std, lang: str = "zh") -> str:
+    """How the scorecard's rows are judged: the resource rows, then the other computed
+    indicators and the county's inputs, for the indicators this standard has."""
+    if std.balance_test == "each" and std.school_rule is not None:
+        first = (
+            "资源配置各项的数值是达到本项标准值的学校（学段）数；依据中列出各学段达标数、加权差异系数，"
+            "以及未达到每校规则（见本章开头）且本项未达标的学校。",
+            "For the resource indicators the value is the number of school sections reaching the "
+            "threshold; the evidence gives the counts per stage, the weighted CVs, and the schools that "
+            "fail the per-school rule (see the start of this chapter) on this indicator.",
+        )
+    else:
+        first = (
+            "各项的数值是各学段按在校生数加权的校际差异系数；判定看综合差异系数（见本章开头）。",
+            "For each indicator the value is each stage's pupil-weighted between-school CV; the verdict "
+            "follows the composite CV (see the start of this chapter).",
+        )
+    clauses = [words for ids, words in _HOW_JUDGED if all(std.has_indicator(i) for i in ids)]
+    county = [ind for ind in std.indicators if ind.source == "county"]
+    zh, en = [first[0]], [first[1]]
+    if clauses:
+        zh.append("；".join(c[0] for c in clauses) + "。")
+        joined = "; ".join(c[1] for c in clauses)
+        en.append(joined[:1].upper() + joined[1:] + ".")
+    if county:
+        strictest = std.has_indicator("G13")
+        zh.append(
+            "其余指标取县级填报数值及佐证材料"
+            + ("；只填报一个数值而标准分学段的（如 G13），按最严学段的标准判定。" if strictest else "。")
+        )
+        en.append(
+            "The other indicators take the county's reported values and evidence"
+            + (
+                "; where the standard sets thresholds per stage but one value is reported (e.g. G13), "
+                "the strictest stage threshold applies."
+                if strictest
+                else "."
+            )
+        )
+    return pick(("".join(zh), " ".join(en)), lang)
