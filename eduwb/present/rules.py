@@ -9,6 +9,7 @@ would print moe-2017's numbers. These functions write those sentences from the l
 
 from __future__ import annotations
 
+from eduwb.data.schema import KINDS
 from eduwb.lang import CLAUSE_SEP, COLON, LIST_SEP, pick
 from eduwb.numbers import exact, percent_limit, plain
 from eduwb.present.notebook import md_escape
@@ -204,16 +205,18 @@ def verdict_rule(std, lang: str = "zh") -> str:
     )
 
 
-#: How the scope paragraph names the kinds of school a standard may leave out.
-_KIND_WORDS = {
-    "special": ("特殊教育学校", "special-education schools"),
-    "teaching_point": ("教学点", "teaching points"),
-    "primary": ("小学", "primary schools"),
-    "junior": ("初中", "junior secondary schools"),
-    "nine_year": ("九年一贯制学校", "nine-year schools"),
-    "twelve_year": ("十二年一贯制学校", "twelve-year schools"),
-    "complete_secondary": ("完全中学", "complete secondary schools"),
+#: How the scope paragraph names the kinds of school: the dictionary's Chinese names
+#: (:data:`eduwb.data.schema.KINDS`) and their English in a sentence.
+_KINDS_EN = {
+    "special": "special-education schools",
+    "teaching_point": "teaching points",
+    "primary": "primary schools",
+    "junior": "junior secondary schools",
+    "nine_year": "nine-year schools",
+    "twelve_year": "twelve-year schools",
+    "complete_secondary": "complete secondary schools",
 }
+_KIND_WORDS = {kind: (zh, _KINDS_EN.get(kind, kind)) for kind, zh in KINDS.items()}
 
 
 def _weights(std, lang: str) -> str:
