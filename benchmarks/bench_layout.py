@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def report_html(data: Path, year: int, out: Path) -> str:
     """The HTML of one report, made by the functions a worker runs."""
+    from eduwb.data.dataset import load
     from eduwb.report import layout as pdf
     from eduwb.report import workers
     from eduwb.report.command import prepare_options
     from eduwb.report.context import county_verdict, report_context
-    from eduwb.report.jobs import inspect_county, load_dataset
+    from eduwb.report.jobs import inspect_county
     from eduwb.standards import load_standard
 
     job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True)).jobs[0]
@@ -42,7 +43,7 @@ def report_html(data: Path, year: int, out: Path) -> str:
     failed = [c.reason for c in chapters if not c.ok]
     if failed:
         sys.exit("\n".join(failed))
-    ds = load_dataset(Path(job.data), job.data_key, job.standard)
+    ds = load(Path(job.data), standard=job.standard)
     std = load_standard(job.standard_used)
     return pdf.report_html(report_context(job, ds, std, county_verdict(ds, std, job.year), chapters))
 
