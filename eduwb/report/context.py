@@ -185,7 +185,7 @@ def _context(
         "verdict": verdict,
         "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
         "appendix": appendix,
-        "created_iso": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created,
         "eduwb_version": eduwb_version(),
     }
 

@@ -88,7 +88,7 @@ def _worker_init() -> None:
 
 def warm_up() -> None:
     """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    nbconvert, WeasyPrint and its fonts, openpyxl, the dataset loader and the scorecard)."""
+    nbconvert, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
     with contextlib.suppress(Exception):
         import openpyxl  # noqa: F401
         import papermill  # noqa: F401
@@ -96,12 +96,13 @@ def warm_up() -> None:
         import eduwb.analysis.scorecard  # noqa: F401
         import eduwb.data.dataset  # noqa: F401
         from eduwb.report import layout as pdf
+        from eduwb.report import typeset
 
         pdf._exporter()
         if inprocess_possible():
             with ENGINE_LOCK:
                 report_shell()
-        pdf.write_pdf("<p>预热 warm-up</p>", os.devnull)
+        typeset.warm_up()
 
 
 class _InlineBackend:
@@ -558,7 +559,7 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
     t0 = time.perf_counter()
     try:
         from eduwb.data.dataset import load
-        from eduwb.report import layout as pdf
+        from eduwb.report import typeset
 
         if getattr(job, "scope", "county") == "province":
             verdict = {}
@@ -570,9 +571,8 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
             std = load_standard(job.standard_used)
             verdict = county_verdict(ds, std, job.year)
             context = report_context(job, ds, std, verdict, chapters)
-        html = pdf.report_html(context)
         with atomic_path(job.report_path) as tmp:
-            pages = pdf.write_pdf(html, tmp, base_url=str(job.out_dir))
+            pages = typeset.write_pdf(context, tmp)
         tables = [table for chapter in chapters for table in chapter.tables]
         with atomic_path(job.tables_path) as tmp:
             write_tables_xlsx(tables, tmp, lang=job.lang, created=report_created(job))

@@ -1,0 +1,232 @@
+"""The report PDF, typeset by Typst: cover, contents, chapters and appendix in one document.
+
+The report is ONE Typst document (``templates/report.typ``, a static file), so page numbers
+("第 N 页 / 共 M 页"), the contents' page references and the PDF bookmarks all come from the
+same layout.  What varies is data: :func:`document` turns the render context
+(:mod:`eduwb.report.context`) and each chapter's HTML (:mod:`eduwb.report.blocks`) into a
+JSON document model; :func:`write_pdf` writes it, and the charts as files named here, into a
+private temporary folder that is the compilation's root, and compiles the template there.
+The template shows every string as text: nothing from a county's files is ever evaluated
+as Typst markup or code, and Typst reads no file outside that folder (no packages, no
+network, no system fonts but the CJK font found here).
+
+Typst replaced WeasyPrint (issue #15): the sample's 34-page report took WeasyPrint about
+five seconds (layout and PDF), most of a report's time; Typst takes well under one.
+
+``typst`` is imported inside the functions that need it: ``import eduwb`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eduwb.lang import COLON, pick
+from eduwb.report.blocks import Converter
+
+TEMPLATE = Path(__file__).parent / "templates" / "report.typ"
+# Fonts that cover simplified Chinese, in order of preference; the first is what the
+# Makefile installs (Debian/Ubuntu package fonts-noto-cjk).
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+NO_CJK_FONT = (
+    "no font covering Chinese is installed, the PDF would show empty boxes: "
+    "install Noto Sans CJK SC (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+)
+
+
+# ---- the document model ----------------------------------------------------------------------
+def document(context: dict[str, Any], font: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The report as the template's JSON document, and the images it names (file name → bytes).
+
+    ``context`` is a report's render context (:func:`eduwb.report.context.report_context` or
+    ``province_context``): ``lang``, ``text``, ``title``, ``county``, ``year``, ``cover``,
+    ``verdict``, ``chapters`` (:class:`eduwb.report.layout.Chapter`), ``appendix``, ``created``.
+    """
+    lang, text = context["lang"], context["text"]
+    converter = Converter()
+    chapters = [{"title": c.title, "blocks": converter.chapter(c.html)} for c in context["chapters"]]
+    chapters.append({"title": text["appendix_title"], "blocks": appendix_blocks(context)})
+    created: datetime = context["created"].astimezone(UTC)
+    doc = {
+        "lang": pick(("zh", "en"), lang),
+        "region": pick(("cn", "us"), lang),
+        "fonts": [font],
+        "title": context["title"],
+        "author": context["county"],
+        "county": context["county"],
+        "created": [created.year, created.month, created.day, created.hour, created.minute, created.second],
+        "words": {"contents": text["contents"], "page_footer": text["page_footer"]},
+        "cover": cover(context),
+        "chapters": chapters,
+    }
+    return doc, converter.images
+
+
+def cover(context: dict[str, Any]) -> dict[str, Any]:
+    """The cover: county, title (two lines), verdict box, facts, producer line."""
+    text, verdict, lang = context["text"], context["verdict"], context["lang"]
+    colon = pick(COLON, lang)
+    return {
+        "county": context["county"],
+        "title": [text["cover_title_year"].format(year=context["year"]), text["cover_title"]],
+        "verdict": {
+            "state": verdict["css_class"] if verdict["css_class"] in ("passed", "failed") else "unknown",
+            "prefix": f"{text['verdict']}{colon}",
+            "label": verdict["label"],
+            "summary": verdict.get("summary") or "",
+            "lists": [f"{label}{colon}{ids}" for label, ids in verdict.get("lists", [])],
+        },
+        "facts": [[str(label), str(value)] for label, value in context["cover"]],
+        "producer": text["produced_by"].format(version=context["eduwb_version"]),
+    }
+
+
+def appendix_blocks(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The appendix: its introduction, then each section's heading and facts table."""
+    out: list[dict[str, Any]] = [{"t": "p", "c": [context["text"]["appendix_intro"]]}]
+    for section in context["appendix"]:
+        out.append({"t": "h", "level": 2, "c": [str(section["title"])]})
+        header = section.get("header")
+        mono = set(section.get("mono") or ())
+        body = []
+        for row in section["rows"]:
+            cells = []
+            for i, value in enumerate(row):
+                cell: dict[str, Any] = {"c": [str(value)]}
+                if i == 0 and not header:
+                    cell.update(th=True, facts=True)
+                if i in mono:
+                    cell["mono"] = True
+                cells.append(cell)
+            body.append(cells)
+        columns = len(header) if header else 2
+        widths = ["auto"] * (columns - 1) + ["1fr"] if header else ["28", "1fr"]
+        out.append(
+            {
+                "t": "table",
+                "caption": None,
+                "columns": columns,
+                "widths": widths,
+                "head": [[{"c": [str(h)]} for h in header]] if header else [],
+                "body": body,
+            }
+        )
+    return out
+
+
+# ---- fonts -----------------------------------------------------------------------------------
+@functools.cache
+def require_cjk_font() -> str:
+    """The name of an installed font covering simplified Chinese; RuntimeError if none."""
+    return _cjk_font()[0]
+
+
+@functools.cache
+def _cjk_font() -> tuple[str, tuple[str, ...]]:
+    """The CJK font's family name and its files (fontconfig's answer)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise RuntimeError(NO_CJK_FONT + " (no fontconfig: fc-list not found)")
+    out = subprocess.run(
+        [fc_list, ":lang=zh-cn", "file", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    files: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        path, sep, names = line.partition(": ")
+        if not sep:
+            continue
+        for name in names.split(","):
+            files.setdefault(name.strip(), []).append(path.strip())
+    for font in (*CJK_FONTS, *sorted(files)):
+        if font in files:
+            return font, tuple(sorted(set(files[font])))
+    raise RuntimeError(NO_CJK_FONT)
+
+
+@functools.cache
+def _fonts() -> Any:
+    """Typst's fonts for every report of this process: the CJK font's files and Typst's own
+    (DejaVu Sans Mono for checksums, and fallbacks); no other system font, so a report looks
+    the same, and is the same byte for byte, wherever it is made."""
+    import typst
+
+    _family, files = _cjk_font()
+    folder = Path(tempfile.mkdtemp(prefix="eduwb-fonts-"))
+    for i, path in enumerate(files):
+        # Typst reads font folders, not files: a folder of links to exactly these files
+        (folder / f"{i}-{Path(path).name}").symlink_to(path)
+    # Typst may read a font's file when it first needs it: the folder stays until the process ends
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(folder)])
+
+
+# ---- the PDF ---------------------------------------------------------------------------------
+def write_pdf(context: dict[str, Any], target: str | os.PathLike[str]) -> int:
+    """Typeset the report of ``context`` and write the PDF to ``target``; return the page count.
+
+    Raises
+    ------
+    RuntimeError
+        when no font covering Chinese is installed (the report would print boxes).
+    """
+    doc, images = document(context, require_cjk_font())
+    return compile_document(doc, images, target, context["created"])
+
+
+def compile_document(
+    doc: dict[str, Any], images: dict[str, bytes], target: str | os.PathLike[str], created: datetime
+) -> int:
+    """Compile the template on ``doc`` in a private folder; write the PDF; return its pages."""
+    import typst
+
+    fonts = _fonts()
+    with tempfile.TemporaryDirectory(prefix="eduwb-typst-") as root:
+        folder = Path(root)
+        shutil.copyfile(TEMPLATE, folder / "report.typ")
+        (folder / "report.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        for name, data in images.items():
+            (folder / name).write_bytes(data)
+        compiler = typst.Compiler(
+            str(folder / "report.typ"), root=str(folder), font_paths=fonts, ignore_system_fonts=True
+        )
+        pdf = compiler.compile(format="pdf", timestamp=int(created.timestamp()))
+        pages = json.loads(compiler.query("<eduwb-end>", field="value", one=True))
+    Path(target).write_bytes(pdf)
+    return int(pages)
+
+
+def warm_up() -> None:
+    """Load the fonts and Typst once (a worker's first report is then as fast as the others)."""
+    doc = {
+        "lang": "zh",
+        "region": "cn",
+        "fonts": [require_cjk_font()],
+        "title": "预热 warm-up",
+        "author": "eduwb",
+        "county": "预热",
+        "created": [2000, 1, 1, 0, 0, 0],
+        "words": {"contents": "目录", "page_footer": "{page} / {pages}"},
+        "cover": {
+            "county": "预热",
+            "title": ["预热", "warm-up"],
+            "verdict": {"state": "unknown", "prefix": "", "label": "", "summary": "", "lists": []},
+            "facts": [],
+            "producer": "",
+        },
+        "chapters": [{"title": "预热", "blocks": [{"t": "p", "c": ["预热 warm-up"]}]}],
+    }
+    compile_document(doc, {}, os.devnull, datetime(2000, 1, 1, tzinfo=UTC))
