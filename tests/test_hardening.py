@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import hostile
+from report_context import tiny_context
 import pandas as pd
 import pytest
 
@@ -258,20 +259,38 @@ def test_chapter_html_is_defanged():
     assert defang(plain) == plain
 
 
-def test_weasyprint_fetches_embedded_images_only():
-    from eduwb.report.sanitize import url_fetcher
+def test_the_report_reads_embedded_images_only(tmp_path):
+    """Only embedded PNG, JPEG or SVG images reach the PDF, as files named by eduwb; Typst reads
+    nothing outside the report's private folder (the guarantee WeasyPrint's fetcher gave)."""
+    import typst
 
-    fetcher = url_fetcher()
-    for refused in [
-        "file:///etc/passwd",
-        "http://example.com/x.png",
-        "data:text/plain,secret",
-        "data:application/pdf;base64,AA",
-    ]:
-        with pytest.raises(ValueError):
-            fetcher.fetch(refused)
-    png = "data:image/png;base64,iVBORw0KGgo="
-    assert fetcher.fetch(png) is not None
+    from eduwb.report import typeset
+    from eduwb.report.blocks import Converter
+
+    png = "iVBORw0KGgo="
+    html = "".join(
+        f'<img src="{src}">'
+        for src in [
+            "file:///etc/passwd",
+            "/etc/passwd",
+            "http://example.com/x.png",
+            "data:text/plain,secret",
+            "data:application/pdf;base64,AA",
+            f"data:image/png;base64,{png}",
+        ]
+    )
+    converter = Converter()
+    blocks = converter.chapter(html)
+    assert blocks == [{"t": "img", "src": "img-1.png"}]
+    assert list(converter.images) == ["img-1.png"]
+    # even a file name that is not ours is looked for inside the private folder only
+    context = tiny_context([])
+    doc, _ = typeset.document(context, typeset.require_cjk_font())
+    for src in ["/etc/passwd", "../../../../etc/passwd", "file:///etc/passwd"]:
+        doc["chapters"][0]["blocks"] = [{"t": "img", "src": src}]
+        with pytest.raises(typst.TypstError):
+            typeset.compile_document(doc, {}, tmp_path / "x.pdf", context["created"])
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_chart_labels_never_become_math_text():

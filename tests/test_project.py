@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # pip names whose conda packages are spelled differently
-CONDA_EQUIVALENTS = {"dask[distributed]": ["dask", "distributed"]}
+CONDA_EQUIVALENTS = {"dask[distributed]": ["dask", "distributed"], "typst": ["typst-py"]}
 
 
 def _pip_requirements() -> dict[str, str]:
@@ -41,10 +41,10 @@ def test_environment_yml_mirrors_pyproject():
 
 
 def test_import_is_light():
-    # pandas, papermill, nbconvert and WeasyPrint must load lazily.
+    # pandas, papermill, nbconvert and Typst must load lazily.
     code = (
         "import sys, eduwb; print(','.join(m for m in "
-        "('pandas','papermill','nbconvert','weasyprint','matplotlib') if m in sys.modules))"
+        "('pandas','papermill','nbconvert','typst','matplotlib') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

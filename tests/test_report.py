@@ -336,8 +336,8 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
 
 def test_import_eduwb_stays_light():
     code = (
-        "import sys, eduwb, eduwb.report, eduwb.report.layout; heavy = {'papermill', 'nbconvert', "
-        "'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
+        "import sys, eduwb, eduwb.report, eduwb.report.layout, eduwb.report.typeset; heavy = {'papermill', "
+        "'nbconvert', 'typst', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

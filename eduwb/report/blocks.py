@@ -39,18 +39,69 @@ from typing import Any
 WIDE_TABLE_COLUMNS = 10
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
 # Elements whose content never reaches paper.
-_SILENT = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "embed", "form",
-           "select", "textarea", "button", "input", "svg:script", "math", "canvas", "video", "audio",
-           "applet", "frameset", "frame", "portal", "link", "meta", "base"}  # fmt: skip
+_SILENT = {
+    "script",
+    "style",
+    "head",
+    "title",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "select",
+    "textarea",
+    "button",
+    "input",
+    "svg:script",
+    "math",
+    "canvas",
+    "video",
+    "audio",
+    "applet",
+    "frameset",
+    "frame",
+    "portal",
+    "link",
+    "meta",
+    "base",
+}
 _HEADINGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 4, "h6": 4}
 _INLINE_STYLE = {"strong": "b", "b": "b", "em": "i", "i": "i", "sub": "sub", "sup": "sup"}
-_BLOCK_CONTAINERS = {"div", "section", "article", "main", "header", "footer", "figure", "nav", "aside",
-                     "body", "html", "details", "center", "dl", "dd", "dt", "figcaption", "summary"}  # fmt: skip
+_BLOCK_CONTAINERS = {
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "figure",
+    "nav",
+    "aside",
+    "body",
+    "html",
+    "details",
+    "center",
+    "dl",
+    "dd",
+    "dt",
+    "figcaption",
+    "summary",
+}
 _DATA_IMAGE = re.compile(r"^\s*data:image/(png|jpeg|jpg|svg\+xml)(;base64)?,(.*)$", re.I | re.S)
 _EXTENSIONS = {"png": "png", "jpeg": "jpg", "jpg": "jpg", "svg+xml": "svg"}
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
-_NAMED_COLOURS = {"red": "#ff0000", "green": "#008000", "blue": "#0000ff", "black": "#000000",
-                  "white": "#ffffff", "grey": "#808080", "gray": "#808080", "orange": "#ffa500"}  # fmt: skip
+_NAMED_COLOURS = {
+    "red": "#ff0000",
+    "green": "#008000",
+    "blue": "#0000ff",
+    "black": "#000000",
+    "white": "#ffffff",
+    "grey": "#808080",
+    "gray": "#808080",
+    "orange": "#ffa500",
+}
 _SPACE = re.compile(r"\s+")
 # CSS pixels are 1/96 inch; a point is 1/72 inch.
 PX = 0.75
@@ -224,15 +275,13 @@ class Converter:
     def inlines(self, children: list[Any]) -> list[Any]:
         out: list[Any] = []
         for child in children:
-            if isinstance(child, str):
-                text = _SPACE.sub(" ", child)
-                if text:
-                    if out and isinstance(out[-1], str):
-                        out[-1] = _SPACE.sub(" ", out[-1] + text)
-                    else:
-                        out.append(text)
-                continue
-            out.extend(self.inline(child))
+            for item in [child] if isinstance(child, str) else self.inline(child):
+                if not isinstance(item, str):
+                    out.append(item)
+                elif out and isinstance(out[-1], str):  # one string per run of text
+                    out[-1] = _SPACE.sub(" ", out[-1] + item)
+                elif item:
+                    out.append(_SPACE.sub(" ", item))
         return out
 
     def inline(self, node: Node) -> list[Any]:
@@ -356,7 +405,8 @@ def _id_styles(root: Node) -> dict[str, dict[str, str]]:
             if not isinstance(child, Node):
                 continue
             if child.tag == "style":
-                css = re.sub(r"/\*.*?\*/", "", "".join(c for c in child.children if isinstance(c, str)), flags=re.S)
+                css = "".join(c for c in child.children if isinstance(c, str))
+                css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
                 for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
                     for selector in selectors.split(","):
                         m = re.fullmatch(r"\s*#([\w-]+)\s*", selector)

@@ -1,13 +1,12 @@
-"""From executed notebooks to one printed report: chapter HTML, the report document, the PDF.
+"""From executed notebooks to report chapters: what of a notebook reaches paper, as HTML.
 
 A chapter is the outputs of one executed notebook converted by nbconvert without code,
-prompts, scripts, widgets or stderr.  The chapters, a cover, a table of contents and an
-appendix are assembled into ONE HTML document that WeasyPrint lays out once, so page
-numbers ("第 N 页 / 共 M 页"), the table of contents' page references and the PDF bookmarks
-all come from the same layout.  No browser and no TeX are involved.
+prompts, scripts, widgets or stderr, defanged (:mod:`eduwb.report.sanitize`).  The report's
+PDF is typeset from the chapters by :mod:`eduwb.report.typeset`, which reads this HTML into
+a document model (:mod:`eduwb.report.blocks`); no browser and no TeX are involved.
 
-Heavy imports (nbconvert, weasyprint, jinja2) happen inside the functions that need them:
-``import eduwb`` must stay fast.
+Heavy imports (nbconvert) happen inside the functions that need them: ``import eduwb`` must
+stay fast.
 """
 
 from __future__ import annotations
@@ -16,18 +15,14 @@ import base64
 import copy
 import functools
 import json
-import os
 import re
-import shutil
 import struct
-import subprocess
 from dataclasses import dataclass, field
 from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
-from eduwb.lang import COLON, pick
-from eduwb.report.sanitize import defang, url_fetcher
+from eduwb.report.sanitize import defang
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TABLE_MIME = "application/vnd.eduwb.table+json"
@@ -39,15 +34,6 @@ _PRINTABLE_MIMES = ("image/svg+xml", "image/png", "image/jpeg", "text/html", "te
 # Tags a notebook author can put on a cell to keep it (or its outputs) out of the report.
 REMOVE_CELL_TAGS = ("remove-cell", "remove_cell", "report-remove")
 REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
-# Fonts that cover simplified Chinese, in order of preference; the first is what the
-# Makefile installs (Debian/Ubuntu package fonts-noto-cjk).
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "PingFang SC",
-)
 
 _HEADING_LINE = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _OBJECT_REPR = re.compile(r"^\[?<[^>]* at 0x[0-9a-fA-F]+>|^<Figure size [^>]*>$|^<matplotlib\.")
@@ -389,132 +375,4 @@ def _exporter() -> Any:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="",
-    )
-
-
-# ---- the report document -----------------------------------------------------------------
-def report_html(context: dict[str, Any]) -> str:
-    """Render the whole report (cover, contents, chapters, appendix) as one HTML document.
-
-    ``context`` holds what ``templates/report.html.j2`` uses: ``lang``, ``text`` (the
-    translated labels), ``title``, ``county``, ``year``, ``cover`` rows, ``verdict``,
-    ``chapters`` (list of :class:`Chapter`), ``appendix`` sections, ``created`` (ISO date).
-    """
-    env = _jinja_env()
-    css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-    html = env.get_template("report.html.j2").render(css=css, fonts=CJK_FONTS, **context)
-    return cell_styles_as_classes(html)
-
-
-_STYLED_CELL = re.compile(r'<(td|th)(\s[^>]*?)?\sstyle="([^"<>]*)"([^>]*)>')
-_PLAIN_DECLARATION = re.compile(r"\s*[a-z-]+\s*:\s*[#\w\s.,%()+-]+")
-_CELL_CLASS = "eduwb-cs"
-
-
-def cell_styles_as_classes(html: str) -> str:
-    """The same document with each table cell's ``style`` attribute as a class and one rule.
-
-    pandas Styler and ``show_table`` give thousands of cells an inline style (alignment,
-    nowrap, a highlight), a handful of distinct ones; WeasyPrint parses each attribute on its
-    own, which cost about a quarter of its layout time.  Each distinct style becomes one
-    ``!important`` rule (as an inline style, it wins over every ordinary rule), written before
-    the report's own rules, so that the report's one ``!important`` rule (nothing printed is
-    positioned over other pages) still wins over it.  A style with anything but plain
-    ``property: value`` pairs (quotes, ``!important``, escapes) stays inline.  The PDF is the
-    same, byte for byte.
-    """
-    classes: dict[str, str] = {}
-
-    def as_class(m: re.Match[str]) -> str:
-        tag, before, style, after = m.group(1), m.group(2) or "", m.group(3), m.group(4)
-        declarations = [d for d in style.split(";") if d.strip()]
-        if not declarations or not all(_PLAIN_DECLARATION.fullmatch(d) for d in declarations):
-            return m.group(0)
-        name = classes.setdefault(
-            ";".join(d.strip() for d in declarations), f"{_CELL_CLASS}{len(classes) + 1}"
-        )
-        attrs = before + after
-        if ' class="' in attrs:
-            attrs = attrs.replace(' class="', ' class="' + name + " ", 1)
-        else:
-            attrs += ' class="' + name + '"'
-        return f"<{tag}{attrs}>"
-
-    html = _STYLED_CELL.sub(as_class, html)
-    if not classes:
-        return html
-    rules = "\n".join(
-        f".{name} {{ {'; '.join(f'{d} !important' for d in style.split(';'))} }}"
-        for style, name in classes.items()
-    )
-    return html.replace("<style>", f"<style>\n{rules}\n", 1)
-
-
-@functools.cache
-def _jinja_env() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(pick=pick, COLON=COLON)  # templates choose their words as Python does
-    return env
-
-
-def write_pdf(html: str, target: str | os.PathLike[str], *, base_url: str | None = None) -> int:
-    """Lay out ``html`` with WeasyPrint and write the PDF to ``target``; return the page count.
-
-    Only embedded images (``data:image/…``) are read: nothing is fetched from the network or
-    the file system and nothing is attached, whatever a notebook's HTML output refers to
-    (:func:`eduwb.report.sanitize.url_fetcher`).
-
-    Raises
-    ------
-    RuntimeError
-        when no font covering Chinese is installed (the report would print boxes).
-    """
-    require_cjk_font()
-    import logging
-
-    from weasyprint import HTML
-
-    # WeasyPrint warns about CSS it ignores in notebook outputs; a report reader cannot act on it.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-
-    document = HTML(string=html, base_url=base_url, url_fetcher=url_fetcher()).render(
-        font_config=_font_config()
-    )
-    document.write_pdf(target, pdf_identifier=b"eduwb", uncompressed_pdf=False)
-    return len(document.pages)
-
-
-@functools.cache
-def _font_config() -> Any:
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-@functools.cache
-def require_cjk_font() -> str:
-    """The name of an installed font covering simplified Chinese; RuntimeError if none."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return CJK_FONTS[0]  # no fontconfig tools to ask; WeasyPrint's own lookup decides
-    out = subprocess.run(
-        [fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False
-    ).stdout
-    families = {name.strip() for line in out.splitlines() for name in line.split(",")}
-    for font in CJK_FONTS:
-        if font in families:
-            return font
-    if families:
-        return sorted(families)[0]
-    raise RuntimeError(
-        "no font covering Chinese is installed, the PDF would show empty boxes: "
-        "install Noto Sans CJK SC (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
     )

@@ -1,4 +1,4 @@
-"""The last line of defence before WeasyPrint: nothing in a chapter may act outside the page.
+"""A chapter's HTML defanged: nothing in a chapter may act outside the page.
 
 Chapters are the HTML outputs of executed notebooks. Names from the data are escaped where
 they enter Markdown (``eduwb.present.md``) and tables, but whatever a notebook prints, the
@@ -10,10 +10,12 @@ printed report must not:
   ``link``/``object``/``embed``/``iframe``/``base``/``meta``/``script``/``form`` elements removed;
 - paint over other pages (``position: fixed``): positioned styles are dropped from ``style``
   attributes and ``<style>`` elements;
-- load anything: an ``src`` that is not an embedded image (``data:image/…``) is dropped, and
-  :func:`url_fetcher` refuses everything but embedded images.
+- load anything: an ``src`` that is not an embedded image (``data:image/…``) is dropped.
 
-Only offending tags are rewritten; everything else is left byte for byte.
+Only offending tags are rewritten; everything else is left byte for byte.  The report's
+typesetting is a second line of defence: :mod:`eduwb.report.blocks` keeps text, tables and
+embedded PNG, JPEG or SVG images only (links print as their text, nothing is fetched), and
+Typst reads no file outside the report's private folder (:mod:`eduwb.report.typeset`).
 """
 
 from __future__ import annotations
@@ -170,21 +172,3 @@ def defang(html: str) -> str:
         last = end
     out.append(html[last:])
     return "".join(out)
-
-
-def url_fetcher():
-    """WeasyPrint's fetcher for reports: embedded images (``data:image/…``) and nothing else.
-
-    Fonts come from fontconfig (never fetched); the report's CSS is inlined; the notebooks'
-    charts are PNG data URIs. A ``file:``, ``http:`` or any other ``data:`` URL (an attached
-    file) is refused.
-    """
-    from weasyprint.urls import URLFetcher
-
-    class ImagesOnly(URLFetcher):
-        def fetch(self, url, headers=None):  # noqa: ANN001
-            if not _DATA_IMAGE.match(url):
-                raise ValueError(f"a report loads nothing but embedded images (refused: {url[:60]!r})")
-            return super().fetch(url, headers)
-
-    return ImagesOnly(allowed_protocols=("data",))

@@ -137,10 +137,15 @@ def require_cjk_font() -> str:
 
 @functools.cache
 def _cjk_font() -> tuple[str, tuple[str, ...]]:
-    """The CJK font's family name and its files (fontconfig's answer)."""
+    """The CJK font's family name and its files (fontconfig's answer; no files: no fontconfig,
+    Typst searches the system's fonts itself)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        raise RuntimeError(NO_CJK_FONT + " (no fontconfig: fc-list not found)")
+        families = set(_system_fonts().families())
+        for font in CJK_FONTS:
+            if font in families:
+                return font, ()
+        raise RuntimeError(NO_CJK_FONT)
     out = subprocess.run(
         [fc_list, ":lang=zh-cn", "file", "family"], capture_output=True, text=True, check=False
     ).stdout
@@ -158,6 +163,13 @@ def _cjk_font() -> tuple[str, tuple[str, ...]]:
 
 
 @functools.cache
+def _system_fonts() -> Any:
+    import typst
+
+    return typst.Fonts(include_system_fonts=True, include_embedded_fonts=True)
+
+
+@functools.cache
 def _fonts() -> Any:
     """Typst's fonts for every report of this process: the CJK font's files and Typst's own
     (DejaVu Sans Mono for checksums, and fallbacks); no other system font, so a report looks
@@ -165,6 +177,8 @@ def _fonts() -> Any:
     import typst
 
     _family, files = _cjk_font()
+    if not files:
+        return _system_fonts()
     folder = Path(tempfile.mkdtemp(prefix="eduwb-fonts-"))
     for i, path in enumerate(files):
         # Typst reads font folders, not files: a folder of links to exactly these files

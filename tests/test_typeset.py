@@ -1,0 +1,218 @@
+"""The report's typesetting (eduwb.report.blocks, eduwb.report.typeset): HTML in, a PDF that
+shows every string as written, with its contents, bookmarks, page footer and date."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from report_context import tiny_context
+
+from eduwb.report import typeset
+from eduwb.report.blocks import Converter
+
+# Typst markup, code and math that must print as written, never act.
+HOSTILE = [
+    "#set page(width: 1cm)",
+    '#eval("1 + 1")',
+    "*粗体* _斜体_",
+    "$x^2$",
+    "<label>",
+    "@ref",
+    "a \\ b",
+    "]) #{",
+    "{{ x }}",
+    "= 标题",
+    "- 项",
+    "`raw`",
+    "// 注释",
+    "/* c */",
+    '#import "@preview/x:0.1.0"',
+]
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _hostile_html() -> str:
+    from html import escape
+
+    cells = "".join(f'<tr><td>{escape(v)}</td><td class="num">{i}</td></tr>' for i, v in enumerate(HOSTILE))
+    return (
+        f"<h2>{escape(HOSTILE[0])}</h2><p>{escape(' '.join(HOSTILE))}</p>"
+        f"<table><caption>{escape(HOSTILE[3])}</caption><thead><tr><th>名称</th><th>n</th></tr></thead>"
+        f"<tbody>{cells}</tbody></table>"
+    )
+
+
+def test_hostile_strings_print_as_written(tmp_path):
+    county = "#set page(height: 1cm)*县*$x$"
+    context = tiny_context([(HOSTILE[1], _hostile_html())], county=county)
+    context["cover"].append(("学校", "<b>]{#x}</b>"))
+    pages = typeset.write_pdf(context, tmp_path / "r.pdf")
+    text = flat(pdf_text(tmp_path / "r.pdf"))
+    for literal in [*HOSTILE, county, "<b>]{#x}</b>"]:
+        assert flat(literal) in text, literal
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(tmp_path / "r.pdf"))
+    assert len(reader.pages) == pages
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
+    assert sizes == {(595, 842)}  # A4, every page
+    assert reader.metadata["/Title"] == context["title"]
+
+
+def test_the_same_context_gives_the_same_pdf_dated_by_the_report(tmp_path):
+    from pypdf import PdfReader
+
+    context = tiny_context([("第一章", "<h2>小节</h2><p>正文</p><h3>小小节</h3><p>更多</p>")])
+    typeset.write_pdf(context, tmp_path / "a.pdf")
+    typeset.write_pdf(context, tmp_path / "b.pdf")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    reader = PdfReader(str(tmp_path / "a.pdf"))
+    assert reader.metadata["/CreationDate"].startswith("D:20260101")
+
+
+def test_contents_bookmarks_header_and_footer(tmp_path):
+    from pypdf import PdfReader
+
+    html = "<h1>一节</h1><p>文</p><h2>二节</h2><h3>不入书签</h3>" + "<p>长文。</p>" * 120
+    context = tiny_context([("第一章", html), ("第二章", "<p>文</p>")])
+    pages = typeset.write_pdf(context, tmp_path / "r.pdf")
+    reader = PdfReader(str(tmp_path / "r.pdf"))
+    outline = reader.outline
+
+    def titles(items, level=1):
+        for item in items:
+            if isinstance(item, list):
+                yield from titles(item, level + 1)
+            else:
+                yield level, item.title
+
+    found = list(titles(outline))
+    appendix = context["text"]["appendix_title"]
+    assert [t for level, t in found if level == 1] == ["目录", "第一章", "第二章", appendix]
+    assert ("一节" in [t for level, t in found if level == 2]) and (2, "二节") in found
+    assert "不入书签" not in [t for _, t in found]
+    page_texts = pdf_text(tmp_path / "r.pdf").split("\f")
+    assert "页" not in page_texts[0]  # no footer (nor header) on the cover
+    for number, page in enumerate(page_texts[1:pages], start=2):
+        assert f"第{number}页/共{pages}页" in flat(page)
+    # the contents: each chapter and the appendix with the page it starts on, after dotted leaders
+    starts = {
+        title: next(i for i, t in enumerate(page_texts) if flat(t).startswith("示例县" + flat(title) * 2)) + 1
+        for title in ("第一章", "第二章", appendix)
+    }
+    contents = [line.split() for line in page_texts[1].splitlines() if ". . ." in line]
+    assert [(flat("".join(w[:-1])).rstrip("."), int(w[-1])) for w in contents] == [
+        (flat(t), n) for t, n in starts.items()
+    ]
+    # the running header: the county on the left, the current chapter on the right
+    assert flat(page_texts[starts["第一章"]]).startswith("示例县第一章")  # the chapter's second page
+
+
+def test_english_report_footer(tmp_path):
+    context = tiny_context([("Chapter", "<p>text</p>")], lang="en", county="Example County")
+    pages = typeset.write_pdf(context, tmp_path / "r.pdf")
+    assert f"Page 2 of {pages}" in pdf_text(tmp_path / "r.pdf")
+
+
+def test_html_becomes_blocks():
+    converter = Converter()
+    html = (
+        '<div class="output"><h1>节</h1><h3>小</h3><h5>更小</h5><p>a <strong>b</strong> <em>c</em> '
+        '<a href="http://x">链接</a><code>x = 1</code><br>d<sub>2</sub></p>'
+        "<script>alert(1)</script><style>.x{}</style><custom-tag>留下 <b>文字</b></custom-tag>"
+        "<ul><li>一</li><li><p>二</p></li></ul><blockquote><p>引</p></blockquote><pre>  a\n  b</pre>"
+        '<span style="color:#c0392b;font-weight:bold">红</span></div>'
+    )
+    blocks = converter.chapter(html)
+    kinds = [b["t"] for b in blocks]
+    assert kinds == ["h", "h", "h", "p", "p", "list", "quote", "pre", "p"]
+    assert [b["level"] for b in blocks[:3]] == [2, 3, 4]
+    assert blocks[3]["c"] == [
+        "a ",
+        {"t": "b", "c": ["b"]},
+        " ",
+        {"t": "i", "c": ["c"]},
+        " 链接",
+        {"t": "code", "v": "x = 1"},
+        {"t": "br"},
+        "d",
+        {"t": "sub", "c": ["2"]},
+    ]
+    assert blocks[4]["c"] == ["留下 ", {"t": "b", "c": ["文字"]}]  # unknown element: its text
+    assert blocks[5]["items"] == [[{"t": "p", "c": ["一"]}], [{"t": "p", "c": ["二"]}]]
+    assert blocks[7]["v"] == "  a\n  b"
+    assert blocks[8]["c"] == [{"t": "span", "c": ["红"], "color": "#c0392b", "bold": True}]
+
+
+def test_tables_keep_their_cells_styles():
+    head = "".join(f"<th>c{i}</th>" for i in range(12))
+    html = (
+        '<table data-wide=""><caption>表</caption><thead><tr>' + head + "</tr></thead><tbody>"
+        '<tr><td class="nw num" style="text-align:right;white-space:nowrap;background-color:#f8d7da;'
+        'color:#842029">1.5</td><td colspan="2" rowspan="2">合</td><th>行</th></tr>'
+        '<tr><td style="font-weight:bold" id="x">粗</td></tr></tbody></table>'
+        "<table></table>"
+    )
+    [table] = Converter().chapter(html)
+    assert table["t"] == "table" and table["wide"] and table["columns"] == 12
+    assert table["caption"] == ["表"]
+    assert len(table["head"]) == 1 and len(table["head"][0]) == 12
+    first, second = table["body"]
+    assert first[0] == {"c": ["1.5"], "align": "right", "fill": "#f8d7da", "color": "#842029", "nw": True}
+    assert first[1] == {"c": ["合"], "colspan": 2, "rowspan": 2}
+    assert first[2] == {"c": ["行"], "th": True}
+    # padded to the column count: 12 - 4 used; the second row has 2 columns taken from above
+    assert len(first) == 3 + 8 and len(second) == 1 + 9
+    assert second[0] == {"c": ["粗"], "bold": True}
+
+
+def test_styler_rules_by_id_colour_cells():
+    html = (
+        "<style>#T_a_row0_col0, #T_a_row0_col1 { background-color: #d1e7dd; color: #0f5132; }</style>"
+        '<table><tr><td id="T_a_row0_col0">1</td><td id="T_a_row0_col1" style="color:#000000">2</td></tr></table>'
+    )
+    [table] = Converter().chapter(html)
+    assert table["body"][0][0] == {"c": ["1"], "fill": "#d1e7dd", "color": "#0f5132"}
+    assert table["body"][0][1] == {"c": ["2"], "fill": "#d1e7dd", "color": "#000000"}
+
+
+def test_images_get_our_names_and_their_width():
+    png = "iVBORw0KGgo="
+    converter = Converter()
+    blocks = converter.chapter(
+        f'<img src="data:image/png;base64,{png}" width="768"><img src="data:image/jpeg;base64,{png}">'
+        '<img src="data:image/svg+xml,%3Csvg%3E%3C/svg%3E">'
+    )
+    assert blocks == [
+        {"t": "img", "src": "img-1.png", "width": 576.0},
+        {"t": "img", "src": "img-2.jpg"},
+        {"t": "img", "src": "img-3.svg"},
+    ]
+    assert converter.images["img-3.svg"] == b"<svg></svg>"
+
+
+def test_no_cjk_font_fails_loudly(monkeypatch):
+    class NoFonts:
+        stdout = ""
+
+    monkeypatch.setattr(typeset.subprocess, "run", lambda *a, **k: NoFonts())
+    monkeypatch.setattr(typeset.shutil, "which", lambda name: "/usr/bin/fc-list")
+    typeset._cjk_font.cache_clear()
+    typeset.require_cjk_font.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="no font covering Chinese is installed"):
+            typeset.require_cjk_font()
+    finally:
+        typeset._cjk_font.cache_clear()
+        typeset.require_cjk_font.cache_clear()
