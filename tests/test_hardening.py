@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import hostile
-from report_context import tiny_context
 import pandas as pd
 import pytest
+from report_context import tiny_context
 
 from eduwb.cli import main
 from eduwb.data import limits

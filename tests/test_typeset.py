@@ -180,7 +180,8 @@ def test_tables_keep_their_cells_styles():
 def test_styler_rules_by_id_colour_cells():
     html = (
         "<style>#T_a_row0_col0, #T_a_row0_col1 { background-color: #d1e7dd; color: #0f5132; }</style>"
-        '<table><tr><td id="T_a_row0_col0">1</td><td id="T_a_row0_col1" style="color:#000000">2</td></tr></table>'
+        '<table><tr><td id="T_a_row0_col0">1</td>'
+        '<td id="T_a_row0_col1" style="color:#000000">2</td></tr></table>'
     )
     [table] = Converter().chapter(html)
     assert table["body"][0][0] == {"c": ["1"], "fill": "#d1e7dd", "color": "#0f5132"}
