@@ -28,7 +28,7 @@ HEAVY = (
     "matplotlib",
     "papermill",
     "nbconvert",
-    "weasyprint",
+    "typst",
     "openpyxl",
     "dask",
 )

@@ -10,7 +10,7 @@ Prints, in one run (so that the ratios compare like with like on a busy machine)
    ≥ 10× faster than the chain per report; 2 workers ≥ 1.7× the throughput of 1;
 2. where one report's time goes, measured in this process after a warm-up: each notebook
    (executing its cells, converting it into a chapter) and each layout step (the cover's
-   verdict, the HTML, WeasyPrint's layout, writing the PDF, the workbook);
+   verdict, the document model, Typst's compilation and PDF, the workbook);
 3. a province batch: ``--batch`` counties (default 20) × 1 year with 2 workers, extrapolated
    linearly to 100 counties (target ≤ 300 s).
 
@@ -135,7 +135,7 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
     from eduwb.data.dataset import load
     from eduwb.report import layout as pdf
-    from eduwb.report import workers
+    from eduwb.report import typeset, workers
     from eduwb.report.command import prepare_options
     from eduwb.report.context import county_verdict, report_context, report_created
     from eduwb.report.jobs import inspect_county
@@ -175,13 +175,12 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
                 std = load_standard(job.standard_used)
                 verdict = county_verdict(ds, std, job.year)
                 t1 = time.perf_counter()
-                html = pdf.report_html(report_context(job, ds, std, verdict, chapters))
+                context = report_context(job, ds, std, verdict, chapters)
+                doc, images = typeset.document(context, typeset.require_cjk_font())
                 t2 = time.perf_counter()
-                document = _render(html, job.out_dir)
-                t3 = time.perf_counter()
                 Path(job.out_dir).mkdir(parents=True, exist_ok=True)
-                document.write_pdf(
-                    Path(job.out_dir) / "breakdown.pdf", pdf_identifier=b"eduwb", uncompressed_pdf=False
+                pages = typeset.compile_document(
+                    doc, images, Path(job.out_dir) / "breakdown.pdf", context["created"]
                 )
                 t4 = time.perf_counter()
                 tables = [t for c in chapters for t in c.tables]
@@ -192,9 +191,8 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
             steps.update(
                 {
                     "layout: cover verdict (scorecard)": t1 - t0,
-                    "layout: report HTML": t2 - t1,
-                    f"layout: WeasyPrint layout ({len(document.pages)} pages)": t3 - t2,
-                    "layout: WeasyPrint PDF write": t4 - t3,
+                    "layout: document model (chapters' HTML read, charts decoded)": t2 - t1,
+                    f"layout: Typst compile and PDF ({pages} pages)": t4 - t2,
                     f"layout: workbook ({len(tables)} tables)": t5 - t4,
                 }
             )
@@ -202,20 +200,6 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     finally:
         pdf.chapter_from_notebook = convert
     return {step: statistics.median(run[step] for run in runs[1:]) for step in runs[-1]}
-
-
-def _render(html: str, base_url: str):
-    """WeasyPrint's layout of the report, as ``eduwb.report.layout.write_pdf`` does it before writing."""
-    import logging
-
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    from eduwb.report import layout as pdf
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = URLFetcher(allowed_protocols=("data",))
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=pdf._font_config())
 
 
 def province(batch: int, year: int, work: Path, notebooks: Path) -> tuple[float, int, float]:

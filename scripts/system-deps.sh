@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # System packages eduwb needs besides Python ones: a CJK font for charts and PDFs (no tofu
-# boxes), Pango for WeasyPrint, poppler's pdftotext/pdftoppm for the report tests, and Debian's
-# Chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download).
+# boxes; the report's typesetter, Typst, finds it through fontconfig's fc-list), poppler's
+# pdftotext/pdftoppm for the report tests, and Debian's Chromium for the browser tests
+# (Playwright drives /usr/bin/chromium; no browser download).  Pango and HarfBuzz's subsetting
+# library are for WeasyPrint alone, which only benchmarks/bench_layout.py and the hand-run CLI
+# chain of benchmarks/bench_report.py still use (the report itself no longer does).
 set -euo pipefail
 
 # Listings are captured first: `grep -q` on a pipe could end the lister early (SIGPIPE),
@@ -14,7 +17,7 @@ grep -q "Noto Sans CJK SC" <<<"$fonts" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 grep -q "libpangoft2-1.0" <<<"$libraries" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
-# WeasyPrint subsets fonts with HarfBuzz; without it every CJK PDF embeds whole fonts slowly
+# the benchmarks' WeasyPrint subsets fonts with HarfBuzz; without it every CJK PDF embeds whole fonts slowly
 grep -q "libharfbuzz-subset" <<<"$libraries" || missing+=(libharfbuzz-subset0)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 

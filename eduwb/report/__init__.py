@@ -7,8 +7,8 @@
 2. executes every notebook with papermill (parameters checked against
    ``papermill.inspect_notebook``; ``interactive=False``), keeping the executed notebooks in
    ``<out>/<county>/<year>/notebooks/`` for audit, also when one fails;
-3. converts each to HTML without code (:mod:`eduwb.report.layout`) and lays cover, contents,
-   chapters and appendix out as ONE WeasyPrint document:
+3. converts each to HTML without code (:mod:`eduwb.report.layout`) and typesets cover,
+   contents, chapters and appendix as ONE Typst document (:mod:`eduwb.report.typeset`):
    ``<county>_<year>_优质均衡监测报告.pdf`` (``_quality_balance_report.pdf`` in English);
 4. writes every table the notebooks displayed to ``<county>_<year>_tables.xlsx``
    (:mod:`eduwb.report.workbook`);
@@ -26,13 +26,14 @@ The modules, in the order a run meets them:
   chapter's execution and one report's layout;
 - :mod:`~eduwb.report.engine`: the in-process papermill engine (one warm IPython shell per
   worker, byte-identical to a kernel);
-- :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.workbook`:
-  the cover and appendix, HTML → PDF, and the Excel workbook.
+- :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`,
+  :mod:`~eduwb.report.typeset`, :mod:`~eduwb.report.workbook`: the cover and appendix,
+  notebooks → chapter HTML → a document model → PDF, and the Excel workbook.
 
 Work is split finer than county × year: the notebooks of one report run in parallel and the
 PDF is laid out when all are done, so a single report uses every worker and a batch keeps
 them all busy to the end.  A worker process that dies (killed, out of memory) costs only the
-report it was working on.  Heavy imports (papermill, nbconvert, weasyprint, dask) are made
+report it was working on.  Heavy imports (papermill, nbconvert, typst, dask) are made
 inside functions.
 """
 
