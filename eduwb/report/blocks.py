@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-# Tables with more columns than this print in a smaller font (eduwb.report.layout marks them).
-WIDE_TABLE_COLUMNS = 10
+from eduwb.report.layout import WIDE_TABLE_COLUMNS
+
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
 # Elements whose content never reaches paper.
 _SILENT = {
