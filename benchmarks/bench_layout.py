@@ -6,7 +6,8 @@ Executes the report's notebooks once (not timed) and builds the report's render 
 ``eduwb report`` does, then times, the median of ``--repeat`` runs after a warm-up:
 
 - Typst, as the report does it (:func:`eduwb.report.typeset.write_pdf`): the document model
-  (the chapters' HTML read into blocks, the charts decoded) and the compilation to PDF;
+  (the chapters' HTML read into blocks, the charts decoded) and the compilation to PDF, each
+  run in a fresh process after a worker's warm-up (fonts loaded);
 - WeasyPrint, as the report did it before issue #15: the same context rendered as one HTML
   document (``benchmarks/weasyprint/report.html.j2`` and ``report.css``, the former report
   template), laid out and written as PDF.  WeasyPrint is a dev dependency for this comparison.
@@ -63,19 +64,43 @@ def report_context(data: Path, year: int, out: Path, lang: str) -> dict[str, Any
 
 
 def typst_pdf(context: dict[str, Any], target: Path, repeat: int) -> tuple[float, float, int]:
-    """Median seconds of the document model and of the compilation, and the pages."""
-    from eduwb.report import typeset
+    """Median seconds of the document model and of the compilation, and the pages.
 
-    typeset.warm_up()
-    font = typeset.require_cjk_font()
+    Each run is a fresh process warmed up as a report worker is (:func:`typeset.warm_up`):
+    Typst memoizes its work within a process, so compiling the same document again there
+    would time a cache, not a report (a batch's reports differ).
+    """
+    import pickle
+    import subprocess
+
+    source = target.with_suffix(".context.pickle")
+    source.write_bytes(pickle.dumps(context))
     runs = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        doc, images = typeset.document(context, font)
-        t1 = time.perf_counter()
-        pages = typeset.compile_document(doc, images, target, context["created"])
-        runs.append((t1 - t0, time.perf_counter() - t1, pages))
+        out = subprocess.run(
+            [sys.executable, __file__, "--typst-run", str(source), str(target)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        runs.append((float(out[0]), float(out[1]), int(out[2])))
+    source.unlink()
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[0][2]
+
+
+def typst_run(source: str, target: str) -> None:
+    """One timed report in this process, after a worker's warm-up: prints model, compile, pages."""
+    import pickle
+
+    from eduwb.report import typeset
+
+    context = pickle.loads(Path(source).read_bytes())
+    typeset.warm_up()
+    t0 = time.perf_counter()
+    doc, images = typeset.document(context, typeset.require_cjk_font())
+    t1 = time.perf_counter()
+    pages = typeset.compile_document(doc, images, target, context["created"])
+    print(f"{t1 - t0:.4f} {time.perf_counter() - t1:.4f} {pages}")
 
 
 def weasyprint_html(context: dict[str, Any]) -> str:
@@ -127,6 +152,9 @@ def _font_config(factory: Any) -> Any:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--typst-run"]:
+        typst_run(*sys.argv[2:4])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "data" / "sample"))
     parser.add_argument("--year", type=int, help="default: the last year of the data")
