@@ -217,3 +217,15 @@ def test_no_cjk_font_fails_loudly(monkeypatch):
     finally:
         typeset._cjk_font.cache_clear()
         typeset.require_cjk_font.cache_clear()
+
+
+def test_wide_tables_keep_short_cells_columns_when_they_fit():
+    head = "<thead><tr>" + "".join(f"<th>column {i}</th>" for i in range(12)) + "</tr></thead>"
+    row = '<tr><td class="nw">4299990001</td>' + "<td>可以换行的较长文字</td>" * 11 + "</tr>"
+    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
+    assert table["wide"] and table["widths"][1:] == ["auto"] * 11
+    assert 5.6 <= table["widths"][0] <= 7  # ten digits of about 0.56 em
+    # too many such columns for the page: Typst's own shrinking instead
+    row = "<tr>" + '<td class="nw">4299990001</td>' * 12 + "</tr>"
+    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
+    assert "widths" not in table

@@ -105,6 +105,11 @@ _NAMED_COLOURS = {
 _SPACE = re.compile(r"\s+")
 # CSS pixels are 1/96 inch; a point is 1/72 inch.
 PX = 0.75
+# As templates/report.typ sets them: the text's width on A4 (18 mm margins), a wide table's
+# font size and its cells' left and right padding (1 mm each), in points.
+TEXT_WIDTH_PT = (210 - 2 * 18) / 25.4 * 72
+WIDE_FONT_PT = 7
+WIDE_INSET_PT = 2 / 25.4 * 72
 
 
 @dataclass
@@ -337,7 +342,68 @@ def table_blocks(conv: Converter, node: Node) -> list[dict[str, Any]]:
     out: dict[str, Any] = {"t": "table", "caption": caption, "columns": columns, "head": head, "body": body}
     if wide:
         out["wide"] = True
+        widths = _nowrap_widths(head, body, columns)
+        if widths:
+            out["widths"] = widths
     return [out]
+
+
+def _nowrap_widths(
+    head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]], columns: int
+) -> list[Any] | None:
+    """Widths for a wide table whose columns of short cells must not be squeezed: a column
+    whose every cell never wraps gets the width (in em) of its longest text, or of its
+    header's longest word; the others are ``auto``.
+
+    Typst shrinks every column wider than a fair share when a table is too wide, short
+    unwrappable cells included (they would then spill into the next column).  None when no
+    column is such, or when cells span columns or rows.
+    """
+    rows = head + body
+    if not body or any("colspan" in c or "rowspan" in c for row in rows for c in row):
+        return None
+    widths: list[Any] = []
+    for j in range(columns):
+        cells = [row[j] for row in body if j < len(row) and row[j]["c"]]
+        if not cells or not all(c.get("nw") for c in cells):
+            widths.append("auto")
+            continue
+        ems = max(_ems("".join(text_of_inlines(c["c"]))) for c in cells)
+        for row in head:
+            if j < len(row):
+                words = "".join(text_of_inlines(row[j]["c"])).split() or [""]
+                ems = max(ems, 1.05 * max(_ems(w) for w in words))  # bold
+        widths.append(round(ems * 1.04 + 0.1, 2))
+    fixed = [w for w in widths if w != "auto"]
+    # the widths hold only if the table still fits the page, with 4 em for each other column;
+    # else Typst's own shrinking (the table stays on the page) is the lesser evil
+    needed = (sum(fixed) + 4 * (len(widths) - len(fixed))) * WIDE_FONT_PT + len(widths) * WIDE_INSET_PT
+    return widths if fixed and needed <= TEXT_WIDTH_PT else None
+
+
+def _ems(text: str) -> float:
+    """The width of ``text`` in em, roughly, in Noto Sans CJK: generous, never much less."""
+    import unicodedata
+
+    def em(ch: str) -> float:
+        if unicodedata.east_asian_width(ch) in "WF":
+            return 1.0
+        return 0.3 if ch == " " else 0.66 if ch.isupper() or ch in "mwMW%" else 0.56
+
+    return sum(em(ch) for ch in text)
+
+
+def text_of_inlines(inl: list[Any]) -> list[str]:
+    """The text of inlines, as written."""
+    out: list[str] = []
+    for x in inl:
+        if isinstance(x, str):
+            out.append(x)
+        elif "v" in x:
+            out.append(x["v"])
+        else:
+            out.extend(text_of_inlines(x.get("c", [])))
+    return out
 
 
 def _rows(part: Node) -> list[Node]:
@@ -366,7 +432,10 @@ def _cell(conv: Converter, td: Node, head: bool) -> dict[str, Any]:
     if style.get("font-weight", "") in ("bold", "bolder", "600", "700", "800", "900"):
         cell["bold"] = True
     if "nw" in classes or style.get("white-space", "").lower() == "nowrap":
-        cell["nw"] = True
+        # a short cell never wraps ("小学" split into 小/学 reads badly); a header of words
+        # still may between them ("Pupils now"), or a wide table's columns would overlap
+        if not (head and " " in text_of(td).strip()):
+            cell["nw"] = True
     if "mono" in classes:
         cell["mono"] = True
     if td.tag == "th" and not head:

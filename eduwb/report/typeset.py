@@ -114,7 +114,7 @@ def appendix_blocks(context: dict[str, Any]) -> list[dict[str, Any]]:
                 cells.append(cell)
             body.append(cells)
         columns = len(header) if header else 2
-        widths = ["auto"] * (columns - 1) + ["1fr"] if header else ["28", "1fr"]
+        widths = ["auto"] * (columns - 1) + ["1fr"] if header else ["28%", "1fr"]
         out.append(
             {
                 "t": "table",
