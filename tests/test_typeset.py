@@ -229,3 +229,29 @@ def test_wide_tables_keep_short_cells_columns_when_they_fit():
     row = "<tr>" + '<td class="nw">4299990001</td>' * 12 + "</tr>"
     [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
     assert "widths" not in table
+
+
+def test_an_inline_svg_chart_is_an_image_as_written(tmp_path):
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2, 3], [3, 1, 2])
+    ax.set_title("SVG")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    svg = buffer.getvalue().split("<svg", 1)[1]
+    html = f'<div class="output_svg output_subarea"><svg{svg}</div><p>之后</p>'
+    converter = Converter()
+    blocks = converter.chapter(html)
+    assert blocks == [{"t": "img", "src": "img-1.svg", "width": 288.0}, {"t": "p", "c": ["之后"]}]
+    assert (
+        converter.images["img-1.svg"].decode().startswith("<svg")
+        and b"viewBox" in converter.images["img-1.svg"]
+    )
+    assert typeset.write_pdf(tiny_context([("图", html)]), tmp_path / "r.pdf") >= 4

@@ -119,19 +119,29 @@ class Node:
     tag: str
     attrs: dict[str, str] = field(default_factory=dict)
     children: list[Any] = field(default_factory=list)
+    raw: str = ""  # an inline ``<svg>``: its source, as written (SVG is case-sensitive)
 
 
 class _TreeBuilder(HTMLParser):
     """HTML text → a tree of :class:`Node`; forgiving, as browsers are, about unclosed tags."""
 
-    def __init__(self) -> None:
+    def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.root = Node("root")
         self.stack = [self.root]
+        self.html = html
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.svg_start: int | None = None
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         node = Node(tag.lower(), {k.lower(): v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
+        if node.tag == "svg" and self.svg_start is None:
+            self.svg_start = self._offset()
         if node.tag not in _VOID:
             self.stack.append(node)
 
@@ -142,6 +152,14 @@ class _TreeBuilder(HTMLParser):
         tag = tag.lower()
         for i in range(len(self.stack) - 1, 0, -1):
             if self.stack[i].tag == tag:
+                if (
+                    tag == "svg"
+                    and self.svg_start is not None
+                    and not any(n.tag == "svg" for n in self.stack[1:i])
+                ):
+                    end = self.html.find(">", self._offset()) + 1
+                    self.stack[i].raw = self.html[self.svg_start : end]
+                    self.svg_start = None
                 del self.stack[i:]
                 return
 
@@ -151,7 +169,7 @@ class _TreeBuilder(HTMLParser):
 
 def parse_html(html: str) -> Node:
     """The element tree of an HTML fragment."""
-    builder = _TreeBuilder()
+    builder = _TreeBuilder(html)
     builder.feed(html)
     builder.close()
     return builder.root
@@ -225,7 +243,7 @@ class Converter:
         return (
             node.tag in _BLOCK_CONTAINERS
             or node.tag in _HEADINGS
-            or node.tag in ("p", "ul", "ol", "blockquote", "pre", "table", "img", "hr")
+            or node.tag in ("p", "ul", "ol", "blockquote", "pre", "table", "img", "hr", "svg")
             or node.tag in _SILENT
         )
 
@@ -254,6 +272,8 @@ class Converter:
         if tag == "img":
             image = self.image(node)
             return [image] if image else []
+        if tag == "svg":  # a chart nbconvert wrote inline (image/svg+xml)
+            return [self.add_image("svg", node.raw.encode("utf-8"), node)] if node.raw else []
         return self.blocks(node.children)
 
     def image(self, node: Node) -> dict[str, Any] | None:
@@ -266,14 +286,16 @@ class Converter:
             data = base64.b64decode(payload, validate=False) if is_base64 else _unquote(payload)
         except (binascii.Error, ValueError):
             return None
-        if not data:
-            return None
-        name = f"img-{len(self.images) + 1}.{_EXTENSIONS[kind]}"
+        return self.add_image(_EXTENSIONS[kind], data, node) if data else None
+
+    def add_image(self, extension: str, data: bytes, node: Node) -> dict[str, Any]:
+        """The image block of ``data``, kept under a name chosen here, as wide as ``node`` says."""
+        name = f"img-{len(self.images) + 1}.{extension}"
         self.images[name] = data
         out: dict[str, Any] = {"t": "img", "src": name}
         width = _length(node.attrs.get("width") or css_declarations(node.attrs.get("style", "")).get("width"))
         if width:
-            out["width"] = round(width * PX, 2)
+            out["width"] = width
         return out
 
     # ---- inlines ---------------------------------------------------------------------------
@@ -291,7 +313,7 @@ class Converter:
 
     def inline(self, node: Node) -> list[Any]:
         tag = node.tag
-        if tag in _SILENT or tag == "img":
+        if tag in _SILENT or tag in ("img", "svg"):
             return []  # an image inside text: nothing on paper
         if tag == "br":
             return [{"t": "br"}]
@@ -508,9 +530,12 @@ def _int(value: str | None) -> int | None:
 
 
 def _length(value: str | None) -> float | None:
-    """A CSS length in pixels (``768``, ``768px``); None for anything else (``100%``, ``auto``)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px)?\s*", value or "")
-    return float(m.group(1)) if m and float(m.group(1)) > 0 else None
+    """A length in points from CSS pixels (``768``, ``768px``) or points (``460.8pt``, as an
+    SVG says); None for anything else (``100%``, ``auto``)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|pt)?\s*", value or "")
+    if not m or float(m.group(1)) <= 0:
+        return None
+    return round(float(m.group(1)) * (1 if m.group(2) == "pt" else PX), 2)
 
 
 def _unquote(payload: str) -> bytes:
