@@ -22,7 +22,8 @@ Inlines are strings (text) or ``{"t": kind, ...}``: ``b``, ``i``, ``sub``, ``sup
 ``colspan``, ``rowspan``, ``th``, ``mono`` when they apply.
 
 Links print as their text.  Images are kept only when they are embedded PNG, JPEG or SVG
-(``data:image/…``); anything else is dropped: nothing is ever fetched.  Unknown elements
+(``data:image/…``, or an inline ``<svg>`` as nbconvert writes SVG outputs), each written
+under a name chosen here; anything else is dropped: nothing is ever fetched.  Unknown elements
 degrade to their text; scripts, styles, forms and embedded objects print nothing.
 """
 
@@ -55,7 +56,6 @@ _SILENT = {
     "button",
     "input",
     "svg:script",
-    "math",
     "canvas",
     "video",
     "audio",
