@@ -255,3 +255,45 @@ def test_an_inline_svg_chart_is_an_image_as_written(tmp_path):
         and b"viewBox" in converter.images["img-1.svg"]
     )
     assert typeset.write_pdf(tiny_context([("图", html)]), tmp_path / "r.pdf") >= 4
+
+
+def _words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
+    """The PDF's words as pdftotext sees them: (page, x min, x max, y min, text)."""
+    import html
+    import re
+
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    words, page = [], 0
+    for line in out.splitlines():
+        if line.lstrip().startswith("<page "):
+            page += 1
+        m = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*)</word>', line)
+        if m:
+            words.append((page, float(m[1]), float(m[3]), float(m[2]), html.unescape(m[4])))
+    return words
+
+
+def test_long_unbreakable_cell_text_stays_in_its_column(tmp_path):
+    # a list with no break opportunity of its own ("R2,R3": Unicode keeps it together), and a
+    # run with none at all: both must wrap inside their column, printing exactly what they say
+    items = ",".join(f"R{i}" for i in range(1, 61)) + "、G1；G2/G3"
+    run = "ABCDEFGHIJ" * 10
+    html = (
+        "<table><thead><tr><th>学年</th><th>未达标指标</th><th>缺数据</th></tr></thead><tbody>"
+        f"<tr><td>2021</td><td>{items}</td><td>尾列</td></tr>"
+        f"<tr><td>2022</td><td>{run}</td><td>尾列</td></tr>"
+        "<tr><td>2023</td><td>共 4,545,678 份</td><td>尾列</td></tr></tbody></table>"
+    )
+    typeset.write_pdf(tiny_context([("第一章", html)]), tmp_path / "r.pdf")
+    words = _words(tmp_path / "r.pdf")
+    [page] = {w[0] for w in words if w[4] == "尾列"}
+    words = [w for w in words if w[0] == page]
+    last = min(w[1] for w in words if w[4] == "尾列")  # where the third column's text starts
+    first = min(w[2] for w in words if w[4] == "2021")  # where the first column's text ends
+    top = min(w[3] for w in words if w[4] == "2021") - 1  # the body's rows, header and footer aside
+    bottom = max(w[3] for w in words if w[4] == "尾列") + 1
+    cell = sorted((w for w in words if first < w[1] < last and top < w[3] < bottom), key=lambda w: w[3])
+    assert len(cell) > 4  # wrapped, on several lines
+    assert "".join(w[4] for w in cell) == items + run + "共4,545,678份"  # as written, nothing added
+    assert max(w[2] for w in cell) < last  # no glyph runs into the next column
+    assert "4,545,678" in [w[4] for w in cell]  # a number never breaks at its commas
