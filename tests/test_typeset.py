@@ -262,7 +262,8 @@ def _words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
     import html
     import re
 
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    command = ["pdftotext", "-bbox", str(pdf), "-"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     words, page = [], 0
     for line in out.splitlines():
         if line.lstrip().startswith("<page "):
