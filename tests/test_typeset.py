@@ -229,6 +229,12 @@ def test_wide_tables_keep_short_cells_columns_when_they_fit():
     row = "<tr>" + '<td class="nw">4299990001</td>' * 12 + "</tr>"
     [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
     assert "widths" not in table
+    # too many for all to keep their width (long header words): only the ids' column, whose
+    # text cannot wrap, keeps its width; names, numbers narrower than a share and headers wrap
+    head = "<thead><tr>" + "".join(f"<th>Extraordinarily {i}</th>" for i in range(16)) + "</tr></thead>"
+    row = '<tr><td class="nw">4299990001</td><td class="nw">城关第一小学</td>' + '<td class="nw">47</td>' * 14
+    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tr></tbody></table>")
+    assert 5.6 <= table["widths"][0] <= 7 and table["widths"][1:] == ["auto"] * 15
 
 
 def test_an_inline_svg_chart_is_an_image_as_written(tmp_path):

@@ -375,7 +375,8 @@ def _nowrap_widths(
 ) -> list[Any] | None:
     """Widths for a wide table whose columns of short cells must not be squeezed: a column
     whose every cell never wraps gets the width (in em) of its longest text, or of its
-    header's longest word; the others are ``auto``.
+    header's longest word; the others are ``auto``.  When they cannot all keep their width,
+    only the columns of unbreakable text wider than an equal share do.
 
     Typst shrinks every column wider than a fair share when a table is too wide, short
     unwrappable cells included (they would then spill into the next column).  None when no
@@ -385,22 +386,46 @@ def _nowrap_widths(
     if not body or any("colspan" in c or "rowspan" in c for row in rows for c in row):
         return None
     widths: list[Any] = []
+    texts: list[Any] = []  # the widths of the cells' text alone
     for j in range(columns):
         cells = [row[j] for row in body if j < len(row) and row[j]["c"]]
         if not cells or not all(c.get("nw") for c in cells):
             widths.append("auto")
+            texts.append("auto")
             continue
-        ems = max(_ems("".join(text_of_inlines(c["c"]))) for c in cells)
+        strings = ["".join(text_of_inlines(c["c"])) for c in cells]
+        ems = max(_ems(text) for text in strings)
+        # Chinese, or words, wrap in a column too narrow; an id or a number never does
+        texts.append(round(ems * 1.04 + 0.1, 2) if not any(_breakable(t) for t in strings) else "auto")
         for row in head:
             if j < len(row):
                 words = "".join(text_of_inlines(row[j]["c"])).split() or [""]
                 ems = max(ems, 1.05 * max(_ems(w) for w in words))  # bold
         widths.append(round(ems * 1.04 + 0.1, 2))
+    if _fits(widths, 4):
+        return widths
+    # Too many for the page: only the columns of unbreakable text (ids, numbers, single words)
+    # wider than an equal share (what Typst gives each of the widest columns) keep their
+    # text's width, if the others still get 3 em each; their header's words hyphenate.  Else
+    # Typst's own shrinking (the table stays on the page) is the lesser evil.
+    share = (TEXT_WIDTH_PT - columns * WIDE_INSET_PT) / WIDE_FONT_PT / columns
+    texts = [w if w != "auto" and w > share else "auto" for w in texts]
+    return texts if _fits(texts, 3) else None
+
+
+def _breakable(text: str) -> bool:
+    """Whether ``text`` may wrap: it has a space or a Chinese (wide) character."""
+    import unicodedata
+
+    return any(ch.isspace() or unicodedata.east_asian_width(ch) in "WF" for ch in text.strip())
+
+
+def _fits(widths: list[Any], other: float) -> bool:
+    """Whether a wide table with these column widths (em, or ``auto``) fits the page, with
+    ``other`` em for each ``auto`` column; False when no column has a width."""
     fixed = [w for w in widths if w != "auto"]
-    # the widths hold only if the table still fits the page, with 4 em for each other column;
-    # else Typst's own shrinking (the table stays on the page) is the lesser evil
-    needed = (sum(fixed) + 4 * (len(widths) - len(fixed))) * WIDE_FONT_PT + len(widths) * WIDE_INSET_PT
-    return widths if fixed and needed <= TEXT_WIDTH_PT else None
+    needed = (sum(fixed) + other * (len(widths) - len(fixed))) * WIDE_FONT_PT + len(widths) * WIDE_INSET_PT
+    return bool(fixed) and needed <= TEXT_WIDTH_PT
 
 
 def _ems(text: str) -> float:
