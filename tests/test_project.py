@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # pip names whose conda packages are spelled differently
-CONDA_EQUIVALENTS = {"dask[distributed]": ["dask", "distributed"], "typst": ["typst-py"]}
+CONDA_EQUIVALENTS = {"dask[distributed]": ["dask", "distributed"]}
 
 
 def _pip_requirements() -> dict[str, str]:
@@ -27,10 +27,11 @@ def _pip_requirements() -> dict[str, str]:
 
 
 def _conda_requirements() -> dict[str, str]:
+    """environment.yml's packages: conda's, and those of its pip section (not its options)."""
     out = {}
     text = (ROOT / "environment.yml").read_text()
     for line in text.split("dependencies:", 1)[1].splitlines():
-        m = re.match(r"^  - ([A-Za-z0-9_.\-]+)(.*)$", line)
+        m = re.match(r"^(?:  |      )- ([A-Za-z0-9_.][A-Za-z0-9_.\-]*)(.*)$", line)
         if m and m.group(1) not in ("python", "pip"):
             out[m.group(1).lower()] = m.group(2).strip()
     return out
