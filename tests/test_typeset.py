@@ -304,3 +304,18 @@ def test_long_unbreakable_cell_text_stays_in_its_column(tmp_path):
     assert "".join(w[4] for w in cell) == items + run + "共4,545,678份"  # as written, nothing added
     assert max(w[2] for w in cell) < last  # no glyph runs into the next column
     assert "4,545,678" in [w[4] for w in cell]  # a number never breaks at its commas
+
+
+def test_report_workers_give_typst_one_thread(monkeypatch):
+    # rayon, Typst's thread pool, reads RAYON_NUM_THREADS when a process first compiles: the
+    # worker initialiser sets it, so the pool's workers do not oversubscribe the cores
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from eduwb.report.workers import _worker_init
+
+    monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init) as pool:
+        assert pool.submit(os.getenv, "RAYON_NUM_THREADS").result() == "1"

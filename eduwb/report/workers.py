@@ -76,12 +76,20 @@ class _LocalBackend:
 
 
 def _worker_init() -> None:
-    """Runs first in each worker process: one thread per process for numerical libraries.
+    """Runs first in each worker process: one thread per process for numerical libraries and
+    for Typst.
 
     The pool already uses every core; BLAS or OpenMP thread pools on top would oversubscribe
-    them (set the variables yourself to override).
+    them, and so would Typst's (rayon's, which reads RAYON_NUM_THREADS when it first starts,
+    at the worker's first compilation: after this) (set the variables yourself to override).
     """
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS"):
+    for var in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMEXPR_MAX_THREADS",
+        "RAYON_NUM_THREADS",
+    ):
         os.environ.setdefault(var, "1")
     skip_iri_grammar()
 
