@@ -102,7 +102,7 @@ def _cached_draw(draw: Any) -> Any:
         angle: float,
         ismath: Any = False,
         mtext: Any = None,
-    ) -> None:  # noqa: E501
+    ) -> None:
         if ismath or (mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())):
             return draw(self, gc, x, y, s, prop, angle, ismath, mtext)
         font, depends = _font(self, prop)
