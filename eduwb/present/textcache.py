@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 #: matplotlib versions (major.minor) whose ``RendererAgg.draw_text`` this module reproduces.
-CHECKED_VERSIONS = ("3.10", "3.11")
+CHECKED_VERSIONS = ("3.11",)
 #: entries per cache before it starts again (a worker runs many counties: school names vary)
 MAX_ENTRIES = 20_000
 
