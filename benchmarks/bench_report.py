@@ -14,6 +14,11 @@ Prints, in one run (so that the ratios compare like with like on a busy machine)
 3. a province batch: ``--batch`` counties (default 20) × 1 year with 2 workers, extrapolated
    linearly to 100 counties (target ≤ 300 s).
 
+``--profile N`` also prints, per notebook, the N functions that cost most while its cells run
+(cProfile over one warm execution, after the breakdown): the package's own functions by
+cumulative time, then everything by time spent in the function itself.  cProfile roughly
+doubles the time of Python-heavy code (matplotlib): compare the entries, not the totals.
+
 ``--baseline REV`` also runs 1 and 2 workers with the code of git revision ``REV`` (exported
 to a temporary folder), alternating with this code ``--repeat`` times, so that a change is
 measured against what it replaces in the same run on a busy machine; each figure is then
@@ -23,7 +28,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_report.py [--data data/sample] [--years 2021-2025]
         [--chain-years 2025] [--notebooks notebooks] [--batch 20] [--keep DIR]
-        [--skip-chain] [--skip-batch] [--skip-breakdown] [--baseline REV] [--repeat N]
+        [--skip-chain] [--skip-batch] [--skip-breakdown] [--profile N] [--baseline REV] [--repeat N]
 
 The chain is run on ``--chain-years`` only (default: the last year), as it is slow; its
 per-report figure does not depend on how many years it covers.  Nothing is timed in tests.
@@ -48,6 +53,7 @@ BIN = Path(sys.executable).parent
 TARGET_SPEEDUP = 10.0
 TARGET_THROUGHPUT = 1.7
 TARGET_PROVINCE_S = 300.0
+SHORTEN_PATH = r"\S*/(site-packages|lib/python3\.\d+)/|\S*/(?=eduwb/)"
 
 
 def _children_cpu() -> float:
@@ -202,6 +208,36 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     return {step: statistics.median(run[step] for run in runs[1:]) for step in runs[-1]}
 
 
+def profile_chapters(data: Path, year: int, notebooks: Path, out: Path, top: int) -> None:
+    """Print the ``top`` costliest functions of each notebook's warm execution (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
+    from eduwb.report import workers
+    from eduwb.report.command import prepare_options
+    from eduwb.report.jobs import inspect_county
+
+    job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True)).jobs[0]
+    for index in range(len(job.notebooks)):  # warm: imports, caches, fonts
+        workers.execute_chapter(job, index)
+    for index, spec in enumerate(job.notebooks):
+        profile = cProfile.Profile()
+        profile.runcall(workers.execute_chapter, job, index)
+        for order, restriction, what in (
+            ("cumulative", "eduwb/(analysis|present|data)", "eduwb functions, cumulative"),
+            ("tottime", "", "all functions, own time"),
+        ):
+            text = io.StringIO()
+            stats = pstats.Stats(profile, stream=text).sort_stats(order)
+            stats.print_stats(*([restriction] if restriction else []), top)
+            rows = [line for line in text.getvalue().splitlines() if re.match(r"\s*[\d/]+\s+\d", line)]
+            print(f"\n  {spec.stem}: top {top} {what} (ncalls tottime percall cumtime percall)")
+            for line in rows:  # paths from the package or site-packages on
+                print("    " + re.sub(SHORTEN_PATH, "", line.strip()))
+
+
 def province(batch: int, year: int, work: Path, notebooks: Path) -> tuple[float, int, float]:
     """Seconds to write ``batch`` sample counties, seconds of their reports (2 workers), reports made."""
     counties = work / "province"
@@ -230,6 +266,9 @@ def main() -> None:
     parser.add_argument("--skip-chain", action="store_true", help="do not run the CLI chain")
     parser.add_argument("--skip-batch", action="store_true", help="do not run the province batch")
     parser.add_argument("--skip-breakdown", action="store_true", help="do not time the steps of one report")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="print the N costliest functions of each notebook (cProfile)"
+    )
     parser.add_argument("--baseline", help="also time the code of this git revision (e.g. main), alternating")
     parser.add_argument("--repeat", type=int, default=1, help="runs of 1 and 2 workers each (default 1)")
     args = parser.parse_args()
@@ -330,6 +369,10 @@ def measure(
         print(f"  {'notebooks':<46}{notebooks_total:7.2f} s")
         print(f"  {'layout':<46}{total - notebooks_total:7.2f} s")
         print(f"  {'total (no start-up)':<46}{total:7.2f} s")
+    if args.profile:
+        year = chain_years[-1]
+        print(f"\n-- what each notebook's cells cost ({data.name} {year}, cProfile, warm)")
+        profile_chapters(data, year, notebooks_dir, work / "profile", args.profile)
 
     if not args.skip_batch:
         year = chain_years[-1]

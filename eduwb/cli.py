@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     Why this is long: it is the CLI's argument list, one ``add_argument`` per option with its help
     text, command after command, as ``eduwb --help`` shows them.
     """
-    from eduwb.tables import REGISTRY
+    from eduwb.tables import CATALOGUE
 
     parser = argparse.ArgumentParser(
         prog="eduwb",
@@ -166,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
-    width = max(map(len, REGISTRY)) + 2
-    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, desc) in REGISTRY.items())
+    width = max(map(len, CATALOGUE)) + 2
+    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, _, desc) in CATALOGUE.items())
     p = sub.add_parser(
         "table",
         parents=[common],
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute one of eduwb's tables for a county and year.\n\ntables:\n" + names,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("name", choices=list(REGISTRY), metavar="NAME", help="table name (listed above)")
+    p.add_argument("name", choices=list(CATALOGUE), metavar="NAME", help="table name (listed above)")
     p.add_argument("data", help="county folder or .xlsx workbook (a folder of them for the province tables)")
     p.add_argument("--year", type=int, help="school year (autumn term); default: the latest in the data")
     p.add_argument("--stage", choices=("primary", "junior"), help="only this stage")

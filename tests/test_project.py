@@ -53,6 +53,18 @@ def test_import_is_light():
     assert out == ""
 
 
+def test_the_command_line_parser_is_light():
+    # ``eduwb --help`` and every command's option parsing: no pandas, no analysis (tables.CATALOGUE)
+    code = (
+        "import sys; from eduwb.cli import build_parser; build_parser(); print(','.join(m for m in "
+        "('pandas','numpy','eduwb.analysis.balance','matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
 # Distributions that are needed but never imported by name: the Jupyter front end, kernel and Voilà,
 # and pytest plugins and tools.
 NOT_IMPORTED = {"jupyterlab", "ipykernel", "voila", "pytest-xdist", "nbval", "ruff", "dask[distributed]"}

@@ -16,7 +16,7 @@ import pandas as pd
 from eduwb import numbers
 from eduwb.errors import EduwbError
 from eduwb.lang import LANGS, pick
-from eduwb.present import privacy
+from eduwb.present import privacy, textcache
 from eduwb.present.figures import DPI, use_figure_png
 from eduwb.present.words import column_label
 
@@ -69,6 +69,7 @@ def setup(lang: str = "zh") -> str:
         raise EduwbError(f"lang must be 'zh' or 'en', not {lang!r}")
     _STATE["lang"] = lang
     family = cjk_font()
+    textcache.install()  # the same pixels, each string shaped once per process
     matplotlib.rcParams.update(
         {
             "font.family": "sans-serif",

@@ -116,7 +116,6 @@ def _make_shell() -> Any:
     never imports IPython; the three small classes and the shell's configuration are one
     piece, read together.
     """
-    import nbformat
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -131,9 +130,7 @@ def _make_shell() -> Any:
 
     class _Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):  # noqa: ANN001
-            self.shell.eduwb_add(
-                nbformat.v4.new_output("display_data", data=clean(data), metadata=metadata or {})
-            )
+            self.shell.eduwb_add(_new_output("display_data", data=clean(data), metadata=metadata or {}))
 
         def clear_output(self, wait=False):  # noqa: ANN001
             self.shell.eduwb_clear()
@@ -144,7 +141,7 @@ def _make_shell() -> Any:
 
         def write_format_data(self, format_dict, md_dict=None) -> None:  # noqa: ANN001
             self.shell.eduwb_add(
-                nbformat.v4.new_output(
+                _new_output(
                     "execute_result",
                     data=clean(format_dict),
                     metadata=md_dict or {},
@@ -164,7 +161,7 @@ def _make_shell() -> Any:
 
         def _showtraceback(self, etype, evalue, stb):  # noqa: ANN001
             self.eduwb_add(
-                nbformat.v4.new_output(
+                _new_output(
                     "error",
                     ename=getattr(etype, "__name__", str(etype)),
                     evalue=str(evalue),
@@ -189,9 +186,7 @@ def _make_shell() -> Any:
                 self.eduwb_outputs = None
             if not result.success and not any(o.output_type == "error" for o in outputs):
                 exc = result.error_in_exec or result.error_before_exec
-                outputs.append(
-                    nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[])
-                )
+                outputs.append(_new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=[]))
             return result.success
 
     config = Config()
@@ -242,6 +237,29 @@ def _fresh_state(shell: Any) -> None:
             pd.reset_option("all")
 
 
+def _new_output(output_type: str, data: dict[str, Any] | None = None, **fields: Any) -> Any:
+    """``nbformat.v4.new_output`` without its schema check of each output: the same node.
+
+    A report records hundreds of outputs and the check was a good part of the engine's own
+    time; the notebook is still validated as a whole when it is written.
+    """
+    from nbformat import NotebookNode
+
+    output = NotebookNode(output_type=output_type)
+    if output_type == "stream":
+        output.name, output.text = "stdout", ""
+    elif output_type in ("display_data", "execute_result"):
+        output.metadata, output.data = NotebookNode(), NotebookNode()
+        if output_type == "execute_result":
+            output.execution_count = None
+    elif output_type == "error":
+        output.ename, output.evalue, output.traceback = "NotImplementedError", "", []
+    output.update(fields)
+    if data is not None:
+        output.data = data
+    return output
+
+
 class _RoutedStream(io.TextIOBase):
     """sys.stdout/sys.stderr while a cell runs: this thread's writes become notebook outputs."""
 
@@ -258,9 +276,7 @@ class _RoutedStream(io.TextIOBase):
         ):
             self.outputs[-1]["text"] += text
         else:
-            import nbformat
-
-            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            self.outputs.append(_new_output("stream", name=self.name, text=text))
         return len(text)
 
     def flush(self) -> None:

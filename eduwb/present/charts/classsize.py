@@ -387,7 +387,9 @@ def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, t
     rows = rows.sort_values("year")
     _stacked_bands(ax, rows, rows["year"].to_numpy(), std, stage, lang)
     ax.set_xticks(rows["year"], [str(y) for y in rows["year"]], fontsize=7.5)
-    ax.set_title(title, fontsize=8.5)
+    # y=1.0 where matplotlib would put it (bars from 0: no offset text over the panel), said
+    # outright so that drawing does not measure every panel's y axis to check
+    ax.set_title(title, fontsize=8.5, y=1.0)
     ax.tick_params(labelsize=7.5)
 
 

@@ -296,7 +296,9 @@ def profiles_grid(
     for ax, (school_id, stage) in zip(flat, keys, strict=False):
         rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
         _draw_profile(ax, rows, std, lang, annotate=False)
-        ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8)
+        # y=1.0 where matplotlib would put it (bars from 0: no offset text over the panel), said
+        # outright so that drawing does not measure every panel's y axis to check
+        ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}", fontsize=8, y=1.0)
         ax.tick_params(labelsize=7)
     for ax in flat[len(keys) :]:
         ax.axis("off")
