@@ -80,3 +80,42 @@ def test_the_text_cache_draws_the_very_same_pixels(monkeypatch):
         monkeypatch.delattr(RendererAgg, "_get_font_height_metrics")
         plain = chart()
     assert cached[0] == cached[1] == plain
+
+
+def test_the_failing_sections_grid_draws_each_section_s_bars_on_one_shared_scale(sample_dataset, standard):
+    """profiles_grid draws its panels with collections: a school bar and a county-mean bar per
+    indicator and section, coloured by the school rule, all from 0 on one y scale."""
+    from matplotlib.collections import PolyCollection
+
+    from eduwb.analysis import balance
+    from eduwb.present.charts import resources as charts
+
+    profiles = balance.profiles(sample_dataset, standard, year=2025)
+    compliance = balance.compliance_table(sample_dataset, standard, year=2025)
+    failing = compliance.loc[~compliance["passes"], ["school_id", "stage"]].head(3)
+    fig = charts.profiles_grid(profiles, standard, failing)
+    try:
+        (bars,) = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+        paths = bars.get_paths()
+        indicators = [
+            len(profiles[(profiles["school_id"] == s) & (profiles["stage"] == g)])
+            for s, g in failing.itertuples(index=False)
+        ]
+        assert len(paths) == 2 * sum(indicators)
+        # the first section's school bars: red below 85 % of the threshold, orange below it, green at or above
+        first = profiles[
+            (profiles["school_id"] == failing.iloc[0, 0]) & (profiles["stage"] == failing.iloc[0, 1])
+        ]
+        colours = [matplotlib.colors.to_hex(c) for c in bars.get_facecolors()[: len(first)]]
+        expected = [
+            charts.PASS_COLOUR if r >= 1 else charts.NEAR_COLOUR if r >= 0.85 else charts.FAIL_COLOUR
+            for r in first["ratio"]
+        ]
+        assert colours == expected
+        # heights in figure units are proportional to the ratios (one scale for every panel)
+        heights = [p.vertices[:, 1].max() - p.vertices[:, 1].min() for p in paths[: len(first)]]
+        ratios = first["ratio"].fillna(0).to_numpy()
+        scale = heights[int(ratios.argmax())] / ratios.max()
+        assert all(abs(h - r * scale) < 1e-9 for h, r in zip(heights, ratios, strict=True))
+    finally:
+        plt.close(fig)
