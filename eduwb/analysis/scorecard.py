@@ -52,7 +52,7 @@ import pandas as pd
 from eduwb import numbers
 from eduwb.analysis import balance, classsize, guarantee, resources, rotation
 from eduwb.analysis.scope import resolve_year, stage_rank
-from eduwb.data.dataset import Dataset
+from eduwb.data.dataset import Dataset, memoised
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
@@ -946,7 +946,25 @@ def scorecard_table(
     unknown = sorted(set(options) - {"lang"})
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
-    return _scorecard(_Ctx(ds, std, resolve_year(ds, year), lang))
+    return _card(_Ctx(ds, std, resolve_year(ds, year), lang))
+
+
+def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataFrame:
+    """The year's scorecard, computed once per dataset load, standard, year and language.
+
+    A report shows it three times (the year's table, the trend over the years, the cover's
+    verdict) and a worker making a county's reports year after year needs each earlier
+    year's again for the trend.  ``resource_pass`` gives the resource indicators of all the
+    trend's years computed at once: it changes how a card is computed, not what.
+    """
+
+    def compute() -> pd.DataFrame:
+        shared = resource_pass() if resource_pass is not None else None
+        if shared is not None:
+            ctx.cache["resource_pass"] = shared
+        return _scorecard(ctx)
+
+    return memoised(ctx.ds, ("scorecard", id(ctx.std), ctx.year, ctx.lang), compute, pins=(ctx.std,))
 
 
 def _scorecard(ctx: _Ctx) -> pd.DataFrame:
@@ -1050,17 +1068,17 @@ def scorecard_trend(
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
     last = resolve_year(ds, year)
     years = [y for y in ds.years if y <= last]
-    shared = None
-    if std.resource_indicators:
-        if values is None:
-            values = resources.section_values(ds, std, years=years)
-        shared = _ResourcePass.of(values, std)
-    cards = []
-    for y in years:
-        ctx = _Ctx(ds, std, y, lang)
-        if shared is not None:
-            ctx.cache["resource_pass"] = shared
-        cards.append(_scorecard(ctx))
+    shared: list[Any] = []
+
+    def resource_pass() -> Any:  # only when a year's card is not kept already
+        if not std.resource_indicators:
+            return None
+        if not shared:
+            given = values if values is not None else resources.section_values(ds, std, years=years)
+            shared.append(_ResourcePass.of(given, std))
+        return shared[0]
+
+    cards = [_card(_Ctx(ds, std, y, lang), resource_pass) for y in years]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
     trend = trend[["year", *SCORECARD_COLUMNS]]
     trend.attrs = {"year": last, "vetoes": pd.concat([c.attrs["vetoes"] for c in cards], ignore_index=True)}
