@@ -136,8 +136,13 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     """Median seconds of each step of one report, in this process, after a warm-up report.
 
     The same functions as a worker runs (``execute_chapter``, then the steps of
-    ``render_report``), timed one by one.
+    ``render_report``), timed one by one.  Each run starts from a fresh load of the county
+    (the loaded-dataset cache is emptied), as a worker's first report of a county does:
+    otherwise the results kept on the dataset (per-school values, scorecards) would make
+    the repeats faster than any real report.
     """
+    from eduwb.data import dataset as loaded
+
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
     from eduwb.data.dataset import load
     from eduwb.report import layout as pdf
@@ -163,6 +168,7 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     runs: list[dict[str, float]] = []
     try:
         for _ in range(repeat + 1):  # the first run imports and warms up: not counted
+            loaded._LOADED.clear()
             steps: dict[str, float] = {}
             chapters = []
             for index, spec in enumerate(job.notebooks):
