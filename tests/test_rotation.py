@@ -676,3 +676,29 @@ def test_the_bundle_equals_the_separate_tables(standard, monkeypatch):
             }
             for name, table in expected.items():
                 pd.testing.assert_frame_equal(bundle[name], table, obj=name)
+
+
+def test_the_modes_chart_of_years_without_moves_says_so_without_a_warning(standard):
+    """No move in the years shown (the sample's 2021): the chart says so; an empty legend would
+    only print matplotlib's warning, with the package's path, into the kept notebook."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from eduwb.present import setup
+    from eduwb.present.charts import rotation as charts
+
+    setup("zh")
+    by_mode = rotation_table(_flow_ds(), standard, by="mode")
+    assert len(by_mode)  # the same columns, no row
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = charts.modes_chart(by_mode.iloc[0:0])
+    try:
+        assert [t.get_text() for t in fig.axes[0].texts] == ["没有交流轮岗记录"]
+        assert fig.axes[0].get_legend() is None
+    finally:
+        plt.close(fig)

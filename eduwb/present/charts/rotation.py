@@ -483,7 +483,12 @@ def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
         bottom += values
     ax.set_ylabel(t("交流人次", "Moves", lang))
     ax.set_title(t("各年交流轮岗人次（按交流方式）", "Moves per year by mode", lang), fontsize=10)
-    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    if modes:
+        ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
+    else:  # no move in these years: say so (an empty legend only warns, naming this file's path)
+        ax.text(
+            0.5, 0.5, t("没有交流轮岗记录", "No moves recorded", lang), ha="center", transform=ax.transAxes
+        )
     fig.tight_layout()
     return fig
 
