@@ -489,6 +489,8 @@ def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.text(
             0.5, 0.5, t("没有交流轮岗记录", "No moves recorded", lang), ha="center", transform=ax.transAxes
         )
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig
 
