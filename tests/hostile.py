@@ -238,3 +238,129 @@ def csv_many_lines(folder: Path, lines: int = 2_000_000) -> Path:
     with open(folder / "schools.csv", "a", encoding="utf-8") as fh:
         fh.write("\n" * lines)
     return folder
+
+
+# ----------------------------------------------------------------------------- small XML bombs (issue #25)
+#
+# Each is a valid workbook (a county's, or a 综合查询 form) with one part replaced by a few
+# hundred kilobytes of zip that inflate to 90–250 MB of XML: tiny elements, tens of millions
+# of them. Every part stays below the declared-size limit, so only a reader that counts what
+# the parts hold while they stream can stop them.
+
+_SST_HEAD = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_NS}">'.encode()
+
+
+def _repeat(unit: bytes, times: int, block: int = 1 << 16) -> Iterable[bytes]:
+    chunk = unit * block
+    for _ in range(times // block):
+        yield chunk
+    yield unit * (times % block)
+
+
+def _shared_string_children(old: bytes | None, n: int = 60_000_000) -> Iterable[bytes]:
+    """One ``<si>`` whose text is ``S01``, then ``n`` empty elements inside it."""
+    yield _SST_HEAD + b"<si><t>S01</t>"
+    yield from _repeat(b"<r/>", n)
+    yield b"</si></sst>"
+
+
+def _styles_xf(old: bytes | None, n: int = 13_000_000) -> Iterable[bytes]:
+    """A styles part of ``n`` cell formats."""
+    yield f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{_NS}"><cellXfs>'.encode()
+    yield from _repeat(b"<xf/>", n)
+    yield b"</cellXfs></styleSheet>"
+
+
+def _tiny_strings(old: bytes | None, n: int = 12_000_000) -> Iterable[bytes]:
+    """A shared-strings part of ``n`` one-letter strings (``S01`` first, so cells still refer to it)."""
+    yield _SST_HEAD + b"<si><t>S01</t></si>"
+    yield from _repeat(b"<si><t>a</t></si>", n)
+    yield b"</sst>"
+
+
+def _row_cells(old: bytes | None, n: int = 23_000_000) -> Iterable[bytes]:
+    """The sheet with ``n`` cells ``A1`` inserted at the start of its first row."""
+    assert old is not None
+    start = old.index(b"<row")
+    end = old.index(b">", start) + 1
+    yield old[:end]
+    yield from _repeat(b'<c r="A1"/>', n)
+    yield old[end:]
+
+
+def _rows_below(old: bytes | None, n: int = 15_000_000) -> Iterable[bytes]:
+    """The sheet with ``n`` empty rows below its last one."""
+    assert old is not None
+    head, tail = old.split(b"</sheetData>", 1)
+    yield head
+    yield from _repeat(b"<row/>", n)
+    yield b"</sheetData>" + tail
+
+
+def _workbook_sheets(old: bytes | None, n: int = 4_500_000) -> Iterable[bytes]:
+    """The workbook part with ``n`` more entries in its list of sheets."""
+    assert old is not None
+    head, tail = old.split(b"<sheets>", 1)
+    yield head + b"<sheets>"
+    yield from _repeat(b'<sheet name="s" sheetId="1" r:id="rId1"/>', n)
+    yield tail
+
+
+#: bomb name → (the part it replaces, the maker of its new content from the old one, the
+#: words the error names it by)
+SMALL_XML_BOMBS = {
+    "shared_strings_60m_children": (
+        "xl/sharedStrings.xml",
+        _shared_string_children,
+        "more than 10,000 elements",
+    ),
+    "styles_13m_xf": ("xl/styles.xml", _styles_xf, "more than 65,490 cell formats"),
+    "row_of_23m_cells": ("xl/worksheets/sheet1.xml", _row_cells, "more than 16,384 cells in one row"),
+    "workbook_4_5m_sheets": ("xl/workbook.xml", _workbook_sheets, "more than 300 sheets"),
+    "tiny_shared_strings": ("xl/sharedStrings.xml", _tiny_strings, "more than 2,000,000 shared strings"),
+    "rows_15m_below": ("xl/worksheets/sheet1.xml", _rows_below, "more than 1,048,576 rows"),
+}
+
+
+def replace_part(src: Path, dst: Path, part: str, maker) -> Path:
+    """A copy of the workbook ``src`` with ``part`` (added if missing) made by ``maker(old bytes)``."""
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout,
+    ):
+        names = zin.namelist()
+        for name in names:
+            if name != part:
+                zout.writestr(name, zin.read(name))
+        old = zin.read(part) if part in names else None
+        with zout.open(part, "w", force_zip64=True) as fh:
+            for chunk in maker(old):
+                fh.write(chunk)
+    return dst
+
+
+def county_workbook(path: Path) -> Path:
+    """The tiny county as a workbook that reads its shared strings and its styles.
+
+    The schools sheet's first ``S01`` is a shared string and the sections sheet's first year a
+    number with a cell format, so a county's reader opens both parts.
+    """
+    sheets = tiny_sheets()
+    sheets["schools"] = sheets["schools"].replace(
+        b'<c r="A2" t="inlineStr"><is><t>S01</t></is></c>', b'<c r="A2" t="s"><v>0</v></c>', 1
+    )
+    sheets["sections"] = sheets["sections"].replace(
+        b'<c r="B2" t="inlineStr"><is><t>2024</t></is></c>', b'<c r="B2" s="1"><v>2024</v></c>', 1
+    )
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{_NS}">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="1"/></cellXfs></styleSheet>'
+    ).encode()
+    strings = _SST_HEAD + b"<si><t>S01</t></si></sst>"
+    return write_xlsx(path, sheets, {"xl/sharedStrings.xml": strings, "xl/styles.xml": styles})
+
+
+def small_xml_bomb(base: Path, dst: Path, bomb: str) -> Path:
+    """The workbook ``base`` (:func:`county_workbook`, or a 综合查询 form) turned into ``bomb``."""
+    part, maker, _ = SMALL_XML_BOMBS[bomb]
+    return replace_part(base, dst, part, maker)

@@ -366,3 +366,93 @@ def test_each_file_truncated_anywhere_is_refused_with_a_location(tmp_path, name)
     for cut in range(0, len(data), max(1, len(data) // 25)):
         folder = _write(tmp_path / f"cut{cut}", {**ORIGINAL, name: data[:cut]}, None)
         _check_outcome(folder)
+
+
+# ----------------------------------------------------------------------------- small XML bombs (issue #25)
+
+#: A bomb must end with at most this much memory (the child's peak resident set).
+BOMB_MAX_RSS = 500 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def bomb_bases(tmp_path_factory) -> dict[str, Path]:
+    """The two workbooks the bombs are made from: a county's and a 综合查询 form."""
+    import hostile
+
+    tmp = tmp_path_factory.mktemp("bases")
+    assert main(["sample", str(tmp / "zonghe"), "--as", "zonghe"]) == 0
+    return {
+        "county": hostile.county_workbook(tmp / "county.xlsx"),
+        "zonghe": tmp / "zonghe" / "综合查询.xlsx",
+    }
+
+
+def _run_measured(argv: list[str], cwd: Path) -> tuple[int, str, float, int]:
+    """Run ``python -m eduwb.cli ARGV``: exit status, output (both streams), seconds, peak RSS in bytes.
+
+    The peak is the child's own, from ``wait4`` (its worker processes included, once it has
+    waited for them). A 60-second timeout only keeps a hang from blocking the suite.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    with open(cwd / "output.txt", "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "eduwb.cli", *argv],
+            stdout=err,
+            stderr=err,
+            cwd=cwd,
+            env=env,
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > 60:
+                proc.kill()
+            time.sleep(0.02)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    seconds = time.perf_counter() - start
+    text = (cwd / "output.txt").read_text(encoding="utf-8", errors="replace")
+    return proc.returncode, text, seconds, usage.ru_maxrss * 1024
+
+
+def _bomb_names() -> list[str]:
+    import hostile
+
+    return sorted(hostile.SMALL_XML_BOMBS)
+
+
+@pytest.mark.parametrize("command", ["validate", "report", "import"])
+@pytest.mark.parametrize("bomb", _bomb_names())
+def test_small_xml_bombs_end_in_a_located_translated_error(bomb, command, bomb_bases, tmp_path):
+    """Each bomb of issue #25 — under 2 MB on disk, 90–250 MB of tiny XML elements inside —
+    ends with exit 1 and one error naming the file and the part, in Chinese and English,
+    through each command that reads a workbook, within 500 MB."""
+    import hostile
+
+    base = bomb_bases["zonghe" if command == "import" else "county"]
+    name = "综合查询.xlsx" if command == "import" else "county.xlsx"
+    data = hostile.small_xml_bomb(base, tmp_path / name, bomb)
+    assert data.stat().st_size < 2 * 1024 * 1024
+    part, _, said = hostile.SMALL_XML_BOMBS[bomb]
+    if bomb == "rows_15m_below" and command != "import":
+        said = "more than 300,000 data rows"  # a county's table stops sooner than Excel's sheet
+    argv = {
+        "validate": ["validate", str(data)],
+        "report": ["report", str(data), "--out", str(tmp_path / "reports"), "--workers", "1"],
+        "import": ["import", str(data), "-o", str(tmp_path / "county")],
+    }[command]
+    code, err, seconds, rss = _run_measured(argv, tmp_path)
+    print(f"{bomb} via {command}: exit {code}, {seconds:.1f} s, {rss / 2**20:.0f} MB")
+    assert code == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    line = next((li for li in err.splitlines() if li.startswith("error: ")), err)
+    assert name in line and f"部件 {part}" in line and f"(part {part}: {said}" in line, line
+    assert rss <= BOMB_MAX_RSS, f"{rss / 2**20:.0f} MB"
+    assert not (tmp_path / "county").exists() and not (tmp_path / "reports" / "county").exists()
+    assert seconds < 60

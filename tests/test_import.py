@@ -1009,12 +1009,12 @@ def test_oversized_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch, cap
 
 
 def test_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch, capsys):
-    import eduwb.data.importers.workbook as workbook
+    from eduwb.data import limits
 
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
-    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 2**10)
+    monkeypatch.setattr(limits, "MAX_XLSX_UNCOMPRESSED_BYTES", 2**10)
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "2024/a.xlsx: 解压后过大 too large once unpacked" in err
+    assert "2024/a.xlsx: 解压后过大 too large inside" in err
 
 
 # ----------------------------------------------------------------------------- the template hook

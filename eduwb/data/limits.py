@@ -20,12 +20,30 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 #: ``county.toml`` and standard files, in bytes; they must be regular files (no device, FIFO, folder).
 MAX_SETTINGS_BYTES = 1024 * 1024
 #: The uncompressed size of all the parts of an .xlsx workbook together, read from the zip
-#: directory before anything is decompressed (a zip bomb is refused unread).
+#: directory before anything is decompressed (a zip bomb is refused unread), and counted
+#: again on the bytes actually inflated while the parts stream.
 MAX_XLSX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 #: Parts (files) inside an .xlsx workbook.
 MAX_XLSX_PARTS = 1000
 #: Strings in a workbook's shared-strings table.
 MAX_SHARED_STRINGS = 2_000_000
+#: XML elements in all the parts of one workbook that are read, counted while they stream
+#: (a part small on disk may hold tens of millions of empty elements).
+MAX_XLSX_ELEMENTS = 10_000_000
+#: Elements inside one cell or one shared string (a rich text of many runs is a few hundred).
+MAX_XLSX_ITEM_ELEMENTS = 10_000
+#: Elements other than rows, cells, shared strings, cell formats, sheets and what a cell or a
+#: string holds (merged ranges, fonts, validations, …), in all the parts read together: a
+#: reader keeps these in memory until their part ends.
+MAX_XLSX_OTHER_ELEMENTS = 1_000_000
+#: Sheets of one workbook, counted in ``xl/workbook.xml``.
+MAX_XLSX_SHEETS = 300
+#: Cell formats (``<xf>`` entries) in ``xl/styles.xml``: Excel's own limit.
+MAX_XLSX_STYLES = 65_490
+#: Rows of one sheet and cells of one row, counted while the sheet streams: Excel's own limits
+#: (a county table is further limited to :data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns).
+MAX_XLSX_SHEET_ROWS = 1_048_576
+MAX_XLSX_ROW_CELLS = 16_384
 
 # ----------------------------------------------------------------------------- tables
 
@@ -158,6 +176,13 @@ def markdown_table() -> str:
         (".xlsx parts, uncompressed, all together", _mib(MAX_XLSX_UNCOMPRESSED_BYTES)),
         (".xlsx parts (files in the zip)", f"{MAX_XLSX_PARTS:,}"),
         (".xlsx shared strings", f"{MAX_SHARED_STRINGS:,}"),
+        (".xlsx XML elements read, all parts together", f"{MAX_XLSX_ELEMENTS:,}"),
+        (".xlsx elements in one cell or one shared string", f"{MAX_XLSX_ITEM_ELEMENTS:,}"),
+        (".xlsx other XML elements, all parts together", f"{MAX_XLSX_OTHER_ELEMENTS:,}"),
+        (".xlsx sheets per workbook", f"{MAX_XLSX_SHEETS:,}"),
+        (".xlsx cell formats (`<xf>` in styles)", f"{MAX_XLSX_STYLES:,}"),
+        (".xlsx rows per sheet, read", f"{MAX_XLSX_SHEET_ROWS:,}"),
+        (".xlsx cells per row, read", f"{MAX_XLSX_ROW_CELLS:,}"),
         ("data rows per table", f"{MAX_ROWS:,}"),
         ("columns per table", f"{MAX_COLUMNS:,}"),
         ("characters per header cell", f"{MAX_HEADER_CHARS:,}"),

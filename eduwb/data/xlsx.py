@@ -2,11 +2,19 @@
 
 An .xlsx file is a zip of XML parts. A hostile one is small on disk and huge inside: a sheet
 whose ``dimension`` reaches XFD1048576, two million rows of one cell each, a shared-strings
-part that inflates to gigabytes. This reader refuses those before they cost anything:
+part that inflates to gigabytes, or a part of a few hundred kilobytes holding sixty million
+empty elements. This reader refuses those before they cost anything:
 
 - the zip directory is read first: the number of parts and their uncompressed sizes
   (:data:`~eduwb.data.limits.MAX_XLSX_UNCOMPRESSED_BYTES`) are checked before any part is
-  decompressed; a DOCTYPE (entity expansion) is refused;
+  decompressed;
+- every part is streamed once through expat by :func:`guard_part` before anything else
+  parses it: the bytes actually inflated, the elements it holds (in all, per cell, per shared
+  string, others), its sheets, cell formats, shared strings, rows and cells per row
+  are counted as they come, and the first limit reached stops the reading with an error
+  naming the part; a DOCTYPE (entity expansion) is refused. Nothing is kept but counters, so
+  memory stays flat whatever the part holds. :func:`guard` does the same for every XML part
+  of a workbook that another library (openpyxl) will open;
 - a sheet's declared ``dimension`` is checked before its rows are read, and rows and columns
   are counted while they stream, so a sheet that lies about its size stops at the limit;
 - only the sheets asked for are read, one row at a time, into plain text cells.
@@ -19,12 +27,15 @@ Row numbers are the sheet's own (Excel's row 1 is row 1), blank rows included.
 from __future__ import annotations
 
 import math
+import os
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree as ET
+from xml.parsers import expat
 
 from eduwb.data import limits
 
@@ -33,7 +44,13 @@ _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+_CHUNK = 1 << 16
+# What a cell or a shared string holds: a value, a formula, an inline string, text runs and
+# their fonts, phonetic guides (counted per cell or string, not against the other elements)
+_INNER = frozenset(
+    "v f is t r rPr rPh phoneticPr b i u strike sz color rFont family charset scheme "
+    "vertAlign outline shadow condense extend".split()
+)
 
 
 class XlsxRefused(Exception):
@@ -42,6 +59,211 @@ class XlsxRefused(Exception):
     def __init__(self, rule: str, row: int | None = None, column: str | None = None, value: object = None):
         super().__init__(rule)
         self.rule, self.row, self.column, self.value = rule, row, column, value
+
+
+# ----------------------------------------------------------------------------- the guard
+
+
+class Budget:
+    """What the parts of one workbook have used so far of the limits on bytes and elements."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.elements = 0
+        self.others = 0
+
+
+def _refused(part: str, zh: str, en: str, row: int | None = None) -> XlsxRefused:
+    return XlsxRefused(f"部件 {part}：{zh} (part {part}: {en})", row)
+
+
+def _part_kind(name: str) -> str:
+    low = name.lower()
+    if low.startswith("xl/worksheets/"):
+        return "sheet"
+    return {"xl/sharedstrings.xml": "sst", "xl/styles.xml": "styles", "xl/workbook.xml": "workbook"}.get(
+        low, "other"
+    )
+
+
+def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
+    """The inflated bytes of a part in chunks, counted against the workbook's limit as they come."""
+    cap = limits.MAX_XLSX_UNCOMPRESSED_BYTES
+    while True:
+        try:
+            chunk = fh.read(_CHUNK)
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise _refused(part, "无法解压", f"cannot be decompressed: {exc}") from None
+        if not chunk:
+            return
+        budget.bytes += len(chunk)
+        if budget.bytes > cap:
+            raise _refused(
+                part,
+                f"解压后超过 {cap:,} 字节；请把表格另存为 CSV 文件",
+                f"too large inside: more than {cap:,} bytes uncompressed; save the tables as CSV files",
+            )
+        yield chunk
+
+
+def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) -> None:
+    """Stream one part through expat and refuse it at the first limit it breaks.
+
+    ``table``: the part is a sheet read as a county's table, so its declared ``dimension``
+    and its rows are held to the table's limits (:data:`~eduwb.data.limits.MAX_ROWS` data
+    rows, :data:`~eduwb.data.limits.MAX_COLUMNS`) rather than Excel's.
+
+    Only counters are kept (no tree), so memory stays flat whatever the part holds. Every
+    element counts against the workbook's :data:`~eduwb.data.limits.MAX_XLSX_ELEMENTS`; rows,
+    cells per row, shared strings, cell formats and sheets against their own limits; the
+    elements inside one cell or shared string (values, text runs and their fonts) against
+    :data:`~eduwb.data.limits.MAX_XLSX_ITEM_ELEMENTS`; any other element (everything a
+    reader keeps in memory until its part ends) against
+    :data:`~eduwb.data.limits.MAX_XLSX_OTHER_ELEMENTS`.
+
+    Raises
+    ------
+    XlsxRefused
+        naming the part and the limit (in Chinese and English), with the row for a sheet.
+
+    Why this is long: the element handler is one closure over the counters, written inline
+    because it runs once per element of parts up to the input limits.
+    """
+    kind = _part_kind(part)
+    # per kind: the element that starts an item (its inner elements are counted) and the
+    # element counted against a limit of its own
+    item = {"sheet": "c", "sst": "si"}.get(kind)
+    counted, cap, zh, en = {
+        "sheet": ("row", limits.MAX_XLSX_SHEET_ROWS, "行", "rows"),
+        "sst": ("si", limits.MAX_SHARED_STRINGS, "个共享字符串", "shared strings"),
+        "styles": ("xf", limits.MAX_XLSX_STYLES, "个单元格格式 (xf)", "cell formats (xf)"),
+        "workbook": ("sheet", limits.MAX_XLSX_SHEETS, "个工作表", "sheets"),
+    }.get(kind, (None, 0, "", ""))
+    inner = _INNER if item else frozenset()
+    if table:
+        cap = limits.MAX_ROWS + 1  # the header row and the data rows
+    max_item, max_cells = limits.MAX_XLSX_ITEM_ELEMENTS, limits.MAX_XLSX_ROW_CELLS
+    # elements left before the workbook's limits: counted down here, given back at the end
+    left = limits.MAX_XLSX_ELEMENTS - budget.elements
+    others = limits.MAX_XLSX_OTHER_ELEMENTS - budget.others
+    names: dict[str, str] = {}
+    in_item = count = cells = 0
+
+    def start(name: str, attrs: object) -> None:
+        nonlocal left, others, in_item, count, cells
+        left -= 1
+        local = names.get(name)
+        if local is None:
+            local = names[name] = name.rsplit(":", 1)[-1]
+        if local in inner:
+            in_item += 1
+            if in_item > max_item:
+                raise _refused(
+                    part,
+                    f"一个单元格或字符串中的元素超过 {max_item:,} 个",
+                    f"more than {max_item:,} elements in one cell or string",
+                    row(),
+                )
+        elif local == item:
+            in_item = 0
+            cells += 1
+            if cells > max_cells:
+                raise _refused(
+                    part,
+                    f"一行超过 {max_cells:,} 个单元格",
+                    f"more than {max_cells:,} cells in one row",
+                    row(),
+                )
+        elif local != counted:
+            others -= 1
+            if others < 0:
+                n = limits.MAX_XLSX_OTHER_ELEMENTS
+                raise _refused(
+                    part, f"其他 XML 元素超过 {n:,} 个", f"more than {n:,} other XML elements", row()
+                )
+        if local == counted:
+            count += 1
+            cells = 0
+            if count > cap:
+                if table:
+                    n = limits.MAX_ROWS
+                    raise _refused(
+                        part,
+                        f"超过 {n:,} 行数据",
+                        f"more than {n:,} data rows (row {count:,} reached)",
+                        count,
+                    )
+                raise _refused(part, f"超过 {cap:,} {zh}", f"more than {cap:,} {en}", row())
+        elif table and local == "dimension":
+            _check_dimension(attrs.get("ref", "") if isinstance(attrs, dict) else "")
+        if left < 0:
+            n = limits.MAX_XLSX_ELEMENTS
+            raise _refused(part, f"XML 元素超过 {n:,} 个", f"more than {n:,} XML elements", row())
+
+    def row() -> int | None:
+        return count if kind == "sheet" and count else None
+
+    def doctype(*args: object) -> None:
+        raise _refused(part, "声明了 DOCTYPE（拒绝读取）", "declares a DOCTYPE (refused)")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    try:
+        for chunk in _read_capped(fh, part, budget):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise _refused(part, "不是可读的 XML", f"not readable XML: {exc}") from None
+    finally:
+        budget.elements = limits.MAX_XLSX_ELEMENTS - left
+        budget.others = limits.MAX_XLSX_OTHER_ELEMENTS - others
+
+
+def open_zip(source: str | os.PathLike[str] | IO[bytes]) -> zipfile.ZipFile:
+    """The workbook's zip, its directory checked: parts, and their declared sizes together."""
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise XlsxRefused(f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook: {exc}") from None
+    infos = zf.infolist()
+    if len(infos) > limits.MAX_XLSX_PARTS:
+        zf.close()
+        raise XlsxRefused(
+            f"不是可读的 .xlsx 工作簿：内含 {len(infos):,} 个部件 "
+            f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})"
+        )
+    total = sum(i.file_size for i in infos)
+    if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
+        zf.close()
+        raise XlsxRefused(
+            f"解压后过大 too large inside: its parts hold {total:,} bytes uncompressed "
+            f"(at most {limits.MAX_XLSX_UNCOMPRESSED_BYTES:,}); save the tables as CSV files"
+        )
+    return zf
+
+
+def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Check a whole workbook before another library opens it: its zip directory, then every
+    XML part streamed through :func:`guard_part` (one budget for the workbook).
+
+    Raises
+    ------
+    XlsxRefused
+        at the first limit broken, naming the part.
+    """
+    budget = Budget()
+    with open_zip(source) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                fh = zf.open(info)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+                raise _refused(info.filename, "无法打开", f"cannot be opened: {exc}") from None
+            with fh:
+                guard_part(fh, info.filename.lstrip("/"), budget)
 
 
 def _local(tag: str) -> str:
@@ -74,26 +296,15 @@ def _unescape(text: str) -> str:
 class Workbook:
     """An open .xlsx file: its sheet names, read lazily and within the limits."""
 
-    def __init__(self, path: Path):
-        try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise XlsxRefused(f"not a readable .xlsx workbook: {exc}") from None
+    def __init__(self, path: Path | IO[bytes]):
+        self._zip = open_zip(path)
+        self._budget = Budget()
+        self._guarded: set[str] = set()
         infos = self._zip.infolist()
-        if len(infos) > limits.MAX_XLSX_PARTS:
-            raise XlsxRefused(
-                f"not a readable .xlsx workbook: {len(infos):,} "
-                f"parts inside (at most {limits.MAX_XLSX_PARTS:,})"
-            )
-        total = sum(i.file_size for i in infos)
-        if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
-            raise XlsxRefused(
-                f"too large inside: its parts hold {total:,} bytes uncompressed "
-                f"(at most {limits.MAX_XLSX_UNCOMPRESSED_BYTES:,}); save the tables as CSV files"
-            )
         self._parts = {i.filename.lstrip("/"): i for i in infos}
         if "xl/workbook.xml" not in self._parts:
             raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
+        self.sheets: dict[str, str] = {}
         self.sheets = self._sheet_parts()
         self._strings: list[str] | None = None
         self._styles: tuple[set[int], bool] | None = None
@@ -109,12 +320,13 @@ class Workbook:
 
     # ---- parts -------------------------------------------------------------------------
     def _open(self, name: str):
+        """The part, opened for parsing once :func:`guard_part` has streamed it within the limits."""
         info = self._parts[name]
-        with self._zip.open(info) as fh:
-            head = fh.read(4096)
-        if _DOCTYPE.search(head):
-            raise XlsxRefused(f"not a readable .xlsx workbook: {name} declares a DOCTYPE (refused)")
         try:
+            if name not in self._guarded:
+                with self._zip.open(info) as fh:
+                    guard_part(fh, name, self._budget, table=name in self.sheets.values())
+                self._guarded.add(name)
             return self._zip.open(info)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
             raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None

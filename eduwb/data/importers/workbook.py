@@ -1,15 +1,17 @@
 """Opening statistics workbooks defensively, and locating what is read from them.
 
 A workbook from outside is untrusted: it may be huge, a zip bomb, encrypted, or hold a
-million rows. Before openpyxl sees it, the file size and the unpacked size of its parts
-are checked; it is then opened ``read_only`` (streamed, formulas not evaluated: the cached
-value is read, as Excel last saved it), and only a bounded block of each sheet is read.
+million rows. Before openpyxl sees it, the file size is checked and every XML part is
+streamed once through the guard of :mod:`eduwb.data.xlsx` (the same limits as a county's
+workbook, from :mod:`eduwb.data.limits`: bytes inflated, elements, sheets, cell formats,
+shared strings, rows and cells per row); it is then opened ``read_only`` (streamed, formulas
+not evaluated: the cached value is read, as Excel last saved it), and only a bounded block of
+each sheet is read.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,11 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from eduwb.data import limits
 from eduwb.errors import Problem
 
-MAX_FILE_BYTES = 50 * 2**20  # a county-wide export is a few MB
-MAX_UNPACKED_BYTES = 400 * 2**20  # the XML inside, all parts together
-MAX_SHEETS = 300
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
+MAX_SHEETS = limits.MAX_XLSX_SHEETS
 MAX_ROWS = 20_000  # rows of a county-wide table (a county has hundreds of schools)
 MAX_COLUMNS = 500
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -120,25 +122,12 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
             )
         )
         return False
+    from eduwb.data.xlsx import XlsxRefused, guard
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        problems.append(
-            cell_problem(label, None, None, None, "不是可读的 .xlsx 工作簿 not a readable .xlsx workbook")
-        )
-        return False
-    if unpacked > MAX_UNPACKED_BYTES:
-        problems.append(
-            cell_problem(
-                label,
-                None,
-                None,
-                None,
-                f"解压后过大 too large once unpacked ({unpacked // 2**20} "
-                f"MB > {MAX_UNPACKED_BYTES // 2**20} MB)",
-            )
-        )
+        guard(path)
+    except XlsxRefused as exc:
+        problems.append(cell_problem(label, None, None, None, exc.rule))
         return False
     return True
 
