@@ -133,6 +133,12 @@ def _folder_workbook(folder: Path):
 def _workbook_copy(path: Path, problems: list[Problem]):
     from openpyxl import load_workbook
 
+    from eduwb.data.xlsx import XlsxRefused, guard
+
+    try:
+        guard(path)  # the limits on what its parts hold, before openpyxl reads them whole
+    except XlsxRefused as exc:
+        raise DataError(problems or [Problem(path.name, exc.row, exc.column, exc.value, exc.rule)]) from None
     try:
         wb = load_workbook(path, rich_text=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
