@@ -156,3 +156,50 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file or folder (links resolved, hard links too)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def refuse_overwrite(
+    target: str | os.PathLike[str],
+    inputs: tuple[str | os.PathLike[str] | None, ...] = (),
+    *,
+    force: bool = False,
+) -> None:
+    """Refuse to write ``target`` over data: over one of the command's ``inputs`` (or an
+    existing file inside an input folder) always, even with ``force``; over any other existing
+    file, or a folder that is not empty, unless ``force``.
+
+    Paths are compared after resolving symbolic links (and hard links, by inode).
+
+    Raises
+    ------
+    ParameterError
+        naming the target and why, in Chinese and English.
+    """
+    target = Path(target)
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given)
+        resolved = target.resolve()
+        inside = source.is_dir() and resolved.is_relative_to(source.resolve()) and os.path.lexists(target)
+        if (os.path.lexists(target) and _same(target, source)) or resolved == source.resolve() or inside:
+            raise ParameterError(
+                f"{target}: 不能覆盖本次读取的数据 {source}（即使加 --force 也不行） "
+                f"(it would overwrite the data this command reads, {source}; refused even with --force)"
+            )
+    if force or not os.path.lexists(target):
+        return
+    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
+        return  # an empty folder
+    raise ParameterError(
+        f"{target}: 已存在；如确需覆盖，请加 --force "
+        f"(already exists: add --force to overwrite it, or choose another name)"
+    )

@@ -123,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the county as the education statistics instead: a folder of per-school 教基 workbooks "
         "(one sub-folder per year) or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="覆盖已存在的非空文件夹（或 --xlsx 工作簿） / "
+        "overwrite an existing folder that is not empty (or --xlsx workbook)",
+    )
 
     p = sub.add_parser(
         "template",
@@ -139,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--years", type=_years, help="the year(s) the workbook is for, e.g. 2026 or 2025-2026")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="覆盖已存在的工作簿及其 .toml（从不覆盖 --from 读取的数据） / "
+        "overwrite an existing workbook and its .toml (never the data --from reads)",
+    )
 
     p = sub.add_parser(
         "schema",
@@ -153,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)"
     )
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument(
+        "--force", action="store_true", help="覆盖已存在的 -o 文件 / overwrite an existing -o file"
+    )
 
     p = sub.add_parser(
         "standards",
@@ -191,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     p.add_argument("-o", "--output", help="write to this file instead of standard output (required for xlsx)")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="覆盖已存在的 -o 文件（从不覆盖所读的数据） / "
+        "overwrite an existing -o file (never the data read)",
+    )
+    p.add_argument(
         "--no-suppress",
         action="store_true",
         help='show per-school counts of 1 or 2 teachers instead of "<3" (inside the bureau only; the output '
@@ -222,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         "jiaoji-2021 for a folder, zonghe for a workbook)",
     )
     p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="替换已存在的非空 OUT 文件夹，或写在 SOURCE 文件夹之内 / "
+        "replace an existing OUT folder that is not empty, or write OUT inside a SOURCE folder",
+    )
 
     p = sub.add_parser(
         "report",
@@ -296,8 +323,13 @@ def _validate_annotated(args) -> int:
 
 
 def cmd_sample(args) -> int:
+    from eduwb._files import refuse_overwrite
     from eduwb.data.sample import write_sample
 
+    refuse_overwrite(args.out, force=args.force)
+    if args.xlsx:
+        refuse_overwrite(args.xlsx, force=args.force)
+        refuse_overwrite(Path(args.xlsx).with_suffix(".toml"), force=args.force)
     if args.as_form:
         from eduwb.data.importers.forms import write_sample_forms
 
@@ -346,6 +378,9 @@ def cmd_template(args) -> int:
     from eduwb.data.template import write_template
 
     years = None if args.years is None else list(range(args.years[0], args.years[1] + 1))
+    out = Path(args.out)
+    for target in (out, out.with_suffix(".toml")):
+        _refuse_overwrite_data(target, args.data, args.force)
     path = write_template(args.out, source=args.data, years=years, lang=args.lang)
     print(f"wrote {path} (county settings: {path.with_suffix('.toml')})")
     return 0
@@ -356,6 +391,9 @@ def cmd_schema(args) -> int:
 
     text = render(args.format, args.standard)
     if args.output:
+        from eduwb._files import refuse_overwrite
+
+        refuse_overwrite(args.output, force=args.force)
         _write_atomically(Path(args.output), text, None, "schema")
     else:
         sys.stdout.write(text)
@@ -380,6 +418,8 @@ def cmd_table(args) -> int:
 
     if args.format == "xlsx" and not args.output:
         raise ParameterError("--format xlsx needs -o FILE")
+    if args.output:
+        _refuse_overwrite_data(Path(args.output), args.data, args.force)
     ds = _load_data(args.data, args.standard)
     std = resolve(ds, args.standard)
     year = args.year
@@ -428,6 +468,15 @@ def cmd_table(args) -> int:
     else:
         sys.stdout.write(payload)
     return 0
+
+
+def _refuse_overwrite_data(target: Path, data: str | None, force: bool) -> None:
+    """Refuse ``target`` over the data a command reads (the data and its ``.toml`` settings,
+    always) or over an existing file (unless ``force``)."""
+    from eduwb._files import refuse_overwrite
+
+    settings = None if data is None or Path(data).is_dir() else Path(data).with_suffix(".toml")
+    refuse_overwrite(target, (data, settings), force=force)
 
 
 def _load_data(data: str, standard: str | None):
@@ -505,7 +554,7 @@ def cmd_import(args) -> int:
     from eduwb.data.importers import import_statistics
     from eduwb.data.schema import TABLES
 
-    result = import_statistics(args.data, args.out, mapping=args.mapping, year=args.year)
+    result = import_statistics(args.data, args.out, mapping=args.mapping, year=args.year, force=args.force)
     for warning in result.warnings:
         print(str(warning), file=sys.stderr)
     print(result.summary())

@@ -68,6 +68,7 @@ def import_statistics(
     *,
     mapping: str | Path | Mapping | None = None,
     year: int | None = None,
+    force: bool = False,
 ) -> ImportResult:
     """Read the education statistics at ``source`` and write a county folder at ``out``.
 
@@ -83,6 +84,9 @@ def import_statistics(
         for the default of the source form (a folder: ``jiaoji-2021``; a workbook: ``zonghe``).
     year
         The school year (autumn term) when the source does not say it.
+    force
+        Write ``out`` inside a ``source`` folder, or replace it when it exists and is not empty
+        (never when it holds ``source``).
 
     Raises
     ------
@@ -94,7 +98,7 @@ def import_statistics(
         listing every problem in the statistics, each at its workbook, sheet and cell.
     """
     source, out = Path(source), Path(out)
-    form, m = _source_form(source, out, mapping)
+    form, m = _source_form(source, out, mapping, force)
     problems: list[Problem] = []
     skipped: list[Skipped] = []
     units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
@@ -129,7 +133,7 @@ def import_statistics(
             version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
-        _put_in_place(tmp, out)
+        _put_in_place(tmp, out, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -144,7 +148,7 @@ def import_statistics(
     )
 
 
-def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
+def _source_form(source: Path, out: Path, mapping, force: bool = False) -> tuple[str, Mapping]:
     """The source's form (``jiaoji`` or ``zonghe``) and its mapping, after the usage checks."""
     if not source.exists():
         raise ParameterError(f"没有这个文件或文件夹 no such file or folder: {source}")
@@ -157,10 +161,21 @@ def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
         raise ParameterError(
             f"映射 {m.id} 读取的是{wanted}，而 {source} 不是 (mapping {m.id} reads {m.form} sources)"
         )
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if source.is_dir() and out.resolve().is_relative_to(source.resolve()) and not force:
+        raise ParameterError(
+            f"{out}: 输出文件夹在 SOURCE {source} 之内，下次导入会读到它；如确需如此，请加 --force "
+            "(the output folder lies inside SOURCE, where the next import would read it: "
+            "choose another, or add --force)"
+        )
+    if out.exists() and source.resolve().is_relative_to(out.resolve()):
+        raise ParameterError(
+            f"{out}: 不能替换含有 SOURCE 的文件夹 (it holds SOURCE {source}; refused even with --force)"
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not (force and out.is_dir()):
         raise ParameterError(
             "输出位置已存在且非空 the output already exists and is not "
-            f"empty: {out}（请换一个文件夹或先删除 choose another or remove it）"
+            f"empty: {out}（请换一个文件夹、先删除或加 --force 替换 choose another, remove it, "
+            "or add --force to replace it）"
         )
     if form == "zonghe" and source.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise ParameterError(
@@ -188,14 +203,21 @@ def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems,
     return units, merges, notes, unused
 
 
-def _put_in_place(tmp: Path, out: Path) -> None:
-    """The finished folder ``tmp`` made readable and moved to ``out`` (empty or absent)."""
+def _put_in_place(tmp: Path, out: Path, force: bool = False) -> None:
+    """The finished folder ``tmp`` made readable and moved to ``out`` (empty or absent, or
+    with ``force`` a folder that is replaced: moved aside first, removed once ``tmp`` is in place)."""
     for path in tmp.iterdir():
         os.chmod(path, 0o644)
     os.chmod(tmp, 0o755)
-    if out.exists():
+    old = None
+    if out.exists() and force and any(out.iterdir()):
+        old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+        os.replace(out, old)
+    elif out.exists():
         out.rmdir()  # empty, checked above
     os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _version() -> str:
