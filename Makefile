@@ -81,11 +81,11 @@ dashboard: setup ## the leaders' Voilà dashboard (notebooks/dashboard.ipynb) on
 	$(BIN)/python scripts/serve.py dashboard
 
 sample: setup ## regenerate the committed samples (data/sample, data/sample.xlsx, data/province-sample)
-	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx
-	$(BIN)/eduwb sample data/province-sample --counties 6 --schools 20
+	$(BIN)/eduwb sample data/sample --xlsx data/sample.xlsx --force
+	$(BIN)/eduwb sample data/province-sample --counties 6 --schools 20 --force
 
 docs: setup ## regenerate docs/data-dictionary.md from the schema (a test checks it is current)
-	$(BIN)/eduwb schema --format md -o docs/data-dictionary.md
+	$(BIN)/eduwb schema --format md -o docs/data-dictionary.md --force
 
 benchmarks: setup ## run the speed and memory measurements (prints figures)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
