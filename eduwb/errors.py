@@ -6,7 +6,6 @@ The CLI prints ``str(error)`` (one line per problem) and exits without a traceba
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -61,9 +60,12 @@ class Problem:
 
 
 def _printable(text: str) -> str:
-    """File and column names as written, with control characters shown as escapes (never sent to
-    the terminal as they are) and a long name cut short."""
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group(0))[1:-1], text)
+    """File and column names as written, with control and invisible formatting characters shown as
+    escapes (never sent to the terminal as they are: no ESC sequence, no right-to-left override)
+    and a long name cut short."""
+    from eduwb.names import escape_hidden
+
+    text = escape_hidden(text)
     return (
         text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
     )

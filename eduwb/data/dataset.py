@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import names
 from eduwb._files import FileRefused, read_regular_file
 from eduwb.data import limits
 from eduwb.data.schema import (
@@ -626,7 +627,7 @@ def _enum_lookup(col_name: str, enum: dict[str, str]) -> dict[str, str]:
 
 # Characters a name or an id must not hold: controls, and the invisible ones that reorder or
 # hide text (bidirectional overrides, zero-width spaces, byte-order marks).
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_HIDDEN = names.HIDDEN
 
 
 def _add_rows(problems: ProblemList, label: str, rows, header: str, values, rule: str) -> None:
@@ -1474,16 +1475,8 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
 
 
 def _valid_name(value: object) -> str | None:
-    """Why a county name cannot be used (None when it can)."""
-    if not isinstance(value, str):
-        return "must be text: the county's name in quotes"
-    if not value.strip():
-        return "must not be empty"
-    if len(value) > limits.MAX_NAME_CHARS:
-        return f"is longer than {limits.MAX_NAME_CHARS:,} characters"
-    if _HIDDEN.search(value):
-        return "must not contain control characters or invisible formatting characters"
-    return None
+    """Why a county name cannot be used (None when it can): the one check of :mod:`eduwb.names`."""
+    return names.name_problem(value)
 
 
 def _setting_number(value: object, upper: float) -> bool:
@@ -1504,7 +1497,22 @@ _SETTING_MAX = {
 
 def _read_settings(path: Path | None, default_name: str, problems: list[Problem]) -> CountySettings:
     """``county.toml`` read and checked key by key; the defaults where it is absent or unreadable."""
-    settings = CountySettings(name=default_name)
+    settings = CountySettings(name=names.shown(default_name))
+    if settings.name != default_name.strip() or not settings.name:
+        # a folder's or file's name, shown escaped: county.toml can give the county its name
+        settings.name = settings.name or "county"
+        problems.append(
+            Problem(
+                names.shown(default_name, 60),
+                None,
+                None,
+                None,
+                '名称含控制字符或不可见字符、或过长，已转义显示；请在 county.toml 中写 name = "县名" '
+                "(the folder's or workbook's name holds control or invisible characters or is too long: "
+                'shown escaped; give the county its name with name = "…" in county.toml)',
+                "warning",
+            )
+        )
     try:
         if path is None or not (path.exists() or path.is_symlink()):
             return settings
@@ -1780,6 +1788,51 @@ def memoised(ds: Dataset, key: tuple, compute: Any, *, pins: tuple[Any, ...] = (
 # each would otherwise read and validate the same files again.
 _LOADED: OrderedDict[tuple, Dataset] = OrderedDict()
 _LOADED_MAX = 2
+
+
+def files_read(path: str | Path) -> list[Path]:
+    """The files :func:`load` reads for the dataset at ``path``, in a fixed order.
+
+    A folder's ``county.toml``, the standard file it names beside itself, and the CSV file of
+    each table found; a workbook and the ``<stem>.toml`` beside it (and the standard file that
+    names). Nothing else of the folder: other files are never opened.
+    """
+    path = Path(path)
+    if path.is_dir():
+        settings = path / "county.toml"
+        csvs = {
+            _norm(p.stem): p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv" and p.is_file()
+        }
+        tables = [
+            found
+            for table in TABLES.values()
+            if (found := next((csvs[a] for a in sorted(_table_aliases(table)) if a in csvs), None))
+            is not None
+        ]
+        files = [settings, *tables]
+    else:
+        settings = path.with_suffix(".toml")
+        files = [path, settings]
+    files.insert(files.index(settings) + 1, _standard_beside(settings))
+    return [f for f in files if f is not None and f.is_file()]
+
+
+def _standard_beside(settings: Path) -> Path | None:
+    """The standard file ``county.toml`` names beside itself, if it names one that is there."""
+    from eduwb.standards import list_standards
+
+    try:
+        raw = tomllib.loads(read_regular_file(settings, limits.MAX_SETTINGS_BYTES).decode("utf-8"))
+    except (FileRefused, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    name = raw.get("standard")
+    if not isinstance(name, str) or name in list_standards() or Path(name).is_absolute():
+        return None
+    try:
+        beside = settings.parent / name
+        return beside if beside.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _files_fingerprint(path: Path) -> tuple | None:

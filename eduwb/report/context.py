@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from eduwb.names import shown
 from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick, report_text
 from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
 
@@ -57,7 +58,7 @@ def report_context(
             "title": text["sec_data"] + " — SHA-256",
             "header": [text["file"], text["bytes"], text["sha256"]],
             "mono": (2,),
-            "rows": [(name, f"{size:,}", sha) for name, size, sha in job.data_files],
+            "rows": [(shown(name, 200), f"{size:,}", sha) for name, size, sha in job.data_files],
         },
         _standard_section(text, std, standard_name, _display_source(std.source, job.cwd)),
         _parameters_section(
@@ -309,7 +310,12 @@ def _counties_section(job: ProvinceJob, text: dict[str, Any]) -> dict[str, Any]:
         "header": [text["county"], text["path"], text["files"], text["files_digest"]],
         "mono": (3,),
         "rows": [
-            (county, shown_path(path, Path.cwd(), digest), str(count_files.get(county, 0)), digest)
+            (
+                shown(county),
+                shown(shown_path(path, Path.cwd(), digest), 200),
+                str(count_files.get(county, 0)),
+                digest,
+            )
             for county, path, digest in job.counties
         ],
     }

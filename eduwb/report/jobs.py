@@ -381,7 +381,9 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
 
     t0 = time.perf_counter()
     path = Path(data)
-    label = path.stem if path.suffix else path.name
+    from eduwb.names import shown
+
+    label = shown(path.stem if path.suffix else path.name)
     try:
         files = data_files(path)
         data_key = _digest([f[2] for f in files] + [f[0] for f in files])
@@ -635,22 +637,23 @@ def safe_name(name: str) -> str:
 
 
 def data_files(path: Path) -> list[tuple[str, int, str]]:
-    """(name, size in bytes, sha256) of every file of a dataset, names relative to :func:`data_root`.
-
-    A folder's files (hidden ones excepted), or a workbook and the ``<stem>.toml`` beside it.
+    """(name, size in bytes, sha256) of every file the dataset's loader reads, names relative to
+    :func:`data_root` (:func:`eduwb.data.dataset.files_read`: the tables' CSV files, the
+    settings and the standard they name, or a workbook and its ``.toml``; no other file of the
+    folder is opened). A file larger than the loader accepts is not hashed (it is refused).
     """
-    if path.is_file():
-        files = [path] + [p for p in [path.with_suffix(".toml")] if p.is_file()]
-    elif path.is_dir():
-        files = [
-            f
-            for f in sorted(path.rglob("*"))
-            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
-        ]
-    else:
+    from eduwb.data import limits
+    from eduwb.data.dataset import files_read
+
+    if not (path.is_file() or path.is_dir()):
         raise FileNotFoundError(f"{path}: no such folder or workbook")
     root = data_root(path)
-    return [(f.relative_to(root).as_posix(), f.stat().st_size, _file_digest(f)) for f in files]
+    out = []
+    for f in files_read(path):
+        size = f.stat().st_size
+        digest = _file_digest(f) if size <= limits.MAX_FILE_BYTES else "-"
+        out.append((f.relative_to(root).as_posix(), size, digest))
+    return out
 
 
 def data_root(path: Path) -> Path:
