@@ -3,8 +3,9 @@
 Layers, lowest first (a module may import its own layer and those below it, never above):
 
     errors, _files, _imports  the error model, safe writes, notebook processes' start-up
-    lang, numbers             the cross-cutting rules of what a person reads: the choice between
-                              Chinese and English (``pick``) and the one display rule for numbers
+    lang, numbers, names      the cross-cutting rules of what a person reads: the choice between
+                              Chinese and English (``pick``), the one display rule for numbers
+                              and the one check of names
     data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
                               limits: plain data, used by the standards as well as the loader
     standards                 the standard as data
@@ -31,6 +32,7 @@ BASE = {
     "eduwb._imports",
     "eduwb.lang",
     "eduwb.numbers",
+    "eduwb.names",
     "eduwb.data.schema",
     "eduwb.data.limits",
 }

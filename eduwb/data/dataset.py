@@ -1495,8 +1495,9 @@ _SETTING_MAX = {
 }
 
 
-def _read_settings(path: Path | None, default_name: str, problems: list[Problem]) -> CountySettings:
-    """``county.toml`` read and checked key by key; the defaults where it is absent or unreadable."""
+def _named_after(default_name: str, problems: list[Problem]) -> CountySettings:
+    """The default settings, the county named after its folder or workbook: that name shown
+    escaped and cut (:func:`eduwb.names.shown`), with a warning when it had to be."""
     settings = CountySettings(name=names.shown(default_name))
     if settings.name != default_name.strip() or not settings.name:
         # a folder's or file's name, shown escaped: county.toml can give the county its name
@@ -1513,6 +1514,12 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
                 "warning",
             )
         )
+    return settings
+
+
+def _read_settings(path: Path | None, default_name: str, problems: list[Problem]) -> CountySettings:
+    """``county.toml`` read and checked key by key; the defaults where it is absent or unreadable."""
+    settings = _named_after(default_name, problems)
     try:
         if path is None or not (path.exists() or path.is_symlink()):
             return settings
@@ -1915,6 +1922,8 @@ def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = 
 def _load(path: Path, standard: str | Path | None) -> Dataset:
     problems = ProblemList()
     settings, settings_path, raws = _read_source(path, problems)
+    noted = [p for p in problems if p.severity != "error"]  # a name shown escaped: a warning
+    problems[:] = [p for p in problems if p.severity == "error"]
     frames = _parse_tables(raws, problems)
     known, percent, measured_by = _standards_known(standard, settings, settings_path, problems)
 
@@ -1928,6 +1937,7 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
             _check_plausibility(ctx, measured_by)
         problems.merge(ctx.problems)
         warnings = ctx.warnings
+    warnings[:0] = noted
     if problems or problems.hidden("error"):
         # warnings come along (after the errors) so that a person fixing the file sees them too
         problems.extend(warnings)

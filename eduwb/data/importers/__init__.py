@@ -78,15 +78,13 @@ def import_statistics(
         A folder of per-school 教基 workbooks (one year, or one sub-folder per year named
         with it), or a 综合查询 workbook (a sheet per year, named with it).
     out
-        The county folder to write; it must not exist yet (or be empty).
+        The county folder to write; it must not exist yet (or be empty), unless ``force``:
+        then it is replaced, or may lie inside ``source`` (never one that holds ``source``).
     mapping
         A shipped mapping name (``jiaoji-2021``, ``zonghe``), a mapping file, or ``None``
         for the default of the source form (a folder: ``jiaoji-2021``; a workbook: ``zonghe``).
     year
         The school year (autumn term) when the source does not say it.
-    force
-        Write ``out`` inside a ``source`` folder, or replace it when it exists and is not empty
-        (never when it holds ``source``).
 
     Raises
     ------
@@ -99,8 +97,7 @@ def import_statistics(
     """
     source, out = Path(source), Path(out)
     form, m = _source_form(source, out, mapping, force)
-    problems: list[Problem] = []
-    skipped: list[Skipped] = []
+    problems, skipped = list[Problem](), list[Skipped]()
     units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
     _refuse_on_errors(problems)
     if not units:
@@ -110,7 +107,6 @@ def import_statistics(
     assert assembled is not None
     warnings = [p for p in problems if p.severity != "error"] + assembled.warnings
     years = sorted({u.year for u in units})
-
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.importing-", dir=out.parent))
     try:
