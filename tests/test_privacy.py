@@ -182,3 +182,34 @@ def test_no_teacher_id_in_a_fresh_rotation_chapter(tmp_path, teacher_ids, sample
     assert any(p.suffix == ".pdf" for p, _ in files), "the report wrote no PDF"
     for path, text in files:
         assert not leaked([text], teacher_ids), f"teacher ids in {path.name}"
+
+
+def test_booleans_derived_from_a_small_group_are_hidden_too():
+    """Issue #25: whether a school's 2 teachers pass the training limit tells as much as the rate."""
+    import pandas as pd
+
+    from eduwb.present import privacy
+
+    frame = pd.DataFrame(
+        {
+            "year": [2024, 2024],
+            "school_id": ["S1", "S2"],
+            "teachers": [2, 40],
+            "trained": [2, 30],
+            "not_trained": [0, 10],
+            "training_rate": [1.0, 0.75],
+            "certified": [1, 40],
+            "not_certified": [1, 0],
+            "certification_rate": [0.5, 1.0],
+            "training_passes": [True, False],
+            "certification_passes": [False, True],
+        }
+    )
+    shown = privacy.suppress(frame)
+    small = shown.iloc[0]
+    assert (small["teachers"], small["trained"], small["certified"], small["not_certified"]) == ("<3",) * 4
+    assert small["training_passes"] == "—" and small["certification_passes"] == "—"
+    assert small["training_rate"] == "—" and small["certification_rate"] == "—"
+    big = shown.iloc[1]  # 40 teachers: every figure shown
+    assert bool(big["training_passes"]) is False and bool(big["certification_passes"]) is True
+    assert big["teachers"] == 40

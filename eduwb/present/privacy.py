@@ -3,9 +3,9 @@
 * **No teacher id, ever.** A ``teacher_id`` column never leaves the analysis: :func:`suppress`
   drops it (the analyses' tables do not carry one; this is the safety net).
 * **Small groups.** In a per-school table (one with ``school_id`` or ``school_name``), a count
-  of teachers (or of their moves) of 1 or 2 reads ``"<3"``; a number from which such a count
-  could be worked out — its complement shown beside the total, a rate computed from it —
-  reads ``"—"``. Zero stays 0 (nobody to identify). County totals are shown as they are.
+  of teachers (or of their moves) of 1 or 2 reads ``"<3"``; a figure from which such a count
+  could be worked out — its complement shown beside the total, a rate computed from it,
+  whether that rate passes its limit (booleans included) — reads ``"—"``. Zero stays 0 (nobody to identify). County totals are shown as they are.
 
 An analyst inside the bureau may lift the small-group rule, and only explicitly:
 ``eduwb table … --no-suppress`` (the output then says so, :func:`note`) or
@@ -53,13 +53,17 @@ COUNT_COLUMNS = (
     "compliance_unknown",
     *(f"moves_{mode}" for mode in MODES),
 )
-#: Each rate and the counts it is computed from.
+#: Each figure derived from counts (a rate, or whether it passes a limit: a yes/no reveals as
+#: much as the rate it compares) and the counts it is computed from.
 RATE_INPUTS = {
     "ratio": ("rotated", "eligible"),
     "rotation_ratio": ("rotated", "eligible"),
     "backbone_share": ("backbone_rotated", "rotated"),
+    "passes": ("rotated", "eligible", "backbone_rotated"),
     "training_rate": ("trained", "not_trained", "teachers"),
     "certification_rate": ("certified", "not_certified", "teachers"),
+    "training_passes": ("trained", "not_trained", "teachers"),
+    "certification_passes": ("certified", "not_certified", "teachers"),
 }
 #: A count shown next to its total reveals its complement: hide it with the complement.
 COMPLEMENTS = {
