@@ -40,17 +40,25 @@ os.umask(_UMASK)
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``final``; rename it to ``final`` only if the block succeeds."""
+    from eduwb.errors import os_error
+
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
     # Hidden, in the same folder (so the rename is atomic), same suffix (tools check it).
     tmp = final.with_name(f".{final.stem}{TMP_MARK}{os.getpid()}-{threading.get_ident()}{final.suffix}")
     try:
-        yield tmp
-        if tmp.exists():
-            os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, final)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_error(exc, final.parent, "无法创建文件夹 cannot create the folder") from None
+        try:
+            yield tmp
+            if tmp.exists():
+                os.chmod(tmp, 0o666 & ~_UMASK)
+            os.replace(tmp, final)
+        except OSError as exc:  # a read-only or full disk: say where and what, not a traceback
+            raise os_error(exc, final) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone already, or its folder could not be made
             tmp.unlink()
 
 

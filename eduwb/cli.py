@@ -620,6 +620,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a read-only or full output folder, a file where a folder should be
+        from eduwb.errors import os_error
+
+        if args.debug:
+            traceback.print_exc()
+        print(f"eduwb: error: {os_error(exc, doing='无法读写 cannot read or write')}", file=sys.stderr)
+        return 1
     except Exception as exc:  # an unexpected failure: one line, full details with --debug
         if args.debug:
             traceback.print_exc()

@@ -29,6 +29,36 @@ class ParameterError(EduwbError):
     exit_code = 2
 
 
+class OutputError(EduwbError):
+    """A file or folder could not be written (a read-only or full disk, no permission, a file
+    where a folder is needed): the message names the path and what failed."""
+
+
+_OS_REASONS = {
+    "EROFS": "只读文件系统 read-only file system",
+    "ENOSPC": "磁盘已满 no space left on device",
+    "EDQUOT": "超出磁盘配额 disk quota exceeded",
+    "EACCES": "没有权限 permission denied",
+    "EPERM": "没有权限 operation not permitted",
+    "ENOTDIR": "路径中有一个文件而不是文件夹 a file stands where a folder is needed",
+    "EEXIST": "已有同名文件 a file of that name is in the way",
+    "EISDIR": "这是一个文件夹 it is a folder",
+    "ENAMETOOLONG": "名称过长 name too long",
+    "ENOENT": "没有这个文件或文件夹 no such file or folder",
+}
+
+
+def os_error(exc: OSError, path: object = None, doing: str = "无法写入 cannot write") -> OutputError:
+    """An :class:`OutputError` naming the path (``path``, else ``exc``'s own) and what failed."""
+    import errno
+
+    where = path if path is not None else exc.filename
+    code = errno.errorcode.get(exc.errno or 0, "")
+    reason = _OS_REASONS.get(code) or exc.strerror or type(exc).__name__
+    shown = "" if where is None else f"{_printable(str(where))}: "
+    return OutputError(f"{shown}{doing}: {reason}" + (f" ({code})" if code else ""))
+
+
 class AnalysisError(EduwbError):
     """The data are valid but an analysis cannot be carried out (e.g. a stage without pupils)."""
 

@@ -8,6 +8,7 @@ message in Chinese and English.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import hostile
@@ -181,3 +182,47 @@ def test_force_options_have_bilingual_help(command, capsys):
     text = " ".join(capsys.readouterr().out.split())
     shown = text[text.rindex("--force ") :]
     assert " / " in shown[:200] and any("\u4e00" <= ch <= "\u9fff" for ch in shown[:40]), shown[:200]
+
+
+# ----------------------------------------------------------------------------- outputs that cannot be written
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["table", "indicators", str(TINY), "--format", "csv", "-o", "{blocked}/t.csv"],
+        ["schema", "-o", "{blocked}/dictionary.md"],
+        ["template", "{blocked}/t.xlsx"],
+        ["sample", "{blocked}/county", "--schools", "20", "--years", "2024"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_an_output_through_a_file_is_a_located_error(argv, tmp_path, capsys):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x", encoding="utf-8")
+    code, err = _run(capsys, *[a.replace("{blocked}", str(blocked)) for a in argv])
+    assert code == 1, err
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert err.startswith(f"eduwb: error: {blocked}") and "cannot create the folder" in err, err
+    assert blocked.read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(28, "磁盘已满 no space left on device (ENOSPC)"), (30, "只读文件系统 read-only file system (EROFS)")],
+)
+def test_a_full_or_read_only_disk_is_a_located_error(code, said, tmp_path, capsys, monkeypatch):
+    """Root ignores permissions and a test cannot fill a disk: the system call fails as it would."""
+    import errno
+
+    assert errno.errorcode[code] in said
+
+    def refuse(src, dst):
+        raise OSError(code, os.strerror(code), str(src))
+
+    monkeypatch.setattr(os, "replace", refuse)
+    out = tmp_path / "dictionary.md"
+    status, err = _run(capsys, "schema", "-o", out)
+    assert status == 1 and "internal error" not in err, err
+    assert err.startswith(f"eduwb: error: {out}: 无法写入 cannot write: {said}"), err
+    assert list(tmp_path.iterdir()) == []  # no partial file left
