@@ -6,8 +6,9 @@ or file name, which a county cannot be asked to fix before anything else, it is 
 escaped (:func:`shown`): control and invisible formatting characters (``ESC``, a newline,
 right-to-left overrides, zero-width spaces) become visible escapes such as ``\\x1b`` and
 ``\\u202e``, never sent to a terminal or typeset as they are, and the name is cut to
-:data:`~eduwb.data.limits.MAX_NAME_CHARS` characters. A long name without spaces gets break
-opportunities where it is typeset (:func:`breakable`), so it wraps instead of running off the page.
+:data:`~eduwb.data.limits.MAX_NAME_CHARS` characters. Where it is typeset, a long name without
+spaces may wrap between any two characters (the report template's ``wrap-anywhere``), so it
+never runs off the page.
 
 Only the standard library is imported here.
 """
@@ -19,11 +20,6 @@ import re
 #: Characters a name must not hold: controls, and the invisible ones that reorder or hide
 #: text (bidirectional overrides and isolates, zero-width spaces, byte-order marks).
 HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-_ZWSP = "\u200b"
-# a run of characters a line cannot break inside (Chinese, Japanese and Korean text breaks
-# between any two characters, and spaces are break opportunities already)
-_UNBREAKABLE = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{16,}")
 
 
 def _max_chars() -> int:
@@ -56,9 +52,3 @@ def shown(name: str, limit: int | None = None) -> str:
     limit = _max_chars() if limit is None else limit
     text = escape_hidden(name).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def breakable(text: str) -> str:
-    """``text`` with a zero-width space between the characters of any long run a line cannot
-    break inside, so a typesetter may wrap it (the text reads the same)."""
-    return _UNBREAKABLE.sub(lambda m: _ZWSP.join(m.group(0)), text)

@@ -43,9 +43,6 @@ def test_the_one_check():
     assert names.shown("城关县") == "城关县"
     for ch in "\x00\x1b\x7f\x85\u200b\u200e\u202a\u202e\u2066\ufeff":
         assert names.escape_hidden(f"a{ch}b") == "a" + ch.encode("unicode_escape").decode() + "b"
-    long = "A" * 89
-    assert names.breakable(long).replace("\u200b", "") == long and "\u200b" in names.breakable(long)
-    assert names.breakable("城关县第一小学" * 10) == "城关县第一小学" * 10  # Chinese breaks anywhere already
 
 
 def test_a_folder_name_is_shown_escaped_in_the_terminal(hostile_county, capsys):
@@ -73,7 +70,7 @@ def test_a_folder_name_is_shown_escaped_in_the_pdf(hostile_county, tmp_path):
     write_pdf(tiny_context([("第一章", "<p>正文</p>")], county=ds.name), pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert not any(ch in text for ch in RAW)
-    flat = text.replace("\u200b", "").replace("\n", "")
+    flat = text.replace("\n", "")
     assert "县\\x1b[2J\\u202e名\\n" in flat and "A" * 60 in flat
 
 
@@ -109,7 +106,8 @@ def test_a_long_unbreakable_county_name_wraps_on_the_cover(tmp_path):
     write_pdf(tiny_context([("第一章", "<p>正文</p>")], county=county), pdf)
     cover = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout.replace("\u200b", "")
+    ).stdout
+    assert "\u200b" not in cover  # wrapped without adding characters to the text
     runs = [line for line in cover.splitlines() if line and set(line) == {"A"}]
     assert len(runs) >= 2 and sum(map(len, runs)) >= 89  # the name is on the page, over several lines
     # and every line of it stays within the page: its words' boxes end before the right edge
@@ -123,7 +121,7 @@ def test_a_long_unbreakable_county_name_wraps_on_the_cover(tmp_path):
 
     width = float(re.search(r'<page width="([\d.]+)"', box).group(1))
     right = [float(m) for m in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', box)]
-    assert right and max(right) <= width
+    assert right and max(right) <= width - 50  # within the right margin (22 mm, 62 pt)
 
 
 def test_the_appendix_hashes_only_the_files_eduwb_reads(tmp_path):

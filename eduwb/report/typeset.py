@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from eduwb.lang import COLON, pick
-from eduwb.names import breakable
 from eduwb.report.blocks import Converter
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.typ"
@@ -68,7 +67,7 @@ def document(context: dict[str, Any], font: str) -> tuple[dict[str, Any], dict[s
         "fonts": [font],
         "title": context["title"],
         "author": context["county"],
-        "county": breakable(context["county"]),  # a long name without spaces wraps
+        "county": context["county"],
         "created": [created.year, created.month, created.day, created.hour, created.minute, created.second],
         "words": {"contents": text["contents"], "page_footer": text["page_footer"]},
         "cover": cover(context),
@@ -82,7 +81,7 @@ def cover(context: dict[str, Any]) -> dict[str, Any]:
     text, verdict, lang = context["text"], context["verdict"], context["lang"]
     colon = pick(COLON, lang)
     return {
-        "county": breakable(context["county"]),
+        "county": context["county"],
         "title": [text["cover_title_year"].format(year=context["year"]), text["cover_title"]],
         "verdict": {
             "state": verdict["css_class"] if verdict["css_class"] in ("passed", "failed") else "unknown",
@@ -91,7 +90,7 @@ def cover(context: dict[str, Any]) -> dict[str, Any]:
             "summary": verdict.get("summary") or "",
             "lists": [f"{label}{colon}{ids}" for label, ids in verdict.get("lists", [])],
         },
-        "facts": [[str(label), breakable(str(value))] for label, value in context["cover"]],
+        "facts": [[str(label), str(value)] for label, value in context["cover"]],
         "producer": text["produced_by"].format(version=context["eduwb_version"]),
     }
 
