@@ -256,7 +256,7 @@ def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
     budget = Budget()
     with open_zip(source) as zf:
         for info in zf.infolist():
-            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
                 continue
             try:
                 fh = zf.open(info)
