@@ -192,3 +192,34 @@ def test_unknown_sections_and_standards_are_refused(county):
         whatif.add(state, "X01", "primary", "pianos", 1)
     with pytest.raises(ParameterError, match="per-school rule"):
         whatif.prepare(ds, load_standard("moe-2012"))
+
+
+def test_an_indoor_sports_hall_is_a_building_counted_in_both_areas(sample_dataset, std):
+    """Issue 22: 东关镇九年一贯制学校 junior 2024 + 1,000 m² of indoor sports hall.
+
+    The hall is part of the teaching and auxiliary rooms (data dictionary), so R4 = (teaching
+    − indoor sports) ÷ pupils keeps its value; R5 = (indoor sports + field) ÷ pupils rises; it
+    costs the building rate of county.toml, not the sports-ground rate.
+    """
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    # the school's 2024 facilities are given per stage (no split); its junior section has 512 pupils
+    fac = pd.read_csv(sample / "facilities.csv", dtype={"school_id": str})
+    row = fac[(fac["school_id"] == "4299990015") & (fac["year"] == 2024) & (fac["stage"] == "junior")]
+    areas = row[["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2"]]
+    aux, indoor, field = areas.iloc[0]
+    assert (aux, indoor, field) == (3829.8, 352.0, 5931.8)
+    pupils = 512
+    r4 = (aux - indoor) / pupils  # 6.7926…
+    r5_after = (indoor + 1000 + field) / pupils  # 14.226…
+    assert r4 == pytest.approx(6.7926, abs=1e-4)
+
+    state = whatif.prepare(sample_dataset, std, 2024)
+    hall = whatif.add(state, "4299990015", "junior", "indoor_sports_area_m2", 1000)
+    assert hall.cost_yuan == 1000 * 3500  # building_m2 in data/sample/county.toml (sports_field_m2 is 400)
+    result = whatif.apply(state, [hall])
+    i = state.row_of[("4299990015", "junior")]
+    r = {ind: j for j, ind in enumerate(state.ids)}
+    assert result.values[i, r["R4"]] == pytest.approx(r4, rel=1e-12)
+    assert result.values[i, r["R5"]] == pytest.approx(r5_after, rel=1e-12)
+    before = whatif.apply(state)
+    assert result.met[i].sum() >= before.met[i].sum()

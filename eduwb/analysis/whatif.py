@@ -23,6 +23,9 @@ result at once. The work is split in two:
   section failing the rule; missing when its CV is undefined) and the verdict with
   :func:`eduwb.analysis.scorecard.judge`'s rule.
 
+Building indoor sports rooms adds their m² to the teaching and auxiliary rooms too (the data
+dictionary counts them there) and costs the building rate (:func:`built_inputs`).
+
 Pupils do not change (the simulator adds resources, it does not move pupils); a change to a
 multi-stage school is made to one of its sections. Only standards with a per-school rule and
 a CV test per indicator (moe-2017) can be simulated. A teacher moved between two schools
@@ -40,6 +43,7 @@ import pandas as pd
 
 from eduwb.analysis import balance, plan, resources, scorecard
 from eduwb.analysis.scope import resolve_year, stage_rank
+from eduwb.data.schema import TABLES
 from eduwb.errors import ParameterError
 from eduwb.standards import Standard
 
@@ -50,6 +54,12 @@ TEACHER_KINDS = {
     "above_degree": "teachers_above_degree",
     "backbone": "backbone_teachers",
     "pe_art": "pe_art_teachers",
+}
+
+#: Amounts that are part of another amount of the same row (data dictionary ``part_of``),
+#: e.g. the indoor sports rooms, counted in the teaching and auxiliary rooms.
+PARTS = {
+    c.name: c.part_of for table in ("sections", "facilities") for c in TABLES[table].columns if c.part_of
 }
 
 
@@ -162,6 +172,26 @@ def _unit_costs(
     return out
 
 
+def built_inputs(
+    std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The simulator's inputs as things built: their effects and their unit costs.
+
+    An amount that is part of another of the same row (the data dictionary's ``part_of``: the
+    teaching and auxiliary rooms include the indoor sports rooms) is built as part of it: adding
+    m² of indoor sports hall adds them to the teaching and auxiliary rooms as well (so R4, which
+    takes the hall out again, stays as it was, and R5 rises), and they cost what the whole costs
+    per unit (a building, ``building_m2`` under moe-2017, not the sports-ground rate).
+    """
+    unit_cost = _unit_costs(std, coefficients, costs)
+    built = dict(coefficients)
+    for part, whole in PARTS.items():
+        if part in built and whole in built:
+            built[part] = coefficients[part] + coefficients[whole]
+            unit_cost[part] = unit_cost[whole]
+    return built, unit_cost
+
+
 def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, Any] | None = None) -> State:
     """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
     if std.school_rule is None or std.balance_test != "each":
@@ -185,7 +215,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     stage_code = values["stage"].map({s: i for i, s in enumerate(stages)}).to_numpy(dtype="int64")
     costs = balance.unit_costs(ds, options)
     inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
-    coefficients = formula_coefficients(std, inputs)
+    coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
     card = scorecard.scorecard_table(ds, std, year=year)
     return State(
@@ -204,7 +234,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         min_met=int(std.school_rule["min_met"]),
         min_ratio_rest=float(std.school_rule["min_ratio_rest"]),
         coefficients=coefficients,
-        unit_cost=_unit_costs(std, coefficients, costs),
+        unit_cost=unit_cost,
         costs=costs,
         baseline_card=card,
         values=values,
