@@ -75,3 +75,31 @@ def test_english_and_other_changes():
     dash.lang_picker.value = "zh"  # switching language rebuilds the page, keeping the changes
     assert "未达标指标" in dash.failing_html.value
     assert len(dash.changes) == 3
+
+
+def test_a_refused_move_is_shown_in_words_and_changes_nothing():
+    dash = Dashboard(COUNTY)
+    x04 = int(dash.state.sections.index[dash.state.sections["school_id"] == "X04"][0])
+    x01 = int(dash.state.sections.index[dash.state.sections["school_id"] == "X01"][0])
+    dash.section_picker.value = x04  # 小河第四小学 has 2 backbone teachers (fixtures sections.csv)
+    dash.move_to.value = x01
+    dash.flag_backbone.value = True
+    dash.move.click()
+    dash.move.click()
+    assert dash.error_html.value == "" and len(dash.changes) == 2
+    before = dash.result
+    dash.move.click()  # a third backbone teacher: the school has none left
+    assert len(dash.changes) == 2 and dash.result is before
+    assert "role='alert'" in dash.error_html.value
+    assert "不能从小河第四小学（小学）调出 3 名教师" in dash.error_html.value
+    assert "县级及以上骨干教师数（2）" in dash.error_html.value
+    dash.undo.click()
+    dash.move.click()  # possible again: the message goes
+    assert dash.error_html.value == "" and len(dash.changes) == 2
+
+
+def test_a_refused_input_speaks_the_page_language():
+    dash = Dashboard(COUNTY, lang="en")
+    dash._guarded(lambda: dash._add("multimedia_rooms", float("nan")))()
+    assert "multimedia_rooms must be a whole number ≥ 0, not nan" in dash.error_html.value
+    assert dash.changes == []

@@ -12,7 +12,7 @@ import pytest
 
 from eduwb.analysis import balance, plan, scorecard, whatif
 from eduwb.data.dataset import load
-from eduwb.errors import ParameterError
+from eduwb.errors import InputError, ParameterError
 from eduwb.standards import load_standard
 
 COUNTY = Path(__file__).parent / "fixtures" / "whatif_county"
@@ -97,7 +97,7 @@ def test_the_simulator_agrees_with_the_real_scorecard_on_changed_data(county, st
     sections.loc[sections["school_id"] == "X04", ["teachers", "backbone_teachers"]] += 2
     sections.to_csv(folder / "sections.csv", index=False)
     facilities = pd.read_csv(folder / "facilities.csv", dtype={"school_id": str})
-    facilities.loc[facilities["school_id"] == "X02", "sports_field_area_m2"] -= 500
+    facilities.loc[facilities["school_id"] == "X02", "sports_field_area_m2"] += 500
     facilities.to_csv(folder / "facilities.csv", index=False)
     changed = load(folder, cache=False)
     card = scorecard.scorecard_table(changed, std)
@@ -106,7 +106,7 @@ def test_the_simulator_agrees_with_the_real_scorecard_on_changed_data(county, st
         state,
         [
             whatif.hire(state, "X04", "primary", 2, above_degree=False, backbone=True),
-            whatif.add(state, "X02", "primary", "sports_field_area_m2", -500),
+            whatif.add(state, "X02", "primary", "sports_field_area_m2", 500),
         ],
     )
     assert result.verdict == expected["verdict"]
@@ -223,3 +223,51 @@ def test_an_indoor_sports_hall_is_a_building_counted_in_both_areas(sample_datase
     assert result.values[i, r["R5"]] == pytest.approx(r5_after, rel=1e-12)
     before = whatif.apply(state)
     assert result.met[i].sum() >= before.met[i].sum()
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "shown"),
+    [
+        (lambda st: whatif.hire(st, "X01", "primary", float("nan")), "teachers", "nan"),
+        (lambda st: whatif.hire(st, "X01", "primary", -2), "teachers", "-2"),
+        (lambda st: whatif.hire(st, "X01", "primary", 2.5), "teachers", "2.5"),
+        (lambda st: whatif.hire(st, "X01", "primary", "three"), "teachers", "'three'"),
+        (lambda st: whatif.add(st, "X01", "primary", "sports_field_area_m2", float("inf")),
+         "sports_field_area_m2", "inf"),
+        (lambda st: whatif.add(st, "X01", "primary", "teaching_aux_area_m2", -500), "teaching_aux_area_m2",
+         "-500"),
+        (lambda st: whatif.add(st, "X01", "primary", "multimedia_rooms", 1.5), "multimedia_rooms", "1.5"),
+        (lambda st: whatif.add(st, "X01", "primary", "R7", 0.5), "R7", "0.5"),
+        (lambda st: whatif.move_teacher(st, ("X01", "primary"), ("X04", "primary"), teachers=-1), "teachers",
+         "-1"),
+    ],
+)  # fmt: skip
+def test_every_input_is_checked_and_named(county, make, name, shown):
+    _, state = county
+    with pytest.raises(InputError) as caught:
+        make(state)
+    error = caught.value
+    assert error.name == name
+    zh, en = error.say("zh"), error.say("en")
+    assert shown in zh and shown in en
+    assert name in zh and name in en
+    assert zh != en and str(error) == f"{zh} / {en}"
+
+
+def test_no_more_teachers_leave_a_section_than_it_has(county):
+    _, state = county
+    # X04 (小河第四小学): 2 backbone teachers; its total is in tests/fixtures/whatif_county/sections.csv
+    sections = pd.read_csv(COUNTY / "sections.csv", dtype={"school_id": str})
+    x04 = sections[sections["school_id"] == "X04"].iloc[0]
+    total = int(x04["teachers"])
+    with pytest.raises(InputError, match=f"500 teachers out of 小河第四小学.*teachers \\({total}\\)"):
+        whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=500)
+    with pytest.raises(InputError, match="backbone_teachers \\(2\\)") as caught:
+        whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=3, backbone=True)
+    assert "县级及以上骨干教师数（2）" in caught.value.say("zh")
+    two = whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=2, backbone=True)
+    one_more = whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), backbone=True)
+    with pytest.raises(InputError, match="cannot move 3 teachers"):  # one by one, the third is refused
+        whatif.apply(state, [*two, *one_more])
+    hired = whatif.hire(state, "X04", "primary", 1, backbone=True)
+    assert whatif.apply(state, [hired, *two, *one_more]).verdict  # a backbone hire first: 3 may leave

@@ -41,10 +41,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import numbers
 from eduwb.analysis import balance, plan, resources, scorecard
 from eduwb.analysis.scope import resolve_year, stage_rank
 from eduwb.data.schema import TABLES
-from eduwb.errors import ParameterError
+from eduwb.errors import InputError, ParameterError
 from eduwb.standards import Standard
 
 PASS, FAIL, MISSING = scorecard.PASS, scorecard.FAIL, scorecard.MISSING
@@ -58,9 +59,10 @@ TEACHER_KINDS = {
 
 #: Amounts that are part of another amount of the same row (data dictionary ``part_of``),
 #: e.g. the indoor sports rooms, counted in the teaching and auxiliary rooms.
-PARTS = {
-    c.name: c.part_of for table in ("sections", "facilities") for c in TABLES[table].columns if c.part_of
-}
+_COLUMNS = {c.name: c for table in ("sections", "facilities") for c in TABLES[table].columns}
+PARTS = {c.name: c.part_of for c in _COLUMNS.values() if c.part_of}
+#: The teacher columns a move takes teachers out of: the total and each kind.
+MOVABLE = ("teachers", *TEACHER_KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class State:
     costs: dict[str, float]
     baseline_card: pd.DataFrame  # the full scorecard of the year (with attrs["vetoes"])
     values: pd.DataFrame  # the baseline section_values (for the plan)
+    teachers: np.ndarray  # (n, len(MOVABLE)) each section's teachers of each MOVABLE column
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
 
@@ -238,22 +241,43 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         costs=costs,
         baseline_card=card,
         values=values,
+        teachers=_teacher_counts(ds, year, sections),
         row_of={
             (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
         },
     )
 
 
+def _teacher_counts(ds, year: int, sections: pd.DataFrame) -> np.ndarray:
+    """Each section's teachers of each :data:`MOVABLE` column (rows as ``sections``)."""
+    sec = ds.sections
+    sec = sec[sec["year"] == year].drop_duplicates(["school_id", "stage"]).set_index(["school_id", "stage"])
+    keys = pd.MultiIndex.from_arrays([sections["school_id"], sections["stage"]])
+    return sec.reindex(keys)[list(MOVABLE)].to_numpy(dtype="float64", na_value=np.nan)
+
+
 # ----------------------------------------------------------------------------- changes
 
 
 def add(state: State, school_id: str, stage: str, column: str, amount: float, label: str = "") -> Change:
-    """Add ``amount`` of one input column or indicator amount, costed at its unit cost."""
+    """Add ``amount`` of one input column or indicator amount, costed at its unit cost.
+
+    Raises :class:`~eduwb.errors.InputError` for an unknown input or section, and for an amount
+    that is not finite, is negative, or is not whole where things come whole (rooms, teachers).
+    """
     if column not in state.coefficients:
-        raise ParameterError(f"unknown input {column!r}; known: {', '.join(sorted(state.coefficients))}")
+        raise InputError(
+            (
+                f"没有可增加的“{column}”；可增加的有：{'、'.join(sorted(state.coefficients))}",
+                f"unknown input {column!r}; known: {', '.join(sorted(state.coefficients))}",
+            ),
+            name="column",
+            value=column,
+        )
     _row(state, school_id, stage)
-    cost = max(float(amount), 0.0) * state.unit_cost[column]
-    return Change(str(school_id), stage, ((column, float(amount)),), cost, label)
+    whole = _COLUMNS[column].dtype == "int" if column in _COLUMNS else state.std.indicator(column).gap_integer
+    value = checked_amount(amount, column, input_name(state, column), whole=whole)
+    return Change(str(school_id), stage, ((column, value),), value * state.unit_cost[column], label)
 
 
 def hire(
@@ -269,14 +293,14 @@ def hire(
 ) -> Change:
     """``teachers`` new teachers at a section, counting in the teacher columns their flags say.
 
-    A teacher costs ``teacher_per_year`` once, whatever he or she counts in.
+    A teacher costs ``teacher_per_year`` once, whatever he or she counts in. ``teachers`` must be
+    a whole number ≥ 0 (:class:`~eduwb.errors.InputError` otherwise).
     """
+    n = checked_amount(teachers, "teachers", input_name(state, "teachers"), whole=True)
     flags = {"above_degree": above_degree, "backbone": backbone, "pe_art": pe_art}
-    inputs = [("teachers", float(teachers))] + [
-        (TEACHER_KINDS[f], float(teachers)) for f, on in flags.items() if on
-    ]
+    inputs = [("teachers", n)] + [(TEACHER_KINDS[f], n) for f, on in flags.items() if on]
     _row(state, school_id, stage)
-    cost = max(float(teachers), 0.0) * float(state.costs.get("teacher_per_year", 0.0))
+    cost = n * float(state.costs.get("teacher_per_year", 0.0))
     return Change(str(school_id), stage, tuple(inputs), cost, label)
 
 
@@ -291,7 +315,11 @@ def move_teacher(
     pe_art: bool = False,
     label: str = "",
 ) -> list[Change]:
-    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost."""
+    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost.
+
+    Refused (:class:`~eduwb.errors.InputError`) when the source has fewer such teachers than
+    leave it (fewer teachers, or fewer backbone … teachers when the movers are said to be so).
+    """
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
         change = hire(
@@ -299,7 +327,76 @@ def move_teacher(
         )
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
+    check(state, out)
     return out
+
+
+def check(state: State, changes: Sequence[Change]) -> None:
+    """Refuse changes after which a section would have fewer than no teachers of some kind.
+
+    Teachers moved out of a section may be at most those it has, with the teachers the other
+    changes hire or move into it; otherwise :class:`~eduwb.errors.InputError` names the section,
+    the teacher column, how many leave and how many there are.
+    """
+    kinds = {c: j for j, c in enumerate(MOVABLE)}
+    rows, cols, amounts = [], [], []
+    for change in changes:
+        for column, amount in change.inputs:
+            if column in kinds:
+                rows.append(_row(state, change.school_id, change.stage))
+                cols.append(kinds[column])
+                amounts.append(amount)
+    if not any(a < 0 for a in amounts):
+        return
+    leaving, arriving = np.zeros_like(state.teachers), np.zeros_like(state.teachers)
+    index = (np.asarray(rows), np.asarray(cols))
+    np.add.at(leaving, index, np.maximum(-np.asarray(amounts), 0.0))
+    np.add.at(arriving, index, np.maximum(np.asarray(amounts), 0.0))
+    have = state.teachers + arriving
+    over = np.argwhere(leaving > have + resources.EPS)
+    if not len(over):
+        return
+    row, col = over[0]
+    sec, column = state.sections.iloc[row], MOVABLE[col]
+    out, there = numbers.plain(leaving[row, col]), numbers.plain(have[row, col])
+    zh_place = f"{sec['school_name']}（{state.std.stage_name(sec['stage'], 'zh')}）"
+    en_place = f"{sec['school_name']} ({state.std.stage_name(sec['stage'], 'en')})"
+    raise InputError(
+        (
+            f"不能从{zh_place}调出 {out} 名教师：多于该学段的{_COLUMNS[column].zh}（{there}）",
+            f"cannot move {out} teachers out of {en_place}: more than its {column} ({there})",
+        ),
+        name="teachers",
+        value=leaving[row, col],
+    )
+
+
+def input_name(state: State, name: str) -> tuple[str, str]:
+    """An input as a person knows it, ``(zh, en)``: its dictionary name or its indicator's name."""
+    if name in _COLUMNS:
+        return f"{_COLUMNS[name].zh}（{name}）", name
+    ind = state.std.indicator(name)
+    return f"{ind.name('zh')}（{name}）", f"{ind.name('en')} ({name})"
+
+
+def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool) -> float:
+    """``value`` as an amount to add: a finite number ≥ 0, whole where ``whole``.
+
+    Raises :class:`~eduwb.errors.InputError` naming the input (``words``) and the value.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number) or number < 0 or (whole and number != int(number)):
+        said = repr(value) if isinstance(value, str) else str(value)
+        kind = ("非负整数", "a whole number ≥ 0") if whole else ("不小于 0 的有限数", "a finite number ≥ 0")
+        raise InputError(
+            (f"{words[0]}必须是{kind[0]}，不能是 {said}", f"{words[1]} must be {kind[1]}, not {said}"),
+            name=name,
+            value=value,
+        )
+    return number
 
 
 def plan_changes(state: State, ds=None) -> list[Change]:
@@ -322,7 +419,14 @@ def _row(state: State, school_id: str, stage: str) -> int:
     try:
         return state.row_of[(str(school_id), stage)]
     except KeyError:
-        raise ParameterError(f"no school section {school_id} ({stage}) in scope in {state.year}") from None
+        raise InputError(
+            (
+                f"{state.year} 年没有纳入评估的学校学段 {school_id}（{stage}）",
+                f"no school section {school_id} ({stage}) in scope in {state.year}",
+            ),
+            name="school_id",
+            value=school_id,
+        ) from None
 
 
 # ----------------------------------------------------------------------------- applying
@@ -344,7 +448,11 @@ def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
 
 
 def apply(state: State, changes: Sequence[Change] = ()) -> Result:
-    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure)."""
+    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure).
+
+    Changes that move more teachers out of a section than it has are refused (:func:`check`).
+    """
+    check(state, changes)
     amount = state.amount + delta(state, changes)
     students = state.students
     values = state.per * amount / students[:, None]

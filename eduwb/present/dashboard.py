@@ -46,6 +46,7 @@ margin: 6px 0; background: #fff; }
 .eduwb-bar { display: inline-block; height: 10px; background: #2f7d4f; vertical-align: middle; }
 .eduwb-bar.short { background: #c0392b; }
 .eduwb-muted { color: #6b7280; font-size: 0.85em; }
+.eduwb-error { color: #b42318; font-weight: bold; }
 </style>
 """
 
@@ -230,6 +231,8 @@ class Dashboard:
         self.changes_html.add_class("eduwb-changes")
         self.timing = w.HTML()
         self.timing.add_class("eduwb-timing")
+        self.error_html = w.HTML()  # a refused input, in words (never a traceback)
+        self.error_html.add_class("eduwb-error")
 
         teacher_row = w.HBox(
             [self.n_teachers, self.flag_degree, self.flag_backbone, self.flag_pe_art, self.add_teachers]
@@ -247,7 +250,7 @@ class Dashboard:
             w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
                    f"<div class='eduwb-muted'>{what_if}</div>"),
             self.section_picker, teacher_row, area_row, kit_row, move_row,
-            w.HBox([self.plan_button, self.undo, self.reset]),
+            w.HBox([self.plan_button, self.undo, self.reset]), self.error_html,
             self.changes_html, self.school_html, self.cv_html, self.timing,
         ])  # fmt: skip
         sim.add_class("eduwb-card")
@@ -272,12 +275,14 @@ class Dashboard:
         self.year_picker.observe(self._on_year, names="value")
         self.lang_picker.observe(self._on_lang, names="value")
         self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
-        self.add_teachers.on_click(lambda _: self._hire())
-        self.add_area.on_click(lambda _: self._add(self.area_kind.value, self.area_m2.value))
-        self.add_equipment.on_click(lambda _: self._add("equipment_value_yuan", self.equipment.value))
-        self.add_rooms.on_click(lambda _: self._add("multimedia_rooms", self.rooms.value))
-        self.move.on_click(lambda _: self._move())
-        self.plan_button.on_click(lambda _: self._plan())
+        self.add_teachers.on_click(self._guarded(self._hire))
+        self.add_area.on_click(self._guarded(lambda: self._add(self.area_kind.value, self.area_m2.value)))
+        self.add_equipment.on_click(
+            self._guarded(lambda: self._add("equipment_value_yuan", self.equipment.value))
+        )
+        self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
+        self.move.on_click(self._guarded(self._move))
+        self.plan_button.on_click(self._guarded(self._plan))
         self.undo.on_click(lambda _: self._undo())
         self.reset.on_click(lambda _: self._reset())
 
@@ -427,8 +432,25 @@ class Dashboard:
         self._refresh()
 
     def _do(self, changes: list) -> None:
+        from eduwb.analysis import whatif
+
+        whatif.check(self.state, [*(c for group in self.changes for c in group), *changes])
         self.changes = [*self.changes, changes]
         self._refresh()
+
+    def _guarded(self, act):
+        """A simulator button's handler: a refused input is shown in words, and nothing changes."""
+        from eduwb.errors import EduwbError, InputError
+
+        def run(_button=None) -> None:
+            self.error_html.value = ""
+            try:
+                act()
+            except EduwbError as error:
+                said = error.say(self.lang) if isinstance(error, InputError) else str(error)
+                self.error_html.value = f"<div class='eduwb-error' role='alert'>⚠ {escape(said)}</div>"
+
+        return run
 
     # -- drawing -----------------------------------------------------------------------------
 
