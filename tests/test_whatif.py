@@ -271,3 +271,27 @@ def test_no_more_teachers_leave_a_section_than_it_has(county):
         whatif.apply(state, [*two, *one_more])
     hired = whatif.hire(state, "X04", "primary", 1, backbone=True)
     assert whatif.apply(state, [hired, *two, *one_more]).verdict  # a backbone hire first: 3 may leave
+
+
+@pytest.mark.parametrize("year", [2021, 2024, 2025])
+def test_no_change_is_balance_exactly(sample_dataset, std, year):
+    """One implementation of the CV and the per-school rule: the simulator without a change gives
+    balance's values, ratios, rule and CVs to the last bit."""
+    state = whatif.prepare(sample_dataset, std, year)
+    result = whatif.apply(state)
+    np.testing.assert_array_equal(result.values, state.values[state.ids].to_numpy(dtype="float64"))
+    long = balance.ratios(state.values, std, keys=[])
+    k, n = len(state.ids), len(state.sections)
+    np.testing.assert_array_equal(result.ratio, long["ratio"].to_numpy().reshape(k, n).T)
+    np.testing.assert_array_equal(result.met, long["met"].to_numpy().reshape(k, n).T)
+    rule = balance.school_rule(state.values, std)
+    np.testing.assert_array_equal(result.met_count, rule["met_count"].to_numpy())
+    np.testing.assert_array_equal(result.weakest_ratio, rule["weakest_ratio"].to_numpy())
+    np.testing.assert_array_equal(result.passes, rule["passes"].to_numpy())
+    bal = balance.balance_from_values(state.values, std, by=["stage"])
+    bal = bal[bal["indicator"] != balance.COMPOSITE].reset_index(drop=True)
+    cvs = whatif.cv_frame(state, result)
+    assert cvs[["stage", "indicator"]].values.tolist() == bal[["stage", "indicator"]].values.tolist()
+    np.testing.assert_array_equal(cvs["cv"].to_numpy(), bal["cv"].to_numpy(dtype="float64"))
+    np.testing.assert_array_equal(cvs["limit"].to_numpy(), bal["limit"].to_numpy(dtype="float64"))
+    assert cvs["passes"].tolist() == bal["passes"].astype(bool).tolist()

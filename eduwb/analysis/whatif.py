@@ -15,10 +15,13 @@ result at once. The work is split in two:
   ``backbone_teachers``, ``sports_field_area_m2`` …) or directly to an *indicator's amount*
   (``R4`` m² …, as the plan counts them). How an input moves each indicator is read from the
   standard's formulas (every formula is linear in its columns: the coefficients are found by
-  evaluating it on unit inputs), so the standard stays data. Then, as in
-  :mod:`eduwb.analysis.balance`: value = ``per × amount ÷ students``; the per-school rule
-  (``min_met`` of the values reach their threshold, the rest ``min_ratio_rest`` of it); the
-  student-weighted CV per stage × indicator against its limit; each R row's status as the
+  evaluating it on unit inputs), so the standard stays data. Then, with
+  :mod:`eduwb.analysis.balance`'s own functions (one implementation of each rule):
+  value = baseline value + ``per × amount added ÷ students``; the per-school rule
+  (:func:`~eduwb.analysis.balance.rule_passes`: ``min_met`` of the values reach their threshold,
+  the rest ``min_ratio_rest`` of it); the student-weighted CV per stage × indicator
+  (:func:`~eduwb.analysis.balance.grouped_cv`) against its limit
+  (:func:`~eduwb.analysis.balance.cv_passes`); each R row's status as the
   scorecard judges it (fail when its CV is over the limit in a stage or it is short at a
   section failing the rule; missing when its CV is undefined) and the verdict with
   :func:`eduwb.analysis.scorecard.judge`'s rule.
@@ -104,6 +107,7 @@ class State:
     costs: dict[str, float]
     baseline_card: pd.DataFrame  # the full scorecard of the year (with attrs["vetoes"])
     values: pd.DataFrame  # the baseline section_values (for the plan)
+    base_values: np.ndarray  # (n, k) the indicators' baseline values, as in ``values``
     teachers: np.ndarray  # (n, len(MOVABLE)) each section's teachers of each MOVABLE column
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
@@ -241,6 +245,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         costs=costs,
         baseline_card=card,
         values=values,
+        base_values=values[ids].to_numpy(dtype="float64"),
         teachers=_teacher_counts(ds, year, sections),
         row_of={
             (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
@@ -453,31 +458,25 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     Changes that move more teachers out of a section than it has are refused (:func:`check`).
     """
     check(state, changes)
-    amount = state.amount + delta(state, changes)
+    added = delta(state, changes)
     students = state.students
-    values = state.per * amount / students[:, None]
-    thr = state.threshold
-    ratio = np.where(thr > 0, values / np.where(thr > 0, thr, 1.0), 1.0)
-    met = ratio >= 1 - resources.EPS
+    # the baseline values as balance has them, plus the changes (no change: the same bits)
+    values = state.base_values + state.per * added / students[:, None]
+    ratio = balance.value_ratio(values, state.threshold)
+    met = balance.reached(ratio)
     met_count = met.sum(axis=1)
     weakest = ratio.min(axis=1) if ratio.shape[1] else np.full(len(ratio), np.nan)
-    passes = (met_count >= state.min_met) & (weakest >= state.min_ratio_rest - resources.EPS)
+    passes = balance.rule_passes(met_count, weakest, state.std.school_rule)
 
-    # student-weighted CV per stage × indicator (population form), as balance.weighted_cv
-    g = len(state.stages)
-    code = state.stage_code
-    total = np.bincount(code, weights=students, minlength=g)[:, None]
-    onehot = np.zeros((len(code), g))
-    onehot[np.arange(len(code)), code] = 1.0
-    weighted = onehot * students[:, None]  # (n, g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = weighted.T @ values / total  # (g, k)
-        dev = weighted.T @ (values - mean[code]) ** 2 / total
-        cv = np.sqrt(dev) / mean
-    cv = np.where((total > 0) & (mean != 0), cv, np.nan)
-    present = (total > 0)[:, 0]
+    # the student-weighted CV per stage × indicator: balance's, over groups coded stage × k + indicator
+    g, k = len(state.stages), values.shape[1]
+    codes = (state.stage_code[:, None] * k + np.arange(k)).reshape(-1)
+    total, _, _, cv = balance.grouped_cv(values.reshape(-1), np.repeat(students, k), codes, g * k)
+    cv = np.where(total > 0, cv, np.nan).reshape(g, k)
+    present = total.reshape(g, k)[:, 0] > 0
     tested = present[:, None] & ~np.isnan(cv)
-    cv_passes = ~tested | (cv <= state.limit[:, None] * (1 + resources.EPS))
+    with np.errstate(invalid="ignore"):
+        cv_passes = ~tested | balance.cv_passes(cv, state.limit[:, None])
     over = (~cv_passes).any(axis=0)
     undefined = (present[:, None] & np.isnan(cv)).any(axis=0)
     blame = (~met & ~passes[:, None]).any(axis=0)
@@ -527,7 +526,7 @@ def indicators_frame(state: State, result: Result, rows: Sequence[int] | None = 
     value, baseline, threshold, ratio, met`` (``rows`` limits the sections)."""
     rows = np.arange(len(state.sections)) if rows is None else np.asarray(rows, dtype="int64")
     k = len(state.ids)
-    base = state.per * state.amount / state.students[:, None]
+    base = state.base_values
     sec = state.sections.iloc[np.repeat(rows, k)].reset_index(drop=True)
     out = sec[["school_id", "school_name", "stage"]].copy()
     out["indicator"] = np.tile(state.ids, len(rows))
