@@ -283,8 +283,8 @@ class Dashboard:
         self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
         self.move.on_click(self._guarded(self._move))
         self.plan_button.on_click(self._guarded(self._plan))
-        self.undo.on_click(lambda _: self._undo())
-        self.reset.on_click(lambda _: self._reset())
+        self.undo.on_click(self._guarded(self._undo))
+        self.reset.on_click(self._guarded(self._reset))
 
     # -- data --------------------------------------------------------------------------------
 
@@ -439,7 +439,8 @@ class Dashboard:
         self._refresh()
 
     def _guarded(self, act):
-        """A simulator button's handler: a refused input is shown in words, and nothing changes."""
+        """A simulator button's handler: a refused input is shown in words, and nothing changes
+        (the message stays until the next button)."""
         from eduwb.errors import EduwbError, InputError
 
         def run(_button=None) -> None:
