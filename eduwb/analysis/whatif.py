@@ -332,12 +332,12 @@ def move_teacher(
         )
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
-    check(state, out)
+    check(state, out[:1])  # the movers leave the source (arriving there too would not count)
     return out
 
 
 def check(state: State, changes: Sequence[Change]) -> None:
-    """Refuse changes after which a section would have fewer than no teachers of some kind.
+    """Refuse changes after which a section would have a negative number of teachers of some kind.
 
     Teachers moved out of a section may be at most those it has, with the teachers the other
     changes hire or move into it; otherwise :class:`~eduwb.errors.InputError` names the section,
