@@ -9,8 +9,8 @@ Loading happens in three passes, each collecting every problem before anything i
    width and line count from the text, a workbook's zip directory and sheet dimensions);
 2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes; the
    CSV parser reads numbers itself, each distinct text is handled once), then check each
-   column against the schema with pandera (ranges, enums, uniqueness) — pandera runs when a
-   vectorised pre-screen of the same checks finds something, and then names every cell;
+   column against the data dictionary's rules (ranges, enums, uniqueness), vectorised, naming
+   every failing cell;
 3. *cross-check*: the rules between tables (ids exist, stage fits kind, counts ≤ totals,
    class rows against section totals as warnings), on integer codes rather than text.
 
@@ -818,99 +818,74 @@ def _parse_numbers(
     return numbers
 
 
-def _schema(table: Table):
-    """The pandera schema of a table, built from the data dictionary (declared once, in eduwb.data.schema)."""
-    import pandera.pandas as pa
+def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    """The data dictionary's column rules on typed columns: bounds, unique columns, a unique key.
 
-    columns = {}
-    for col in table.columns:
-        checks = []
-        if col.min is not None:
-            checks.append(pa.Check.ge(col.min, error=f"must be ≥ {col.min:g}"))
-        if col.gt is not None:
-            checks.append(pa.Check.gt(col.gt, error=f"must be > {col.gt:g}"))
-        columns[col.name] = pa.Column(checks=checks, nullable=True, unique=col.unique, coerce=False)
-    return pa.DataFrameSchema(columns, unique=list(table.key) if table.key and len(table.key) > 1 else None)
-
-
-def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = None) -> bool:
-    """Whether the pandera schema of ``table`` could find anything wrong in ``frame``.
-
-    The same checks, vectorised without pandera's per-check cost: bounds (blank cells pass,
-    as the schema's columns are nullable), uniqueness of a column and of the key. A True here
-    runs pandera, which then names every failing cell; a False means pandera would pass
-    (``tests/test_fuzz.py`` keeps the two in step).
+    Vectorised over the whole column; a blank cell passes a bound (a required column's blanks are
+    refused while parsing). Every duplicated row is named, not only the second of a pair, so the
+    analyst sees both places to correct.
     """
     for col in table.columns:
         if col.min is None and col.gt is None and not col.unique:
             continue
         values = frame[col.name]
+        header = raw.headers.get(col.name, col.name)
         if col.min is not None or col.gt is not None:
-            array = values.array
-            if isinstance(array, pd.arrays.IntegerArray):
-                numbers, present = array._data, ~array._mask  # noqa: SLF001 -- the arrays behind the column
-            else:
-                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-                present = ~np.isnan(numbers)
-            if col.min is not None and bool(((numbers < col.min) & present).any()):
-                return True
-            if col.gt is not None and bool(((numbers <= col.gt) & present).any()):
-                return True
-        if col.unique and bool(values.duplicated().any()):
-            return True
+            numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+            if col.min is not None:
+                _add_failing(problems, raw.label, header, values, numbers < col.min, f"must be ≥ {col.min:g}")
+            if col.gt is not None:
+                _add_failing(problems, raw.label, header, values, numbers <= col.gt, f"must be > {col.gt:g}")
+        if col.unique:
+            rule = f"duplicate {col.name}: must be unique"
+            _add_failing(problems, raw.label, header, values, values.duplicated(keep=False).to_numpy(), rule)
     if table.key and len(table.key) > 1:
         columns = []
         for name in table.key:
-            parsed = codes.get(name) if codes else None
+            parsed = raw.codes.get(name) if raw.codes else None
             if parsed is None:
                 columns.append(frame[name])
             else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
                 columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
         (keys,) = _row_keys([columns], na_sentinel=False)
-        if len(pd.unique(keys)) < len(keys):
-            return True
-    return False
+        duplicated = pd.Series(keys).duplicated(keep=False).to_numpy()
+        if duplicated.any():
+            key = list(table.key)
+            rows = frame.index[duplicated]
+            listed = rows[: limits.MAX_PROBLEMS_PER_RULE] if isinstance(problems, ProblemList) else rows
+            shown = pd.Series(
+                [
+                    " × ".join(str(_plain(v)) for v in row)
+                    for row in frame.loc[listed, key].itertuples(index=False)
+                ],
+                index=listed,
+                dtype=object,
+            )
+            header = raw.headers.get(key[-1], key[-1])
+            _add_rows(
+                problems,
+                raw.label,
+                rows,
+                header,
+                shown,
+                f"duplicate {' × '.join(key)}: must be unique",
+            )
 
 
-def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
-    if not _schema_may_fail(frame, table, raw.codes):
+def _add_failing(
+    problems, label: str, header: str, values: pd.Series, failing: np.ndarray, rule: str
+) -> None:
+    """A problem for each row where ``failing`` holds, showing the cell's value (only those listed)."""
+    if not failing.any():
         return
-    import pandera.errors as pe
+    _add_rows(problems, label, values.index[failing], header, _shown(problems, values[failing]), rule)
 
-    try:
-        _schema(table).validate(frame, lazy=True)
-    except pe.SchemaErrors as exc:
-        cases = exc.failure_cases
-        capped = isinstance(problems, ProblemList)
-        # pandera lists a duplicated key once per key column: report each row once
-        seen: set[tuple] = set()
-        for case in cases.itertuples(index=False):
-            column = case.column
-            row = None if pd.isna(case.index) else int(case.index)
-            check = str(case.check)
-            if check == "field_uniqueness" or check == "multiple_fields_uniqueness":
-                key = table.key if check == "multiple_fields_uniqueness" else (column,)
-                if (check, key, row) in seen:
-                    continue
-                seen.add((check, key, row))
-                header = raw.headers.get(key[-1], key[-1])
-                rule = f"duplicate {' × '.join(key)}: must be unique"
-                if capped and not problems.wants(raw.label, header, rule):
-                    problems.count(raw.label, header, rule, 1)  # counted, not built
-                    continue
-                values = (
-                    tuple(_plain(v) for v in frame.loc[row, list(key)])
-                    if row is not None
-                    else case.failure_case
-                )
-                shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
-                problems.append(Problem(raw.label, row, header, shown, rule))
-                continue
-            header = raw.headers.get(column, column)
-            if capped and not problems.wants(raw.label, header, check):
-                problems.count(raw.label, header, check, 1)
-                continue
-            problems.append(Problem(raw.label, row, header, _plain(case.failure_case), check))
+
+def _shown(problems, values: pd.Series) -> pd.Series:
+    """The cells a message shows, as plain Python values (only as many as a ProblemList lists)."""
+    if isinstance(problems, ProblemList):
+        values = values.iloc[: limits.MAX_PROBLEMS_PER_RULE]
+    return pd.Series([_plain(v) for v in values], index=values.index, dtype=object)
 
 
 def _readable(number: float) -> str:
