@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 
 from eduwb.cli import main
 from eduwb.data.dataset import load
-from eduwb.data.schema import TABLES
+from eduwb.data.schema import OPTIONAL_TABLES, TABLES
 from eduwb.data.template import write_template
 from eduwb.data.workbook import COPIED_FILL
 from eduwb.errors import DataError, ParameterError
@@ -186,3 +187,22 @@ def test_refusals(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ParameterError):
         write_template(tmp_path / "t.xlsx", source={"pupils": pd.DataFrame()})
+
+
+def test_empty_optional_sheets_are_absent_tables(tmp_path, capsys):
+    """A template of the required tables only leaves seven sheets empty: each is no table at all."""
+    out = tmp_path / "required.xlsx"
+    write_template(out, source=Path(__file__).parent / "fixtures" / "tiny")
+    ds = load(out)
+    assert all(getattr(ds, name) is None for name in OPTIONAL_TABLES)
+    assert main(["validate", str(out)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("optional tables: none")
+
+
+def test_a_header_only_csv_is_an_absent_table(tmp_path):
+    folder = tmp_path / "county"
+    shutil.copytree(TINY_FULL, folder)
+    header = (folder / "budget.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "budget.csv").write_text(header + "\n", encoding="utf-8")
+    ds = load(folder)
+    assert ds.budget is None and ds.classes is not None
