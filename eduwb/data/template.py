@@ -7,9 +7,13 @@
 * one sheet per table of the data dictionary (:mod:`eduwb.data.schema`), named and headed in
   Chinese (``lang="en"``: English names and codes), with a comment on every header (what
   the column holds, unit, allowed values, bounds, rules, where the number comes from in the
-  education statistics), drop-down lists for every coded and yes/no column (Chinese labels),
-  whole-number and decimal validation with the dictionary's bounds, a drop-down of the
-  school ids wherever a school is named, the header row frozen, widths and number formats set;
+  education statistics), drop-down lists for every coded and yes/no column (Chinese labels)
+  and for the indicator ids of 县级指标 (taken from the standard), whole-number and decimal
+  validation with the dictionary's bounds, a drop-down of the school ids wherever a school is
+  named — every validation over every row eduwb reads (:data:`eduwb.data.limits.MAX_ROWS`),
+  with its input message and error in Chinese with English — required headers dark blue,
+  optional ones light grey (a legend on 说明), the header row frozen, widths and number
+  formats set;
 * the county settings where ``data/sample.xlsx`` keeps them: ``<OUT stem>.toml`` beside the
   workbook (the loader reads it from there). With a source its settings are copied; without
   one a commented default is written unless such a file is already there.
