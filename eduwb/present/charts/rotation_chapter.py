@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 from eduwb.analysis import rotation
 from eduwb.analysis.scope import up_to_year
 from eduwb.data.schema import TABLES
-from eduwb.lang import LIST_SEP, pick
 from eduwb.present import md, show_table, t
 from eduwb.present.charts import rotation as charts
 
@@ -55,7 +54,7 @@ class RotationChapter:
         if not absent:
             return False
         zh = "、".join(f"{TABLES[n].zh}（{n} 表）" for n in absent)
-        en = pick(LIST_SEP, "en").join(f"{n} ({TABLES[n].zh})" for n in absent)
+        en = " or ".join(absent)  # the English report keeps to English: table names, no Chinese
         md(
             self.t(
                 f"**缺数据**：本县没有提供{zh}数据，无法显示{what[0]}。",
