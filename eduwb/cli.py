@@ -34,8 +34,8 @@ def _years(text: str) -> tuple[int, int]:
             first = last = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"学年须形如 2021-2025 或 2024，而不是 {text!r} / years must look like 2021-2025 or 2024, "
-            f"not {text!r}"
+            f"学年须形如 2021-2025 或 2024，而不是 {text!r} / years must look like 2021-2025 or 2024, not "
+            f"{text!r}"
         ) from None
     if first > last:
         raise argparse.ArgumentTypeError(
@@ -115,9 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eduwb",
         description=(
-            "对照县域义务教育优质均衡标准衡量一个县的义务教育学校：检查数据、计算各表、生成年度 PDF 报告。 / "
-            "Measure a county's compulsory-education schools against the 县域义务教育优质均衡 standard: "
-            "validate its data, compute every table, and produce the annual PDF reports."
+            "对照县域义务教育优质均衡标准衡量一个县的义务教育学校：检查数据、计算各表、生成年度 PDF 报告。"
+            " / Measure a county's compulsory-education schools against the 县域义务教育优质均衡 "
+            "standard: validate its data, compute every table, and produce the annual PDF reports."
         ),
         epilog="各命令的选项见 'eduwb 命令 --help' / Run 'eduwb COMMAND --help' for the options of a "
         "command.",
@@ -141,11 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         parents=[common],
         help="按数据字典检查县级数据 / check a county dataset against the data dictionary",
-        description="检查县级数据（CSV 文件夹或 .xlsx 工作簿）：列出每个问题（文件、行、列、值、规则）并"
-        "以 1 退出，"
-        "或输出一行摘要并以 0 退出。 / Check a county dataset (folder of CSVs or .xlsx workbook). "
-        "Prints every problem "
-        "(file, row, column, value, rule) and exits 1, or a one-line summary and exits 0.",
+        description="检查县级数据（CSV 文件夹或 .xlsx 工作簿）：列出每个问题（文件、行、列、值、规则）并以"
+        " 1 退出，或输出一行摘要并以 0 退出。 / Check a county dataset (folder of CSVs or .xlsx "
+        "workbook). Prints every problem (file, row, column, value, rule) and exits 1, or a one-line "
+        "summary and exits 0.",
     )
     p.add_argument("data", help="县级数据文件夹或 .xlsx 工作簿 / county folder or .xlsx workbook")
     p.add_argument(
@@ -157,10 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--annotate",
         metavar="OUT.xlsx",
-        help="另写一份数据副本，每个问题标在其单元格上（红：错误，黄：警告），并列在首个工作表“问题清单”中；"
-        "县里的原文件不改动 / also write a copy of the data with every problem marked on its cell (red: "
-        "error, amber: "
-        "warning) and listed on a first sheet 问题清单; the county's own files are not changed",
+        help="另写一份数据副本，每个问题标在其单元格上（红：错误，黄：警告），并列在首个工作表“问题清单”中"
+        "；县里的原文件不改动 / also write a copy of the data with every problem marked on its cell "
+        "(red: error, amber: warning) and listed on a first sheet 问题清单; the county's own files are "
+        "not changed",
     )
 
     p = sub.add_parser(
@@ -194,20 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--xlsx",
-        help="另把（单个）县写成此 .xlsx 工作簿，中文表头 / also write the (single) county as this "
-        ".xlsx workbook "
-        "with Chinese headers",
+        help="另把（单个）县写成此 .xlsx 工作簿，中文表头 / also write the (single) county as this .xlsx "
+        "workbook with Chinese headers",
     )
     p.add_argument(
         "--as",
         dest="as_form",
         choices=("jiaoji", "zonghe"),
-        help="改为写成教育事业统计的样子：每校一个教基工作簿的文件夹（每年一个子文件夹）或一个综合查询工作簿"
-        "（每年一个工作表），供 eduwb import 使用 / write the county as the education statistics "
-        "instead: a folder "
-        "of per-school 教基 workbooks (one sub-folder per year) or one 综合查询 workbook (a sheet per "
-        "year), for "
-        "'eduwb import'",
+        help="改为写成教育事业统计的样子：每校一个教基工作簿的文件夹（每年一个子文件夹）或一个综合查询工作"
+        "簿（每年一个工作表），供 eduwb import 使用 / write the county as the education statistics "
+        "instead: a folder of per-school 教基 workbooks (one sub-folder per year) or one 综合查询 "
+        "workbook (a sheet per year), for 'eduwb import'",
     )
 
     p = sub.add_parser(
@@ -215,17 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="写出县里填报用的工作簿（可预填） / write the workbook a county fills in (optionally "
         "pre-filled)",
-        description="写出待填报的 .xlsx 工作簿：说明工作表、每张表一个中文表头的工作表、每个表头的批注、"
-        "下拉列表和数字"
-        "检查；县级设置写到旁边的 OUT.toml。--from DATA 用已有的县级数据预填：全部行，或配合 --years 只"
-        "填学校名录和这些"
-        "年份的行（新的一年从最近一年的数据开始）。 / Write an .xlsx workbook to fill in: a 说明 sheet, "
-        "one sheet per "
-        "table with Chinese headers, a comment on every header, drop-down lists and number checks; the "
-        "county "
-        "settings go to OUT.toml beside it. --from DATA pre-fills it from an existing county: every "
-        "row, or with "
-        "--years the school list and the rows of those years (a new year starts from the latest one's).",
+        description="写出待填报的 .xlsx 工作簿：说明工作表、每张表一个中文表头的工作表、每个表头的批注、下"
+        "拉列表和数字检查；县级设置写到旁边的 OUT.toml。--from DATA 用已有的县级数据预填：全部行，或配合"
+        " --years 只填学校名录和这些年份的行（新的一年从最近一年的数据开始）。 / Write an .xlsx "
+        "workbook to fill in: a 说明 sheet, one sheet per table with Chinese headers, a comment on "
+        "every header, drop-down lists and number checks; the county settings go to OUT.toml beside it. "
+        "--from DATA pre-fills it from an existing county: every row, or with --years the school list "
+        "and the rows of those years (a new year starts from the latest one's).",
     )
     p.add_argument("out", help="要写出的 .xlsx 工作簿 / the .xlsx workbook to write")
     p.add_argument(
@@ -246,13 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
         "schema",
         parents=[common],
         help="输出数据字典（每张表、每一列） / print the data dictionary (every table and column)",
-        description="输出数据字典：每张表、每一列的中文表头、类型、单位、取值、规则、在教育事业统计中的"
-        "来源和用到它的指标；"
-        "docs/data-dictionary.md 即其 Markdown 形式。 / Print the data dictionary: every table and "
-        "column with its "
-        "Chinese header, type, unit, allowed values, rules, source in the education statistics and the "
-        "indicators "
-        "that use it. docs/data-dictionary.md is its Markdown form.",
+        description="输出数据字典：每张表、每一列的中文表头、类型、单位、取值、规则、在教育事业统计中的来"
+        "源和用到它的指标；docs/data-dictionary.md 即其 Markdown 形式。 / Print the data dictionary: "
+        "every table and column with its Chinese header, type, unit, allowed values, rules, source in "
+        "the education statistics and the indicators that use it. docs/data-dictionary.md is its "
+        "Markdown form.",
     )
     p.add_argument("--format", choices=("md", "csv", "json"), default="md")
     p.add_argument(
@@ -285,8 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         "table",
         parents=[common],
         help="计算一张表（指标、达标、均衡等） / compute one table (indicators, compliance, balance, …)",
-        description="为一个县、一个学年计算 eduwb 的一张表。 / Compute one of eduwb's tables for a "
-        "county and year."
+        description="为一个县、一个学年计算 eduwb 的一张表。 / Compute one of eduwb's tables for a county "
+        "and year."
         "\n\n表 tables:\n" + names,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -295,9 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "data",
-        help="县级数据文件夹或 .xlsx 工作簿（省级表为这些的文件夹） / county folder or .xlsx workbook "
-        "(a folder of them for the "
-        "province tables)",
+        help="县级数据文件夹或 .xlsx 工作簿（省级表为这些的文件夹） / county folder or .xlsx workbook (a "
+        "folder of them for the province tables)",
     )
     p.add_argument(
         "--year",
@@ -318,8 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="分析参数，如 teacher_per_year=150000（可重复） / analysis parameter, e.g. "
-        "teacher_per_year=150000 "
-        "(repeatable)",
+        "teacher_per_year=150000 (repeatable)",
     )
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     p.add_argument(
@@ -331,29 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-suppress",
         action="store_true",
-        help="分学校统计中显示 1、2 名教师的实数而不是“<3”（仅限局内使用，输出会注明） / show "
-        "per-school counts of 1 "
+        help="分学校统计中显示 1、2 名教师的实数而不是“<3”（仅限局内使用，输出会注明） / show per-school "
+        "counts of 1 "
         'or 2 teachers instead of "<3" (inside the bureau only; the output says so)',
     )
 
     p = sub.add_parser(
         "import",
         parents=[common],
-        help="把教育事业统计导入为县级数据文件夹 / import the education statistics (教育事业统计) into "
-        "a county folder",
-        description="读取年度教育事业统计，写出县级数据文件夹（学校名录、学段情况、办学条件），import-lo"
-        "g.md 列出读取的每个"
-        "单元格和每项假设。SOURCE 是每校一个教基工作簿的文件夹（一年，或每年一个子文件夹）或一个综合查询"
-        "工作簿（每年一个"
-        "工作表）。发现问题时不写任何文件：逐个列出工作簿、工作表和单元格，退出码为 1。 / Read the "
-        "annual education "
-        "statistics and write a county folder (schools, sections, facilities) with import-log.md "
-        "listing every cell "
-        "read and every assumption. SOURCE is a folder of per-school 教基 workbooks (one year, or a "
-        "sub-folder per "
-        "year) or a 综合查询 workbook (a sheet per year). Nothing is written when a problem is found: "
-        "each is listed "
-        "with workbook, sheet and cell, and the exit code is 1.",
+        help="把教育事业统计导入为县级数据文件夹 / import the education statistics (教育事业统计) into a "
+        "county folder",
+        description="读取年度教育事业统计，写出县级数据文件夹（学校名录、学段情况、办学条件），import-log."
+        "md 列出读取的每个单元格和每项假设。SOURCE 是每校一个教基工作簿的文件夹（一年，或每年一个子文件"
+        "夹）或一个综合查询工作簿（每年一个工作表）。发现问题时不写任何文件：逐个列出工作簿、工作表和单"
+        "元格，退出码为 1。 / Read the annual education statistics and write a county folder (schools, "
+        "sections, facilities) with import-log.md listing every cell read and every assumption. SOURCE "
+        "is a folder of per-school 教基 workbooks (one year, or a sub-folder per year) or a 综合查询 "
+        "workbook (a sheet per year). Nothing is written when a problem is found: each is listed with "
+        "workbook, sheet and cell, and the exit code is 1.",
     )
     p.add_argument(
         "data",
@@ -373,14 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--mapping",
         metavar="NAME|FILE",
         help="jiaoji-2021、zonghe 或映射文件（默认：文件夹为 jiaoji-2021，工作簿为 zonghe） / "
-        "jiaoji-2021, zonghe, "
-        "or a mapping file (default: jiaoji-2021 for a folder, zonghe for a workbook)",
+        "jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a "
+        "workbook)",
     )
     p.add_argument(
         "--year",
         type=_year,
-        help="SOURCE 未注明时的学年（秋季学期所在年份） / the school year (autumn term) when SOURCE "
-        "does not say it",
+        help="SOURCE 未注明时的学年（秋季学期所在年份） / the school year (autumn term) when SOURCE does "
+        "not say it",
     )
 
     p = sub.add_parser(
@@ -388,16 +371,16 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="生成年度 PDF 报告（及 Excel 附表） / produce the annual PDF reports (and Excel tables)",
         description="为每个县 × 学年运行全部笔记本，各汇编成一份 PDF 报告，附表为 Excel 工作簿。 / Run "
-        "every notebook "
-        "for each county × year and assemble one PDF report each, with the tables as an Excel workbook.",
+        "every notebook for each county × year and assemble one PDF report each, with the tables as an "
+        "Excel workbook.",
     )
     p.add_argument(
         "data", nargs="+", help="县级数据文件夹或 .xlsx 工作簿 / county folders or .xlsx workbooks"
     )
     p.add_argument(
         "--years",
-        help="学年范围，如 2021-2025（默认：数据中的每一年） / year span, e.g. 2021-2025 (default: "
-        "every year in the data)",
+        help="学年范围，如 2021-2025（默认：数据中的每一年） / year span, e.g. 2021-2025 (default: every "
+        "year in the data)",
     )
     p.add_argument(
         "--out", default="reports", help="输出文件夹（默认 reports/） / output folder (default: reports/)"
@@ -419,8 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         metavar="NB[,NB…]",
         help="只运行这些笔记本，名称或路径以逗号分隔（如 00_scorecard,01_resource_gaps） / only these "
-        "notebooks, "
-        "comma-separated names or paths (e.g. 00_scorecard,01_resource_gaps)",
+        "notebooks, comma-separated names or paths (e.g. 00_scorecard,01_resource_gaps)",
     )
     p.add_argument(
         "--scheduler",
@@ -435,9 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--province",
         metavar="NAME",
-        help="另生成所给各县的省级汇总报告（<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf） / also "
-        "make the province "
-        "report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
+        help="另生成所给各县的省级汇总报告（<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf） / also make "
+        "the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
     )
     _wrap_descriptions(parser, sub)
     return parser
@@ -474,8 +455,8 @@ def _validate_annotated(args) -> int:
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
     print(
-        f"annotated copy: {result.path} ({marked} "
-        f"of {len(result.problems)} problem(s) marked on their cells)",
+        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their "
+        f"cells)",
         file=sys.stderr,
     )
     if errors:
@@ -502,8 +483,8 @@ def cmd_sample(args) -> int:
 
         if args.counties != 1 or args.xlsx:
             raise ParameterError(
-                "--as 只写出一个县，不能与 --counties、--xlsx 同用 / --as writes a single county: it "
-                "goes without --counties and --xlsx"
+                "--as 只写出一个县，不能与 --counties、--xlsx 同用 / --as writes a single county: it goes "
+                "without --counties and --xlsx"
             )
         files = write_sample_forms(
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
@@ -784,8 +765,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         else:
             print(
-                f"eduwb: 内部错误 internal error: {type(exc).__name__}: {exc}"
-                " (加 --debug 重新运行可看详情 / rerun with --debug for details)",
+                f"eduwb: 内部错误 internal error: {type(exc).__name__}: {exc} (加 --debug 重新运行可看详情"
+                f" / rerun with --debug for details)",
                 file=sys.stderr,
             )
         return 1
