@@ -729,3 +729,20 @@ def test_chapter_sections_say_what_they_cannot_show(monkeypatch, standard):
     said.clear()
     chapter.school_size_summary()  # school size needs no class rows
     assert said and "4" in said[0]
+
+
+def test_chapter_says_the_year_has_no_class_rows(monkeypatch, sample_dataset, standard):
+    import dataclasses
+
+    from eduwb.present.charts import classsize_chapter
+
+    said: list[str] = []
+    monkeypatch.setattr(classsize_chapter, "md", said.append)
+    classes = sample_dataset.classes
+    ds = dataclasses.replace(sample_dataset, classes=classes[classes["year"] < 2025])
+    chapter = classsize_chapter.ClassSizeChapter(ds, standard, 2025, None, "en")
+    chapter.largest()
+    assert said == [
+        "**Missing data**: the class table (classes) has no class rows for 2025, so the largest classes "
+        "cannot be shown."
+    ]
