@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     Why this is long: it is the CLI's argument list, one ``add_argument`` per option with its help
     text, command after command, as ``eduwb --help`` shows them.
     """
-    from eduwb.tables import CATALOGUE
+    from eduwb.tables import CATALOGUE, CATALOGUE_ZH
 
     parser = argparse.ArgumentParser(
         prog="eduwb",
@@ -270,7 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=_LANG_HELP)
 
     width = max(map(len, CATALOGUE)) + 2
-    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, _, desc) in CATALOGUE.items())
+    names = "\n".join(
+        f"  {name:<{width}}{CATALOGUE_ZH[name]}\n  {'':<{width}}{desc}"
+        if name in CATALOGUE_ZH
+        else f"  {name:<{width}}{desc}"
+        for name, (_, _, desc) in CATALOGUE.items()
+    )
     p = sub.add_parser(
         "table",
         parents=[common],

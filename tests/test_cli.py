@@ -302,3 +302,15 @@ def test_standards_table(capsys):
     assert code == 0
     assert out.splitlines()[0].startswith("moe-2012: Basic balanced development")
     assert "Library books per pupil" in out and len(out.splitlines()) == 2 + 8
+
+
+def test_table_help_lists_every_table_in_chinese_and_english(capsys):
+    from eduwb.tables import CATALOGUE, CATALOGUE_ZH
+
+    assert set(CATALOGUE_ZH) == set(CATALOGUE), "give every table of eduwb.tables.CATALOGUE a Chinese line"
+    code, out, _ = run(capsys, "table", "--help")
+    assert code == 0
+    lines = out.splitlines()
+    for name, (_, _, en) in CATALOGUE.items():
+        at = next(i for i, line in enumerate(lines) if line.split()[:1] == [name])
+        assert lines[at].endswith(CATALOGUE_ZH[name]) and lines[at + 1].strip() == en
