@@ -33,9 +33,14 @@ def _years(text: str) -> tuple[int, int]:
         else:
             first = last = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"years must look like 2021-2025 or 2024, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"学年须形如 2021-2025 或 2024，而不是 {text!r} / years must look like 2021-2025 or 2024, not "
+            f"{text!r}"
+        ) from None
     if first > last:
-        raise argparse.ArgumentTypeError(f"years {text!r}: the first year is after the last")
+        raise argparse.ArgumentTypeError(
+            f"学年 {text!r}：起始年晚于结束年 / years {text!r}: the first year is after the last"
+        )
     return first, last
 
 
@@ -43,9 +48,14 @@ def _year(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a year like 2024, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"须是形如 2024 的年份，而不是 {text!r} / must be a year like 2024, not {text!r}"
+        ) from None
     if not 1990 <= value <= 2100:
-        raise argparse.ArgumentTypeError(f"must be a year between 1990 and 2100, not {value}")
+        raise argparse.ArgumentTypeError(
+            f"须是 1990 至 2100 之间的年份，而不是 {value} / must be a year between 1990 and 2100, not "
+            f"{value}"
+        )
     return value
 
 
@@ -53,10 +63,45 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"须是整数，而不是 {text!r} / must be a whole number, not {text!r}"
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+        raise argparse.ArgumentTypeError(f"至少为 1，而不是 {value} / must be at least 1, not {value}")
     return value
+
+
+_LANG_HELP = "语言：zh 中文（默认）或 en 英文 / language: zh Chinese (default) or en English"
+
+
+def _bilingual(text: str | None) -> str | None:
+    """A ``中文 / English`` description as two wrapped paragraphs, Chinese first.
+
+    argparse wraps by characters, and a Chinese character is two columns wide: the Chinese part
+    is wrapped here at 38 characters, the English at 78. A paragraph holding line breaks (a
+    list) is kept as it is.
+    """
+    import textwrap
+
+    if not text:
+        return text
+    out = []
+    for paragraph in text.split("\n\n"):
+        if "\n" in paragraph:
+            out.append(paragraph)
+        elif " / " in paragraph:
+            zh, en = paragraph.split(" / ", 1)
+            out.append(textwrap.fill(zh, 38) + "\n" + textwrap.fill(en, 78))
+        else:
+            out.append(textwrap.fill(paragraph, 78))
+    return "\n\n".join(out)
+
+
+def _wrap_descriptions(parser: argparse.ArgumentParser, sub) -> None:
+    """Every parser's description and epilog wrapped as :func:`_bilingual` does."""
+    for p in (parser, *sub.choices.values()):
+        p.description, p.epilog = _bilingual(p.description), _bilingual(p.epilog)
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,192 +110,322 @@ def build_parser() -> argparse.ArgumentParser:
     Why this is long: it is the CLI's argument list, one ``add_argument`` per option with its help
     text, command after command, as ``eduwb --help`` shows them.
     """
-    from eduwb.tables import CATALOGUE
+    from eduwb.tables import CATALOGUE, CATALOGUE_ZH
 
     parser = argparse.ArgumentParser(
         prog="eduwb",
         description=(
-            "Measure a county's compulsory-education schools against the 县域义务教育优质均衡 standard: "
-            "validate its data, compute every table, and produce the annual PDF reports."
+            "对照县域义务教育优质均衡标准衡量一个县的义务教育学校：检查数据、计算各表、生成年度 PDF 报告。"
+            " / Measure a county's compulsory-education schools against the 县域义务教育优质均衡 "
+            "standard: validate its data, compute every table, and produce the annual PDF reports."
         ),
-        epilog="Run 'eduwb COMMAND --help' for the options of a command.",
+        epilog="各命令的选项见 'eduwb 命令 --help' / Run 'eduwb COMMAND --help' for the options of a "
+        "command.",
     )
     parser.add_argument("--version", action="version", version=f"eduwb {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument(
+        "--debug", action="store_true", help="出错时显示完整的调用栈 / show full tracebacks on errors"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     # --debug is accepted after the command too (SUPPRESS keeps the top-level value otherwise).
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks"
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="显示完整的调用栈 / show full tracebacks",
     )
 
     p = sub.add_parser(
         "validate",
         parents=[common],
-        help="check a county dataset against the data dictionary",
-        description="Check a county dataset (folder of CSVs or .xlsx workbook). Prints every problem "
-        "(file, row, column, value, rule) and exits 1, or a one-line summary and exits 0.",
+        help="按数据字典检查县级数据 / check a county dataset against the data dictionary",
+        description="检查县级数据（CSV 文件夹或 .xlsx 工作簿）：列出每个问题（文件、行、列、值、规则）并以"
+        " 1 退出，或输出一行摘要并以 0 退出。 / Check a county dataset (folder of CSVs or .xlsx "
+        "workbook). Prints every problem (file, row, column, value, rule) and exits 1, or a one-line "
+        "summary and exits 0.",
     )
-    p.add_argument("data", help="county folder or .xlsx workbook")
-    p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("data", help="县级数据文件夹或 .xlsx 工作簿 / county folder or .xlsx workbook")
+    p.add_argument(
+        "--standard",
+        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
+        "county.toml names)",
+    )
+    p.add_argument("--strict", action="store_true", help="警告也按错误处理 / treat warnings as errors")
     p.add_argument(
         "--annotate",
         metavar="OUT.xlsx",
-        help="also write a copy of the data with every problem marked on its cell (red: error, amber: "
-        "warning) and listed on a first sheet 问题清单; the county's own files are not changed",
+        help="另写一份数据副本，每个问题标在其单元格上（红：错误，黄：警告），并列在首个工作表“问题清单”中"
+        "；县里的原文件不改动 / also write a copy of the data with every problem marked on its cell "
+        "(red: error, amber: warning) and listed on a first sheet 问题清单; the county's own files are "
+        "not changed",
     )
 
     p = sub.add_parser(
         "sample",
         parents=[common],
-        help="write the synthetic sample county (or many)",
-        description="Write a deterministic synthetic county dataset (same seed → identical files).",
+        help="写出合成的示例县（或多个县） / write the synthetic sample county (or many)",
+        description="写出确定性的合成县级数据（同一种子得到相同的文件）。 / Write a deterministic "
+        "synthetic county dataset (same seed → identical files).",
     )
-    p.add_argument("out", help="output folder")
-    p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
-    p.add_argument("--years", type=_years, default=(2021, 2025), help="year span, e.g. 2021-2025 (default)")
-    p.add_argument("--schools", type=_positive, default=45, help="schools per county (default 45)")
-    p.add_argument("--counties", type=_positive, default=1, help="write N county folders under OUT")
+    p.add_argument("out", help="输出文件夹 / output folder")
     p.add_argument(
-        "--xlsx", help="also write the (single) county as this .xlsx workbook with Chinese headers"
+        "--seed", type=int, default=2024, help="随机种子（默认 2024） / random seed (default 2024)"
+    )
+    p.add_argument(
+        "--years",
+        type=_years,
+        default=(2021, 2025),
+        help="学年范围，如 2021-2025（默认） / year span, e.g. 2021-2025 (default)",
+    )
+    p.add_argument(
+        "--schools",
+        type=_positive,
+        default=45,
+        help="每县学校数（默认 45） / schools per county (default 45)",
+    )
+    p.add_argument(
+        "--counties",
+        type=_positive,
+        default=1,
+        help="在 OUT 下写出 N 个县的文件夹 / write N county folders under OUT",
+    )
+    p.add_argument(
+        "--xlsx",
+        help="另把（单个）县写成此 .xlsx 工作簿，中文表头 / also write the (single) county as this .xlsx "
+        "workbook with Chinese headers",
     )
     p.add_argument(
         "--as",
         dest="as_form",
         choices=("jiaoji", "zonghe"),
-        help="write the county as the education statistics instead: a folder of per-school 教基 workbooks "
-        "(one sub-folder per year) or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
+        help="改为写成教育事业统计的样子：每校一个教基工作簿的文件夹（每年一个子文件夹）或一个综合查询工作"
+        "簿（每年一个工作表），供 eduwb import 使用 / write the county as the education statistics "
+        "instead: a folder of per-school 教基 workbooks (one sub-folder per year) or one 综合查询 "
+        "workbook (a sheet per year), for 'eduwb import'",
     )
 
     p = sub.add_parser(
         "template",
         parents=[common],
-        help="write the workbook a county fills in (optionally pre-filled)",
-        description="Write an .xlsx workbook to fill in: a 说明 sheet, one sheet per table with Chinese "
-        "headers, a comment on every header, drop-down lists and number checks; the county settings go to "
-        "OUT.toml beside it. --from DATA pre-fills it from an existing county: every row, or with --years "
-        "the school list and the rows of those years (a new year starts from the latest one's).",
+        help="写出县里填报用的工作簿（可预填） / write the workbook a county fills in (optionally "
+        "pre-filled)",
+        description="写出待填报的 .xlsx 工作簿：说明工作表、每张表一个中文表头的工作表、每个表头的批注、下"
+        "拉列表和数字检查；县级设置写到旁边的 OUT.toml。--from DATA 用已有的县级数据预填：全部行，或配合"
+        " --years 只填学校名录和这些年份的行（新的一年从最近一年的数据开始）。 / Write an .xlsx "
+        "workbook to fill in: a 说明 sheet, one sheet per table with Chinese headers, a comment on "
+        "every header, drop-down lists and number checks; the county settings go to OUT.toml beside it. "
+        "--from DATA pre-fills it from an existing county: every row, or with --years the school list "
+        "and the rows of those years (a new year starts from the latest one's).",
     )
-    p.add_argument("out", help="the .xlsx workbook to write")
+    p.add_argument("out", help="要写出的 .xlsx 工作簿 / the .xlsx workbook to write")
     p.add_argument(
-        "--from", dest="data", metavar="DATA", help="county folder or .xlsx workbook to pre-fill from"
+        "--from",
+        dest="data",
+        metavar="DATA",
+        help="用于预填的县级数据文件夹或 .xlsx 工作簿 / county folder or .xlsx workbook to pre-fill from",
     )
-    p.add_argument("--years", type=_years, help="the year(s) the workbook is for, e.g. 2026 or 2025-2026")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument(
+        "--years",
+        type=_years,
+        help="工作簿所填的学年，如 2026 或 2025-2026 / the year(s) the workbook is for, e.g. 2026 or "
+        "2025-2026",
+    )
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=_LANG_HELP)
 
     p = sub.add_parser(
         "schema",
         parents=[common],
-        help="print the data dictionary (every table and column)",
-        description="Print the data dictionary: every table and column with its Chinese header, type, unit, "
-        "allowed values, rules, source in the education statistics and the indicators that use it. "
-        "docs/data-dictionary.md is its Markdown form.",
+        help="输出数据字典（每张表、每一列） / print the data dictionary (every table and column)",
+        description="输出数据字典：每张表、每一列的中文表头、类型、单位、取值、规则、在教育事业统计中的来"
+        "源和用到它的指标；docs/data-dictionary.md 即其 Markdown 形式。 / Print the data dictionary: "
+        "every table and column with its Chinese header, type, unit, allowed values, rules, source in "
+        "the education statistics and the indicators that use it. docs/data-dictionary.md is its "
+        "Markdown form.",
     )
     p.add_argument("--format", choices=("md", "csv", "json"), default="md")
     p.add_argument(
-        "--standard", default="moe-2017", help="standard whose indicators are named (default moe-2017)"
+        "--standard",
+        default="moe-2017",
+        help="列出哪个标准的指标（默认 moe-2017） / standard whose indicators are named (default moe-2017)",
     )
-    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.add_argument(
+        "-o", "--output", help="写到此文件而不是标准输出 / write to this file instead of standard output"
+    )
 
     p = sub.add_parser(
         "standards",
         parents=[common],
-        help="list the indicators of a standard",
-        description="List every indicator of a standard with its thresholds per stage.",
+        help="列出一个评估标准的指标 / list the indicators of a standard",
+        description="列出评估标准的每项指标及其分学段标准值。 / List every indicator of a standard with "
+        "its thresholds per stage.",
     )
     p.add_argument(
-        "--standard", default="moe-2017", help="built-in id (moe-2017, moe-2012) or a standard file"
+        "--standard",
+        default="moe-2017",
+        help="内置标识（moe-2017、moe-2012）或标准文件 / built-in id (moe-2017, moe-2012) or a standard file",
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=_LANG_HELP)
 
     width = max(map(len, CATALOGUE)) + 2
-    names = "\n".join(f"  {name:<{width}}{desc}" for name, (_, _, desc) in CATALOGUE.items())
+    names = "\n".join(
+        f"  {name:<{width}}{CATALOGUE_ZH[name]}\n  {'':<{width}}{desc}"
+        if name in CATALOGUE_ZH
+        else f"  {name:<{width}}{desc}"
+        for name, (_, _, desc) in CATALOGUE.items()
+    )
     p = sub.add_parser(
         "table",
         parents=[common],
-        help="compute one table (indicators, compliance, balance, …)",
-        description="Compute one of eduwb's tables for a county and year.\n\ntables:\n" + names,
+        help="计算一张表（指标、达标、均衡等） / compute one table (indicators, compliance, balance, …)",
+        description="为一个县、一个学年计算 eduwb 的一张表。 / Compute one of eduwb's tables for a county "
+        "and year."
+        "\n\n表 tables:\n" + names,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("name", choices=list(CATALOGUE), metavar="NAME", help="table name (listed above)")
-    p.add_argument("data", help="county folder or .xlsx workbook (a folder of them for the province tables)")
-    p.add_argument("--year", type=int, help="school year (autumn term); default: the latest in the data")
-    p.add_argument("--stage", choices=("primary", "junior"), help="only this stage")
-    p.add_argument("--by", help="breakdown, e.g. 'school'")
-    p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
+    p.add_argument(
+        "name", choices=list(CATALOGUE), metavar="NAME", help="表名（见上） / table name (listed above)"
+    )
+    p.add_argument(
+        "data",
+        help="县级数据文件夹或 .xlsx 工作簿（省级表为这些的文件夹） / county folder or .xlsx workbook (a "
+        "folder of them for the province tables)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        help="学年（秋季学期所在年份），默认为数据中最近一年 / school year (autumn term); default: the "
+        "latest in the data",
+    )
+    p.add_argument("--stage", choices=("primary", "junior"), help="只看此学段 / only this stage")
+    p.add_argument("--by", help="分组方式，如 school / breakdown, e.g. 'school'")
+    p.add_argument(
+        "--standard",
+        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
+        "county.toml names)",
+    )
     p.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="analysis parameter, e.g. teacher_per_year=150000 (repeatable)",
+        help="分析参数，如 teacher_per_year=150000（可重复） / analysis parameter, e.g. "
+        "teacher_per_year=150000 (repeatable)",
     )
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
-    p.add_argument("-o", "--output", help="write to this file instead of standard output (required for xlsx)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="写到此文件而不是标准输出（xlsx 必须） / write to this file instead of standard output "
+        "(required for xlsx)",
+    )
     p.add_argument(
         "--no-suppress",
         action="store_true",
-        help='show per-school counts of 1 or 2 teachers instead of "<3" (inside the bureau only; the output '
-        "says so)",
+        help="分学校统计中显示 1、2 名教师的实数而不是“<3”（仅限局内使用，输出会注明） / show per-school "
+        "counts of 1 "
+        'or 2 teachers instead of "<3" (inside the bureau only; the output says so)',
     )
 
     p = sub.add_parser(
         "import",
         parents=[common],
-        help="import the education statistics (教育事业统计) into a county folder",
-        description="Read the annual education statistics and write a county folder (schools, sections, "
-        "facilities) with import-log.md listing every cell read and every assumption. SOURCE is a folder of "
-        "per-school 教基 workbooks (one year, or a sub-folder per year) or a 综合查询 workbook (a sheet per "
-        "year). Nothing is written when a problem is found: each is listed with workbook, sheet and cell, "
-        "and the exit code is 1.",
+        help="把教育事业统计导入为县级数据文件夹 / import the education statistics (教育事业统计) into a "
+        "county folder",
+        description="读取年度教育事业统计，写出县级数据文件夹（学校名录、学段情况、办学条件），import-log."
+        "md 列出读取的每个单元格和每项假设。SOURCE 是每校一个教基工作簿的文件夹（一年，或每年一个子文件"
+        "夹）或一个综合查询工作簿（每年一个工作表）。发现问题时不写任何文件：逐个列出工作簿、工作表和单"
+        "元格，退出码为 1。 / Read the annual education statistics and write a county folder (schools, "
+        "sections, facilities) with import-log.md listing every cell read and every assumption. SOURCE "
+        "is a folder of per-school 教基 workbooks (one year, or a sub-folder per year) or a 综合查询 "
+        "workbook (a sheet per year). Nothing is written when a problem is found: each is listed with "
+        "workbook, sheet and cell, and the exit code is 1.",
     )
-    p.add_argument("data", metavar="SOURCE", help="folder of 教基 workbooks, or a 综合查询 .xlsx workbook")
+    p.add_argument(
+        "data",
+        metavar="SOURCE",
+        help="教基工作簿文件夹，或综合查询 .xlsx 工作簿 / folder of 教基 workbooks, or a 综合查询 .xlsx "
+        "workbook",
+    )
     p.add_argument(
         "-o",
         "--out",
         required=True,
         metavar="OUT",
-        help="county folder to write (must not exist, or be empty)",
+        help="要写出的县级数据文件夹（须不存在或为空） / county folder to write (must not exist, or be "
+        "empty)",
     )
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
-        help="jiaoji-2021, zonghe, or a mapping file (default: "
-        "jiaoji-2021 for a folder, zonghe for a workbook)",
+        help="jiaoji-2021、zonghe 或映射文件（默认：文件夹为 jiaoji-2021，工作簿为 zonghe） / "
+        "jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a "
+        "workbook)",
     )
-    p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
+    p.add_argument(
+        "--year",
+        type=_year,
+        help="SOURCE 未注明时的学年（秋季学期所在年份） / the school year (autumn term) when SOURCE does "
+        "not say it",
+    )
 
     p = sub.add_parser(
         "report",
         parents=[common],
-        help="produce the annual PDF reports (and Excel tables)",
-        description="Run every notebook for each county × year and assemble one PDF report each, "
-        "with the tables as an Excel workbook.",
+        help="生成年度 PDF 报告（及 Excel 附表） / produce the annual PDF reports (and Excel tables)",
+        description="为每个县 × 学年运行全部笔记本，各汇编成一份 PDF 报告，附表为 Excel 工作簿。 / Run "
+        "every notebook for each county × year and assemble one PDF report each, with the tables as an "
+        "Excel workbook.",
     )
-    p.add_argument("data", nargs="+", help="county folders or .xlsx workbooks")
-    p.add_argument("--years", help="year span, e.g. 2021-2025 (default: every year in the data)")
-    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    p.add_argument("--workers", type=_positive, help="parallel workers (default: the number of cores)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.add_argument("--standard", help="standard id or file (default: the one county.toml names)")
+    p.add_argument(
+        "data", nargs="+", help="县级数据文件夹或 .xlsx 工作簿 / county folders or .xlsx workbooks"
+    )
+    p.add_argument(
+        "--years",
+        help="学年范围，如 2021-2025（默认：数据中的每一年） / year span, e.g. 2021-2025 (default: every "
+        "year in the data)",
+    )
+    p.add_argument(
+        "--out", default="reports", help="输出文件夹（默认 reports/） / output folder (default: reports/)"
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="并行进程数（默认：CPU 核数） / parallel workers (default: the number of cores)",
+    )
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=_LANG_HELP)
+    p.add_argument(
+        "--standard",
+        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
+        "county.toml names)",
+    )
     p.add_argument(
         "--notebooks",
         type=lambda text: [name for name in text.split(",") if name],
         action="extend",
         metavar="NB[,NB…]",
-        help="only these notebooks, comma-separated names or paths (e.g. 00_scorecard,01_resource_gaps)",
+        help="只运行这些笔记本，名称或路径以逗号分隔（如 00_scorecard,01_resource_gaps） / only these "
+        "notebooks, comma-separated names or paths (e.g. 00_scorecard,01_resource_gaps)",
     )
-    p.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--force", action="store_true", help="rebuild reports even when up to date")
+    p.add_argument(
+        "--scheduler",
+        help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786 / address of a Dask distributed scheduler, "
+        "e.g. tcp://10.0.0.5:8786",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="即使报告已是最新也重新生成 / rebuild reports even when up to date",
+    )
     p.add_argument(
         "--province",
         metavar="NAME",
-        help="also make the province report of all the counties "
-        "given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
+        help="另生成所给各县的省级汇总报告（<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf） / also make "
+        "the province report of all the counties given (<out>/NAME/<year>/NAME_<year>_省级汇总报告.pdf)",
     )
+    _wrap_descriptions(parser, sub)
     return parser
 
 
@@ -266,7 +441,11 @@ def cmd_validate(args) -> int:
     for warning in ds.warnings:
         print(str(warning), file=sys.stderr)
     if args.strict and ds.warnings:
-        print(f"{len(ds.warnings)} warning(s) and --strict: refused", file=sys.stderr)
+        print(
+            f"{len(ds.warnings)} 个警告，且指定了 --strict：不予通过 / {len(ds.warnings)} warning(s) and "
+            f"--strict: refused",
+            file=sys.stderr,
+        )
         return 1
     print(f"valid: {ds.summary()}")
     return 0
@@ -281,15 +460,21 @@ def _validate_annotated(args) -> int:
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
     print(
-        f"annotated copy: {result.path} ({marked} "
-        f"of {len(result.problems)} problem(s) marked on their cells)",
+        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their "
+        f"cells)",
         file=sys.stderr,
     )
     if errors:
-        print(f"refused: {errors} problem(s) in {args.data}", file=sys.stderr)
+        print(
+            f"不予通过：{args.data} 中有 {errors} 个问题 / refused: {errors} problem(s) in {args.data}",
+            file=sys.stderr,
+        )
         return 1
     if args.strict and warnings:
-        print(f"{warnings} warning(s) and --strict: refused", file=sys.stderr)
+        print(
+            f"{warnings} 个警告，且指定了 --strict：不予通过 / {warnings} warning(s) and --strict: refused",
+            file=sys.stderr,
+        )
         return 1
     print(f"valid: {result.dataset.summary()}")
     return 0
@@ -302,7 +487,10 @@ def cmd_sample(args) -> int:
         from eduwb.data.importers.forms import write_sample_forms
 
         if args.counties != 1 or args.xlsx:
-            raise ParameterError("--as writes a single county: it goes without --counties and --xlsx")
+            raise ParameterError(
+                "--as 只写出一个县，不能与 --counties、--xlsx 同用 / --as writes a single county: it goes "
+                "without --counties and --xlsx"
+            )
         files = write_sample_forms(
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
         )
@@ -366,7 +554,7 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     params = {}
     for pair in pairs:
         if "=" not in pair:
-            raise ParameterError(f"--param {pair!r}: expected KEY=VALUE")
+            raise ParameterError(f"--param {pair!r}：应为 KEY=VALUE / --param {pair!r}: expected KEY=VALUE")
         key, value = pair.split("=", 1)
         params[key.strip()] = value.strip()
     return params
@@ -379,12 +567,15 @@ def cmd_table(args) -> int:
     from eduwb.tables import compute
 
     if args.format == "xlsx" and not args.output:
-        raise ParameterError("--format xlsx needs -o FILE")
+        raise ParameterError("--format xlsx 需要 -o FILE / --format xlsx needs -o FILE")
     ds = _load_data(args.data, args.standard)
     std = resolve(ds, args.standard)
     year = args.year
     if year is not None and year not in ds.years:
-        raise ParameterError(f"year {year} is not in the data (years: {', '.join(map(str, ds.years))})")
+        years = ", ".join(map(str, ds.years))
+        raise ParameterError(
+            f"数据中没有 {year} 年（已有：{years}） / year {year} is not in the data (years: {years})"
+        )
     options = _parse_params(args.param)
     if args.by:
         options["by"] = args.by
@@ -557,7 +748,10 @@ def main(argv: list[str] | None = None) -> int:
         errors = exc.error_count
         data = getattr(args, "data", "")
         where = ", ".join(data) if isinstance(data, list) else data
-        print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)
+        print(
+            f"不予通过：{where} 中有 {errors} 个问题 / refused: {errors} problem(s) in {where}",
+            file=sys.stderr,
+        )
         if args.command == "import":
             print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
@@ -567,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eduwb: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("eduwb: interrupted", file=sys.stderr)
+        print("eduwb: 已中断 / interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
@@ -576,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         else:
             print(
-                f"eduwb: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                f"eduwb: 内部错误 internal error: {type(exc).__name__}: {exc} (加 --debug 重新运行可看详情"
+                f" / rerun with --debug for details)",
                 file=sys.stderr,
             )
         return 1

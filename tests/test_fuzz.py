@@ -298,7 +298,7 @@ def test_the_table_command_writes_only_its_output_or_nothing(tmp_path_factory, c
         assert made == {out / "t.csv"}
     else:
         assert code == 1 and made == set()
-        assert err.getvalue().splitlines()[-1].startswith("refused:") or "eduwb: error:" in err.getvalue()
+        assert err.getvalue().splitlines()[-1].startswith("不予通过：") or "eduwb: error:" in err.getvalue()
 
 
 def test_fuzz_inputs_are_not_trivially_valid():

@@ -1889,13 +1889,19 @@ def _read_source(path: Path, problems: ProblemList):
 
 
 def _parse_tables(raws: dict[str, _Raw], problems: ProblemList) -> dict[str, pd.DataFrame]:
-    """Each raw table typed and checked on its own (a required table must have rows)."""
+    """Each raw table typed and checked on its own (a required table must have rows).
+
+    An optional table without a data row (a template's sheet left empty, a CSV file holding
+    only its header) is no table at all: it is left out, as when its file or sheet is missing,
+    so that every later step sees one thing — the table is absent."""
     frames: dict[str, pd.DataFrame] = {}
     for name, raw in raws.items():
         table = TABLES[name]
         frame = _parse(raw, table, problems)
         _check_schema(frame, raw, table, problems)
-        if table.required and frame.empty:
+        if frame.empty and not table.required:
+            continue
+        if frame.empty:
             # a header without rows would pass every rule and leave nothing to measure
             problems.append(
                 Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required")
