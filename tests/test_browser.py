@@ -270,7 +270,7 @@ def _run_all(page) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("path", [*CHAPTERS, *(f"en/{n}" for n in CHAPTERS)])
+@pytest.mark.parametrize("path", [*CHAPTERS, *(f"en/{nbfiles.twin_name(n)}" for n in CHAPTERS)])
 def test_notebooks_open_showing_their_outputs(notebook_page, path):
     page = notebook_page
     _open(page, path, kernel=False)

@@ -61,3 +61,25 @@ def test_each_change_redraws_the_one_chart(sample_dataset, standard, name):
         control.value = next(v for v in values if v != control.value)
     assert bytes(image.value) != before  # the same image widget shows the new chart
     assert len(_find(box, widgets.Image)) == 1
+
+
+def test_the_eligibility_explorer_shows_no_year_after_the_notebooks(sample_dataset, standard):
+    """A notebook run with ``year = 2023`` offers 2021–2023 only (the sample holds 2021–2025)."""
+    import re
+
+    setup("zh")
+    compute = partial(rotation.rotation_table, sample_dataset, standard)
+    rule = rotation.eligibility_rule(sample_dataset).as_dict()
+    box = rotation_charts.eligibility_explorer(compute, rule, "zh", year=2023)
+    (table,) = _find(box, widgets.HTML)
+
+    def years() -> set[int]:
+        return {int(y) for y in re.findall(r"<td>(20\d\d)</td>", table.value)}
+
+    assert years() and max(years()) == 2023 and not years() & {2024, 2025}
+    slider = _find(box, widgets.IntSlider)[0]
+    slider.value = slider.min  # a change of rule keeps to the same years
+    assert max(years()) == 2023 and not years() & {2024, 2025}
+    every = rotation_charts.eligibility_explorer(compute, rule, "zh")
+    (table,) = _find(every, widgets.HTML)
+    assert {2024, 2025} <= years()

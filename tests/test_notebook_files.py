@@ -287,12 +287,31 @@ def test_the_dashboard_is_committed_without_outputs():
 
 
 def test_english_twins_are_what_the_generator_writes():
-    assert [p.name for p in sorted(TWINS.glob("*.ipynb"))] == [p.name for p in CHAPTERS]
+    assert [p.name for p in sorted(TWINS.glob("*.ipynb"))] == [f"{p.stem}_en.ipynb" for p in CHAPTERS]
     for chapter in CHAPTERS:
         source = nbformat.read(chapter, as_version=4)
         expected = nbfiles.without_outputs(nbfiles.english_twin(source, NOTEBOOKS, TWINS, chapter.name))
-        committed = nbfiles.without_outputs(nbformat.read(TWINS / chapter.name, as_version=4))
-        assert committed == expected, f"notebooks/en/{chapter.name} drifted: run make notebooks-english"
+        twin = nbfiles.twin_name(chapter.name)
+        committed = nbfiles.without_outputs(nbformat.read(TWINS / twin, as_version=4))
+        assert committed == expected, f"notebooks/en/{twin} drifted: run make notebooks-english"
+
+
+def test_a_twin_is_named_apart_from_its_chapter():
+    assert nbfiles.twin_name("00_scorecard.ipynb") == "00_scorecard_en.ipynb"
+    chapters = {p.name for p in CHAPTERS}
+    assert not chapters & {p.name for p in TWINS.glob("*.ipynb")}
+
+
+@pytest.mark.parametrize(
+    "path", [*CHAPTERS, *sorted(TWINS.glob("*.ipynb"))], ids=lambda p: str(p.relative_to(NOTEBOOKS))
+)
+def test_no_test_marker_in_the_analysts_view(path):
+    """nbval's markers live in cell tags (``nbval-check-output``), not as comments in the code."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [c.id for c in code if "NBVAL" in c.source.upper()]
+    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked, f"{path.name}: no cell's output is checked by nbval"
 
 
 def test_english_twins_are_english():

@@ -208,6 +208,15 @@ def english_parameters(source: str, source_dir, target_dir) -> str:
     return out
 
 
+def twin_name(name: str) -> str:
+    """The file name of a chapter's English twin: ``00_scorecard.ipynb`` → ``00_scorecard_en.ipynb``.
+
+    A name of its own, so a tab, a download or a search never confuses the twin with its chapter.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}_en.{suffix}" if dot else f"{name}_en"
+
+
 def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[str, Any]:
     """The English twin of a chapter notebook, without outputs.
 
