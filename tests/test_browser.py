@@ -438,3 +438,76 @@ def test_dashboard_what_if_flips_the_verdict(voila, page):
         timings.append(float(page.locator(".eduwb-timing [data-ms]").get_attribute("data-ms")))
     print(f"callbacks: {', '.join(f'{t:.1f}' for t in timings)} ms (target < 100 ms)")
     assert not page.js_errors, page.js_errors
+
+
+LOCAL = re.compile(r"^((https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|(data|blob|about):)")
+#: What a leader reads first and what he acts on: both must be in view on a 1366×768 laptop.
+IN_VIEW = [
+    ".eduwb-verdict .eduwb-big", ".eduwb-county select", ".eduwb-year select", ".eduwb-section select",
+    "button.eduwb-add-teachers", "button.eduwb-add-area", "button.eduwb-add-equipment",
+    "button.eduwb-add-rooms", "button.eduwb-move", "button.eduwb-plan", "button.eduwb-undo",
+    "button.eduwb-reset",
+]  # fmt: skip
+
+
+def _clipped(page) -> list[str]:
+    """The dashboard's controls whose words do not fit in them (cut or with an ellipsis)."""
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('.eduwb-dash button, .eduwb-dash label,"
+        " .eduwb-dash .widget-label, .eduwb-dash select, .eduwb-dash .widget-label-basic'))"
+        ".filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => (e.innerText || e.value || '').trim())"
+    )
+
+
+def _out_of_view(page, width: int, height: int) -> list[str]:
+    out = []
+    for selector in IN_VIEW:
+        box = page.locator(selector).first.bounding_box()
+        if (
+            box is None
+            or box["x"] < 0
+            or box["y"] < 0
+            or box["x"] + box["width"] > width
+            or (box["y"] + box["height"] > height)
+        ):
+            out.append(f"{selector} at {box}")
+    return out
+
+
+def test_the_dashboard_is_local_fits_its_words_and_a_laptop_screen(voila, page):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(voila)
+    page.locator(".eduwb-verdict .eduwb-big").wait_for(timeout=90_000)
+    page.wait_for_timeout(500)  # fonts and icons
+    # each county once, by its name: data/sample (a folder and a workbook of 示例县 in the real data/),
+    # the hand-built 小河县, then the six counties of data/province-sample, one folder down
+    names = page.locator(".eduwb-county select option").all_inner_texts()
+    assert names == ["示例县", "小河县", *(f"示例县0{i}" for i in range(1, 7))]
+    for lang, button in (("zh", "中文"), ("en", "English")):
+        if lang == "en":
+            page.locator(".eduwb-lang button", has_text=button).click()
+            page.wait_for_function(
+                "() => document.querySelector('.eduwb-verdict').innerText.includes('verdict')"
+            )
+            page.wait_for_timeout(300)
+        _shot(page, f"voila-dashboard-1366x768-{lang}")
+        assert not _clipped(page), f"{lang}: words cut in {_clipped(page)}"
+        assert not _out_of_view(page, 1366, 768), (
+            f"{lang}: below the fold at 1366×768: {_out_of_view(page, 1366, 768)}"
+        )
+        # the verdict beside the simulator: two columns
+        left = page.locator(".eduwb-situation").bounding_box()
+        right = page.locator(".eduwb-sim").bounding_box()
+        assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5
+    status = page.inner_text(".eduwb-status")
+    assert "backbone" in status and "骨干" not in status and "（" not in status
+    far = [u for u in requests if not LOCAL.match(u)]
+    assert not far, f"requests to other hosts: {far}"
+    assert not errors, errors
+    assert not page.js_errors, page.js_errors
