@@ -342,14 +342,20 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
             "([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000
         )
         _shot(page, "lab-03-explorer-slider-moved")
-    # save: JupyterLab sends the widget state, the server's pre_save_hook tidies, the widgets stay
+    # save: JupyterLab sends the widget state, the server's pre_save_hook writes each explorer as it
+    # was left, as plain outputs (scripts/jupyter/README.md): nothing to restore on reopening
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
     written = (notebooks / path).read_text(encoding="utf-8")
     saved = json.loads(written)
-    assert "widgets" in saved["metadata"] and "widget-view+json" in written, f"{path}: no widget state saved"
+    assert "widgets" not in saved["metadata"], f"{path}: widget state saved"
+    assert "widget-view+json" not in written and "IPY_MODEL_" not in written, f"{path}: widget views saved"
     assert "iopub.status" not in written, f"{path}: execution timestamps saved"
+    if path.startswith("00_"):  # the explorer as it was left: the first year, its chart and table
+        last = [c for c in saved["cells"] if c["cell_type"] == "code"][-1]["outputs"]
+        assert "".join(last[0]["data"]["text/plain"]) == f"学年 {options[0]}", last[0]
+        assert any("image/png" in o["data"] for o in last) and any("text/html" in o["data"] for o in last[1:])
     if not path.startswith(("00_", "03_")):
-        # nothing was changed by hand: through the clean filter git sees the committed file, byte for byte
+        # nothing was changed by hand: git sees the committed file, byte for byte
         base = notebooks.parent
         # git diff, not git status: status lists a file whose size changed until `git add` restats it
         status = subprocess.run(["git", "-C", str(base), "diff", "--quiet", "--", f"notebooks/{path}"])
@@ -362,19 +368,31 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
                 committed.splitlines(True), cleaned.splitlines(True), "committed", "saved"
             )
             pytest.fail(f"{path}: Run All + save changed the file:\n{''.join(list(diff)[:60])}")
-    # reopen (a fresh kernel): the widgets show again from the saved state, no error, no raw text
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    if path.startswith("00_"):
+        # a restarted kernel: the live explorer fades and says so, instead of looking alive
+        page.evaluate(
+            "async () => {"
+            " await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart(); }"
+        )
+        box = page.locator(f"{panel} .eduwb-explorer.jupyter-widgets-disconnected").first
+        box.wait_for(timeout=30_000)
+        banner = box.evaluate("el => getComputedStyle(el, '::before').content")
+        assert "重新运行本单元" in banner, banner
+        box.scroll_into_view_if_needed()
+        _shot(page, "lab-00-kernel-restarted")
+    # reopen (a fresh kernel): the explorers show what they were showing, as plain outputs; the
+    # notebook is not marked changed (closing it asks nothing)
     _close_all(page)
     _open(page, path, kernel=False)
-    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-    page.locator(f"{panel} .jp-OutputArea-output .widget-vbox").first.wait_for(timeout=30_000)
+    page.locator(f"{panel} .jp-OutputArea-output img").first.wait_for(timeout=30_000)
     _check_no_widget_errors(page, f"{path} saved and reopened")
-    assert (
-        page.locator(f"{panel} .jp-OutputArea-output .widget-dropdown select, {panel} .widget-slider").count()
-        > 0
-    )
-    assert page.locator(f"{panel} .jp-OutputArea-output img").count() > 0
+    assert page.locator(f"{panel} .jp-OutputArea-output .widget-vbox").count() == 0  # no dead widget
+    page.wait_for_timeout(1000)  # what restoring widget state did: mark the notebook changed
+    dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    assert not dirty, f"{path}: reopening marked the notebook changed"
     if path.startswith("00_"):
-        page.locator(f"{panel} .jp-OutputArea-output .widget-vbox").last.scroll_into_view_if_needed()
+        page.locator(f"{panel} .jp-OutputArea-output img").last.scroll_into_view_if_needed()
         _shot(page, "lab-00-saved-and-reopened")
 
 

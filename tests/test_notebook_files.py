@@ -166,9 +166,23 @@ def _widget_notebook():
             "state": {
                 "box1": {
                     "model_name": "VBoxModel",
-                    "state": {"children": ["IPY_MODEL_drop", "IPY_MODEL_out"]},
+                    "state": {
+                        "children": ["IPY_MODEL_style", "IPY_MODEL_drop", "IPY_MODEL_img", "IPY_MODEL_out"]
+                    },
                 },
-                "drop": {"model_name": "DropdownModel", "state": {"value": 2024}},
+                "style": {
+                    "model_name": "HTMLModel",
+                    "state": {"value": "<style>…</style>", "_dom_classes": ["eduwb-widget-style"]},
+                },
+                "drop": {
+                    "model_name": "DropdownModel",
+                    "state": {"description": "学年", "_options_labels": ["2023", "2024"], "index": 0},
+                },
+                "img": {
+                    "model_name": "ImageModel",
+                    "state": {"format": "png"},
+                    "buffers": [{"path": ["value"], "encoding": "base64", "data": "iVBORchart"}],
+                },
                 "out": {"model_name": "OutputModel", "state": {"outputs": [png, table]}},
             },
         }
@@ -182,9 +196,13 @@ def test_widget_views_become_their_static_outputs():
     nbfiles.clean(nb)
     assert "widgets" not in nb.metadata
     outputs = nb.cells[0].outputs
-    assert [o["output_type"] for o in outputs] == ["display_data", "display_data"]
-    assert outputs[0]["data"]["image/png"] == "iVBOR"
-    assert outputs[1]["data"]["text/html"] == "<table/>" and "execution_count" not in outputs[1]
+    # what the explorer showed when saved: the year it was set to, its chart, its Output's figure and table
+    assert [o["output_type"] for o in outputs] == ["display_data"] * 4
+    assert outputs[0]["data"]["text/plain"] == "学年 2023"
+    assert outputs[1]["data"]["image/png"] == "iVBORchart"
+    assert outputs[2]["data"]["image/png"] == "iVBOR"
+    assert outputs[3]["data"]["text/html"] == "<table/>" and "execution_count" not in outputs[3]
+    assert "<style>" not in nbformat.writes(nb)  # the explorer's hidden style is not an output
     assert "execution" not in nb.cells[0].metadata
     assert nb.cells[1].outputs[0]["data"]["text/plain"] == "1"  # other outputs untouched
     nbformat.validate(nb)
@@ -199,7 +217,7 @@ def test_a_widget_view_without_saved_state_is_dropped():
     assert nb.cells[0].outputs == []
 
 
-def test_the_pre_save_hook_tidies_and_keeps_the_widgets():
+def test_the_pre_save_hook_writes_the_static_form():
     nb = json.loads(nbformat.writes(_widget_notebook()))
     nb["cells"][1]["outputs"] = [
         {
@@ -211,10 +229,13 @@ def test_the_pre_save_hook_tidies_and_keeps_the_widgets():
     model = {"type": "notebook", "content": nb}
     nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=None)
     saved = model["content"]
-    assert saved["metadata"]["widgets"][nbfiles.WIDGET_STATE]["state"]["box1"]  # reopens with its widgets
-    assert nbfiles.WIDGET_VIEW in saved["cells"][0]["outputs"][0]["data"]
+    assert "widgets" not in saved["metadata"]  # nothing for JupyterLab to restore on reopening
+    text = json.dumps(saved)
+    assert nbfiles.WIDGET_VIEW not in text and "IPY_MODEL" not in text
+    assert saved["cells"][0]["outputs"][0]["data"]["text/plain"] == "学年 2023"  # as the explorer was left
     assert "execution" not in saved["cells"][0]["metadata"]
     assert saved["cells"][1]["outputs"][0]["data"][TABLE_MIME]["data"] == [[0, 0.3]]
+    nbformat.validate(nbformat.from_dict(saved))
     nbfiles.pre_save_hook({"type": "file", "content": "x"})  # other files: nothing
 
 

@@ -1,27 +1,32 @@
 """Notebook files that open well and diff cleanly: static widget fallbacks, stable table data.
 
-A notebook executed with live widgets (the explorers) keeps two things that must not be
-committed: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
-pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new on
-every run). Committed, they make every save a diff; and a view whose state is missing shows
-"Error displaying widget: model not found", or — in an untrusted notebook — the widget's raw
-text ``VBox(children=…``.
+A notebook executed with live widgets (the explorers) holds two things that must not stay in
+the file: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
+pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new
+on every run). Kept, they make every save a diff; a view whose state is missing shows "Error
+displaying widget: model not found" (or, untrusted, the widget's raw text ``VBox(children=…``);
+a view restored from saved state after its kernel is gone looks alive and answers nothing; and
+JupyterLab marks a notebook changed as soon as it restores widget state, so closing it asks to
+save.
 
-Two forms of a notebook, so an analyst keeps live widgets and git sees no change:
+So a notebook file has one form, :func:`clean`: each widget view replaced by what it was
+showing (its Output widgets' outputs, its images, its HTML, and one line with the values of its
+controls — "学年 2021" — recovered from the saved widget state), the state dropped, then
+:func:`tidy` (no execution timestamps, stable hidden table data,
+:func:`eduwb.present.notebook.table_cell`). Three writers apply it:
 
-* **the working form** (:func:`tidy`): what the project's JupyterLab saves. Its
-  ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`, installed by ``make setup``)
-  drops execution timestamps and normalises the hidden table data
-  (:func:`eduwb.present.notebook.table_cell`), and keeps the widget views and state that
-  JupyterLab sends (widget state saving is on), so a notebook saved after Run All reopens with
-  its widgets showing.
-* **the committed form** (:func:`clean`): each widget view replaced by what its Output widgets
-  were showing (the figures and tables of the explorer's first view, recovered from the saved
-  widget state), the state dropped, then :func:`tidy`. ``make notebooks-refresh`` writes it, the
-  tests check the committed notebooks are in it, and git applies it as the *clean filter* of
-  ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup`` registers the filter, running
-  ``python -m eduwb.present.nbfiles git-clean``): so ``git diff`` and ``git status`` compare the
-  committed form of the working file, and Run All + save with no real change shows no diff.
+* the project's JupyterLab: its ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`,
+  installed by ``make setup``); JupyterLab sends the widget state on save (``saveState``), so
+  the explorers are saved as they were left;
+* ``make notebooks-refresh`` (``scripts/execute_notebooks.py``); the tests check the committed
+  notebooks are in this form;
+* git's *clean filter* of ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup``
+  registers ``python -m eduwb.present.nbfiles git-clean``), for a notebook saved by another
+  Jupyter: ``git diff`` compares the clean form, and Run All + save with no real change shows
+  no diff.
+
+While the notebook stays open its explorers stay live; a restarted kernel fades them with a
+message (:func:`eduwb.present.figures.explorer_box`).
 """
 
 from __future__ import annotations
@@ -31,24 +36,86 @@ from typing import Any
 from eduwb.present.notebook import TABLE_MIME, table_cell
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The class of an explorer's hidden style widget (:data:`eduwb.present.figures.STYLE_CLASS`).
+_STYLE_CLASS = "eduwb-widget-style"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _REF = "IPY_MODEL_"
 
 
+#: Widgets whose current value reads as one line of text in the static form ("学年 2021").
+_CONTROLS = {
+    "DropdownModel", "SelectModel", "ToggleButtonsModel", "RadioButtonsModel",
+    "IntSliderModel", "FloatSliderModel", "SelectionSliderModel",
+}  # fmt: skip
+
+
 def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> list[dict[str, Any]]:
-    """The outputs shown inside a widget (its Output widgets' outputs, children in order)."""
+    """The outputs shown inside a widget, children in order: its Output widgets' outputs, its
+    images, its HTML, and one line with the values its controls were set to."""
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
     model = state[model_id]
     body = model.get("state", {})
-    if model.get("model_name") == "OutputModel":
+    name = model.get("model_name")
+    if name == "OutputModel":
         return [_as_display(o) for o in body.get("outputs", [])]
+    if name == "ImageModel":
+        return _image_output(model)
+    if name in ("HTMLModel", "HTMLMathModel"):
+        hidden = _STYLE_CLASS in (body.get("_dom_classes") or [])
+        return [] if hidden or not body.get("value") else [_display({"text/html": str(body["value"])})]
     out: list[dict[str, Any]] = []
+    controls = []
     for child in body.get("children", []) or []:
         if isinstance(child, str) and child.startswith(_REF):
-            out.extend(_static_outputs(child[len(_REF) :], state, seen))
+            child_id = child[len(_REF) :]
+            text = _control_text(state.get(child_id, {}))
+            if text:
+                controls.append(text)
+                continue
+            if controls:
+                out.append(_controls_output(controls))
+                controls = []
+            out.extend(_static_outputs(child_id, state, seen))
+    if controls:
+        out.append(_controls_output(controls))
     return out
+
+
+def _display(data: dict[str, Any]) -> dict[str, Any]:
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def _image_output(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """An Image widget's picture (its value: a binary buffer, base64 in the saved state)."""
+    body = model.get("state", {})
+    data = body.get("value") if isinstance(body.get("value"), str) else None
+    for buffer in model.get("buffers", []) or []:
+        if buffer.get("path") == ["value"] and buffer.get("encoding", "base64") == "base64":
+            data = buffer.get("data")
+    fmt = str(body.get("format") or "png")
+    return [_display({f"image/{fmt}": data, "text/plain": "<image>"})] if data else []
+
+
+def _control_text(model: dict[str, Any]) -> str | None:
+    """``"description value"`` of a control (a dropdown's chosen label, a slider's number)."""
+    if model.get("model_name") not in _CONTROLS:
+        return None
+    body = model.get("state", {})
+    labels, index = body.get("_options_labels"), body.get("index")
+    if labels is not None:
+        value = labels[index] if isinstance(index, int) and 0 <= index < len(labels) else ""
+    else:
+        value = body.get("value", "")
+    return f"{body.get('description', '')} {value}".strip()
+
+
+def _controls_output(texts: list[str]) -> dict[str, Any]:
+    from html import escape
+
+    line = " · ".join(texts)
+    return _display({"text/html": f"<p>{escape(line)}</p>", "text/plain": line})
 
 
 def _as_display(output: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +134,8 @@ def static_widgets(nb: dict[str, Any]) -> int:
 
     Returns the number of widget views replaced. A view whose state was not saved is dropped.
     """
+    from nbformat.notebooknode import from_dict
+
     metadata = nb.setdefault("metadata", {})
     state = (metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
     replaced = 0
@@ -78,7 +147,8 @@ def static_widgets(nb: dict[str, Any]) -> int:
             data = output.get("data") or {}
             if WIDGET_VIEW in data:
                 replaced += 1
-                outputs.extend(_static_outputs(str(data[WIDGET_VIEW].get("model_id", "")), state, set()))
+                static = _static_outputs(str(data[WIDGET_VIEW].get("model_id", "")), state, set())
+                outputs.extend(from_dict(o) for o in static)  # nodes, as nbformat writes them
             else:
                 outputs.append(output)
         if "outputs" in cell:
@@ -101,7 +171,7 @@ def normalise_tables(nb: dict[str, Any]) -> None:
 
 
 def tidy(nb: dict[str, Any]) -> dict[str, Any]:
-    """The working form: no execution timestamps, stable table data; widgets kept (in place)."""
+    """No execution timestamps, stable table data; widgets untouched (in place)."""
     normalise_tables(nb)
     for cell in nb.get("cells", []):
         metadata = cell.get("metadata")
@@ -117,14 +187,17 @@ def clean(nb: dict[str, Any]) -> dict[str, Any]:
 
 
 def pre_save_hook(model: dict[str, Any], **kwargs: Any) -> None:
-    """``FileContentsManager.pre_save_hook``: tidy a notebook before the Jupyter server writes it.
+    """``FileContentsManager.pre_save_hook``: the Jupyter server writes a notebook in its clean form.
 
-    The widget views and state stay (a reopened notebook shows its widgets); git's clean filter
-    (:func:`git_clean`) removes them from what is committed.
+    JupyterLab sends the widget state with the notebook (``saveState``); here each widget view
+    becomes what it was showing (:func:`clean`) and the state is dropped. So a reopened notebook
+    shows, as plain outputs, the explorers as they were left — never widgets whose kernel is gone
+    (they would look alive and answer nothing), and nothing for the widget manager to restore
+    (restoring marked every reopened notebook changed). Running the cell brings the explorer back.
     """
     del kwargs
     if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
-        tidy(model["content"])
+        clean(model["content"])
 
 
 def git_clean(text: str) -> str:

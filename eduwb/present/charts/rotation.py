@@ -772,7 +772,7 @@ def eligibility_explorer(
 
     from eduwb.analysis.scope import up_to_year
     from eduwb.present import label_columns
-    from eduwb.present.figures import explorer_figure, figure_image
+    from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     sliders = _rule_sliders(rule, lang)
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
@@ -816,7 +816,7 @@ def eligibility_explorer(
     for s in sliders.values():
         s.observe(draw, names="value")
     draw(result=first)
-    return widgets.VBox([*sliders.values(), image, table])
+    return explorer_box([*sliders.values(), image, table], lang)
 
 
 class _RatePanel:
