@@ -33,6 +33,8 @@ def test_counties_are_found_by_name(tmp_path):
     assert found[0].path.name == "sample"  # the folder, not the workbook
     dash = Dashboard(ROOT / "data", lang="en")
     assert [label for label, _ in dash.county_picker.options] == [c.name for c in found]
+    dash.county_picker.value = 3  # a county of the province: the page follows
+    assert "示例县03" in dash.verdict_html.value and dash.state.county == "示例县03"
 
 
 def test_two_counties_of_one_name_are_told_apart_by_their_code(tmp_path):
