@@ -381,6 +381,10 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
         assert "重新运行本单元" in banner, banner
         box.scroll_into_view_if_needed()
         _shot(page, "lab-00-kernel-restarted")
+        # saved now (JupyterLab sends no state for the old widgets), the file keeps the explorer as saved
+        page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+        again = json.loads((notebooks / path).read_text(encoding="utf-8"))
+        assert [c for c in again["cells"] if c["cell_type"] == "code"][-1]["outputs"] == last
     # reopen (a fresh kernel): the explorers show what they were showing, as plain outputs; the
     # notebook is not marked changed (closing it asks nothing)
     _close_all(page)

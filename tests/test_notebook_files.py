@@ -239,6 +239,39 @@ def test_the_pre_save_hook_writes_the_static_form():
     nbfiles.pre_save_hook({"type": "file", "content": "x"})  # other files: nothing
 
 
+def test_a_view_saved_without_state_keeps_the_outputs_on_disk(tmp_path):
+    """After a kernel restart JupyterLab saves the explorer's view without its state: the cell
+    keeps what the file had for it, unless its code changed since."""
+    on_disk = _widget_notebook()
+    nbfiles.clean(on_disk)  # as the server wrote it last time
+    shown = [o["data"] for o in on_disk.cells[0].outputs]
+
+    nbformat.write(on_disk, tmp_path / "x.ipynb")
+
+    class Contents:  # Jupyter's contents manager: the hook reads the file under its root_dir
+        root_dir = str(tmp_path)
+
+    def saved_without_state():
+        nb = json.loads(nbformat.writes(_widget_notebook()))
+        del nb["metadata"]["widgets"]  # no state for the old widgets
+        for cell, old in zip(nb["cells"], on_disk.cells, strict=True):
+            cell["id"] = old.id  # the same cells
+        return nb
+
+    restarted = saved_without_state()
+    model = {"type": "notebook", "content": restarted}
+    nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=Contents())
+    assert [o["data"] for o in model["content"]["cells"][0]["outputs"]] == shown
+    edited = saved_without_state()
+    edited["cells"][0]["source"] = "display(other)"
+    model = {"type": "notebook", "content": edited}
+    nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=Contents())
+    assert model["content"]["cells"][0]["outputs"] == []  # stale outputs are not brought back
+    model = {"type": "notebook", "content": json.loads(nbformat.writes(_widget_notebook()))}
+    nbfiles.pre_save_hook(model, path="new.ipynb", contents_manager=Contents())  # no file yet
+    assert model["content"]["cells"][0]["outputs"][0]["data"]["text/plain"] == "学年 2023"
+
+
 def test_the_git_filter_gives_the_committed_form():
     saved = nbformat.writes(_widget_notebook())
     cleaned = nbfiles.git_clean(saved)

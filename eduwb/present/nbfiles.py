@@ -129,32 +129,49 @@ def _as_display(output: dict[str, Any]) -> dict[str, Any]:
     return output
 
 
-def static_widgets(nb: dict[str, Any]) -> int:
+def static_widgets(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> int:
     """Replace every widget view by its static outputs and drop the widget state (in place).
 
-    Returns the number of widget views replaced. A view whose state was not saved is dropped.
+    Returns the number of widget views replaced. A view whose state was not saved (JupyterLab
+    sends none for a widget whose kernel restarted) is dropped — unless ``previous``, the same
+    notebook as it was last written, has the same cell (same id and source): then the cell keeps
+    the outputs it had there, the explorer as it was last saved.
     """
     from nbformat.notebooknode import from_dict
 
     metadata = nb.setdefault("metadata", {})
     state = (metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
+    before = {
+        c.get("id"): c
+        for c in (previous or {}).get("cells", [])
+        if c.get("cell_type") == "code" and c.get("id")
+    }
     replaced = 0
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        outputs = []
+        outputs, lost = [], False
         for output in cell.get("outputs", []):
             data = output.get("data") or {}
             if WIDGET_VIEW in data:
                 replaced += 1
-                static = _static_outputs(str(data[WIDGET_VIEW].get("model_id", "")), state, set())
+                model_id = str(data[WIDGET_VIEW].get("model_id", ""))
+                lost = lost or model_id not in state
+                static = _static_outputs(model_id, state, set())
                 outputs.extend(from_dict(o) for o in static)  # nodes, as nbformat writes them
             else:
                 outputs.append(output)
+        old = before.get(cell.get("id"))
+        if lost and old is not None and _source(old) == _source(cell) and not _has_view(old):
+            outputs = [from_dict(o) for o in old.get("outputs", [])]
         if "outputs" in cell:
             cell["outputs"] = outputs
     metadata.pop("widgets", None)
     return replaced
+
+
+def _has_view(cell: dict[str, Any]) -> bool:
+    return any(WIDGET_VIEW in (o.get("data") or {}) for o in cell.get("outputs", []))
 
 
 def normalise_tables(nb: dict[str, Any]) -> None:
@@ -180,9 +197,13 @@ def tidy(nb: dict[str, Any]) -> dict[str, Any]:
     return nb
 
 
-def clean(nb: dict[str, Any]) -> dict[str, Any]:
-    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place)."""
-    static_widgets(nb)
+def clean(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place).
+
+    ``previous``: the notebook as last written, for views saved without their state
+    (:func:`static_widgets`).
+    """
+    static_widgets(nb, previous)
     return tidy(nb)
 
 
@@ -194,10 +215,29 @@ def pre_save_hook(model: dict[str, Any], **kwargs: Any) -> None:
     shows, as plain outputs, the explorers as they were left — never widgets whose kernel is gone
     (they would look alive and answer nothing), and nothing for the widget manager to restore
     (restoring marked every reopened notebook changed). Running the cell brings the explorer back.
+    After a kernel restart JupyterLab sends no state for the old widgets: an explorer cell then
+    keeps the outputs the file on disk has for it (``contents_manager`` and ``path``, as the
+    server passes them).
     """
-    del kwargs
     if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
-        clean(model["content"])
+        clean(model["content"], _on_disk(kwargs.get("contents_manager"), kwargs.get("path")))
+
+
+def _on_disk(contents_manager: Any, path: Any) -> dict[str, Any] | None:
+    """The notebook at ``path`` (relative to the server's ``root_dir``) as the file has it now;
+    None when there is none. Read from the file: the server's contents manager is asynchronous
+    (JupyterLab's default), and a pre-save hook is called synchronously."""
+    from pathlib import Path
+
+    import nbformat
+
+    root = getattr(contents_manager, "root_dir", None)
+    if not root or not path:
+        return None
+    try:
+        return nbformat.read(Path(root) / str(path).lstrip("/"), as_version=4)
+    except Exception:  # noqa: BLE001 - no file yet, or an unreadable one: no fallback
+        return None
 
 
 def git_clean(text: str) -> str:
