@@ -7,6 +7,15 @@ between two schools) and the school's indicators, the per-school rule, the CVs, 
 and the cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
 once per county and year, then a few milliseconds per change); this module only lays out
 widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
+
+The page (:meth:`Dashboard._layout`): a title bar with the county, year and language pickers,
+then ``Dashboard.columns``, columns side by side that wrap on a narrow screen — the county's
+situation (``eduwb-situation``: verdict, failing indicators, class size and rotation) and the
+simulator (``eduwb-sim``: the school, ``Dashboard.levers`` — one row per lever, made by
+:meth:`Dashboard._lever` — then the changes, the school, the CVs). A lever is one more row of
+``levers``; another column is one more child of ``columns`` with the class ``eduwb-column``.
+At 1366×768 the verdict and every lever show without scrolling, in both languages
+(``tests/test_browser.py``); controls are as wide as their words.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ CSS = """
 .eduwb-dash h3 { margin: 0 0 2px 0; font-size: 1.1em; }
 .eduwb-columns > .eduwb-situation { flex: 5 1 440px; min-width: 0; margin-right: 12px; }
 .eduwb-columns > .eduwb-sim { flex: 6 1 540px; min-width: 0; }
+.eduwb-columns > .eduwb-column { flex: 4 1 320px; min-width: 0; margin-left: 12px; }
 .eduwb-lever { align-items: center; flex-wrap: wrap; }
 .eduwb-badge { display: inline-block; padding: 1px 8px; border-radius: 4px; color: white; \
 font-weight: bold; white-space: nowrap; }
