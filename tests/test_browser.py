@@ -285,6 +285,8 @@ def test_notebooks_open_showing_their_outputs(notebook_page, path):
         ".filter(c => c.type === 'code').every(c => c.trusted)"
     )
     assert trusted, f"{path} opens untrusted"
+    dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    assert not dirty, f"{path}: opening marked the notebook changed"
     if path.startswith("en/"):
         markdown = page.inner_text(f"{panel} .jp-MarkdownCell")
         assert not re.search(r"[\u4e00-\u9fff]{4}", markdown), f"{path}: Chinese prose in the English twin"
