@@ -490,6 +490,7 @@ def county_picker(
 
     from eduwb.present import md, show_table
     from eduwb.present.charts import scorecard as card_charts
+    from eduwb.present.figures import explorer_box
 
     picker = widgets.Dropdown(
         options=list(names), value=value or names[0], description=t("县（区）", "County", lang)
@@ -508,4 +509,4 @@ def county_picker(
 
     picker.observe(draw, names="value")
     draw()
-    return widgets.VBox([picker, out])
+    return explorer_box([picker, out], lang)

@@ -200,7 +200,7 @@ class RotationChapter:
         ds, std, year, stage = self.ds, self.std, self.year, self.stage
         if interactive:
             table = partial(rotation.rotation_table, ds, std, stage=stage)
-            display(charts.eligibility_explorer(table, self.rule.as_dict(), self.lang))
+            display(charts.eligibility_explorer(table, self.rule.as_dict(), self.lang, year=year))
             return
         scan = rotation.rotation_table(ds, std, by="min_years", year=year, stage=stage)
         charts.eligibility_chart(scan, self.rule.min_years_at_school, self.lang)
