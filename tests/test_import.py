@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from eduwb.cli import main
@@ -296,6 +298,33 @@ def test_largest_remainders():
     assert largest_remainders(10, [1, 1, 1]) == [4, 3, 3]  # ties to the earlier stage
     assert largest_remainders(5, [0, 0]) == [5, 0]
     assert sum(largest_remainders(53, [1259, 2410])) == 53
+    # exact shares, ties to the earlier stage (floats got these wrong: 7/4 and [0, 0, 2])
+    assert largest_remainders(11, [15, 7]) == [8, 3]  # 7.5 : 3.5
+    assert largest_remainders(2, [1, 3, 10]) == [0, 1, 1]  # 1/7 : 3/7 : 10/7
+
+
+def _integer_largest_remainders(total: int, weights: list[int]) -> list[int]:
+    """The documented rule in integers only: floor of total·w/W, the rest by remainder, ties earlier."""
+    whole = sum(weights)
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    floors = [total * w // whole for w in weights]
+    remainders = [total * w % whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[: total - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    total=st.integers(min_value=0, max_value=500),
+    weights=st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=4),
+)
+def test_largest_remainders_matches_an_exact_integer_reference(total, weights):
+    parts = largest_remainders(total, weights)
+    assert parts == _integer_largest_remainders(total, weights)
+    assert sum(parts) == total and min(parts) >= 0
 
 
 # ----------------------------------------------------------------------------- 综合查询: known numbers
