@@ -957,6 +957,10 @@ MALFORMED = {
         'extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.built_year"\nextract = "(\\\\d{4}"\n',
         "extract 不是正则表达式",
     ),
+    "nested_repetition": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.built_year"\nextract = \'^((?:a+)+)$\'\n',
+        "含嵌套的重复",
+    ),
     "label_on_value_cell": (
         'extends = "jiaoji-2021"\n[[fields]]\ntarget = "primary.classes"\ncheck = { I6 = "班数" }\n',
         "check 单元格 I6 也是数值单元格",
@@ -993,6 +997,39 @@ def test_malformed_mapping_is_refused_with_its_location(tmp_path, case):
         load_mapping(path)
     assert message in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_redos_mapping_is_refused_on_the_command_line(capsys, tmp_path, jiaoji_source):
+    # issue 25: ^((?:a+)+)$ on 41 characters hung Python's re; now refused when the mapping loads
+    path = tmp_path / "redos.toml"
+    path.write_text(
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.township"\nextract = \'^((?:a+)+)$\'\n',
+        encoding="utf-8",
+    )
+    values = {**PRIMARY_A, ("1001", "C8"): "a" * 40 + "!"}
+    write_jiaoji(jiaoji_source / "a.xlsx", "小学", values)
+    code, _, err = run(capsys, "import", jiaoji_source, "-o", tmp_path / "out", "--mapping", path)
+    assert code == 1 and "含嵌套的重复" in err and "Traceback" not in err
+
+
+def test_backtracking_extract_is_stopped_at_its_cell(capsys, tmp_path, jiaoji_source):
+    # no nested repetition, but (a|a)+ backtracks too: the time limit stops it, located at the cell
+    path = tmp_path / "slow.toml"
+    path.write_text(
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = "school.township"\nextract = \'^((?:a|a)+)$\'\n',
+        encoding="utf-8",
+    )
+    pytest.importorskip("regex")
+    from eduwb.data.importers.patterns import nested_repetition
+
+    assert (
+        not nested_repetition("^((?:a|a)+)$")
+        and nested_repetition("(\\d*)*")
+        and not nested_repetition("(\\d{4})")
+    )
+    write_jiaoji(jiaoji_source / "a.xlsx", "小学", {**PRIMARY_A, ("1001", "C8"): "a" * 40 + "!"})
+    err = refused(capsys, jiaoji_source, tmp_path / "out", "--mapping", path)
+    assert "[sheet 教基1001_小学], 单元格 cell C8" in err and "超时" in err
 
 
 def test_malformed_mapping_exits_1_without_traceback(capsys, tmp_path, jiaoji_source):

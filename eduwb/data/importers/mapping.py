@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eduwb.data.importers.patterns import compile_extract
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
 from eduwb.errors import EduwbError, ParameterError
 from eduwb.standards.extends import merge, parent_key, read_toml
@@ -120,7 +121,7 @@ class Field:
     sheet: str | None = None  # jiaoji: the form code, e.g. "3112"
     cells: tuple[str, ...] = ()  # jiaoji: cell references; zonghe: header paths
     check: tuple[tuple[str, str], ...] = ()  # jiaoji: (label cell, expected text)
-    extract: re.Pattern | None = None
+    extract: Any = None  # a compiled pattern of the regex package (see patterns.py)
     scale: float = 1.0
     unit: str | None = None
 
@@ -444,15 +445,9 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 for c in e["check"]:
                     problems += _check_cell(c, f"{label}: check")
         if "extract" in e:
-            try:
-                pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
-                if pattern is None or pattern.groups != 1:
-                    problems.append(
-                        f"{label}: extract 必须是含一个括号组的正则 "
-                        "must be a regular expression with one group"
-                    )
-            except re.error as exc:
-                problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
+            _, why = compile_extract(e["extract"])
+            if why is not None:
+                problems.append(f"{label}: {why}")
         if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
             problems.append(f"{label}: scale 必须是正数 must be a positive number")
         if "unit" in e and not isinstance(e["unit"], str):
@@ -561,7 +556,7 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
                 sheet=e.get("sheet"),
                 cells=cells,
                 check=check,
-                extract=re.compile(e["extract"]) if "extract" in e else None,
+                extract=compile_extract(e["extract"])[0] if "extract" in e else None,
                 scale=float(e.get("scale", 1.0)),
                 unit=e.get("unit"),
             )

@@ -6,6 +6,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
+from eduwb.data.importers import patterns
 from eduwb.data.importers.mapping import MAX_TEXT, Field, Mapping, norm_text, parse_bool
 from eduwb.data.importers.workbook import cell_problem, cell_text
 from eduwb.data.schema import TABLES
@@ -85,7 +86,9 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     if source is None:
         return Reading(None, tuple(cells))
     if f.extract is not None:
-        m = f.extract.search(text)
+        m = _extract(f, source, text, problems)
+        if m is False:
+            return None
         if m is not None:
             text = m.group(1).strip()
     if len(text) > MAX_TEXT:
@@ -110,6 +113,22 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     return Reading(code, (source,))
 
 
+def _extract(f: Field, cell: Cell, text: str, problems: list[Problem]):
+    """The mapping's ``extract`` searched in a cell's text with a time limit (False: refused)."""
+    try:
+        return patterns.search(f.extract, text)
+    except patterns.PatternTimeout:
+        problems.append(
+            _at(
+                cell,
+                f"映射的 extract 正则 {f.extract.pattern!r} 在此单元格上超时"
+                f"（超过 {patterns.SEARCH_TIMEOUT:g} 秒），请改写 the mapping's extract pattern took "
+                f"too long on this cell: rewrite it ({describe(f)})",
+            )
+        )
+        return False
+
+
 def _known_labels(f: Field, mapping: Mapping) -> list[str]:
     given = mapping.kinds if f.column == "kind" else mapping.values.get(f.column, {})
     enum = TABLES[f.table].column(f.column).enum or {}
@@ -129,7 +148,10 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
         else:
             text = unicodedata.normalize("NFKC", cell.text)
             if f.extract is not None and text:
-                m = f.extract.search(text)
+                m = _extract(f, cell, text, problems)
+                if m is False:
+                    ok = False
+                    continue
                 if m is not None:
                     text = m.group(1)
             text = text.replace(",", "").replace(" ", "").strip()
