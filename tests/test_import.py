@@ -743,7 +743,7 @@ def test_missing_sheet(capsys, tmp_path):
         tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A, codes=["1001", "1102", "3112", "4155", "5170"]
     )
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "error: 2024/a.xlsx: 缺少工作表 missing sheet 教基5176_小学" in err
+    assert "error: 2024/a.xlsx: 缺少工作表 missing sheet 教基5176（需要它读取" in err
     assert "facilities.equipment_value_yuan" in err
 
 
@@ -756,16 +756,27 @@ def test_number_cell_holding_text(capsys, tmp_path):
     )
 
 
-def test_moved_cell_is_caught_by_the_label_check(capsys, tmp_path):
+def test_moved_column_is_found_by_its_label(tmp_path):
     # a province form with one more column: 在校生数 moved from I to J, I now holds 毕业生数
     labels = {**LABELS, "3112": {**LABELS["3112"], "I4": "毕业生数", "J4": "在校生数"}}
     values = {**PRIMARY_A, ("3112", "I6"): 130, ("3112", "J6"): 812}
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", values, labels=labels)
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out)
+    assert read_out(out, "sections").loc[0, "students"] == 812
+    log = (out / "import-log.md").read_text(encoding="utf-8")
+    assert "按标签找到 found by its labels at I6 → J6" in log
+
+
+def test_missing_label_names_the_form_the_label_and_the_nearest_texts(capsys, tmp_path):
+    labels = {**LABELS, "3112": {**LABELS["3112"], "I4": "在校学生"}}
+    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A, labels=labels)
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 值 "
-        "value '毕业生数': 表头核对不符 label check failed: 应为“在校生数”" in err
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 找不到列标签“在校生数” column label not found；"
+        "相近的 nearest: “在校学生”（I4）" in err
     )
+    assert "sections.students（在校生数，小学）" in err
 
 
 def test_two_workbooks_for_one_school(capsys, tmp_path):
@@ -818,8 +829,39 @@ def test_formula_saved_without_its_value(capsys, tmp_path):
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "=SUM(800,12)"})
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 东关镇中心小学 2024 年没有任何学段的在校生"
-        in err
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I6: 值 value '=SUM(800,12)': "
+        "公式没有保存的计算结果：请在 Excel 或 WPS 中打开并保存" in err
+    )
+    assert "open and save it in Excel/WPS, or paste values" in err
+
+
+def _with_saved_value(path: Path, sheet: str, ref: str, formula: str, value) -> None:
+    """Give a formula cell the value Excel would have saved with it (openpyxl writes none)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    wb_xml = parts["xl/workbook.xml"].decode()
+    index = re.findall(r'<sheet [^>]*name="([^"]+)"', wb_xml).index(sheet) + 1
+    name = f"xl/worksheets/sheet{index}.xml"
+    xml = parts[name].decode()
+    old = re.search(rf'<c r="{ref}"[^>]*>.*?</c>', xml).group(0)
+    parts[name] = xml.replace(old, f'<c r="{ref}"><f>{formula}</f><v>{value}</v></c>').encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+
+
+def test_formula_with_a_saved_value_is_read_and_logged(tmp_path):
+    path = write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("3112", "I6"): "=SUM(800,12)"})
+    _with_saved_value(path, "教基3112_小学", "I6", "SUM(800,12)", 812)
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out)
+    assert read_out(out, "sections").loc[0, "students"] == 812
+    log = (out / "import-log.md").read_text(encoding="utf-8")
+    assert (
+        "2024/a.xlsx \\[教基3112\\_小学\\] I6：公式 formula =SUM(800,12)，读取其保存的值 read its saved value 812"
+        in log
     )
 
 

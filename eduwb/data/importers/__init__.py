@@ -98,6 +98,7 @@ def import_statistics(
     problems: list[Problem] = []
     skipped: list[Skipped] = []
     units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
+    notes += [note for unit in units for note in unit.notes] + _formula_notes(units)
     _refuse_on_errors(problems)
     if not units:
         raise DataError([cell_problem(source.name, None, None, None, "没有读到任何学校 no school was read")])
@@ -186,6 +187,18 @@ def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems,
             notes += sheet.notes
             unused += sheet.unused_columns
     return units, merges, notes, unused
+
+
+def _formula_notes(units: list[Unit]) -> list[str]:
+    """One line per formula cell read: its value is the one Excel saved, not recomputed."""
+    return [
+        f"{cell.workbook} [{cell.sheet}] {cell.ref}：公式 formula {cell.formula}，"
+        f"读取其保存的值 read its saved value {cell.text}"
+        for unit in units
+        for reading in unit.values.values()
+        for cell in reading.cells
+        if cell.formula
+    ]
 
 
 def _put_in_place(tmp: Path, out: Path) -> None:

@@ -23,6 +23,7 @@ class Cell:
     sheet: str
     ref: str  # "I6"
     raw: object
+    formula: str | None = None  # the cell's formula when it holds one (raw is then the saved value)
 
     @property
     def text(self) -> str:
@@ -48,6 +49,7 @@ class Unit:
     kind_label: str
     values: dict[str, Reading] = field(default_factory=dict)
     merged: list[str] = field(default_factory=list)  # origins of rows merged into this one
+    notes: list[str] = field(default_factory=list)  # what the log should say about this unit's reading
 
     def value(self, target: str, default: object = None) -> object:
         reading = self.values.get(target)
@@ -75,6 +77,19 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     Numbers from several cells are summed; text takes the first filled cell. A blank number
     cell is 0 when the mapping says so (``blank_is_zero``) and the reading remembers it.
     """
+    unsaved = [c for c in cells if c.formula and (c.raw is None or c.raw == "")]
+    for cell in unsaved:
+        problems.append(
+            _at(
+                cell,
+                f"公式没有保存的计算结果：请在 Excel 或 WPS 中打开并保存，或复制后“粘贴为数值” "
+                f"a formula saved without its value ({describe(f)}): "
+                "open and save it in Excel/WPS, or paste values",
+                value=cell.formula,
+            )
+        )
+    if unsaved:
+        return None
     if f.numeric:
         return _parse_number(f, cells, mapping, problems)
     text, source = "", None
