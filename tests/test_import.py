@@ -773,8 +773,8 @@ def test_missing_label_names_the_form_the_label_and_the_nearest_texts(capsys, tm
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A, labels=labels)
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: 找不到列标签“在校生数” column label not found；"
-        "相近的 nearest: “在校学生”（I4）" in err
+        "error: 2024/a.xlsx [sheet 教基3112_小学], 单元格 cell I4: "
+        "找不到列标签“在校生数” column label not found；相近的 nearest: “在校学生”（I4）" in err
     )
     assert "sections.students（在校生数，小学）" in err
 
@@ -860,8 +860,8 @@ def test_formula_with_a_saved_value_is_read_and_logged(tmp_path):
     assert read_out(out, "sections").loc[0, "students"] == 812
     log = (out / "import-log.md").read_text(encoding="utf-8")
     assert (
-        "2024/a.xlsx \\[教基3112\\_小学\\] I6：公式 formula =SUM(800,12)，读取其保存的值 read its saved value 812"
-        in log
+        "2024/a.xlsx \\[教基3112\\_小学\\] I6：公式 formula =SUM(800,12)，"
+        "读取其保存的值 read its saved value 812" in log
     )
 
 
