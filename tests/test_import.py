@@ -865,6 +865,16 @@ def test_formula_with_a_saved_value_is_read_and_logged(tmp_path):
     )
 
 
+def test_zonghe_formula_without_a_saved_value_is_refused_not_read_as_zero(capsys, tmp_path):
+    # a campus row's pupils given as a formula saved without its value: it was read as blank → 0
+    rows = [dict(r) for r in ZONGHE_ROWS]
+    rows[1]["在校生数/小学"] = "=100+20"
+    src = write_zonghe(tmp_path / "综合查询.xlsx", rows)
+    err = refused(capsys, src, tmp_path / "out")
+    assert "error: 综合查询.xlsx [sheet 2024], 单元格 cell" in err
+    assert "值 value '=100+20': 公式没有保存的计算结果" in err
+
+
 def test_zonghe_missing_column_and_unknown_parent(capsys, tmp_path):
     header = [p for p in ZONGHE_HEADER if p != ("运动场地面积",)]
     rows = [{k: v for k, v in r.items() if k != "运动场地面积"} for r in ZONGHE_ROWS]

@@ -27,7 +27,9 @@ from eduwb.data.importers.workbook import (
     cell_ref,
     cell_text,
     column_letters,
+    open_formula_view,
     open_workbook,
+    read_formulas,
 )
 from eduwb.errors import ParameterError, Problem
 
@@ -102,7 +104,7 @@ def read_workbook(
     problems: list[Problem],
     skipped: list[Skipped],
 ) -> list[SheetRead]:
-    with open_workbook(path, label, problems) as wb:
+    with open_workbook(path, label, problems) as wb, open_formula_view(path) as formula_view:
         if wb is None:
             return []
         plan = years_of_sheets(list(wb.sheetnames), year, path)
@@ -116,7 +118,8 @@ def read_workbook(
                 )
         out = []
         for sheet, y in plan:
-            read = _read_sheet(wb[sheet], label, sheet, y, mapping, problems, skipped)
+            formula_sheet = formula_view[sheet] if formula_view is not None else None
+            read = _read_sheet(wb[sheet], formula_sheet, label, sheet, y, mapping, problems, skipped)
             if read is not None:
                 out.append(read)
         return out
@@ -188,7 +191,14 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 
 
 def _read_sheet(
-    ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+    ws,
+    formula_ws,
+    label: str,
+    sheet: str,
+    year: int,
+    mapping: Mapping,
+    problems: list[Problem],
+    skipped: list[Skipped],
 ) -> SheetRead | None:
     """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row.
 
@@ -314,6 +324,9 @@ def _read_sheet(
         if c not in used
     ]
 
+    formulas = {}
+    if formula_ws is not None:  # which mapped cells hold formulas (the saved values cannot tell)
+        formulas = read_formulas(formula_ws, len(rows), width, min_row=data_row)
     kind_field = mapping.field("school.kind")
     kind_col = columns[kind_field.cells[0]]
     units: list[Unit] = []
@@ -365,7 +378,16 @@ def _read_sheet(
         for f in fields_for(mapping, unit.kind):
             if f.target == "school.kind":
                 continue
-            cells = [Cell(label, sheet, cell_ref(r, columns[p]), _raw(rows, r, columns[p])) for p in f.cells]
+            cells = [
+                Cell(
+                    label,
+                    sheet,
+                    cell_ref(r, columns[p]),
+                    _raw(rows, r, columns[p]),
+                    formulas.get((r, columns[p])),
+                )
+                for p in f.cells
+            ]
             reading = parse_field(f, cells, mapping, problems)
             if reading is None:
                 ok = False
