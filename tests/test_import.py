@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ LABELS = {
         "B16": "是否寄宿制学校",
         "B25": "办学类型",
     },
-    "1102": {"B12": "县级及以上骨干教师"},
+    "1102续": {"B12": "县级及以上骨干教师（小学）", "B13": "县级及以上骨干教师（初中）"},
     "3112": {"A6": "总计", "C4": "班数", "I4": "在校生数"},
     "3115": {"A6": "总计", "C4": "班数", "E4": "在校生数"},
     "3118": {"A6": "总计", "C4": "班数", "E4": "在校生数"},
@@ -103,8 +104,10 @@ def junior_values(students, classes, teachers, degrees, pe_art):
 
 
 def facility_values(backbone, teaching, indoor, field, rooms, equipment_wan):
+    """backbone: 县级及以上骨干教师 (小学, 初中) as 教基1102续 gives them, per stage."""
     return {
-        ("1102", "D12"): backbone,
+        ("1102续", "D12"): backbone[0],
+        ("1102续", "D13"): backbone[1],
         ("5170", "F10"): teaching,
         ("5170", "F17"): indoor,
         ("5176", "D7"): field,
@@ -134,13 +137,13 @@ def write_jiaoji(path: Path, kind_label: str, values: dict, *, codes=None, label
 PRIMARY_A = {
     **school_values("4201010001", "东关镇中心小学", "小学"),
     **primary_values(812, 18, 40, (1, 25, 12), (3, 1, 1, 0)),
-    **facility_values(6, 4100.5, 300, 6500, 20, 180.5),
+    **facility_values((6, 0), 4100.5, 300, 6500, 20, 180.5),
 }
 NINE_YEAR_B = {
     **school_values("4201010002", "东关镇九年一贯制学校", "九年一贯制学校", locale="220"),
     **primary_values(400, 10, 40, (0, 20, 18), (2, 1, 1, 0)),
     **junior_values(300, 6, 30, (2, 20), (2, 1, 1, 0)),
-    **facility_values(12, 6000, 500, 9000, 16, 140),
+    **facility_values((7, 5), 6000, 500, 9000, 16, 140),
 }
 
 
@@ -203,7 +206,7 @@ def test_jiaoji_two_schools_known_values(jiaoji_source, tmp_path):
         38,
         22,
     )  # 初中: 研究生 + 本科
-    # 12 骨干 shared 40 : 30 by 专任教师 → 6.857 / 5.143 → floors 6 / 5, the spare one to the larger remainder
+    # 骨干 per stage as 教基1102续 gives them (D12 小学, D13 初中): no apportioning
     assert (b_primary["backbone_teachers"], b_junior["backbone_teachers"]) == (7, 5)
 
     fac = read_out(out, "facilities").set_index("school_id")
@@ -226,19 +229,46 @@ def test_jiaoji_log_lists_cells_units_and_apportioning(jiaoji_source, tmp_path):
         line for line in log.splitlines() if line.startswith("| a.xlsx |") or line.startswith("| b.xlsx |")
     ]
     cells_a = {(r.split(" | ")[1], r.split(" | ")[2]) for r in rows if r.startswith("| a.xlsx")}
-    # the cells holding values, and the blank 所属学校标识码 (C10) that was read too
-    assert {(f"教基{code}\\_小学", ref) for code, ref in PRIMARY_A} | {("教基1001\\_小学", "C10")} == cells_a
+    # the cells holding values (not the 初中 骨干 D13 of a primary school), and the blank
+    # 所属学校标识码 (C10) that was read too
+    expected = {(f"教基{code}\\_小学", ref) for code, ref in PRIMARY_A if (code, ref) != ("1102续", "D13")}
+    assert expected | {("教基1001\\_小学", "C10")} == cells_a
     assert (
         "| a.xlsx | 教基5176\\_小学 | D19 | 180.5 | facilities.equipment_value_yuan（教学仪器设备资产值） |"
         in log
     )
     assert "教基5176 D19：按万元填报，× 10000 换算" in log
-    assert (
-        "| 东关镇九年一贯制学校（4201010002） | 2024 | backbone_teachers "
-        "| 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |" in log
-    )
     assert "`facilities.csv` 列 column `music_rooms`（音乐专用教室数）：2 行空白" in log
     assert "模板 Template" in log and "未生成" in log
+
+
+def test_a_whole_school_figure_is_apportioned_by_a_province_mapping(tmp_path):
+    # a province whose form gives 骨干教师 for the whole school (教基1102 D12): shared out by 专任教师
+    whole = tmp_path / "whole.toml"
+    whole.write_text(
+        'form = "jiaoji"\n[apportion]\nbackbone_teachers = "teachers"\n'
+        '[[fields]]\ntarget = "school.name"\nsheet = "1001"\ncell = "C4"\n'
+        '[[fields]]\ntarget = "total.backbone_teachers"\nsheet = "1102"\ncell = "D12"\n'
+        'check = { B12 = "骨干教师" }\n',
+        encoding="utf-8",
+    )
+    shipped = load_mapping("jiaoji-2021")
+    kept = [f for f in shipped.fields if f.column != "backbone_teachers"]
+    m = replace(shipped, fields=(*kept, load_mapping(whole).field("total.backbone_teachers")))
+    values = {k: v for k, v in NINE_YEAR_B.items() if k[0] != "1102续"}
+    values[("1102", "D12")] = 12
+    write_jiaoji(
+        tmp_path / "2024" / "b.xlsx",
+        "九年一贯制学校",
+        values,
+        labels={**LABELS, "1102": {"B12": "县级及以上骨干教师"}},
+    )
+    out = tmp_path / "out"
+    import_statistics(tmp_path / "2024", out, mapping=m, year=2024)
+    # 12 骨干 shared 40 : 30 by 专任教师 → 6.857 / 5.143 → floors 6 / 5, the spare one to the larger remainder
+    assert read_out(out, "sections")["backbone_teachers"].tolist() == [7, 5]
+    log = (out / "import-log.md").read_text(encoding="utf-8")
+    assert "| 12 | teachers | 小学 40，初中 30 | 小学 7，初中 5 |" in log
 
 
 def test_jiaoji_imported_folder_validates_once_rooms_are_filled(jiaoji_source, tmp_path):
@@ -816,10 +846,10 @@ def test_wan_yuan_mix_up_is_implausible(capsys, tmp_path):
 
 def test_rule_of_the_dictionary_is_reported_at_the_source_cell(capsys, tmp_path):
     # more 骨干 than teachers: the loader's rule, moved back to 教基1102 D12
-    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("1102", "D12"): 41})
+    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("1102续", "D12"): 41})
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基1102_小学], 单元格 cell D12: 值 value 41: must not exceed teachers"
+        "error: 2024/a.xlsx [sheet 教基1102续_小学], 单元格 cell D12: 值 value 41: must not exceed teachers"
         in err
     )
 

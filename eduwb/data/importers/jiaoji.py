@@ -302,6 +302,11 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
     by_sheet: dict[str, list[Field]] = {}
     for f in needed:
         by_sheet.setdefault(f.sheet, []).append(f)
+    for code in [c for c in by_sheet if c not in sheets and all(f.optional for f in by_sheet[c])]:
+        unit.notes.append(
+            f"{forms.label}：没有表 no form {code}，可选的 optional "
+            f"{'、'.join(describe(f) for f in by_sheet.pop(code))} 留空 left blank"
+        )
     missing = [code for code in by_sheet if code not in sheets]
     for code in missing:
         targets = "、".join(describe(f) for f in by_sheet[code])
@@ -319,7 +324,12 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
     ok = True
     for code, fields in by_sheet.items():
         for f in fields:
-            cells = _field_cells(forms, f, sheets[code], unit.notes, problems)
+            tried: list[Problem] = []
+            cells = _field_cells(forms, f, sheets[code], unit.notes, tried)
+            if cells is None and f.optional:
+                unit.notes += [f"{p}（可选，留空 optional: left blank）" for p in tried]
+                continue
+            problems += tried
             reading = None if cells is None else parse_field(f, cells, mapping, problems)
             if reading is None:
                 ok = False

@@ -72,6 +72,7 @@ _FIELD_KEYS = {
     "extract",
     "scale",
     "unit",
+    "optional",
 }
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
@@ -138,6 +139,7 @@ class Field:
     extract: Any = None  # a compiled pattern of the regex package (see patterns.py)
     scale: float = 1.0
     unit: str | None = None
+    optional: bool = False  # a form or label missing leaves the column blank (logged), not an error
 
     @property
     def stage(self) -> str | None:
@@ -475,6 +477,8 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 problems.append(f"{label}: {why}")
         if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
             problems.append(f"{label}: scale 必须是正数 must be a positive number")
+        if "optional" in e and not isinstance(e["optional"], bool):
+            problems.append(f"{label}: optional 必须是 true 或 false must be true or false")
         if "unit" in e and not isinstance(e["unit"], str):
             problems.append(f"{label}: unit 必须是文字 must be text")
         if form == "jiaoji" and "column" in e:
@@ -599,6 +603,7 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
                 extract=compile_extract(e["extract"])[0] if "extract" in e else None,
                 scale=float(e.get("scale", 1.0)),
                 unit=e.get("unit"),
+                optional=bool(e.get("optional", False)),
             )
         )
     return fields

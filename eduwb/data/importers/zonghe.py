@@ -295,7 +295,17 @@ def _read_sheet(
 
     columns: dict[str, int] = {}
     ok = True
+    notes: list[str] = []
+    absent: set[str] = set()  # optional targets whose columns the export does not have
     for f in mapping.fields:
+        keys = ["/".join(norm_text(s) for s in path.split("/")) for path in f.cells]
+        if f.optional and not all(k in by_path for k in keys):
+            absent.add(f.target)
+            notes.append(
+                f"{label} [sheet {sheet}]: 没有可选的列 no optional column "
+                f"{'、'.join(f.cells)}：{describe(f)} 留空 left blank"
+            )
+            continue
         for path in f.cells:
             c = locate(path, describe(f))
             if c is None:
@@ -303,7 +313,6 @@ def _read_sheet(
             else:
                 columns[path] = c
     counted_col = parent_col = None
-    notes: list[str] = []
     if layout.counted:
         key = "/".join(norm_text(s) for s in layout.counted.split("/"))
         counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
@@ -376,7 +385,7 @@ def _read_sheet(
         unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
         unit.values["school.kind"] = kind_reading
         for f in fields_for(mapping, unit.kind):
-            if f.target == "school.kind":
+            if f.target == "school.kind" or f.target in absent:
                 continue
             cells = [
                 Cell(
