@@ -119,9 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as",
         dest="as_form",
-        choices=("jiaoji", "zonghe"),
-        help="write the county as the education statistics instead: a folder of per-school 教基 workbooks "
-        "(one sub-folder per year) or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
+        choices=("jiaoji", "jichuji", "zonghe"),
+        help="改为写成教育事业统计报表：每校一个教基（2021 版）或基础基（2020 版起，真实导出版式）工作簿，"
+        "或一个综合查询工作簿，供 eduwb import 使用 / write the county as the education statistics instead: "
+        "per-school 教基 (2021) or 基础基 (2020 on, in a real export's layout) workbooks (a sub-folder per "
+        "year), or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
     )
 
     p = sub.add_parser(
@@ -306,7 +308,7 @@ def cmd_sample(args) -> int:
         files = write_sample_forms(
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
         )
-        kind = "教基 workbook(s)" if args.as_form == "jiaoji" else "综合查询 workbook"
+        kind = "综合查询 workbook" if args.as_form == "zonghe" else f"{args.as_form} workbook(s)"
         print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
         return 0
     paths = write_sample(

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb.data.importers.assemble import Assembled, assemble
-from eduwb.data.importers.jiaoji import Skipped, workbook_files
+from eduwb.data.importers.jiaoji import Skipped, workbook_family, workbook_files
 from eduwb.data.importers.jiaoji import read_workbook as read_jiaoji_workbook
 from eduwb.data.importers.log import ImportLog
 from eduwb.data.importers.mapping import DEFAULT_MAPPING, Mapping, MappingError, load_mapping
@@ -79,8 +79,9 @@ def import_statistics(
     out
         The county folder to write; it must not exist yet (or be empty).
     mapping
-        A shipped mapping name (``jiaoji-2021``, ``zonghe``), a mapping file, or ``None``
-        for the default of the source form (a folder: ``jiaoji-2021``; a workbook: ``zonghe``).
+        A shipped mapping name (``jiaoji-2021``, ``jichuji-2020``, ``zonghe``), a mapping file, or
+        ``None`` for the default of the source form (a folder: ``jichuji-2020`` when its sheets are
+        named 基础基<code>, else ``jiaoji-2021``; a workbook: ``zonghe``).
     year
         The school year (autumn term) when the source does not say it.
 
@@ -150,6 +151,8 @@ def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
     if not source.exists():
         raise ParameterError(f"没有这个文件或文件夹 no such file or folder: {source}")
     form = "jiaoji" if source.is_dir() else "zonghe"
+    if mapping is None and form == "jiaoji" and _first_family(source) == "jichuji":
+        mapping = "jichuji-2020"  # sheets named 基础基<code>: the 2020 family of the forms
     m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
     if m.form != form:
         wanted = (
@@ -169,6 +172,17 @@ def _source_form(source: Path, out: Path, mapping) -> tuple[str, Mapping]:
             "expected an .xlsx workbook or a folder of 教基 workbooks"
         )
     return form, m
+
+
+def _first_family(source: Path) -> str | None:
+    """The family of forms (``jiaoji``/``jichuji``) of the first workbook in a folder or its year folders."""
+    folders = [source] + sorted(p for p in source.iterdir() if p.is_dir() and YEAR.search(p.name))
+    for folder in folders:
+        for path in workbook_files(folder, []):
+            family = workbook_family(path, path.name, [])
+            if family is not None:
+                return family
+    return None
 
 
 def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems, skipped):
