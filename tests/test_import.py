@@ -116,13 +116,15 @@ def facility_values(backbone, teaching, indoor, field, rooms, equipment_wan):
     }
 
 
-def write_jiaoji(path: Path, kind_label: str, values: dict, *, codes=None, labels=LABELS) -> Path:
-    """A per-school workbook: sheets 教基<code>_<kind_label> with the labels and the values given."""
+def write_jiaoji(
+    path: Path, kind_label: str, values: dict, *, codes=None, labels=LABELS, suffix: bool = True
+) -> Path:
+    """A per-school workbook: sheets 教基<code>_<kind_label> (or 教基<code>) with the labels and values."""
     codes = codes or sorted({code for code, _ in values} | {"1001"})
     wb = Workbook()
     wb.remove(wb.active)
     for code in codes:
-        ws = wb.create_sheet(f"教基{code}_{kind_label}")
+        ws = wb.create_sheet(f"教基{code}_{kind_label}" if suffix else f"教基{code}")
         ws["A1"] = f"教基{code}"
         for ref, text in labels.get(code, {}).items():
             ws[ref] = text
@@ -321,6 +323,158 @@ def test_kindergarten_workbook_is_skipped_and_logged(jiaoji_source, tmp_path):
     assert "k.xlsx：办学类型“幼儿园”不属义务教育学校，已跳过" in (out / "import-log.md").read_text(
         encoding="utf-8"
     )
+
+
+# ----------------------------------------------------------------------------- 基础基 in the export layout
+
+
+def write_jichuji(path: Path, forms: dict, *, shift: int = 0, extra_sheets=()) -> Path:
+    """A 基础基 workbook as exported: column letters in row 1, row numbers in column A, the title in
+    B2, the form code in B3, labels in B, 编号 in C, values from D. ``forms`` maps a code to
+    ``(header row, {column: label}, {row: (label, {column: value})})`` in the printed form's rows;
+    ``shift`` moves everything below row 1 down (a province's extra title rows)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in extra_sheets:
+        wb.create_sheet(name)["A1"] = name
+    for code, (header, columns, rows) in forms.items():
+        ws = wb.create_sheet(f"基础基{code}")
+        ws["B2"], ws["B3"] = f"表 {code}", f"基础基{code}" + " " * 30
+        for col, text in columns.items():
+            ws[f"{col}{header}"] = text
+        for n, (r, (label, values)) in enumerate(sorted(rows.items()), start=1):
+            ws[f"B{r}"], ws[f"C{r}"] = label, f"{n:02d}"
+            for col, value in values.items():
+                ws[f"{col}{r}"] = value
+        if shift:
+            ws.insert_rows(2, shift)
+        for c in range(1, ws.max_column + 1):
+            ws.cell(1, c, chr(64 + c))
+        for r in range(2, ws.max_row + 1):
+            ws.cell(r, 1, r - 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def jichuji_primary_school() -> dict:
+    """A primary school in the 基础基 forms; positions from the evidence (statistics-forms.md)."""
+    return {
+        "112": (
+            4,
+            {"B": "项目", "C": "编号", "D": "内容", "E": "单位"},
+            {
+                5: ("学校标识码", {"D": "4201010001"}),
+                6: ("学校名称", {"D": "东关镇中心小学"}),
+                7: ("建校年月", {"D": "1986年9月"}),
+                8: ("所在乡镇", {"D": "东关镇"}),
+                12: ("城乡分类", {"D": "121 镇中心区"}),
+                14: ("举办者", {"D": "教育部门"}),
+                16: ("是否寄宿制学校", {"D": "否"}),
+                18: ("办学类型", {"D": "小学"}),
+                30: ("县级及以上骨干教师（小学）", {"D": 6, "E": "人"}),
+                31: ("县级及以上骨干教师（初中）", {"D": 0, "E": "人"}),
+            },
+        ),
+        "312": (
+            6,
+            {"D": "班数", "E": "毕业生数", "F": "招生数", "H": "在校生数"},
+            {7: ("总计", {"D": 18, "H": 812})},
+        ),
+        "423": (
+            7,
+            {"D": "专任教师", "M": "体育", "N": "音乐", "O": "信息技术", "P": "美术", "Q": "艺术"},
+            {
+                8: ("合计", {"D": 40, "M": 3, "N": 1, "O": 4, "P": 1, "Q": 0}),
+                11: ("研究生毕业", {"D": 1}),
+                12: ("本科毕业", {"D": 25}),
+                13: ("专科毕业", {"D": 12}),
+            },
+        ),
+        "512": (
+            4,
+            {"D": "间数", "E": "建筑面积"},
+            {10: ("教学及辅助用房", {"E": 4100.5}), 16: ("其中：室内体育用房", {"E": 300})},
+        ),
+        "522": (
+            8,
+            {
+                "F": "运动场地面积",
+                "L": "网络多媒体教室",
+                "N": "专用教室中网络多媒体教室",
+                "O": "教学仪器设备资产值（万元）",
+            },
+            {9: ("总计", {"F": 6500, "L": 15, "N": 5, "O": 180.5})},
+        ),
+    }
+
+
+def _check_jichuji_primary(out: Path) -> None:
+    """The figures of :func:`jichuji_primary_school`, worked out by hand."""
+    school = read_out(out, "schools").iloc[0]
+    assert (school["school_id"], school["name"], school["kind"], school["locale"]) == (
+        "4201010001",
+        "东关镇中心小学",
+        "primary",
+        "town",
+    )
+    sec = read_out(out, "sections").iloc[0]
+    # 专科及以上 1 + 25 + 12; 体育 + 音乐 + 美术 + 艺术 3 + 1 + 1 + 0 (信息技术 not counted)
+    assert sec[["students", "classes", "teachers", "teachers_above_degree", "pe_art_teachers"]].tolist() == [
+        812,
+        18,
+        40,
+        38,
+        5,
+    ]
+    assert sec["backbone_teachers"] == 6
+    fac = read_out(out, "facilities").iloc[0]
+    assert fac[["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2"]].tolist() == [
+        4100.5,
+        300,
+        6500,
+    ]
+    assert fac["multimedia_rooms"] == 20 and fac["equipment_value_yuan"] == 1_805_000
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_jichuji_export_layout_imports_with_the_built_in_mapping(tmp_path, shift):
+    write_jichuji(tmp_path / "2024" / "a.xlsx", jichuji_primary_school(), shift=shift)
+    out = tmp_path / "out"
+    result = import_statistics(tmp_path, out)  # no --mapping: 基础基 sheets select jichuji-2020
+    assert result.mapping.id == "jichuji-2020"
+    _check_jichuji_primary(out)
+    log = (out / "import-log.md").read_text(encoding="utf-8")
+    assert ("H7 → H9" in log) == (shift == 2)  # 在校生数 found two rows further down
+
+
+def test_kindergarten_jichuji_workbook_is_skipped_with_one_line(tmp_path):
+    write_jichuji(tmp_path / "2024" / "a.xlsx", jichuji_primary_school())
+    kindergarten = {
+        "112": (
+            4,
+            {"B": "项目", "D": "内容"},
+            {5: ("乡镇中心幼儿园", {"D": "是"}), 9: ("体育运动场（馆）面积是否达标", {"D": "是"})},
+        ),
+        "211": (6, {"D": "班数"}, {7: ("总计", {"D": 6})}),
+    }
+    write_jichuji(tmp_path / "2024" / "k.xlsx", kindergarten, extra_sheets=["封面", "目录", "基础基112续表1"])
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out)
+    _check_jichuji_primary(out)
+    log = (out / "import-log.md").read_text(encoding="utf-8")
+    lines = [line for line in log.splitlines() if "k.xlsx" in line]
+    assert len(lines) == 1 and "不是义务教育学校" in lines[0] and "skipped" in lines[0]
+
+
+def test_sheet_names_without_the_school_type(tmp_path):
+    # 教基3112, 教基1102续 …: the 办学类型 comes from 教基1001
+    write_jiaoji(tmp_path / "2024" / "b.xlsx", "九年一贯制学校", NINE_YEAR_B, suffix=False)
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out)
+    sec = read_out(out, "sections")
+    assert sec["stage"].tolist() == ["primary", "junior"] and sec["students"].tolist() == [400, 300]
+    assert sec["backbone_teachers"].tolist() == [7, 5]
 
 
 def test_largest_remainders():
