@@ -7,7 +7,8 @@
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
     eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en] [--province NAME]
-    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|zonghe|FILE] [--year Y]
+    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|jichuji-2020|zonghe|FILE] [--year Y]
+    eduwb import SOURCE --inspect [--draft-mapping OUT.toml]
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -213,17 +214,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o",
         "--out",
-        required=True,
         metavar="OUT",
-        help="county folder to write (must not exist, or be empty)",
+        help="county folder to write (must not exist, or be empty); required unless --inspect",
     )
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
-        help="jiaoji-2021, zonghe, or a mapping file (default: "
-        "jiaoji-2021 for a folder, zonghe for a workbook)",
+        help="jiaoji-2021, jichuji-2020, zonghe, or a mapping file (default: jichuji-2020 for a folder of "
+        "基础基 workbooks, jiaoji-2021 for other folders, zonghe for a workbook)",
     )
     p.add_argument("--year", type=_year, help="the school year (autumn term) when SOURCE does not say it")
+    p.add_argument(
+        "--inspect",
+        action="store_true",
+        help="不导入，只列出第一个工作簿中识别的表、工作表名和各表的标签网格（行号、列号）/ import nothing: "
+        "print the forms, sheet names and label grid (with row/column positions) of the first workbook",
+    )
+    p.add_argument(
+        "--draft-mapping",
+        metavar="OUT.toml",
+        help="与 --inspect 一起用：写出一个草拟的映射文件，供省级分析人员改正后用 --mapping 导入 / with "
+        "--inspect: write a draft mapping TOML for a province analyst to correct and pass to --mapping",
+    )
 
     p = sub.add_parser(
         "report",
@@ -507,6 +519,12 @@ def cmd_import(args) -> int:
     from eduwb.data.importers import import_statistics
     from eduwb.data.schema import TABLES
 
+    if args.inspect:
+        return _inspect_import(args)
+    if args.draft_mapping:
+        raise ParameterError("--draft-mapping 需要 --inspect (--draft-mapping goes with --inspect)")
+    if not args.out:
+        raise ParameterError("缺少输出文件夹 the following arguments are required: -o/--out")
     result = import_statistics(args.data, args.out, mapping=args.mapping, year=args.year)
     for warning in result.warnings:
         print(str(warning), file=sys.stderr)
@@ -516,6 +534,25 @@ def cmd_import(args) -> int:
         for (table, column), rows in sorted(result.unfilled.items()):
             print(f"  {table}.csv {column}（{TABLES[table].column(column).zh}）: {rows} 行 rows")
     print(f"详见 see {Path(args.out) / 'import-log.md'}")
+    return 0
+
+
+def _inspect_import(args) -> int:
+    """``eduwb import SOURCE --inspect [--draft-mapping OUT.toml]``."""
+    from eduwb._files import atomic_write_text
+    from eduwb.data.importers.draft import inspect_source
+
+    report, draft = inspect_source(args.data, args.mapping)
+    print(report)
+    if args.draft_mapping:
+        target = Path(args.draft_mapping)
+        if target.exists():
+            raise ParameterError(f"已存在，不覆盖 already exists, not overwritten: {target}")
+        atomic_write_text(target, draft)
+        print(
+            f"草拟的映射已写出 draft mapping written: {target}"
+            "（请核对后用 --mapping 导入 check it, then use --mapping）"
+        )
     return 0
 
 
@@ -560,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         data = getattr(args, "data", "")
         where = ", ".join(data) if isinstance(data, list) else data
         print(f"refused: {errors} problem(s) in {where}", file=sys.stderr)
-        if args.command == "import":
+        if args.command == "import" and args.out:
             print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
     except EduwbError as exc:

@@ -467,6 +467,35 @@ def test_kindergarten_jichuji_workbook_is_skipped_with_one_line(tmp_path):
     assert len(lines) == 1 and "不是义务教育学校" in lines[0] and "skipped" in lines[0]
 
 
+def test_inspect_drafts_a_mapping_that_corrected_by_hand_imports_a_renamed_form(capsys, tmp_path):
+    # a province that renamed a form: 基础基312 is 基础基3121 and its 在校生数 column reads 在校学生数
+    forms = jichuji_primary_school()
+    header, columns, rows = forms.pop("312")
+    forms["3121"] = (header, {**columns, "H": "在校学生数"}, rows)
+    source = tmp_path / "2024"
+    write_jichuji(source / "a.xlsx", forms)
+    err = refused(capsys, source, tmp_path / "out", "--year", "2024")
+    assert "缺少工作表 missing sheet 基础基312" in err
+
+    draft = tmp_path / "draft.toml"
+    code, out, err = run(capsys, "import", source, "--inspect", "--draft-mapping", draft)
+    assert code == 0, err
+    assert "识别的表 forms recognised: 112、423、512、522、3121" in out
+    assert "行 row 6: D6 班数 | E6 毕业生数 | F6 招生数 | H6 在校学生数" in out
+    assert "行 row 7: B7 总计 | C7 01 | D7 18 | H7 812" in out
+    text = draft.read_text(encoding="utf-8")
+    assert "# 未找到 NOT FOUND: 没有表 no form 312；本工作簿的表 forms here: 112、423、512、522、3121" in text
+    assert 'target = "primary.teachers"\nsheet = "423"\ncell = "D8"' in text  # found where expected
+
+    corrected = text.replace('sheet = "312"', 'sheet = "3121"').replace(
+        'column_label = "在校生数"', 'column_label = "在校学生数"'
+    )
+    draft.write_text(corrected, encoding="utf-8")
+    code, _, err = run(capsys, "import", source, "-o", tmp_path / "out", "--year", "2024", "--mapping", draft)
+    assert code == 0, err
+    _check_jichuji_primary(tmp_path / "out")
+
+
 def test_sheet_names_without_the_school_type(tmp_path):
     # 教基3112, 教基1102续 …: the 办学类型 comes from 教基1001
     write_jiaoji(tmp_path / "2024" / "b.xlsx", "九年一贯制学校", NINE_YEAR_B, suffix=False)

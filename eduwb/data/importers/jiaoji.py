@@ -157,7 +157,7 @@ def _read(
     school_kind = _school_kind(forms, mapping, sheets, suffixes, tried, skipped)
     if school_kind == "skipped":
         return None
-    if not _has_compulsory_forms(mapping, sheets):
+    if school_kind is None and not _has_compulsory_forms(mapping, sheets):
         shown = "、".join(sorted(sheets.values()))
         skipped.append(
             Skipped(
