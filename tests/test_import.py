@@ -1417,8 +1417,17 @@ def test_cli_help_names_import_and_sample_as(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "import" in out
     code, out, _ = run(capsys, "sample", "--help")
-    assert code == 0 and "--as {jiaoji,zonghe}" in out
+    assert code == 0 and "--as {jiaoji,jichuji,zonghe}" in out
     code, out, _ = run(capsys, "import", "--help")
     assert code == 0 and all(
-        w in out for w in ("SOURCE", "--out", "--mapping", "--year", "workbook, sheet and cell")
+        w in out
+        for w in (
+            "SOURCE",
+            "--out",
+            "--mapping",
+            "--year",
+            "workbook, sheet and cell",
+            "--inspect",
+            "--draft-mapping",
+        )
     )
