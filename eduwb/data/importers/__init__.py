@@ -79,9 +79,8 @@ def import_statistics(
     out
         The county folder to write; it must not exist yet (or be empty).
     mapping
-        A shipped mapping name (``jiaoji-2021``, ``jichuji-2020``, ``zonghe``), a mapping file, or
-        ``None`` for the default of the source form (a folder: ``jichuji-2020`` when its sheets are
-        named 基础基<code>, else ``jiaoji-2021``; a workbook: ``zonghe``).
+        A shipped mapping name, a mapping file, or ``None``: a folder of 基础基 workbooks takes
+        ``jichuji-2020``, another folder ``jiaoji-2021``, a workbook ``zonghe``.
     year
         The school year (autumn term) when the source does not say it.
 
@@ -99,7 +98,6 @@ def import_statistics(
     problems: list[Problem] = []
     skipped: list[Skipped] = []
     units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
-    notes += [note for unit in units for note in unit.notes] + _formula_notes(units)
     _refuse_on_errors(problems)
     if not units:
         raise DataError([cell_problem(source.name, None, None, None, "没有读到任何学校 no school was read")])
@@ -200,6 +198,7 @@ def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems,
             merges += sheet.merges
             notes += sheet.notes
             unused += sheet.unused_columns
+    notes += [note for unit in units for note in unit.notes] + _formula_notes(units)
     return units, merges, notes, unused
 
 

@@ -26,8 +26,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from eduwb.data.importers.workbook import cell_ref, column_letters
-
 _BRACKETS = str.maketrans(
     {"【": "[", "】": "]", "〔": "(", "〕": ")", "〈": "(", "〉": ")", "{": "(", "}": ")"}
 )
@@ -47,6 +45,15 @@ def norm_label(text: object) -> str:
 def synonyms(spec: str) -> tuple[str, ...]:
     """``"总计|合计"`` → ``("总计", "合计")``."""
     return tuple(s.strip() for s in spec.split("|") if s.strip())
+
+
+def cell_ref(row: int, column: int) -> str:
+    """(6, 9) → ``"I6"`` (kept here: the workbook module depends on the mapping, which uses this one)."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
 
 
 def rc(ref: str) -> tuple[int, int]:
@@ -249,7 +256,7 @@ __all__ = [
     "Grid",
     "LabelError",
     "Locator",
-    "column_letters",
+    "cell_ref",
     "describe_move",
     "locate",
     "locators_from_check",
