@@ -120,6 +120,7 @@ class Forms:
         self.formula_view = formula_view
         self.label = label
         self._blocks: dict[str, tuple[int, int, dict, dict]] = {}
+        self._grids: dict[tuple[str, int, int], Grid] = {}
 
     @property
     def sheetnames(self) -> list[str]:
@@ -138,6 +139,14 @@ class Forms:
             have = (max_row, max_column, values, formulas)
             self._blocks[sheet] = have
         return have[2], have[3]
+
+    def grid(self, sheet: str, max_row: int, max_column: int) -> Grid:
+        """The label index of the sheet's block (kept: every field of a form looks in it)."""
+        values, _ = self.block(sheet, max_row, max_column)
+        key = (sheet, *self._blocks[sheet][:2])
+        if key not in self._grids:
+            self._grids[key] = Grid({pos: cell_text(v) for pos, v in values.items() if isinstance(v, str)})
+        return self._grids[key]
 
     def cell(self, sheet: str, pos: tuple[int, int]) -> Cell:
         values, formulas = self.block(sheet, pos[0], pos[1])
@@ -323,6 +332,8 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
         return False
     ok = True
     for code, fields in by_sheet.items():
+        bounds = [search_bounds(list(f.locators), MAX_FORM_ROW, MAX_FORM_COLUMN) for f in fields]
+        forms.block(sheets[code], max(b[0] for b in bounds), max(b[1] for b in bounds))  # one read a form
         for f in fields:
             tried: list[Problem] = []
             cells = _field_cells(forms, f, sheets[code], unit.notes, tried)
@@ -349,8 +360,7 @@ def _field_cells(forms: Forms, f: Field, sheet: str, notes: list[str], problems:
     for ref, _ in f.plain_checks:
         r, c = rc(ref)
         bounds = (max(bounds[0], min(MAX_FORM_ROW, r + 1)), max(bounds[1], min(MAX_FORM_COLUMN, c + 1)))
-    values, _ = forms.block(sheet, *bounds)
-    grid = Grid({pos: cell_text(v) for pos, v in values.items() if isinstance(v, str)})
+    grid = forms.grid(sheet, *bounds)
     order = sorted(range(len(f.locators)), key=lambda i: not f.locators[i].labelled)
     positions: dict[int, tuple[int, int]] = {}
     shift = None
