@@ -850,7 +850,7 @@ def test_zonghe_sample_has_merged_headers_and_a_campus_row(zonghe_round_trip):
     assert wb.sheetnames == ["2021", "2022", "2023", "2024", "2025"]
     ws = wb["2021"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:AT1", "A2:A4", "K2:N2", "K3:K4", "R2:Z2", "S3:U3", "AQ2:AQ4"} <= merged
+    assert {"A1:BB1", "A2:A4", "K2:N2", "K3:K4", "R2:Z2", "S3:U3", "AQ2:AQ4"} <= merged
     assert (
         ws["A2"].value,
         ws["K2"].value,
@@ -871,6 +871,12 @@ def test_zonghe_round_trip_gives_the_sample_tables(zonghe_round_trip, sample_ds)
     pd.testing.assert_frame_equal(ds.schools, sample_ds.schools)
     pd.testing.assert_frame_equal(
         _without_moe2012_columns(ds.sections), _without_moe2012_columns(sample_ds.sections)
+    )
+    # moe-2012's B8 per stage: 小学、初中 from the export's 专业技术职务 columns (高中 not mapped)
+    compulsory = (ds.sections["stage"] != "senior").to_numpy()
+    assert (
+        ds.sections.loc[compulsory, "intermediate_title_teachers"].tolist()
+        == sample_ds.sections.loc[compulsory, "intermediate_title_teachers"].tolist()
     )
     imported = ds.facilities[_facilities_per_school(sample_ds.facilities).columns]
     pd.testing.assert_frame_equal(imported, _facilities_per_school(sample_ds.facilities), check_dtype=False)
