@@ -496,6 +496,19 @@ def test_inspect_drafts_a_mapping_that_corrected_by_hand_imports_a_renamed_form(
     _check_jichuji_primary(tmp_path / "out")
 
 
+def test_labels_are_normalised_and_ambiguity_is_an_error():
+    from eduwb.data.importers.locate import Grid, LabelError, Locator, locate, norm_label
+
+    assert norm_label("县级以上骨干教师 (小学)") == norm_label("县级以上骨干教师（小学）")
+    assert norm_label("【Ａ】 合 计") == "[a]合计"
+    grid = Grid({(6, 2): "合 计", (5, 4): "在校生数", (8, 2): "合计", (5, 6): "在校生数"})
+    # two 合计 rows and two 在校生数 columns: the expected cell (D8) tells them apart
+    assert locate(Locator("D8", ("总计", "合计"), None, ("在校生数",), None), grid, None) == (8, 4)
+    with pytest.raises(LabelError) as info:  # expected in neither row 7 nor column C: ambiguous
+        locate(Locator("C7", ("合计",), None, ("在校生数",), None), grid, None)
+    assert "行标签“合计”出现多次" in info.value.message and "B6、B8" in info.value.message
+
+
 def test_sheet_names_without_the_school_type(tmp_path):
     # 教基3112, 教基1102续 …: the 办学类型 comes from 教基1001
     write_jiaoji(tmp_path / "2024" / "b.xlsx", "九年一贯制学校", NINE_YEAR_B, suffix=False)

@@ -67,7 +67,8 @@ def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = No
             f"识别的表 forms recognised: {'、'.join(codes) or '无 none'}（映射 mapping {m.id}）",
             "",
         ]
-        for code, sheet in codes.items():
+        # no form recognised (a 综合查询 export, renamed sheets): show every sheet's grid
+        for code, sheet in (codes or {name: name for name in forms.sheetnames[:20]}).items():
             lines += _label_grid(forms, code, sheet)
         draft = _draft(forms, m, codes)
     return "\n".join(lines), draft

@@ -1,14 +1,16 @@
-"""The sample county written as the education statistics (``eduwb sample OUT --as jiaoji|zonghe``).
+"""The sample county written as the education statistics (``eduwb sample OUT --as jiaoji|jichuji|zonghe``).
 
 The figures are the generated sample county's (same seed, same numbers as ``data/sample``);
 the layout is the mapping's: each value goes to the cell (or header path) the mapping reads
-it from, with the label texts its checks expect, so importing the files back gives the
-sample's tables for everything the statistics hold. Workbooks are written deterministically
-(fixed document and zip times): the same seed writes byte-identical files.
+it from, with the label texts its checks or labels expect (``jichuji``: in a real export's
+layout, column letters in row 1, row numbers in column A, labels in B, 编号 in C), so importing
+the files back gives the sample's tables for everything the statistics hold. Workbooks are
+written deterministically (fixed document and zip times): the same seed writes byte-identical
+files.
 
 What the forms cannot carry is not written: columns the statistics do not hold (music and
-art rooms, …), the per-stage split of per-school figures (骨干教师 in 教基1102), and
-per-stage facilities (the statistics report a whole school).
+art rooms, 高中 teachers and 骨干, …) and per-stage facilities (the statistics report a whole
+school).
 """
 
 from __future__ import annotations
