@@ -545,6 +545,11 @@ def _inspect_import(args) -> int:
     report, draft = inspect_source(args.data, args.mapping)
     print(report)
     if args.draft_mapping:
+        if draft is None:
+            raise ParameterError(
+                "没有识别出每校报表（教基、基础基），不写草拟映射 no per-school form recognised: no draft "
+                "mapping written (综合查询 exports: write [[fields]] column paths from the grid above)"
+            )
         target = Path(args.draft_mapping)
         if target.exists():
             raise ParameterError(f"已存在，不覆盖 already exists, not overwritten: {target}")

@@ -48,8 +48,9 @@ def first_workbook(source: Path) -> Path:
     raise ParameterError(f"{source}: 没有 .xlsx 工作簿 no .xlsx workbook here")
 
 
-def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = None) -> tuple[str, str]:
-    """The inspection of the first workbook at ``source`` (text) and a draft mapping (TOML text)."""
+def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = None) -> tuple[str, str | None]:
+    """The inspection of the first workbook at ``source`` (text) and a draft mapping (TOML text;
+    None when the workbook holds no per-school form: drafts are for per-school forms only)."""
     path = first_workbook(Path(source))
     problems: list[Problem] = []
     with open_workbook(path, path.name, problems) as wb, open_formula_view(path) as formulas:
@@ -70,7 +71,7 @@ def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = No
         # no form recognised (a 综合查询 export, renamed sheets): show every sheet's grid
         for code, sheet in (codes or {name: name for name in forms.sheetnames[:20]}).items():
             lines += _label_grid(forms, code, sheet)
-        draft = _draft(forms, m, codes)
+        draft = _draft(forms, m, codes) if codes and m.form == "jiaoji" else None
     return "\n".join(lines), draft
 
 
