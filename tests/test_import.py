@@ -938,14 +938,25 @@ def test_forms_round_trip_gives_the_sample_tables(forms_round_trip, sample_ds):
 def test_forms_round_trip_keeps_every_verdict_and_indicator(forms_round_trip, sample_ds):
     """R1–R7 and the per-school verdict of every school-year, 一贯制 schools included (博雅学校 2024
     flipped fail → pass when 骨干 were apportioned)."""
-    from eduwb.analysis.balance import school_rule
-    from eduwb.analysis.resources import section_values
-    from eduwb.standards import load_standard
-
     tmp, _ = forms_round_trip
     out = tmp / "county"  # filled by hand in the test above (module scope), or fill it now
     if read_out(out, "facilities")["music_rooms"].isna().any():
         test_forms_round_trip_gives_the_sample_tables(forms_round_trip, sample_ds)
+    _assert_same_indicators_and_verdicts(out, tmp, sample_ds)
+
+
+def test_zonghe_round_trip_keeps_every_verdict_and_indicator(zonghe_round_trip, sample_ds):
+    out = zonghe_round_trip / "county"
+    if read_out(out, "facilities")["music_rooms"].isna().any():
+        _fill_by_hand(out, sample_ds.facilities)
+    _assert_same_indicators_and_verdicts(out, zonghe_round_trip, sample_ds)
+
+
+def _assert_same_indicators_and_verdicts(out: Path, tmp: Path, sample_ds) -> None:
+    from eduwb.analysis.balance import school_rule
+    from eduwb.analysis.resources import section_values
+    from eduwb.standards import load_standard
+
     std = load_standard("moe-2017")
     ds = load(out, cache=False)
     # the forms report facilities per school: compare with the sample's facilities summed so (its one
