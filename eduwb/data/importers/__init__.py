@@ -3,8 +3,9 @@
 Two source forms are read, each through a mapping file (``eduwb/data/mappings/``):
 
 ``jiaoji``
-    a folder of per-school workbooks whose sheets are the 教基 base forms
-    (``教基3112_小学`` …); values at fixed cells, guarded by label checks;
+    a folder of per-school workbooks whose sheets are the base forms (``基础基312`` since
+    2020, mapping ``jichuji-2020``; ``教基3112_小学``, ``教基1102续`` before, ``jiaoji-2021``);
+    each value found by its row and column labels, the mapping's cell as the expected place;
 ``zonghe``
     one county-wide 综合查询 export: a row per school under merged multi-row headers;
     rows not counted as schools (不计校数) are added into their parent school.
