@@ -989,7 +989,7 @@ def _assert_same_indicators_and_verdicts(out: Path, tmp: Path, sample_ds) -> Non
 def test_sample_forms_are_deterministic(tmp_path):
     from eduwb.data.importers.forms import write_sample_forms
 
-    for form in ("zonghe", "jiaoji"):
+    for form in ("zonghe", "jiaoji", "jichuji"):
         a = write_sample_forms(tmp_path / f"{form}-a", form, schools=20, years=(2022, 2023))
         b = write_sample_forms(tmp_path / f"{form}-b", form, schools=20, years=(2022, 2023))
         assert [p.relative_to(tmp_path / f"{form}-a") for p in a] == [
