@@ -7,7 +7,8 @@
     eduwb standards [--standard moe-2017] [--format table|csv|json]
     eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
     eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en] [--province NAME]
-    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|zonghe|FILE] [--year Y]
+    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|jichuji-2020|zonghe|FILE] [--year Y]
+    eduwb import SOURCE --inspect [--draft-mapping OUT.toml]
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -199,11 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as",
         dest="as_form",
-        choices=("jiaoji", "zonghe"),
-        help="改为写成教育事业统计的样子：每校一个教基工作簿的文件夹（每年一个子文件夹）或一个综合查询工作"
-        "簿（每年一个工作表），供 eduwb import 使用 / write the county as the education statistics "
-        "instead: a folder of per-school 教基 workbooks (one sub-folder per year) or one 综合查询 "
-        "workbook (a sheet per year), for 'eduwb import'",
+        choices=("jiaoji", "jichuji", "zonghe"),
+        help="改为写成教育事业统计报表：每校一个教基（2021 版）或基础基（2020 版起，真实导出版式）工作簿，"
+        "或一个综合查询工作簿，供 eduwb import 使用 / write the county as the education statistics instead: "
+        "per-school 教基 (2021) or 基础基 (2020 on, in a real export's layout) workbooks (a sub-folder per "
+        "year), or one 综合查询 workbook (a sheet per year), for 'eduwb import'",
     )
 
     p = sub.add_parser(
@@ -352,23 +353,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o",
         "--out",
-        required=True,
         metavar="OUT",
-        help="要写出的县级数据文件夹（须不存在或为空） / county folder to write (must not exist, or be "
-        "empty)",
+        help="要写出的县级数据文件夹（须不存在或为空；--inspect 时不需要） / "
+        "county folder to write (must not exist, or be empty); required unless --inspect",
     )
     p.add_argument(
         "--mapping",
         metavar="NAME|FILE",
-        help="jiaoji-2021、zonghe 或映射文件（默认：文件夹为 jiaoji-2021，工作簿为 zonghe） / "
-        "jiaoji-2021, zonghe, or a mapping file (default: jiaoji-2021 for a folder, zonghe for a "
-        "workbook)",
+        help="jiaoji-2021、jichuji-2020、zonghe 或映射文件（默认：基础基工作簿的文件夹为 "
+        "jichuji-2020，其他文件夹为 jiaoji-2021，工作簿为 zonghe） / jiaoji-2021, jichuji-2020, zonghe, "
+        "or a mapping file (default: jichuji-2020 for a folder of 基础基 workbooks, jiaoji-2021 for "
+        "other folders, zonghe for a workbook)",
     )
     p.add_argument(
         "--year",
         type=_year,
         help="SOURCE 未注明时的学年（秋季学期所在年份） / the school year (autumn term) when SOURCE does "
         "not say it",
+    )
+    p.add_argument(
+        "--inspect",
+        action="store_true",
+        help="不导入，只列出第一个工作簿中识别的表、工作表名和各表的标签网格（行号、列号） / import nothing: "
+        "print the forms, sheet names and label grid (with row/column positions) of the first workbook",
+    )
+    p.add_argument(
+        "--draft-mapping",
+        metavar="OUT.toml",
+        help="与 --inspect 一起用：写出一个草拟的映射文件，供省级分析人员改正后用 --mapping 导入 / with "
+        "--inspect: write a draft mapping TOML for a province analyst to correct and pass to --mapping",
     )
 
     p = sub.add_parser(
@@ -494,7 +507,7 @@ def cmd_sample(args) -> int:
         files = write_sample_forms(
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
         )
-        kind = "教基 workbook(s)" if args.as_form == "jiaoji" else "综合查询 workbook"
+        kind = "综合查询 workbook" if args.as_form == "zonghe" else f"{args.as_form} workbook(s)"
         print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
         return 0
     paths = write_sample(
@@ -696,6 +709,12 @@ def cmd_import(args) -> int:
     from eduwb.data.importers import import_statistics
     from eduwb.data.schema import TABLES
 
+    if args.inspect:
+        return _inspect_import(args)
+    if args.draft_mapping:
+        raise ParameterError("--draft-mapping 需要 --inspect (--draft-mapping goes with --inspect)")
+    if not args.out:
+        raise ParameterError("缺少输出文件夹 the following arguments are required: -o/--out")
     result = import_statistics(args.data, args.out, mapping=args.mapping, year=args.year)
     for warning in result.warnings:
         print(str(warning), file=sys.stderr)
@@ -705,6 +724,30 @@ def cmd_import(args) -> int:
         for (table, column), rows in sorted(result.unfilled.items()):
             print(f"  {table}.csv {column}（{TABLES[table].column(column).zh}）: {rows} 行 rows")
     print(f"详见 see {Path(args.out) / 'import-log.md'}")
+    return 0
+
+
+def _inspect_import(args) -> int:
+    """``eduwb import SOURCE --inspect [--draft-mapping OUT.toml]``."""
+    from eduwb._files import atomic_write_text
+    from eduwb.data.importers.draft import inspect_source
+
+    report, draft = inspect_source(args.data, args.mapping)
+    print(report)
+    if args.draft_mapping:
+        if draft is None:
+            raise ParameterError(
+                "没有识别出每校报表（教基、基础基），不写草拟映射 no per-school form recognised: no draft "
+                "mapping written (综合查询 exports: write [[fields]] column paths from the grid above)"
+            )
+        target = Path(args.draft_mapping)
+        if target.exists():
+            raise ParameterError(f"已存在，不覆盖 already exists, not overwritten: {target}")
+        atomic_write_text(target, draft)
+        print(
+            f"草拟的映射已写出 draft mapping written: {target}"
+            "（请核对后用 --mapping 导入 check it, then use --mapping）"
+        )
     return 0
 
 
@@ -752,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
             f"不予通过：{where} 中有 {errors} 个问题 / refused: {errors} problem(s) in {where}",
             file=sys.stderr,
         )
-        if args.command == "import":
+        if args.command == "import" and args.out:
             print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
     except EduwbError as exc:
