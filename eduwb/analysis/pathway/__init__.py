@@ -1,0 +1,239 @@
+"""达标路径: the least-cost set of actions after which every indicator money or an
+administrative action can move passes, for one county-year, and the data after it.
+
+Steps, in order (each changes the data the next one measures — see the modules):
+
+1. :mod:`.structure` — G4 pupils moved (or new places), G5 classes re-formed and added with
+   their classrooms and teachers, G3 music and art rooms built or rebuilt;
+2. :mod:`.resources` — R1–R7 as one integer program (``scipy.optimize.milp``): hires as
+   people who count toward every R their attributes fit, facility additions split as the
+   data split them, the per-school rule exactly, the CVs by floors when they bind;
+3. :mod:`.people` — G9 training hours, G12 certificates, G11 extra rotations;
+4. everything else (vetoes, Q, S, the county-input G indicators) that fails or lacks data:
+   listed as unpriced actions with what the data say today.
+
+The structural steps take the fewest rooms, classes and places the rules allow (each school
+and grade on its own, so that is exact); the resource step is exact unless a CV needed a
+floor. ``Pathway.method`` is ``exact`` (最低费用) only when every priced part is exact, else
+``estimate`` (估算): never call an estimate least-cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eduwb.analysis.scope import resolve_year
+from eduwb.errors import ParameterError
+from eduwb.standards import Standard
+
+from . import people, resources, structure
+from .costs import Prices, costs_table, prices
+from .schedule import schedule, target_year
+
+#: The indicators the pathway moves with money or an administrative action.
+MOVABLE = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "G3", "G4", "G5", "G9", "G11", "G12")
+
+_ACTION_COLUMNS = [
+    "action_id", "indicator", "action", "school_id", "school_name", "stage", "grade", "target_school_id",
+    "quantity", "unit", "rooms", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers",
+    "cost_key", "unit_cost", "cost_yuan", "method",
+]  # fmt: skip
+
+
+@dataclass
+class Pathway:
+    """One county-year's pathway: its actions, the data after them, and how it was found."""
+
+    year: int
+    target_year: int
+    method: str
+    actions: pd.DataFrame
+    unpriced: pd.DataFrame
+    prices: Prices
+    applied: object
+    largest_class: pd.Series
+
+    @property
+    def total_yuan(self) -> float:
+        return float(self.actions["cost_yuan"].sum())
+
+
+def _hire_rows(work: structure.Work) -> None:
+    """The hires as teacher rows (certified, trained; backbone ``county`` for those who are)."""
+    t = work.table("teachers")
+    if t is None or not work.hires:
+        return
+    h = pd.DataFrame(work.hires)
+    h = h[h["n"] > 0]
+    n = h["n"].to_numpy(dtype=np.int64)
+    rows = np.repeat(np.arange(len(h)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    taken = set(t["teacher_id"])
+    ids = [f"H{work.year}{i:05d}" for i in range(len(rows) + len(taken))]
+    ids = [i for i in ids if i not in taken][: len(rows)]
+    from eduwb.analysis import rotation
+
+    new = pd.DataFrame(
+        {
+            "teacher_id": ids,
+            "year": work.year,
+            "school_id": h["school_id"].to_numpy(dtype=object)[rows],
+            "stage": h["stage"].to_numpy(dtype=object)[rows],
+            "sex": np.where(k % 2 == 0, "female", "male"),
+            "birth_year": work.year - 25,
+            "backbone": np.where(k < h["backbone"].to_numpy()[rows], "county", "none"),
+            "years_at_school": 0,
+            "certified": True,
+            "training_hours_5y": float(rotation.training_hours_min(work.std) or 0),
+        }
+    )
+    work.set(teachers=pd.concat([t, new.astype(t.dtypes.to_dict())], ignore_index=True))
+
+
+def _actions(work: structure.Work) -> pd.DataFrame:
+    acts = pd.DataFrame(work.actions)
+    if acts.empty:
+        acts = pd.DataFrame(columns=_ACTION_COLUMNS)
+    for col in _ACTION_COLUMNS:
+        if col not in acts.columns:
+            acts[col] = pd.NA
+    names = work.table("schools").set_index("school_id")["name"]
+    acts["school_name"] = acts["school_id"].map(names)
+    acts["cost_key"] = acts["cost_key"].fillna("")
+    acts["unit_cost"] = [work.prices[k] if k else 0.0 for k in acts["cost_key"]]
+    acts["cost_yuan"] = acts["quantity"].astype("float64") * acts["unit_cost"]
+    acts["action_id"] = np.arange(1, len(acts) + 1)
+    return acts[_ACTION_COLUMNS].reset_index(drop=True)
+
+
+def _unpriced(ds, std: Standard, year: int) -> pd.DataFrame:
+    """Every indicator outside :data:`MOVABLE` that does not pass, and every veto that applies."""
+    from eduwb.analysis import scorecard
+
+    card = scorecard.scorecard_table(ds, std, year=year)
+    rows = card[~card["indicator"].isin(MOVABLE) & (card["status"] != "pass")]
+    out = rows[["indicator", "name", "status", "value", "evidence"]].assign(kind="indicator")
+    vetoes = scorecard.vetoes_table(ds, std, year=year)
+    if len(vetoes) and "status" in vetoes.columns:
+        bad = vetoes[vetoes["status"] != "pass"]
+        cols = [c for c in ("indicator", "name", "status", "value", "evidence") if c in bad.columns]
+        out = pd.concat([out, bad[cols].assign(kind="veto")], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def _largest_class(ds, year: int, actions: pd.DataFrame) -> pd.Series:
+    """The largest class of each class action's school and grade, before the pathway."""
+    if ds.classes is None or actions.empty:
+        return pd.Series(np.nan, index=actions.index)
+    cls = ds.classes[ds.classes["year"] == year]
+    top = cls.groupby(["school_id", "grade"])["students"].max()
+    key = pd.MultiIndex.from_arrays([actions["school_id"], pd.to_numeric(actions["grade"], errors="coerce")])
+    return pd.Series(top.reindex(key).to_numpy(dtype="float64"), index=actions.index)
+
+
+def pathway(ds, std: Standard, year=None, **options) -> Pathway:
+    """The pathway of ``ds`` in ``year`` (options: unit-cost overrides, as ``--param``)."""
+    if std.school_rule is None or std.balance_test != "each":
+        raise ParameterError(
+            f"standard {std.id}: the pathway needs a per-school rule and per-indicator CV limits"
+        )
+    year = resolve_year(ds, year)
+    work = structure.Work(ds=ds, std=std, year=year, prices=prices(ds, std, options))
+    structure.school_size(work)
+    structure.class_sizes(work)
+    structure.music_art_rooms(work)
+    solved = resources.solve(work)
+    _hire_rows(work)
+    people.training(work)
+    people.certification(work)
+    people.rotations(work)
+    acts = _actions(work)
+    return Pathway(
+        year=year,
+        target_year=target_year(ds, year),
+        method=solved["method"],
+        actions=acts,
+        unpriced=_unpriced(ds, std, year),
+        prices=work.prices,
+        applied=work.ds,
+        largest_class=_largest_class(ds, year, acts),
+    )
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _cap(ds, options: dict) -> float | None:
+    raw = options.pop("annual_budget_yuan", None)
+    if raw is None:
+        raw = (getattr(ds.settings, "pathway", {}) or {}).get("annual_budget_yuan")
+    return None if raw is None else float(raw)
+
+
+def pathway_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[str, pd.DataFrame]:
+    """Every table of the pathway from ONE solve: actions, schedule, costs by indicator,
+    school and year, the misses, the unpriced actions and the unit costs used."""
+    if stage is not None:
+        raise ParameterError("the pathway covers every stage at once; --stage does not apply")
+    options = dict(options)
+    cap = _cap(ds, options)
+    pw = pathway(ds, std, year, **options)
+    acts = pw.actions
+    sched, by_year, misses = schedule(ds, std, acts, pw.year, pw.largest_class, cap)
+    first = acts.assign(_ind=acts["indicator"].astype(str).str.split(",")).explode("_ind")
+    by_ind = acts.groupby("indicator", sort=False, as_index=False).agg(
+        actions=("action_id", "size"), cost_yuan=("cost_yuan", "sum")
+    )
+    del first
+    by_school = (
+        acts[acts["school_id"].fillna("") != ""]
+        .groupby(["school_id", "school_name"], as_index=False, dropna=False)
+        .agg(actions=("action_id", "size"), cost_yuan=("cost_yuan", "sum"))
+        .sort_values(["cost_yuan", "school_id"], ascending=[False, True], kind="mergesort")
+    )
+    used = set(acts["cost_key"].astype(str)) - {""}
+    summary = pd.DataFrame(
+        {
+            "year": [pw.year],
+            "target_year": [pw.target_year],
+            "method": [pw.method],
+            "actions": [len(acts)],
+            "cost_yuan": [pw.total_yuan],
+            "unpriced": [len(pw.unpriced)],
+            "feasible_in_cap": [misses.empty],
+        }
+    )
+    return {
+        "pathway_summary": summary,
+        "pathway": acts,
+        "pathway_schedule": sched,
+        "pathway_by_indicator": by_ind,
+        "pathway_by_school": by_school.reset_index(drop=True),
+        "pathway_by_year": by_year.reset_index(drop=True),
+        "pathway_misses": misses,
+        "pathway_unpriced": pw.unpriced,
+        "pathway_costs": costs_table(pw.prices, used),
+    }
+
+
+def _one(name: str):
+    def table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+        return pathway_tables(ds, std, year=year, stage=stage, **options)[name]
+
+    table.__name__ = f"{name}_table"
+    table.__doc__ = f"The ``{name}`` table of :func:`pathway_tables`."
+    return table
+
+
+pathway_table = _one("pathway")
+pathway_summary_table = _one("pathway_summary")
+pathway_schedule_table = _one("pathway_schedule")
+pathway_by_indicator_table = _one("pathway_by_indicator")
+pathway_by_school_table = _one("pathway_by_school")
+pathway_by_year_table = _one("pathway_by_year")
+pathway_misses_table = _one("pathway_misses")
+pathway_unpriced_table = _one("pathway_unpriced")
+pathway_costs_table = _one("pathway_costs")

@@ -1,0 +1,266 @@
+"""R1–R7 as one integer program: the least-cost hires and additions after which every school
+section passes the per-school rule and every CV is within its limit.
+
+**Model** (solved by :func:`scipy.optimize.milp`, HiGHS branch and cut; exact to HiGHS's
+default relative gap of 1e-4, so the reported optimum is within 0.01 % of the least cost):
+
+* per school section *s*: ``h_s`` hires (integer, at least the teachers the classes G5 adds
+  need), and for each teacher indicator *i* (R1 above the required degree, R2 backbone,
+  R3 PE/art) ``t_si`` of those hires carrying the attribute (integer, ``t_si ≤ h_s``): one
+  hire counts toward every indicator whose attribute it has. A hire costs
+  ``teacher_per_year`` plus each attribute's premium (``*_premium``, 0 by default);
+* per facility row *f* (a school's, or a stage's where the school reports per stage) and
+  facility indicator *j*: the addition ``y_fj`` (integer where things come whole: rooms),
+  shared among the school's sections by their pupil shares, exactly as
+  :func:`eduwb.analysis.resources.section_values` splits facilities, at the indicator's unit
+  cost;
+* per section and indicator a binary ``e_si`` (exempt): the amount after must reach the
+  threshold, or 85 % of it where ``e_si = 1``, and at most ``7 − min_met`` exemptions per
+  section — the per-school rule, exactly.
+
+**CVs.** The CV limits are quadratic, not linear. After the first solve the CVs are measured
+(:func:`eduwb.analysis.balance.balance_from_values`); every stage × indicator still above
+its limit gets a floor — the water-filling level of :mod:`eduwb.analysis.plan` — for the
+sections below it, and the program is solved again. When that happens the result is the
+least cost *given those floors*, not proven least overall: its ``method`` is ``estimate``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+
+from eduwb.analysis.balance import balance_from_values, ratios, school_rule
+from eduwb.analysis.plan import _water_fill
+from eduwb.analysis.resources import pupil_shares, section_values
+from eduwb.errors import AnalysisError
+
+from .amounts import PREMIUM_KEYS, target_column
+from .structure import Work
+
+_MAX_ROUNDS = 6
+
+
+def _sections(work: Work) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sections in scope (wide values) and their long form with the facility row and share."""
+    ds, std, year = work.ds, work.std, work.year
+    values = section_values(ds, std, years=[year])
+    if values.empty:
+        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    long = ratios(values, std)
+    sec = ds.sections[ds.sections["year"] == year].merge(
+        ds.schools[["school_id", "kind"]], on="school_id", how="left"
+    )
+    sec = sec.assign(share=pupil_shares(sec.reset_index(drop=True), std).to_numpy())
+    fac = ds.facilities[ds.facilities["year"] == year]
+    staged = set(zip(fac.loc[fac["stage"].notna(), "school_id"], fac.loc[fac["stage"].notna(), "stage"]))
+    key = list(zip(sec["school_id"], sec["stage"], strict=True))
+    sec["fac_stage"] = [st if (sid, st) in staged else "" for sid, st in key]
+    sec["share"] = np.where(sec["fac_stage"] != "", 1.0, sec["share"])
+    long = long.merge(
+        sec[["school_id", "stage", "share", "fac_stage"]], on=["school_id", "stage"], how="left"
+    )
+    by_id = {ind.id: ind for ind in std.resource_indicators}
+    long["column"] = long["indicator"].map(lambda i: target_column(by_id[i]))
+    long["teacher"] = long["column"].isin(list(PREMIUM_KEYS))
+    return values, long
+
+
+class _Program:
+    """Variables and constraints of the integer program, built with arrays."""
+
+    def __init__(self, work: Work, values: pd.DataFrame, long: pd.DataFrame):
+        std, p = work.std, work.prices
+        self.long = long
+        n_sec = len(values)
+        self.n_sec = n_sec
+        rule = std.school_rule
+        self.ratio_rest = float(rule["min_ratio_rest"])
+        self.n_exempt = max(len(std.resource_indicators) - int(rule["min_met"]), 0)
+        teach = long[long["teacher"]]
+        self.t_rows = teach.index.to_numpy()
+        fac = long[~long["teacher"]]
+        fkeys = fac[["school_id", "fac_stage", "indicator"]].drop_duplicates().reset_index(drop=True)
+        self.fkeys = fkeys
+        self.f_index = pd.MultiIndex.from_frame(fkeys).get_indexer(
+            pd.MultiIndex.from_frame(fac[["school_id", "fac_stage", "indicator"]])
+        )
+        self.f_rows = fac.index.to_numpy()
+        # variable layout: h (n_sec) | t (teacher rows) | y (facility keys) | e (all rows)
+        self.o_t = n_sec
+        self.o_y = self.o_t + len(self.t_rows)
+        self.o_e = self.o_y + len(fkeys)
+        self.n_var = self.o_e + len(long)
+        col_of = long["column"]
+        ind_cost = {r.indicator: p[r.cost_key] for r in long.drop_duplicates("indicator").itertuples()}
+        c = np.zeros(self.n_var)
+        c[:n_sec] = p["teacher_per_year"]
+        c[self.o_t : self.o_y] = col_of.loc[self.t_rows].map(lambda k: p[PREMIUM_KEYS[k]]).to_numpy()
+        c[self.o_y : self.o_e] = fkeys["indicator"].map(ind_cost).to_numpy(dtype="float64")
+        self.c = c
+        integ = np.zeros(self.n_var)
+        integ[: self.o_y] = 1
+        integer_ind = long.drop_duplicates("indicator").set_index("indicator")["gap_integer"]
+        integ[self.o_y : self.o_e] = fkeys["indicator"].map(integer_ind).to_numpy(dtype=float)
+        integ[self.o_e :] = 1
+        self.integrality = integ
+        lb = np.zeros(self.n_var)
+        ub = np.full(self.n_var, np.inf)
+        ub[self.o_e :] = 1
+        sec_key = list(zip(values["school_id"], values["stage"], strict=True))
+        lb[:n_sec] = [work.class_hires.get(k, 0) for k in sec_key]
+        self.bounds = (lb, ub)
+        self.floor = np.zeros(len(long))
+
+    def constraints(self) -> LinearConstraint:
+        long, n = self.long, len(self.long)
+        full = (
+            long["threshold"].to_numpy() * long["students"].to_numpy(dtype="float64") / long["per"].to_numpy()
+        )
+        amount = long["amount"].to_numpy()
+        part = self.ratio_rest * full
+        full_t = np.maximum(full, self.floor)
+        part_t = np.maximum(part, self.floor)
+        need = full_t - amount - 1e-9 * full_t
+        rows, cols, vals, lo = [], [], [], []
+        active = np.flatnonzero(need > 0)
+        # (1) amount + addition + (full − part)·e ≥ full, for each row still short
+        pos = np.arange(len(active))
+        is_t = np.isin(active, self.t_rows)
+        t_var = self.o_t + np.searchsorted(self.t_rows, active[is_t])
+        rows += [pos[is_t], pos[~is_t]]
+        cols += [t_var, self.o_y + self.f_index[np.searchsorted(self.f_rows, active[~is_t])]]
+        vals += [np.ones(is_t.sum()), long["share"].to_numpy()[active[~is_t]]]
+        rows.append(pos)
+        cols.append(self.o_e + active)
+        vals.append(np.maximum(full_t - part_t, 0)[active])
+        lo.append(need[active])
+        k = len(active)
+        # (2) attributes ≤ hires: h_s − t_si ≥ 0
+        sec_row = long["row"].to_numpy()[self.t_rows]
+        m = len(self.t_rows)
+        rows += [k + np.arange(m), k + np.arange(m)]
+        cols += [sec_row, self.o_t + np.arange(m)]
+        vals += [np.ones(m), -np.ones(m)]
+        lo.append(np.zeros(m))
+        k += m
+        # (3) exemptions per section: −Σ e ≥ −n_exempt
+        rows.append(k + long["row"].to_numpy())
+        cols.append(self.o_e + np.arange(n))
+        vals.append(-np.ones(n))
+        lo.append(np.full(self.n_sec, -float(self.n_exempt)))
+        k += self.n_sec
+        a = coo_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(k, self.n_var)
+        ).tocsr()
+        return LinearConstraint(a, np.concatenate(lo), np.inf)
+
+    def solve(self) -> np.ndarray:
+        res = milp(
+            self.c, integrality=self.integrality, bounds=Bounds(*self.bounds), constraints=self.constraints()
+        )
+        if not res.success:
+            raise AnalysisError(f"the resource pathway has no solution: {res.message}")
+        x = res.x.copy()
+        x[self.integrality == 1] = np.round(x[self.integrality == 1])
+        return x
+
+
+def _after(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray) -> pd.DataFrame:
+    """The wide values after the additions (recomputed by the split rule, as section_values does)."""
+    long = prog.long
+    add = np.zeros(len(long))
+    add[prog.t_rows] = x[prog.o_t : prog.o_y]
+    add[prog.f_rows] = long["share"].to_numpy()[prog.f_rows] * x[prog.o_y + prog.f_index]
+    value = (long["amount"] + add) * long["per"] / long["students"]
+    wide = values.copy()
+    for ind, block in long.assign(_v=value.to_numpy()).groupby("indicator", sort=False):
+        wide[ind] = block.sort_values("row")["_v"].to_numpy()
+    return wide
+
+
+def _cv_floors(work: Work, prog: _Program, after: pd.DataFrame) -> bool:
+    """Raise the floors of every stage × indicator whose CV is over its limit; True if any was."""
+    bal = balance_from_values(after, work.std, by=["stage"])
+    bad = bal[bal["limit"].notna() & (bal["passes"] == False)]  # noqa: E712 - NA-aware
+    if bad.empty:
+        return False
+    long = prog.long
+    value_after = np.zeros(len(long))
+    for ind in long["indicator"].unique():
+        mask = (long["indicator"] == ind).to_numpy()
+        value_after[mask] = after[ind].to_numpy(dtype="float64")[long["row"].to_numpy()[mask]]
+    for r in bad.itertuples(index=False):
+        mask = ((long["stage"] == r.stage) & (long["indicator"] == r.indicator)).to_numpy()
+        block = long[mask]
+        students, per = block["students"].to_numpy(dtype="float64"), block["per"].to_numpy()
+        amount = value_after[mask] * students / per
+        _, level = _water_fill(amount, students, per, block["gap_integer"].to_numpy(), float(r.limit))
+        prog.floor[mask] = np.maximum(prog.floor[mask], level * students / per)
+    return True
+
+
+def solve(work: Work) -> dict:
+    """Solve R1–R7 on ``work`` and apply the result to its tables; the method used."""
+    values, long = _sections(work)
+    prog = _Program(work, values, long)
+    method = "exact"
+    for _ in range(_MAX_ROUNDS):
+        x = prog.solve()
+        after = _after(work, values, prog, x)
+        if not _cv_floors(work, prog, after):
+            break
+        method = "estimate"
+    else:
+        raise AnalysisError("the resource pathway could not bring every CV within its limit")
+    _record(work, values, prog, x, method)
+    rule = school_rule(after, work.std)
+    return {"method": method, "rule_passes": bool(rule["passes"].all()), "cost": float(prog.c @ x)}
+
+
+def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:
+    """Actions, hires and the changed sections and facilities of the solution."""
+    long = prog.long
+    h = x[: prog.n_sec]
+    t = x[prog.o_t : prog.o_y]
+    teach = long.loc[prog.t_rows].assign(t=t)
+    sec = work.table("sections").copy()
+    mine = sec["year"] == work.year
+    key = pd.MultiIndex.from_frame(sec[["school_id", "stage"]])
+    for s in np.flatnonzero(h > 0):
+        sid, stage = values["school_id"].iloc[s], values["stage"].iloc[s]
+        own = teach[teach["row"] == s]
+        attrs = {col: int(n) for col, n in zip(own["column"], own["t"], strict=True)}
+        hit = mine.to_numpy() & key.isin([(sid, stage)])
+        sec.loc[hit, "teachers"] += int(h[s])
+        for col, n in attrs.items():
+            sec.loc[hit, col] += n
+        inds = [i for i, n in zip(own["indicator"], own["t"], strict=True) if n > 0]
+        if work.class_hires.get((sid, stage)):
+            inds.append("G5")
+        work.hires.append(dict(school_id=sid, stage=stage, n=int(h[s]), above_degree=attrs.get("teachers_above_degree", 0),
+                               backbone=attrs.get("backbone_teachers", 0), pe_art=attrs.get("pe_art_teachers", 0)))  # fmt: skip
+        work.act(indicator=",".join(inds), action="hire_teachers", school_id=sid, stage=stage,
+                 quantity=int(h[s]), unit="teachers", cost_key="teacher_per_year", method=method, **attrs)  # fmt: skip
+        for col, n in attrs.items():
+            if n and work.prices[PREMIUM_KEYS[col]] > 0:
+                work.act(indicator="R", action=f"premium_{col}", school_id=sid, stage=stage, quantity=n,
+                         unit="teachers", cost_key=PREMIUM_KEYS[col], method=method)  # fmt: skip
+    work.set(sections=sec)
+    y = x[prog.o_y : prog.o_e]
+    fk = prog.fkeys.assign(y=y)
+    fk = fk[fk["y"] > 1e-9]
+    cost_key = long.drop_duplicates("indicator").set_index("indicator")
+    fac = work.table("facilities").copy()
+    mine = fac["year"] == work.year
+    for r in fk.itertuples(index=False):
+        col = cost_key.loc[r.indicator, "column"]
+        row = mine & (fac["school_id"] == r.school_id)
+        row &= (fac["stage"] == r.fac_stage) if r.fac_stage else fac["stage"].isna()
+        fac.loc[row, col] = fac.loc[row, col].astype("float64") + float(r.y)
+        work.act(indicator=r.indicator, action=f"add_{col}", school_id=r.school_id, stage=r.fac_stage,
+                 quantity=float(r.y), unit=cost_key.loc[r.indicator, "gap_unit"],
+                 cost_key=cost_key.loc[r.indicator, "cost_key"], method=method)  # fmt: skip
+    work.set(facilities=fac)
