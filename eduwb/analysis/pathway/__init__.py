@@ -37,10 +37,26 @@ from .schedule import schedule, target_year
 MOVABLE = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "G3", "G4", "G5", "G9", "G11", "G12")
 
 _ACTION_COLUMNS = [
-    "action_id", "indicator", "action", "school_id", "school_name", "stage", "grade", "target_school_id",
-    "quantity", "unit", "rooms", "teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers",
-    "cost_key", "unit_cost", "cost_yuan", "method",
-]  # fmt: skip
+    "action_id",
+    "indicator",
+    "action",
+    "school_id",
+    "school_name",
+    "stage",
+    "grade",
+    "target_school_id",
+    "quantity",
+    "unit",
+    "rooms",
+    "teachers",
+    "teachers_above_degree",
+    "backbone_teachers",
+    "pe_art_teachers",
+    "cost_key",
+    "unit_cost",
+    "cost_yuan",
+    "method",
+]
 
 
 @dataclass
@@ -173,9 +189,12 @@ def _cap(ds, options: dict) -> float | None:
     return None if raw is None else float(raw)
 
 
-def pathway_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[str, pd.DataFrame]:
+def pathway_tables(
+    ds, std: Standard, *, year=None, stage=None, with_applied: bool = False, **options
+) -> dict[str, pd.DataFrame]:
     """Every table of the pathway from ONE solve: actions, schedule, costs by indicator,
-    school and year, the misses, the unpriced actions and the unit costs used."""
+    school and year, the misses, the unpriced actions and the unit costs used (and, with
+    ``with_applied``, ``"applied"``: the dataset after the actions)."""
     if stage is not None:
         raise ParameterError("the pathway covers every stage at once; --stage does not apply")
     options = dict(options)
@@ -206,7 +225,7 @@ def pathway_tables(ds, std: Standard, *, year=None, stage=None, **options) -> di
             "feasible_in_cap": [misses.empty],
         }
     )
-    return {
+    out = {
         "pathway_summary": summary,
         "pathway": acts,
         "pathway_schedule": sched,
@@ -217,6 +236,9 @@ def pathway_tables(ds, std: Standard, *, year=None, stage=None, **options) -> di
         "pathway_unpriced": pw.unpriced,
         "pathway_costs": costs_table(pw.prices, used),
     }
+    if with_applied:
+        out["applied"] = pw.applied
+    return out
 
 
 def _one(name: str):

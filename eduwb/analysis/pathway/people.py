@@ -37,8 +37,17 @@ def training(work: Work) -> None:
     rows = _in_scope(work, "G9", work.year) & (t["training_hours_5y"].to_numpy(dtype="float64") < need)
     if rows.any():
         hours = float((need - t.loc[rows, "training_hours_5y"].astype("float64")).sum())
-        work.act(indicator="G9", action="train_teachers", school_id="", stage="", quantity=hours,
-                 unit="hours", cost_key="training_hour", method="exact", teachers=int(rows.sum()))  # fmt: skip
+        work.act(
+            indicator="G9",
+            action="train_teachers",
+            school_id="",
+            stage="",
+            quantity=hours,
+            unit="hours",
+            cost_key="training_hour",
+            method="exact",
+            teachers=int(rows.sum()),
+        )
         t = t.copy()
         t.loc[rows, "training_hours_5y"] = need
         work.set(teachers=t)
@@ -50,8 +59,16 @@ def certification(work: Work) -> None:
         return
     rows = _in_scope(work, "G12", work.year) & ~t["certified"].to_numpy(dtype=bool)
     if rows.any():
-        work.act(indicator="G12", action="certify_teachers", school_id="", stage="", quantity=int(rows.sum()),
-                 unit="teachers", cost_key="certification", method="exact")  # fmt: skip
+        work.act(
+            indicator="G12",
+            action="certify_teachers",
+            school_id="",
+            stage="",
+            quantity=int(rows.sum()),
+            unit="teachers",
+            cost_key="certification",
+            method="exact",
+        )
         t = t.copy()
         t.loc[rows, "certified"] = True
         work.set(teachers=t)
@@ -78,8 +95,13 @@ def rotations(work: Work) -> None:
     r = row.iloc[0]
     if bool(r["passes"]) if pd.notna(r["passes"]) else False:
         return
-    m, b = extra_moves(int(r["eligible"]), int(r["rotated"]), int(r["backbone_rotated"]),
-                       float(r["ratio_limit"]), float(r["share_limit"]))  # fmt: skip
+    m, b = extra_moves(
+        int(r["eligible"]),
+        int(r["rotated"]),
+        int(r["backbone_rotated"]),
+        float(r["ratio_limit"]),
+        float(r["share_limit"]),
+    )
     if m == 0:
         return
     t = ds.teachers
@@ -111,11 +133,27 @@ def rotations(work: Work) -> None:
         teaches = set(sec.loc[sec["stage"] == stage, "school_id"])
         options = [s for s in rural_first if s != src and s in teaches]
         target.append(options[i % len(options)] if options else src)
-    new = pd.DataFrame({"teacher_id": chosen["teacher_id"].to_numpy(), "year": year,
-                        "from_school": chosen["school_id"].to_numpy(), "to_school": target, "mode": "rotation"})  # fmt: skip
+    new = pd.DataFrame(
+        {
+            "teacher_id": chosen["teacher_id"].to_numpy(),
+            "year": year,
+            "from_school": chosen["school_id"].to_numpy(),
+            "to_school": target,
+            "mode": "rotation",
+        }
+    )
     new = new[new["from_school"] != new["to_school"]]
     work.set(
         rotations=pd.concat([ds.rotations, new.astype(ds.rotations.dtypes.to_dict())], ignore_index=True)
     )
-    work.act(indicator="G11", action="rotate_teachers", school_id="", stage="", quantity=int(len(new)),
-             unit="teachers", cost_key="rotation_move", method="exact", backbone=int(b))  # fmt: skip
+    work.act(
+        indicator="G11",
+        action="rotate_teachers",
+        school_id="",
+        stage="",
+        quantity=int(len(new)),
+        unit="teachers",
+        cost_key="rotation_move",
+        method="exact",
+        backbone=int(b),
+    )

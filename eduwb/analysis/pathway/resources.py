@@ -55,7 +55,9 @@ def _sections(work: Work) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     sec = sec.assign(share=pupil_shares(sec.reset_index(drop=True), std).to_numpy())
     fac = ds.facilities[ds.facilities["year"] == year]
-    staged = set(zip(fac.loc[fac["stage"].notna(), "school_id"], fac.loc[fac["stage"].notna(), "stage"]))
+    staged = set(
+        zip(fac.loc[fac["stage"].notna(), "school_id"], fac.loc[fac["stage"].notna(), "stage"], strict=True)
+    )
     key = list(zip(sec["school_id"], sec["stage"], strict=True))
     sec["fac_stage"] = [st if (sid, st) in staged else "" for sid, st in key]
     sec["share"] = np.where(sec["fac_stage"] != "", 1.0, sec["share"])
@@ -98,13 +100,12 @@ class _Program:
         c = np.zeros(self.n_var)
         c[:n_sec] = p["teacher_per_year"]
         c[self.o_t : self.o_y] = col_of.loc[self.t_rows].map(lambda k: p[PREMIUM_KEYS[k]]).to_numpy()
-        c[self.o_y : self.o_e] = fkeys["indicator"].map(ind_cost).to_numpy(dtype="float64")
+        # a facility addition is a whole number of steps (the statistics' precision: 0.1 m², 1 元)
+        unit = long.drop_duplicates("indicator").set_index("indicator")["gap_unit"]
+        self.step = fkeys["indicator"].map(unit).map(lambda u: p.addition_step.get(u, 1.0)).to_numpy(float)
+        c[self.o_y : self.o_e] = fkeys["indicator"].map(ind_cost).to_numpy(dtype="float64") * self.step
         self.c = c
-        integ = np.zeros(self.n_var)
-        integ[: self.o_y] = 1
-        integer_ind = long.drop_duplicates("indicator").set_index("indicator")["gap_integer"]
-        integ[self.o_y : self.o_e] = fkeys["indicator"].map(integer_ind).to_numpy(dtype=float)
-        integ[self.o_e :] = 1
+        integ = np.ones(self.n_var)
         self.integrality = integ
         lb = np.zeros(self.n_var)
         ub = np.full(self.n_var, np.inf)
@@ -132,7 +133,8 @@ class _Program:
         t_var = self.o_t + np.searchsorted(self.t_rows, active[is_t])
         rows += [pos[is_t], pos[~is_t]]
         cols += [t_var, self.o_y + self.f_index[np.searchsorted(self.f_rows, active[~is_t])]]
-        vals += [np.ones(is_t.sum()), long["share"].to_numpy()[active[~is_t]]]
+        f_var = self.f_index[np.searchsorted(self.f_rows, active[~is_t])]
+        vals += [np.ones(is_t.sum()), long["share"].to_numpy()[active[~is_t]] * self.step[f_var]]
         rows.append(pos)
         cols.append(self.o_e + active)
         vals.append(np.maximum(full_t - part_t, 0)[active])
@@ -163,8 +165,8 @@ class _Program:
         )
         if not res.success:
             raise AnalysisError(f"the resource pathway has no solution: {res.message}")
-        x = res.x.copy()
-        x[self.integrality == 1] = np.round(x[self.integrality == 1])
+        x = np.round(res.x)
+        x[self.o_y : self.o_e] *= self.step  # back to m², 元, rooms
         return x
 
 
@@ -217,7 +219,7 @@ def solve(work: Work) -> dict:
         raise AnalysisError("the resource pathway could not bring every CV within its limit")
     _record(work, values, prog, x, method)
     rule = school_rule(after, work.std)
-    return {"method": method, "rule_passes": bool(rule["passes"].all()), "cost": float(prog.c @ x)}
+    return {"method": method, "rule_passes": bool(rule["passes"].all())}
 
 
 def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:
@@ -240,14 +242,39 @@ def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, met
         inds = [i for i, n in zip(own["indicator"], own["t"], strict=True) if n > 0]
         if work.class_hires.get((sid, stage)):
             inds.append("G5")
-        work.hires.append(dict(school_id=sid, stage=stage, n=int(h[s]), above_degree=attrs.get("teachers_above_degree", 0),
-                               backbone=attrs.get("backbone_teachers", 0), pe_art=attrs.get("pe_art_teachers", 0)))  # fmt: skip
-        work.act(indicator=",".join(inds), action="hire_teachers", school_id=sid, stage=stage,
-                 quantity=int(h[s]), unit="teachers", cost_key="teacher_per_year", method=method, **attrs)  # fmt: skip
+        work.hires.append(
+            dict(
+                school_id=sid,
+                stage=stage,
+                n=int(h[s]),
+                above_degree=attrs.get("teachers_above_degree", 0),
+                backbone=attrs.get("backbone_teachers", 0),
+                pe_art=attrs.get("pe_art_teachers", 0),
+            )
+        )
+        work.act(
+            indicator=",".join(inds),
+            action="hire_teachers",
+            school_id=sid,
+            stage=stage,
+            quantity=int(h[s]),
+            unit="teachers",
+            cost_key="teacher_per_year",
+            method=method,
+            **attrs,
+        )
         for col, n in attrs.items():
             if n and work.prices[PREMIUM_KEYS[col]] > 0:
-                work.act(indicator="R", action=f"premium_{col}", school_id=sid, stage=stage, quantity=n,
-                         unit="teachers", cost_key=PREMIUM_KEYS[col], method=method)  # fmt: skip
+                work.act(
+                    indicator="R",
+                    action=f"premium_{col}",
+                    school_id=sid,
+                    stage=stage,
+                    quantity=n,
+                    unit="teachers",
+                    cost_key=PREMIUM_KEYS[col],
+                    method=method,
+                )
     work.set(sections=sec)
     y = x[prog.o_y : prog.o_e]
     fk = prog.fkeys.assign(y=y)
@@ -259,8 +286,16 @@ def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, met
         col = cost_key.loc[r.indicator, "column"]
         row = mine & (fac["school_id"] == r.school_id)
         row &= (fac["stage"] == r.fac_stage) if r.fac_stage else fac["stage"].isna()
-        fac.loc[row, col] = fac.loc[row, col].astype("float64") + float(r.y)
-        work.act(indicator=r.indicator, action=f"add_{col}", school_id=r.school_id, stage=r.fac_stage,
-                 quantity=float(r.y), unit=cost_key.loc[r.indicator, "gap_unit"],
-                 cost_key=cost_key.loc[r.indicator, "cost_key"], method=method)  # fmt: skip
+        whole = pd.api.types.is_integer_dtype(fac[col].dtype)
+        fac.loc[row, col] = fac.loc[row, col] + (int(round(r.y)) if whole else float(r.y))
+        work.act(
+            indicator=r.indicator,
+            action=f"add_{col}",
+            school_id=r.school_id,
+            stage=r.fac_stage,
+            quantity=float(r.y),
+            unit=cost_key.loc[r.indicator, "gap_unit"],
+            cost_key=cost_key.loc[r.indicator, "cost_key"],
+            method=method,
+        )
     work.set(facilities=fac)

@@ -201,17 +201,33 @@ def school_size(work: Work) -> None:
             sizes.loc[sizes["school_id"] == r["school_id"], "passes"] = (
                 sizes.loc[sizes["school_id"] == r["school_id"], "students"] <= r["size_limit"]
             )
-            work.act(indicator="G4", action="move_pupils", school_id=over["school_id"], stage=stage,
-                     target_school_id=r["school_id"], quantity=take, unit="pupils", cost_key="",
-                     method="exact")  # fmt: skip
+            work.act(
+                indicator="G4",
+                action="move_pupils",
+                school_id=over["school_id"],
+                stage=stage,
+                target_school_id=r["school_id"],
+                quantity=take,
+                unit="pupils",
+                cost_key="",
+                method="exact",
+            )
             if cls_year is not None:
                 share = _grade_shares(cls_year, over["school_id"], stage, take)
                 moved += [(over["school_id"], g, -n) for g, n in share.items()]
                 moved += [(r["school_id"], g, n) for g, n in share.items()]
         if left > 0:
-            work.act(indicator="G4", action="new_campus_places", school_id=over["school_id"], stage=stage,
-                     target_school_id="", quantity=left, unit="places", cost_key="school_place",
-                     method="exact")  # fmt: skip
+            work.act(
+                indicator="G4",
+                action="new_campus_places",
+                school_id=over["school_id"],
+                stage=stage,
+                target_school_id="",
+                quantity=left,
+                unit="places",
+                cost_key="school_place",
+                method="exact",
+            )
             share = (
                 _grade_shares(cls_year, over["school_id"], stage, left)
                 if cls_year is not None
@@ -293,14 +309,41 @@ def class_sizes(work: Work) -> None:
     p = work.prices
     for r in g.itertuples(index=False):
         if r.extra > 0:
-            work.act(indicator="G5", action="add_classes", school_id=r.school_id, stage=r.stage, grade=int(r.grade),
-                     quantity=int(r.extra), unit="classes", cost_key="", method="exact")  # fmt: skip
-            work.act(indicator="G5", action="build_classrooms", school_id=r.school_id, stage=r.stage,
-                     grade=int(r.grade), quantity=int(r.extra) * p.classroom_m2[r.stage], unit="m2",
-                     cost_key="building_m2", method="exact", rooms=int(r.extra))  # fmt: skip
+            work.act(
+                indicator="G5",
+                action="add_classes",
+                school_id=r.school_id,
+                stage=r.stage,
+                grade=int(r.grade),
+                quantity=int(r.extra),
+                unit="classes",
+                cost_key="",
+                method="exact",
+            )
+            work.act(
+                indicator="G5",
+                action="build_classrooms",
+                school_id=r.school_id,
+                stage=r.stage,
+                grade=int(r.grade),
+                quantity=int(r.extra) * p.classroom_m2[r.stage],
+                unit="m2",
+                cost_key="building_m2",
+                method="exact",
+                rooms=int(r.extra),
+            )
         else:
-            work.act(indicator="G5", action="reform_classes", school_id=r.school_id, stage=r.stage,
-                     grade=int(r.grade), quantity=int(r.n), unit="classes", cost_key="", method="exact")  # fmt: skip
+            work.act(
+                indicator="G5",
+                action="reform_classes",
+                school_id=r.school_id,
+                stage=r.stage,
+                grade=int(r.grade),
+                quantity=int(r.n),
+                unit="classes",
+                cost_key="",
+                method="exact",
+            )
     extra = g.groupby(["school_id", "stage"])["extra"].sum()
     for (school_id, stage), n in extra.items():
         if n > 0:
@@ -351,13 +394,31 @@ def music_art_rooms(work: Work) -> None:
             small = bool(getattr(r, f"{kind}_small"))
             added = build * limit
             if build:
-                work.act(indicator="G3", action=f"build_{kind}_rooms", school_id=r.school_id, stage="",
-                         quantity=build * limit, unit="m2", cost_key="building_m2", method="exact", rooms=build)  # fmt: skip
+                work.act(
+                    indicator="G3",
+                    action=f"build_{kind}_rooms",
+                    school_id=r.school_id,
+                    stage="",
+                    quantity=build * limit,
+                    unit="m2",
+                    cost_key="building_m2",
+                    method="exact",
+                    rooms=build,
+                )
             if small:
                 old = float(getattr(r, f"{kind}_room_min_area_m2"))
                 added += limit - old
-                work.act(indicator="G3", action=f"rebuild_{kind}_room", school_id=r.school_id, stage="",
-                         quantity=limit, unit="m2", cost_key="building_m2", method="exact", rooms=1)  # fmt: skip
+                work.act(
+                    indicator="G3",
+                    action=f"rebuild_{kind}_room",
+                    school_id=r.school_id,
+                    stage="",
+                    quantity=limit,
+                    unit="m2",
+                    cost_key="building_m2",
+                    method="exact",
+                    rooms=1,
+                )
             col_n, col_a = f"{kind}_rooms", f"{kind}_room_min_area_m2"
             old_min = fac.loc[first, col_a].astype("float64")
             fac.loc[first, col_n] = fac.loc[first, col_n] + build
