@@ -1,0 +1,151 @@
+"""The pathway (达标路径): every movable indicator passes after it, and it is least-cost.
+
+Numbers are worked out by hand from the standard (moe-2017) and the county's unit costs
+(teacher_per_year 120 000 元 by default), or by brute force over every exemption choice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+from contextlib import redirect_stdout
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_resources import STD, facility, make_dataset, school, section
+
+from eduwb.analysis.pathway import MOVABLE, pathway, pathway_tables
+from eduwb.analysis.pathway.people import extra_moves
+from eduwb.analysis.resources import section_values
+from eduwb.cli import main
+
+TEACHER = 120_000
+
+
+def _rooms_ok(ds):
+    """Every school with the music and art rooms G3 wants (1 each of 100 m² for ≤ 12 classes)."""
+    fac = ds.facilities.copy()
+    fac[["music_rooms", "art_rooms"]] = 1
+    fac[["music_room_min_area_m2", "art_room_min_area_m2"]] = 100.0
+    return replace(ds, facilities=fac)
+
+
+def test_one_hire_counts_for_r2_and_r3_and_the_rule_exempts_r3():
+    # 500 pupils: R2 needs 5 backbone teachers (has 2), R3 needs 4.5 PE/art (has 0) — or 85 %
+    # of it, 3.825, when R3 is the one indicator exempt. Least cost: exempt R3, hire
+    # max(3, 4) = 4 teachers who are all backbone and PE/art (not 3 + 4 = 7 as topped up apart).
+    ds = _rooms_ok(make_dataset([school("A")], [section("A", "primary", 500, teachers=40, backbone=2, pe_art=0)],
+                                [facility("A")]))  # fmt: skip
+    pw = pathway(ds, STD, 2024)
+    hires = pw.actions[pw.actions["action"] == "hire_teachers"]
+    assert hires["quantity"].tolist() == [4]
+    # at least 3 of the 4 are backbone (R2: 2 + 3 = 5) and all 4 PE/art (R3: 4 ≥ 3.825)
+    assert hires["backbone_teachers"].iloc[0] >= 3 and hires["pe_art_teachers"].iloc[0] == 4
+    assert pw.total_yuan == 4 * TEACHER
+    assert pw.method == "exact"
+
+
+def _weak_county():
+    secs = [
+        section("A", "primary", 1000, teachers=60, above=30, backbone=12, pe_art=7),
+        section("B", "primary", 600, teachers=40, above=26, backbone=4, pe_art=6),
+        section("C", "primary", 400, teachers=30, above=17, backbone=5, pe_art=3),
+    ]
+    facs = [
+        facility("A", aux=5000, indoor=500, field=7000, equipment=1.9e6, rooms=22),
+        facility("B", aux=2900, indoor=300, field=4600, equipment=1.3e6, rooms=13),
+        facility("C", aux=1700, indoor=100, field=3100, equipment=0.7e6, rooms=9),
+    ]
+    return _rooms_ok(make_dataset([school(s) for s in "ABC"], secs, facs))
+
+
+def _brute_force(ds) -> float:
+    """The least cost of the per-school rule, trying every choice of exempt indicator per school."""
+    values = section_values(ds, STD, years=[2024])
+    unit = {"R1": TEACHER, "R2": TEACHER, "R3": TEACHER, "R4": 3500, "R5": 400, "R6": 1, "R7": 40_000}
+    step = {"R4": 0.1, "R5": 0.1, "R6": 1.0, "R7": 1.0}
+    best = math.inf
+    rows = list(values.itertuples(index=False))
+    for choice in itertools.product([None, *unit], repeat=len(rows)):
+        cost = 0.0
+        for r, exempt in zip(rows, choice, strict=True):
+            teachers = 0
+            for ind in unit:
+                obj = STD.indicator(ind)
+                per = float(obj.per)
+                target = float(obj.threshold_for("primary")) * (0.85 if ind == exempt else 1.0)
+                need = (target - getattr(r, ind)) * r.students / per
+                if need <= 1e-9:
+                    continue
+                if ind in ("R1", "R2", "R3"):
+                    teachers = max(teachers, math.ceil(need - 1e-9))
+                else:
+                    cost += math.ceil(need / step[ind] - 1e-9) * step[ind] * unit[ind]
+            cost += teachers * TEACHER
+        best = min(best, cost)
+    return best
+
+
+def test_no_cheaper_plan_than_the_least_cost_one_by_brute_force():
+    ds = _weak_county()
+    pw = pathway(ds, STD, 2024)
+    assert pw.method == "exact"
+    assert pw.total_yuan == pytest.approx(_brute_force(ds), rel=1e-6)
+
+
+def test_g11_extra_moves_are_the_fewest_by_brute_force():
+    for eligible, rotated, backbone in [(100, 3, 0), (884, 80, 10), (50, 5, 0), (40, 10, 0), (30, 0, 0)]:
+        m, b = extra_moves(eligible, rotated, backbone, 0.10, 0.20)
+        fewest = min(
+            (mm, bb)
+            for mm in range(0, 200)
+            for bb in range(0, mm + 1)
+            if rotated + mm >= 0.10 * eligible - 1e-9 and backbone + bb >= 0.20 * (rotated + mm) - 1e-9
+        )
+        assert (m, min(b, m)) == (fewest[0], fewest[1])
+
+
+def _run(argv):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(argv)
+    return code, out.getvalue()
+
+
+def test_sample_applied_passes_every_movable_indicator_and_costs_add_up(tmp_path):
+    out = tmp_path / "after"
+    code, text = _run(["plan", "data/sample", "--year", "2025", "--apply", "-o", str(out)])
+    assert code == 0 and "pathway_summary" in text
+    code, card = _run(["table", "scorecard", str(out), "--year", "2025", "--format", "csv"])
+    assert code == 0
+    status = {r["indicator"]: r["status"] for r in csv.DictReader(io.StringIO(card))}
+    assert {i: status[i] for i in MOVABLE} == dict.fromkeys(MOVABLE, "pass")
+    # an existing folder is refused without --force
+    code, _ = _run(["plan", "data/sample", "--year", "2025", "--apply", "-o", str(out)])
+    assert code != 0
+
+
+def test_costs_add_up_in_every_table(sample_dataset):
+    tables = pathway_tables(sample_dataset, STD, year=2025)
+    total = tables["pathway"]["cost_yuan"].sum()
+    assert tables["pathway_summary"]["cost_yuan"].iloc[0] == pytest.approx(total)
+    assert tables["pathway_by_indicator"]["cost_yuan"].sum() == pytest.approx(total)
+    assert tables["pathway_by_year"]["cost_yuan"].sum() == pytest.approx(total)
+    acts = tables["pathway"]
+    assert np.allclose(acts["cost_yuan"], acts["quantity"].astype(float) * acts["unit_cost"])
+    assert set(tables["pathway_costs"].loc[tables["pathway_costs"]["used"], "source"]) <= {
+        "county.toml", "county estimate", "the indicator is in 元", "parameter"
+    }  # fmt: skip
+
+
+def test_budget_cap_spreads_and_names_what_misses(sample_dataset):
+    tables = pathway_tables(sample_dataset, STD, year=2025, annual_budget_yuan=5_000_000)
+    by_year = tables["pathway_by_year"]
+    assert (by_year["cost_yuan"] <= 5_000_000 + 1e-6).all()
+    misses = tables["pathway_misses"]
+    assert len(misses) and (misses["shortfall_yuan"] > 0).all()
+    assert bool(tables["pathway_summary"]["feasible_in_cap"].iloc[0]) is False
