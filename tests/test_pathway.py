@@ -149,3 +149,42 @@ def test_budget_cap_spreads_and_names_what_misses(sample_dataset):
     misses = tables["pathway_misses"]
     assert len(misses) and (misses["shortfall_yuan"] > 0).all()
     assert bool(tables["pathway_summary"]["feasible_in_cap"].iloc[0]) is False
+
+
+def _crowded_county():
+    """One primary school of 2400 pupils (limit 2000), 6 grades × 8 classes of 50, nowhere to move to."""
+    secs = [section("A", "primary", 2400, teachers=200, above=200, backbone=100, pe_art=30, classes=48)]
+    facs = [facility("A", aux=20000, indoor=1000, field=30000, equipment=5e6, rooms=100)]
+    ds = make_dataset([school("A")], secs, facs)
+    fac = ds.facilities.copy()
+    fac[["music_rooms", "art_rooms"]] = 4
+    fac[["music_room_min_area_m2", "art_room_min_area_m2"]] = 100.0
+    classes = pd.DataFrame(
+        {
+            "school_id": "A",
+            "year": 2024,
+            "grade": np.repeat(np.arange(1, 7), 8),
+            "class_id": [f"{g}-{k}" for g in range(1, 7) for k in range(1, 9)],
+            "students": 50,
+        }
+    )
+    return replace(ds, facilities=fac, classes=classes)
+
+
+def test_pupils_no_school_can_take_go_to_a_new_campus_built_to_the_standard():
+    from eduwb.analysis import classsize
+
+    pw = pathway(_crowded_county(), STD, 2024)
+    acts = pw.actions.set_index("action")
+    # 400 pupils over the limit, no other school: 400 new places at 50 000 元
+    assert acts.loc["new_campus_places", "quantity"] == 400
+    assert acts.loc["new_campus_places", "cost_yuan"] == 400 * 50_000
+    # the campus: grades of 67, 67, 67, 67, 66, 66 pupils → 2 classes each (≤ 45) = 12 classes;
+    # teachers: R1 ⌈4.2 × 4⌉ = 17, R2 4, R3 ⌈3.6⌉ = 4, classes 12 × 2 = 24 → 24 hires
+    assert acts.loc["staff_new_campus", "quantity"] == 24
+    assert pw.total_yuan == 400 * 50_000 + 24 * TEACHER
+    after = pw.applied
+    size = classsize.school_size_table(after, STD, year=2024)
+    assert size["passes"].all() and sorted(size["students"]) == [400, 2000]
+    assert (after.classes["students"] <= 45).all()
+    assert len(after.classes[after.classes["school_id"] != "A"]) == 12

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.pathway.amounts import target_column
+from eduwb.analysis.pathway.amounts import PREMIUM_KEYS, target_column
 
 
 def _campus_id(work, sender_id: str) -> str:
@@ -24,46 +24,63 @@ def _campus_id(work, sender_id: str) -> str:
     return f"{sender_id}X{k}"
 
 
+def _append(frame: pd.DataFrame, row: dict) -> pd.DataFrame:
+    full = {c: row.get(c, pd.NA) for c in frame.columns}
+    return pd.concat([frame, pd.DataFrame([full]).astype(frame.dtypes.to_dict())], ignore_index=True)
+
+
+def _teacher_counts(std, stage: str, places: int) -> dict[str, int]:
+    """The teachers with each attribute R1–R3 need for ``places`` pupils (at the thresholds)."""
+    return {
+        target_column(ind): int(np.ceil(float(ind.threshold_for(stage)) * places / float(ind.per) - 1e-9))
+        for ind in std.resource_indicators
+        if target_column(ind) in PREMIUM_KEYS
+    }
+
+
+def _facility_row(work, campus: str, stage: str, places: int, rooms: int) -> dict:
+    """The campus's facilities: every resource indicator at its threshold, rounded up to the
+    statistics' precision, and the music and art rooms of the minimum area."""
+    std, p = work.std, work.prices
+    g3 = std.indicator("G3").params
+    row = {"school_id": campus, "year": work.year, "indoor_sports_area_m2": 0.0}
+    for ind in std.resource_indicators:
+        col = target_column(ind)
+        if col in PREMIUM_KEYS:
+            continue
+        step = p.addition_step.get(ind.gap_unit, 1.0)
+        amount = float(ind.threshold_for(stage)) * places / float(ind.per)
+        row[col] = float(np.ceil(amount / step - 1e-9) * step)
+    music, art = float(g3["music_room_min_area_m2"]), float(g3["art_room_min_area_m2"])
+    row.update(music_rooms=rooms, art_rooms=rooms, music_room_min_area_m2=music, art_room_min_area_m2=art)
+    row["teaching_aux_area_m2"] = row.get("teaching_aux_area_m2", 0.0) + rooms * (music + art)
+    row["multimedia_rooms"] = int(row.get("multimedia_rooms", 0))
+    return row
+
+
 def add_campus(work, sender: pd.Series, stage: str, places: int, grades: pd.Series) -> str:
     """Add the campus's school, section and facilities rows; record its staff as hires; its id."""
-    std, year, p = work.std, work.year, work.prices
+    std, year = work.std, work.year
     campus = _campus_id(work, sender["school_id"])
-    schools = work.table("schools")
-    row = {c: pd.NA for c in schools.columns}
-    row.update(
+    school = dict(
         school_id=campus,
         name=f"{sender['name']}新校区",
         kind=stage,
-        parent_id=pd.NA,
         locale=sender["locale"],
         township=sender.get("township", pd.NA),
         sponsor="public",
         boarding=False,
         built_year=year,
     )
-    schools = pd.concat([schools, pd.DataFrame([row]).astype(schools.dtypes.to_dict())], ignore_index=True)
     limit = std.class_size_standard(stage)
-    classes = (
-        int(grades.map(lambda n: int(np.ceil(n / limit))).sum())
-        if len(grades)
-        else int(np.ceil(places / limit))
+    shares = grades if len(grades) else pd.Series([places])
+    classes = int(np.ceil(shares / limit).sum())
+    rooms = int(np.ceil(classes / std.indicator("G3").params["classes_per_room"]))
+    counts = _teacher_counts(std, stage, places)
+    teachers = max(
+        [*counts.values(), int(np.ceil(classes * work.prices.teachers_per_class[stage] - 1e-9)), 1]
     )
-    need = {}
-    for ind in std.resource_indicators:
-        need[ind.id] = float(ind.threshold_for(stage)) * places / float(ind.per)
-    per_room = std.indicator("G3").params["classes_per_room"]
-    rooms = int(np.ceil(classes / per_room))
-    g3 = std.indicator("G3").params
-    teacher_cols = {
-        target_column(ind): ind
-        for ind in std.resource_indicators
-        if ind.gap_integer and ind.cost_key == "teacher_per_year"
-    }
-    counts = {col: int(np.ceil(need[ind.id] - 1e-9)) for col, ind in teacher_cols.items()}
-    teachers = max([*counts.values(), int(np.ceil(classes * p.teachers_per_class[stage] - 1e-9)), 1])
-    sec = work.table("sections")
-    srow = {c: pd.NA for c in sec.columns}
-    srow.update(
+    section = dict(
         school_id=campus,
         year=year,
         stage=stage,
@@ -72,26 +89,11 @@ def add_campus(work, sender: pd.Series, stage: str, places: int, grades: pd.Seri
         teachers=teachers,
         **counts,
     )
-    sec = pd.concat([sec, pd.DataFrame([srow]).astype(sec.dtypes.to_dict())], ignore_index=True)
-    fac = work.table("facilities")
-    frow = {c: (0 if c not in ("school_id", "year", "stage") else pd.NA) for c in fac.columns}
-    frow.update(school_id=campus, year=year)
-    for ind in std.resource_indicators:
-        col = target_column(ind)
-        if col not in teacher_cols:
-            amount = need[ind.id]
-            frow[col] = float(np.ceil(amount - 1e-9)) if ind.gap_integer else amount
-    frow.update(
-        music_rooms=rooms,
-        art_rooms=rooms,
-        music_room_min_area_m2=float(g3["music_room_min_area_m2"]),
-        art_room_min_area_m2=float(g3["art_room_min_area_m2"]),
+    work.set(
+        schools=_append(work.table("schools"), school),
+        sections=_append(work.table("sections"), section),
+        facilities=_append(work.table("facilities"), _facility_row(work, campus, stage, places, rooms)),
     )
-    frow["teaching_aux_area_m2"] = frow.get("teaching_aux_area_m2", 0) + rooms * (
-        float(g3["music_room_min_area_m2"]) + float(g3["art_room_min_area_m2"])
-    )
-    fac = pd.concat([fac, pd.DataFrame([frow]).astype(fac.dtypes.to_dict())], ignore_index=True)
-    work.set(schools=schools, sections=sec, facilities=fac)
     work.hires.append(
         dict(
             school_id=campus,

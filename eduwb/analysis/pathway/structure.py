@@ -243,17 +243,18 @@ def school_size(work: Work) -> None:
 
 
 def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
+    """Re-form the grades pupils left or joined: the classes they have, evenly filled (a grade
+    without classes — a new campus's — gets as many standard-size classes as its pupils need);
+    a receiving grade the moves overfill is split by G5 next."""
     cls = work.table("classes")
     cls = cls[cls["year"] == work.year]
     delta = moved.groupby(["school_id", "grade"])["pupils"].sum()
     have = cls.groupby(["school_id", "grade"]).agg(pupils=("students", "sum"), n=("students", "size"))
-    totals = have.reindex(delta.index.union(have.index)).fillna(0)
-    totals = totals.loc[delta.index]
+    totals = have.reindex(delta.index).fillna(0)
     totals["pupils"] = (totals["pupils"] + delta).astype(np.int64)
     limit = _class_limit(work.std, totals.index.get_level_values("grade").to_series())
-    # a receiving grade without classes, or one the moves overfill, is re-formed by G5 next
-    totals["n"] = np.maximum(totals["n"].to_numpy(), np.where(totals["pupils"] > 0, 1, 0)).astype(np.int64)
-    del limit
+    fresh = np.ceil(totals["pupils"].to_numpy() / limit).astype(np.int64)
+    totals["n"] = np.where(totals["n"].to_numpy() > 0, totals["n"].to_numpy(), fresh).astype(np.int64)
     _reform(work, totals.reset_index())
 
 
