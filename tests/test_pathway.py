@@ -16,6 +16,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_resources import STD, facility, make_dataset, school, section
 
 from eduwb.analysis.pathway import MOVABLE, pathway, pathway_tables
@@ -38,8 +40,8 @@ def test_one_hire_counts_for_r2_and_r3_and_the_rule_exempts_r3():
     # 500 pupils: R2 needs 5 backbone teachers (has 2), R3 needs 4.5 PE/art (has 0) — or 85 %
     # of it, 3.825, when R3 is the one indicator exempt. Least cost: exempt R3, hire
     # max(3, 4) = 4 teachers who are all backbone and PE/art (not 3 + 4 = 7 as topped up apart).
-    ds = _rooms_ok(make_dataset([school("A")], [section("A", "primary", 500, teachers=40, backbone=2, pe_art=0)],
-                                [facility("A")]))  # fmt: skip
+    sec = section("A", "primary", 500, teachers=40, backbone=2, pe_art=0)
+    ds = _rooms_ok(make_dataset([school("A")], [sec], [facility("A")]))
     pw = pathway(ds, STD, 2024)
     hires = pw.actions[pw.actions["action"] == "hire_teachers"]
     assert hires["quantity"].tolist() == [4]
@@ -188,3 +190,19 @@ def test_pupils_no_school_can_take_go_to_a_new_campus_built_to_the_standard():
     assert size["passes"].all() and sorted(size["students"]) == [400, 2000]
     assert (after.classes["students"] <= 45).all()
     assert len(after.classes[after.classes["school_id"] != "A"]) == 12
+
+
+@settings(max_examples=3, deadline=None, derandomize=True)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_applying_the_pathway_makes_every_movable_indicator_pass(seed, tmp_path_factory):
+    from eduwb.analysis.scorecard import scorecard_table
+    from eduwb.data.dataset import load
+    from eduwb.data.sample import write_sample
+
+    folder = tmp_path_factory.mktemp(f"county{seed}")
+    write_sample(folder, seed=seed, years=(2024, 2025), schools=20)
+    ds = load(folder, cache=False)
+    pw = pathway(ds, STD, 2025)
+    card = scorecard_table(pw.applied, STD, year=2025).set_index("indicator")
+    assert card.loc[list(MOVABLE), "status"].to_dict() == dict.fromkeys(MOVABLE, "pass")
+    assert pw.total_yuan == pytest.approx(pw.actions["cost_yuan"].sum())
