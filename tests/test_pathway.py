@@ -206,3 +206,14 @@ def test_applying_the_pathway_makes_every_movable_indicator_pass(seed, tmp_path_
     card = scorecard_table(pw.applied, STD, year=2025).set_index("indicator")
     assert card.loc[list(MOVABLE), "status"].to_dict() == dict.fromkeys(MOVABLE, "pass")
     assert pw.total_yuan == pytest.approx(pw.actions["cost_yuan"].sum())
+
+
+def test_next_year_turns_the_sample_verdict_to_pass_or_names_the_budget(sample_dataset):
+    from eduwb.analysis.pathway import next_year
+
+    free = next_year(sample_dataset, STD, 2025)
+    assert free["verdict"] == "pass" and free["passes"] and free["blocks"].empty
+    capped = next_year(sample_dataset, STD, 2025, annual_budget_yuan=1_000_000)
+    assert not capped["passes"]
+    budget = capped["blocks"][capped["blocks"]["kind"] == "budget"]
+    assert float(budget["value"].iloc[0]) == pytest.approx(free["total_yuan"] - 1_000_000)

@@ -126,18 +126,33 @@ def _actions(work: structure.Work) -> pd.DataFrame:
 
 
 def _unpriced(ds, std: Standard, year: int) -> pd.DataFrame:
-    """Every indicator outside :data:`MOVABLE` that does not pass, and every veto that applies."""
+    """Every indicator outside :data:`MOVABLE` that does not pass (failing or without data), and
+    every veto that applies or is not declared: ``kind, indicator, name, status, value, evidence``."""
     from eduwb.analysis import scorecard
 
     card = scorecard.scorecard_table(ds, std, year=year)
     rows = card[~card["indicator"].isin(MOVABLE) & (card["status"] != "pass")]
     out = rows[["indicator", "name", "status", "value", "evidence"]].assign(kind="indicator")
-    vetoes = scorecard.vetoes_table(ds, std, year=year)
-    if len(vetoes) and "status" in vetoes.columns:
-        bad = vetoes[vetoes["status"] != "pass"]
-        cols = [c for c in ("indicator", "name", "status", "value", "evidence") if c in bad.columns]
-        out = pd.concat([out, bad[cols].assign(kind="veto")], ignore_index=True)
-    return out.reset_index(drop=True)
+    vetoes = card.attrs.get("vetoes")
+    if vetoes is not None and len(vetoes):
+        open_ = vetoes[vetoes["applies"].astype(bool) | ~vetoes["declared"].astype(bool)]
+        out = pd.concat(
+            [
+                out,
+                pd.DataFrame(
+                    {
+                        "indicator": open_["veto"].to_numpy(),
+                        "name": open_["name"].to_numpy(),
+                        "status": np.where(open_["applies"].astype(bool), "fail", "missing"),
+                        "value": np.where(open_["applies"].astype(bool), "是", ""),
+                        "evidence": open_["evidence"].to_numpy(),
+                        "kind": "veto",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return out[["kind", "indicator", "name", "status", "value", "evidence"]].reset_index(drop=True)
 
 
 def _largest_class(ds, year: int, actions: pd.DataFrame) -> pd.Series:
@@ -259,3 +274,59 @@ pathway_by_year_table = _one("pathway_by_year")
 pathway_misses_table = _one("pathway_misses")
 pathway_unpriced_table = _one("pathway_unpriced")
 pathway_costs_table = _one("pathway_costs")
+
+
+# ----------------------------------------------------------------------------- next year
+
+
+def next_year(ds, std: Standard, year=None, **options) -> dict:
+    """ "下一年达标的最低费用路径": the pathway of ``year``'s data (default: the latest), applied.
+
+    For the dashboard's button and the province's readiness. ``options``: unit-cost
+    overrides and ``annual_budget_yuan`` (default: county.toml's cap, none if unset).
+
+    Returns
+    -------
+    dict
+        ``applied`` (the dataset after the actions), ``actions`` (the pathway's table),
+        ``total_yuan``, ``method`` (``exact``: least-cost, 最低; ``estimate``: 估算), ``cap_yuan``,
+        ``within_cap`` (the total fits one year's cap), ``verdict`` (the scorecard verdict
+        after the actions: ``pass``/``fail``/``incomplete``, as :func:`eduwb.analysis.scorecard.judge`),
+        ``passes`` (the verdict is ``pass`` and the cost fits the cap) and ``blocks``: what
+        stops the county passing next year — the unpriced failing or missing indicators and
+        vetoes (``kind, indicator, name, status, value, evidence``), and a ``budget`` row
+        with the money short when the cap is too small.
+    """
+    from eduwb.analysis import scorecard
+
+    options = dict(options)
+    cap = _cap(ds, options)
+    pw = pathway(ds, std, year, **options)
+    card = scorecard.scorecard_table(pw.applied, std, year=pw.year)
+    judged = scorecard.judge(card, std)
+    within = cap is None or pw.total_yuan <= cap + 1e-6
+    blocks = _unpriced(pw.applied, std, pw.year)
+    if not within:
+        short = pd.DataFrame(
+            {
+                "kind": ["budget"],
+                "indicator": [""],
+                "name": ["annual_budget_yuan"],
+                "status": ["fail"],
+                "value": [f"{pw.total_yuan - cap:.0f}"],
+                "evidence": [f"cost {pw.total_yuan:.0f} > cap {cap:.0f}"],
+            }
+        )
+        blocks = pd.concat([blocks, short], ignore_index=True)
+    return {
+        "year": pw.year,
+        "applied": pw.applied,
+        "actions": pw.actions,
+        "total_yuan": pw.total_yuan,
+        "method": pw.method,
+        "cap_yuan": cap,
+        "within_cap": within,
+        "verdict": judged["verdict"],
+        "passes": judged["verdict"] == "pass" and within,
+        "blocks": blocks,
+    }
