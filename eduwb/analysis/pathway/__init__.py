@@ -110,9 +110,9 @@ def _hire_rows(work: structure.Work) -> None:
 
 
 def _actions(work: structure.Work) -> pd.DataFrame:
-    acts = pd.DataFrame(work.actions)
-    if acts.empty:
-        acts = pd.DataFrame(columns=_ACTION_COLUMNS)
+    acts = (
+        pd.concat(work.actions, ignore_index=True) if work.actions else pd.DataFrame(columns=_ACTION_COLUMNS)
+    )
     for col in _ACTION_COLUMNS:
         if col not in acts.columns:
             acts[col] = pd.NA

@@ -37,6 +37,7 @@ from eduwb.analysis.plan import _water_fill
 from eduwb.analysis.resources import pupil_shares, section_values
 from eduwb.errors import AnalysisError
 
+from . import structure
 from .amounts import PREMIUM_KEYS, target_column
 from .structure import Work
 
@@ -224,78 +225,93 @@ def solve(work: Work) -> dict:
 
 def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:
     """Actions, hires and the changed sections and facilities of the solution."""
+    _record_hires(work, values, prog, x, method)
+    _record_facilities(work, prog, x, method)
+
+
+def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:
     long = prog.long
-    h = x[: prog.n_sec]
-    t = x[prog.o_t : prog.o_y]
-    teach = long.loc[prog.t_rows].assign(t=t)
-    sec = work.table("sections").copy()
-    mine = sec["year"] == work.year
-    key = pd.MultiIndex.from_frame(sec[["school_id", "stage"]])
-    for s in np.flatnonzero(h > 0):
-        sid, stage = values["school_id"].iloc[s], values["stage"].iloc[s]
-        own = teach[teach["row"] == s]
-        attrs = {col: int(n) for col, n in zip(own["column"], own["t"], strict=True)}
-        hit = mine.to_numpy() & key.isin([(sid, stage)])
-        sec.loc[hit, "teachers"] += int(h[s])
-        for col, n in attrs.items():
-            sec.loc[hit, col] += n
-        inds = [i for i, n in zip(own["indicator"], own["t"], strict=True) if n > 0]
-        if work.class_hires.get((sid, stage)):
-            inds.append("G5")
-        work.hires.append(
-            dict(
-                school_id=sid,
-                stage=stage,
-                n=int(h[s]),
-                above_degree=attrs.get("teachers_above_degree", 0),
-                backbone=attrs.get("backbone_teachers", 0),
-                pe_art=attrs.get("pe_art_teachers", 0),
-            )
-        )
-        work.act(
-            indicator=",".join(inds),
+    h = x[: prog.n_sec].astype(np.int64)
+    teach = long.loc[prog.t_rows, ["row", "indicator", "column"]].assign(t=x[prog.o_t : prog.o_y])
+    attrs = teach.pivot(index="row", columns="column", values="t").reindex(range(prog.n_sec)).fillna(0)
+    attrs = attrs.astype(np.int64)
+    hired = values[["school_id", "stage"]].assign(n=h).join(attrs)
+    hired = hired[hired["n"] > 0].reset_index(drop=True)
+    if hired.empty:
+        return
+    sec = work.table("sections")
+    key = pd.MultiIndex.from_frame(hired[["school_id", "stage"]])
+    at = pd.Series(np.arange(len(sec)), index=pd.MultiIndex.from_frame(sec[["school_id", "stage"]]))
+    at = at[(sec["year"] == work.year).to_numpy()]
+    rows = at.reindex(key).to_numpy()
+    sec = sec.copy()
+    for col in ["teachers", *attrs.columns]:
+        values_ = sec[col].to_numpy(dtype=np.int64).copy()
+        np.add.at(values_, rows, hired["n" if col == "teachers" else col].to_numpy())
+        sec[col] = values_
+    work.set(sections=sec)
+    # which indicators each section's hires count toward (and G5 where its classes needed them)
+    ind_of = teach.drop_duplicates("column").set_index("column")["indicator"]
+    label = pd.Series("", index=hired.index)
+    for col in attrs.columns:
+        label += np.where(hired[col] > 0, ind_of[col] + ",", "")
+    from_classes = [
+        work.class_hires.get(k, 0) > 0 for k in zip(hired["school_id"], hired["stage"], strict=True)
+    ]
+    label += np.where(from_classes, "G5", "")
+    work.hires += hired.rename(
+        columns={
+            "teachers_above_degree": "above_degree",
+            "backbone_teachers": "backbone",
+            "pe_art_teachers": "pe_art",
+        }
+    ).to_dict("records")
+    work.act_all(
+        hired.assign(
+            indicator=label.str.rstrip(","),
             action="hire_teachers",
-            school_id=sid,
-            stage=stage,
-            quantity=int(h[s]),
+            quantity=hired["n"],
             unit="teachers",
             cost_key="teacher_per_year",
             method=method,
-            **attrs,
-        )
-        for col, n in attrs.items():
-            if n and work.prices[PREMIUM_KEYS[col]] > 0:
-                work.act(
-                    indicator="R",
+        ).drop(columns="n")
+    )
+    for col in attrs.columns:
+        if work.prices[PREMIUM_KEYS[col]] > 0:
+            paid = hired[hired[col] > 0]
+            work.act_all(
+                paid[["school_id", "stage"]].assign(
+                    indicator=ind_of[col],
                     action=f"premium_{col}",
-                    school_id=sid,
-                    stage=stage,
-                    quantity=n,
+                    quantity=paid[col],
                     unit="teachers",
                     cost_key=PREMIUM_KEYS[col],
                     method=method,
                 )
-    work.set(sections=sec)
-    y = x[prog.o_y : prog.o_e]
-    fk = prog.fkeys.assign(y=y)
-    fk = fk[fk["y"] > 1e-9]
-    cost_key = long.drop_duplicates("indicator").set_index("indicator")
-    fac = work.table("facilities").copy()
-    mine = fac["year"] == work.year
-    for r in fk.itertuples(index=False):
-        col = cost_key.loc[r.indicator, "column"]
-        row = mine & (fac["school_id"] == r.school_id)
-        row &= (fac["stage"] == r.fac_stage) if r.fac_stage else fac["stage"].isna()
-        whole = pd.api.types.is_integer_dtype(fac[col].dtype)
-        fac.loc[row, col] = fac.loc[row, col] + (int(round(r.y)) if whole else float(r.y))
-        work.act(
-            indicator=r.indicator,
-            action=f"add_{col}",
-            school_id=r.school_id,
-            stage=r.fac_stage,
-            quantity=float(r.y),
-            unit=cost_key.loc[r.indicator, "gap_unit"],
-            cost_key=cost_key.loc[r.indicator, "cost_key"],
+            )
+
+
+def _record_facilities(work: Work, prog: _Program, x: np.ndarray, method: str) -> None:
+    long = prog.long
+    fk = prog.fkeys.assign(y=x[prog.o_y : prog.o_e])
+    fk = fk[fk["y"] > 1e-9].reset_index(drop=True)
+    if fk.empty:
+        return
+    info = long.drop_duplicates("indicator").set_index("indicator")
+    fk["column"] = fk["indicator"].map(info["column"])
+    fac = work.table("facilities")
+    stage = fk["fac_stage"].where(fk["fac_stage"] != "", None)
+    rows = structure.target_rows(fac, work.year, fk["school_id"], stage)
+    for col, block in fk.groupby("column", sort=False):
+        fac = structure.add_to(fac, rows[block.index.to_numpy()], col, block["y"].to_numpy())
+    work.set(facilities=fac)
+    work.act_all(
+        fk[["school_id", "indicator"]].assign(
+            stage=fk["fac_stage"],
+            action="add_" + fk["column"],
+            quantity=fk["y"],
+            unit=fk["indicator"].map(info["gap_unit"]),
+            cost_key=fk["indicator"].map(info["cost_key"]),
             method=method,
         )
-    work.set(facilities=fac)
+    )

@@ -63,7 +63,12 @@ class Work:
         self.ds = replace(self.ds, **frames)
 
     def act(self, **row) -> None:
-        self.actions.append(row)
+        self.actions.append(pd.DataFrame([row]))
+
+    def act_all(self, rows: pd.DataFrame, **same) -> None:
+        """Record one action per row of ``rows`` (columns of the actions table), with ``same`` on all."""
+        if len(rows):
+            self.actions.append(rows.assign(**same).reset_index(drop=True))
 
 
 def _grade_stage() -> dict[int, str]:
@@ -308,70 +313,73 @@ def class_sizes(work: Work) -> None:
     g = g.reset_index()
     g["stage"] = g["grade"].map(_grade_stage())
     p = work.prices
-    for r in g.itertuples(index=False):
-        if r.extra > 0:
-            work.act(
-                indicator="G5",
-                action="add_classes",
-                school_id=r.school_id,
-                stage=r.stage,
-                grade=int(r.grade),
-                quantity=int(r.extra),
-                unit="classes",
-                cost_key="",
-                method="exact",
-            )
-            work.act(
-                indicator="G5",
-                action="build_classrooms",
-                school_id=r.school_id,
-                stage=r.stage,
-                grade=int(r.grade),
-                quantity=int(r.extra) * p.classroom_m2[r.stage],
-                unit="m2",
-                cost_key="building_m2",
-                method="exact",
-                rooms=int(r.extra),
-            )
-        else:
-            work.act(
-                indicator="G5",
-                action="reform_classes",
-                school_id=r.school_id,
-                stage=r.stage,
-                grade=int(r.grade),
-                quantity=int(r.n),
-                unit="classes",
-                cost_key="",
-                method="exact",
-            )
+    base = g[["school_id", "stage", "grade"]].assign(indicator="G5", cost_key="", method="exact")
+    grew = (g["extra"] > 0).to_numpy()
+    work.act_all(base[grew].assign(quantity=g.loc[grew, "extra"], action="add_classes", unit="classes"))
+    work.act_all(
+        base[grew].assign(
+            quantity=g.loc[grew, "extra"] * g.loc[grew, "stage"].map(p.classroom_m2),
+            rooms=g.loc[grew, "extra"],
+            action="build_classrooms",
+            unit="m2",
+            cost_key="building_m2",
+        )
+    )
+    work.act_all(base[~grew].assign(quantity=g.loc[~grew, "n"], action="reform_classes", unit="classes"))
     extra = g.groupby(["school_id", "stage"])["extra"].sum()
-    for (school_id, stage), n in extra.items():
-        if n > 0:
-            work.class_hires[(school_id, stage)] = int(np.ceil(n * p.teachers_per_class[stage] - 1e-9))
+    extra = extra[extra > 0]
+    per_class = extra.index.get_level_values("stage").map(p.teachers_per_class).to_numpy(dtype="float64")
+    hires = np.ceil(extra.to_numpy() * per_class - 1e-9).astype(np.int64)
+    work.class_hires.update(dict(zip(extra.index, hires.tolist(), strict=True)))
     area = g.assign(m2=g["extra"] * g["stage"].map(p.classroom_m2))
     add_area(work, area.groupby(["school_id", "stage"])["m2"].sum(), "teaching_aux_area_m2")
     _reform(work, g[["school_id", "grade", "pupils", "n"]])
 
 
+def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
+    """Positions in ``fac`` of the facility row each ``(school_id, stage)`` addition goes to: the
+    stage's own row where the school reports per stage, else the school's row (its first)."""
+    pos = pd.Series(np.arange(len(fac)), index=fac.index)
+    mine = fac["year"].to_numpy() == year
+    staged = fac[mine & fac["stage"].notna().to_numpy()]
+    by_stage = pd.Series(
+        pos[staged.index].to_numpy(), index=pd.MultiIndex.from_frame(staged[["school_id", "stage"]])
+    )
+    whole = fac[mine & fac["stage"].isna().to_numpy()]
+    by_school = pd.concat(
+        [
+            pd.Series(pos[whole.index].to_numpy(), index=whole["school_id"].to_numpy()),
+            pd.Series(pos[fac.index[mine]].to_numpy(), index=fac.loc[mine, "school_id"].to_numpy()),
+        ]
+    )
+    by_stage = by_stage[~by_stage.index.duplicated()]
+    by_school = by_school[~by_school.index.duplicated()]
+    key = pd.MultiIndex.from_arrays([np.asarray(school_id, dtype=object), np.asarray(stage, dtype=object)])
+    out = by_stage.reindex(key).to_numpy(dtype="float64")
+    fallback = by_school.reindex(np.asarray(school_id, dtype=object)).to_numpy(dtype="float64")
+    return np.where(np.isnan(out), fallback, out).astype(np.int64)
+
+
+def add_to(fac: pd.DataFrame, rows: np.ndarray, column: str, amounts) -> pd.DataFrame:
+    """``fac`` with ``amounts`` added to ``column`` at positions ``rows`` (repeats add up)."""
+    values = fac[column].to_numpy(dtype="float64", na_value=0.0).copy()
+    np.add.at(values, rows, np.asarray(amounts, dtype="float64"))
+    fac = fac.copy()
+    whole = pd.api.types.is_integer_dtype(fac[column].dtype)
+    fac[column] = pd.array(np.round(values).astype(np.int64), dtype=fac[column].dtype) if whole else values
+    return fac
+
+
 def add_area(work: Work, by_section: pd.Series, column: str) -> None:
-    """Add amounts per ``(school_id, stage)`` to the year's facility rows (the stage's row if the
-    school reports per stage, else the school's row)."""
+    """Add amounts per ``(school_id, stage)`` to the year's facility rows (:func:`target_rows`)."""
     by_section = by_section[by_section != 0]
     if by_section.empty:
         return
-    fac = work.table("facilities").copy()
-    mine = fac["year"] == work.year
-    staged = mine & fac["stage"].notna()
-    for (school_id, stage), amount in by_section.items():
-        row = staged & (fac["school_id"] == school_id) & (fac["stage"] == stage)
-        if not row.any():
-            row = mine & fac["stage"].isna() & (fac["school_id"] == school_id)
-        if not row.any():
-            row = mine & (fac["school_id"] == school_id)
-        first = row[row].index[:1]
-        fac.loc[first, column] = fac.loc[first, column].astype("float64") + float(amount)
-    work.set(facilities=fac)
+    fac = work.table("facilities")
+    rows = target_rows(
+        fac, work.year, by_section.index.get_level_values(0), by_section.index.get_level_values(1)
+    )
+    work.set(facilities=add_to(fac, rows, column, by_section.to_numpy()))
 
 
 # ----------------------------------------------------------------------------- G3
@@ -381,51 +389,32 @@ def music_art_rooms(work: Work) -> None:
     """G3: the music and art rooms each school lacks built, and the too-small ones rebuilt."""
     std, year = work.std, work.year
     rooms = guarantee.music_art_rooms_table(work.ds, std, year=year)
-    rooms = rooms[rooms["status"] == "fail"]
+    rooms = rooms[rooms["status"] == "fail"].reset_index(drop=True)
     if rooms.empty:
         return
-    fac = work.table("facilities").copy()
-    mine = fac["year"] == year
-    for r in rooms.itertuples(index=False):
-        first = fac[mine & (fac["school_id"] == r.school_id)].index[:1]
-        for kind in ("music", "art"):
-            limit = float(getattr(r, f"{kind}_area_limit"))
-            have = int(getattr(r, f"{kind}_rooms"))
-            build = max(int(r.rooms_needed) - have, 0)
-            small = bool(getattr(r, f"{kind}_small"))
-            added = build * limit
-            if build:
-                work.act(
-                    indicator="G3",
-                    action=f"build_{kind}_rooms",
-                    school_id=r.school_id,
-                    stage="",
-                    quantity=build * limit,
-                    unit="m2",
-                    cost_key="building_m2",
-                    method="exact",
-                    rooms=build,
-                )
-            if small:
-                old = float(getattr(r, f"{kind}_room_min_area_m2"))
-                added += limit - old
-                work.act(
-                    indicator="G3",
-                    action=f"rebuild_{kind}_room",
-                    school_id=r.school_id,
-                    stage="",
-                    quantity=limit,
-                    unit="m2",
-                    cost_key="building_m2",
-                    method="exact",
-                    rooms=1,
-                )
-            col_n, col_a = f"{kind}_rooms", f"{kind}_room_min_area_m2"
-            old_min = fac.loc[first, col_a].astype("float64")
-            fac.loc[first, col_n] = fac.loc[first, col_n] + build
-            new_min = limit if small or have == 0 else np.fmin(old_min, limit) if build else old_min
-            fac.loc[first, col_a] = new_min
-            fac.loc[first, "teaching_aux_area_m2"] = (
-                fac.loc[first, "teaching_aux_area_m2"].astype("float64") + added
+    fac = work.table("facilities")
+    rows = target_rows(fac, year, rooms["school_id"], np.full(len(rooms), None))
+    base = rooms[["school_id"]].assign(
+        indicator="G3", stage="", unit="m2", cost_key="building_m2", method="exact"
+    )
+    for kind in ("music", "art"):
+        limit = rooms[f"{kind}_area_limit"].to_numpy(dtype="float64")
+        have = rooms[f"{kind}_rooms"].to_numpy(dtype="float64", na_value=0.0)
+        build = np.maximum(rooms["rooms_needed"].to_numpy(dtype="float64") - have, 0)
+        small = rooms[f"{kind}_small"].to_numpy(dtype=bool)
+        old = rooms[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan)
+        work.act_all(
+            base[build > 0].assign(
+                action=f"build_{kind}_rooms", quantity=(build * limit)[build > 0], rooms=build[build > 0]
             )
+        )
+        work.act_all(base[small].assign(action=f"rebuild_{kind}_room", quantity=limit[small], rooms=1))
+        fac = add_to(fac, rows, f"{kind}_rooms", build)
+        area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
+        new_min = np.where(small | (have == 0), limit, np.where(build > 0, np.fmin(old, limit), old))
+        new_min = np.where(have + build == 0, old, new_min)  # still no room of this kind: no area
+        area[rows] = new_min
+        fac = fac.assign(**{f"{kind}_room_min_area_m2": area})
+        added = build * limit + np.where(small, limit - np.nan_to_num(old), 0.0)
+        fac = add_to(fac, rows, "teaching_aux_area_m2", added)
     work.set(facilities=fac)
