@@ -217,3 +217,38 @@ def test_next_year_turns_the_sample_verdict_to_pass_or_names_the_budget(sample_d
     assert not capped["passes"]
     budget = capped["blocks"][capped["blocks"]["kind"] == "budget"]
     assert float(budget["value"].iloc[0]) == pytest.approx(free["total_yuan"] - 1_000_000)
+
+
+def test_schedule_honours_the_milestones_and_the_cap():
+    # one school, grades 1–3 with one class each of 70, 58 and 48 pupils (standard 45): each
+    # grade gets one more class and one classroom (61 m² × 3500 = 213 500 元); 3 classes × 2
+    # teachers = 6 hires (720 000 元). Milestones: no class above 65 by 2024, 55 by 2025, 45 by 2026.
+    sec = section("A", "primary", 176, teachers=30, pe_art=5, classes=3)
+    ds = _rooms_ok(make_dataset([school("A")], [sec], [facility("A")]))
+    classes = pd.DataFrame(
+        {
+            "school_id": "A",
+            "year": 2024,
+            "grade": [1, 2, 3],
+            "class_id": ["1-1", "2-1", "3-1"],
+            "students": [70, 58, 48],
+        }
+    )
+    ds.settings.milestones = [
+        {"by": 2024, "max_students": 65},
+        {"by": 2025, "max_students": 55},
+        {"by": 2026, "max_students": "standard"},
+    ]
+    ds = replace(ds, classes=classes)
+    tables = pathway_tables(ds, STD, year=2024, annual_budget_yuan=250_000)
+    sched = tables["pathway_schedule"]
+    room = sched[sched["action"] == "build_classrooms"].set_index("grade")
+    assert room["deadline"].to_dict() == {1: 2024, 2: 2025, 3: 2026}
+    assert room["year"].to_dict() == {1: 2024, 2: 2025, 3: 2026}
+    by_year = tables["pathway_by_year"].set_index("year")["cost_yuan"]
+    assert by_year.to_dict() == {2024: 213_500, 2025: 213_500, 2026: 213_500, 2027: 720_000}
+    assert tables["pathway_by_year"]["cumulative_yuan"].iloc[-1] == 3 * 213_500 + 720_000
+    misses = tables["pathway_misses"]
+    assert misses[["indicator", "deadline", "shortfall_yuan", "done_by"]].values.tolist() == [
+        ["G5", 2026, 720_000, 2027]
+    ]
