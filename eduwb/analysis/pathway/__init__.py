@@ -118,10 +118,11 @@ def _actions(work: structure.Work) -> pd.DataFrame:
             acts[col] = pd.NA
     names = work.table("schools").set_index("school_id")["name"]
     acts["school_name"] = acts["school_id"].map(names)
-    acts["cost_key"] = acts["cost_key"].fillna("")
+    acts["cost_key"] = acts["cost_key"].fillna("").replace({"yuan": "equipment_yuan"})
     acts["unit_cost"] = [work.prices[k] if k else 0.0 for k in acts["cost_key"]]
     acts["cost_yuan"] = acts["quantity"].astype("float64") * acts["unit_cost"]
     acts["action_id"] = np.arange(1, len(acts) + 1)
+    acts["grade"] = pd.to_numeric(acts["grade"], errors="coerce").astype("Int64")
     return acts[_ACTION_COLUMNS].reset_index(drop=True)
 
 

@@ -253,7 +253,8 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     # which indicators each section's hires count toward (and G5 where its classes needed them)
     ind_of = teach.drop_duplicates("column").set_index("column")["indicator"]
     label = pd.Series("", index=hired.index)
-    for col in attrs.columns:
+    seq = long.drop_duplicates("column").set_index("column")["seq"]
+    for col in sorted(attrs.columns, key=lambda c: seq[c]):
         label += np.where(hired[col] > 0, ind_of[col] + ",", "")
     from_classes = [
         work.class_hires.get(k, 0) > 0 for k in zip(hired["school_id"], hired["stage"], strict=True)
