@@ -166,8 +166,12 @@ def _largest_class(ds, year: int, actions: pd.DataFrame) -> pd.Series:
     return pd.Series(top.reindex(key).to_numpy(dtype="float64"), index=actions.index)
 
 
-def pathway(ds, std: Standard, year=None, **options) -> Pathway:
-    """The pathway of ``ds`` in ``year`` (options: unit-cost overrides, as ``--param``)."""
+def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **options) -> Pathway:
+    """The pathway of ``ds`` in ``year`` (options: unit-cost overrides, as ``--param``).
+
+    ``with_unpriced=False`` skips the list of unpriced items (it needs the year's scorecard,
+    which the province view has already).
+    """
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the pathway needs a per-school rule and per-indicator CV limits"
@@ -188,10 +192,69 @@ def pathway(ds, std: Standard, year=None, **options) -> Pathway:
         target_year=target_year(ds, year),
         method=solved["method"],
         actions=acts,
-        unpriced=_unpriced(ds, std, year),
+        unpriced=_unpriced(ds, std, year) if with_unpriced else pd.DataFrame(),
         prices=work.prices,
         applied=work.ds,
         largest_class=_largest_class(ds, year, acts),
+    )
+
+
+#: What each action adds to the province's bill: the bill's item (an indicator id where the
+#: action serves one resource indicator), and whether its quantity counts (a premium's does not:
+#: its teachers are already among the hires).
+BILL_ITEMS = {
+    "hire_teachers": "teachers", "staff_new_campus": "teachers",
+    "premium_teachers_above_degree": "teachers", "premium_backbone_teachers": "teachers",
+    "premium_pe_art_teachers": "teachers",
+    "add_teaching_aux_area_m2": "R4", "add_sports_field_area_m2": "R5", "add_equipment_value_yuan": "R6",
+    "add_multimedia_rooms": "R7",
+    "build_classrooms": "classrooms", "add_classes": "classes",
+    "build_music_rooms": "music_art_rooms", "build_art_rooms": "music_art_rooms",
+    "rebuild_music_room": "music_art_rooms", "rebuild_art_room": "music_art_rooms",
+    "move_pupils": "moved_pupils", "new_campus_places": "places",
+    "train_teachers": "training", "certify_teachers": "certificates", "rotate_teachers": "rotations",
+}  # fmt: skip
+#: The bill's items in the order it lists them, with the unit of their quantity.
+BILL_UNITS = {
+    "teachers": "teachers", "R4": "m2", "R5": "m2", "R6": "yuan", "R7": "rooms", "classes": "classes",
+    "classrooms": "rooms", "music_art_rooms": "rooms", "moved_pupils": "pupils", "places": "places",
+    "training": "hours", "certificates": "teachers", "rotations": "teachers",
+}  # fmt: skip
+
+
+def bill_rows(actions: pd.DataFrame) -> pd.DataFrame:
+    """The pathway's actions as bill items: ``stage, indicator`` (the item), ``gap_unit,
+    addition, schools_raised, cost_yuan`` — one row per stage × item with an action (a
+    school-wide or county-wide action has stage ``""``). Rooms count rooms (classrooms, music
+    and art rooms), not m²."""
+    acts = actions[actions["action"].isin(list(BILL_ITEMS))]
+    item = acts["action"].map(BILL_ITEMS)
+    counts = acts["quantity"].astype("float64")
+    counts = counts.where(~acts["action"].str.startswith("premium_"), 0.0)
+    by_room = item.isin(["classrooms", "music_art_rooms"]).to_numpy()
+    counts = counts.where(~by_room, pd.to_numeric(acts["rooms"], errors="coerce").fillna(0.0))
+    rows = pd.DataFrame(
+        {
+            "stage": acts["stage"].fillna("").astype(str).to_numpy(),
+            "indicator": item.to_numpy(),
+            "addition": counts.to_numpy(),
+            "school": acts["school_id"].fillna("").astype(str).to_numpy(),
+            "cost_yuan": acts["cost_yuan"].astype("float64").to_numpy(),
+        }
+    )
+    out = rows.groupby(["stage", "indicator"], sort=False).agg(
+        addition=("addition", "sum"),
+        schools_raised=("school", lambda s: int(s[s != ""].nunique())),
+        cost_yuan=("cost_yuan", "sum"),
+    )
+    out = out.reset_index()
+    out.insert(2, "gap_unit", out["indicator"].map(BILL_UNITS))
+    order = {k: i for i, k in enumerate(BILL_UNITS)}
+    return (
+        out.assign(_i=out["indicator"].map(order))
+        .sort_values(["_i", "stage"], kind="mergesort")
+        .drop(columns="_i")
+        .reset_index(drop=True)
     )
 
 
