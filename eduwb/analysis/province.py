@@ -229,26 +229,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     rot_frame = _concat(
         rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
     )
-    plans = _concat(
-        plan_rows,
-        ["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan", "total_yuan",
-         "method", "within_cap"],
-    )  # fmt: skip
-    # a county whose pathway has no action at all still has its (zero) total
-    drawn = {c.name for c in counties if year in c.years} - set(plan_errors) - set(plans["county"])
-    plans = (
-        pd.concat(
-            [
-                plans,
-                pd.DataFrame(
-                    {"county": sorted(drawn), "total_yuan": 0.0, "method": "exact", "within_cap": True}
-                ),
-            ],
-            ignore_index=True,
-        )
-        if drawn
-        else plans
-    )
+    plans = _plans(plan_rows, counties, year, plan_errors)
     return ProvinceView(
         year=year,
         counties=names,
@@ -265,6 +246,19 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         stages=list(std.stages),
         indicators=resources.indicator_ids(std),
     )
+
+
+def _plans(plan_rows: list[pd.DataFrame], counties: list, year: int, plan_errors: dict) -> pd.DataFrame:
+    """The counties' pathways as bill rows; a county whose pathway has no action gets one row
+    with its (zero) total and no item."""
+    columns = ["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan",
+               "total_yuan", "method", "within_cap"]  # fmt: skip
+    plans = _concat(plan_rows, columns)
+    drawn = {c.name for c in counties if year in c.years} - set(plan_errors) - set(plans["county"])
+    if not drawn:
+        return plans
+    empty = pd.DataFrame({"county": sorted(drawn), "total_yuan": 0.0, "method": "exact", "within_cap": True})
+    return pd.concat([plans, empty], ignore_index=True)
 
 
 def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
