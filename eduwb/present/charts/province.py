@@ -109,8 +109,9 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     sep = pick(LIST_SEP, lang)
     for col in out.columns:
         if col == "blocking":
-            budget = item_label("budget", lang)
-            out[col] = out[col].map(lambda v: v.replace("budget", budget) if isinstance(v, str) else v)
+            out[col] = out[col].map(
+                lambda v, b=item_label("budget", lang): v.replace("budget", b) if isinstance(v, str) else v
+            )
         if col in ("failing", "blocking", "missing", "vetoes") or str(col).startswith("failing_"):
             out[col] = out[col].map(lambda v: v.replace(",", sep) if isinstance(v, str) else v)
     renames = {}
