@@ -109,9 +109,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     sep = pick(LIST_SEP, lang)
     for col in out.columns:
         if col == "blocking":
-            out[col] = out[col].map(
-                lambda v, b=item_label("budget", lang): v.replace("budget", b) if isinstance(v, str) else v
-            )
+            out[col] = out[col].str.replace("budget", item_label("budget", lang), regex=False)
         if col in ("failing", "blocking", "missing", "vetoes") or str(col).startswith("failing_"):
             out[col] = out[col].map(lambda v: v.replace(",", sep) if isinstance(v, str) else v)
     renames = {}
