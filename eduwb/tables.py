@@ -38,7 +38,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Gini, Theil (between/within locale), McLoone, Verstegen, range ratio",
     ),
     "gaps": ("balance", "gaps_table", "shortfall per school × indicator in natural units, with its cost"),
-    "plan": ("plan", "plan_table", "least-cost additions after which every rule holds"),
+    "plan": ("plan", "plan_table", "R1–R7 additions topped up per indicator (an estimate; see pathway)"),
     "plan_summary": (
         "plan",
         "plan_summary",
@@ -116,7 +116,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "bill": (
         "province",
         "bill_table",
-        "province: the least-cost plans' additions and cost, summed (or --by county)",
+        "province: the counties' pathways' items and cost, summed (or --by county)",
     ),
 }
 
