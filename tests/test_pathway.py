@@ -252,3 +252,10 @@ def test_schedule_honours_the_milestones_and_the_cap():
     assert misses[["indicator", "deadline", "shortfall_yuan", "done_by"]].values.tolist() == [
         ["G5", 2026, 720_000, 2027]
     ]
+
+
+def test_a_movable_indicator_without_data_is_listed_not_dropped(sample_dataset):
+    # 2021 is the sample's first year: nobody's eligibility to rotate is known (no 2020 rows)
+    unpriced = pathway(sample_dataset, STD, 2021).unpriced
+    row = unpriced[unpriced["indicator"] == "G11"]
+    assert row["status"].tolist() == ["missing"] and row["kind"].tolist() == ["indicator"]

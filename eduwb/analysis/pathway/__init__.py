@@ -127,12 +127,15 @@ def _actions(work: structure.Work) -> pd.DataFrame:
 
 
 def _unpriced(ds, std: Standard, year: int) -> pd.DataFrame:
-    """Every indicator outside :data:`MOVABLE` that does not pass (failing or without data), and
-    every veto that applies or is not declared: ``kind, indicator, name, status, value, evidence``."""
+    """Every indicator outside :data:`MOVABLE` that does not pass (failing or without data), every
+    movable one without data, and every veto that applies or is not declared: ``kind, indicator,
+    name, status, value, evidence``."""
     from eduwb.analysis import scorecard
 
     card = scorecard.scorecard_table(ds, std, year=year)
-    rows = card[~card["indicator"].isin(MOVABLE) & (card["status"] != "pass")]
+    movable = card["indicator"].isin(MOVABLE)
+    # a movable indicator without data (G11 in a county's first year) is beyond the pathway too
+    rows = card[(~movable & (card["status"] != "pass")) | (movable & (card["status"] == "missing"))]
     out = rows[["indicator", "name", "status", "value", "evidence"]].assign(kind="indicator")
     vetoes = card.attrs.get("vetoes")
     if vetoes is not None and len(vetoes):
