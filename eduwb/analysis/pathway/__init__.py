@@ -126,13 +126,14 @@ def _actions(work: structure.Work) -> pd.DataFrame:
     return acts[_ACTION_COLUMNS].reset_index(drop=True)
 
 
-def _unpriced(ds, std: Standard, year: int) -> pd.DataFrame:
+def _unpriced(ds, std: Standard, year: int, card: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator outside :data:`MOVABLE` that does not pass (failing or without data), every
     movable one without data, and every veto that applies or is not declared: ``kind, indicator,
     name, status, value, evidence``."""
     from eduwb.analysis import scorecard
 
-    card = scorecard.scorecard_table(ds, std, year=year)
+    if card is None:
+        card = scorecard.scorecard_table(ds, std, year=year)
     movable = card["indicator"].isin(MOVABLE)
     # a movable indicator without data (G11 in a county's first year) is beyond the pathway too
     rows = card[(~movable & (card["status"] != "pass")) | (movable & (card["status"] == "missing"))]
@@ -368,11 +369,11 @@ def next_year(ds, std: Standard, year=None, **options) -> dict:
 
     options = dict(options)
     cap = _cap(ds, options)
-    pw = pathway(ds, std, year, **options)
+    pw = pathway(ds, std, year, with_unpriced=False, **options)
     card = scorecard.scorecard_table(pw.applied, std, year=pw.year)
     judged = scorecard.judge(card, std)
     within = cap is None or pw.total_yuan <= cap + 1e-6
-    blocks = _unpriced(pw.applied, std, pw.year)
+    blocks = _unpriced(pw.applied, std, pw.year, card)
     if not within:
         short = pd.DataFrame(
             {
