@@ -541,11 +541,20 @@ def cmd_plan(args) -> int:
     if out is not None and out.exists() and not args.force:
         raise ParameterError(f"{out} exists; choose a new folder or pass --force to replace it")
     ds = _load_data(args.data, args.standard)
+    if ds.counties is not None:
+        raise ParameterError(
+            f"{args.data} is a province (a folder of counties); a pathway is drawn for one county: "
+            "name a county folder (the province's bill is `eduwb table bill`)"
+        )
     std = resolve(ds, args.standard)
     if args.year is not None and args.year not in ds.years:
         raise ParameterError(f"year {args.year} is not in the data (years: {', '.join(map(str, ds.years))})")
     tables = pathway_tables(ds, std, year=args.year, with_applied=args.apply, **_parse_params(args.param))
     applied = tables.pop("applied", None)
+    from eduwb.present import privacy
+
+    # one privacy rule for every output, as `eduwb table`: no teacher id, small groups hidden
+    tables = {name: privacy.suppress(table) for name, table in tables.items()}
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                            "display.float_format", _plain_float):  # fmt: skip
         for name, table in tables.items():

@@ -269,7 +269,9 @@ def _cap(ds, options: dict) -> float | None:
     raw = options.pop("annual_budget_yuan", None)
     if raw is None:
         raw = (getattr(ds.settings, "pathway", {}) or {}).get("annual_budget_yuan")
-    return None if raw is None else float(raw)
+    from .costs import number
+
+    return None if raw is None else number("annual_budget_yuan", raw)
 
 
 def pathway_tables(

@@ -47,7 +47,8 @@ def _pathway_data(std: Standard) -> dict:
     return data
 
 
-def _number(key: str, raw) -> float:
+def number(key: str, raw) -> float:
+    """A parameter's value as a finite, non-negative number of 元, or a clear error naming it."""
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -73,7 +74,7 @@ def prices(ds, std: Standard, options: dict | None = None) -> Prices:
     for key, raw in (options or {}).items():
         if key not in costs:
             raise ParameterError(f"unknown parameter {key!r}; unit costs are: {', '.join(costs)}")
-        costs[key] = _number(key, raw)
+        costs[key] = number(key, raw)
         sources[key] = "parameter"
     return Prices(
         costs=costs,
