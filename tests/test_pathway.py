@@ -259,3 +259,52 @@ def test_a_movable_indicator_without_data_is_listed_not_dropped(sample_dataset):
     unpriced = pathway(sample_dataset, STD, 2021).unpriced
     row = unpriced[unpriced["indicator"] == "G11"]
     assert row["status"].tolist() == ["missing"] and row["kind"].tolist() == ["indicator"]
+
+
+def test_plan_refuses_a_province_and_bad_parameters(tmp_path, capsys):
+    assert main(["plan", "data/province-sample", "--year", "2025"]) == 2
+    assert "one county" in capsys.readouterr().err
+    assert main(["plan", "data/sample", "--param", "annual_budget_yuan=abc"]) == 2
+    assert "annual_budget_yuan" in capsys.readouterr().err
+    assert main(["plan", "data/sample", "--param", "coffee=1"]) == 2
+    assert main(["plan", "data/sample", "--apply"]) == 2  # no -o
+    assert not list(tmp_path.iterdir())
+
+
+_SCHOOL = st.fixed_dictionaries(
+    {
+        "students": st.integers(150, 900),
+        # per 100 pupils, around the thresholds (R1 4.2, R2 1.0, R3 0.9): some short, some not
+        "above": st.floats(3.0, 6.0),
+        "backbone": st.floats(0.5, 1.6),
+        "pe_art": st.floats(0.5, 1.4),
+        # per pupil, around R4 4.5 m², R5 7.5 m², R6 2000 元, R7 2.3 rooms per 100
+        "aux": st.floats(3.5, 6.5),
+        "field": st.floats(5.5, 10.0),
+        "equipment": st.floats(1500, 2600),
+        "rooms": st.floats(1.6, 3.2),
+    }
+)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(schools=st.lists(_SCHOOL, min_size=2, max_size=3))
+def test_brute_force_finds_no_cheaper_plan_on_small_counties(schools):
+    ids = "ABC"[: len(schools)]
+    secs, facs = [], []
+    for sid, s in zip(ids, schools, strict=True):
+        n = s["students"]
+        above, backbone, pe_art = (int(s[k] * n / 100) for k in ("above", "backbone", "pe_art"))
+        teachers = max(above, backbone, pe_art) + 5
+        secs.append(
+            section(sid, "primary", n, teachers=teachers, above=above, backbone=backbone, pe_art=pe_art)
+        )
+        aux, field = round(s["aux"] * n, 1), round(s["field"] * n, 1)
+        rooms = int(s["rooms"] * n / 100)
+        facs.append(
+            facility(sid, aux=aux, indoor=0.0, field=field, equipment=round(s["equipment"] * n), rooms=rooms)
+        )
+    ds = _rooms_ok(make_dataset([school(i) for i in ids], secs, facs))
+    pw = pathway(ds, STD, 2024, with_unpriced=False)
+    if pw.method == "exact":  # a CV floor makes it an estimate, which claims no least cost
+        assert pw.total_yuan == pytest.approx(_brute_force(ds), rel=1e-9, abs=1e-6)
