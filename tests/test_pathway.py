@@ -308,3 +308,25 @@ def test_brute_force_finds_no_cheaper_plan_on_small_counties(schools):
     pw = pathway(ds, STD, 2024, with_unpriced=False)
     if pw.method == "exact":  # a CV floor makes it an estimate, which claims no least cost
         assert pw.total_yuan == pytest.approx(_brute_force(ds), rel=1e-9, abs=1e-6)
+
+
+def test_a_binding_cv_gets_the_water_filling_floor_and_is_called_an_estimate():
+    # tests/test_plan.py's county: A (1000 pupils, 10 000 元 of equipment each) and B, C (500
+    # pupils, 1500 元 each, R3 at 0.8, R7 at 2.2). R6's CV stays over 0.5 unless B and C reach
+    # L = 10000/3 元 (equal halves of the pupils): 1 666 666.67 元 each, so 916 667 元 more each
+    # (whole 元). Then R6 is met and R3 (0.8 ≥ 85 % of 0.9) is the one exemption: R7 needs 11.5 →
+    # 12 rooms, one more each (40 000 元). Total 2 × 916 667 + 2 × 40 000 = 1 913 334 元.
+    from eduwb.analysis.balance import balance_from_values
+
+    strong = section("A", "primary", 1000, teachers=60, above=50, backbone=20, pe_art=10)
+    weak = [section(s, "primary", 500, teachers=30, above=25, backbone=10, pe_art=4) for s in "BC"]
+    facs = [facility("A", aux=10000, indoor=1000, field=20000, equipment=10_000_000, rooms=25)]
+    facs += [facility(s, aux=5000, indoor=500, field=10000, equipment=750_000, rooms=11) for s in "BC"]
+    ds = _rooms_ok(make_dataset([school(s) for s in "ABC"], [strong, *weak], facs))
+    pw = pathway(ds, STD, 2024, with_unpriced=False)
+    assert pw.method == "estimate"
+    r6 = pw.actions[pw.actions["indicator"] == "R6"].set_index("school_id")["quantity"]
+    assert r6.to_dict() == {"B": 916_667, "C": 916_667}
+    assert pw.total_yuan == 2 * 916_667 + 2 * 40_000
+    bal = balance_from_values(section_values(pw.applied, STD, years=[2024]), STD, by=["stage"])
+    assert bal.loc[bal["limit"].notna(), "passes"].all()

@@ -236,6 +236,14 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     attrs = teach.pivot(index="row", columns="column", values="t").reindex(range(prog.n_sec)).fillna(0)
     attrs = attrs.astype(np.int64)
     hired = values[["school_id", "stage"]].assign(n=h).join(attrs)
+    # the teachers G5's classes need in sections the resource indicators do not measure
+    # (a teaching point under 50 pupils): hired all the same, with no attribute required
+    seen = set(zip(values["school_id"], values["stage"], strict=True))
+    outside = [(k, n) for k, n in work.class_hires.items() if k not in seen and n > 0]
+    if outside:
+        extra = pd.DataFrame({"school_id": [k[0] for k, _ in outside], "stage": [k[1] for k, _ in outside],
+                              "n": [n for _, n in outside]})  # fmt: skip
+        hired = pd.concat([hired, extra.assign(**dict.fromkeys(attrs.columns, 0))], ignore_index=True)
     hired = hired[hired["n"] > 0].reset_index(drop=True)
     if hired.empty:
         return
