@@ -330,3 +330,20 @@ def test_a_binding_cv_gets_the_water_filling_floor_and_is_called_an_estimate():
     assert pw.total_yuan == 2 * 916_667 + 2 * 40_000
     bal = balance_from_values(section_values(pw.applied, STD, years=[2024]), STD, by=["stage"])
     assert bal.loc[bal["limit"].notna(), "passes"].all()
+
+
+def test_g11_moves_are_the_closed_form_and_make_it_pass(sample_dataset):
+    from eduwb.analysis import rotation
+    from eduwb.analysis.scorecard import scorecard_table
+
+    # 2022 in the sample: G11 fails before; the moves needed follow from the year's counts
+    before = rotation.rotation_table(sample_dataset, STD, year=2022)
+    before = before[before["year"] == 2022].iloc[0]
+    assert not bool(before["passes"])
+    e, r, b = int(before["eligible"]), int(before["rotated"]), int(before["backbone_rotated"])
+    need = max(math.ceil(0.10 * e) - r, math.ceil((0.20 * r - b) / 0.80), 0)
+    pw = pathway(sample_dataset, STD, 2022, with_unpriced=False)
+    moves = pw.actions[pw.actions["indicator"] == "G11"]
+    assert moves["quantity"].tolist() == [need] and moves["cost_yuan"].tolist() == [need * 20_000]
+    after = scorecard_table(pw.applied, STD, year=2022).set_index("indicator")
+    assert after.loc["G11", "status"] == "pass"

@@ -6,9 +6,11 @@
 * **G11**: the fewest extra moves ``m`` of eligible teachers not moving yet, ``b`` of them
   backbone, with ``rotated + m ≥ ratio × eligible`` and ``backbone + b ≥ share × (rotated +
   m)``: ``m = max(⌈ratio·E⌉ − R, ⌈(share·R − B)/(1 − share)⌉)`` and ``b = ⌈share·(R + m)⌉ −
-  B`` (closed form; ``rotation_move`` each). The movers are the eligible teachers with the
-  most years at their school, to the school of the same stage with the fewest pupils per
-  teacher … kept simple: the first other school of G11's scope teaching the stage, rural first.
+  B`` (closed form; ``rotation_move`` each). The movers are the eligible teachers not moving
+  yet with the most years at their school (backbone ones for the ``b``), each to a school
+  teaching the same stage — rural schools first, then by id, taken in turn — other than
+  their own. The move is recorded in ``rotations`` (mode ``rotation``); the teacher's row of
+  the year stays where it is, as the statistics count a rotating teacher at the home school.
 Hires arrive certified and with the training hours (an assumption the county checks).
 """
 
@@ -121,18 +123,7 @@ def rotations(work: Work) -> None:
     )
     if len(chosen) < m:
         chosen = pd.concat([chosen, pool[~pool.index.isin(chosen.index)].head(m - len(chosen))])
-    schools = work.table("schools")
-    rural_first = (
-        schools.assign(_r=(schools["locale"] != "rural").astype(int))
-        .sort_values(["_r", "school_id"], kind="mergesort")["school_id"]
-        .to_numpy(dtype=object)
-    )
-    sec = ds.sections[ds.sections["year"] == year]
-    target = []
-    for i, (src, stage) in enumerate(zip(chosen["school_id"], chosen["stage"], strict=True)):
-        teaches = set(sec.loc[sec["stage"] == stage, "school_id"])
-        options = [s for s in rural_first if s != src and s in teaches]
-        target.append(options[i % len(options)] if options else src)
+    target = _targets(work, chosen)
     new = pd.DataFrame(
         {
             "teacher_id": chosen["teacher_id"].to_numpy(),
@@ -155,5 +146,30 @@ def rotations(work: Work) -> None:
         unit="teachers",
         cost_key="rotation_move",
         method="exact",
-        backbone=int(b),
+        backbone_teachers=int(b),
     )
+
+
+def _targets(work: Work, chosen: pd.DataFrame) -> np.ndarray:
+    """Each mover's receiving school: the schools teaching the mover's stage that year, rural
+    first then by id, taken in turn; the next one where the turn falls on the mover's own."""
+    schools = work.table("schools")
+    order = (
+        schools.assign(_r=(schools["locale"] != "rural").astype(int))
+        .sort_values(["_r", "school_id"], kind="mergesort")["school_id"]
+        .to_numpy(dtype=object)
+    )
+    sec = work.table("sections")
+    sec = sec[sec["year"] == work.year]
+    source = chosen["school_id"].to_numpy(dtype=object)
+    target = source.copy()
+    for stage, idx in chosen.reset_index(drop=True).groupby("stage").indices.items():
+        cands = order[np.isin(order, sec.loc[sec["stage"] == stage, "school_id"].to_numpy(dtype=object))]
+        if len(cands) < 2:
+            continue
+        turn = np.arange(len(idx)) % len(cands)
+        pick = cands[turn]
+        own = pick == source[idx]
+        pick[own] = cands[(turn[own] + 1) % len(cands)]
+        target[idx] = pick
+    return target
