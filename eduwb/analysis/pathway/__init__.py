@@ -13,9 +13,10 @@ Steps, in order (each changes the data the next one measures — see the modules
    listed as unpriced actions with what the data say today.
 
 The structural steps take the fewest rooms, classes and places the rules allow (each school
-and grade on its own, so that is exact); the resource step is exact unless a CV needed a
-floor. ``Pathway.method`` is ``exact`` (最低费用) only when every priced part is exact, else
-``estimate`` (估算): never call an estimate least-cost.
+and grade on its own, so that is exact), except where G4's pupils go, which is a nearness
+rule; the resource step is exact unless a CV needed a floor. ``Pathway.method`` is ``exact``
+(最低费用) only when every action is exact — no pupil moved, no CV floor — else ``estimate``
+(估算): never call an estimate least-cost.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **optio
     return Pathway(
         year=year,
         target_year=target_year(ds, year),
-        method=solved["method"],
+        method="exact" if solved["method"] == "exact" and (acts["method"] == "exact").all() else "estimate",
         actions=acts,
         unpriced=_unpriced(ds, std, year) if with_unpriced else pd.DataFrame(),
         prices=work.prices,

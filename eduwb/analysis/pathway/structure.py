@@ -215,7 +215,9 @@ def school_size(work: Work) -> None:
                 quantity=take,
                 unit="pupils",
                 cost_key="",
-                method="exact",
+                # where pupils go is a nearness rule, not optimised: what the receivers then
+                # need (hires, classrooms) makes the whole pathway an estimate
+                method="estimate",
             )
             if cls_year is not None:
                 share = _grade_shares(cls_year, over["school_id"], stage, take)

@@ -128,8 +128,11 @@ def intro(summary: pd.DataFrame, unpriced: pd.DataFrame, lang: str = "zh") -> st
         f"for **{cost} × 10,000 yuan** ({word}), scheduled over {year}–{target}."
     )
     if str(row["method"]) != "exact":
-        zh += "差异系数需要另加下限，结果为估算，不是已证明的最低费用。"
-        en += " The CV limits needed floors, so this is an estimate, not a proven least cost."
+        zh += "学生分流的去向按就近规则选定（或差异系数需要另加下限），所以结果为估算，不是已证明的最低费用。"
+        en += (
+            " Where pupils go is chosen by nearness (or the CV limits needed floors), so this is an"
+            " estimate, not a proven least cost."
+        )
     if not bool(row["feasible_in_cap"]):
         zh += "年度预算上限内无法按期完成，见“未能按期完成”表。"
         en += " The annual budget cap cannot fund it in time: see the misses."
