@@ -347,3 +347,43 @@ def test_g11_moves_are_the_closed_form_and_make_it_pass(sample_dataset):
     assert moves["quantity"].tolist() == [need] and moves["cost_yuan"].tolist() == [need * 20_000]
     after = scorecard_table(pw.applied, STD, year=2022).set_index("indicator")
     assert after.loc["G11", "status"] == "pass"
+
+
+def test_county_toml_sets_the_target_year_and_the_cap(tmp_path):
+    import shutil
+
+    from eduwb.data.dataset import load
+    from eduwb.errors import DataError
+
+    folder = tmp_path / "county"
+    shutil.copytree("data/sample", folder)
+    settings = (folder / "county.toml").read_text(encoding="utf-8")
+    (folder / "county.toml").write_text(
+        settings + "\n[pathway]\ntarget_year = 2027\nannual_budget_yuan = 10000000\n", encoding="utf-8"
+    )
+    ds = load(folder, cache=False)
+    assert ds.settings.pathway == {"target_year": 2027, "annual_budget_yuan": 10_000_000}
+    tables = pathway_tables(ds, STD, year=2025)
+    by_year = tables["pathway_by_year"]
+    assert by_year["year"].tolist() == [2025, 2026, 2027]
+    assert (by_year["cost_yuan"] <= 10_000_000).all() and by_year["cap_yuan"].eq(10_000_000).all()
+    # class actions keep the county's milestone (every class within the standard by 2025)
+    sched = tables["pathway_schedule"]
+    assert (sched.loc[sched["indicator"] == "G5", "deadline"] == 2025).all()
+    (folder / "county.toml").write_text(settings + "\n[pathway]\ntarget_year = 2025.5\n", encoding="utf-8")
+    with pytest.raises(DataError):
+        load(folder, cache=False)
+
+
+def test_moves_that_relieve_oversized_classes_keep_the_milestone(sample_dataset):
+    # 2025: 城关第一小学 (largest class 49 > 45, milestone "standard" by 2025) sends pupils to
+    # 城北小学, whose grades then need more classes: all of it is due in 2025, even with a
+    # target year of 2027
+    ds = replace(sample_dataset, settings=replace(sample_dataset.settings, pathway={"target_year": 2027}))
+    sched = pathway_tables(ds, STD, year=2025)["pathway_schedule"]
+    moves = sched[sched["action"] == "move_pupils"]
+    assert set(moves["deadline"]) == {2025}
+    receivers = set(moves["target_school_id"])
+    follow = sched[sched["school_id"].isin(receivers) & sched["indicator"].astype(str).str.contains("G5")]
+    assert len(follow) and set(follow["deadline"]) == {2025}
+    assert set(sched.loc[sched["action"] == "add_sports_field_area_m2", "deadline"]) == {2027}

@@ -1588,6 +1588,12 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
     _settings_numbers(
         raw.get("pathway", {}), "pathway", dict.fromkeys(PATHWAY_SETTINGS), settings.pathway, label, problems
     )
+    target = settings.pathway.get("target_year")
+    if target is not None and not (float(target).is_integer() and 1900 <= target <= 2200):
+        problems.append(
+            Problem(label, None, "pathway.target_year", target, "must be a school year such as 2027")
+        )
+        settings.pathway.pop("target_year")
     return settings
 
 

@@ -71,7 +71,6 @@ class Pathway:
     unpriced: pd.DataFrame
     prices: Prices
     applied: object
-    largest_class: pd.Series
 
     @property
     def total_yuan(self) -> float:
@@ -161,16 +160,6 @@ def _unpriced(ds, std: Standard, year: int, card: pd.DataFrame | None = None) ->
     return out[["kind", "indicator", "name", "status", "value", "evidence"]].reset_index(drop=True)
 
 
-def _largest_class(ds, year: int, actions: pd.DataFrame) -> pd.Series:
-    """The largest class of each class action's school and grade, before the pathway."""
-    if ds.classes is None or actions.empty:
-        return pd.Series(np.nan, index=actions.index)
-    cls = ds.classes[ds.classes["year"] == year]
-    top = cls.groupby(["school_id", "grade"])["students"].max()
-    key = pd.MultiIndex.from_arrays([actions["school_id"], pd.to_numeric(actions["grade"], errors="coerce")])
-    return pd.Series(top.reindex(key).to_numpy(dtype="float64"), index=actions.index)
-
-
 def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **options) -> Pathway:
     """The pathway of ``ds`` in ``year`` (options: unit-cost overrides, as ``--param``).
 
@@ -200,7 +189,6 @@ def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **optio
         unpriced=_unpriced(ds, std, year) if with_unpriced else pd.DataFrame(),
         prices=work.prices,
         applied=work.ds,
-        largest_class=_largest_class(ds, year, acts),
     )
 
 
@@ -287,7 +275,7 @@ def pathway_tables(
     cap = _cap(ds, options)
     pw = pathway(ds, std, year, **options)
     acts = pw.actions
-    sched, by_year, misses = schedule(ds, std, acts, pw.year, pw.largest_class, cap)
+    sched, by_year, misses = schedule(ds, std, acts, pw.year, cap)
     first = acts.assign(_ind=acts["indicator"].astype(str).str.split(",")).explode("_ind")
     by_ind = acts.groupby("indicator", sort=False, as_index=False).agg(
         actions=("action_id", "size"), cost_yuan=("cost_yuan", "sum")
