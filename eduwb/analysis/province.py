@@ -214,7 +214,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         rotation_rows.append(_county_rotation(county, std, own))
         if year in county.years:
             try:
-                plan_rows.append(_county_plan(county, std, year, costs))
+                plan_rows.append(_county_plan(county, std, year, costs, card))
             except (
                 AnalysisError,
                 ParameterError,
@@ -333,12 +333,24 @@ def _class_bands(
     return out[columns]
 
 
-def _county_plan(county, std: Standard, year: int, costs: dict[str, Any]) -> pd.DataFrame:
+def _county_plan(
+    county, std: Standard, year: int, costs: dict[str, Any], card: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The county's pathway for ``year`` (:mod:`eduwb.analysis.pathway`, with its own unit costs
     and annual budget cap) as bill items, with the pathway's ``total_yuan``, ``method`` and
-    ``within_cap`` on every row."""
+    ``within_cap`` on every row.
+
+    A county whose scorecard of ``year`` (``card``) passes every indicator the pathway moves
+    needs no action: no pathway is drawn (it would be empty), its rows are none.
+    """
     from eduwb.analysis import pathway
 
+    if card is not None:
+        mine = card[(card["year"] == year) & card["indicator"].isin(pathway.MOVABLE)]
+        if len(mine) == len(pathway.MOVABLE) and (mine["status"] == "pass").all():
+            if std.school_rule is None or std.balance_test != "each":
+                raise ParameterError(f"standard {std.id}: the pathway needs a per-school rule and CV limits")
+            return pd.DataFrame()
     pw = pathway.pathway(county, std, year, with_unpriced=False, **costs)
     rows = pathway.bill_rows(pw.actions)
     cap = (getattr(county.settings, "pathway", {}) or {}).get("annual_budget_yuan")
