@@ -331,6 +331,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "plan",
+        parents=[common],
+        help="达标路径：通过所需的最低费用行动 / the pathway: the least-cost actions to pass",
+        description="达标路径：R1–R7、G3、G4、G5、G9、G11、G12 的全部行动、年度安排和费用；"
+        "--apply 写出执行后的县数据 / "
+        "The pathway: every action after which each indicator money or an administrative action can move "
+        "passes, its schedule and cost; --apply writes the county folder with the actions applied.",
+    )
+    p.add_argument("data", help="县数据文件夹或工作簿 / county folder or .xlsx workbook")
+    p.add_argument(
+        "--year", type=_year, help="数据年份（默认最近一年） / the data year (default: the latest)"
+    )
+    p.add_argument("--standard", help="评估标准 / standard id or file (default: the one county.toml names)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="单价或年度预算上限，如 teacher_per_year=150000、annual_budget_yuan=5e7 / "
+        "a unit cost or the annual budget cap, e.g. teacher_per_year=150000",
+    )
+    p.add_argument(
+        "--apply", action="store_true", help="写出执行路径后的县数据 / write the data after the pathway"
+    )
+    p.add_argument("-o", "--out", metavar="OUT", help="--apply 的输出文件夹 / the folder --apply writes")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件夹 / replace OUT if it exists")
+
+    p = sub.add_parser(
         "import",
         parents=[common],
         help="把教育事业统计导入为县级数据文件夹 / import the education statistics (教育事业统计) into a "
@@ -705,6 +733,69 @@ def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
             tmp.write_text(text, encoding="utf-8")
 
 
+def cmd_plan(args) -> int:
+    import pandas as pd
+
+    from eduwb.analysis.pathway import pathway_tables
+    from eduwb.standards import resolve
+
+    if args.apply and not args.out:
+        raise ParameterError("--apply needs -o OUT (the county folder to write)")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not args.force:
+        raise ParameterError(f"{out} exists; choose a new folder or pass --force to replace it")
+    ds = _load_data(args.data, args.standard)
+    if ds.counties is not None:
+        raise ParameterError(
+            f"{args.data} is a province (a folder of counties); a pathway is drawn for one county: "
+            "name a county folder (the province's bill is `eduwb table bill`)"
+        )
+    std = resolve(ds, args.standard)
+    if args.year is not None and args.year not in ds.years:
+        raise ParameterError(f"year {args.year} is not in the data (years: {', '.join(map(str, ds.years))})")
+    tables = pathway_tables(ds, std, year=args.year, with_applied=args.apply, **_parse_params(args.param))
+    applied = tables.pop("applied", None)
+    from eduwb.present import privacy
+
+    # one privacy rule for every output, as `eduwb table`: no teacher id, small groups hidden
+    tables = {name: privacy.suppress(table) for name, table in tables.items()}
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.float_format", _plain_float):  # fmt: skip
+        for name, table in tables.items():
+            sys.stdout.write(f"== {name}\n{table.to_string(index=False)}\n\n")
+    if args.apply:
+        _write_county_folder(out, applied, _settings_text(Path(args.data), ds.name), args.force)
+        print(f"eduwb: wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _settings_text(data: Path, name: str) -> str:
+    """The county's own county.toml (kept as written), or a minimal one naming the county."""
+    source = data / "county.toml" if data.is_dir() else data.with_suffix(".toml")
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    return f"name = {json.dumps(name, ensure_ascii=False)}\n"
+
+
+def _write_county_folder(out: Path, ds, toml_text: str, force: bool) -> None:
+    """Write into a hidden folder beside OUT, then rename it into place (replacing OUT with --force)."""
+    import shutil
+    import tempfile
+
+    from eduwb.data.sample import write_dataset
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_dataset(tmp, ds, toml_text)
+        if out.exists() and force:
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def cmd_import(args) -> int:
     from eduwb.data.importers import import_statistics
     from eduwb.data.schema import TABLES
@@ -777,6 +868,7 @@ COMMANDS = {
     "table": cmd_table,
     "report": cmd_report,
     "import": cmd_import,
+    "plan": cmd_plan,
 }
 
 

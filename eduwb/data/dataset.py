@@ -63,9 +63,17 @@ DEFAULT_UNIT_COSTS = {
     "sports_field_m2": 400,
     "multimedia_room": 40000,
 }
+#: Prices the pathway (``eduwb plan``) uses besides the defaults above: a county may set them in
+#: ``[unit_costs]``; when it does not, the standard's ``[pathway.unit_costs]`` apply.
+PATHWAY_UNIT_COSTS = (
+    "school_place", "training_hour", "certification", "rotation_move",
+    "above_degree_premium", "backbone_premium", "pe_art_premium",
+)  # fmt: skip
+#: ``[pathway]`` in county.toml: the year the county must pass by, and an annual budget cap (元).
+PATHWAY_SETTINGS = ("target_year", "annual_budget_yuan")
 _SETTINGS_KEYS = {
     "name", "code", "province", "standard", "relaxations_2019", "class_size", "rotation", "unit_costs",
-    "statistics_dates",
+    "statistics_dates", "pathway",
 }  # fmt: skip
 #: The statistics' reference date (统计时点) of a school year when county.toml gives none: 1 September.
 DEFAULT_STATISTICS_MONTH_DAY = (9, 1)
@@ -84,6 +92,10 @@ class CountySettings:
     rotation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROTATION))
     unit_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_UNIT_COSTS))
     statistics_dates: dict[int, date] = field(default_factory=dict)
+    #: The ``[unit_costs]`` keys county.toml itself sets (the others are defaults).
+    unit_costs_given: frozenset[str] = frozenset()
+    #: ``[pathway]``: ``target_year`` and ``annual_budget_yuan`` where county.toml sets them.
+    pathway: dict[str, Any] = field(default_factory=dict)
 
     def statistics_date(self, year: int) -> date:
         """The 统计时点 of school year ``year``: ``[statistics_dates]`` in county.toml, or 1 September."""
@@ -1474,6 +1486,7 @@ def _setting_number(value: object, upper: float) -> bool:
 _SETTING_MAX = {
     "rotation": 100,  # years, ages
     "unit_costs": 1e9,  # yuan per teacher-year, m², room
+    "pathway": 1e13,  # a year, or a county's annual budget in yuan
 }
 
 
@@ -1533,7 +1546,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         problems.append(Problem(label, None, "relaxations_2019", rel, "must be true or false"))
     settings.relaxations_2019 = bool(rel)
     # a hand-written file may give a value where a table belongs; refuse it instead of crashing
-    for section in ("class_size", "rotation", "unit_costs"):
+    for section in ("class_size", "rotation", "unit_costs", "pathway"):
         if section in raw and not isinstance(raw[section], dict):
             problems.append(Problem(label, None, section, raw[section], f"must be a table ([{section}])"))
             raw[section] = {}
@@ -1546,6 +1559,16 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs),
     ):
         _settings_numbers(raw.get(section, {}), section, defaults, target, label, problems)
+    settings.unit_costs_given = frozenset(k for k in raw.get("unit_costs", {}) if k in settings.unit_costs)
+    _settings_numbers(
+        raw.get("pathway", {}), "pathway", dict.fromkeys(PATHWAY_SETTINGS), settings.pathway, label, problems
+    )
+    target = settings.pathway.get("target_year")
+    if target is not None and not (float(target).is_integer() and 1900 <= target <= 2200):
+        problems.append(
+            Problem(label, None, "pathway.target_year", target, "must be a school year such as 2027")
+        )
+        settings.pathway.pop("target_year")
     return settings
 
 
@@ -1605,10 +1628,11 @@ def _settings_numbers(
     given: dict, section: str, defaults: dict, target: dict, label: str, problems: list[Problem]
 ) -> None:
     """The numbers of a ``[rotation]`` or ``[unit_costs]`` table into ``target``, each checked."""
+    known = {*defaults, *(PATHWAY_UNIT_COSTS if section == "unit_costs" else ())}
     for key, value in given.items():
-        if key not in defaults:
+        if key not in known:
             problems.append(
-                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}")
+                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(known)}")
             )
         elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))

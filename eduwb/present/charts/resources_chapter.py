@@ -16,6 +16,7 @@ import pandas as pd
 
 from eduwb.analysis import balance, equity, plan, resources
 from eduwb.present import fail_cells, md, md_escape, rules, show_table, t
+from eduwb.present.charts import pathway as pathway_words
 from eduwb.present.charts import resources as charts
 
 
@@ -213,14 +214,100 @@ class ResourcesChapter:
             digits={"value": 2, "threshold": 2, "shortfall": 1, "cost_yuan": 0},
         )
 
+    @cached_property
+    def paths(self) -> dict[str, pd.DataFrame] | None:
+        """The pathway's tables (one solve for all), or None after saying why there is none."""
+        from eduwb.analysis.pathway import pathway_tables
+        from eduwb.errors import AnalysisError, ParameterError
+
+        if self.cannot_show(("达标路径", "a pathway"), needs_plan=True):
+            return None
+        try:
+            return pathway_tables(self.ds, self.std, year=self.year)
+        except (AnalysisError, ParameterError) as exc:  # e.g. a standard file without [pathway] data
+            md(self.t(f"未能给出达标路径：{md_escape(str(exc))}", f"No pathway: {md_escape(str(exc))}"))
+            return None
+
+    def pathway_summary(self) -> None:
+        """The pathway in a sentence, then its cost by indicator and by year."""
+        paths = self.paths
+        if paths is None:
+            return
+        std, lang, year = self.std, self.lang, self.year
+        md(pathway_words.intro(paths["pathway_summary"], paths["pathway_unpriced"], lang))
+        show_table(
+            pathway_words.localise(paths["pathway_by_indicator"], std, lang),
+            "pathway_by_indicator",
+            title=self.t(f"{year}年达标路径：各项指标的费用", f"The pathway by indicator, {year}"),
+            digits={"cost_yuan": 0},
+        )
+        show_table(
+            pathway_words.localise(paths["pathway_by_year"], std, lang),
+            "pathway_by_year",
+            title=self.t("达标路径：年度费用与累计", "The pathway by year: cost and cumulative"),
+            digits={"cost_yuan": 0, "cumulative_yuan": 0, "cap_yuan": 0},
+        )
+
+    def pathway_actions(self) -> None:
+        """The pathway's actions with their years, what is late, the cost per school, the unit
+        costs used and what money cannot move."""
+        paths = self.paths
+        if paths is None:
+            return
+        std, lang, year = self.std, self.lang, self.year
+        columns = ["action_id", "year", "deadline", "indicator", "action", "school_name", "stage", "grade"]
+        columns += ["quantity", "unit", "cost_yuan", "method"]
+        show_table(
+            pathway_words.localise(paths["pathway_schedule"][columns], std, lang),
+            "pathway_schedule",
+            title=self.t(f"{year}年达标路径：行动与年度安排", f"The pathway's actions and schedule, {year}"),
+            digits={"quantity": 1, "cost_yuan": 0},
+            max_rows=60,
+        )
+        if len(paths["pathway_misses"]):
+            show_table(
+                pathway_words.localise(paths["pathway_misses"], std, lang),
+                "pathway_misses",
+                title=self.t(
+                    "达标路径：预算上限或节点下未能按期完成",
+                    "The pathway: what the cap or the milestones make late",
+                ),
+                digits={"shortfall_yuan": 0},
+            )
+        show_table(
+            pathway_words.localise(paths["pathway_by_school"], std, lang),
+            "pathway_by_school",
+            title=self.t("达标路径：各校费用", "The pathway by school"),
+            digits={"cost_yuan": 0},
+            max_rows=40,
+        )
+        show_table(
+            pathway_words.localise(paths["pathway_costs"], std, lang),
+            "pathway_costs",
+            title=self.t("达标路径：单价及来源", "The pathway's unit costs and their sources"),
+            digits={"unit_cost": 0},
+        )
+        if len(paths["pathway_unpriced"]):
+            show_table(
+                pathway_words.localise(paths["pathway_unpriced"], std, lang),
+                "pathway_unpriced",
+                title=self.t(
+                    "无法用钱或行政手段直接解决的未达标项",
+                    "Failing items beyond money or administrative action",
+                ),
+            )
+
     def plan_overview(self) -> None:
-        """The least-cost plan: the school sections passing and CVs failing, before and after."""
-        if self.cannot_show(("达标方案", "a plan"), needs_plan=True):
+        """The former plan (R1–R7 topped up one by one, so an estimate): before and after."""
+        if self.cannot_show(("资源配置补足估算", "a resource top-up estimate"), needs_plan=True):
             return
         show_table(
             charts.localise(self.plans["plan_overview"], self.std, self.lang),
             "plan_overview",
-            title=self.t(f"{self.year}年达标方案：补充前后对比", f"The plan, {self.year}: before and after"),
+            title=self.t(
+                f"{self.year}年资源配置补足估算：补充前后对比",
+                f"Resource top-up estimate, {self.year}: before and after",
+            ),
             digits={"cost_yuan": 0},
         )
 
@@ -234,8 +321,8 @@ class ResourcesChapter:
             charts.localise(plan_summary, std, lang),
             "plan_summary",
             title=self.t(
-                f"{year}年达标方案：各项指标补充量与差异系数",
-                f"The plan by indicator, {year}: additions and CVs",
+                f"{year}年资源配置补足估算：各项指标补充量与差异系数",
+                f"Resource top-up estimate by indicator, {year}: additions and CVs",
             ),
             digits={"cv": 3, "cv_after": 3, "limit": 2, "level": 2, "addition": 1, "cost_yuan": 0},
         )
@@ -244,7 +331,9 @@ class ResourcesChapter:
         show_table(
             charts.localise(self.plans["plan"], std, lang),
             "plan",
-            title=self.t(f"{year}年达标方案明细", f"The plan by school section, {year}"),
+            title=self.t(
+                f"{year}年资源配置补足估算明细", f"Resource top-up estimate by school section, {year}"
+            ),
             digits={"value": 2, "threshold": 2, "addition": 1, "value_after": 2, "cost_yuan": 0},
         )
 
