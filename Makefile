@@ -33,10 +33,14 @@ system-deps: $(SYSTEM_STAMP) ## install the CJK font and PDF tools (apt, when ro
 
 # the project's JupyterLab saves widget state (a reopened notebook shows its widgets); its server tidies
 # notebooks on save, and git's clean filter keeps widgets out of commits (scripts/jupyter/README.md)
-$(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json .gitattributes
-	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter
+# Voilà renders the dashboard with the project's template (served locally, no CDN)
+VOILA_TEMPLATE := $(wildcard scripts/jupyter/voila/templates/eduwb/*)
+$(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyter_server_config.json scripts/jupyter/voila.json $(VOILA_TEMPLATE) .gitattributes
+	mkdir -p $(VENV)/share/jupyter/lab/settings $(VENV)/etc/jupyter $(VENV)/share/jupyter/voila/templates/eduwb
 	cp scripts/jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	cp scripts/jupyter/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.json
+	cp scripts/jupyter/voila.json $(VENV)/etc/jupyter/voila.json
+	cp $(VOILA_TEMPLATE) $(VENV)/share/jupyter/voila/templates/eduwb/
 	@# git compares and commits notebooks in their clean form (.gitattributes); not in a git checkout: nothing to do
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git config filter.eduwb-notebook.clean '$(BIN)/python -m eduwb.present.nbfiles git-clean'; fi

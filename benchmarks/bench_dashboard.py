@@ -63,9 +63,12 @@ def main() -> None:
     dash.flag_backbone.value = True
     timed("add 1 backbone teacher", dash._hire)
     timed("add 500 m² sports ground", lambda: dash._add("sports_field_area_m2", 500))
+    timed("add 1,000 m² indoor sports hall", lambda: dash._add("indoor_sports_area_m2", 1000))
     timed("add equipment 100,000 元", lambda: dash._add("equipment_value_yuan", 100000))
     timed("add 2 multimedia rooms", lambda: dash._add("multimedia_rooms", 2))
     timed("move a teacher", dash._move)
+    refused = dash._guarded(lambda: dash._add("multimedia_rooms", float("nan")))
+    timed("a refused input (message shown)", refused)
     dash._plan()  # the plan is computed once per county-year (cached), then applied like any change
     dash._undo()
     timed("apply the costed plan", dash._plan)
@@ -85,7 +88,7 @@ def main() -> None:
     ]
     for name in ("students", "stage_code"):
         setattr(big, name, np.tile(getattr(st, name), reps))
-    for name in ("amount", "threshold"):
+    for name in ("amount", "threshold", "base_values", "teachers"):
         setattr(big, name, np.tile(getattr(st, name), (reps, 1)))
     big.row_of = {
         (s, g): i

@@ -24,7 +24,6 @@ TARGET_S = 0.3
 HEAVY = (
     "pandas",
     "numpy",
-    "pandera",
     "matplotlib",
     "papermill",
     "nbconvert",

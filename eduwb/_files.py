@@ -181,7 +181,8 @@ def refuse_overwrite(
     force: bool = False,
 ) -> None:
     """Refuse to write ``target`` over data: over one of the command's ``inputs`` (or an
-    existing file inside an input folder) always, even with ``force``; over any other existing
+    existing file inside an input folder, or a folder that holds an input) always, even with
+    ``force``; over any other existing
     file, or a folder that is not empty, unless ``force``.
 
     Paths are compared after resolving symbolic links (and hard links, by inode).
@@ -198,7 +199,13 @@ def refuse_overwrite(
         source = Path(given)
         resolved = target.resolve()
         inside = source.is_dir() and resolved.is_relative_to(source.resolve()) and os.path.lexists(target)
-        if (os.path.lexists(target) and _same(target, source)) or resolved == source.resolve() or inside:
+        holds = target.is_dir() and source.resolve().is_relative_to(resolved)  # replacing it removes it
+        if (
+            (os.path.lexists(target) and _same(target, source))
+            or resolved == source.resolve()
+            or inside
+            or holds
+        ):
             raise ParameterError(
                 f"{target}: 不能覆盖本次读取的数据 {source}（即使加 --force 也不行） "
                 f"(it would overwrite the data this command reads, {source}; refused even with --force)"

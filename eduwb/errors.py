@@ -59,6 +59,27 @@ def os_error(exc: OSError, path: object = None, doing: str = "无法写入 canno
     return OutputError(f"{shown}{doing}: {reason}" + (f" ({code})" if code else ""))
 
 
+class InputError(ParameterError):
+    """A value given to an interactive tool (the dashboard's simulator) that cannot be used.
+
+    ``words`` is the message as a ``(zh, en)`` pair, each naming the input and the value given;
+    :meth:`say` chooses one with :func:`eduwb.lang.pick`. ``str()`` gives both, Chinese first.
+    ``name`` is the input and ``value`` the value refused, for callers that point at the field.
+    """
+
+    def __init__(self, words: tuple[str, str], *, name: str, value: object):
+        self.words = words
+        self.name = name
+        self.value = value
+        super().__init__(f"{words[0]} / {words[1]}")
+
+    def say(self, lang: str) -> str:
+        """The message in ``lang``."""
+        from eduwb.lang import pick
+
+        return pick(self.words, lang)
+
+
 class AnalysisError(EduwbError):
     """The data are valid but an analysis cannot be carried out (e.g. a stage without pupils)."""
 

@@ -38,13 +38,38 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Gini, Theil (between/within locale), McLoone, Verstegen, range ratio",
     ),
     "gaps": ("balance", "gaps_table", "shortfall per school × indicator in natural units, with its cost"),
-    "plan": ("plan", "plan_table", "least-cost additions after which every rule holds"),
+    "plan": ("plan", "plan_table", "R1–R7 additions topped up per indicator (an estimate; see pathway)"),
     "plan_summary": (
         "plan",
         "plan_summary",
         "CVs and costs before and after the plan, per stage × indicator",
     ),
     "plan_overview": ("plan", "plan_overview", "schools passing and CVs failing before and after the plan"),
+    "pathway": ("pathway", "pathway_table", "the pathway: every action to pass, with its cost (eduwb plan)"),
+    "pathway_summary": (
+        "pathway",
+        "pathway_summary_table",
+        "the pathway in one row: cost, method, feasibility",
+    ),
+    "pathway_schedule": (
+        "pathway",
+        "pathway_schedule_table",
+        "the pathway's actions by year, with deadlines",
+    ),
+    "pathway_by_indicator": ("pathway", "pathway_by_indicator_table", "the pathway's cost per indicator"),
+    "pathway_by_school": ("pathway", "pathway_by_school_table", "the pathway's cost per school"),
+    "pathway_by_year": ("pathway", "pathway_by_year_table", "the pathway's cost per year and cumulative"),
+    "pathway_misses": (
+        "pathway",
+        "pathway_misses_table",
+        "indicators the budget cap or milestones make late",
+    ),
+    "pathway_unpriced": (
+        "pathway",
+        "pathway_unpriced_table",
+        "failing indicators no money can move (unpriced)",
+    ),
+    "pathway_costs": ("pathway", "pathway_costs_table", "the unit costs the pathway used, with their source"),
     "gaps_summary": ("balance", "gaps_summary", "shortfalls and costs summed per stage × indicator"),
     "resources_summary": ("balance", "summary_table", "county summary of the resource indicators"),
     "classsize": ("classsize", "classsize_table", "classes by size band per year × stage (or per school)"),
@@ -91,7 +116,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "bill": (
         "province",
         "bill_table",
-        "province: the least-cost plans' additions and cost, summed (or --by county)",
+        "province: the counties' pathways' items and cost, summed (or --by county)",
     ),
 }
 
@@ -126,3 +151,51 @@ def compute(
 ) -> pd.DataFrame:
     """Compute a registered table."""
     return table_function(name)(ds, std, year=year, stage=stage, **options)
+
+
+#: The tables in Chinese, for ``eduwb table --help`` (name → Chinese description; the English
+#: is CATALOGUE's). A table missing here is listed in English alone.
+CATALOGUE_ZH = {
+    "thresholds": "评估标准的资源配置指标及分学段标准值",
+    "indicators": "纳入评估的各校（学段）R1–R7 指标值",
+    "compliance": "逐校达标规则（至少 6 项达标、其余不低于 85%）",
+    "balance": "分学段各项指标按学生数加权的差异系数及综合差异系数",
+    "equity": "基尼系数、泰尔指数（城乡组间/组内）、McLoone、Verstegen、极差率",
+    "gaps": "各校各项指标的缺口（自然单位）及费用",
+    "plan": "资源配置 R1–R7 逐项补足的补充量（估算，见 pathway）",
+    "plan_summary": "补足估算前后分学段各项指标的差异系数和费用",
+    "plan_overview": "补足估算前后的达标学校数和超限差异系数项数",
+    "pathway": "达标路径：达标所需的每项行动及其费用（eduwb plan）",
+    "pathway_summary": "达标路径一览：总费用、方法、是否可行",
+    "pathway_schedule": "达标路径的年度安排：每项行动的年份和期限",
+    "pathway_by_indicator": "达标路径各项指标的费用",
+    "pathway_by_school": "达标路径各校的费用",
+    "pathway_by_year": "达标路径各年费用及累计",
+    "pathway_misses": "受预算上限或节点所限不能按期达标的指标",
+    "pathway_unpriced": "无法用钱解决的未达标指标（不计价）",
+    "pathway_costs": "达标路径所用单价及其来源",
+    "gaps_summary": "分学段各项指标的缺口和费用合计",
+    "resources_summary": "全县资源配置概况",
+    "classsize": "各年分学段（或分学校）各类班额的班级数",
+    "ledger": "大班额台账及销号情况",
+    "milestones": "县域消除大班额计划的各个节点",
+    "schoolsize": "学校规模（G4）及其上限",
+    "projection": "按年级升级推算的下一学年秋季学生数和班级数",
+    "rotation": "教师交流轮岗比例（要求 10%、骨干 20%）",
+    "flows": "交流在城乡之间及流向薄弱学校的情况",
+    "teacher_quality": "教师培训完成率（G9）和持证上岗率（G12）",
+    "scorecard": "评估标准的全部指标及判定结果和依据",
+    "verdict": "各年、各维度的县域评估结论",
+    "dimensions": "各年各维度是否达标",
+    "changes": "与上年相比判定结果发生变化的指标",
+    "vetoes": "县级填报的一票否决情形",
+    "todo": "需要分析人员补充的数据（缺数据）",
+    "rooms": "各校音乐、美术专用教室（G3）",
+    "retention": "初中三年巩固率（Q1）",
+    "training_funds": "各校教师培训经费占公用经费的比例（≥ 5%，Q4）",
+    "recognition": "按调查对象分组的社会认可度（S1）",
+    "counties": "省级：各县各年的结论、未达标指标、差异系数、班额和 G11",
+    "readiness": "省级：各县距离认定的差距排序，以及明年可能通过的县",
+    "province_balance": "省级：各项差异系数在各县间的分布及全省差异系数",
+    "bill": "省级：各县达标路径的补充量和费用合计（或 --by county 分县）",
+}

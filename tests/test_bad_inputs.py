@@ -103,7 +103,8 @@ def test_validate_prints_one_line_per_problem(case, capsys):
     lines = err.splitlines()
     # one line per problem, then the one-line verdict
     assert lines[:-1] == [str(p) for p in problems]
-    assert lines[-1].startswith(f"refused: {sum(p.severity == 'error' for p in problems)} problem(s)")
+    assert f"refused: {sum(p.severity == 'error' for p in problems)} problem(s)" in lines[-1]
+    assert lines[-1].startswith("不予通过：")
 
 
 @pytest.mark.parametrize("case", CASES)

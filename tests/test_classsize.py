@@ -676,3 +676,73 @@ def _draw_every_chart(plots, ds, standard, by_school, ledger, lang):
         plots.school_panels(by_school, ledger["school_id"].unique(), standard, lang),
         plots.school_panels(by_school, [], standard, lang),
     ]
+
+
+# ----------------------------------------------------------------------------- chapter 02's sections
+
+
+def test_ledger_counts_and_projection_summary_count_rows():
+    ledger = pd.DataFrame({"status": ["open", "closed", "closed", "overdue"], "reopened": [0, 1, 0, 2]})
+    assert cs.ledger_counts(ledger) == {"overdue": 1, "open": 1, "closed": 2, "rows": 4, "reopened": 2}
+    projection = pd.DataFrame(
+        {
+            "school_id": ["A", "A", "B", "C"],
+            "oversized": [True, False, False, False],
+            "over_size_limit": [False, True, True, False],
+            "extra_classes_needed": [2, 0, 1, 0],
+            "classes_needed": [8, 6, 3, 2],
+            "classes_now": [6, 6, 4, 2],
+        }
+    )
+    n = cs.projection_summary(projection)
+    # A (twice) and B are flagged; A's first row needs 2 classes, B 1 while B as a whole has enough
+    assert (n["schools_flagged"], n["sections_short"], n["extra_classes"], n["sections_short_by_grade"]) == (
+        2,
+        2,
+        3,
+        1,
+    )
+    assert len(n["flagged"]) == 3
+
+
+def test_chapter_sections_say_what_they_cannot_show(monkeypatch, standard):
+    """Without class rows every class section says, once, what it cannot show and why; none draws."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eduwb.data.dataset import load
+    from eduwb.present.charts import classsize_chapter
+
+    said: list[str] = []
+    monkeypatch.setattr(classsize_chapter, "md", said.append)
+    monkeypatch.setattr(classsize_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
+    ds = load(Path(__file__).parent / "fixtures" / "tiny")
+    for lang, why in (("zh", "本县没有提供班级数据（classes 表）"), ("en", "the county gave no class table")):
+        said.clear()
+        chapter = classsize_chapter.ClassSizeChapter(ds, standard, 2024, None, lang)
+        for section in ("trend", "milestone_table", "ledger_summary", "ledger_tables", "largest"):
+            getattr(chapter, section)()
+        for section in ("projection_summary", "projection_tables", "by_school"):
+            getattr(chapter, section)()
+        assert len(said) == 6 and all(why in s for s in said), said
+        assert "TABLE" not in said
+    said.clear()
+    chapter.school_size_summary()  # school size needs no class rows
+    assert said and "4" in said[0]
+
+
+def test_chapter_says_the_year_has_no_class_rows(monkeypatch, sample_dataset, standard):
+    import dataclasses
+
+    from eduwb.present.charts import classsize_chapter
+
+    said: list[str] = []
+    monkeypatch.setattr(classsize_chapter, "md", said.append)
+    classes = sample_dataset.classes
+    ds = dataclasses.replace(sample_dataset, classes=classes[classes["year"] < 2025])
+    chapter = classsize_chapter.ClassSizeChapter(ds, standard, 2025, None, "en")
+    chapter.largest()
+    assert said == [
+        "**Missing data**: the class table (classes) has no class rows for 2025, so the largest classes "
+        "cannot be shown."
+    ]

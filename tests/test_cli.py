@@ -77,6 +77,51 @@ def test_subcommand_help(capsys, command, words):
         assert word in out, word
 
 
+def _chinese_then_english(text: str) -> bool:
+    """``中文 / English``: Chinese before the first " / ", English (Latin letters) after it."""
+    zh, _, en = text.partition(" / ")
+    return any("\u4e00" <= ch <= "\u9fff" for ch in zh) and any(ch.isascii() and ch.isalpha() for ch in en)
+
+
+def test_every_help_text_is_chinese_with_english(monkeypatch):
+    """Every option's and command's help, and every description, in Chinese with English."""
+    import argparse
+
+    from eduwb.cli import build_parser
+
+    helps: list[str] = []
+    add_argument = argparse.ArgumentParser.add_argument
+    argparse_own = ("show this help message and exit", "show program's version number and exit")
+
+    def recording_argument(self, *args, **kwargs):
+        if kwargs.get("help") not in (None, argparse.SUPPRESS, *argparse_own):
+            helps.append(kwargs["help"])
+        return add_argument(self, *args, **kwargs)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "add_argument", recording_argument)
+    parser = build_parser()
+    assert len(helps) > 40
+    for text in helps:
+        assert _chinese_then_english(text), text
+    for command in ("validate", "sample", "template", "schema", "standards", "table", "import", "report"):
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+    top = parser.format_help()
+    for command in ("validate", "sample", "template", "schema", "table", "import", "report"):
+        line = next(line for line in top.splitlines() if line.strip().startswith(command + " "))
+        assert _chinese_then_english(line.strip()[len(command) :].strip()), line
+
+
+def test_descriptions_are_wrapped_chinese_first(capsys):
+    code, out, _ = run(capsys, "template", "--help")
+    assert code == 0
+    paragraph = out.split("\n\n")[1].splitlines()
+    # the Chinese part first, then the English on lines of its own, none wider than 80 columns
+    assert paragraph[0].startswith("写出待填报的") and paragraph[-1].endswith("latest one's).")
+    widths = [sum(2 if "\u4e00" <= ch <= "\uffef" else 1 for ch in line) for line in paragraph]
+    assert max(widths) <= 80
+
+
 def test_help_in_a_real_process():
     proc = subprocess.run([sys.executable, "-m", "eduwb.cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "validate" in proc.stdout
@@ -113,14 +158,17 @@ def test_validate_with_warnings(tmp_path, capsys):
     ]
     code, out, err = run(capsys, "validate", "--strict", str(folder))
     assert code == 1 and out == ""
-    assert err.splitlines()[-1] == "1 warning(s) and --strict: refused"
+    assert (
+        err.splitlines()[-1] == "1 个警告，且指定了 --strict：不予通过 / 1 warning(s) and --strict: refused"
+    )
 
 
 def test_validate_an_invalid_county(capsys):
     code, out, err = run(capsys, "validate", str(Path(__file__).parent / "bad_inputs" / "zero_students"))
     assert code == 1 and out == ""
     assert err.splitlines()[0] == "error: sections.csv, row 6, column 'students': value 0: must be > 0"
-    assert err.splitlines()[-1].startswith("refused: 1 problem(s) in ")
+    last = err.splitlines()[-1]
+    assert last.startswith("不予通过：") and " 中有 1 个问题 / refused: 1 problem(s) in " in last
 
 
 # ----------------------------------------------------------------------------- usage errors: exit 2
@@ -153,11 +201,15 @@ def test_usage_errors_exit_2(capsys, argv, tmp_path, monkeypatch):
 
 def test_parameter_errors_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "table", "indicators", str(TINY), "--format", "xlsx")
-    assert code == 2 and err == "eduwb: error: --format xlsx needs -o FILE\n"
+    assert code == 2 and err == "eduwb: error: --format xlsx 需要 -o FILE / --format xlsx needs -o FILE\n"
     code, _, err = run(
         capsys, "table", "indicators", str(TINY), "--year", "2019", "-o", str(tmp_path / "x.csv")
     )
-    assert code == 2 and err == "eduwb: error: year 2019 is not in the data (years: 2024)\n"
+    assert (
+        code == 2
+        and err
+        == "eduwb: error: 数据中没有 2019 年（已有：2024） / year 2019 is not in the data (years: 2024)\n"
+    )
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -188,7 +240,10 @@ def test_unexpected_failure_is_one_line_without_debug(capsys, monkeypatch):
     monkeypatch.setattr(eduwb.standards, "load_standard", broken)
     code, _, err = run(capsys, "standards")
     assert code == 1
-    assert err == "eduwb: internal error: RuntimeError: boom (rerun with --debug for details)\n"
+    assert err == (
+        "eduwb: 内部错误 internal error: RuntimeError: boom "
+        "(加 --debug 重新运行可看详情 / rerun with --debug for details)\n"
+    )
     code, _, err = run(capsys, "--debug", "standards")
     assert code == 1
     assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
@@ -247,3 +302,15 @@ def test_standards_table(capsys):
     assert code == 0
     assert out.splitlines()[0].startswith("moe-2012: Basic balanced development")
     assert "Library books per pupil" in out and len(out.splitlines()) == 2 + 8
+
+
+def test_table_help_lists_every_table_in_chinese_and_english(capsys):
+    from eduwb.tables import CATALOGUE, CATALOGUE_ZH
+
+    assert set(CATALOGUE_ZH) == set(CATALOGUE), "give every table of eduwb.tables.CATALOGUE a Chinese line"
+    code, out, _ = run(capsys, "table", "--help")
+    assert code == 0
+    lines = out.splitlines()
+    for name, (_, _, en) in CATALOGUE.items():
+        at = next(i for i, line in enumerate(lines) if line.split()[:1] == [name])
+        assert lines[at].endswith(CATALOGUE_ZH[name]) and lines[at + 1].strip() == en

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -25,8 +26,24 @@ def test_counties_are_found_by_name(tmp_path):
     (tmp_path / "notes").mkdir()
     found = find_counties(tmp_path)
     assert [(c.name, c.path.name) for c in found] == [("示例县", "sample"), ("小河县", "xiaohe")]
-    both = find_counties(ROOT / "data")
-    assert [c.label(True) for c in both] == ["示例县（sample）", "示例县（sample.xlsx）"]
+    # data/: the sample as a folder and as a workbook (one county: 示例县, code 429999), and the
+    # province sample's six counties one folder down (示例县01 … 示例县06)
+    found = find_counties(ROOT / "data")
+    assert [c.name for c in found] == ["示例县", *(f"示例县0{i}" for i in range(1, 7))]
+    assert found[0].path.name == "sample"  # the folder, not the workbook
+    dash = Dashboard(ROOT / "data", lang="en")
+    assert [label for label, _ in dash.county_picker.options] == [c.name for c in found]
+    dash.county_picker.value = 3  # a county of the province: the page follows
+    assert "示例县03" in dash.verdict_html.value and dash.state.county == "示例县03"
+
+
+def test_two_counties_of_one_name_are_told_apart_by_their_code(tmp_path):
+    for folder, code in (("a", "429998"), ("b", "420001")):
+        shutil.copytree(COUNTY, tmp_path / folder)
+        settings = tmp_path / folder / "county.toml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace("429998", code), encoding="utf-8")
+    dash = Dashboard(tmp_path)
+    assert [label for label, _ in dash.county_picker.options] == ["小河县 (429998)", "小河县 (420001)"]
 
 
 def test_two_backbone_teachers_flip_the_verdict_and_undo_restores_it():
@@ -72,6 +89,50 @@ def test_english_and_other_changes():
     dash.add_equipment.click()
     dash.add_rooms.click()
     assert dash.result.cost_yuan == pytest.approx(250 * 400 + 100000 + 40000)
+    names = sorted({"小河县", *dash.state.sections["school_name"]}, key=len, reverse=True)
+    for html in (dash.verdict_html, dash.failing_html, dash.status_html, dash.school_html, dash.changes_html):
+        text = html.value
+        for name in names:
+            text = text.replace(name, "")
+        # no Chinese word or full-width punctuation outside the names ("（骨干 22.9%）" was)
+        assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", text), text
     dash.lang_picker.value = "zh"  # switching language rebuilds the page, keeping the changes
     assert "未达标指标" in dash.failing_html.value
     assert len(dash.changes) == 3
+
+
+def test_a_refused_move_is_shown_in_words_and_changes_nothing():
+    dash = Dashboard(COUNTY)
+    x04 = int(dash.state.sections.index[dash.state.sections["school_id"] == "X04"][0])
+    x01 = int(dash.state.sections.index[dash.state.sections["school_id"] == "X01"][0])
+    dash.section_picker.value = x04  # 小河第四小学 has 2 backbone teachers (fixtures sections.csv)
+    dash.move_to.value = x01
+    dash.flag_backbone.value = True
+    dash.move.click()
+    dash.move.click()
+    assert dash.error_html.value == "" and len(dash.changes) == 2
+    before = dash.result
+    dash.move.click()  # a third backbone teacher: the school has none left
+    assert len(dash.changes) == 2 and dash.result is before
+    assert "role='alert'" in dash.error_html.value
+    assert "不能从小河第四小学（小学）调出 3 名教师" in dash.error_html.value
+    assert "县级及以上骨干教师数（2）" in dash.error_html.value
+    dash.undo.click()  # the message goes with the next button
+    assert dash.error_html.value == "" and len(dash.changes) == 1
+    dash.move.click()  # possible again
+    assert dash.error_html.value == "" and len(dash.changes) == 2
+
+
+def test_a_refused_input_speaks_the_page_language():
+    dash = Dashboard(COUNTY, lang="en")
+    dash._guarded(lambda: dash._add("multimedia_rooms", float("nan")))()
+    assert "multimedia_rooms must be a whole number ≥ 0, not nan" in dash.error_html.value
+    assert dash.changes == []
+
+
+def test_the_english_status_card_is_english():
+    """The sample's rotation row (G11) reads "… (backbone …)", not "（骨干 …）"."""
+    dash = Dashboard(ROOT / "data" / "sample", lang="en")
+    status = dash.status_html.value
+    assert "G11" in status and "backbone" in status
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", status)

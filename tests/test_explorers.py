@@ -27,6 +27,11 @@ def _find(box, kind):
     return [w for child in getattr(box, "children", ()) for w in _find(child, kind)]
 
 
+def _shown(box, kind):
+    """The widgets of a kind that show something (not the explorer's hidden style)."""
+    return [w for w in _find(box, kind) if w.layout.display != "none"]
+
+
 def _explorers(ds, std):
     setup("zh")
     year = ds.years[-1]
@@ -61,3 +66,30 @@ def test_each_change_redraws_the_one_chart(sample_dataset, standard, name):
         control.value = next(v for v in values if v != control.value)
     assert bytes(image.value) != before  # the same image widget shows the new chart
     assert len(_find(box, widgets.Image)) == 1
+    # a dead explorer says so: its box carries the class and the style that fade it with a message
+    assert "eduwb-explorer" in box.get_state()["_dom_classes"]
+    (style,) = [w for w in _find(box, widgets.HTML) if w.layout.display == "none"]
+    assert ".eduwb-explorer.jupyter-widgets-disconnected::before" in style.value
+    assert "重新运行本单元" in style.value
+
+
+def test_the_eligibility_explorer_shows_no_year_after_the_notebooks(sample_dataset, standard):
+    """A notebook run with ``year = 2023`` offers 2021–2023 only (the sample holds 2021–2025)."""
+    import re
+
+    setup("zh")
+    compute = partial(rotation.rotation_table, sample_dataset, standard)
+    rule = rotation.eligibility_rule(sample_dataset).as_dict()
+    box = rotation_charts.eligibility_explorer(compute, rule, "zh", year=2023)
+    (table,) = _shown(box, widgets.HTML)
+
+    def years() -> set[int]:
+        return {int(y) for y in re.findall(r"<td>(20\d\d)</td>", table.value)}
+
+    assert years() and max(years()) == 2023 and not years() & {2024, 2025}
+    slider = _find(box, widgets.IntSlider)[0]
+    slider.value = slider.min  # a change of rule keeps to the same years
+    assert max(years()) == 2023 and not years() & {2024, 2025}
+    every = rotation_charts.eligibility_explorer(compute, rule, "zh")
+    (table,) = _shown(every, widgets.HTML)
+    assert {2024, 2025} <= years()

@@ -166,9 +166,23 @@ def _widget_notebook():
             "state": {
                 "box1": {
                     "model_name": "VBoxModel",
-                    "state": {"children": ["IPY_MODEL_drop", "IPY_MODEL_out"]},
+                    "state": {
+                        "children": ["IPY_MODEL_style", "IPY_MODEL_drop", "IPY_MODEL_img", "IPY_MODEL_out"]
+                    },
                 },
-                "drop": {"model_name": "DropdownModel", "state": {"value": 2024}},
+                "style": {
+                    "model_name": "HTMLModel",
+                    "state": {"value": "<style>…</style>", "_dom_classes": ["eduwb-widget-style"]},
+                },
+                "drop": {
+                    "model_name": "DropdownModel",
+                    "state": {"description": "学年", "_options_labels": ["2023", "2024"], "index": 0},
+                },
+                "img": {
+                    "model_name": "ImageModel",
+                    "state": {"format": "png"},
+                    "buffers": [{"path": ["value"], "encoding": "base64", "data": "iVBORchart"}],
+                },
                 "out": {"model_name": "OutputModel", "state": {"outputs": [png, table]}},
             },
         }
@@ -182,9 +196,13 @@ def test_widget_views_become_their_static_outputs():
     nbfiles.clean(nb)
     assert "widgets" not in nb.metadata
     outputs = nb.cells[0].outputs
-    assert [o["output_type"] for o in outputs] == ["display_data", "display_data"]
-    assert outputs[0]["data"]["image/png"] == "iVBOR"
-    assert outputs[1]["data"]["text/html"] == "<table/>" and "execution_count" not in outputs[1]
+    # what the explorer showed when saved: the year it was set to, its chart, its Output's figure and table
+    assert [o["output_type"] for o in outputs] == ["display_data"] * 4
+    assert outputs[0]["data"]["text/plain"] == "学年 2023"
+    assert outputs[1]["data"]["image/png"] == "iVBORchart"
+    assert outputs[2]["data"]["image/png"] == "iVBOR"
+    assert outputs[3]["data"]["text/html"] == "<table/>" and "execution_count" not in outputs[3]
+    assert "<style>" not in nbformat.writes(nb)  # the explorer's hidden style is not an output
     assert "execution" not in nb.cells[0].metadata
     assert nb.cells[1].outputs[0]["data"]["text/plain"] == "1"  # other outputs untouched
     nbformat.validate(nb)
@@ -199,7 +217,7 @@ def test_a_widget_view_without_saved_state_is_dropped():
     assert nb.cells[0].outputs == []
 
 
-def test_the_pre_save_hook_tidies_and_keeps_the_widgets():
+def test_the_pre_save_hook_writes_the_static_form():
     nb = json.loads(nbformat.writes(_widget_notebook()))
     nb["cells"][1]["outputs"] = [
         {
@@ -211,11 +229,47 @@ def test_the_pre_save_hook_tidies_and_keeps_the_widgets():
     model = {"type": "notebook", "content": nb}
     nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=None)
     saved = model["content"]
-    assert saved["metadata"]["widgets"][nbfiles.WIDGET_STATE]["state"]["box1"]  # reopens with its widgets
-    assert nbfiles.WIDGET_VIEW in saved["cells"][0]["outputs"][0]["data"]
+    assert "widgets" not in saved["metadata"]  # nothing for JupyterLab to restore on reopening
+    text = json.dumps(saved)
+    assert nbfiles.WIDGET_VIEW not in text and "IPY_MODEL" not in text
+    assert saved["cells"][0]["outputs"][0]["data"]["text/plain"] == "学年 2023"  # as the explorer was left
     assert "execution" not in saved["cells"][0]["metadata"]
     assert saved["cells"][1]["outputs"][0]["data"][TABLE_MIME]["data"] == [[0, 0.3]]
+    nbformat.validate(nbformat.from_dict(saved))
     nbfiles.pre_save_hook({"type": "file", "content": "x"})  # other files: nothing
+
+
+def test_a_view_saved_without_state_keeps_the_outputs_on_disk(tmp_path):
+    """After a kernel restart JupyterLab saves the explorer's view without its state: the cell
+    keeps what the file had for it, unless its code changed since."""
+    on_disk = _widget_notebook()
+    nbfiles.clean(on_disk)  # as the server wrote it last time
+    shown = [o["data"] for o in on_disk.cells[0].outputs]
+
+    nbformat.write(on_disk, tmp_path / "x.ipynb")
+
+    class Contents:  # Jupyter's contents manager: the hook reads the file under its root_dir
+        root_dir = str(tmp_path)
+
+    def saved_without_state():
+        nb = json.loads(nbformat.writes(_widget_notebook()))
+        del nb["metadata"]["widgets"]  # no state for the old widgets
+        for cell, old in zip(nb["cells"], on_disk.cells, strict=True):
+            cell["id"] = old.id  # the same cells
+        return nb
+
+    restarted = saved_without_state()
+    model = {"type": "notebook", "content": restarted}
+    nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=Contents())
+    assert [o["data"] for o in model["content"]["cells"][0]["outputs"]] == shown
+    edited = saved_without_state()
+    edited["cells"][0]["source"] = "display(other)"
+    model = {"type": "notebook", "content": edited}
+    nbfiles.pre_save_hook(model, path="x.ipynb", contents_manager=Contents())
+    assert model["content"]["cells"][0]["outputs"] == []  # stale outputs are not brought back
+    model = {"type": "notebook", "content": json.loads(nbformat.writes(_widget_notebook()))}
+    nbfiles.pre_save_hook(model, path="new.ipynb", contents_manager=Contents())  # no file yet
+    assert model["content"]["cells"][0]["outputs"][0]["data"]["text/plain"] == "学年 2023"
 
 
 def test_the_git_filter_gives_the_committed_form():
@@ -287,12 +341,31 @@ def test_the_dashboard_is_committed_without_outputs():
 
 
 def test_english_twins_are_what_the_generator_writes():
-    assert [p.name for p in sorted(TWINS.glob("*.ipynb"))] == [p.name for p in CHAPTERS]
+    assert [p.name for p in sorted(TWINS.glob("*.ipynb"))] == [f"{p.stem}_en.ipynb" for p in CHAPTERS]
     for chapter in CHAPTERS:
         source = nbformat.read(chapter, as_version=4)
         expected = nbfiles.without_outputs(nbfiles.english_twin(source, NOTEBOOKS, TWINS, chapter.name))
-        committed = nbfiles.without_outputs(nbformat.read(TWINS / chapter.name, as_version=4))
-        assert committed == expected, f"notebooks/en/{chapter.name} drifted: run make notebooks-english"
+        twin = nbfiles.twin_name(chapter.name)
+        committed = nbfiles.without_outputs(nbformat.read(TWINS / twin, as_version=4))
+        assert committed == expected, f"notebooks/en/{twin} drifted: run make notebooks-english"
+
+
+def test_a_twin_is_named_apart_from_its_chapter():
+    assert nbfiles.twin_name("00_scorecard.ipynb") == "00_scorecard_en.ipynb"
+    chapters = {p.name for p in CHAPTERS}
+    assert not chapters & {p.name for p in TWINS.glob("*.ipynb")}
+
+
+@pytest.mark.parametrize(
+    "path", [*CHAPTERS, *sorted(TWINS.glob("*.ipynb"))], ids=lambda p: str(p.relative_to(NOTEBOOKS))
+)
+def test_no_test_marker_in_the_analysts_view(path):
+    """nbval's markers live in cell tags (``nbval-check-output``), not as comments in the code."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [c.id for c in code if "NBVAL" in c.source.upper()]
+    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked, f"{path.name}: no cell's output is checked by nbval"
 
 
 def test_english_twins_are_english():

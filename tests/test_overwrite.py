@@ -226,3 +226,14 @@ def test_a_full_or_read_only_disk_is_a_located_error(code, said, tmp_path, capsy
     assert status == 1 and "internal error" not in err, err
     assert err.startswith(f"eduwb: error: {out}: 无法写入 cannot write: {said}"), err
     assert list(tmp_path.iterdir()) == []  # no partial file left
+
+
+def test_plan_apply_never_replaces_the_county_it_reads(tmp_path, capsys):
+    folder = tmp_path / "county"
+    folder.mkdir()
+    for f in TINY.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    before = _snapshot(folder)
+    _refused(capsys, "plan", folder, "--apply", "-o", folder, "--force")
+    _refused(capsys, "plan", folder, "--apply", "-o", tmp_path, "--force")  # the folder holding it
+    assert _snapshot(folder) == before

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eduwb.analysis import balance, classsize, plan, province, resources, rotation, scorecard
+from eduwb.analysis import balance, classsize, province, resources, rotation, scorecard
+from eduwb.analysis.pathway import MOVABLE, bill_rows, pathway
 from eduwb.data.dataset import load
 from eduwb.data.province import county_sources, load_province
 from eduwb.data.sample import DEVELOPMENT_LEVELS, development_level, write_sample
@@ -164,16 +165,15 @@ def test_the_sample_levels_show_in_the_verdicts(table):
 
 
 def test_readiness_follows_its_definition(pooled, counties):
+    # "could pass next year" = every failing indicator is one the pathway moves (R1–R7, G3, G4,
+    # G5, G9, G11, G12), within the county's cap (none set here), nothing missing, no veto
     ready = province.readiness_table(pooled, STD, year=YEAR)
     assert list(ready["rank"]) == list(range(1, len(counties) + 1))
-    resource = {i.id for i in STD.resource_indicators}
     for row in ready.itertuples():
         ds = counties[row.county]
         verdict = scorecard.verdict_table(ds, STD, year=YEAR).set_index("year").loc[YEAR]
         failing = [i for i in verdict["failing"].split(",") if i]
-        bands = classsize.classsize_table(ds, STD, year=YEAR)
-        big = int(bands["large"].sum() + bands["super_large"].sum())
-        blocking = [i for i in failing if i not in resource and not (i == "G5" and big == 0)]
+        blocking = [i for i in failing if i not in MOVABLE]
         assert row.blocking == ",".join(blocking)
         expected = (
             "passes" if verdict["verdict"] == "pass"
@@ -183,21 +183,38 @@ def test_readiness_follows_its_definition(pooled, counties):
             else "next_year"
         )  # fmt: skip
         assert row.readiness == expected, row.county
-        cost = plan.plan_table(ds, STD, year=YEAR)["cost_yuan"].sum()
+        cost = pathway(ds, STD, YEAR).actions["cost_yuan"].sum()
         assert row.plan_cost_yuan == pytest.approx(cost, rel=1e-12)
     order = {r: i for i, r in enumerate(province.READINESS)}
     assert list(ready["readiness"].map(order)) == sorted(ready["readiness"].map(order))
     levels = dict(zip(counties, DEVELOPMENT_LEVELS, strict=False))
     by_level = {levels[r.county]: r.readiness for r in ready.itertuples()}
-    assert by_level == {"advanced": "passes", "improving": "next_year", "typical": "far", "far": "far"}
+    assert by_level["advanced"] == "passes" and by_level["improving"] == "next_year"
 
 
-def test_a_next_year_county_passes_the_year_after(pooled):
-    # the sample's "improving" counties fix their last school in the last year: the prediction holds
+def test_a_next_year_county_passes_once_its_pathway_is_applied(pooled, counties):
     now = province.readiness_table(pooled, STD, year=YEAR)
-    later = province.readiness_table(pooled, STD, year=YEAR + 1).set_index("county")
-    for county in now.loc[now["readiness"] == "next_year", "county"]:
-        assert later.loc[county, "readiness"] == "passes"
+    ready = now.loc[now["readiness"] == "next_year", "county"]
+    assert len(ready)
+    for county in ready:
+        after = pathway(counties[county], STD, YEAR).applied
+        assert scorecard.county_verdict(after, STD, YEAR)["verdict"] == "pass", county
+
+
+def test_a_pathway_dearer_than_the_cap_blocks(pooled, counties):
+    now = province.readiness_table(pooled, STD, year=YEAR).set_index("county")
+    county = now.index[now["readiness"] == "next_year"][0]
+    ds = counties[county]
+    saved = dict(ds.settings.pathway)
+    try:
+        ds.settings.pathway["annual_budget_yuan"] = float(now.loc[county, "plan_cost_yuan"]) - 1
+        province._VIEWS.clear()
+        capped = province.readiness_table(pooled, STD, year=YEAR).set_index("county")
+        assert capped.loc[county, "readiness"] == "far" and capped.loc[county, "blocking"].endswith("budget")
+    finally:
+        ds.settings.pathway.clear()
+        ds.settings.pathway.update(saved)
+        province._VIEWS.clear()
 
 
 def test_readiness_refuses_a_stage_and_unknown_parameters(pooled):
@@ -211,10 +228,8 @@ def test_readiness_refuses_a_stage_and_unknown_parameters(pooled):
 
 def test_unit_cost_overrides_reach_every_countys_plan(pooled, counties):
     dear = province.bill_table(pooled, STD, year=YEAR, teacher_per_year="240000")
-    plans = pd.concat(
-        [plan.plan_table(ds, STD, year=YEAR, teacher_per_year="240000") for ds in counties.values()]
-    )
-    assert dear["cost_yuan"].sum() == pytest.approx(plans["cost_yuan"].sum(), rel=1e-12)
+    paths = [pathway(ds, STD, YEAR, teacher_per_year="240000").total_yuan for ds in counties.values()]
+    assert dear["cost_yuan"].sum() == pytest.approx(sum(paths), rel=1e-12)
     base = province.bill_table(pooled, STD, year=YEAR)
     assert dear["cost_yuan"].sum() > base["cost_yuan"].sum()
 
@@ -271,26 +286,28 @@ def test_province_balance_by_county_is_each_countys_balance(pooled, counties):
 # ----------------------------------------------------------------------------- the bill
 
 
-def test_the_bill_is_the_sum_of_the_county_plans(pooled, counties):
+def test_the_bill_is_the_sum_of_the_county_pathways(pooled, counties):
     bill = province.bill_table(pooled, STD, year=YEAR).set_index(["stage", "indicator"])
-    plans = pd.concat(
-        [plan.plan_table(ds, STD, year=YEAR).assign(county=name) for name, ds in counties.items()]
-    )
-    assert len(bill) == len(STD.stages) * len(STD.resource_indicators)
-    for (stage, ind), row in bill.iterrows():
-        part = plans[(plans["stage"] == stage) & (plans["indicator"] == ind)]
+    paths = {name: pathway(ds, STD, YEAR) for name, ds in counties.items()}
+    rows = pd.concat([bill_rows(pw.actions).assign(county=name) for name, pw in paths.items()])
+    for (stage, item), row in bill.iterrows():
+        part = rows[(rows["stage"] == stage) & (rows["indicator"] == item)]
         assert row["addition"] == pytest.approx(part["addition"].sum(), rel=1e-12, abs=1e-9)
         assert row["cost_yuan"] == pytest.approx(part["cost_yuan"].sum(), rel=1e-12, abs=1e-9)
         assert row["counties"] == part["county"].nunique()
-        assert row["schools_raised"] == len(part)
-    assert bill["cost_yuan"].sum() == pytest.approx(plans["cost_yuan"].sum(), rel=1e-12)
+    # every action's cost is in the bill once: the bill's total is the pathways' total
+    assert bill["cost_yuan"].sum() == pytest.approx(sum(pw.total_yuan for pw in paths.values()), rel=1e-12)
     by_county = province.bill_table(pooled, STD, year=YEAR, by="county")
     assert by_county.groupby("county")["cost_yuan"].sum().to_dict() == pytest.approx(
-        plans.groupby("county")["cost_yuan"].sum().to_dict(), rel=1e-12
+        {name: pw.total_yuan for name, pw in paths.items() if pw.total_yuan > 0}, rel=1e-12
     )
-    # teachers come whole
-    teachers = by_county[by_county["gap_unit"] == "teachers"]["addition"]
-    assert (teachers == teachers.round()).all()
+    # teachers are people: each hire counted once, whole
+    hires = sum(
+        pw.actions.loc[pw.actions["action"].isin(["hire_teachers", "staff_new_campus"]), "quantity"].sum()
+        for pw in paths.values()
+    )
+    teachers = bill.xs("teachers", level="indicator")["addition"]
+    assert teachers.sum() == hires and (teachers == teachers.round()).all()
 
 
 # ----------------------------------------------------------------------------- one county, the CLI

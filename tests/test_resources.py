@@ -307,3 +307,30 @@ def test_zero_pupils_and_a_stage_without_teachers_are_refused_not_nan():
     message = str(err.value)
     assert "甲小学" in message and "no pupils" in message
     assert "九年制学校" in message and "junior" in message and "teacher" in message
+
+
+# ----------------------------------------------------------------------------- chapter 01's sections
+
+
+def test_chapter_says_what_a_standard_without_a_school_rule_cannot_show(monkeypatch, sample_dataset):
+    """Under moe-2012 (no per-school rule, one composite CV) the rule's sections each say so once."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eduwb.present.charts import resources_chapter
+    from eduwb.standards import load_standard
+
+    said: list[str] = []
+    monkeypatch.setattr(resources_chapter, "md", said.append)
+    monkeypatch.setattr(resources_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
+    monkeypatch.setattr(resources_chapter.plt, "show", lambda: said.append("CHART"))
+    chapter = resources_chapter.ResourcesChapter(sample_dataset, load_standard("moe-2012"), 2025, None, "en")
+    for section in ("compliance_table", "ratio_heatmap", "plan_overview", "plan_details", "profiles_section"):
+        getattr(chapter, section)()
+    assert len(said) == 4 and all(s.endswith("cannot be shown.") for s in said), said
+    assert "per-school thresholds" in said[2]  # the plan needs thresholds and per-indicator limits
+    said.clear()
+    chapter.gaps()
+    assert said[0].startswith("Unit costs:") and said[1].endswith(
+        "so the gaps and their cost cannot be shown."
+    )

@@ -702,3 +702,43 @@ def test_the_modes_chart_of_years_without_moves_says_so_without_a_warning(standa
         assert fig.axes[0].get_legend() is None
     finally:
         plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- chapter 03's sections
+
+
+def _chapter_said(monkeypatch, ds, standard, lang="zh"):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eduwb.present.charts import rotation_chapter
+
+    said: list[str] = []
+    monkeypatch.setattr(rotation_chapter, "md", said.append)
+    monkeypatch.setattr(rotation_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
+    monkeypatch.setattr(rotation_chapter.plt, "show", lambda: said.append("CHART"))
+    chapter = rotation_chapter.RotationChapter(ds, standard, max(ds.years), None, lang)
+    sections = ("ratios", "ratio_chart", "modes_section", "flow_heatmaps", "toward", "schools", "eligibility")
+    for section in (*sections, "quality", "quality_chart", "quality_by_school"):
+        getattr(chapter, section)()
+    return said
+
+
+def test_chapter_says_which_table_is_missing_and_draws_nothing_empty(monkeypatch, standard):
+    import dataclasses
+
+    from eduwb.data.dataset import load
+
+    fixtures = Path(__file__).parent / "fixtures"
+    said = _chapter_said(monkeypatch, load(fixtures / "tiny"), standard)
+    # five move sections and the training section, each one sentence; no table, no chart
+    assert len(said) == 6 and all(
+        s.startswith("**缺数据**：本县没有提供专任教师（teachers 表）") for s in said
+    )
+    assert sum("交流轮岗（rotations 表）" in s for s in said) == 5
+    full = load(fixtures / "tiny_full")
+    said = _chapter_said(monkeypatch, dataclasses.replace(full, rotations=None), standard, "en")
+    missing = [s for s in said if s.startswith("**Missing data**")]
+    assert len(missing) == 5 and all("the county gave no rotations table," in s for s in missing)
+    # training and certification need only the teachers: headline, table, chart, then the schools
+    assert said[5].startswith("**") and said[6:8] == ["TABLE", "CHART"] and len(said) > 8

@@ -33,7 +33,8 @@ def test_moe_2017_in_its_own_words(moe2017):
         assert part in text, part
     assert "社会认可度达到 85%" in text and "一票否决" in text and "达到优质均衡" in text
     assert "(R1–R7)" in rules.resources_intro(moe2017, "en")
-    assert "least-cost plan" in rules.resources_intro(moe2017, "en", can_plan=True)
+    assert "the pathway" in rules.resources_intro(moe2017, "en", can_plan=True)
+    assert "最低费用方案" not in rules.resources_intro(moe2017, "zh", can_plan=True)
     assert "小学 0.50，初中 0.45" in rules.cv_limits(moe2017, "zh")
 
 

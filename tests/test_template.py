@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 
 from eduwb.cli import main
 from eduwb.data.dataset import load
-from eduwb.data.schema import TABLES
+from eduwb.data.schema import OPTIONAL_TABLES, TABLES
 from eduwb.data.template import write_template
 from eduwb.data.workbook import COPIED_FILL
 from eduwb.errors import DataError, ParameterError
@@ -186,3 +187,85 @@ def test_refusals(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ParameterError):
         write_template(tmp_path / "t.xlsx", source={"pupils": pd.DataFrame()})
+
+
+def test_empty_optional_sheets_are_absent_tables(tmp_path, capsys):
+    """A template of the required tables only leaves seven sheets empty: each is no table at all."""
+    out = tmp_path / "required.xlsx"
+    write_template(out, source=Path(__file__).parent / "fixtures" / "tiny")
+    ds = load(out)
+    assert all(getattr(ds, name) is None for name in OPTIONAL_TABLES)
+    assert main(["validate", str(out)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("optional tables: none")
+
+
+def test_a_header_only_csv_is_an_absent_table(tmp_path):
+    folder = tmp_path / "county"
+    shutil.copytree(TINY_FULL, folder)
+    header = (folder / "budget.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "budget.csv").write_text(header + "\n", encoding="utf-8")
+    ds = load(folder)
+    assert ds.budget is None and ds.classes is not None
+
+
+def _rules(ws) -> dict[str, object]:
+    return {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+
+
+def test_validations_cover_every_row_eduwb_reads_and_speak_both_languages(tmp_path):
+    from eduwb.data.limits import MAX_ROWS
+
+    out = tmp_path / "t.xlsx"
+    write_template(out, source=TINY_FULL)
+    wb = load_workbook(out)
+    last = MAX_ROWS + 1  # the header, then MAX_ROWS data rows
+    for table in TABLES.values():
+        for dv in wb[table.zh].data_validations.dataValidation:
+            assert str(dv.sqref).endswith(f"{last}"), (table.name, dv.sqref)
+            assert " / " in dv.error and " / " in dv.prompt and dv.showInputMessage, (table.name, dv.sqref)
+            assert len(dv.prompt) <= 255 and len(dv.promptTitle) <= 32 and len(dv.errorTitle) <= 32
+    teachers = _rules(wb["专任教师"])
+    birth = teachers["F2"]  # 出生年份
+    assert birth.prompt.startswith("必填") and "whole number" in birth.prompt
+    assert birth.error.startswith("请填整数") and "Enter a whole number" in birth.error
+    assert teachers["E2"].formula1 == '"男,女"' and "Pick a value" in teachers["E2"].error  # 性别
+
+
+def test_indicator_codes_come_from_the_standard(tmp_path):
+    import tomllib
+
+    standard = tomllib.loads((ROOT / "eduwb" / "standards" / "moe-2017.toml").read_text(encoding="utf-8"))
+    ids = {i["id"] for i in standard["indicators"]} | {v["id"] for v in standard["vetoes"]}
+    assert len(ids) == 32 + 6
+    out = tmp_path / "t.xlsx"
+    write_template(out)
+    wb = load_workbook(out)
+    indicator = _rules(wb["县级指标"])["B2"]
+    assert indicator.type == "list" and indicator.errorStyle == "stop"
+    offered = indicator.formula1.strip('"').split(",")
+    assert set(offered) == ids and len(offered) == len(ids)
+    assert offered[0] == "G1"  # the indicators the county declares come first
+
+
+def test_required_and_optional_headers_look_different_with_a_legend(tmp_path):
+    from eduwb.data.workbook import OPTIONAL_HEADER_FILL, REQUIRED_HEADER_FILL
+
+    out = tmp_path / "t.xlsx"
+    write_template(out)
+    wb = load_workbook(out)
+    schools = wb["学校名录"]
+    required, optional = schools["A1"], schools["D1"]  # 学校标识码 (required), 上级学校 (optional)
+    assert required.fill.fgColor.rgb.endswith(REQUIRED_HEADER_FILL) and required.font.b
+    assert optional.fill.fgColor.rgb.endswith(OPTIONAL_HEADER_FILL) and not optional.font.b
+    assert required.font.color.rgb != optional.font.color.rgb
+    # dark against light: the two fills differ by more than half the grey scale
+    grey = [
+        sum(int(c[i : i + 2], 16) for i in (0, 2, 4)) / 3
+        for c in (REQUIRED_HEADER_FILL, OPTIONAL_HEADER_FILL)
+    ]
+    assert grey[1] - grey[0] > 128
+    readme = wb["说明"]
+    legend = {c.value: c for row in readme.iter_rows(max_col=1) for c in row if c.value}
+    assert "图例" in legend
+    assert legend["必填列"].fill.fgColor.rgb.endswith(REQUIRED_HEADER_FILL)
+    assert legend["可空列"].fill.fgColor.rgb.endswith(OPTIONAL_HEADER_FILL)

@@ -12,7 +12,7 @@ import pytest
 
 from eduwb.analysis import balance, plan, scorecard, whatif
 from eduwb.data.dataset import load
-from eduwb.errors import ParameterError
+from eduwb.errors import InputError, ParameterError
 from eduwb.standards import load_standard
 
 COUNTY = Path(__file__).parent / "fixtures" / "whatif_county"
@@ -97,7 +97,7 @@ def test_the_simulator_agrees_with_the_real_scorecard_on_changed_data(county, st
     sections.loc[sections["school_id"] == "X04", ["teachers", "backbone_teachers"]] += 2
     sections.to_csv(folder / "sections.csv", index=False)
     facilities = pd.read_csv(folder / "facilities.csv", dtype={"school_id": str})
-    facilities.loc[facilities["school_id"] == "X02", "sports_field_area_m2"] -= 500
+    facilities.loc[facilities["school_id"] == "X02", "sports_field_area_m2"] += 500
     facilities.to_csv(folder / "facilities.csv", index=False)
     changed = load(folder, cache=False)
     card = scorecard.scorecard_table(changed, std)
@@ -106,7 +106,7 @@ def test_the_simulator_agrees_with_the_real_scorecard_on_changed_data(county, st
         state,
         [
             whatif.hire(state, "X04", "primary", 2, above_degree=False, backbone=True),
-            whatif.add(state, "X02", "primary", "sports_field_area_m2", -500),
+            whatif.add(state, "X02", "primary", "sports_field_area_m2", 500),
         ],
     )
     assert result.verdict == expected["verdict"]
@@ -192,3 +192,106 @@ def test_unknown_sections_and_standards_are_refused(county):
         whatif.add(state, "X01", "primary", "pianos", 1)
     with pytest.raises(ParameterError, match="per-school rule"):
         whatif.prepare(ds, load_standard("moe-2012"))
+
+
+def test_an_indoor_sports_hall_is_a_building_counted_in_both_areas(sample_dataset, std):
+    """Issue 22: 东关镇九年一贯制学校 junior 2024 + 1,000 m² of indoor sports hall.
+
+    The hall is part of the teaching and auxiliary rooms (data dictionary), so R4 = (teaching
+    − indoor sports) ÷ pupils keeps its value; R5 = (indoor sports + field) ÷ pupils rises; it
+    costs the building rate of county.toml, not the sports-ground rate.
+    """
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    # the school's 2024 facilities are given per stage (no split); its junior section has 512 pupils
+    fac = pd.read_csv(sample / "facilities.csv", dtype={"school_id": str})
+    row = fac[(fac["school_id"] == "4299990015") & (fac["year"] == 2024) & (fac["stage"] == "junior")]
+    areas = row[["teaching_aux_area_m2", "indoor_sports_area_m2", "sports_field_area_m2"]]
+    aux, indoor, field = areas.iloc[0]
+    assert (aux, indoor, field) == (3829.8, 352.0, 5931.8)
+    pupils = 512
+    r4 = (aux - indoor) / pupils  # 6.7926…
+    r5_after = (indoor + 1000 + field) / pupils  # 14.226…
+    assert r4 == pytest.approx(6.7926, abs=1e-4)
+
+    state = whatif.prepare(sample_dataset, std, 2024)
+    hall = whatif.add(state, "4299990015", "junior", "indoor_sports_area_m2", 1000)
+    assert hall.cost_yuan == 1000 * 3500  # building_m2 in data/sample/county.toml (sports_field_m2 is 400)
+    result = whatif.apply(state, [hall])
+    i = state.row_of[("4299990015", "junior")]
+    r = {ind: j for j, ind in enumerate(state.ids)}
+    assert result.values[i, r["R4"]] == pytest.approx(r4, rel=1e-12)
+    assert result.values[i, r["R5"]] == pytest.approx(r5_after, rel=1e-12)
+    before = whatif.apply(state)
+    assert result.met[i].sum() >= before.met[i].sum()
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "shown"),
+    [
+        (lambda st: whatif.hire(st, "X01", "primary", float("nan")), "teachers", "nan"),
+        (lambda st: whatif.hire(st, "X01", "primary", -2), "teachers", "-2"),
+        (lambda st: whatif.hire(st, "X01", "primary", 2.5), "teachers", "2.5"),
+        (lambda st: whatif.hire(st, "X01", "primary", "three"), "teachers", "'three'"),
+        (lambda st: whatif.add(st, "X01", "primary", "sports_field_area_m2", float("inf")),
+         "sports_field_area_m2", "inf"),
+        (lambda st: whatif.add(st, "X01", "primary", "teaching_aux_area_m2", -500), "teaching_aux_area_m2",
+         "-500"),
+        (lambda st: whatif.add(st, "X01", "primary", "multimedia_rooms", 1.5), "multimedia_rooms", "1.5"),
+        (lambda st: whatif.add(st, "X01", "primary", "R7", 0.5), "R7", "0.5"),
+        (lambda st: whatif.move_teacher(st, ("X01", "primary"), ("X04", "primary"), teachers=-1), "teachers",
+         "-1"),
+    ],
+)  # fmt: skip
+def test_every_input_is_checked_and_named(county, make, name, shown):
+    _, state = county
+    with pytest.raises(InputError) as caught:
+        make(state)
+    error = caught.value
+    assert error.name == name
+    zh, en = error.say("zh"), error.say("en")
+    assert shown in zh and shown in en
+    assert name in zh and name in en
+    assert zh != en and str(error) == f"{zh} / {en}"
+
+
+def test_no_more_teachers_leave_a_section_than_it_has(county):
+    _, state = county
+    # X04 (小河第四小学): 2 backbone teachers; its total is in tests/fixtures/whatif_county/sections.csv
+    sections = pd.read_csv(COUNTY / "sections.csv", dtype={"school_id": str})
+    x04 = sections[sections["school_id"] == "X04"].iloc[0]
+    total = int(x04["teachers"])
+    with pytest.raises(InputError, match=f"500 teachers out of 小河第四小学.*teachers \\({total}\\)"):
+        whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=500)
+    with pytest.raises(InputError, match="backbone_teachers \\(2\\)") as caught:
+        whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=3, backbone=True)
+    assert "县级及以上骨干教师数（2）" in caught.value.say("zh")
+    two = whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), teachers=2, backbone=True)
+    one_more = whatif.move_teacher(state, ("X04", "primary"), ("X01", "primary"), backbone=True)
+    with pytest.raises(InputError, match="cannot move 3 teachers"):  # one by one, the third is refused
+        whatif.apply(state, [*two, *one_more])
+    hired = whatif.hire(state, "X04", "primary", 1, backbone=True)
+    assert whatif.apply(state, [hired, *two, *one_more]).verdict  # a backbone hire first: 3 may leave
+
+
+@pytest.mark.parametrize("year", [2021, 2024, 2025])
+def test_no_change_is_balance_exactly(sample_dataset, std, year):
+    """One implementation of the CV and the per-school rule: the simulator without a change gives
+    balance's values, ratios, rule and CVs to the last bit."""
+    state = whatif.prepare(sample_dataset, std, year)
+    result = whatif.apply(state)
+    np.testing.assert_array_equal(result.values, state.values[state.ids].to_numpy(dtype="float64"))
+    long = balance.ratios(state.values, std, keys=[])
+    k, n = len(state.ids), len(state.sections)
+    np.testing.assert_array_equal(result.ratio, long["ratio"].to_numpy().reshape(k, n).T)
+    np.testing.assert_array_equal(result.met, long["met"].to_numpy().reshape(k, n).T)
+    rule = balance.school_rule(state.values, std)
+    np.testing.assert_array_equal(result.met_count, rule["met_count"].to_numpy())
+    np.testing.assert_array_equal(result.weakest_ratio, rule["weakest_ratio"].to_numpy())
+    np.testing.assert_array_equal(result.passes, rule["passes"].to_numpy())
+    bal = balance.balance_from_values(state.values, std, by=["stage"])
+    bal = bal[bal["indicator"] != balance.COMPOSITE].reset_index(drop=True)
+    cvs = whatif.cv_frame(state, result)
+    assert cvs[["stage", "indicator"]].values.tolist() == bal[["stage", "indicator"]].values.tolist()
+    np.testing.assert_array_equal(cvs["cv"].to_numpy(), bal["cv"].to_numpy(dtype="float64"))
+    np.testing.assert_array_equal(cvs["limit"].to_numpy(), bal["limit"].to_numpy(dtype="float64"))
+    assert cvs["passes"].tolist() == bal["passes"].astype(bool).tolist()

@@ -89,17 +89,40 @@ def weighted_stats(
     """
     x = frame[value].to_numpy(dtype="float64")
     w = frame[weight].to_numpy(dtype="float64")
-    # one factorisation of the keys, then sums by integer group code (np.bincount)
+    # one factorisation of the keys, then sums by integer group code (grouped_cv)
     codes = frame.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
     groups, first = np.unique(codes, return_index=True)
-    total = np.bincount(codes, weights=w, minlength=len(groups))
-    mean = np.bincount(codes, weights=w * x, minlength=len(groups)) / total
-    dev = np.bincount(codes, weights=w * (x - mean[codes]) ** 2, minlength=len(groups))
+    _, mean, std, cv = grouped_cv(x, w, codes, len(groups))
     out = frame[by].iloc[first].reset_index(drop=True)
     out["county_mean"] = mean
-    out["std"] = np.sqrt(dev / total)
-    out["cv"] = np.where(mean != 0, out["std"] / np.where(mean != 0, mean, 1.0), np.nan)
+    out["std"] = std
+    out["cv"] = cv
     return out
+
+
+def grouped_cv(
+    x: np.ndarray, w: np.ndarray, codes: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The weighted CV of every group at once: the one implementation of the 差异系数.
+
+    ``x`` the values, ``w`` the pupils, ``codes`` each value's group (``0 … groups − 1``).
+    Returns per group the pupils ``P``, the weighted mean ``X̄``, ``S`` and ``CV = S / X̄``
+    (population form, see the module); ``CV`` is NaN where the mean is 0 and everything but
+    ``P`` is NaN for a group without pupils. Sums run in the order of ``x``, so the same values
+    in the same order give the same bits (what the simulator relies on).
+    """
+    total = np.bincount(codes, weights=w, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=w * x, minlength=groups) / total
+        dev = np.bincount(codes, weights=w * (x - mean[codes]) ** 2, minlength=groups)
+        std = np.sqrt(dev / total)
+        cv = np.where(mean != 0, std / np.where(mean != 0, mean, 1.0), np.nan)
+    return total, mean, std, cv
+
+
+def cv_passes(cv, limit):
+    """Whether each CV is within its limit (equal up to floating-point rounding counts as within)."""
+    return cv <= limit * (1 + EPS)
 
 
 def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
@@ -184,7 +207,7 @@ def _judged(rows: pd.DataFrame) -> pd.DataFrame:
     limit = rows["limit"].astype("float64")
     tested = limit.notna() & (rows["status"] == "ok")
     passes = pd.array([pd.NA] * len(rows), dtype="boolean")
-    passes[tested.to_numpy()] = (rows["cv"][tested] <= limit[tested] * (1 + EPS)).to_numpy()
+    passes[tested.to_numpy()] = cv_passes(rows["cv"][tested], limit[tested]).to_numpy()
     rows["passes"] = passes
     for col in ("county_mean", "std", "cv", "limit"):
         rows[col] = rows[col].astype("Float64")
@@ -228,10 +251,27 @@ def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -
     """
     _require_thresholds(std, "value ÷ threshold")
     long = amounts(values, std, keys)
-    thr = long["threshold"].to_numpy()
-    long["ratio"] = np.where(thr > 0, long["value"].to_numpy() / np.where(thr > 0, thr, 1.0), 1.0)
-    long["met"] = long["ratio"] >= 1 - EPS
+    long["ratio"] = value_ratio(long["value"].to_numpy(), long["threshold"].to_numpy())
+    long["met"] = reached(long["ratio"].to_numpy())
     return long
+
+
+def value_ratio(value: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Value ÷ threshold (1 where the threshold is not positive: nothing to reach)."""
+    return np.where(threshold > 0, value / np.where(threshold > 0, threshold, 1.0), 1.0)
+
+
+def reached(ratio: np.ndarray) -> np.ndarray:
+    """Whether each value ÷ threshold reaches 1 (up to floating-point rounding)."""
+    return ratio >= 1 - EPS
+
+
+def rule_passes(met_count: np.ndarray, weakest_ratio: np.ndarray, rule: dict) -> np.ndarray:
+    """The per-school rule from each section's count of values met and its lowest value ÷ threshold:
+    at least ``min_met`` met and none under ``min_ratio_rest`` of its threshold."""
+    return (np.asarray(met_count) >= int(rule["min_met"])) & (
+        np.asarray(weakest_ratio) >= float(rule["min_ratio_rest"]) - EPS
+    )
 
 
 def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
@@ -271,9 +311,7 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
     out["met_count"] = met_count.astype("int64")
     out["weakest_indicator"] = weakest_indicator
     out["weakest_ratio"] = weakest_ratio
-    out["passes"] = (out["met_count"] >= int(rule["min_met"])) & (
-        out["weakest_ratio"] >= float(rule["min_ratio_rest"]) - EPS
-    )
+    out["passes"] = rule_passes(met_count, weakest_ratio, rule)
     return out
 
 

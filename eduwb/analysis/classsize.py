@@ -1087,3 +1087,47 @@ def _projection_per_stage(
             "over_size_limit": limits["in_scope"] & (totals > limits["size_limit"]),
         }
     )
+
+
+# ----------------------------------------------------------------------------- chapter summaries
+
+
+def year_overview(ds, std, year: int) -> dict[str, int] | None:
+    """The county's classes in ``year`` in a few counts (None without class rows for the year):
+    ``classes, classes_over, schools_over, max_class_size`` (G5, as :func:`g5_summary`) and the
+    ``large`` and ``super_large`` classes."""
+    if not has_class_data(ds, year):
+        return None
+    g5 = g5_summary(ds, std, year).iloc[0]
+    now = classsize_table(ds, std, year=year)
+    out = {k: int(g5[k]) for k in ("classes", "classes_over", "schools_over", "max_class_size")}
+    out.update(large=int(now["large"].sum()), super_large=int(now["super_large"].sum()))
+    return out
+
+
+def ledger_counts(ledger: pd.DataFrame) -> dict[str, int]:
+    """Rows of a ledger (:func:`ledger_table`) per status, and those reopened after being closed."""
+    counts = ledger["status"].value_counts()
+    out = {status: int(counts.get(status, 0)) for status in LEDGER_STATUSES}
+    out.update(rows=len(ledger), reopened=int((ledger["reopened"] > 0).sum()))
+    return out
+
+
+def projection_summary(projection: pd.DataFrame) -> dict[str, object]:
+    """What a projection (:func:`projection_table`) asks of the county next autumn.
+
+    ``flagged``: the rows with a class over the standard or a school over its size limit;
+    ``schools_flagged``: their schools; ``sections_short``: school sections needing more classes,
+    ``extra_classes``: how many in all; ``sections_short_by_grade``: those of them whose stage as a
+    whole needs no more classes than it has (a grade is short, classes cannot move between grades).
+    """
+    flagged = projection[projection["oversized"] | projection["over_size_limit"]]
+    short = projection[projection["extra_classes_needed"] > 0]
+    by_grade = short[short["classes_needed"] <= short["classes_now"]]
+    return {
+        "flagged": flagged,
+        "schools_flagged": int(flagged["school_id"].nunique()),
+        "sections_short": len(short),
+        "extra_classes": int(projection["extra_classes_needed"].sum()),
+        "sections_short_by_grade": len(by_grade),
+    }

@@ -1,5 +1,10 @@
 """A costed plan: the additions after which every school section and every CV meets the standard.
 
+**An estimate, not the least cost.** Indicators are topped up one by one, so a hire counts
+for one of R1–R3 only (城关第一小学 2025: 3 R2 hires + 5 R3 hires where 5 backbone PE/art
+hires close both), and only R1–R7 are covered. The least-cost pathway over every movable
+indicator is :mod:`eduwb.analysis.pathway` (``eduwb plan``); this table stays for comparison.
+
 Method (per year; every quantity in the indicator's natural unit — teachers, m², 元, rooms —
 costed with the county's unit costs, ``county.toml [unit_costs]``, overridable as parameters):
 
@@ -246,7 +251,7 @@ def _stage_sorted(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.Dat
 
 
 def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The least-cost additions after which every school passes and every CV is within its limit.
+    """Additions after which every school passes and every CV is within its limit (an estimate).
 
     ``eduwb table plan [--param teacher_per_year=150000 …]``: one row per section ×
     indicator that gets something — ``school_id, school_name, stage, indicator, value,

@@ -21,7 +21,7 @@ What is computed how
   county-level inputs or drawn per county: the scorecard and verdict
   (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
   (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
-  least-cost plan (:func:`eduwb.analysis.plan.plan_long`, with the county's unit costs).
+  pathway (:func:`eduwb.analysis.pathway.pathway`, with the county's unit costs and cap).
 
 Nothing is judged here: every status comes from the module that judges it.
 
@@ -33,19 +33,15 @@ Could a county pass next year?
     its verdict in Y is pass.
 ``next_year`` (次年可望通过)
     its verdict is fail, no one-vote veto applies, nothing is missing (no indicator without
-    data, every veto declared), and every failing indicator can be closed within one budget
-    year by what the county can buy or organise:
+    data, every veto declared), and the county's pathway for Y (:mod:`eduwb.analysis.pathway`)
+    closes every failing indicator within one budget year: every failing indicator is one
+    money or an administrative action moves (:data:`eduwb.analysis.pathway.MOVABLE`: R1–R7,
+    G3, G4, G5, G9, G11, G12 — the pathway makes each of them pass), and its cost is within
+    the county's annual cap (``county.toml [pathway] annual_budget_yuan``; no cap when unset),
+    else ``budget`` is among the blocking items. Its cost is ``plan_cost_yuan``.
 
-    - a resource-allocation indicator (the standard's ``resource`` dimension, R1–R7): the
-      least-cost plan of Y closes them all — it is verified to meet the per-school rule and
-      every CV limit (a county whose plan cannot be drawn is not ``next_year``); its cost is
-      ``plan_cost_yuan``;
-    - class size (G5) when no class of Y is 大班额 or 超大班额 (56 or more pupils, the standard's
-      ``large_min``): only classes in the over-standard band (46–55 小学, 51–55 初中) are left,
-      which opening classes removes, whereas 大班额 need new school places.
-
-    Every other failing indicator (music/art rooms, school size, rotation, training, quality,
-    recognition, county inputs) blocks: eduwb has no plan that closes it.
+    Every other failing indicator (quality, recognition, county inputs) blocks: no money
+    closes it.
 ``incomplete``
     no indicator fails except closable ones, but something is missing (or the plan could not
     be drawn): supply the data first (``missing``).
@@ -69,7 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis import balance, classsize, plan, resources, rotation, scorecard
+from eduwb.analysis import balance, classsize, resources, rotation, scorecard
 from eduwb.analysis.scope import pick_year, resolve_stage, stage_rank
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
@@ -107,10 +103,11 @@ class ProvinceView:
     ``rotation``
         county × year: ``rotation_ratio, backbone_share, rotation_passes``.
     ``plans``
-        county × stage × indicator for Y: ``addition, gap_unit, schools_raised, cost_yuan``
-        (the pairs the county's plan adds something to).
+        county × stage × bill item for Y (:func:`eduwb.analysis.pathway.bill_rows` of the
+        county's pathway): ``gap_unit, addition, schools_raised, cost_yuan`` and the pathway's
+        ``total_yuan, method, within_cap`` (a county without any action: one row, no item).
     ``plan_errors``
-        county → why its plan could not be drawn for Y.
+        county → why its pathway could not be drawn for Y.
     """
 
     year: int
@@ -217,7 +214,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         rotation_rows.append(_county_rotation(county, std, own))
         if year in county.years:
             try:
-                plan_rows.append(_county_plan(county, std, year, costs))
+                plan_rows.append(_county_plan(county, std, year, costs, card))
             except (
                 AnalysisError,
                 ParameterError,
@@ -232,9 +229,7 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
     rot_frame = _concat(
         rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
     )
-    plans = _concat(
-        plan_rows, ["county", "stage", "indicator", "addition", "gap_unit", "schools_raised", "cost_yuan"]
-    )
+    plans = _plans(plan_rows, counties, year, plan_errors)
     return ProvinceView(
         year=year,
         counties=names,
@@ -251,6 +246,19 @@ def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> Provin
         stages=list(std.stages),
         indicators=resources.indicator_ids(std),
     )
+
+
+def _plans(plan_rows: list[pd.DataFrame], counties: list, year: int, plan_errors: dict) -> pd.DataFrame:
+    """The counties' pathways as bill rows; a county whose pathway has no action gets one row
+    with its (zero) total and no item."""
+    columns = ["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan",
+               "total_yuan", "method", "within_cap"]  # fmt: skip
+    plans = _concat(plan_rows, columns)
+    drawn = {c.name for c in counties if year in c.years} - set(plan_errors) - set(plans["county"])
+    if not drawn:
+        return plans
+    empty = pd.DataFrame({"county": sorted(drawn), "total_yuan": 0.0, "method": "exact", "within_cap": True})
+    return pd.concat([plans, empty], ignore_index=True)
 
 
 def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
@@ -325,17 +333,33 @@ def _class_bands(
     return out[columns]
 
 
-def _county_plan(county, std: Standard, year: int, costs: dict[str, Any]) -> pd.DataFrame:
-    """The county's least-cost plan for ``year`` summed per stage × indicator (those with additions)."""
-    rows = plan.plan_table(county, std, year=year, **costs)
-    summed = rows.groupby(["stage", "indicator"], sort=False).agg(
-        addition=("addition", "sum"), gap_unit=("gap_unit", "first"), schools_raised=("school_id", "size"),
-        cost_yuan=("cost_yuan", "sum"),
-    )  # fmt: skip
-    summed = summed.reset_index()
-    summed.insert(0, "county", county.name)
-    summed["schools_raised"] = summed["schools_raised"].astype("int64")
-    return summed
+def _county_plan(
+    county, std: Standard, year: int, costs: dict[str, Any], card: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The county's pathway for ``year`` (:mod:`eduwb.analysis.pathway`, with its own unit costs
+    and annual budget cap) as bill items, with the pathway's ``total_yuan``, ``method`` and
+    ``within_cap`` on every row.
+
+    A county whose scorecard of ``year`` (``card``) passes every indicator the pathway moves
+    needs no action: no pathway is drawn (it would be empty), its rows are none.
+    """
+    from eduwb.analysis import pathway
+
+    if card is not None:
+        mine = card[(card["year"] == year) & card["indicator"].isin(pathway.MOVABLE)]
+        if len(mine) == len(pathway.MOVABLE) and (mine["status"] == "pass").all():
+            if std.school_rule is None or std.balance_test != "each":
+                raise ParameterError(f"standard {std.id}: the pathway needs a per-school rule and CV limits")
+            return pd.DataFrame()
+    pw = pathway.pathway(county, std, year, with_unpriced=False, **costs)
+    rows = pathway.bill_rows(pw.actions)
+    cap = (getattr(county.settings, "pathway", {}) or {}).get("annual_budget_yuan")
+    rows.insert(0, "county", county.name)
+    return rows.assign(
+        total_yuan=pw.total_yuan,
+        method=pw.method,
+        within_cap=cap is None or pw.total_yuan <= float(cap) + 1e-6,
+    )
 
 
 # ----------------------------------------------------------------------------- options
@@ -358,8 +382,10 @@ def _options(
 
 def _view(ds, std: Standard, year, costs: dict[str, Any] | None = None) -> ProvinceView:
     if costs:
-        # the first county's settings know the unit-cost keys: refuse unknown ones now, once
-        balance.unit_costs(counties_of(ds)[0], costs)
+        # the first county's prices know the unit-cost keys: refuse unknown ones now, once
+        from eduwb.analysis.pathway.costs import prices
+
+        prices(counties_of(ds)[0], std, costs)
     return province_view(ds, std, year=year, costs=costs)
 
 
@@ -448,8 +474,9 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
         ``rank, county, year, verdict, readiness`` (a code of :data:`READINESS`),
         ``failing_count, failing`` (ids), ``blocking`` (failing ids no plan closes),
         ``missing`` (ids to supply), ``vetoes``, ``large`` (classes of 56+ pupils),
-        ``plan_cost_yuan`` (the least-cost plan of the resource indicators, NA when it
-        could not be drawn) and ``plan_note`` (why not). One row per county.
+        ``plan_cost_yuan`` (the cost of the county's pathway, NA when it
+        could not be drawn; now the whole pathway's cost) and ``plan_note`` (why not). One
+        row per county.
     """
     if stage is not None:
         raise ParameterError("readiness: a county is judged as a whole; --stage does not apply")
@@ -457,18 +484,19 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     view = _view(ds, std, year, costs)
     y = view.year
     verdicts = view.verdicts[view.verdicts["year"] == y].set_index("county")
-    resource_ids = set(view.scorecards.loc[view.scorecards["dimension"] == "resource", "indicator"])
     large_min_band = classsize.BANDS.index("large")
     big = view.classes[view.classes["year"] == y]
     big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)
-    cost = view.plans.groupby("county")["cost_yuan"].sum() if len(view.plans) else pd.Series(dtype="float64")
+    totals = view.plans.drop_duplicates("county").set_index("county") if len(view.plans) else None
+    cost = totals["total_yuan"] if totals is not None else pd.Series(dtype="float64")
+    within = totals["within_cap"] if totals is not None else pd.Series(dtype=bool)
     rows = []
     for county in view.counties:
         if county not in verdicts.index:
             rows.append({"county": county, "year": y, "verdict": "no_data", "readiness": "no_data"})
             continue
         large = int(big.get(county, 0))
-        rows.append(_readiness_row(view, county, verdicts.loc[county], large, cost, resource_ids))
+        rows.append(_readiness_row(view, county, verdicts.loc[county], large, cost, within))
     columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing",
                "vetoes", "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
@@ -480,21 +508,23 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     return _readiness_ranked(out, view.counties)
 
 
-def _readiness_row(view, county: str, v: pd.Series, large: int, cost: pd.Series, resource_ids: set) -> dict:
+def _readiness_row(view, county: str, v: pd.Series, large: int, cost: pd.Series, within: pd.Series) -> dict:
     """One county's row of :func:`readiness_table` from its verdict row ``v`` of the view's year."""
+    from eduwb.analysis.pathway import MOVABLE
+
     failing, missing, vetoes = _ids(v["failing"]), _ids(v["missing"]), _ids(v["vetoes"])
     plan_ok = county not in view.plan_errors
-    closable = {i for i in failing if i in resource_ids}
-    if "G5" in failing and large == 0:
-        closable.add("G5")
+    closable = {i for i in failing if i in MOVABLE}
     blocking = [i for i in failing if i not in closable]
+    if plan_ok and closable and not bool(within.get(county, True)):
+        blocking.append("budget")  # the pathway costs more than the county's annual cap
     if v["verdict"] == "pass":
         readiness = "passes"
     elif vetoes:
         readiness = "vetoed"
     elif blocking:
         readiness = "far"
-    elif missing or (closable & resource_ids and not plan_ok):
+    elif missing or (closable and not plan_ok):
         readiness = "incomplete"
     else:
         readiness = "next_year"
@@ -602,52 +632,63 @@ def _sorted_cvs(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
 
 
 def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The least-cost plans' additions summed over the province for ``year``, with their cost.
+    """Every county's pathway for ``year`` summed over the province, with its cost.
 
     ``eduwb table bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``: each
-    county's plan (:func:`eduwb.analysis.plan.plan_table`, with its own unit costs) summed per
-    stage × indicator — teachers above the required qualification (R1), backbone teachers
-    (R2), PE and art teachers (R3), m² of teaching space (R4) and of sports ground (R5),
-    元 of equipment (R6), multimedia rooms (R7). The plan tops indicators up independently,
-    so the teacher counts of R1–R3 may overlap (one hire can count for several): their sum
-    and the costs are upper bounds.
+    county's pathway (:mod:`eduwb.analysis.pathway`, with its own unit costs) as bill items
+    (:func:`eduwb.analysis.pathway.bill_rows`) summed per stage × item — ``teachers`` hired
+    (each counted once, whatever R1–R3 and G5 needs it meets), m² of teaching space (R4) and
+    of sports ground (R5), 元 of equipment (R6), multimedia rooms (R7), extra classes and their
+    classrooms, music and art rooms, pupils moved and new places, training hours, certificates
+    and extra rotations. The stage is ``""`` for what a whole school or the county buys.
 
     Returns
     -------
     DataFrame
-        ``stage, indicator, gap_unit, addition, counties`` (counties adding anything),
-        ``schools_raised, cost_yuan``: every stage × indicator. ``by="county"``: ``county``
-        first and one row per county × stage × indicator with an addition; counties whose
-        plan could not be drawn are left out (see :func:`readiness_table`).
+        ``stage, indicator`` (the item), ``gap_unit, addition, counties`` (counties adding
+        anything), ``schools_raised, cost_yuan``. ``by="county"``: ``county`` first and one row
+        per county × stage × item; counties whose pathway could not be drawn are left out
+        (see :func:`readiness_table`). ``--stage`` keeps that stage's rows (and the whole-school ones).
     """
+    from eduwb.analysis.pathway import BILL_UNITS
+
     by, costs = _options(options, "bill", costs=True)
     stage = resolve_stage(std, stage)
     view = _view(ds, std, year, costs)
-    plans = view.plans if stage is None else view.plans[view.plans["stage"] == stage]
-    rank, seq = stage_rank(std), {ind: i for i, ind in enumerate(view.indicators)}
+    plans = view.plans[view.plans["indicator"].notna()] if len(view.plans) else view.plans
+    if stage is not None and len(plans):
+        plans = plans[plans["stage"].isin([stage, ""])]
+    rank = {s: i for i, s in enumerate(["", *stage_rank(std)])}
+    seq = {k: i for i, k in enumerate(BILL_UNITS)}
+    columns = ["stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
     if by == "county":
-        out = plans[plans["addition"] > 0]
-        out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
-        out = _county_order(out, view, ["_s", "_i"]).drop(columns=["_s", "_i"])
-        return out[
-            ["county", "stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
-        ].reset_index(drop=True)
-    grid = pd.DataFrame(
-        [(s, i) for s in ([stage] if stage else view.stages) for i in view.indicators],
-        columns=["stage", "indicator"],
-    )
-    units = {ind.id: ind.gap_unit for ind in std.resource_indicators}
-    summed = plans.assign(adds=plans["addition"] > 0).groupby(["stage", "indicator"]).agg(
-        addition=("addition", "sum"), counties=("adds", "sum"), schools_raised=("schools_raised", "sum"),
+        out = plans[plans["addition"].astype("float64") > 0] if len(plans) else plans
+        out = out.assign(_i=out["indicator"].map(seq), _s=out["stage"].map(rank))
+        out = _county_order(out, view, ["_i", "_s"]).drop(columns=["_s", "_i"])
+        return (
+            out[["county", *columns]].reset_index(drop=True)
+            if len(out)
+            else pd.DataFrame(columns=["county", *columns])
+        )
+    bill_columns = ["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]
+    if not len(plans):
+        return pd.DataFrame(columns=bill_columns)
+    summed = plans.groupby(["stage", "indicator", "gap_unit"], sort=False).agg(
+        addition=("addition", "sum"),
+        counties=("county", "nunique"),
+        schools_raised=("schools_raised", "sum"),
         cost_yuan=("cost_yuan", "sum"),
-    )  # fmt: skip
-    out = grid.join(summed, on=["stage", "indicator"])
-    out.insert(2, "gap_unit", out["indicator"].map(units))
-    out["addition"] = out["addition"].fillna(0.0).astype("float64")
-    out["cost_yuan"] = out["cost_yuan"].fillna(0.0).astype("float64")
+    )
+    out = summed.reset_index()
+    out = out.assign(_i=out["indicator"].map(seq), _s=out["stage"].map(rank))
+    out = out.sort_values(["_i", "_s"], kind="mergesort").drop(columns=["_i", "_s"])
+    out["addition"] = out["addition"].astype("float64")
+    out["cost_yuan"] = out["cost_yuan"].astype("float64")
     for col in ("counties", "schools_raised"):
-        out[col] = out[col].fillna(0).astype("int64")
-    return out[["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]]
+        out[col] = out[col].astype("int64")
+    return out[
+        ["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]
+    ].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- one county

@@ -15,13 +15,19 @@ result at once. The work is split in two:
   ``backbone_teachers``, ``sports_field_area_m2`` …) or directly to an *indicator's amount*
   (``R4`` m² …, as the plan counts them). How an input moves each indicator is read from the
   standard's formulas (every formula is linear in its columns: the coefficients are found by
-  evaluating it on unit inputs), so the standard stays data. Then, as in
-  :mod:`eduwb.analysis.balance`: value = ``per × amount ÷ students``; the per-school rule
-  (``min_met`` of the values reach their threshold, the rest ``min_ratio_rest`` of it); the
-  student-weighted CV per stage × indicator against its limit; each R row's status as the
+  evaluating it on unit inputs), so the standard stays data. Then, with
+  :mod:`eduwb.analysis.balance`'s own functions (one implementation of each rule):
+  value = baseline value + ``per × amount added ÷ students``; the per-school rule
+  (:func:`~eduwb.analysis.balance.rule_passes`: ``min_met`` of the values reach their threshold,
+  the rest ``min_ratio_rest`` of it); the student-weighted CV per stage × indicator
+  (:func:`~eduwb.analysis.balance.grouped_cv`) against its limit
+  (:func:`~eduwb.analysis.balance.cv_passes`); each R row's status as the
   scorecard judges it (fail when its CV is over the limit in a stage or it is short at a
   section failing the rule; missing when its CV is undefined) and the verdict with
   :func:`eduwb.analysis.scorecard.judge`'s rule.
+
+Building indoor sports rooms adds their m² to the teaching and auxiliary rooms too (the data
+dictionary counts them there) and costs the building rate (:func:`built_inputs`).
 
 Pupils do not change (the simulator adds resources, it does not move pupils); a change to a
 multi-stage school is made to one of its sections. Only standards with a per-school rule and
@@ -38,9 +44,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import numbers
 from eduwb.analysis import balance, plan, resources, scorecard
 from eduwb.analysis.scope import resolve_year, stage_rank
-from eduwb.errors import ParameterError
+from eduwb.data.schema import TABLES
+from eduwb.errors import InputError, ParameterError
 from eduwb.standards import Standard
 
 PASS, FAIL, MISSING = scorecard.PASS, scorecard.FAIL, scorecard.MISSING
@@ -51,6 +59,13 @@ TEACHER_KINDS = {
     "backbone": "backbone_teachers",
     "pe_art": "pe_art_teachers",
 }
+
+#: Amounts that are part of another amount of the same row (data dictionary ``part_of``),
+#: e.g. the indoor sports rooms, counted in the teaching and auxiliary rooms.
+_COLUMNS = {c.name: c for table in ("sections", "facilities") for c in TABLES[table].columns}
+PARTS = {c.name: c.part_of for c in _COLUMNS.values() if c.part_of}
+#: The teacher columns a move takes teachers out of: the total and each kind.
+MOVABLE = ("teachers", *TEACHER_KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,8 @@ class State:
     costs: dict[str, float]
     baseline_card: pd.DataFrame  # the full scorecard of the year (with attrs["vetoes"])
     values: pd.DataFrame  # the baseline section_values (for the plan)
+    base_values: np.ndarray  # (n, k) the indicators' baseline values, as in ``values``
+    teachers: np.ndarray  # (n, len(MOVABLE)) each section's teachers of each MOVABLE column
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
 
@@ -162,6 +179,26 @@ def _unit_costs(
     return out
 
 
+def built_inputs(
+    std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The simulator's inputs as things built: their effects and their unit costs.
+
+    An amount that is part of another of the same row (the data dictionary's ``part_of``: the
+    teaching and auxiliary rooms include the indoor sports rooms) is built as part of it: adding
+    m² of indoor sports hall adds them to the teaching and auxiliary rooms as well (so R4, which
+    takes the hall out again, stays as it was, and R5 rises), and they cost what the whole costs
+    per unit (a building, ``building_m2`` under moe-2017, not the sports-ground rate).
+    """
+    unit_cost = _unit_costs(std, coefficients, costs)
+    built = dict(coefficients)
+    for part, whole in PARTS.items():
+        if part in built and whole in built:
+            built[part] = coefficients[part] + coefficients[whole]
+            unit_cost[part] = unit_cost[whole]
+    return built, unit_cost
+
+
 def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, Any] | None = None) -> State:
     """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
     if std.school_rule is None or std.balance_test != "each":
@@ -185,7 +222,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     stage_code = values["stage"].map({s: i for i, s in enumerate(stages)}).to_numpy(dtype="int64")
     costs = balance.unit_costs(ds, options)
     inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
-    coefficients = formula_coefficients(std, inputs)
+    coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
     card = scorecard.scorecard_table(ds, std, year=year)
     return State(
@@ -204,26 +241,48 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         min_met=int(std.school_rule["min_met"]),
         min_ratio_rest=float(std.school_rule["min_ratio_rest"]),
         coefficients=coefficients,
-        unit_cost=_unit_costs(std, coefficients, costs),
+        unit_cost=unit_cost,
         costs=costs,
         baseline_card=card,
         values=values,
+        base_values=values[ids].to_numpy(dtype="float64"),
+        teachers=_teacher_counts(ds, year, sections),
         row_of={
             (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
         },
     )
 
 
+def _teacher_counts(ds, year: int, sections: pd.DataFrame) -> np.ndarray:
+    """Each section's teachers of each :data:`MOVABLE` column (rows as ``sections``)."""
+    sec = ds.sections
+    sec = sec[sec["year"] == year].drop_duplicates(["school_id", "stage"]).set_index(["school_id", "stage"])
+    keys = pd.MultiIndex.from_arrays([sections["school_id"], sections["stage"]])
+    return sec.reindex(keys)[list(MOVABLE)].to_numpy(dtype="float64", na_value=np.nan)
+
+
 # ----------------------------------------------------------------------------- changes
 
 
 def add(state: State, school_id: str, stage: str, column: str, amount: float, label: str = "") -> Change:
-    """Add ``amount`` of one input column or indicator amount, costed at its unit cost."""
+    """Add ``amount`` of one input column or indicator amount, costed at its unit cost.
+
+    Raises :class:`~eduwb.errors.InputError` for an unknown input or section, and for an amount
+    that is not finite, is negative, or is not whole where things come whole (rooms, teachers).
+    """
     if column not in state.coefficients:
-        raise ParameterError(f"unknown input {column!r}; known: {', '.join(sorted(state.coefficients))}")
+        raise InputError(
+            (
+                f"没有可增加的“{column}”；可增加的有：{'、'.join(sorted(state.coefficients))}",
+                f"unknown input {column!r}; known: {', '.join(sorted(state.coefficients))}",
+            ),
+            name="column",
+            value=column,
+        )
     _row(state, school_id, stage)
-    cost = max(float(amount), 0.0) * state.unit_cost[column]
-    return Change(str(school_id), stage, ((column, float(amount)),), cost, label)
+    whole = _COLUMNS[column].dtype == "int" if column in _COLUMNS else state.std.indicator(column).gap_integer
+    value = checked_amount(amount, column, input_name(state, column), whole=whole)
+    return Change(str(school_id), stage, ((column, value),), value * state.unit_cost[column], label)
 
 
 def hire(
@@ -239,14 +298,14 @@ def hire(
 ) -> Change:
     """``teachers`` new teachers at a section, counting in the teacher columns their flags say.
 
-    A teacher costs ``teacher_per_year`` once, whatever he or she counts in.
+    A teacher costs ``teacher_per_year`` once, whatever he or she counts in. ``teachers`` must be
+    a whole number ≥ 0 (:class:`~eduwb.errors.InputError` otherwise).
     """
+    n = checked_amount(teachers, "teachers", input_name(state, "teachers"), whole=True)
     flags = {"above_degree": above_degree, "backbone": backbone, "pe_art": pe_art}
-    inputs = [("teachers", float(teachers))] + [
-        (TEACHER_KINDS[f], float(teachers)) for f, on in flags.items() if on
-    ]
+    inputs = [("teachers", n)] + [(TEACHER_KINDS[f], n) for f, on in flags.items() if on]
     _row(state, school_id, stage)
-    cost = max(float(teachers), 0.0) * float(state.costs.get("teacher_per_year", 0.0))
+    cost = n * float(state.costs.get("teacher_per_year", 0.0))
     return Change(str(school_id), stage, tuple(inputs), cost, label)
 
 
@@ -261,7 +320,11 @@ def move_teacher(
     pe_art: bool = False,
     label: str = "",
 ) -> list[Change]:
-    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost."""
+    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost.
+
+    Refused (:class:`~eduwb.errors.InputError`) when the source has fewer such teachers than
+    leave it (fewer teachers, or fewer backbone … teachers when the movers are said to be so).
+    """
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
         change = hire(
@@ -269,7 +332,76 @@ def move_teacher(
         )
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
+    check(state, out[:1])  # the movers leave the source (arriving there too would not count)
     return out
+
+
+def check(state: State, changes: Sequence[Change]) -> None:
+    """Refuse changes after which a section would have a negative number of teachers of some kind.
+
+    Teachers moved out of a section may be at most those it has, with the teachers the other
+    changes hire or move into it; otherwise :class:`~eduwb.errors.InputError` names the section,
+    the teacher column, how many leave and how many there are.
+    """
+    kinds = {c: j for j, c in enumerate(MOVABLE)}
+    rows, cols, amounts = [], [], []
+    for change in changes:
+        for column, amount in change.inputs:
+            if column in kinds:
+                rows.append(_row(state, change.school_id, change.stage))
+                cols.append(kinds[column])
+                amounts.append(amount)
+    if not any(a < 0 for a in amounts):
+        return
+    leaving, arriving = np.zeros_like(state.teachers), np.zeros_like(state.teachers)
+    index = (np.asarray(rows), np.asarray(cols))
+    np.add.at(leaving, index, np.maximum(-np.asarray(amounts), 0.0))
+    np.add.at(arriving, index, np.maximum(np.asarray(amounts), 0.0))
+    have = state.teachers + arriving
+    over = np.argwhere(leaving > have + resources.EPS)
+    if not len(over):
+        return
+    row, col = over[0]
+    sec, column = state.sections.iloc[row], MOVABLE[col]
+    out, there = numbers.plain(leaving[row, col]), numbers.plain(have[row, col])
+    zh_place = f"{sec['school_name']}（{state.std.stage_name(sec['stage'], 'zh')}）"
+    en_place = f"{sec['school_name']} ({state.std.stage_name(sec['stage'], 'en')})"
+    raise InputError(
+        (
+            f"不能从{zh_place}调出 {out} 名教师：多于该学段的{_COLUMNS[column].zh}（{there}）",
+            f"cannot move {out} teachers out of {en_place}: more than its {column} ({there})",
+        ),
+        name="teachers",
+        value=leaving[row, col],
+    )
+
+
+def input_name(state: State, name: str) -> tuple[str, str]:
+    """An input as a person knows it, ``(zh, en)``: its dictionary name or its indicator's name."""
+    if name in _COLUMNS:
+        return f"{_COLUMNS[name].zh}（{name}）", name
+    ind = state.std.indicator(name)
+    return f"{ind.name('zh')}（{name}）", f"{ind.name('en')} ({name})"
+
+
+def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool) -> float:
+    """``value`` as an amount to add: a finite number ≥ 0, whole where ``whole``.
+
+    Raises :class:`~eduwb.errors.InputError` naming the input (``words``) and the value.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number) or number < 0 or (whole and number != int(number)):
+        said = repr(value) if isinstance(value, str) else str(value)
+        kind = ("非负整数", "a whole number ≥ 0") if whole else ("不小于 0 的有限数", "a finite number ≥ 0")
+        raise InputError(
+            (f"{words[0]}必须是{kind[0]}，不能是 {said}", f"{words[1]} must be {kind[1]}, not {said}"),
+            name=name,
+            value=value,
+        )
+    return number
 
 
 def plan_changes(state: State, ds=None) -> list[Change]:
@@ -292,7 +424,14 @@ def _row(state: State, school_id: str, stage: str) -> int:
     try:
         return state.row_of[(str(school_id), stage)]
     except KeyError:
-        raise ParameterError(f"no school section {school_id} ({stage}) in scope in {state.year}") from None
+        raise InputError(
+            (
+                f"{state.year} 年没有纳入评估的学校学段 {school_id}（{stage}）",
+                f"no school section {school_id} ({stage}) in scope in {state.year}",
+            ),
+            name="school_id",
+            value=school_id,
+        ) from None
 
 
 # ----------------------------------------------------------------------------- applying
@@ -314,32 +453,30 @@ def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
 
 
 def apply(state: State, changes: Sequence[Change] = ()) -> Result:
-    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure)."""
-    amount = state.amount + delta(state, changes)
+    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure).
+
+    Changes that move more teachers out of a section than it has are refused (:func:`check`).
+    """
+    check(state, changes)
+    added = delta(state, changes)
     students = state.students
-    values = state.per * amount / students[:, None]
-    thr = state.threshold
-    ratio = np.where(thr > 0, values / np.where(thr > 0, thr, 1.0), 1.0)
-    met = ratio >= 1 - resources.EPS
+    # the baseline values as balance has them, plus the changes (no change: the same bits)
+    values = state.base_values + state.per * added / students[:, None]
+    ratio = balance.value_ratio(values, state.threshold)
+    met = balance.reached(ratio)
     met_count = met.sum(axis=1)
     weakest = ratio.min(axis=1) if ratio.shape[1] else np.full(len(ratio), np.nan)
-    passes = (met_count >= state.min_met) & (weakest >= state.min_ratio_rest - resources.EPS)
+    passes = balance.rule_passes(met_count, weakest, state.std.school_rule)
 
-    # student-weighted CV per stage × indicator (population form), as balance.weighted_cv
-    g = len(state.stages)
-    code = state.stage_code
-    total = np.bincount(code, weights=students, minlength=g)[:, None]
-    onehot = np.zeros((len(code), g))
-    onehot[np.arange(len(code)), code] = 1.0
-    weighted = onehot * students[:, None]  # (n, g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = weighted.T @ values / total  # (g, k)
-        dev = weighted.T @ (values - mean[code]) ** 2 / total
-        cv = np.sqrt(dev) / mean
-    cv = np.where((total > 0) & (mean != 0), cv, np.nan)
-    present = (total > 0)[:, 0]
+    # the student-weighted CV per stage × indicator: balance's, over groups coded stage × k + indicator
+    g, k = len(state.stages), values.shape[1]
+    codes = (state.stage_code[:, None] * k + np.arange(k)).reshape(-1)
+    total, _, _, cv = balance.grouped_cv(values.reshape(-1), np.repeat(students, k), codes, g * k)
+    cv = np.where(total > 0, cv, np.nan).reshape(g, k)
+    present = total.reshape(g, k)[:, 0] > 0
     tested = present[:, None] & ~np.isnan(cv)
-    cv_passes = ~tested | (cv <= state.limit[:, None] * (1 + resources.EPS))
+    with np.errstate(invalid="ignore"):
+        cv_passes = ~tested | balance.cv_passes(cv, state.limit[:, None])
     over = (~cv_passes).any(axis=0)
     undefined = (present[:, None] & np.isnan(cv)).any(axis=0)
     blame = (~met & ~passes[:, None]).any(axis=0)
@@ -389,7 +526,7 @@ def indicators_frame(state: State, result: Result, rows: Sequence[int] | None = 
     value, baseline, threshold, ratio, met`` (``rows`` limits the sections)."""
     rows = np.arange(len(state.sections)) if rows is None else np.asarray(rows, dtype="int64")
     k = len(state.ids)
-    base = state.per * state.amount / state.students[:, None]
+    base = state.base_values
     sec = state.sections.iloc[np.repeat(rows, k)].reset_index(drop=True)
     out = sec[["school_id", "school_name", "stage"]].copy()
     out["indicator"] = np.tile(state.ids, len(rows))

@@ -9,8 +9,8 @@ Loading happens in three passes, each collecting every problem before anything i
    width and line count from the text, a workbook's zip directory and sheet dimensions);
 2. *parse*: turn text into typed columns (numbers, whole numbers, booleans, enum codes; the
    CSV parser reads numbers itself, each distinct text is handled once), then check each
-   column against the schema with pandera (ranges, enums, uniqueness) — pandera runs when a
-   vectorised pre-screen of the same checks finds something, and then names every cell;
+   column against the data dictionary's rules (ranges, enums, uniqueness), vectorised, naming
+   every failing cell;
 3. *cross-check*: the rules between tables (ids exist, stage fits kind, counts ≤ totals,
    class rows against section totals as warnings), on integer codes rather than text.
 
@@ -64,9 +64,17 @@ DEFAULT_UNIT_COSTS = {
     "sports_field_m2": 400,
     "multimedia_room": 40000,
 }
+#: Prices the pathway (``eduwb plan``) uses besides the defaults above: a county may set them in
+#: ``[unit_costs]``; when it does not, the standard's ``[pathway.unit_costs]`` apply.
+PATHWAY_UNIT_COSTS = (
+    "school_place", "training_hour", "certification", "rotation_move",
+    "above_degree_premium", "backbone_premium", "pe_art_premium",
+)  # fmt: skip
+#: ``[pathway]`` in county.toml: the year the county must pass by, and an annual budget cap (元).
+PATHWAY_SETTINGS = ("target_year", "annual_budget_yuan")
 _SETTINGS_KEYS = {
     "name", "code", "province", "standard", "relaxations_2019", "class_size", "rotation", "unit_costs",
-    "statistics_dates",
+    "statistics_dates", "pathway",
 }  # fmt: skip
 #: The statistics' reference date (统计时点) of a school year when county.toml gives none: 1 September.
 DEFAULT_STATISTICS_MONTH_DAY = (9, 1)
@@ -85,6 +93,10 @@ class CountySettings:
     rotation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROTATION))
     unit_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_UNIT_COSTS))
     statistics_dates: dict[int, date] = field(default_factory=dict)
+    #: The ``[unit_costs]`` keys county.toml itself sets (the others are defaults).
+    unit_costs_given: frozenset[str] = frozenset()
+    #: ``[pathway]``: ``target_year`` and ``annual_budget_yuan`` where county.toml sets them.
+    pathway: dict[str, Any] = field(default_factory=dict)
 
     def statistics_date(self, year: int) -> date:
         """The 统计时点 of school year ``year``: ``[statistics_dates]`` in county.toml, or 1 September."""
@@ -819,99 +831,74 @@ def _parse_numbers(
     return numbers
 
 
-def _schema(table: Table):
-    """The pandera schema of a table, built from the data dictionary (declared once, in eduwb.data.schema)."""
-    import pandera.pandas as pa
+def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    """The data dictionary's column rules on typed columns: bounds, unique columns, a unique key.
 
-    columns = {}
-    for col in table.columns:
-        checks = []
-        if col.min is not None:
-            checks.append(pa.Check.ge(col.min, error=f"must be ≥ {col.min:g}"))
-        if col.gt is not None:
-            checks.append(pa.Check.gt(col.gt, error=f"must be > {col.gt:g}"))
-        columns[col.name] = pa.Column(checks=checks, nullable=True, unique=col.unique, coerce=False)
-    return pa.DataFrameSchema(columns, unique=list(table.key) if table.key and len(table.key) > 1 else None)
-
-
-def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = None) -> bool:
-    """Whether the pandera schema of ``table`` could find anything wrong in ``frame``.
-
-    The same checks, vectorised without pandera's per-check cost: bounds (blank cells pass,
-    as the schema's columns are nullable), uniqueness of a column and of the key. A True here
-    runs pandera, which then names every failing cell; a False means pandera would pass
-    (``tests/test_fuzz.py`` keeps the two in step).
+    Vectorised over the whole column; a blank cell passes a bound (a required column's blanks are
+    refused while parsing). Every duplicated row is named, not only the second of a pair, so the
+    analyst sees both places to correct.
     """
     for col in table.columns:
         if col.min is None and col.gt is None and not col.unique:
             continue
         values = frame[col.name]
+        header = raw.headers.get(col.name, col.name)
         if col.min is not None or col.gt is not None:
-            array = values.array
-            if isinstance(array, pd.arrays.IntegerArray):
-                numbers, present = array._data, ~array._mask  # noqa: SLF001 -- the arrays behind the column
-            else:
-                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-                present = ~np.isnan(numbers)
-            if col.min is not None and bool(((numbers < col.min) & present).any()):
-                return True
-            if col.gt is not None and bool(((numbers <= col.gt) & present).any()):
-                return True
-        if col.unique and bool(values.duplicated().any()):
-            return True
+            numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+            if col.min is not None:
+                _add_failing(problems, raw.label, header, values, numbers < col.min, f"must be ≥ {col.min:g}")
+            if col.gt is not None:
+                _add_failing(problems, raw.label, header, values, numbers <= col.gt, f"must be > {col.gt:g}")
+        if col.unique:
+            rule = f"duplicate {col.name}: must be unique"
+            _add_failing(problems, raw.label, header, values, values.duplicated(keep=False).to_numpy(), rule)
     if table.key and len(table.key) > 1:
         columns = []
         for name in table.key:
-            parsed = codes.get(name) if codes else None
+            parsed = raw.codes.get(name) if raw.codes else None
             if parsed is None:
                 columns.append(frame[name])
             else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
                 columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
         (keys,) = _row_keys([columns], na_sentinel=False)
-        if len(pd.unique(keys)) < len(keys):
-            return True
-    return False
+        duplicated = pd.Series(keys).duplicated(keep=False).to_numpy()
+        if duplicated.any():
+            key = list(table.key)
+            rows = frame.index[duplicated]
+            listed = rows[: limits.MAX_PROBLEMS_PER_RULE] if isinstance(problems, ProblemList) else rows
+            shown = pd.Series(
+                [
+                    " × ".join(str(_plain(v)) for v in row)
+                    for row in frame.loc[listed, key].itertuples(index=False)
+                ],
+                index=listed,
+                dtype=object,
+            )
+            header = raw.headers.get(key[-1], key[-1])
+            _add_rows(
+                problems,
+                raw.label,
+                rows,
+                header,
+                shown,
+                f"duplicate {' × '.join(key)}: must be unique",
+            )
 
 
-def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[Problem]) -> None:
-    if not _schema_may_fail(frame, table, raw.codes):
+def _add_failing(
+    problems, label: str, header: str, values: pd.Series, failing: np.ndarray, rule: str
+) -> None:
+    """A problem for each row where ``failing`` holds, showing the cell's value (only those listed)."""
+    if not failing.any():
         return
-    import pandera.errors as pe
+    _add_rows(problems, label, values.index[failing], header, _shown(problems, values[failing]), rule)
 
-    try:
-        _schema(table).validate(frame, lazy=True)
-    except pe.SchemaErrors as exc:
-        cases = exc.failure_cases
-        capped = isinstance(problems, ProblemList)
-        # pandera lists a duplicated key once per key column: report each row once
-        seen: set[tuple] = set()
-        for case in cases.itertuples(index=False):
-            column = case.column
-            row = None if pd.isna(case.index) else int(case.index)
-            check = str(case.check)
-            if check == "field_uniqueness" or check == "multiple_fields_uniqueness":
-                key = table.key if check == "multiple_fields_uniqueness" else (column,)
-                if (check, key, row) in seen:
-                    continue
-                seen.add((check, key, row))
-                header = raw.headers.get(key[-1], key[-1])
-                rule = f"duplicate {' × '.join(key)}: must be unique"
-                if capped and not problems.wants(raw.label, header, rule):
-                    problems.count(raw.label, header, rule, 1)  # counted, not built
-                    continue
-                values = (
-                    tuple(_plain(v) for v in frame.loc[row, list(key)])
-                    if row is not None
-                    else case.failure_case
-                )
-                shown = values[0] if len(values) == 1 else " × ".join(str(v) for v in values)
-                problems.append(Problem(raw.label, row, header, shown, rule))
-                continue
-            header = raw.headers.get(column, column)
-            if capped and not problems.wants(raw.label, header, check):
-                problems.count(raw.label, header, check, 1)
-                continue
-            problems.append(Problem(raw.label, row, header, _plain(case.failure_case), check))
+
+def _shown(problems, values: pd.Series) -> pd.Series:
+    """The cells a message shows, as plain Python values (only as many as a ProblemList lists)."""
+    if isinstance(problems, ProblemList):
+        values = values.iloc[: limits.MAX_PROBLEMS_PER_RULE]
+    return pd.Series([_plain(v) for v in values], index=values.index, dtype=object)
 
 
 def _readable(number: float) -> str:
@@ -1492,6 +1479,7 @@ def _setting_number(value: object, upper: float) -> bool:
 _SETTING_MAX = {
     "rotation": 100,  # years, ages
     "unit_costs": 1e9,  # yuan per teacher-year, m², room
+    "pathway": 1e13,  # a year, or a county's annual budget in yuan
 }
 
 
@@ -1573,7 +1561,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         problems.append(Problem(label, None, "relaxations_2019", rel, "must be true or false"))
     settings.relaxations_2019 = bool(rel)
     # a hand-written file may give a value where a table belongs; refuse it instead of crashing
-    for section in ("class_size", "rotation", "unit_costs"):
+    for section in ("class_size", "rotation", "unit_costs", "pathway"):
         if section in raw and not isinstance(raw[section], dict):
             problems.append(Problem(label, None, section, raw[section], f"must be a table ([{section}])"))
             raw[section] = {}
@@ -1586,6 +1574,16 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         ("unit_costs", DEFAULT_UNIT_COSTS, settings.unit_costs),
     ):
         _settings_numbers(raw.get(section, {}), section, defaults, target, label, problems)
+    settings.unit_costs_given = frozenset(k for k in raw.get("unit_costs", {}) if k in settings.unit_costs)
+    _settings_numbers(
+        raw.get("pathway", {}), "pathway", dict.fromkeys(PATHWAY_SETTINGS), settings.pathway, label, problems
+    )
+    target = settings.pathway.get("target_year")
+    if target is not None and not (float(target).is_integer() and 1900 <= target <= 2200):
+        problems.append(
+            Problem(label, None, "pathway.target_year", target, "must be a school year such as 2027")
+        )
+        settings.pathway.pop("target_year")
     return settings
 
 
@@ -1645,10 +1643,11 @@ def _settings_numbers(
     given: dict, section: str, defaults: dict, target: dict, label: str, problems: list[Problem]
 ) -> None:
     """The numbers of a ``[rotation]`` or ``[unit_costs]`` table into ``target``, each checked."""
+    known = {*defaults, *(PATHWAY_UNIT_COSTS if section == "unit_costs" else ())}
     for key, value in given.items():
-        if key not in defaults:
+        if key not in known:
             problems.append(
-                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(defaults)}")
+                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(known)}")
             )
         elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
@@ -1977,13 +1976,19 @@ def _read_source(path: Path, problems: ProblemList):
 
 
 def _parse_tables(raws: dict[str, _Raw], problems: ProblemList) -> dict[str, pd.DataFrame]:
-    """Each raw table typed and checked on its own (a required table must have rows)."""
+    """Each raw table typed and checked on its own (a required table must have rows).
+
+    An optional table without a data row (a template's sheet left empty, a CSV file holding
+    only its header) is no table at all: it is left out, as when its file or sheet is missing,
+    so that every later step sees one thing — the table is absent."""
     frames: dict[str, pd.DataFrame] = {}
     for name, raw in raws.items():
         table = TABLES[name]
         frame = _parse(raw, table, problems)
         _check_schema(frame, raw, table, problems)
-        if table.required and frame.empty:
+        if frame.empty and not table.required:
+            continue
+        if frame.empty:
             # a header without rows would pass every rule and leave nothing to measure
             problems.append(
                 Problem(raw.label, None, None, None, f"no data rows: {name} ({table.zh}) is required")

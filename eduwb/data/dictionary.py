@@ -202,7 +202,7 @@ def _table_md(table: Table, uses: dict[tuple[str, str], list[str]]) -> list[str]
 
 
 def _settings_md() -> list[str]:
-    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
+    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
 
     rows = [
         ("name", "县名", "County name", "文件夹名 the folder's name"),
@@ -235,6 +235,24 @@ def _settings_md() -> list[str]:
     rows += [
         (f"[unit_costs] {k}", "补差估算单价（元）", "unit cost for costing gaps (yuan)", f"`{v}`")
         for k, v in DEFAULT_UNIT_COSTS.items()
+    ]
+    rows += [
+        (
+            f"[unit_costs] {k}",
+            "达标路径单价（元），见 docs/method.md",
+            "a unit cost of the pathway (yuan), see docs/method.md",
+            "标准数据 the standard's `[pathway.unit_costs]`",
+        )
+        for k in PATHWAY_UNIT_COSTS
+    ]
+    rows += [
+        (
+            "[pathway] target_year",
+            "须达标的年份",
+            "the year the county must pass by",
+            "班额节点最后一年 last milestone",
+        ),
+        ("[pathway] annual_budget_yuan", "年度预算上限（元）", "annual budget cap (yuan)", "不设 none"),
     ]
     lines = [
         "## 县级设置 `county.toml` — County settings",

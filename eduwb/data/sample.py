@@ -1863,6 +1863,18 @@ def _csv_bytes(name: str, df: pd.DataFrame) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def write_dataset(folder: Path, ds, toml_text: str) -> Path:
+    """Write a loaded (or changed) dataset as a county folder: every table it has, plus ``county.toml``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TABLE_ORDER:
+        frame = getattr(ds, name, None)
+        if frame is not None:
+            atomic_write_bytes(folder / f"{name}.csv", _csv_bytes(name, frame))
+    atomic_write_bytes(folder / "county.toml", toml_text.encode("utf-8"))
+    return folder
+
+
 def write_county(folder: Path, tables: dict[str, pd.DataFrame], toml_text: str) -> Path:
     """Write one county folder: every table as UTF-8 CSV plus ``county.toml``."""
     folder = Path(folder)

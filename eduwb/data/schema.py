@@ -117,6 +117,7 @@ class Column:
     unit: str | None = None  # a key of UNITS
     source: tuple[str, str] = ("", "")  # where the number comes from (Chinese, English)
     uses: tuple[str, ...] = ()  # indicators (ids) and tables (eduwb table NAME) that read it, beyond formulas
+    part_of: str | None = None  # the column of the same row whose amount includes this one
     example: object = None  # a value for the example row (a code for enums)
 
     def bounds(self) -> str:
@@ -497,6 +498,7 @@ TABLES: dict[str, Table] = {
                     ),
                     rule="≤ teaching_aux_area_m2",
                     rule_zh="≤ 教学及辅助用房面积",
+                    part_of="teaching_aux_area_m2",
                     desc_zh="室内体育用房（体育馆等）面积：计入生均体育运动场馆面积，从教学及辅助用房中扣除",
                     desc_en="indoor sports rooms (gymnasium …): counted as "
                     "sports area and taken out of the teaching area",

@@ -7,9 +7,13 @@
 * one sheet per table of the data dictionary (:mod:`eduwb.data.schema`), named and headed in
   Chinese (``lang="en"``: English names and codes), with a comment on every header (what
   the column holds, unit, allowed values, bounds, rules, where the number comes from in the
-  education statistics), drop-down lists for every coded and yes/no column (Chinese labels),
-  whole-number and decimal validation with the dictionary's bounds, a drop-down of the
-  school ids wherever a school is named, the header row frozen, widths and number formats set;
+  education statistics), drop-down lists for every coded and yes/no column (Chinese labels)
+  and for the indicator ids of 县级指标 (taken from the standard), whole-number and decimal
+  validation with the dictionary's bounds, a drop-down of the school ids wherever a school is
+  named — every validation over every row eduwb reads (:data:`eduwb.data.limits.MAX_ROWS`),
+  with its input message and error in Chinese with English — required headers dark blue,
+  optional ones light grey (a legend on 说明), the header row frozen, widths and number
+  formats set;
 * the county settings where ``data/sample.xlsx`` keeps them: ``<OUT stem>.toml`` beside the
   workbook (the loader reads it from there). With a source its settings are copied; without
   one a commented default is written unless such a file is already there.
@@ -39,11 +43,14 @@ from typing import Any
 
 import pandas as pd
 
+from eduwb.data import limits
 from eduwb.data.schema import REQUIRED_TABLES, STAGES_BY_KIND, TABLES, UNITS, Column, Table
 from eduwb.data.workbook import (
     COPIED_FILL,
-    HEADER_FILL,
+    OPTIONAL_HEADER_FILL,
+    OPTIONAL_HEADER_FONT,
     REQUIRED_HEADER_FILL,
+    REQUIRED_HEADER_FONT,
     display_width,
     fill,
     link_to,
@@ -54,8 +61,12 @@ from eduwb.data.workbook import (
 from eduwb.errors import ParameterError
 from eduwb.lang import COLON, LIST_SEP, pick
 
-#: rows below the data that the validations still cover, for the county to add to
+#: the last row the validations cover: the header and as many data rows as eduwb reads
+LAST_ROW = limits.MAX_ROWS + 1
+#: rows below the school list that the school-id drop-downs still offer, for schools added later
 SPARE_ROWS = 2000
+#: Excel's limits on a validation's texts and on an inline list (characters)
+_TITLE_CHARS, _MESSAGE_CHARS, _LIST_CHARS = 32, 255, 255
 #: tables whose numbers a new year starts from last year's; the others start blank
 _CARRIED = ("sections", "facilities", "classes", "teachers", "budget")
 _KEYS_ONLY = {"cohorts": ("year",), "survey": ("year", "group"), "county_indicators": ("year", "indicator")}
@@ -71,7 +82,8 @@ _TEXT = {
         "steps": [
             "每个工作表是一张表：第 1 行是表头，从第 2 行起每行一条记录。请不要改动表头和工作表名称。",
             "把鼠标停在表头上可以看到该列的说明、单位、取值范围和数据来源（教育事业统计的哪张表、哪一项）。",
-            "深色表头的列必须填写；浅色表头的列可以留空。带下拉箭头的列请从列表中选择；数字列只接受数字。",
+            "深蓝底白字表头的列必须填写；浅灰底表头的列可以留空（见下方图例）。"
+            "带下拉箭头的列请从列表中选择；数字列只接受数字。选中单元格时会显示填写提示。",
             "必需的表：学校名录、学段情况、办学条件。其余的表可选：没有数据就留空，相应结果会显示“缺数据”，不会算作达标。",
             "浅黄色底色的数字是从上一年复制来的，请逐项核对、更新为本年的数字。",
             "县级设置（县名、行政区划代码、评估标准、班额节点、交流"
@@ -80,6 +92,12 @@ _TEXT = {
             "—— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
             "检查通过后生成报告：eduwb report 本文件.xlsx",
         ],
+        "legend_title": "图例",
+        "legend": (
+            ("必填列", "表头深蓝底白字：每行都要填写"),
+            ("可空列", "表头浅灰底灰字：没有数据可以留空"),
+            ("从上一年复制", "浅黄色底色：从上一年复制来的数字，请核对、更新"),
+        ),
         "units_title": "单位",
         "units": [
             "面积：平方米（m²）。",
@@ -101,10 +119,6 @@ _TEXT = {
             "source": "来源",
             "example": "示例",
         },
-        "list_error": "请从下拉列表中选择",
-        "number_error": "请填数字",
-        "whole_error": "请填整数",
-        "school_error": "学校标识码不在学校名录中",
     },
     "en": {
         "readme": "README",
@@ -115,8 +129,9 @@ _TEXT = {
             "record per row. Do not change the headers or the sheet names.",
             "Hover over a header for what the column holds, its unit, bounds "
             "and where the number comes from in the education statistics.",
-            "Columns with a dark header are required; a light header may be left blank. "
-            "Pick coded columns from their drop-down; number columns take numbers only.",
+            "Columns with a dark blue header (white text) are required; a light grey header "
+            "may be left blank (see the legend below). Pick coded columns from their drop-down; "
+            "number columns take numbers only. A selected cell shows what it takes.",
             "Required tables: schools, sections, facilities. The others are optional: leave them "
             "empty when you have no data and the results that need them say 'missing', never 'pass'.",
             "Numbers on a pale yellow background were copied "
@@ -127,6 +142,12 @@ _TEXT = {
             "a problem are filled red for errors, amber for warnings, with a comment).",
             "Then make the reports: eduwb report THIS.xlsx",
         ],
+        "legend_title": "Legend",
+        "legend": (
+            ("required column", "dark blue header, white text: fill in every row"),
+            ("optional column", "light grey header, grey text: may be left blank"),
+            ("copied", "pale yellow background: copied from the year before; check and update it"),
+        ),
         "units_title": "Units",
         "units": [
             "Areas: square metres (m²).",
@@ -149,10 +170,6 @@ _TEXT = {
             "source": "source",
             "example": "example",
         },
-        "list_error": "Pick a value from the drop-down list",
-        "number_error": "Enter a number",
-        "whole_error": "Enter a whole number",
-        "school_error": "This school id is not in the schools sheet",
     },
 }
 
@@ -169,22 +186,22 @@ def header(col: Column, lang: str = "zh") -> str:
 # ----------------------------------------------------------------------------- the rows
 
 
-def _source_tables(source: Any) -> tuple[dict[str, pd.DataFrame | None], str | None, str | None]:
-    """Tables (English columns, codes), the settings file's text and the county name."""
+def _source_tables(source: Any) -> tuple[dict[str, pd.DataFrame | None], str | None, str | None, str | None]:
+    """Tables (English columns, codes), the settings file's text, the county name and its standard."""
     if source is None:
-        return {}, None, None
+        return {}, None, None, None
     if isinstance(source, Mapping):
         unknown = sorted(set(source) - set(TABLES))
         if unknown:
             raise ParameterError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(TABLES)}")
-        return dict(source), None, None
+        return dict(source), None, None, None
     from eduwb.data.dataset import Dataset, load
 
     ds = source if isinstance(source, Dataset) else load(source)
     path = Path(ds.path)
     settings = path / "county.toml" if path.is_dir() else path.with_suffix(".toml")
     text = settings.read_text(encoding="utf-8") if settings.is_file() else None
-    return {name: getattr(ds, name) for name in TABLES}, text, ds.name
+    return {name: getattr(ds, name) for name in TABLES}, text, ds.name, ds.settings.standard
 
 
 def _years(years: int | Iterable[int] | None) -> list[int] | None:
@@ -317,57 +334,141 @@ def _example_value(col: Column, lang: str) -> Any:
     return _cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
 
 
-def _validations(ws, table: Table, lang: str, last_row: int, schools_sheet: str, n_schools: int) -> None:
-    from openpyxl.utils import get_column_letter
+_KIND_WORDS = {
+    "text": ("文本", "text"),
+    "int": ("整数", "whole number"),
+    "number": ("数值", "number"),
+    "bool": ("是/否", "yes/no"),
+    "enum": ("从列表中选择", "pick from the list"),
+}
+
+
+def _both(zh: str, en: str, limit: int = _MESSAGE_CHARS) -> str:
+    """A validation text in Chinese with English (``中文 / English``), cut to Excel's limit."""
+    text = f"{zh} / {en}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _prompt(col: Column, extra: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The input message shown when a cell of the column is selected: title and text."""
+    title = _both(col.zh, col.name, _TITLE_CHARS)
+    zh = [("必填" if col.required else "可空") + " · " + _KIND_WORDS[col.dtype][0]]
+    en = [("required" if col.required else "may be blank") + " · " + _KIND_WORDS[col.dtype][1]]
+    if col.unit:
+        zh.append(f"单位：{UNITS[col.unit][0]}")
+        en.append(f"unit: {UNITS[col.unit][1]}")
+    if col.bounds():
+        zh.append(f"范围：{col.bounds()}")
+        en.append(f"bounds: {col.bounds()}")
+    if extra:
+        zh.append(extra[0])
+        en.append(extra[1])
+    return title, _both("；".join(zh), "; ".join(en))
+
+
+def _list_rule(options: list[str], error: tuple[str, str], style: str = "stop"):
+    """A drop-down of ``options`` (None when they do not fit Excel's inline list)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    text = _TEXT[lang]
+    formula = '"' + ",".join(options) + '"'
+    if len(formula) - 2 > _LIST_CHARS or any("," in o or '"' in o for o in options):
+        return None
+    return DataValidation(type="list", formula1=formula, errorStyle=style, error=_both(*error))
+
+
+def _number_rule(col: Column):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    kind = "whole" if col.dtype == "int" else "decimal"
+    low = col.min if col.min is not None else col.gt
+    if low is not None and col.max is not None:
+        dv = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{col.max:g}")
+    elif col.gt is not None:
+        dv = DataValidation(type=kind, operator="greaterThan", formula1=f"{col.gt:g}")
+    elif low is not None:
+        dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=f"{low:g}")
+    else:
+        dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300")
+    zh, en = ("请填整数", "Enter a whole number") if col.dtype == "int" else ("请填数字", "Enter a number")
+    bounds = col.bounds()
+    dv.error = _both(f"{zh}（{bounds}）", f"{en} ({bounds})") if bounds else _both(zh, en)
+    return dv
+
+
+def indicator_codes(standard: str | os.PathLike[str] | None = None) -> list[str]:
+    """The ids a row of 县级指标 may name, from the standard's data: the indicators the county
+    declares first, then the one-vote vetoes, then the computed indicators (an input for one of
+    those stands in when its tables are missing)."""
+    from eduwb.standards import DEFAULT_STANDARD, load_standard
+
+    std = load_standard(standard or DEFAULT_STANDARD)
+    declared = [i.id for i in std.indicators if i.source == "county"]
+    computed = [i.id for i in std.indicators if i.source != "county"]
+    return declared + [v["id"] for v in std.vetoes] + computed
+
+
+def _rule(col: Column, table: Table, lang: str, school_range: str, indicators: list[str]):
+    """The validation of one column (None for a free-text column) with its texts."""
+    list_error = ("请从下拉列表中选择", "Pick a value from the drop-down list")
+    extra = None
+    dv = None
+    if col.dtype == "enum":
+        dv = _list_rule(list(pick((col.enum.values(), col.enum or {}), lang)), list_error)
+    elif col.dtype == "bool":
+        dv = _list_rule(list(_YES_NO[lang]), list_error)
+    elif col.dtype in ("int", "number"):
+        dv = _number_rule(col)
+    elif (table.name, col.name) == ("county_indicators", "indicator") and indicators:
+        extra = ("指标编号取自评估标准", "ids from the standard")
+        dv = _list_rule(
+            indicators, ("须是评估标准中的指标或一票否决编号", "Not an indicator id of the standard")
+        )
+    elif col.name in _SCHOOL_REFS and (table.name, col.name) != ("schools", "school_id"):
+        # the schools sheet's ids as a drop-down; a warning only, since a school may be added there later
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        extra = ("从学校名录中选择", "from the schools sheet")
+        dv = DataValidation(
+            type="list",
+            formula1=school_range,
+            errorStyle="warning",
+            error=_both("学校标识码不在学校名录中", "This school id is not in the schools sheet"),
+        )
+    if dv is None:
+        return None
+    dv.errorTitle = _both("填写有误", "Invalid entry", _TITLE_CHARS)
+    dv.promptTitle, dv.prompt = _prompt(col, extra)
+    dv.showInputMessage = True
+    dv.showErrorMessage = True
+    dv.allow_blank = not col.required
+    return dv
+
+
+def _validations(
+    ws, table: Table, lang: str, schools_sheet: str, n_schools: int, indicators: list[str]
+) -> None:
+    """Every coded, yes/no, number and school-id column checked over every row eduwb reads."""
+    from openpyxl.utils import get_column_letter
+
     school_last = max(n_schools + 1 + SPARE_ROWS, 2)
+    school_range = f"={quoted_sheet(schools_sheet)}!$A$2:$A${school_last}"
     for i, col in enumerate(table.columns, start=1):
-        letter = get_column_letter(i)
-        ref = f"{letter}2:{letter}{last_row}"
-        dv = None
-        if col.dtype == "enum":
-            options = list(pick((col.enum.values(), col.enum or {}), lang))
-            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', error=text["list_error"])
-        elif col.dtype == "bool":
-            dv = DataValidation(
-                type="list", formula1='"' + ",".join(_YES_NO[lang]) + '"', error=text["list_error"]
-            )
-        elif col.dtype in ("int", "number"):
-            kind = "whole" if col.dtype == "int" else "decimal"
-            message = text["whole_error"] if col.dtype == "int" else text["number_error"]
-            low = col.min if col.min is not None else col.gt
-            if low is not None and col.max is not None:
-                dv = DataValidation(
-                    type=kind, operator="between", formula1=f"{low:g}", formula2=f"{col.max:g}"
-                )
-            elif col.gt is not None:
-                dv = DataValidation(type=kind, operator="greaterThan", formula1=f"{col.gt:g}")
-            elif low is not None:
-                dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=f"{low:g}")
-            else:
-                dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300")
-            bounds = col.bounds()
-            dv.error = pick((f"{message}（{bounds}）", f"{message} ({bounds})"), lang) if bounds else message
-        elif col.name in _SCHOOL_REFS and (table.name, col.name) != ("schools", "school_id"):
-            # the schools sheet's ids as a drop-down; a warning only, since a school may be added there later
-            dv = DataValidation(
-                type="list",
-                formula1=f"={quoted_sheet(schools_sheet)}!$A$2:$A${school_last}",
-                errorStyle="warning",
-                error=text["school_error"],
-            )
+        dv = _rule(col, table, lang, school_range, indicators)
         if dv is None:
             continue
-        dv.allow_blank = not col.required
-        dv.showErrorMessage = True
-        dv.add(ref)
+        letter = get_column_letter(i)
+        dv.add(f"{letter}2:{letter}{LAST_ROW}")
         ws.add_data_validation(dv)
 
 
 def _table_sheet(
-    wb, table: Table, frame: pd.DataFrame | None, copied: pd.Series | None, lang: str, n_schools: int
+    wb,
+    table: Table,
+    frame: pd.DataFrame | None,
+    copied: pd.Series | None,
+    lang: str,
+    n_schools: int,
+    indicators: list[str],
 ) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
@@ -375,14 +476,17 @@ def _table_sheet(
 
     ws = wb.create_sheet(sheet_title(table, lang))
     n = 0 if frame is None else len(frame)
-    bold = Font(bold=True)
+    fonts = {
+        True: Font(bold=True, color=REQUIRED_HEADER_FONT),
+        False: Font(bold=False, italic=True, color=OPTIONAL_HEADER_FONT),
+    }
     copied_fill = fill(COPIED_FILL)
     keyish = {"school_id", "year", "stage", "class_id", "teacher_id", "grade", "indicator", "group"}
     for i, col in enumerate(table.columns, start=1):
         cell = ws.cell(row=1, column=i)
         set_cell(cell, header(col, lang))
-        cell.font = bold
-        cell.fill = fill(REQUIRED_HEADER_FILL if col.required else HEADER_FILL)
+        cell.font = fonts[col.required]
+        cell.fill = fill(REQUIRED_HEADER_FILL if col.required else OPTIONAL_HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         comment = Comment(_comment_text(col, lang), "eduwb")
         comment.width, comment.height = 320, 220
@@ -404,7 +508,26 @@ def _table_sheet(
         ws.column_dimensions[letter].width = min(40, max(10, max(display_width(v) for v in sample) + 2))
     ws.row_dimensions[1].height = 30
     ws.freeze_panes = "A2"
-    _validations(ws, table, lang, n + 1 + SPARE_ROWS, sheet_title(TABLES["schools"], lang), n_schools)
+    _validations(ws, table, lang, sheet_title(TABLES["schools"], lang), n_schools, indicators)
+
+
+def _legend(ws, row: int, text: dict) -> int:
+    """The legend of the header and cell colours, from ``row``; the row after it."""
+    from openpyxl.styles import Font
+
+    ws.cell(row=row, column=1, value=text["legend_title"]).font = Font(bold=True)
+    row += 1
+    looks = (
+        (REQUIRED_HEADER_FILL, Font(bold=True, color=REQUIRED_HEADER_FONT)),
+        (OPTIONAL_HEADER_FILL, Font(italic=True, color=OPTIONAL_HEADER_FONT)),
+        (COPIED_FILL, Font()),
+    )
+    for (label, meaning), (colour, font) in zip(text["legend"], looks, strict=True):
+        cell = ws.cell(row=row, column=1, value=label)
+        cell.fill, cell.font = fill(colour), font
+        ws.cell(row=row, column=2, value=meaning)
+        row += 1
+    return row + 1
 
 
 def _readme_sheet(ws, lang: str) -> None:
@@ -419,6 +542,7 @@ def _readme_sheet(ws, lang: str) -> None:
     row = 1
     ws.cell(row=row, column=1, value=text["title"]).font = Font(bold=True, size=14)
     row += 2
+    row = _legend(ws, row, text)
     for title, items in ((text["steps_title"], text["steps"]), (text["units_title"], text["units"])):
         ws.cell(row=row, column=1, value=title).font = bold
         row += 1
@@ -510,7 +634,8 @@ def write_template(
     target = Path(target)
     if target.suffix.lower() != ".xlsx":
         raise ParameterError(f"{target}: the template must be an .xlsx file")
-    tables, settings_text, county = _source_tables(source)
+    tables, settings_text, county, standard = _source_tables(source)
+    indicators = indicator_codes(standard)
     year_list = _years(years)
     copied: dict[str, pd.Series] = {}
     if year_list is not None:
@@ -526,7 +651,7 @@ def write_template(
             missing = [c for c in frame.columns if c not in table.names]
             if missing:
                 raise ParameterError(f"table {table.name}: unknown column(s) {', '.join(map(str, missing))}")
-        _table_sheet(wb, table, frame, copied.get(table.name), lang, n_schools)
+        _table_sheet(wb, table, frame, copied.get(table.name), lang, n_schools, indicators)
     written = save_workbook(wb, target)
     settings = target.with_suffix(".toml")
     if settings_text is not None:

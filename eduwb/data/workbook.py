@@ -22,7 +22,12 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 ERROR_FILL = "FFC7CE"
 WARNING_FILL = "FFEB9C"
 HEADER_FILL = "DDEBF7"
-REQUIRED_HEADER_FILL = "BDD7EE"
+#: the template's headers: required columns dark blue with white bold text, optional ones light
+#: grey with grey text (told apart at a glance, and in print; a legend on the 说明 sheet says so)
+REQUIRED_HEADER_FILL = "1F4E78"
+REQUIRED_HEADER_FONT = "FFFFFF"
+OPTIONAL_HEADER_FILL = "EDEDED"
+OPTIONAL_HEADER_FONT = "595959"
 COPIED_FILL = "FFF9DB"
 
 

@@ -7,6 +7,15 @@ between two schools) and the school's indicators, the per-school rule, the CVs, 
 and the cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
 once per county and year, then a few milliseconds per change); this module only lays out
 widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
+
+The page (:meth:`Dashboard._layout`): a title bar with the county, year and language pickers,
+then ``Dashboard.columns``, columns side by side that wrap on a narrow screen — the county's
+situation (``eduwb-situation``: verdict, failing indicators, class size and rotation) and the
+simulator (``eduwb-sim``: the school, ``Dashboard.levers`` — one row per lever, made by
+:meth:`Dashboard._lever` — then the changes, the school, the CVs). A lever is one more row of
+``levers``; another column is one more child of ``columns`` with the class ``eduwb-column``.
+At 1366×768 the verdict and every lever show without scrolling, in both languages
+(``tests/test_browser.py``); controls are as wide as their words.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from eduwb.lang import LIST_SEP, pick
+from eduwb.lang import COLON, COMMA, LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 
 #: Scorecard rows shown under "class size and rotation" (when the standard has them).
@@ -30,22 +39,28 @@ AREA_INPUTS = {
 }
 CSS = """
 <style>
-.eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; \
-max-width: 1100px; }
-.eduwb-dash h2 { margin: 0.2em 0; }
-.eduwb-badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: white; \
+.eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; }
+.eduwb-dash .widget-html-content { line-height: 1.35; }
+.eduwb-dash h2 { margin: 0 20px 0 0; font-size: 1.35em; }
+.eduwb-dash h3 { margin: 0 0 2px 0; font-size: 1.1em; }
+.eduwb-columns > .eduwb-situation { flex: 5 1 440px; min-width: 0; margin-right: 12px; }
+.eduwb-columns > .eduwb-sim { flex: 6 1 540px; min-width: 0; }
+.eduwb-columns > .eduwb-column { flex: 4 1 320px; min-width: 0; margin-left: 12px; }
+.eduwb-lever { align-items: center; flex-wrap: wrap; }
+.eduwb-badge { display: inline-block; padding: 1px 8px; border-radius: 4px; color: white; \
 font-weight: bold; white-space: nowrap; }
-.eduwb-big { font-size: 1.6em; }
-.eduwb-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; \
-margin: 6px 0; background: #fff; }
-.eduwb-t { border-collapse: collapse; font-size: 0.92em; }
-.eduwb-t th, .eduwb-t td { border-bottom: 1px solid #e5e7eb; padding: 3px 8px; vertical-align: top; }
-.eduwb-t th { background: #eef2f7; text-align: left; }
+.eduwb-big { font-size: 1.5em; }
+.eduwb-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 10px; \
+margin: 4px 0; background: #fff; }
+.eduwb-t { border-collapse: collapse; font-size: 0.9em; }
+.eduwb-t th, .eduwb-t td { border-bottom: 1px solid #e5e7eb; padding: 2px 6px; vertical-align: top; }
+.eduwb-t th { background: #eef2f7; text-align: left; white-space: nowrap; }
 .eduwb-t td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .eduwb-t td.s { white-space: nowrap; }
 .eduwb-bar { display: inline-block; height: 10px; background: #2f7d4f; vertical-align: middle; }
 .eduwb-bar.short { background: #c0392b; }
 .eduwb-muted { color: #6b7280; font-size: 0.85em; }
+.eduwb-error { color: #b42318; font-weight: bold; }
 </style>
 """
 
@@ -69,6 +84,11 @@ def _num(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
+def _paren(text: str, lang: str) -> str:
+    """``text`` in brackets: full-width in Chinese, ``" (…)"`` in English."""
+    return pick(("（{}）", " ({})"), lang).format(text)
+
+
 def _money(yuan: float, lang: str) -> str:
     zh = f"{yuan / 1e4:,.1f} 万元" if abs(yuan) >= 1e4 else f"{yuan:,.0f} 元"
     return pick((zh, f"{yuan:,.0f} yuan"), lang)
@@ -79,38 +99,60 @@ def _money(yuan: float, lang: str) -> str:
 
 @dataclass(frozen=True)
 class County:
-    """A county the dashboard can show: its name and where its data are."""
+    """A county the dashboard can show: its name, its code (``county.toml``) and where its data are."""
 
     name: str
     path: Path
+    code: str = ""
 
     def label(self, duplicate: bool) -> str:
-        return f"{self.name}（{self.path.name}）" if duplicate else self.name
+        """The county's name; with its code when another county of the list has the same name."""
+        return f"{self.name} ({self.code or self.path.name})" if duplicate else self.name
 
 
-def _county_name(path: Path) -> str:
+def _county(path: Path) -> County:
+    """The county stored at ``path``, named as its settings name it (else as the file or folder)."""
     import tomllib
 
     settings = path / "county.toml" if path.is_dir() else path.with_suffix(".toml")
+    found: dict = {}
     if settings.is_file():
         try:
-            return str(tomllib.loads(settings.read_text(encoding="utf-8")).get("name") or path.stem)
+            found = tomllib.loads(settings.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            pass
-    return path.stem
+            found = {}
+    return County(str(found.get("name") or path.stem), path, str(found.get("code") or ""))
+
+
+def _is_county(path: Path) -> bool:
+    return path.suffix == ".xlsx" or (path.is_dir() and any(path.glob("*.csv")))
 
 
 def find_counties(root: str | Path) -> list[County]:
-    """The counties under ``root``: a county folder (or workbook) itself, or the county folders
-    (any with a CSV file) and ``.xlsx`` workbooks directly inside it, by name."""
+    """The counties under ``root``, each once, by name.
+
+    ``root`` itself when it is a county (a folder of CSV files or a workbook); else the counties
+    directly inside it, then those one folder further down (a province's folder of counties,
+    such as ``data/province-sample``), each level in name order. A county stored twice — as a
+    folder and as a workbook with the same name and code, as ``data/sample`` and
+    ``data/sample.xlsx`` — is listed once, as the first found (folders before workbooks).
+    """
     root = Path(root)
-    if root.suffix == ".xlsx" or (root.is_dir() and any(root.glob("*.csv"))):
-        return [County(_county_name(root), root)]
-    found = []
-    for entry in sorted(root.iterdir()) if root.is_dir() else []:
-        if entry.is_dir() and any(entry.glob("*.csv")) or entry.suffix == ".xlsx":
-            found.append(County(_county_name(entry), entry))
-    return found
+    if _is_county(root):
+        return [_county(root)]
+
+    def inside(folder: Path) -> list[Path]:
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        return sorted(entries, key=lambda e: (e.suffix == ".xlsx", e.name))
+
+    top = inside(root)
+    paths = [e for e in top if _is_county(e)]
+    paths += [e for d in top if d.is_dir() and not _is_county(d) for e in inside(d) if _is_county(e)]
+    found: dict[tuple[str, str], County] = {}
+    for path in paths:
+        county = _county(path)
+        found.setdefault((county.name, county.code or str(path)), county)
+    return list(found.values())
 
 
 # ----------------------------------------------------------------------------- the dashboard
@@ -149,17 +191,22 @@ class Dashboard:
     def _build(self) -> None:
         """Create every widget of the dashboard, lay them out and connect their handlers.
 
-        Why this is long: it is the dashboard's layout written out, one widget after another in the
-        order they appear on the page (each with its CSS class), then the handlers; splitting it
-        would scatter one screen over several functions.
+        Why this is long: it is the dashboard's controls written out, one widget after another in
+        the order they appear on the page (each with its CSS class), then the handlers; splitting
+        it further would scatter one screen over several functions. The page itself is put
+        together by :meth:`_layout`.
         """
         w, lang = self.w, self.lang
-        self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"))
+        fit = w.Layout(width="auto")  # a button or check box as wide as its words, in either language
+        label = {"description_width": "initial"}  # a description as wide as its words
+        self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"),
+                                        style=label, layout=w.Layout(width="auto"))  # fmt: skip
         self.county_picker.add_class("eduwb-county")
-        self.year_picker = w.Dropdown(options=[], description=_t(lang, "学年", "Year"))
+        self.year_picker = w.Dropdown(options=[], description=_t(lang, "学年", "Year"), style=label,
+                                      layout=w.Layout(width="150px"))  # fmt: skip
         self.year_picker.add_class("eduwb-year")
         self.lang_picker = w.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=lang)
-        self.lang_picker.style.button_width = "70px"
+        self.lang_picker.style.button_width = "auto"
         self.lang_picker.add_class("eduwb-lang")
         self.verdict_html = w.HTML()
         self.verdict_html.add_class("eduwb-verdict")
@@ -168,59 +215,53 @@ class Dashboard:
         self.status_html = w.HTML()
         self.status_html.add_class("eduwb-status")
 
-        # the simulator
-        self.section_picker = w.Dropdown(
-            options=[], description=_t(lang, "学校", "School"), layout=w.Layout(width="420px")
-        )
+        # the simulator: a school, then one row per lever
+        self.section_picker = w.Dropdown(options=[], description=_t(lang, "学校", "School"), style=label,
+                                         layout=w.Layout(width="98%"))  # fmt: skip
         self.section_picker.add_class("eduwb-section")
-        self.n_teachers = w.BoundedIntText(
-            value=1, min=1, max=500, description=_t(lang, "人数", "Teachers"), layout=w.Layout(width="160px")
-        )
+        self.n_teachers = w.BoundedIntText(value=1, min=1, max=500, layout=w.Layout(width="64px"))
         self.n_teachers.add_class("eduwb-n-teachers")
         self.flag_degree = w.Checkbox(
-            value=True, description=_t(lang, "高于规定学历", "above required degree"), indent=False
-        )
+            value=True, description=_t(lang, "高于规定学历", "above the required degree"), indent=False,
+            layout=fit,
+        )  # fmt: skip
         self.flag_backbone = w.Checkbox(
-            value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False
+            value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False, layout=fit
         )
         self.flag_backbone.add_class("eduwb-flag-backbone")
-        self.flag_pe_art = w.Checkbox(value=False, description=_t(lang, "体育艺术", "PE / art"), indent=False)
-        self.add_teachers = w.Button(
-            description=_t(lang, "增加教师", "Add teachers"), button_style="primary", icon="plus"
+        self.flag_pe_art = w.Checkbox(
+            value=False, description=_t(lang, "体育艺术", "PE / art"), indent=False, layout=fit
         )
+        self.add_teachers = w.Button(description=_t(lang, "增加教师", "Add teachers"), button_style="primary",
+                                     icon="plus", layout=fit)  # fmt: skip
         self.add_teachers.add_class("eduwb-add-teachers")
         area_options = [(pick(p, lang), k) for k, p in AREA_INPUTS.items()]
-        self.area_kind = w.Dropdown(options=area_options,
-                                    description=_t(lang, "面积", "Area"),
-                                    layout=w.Layout(width="300px"))  # fmt: skip
-        self.area_m2 = w.BoundedFloatText(
-            value=100, min=0, max=1e6, description="m²", layout=w.Layout(width="180px")
-        )
-        self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus")
+        self.area_kind = w.Dropdown(options=area_options, layout=w.Layout(width="auto"))
+        self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", style=label,
+                                          layout=w.Layout(width="130px"))  # fmt: skip
+        self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus", layout=fit)
         self.add_area.add_class("eduwb-add-area")
-        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9,
-                                            description=_t(lang, "设备(元)", "Equipment"),
-                                            layout=w.Layout(width="220px"))  # fmt: skip
-        self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus")
+        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "元", "yuan"),
+                                            style=label, layout=w.Layout(width="150px"))  # fmt: skip
+        self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus",
+                                      layout=fit)  # fmt: skip
         self.add_equipment.add_class("eduwb-add-equipment")
-        self.rooms = w.BoundedIntText(
-            value=1, min=1, max=200, description=_t(lang, "教室", "Rooms"), layout=w.Layout(width="160px")
-        )
-        self.add_rooms = w.Button(description=_t(lang, "增加多媒体教室", "Add multimedia rooms"), icon="plus")
+        self.rooms = w.BoundedIntText(value=1, min=1, max=200, layout=w.Layout(width="64px"))
+        self.add_rooms = w.Button(description=_t(lang, "增加多媒体教室", "Add multimedia rooms"),
+                                  icon="plus", layout=fit)  # fmt: skip
         self.add_rooms.add_class("eduwb-add-rooms")
-        self.move_to = w.Dropdown(
-            options=[], description=_t(lang, "调往", "Move to"), layout=w.Layout(width="420px")
-        )
+        self.move_to = w.Dropdown(options=[], description=_t(lang, "调往", "to"), style=label,
+                                  layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
         self.move_to.add_class("eduwb-move-to")
-        self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange")
+        self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange",
+                             layout=fit)  # fmt: skip
         self.move.add_class("eduwb-move")
-        self.plan_button = w.Button(
-            description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"), button_style="success"
-        )
+        self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"),
+                                    button_style="success", layout=fit)  # fmt: skip
         self.plan_button.add_class("eduwb-plan")
-        self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo")
+        self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo", layout=fit)
         self.undo.add_class("eduwb-undo")
-        self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning")
+        self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning", layout=fit)
         self.reset.add_class("eduwb-reset")
         self.school_html = w.HTML()
         self.school_html.add_class("eduwb-school")
@@ -230,56 +271,78 @@ class Dashboard:
         self.changes_html.add_class("eduwb-changes")
         self.timing = w.HTML()
         self.timing.add_class("eduwb-timing")
-
-        teacher_row = w.HBox(
-            [self.n_teachers, self.flag_degree, self.flag_backbone, self.flag_pe_art, self.add_teachers]
+        self.error_html = w.HTML()  # a refused input, in words (never a traceback)
+        self.error_html.add_class("eduwb-error")
+        self.levers = w.VBox([
+            self._lever(_t(lang, "教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
+                        self.flag_pe_art, self.add_teachers),
+            self._lever(_t(lang, "面积", "Area"), self.area_kind, self.area_m2, self.add_area),
+            self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
+            self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
+            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
+            self._lever("", self.plan_button, self.undo, self.reset),
+        ])  # fmt: skip
+        self.levers.add_class("eduwb-levers")
+        self._layout()
+        self.county_picker.observe(self._on_county, names="value")
+        self.year_picker.observe(self._on_year, names="value")
+        self.lang_picker.observe(self._on_lang, names="value")
+        self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
+        self.add_teachers.on_click(self._guarded(self._hire))
+        self.add_area.on_click(self._guarded(lambda: self._add(self.area_kind.value, self.area_m2.value)))
+        self.add_equipment.on_click(
+            self._guarded(lambda: self._add("equipment_value_yuan", self.equipment.value))
         )
-        area_row = w.HBox([self.area_kind, self.area_m2, self.add_area])
-        kit_row = w.HBox([self.equipment, self.add_equipment, self.rooms, self.add_rooms])
-        move_row = w.HBox([self.move_to, self.move])
+        self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
+        self.move.on_click(self._guarded(self._move))
+        self.plan_button.on_click(self._guarded(self._plan))
+        self.undo.on_click(self._guarded(self._undo))
+        self.reset.on_click(self._guarded(self._reset))
+
+    def _lever(self, name: str, *controls):
+        """One row of the simulator: its name in a column of its own, then its controls."""
+        w = self.w
+        row = w.HBox([w.HTML(f"<b>{escape(name)}</b>", layout=w.Layout(width="5.5em")), *controls])
+        row.add_class("eduwb-lever")
+        return row
+
+    def _layout(self) -> None:
+        """The page: a title bar, then two columns side by side — the county's situation (verdict,
+        failing indicators, class size and rotation) and the simulator (the school, the levers,
+        what they changed). ``self.columns`` is an ``HBox`` of columns that share the width and
+        wrap under each other on a narrow screen: another column is one more child."""
+        w, lang = self.w, self.lang
         what_if = _t(
             lang,
             "选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。",
-            "Pick a school, add resources or move a teacher: the school’s indicators, the CVs and the "
+            "Pick a school, add resources or move a teacher: the school's indicators, the CVs and the "
             "verdict follow. A simulation: the data are not changed.",
         )
         sim = w.VBox([
             w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
                    f"<div class='eduwb-muted'>{what_if}</div>"),
-            self.section_picker, teacher_row, area_row, kit_row, move_row,
-            w.HBox([self.plan_button, self.undo, self.reset]),
-            self.changes_html, self.school_html, self.cv_html, self.timing,
+            self.section_picker, self.levers, self.error_html, self.changes_html, self.school_html,
+            self.cv_html, self.timing,
         ])  # fmt: skip
         sim.add_class("eduwb-card")
         sim.add_class("eduwb-sim")
+        situation = w.VBox([self.verdict_html, self.failing_html, self.status_html])
+        situation.add_class("eduwb-situation")
+        self.columns = w.HBox(
+            [situation, sim], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
+        )
+        self.columns.add_class("eduwb-columns")
         title = _t(
             lang,
             "县域义务教育优质均衡发展 · 评估看板",
             "County compulsory education: quality balance dashboard",
         )
-        head = w.HTML(CSS + f"<h2>{title}</h2>")
-        self.widget.children = [
-            head,
-            w.HBox([self.county_picker, self.year_picker, self.lang_picker]),
-            self.verdict_html,
-            w.HBox(
-                [self.failing_html, self.status_html],
-                layout=w.Layout(flex_flow="row wrap", justify_content="flex-start"),
-            ),
-            sim,
-        ]
-        self.county_picker.observe(self._on_county, names="value")
-        self.year_picker.observe(self._on_year, names="value")
-        self.lang_picker.observe(self._on_lang, names="value")
-        self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
-        self.add_teachers.on_click(lambda _: self._hire())
-        self.add_area.on_click(lambda _: self._add(self.area_kind.value, self.area_m2.value))
-        self.add_equipment.on_click(lambda _: self._add("equipment_value_yuan", self.equipment.value))
-        self.add_rooms.on_click(lambda _: self._add("multimedia_rooms", self.rooms.value))
-        self.move.on_click(lambda _: self._move())
-        self.plan_button.on_click(lambda _: self._plan())
-        self.undo.on_click(lambda _: self._undo())
-        self.reset.on_click(lambda _: self._reset())
+        bar = w.HBox(
+            [w.HTML(CSS + f"<h2>{title}</h2>"), self.county_picker, self.year_picker, self.lang_picker],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        bar.add_class("eduwb-head")
+        self.widget.children = [bar, self.columns]
 
     # -- data --------------------------------------------------------------------------------
 
@@ -306,6 +369,7 @@ class Dashboard:
         from eduwb.standards import resolve
 
         ds = self._dataset(index)
+        self._index = index
         self.state = whatif.prepare(ds, resolve(ds), year)
         self.baseline = whatif.apply(self.state)
         self.changes = []
@@ -355,7 +419,8 @@ class Dashboard:
 
     def _label(self, what: str, index: int | None = None) -> str:
         row = self.state.sections.iloc[self.section_picker.value if index is None else index]
-        return f"{row['school_name']}（{self.state.std.stage_name(row['stage'], self.lang)}）：{what}"
+        stage = _paren(self.state.std.stage_name(row["stage"], self.lang), self.lang)
+        return f"{row['school_name']}{stage}{pick(COLON, self.lang)}{what}"
 
     def _hire(self) -> None:
         from eduwb.analysis import whatif
@@ -366,7 +431,7 @@ class Dashboard:
                                  (_t(lang, "体艺", "PE/art"), self.flag_pe_art.value)) if on]  # fmt: skip
         label = self._label(
             _t(lang, f"增加教师 {n} 名", f"{n} more teacher(s)")
-            + (f"（{'、'.join(kinds)}）" if kinds else "")
+            + (_paren(pick(LIST_SEP, lang).join(kinds), lang) if kinds else "")
         )
         school, stage = self._section()
         change = whatif.hire(self.state, school, stage, n, above_degree=self.flag_degree.value,
@@ -427,15 +492,39 @@ class Dashboard:
         self._refresh()
 
     def _do(self, changes: list) -> None:
+        from eduwb.analysis import whatif
+
+        whatif.check(self.state, [*(c for group in self.changes for c in group), *changes])
         self.changes = [*self.changes, changes]
         self._refresh()
+
+    def _guarded(self, act):
+        """A simulator button's handler: a refused input is shown in words, and nothing changes
+        (the message stays until the next button)."""
+        from eduwb.errors import EduwbError, InputError
+
+        def run(_button=None) -> None:
+            self.error_html.value = ""
+            try:
+                act()
+            except EduwbError as error:
+                said = error.say(self.lang) if isinstance(error, InputError) else str(error)
+                self.error_html.value = f"<div class='eduwb-error' role='alert'>⚠ {escape(said)}</div>"
+
+        return run
 
     # -- drawing -----------------------------------------------------------------------------
 
     def _card(self):
-        if getattr(self, "_card_of", None) is not self.state:
-            self._card_cache = self.state.baseline_card.set_index("indicator")
-            self._card_of = self.state
+        """The year's scorecard by indicator, in the page's language (its values are sentences)."""
+        key = (id(self.state), self.lang)
+        if getattr(self, "_card_key", None) != key:
+            from eduwb.analysis import scorecard
+
+            ds = self._dataset(self._index)
+            card = scorecard.scorecard_table(ds, self.state.std, year=self.state.year, lang=self.lang)
+            self._card_cache = card.set_index("indicator")
+            self._card_key = key
         return self._card_cache
 
     def _refresh(self, school_only: bool = False) -> None:
@@ -500,7 +589,7 @@ class Dashboard:
                 f"<tr><td class='s'>{escape(ind)}</td><td>"
                 f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
             )
-        head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}（{len(r.failing)}）</b>"
+        head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}{_paren(str(len(r.failing)), lang)}</b>"
         table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th>"
                  f"<th>{_t(lang, '名称', 'Name')}</th>"
                  f"<th>{_t(lang, '数值', 'Value')}</th></tr>{''.join(rows)}</table>") if rows else \
@@ -509,8 +598,8 @@ class Dashboard:
 
         gaps = whatif.failing_frame(st, r)
         gap_rows = "".join(
-            f"<tr><td>{escape(g.school_name)}（{escape(st.std.stage_name(g.stage, lang))}"
-            f"）</td><td class='s'>{escape(g.indicator)}</td>"
+            f"<tr><td>{escape(g.school_name + _paren(st.std.stage_name(g.stage, lang), lang))}"
+            f"</td><td class='s'>{escape(g.indicator)}</td>"
             f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
             f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
             f"<td class='s'>{escape(_unit(g.gap_unit, lang))}</td></tr>"
@@ -530,13 +619,13 @@ class Dashboard:
             if len(gaps) > 15:
                 more = _t(lang, f"另有 {len(gaps) - 15} 项", f"{len(gaps) - 15} more")
                 gap_table += f"<div class='eduwb-muted'>{more}</div>"
-        return (
-            "<div class='eduwb-card' style='min-width:420px;margin-right:12px'>"
-            f"{head}{table}{gap_table}</div>"
-        )
+        return f"<div class='eduwb-card'>{head}{table}{gap_table}</div>"
 
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
+        untouched = _t(
+            lang, "这些指标不受模拟中增加的资源影响。", "The simulator's changes do not touch these."
+        )
         card = self._card()
         rows = []
         for ind in STATUS_ROWS:
@@ -549,12 +638,10 @@ class Dashboard:
                 f"{escape(str(row['value']))}</td></tr>"
             )
         return (
-            "<div class='eduwb-card' style='max-width:560px'><b>"
+            "<div class='eduwb-card'><b>"
             f"{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
             f"<table class='eduwb-t'>{''.join(rows)}</table>"
-            "<div class='eduwb-muted'>"
-            f"{_t(lang, '这些指标不受模拟中增加的资源影响。', 'The simulator’s changes do not touch these.')}"
-            "</div></div>"
+            f"<div class='eduwb-muted'>{untouched}</div></div>"
         )
 
     def _school_html(self) -> str:
@@ -575,20 +662,20 @@ class Dashboard:
                 f"{escape(st.std.indicator(ind).name(lang))}</td>"
                 f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>"
                 f"{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
-                f"<td class='n'>{_num(st.threshold[i, j])}</td><td>{bar} {ratio:.0%}</td>"
+                f"<td class='n'>{_num(st.threshold[i, j])}</td><td class='s'>{bar} {ratio:.0%}</td>"
                 f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
             )
         row = st.sections.iloc[i]
         rule = st.std.school_rule
         verdict = _badge("pass" if r.passes[i] else "fail", lang)
+        pupils = _t(lang, f"{int(row.students)} 名学生", f"{int(row.students)} pupils")
         rule_text = _t(lang, f"校际要求（{rule['min_met']} 项达标、"
                              f"其余不低于 {rule['min_ratio_rest']:.0%}）：",
                        f"Per-school rule ({rule['min_met']} met, "
                        f"the rest ≥ {rule['min_ratio_rest']:.0%}): ")  # fmt: skip
         return (
-            f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}（"
-            f"{escape(st.std.stage_name(row['stage'], lang))}，"
-            f"{_t(lang, f'{int(row.students)} 名学生', f'{int(row.students)} pupils')}）</b> "
+            f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}"
+            f"{escape(_paren(st.std.stage_name(row['stage'], lang) + pick(COMMA, lang) + pupils, lang))}</b> "
             f"<span class='eduwb-rule'>{rule_text}{verdict} "
             f"{_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
             f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
@@ -643,7 +730,7 @@ class Dashboard:
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
-            f"{_t(lang, '合计费用', 'Total cost')}：{_money(total, lang)}</b></div>"
+            f"{_t(lang, '合计费用', 'Total cost')}{pick(COLON, lang)}{_money(total, lang)}</b></div>"
         )
 
 

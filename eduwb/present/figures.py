@@ -89,3 +89,39 @@ def figure_image(fig: Any) -> tuple[Any, Any]:
         image.value = figure_png(fig, base64_text=False)
 
     return image, refresh
+
+
+#: A disconnected explorer (its kernel restarted or stopped: ipywidgets then marks each view
+#: ``jupyter-widgets-disconnected``) fades, stops taking input and says why above itself, instead
+#: of looking alive while nothing answers. The style travels in the explorer (a hidden HTML widget),
+#: so it needs no JupyterLab setting; :mod:`eduwb.present.nbfiles` leaves it out of static outputs.
+DISCONNECTED_CSS = """<style>
+.eduwb-explorer.jupyter-widgets-disconnected > * {{ opacity: 0.35; pointer-events: none; }}
+.eduwb-explorer.jupyter-widgets-disconnected::before {{
+  content: "{message}"; display: block; margin: 0 0 4px 0; padding: 4px 8px;
+  font: bold 13px/1.4 "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif;
+  color: #8a1c12; background: #fdecea; border: 1px solid #e0a19b; border-radius: 4px;
+}}
+</style>"""
+#: The class of the widget that carries :data:`DISCONNECTED_CSS` (nothing to show by itself).
+STYLE_CLASS = "eduwb-widget-style"
+
+
+def explorer_box(children: list, lang: str = "zh") -> Any:
+    """An explorer's widgets in one ``VBox`` (class ``eduwb-explorer``) that shows when it is dead."""
+    import ipywidgets as widgets
+
+    from eduwb.lang import pick
+
+    message = pick(
+        (
+            "交互已断开（内核已重启或已关闭）：重新运行本单元后才能使用。",
+            "Disconnected (the kernel restarted or stopped): run this cell again to use it.",
+        ),
+        lang,
+    )
+    style = widgets.HTML(DISCONNECTED_CSS.format(message=message), layout=widgets.Layout(display="none"))
+    style.add_class(STYLE_CLASS)
+    box = widgets.VBox([style, *children])
+    box.add_class("eduwb-explorer")
+    return box

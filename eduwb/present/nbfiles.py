@@ -1,27 +1,32 @@
 """Notebook files that open well and diff cleanly: static widget fallbacks, stable table data.
 
-A notebook executed with live widgets (the explorers) keeps two things that must not be
-committed: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
-pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new on
-every run). Committed, they make every save a diff; and a view whose state is missing shows
-"Error displaying widget: model not found", or — in an untrusted notebook — the widget's raw
-text ``VBox(children=…``.
+A notebook executed with live widgets (the explorers) holds two things that must not stay in
+the file: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
+pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new
+on every run). Kept, they make every save a diff; a view whose state is missing shows "Error
+displaying widget: model not found" (or, untrusted, the widget's raw text ``VBox(children=…``);
+a view restored from saved state after its kernel is gone looks alive and answers nothing; and
+JupyterLab marks a notebook changed as soon as it restores widget state, so closing it asks to
+save.
 
-Two forms of a notebook, so an analyst keeps live widgets and git sees no change:
+So a notebook file has one form, :func:`clean`: each widget view replaced by what it was
+showing (its Output widgets' outputs, its images, its HTML, and one line with the values of its
+controls — "学年 2021" — recovered from the saved widget state), the state dropped, then
+:func:`tidy` (no execution timestamps, stable hidden table data,
+:func:`eduwb.present.notebook.table_cell`). Three writers apply it:
 
-* **the working form** (:func:`tidy`): what the project's JupyterLab saves. Its
-  ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`, installed by ``make setup``)
-  drops execution timestamps and normalises the hidden table data
-  (:func:`eduwb.present.notebook.table_cell`), and keeps the widget views and state that
-  JupyterLab sends (widget state saving is on), so a notebook saved after Run All reopens with
-  its widgets showing.
-* **the committed form** (:func:`clean`): each widget view replaced by what its Output widgets
-  were showing (the figures and tables of the explorer's first view, recovered from the saved
-  widget state), the state dropped, then :func:`tidy`. ``make notebooks-refresh`` writes it, the
-  tests check the committed notebooks are in it, and git applies it as the *clean filter* of
-  ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup`` registers the filter, running
-  ``python -m eduwb.present.nbfiles git-clean``): so ``git diff`` and ``git status`` compare the
-  committed form of the working file, and Run All + save with no real change shows no diff.
+* the project's JupyterLab: its ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`,
+  installed by ``make setup``); JupyterLab sends the widget state on save (``saveState``), so
+  the explorers are saved as they were left;
+* ``make notebooks-refresh`` (``scripts/execute_notebooks.py``); the tests check the committed
+  notebooks are in this form;
+* git's *clean filter* of ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup``
+  registers ``python -m eduwb.present.nbfiles git-clean``), for a notebook saved by another
+  Jupyter: ``git diff`` compares the clean form, and Run All + save with no real change shows
+  no diff.
+
+While the notebook stays open its explorers stay live; a restarted kernel fades them with a
+message (:func:`eduwb.present.figures.explorer_box`).
 """
 
 from __future__ import annotations
@@ -31,24 +36,86 @@ from typing import Any
 from eduwb.present.notebook import TABLE_MIME, table_cell
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The class of an explorer's hidden style widget (:data:`eduwb.present.figures.STYLE_CLASS`).
+_STYLE_CLASS = "eduwb-widget-style"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _REF = "IPY_MODEL_"
 
 
+#: Widgets whose current value reads as one line of text in the static form ("学年 2021").
+_CONTROLS = {
+    "DropdownModel", "SelectModel", "ToggleButtonsModel", "RadioButtonsModel",
+    "IntSliderModel", "FloatSliderModel", "SelectionSliderModel",
+}  # fmt: skip
+
+
 def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> list[dict[str, Any]]:
-    """The outputs shown inside a widget (its Output widgets' outputs, children in order)."""
+    """The outputs shown inside a widget, children in order: its Output widgets' outputs, its
+    images, its HTML, and one line with the values its controls were set to."""
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
     model = state[model_id]
     body = model.get("state", {})
-    if model.get("model_name") == "OutputModel":
+    name = model.get("model_name")
+    if name == "OutputModel":
         return [_as_display(o) for o in body.get("outputs", [])]
+    if name == "ImageModel":
+        return _image_output(model)
+    if name in ("HTMLModel", "HTMLMathModel"):
+        hidden = _STYLE_CLASS in (body.get("_dom_classes") or [])
+        return [] if hidden or not body.get("value") else [_display({"text/html": str(body["value"])})]
     out: list[dict[str, Any]] = []
+    controls = []
     for child in body.get("children", []) or []:
         if isinstance(child, str) and child.startswith(_REF):
-            out.extend(_static_outputs(child[len(_REF) :], state, seen))
+            child_id = child[len(_REF) :]
+            text = _control_text(state.get(child_id, {}))
+            if text:
+                controls.append(text)
+                continue
+            if controls:
+                out.append(_controls_output(controls))
+                controls = []
+            out.extend(_static_outputs(child_id, state, seen))
+    if controls:
+        out.append(_controls_output(controls))
     return out
+
+
+def _display(data: dict[str, Any]) -> dict[str, Any]:
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def _image_output(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """An Image widget's picture (its value: a binary buffer, base64 in the saved state)."""
+    body = model.get("state", {})
+    data = body.get("value") if isinstance(body.get("value"), str) else None
+    for buffer in model.get("buffers", []) or []:
+        if buffer.get("path") == ["value"] and buffer.get("encoding", "base64") == "base64":
+            data = buffer.get("data")
+    fmt = str(body.get("format") or "png")
+    return [_display({f"image/{fmt}": data, "text/plain": "<image>"})] if data else []
+
+
+def _control_text(model: dict[str, Any]) -> str | None:
+    """``"description value"`` of a control (a dropdown's chosen label, a slider's number)."""
+    if model.get("model_name") not in _CONTROLS:
+        return None
+    body = model.get("state", {})
+    labels, index = body.get("_options_labels"), body.get("index")
+    if labels is not None:
+        value = labels[index] if isinstance(index, int) and 0 <= index < len(labels) else ""
+    else:
+        value = body.get("value", "")
+    return f"{body.get('description', '')} {value}".strip()
+
+
+def _controls_output(texts: list[str]) -> dict[str, Any]:
+    from html import escape
+
+    line = " · ".join(texts)
+    return _display({"text/html": f"<p>{escape(line)}</p>", "text/plain": line})
 
 
 def _as_display(output: dict[str, Any]) -> dict[str, Any]:
@@ -62,29 +129,49 @@ def _as_display(output: dict[str, Any]) -> dict[str, Any]:
     return output
 
 
-def static_widgets(nb: dict[str, Any]) -> int:
+def static_widgets(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> int:
     """Replace every widget view by its static outputs and drop the widget state (in place).
 
-    Returns the number of widget views replaced. A view whose state was not saved is dropped.
+    Returns the number of widget views replaced. A view whose state was not saved (JupyterLab
+    sends none for a widget whose kernel restarted) is dropped — unless ``previous``, the same
+    notebook as it was last written, has the same cell (same id and source): then the cell keeps
+    the outputs it had there, the explorer as it was last saved.
     """
+    from nbformat.notebooknode import from_dict
+
     metadata = nb.setdefault("metadata", {})
     state = (metadata.get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
+    before = {
+        c.get("id"): c
+        for c in (previous or {}).get("cells", [])
+        if c.get("cell_type") == "code" and c.get("id")
+    }
     replaced = 0
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        outputs = []
+        outputs, lost = [], False
         for output in cell.get("outputs", []):
             data = output.get("data") or {}
             if WIDGET_VIEW in data:
                 replaced += 1
-                outputs.extend(_static_outputs(str(data[WIDGET_VIEW].get("model_id", "")), state, set()))
+                model_id = str(data[WIDGET_VIEW].get("model_id", ""))
+                lost = lost or model_id not in state
+                static = _static_outputs(model_id, state, set())
+                outputs.extend(from_dict(o) for o in static)  # nodes, as nbformat writes them
             else:
                 outputs.append(output)
+        old = before.get(cell.get("id"))
+        if lost and old is not None and _source(old) == _source(cell) and not _has_view(old):
+            outputs = [from_dict(o) for o in old.get("outputs", [])]
         if "outputs" in cell:
             cell["outputs"] = outputs
     metadata.pop("widgets", None)
     return replaced
+
+
+def _has_view(cell: dict[str, Any]) -> bool:
+    return any(WIDGET_VIEW in (o.get("data") or {}) for o in cell.get("outputs", []))
 
 
 def normalise_tables(nb: dict[str, Any]) -> None:
@@ -101,7 +188,7 @@ def normalise_tables(nb: dict[str, Any]) -> None:
 
 
 def tidy(nb: dict[str, Any]) -> dict[str, Any]:
-    """The working form: no execution timestamps, stable table data; widgets kept (in place)."""
+    """No execution timestamps, stable table data; widgets untouched (in place)."""
     normalise_tables(nb)
     for cell in nb.get("cells", []):
         metadata = cell.get("metadata")
@@ -110,21 +197,47 @@ def tidy(nb: dict[str, Any]) -> dict[str, Any]:
     return nb
 
 
-def clean(nb: dict[str, Any]) -> dict[str, Any]:
-    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place)."""
-    static_widgets(nb)
+def clean(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place).
+
+    ``previous``: the notebook as last written, for views saved without their state
+    (:func:`static_widgets`).
+    """
+    static_widgets(nb, previous)
     return tidy(nb)
 
 
 def pre_save_hook(model: dict[str, Any], **kwargs: Any) -> None:
-    """``FileContentsManager.pre_save_hook``: tidy a notebook before the Jupyter server writes it.
+    """``FileContentsManager.pre_save_hook``: the Jupyter server writes a notebook in its clean form.
 
-    The widget views and state stay (a reopened notebook shows its widgets); git's clean filter
-    (:func:`git_clean`) removes them from what is committed.
+    JupyterLab sends the widget state with the notebook (``saveState``); here each widget view
+    becomes what it was showing (:func:`clean`) and the state is dropped. So a reopened notebook
+    shows, as plain outputs, the explorers as they were left — never widgets whose kernel is gone
+    (they would look alive and answer nothing), and nothing for the widget manager to restore
+    (restoring marked every reopened notebook changed). Running the cell brings the explorer back.
+    After a kernel restart JupyterLab sends no state for the old widgets: an explorer cell then
+    keeps the outputs the file on disk has for it (``contents_manager`` and ``path``, as the
+    server passes them).
     """
-    del kwargs
     if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
-        tidy(model["content"])
+        clean(model["content"], _on_disk(kwargs.get("contents_manager"), kwargs.get("path")))
+
+
+def _on_disk(contents_manager: Any, path: Any) -> dict[str, Any] | None:
+    """The notebook at ``path`` (relative to the server's ``root_dir``) as the file has it now;
+    None when there is none. Read from the file: the server's contents manager is asynchronous
+    (JupyterLab's default), and a pre-save hook is called synchronously."""
+    from pathlib import Path
+
+    import nbformat
+
+    root = getattr(contents_manager, "root_dir", None)
+    if not root or not path:
+        return None
+    try:
+        return nbformat.read(Path(root) / str(path).lstrip("/"), as_version=4)
+    except Exception:  # noqa: BLE001 - no file yet, or an unreadable one: no fallback
+        return None
 
 
 def git_clean(text: str) -> str:
@@ -206,6 +319,15 @@ def english_parameters(source: str, source_dir, target_dir) -> str:
     if not has_lang:
         out = out.rstrip("\n") + '\nlang = "en"'
     return out
+
+
+def twin_name(name: str) -> str:
+    """The file name of a chapter's English twin: ``00_scorecard.ipynb`` → ``00_scorecard_en.ipynb``.
+
+    A name of its own, so a tab, a download or a search never confuses the twin with its chapter.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}_en.{suffix}" if dot else f"{name}_en"
 
 
 def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[str, Any]:

@@ -129,13 +129,17 @@ def resources_intro(std, lang: str = "zh", *, can_plan: bool = True) -> str:
     zh_rule = f"检查每所学校是否“{rule[0]}”；" if rule else ""
     en_rule = f"checks whether in each school {rule[1]}; " if rule else ""
     zh_plan = (
-        "再把差距折算成需要补充的教师、校舍、运动场地、教学仪器设备和网络多媒体教室及其费用，给出同时满足两项要求的最低费用方案。"
+        "再把差距折算成需要补充的教师、校舍、运动场地、教学仪器设备和网络多媒体教室及其费用，并给出达标路径："
+        "使资源配置及音乐美术教室、学校规模、班额、培训、交流轮岗、持证上岗全部达标的行动、年度安排和费用"
+        "（由整数规划求得最低费用；需要估算时注明“估算”）。"
         if can_plan
         else "本标准没有逐校标准值和分项差异系数限值，不制定达标方案。"
     )
     en_plan = (
         "and turns the gaps into the teachers, floor area, sports grounds, equipment and multimedia "
-        "classrooms to add, with their cost, and the least-cost plan that meets both rules."
+        "classrooms to add, with their cost, and the pathway: the actions, schedule and cost after which "
+        "the resource indicators, music and art rooms, school size, class size, training, rotation and "
+        "certification all pass (least-cost by an integer program; marked as an estimate where it is one)."
         if can_plan
         else "the standard sets no per-school thresholds and per-indicator CV limits, so no plan is drawn."
     )

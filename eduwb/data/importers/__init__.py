@@ -3,8 +3,9 @@
 Two source forms are read, each through a mapping file (``eduwb/data/mappings/``):
 
 ``jiaoji``
-    a folder of per-school workbooks whose sheets are the 教基 base forms
-    (``教基3112_小学`` …); values at fixed cells, guarded by label checks;
+    a folder of per-school workbooks whose sheets are the base forms (``基础基312`` since
+    2020, mapping ``jichuji-2020``; ``教基3112_小学``, ``教基1102续`` before, ``jiaoji-2021``);
+    each value found by its row and column labels, the mapping's cell as the expected place;
 ``zonghe``
     one county-wide 综合查询 export: a row per school under merged multi-row headers;
     rows not counted as schools (不计校数) are added into their parent school.
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb.data.importers.assemble import Assembled, assemble
-from eduwb.data.importers.jiaoji import Skipped, workbook_files
+from eduwb.data.importers.jiaoji import Skipped, workbook_family, workbook_files
 from eduwb.data.importers.jiaoji import read_workbook as read_jiaoji_workbook
 from eduwb.data.importers.log import ImportLog
 from eduwb.data.importers.mapping import DEFAULT_MAPPING, Mapping, MappingError, load_mapping
@@ -81,8 +82,8 @@ def import_statistics(
         The county folder to write; it must not exist yet (or be empty), unless ``force``:
         then it is replaced, or may lie inside ``source`` (never one that holds ``source``).
     mapping
-        A shipped mapping name (``jiaoji-2021``, ``zonghe``), a mapping file, or ``None``
-        for the default of the source form (a folder: ``jiaoji-2021``; a workbook: ``zonghe``).
+        A shipped mapping name, a mapping file, or ``None``: a folder of 基础基 workbooks takes
+        ``jichuji-2020``, another folder ``jiaoji-2021``, a workbook ``zonghe``.
     year
         The school year (autumn term) when the source does not say it.
 
@@ -149,6 +150,8 @@ def _source_form(source: Path, out: Path, mapping, force: bool = False) -> tuple
     if not source.exists():
         raise ParameterError(f"没有这个文件或文件夹 no such file or folder: {source}")
     form = "jiaoji" if source.is_dir() else "zonghe"
+    if mapping is None and form == "jiaoji" and _first_family(source) == "jichuji":
+        mapping = "jichuji-2020"  # sheets named 基础基<code>: the 2020 family of the forms
     m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
     if m.form != form:
         wanted = (
@@ -181,6 +184,17 @@ def _source_form(source: Path, out: Path, mapping, force: bool = False) -> tuple
     return form, m
 
 
+def _first_family(source: Path) -> str | None:
+    """The family of forms (``jiaoji``/``jichuji``) of the first workbook in a folder or its year folders."""
+    folders = [source] + sorted(p for p in source.iterdir() if p.is_dir() and YEAR.search(p.name))
+    for folder in folders:
+        for path in workbook_files(folder, []):
+            family = workbook_family(path, path.name, [])
+            if family is not None:
+                return family
+    return None
+
+
 def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems, skipped):
     """The schools read from the source: units, and (from a 综合查询 workbook) merges, notes and
     the columns the mapping does not use."""
@@ -196,7 +210,20 @@ def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems,
             merges += sheet.merges
             notes += sheet.notes
             unused += sheet.unused_columns
+    notes += [note for unit in units for note in unit.notes] + _formula_notes(units)
     return units, merges, notes, unused
+
+
+def _formula_notes(units: list[Unit]) -> list[str]:
+    """One line per formula cell read: its value is the one Excel saved, not recomputed."""
+    return [
+        f"{cell.workbook} [{cell.sheet}] {cell.ref}：公式 formula {cell.formula}，"
+        f"读取其保存的值 read its saved value {cell.text}"
+        for unit in units
+        for reading in unit.values.values()
+        for cell in reading.cells
+        if cell.formula
+    ]
 
 
 def _put_in_place(tmp: Path, out: Path, force: bool = False) -> None:

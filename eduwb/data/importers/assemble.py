@@ -17,9 +17,10 @@ Decisions taken here, each written to ``import-log.md``:
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
@@ -68,15 +69,20 @@ def largest_remainders(total: int, weights: list[float]) -> list[int]:
 
     Each part is the floor of its exact share; the units left over go to the largest
     fractional remainders, ties to the earlier stage. All weights zero: all to the first.
+    The shares are exact fractions (a float would break ties at random: 11 over 15 : 7
+    is 7.5 : 3.5, which must give 8 : 3).
     """
-    w = np.asarray(weights, dtype=float)
-    if w.sum() <= 0:
-        return [total] + [0] * (len(weights) - 1)
-    exact = w / w.sum() * total
-    parts = np.floor(exact).astype(np.int64)
-    rest = int(total - parts.sum())
-    parts[np.argsort(-(exact - parts), kind="stable")[:rest]] += 1
-    return [int(p) for p in parts]
+    exact_weights = [Fraction(int(w)) if float(w).is_integer() else Fraction(float(w)) for w in weights]
+    whole = sum(exact_weights, Fraction(0))
+    if whole <= 0:
+        return [int(total)] + [0] * (len(weights) - 1)
+    shares = [int(total) * w / whole for w in exact_weights]
+    parts = [math.floor(s) for s in shares]
+    rest = int(total) - sum(parts)
+    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    for i in order[:rest]:
+        parts[i] += 1
+    return parts
 
 
 def _first_cell(cells: tuple[Cell, ...], unit: Unit) -> tuple[str, str | None, str | None]:

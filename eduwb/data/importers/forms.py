@@ -1,14 +1,16 @@
-"""The sample county written as the education statistics (``eduwb sample OUT --as jiaoji|zonghe``).
+"""The sample county written as the education statistics (``eduwb sample OUT --as jiaoji|jichuji|zonghe``).
 
 The figures are the generated sample county's (same seed, same numbers as ``data/sample``);
 the layout is the mapping's: each value goes to the cell (or header path) the mapping reads
-it from, with the label texts its checks expect, so importing the files back gives the
-sample's tables for everything the statistics hold. Workbooks are written deterministically
-(fixed document and zip times): the same seed writes byte-identical files.
+it from, with the label texts its checks or labels expect (``jichuji``: in a real export's
+layout, column letters in row 1, row numbers in column A, labels in B, 编号 in C), so importing
+the files back gives the sample's tables for everything the statistics hold. Workbooks are
+written deterministically (fixed document and zip times): the same seed writes byte-identical
+files.
 
 What the forms cannot carry is not written: columns the statistics do not hold (music and
-art rooms, …), the per-stage split of per-school figures (骨干教师 in 教基1102), and
-per-stage facilities (the statistics report a whole school).
+art rooms, 高中 teachers and 骨干, …) and per-stage facilities (the statistics report a whole
+school).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import numpy as np
 import pandas as pd
 
 from eduwb.data.importers.jiaoji import fields_for
-from eduwb.data.importers.mapping import DEFAULT_MAPPING, Field, Mapping, load_mapping, parse_cell
+from eduwb.data.importers.mapping import Field, Mapping, load_mapping, parse_cell
 from eduwb.data.importers.workbook import column_letters
 from eduwb.data.schema import STAGES_BY_KIND
 from eduwb.errors import ParameterError
 
 ZONGHE_FILE = "综合查询.xlsx"
+# ``eduwb sample --as``: the forms written, each through its built-in mapping
+SAMPLE_FORMS = {"jiaoji": "jiaoji-2021", "jichuji": "jichuji-2020", "zonghe": "zonghe"}
 # How a total spreads over the cells a mapping sums (研究生/本科/专科; 体育/音乐/美术/艺术).
 _SPLIT = {
     "teachers_above_degree": {3: (1, 12, 7), 2: (1, 9)},
@@ -32,6 +36,15 @@ _SPLIT = {
 }
 # Form titles written in A1 of each sheet (the importer does not read them).
 _TITLES = {
+    "1102续": "教职工中骨干教师情况（续）",
+    "112": "学校（机构）基本情况",
+    "312": "小学学生数",
+    "313": "初中学生数",
+    "314": "普通高中学生数",
+    "423": "小学专任教师学历、专业技术职务及学科",
+    "424": "初中专任教师学历、专业技术职务及学科",
+    "512": "校舍情况",
+    "522": "占地面积及其他办学条件",
     "1001": "学校（机构）基本情况",
     "1102": "教职工中骨干教师情况",
     "3112": "小学学生数",
@@ -57,15 +70,15 @@ def write_sample_forms(
     """Write the sample county as statistics workbooks under ``out``; returns the files written."""
     from eduwb.data.sample import SAMPLE_NAME, generate_county
 
-    if form not in DEFAULT_MAPPING:
-        raise ParameterError(f"--as must be one of {', '.join(DEFAULT_MAPPING)}, not {form!r}")
-    m = load_mapping(mapping if mapping is not None else DEFAULT_MAPPING[form])
-    if m.form != form:
+    if form not in SAMPLE_FORMS:
+        raise ParameterError(f"--as must be one of {', '.join(SAMPLE_FORMS)}, not {form!r}")
+    m = load_mapping(mapping if mapping is not None else SAMPLE_FORMS[form])
+    if m.form != ("jiaoji" if form == "jichuji" else form):
         raise ParameterError(f"mapping {m.id} is for {m.form} sources, not {form}")
     tables = generate_county(seed, years=(int(years[0]), int(years[1])), schools=schools)
     out = Path(out)
-    if form == "jiaoji":
-        return _write_jiaoji(out, tables, m)
+    if form in ("jiaoji", "jichuji"):
+        return _write_jiaoji(out, tables, m, "基础基" if form == "jichuji" else "教基")
     return [_write_zonghe(out / ZONGHE_FILE, tables, m, SAMPLE_NAME)]
 
 
@@ -132,7 +145,9 @@ def spread(f: Field, value: object) -> list[object]:
 # ----------------------------------------------------------------------------- 教基 workbooks
 
 
-def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping) -> list[Path]:
+def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping, family: str) -> list[Path]:
+    """A workbook per school-year: ``教基<code>_<办学类型>`` sheets laid out as the mapping's cells
+    and checks say, or (``基础基``) sheets in a real export's layout, labels in B, values from D."""
     from openpyxl import Workbook
 
     written = []
@@ -141,17 +156,21 @@ def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping) 
         grids: dict[str, dict[tuple[int, int], object]] = {}
         for f in fields_for(mapping, school["kind"]):
             grid = grids.setdefault(f.sheet, {})
-            for ref, v in zip(f.cells, spread(f, values.get(f.target)), strict=True):
+            for loc, v in zip(f.locators, spread(f, values.get(f.target)), strict=True):
                 if v is not None:
-                    grid[parse_cell(ref)] = v
+                    grid[parse_cell(loc.cell)] = v
             for ref, text in f.check:
-                grid[parse_cell(ref)] = text
+                grid[parse_cell(ref)] = text.split("|")[0]
         wb = Workbook(write_only=True)
         wb.properties.creator = "eduwb sample"
         for code in sorted(grids):
-            grid = grids[code]
-            grid.setdefault((1, 1), f"教基{code} {_TITLES.get(code, '')}（示例数据 synthetic）".strip())
-            ws = wb.create_sheet(title=f"教基{code}_{kind_label}")
+            if family == "基础基":
+                grid = _export_layout(code, grids[code], [f for f in mapping.fields if f.sheet == code])
+                ws = wb.create_sheet(title=f"基础基{code}")
+            else:
+                grid = grids[code]
+                grid.setdefault((1, 1), f"教基{code} {_TITLES.get(code, '')}（示例数据 synthetic）".strip())
+                ws = wb.create_sheet(title=f"教基{code}_{kind_label}")
             max_row = max(r for r, _ in grid)
             max_col = max(c for _, c in grid)
             for r in range(1, max_row + 1):
@@ -159,6 +178,38 @@ def _write_jiaoji(out: Path, tables: dict[str, pd.DataFrame], mapping: Mapping) 
         path = out / str(year) / f"{school['school_id']}_{school['name']}.xlsx"
         written.append(_save(wb, path))
     return written
+
+
+def _export_layout(code: str, values: dict[tuple[int, int], object], fields: list[Field]) -> dict:
+    """A form as a real 基础基 export shows it: column letters in row 1, row numbers in column A,
+    title B2, form code B3, each value's row label in B (编号 in C) and column label above it."""
+    grid = dict(values)
+    header = min(r for r, _ in values) - 1
+    rows: dict[int, str] = {}
+    for f in fields:
+        for loc in f.locators:
+            r, c = parse_cell(loc.cell)
+            if loc.row_label:
+                rows.setdefault(r, loc.row_label[0])
+            if loc.column_label:
+                grid.setdefault((header, c), loc.column_label[0])
+    for n, (r, text) in enumerate(sorted(rows.items()), start=1):
+        grid[(r, 2)] = text
+        grid[(r, 3)] = f"{n:02d}"
+    title = _TITLES.get(code, "")
+    grid[(2, 2)] = f"{title}（示例数据 synthetic）"
+    grid[(3, 2)] = f"基础基{code}" + " " * 20
+    for c, text in ((2, "项目"), (3, "编号"), (4, "内容"), (5, "单位"), (6, "备注"))[
+        : 5 if header == 4 else 2
+    ]:
+        grid.setdefault((header, c), text)
+    max_row = max(r for r, _ in grid)
+    max_col = max(c for _, c in grid)
+    for c in range(1, max_col + 1):
+        grid[(1, c)] = column_letters(c)
+    for r in range(2, max_row + 1):
+        grid[(r, 1)] = r - 1
+    return grid
 
 
 # ----------------------------------------------------------------------------- 综合查询 workbook

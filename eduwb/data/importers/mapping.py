@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eduwb.data.importers.locate import Locator, locators_from_check, synonyms
+from eduwb.data.importers.patterns import compile_extract
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
 from eduwb.errors import EduwbError, ParameterError
 from eduwb.standards.extends import merge, parent_key, read_toml
@@ -59,7 +61,19 @@ _TOP_KEYS = {
     "fields",
     "zonghe",
 }
-_FIELD_KEYS = {"target", "sheet", "cell", "column", "check", "extract", "scale", "unit"}
+_FIELD_KEYS = {
+    "target",
+    "sheet",
+    "cell",
+    "column",
+    "check",
+    "row_label",
+    "column_label",
+    "extract",
+    "scale",
+    "unit",
+    "optional",
+}
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
@@ -120,9 +134,12 @@ class Field:
     sheet: str | None = None  # jiaoji: the form code, e.g. "3112"
     cells: tuple[str, ...] = ()  # jiaoji: cell references; zonghe: header paths
     check: tuple[tuple[str, str], ...] = ()  # jiaoji: (label cell, expected text)
-    extract: re.Pattern | None = None
+    locators: tuple[Locator, ...] = ()  # jiaoji: how each cell is found (labels, expected cell)
+    plain_checks: tuple[tuple[str, str], ...] = ()  # checks that are no label of a value
+    extract: Any = None  # a compiled pattern of the regex package (see patterns.py)
     scale: float = 1.0
     unit: str | None = None
+    optional: bool = False  # a form or label missing leaves the column blank (logged), not an error
 
     @property
     def stage(self) -> str | None:
@@ -428,6 +445,17 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
             else:
                 for c in cells:
                     problems += _check_cell(c, f"{label}: cell")
+        for key in ("row_label", "column_label"):
+            if key in e and not (
+                (isinstance(e[key], str) and synonyms(e[key]))
+                or (_is_text_list(e[key]) and e[key] and all(synonyms(x) for x in e[key]))
+            ):
+                problems.append(
+                    f"{label}: {key} 必须是标签文字（同义词用 | 分隔）或其列表 "
+                    'must be label text like "总计|合计" or a list of them (one per cell)'
+                )
+        if ("row_label" in e or "column_label" in e) and "check" in e:
+            problems.append(f"{label}: check 与 row_label/column_label 二选一 use either check or labels")
         if "column" in e:
             cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
             if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
@@ -444,17 +472,13 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 for c in e["check"]:
                     problems += _check_cell(c, f"{label}: check")
         if "extract" in e:
-            try:
-                pattern = re.compile(e["extract"]) if isinstance(e["extract"], str) else None
-                if pattern is None or pattern.groups != 1:
-                    problems.append(
-                        f"{label}: extract 必须是含一个括号组的正则 "
-                        "must be a regular expression with one group"
-                    )
-            except re.error as exc:
-                problems.append(f"{label}: extract 不是正则表达式 not a regular expression: {exc}")
+            _, why = compile_extract(e["extract"])
+            if why is not None:
+                problems.append(f"{label}: {why}")
         if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
             problems.append(f"{label}: scale 必须是正数 must be a positive number")
+        if "optional" in e and not isinstance(e["optional"], bool):
+            problems.append(f"{label}: optional 必须是 true 或 false must be true or false")
         if "unit" in e and not isinstance(e["unit"], str):
             problems.append(f"{label}: unit 必须是文字 must be text")
         if form == "jiaoji" and "column" in e:
@@ -462,7 +486,7 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
                 f"{label}: 每校工作簿用 sheet + cell，不用 column "
                 "(a per-school workbook mapping uses sheet + cell)"
             )
-        if form == "zonghe" and ({"sheet", "cell", "check"} & set(e)):
+        if form == "zonghe" and ({"sheet", "cell", "check", "row_label", "column_label"} & set(e)):
             problems.append(
                 f"{label}: 综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)"
             )
@@ -530,12 +554,25 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
         table = NAMESPACE_TABLE[namespace]
         col = TABLES[table].column(column)
         label = f"[[fields]] target {e['target']!r}"
+        locators: tuple[Locator, ...] = ()
+        plain: tuple[tuple[str, str], ...] = ()
         if form == "jiaoji":
-            if "sheet" not in e or "cell" not in e:
-                problems.append(f"{label}: 需要 sheet 和 cell needs sheet and cell")
+            labelled = "row_label" in e or "column_label" in e
+            if "sheet" not in e or ("cell" not in e and not labelled):
+                problems.append(
+                    f"{label}: 需要 sheet 和 cell（或 row_label/column_label） "
+                    "needs sheet and cell (or labels)"
+                )
                 continue
-            cells = tuple(e["cell"] if isinstance(e["cell"], list) else [e["cell"]])
+            cells = tuple(
+                e["cell"] if isinstance(e["cell"], list) else [e.get("cell")] if "cell" in e else []
+            )
             check = tuple((k, v) for k, v in e.get("check", {}).items())
+            if labelled:
+                locators = _label_locators(e, cells, label, problems)
+                cells = tuple(loc.cell for loc in locators if loc.cell)
+            else:
+                locators, plain = locators_from_check(cells, check)
         else:
             if "column" not in e:
                 problems.append(f"{label}: 需要 column needs column (a header path)")
@@ -561,12 +598,44 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
                 sheet=e.get("sheet"),
                 cells=cells,
                 check=check,
-                extract=re.compile(e["extract"]) if "extract" in e else None,
+                locators=locators,
+                plain_checks=plain,
+                extract=compile_extract(e["extract"])[0] if "extract" in e else None,
                 scale=float(e.get("scale", 1.0)),
                 unit=e.get("unit"),
+                optional=bool(e.get("optional", False)),
             )
         )
     return fields
+
+
+def _label_locators(e: dict[str, Any], cells: tuple[str, ...], label: str, problems: list[str]):
+    """Locators of a field named by its labels: one per cell, a single label shared by all."""
+
+    def per_cell(key: str) -> list[tuple[str, ...]]:
+        v = e.get(key)
+        if v is None:
+            return [()]
+        return [synonyms(x) for x in v] if isinstance(v, list) else [synonyms(v)]
+
+    rows, cols = per_cell("row_label"), per_cell("column_label")
+    n = max(len(cells), len(rows), len(cols))
+    if any(len(x) not in (1, n) for x in (rows, cols)) or (cells and len(cells) != n):
+        problems.append(
+            f"{label}: cell、row_label、column_label 的个数不一致 give one entry per value (or one for all)"
+        )
+        return ()
+    if not cells and not (all(rows) and all(cols)):
+        problems.append(f"{label}: 没有 cell 时需要行标签和列标签 without cell, both labels are needed")
+        return ()
+
+    def pick(xs: list, i: int):
+        return xs[i] if len(xs) == n else xs[0]
+
+    return tuple(
+        Locator(cells[i] if cells else None, row_label=pick(rows, i), column_label=pick(cols, i))
+        for i in range(n)
+    )
 
 
 def _check_targets(raw: dict[str, Any], form: str, fields: list[Field], problems: list[str]) -> None:

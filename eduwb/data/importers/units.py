@@ -6,6 +6,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
+from eduwb.data.importers import patterns
 from eduwb.data.importers.mapping import MAX_TEXT, Field, Mapping, norm_text, parse_bool
 from eduwb.data.importers.workbook import cell_problem, cell_text
 from eduwb.data.schema import TABLES
@@ -22,6 +23,7 @@ class Cell:
     sheet: str
     ref: str  # "I6"
     raw: object
+    formula: str | None = None  # the cell's formula when it holds one (raw is then the saved value)
 
     @property
     def text(self) -> str:
@@ -47,6 +49,7 @@ class Unit:
     kind_label: str
     values: dict[str, Reading] = field(default_factory=dict)
     merged: list[str] = field(default_factory=list)  # origins of rows merged into this one
+    notes: list[str] = field(default_factory=list)  # what the log should say about this unit's reading
 
     def value(self, target: str, default: object = None) -> object:
         reading = self.values.get(target)
@@ -74,6 +77,19 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     Numbers from several cells are summed; text takes the first filled cell. A blank number
     cell is 0 when the mapping says so (``blank_is_zero``) and the reading remembers it.
     """
+    unsaved = [c for c in cells if c.formula and (c.raw is None or c.raw == "")]
+    for cell in unsaved:
+        problems.append(
+            _at(
+                cell,
+                f"公式没有保存的计算结果：请在 Excel 或 WPS 中打开并保存，或复制后“粘贴为数值” "
+                f"a formula saved without its value ({describe(f)}): "
+                "open and save it in Excel/WPS, or paste values",
+                value=cell.formula,
+            )
+        )
+    if unsaved:
+        return None
     if f.numeric:
         return _parse_number(f, cells, mapping, problems)
     text, source = "", None
@@ -85,7 +101,9 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     if source is None:
         return Reading(None, tuple(cells))
     if f.extract is not None:
-        m = f.extract.search(text)
+        m = _extract(f, source, text, problems)
+        if m is False:
+            return None
         if m is not None:
             text = m.group(1).strip()
     if len(text) > MAX_TEXT:
@@ -110,6 +128,22 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
     return Reading(code, (source,))
 
 
+def _extract(f: Field, cell: Cell, text: str, problems: list[Problem]):
+    """The mapping's ``extract`` searched in a cell's text with a time limit (False: refused)."""
+    try:
+        return patterns.search(f.extract, text)
+    except patterns.PatternTimeout:
+        problems.append(
+            _at(
+                cell,
+                f"映射的 extract 正则 {f.extract.pattern!r} 在此单元格上超时"
+                f"（超过 {patterns.SEARCH_TIMEOUT:g} 秒），请改写 the mapping's extract pattern took "
+                f"too long on this cell: rewrite it ({describe(f)})",
+            )
+        )
+        return False
+
+
 def _known_labels(f: Field, mapping: Mapping) -> list[str]:
     given = mapping.kinds if f.column == "kind" else mapping.values.get(f.column, {})
     enum = TABLES[f.table].column(f.column).enum or {}
@@ -129,7 +163,10 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
         else:
             text = unicodedata.normalize("NFKC", cell.text)
             if f.extract is not None and text:
-                m = f.extract.search(text)
+                m = _extract(f, cell, text, problems)
+                if m is False:
+                    ok = False
+                    continue
                 if m is not None:
                     text = m.group(1)
             text = text.replace(",", "").replace(" ", "").strip()

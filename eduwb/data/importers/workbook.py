@@ -12,6 +12,7 @@ each sheet is read.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,3 +186,69 @@ def read_block(ws, max_row: int, max_column: int) -> dict[tuple[int, int], Any]:
             if value is not None and value != "":
                 block[(r, c)] = value
     return block
+
+
+@contextmanager
+def open_formula_view(path: Path) -> Iterator[Any | None]:
+    """The workbook opened a second time, read-only, showing formulas instead of saved values.
+
+    The cached-value view (``data_only``) cannot tell a formula saved without its value from
+    a blank cell; this view tells which cells hold formulas. The file has passed
+    :func:`check_file` when the first view was opened; ``None`` if it cannot be opened again.
+    """
+    from openpyxl import load_workbook
+
+    if not has_formulas(path):
+        yield None
+        return
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception:  # opened once already: a failure here only means no formula information
+        yield None
+        return
+    try:
+        yield wb
+    finally:
+        wb.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+FORMULA_SCAN_BYTES = 32 * 2**20  # beyond this much sheet XML, assume there may be formulas
+
+
+def has_formulas(path: Path) -> bool:
+    """Whether any worksheet part of the workbook holds a formula (``<f>``), read as a stream.
+
+    Most statistics workbooks hold none, and then the second (formula) view is not opened.
+    A part too large to scan within :data:`FORMULA_SCAN_BYTES` counts as holding formulas.
+    """
+    scanned = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.startswith("xl/worksheets/"):
+                    continue
+                with zf.open(info) as part:
+                    tail = b""
+                    while chunk := part.read(2**20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+                        scanned += len(chunk)
+                        if scanned > FORMULA_SCAN_BYTES:
+                            return True
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True  # let the reader report it
+    return False
+
+
+def read_formulas(ws, max_row: int, max_column: int, min_row: int = 1) -> dict[tuple[int, int], str]:
+    """The formula cells of a bounded block of a sheet (in the formula view), by (row, column)."""
+    found: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(
+        ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_column), start=min_row
+    ):
+        for c, cell in enumerate(row, start=1):
+            if getattr(cell, "data_type", None) == "f":
+                found[(r, c)] = str(cell.value)[:200]
+    return found

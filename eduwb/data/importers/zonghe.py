@@ -27,7 +27,9 @@ from eduwb.data.importers.workbook import (
     cell_ref,
     cell_text,
     column_letters,
+    open_formula_view,
     open_workbook,
+    read_formulas,
 )
 from eduwb.errors import ParameterError, Problem
 
@@ -102,7 +104,7 @@ def read_workbook(
     problems: list[Problem],
     skipped: list[Skipped],
 ) -> list[SheetRead]:
-    with open_workbook(path, label, problems) as wb:
+    with open_workbook(path, label, problems) as wb, open_formula_view(path) as formula_view:
         if wb is None:
             return []
         plan = years_of_sheets(list(wb.sheetnames), year, path)
@@ -116,7 +118,8 @@ def read_workbook(
                 )
         out = []
         for sheet, y in plan:
-            read = _read_sheet(wb[sheet], label, sheet, y, mapping, problems, skipped)
+            formula_sheet = formula_view[sheet] if formula_view is not None else None
+            read = _read_sheet(wb[sheet], formula_sheet, label, sheet, y, mapping, problems, skipped)
             if read is not None:
                 out.append(read)
         return out
@@ -188,7 +191,14 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 
 
 def _read_sheet(
-    ws, label: str, sheet: str, year: int, mapping: Mapping, problems: list[Problem], skipped: list[Skipped]
+    ws,
+    formula_ws,
+    label: str,
+    sheet: str,
+    year: int,
+    mapping: Mapping,
+    problems: list[Problem],
+    skipped: list[Skipped],
 ) -> SheetRead | None:
     """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row.
 
@@ -285,7 +295,17 @@ def _read_sheet(
 
     columns: dict[str, int] = {}
     ok = True
+    notes: list[str] = []
+    absent: set[str] = set()  # optional targets whose columns the export does not have
     for f in mapping.fields:
+        keys = ["/".join(norm_text(s) for s in path.split("/")) for path in f.cells]
+        if f.optional and not all(k in by_path for k in keys):
+            absent.add(f.target)
+            notes.append(
+                f"{label} [sheet {sheet}]: 没有可选的列 no optional column "
+                f"{'、'.join(f.cells)}：{describe(f)} 留空 left blank"
+            )
+            continue
         for path in f.cells:
             c = locate(path, describe(f))
             if c is None:
@@ -293,7 +313,6 @@ def _read_sheet(
             else:
                 columns[path] = c
     counted_col = parent_col = None
-    notes: list[str] = []
     if layout.counted:
         key = "/".join(norm_text(s) for s in layout.counted.split("/"))
         counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
@@ -314,6 +333,9 @@ def _read_sheet(
         if c not in used
     ]
 
+    formulas = {}
+    if formula_ws is not None:  # which mapped cells hold formulas (the saved values cannot tell)
+        formulas = read_formulas(formula_ws, len(rows), width, min_row=data_row)
     kind_field = mapping.field("school.kind")
     kind_col = columns[kind_field.cells[0]]
     units: list[Unit] = []
@@ -363,9 +385,18 @@ def _read_sheet(
         unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
         unit.values["school.kind"] = kind_reading
         for f in fields_for(mapping, unit.kind):
-            if f.target == "school.kind":
+            if f.target == "school.kind" or f.target in absent:
                 continue
-            cells = [Cell(label, sheet, cell_ref(r, columns[p]), _raw(rows, r, columns[p])) for p in f.cells]
+            cells = [
+                Cell(
+                    label,
+                    sheet,
+                    cell_ref(r, columns[p]),
+                    _raw(rows, r, columns[p]),
+                    formulas.get((r, columns[p])),
+                )
+                for p in f.cells
+            ]
             reading = parse_field(f, cells, mapping, problems)
             if reading is None:
                 ok = False

@@ -466,7 +466,7 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     import ipywidgets as widgets
 
     from eduwb.present import label_columns
-    from eduwb.present.figures import explorer_figure, figure_image
+    from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     schools = by_school[["school_id", "school_name"]].drop_duplicates().sort_values("school_id")
     on_ledger = set(ledger["school_id"])
@@ -509,7 +509,7 @@ def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang:
     if first is not None:
         draw()
     note = widgets.HTML(t("★ 曾登记在台账上的学校", "★ schools that have been on the ledger", lang))
-    return widgets.VBox([picker, note, image, table])
+    return explorer_box([picker, note, image, table], lang)
 
 
 def _history_panels(

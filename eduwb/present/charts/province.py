@@ -53,12 +53,27 @@ ITEMS: dict[str, tuple[str, str]] = {
     "R5": ("体育运动场馆", "sports ground"),
     "R6": ("教学仪器设备", "equipment"),
     "R7": ("网络多媒体教室", "multimedia rooms"),
+    # the pathway's other items (eduwb.analysis.pathway.BILL_UNITS)
+    "teachers": ("新招聘教师", "teachers hired"),
+    "classes": ("增设班级", "extra classes"),
+    "classrooms": ("新建普通教室", "new classrooms"),
+    "music_art_rooms": ("音乐、美术教室", "music and art rooms"),
+    "moved_pupils": ("分流学生", "pupils moved"),
+    "places": ("新建校区学位", "new campus places"),
+    "training": ("补足培训学时", "training hours"),
+    "certificates": ("教师资格证", "teaching certificates"),
+    "rotations": ("增加交流轮岗", "extra rotations"),
+    "budget": ("年度预算不足", "annual budget short"),
 }
 UNITS: dict[str, tuple[str, str]] = {
     "teachers": ("人", "teachers"),
     "m2": ("平方米", "m²"),
     "yuan": ("元", "yuan"),
     "rooms": ("间", "rooms"),
+    "classes": ("个班", "classes"),
+    "pupils": ("人", "pupils"),
+    "places": ("个学位", "places"),
+    "hours": ("学时", "hours"),
 }
 WAN = 10_000  # costs are drawn in 万元 (10,000 yuan)
 
@@ -85,13 +100,16 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     if "readiness" in out:
         out["readiness"] = out["readiness"].map(lambda c: readiness_label(c, lang))
     if "stage" in out:
-        out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang))
+        whole = t("全校/全县", "whole school/county", lang)
+        out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang) if s in std.stages else whole)
     if "gap_unit" in out:
         out["gap_unit"] = out["gap_unit"].map(lambda u: pick(UNITS[u], lang) if u in UNITS else u)
     if "indicator" in out:
         out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
     sep = pick(LIST_SEP, lang)
     for col in out.columns:
+        if col == "blocking":
+            out[col] = out[col].str.replace("budget", item_label("budget", lang), regex=False)
         if col in ("failing", "blocking", "missing", "vetoes") or str(col).startswith("failing_"):
             out[col] = out[col].map(lambda v: v.replace(",", sep) if isinstance(v, str) else v)
     renames = {}
@@ -165,9 +183,9 @@ def headline_markdown(readiness: pd.DataFrame, province: str, year: int, lang: s
     text += pick(CLAUSE_SEP, lang).join(parts) + t("。", ".", lang)
     if counts.get("next_year", 0):
         text += t(
-            f"次年可望通过的县补足资源配置的最低费用合计约 {cost / WAN:,.0f} 万元。",
+            f"次年可望通过的县按达标路径合计约需 {cost / WAN:,.0f} 万元。",
             f" The counties that could pass next year need about {cost / WAN:,.0f} × 10,000 yuan"
-            " of least-cost additions.",
+            " along their pathways.",
             lang,
         )
     return text
@@ -209,9 +227,7 @@ def readiness_chart(
         ax.text(c + top * 0.01, yi, note, va="center", fontsize=7.5)
     ax.set_yticks(y, [f"{r}. {c}" for r, c in zip(rows["rank"], rows["county"], strict=True)])
     ax.set_xlim(0, top * 1.6)
-    ax.set_xlabel(
-        t("补足资源配置的最低费用（万元）", "least-cost plan of the resource indicators (10,000 yuan)", lang)
-    )
+    ax.set_xlabel(t("达标路径费用（万元）", "the pathway's cost (10,000 yuan)", lang))
     present = list(dict.fromkeys(rows["readiness"]))
     handles = [
         Patch(color=READINESS_COLOURS[c], label=readiness_label(c, lang))
@@ -351,7 +367,7 @@ def bill_chart(
 ) -> Figure:
     """Each county's bill (``bill_table(by="county")``) as a stacked bar of its cost by item, in 万元
     (the ``limit`` costliest counties)."""
-    items = list(dict.fromkeys(i.id for i in std.resource_indicators))
+    items = list(dict.fromkeys([*(i.id for i in std.resource_indicators), *ITEMS]))
     costs = bill.groupby(["county", "indicator"], sort=False)["cost_yuan"].sum().unstack(fill_value=0.0)
     costs = costs.reindex(columns=[i for i in items if i in costs.columns]) / WAN
     total = len(costs)
@@ -490,6 +506,7 @@ def county_picker(
 
     from eduwb.present import md, show_table
     from eduwb.present.charts import scorecard as card_charts
+    from eduwb.present.figures import explorer_box
 
     picker = widgets.Dropdown(
         options=list(names), value=value or names[0], description=t("县（区）", "County", lang)
@@ -508,4 +525,4 @@ def county_picker(
 
     picker.observe(draw, names="value")
     draw()
-    return widgets.VBox([picker, out])
+    return explorer_box([picker, out], lang)

@@ -410,7 +410,7 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
     """
     import ipywidgets as widgets
 
-    from eduwb.present.figures import explorer_figure, figure_image
+    from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     indicators = list(dict.fromkeys(profiles["indicator"]))
     sections = profiles[["school_id", "school_name", "stage"]].drop_duplicates()
@@ -473,7 +473,7 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
     picker.observe(draw, names="value")
     if options:
         draw()
-    return widgets.VBox([picker, image])
+    return explorer_box([picker, image], lang)
 
 
 def plan_costs(summary: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:

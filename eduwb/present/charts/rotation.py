@@ -752,6 +752,7 @@ def eligibility_explorer(
     compute: Callable[..., pd.DataFrame],
     rule: dict[str, int],
     lang: str = "zh",
+    year: int | None = None,
 ):
     """An ipywidgets control: change the eligibility rule and watch the yearly ratios move.
 
@@ -763,18 +764,26 @@ def eligibility_explorer(
         ``functools.partial(eduwb.analysis.rotation.rotation_table, ds, std)``.
     rule
         The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
+    year
+        The notebook's year: only the years up to it are shown (a report for a year shows
+        nothing after it); None shows every year ``compute`` returns.
     """
     import ipywidgets as widgets
 
+    from eduwb.analysis.scope import up_to_year
     from eduwb.present import label_columns
-    from eduwb.present.figures import explorer_figure, figure_image
+    from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     sliders = _rule_sliders(rule, lang)
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
     table = widgets.HTML()
+
+    def rows() -> pd.DataFrame:
+        return up_to_year(compute(**{key: s.value for key, s in sliders.items()}), year)
+
     # The years do not change with the rule: the two panels of ratio_chart are drawn once and each
     # change redraws their bars, labels and scale in place (no new figure, no layout pass).
-    first = compute(**{key: s.value for key, s in sliders.items()})
+    first = rows()
     years = first["year"].astype(int).tolist()
     fig = explorer_figure((9, 3.6))
     panels = [
@@ -797,7 +806,7 @@ def eligibility_explorer(
     image, refresh = figure_image(fig)
 
     def draw(change=None, result=None):
-        result = compute(**{key: s.value for key, s in sliders.items()}) if result is None else result
+        result = rows() if result is None else result
         status = result["status"] if "status" in result else pd.Series("ok", index=result.index)
         panels[0].update(result["ratio"], status)
         panels[1].update(result["backbone_share"], status.where(~status.eq("no_eligible"), "ok"))
@@ -807,7 +816,7 @@ def eligibility_explorer(
     for s in sliders.values():
         s.observe(draw, names="value")
     draw(result=first)
-    return widgets.VBox([*sliders.values(), image, table])
+    return explorer_box([*sliders.values(), image, table], lang)
 
 
 class _RatePanel:

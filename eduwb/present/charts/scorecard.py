@@ -270,7 +270,7 @@ def explorer(
     from IPython.utils.capture import capture_output
 
     from eduwb.present import show_table
-    from eduwb.present.figures import explorer_figure, figure_image
+    from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     years = sorted(int(y) for y in trend["year"].unique())
     picker = widgets.Dropdown(options=years, value=years[-1], description=t("学年", "Year", lang))
@@ -312,7 +312,7 @@ def explorer(
 
     picker.observe(draw, names="value")
     draw()
-    return widgets.VBox([picker, image, out])
+    return explorer_box([picker, image, out], lang)
 
 
 class _DimensionBars:

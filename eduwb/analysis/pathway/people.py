@@ -1,0 +1,175 @@
+"""G9 (training), G12 (certification) and G11 (rotation): how many more, at what cost.
+
+* **G9**: every counted teacher below the standard's training hours completes the hours
+  missing (``training_hour`` per hour).
+* **G12**: every counted teacher without a certificate obtains one (``certification`` each).
+* **G11**: the fewest extra moves ``m`` of eligible teachers not moving yet, ``b`` of them
+  backbone, with ``rotated + m ≥ ratio × eligible`` and ``backbone + b ≥ share × (rotated +
+  m)``: ``m = max(⌈ratio·E⌉ − R, ⌈(share·R − B)/(1 − share)⌉)`` and ``b = ⌈share·(R + m)⌉ −
+  B`` (closed form; ``rotation_move`` each). The movers are the eligible teachers not moving
+  yet with the most years at their school (backbone ones for the ``b``), each to a school
+  teaching the same stage — rural schools first, then by id, taken in turn — other than
+  their own. The move is recorded in ``rotations`` (mode ``rotation``); the teacher's row of
+  the year stays where it is, as the statistics count a rotating teacher at the home school.
+Hires arrive certified and with the training hours (an assumption the county checks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eduwb.analysis import rotation
+
+from .structure import Work
+
+
+def _in_scope(work: Work, indicator: str, year: int) -> np.ndarray:
+    t = work.table("teachers")
+    return rotation.teachers_in_scope(work.ds, work.std, indicator, tuple(work.std.stages)) & (
+        t["year"].to_numpy() == year
+    )
+
+
+def training(work: Work) -> None:
+    t = work.table("teachers")
+    if t is None:
+        return
+    need = rotation.training_hours_min(work.std)
+    rows = _in_scope(work, "G9", work.year) & (t["training_hours_5y"].to_numpy(dtype="float64") < need)
+    if rows.any():
+        hours = float((need - t.loc[rows, "training_hours_5y"].astype("float64")).sum())
+        work.act(
+            indicator="G9",
+            action="train_teachers",
+            school_id="",
+            stage="",
+            quantity=hours,
+            unit="hours",
+            cost_key="training_hour",
+            method="exact",
+            teachers=int(rows.sum()),
+        )
+        t = t.copy()
+        t.loc[rows, "training_hours_5y"] = need
+        work.set(teachers=t)
+
+
+def certification(work: Work) -> None:
+    t = work.table("teachers")
+    if t is None:
+        return
+    rows = _in_scope(work, "G12", work.year) & ~t["certified"].to_numpy(dtype=bool)
+    if rows.any():
+        work.act(
+            indicator="G12",
+            action="certify_teachers",
+            school_id="",
+            stage="",
+            quantity=int(rows.sum()),
+            unit="teachers",
+            cost_key="certification",
+            method="exact",
+        )
+        t = t.copy()
+        t.loc[rows, "certified"] = True
+        work.set(teachers=t)
+
+
+def extra_moves(eligible: int, rotated: int, backbone: int, ratio: float, share: float) -> tuple[int, int]:
+    """The fewest extra moves and how many of them backbone teachers (see the module docstring)."""
+    tol = 1e-9
+    m = max(int(np.ceil(ratio * eligible - tol)) - rotated, 0)
+    if share < 1:
+        m = max(m, int(np.ceil((share * rotated - backbone) / (1 - share) - tol)))
+    b = max(int(np.ceil(share * (rotated + m) - tol)) - backbone, 0)
+    return m, b
+
+
+def rotations(work: Work) -> None:
+    ds, std, year = work.ds, work.std, work.year
+    if ds.teachers is None or ds.rotations is None:
+        return
+    table = rotation.rotation_table(ds, std, year=year)
+    row = table[table["year"] == year]
+    if row.empty or pd.isna(row["eligible"].iloc[0]) or row["passes"].iloc[0] is True:
+        return
+    r = row.iloc[0]
+    if bool(r["passes"]) if pd.notna(r["passes"]) else False:
+        return
+    m, b = extra_moves(
+        int(r["eligible"]),
+        int(r["rotated"]),
+        int(r["backbone_rotated"]),
+        float(r["ratio_limit"]),
+        float(r["share_limit"]),
+    )
+    if m == 0:
+        return
+    t = ds.teachers
+    rule = rotation.eligibility_rule(ds)
+    before = _in_scope(work, "G11", year - 1)
+    age = t["year"] - t["birth_year"]
+    exempt = np.where(t["sex"] == "male", rule.exempt_age_male, rule.exempt_age_female)
+    moving = set(ds.rotations.loc[ds.rotations["year"] == year, "teacher_id"])
+    pool = t[
+        before & (t["years_at_school"] >= rule.min_years_at_school).to_numpy() & (age < exempt).to_numpy()
+    ]
+    pool = pool[~pool["teacher_id"].isin(moving)]
+    is_bb = pool["backbone"].isin(rotation.backbone_levels(std))
+    pool = pool.sort_values(["years_at_school", "teacher_id"], ascending=[False, True], kind="mergesort")
+    chosen = pd.concat(
+        [pool[is_bb.reindex(pool.index)].head(b), pool[~is_bb.reindex(pool.index)].head(m - b)]
+    )
+    if len(chosen) < m:
+        chosen = pd.concat([chosen, pool[~pool.index.isin(chosen.index)].head(m - len(chosen))])
+    target = _targets(work, chosen)
+    new = pd.DataFrame(
+        {
+            "teacher_id": chosen["teacher_id"].to_numpy(),
+            "year": year,
+            "from_school": chosen["school_id"].to_numpy(),
+            "to_school": target,
+            "mode": "rotation",
+        }
+    )
+    new = new[new["from_school"] != new["to_school"]]
+    work.set(
+        rotations=pd.concat([ds.rotations, new.astype(ds.rotations.dtypes.to_dict())], ignore_index=True)
+    )
+    work.act(
+        indicator="G11",
+        action="rotate_teachers",
+        school_id="",
+        stage="",
+        quantity=int(len(new)),
+        unit="teachers",
+        cost_key="rotation_move",
+        method="exact",
+        backbone_teachers=int(b),
+    )
+
+
+def _targets(work: Work, chosen: pd.DataFrame) -> np.ndarray:
+    """Each mover's receiving school: the schools teaching the mover's stage that year, rural
+    first then by id, taken in turn; the next one where the turn falls on the mover's own."""
+    schools = work.table("schools")
+    order = (
+        schools.assign(_r=(schools["locale"] != "rural").astype(int))
+        .sort_values(["_r", "school_id"], kind="mergesort")["school_id"]
+        .to_numpy(dtype=object)
+    )
+    sec = work.table("sections")
+    sec = sec[sec["year"] == work.year]
+    source = chosen["school_id"].to_numpy(dtype=object)
+    target = source.copy()
+    for stage, idx in chosen.reset_index(drop=True).groupby("stage").indices.items():
+        cands = order[np.isin(order, sec.loc[sec["stage"] == stage, "school_id"].to_numpy(dtype=object))]
+        if len(cands) < 2:
+            continue
+        turn = np.arange(len(idx)) % len(cands)
+        pick = cands[turn]
+        own = pick == source[idx]
+        pick[own] = cands[(turn[own] + 1) % len(cands)]
+        target[idx] = pick
+    return target

@@ -1,0 +1,422 @@
+"""The pathway's structural actions, in the order they must happen: G4, then G5, then G3.
+
+Each step works on a :class:`Work` — the county's tables with the year's rows changed so far —
+and appends its actions. The order matters: pupils moved for G4 change class sizes (G5);
+the classes G5 adds change the music and art rooms G3 needs (one per 12 classes); and all of
+them change the pupils, floor area and teachers the resource indicators (R1–R7) are measured
+on, which :mod:`eduwb.analysis.pathway.resources` solves last.
+
+Assumptions (docs/method.md, 达标路径):
+
+* **G4.** Pupils above a school's limit are moved, in its largest compulsory stage, to other
+  schools of G4's scope that teach that stage and are within their own limit, nearest first
+  (same township, then same locale, then the most room, then the school id); a school takes
+  pupils up to its own limit. Grades give pupils in proportion to their size. What no school
+  can take becomes places in a new campus (``school_place`` each). Moving pupils is an
+  administrative action (no price); teachers do not move with them (the resource step hires
+  where the receiving school then falls short).
+* **G5.** A grade with a class above the standard gets ``ceil(pupils / standard)`` classes
+  (never fewer than it has) and its pupils are spread evenly over them (re-forming classes,
+  no price). Every extra class gets a newly built classroom of ``classroom_m2`` (the data
+  carry no count of idle rooms, so this is an upper bound) and brings
+  ``teachers_per_class`` teachers, hired in the resource step (where those hires may also
+  count for R1–R3).
+* **G3.** A school builds the music and art rooms it lacks, ``ceil(classes / 12)`` each (its
+  classes after G5), each of the standard's minimum area; a school whose smallest room is
+  below the minimum rebuilds that room to it (the data give only the smallest room's area,
+  so the other rooms are taken to meet it). New floor area adds to the teaching and
+  auxiliary area (R4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from eduwb.analysis import classsize, guarantee
+from eduwb.data.schema import GRADES_BY_STAGE
+from eduwb.standards import Standard
+
+from .costs import Prices
+
+
+@dataclass
+class Work:
+    """The dataset as the actions leave it (only ``year``'s rows change), and the actions so far."""
+
+    ds: object
+    std: Standard
+    year: int
+    prices: Prices
+    actions: list[dict] = field(default_factory=list)
+    #: minimum hires per (school_id, stage), from the classes G5 adds
+    class_hires: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: teachers hired, as ``school_id, stage, n, above_degree, backbone, pe_art`` rows
+    hires: list[dict] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return getattr(self.ds, name)
+
+    def set(self, **frames) -> None:
+        self.ds = replace(self.ds, **frames)
+
+    def act(self, **row) -> None:
+        self.actions.append(pd.DataFrame([row]))
+
+    def act_all(self, rows: pd.DataFrame, **same) -> None:
+        """Record one action per row of ``rows`` (columns of the actions table), with ``same`` on all."""
+        if len(rows):
+            self.actions.append(rows.assign(**same).reset_index(drop=True))
+
+
+def _grade_stage() -> dict[int, str]:
+    return {g: stage for stage, grades in GRADES_BY_STAGE.items() for g in grades}
+
+
+def _class_limit(std: Standard, grades: pd.Series) -> np.ndarray:
+    stage = grades.map(_grade_stage())
+    return stage.map({s: std.class_size_standard(s) for s in std.stages}).to_numpy(dtype="float64")
+
+
+def _spread(groups: pd.DataFrame) -> pd.DataFrame:
+    """Class rows for ``school_id, year, grade, pupils, n`` groups: ``n`` classes of even size.
+
+    The first classes keep the ids in ``ids`` (a list per group); extra ones get new ids.
+    """
+    n = groups["n"].to_numpy(dtype=np.int64)
+    rows = np.repeat(np.arange(len(groups)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    pupils = groups["pupils"].to_numpy(dtype=np.int64)[rows]
+    size = pupils // n[rows] + (k < pupils % n[rows])
+    ids = groups["ids"].to_numpy(dtype=object)[rows]
+    have = np.array([len(x) for x in groups["ids"]], dtype=np.int64)[rows]
+    grade = groups["grade"].to_numpy(dtype=np.int64)[rows]
+    new_id = pd.Series(grade).astype(str) + "-新" + pd.Series(k - have + 1).astype(str)
+    class_id = np.where(k < have, [i[j] if j < len(i) else "" for i, j in zip(ids, k, strict=True)], new_id)
+    return pd.DataFrame(
+        {
+            "school_id": groups["school_id"].to_numpy(dtype=object)[rows],
+            "year": groups["year"].to_numpy(dtype=np.int64)[rows],
+            "grade": grade,
+            "class_id": class_id,
+            "students": size.astype(np.int64),
+        }
+    )
+
+
+def _reform(work: Work, totals: pd.DataFrame) -> None:
+    """Replace the classes of the ``school_id, grade`` groups in ``totals`` (``pupils, n``)."""
+    cls = work.table("classes")
+    year_rows = cls["year"] == work.year
+    key = pd.MultiIndex.from_frame(cls[["school_id", "grade"]])
+    touched = year_rows & key.isin(pd.MultiIndex.from_frame(totals[["school_id", "grade"]]))
+    ids = cls[touched].groupby(["school_id", "grade"])["class_id"].agg(list)
+    groups = totals.assign(year=work.year).join(ids.rename("ids"), on=["school_id", "grade"])
+    groups["ids"] = [x if isinstance(x, list) else [] for x in groups["ids"]]
+    new = _spread(groups[groups["n"] > 0])
+    cls = pd.concat([cls[~touched], new], ignore_index=True)
+    cls = cls.sort_values(["school_id", "year", "grade", "class_id"], kind="mergesort").reset_index(drop=True)
+    work.set(classes=cls.astype({"year": "int64", "grade": "int64", "students": "int64"}))
+    _sync_sections(work)
+
+
+def _sync_sections(work: Work) -> None:
+    """``sections.students`` and ``classes`` of the year from the class rows (where a school has them)."""
+    cls = work.table("classes")
+    cls = cls[cls["year"] == work.year]
+    stage = cls["grade"].map(_grade_stage())
+    agg = (
+        cls.assign(stage=stage)
+        .groupby(["school_id", "stage"])
+        .agg(n_students=("students", "sum"), n_classes=("students", "size"))
+    )
+    sec = work.table("sections")
+    key = pd.MultiIndex.from_frame(sec[["school_id", "stage"]])
+    found = agg.reindex(key)
+    mine = (sec["year"] == work.year).to_numpy() & found["n_students"].notna().to_numpy()
+    sec = sec.copy()
+    sec.loc[mine, "students"] = found["n_students"].to_numpy()[mine].astype(np.int64)
+    sec.loc[mine, "classes"] = found["n_classes"].to_numpy()[mine].astype(np.int64)
+    work.set(sections=sec)
+
+
+# ----------------------------------------------------------------------------- G4
+
+
+def _receivers(work: Work, sizes: pd.DataFrame, stage: str, sender: pd.Series) -> pd.DataFrame:
+    """Schools that can take pupils of ``stage`` from ``sender``, nearest first, with their room."""
+    sec = work.table("sections")
+    teaches = sec[(sec["year"] == work.year) & (sec["stage"] == stage)]["school_id"]
+    ok = sizes[sizes["in_scope"] & sizes["passes"] & sizes["school_id"].isin(teaches)]
+    ok = ok[ok["school_id"] != sender["school_id"]]
+    info = work.table("schools").set_index("school_id").reindex(ok["school_id"])
+    township = sender.get("township")
+    ok = ok.assign(
+        room=(ok["size_limit"] - ok["students"]).to_numpy(),
+        _far=(info["township"].to_numpy() != township).astype(int) * 2
+        + (info["locale"].to_numpy() != sender["locale"]).astype(int),
+    )
+    ok = ok[ok["room"] > 0]
+    return ok.sort_values(["_far", "room", "school_id"], ascending=[True, False, True], kind="mergesort")
+
+
+def _grade_shares(cls: pd.DataFrame, school_id: str, stage: str, pupils: int) -> pd.Series:
+    """``pupils`` split over the school's grades of ``stage`` in proportion (largest remainder)."""
+    grades = list(GRADES_BY_STAGE[stage])
+    own = cls[(cls["school_id"] == school_id) & cls["grade"].isin(grades)]
+    size = own.groupby("grade")["students"].sum()
+    if size.sum() <= 0:
+        return pd.Series(dtype="int64")
+    exact = size / size.sum() * pupils
+    whole = np.floor(exact).astype(np.int64)
+    rest = int(pupils - whole.sum())
+    order = (exact - whole).sort_values(ascending=False, kind="mergesort").index[:rest]
+    whole[order] += 1
+    return whole
+
+
+def school_size(work: Work) -> None:
+    """G4: move the pupils above each school's limit; new places for what no school can take.
+
+    A loop over the schools above their limit (a handful in a county): each one's receivers
+    depend on what the previous ones were given.
+    """
+    std, year = work.std, work.year
+    sizes = classsize.school_size_table(work.ds, std, year=year)
+    schools = work.table("schools").set_index("school_id")
+    cls = work.table("classes")
+    cls_year = cls[cls["year"] == year] if cls is not None else None
+    moved = []  # (school_id, grade, pupils) rows, negative at the sender
+    sec = work.table("sections")
+    for _, over in sizes[sizes["in_scope"] & ~sizes["passes"]].iterrows():
+        own = sec[
+            (sec["year"] == year) & (sec["school_id"] == over["school_id"]) & sec["stage"].isin(std.stages)
+        ]
+        stage = own.sort_values("students", ascending=False, kind="mergesort")["stage"].iloc[0]
+        sender = pd.Series({"school_id": over["school_id"], **schools.loc[over["school_id"]].to_dict()})
+        left = int(over["over_by"])
+        for _, r in _receivers(work, sizes, stage, sender).iterrows():
+            if left <= 0:
+                break
+            take = int(min(left, r["room"]))
+            left -= take
+            sizes.loc[sizes["school_id"] == r["school_id"], "students"] += take
+            sizes.loc[sizes["school_id"] == r["school_id"], "passes"] = (
+                sizes.loc[sizes["school_id"] == r["school_id"], "students"] <= r["size_limit"]
+            )
+            work.act(
+                indicator="G4",
+                action="move_pupils",
+                school_id=over["school_id"],
+                stage=stage,
+                target_school_id=r["school_id"],
+                quantity=take,
+                unit="pupils",
+                cost_key="",
+                # where pupils go is a nearness rule, not optimised: what the receivers then
+                # need (hires, classrooms) makes the whole pathway an estimate
+                method="estimate",
+            )
+            if cls_year is not None:
+                share = _grade_shares(cls_year, over["school_id"], stage, take)
+                moved += [(over["school_id"], g, -n) for g, n in share.items()]
+                moved += [(r["school_id"], g, n) for g, n in share.items()]
+        if left > 0:
+            work.act(
+                indicator="G4",
+                action="new_campus_places",
+                school_id=over["school_id"],
+                stage=stage,
+                target_school_id="",
+                quantity=left,
+                unit="places",
+                cost_key="school_place",
+                method="exact",
+            )
+            share = (
+                _grade_shares(cls_year, over["school_id"], stage, left)
+                if cls_year is not None
+                else pd.Series(dtype="int64")
+            )
+            campus = _new_campus(work, sender, stage, left, share)
+            moved += [(over["school_id"], g, -n) for g, n in share.items()]
+            moved += [(campus, g, n) for g, n in share.items()]
+    if moved and cls is not None:
+        _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
+    elif moved or any(a["indicator"] == "G4" for a in work.actions):
+        _move_section_pupils(work)
+
+
+def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
+    """Re-form the grades pupils left or joined: the classes they have, evenly filled (a grade
+    without classes — a new campus's — gets as many standard-size classes as its pupils need);
+    a receiving grade the moves overfill is split by G5 next."""
+    cls = work.table("classes")
+    cls = cls[cls["year"] == work.year]
+    delta = moved.groupby(["school_id", "grade"])["pupils"].sum()
+    have = cls.groupby(["school_id", "grade"]).agg(pupils=("students", "sum"), n=("students", "size"))
+    totals = have.reindex(delta.index).fillna(0)
+    totals["pupils"] = (totals["pupils"] + delta).astype(np.int64)
+    limit = _class_limit(work.std, totals.index.get_level_values("grade").to_series())
+    fresh = np.ceil(totals["pupils"].to_numpy() / limit).astype(np.int64)
+    totals["n"] = np.where(totals["n"].to_numpy() > 0, totals["n"].to_numpy(), fresh).astype(np.int64)
+    _reform(work, totals.reset_index())
+
+
+def _move_section_pupils(work: Work) -> None:
+    """Without class rows: the moves change ``sections.students`` directly."""
+    sec = work.table("sections").copy()
+    for a in work.actions:
+        if a["indicator"] != "G4" or a["action"] != "move_pupils":
+            continue
+        mine = sec["year"] == work.year
+        sec.loc[mine & (sec["school_id"] == a["school_id"]) & (sec["stage"] == a["stage"]), "students"] -= a[
+            "quantity"
+        ]
+        sec.loc[
+            mine & (sec["school_id"] == a["target_school_id"]) & (sec["stage"] == a["stage"]), "students"
+        ] += a["quantity"]
+    work.set(sections=sec)
+
+
+def _new_campus(work: Work, sender: pd.Series, stage: str, places: int, grades: pd.Series) -> str:
+    """A new campus (its own school row) for ``places`` pupils, built and staffed to the thresholds."""
+    from .campus import add_campus
+
+    return add_campus(work, sender, stage, places, grades)
+
+
+# ----------------------------------------------------------------------------- G5
+
+
+def class_sizes(work: Work) -> None:
+    """G5: every grade with a class above the standard re-formed into enough classes."""
+    cls = work.table("classes")
+    if cls is None:
+        return
+    std, year = work.std, work.year
+    cls_y = cls[cls["year"] == year]
+    if cls_y.empty:
+        return
+    limit = _class_limit(std, cls_y["grade"])
+    over = cls_y.assign(_over=cls_y["students"].to_numpy() > limit)
+    g = over.groupby(["school_id", "grade"]).agg(
+        pupils=("students", "sum"), n=("students", "size"), over=("_over", "any")
+    )
+    g = g[g["over"]].drop(columns="over")
+    if g.empty:
+        return
+    lim = _class_limit(std, g.index.get_level_values("grade").to_series())
+    need = np.ceil(g["pupils"].to_numpy() / lim).astype(np.int64)
+    g["extra"] = np.maximum(need - g["n"].to_numpy(), 0)
+    g["n"] = g["n"] + g["extra"]
+    g = g.reset_index()
+    g["stage"] = g["grade"].map(_grade_stage())
+    p = work.prices
+    base = g[["school_id", "stage", "grade"]].assign(indicator="G5", cost_key="", method="exact")
+    grew = (g["extra"] > 0).to_numpy()
+    work.act_all(base[grew].assign(quantity=g.loc[grew, "extra"], action="add_classes", unit="classes"))
+    work.act_all(
+        base[grew].assign(
+            quantity=g.loc[grew, "extra"] * g.loc[grew, "stage"].map(p.classroom_m2),
+            rooms=g.loc[grew, "extra"],
+            action="build_classrooms",
+            unit="m2",
+            cost_key="building_m2",
+        )
+    )
+    work.act_all(base[~grew].assign(quantity=g.loc[~grew, "n"], action="reform_classes", unit="classes"))
+    extra = g.groupby(["school_id", "stage"])["extra"].sum()
+    extra = extra[extra > 0]
+    per_class = extra.index.get_level_values("stage").map(p.teachers_per_class).to_numpy(dtype="float64")
+    hires = np.ceil(extra.to_numpy() * per_class - 1e-9).astype(np.int64)
+    work.class_hires.update(dict(zip(extra.index, hires.tolist(), strict=True)))
+    area = g.assign(m2=g["extra"] * g["stage"].map(p.classroom_m2))
+    add_area(work, area.groupby(["school_id", "stage"])["m2"].sum(), "teaching_aux_area_m2")
+    _reform(work, g[["school_id", "grade", "pupils", "n"]])
+
+
+def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
+    """Positions in ``fac`` of the facility row each ``(school_id, stage)`` addition goes to: the
+    stage's own row where the school reports per stage, else the school's row (its first)."""
+    pos = pd.Series(np.arange(len(fac)), index=fac.index)
+    mine = fac["year"].to_numpy() == year
+    staged = fac[mine & fac["stage"].notna().to_numpy()]
+    by_stage = pd.Series(
+        pos[staged.index].to_numpy(), index=pd.MultiIndex.from_frame(staged[["school_id", "stage"]])
+    )
+    whole = fac[mine & fac["stage"].isna().to_numpy()]
+    by_school = pd.concat(
+        [
+            pd.Series(pos[whole.index].to_numpy(), index=whole["school_id"].to_numpy()),
+            pd.Series(pos[fac.index[mine]].to_numpy(), index=fac.loc[mine, "school_id"].to_numpy()),
+        ]
+    )
+    by_stage = by_stage[~by_stage.index.duplicated()]
+    by_school = by_school[~by_school.index.duplicated()]
+    key = pd.MultiIndex.from_arrays([np.asarray(school_id, dtype=object), np.asarray(stage, dtype=object)])
+    out = by_stage.reindex(key).to_numpy(dtype="float64")
+    fallback = by_school.reindex(np.asarray(school_id, dtype=object)).to_numpy(dtype="float64")
+    return np.where(np.isnan(out), fallback, out).astype(np.int64)
+
+
+def add_to(fac: pd.DataFrame, rows: np.ndarray, column: str, amounts) -> pd.DataFrame:
+    """``fac`` with ``amounts`` added to ``column`` at positions ``rows`` (repeats add up)."""
+    values = fac[column].to_numpy(dtype="float64", na_value=0.0).copy()
+    np.add.at(values, rows, np.asarray(amounts, dtype="float64"))
+    fac = fac.copy()
+    whole = pd.api.types.is_integer_dtype(fac[column].dtype)
+    fac[column] = pd.array(np.round(values).astype(np.int64), dtype=fac[column].dtype) if whole else values
+    return fac
+
+
+def add_area(work: Work, by_section: pd.Series, column: str) -> None:
+    """Add amounts per ``(school_id, stage)`` to the year's facility rows (:func:`target_rows`)."""
+    by_section = by_section[by_section != 0]
+    if by_section.empty:
+        return
+    fac = work.table("facilities")
+    rows = target_rows(
+        fac, work.year, by_section.index.get_level_values(0), by_section.index.get_level_values(1)
+    )
+    work.set(facilities=add_to(fac, rows, column, by_section.to_numpy()))
+
+
+# ----------------------------------------------------------------------------- G3
+
+
+def music_art_rooms(work: Work) -> None:
+    """G3: the music and art rooms each school lacks built, and the too-small ones rebuilt."""
+    std, year = work.std, work.year
+    rooms = guarantee.music_art_rooms_table(work.ds, std, year=year)
+    rooms = rooms[rooms["status"] == "fail"].reset_index(drop=True)
+    if rooms.empty:
+        return
+    fac = work.table("facilities")
+    rows = target_rows(fac, year, rooms["school_id"], np.full(len(rooms), None))
+    base = rooms[["school_id"]].assign(
+        indicator="G3", stage="", unit="m2", cost_key="building_m2", method="exact"
+    )
+    for kind in ("music", "art"):
+        limit = rooms[f"{kind}_area_limit"].to_numpy(dtype="float64")
+        have = rooms[f"{kind}_rooms"].to_numpy(dtype="float64", na_value=0.0)
+        build = np.maximum(rooms["rooms_needed"].to_numpy(dtype="float64") - have, 0)
+        small = rooms[f"{kind}_small"].to_numpy(dtype=bool)
+        old = rooms[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan)
+        work.act_all(
+            base[build > 0].assign(
+                action=f"build_{kind}_rooms", quantity=(build * limit)[build > 0], rooms=build[build > 0]
+            )
+        )
+        work.act_all(base[small].assign(action=f"rebuild_{kind}_room", quantity=limit[small], rooms=1))
+        fac = add_to(fac, rows, f"{kind}_rooms", build)
+        area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
+        new_min = np.where(small | (have == 0), limit, np.where(build > 0, np.fmin(old, limit), old))
+        new_min = np.where(have + build == 0, old, new_min)  # still no room of this kind: no area
+        area[rows] = new_min
+        fac = fac.assign(**{f"{kind}_room_min_area_m2": area})
+        added = build * limit + np.where(small, limit - np.nan_to_num(old), 0.0)
+        fac = add_to(fac, rows, "teaching_aux_area_m2", added)
+    work.set(facilities=fac)
