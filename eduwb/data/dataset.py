@@ -848,7 +848,8 @@ def _schema_may_fail(frame: pd.DataFrame, table: Table, codes: dict | None = Non
         if col.min is not None or col.gt is not None:
             array = values.array
             if isinstance(array, pd.arrays.IntegerArray):
-                numbers, present = array._data, ~array._mask  # noqa: SLF001 -- the arrays behind the column
+                present = ~array.isna()
+                numbers = array.to_numpy(dtype=array.dtype.numpy_dtype, na_value=0)
             else:
                 numbers = values.to_numpy(dtype="float64", na_value=np.nan)
                 present = ~np.isnan(numbers)
