@@ -127,7 +127,7 @@ def _violations(source: str) -> list[tuple[int, str]]:
 
 
 # Known exceptions, each open work: file → why.
-KNOWN = {"eduwb/report/workers.py": "the home-made scheduler, replaced by a standard pool next"}
+KNOWN: dict[str, str] = {}
 
 
 def test_the_package_uses_no_private_api_of_another_library():
