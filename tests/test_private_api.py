@@ -10,6 +10,8 @@ modules (``eduwb._files``) are the project's to use.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eduwb"
@@ -53,19 +55,25 @@ def _external_bases(tree: ast.AST) -> dict[str, tuple[str, str]]:
 
 def _private_of(base: tuple[str, str], name: str) -> bool:
     """Whether another package's class (or a class it derives from) has the private member ``name``."""
+    return any(name in members for members in _members(base))
+
+
+@functools.cache
+def _members(base: tuple[str, str]) -> list[set[str] | str]:
+    """The members of a class and of those it derives from, and the source of their modules
+    (which names the instance attributes they set)."""
     import importlib
     import inspect
 
     cls = getattr(importlib.import_module(base[0]), base[1])
+    found: list[set[str] | str] = []
     for klass in inspect.getmro(cls) if inspect.isclass(cls) else ():
-        if name in vars(klass):
-            return True
-        try:
-            if f"self.{name}" in inspect.getsource(klass):  # an instance attribute it sets
-                return True
-        except (OSError, TypeError):
-            pass  # a built-in class
-    return False
+        found.append(set(vars(klass)))
+        module = inspect.getmodule(klass)
+        path = getattr(module, "__file__", None)
+        if path and path.endswith(".py"):
+            found.append(set(re.findall(r"self\.(_\w+)", Path(path).read_text(encoding="utf-8"))))
+    return found
 
 
 def _subclass_hooks(tree: ast.AST) -> list[tuple[int, str]]:
@@ -150,10 +158,10 @@ def test_the_check_finds_what_it_looks_for():
         "y = getattr(pool, '_broken', False)\n"
         "z = self._mine + cls._ours + obj.__class__\n"
         "from eduwb._files import atomic_path\n"
-        "from IPython.core.interactiveshell import InteractiveShell as Shell\n"
-        "class Hook(Shell):\n"
-        "    def _showtraceback(self, etype, evalue, stb):\n"
-        "        self._orig_sys_module_state = None\n"
+        "from argparse import ArgumentParser as Parser\n"
+        "class Hook(Parser):\n"
+        "    def _get_optional_actions(self):\n"
+        "        self._subparsers = None\n"
         "    def _mine(self):\n"
         "        self._own = 1\n"
     )

@@ -334,15 +334,6 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
     assert "sections.csv row 2: students must be > 0" in out
 
 
-def test_import_eduwb_stays_light():
-    code = (
-        "import sys, eduwb, eduwb.report, eduwb.report.layout, eduwb.report.typeset; heavy = {'papermill', "
-        "'nbconvert', 'typst', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
 # ---- slow: real reports ----------------------------------------------------------------------
 @pytest.mark.slow
 def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebooks, capsys):
