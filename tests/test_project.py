@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -117,6 +118,14 @@ def _imported_top_level(paths) -> set[str]:
     return names
 
 
+@functools.cache
+def _package_imports() -> frozenset[str]:
+    """The top-level modules eduwb and its notebooks import (read once for both tests)."""
+    return frozenset(
+        _imported_top_level([*(ROOT / "eduwb").rglob("*.py"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    )
+
+
 def _declared(group: str) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = project["dependencies"] if group == "runtime" else project["optional-dependencies"]["dev"]
@@ -124,7 +133,7 @@ def _declared(group: str) -> set[str]:
 
 
 def test_runtime_dependencies_are_exactly_what_the_package_imports():
-    used = _imported_top_level([*(ROOT / "eduwb").rglob("*.py"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    used = _package_imports()
     declared = _declared("runtime")
     unused = {d for d in declared if d not in NOT_IMPORTED and IMPORT_NAMES.get(d, d) not in used}
     assert not unused, f"declared but never imported by eduwb or its notebooks: {sorted(unused)}"
@@ -132,6 +141,6 @@ def test_runtime_dependencies_are_exactly_what_the_package_imports():
 
 
 def test_dev_only_packages_are_not_imported_by_the_package():
-    used = _imported_top_level([*(ROOT / "eduwb").rglob("*.py"), *(ROOT / "notebooks").rglob("*.ipynb")])
+    used = _package_imports()
     dev_only = {IMPORT_NAMES.get(d, d) for d in _declared("dev")} - {"pytest"}
     assert not (used & dev_only), f"the package imports dev-only packages: {sorted(used & dev_only)}"
