@@ -87,3 +87,18 @@ def test_the_failing_sections_grid_draws_each_section_s_bars_on_one_shared_scale
         assert all(abs(h - r * scale) < 1e-9 for h, r in zip(heights, ratios, strict=True))
     finally:
         plt.close(fig)
+
+
+def test_a_cjk_font_installed_since_the_font_cache_was_made_is_found(monkeypatch):
+    """cjk_font() adds the system's fonts to matplotlib's list (public ``addfont``) when the
+    cached list has no CJK font, as when the font was installed after matplotlib last looked."""
+    from matplotlib import font_manager
+
+    from eduwb.present import cjk_font
+    from eduwb.present.notebook import CJK_FONTS
+
+    found = cjk_font()
+    without = [f for f in font_manager.fontManager.ttflist if f.name not in CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", without)
+    assert cjk_font() == found
+    assert any(f.name == found for f in font_manager.fontManager.ttflist)
