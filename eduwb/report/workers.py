@@ -138,13 +138,11 @@ def _worker_init(parent: int | None = None) -> None:
 def _die_with(parent: int) -> None:
     """SIGKILL this process when ``parent`` is gone."""
     import ctypes
-    import ctypes.util
     import signal
     import threading
 
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
     else:
 
         def watch() -> None:
