@@ -136,7 +136,11 @@ def _worker_init(parent: int | None = None) -> None:
 
 
 def _die_with(parent: int) -> None:
-    """SIGKILL this process when ``parent`` is gone."""
+    """SIGKILL this process when ``parent`` is gone.
+
+    Linux sends the signal when the thread that started the process ends: the pools are made
+    on the command's own thread (:class:`Workers`), which lives as long as the command.
+    """
     import ctypes
     import signal
     import threading
