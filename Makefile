@@ -12,16 +12,21 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 YEARS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps test quick unit browser notebooks notebooks-refresh notebooks-english lint report lab dashboard sample docs benchmarks clean
+.PHONY: help setup lock system-deps test quick unit browser notebooks notebooks-refresh notebooks-english lint report lab dashboard sample docs benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# the exact versions every install uses (make lock regenerates them from pyproject.toml)
+LOCK := requirements.lock
+LOCK_FOR := --python-version 3.11 --python-platform x86_64-manylinux_2_28
+
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "eduwb needs Python 3.11 or newer (set PYTHON=python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (eduwb)" >/dev/null
 	touch $(STAMP)
 
@@ -47,6 +52,12 @@ $(JUPYTER_STAMP): $(STAMP) scripts/jupyter/overrides.json scripts/jupyter/jupyte
 	touch $(JUPYTER_STAMP)
 
 setup: $(STAMP) $(SYSTEM_STAMP) $(JUPYTER_STAMP) ## create .venv and install eduwb with everything it needs
+
+lock: ## regenerate requirements.lock from pyproject.toml (keeps current pins unless UPGRADE=1), then make setup
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FOR) $(if $(UPGRADE),--upgrade,) \
+	  --custom-compile-command 'make lock' -o $(LOCK)
 
 lint: setup ## ruff over the package, tests and benchmarks
 	$(BIN)/ruff check eduwb tests benchmarks scripts

@@ -19,7 +19,7 @@ def skip_iri_grammar() -> None:
         return
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import fails: format skipped
     try:
-        import jsonschema._format  # noqa: F401
+        import jsonschema  # noqa: F401 -- its format checkers are made on import
     except Exception:  # noqa: BLE001, S110 -- whatever happens here, papermill says it later
         pass
     finally:

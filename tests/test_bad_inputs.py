@@ -118,7 +118,15 @@ def test_table_writes_nothing_for_a_refused_dataset(case, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "case", ["utf16_file", "xlsx_missing_sheet", "county_toml_wrong_shape", "header_only_file"]
+    "case",
+    [
+        "header_only_file",
+        # a process each (≈ 2 s): the other cases run with make test
+        *(
+            pytest.param(c, marks=pytest.mark.slow)
+            for c in ("utf16_file", "xlsx_missing_sheet", "county_toml_wrong_shape")
+        ),
+    ],
 )
 def test_validate_in_a_real_process(case):
     """The installed entry point: exit 1, problems on stderr, no traceback."""

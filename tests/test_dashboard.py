@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,17 @@ def test_two_backbone_teachers_flip_the_verdict_and_undo_restores_it():
     assert dash.state.sections.iloc[dash.section_picker.value]["school_id"] == "X04"  # failing schools first
     dash.n_teachers.value = 2
     dash.flag_backbone.value = True
+    before = dash.elapsed_ms
+    start = time.perf_counter()
     dash.add_teachers.click()
+    click_ms = (time.perf_counter() - start) * 1000
     assert _verdict(dash) == "pass"
     assert "data-yuan='240000'" in dash.changes_html.value and "24.0 万元" in dash.changes_html.value
     assert "没有未达标的指标" in dash.failing_html.value
-    assert dash.elapsed_ms > 0  # timed and shown; the < 100 ms target: benchmarks/bench_dashboard.py
+    # The recomputation this click caused is what is timed (a part of the click's own time, not
+    # the load before it) and what the page shows; the < 100 ms target: benchmarks/bench_dashboard.py
+    assert 0 < dash.elapsed_ms <= click_ms and dash.elapsed_ms != before
+    assert f"data-ms='{dash.elapsed_ms:.1f}'>本次计算 {dash.elapsed_ms:.1f} ms<" in dash.timing.value
     dash.undo.click()
     assert _verdict(dash) == "fail" and dash.changes == []
     dash.plan_button.click()

@@ -50,38 +50,6 @@ def test_a_transparent_figure_is_flattened_on_white_and_an_empty_one_shows_nothi
     plt.close(empty)
 
 
-def test_the_text_cache_draws_the_very_same_pixels(monkeypatch):
-    """Strings measured and shaped once per process (eduwb.present.textcache): the same PNG bytes."""
-    import pytest
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    from eduwb.present import setup, textcache
-
-    def chart():
-        fig, axes = plt.subplots(1, 2, figsize=(5, 2.5), dpi=figures.DPI)
-        for ax in axes:
-            ax.bar(["R1", "R2", "城关第一小学"], [0.85, 1.2, 0.4])
-            for x, v in enumerate([0.85, 1.2, 0.4]):
-                ax.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=6.5, rotation=90)
-            ax.set_title("各校（学段）资源配置", fontsize=8)
-        fig.suptitle("数值 ÷ 标准值 value ÷ threshold")
-        fig.tight_layout()
-        text = figures.figure_png(fig)
-        plt.close(fig)
-        return text
-
-    with matplotlib.rc_context():
-        setup("zh")  # the CJK font, and the cache installed
-        if not textcache.install():
-            pytest.skip(f"matplotlib {matplotlib.__version__}: the text cache is not installed")
-        cached = [chart(), chart()]  # the second from the cache alone
-        for name, method in textcache.ORIGINALS.items():
-            monkeypatch.setattr(RendererAgg, name, method)
-        monkeypatch.delattr(RendererAgg, "_get_font_height_metrics")
-        plain = chart()
-    assert cached[0] == cached[1] == plain
-
-
 def test_the_failing_sections_grid_draws_each_section_s_bars_on_one_shared_scale(sample_dataset, standard):
     """profiles_grid draws its panels with collections: a school bar and a county-mean bar per
     indicator and section, coloured by the school rule, all from 0 on one y scale."""
@@ -119,3 +87,18 @@ def test_the_failing_sections_grid_draws_each_section_s_bars_on_one_shared_scale
         assert all(abs(h - r * scale) < 1e-9 for h, r in zip(heights, ratios, strict=True))
     finally:
         plt.close(fig)
+
+
+def test_a_cjk_font_installed_since_the_font_cache_was_made_is_found(monkeypatch):
+    """cjk_font() adds the system's fonts to matplotlib's list (public ``addfont``) when the
+    cached list has no CJK font, as when the font was installed after matplotlib last looked."""
+    from matplotlib import font_manager
+
+    from eduwb.present import cjk_font
+    from eduwb.present.notebook import CJK_FONTS
+
+    found = cjk_font()
+    without = [f for f in font_manager.fontManager.ttflist if f.name not in CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", without)
+    assert cjk_font() == found
+    assert any(f.name == found for f in font_manager.fontManager.ttflist)

@@ -284,6 +284,7 @@ def test_the_git_filter_gives_the_committed_form():
         assert nbfiles.git_clean(raw) == raw
 
 
+@pytest.mark.slow  # git and the filter in real processes: ≈ 8 s
 def test_git_sees_no_change_after_a_save_with_widgets(tmp_path):
     """The real thing: .gitattributes + the filter make setup registers; git diff stays empty."""
     import shutil

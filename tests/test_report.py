@@ -334,15 +334,6 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
     assert "sections.csv row 2: students must be > 0" in out
 
 
-def test_import_eduwb_stays_light():
-    code = (
-        "import sys, eduwb, eduwb.report, eduwb.report.layout, eduwb.report.typeset; heavy = {'papermill', "
-        "'nbconvert', 'typst', 'weasyprint', 'dask', 'IPython'}; print(sorted(heavy & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
 # ---- slow: real reports ----------------------------------------------------------------------
 @pytest.mark.slow
 def test_end_to_end_report_for_one_year_of_the_sample(tmp_path, fixture_notebooks, capsys):
@@ -593,3 +584,66 @@ def test_dask_scheduler_runs_the_same_tasks(tmp_path, tiny_county, fixture_noteb
     assert code == 0
     assert (out / "tiny" / "2024" / "tiny_2024_优质均衡监测报告.pdf").is_file()
     assert (out / "tiny" / "2024" / "tiny_2024_tables.xlsx").is_file()
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux's /proc; a zombie waiting to be reaped is not live)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table in /proc")
+def test_no_worker_outlives_a_killed_report(tmp_path, tiny_county):
+    """``kill -9`` of ``eduwb report`` in the middle of a notebook: its worker processes die with it."""
+    books = tmp_path / "nb"
+    books.mkdir()
+    shutil.copy(FIXTURE_NOTEBOOKS / "01_overview.ipynb", books / "01_overview.ipynb")
+    make_notebook(  # two notebooks: two pieces of work, so a pool of two worker processes
+        books / "02_sleeps.ipynb",
+        [new_markdown_cell("# Sleeps"), new_code_cell(KILLER)],
+        parameters='data = "x"\nyear = None\nlang = "zh"',
+    )
+    marker = tmp_path / "marker"
+    env = {
+        **os.environ,
+        "EDUWB_NOTEBOOKS_DIR": str(books),
+        "EDUWB_TEST_SLEEP_MARKER": str(marker),
+        "EDUWB_TEST_SLEEP_COUNTY": "tiny",
+    }
+    script = (
+        "import sys\nfrom eduwb.report import report_command\n"
+        f"sys.exit(report_command([{str(tiny_county)!r}], out={str(tmp_path / 'out')!r}, workers=2))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert marker.exists(), "no worker started the notebook"
+        workers_ = _children(proc.pid)
+        assert int(marker.read_text()) in workers_  # the notebook runs in a worker process
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        time.sleep(5)
+        assert [pid for pid in workers_ if _alive(pid)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)

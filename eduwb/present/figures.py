@@ -52,12 +52,13 @@ def figure_png(fig: Any, base64_text: bool = True) -> str | bytes | None:
 
 def use_figure_png(shell: Any) -> None:
     """Make ``shell`` show matplotlib figures through :func:`figure_png` (and in no other format)."""
+    import matplotlib
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
     # Load the backend first: in a kernel the inline backend is imported lazily, at the first
     # figure, and registers IPython's own formatter then, which would replace this one.
-    plt._get_backend_mod()  # noqa: SLF001 -- pyplot's documented-in-code way to load the backend
+    plt.switch_backend(matplotlib.get_backend())
 
     for formatter in shell.display_formatter.formatters.values():
         formatter.pop(Figure, None)

@@ -8,6 +8,7 @@ the report shows.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable
 
@@ -16,7 +17,7 @@ import pandas as pd
 from eduwb import numbers
 from eduwb.errors import EduwbError
 from eduwb.lang import LANGS, pick
-from eduwb.present import privacy, textcache
+from eduwb.present import privacy
 from eduwb.present.figures import DPI, use_figure_png
 from eduwb.present.words import column_label
 
@@ -47,7 +48,9 @@ def cjk_font() -> str:
         if family in installed:
             return family
     # The cache may predate a font installed since; rebuild once before giving up.
-    font_manager._load_fontmanager(try_read_cache=False)  # noqa: SLF001 - documented way to refresh
+    for path in font_manager.findSystemFonts():
+        with contextlib.suppress(Exception):  # a font file matplotlib cannot read is not ours to fix
+            font_manager.fontManager.addfont(path)
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FONTS:
         if family in installed:
@@ -69,7 +72,6 @@ def setup(lang: str = "zh") -> str:
         raise EduwbError(f"lang must be 'zh' or 'en', not {lang!r}")
     _STATE["lang"] = lang
     family = cjk_font()
-    textcache.install()  # the same pixels, each string shaped once per process
     matplotlib.rcParams.update(
         {
             "font.family": "sans-serif",

@@ -22,8 +22,9 @@ The modules, in the order a run meets them:
 
 - :mod:`~eduwb.report.command`: the command, its options and the summary;
 - :mod:`~eduwb.report.jobs`: what a run is made of (options, jobs, fingerprints, notebooks);
-- :mod:`~eduwb.report.workers`: local process pools or Dask, the retrying scheduler, one
-  chapter's execution and one report's layout;
+- :mod:`~eduwb.report.workers`: a standard process pool (whose workers die with the command)
+  or a Dask cluster, the order the pieces run in, one chapter's execution and one report's
+  layout;
 - :mod:`~eduwb.report.engine`: the in-process papermill engine (one warm IPython shell per
   worker, byte-identical to a kernel);
 - :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`,

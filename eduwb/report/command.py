@@ -19,7 +19,7 @@ from eduwb.report.jobs import (
     safe_name,
 )
 from eduwb.report.workbook import display_width
-from eduwb.report.workers import make_backend, run_reports
+from eduwb.report.workers import Workers, run_reports
 
 
 # ---- the command --------------------------------------------------------------------------
@@ -88,15 +88,15 @@ def report_command(
     wanted = parse_years(years) if years else None
     pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
-    backend = make_backend(workers, scheduler, pieces)
+    pool = Workers(workers, scheduler, pieces)
     try:
         options = prepare_options(
             out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province
         )
     except BaseException:
-        backend.close(abort=True)
+        pool.close(abort=True)
         raise
-    results = run_reports(data, years=wanted, options=options, backend=backend)
+    results = run_reports(data, years=wanted, options=options, pool=pool)
     print_summary(results, file=sys.stdout)
     return 1 if any(r.failed for r in results) else 0
 

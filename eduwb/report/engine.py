@@ -49,7 +49,7 @@ def inprocess_possible() -> bool:
     except ImportError:
         return False
     # Inside Jupyter or IPython the singleton shell is the user's: never execute into it.
-    return not InteractiveShell.initialized() or type(InteractiveShell._instance).__name__ == "_ReportShell"
+    return not InteractiveShell.initialized() or InteractiveShell.instance() is _SHELL
 
 
 @functools.cache
@@ -149,25 +149,12 @@ def _make_shell() -> Any:
                 )
             )
 
-        def finish_displayhook(self) -> None:
-            self._is_active = False
-
     class _ReportShell(InteractiveShell):
         eduwb_outputs: list[Any] | None = None
         eduwb_count = 0
 
         def enable_gui(self, gui=None):  # noqa: ANN001 -- no GUI event loop in a report
             pass
-
-        def _showtraceback(self, etype, evalue, stb):  # noqa: ANN001
-            self.eduwb_add(
-                _new_output(
-                    "error",
-                    ename=getattr(etype, "__name__", str(etype)),
-                    evalue=str(evalue),
-                    traceback=list(stb),
-                )
-            )
 
         def eduwb_add(self, output: Any) -> None:
             if self.eduwb_outputs is not None:
@@ -204,7 +191,14 @@ def _make_shell() -> Any:
     with contextlib.redirect_stdout(io.StringIO()):
         shell.enable_matplotlib("inline")
     shell.eduwb_rc = _matplotlib_rc()
+    shell.set_custom_exc((Exception,), _record_error)
     return shell
+
+
+def _record_error(shell: Any, etype: type, evalue: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """A cell's exception as the notebook's error output, with the traceback a kernel shows."""
+    stb = shell.InteractiveTB.structured_traceback(etype, evalue, tb, tb_offset=tb_offset)
+    shell.eduwb_add(_new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
 
 
 def _matplotlib_rc() -> dict[str, Any] | None:
@@ -269,6 +263,8 @@ class _RoutedStream(io.TextIOBase):
     def write(self, text: str) -> int:
         if threading.get_ident() != self.owner:
             return self.original.write(text)
+        if not text:
+            return 0  # a kernel sends nothing for an empty write (the display hook's separators)
         if (
             self.outputs
             and self.outputs[-1].get("output_type") == "stream"

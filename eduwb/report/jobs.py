@@ -143,6 +143,36 @@ class _Job:
         }
         return {name: values[name] for name in spec.parameters}
 
+    def _shown_data(self) -> dict[str, str]:
+        """Each data path of the job as outputs show it (relative, or its name with a checksum)."""
+        raise NotImplementedError
+
+    def _shown_standard(self) -> str | None:
+        """The standard file given with ``--standard`` as outputs show it; None for a built-in one."""
+        raise NotImplementedError
+
+    def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
+        """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
+        shown = self.parameters_for(spec)
+        names = self._shown_data()
+        if "data" in shown:
+            paths = self.data
+            shown["data"] = [names[p] for p in paths] if isinstance(paths, tuple) else names[paths]
+        if shown.get("standard") is not None and self._shown_standard() is not None:
+            shown["standard"] = self._shown_standard()
+        return shown
+
+    def path_replacements(self) -> list[tuple[str, str]]:
+        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
+        pairs = []
+        for path, shown in self._shown_data().items():
+            pairs.append((str(Path(path).resolve()), shown))
+            if path != str(Path(path).resolve()):
+                pairs.append((path, shown))
+        if self.standard and self._shown_standard() and self.standard not in ("moe-2017", "moe-2012"):
+            pairs.append((self.standard, self._shown_standard()))
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
+
 
 @dataclass(frozen=True)
 class ReportJob(_Job):
@@ -154,23 +184,11 @@ class ReportJob(_Job):
     standard_shown: str | None = None
     cwd: str = ""  # the working folder of the run (RunOptions.cwd)
 
-    def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
-        """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
-        shown = self.parameters_for(spec)
-        if "data" in shown:
-            shown["data"] = self.data_shown or shown_path(self.data)
-        if shown.get("standard") is not None and self.standard_shown is not None:
-            shown["standard"] = self.standard_shown
-        return shown
+    def _shown_data(self) -> dict[str, str]:
+        return {self.data: self.data_shown or shown_path(self.data)}
 
-    def path_replacements(self) -> list[tuple[str, str]]:
-        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
-        pairs = [(str(Path(self.data).resolve()), self.data_shown or shown_path(self.data))]
-        if self.data != str(Path(self.data).resolve()):
-            pairs.append((self.data, self.data_shown or shown_path(self.data)))
-        if self.standard and self.standard_shown and self.standard not in ("moe-2017", "moe-2012"):
-            pairs.append((self.standard, self.standard_shown))
-        return sorted(pairs, key=lambda pair: -len(pair[0]))
+    def _shown_standard(self) -> str | None:
+        return self.standard_shown
 
 
 @dataclass
@@ -223,31 +241,13 @@ class ProvinceJob(_Job):
     def _data_parameter(self) -> Any:
         return list(self.data)
 
-    def _shown_counties(self) -> dict[str, str]:
-        """Each county's data path as outputs show it (relative, or its name with a checksum)."""
+    def _shown_data(self) -> dict[str, str]:
         digests = {path: digest for _county, path, digest in self.counties}
         return {path: shown_path(path, Path.cwd(), digests.get(path)) for path in self.data}
 
-    def shown_parameters_for(self, spec: NotebookSpec) -> dict[str, Any]:
-        """:meth:`parameters_for` as the outputs print them: paths relative, never absolute."""
-        shown = self.parameters_for(spec)
-        if "data" in shown:
-            names = self._shown_counties()
-            shown["data"] = [names[path] for path in self.data]
-        if shown.get("standard") is not None and shown["standard"] not in ("moe-2017", "moe-2012"):
-            shown["standard"] = shown_path(shown["standard"], Path.cwd())
-        return shown
-
-    def path_replacements(self) -> list[tuple[str, str]]:
-        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
-        pairs = []
-        for path, shown in self._shown_counties().items():
-            pairs.append((str(Path(path).resolve()), shown))
-            if path != str(Path(path).resolve()):
-                pairs.append((path, shown))
-        if self.standard and self.standard not in ("moe-2017", "moe-2012"):
-            pairs.append((self.standard, shown_path(self.standard, Path.cwd())))
-        return sorted(pairs, key=lambda pair: -len(pair[0]))
+    def _shown_standard(self) -> str | None:
+        builtin = self.standard in (None, "moe-2017", "moe-2012")
+        return None if builtin else shown_path(self.standard, Path.cwd())
 
 
 @dataclass
@@ -489,16 +489,20 @@ def _county_jobs(
             standard_shown=standard_shown,
             cwd=options.cwd,
         )
-        if not options.force and is_up_to_date(job):
-            results.append(
-                ReportResult(
-                    county, year, "up-to-date", 0.0, str(job.report_path), data, [str(job.report_path)]
-                )
-            )
-            continue
-        remove_stale_temporaries(Path(job.out_dir))
-        jobs.append(job)
+        if _to_make(job, options, results, data):
+            jobs.append(job)
     return jobs
+
+
+def _to_make(job: Any, options: RunOptions, results: list[ReportResult], data: str) -> bool:
+    """Whether ``job`` is to be made: not when its outputs are up to date (resuming a run), unless
+    ``--force`` (a result then says so); its folder is rid of what an interrupted run left."""
+    if not options.force and is_up_to_date(job):
+        path = str(job.report_path)
+        results.append(ReportResult(job.county, job.year, "up-to-date", 0.0, path, data, [path]))
+        return False
+    remove_stale_temporaries(Path(job.out_dir))
+    return True
 
 
 # ---- the province report: planned once every county has been read -------------------------
@@ -571,13 +575,8 @@ def plan_province(
             excluded=tuple(left_out),
             source_date_epoch=options.source_date_epoch,
         )
-        if not options.force and is_up_to_date(job):
-            results.append(
-                ReportResult(name, year, "up-to-date", 0.0, str(job.report_path), "", [str(job.report_path)])
-            )
-            continue
-        remove_stale_temporaries(Path(job.out_dir))
-        jobs.append(job)
+        if _to_make(job, options, results, ""):
+            jobs.append(job)
     return jobs, results
 
 

@@ -1,16 +1,18 @@
-"""Where the pieces of a batch run: worker pools (local processes or Dask), the retrying scheduler,
-executing one chapter and laying out one report."""
+"""Where the pieces of a batch run (a process pool, a Dask cluster or this process), the order
+they run in, executing one chapter and laying out one report."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
 import heapq
+import itertools
 import json
 import multiprocessing
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,56 +35,95 @@ from eduwb.report.jobs import (
 from eduwb.report.workbook import write_tables_xlsx
 
 
-# ---- scheduling ---------------------------------------------------------------------------
-class _LocalBackend:
-    """A pool of spawned worker processes."""
+# ---- where the pieces run: a standard executor ------------------------------------------------
+class _Inline(cf.Executor):
+    """This process, one piece at a time (``--workers 1``): each piece runs as it is submitted."""
 
-    def __init__(self, workers: int):
-        self.slots = workers
-        self._pool = self._new_pool()
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 -- handed to the caller as a pool would
+            future.set_exception(exc)
+        return future
 
-    def _new_pool(self) -> cf.ProcessPoolExecutor:
+
+class Workers:
+    """Where a run's pieces go: a ``concurrent.futures`` executor and how many pieces run at once.
+
+    A process pool on this machine (its workers die with this process), a Dask cluster
+    (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, pieces: int | None = None):
+        if workers is not None and workers < 1:
+            raise ParameterError(f"--workers must be at least 1, not {workers}")
+        self.client = None
+        self._mine: set[Any] = set()  # the pool's worker processes
+        if scheduler:
+            from dask.distributed import Client
+
+            self.client = Client(scheduler)
+            self.slots = max(1, sum(self.client.nthreads().values()))
+            self.executor: cf.Executor = self.client.get_executor(pure=False)
+            return
+        self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
+        self.executor = _Inline() if self.slots == 1 else self._pool()
+
+    def _pool(self) -> cf.ProcessPoolExecutor:
+        before = set(multiprocessing.active_children())
         pool = cf.ProcessPoolExecutor(
-            max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+            self.slots,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         )
         # Start every worker now and let it import what notebooks and layout need while the
         # first county is being read, instead of on the critical path of its first piece.
         for _ in range(self.slots):
             pool.submit(warm_up)
+        self._mine |= set(multiprocessing.active_children()) - before
         return pool
 
-    def submit(self, fn: Any, *args: Any) -> Any:
-        return self._pool.submit(fn, *args)
-
-    def wait(self, futures: Any) -> set[Any]:
-        done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
-        return set(done)
-
-    def is_broken(self, exc: BaseException) -> bool:
-        return isinstance(exc, cf.process.BrokenProcessPool)
+    def submit(self, fn: Any, *args: Any) -> cf.Future:
+        try:
+            return self.executor.submit(fn, *args)
+        except Exception as exc:  # noqa: BLE001 -- e.g. a pool that broke since: the piece is lost
+            future: cf.Future = cf.Future()
+            future.set_exception(exc)
+            return future
 
     def restart(self) -> None:
-        if getattr(self._pool, "_broken", False):  # several lost pieces report the same death
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+        """A new pool after a worker process died (which breaks a process pool)."""
+        self.executor.shutdown(wait=False)
+        self.executor = self._pool()
 
     def close(self, abort: bool = False) -> None:
-        if abort:
-            # Interrupted: stop the workers now; their temporary files are removed by the next run.
-            for process in list(getattr(self._pool, "_processes", {}).values()):
+        if abort:  # interrupted: stop the workers now; the next run removes their temporary files
+            for process in self._mine:
                 with contextlib.suppress(Exception):
                     process.terminate()
-        self._pool.shutdown(wait=not abort, cancel_futures=True)
+        self.executor.shutdown(wait=not abort)
+        if self.client is not None:
+            self.client.close()
 
 
-def _worker_init() -> None:
-    """Runs first in each worker process: one thread per process for numerical libraries and
-    for Typst.
+#: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
+PR_SET_PDEATHSIG = 1
 
-    The pool already uses every core; BLAS or OpenMP thread pools on top would oversubscribe
-    them, and so would Typst's (rayon's, which reads RAYON_NUM_THREADS when it first starts,
-    at the worker's first compilation: after this) (set the variables yourself to override).
+
+def _worker_init(parent: int | None = None) -> None:
+    """Runs first in each worker process: it dies with its parent, and uses one thread for
+    numerical libraries and for Typst.
+
+    Killed with its parent (``kill -9`` of ``eduwb report`` leaves no worker behind): Linux's
+    parent-death signal, elsewhere a thread that watches the parent. The pool already uses
+    every core; BLAS or OpenMP thread pools on top would oversubscribe them, and so would
+    Typst's (rayon's, which reads RAYON_NUM_THREADS when it first starts, at the worker's first
+    compilation: after this) (set the variables yourself to override).
     """
+    if parent is not None:
+        _die_with(parent)
     for var in (
         "OMP_NUM_THREADS",
         "OPENBLAS_NUM_THREADS",
@@ -92,6 +133,30 @@ def _worker_init() -> None:
     ):
         os.environ.setdefault(var, "1")
     skip_iri_grammar()
+
+
+def _die_with(parent: int) -> None:
+    """SIGKILL this process when ``parent`` is gone.
+
+    Linux sends the signal when the thread that started the process ends: the pools are made
+    on the command's own thread (:class:`Workers`), which lives as long as the command.
+    """
+    import ctypes
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
+    else:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        threading.Thread(target=watch, daemon=True, name="eduwb-parent-watch").start()
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def warm_up() -> None:
@@ -113,75 +178,6 @@ def warm_up() -> None:
         typeset.warm_up()
 
 
-class _InlineBackend:
-    """Everything in this process, one piece at a time (``workers=1``)."""
-
-    slots = 1
-
-    def submit(self, fn: Any, *args: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args))
-        except Exception as exc:  # noqa: BLE001 -- handed to the caller like a pool would
-            future.set_exception(exc)
-        return future
-
-    def wait(self, futures: Any) -> set[Any]:
-        return set(futures)
-
-    def is_broken(self, exc: BaseException) -> bool:
-        return False
-
-    def restart(self) -> None:
-        pass
-
-    def close(self, abort: bool = False) -> None:
-        pass
-
-
-class _DaskBackend:
-    """The workers of an existing Dask distributed cluster."""
-
-    def __init__(self, address: str):
-        from dask.distributed import Client
-
-        self._client = Client(address)
-        self.slots = max(1, sum(self._client.nthreads().values()))
-
-    def submit(self, fn: Any, *args: Any) -> Any:
-        return self._client.submit(fn, *args, pure=False)
-
-    def wait(self, futures: Any) -> set[Any]:
-        from dask.distributed import wait
-
-        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
-
-    def is_broken(self, exc: BaseException) -> bool:
-        return False  # Dask reschedules the work of a lost worker itself
-
-    def restart(self) -> None:
-        pass
-
-    def close(self, abort: bool = False) -> None:
-        self._client.close()
-
-
-def make_backend(workers: int | None = None, scheduler: str | None = None, pieces: int | None = None) -> Any:
-    """Where the work runs: a Dask cluster, a pool of ``workers`` processes, or this process.
-
-    ``pieces`` (an estimate of the notebooks to execute) caps the pool: more processes than
-    pieces of work only cost start-up time.
-    """
-    if workers is not None and workers < 1:
-        raise ParameterError(f"--workers must be at least 1, not {workers}")
-    if scheduler:
-        return _DaskBackend(scheduler)
-    n = workers or os.cpu_count() or 1
-    if pieces:
-        n = min(n, pieces)
-    return _InlineBackend() if n == 1 else _LocalBackend(n)
-
-
 def run_reports(
     data: list[str],
     *,
@@ -190,168 +186,146 @@ def run_reports(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = None,
-    backend: Any = None,
+    pool: Workers | None = None,
 ) -> list[ReportResult]:
     """Produce every county × year report; return one result per report, sorted by county and year.
 
-    ``progress`` None shows a progress bar on stderr when it is a terminal.  ``backend``
-    (from :func:`make_backend`) is closed when done; without it one is made from ``workers``
-    and ``scheduler``.
+    ``progress`` None shows a progress bar on stderr when it is a terminal.  ``pool`` (a
+    :class:`Workers`) is closed when done; without it one is made from ``workers`` and
+    ``scheduler``.
     """
     from tqdm.auto import tqdm
 
     skip_iri_grammar()  # this process executes notebooks too with one worker
-    if backend is None:
-        backend = make_backend(
-            workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1)
-        )
+    if pool is None:
+        pool = Workers(workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1))
     total = len(data) * len(years) if years else len(data)
-    bar = tqdm(
-        total=total,
-        unit="report",
-        desc="reports",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
-    )
+    disable = None if progress is None else not progress
+    bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr, disable=disable)
     try:
-        results = _Scheduler(backend, options, years, bar).run(data)
+        results = _Run(pool, options, years, bar).run(data)
     except BaseException:
         bar.close()
-        backend.close(abort=True)
+        pool.close(abort=True)
         raise
     bar.close()
-    backend.close()
+    pool.close()
     return results
 
 
-class _Scheduler:
-    """Feeds county inspections, notebook executions and PDF layouts to a backend.
+@dataclass
+class _Report:
+    """A report under way: its job, its chapters as they come back, and how it is going."""
 
-    At most ``backend.slots`` pieces are in flight, layouts first, then notebooks, then
-    inspections, so reports complete one after another and memory stays bounded however many
-    counties a province runs.
+    job: Any
+    chapters: list[ChapterOutcome | None]
+    left: int
+    failed: bool = False
+    seconds: float = 0.0
+
+
+#: The order pieces wait in: layouts first, then notebooks, then county readings, so reports
+#: complete one after another and memory stays bounded however many counties a province runs.
+PRIORITY = {"render": 0, "chapter": 1, "inspect": 2}
+
+
+class _Run:
+    """One batch: each county is read (``inspect``), each notebook of each report executed
+    (``chapter``) and each report laid out (``render``), at most ``pool.slots`` pieces at a time.
+
+    A worker that dies breaks the pool: a new one takes over, and what was in flight runs again,
+    each of those pieces alone; one that kills its worker again fails its report. A piece that
+    fails any other way fails its report only: the batch goes on and the summary says why.
     """
 
-    _RENDER, _CHAPTER, _INSPECT = 0, 1, 2
-
-    def __init__(self, backend: Any, options: RunOptions, years: list[int] | None, bar: Any):
-        self.backend = backend
-        self.options = options
-        self.years = years
-        self.bar = bar
-        self.queue: list[tuple[int, int, str, Any]] = []
-        self.seq = 0
-        self.inflight: dict[Any, tuple[str, Any]] = {}
+    def __init__(self, pool: Workers, options: RunOptions, years: list[int] | None, bar: Any):
+        self.pool, self.options, self.years, self.bar = pool, options, years, bar
+        self.queue: list[tuple[int, int, tuple]] = []  # (priority, order of arrival, piece)
+        self.seq = itertools.count()
+        self.inflight: dict[cf.Future, tuple] = {}
+        self.suspects: set[tuple] = set()  # lost once with a dead worker: they run alone
+        self.reports: dict[tuple[str, int], _Report] = {}
         self.results: list[ReportResult] = []
-        self.jobs: dict[tuple[str, int], dict[str, Any]] = {}
-        self.claimed: dict[tuple[str, int], str] = {}
-        self.expected_from_years = years is not None
-        self.suspects: set[tuple[str, Any]] = set()
-        self.inspected: dict[str, CountyPlan | None] = {}
+        self.inspected: dict[str, CountyPlan] = {}
         self.order: list[str] = []
 
-    def push(self, priority: int, kind: str, payload: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.queue, (priority, self.seq, kind, payload))
+    def push(self, piece: tuple) -> None:
+        heapq.heappush(self.queue, (PRIORITY[piece[0]], next(self.seq), piece))
 
     def run(self, data: list[str]) -> list[ReportResult]:
         for item in data:
             path = str(Path(item).resolve())
             if path not in self.order:
                 self.order.append(path)
-            self.push(self._INSPECT, "inspect", path)
+                self.push(("inspect", path))
         while self.queue or self.inflight:
-            deferred = []
-            while self.queue and len(self.inflight) < self.backend.slots:
-                item = heapq.heappop(self.queue)
-                _prio, _seq, kind, payload = item
-                if kind != "inspect" and self.jobs[payload[0]]["failed"]:
-                    continue  # another notebook of this report already failed
-                if (kind, payload) in self.suspects and any(
-                    k in self.suspects for k in self.inflight.values()
-                ):
-                    deferred.append(item)  # suspects run one at a time, to find which kills workers
-                    continue
-                fn, args = self._call(kind, payload)
-                try:
-                    future = self.backend.submit(fn, *args)
-                except Exception as exc:  # noqa: BLE001 -- e.g. a broken pool: fail this piece
-                    future = cf.Future()
-                    future.set_exception(exc)
-                self.inflight[future] = (kind, payload)
-            for item in deferred:
-                heapq.heappush(self.queue, item)
-            for future in self.backend.wait(self.inflight):
-                if future not in self.inflight:
+            self._fill()
+            done, _ = cf.wait(list(self.inflight), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                piece = self.inflight.pop(future, None)
+                if piece is None:
                     continue  # lost with its pool, already handled
-                kind, payload = self.inflight.pop(future)
                 try:
                     value = future.result()
-                except Exception as exc:  # noqa: BLE001 -- infrastructure failure of one piece
-                    if self.backend.is_broken(exc):
-                        self._worker_died(
-                            [(kind, payload)] + [self.inflight.pop(f) for f in list(self.inflight)]
-                        )
-                    else:
-                        self._lost(kind, payload, f"worker failed: {type(exc).__name__}: {exc}")
+                except cf.process.BrokenProcessPool:
+                    self._worker_died(piece)
                     continue
-                self.suspects.discard((kind, payload))
-                getattr(self, f"_on_{kind}")(payload, value)
+                except Exception as exc:  # noqa: BLE001 -- e.g. Dask lost the piece's workers: fail its report
+                    self._failed(piece, f"worker failed: {type(exc).__name__}: {exc}")
+                    continue
+                self.suspects.discard(piece)
+                getattr(self, f"_on_{piece[0]}")(piece, value)
         return sorted(self.results, key=lambda r: (r.county, r.year or 0, r.data))
 
-    def _worker_died(self, lost: list[tuple[str, Any]]) -> None:
-        """A worker process died (killed, out of memory) and took the pool with it.
+    def _fill(self) -> None:
+        while self.queue and len(self.inflight) < self.pool.slots:
+            piece = self.queue[0][2]
+            if self.suspects & set(self.inflight.values()) or (piece in self.suspects and self.inflight):
+                return  # a suspect runs alone
+            heapq.heappop(self.queue)
+            if piece[0] != "inspect" and self.reports[piece[1]].failed:
+                continue  # another notebook of this report already failed
+            self.inflight[self.pool.submit(*self._call(piece))] = piece
 
-        Everything that was in flight becomes a suspect and runs again, suspects one at a
-        time; a suspect that is the only one in flight when a worker dies again is the culprit
-        and fails its report, and the others run again.
-        """
-        self.backend.restart()
-        suspects = [key for key in lost if key in self.suspects]
-        culprit = suspects[0] if len(suspects) == 1 else None
-        for kind, payload in lost:
-            if (kind, payload) == culprit:
-                self._lost(
-                    kind, payload, "a worker process died running it, twice (killed, or out of memory?)"
-                )
-                continue
-            self.suspects.add((kind, payload))
-            self.push(
-                {"inspect": self._INSPECT, "chapter": self._CHAPTER, "render": self._RENDER}[kind],
-                kind,
-                payload,
-            )
+    def _call(self, piece: tuple) -> tuple:
+        if piece[0] == "inspect":
+            return inspect_county, piece[1], self.years, self.options
+        report = self.reports[piece[1]]
+        if piece[0] == "chapter":
+            return execute_chapter, report.job, piece[2]
+        return render_report, report.job, report.chapters
 
-    def _call(self, kind: str, payload: Any) -> tuple[Any, tuple[Any, ...]]:
-        if kind == "inspect":
-            return inspect_county, (payload, self.years, self.options)
-        state = self.jobs[payload[0]]
-        if kind == "chapter":
-            return execute_chapter, (state["job"], payload[1])
-        return render_report, (state["job"], state["chapters"])
+    def _worker_died(self, piece: tuple) -> None:
+        lost = [piece, *self.inflight.values()]
+        self.inflight.clear()
+        self.pool.restart()
+        for each in lost:
+            if each in self.suspects and len(lost) == 1:  # it ran alone: it is what kills workers
+                self._failed(each, "a worker process died running it, twice (killed, or out of memory?)")
+            else:
+                self.suspects.add(each)
+                self.push(each)
 
     def _finish(self, result: ReportResult) -> None:
         self.results.append(result)
         self.bar.set_postfix_str(f"{result.county} {result.year or ''} {result.status}", refresh=False)
         self.bar.update(1)
 
-    def _on_inspect(self, data: str, plan: CountyPlan) -> None:
-        if not self.expected_from_years:
-            # Years were unknown until the county was read: one placeholder becomes n reports.
+    def _on_inspect(self, piece: tuple, plan: CountyPlan) -> None:
+        if self.years is None:  # years were unknown until the county was read: one placeholder becomes n
             self.bar.total += len(plan.jobs) + len(plan.results) - 1
             self.bar.refresh()
         for result in plan.results:
             self._finish(result)
-        self._add_jobs(plan.jobs, data)
-        self._inspected(data, plan)
+        self._add_jobs(plan.jobs, piece[1])
+        self._inspected(piece[1], plan)
 
-    def _inspected(self, data: str, plan: CountyPlan | None) -> None:
+    def _inspected(self, data: str, plan: CountyPlan) -> None:
         """Once every county has been read, the province reports (``--province``) are planned."""
         self.inspected[data] = plan
         if not self.options.province or len(self.inspected) < len(self.order):
             return
-        plans = [self.inspected[d] or CountyPlan(d, Path(d).name, [], []) for d in self.order]
-        jobs, results = plan_province(plans, self.years, self.options)
+        jobs, results = plan_province([self.inspected[d] for d in self.order], self.years, self.options)
         self.bar.total += len(jobs) + len(results)
         self.bar.refresh()
         for result in results:
@@ -360,72 +334,47 @@ class _Scheduler:
 
     def _add_jobs(self, jobs: list[Any], data: str) -> None:
         for job in jobs:
-            other = self.claimed.get(job.key)
-            if other is not None:
-                self._finish(
-                    ReportResult(
-                        job.county,
-                        job.year,
-                        "failed",
-                        0.0,
-                        f"county name {job.county!r} is also the name of {other}; "
-                        "give one of them another name in county.toml",
-                        data,
-                    )
+            if job.key in self.reports:
+                other = self.reports[job.key].job.data
+                reason = (
+                    f"county name {job.county!r} is also the name of {other}; "
+                    "give one of them another name in county.toml"
                 )
+                self._finish(ReportResult(job.county, job.year, "failed", 0.0, reason, data))
                 continue
-            self.claimed[job.key] = job.data
-            self.jobs[job.key] = {
-                "job": job,
-                "chapters": [None] * len(job.notebooks),
-                "left": len(job.notebooks),
-                "failed": False,
-                "seconds": 0.0,
-            }
+            self.reports[job.key] = _Report(job, [None] * len(job.notebooks), len(job.notebooks))
             for index in range(len(job.notebooks)):
-                self.push(self._CHAPTER, "chapter", (job.key, index))
+                self.push(("chapter", job.key, index))
 
-    def _on_chapter(self, payload: tuple[tuple[str, int], int], outcome: ChapterOutcome) -> None:
-        state = self.jobs[payload[0]]
-        state["seconds"] += outcome.seconds
-        if state["failed"]:
-            return
-        job = state["job"]
+    def _on_chapter(self, piece: tuple, outcome: ChapterOutcome) -> None:
+        report = self.reports[piece[1]]
+        report.seconds += outcome.seconds
         if not outcome.ok:
-            state["failed"] = True
-            self._finish(
-                ReportResult(job.county, job.year, "failed", state["seconds"], outcome.reason, _data(job))
-            )
-            return
-        state["chapters"][outcome.index] = outcome
-        state["left"] -= 1
-        if state["left"] == 0:
-            self.push(self._RENDER, "render", (job.key,))
+            self._failed(piece, outcome.reason)
+        elif not report.failed:
+            report.chapters[outcome.index] = outcome
+            report.left -= 1
+            if report.left == 0:
+                self.push(("render", piece[1]))
 
-    def _on_render(self, payload: tuple[tuple[str, int]], result: ReportResult) -> None:
-        state = self.jobs[payload[0]]
-        state["chapters"] = None  # free the HTML
-        result.seconds += state["seconds"]
+    def _on_render(self, piece: tuple, result: ReportResult) -> None:
+        report = self.reports[piece[1]]
+        report.chapters = []  # free the chapters' HTML
+        result.seconds += report.seconds
         self._finish(result)
 
-    def _lost(self, kind: str, payload: Any, reason: str) -> None:
-        if kind == "inspect":
-            self._finish(ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload))
-            self._inspected(
-                payload,
-                CountyPlan(
-                    payload,
-                    Path(payload).name,
-                    [],
-                    [ReportResult(Path(payload).name, None, "failed", 0.0, reason, payload)],
-                ),
-            )
+    def _failed(self, piece: tuple, reason: str) -> None:
+        if piece[0] == "inspect":
+            name = Path(piece[1]).name
+            result = ReportResult(name, None, "failed", 0.0, reason, piece[1])
+            self._finish(result)
+            self._inspected(piece[1], CountyPlan(piece[1], name, [], [result]))
             return
-        state = self.jobs[payload[0]]
-        if not state["failed"]:
-            state["failed"] = True
-            job = state["job"]
-            self._finish(ReportResult(job.county, job.year, "failed", state["seconds"], reason, _data(job)))
+        report = self.reports[piece[1]]
+        if not report.failed:
+            report.failed = True
+            job = report.job
+            self._finish(ReportResult(job.county, job.year, "failed", report.seconds, reason, _data(job)))
 
 
 @contextlib.contextmanager
