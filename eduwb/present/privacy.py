@@ -5,7 +5,8 @@
 * **Small groups.** In a per-school table (one with ``school_id`` or ``school_name``), a count
   of teachers (or of their moves) of 1 or 2 reads ``"<3"``; a figure from which such a count
   could be worked out — its complement shown beside the total, a rate computed from it,
-  whether that rate passes its limit (booleans included) — reads ``"—"``. Zero stays 0 (nobody to identify). County totals are shown as they are.
+  whether that rate passes its limit (booleans included) — reads ``"—"``. Zero stays 0
+  (nobody to identify). County totals are shown as they are.
 
 An analyst inside the bureau may lift the small-group rule, and only explicitly:
 ``eduwb table … --no-suppress`` (the output then says so, :func:`note`) or
