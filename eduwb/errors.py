@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 #: Longest value a message quotes; a longer one is cut and its length given.
 SHOWN_VALUE_CHARS = 80
+#: Longest path a message quotes: a real path is never cut (PATH_MAX is 4096), a hostile one is.
+SHOWN_PATH_CHARS = 4096
 
 
 class EduwbError(Exception):
@@ -55,7 +57,7 @@ def os_error(exc: OSError, path: object = None, doing: str = "无法写入 canno
     where = path if path is not None else exc.filename
     code = errno.errorcode.get(exc.errno or 0, "")
     reason = _OS_REASONS.get(code) or exc.strerror or type(exc).__name__
-    shown = "" if where is None else f"{_printable(str(where))}: "
+    shown = "" if where is None else f"{_printable(str(where), SHOWN_PATH_CHARS)}: "
     return OutputError(f"{shown}{doing}: {reason}" + (f" ({code})" if code else ""))
 
 
@@ -100,7 +102,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        parts = [_printable(self.file)]
+        parts = [_printable(self.file, SHOWN_PATH_CHARS)]
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
@@ -110,16 +112,14 @@ class Problem:
         return f"{self.severity}: {where}:{value} {self.rule}"
 
 
-def _printable(text: str) -> str:
+def _printable(text: str, limit: int = SHOWN_VALUE_CHARS) -> str:
     """File and column names as written, with control and invisible formatting characters shown as
     escapes (never sent to the terminal as they are: no ESC sequence, no right-to-left override)
     and a long name cut short."""
     from eduwb.names import escape_hidden
 
     text = escape_hidden(text)
-    return (
-        text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text):,} characters)"
-    )
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _shown(value: object) -> str:
