@@ -136,3 +136,28 @@ def test_the_english_status_card_is_english():
     status = dash.status_html.value
     assert "G11" in status and "backbone" in status
     assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", status)
+
+
+def test_the_pathway_button_turns_the_sample_verdict_to_pass_and_undo_restores_it():
+    dash = Dashboard(ROOT / "data" / "sample")
+    assert _verdict(dash) == "fail"  # G3, G4, G5 and R2–R7 fail in 2025
+    dash.add_rooms.click()  # a change before the pathway: set aside, then back with undo
+    dash.pathway_button.click()
+    assert dash.error_html.value == ""
+    assert _verdict(dash) == "pass"
+    step = dash.changes[0]
+    acts = step.got["actions"]
+    # the total shown is the sum of the pathway's actions, and the count is theirs
+    shown = re.search(
+        r"eduwb-pathway-result' data-actions='(\d+)' data-yuan='(\d+)'", dash.verdict_html.value
+    )
+    assert int(shown.group(1)) == len(acts) > 0
+    assert int(shown.group(2)) == round(float(acts["cost_yuan"].sum()))
+    assert f"data-yuan='{round(float(acts['cost_yuan'].sum()))}'" in dash.changes_html.value
+    assert "eduwb-blocks" not in dash.verdict_html.value  # nothing blocks on the sample
+    assert "没有未达标的指标" in dash.failing_html.value
+    dash.undo.click()
+    assert _verdict(dash) == "fail" and len(dash.changes) == 1  # the rooms added before it
+    dash.pathway_button.click()
+    dash.reset.click()
+    assert _verdict(dash) == "fail" and dash.changes == [] and dash.state is dash.origin

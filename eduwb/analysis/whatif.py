@@ -111,6 +111,7 @@ class State:
     teachers: np.ndarray  # (n, len(MOVABLE)) each section's teachers of each MOVABLE column
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
+    ds: Any = None  # the county's data the state was prepared from (for the structural levers)
 
 
 @dataclass
@@ -199,8 +200,17 @@ def built_inputs(
     return built, unit_cost
 
 
-def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, Any] | None = None) -> State:
-    """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
+def prepare(
+    ds,
+    std: Standard,
+    year: int | None = None,
+    *,
+    options: dict[str, Any] | None = None,
+    card: pd.DataFrame | None = None,
+) -> State:
+    """Everything :func:`apply` needs for one county and year (done once; see the module docstring).
+
+    ``card``: the year's scorecard of ``ds`` when the caller has it already (the pathway's)."""
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the simulator needs a per-school "
@@ -224,7 +234,8 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
     coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
-    card = scorecard.scorecard_table(ds, std, year=year)
+    if card is None:
+        card = scorecard.scorecard_table(ds, std, year=year)
     return State(
         std=std,
         county=ds.name,
@@ -250,6 +261,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         row_of={
             (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
         },
+        ds=ds,
     )
 
 
@@ -418,6 +430,16 @@ def plan_changes(state: State, ds=None) -> list[Change]:
         Change(str(r.school_id), r.stage, ((r.indicator, float(r.addition)),), float(r.cost_yuan), "plan")
         for r in rows.itertuples(index=False)
     ]
+
+
+def next_year(state: State) -> tuple[State, dict[str, Any]]:
+    """The least-cost pathway to pass next year (:func:`eduwb.analysis.pathway.next_year`) on the
+    state's data: a state prepared on the data after its actions (with the pathway's own
+    scorecard), and ``next_year``'s result (actions, total, verdict, what blocks)."""
+    from eduwb.analysis import pathway
+
+    got = pathway.next_year(state.ds, state.std, state.year)
+    return prepare(got["applied"], state.std, got["year"], card=got["card"]), got
 
 
 def _row(state: State, school_id: str, stage: str) -> int:

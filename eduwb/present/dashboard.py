@@ -26,6 +26,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 
@@ -158,6 +160,21 @@ def find_counties(root: str | Path) -> list[County]:
 # ----------------------------------------------------------------------------- the dashboard
 
 
+@dataclass(frozen=True)
+class PathwayStep:
+    """The pathway button's step in the list of changes: what it replaced (the state and the
+    changes before it, which undo brings back) and :func:`eduwb.analysis.pathway.next_year`'s
+    result (actions, total, verdict, what blocks)."""
+
+    before_state: Any
+    before_changes: list
+    got: dict
+
+    @property
+    def cost_yuan(self) -> float:
+        return float(self.got["total_yuan"])
+
+
 class Dashboard:
     """The dashboard's widgets and state. ``Dashboard(root).widget`` is what the notebook displays."""
 
@@ -182,6 +199,8 @@ class Dashboard:
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.widget.add_class("eduwb-dash")
         self._loading = False
+        self._loading_sections = False
+        self._cards: dict = {}
         self._build()
         start = next((i for i, c in enumerate(self.counties) if county in (c.name, c.path.name)), 0)
         self._load_county(start, year)
@@ -259,6 +278,11 @@ class Dashboard:
         self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"),
                                     button_style="success", layout=fit)  # fmt: skip
         self.plan_button.add_class("eduwb-plan")
+        self.pathway_button = w.Button(
+            description=_t(lang, "下一年达标的最低费用路径", "Least-cost pathway to pass next year"),
+            button_style="success", icon="flag-checkered", layout=fit,
+        )  # fmt: skip
+        self.pathway_button.add_class("eduwb-pathway")
         self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo", layout=fit)
         self.undo.add_class("eduwb-undo")
         self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning", layout=fit)
@@ -280,14 +304,16 @@ class Dashboard:
             self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
             self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
             self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
-            self._lever("", self.plan_button, self.undo, self.reset),
+            self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
         ])  # fmt: skip
         self.levers.add_class("eduwb-levers")
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
         self.year_picker.observe(self._on_year, names="value")
         self.lang_picker.observe(self._on_lang, names="value")
-        self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
+        self.section_picker.observe(
+            lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
+        )
         self.add_teachers.on_click(self._guarded(self._hire))
         self.add_area.on_click(self._guarded(lambda: self._add(self.area_kind.value, self.area_m2.value)))
         self.add_equipment.on_click(
@@ -296,6 +322,7 @@ class Dashboard:
         self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
         self.move.on_click(self._guarded(self._move))
         self.plan_button.on_click(self._guarded(self._plan))
+        self.pathway_button.on_click(self._guarded(self._pathway))
         self.undo.on_click(self._guarded(self._undo))
         self.reset.on_click(self._guarded(self._reset))
 
@@ -370,8 +397,9 @@ class Dashboard:
 
         ds = self._dataset(index)
         self._index = index
-        self.state = whatif.prepare(ds, resolve(ds), year)
-        self.baseline = whatif.apply(self.state)
+        self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
+        self.baseline = self.current = whatif.apply(self.state)
+        self._cards = {(id(self.state), "zh"): self.state.baseline_card.set_index("indicator")}
         self.changes = []
         self._section_options()
         self._refresh()
@@ -380,15 +408,21 @@ class Dashboard:
         st, lang = self.state, self.lang
         secs = st.sections
         school_stage = pick(("{}（{}）", "{} ({})"), lang)
+        passes = self.current.passes
         names = [
             school_stage.format(f"{'✗ ' if not ok else ''}{n}", st.std.stage_name(s, lang))
-            for n, s, ok in zip(secs["school_name"], secs["stage"], self.baseline.passes, strict=True)
+            for n, s, ok in zip(secs["school_name"], secs["stage"], passes, strict=True)
         ]
-        order = sorted(range(len(secs)), key=lambda i: (bool(self.baseline.passes[i]), i))
+        order = sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))
         options = [(names[i], i) for i in order]
+        keep = self.section_picker.value, self.move_to.value
+        self._loading_sections = True
         self.section_picker.options = options
         self.move_to.options = options
-        if options:
+        self._loading_sections = False
+        if keep[0] is not None and keep[0] < len(secs) and keep[1] is not None and keep[1] < len(secs):
+            self.section_picker.value, self.move_to.value = keep
+        elif options:
             self.section_picker.value = options[0][1]
             self.move_to.value = options[-1][1] if len(options) > 1 else options[0][1]
 
@@ -405,13 +439,26 @@ class Dashboard:
 
     def _on_lang(self, change) -> None:
         county, year, changes = self.county_picker.value, self.year_picker.value, self.changes
-        section = self.section_picker.value
+        section, state, cards = self.section_picker.value, self.state, self._cards
         self.lang = change["new"]
         self._build()
         self._load_county(county, year)
+        self._use(state)
+        self._cards.update(cards)
         self.section_picker.value = section
         self.changes = changes
         self._refresh()
+
+    def _use(self, state) -> None:
+        """Simulate on ``state`` (the data, or the data after the pathway)."""
+        from eduwb.analysis import whatif
+
+        if state is self.state:
+            return
+        self.state = state
+        self.current = whatif.apply(state)
+        self._cards[(id(state), "zh")] = state.baseline_card.set_index("indicator")
+        self._section_options()
 
     def _section(self, index: int | None = None) -> tuple[str, str]:
         row = self.state.sections.iloc[self.section_picker.value if index is None else index]
@@ -482,19 +529,35 @@ class Dashboard:
             ]
         )
 
+    def _pathway(self) -> None:
+        """The least-cost pathway to pass next year, from the data as they are: the changes
+        simulated before it are set aside (undo brings them back); later levers add to it."""
+        from eduwb.analysis import whatif
+
+        new, got = whatif.next_year(self.origin)
+        self.changes = [PathwayStep(self.state, self.changes, got)]
+        self._use(new)
+        self._refresh()
+
     def _undo(self) -> None:
         if self.changes:
-            self.changes = self.changes[:-1]
+            last = self.changes[-1]
+            if isinstance(last, PathwayStep):
+                self.changes = last.before_changes
+                self._use(last.before_state)
+            else:
+                self.changes = self.changes[:-1]
             self._refresh()
 
     def _reset(self) -> None:
         self.changes = []
+        self._use(self.origin)
         self._refresh()
 
     def _do(self, changes: list) -> None:
         from eduwb.analysis import whatif
 
-        whatif.check(self.state, [*(c for group in self.changes for c in group), *changes])
+        whatif.check(self.state, [*self._flat(), *changes])
         self.changes = [*self.changes, changes]
         self._refresh()
 
@@ -513,19 +576,28 @@ class Dashboard:
 
         return run
 
+    def _flat(self) -> list:
+        """The simulator's changes so far, one list (the pathway's step is in the state instead)."""
+        return [c for group in self.changes if isinstance(group, list) for c in group]
+
+    def _step(self) -> PathwayStep | None:
+        steps = [g for g in self.changes if isinstance(g, PathwayStep)]
+        return steps[-1] if steps else None
+
     # -- drawing -----------------------------------------------------------------------------
 
     def _card(self):
-        """The year's scorecard by indicator, in the page's language (its values are sentences)."""
+        """The scorecard of the state's data by indicator, in the page's language (its values are
+        sentences); the pathway's own card is reused in Chinese."""
         key = (id(self.state), self.lang)
-        if getattr(self, "_card_key", None) != key:
+        if key not in self._cards:
             from eduwb.analysis import scorecard
 
-            ds = self._dataset(self._index)
-            card = scorecard.scorecard_table(ds, self.state.std, year=self.state.year, lang=self.lang)
-            self._card_cache = card.set_index("indicator")
-            self._card_key = key
-        return self._card_cache
+            st = self.state
+            self._cards[key] = scorecard.scorecard_table(
+                st.ds, st.std, year=st.year, lang=self.lang
+            ).set_index("indicator")
+        return self._cards[key]
 
     def _refresh(self, school_only: bool = False) -> None:
         from eduwb.analysis import whatif
@@ -533,8 +605,7 @@ class Dashboard:
         if self.state is None or self.section_picker.value is None:
             return
         start = time.perf_counter()
-        flat = [c for group in self.changes for c in group]
-        self.result = whatif.apply(self.state, flat)
+        self.result = whatif.apply(self.state, self._flat())
         self.school_html.value = self._school_html()
         if not school_only:
             self.verdict_html.value = self._verdict_html()
@@ -571,8 +642,38 @@ class Dashboard:
         return (
             f"<div class='eduwb-card'><b>{escape(title)}</b> "
             f"{_badge(r.verdict, lang, VERDICT_LABELS, big=True)} {simulated}"
-            f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div></div>"
+            f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div>"
+            f"{self._blocks_html()}</div>"
         )
+
+    def _blocks_html(self) -> str:
+        """After the pathway button: what it did, and what still blocks the verdict (if anything)."""
+        step, lang = self._step(), self.lang
+        if step is None:
+            return ""
+        got = step.got
+        method = (
+            _t(lang, "最低费用", "least-cost") if got["method"] == "exact" else _t(lang, "估算", "estimate")
+        )
+        did = _t(lang, f"下一年达标路径（{method}）：{len(got['actions'])} 项行动，合计 ",
+                 f"Pathway to pass next year ({method}): {len(got['actions'])} actions, total ")  # fmt: skip
+        head = (
+            f"<div class='eduwb-pathway-result' data-actions='{len(got['actions'])}' "
+            f"data-yuan='{got['total_yuan']:.0f}'>{escape(did)}{_money(got['total_yuan'], lang)}</div>"
+        )
+        blocks = got["blocks"]
+        if blocks.empty:
+            return head
+        rows = "".join(
+            f"<li data-indicator='{escape(str(b.indicator))}'>{escape(str(b.indicator))} "
+            f"{escape(str(b.name))}{pick(COLON, lang)}{_badge(str(b.status), lang)} {escape(str(b.value))}"
+            f" <span class='eduwb-muted'>{escape(str(b.evidence))}</span></li>"
+            for b in blocks.itertuples(index=False)
+        )
+        said = _t(
+            lang, "金钱和行动无法解决、仍阻碍达标的：", "What money and actions cannot move, and blocks:"
+        )
+        return f"{head}<div class='eduwb-blocks'><b>{said}</b><ul>{rows}</ul></div>"
 
     def _failing_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
@@ -647,7 +748,9 @@ class Dashboard:
     def _school_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
         i = self.section_picker.value
-        base = self.baseline
+        row = st.sections.iloc[i]
+        was = self.origin.row_of.get((str(row["school_id"]), str(row["stage"])))
+        before = self.baseline.values[was] if was is not None else np.full(len(st.ids), np.nan)
         rows = []
         for j, ind in enumerate(st.ids):
             ratio = r.ratio[i, j]
@@ -656,16 +759,15 @@ class Dashboard:
                 f"<span class='eduwb-bar{'' if r.met[i, j] else ' short'}' "
                 f"style='width:{width:.0f}px'></span>"
             )
-            changed = abs(r.values[i, j] - base.values[i, j]) > 1e-12
+            changed = not abs(r.values[i, j] - before[j]) <= 1e-12
             rows.append(
                 f"<tr data-indicator='{ind}'><td class='s'>{ind}</td><td>"
                 f"{escape(st.std.indicator(ind).name(lang))}</td>"
-                f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>"
+                f"<td class='n'>{_num(before[j])}</td><td class='n'>"
                 f"{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
                 f"<td class='n'>{_num(st.threshold[i, j])}</td><td class='s'>{bar} {ratio:.0%}</td>"
                 f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
             )
-        row = st.sections.iloc[i]
         rule = st.std.school_rule
         verdict = _badge("pass" if r.passes[i] else "fail", lang)
         pupils = _t(lang, f"{int(row.students)} 名学生", f"{int(row.students)} pupils")
@@ -720,13 +822,22 @@ class Dashboard:
             )
         items = []
         for group in self.changes:
+            if isinstance(group, PathwayStep):
+                n = len(group.got["actions"])
+                text = _t(
+                    lang,
+                    f"下一年达标的最低费用路径：{n} 项行动",
+                    f"the pathway to pass next year: {n} actions",
+                )
+                items.append(f"<li>{escape(text)} — {_money(group.cost_yuan, lang)}</li>")
+                continue
             labels = list(dict.fromkeys(c.label for c in group if c.label))
             cost = sum(c.cost_yuan for c in group)
             text = pick(LIST_SEP, lang).join(labels)
             if len(group) > 2 and labels in (["规划"], ["plan"]):
                 text = _t(lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions")
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
-        total = self.result.cost_yuan
+        total = self.result.cost_yuan + sum(g.cost_yuan for g in self.changes if isinstance(g, PathwayStep))
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
