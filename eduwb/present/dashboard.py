@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 
@@ -275,6 +276,31 @@ class Dashboard:
         self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange",
                              layout=fit)  # fmt: skip
         self.move.add_class("eduwb-move")
+        # the structural levers: G3 rooms, G5 classes, G4 pupils (to the school of "to"), G11 rotations
+        kinds = [(_t(lang, "音乐教室", "music rooms"), "music"), (_t(lang, "美术教室", "art rooms"), "art")]
+        self.room_kind = w.Dropdown(options=kinds, layout=fit)
+        self.n_rooms = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
+        self.room_m2 = w.BoundedFloatText(value=0, min=0, max=1e4, description=_t(lang, "m²/间", "m² each"),
+                                          style=label, layout=w.Layout(width="120px"))  # fmt: skip
+        self.build_rooms = w.Button(description=_t(lang, "建设", "Build"), icon="plus", layout=fit)
+        self.build_rooms.add_class("eduwb-build-rooms")
+        self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
+                                layout=w.Layout(width="auto"))  # fmt: skip
+        self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
+        self.add_classes = w.Button(description=_t(lang, "增设班级", "Add classes"), icon="plus", layout=fit)
+        self.add_classes.add_class("eduwb-add-classes")
+        self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
+        self.move_pupils = w.Button(description=_t(lang, "名学生分流过去", "pupils moved there"),
+                                    icon="exchange", layout=fit)  # fmt: skip
+        self.move_pupils.add_class("eduwb-move-pupils")
+        self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
+        self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
+                                               description=_t(lang, "其中骨干", "backbone"),
+                                               layout=w.Layout(width="auto"))  # fmt: skip
+        self.add_rotations = w.Button(
+            description=_t(lang, "增加交流", "Add rotations"), icon="plus", layout=fit
+        )
+        self.add_rotations.add_class("eduwb-add-rotations")
         self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"),
                                     button_style="success", layout=fit)  # fmt: skip
         self.plan_button.add_class("eduwb-plan")
@@ -303,7 +329,11 @@ class Dashboard:
             self._lever(_t(lang, "面积", "Area"), self.area_kind, self.area_m2, self.add_area),
             self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
             self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
-            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
+            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move, self.n_pupils, self.move_pupils),
+            self._lever(_t(lang, "音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2,
+                        self.build_rooms, self.grade, self.n_classes, self.add_classes),
+            self._lever(_t(lang, "轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone,
+                        self.add_rotations),
             self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
         ])  # fmt: skip
         self.levers.add_class("eduwb-levers")
@@ -323,6 +353,10 @@ class Dashboard:
         self.move.on_click(self._guarded(self._move))
         self.plan_button.on_click(self._guarded(self._plan))
         self.pathway_button.on_click(self._guarded(self._pathway))
+        self.build_rooms.on_click(self._guarded(self._build_rooms))
+        self.add_classes.on_click(self._guarded(self._add_classes))
+        self.move_pupils.on_click(self._guarded(self._move_pupils))
+        self.add_rotations.on_click(self._guarded(self._add_rotations))
         self.undo.on_click(self._guarded(self._undo))
         self.reset.on_click(self._guarded(self._reset))
 
@@ -401,6 +435,8 @@ class Dashboard:
         self.baseline = self.current = whatif.apply(self.state)
         self._cards = {(id(self.state), "zh"): self.state.baseline_card.set_index("indicator")}
         self.changes = []
+        if self.state.std.has_indicator("G3"):  # the smallest room the standard accepts
+            self.room_m2.value = float(self.state.std.indicator("G3").params["music_room_min_area_m2"])
         self._section_options()
         self._refresh()
 
@@ -529,6 +565,45 @@ class Dashboard:
             ]
         )
 
+    def _build_rooms(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, kind, m2 = int(self.n_rooms.value), self.room_kind.value, float(self.room_m2.value)
+        what = next(k for k, v in self.room_kind.options if v == kind)
+        label = self._label(f"{what} +{n} × {m2:,.0f} m²")
+        school, stage = self._section()
+        self._do([whatif.build_rooms(self.state, school, stage, kind, n, m2, label=label)])
+
+    def _add_classes(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, grade = int(self.n_classes.value), self.grade.value
+        if grade is None:
+            return
+        label = self._label(_t(self.lang, f"{grade} 年级增设 {n} 个班", f"grade {grade}: {n} more class(es)"))
+        school, _ = self._section()
+        self._do([whatif.add_classes(self.state, school, int(grade), n, label=label)])
+
+    def _move_pupils(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, lang = int(self.n_pupils.value), self.lang
+        to = self.state.sections.iloc[self.move_to.value]
+        label = self._label(
+            _t(lang, f"{n} 名学生分流到{to['school_name']}", f"{n} pupils moved to {to['school_name']}")
+        )
+        self._do(
+            whatif.move_pupils(self.state, self._section(), self._section(self.move_to.value), n, label=label)
+        )
+
+    def _add_rotations(self) -> None:
+        from eduwb.analysis import whatif
+
+        m, b, lang = int(self.n_rotations.value), int(self.n_rot_backbone.value), self.lang
+        label = _t(lang, f"增加交流轮岗 {m} 人（骨干 {b} 人）", f"{m} more teachers rotate ({b} backbone)")
+        school, stage = self._section()
+        self._do([whatif.add_rotations(self.state, school, stage, m, b, label=label)])
+
     def _pathway(self) -> None:
         """The least-cost pathway to pass next year, from the data as they are: the changes
         simulated before it are set aside (undo brings them back); later levers add to it."""
@@ -605,6 +680,9 @@ class Dashboard:
         if self.state is None or self.section_picker.value is None:
             return
         start = time.perf_counter()
+        grades = list(GRADES_BY_STAGE.get(self._section()[1], ()))
+        if list(self.grade.options) != grades:
+            self.grade.options = grades
         self.result = whatif.apply(self.state, self._flat())
         self.school_html.value = self._school_html()
         if not school_only:
@@ -685,7 +763,7 @@ class Dashboard:
                 j = st.ids.index(ind)
                 value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
             else:
-                value = str(card.loc[ind, "value"])
+                value = str(self._moved_rows().get(ind, card.loc[ind])["value"])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>"
                 f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
@@ -722,17 +800,26 @@ class Dashboard:
                 gap_table += f"<div class='eduwb-muted'>{more}</div>"
         return f"<div class='eduwb-card'>{head}{table}{gap_table}</div>"
 
+    def _moved_rows(self) -> dict:
+        """The G rows the structural levers re-judged, in the page's language."""
+        from eduwb.analysis import whatif
+
+        return whatif.structural_rows(self.state, self._flat(), self.lang)
+
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
         untouched = _t(
-            lang, "这些指标不受模拟中增加的资源影响。", "The simulator's changes do not touch these."
+            lang,
+            "模拟中的音美教室、增设班级、分流学生和交流轮岗会改变这些指标。",
+            "The simulator's rooms, classes, pupil moves and rotations move these.",
         )
         card = self._card()
+        moved = self._moved_rows()
         rows = []
         for ind in STATUS_ROWS:
             if ind not in card.index:
                 continue
-            row = card.loc[ind]
+            row = moved.get(ind, card.loc[ind])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
                 f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>"
