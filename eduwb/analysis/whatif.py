@@ -496,6 +496,11 @@ def edited(state: State, changes: Sequence[Change]):
     return work.ds
 
 
+def _same_classes(before, after) -> bool:
+    """Whether the data have as many class rows after the changes as before (G3 counts classes)."""
+    return before.classes is None or len(before.classes) == len(after.classes)
+
+
 def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -> dict[str, dict[str, Any]]:
     """The G rows the structural changes can move, judged on the data after them (cached per
     list of actions and language; {} without a structural change)."""
@@ -505,7 +510,10 @@ def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -
     key = (edits, lang)
     if key not in state.memo:
         ds = edited(state, changes)
-        ids = sorted({i for e in edits for i in EDITS[e[0]][1] if state.std.has_indicator(i)})
+        ids = {i for e in edits for i in EDITS[e[0]][1] if state.std.has_indicator(i)}
+        if not any(e[0] in ("rooms", "classes") for e in edits) and _same_classes(state.ds, ds):
+            ids.discard("G3")  # pupils moved into grades that have classes: no class more, no room more
+        ids = sorted(ids)
         state.memo[key] = {i: scorecard.indicator_row(ds, state.std, i, state.year, lang) for i in ids}
     return state.memo[key]
 

@@ -285,13 +285,16 @@ class Dashboard:
         self.build_rooms = w.Button(description=_t(lang, "建设", "Build"), icon="plus", layout=fit)
         self.build_rooms.add_class("eduwb-build-rooms")
         self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
-                                layout=w.Layout(width="auto"))  # fmt: skip
+                                layout=w.Layout(width="120px"))  # fmt: skip
         self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
         self.add_classes = w.Button(description=_t(lang, "增设班级", "Add classes"), icon="plus", layout=fit)
         self.add_classes.add_class("eduwb-add-classes")
         self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
-        self.move_pupils = w.Button(description=_t(lang, "名学生分流过去", "pupils moved there"),
-                                    icon="exchange", layout=fit)  # fmt: skip
+        self.move_pupils = w.Button(
+            description=_t(lang, "名学生分流到“调往”学校", "pupils to the “to” school"),
+            icon="exchange",
+            layout=fit,
+        )
         self.move_pupils.add_class("eduwb-move-pupils")
         self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
         self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
@@ -329,9 +332,11 @@ class Dashboard:
             self._lever(_t(lang, "面积", "Area"), self.area_kind, self.area_m2, self.add_area),
             self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
             self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
-            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move, self.n_pupils, self.move_pupils),
+            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
+            self._lever(_t(lang, "分流", "Pupils"), self.n_pupils, self.move_pupils),
             self._lever(_t(lang, "音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2,
-                        self.build_rooms, self.grade, self.n_classes, self.add_classes),
+                        self.build_rooms),
+            self._lever(_t(lang, "班级", "Classes"), self.grade, self.n_classes, self.add_classes),
             self._lever(_t(lang, "轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone,
                         self.add_rotations),
             self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
@@ -683,6 +688,7 @@ class Dashboard:
         grades = list(GRADES_BY_STAGE.get(self._section()[1], ()))
         if list(self.grade.options) != grades:
             self.grade.options = grades
+            self.grade.value = grades[0] if grades else None
         self.result = whatif.apply(self.state, self._flat())
         self.school_html.value = self._school_html()
         if not school_only:
