@@ -82,11 +82,11 @@ def main() -> None:
         return lambda: act(next(sizes))
 
     def rooms(n):
-        dash.n_rooms.value = 1 + n % 3
+        dash.n_rooms.value = 1 + n % 50  # a list of actions not seen yet (their G rows are cached)
         dash._build_rooms()
 
     def classes(n):
-        dash.n_classes.value = 1 + n % 3
+        dash.n_classes.value = 1 + n % 50
         dash._add_classes()
 
     def pupils(n):
@@ -113,6 +113,12 @@ def main() -> None:
         dash._pathway()
         times.append(time.perf_counter() - start)
         dash._reset()
+    ms = best_of(3, lambda: whatif.next_year(dash.origin)) * 1000
+    print(f"  of which next_year + prepare on the data after it: {ms:.0f} ms (best of 3)")
+    from eduwb.analysis.pathway import next_year
+
+    ms = best_of(3, lambda: next_year(st.ds, st.std, st.year)) * 1000
+    print(f"  of which pathway.next_year alone: {ms:.0f} ms (best of 3)")
     print(
         f"  {'pathway button (next_year + redraw)':<34} {min(times) * 1000:6.1f} ms (best), "
         f"{np.median(times) * 1000:6.1f} ms median (target ≤ 300 ms)"

@@ -217,3 +217,19 @@ def test_the_structural_levers_move_g3_g4_g5_and_g11_on_the_sample():
     dash.n_pupils.value = 10**5  # more pupils than the section has: refused, in words
     dash.move_pupils.click()
     assert "不能分流" in dash.error_html.value
+
+
+def test_the_pathway_button_names_what_blocks_when_money_cannot_pass(tmp_path):
+    # 小河县 with G1 (school network, a county declaration no money moves) declared 否 and the
+    # veto VETO1 declared 是: the pathway closes R2, but the verdict stays 未通过, naming both
+    shutil.copytree(COUNTY, tmp_path / "xiaohe")
+    inputs = tmp_path / "xiaohe" / "county_indicators.csv"
+    text = inputs.read_text(encoding="utf-8").replace("2024,G1,是,", "2024,G1,否,")
+    inputs.write_text(text.replace("2024,VETO1,否,", "2024,VETO1,是,"), encoding="utf-8")
+    dash = Dashboard(tmp_path / "xiaohe")
+    dash.pathway_button.click()
+    assert dash.error_html.value == ""
+    assert _verdict(dash) == "fail"
+    blocks = dash.verdict_html.value.split("eduwb-blocks", 1)[1]
+    assert re.findall(r"data-indicator='(\w+)'", blocks) == ["G1", "VETO1"]
+    assert "R2" not in dash.result.failing  # what money can move, the pathway moved

@@ -555,16 +555,23 @@ def add_classes(state: State, school_id: str, grade: int, classes: int, label: s
 
 
 def move_pupils(
-    state: State, source: tuple[str, str], target: tuple[str, str], pupils: int, label: str = ""
+    state: State,
+    source: tuple[str, str],
+    target: tuple[str, str],
+    pupils: int,
+    label: str = "",
+    changes: Sequence[Change] = (),
 ) -> list[Change]:
-    """G4: ``pupils`` moved from one school section to another of the same stage (no price)."""
+    """G4: ``pupils`` moved from one school section to another of the same stage (no price);
+    at most the pupils the source has after ``changes`` (the changes so far)."""
     n = checked_amount(pupils, "pupils", ("分流学生数", "pupils to move"), whole=True)
     if source[1] != target[1] or source[0] == target[0]:
         raise InputError(
             ("学生只能分流到另一所学校的同一学段", "pupils move to another school's section of their stage"),
             name="target", value=target[0],
         )  # fmt: skip
-    have = state.students[_row(state, *source)]
+    row = _row(state, *source)
+    have = state.students[row] + _students(state, changes)[row]
     _row(state, *target)
     if n > have:
         raise InputError(

@@ -597,9 +597,8 @@ class Dashboard:
         label = self._label(
             _t(lang, f"{n} 名学生分流到{to['school_name']}", f"{n} pupils moved to {to['school_name']}")
         )
-        self._do(
-            whatif.move_pupils(self.state, self._section(), self._section(self.move_to.value), n, label=label)
-        )
+        source, target = self._section(), self._section(self.move_to.value)
+        self._do(whatif.move_pupils(self.state, source, target, n, label=label, changes=self._flat()))
 
     def _add_rotations(self) -> None:
         from eduwb.analysis import whatif
