@@ -29,8 +29,14 @@ result at once. The work is split in two:
 Building indoor sports rooms adds their m² to the teaching and auxiliary rooms too (the data
 dictionary counts them there) and costs the building rate (:func:`built_inputs`).
 
-Pupils do not change (the simulator adds resources, it does not move pupils); a change to a
-multi-stage school is made to one of its sections. Only standards with a per-school rule and
+Structural levers (G3 music and art rooms, G5 classes, G4 pupils moved, G11 rotations:
+:func:`build_rooms`, :func:`add_classes`, :func:`move_pupils`, :func:`add_rotations`) carry an
+``edit``: the data are changed by the pathway's own functions (:func:`edited`) and the G rows
+they touch judged again by the scorecard's own rule (:func:`structural_rows`), a few tens of
+milliseconds; their effect on the R amounts (floor area, hires) and pupils moved between
+sections go through :func:`apply` like any change. :func:`next_year` prepares a state on the
+data after the least-cost pathway. A change to a multi-stage school is made to one of its
+sections. Only standards with a per-school rule and
 a CV test per indicator (moe-2017) can be simulated. A teacher moved between two schools
 leaves one section and joins the other with the same qualifications.
 """

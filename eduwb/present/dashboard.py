@@ -3,8 +3,11 @@
 One page per county and year: the verdict and its four dimensions, the failing indicators
 and the schools' gaps, class size and teacher rotation — and a what-if simulator: add
 teachers, m², equipment or rooms to a school (or apply the costed plan, or move a teacher
-between two schools) and the school's indicators, the per-school rule, the CVs, the verdict
-and the cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
+between two schools), build music and art rooms, add classes in a grade, move pupils to
+another school, add rotations — or press 下一年达标的最低费用路径 (the pathway of
+:func:`eduwb.analysis.pathway.next_year`, applied: the verdict after it, or what blocks it) —
+and the school's indicators, the per-school rule, the G rows, the CVs, the verdict and the
+cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
 once per county and year, then a few milliseconds per change); this module only lays out
 widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
 
