@@ -35,8 +35,8 @@ from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 
-#: Scorecard rows shown under "class size and rotation" (when the standard has them).
-STATUS_ROWS = ("G4", "G5", "G11", "G9", "G12")
+#: Scorecard rows shown under "rooms, class size and rotation" (when the standard has them).
+STATUS_ROWS = ("G3", "G4", "G5", "G11", "G9", "G12")
 #: The input columns a leader can add to, by the kind of change: (zh, en) labels.
 AREA_INPUTS = {
     "teaching_aux_area_m2": ("教学及辅助用房", "teaching and auxiliary rooms"),
@@ -833,9 +833,9 @@ class Dashboard:
                 f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>"
                 f"{escape(str(row['value']))}</td></tr>"
             )
+        title = _t(lang, "音美教室、班额、规模与教师交流", "Music/art rooms, class and school size, rotation")
         return (
-            "<div class='eduwb-card'><b>"
-            f"{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
+            f"<div class='eduwb-card'><b>{title}</b>"
             f"<table class='eduwb-t'>{''.join(rows)}</table>"
             f"<div class='eduwb-muted'>{untouched}</div></div>"
         )
