@@ -219,10 +219,13 @@ def prepare(
     *,
     options: dict[str, Any] | None = None,
     card: pd.DataFrame | None = None,
+    like: State | None = None,
 ) -> State:
     """Everything :func:`apply` needs for one county and year (done once; see the module docstring).
 
-    ``card``: the year's scorecard of ``ds`` when the caller has it already (the pathway's)."""
+    ``card``: the year's scorecard of ``ds`` when the caller has it already (the pathway's);
+    ``like``: a state of the same county and standard whose unit costs and formula coefficients
+    hold for ``ds`` too (the data before the pathway)."""
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the simulator needs a per-school "
@@ -242,9 +245,12 @@ def prepare(
     per = long["per"].to_numpy(dtype="float64").reshape(k, n)[:, 0].copy() if n else np.ones(k)
     stages = list(std.stages)
     stage_code = values["stage"].map({s: i for i, s in enumerate(stages)}).to_numpy(dtype="int64")
-    costs = balance.unit_costs(ds, options)
-    inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
-    coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
+    if like is not None and like.std is std:
+        costs, coefficients, unit_cost = like.costs, like.coefficients, like.unit_cost
+    else:
+        costs = balance.unit_costs(ds, options)
+        inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
+        coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
     if card is None:
         card = scorecard.scorecard_table(ds, std, year=year)
@@ -451,7 +457,7 @@ def next_year(state: State) -> tuple[State, dict[str, Any]]:
     from eduwb.analysis import pathway
 
     got = pathway.next_year(state.ds, state.std, state.year)
-    return prepare(got["applied"], state.std, got["year"], card=got["card"]), got
+    return prepare(got["applied"], state.std, got["year"], card=got["card"], like=state), got
 
 
 def _row(state: State, school_id: str, stage: str) -> int:
