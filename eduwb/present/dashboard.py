@@ -672,6 +672,11 @@ class Dashboard:
             f"{self._blocks_html()}</div>"
         )
 
+    def _name(self, indicator: str, given: str) -> str:
+        """An indicator's name in the page's language (else the name given, e.g. a veto's)."""
+        std = self.state.std
+        return std.indicator(indicator).name(self.lang) if std.has_indicator(indicator) else given
+
     def _blocks_html(self) -> str:
         """After the pathway button: what it did, and what still blocks the verdict (if anything)."""
         step, lang = self._step(), self.lang
@@ -692,7 +697,8 @@ class Dashboard:
             return head
         rows = "".join(
             f"<li data-indicator='{escape(str(b.indicator))}'>{escape(str(b.indicator))} "
-            f"{escape(str(b.name))}{pick(COLON, lang)}{_badge(str(b.status), lang)} {escape(str(b.value))}"
+            f"{escape(self._name(str(b.indicator), str(b.name)))}{pick(COLON, lang)}"
+            f"{_badge(str(b.status), lang)} {escape(str(b.value))}"
             f" <span class='eduwb-muted'>{escape(str(b.evidence))}</span></li>"
             for b in blocks.itertuples(index=False)
         )
