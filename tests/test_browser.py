@@ -464,13 +464,35 @@ def test_dashboard_what_if_flips_the_verdict(voila, page):
     assert not page.js_errors, page.js_errors
 
 
+def test_dashboard_pathway_button_turns_the_sample_to_pass(voila, page):
+    page.goto(voila)
+    page.locator(".eduwb-verdict .eduwb-big").wait_for(timeout=90_000)
+    page.wait_for_function("() => document.querySelector('.eduwb-verdict').innerText.includes('示例县')")
+    assert _verdict(page) == "fail"
+    start = time.perf_counter()
+    page.locator("button.eduwb-pathway").click()
+    page.locator(".eduwb-verdict .eduwb-big[data-code='pass']").wait_for(timeout=30_000)
+    print(
+        f"\npathway button: verdict 通过 in {(time.perf_counter() - start) * 1000:.0f} ms (click to screen)"
+    )
+    assert "通过" in page.inner_text(".eduwb-verdict .eduwb-big")
+    result = page.locator(".eduwb-pathway-result")
+    assert int(result.get_attribute("data-actions")) > 0 and int(result.get_attribute("data-yuan")) > 0
+    assert page.locator(".eduwb-cost").get_attribute("data-yuan") == result.get_attribute("data-yuan")
+    _shot(page, "voila-pathway-pass")
+    page.locator("button.eduwb-undo").click()
+    page.locator(".eduwb-verdict .eduwb-big[data-code='fail']").wait_for(timeout=10_000)
+    assert not page.js_errors, page.js_errors
+
+
 LOCAL = re.compile(r"^((https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|(data|blob|about):)")
 #: What a leader reads first and what he acts on: both must be in view on a 1366×768 laptop.
 IN_VIEW = [
     ".eduwb-verdict .eduwb-big", ".eduwb-county select", ".eduwb-year select", ".eduwb-section select",
     "button.eduwb-add-teachers", "button.eduwb-add-area", "button.eduwb-add-equipment",
-    "button.eduwb-add-rooms", "button.eduwb-move", "button.eduwb-plan", "button.eduwb-undo",
-    "button.eduwb-reset",
+    "button.eduwb-add-rooms", "button.eduwb-move", "button.eduwb-move-pupils", "button.eduwb-build-rooms",
+    "button.eduwb-add-classes", "button.eduwb-add-rotations", "button.eduwb-plan", "button.eduwb-pathway",
+    "button.eduwb-undo", "button.eduwb-reset",
 ]  # fmt: skip
 
 

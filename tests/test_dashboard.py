@@ -143,3 +143,100 @@ def test_the_english_status_card_is_english():
     status = dash.status_html.value
     assert "G11" in status and "backbone" in status
     assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", status)
+
+
+def test_the_pathway_button_turns_the_sample_verdict_to_pass_and_undo_restores_it():
+    dash = Dashboard(ROOT / "data" / "sample")
+    assert _verdict(dash) == "fail"  # G3, G4, G5 and R2–R7 fail in 2025
+    dash.add_rooms.click()  # a change before the pathway: set aside, then back with undo
+    dash.pathway_button.click()
+    assert dash.error_html.value == ""
+    assert _verdict(dash) == "pass"
+    step = dash.changes[0]
+    acts = step.got["actions"]
+    # the total shown is the sum of the pathway's actions, and the count is theirs
+    shown = re.search(
+        r"eduwb-pathway-result' data-actions='(\d+)' data-yuan='(\d+)'", dash.verdict_html.value
+    )
+    assert int(shown.group(1)) == len(acts) > 0
+    assert int(shown.group(2)) == round(float(acts["cost_yuan"].sum()))
+    assert f"data-yuan='{round(float(acts['cost_yuan'].sum()))}'" in dash.changes_html.value
+    assert "eduwb-blocks" not in dash.verdict_html.value  # nothing blocks on the sample
+    assert "没有未达标的指标" in dash.failing_html.value
+    dash.undo.click()
+    assert _verdict(dash) == "fail" and len(dash.changes) == 1  # the rooms added before it
+    dash.pathway_button.click()
+    dash.reset.click()
+    assert _verdict(dash) == "fail" and dash.changes == [] and dash.state is dash.origin
+
+
+def _pick(dash: Dashboard, name: str, stage: str) -> int:
+    secs = dash.state.sections
+    return int(secs.index[(secs["school_name"] == name) & (secs["stage"] == stage)][0])
+
+
+def test_the_structural_levers_move_g3_g4_g5_and_g11_on_the_sample():
+    dash = Dashboard(ROOT / "data" / "sample")
+    card = dash.state.baseline_card.set_index("indicator")
+    # the sample 2025 (its scorecard's evidence): G3 32 of 45 schools, 城关第一小学 needs 5 music and
+    # 5 art rooms and has 4 of each; G4 42 of 44, 城关第一小学 2,382 pupils (limit 2,000); G5 885 of
+    # 897 classes within the standard, one of them at 城关第一初级中学 (51 pupils, limit 50);
+    # G11 109 of 884 eligible teachers rotate
+    assert card.loc["G3", "value"] == "32/45" and card.loc["G4", "value"] == "42/44"
+    dash.section_picker.value = _pick(dash, "城关第一小学", "primary")
+    dash.n_rooms.value = 1
+    dash.room_kind.value = "music"
+    dash.build_rooms.click()
+    assert dash.result.rows["G3"]["value"] == "32/45"  # the art room is still short
+    dash.room_kind.value = "art"
+    dash.build_rooms.click()
+    assert dash.error_html.value == ""
+    assert dash.result.rows["G3"]["value"] == "33/45"
+    # two rooms of 96 m² at the building rate (3,500 元/m², moe-2017's [pathway.unit_costs])
+    assert f"data-yuan='{2 * 96 * 3500}'" in dash.changes_html.value
+    # G4: 382 pupils to another primary school: 2,382 − 382 = 2,000, within the limit
+    dash.move_to.value = _pick(dash, "城关第二小学", "primary")
+    dash.n_pupils.value = 382
+    dash.move_pupils.click()
+    assert dash.error_html.value == ""
+    assert dash.result.rows["G4"]["value"] == "43/44"
+    dash.reset.click()
+    # G5: the junior class of 51: one more class in its grade: 898 classes, 11 above the standard
+    classes = dash.state.ds.classes
+    school = dash.state.sections.iloc[_pick(dash, "城关第一初级中学", "junior")]["school_id"]
+    big = classes[(classes["year"] == 2025) & (classes["school_id"] == school) & (classes["students"] > 50)]
+    assert len(big) == 1
+    dash.section_picker.value = _pick(dash, "城关第一初级中学", "junior")
+    dash.grade.value = int(big["grade"].iloc[0])
+    dash.n_classes.value = 1
+    dash.add_classes.click()
+    assert dash.error_html.value == ""
+    assert dash.result.rows["G5"]["value"] == f"{898 - 11}/898"
+    # G11: ten more rotations, two of them backbone: 119 of 884
+    dash.n_rotations.value = 10
+    dash.n_rot_backbone.value = 2
+    dash.add_rotations.click()
+    assert dash.result.rows["G11"]["value_number"] == pytest.approx(119 / 884)
+    dash.undo.click()
+    assert "G11" not in dash.result.rows
+    secs = dash.state.sections
+    dash.move_to.value = int(secs.index[(secs["stage"] == "junior") & (secs["school_id"] != school)][0])
+    dash.n_pupils.value = 10**5  # more pupils than the section has: refused, in words
+    dash.move_pupils.click()
+    assert "不能分流" in dash.error_html.value
+
+
+def test_the_pathway_button_names_what_blocks_when_money_cannot_pass(tmp_path):
+    # 小河县 with G1 (school network, a county declaration no money moves) declared 否 and the
+    # veto VETO1 declared 是: the pathway closes R2, but the verdict stays 未通过, naming both
+    shutil.copytree(COUNTY, tmp_path / "xiaohe")
+    inputs = tmp_path / "xiaohe" / "county_indicators.csv"
+    text = inputs.read_text(encoding="utf-8").replace("2024,G1,是,", "2024,G1,否,")
+    inputs.write_text(text.replace("2024,VETO1,否,", "2024,VETO1,是,"), encoding="utf-8")
+    dash = Dashboard(tmp_path / "xiaohe")
+    dash.pathway_button.click()
+    assert dash.error_html.value == ""
+    assert _verdict(dash) == "fail"
+    blocks = dash.verdict_html.value.split("eduwb-blocks", 1)[1]
+    assert re.findall(r"data-indicator='(\w+)'", blocks) == ["G1", "VETO1"]
+    assert "R2" not in dash.result.failing  # what money can move, the pathway moved

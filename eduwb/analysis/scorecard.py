@@ -1007,6 +1007,19 @@ def _with_scope(ind: Indicator, ctx: _Ctx, result: dict[str, Any]) -> str:
     return lead + (ctx.semi + evidence if evidence else "")
 
 
+def indicator_row(
+    ds: Dataset, std: Standard, indicator_id: str, year: int, lang: str = "zh"
+) -> dict[str, Any]:
+    """One computed indicator's scorecard row alone (``status, value, value_number, evidence,
+    source``), judged as :func:`scorecard_table` judges it: for the simulator, which changes
+    the data behind a few G rows and re-judges only those."""
+    ctx = _Ctx(ds, std, year, lang)
+    ind = std.indicator(indicator_id)
+    result = _computed(ind, ctx)
+    result["evidence"] = _with_scope(ind, ctx, result)
+    return result
+
+
 VETO_COLUMNS = ["year", "veto", "name", "declared", "applies", "evidence"]
 
 

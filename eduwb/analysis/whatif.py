@@ -29,8 +29,14 @@ result at once. The work is split in two:
 Building indoor sports rooms adds their m² to the teaching and auxiliary rooms too (the data
 dictionary counts them there) and costs the building rate (:func:`built_inputs`).
 
-Pupils do not change (the simulator adds resources, it does not move pupils); a change to a
-multi-stage school is made to one of its sections. Only standards with a per-school rule and
+Structural levers (G3 music and art rooms, G5 classes, G4 pupils moved, G11 rotations:
+:func:`build_rooms`, :func:`add_classes`, :func:`move_pupils`, :func:`add_rotations`) carry an
+``edit``: the data are changed by the pathway's own functions (:func:`edited`) and the G rows
+they touch judged again by the scorecard's own rule (:func:`structural_rows`), a few tens of
+milliseconds; their effect on the R amounts (floor area, hires) and pupils moved between
+sections go through :func:`apply` like any change. :func:`next_year` prepares a state on the
+data after the least-cost pathway. A change to a multi-stage school is made to one of its
+sections. Only standards with a per-school rule and
 a CV test per indicator (moe-2017) can be simulated. A teacher moved between two schools
 leaves one section and joins the other with the same qualifications.
 """
@@ -47,7 +53,7 @@ import pandas as pd
 from eduwb import numbers
 from eduwb.analysis import balance, plan, resources, scorecard
 from eduwb.analysis.scope import resolve_year, stage_rank
-from eduwb.data.schema import TABLES
+from eduwb.data.schema import GRADES_BY_STAGE, TABLES
 from eduwb.errors import InputError, ParameterError
 from eduwb.standards import Standard
 
@@ -82,6 +88,9 @@ class Change:
     inputs: tuple[tuple[str, float], ...]
     cost_yuan: float = 0.0
     label: str = ""
+    #: a structural action on the data (G3 rooms, G5 classes, G4 pupils, G11 rotations), as
+    #: ``(kind, *arguments)`` of :data:`EDITS`; ``inputs`` then hold its effect on the R amounts
+    edit: tuple = ()
 
 
 @dataclass
@@ -111,6 +120,8 @@ class State:
     teachers: np.ndarray  # (n, len(MOVABLE)) each section's teachers of each MOVABLE column
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # the costed plan's rows, filled lazily by plan_changes
+    ds: Any = None  # the county's data the state was prepared from (for the structural levers)
+    memo: dict = field(default_factory=dict)  # structural levers: prices, re-judged G rows
 
 
 @dataclass
@@ -130,6 +141,8 @@ class Result:
     verdict: str
     failing: list[str]
     cost_yuan: float
+    #: the G rows the structural changes re-judged: id → ``status, value, evidence …`` (Chinese)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- preparing
@@ -199,8 +212,20 @@ def built_inputs(
     return built, unit_cost
 
 
-def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, Any] | None = None) -> State:
-    """Everything :func:`apply` needs for one county and year (done once; see the module docstring)."""
+def prepare(
+    ds,
+    std: Standard,
+    year: int | None = None,
+    *,
+    options: dict[str, Any] | None = None,
+    card: pd.DataFrame | None = None,
+    like: State | None = None,
+) -> State:
+    """Everything :func:`apply` needs for one county and year (done once; see the module docstring).
+
+    ``card``: the year's scorecard of ``ds`` when the caller has it already (the pathway's);
+    ``like``: a state of the same county and standard whose unit costs and formula coefficients
+    hold for ``ds`` too (the data before the pathway)."""
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the simulator needs a per-school "
@@ -220,11 +245,15 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
     per = long["per"].to_numpy(dtype="float64").reshape(k, n)[:, 0].copy() if n else np.ones(k)
     stages = list(std.stages)
     stage_code = values["stage"].map({s: i for i, s in enumerate(stages)}).to_numpy(dtype="int64")
-    costs = balance.unit_costs(ds, options)
-    inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
-    coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
+    if like is not None and like.std is std:
+        costs, coefficients, unit_cost = like.costs, like.coefficients, like.unit_cost
+    else:
+        costs = balance.unit_costs(ds, options)
+        inputs = set(resources.SECTION_AMOUNTS) | set(resources.FACILITY_AMOUNTS)
+        coefficients, unit_cost = built_inputs(std, formula_coefficients(std, inputs), costs)
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
-    card = scorecard.scorecard_table(ds, std, year=year)
+    if card is None:
+        card = scorecard.scorecard_table(ds, std, year=year)
     return State(
         std=std,
         county=ds.name,
@@ -250,6 +279,7 @@ def prepare(ds, std: Standard, year: int | None = None, *, options: dict[str, An
         row_of={
             (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
         },
+        ds=ds,
     )
 
 
@@ -420,6 +450,16 @@ def plan_changes(state: State, ds=None) -> list[Change]:
     ]
 
 
+def next_year(state: State) -> tuple[State, dict[str, Any]]:
+    """The least-cost pathway to pass next year (:func:`eduwb.analysis.pathway.next_year`) on the
+    state's data: a state prepared on the data after its actions (with the pathway's own
+    scorecard), and ``next_year``'s result (actions, total, verdict, what blocks)."""
+    from eduwb.analysis import pathway
+
+    got = pathway.next_year(state.ds, state.std, state.year)
+    return prepare(got["applied"], state.std, got["year"], card=got["card"], like=state), got
+
+
 def _row(state: State, school_id: str, stage: str) -> int:
     try:
         return state.row_of[(str(school_id), stage)]
@@ -434,6 +474,148 @@ def _row(state: State, school_id: str, stage: str) -> int:
         ) from None
 
 
+# ----------------------------------------------------------------------------- structural levers
+# G3 rooms, G5 classes, G4 pupils, G11 rotations: each changes the data as the pathway's own
+# step does (eduwb.analysis.pathway.structure / people), and the G rows it touches are judged
+# again by the scorecard's own rule (scorecard.indicator_row) on the data after the changes.
+
+#: kind of structural action → (the pathway's function applying it, the G rows it can move)
+EDITS = {
+    "rooms": ("build_rooms", ("G3",)),
+    "classes": ("add_classes", ("G3", "G5")),
+    "pupils": ("move_pupils", ("G3", "G4", "G5")),
+    "rotations": ("rotate", ("G11",)),
+}
+
+
+def _prices(state: State):
+    if "prices" not in state.memo:
+        from eduwb.analysis.pathway.costs import prices
+
+        state.memo["prices"] = prices(state.ds, state.std)
+    return state.memo["prices"]
+
+
+def edited(state: State, changes: Sequence[Change]):
+    """The state's data after the structural changes (the pathway's functions, in order)."""
+    from eduwb.analysis.pathway import people, structure
+
+    work = structure.Work(ds=state.ds, std=state.std, year=state.year, prices=_prices(state))
+    for change in changes:
+        if change.edit:
+            name = EDITS[change.edit[0]][0]
+            getattr(structure if hasattr(structure, name) else people, name)(work, *change.edit[1:])
+    return work.ds
+
+
+def _same_classes(before, after) -> bool:
+    """Whether the data have as many class rows after the changes as before (G3 counts classes)."""
+    return before.classes is None or len(before.classes) == len(after.classes)
+
+
+def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -> dict[str, dict[str, Any]]:
+    """The G rows the structural changes can move, judged on the data after them (cached per
+    list of actions and language; {} without a structural change)."""
+    edits = tuple(c.edit for c in changes if c.edit)
+    if not edits:
+        return {}
+    key = (edits, lang)
+    if key not in state.memo:
+        ds = edited(state, changes)
+        ids = {i for e in edits for i in EDITS[e[0]][1] if state.std.has_indicator(i)}
+        if not any(e[0] in ("rooms", "classes") for e in edits) and _same_classes(state.ds, ds):
+            ids.discard("G3")  # pupils moved into grades that have classes: no class more, no room more
+        ids = sorted(ids)
+        state.memo[key] = {i: scorecard.indicator_row(ds, state.std, i, state.year, lang) for i in ids}
+    return state.memo[key]
+
+
+def _school(state: State, school_id: str, stage: str) -> None:
+    _row(state, school_id, stage)
+
+
+def build_rooms(
+    state: State, school_id: str, stage: str, kind: str, rooms: int, area_m2: float, label: str = ""
+) -> Change:
+    """G3: ``rooms`` music or art rooms (``kind``) of ``area_m2`` each at a school (its section
+    ``stage`` carries the floor area for R4), priced as building (``building_m2``)."""
+    if kind not in ("music", "art"):
+        raise InputError((f"没有“{kind}”教室", f"unknown kind of room {kind!r}"), name="kind", value=kind)
+    n = checked_amount(rooms, "rooms", ("教室数", "rooms"), whole=True)
+    area = checked_amount(area_m2, "area_m2", ("每间面积（m²）", "area per room (m²)"), whole=False)
+    _school(state, school_id, stage)
+    m2 = n * area
+    cost = m2 * _prices(state)["building_m2"]
+    return Change(str(school_id), stage, (("teaching_aux_area_m2", m2),), cost, label,
+                  edit=("rooms", str(school_id), kind, int(n), area))  # fmt: skip
+
+
+def add_classes(state: State, school_id: str, grade: int, classes: int, label: str = "") -> Change:
+    """G5: ``classes`` more classes in a school's grade, each with a new classroom
+    (``classroom_m2``, at ``building_m2``) and ``teachers_per_class`` teachers hired."""
+    stage = next((s for s, grades in GRADES_BY_STAGE.items() if int(grade) in grades), None)
+    if stage is None:
+        raise InputError((f"没有 {grade} 年级", f"no grade {grade}"), name="grade", value=grade)
+    n = checked_amount(classes, "classes", ("增设班级数", "classes to add"), whole=True)
+    _school(state, school_id, stage)
+    p = _prices(state)
+    m2 = n * p.classroom_m2[stage]
+    hires = float(np.ceil(n * p.teachers_per_class[stage] - 1e-9))
+    cost = m2 * p["building_m2"] + hires * p["teacher_per_year"]
+    return Change(str(school_id), stage, (("teaching_aux_area_m2", m2), ("teachers", hires)), cost, label,
+                  edit=("classes", str(school_id), int(grade), int(n)))  # fmt: skip
+
+
+def move_pupils(
+    state: State,
+    source: tuple[str, str],
+    target: tuple[str, str],
+    pupils: int,
+    label: str = "",
+    changes: Sequence[Change] = (),
+) -> list[Change]:
+    """G4: ``pupils`` moved from one school section to another of the same stage (no price);
+    at most the pupils the source has after ``changes`` (the changes so far)."""
+    n = checked_amount(pupils, "pupils", ("分流学生数", "pupils to move"), whole=True)
+    if source[1] != target[1] or source[0] == target[0]:
+        raise InputError(
+            ("学生只能分流到另一所学校的同一学段", "pupils move to another school's section of their stage"),
+            name="target", value=target[0],
+        )  # fmt: skip
+    row = _row(state, *source)
+    have = state.students[row] + _students(state, changes)[row]
+    _row(state, *target)
+    if n > have:
+        raise InputError(
+            (f"不能分流 {numbers.plain(n)} 名学生：多于该学段的学生数（{numbers.plain(have)}）",
+             f"cannot move {numbers.plain(n)} pupils: more than the section has ({numbers.plain(have)})"),
+            name="pupils", value=n,
+        )  # fmt: skip
+    return [
+        Change(str(source[0]), source[1], (("students", -n),), 0.0, label,
+               edit=("pupils", str(source[0]), str(target[0]), source[1], int(n))),
+        Change(str(target[0]), target[1], (("students", n),), 0.0, label),
+    ]  # fmt: skip
+
+
+def add_rotations(
+    state: State, school_id: str, stage: str, teachers: int, backbone: int, label: str = ""
+) -> Change:
+    """G11: ``teachers`` more eligible teachers rotate this year, ``backbone`` of them backbone
+    (chosen as the pathway chooses them), at ``rotation_move`` each."""
+    m = checked_amount(teachers, "teachers", ("交流教师数", "teachers to rotate"), whole=True)
+    b = checked_amount(backbone, "backbone", ("其中骨干教师数", "of them backbone"), whole=True)
+    if b > m:
+        raise InputError(
+            ("骨干教师数不能多于交流教师数", "more backbone teachers than teachers rotating"),
+            name="backbone",
+            value=b,
+        )
+    _school(state, school_id, stage)
+    cost = m * _prices(state)["rotation_move"]
+    return Change(str(school_id), stage, (), cost, label, edit=("rotations", int(m), int(b)))
+
+
 # ----------------------------------------------------------------------------- applying
 
 
@@ -446,9 +628,22 @@ def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
     for change in changes:
         row = _row(state, change.school_id, change.stage)
         for column, amount in change.inputs:
+            if column == "students":
+                continue  # pupils moved: see _students
             rows.append(row)
             effects.append(amount * state.coefficients[column])
-    np.add.at(out, np.asarray(rows), np.asarray(effects))
+    if rows:
+        np.add.at(out, np.asarray(rows), np.asarray(effects))
+    return out
+
+
+def _students(state: State, changes: Sequence[Change]) -> np.ndarray:
+    """Pupils moved into (+) or out of (−) each section by the changes."""
+    out = np.zeros(len(state.students))
+    for change in changes:
+        for column, amount in change.inputs:
+            if column == "students":
+                out[_row(state, change.school_id, change.stage)] += amount
     return out
 
 
@@ -462,6 +657,12 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     students = state.students
     # the baseline values as balance has them, plus the changes (no change: the same bits)
     values = state.base_values + state.per * added / students[:, None]
+    moved = _students(state, changes)
+    if moved.any():  # pupils moved: the amounts (with the changes) over the new pupils
+        students = students + moved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            after = state.per * (state.amount + added) / students[:, None]
+        values = np.where(moved[:, None] != 0, after, values)
     ratio = balance.value_ratio(values, state.threshold)
     met = balance.reached(ratio)
     met_count = met.sum(axis=1)
@@ -483,12 +684,13 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     status = np.where(over | blame, FAIL, np.where(undefined, MISSING, PASS))
     resource_status = dict(zip(state.ids, status.tolist(), strict=True))
 
-    judged = _judge(state, resource_status)
+    rows = structural_rows(state, changes)
+    judged = _judge(state, {**resource_status, **{i: r["status"] for i, r in rows.items()}})
     cost = float(sum(c.cost_yuan for c in changes))
     return Result(
         values=values, ratio=ratio, met=met, met_count=met_count, weakest_ratio=weakest, passes=passes,
         cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=judged["dimensions"],
-        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost,
+        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost, rows=rows,
     )  # fmt: skip
 
 

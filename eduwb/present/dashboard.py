@@ -3,8 +3,11 @@
 One page per county and year: the verdict and its four dimensions, the failing indicators
 and the schools' gaps, class size and teacher rotation — and a what-if simulator: add
 teachers, m², equipment or rooms to a school (or apply the costed plan, or move a teacher
-between two schools) and the school's indicators, the per-school rule, the CVs, the verdict
-and the cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
+between two schools), build music and art rooms, add classes in a grade, move pupils to
+another school, add rotations — or press 下一年达标的最低费用路径 (the pathway of
+:func:`eduwb.analysis.pathway.next_year`, applied: the verdict after it, or what blocks it) —
+and the school's indicators, the per-school rule, the G rows, the CVs, the verdict and the
+cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
 once per county and year, then a few milliseconds per change); this module only lays out
 widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
 
@@ -26,11 +29,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
+from eduwb.present.counties import find_counties
 
-#: Scorecard rows shown under "class size and rotation" (when the standard has them).
-STATUS_ROWS = ("G4", "G5", "G11", "G9", "G12")
+#: Scorecard rows shown under "rooms, class size and rotation" (when the standard has them).
+STATUS_ROWS = ("G3", "G4", "G5", "G11", "G9", "G12")
 #: The input columns a leader can add to, by the kind of change: (zh, en) labels.
 AREA_INPUTS = {
     "teaching_aux_area_m2": ("教学及辅助用房", "teaching and auxiliary rooms"),
@@ -94,68 +101,22 @@ def _money(yuan: float, lang: str) -> str:
     return pick((zh, f"{yuan:,.0f} yuan"), lang)
 
 
-# ----------------------------------------------------------------------------- counties
+# ----------------------------------------------------------------------------- the dashboard
 
 
 @dataclass(frozen=True)
-class County:
-    """A county the dashboard can show: its name, its code (``county.toml``) and where its data are."""
+class PathwayStep:
+    """The pathway button's step in the list of changes: what it replaced (the state and the
+    changes before it, which undo brings back) and :func:`eduwb.analysis.pathway.next_year`'s
+    result (actions, total, verdict, what blocks)."""
 
-    name: str
-    path: Path
-    code: str = ""
+    before_state: Any
+    before_changes: list
+    got: dict
 
-    def label(self, duplicate: bool) -> str:
-        """The county's name; with its code when another county of the list has the same name."""
-        return f"{self.name} ({self.code or self.path.name})" if duplicate else self.name
-
-
-def _county(path: Path) -> County:
-    """The county stored at ``path``, named as its settings name it (else as the file or folder)."""
-    import tomllib
-
-    settings = path / "county.toml" if path.is_dir() else path.with_suffix(".toml")
-    found: dict = {}
-    if settings.is_file():
-        try:
-            found = tomllib.loads(settings.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            found = {}
-    return County(str(found.get("name") or path.stem), path, str(found.get("code") or ""))
-
-
-def _is_county(path: Path) -> bool:
-    return path.suffix == ".xlsx" or (path.is_dir() and any(path.glob("*.csv")))
-
-
-def find_counties(root: str | Path) -> list[County]:
-    """The counties under ``root``, each once, by name.
-
-    ``root`` itself when it is a county (a folder of CSV files or a workbook); else the counties
-    directly inside it, then those one folder further down (a province's folder of counties,
-    such as ``data/province-sample``), each level in name order. A county stored twice — as a
-    folder and as a workbook with the same name and code, as ``data/sample`` and
-    ``data/sample.xlsx`` — is listed once, as the first found (folders before workbooks).
-    """
-    root = Path(root)
-    if _is_county(root):
-        return [_county(root)]
-
-    def inside(folder: Path) -> list[Path]:
-        entries = sorted(folder.iterdir()) if folder.is_dir() else []
-        return sorted(entries, key=lambda e: (e.suffix == ".xlsx", e.name))
-
-    top = inside(root)
-    paths = [e for e in top if _is_county(e)]
-    paths += [e for d in top if d.is_dir() and not _is_county(d) for e in inside(d) if _is_county(e)]
-    found: dict[tuple[str, str], County] = {}
-    for path in paths:
-        county = _county(path)
-        found.setdefault((county.name, county.code or str(path)), county)
-    return list(found.values())
-
-
-# ----------------------------------------------------------------------------- the dashboard
+    @property
+    def cost_yuan(self) -> float:
+        return float(self.got["total_yuan"])
 
 
 class Dashboard:
@@ -182,6 +143,8 @@ class Dashboard:
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.widget.add_class("eduwb-dash")
         self._loading = False
+        self._loading_sections = False
+        self._cards: dict = {}
         self._build()
         start = next((i for i, c in enumerate(self.counties) if county in (c.name, c.path.name)), 0)
         self._load_county(start, year)
@@ -256,9 +219,42 @@ class Dashboard:
         self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange",
                              layout=fit)  # fmt: skip
         self.move.add_class("eduwb-move")
+        # the structural levers: G3 rooms, G5 classes, G4 pupils (to the school of "to"), G11 rotations
+        kinds = [(_t(lang, "音乐教室", "music rooms"), "music"), (_t(lang, "美术教室", "art rooms"), "art")]
+        self.room_kind = w.Dropdown(options=kinds, layout=fit)
+        self.n_rooms = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
+        self.room_m2 = w.BoundedFloatText(value=0, min=0, max=1e4, description=_t(lang, "m²/间", "m² each"),
+                                          style=label, layout=w.Layout(width="120px"))  # fmt: skip
+        self.build_rooms = w.Button(description=_t(lang, "建设", "Build"), icon="plus", layout=fit)
+        self.build_rooms.add_class("eduwb-build-rooms")
+        self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
+                                layout=w.Layout(width="120px"))  # fmt: skip
+        self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
+        self.add_classes = w.Button(description=_t(lang, "增设班级", "Add classes"), icon="plus", layout=fit)
+        self.add_classes.add_class("eduwb-add-classes")
+        self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
+        self.move_pupils = w.Button(
+            description=_t(lang, "名学生分流到“调往”学校", "pupils to the “to” school"),
+            icon="exchange",
+            layout=fit,
+        )
+        self.move_pupils.add_class("eduwb-move-pupils")
+        self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
+        self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
+                                               description=_t(lang, "其中骨干", "backbone"),
+                                               layout=w.Layout(width="auto"))  # fmt: skip
+        self.add_rotations = w.Button(
+            description=_t(lang, "增加交流", "Add rotations"), icon="plus", layout=fit
+        )
+        self.add_rotations.add_class("eduwb-add-rotations")
         self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"),
                                     button_style="success", layout=fit)  # fmt: skip
         self.plan_button.add_class("eduwb-plan")
+        self.pathway_button = w.Button(
+            description=_t(lang, "下一年达标的最低费用路径", "Least-cost pathway to pass next year"),
+            button_style="success", icon="flag-checkered", layout=fit,
+        )  # fmt: skip
+        self.pathway_button.add_class("eduwb-pathway")
         self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo", layout=fit)
         self.undo.add_class("eduwb-undo")
         self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning", layout=fit)
@@ -280,14 +276,22 @@ class Dashboard:
             self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
             self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
             self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
-            self._lever("", self.plan_button, self.undo, self.reset),
+            self._lever(_t(lang, "分流", "Pupils"), self.n_pupils, self.move_pupils),
+            self._lever(_t(lang, "音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2,
+                        self.build_rooms),
+            self._lever(_t(lang, "班级", "Classes"), self.grade, self.n_classes, self.add_classes),
+            self._lever(_t(lang, "轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone,
+                        self.add_rotations),
+            self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
         ])  # fmt: skip
         self.levers.add_class("eduwb-levers")
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
         self.year_picker.observe(self._on_year, names="value")
         self.lang_picker.observe(self._on_lang, names="value")
-        self.section_picker.observe(lambda _: self._refresh(school_only=True), names="value")
+        self.section_picker.observe(
+            lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
+        )
         self.add_teachers.on_click(self._guarded(self._hire))
         self.add_area.on_click(self._guarded(lambda: self._add(self.area_kind.value, self.area_m2.value)))
         self.add_equipment.on_click(
@@ -296,6 +300,11 @@ class Dashboard:
         self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
         self.move.on_click(self._guarded(self._move))
         self.plan_button.on_click(self._guarded(self._plan))
+        self.pathway_button.on_click(self._guarded(self._pathway))
+        self.build_rooms.on_click(self._guarded(self._build_rooms))
+        self.add_classes.on_click(self._guarded(self._add_classes))
+        self.move_pupils.on_click(self._guarded(self._move_pupils))
+        self.add_rotations.on_click(self._guarded(self._add_rotations))
         self.undo.on_click(self._guarded(self._undo))
         self.reset.on_click(self._guarded(self._reset))
 
@@ -370,9 +379,12 @@ class Dashboard:
 
         ds = self._dataset(index)
         self._index = index
-        self.state = whatif.prepare(ds, resolve(ds), year)
-        self.baseline = whatif.apply(self.state)
+        self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
+        self.baseline = self.current = whatif.apply(self.state)
+        self._cards = {(id(self.state), "zh"): self.state.baseline_card.set_index("indicator")}
         self.changes = []
+        if self.state.std.has_indicator("G3"):  # the smallest room the standard accepts
+            self.room_m2.value = float(self.state.std.indicator("G3").params["music_room_min_area_m2"])
         self._section_options()
         self._refresh()
 
@@ -380,15 +392,21 @@ class Dashboard:
         st, lang = self.state, self.lang
         secs = st.sections
         school_stage = pick(("{}（{}）", "{} ({})"), lang)
+        passes = self.current.passes
         names = [
             school_stage.format(f"{'✗ ' if not ok else ''}{n}", st.std.stage_name(s, lang))
-            for n, s, ok in zip(secs["school_name"], secs["stage"], self.baseline.passes, strict=True)
+            for n, s, ok in zip(secs["school_name"], secs["stage"], passes, strict=True)
         ]
-        order = sorted(range(len(secs)), key=lambda i: (bool(self.baseline.passes[i]), i))
+        order = sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))
         options = [(names[i], i) for i in order]
+        keep = self.section_picker.value, self.move_to.value
+        self._loading_sections = True
         self.section_picker.options = options
         self.move_to.options = options
-        if options:
+        self._loading_sections = False
+        if keep[0] is not None and keep[0] < len(secs) and keep[1] is not None and keep[1] < len(secs):
+            self.section_picker.value, self.move_to.value = keep
+        elif options:
             self.section_picker.value = options[0][1]
             self.move_to.value = options[-1][1] if len(options) > 1 else options[0][1]
 
@@ -405,13 +423,26 @@ class Dashboard:
 
     def _on_lang(self, change) -> None:
         county, year, changes = self.county_picker.value, self.year_picker.value, self.changes
-        section = self.section_picker.value
+        section, state, cards = self.section_picker.value, self.state, self._cards
         self.lang = change["new"]
         self._build()
         self._load_county(county, year)
+        self._use(state)
+        self._cards.update(cards)
         self.section_picker.value = section
         self.changes = changes
         self._refresh()
+
+    def _use(self, state) -> None:
+        """Simulate on ``state`` (the data, or the data after the pathway)."""
+        from eduwb.analysis import whatif
+
+        if state is self.state:
+            return
+        self.state = state
+        self.current = whatif.apply(state)
+        self._cards[(id(state), "zh")] = state.baseline_card.set_index("indicator")
+        self._section_options()
 
     def _section(self, index: int | None = None) -> tuple[str, str]:
         row = self.state.sections.iloc[self.section_picker.value if index is None else index]
@@ -482,19 +513,73 @@ class Dashboard:
             ]
         )
 
+    def _build_rooms(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, kind, m2 = int(self.n_rooms.value), self.room_kind.value, float(self.room_m2.value)
+        what = next(k for k, v in self.room_kind.options if v == kind)
+        label = self._label(f"{what} +{n} × {m2:,.0f} m²")
+        school, stage = self._section()
+        self._do([whatif.build_rooms(self.state, school, stage, kind, n, m2, label=label)])
+
+    def _add_classes(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, grade = int(self.n_classes.value), self.grade.value
+        if grade is None:
+            return
+        label = self._label(_t(self.lang, f"{grade} 年级增设 {n} 个班", f"grade {grade}: {n} more class(es)"))
+        school, _ = self._section()
+        self._do([whatif.add_classes(self.state, school, int(grade), n, label=label)])
+
+    def _move_pupils(self) -> None:
+        from eduwb.analysis import whatif
+
+        n, lang = int(self.n_pupils.value), self.lang
+        to = self.state.sections.iloc[self.move_to.value]
+        label = self._label(
+            _t(lang, f"{n} 名学生分流到{to['school_name']}", f"{n} pupils moved to {to['school_name']}")
+        )
+        source, target = self._section(), self._section(self.move_to.value)
+        self._do(whatif.move_pupils(self.state, source, target, n, label=label, changes=self._flat()))
+
+    def _add_rotations(self) -> None:
+        from eduwb.analysis import whatif
+
+        m, b, lang = int(self.n_rotations.value), int(self.n_rot_backbone.value), self.lang
+        label = _t(lang, f"增加交流轮岗 {m} 人（骨干 {b} 人）", f"{m} more teachers rotate ({b} backbone)")
+        school, stage = self._section()
+        self._do([whatif.add_rotations(self.state, school, stage, m, b, label=label)])
+
+    def _pathway(self) -> None:
+        """The least-cost pathway to pass next year, from the data as they are: the changes
+        simulated before it are set aside (undo brings them back); later levers add to it."""
+        from eduwb.analysis import whatif
+
+        new, got = whatif.next_year(self.origin)
+        self.changes = [PathwayStep(self.state, self.changes, got)]
+        self._use(new)
+        self._refresh()
+
     def _undo(self) -> None:
         if self.changes:
-            self.changes = self.changes[:-1]
+            last = self.changes[-1]
+            if isinstance(last, PathwayStep):
+                self.changes = last.before_changes
+                self._use(last.before_state)
+            else:
+                self.changes = self.changes[:-1]
             self._refresh()
 
     def _reset(self) -> None:
         self.changes = []
+        self._use(self.origin)
         self._refresh()
 
     def _do(self, changes: list) -> None:
         from eduwb.analysis import whatif
 
-        whatif.check(self.state, [*(c for group in self.changes for c in group), *changes])
+        whatif.check(self.state, [*self._flat(), *changes])
         self.changes = [*self.changes, changes]
         self._refresh()
 
@@ -513,19 +598,28 @@ class Dashboard:
 
         return run
 
+    def _flat(self) -> list:
+        """The simulator's changes so far, one list (the pathway's step is in the state instead)."""
+        return [c for group in self.changes if isinstance(group, list) for c in group]
+
+    def _step(self) -> PathwayStep | None:
+        steps = [g for g in self.changes if isinstance(g, PathwayStep)]
+        return steps[-1] if steps else None
+
     # -- drawing -----------------------------------------------------------------------------
 
     def _card(self):
-        """The year's scorecard by indicator, in the page's language (its values are sentences)."""
+        """The scorecard of the state's data by indicator, in the page's language (its values are
+        sentences); the pathway's own card is reused in Chinese."""
         key = (id(self.state), self.lang)
-        if getattr(self, "_card_key", None) != key:
+        if key not in self._cards:
             from eduwb.analysis import scorecard
 
-            ds = self._dataset(self._index)
-            card = scorecard.scorecard_table(ds, self.state.std, year=self.state.year, lang=self.lang)
-            self._card_cache = card.set_index("indicator")
-            self._card_key = key
-        return self._card_cache
+            st = self.state
+            self._cards[key] = scorecard.scorecard_table(
+                st.ds, st.std, year=st.year, lang=self.lang
+            ).set_index("indicator")
+        return self._cards[key]
 
     def _refresh(self, school_only: bool = False) -> None:
         from eduwb.analysis import whatif
@@ -533,8 +627,11 @@ class Dashboard:
         if self.state is None or self.section_picker.value is None:
             return
         start = time.perf_counter()
-        flat = [c for group in self.changes for c in group]
-        self.result = whatif.apply(self.state, flat)
+        grades = list(GRADES_BY_STAGE.get(self._section()[1], ()))
+        if list(self.grade.options) != grades:
+            self.grade.options = grades
+            self.grade.value = grades[0] if grades else None
+        self.result = whatif.apply(self.state, self._flat())
         self.school_html.value = self._school_html()
         if not school_only:
             self.verdict_html.value = self._verdict_html()
@@ -571,8 +668,44 @@ class Dashboard:
         return (
             f"<div class='eduwb-card'><b>{escape(title)}</b> "
             f"{_badge(r.verdict, lang, VERDICT_LABELS, big=True)} {simulated}"
-            f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div></div>"
+            f"<div style='margin-top:6px'>{dims}</div><div class='eduwb-muted'>{escape(facts)}</div>"
+            f"{self._blocks_html()}</div>"
         )
+
+    def _name(self, indicator: str, given: str) -> str:
+        """An indicator's name in the page's language (else the name given, e.g. a veto's)."""
+        std = self.state.std
+        return std.indicator(indicator).name(self.lang) if std.has_indicator(indicator) else given
+
+    def _blocks_html(self) -> str:
+        """After the pathway button: what it did, and what still blocks the verdict (if anything)."""
+        step, lang = self._step(), self.lang
+        if step is None:
+            return ""
+        got = step.got
+        method = (
+            _t(lang, "最低费用", "least-cost") if got["method"] == "exact" else _t(lang, "估算", "estimate")
+        )
+        did = _t(lang, f"下一年达标路径（{method}）：{len(got['actions'])} 项行动，合计 ",
+                 f"Pathway to pass next year ({method}): {len(got['actions'])} actions, total ")  # fmt: skip
+        head = (
+            f"<div class='eduwb-pathway-result' data-actions='{len(got['actions'])}' "
+            f"data-yuan='{got['total_yuan']:.0f}'>{escape(did)}{_money(got['total_yuan'], lang)}</div>"
+        )
+        blocks = got["blocks"]
+        if blocks.empty:
+            return head
+        rows = "".join(
+            f"<li data-indicator='{escape(str(b.indicator))}'>{escape(str(b.indicator))} "
+            f"{escape(self._name(str(b.indicator), str(b.name)))}{pick(COLON, lang)}"
+            f"{_badge(str(b.status), lang)} {escape(str(b.value))}"
+            f" <span class='eduwb-muted'>{escape(str(b.evidence))}</span></li>"
+            for b in blocks.itertuples(index=False)
+        )
+        said = _t(
+            lang, "金钱和行动无法解决、仍阻碍达标的：", "What money and actions cannot move, and blocks:"
+        )
+        return f"{head}<div class='eduwb-blocks'><b>{said}</b><ul>{rows}</ul></div>"
 
     def _failing_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
@@ -584,7 +717,7 @@ class Dashboard:
                 j = st.ids.index(ind)
                 value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
             else:
-                value = str(card.loc[ind, "value"])
+                value = str(self._moved_rows().get(ind, card.loc[ind])["value"])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>"
                 f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
@@ -621,25 +754,34 @@ class Dashboard:
                 gap_table += f"<div class='eduwb-muted'>{more}</div>"
         return f"<div class='eduwb-card'>{head}{table}{gap_table}</div>"
 
+    def _moved_rows(self) -> dict:
+        """The G rows the structural levers re-judged, in the page's language."""
+        from eduwb.analysis import whatif
+
+        return whatif.structural_rows(self.state, self._flat(), self.lang)
+
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
         untouched = _t(
-            lang, "这些指标不受模拟中增加的资源影响。", "The simulator's changes do not touch these."
+            lang,
+            "模拟中的音美教室、增设班级、分流学生和交流轮岗会改变这些指标。",
+            "The simulator's rooms, classes, pupil moves and rotations move these.",
         )
         card = self._card()
+        moved = self._moved_rows()
         rows = []
         for ind in STATUS_ROWS:
             if ind not in card.index:
                 continue
-            row = card.loc[ind]
+            row = moved.get(ind, card.loc[ind])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
                 f"<td class='s'>{_badge(str(row['status']), lang)}</td><td>"
                 f"{escape(str(row['value']))}</td></tr>"
             )
+        title = _t(lang, "音美教室、班额、规模与教师交流", "Music/art rooms, class and school size, rotation")
         return (
-            "<div class='eduwb-card'><b>"
-            f"{_t(lang, '班额、规模与教师交流', 'Class size, school size and rotation')}</b>"
+            f"<div class='eduwb-card'><b>{title}</b>"
             f"<table class='eduwb-t'>{''.join(rows)}</table>"
             f"<div class='eduwb-muted'>{untouched}</div></div>"
         )
@@ -647,7 +789,9 @@ class Dashboard:
     def _school_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
         i = self.section_picker.value
-        base = self.baseline
+        row = st.sections.iloc[i]
+        was = self.origin.row_of.get((str(row["school_id"]), str(row["stage"])))
+        before = self.baseline.values[was] if was is not None else np.full(len(st.ids), np.nan)
         rows = []
         for j, ind in enumerate(st.ids):
             ratio = r.ratio[i, j]
@@ -656,16 +800,15 @@ class Dashboard:
                 f"<span class='eduwb-bar{'' if r.met[i, j] else ' short'}' "
                 f"style='width:{width:.0f}px'></span>"
             )
-            changed = abs(r.values[i, j] - base.values[i, j]) > 1e-12
+            changed = not abs(r.values[i, j] - before[j]) <= 1e-12
             rows.append(
                 f"<tr data-indicator='{ind}'><td class='s'>{ind}</td><td>"
                 f"{escape(st.std.indicator(ind).name(lang))}</td>"
-                f"<td class='n'>{_num(base.values[i, j])}</td><td class='n'>"
+                f"<td class='n'>{_num(before[j])}</td><td class='n'>"
                 f"{'<b>' if changed else ''}{_num(r.values[i, j])}{'</b>' if changed else ''}</td>"
                 f"<td class='n'>{_num(st.threshold[i, j])}</td><td class='s'>{bar} {ratio:.0%}</td>"
                 f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
             )
-        row = st.sections.iloc[i]
         rule = st.std.school_rule
         verdict = _badge("pass" if r.passes[i] else "fail", lang)
         pupils = _t(lang, f"{int(row.students)} 名学生", f"{int(row.students)} pupils")
@@ -720,13 +863,22 @@ class Dashboard:
             )
         items = []
         for group in self.changes:
+            if isinstance(group, PathwayStep):
+                n = len(group.got["actions"])
+                text = _t(
+                    lang,
+                    f"下一年达标的最低费用路径：{n} 项行动",
+                    f"the pathway to pass next year: {n} actions",
+                )
+                items.append(f"<li>{escape(text)} — {_money(group.cost_yuan, lang)}</li>")
+                continue
             labels = list(dict.fromkeys(c.label for c in group if c.label))
             cost = sum(c.cost_yuan for c in group)
             text = pick(LIST_SEP, lang).join(labels)
             if len(group) > 2 and labels in (["规划"], ["plan"]):
                 text = _t(lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions")
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
-        total = self.result.cost_yuan
+        total = self.result.cost_yuan + sum(g.cost_yuan for g in self.changes if isinstance(g, PathwayStep))
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"

@@ -354,7 +354,7 @@ def next_year(ds, std: Standard, year=None, **options) -> dict:
         ``passes`` (the verdict is ``pass`` and the cost fits the cap) and ``blocks``: what
         stops the county passing next year — the unpriced failing or missing indicators and
         vetoes (``kind, indicator, name, status, value, evidence``), and a ``budget`` row
-        with the money short when the cap is too small.
+        with the money short when the cap is too small; ``card``: the scorecard after the actions.
     """
     from eduwb.analysis import scorecard
 
@@ -388,4 +388,5 @@ def next_year(ds, std: Standard, year=None, **options) -> dict:
         "verdict": judged["verdict"],
         "passes": judged["verdict"] == "pass" and within,
         "blocks": blocks,
+        "card": card,
     }

@@ -106,6 +106,13 @@ def rotations(work: Work) -> None:
     )
     if m == 0:
         return
+    rotate(work, m, b)
+
+
+def rotate(work: Work, m: int, b: int) -> None:
+    """``m`` more eligible teachers rotate this year, ``b`` of them backbone (where there are
+    enough), chosen and sent as the module docstring says; recorded in ``rotations``."""
+    ds, std, year = work.ds, work.std, work.year
     t = ds.teachers
     rule = rotation.eligibility_rule(ds)
     before = _in_scope(work, "G11", year - 1)

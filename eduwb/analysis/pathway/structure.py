@@ -420,3 +420,60 @@ def music_art_rooms(work: Work) -> None:
         added = build * limit + np.where(small, limit - np.nan_to_num(old), 0.0)
         fac = add_to(fac, rows, "teaching_aux_area_m2", added)
     work.set(facilities=fac)
+
+
+# ----------------------------------------------------------------------------- one action at a time
+# The simulator's structural levers (eduwb.analysis.whatif): one action the leader chooses,
+# changing the data as the steps above change them.
+
+
+def build_rooms(work: Work, school_id: str, kind: str, rooms: int, area_m2: float) -> None:
+    """``rooms`` music or art rooms (``kind``) of ``area_m2`` each built at one school, as
+    :func:`music_art_rooms` builds them: counted, the smallest room's area updated, their floor
+    area added to the teaching and auxiliary rooms."""
+    fac = work.table("facilities")
+    rows = target_rows(fac, work.year, [school_id], [None])
+    have = fac[f"{kind}_rooms"].to_numpy(dtype="float64", na_value=0.0)[rows]
+    fac = add_to(fac, rows, f"{kind}_rooms", [rooms])
+    area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
+    area[rows] = np.where(have == 0, area_m2, np.fmin(area[rows], area_m2))
+    fac = fac.assign(**{f"{kind}_room_min_area_m2": area})
+    work.set(facilities=add_to(fac, rows, "teaching_aux_area_m2", [rooms * area_m2]))
+
+
+def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
+    """``extra`` more classes in one school's grade, its pupils spread evenly over them, each with
+    a new classroom (``classroom_m2``), as :func:`class_sizes` adds them."""
+    cls = work.table("classes")
+    own = cls[(cls["year"] == work.year) & (cls["school_id"] == school_id) & (cls["grade"] == grade)]
+    stage = _grade_stage()[grade]
+    totals = pd.DataFrame(
+        {
+            "school_id": [school_id],
+            "grade": [grade],
+            "pupils": [int(own["students"].sum())],
+            "n": [len(own) + extra],
+        }
+    )
+    m2 = pd.Series(
+        [extra * work.prices.classroom_m2[stage]], index=pd.MultiIndex.from_tuples([(school_id, stage)])
+    )
+    add_area(work, m2, "teaching_aux_area_m2")
+    _reform(work, totals)
+
+
+def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, pupils: int) -> None:
+    """``pupils`` of ``stage`` moved from one school to another, as :func:`school_size` moves them
+    (grades in proportion; the grades they leave and join re-formed)."""
+    cls = work.table("classes")
+    if cls is None:
+        work.act(indicator="G4", action="move_pupils", school_id=school_id, stage=stage,
+                 target_school_id=target_school_id, quantity=pupils)  # fmt: skip
+        _move_section_pupils(work)
+        return
+    share = _grade_shares(cls[cls["year"] == work.year], school_id, stage, pupils)
+    moved = [(school_id, g, -n) for g, n in share.items()] + [
+        (target_school_id, g, n) for g, n in share.items()
+    ]
+    if moved:
+        _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
