@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from eduwb.report.colwidths import table_widths
 from eduwb.report.layout import WIDE_TABLE_COLUMNS
 
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
@@ -365,8 +366,10 @@ def table_blocks(conv: Converter, node: Node) -> list[dict[str, Any]]:
     if wide:
         out["wide"] = True
         widths = _nowrap_widths(head, body, columns)
-        if widths:
-            out["widths"] = widths
+    else:
+        widths = table_widths(head, body)  # None: every column fits on one line, Typst's auto
+    if widths:
+        out["widths"] = widths
     return [out]
 
 
