@@ -30,7 +30,7 @@ INSET_PT = 2 * 1.6 / 25.4 * 72
 #: The step (em) in which the free width is handed out.
 STEP = 0.5
 #: The norm that stands for a row's tallest cell (the larger, the closer to the maximum).
-SMOOTH = 6
+SMOOTH = 16
 #: No column narrower than this (em): two Chinese characters.
 NARROWEST = 2.0
 #: The share of the width the narrowest widths may take (the rest is handed out by content).
