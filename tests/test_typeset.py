@@ -399,3 +399,16 @@ def test_a_short_chinese_cell_may_wrap_in_two_when_the_table_needs_the_room():
     first = table["body"][0]
     assert first[0].get("nw") and first[2].get("nw")  # R0, 未达标: whole
     assert not first[1].get("nw")  # 政府保障程度 may take two lines, 政府保/障程度
+
+
+def test_a_name_ending_in_a_digit_is_kept_apart_from_the_year():
+    from eduwb.lang import name_before_number
+    from eduwb.present.words import REPORT_TEXT
+
+    title = REPORT_TEXT["zh"]["title"]
+    assert title.format(county=name_before_number("示例县01"), year=2025, programme="").startswith(
+        "示例县01 2025年"
+    )
+    assert title.format(county=name_before_number("示例县"), year=2025, programme="").startswith(
+        "示例县2025年"
+    )

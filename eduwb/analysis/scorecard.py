@@ -56,7 +56,7 @@ from eduwb.data.dataset import Dataset, memoised
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
-from eduwb.lang import CLAUSE_SEP, COMMA, LIST_SEP, pick
+from eduwb.lang import CLAUSE_SEP, COMMA, LIST_SEP, name_before_number, pick
 from eduwb.standards import Indicator, Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -1223,7 +1223,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
             text += t(f" 等 {len(ids)} 项", f" and {len(ids) - limit} more")
         return text
 
-    parts = [t(f"{county}{year}年：", f"{county}, {year}: ")]
+    parts = [t(f"{name_before_number(county)}{year}年：", f"{county}, {year}: ")]
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
     undeclared = judged.get("undeclared", [])
     if vetoes:
