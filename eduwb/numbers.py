@@ -200,6 +200,21 @@ LIMIT_COLUMNS = frozenset(
 )  # fmt: skip
 
 
+#: Columns of quantities in a natural unit (a plan's addition, a gap's shortfall): teachers and
+#: rooms, always whole, print as counts ("22 人", never "22.0 人"); so does any whole amount
+#: of m² or 元 in them (the rest keep their decimals).
+QUANTITY_COLUMNS = frozenset({"addition", "shortfall"})
+
+
+def quantity(value: float, digits: int = 1) -> str:
+    """An amount in its natural unit: a whole number without decimals ("22", "13,372"),
+    any other with ``digits`` (1,462.1)."""
+    value = float(value)
+    if math.isfinite(value) and value.is_integer():
+        return f"{value:,.0f}"
+    return number(value, digits)
+
+
 def _as_float(x: object) -> float:
     try:
         value = float(x)  # type: ignore[arg-type]

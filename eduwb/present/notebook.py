@@ -109,13 +109,19 @@ def label_columns(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
 
 
 def format_value(
-    value: object, digits: int = 2, limits: list[tuple[float, str]] | None = None, *, exact: bool = False
+    value: object,
+    digits: int = 2,
+    limits: list[tuple[float, str]] | None = None,
+    *,
+    exact: bool = False,
+    quantity: bool = False,
 ) -> str:
     """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
 
     Numbers follow :mod:`eduwb.numbers`: ``digits`` decimals, more where the value
     judged against one of ``limits`` would otherwise round onto or across it; ``exact``
-    (thresholds and limits) shows every decimal the number has.
+    (thresholds and limits) shows every decimal the number has; ``quantity`` (an amount in
+    its natural unit: teachers, rooms, m²) shows a whole number without decimals.
     """
     lang = _STATE["lang"]
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -125,6 +131,8 @@ def format_value(
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
+        if quantity and not limits:
+            return numbers.quantity(value, digits)
         return numbers.exact(value, digits) if exact else numbers.number(value, digits, limits)
     return str(value)
 
@@ -166,6 +174,7 @@ def table_text(
                     per_col.get(col, default_digits),
                     judged.get(col),
                     exact=col in numbers.LIMIT_COLUMNS,
+                    quantity=col in numbers.QUANTITY_COLUMNS,
                 )
                 for col, value in zip(columns, row, strict=True)
             ]
