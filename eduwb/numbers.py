@@ -215,6 +215,17 @@ def quantity(value: float, digits: int = 1) -> str:
     return number(value, digits)
 
 
+#: Costs in 元 that a report shows in 万元 (10,000 元), the unit of the charts beside them;
+#: the tables' workbook keeps the exact 元.
+WAN_COLUMNS = frozenset({"cost_yuan", "plan_cost_yuan"})
+WAN = 10_000
+
+
+def wan(yuan: float, digits: int = 1) -> str:
+    """An amount of 元 in 万元: 2,640,000 → "264.0", 64,493 → "6.4"."""
+    return number(float(yuan) / WAN, digits)
+
+
 def _as_float(x: object) -> float:
     try:
         value = float(x)  # type: ignore[arg-type]

@@ -116,3 +116,21 @@ def test_whole_quantities_print_as_counts():
     shown = table_text(plan, digits={"addition": 1, "cv": 3})
     assert shown["addition"].tolist() == ["22", "0", "1,462.1"]
     assert shown["cv"].tolist() == ["0.500", "0.400", "1.000"]  # not a quantity: its decimals stay
+
+
+def test_costs_show_in_wan_yuan_and_the_workbook_keeps_yuan(monkeypatch):
+    from eduwb.present import notebook
+
+    assert numbers.wan(2_640_000) == "264.0" and numbers.wan(64_493.0) == "6.4" and numbers.wan(0) == "0.0"
+    plan = pd.DataFrame({"indicator": ["R2", "R6"], "cost_yuan": [2_640_000.0, 64_493.0]})
+    assert table_text(plan)["cost_yuan"].tolist() == ["264.0", "6.4"]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    notebook.show_table(plan, "plan", lang="zh")
+    [out] = shown
+    assert "估算费用(万元)" in out["text/html"] and "264.0" in out["text/html"]
+    payload = out[notebook.TABLE_MIME]
+    assert payload["columns"][1] == "估算费用(元)" and [row[1] for row in payload["data"]] == [
+        2_640_000,
+        64_493,
+    ]
