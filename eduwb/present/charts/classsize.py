@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
-from eduwb.lang import CLAUSE_SEP, pick
+from eduwb.lang import CLAUSE_SEP, LIST_SEP, pick
 from eduwb.present import t
 from eduwb.standards import Standard
 
@@ -65,6 +65,11 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("band", "status", "status_g4", "status_g5", "on_track", "max_students")
 # Columns where an empty cell means "does not apply" (an open row's closed_year), not "missing".
 _NOT_APPLICABLE_COLUMNS = ("closed_year", "deadline", "projected_over", "evaluated_year")
+
+
+def bands_text(std: Standard, lang: str = "zh") -> str:
+    """Every band with its sizes, as a list of the language: ``标准班额（≤45/50人）、…``."""
+    return pick(LIST_SEP, lang).join(band_label(b, std, lang) for b in BANDS)
 
 
 def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = None) -> str:
