@@ -361,10 +361,10 @@ def test_a_table_too_wide_takes_its_column_widths_from_its_content():
     rows = [[("指标", False), ("状态", False), ("依据", False)]] + [
         [("R1", True), ("未达标", True), (long, False)]
     ] * 10
-    widths, wrapped = content_widths(rows, head_rows=1, available=50.0)
-    share = [float(w.removesuffix("fr")) for w in widths]
+    layout = content_widths(rows, head_rows=1, available=50.0)
+    share = [float(w.removesuffix("fr")) for w in layout.widths]
     inset = 2 * 1.6 / 25.4 * 72 / 8.5  # each column's padding, in em of the table's 8.5 pt
-    assert wrapped == set()
+    assert layout.wrapped == set() and layout.size == 8.5
     assert share[0] - inset >= 2.0 and share[1] - inset >= 2.99  # 未达标: 3 em
     # the long column takes everything the others do not need, the header's 依据 aside
     assert share[2] - inset > 50.0 - 2 * 3.5
@@ -377,9 +377,9 @@ def test_a_scorecard_like_table_shares_the_width_by_how_much_each_column_says():
     # two long columns of 40 em and 160 em per row in 40 em: the rows are shortest when both
     # wrap into the same number of lines, i.e. widths in the ratio 1 : 4 (8 and 32 em)
     rows = [[("名称", False), ("依据", False)]] + [[("名" * 40, False), ("据" * 160, False)]] * 5
-    widths, _ = content_widths(rows, head_rows=1, available=40.0)
+    layout = content_widths(rows, head_rows=1, available=40.0)
     inset = 2 * 1.6 / 25.4 * 72 / 8.5
-    a, b = (float(w.removesuffix("fr")) - inset for w in widths)
+    a, b = (float(w.removesuffix("fr")) - inset for w in layout.widths)
     assert 7.0 <= a <= 9.5 and 30.5 <= b <= 33.0
 
 

@@ -13,7 +13,8 @@ Blocks (``{"t": kind, ...}``):
 - ``list``: ``ordered``, ``items`` (each a list of blocks);
 - ``quote``: blocks ``c``;  ``pre``: preformatted text ``v``;
 - ``table``: ``caption`` (inlines or None), ``columns``, ``head`` and ``body`` rows of cells,
-  ``wide`` (more than ten columns: a smaller font), optionally ``widths``;
+  ``wide`` (more than ten columns: a smaller font), optionally ``widths`` (see
+  :mod:`eduwb.report.colwidths`) and ``size`` (a long table's smaller font, in points);
 - ``img``: ``src``, a file name chosen here (``img-7.png``), and ``width`` in points.
 
 Inlines are strings (text) or ``{"t": kind, ...}``: ``b``, ``i``, ``sub``, ``sup``, ``span``
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from eduwb.report.colwidths import table_widths
+from eduwb.report.colwidths import FONT_PT, table_widths
 from eduwb.report.layout import WIDE_TABLE_COLUMNS
 
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
@@ -366,10 +367,15 @@ def table_blocks(conv: Converter, node: Node) -> list[dict[str, Any]]:
     if wide:
         out["wide"] = True
         widths = _nowrap_widths(head, body, columns)
+        if widths:
+            out["widths"] = widths
     else:
-        widths = table_widths(head, body)  # None: every column fits on one line, Typst's auto
-    if widths:
-        out["widths"] = widths
+        layout = table_widths(head, body)  # None: every column fits on one line, Typst's auto
+        if layout is not None:
+            out["widths"] = layout.widths
+            out["hyphenate"] = True  # long words in narrow columns
+            if layout.size != FONT_PT:
+                out["size"] = layout.size  # a long table, denser; its long words hyphenate
     return [out]
 
 

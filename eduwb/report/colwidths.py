@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # As templates/report.typ sets them: the text's width on A4 (18 mm margins), in points.
@@ -27,6 +28,14 @@ TEXT_WIDTH_PT = (210 - 2 * 18) / 25.4 * 72
 #: A table's font size and its cells' left + right padding (points), as the template sets them.
 FONT_PT = 8.5
 INSET_PT = 2 * 1.6 / 25.4 * 72
+#: A table longer than this many pages (estimated) is set in DENSE_PT, its long words hyphenated.
+DENSE_PAGES = 2.0
+DENSE_PT = 7.5
+#: A line of a table's text (em: the font's height and the leading), a row's top and bottom
+#: padding (points) and the height of a page's text (A4, 22 + 20 mm margins), as the template sets them.
+LINE = 1.35
+ROW_PT = 2 * 1.2 / 25.4 * 72
+PAGE_PT = (297 - 42) / 25.4 * 72
 #: The step (em) in which the free width is handed out.
 STEP = 0.5
 #: The norm that stands for a row's tallest cell (the larger, the closer to the maximum).
@@ -37,11 +46,13 @@ NARROWEST = 2.0
 ROOM = 0.8
 #: A header's word hyphenates in a column narrower than this (em).
 HYPHENATED = 3.5
+#: A word of the body hyphenates in a column narrower than this (em).
+LONG_WORD = 4.5
 #: A header is bold: a little wider than the same text in regular weight.
 BOLD = 1.05
 _WORD = re.compile(r"[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
 # break opportunities the template adds inside a run (after , ; / 、 before a letter, and after -)
-_SOFT = re.compile(r"(?<=[-,;/、，；])(?=[^\W\d_])")
+_SOFT = re.compile(r"(?<=[-,;/_、，；])(?=[^\W\d_])")
 
 
 def ems(text: str) -> float:
@@ -82,13 +93,16 @@ def narrowest(text: str, nowrap: bool) -> float:
 def narrowest_tall(text: str, nowrap: bool, head: bool) -> float:
     """The narrowest width for ``text`` in a table too wide for the page: a short Chinese
     cell that otherwise never wraps may take two lines ("政府保障/程度"), a header's long
-    word may hyphenate ("Indi-cator")."""
+    word may hyphenate ("Indi-cator"), and so may a long word of the body ("allo-cation")."""
     if head:
         pieces = [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
         return max([min(ems(p), HYPHENATED) for p in pieces] + [_cjk_half(text)], default=0.0)
     if nowrap and all(_wide(ch) or ch in "、，；" for ch in text):
         return _cjk_half(text)
-    return narrowest(text, nowrap)
+    if nowrap:
+        return narrowest(text, nowrap)
+    pieces = [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
+    return max((min(ems(p), LONG_WORD) for p in pieces), default=0.0)
 
 
 def _half_word(text: str) -> float:
@@ -110,24 +124,34 @@ def _cjk_half(text: str) -> float:
     return float(max((len(r) if len(r) <= 3 else -(-len(r) // 2) for r in runs), default=0))
 
 
+@dataclass
+class Layout:
+    """How a table too wide for the page is set: its columns' widths (fractions), the columns
+    whose never-wrapped cells may now wrap, and its font size (points)."""
+
+    widths: list[str]
+    wrapped: set[int]
+    size: float = FONT_PT
+
+
 def content_widths(
     rows: Sequence[Sequence[tuple[str, bool]]],
     head_rows: int = 0,
     available: float | None = None,
-) -> tuple[list[str], set[int]] | None:
-    """Fractional widths (``"4.2fr"``) for a table of ``rows`` of ``(text, never_wraps)``
-    cells, the first ``head_rows`` of them its header, and the columns whose cells that never
-    wrap may now wrap (their column is narrower than their text); None when every column
-    fits on one line (Typst's ``auto`` columns are then right) or the table is empty.
+    size: float = FONT_PT,
+) -> Layout | None:
+    """The :class:`Layout` of a table of ``rows`` of ``(text, never_wraps)`` cells, the first
+    ``head_rows`` of them its header; None when every column fits on one line (Typst's
+    ``auto`` columns are then right) or the table is empty.
 
-    ``available``: the text width in em for the cells' text (default: A4's, less the cells'
-    padding, at the template's table font size).
+    A table that would still be longer than :data:`DENSE_PAGES` pages is set in
+    :data:`DENSE_PT` (a scorecard of 32 long rows).  ``available``: the text width in em for
+    the cells' text (default: A4's, less the cells' padding, at the font size).
     """
     columns = max((len(r) for r in rows), default=0)
     if columns == 0:
         return None
-    if available is None:
-        available = (TEXT_WIDTH_PT - columns * INSET_PT) / FONT_PT
+    room = available if available is not None else (TEXT_WIDTH_PT - columns * INSET_PT) / size
     width = [[0.0] * columns for _ in rows]  # each cell's text on one line
     waste = [[0.0] * columns for _ in rows]  # half its mean word (what a wrapped line loses)
     least = [NARROWEST] * columns  # in a table that fits
@@ -143,12 +167,23 @@ def content_widths(
             if nowrap:
                 kept[j] = max(kept[j], narrowest(text, nowrap) * factor)
     natural = [max(max(r[j] for r in width), least[j]) for j in range(columns)]
-    if sum(natural) <= available:
+    if sum(natural) <= room:
         return None
-    chosen = _allot(width, waste, _capped(tall, ROOM * available), natural, available)
-    inset = INSET_PT / FONT_PT  # a fraction is of the whole width: each column's padding too
+    chosen = _allot(width, waste, _capped(tall, ROOM * room), natural, room)
+    if available is None and size > DENSE_PT and _pages(width, waste, chosen, size) > DENSE_PAGES:
+        return content_widths(rows, head_rows, size=DENSE_PT)
+    inset = INSET_PT / size  # a fraction is of the whole width: each column's padding too
     wrapped = {j for j in range(columns) if chosen[j] < kept[j]}
-    return [f"{w + inset:.2f}fr" for w in chosen], wrapped
+    return Layout([f"{w + inset:.2f}fr" for w in chosen], wrapped, size)
+
+
+def _pages(width: list[list[float]], waste: list[list[float]], chosen: list[float], size: float) -> float:
+    """The pages a table would take, roughly: each row as many lines as its tallest cell."""
+    import numpy as np
+
+    w = np.asarray(chosen)
+    lines = np.maximum(np.ceil(np.asarray(width) / np.maximum(w - np.asarray(waste), w / 2)), 1).max(axis=1)
+    return float((lines * LINE * size + ROW_PT).sum() / PAGE_PT)
 
 
 def _capped(least: list[float], room: float) -> list[float]:
@@ -224,7 +259,7 @@ def _texts(inl: list[Any]) -> list[str]:
     return out
 
 
-def table_widths(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]]) -> list[str] | None:
+def table_widths(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]]) -> Layout | None:
     """:func:`content_widths` of a table of model cells (None when a cell spans columns or
     every column fits); the cells of a column narrower than their text lose ``nw``."""
     rows = head + body
@@ -234,9 +269,8 @@ def table_widths(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any
     found = content_widths(cells, head_rows=len(head))
     if found is None:
         return None
-    widths, wrapped = found
     for row in rows:
-        for j in wrapped:
+        for j in found.wrapped:
             if j < len(row):
                 row[j].pop("nw", None)
-    return widths
+    return found
