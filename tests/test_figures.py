@@ -119,3 +119,20 @@ def test_the_failing_sections_grid_draws_each_section_s_bars_on_one_shared_scale
         assert all(abs(h - r * scale) < 1e-9 for h, r in zip(heights, ratios, strict=True))
     finally:
         plt.close(fig)
+
+
+def test_text_on_a_cell_takes_the_colour_that_contrasts_more():
+    from matplotlib import colormaps
+
+    from eduwb.present.figures import text_colour_on
+
+    # WCAG: black on white is 21:1, white on black 21:1; a mid grey (#777, luminance ≈ 0.184)
+    # contrasts 4.7:1 with black and 4.5:1 with white
+    assert text_colour_on((1, 1, 1, 1)) == "black" and text_colour_on((0, 0, 0, 1)) == "white"
+    assert text_colour_on((0x77 / 255,) * 3) == "black" and text_colour_on((0x70 / 255,) * 3) == "white"
+    # the ratio heatmap's ends: deep red (value ÷ threshold 0.5) and deep green (1.5) are dark,
+    # its middle (yellow, 1.0) light
+    cmap = colormaps["RdYlGn"]
+    assert [text_colour_on(cmap(x)) for x in (0.0, 0.5, 1.0)] == ["white", "black", "white"]
+    # the flow heatmap's darkest blue takes white, its palest black
+    assert [text_colour_on(colormaps["Blues"](x)) for x in (0.0, 1.0)] == ["black", "white"]
