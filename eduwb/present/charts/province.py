@@ -395,7 +395,8 @@ def verdict_grid(
     if len(names) > limit:
         return verdict_counts(counties, lang, title)
     cells = counties.set_index(["county", "year"])
-    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.36 * len(names) + 1.2))
+    # compact, so that a page holds it and what follows
+    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.3 * len(names) + 1.0))
     for i, county in enumerate(names):
         for j, year in enumerate(years):
             if (county, year) not in cells.index:
