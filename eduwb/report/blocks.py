@@ -354,7 +354,8 @@ INTRODUCTION_CHARS = 600
 def keep_introductions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mark ``keep`` the paragraphs between a heading and the chart, table or list they
     introduce, when they are short: the template keeps them, and so the heading, with it
-    (a heading and its two lines never end a page whose next one starts with the chart)."""
+    (a heading and its two lines never end a page whose next one starts with the chart).
+    A short section of prose alone is kept whole the same way."""
     for i, block in enumerate(blocks):
         if block["t"] != "h":
             continue
@@ -362,14 +363,12 @@ def keep_introductions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         while j < len(blocks) and blocks[j]["t"] == "p":
             chars += len("".join(text_of_inlines(blocks[j]["c"])))
             j += 1
-        if (
-            j > i + 1
-            and j < len(blocks)
-            and blocks[j]["t"] in ("img", "table", "list")
-            and chars <= INTRODUCTION_CHARS
-        ):
-            for k in range(i + 1, j):
-                blocks[k]["keep"] = True
+        if chars > INTRODUCTION_CHARS or j == i + 1:
+            continue
+        introduces = j < len(blocks) and blocks[j]["t"] in ("img", "table", "list")
+        # a short section of prose alone is kept whole (its last paragraph ends the keeping)
+        for k in range(i + 1, j if introduces else j - 1):
+            blocks[k]["keep"] = True
     return blocks
 
 
