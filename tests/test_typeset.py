@@ -412,3 +412,29 @@ def test_a_name_ending_in_a_digit_is_kept_apart_from_the_year():
     assert title.format(county=name_before_number("示例县"), year=2025, programme="").startswith(
         "示例县2025年"
     )
+
+
+def test_a_heading_stays_with_its_short_introduction_and_what_it_introduces():
+    from eduwb.report.blocks import keep_introductions
+
+    def p(text):
+        return {"t": "p", "c": [text]}
+
+    blocks = keep_introductions(
+        [
+            {"t": "h", "level": 2, "c": ["图"]},
+            p("引言一"),
+            p("引言二"),
+            {"t": "img", "src": "img-1.png"},
+            {"t": "h", "level": 2, "c": ["文"]},
+            p("第一段"),
+            p("第二段"),
+            {"t": "h", "level": 2, "c": ["长"]},
+            p("长" * 700),
+            {"t": "table", "head": [], "body": []},
+        ]
+    )
+    kept = [b.get("keep", False) for b in blocks if b["t"] == "p"]
+    # the chart's introduction, both paragraphs; a section of prose: all but its last
+    # paragraph (kept with it); a long introduction is free to break
+    assert kept == [True, True, True, False, False]
