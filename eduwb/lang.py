@@ -31,3 +31,9 @@ def pick(pair: tuple[_T, _T], lang: str) -> _T:
     same way.
     """
     return pair[0] if lang == "zh" else pair[1]
+
+
+def name_before_number(name: str) -> str:
+    """``name`` as written before a number: followed by a space when it ends in a digit, so
+    that a year does not run into it ("示例县01 2025年", never "示例县012025年")."""
+    return f"{name} " if name[-1:].isdigit() else name

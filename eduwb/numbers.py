@@ -200,6 +200,32 @@ LIMIT_COLUMNS = frozenset(
 )  # fmt: skip
 
 
+#: Columns of quantities in a natural unit (a plan's addition, a gap's shortfall): teachers and
+#: rooms, always whole, print as counts ("22 人", never "22.0 人"); so does any whole amount
+#: of m² or 元 in them (the rest keep their decimals).
+QUANTITY_COLUMNS = frozenset({"addition", "shortfall"})
+
+
+def quantity(value: float, digits: int = 1) -> str:
+    """An amount in its natural unit: a whole number without decimals ("22", "13,372"),
+    any other with ``digits`` (1,462.1)."""
+    value = float(value)
+    if math.isfinite(value) and value.is_integer():
+        return f"{value:,.0f}"
+    return number(value, digits)
+
+
+#: Costs in 元 that a report shows in 万元 (10,000 元), the unit of the charts beside them;
+#: the tables' workbook keeps the exact 元.
+WAN_COLUMNS = frozenset({"cost_yuan", "plan_cost_yuan"})
+WAN = 10_000
+
+
+def wan(yuan: float, digits: int = 1) -> str:
+    """An amount of 元 in 万元: 2,640,000 → "264.0", 64,493 → "6.4"."""
+    return number(float(yuan) / WAN, digits)
+
+
 def _as_float(x: object) -> float:
     try:
         value = float(x)  # type: ignore[arg-type]

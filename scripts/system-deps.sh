@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages eduwb needs besides Python ones: a CJK font for charts and PDFs (no tofu
 # boxes; the report's typesetter, Typst, finds it through fontconfig's fc-list), poppler's
-# pdftotext/pdftoppm for the report tests, and Debian's Chromium for the browser tests
+# pdftotext/pdftoppm and qpdf for the report tests, and Debian's Chromium for the browser tests
 # (Playwright drives /usr/bin/chromium; no browser download).  Pango and HarfBuzz's subsetting
 # library are for WeasyPrint alone, which only benchmarks/bench_layout.py and the hand-run CLI
 # chain of benchmarks/bench_report.py still use (the report itself no longer does).
@@ -15,6 +15,8 @@ libraries=$(ldconfig -p 2>/dev/null || true)
 missing=()
 grep -q "Noto Sans CJK SC" <<<"$fonts" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# qpdf --check: the report tests check that the PDF's structure is sound
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 grep -q "libpangoft2-1.0" <<<"$libraries" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 # the benchmarks' WeasyPrint subsets fonts with HarfBuzz; without it every CJK PDF embeds whole fonts slowly

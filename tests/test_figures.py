@@ -102,3 +102,20 @@ def test_a_cjk_font_installed_since_the_font_cache_was_made_is_found(monkeypatch
     monkeypatch.setattr(font_manager.fontManager, "ttflist", without)
     assert cjk_font() == found
     assert any(f.name == found for f in font_manager.fontManager.ttflist)
+
+
+def test_text_on_a_cell_takes_the_colour_that_contrasts_more():
+    from matplotlib import colormaps
+
+    from eduwb.present.figures import text_colour_on
+
+    # WCAG: black on white is 21:1, white on black 21:1; a mid grey (#777, luminance ≈ 0.184)
+    # contrasts 4.7:1 with black and 4.5:1 with white
+    assert text_colour_on((1, 1, 1, 1)) == "black" and text_colour_on((0, 0, 0, 1)) == "white"
+    assert text_colour_on((0x77 / 255,) * 3) == "black" and text_colour_on((0x70 / 255,) * 3) == "white"
+    # the ratio heatmap's ends: deep red (value ÷ threshold 0.5) and deep green (1.5) are dark,
+    # its middle (yellow, 1.0) light
+    cmap = colormaps["RdYlGn"]
+    assert [text_colour_on(cmap(x)) for x in (0.0, 0.5, 1.0)] == ["white", "black", "white"]
+    # the flow heatmap's darkest blue takes white, its palest black
+    assert [text_colour_on(colormaps["Blues"](x)) for x in (0.0, 1.0)] == ["black", "white"]

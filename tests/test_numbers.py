@@ -105,3 +105,32 @@ def test_scorecard_texts_follow_the_rule():
     assert _cv(0.50040, 0.50) == "0.5004"
     assert _cv(0.41234, 0.50) == "0.412"
     assert _pct(0.09996, 0.10) == "9.996%"
+
+
+def test_whole_quantities_print_as_counts():
+    assert numbers.quantity(22.0) == "22" and numbers.quantity(0.0) == "0"
+    assert numbers.quantity(13372.0) == "13,372" and numbers.quantity(1462.14) == "1,462.1"
+    plan = pd.DataFrame(
+        {"addition": [22.0, 0.0, 1462.14], "gap_unit": ["teachers", "rooms", "m2"], "cv": [0.5, 0.4, 1.0]}
+    )
+    shown = table_text(plan, digits={"addition": 1, "cv": 3})
+    assert shown["addition"].tolist() == ["22", "0", "1,462.1"]
+    assert shown["cv"].tolist() == ["0.500", "0.400", "1.000"]  # not a quantity: its decimals stay
+
+
+def test_costs_show_in_wan_yuan_and_the_workbook_keeps_yuan(monkeypatch):
+    from eduwb.present import notebook
+
+    assert numbers.wan(2_640_000) == "264.0" and numbers.wan(64_493.0) == "6.4" and numbers.wan(0) == "0.0"
+    plan = pd.DataFrame({"indicator": ["R2", "R6"], "cost_yuan": [2_640_000.0, 64_493.0]})
+    assert table_text(plan)["cost_yuan"].tolist() == ["264.0", "6.4"]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    notebook.show_table(plan, "plan", lang="zh")
+    [out] = shown
+    assert "估算费用(万元)" in out["text/html"] and "264.0" in out["text/html"]
+    payload = out[notebook.TABLE_MIME]
+    assert payload["columns"][1] == "估算费用(元)" and [row[1] for row in payload["data"]] == [
+        2_640_000,
+        64_493,
+    ]

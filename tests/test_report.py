@@ -647,3 +647,37 @@ def test_no_worker_outlives_a_killed_report(tmp_path, tiny_county):
             proc.kill()
         for pid in _children(proc.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_cell_prints_its_text_for_the_report_without_what_only_a_run_offers():
+    from eduwb.report.layout import printable_notebook
+
+    cell = new_markdown_cell("## 学校画像\n\n交互运行时可选择学校；报告中列出未达标的学校。")
+    cell.metadata["eduwb"] = {
+        "en": "## School profiles\n\nRun interactively, a school can be picked.",
+        "printed": {
+            "zh": "## 学校画像\n\n下面是未达标的学校。",
+            "en": "## School profiles\n\nThe failing sections follow.",
+        },
+    }
+    plain = new_markdown_cell("## 其他")
+    plain.metadata["eduwb"] = {"en": "## Other"}
+    nb = new_notebook(cells=[cell, plain])
+    assert [c.source for c in printable_notebook(nb, lang="zh").cells] == [
+        "## 学校画像\n\n下面是未达标的学校。",
+        "## 其他",
+    ]
+    assert [c.source for c in printable_notebook(nb, lang="en").cells] == [
+        "## School profiles\n\nThe failing sections follow.",
+        "## Other",
+    ]
+    # every chapter notebook: no sentence about an interactive run reaches the report
+    for path in sorted(Path(__file__).resolve().parents[1].glob("notebooks/0*.ipynb")):
+        import nbformat
+
+        for lang in ("zh", "en"):
+            for printed in printable_notebook(nbformat.read(path, as_version=4), lang=lang).cells:
+                if printed.cell_type == "markdown":
+                    assert "交互运行" not in printed.source and "Run interactively" not in printed.source, (
+                        path.name
+                    )

@@ -91,6 +91,52 @@ def test_real_notebooks_make_a_report_for_one_year(tmp_path, monkeypatch, capsys
     teachers = pd.read_csv(SAMPLE / "teachers.csv", dtype=str)["teacher_id"].unique()
     assert not [t for t in teachers if t in text]
 
+    # the scorecard's 32 rows take at most 3 pages (its header repeats on each of them)
+    assert 1 <= pages_with(text, "维度名称数值标准值状态数据来源依据") <= 3
+
+
+def pages_with(text: str, flat_words: str) -> int:
+    """How many pages of ``text`` (pdftotext's, pages split by form feeds) hold ``flat_words``
+    (white space ignored)."""
+    return sum(flat_words in "".join(page.split()) for page in text.split("\f"))
+
+
+def data_strings(folder: Path) -> set[str]:
+    """Every text a county's files hold (names of schools, townships, the county, the titles
+    its inputs quote as evidence), from the CSV files as written."""
+    out: set[str] = set()
+    for csv in folder.glob("*.csv"):
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        out |= {v for column in frame.columns for v in frame[column].unique() if v}
+    import tomllib
+
+    county = tomllib.loads((folder / "county.toml").read_text(encoding="utf-8"))
+    out |= {v for v in county.values() if isinstance(v, str)}
+    return out
+
+
+@pytest.mark.slow
+def test_the_english_report_is_english_but_for_the_data_s_names(tmp_path, monkeypatch, capsys):
+    import re
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    monkeypatch.delenv("EDUWB_NOTEBOOKS_DIR", raising=False)
+    out = tmp_path / "reports"
+    code = report.report_command([str(SAMPLE)], years="2025", out=str(out), workers=1, lang="en")
+    assert code == 0, capsys.readouterr()
+    [pdf] = (out / "示例县" / "2025").glob("*.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # Chinese characters and Chinese punctuation (、（）：；，。“”《》…) only inside what the data
+    # says: a school's name, the county's, the title of a document a county input quotes
+    names = data_strings(SAMPLE)
+    runs = set(re.findall(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+", text))
+    assert runs, "the sample's school names print"
+    foreign = sorted(r for r in runs if not any(r in name for name in names))
+    assert foreign == [], foreign
+    assert not runs & {"是", "否"}  # a county's yes or no answer is a word of the report's language
+    # the scorecard's 32 rows take at most 4 pages
+    assert 1 <= pages_with(text, "DimensionNameValue") <= 4
+
 
 def test_every_markdown_cell_carries_its_english_translation():
     # a report with --lang en prints metadata["eduwb"]["en"] in place of the Chinese prose

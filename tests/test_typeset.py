@@ -319,3 +319,122 @@ def test_report_workers_give_typst_one_thread(monkeypatch):
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init) as pool:
         assert pool.submit(os.getenv, "RAYON_NUM_THREADS").result() == "1"
+
+
+def test_pdf_tools_read_the_report_without_a_warning(tmp_path):
+    # poppler before 23.x printed "Syntax Error: Suspects object is wrong type" for every report
+    html = (
+        "<h2>小节</h2><p>正文 text</p><table><thead><tr><th>学校</th></tr></thead>"
+        "<tbody><tr><td>城关小学</td></tr></tbody></table>"
+    )
+    typeset.write_pdf(tiny_context([("第一章", html)]), tmp_path / "r.pdf")
+    pdf = str(tmp_path / "r.pdf")
+    for command in (["pdfinfo", pdf], ["pdftotext", pdf, "-"], ["qpdf", "--check", pdf]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)  # qpdf: 3 means warnings
+        assert done.stderr == "", (command, done.stderr)
+        assert "warning" not in done.stdout.lower(), command
+    # the structure tags stay (a screen reader's reading order): only the default entry went
+    data = (tmp_path / "r.pdf").read_bytes()
+    assert b"/StructTreeRoot" in data and b"/Suspects" not in data
+
+
+def test_without_default_suspects_keeps_every_offset():
+    pdf = b"%PDF-1.7\n1 0 obj<</Type/Catalog/MarkInfo<</Marked true/Suspects false>>>>endobj\nxref"
+    out = typeset.without_default_suspects(pdf)
+    assert len(out) == len(pdf) and out.index(b"xref") == pdf.index(b"xref")
+    assert b"/Suspects" not in out and b"/MarkInfo<</Marked true" in out
+    assert typeset.without_default_suspects(b"%PDF-1.7 no catalog") == b"%PDF-1.7 no catalog"
+
+
+def test_a_table_too_wide_takes_its_column_widths_from_its_content():
+    from eduwb.report.colwidths import content_widths
+
+    # fits on one line per column: Typst's auto columns
+    assert (
+        content_widths([[("指标", False), ("说明", False)], [("R1", True), ("短", False)]], head_rows=1)
+        is None
+    )
+    # a code, a short word that never wraps, and one long text: the long text gets the room,
+    # the others at least their text (never wrapped), nothing wider than the page
+    long = "城关第一小学音乐教室需5间有4、美术教室需5间有4；" * 12  # 12 × 26 = 312 em
+    rows = [[("指标", False), ("状态", False), ("依据", False)]] + [
+        [("R1", True), ("未达标", True), (long, False)]
+    ] * 10
+    layout = content_widths(rows, head_rows=1, available=50.0)
+    share = [float(w.removesuffix("fr")) for w in layout.widths]
+    inset = 2 * 1.6 / 25.4 * 72 / 8.5  # each column's padding, in em of the table's 8.5 pt
+    assert layout.wrapped == set() and layout.size == 8.5
+    assert share[0] - inset >= 2.0 and share[1] - inset >= 2.99  # 未达标: 3 em
+    # the long column takes everything the others do not need, the header's 依据 aside
+    assert share[2] - inset > 50.0 - 2 * 3.5
+    assert abs(sum(share) - (50.0 + 3 * inset)) < 0.05
+
+
+def test_a_scorecard_like_table_shares_the_width_by_how_much_each_column_says():
+    from eduwb.report.colwidths import content_widths
+
+    # two long columns of 40 em and 160 em per row in 40 em: the rows are shortest when both
+    # wrap into the same number of lines, i.e. widths in the ratio 1 : 4 (8 and 32 em)
+    rows = [[("名称", False), ("依据", False)]] + [[("名" * 40, False), ("据" * 160, False)]] * 5
+    layout = content_widths(rows, head_rows=1, available=40.0)
+    inset = 2 * 1.6 / 25.4 * 72 / 8.5
+    a, b = (float(w.removesuffix("fr")) - inset for w in layout.widths)
+    assert 7.0 <= a <= 9.5 and 30.5 <= b <= 33.0
+
+
+def test_a_short_chinese_cell_may_wrap_in_two_when_the_table_needs_the_room():
+    from eduwb.report.blocks import Converter
+
+    long = "达到本项标准的学校（学段）小学 17/29、初中 12/14；差异系数 小学 0.423、初中 0.300" * 4
+    rows = "".join(
+        f'<tr><td class="nw">R{i}</td><td class="nw">政府保障程度</td><td class="nw">未达标</td>'
+        f"<td>{long}</td></tr>"
+        for i in range(8)
+    )
+    head = "<thead><tr><th>指标</th><th>维度</th><th>状态</th><th>依据</th></tr></thead>"
+    html = f"<table>{head}<tbody>{rows}</tbody></table>"
+    [table] = Converter().chapter(html)
+    assert [w.endswith("fr") for w in table["widths"]] == [True] * 4
+    first = table["body"][0]
+    assert first[0].get("nw") and first[2].get("nw")  # R0, 未达标: whole
+    assert not first[1].get("nw")  # 政府保障程度 may take two lines, 政府保/障程度
+
+
+def test_a_name_ending_in_a_digit_is_kept_apart_from_the_year():
+    from eduwb.lang import name_before_number
+    from eduwb.present.words import REPORT_TEXT
+
+    title = REPORT_TEXT["zh"]["title"]
+    assert title.format(county=name_before_number("示例县01"), year=2025, programme="").startswith(
+        "示例县01 2025年"
+    )
+    assert title.format(county=name_before_number("示例县"), year=2025, programme="").startswith(
+        "示例县2025年"
+    )
+
+
+def test_a_heading_stays_with_its_short_introduction_and_what_it_introduces():
+    from eduwb.report.blocks import keep_introductions
+
+    def p(text):
+        return {"t": "p", "c": [text]}
+
+    blocks = keep_introductions(
+        [
+            {"t": "h", "level": 2, "c": ["图"]},
+            p("引言一"),
+            p("引言二"),
+            {"t": "img", "src": "img-1.png"},
+            {"t": "h", "level": 2, "c": ["文"]},
+            p("第一段"),
+            p("第二段"),
+            {"t": "h", "level": 2, "c": ["长"]},
+            p("长" * 700),
+            {"t": "table", "head": [], "body": []},
+        ]
+    )
+    kept = [b.get("keep", False) for b in blocks if b["t"] == "p"]
+    # the chart's introduction, both paragraphs; a section of prose: all but its last
+    # paragraph (kept with it); a long introduction is free to break
+    assert kept == [True, True, True, False, False]

@@ -398,7 +398,7 @@ def thresholds_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
     stages = [resolve_stage(std, stage)] if stage is not None else list(std.stages)
     rows = []
     for ind in std.resource_indicators:
-        row = {"indicator": ind.id, "name": ind.name(lang), "unit": ind.unit}
+        row = {"indicator": ind.id, "name": ind.name(lang), "unit": ind.unit_name(lang)}
         for s in stages:
             value = ind.threshold_for(s) if ind.threshold is not None else None
             row[f"threshold_{s}"] = np.nan if value is None else float(value)

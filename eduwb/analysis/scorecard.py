@@ -56,7 +56,7 @@ from eduwb.data.dataset import Dataset, memoised
 from eduwb.data.schema import TABLES
 from eduwb.data.values import CountyValue, parse_county_value
 from eduwb.errors import ParameterError
-from eduwb.lang import CLAUSE_SEP, COMMA, LIST_SEP, pick
+from eduwb.lang import CLAUSE_SEP, COMMA, LIST_SEP, name_before_number, pick
 from eduwb.standards import Indicator, Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -187,8 +187,8 @@ def _result(
 # ----------------------------------------------------------------------------- thresholds
 
 
-def _limit_text(ind: Indicator, value: float) -> str:
-    return _pct_limit(value) if ind.unit == "%" else f"{_num(value)} {ind.unit}"
+def _limit_text(ind: Indicator, value: float, lang: str) -> str:
+    return _pct_limit(value) if ind.unit == "%" else f"{_num(value)} {ind.unit_name(lang)}"
 
 
 def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
@@ -202,12 +202,12 @@ def threshold_text(ind: Indicator, ctx: _Ctx) -> str:
         sym = "≥" if ind.comparator == ">=" else "≤"
         if isinstance(ind.threshold, dict):
             parts = [
-                f"{ctx.stage(s)} {sym} {_limit_text(ind, ind.threshold[s])}"
+                f"{ctx.stage(s)} {sym} {_limit_text(ind, ind.threshold[s], ctx.lang)}"
                 for s in std.stages
                 if s in ind.threshold
             ]
             return pick(COMMA, ctx.lang).join(parts)
-        text = f"{sym} {_limit_text(ind, ind.threshold)}"
+        text = f"{sym} {_limit_text(ind, ind.threshold, ctx.lang)}"
         if ind.id == "Q4":
             text = ctx.t(f"每校 {text}", f"every school {text}")
         return text
@@ -224,7 +224,7 @@ def _resource_threshold(ind: Indicator, ctx: _Ctx) -> str:
     if std.balance_test == "each":
         values = sep.join(f"{ctx.stage(s)} ≥ {_num(ind.threshold_for(s))}" for s in std.stages)
         cvs = sep.join(f"{ctx.stage(s)} ≤ {std.cv_limit(s):.2f}" for s in std.stages)
-        return ctx.t(f"{values} {ind.unit}；差异系数 {cvs}", f"{values} {ind.unit}; CV {cvs}")
+        return ctx.t(f"{values} {ind.unit}；差异系数 {cvs}", f"{values} {ind.unit_name('en')}; CV {cvs}")
     cvs = sep.join(f"{ctx.stage(s)} ≤ {std.composite_limit(s):.2f}" for s in std.stages)
     return ctx.t(f"综合差异系数 {cvs}", f"composite CV {cvs}")
 
@@ -387,9 +387,12 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         return _result(MISSING, evidence=why, source=source)
     raw = row.get("value")
     raw = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
-    status, shown, number, note = judge_county_value(ind, parse_county_value(raw), ctx.lang)
+    parsed = parse_county_value(raw)
+    status, shown, number, note = judge_county_value(ind, parsed, ctx.lang)
+    # a yes or no as a word of the report's language (是 → yes); a figure as written
+    answered = shown if parsed is not None and parsed.kind in ("yes", "no") else raw
     parts = [
-        ctx.t(f"县级填报：{raw}", f"county input: {raw}")
+        ctx.t(f"县级填报：{raw}", f"county input: {answered}")
         if raw
         else ctx.t("缺数据：数值为空", "missing: the value is blank")
     ]
@@ -643,7 +646,7 @@ def _g3(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
         for kind, (zh, en) in smallest.items():
             small = ctx.t(zh, en) + area(kind) + "<" + bad[f"{kind}_area_limit"].map(_num) + "m²" + add
             why += np.where(bad[f"{kind}_small"], small, "")
-        listed = bad["school_name"].astype(str) + "（" + why.str.rstrip(add) + "）"
+        listed = bad["school_name"].astype(str) + ctx.t("（", " (") + why.str.rstrip(add) + ctx.t("）", ")")
         parts.append(ctx.t("未达标：", "failing: ") + _names(listed, ctx))
     gaps = table[table["status"] == MISSING]
     if len(gaps):
@@ -1236,7 +1239,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
             text += t(f" 等 {len(ids)} 项", f" and {len(ids) - limit} more")
         return text
 
-    parts = [t(f"{county}{year}年：", f"{county}, {year}: ")]
+    parts = [t(f"{name_before_number(county)}{year}年：", f"{county}, {year}: ")]
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
     undeclared = judged.get("undeclared", [])
     if vetoes:

@@ -126,3 +126,16 @@ def explorer_box(children: list, lang: str = "zh") -> Any:
     box = widgets.VBox([style, *children])
     box.add_class("eduwb-explorer")
     return box
+
+
+def text_colour_on(rgba: Any) -> str:
+    """The colour of text written on a cell of colour ``rgba`` (floats 0–1): black on a light
+    cell, white on a dark one, whichever contrasts more (WCAG's relative luminance; the two
+    contrasts are equal at a luminance of about 0.18)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(float(c)) for c in tuple(rgba)[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"

@@ -19,7 +19,7 @@ from eduwb.errors import EduwbError
 from eduwb.lang import LANGS, pick
 from eduwb.present import privacy
 from eduwb.present.figures import DPI, use_figure_png
-from eduwb.present.words import column_label
+from eduwb.present.words import column_label, shown_label
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
 CJK_FONTS = (
@@ -111,13 +111,21 @@ def label_columns(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
 
 
 def format_value(
-    value: object, digits: int = 2, limits: list[tuple[float, str]] | None = None, *, exact: bool = False
+    value: object,
+    digits: int = 2,
+    limits: list[tuple[float, str]] | None = None,
+    *,
+    exact: bool = False,
+    quantity: bool = False,
+    wan: bool = False,
 ) -> str:
     """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
 
     Numbers follow :mod:`eduwb.numbers`: ``digits`` decimals, more where the value
     judged against one of ``limits`` would otherwise round onto or across it; ``exact``
-    (thresholds and limits) shows every decimal the number has.
+    (thresholds and limits) shows every decimal the number has; ``quantity`` (an amount in
+    its natural unit: teachers, rooms, m²) shows a whole number without decimals; ``wan``
+    (a cost in 元) shows it in 万元, one decimal.
     """
     lang = _STATE["lang"]
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -126,7 +134,11 @@ def format_value(
         return t("是", "yes", lang) if value else t("否", "no", lang)
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, (int, float)) and wan:
+        return numbers.wan(value)
     if isinstance(value, float):
+        if quantity and not limits:
+            return numbers.quantity(value, digits)
         return numbers.exact(value, digits) if exact else numbers.number(value, digits, limits)
     return str(value)
 
@@ -168,6 +180,8 @@ def table_text(
                     per_col.get(col, default_digits),
                     judged.get(col),
                     exact=col in numbers.LIMIT_COLUMNS,
+                    quantity=col in numbers.QUANTITY_COLUMNS,
+                    wan=col in numbers.WAN_COLUMNS,
                 )
                 for col, value in zip(columns, row, strict=True)
             ]
@@ -257,7 +271,7 @@ def show_table(
     text = table_text(shown, digits, limits)
     styles = highlight(shown) if highlight is not None else None
     numeric = [_numeric_column(shown[c], text[c]) for c in shown.columns]
-    html = _html_table(text, styles, [column_label(c, lang) for c in shown.columns], title, numeric)
+    html = _html_table(text, styles, [shown_label(c, lang) for c in shown.columns], title, numeric)
     if max_rows is not None and len(df) > max_rows:
         more = len(df) - max_rows
         note = t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)

@@ -285,6 +285,20 @@ def column_label(column: str, lang: str = "zh") -> str:
     return column if pair is None else pick(pair, lang)
 
 
+#: The labels of the cost columns as a report shows them, in 万元 (:data:`eduwb.numbers.WAN_COLUMNS`);
+#: the workbook keeps :data:`COLUMN_LABELS`' exact 元.
+WAN_LABELS = {
+    "cost_yuan": ("估算费用(万元)", "Cost (10,000 yuan)"),
+    "plan_cost_yuan": ("资源配置补足费用(万元)", "Plan cost (10,000 yuan)"),
+}
+
+
+def shown_label(column: str, lang: str = "zh") -> str:
+    """The label of a column as a report's table shows it (costs in 万元), else :func:`column_label`."""
+    pair = WAN_LABELS.get(column)
+    return column_label(column, lang) if pair is None else pick(pair, lang)
+
+
 #: The words of the report's cover, appendix, file names and workbook index. ``{programme}``
 #: and its forms are what meeting the standard is called (:func:`report_text` fills them in).
 REPORT_TEXT = {

@@ -9,12 +9,14 @@ into blocks and inlines, lists and dictionaries of strings and numbers that
 Blocks (``{"t": kind, ...}``):
 
 - ``h``: a heading, ``level`` 2 (a section, bookmarked), 3 or 4, inlines ``c``;
-- ``p``: a paragraph, inlines ``c``;
+- ``p``: a paragraph, inlines ``c``, ``keep`` (a short introduction kept with what follows);
 - ``list``: ``ordered``, ``items`` (each a list of blocks);
 - ``quote``: blocks ``c``;  ``pre``: preformatted text ``v``;
 - ``table``: ``caption`` (inlines or None), ``columns``, ``head`` and ``body`` rows of cells,
-  ``wide`` (more than ten columns: a smaller font), optionally ``widths``;
-- ``img``: ``src``, a file name chosen here (``img-7.png``), and ``width`` in points.
+  ``wide`` (more than ten columns: a smaller font), optionally ``widths`` (see
+  :mod:`eduwb.report.colwidths`) and ``size`` (a long table's smaller font, in points);
+- ``img``: ``src``, a file name chosen here (``img-7.png``), ``width`` in points, and
+  ``ratio`` (height ÷ width) of a PNG.
 
 Inlines are strings (text) or ``{"t": kind, ...}``: ``b``, ``i``, ``sub``, ``sup``, ``span``
 (``color``, ``fill``, ``bold``) with inlines ``c``; ``code`` with text ``v``; ``br``.  A cell is
@@ -36,7 +38,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from eduwb.report.layout import WIDE_TABLE_COLUMNS
+from eduwb.report.colwidths import FONT_PT, table_widths
+from eduwb.report.layout import WIDE_TABLE_COLUMNS, png_size
 
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
 # Elements whose content never reaches paper.
@@ -218,7 +221,7 @@ class Converter:
         """The blocks of a chapter's HTML fragment."""
         root = parse_html(html)
         self.id_styles = _id_styles(root)
-        return self.blocks(root.children)
+        return keep_introductions(self.blocks(root.children))
 
     def blocks(self, children: list[Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -296,6 +299,9 @@ class Converter:
         width = _length(node.attrs.get("width") or css_declarations(node.attrs.get("style", "")).get("width"))
         if width:
             out["width"] = width
+        size = png_size(data) if extension == "png" else None
+        if size is not None and size[0] > 0:
+            out["ratio"] = round(size[1] / size[0], 4)  # height ÷ width: a tall chart is printed smaller
         return out
 
     # ---- inlines ---------------------------------------------------------------------------
@@ -341,6 +347,31 @@ class Converter:
         return style
 
 
+#: A section's introduction this short (characters) stays on the page of what it introduces.
+INTRODUCTION_CHARS = 600
+
+
+def keep_introductions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark ``keep`` the paragraphs between a heading and the chart, table or list they
+    introduce, when they are short: the template keeps them, and so the heading, with it
+    (a heading and its two lines never end a page whose next one starts with the chart).
+    A short section of prose alone is kept whole the same way."""
+    for i, block in enumerate(blocks):
+        if block["t"] != "h":
+            continue
+        j, chars = i + 1, 0
+        while j < len(blocks) and blocks[j]["t"] == "p":
+            chars += len("".join(text_of_inlines(blocks[j]["c"])))
+            j += 1
+        if chars > INTRODUCTION_CHARS or j == i + 1:
+            continue
+        introduces = j < len(blocks) and blocks[j]["t"] in ("img", "table", "list")
+        # a short section of prose alone is kept whole (its last paragraph ends the keeping)
+        for k in range(i + 1, j if introduces else j - 1):
+            blocks[k]["keep"] = True
+    return blocks
+
+
 def table_blocks(conv: Converter, node: Node) -> list[dict[str, Any]]:
     """A ``<table>`` as a table block: caption, header rows (repeated on each page), body rows."""
     caption = None
@@ -367,6 +398,13 @@ def table_blocks(conv: Converter, node: Node) -> list[dict[str, Any]]:
         widths = _nowrap_widths(head, body, columns)
         if widths:
             out["widths"] = widths
+    else:
+        layout = table_widths(head, body)  # None: every column fits on one line, Typst's auto
+        if layout is not None:
+            out["widths"] = layout.widths
+            out["hyphenate"] = True  # long words in narrow columns
+            if layout.size != FONT_PT:
+                out["size"] = layout.size  # a long table, denser; its long words hyphenate
     return [out]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from eduwb.lang import name_before_number
 from eduwb.names import shown
 from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick, report_text
 from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
@@ -69,7 +70,7 @@ def report_context(
         ),
         _software_section(text, created),
     ]
-    title = text["title"].format(county=ds.name, year=job.year)
+    title = text["title"].format(county=name_before_number(ds.name), year=job.year)
     verdict = _county_verdict(job, text, verdict)
     return _context(job, text, title, ds.name, verdict, cover, chapters, appendix, created)
 
@@ -280,7 +281,7 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
         _parameters_section(text, job, chapters, shown),
         _software_section(text, created),
     ]
-    title = base["province_title"].format(province=job.county, year=job.year)
+    title = base["province_title"].format(province=name_before_number(job.county), year=job.year)
     verdict = _province_verdict(job, text, province_summary(chapters, job.lang))
     return _context(job, text, title, job.county, verdict, cover, chapters, appendix, created)
 

@@ -113,6 +113,8 @@ def notebook_tables(nb: Any) -> list[dict[str, Any]]:
 def printable_notebook(nb: Any, lang: str = "zh") -> Any:
     """A copy of ``nb`` holding only what belongs on paper.
 
+    A Markdown cell prints ``metadata["eduwb"]["printed"][lang]`` when it has one (its text
+    without what only an interactive run offers), else its translation for ``lang``.
     Dropped: cells tagged ``remove-cell``, outputs of cells tagged ``remove-output``,
     stderr streams (warnings), widget views and state, scripts, the eduwb table payloads
     (the HTML rendering of the same table stays), error outputs, bare object reprs such as
@@ -127,8 +129,11 @@ def printable_notebook(nb: Any, lang: str = "zh") -> Any:
         if _has_tag(cell, REMOVE_CELL_TAGS):
             continue
         if cell.cell_type == "markdown":
-            # notebooks are written in Chinese; their prose carries its translations in metadata
-            translated = cell.get("metadata", {}).get("eduwb", {}).get(lang)
+            # notebooks are written in Chinese; their prose carries its translations in metadata,
+            # and, where a run and the report differ, what the report prints ("printed": the
+            # text without what only an interactive run shows)
+            meta = cell.get("metadata", {}).get("eduwb", {})
+            translated = (meta.get("printed") or {}).get(lang) or meta.get(lang)
             if translated:
                 cell.source = translated
             if cell.source.strip():

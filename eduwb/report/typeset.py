@@ -217,10 +217,29 @@ def compile_document(
         compiler = typst.Compiler(
             str(folder / "report.typ"), root=str(folder), font_paths=fonts, ignore_system_fonts=True
         )
-        pdf = compiler.compile(format="pdf", timestamp=int(created.timestamp()))
+        pdf = without_default_suspects(compiler.compile(format="pdf", timestamp=int(created.timestamp())))
         pages = json.loads(compiler.query("<eduwb-end>", field="value", one=True))
     Path(target).write_bytes(pdf)
     return int(pages)
+
+
+#: Typst marks its tagged PDF ``/MarkInfo<</Marked true/Suspects false>>``; poppler before 23.x
+#: (Debian 12's pdfinfo, pdftotext, pdftoppm) takes any ``/Suspects`` that is not true for the
+#: wrong type and prints "Syntax Error: Suspects object is wrong type (boolean)" for every
+#: report.  ``false`` is the key's default (ISO 32000-1, table 321): without it the catalog
+#: says the same.
+_MARK_INFO = b"/MarkInfo<</Marked true/Suspects false>>"
+_MARK_INFO_PLAIN = b"/MarkInfo<</Marked true>>"
+
+
+def without_default_suspects(pdf: bytes) -> bytes:
+    """``pdf`` with its catalog's default ``/Suspects false`` left out, every byte offset
+    unchanged (the entry becomes spaces, which PDF reads as white space): the cross-reference
+    table stays right, and the PDF keeps its structure tags."""
+    if pdf.count(_MARK_INFO) != 1:
+        return pdf
+    padded = _MARK_INFO_PLAIN[:-2] + b" " * (len(_MARK_INFO) - len(_MARK_INFO_PLAIN)) + b">>"
+    return pdf.replace(_MARK_INFO, padded)
 
 
 def warm_up() -> None:

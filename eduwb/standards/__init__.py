@@ -38,6 +38,21 @@ STAGES = ("primary", "junior")
 _REQUIRED_INDICATOR_KEYS = ("id", "seq", "dimension", "name_zh", "name_en", "unit", "comparator", "source")
 
 
+#: The English of the units the standards write in Chinese.
+UNITS_EN = {
+    "人/百生": "per 100 pupils",
+    "间/百生": "per 100 pupils",
+    "台/百生": "per 100 pupils",
+    "m²/生": "m² per pupil",
+    "元/生": "yuan per pupil",
+    "册/生": "books per pupil",
+    "个班": "classes",
+    "所学校": "schools",
+    "是/否": "yes/no",
+    "是/否 或 比值": "yes/no or ratio",
+}
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One indicator of a standard."""
@@ -72,6 +87,11 @@ class Indicator:
 
     def name(self, lang: str = "zh") -> str:
         return pick((self.name_zh, self.name_en), lang)
+
+    def unit_name(self, lang: str = "zh") -> str:
+        """The unit in ``lang``: as the standard writes it, or its English (:data:`UNITS_EN`;
+        a unit not listed there is shown as written)."""
+        return pick((self.unit, UNITS_EN.get(self.unit, self.unit)), lang)
 
     @property
     def scope_name(self) -> str:
@@ -132,6 +152,11 @@ class Standard:
 
     def name(self, lang: str = "zh") -> str:
         return pick((self.name_zh, self.name_en), lang)
+
+    def unit_name(self, lang: str = "zh") -> str:
+        """The unit in ``lang``: as the standard writes it, or its English (:data:`UNITS_EN`;
+        a unit not listed there is shown as written)."""
+        return pick((self.unit, UNITS_EN.get(self.unit, self.unit)), lang)
 
     def programme(self, lang: str = "zh") -> str:
         """What meeting this standard is called, as the report's title and verdict say it:

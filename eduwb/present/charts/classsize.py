@@ -16,8 +16,9 @@ from matplotlib.patches import Patch
 from eduwb.analysis.classsize import BANDS
 from eduwb.analysis.scope import stage_rank
 from eduwb.data.schema import KINDS
-from eduwb.lang import CLAUSE_SEP, pick
+from eduwb.lang import CLAUSE_SEP, LIST_SEP, pick
 from eduwb.present import t
+from eduwb.present.figures import text_colour_on
 from eduwb.standards import Standard
 
 BAND_COLOURS = {
@@ -65,6 +66,11 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("band", "status", "status_g4", "status_g5", "on_track", "max_students")
 # Columns where an empty cell means "does not apply" (an open row's closed_year), not "missing".
 _NOT_APPLICABLE_COLUMNS = ("closed_year", "deadline", "projected_over", "evaluated_year")
+
+
+def bands_text(std: Standard, lang: str = "zh") -> str:
+    """Every band with its sizes, as a list of the language: ``标准班额（≤45/50人）、…``."""
+    return pick(LIST_SEP, lang).join(band_label(b, std, lang) for b in BANDS)
 
 
 def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = None) -> str:
@@ -242,12 +248,13 @@ def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         ax.axis("off")
         return fig
     grid = ledger[year_cols].to_numpy(dtype=float)
-    ax.imshow(
+    image = ax.imshow(
         np.where(grid > 0, grid, np.nan), cmap="Reds", aspect="auto", vmin=0, vmax=max(grid.max(), 1) * 1.2
     )
     for (i, j), v in np.ndenumerate(grid):
         if v > 0:
-            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7.5)
+            colour = text_colour_on(image.cmap(image.norm(v)))  # readable on its cell
+            ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=7.5, color=colour)
     labels = [
         f"{name}·{pick(CODE_LABELS[b], lang)}"
         for name, b in zip(ledger["school_name"], ledger["band"], strict=True)

@@ -72,7 +72,7 @@ class ClassSizeChapter:
     def overview(self) -> None:
         """The standard's bands, then the year's classes in a sentence."""
         std, year = self.std, self.year
-        bands = "、".join(charts.band_label(b, std, self.lang) for b in classsize.BANDS)
+        bands = charts.bands_text(std, self.lang)
         md(
             self.t(
                 f"评估标准：{std.name('zh')}。班额分类：{bands}。",

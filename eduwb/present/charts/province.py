@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from eduwb.lang import CLAUSE_SEP, LIST_SEP, pick
+from eduwb.lang import CLAUSE_SEP, LIST_SEP, name_before_number, pick
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
@@ -179,7 +179,8 @@ def headline_markdown(readiness: pd.DataFrame, province: str, year: int, lang: s
             label = readiness_label(code, lang)
             parts.append(t(f"{label} {k} 个（{names(code)}）", f"{k} {label} ({names(code)})", lang))
     cost = readiness.loc[readiness["readiness"] == "next_year", "plan_cost_yuan"].astype("float64").sum()
-    text = t(f"**{province}{year}年共 {n} 个县（区）：** ", f"**{province}, {year}: {n} counties.** ", lang)
+    named = name_before_number(province)
+    text = t(f"**{named}{year}年共 {n} 个县（区）：** ", f"**{province}, {year}: {n} counties.** ", lang)
     text += pick(CLAUSE_SEP, lang).join(parts) + t("。", ".", lang)
     if counts.get("next_year", 0):
         text += t(
@@ -410,7 +411,8 @@ def verdict_grid(
     if len(names) > limit:
         return verdict_counts(counties, lang, title)
     cells = counties.set_index(["county", "year"])
-    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.36 * len(names) + 1.2))
+    # compact, so that a page holds it and what follows
+    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.3 * len(names) + 1.0))
     for i, county in enumerate(names):
         for j, year in enumerate(years):
             if (county, year) not in cells.index:

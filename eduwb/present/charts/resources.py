@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from eduwb import numbers
 from eduwb.present import t
+from eduwb.present.figures import text_colour_on
 from eduwb.present.words import pick_all
 from eduwb.standards import Standard
 
@@ -121,7 +122,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
             continue
         weight = "bold" if ratio < 1 else "normal"
         text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
-        colour = "white" if (floor is not None and ratio < floor) else "black"
+        colour = text_colour_on(image.cmap(norm(min(max(ratio, 0.5), 1.5))))  # readable on its cell
         # inside its cell: tight_layout need not measure hundreds of these (most of its cost)
         ax.text(
             j,

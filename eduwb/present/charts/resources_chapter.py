@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from eduwb.analysis import balance, equity, plan, resources
+from eduwb.lang import name_before_number
 from eduwb.present import fail_cells, md, md_escape, rules, show_table, t
 from eduwb.present.charts import pathway as pathway_words
 from eduwb.present.charts import resources as charts
@@ -87,9 +88,10 @@ class ResourcesChapter:
         ds, std, year = self.ds, self.std, self.year
         summary = balance.summary_table(ds, std, **self._at())
         schools, pupils = summary["schools"].sum(), summary["students"].sum()
+        county = md_escape(name_before_number(ds.name))  # "示例县01 2025年", not "示例县012025年"
         md(
             self.t(
-                f"{md_escape(ds.name)}{year}年纳入资源配置评估的学校（学段）共 {schools} 个，"
+                f"{county}{year}年纳入资源配置评估的学校（学段）共 {schools} 个，"
                 f"在校生 {pupils:,} 人；评估标准：{md_escape(std.name('zh'))}。",
                 f"{md_escape(ds.name)}, {year}: {schools} school sections with {pupils:,} pupils, "
                 f"assessed against {md_escape(std.name('en'))}.",

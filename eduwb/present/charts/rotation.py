@@ -9,6 +9,7 @@ an indicator, and no teacher id reaches a chart or a table.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
@@ -21,6 +22,7 @@ from eduwb.analysis import rotation as rotation_analysis
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.lang import LIST_SEP, pick
 from eduwb.present import privacy, t
+from eduwb.present.figures import text_colour_on
 
 PASS_COLOUR = "#2f7d4f"
 FAIL_COLOUR = "#c0392b"
@@ -514,10 +516,10 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
         .fillna(0)
     )
     matrix = moves.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    ax.imshow(
+    image = ax.imshow(
         np.nan_to_num(matrix), cmap="Blues", vmin=0, vmax=max(np.nanmax(matrix) if matrix.size else 0, 1)
     )
-    peak = np.nanmax(matrix) if matrix.size else 0
+    size = 10 if len(present) <= 2 else 9  # as large as a cell holds, a label of two lines
     for i in range(len(present)):
         for j in range(len(present)):
             m = matrix[i, j]
@@ -529,13 +531,13 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
                 text,
                 ha="center",
                 va="center",
-                fontsize=8,
-                linespacing=1.5,
-                color="white" if m > peak * 0.6 else "black",
+                fontsize=size,
+                linespacing=1.4,
+                color=text_colour_on(image.cmap(image.norm(np.nan_to_num(m)))),  # readable on its cell
             )
     names = [_label(g, GROUP_LABELS, lang) for g in present]
-    ax.set_xticks(range(len(present)), names, fontsize=8)
-    ax.set_yticks(range(len(present)), names, fontsize=8)
+    ax.set_xticks(range(len(present)), [_two_lines(str(n)) for n in names], fontsize=9)
+    ax.set_yticks(range(len(present)), names, fontsize=9)
     ax.set_xlabel(t("流入", "to", lang))
     # Chinese upright, one character under the other (not the Latin 90° turn)
     upright = {"rotation": 0, "va": "center", "ha": "center", "labelpad": 10, "linespacing": 1.1}
@@ -545,13 +547,23 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
         ax.spines[side].set_visible(False)
 
 
+def _two_lines(name: str) -> str:
+    """A column's label in two lines, so that neighbours do not run into each other:
+    资源配置/未达标学校, failing/schools."""
+    if " " in name:
+        return name.replace(" ", "\n", 1)
+    chinese = all(unicodedata.east_asian_width(ch) in "WF" for ch in name)
+    return name[:4] + "\n" + name[4:] if chinese and len(name) > 5 else name
+
+
 def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
     """The flow matrices of one year: by locale, and between schools passing/failing the resource rule.
 
     Takes :func:`eduwb.analysis.rotation.flows_table`; each cell shows moves and, below, backbone moves.
     """
     rows = flows[flows["year"] == year]
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.0), gridspec_kw={"width_ratios": [1, 1]})
+    # as wide as the page prints it (no shrinking): its labels print at their size
+    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), gridspec_kw={"width_ratios": [1, 1]})
     _heatmap(
         axes[0],
         rows[rows["grouping"] == "locale"],
