@@ -460,8 +460,13 @@ def cmd_validate(args) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"valid: {ds.summary()}")
+    print(_valid_line(ds))
     return 0
+
+
+def _valid_line(ds) -> str:
+    """``通过：… / valid: …``: what was loaded, Chinese then English."""
+    return f"通过：{ds.summary('zh')} / valid: {ds.summary('en')}"
 
 
 def _validate_annotated(args) -> int:
@@ -489,7 +494,7 @@ def _validate_annotated(args) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"valid: {result.dataset.summary()}")
+    print(_valid_line(result.dataset))
     return 0
 
 

@@ -98,7 +98,7 @@ class Problem:
 
     def chinese(self) -> str | None:
         """``错误：sections.csv 第 6 行 “students” 列：值 0：必须 > 0`` (None without a catalogue entry)."""
-        from eduwb.data.rulewords import severity_zh
+        from eduwb.data.rulewords import severity_zh, value_zh
 
         rule = self.rule_zh()
         if rule is None:
@@ -108,7 +108,7 @@ class Problem:
             where += f" 第 {self.row} 行"
         if self.column is not None:
             where += f" “{_printable(str(self.column))}” 列"
-        value = "" if self.value is None else f"值 {_shown(self.value)}："
+        value = "" if self.value is None else f"值 {_shown(value_zh(self.value))}："
         return f"{severity_zh(self.severity)}：{where}：{value}{rule}"
 
 

@@ -131,16 +131,25 @@ class Dataset:
     def has(self, table: str) -> bool:
         return getattr(self, table) is not None
 
-    def summary(self) -> str:
-        """One line describing what was loaded."""
+    def summary(self, lang: str = "en") -> str:
+        """One line describing what was loaded, in ``lang`` (English by default)."""
+        from eduwb.lang import pick
+
         years = self.years
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
         optional = [t for t in OPTIONAL_TABLES if self.has(t)]
-        return (
-            f"{self.name}: {len(self.schools)} schools, {len(self.sections)} school sections, years {span}; "
-            f"optional tables: {', '.join(optional) if optional else 'none'}"
-            + (f"; {len(self.warnings)} warning(s)" if self.warnings else "")
+        schools, sections, warnings = len(self.schools), len(self.sections), len(self.warnings)
+        zh = (
+            f"{self.name}：{schools} 所学校，{sections} 个学校学段，{span} 年；"
+            f"可选表：{'、'.join(optional) if optional else '无'}"
+            + (f"；{warnings} 个警告" if warnings else "")
         )
+        en = (
+            f"{self.name}: {schools} schools, {sections} school sections, years {span}; "
+            f"optional tables: {', '.join(optional) if optional else 'none'}"
+            + (f"; {warnings} warning(s)" if warnings else "")
+        )
+        return pick((zh, en), lang)
 
 
 def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:

@@ -159,6 +159,14 @@ RULES: dict[str, str] = {
     "declares {n} rows (dimension {ref}); at most {max} data rows": "声明有 {n} 行（范围 {ref}）；数据行最多 {max} 行",
     "declares {n} columns (dimension {ref}); at most {max}": "声明有 {n} 列（范围 {ref}）；最多 {max} 列",
 }
+
+#: Values the loader composes to explain a rule (not cells as written), English → Chinese.
+VALUES: dict[str, str] = {
+    "{a} here, {b} in classes": "此处 {a}，班级表中 {b}",
+    "{a} here, {b} in teachers": "此处 {a}，教师表中 {b}",
+    "{stage} at a {kind} school": "{kind} 学校中的 {stage}",
+    "grade {grade} at a {kind} school": "{kind} 学校中的 {grade} 年级",
+}
 # fmt: on
 
 _PART = re.compile(r"\{(\w+)\}")
@@ -226,6 +234,20 @@ def zh(rule: str) -> str | None:
             continue
         return _PART.sub(lambda m, parts=parts: parts[m.group(1)], chinese)
     return None
+
+
+_VALUE_TEMPLATES = [(_compile(en), zh) for en, zh in VALUES.items()]
+
+
+def value_zh(value: object) -> object:
+    """A value the loader composed (``41 here, 40 in classes``) in Chinese; any other value as it is."""
+    if not isinstance(value, str):
+        return value
+    for pattern, chinese in _VALUE_TEMPLATES:
+        match = pattern.fullmatch(value)
+        if match is not None:
+            return _PART.sub(lambda m, match=match: match.group(m.group(1)), chinese)
+    return value
 
 
 def severity_zh(severity: str) -> str:
