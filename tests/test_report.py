@@ -120,6 +120,18 @@ def test_parse_years_refuses_nonsense(spec):
         jobs.parse_years(spec)
 
 
+def test_report_parameter_messages_are_chinese_then_english(capsys):
+    """Issue #23: the report command's own refusals, as eduwb prints them (words written by hand)."""
+    from eduwb.cli import main
+
+    assert main(["report", "x", "--years", "2025-2021"]) == 2
+    assert capsys.readouterr().err == (
+        "eduwb: error: --years：范围 2025-2021 前大后小 / --years: range 2025-2021 runs backwards\n"
+    )
+    with pytest.raises(ParameterError, match=r"^--years：'abc' 不是年份.* / --years: 'abc' is not a year"):
+        jobs.parse_years("abc")
+
+
 def test_sheet_names_are_legal_short_and_unique():
     used: set[str] = set()
     long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
