@@ -477,9 +477,10 @@ def _validate_annotated(args) -> int:
         print(str(problem), file=sys.stderr)
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
+    n = len(result.problems)
     print(
-        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their "
-        f"cells)",
+        f"已写出标注副本：{result.path}（{n} 个问题中 {marked} 个标在单元格上） / "
+        f"annotated copy: {result.path} ({marked} of {n} problem(s) marked on their cells)",
         file=sys.stderr,
     )
     if errors:
@@ -513,7 +514,10 @@ def cmd_sample(args) -> int:
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
         )
         kind = "综合查询 workbook" if args.as_form == "zonghe" else f"{args.as_form} workbook(s)"
-        print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
+        print(
+            f"已在 {args.out} 下写出示例县：{len(files)} 个工作簿 / "
+            f"wrote the sample county as {len(files)} {kind} under {args.out}"
+        )
         return 0
     paths = write_sample(
         args.out,
@@ -523,7 +527,10 @@ def cmd_sample(args) -> int:
         counties=args.counties,
         xlsx=Path(args.xlsx) if args.xlsx else None,
     )
-    print(f"wrote {len(paths)} county dataset(s) under {args.out}")
+    print(
+        f"已在 {args.out} 下写出 {len(paths)} 个县的数据 / "
+        f"wrote {len(paths)} county dataset(s) under {args.out}"
+    )
     return 0
 
 
@@ -553,7 +560,8 @@ def cmd_template(args) -> int:
 
     years = None if args.years is None else list(range(args.years[0], args.years[1] + 1))
     path = write_template(args.out, source=args.data, years=years, lang=args.lang)
-    print(f"wrote {path} (county settings: {path.with_suffix('.toml')})")
+    settings = path.with_suffix(".toml")
+    print(f"已写出 {path}（县设置：{settings}） / wrote {path} (county settings: {settings})")
     return 0
 
 
