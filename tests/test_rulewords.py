@@ -172,3 +172,28 @@ def test_a_plausibility_hint_is_given_in_chinese():
         )
         checked += 1
     assert checked >= 3
+
+
+def test_templates_have_fixed_text_between_their_parts():
+    """The splitter needs a fixed text between two parts (``{a}{b}`` could split anywhere)."""
+    for english in [*rulewords.RULES, *rulewords.VALUES]:
+        assert not re.search(r"\}\{", english), english
+
+
+def test_a_part_may_hold_the_next_fixed_text():
+    """Parts are cut at the first fitting split; a part named twice must repeat the same text."""
+    rule = "implausible R1 生均 (plausible a (plausible ≥ 10 元/生)"
+    assert rulewords.zh(rule) == "R1 生均 不合常理（合理范围 a (plausible ≥ 10 元/生）"
+    assert rulewords.zh("column 'a' appears twice (also as 'b' appears twice (also as 'c')") == (
+        "“a”列出现两次（另一处写作“b' appears twice (also as 'c”）"
+    )
+    assert rulewords.zh("must fall in the 2024–2025 school year (2023-01-01 to 2025-08-31)") is None
+
+
+def test_hostile_rule_and_value_texts_are_left_in_english():
+    """A rule or value longer than the catalogue translates prints as it is (English only)."""
+    long_rule = "not valid TOML: " + "x" * rulewords.LONGEST_TRANSLATED
+    assert rulewords.zh(long_rule) is None
+    value = " here, " * 1_000 + " in classes"
+    assert rulewords.value_zh(value) == value
+    assert str(Problem("a.csv", 2, "x", 1, long_rule)).startswith("error: a.csv, row 2")

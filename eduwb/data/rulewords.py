@@ -19,7 +19,8 @@ corpus produces.
 from __future__ import annotations
 
 import re
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 #: Severity words, Chinese.
 SEVERITY = {"error": "错误", "warning": "警告"}
@@ -172,17 +173,64 @@ VALUES: dict[str, str] = {
 _PART = re.compile(r"\{(\w+)\}")
 
 
-def _compile(template: str) -> re.Pattern:
-    out, seen = [], set()
-    for n, piece in enumerate(_PART.split(template)):
-        if n % 2 == 0:
-            out.append(re.escape(piece))
-        elif piece in seen:
-            out.append(f"(?P={piece})")
-        else:
-            seen.add(piece)
-            out.append(f"(?P<{piece}>.+?)")
-    return re.compile("".join(out), re.S)
+#: Longest rule or composed value translated: a longer text (a rule quoting a huge library
+#: message) prints in English only, and matching stays cheap whatever a file holds.
+LONGEST_TRANSLATED = 2_000
+#: Split points tried per template and text (a part's text may contain the next fixed text).
+_SPLITS_TRIED = 64
+
+
+@dataclass(frozen=True)
+class _Template:
+    """An English template cut at its ``{name}`` parts: fixed texts ``pieces``, part ``names``."""
+
+    pieces: tuple[str, ...]
+    names: tuple[str, ...]
+    chinese: str
+
+    @classmethod
+    def of(cls, english: str, chinese: str) -> _Template:
+        split = _PART.split(english)
+        return cls(tuple(split[0::2]), tuple(split[1::2]), chinese)
+
+    def parts(self, text: str) -> dict[str, str] | None:
+        """The text of each part when ``text`` is this template filled in (leftmost split first).
+
+        Plain string search with a bounded number of split points tried: deterministic, and
+        linear in the text whatever it holds (a regular expression could backtrack for ever).
+        """
+        head, tail = self.pieces[0], self.pieces[-1]
+        limit = len(text) - len(tail)
+        if not (text.startswith(head) and text.endswith(tail)) or limit - len(head) < len(self.names):
+            return None
+        budget = [_SPLITS_TRIED]
+
+        def fill(i: int, at: int, values: tuple[str, ...]) -> tuple[str, ...] | None:
+            if i == len(self.names) - 1:
+                return values + (text[at:limit],) if limit > at else None
+            sep, start = self.pieces[i + 1], at + 1
+            while budget[0] > 0:
+                budget[0] -= 1
+                found = text.find(sep, start, limit)
+                if found < 0:
+                    return None
+                got = fill(i + 1, found + len(sep), values + (text[at:found],))
+                if got is not None:
+                    return got
+                start = found + 1
+            return None
+
+        values = fill(0, len(head), ())
+        if values is None:
+            return None
+        parts: dict[str, str] = {}
+        for name, value in zip(self.names, values, strict=True):
+            if parts.setdefault(name, value) != value:
+                return None  # a part named twice must be the same text both times
+        return parts
+
+    def fill(self, parts: dict[str, str]) -> str:
+        return _PART.sub(lambda m: parts[m.group(1)], self.chinese)
 
 
 def _literal_length(template: str) -> int:
@@ -192,10 +240,11 @@ def _literal_length(template: str) -> int:
 # exact rules by lookup; templates tried most specific (longest fixed text) first
 _EXACT = {en: zh for en, zh in RULES.items() if not _PART.search(en)}
 _TEMPLATES = [
-    (_compile(en), zh)
+    _Template.of(en, zh)
     for en, zh in sorted(RULES.items(), key=lambda kv: -_literal_length(kv[0]))
     if _PART.search(en)
 ]
+_VALUE_TEMPLATES = [_Template.of(en, zh) for en, zh in VALUES.items()]
 
 
 @cache
@@ -220,33 +269,31 @@ def _part(name: str, text: str) -> str | None:
     return text
 
 
-@cache
+@lru_cache(maxsize=4096)
 def zh(rule: str) -> str | None:
     """The Chinese of an English rule text, or None when the catalogue has no entry for it."""
     if rule in _EXACT:
         return _EXACT[rule]
-    for pattern, chinese in _TEMPLATES:
-        match = pattern.fullmatch(rule)
-        if match is None:
+    if len(rule) > LONGEST_TRANSLATED:
+        return None
+    for template in _TEMPLATES:
+        parts = template.parts(rule)
+        if parts is None:
             continue
-        parts = {name: _part(name, text) for name, text in match.groupdict().items()}
-        if None in parts.values():
-            continue
-        return _PART.sub(lambda m, parts=parts: parts[m.group(1)], chinese)
+        chinese = {name: _part(name, text) for name, text in parts.items()}
+        if None not in chinese.values():
+            return template.fill(chinese)  # type: ignore[arg-type]
     return None
-
-
-_VALUE_TEMPLATES = [(_compile(en), zh) for en, zh in VALUES.items()]
 
 
 def value_zh(value: object) -> object:
     """A value the loader composed (``41 here, 40 in classes``) in Chinese; any other value as it is."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > LONGEST_TRANSLATED:
         return value
-    for pattern, chinese in _VALUE_TEMPLATES:
-        match = pattern.fullmatch(value)
-        if match is not None:
-            return _PART.sub(lambda m, match=match: match.group(m.group(1)), chinese)
+    for template in _VALUE_TEMPLATES:
+        parts = template.parts(value)
+        if parts is not None:
+            return template.fill(parts)
     return value
 
 
