@@ -6,7 +6,8 @@ Layers, lowest first (a module may import its own layer and those below it, neve
     lang, numbers             the cross-cutting rules of what a person reads: the choice between
                               Chinese and English (``pick``) and the one display rule for numbers
     data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
-                              limits: plain data, used by the standards as well as the loader
+    data.rulewords            limits: plain data, used by the standards as well as the loader;
+                              the Chinese of every data rule, which every Problem prints
     standards                 the standard as data
     data                      the dictionary, the loader, the sample, importers
     analysis                  DataFrames in, DataFrames out
@@ -33,6 +34,7 @@ BASE = {
     "eduwb.numbers",
     "eduwb.data.schema",
     "eduwb.data.limits",
+    "eduwb.data.rulewords",
 }
 # Known exceptions, each with its reason; an entry here is open work, not a licence.
 # (module, imported module) -> why, e.g. ("eduwb.analysis.x", "eduwb.present.y"): "…"

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb._files import FileRefused, read_regular_file
-from eduwb.data import limits
+from eduwb.data import limits, rulewords
 from eduwb.data.schema import (
     ENUM_SYNONYMS,
     FALSE_VALUES,
@@ -1441,6 +1441,7 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
         rule = (
             f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
         ).rstrip(": ")
+        rulewords.know_hint(bounds.get("hint_en", ""), bounds.get("hint_zh", ""))
         for column in sorted(set(culprit[outside])):
             ctx.report(
                 table,

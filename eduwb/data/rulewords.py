@@ -8,7 +8,7 @@ fills the Chinese template with the same parts, so a line reads
 How a rule joins the catalogue: add one entry to :data:`RULES`, the English exactly as the code
 writes it with each varying part written ``{name}`` (a number, a column, a library's message),
 and the Chinese with the same ``{name}`` parts. A part named ``{rule}`` is itself a rule and is
-translated too; ``{hint}`` is a plausibility hint of a standard (its ``hint_zh`` is used). A
+translated too; ``{hint}`` is a plausibility hint of a standard (its ``hint_zh``, see :func:`know_hint`). A
 name used twice must be the same text both times. A rule without an entry prints in English
 only (never half translated), and ``tests/test_rulewords.py`` fails: it checks every rule text
 written at a ``Problem(…)``/``report(…)``/``XlsxRefused(…)`` call and every rule the bad-input
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 #: Severity words, Chinese.
 SEVERITY = {"error": "错误", "warning": "警告"}
@@ -247,25 +247,23 @@ _TEMPLATES = [
 _VALUE_TEMPLATES = [_Template.of(en, zh) for en, zh in VALUES.items()]
 
 
-@cache
-def _hints() -> dict[str, str]:
-    """English plausibility hints of the built-in standards → their Chinese."""
-    from eduwb.standards import BUILTIN, load_standard
+#: Plausibility hints of a standard, English → Chinese: a standard's own words, learnt by the
+#: loader (:func:`know_hint`) when it writes a rule that quotes one (this module reads no standard).
+HINTS: dict[str, str] = {}
 
-    out = {}
-    for key in BUILTIN:
-        for ind in load_standard(key).indicators:
-            bounds = getattr(ind, "plausible", None) or {}
-            if bounds.get("hint_en") and bounds.get("hint_zh"):
-                out[bounds["hint_en"]] = bounds["hint_zh"]
-    return out
+
+def know_hint(english: str, chinese: str) -> None:
+    """Learn the Chinese of a standard's plausibility hint (``hint_en`` → ``hint_zh``)."""
+    if english and chinese and HINTS.get(english) != chinese:
+        HINTS[english] = chinese
+        zh.cache_clear()
 
 
 def _part(name: str, text: str) -> str | None:
     if name == "rule":
         return zh(text)
     if name == "hint":
-        return _hints().get(text)
+        return HINTS.get(text)
     return text
 
 
