@@ -339,10 +339,23 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
     command.print_summary(results)
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["county", "year", "status", "seconds", "output", "/", "reason"]
+    assert lines[0].split() == [
+        "县",
+        "county",
+        "年",
+        "year",
+        "状态",
+        "status",
+        "秒",
+        "seconds",
+        "输出或原因",
+        "output",
+        "/",
+        "reason",
+    ]
     assert re.search(r"甲县\s+2024\s+ok\s+12\.3\s+reports/甲县", out)
     assert re.search(r"乙县\s+2024\s+failed\s+1\.0\s+invalid data: …", out)
-    assert "1 ok, 1 failed" in out
+    assert "\n完成 1，失败 1 / 1 ok, 1 failed\n" in out
     assert "sections.csv row 2: students must be > 0" in out
 
 

@@ -176,10 +176,14 @@ def prepare_options(
 
 
 # ---- the summary ----------------------------------------------------------------------------
+#: The report statuses (printed as they are, for scripts) in Chinese, for the counts line.
+_STATUS_ZH = {"ok": "完成", "up-to-date": "已是最新", "no data": "无数据", "failed": "失败"}
+
+
 def print_summary(results: list[ReportResult], file: Any = None) -> None:
     """Print one line per report (county, year, status, seconds, output or reason), then the full reasons."""
     file = file or sys.stdout
-    header = ("county", "year", "status", "seconds", "output / reason")
+    header = ("县 county", "年 year", "状态 status", "秒 seconds", "输出或原因 output / reason")
     rows = [
         (
             r.county,
@@ -202,7 +206,9 @@ def print_summary(results: list[ReportResult], file: Any = None) -> None:
         print(line(row), file=file)
     failed = [r for r in results if r.failed]
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "up-to-date", "no data", "failed")}
-    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items() if n), file=file)
+    zh = "，".join(f"{_STATUS_ZH[s]} {n}" for s, n in counts.items() if n)
+    en = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(f"\n{zh} / {en}", file=file)
     for r in failed:
         if "\n" in r.detail:
             print(f"\n{r.county} {'' if r.year is None else r.year}:\n{r.detail}", file=file)
