@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -793,6 +794,17 @@ COMMANDS = {
 }
 
 
+def _in_both(message: str) -> str:
+    """An error's message in Chinese, then English, when it is English only and the rule
+    catalogue (:mod:`eduwb.data.rulewords`) knows it (a standard that cannot be read, …)."""
+    from eduwb.data.rulewords import zh
+
+    if re.search(r"[\u4e00-\u9fff]", message):
+        return message  # written in both languages where it was raised
+    chinese = zh(message)
+    return message if chinese is None else f"{chinese} / {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -814,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
     except EduwbError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"eduwb: error: {exc}", file=sys.stderr)
+        print(f"eduwb: error: {_in_both(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("eduwb: 已中断 / interrupted", file=sys.stderr)

@@ -230,9 +230,9 @@ def test_debug_shows_a_traceback_only_when_given(capsys, tmp_path):
     missing = str(tmp_path / "missing.toml")
     code, out, err = run(capsys, "standards", "--standard", missing)
     assert code == 1 and out == ""
-    assert (
-        err == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a "
-        "standard file\n"
+    assert err == (
+        f"eduwb: error: 未知的标准 '{missing}'：请用 moe-2017, moe-2012 之一，或标准文件的路径 / "
+        f"unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a standard file\n"
     )
     for argv in (
         ["--debug", "standards", "--standard", missing],
