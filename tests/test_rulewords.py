@@ -27,6 +27,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: call → position of its rule argument (``rule=`` is read too)
 RULE_ARGUMENT = {"Problem": 4, "report": 3, "_add_rows": 5, "_add_failing": 5, "XlsxRefused": 0}
+#: variables that hold a rule before it is passed on (``rule = "must be a number"``), in the loader
+RULE_NAMES = {"rule", "low"}
+LOADER = {"eduwb/data/dataset.py", "eduwb/data/xlsx.py", "eduwb/data/limits.py", "eduwb/data/province.py"}
 #: files whose ``rule=`` or calls are not data-rule texts, or whose rules are written in both languages
 NOT_RULES = {
     "eduwb/data/schema.py",  # Column.rule: the dictionary's descriptions, with their own rule_zh
@@ -69,6 +72,14 @@ def _written_rules() -> list[tuple[str, int, ast.expr, str]]:
                 for arg in args:
                     for part in [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]:
                         found.append((rel, node.lineno, part, ""))
+            elif (
+                rel in LOADER
+                and isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id in RULE_NAMES for t in node.targets)
+            ):
+                value = node.value
+                for part in [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]:
+                    found.append((rel, node.lineno, part, ""))
             elif isinstance(node, ast.FunctionDef) and node.name == "_valid_name":
                 found += [
                     (rel, r.lineno, r.value, "")
