@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -515,8 +516,13 @@ def cmd_validate(args) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"valid: {ds.summary()}")
+    print(_valid_line(ds))
     return 0
+
+
+def _valid_line(ds) -> str:
+    """``通过：… / valid: …``: what was loaded, Chinese then English."""
+    return f"通过：{ds.summary('zh')} / valid: {ds.summary('en')}"
 
 
 def _validate_annotated(args) -> int:
@@ -527,9 +533,10 @@ def _validate_annotated(args) -> int:
         print(str(problem), file=sys.stderr)
     errors, warnings = len(result.errors), len(result.warnings)
     marked = sum(loc.cell is not None for loc in result.located)
+    n = len(result.problems)
     print(
-        f"annotated copy: {result.path} ({marked} of {len(result.problems)} problem(s) marked on their "
-        f"cells)",
+        f"已写出标注副本：{result.path}（{n} 个问题中 {marked} 个标在单元格上） / "
+        f"annotated copy: {result.path} ({marked} of {n} problem(s) marked on their cells)",
         file=sys.stderr,
     )
     if errors:
@@ -544,7 +551,7 @@ def _validate_annotated(args) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"valid: {result.dataset.summary()}")
+    print(_valid_line(result.dataset))
     return 0
 
 
@@ -568,7 +575,10 @@ def cmd_sample(args) -> int:
             args.out, args.as_form, seed=args.seed, years=args.years, schools=args.schools
         )
         kind = "综合查询 workbook" if args.as_form == "zonghe" else f"{args.as_form} workbook(s)"
-        print(f"wrote the sample county as {len(files)} {kind} under {args.out}")
+        print(
+            f"已在 {args.out} 下写出示例县：{len(files)} 个工作簿 / "
+            f"wrote the sample county as {len(files)} {kind} under {args.out}"
+        )
         return 0
     paths = write_sample(
         args.out,
@@ -578,7 +588,10 @@ def cmd_sample(args) -> int:
         counties=args.counties,
         xlsx=Path(args.xlsx) if args.xlsx else None,
     )
-    print(f"wrote {len(paths)} county dataset(s) under {args.out}")
+    print(
+        f"已在 {args.out} 下写出 {len(paths)} 个县的数据 / "
+        f"wrote {len(paths)} county dataset(s) under {args.out}"
+    )
     return 0
 
 
@@ -611,7 +624,8 @@ def cmd_template(args) -> int:
     for target in (out, out.with_suffix(".toml")):
         _refuse_overwrite_data(target, args.data, args.force)
     path = write_template(args.out, source=args.data, years=years, lang=args.lang)
-    print(f"wrote {path} (county settings: {path.with_suffix('.toml')})")
+    settings = path.with_suffix(".toml")
+    print(f"已写出 {path}（县设置：{settings}） / wrote {path} (county settings: {settings})")
     return 0
 
 
@@ -923,6 +937,17 @@ COMMANDS = {
 }
 
 
+def _in_both(message: str) -> str:
+    """An error's message in Chinese, then English, when it is English only and the rule
+    catalogue (:mod:`eduwb.data.rulewords`) knows it (a standard that cannot be read, …)."""
+    from eduwb.data.rulewords import zh
+
+    if re.search(r"[\u4e00-\u9fff]", message):
+        return message  # written in both languages where it was raised
+    chinese = zh(message)
+    return message if chinese is None else f"{chinese} / {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -944,7 +969,7 @@ def main(argv: list[str] | None = None) -> int:
     except EduwbError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"eduwb: error: {exc}", file=sys.stderr)
+        print(f"eduwb: error: {_in_both(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("eduwb: 已中断 / interrupted", file=sys.stderr)

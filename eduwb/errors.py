@@ -6,6 +6,7 @@ The CLI prints ``str(error)`` (one line per problem) and exits without a traceba
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -102,6 +103,16 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
+        """Chinese, then `` / ``, then English: ``错误：… / error: …``.
+
+        A rule the catalogue (:mod:`eduwb.data.rulewords`) has no Chinese for prints in English
+        only, never half translated.
+        """
+        chinese = self.chinese()
+        return self.english() if chinese is None else f"{chinese} / {self.english()}"
+
+    def english(self) -> str:
+        """``error: sections.csv, row 6, column 'students': value 0: must be > 0``."""
         parts = [_printable(self.file, SHOWN_PATH_CHARS)]
         if self.row is not None:
             parts.append(f"row {self.row}")
@@ -110,6 +121,30 @@ class Problem:
         where = ", ".join(parts)
         value = "" if self.value is None else f" value {_shown(self.value)}:"
         return f"{self.severity}: {where}:{value} {self.rule}"
+
+    def rule_zh(self) -> str | None:
+        """The rule in Chinese, or None when the catalogue has no entry for it."""
+        from eduwb.data.rulewords import zh
+
+        return zh(self.rule)
+
+    def chinese(self) -> str | None:
+        """``错误：sections.csv 第 6 行 “students” 列：值 0：必须 > 0`` (None without a catalogue entry)."""
+        from eduwb.data.rulewords import severity_zh, value_zh
+
+        rule = self.rule_zh()
+        if rule is None:
+            return None
+        where = _SHEET.sub(r"[工作表 \1]", _printable(self.file, SHOWN_PATH_CHARS))
+        if self.row is not None:
+            where += f" 第 {self.row} 行"
+        if self.column is not None:
+            where += f" “{_printable(str(self.column))}” 列"
+        value = "" if self.value is None else f"值 {_shown(value_zh(self.value))}："
+        return f"{severity_zh(self.severity)}：{where}：{value}{rule}"
+
+
+_SHEET = re.compile(r"\[sheet ([^\]]*)\]")
 
 
 def _printable(text: str, limit: int = SHOWN_VALUE_CHARS) -> str:

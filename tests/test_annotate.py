@@ -170,3 +170,20 @@ def test_the_copy_never_replaces_the_county_file(tmp_path):
     with pytest.raises(DataError):
         annotate(tmp_path / "no-such-folder", tmp_path / "a.xlsx")
     assert not (tmp_path / "a.xlsx").exists()
+
+
+def test_comments_and_the_list_give_each_rule_in_chinese_then_english(tmp_path):
+    """Issue #23: the rule of sections.csv row 6 (0 pupils) is written out by hand in both languages."""
+    result = annotate(CORPUS / "zero_students", tmp_path / "a.xlsx")
+    wb = load_workbook(result.path)
+    assert wb["sections"]["D6"].comment.text == "错误 error: 必须 > 0\nmust be > 0\n值 value: 0"
+    assert [c.value for c in wb[LIST_SHEET][2]][1:] == [
+        "错误 error",
+        "sections.csv",
+        "sections",
+        6,
+        "students",
+        "D6",
+        "0",
+        "必须 > 0 / must be > 0",
+    ]

@@ -7,7 +7,8 @@ Layers, lowest first (a module may import its own layer and those below it, neve
                               Chinese and English (``pick``), the one display rule for numbers
                               and the one check of names
     data.schema, data.limits  the dictionary's vocabulary (tables, kinds, stages) and the input
-                              limits: plain data, used by the standards as well as the loader
+    data.rulewords            limits: plain data, used by the standards as well as the loader;
+                              the Chinese of every data rule, which every Problem prints
     standards                 the standard as data
     data                      the dictionary, the loader, the sample, importers
     analysis                  DataFrames in, DataFrames out
@@ -35,6 +36,7 @@ BASE = {
     "eduwb.names",
     "eduwb.data.schema",
     "eduwb.data.limits",
+    "eduwb.data.rulewords",
 }
 # Known exceptions, each with its reason; an entry here is open work, not a licence.
 # (module, imported module) -> why, e.g. ("eduwb.analysis.x", "eduwb.present.y"): "…"

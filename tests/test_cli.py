@@ -137,7 +137,10 @@ def test_help_in_a_real_process():
 def test_validate_a_valid_county(capsys):
     code, out, err = run(capsys, "validate", str(TINY))
     assert code == 0
-    assert out == "valid: tiny: 4 schools, 5 school sections, years 2024; optional tables: none\n"
+    assert out == (
+        "通过：tiny：4 所学校，5 个学校学段，2024 年；可选表：无 / "
+        "valid: tiny: 4 schools, 5 school sections, years 2024; optional tables: none\n"
+    )
     assert err == ""
 
 
@@ -151,9 +154,13 @@ def test_validate_with_warnings(tmp_path, capsys):
     )
     code, out, err = run(capsys, "validate", str(folder))
     assert code == 0
-    assert out.startswith("valid: county: ") and out.endswith("; 1 warning(s)\n")
+    assert out.startswith("通过：county：") and "；1 个警告 / valid: county: " in out
+    assert out.endswith("; 1 warning(s)\n")
+    # Chinese, then English (issue #23); `/ warning:` stays greppable
     assert err.splitlines() == [
-        "warning: sections.csv, row 6, column 'students': value '41 here, 40 in classes': "
+        "警告：sections.csv 第 6 行 “students” 列：值 '此处 41，班级表中 40'："
+        "班级表（classes）各行合计与此数不符"
+        " / warning: sections.csv, row 6, column 'students': value '41 here, 40 in classes': "
         "class rows (classes) do not add up to this total"
     ]
     code, out, err = run(capsys, "validate", "--strict", str(folder))
@@ -166,7 +173,10 @@ def test_validate_with_warnings(tmp_path, capsys):
 def test_validate_an_invalid_county(capsys):
     code, out, err = run(capsys, "validate", str(Path(__file__).parent / "bad_inputs" / "zero_students"))
     assert code == 1 and out == ""
-    assert err.splitlines()[0] == "error: sections.csv, row 6, column 'students': value 0: must be > 0"
+    assert err.splitlines()[0] == (
+        "错误：sections.csv 第 6 行 “students” 列：值 0：必须 > 0 / "
+        "error: sections.csv, row 6, column 'students': value 0: must be > 0"
+    )
     last = err.splitlines()[-1]
     assert last.startswith("不予通过：") and " 中有 1 个问题 / refused: 1 problem(s) in " in last
 
@@ -220,9 +230,9 @@ def test_debug_shows_a_traceback_only_when_given(capsys, tmp_path):
     missing = str(tmp_path / "missing.toml")
     code, out, err = run(capsys, "standards", "--standard", missing)
     assert code == 1 and out == ""
-    assert (
-        err == f"eduwb: error: unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a "
-        "standard file\n"
+    assert err == (
+        f"eduwb: error: 未知的标准 '{missing}'：请用 moe-2017, moe-2012 之一，或标准文件的路径 / "
+        f"unknown standard '{missing}': use one of moe-2017, moe-2012 or the path of a standard file\n"
     )
     for argv in (
         ["--debug", "standards", "--standard", missing],

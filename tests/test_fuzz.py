@@ -207,8 +207,12 @@ def _check_outcome(folder: Path) -> None:
         for problem in exc.problems:
             assert isinstance(problem, Problem) and problem.file and problem.rule
             assert problem.severity in ("error", "warning")
-            str(problem)
+            # every rule has its Chinese (issue #23): the catalogue eduwb/data/rulewords.py
+            assert problem.rule_zh() is not None, problem.rule
+            assert str(problem).startswith(("错误：", "警告：")), str(problem)
         return
+    for warning in ds.warnings:
+        assert warning.rule_zh() is not None, warning.rule
     for table in ("schools", "sections", "facilities"):
         frame = getattr(ds, table)
         numbers = frame.select_dtypes("number").to_numpy(dtype="float64", na_value=np.nan)

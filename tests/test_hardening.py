@@ -105,7 +105,9 @@ def test_bombs_end_in_a_located_error_in_seconds_with_bounded_memory(bomb, tmp_p
     assert "Traceback" not in err and "internal error" not in err, err
     assert said in err, err
     first = err.splitlines()[0]
-    assert first.startswith("error: ") and ("county.xlsx" in first or ".csv" in first), first
+    # Chinese, then English (issue #23): `error:` starts the English half
+    assert first.startswith(("错误：", "error: ")) and "error: " in first, first
+    assert "county.xlsx" in first or ".csv" in first, first
     assert len(err.splitlines()) <= limits.MAX_PROBLEMS + 50
     assert seconds < 30
 

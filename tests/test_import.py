@@ -1095,8 +1095,8 @@ def test_rule_of_the_dictionary_is_reported_at_the_source_cell(capsys, tmp_path)
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", {**PRIMARY_A, ("1102续", "D12"): 41})
     err = refused(capsys, tmp_path, tmp_path / "out")
     assert (
-        "error: 2024/a.xlsx [sheet 教基1102续_小学], 单元格 cell D12: 值 value 41: must not exceed teachers"
-        in err
+        "error: 2024/a.xlsx [sheet 教基1102续_小学], 单元格 cell D12: 值 value 41: "
+        "不得超过专任教师数（teachers） must not exceed teachers" in err
     )
 
 

@@ -48,7 +48,7 @@ def test_the_one_check():
 def test_a_folder_name_is_shown_escaped_in_the_terminal(hostile_county, capsys):
     assert main(["validate", str(hostile_county)]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"valid: {ESCAPED}: 4 schools")
+    assert f"valid: {ESCAPED}: 4 schools" in out and out.startswith(f"通过：{ESCAPED}：4 所学校")
     assert "warning: " in err and "county.toml" in err
     assert not any(ch in out + err for ch in RAW)
     assert out.count("\n") == 1  # the newline of the name did not split the line

@@ -120,6 +120,18 @@ def test_parse_years_refuses_nonsense(spec):
         jobs.parse_years(spec)
 
 
+def test_report_parameter_messages_are_chinese_then_english(capsys):
+    """Issue #23: the report command's own refusals, as eduwb prints them (words written by hand)."""
+    from eduwb.cli import main
+
+    assert main(["report", "x", "--years", "2025-2021"]) == 2
+    assert capsys.readouterr().err == (
+        "eduwb: error: --years：范围 2025-2021 前大后小 / --years: range 2025-2021 runs backwards\n"
+    )
+    with pytest.raises(ParameterError, match=r"^--years：'abc' 不是年份.* / --years: 'abc' is not a year"):
+        jobs.parse_years("abc")
+
+
 def test_sheet_names_are_legal_short_and_unique():
     used: set[str] = set()
     long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
@@ -327,10 +339,23 @@ def test_summary_lists_each_report_and_the_full_reasons(capsys):
     command.print_summary(results)
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["county", "year", "status", "seconds", "output", "/", "reason"]
+    assert lines[0].split() == [
+        "县",
+        "county",
+        "年",
+        "year",
+        "状态",
+        "status",
+        "秒",
+        "seconds",
+        "输出或原因",
+        "output",
+        "/",
+        "reason",
+    ]
     assert re.search(r"甲县\s+2024\s+ok\s+12\.3\s+reports/甲县", out)
     assert re.search(r"乙县\s+2024\s+failed\s+1\.0\s+invalid data: …", out)
-    assert "1 ok, 1 failed" in out
+    assert "\n完成 1，失败 1 / 1 ok, 1 failed\n" in out
     assert "sections.csv row 2: students must be > 0" in out
 
 

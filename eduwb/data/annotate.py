@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eduwb.data.rulewords import value_zh
 from eduwb.data.workbook import (
     ERROR_FILL,
     HEADER_FILL,
@@ -191,12 +192,28 @@ def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Locat
 # ----------------------------------------------------------------------------- marking
 
 
+def _rule_text(p: Problem) -> str:
+    """The rule in Chinese, then English (English only when the catalogue has no Chinese for it)."""
+    chinese = p.rule_zh()
+    return p.rule if chinese is None else f"{chinese} / {p.rule}"
+
+
+def _value_text(p: Problem) -> str | None:
+    """The value as quoted, with the Chinese of a value the loader composed."""
+    if p.value is None:
+        return None
+    chinese = value_zh(p.value)
+    return str(p.value) if chinese == p.value else f"{chinese} / {p.value}"
+
+
 def _comment_text(problems: list[Problem]) -> str:
     lines = []
     for p in problems:
-        lines.append(f"{_SEVERITY.get(p.severity, p.severity)}: {p.rule}")
+        chinese = p.rule_zh()
+        severity = _SEVERITY.get(p.severity, p.severity)
+        lines += [f"{severity}: {p.rule}"] if chinese is None else [f"{severity}: {chinese}", p.rule]
         if p.value not in (None, ""):
-            lines.append(f"值 value: {p.value}")
+            lines.append(f"值 value: {_value_text(p)}")
     return "\n".join(lines)
 
 
@@ -242,8 +259,8 @@ def _list_sheet(wb, located: list[Located]) -> None:
             p.row,
             p.column,
             loc.cell,
-            None if p.value is None else str(p.value),
-            p.rule,
+            _value_text(p),
+            _rule_text(p),
         ]
         for c, value in enumerate(values, start=1):
             set_cell(ws.cell(row=r, column=c), value)

@@ -40,7 +40,7 @@ import pandas as pd
 
 from eduwb import names
 from eduwb._files import FileRefused, read_regular_file
-from eduwb.data import limits
+from eduwb.data import limits, rulewords
 from eduwb.data.schema import (
     ENUM_SYNONYMS,
     FALSE_VALUES,
@@ -144,16 +144,25 @@ class Dataset:
     def has(self, table: str) -> bool:
         return getattr(self, table) is not None
 
-    def summary(self) -> str:
-        """One line describing what was loaded."""
+    def summary(self, lang: str = "en") -> str:
+        """One line describing what was loaded, in ``lang`` (English by default)."""
+        from eduwb.lang import pick
+
         years = self.years
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
         optional = [t for t in OPTIONAL_TABLES if self.has(t)]
-        return (
-            f"{self.name}: {len(self.schools)} schools, {len(self.sections)} school sections, years {span}; "
-            f"optional tables: {', '.join(optional) if optional else 'none'}"
-            + (f"; {len(self.warnings)} warning(s)" if self.warnings else "")
+        schools, sections, warnings = len(self.schools), len(self.sections), len(self.warnings)
+        zh = (
+            f"{self.name}：{schools} 所学校，{sections} 个学校学段，{span} 年；"
+            f"可选表：{'、'.join(optional) if optional else '无'}"
+            + (f"；{warnings} 个警告" if warnings else "")
         )
+        en = (
+            f"{self.name}: {schools} schools, {sections} school sections, years {span}; "
+            f"optional tables: {', '.join(optional) if optional else 'none'}"
+            + (f"; {warnings} warning(s)" if warnings else "")
+        )
+        return pick((zh, en), lang)
 
 
 def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
@@ -1445,6 +1454,7 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
         rule = (
             f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
         ).rstrip(": ")
+        rulewords.know_hint(bounds.get("hint_en", ""), bounds.get("hint_zh", ""))
         for column in sorted(set(culprit[outside])):
             ctx.report(
                 table,
@@ -1496,9 +1506,8 @@ def _named_after(default_name: str, problems: list[Problem]) -> CountySettings:
                 None,
                 None,
                 None,
-                '名称含控制字符或不可见字符、或过长，已转义显示；请在 county.toml 中写 name = "县名" '
-                "(the folder's or workbook's name holds control or invisible characters or is too long: "
-                'shown escaped; give the county its name with name = "…" in county.toml)',
+                "the folder's or workbook's name holds control or invisible characters or is too long: "
+                'shown escaped; give the county its name with name = "…" in county.toml',
                 "warning",
             )
         )

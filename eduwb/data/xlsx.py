@@ -73,8 +73,9 @@ class Budget:
         self.others = 0
 
 
-def _refused(part: str, zh: str, en: str, row: int | None = None) -> XlsxRefused:
-    return XlsxRefused(f"部件 {part}：{zh} (part {part}: {en})", row)
+def _refused(part: str, rule: str, row: int | None = None) -> XlsxRefused:
+    """A part's refusal: its rule in English, the Chinese from eduwb.data.rulewords."""
+    return XlsxRefused(f"part {part}: {rule}", row)
 
 
 def _part_kind(name: str) -> str:
@@ -93,15 +94,13 @@ def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
         try:
             chunk = fh.read(_CHUNK)
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            raise _refused(part, "无法解压", f"cannot be decompressed: {exc}") from None
+            raise _refused(part, f"cannot be decompressed: {exc}") from None
         if not chunk:
             return
         budget.bytes += len(chunk)
         if budget.bytes > cap:
             raise _refused(
-                part,
-                f"解压后超过 {cap:,} 字节；请把表格另存为 CSV 文件",
-                f"too large inside: more than {cap:,} bytes uncompressed; save the tables as CSV files",
+                part, f"too large inside: more than {cap:,} bytes uncompressed; save the tables as CSV files"
             )
         yield chunk
 
@@ -133,12 +132,12 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
     # per kind: the element that starts an item (its inner elements are counted) and the
     # element counted against a limit of its own
     item = {"sheet": "c", "sst": "si"}.get(kind)
-    counted, cap, zh, en = {
-        "sheet": ("row", limits.MAX_XLSX_SHEET_ROWS, "行", "rows"),
-        "sst": ("si", limits.MAX_SHARED_STRINGS, "个共享字符串", "shared strings"),
-        "styles": ("xf", limits.MAX_XLSX_STYLES, "个单元格格式 (xf)", "cell formats (xf)"),
-        "workbook": ("sheet", limits.MAX_XLSX_SHEETS, "个工作表", "sheets"),
-    }.get(kind, (None, 0, "", ""))
+    counted, cap, what = {
+        "sheet": ("row", limits.MAX_XLSX_SHEET_ROWS, "rows"),
+        "sst": ("si", limits.MAX_SHARED_STRINGS, "shared strings"),
+        "styles": ("xf", limits.MAX_XLSX_STYLES, "cell formats (xf)"),
+        "workbook": ("sheet", limits.MAX_XLSX_SHEETS, "sheets"),
+    }.get(kind, (None, 0, ""))
     inner = _INNER if item else frozenset()
     if table:
         cap = limits.MAX_ROWS + 1  # the header row and the data rows
@@ -160,7 +159,6 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             if in_item > max_item:
                 raise _refused(
                     part,
-                    f"一个单元格或字符串中的元素超过 {max_item:,} 个",
                     f"more than {max_item:,} elements in one cell or string",
                     row(),
                 )
@@ -170,7 +168,6 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             if cells > max_cells:
                 raise _refused(
                     part,
-                    f"一行超过 {max_cells:,} 个单元格",
                     f"more than {max_cells:,} cells in one row",
                     row(),
                 )
@@ -178,9 +175,7 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             others -= 1
             if others < 0:
                 n = limits.MAX_XLSX_OTHER_ELEMENTS
-                raise _refused(
-                    part, f"其他 XML 元素超过 {n:,} 个", f"more than {n:,} other XML elements", row()
-                )
+                raise _refused(part, f"more than {n:,} other XML elements", row())
         if local == counted:
             count += 1
             cells = 0
@@ -189,22 +184,21 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
                     n = limits.MAX_ROWS
                     raise _refused(
                         part,
-                        f"超过 {n:,} 行数据",
                         f"more than {n:,} data rows (row {count:,} reached)",
                         count,
                     )
-                raise _refused(part, f"超过 {cap:,} {zh}", f"more than {cap:,} {en}", row())
+                raise _refused(part, f"more than {cap:,} {what}", row())
         elif table and local == "dimension":
             _check_dimension(attrs.get("ref", "") if isinstance(attrs, dict) else "")
         if left < 0:
             n = limits.MAX_XLSX_ELEMENTS
-            raise _refused(part, f"XML 元素超过 {n:,} 个", f"more than {n:,} XML elements", row())
+            raise _refused(part, f"more than {n:,} XML elements", row())
 
     def row() -> int | None:
         return count if kind == "sheet" and count else None
 
     def doctype(*args: object) -> None:
-        raise _refused(part, "声明了 DOCTYPE（拒绝读取）", "declares a DOCTYPE (refused)")
+        raise _refused(part, "declares a DOCTYPE (refused)")
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
@@ -215,7 +209,7 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise _refused(part, "不是可读的 XML", f"not readable XML: {exc}") from None
+        raise _refused(part, f"not readable XML: {exc}") from None
     finally:
         budget.elements = limits.MAX_XLSX_ELEMENTS - left
         budget.others = limits.MAX_XLSX_OTHER_ELEMENTS - others
@@ -226,19 +220,18 @@ def open_zip(source: str | os.PathLike[str] | IO[bytes]) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise XlsxRefused(f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook: {exc}") from None
+        raise XlsxRefused(f"not a readable .xlsx workbook: {exc}") from None
     infos = zf.infolist()
     if len(infos) > limits.MAX_XLSX_PARTS:
         zf.close()
         raise XlsxRefused(
-            f"不是可读的 .xlsx 工作簿：内含 {len(infos):,} 个部件 "
             f"not a readable .xlsx workbook: {len(infos):,} parts inside (at most {limits.MAX_XLSX_PARTS:,})"
         )
     total = sum(i.file_size for i in infos)
     if total > limits.MAX_XLSX_UNCOMPRESSED_BYTES:
         zf.close()
         raise XlsxRefused(
-            f"解压后过大 too large inside: its parts hold {total:,} bytes uncompressed "
+            f"too large inside: its parts hold {total:,} bytes uncompressed "
             f"(at most {limits.MAX_XLSX_UNCOMPRESSED_BYTES:,}); save the tables as CSV files"
         )
     return zf
@@ -261,7 +254,7 @@ def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
             try:
                 fh = zf.open(info)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-                raise _refused(info.filename, "无法打开", f"cannot be opened: {exc}") from None
+                raise _refused(info.filename, f"cannot be opened: {exc}") from None
             with fh:
                 guard_part(fh, info.filename.lstrip("/"), budget)
 

@@ -83,7 +83,10 @@ def report_command(
         when ``standard`` cannot be loaded.
     """
     if not data:
-        raise ParameterError("no data given: name at least one county folder or workbook")
+        raise ParameterError(
+            "没有给出数据：请至少指定一个县文件夹或工作簿 / "
+            "no data given: name at least one county folder or workbook"
+        )
     data = expand_data(data)
     wanted = parse_years(years) if years else None
     pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
@@ -129,7 +132,10 @@ def prepare_options(
 ) -> RunOptions:
     """Check the run-wide settings and the notebooks' parameters once, before any work starts."""
     if lang not in REPORT_TEXT:
-        raise ParameterError(f"--lang must be one of {', '.join(REPORT_TEXT)}, not {lang!r}")
+        known = ", ".join(REPORT_TEXT)
+        raise ParameterError(
+            f"--lang 应为 {known} 之一，而不是 {lang!r} / --lang must be one of {known}, not {lang!r}"
+        )
     if standard is not None:
         from eduwb.standards import load_standard, standard_ref
 
@@ -141,14 +147,19 @@ def prepare_options(
     if province is not None:
         province = province.strip()
         if not province or safe_name(province) != province:
-            raise ParameterError(f"--province {province!r}: give a name usable as a folder and file name")
+            raise ParameterError(
+                f"--province {province!r}：请给出可用作文件夹名和文件名的名称 / "
+                f"--province {province!r}: give a name usable as a folder and file name"
+            )
         if not province_specs:
             raise ParameterError(
+                '--province：所给笔记本中没有省级笔记本（元数据 eduwb.scope = "province"） / '
                 '--province: no province notebook among the notebooks (metadata eduwb.scope = "province")'
             )
     elif not county_specs:
         names = ", ".join(Path(s.path).name for s in province_specs)
         raise ParameterError(
+            f"{names}：只有省级笔记本；请加 --province 名称 以生成省级报告 / "
             f"{names}: province notebook(s) only; give --province NAME to make the province report"
         )
     return RunOptions(
@@ -165,10 +176,14 @@ def prepare_options(
 
 
 # ---- the summary ----------------------------------------------------------------------------
+#: The report statuses (printed as they are, for scripts) in Chinese, for the counts line.
+_STATUS_ZH = {"ok": "完成", "up-to-date": "已是最新", "no data": "无数据", "failed": "失败"}
+
+
 def print_summary(results: list[ReportResult], file: Any = None) -> None:
     """Print one line per report (county, year, status, seconds, output or reason), then the full reasons."""
     file = file or sys.stdout
-    header = ("county", "year", "status", "seconds", "output / reason")
+    header = ("县 county", "年 year", "状态 status", "秒 seconds", "输出或原因 output / reason")
     rows = [
         (
             r.county,
@@ -191,7 +206,9 @@ def print_summary(results: list[ReportResult], file: Any = None) -> None:
         print(line(row), file=file)
     failed = [r for r in results if r.failed]
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "up-to-date", "no data", "failed")}
-    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items() if n), file=file)
+    zh = "，".join(f"{_STATUS_ZH[s]} {n}" for s, n in counts.items() if n)
+    en = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(f"\n{zh} / {en}", file=file)
     for r in failed:
         if "\n" in r.detail:
             print(f"\n{r.county} {'' if r.year is None else r.year}:\n{r.detail}", file=file)

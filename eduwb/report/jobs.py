@@ -268,10 +268,13 @@ def parse_years(spec: str) -> list[int]:
     for part in str(spec).replace(" ", "").split(","):
         m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
         if not m:
-            raise ParameterError(f"--years: {spec!r} is not a year or a range like 2021-2025")
+            raise ParameterError(
+                f"--years：{spec!r} 不是年份，也不是 2021-2025 这样的范围 / "
+                f"--years: {spec!r} is not a year or a range like 2021-2025"
+            )
         first, last = int(m.group(1)), int(m.group(2) or m.group(1))
         if last < first:
-            raise ParameterError(f"--years: range {part} runs backwards")
+            raise ParameterError(f"--years：范围 {part} 前大后小 / --years: range {part} runs backwards")
         years.update(range(first, last + 1))
     return sorted(years)
 
@@ -292,9 +295,16 @@ def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
         elif entry.is_file() and entry.suffix == ".ipynb":
             paths.append(entry)
         else:
-            raise ParameterError(f"{entry}: no such notebook (or folder of notebooks)")
+            raise ParameterError(
+                f"{entry}：没有这个笔记本（或笔记本文件夹） / "
+                f"{entry}: no such notebook (or folder of notebooks)"
+            )
     if not paths:
-        raise ParameterError(f"no notebooks matching {NOTEBOOK_PATTERN} in {', '.join(map(str, entries))}")
+        where = ", ".join(map(str, entries))
+        raise ParameterError(
+            f"{where} 中没有符合 {NOTEBOOK_PATTERN} 的笔记本 / "
+            f"no notebooks matching {NOTEBOOK_PATTERN} in {where}"
+        )
     return [p.resolve() for p in paths]
 
 
@@ -334,10 +344,14 @@ def check_notebook_parameters(
         try:
             declared = papermill.inspect_notebook(str(path))
         except Exception as exc:  # noqa: BLE001 -- any unreadable notebook is the user's to fix
-            problems.append(f"{path.name}: cannot be read as a notebook: {exc}")
+            problems.append(
+                f"{path.name}：无法作为笔记本读取 / {path.name}: cannot be read as a notebook: {exc}"
+            )
             continue
         if not declared:
-            problems.append(f"{path.name}: has no cell tagged 'parameters'")
+            problems.append(
+                f"{path.name}：没有标记为 parameters 的单元格 / {path.name}: has no cell tagged 'parameters'"
+            )
             continue
         needed = list(REQUIRED_PARAMETERS)
         if lang != "zh":
@@ -347,8 +361,13 @@ def check_notebook_parameters(
         for name in needed:
             if name not in declared:
                 near = [d for d in declared if _similar(d, name)]
-                hint = f" (is {near[0]!r} a misspelling?)" if near else ""
-                problems.append(f"{path.name}: its parameters cell does not declare {name!r}{hint}")
+                hint = (
+                    (f"（{near[0]!r} 是否拼错？）", f" (is {near[0]!r} a misspelling?)") if near else ("", "")
+                )
+                problems.append(
+                    f"{path.name}：parameters 单元格没有声明 {name!r}{hint[0]} / "
+                    f"{path.name}: its parameters cell does not declare {name!r}{hint[1]}"
+                )
         passed = tuple(
             n for n in REPORT_PARAMETERS if n in declared and (n != "standard" or standard is not None)
         )
@@ -401,7 +420,13 @@ def inspect_county(data: str, years: list[int] | None, options: RunOptions) -> C
     wanted = years if years is not None else available
     results = [
         ReportResult(
-            county, y, "no data", 0.0, f"the data have no year {y} (they have {_span(available)})", data
+            county,
+            y,
+            "no data",
+            0.0,
+            f"数据中没有 {y} 年（已有：{_span(available, '无')}） / "
+            f"the data have no year {y} (they have {_span(available)})",
+            data,
         )
         for y in wanted
         if y not in available
@@ -531,14 +556,16 @@ def plan_province(
         else:
             members.append(plan)
     if not members:
-        return [], [ReportResult(name, None, "failed", 0.0, "no county of the province could be read", "")]
+        said = "省内没有一个县能读取 / no county of the province could be read"
+        return [], [ReportResult(name, None, "failed", 0.0, said, "")]
     wanted = years if years is not None else sorted({y for m in members for y in m.years})
     standard_used = options.standard or members[0].standard_used
     jobs: list[ProvinceJob] = []
     for year in wanted:
         inside = [m for m in members if year in m.years]
         if not inside:
-            results.append(ReportResult(name, year, "no data", 0.0, f"no county has data for {year}", ""))
+            said = f"没有哪个县有 {year} 年的数据 / no county has data for {year}"
+            results.append(ReportResult(name, year, "no data", 0.0, said, ""))
             continue
         left_out = excluded + [(m.county, REPORT_TEXT[options.lang]["no_year_data"].format(year=year))
                                for m in members if year not in m.years]  # fmt: skip
@@ -594,9 +621,9 @@ def _failed_plan(data: str, county: str, years: list[int] | None, reason: str, s
     return CountyPlan(data, county, [], results)
 
 
-def _span(years: list[int]) -> str:
+def _span(years: list[int], none: str = "none") -> str:
     if not years:
-        return "none"
+        return none
     ys = sorted(years)
     return f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])
 

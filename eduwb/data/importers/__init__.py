@@ -371,12 +371,14 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
         if cells:
             first = cells[0]
             others = f"（及 and {'、'.join(c.ref for c in cells[1:6])}）" if len(cells) > 1 else ""
+            chinese = problem.rule_zh()  # the importer's rules read "中文 English": the loader's too
+            rule = problem.rule if chinese is None else f"{chinese} {problem.rule}"
             return cell_problem(
                 first.workbook,
                 first.sheet,
                 first.ref,
                 problem.value,
-                f"{problem.rule}{others} [导入结果 imported as {table}.{problem.column}]",
+                f"{rule}{others} [导入结果 imported as {table}.{problem.column}]",
                 problem.severity,
             )
     return Problem(
