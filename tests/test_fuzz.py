@@ -402,8 +402,8 @@ def test_small_xml_bombs_end_in_a_located_translated_error(bomb, command, bomb_b
     print(f"{bomb} via {command}: exit {code}, {seconds:.1f} s, {rss / 2**20:.0f} MB")
     assert code == 1, err
     assert "Traceback" not in err and "internal error" not in err, err
-    line = next((li for li in err.splitlines() if li.startswith("error: ")), err)
-    assert name in line and f"部件 {part}" in line and f"(part {part}: {said}" in line, line
+    line = next((li for li in err.splitlines() if "error: " in li), err)
+    assert name in line and f"部件 {part}：" in line and f"part {part}: {said}" in line, line
     assert rss <= BOMB_MAX_RSS, f"{rss / 2**20:.0f} MB"
     assert not (tmp_path / "county").exists() and not (tmp_path / "reports" / "county").exists()
     assert seconds < 60

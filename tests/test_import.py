@@ -1408,7 +1408,7 @@ def test_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch, capsy
     write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
     monkeypatch.setattr(limits, "MAX_XLSX_UNCOMPRESSED_BYTES", 2**10)
     err = refused(capsys, tmp_path, tmp_path / "out")
-    assert "2024/a.xlsx: 解压后过大 too large inside" in err
+    assert "2024/a.xlsx: 内部过大：各部件解压后共" in err and "too large inside: its parts hold" in err
 
 
 # ----------------------------------------------------------------------------- the template hook

@@ -128,7 +128,12 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
     try:
         guard(path)
     except XlsxRefused as exc:
-        problems.append(cell_problem(label, None, None, None, exc.rule))
+        from eduwb.data.rulewords import zh
+
+        chinese = zh(exc.rule)  # the importer's rules read "中文 English"
+        problems.append(
+            cell_problem(label, None, None, None, exc.rule if chinese is None else f"{chinese} {exc.rule}")
+        )
         return False
     return True
 
