@@ -387,3 +387,28 @@ def test_moves_that_relieve_oversized_classes_keep_the_milestone(sample_dataset)
     follow = sched[sched["school_id"].isin(receivers) & sched["indicator"].astype(str).str.contains("G5")]
     assert len(follow) and set(follow["deadline"]) == {2025}
     assert set(sched.loc[sched["action"] == "add_sports_field_area_m2", "deadline"]) == {2027}
+
+
+def test_without_class_rows_pupils_move_between_sections(tmp_path):
+    """A county with no classes table: G4's moves change ``sections.students`` themselves. The
+    sample's 城关第一小学 has 2,382 primary pupils in 2025, 382 over the 2,000 limit; after the
+    pathway it has 2,000, the receivers have 382 more between them, and the county's pupils are
+    unchanged (another school sends its junior pupils too)."""
+    import shutil
+
+    county = tmp_path / "county"
+    shutil.copytree("data/sample", county)
+    (county / "classes.csv").unlink()
+    before = pd.read_csv(county / "sections.csv")
+    out = tmp_path / "after"
+    code, text = _run(["plan", str(county), "--year", "2025", "--apply", "-o", str(out)])
+    assert code == 0, text
+    after = pd.read_csv(out / "sections.csv")
+    b, a = (t[t["year"] == 2025].set_index(["school_id", "stage"])["students"] for t in (before, after))
+    schools = pd.read_csv(county / "schools.csv").set_index("school_id")
+    sender = schools.index[schools["name"] == "城关第一小学"][0]
+    assert b[(sender, "primary")] == 2382 and a[(sender, "primary")] == 2000
+    assert a.sum() == b.sum()  # pupils move; none is lost or counted twice
+    code, card = _run(["table", "scorecard", str(out), "--year", "2025", "--format", "csv"])
+    status = {r["indicator"]: r["status"] for r in csv.DictReader(io.StringIO(card))}
+    assert status["G4"] == "pass"

@@ -245,7 +245,7 @@ def school_size(work: Work) -> None:
             moved += [(campus, g, n) for g, n in share.items()]
     if moved and cls is not None:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
-    elif moved or any(a["indicator"] == "G4" for a in work.actions):
+    elif moved or any((a["indicator"] == "G4").any() for a in work.actions):
         _move_section_pupils(work)
 
 
@@ -267,17 +267,31 @@ def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
 
 def _move_section_pupils(work: Work) -> None:
     """Without class rows: the moves change ``sections.students`` directly."""
+    acts = pd.concat(work.actions, ignore_index=True) if work.actions else pd.DataFrame()
+    if acts.empty:
+        return
+    moves = acts[(acts["indicator"] == "G4") & (acts["action"] == "move_pupils")]
+    if moves.empty:
+        return
+    quantity = moves["quantity"].to_numpy(dtype="int64")
+    delta = (
+        pd.DataFrame(
+            {
+                "school_id": np.concatenate(
+                    [moves["school_id"].to_numpy(), moves["target_school_id"].to_numpy()]
+                ),
+                "stage": np.concatenate([moves["stage"].to_numpy(), moves["stage"].to_numpy()]),
+                "pupils": np.concatenate([-quantity, quantity]),
+            }
+        )
+        .groupby(["school_id", "stage"])["pupils"]
+        .sum()
+    )
     sec = work.table("sections").copy()
-    for a in work.actions:
-        if a["indicator"] != "G4" or a["action"] != "move_pupils":
-            continue
-        mine = sec["year"] == work.year
-        sec.loc[mine & (sec["school_id"] == a["school_id"]) & (sec["stage"] == a["stage"]), "students"] -= a[
-            "quantity"
-        ]
-        sec.loc[
-            mine & (sec["school_id"] == a["target_school_id"]) & (sec["stage"] == a["stage"]), "students"
-        ] += a["quantity"]
+    mine = (sec["year"] == work.year).to_numpy()
+    keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]].astype(object))
+    change = delta.reindex(keys).fillna(0).to_numpy(dtype="int64")
+    sec.loc[mine, "students"] = sec.loc[mine, "students"].to_numpy(dtype="int64") + change
     work.set(sections=sec)
 
 
