@@ -30,7 +30,14 @@ def cells(notebook: Path) -> list[dict]:
 
 
 def code(notebook: Path) -> list[str]:
-    return ["".join(c["source"]) for c in cells(notebook) if c["cell_type"] == "code"]
+    """A notebook's code cells, then the code of the chapter modules it imports: a thin notebook
+    wires calls to ``eduwb.present.charts.*_chapter``, where its tables and prose are made."""
+    cells_ = ["".join(c["source"]) for c in cells(notebook) if c["cell_type"] == "code"]
+    chapters = re.findall(r"from eduwb\.present\.charts\.(\w+_chapter) import", "\n".join(cells_))
+    modules = [
+        (ROOT / "eduwb" / "present" / "charts" / f"{m}.py").read_text(encoding="utf-8") for m in chapters
+    ]
+    return cells_ + modules
 
 
 # ----------------------------------------------------------------------------- notebook convention
