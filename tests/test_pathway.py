@@ -412,3 +412,16 @@ def test_without_class_rows_pupils_move_between_sections(tmp_path):
     code, card = _run(["table", "scorecard", str(out), "--year", "2025", "--format", "csv"])
     status = {r["indicator"]: r["status"] for r in csv.DictReader(io.StringIO(card))}
     assert status["G4"] == "pass"
+
+
+def test_every_unit_cost_unit_has_english_words():
+    """The English report prints the unit costs' units in English ("yuan per place", not 元/学位)."""
+    import re
+    import tomllib
+
+    from eduwb.present.charts.pathway import UNITS
+
+    with open("eduwb/standards/moe-2017.toml", "rb") as fh:
+        units = {c["unit"] for c in tomllib.load(fh)["pathway"]["unit_costs"].values()}
+    for unit in units:
+        assert unit in UNITS and not re.search(r"[\u4e00-\u9fff]", UNITS[unit][1]), unit

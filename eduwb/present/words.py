@@ -204,6 +204,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "projected_over": ("按趋势预计超限班级数", "Projected classes over"),
     "reopened": ("销号后重现次数", "Reopened"),
     "deadline": ("销号期限", "Deadline"),
+    "action_year": ("实施年份", "Year of action"),
     "in_scope": ("纳入判定", "Judged"),
     "max_over_by": ("最多超出人数", "Most over by"),
     "projected_year": ("预测学年", "Projected year"),

@@ -48,6 +48,14 @@ UNITS = {
     "yuan": ("元", "yuan"),
     "rooms": ("间", "rooms"),
     "hours": ("学时", "hours"),
+    # the unit costs' units, as the standard's [pathway.unit_costs] writes them
+    "元/人·年": ("元/人·年", "yuan per person-year"),
+    "元/人": ("元/人", "yuan per person"),
+    "元/m²": ("元/m²", "yuan per m²"),
+    "元/间": ("元/间", "yuan per room"),
+    "元/元": ("元/元", "yuan per yuan"),
+    "元/学位": ("元/学位", "yuan per place"),
+    "元/学时": ("元/学时", "yuan per hour"),
 }
 METHODS = {
     "exact": ("最低费用", "least-cost"),
@@ -89,8 +97,13 @@ _COLUMNS = {
 
 
 def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
-    """The codes of a pathway table in words; stage names; ids of target schools as names."""
+    """The codes of a pathway table in words; stage names; ids of target schools as names.
+
+    A schedule's year is when an action is done, a plan year after the data's: it is shown as
+    实施年份 (``action_year``), never as the data's 学年 (``year``)."""
     out = df.copy()
+    if "deadline" in out or "cumulative_yuan" in out:  # the schedule and the cost by year
+        out = out.rename(columns={"year": "action_year"})
     for col, words in _COLUMNS.items():
         if col in out:
             out[col] = out[col].map(pick_all(words, lang)).fillna(out[col])
