@@ -203,7 +203,7 @@ LIMIT_COLUMNS = frozenset(
 #: Columns of quantities in a natural unit (a plan's addition, a gap's shortfall): teachers and
 #: rooms, always whole, print as counts ("22 人", never "22.0 人"); so does any whole amount
 #: of m² or 元 in them (the rest keep their decimals).
-QUANTITY_COLUMNS = frozenset({"addition", "shortfall"})
+QUANTITY_COLUMNS = frozenset({"addition", "shortfall", "quantity"})
 
 
 def quantity(value: float, digits: int = 1) -> str:
@@ -217,7 +217,7 @@ def quantity(value: float, digits: int = 1) -> str:
 
 #: Costs in 元 that a report shows in 万元 (10,000 元), the unit of the charts beside them;
 #: the tables' workbook keeps the exact 元.
-WAN_COLUMNS = frozenset({"cost_yuan", "plan_cost_yuan"})
+WAN_COLUMNS = frozenset({"cost_yuan", "plan_cost_yuan", "cumulative_yuan", "cap_yuan", "shortfall_yuan"})
 WAN = 10_000
 
 

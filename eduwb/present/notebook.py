@@ -12,6 +12,7 @@ import contextlib
 import math
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from eduwb import numbers
@@ -132,10 +133,10 @@ def format_value(
         return t("缺数据", "missing", lang)
     if isinstance(value, bool):
         return t("是", "yes", lang) if value else t("否", "no", lang)
+    if wan and isinstance(value, (int, float, np.integer, np.floating)):
+        return numbers.wan(value)
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
-    if isinstance(value, (int, float)) and wan:
-        return numbers.wan(value)
     if isinstance(value, float):
         if quantity and not limits:
             return numbers.quantity(value, digits)

@@ -291,6 +291,9 @@ def column_label(column: str, lang: str = "zh") -> str:
 WAN_LABELS = {
     "cost_yuan": ("估算费用(万元)", "Cost (10,000 yuan)"),
     "plan_cost_yuan": ("资源配置补足费用(万元)", "Plan cost (10,000 yuan)"),
+    "cumulative_yuan": ("累计费用(万元)", "Cumulative (10,000 yuan)"),
+    "cap_yuan": ("年度预算上限(万元)", "Annual cap (10,000 yuan)"),
+    "shortfall_yuan": ("逾期行动费用(万元)", "Late actions' cost (10,000 yuan)"),
 }
 
 

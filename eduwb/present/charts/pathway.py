@@ -107,6 +107,8 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
     for col, words in _COLUMNS.items():
         if col in out:
             out[col] = out[col].map(pick_all(words, lang)).fillna(out[col])
+    if "grade" in out:  # an action for a whole school has no grade: not applicable, not missing
+        out["grade"] = out["grade"].astype(object).where(out["grade"].notna(), "—")
     if "stage" in out:
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang) if s in std.stages else "")
     if "cap_yuan" in out:
@@ -130,15 +132,17 @@ def intro(summary: pd.DataFrame, unpriced: pd.DataFrame, lang: str = "zh") -> st
     cost = numbers.number(float(row["cost_yuan"]) / WAN, 1)
     word = method_word(str(row["method"]), lang)
     year, target = int(row["year"]), int(row["target_year"])
+    span_zh = f"{year}" if target == year else f"{year}—{target}"
+    span_en = f"in {year}" if target == year else f"over {year}–{target}"
     zh = (
         f"按 {year} 年数据，使资源配置（R1–R7）、音乐美术教室（G3）、学校规模（G4）、班额（G5）、"
         f"教师培训（G9）、交流轮岗（G11）和持证上岗（G12）全部达标，共需 {int(row['actions'])} 项行动，"
-        f"费用合计 **{cost} 万元**（{word}）；安排在 {year}—{target} 年。"
+        f"费用合计 **{cost} 万元**（{word}）；安排在 {span_zh} 年。"
     )
     en = (
         f"On the {year} data, {int(row['actions'])} actions bring R1–R7, music and art rooms (G3), school "
         f"size (G4), class size (G5), training (G9), rotation (G11) and certification (G12) to the standard, "
-        f"for **{cost} × 10,000 yuan** ({word}), scheduled over {year}–{target}."
+        f"for **{cost} × 10,000 yuan** ({word}), scheduled {span_en}."
     )
     if str(row["method"]) != "exact":
         zh += "学生分流的去向按就近规则选定（或差异系数需要另加下限），所以结果为估算，不是已证明的最低费用。"
