@@ -387,3 +387,25 @@ def test_moves_that_relieve_oversized_classes_keep_the_milestone(sample_dataset)
     follow = sched[sched["school_id"].isin(receivers) & sched["indicator"].astype(str).str.contains("G5")]
     assert len(follow) and set(follow["deadline"]) == {2025}
     assert set(sched.loc[sched["action"] == "add_sports_field_area_m2", "deadline"]) == {2027}
+
+
+def test_without_classes_g4_moves_pupils_between_sections(sample_dataset):
+    """A county without a classes table (a workbook of the required tables): G4's moved pupils leave
+    and join ``sections`` directly. In 2025 城关第一小学 has 2,382 primary pupils and 城关第一初级中学
+    2,101 junior pupils, over the standard's 2,000 for a school of one stage: each keeps 2,000, the
+    382 and 101 others go to the school the action names, and the county's total stays the same."""
+    ds = replace(sample_dataset, classes=None)
+    pw = pathway(ds, STD, 2025)
+    moves = pw.actions[pw.actions["action"] == "move_pupils"].set_index("school_id")
+    assert moves.loc[["4299990001", "4299990007"], "quantity"].tolist() == [2382 - 2000, 2101 - 2000]
+
+    def students(d):
+        s = d.sections[d.sections["year"] == 2025]
+        return s.set_index(["school_id", "stage"])["students"]
+
+    before, after = students(ds), students(pw.applied)
+    assert after["4299990001", "primary"] == 2000 and after["4299990007", "junior"] == 2000
+    for sender, stage, n in (("4299990001", "primary", 382), ("4299990007", "junior", 101)):
+        receiver = moves.loc[sender, "target_school_id"]
+        assert after[receiver, stage] == before[receiver, stage] + n
+    assert after.sum() == before.sum()
