@@ -6,6 +6,11 @@ started by ``scripts/serve.py`` — as ``make lab`` and ``make dashboard`` start
 Jupyter config, runtime, data and settings folders, and stopped afterwards. A failing test leaves
 a screenshot in ``reports/ui/`` (git-ignored); the main states are saved there too.
 
+The analyst's path on a fresh template (``-k fresh``): workbooks made by ``eduwb template`` and
+filled (``tests/fresh_template.py``, shared with the command-line walk in
+``test_template_e2e.py``), their path typed into each chapter's parameters cell, Run All; then
+saved in ``data/`` and picked in the dashboard.
+
 ``make browser`` runs them (about two minutes); ``make test`` includes them. Skipped only when
 ``/usr/bin/chromium`` is absent (``make setup`` as root installs it, as CI does).
 """
