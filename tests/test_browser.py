@@ -687,10 +687,31 @@ def test_the_dashboard_shows_the_verdict_of_a_fresh_county(workspace, fresh, voi
             page.wait_for_function(
                 "c => document.querySelector('.eduwb-verdict').innerText.includes(c)", arg=county
             )
-            assert _verdict(page) in ("pass", "fail", "incomplete")
+            # the sample's schools, sections and facilities: 城关第一小学 meets 2 of R1–R7 (R1 and
+            # R6), under the standard's 6, so the county fails, with or without the optional tables
+            school = page.inner_text(".eduwb-school")
+            assert "城关第一小学（小学，2382 名学生）" in school and "达标 2 项" in school, school
+            assert _verdict(page) == "fail"
             assert f"{county} 2025 年评估结论" in page.inner_text(".eduwb-verdict")
             assert page.locator(".eduwb-year select option").all_inner_texts() == ["2024", "2025"]
             assert page.locator(".eduwb-dash [role='alert']").count() == 0, page.inner_text(".eduwb-dash")
+            if case == "required":
+                # without classes, pupils moved leave and join the sections: 100 of 城关第一小学's
+                # 2,382 primary pupils (the sample's 2025 count) to 城关第二小学 (100: the lever's default)
+                to = page.locator(".eduwb-move-to select option", has_text="城关第二小学（小学）").first
+                page.locator(".eduwb-move-to select").select_option(label=to.inner_text())
+                page.locator("button.eduwb-move-pupils").click()
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.eduwb-changes li').length === 1"
+                    " || document.querySelector(\".eduwb-dash [role='alert']\")",
+                    timeout=15_000,  # an exception other than eduwb's shows nothing on the page
+                )
+                alert = page.locator(".eduwb-dash [role='alert']")
+                assert alert.count() == 0, alert.inner_text()
+                # R1 (teachers per 100 pupils) over 2,282 pupils instead of 2,382, the teachers the same
+                row = page.inner_text(".eduwb-school tr[data-indicator='R1']").split("\t")
+                now, then = float(row[2]), float(row[3])
+                assert abs(then - now * 2382 / 2282) < 0.01, row
             _shot(page, f"voila-fresh-{case}")
         assert not page.js_errors, page.js_errors
     finally:
