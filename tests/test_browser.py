@@ -6,6 +6,11 @@ started by ``scripts/serve.py`` — as ``make lab`` and ``make dashboard`` start
 Jupyter config, runtime, data and settings folders, and stopped afterwards. A failing test leaves
 a screenshot in ``reports/ui/`` (git-ignored); the main states are saved there too.
 
+The analyst's path on a fresh template (``-k fresh``): workbooks made by ``eduwb template`` and
+filled (``tests/fresh_template.py``, shared with the command-line walk in
+``test_template_e2e.py``), their path typed into each chapter's parameters cell, Run All; then
+saved in ``data/`` and picked in the dashboard.
+
 ``make browser`` runs them (about two minutes); ``make test`` includes them. Skipped only when
 ``/usr/bin/chromium`` is absent (``make setup`` as root installs it, as CI does).
 """
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from eduwb.data.schema import OPTIONAL_TABLES
 from eduwb.present import nbfiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,6 +309,44 @@ def _explorer_output(page, index: int = -1):
     )
 
 
+def _year_explorer_answers(page) -> list[str]:
+    """The scorecard explorer's year dropdown: choosing the first year redraws the chart and the
+    table. The years it offers."""
+    out = _explorer_output(page)
+    out.locator("img").first.wait_for()
+    before = out.inner_html()
+    select = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select"
+    ).last
+    select.scroll_into_view_if_needed()
+    options = select.locator("option").all_inner_texts()
+    select.select_option(label=options[0])
+    page.wait_for_function(
+        "([el, html]) => el.innerHTML !== html && el.querySelector('img')",
+        arg=[out.element_handle(), before],
+    )
+    assert select.input_value() == select.locator("option").first.get_attribute("value")
+    return options
+
+
+def _slider_explorer_answers(page) -> None:
+    """The eligibility explorer: a slider moves the rotation ratio (its table is redrawn)."""
+    out = _explorer_output(page)
+    out.locator("table").first.wait_for()
+    before = out.inner_html()
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    handle = page.locator(f"{panel} .jp-OutputArea-output .widget-vbox .widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    readout = page.locator(f"{panel} .jp-OutputArea-output .widget-vbox .widget-slider .widget-readout").first
+    value = readout.inner_text()
+    handle.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("([el, v]) => el.innerText !== v", arg=[readout.element_handle(), value])
+    page.wait_for_function(
+        "([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000
+    )
+
+
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, path):
     _, notebooks = lab
@@ -312,37 +356,10 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
     assert not errors, f"{path}: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
     _check_no_widget_errors(page, f"{path} after Run All")
     if path.startswith("00_"):
-        # the scorecard explorer's year dropdown redraws the chart and the table
-        out = _explorer_output(page)
-        out.locator("img").first.wait_for()
-        before = out.inner_html()
-        select = page.locator(
-            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox .widget-dropdown select"
-        ).last
-        select.scroll_into_view_if_needed()
-        options = select.locator("option").all_inner_texts()
-        select.select_option(label=options[0])
-        page.wait_for_function(
-            "([el, html]) => el.innerHTML !== html && el.querySelector('img')",
-            arg=[out.element_handle(), before],
-        )
-        assert select.input_value() == select.locator("option").first.get_attribute("value")
+        options = _year_explorer_answers(page)
         _shot(page, "lab-00-explorer-year-changed")
     if path.startswith("03_"):
-        # the eligibility explorer: a slider moves the rotation ratio
-        out = _explorer_output(page)
-        out.locator("table").first.wait_for()
-        before = out.inner_html()
-        handle = page.locator(".jp-OutputArea-output .widget-vbox .widget-slider .noUi-handle").first
-        handle.scroll_into_view_if_needed()
-        readout = page.locator(".jp-OutputArea-output .widget-vbox .widget-slider .widget-readout").first
-        value = readout.inner_text()
-        handle.focus()
-        page.keyboard.press("ArrowLeft")
-        page.wait_for_function("([el, v]) => el.innerText !== v", arg=[readout.element_handle(), value])
-        page.wait_for_function(
-            "([el, html]) => el.innerHTML !== html", arg=[out.element_handle(), before], timeout=60_000
-        )
+        _slider_explorer_answers(page)
         _shot(page, "lab-03-explorer-slider-moved")
     # save: JupyterLab sends the widget state, the server's pre_save_hook writes each explorer as it
     # was left, as plain outputs (scripts/jupyter/README.md): nothing to restore on reopening
@@ -400,6 +417,98 @@ def test_run_all_without_errors_and_the_explorers_answer(lab, notebook_page, pat
     if path.startswith("00_"):
         page.locator(f"{panel} .jp-OutputArea-output img").last.scroll_into_view_if_needed()
         _shot(page, "lab-00-saved-and-reopened")
+
+
+# ----------------------------------------------------------------------------- a fresh template
+
+#: The analyst's own workbooks, made by ``eduwb template`` and filled (tests/fresh_template.py):
+#: case → (the optional tables filled in, the county's name in its settings).
+FRESH = {"required": ((), "新安县"), "all": (OPTIONAL_TABLES, "新丰县")}
+FRESH_CHAPTERS = [name for name in CHAPTERS if not name.startswith("04_")]  # 04 takes a province
+#: what each chapter says, for a workbook of the three required tables only, it cannot show and why
+CANNOT_SHOW = {
+    "00_scorecard.ipynb": "缺数据（或一票否决情形未填报），补齐后才能作出完整结论",
+    "01_resource_gaps.ipynb": "缺数据：未提供 county_indicators（县级指标）表",
+    "02_class_size.ipynb": "缺数据：本县没有提供班级数据（classes 表），无法显示",
+    "03_teacher_rotation.ipynb": "缺数据：本县没有提供专任教师（teachers 表）",
+}
+#: the chapters whose headline names the county
+NAMING = ("00_", "01_")
+
+
+@pytest.fixture(scope="module")
+def fresh(workspace):
+    """The fresh workbooks (each with its settings ``.toml`` beside it), in a folder of their own
+    beside the notebooks: case → path."""
+    from fresh_template import fresh_workbook
+
+    base, _ = workspace
+    return {
+        case: fresh_workbook(base / "counties" / f"{county}.xlsx", tables, county)
+        for case, (tables, county) in FRESH.items()
+    }
+
+
+def _set_data_parameter(page, value: str) -> None:
+    """What the analyst does: in the parameters cell, select the first line (``data = …``) and type
+    the workbook's path over it."""
+    nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+    index = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c["metadata"].get("tags", []))
+    editor = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+End")
+    page.keyboard.type(f'data = "{value}"')
+    page.keyboard.press("Escape")  # command mode, as before Run All from the menu
+    nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+    source = "".join(nb["cells"][index]["source"]).splitlines()
+    assert source[0] == f'data = "{value}"' and source[1].startswith("year = None"), source[:2]
+
+
+def _walk(page, path: str, workbook: Path) -> str:
+    """Open the chapter, point its ``data`` at ``workbook``, Run All: no error output, no
+    traceback, no widget error. The text of its outputs."""
+    _open(page, path)
+    _set_data_parameter(page, f"../counties/{workbook.name}")
+    errors = _run_all(page)
+    assert not errors, f"{path}: {[e['ename'] + ': ' + e['evalue'] for e in errors]}"
+    _check_no_widget_errors(page, f"{path} on {workbook.name}")
+    text = "\n".join(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea").all_inner_texts())
+    assert "Traceback" not in text and "Error" not in text, f"{path}: an error shown"
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FRESH_CHAPTERS)
+def test_a_fresh_template_of_the_required_tables_runs_in_every_chapter(fresh, notebook_page, path):
+    page = notebook_page
+    county = FRESH["required"][1]
+    text = _walk(page, path, fresh["required"])
+    assert CANNOT_SHOW[path] in text, f"{path}: does not say what it cannot show"
+    if path.startswith(NAMING):
+        assert f"{county}2025年" in text, f"{path}: the headline does not name {county}"
+    if path.startswith("00_"):  # the parameter as typed, the verdict naming the county
+        page.get_by_text(f"{county}2025年").first.scroll_into_view_if_needed()
+        _shot(page, "lab-fresh-required-00_scorecard-headline")
+        # the workbook holds 2024 and 2025 (the sample: 2021 to 2025)
+        assert _year_explorer_answers(page) == ["2024", "2025"]
+    page.get_by_text(CANNOT_SHOW[path]).first.scroll_into_view_if_needed()
+    _shot(page, f"lab-fresh-required-{path.removesuffix('.ipynb')}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["00_scorecard.ipynb", "03_teacher_rotation.ipynb"])
+def test_a_fresh_template_of_every_table_runs_and_the_explorers_answer(fresh, notebook_page, path):
+    page = notebook_page
+    county = FRESH["all"][1]
+    text = _walk(page, path, fresh["all"])
+    assert "缺数据：本县没有提供" not in text
+    if path.startswith("00_"):
+        assert f"{county}2025年" in text, f"{path}: the headline does not name {county}"
+        assert _year_explorer_answers(page) == ["2024", "2025"]
+    if path.startswith("03_"):
+        _slider_explorer_answers(page)
+    _shot(page, f"lab-fresh-all-{path.removesuffix('.ipynb')}")
 
 
 # ----------------------------------------------------------------------------- Voilà
@@ -557,3 +666,54 @@ def test_the_dashboard_is_local_fits_its_words_and_a_laptop_screen(voila, page):
     assert not far, f"requests to other hosts: {far}"
     assert not errors, errors
     assert not page.js_errors, page.js_errors
+
+
+@pytest.mark.slow
+def test_the_dashboard_shows_the_verdict_of_a_fresh_county(workspace, fresh, voila, page):
+    """The analyst saves the workbooks and their settings in ``data/`` (the dashboard's ``data``
+    parameter: the county picker lists every county there) and opens the dashboard."""
+    base, _ = workspace
+    saved = [base / "data" / f.name for wb in fresh.values() for f in (wb, wb.with_suffix(".toml"))]
+    try:
+        for f in saved:
+            shutil.copy(base / "counties" / f.name, f)
+        page.goto(voila)
+        page.locator(".eduwb-verdict .eduwb-big").wait_for(timeout=90_000)
+        names = page.locator(".eduwb-county select option").all_inner_texts()
+        assert [FRESH["all"][1], FRESH["required"][1]] == [n for n in names if n in ("新安县", "新丰县")]
+        for case in ("required", "all"):
+            county = FRESH[case][1]
+            page.locator(".eduwb-county select").select_option(label=county)
+            page.wait_for_function(
+                "c => document.querySelector('.eduwb-verdict').innerText.includes(c)", arg=county
+            )
+            # the sample's schools, sections and facilities: 城关第一小学 meets 2 of R1–R7 (R1 and
+            # R6), under the standard's 6, so the county fails, with or without the optional tables
+            school = page.inner_text(".eduwb-school")
+            assert "城关第一小学（小学，2382 名学生）" in school and "达标 2 项" in school, school
+            assert _verdict(page) == "fail"
+            assert f"{county} 2025 年评估结论" in page.inner_text(".eduwb-verdict")
+            assert page.locator(".eduwb-year select option").all_inner_texts() == ["2024", "2025"]
+            assert page.locator(".eduwb-dash [role='alert']").count() == 0, page.inner_text(".eduwb-dash")
+            if case == "required":
+                # without classes, pupils moved leave and join the sections: 100 of 城关第一小学's
+                # 2,382 primary pupils (the sample's 2025 count) to 城关第二小学 (100: the lever's default)
+                to = page.locator(".eduwb-move-to select option", has_text="城关第二小学（小学）").first
+                page.locator(".eduwb-move-to select").select_option(label=to.inner_text())
+                page.locator("button.eduwb-move-pupils").click()
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.eduwb-changes li').length === 1"
+                    " || document.querySelector(\".eduwb-dash [role='alert']\")",
+                    timeout=15_000,  # an exception other than eduwb's shows nothing on the page
+                )
+                alert = page.locator(".eduwb-dash [role='alert']")
+                assert alert.count() == 0, alert.inner_text()
+                # R1 (teachers per 100 pupils) over 2,282 pupils instead of 2,382, the teachers the same
+                row = page.inner_text(".eduwb-school tr[data-indicator='R1']").split("\t")
+                now, then = float(row[2]), float(row[3])
+                assert abs(then - now * 2382 / 2282) < 0.01, row
+            _shot(page, f"voila-fresh-{case}")
+        assert not page.js_errors, page.js_errors
+    finally:
+        for f in saved:
+            f.unlink(missing_ok=True)

@@ -389,29 +389,26 @@ def test_moves_that_relieve_oversized_classes_keep_the_milestone(sample_dataset)
     assert set(sched.loc[sched["action"] == "add_sports_field_area_m2", "deadline"]) == {2027}
 
 
-def test_without_class_rows_pupils_move_between_sections(tmp_path):
-    """A county with no classes table: G4's moves change ``sections.students`` themselves. The
-    sample's 城关第一小学 has 2,382 primary pupils in 2025, 382 over the 2,000 limit; after the
-    pathway it has 2,000, the receivers have 382 more between them, and the county's pupils are
-    unchanged (another school sends its junior pupils too)."""
-    import shutil
+def test_without_classes_g4_moves_pupils_between_sections(sample_dataset):
+    """A county without a classes table (a workbook of the required tables): G4's moved pupils leave
+    and join ``sections`` directly. In 2025 城关第一小学 has 2,382 primary pupils and 城关第一初级中学
+    2,101 junior pupils, over the standard's 2,000 for a school of one stage: each keeps 2,000, the
+    382 and 101 others go to the school the action names, and the county's total stays the same."""
+    ds = replace(sample_dataset, classes=None)
+    pw = pathway(ds, STD, 2025)
+    moves = pw.actions[pw.actions["action"] == "move_pupils"].set_index("school_id")
+    assert moves.loc[["4299990001", "4299990007"], "quantity"].tolist() == [2382 - 2000, 2101 - 2000]
 
-    county = tmp_path / "county"
-    shutil.copytree("data/sample", county)
-    (county / "classes.csv").unlink()
-    before = pd.read_csv(county / "sections.csv")
-    out = tmp_path / "after"
-    code, text = _run(["plan", str(county), "--year", "2025", "--apply", "-o", str(out)])
-    assert code == 0, text
-    after = pd.read_csv(out / "sections.csv")
-    b, a = (t[t["year"] == 2025].set_index(["school_id", "stage"])["students"] for t in (before, after))
-    schools = pd.read_csv(county / "schools.csv").set_index("school_id")
-    sender = schools.index[schools["name"] == "城关第一小学"][0]
-    assert b[(sender, "primary")] == 2382 and a[(sender, "primary")] == 2000
-    assert a.sum() == b.sum()  # pupils move; none is lost or counted twice
-    code, card = _run(["table", "scorecard", str(out), "--year", "2025", "--format", "csv"])
-    status = {r["indicator"]: r["status"] for r in csv.DictReader(io.StringIO(card))}
-    assert status["G4"] == "pass"
+    def students(d):
+        s = d.sections[d.sections["year"] == 2025]
+        return s.set_index(["school_id", "stage"])["students"]
+
+    before, after = students(ds), students(pw.applied)
+    assert after["4299990001", "primary"] == 2000 and after["4299990007", "junior"] == 2000
+    for sender, stage, n in (("4299990001", "primary", 382), ("4299990007", "junior", 101)):
+        receiver = moves.loc[sender, "target_school_id"]
+        assert after[receiver, stage] == before[receiver, stage] + n
+    assert after.sum() == before.sum()
 
 
 def test_every_unit_cost_unit_has_english_words():

@@ -1,7 +1,8 @@
 """End-to-end: the analyst's path from an empty ``eduwb template`` to a PDF, for every optional table.
 
 A workbook is written by ``eduwb template``, filled cell by cell with openpyxl from the sample
-county (Chinese labels for codes, 是/否 for yes/no, as a person fills it), then ``eduwb validate``
+county (Chinese labels for codes, 是/否 for yes/no, as a person fills it: ``fresh_template.py``,
+shared with the browser test of the same path in ``test_browser.py``), then ``eduwb validate``
 and ``eduwb report`` run on it. The cases: the three required tables only, each optional table
 alone (rotations with the teachers they need), and every table. One ``eduwb report`` run makes
 all their reports for one year.
@@ -9,21 +10,11 @@ all their reports for one year.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pandas as pd
 import pytest
-from openpyxl import load_workbook
+from fresh_template import YEAR, fill, fresh_workbook
 
 from eduwb.cli import main
-from eduwb.data.schema import OPTIONAL_TABLES, TABLES
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample"
-YEAR = 2025
-#: rows of the years before YEAR kept in the filled workbooks (rotation eligibility looks one year back)
-FIRST_YEAR = YEAR - 1
+from eduwb.data.schema import OPTIONAL_TABLES
 
 #: case name → the optional tables filled in (the required three always are)
 CASES = {
@@ -32,44 +23,6 @@ CASES = {
     "rotations": ("teachers", "rotations"),  # rotations are checked against the teachers on the rolls
     "all": OPTIONAL_TABLES,
 }
-
-
-def _cell(col, value):
-    """A value as a person types it into the template: labels for codes, 是/否, numbers."""
-    if pd.isna(value):
-        return None
-    if col.dtype == "enum":
-        return col.enum[value]
-    if col.dtype == "bool":
-        return "是" if str(value).strip().lower() in ("true", "1", "是", "yes") else "否"
-    if col.dtype == "int":
-        return int(value)
-    if col.dtype == "number":
-        return float(value)
-    return str(value)
-
-
-def _fill(workbook: Path, tables: tuple[str, ...]) -> None:
-    """Fill the template's sheets of ``tables`` (and the required ones) from the sample's CSV files."""
-    wb = load_workbook(workbook)
-    for name in ("schools", "sections", "facilities", *tables):
-        table = TABLES[name]
-        frame = pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
-        if "year" in frame.columns:
-            frame = frame[frame["year"].astype(int) >= FIRST_YEAR]
-        ws = wb[table.zh]
-        assert [c.value for c in ws[1]] == [c.zh for c in table.columns]
-        for r, row in enumerate(frame.itertuples(index=False), start=2):
-            record = row._asdict()
-            for i, col in enumerate(table.columns, start=1):
-                ws.cell(row=r, column=i, value=_cell(col, record.get(col.name)))
-    wb.save(workbook)
-
-
-def _name_county(workbook: Path, county: str) -> None:
-    settings = workbook.with_suffix(".toml")
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(re.sub(r'^name = ".*"$', f'name = "{county}"', text, flags=re.M), encoding="utf-8")
 
 
 def _listed_tables(output: str) -> list[str]:
@@ -85,10 +38,7 @@ def test_template_validate_report_for_every_optional_table(tmp_path, monkeypatch
     monkeypatch.delenv("EDUWB_NOTEBOOKS_DIR", raising=False)
     workbooks = {}
     for case, tables in CASES.items():
-        workbook = tmp_path / f"{case}.xlsx"
-        assert main(["template", str(workbook)]) == 0
-        _fill(workbook, tables)
-        _name_county(workbook, f"示例县{case}")
+        workbook = fresh_workbook(tmp_path / f"{case}.xlsx", tables, f"示例县{case}")
         capsys.readouterr()
         assert main(["validate", str(workbook)]) == 0, capsys.readouterr().err
         out = capsys.readouterr().out
@@ -108,7 +58,7 @@ def test_template_validate_report_for_every_optional_table(tmp_path, monkeypatch
 def test_rotations_without_teachers_are_refused_with_the_reason(tmp_path, capsys):
     workbook = tmp_path / "rotations_only.xlsx"
     assert main(["template", str(workbook)]) == 0
-    _fill(workbook, ("rotations",))
+    fill(workbook, ("rotations",))
     capsys.readouterr()
     assert main(["validate", str(workbook)]) == 1
     err = capsys.readouterr().err

@@ -245,7 +245,7 @@ def school_size(work: Work) -> None:
             moved += [(campus, g, n) for g, n in share.items()]
     if moved and cls is not None:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
-    elif moved or any((a["indicator"] == "G4").any() for a in work.actions):
+    elif moved or len(_actions(work, "G4")):
         _move_section_pupils(work)
 
 
@@ -265,33 +265,36 @@ def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
     _reform(work, totals.reset_index())
 
 
+def _actions(work: Work, indicator: str) -> pd.DataFrame:
+    """The actions so far for ``indicator``, one row each (``Work.actions`` holds frames)."""
+    if not work.actions:
+        return pd.DataFrame(columns=["indicator", "action"])
+    acts = pd.concat(work.actions, ignore_index=True)
+    return acts[acts["indicator"] == indicator]
+
+
 def _move_section_pupils(work: Work) -> None:
     """Without class rows: the moves change ``sections.students`` directly."""
-    acts = pd.concat(work.actions, ignore_index=True) if work.actions else pd.DataFrame()
-    if acts.empty:
-        return
-    moves = acts[(acts["indicator"] == "G4") & (acts["action"] == "move_pupils")]
+    sec = work.table("sections").copy()
+    moves = _actions(work, "G4")
+    moves = moves[moves["action"] == "move_pupils"]
     if moves.empty:
         return
-    quantity = moves["quantity"].to_numpy(dtype="int64")
     delta = (
-        pd.DataFrame(
-            {
-                "school_id": np.concatenate(
-                    [moves["school_id"].to_numpy(), moves["target_school_id"].to_numpy()]
+        pd.concat(
+            [
+                moves.assign(quantity=-moves["quantity"])[["school_id", "stage", "quantity"]],
+                moves[["target_school_id", "stage", "quantity"]].rename(
+                    columns={"target_school_id": "school_id"}
                 ),
-                "stage": np.concatenate([moves["stage"].to_numpy(), moves["stage"].to_numpy()]),
-                "pupils": np.concatenate([-quantity, quantity]),
-            }
+            ]
         )
-        .groupby(["school_id", "stage"])["pupils"]
+        .groupby(["school_id", "stage"])["quantity"]
         .sum()
     )
-    sec = work.table("sections").copy()
-    mine = (sec["year"] == work.year).to_numpy()
-    keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]].astype(object))
-    change = delta.reindex(keys).fillna(0).to_numpy(dtype="int64")
-    sec.loc[mine, "students"] = sec.loc[mine, "students"].to_numpy(dtype="int64") + change
+    mine = sec["year"] == work.year
+    keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]])
+    sec.loc[mine, "students"] += delta.reindex(keys).fillna(0).to_numpy().astype(sec["students"].dtype)
     work.set(sections=sec)
 
 
