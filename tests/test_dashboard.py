@@ -240,3 +240,14 @@ def test_the_pathway_button_names_what_blocks_when_money_cannot_pass(tmp_path):
     blocks = dash.verdict_html.value.split("eduwb-blocks", 1)[1]
     assert re.findall(r"data-indicator='(\w+)'", blocks) == ["G1", "VETO1"]
     assert "R2" not in dash.result.failing  # what money can move, the pathway moved
+
+
+def test_a_bug_behind_a_button_is_said_on_the_page_not_a_dead_button():
+    dash = Dashboard(COUNTY)
+
+    def broken():
+        raise KeyError("school_id")
+
+    dash._guarded(broken)()
+    assert "role='alert'" in dash.error_html.value and "内部错误" in dash.error_html.value
+    assert "KeyError" in dash.error_html.value

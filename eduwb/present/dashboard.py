@@ -592,8 +592,10 @@ class Dashboard:
             self.error_html.value = ""
             try:
                 act()
-            except EduwbError as error:
+            except Exception as error:  # a bug too is said on the page, not a button that seems dead
                 said = error.say(self.lang) if isinstance(error, InputError) else str(error)
+                if not isinstance(error, EduwbError):
+                    said = f"{pick(('内部错误，未改动', 'internal error, unchanged'), self.lang)}: {error!r}"
                 self.error_html.value = f"<div class='eduwb-error' role='alert'>⚠ {escape(said)}</div>"
 
         return run
