@@ -59,7 +59,7 @@ indicators, of missing items, then by the plan's cost (cheapest first).
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -79,15 +79,21 @@ _BY = (None, "county")
 # ----------------------------------------------------------------------------- the view
 
 
-@dataclass
 class ProvinceView:
-    """Everything the province tables are read from, for one year Y (computed once).
+    """Everything the province tables are read from, for one year Y.
+
+    Each frame is computed the first time a table asks for it, then kept: the bill needs
+    only the pathways (and the year Y scorecards that say which counties need one), the
+    readiness only year Y's verdicts, the classes and the pathways; the scorecard of every
+    earlier year is computed only for the tables that show the trend.
 
     Frames (tidy, English columns):
 
     ``verdicts``
         county × year (every year ≤ Y of each county): ``county, year``, one column per
         dimension, ``vetoes, verdict, failing, missing`` (:func:`eduwb.analysis.scorecard.verdicts`).
+    ``year_verdicts``
+        the same for each county's last year ≤ Y only.
     ``scorecards``
         county × year × indicator: ``county, year, indicator, dimension, status``.
     ``schools``
@@ -110,20 +116,152 @@ class ProvinceView:
         county → why its pathway could not be drawn for Y.
     """
 
-    year: int
-    counties: list[str]
-    verdicts: pd.DataFrame
-    scorecards: pd.DataFrame
-    schools: pd.DataFrame
-    cvs: pd.DataFrame
-    province_cvs: pd.DataFrame
-    classes: pd.DataFrame
-    rotation: pd.DataFrame
-    plans: pd.DataFrame
-    plan_errors: dict[str, str]
-    dimensions: list[str]
-    stages: list[str]
-    indicators: list[str]
+    def __init__(self, ds, std: Standard, year: int, costs: dict[str, Any]):
+        counties = counties_of(ds)
+        names = [c.name for c in counties]
+        if len(set(names)) < len(names):
+            raise AnalysisError("two counties of the province have the same name")
+        self.year = year
+        self.counties = names
+        self.dimensions = list(std.raw["dimensions"])
+        self.stages = list(std.stages)
+        self.indicators = resources.indicator_ids(std)
+        self._pooled = weakref.ref(ds)  # the view is kept with the dataset, never keeps it alive
+        self._std = std
+        self._costs = costs
+        self._county_of = _county_of_school(counties)
+        self._years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
+        self._trend_done = False
+
+    def _ds(self):
+        ds = self._pooled()
+        if ds is None:
+            raise AnalysisError("the province dataset of this view is gone")
+        return ds
+
+    @cached_property
+    def _values(self) -> pd.DataFrame:
+        """The resource values of every school section of the province, every year ≤ Y."""
+        values = resources.section_values(self._ds(), self._std, years=self._years)
+        values.insert(0, "county", values["school_id"].map(self._county_of).to_numpy())
+        return values
+
+    @cached_property
+    def _rows_of(self) -> dict[str, np.ndarray]:
+        return self._values.groupby("county", sort=False).indices
+
+    def _county_values(self, county, years: list[int] | None = None) -> pd.DataFrame:
+        """A county's rows of the pooled values (of ``years``): what ``section_values`` gives
+        for it alone, with the pooled values' ``attrs`` (which inputs are missing)."""
+        values = self._values
+        rows = self._rows_of.get(county.name, np.array([], dtype=np.int64))
+        mine = values.take(rows).drop(columns="county")
+        if years is not None:
+            mine = mine[mine["year"].isin(years)]
+        mine = mine.reset_index(drop=True)
+        mine.attrs = dict(values.attrs)
+        return mine
+
+    def _county_trends(self, last_only: bool) -> dict[str, pd.DataFrame]:
+        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y)."""
+        out = {}
+        for county in counties_of(self._ds()):
+            own = [y for y in county.years if y <= self.year]
+            if not own:
+                continue
+            since = own[-1] if last_only else None
+            values = self._county_values(county, [own[-1]] if last_only else None)
+            out[county.name] = scorecard.scorecard_trend(
+                county, self._std, year=own[-1], since=since, values=values
+            )
+        return out
+
+    @cached_property
+    def _trends(self) -> dict[str, pd.DataFrame]:
+        self._trend_done = True
+        return self._county_trends(last_only=False)
+
+    @cached_property
+    def _last_trends(self) -> dict[str, pd.DataFrame]:
+        """Trends holding (at least) each county's last year ≤ Y: the whole trends when they are
+        computed already, else that year's scorecard alone (the same card: the trend computed
+        later reads it back from the county's memo)."""
+        return self._trends if self._trend_done else self._county_trends(last_only=True)
+
+    @cached_property
+    def verdicts(self) -> pd.DataFrame:
+        return self._verdict_frame(self._trends)
+
+    @cached_property
+    def year_verdicts(self) -> pd.DataFrame:
+        if self._trend_done:
+            last = self.verdicts.groupby("county", sort=False)["year"].transform("max")
+            return self.verdicts[self.verdicts["year"] == last].reset_index(drop=True)
+        return self._verdict_frame(self._last_trends)
+
+    def _verdict_frame(self, trends: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        columns = ["county", "year", *self.dimensions, "vetoes", "verdict", "failing", "missing"]
+        rows = [scorecard.verdicts(t, self._std).assign(county=name) for name, t in trends.items()]
+        return _concat(rows, columns)[columns].reset_index(drop=True)
+
+    @cached_property
+    def scorecards(self) -> pd.DataFrame:
+        columns = ["county", "year", "indicator", "dimension", "status"]
+        rows = [
+            pd.DataFrame({c: t[c].to_numpy() for c in columns[1:]}).assign(county=name)
+            for name, t in self._trends.items()
+        ]
+        return _concat(rows, columns)[columns].reset_index(drop=True)
+
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        return _school_counts(self._values, self._std)
+
+    @cached_property
+    def cvs(self) -> pd.DataFrame:
+        return balance.balance_from_values(self._values, self._std, by=["county", "year", "stage"])
+
+    @cached_property
+    def province_cvs(self) -> pd.DataFrame:
+        return balance.balance_from_values(
+            self._values.drop(columns="county"), self._std, by=["year", "stage"]
+        )
+
+    @cached_property
+    def classes(self) -> pd.DataFrame:
+        ds = self._ds()
+        return _class_bands(ds, counties_of(ds), self._std, self._county_of, self._years)
+
+    @cached_property
+    def rotation(self) -> pd.DataFrame:
+        frames = [
+            _county_rotation(c, self._std, [y for y in c.years if y <= self.year])
+            for c in counties_of(self._ds())
+        ]
+        columns = ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
+        return _concat(frames, columns).reset_index(drop=True)
+
+    @cached_property
+    def _plan_frames(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        plan_rows, plan_errors = [], {}
+        counties = counties_of(self._ds())
+        for county in counties:
+            if self.year not in county.years:
+                continue
+            card = self._last_trends.get(county.name)
+            try:
+                plan_rows.append(_county_plan(county, self._std, self.year, self._costs, card))
+            except (AnalysisError, ParameterError) as exc:  # data the plan cannot use, or no plans
+                plan_errors[county.name] = str(exc)
+        return _plans(plan_rows, counties, self.year, plan_errors).reset_index(drop=True), plan_errors
+
+    @property
+    def plans(self) -> pd.DataFrame:
+        return self._plan_frames[0]
+
+    @property
+    def plan_errors(self) -> dict[str, str]:
+        return self._plan_frames[1]
 
 
 _VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
@@ -165,7 +303,7 @@ def province_view(
     hit = _VIEWS.get(key)
     if hit is not None and hit[0]() is ds:
         return hit[1]
-    view = _compute_view(ds, std, year, costs)
+    view = ProvinceView(ds, std, year, costs)
     while len(_VIEWS) >= _VIEWS_KEPT:
         _VIEWS.pop(next(iter(_VIEWS)))
     _VIEWS[key] = (weakref.ref(ds), view)
@@ -181,71 +319,6 @@ def _county_of_school(counties: list) -> pd.Series:
         twice = sorted(set(mapping.index[mapping.index.duplicated()]))[:5]
         raise AnalysisError(f"school ids shared by two counties: {', '.join(map(str, twice))}")
     return mapping
-
-
-def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> ProvinceView:
-    counties = counties_of(ds)
-    names = [c.name for c in counties]
-    if len(set(names)) < len(names):
-        raise AnalysisError("two counties of the province have the same name")
-    county_of = _county_of_school(counties)
-    years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
-
-    # ---- vectorised over every school section of the province
-    values = resources.section_values(ds, std, years=years)
-    values.insert(0, "county", values["school_id"].map(county_of).to_numpy())
-    schools = _school_counts(values, std)
-    cvs = balance.balance_from_values(values, std, by=["county", "year", "stage"])
-    province_cvs = balance.balance_from_values(values.drop(columns="county"), std, by=["year", "stage"])
-    classes = _class_bands(ds, counties, std, county_of, years)
-
-    # ---- county by county
-    verdict_rows, card_rows, rotation_rows, plan_rows = [], [], [], []
-    plan_errors: dict[str, str] = {}
-    rows_of = values.groupby("county", sort=False).indices
-    for county in counties:
-        own = [y for y in county.years if y <= year]
-        if own:
-            # the county's own rows of the pooled values: what section_values gives for it alone
-            rows = rows_of.get(county.name, np.array([], dtype=np.int64))
-            verdict, card = _county_card(county, std, own[-1], values, rows)
-            verdict_rows.append(verdict)
-            card_rows.append(card)
-        rotation_rows.append(_county_rotation(county, std, own))
-        if year in county.years:
-            try:
-                plan_rows.append(_county_plan(county, std, year, costs, card))
-            except (
-                AnalysisError,
-                ParameterError,
-            ) as exc:  # data the plan cannot use, or a standard without plans
-                plan_errors[county.name] = str(exc)
-
-    dims = list(std.raw["dimensions"])
-    verdicts = _concat(verdict_rows, ["county", "year", *dims, "vetoes", "verdict", "failing", "missing"])
-    verdicts = verdicts[["county", "year", *dims, "vetoes", "verdict", "failing", "missing"]]
-    cards = _concat(card_rows, ["county", "year", "indicator", "dimension", "status"])
-    cards = cards[["county", "year", "indicator", "dimension", "status"]]
-    rot_frame = _concat(
-        rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
-    )
-    plans = _plans(plan_rows, counties, year, plan_errors)
-    return ProvinceView(
-        year=year,
-        counties=names,
-        verdicts=verdicts.reset_index(drop=True),
-        scorecards=cards.reset_index(drop=True),
-        schools=schools,
-        cvs=cvs,
-        province_cvs=province_cvs,
-        classes=classes,
-        rotation=rot_frame.reset_index(drop=True),
-        plans=plans.reset_index(drop=True),
-        plan_errors=plan_errors,
-        dimensions=dims,
-        stages=list(std.stages),
-        indicators=resources.indicator_ids(std),
-    )
 
 
 def _plans(plan_rows: list[pd.DataFrame], counties: list, year: int, plan_errors: dict) -> pd.DataFrame:
@@ -272,19 +345,6 @@ def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
         schools = values.groupby(["county", "year", "stage"], sort=False).agg(schools=("school_id", "size"))
         schools["schools_passing"] = pd.NA
     return schools.reset_index()
-
-
-def _county_card(county, std: Standard, year: int, values: pd.DataFrame, rows: np.ndarray):
-    """A county's verdict rows and scorecard statuses up to ``year``.
-
-    ``rows`` are the county's rows of the pooled ``values``.
-    """
-    mine = values.take(rows).drop(columns="county").reset_index(drop=True)
-    mine.attrs = dict(values.attrs)
-    trend = scorecard.scorecard_trend(county, std, year=year, values=mine)
-    verdict = scorecard.verdicts(trend, std).assign(county=county.name)
-    card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
-    return verdict, card.assign(county=county.name)
 
 
 def _county_rotation(county, std: Standard, own: list[int]) -> pd.DataFrame:
@@ -483,7 +543,7 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     _, costs = _options(options, "readiness", costs=True)
     view = _view(ds, std, year, costs)
     y = view.year
-    verdicts = view.verdicts[view.verdicts["year"] == y].set_index("county")
+    verdicts = view.year_verdicts[view.year_verdicts["year"] == y].set_index("county")
     large_min_band = classsize.BANDS.index("large")
     big = view.classes[view.classes["year"] == y]
     big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)

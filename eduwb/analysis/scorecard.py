@@ -1050,9 +1050,11 @@ def scorecard_trend(
     year: int | None = None,
     stage: str | None = None,
     values: pd.DataFrame | None = None,
+    since: int | None = None,
     **options,
 ) -> pd.DataFrame:
-    """:func:`scorecard_table` for every year of the data up to ``year`` (all when None).
+    """:func:`scorecard_table` for every year of the data up to ``year`` (all when None), from
+    ``since`` on (default: the first year of the data).
 
     ``year`` first, then the scorecard's columns; ``attrs["vetoes"]`` holds every year's
     vetoes. :func:`year_card` takes one year back out of it. The resource indicators'
@@ -1067,7 +1069,7 @@ def scorecard_trend(
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
     last = resolve_year(ds, year)
-    years = [y for y in ds.years if y <= last]
+    years = [y for y in ds.years if y <= last and (since is None or y >= since)]
     shared: list[Any] = []
 
     def resource_pass() -> Any:  # only when a year's card is not kept already
