@@ -967,6 +967,35 @@ def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataF
     return memoised(ctx.ds, ("scorecard", id(ctx.std), ctx.year, ctx.lang), compute, pins=(ctx.std,))
 
 
+def statuses(
+    ds: Dataset, std: Standard, ids, *, year: int, values: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """The status (``pass``/``fail``/``missing``) of the indicators ``ids`` alone in ``year``:
+    those of :func:`scorecard_table`, computed by the same functions without the other rows
+    or any evidence text. ``values`` as in :func:`scorecard_trend` (of ``year`` only).
+
+    For a question about a few indicators (does a county need a pathway at all?) where the
+    whole scorecard would be computed for nothing.
+    """
+    ctx = _Ctx(ds, std, int(year), "zh")
+    wanted = [ind for ind in std.indicators if ind.id in set(ids)]
+    if any(ind.id in {r.id for r in std.resource_indicators} for ind in wanted):
+        if values is not None:
+            ctx.cache["resource_pass"] = _ResourcePass.of(values, std)
+        resource = _resource_rows(ctx)
+    else:
+        resource = {}
+    out = {}
+    for ind in wanted:
+        if ind.id in resource:
+            out[ind.id] = resource[ind.id]["status"]
+        elif ind.source == "computed":
+            out[ind.id] = _computed(ind, ctx)["status"]
+        else:
+            out[ind.id] = _county(ind, ctx)["status"]
+    return out
+
+
 def _scorecard(ctx: _Ctx) -> pd.DataFrame:
     std = ctx.std
     resource = _resource_rows(ctx) if std.resource_indicators else {}
