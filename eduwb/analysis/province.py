@@ -172,9 +172,19 @@ class ProvinceView:
             since = own[-1] if last_only else None
             values = self._county_values(county, [own[-1]] if last_only else None)
             out[county.name] = scorecard.scorecard_trend(
-                county, self._std, year=own[-1], since=since, values=values
+                county,
+                self._std,
+                year=own[-1],
+                since=since,
+                values=values,
+                resource=self._passes.get(county.name),
             )
         return out
+
+    @cached_property
+    def _passes(self) -> dict[str, Any]:
+        """Each county's resource CVs and per-school rule, computed over the pooled values at once."""
+        return scorecard.resource_passes(self._values, self._std, "county")
 
     @cached_property
     def _trends(self) -> dict[str, pd.DataFrame]:

@@ -137,6 +137,8 @@ def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
 
 
 def _describe(frame: pd.DataFrame, problem: str) -> list[str]:
+    if frame.empty:  # the usual case: no problem to describe (and no columns to select)
+        return []
     return [
         f"school {r.school_id} ({r.school_name}), year {r.year}, {r.stage}: {problem}"
         for r in frame[["school_id", "school_name", "year", "stage"]].itertuples(index=False)

@@ -444,6 +444,47 @@ class _ResourcePass:
         return values, cvs, long, rule
 
 
+def resource_passes(values: pd.DataFrame, std: Standard, by: str) -> dict[Any, Any]:
+    """What :func:`scorecard_trend` computes from each group's ``values`` (the resource values,
+    CVs and per-school rule), for every group of ``values`` by its column ``by`` at once.
+
+    For the province view: ``values`` are the pooled counties' and ``by`` is ``"county"``;
+    each county's pass is the one its own values give (the CVs are computed per group, the
+    rule per section; ``row`` counts the county's own sections). Pass one to
+    :func:`scorecard_trend` as ``resource``.
+    """
+    decides_rule = (
+        std.balance_test == "each" and std.school_rule is not None and not values.attrs.get("missing")
+    )
+    cvs = balance.balance_from_values(values, std, by=[by, "year", "stage"])
+    long = balance.ratios(values, std) if decides_rule and len(values) else None
+    rule = balance.school_rule(values, std) if decides_rule and len(values) else None
+    cvs_of = cvs.groupby(by, sort=False).indices
+    long_of = {} if long is None else long.groupby(by, sort=False).indices
+    rule_of = {} if rule is None else rule.groupby(by, sort=False).indices
+    local = np.full(len(values), -1, dtype=np.int64)
+    out = {}
+    for key, rows in values.groupby(by, sort=False).indices.items():
+        local[rows] = np.arange(len(rows))
+        mine = _group(values, by, rows, values.attrs)
+        part = None if long is None else _group(long, by, long_of[key], long.attrs)
+        if part is not None:
+            part["row"] = local[part["row"].to_numpy()]
+        out[key] = _ResourcePass(
+            values=mine,
+            cvs=_group(cvs, by, cvs_of.get(key, np.array([], dtype=np.int64)), cvs.attrs),
+            long=part,
+            rule=None if rule is None else _group(rule, by, rule_of[key], rule.attrs),
+        )
+    return out
+
+
+def _group(frame: pd.DataFrame, by: str, rows: np.ndarray, attrs: dict) -> pd.DataFrame:
+    out = frame.take(rows).drop(columns=by).reset_index(drop=True)
+    out.attrs = dict(attrs)
+    return out
+
+
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     ds, std, year = ctx.ds, ctx.std, ctx.year
@@ -1080,6 +1121,7 @@ def scorecard_trend(
     stage: str | None = None,
     values: pd.DataFrame | None = None,
     since: int | None = None,
+    resource: Any = None,
     **options,
 ) -> pd.DataFrame:
     """:func:`scorecard_table` for every year of the data up to ``year`` (all when None), from
@@ -1089,7 +1131,8 @@ def scorecard_trend(
     vetoes. :func:`year_card` takes one year back out of it. The resource indicators'
     values, CVs and per-school rule are computed once for all the years (the same results
     as year by year); ``values`` — :func:`eduwb.analysis.resources.section_values` of these
-    years — spares computing them when the caller has them already (the province view).
+    years — spares computing them when the caller has them already (the province view), and
+    ``resource`` (one of :func:`resource_passes`) the CVs and the rule as well.
     """
     if stage is not None:
         raise ParameterError("scorecard: the scorecard judges the whole county; --stage does not apply")
@@ -1104,6 +1147,8 @@ def scorecard_trend(
     def resource_pass() -> Any:  # only when a year's card is not kept already
         if not std.resource_indicators:
             return None
+        if not shared and resource is not None:
+            shared.append(resource)
         if not shared:
             given = values if values is not None else resources.section_values(ds, std, years=years)
             shared.append(_ResourcePass.of(given, std))
