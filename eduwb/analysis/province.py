@@ -15,13 +15,19 @@ What is computed how
   once), the per-school rule (:func:`eduwb.analysis.balance.school_rule` once), the weighted CVs
   per county × year × stage (:func:`eduwb.analysis.balance.balance_from_values` grouped by
   county, once) and the province's own CV over all its schools (the same function grouped by
-  year and stage), and the class-size bands (:func:`eduwb.analysis.classsize.classsize_table`
-  per school, once, summed per county).
+  year and stage), each county's CVs and per-school rule as its scorecard reads them
+  (:func:`eduwb.analysis.scorecard.resource_passes`, once), and the class-size bands
+  (:func:`eduwb.analysis.classsize.classsize_table` per school, once, summed per county).
 * **County by county** (a loop over counties, never over schools), because they are judged on
   county-level inputs or drawn per county: the scorecard and verdict
   (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
   (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
   pathway (:func:`eduwb.analysis.pathway.pathway`, with the county's unit costs and cap).
+
+Each part is computed when a table first asks for it (:class:`ProvinceView`): the bill
+computes the pathways, and judges whether a county needs one from the movable indicators'
+statuses alone (:func:`eduwb.analysis.scorecard.statuses`, cheapest first); the readiness
+computes year Y's scorecards; only the tables showing every year compute the whole trend.
 
 Nothing is judged here: every status comes from the module that judges it.
 
