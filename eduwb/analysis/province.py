@@ -276,7 +276,7 @@ class ProvinceView:
         its scorecard when computed already, else those indicators' statuses alone."""
         from eduwb.analysis.pathway import MOVABLE
 
-        if "_last_trends" in self.__dict__:
+        if self._trend_done or "_last_trends" in self.__dict__:  # the scorecards are there: read them
             card = self._last_trends[county.name]
             mine = card[(card["year"] == self.year) & card["indicator"].isin(MOVABLE)]
             return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
