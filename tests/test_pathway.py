@@ -422,3 +422,29 @@ def test_every_unit_cost_unit_has_english_words():
         units = {c["unit"] for c in tomllib.load(fh)["pathway"]["unit_costs"].values()}
     for unit in units:
         assert unit in UNITS and not re.search(r"[\u4e00-\u9fff]", UNITS[unit][1]), unit
+
+
+def test_a_pathway_asked_again_is_solved_once_and_follows_the_county_settings():
+    # kept with the loaded dataset: the same answer again, frames the caller may change, and a
+    # new solve when county.toml's unit costs change (the 4 hires of the first test at a new price)
+    from conftest import SAMPLE
+
+    from eduwb.analysis.pathway import next_year
+    from eduwb.data.dataset import load
+
+    if not (SAMPLE / "schools.csv").exists():
+        pytest.skip("data/sample not generated yet")
+    ds = load(SAMPLE, cache=False)
+    first = next_year(ds, STD, 2025)
+    first["actions"]["cost_yuan"] = 0.0
+    again = next_year(ds, STD, 2025)
+    assert (
+        again["actions"]["cost_yuan"].sum() == pytest.approx(again["total_yuan"]) and again["total_yuan"] > 0
+    )
+    assert pathway(ds, STD, 2025).total_yuan == again["total_yuan"]
+
+    sec = section("A", "primary", 500, teachers=40, backbone=2, pe_art=0)
+    small = _rooms_ok(make_dataset([school("A")], [sec], [facility("A")]))
+    assert pathway(small, STD, 2024).total_yuan == 4 * TEACHER
+    small.settings.unit_costs["teacher_per_year"] = 100_000
+    assert pathway(small, STD, 2024).total_yuan == 4 * 100_000

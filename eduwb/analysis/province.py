@@ -15,13 +15,19 @@ What is computed how
   once), the per-school rule (:func:`eduwb.analysis.balance.school_rule` once), the weighted CVs
   per county × year × stage (:func:`eduwb.analysis.balance.balance_from_values` grouped by
   county, once) and the province's own CV over all its schools (the same function grouped by
-  year and stage), and the class-size bands (:func:`eduwb.analysis.classsize.classsize_table`
-  per school, once, summed per county).
+  year and stage), each county's CVs and per-school rule as its scorecard reads them
+  (:func:`eduwb.analysis.scorecard.resource_passes`, once), and the class-size bands
+  (:func:`eduwb.analysis.classsize.classsize_table` per school, once, summed per county).
 * **County by county** (a loop over counties, never over schools), because they are judged on
   county-level inputs or drawn per county: the scorecard and verdict
   (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
   (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
   pathway (:func:`eduwb.analysis.pathway.pathway`, with the county's unit costs and cap).
+
+Each part is computed when a table first asks for it (:class:`ProvinceView`): the bill
+computes the pathways, and judges whether a county needs one from the movable indicators'
+statuses alone (:func:`eduwb.analysis.scorecard.statuses`, cheapest first); the readiness
+computes year Y's scorecards; only the tables showing every year compute the whole trend.
 
 Nothing is judged here: every status comes from the module that judges it.
 
@@ -59,7 +65,7 @@ indicators, of missing items, then by the plan's cost (cheapest first).
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -79,15 +85,21 @@ _BY = (None, "county")
 # ----------------------------------------------------------------------------- the view
 
 
-@dataclass
 class ProvinceView:
-    """Everything the province tables are read from, for one year Y (computed once).
+    """Everything the province tables are read from, for one year Y.
+
+    Each frame is computed the first time a table asks for it, then kept: the bill needs
+    only the pathways (and the year Y scorecards that say which counties need one), the
+    readiness only year Y's verdicts, the classes and the pathways; the scorecard of every
+    earlier year is computed only for the tables that show the trend.
 
     Frames (tidy, English columns):
 
     ``verdicts``
         county × year (every year ≤ Y of each county): ``county, year``, one column per
         dimension, ``vetoes, verdict, failing, missing`` (:func:`eduwb.analysis.scorecard.verdicts`).
+    ``year_verdicts``
+        the same for each county's last year ≤ Y only.
     ``scorecards``
         county × year × indicator: ``county, year, indicator, dimension, status``.
     ``schools``
@@ -110,21 +122,188 @@ class ProvinceView:
         county → why its pathway could not be drawn for Y.
     """
 
-    year: int
-    counties: list[str]
-    verdicts: pd.DataFrame
-    scorecards: pd.DataFrame
-    schools: pd.DataFrame
-    cvs: pd.DataFrame
-    province_cvs: pd.DataFrame
-    classes: pd.DataFrame
-    rotation: pd.DataFrame
-    plans: pd.DataFrame
-    plan_errors: dict[str, str]
-    dimensions: list[str]
-    stages: list[str]
-    indicators: list[str]
+    def __init__(self, ds, std: Standard, year: int, costs: dict[str, Any]):
+        counties = counties_of(ds)
+        names = [c.name for c in counties]
+        if len(set(names)) < len(names):
+            raise AnalysisError("two counties of the province have the same name")
+        self.year = year
+        self.counties = names
+        self.dimensions = list(std.raw["dimensions"])
+        self.stages = list(std.stages)
+        self.indicators = resources.indicator_ids(std)
+        self._pooled = weakref.ref(ds)  # the view is kept with the dataset, never keeps it alive
+        self._std = std
+        self._costs = costs
+        self._county_of = _county_of_school(counties)
+        self._years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
+        self._trend_done = False
 
+    def _ds(self):
+        ds = self._pooled()
+        if ds is None:
+            raise AnalysisError("the province dataset of this view is gone")
+        return ds
+
+    @cached_property
+    def _values(self) -> pd.DataFrame:
+        """The resource values of every school section of the province, every year ≤ Y."""
+        values = resources.section_values(self._ds(), self._std, years=self._years)
+        values.insert(0, "county", values["school_id"].map(self._county_of).to_numpy())
+        return values
+
+    @cached_property
+    def _rows_of(self) -> dict[str, np.ndarray]:
+        return self._values.groupby("county", sort=False).indices
+
+    def _county_values(self, county, years: list[int] | None = None) -> pd.DataFrame:
+        """A county's rows of the pooled values (of ``years``): what ``section_values`` gives
+        for it alone, with the pooled values' ``attrs`` (which inputs are missing)."""
+        values = self._values
+        rows = self._rows_of.get(county.name, np.array([], dtype=np.int64))
+        mine = values.take(rows).drop(columns="county")
+        if years is not None:
+            mine = mine[mine["year"].isin(years)]
+        mine = mine.reset_index(drop=True)
+        mine.attrs = dict(values.attrs)
+        return mine
+
+    def _county_trends(self, last_only: bool) -> dict[str, pd.DataFrame]:
+        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y)."""
+        out = {}
+        for county in counties_of(self._ds()):
+            own = [y for y in county.years if y <= self.year]
+            if not own:
+                continue
+            since = own[-1] if last_only else None
+            values = self._county_values(county, [own[-1]] if last_only else None)
+            out[county.name] = scorecard.scorecard_trend(
+                county,
+                self._std,
+                year=own[-1],
+                since=since,
+                values=values,
+                resource=self._passes.get(county.name),
+            )
+        return out
+
+    @cached_property
+    def _passes(self) -> dict[str, Any]:
+        """Each county's resource CVs and per-school rule, computed over the pooled values at once."""
+        return scorecard.resource_passes(self._values, self._std, "county")
+
+    @cached_property
+    def _trends(self) -> dict[str, pd.DataFrame]:
+        self._trend_done = True
+        return self._county_trends(last_only=False)
+
+    @cached_property
+    def _last_trends(self) -> dict[str, pd.DataFrame]:
+        """Trends holding (at least) each county's last year ≤ Y: the whole trends when they are
+        computed already, else that year's scorecard alone (the same card: the trend computed
+        later reads it back from the county's memo)."""
+        return self._trends if self._trend_done else self._county_trends(last_only=True)
+
+    @cached_property
+    def verdicts(self) -> pd.DataFrame:
+        return self._verdict_frame(self._trends)
+
+    @cached_property
+    def year_verdicts(self) -> pd.DataFrame:
+        if self._trend_done:
+            last = self.verdicts.groupby("county", sort=False)["year"].transform("max")
+            return self.verdicts[self.verdicts["year"] == last].reset_index(drop=True)
+        return self._verdict_frame(self._last_trends)
+
+    def _verdict_frame(self, trends: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        columns = ["county", "year", *self.dimensions, "vetoes", "verdict", "failing", "missing"]
+        rows = [scorecard.verdicts(t, self._std).assign(county=name) for name, t in trends.items()]
+        return _concat(rows, columns)[columns].reset_index(drop=True)
+
+    @cached_property
+    def scorecards(self) -> pd.DataFrame:
+        columns = ["county", "year", "indicator", "dimension", "status"]
+        rows = [
+            pd.DataFrame({c: t[c].to_numpy() for c in columns[1:]}).assign(county=name)
+            for name, t in self._trends.items()
+        ]
+        return _concat(rows, columns)[columns].reset_index(drop=True)
+
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        return _school_counts(self._values, self._std)
+
+    @cached_property
+    def cvs(self) -> pd.DataFrame:
+        return balance.balance_from_values(self._values, self._std, by=["county", "year", "stage"])
+
+    @cached_property
+    def province_cvs(self) -> pd.DataFrame:
+        return balance.balance_from_values(
+            self._values.drop(columns="county"), self._std, by=["year", "stage"]
+        )
+
+    @cached_property
+    def classes(self) -> pd.DataFrame:
+        ds = self._ds()
+        return _class_bands(ds, counties_of(ds), self._std, self._county_of, self._years)
+
+    @cached_property
+    def rotation(self) -> pd.DataFrame:
+        frames = [
+            _county_rotation(c, self._std, [y for y in c.years if y <= self.year])
+            for c in counties_of(self._ds())
+        ]
+        columns = ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
+        return _concat(frames, columns).reset_index(drop=True)
+
+    @cached_property
+    def _plan_frames(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        plan_rows, plan_errors = [], {}
+        counties = counties_of(self._ds())
+        for county in counties:
+            if self.year not in county.years:
+                continue
+            passing = self._movable_pass(county)
+            try:
+                plan_rows.append(_county_plan(county, self._std, self.year, self._costs, passing))
+            except (AnalysisError, ParameterError) as exc:  # data the plan cannot use, or no plans
+                plan_errors[county.name] = str(exc)
+        return _plans(plan_rows, counties, self.year, plan_errors).reset_index(drop=True), plan_errors
+
+    def _movable_pass(self, county) -> bool:
+        """Whether the county's scorecard of Y passes every indicator the pathway moves: read off
+        its scorecard when computed already, else those indicators' statuses alone."""
+        from eduwb.analysis.pathway import MOVABLE
+
+        if self._trend_done or "_last_trends" in self.__dict__:  # the scorecards are there: read them
+            card = self._last_trends[county.name]
+            mine = card[(card["year"] == self.year) & card["indicator"].isin(MOVABLE)]
+            return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
+        # cheapest first, and stop at the first that does not pass: most counties that need a
+        # pathway fail G5, which costs a few ms where the resource indicators cost tens
+        resource = [i for i in MOVABLE if i not in _CHEAP_FIRST]
+        found = 0
+        for ids in [*([i] for i in _CHEAP_FIRST), resource]:
+            values = self._county_values(county, [self.year]) if ids is resource else None
+            status = scorecard.statuses(county, self._std, ids, year=self.year, values=values)
+            found += len(status)
+            if any(v != "pass" for v in status.values()):
+                return False
+        return found == len(MOVABLE)
+
+    @property
+    def plans(self) -> pd.DataFrame:
+        return self._plan_frames[0]
+
+    @property
+    def plan_errors(self) -> dict[str, str]:
+        return self._plan_frames[1]
+
+
+#: The indicators the pathway moves that cost least to judge alone, cheapest first (the
+#: others are the resource indicators, judged together).
+_CHEAP_FIRST = ("G5", "G4", "G9", "G12", "G11", "G3")
 
 _VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
 _VIEWS_KEPT = 4
@@ -165,7 +344,7 @@ def province_view(
     hit = _VIEWS.get(key)
     if hit is not None and hit[0]() is ds:
         return hit[1]
-    view = _compute_view(ds, std, year, costs)
+    view = ProvinceView(ds, std, year, costs)
     while len(_VIEWS) >= _VIEWS_KEPT:
         _VIEWS.pop(next(iter(_VIEWS)))
     _VIEWS[key] = (weakref.ref(ds), view)
@@ -181,71 +360,6 @@ def _county_of_school(counties: list) -> pd.Series:
         twice = sorted(set(mapping.index[mapping.index.duplicated()]))[:5]
         raise AnalysisError(f"school ids shared by two counties: {', '.join(map(str, twice))}")
     return mapping
-
-
-def _compute_view(ds, std: Standard, year: int, costs: dict[str, Any]) -> ProvinceView:
-    counties = counties_of(ds)
-    names = [c.name for c in counties]
-    if len(set(names)) < len(names):
-        raise AnalysisError("two counties of the province have the same name")
-    county_of = _county_of_school(counties)
-    years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
-
-    # ---- vectorised over every school section of the province
-    values = resources.section_values(ds, std, years=years)
-    values.insert(0, "county", values["school_id"].map(county_of).to_numpy())
-    schools = _school_counts(values, std)
-    cvs = balance.balance_from_values(values, std, by=["county", "year", "stage"])
-    province_cvs = balance.balance_from_values(values.drop(columns="county"), std, by=["year", "stage"])
-    classes = _class_bands(ds, counties, std, county_of, years)
-
-    # ---- county by county
-    verdict_rows, card_rows, rotation_rows, plan_rows = [], [], [], []
-    plan_errors: dict[str, str] = {}
-    rows_of = values.groupby("county", sort=False).indices
-    for county in counties:
-        own = [y for y in county.years if y <= year]
-        if own:
-            # the county's own rows of the pooled values: what section_values gives for it alone
-            rows = rows_of.get(county.name, np.array([], dtype=np.int64))
-            verdict, card = _county_card(county, std, own[-1], values, rows)
-            verdict_rows.append(verdict)
-            card_rows.append(card)
-        rotation_rows.append(_county_rotation(county, std, own))
-        if year in county.years:
-            try:
-                plan_rows.append(_county_plan(county, std, year, costs, card))
-            except (
-                AnalysisError,
-                ParameterError,
-            ) as exc:  # data the plan cannot use, or a standard without plans
-                plan_errors[county.name] = str(exc)
-
-    dims = list(std.raw["dimensions"])
-    verdicts = _concat(verdict_rows, ["county", "year", *dims, "vetoes", "verdict", "failing", "missing"])
-    verdicts = verdicts[["county", "year", *dims, "vetoes", "verdict", "failing", "missing"]]
-    cards = _concat(card_rows, ["county", "year", "indicator", "dimension", "status"])
-    cards = cards[["county", "year", "indicator", "dimension", "status"]]
-    rot_frame = _concat(
-        rotation_rows, ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
-    )
-    plans = _plans(plan_rows, counties, year, plan_errors)
-    return ProvinceView(
-        year=year,
-        counties=names,
-        verdicts=verdicts.reset_index(drop=True),
-        scorecards=cards.reset_index(drop=True),
-        schools=schools,
-        cvs=cvs,
-        province_cvs=province_cvs,
-        classes=classes,
-        rotation=rot_frame.reset_index(drop=True),
-        plans=plans.reset_index(drop=True),
-        plan_errors=plan_errors,
-        dimensions=dims,
-        stages=list(std.stages),
-        indicators=resources.indicator_ids(std),
-    )
 
 
 def _plans(plan_rows: list[pd.DataFrame], counties: list, year: int, plan_errors: dict) -> pd.DataFrame:
@@ -272,19 +386,6 @@ def _school_counts(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
         schools = values.groupby(["county", "year", "stage"], sort=False).agg(schools=("school_id", "size"))
         schools["schools_passing"] = pd.NA
     return schools.reset_index()
-
-
-def _county_card(county, std: Standard, year: int, values: pd.DataFrame, rows: np.ndarray):
-    """A county's verdict rows and scorecard statuses up to ``year``.
-
-    ``rows`` are the county's rows of the pooled ``values``.
-    """
-    mine = values.take(rows).drop(columns="county").reset_index(drop=True)
-    mine.attrs = dict(values.attrs)
-    trend = scorecard.scorecard_trend(county, std, year=year, values=mine)
-    verdict = scorecard.verdicts(trend, std).assign(county=county.name)
-    card = pd.DataFrame({c: trend[c].to_numpy() for c in ("year", "indicator", "dimension", "status")})
-    return verdict, card.assign(county=county.name)
 
 
 def _county_rotation(county, std: Standard, own: list[int]) -> pd.DataFrame:
@@ -334,23 +435,21 @@ def _class_bands(
 
 
 def _county_plan(
-    county, std: Standard, year: int, costs: dict[str, Any], card: pd.DataFrame | None = None
+    county, std: Standard, year: int, costs: dict[str, Any], passing: bool = False
 ) -> pd.DataFrame:
     """The county's pathway for ``year`` (:mod:`eduwb.analysis.pathway`, with its own unit costs
     and annual budget cap) as bill items, with the pathway's ``total_yuan``, ``method`` and
     ``within_cap`` on every row.
 
-    A county whose scorecard of ``year`` (``card``) passes every indicator the pathway moves
-    needs no action: no pathway is drawn (it would be empty), its rows are none.
+    A county whose scorecard of ``year`` passes every indicator the pathway moves
+    (``passing``) needs no action: no pathway is drawn (it would be empty), its rows are none.
     """
     from eduwb.analysis import pathway
 
-    if card is not None:
-        mine = card[(card["year"] == year) & card["indicator"].isin(pathway.MOVABLE)]
-        if len(mine) == len(pathway.MOVABLE) and (mine["status"] == "pass").all():
-            if std.school_rule is None or std.balance_test != "each":
-                raise ParameterError(f"standard {std.id}: the pathway needs a per-school rule and CV limits")
-            return pd.DataFrame()
+    if passing:
+        if std.school_rule is None or std.balance_test != "each":
+            raise ParameterError(f"standard {std.id}: the pathway needs a per-school rule and CV limits")
+        return pd.DataFrame()
     pw = pathway.pathway(county, std, year, with_unpriced=False, **costs)
     rows = pathway.bill_rows(pw.actions)
     cap = (getattr(county.settings, "pathway", {}) or {}).get("annual_budget_yuan")
@@ -483,7 +582,7 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     _, costs = _options(options, "readiness", costs=True)
     view = _view(ds, std, year, costs)
     y = view.year
-    verdicts = view.verdicts[view.verdicts["year"] == y].set_index("county")
+    verdicts = view.year_verdicts[view.year_verdicts["year"] == y].set_index("county")
     large_min_band = classsize.BANDS.index("large")
     big = view.classes[view.classes["year"] == y]
     big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)

@@ -137,6 +137,8 @@ def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
 
 
 def _describe(frame: pd.DataFrame, problem: str) -> list[str]:
+    if frame.empty:  # the usual case: no problem to describe (and no columns to select)
+        return []
     return [
         f"school {r.school_id} ({r.school_name}), year {r.year}, {r.stage}: {problem}"
         for r in frame[["school_id", "school_name", "year", "stage"]].itertuples(index=False)
@@ -282,23 +284,41 @@ def _with_facilities(
     per_stage = fac[fac["stage"].notna()]
     whole_cols = whole[["school_id", "year", *fac_cols]].drop_duplicates(["school_id", "year"])
     staged_cols = per_stage[["school_id", "year", "stage", *fac_cols]].drop_duplicates(_KEY)
-    merged = sec.merge(whole_cols, on=["school_id", "year"], how="left", indicator="_whole")
-    merged = merged.merge(staged_cols, on=_KEY, how="left", suffixes=("", "_staged"), indicator="_staged")
-    has_whole = (merged["_whole"] == "both").to_numpy()
-    has_staged = (merged["_staged"] == "both").to_numpy()
+    # each section's facility row, by position (a left join on unique keys, without merging)
+    at_whole = _positions(whole_cols, sec, ["school_id", "year"])
+    at_staged = _positions(staged_cols, sec, _KEY)
+    has_whole, has_staged = at_whole >= 0, at_staged >= 0
+    merged = sec.copy()
     if fac_cols:
         problems += _describe(
             merged[~has_whole & ~has_staged],
             "no facilities row (办学条件) for this year; one is needed for the per-pupil facility values",
         )
+    share = merged["share"].to_numpy(dtype="float64")
     for col in fac_cols:
-        amount = np.where(has_staged, merged[f"{col}_staged"], merged[col] * merged["share"])
+        whole_amount = _taken(whole_cols[col], at_whole)
+        amount = np.where(has_staged, _taken(staged_cols[col], at_staged), whole_amount * share)
         merged[col] = amount.astype("float64")
     if fac_cols:
         required_fac = [c for c in fac_cols if c not in OPTIONAL_AMOUNTS]
         gaps = merged[required_fac].isna().any(axis=1) & (has_whole | has_staged)
         problems += _describe(merged[gaps], "a facilities figure is empty")
     return merged, problems
+
+
+def _positions(table: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The position in ``table`` (unique ``keys``) of each row of ``rows`` by its keys; -1: none."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    return pd.MultiIndex.from_frame(table[keys]).get_indexer(pd.MultiIndex.from_frame(rows[keys]))
+
+
+def _taken(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """``column``'s values (float) at positions ``at``; NaN where ``at`` is -1."""
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    if not len(values):
+        return np.full(len(at), np.nan)
+    return np.where(at >= 0, values[np.maximum(at, 0)], np.nan)
 
 
 def _indicator_values(merged: pd.DataFrame, indicators, missing: dict, sec_cols, fac_cols) -> pd.DataFrame:

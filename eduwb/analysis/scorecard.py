@@ -447,6 +447,47 @@ class _ResourcePass:
         return values, cvs, long, rule
 
 
+def resource_passes(values: pd.DataFrame, std: Standard, by: str) -> dict[Any, Any]:
+    """What :func:`scorecard_trend` computes from each group's ``values`` (the resource values,
+    CVs and per-school rule), for every group of ``values`` by its column ``by`` at once.
+
+    For the province view: ``values`` are the pooled counties' and ``by`` is ``"county"``;
+    each county's pass is the one its own values give (the CVs are computed per group, the
+    rule per section; ``row`` counts the county's own sections). Pass one to
+    :func:`scorecard_trend` as ``resource``.
+    """
+    decides_rule = (
+        std.balance_test == "each" and std.school_rule is not None and not values.attrs.get("missing")
+    )
+    cvs = balance.balance_from_values(values, std, by=[by, "year", "stage"])
+    long = balance.ratios(values, std) if decides_rule and len(values) else None
+    rule = balance.school_rule(values, std) if decides_rule and len(values) else None
+    cvs_of = cvs.groupby(by, sort=False).indices
+    long_of = {} if long is None else long.groupby(by, sort=False).indices
+    rule_of = {} if rule is None else rule.groupby(by, sort=False).indices
+    local = np.full(len(values), -1, dtype=np.int64)
+    out = {}
+    for key, rows in values.groupby(by, sort=False).indices.items():
+        local[rows] = np.arange(len(rows))
+        mine = _group(values, by, rows, values.attrs)
+        part = None if long is None else _group(long, by, long_of[key], long.attrs)
+        if part is not None:
+            part["row"] = local[part["row"].to_numpy()]
+        out[key] = _ResourcePass(
+            values=mine,
+            cvs=_group(cvs, by, cvs_of.get(key, np.array([], dtype=np.int64)), cvs.attrs),
+            long=part,
+            rule=None if rule is None else _group(rule, by, rule_of[key], rule.attrs),
+        )
+    return out
+
+
+def _group(frame: pd.DataFrame, by: str, rows: np.ndarray, attrs: dict) -> pd.DataFrame:
+    out = frame.take(rows).drop(columns=by).reset_index(drop=True)
+    out.attrs = dict(attrs)
+    return out
+
+
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     ds, std, year = ctx.ds, ctx.std, ctx.year
@@ -970,6 +1011,35 @@ def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataF
     return memoised(ctx.ds, ("scorecard", id(ctx.std), ctx.year, ctx.lang), compute, pins=(ctx.std,))
 
 
+def statuses(
+    ds: Dataset, std: Standard, ids, *, year: int, values: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """The status (``pass``/``fail``/``missing``) of the indicators ``ids`` alone in ``year``:
+    those of :func:`scorecard_table`, computed by the same functions without the other rows
+    or any evidence text. ``values`` as in :func:`scorecard_trend` (of ``year`` only).
+
+    For a question about a few indicators (does a county need a pathway at all?) where the
+    whole scorecard would be computed for nothing.
+    """
+    ctx = _Ctx(ds, std, int(year), "zh")
+    wanted = [ind for ind in std.indicators if ind.id in set(ids)]
+    if any(ind.id in {r.id for r in std.resource_indicators} for ind in wanted):
+        if values is not None:
+            ctx.cache["resource_pass"] = _ResourcePass.of(values, std)
+        resource = _resource_rows(ctx)
+    else:
+        resource = {}
+    out = {}
+    for ind in wanted:
+        if ind.id in resource:
+            out[ind.id] = resource[ind.id]["status"]
+        elif ind.source == "computed":
+            out[ind.id] = _computed(ind, ctx)["status"]
+        else:
+            out[ind.id] = _county(ind, ctx)["status"]
+    return out
+
+
 def _scorecard(ctx: _Ctx) -> pd.DataFrame:
     std = ctx.std
     resource = _resource_rows(ctx) if std.resource_indicators else {}
@@ -1066,15 +1136,19 @@ def scorecard_trend(
     year: int | None = None,
     stage: str | None = None,
     values: pd.DataFrame | None = None,
+    since: int | None = None,
+    resource: Any = None,
     **options,
 ) -> pd.DataFrame:
-    """:func:`scorecard_table` for every year of the data up to ``year`` (all when None).
+    """:func:`scorecard_table` for every year of the data up to ``year`` (all when None), from
+    ``since`` on (default: the first year of the data).
 
     ``year`` first, then the scorecard's columns; ``attrs["vetoes"]`` holds every year's
     vetoes. :func:`year_card` takes one year back out of it. The resource indicators'
     values, CVs and per-school rule are computed once for all the years (the same results
     as year by year); ``values`` — :func:`eduwb.analysis.resources.section_values` of these
-    years — spares computing them when the caller has them already (the province view).
+    years — spares computing them when the caller has them already (the province view), and
+    ``resource`` (one of :func:`resource_passes`) the CVs and the rule as well.
     """
     if stage is not None:
         raise ParameterError("scorecard: the scorecard judges the whole county; --stage does not apply")
@@ -1083,12 +1157,14 @@ def scorecard_trend(
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for the scorecard (known: lang)")
     last = resolve_year(ds, year)
-    years = [y for y in ds.years if y <= last]
+    years = [y for y in ds.years if y <= last and (since is None or y >= since)]
     shared: list[Any] = []
 
     def resource_pass() -> Any:  # only when a year's card is not kept already
         if not std.resource_indicators:
             return None
+        if not shared and resource is not None:
+            shared.append(resource)
         if not shared:
             given = values if values is not None else resources.section_values(ds, std, years=years)
             shared.append(_ResourcePass.of(given, std))

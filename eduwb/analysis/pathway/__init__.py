@@ -21,12 +21,13 @@ rule; the resource step is exact unless a CV needed a floor. ``Pathway.method`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from eduwb.analysis.scope import resolve_year
+from eduwb.data.dataset import memoised
 from eduwb.errors import ParameterError
 from eduwb.standards import Standard
 
@@ -165,12 +166,34 @@ def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **optio
 
     ``with_unpriced=False`` skips the list of unpriced items (it needs the year's scorecard,
     which the province view has already).
+
+    The pathway is solved once per dataset load, standard, year, options and county settings
+    (kept on the dataset like its scorecards): every table of a report, the dashboard's button
+    and :func:`next_year` asked again for the same data share one solve.
     """
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the pathway needs a per-school rule and per-indicator CV limits"
         )
     year = resolve_year(ds, year)
+    pw = memoised(ds, _memo_key("pathway", ds, std, year, options), lambda: _solve(ds, std, year, options),
+                  pins=(std,))  # fmt: skip
+    return replace(
+        pw,
+        actions=pw.actions.copy(),
+        unpriced=_unpriced(ds, std, year) if with_unpriced else pd.DataFrame(),
+    )
+
+
+def _memo_key(what: str, ds, std: Standard, year: int, options: dict) -> tuple:
+    """The key a pathway result is kept under on its dataset (see :func:`eduwb.data.dataset.memoised`):
+    the standard, the year, the options and the county's settings (unit costs, cap) as they are now."""
+    shown = tuple(sorted((str(k), repr(v)) for k, v in options.items()))
+    return (what, id(std), int(year), shown, repr(getattr(ds, "settings", None)))
+
+
+def _solve(ds, std: Standard, year: int, options: dict) -> Pathway:
+    """The pathway of ``ds`` in ``year``, without the unpriced items."""
     work = structure.Work(ds=ds, std=std, year=year, prices=prices(ds, std, options))
     structure.school_size(work)
     structure.class_sizes(work)
@@ -186,7 +209,7 @@ def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **optio
         target_year=target_year(ds, year),
         method="exact" if solved["method"] == "exact" and (acts["method"] == "exact").all() else "estimate",
         actions=acts,
-        unpriced=_unpriced(ds, std, year) if with_unpriced else pd.DataFrame(),
+        unpriced=pd.DataFrame(),
         prices=work.prices,
         applied=work.ds,
     )
@@ -355,7 +378,16 @@ def next_year(ds, std: Standard, year=None, **options) -> dict:
         stops the county passing next year — the unpriced failing or missing indicators and
         vetoes (``kind, indicator, name, status, value, evidence``), and a ``budget`` row
         with the money short when the cap is too small; ``card``: the scorecard after the actions.
+
+        Computed once per dataset load, standard, year, options and county settings (the
+        button pressed again on the same data answers at once); the frames are copies.
     """
+    key = _memo_key("next_year", ds, std, resolve_year(ds, year), options)
+    done = memoised(ds, key, lambda: _next_year(ds, std, year, options), pins=(std,))
+    return {k: v.copy() if isinstance(v, pd.DataFrame) else v for k, v in done.items()}
+
+
+def _next_year(ds, std: Standard, year, options: dict) -> dict:
     from eduwb.analysis import scorecard
 
     options = dict(options)
