@@ -91,7 +91,7 @@ def eduwb_report(
     seconds, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if done.returncode != 0:
         sys.exit(f"eduwb report failed:\n{done.stdout}\n{done.stderr}")
-    summary = re.search(r"^(\d+) ok\b", done.stdout, re.M)
+    summary = re.search(r"(?:^|/ )(\d+) ok\b", done.stdout, re.M)  # "完成 5 / 5 ok"
     return seconds, int(summary.group(1)) if summary else 0, cpu
 
 
