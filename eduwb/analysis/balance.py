@@ -382,13 +382,7 @@ def unit_costs(ds, options: dict | None = None) -> dict[str, float]:
             continue
         if key not in costs:
             raise ParameterError(f"unknown parameter {key!r}; unit costs are: {', '.join(costs)}")
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ParameterError(f"parameter {key}={raw!r}: must be a number of 元") from None
-        if not np.isfinite(value) or value < 0:
-            raise ParameterError(f"parameter {key}={raw!r}: must be a non-negative number of 元")
-        costs[key] = value
+        costs[key] = yuan_parameter(key, raw)
     costs["yuan"] = 1.0
     return costs
 
@@ -573,3 +567,14 @@ def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
             table["weakest_ratio"] < float(std.school_rule["min_ratio_rest"]) - EPS
         ).to_numpy()
     return out
+
+
+def yuan_parameter(key: str, raw) -> float:
+    """A parameter's value as a finite, non-negative number of 元, or a clear error naming it."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key}={raw!r}: must be a number of 元") from None
+    if not np.isfinite(value) or value < 0:
+        raise ParameterError(f"parameter {key}={raw!r}: must be a non-negative number of 元")
+    return value

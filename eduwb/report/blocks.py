@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from eduwb.report.colwidths import FONT_PT, table_widths
+from eduwb.report.colwidths import FONT_PT, table_widths, text_of_inlines
 from eduwb.report.layout import WIDE_TABLE_COLUMNS, png_size
 
 _VOID = {"br", "img", "hr", "meta", "link", "input", "col", "wbr", "area", "source", "base", "param", "embed"}
@@ -476,19 +476,6 @@ def _ems(text: str) -> float:
         return 0.3 if ch == " " else 0.66 if ch.isupper() or ch in "mwMW%" else 0.56
 
     return sum(em(ch) for ch in text)
-
-
-def text_of_inlines(inl: list[Any]) -> list[str]:
-    """The text of inlines, as written."""
-    out: list[str] = []
-    for x in inl:
-        if isinstance(x, str):
-            out.append(x)
-        elif "v" in x:
-            out.append(x["v"])
-        else:
-            out.extend(text_of_inlines(x.get("c", [])))
-    return out
 
 
 def _rows(part: Node) -> list[Node]:

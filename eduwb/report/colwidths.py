@@ -244,10 +244,11 @@ def _allot(
 
 def cell_text(cell: dict[str, Any]) -> str:
     """The text of a model cell (its inlines, as written)."""
-    return "".join(_texts(cell.get("c", [])))
+    return "".join(text_of_inlines(cell.get("c", [])))
 
 
-def _texts(inl: list[Any]) -> list[str]:
+def text_of_inlines(inl: list[Any]) -> list[str]:
+    """The text of inlines, as written."""
     out: list[str] = []
     for x in inl:
         if isinstance(x, str):
@@ -255,7 +256,7 @@ def _texts(inl: list[Any]) -> list[str]:
         elif "v" in x:
             out.append(x["v"])
         else:
-            out.extend(_texts(x.get("c", [])))
+            out.extend(text_of_inlines(x.get("c", [])))
     return out
 
 

@@ -281,9 +281,9 @@ def _cap(ds, options: dict) -> float | None:
     raw = options.pop("annual_budget_yuan", None)
     if raw is None:
         raw = (getattr(ds.settings, "pathway", {}) or {}).get("annual_budget_yuan")
-    from .costs import number
+    from eduwb.analysis.balance import yuan_parameter
 
-    return None if raw is None else number("annual_budget_yuan", raw)
+    return None if raw is None else yuan_parameter("annual_budget_yuan", raw)
 
 
 def pathway_tables(

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from eduwb.analysis.balance import yuan_parameter
 from eduwb.errors import ParameterError
 from eduwb.standards import Standard
 
@@ -47,17 +47,6 @@ def _pathway_data(std: Standard) -> dict:
     return data
 
 
-def number(key: str, raw) -> float:
-    """A parameter's value as a finite, non-negative number of 元, or a clear error naming it."""
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key}={raw!r}: must be a number of 元") from None
-    if not np.isfinite(value) or value < 0:
-        raise ParameterError(f"parameter {key}={raw!r}: must be a non-negative number of 元")
-    return value
-
-
 def prices(ds, std: Standard, options: dict | None = None) -> Prices:
     """The prices in force: the standard's defaults, county.toml's, then ``options``."""
     data = _pathway_data(std)
@@ -74,7 +63,7 @@ def prices(ds, std: Standard, options: dict | None = None) -> Prices:
     for key, raw in (options or {}).items():
         if key not in costs:
             raise ParameterError(f"unknown parameter {key!r}; unit costs are: {', '.join(costs)}")
-        costs[key] = number(key, raw)
+        costs[key] = yuan_parameter(key, raw)
         sources[key] = "parameter"
     return Prices(
         costs=costs,
