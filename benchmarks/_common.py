@@ -14,3 +14,18 @@ def best_of(repeat: int, fn: Callable[[], object]) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def seconds(fn: Callable[[], object]) -> tuple[float, object]:
+    """``(wall seconds, value)`` of ``fn()``."""
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """``(wall seconds, CPU seconds of this process, value)`` of ``fn()``: on a shared machine
+    the CPU time is what other work disturbs least."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, value

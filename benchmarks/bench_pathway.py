@@ -31,31 +31,19 @@ import os
 import pstats
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+from _common import seconds, timed  # noqa: E402
+
 from eduwb.analysis import province  # noqa: E402
 from eduwb.analysis.pathway import next_year, pathway  # noqa: E402
 from eduwb.analysis.scorecard import scorecard_table  # noqa: E402
 from eduwb.data.dataset import load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
-
-
-def seconds(fn):
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
-def timed(fn):
-    """``(wall seconds, CPU seconds of this process, value)`` of ``fn()``."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, value
 
 
 def best(repeat: int, fn, before=None) -> tuple[float, float]:

@@ -39,23 +39,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import seconds, timed  # noqa: E402
+
 from eduwb.analysis import province  # noqa: E402
 from eduwb.data.dataset import load, pool  # noqa: E402
 from eduwb.standards import load_standard  # noqa: E402
-
-
-def seconds(fn):
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
-
-
-def cpu_seconds(fn):
-    """``(wall seconds, CPU seconds of this process, value)``: on a shared machine the CPU time
-    is what other work disturbs least."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, value
 
 
 def all_tables(ds, std, year: int) -> int:
@@ -114,7 +102,7 @@ def main() -> int:
             folders = sorted(p for p in args.data.iterdir() if (p / "schools.csv").exists())[: args.counties]
         csvs = [f for folder in folders for f in sorted(folder.glob("*.csv"))]
         read, _ = seconds(lambda: [pd.read_csv(f) for f in csvs])
-        loaded, loaded_cpu, datasets = cpu_seconds(lambda: [load(folder, cache=False) for folder in folders])
+        loaded, loaded_cpu, datasets = timed(lambda: [load(folder, cache=False) for folder in folders])
         pooled, ds = seconds(lambda: pool(datasets, name="示例省"))
         std = load_standard("moe-2017")
         year = args.year or max(ds.years)
@@ -124,7 +112,7 @@ def main() -> int:
             f"{0 if ds.teachers is None else len(ds.teachers):,} teacher "
             f"rows, years {years[0]}–{years[-1]}; tables for {year}"
         )
-        tables, tables_cpu, rows = cpu_seconds(lambda: all_tables(ds, std, year))
+        tables, tables_cpu, rows = timed(lambda: all_tables(ds, std, year))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ready = province.readiness_table(ds, std, year=year)["readiness"].value_counts().to_dict()
 
