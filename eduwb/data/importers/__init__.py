@@ -102,7 +102,7 @@ def import_statistics(
     units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
     _refuse_on_errors(problems)
     if not units:
-        raise DataError([cell_problem(source.name, None, None, None, "没有读到任何学校 no school was read")])
+        raise DataError([cell_problem(source.name, "没有读到任何学校 no school was read")])
     assembled = assemble(units, m, problems)
     _refuse_on_errors(problems)
     assert assembled is not None
@@ -295,11 +295,7 @@ def _read_jiaoji(
         if not files:
             problems.append(
                 cell_problem(
-                    f"{prefix or folder.name}",
-                    None,
-                    None,
-                    None,
-                    "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder",
+                    f"{prefix or folder.name}", "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder"
                 )
             )
         for path in files:
@@ -375,11 +371,11 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
             rule = problem.rule if chinese is None else f"{chinese} {problem.rule}"
             return cell_problem(
                 first.workbook,
-                first.sheet,
-                first.ref,
-                problem.value,
                 f"{rule}{others} [导入结果 imported as {table}.{problem.column}]",
-                problem.severity,
+                sheet=first.sheet,
+                cell=first.ref,
+                value=problem.value,
+                severity=problem.severity,
             )
     return Problem(
         f"导入结果 imported {problem.file}",

@@ -151,7 +151,9 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
                 wb, sheet, ref = _first_cell(
                     unit.values["school.name"].cells if "school.name" in unit.values else (), unit
                 )
-                problems.append(cell_problem(wb, sheet, ref, None, "缺少学校名称 a school name is required"))
+                problems.append(
+                    cell_problem(wb, "缺少学校名称 a school name is required", sheet=sheet, cell=ref)
+                )
                 ok = False
                 ids.append("")
                 continue
@@ -167,11 +169,11 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
             problems.append(
                 cell_problem(
                     wb,
-                    sheet,
-                    ref,
-                    school_id,
                     f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one "
                     f"year: {first.origin} 和 and {unit.origin}",
+                    sheet=sheet,
+                    cell=ref,
+                    value=school_id,
                 )
             )
             ok = False
@@ -230,9 +232,6 @@ def _sections(
             problems.append(
                 cell_problem(
                     unit.origin,
-                    None,
-                    None,
-                    None,
                     f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” "
                     f"(the mapping has no {stage} fields)",
                 )
@@ -267,12 +266,11 @@ def _sections(
         problems.append(
             cell_problem(
                 wb,
-                sheet,
-                ref,
-                None,
                 f"{unit.name} {unit.year} 年没有任何学段的在校生 no pupils in any stage: 单元格为空或为 0，"
                 "或是未保存计算结果的公式（请在 Excel 中重算后保存）；已停办的学校请从来源中移除 "
                 "(blank, zero, or a formula saved without its value; remove a closed school from the source)",
+                sheet=sheet,
+                cell=ref,
             )
         )
         return None
@@ -361,10 +359,10 @@ def _plausible(
         )
         problem = cell_problem(
             wb,
-            sheet,
-            ref,
-            reading.cells[0].raw if reading and reading.cells else value,
             message,
-            rule.severity,
+            sheet=sheet,
+            cell=ref,
+            value=reading.cells[0].raw if reading and reading.cells else value,
+            severity=rule.severity,
         )
         (problems if rule.severity == "error" else out.warnings).append(problem)

@@ -65,22 +65,12 @@ def workbook_files(folder: Path, problems: list[Problem]) -> list[Path]:
         elif suffix == ".xls":
             problems.append(
                 cell_problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)",
+                    path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
                 )
             )
     if len(files) > MAX_WORKBOOKS:
         problems.append(
-            cell_problem(
-                folder.name,
-                None,
-                None,
-                None,
-                f"工作簿过多 too many workbooks ({len(files)} > {MAX_WORKBOOKS})",
-            )
+            cell_problem(folder.name, f"工作簿过多 too many workbooks ({len(files)} > {MAX_WORKBOOKS})")
         )
         return []
     return files
@@ -204,11 +194,7 @@ def _sheets(names: list[str], label: str, problems: list[Problem]):
         if code in sheets:
             problems.append(
                 cell_problem(
-                    label,
-                    name,
-                    None,
-                    None,
-                    f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})",
+                    label, f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})", sheet=name
                 )
             )
             continue
@@ -218,24 +204,14 @@ def _sheets(names: list[str], label: str, problems: list[Problem]):
     if not sheets:
         problems.append(
             cell_problem(
-                label,
-                None,
-                None,
-                None,
-                "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>",
+                label, "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>"
             )
         )
         return None
     if len(suffixes) > 1:
         shown = "、".join(f"{k}（{v}）" for k, v in suffixes.items())
         problems.append(
-            cell_problem(
-                label,
-                None,
-                None,
-                None,
-                f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}",
-            )
+            cell_problem(label, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}")
         )
         return None
     return sheets, suffixes
@@ -259,9 +235,6 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         problems.append(
             cell_problem(
                 label,
-                None,
-                None,
-                None,
                 "无法确定办学类型 cannot tell the 办学类型 (not in the school's form nor the sheet names)",
             )
         )
@@ -279,11 +252,11 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         problems.append(
             cell_problem(
                 label,
-                where_sheet,
-                where_cell,
-                kind_label,
                 f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
                 f"skipped: {'、'.join(mapping.skip_kinds)}）",
+                sheet=where_sheet,
+                cell=where_cell,
+                value=kind_label,
             )
         )
         return None
@@ -295,10 +268,10 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         problems.append(
             cell_problem(
                 label,
-                kind_cell.sheet,
-                kind_cell.ref,
-                kind_label,
                 f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
+                sheet=kind_cell.sheet,
+                cell=kind_cell.ref,
+                value=kind_label,
             )
         )
         return None
@@ -322,9 +295,6 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
         problems.append(
             cell_problem(
                 forms.label,
-                None,
-                None,
-                None,
                 f"缺少工作表 missing sheet {_family_prefix(sheets)}{code}（需要它读取 needed for {targets}）",
             )
         )
@@ -370,7 +340,9 @@ def _field_cells(forms: Forms, f: Field, sheet: str, notes: list[str], problems:
             pos = locate(loc, grid, shift)
         except LabelError as exc:
             problems.append(
-                cell_problem(forms.label, sheet, exc.ref, None, f"{exc.message}（读取 for {describe(f)}）")
+                cell_problem(
+                    forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref
+                )
             )
             return None
         if shift is None and loc.labelled and loc.cell:
@@ -399,11 +371,11 @@ def _plain_checks_hold(forms: Forms, f: Field, sheet: str, shift, problems: list
             problems.append(
                 cell_problem(
                     forms.label,
-                    sheet,
-                    cell.ref,
-                    cell.text or None,
                     f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致 "
                     f"(the form differs from the mapping: {describe(f)} not read)",
+                    sheet=sheet,
+                    cell=cell.ref,
+                    value=cell.text or None,
                 )
             )
             ok = False

@@ -213,4 +213,6 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
 
 
 def _at(cell: Cell, rule: str, value: object = None) -> Problem:
-    return cell_problem(cell.workbook, cell.sheet, cell.ref, cell.raw if value is None else value, rule)
+    return cell_problem(
+        cell.workbook, rule, sheet=cell.sheet, cell=cell.ref, value=cell.raw if value is None else value
+    )

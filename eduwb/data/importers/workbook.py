@@ -44,7 +44,12 @@ class CellProblem(Problem):
 
 
 def cell_problem(
-    workbook: str, sheet: str | None, cell: str | None, value: object, rule: str, severity: str = "error"
+    workbook: str,
+    rule: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    value: object = None,
+    severity: str = "error",
 ) -> CellProblem:
     from eduwb.data.importers.mapping import parse_cell
 
@@ -96,17 +101,11 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        problems.append(cell_problem(label, None, None, None, f"无法读取 cannot be read: {exc.strerror}"))
+        problems.append(cell_problem(label, f"无法读取 cannot be read: {exc.strerror}"))
         return False
     if size > MAX_FILE_BYTES:
         problems.append(
-            cell_problem(
-                label,
-                None,
-                None,
-                None,
-                f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)",
-            )
+            cell_problem(label, f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
         )
         return False
     with path.open("rb") as fh:
@@ -115,9 +114,6 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
         problems.append(
             cell_problem(
                 label,
-                None,
-                None,
-                None,
                 "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） "
                 "(an old .xls or encrypted workbook: save it as .xlsx)",
             )
@@ -131,9 +127,7 @@ def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
         from eduwb.data.rulewords import zh
 
         chinese = zh(exc.rule)  # the importer's rules read "中文 English"
-        problems.append(
-            cell_problem(label, None, None, None, exc.rule if chinese is None else f"{chinese} {exc.rule}")
-        )
+        problems.append(cell_problem(label, exc.rule if chinese is None else f"{chinese} {exc.rule}"))
         return False
     return True
 
@@ -151,11 +145,7 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[A
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         problems.append(
             cell_problem(
-                label,
-                None,
-                None,
-                None,
-                f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})",
+                label, f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})"
             )
         )
         yield None
@@ -163,13 +153,7 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[A
     try:
         if len(wb.sheetnames) > MAX_SHEETS:
             problems.append(
-                cell_problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})",
-                )
+                cell_problem(label, f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})")
             )
             yield None
         else:

@@ -132,11 +132,9 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
         problems.append(
             cell_problem(
                 label,
-                sheet,
-                None,
-                None,
                 f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
                 f"列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
+                sheet=sheet,
             )
         )
         return None
@@ -154,10 +152,8 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
             problems.append(
                 cell_problem(
                     label,
-                    sheet,
-                    None,
-                    None,
                     f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)",
+                    sheet=sheet,
                 )
             )
             return None
@@ -225,11 +221,9 @@ def _read_sheet(
         problems.append(
             cell_problem(
                 label,
-                sheet,
-                None,
-                None,
                 f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
                 f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
+                sheet=sheet,
             )
         )
         return None
@@ -239,10 +233,9 @@ def _read_sheet(
         problems.append(
             cell_problem(
                 label,
-                sheet,
-                cell_ref(head_row, anchor_col),
-                None,
                 "表头下没有学校行 no school rows below the header",
+                sheet=sheet,
+                cell=cell_ref(head_row, anchor_col),
             )
         )
         return None
@@ -250,10 +243,9 @@ def _read_sheet(
         problems.append(
             cell_problem(
                 label,
-                sheet,
-                cell_ref(head_row, anchor_col),
-                None,
                 f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows",
+                sheet=sheet,
+                cell=cell_ref(head_row, anchor_col),
             )
         )
         return None
@@ -273,10 +265,8 @@ def _read_sheet(
             problems.append(
                 cell_problem(
                     label,
-                    sheet,
-                    None,
-                    None,
                     f"列“{path}”出现多次 column appears more than once ({letters}) ({why})",
+                    sheet=sheet,
                 )
             )
             return None
@@ -285,10 +275,9 @@ def _read_sheet(
         problems.append(
             cell_problem(
                 label,
-                sheet,
-                cell_ref(head_row, anchor_col),
-                None,
                 f"找不到列 column not found: “{path}” ({why}){hint}",
+                sheet=sheet,
+                cell=cell_ref(head_row, anchor_col),
             )
         )
         return None
@@ -348,10 +337,9 @@ def _read_sheet(
                 problems.append(
                     cell_problem(
                         label,
-                        sheet,
-                        cell_ref(r, anchor_col),
-                        None,
                         "有数据但没有学校名称 a row with figures but no school name",
+                        sheet=sheet,
+                        cell=cell_ref(r, anchor_col),
                     )
                 )
                 ok = False
@@ -378,7 +366,9 @@ def _read_sheet(
         if kind_reading is None or kind_reading.value is None:
             if kind_reading is not None:
                 problems.append(
-                    cell_problem(label, sheet, kind_cell.ref, None, "缺少办学类型 a 办学类型 is required")
+                    cell_problem(
+                        label, "缺少办学类型 a 办学类型 is required", sheet=sheet, cell=kind_cell.ref
+                    )
                 )
             ok = False
             continue
@@ -422,11 +412,10 @@ def _read_sheet(
             problems.append(
                 cell_problem(
                     label,
-                    sheet,
-                    where,
-                    None,
                     f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
                     f"must name its parent school ({layout.parent})",
+                    sheet=sheet,
+                    cell=where,
                 )
             )
             ok = False
@@ -456,11 +445,11 @@ def _merge_children(
             problems.append(
                 cell_problem(
                     parent_cell.workbook,
-                    parent_cell.sheet,
-                    parent_cell.ref,
-                    parent_text,
                     "所属学校不在本表的计校数学校中 parent school "
                     "not found among the counted schools of this sheet",
+                    sheet=parent_cell.sheet,
+                    cell=parent_cell.ref,
+                    value=parent_text,
                 )
             )
             ok = False
@@ -474,11 +463,11 @@ def _merge_children(
                 problems.append(
                     cell_problem(
                         reading.cells[0].workbook,
-                        reading.cells[0].sheet,
-                        reading.cells[0].ref,
-                        reading.value,
                         f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
                         f"the parent has no such stage ({describe(f)})",
+                        sheet=reading.cells[0].sheet,
+                        cell=reading.cells[0].ref,
+                        value=reading.value,
                     )
                 )
                 ok = False
