@@ -81,15 +81,6 @@ def up_to_year(frame: pd.DataFrame, year: int | None, column: str = "year") -> p
     return kept
 
 
-def school_kinds_in_scope(
-    std: Standard, indicator_id: str, default: str = "all_schools"
-) -> tuple[str, ...] | None:
-    """The kinds of school an indicator judges (its scope in the standard), or None for the
-    resource scope (a rule on school sections, :func:`eduwb.analysis.resources.scope_mask`)
-    and the county scope (no school list)."""
-    return std.scope_of(indicator_id, default).kinds
-
-
 def schools_in_scope(ds, std: Standard, indicator_id: str, year: int) -> pd.DataFrame:
     """The schools an indicator judges in ``year``, by its scope in the standard.
 
