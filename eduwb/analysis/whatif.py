@@ -109,8 +109,6 @@ class State:
     stage_code: np.ndarray  # (n,) index into ``stages``
     stages: list[str]
     limit: np.ndarray  # (len(stages),) CV limit per stage
-    min_met: int
-    min_ratio_rest: float
     coefficients: dict[str, np.ndarray]  # input column or indicator id → (k,) effect on the amounts
     unit_cost: dict[str, float]  # input column or indicator id → 元 per unit
     costs: dict[str, float]
@@ -267,8 +265,6 @@ def prepare(
         stage_code=stage_code,
         stages=stages,
         limit=np.array([std.cv_limit(s) for s in stages], dtype="float64"),
-        min_met=int(std.school_rule["min_met"]),
-        min_ratio_rest=float(std.school_rule["min_ratio_rest"]),
         coefficients=coefficients,
         unit_cost=unit_cost,
         costs=costs,
@@ -434,12 +430,9 @@ def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool
     return number
 
 
-def plan_changes(state: State, ds=None) -> list[Change]:
-    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator.
-
-    The plan is computed once per state (from the same values); ``ds`` is not needed.
-    """
-    del ds
+def plan_changes(state: State) -> list[Change]:
+    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator
+    (computed once per state, from the same values)."""
     if state.plan is None:
         long = plan.plan_long(state.values, state.std, state.costs)
         state.plan = long[long["addition"] > 0].reset_index(drop=True)
@@ -530,10 +523,6 @@ def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -
     return state.memo[key]
 
 
-def _school(state: State, school_id: str, stage: str) -> None:
-    _row(state, school_id, stage)
-
-
 def build_rooms(
     state: State, school_id: str, stage: str, kind: str, rooms: int, area_m2: float, label: str = ""
 ) -> Change:
@@ -543,7 +532,7 @@ def build_rooms(
         raise InputError((f"没有“{kind}”教室", f"unknown kind of room {kind!r}"), name="kind", value=kind)
     n = checked_amount(rooms, "rooms", ("教室数", "rooms"), whole=True)
     area = checked_amount(area_m2, "area_m2", ("每间面积（m²）", "area per room (m²)"), whole=False)
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     m2 = n * area
     cost = m2 * _prices(state)["building_m2"]
     return Change(str(school_id), stage, (("teaching_aux_area_m2", m2),), cost, label,
@@ -557,7 +546,7 @@ def add_classes(state: State, school_id: str, grade: int, classes: int, label: s
     if stage is None:
         raise InputError((f"没有 {grade} 年级", f"no grade {grade}"), name="grade", value=grade)
     n = checked_amount(classes, "classes", ("增设班级数", "classes to add"), whole=True)
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     p = _prices(state)
     m2 = n * p.classroom_m2[stage]
     hires = float(np.ceil(n * p.teachers_per_class[stage] - 1e-9))
@@ -611,7 +600,7 @@ def add_rotations(
             name="backbone",
             value=b,
         )
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     cost = m * _prices(state)["rotation_move"]
     return Change(str(school_id), stage, (), cost, label, edit=("rotations", int(m), int(b)))
 
@@ -721,23 +710,6 @@ def _judge(state: State, resource_status: dict[str, str]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- tables
-
-
-def indicators_frame(state: State, result: Result, rows: Sequence[int] | None = None) -> pd.DataFrame:
-    """Long per section × indicator after the changes: ``school_id, school_name, stage, indicator,
-    value, baseline, threshold, ratio, met`` (``rows`` limits the sections)."""
-    rows = np.arange(len(state.sections)) if rows is None else np.asarray(rows, dtype="int64")
-    k = len(state.ids)
-    base = state.base_values
-    sec = state.sections.iloc[np.repeat(rows, k)].reset_index(drop=True)
-    out = sec[["school_id", "school_name", "stage"]].copy()
-    out["indicator"] = np.tile(state.ids, len(rows))
-    out["value"] = result.values[rows].reshape(-1)
-    out["baseline"] = base[rows].reshape(-1)
-    out["threshold"] = state.threshold[rows].reshape(-1)
-    out["ratio"] = result.ratio[rows].reshape(-1)
-    out["met"] = result.met[rows].reshape(-1)
-    return out
 
 
 def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd.DataFrame:
