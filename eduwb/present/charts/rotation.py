@@ -379,55 +379,6 @@ def _first(values: pd.Series) -> float | None:
     return None if known.empty else float(known.iloc[0])
 
 
-def _rate_panel(
-    ax, years: list[int], rates: pd.Series, limit: float | None, status: pd.Series, title: str, lang: str
-) -> None:
-    values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    known = ~np.isnan(values)
-    colours = [
-        NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
-        for v, k in zip(values, known, strict=True)
-    ]
-    x = np.arange(len(years))
-    ax.bar(x, np.where(known, values * 100, 0), color=colours, width=0.6)
-    top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
-    if limit is not None:
-        ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-        title += t(
-            f"（要求 ≥ {numbers.percent_limit(limit)}）",
-            f" (required ≥ {numbers.percent_limit(limit)})",
-            lang,
-        )
-        top = max(top, limit * 100)
-    for xi, v, k, s in zip(x, values, known, status.tolist(), strict=True):
-        if k:
-            ax.annotate(
-                percent_text(v, limit=limit),
-                (xi, v * 100),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-        else:
-            missing = s in _MISSING_STATUSES
-            ax.annotate(
-                t("缺数据" if missing else "无定义", "missing" if missing else "undefined", lang),
-                (xi, 0),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color=NEUTRAL_COLOUR,
-            )
-    ax.set_xticks(x, [str(y) for y in years])
-    ax.set_ylim(0, max(top * 1.25, 1.0))
-    ax.set_ylabel("%")
-    ax.set_title(title, fontsize=10)
-
-
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
     """G11 over the years: rotated ÷ eligible and backbone ÷ rotated, each against its limit.
 
@@ -435,26 +386,9 @@ def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
     those below red; undefined years say why instead of drawing a zero.
     """
     years = rotation["year"].astype(int).tolist()
-    status = rotation["status"] if "status" in rotation else pd.Series("ok", index=rotation.index)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    _rate_panel(
-        axes[0],
-        years,
-        rotation["ratio"],
-        _first(rotation["ratio_limit"]),
-        status,
-        t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
-        lang,
-    )
-    _rate_panel(
-        axes[1],
-        years,
-        rotation["backbone_share"],
-        _first(rotation["share_limit"]),
-        status.where(~status.eq("no_eligible"), "ok"),
-        t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
-        lang,
-    )
+    for panel in _rate_panels(axes, years, rotation, lang):
+        panel.update(rotation)
     fig.tight_layout()
     return fig
 
@@ -796,32 +730,16 @@ def eligibility_explorer(
     # The years do not change with the rule: the two panels of ratio_chart are drawn once and each
     # change redraws their bars, labels and scale in place (no new figure, no layout pass).
     first = rows()
-    years = first["year"].astype(int).tolist()
     fig = explorer_figure((9, 3.6))
-    panels = [
-        _RatePanel(
-            fig.add_subplot(1, 2, 1),
-            years,
-            _first(first["ratio_limit"]),
-            t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
-            lang,
-        ),
-        _RatePanel(
-            fig.add_subplot(1, 2, 2),
-            years,
-            _first(first["share_limit"]),
-            t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
-            lang,
-        ),
-    ]
+    axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
+    panels = _rate_panels(axes, first["year"].astype(int).tolist(), first, lang)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.88, wspace=0.18)
     image, refresh = figure_image(fig)
 
     def draw(change=None, result=None):
         result = rows() if result is None else result
-        status = result["status"] if "status" in result else pd.Series("ok", index=result.index)
-        panels[0].update(result["ratio"], status)
-        panels[1].update(result["backbone_share"], status.where(~status.eq("no_eligible"), "ok"))
+        for panel in panels:
+            panel.update(result)
         refresh()
         table.value = label_columns(localise(result, lang)[columns], lang).to_html(index=False)
 
@@ -831,11 +749,23 @@ def eligibility_explorer(
     return explorer_box([*sliders.values(), image, table], lang)
 
 
-class _RatePanel:
-    """One panel of :func:`ratio_chart` whose bars and labels are updated in place (for the explorer)."""
+def _rate_panels(axes, years: list[int], rotation: pd.DataFrame, lang: str) -> list[_RatePanel]:
+    """The two panels of :func:`ratio_chart` (rotated ÷ eligible, backbone ÷ rotated) on ``axes``."""
+    return [
+        _RatePanel(axes[0], years, "ratio", _first(rotation["ratio_limit"]),
+                   t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
+        _RatePanel(axes[1], years, "backbone_share", _first(rotation["share_limit"]),
+                   t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
+    ]  # fmt: skip
 
-    def __init__(self, ax, years: list[int], limit: float | None, title: str, lang: str):
-        self.ax, self.limit, self.lang = ax, limit, lang
+
+class _RatePanel:
+    """One panel of :func:`ratio_chart`: bars against the limit, green meeting it, red below it,
+    and undefined years saying why instead of a zero. Drawn once; :meth:`update` sets the bars,
+    their labels and the scale in place (the explorer redraws without a new figure)."""
+
+    def __init__(self, ax, years: list[int], column: str, limit: float | None, title: str, lang: str):
+        self.ax, self.column, self.limit, self.lang = ax, column, limit, lang
         x = np.arange(len(years))
         self.bars = ax.bar(x, np.zeros(len(years)), color=NEUTRAL_COLOUR, width=0.6)
         self.labels = [
@@ -846,15 +776,18 @@ class _RatePanel:
         ]
         if limit is not None:
             ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-            title += t(
-                f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang
-            )
+            shown = numbers.percent_limit(limit)
+            title += t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
         ax.set_xticks(x, [str(y) for y in years])
         ax.set_ylabel("%")
         ax.set_title(title, fontsize=10)
 
-    def update(self, rates: pd.Series, status: pd.Series) -> None:
-        values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    def update(self, rotation: pd.DataFrame) -> None:
+        """The bars of the per-year rotation table ``rotation`` (its rate column and status)."""
+        status = rotation["status"] if "status" in rotation else pd.Series("ok", index=rotation.index)
+        if self.column == "backbone_share":  # no one eligible: the share's own reason is the ratio's
+            status = status.where(~status.eq("no_eligible"), "ok")
+        values = rotation[self.column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(values)
         limit = self.limit
         top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
@@ -865,13 +798,13 @@ class _RatePanel:
                 NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
             )
             bar.set_height(v * 100 if k else 0.0)
-            bar.set_color(colour)
+            bar.set_facecolor(colour)
             missing = s in _MISSING_STATUSES
             label.set_text(
-                percent_text(v)
+                percent_text(v, limit=limit)
                 if k
                 else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
             )
             label.xy = (label.xy[0], v * 100 if k else 0.0)
-            label.set_color("black" if k else NEUTRAL_COLOUR)
+            label.set_color(plt.rcParams["text.color"] if k else NEUTRAL_COLOUR)
         self.ax.set_ylim(0, max(top * 1.25, 1.0))
