@@ -400,38 +400,10 @@ def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, t
     ax.tick_params(labelsize=7.5)
 
 
-def school_history(by_school: pd.DataFrame, school_id: str, std: Standard, lang: str = "zh") -> Figure:
-    """One school's classes per band over the years, one panel per stage.
-
-    ``by_school`` is :func:`eduwb.analysis.classsize.classsize_table` with ``by="school"``.
-    """
-    rows = by_school[by_school["school_id"] == school_id]
-    stages = [s for s in std.stages if s in set(rows["stage"])]
-    fig, axes = plt.subplots(
-        1, max(len(stages), 1), figsize=(4.2 * max(len(stages), 1) + 0.6, 3.3), squeeze=False
-    )
-    if not stages:
-        axes[0, 0].text(0.5, 0.5, t("该校没有班级数据", "no class rows for this school", lang), ha="center",
-                        transform=axes[0, 0].transAxes)  # fmt: skip
-        axes[0, 0].axis("off")
-        return fig
-    for ax, stage in zip(axes[0], stages, strict=True):
-        _school_axes(ax, rows[rows["stage"] == stage], std, stage, lang, std.stage_name(stage, lang))
-        ax.set_ylabel(t("班级数", "classes", lang))
-    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
-    fig.suptitle(
-        f"{rows['school_name'].iloc[0]}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang),
-        fontsize=10,
-    )
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
-
-
 def school_panels(
     by_school: pd.DataFrame, school_ids, std: Standard, lang: str = "zh", cols: int = 3
 ) -> Figure:
-    """Small multiples of :func:`school_history` (one panel per school × stage), for print."""
+    """One panel per school × stage: the school's classes per band over the years, for print."""
     rows = by_school[by_school["school_id"].isin(list(school_ids))]
     keys = rows[["school_id", "school_name", "stage"]].drop_duplicates()
     keys = keys.assign(_o=keys["stage"].map(stage_rank(std))).sort_values(["school_id", "_o"])
@@ -466,7 +438,7 @@ def school_panels(
 def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang: str = "zh"):
     """An ipywidgets drill-down: pick a school, see its classes per band over the years and its ledger rows.
 
-    The chart of :func:`school_history`, drawn once for every stage and year of the county and
+    One panel per stage, drawn once for every stage and year of the county and
     updated in place: a change sets the bars, the labels, the scale and the title; the ledger
     rows of each school are rendered once, here.
     """

@@ -227,68 +227,12 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     return fig
 
 
-def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str, annotate: bool = True) -> None:
-    x = np.arange(len(rows))
-    ratio = rows["ratio"].to_numpy(dtype=float)
-    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
-    colours = np.where(
-        ratio >= 1 - 1e-9,
-        PASS_COLOUR,
-        np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
-    )
-    ax.bar(x - 0.2, ratio, width=0.4, color=colours, label=t("本校", "school", lang))
-    ax.bar(
-        x + 0.2,
-        rows["mean_ratio"].to_numpy(dtype=float),
-        width=0.4,
-        color=MEAN_COLOUR,
-        alpha=0.6,
-        label=t("县域均值", "county mean", lang),
-    )
-    ax.axhline(1.0, color="black", lw=0.8)
-    if floor is not None:
-        ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
-    ax.set_xticks(x, rows["indicator"])
-    if not annotate:
-        return
-    for xi, (value, ratio_i, threshold) in enumerate(
-        zip(rows["value"], ratio, rows["threshold"], strict=True)
-    ):
-        label = numbers.number(value, 2, [(threshold, ">=")])
-        ax.text(xi - 0.2, ratio_i, label, ha="center", va="bottom", fontsize=6.5, rotation=90)
-
-
-def school_profile(
-    profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh"
-) -> Figure:
-    """One section's values ÷ threshold next to the county mean ÷ threshold.
-
-    Bars: green at or above the threshold, orange between 85 % and it, red below; the
-    school's raw value is printed on each bar. ``profiles`` is :func:`eduwb.analysis.balance.profiles`.
-    """
-    rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    if rows.empty:
-        ax.text(
-            0.5,
-            0.5,
-            t("该校（学段）不在评估范围内", "section not in scope", lang),
-            ha="center",
-            transform=ax.transAxes,
-        )
-        return fig
-    _draw_profile(ax, rows, std, lang)
-    ax.set_ylabel(t("数值 ÷ 标准值", "value ÷ threshold", lang))
-    ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def profiles_grid(
     profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 4
 ) -> Figure:
-    """Small multiples of :func:`school_profile` for the given sections (``school_id, stage``).
+    """Small multiples of one section's values ÷ threshold (bars: green at or above the
+    threshold, orange between the per-school floor and it, red below) next to the county mean's,
+    for the given sections (``school_id, stage``).
 
     Every panel shares one y scale (value ÷ threshold from 0) and is drawn on one canvas
     (:func:`_panel_canvas`): a county fails dozens of sections, and a matplotlib Axes per
@@ -406,8 +350,9 @@ def _panel_canvas(
 def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
     """An ipywidgets explorer: pick a school section, see its values against the standard and the county.
 
-    The chart of :func:`school_profile`, drawn once and updated in place: each section has the
-    same indicators, so a change only sets bar heights, colours, labels, the scale and the title.
+    One section's values ÷ threshold next to the county mean's (as :func:`profiles_grid`), drawn
+    once and updated in place: each section has the same indicators, so a change only sets bar
+    heights, colours, labels, the scale and the title.
     """
     import ipywidgets as widgets
 
