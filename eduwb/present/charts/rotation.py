@@ -65,9 +65,6 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
 MODE_LABELS: dict[str, tuple[str, str]] = {code: (zh, code) for code, zh in MODES.items()}
 
 # Privacy: one rule for every output, in eduwb.present.privacy.
-SMALL_GROUP = privacy.SMALL_GROUP
-SUPPRESSED = privacy.SUPPRESSED
-SUPPRESSED_RATE = privacy.SUPPRESSED_RATE
 _COUNT_COLUMNS = (*privacy.COUNT_COLUMNS, "schools_short_training", "schools_short_certification")
 # Each rate's limit column in the same row (the display rule judges the rate against it).
 _RATE_LIMITS = {
@@ -94,11 +91,6 @@ def percent_text(value: float, digits: int = 1, limit: float | None = None) -> s
 
 
 # ----------------------------------------------------------------------------- display copies
-
-
-def small_groups(df: pd.DataFrame) -> pd.DataFrame:
-    """The cells of a per-school table to hide (:func:`eduwb.present.privacy.small_groups`)."""
-    return privacy.small_groups(df)
 
 
 def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -131,21 +123,13 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if col in _RATE_COLUMNS:
             limit_col = _RATE_LIMITS.get(col)
             limits = (
-                pd.to_numeric(df[limit_col], errors="coerce").astype(float).tolist()
-                if limit_col in df.columns
-                else [None] * len(df)
+                pd.to_numeric(df[limit_col], errors="coerce") if limit_col in df.columns else [None] * len(df)
             )
             text = np.array(
-                [
-                    percent_text(float(v), limit=None if lim is None or np.isnan(lim) else lim)
-                    if not n
-                    else ""
-                    for v, n, lim in zip(values.tolist(), isna, limits, strict=True)
-                ],
-                dtype=object,
+                [_pct(v, lim) for v, lim in zip(values.tolist(), limits, strict=True)], dtype=object
             )
             cells = np.where(isna, empty_text, text)
-            cells[hide[col].to_numpy()] = SUPPRESSED_RATE
+            cells[hide[col].to_numpy()] = privacy.SUPPRESSED_RATE
             out[col] = cells
         elif col in _COUNT_COLUMNS:
             cells = np.where(isna, empty_count, values.astype(object).to_numpy())
@@ -155,8 +139,8 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                 else np.zeros(len(df), dtype=bool)
             )
             hidden = hide[col].to_numpy()
-            cells[hidden & primary] = SUPPRESSED
-            cells[hidden & ~primary] = SUPPRESSED_RATE
+            cells[hidden & primary] = privacy.SUPPRESSED
+            cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
             out[col] = cells
         elif col in _BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -172,10 +156,7 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def suppression_note(lang: str = "zh") -> str:
-    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables.
-
-    See :func:`eduwb.present.privacy.note`.
-    """
+    """The footnote on ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
     return privacy.note(lang)
 
 
@@ -439,15 +420,11 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
         return
     present = [g for g in groups if g in set(block["from_group"]) | set(block["to_group"])]
     # a pair without a row had no moves (the table lists "unknown" pairs only where moves occur)
-    moves = (
-        block.pivot(index="from_group", columns="to_group", values="moves")
+    moves, backbone = (
+        block.pivot(index="from_group", columns="to_group", values=v)
         .reindex(index=present, columns=present)
         .fillna(0)
-    )
-    backbone = (
-        block.pivot(index="from_group", columns="to_group", values="backbone_moves")
-        .reindex(index=present, columns=present)
-        .fillna(0)
+        for v in ("moves", "backbone_moves")
     )
     matrix = moves.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     image = ax.imshow(
