@@ -355,6 +355,14 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
 # ----------------------------------------------------------------------------- charts
 
 
+def _required(limit: float | None, lang: str) -> str:
+    """`` (required ≥ 20%)`` after a chart's title, or nothing without a limit."""
+    if limit is None:
+        return ""
+    shown = numbers.percent_limit(limit)
+    return t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
+
+
 def _first(values: pd.Series) -> float | None:
     known = values.dropna()
     return None if known.empty else float(known.iloc[0])
@@ -387,16 +395,12 @@ def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
     bottom = np.zeros(len(years))
     for mode in modes:
         values = wide[mode].to_numpy(dtype=float)
-        ax.bar(
-            years,
-            values,
-            bottom=bottom,
-            color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
-            hatch=None if bool(counted.get(mode, False)) else "//",
-            label=_label(mode, MODE_LABELS, lang)
-            + ("" if bool(counted.get(mode, False)) else t("（不计入）", " (not counted)", lang)),
-            width=0.6,
+        is_counted = bool(counted.get(mode, False))
+        label = _label(mode, MODE_LABELS, lang) + (
+            "" if is_counted else t("（不计入）", " (not counted)", lang)
         )
+        ax.bar(years, values, bottom=bottom, color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
+               hatch=None if is_counted else "//", label=label, width=0.6)  # fmt: skip
         bottom += values
     ax.set_ylabel(t("交流人次", "Moves", lang))
     ax.set_title(t("各年交流轮岗人次（按交流方式）", "Moves per year by mode", lang), fontsize=10)
@@ -436,16 +440,8 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
             m = matrix[i, j]
             b = backbone.iat[i, j]
             text = f"{int(m)}\n" + t(f"（骨干{int(b)}）", f"(backbone {int(b)})", lang)
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=size,
-                linespacing=1.4,
-                color=text_colour_on(image.cmap(image.norm(np.nan_to_num(m)))),  # readable on its cell
-            )
+            colour = text_colour_on(image.cmap(image.norm(np.nan_to_num(m))))  # readable on its cell
+            ax.text(j, i, text, ha="center", va="center", fontsize=size, linespacing=1.4, color=colour)
     names = [_label(g, GROUP_LABELS, lang) for g in present]
     ax.set_xticks(range(len(present)), [_two_lines(str(n)) for n in names], fontsize=9)
     ax.set_yticks(range(len(present)), names, fontsize=9)
@@ -475,20 +471,12 @@ def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
     rows = flows[flows["year"] == year]
     # as wide as the page prints it (no shrinking): its labels print at their size
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), gridspec_kw={"width_ratios": [1, 1]})
-    _heatmap(
-        axes[0],
-        rows[rows["grouping"] == "locale"],
-        list(LOCALES),
-        t(f"{year}年按城乡的交流流向", f"Moves by locale, {year}", lang),
-        lang,
-    )
-    _heatmap(
-        axes[1],
-        rows[rows["grouping"] == "compliance"],
-        ["passing", "failing", "unknown"],
-        t(f"{year}年按学校资源配置达标情况的流向", f"Moves by school compliance, {year}", lang),
-        lang,
-    )
+    for ax, grouping, groups, title in (
+        (axes[0], "locale", list(LOCALES), t(f"{year}年按城乡的交流流向", f"Moves by locale, {year}", lang)),
+        (axes[1], "compliance", ["passing", "failing", "unknown"],
+         t(f"{year}年按学校资源配置达标情况的流向", f"Moves by school compliance, {year}", lang)),
+    ):  # fmt: skip
+        _heatmap(ax, rows[rows["grouping"] == grouping], groups, title, lang)
     fig.tight_layout()
     return fig
 
@@ -503,13 +491,9 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
     series = [
         ("to_rural_share", t("流向乡村学校", "to rural schools", lang), "#2f7d4f", "o"),
         ("to_weak_share", t("流向资源配置未达标学校", "to failing schools", lang), "#e67e22", "s"),
-        (
-            "to_rural_or_weak_share",
-            t("流向乡村或未达标学校", "to rural or failing schools", lang),
-            "#34495e",
-            "^",
-        ),
-    ]
+        ("to_rural_or_weak_share", t("流向乡村或未达标学校", "to rural or failing schools", lang),
+         "#34495e", "^"),
+    ]  # fmt: skip
     drawn = 0
     for col, label, colour, marker in series:
         values = summary[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) * 100
@@ -518,15 +502,8 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values, marker=marker, color=colour, label=label)
         drawn += 1
     if not drawn:
-        ax.text(
-            0.5,
-            0.5,
-            t("缺数据", "missing", lang),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color=NEUTRAL_COLOUR,
-        )
+        ax.text(0.5, 0.5, t("缺数据", "missing", lang), transform=ax.transAxes, ha="center", va="center",
+                color=NEUTRAL_COLOUR)  # fmt: skip
     ax.set_ylim(0, 100)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
@@ -562,16 +539,9 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(
-                    percent_text(v, limit=own_limit),
-                    (x, v * 100),
-                    xytext=(0, -6 if below else 6),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top" if below else "bottom",
-                    fontsize=7,
-                    color=colour,
-                )
+                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
+                            textcoords="offset points", ha="center", va="top" if below else "bottom",
+                            fontsize=7, color=colour)  # fmt: skip
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -580,14 +550,8 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     ax.set_ylim((lowest - span * 0.4) * 100, 100 + span * 35)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
-    title = t("教师培训完成率与持证上岗率", "Training and certification", lang)
-    if limit is not None:
-        title += t(
-            f"（要求 ≥ {numbers.percent_limit(limit)}）",
-            f" (required ≥ {numbers.percent_limit(limit)})",
-            lang,
-        )
-    ax.set_title(title, fontsize=10)
+    ax.set_title(t("教师培训完成率与持证上岗率", "Training and certification", lang) + _required(limit, lang),
+                 fontsize=10)  # fmt: skip
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
@@ -612,15 +576,8 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(
-                f"{percent_text(v, limit=limit)}\n({e})",
-                (xi, v * 100),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7,
-            )
+            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7)  # fmt: skip
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
     top = np.nanmax(np.append(values * 100, [(limit or 0) * 100, 1.0]))
@@ -753,11 +710,9 @@ class _RatePanel:
         ]
         if limit is not None:
             ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-            shown = numbers.percent_limit(limit)
-            title += t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
         ax.set_xticks(x, [str(y) for y in years])
         ax.set_ylabel("%")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title + _required(limit, lang), fontsize=10)
 
     def update(self, rotation: pd.DataFrame) -> None:
         """The bars of the per-year rotation table ``rotation`` (its rate column and status)."""
