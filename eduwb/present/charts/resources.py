@@ -124,17 +124,8 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
         colour = text_colour_on(image.cmap(norm(min(max(ratio, 0.5), 1.5))))  # readable on its cell
         # inside its cell: tight_layout need not measure hundreds of these (most of its cost)
-        ax.text(
-            j,
-            i,
-            text,
-            ha="center",
-            va="center",
-            fontsize=6.5,
-            fontweight=weight,
-            color=colour,
-            in_layout=False,
-        )
+        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour,
+                in_layout=False)  # fmt: skip
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
@@ -171,21 +162,12 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            ax.text(
-                len(rows) - 0.5,
-                limit,
-                t(f"限值 {limit:g}", f"limit {limit:g}", lang),
-                ha="right",
-                va="bottom",
-                fontsize=8,
-            )
+            label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
+            ax.text(len(rows) - 0.5, limit, label, ha="right", va="bottom", fontsize=8)
         row_limits = pd.to_numeric(rows["limit"], errors="coerce").astype(float).to_numpy()
         for x, v, status, lim in zip(range(len(rows)), cv, rows["status"], row_limits, strict=True):
-            label = (
-                numbers.number(v, 3, [(lim, "<=")])
-                if status in ("ok", "partial")
-                else t("缺数据", "n/a", lang)
-            )
+            known = status in ("ok", "partial")
+            label = numbers.number(v, 3, [(lim, "<=")]) if known else t("缺数据", "n/a", lang)
             ax.text(x, v, label, ha="center", va="bottom", fontsize=7)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(0, max(float(cv.max()) if len(cv) else 0, limit or 0) * 1.2 + 1e-9)
@@ -206,12 +188,13 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     for ax, stage in zip(axes, stages, strict=False):
         rows = trend[(trend["stage"] == stage) & (trend["status"].isin(["ok", "partial"]))]
         for ind, grp in rows.groupby("indicator", sort=False):
+            composite = ind == "composite"
             style = (
                 {"color": MEAN_COLOUR, "lw": 2.2, "ls": ":"}
-                if ind == "composite"
+                if composite
                 else {"lw": 1.3, "marker": "o", "ms": 3}
             )
-            label = t("综合", "composite", lang) if ind == "composite" else ind
+            label = t("综合", "composite", lang) if composite else ind
             ax.plot(grp["year"], pd.to_numeric(grp["cv"]).astype(float), label=label, **style)
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
         if limit is not None:
