@@ -24,7 +24,7 @@ At 1366×768 the verdict and every lever show without scrolling, in both languag
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -492,13 +492,8 @@ class Dashboard:
                                      pe_art=self.flag_pe_art.value, label=label))  # fmt: skip
 
     def _plan(self) -> None:
-        changes = whatif.plan_changes(self.state)
-        self._do(
-            [
-                c.__class__(c.school_id, c.stage, c.inputs, c.cost_yuan, _t(self.lang, "规划", "plan"))
-                for c in changes
-            ]
-        )
+        label = _t(self.lang, "规划", "plan")
+        self._do([replace(c, label=label) for c in whatif.plan_changes(self.state)])
 
     def _build_rooms(self) -> None:
         n, kind, m2 = int(self.n_rooms.value), self.room_kind.value, float(self.room_m2.value)
