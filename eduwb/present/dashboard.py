@@ -36,6 +36,7 @@ from eduwb.data.dataset import load
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.errors import EduwbError, InputError
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
+from eduwb.present.charts.pathway import method_word
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 from eduwb.present.counties import find_counties
 from eduwb.standards import resolve
@@ -650,9 +651,7 @@ class Dashboard:
         if step is None:
             return ""
         got = step.got
-        method = (
-            _t(lang, "最低费用", "least-cost") if got["method"] == "exact" else _t(lang, "估算", "estimate")
-        )
+        method = method_word(got["method"], lang)
         did = _t(lang, f"下一年达标路径（{method}）：{len(got['actions'])} 项行动，合计 ",
                  f"Pathway to pass next year ({method}): {len(got['actions'])} actions, total ")  # fmt: skip
         head = (

@@ -265,6 +265,18 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 
 
 #: The readiness classes of :func:`eduwb.analysis.province.readiness_table`, as people read them.
+#: The units of the plan's and the pathway's gaps and bill items (``gap_unit``, ``unit``).
+GAP_UNITS: dict[str, tuple[str, str]] = {
+    "pupils": ("人", "pupils"),
+    "places": ("个学位", "places"),
+    "teachers": ("人", "teachers"),
+    "classes": ("个班", "classes"),
+    "m2": ("平方米", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+    "hours": ("学时", "hours"),
+}
+
 READINESS_LABELS: dict[str, tuple[str, str]] = {
     "passes": ("已达标", "passes"),
     "next_year": ("次年可望通过", "could pass next year"),

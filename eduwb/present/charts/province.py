@@ -21,7 +21,7 @@ from eduwb.lang import CLAUSE_SEP, LIST_SEP, name_before_number, pick
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
-from eduwb.present.words import READINESS_LABELS
+from eduwb.present.words import GAP_UNITS, READINESS_LABELS, pick_all
 from eduwb.standards import Standard
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = COLOURS["pass"], COLOURS["fail"], COLOURS["missing"]
@@ -65,16 +65,6 @@ ITEMS: dict[str, tuple[str, str]] = {
     "rotations": ("增加交流轮岗", "extra rotations"),
     "budget": ("年度预算不足", "annual budget short"),
 }
-UNITS: dict[str, tuple[str, str]] = {
-    "teachers": ("人", "teachers"),
-    "m2": ("平方米", "m²"),
-    "yuan": ("元", "yuan"),
-    "rooms": ("间", "rooms"),
-    "classes": ("个班", "classes"),
-    "pupils": ("人", "pupils"),
-    "places": ("个学位", "places"),
-    "hours": ("学时", "hours"),
-}
 WAN = 10_000  # costs are drawn in 万元 (10,000 yuan)
 
 
@@ -103,7 +93,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
         whole = t("全校/全县", "whole school/county", lang)
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang) if s in std.stages else whole)
     if "gap_unit" in out:
-        out["gap_unit"] = out["gap_unit"].map(lambda u: pick(UNITS[u], lang) if u in UNITS else u)
+        out["gap_unit"] = out["gap_unit"].map(pick_all(GAP_UNITS, lang)).fillna(out["gap_unit"])
     if "indicator" in out:
         out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
     sep = pick(LIST_SEP, lang)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from eduwb import numbers
 from eduwb.present import t
 from eduwb.present.figures import text_colour_on
-from eduwb.present.words import pick_all
+from eduwb.present.words import GAP_UNITS, pick_all
 from eduwb.standards import Standard
 
 PASS_COLOUR = "#2f7d4f"
@@ -25,12 +25,6 @@ NEAR_COLOUR = "#e67e22"
 MEAN_COLOUR = "#7f8c8d"
 NOT_APPLICABLE = "—"
 
-GAP_UNITS = {
-    "teachers": ("人", "teachers"),
-    "m2": ("平方米", "m²"),
-    "yuan": ("元", "yuan"),
-    "rooms": ("间", "rooms"),
-}
 REASONS = {
     "threshold": ("补足到标准值", "to the threshold"),
     "min_ratio": ("补足到标准值的85%（允许一项）", "to 85 % (the one exempted indicator)"),
