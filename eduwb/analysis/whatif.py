@@ -572,7 +572,7 @@ def move_pupils(
             name="target", value=target[0],
         )  # fmt: skip
     row = _row(state, *source)
-    have = state.students[row] + _students(state, changes)[row]
+    have = state.students[row] + _added(state, changes)[1][row]
     _row(state, *target)
     if n > have:
         raise InputError(
@@ -608,32 +608,18 @@ def add_rotations(
 # ----------------------------------------------------------------------------- applying
 
 
-def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
-    """The changes as an (n, k) array of amounts added to the indicators."""
-    out = np.zeros_like(state.amount)
-    if not changes:
-        return out
-    rows, effects = [], []
+def _added(state: State, changes: Sequence[Change]) -> tuple[np.ndarray, np.ndarray]:
+    """The changes as amounts added to each section's indicators, an (n, k) array, and as pupils
+    moved into (+) or out of (−) each section, an (n,) array."""
+    added, moved = np.zeros_like(state.amount), np.zeros(len(state.students))
     for change in changes:
         row = _row(state, change.school_id, change.stage)
         for column, amount in change.inputs:
             if column == "students":
-                continue  # pupils moved: see _students
-            rows.append(row)
-            effects.append(amount * state.coefficients[column])
-    if rows:
-        np.add.at(out, np.asarray(rows), np.asarray(effects))
-    return out
-
-
-def _students(state: State, changes: Sequence[Change]) -> np.ndarray:
-    """Pupils moved into (+) or out of (−) each section by the changes."""
-    out = np.zeros(len(state.students))
-    for change in changes:
-        for column, amount in change.inputs:
-            if column == "students":
-                out[_row(state, change.school_id, change.stage)] += amount
-    return out
+                moved[row] += amount
+            else:
+                added[row] += amount * state.coefficients[column]
+    return added, moved
 
 
 def apply(state: State, changes: Sequence[Change] = ()) -> Result:
@@ -642,11 +628,10 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     Changes that move more teachers out of a section than it has are refused (:func:`check`).
     """
     check(state, changes)
-    added = delta(state, changes)
+    added, moved = _added(state, changes)
     students = state.students
     # the baseline values as balance has them, plus the changes (no change: the same bits)
     values = state.base_values + state.per * added / students[:, None]
-    moved = _students(state, changes)
     if moved.any():  # pupils moved: the amounts (with the changes) over the new pupils
         students = students + moved
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -678,7 +678,6 @@ class Dashboard:
         card = self._card()
         rows = []
         for ind in r.failing:
-            name = st.std.indicator(ind).name(lang) if st.std.has_indicator(ind) else ind
             if ind in st.ids:  # sections reaching the threshold, after the changes
                 j = st.ids.index(ind)
                 value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
@@ -686,7 +685,7 @@ class Dashboard:
                 value = str(self._moved_rows().get(ind, card.loc[ind])["value"])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>"
-                f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
+                f"{escape(self._name(ind, ind))}</td><td class='n'>{escape(value)}</td></tr>"
             )
         head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}{_paren(str(len(r.failing)), lang)}</b>"
         table = (
