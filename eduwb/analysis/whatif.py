@@ -659,39 +659,36 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     resource_status = dict(zip(state.ids, status.tolist(), strict=True))
 
     rows = structural_rows(state, changes)
-    judged = _judge(state, {**resource_status, **{i: r["status"] for i, r in rows.items()}})
+    verdict, dimensions, failing = _judge(
+        state, {**resource_status, **{i: r["status"] for i, r in rows.items()}}
+    )
     cost = float(sum(c.cost_yuan for c in changes))
     return Result(
         values=values, ratio=ratio, met=met, met_count=met_count, weakest_ratio=weakest, passes=passes,
-        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=judged["dimensions"],
-        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost, rows=rows,
+        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=dimensions,
+        verdict=verdict, failing=failing, cost_yuan=cost, rows=rows,
     )  # fmt: skip
 
 
-def _judge(state: State, resource_status: dict[str, str]) -> dict[str, Any]:
-    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with new resource rows
-    (the same rule, without building a frame: this runs on every change)."""
+def _judge(state: State, new_status: dict[str, str]) -> tuple[str, dict[str, str], list[str]]:
+    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with the rows of
+    ``new_status`` judged again: the verdict, each dimension's status and the failing ids (the
+    same rule, without building a frame: this runs on every change)."""
     card = state.baseline_card
-    statuses = [resource_status.get(i, s) for i, s in zip(card["indicator"], card["status"], strict=True)]
+    ids = card["indicator"].tolist()
+    statuses = [new_status.get(i, s) for i, s in zip(ids, card["status"], strict=True)]
     vetoes = card.attrs["vetoes"]
-    applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
-    undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
-    failing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == FAIL]
-    missing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == MISSING] + undeclared
+    failing = [i for i, s in zip(ids, statuses, strict=True) if s == FAIL]
     dims: dict[str, list[str]] = {d: [] for d in state.std.raw["dimensions"]}
     for d, s in zip(card["dimension"], statuses, strict=True):
         dims.setdefault(d, []).append(s)
     dimensions = {
         d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()
     }
-    verdict = "fail" if applying or failing else "incomplete" if missing else "pass"
-    return {
-        "verdict": verdict,
-        "dimensions": dimensions,
-        "vetoes": applying,
-        "failing": failing,
-        "missing": missing,
-    }
+    if vetoes["applies"].astype(bool).any() or failing:
+        return "fail", dimensions, failing
+    undeclared = not vetoes["declared"].astype(bool).all()
+    return ("incomplete" if MISSING in statuses or undeclared else "pass"), dimensions, failing
 
 
 # ----------------------------------------------------------------------------- tables
