@@ -313,37 +313,19 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
             lang,
         )
 
-    def part(
-        rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]
-    ) -> str:
-        if pd.isna(row[rate]) and pd.isna(row[limit]):  # the standard has no such indicator
+    def part(kind: str, done: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
+        """G9 (``kind`` training, ``done`` trained) or G12 (certification, certified) in words."""
+        rate, limit = row[f"{kind}_rate"], row[f"{kind}_limit"]
+        if pd.isna(rate) and pd.isna(limit):  # the standard has no such indicator
             return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
-        shown = _pct(row[rate], row[limit])
-        detail = short(row[count], row[schools], zh[1], en[1])
+        shown, passes = _pct(rate, limit), verdict(row[f"{kind}_passes"])
+        detail = short(row[f"not_{done}"], row[f"schools_short_{kind}"], zh[1], en[1])
         return t(
-            f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）",
-            f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})",
-            lang,
+            f"{zh[0]} **{shown}**（{detail}，{passes}）", f"{en[0]} **{shown}** ({detail}: {passes})", lang
         )
 
-    training = part(
-        "training_rate",
-        "training_limit",
-        "not_trained",
-        "schools_short_training",
-        "training_passes",
-        ("五年培训学时完成率", "完成"),
-        ("training completion", "trained"),
-    )
-    certification = part(
-        "certification_rate",
-        "certification_limit",
-        "not_certified",
-        "schools_short_certification",
-        "certification_passes",
-        ("持证上岗率", "持证"),
-        ("certification", "certified"),
-    )
+    training = part("training", "trained", ("五年培训学时完成率", "完成"), ("training completion", "trained"))
+    certification = part("certification", "certified", ("持证上岗率", "持证"), ("certification", "certified"))
     return t(
         f"**{year}年**义务教育专任教师 {row['teachers']} 人：{training}；{certification}。",
         f"**{year}**: {row['teachers']} full-time compulsory-education teachers; "
