@@ -770,9 +770,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     out["cost_yuan"] = out["cost_yuan"].astype("float64")
     for col in ("counties", "schools_raised"):
         out[col] = out[col].astype("int64")
-    return out[
-        ["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]
-    ].reset_index(drop=True)
+    return out[bill_columns].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- one county
