@@ -137,18 +137,16 @@ def cv_grid(
     rows = rows.assign(
         column=[
             cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)
-        ]
+        ],
+        over=rows["passes"].eq(False).fillna(False).astype(bool),
     )
-    values = rows.pivot(index="county", columns="column", values="cv").reindex(index=order, columns=labels)
-    over = rows.assign(over=rows["passes"].eq(False).fillna(False).astype(bool))
-    over = (
-        over.pivot(index="county", columns="column", values="over")
-        .reindex(index=order, columns=labels)
-        .fillna(False)
+    values, over = (
+        rows.pivot(index="county", columns="column", values=v).reindex(index=order, columns=labels)
+        for v in ("cv", "over")
     )
     county = t("县（区）", "County", lang)
     shown = values.astype("float64").reset_index().rename(columns={"county": county})
-    failing = over.astype(bool).reset_index(drop=True)
+    failing = over.fillna(False).astype(bool).reset_index(drop=True)
     failing.insert(0, county, False)
     return shown, failing
 
