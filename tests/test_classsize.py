@@ -672,7 +672,6 @@ def _draw_every_chart(plots, ds, standard, by_school, ledger, lang):
         plots.school_sizes(cs.school_size_table(ds, standard, year=2025), lang),
         plots.projection_chart(cs.projection_table(ds, standard), standard, lang),
         plots.projection_chart(cs.projection_table(ds, standard).iloc[:0], standard, lang),
-        plots.school_history(by_school, "P1", standard, lang),
         plots.school_panels(by_school, ledger["school_id"].unique(), standard, lang),
         plots.school_panels(by_school, [], standard, lang),
     ]

@@ -61,12 +61,10 @@ def test_charts_draw_from_the_tables(sample_dataset, standard):
     profiles = balance.profiles(sample_dataset, standard)
     compliance = balance.compliance_table(sample_dataset, standard)
     failing = compliance.loc[~compliance["passes"], ["school_id", "stage"]]
-    first = profiles.iloc[0]
     figures = [
         charts.ratio_heatmap(profiles, standard),
         charts.cv_bars(balance.balance_table(sample_dataset, standard), standard),
         charts.cv_trend(balance_trend(sample_dataset, standard), standard, lang="en"),
-        charts.school_profile(profiles, standard, first["school_id"], first["stage"]),
         charts.profiles_grid(profiles, standard, failing),
         charts.plan_costs(plan_summary(sample_dataset, standard), standard),
     ]

@@ -550,13 +550,19 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     for col in ("schools", "schools_passing", "large", "super_large"):
         out[col] = out[col].astype("Int64")
     out["rotation_ratio"] = out["rotation_ratio"].astype("Float64")
-    return _county_order(out, view).reset_index(drop=True)
+    return _sorted(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
 
 
-def _county_order(frame: pd.DataFrame, view: ProvinceView, then: list[str] | None = None) -> pd.DataFrame:
-    rank = {name: i for i, name in enumerate(view.counties)}
-    keys = ["_c", *(then if then is not None else ["year"])]
-    return frame.assign(_c=frame["county"].map(rank)).sort_values(keys, kind="mergesort").drop(columns="_c")
+def _rank(items) -> dict:
+    return {item: i for i, item in enumerate(items)}
+
+
+def _sorted(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
+    """``frame`` sorted stably by ``keys``: a column by its values, a ``(column, rank)`` pair by
+    ``rank[value]`` (counties in the province's order, stages and indicators in the standard's)."""
+    ranks = {f"_{n}": frame[k[0]].map(k[1]) for n, k in enumerate(keys) if isinstance(k, tuple)}
+    names = [f"_{n}" if isinstance(k, tuple) else k for n, k in enumerate(keys)]
+    return frame.assign(**ranks).sort_values(names, kind="mergesort").drop(columns=list(ranks))
 
 
 # ----------------------------------------------------------------------------- readiness
@@ -682,9 +688,10 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     view = _view(ds, std, year)
     cvs = view.cvs if stage is None else view.cvs[view.cvs["stage"] == stage]
     if by == "county":
-        return _sorted_cvs(
-            cvs[["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]], view
-        )
+        columns = ["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]
+        seq = _rank([*view.indicators, balance.COMPOSITE])
+        keys = [("county", _rank(view.counties)), "year", ("stage", _rank(view.stages)), ("indicator", seq)]
+        return _sorted(cvs[columns], keys).reset_index(drop=True)
     keys = ["year", "stage", "indicator"]
     x = cvs.assign(cv=cvs["cv"].astype("float64"), over=cvs["passes"].eq(False).fillna(False).astype(bool))
     grouped = x.groupby(keys, sort=False)
@@ -704,27 +711,8 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     out = out.merge(ref[keys + ["cv"]].rename(columns={"cv": "province_cv"}), on=keys, how="left")
     out["province_cv"] = out["province_cv"].astype("Float64")
     out["counties"] = out["counties"].astype("int64")
-    rank, seq = stage_rank(std), {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
-    out = out.assign(_s=out["stage"].map(rank), _i=out["indicator"].map(seq))
-    return (
-        out.sort_values(["year", "_s", "_i"], kind="mergesort")
-        .drop(columns=["_s", "_i"])
-        .reset_index(drop=True)
-    )
-
-
-def _sorted_cvs(frame: pd.DataFrame, view: ProvinceView) -> pd.DataFrame:
-    seq = {ind: i for i, ind in enumerate([*view.indicators, balance.COMPOSITE])}
-    rank = {s: i for i, s in enumerate(view.stages)}
-    county = {name: i for i, name in enumerate(view.counties)}
-    keyed = frame.assign(
-        _c=frame["county"].map(county), _s=frame["stage"].map(rank), _i=frame["indicator"].map(seq)
-    )
-    return (
-        keyed.sort_values(["_c", "year", "_s", "_i"], kind="mergesort")
-        .drop(columns=["_c", "_s", "_i"])
-        .reset_index(drop=True)
-    )
+    seq = _rank([*view.indicators, balance.COMPOSITE])
+    return _sorted(out, ["year", ("stage", stage_rank(std)), ("indicator", seq)]).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- the bill
@@ -757,13 +745,11 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     plans = view.plans[view.plans["indicator"].notna()] if len(view.plans) else view.plans
     if stage is not None and len(plans):
         plans = plans[plans["stage"].isin([stage, ""])]
-    rank = {s: i for i, s in enumerate(["", *stage_rank(std)])}
-    seq = {k: i for i, k in enumerate(BILL_UNITS)}
+    order = [("indicator", _rank(BILL_UNITS)), ("stage", _rank(["", *stage_rank(std)]))]
     columns = ["stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
     if by == "county":
         out = plans[plans["addition"].astype("float64") > 0] if len(plans) else plans
-        out = out.assign(_i=out["indicator"].map(seq), _s=out["stage"].map(rank))
-        out = _county_order(out, view, ["_i", "_s"]).drop(columns=["_s", "_i"])
+        out = _sorted(out, [("county", _rank(view.counties)), *order])
         return (
             out[["county", *columns]].reset_index(drop=True)
             if len(out)
@@ -779,15 +765,12 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         cost_yuan=("cost_yuan", "sum"),
     )
     out = summed.reset_index()
-    out = out.assign(_i=out["indicator"].map(seq), _s=out["stage"].map(rank))
-    out = out.sort_values(["_i", "_s"], kind="mergesort").drop(columns=["_i", "_s"])
+    out = _sorted(out, order)
     out["addition"] = out["addition"].astype("float64")
     out["cost_yuan"] = out["cost_yuan"].astype("float64")
     for col in ("counties", "schools_raised"):
         out[col] = out[col].astype("int64")
-    return out[
-        ["stage", "indicator", "gap_unit", "addition", "counties", "schools_raised", "cost_yuan"]
-    ].reset_index(drop=True)
+    return out[bill_columns].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- one county

@@ -109,8 +109,6 @@ class State:
     stage_code: np.ndarray  # (n,) index into ``stages``
     stages: list[str]
     limit: np.ndarray  # (len(stages),) CV limit per stage
-    min_met: int
-    min_ratio_rest: float
     coefficients: dict[str, np.ndarray]  # input column or indicator id → (k,) effect on the amounts
     unit_cost: dict[str, float]  # input column or indicator id → 元 per unit
     costs: dict[str, float]
@@ -267,8 +265,6 @@ def prepare(
         stage_code=stage_code,
         stages=stages,
         limit=np.array([std.cv_limit(s) for s in stages], dtype="float64"),
-        min_met=int(std.school_rule["min_met"]),
-        min_ratio_rest=float(std.school_rule["min_ratio_rest"]),
         coefficients=coefficients,
         unit_cost=unit_cost,
         costs=costs,
@@ -434,12 +430,9 @@ def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool
     return number
 
 
-def plan_changes(state: State, ds=None) -> list[Change]:
-    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator.
-
-    The plan is computed once per state (from the same values); ``ds`` is not needed.
-    """
-    del ds
+def plan_changes(state: State) -> list[Change]:
+    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator
+    (computed once per state, from the same values)."""
     if state.plan is None:
         long = plan.plan_long(state.values, state.std, state.costs)
         state.plan = long[long["addition"] > 0].reset_index(drop=True)
@@ -530,10 +523,6 @@ def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -
     return state.memo[key]
 
 
-def _school(state: State, school_id: str, stage: str) -> None:
-    _row(state, school_id, stage)
-
-
 def build_rooms(
     state: State, school_id: str, stage: str, kind: str, rooms: int, area_m2: float, label: str = ""
 ) -> Change:
@@ -543,7 +532,7 @@ def build_rooms(
         raise InputError((f"没有“{kind}”教室", f"unknown kind of room {kind!r}"), name="kind", value=kind)
     n = checked_amount(rooms, "rooms", ("教室数", "rooms"), whole=True)
     area = checked_amount(area_m2, "area_m2", ("每间面积（m²）", "area per room (m²)"), whole=False)
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     m2 = n * area
     cost = m2 * _prices(state)["building_m2"]
     return Change(str(school_id), stage, (("teaching_aux_area_m2", m2),), cost, label,
@@ -557,7 +546,7 @@ def add_classes(state: State, school_id: str, grade: int, classes: int, label: s
     if stage is None:
         raise InputError((f"没有 {grade} 年级", f"no grade {grade}"), name="grade", value=grade)
     n = checked_amount(classes, "classes", ("增设班级数", "classes to add"), whole=True)
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     p = _prices(state)
     m2 = n * p.classroom_m2[stage]
     hires = float(np.ceil(n * p.teachers_per_class[stage] - 1e-9))
@@ -583,7 +572,7 @@ def move_pupils(
             name="target", value=target[0],
         )  # fmt: skip
     row = _row(state, *source)
-    have = state.students[row] + _students(state, changes)[row]
+    have = state.students[row] + _added(state, changes)[1][row]
     _row(state, *target)
     if n > have:
         raise InputError(
@@ -611,7 +600,7 @@ def add_rotations(
             name="backbone",
             value=b,
         )
-    _school(state, school_id, stage)
+    _row(state, school_id, stage)
     cost = m * _prices(state)["rotation_move"]
     return Change(str(school_id), stage, (), cost, label, edit=("rotations", int(m), int(b)))
 
@@ -619,32 +608,18 @@ def add_rotations(
 # ----------------------------------------------------------------------------- applying
 
 
-def delta(state: State, changes: Sequence[Change]) -> np.ndarray:
-    """The changes as an (n, k) array of amounts added to the indicators."""
-    out = np.zeros_like(state.amount)
-    if not changes:
-        return out
-    rows, effects = [], []
+def _added(state: State, changes: Sequence[Change]) -> tuple[np.ndarray, np.ndarray]:
+    """The changes as amounts added to each section's indicators, an (n, k) array, and as pupils
+    moved into (+) or out of (−) each section, an (n,) array."""
+    added, moved = np.zeros_like(state.amount), np.zeros(len(state.students))
     for change in changes:
         row = _row(state, change.school_id, change.stage)
         for column, amount in change.inputs:
             if column == "students":
-                continue  # pupils moved: see _students
-            rows.append(row)
-            effects.append(amount * state.coefficients[column])
-    if rows:
-        np.add.at(out, np.asarray(rows), np.asarray(effects))
-    return out
-
-
-def _students(state: State, changes: Sequence[Change]) -> np.ndarray:
-    """Pupils moved into (+) or out of (−) each section by the changes."""
-    out = np.zeros(len(state.students))
-    for change in changes:
-        for column, amount in change.inputs:
-            if column == "students":
-                out[_row(state, change.school_id, change.stage)] += amount
-    return out
+                moved[row] += amount
+            else:
+                added[row] += amount * state.coefficients[column]
+    return added, moved
 
 
 def apply(state: State, changes: Sequence[Change] = ()) -> Result:
@@ -653,11 +628,10 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     Changes that move more teachers out of a section than it has are refused (:func:`check`).
     """
     check(state, changes)
-    added = delta(state, changes)
+    added, moved = _added(state, changes)
     students = state.students
     # the baseline values as balance has them, plus the changes (no change: the same bits)
     values = state.base_values + state.per * added / students[:, None]
-    moved = _students(state, changes)
     if moved.any():  # pupils moved: the amounts (with the changes) over the new pupils
         students = students + moved
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -685,59 +659,39 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     resource_status = dict(zip(state.ids, status.tolist(), strict=True))
 
     rows = structural_rows(state, changes)
-    judged = _judge(state, {**resource_status, **{i: r["status"] for i, r in rows.items()}})
+    verdict, dimensions, failing = _judge(
+        state, {**resource_status, **{i: r["status"] for i, r in rows.items()}}
+    )
     cost = float(sum(c.cost_yuan for c in changes))
     return Result(
         values=values, ratio=ratio, met=met, met_count=met_count, weakest_ratio=weakest, passes=passes,
-        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=judged["dimensions"],
-        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost, rows=rows,
+        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=dimensions,
+        verdict=verdict, failing=failing, cost_yuan=cost, rows=rows,
     )  # fmt: skip
 
 
-def _judge(state: State, resource_status: dict[str, str]) -> dict[str, Any]:
-    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with new resource rows
-    (the same rule, without building a frame: this runs on every change)."""
+def _judge(state: State, new_status: dict[str, str]) -> tuple[str, dict[str, str], list[str]]:
+    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with the rows of
+    ``new_status`` judged again: the verdict, each dimension's status and the failing ids (the
+    same rule, without building a frame: this runs on every change)."""
     card = state.baseline_card
-    statuses = [resource_status.get(i, s) for i, s in zip(card["indicator"], card["status"], strict=True)]
+    ids = card["indicator"].tolist()
+    statuses = [new_status.get(i, s) for i, s in zip(ids, card["status"], strict=True)]
     vetoes = card.attrs["vetoes"]
-    applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
-    undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
-    failing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == FAIL]
-    missing = [i for i, s in zip(card["indicator"], statuses, strict=True) if s == MISSING] + undeclared
+    failing = [i for i, s in zip(ids, statuses, strict=True) if s == FAIL]
     dims: dict[str, list[str]] = {d: [] for d in state.std.raw["dimensions"]}
     for d, s in zip(card["dimension"], statuses, strict=True):
         dims.setdefault(d, []).append(s)
     dimensions = {
         d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()
     }
-    verdict = "fail" if applying or failing else "incomplete" if missing else "pass"
-    return {
-        "verdict": verdict,
-        "dimensions": dimensions,
-        "vetoes": applying,
-        "failing": failing,
-        "missing": missing,
-    }
+    if vetoes["applies"].astype(bool).any() or failing:
+        return "fail", dimensions, failing
+    undeclared = not vetoes["declared"].astype(bool).all()
+    return ("incomplete" if MISSING in statuses or undeclared else "pass"), dimensions, failing
 
 
 # ----------------------------------------------------------------------------- tables
-
-
-def indicators_frame(state: State, result: Result, rows: Sequence[int] | None = None) -> pd.DataFrame:
-    """Long per section × indicator after the changes: ``school_id, school_name, stage, indicator,
-    value, baseline, threshold, ratio, met`` (``rows`` limits the sections)."""
-    rows = np.arange(len(state.sections)) if rows is None else np.asarray(rows, dtype="int64")
-    k = len(state.ids)
-    base = state.base_values
-    sec = state.sections.iloc[np.repeat(rows, k)].reset_index(drop=True)
-    out = sec[["school_id", "school_name", "stage"]].copy()
-    out["indicator"] = np.tile(state.ids, len(rows))
-    out["value"] = result.values[rows].reshape(-1)
-    out["baseline"] = base[rows].reshape(-1)
-    out["threshold"] = state.threshold[rows].reshape(-1)
-    out["ratio"] = result.ratio[rows].reshape(-1)
-    out["met"] = result.met[rows].reshape(-1)
-    return out
 
 
 def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd.DataFrame:

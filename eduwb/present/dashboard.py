@@ -24,17 +24,22 @@ At 1366×768 the verdict and every lever show without scrolling, in both languag
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from eduwb.analysis import scorecard, whatif
+from eduwb.data.dataset import load
 from eduwb.data.schema import GRADES_BY_STAGE
+from eduwb.errors import EduwbError, InputError
 from eduwb.lang import COLON, COMMA, LIST_SEP, pick
+from eduwb.present.charts.pathway import method_word
 from eduwb.present.charts.scorecard import CODE_LABELS, COLOURS, VERDICT_LABELS
 from eduwb.present.counties import find_counties
+from eduwb.standards import resolve
 
 #: Scorecard rows shown under "rooms, class size and rotation" (when the standard has them).
 STATUS_ROWS = ("G3", "G4", "G5", "G11", "G9", "G12")
@@ -89,6 +94,26 @@ def _num(x: float, digits: int = 2) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.{digits}f}"
+
+
+#: Column heads the dashboard's tables share.
+ID, NAME, VALUE, THRESHOLD = ("指标", "Id"), ("名称", "Name"), ("数值", "Value"), ("标准值", "Threshold")
+SCHOOL_HEADS = [
+    ID,
+    NAME,
+    ("现状", "As is"),
+    ("模拟后", "Simulated"),
+    THRESHOLD,
+    ("达标比", "Ratio"),
+    ("状态", "Status"),
+]
+
+
+def _table(lang: str, heads: list, rows) -> str:
+    """An ``eduwb-t`` table: a row of heads (a ``(zh, en)`` pair is picked, a string is HTML), then
+    ``rows`` (HTML)."""
+    cells = "".join(f"<th>{pick(h, lang) if isinstance(h, tuple) else h}</th>" for h in heads)
+    return f"<table class='eduwb-t'><tr>{cells}</tr>{''.join(rows)}</table>"
 
 
 def _paren(text: str, lang: str) -> str:
@@ -159,117 +184,78 @@ class Dashboard:
         it further would scatter one screen over several functions. The page itself is put
         together by :meth:`_layout`.
         """
-        w, lang = self.w, self.lang
-        fit = w.Layout(width="auto")  # a button or check box as wide as its words, in either language
+        w, lang, make, button = self.w, self.lang, self._make, self._button
         label = {"description_width": "initial"}  # a description as wide as its words
-        self.county_picker = w.Dropdown(options=self.options, description=_t(lang, "县", "County"),
-                                        style=label, layout=w.Layout(width="auto"))  # fmt: skip
-        self.county_picker.add_class("eduwb-county")
-        self.year_picker = w.Dropdown(options=[], description=_t(lang, "学年", "Year"), style=label,
-                                      layout=w.Layout(width="150px"))  # fmt: skip
-        self.year_picker.add_class("eduwb-year")
-        self.lang_picker = w.ToggleButtons(options=[("中文", "zh"), ("English", "en")], value=lang)
+        self.county_picker = make(w.Dropdown, "county", options=self.options, style=label,
+                                  description=_t(lang, "县", "County"),
+                                  layout=w.Layout(width="auto"))  # fmt: skip
+        self.year_picker = make(w.Dropdown, "year", options=[], description=_t(lang, "学年", "Year"),
+                                style=label, layout=w.Layout(width="150px"))  # fmt: skip
+        self.lang_picker = make(
+            w.ToggleButtons, "lang", options=[("中文", "zh"), ("English", "en")], value=lang
+        )
         self.lang_picker.style.button_width = "auto"
-        self.lang_picker.add_class("eduwb-lang")
-        self.verdict_html = w.HTML()
-        self.verdict_html.add_class("eduwb-verdict")
-        self.failing_html = w.HTML()
-        self.failing_html.add_class("eduwb-failing")
-        self.status_html = w.HTML()
-        self.status_html.add_class("eduwb-status")
+        self.verdict_html = make(w.HTML, "verdict")
+        self.failing_html = make(w.HTML, "failing")
+        self.status_html = make(w.HTML, "status")
 
         # the simulator: a school, then one row per lever
-        self.section_picker = w.Dropdown(options=[], description=_t(lang, "学校", "School"), style=label,
-                                         layout=w.Layout(width="98%"))  # fmt: skip
-        self.section_picker.add_class("eduwb-section")
-        self.n_teachers = w.BoundedIntText(value=1, min=1, max=500, layout=w.Layout(width="64px"))
-        self.n_teachers.add_class("eduwb-n-teachers")
-        self.flag_degree = w.Checkbox(
-            value=True, description=_t(lang, "高于规定学历", "above the required degree"), indent=False,
-            layout=fit,
-        )  # fmt: skip
-        self.flag_backbone = w.Checkbox(
-            value=False, description=_t(lang, "县级以上骨干", "backbone (county+)"), indent=False, layout=fit
+        self.section_picker = make(w.Dropdown, "section", options=[], description=_t(lang, "学校", "School"),
+                                   style=label, layout=w.Layout(width="98%"))  # fmt: skip
+        self.n_teachers = make(w.BoundedIntText, "n-teachers", value=1, min=1, max=500,
+                               layout=w.Layout(width="64px"))  # fmt: skip
+        self.flag_degree = self._flag(True, "高于规定学历", "above the required degree")
+        self.flag_backbone = self._flag(False, "县级以上骨干", "backbone (county+)", "flag-backbone")
+        self.flag_pe_art = self._flag(False, "体育艺术", "PE / art")
+        self.add_teachers = button(
+            "增加教师", "Add teachers", "add-teachers", button_style="primary", icon="plus"
         )
-        self.flag_backbone.add_class("eduwb-flag-backbone")
-        self.flag_pe_art = w.Checkbox(
-            value=False, description=_t(lang, "体育艺术", "PE / art"), indent=False, layout=fit
-        )
-        self.add_teachers = w.Button(description=_t(lang, "增加教师", "Add teachers"), button_style="primary",
-                                     icon="plus", layout=fit)  # fmt: skip
-        self.add_teachers.add_class("eduwb-add-teachers")
         area_options = [(pick(p, lang), k) for k, p in AREA_INPUTS.items()]
         self.area_kind = w.Dropdown(options=area_options, layout=w.Layout(width="auto"))
         self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", style=label,
                                           layout=w.Layout(width="130px"))  # fmt: skip
-        self.add_area = w.Button(description=_t(lang, "增加面积", "Add area"), icon="plus", layout=fit)
-        self.add_area.add_class("eduwb-add-area")
+        self.add_area = button("增加面积", "Add area", "add-area", icon="plus")
         self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "元", "yuan"),
                                             style=label, layout=w.Layout(width="150px"))  # fmt: skip
-        self.add_equipment = w.Button(description=_t(lang, "增加设备", "Add equipment"), icon="plus",
-                                      layout=fit)  # fmt: skip
-        self.add_equipment.add_class("eduwb-add-equipment")
+        self.add_equipment = button("增加设备", "Add equipment", "add-equipment", icon="plus")
         self.rooms = w.BoundedIntText(value=1, min=1, max=200, layout=w.Layout(width="64px"))
-        self.add_rooms = w.Button(description=_t(lang, "增加多媒体教室", "Add multimedia rooms"),
-                                  icon="plus", layout=fit)  # fmt: skip
-        self.add_rooms.add_class("eduwb-add-rooms")
-        self.move_to = w.Dropdown(options=[], description=_t(lang, "调往", "to"), style=label,
-                                  layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
-        self.move_to.add_class("eduwb-move-to")
-        self.move = w.Button(description=_t(lang, "交流一名教师", "Move a teacher"), icon="exchange",
-                             layout=fit)  # fmt: skip
-        self.move.add_class("eduwb-move")
+        self.add_rooms = button("增加多媒体教室", "Add multimedia rooms", "add-rooms", icon="plus")
+        self.move_to = make(w.Dropdown, "move-to", options=[], description=_t(lang, "调往", "to"),
+                            style=label, layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
+        self.move = button("交流一名教师", "Move a teacher", "move", icon="exchange")
         # the structural levers: G3 rooms, G5 classes, G4 pupils (to the school of "to"), G11 rotations
         kinds = [(_t(lang, "音乐教室", "music rooms"), "music"), (_t(lang, "美术教室", "art rooms"), "art")]
-        self.room_kind = w.Dropdown(options=kinds, layout=fit)
+        self.room_kind = w.Dropdown(options=kinds, layout=w.Layout(width="auto"))
         self.n_rooms = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
         self.room_m2 = w.BoundedFloatText(value=0, min=0, max=1e4, description=_t(lang, "m²/间", "m² each"),
                                           style=label, layout=w.Layout(width="120px"))  # fmt: skip
-        self.build_rooms = w.Button(description=_t(lang, "建设", "Build"), icon="plus", layout=fit)
-        self.build_rooms.add_class("eduwb-build-rooms")
+        self.build_rooms = button("建设", "Build", "build-rooms", icon="plus")
         self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
                                 layout=w.Layout(width="120px"))  # fmt: skip
         self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
-        self.add_classes = w.Button(description=_t(lang, "增设班级", "Add classes"), icon="plus", layout=fit)
-        self.add_classes.add_class("eduwb-add-classes")
+        self.add_classes = button("增设班级", "Add classes", "add-classes", icon="plus")
         self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
-        self.move_pupils = w.Button(
-            description=_t(lang, "名学生分流到“调往”学校", "pupils to the “to” school"),
-            icon="exchange",
-            layout=fit,
+        self.move_pupils = button(
+            "名学生分流到“调往”学校", "pupils to the “to” school", "move-pupils", icon="exchange"
         )
-        self.move_pupils.add_class("eduwb-move-pupils")
         self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
         self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
                                                description=_t(lang, "其中骨干", "backbone"),
                                                layout=w.Layout(width="auto"))  # fmt: skip
-        self.add_rotations = w.Button(
-            description=_t(lang, "增加交流", "Add rotations"), icon="plus", layout=fit
+        self.add_rotations = button("增加交流", "Add rotations", "add-rotations", icon="plus")
+        self.plan_button = button(
+            "按规划补足全部缺口", "Apply the costed plan", "plan", button_style="success"
         )
-        self.add_rotations.add_class("eduwb-add-rotations")
-        self.plan_button = w.Button(description=_t(lang, "按规划补足全部缺口", "Apply the costed plan"),
-                                    button_style="success", layout=fit)  # fmt: skip
-        self.plan_button.add_class("eduwb-plan")
-        self.pathway_button = w.Button(
-            description=_t(lang, "下一年达标的最低费用路径", "Least-cost pathway to pass next year"),
-            button_style="success", icon="flag-checkered", layout=fit,
-        )  # fmt: skip
-        self.pathway_button.add_class("eduwb-pathway")
-        self.undo = w.Button(description=_t(lang, "撤销上一步", "Undo"), icon="undo", layout=fit)
-        self.undo.add_class("eduwb-undo")
-        self.reset = w.Button(description=_t(lang, "清空", "Reset"), button_style="warning", layout=fit)
-        self.reset.add_class("eduwb-reset")
-        self.school_html = w.HTML()
-        self.school_html.add_class("eduwb-school")
-        self.cv_html = w.HTML()
-        self.cv_html.add_class("eduwb-cv")
-        self.changes_html = w.HTML()
-        self.changes_html.add_class("eduwb-changes")
-        self.timing = w.HTML()
-        self.timing.add_class("eduwb-timing")
-        self.error_html = w.HTML()  # a refused input, in words (never a traceback)
-        self.error_html.add_class("eduwb-error")
-        self.levers = w.VBox([
+        self.pathway_button = button("下一年达标的最低费用路径", "Least-cost pathway to pass next year",
+                                     "pathway", button_style="success", icon="flag-checkered")  # fmt: skip
+        self.undo = button("撤销上一步", "Undo", "undo", icon="undo")
+        self.reset = button("清空", "Reset", "reset", button_style="warning")
+        self.school_html = make(w.HTML, "school")
+        self.cv_html = make(w.HTML, "cv")
+        self.changes_html = make(w.HTML, "changes")
+        self.timing = make(w.HTML, "timing")
+        self.error_html = make(w.HTML, "error")  # a refused input, in words (never a traceback)
+        self.levers = make(w.VBox, "levers", children=[
             self._lever(_t(lang, "教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
                         self.flag_pe_art, self.add_teachers),
             self._lever(_t(lang, "面积", "Area"), self.area_kind, self.area_m2, self.add_area),
@@ -284,7 +270,6 @@ class Dashboard:
                         self.add_rotations),
             self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
         ])  # fmt: skip
-        self.levers.add_class("eduwb-levers")
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
         self.year_picker.observe(self._on_year, names="value")
@@ -292,21 +277,39 @@ class Dashboard:
         self.section_picker.observe(
             lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
         )
-        self.add_teachers.on_click(self._guarded(self._hire))
-        self.add_area.on_click(self._guarded(lambda: self._add(self.area_kind.value, self.area_m2.value)))
-        self.add_equipment.on_click(
-            self._guarded(lambda: self._add("equipment_value_yuan", self.equipment.value))
-        )
-        self.add_rooms.on_click(self._guarded(lambda: self._add("multimedia_rooms", self.rooms.value)))
-        self.move.on_click(self._guarded(self._move))
-        self.plan_button.on_click(self._guarded(self._plan))
-        self.pathway_button.on_click(self._guarded(self._pathway))
-        self.build_rooms.on_click(self._guarded(self._build_rooms))
-        self.add_classes.on_click(self._guarded(self._add_classes))
-        self.move_pupils.on_click(self._guarded(self._move_pupils))
-        self.add_rotations.on_click(self._guarded(self._add_rotations))
-        self.undo.on_click(self._guarded(self._undo))
-        self.reset.on_click(self._guarded(self._reset))
+        for control, act in (
+            (self.add_teachers, self._hire),
+            (self.add_area, lambda: self._add(self.area_kind.value, self.area_m2.value)),
+            (self.add_equipment, lambda: self._add("equipment_value_yuan", self.equipment.value)),
+            (self.add_rooms, lambda: self._add("multimedia_rooms", self.rooms.value)),
+            (self.move, self._move),
+            (self.plan_button, self._plan),
+            (self.pathway_button, self._pathway),
+            (self.build_rooms, self._build_rooms),
+            (self.add_classes, self._add_classes),
+            (self.move_pupils, self._move_pupils),
+            (self.add_rotations, self._add_rotations),
+            (self.undo, self._undo),
+            (self.reset, self._reset),
+        ):
+            control.on_click(self._guarded(act))
+
+    def _make(self, kind, css: str | None = None, **options):
+        """A widget of ``kind`` with ``options``, carrying the CSS class ``eduwb-<css>``."""
+        widget = kind(**options)
+        if css:
+            widget.add_class(f"eduwb-{css}")
+        return widget
+
+    def _button(self, zh: str, en: str, css: str, **options):
+        """A button saying ``zh`` / ``en``, as wide as its words in either language."""
+        return self._make(self.w.Button, css, description=_t(self.lang, zh, en),
+                          layout=self.w.Layout(width="auto"), **options)  # fmt: skip
+
+    def _flag(self, value: bool, zh: str, en: str, css: str | None = None):
+        """A check box saying ``zh`` / ``en``, as wide as its words."""
+        return self._make(self.w.Checkbox, css, value=value, description=_t(self.lang, zh, en), indent=False,
+                          layout=self.w.Layout(width="auto"))  # fmt: skip
 
     def _lever(self, name: str, *controls):
         """One row of the simulator: its name in a column of its own, then its controls."""
@@ -357,8 +360,6 @@ class Dashboard:
 
     def _dataset(self, index: int):
         if index not in self._datasets:
-            from eduwb.data.dataset import load
-
             self._datasets[index] = load(self.counties[index].path)
         return self._datasets[index]
 
@@ -374,9 +375,6 @@ class Dashboard:
         self._prepare(index, year)
 
     def _prepare(self, index: int, year: int) -> None:
-        from eduwb.analysis import whatif
-        from eduwb.standards import resolve
-
         ds = self._dataset(index)
         self._index = index
         self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
@@ -435,8 +433,6 @@ class Dashboard:
 
     def _use(self, state) -> None:
         """Simulate on ``state`` (the data, or the data after the pathway)."""
-        from eduwb.analysis import whatif
-
         if state is self.state:
             return
         self.state = state
@@ -454,8 +450,6 @@ class Dashboard:
         return f"{row['school_name']}{stage}{pick(COLON, self.lang)}{what}"
 
     def _hire(self) -> None:
-        from eduwb.analysis import whatif
-
         n, lang = int(self.n_teachers.value), self.lang
         kinds = [k for k, on in ((_t(lang, "高学历", "degree"), self.flag_degree.value),
                                  (_t(lang, "骨干", "backbone"), self.flag_backbone.value),
@@ -471,8 +465,6 @@ class Dashboard:
         self._do([change])
 
     def _add(self, column: str, amount: float) -> None:
-        from eduwb.analysis import whatif
-
         if not amount:
             return
         lang = self.lang
@@ -488,8 +480,6 @@ class Dashboard:
         self._do([whatif.add(self.state, school, stage, column, float(amount), label=self._label(what))])
 
     def _move(self) -> None:
-        from eduwb.analysis import whatif
-
         source, target = self.section_picker.value, self.move_to.value
         if source == target:
             return
@@ -503,19 +493,10 @@ class Dashboard:
                                      pe_art=self.flag_pe_art.value, label=label))  # fmt: skip
 
     def _plan(self) -> None:
-        from eduwb.analysis import whatif
-
-        changes = whatif.plan_changes(self.state)
-        self._do(
-            [
-                c.__class__(c.school_id, c.stage, c.inputs, c.cost_yuan, _t(self.lang, "规划", "plan"))
-                for c in changes
-            ]
-        )
+        label = _t(self.lang, "规划", "plan")
+        self._do([replace(c, label=label) for c in whatif.plan_changes(self.state)])
 
     def _build_rooms(self) -> None:
-        from eduwb.analysis import whatif
-
         n, kind, m2 = int(self.n_rooms.value), self.room_kind.value, float(self.room_m2.value)
         what = next(k for k, v in self.room_kind.options if v == kind)
         label = self._label(f"{what} +{n} × {m2:,.0f} m²")
@@ -523,8 +504,6 @@ class Dashboard:
         self._do([whatif.build_rooms(self.state, school, stage, kind, n, m2, label=label)])
 
     def _add_classes(self) -> None:
-        from eduwb.analysis import whatif
-
         n, grade = int(self.n_classes.value), self.grade.value
         if grade is None:
             return
@@ -533,8 +512,6 @@ class Dashboard:
         self._do([whatif.add_classes(self.state, school, int(grade), n, label=label)])
 
     def _move_pupils(self) -> None:
-        from eduwb.analysis import whatif
-
         n, lang = int(self.n_pupils.value), self.lang
         to = self.state.sections.iloc[self.move_to.value]
         label = self._label(
@@ -544,8 +521,6 @@ class Dashboard:
         self._do(whatif.move_pupils(self.state, source, target, n, label=label, changes=self._flat()))
 
     def _add_rotations(self) -> None:
-        from eduwb.analysis import whatif
-
         m, b, lang = int(self.n_rotations.value), int(self.n_rot_backbone.value), self.lang
         label = _t(lang, f"增加交流轮岗 {m} 人（骨干 {b} 人）", f"{m} more teachers rotate ({b} backbone)")
         school, stage = self._section()
@@ -554,8 +529,6 @@ class Dashboard:
     def _pathway(self) -> None:
         """The least-cost pathway to pass next year, from the data as they are: the changes
         simulated before it are set aside (undo brings them back); later levers add to it."""
-        from eduwb.analysis import whatif
-
         new, got = whatif.next_year(self.origin)
         self.changes = [PathwayStep(self.state, self.changes, got)]
         self._use(new)
@@ -577,8 +550,6 @@ class Dashboard:
         self._refresh()
 
     def _do(self, changes: list) -> None:
-        from eduwb.analysis import whatif
-
         whatif.check(self.state, [*self._flat(), *changes])
         self.changes = [*self.changes, changes]
         self._refresh()
@@ -586,7 +557,6 @@ class Dashboard:
     def _guarded(self, act):
         """A simulator button's handler: a refused input is shown in words, and nothing changes
         (the message stays until the next button)."""
-        from eduwb.errors import EduwbError, InputError
 
         def run(_button=None) -> None:
             self.error_html.value = ""
@@ -615,8 +585,6 @@ class Dashboard:
         sentences); the pathway's own card is reused in Chinese."""
         key = (id(self.state), self.lang)
         if key not in self._cards:
-            from eduwb.analysis import scorecard
-
             st = self.state
             self._cards[key] = scorecard.scorecard_table(
                 st.ds, st.std, year=st.year, lang=self.lang
@@ -624,8 +592,6 @@ class Dashboard:
         return self._cards[key]
 
     def _refresh(self, school_only: bool = False) -> None:
-        from eduwb.analysis import whatif
-
         if self.state is None or self.section_picker.value is None:
             return
         start = time.perf_counter()
@@ -685,9 +651,7 @@ class Dashboard:
         if step is None:
             return ""
         got = step.got
-        method = (
-            _t(lang, "最低费用", "least-cost") if got["method"] == "exact" else _t(lang, "估算", "estimate")
-        )
+        method = method_word(got["method"], lang)
         did = _t(lang, f"下一年达标路径（{method}）：{len(got['actions'])} 项行动，合计 ",
                  f"Pathway to pass next year ({method}): {len(got['actions'])} actions, total ")  # fmt: skip
         head = (
@@ -714,7 +678,6 @@ class Dashboard:
         card = self._card()
         rows = []
         for ind in r.failing:
-            name = st.std.indicator(ind).name(lang) if st.std.has_indicator(ind) else ind
             if ind in st.ids:  # sections reaching the threshold, after the changes
                 j = st.ids.index(ind)
                 value = f"{int(r.met[:, j].sum())}/{len(st.sections)}"
@@ -722,15 +685,14 @@ class Dashboard:
                 value = str(self._moved_rows().get(ind, card.loc[ind])["value"])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>"
-                f"{escape(name)}</td><td class='n'>{escape(value)}</td></tr>"
+                f"{escape(self._name(ind, ind))}</td><td class='n'>{escape(value)}</td></tr>"
             )
         head = f"<b>{_t(lang, '未达标指标', 'Failing indicators')}{_paren(str(len(r.failing)), lang)}</b>"
-        table = (f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th>"
-                 f"<th>{_t(lang, '名称', 'Name')}</th>"
-                 f"<th>{_t(lang, '数值', 'Value')}</th></tr>{''.join(rows)}</table>") if rows else \
-            f"<div>{_t(lang, '没有未达标的指标。', 'No indicator fails.')}</div>"  # fmt: skip
-        from eduwb.analysis import whatif
-
+        table = (
+            _table(lang, [ID, NAME, VALUE], rows)
+            if rows
+            else f"<div>{_t(lang, '没有未达标的指标。', 'No indicator fails.')}</div>"
+        )
         gaps = whatif.failing_frame(st, r)
         gap_rows = "".join(
             f"<tr><td>{escape(g.school_name + _paren(st.std.stage_name(g.stage, lang), lang))}"
@@ -742,14 +704,11 @@ class Dashboard:
         )
         gap_table = ""
         if gap_rows:
+            heads = [("学校", "School"), ID, VALUE, THRESHOLD, ("缺口", "Gap"), ("单位", "Unit")]
             gap_table = (
                 "<div style='margin-top:8px'><b>"
                 f"{_t(lang, '未达到校际要求的学校及缺口', 'Schools failing the per-school rule: gaps')}</b>"
-                f"</div><table class='eduwb-t'><tr><th>{_t(lang, '学校', 'School')}</th>"
-                f"<th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '数值', 'Value')}"
-                f"</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
-                f"<th>{_t(lang, '缺口', 'Gap')}</th><th>"
-                f"{_t(lang, '单位', 'Unit')}</th></tr>{gap_rows}</table>"
+                f"</div>{_table(lang, heads, gap_rows)}"
             )
             if len(gaps) > 15:
                 more = _t(lang, f"另有 {len(gaps) - 15} 项", f"{len(gaps) - 15} more")
@@ -758,8 +717,6 @@ class Dashboard:
 
     def _moved_rows(self) -> dict:
         """The G rows the structural levers re-judged, in the page's language."""
-        from eduwb.analysis import whatif
-
         return whatif.structural_rows(self.state, self._flat(), self.lang)
 
     def _status_html(self) -> str:
@@ -823,17 +780,13 @@ class Dashboard:
             f"{escape(_paren(st.std.stage_name(row['stage'], lang) + pick(COMMA, lang) + pupils, lang))}</b> "
             f"<span class='eduwb-rule'>{rule_text}{verdict} "
             f"{_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
-            f"<table class='eduwb-t'><tr><th>{_t(lang, '指标', 'Id')}</th><th>{_t(lang, '名称', 'Name')}</th>"
-            f"<th>{_t(lang, '现状', 'As is')}</th><th>{_t(lang, '模拟后', 'Simulated')}"
-            f"</th><th>{_t(lang, '标准值', 'Threshold')}</th>"
-            f"<th>{_t(lang, '达标比', 'Ratio')}</th><th>"
-            f"{_t(lang, '状态', 'Status')}</th></tr>{''.join(rows)}</table></div>"
+            f"{_table(lang, SCHOOL_HEADS, rows)}</div>"
         )
 
     def _cv_html(self) -> str:
         st, lang, r, base = self.state, self.lang, self.result, self.baseline
         present = [g for g in range(len(st.stages)) if (st.stage_code == g).any()]
-        head = "".join(f"<th>{escape(st.std.stage_name(st.stages[g], lang))}</th>" for g in present)
+        heads = ["", *(escape(st.std.stage_name(st.stages[g], lang)) for g in present)]
         rows = []
         for j, ind in enumerate(st.ids):
             cells = []
@@ -852,10 +805,7 @@ class Dashboard:
         title = _t(
             lang, "校际差异系数（括号内为模拟前）", "Between-school CVs (before the changes in brackets)"
         )
-        return (
-            f"<div class='eduwb-card'><b>{title}</b>"
-            f"<table class='eduwb-t'><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
-        )
+        return f"<div class='eduwb-card'><b>{title}</b>{_table(lang, heads, rows)}</div>"
 
     def _changes_html(self) -> str:
         lang = self.lang

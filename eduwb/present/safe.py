@@ -7,8 +7,7 @@ it is escaped at that boundary:
 - Markdown (notebook prose, the PDF): :func:`text` escapes a value for interpolation into
   Markdown; :func:`md_guard` is the last line of defence of ``present.md``: raw HTML other than
   the few styling tags eduwb's own prose uses, links, images and bare URLs are made text;
-- matplotlib: :func:`plain_label` keeps a ``$`` from starting math text (``setup`` also turns
-  math text off for every label);
+- matplotlib: ``setup`` turns math text off for every label, so a ``$`` never starts it;
 - spreadsheets: :func:`formula_safe_csv` puts an apostrophe before a CSV cell that Excel would
   run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return); :func:`is_formula_like`
   tells the xlsx writers which cells to store as text with Excel's quote prefix.
@@ -101,14 +100,6 @@ def md_guard(markdown: str) -> str:
     out = _REFERENCE.sub(r"\1\\[", out)
     out = _URL.sub(r"\1\\\2", out)
     return out
-
-
-# ----------------------------------------------------------------------------- charts
-
-
-def plain_label(value: object) -> str:
-    """A chart label from data: ``$`` escaped so matplotlib never reads it as math text."""
-    return str(value).replace("$", r"\$")
 
 
 # ----------------------------------------------------------------------------- spreadsheets

@@ -265,6 +265,18 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 
 
 #: The readiness classes of :func:`eduwb.analysis.province.readiness_table`, as people read them.
+#: The units of the plan's and the pathway's gaps and bill items (``gap_unit``, ``unit``).
+GAP_UNITS: dict[str, tuple[str, str]] = {
+    "pupils": ("人", "pupils"),
+    "places": ("个学位", "places"),
+    "teachers": ("人", "teachers"),
+    "classes": ("个班", "classes"),
+    "m2": ("平方米", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+    "hours": ("学时", "hours"),
+}
+
 READINESS_LABELS: dict[str, tuple[str, str]] = {
     "passes": ("已达标", "passes"),
     "next_year": ("次年可望通过", "could pass next year"),
@@ -326,7 +338,6 @@ REPORT_TEXT = {
         "school_year_value": "{year}—{next} 学年",
         "statistics_date": "统计时点",
         "generated": "报告生成日期",
-        "data_name": "数据",
         "produced_by": "本报告由 eduwb {version} 根据县级数据自动生成，各章由同名 Jupyter 笔记本执行产生。",
         "contents": "目录",
         "appendix_title": "附录  数据、标准与参数",
@@ -335,7 +346,6 @@ REPORT_TEXT = {
         "sec_standard": "评估标准",
         "sec_parameters": "参数",
         "sec_software": "软件与生成信息",
-        "sec_chapters": "各章来源",
         "file": "文件",
         "bytes": "字节数",
         "sha256": "SHA-256 校验值",
@@ -393,7 +403,6 @@ REPORT_TEXT = {
         "school_year_value": "{year}–{next}",
         "statistics_date": "Statistics reference date",
         "generated": "Report generated",
-        "data_name": "Data",
         "produced_by": "Produced by eduwb {version} from the county's data; each chapter is the output of "
         "the Jupyter notebook of the same name.",
         "contents": "Contents",
@@ -403,7 +412,6 @@ REPORT_TEXT = {
         "sec_standard": "Standard",
         "sec_parameters": "Parameters",
         "sec_software": "Software and generation",
-        "sec_chapters": "Chapters",
         "file": "File",
         "bytes": "Bytes",
         "sha256": "SHA-256",

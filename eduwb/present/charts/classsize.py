@@ -153,14 +153,8 @@ def _stacked_bands(
     bottom = np.zeros(len(x))
     for band in BANDS:
         counts = rows[band].to_numpy(dtype=float)
-        ax.bar(
-            x,
-            counts,
-            bottom=bottom,
-            color=BAND_COLOURS[band],
-            width=0.7,
-            label=band_label(band, std, lang, stage),
-        )
+        label = band_label(band, std, lang, stage)
+        ax.bar(x, counts, bottom=bottom, color=BAND_COLOURS[band], width=0.7, label=label)
         bottom += counts
     for xi, top, biggest in zip(x, bottom, rows["max_class_size"], strict=True):
         ax.text(xi, top, f"{int(biggest)}", ha="center", va="bottom", fontsize=7, color="#444")
@@ -196,16 +190,8 @@ def bands_trend(
             colour = STATUS_COLOURS.get(m.status, "#7f8c8d")
             ax.axvline(m.by - 0.5, color=colour, linestyle="--", linewidth=1.1)
             limit = getattr(m, f"limit_{stage}")
-            ax.text(
-                m.by - 0.45,
-                top * 0.98,
-                f"{m.by}: ≤{limit}",
-                rotation=90,
-                va="top",
-                ha="left",
-                fontsize=7.5,
-                color=colour,
-            )
+            ax.text(m.by - 0.45, top * 0.98, f"{m.by}: ≤{limit}", rotation=90, va="top", ha="left",
+                    fontsize=7.5, color=colour)  # fmt: skip
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         ax.set_title(std.stage_name(stage, lang), fontsize=10)
@@ -238,13 +224,8 @@ def ledger_timeline(ledger: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     n = len(ledger)
     fig, ax = plt.subplots(figsize=(7.8, 0.34 * max(n, 1) + 1.4))
     if n == 0:
-        ax.text(
-            0.5,
-            0.5,
-            t("台账为空：没有学校出现过登记班额", "the ledger is empty", lang),
-            ha="center",
-            transform=ax.transAxes,
-        )
+        empty = t("台账为空：没有学校出现过登记班额", "the ledger is empty", lang)
+        ax.text(0.5, 0.5, empty, ha="center", transform=ax.transAxes)
         ax.axis("off")
         return fig
     grid = ledger[year_cols].to_numpy(dtype=float)
@@ -293,16 +274,8 @@ def school_sizes(sizes: pd.DataFrame, lang: str = "zh", top: int = 20) -> Figure
     y = np.arange(n)
     colours = np.where(rows["passes"].to_numpy(dtype=bool), OK_COLOUR, OVER_COLOUR)
     ax.barh(y, rows["students"], color=colours, height=0.65)
-    ax.scatter(
-        rows["size_limit"],
-        y,
-        marker="|",
-        s=260,
-        color="black",
-        linewidths=2,
-        zorder=3,
-        label=t("规模上限", "limit", lang),
-    )
+    ax.scatter(rows["size_limit"], y, marker="|", s=260, color="black", linewidths=2, zorder=3,
+               label=t("规模上限", "limit", lang))  # fmt: skip
     for yi, students, over in zip(y, rows["students"], rows["over_by"], strict=True):
         note = f" {students:,}" + (t(f"（超{over}）", f" (+{over})", lang) if over > 0 else "")
         ax.text(students, yi, note, va="center", fontsize=7.5)
@@ -342,20 +315,11 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
         ax.axis("off")
         return fig
     y = np.arange(n)
-    ax.barh(
-        y - 0.18,
-        flagged["classes_now"],
-        height=0.34,
-        color="#b0b7bb",
-        label=t("现有班级数", "classes now", lang),
-    )
-    ax.barh(
-        y + 0.18,
-        flagged["classes_needed"],
-        height=0.34,
-        color=NEED_COLOUR,
-        label=t("所需班级数", "classes needed", lang),
-    )
+    for shift, column, colour, label in (
+        (-0.18, "classes_now", "#b0b7bb", t("现有班级数", "classes now", lang)),
+        (0.18, "classes_needed", NEED_COLOUR, t("所需班级数", "classes needed", lang)),
+    ):
+        ax.barh(y + shift, flagged[column], height=0.34, color=colour, label=label)
     for yi, row in zip(y, flagged.itertuples(index=False), strict=True):
         note = t(
             f" 需增{row.extra_classes_needed}班，不增班最大班额{row.max_class_size_if_kept}人",
@@ -400,38 +364,10 @@ def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, t
     ax.tick_params(labelsize=7.5)
 
 
-def school_history(by_school: pd.DataFrame, school_id: str, std: Standard, lang: str = "zh") -> Figure:
-    """One school's classes per band over the years, one panel per stage.
-
-    ``by_school`` is :func:`eduwb.analysis.classsize.classsize_table` with ``by="school"``.
-    """
-    rows = by_school[by_school["school_id"] == school_id]
-    stages = [s for s in std.stages if s in set(rows["stage"])]
-    fig, axes = plt.subplots(
-        1, max(len(stages), 1), figsize=(4.2 * max(len(stages), 1) + 0.6, 3.3), squeeze=False
-    )
-    if not stages:
-        axes[0, 0].text(0.5, 0.5, t("该校没有班级数据", "no class rows for this school", lang), ha="center",
-                        transform=axes[0, 0].transAxes)  # fmt: skip
-        axes[0, 0].axis("off")
-        return fig
-    for ax, stage in zip(axes[0], stages, strict=True):
-        _school_axes(ax, rows[rows["stage"] == stage], std, stage, lang, std.stage_name(stage, lang))
-        ax.set_ylabel(t("班级数", "classes", lang))
-    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
-    fig.suptitle(
-        f"{rows['school_name'].iloc[0]}" + t("（柱顶数字为最大班额）", " (top: largest class)", lang),
-        fontsize=10,
-    )
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
-
-
 def school_panels(
     by_school: pd.DataFrame, school_ids, std: Standard, lang: str = "zh", cols: int = 3
 ) -> Figure:
-    """Small multiples of :func:`school_history` (one panel per school × stage), for print."""
+    """One panel per school × stage: the school's classes per band over the years, for print."""
     rows = by_school[by_school["school_id"].isin(list(school_ids))]
     keys = rows[["school_id", "school_name", "stage"]].drop_duplicates()
     keys = keys.assign(_o=keys["stage"].map(stage_rank(std))).sort_values(["school_id", "_o"])
@@ -445,13 +381,8 @@ def school_panels(
     for ax in flat[len(keys) :]:
         ax.axis("off")
     if keys.empty:
-        flat[0].text(
-            0.5,
-            0.5,
-            t("没有需要关注的学校", "no school to show", lang),
-            ha="center",
-            transform=flat[0].transAxes,
-        )
+        empty = t("没有需要关注的学校", "no school to show", lang)
+        flat[0].text(0.5, 0.5, empty, ha="center", transform=flat[0].transAxes)
     handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
     # fixed spacing (in inches, whatever the number of rows): tight_layout would measure every
@@ -466,7 +397,7 @@ def school_panels(
 def explorer(by_school: pd.DataFrame, ledger: pd.DataFrame, std: Standard, lang: str = "zh"):
     """An ipywidgets drill-down: pick a school, see its classes per band over the years and its ledger rows.
 
-    The chart of :func:`school_history`, drawn once for every stage and year of the county and
+    One panel per stage, drawn once for every stage and year of the county and
     updated in place: a change sets the bars, the labels, the scale and the title; the ledger
     rows of each school are rendered once, here.
     """

@@ -11,7 +11,7 @@ import pandas as pd
 
 from eduwb import numbers
 from eduwb.lang import pick
-from eduwb.present.words import pick_all
+from eduwb.present.words import GAP_UNITS, pick_all
 from eduwb.standards import Standard
 
 WAN = 10_000  # costs are written in 万元 (10,000 yuan)
@@ -40,14 +40,7 @@ ACTIONS = {
     "rotate_teachers": ("增加交流轮岗教师", "more teacher rotations"),
 }
 UNITS = {
-    "pupils": ("人", "pupils"),
-    "places": ("个学位", "places"),
-    "teachers": ("人", "teachers"),
-    "classes": ("个班", "classes"),
-    "m2": ("平方米", "m²"),
-    "yuan": ("元", "yuan"),
-    "rooms": ("间", "rooms"),
-    "hours": ("学时", "hours"),
+    **GAP_UNITS,
     # the unit costs' units, as the standard's [pathway.unit_costs] writes them
     "元/人·年": ("元/人·年", "yuan per person-year"),
     "元/人": ("元/人", "yuan per person"),

@@ -21,7 +21,7 @@ from eduwb.lang import CLAUSE_SEP, LIST_SEP, name_before_number, pick
 from eduwb.present import t
 from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
-from eduwb.present.words import READINESS_LABELS
+from eduwb.present.words import GAP_UNITS, READINESS_LABELS, pick_all
 from eduwb.standards import Standard
 
 PASS_COLOUR, FAIL_COLOUR, MISSING_COLOUR = COLOURS["pass"], COLOURS["fail"], COLOURS["missing"]
@@ -65,16 +65,6 @@ ITEMS: dict[str, tuple[str, str]] = {
     "rotations": ("增加交流轮岗", "extra rotations"),
     "budget": ("年度预算不足", "annual budget short"),
 }
-UNITS: dict[str, tuple[str, str]] = {
-    "teachers": ("人", "teachers"),
-    "m2": ("平方米", "m²"),
-    "yuan": ("元", "yuan"),
-    "rooms": ("间", "rooms"),
-    "classes": ("个班", "classes"),
-    "pupils": ("人", "pupils"),
-    "places": ("个学位", "places"),
-    "hours": ("学时", "hours"),
-}
 WAN = 10_000  # costs are drawn in 万元 (10,000 yuan)
 
 
@@ -103,7 +93,7 @@ def localise(df: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
         whole = t("全校/全县", "whole school/county", lang)
         out["stage"] = out["stage"].map(lambda s: std.stage_name(s, lang) if s in std.stages else whole)
     if "gap_unit" in out:
-        out["gap_unit"] = out["gap_unit"].map(lambda u: pick(UNITS[u], lang) if u in UNITS else u)
+        out["gap_unit"] = out["gap_unit"].map(pick_all(GAP_UNITS, lang)).fillna(out["gap_unit"])
     if "indicator" in out:
         out["indicator"] = out["indicator"].replace({"composite": t("综合差异系数", "composite", lang)})
     sep = pick(LIST_SEP, lang)
@@ -147,18 +137,16 @@ def cv_grid(
     rows = rows.assign(
         column=[
             cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)
-        ]
+        ],
+        over=rows["passes"].eq(False).fillna(False).astype(bool),
     )
-    values = rows.pivot(index="county", columns="column", values="cv").reindex(index=order, columns=labels)
-    over = rows.assign(over=rows["passes"].eq(False).fillna(False).astype(bool))
-    over = (
-        over.pivot(index="county", columns="column", values="over")
-        .reindex(index=order, columns=labels)
-        .fillna(False)
+    values, over = (
+        rows.pivot(index="county", columns="column", values=v).reindex(index=order, columns=labels)
+        for v in ("cv", "over")
     )
     county = t("县（区）", "County", lang)
     shown = values.astype("float64").reset_index().rename(columns={"county": county})
-    failing = over.astype(bool).reset_index(drop=True)
+    failing = over.fillna(False).astype(bool).reset_index(drop=True)
     failing.insert(0, county, False)
     return shown, failing
 
@@ -235,14 +223,8 @@ def readiness_chart(
         for c in present
         if c in READINESS_COLOURS
     ]
-    ax.legend(
-        handles=handles,
-        ncol=min(len(handles), 4),
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        frameon=False,
-        fontsize=8,
-    )
+    ax.legend(handles=handles, ncol=min(len(handles), 4), loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              frameon=False, fontsize=8)  # fmt: skip
     if title:
         ax.set_title(title, pad=26)
     fig.tight_layout()
@@ -290,36 +272,19 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
         limit = std.cv_limit(stage) if std.balance_test == "each" else None
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            ax.text(
-                len(order) - 0.5,
-                limit,
-                t(f"限值 {limit:g}", f"limit {limit:g}", lang),
-                ha="right",
-                va="bottom",
-                fontsize=8,
-            )
+            label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
+            ax.text(len(order) - 0.5, limit, label, ha="right", va="bottom", fontsize=8)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_xlabel("")
         ax.set_ylabel(t("差异系数", "CV", lang))
         ax.set_ylim(bottom=0)
     handles = [
-        plt.Line2D([], [], marker="o", ls="", color=PASS_COLOUR, label=t("各县", "a county", lang)),
-        plt.Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=FAIL_COLOUR,
-            label=t("超过限值的县", "a county over the limit", lang),
-        ),
-        plt.Line2D(
-            [],
-            [],
-            marker="D",
-            ls="",
-            color=PROVINCE_COLOUR,
-            label=t("全省所有学校", "all schools of the province", lang),
-        ),
+        plt.Line2D([], [], marker=marker, ls="", color=colour, label=t(zh, en, lang))
+        for marker, colour, zh, en in (
+            ("o", PASS_COLOUR, "各县", "a county"),
+            ("o", FAIL_COLOUR, "超过限值的县", "a county over the limit"),
+            ("D", PROVINCE_COLOUR, "全省所有学校", "all schools of the province"),
+        )
     ]
     fig.legend(handles=handles, ncol=3, loc="lower center", frameon=False, fontsize=8)
     if title:
@@ -342,13 +307,8 @@ def cv_spread_trend(
         x = part["year"].astype(int).to_numpy()
         ax.fill_between(x, part["q1"].astype(float), part["q3"].astype(float), color="#d9e2ec",
                         label=t("各县四分位区间", "counties, interquartile range", lang))  # fmt: skip
-        ax.plot(
-            x,
-            part["median"].astype(float),
-            marker="o",
-            color="#52606d",
-            label=t("各县中位数", "counties, median", lang),
-        )
+        ax.plot(x, part["median"].astype(float), marker="o", color="#52606d",
+                label=t("各县中位数", "counties, median", lang))  # fmt: skip
         ax.plot(x, part["province_cv"].astype(float), marker="D", color=PROVINCE_COLOUR, ls="--",
                 label=t("全省所有学校", "all schools of the province", lang))  # fmt: skip
         ax.set_xticks(years, [str(y) for y in years])
@@ -380,14 +340,8 @@ def bill_chart(
     left = np.zeros(len(costs))
     for k, ind in enumerate(costs.columns):
         widths = costs[ind].to_numpy()
-        ax.barh(
-            np.arange(len(costs)),
-            widths,
-            left=left,
-            color=palette(k % 10),
-            label=item_label(ind, lang),
-            height=0.6,
-        )
+        ax.barh(np.arange(len(costs)), widths, left=left, color=palette(k % 10), label=item_label(ind, lang),
+                height=0.6)  # fmt: skip
         left += widths
     for yi, total in enumerate(left):
         ax.text(total, yi, f" {total:,.0f}", va="center", fontsize=7.5)
@@ -448,13 +402,8 @@ def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None =
         if code not in counts:
             continue
         heights = counts[code].to_numpy(dtype=float)
-        ax.bar(
-            years,
-            heights,
-            bottom=bottom,
-            color=COLOURS.get(code, MISSING_COLOUR),
-            label=pick(VERDICT_LABELS[code], lang),
-        )
+        ax.bar(years, heights, bottom=bottom, color=COLOURS.get(code, MISSING_COLOUR),
+               label=pick(VERDICT_LABELS[code], lang))  # fmt: skip
         for x, b, h in zip(years, bottom, heights, strict=True):
             if h:
                 ax.text(x, b + h / 2, f"{h:.0f}", ha="center", va="center", color="white", fontsize=8)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from eduwb import numbers
 from eduwb.present import t
 from eduwb.present.figures import text_colour_on
-from eduwb.present.words import pick_all
+from eduwb.present.words import GAP_UNITS, pick_all
 from eduwb.standards import Standard
 
 PASS_COLOUR = "#2f7d4f"
@@ -25,12 +25,6 @@ NEAR_COLOUR = "#e67e22"
 MEAN_COLOUR = "#7f8c8d"
 NOT_APPLICABLE = "—"
 
-GAP_UNITS = {
-    "teachers": ("人", "teachers"),
-    "m2": ("平方米", "m²"),
-    "yuan": ("元", "yuan"),
-    "rooms": ("间", "rooms"),
-}
 REASONS = {
     "threshold": ("补足到标准值", "to the threshold"),
     "min_ratio": ("补足到标准值的85%（允许一项）", "to 85 % (the one exempted indicator)"),
@@ -124,17 +118,8 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
         text = numbers.number(ratio, 2, [(1.0, ">="), *([(floor, ">=")] if floor is not None else [])])
         colour = text_colour_on(image.cmap(norm(min(max(ratio, 0.5), 1.5))))  # readable on its cell
         # inside its cell: tight_layout need not measure hundreds of these (most of its cost)
-        ax.text(
-            j,
-            i,
-            text,
-            ha="center",
-            va="center",
-            fontsize=6.5,
-            fontweight=weight,
-            color=colour,
-            in_layout=False,
-        )
+        ax.text(j, i, text, ha="center", va="center", fontsize=6.5, fontweight=weight, color=colour,
+                in_layout=False)  # fmt: skip
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
@@ -171,21 +156,12 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
         if limit is not None:
             ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            ax.text(
-                len(rows) - 0.5,
-                limit,
-                t(f"限值 {limit:g}", f"limit {limit:g}", lang),
-                ha="right",
-                va="bottom",
-                fontsize=8,
-            )
+            label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
+            ax.text(len(rows) - 0.5, limit, label, ha="right", va="bottom", fontsize=8)
         row_limits = pd.to_numeric(rows["limit"], errors="coerce").astype(float).to_numpy()
         for x, v, status, lim in zip(range(len(rows)), cv, rows["status"], row_limits, strict=True):
-            label = (
-                numbers.number(v, 3, [(lim, "<=")])
-                if status in ("ok", "partial")
-                else t("缺数据", "n/a", lang)
-            )
+            known = status in ("ok", "partial")
+            label = numbers.number(v, 3, [(lim, "<=")]) if known else t("缺数据", "n/a", lang)
             ax.text(x, v, label, ha="center", va="bottom", fontsize=7)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(0, max(float(cv.max()) if len(cv) else 0, limit or 0) * 1.2 + 1e-9)
@@ -206,12 +182,13 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     for ax, stage in zip(axes, stages, strict=False):
         rows = trend[(trend["stage"] == stage) & (trend["status"].isin(["ok", "partial"]))]
         for ind, grp in rows.groupby("indicator", sort=False):
+            composite = ind == "composite"
             style = (
                 {"color": MEAN_COLOUR, "lw": 2.2, "ls": ":"}
-                if ind == "composite"
+                if composite
                 else {"lw": 1.3, "marker": "o", "ms": 3}
             )
-            label = t("综合", "composite", lang) if ind == "composite" else ind
+            label = t("综合", "composite", lang) if composite else ind
             ax.plot(grp["year"], pd.to_numeric(grp["cv"]).astype(float), label=label, **style)
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
         if limit is not None:
@@ -227,68 +204,12 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     return fig
 
 
-def _draw_profile(ax, rows: pd.DataFrame, std: Standard, lang: str, annotate: bool = True) -> None:
-    x = np.arange(len(rows))
-    ratio = rows["ratio"].to_numpy(dtype=float)
-    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
-    colours = np.where(
-        ratio >= 1 - 1e-9,
-        PASS_COLOUR,
-        np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
-    )
-    ax.bar(x - 0.2, ratio, width=0.4, color=colours, label=t("本校", "school", lang))
-    ax.bar(
-        x + 0.2,
-        rows["mean_ratio"].to_numpy(dtype=float),
-        width=0.4,
-        color=MEAN_COLOUR,
-        alpha=0.6,
-        label=t("县域均值", "county mean", lang),
-    )
-    ax.axhline(1.0, color="black", lw=0.8)
-    if floor is not None:
-        ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
-    ax.set_xticks(x, rows["indicator"])
-    if not annotate:
-        return
-    for xi, (value, ratio_i, threshold) in enumerate(
-        zip(rows["value"], ratio, rows["threshold"], strict=True)
-    ):
-        label = numbers.number(value, 2, [(threshold, ">=")])
-        ax.text(xi - 0.2, ratio_i, label, ha="center", va="bottom", fontsize=6.5, rotation=90)
-
-
-def school_profile(
-    profiles: pd.DataFrame, std: Standard, school_id: str, stage: str, lang: str = "zh"
-) -> Figure:
-    """One section's values ÷ threshold next to the county mean ÷ threshold.
-
-    Bars: green at or above the threshold, orange between 85 % and it, red below; the
-    school's raw value is printed on each bar. ``profiles`` is :func:`eduwb.analysis.balance.profiles`.
-    """
-    rows = profiles[(profiles["school_id"] == school_id) & (profiles["stage"] == stage)]
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    if rows.empty:
-        ax.text(
-            0.5,
-            0.5,
-            t("该校（学段）不在评估范围内", "section not in scope", lang),
-            ha="center",
-            transform=ax.transAxes,
-        )
-        return fig
-    _draw_profile(ax, rows, std, lang)
-    ax.set_ylabel(t("数值 ÷ 标准值", "value ÷ threshold", lang))
-    ax.set_title(f"{rows['school_name'].iloc[0]}·{std.stage_name(stage, lang)}")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def profiles_grid(
     profiles: pd.DataFrame, std: Standard, sections: pd.DataFrame, lang: str = "zh", cols: int = 4
 ) -> Figure:
-    """Small multiples of :func:`school_profile` for the given sections (``school_id, stage``).
+    """Small multiples of one section's values ÷ threshold (bars: green at or above the
+    threshold, orange between the per-school floor and it, red below) next to the county mean's,
+    for the given sections (``school_id, stage``).
 
     Every panel shares one y scale (value ÷ threshold from 0) and is drawn on one canvas
     (:func:`_panel_canvas`): a county fails dozens of sections, and a matplotlib Axes per
@@ -406,8 +327,9 @@ def _panel_canvas(
 def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
     """An ipywidgets explorer: pick a school section, see its values against the standard and the county.
 
-    The chart of :func:`school_profile`, drawn once and updated in place: each section has the
-    same indicators, so a change only sets bar heights, colours, labels, the scale and the title.
+    One section's values ÷ threshold next to the county mean's (as :func:`profiles_grid`), drawn
+    once and updated in place: each section has the same indicators, so a change only sets bar
+    heights, colours, labels, the scale and the title.
     """
     import ipywidgets as widgets
 

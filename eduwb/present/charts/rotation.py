@@ -65,9 +65,6 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
 MODE_LABELS: dict[str, tuple[str, str]] = {code: (zh, code) for code, zh in MODES.items()}
 
 # Privacy: one rule for every output, in eduwb.present.privacy.
-SMALL_GROUP = privacy.SMALL_GROUP
-SUPPRESSED = privacy.SUPPRESSED
-SUPPRESSED_RATE = privacy.SUPPRESSED_RATE
 _COUNT_COLUMNS = (*privacy.COUNT_COLUMNS, "schools_short_training", "schools_short_certification")
 # Each rate's limit column in the same row (the display rule judges the rate against it).
 _RATE_LIMITS = {
@@ -94,11 +91,6 @@ def percent_text(value: float, digits: int = 1, limit: float | None = None) -> s
 
 
 # ----------------------------------------------------------------------------- display copies
-
-
-def small_groups(df: pd.DataFrame) -> pd.DataFrame:
-    """The cells of a per-school table to hide (:func:`eduwb.present.privacy.small_groups`)."""
-    return privacy.small_groups(df)
 
 
 def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -131,21 +123,13 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if col in _RATE_COLUMNS:
             limit_col = _RATE_LIMITS.get(col)
             limits = (
-                pd.to_numeric(df[limit_col], errors="coerce").astype(float).tolist()
-                if limit_col in df.columns
-                else [None] * len(df)
+                pd.to_numeric(df[limit_col], errors="coerce") if limit_col in df.columns else [None] * len(df)
             )
             text = np.array(
-                [
-                    percent_text(float(v), limit=None if lim is None or np.isnan(lim) else lim)
-                    if not n
-                    else ""
-                    for v, n, lim in zip(values.tolist(), isna, limits, strict=True)
-                ],
-                dtype=object,
+                [_pct(v, lim) for v, lim in zip(values.tolist(), limits, strict=True)], dtype=object
             )
             cells = np.where(isna, empty_text, text)
-            cells[hide[col].to_numpy()] = SUPPRESSED_RATE
+            cells[hide[col].to_numpy()] = privacy.SUPPRESSED_RATE
             out[col] = cells
         elif col in _COUNT_COLUMNS:
             cells = np.where(isna, empty_count, values.astype(object).to_numpy())
@@ -155,8 +139,8 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                 else np.zeros(len(df), dtype=bool)
             )
             hidden = hide[col].to_numpy()
-            cells[hidden & primary] = SUPPRESSED
-            cells[hidden & ~primary] = SUPPRESSED_RATE
+            cells[hidden & primary] = privacy.SUPPRESSED
+            cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
             out[col] = cells
         elif col in _BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -172,10 +156,7 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def suppression_note(lang: str = "zh") -> str:
-    """The footnote explaining ``"<3"`` and ``"—"`` in per-school tables.
-
-    See :func:`eduwb.present.privacy.note`.
-    """
+    """The footnote on ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
     return privacy.note(lang)
 
 
@@ -332,37 +313,19 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
             lang,
         )
 
-    def part(
-        rate: str, limit: str, count: str, schools: str, passes: str, zh: tuple[str, str], en: tuple[str, str]
-    ) -> str:
-        if pd.isna(row[rate]) and pd.isna(row[limit]):  # the standard has no such indicator
+    def part(kind: str, done: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
+        """G9 (``kind`` training, ``done`` trained) or G12 (certification, certified) in words."""
+        rate, limit = row[f"{kind}_rate"], row[f"{kind}_limit"]
+        if pd.isna(rate) and pd.isna(limit):  # the standard has no such indicator
             return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
-        shown = _pct(row[rate], row[limit])
-        detail = short(row[count], row[schools], zh[1], en[1])
+        shown, passes = _pct(rate, limit), verdict(row[f"{kind}_passes"])
+        detail = short(row[f"not_{done}"], row[f"schools_short_{kind}"], zh[1], en[1])
         return t(
-            f"{zh[0]} **{shown}**（{detail}，{verdict(row[passes])}）",
-            f"{en[0]} **{shown}** ({detail}: {verdict(row[passes])})",
-            lang,
+            f"{zh[0]} **{shown}**（{detail}，{passes}）", f"{en[0]} **{shown}** ({detail}: {passes})", lang
         )
 
-    training = part(
-        "training_rate",
-        "training_limit",
-        "not_trained",
-        "schools_short_training",
-        "training_passes",
-        ("五年培训学时完成率", "完成"),
-        ("training completion", "trained"),
-    )
-    certification = part(
-        "certification_rate",
-        "certification_limit",
-        "not_certified",
-        "schools_short_certification",
-        "certification_passes",
-        ("持证上岗率", "持证"),
-        ("certification", "certified"),
-    )
+    training = part("training", "trained", ("五年培训学时完成率", "完成"), ("training completion", "trained"))
+    certification = part("certification", "certified", ("持证上岗率", "持证"), ("certification", "certified"))
     return t(
         f"**{year}年**义务教育专任教师 {row['teachers']} 人：{training}；{certification}。",
         f"**{year}**: {row['teachers']} full-time compulsory-education teachers; "
@@ -374,58 +337,17 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
 # ----------------------------------------------------------------------------- charts
 
 
+def _required(limit: float | None, lang: str) -> str:
+    """`` (required ≥ 20%)`` after a chart's title, or nothing without a limit."""
+    if limit is None:
+        return ""
+    shown = numbers.percent_limit(limit)
+    return t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
+
+
 def _first(values: pd.Series) -> float | None:
     known = values.dropna()
     return None if known.empty else float(known.iloc[0])
-
-
-def _rate_panel(
-    ax, years: list[int], rates: pd.Series, limit: float | None, status: pd.Series, title: str, lang: str
-) -> None:
-    values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    known = ~np.isnan(values)
-    colours = [
-        NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
-        for v, k in zip(values, known, strict=True)
-    ]
-    x = np.arange(len(years))
-    ax.bar(x, np.where(known, values * 100, 0), color=colours, width=0.6)
-    top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
-    if limit is not None:
-        ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-        title += t(
-            f"（要求 ≥ {numbers.percent_limit(limit)}）",
-            f" (required ≥ {numbers.percent_limit(limit)})",
-            lang,
-        )
-        top = max(top, limit * 100)
-    for xi, v, k, s in zip(x, values, known, status.tolist(), strict=True):
-        if k:
-            ax.annotate(
-                percent_text(v, limit=limit),
-                (xi, v * 100),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-        else:
-            missing = s in _MISSING_STATUSES
-            ax.annotate(
-                t("缺数据" if missing else "无定义", "missing" if missing else "undefined", lang),
-                (xi, 0),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color=NEUTRAL_COLOUR,
-            )
-    ax.set_xticks(x, [str(y) for y in years])
-    ax.set_ylim(0, max(top * 1.25, 1.0))
-    ax.set_ylabel("%")
-    ax.set_title(title, fontsize=10)
 
 
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
@@ -435,26 +357,9 @@ def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
     those below red; undefined years say why instead of drawing a zero.
     """
     years = rotation["year"].astype(int).tolist()
-    status = rotation["status"] if "status" in rotation else pd.Series("ok", index=rotation.index)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    _rate_panel(
-        axes[0],
-        years,
-        rotation["ratio"],
-        _first(rotation["ratio_limit"]),
-        status,
-        t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
-        lang,
-    )
-    _rate_panel(
-        axes[1],
-        years,
-        rotation["backbone_share"],
-        _first(rotation["share_limit"]),
-        status.where(~status.eq("no_eligible"), "ok"),
-        t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
-        lang,
-    )
+    for panel in _rate_panels(axes, years, rotation, lang):
+        panel.update(rotation)
     fig.tight_layout()
     return fig
 
@@ -472,16 +377,12 @@ def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
     bottom = np.zeros(len(years))
     for mode in modes:
         values = wide[mode].to_numpy(dtype=float)
-        ax.bar(
-            years,
-            values,
-            bottom=bottom,
-            color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
-            hatch=None if bool(counted.get(mode, False)) else "//",
-            label=_label(mode, MODE_LABELS, lang)
-            + ("" if bool(counted.get(mode, False)) else t("（不计入）", " (not counted)", lang)),
-            width=0.6,
+        is_counted = bool(counted.get(mode, False))
+        label = _label(mode, MODE_LABELS, lang) + (
+            "" if is_counted else t("（不计入）", " (not counted)", lang)
         )
+        ax.bar(years, values, bottom=bottom, color=MODE_COLOURS.get(mode, NEUTRAL_COLOUR),
+               hatch=None if is_counted else "//", label=label, width=0.6)  # fmt: skip
         bottom += values
     ax.set_ylabel(t("交流人次", "Moves", lang))
     ax.set_title(t("各年交流轮岗人次（按交流方式）", "Moves per year by mode", lang), fontsize=10)
@@ -505,15 +406,11 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
         return
     present = [g for g in groups if g in set(block["from_group"]) | set(block["to_group"])]
     # a pair without a row had no moves (the table lists "unknown" pairs only where moves occur)
-    moves = (
-        block.pivot(index="from_group", columns="to_group", values="moves")
+    moves, backbone = (
+        block.pivot(index="from_group", columns="to_group", values=v)
         .reindex(index=present, columns=present)
         .fillna(0)
-    )
-    backbone = (
-        block.pivot(index="from_group", columns="to_group", values="backbone_moves")
-        .reindex(index=present, columns=present)
-        .fillna(0)
+        for v in ("moves", "backbone_moves")
     )
     matrix = moves.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     image = ax.imshow(
@@ -525,16 +422,8 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
             m = matrix[i, j]
             b = backbone.iat[i, j]
             text = f"{int(m)}\n" + t(f"（骨干{int(b)}）", f"(backbone {int(b)})", lang)
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=size,
-                linespacing=1.4,
-                color=text_colour_on(image.cmap(image.norm(np.nan_to_num(m)))),  # readable on its cell
-            )
+            colour = text_colour_on(image.cmap(image.norm(np.nan_to_num(m))))  # readable on its cell
+            ax.text(j, i, text, ha="center", va="center", fontsize=size, linespacing=1.4, color=colour)
     names = [_label(g, GROUP_LABELS, lang) for g in present]
     ax.set_xticks(range(len(present)), [_two_lines(str(n)) for n in names], fontsize=9)
     ax.set_yticks(range(len(present)), names, fontsize=9)
@@ -564,20 +453,12 @@ def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
     rows = flows[flows["year"] == year]
     # as wide as the page prints it (no shrinking): its labels print at their size
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), gridspec_kw={"width_ratios": [1, 1]})
-    _heatmap(
-        axes[0],
-        rows[rows["grouping"] == "locale"],
-        list(LOCALES),
-        t(f"{year}年按城乡的交流流向", f"Moves by locale, {year}", lang),
-        lang,
-    )
-    _heatmap(
-        axes[1],
-        rows[rows["grouping"] == "compliance"],
-        ["passing", "failing", "unknown"],
-        t(f"{year}年按学校资源配置达标情况的流向", f"Moves by school compliance, {year}", lang),
-        lang,
-    )
+    for ax, grouping, groups, title in (
+        (axes[0], "locale", list(LOCALES), t(f"{year}年按城乡的交流流向", f"Moves by locale, {year}", lang)),
+        (axes[1], "compliance", ["passing", "failing", "unknown"],
+         t(f"{year}年按学校资源配置达标情况的流向", f"Moves by school compliance, {year}", lang)),
+    ):  # fmt: skip
+        _heatmap(ax, rows[rows["grouping"] == grouping], groups, title, lang)
     fig.tight_layout()
     return fig
 
@@ -592,13 +473,9 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
     series = [
         ("to_rural_share", t("流向乡村学校", "to rural schools", lang), "#2f7d4f", "o"),
         ("to_weak_share", t("流向资源配置未达标学校", "to failing schools", lang), "#e67e22", "s"),
-        (
-            "to_rural_or_weak_share",
-            t("流向乡村或未达标学校", "to rural or failing schools", lang),
-            "#34495e",
-            "^",
-        ),
-    ]
+        ("to_rural_or_weak_share", t("流向乡村或未达标学校", "to rural or failing schools", lang),
+         "#34495e", "^"),
+    ]  # fmt: skip
     drawn = 0
     for col, label, colour, marker in series:
         values = summary[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan) * 100
@@ -607,15 +484,8 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values, marker=marker, color=colour, label=label)
         drawn += 1
     if not drawn:
-        ax.text(
-            0.5,
-            0.5,
-            t("缺数据", "missing", lang),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color=NEUTRAL_COLOUR,
-        )
+        ax.text(0.5, 0.5, t("缺数据", "missing", lang), transform=ax.transAxes, ha="center", va="center",
+                color=NEUTRAL_COLOUR)  # fmt: skip
     ax.set_ylim(0, 100)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
@@ -651,16 +521,9 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(
-                    percent_text(v, limit=own_limit),
-                    (x, v * 100),
-                    xytext=(0, -6 if below else 6),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top" if below else "bottom",
-                    fontsize=7,
-                    color=colour,
-                )
+                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
+                            textcoords="offset points", ha="center", va="top" if below else "bottom",
+                            fontsize=7, color=colour)  # fmt: skip
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -669,14 +532,8 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
     ax.set_ylim((lowest - span * 0.4) * 100, 100 + span * 35)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
-    title = t("教师培训完成率与持证上岗率", "Training and certification", lang)
-    if limit is not None:
-        title += t(
-            f"（要求 ≥ {numbers.percent_limit(limit)}）",
-            f" (required ≥ {numbers.percent_limit(limit)})",
-            lang,
-        )
-    ax.set_title(title, fontsize=10)
+    ax.set_title(t("教师培训完成率与持证上岗率", "Training and certification", lang) + _required(limit, lang),
+                 fontsize=10)  # fmt: skip
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig
@@ -701,15 +558,8 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(
-                f"{percent_text(v, limit=limit)}\n({e})",
-                (xi, v * 100),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7,
-            )
+            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7)  # fmt: skip
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
     top = np.nanmax(np.append(values * 100, [(limit or 0) * 100, 1.0]))
@@ -796,32 +646,16 @@ def eligibility_explorer(
     # The years do not change with the rule: the two panels of ratio_chart are drawn once and each
     # change redraws their bars, labels and scale in place (no new figure, no layout pass).
     first = rows()
-    years = first["year"].astype(int).tolist()
     fig = explorer_figure((9, 3.6))
-    panels = [
-        _RatePanel(
-            fig.add_subplot(1, 2, 1),
-            years,
-            _first(first["ratio_limit"]),
-            t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang),
-            lang,
-        ),
-        _RatePanel(
-            fig.add_subplot(1, 2, 2),
-            years,
-            _first(first["share_limit"]),
-            t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang),
-            lang,
-        ),
-    ]
+    axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
+    panels = _rate_panels(axes, first["year"].astype(int).tolist(), first, lang)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.88, wspace=0.18)
     image, refresh = figure_image(fig)
 
     def draw(change=None, result=None):
         result = rows() if result is None else result
-        status = result["status"] if "status" in result else pd.Series("ok", index=result.index)
-        panels[0].update(result["ratio"], status)
-        panels[1].update(result["backbone_share"], status.where(~status.eq("no_eligible"), "ok"))
+        for panel in panels:
+            panel.update(result)
         refresh()
         table.value = label_columns(localise(result, lang)[columns], lang).to_html(index=False)
 
@@ -831,11 +665,23 @@ def eligibility_explorer(
     return explorer_box([*sliders.values(), image, table], lang)
 
 
-class _RatePanel:
-    """One panel of :func:`ratio_chart` whose bars and labels are updated in place (for the explorer)."""
+def _rate_panels(axes, years: list[int], rotation: pd.DataFrame, lang: str) -> list[_RatePanel]:
+    """The two panels of :func:`ratio_chart` (rotated ÷ eligible, backbone ÷ rotated) on ``axes``."""
+    return [
+        _RatePanel(axes[0], years, "ratio", _first(rotation["ratio_limit"]),
+                   t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
+        _RatePanel(axes[1], years, "backbone_share", _first(rotation["share_limit"]),
+                   t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
+    ]  # fmt: skip
 
-    def __init__(self, ax, years: list[int], limit: float | None, title: str, lang: str):
-        self.ax, self.limit, self.lang = ax, limit, lang
+
+class _RatePanel:
+    """One panel of :func:`ratio_chart`: bars against the limit, green meeting it, red below it,
+    and undefined years saying why instead of a zero. Drawn once; :meth:`update` sets the bars,
+    their labels and the scale in place (the explorer redraws without a new figure)."""
+
+    def __init__(self, ax, years: list[int], column: str, limit: float | None, title: str, lang: str):
+        self.ax, self.column, self.limit, self.lang = ax, column, limit, lang
         x = np.arange(len(years))
         self.bars = ax.bar(x, np.zeros(len(years)), color=NEUTRAL_COLOUR, width=0.6)
         self.labels = [
@@ -846,15 +692,16 @@ class _RatePanel:
         ]
         if limit is not None:
             ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
-            title += t(
-                f"（要求 ≥ {percent_text(limit, 0)}）", f" (required ≥ {percent_text(limit, 0)})", lang
-            )
         ax.set_xticks(x, [str(y) for y in years])
         ax.set_ylabel("%")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title + _required(limit, lang), fontsize=10)
 
-    def update(self, rates: pd.Series, status: pd.Series) -> None:
-        values = rates.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    def update(self, rotation: pd.DataFrame) -> None:
+        """The bars of the per-year rotation table ``rotation`` (its rate column and status)."""
+        status = rotation["status"] if "status" in rotation else pd.Series("ok", index=rotation.index)
+        if self.column == "backbone_share":  # no one eligible: the share's own reason is the ratio's
+            status = status.where(~status.eq("no_eligible"), "ok")
+        values = rotation[self.column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         known = ~np.isnan(values)
         limit = self.limit
         top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
@@ -865,13 +712,13 @@ class _RatePanel:
                 NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
             )
             bar.set_height(v * 100 if k else 0.0)
-            bar.set_color(colour)
+            bar.set_facecolor(colour)
             missing = s in _MISSING_STATUSES
             label.set_text(
-                percent_text(v)
+                percent_text(v, limit=limit)
                 if k
                 else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
             )
             label.xy = (label.xy[0], v * 100 if k else 0.0)
-            label.set_color("black" if k else NEUTRAL_COLOUR)
+            label.set_color(plt.rcParams["text.color"] if k else NEUTRAL_COLOUR)
         self.ax.set_ylim(0, max(top * 1.25, 1.0))
