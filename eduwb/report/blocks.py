@@ -41,7 +41,6 @@ import struct
 import unicodedata
 from typing import Any
 
-from eduwb.present.notebook import cell_style
 from eduwb.report.colwidths import FONT_PT, table_widths, text_of_inlines
 
 # CSS pixels are 1/96 inch; a point is 1/72 inch.
@@ -140,6 +139,8 @@ def _inlines(tokens: list[dict[str, Any]]) -> list[Any]:
 def _html_tags(raw: str, stack: list[tuple[dict[str, Any] | None, list[Any]]]) -> None:
     """Raw HTML inside Markdown: the styling tags open and close styled inlines on ``stack``;
     other tags print nothing, the text between them as written."""
+    from eduwb.present.notebook import cell_style
+
     raw = _SILENT_HTML.sub("", raw)
     last = 0
     for m in _TAG.finditer(raw):

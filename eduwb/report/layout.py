@@ -131,8 +131,8 @@ def output_blocks(output: Any, where: str = "") -> list[dict[str, Any]]:
     if "text/latex" in data:  # as written: nothing typesets TeX
         latex = " ".join(_text(data["text/latex"]).split())
         return [{"t": "p", "c": [latex]}] if latex else []
-    plain = _text(data.get("text/plain", "")).strip()
-    if not plain or _OBJECT_REPR.match(plain):
+    plain = _text(data.get("text/plain", ""))
+    if not plain.strip() or _OBJECT_REPR.match(plain.strip()):
         if "text/html" in data:
             raise ValueError(HTML_ONLY.format(cell=where))
         return []
