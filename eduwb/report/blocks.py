@@ -23,7 +23,7 @@ Blocks (``{"t": kind, ...}``):
 Inlines are strings (text) or ``{"t": kind, ...}``: ``b``, ``i``, ``sub``, ``sup``, ``span``
 (``color``, ``fill``, ``bold``) with inlines ``c``; ``code`` with text ``v``; ``br``.  A cell is
 ``{"c": inlines}`` with ``align``, ``fill``, ``color``, ``bold``, ``nw`` (never wrapped),
-``colspan``, ``rowspan``, ``th``, ``mono`` when they apply.
+``th``, ``mono`` (the appendix's) when they apply.
 
 Links print as their text; images in Markdown print nothing (nothing is ever fetched).  Raw
 HTML in Markdown: the styling tags eduwb's prose writes (``<span style="color:…">``,
@@ -41,13 +41,10 @@ import struct
 import unicodedata
 from typing import Any
 
-from eduwb.report.colwidths import FONT_PT, table_widths, text_of_inlines
+from eduwb.report.colwidths import FONT_PT, TEXT_WIDTH_PT, table_widths, text_of_inlines
 
-# CSS pixels are 1/96 inch; a point is 1/72 inch.
-PX = 0.75
-# As templates/report.typ sets them: the text's width on A4 (18 mm margins), a wide table's
-# font size and its cells' left and right padding (1 mm each), in points.
-TEXT_WIDTH_PT = (210 - 2 * 18) / 25.4 * 72
+# As templates/report.typ sets them: a wide table's font size and its cells' left and right
+# padding (1 mm each), in points.
 WIDE_FONT_PT = 7
 WIDE_INSET_PT = 2 / 25.4 * 72
 # Tables of this many columns or more print in a smaller font.
@@ -195,7 +192,7 @@ def table_blocks(view: dict[str, Any]) -> list[dict[str, Any]]:
         [_cell(value, numeric[j], nowrap[j], style=styles.get((i, j))) for j, value in enumerate(row)]
         for i, row in enumerate(view["rows"])
     ]
-    columns = _pad(head + body)
+    columns = len(head[0]) or 1
     out: dict[str, Any] = {"t": "table", "caption": caption, "columns": columns, "head": head, "body": body}
     if len(head[0]) >= WIDE_TABLE_COLUMNS:
         out["wide"] = True
@@ -247,15 +244,14 @@ def _nowrap_widths(
 
     Typst shrinks every column wider than a fair share when a table is too wide, short
     unwrappable cells included (they would then spill into the next column).  None when no
-    column is such, or when cells span columns or rows.
+    column is such.
     """
-    rows = head + body
-    if not body or any("colspan" in c or "rowspan" in c for row in rows for c in row):
+    if not body:
         return None
     widths: list[Any] = []
     texts: list[Any] = []  # the widths of the cells' text alone
     for j in range(columns):
-        cells = [row[j] for row in body if j < len(row) and row[j]["c"]]
+        cells = [row[j] for row in body if row[j]["c"]]
         if not cells or not all(c.get("nw") for c in cells):
             widths.append("auto")
             texts.append("auto")
@@ -265,9 +261,8 @@ def _nowrap_widths(
         # Chinese, or words, wrap in a column too narrow; an id or a number never does
         texts.append(round(ems * 1.04 + 0.1, 2) if not any(_breakable(t) for t in strings) else "auto")
         for row in head:
-            if j < len(row):
-                words = "".join(text_of_inlines(row[j]["c"])).split() or [""]
-                ems = max(ems, 1.05 * max(_ems(w) for w in words))  # bold
+            words = "".join(text_of_inlines(row[j]["c"])).split() or [""]
+            ems = max(ems, 1.05 * max(_ems(w) for w in words))  # bold
         widths.append(round(ems * 1.04 + 0.1, 2))
     if _fits(widths, 4):
         return widths
@@ -302,23 +297,6 @@ def _ems(text: str) -> float:
         return 0.3 if ch == " " else 0.66 if ch.isupper() or ch in "mwMW%" else 0.56
 
     return sum(em(ch) for ch in text)
-
-
-def _pad(rows: list[list[dict[str, Any]]]) -> int:
-    """The number of columns; rows short of it get empty cells at their end (Typst would
-    otherwise flow the next row's cells into them), rowspans and colspans counted."""
-    carried: dict[int, int] = {}  # row index → columns taken by rowspans from above
-    widths = []
-    for i, row in enumerate(rows):
-        used = carried.get(i, 0) + sum(c.get("colspan", 1) for c in row)
-        widths.append(used)
-        for c in row:
-            for below in range(i + 1, min(i + c.get("rowspan", 1), len(rows))):
-                carried[below] = carried.get(below, 0) + c.get("colspan", 1)
-    columns = max(widths, default=1) or 1
-    for row, used in zip(rows, widths, strict=True):
-        row.extend({"c": []} for _ in range(columns - used))
-    return columns
 
 
 #: A section's introduction this short (characters) stays on the page of what it introduces.
@@ -370,15 +348,6 @@ def image_block(ext: str, data: bytes, width_pt: float | None) -> dict[str, Any]
     if size is not None and size[0] > 0:
         out["ratio"] = round(size[1] / size[0], 4)  # height ÷ width: a tall chart is printed smaller
     return out
-
-
-def _length(value: str | None) -> float | None:
-    """A length in points from CSS pixels (``768``, ``768px``) or points (``460.8pt``, as an
-    SVG says); None for anything else (``100%``, ``auto``)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|pt)?\s*", value or "")
-    if not m or float(m.group(1)) <= 0:
-        return None
-    return round(float(m.group(1)) * (1 if m.group(2) == "pt" else PX), 2)
 
 
 def png_size(data: str | bytes) -> tuple[int, int, float | None] | None:
