@@ -1,9 +1,11 @@
 """Presentation helpers for the notebooks: fonts, labels, tables, headings.
 
-Nothing here computes an indicator. ``show_table`` displays a table as styled HTML and, in
-the same output, a machine-readable copy (mime type ``application/vnd.eduwb.table+json``)
-from which the report writes its Excel workbook — so the workbook holds exactly the tables
-the report shows.
+Nothing here computes an indicator. ``show_table`` emits a table once, as data (mime type
+``application/vnd.eduwb.table+json``): the table's values, from which the report writes its
+Excel workbook, and its *view* (the cells as shown, header, alignment, colours, caption:
+:func:`table_view`), from which both the notebook's HTML (:func:`table_html`) and the PDF's
+table (:func:`eduwb.report.blocks.table_blocks`) are rendered. So the workbook holds exactly
+the tables the report shows, and the report shows what the notebook shows.
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ def show_table(
     limits: dict[str, list[tuple[object, str]]] | None = None,
     options: dict[str, object] | None = None,
 ) -> None:
-    """Display a table in the notebook (and record it for the report's Excel workbook).
+    """Display a table in the notebook, and emit it for the report (its PDF and Excel workbook).
 
     Parameters
     ----------
@@ -251,7 +253,8 @@ def show_table(
         A caption shown above the table.
     highlight
         A function returning, for ``df``, a same-shaped frame of CSS strings (``""`` for
-        none), e.g. to colour failing cells.
+        none), e.g. to colour failing cells: their ``background-color``, ``color`` and
+        ``font-weight`` show (:func:`cell_style`).
     digits
         Decimals for floats, one number or per column (default 2).
     max_rows
