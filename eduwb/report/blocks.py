@@ -113,7 +113,7 @@ def _inlines(tokens: list[dict[str, Any]]) -> list[Any]:
         content = stack[-1][1]
         if kind == "text":
             content.append(html.unescape(tok["raw"]))
-        elif kind in ("softbreak",):
+        elif kind == "softbreak":
             content.append("\n")
         elif kind == "linebreak":
             content.append({"t": "br"})

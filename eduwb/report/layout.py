@@ -77,11 +77,10 @@ def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str = "",
             blocks += markdown_blocks(cell_markdown(cell, lang))
         elif cell.cell_type == "code":
             for output in cell.get("outputs", []):
-                payload = output.get("data", {}).get(TABLE_MIME)
+                payload = _table_payload(output)
                 if payload is not None:
-                    payload = dict(json.loads(payload) if isinstance(payload, str) else payload)
-                    payload.pop("view", None)  # the workbook takes the data, not how it was shown
-                    tables.append(payload)
+                    # the workbook takes the data, not how it was shown
+                    tables.append({k: v for k, v in payload.items() if k != "view"})
                 if not _has_tag(cell, REMOVE_OUTPUT_TAGS):
                     blocks += output_blocks(output, f"{chapter_id or fallback_title} #{number}")
     title = pop_title(blocks) or fallback_title
@@ -117,7 +116,7 @@ def output_blocks(output: Any, where: str = "") -> list[dict[str, Any]]:
     if kind not in ("display_data", "execute_result"):
         return []  # errors never reach a successful report; unknown types are not printable
     data = output.get("data", {})
-    view = (data.get(TABLE_MIME) or {}).get("view") if isinstance(data.get(TABLE_MIME), dict) else None
+    view = (_table_payload(output) or {}).get("view")
     if view is not None:
         return table_blocks(view)
     if WIDGET_VIEW_MIME in data:
@@ -137,6 +136,11 @@ def output_blocks(output: Any, where: str = "") -> list[dict[str, Any]]:
             raise ValueError(HTML_ONLY.format(cell=where))
         return []
     return _pre(plain)
+
+
+def _table_payload(output: Any) -> dict[str, Any] | None:
+    payload = output.get("data", {}).get(TABLE_MIME)
+    return json.loads(payload) if isinstance(payload, str) else payload
 
 
 def _text(value: Any) -> str:
