@@ -250,6 +250,12 @@ def test_an_output_only_html_shows_prints_its_text_or_fails_the_chapter():
     ]
     with pytest.raises(ValueError, match="only be shown as HTML"):
         output_blocks(output({"text/html": "<b>x</b>", "text/plain": "<IPython.core.display.HTML object>"}))
+    # an explorer's static form (eduwb.present.nbfiles): its controls' line prints, its HTML fails
+    assert output_blocks(output({"text/html": "<p>学年 2025</p>", "text/plain": "学年 2025"})) == [
+        {"t": "pre", "v": "学年 2025"}
+    ]
+    with pytest.raises(ValueError, match="only be shown as HTML"):
+        output_blocks(output({"text/html": "<table>…</table>"}))
     assert output_blocks(output({"text/plain": "<Figure size 640x480 with 1 Axes>"})) == []
     widget = {"text/plain": "IntSlider(value=1)", "application/vnd.jupyter.widget-view+json": {}}
     assert output_blocks(output(widget)) == []
