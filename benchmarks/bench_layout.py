@@ -6,11 +6,13 @@ Executes the report's notebooks once (not timed) and builds the report's render 
 ``eduwb report`` does, then times, the median of ``--repeat`` runs after a warm-up:
 
 - Typst, as the report does it (:func:`eduwb.report.typeset.write_pdf`): the document model
-  (the chapters' HTML read into blocks, the charts decoded) and the compilation to PDF, each
-  run in a fresh process after a worker's warm-up (fonts loaded);
+  (the chapters' blocks, the charts named) and the compilation to PDF, each run in a fresh
+  process after a worker's warm-up (fonts loaded);
 - WeasyPrint, as the report did it before issue #15: the same context rendered as one HTML
   document (``benchmarks/weasyprint/report.html.j2`` and ``report.css``, the former report
-  template), laid out and written as PDF.  WeasyPrint is a dev dependency for this comparison.
+  template; the chapters' HTML made by nbconvert from the executed notebooks, as the report
+  made it then), laid out and written as PDF.  WeasyPrint and nbconvert are dev dependencies
+  for this comparison.
 
 Prints seconds and pages of each; asserts nothing.
 """
@@ -103,7 +105,20 @@ def typst_run(source: str, target: str) -> None:
     print(f"{t1 - t0:.4f} {time.perf_counter() - t1:.4f} {pages}")
 
 
-def weasyprint_html(context: dict[str, Any]) -> str:
+def chapters_html(out: Path) -> list[str]:
+    """Each executed notebook's outputs as HTML, without code, as the report's chapters were
+    before issue #26 (what WeasyPrint laid out)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    notebooks = sorted(out.glob("*/*/notebooks/*.ipynb"))
+    return [exporter.from_notebook_node(nbformat.read(str(p), as_version=4))[0] for p in notebooks]
+
+
+def weasyprint_html(context: dict[str, Any], out: Path) -> str:
     """The report as the former template rendered it: one HTML document."""
     import jinja2
 
@@ -120,7 +135,10 @@ def weasyprint_html(context: dict[str, Any]) -> str:
     css = (WEASYPRINT_TEMPLATE / "report.css").read_text(encoding="utf-8")
     text = {**context["text"], "page_footer": WEASYPRINT_FOOTER[context["lang"]]}
     created_iso = context["created"].strftime("%Y-%m-%dT%H:%M:%SZ")
-    values = {**context, "text": text, "created_iso": created_iso}
+    chapters = [
+        {"title": c.title, "html": h} for c, h in zip(context["chapters"], chapters_html(out), strict=True)
+    ]
+    values = {**context, "chapters": chapters, "text": text, "created_iso": created_iso}
     return env.get_template("report.html.j2").render(css=css, fonts=CJK_FONTS, **values)
 
 
@@ -170,7 +188,7 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench_layout_"))
     work.mkdir(parents=True, exist_ok=True)
     context = report_context(data, year, work / "reports", args.lang)
-    html = "".join(c.html for c in context["chapters"])
+    html = "".join(chapters_html(work / "reports"))
     cells = len(re.findall(r"<t[dh]\b", html))
     print(
         f"{data.name} {year}: {cells} table cells, {html.count('<img')} charts "
@@ -186,7 +204,7 @@ def main() -> None:
     except ImportError:
         print("  WeasyPrint: not installed (pip install -e '.[dev]') — no comparison")
         return
-    document = weasyprint_html(context)
+    document = weasyprint_html(context, work / "reports")
     weasyprint_pdf(document, work / "weasyprint.pdf")  # warm-up: fonts
     runs = [weasyprint_pdf(document, work / "weasyprint.pdf") for _ in range(args.repeat)]
     layout = statistics.median(r[0] for r in runs)

@@ -235,56 +235,39 @@ def test_verdict_markdown_escapes_the_county_and_dimension_names():
     assert "\\<span" in text and "\\<a href" in text
 
 
-def test_chapter_html_is_defanged():
-    from eduwb.report.sanitize import defang
+def test_a_chapter_links_nowhere_and_loads_nothing():
+    """Whatever a notebook's prose holds, the chapter is text: links print as their text,
+    images in prose print nothing, raw HTML is its text, a style never positions anything."""
+    from eduwb.report.blocks import markdown_blocks
 
-    html = (
-        '<p><a href="file:///etc/passwd">p</a><a href="#ch-1">in</a>'
-        '<a rel="attachment" href="data:text/plain,hi">att</a>'
-        '<span style="position:fixed;top:0;color:red">F</span>'
-        '<img src="data:image/png;base64,AAA"><img src="http://x/y.png"/>'
-        '<link rel="attachment" '
-        'href="/etc/passwd"><style>.a{position:fixed}.b{background:url(/etc/x)}</style>'
-        '<td style="background-color:#f8d7da;color:#842029">ok</td></p>'
+    markdown = (
+        '[p](file:///etc/passwd) <a href="javascript:alert(1)">in</a> ![x](http://x/y.png) '
+        '<span style="position:fixed;top:0;color:red">F</span> <img src="http://x/y.png"/>'
+        '<link rel="attachment" href="/etc/passwd">\n\n<style>.a{position:fixed}</style>\n'
     )
-    out = defang(html)
-    for gone in ["file:", "attachment", "position", "http://", "/etc/", "<link"]:
-        assert gone not in out, gone
-    for kept in [
-        'href="#ch-1"',
-        'src="data:image/png;base64,AAA"',
-        'style="background-color:#f8d7da;color:#842029"',
-        "color:red",
-    ]:
-        assert kept in out, kept
-    plain = '<table class="eduwb-table"><tr><td class="num">1</td></tr></table>'
-    assert defang(plain) == plain
+    assert markdown_blocks(markdown) == [
+        {"t": "p", "c": ["p in ", {"t": "span", "c": ["F"], "color": "#ff0000"}]},
+    ]
 
 
 def test_the_report_reads_embedded_images_only(tmp_path):
-    """Only embedded PNG, JPEG or SVG images reach the PDF, as files named by eduwb; Typst reads
-    nothing outside the report's private folder (the guarantee WeasyPrint's fetcher gave)."""
+    """Only the PNG, JPEG or SVG outputs of a notebook reach the PDF, as files named by eduwb;
+    Typst reads nothing outside the report's private folder (the guarantee WeasyPrint's
+    fetcher gave)."""
     import typst
 
     from eduwb.report import typeset
-    from eduwb.report.blocks import Converter
+    from eduwb.report.layout import output_blocks
 
     png = "iVBORw0KGgo="
-    html = "".join(
-        f'<img src="{src}">'
-        for src in [
-            "file:///etc/passwd",
-            "/etc/passwd",
-            "http://example.com/x.png",
-            "data:text/plain,secret",
-            "data:application/pdf;base64,AA",
-            f"data:image/png;base64,{png}",
-        ]
-    )
-    converter = Converter()
-    blocks = converter.chapter(html)
+    outputs = [
+        {"output_type": "display_data", "data": {mime: png}, "metadata": {}}
+        for mime in ("text/uri-list", "application/pdf", "image/gif", "image/png")
+    ]
+    images = {}
+    blocks = typeset.named_images([b for o in outputs for b in output_blocks(o)], images)
     assert blocks == [{"t": "img", "src": "img-1.png"}]
-    assert list(converter.images) == ["img-1.png"]
+    assert list(images) == ["img-1.png"]
     # even a file name that is not ours is looked for inside the private folder only
     context = tiny_context([])
     doc, _ = typeset.document(context, typeset.require_cjk_font())

@@ -198,8 +198,16 @@ def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
-def test_printable_notebook_keeps_only_what_belongs_on_paper():
-    table_payload = {"name": "t", "title": "表", "columns": ["甲"], "data": [[1]]}
+def test_a_chapter_keeps_only_what_belongs_on_paper():
+    shown = {
+        "caption": "表",
+        "labels": ["甲"],
+        "rows": [["1"]],
+        "numeric": [True],
+        "nowrap": [True],
+        "styles": [],
+    }
+    table_payload = {"name": "t", "title": "表", "columns": ["甲"], "data": [[1]], "view": shown}
     code = new_code_cell("x")
     code.outputs = [
         new_output("stream", name="stderr", text="FutureWarning: something"),
@@ -224,34 +232,40 @@ def test_printable_notebook_keeps_only_what_belongs_on_paper():
     removed = new_code_cell("z")
     removed.metadata["tags"] = ["remove-cell"]
     removed.outputs = [new_output("stream", name="stdout", text="hidden")]
+    hidden = new_code_cell("show_table(…)")
+    hidden.metadata["tags"] = ["remove-output"]
+    hidden.outputs = [new_output("display_data", data={pdf.TABLE_MIME: {**table_payload, "name": "u"}})]
     nb = new_notebook(
-        cells=[new_markdown_cell("# 标题\n\n正文"), code, silent, removed, new_markdown_cell("  ")]
+        cells=[new_markdown_cell("# 标题\n\n正文"), code, silent, removed, hidden, new_markdown_cell("  ")]
     )
-    printable = pdf.printable_notebook(nb)
-    assert [c.cell_type for c in printable.cells] == ["markdown", "code"]
-    outputs = printable.cells[1].outputs
-    assert [o.output_type for o in outputs] == ["stream", "display_data"]
-    assert outputs[0].text == "printed\n"
-    assert set(outputs[1].data) == {"text/html", "text/plain"}
-    assert pdf.notebook_tables(nb) == [table_payload]
-    assert len(nb.cells[1].outputs) == 7  # the executed notebook itself is left alone
+    chapter = pdf.chapter_from_notebook(nb, fallback_title="x", chapter_id="ch1")
+    assert chapter.title == "标题"
+    assert [b["t"] for b in chapter.blocks] == ["p", "pre", "table"]
+    assert chapter.blocks[1]["v"] == "printed"
+    assert chapter.blocks[2]["body"] == [[{"c": ["1"], "align": "right", "nw": True}]]
+    # the workbook's tables: the data of every table shown, also where the output is not printed
+    data = {k: v for k, v in table_payload.items() if k != "view"}
+    assert chapter.tables == [{**data, "chapter": "标题"}, {**data, "name": "u", "chapter": "标题"}]
+    assert len(nb.cells[1].outputs) == 7 and "view" in table_payload  # the notebook is left alone
 
 
 def test_title_is_the_first_heading_from_markdown_or_output():
-    nb = new_notebook(
-        cells=[new_markdown_cell("引言\n\n```\n# 代码\n```\n# 第一个标题"), new_markdown_cell("# 第二个")]
+    def chapter(*cells):
+        return pdf.chapter_from_notebook(new_notebook(cells=list(cells)), fallback_title="备用")
+
+    found = chapter(
+        new_markdown_cell("引言\n\n```\n# 代码\n```\n# 第一个标题"), new_markdown_cell("# 第二个")
     )
-    assert pdf.pop_title(nb) == "第一个标题"
-    assert nb.cells[0].source == "引言\n\n```\n# 代码\n```"
-    nb = new_notebook(cells=[new_markdown_cell("## **资源** 配置\n正文")])
-    assert pdf.pop_title(nb) == "资源 配置"
-    assert nb.cells[0].source.strip() == "正文"
+    assert found.title == "第一个标题"
+    assert [b["t"] for b in found.blocks] == ["p", "pre", "h"]
+    found = chapter(new_markdown_cell("## **资源** 配置 \\*x\\*\n正文"))
+    assert found.title == "资源 配置 *x*" and found.blocks == [{"t": "p", "c": ["正文"]}]
     cell = new_code_cell("heading()")
     cell.outputs = [
         new_output("display_data", data={"text/markdown": "# 班额\n", "text/plain": "<Markdown>"})
     ]
-    nb = new_notebook(cells=[cell])
-    assert pdf.pop_title(nb) == "班额"
+    assert chapter(cell).title == "班额" and chapter(cell).blocks == []
+    assert chapter(new_markdown_cell("正文")).title == "备用"
 
 
 def test_png_size_reads_resolution():
@@ -266,23 +280,23 @@ def test_png_size_reads_resolution():
     assert (width, height) == (300, 150)
     assert dpi == pytest.approx(150, abs=0.1)
     output = new_output("display_data", data={"image/png": base64.b64encode(buf.getvalue()).decode()})
-    pdf._set_png_width(output)
-    assert output.metadata["image/png"]["width"] == 192  # 300 px at 150 dpi is 2 in = 192 CSS px
+    [image] = pdf.output_blocks(output)
+    assert image["width"] == 144  # 300 px at 150 dpi is 2 in = 192 CSS px = 144 pt
 
 
-def test_short_cells_do_not_wrap_and_ids_are_stable():
-    html = (
-        '<h2 id="小结">小结</h2><table><thead><tr><th>学段</th><th>原因说明很长很长很长的一段文字'
-        '</th></tr></thead><tbody><tr><td class="num" style="color:red">小学</td><td>补足到标准值的85%（允许'
-        "一项）</td></tr></tbody></table><style>#T_ab12c_row0 "
-        '{color: red}</style><table id="T_ab12c"></table>'
-    )
-    out = pdf._tidy_fragment(html, "ch2")
-    assert '<th class="nw">学段</th>' in out
-    assert '<td class="nw num" style="color:red">小学</td>' in out
-    assert "<td>补足到标准值的85%（允许一项）</td>" in out
-    assert 'id="ch2-小结"' in out
-    assert "T_ab12c" not in out and "#T_ch2t1_row0" in out and 'id="T_ch2t1"' in out
+def test_short_cells_do_not_wrap():
+    from eduwb.report.blocks import table_blocks
+
+    shown = {
+        "caption": None,
+        "labels": ["学段", "原因说明很长很长很长的一段文字"],
+        "rows": [["小学", "补足到标准值的85%（允许一项）"]],
+        "numeric": [False, False],
+        "nowrap": [False, False],
+        "styles": [],
+    }
+    [table] = table_blocks(shown)
+    assert [c.get("nw", False) for c in table["head"][0] + table["body"][0]] == [True, False, True, False]
 
 
 def test_a_misspelt_or_missing_parameter_is_refused(tmp_path):
@@ -675,7 +689,7 @@ def test_no_worker_outlives_a_killed_report(tmp_path, tiny_county):
 
 
 def test_a_cell_prints_its_text_for_the_report_without_what_only_a_run_offers():
-    from eduwb.report.layout import printable_notebook
+    from eduwb.report.layout import cell_markdown
 
     cell = new_markdown_cell("## 学校画像\n\n交互运行时可选择学校；报告中列出未达标的学校。")
     cell.metadata["eduwb"] = {
@@ -687,12 +701,11 @@ def test_a_cell_prints_its_text_for_the_report_without_what_only_a_run_offers():
     }
     plain = new_markdown_cell("## 其他")
     plain.metadata["eduwb"] = {"en": "## Other"}
-    nb = new_notebook(cells=[cell, plain])
-    assert [c.source for c in printable_notebook(nb, lang="zh").cells] == [
+    assert [cell_markdown(c, "zh") for c in (cell, plain)] == [
         "## 学校画像\n\n下面是未达标的学校。",
         "## 其他",
     ]
-    assert [c.source for c in printable_notebook(nb, lang="en").cells] == [
+    assert [cell_markdown(c, "en") for c in (cell, plain)] == [
         "## School profiles\n\nThe failing sections follow.",
         "## Other",
     ]
@@ -701,8 +714,8 @@ def test_a_cell_prints_its_text_for_the_report_without_what_only_a_run_offers():
         import nbformat
 
         for lang in ("zh", "en"):
-            for printed in printable_notebook(nbformat.read(path, as_version=4), lang=lang).cells:
-                if printed.cell_type == "markdown":
-                    assert "交互运行" not in printed.source and "Run interactively" not in printed.source, (
-                        path.name
-                    )
+            for cell in nbformat.read(path, as_version=4).cells:
+                tags = cell.metadata.get("tags", [])
+                if cell.cell_type == "markdown" and not set(tags) & set(pdf.REMOVE_CELL_TAGS):
+                    printed = cell_markdown(cell, lang)
+                    assert "交互运行" not in printed and "Run interactively" not in printed, path.name

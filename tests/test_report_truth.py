@@ -19,7 +19,6 @@ written) and reads them back the way a reader would:
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
@@ -90,7 +89,7 @@ def pdf_text(folder: Path) -> str:
 
 
 def shown_tables(folder: Path):
-    """Every table of every kept notebook: (notebook, payload, HTML cell texts row by row)."""
+    """Every table of every kept notebook: (notebook, payload, shown cell texts row by row)."""
     for nb_path in sorted((folder / "notebooks").glob("*.ipynb")):
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
@@ -99,12 +98,7 @@ def shown_tables(folder: Path):
                 payload = data.get("application/vnd.eduwb.table+json")
                 if payload is None:
                     continue
-                body = "".join(data["text/html"]).split("<tbody>", 1)[1]
-                rows = [
-                    [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
-                    for row in re.findall(r"<tr>(.*?)</tr>", body)
-                ]
-                yield nb_path.stem, payload, rows
+                yield nb_path.stem, payload, payload["view"]["rows"]
 
 
 def ids(cell: object) -> str:

@@ -1,5 +1,6 @@
-"""The report's typesetting (eduwb.report.blocks, eduwb.report.typeset): HTML in, a PDF that
-shows every string as written, with its contents, bookmarks, page footer and date."""
+"""The report's typesetting (eduwb.report.blocks, eduwb.report.typeset): Markdown, table views
+and images in, a PDF that shows every string as written, with its contents, bookmarks, page
+footer and date."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_context import tiny_context
+from report_context import tiny_context, view
 
+from eduwb.present import md_escape
 from eduwb.report import typeset
-from eduwb.report.blocks import Converter
+from eduwb.report.blocks import markdown_blocks, table_blocks
+from eduwb.report.layout import output_blocks
 
 # Typst markup, code and math that must print as written, never act.
 HOSTILE = [
@@ -42,20 +45,16 @@ def flat(text: str) -> str:
     return "".join(text.split())
 
 
-def _hostile_html() -> str:
-    from html import escape
-
-    cells = "".join(f'<tr><td>{escape(v)}</td><td class="num">{i}</td></tr>' for i, v in enumerate(HOSTILE))
-    return (
-        f"<h2>{escape(HOSTILE[0])}</h2><p>{escape(' '.join(HOSTILE))}</p>"
-        f"<table><caption>{escape(HOSTILE[3])}</caption><thead><tr><th>名称</th><th>n</th></tr></thead>"
-        f"<tbody>{cells}</tbody></table>"
+def _hostile_blocks() -> list:
+    rows = [[v, str(i)] for i, v in enumerate(HOSTILE)]
+    return markdown_blocks(f"## {md_escape(HOSTILE[0])}\n\n{md_escape(' '.join(HOSTILE))}") + table_blocks(
+        view(["名称", "n"], rows, numeric=[False, True], caption=HOSTILE[3])
     )
 
 
 def test_hostile_strings_print_as_written(tmp_path):
     county = "#set page(height: 1cm)*县*$x$"
-    context = tiny_context([(HOSTILE[1], _hostile_html())], county=county)
+    context = tiny_context([(HOSTILE[1], _hostile_blocks())], county=county)
     context["cover"].append(("学校", "<b>]{#x}</b>"))
     pages = typeset.write_pdf(context, tmp_path / "r.pdf")
     text = flat(pdf_text(tmp_path / "r.pdf"))
@@ -73,7 +72,7 @@ def test_hostile_strings_print_as_written(tmp_path):
 def test_the_same_context_gives_the_same_pdf_dated_by_the_report(tmp_path):
     from pypdf import PdfReader
 
-    context = tiny_context([("第一章", "<h2>小节</h2><p>正文</p><h3>小小节</h3><p>更多</p>")])
+    context = tiny_context([("第一章", "## 小节\n\n正文\n\n### 小小节\n\n更多")])
     typeset.write_pdf(context, tmp_path / "a.pdf")
     typeset.write_pdf(context, tmp_path / "b.pdf")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
@@ -84,8 +83,8 @@ def test_the_same_context_gives_the_same_pdf_dated_by_the_report(tmp_path):
 def test_contents_bookmarks_header_and_footer(tmp_path):
     from pypdf import PdfReader
 
-    html = "<h1>一节</h1><p>文</p><h2>二节</h2><h3>不入书签</h3>" + "<p>长文。</p>" * 120
-    context = tiny_context([("第一章", html), ("第二章", "<p>文</p>")])
+    markdown = "# 一节\n\n文\n\n## 二节\n\n### 不入书签\n\n" + "长文。\n\n" * 120
+    context = tiny_context([("第一章", markdown), ("第二章", "文")])
     pages = typeset.write_pdf(context, tmp_path / "r.pdf")
     reader = PdfReader(str(tmp_path / "r.pdf"))
     outline = reader.outline
@@ -120,21 +119,20 @@ def test_contents_bookmarks_header_and_footer(tmp_path):
 
 
 def test_english_report_footer(tmp_path):
-    context = tiny_context([("Chapter", "<p>text</p>")], lang="en", county="Example County")
+    context = tiny_context([("Chapter", "text")], lang="en", county="Example County")
     pages = typeset.write_pdf(context, tmp_path / "r.pdf")
     assert f"Page 2 of {pages}" in pdf_text(tmp_path / "r.pdf")
 
 
-def test_html_becomes_blocks():
-    converter = Converter()
-    html = (
-        '<div class="output"><h1>节</h1><h3>小</h3><h5>更小</h5><p>a <strong>b</strong> <em>c</em> '
-        '<a href="http://x">链接</a><code>x = 1</code><br>d<sub>2</sub></p>'
-        "<script>alert(1)</script><style>.x{}</style><custom-tag>留下 <b>文字</b></custom-tag>"
-        "<ul><li>一</li><li><p>二</p></li></ul><blockquote><p>引</p></blockquote><pre>  a\n  b</pre>"
-        '<span style="color:#c0392b;font-weight:bold">红</span></div>'
+def test_markdown_becomes_blocks():
+    markdown = (
+        "# 节\n\n### 小\n\n##### 更小\n\na **b** *c* [链接](http://x)`x = 1`\\\n"
+        "d<sub>2</sub> &amp; \\&amp;\n\n"
+        "<div><script>alert(1)</script>留下 <b>文字</b></div>\n\n"
+        "- 一\n-\n  二\n\n> 引\n\n```\n  a\n  b\n```\n\n"
+        '<span style="color:#c0392b;font-weight:bold">红</span> <custom>留</custom>\n\n---\n'
     )
-    blocks = converter.chapter(html)
+    blocks = markdown_blocks(markdown)
     kinds = [b["t"] for b in blocks]
     assert kinds == ["h", "h", "h", "p", "p", "list", "quote", "pre", "p"]
     assert [b["level"] for b in blocks[:3]] == [2, 3, 4]
@@ -148,59 +146,122 @@ def test_html_becomes_blocks():
         {"t": "br"},
         "d",
         {"t": "sub", "c": ["2"]},
+        " & &amp;",  # an entity is its character; an escaped one prints as written
     ]
-    assert blocks[4]["c"] == ["留下 ", {"t": "b", "c": ["文字"]}]  # unknown element: its text
+    assert blocks[4]["c"] == ["留下 ", {"t": "b", "c": ["文字"]}]  # other HTML: its text, no script
     assert blocks[5]["items"] == [[{"t": "p", "c": ["一"]}], [{"t": "p", "c": ["二"]}]]
     assert blocks[7]["v"] == "  a\n  b"
-    assert blocks[8]["c"] == [{"t": "span", "c": ["红"], "color": "#c0392b", "bold": True}]
+    assert blocks[8]["c"] == [{"t": "span", "c": ["红"], "color": "#c0392b", "bold": True}, " 留"]
 
 
 def test_tables_keep_their_cells_styles():
-    head = "".join(f"<th>c{i}</th>" for i in range(12))
-    html = (
-        '<table data-wide=""><caption>表</caption><thead><tr>' + head + "</tr></thead><tbody>"
-        '<tr><td class="nw num" style="text-align:right;white-space:nowrap;background-color:#f8d7da;'
-        'color:#842029">1.5</td><td colspan="2" rowspan="2">合</td><th>行</th></tr>'
-        '<tr><td style="font-weight:bold" id="x">粗</td></tr></tbody></table>'
-        "<table></table>"
+    labels = [f"c{i}" for i in range(11)] + ["Pupils now"]
+    rows = [["1.5", "合", "长长长长长长长长长长长长长长"] + [""] * 9, ["粗"] + [""] * 11]
+    styles = [
+        [0, 0, {"fill": "#f8d7da", "color": "#842029"}],
+        [1, 0, {"bold": True}],
+    ]
+    numeric = [True] + [False] * 11
+    table, note = table_blocks(
+        view(labels, rows, numeric=numeric, styles=styles, caption="表", note="另有 3 行")
     )
-    [table] = Converter().chapter(html)
     assert table["t"] == "table" and table["wide"] and table["columns"] == 12
-    assert table["caption"] == ["表"]
+    assert table["caption"] == ["表"] and note == {"t": "p", "c": ["另有 3 行"]}
     assert len(table["head"]) == 1 and len(table["head"][0]) == 12
+    assert table["head"][0][0] == {"c": ["c0"], "align": "right", "nw": True}
+    assert table["head"][0][11] == {"c": ["Pupils now"]}  # a header of words may wrap between them
     first, second = table["body"]
     assert first[0] == {"c": ["1.5"], "align": "right", "fill": "#f8d7da", "color": "#842029", "nw": True}
-    assert first[1] == {"c": ["合"], "colspan": 2, "rowspan": 2}
-    assert first[2] == {"c": ["行"], "th": True}
-    # padded to the column count: 12 - 4 used; the second row has 2 columns taken from above
-    assert len(first) == 3 + 8 and len(second) == 1 + 9
-    assert second[0] == {"c": ["粗"], "bold": True}
+    assert first[1] == {"c": ["合"], "nw": True} and first[2] == {"c": ["长" * 14]} and first[3] == {"c": []}
+    assert second[0] == {"c": ["粗"], "align": "right", "bold": True, "nw": True}
 
 
-def test_styler_rules_by_id_colour_cells():
-    html = (
-        "<style>#T_a_row0_col0, #T_a_row0_col1 { background-color: #d1e7dd; color: #0f5132; }</style>"
-        '<table><tr><td id="T_a_row0_col0">1</td>'
-        '<td id="T_a_row0_col1" style="color:#000000">2</td></tr></table>'
+def test_a_table_view_is_the_notebook_html_and_the_pdf_table():
+    import pandas as pd
+
+    from eduwb.present.notebook import cell_style, table_html, table_view
+
+    df = pd.DataFrame({"name": ["<b>甲</b>", "乙"], "n": [1.5, 2.0], "status": ["fail", "pass"]})
+    css = pd.DataFrame("", index=df.index, columns=df.columns)
+    css.loc[0, "status"] = "background-color: RED; color:#842029;font-weight:bold;position:fixed"
+    shown = table_view(df, ["名称", "n", "状态"], "表", lambda _df: css)
+    assert shown["rows"] == [["<b>甲</b>", "1.50", "fail"], ["乙", "2.00", "pass"]]
+    assert shown["numeric"] == [False, True, False] and shown["nowrap"] == [True, True, True]
+    assert shown["styles"] == [[0, 2, {"fill": "#ff0000", "color": "#842029", "bold": True}]]
+    assert cell_style("color:url(x);background:#fff") == {"fill": "#fff"}
+    html = table_html(shown)
+    assert "&lt;b&gt;甲&lt;/b&gt;" in html and "position" not in html
+    assert (
+        '<td style="text-align:left;white-space:nowrap;'
+        'background-color:#ff0000;color:#842029;font-weight:bold">' in html
     )
-    [table] = Converter().chapter(html)
-    assert table["body"][0][0] == {"c": ["1"], "fill": "#d1e7dd", "color": "#0f5132"}
-    assert table["body"][0][1] == {"c": ["2"], "fill": "#d1e7dd", "color": "#000000"}
+    [table] = table_blocks(shown)
+    assert table["body"][0][0] == {"c": ["<b>甲</b>"], "nw": True}
+    assert table["body"][0][2] == {
+        "c": ["fail"],
+        "fill": "#ff0000",
+        "color": "#842029",
+        "bold": True,
+        "nw": True,
+    }
 
 
 def test_images_get_our_names_and_their_width():
-    png = "iVBORw0KGgo="
-    converter = Converter()
-    blocks = converter.chapter(
-        f'<img src="data:image/png;base64,{png}" width="768"><img src="data:image/jpeg;base64,{png}">'
-        '<img src="data:image/svg+xml,%3Csvg%3E%3C/svg%3E">'
-    )
-    assert blocks == [
-        {"t": "img", "src": "img-1.png", "width": 576.0},
-        {"t": "img", "src": "img-2.jpg"},
-        {"t": "img", "src": "img-3.svg"},
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (220, 110), "white").save(buffer, format="png", dpi=(110, 110))
+    png = base64.b64encode(buffer.getvalue()).decode()
+
+    def output(mime, data, **meta):
+        return {
+            "output_type": "display_data",
+            "data": {mime: data, "text/plain": "<Figure>"},
+            "metadata": meta,
+        }
+
+    blocks = [
+        *output_blocks(output("image/png", png)),
+        *output_blocks(output("image/png", png, **{"image/png": {"width": 768}})),
+        *output_blocks(output("image/jpeg", png)),
+        *output_blocks(output("image/svg+xml", '<svg width="460.8pt"></svg>')),
     ]
-    assert converter.images["img-3.svg"] == b"<svg></svg>"
+    images = {}
+    named = typeset.named_images(blocks, images)
+    assert named == [
+        {"t": "img", "src": "img-1.png", "width": 144.0, "ratio": 0.5},  # 2 inches at 110 dpi
+        {"t": "img", "src": "img-2.png", "width": 576.0, "ratio": 0.5},
+        {"t": "img", "src": "img-3.jpg"},
+        {"t": "img", "src": "img-4.svg", "width": 460.8},
+    ]
+    assert images["img-4.svg"] == b'<svg width="460.8pt"></svg>' and images["img-1.png"] == buffer.getvalue()
+
+
+def test_an_output_only_html_shows_prints_its_text_or_fails_the_chapter():
+    def output(data):
+        return {"output_type": "execute_result", "data": data, "metadata": {}}
+
+    frame = "   a\n0  1"
+    assert output_blocks(output({"text/html": "<table>…</table>", "text/plain": frame})) == [
+        {"t": "pre", "v": frame}
+    ]
+    with pytest.raises(ValueError, match="only be shown as HTML"):
+        output_blocks(output({"text/html": "<b>x</b>", "text/plain": "<IPython.core.display.HTML object>"}))
+    # an explorer's static form (eduwb.present.nbfiles): its controls' line prints, its HTML fails
+    assert output_blocks(output({"text/html": "<p>学年 2025</p>", "text/plain": "学年 2025"})) == [
+        {"t": "pre", "v": "学年 2025"}
+    ]
+    with pytest.raises(ValueError, match="only be shown as HTML"):
+        output_blocks(output({"text/html": "<table>…</table>"}))
+    assert output_blocks(output({"text/plain": "<Figure size 640x480 with 1 Axes>"})) == []
+    widget = {"text/plain": "IntSlider(value=1)", "application/vnd.jupyter.widget-view+json": {}}
+    assert output_blocks(output(widget)) == []
+    stream = {"output_type": "stream", "name": "stdout", "text": "\x1b[31m红\x1b[0m\n"}
+    assert output_blocks(stream) == [{"t": "pre", "v": "红"}]
+    assert output_blocks({**stream, "name": "stderr"}) == []
 
 
 def test_no_cjk_font_fails_loudly(monkeypatch):
@@ -220,24 +281,23 @@ def test_no_cjk_font_fails_loudly(monkeypatch):
 
 
 def test_wide_tables_keep_short_cells_columns_when_they_fit():
-    head = "<thead><tr>" + "".join(f"<th>column {i}</th>" for i in range(12)) + "</tr></thead>"
-    row = '<tr><td class="nw">4299990001</td>' + "<td>可以换行的较长文字</td>" * 11 + "</tr>"
-    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
+    labels = [f"column {i}" for i in range(12)]
+    [table] = table_blocks(
+        view(labels, [["4299990001"] + ["可以换行的较长文字"] * 11], nowrap=[True] + [False] * 11)
+    )
     assert table["wide"] and table["widths"][1:] == ["auto"] * 11
     assert 5.6 <= table["widths"][0] <= 7  # ten digits of about 0.56 em
     # too many such columns for the page: Typst's own shrinking instead
-    row = "<tr>" + '<td class="nw">4299990001</td>' * 12 + "</tr>"
-    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tbody></table>")
+    [table] = table_blocks(view(labels, [["4299990001"] * 12], nowrap=[True] * 12))
     assert "widths" not in table
     # too many for all to keep their width (long header words): only the ids' column, whose
     # text cannot wrap, keeps its width; names, numbers narrower than a share and headers wrap
-    head = "<thead><tr>" + "".join(f"<th>Extraordinarily {i}</th>" for i in range(16)) + "</tr></thead>"
-    row = '<tr><td class="nw">4299990001</td><td class="nw">城关第一小学</td>' + '<td class="nw">47</td>' * 14
-    [table] = Converter().chapter(f"<table>{head}<tbody>{row}</tr></tbody></table>")
+    labels = [f"Extraordinarily {i}" for i in range(16)]
+    [table] = table_blocks(view(labels, [["4299990001", "城关第一小学"] + ["47"] * 14], nowrap=[True] * 16))
     assert 5.6 <= table["widths"][0] <= 7 and table["widths"][1:] == ["auto"] * 15
 
 
-def test_an_inline_svg_chart_is_an_image_as_written(tmp_path):
+def test_an_svg_chart_is_an_image_as_written(tmp_path):
     import io
 
     import matplotlib
@@ -251,16 +311,15 @@ def test_an_inline_svg_chart_is_an_image_as_written(tmp_path):
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg")
     plt.close(fig)
-    svg = buffer.getvalue().split("<svg", 1)[1]
-    html = f'<div class="output_svg output_subarea"><svg{svg}</div><p>之后</p>'
-    converter = Converter()
-    blocks = converter.chapter(html)
-    assert blocks == [{"t": "img", "src": "img-1.svg", "width": 288.0}, {"t": "p", "c": ["之后"]}]
-    assert (
-        converter.images["img-1.svg"].decode().startswith("<svg")
-        and b"viewBox" in converter.images["img-1.svg"]
-    )
-    assert typeset.write_pdf(tiny_context([("图", html)]), tmp_path / "r.pdf") >= 4
+    output = {"output_type": "display_data", "data": {"image/svg+xml": buffer.getvalue()}, "metadata": {}}
+    blocks = [*output_blocks(output), *markdown_blocks("之后")]
+    images = {}
+    assert typeset.named_images(blocks, images) == [
+        {"t": "img", "src": "img-1.svg", "width": 288.0},
+        {"t": "p", "c": ["之后"]},
+    ]
+    assert b"<svg" in images["img-1.svg"] and b"viewBox" in images["img-1.svg"]
+    assert typeset.write_pdf(tiny_context([("图", blocks)]), tmp_path / "r.pdf") >= 4
 
 
 def _words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
@@ -285,13 +344,9 @@ def test_long_unbreakable_cell_text_stays_in_its_column(tmp_path):
     # run with none at all: both must wrap inside their column, printing exactly what they say
     items = ",".join(f"R{i}" for i in range(1, 61)) + "、G1；G2/G3"
     run = "ABCDEFGHIJ" * 10
-    html = (
-        "<table><thead><tr><th>学年</th><th>未达标指标</th><th>缺数据</th></tr></thead><tbody>"
-        f"<tr><td>2021</td><td>{items}</td><td>尾列</td></tr>"
-        f"<tr><td>2022</td><td>{run}</td><td>尾列</td></tr>"
-        "<tr><td>2023</td><td>共 4,545,678 份</td><td>尾列</td></tr></tbody></table>"
-    )
-    typeset.write_pdf(tiny_context([("第一章", html)]), tmp_path / "r.pdf")
+    rows = [["2021", items, "尾列"], ["2022", run, "尾列"], ["2023", "共 4,545,678 份", "尾列"]]
+    blocks = table_blocks(view(["学年", "未达标指标", "缺数据"], rows))
+    typeset.write_pdf(tiny_context([("第一章", blocks)]), tmp_path / "r.pdf")
     words = _words(tmp_path / "r.pdf")
     [page] = {w[0] for w in words if w[4] == "尾列"}
     words = [w for w in words if w[0] == page]
@@ -323,11 +378,8 @@ def test_report_workers_give_typst_one_thread(monkeypatch):
 
 def test_pdf_tools_read_the_report_without_a_warning(tmp_path):
     # poppler before 23.x printed "Syntax Error: Suspects object is wrong type" for every report
-    html = (
-        "<h2>小节</h2><p>正文 text</p><table><thead><tr><th>学校</th></tr></thead>"
-        "<tbody><tr><td>城关小学</td></tr></tbody></table>"
-    )
-    typeset.write_pdf(tiny_context([("第一章", html)]), tmp_path / "r.pdf")
+    blocks = markdown_blocks("## 小节\n\n正文 text") + table_blocks(view(["学校"], [["城关小学"]]))
+    typeset.write_pdf(tiny_context([("第一章", blocks)]), tmp_path / "r.pdf")
     pdf = str(tmp_path / "r.pdf")
     for command in (["pdfinfo", pdf], ["pdftotext", pdf, "-"], ["qpdf", "--check", pdf]):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -384,17 +436,9 @@ def test_a_scorecard_like_table_shares_the_width_by_how_much_each_column_says():
 
 
 def test_a_short_chinese_cell_may_wrap_in_two_when_the_table_needs_the_room():
-    from eduwb.report.blocks import Converter
-
     long = "达到本项标准的学校（学段）小学 17/29、初中 12/14；差异系数 小学 0.423、初中 0.300" * 4
-    rows = "".join(
-        f'<tr><td class="nw">R{i}</td><td class="nw">政府保障程度</td><td class="nw">未达标</td>'
-        f"<td>{long}</td></tr>"
-        for i in range(8)
-    )
-    head = "<thead><tr><th>指标</th><th>维度</th><th>状态</th><th>依据</th></tr></thead>"
-    html = f"<table>{head}<tbody>{rows}</tbody></table>"
-    [table] = Converter().chapter(html)
+    rows = [[f"R{i}", "政府保障程度", "未达标", long] for i in range(8)]
+    [table] = table_blocks(view(["指标", "维度", "状态", "依据"], rows, nowrap=[True, True, True, False]))
     assert [w.endswith("fr") for w in table["widths"]] == [True] * 4
     first = table["body"][0]
     assert first[0].get("nw") and first[2].get("nw")  # R0, 未达标: whole

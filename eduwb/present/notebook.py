@@ -1,16 +1,19 @@
 """Presentation helpers for the notebooks: fonts, labels, tables, headings.
 
-Nothing here computes an indicator. ``show_table`` displays a table as styled HTML and, in
-the same output, a machine-readable copy (mime type ``application/vnd.eduwb.table+json``)
-from which the report writes its Excel workbook — so the workbook holds exactly the tables
-the report shows.
+Nothing here computes an indicator. ``show_table`` emits a table once, as data (mime type
+``application/vnd.eduwb.table+json``): the table's values, from which the report writes its
+Excel workbook, and its *view* (the cells as shown, header, alignment, colours, caption:
+:func:`table_view`), from which both the notebook's HTML (:func:`table_html`) and the PDF's
+table (:func:`eduwb.report.blocks.table_blocks`) are rendered. So the workbook holds exactly
+the tables the report shows, and the report shows what the notebook shows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -237,7 +240,7 @@ def show_table(
     limits: dict[str, list[tuple[object, str]]] | None = None,
     options: dict[str, object] | None = None,
 ) -> None:
-    """Display a table in the notebook (and record it for the report's Excel workbook).
+    """Display a table in the notebook, and emit it for the report (its PDF and Excel workbook).
 
     Parameters
     ----------
@@ -250,7 +253,8 @@ def show_table(
         A caption shown above the table.
     highlight
         A function returning, for ``df``, a same-shaped frame of CSS strings (``""`` for
-        none), e.g. to colour failing cells.
+        none), e.g. to colour failing cells: their ``background-color``, ``color`` and
+        ``font-weight`` show (:func:`cell_style`).
     digits
         Decimals for floats, one number or per column (default 2).
     max_rows
@@ -269,28 +273,135 @@ def show_table(
     lang = lang or _STATE["lang"]
     df = privacy.suppress(df)  # the one privacy rule, whatever the caller did before
     shown = df if max_rows is None else df.head(max_rows)
-    text = table_text(shown, digits, limits)
-    styles = highlight(shown) if highlight is not None else None
-    numeric = [_numeric_column(shown[c], text[c]) for c in shown.columns]
-    html = _html_table(text, styles, [shown_label(c, lang) for c in shown.columns], title, numeric)
-    if max_rows is not None and len(df) > max_rows:
-        more = len(df) - max_rows
-        note = t(f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang)
-        html += f'<p class="eduwb-note">{note}</p>'
+    more = 0 if max_rows is None else max(len(df) - max_rows, 0)
     payload = {
         "name": name,
         "options": dict(options or {}),
         "title": title or name,
         "columns": [column_label(c, lang) for c in df.columns],
         "data": [[table_cell(v) for v in row] for row in df.itertuples(index=False, name=None)],
+        "view": table_view(
+            shown, [shown_label(c, lang) for c in shown.columns], title, highlight, digits, limits
+        ),
     }
+    if more:
+        payload["view"]["note"] = t(
+            f"另有 {more} 行见附表工作簿。", f"{more} more rows in the tables workbook.", lang
+        )
     display(
-        {"text/html": html, "text/plain": f"[{title or name}: {len(df)} rows]", TABLE_MIME: payload}, raw=True
+        {
+            "text/html": table_html(payload["view"]),
+            "text/plain": f"[{title or name}: {len(df)} rows]",
+            TABLE_MIME: payload,
+        },
+        raw=True,
     )
 
 
 #: A column whose longest cell is at most this many characters never wraps (状态 "达标", 学段 "小学").
 NOWRAP_CHARS = 12
+
+
+def table_view(
+    shown: pd.DataFrame,
+    labels: list[str],
+    title: str | None,
+    highlight: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    digits: int | dict[str, int] | None = None,
+    limits: dict[str, list[tuple[object, str]]] | None = None,
+) -> dict[str, object]:
+    """How a table is shown, as data: the one source of its notebook HTML (:func:`table_html`)
+    and of its table in the PDF (:func:`eduwb.report.blocks.table_blocks`).
+
+    ``caption``; ``labels`` (the header); ``rows`` (every cell's text as shown); per column
+    ``numeric`` (right-aligned) and ``nowrap`` (its longest cell is short: never wrapped);
+    ``styles``: ``[row, column, {"fill", "color", "bold"}]`` of the cells ``highlight`` styles;
+    ``note`` (rows left out) when there is one.
+    """
+    text = table_text(shown, digits, limits)
+    rows = [list(r) for r in text.itertuples(index=False, name=None)]
+    css = highlight(shown) if highlight is not None else None
+    styles = []
+    if css is not None:
+        for i, j in zip(*np.nonzero(css.fillna("").astype(str).to_numpy() != ""), strict=True):
+            style = cell_style(str(css.iloc[i, j]))
+            if style:
+                styles.append([int(i), int(j), style])
+    return {
+        "caption": title or None,
+        "labels": [str(h) for h in labels],
+        "rows": rows,
+        "numeric": [_numeric_column(shown[c], text[c]) for c in shown.columns],
+        "nowrap": [max((len(v) for v in text[c].tolist()), default=0) <= NOWRAP_CHARS for c in text.columns],
+        "styles": styles,
+    }
+
+
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_NAMED_COLOURS = {
+    "red": "#ff0000", "green": "#008000", "blue": "#0000ff", "black": "#000000",
+    "white": "#ffffff", "grey": "#808080", "gray": "#808080", "orange": "#ffa500",
+}  # fmt: skip
+_BOLD = ("bold", "bolder", "600", "700", "800", "900")
+
+
+def cell_style(css: str) -> dict[str, object]:
+    """A ``highlight`` cell's CSS (``"background-color:#f8d7da;color:#842029"``) as ``fill``,
+    ``color`` (``#rrggbb`` or ``#rgb``) and ``bold``: what a table cell can show, on screen and
+    on paper; other declarations are ignored."""
+    declared = {}
+    for declaration in css.split(";"):
+        prop, sep, value = declaration.partition(":")
+        if sep:
+            declared[prop.strip().lower()] = value.replace("!important", "").strip().lower()
+    out: dict[str, object] = {}
+    for key, value in (
+        ("fill", declared.get("background-color") or declared.get("background")),
+        ("color", declared.get("color")),
+    ):
+        value = _NAMED_COLOURS.get(value or "", value)
+        if value and _COLOUR.match(value):
+            out[key] = value
+    if declared.get("font-weight") in _BOLD:
+        out["bold"] = True
+    return out
+
+
+def table_html(view: dict[str, object]) -> str:
+    """The notebook's HTML of a table view (:func:`table_view`). Alignment and wrapping are
+    inline styles, so JupyterLab (whose own stylesheet right-aligns every cell) and Voilà show
+    them alike."""
+    from html import escape
+
+    numeric, nowrap = view["numeric"], view["nowrap"]
+    base = [
+        ("text-align:right" if num else "text-align:left") + (";white-space:nowrap" if nw else "")
+        for num, nw in zip(numeric, nowrap, strict=True)
+    ]
+    styles = {(i, j): style for i, j, style in view["styles"]}
+    head = "".join(
+        f'<th style="{base[j].split(";")[0]}">{escape(h)}</th>' for j, h in enumerate(view["labels"])
+    )
+    rows = []
+    for i, row in enumerate(view["rows"]):
+        cells = []
+        for j, value in enumerate(row):
+            style = styles.get((i, j), {})
+            css = base[j] + "".join(
+                f";{prop}:{style[key]}"
+                for key, prop in (("fill", "background-color"), ("color", "color"))
+                if key in style
+            )
+            css += ";font-weight:bold" if style.get("bold") else ""
+            cls = ' class="num"' if numeric[j] else ""
+            cells.append(f'<td{cls} style="{escape(css)}">{escape(value)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    caption = f"<caption>{escape(view['caption'])}</caption>" if view["caption"] else ""
+    note = f'<p class="eduwb-note">{escape(view["note"])}</p>' if view.get("note") else ""
+    return (
+        f'<table class="eduwb-table">{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+    )
 
 
 def _numeric_column(values: pd.Series, text: pd.Series) -> bool:
@@ -306,42 +417,6 @@ def _numeric_column(values: pd.Series, text: pd.Series) -> bool:
 
 def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _html_table(
-    text: pd.DataFrame,
-    styles: pd.DataFrame | None,
-    headers: Iterable[str],
-    title: str | None,
-    numeric: list[bool] | None = None,
-) -> str:
-    """The table as HTML. Alignment and wrapping are inline styles, so JupyterLab (whose own
-    stylesheet right-aligns every cell), Voilà and the PDF all show them alike."""
-    from html import escape
-
-    numeric = numeric if numeric is not None else [False] * text.shape[1]
-    widths = [max((len(v) for v in text[c].tolist()), default=0) for c in text.columns]
-    base = [
-        ("text-align:right" if num else "text-align:left")
-        + (";white-space:nowrap" if width <= NOWRAP_CHARS else "")
-        for num, width in zip(numeric, widths, strict=True)
-    ]
-    head = "".join(f'<th style="{base[j].split(";")[0]}">{escape(h)}</th>' for j, h in enumerate(headers))
-    rows = []
-    for i, row in enumerate(text.itertuples(index=False, name=None)):
-        cells = []
-        for j, value in enumerate(row):
-            css = base[j]
-            if styles is not None and styles.iloc[i, j]:
-                css += ";" + styles.iloc[i, j]
-            cls = ' class="num"' if numeric[j] else ""
-            cells.append(f'<td{cls} style="{escape(css)}">{escape(value)}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    caption = f"<caption>{escape(title)}</caption>" if title else ""
-    return (
-        f'<table class="eduwb-table">{caption}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 def _looks_numeric(value: str) -> bool:

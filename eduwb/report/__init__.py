@@ -7,7 +7,7 @@
 2. executes every notebook with papermill (parameters checked against
    ``papermill.inspect_notebook``; ``interactive=False``), keeping the executed notebooks in
    ``<out>/<county>/<year>/notebooks/`` for audit, also when one fails;
-3. converts each to HTML without code (:mod:`eduwb.report.layout`) and typesets cover,
+3. turns each into a document model, without code (:mod:`eduwb.report.layout`), and typesets cover,
    contents, chapters and appendix as ONE Typst document (:mod:`eduwb.report.typeset`):
    ``<county>_<year>_优质均衡监测报告.pdf`` (``_quality_balance_report.pdf`` in English);
 4. writes every table the notebooks displayed to ``<county>_<year>_tables.xlsx``
@@ -29,12 +29,12 @@ The modules, in the order a run meets them:
   worker, byte-identical to a kernel);
 - :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`,
   :mod:`~eduwb.report.typeset`, :mod:`~eduwb.report.workbook`: the cover and appendix,
-  notebooks → chapter HTML → a document model → PDF, and the Excel workbook.
+  notebooks → a document model → PDF, and the Excel workbook.
 
 Work is split finer than county × year: the notebooks of one report run in parallel and the
 PDF is laid out when all are done, so a single report uses every worker and a batch keeps
 them all busy to the end.  A worker process that dies (killed, out of memory) costs only the
-report it was working on.  Heavy imports (papermill, nbconvert, typst, dask) are made
+report it was working on.  Heavy imports (papermill, typst, dask) are made
 inside functions.
 """
 

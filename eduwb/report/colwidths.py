@@ -261,17 +261,14 @@ def text_of_inlines(inl: list[Any]) -> list[str]:
 
 
 def table_widths(head: list[list[dict[str, Any]]], body: list[list[dict[str, Any]]]) -> Layout | None:
-    """:func:`content_widths` of a table of model cells (None when a cell spans columns or
-    every column fits); the cells of a column narrower than their text lose ``nw``."""
+    """:func:`content_widths` of a table of model cells (None when every column fits); the
+    cells of a column narrower than their text lose ``nw``."""
     rows = head + body
-    if any("colspan" in c for row in rows for c in row):
-        return None
     cells = [[(cell_text(c), bool(c.get("nw"))) for c in row] for row in rows]
     found = content_widths(cells, head_rows=len(head))
     if found is None:
         return None
     for row in rows:
         for j in found.wrapped:
-            if j < len(row):
-                row[j].pop("nw", None)
+            row[j].pop("nw", None)
     return found

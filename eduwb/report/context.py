@@ -185,7 +185,7 @@ def _context(
         "year": job.year,
         "cover": cover,
         "verdict": verdict,
-        "chapters": [pdf.Chapter(title=c.title, html=c.html) for c in chapters],
+        "chapters": [pdf.Chapter(title=c.title, blocks=c.blocks) for c in chapters],
         "appendix": appendix,
         "created": created,
         "eduwb_version": eduwb_version(),

@@ -256,7 +256,7 @@ class ChapterOutcome:
     ok: bool
     seconds: float
     title: str = ""
-    html: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
     tables: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
     engine: str = ""

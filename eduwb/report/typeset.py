@@ -3,7 +3,7 @@
 The report is ONE Typst document (``templates/report.typ``, a static file), so page numbers
 ("第 N 页 / 共 M 页"), the contents' page references and the PDF bookmarks all come from the
 same layout.  What varies is data: :func:`document` turns the render context
-(:mod:`eduwb.report.context`) and each chapter's HTML (:mod:`eduwb.report.blocks`) into a
+(:mod:`eduwb.report.context`) and each chapter's blocks (:mod:`eduwb.report.blocks`) into a
 JSON document model; :func:`write_pdf` writes it, and the charts as files named here, into a
 private temporary folder that is the compilation's root, and compiles the template there.
 The template shows every string as text: nothing from a county's files is ever evaluated
@@ -19,6 +19,7 @@ five seconds (layout and PDF), most of a report's time; Typst takes well under o
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import json
 import os
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from eduwb.lang import COLON, pick
-from eduwb.report.blocks import Converter
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.typ"
 # Fonts that cover simplified Chinese, in order of preference; the first is what the
@@ -57,8 +57,8 @@ def document(context: dict[str, Any], font: str) -> tuple[dict[str, Any], dict[s
     ``verdict``, ``chapters`` (:class:`eduwb.report.layout.Chapter`), ``appendix``, ``created``.
     """
     lang, text = context["lang"], context["text"]
-    converter = Converter()
-    chapters = [{"title": c.title, "blocks": converter.chapter(c.html)} for c in context["chapters"]]
+    images: dict[str, bytes] = {}
+    chapters = [{"title": c.title, "blocks": named_images(c.blocks, images)} for c in context["chapters"]]
     chapters.append({"title": text["appendix_title"], "blocks": appendix_blocks(context)})
     created: datetime = context["created"].astimezone(UTC)
     doc = {
@@ -73,7 +73,21 @@ def document(context: dict[str, Any], font: str) -> tuple[dict[str, Any], dict[s
         "cover": cover(context),
         "chapters": chapters,
     }
-    return doc, converter.images
+    return doc, images
+
+
+def named_images(blocks: list[dict[str, Any]], images: dict[str, bytes]) -> list[dict[str, Any]]:
+    """``blocks`` with each image's bytes put in ``images`` under a name chosen here
+    (``img-1.png``, numbered across the report), the block naming that file instead."""
+    out = []
+    for block in blocks:
+        if block["t"] == "img" and "data" in block:
+            name = f"img-{len(images) + 1}.{block['ext']}"
+            images[name] = base64.b64decode(block["data"])
+            extra = {k: v for k, v in block.items() if k not in ("t", "ext", "data")}
+            block = {"t": "img", "src": name, **extra}
+        out.append(block)
+    return out
 
 
 def cover(context: dict[str, Any]) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def _die_with(parent: int) -> None:
 
 def warm_up() -> None:
     """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    nbconvert, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
+    mistune, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
     with contextlib.suppress(Exception):
         import openpyxl  # noqa: F401
         import papermill  # noqa: F401
@@ -171,7 +171,7 @@ def warm_up() -> None:
         from eduwb.report import layout as pdf
         from eduwb.report import typeset
 
-        pdf._exporter()
+        pdf.markdown_blocks("# warm-up")  # loads mistune
         if inprocess_possible():
             with ENGINE_LOCK:
                 report_shell()
@@ -458,7 +458,7 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
         True,
         time.perf_counter() - t0,
         title=chapter.title,
-        html=chapter.html,
+        blocks=chapter.blocks,
         tables=chapter.tables,
         engine=engine or "kernel",
     )
