@@ -46,13 +46,16 @@ def _years(text: str) -> tuple[int, int]:
     return first, last
 
 
-def _year(text: str) -> int:
+def _whole(text: str, zh: str, en: str) -> int:
+    """``text`` as an int, or a usage error saying it must be ``zh`` / ``en``."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"须是形如 2024 的年份，而不是 {text!r} / must be a year like 2024, not {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"须是{zh}，而不是 {text!r} / must be {en}, not {text!r}") from None
+
+
+def _year(text: str) -> int:
+    value = _whole(text, "形如 2024 的年份", "a year like 2024")
     if not 1990 <= value <= 2100:
         raise argparse.ArgumentTypeError(
             f"须是 1990 至 2100 之间的年份，而不是 {value} / must be a year between 1990 and 2100, not "
@@ -62,18 +65,16 @@ def _year(text: str) -> int:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"须是整数，而不是 {text!r} / must be a whole number, not {text!r}"
-        ) from None
+    value = _whole(text, "整数", "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"至少为 1，而不是 {value} / must be at least 1, not {value}")
     return value
 
 
 _LANG_HELP = "语言：zh 中文（默认）或 en 英文 / language: zh Chinese (default) or en English"
+_STANDARD_HELP = (
+    "评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one county.toml names)"
+)
 
 
 def _bilingual(text: str | None) -> str | None:
@@ -149,11 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summary and exits 0.",
     )
     p.add_argument("data", help="县级数据文件夹或 .xlsx 工作簿 / county folder or .xlsx workbook")
-    p.add_argument(
-        "--standard",
-        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
-        "county.toml names)",
-    )
+    p.add_argument("--standard", help=_STANDARD_HELP)
     p.add_argument("--strict", action="store_true", help="警告也按错误处理 / treat warnings as errors")
     p.add_argument(
         "--annotate",
@@ -318,11 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--stage", choices=("primary", "junior"), help="只看此学段 / only this stage")
     p.add_argument("--by", help="分组方式，如 school / breakdown, e.g. 'school'")
-    p.add_argument(
-        "--standard",
-        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
-        "county.toml names)",
-    )
+    p.add_argument("--standard", help=_STANDARD_HELP)
     p.add_argument(
         "--param",
         action="append",
@@ -465,11 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="并行进程数（默认：CPU 核数） / parallel workers (default: the number of cores)",
     )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help=_LANG_HELP)
-    p.add_argument(
-        "--standard",
-        help="评估标准标识或文件（默认：county.toml 所定） / standard id or file (default: the one "
-        "county.toml names)",
-    )
+    p.add_argument("--standard", help=_STANDARD_HELP)
     p.add_argument(
         "--notebooks",
         type=lambda text: [name for name in text.split(",") if name],
