@@ -498,20 +498,26 @@ def cmd_validate(args) -> int:
     ds = load(args.data, standard=args.standard)
     for warning in ds.warnings:
         print(str(warning), file=sys.stderr)
-    if args.strict and ds.warnings:
+    return _valid(ds, len(ds.warnings), args.strict)
+
+
+def _valid(ds, warnings: int, strict: bool) -> int:
+    """Exit 1 for warnings under ``--strict``; else ``通过：… / valid: …`` (what was loaded)."""
+    if strict and warnings:
         print(
-            f"{len(ds.warnings)} 个警告，且指定了 --strict：不予通过 / {len(ds.warnings)} warning(s) and "
-            f"--strict: refused",
+            f"{warnings} 个警告，且指定了 --strict：不予通过 / {warnings} warning(s) and --strict: refused",
             file=sys.stderr,
         )
         return 1
-    print(_valid_line(ds))
+    print(f"通过：{ds.summary('zh')} / valid: {ds.summary('en')}")
     return 0
 
 
-def _valid_line(ds) -> str:
-    """``通过：… / valid: …``: what was loaded, Chinese then English."""
-    return f"通过：{ds.summary('zh')} / valid: {ds.summary('en')}"
+def _refused(errors: int, where: str) -> int:
+    print(
+        f"不予通过：{where} 中有 {errors} 个问题 / refused: {errors} problem(s) in {where}", file=sys.stderr
+    )
+    return 1
 
 
 def _validate_annotated(args) -> int:
@@ -529,19 +535,8 @@ def _validate_annotated(args) -> int:
         file=sys.stderr,
     )
     if errors:
-        print(
-            f"不予通过：{args.data} 中有 {errors} 个问题 / refused: {errors} problem(s) in {args.data}",
-            file=sys.stderr,
-        )
-        return 1
-    if args.strict and warnings:
-        print(
-            f"{warnings} 个警告，且指定了 --strict：不予通过 / {warnings} warning(s) and --strict: refused",
-            file=sys.stderr,
-        )
-        return 1
-    print(_valid_line(result.dataset))
-    return 0
+        return _refused(errors, args.data)
+    return _valid(result.dataset, warnings, args.strict)
 
 
 def cmd_sample(args) -> int:
@@ -591,11 +586,7 @@ def cmd_standards(args) -> int:
     std = load_standard(args.standard)
     table = std.catalogue()
     if args.format == "json":
-        print(
-            json.dumps(
-                json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1
-            )
-        )
+        sys.stdout.write(_json_records(table))
     elif args.format == "csv":
         sys.stdout.write(_formula_safe(table).to_csv(index=False, lineterminator="\n"))
     else:
@@ -643,7 +634,6 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_table(args) -> int:
-    import pandas as pd
 
     from eduwb.standards import resolve
     from eduwb.tables import compute
@@ -673,27 +663,11 @@ def cmd_table(args) -> int:
     if args.format == "csv":
         payload = _formula_safe(table).to_csv(index=False, lineterminator="\n")
     elif args.format == "json":
-        payload = (
-            json.dumps(
-                json.loads(table.to_json(orient="records", force_ascii=False)), ensure_ascii=False, indent=1
-            )
-            + "\n"
-        )
+        payload = _json_records(table)
     elif args.format == "table":
-        with pd.option_context(
-            "display.max_rows",
-            None,
-            "display.max_columns",
-            None,
-            "display.width",
-            200,
-            "display.float_format",
-            _plain_float,
-        ):
-            # unrounded: a value just under its threshold must not display as equal to it
-            payload = table.to_string(index=False) + "\n"
-            if lifted:
-                payload += privacy.note("en", enabled=False) + "\n"
+        payload = _text(table) + "\n"
+        if lifted:
+            payload += privacy.note("en", enabled=False) + "\n"
     else:
         payload = None
     if lifted and args.format != "table":
@@ -728,6 +702,22 @@ def _load_data(data: str, standard: str | None):
 def _plain_float(value: float) -> str:
     """Fixed notation with up to 6 decimals (no scientific notation for money)."""
     return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _text(table) -> str:
+    """The whole table as plain text, every row and column, numbers in :func:`_plain_float`:
+    unrounded, so that a value just under its threshold does not display as equal to it."""
+    import pandas as pd
+
+    options = ("display.max_rows", None, "display.max_columns", None, "display.width", 200)
+    with pd.option_context(*options, "display.float_format", _plain_float):
+        return table.to_string(index=False)
+
+
+def _json_records(table) -> str:
+    """The table as a JSON list of records (one object per row), indented, with a final newline."""
+    records = json.loads(table.to_json(orient="records", force_ascii=False))
+    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
 
 
 def _formula_safe(table):
@@ -786,7 +776,6 @@ def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
 
 
 def cmd_plan(args) -> int:
-    import pandas as pd
 
     from eduwb.analysis.pathway import pathway_tables
     from eduwb.standards import resolve
@@ -813,10 +802,8 @@ def cmd_plan(args) -> int:
 
     # one privacy rule for every output, as `eduwb table`: no teacher id, small groups hidden
     tables = {name: privacy.suppress(table) for name, table in tables.items()}
-    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                           "display.float_format", _plain_float):  # fmt: skip
-        for name, table in tables.items():
-            sys.stdout.write(f"== {name}\n{table.to_string(index=False)}\n\n")
+    for name, table in tables.items():
+        sys.stdout.write(f"== {name}\n{_text(table)}\n\n")
     if args.apply:
         _write_county_folder(out, applied, _settings_text(Path(args.data), ds.name), args.force)
         print(f"eduwb: wrote {out}", file=sys.stderr)
@@ -945,13 +932,8 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        errors = exc.error_count
         data = getattr(args, "data", "")
-        where = ", ".join(data) if isinstance(data, list) else data
-        print(
-            f"不予通过：{where} 中有 {errors} 个问题 / refused: {errors} problem(s) in {where}",
-            file=sys.stderr,
-        )
+        _refused(exc.error_count, ", ".join(data) if isinstance(data, list) else data)
         if args.command == "import" and args.out:
             print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
