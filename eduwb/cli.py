@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from eduwb import __version__
+from eduwb._files import atomic_path, atomic_write_text, refuse_overwrite
 from eduwb.errors import DataError, EduwbError, ParameterError
 
 
@@ -289,7 +290,6 @@ def _validate_annotated(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from eduwb._files import refuse_overwrite
     from eduwb.data.sample import write_sample
 
     refuse_overwrite(args.out, force=args.force)
@@ -363,10 +363,8 @@ def cmd_schema(args) -> int:
 
     text = render(args.format, args.standard)
     if args.output:
-        from eduwb._files import refuse_overwrite
-
         refuse_overwrite(args.output, force=args.force)
-        _write_atomically(Path(args.output), text, None, "schema")
+        atomic_write_text(Path(args.output), text)
     else:
         sys.stdout.write(text)
     return 0
@@ -383,7 +381,6 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_table(args) -> int:
-
     from eduwb.standards import resolve
     from eduwb.tables import compute
 
@@ -421,8 +418,11 @@ def cmd_table(args) -> int:
         payload = None
     if lifted and args.format != "table":
         print(f"eduwb: {privacy.note('en', enabled=False)}", file=sys.stderr)
-    if args.output:
-        _write_atomically(Path(args.output), payload, table if args.format == "xlsx" else None, args.name)
+    if args.format == "xlsx":
+        with atomic_path(Path(args.output)) as tmp:
+            _write_xlsx(table, tmp, args.name)
+    elif args.output:
+        atomic_write_text(Path(args.output), payload)
     else:
         sys.stdout.write(payload)
     return 0
@@ -431,8 +431,6 @@ def cmd_table(args) -> int:
 def _refuse_overwrite_data(target: Path, data: str | None, force: bool) -> None:
     """Refuse ``target`` over the data a command reads (the data and its ``.toml`` settings,
     always) or over an existing file (unless ``force``)."""
-    from eduwb._files import refuse_overwrite
-
     settings = None if data is None or Path(data).is_dir() else Path(data).with_suffix(".toml")
     refuse_overwrite(target, (data, settings), force=force)
 
@@ -514,18 +512,7 @@ def _write_xlsx(table, target: Path, sheet: str) -> None:
     wb.save(target)
 
 
-def _write_atomically(path: Path, text: str | None, table, sheet: str) -> None:
-    from eduwb._files import atomic_path
-
-    with atomic_path(path) as tmp:
-        if table is not None:
-            _write_xlsx(table, tmp, sheet)
-        else:
-            tmp.write_text(text, encoding="utf-8")
-
-
 def cmd_plan(args) -> int:
-
     from eduwb.analysis.pathway import pathway_tables
     from eduwb.standards import resolve
 
@@ -610,7 +597,6 @@ def cmd_import(args) -> int:
 
 def _inspect_import(args) -> int:
     """``eduwb import SOURCE --inspect [--draft-mapping OUT.toml]``."""
-    from eduwb._files import atomic_write_text
     from eduwb.data.importers.draft import inspect_source
 
     report, draft = inspect_source(args.data, args.mapping)
@@ -686,27 +672,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "import" and args.out:
             print(f"未写入任何文件 nothing written to {args.out}", file=sys.stderr)
         return 1
-    except EduwbError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"eduwb: error: {_in_both(str(exc))}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("eduwb: 已中断 / interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as exc:  # a read-only or full output folder, a file where a folder should be
-        from eduwb.errors import os_error
+    except Exception as exc:  # one line, the full traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        if isinstance(exc, EduwbError):
+            print(f"eduwb: error: {_in_both(str(exc))}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, OSError):  # a read-only or full output folder, a file where a folder should be
+            from eduwb.errors import os_error
 
-        if args.debug:
-            traceback.print_exc()
-        print(f"eduwb: error: {os_error(exc, doing='无法读写 cannot read or write')}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # an unexpected failure: one line, full details with --debug
-        if args.debug:
-            traceback.print_exc()
-        else:
+            print(f"eduwb: error: {os_error(exc, doing='无法读写 cannot read or write')}", file=sys.stderr)
+        elif not args.debug:  # an unexpected failure
             print(
                 f"eduwb: 内部错误 internal error: {type(exc).__name__}: {exc} (加 --debug 重新运行可看详情"
                 f" / rerun with --debug for details)",
