@@ -283,17 +283,9 @@ class Standard:
     def catalogue(self, lang: str | None = None) -> pd.DataFrame:
         """One row per indicator with its thresholds per stage (the ``eduwb standards`` table)."""
         rows = []
+        keys = ("seq", "dimension", "name_zh", "name_en", "unit", "comparator", "source")
         for ind in self.indicators:
-            row = {
-                "indicator": ind.id,
-                "seq": ind.seq,
-                "dimension": ind.dimension,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "unit": ind.unit,
-                "comparator": ind.comparator,
-                "source": ind.source,
-            }
+            row = {"indicator": ind.id, **{key: getattr(ind, key) for key in keys}}
             if isinstance(ind.threshold, dict):
                 for stage in STAGES:
                     row[f"threshold_{stage}"] = ind.threshold.get(stage)
