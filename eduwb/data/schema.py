@@ -13,47 +13,21 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+with open(Path(__file__).with_name("schema.toml"), "rb") as _file:
+    _RAW = tomllib.load(_file)
+
 # Enum codes and their Chinese labels (the loader accepts either; tables carry the code).
-KINDS = {
-    "primary": "小学",
-    "junior": "初中",
-    "nine_year": "九年一贯制学校",
-    "twelve_year": "十二年一贯制学校",
-    "complete_secondary": "完全中学",
-    "teaching_point": "教学点",
-    "special": "特殊教育学校",
-}
-LOCALES = {"urban": "城区", "town": "镇区", "rural": "乡村"}
-SPONSORS = {"public": "公办", "private": "民办"}
-STAGES = {"primary": "小学", "junior": "初中", "senior": "高中"}
-SEXES = {"male": "男", "female": "女"}
-BACKBONE_LEVELS = {"none": "无", "county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
-MODES = {
-    "transfer": "调动",
-    "rotation": "轮岗",
-    "itinerant": "走教",
-    "support": "支教",
-    "pairing": "结对帮扶",
-}
-SURVEY_GROUPS = {
-    "student": "学生",
-    "parent": "家长",
-    "teacher": "教师",
-    "principal": "校长",
-    "deputy": "人大代表",
-    "cppcc": "政协委员",
-    "resident": "其他群众",
-}
+CODES: dict[str, dict[str, str]] = _RAW.pop("codes")
+KINDS = CODES["kinds"]
+LOCALES = CODES["locales"]
+SPONSORS = CODES["sponsors"]
+STAGES = CODES["stages"]
+SEXES = CODES["sexes"]
+BACKBONE_LEVELS = CODES["backbone_levels"]
+MODES = CODES["modes"]
+SURVEY_GROUPS = CODES["survey_groups"]
 # Extra spellings analysts use for enum labels.
-ENUM_SYNONYMS = {
-    "kind": {
-        "九年一贯制": "nine_year",
-        "十二年一贯制": "twelve_year",
-        "特殊教育": "special",
-        "特教学校": "special",
-    },
-    "locale": {"城市": "urban", "城镇": "town", "镇": "town", "农村": "rural"},
-}
+ENUM_SYNONYMS: dict[str, dict[str, str]] = _RAW.pop("enum_synonyms")
 TRUE_VALUES = ("true", "1", "是", "yes", "y", "t")
 FALSE_VALUES = ("false", "0", "否", "no", "n", "f")
 
@@ -159,24 +133,9 @@ class Table:
         return [c.name for c in self.columns]
 
 
-#: The code lists a column's ``enum`` names in schema.toml.
-_ENUMS = {
-    "kinds": KINDS,
-    "locales": LOCALES,
-    "sponsors": SPONSORS,
-    "stages": STAGES,
-    "sexes": SEXES,
-    "backbone_levels": BACKBONE_LEVELS,
-    "modes": MODES,
-    "survey_groups": SURVEY_GROUPS,
-}
-
-
-def _load_tables() -> dict[str, Table]:
+def _load_tables(raw: dict) -> dict[str, Table]:
     """The tables of ``schema.toml``: each column is its ``shape`` (``like``) overridden by its
     own keys; a column naming no source takes its table's."""
-    with open(Path(__file__).with_name("schema.toml"), "rb") as f:
-        raw = tomllib.load(f)
     sources, shapes = raw.pop("sources"), raw.pop("shapes")
 
     def column(name: str, entry: dict, table_source: str | None) -> Column:
@@ -184,7 +143,7 @@ def _load_tables() -> dict[str, Table]:
         source = entry.pop("source") or ("", "")
         return Column(
             name,
-            enum=_ENUMS[entry.pop("enum")] if "enum" in entry else None,
+            enum=CODES[entry.pop("enum")] if "enum" in entry else None,
             source=tuple(sources[source] if isinstance(source, str) else source),
             **_tuples(entry),
         )
@@ -204,7 +163,7 @@ def _tuples(entry: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
 
 
-TABLES: dict[str, Table] = _load_tables()
+TABLES: dict[str, Table] = _load_tables(_RAW)
 
 REQUIRED_TABLES = tuple(name for name, t in TABLES.items() if t.required)
 OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)
