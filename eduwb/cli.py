@@ -20,6 +20,7 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 import tomllib
 import traceback
 from functools import cache
@@ -81,8 +82,6 @@ def _bilingual(text: str | None) -> str | None:
     is wrapped here at 38 characters, the English at 78. A paragraph holding line breaks (a
     list) is kept as it is.
     """
-    import textwrap
-
     if not text:
         return text
     out = []

@@ -26,6 +26,8 @@ from eduwb.data.schema import (
     Column,
     Table,
 )
+from eduwb.errors import ParameterError
+from eduwb.standards import formula_columns, load_standard
 
 FORMATS = ("md", "csv", "json")
 TYPES = {
@@ -37,12 +39,6 @@ TYPES = {
 }
 
 
-def _standard(standard: Any = None):
-    from eduwb.standards import load_standard
-
-    return load_standard(standard)
-
-
 def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
     """(table, column) → the indicator ids and tables that read it, in the standard's order.
 
@@ -50,9 +46,7 @@ def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
     formula and, as its denominator, ``sections.students``; every county-input indicator and
     veto is read from ``county_indicators``. Then the uses each column declares.
     """
-    from eduwb.standards import formula_columns
-
-    std = _standard(standard)
+    std = load_standard(standard)
     uses: dict[tuple[str, str], list[str]] = {}
 
     def add(table: str, column: str, use: str) -> None:
@@ -256,7 +250,7 @@ def to_markdown(standard: Any = None) -> str:
     The prose is ``dictionary-template.md``; each ``{name}`` in it is filled here, a list of
     lines taking the place of its own line.
     """
-    std = _standard(standard)
+    std = load_standard(standard)
     uses = column_uses(std)
     text = (Path(__file__).parent / "dictionary-template.md").read_text(encoding="utf-8")
     parts: dict[str, str | list[str]] = {
@@ -282,8 +276,6 @@ def to_markdown(standard: Any = None) -> str:
 
 def render(fmt: str = "md", standard: Any = None) -> str:
     """The dictionary in one of :data:`FORMATS`."""
-    from eduwb.errors import ParameterError
-
     if fmt not in FORMATS:
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     return {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](standard)
