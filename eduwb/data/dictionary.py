@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from eduwb.data.schema import (
@@ -25,6 +26,8 @@ from eduwb.data.schema import (
     Column,
     Table,
 )
+from eduwb.errors import ParameterError
+from eduwb.standards import formula_columns, load_standard
 
 FORMATS = ("md", "csv", "json")
 TYPES = {
@@ -36,12 +39,6 @@ TYPES = {
 }
 
 
-def _standard(standard: Any = None):
-    from eduwb.standards import load_standard
-
-    return load_standard(standard)
-
-
 def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
     """(table, column) → the indicator ids and tables that read it, in the standard's order.
 
@@ -49,9 +46,7 @@ def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
     formula and, as its denominator, ``sections.students``; every county-input indicator and
     veto is read from ``county_indicators``. Then the uses each column declares.
     """
-    from eduwb.standards import formula_columns
-
-    std = _standard(standard)
+    std = load_standard(standard)
     uses: dict[tuple[str, str], list[str]] = {}
 
     def add(table: str, column: str, use: str) -> None:
@@ -202,90 +197,27 @@ def _table_md(table: Table, uses: dict[tuple[str, str], list[str]]) -> list[str]
 
 
 def _settings_md() -> list[str]:
+    """The rows of the settings table that come from the loader's defaults."""
     from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
 
     rows = [
-        ("name", "县名", "County name", "文件夹名 the folder's name"),
-        ("code", "6 位行政区划代码", "6-digit administrative code", "—"),
-        ("province", "所属省份", "province", "—"),
-        (
-            "standard",
-            "评估标准：`moe-2017`、`moe-2012` 或标准文件路径",
-            "the standard: `moe-2017`, `moe-2012` or the path of a standard file",
-            "`moe-2017`",
-        ),
-        (
-            "relaxations_2019",
-            "是否适用 2019 年过渡期放宽条件",
-            "whether the 2019 transitional relaxations apply",
-            "`false`",
-        ),
-        (
-            "[[class_size.milestones]] by / max_students",
-            '县规划的班额节点：某年（秋季）起所有班不超过某人数，`"standard"` 即 45/50',
-            "the county plan's class-size milestones: from year "
-            '`by` no class above `max_students` (`"standard"`: 45/50)',
-            "—",
-        ),
-    ]
-    rows += [
-        (f"[rotation] {k}", "交流轮岗条件", "rotation eligibility", f"`{v}`")
+        f"| [rotation] {k} | 交流轮岗条件 | rotation eligibility | `{v}` |"
         for k, v in DEFAULT_ROTATION.items()
     ]
     rows += [
-        (f"[unit_costs] {k}", "补差估算单价（元）", "unit cost for costing gaps (yuan)", f"`{v}`")
+        f"| [unit_costs] {k} | 补差估算单价（元） | unit cost for costing gaps (yuan) | `{v}` |"
         for k, v in DEFAULT_UNIT_COSTS.items()
     ]
-    rows += [
-        (
-            f"[unit_costs] {k}",
-            "达标路径单价（元），见 docs/method.md",
-            "a unit cost of the pathway (yuan), see docs/method.md",
-            "标准数据 the standard's `[pathway.unit_costs]`",
-        )
+    return rows + [
+        f"| [unit_costs] {k} | 达标路径单价（元），见 docs/method.md "
+        "| a unit cost of the pathway (yuan), see docs/method.md "
+        "| 标准数据 the standard's `[pathway.unit_costs]` |"
         for k in PATHWAY_UNIT_COSTS
     ]
-    rows += [
-        (
-            "[pathway] target_year",
-            "须达标的年份",
-            "the year the county must pass by",
-            "班额节点最后一年 last milestone",
-        ),
-        ("[pathway] annual_budget_yuan", "年度预算上限（元）", "annual budget cap (yuan)", "不设 none"),
-    ]
-    lines = [
-        "## 县级设置 `county.toml` — County settings",
-        "",
-        "县级设置写在 CSV 文件夹中的 `county.toml`，或工作簿旁同名的 "
-        "`.toml` 文件（`县名.xlsx` 旁的 `县名.toml`）；可省略。<br>",
-        "County settings live in `county.toml` in a CSV folder, or in the `.toml` file of the same name "
-        "beside a workbook (`county.toml` beside `county.xlsx`); the file is optional.",
-        "",
-        "| 键 key | 说明 | description | 默认 default |",
-        "|---|---|---|---|",
-    ]
-    lines += [
-        f"| `{k}` | {zh} | {en} | {d} |" if not k.startswith("[") else f"| {k} | {zh} | {en} | {d} |"
-        for k, zh, en, d in rows
-    ]
-    return lines + [""]
 
 
 def _plausible_md(std) -> list[str]:
-    lines = [
-        "## 合理性提示 — Plausibility warnings",
-        "",
-        "学校的某项资源配置值超出下列范围时给出**警告**（不拒收数据）：多半是单位或数字填错。"
-        "学段情况按本学段学生数计算，办学条件按全校当年学生数计算（不分摊），只检查标准计入的学校。<br>",
-        "A school whose resource value falls outside these ranges gets a **warning** (the data are not "
-        "refused): usually a unit slip or a mistyped number. A sections row is measured over its own pupils, "
-        "a facilities row over the school's pupils that year (no split); only schools the standard measures "
-        f"are checked. The ranges live beside each indicator in the standard (`plausible`, {std.id}).",
-        "",
-        "| 指标 indicator | 下限 min | 上限 max | 单位 unit | 可能原因 | likely cause |",
-        "|---|---|---|---|---|---|",
-    ]
+    lines = []
     for ind in std.resource_indicators:
         p = ind.plausible
         if not p:
@@ -296,18 +228,11 @@ def _plausible_md(std) -> list[str]:
             f"| {ind.id} {ind.name_zh} | {low} | {high} | {ind.unit} "
             f"| {_cell(p.get('hint_zh', ''))} | {_cell(p.get('hint_en', ''))} |"
         )
-    return lines + [""]
+    return lines
 
 
 def _indicators_md(std) -> list[str]:
-    lines = [
-        f"## 指标编号 — Indicator ids ({std.id})",
-        "",
-        "“用于”一栏的编号。<br>The ids of the “used by” column.",
-        "",
-        "| 编号 id | 指标 | indicator | 数据 data |",
-        "|---|---|---|---|",
-    ]
+    lines = []
     for ind in std.indicators:
         data = "计算 computed" if ind.source == "computed" else "县级填报 county input (`county_indicators`)"
         lines.append(f"| {ind.id} | {_cell(ind.name_zh)} | {_cell(ind.name_en)} | {data} |")
@@ -316,69 +241,41 @@ def _indicators_md(std) -> list[str]:
             f"| {veto['id']} | {_cell(veto['name_zh'])}（一票否决） "
             f"| {_cell(veto['name_en'])} (veto) | 县级填报 county input (`county_indicators`) |"
         )
-    return lines + [""]
+    return lines
 
 
 def to_markdown(standard: Any = None) -> str:
-    """``docs/data-dictionary.md``: every table and column, Chinese first with English alongside."""
-    std = _standard(standard)
+    """``docs/data-dictionary.md``: every table and column, Chinese first with English alongside.
+
+    The prose is ``dictionary-template.md``; each ``{name}`` in it is filled here, a list of
+    lines taking the place of its own line.
+    """
+    std = load_standard(standard)
     uses = column_uses(std)
-    synonyms = "；".join(f"{col}: " + "、".join(v) for col, v in ENUM_SYNONYMS.items())
-    optional = [t for t in TABLES if t not in REQUIRED_TABLES]
-    lines = [
-        "# 数据字典 — Data dictionary",
-        "",
-        "<!-- Generated by `eduwb schema --format md` from "
-        "eduwb/data/schema.py and the standard; do not edit by hand. -->",
-        "",
-        "一个县的数据是一个文件夹（每张表一个 CSV 文件，外加可选的 `county.toml`），或一个 `.xlsx` "
-        "工作簿（每张表一个工作表）。`eduwb template 县名.xlsx` 生成可直接填写的工作簿；`eduwb "
-        "validate 数据 --annotate 标注.xlsx` 把每个问题标在单元格上。<br>",
-        "A county's data is one folder (a CSV file per table, plus an optional `county.toml`) or one `.xlsx` "
-        "workbook (a sheet per table). `eduwb template county.xlsx` writes a workbook ready to fill in; "
-        "`eduwb validate DATA --annotate annotated.xlsx` marks every problem on its cell.",
-        "",
-        "## 总则 — General rules",
-        "",
-        f"- 必需的表：{'、'.join(f'`{t}` {TABLES[t].zh}' for t in REQUIRED_TABLES)}；其余可选："
-        f"{'、'.join(f'`{t}`' for t in optional)}。缺少可选表时，需要它的结果显示“缺数据”，绝不算作达标。<br>"
-        f"Required tables: {', '.join(f'`{t}`' for t in REQUIRED_TABLES)}; the others are optional. A result "
-        "that needs a missing optional table says “缺数据” (missing), never “pass”.",
-        "- 表名、列名可用英文名或中文名，不区分大小写和空格；代码列可填英文代码或中文名称（如 `primary` 或 "
-        f"`小学`），另接受：{synonyms}。<br>"
-        "Table and column names may be the English or the Chinese name, case- and space-insensitively; coded "
-        "columns take the English code or the Chinese label "
-        "(`primary` or `小学`), and the extra spellings listed.",
-        f"- 是/否列接受 {'、'.join(TRUE_VALUES)} 与 {'、'.join(FALSE_VALUES)}"
-        "。<br>Yes/no columns take these spellings.",
-        "- CSV 可以是 UTF-8（带或不带 BOM）或 GB18030/GBK（中文 "
-        "Windows 上 Excel 的默认）；无法确定时拒收，绝不猜错。<br>"
-        "CSV files may be UTF-8 (with or without BOM) or GB18030/GBK (what Excel on Chinese Windows saves); "
-        "a file that is neither is refused, never guessed.",
-        "- 学年以秋季学期所在年份表示：2024 即 2024—2025 学年。数字可带千分位逗号。<br>"
-        "A school year is the calendar year of its autumn term "
-        "(2024 = 2024–25). Numbers may carry thousands separators.",
-        "- 数据有错时整体拒收，并一次列出所有问题：文件（和工作表）、行号（与 "
-        "Excel 或文本编辑器中看到的一致，表头为第 1 行）、"
-        "列、值和规则。警告（如合理性提示、班级合计不符）不影响使用，`--strict` 时视为错误。<br>"
-        "A dataset that breaks a rule is refused with every problem listed at once: file (and sheet), row as "
-        "a person sees it (the header is row 1), column, value and rule. Warnings (plausibility, class "
-        "totals) do not refuse the data, unless `--strict`.",
-        "",
-    ]
-    lines += _settings_md()
-    lines += ["## 表 — Tables", ""]
-    for table in TABLES.values():
-        lines += _table_md(table, uses)
-    lines += _plausible_md(std)
-    lines += _indicators_md(std)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    text = (Path(__file__).parent / "dictionary-template.md").read_text(encoding="utf-8")
+    parts: dict[str, str | list[str]] = {
+        "required_zh": "、".join(f"`{t}` {TABLES[t].zh}" for t in REQUIRED_TABLES),
+        "required_en": ", ".join(f"`{t}`" for t in REQUIRED_TABLES),
+        "optional": "、".join(f"`{t}`" for t in TABLES if t not in REQUIRED_TABLES),
+        "synonyms": "；".join(f"{col}: " + "、".join(v) for col, v in ENUM_SYNONYMS.items()),
+        "true_values": "、".join(TRUE_VALUES),
+        "false_values": "、".join(FALSE_VALUES),
+        "standard": std.id,
+        "settings": _settings_md(),
+        "tables": [line for table in TABLES.values() for line in _table_md(table, uses)],
+        "plausible": _plausible_md(std),
+        "indicators": _indicators_md(std),
+    }
+    for name, value in parts.items():
+        if isinstance(value, list):
+            text = text.replace(f"{{{name}}}\n", "".join(f"{line}\n" for line in value))
+        else:
+            text = text.replace(f"{{{name}}}", value)
+    return text.rstrip("\n") + "\n"
 
 
 def render(fmt: str = "md", standard: Any = None) -> str:
     """The dictionary in one of :data:`FORMATS`."""
-    from eduwb.errors import ParameterError
-
     if fmt not in FORMATS:
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     return {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt](standard)

@@ -31,7 +31,6 @@ STANDARDS_DIR = Path(__file__).parent
 BUILTIN = ("moe-2017", "moe-2012")
 DEFAULT_STANDARD = "moe-2017"
 
-DIMENSIONS = ("resource", "guarantee", "quality", "recognition")
 COMPARATORS = (">=", "<=", "yes", "yes_or_ratio", "all", "cv")
 SOURCES = ("computed", "county")
 STAGES = ("primary", "junior")
@@ -152,11 +151,6 @@ class Standard:
 
     def name(self, lang: str = "zh") -> str:
         return pick((self.name_zh, self.name_en), lang)
-
-    def unit_name(self, lang: str = "zh") -> str:
-        """The unit in ``lang``: as the standard writes it, or its English (:data:`UNITS_EN`;
-        a unit not listed there is shown as written)."""
-        return pick((self.unit, UNITS_EN.get(self.unit, self.unit)), lang)
 
     def programme(self, lang: str = "zh") -> str:
         """What meeting this standard is called, as the report's title and verdict say it:
@@ -289,17 +283,9 @@ class Standard:
     def catalogue(self, lang: str | None = None) -> pd.DataFrame:
         """One row per indicator with its thresholds per stage (the ``eduwb standards`` table)."""
         rows = []
+        keys = ("seq", "dimension", "name_zh", "name_en", "unit", "comparator", "source")
         for ind in self.indicators:
-            row = {
-                "indicator": ind.id,
-                "seq": ind.seq,
-                "dimension": ind.dimension,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "unit": ind.unit,
-                "comparator": ind.comparator,
-                "source": ind.source,
-            }
+            row = {"indicator": ind.id, **{key: getattr(ind, key) for key in keys}}
             if isinstance(ind.threshold, dict):
                 for stage in STAGES:
                     row[f"threshold_{stage}"] = ind.threshold.get(stage)
@@ -347,14 +333,6 @@ def _indicator(d: dict[str, Any]) -> Indicator:
 
 
 _KEYED_LISTS = {"indicators": "id", "vetoes": "id"}
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    return merge(base, override, keyed=_KEYED_LISTS, error=StandardError)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    return read_toml(path, error=StandardError, what="standard")
 
 
 def _validate(raw: dict[str, Any], where: str) -> None:
@@ -565,7 +543,7 @@ def _is_number(v: Any) -> bool:
 def _exists(path: Path) -> bool:
     try:
         return path.exists()
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         return False
 
 
@@ -582,7 +560,7 @@ def _load_cached(key: str) -> Standard:
             raise StandardError(
                 f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
             )
-    raw = _read_toml(path)
+    raw = read_toml(path, error=StandardError, what="standard")
     parent = raw.get("extends")
     if parent is not None:
         parent = parent_key(parent, path, BUILTIN)
@@ -593,7 +571,7 @@ def _load_cached(key: str) -> Standard:
             )
         _EXTENDING.add(key)
         try:
-            raw = _merge(_load_cached(parent).raw, raw)
+            raw = merge(_load_cached(parent).raw, raw, keyed=_KEYED_LISTS, error=StandardError)
         except StandardError as exc:
             raise StandardError(f"{path}: {exc}") from None
         finally:
@@ -613,18 +591,8 @@ def load_standard(standard: str | Path | Standard | None = None) -> Standard:
     if isinstance(standard, Standard):
         return standard
     key = DEFAULT_STANDARD if standard is None else str(standard)
-    if key not in BUILTIN:
-        try:
-            exists = Path(key).exists()
-            if exists:
-                key = str(Path(key).resolve())
-        except (OSError, ValueError):  # a name too long for the file system, a NUL byte
-            exists = False
-        if not exists:
-            # name the standard as the user wrote it, not as a resolved path
-            raise StandardError(
-                f"unknown standard {key!r}: use one of {', '.join(BUILTIN)} or the path of a standard file"
-            )
+    if key not in BUILTIN and _exists(Path(key)):
+        key = str(Path(key).resolve())  # one cache entry per file (a missing one is named as written)
     return _load_cached(key)
 
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils.cell import column_index_from_string
+
 from eduwb.data.importers.locate import Locator, locators_from_check, synonyms
 from eduwb.data.importers.patterns import compile_extract
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
@@ -88,6 +90,12 @@ _SCHOOL_COLUMNS = tuple(TABLES["schools"].names)
 _SECTION_COLUMNS = tuple(c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage"))
 _TOTAL_COLUMNS = ("teachers", "teachers_above_degree", "backbone_teachers", "pe_art_teachers")
 _FACILITY_COLUMNS = tuple(c for c in TABLES["facilities"].names if c not in ("school_id", "year", "stage"))
+_NAMESPACE_COLUMNS = {
+    "school": _SCHOOL_COLUMNS,
+    "total": _TOTAL_COLUMNS,
+    "facilities": _FACILITY_COLUMNS,
+    **{stage: _SECTION_COLUMNS for stage in STAGES},
+}
 NAMESPACE_TABLE = {
     "school": "schools",
     "total": "sections",
@@ -106,20 +114,12 @@ def norm_text(text: object) -> str:
     return re.sub(r"\s+", "", s).lower()
 
 
-def column_index(letters: str) -> int:
-    """``"A"`` → 1, ``"AA"`` → 27."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def parse_cell(ref: str) -> tuple[int, int]:
     """``"I6"`` → (row 6, column 9)."""
     m = _CELL.match(ref)
     if m is None:
         raise ValueError(ref)
-    return int(m.group(2)), column_index(m.group(1))
+    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 @dataclass(frozen=True)
@@ -399,16 +399,12 @@ def _target_column(target: Any) -> tuple[str, str] | str:
             "facilities.multimedia_rooms"
         )
     namespace, column = target.split(".", 1)
-    allowed = {
-        "school": _SCHOOL_COLUMNS,
-        "total": _TOTAL_COLUMNS,
-        "facilities": _FACILITY_COLUMNS,
-        **{stage: _SECTION_COLUMNS for stage in STAGES},
-    }
-    if namespace not in allowed:
-        return f"{namespace!r} 不是 is not one of {', '.join(allowed)}"
-    if column not in allowed[namespace]:
-        return f"{column!r}: {namespace} 的列 columns of {namespace}: {', '.join(allowed[namespace])}"
+    if namespace not in _NAMESPACE_COLUMNS:
+        return f"{namespace!r} 不是 is not one of {', '.join(_NAMESPACE_COLUMNS)}"
+    if column not in _NAMESPACE_COLUMNS[namespace]:
+        return (
+            f"{column!r}: {namespace} 的列 columns of {namespace}: {', '.join(_NAMESPACE_COLUMNS[namespace])}"
+        )
     return namespace, column
 
 
