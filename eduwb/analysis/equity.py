@@ -35,8 +35,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.resources import amounts, indicator_ids, section_values
-from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
+from eduwb.analysis.resources import amounts, one_year, standard_order
+from eduwb.analysis.scope import check_options
 from eduwb.errors import AnalysisError
 from eduwb.standards import Standard
 
@@ -116,24 +116,25 @@ def theil(values, weights, groups=None) -> tuple[float, float, float]:
     return total, between, within
 
 
-def mcloone(values, weights) -> float:
-    """McLoone index: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)``, M the pupil-weighted median."""
+def _around_median(values, weights, name: str, below: bool) -> float:
+    """``Σ Pi·Xi / (M · Σ Pi)`` over the pupils at or below (``below``) or at or above the
+    pupil-weighted median M."""
     x, w = _arrays(values, weights)
     median = weighted_quantile(x, w, 0.5)
     if median == 0:
-        raise AnalysisError("McLoone: the median is 0, so the index is undefined")
-    below = x <= median
-    return float((w[below] * x[below]).sum() / (median * w[below].sum()))
+        raise AnalysisError(f"{name}: the median is 0, so the index is undefined")
+    side = x <= median if below else x >= median
+    return float((w[side] * x[side]).sum() / (median * w[side].sum()))
+
+
+def mcloone(values, weights) -> float:
+    """McLoone index: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)``, M the pupil-weighted median."""
+    return _around_median(values, weights, "McLoone", below=True)
 
 
 def verstegen(values, weights) -> float:
     """Verstegen index: ``Σ_{Xi ≥ M} Pi·Xi / (M · Σ_{Xi ≥ M} Pi)``, M the pupil-weighted median."""
-    x, w = _arrays(values, weights)
-    median = weighted_quantile(x, w, 0.5)
-    if median == 0:
-        raise AnalysisError("Verstegen: the median is 0, so the index is undefined")
-    above = x >= median
-    return float((w[above] * x[above]).sum() / (median * w[above].sum()))
+    return _around_median(values, weights, "Verstegen", below=False)
 
 
 def federal_range_ratio(values, weights) -> float:
@@ -192,13 +193,7 @@ def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None
     )
     for col in MEASURES:
         out[col] = out[col].astype("Float64")
-    stage_order = stage_rank(std)
-    seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
-    out["_s"] = out["stage"].map(stage_order) if "stage" in out else 0
-    out["_i"] = out["indicator"].map(seq)
-    keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
-    out = out.sort_values(keys, kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
-    return out
+    return standard_order(out, std, [*by, "indicator"])
 
 
 def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -209,9 +204,4 @@ def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
     that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
     """
     check_options(options, set(), "equity")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
-    return equity_from_values(values, std, by=["stage"])
+    return equity_from_values(one_year(ds, std, year, stage, require=True), std, by=["stage"])

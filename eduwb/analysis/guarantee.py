@@ -14,25 +14,13 @@ import pandas as pd
 
 from eduwb.analysis.scope import resolve_year, schools_in_scope
 from eduwb.data.dataset import Dataset
-from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
-COMPULSORY_STAGES = tuple(GRADES_BY_STAGE)
 
 
 def _status(passes: pd.Series, known: pd.Series) -> pd.Series:
     return pd.Series(np.where(~known, MISSING, np.where(passes, PASS, FAIL)), index=passes.index)
-
-
-def compulsory_schools(ds: Dataset, std: Standard, year: int, indicator: str = "G3") -> pd.DataFrame:
-    """The schools ``indicator`` judges in ``year`` (its scope in the standard).
-
-    See :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with
-    its compulsory-stage pupils and classes summed. Columns: ``school_id, school_name, kind,
-    locale, built_year, students, classes``.
-    """
-    return schools_in_scope(ds, std, indicator, year)
 
 
 # ----------------------------------------------------------------------------- G3
@@ -44,7 +32,9 @@ def music_art_rooms_table(
     """G3 per school: music and art rooms against one per ``classes_per_room`` classes, and their areas.
 
     Every school of G3's scope in the standard is judged (moe-2017: ``all_schools``, "every
-    school" — teaching points of any size and special schools included).
+    school" — teaching points of any size and special schools included; see
+    :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with its
+    compulsory-stage pupils and classes summed).
     A school needs ``ceil(classes / classes_per_room)`` music rooms and as many art rooms
     (its classes counted over its compulsory stages); its smallest music and art rooms must
     reach the standard's areas. Facility rows given per stage are summed per school (rooms)
@@ -64,7 +54,7 @@ def music_art_rooms_table(
     year = resolve_year(ds, year)
     params = std.indicator("G3").params
     per_room = params["classes_per_room"]
-    schools = compulsory_schools(ds, std, year, "G3")
+    schools = schools_in_scope(ds, std, "G3", year)
 
     fac = ds.facilities[ds.facilities["year"] == year]
     rooms = fac.groupby("school_id").agg(
@@ -187,20 +177,14 @@ def training_funds_table(
     """
     del stage, options
     cols = [
-        "school_id",
-        "school_name",
-        "year",
-        "public_funds_yuan",
-        "training_funds_yuan",
-        "share",
-        "threshold",
-        "status",
-    ]
+        "school_id", "school_name", "year", "public_funds_yuan", "training_funds_yuan",
+        "share", "threshold", "status",
+    ]  # fmt: skip
     if ds.budget is None:
         return pd.DataFrame(columns=cols)
     year = resolve_year(ds, year)
     threshold = float(std.indicator("Q4").threshold_for())
-    schools = compulsory_schools(ds, std, year, "Q4")
+    schools = schools_in_scope(ds, std, "Q4", year)
     bud = ds.budget[ds.budget["year"] == year].set_index("school_id")[
         ["public_funds_yuan", "training_funds_yuan"]
     ]

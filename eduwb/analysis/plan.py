@@ -53,8 +53,7 @@ from eduwb.analysis.balance import (
     weighted_cv,
     whole_units,
 )
-from eduwb.analysis.resources import EPS, indicator_ids, section_values
-from eduwb.analysis.scope import resolve_stage, resolve_year, stage_rank
+from eduwb.analysis.resources import EPS, indicator_ids, one_year, standard_order
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -229,25 +228,11 @@ def _verify(values_after: pd.DataFrame, std: Standard) -> None:
 def _plan(ds, std, year, stage, options):
     _require_plan(std)
     costs = unit_costs(ds, options)
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    values = one_year(ds, std, year, stage, require=True)
     long = plan_long(values, std, costs)
     after = after_values(values, long, std)
     _verify(after, std)
     return values, long, after
-
-
-def _stage_sorted(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.DataFrame:
-    order = stage_rank(std)
-    return (
-        frame.assign(_s=frame["stage"].map(order))
-        .sort_values(["_s", *keys], kind="mergesort")
-        .drop(columns="_s")
-        .reset_index(drop=True)
-    )
 
 
 def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -260,13 +245,11 @@ def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     85 %), ``cv`` (raised by water-filling), or both joined by ``+``). See the module
     docstring for the method; the resulting CVs are in :func:`plan_summary`.
     """
-    _, long, _ = _plan(ds, std, year, stage, options)
-    return _table(std, long)
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan"]
 
 
 def _table(std: Standard, long: pd.DataFrame) -> pd.DataFrame:
-    rows = long[long["addition"] > 0]
-    rows = _stage_sorted(rows, std, ["school_id", "seq"])
+    rows = standard_order(long[long["addition"] > 0], std, ["stage", "school_id", "seq"])
     cols = [
         "school_id", "school_name", "stage", "indicator", "value", "threshold",
         "addition", "gap_unit", "value_after", "cost_yuan", "reason",
@@ -281,13 +264,7 @@ def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
     addition, gap_unit, cost_yuan``. ``level`` is the water-filling level (NA when the CV
     was already within the limit after step 1).
     """
-    values, long, after = _plan(ds, std, year, stage, options)
-    return _summary(std, long, *_balances(std, values, after))
-
-
-def _balances(std: Standard, values: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The CVs per stage before and after the plan (what the summary and the overview compare)."""
-    return balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan_summary"]
 
 
 def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
@@ -307,21 +284,11 @@ def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.D
     )
     rows = rows.merge(agg.reset_index(), on=["stage", "indicator"], how="left")
     rows["level"] = rows["level"].astype("Float64")
-    return rows[
-        [
-            "stage",
-            "indicator",
-            "cv",
-            "cv_after",
-            "limit",
-            "passes_after",
-            "level",
-            "schools_raised",
-            "addition",
-            "gap_unit",
-            "cost_yuan",
-        ]
-    ]
+    cols = [
+        "stage", "indicator", "cv", "cv_after", "limit", "passes_after", "level", "schools_raised",
+        "addition", "gap_unit", "cost_yuan",
+    ]  # fmt: skip
+    return rows[cols]
 
 
 def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -330,17 +297,11 @@ def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     Columns ``stage, schools, schools_passing, schools_passing_after, cv_failing,
     cv_failing_after, cost_yuan``.
     """
-    values, long, after = _plan(ds, std, year, stage, options)
-    return _overview(std, values, long, after, *_balances(std, values, after))
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan_overview"]
 
 
 def _overview(
-    std: Standard,
-    values: pd.DataFrame,
-    long: pd.DataFrame,
-    after: pd.DataFrame,
-    bal_before: pd.DataFrame,
-    bal_after: pd.DataFrame,
+    std: Standard, values, long, after, bal_before: pd.DataFrame, bal_after: pd.DataFrame
 ) -> pd.DataFrame:
     rule_before, rule_after = school_rule(values, std), school_rule(after, std)
     out = rule_before.groupby("stage", sort=False).agg(
@@ -354,7 +315,7 @@ def _overview(
     out = out.reset_index()
     for col in ("schools", "schools_passing", "schools_passing_after", "cv_failing", "cv_failing_after"):
         out[col] = out[col].astype("int64")
-    return _stage_sorted(out, std, [])
+    return standard_order(out, std, ["stage"])
 
 
 #: The tables of :func:`plan_tables`, in the order notebook 01 shows them.
@@ -370,7 +331,8 @@ def plan_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[
     for them here instead of drawing the same plan three times.
     """
     values, long, after = _plan(ds, std, year, stage, options)
-    balances = _balances(std, values, after)
+    # the CVs per stage before and after the plan, which the summary and the overview compare
+    balances = balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])
     return {
         "plan_overview": _overview(std, values, long, after, *balances),
         "plan_summary": _summary(std, long, *balances),
