@@ -114,15 +114,15 @@ def _rule_additions(
     only above the level, since the CV would raise the value to it anyway.
     """
     rule = std.school_rule
-    students, per, integer = long["students"], long["per"], long["gap_integer"]
+
+    def top_up(target: pd.Series) -> np.ndarray:
+        return whole_units(target * long["students"] / long["per"] - long["amount"], long["gap_integer"])
+
     full_target = long["threshold"]
     part_target = float(rule["min_ratio_rest"]) * long["threshold"]
-    if levels is not None:
-        floor = levels.fillna(-np.inf)
-        full_target, part_target = np.maximum(full_target, floor), np.maximum(part_target, floor)
-    full = whole_units(full_target * students / per - long["amount"], integer)
-    part = whole_units(part_target * students / per - long["amount"], integer)
-    saving = pd.Series((full - part) * long["unit_cost"].to_numpy(), index=long.index)
+    floor = -np.inf if levels is None else levels.fillna(-np.inf)
+    saved = top_up(np.maximum(full_target, floor)) - top_up(np.maximum(part_target, floor))
+    saving = pd.Series(saved * long["unit_cost"].to_numpy(), index=long.index)
     keys = ["year", "school_id", "stage"]
     n_exempt = max(len(indicator_ids(std)) - int(rule["min_met"]), 0)
     order = long.assign(_saving=saving).sort_values(
@@ -131,10 +131,7 @@ def _rule_additions(
     rank = order.groupby(keys, sort=False).cumcount().reindex(long.index)
     exempt = ((rank < n_exempt) & (saving > 0)).to_numpy()
     # the additions themselves target the rule only; the CV is step 2's business
-    full = whole_units(long["threshold"] * students / per - long["amount"], integer)
-    part = whole_units(
-        float(rule["min_ratio_rest"]) * long["threshold"] * students / per - long["amount"], integer
-    )
+    full, part = top_up(full_target), top_up(part_target)
     return np.where(exempt, part, full), exempt
 
 

@@ -12,6 +12,7 @@ year, and passes only when every indicator passes and every veto is declared 否
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -213,17 +214,15 @@ def scorecard_trend(
     lang = _card_lang(stage, options)
     last = resolve_year(ds, year)
     years = [y for y in ds.years if y <= last and (since is None or y >= since)]
-    shared: list[Any] = []
 
-    def resource_pass() -> Any:  # only when a year's card is not kept already
+    @functools.cache
+    def resource_pass() -> ResourcePass | None:  # only when a year's card is not kept already
         if not std.resource_indicators:
             return None
-        if not shared and resource is not None:
-            shared.append(resource)
-        if not shared:
-            given = values if values is not None else resources.section_values(ds, std, years=years)
-            shared.append(ResourcePass.of(given, std))
-        return shared[0]
+        if resource is not None:
+            return resource
+        given = values if values is not None else resources.section_values(ds, std, years=years)
+        return ResourcePass.of(given, std)
 
     cards = [_card(_Ctx(ds, std, y, lang), resource_pass) for y in years]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
@@ -284,17 +283,10 @@ def verdicts(trend: pd.DataFrame, std: Standard) -> pd.DataFrame:
     rows = []
     for y in sorted(trend["year"].unique()):
         judged = judge(year_card(trend, int(y)), std)
-        rows.append(
-            {
-                "year": int(y),
-                **judged["dimensions"],
-                "vetoes": ",".join(judged["vetoes"]),
-                "verdict": judged["verdict"],
-                "failing": ",".join(judged["failing"]),
-                "missing": ",".join(judged["missing"]),
-                "vetoes_undeclared": ",".join(judged["undeclared"]),
-            }
-        )
+        joined = {k: ",".join(judged[k]) for k in ("vetoes", "failing", "missing")}
+        undeclared = ",".join(judged["undeclared"])
+        rows.append({"year": int(y), **judged["dimensions"], **joined, "verdict": judged["verdict"],
+                     "vetoes_undeclared": undeclared})  # fmt: skip
     columns = ["year", *std.raw["dimensions"], "vetoes", "verdict", "failing", "missing", "vetoes_undeclared"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -305,16 +297,11 @@ def verdict_table(
     """The county verdict per year: per dimension, the vetoes, and overall (the trend).
 
     ``eduwb table verdict DATA``: every year in the data up to ``year`` (all years when None).
-
-    Returns
-    -------
-    DataFrame
-        ``year``, one column per dimension of the standard (``resource, guarantee, quality,
-        recognition`` under moe-2017) holding ``pass``/``fail``/``missing``, then ``vetoes``
-        (the veto ids that apply, comma-joined), ``verdict`` (``pass``/``fail``/
-        ``incomplete``), ``failing`` and ``missing`` (indicator ids, comma-joined) and
-        ``vetoes_undeclared`` (vetoes not declared 是/否: they keep the verdict
-        ``incomplete``, like a missing indicator).
+    ``year``, one column per dimension of the standard (``resource, guarantee, quality,
+    recognition`` under moe-2017) holding ``pass``/``fail``/``missing``, then ``vetoes`` (the
+    veto ids that apply, comma-joined), ``verdict`` (``pass``/``fail``/``incomplete``),
+    ``failing`` and ``missing`` (indicator ids, comma-joined) and ``vetoes_undeclared`` (vetoes
+    not declared 是/否: they keep the verdict ``incomplete``, like a missing indicator).
     """
     if stage is not None:
         raise ParameterError("verdict: the verdict is on the whole county; --stage does not apply")
@@ -322,7 +309,8 @@ def verdict_table(
 
 
 def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: str = "zh") -> dict[str, Any]:
-    """The verdict of one year's scorecard with a sentence saying it (see :func:`county_verdict`)."""
+    """The verdict of one year's scorecard (:func:`judge`) with ``year``, ``passed`` and a
+    sentence saying it (``summary``: any veto, the failing and the missing indicators)."""
     judged = judge(scorecard, std)
     year = int(scorecard.attrs["year"])
     return {
@@ -339,16 +327,8 @@ def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: s
 
 
 def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[str, Any]:
-    """The verdict for one year, for the report's cover.
-
-    Returns
-    -------
-    dict
-        ``passed`` (bool), ``verdict`` (``pass``/``fail``/``incomplete``), ``summary_zh`` and
-        ``summary_en`` (sentences naming any veto, the failing and the missing indicators),
-        ``failing``, ``missing`` (indicator ids), ``undeclared`` (vetoes not declared),
-        ``vetoes`` (vetoes that apply), plus ``year`` and ``dimensions`` (dimension → status).
-    """
+    """The verdict for one year, for the report's cover: :func:`verdict_summary` with the
+    sentence in both languages, ``summary_zh`` and ``summary_en``."""
     card = scorecard_table(ds, std, year=year)
     out = verdict_summary(card, std, ds.name, "zh")
     out["summary_zh"] = out.pop("summary")
@@ -373,6 +353,10 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     parts = [t(f"{name_before_number(county)}{year}年：", f"{county}, {year}: ")]
     failing, missing, vetoes = judged["failing"], judged["missing"], judged["vetoes"]
     undeclared = judged.get("undeclared", [])
+
+    def counted(zh: str, en: str, ids: list[str]) -> str:
+        return t(f"{zh} {len(ids)} 项：{listing(ids)}。", f"{en} ({len(ids)}): {listing(ids)}.")
+
     if vetoes:
         parts.append(
             t(f"一票否决，不予认定——{listing(vetoes)}。", f"vetoed (one-vote veto): {listing(vetoes)}. ")
@@ -387,12 +371,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
     elif failing:
         if not vetoes:
             parts.append(t("未达到评估标准。", "the county does not meet the standard. "))
-        parts.append(
-            t(
-                f"未达标指标 {len(failing)} 项：{listing(failing)}。",
-                f"Failing ({len(failing)}): {listing(failing)}.",
-            )
-        )
+        parts.append(counted("未达标指标", "Failing", failing))
     elif not vetoes:
         parts.append(
             t(
@@ -401,19 +380,9 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
             )
         )
     if missing:
-        parts.append(
-            t(
-                f"缺数据指标 {len(missing)} 项：{listing(missing)}。",
-                f" Missing ({len(missing)}): {listing(missing)}.",
-            )
-        )
+        parts.append(counted("缺数据指标", " Missing", missing))
     if undeclared:
-        parts.append(
-            t(
-                f"未填报“是/否”的一票否决情形 {len(undeclared)} 项：{listing(undeclared)}。",
-                f" Vetoes not declared ({len(undeclared)}): {listing(undeclared)}.",
-            )
-        )
+        parts.append(counted("未填报“是/否”的一票否决情形", " Vetoes not declared", undeclared))
     return "".join(parts).strip()
 
 

@@ -122,24 +122,29 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
             if wi > 0:
                 ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
         left += widths
-    status = [pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
-    ax.set_yticks(
-        y,
-        [
-            t(f"{name}（{s}）", f"{name} ({s})", lang)
-            for name, s in zip(dimensions["name"], status, strict=True)
-        ],
-    )
-    for tick, s in zip(ax.get_yticklabels(), dimensions["status"], strict=True):
-        tick.set_color(COLOURS[s])
-    ax.set_xlim(0, max(float(dimensions["indicators"].max()), 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    _name_dimensions(ax, y, dimensions, lang)
+    _count_axis(ax, float(dimensions["indicators"].max()), lang)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
     return fig
+
+
+def _name_dimensions(ax, y: np.ndarray, rows: pd.DataFrame, lang: str) -> None:
+    """Each dimension's name with its status in words, coloured by the status."""
+    status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+    names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
+    ax.set_yticks(y, names)
+    for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+        tick.set_color(COLOURS[s])
+
+
+def _count_axis(ax, most: float, lang: str) -> None:
+    """The axis of indicator counts and the legend of the statuses above the bars."""
+    ax.set_xlim(0, max(most, 1) * 1.02)
+    ax.set_xlabel(t("指标数", "indicators", lang))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
 
 
 def trend_chart(
@@ -158,14 +163,12 @@ def trend_chart(
     names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
-    for i, year in enumerate(years):
-        row = verdicts.iloc[i]
+    for i in range(len(years)):
         for j, col in enumerate(cols):
-            code = row[col]
+            code = verdicts.iloc[i][col]
             ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
             text = pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
             ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
-        del year
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(years), 0)
     ax.set_xticks(np.arange(len(cols)) + 0.48, names)
@@ -333,10 +336,7 @@ class _DimensionBars:
             for col, _ in self.PARTS
         }
         ax.set_yticks(y, [""] * n)
-        ax.set_xlim(0, max(most, 1) * 1.02)
-        ax.set_xlabel(t("指标数", "indicators", lang))
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+        _count_axis(ax, most, lang)
         fig.subplots_adjust(
             left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
         )
@@ -353,13 +353,7 @@ class _DimensionBars:
                 text.set_x(li + wi / 2)
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
-        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-        names = [
-            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
-        ]
-        ax.set_yticks(self.y, names)
+        _name_dimensions(ax, self.y, rows, lang)
         ax.set_title(
             t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
         )
-        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-            tick.set_color(COLOURS[s])
