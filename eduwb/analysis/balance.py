@@ -66,16 +66,14 @@ def weighted_cv(values, weights) -> float:
     return float(np.sqrt((w * (x - mean) ** 2).sum() / total) / mean)
 
 
-def weighted_stats(
-    frame: pd.DataFrame, by: list[str], value: str = "value", weight: str = "students"
-) -> pd.DataFrame:
-    """:func:`weighted_cv` for every group of a long frame at once (vectorised).
+def weighted_stats(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """:func:`weighted_cv` of ``value`` weighted by ``students`` for every group of a long frame at once.
 
     Returns ``by`` + ``county_mean, std, cv`` (``cv`` NaN where the mean is 0), in the
     order the groups first appear.
     """
-    x = frame[value].to_numpy(dtype="float64")
-    w = frame[weight].to_numpy(dtype="float64")
+    x = frame["value"].to_numpy(dtype="float64")
+    w = frame["students"].to_numpy(dtype="float64")
     # one factorisation of the keys, then sums by integer group code (grouped_cv)
     codes = frame.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
     groups, first = np.unique(codes, return_index=True)
@@ -128,23 +126,19 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     missing = values.attrs.get("missing", {})
     long = amounts(values, std, keys=by)
     stats = weighted_stats(long, [*by, "indicator"])
-    # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
-    lacking = long[long["value"].isna()][[*by, "indicator"]].drop_duplicates()
-    if len(lacking):
-        flagged = stats[[*by, "indicator"]].merge(
-            lacking.assign(_lacking=True), how="left", on=[*by, "indicator"]
-        )
-        stats.loc[flagged["_lacking"].fillna(False).to_numpy(dtype=bool), "cv"] = np.nan
-        partly = {tuple(r) for r in lacking.itertuples(index=False)}
-    else:
-        partly = set()
     if missing:
         groups = values[by].drop_duplicates()
         absent = groups.merge(pd.DataFrame({"indicator": list(missing)}), how="cross")
         stats = pd.concat([stats, absent], ignore_index=True)
-    is_partly = np.array(
-        [tuple(r) in partly for r in stats[[*by, "indicator"]].itertuples(index=False)], dtype=bool
-    )
+    # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
+    keys = [*by, "indicator"]
+    lacking = long.loc[long["value"].isna(), keys].drop_duplicates()
+    is_partly = np.zeros(len(stats), dtype=bool)
+    if len(lacking):
+        is_partly = (
+            stats[keys].merge(lacking, how="left", on=keys, indicator=True)["_merge"].eq("both").to_numpy()
+        )
+        stats.loc[is_partly, "cv"] = np.nan
     stats["status"] = np.where(
         stats["indicator"].isin(list(missing)) | is_partly,
         "missing",

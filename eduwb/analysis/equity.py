@@ -32,6 +32,8 @@ Information Theory* (1967) for the decomposition.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 
@@ -147,40 +149,39 @@ def federal_range_ratio(values, weights) -> float:
 
 
 def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
-    """All the lenses for one set of sections; an undefined measure is None."""
-    out: dict[str, float | None] = {}
-    try:
-        out["gini"] = gini(values, weights)
-        out["theil"], out["theil_between"], out["theil_within"] = theil(values, weights, groups)
-    except AnalysisError:
-        out.update({"gini": None, "theil": None, "theil_between": None, "theil_within": None})
-    for name, fn in (
-        ("mcloone", mcloone),
-        ("verstegen", verstegen),
-        ("federal_range_ratio", federal_range_ratio),
-    ):
-        try:
+    """All the lenses for one set of sections; an undefined measure is None (Gini and Theil
+    are undefined together)."""
+    out: dict[str, float | None] = dict.fromkeys(MEASURES)
+    with contextlib.suppress(AnalysisError):
+        out.update(zip(MEASURES[:4], (gini(values, weights), *theil(values, weights, groups)), strict=True))
+    for name, fn in zip(MEASURES[4:], (mcloone, verstegen, federal_range_ratio), strict=True):
+        with contextlib.suppress(AnalysisError):
             out[name] = fn(values, weights)
-        except AnalysisError:
-            out[name] = None
     return out
 
 
-def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """The lenses per group × indicator from :func:`eduwb.analysis.resources.section_values`."""
-    by = list(by or ["stage"])
-    long = amounts(values, std, keys=[*by, GROUP_COLUMN])
-    rows = []
+def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Pupil-weighted equity lenses per stage × indicator.
+
+    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
+    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
+    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
+    """
+    check_options(options, set(), "equity")
+    values = one_year(ds, std, year, stage, require=True)
+    long = amounts(values, std, keys=["stage", GROUP_COLUMN])
     # a handful of groups (stage × indicator); the measures inside are vectorised
-    for key, grp in long.groupby([*by, "indicator"], sort=False):
-        row = dict(zip([*by, "indicator"], key, strict=True))
-        row.update(equity_measures(grp["value"], grp["students"], grp[GROUP_COLUMN].fillna("unknown")))
-        rows.append(row)
+    rows = [
+        {
+            "stage": s,
+            "indicator": i,
+            **equity_measures(g["value"], g["students"], g[GROUP_COLUMN].fillna("unknown")),
+        }
+        for (s, i), g in long.groupby(["stage", "indicator"], sort=False)
+    ]
     missing = values.attrs.get("missing", {})
-    for group in values[by].drop_duplicates().itertuples(index=False):
-        for ind in missing:
-            rows.append({**dict(zip(by, group, strict=True)), "indicator": ind})
-    out = pd.DataFrame(rows, columns=[*by, "indicator", *MEASURES])
+    rows += [{"stage": s, "indicator": ind} for s in values["stage"].drop_duplicates() for ind in missing]
+    out = pd.DataFrame(rows, columns=["stage", "indicator", *MEASURES])
     undefined = out[list(MEASURES)].isna()
     out["status"] = np.where(
         out["indicator"].isin(list(missing)),
@@ -193,15 +194,4 @@ def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None
     )
     for col in MEASURES:
         out[col] = out[col].astype("Float64")
-    return standard_order(out, std, [*by, "indicator"])
-
-
-def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Pupil-weighted equity lenses per stage × indicator.
-
-    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
-    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
-    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
-    """
-    check_options(options, set(), "equity")
-    return equity_from_values(one_year(ds, std, year, stage, require=True), std, by=["stage"])
+    return standard_order(out, std, ["stage", "indicator"])
