@@ -68,29 +68,22 @@ def music_art_rooms_table(
     out["year"] = year
     out["rooms_needed"] = np.ceil(out["classes"] / per_room).astype("int64")
 
-    music_limit = pd.Series(float(params["music_room_min_area_m2"]), index=out.index)
-    art_limit = pd.Series(float(params["art_room_min_area_m2"]), index=out.index)
-    relaxed = pd.Series(False, index=out.index)
+    old = has_small = pd.Series(False, index=out.index)
     if ds.settings.relaxations_2019:
         rel = std.relaxations
         old = (out["built_year"] <= rel["music_art_room_area_built_by"]).fillna(False).astype(bool)
-        music_limit = music_limit.where(~old, np.minimum(music_limit, rel["music_room_min_area_m2"]))
-        art_limit = art_limit.where(~old, np.minimum(art_limit, rel["art_room_min_area_m2"]))
-        relaxed |= old
         small = _small_rural_area(ds, rel, year, out)
         has_small = small.notna()
-        music_limit = music_limit.where(~has_small, np.minimum(music_limit, small))
-        art_limit = art_limit.where(~has_small, np.minimum(art_limit, small))
-        relaxed |= has_small
-    out["music_area_limit"] = music_limit
-    out["art_area_limit"] = art_limit
-    out["relaxed"] = relaxed
-
-    out["music_short"] = known & (out["music_rooms"] < out["rooms_needed"])
-    out["art_short"] = known & (out["art_rooms"] < out["rooms_needed"])
-    # rooms > 0 always carry their smallest area (the loader requires it)
-    out["music_small"] = known & (out["music_rooms"] > 0) & (out["music_room_min_area_m2"] < music_limit)
-    out["art_small"] = known & (out["art_rooms"] > 0) & (out["art_room_min_area_m2"] < art_limit)
+    out["relaxed"] = old | has_small
+    for kind in ("music", "art"):
+        limit = pd.Series(float(params[f"{kind}_room_min_area_m2"]), index=out.index)
+        if ds.settings.relaxations_2019:
+            limit = limit.where(~old, np.minimum(limit, rel[f"{kind}_room_min_area_m2"]))
+            limit = limit.where(~has_small, np.minimum(limit, small))
+        out[f"{kind}_area_limit"] = limit
+        out[f"{kind}_short"] = known & (out[f"{kind}_rooms"] < out["rooms_needed"])
+        # rooms > 0 always carry their smallest area (the loader requires it)
+        out[f"{kind}_small"] = known & (out[f"{kind}_rooms"] > 0) & (out[f"{kind}_room_min_area_m2"] < limit)
     failing = out[["music_short", "art_short", "music_small", "art_small"]].any(axis=1)
     out["status"] = _status(~failing, known)
     for col in ("music_rooms", "art_rooms"):

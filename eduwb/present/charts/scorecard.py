@@ -45,17 +45,14 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("status", "previous_status", "change")
 
 
-def _code_of(value: object) -> str | None:
-    """The status code behind a cell, whether it shows the code or its label."""
-    if not isinstance(value, str):
-        return None
-    if value in CELL_CSS:
-        return value
-    for labels in (CODE_LABELS, VERDICT_LABELS):
-        for code, pair in labels.items():
-            if value in pair and code in CELL_CSS:
-                return code
-    return None
+#: The status code behind a cell, whether it shows the code or one of its labels.
+_CODE_OF = {
+    label: code
+    for labels in (VERDICT_LABELS, CODE_LABELS)
+    for code, pair in labels.items()
+    if code in CELL_CSS
+    for label in (*pair, code)
+}
 
 
 def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | None = None) -> pd.DataFrame:
@@ -95,7 +92,7 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
     """For ``eduwb.present.show_table(highlight=…)``: colour every status-like cell."""
     out = pd.DataFrame("", index=df.index, columns=df.columns)
     for col in df.columns:
-        codes = df[col].map(_code_of)
+        codes = df[col].map(lambda v: _CODE_OF.get(v) if isinstance(v, str) else None)
         if codes.notna().any():
             out[col] = codes.map(lambda c: CELL_CSS.get(c, "") if isinstance(c, str) else "")
     return out
