@@ -135,13 +135,7 @@ class _Ctx:
 def _result(
     status: str, value: str = "", value_number: float = np.nan, evidence: str = "", source: str = ""
 ) -> dict[str, Any]:
-    return {
-        "status": status,
-        "value": value,
-        "value_number": value_number,
-        "evidence": evidence,
-        "source": source,
-    }
+    return dict(status=status, value=value, value_number=value_number, evidence=evidence, source=source)
 
 
 def _units(status: str, ok: int, n: int, parts: list[str], ctx: _Ctx, source: str) -> dict[str, Any]:
