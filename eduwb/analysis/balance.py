@@ -422,26 +422,17 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     out = values.groupby("stage", sort=False).agg(schools=("school_id", "size"), students=("students", "sum"))
     if std.school_rule is not None:
         out["schools_passing"] = school_rule(values, std).groupby("stage", sort=False)["passes"].sum()
-    else:
-        out["schools_passing"] = pd.NA
-    out["schools_passing"] = out["schools_passing"].astype("Int64")
+        out["schools_passing"] = out["schools_passing"].astype("Int64")
     bal = balance_from_values(values, std, by=["stage"])
     singles = bal[bal["indicator"] != COMPOSITE]
     out["cv_failing"] = (~singles["passes"].fillna(True).astype(bool)).groupby(singles["stage"]).sum()
     comp = bal[bal["indicator"] == COMPOSITE].set_index("stage")
     out["composite"] = comp["cv"]
-    out["composite_limit"] = comp["limit"]
+    if std.balance_test != "each":
+        out["composite_limit"] = comp["limit"]
     out = out.reset_index()
     out["cv_failing"] = out["cv_failing"].astype("int64")
-    drop = [
-        c
-        for c, absent in (
-            ("schools_passing", std.school_rule is None),
-            ("composite_limit", std.balance_test == "each"),
-        )
-        if absent
-    ]
-    return out.drop(columns=drop)
+    return out
 
 
 # ----------------------------------------------------------------------------- presentation aids

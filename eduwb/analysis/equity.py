@@ -91,10 +91,8 @@ def _theil_terms(x: np.ndarray, w: np.ndarray, mean: float) -> np.ndarray:
 def theil(values, weights, groups=None) -> tuple[float, float, float]:
     """Pupil-weighted Theil index and its between/within-group parts.
 
-    Returns
-    -------
-    (total, between, within)
-        ``total = between + within``; with no groups, between is 0 and within the total.
+    ``(total, between, within)``, ``total = between + within``; with no groups, between is 0
+    and within the total.
     """
     x, w = _arrays(values, weights)
     total_w = w.sum()

@@ -42,13 +42,10 @@ def music_art_rooms_table(
     the standard's 2019 relaxations lower the areas for schools built by the cut-off year and
     for small rural schools whose largest class is below the limit (when classes are given).
 
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, kind, year, classes, rooms_needed, music_rooms, art_rooms,
-        music_room_min_area_m2, art_room_min_area_m2, music_area_limit, art_area_limit,
-        relaxed, music_short, art_short, music_small, art_small, status`` — status is
-        ``missing`` for a school without a facilities row.
+    ``school_id, school_name, kind, year, classes, rooms_needed, music_rooms, art_rooms,
+    music_room_min_area_m2, art_room_min_area_m2, music_area_limit, art_area_limit, relaxed,
+    music_short, art_short, music_small, art_small, status`` — status is ``missing`` for a school
+    without a facilities row.
     """
     del stage, options
     year = resolve_year(ds, year)
@@ -125,11 +122,8 @@ def retention_table(
     standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts``
     was not provided.
 
-    Returns
-    -------
-    DataFrame
-        ``year, graduates, entrants_3y_ago, transfers_in, transfers_out, deaths, retention_rate,
-        threshold, status``.
+    ``year, graduates, entrants_3y_ago, transfers_in, transfers_out, deaths, retention_rate,
+    threshold, status``.
     """
     del stage, options
     cols = [
@@ -162,11 +156,8 @@ def training_funds_table(
     school with its own budget: teaching points are budgeted with their parent school and are
     not listed); one without a budget row is ``missing``. Empty when ``budget`` was not provided.
 
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, year, public_funds_yuan, training_funds_yuan, share,
-        threshold, status``.
+    ``school_id, school_name, year, public_funds_yuan, training_funds_yuan, share, threshold,
+    status``.
     """
     del stage, options
     cols = [
@@ -205,10 +196,7 @@ def recognition_table(
     year; only the ``all`` row carries the test (the parents' row is reported beside it).
     A group or year with no valid questionnaires has no rate and is ``missing``.
 
-    Returns
-    -------
-    DataFrame
-        ``year, group, valid, satisfied, rate, threshold, status``.
+    ``year, group, valid, satisfied, rate, threshold, status``.
     """
     del stage, options
     cols = ["year", "group", "valid", "satisfied", "rate", "threshold", "status"]

@@ -162,11 +162,8 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
     nothing by being exempt), until the exemptions no longer change (at most ``rounds``);
     the cheapest round is kept.
 
-    Returns
-    -------
-    DataFrame
-        Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and
-        ``exempt, add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
+    Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and ``exempt,
+    add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
     """
     _require_plan(std)
     if values["year"].nunique() > 1:

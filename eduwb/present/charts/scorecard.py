@@ -99,14 +99,8 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
-    """One horizontal bar per dimension: its indicators split into pass / fail / missing.
-
-    Parameters
-    ----------
-    dimensions
-        :func:`eduwb.analysis.scorecard.dimension_summary` (``name, indicators, passed, failed,
-        missing, status``).
-    """
+    """One horizontal bar per dimension (rows of :func:`eduwb.analysis.scorecard.dimension_summary`):
+    its indicators split into pass / fail / missing."""
     parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
     n = len(dimensions)
     fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.1))
@@ -147,15 +141,8 @@ def _count_axis(ax, most: float, lang: str) -> None:
 def trend_chart(
     verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None
 ) -> Figure:
-    """Years × dimensions (and the overall verdict) as coloured cells.
-
-    Parameters
-    ----------
-    verdicts
-        :func:`eduwb.analysis.scorecard.verdict_table`.
-    dimensions
-        Dimension code → name, in the standard's order.
-    """
+    """Years × dimensions (and the overall verdict) of :func:`eduwb.analysis.scorecard.verdict_table`
+    as coloured cells; ``dimensions`` maps dimension code → name, in the standard's order."""
     cols = [*dimensions, "verdict"]
     names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
@@ -253,17 +240,9 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
 def explorer(
     trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"
 ):
-    """An ipywidgets year selector showing that year's four dimensions and full scorecard.
-
-    Parameters
-    ----------
-    trend
-        :func:`eduwb.analysis.scorecard.scorecard_trend`.
-    dimensions_by_year
-        :func:`eduwb.analysis.scorecard.dimension_trend`.
-    dimensions
-        Dimension code → name.
-    """
+    """An ipywidgets year selector showing that year's four dimensions and full scorecard, from
+    :func:`eduwb.analysis.scorecard.scorecard_trend` and ``dimension_trend``; ``dimensions`` maps
+    dimension code → name."""
     import ipywidgets as widgets
     from IPython import get_ipython
     from IPython.display import HTML, display
