@@ -184,10 +184,7 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
             best = (cost, add_rule, exempt, add_cv, level)
         levels = pd.Series(level, index=long.index)
     _, add_rule, exempt, add_cv, level = best
-    long["exempt"] = exempt
-    long["add_rule"] = add_rule
-    long["add_cv"] = add_cv
-    long["level"] = level
+    long = long.assign(exempt=exempt, add_rule=add_rule, add_cv=add_cv, level=level)
     long["addition"] = long["add_rule"] + long["add_cv"]
     long["value_after"] = _value(long["amount"] + long["addition"], long["students"], long["per"])
     long["cost_yuan"] = long["addition"] * long["unit_cost"]

@@ -164,17 +164,9 @@ def _vetoes(ctx: _Ctx) -> pd.DataFrame:
         raw = row.get("value")
         parsed = parse_county_value(raw if isinstance(raw, str) else None)
         declared = parsed is not None and parsed.kind in ("yes", "no")
-        evidence = row.get("evidence")
-        rows.append(
-            {
-                "year": ctx.year,
-                "veto": veto["id"],
-                "name": veto[pick(("name_zh", "name_en"), ctx.lang)],
-                "declared": declared,
-                "applies": declared and parsed.kind == "yes",
-                "evidence": evidence if isinstance(evidence, str) else "",
-            }
-        )
+        name = veto[pick(("name_zh", "name_en"), ctx.lang)]
+        evidence = row.get("evidence") if isinstance(row.get("evidence"), str) else ""
+        rows.append((ctx.year, veto["id"], name, declared, declared and parsed.kind == "yes", evidence))
     return pd.DataFrame(rows, columns=VETO_COLUMNS)
 
 
@@ -313,17 +305,14 @@ def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: s
     sentence saying it (``summary``: any veto, the failing and the missing indicators)."""
     judged = judge(scorecard, std)
     year = int(scorecard.attrs["year"])
-    return {
+    summary = _summary(county, std, year, judged, lang, len(scorecard))
+    head = {
         "year": year,
         "passed": judged["verdict"] == "pass",
         "verdict": judged["verdict"],
-        "summary": _summary(county, std, year, judged, lang, len(scorecard)),
-        "failing": judged["failing"],
-        "missing": judged["missing"],
-        "undeclared": judged["undeclared"],
-        "vetoes": judged["vetoes"],
-        "dimensions": judged["dimensions"],
+        "summary": summary,
     }
+    return head | {k: judged[k] for k in ("failing", "missing", "undeclared", "vetoes", "dimensions")}
 
 
 def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[str, Any]:
