@@ -829,14 +829,13 @@ def rows(ctx: _Ctx, ids=None) -> dict[str, dict[str, Any]]:
     wanted = [ind for ind in ctx.std.indicators if ids is None or ind.id in ids]
     resource_ids = {ind.id for ind in ctx.std.resource_indicators}
     resource = _resource_rows(ctx) if any(ind.id in resource_ids for ind in wanted) else {}
-    return {
-        ind.id: resource[ind.id]
-        if ind.id in resource
-        else computed_row(ind, ctx)
-        if ind.source == "computed"
-        else _county(ind, ctx)
-        for ind in wanted
-    }
+    out = {}
+    for ind in wanted:
+        if ind.id in resource:
+            out[ind.id] = resource[ind.id]
+        else:
+            out[ind.id] = computed_row(ind, ctx) if ind.source == "computed" else _county(ind, ctx)
+    return out
 
 
 def with_scope(ind: Indicator, ctx: _Ctx, result: dict[str, Any]) -> str:
