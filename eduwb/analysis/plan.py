@@ -46,6 +46,7 @@ import pandas as pd
 
 from eduwb.analysis.balance import (
     balance_from_values,
+    cv_passes,
     ratios,
     school_rule,
     unit_cost_column,
@@ -53,7 +54,7 @@ from eduwb.analysis.balance import (
     weighted_cv,
     whole_units,
 )
-from eduwb.analysis.resources import EPS, indicator_ids, one_year, standard_order
+from eduwb.analysis.resources import indicator_ids, one_year, standard_order
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -146,7 +147,7 @@ def _cv_additions(long: pd.DataFrame, std: Standard, add_rule: np.ndarray) -> tu
         students = long["students"].to_numpy(dtype="float64")[idx]
         per = long["per"].to_numpy(dtype="float64")[idx]
         v1 = _value(after_rule[idx], students, per)
-        if limit is None or weighted_cv(v1, students) <= limit * (1 + EPS):
+        if limit is None or cv_passes(weighted_cv(v1, students), limit):
             continue
         add, level = _water_fill(after_rule[idx], students, per, long["gap_integer"].to_numpy()[idx], limit)
         add_cv[idx] = add
