@@ -368,10 +368,7 @@ def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) 
             frame[col].reindex(grid).to_numpy().reshape(k, len(stages)) if k else np.empty((0, len(stages)))
         )
         long[col] = table[ind_code, row_stage] if n else np.array([], dtype=table.dtype)
-    long["threshold"] = long["threshold"].astype("float64")
-    long["per"] = long["per"].astype("float64")
-    long["gap_integer"] = long["gap_integer"].astype(bool)
-    long["seq"] = long["seq"].astype("int64")
+    long = long.astype({"threshold": "float64", "per": "float64", "gap_integer": bool, "seq": "int64"})
     long["amount"] = long["value"] * long["students"].to_numpy(dtype="float64") / long["per"]
     return long
 

@@ -321,7 +321,7 @@ def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[
     card = scorecard_table(ds, std, year=year)
     out = verdict_summary(card, std, ds.name, "zh")
     out["summary_zh"] = out.pop("summary")
-    out["summary_en"] = _summary(ds.name, std, out["year"], judge(card, std), "en", len(card))
+    out["summary_en"] = _summary(ds.name, std, out["year"], out, "en", len(card))  # out holds the judgement
     return out
 
 
