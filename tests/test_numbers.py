@@ -100,7 +100,7 @@ def test_resource_columns_are_judged_against_the_standard_by_stage():
 
 
 def test_scorecard_texts_follow_the_rule():
-    from eduwb.analysis.scorecard import _cv, _pct
+    from eduwb.analysis.judging import _cv, _pct
 
     assert _cv(0.50040, 0.50) == "0.5004"
     assert _cv(0.41234, 0.50) == "0.412"

@@ -475,7 +475,7 @@ def test_g3_school_without_facilities_row_is_missing(tmp_path):
     ds = load_tables(tmp_path, tables)
     rooms = music_art_rooms_table(ds, MOE2017, year=YEAR).set_index("school_id")
     assert rooms.loc["P2", "status"] == "missing"
-    from eduwb.analysis.scorecard import _Ctx, _g3
+    from eduwb.analysis.judging import _Ctx, _g3
 
     g3 = _g3(MOE2017.indicator("G3"), _Ctx(ds, MOE2017, YEAR, "zh"))
     assert g3["status"] == "missing"  # never pass while a school's rooms are unknown

@@ -27,18 +27,19 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis.resources import (
+    COMPOSITE,
     EPS,
     amounts,
     indicator_frame,
     indicator_ids,
+    one_year,
     section_values,
+    standard_order,
 )
-from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
+from eduwb.analysis.scope import check_options, resolve_stage, resolve_year
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
-COMPOSITE = "composite"
-_SECTION = ["year", "school_id", "school_name", "stage"]
 #: Absolute tolerance when rounding a shortfall up to whole units (float noise, not need).
 _WHOLE_TOL = 1e-6
 
@@ -47,24 +48,10 @@ _WHOLE_TOL = 1e-6
 
 
 def weighted_cv(values, weights) -> float:
-    """The student-weighted coefficient of variation (差异系数), population form.
+    """The student-weighted CV (差异系数), population form, of the values ``Xi`` weighted by the
+    pupils ``Pi``: ``sqrt(Σ Pi·(Xi − X̄)² / P) / X̄`` with ``X̄ = Σ Pi·Xi / P``.
 
-    Parameters
-    ----------
-    values
-        Each school's value ``Xi``.
-    weights
-        Each school's pupils ``Pi`` (non-negative, not all zero).
-
-    Returns
-    -------
-    float
-        ``sqrt(Σ Pi·(Xi − X̄)² / P) / X̄`` with ``X̄ = Σ Pi·Xi / P``.
-
-    Raises
-    ------
-    AnalysisError
-        when there are no pupils, or the weighted mean is 0 (the CV is undefined).
+    Raises :class:`AnalysisError` when there are no pupils or the weighted mean is 0 (undefined).
     """
     x = np.asarray(values, dtype="float64")
     w = np.asarray(weights, dtype="float64")
@@ -79,16 +66,14 @@ def weighted_cv(values, weights) -> float:
     return float(np.sqrt((w * (x - mean) ** 2).sum() / total) / mean)
 
 
-def weighted_stats(
-    frame: pd.DataFrame, by: list[str], value: str = "value", weight: str = "students"
-) -> pd.DataFrame:
-    """:func:`weighted_cv` for every group of a long frame at once (vectorised).
+def weighted_stats(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """:func:`weighted_cv` of ``value`` weighted by ``students`` for every group of a long frame at once.
 
     Returns ``by`` + ``county_mean, std, cv`` (``cv`` NaN where the mean is 0), in the
     order the groups first appear.
     """
-    x = frame[value].to_numpy(dtype="float64")
-    w = frame[weight].to_numpy(dtype="float64")
+    x = frame["value"].to_numpy(dtype="float64")
+    w = frame["students"].to_numpy(dtype="float64")
     # one factorisation of the keys, then sums by integer group code (grouped_cv)
     codes = frame.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
     groups, first = np.unique(codes, return_index=True)
@@ -126,47 +111,34 @@ def cv_passes(cv, limit):
 
 
 def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """Weighted CV rows (with the composite) from :func:`eduwb.analysis.resources.section_values`.
+    """Weighted CV rows (with the composite) from :func:`eduwb.analysis.resources.section_values`
+    (any number of years; extra key columns allowed), grouped by ``by`` (default ``["year",
+    "stage"]``) and the indicator.
 
-    Parameters
-    ----------
-    values
-        Wide per-section values (any number of years; extra key columns allowed).
-    by
-        Grouping keys besides the indicator (default ``["year", "stage"]``).
-
-    Returns
-    -------
-    DataFrame
-        ``by + indicator, county_mean, std, cv, limit, passes, status``. ``status`` is
-        ``ok``, ``missing`` (the data lack an input of the formula, for every section or for
-        some: an optional amount given for some schools only), ``undefined`` (the county mean
-        is 0) or, for the composite, ``partial`` when some CV is not ``ok``
-        (its mean is over the others and it is never tested). ``passes`` is NA where
-        nothing is tested.
+    ``by + indicator, county_mean, std, cv, limit, passes, status``. ``status`` is ``ok``,
+    ``missing`` (the data lack an input of the formula, for every section or for some: an
+    optional amount given for some schools only), ``undefined`` (the county mean is 0) or, for
+    the composite, ``partial`` when some CV is not ``ok`` (its mean is over the others and it
+    is never tested). ``passes`` is NA where nothing is tested.
     """
     by = list(by or ["year", "stage"])
     ids = indicator_ids(std)
     missing = values.attrs.get("missing", {})
     long = amounts(values, std, keys=by)
     stats = weighted_stats(long, [*by, "indicator"])
-    # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
-    lacking = long[long["value"].isna()][[*by, "indicator"]].drop_duplicates()
-    if len(lacking):
-        flagged = stats[[*by, "indicator"]].merge(
-            lacking.assign(_lacking=True), how="left", on=[*by, "indicator"]
-        )
-        stats.loc[flagged["_lacking"].fillna(False).to_numpy(dtype=bool), "cv"] = np.nan
-        partly = {tuple(r) for r in lacking.itertuples(index=False)}
-    else:
-        partly = set()
     if missing:
         groups = values[by].drop_duplicates()
         absent = groups.merge(pd.DataFrame({"indicator": list(missing)}), how="cross")
         stats = pd.concat([stats, absent], ignore_index=True)
-    is_partly = np.array(
-        [tuple(r) in partly for r in stats[[*by, "indicator"]].itertuples(index=False)], dtype=bool
-    )
+    # a group where some section lacks an optional amount (value NaN) has no CV: missing, not 0
+    keys = [*by, "indicator"]
+    lacking = long.loc[long["value"].isna(), keys].drop_duplicates()
+    is_partly = np.zeros(len(stats), dtype=bool)
+    if len(lacking):
+        is_partly = (
+            stats[keys].merge(lacking, how="left", on=keys, indicator=True)["_merge"].eq("both").to_numpy()
+        )
+        stats.loc[is_partly, "cv"] = np.nan
     stats["status"] = np.where(
         stats["indicator"].isin(list(missing)) | is_partly,
         "missing",
@@ -178,7 +150,7 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
 
     comp = _composite_rows(stats, std, by, len(ids), each)
     rows = _judged(pd.concat([stats, comp], ignore_index=True))
-    return _in_order(rows, std, by, ids)
+    return _in_order(rows, std, by)
 
 
 def _composite_rows(
@@ -215,14 +187,9 @@ def _judged(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _in_order(rows: pd.DataFrame, std: Standard, by: list[str], ids: list[str]) -> pd.DataFrame:
+def _in_order(rows: pd.DataFrame, std: Standard, by: list[str]) -> pd.DataFrame:
     """Rows sorted by the keys (stages in the standard's order), then the indicators, composite last."""
-    seq = {ind: i for i, ind in enumerate([*ids, COMPOSITE])}
-    stage_order = stage_rank(std)
-    rows["_s"] = rows["stage"].map(stage_order) if "stage" in rows else 0
-    rows["_i"] = rows["indicator"].map(seq)
-    sort_keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
-    rows = rows.sort_values(sort_keys, kind="mergesort").reset_index(drop=True)
+    rows = standard_order(rows, std, [*by, "indicator"])
     return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
 
 
@@ -280,11 +247,7 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
     Returns the key columns of ``values`` (without ``kind``/``locale``/``students``) and
     ``met_count, weakest_indicator, weakest_ratio, passes``. The weakest indicator is the
     one with the lowest value ÷ threshold (the first in the standard's order on a tie).
-
-    Raises
-    ------
-    ParameterError
-        when the standard has no per-school rule (``moe-2012``).
+    A standard without a per-school rule (``moe-2012``) is a :class:`ParameterError`.
     """
     rule = std.school_rule
     if rule is None:
@@ -320,19 +283,11 @@ def compliance_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
 
     ``eduwb table compliance``: ``school_id, school_name, stage, met_count,
     weakest_indicator, weakest_ratio, passes`` (``weakest_ratio`` = the lowest value ÷
-    threshold, unrounded).
-
-    Raises
-    ------
-    ParameterError
-        under a standard without a per-school rule (``moe-2012``): its test is the
-        composite CV, see :func:`balance_table`.
+    threshold, unrounded). A standard without a per-school rule (``moe-2012``) is a
+    :class:`ParameterError`: its test is the composite CV, see :func:`balance_table`.
     """
     check_options(options, set(), "compliance")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    out = school_rule(values, std)
+    out = school_rule(one_year(ds, std, year, stage), std)
     return out[
         ["school_id", "school_name", "stage", "met_count", "weakest_indicator", "weakest_ratio", "passes"]
     ]
@@ -346,13 +301,7 @@ def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     composite row has no limit; under moe-2012 only the composite row carries a limit.
     """
     check_options(options, set(), "balance")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(
-            f"{ds.name}, year {year}: no school section in scope" + (f" for {stage}" if stage else "")
-        )
+    values = one_year(ds, std, year, stage, require=True, say_stage=True)
     return balance_from_values(values, std, by=["stage"])
 
 
@@ -434,26 +383,14 @@ def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     not. Unit costs come from ``county.toml`` and may be overridden by parameters.
     """
     costs = unit_costs(ds, options)
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    short = shortfalls(values, std, costs)
-    order = stage_rank(std)
-    short = short.assign(_s=short["stage"].map(order)).sort_values(
-        ["_s", "school_id", "seq"], kind="mergesort"
+    short = standard_order(
+        shortfalls(one_year(ds, std, year, stage), std, costs), std, ["stage", "school_id", "seq"]
     )
     cols = [
-        "school_id",
-        "school_name",
-        "stage",
-        "indicator",
-        "value",
-        "threshold",
-        "shortfall",
-        "gap_unit",
-        "cost_yuan",
-    ]
-    return short[cols].reset_index(drop=True)
+        "school_id", "school_name", "stage", "indicator", "value", "threshold",
+        "shortfall", "gap_unit", "cost_yuan",
+    ]  # fmt: skip
+    return short[cols]
 
 
 def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -468,11 +405,7 @@ def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
         gap_unit=("gap_unit", "first"),
         cost_yuan=("cost_yuan", "sum"),
     )
-    out = out.reset_index()
-    order = stage_rank(std)
-    seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
-    out = out.assign(_s=out["stage"].map(order), _i=out["indicator"].map(seq))
-    return out.sort_values(["_s", "_i"], kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
+    return standard_order(out.reset_index(), std, ["stage", "indicator"])
 
 
 def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -485,34 +418,21 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     rule (moe-2012), ``composite_limit`` when each CV is tested instead (moe-2017).
     """
     check_options(options, set(), "summary")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    values = one_year(ds, std, year, stage, require=True)
     out = values.groupby("stage", sort=False).agg(schools=("school_id", "size"), students=("students", "sum"))
     if std.school_rule is not None:
         out["schools_passing"] = school_rule(values, std).groupby("stage", sort=False)["passes"].sum()
-    else:
-        out["schools_passing"] = pd.NA
-    out["schools_passing"] = out["schools_passing"].astype("Int64")
+        out["schools_passing"] = out["schools_passing"].astype("Int64")
     bal = balance_from_values(values, std, by=["stage"])
     singles = bal[bal["indicator"] != COMPOSITE]
     out["cv_failing"] = (~singles["passes"].fillna(True).astype(bool)).groupby(singles["stage"]).sum()
     comp = bal[bal["indicator"] == COMPOSITE].set_index("stage")
     out["composite"] = comp["cv"]
-    out["composite_limit"] = comp["limit"]
+    if std.balance_test != "each":
+        out["composite_limit"] = comp["limit"]
     out = out.reset_index()
     out["cv_failing"] = out["cv_failing"].astype("int64")
-    drop = [
-        c
-        for c, absent in (
-            ("schools_passing", std.school_rule is None),
-            ("composite_limit", std.balance_test == "each"),
-        )
-        if absent
-    ]
-    return out.drop(columns=drop)
+    return out
 
 
 # ----------------------------------------------------------------------------- presentation aids
@@ -524,27 +444,16 @@ def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
     Long: ``school_id, school_name, stage, indicator, value, threshold, county_mean,
     ratio`` (value ÷ threshold) and ``mean_ratio`` (county mean ÷ threshold).
     """
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    long = ratios(values, std)
+    long = ratios(one_year(ds, std, year, stage), std)
     means = weighted_stats(long, ["stage", "indicator"])[["stage", "indicator", "county_mean"]]
     long = long.merge(means, on=["stage", "indicator"], how="left")
     long["mean_ratio"] = long["county_mean"] / long["threshold"]
-    order = stage_rank(std)
-    long = long.assign(_s=long["stage"].map(order)).sort_values(["_s", "school_id", "seq"], kind="mergesort")
+    long = standard_order(long, std, ["stage", "school_id", "seq"])
     cols = [
-        "school_id",
-        "school_name",
-        "stage",
-        "indicator",
-        "value",
-        "threshold",
-        "county_mean",
-        "ratio",
-        "mean_ratio",
-    ]
-    return long[cols].reset_index(drop=True)
+        "school_id", "school_name", "stage", "indicator", "value", "threshold",
+        "county_mean", "ratio", "mean_ratio",
+    ]  # fmt: skip
+    return long[cols]
 
 
 def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:

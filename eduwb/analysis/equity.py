@@ -32,11 +32,13 @@ Information Theory* (1967) for the decomposition.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis.resources import amounts, indicator_ids, section_values
-from eduwb.analysis.scope import check_options, resolve_stage, resolve_year, stage_rank
+from eduwb.analysis.resources import amounts, one_year, standard_order
+from eduwb.analysis.scope import check_options
 from eduwb.errors import AnalysisError
 from eduwb.standards import Standard
 
@@ -89,10 +91,8 @@ def _theil_terms(x: np.ndarray, w: np.ndarray, mean: float) -> np.ndarray:
 def theil(values, weights, groups=None) -> tuple[float, float, float]:
     """Pupil-weighted Theil index and its between/within-group parts.
 
-    Returns
-    -------
-    (total, between, within)
-        ``total = between + within``; with no groups, between is 0 and within the total.
+    ``(total, between, within)``, ``total = between + within``; with no groups, between is 0
+    and within the total.
     """
     x, w = _arrays(values, weights)
     total_w = w.sum()
@@ -116,24 +116,25 @@ def theil(values, weights, groups=None) -> tuple[float, float, float]:
     return total, between, within
 
 
-def mcloone(values, weights) -> float:
-    """McLoone index: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)``, M the pupil-weighted median."""
+def _around_median(values, weights, name: str, below: bool) -> float:
+    """``Σ Pi·Xi / (M · Σ Pi)`` over the pupils at or below (``below``) or at or above the
+    pupil-weighted median M."""
     x, w = _arrays(values, weights)
     median = weighted_quantile(x, w, 0.5)
     if median == 0:
-        raise AnalysisError("McLoone: the median is 0, so the index is undefined")
-    below = x <= median
-    return float((w[below] * x[below]).sum() / (median * w[below].sum()))
+        raise AnalysisError(f"{name}: the median is 0, so the index is undefined")
+    side = x <= median if below else x >= median
+    return float((w[side] * x[side]).sum() / (median * w[side].sum()))
+
+
+def mcloone(values, weights) -> float:
+    """McLoone index: ``Σ_{Xi ≤ M} Pi·Xi / (M · Σ_{Xi ≤ M} Pi)``, M the pupil-weighted median."""
+    return _around_median(values, weights, "McLoone", below=True)
 
 
 def verstegen(values, weights) -> float:
     """Verstegen index: ``Σ_{Xi ≥ M} Pi·Xi / (M · Σ_{Xi ≥ M} Pi)``, M the pupil-weighted median."""
-    x, w = _arrays(values, weights)
-    median = weighted_quantile(x, w, 0.5)
-    if median == 0:
-        raise AnalysisError("Verstegen: the median is 0, so the index is undefined")
-    above = x >= median
-    return float((w[above] * x[above]).sum() / (median * w[above].sum()))
+    return _around_median(values, weights, "Verstegen", below=False)
 
 
 def federal_range_ratio(values, weights) -> float:
@@ -146,40 +147,39 @@ def federal_range_ratio(values, weights) -> float:
 
 
 def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
-    """All the lenses for one set of sections; an undefined measure is None."""
-    out: dict[str, float | None] = {}
-    try:
-        out["gini"] = gini(values, weights)
-        out["theil"], out["theil_between"], out["theil_within"] = theil(values, weights, groups)
-    except AnalysisError:
-        out.update({"gini": None, "theil": None, "theil_between": None, "theil_within": None})
-    for name, fn in (
-        ("mcloone", mcloone),
-        ("verstegen", verstegen),
-        ("federal_range_ratio", federal_range_ratio),
-    ):
-        try:
+    """All the lenses for one set of sections; an undefined measure is None (Gini and Theil
+    are undefined together)."""
+    out: dict[str, float | None] = dict.fromkeys(MEASURES)
+    with contextlib.suppress(AnalysisError):
+        out.update(zip(MEASURES[:4], (gini(values, weights), *theil(values, weights, groups)), strict=True))
+    for name, fn in zip(MEASURES[4:], (mcloone, verstegen, federal_range_ratio), strict=True):
+        with contextlib.suppress(AnalysisError):
             out[name] = fn(values, weights)
-        except AnalysisError:
-            out[name] = None
     return out
 
 
-def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """The lenses per group × indicator from :func:`eduwb.analysis.resources.section_values`."""
-    by = list(by or ["stage"])
-    long = amounts(values, std, keys=[*by, GROUP_COLUMN])
-    rows = []
+def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
+    """Pupil-weighted equity lenses per stage × indicator.
+
+    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
+    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
+    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
+    """
+    check_options(options, set(), "equity")
+    values = one_year(ds, std, year, stage, require=True)
+    long = amounts(values, std, keys=["stage", GROUP_COLUMN])
     # a handful of groups (stage × indicator); the measures inside are vectorised
-    for key, grp in long.groupby([*by, "indicator"], sort=False):
-        row = dict(zip([*by, "indicator"], key, strict=True))
-        row.update(equity_measures(grp["value"], grp["students"], grp[GROUP_COLUMN].fillna("unknown")))
-        rows.append(row)
+    rows = [
+        {
+            "stage": s,
+            "indicator": i,
+            **equity_measures(g["value"], g["students"], g[GROUP_COLUMN].fillna("unknown")),
+        }
+        for (s, i), g in long.groupby(["stage", "indicator"], sort=False)
+    ]
     missing = values.attrs.get("missing", {})
-    for group in values[by].drop_duplicates().itertuples(index=False):
-        for ind in missing:
-            rows.append({**dict(zip(by, group, strict=True)), "indicator": ind})
-    out = pd.DataFrame(rows, columns=[*by, "indicator", *MEASURES])
+    rows += [{"stage": s, "indicator": ind} for s in values["stage"].drop_duplicates() for ind in missing]
+    out = pd.DataFrame(rows, columns=["stage", "indicator", *MEASURES])
     undefined = out[list(MEASURES)].isna()
     out["status"] = np.where(
         out["indicator"].isin(list(missing)),
@@ -192,26 +192,4 @@ def equity_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None
     )
     for col in MEASURES:
         out[col] = out[col].astype("Float64")
-    stage_order = stage_rank(std)
-    seq = {ind: i for i, ind in enumerate(indicator_ids(std))}
-    out["_s"] = out["stage"].map(stage_order) if "stage" in out else 0
-    out["_i"] = out["indicator"].map(seq)
-    keys = [b if b != "stage" else "_s" for b in by] + ["_i"]
-    out = out.sort_values(keys, kind="mergesort").drop(columns=["_s", "_i"]).reset_index(drop=True)
-    return out
-
-
-def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Pupil-weighted equity lenses per stage × indicator.
-
-    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
-    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
-    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
-    """
-    check_options(options, set(), "equity")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
-    return equity_from_values(values, std, by=["stage"])
+    return standard_order(out, std, ["stage", "indicator"])

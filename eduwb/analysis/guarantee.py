@@ -14,25 +14,13 @@ import pandas as pd
 
 from eduwb.analysis.scope import resolve_year, schools_in_scope
 from eduwb.data.dataset import Dataset
-from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
-COMPULSORY_STAGES = tuple(GRADES_BY_STAGE)
 
 
 def _status(passes: pd.Series, known: pd.Series) -> pd.Series:
     return pd.Series(np.where(~known, MISSING, np.where(passes, PASS, FAIL)), index=passes.index)
-
-
-def compulsory_schools(ds: Dataset, std: Standard, year: int, indicator: str = "G3") -> pd.DataFrame:
-    """The schools ``indicator`` judges in ``year`` (its scope in the standard).
-
-    See :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with
-    its compulsory-stage pupils and classes summed. Columns: ``school_id, school_name, kind,
-    locale, built_year, students, classes``.
-    """
-    return schools_in_scope(ds, std, indicator, year)
 
 
 # ----------------------------------------------------------------------------- G3
@@ -44,7 +32,9 @@ def music_art_rooms_table(
     """G3 per school: music and art rooms against one per ``classes_per_room`` classes, and their areas.
 
     Every school of G3's scope in the standard is judged (moe-2017: ``all_schools``, "every
-    school" — teaching points of any size and special schools included).
+    school" — teaching points of any size and special schools included; see
+    :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with its
+    compulsory-stage pupils and classes summed).
     A school needs ``ceil(classes / classes_per_room)`` music rooms and as many art rooms
     (its classes counted over its compulsory stages); its smallest music and art rooms must
     reach the standard's areas. Facility rows given per stage are summed per school (rooms)
@@ -52,19 +42,16 @@ def music_art_rooms_table(
     the standard's 2019 relaxations lower the areas for schools built by the cut-off year and
     for small rural schools whose largest class is below the limit (when classes are given).
 
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, kind, year, classes, rooms_needed, music_rooms, art_rooms,
-        music_room_min_area_m2, art_room_min_area_m2, music_area_limit, art_area_limit,
-        relaxed, music_short, art_short, music_small, art_small, status`` — status is
-        ``missing`` for a school without a facilities row.
+    ``school_id, school_name, kind, year, classes, rooms_needed, music_rooms, art_rooms,
+    music_room_min_area_m2, art_room_min_area_m2, music_area_limit, art_area_limit, relaxed,
+    music_short, art_short, music_small, art_small, status`` — status is ``missing`` for a school
+    without a facilities row.
     """
     del stage, options
     year = resolve_year(ds, year)
     params = std.indicator("G3").params
     per_room = params["classes_per_room"]
-    schools = compulsory_schools(ds, std, year, "G3")
+    schools = schools_in_scope(ds, std, "G3", year)
 
     fac = ds.facilities[ds.facilities["year"] == year]
     rooms = fac.groupby("school_id").agg(
@@ -78,29 +65,22 @@ def music_art_rooms_table(
     out["year"] = year
     out["rooms_needed"] = np.ceil(out["classes"] / per_room).astype("int64")
 
-    music_limit = pd.Series(float(params["music_room_min_area_m2"]), index=out.index)
-    art_limit = pd.Series(float(params["art_room_min_area_m2"]), index=out.index)
-    relaxed = pd.Series(False, index=out.index)
+    old = has_small = pd.Series(False, index=out.index)
     if ds.settings.relaxations_2019:
         rel = std.relaxations
         old = (out["built_year"] <= rel["music_art_room_area_built_by"]).fillna(False).astype(bool)
-        music_limit = music_limit.where(~old, np.minimum(music_limit, rel["music_room_min_area_m2"]))
-        art_limit = art_limit.where(~old, np.minimum(art_limit, rel["art_room_min_area_m2"]))
-        relaxed |= old
         small = _small_rural_area(ds, rel, year, out)
         has_small = small.notna()
-        music_limit = music_limit.where(~has_small, np.minimum(music_limit, small))
-        art_limit = art_limit.where(~has_small, np.minimum(art_limit, small))
-        relaxed |= has_small
-    out["music_area_limit"] = music_limit
-    out["art_area_limit"] = art_limit
-    out["relaxed"] = relaxed
-
-    out["music_short"] = known & (out["music_rooms"] < out["rooms_needed"])
-    out["art_short"] = known & (out["art_rooms"] < out["rooms_needed"])
-    # rooms > 0 always carry their smallest area (the loader requires it)
-    out["music_small"] = known & (out["music_rooms"] > 0) & (out["music_room_min_area_m2"] < music_limit)
-    out["art_small"] = known & (out["art_rooms"] > 0) & (out["art_room_min_area_m2"] < art_limit)
+    out["relaxed"] = old | has_small
+    for kind in ("music", "art"):
+        limit = pd.Series(float(params[f"{kind}_room_min_area_m2"]), index=out.index)
+        if ds.settings.relaxations_2019:
+            limit = limit.where(~old, np.minimum(limit, rel[f"{kind}_room_min_area_m2"]))
+            limit = limit.where(~has_small, np.minimum(limit, small))
+        out[f"{kind}_area_limit"] = limit
+        out[f"{kind}_short"] = known & (out[f"{kind}_rooms"] < out["rooms_needed"])
+        # rooms > 0 always carry their smallest area (the loader requires it)
+        out[f"{kind}_small"] = known & (out[f"{kind}_rooms"] > 0) & (out[f"{kind}_room_min_area_m2"] < limit)
     failing = out[["music_short", "art_short", "music_small", "art_small"]].any(axis=1)
     out["status"] = _status(~failing, known)
     for col in ("music_rooms", "art_rooms"):
@@ -142,11 +122,8 @@ def retention_table(
     standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts``
     was not provided.
 
-    Returns
-    -------
-    DataFrame
-        ``year, graduates, entrants_3y_ago, transfers_in, transfers_out, deaths, retention_rate,
-        threshold, status``.
+    ``year, graduates, entrants_3y_ago, transfers_in, transfers_out, deaths, retention_rate,
+    threshold, status``.
     """
     del stage, options
     cols = [
@@ -179,28 +156,19 @@ def training_funds_table(
     school with its own budget: teaching points are budgeted with their parent school and are
     not listed); one without a budget row is ``missing``. Empty when ``budget`` was not provided.
 
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, year, public_funds_yuan, training_funds_yuan, share,
-        threshold, status``.
+    ``school_id, school_name, year, public_funds_yuan, training_funds_yuan, share, threshold,
+    status``.
     """
     del stage, options
     cols = [
-        "school_id",
-        "school_name",
-        "year",
-        "public_funds_yuan",
-        "training_funds_yuan",
-        "share",
-        "threshold",
-        "status",
-    ]
+        "school_id", "school_name", "year", "public_funds_yuan", "training_funds_yuan",
+        "share", "threshold", "status",
+    ]  # fmt: skip
     if ds.budget is None:
         return pd.DataFrame(columns=cols)
     year = resolve_year(ds, year)
     threshold = float(std.indicator("Q4").threshold_for())
-    schools = compulsory_schools(ds, std, year, "Q4")
+    schools = schools_in_scope(ds, std, "Q4", year)
     bud = ds.budget[ds.budget["year"] == year].set_index("school_id")[
         ["public_funds_yuan", "training_funds_yuan"]
     ]
@@ -228,10 +196,7 @@ def recognition_table(
     year; only the ``all`` row carries the test (the parents' row is reported beside it).
     A group or year with no valid questionnaires has no rate and is ``missing``.
 
-    Returns
-    -------
-    DataFrame
-        ``year, group, valid, satisfied, rate, threshold, status``.
+    ``year, group, valid, satisfied, rate, threshold, status``.
     """
     del stage, options
     cols = ["year", "group", "valid", "satisfied", "rate", "threshold", "status"]

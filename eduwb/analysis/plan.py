@@ -46,6 +46,7 @@ import pandas as pd
 
 from eduwb.analysis.balance import (
     balance_from_values,
+    cv_passes,
     ratios,
     school_rule,
     unit_cost_column,
@@ -53,8 +54,7 @@ from eduwb.analysis.balance import (
     weighted_cv,
     whole_units,
 )
-from eduwb.analysis.resources import EPS, indicator_ids, section_values
-from eduwb.analysis.scope import resolve_stage, resolve_year, stage_rank
+from eduwb.analysis.resources import indicator_ids, one_year, standard_order
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -115,15 +115,15 @@ def _rule_additions(
     only above the level, since the CV would raise the value to it anyway.
     """
     rule = std.school_rule
-    students, per, integer = long["students"], long["per"], long["gap_integer"]
+
+    def top_up(target: pd.Series) -> np.ndarray:
+        return whole_units(target * long["students"] / long["per"] - long["amount"], long["gap_integer"])
+
     full_target = long["threshold"]
     part_target = float(rule["min_ratio_rest"]) * long["threshold"]
-    if levels is not None:
-        floor = levels.fillna(-np.inf)
-        full_target, part_target = np.maximum(full_target, floor), np.maximum(part_target, floor)
-    full = whole_units(full_target * students / per - long["amount"], integer)
-    part = whole_units(part_target * students / per - long["amount"], integer)
-    saving = pd.Series((full - part) * long["unit_cost"].to_numpy(), index=long.index)
+    floor = -np.inf if levels is None else levels.fillna(-np.inf)
+    saved = top_up(np.maximum(full_target, floor)) - top_up(np.maximum(part_target, floor))
+    saving = pd.Series(saved * long["unit_cost"].to_numpy(), index=long.index)
     keys = ["year", "school_id", "stage"]
     n_exempt = max(len(indicator_ids(std)) - int(rule["min_met"]), 0)
     order = long.assign(_saving=saving).sort_values(
@@ -132,10 +132,7 @@ def _rule_additions(
     rank = order.groupby(keys, sort=False).cumcount().reindex(long.index)
     exempt = ((rank < n_exempt) & (saving > 0)).to_numpy()
     # the additions themselves target the rule only; the CV is step 2's business
-    full = whole_units(long["threshold"] * students / per - long["amount"], integer)
-    part = whole_units(
-        float(rule["min_ratio_rest"]) * long["threshold"] * students / per - long["amount"], integer
-    )
+    full, part = top_up(full_target), top_up(part_target)
     return np.where(exempt, part, full), exempt
 
 
@@ -150,7 +147,7 @@ def _cv_additions(long: pd.DataFrame, std: Standard, add_rule: np.ndarray) -> tu
         students = long["students"].to_numpy(dtype="float64")[idx]
         per = long["per"].to_numpy(dtype="float64")[idx]
         v1 = _value(after_rule[idx], students, per)
-        if limit is None or weighted_cv(v1, students) <= limit * (1 + EPS):
+        if limit is None or cv_passes(weighted_cv(v1, students), limit):
             continue
         add, level = _water_fill(after_rule[idx], students, per, long["gap_integer"].to_numpy()[idx], limit)
         add_cv[idx] = add
@@ -166,11 +163,8 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
     nothing by being exempt), until the exemptions no longer change (at most ``rounds``);
     the cheapest round is kept.
 
-    Returns
-    -------
-    DataFrame
-        Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and
-        ``exempt, add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
+    Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and ``exempt,
+    add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
     """
     _require_plan(std)
     if values["year"].nunique() > 1:
@@ -191,10 +185,7 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
             best = (cost, add_rule, exempt, add_cv, level)
         levels = pd.Series(level, index=long.index)
     _, add_rule, exempt, add_cv, level = best
-    long["exempt"] = exempt
-    long["add_rule"] = add_rule
-    long["add_cv"] = add_cv
-    long["level"] = level
+    long = long.assign(exempt=exempt, add_rule=add_rule, add_cv=add_cv, level=level)
     long["addition"] = long["add_rule"] + long["add_cv"]
     long["value_after"] = _value(long["amount"] + long["addition"], long["students"], long["per"])
     long["cost_yuan"] = long["addition"] * long["unit_cost"]
@@ -229,25 +220,11 @@ def _verify(values_after: pd.DataFrame, std: Standard) -> None:
 def _plan(ds, std, year, stage, options):
     _require_plan(std)
     costs = unit_costs(ds, options)
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
-    if values.empty:
-        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope")
+    values = one_year(ds, std, year, stage, require=True)
     long = plan_long(values, std, costs)
     after = after_values(values, long, std)
     _verify(after, std)
     return values, long, after
-
-
-def _stage_sorted(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.DataFrame:
-    order = stage_rank(std)
-    return (
-        frame.assign(_s=frame["stage"].map(order))
-        .sort_values(["_s", *keys], kind="mergesort")
-        .drop(columns="_s")
-        .reset_index(drop=True)
-    )
 
 
 def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -260,13 +237,11 @@ def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     85 %), ``cv`` (raised by water-filling), or both joined by ``+``). See the module
     docstring for the method; the resulting CVs are in :func:`plan_summary`.
     """
-    _, long, _ = _plan(ds, std, year, stage, options)
-    return _table(std, long)
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan"]
 
 
 def _table(std: Standard, long: pd.DataFrame) -> pd.DataFrame:
-    rows = long[long["addition"] > 0]
-    rows = _stage_sorted(rows, std, ["school_id", "seq"])
+    rows = standard_order(long[long["addition"] > 0], std, ["stage", "school_id", "seq"])
     cols = [
         "school_id", "school_name", "stage", "indicator", "value", "threshold",
         "addition", "gap_unit", "value_after", "cost_yuan", "reason",
@@ -281,13 +256,7 @@ def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
     addition, gap_unit, cost_yuan``. ``level`` is the water-filling level (NA when the CV
     was already within the limit after step 1).
     """
-    values, long, after = _plan(ds, std, year, stage, options)
-    return _summary(std, long, *_balances(std, values, after))
-
-
-def _balances(std: Standard, values: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The CVs per stage before and after the plan (what the summary and the overview compare)."""
-    return balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan_summary"]
 
 
 def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
@@ -307,21 +276,11 @@ def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.D
     )
     rows = rows.merge(agg.reset_index(), on=["stage", "indicator"], how="left")
     rows["level"] = rows["level"].astype("Float64")
-    return rows[
-        [
-            "stage",
-            "indicator",
-            "cv",
-            "cv_after",
-            "limit",
-            "passes_after",
-            "level",
-            "schools_raised",
-            "addition",
-            "gap_unit",
-            "cost_yuan",
-        ]
-    ]
+    cols = [
+        "stage", "indicator", "cv", "cv_after", "limit", "passes_after", "level", "schools_raised",
+        "addition", "gap_unit", "cost_yuan",
+    ]  # fmt: skip
+    return rows[cols]
 
 
 def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
@@ -330,17 +289,11 @@ def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
     Columns ``stage, schools, schools_passing, schools_passing_after, cv_failing,
     cv_failing_after, cost_yuan``.
     """
-    values, long, after = _plan(ds, std, year, stage, options)
-    return _overview(std, values, long, after, *_balances(std, values, after))
+    return plan_tables(ds, std, year=year, stage=stage, **options)["plan_overview"]
 
 
 def _overview(
-    std: Standard,
-    values: pd.DataFrame,
-    long: pd.DataFrame,
-    after: pd.DataFrame,
-    bal_before: pd.DataFrame,
-    bal_after: pd.DataFrame,
+    std: Standard, values, long, after, bal_before: pd.DataFrame, bal_after: pd.DataFrame
 ) -> pd.DataFrame:
     rule_before, rule_after = school_rule(values, std), school_rule(after, std)
     out = rule_before.groupby("stage", sort=False).agg(
@@ -354,7 +307,7 @@ def _overview(
     out = out.reset_index()
     for col in ("schools", "schools_passing", "schools_passing_after", "cv_failing", "cv_failing_after"):
         out[col] = out[col].astype("int64")
-    return _stage_sorted(out, std, [])
+    return standard_order(out, std, ["stage"])
 
 
 #: The tables of :func:`plan_tables`, in the order notebook 01 shows them.
@@ -370,7 +323,8 @@ def plan_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[
     for them here instead of drawing the same plan three times.
     """
     values, long, after = _plan(ds, std, year, stage, options)
-    balances = _balances(std, values, after)
+    # the CVs per stage before and after the plan, which the summary and the overview compare
+    balances = balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])
     return {
         "plan_overview": _overview(std, values, long, after, *balances),
         "plan_summary": _summary(std, long, *balances),

@@ -30,8 +30,6 @@ Values are unrounded; decisions elsewhere use them as they are.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -60,6 +58,8 @@ OPTIONAL_AMOUNTS = frozenset(
 #: Relative tolerance under which a value equal to its threshold up to floating-point
 #: rounding counts as reaching it (inputs are counts and areas; real differences are far larger).
 EPS = 1e-9
+#: The indicator name of the composite CV (the plain mean of the CVs) in the balance tables.
+COMPOSITE = "composite"
 
 _KEY = ["year", "school_id", "stage"]
 
@@ -145,57 +145,33 @@ def _describe(frame: pd.DataFrame, problem: str) -> list[str]:
     ]
 
 
-def _once_per_dataset(compute):
-    """``section_values`` computed once per dataset, standard, years and stage (a copy each call).
-
-    Every chapter of a report and the scorecard start from the same per-school values; they
-    are kept on the dataset (:func:`eduwb.data.dataset.memoised`), not recomputed per table.
-    """
-
-    @functools.wraps(compute)
-    def once(ds, std: Standard, *, years: list[int] | None = None, stage: str | None = None) -> pd.DataFrame:
-        try:
-            shown = None if years is None else tuple(sorted({int(y) for y in years}))
-            key = ("section_values", id(std), shown, stage)
-            hash(key)
-        except (TypeError, ValueError):  # years or stage of an unusual kind: as asked, not kept
-            return compute(ds, std, years=years, stage=stage)
-        return memoised(ds, key, lambda: compute(ds, std, years=years, stage=stage), pins=(std,))
-
-    return once
-
-
-@_once_per_dataset
 def section_values(
     ds, std: Standard, *, years: list[int] | None = None, stage: str | None = None
 ) -> pd.DataFrame:
-    """The resource indicators of every school section in scope (wide, unrounded).
+    """The resource indicators of every school section in scope (wide, unrounded) of ``years``
+    (None: all) and ``stage`` (None: every stage of the standard).
 
-    Parameters
-    ----------
-    ds
-        The county :class:`~eduwb.data.dataset.Dataset`.
-    std
-        The standard (its scope, pupil weights and indicator formulas).
-    years
-        Years to compute (None: all years in the data).
-    stage
-        Only this stage (None: every stage of the standard).
+    ``year, school_id, school_name, kind, locale, stage, students`` and one column per
+    resource indicator (standard order), sorted by year, stage (standard order), school_id.
+    ``attrs["missing"]`` maps each indicator that cannot be computed to the columns it lacks;
+    its column is all ``<NA>`` (Float64). Raises :class:`AnalysisError` naming every school,
+    year and stage at once when a section in scope has no facilities row, no pupils, or no
+    teacher counts.
 
-    Returns
-    -------
-    DataFrame
-        ``year, school_id, school_name, kind, locale, stage, students`` and one column per
-        resource indicator (standard order), sorted by year, stage (standard order),
-        school_id. ``attrs["missing"]`` maps each indicator that cannot be computed to the
-        columns it lacks; its column is all ``<NA>`` (Float64).
-
-    Raises
-    ------
-    AnalysisError
-        naming every school, year and stage at once when a section in scope has no
-        facilities row, no pupils, or no teacher counts.
+    Every chapter of a report and the scorecard start from the same per-school values: they are
+    computed once per dataset, standard, years and stage and kept on the dataset
+    (:func:`eduwb.data.dataset.memoised`), not recomputed per table.
     """
+    try:
+        shown = None if years is None else tuple(sorted({int(y) for y in years}))
+        key = ("section_values", id(std), shown, stage)
+        hash(key)
+    except (TypeError, ValueError):  # years or stage of an unusual kind: as asked, not kept
+        return _section_values(ds, std, years, stage)
+    return memoised(ds, key, lambda: _section_values(ds, std, years, stage), pins=(std,))
+
+
+def _section_values(ds, std: Standard, years: list[int] | None, stage: str | None) -> pd.DataFrame:
     sec = _sections_in_scope(ds, std, years, stage)
     fac = ds.facilities
     fac = fac[fac["year"].isin(sec["year"].unique())]
@@ -214,15 +190,36 @@ def section_values(
             + "\n  ".join(problems)
         )
     out = _indicator_values(merged, indicators, missing, sec_cols, fac_cols)
-    order = stage_rank(std)
-    out = (
-        out.assign(_o=out["stage"].map(order))
-        .sort_values(["year", "_o", "school_id"], kind="mergesort")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    out = standard_order(out, std, ["year", "stage", "school_id"])
     out.attrs["missing"] = {k: v for k, v in missing.items() if v}
     return out
+
+
+def one_year(
+    ds, std: Standard, year, stage, *, require: bool = False, say_stage: bool = False
+) -> pd.DataFrame:
+    """:func:`section_values` of one year (None: the latest) and stage (None: every stage); with
+    ``require``, an error when no section is in scope (naming the stage asked with ``say_stage``)."""
+    year = resolve_year(ds, year)
+    stage = resolve_stage(std, stage)
+    values = section_values(ds, std, years=[year], stage=stage)
+    if require and values.empty:
+        where = f" for {stage}" if say_stage and stage else ""
+        raise AnalysisError(f"{ds.name}, year {year}: no school section in scope{where}")
+    return values
+
+
+def standard_order(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.DataFrame:
+    """``frame`` sorted (stably) by ``keys``, renumbered: its stages and indicators in the
+    standard's order (the composite CV last), other keys as they sort."""
+    ranks = {
+        "stage": stage_rank(std),
+        "indicator": {i: n for n, i in enumerate([*indicator_ids(std), COMPOSITE])},
+    }
+    rank_of = {k: f"_{k}_rank" for k in keys if k in ranks}
+    ordered = frame.assign(**{col: frame[k].map(ranks[k]) for k, col in rank_of.items()})
+    ordered = ordered.sort_values([rank_of.get(k, k) for k in keys], kind="mergesort")
+    return ordered.drop(columns=list(rank_of.values())).reset_index(drop=True)
 
 
 def _sections_in_scope(ds, std: Standard, years: list[int] | None, stage: str | None) -> pd.DataFrame:
@@ -371,10 +368,7 @@ def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) 
             frame[col].reindex(grid).to_numpy().reshape(k, len(stages)) if k else np.empty((0, len(stages)))
         )
         long[col] = table[ind_code, row_stage] if n else np.array([], dtype=table.dtype)
-    long["threshold"] = long["threshold"].astype("float64")
-    long["per"] = long["per"].astype("float64")
-    long["gap_integer"] = long["gap_integer"].astype(bool)
-    long["seq"] = long["seq"].astype("int64")
+    long = long.astype({"threshold": "float64", "per": "float64", "gap_integer": bool, "seq": "int64"})
     long["amount"] = long["value"] * long["students"].to_numpy(dtype="float64") / long["per"]
     return long
 
@@ -391,9 +385,7 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
     the data cannot give is all ``<NA>`` (shown as 缺数据) and named in ``attrs["missing"]``.
     """
     check_options(options, set(), "indicators")
-    year = resolve_year(ds, year)
-    stage = resolve_stage(std, stage)
-    values = section_values(ds, std, years=[year], stage=stage)
+    values = one_year(ds, std, year, stage)
     table = values[["school_id", "school_name", "stage", "students", *indicator_ids(std)]].reset_index(
         drop=True
     )

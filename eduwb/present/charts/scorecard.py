@@ -45,17 +45,14 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
 _CODE_COLUMNS = ("status", "previous_status", "change")
 
 
-def _code_of(value: object) -> str | None:
-    """The status code behind a cell, whether it shows the code or its label."""
-    if not isinstance(value, str):
-        return None
-    if value in CELL_CSS:
-        return value
-    for labels in (CODE_LABELS, VERDICT_LABELS):
-        for code, pair in labels.items():
-            if value in pair and code in CELL_CSS:
-                return code
-    return None
+#: The status code behind a cell, whether it shows the code or one of its labels.
+_CODE_OF = {
+    label: code
+    for labels in (VERDICT_LABELS, CODE_LABELS)
+    for code, pair in labels.items()
+    if code in CELL_CSS
+    for label in (*pair, code)
+}
 
 
 def localise(df: pd.DataFrame, lang: str = "zh", dimensions: dict[str, str] | None = None) -> pd.DataFrame:
@@ -95,21 +92,15 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
     """For ``eduwb.present.show_table(highlight=…)``: colour every status-like cell."""
     out = pd.DataFrame("", index=df.index, columns=df.columns)
     for col in df.columns:
-        codes = df[col].map(_code_of)
+        codes = df[col].map(lambda v: _CODE_OF.get(v) if isinstance(v, str) else None)
         if codes.notna().any():
             out[col] = codes.map(lambda c: CELL_CSS.get(c, "") if isinstance(c, str) else "")
     return out
 
 
 def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
-    """One horizontal bar per dimension: its indicators split into pass / fail / missing.
-
-    Parameters
-    ----------
-    dimensions
-        :func:`eduwb.analysis.scorecard.dimension_summary` (``name, indicators, passed, failed,
-        missing, status``).
-    """
+    """One horizontal bar per dimension (rows of :func:`eduwb.analysis.scorecard.dimension_summary`):
+    its indicators split into pass / fail / missing."""
     parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
     n = len(dimensions)
     fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.1))
@@ -122,50 +113,46 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
             if wi > 0:
                 ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
         left += widths
-    status = [pick(CODE_LABELS[s], lang) for s in dimensions["status"]]
-    ax.set_yticks(
-        y,
-        [
-            t(f"{name}（{s}）", f"{name} ({s})", lang)
-            for name, s in zip(dimensions["name"], status, strict=True)
-        ],
-    )
-    for tick, s in zip(ax.get_yticklabels(), dimensions["status"], strict=True):
-        tick.set_color(COLOURS[s])
-    ax.set_xlim(0, max(float(dimensions["indicators"].max()), 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    _name_dimensions(ax, y, dimensions, lang)
+    _count_axis(ax, float(dimensions["indicators"].max()), lang)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
     return fig
 
 
+def _name_dimensions(ax, y: np.ndarray, rows: pd.DataFrame, lang: str) -> None:
+    """Each dimension's name with its status in words, coloured by the status."""
+    status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+    names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
+    ax.set_yticks(y, names)
+    for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+        tick.set_color(COLOURS[s])
+
+
+def _count_axis(ax, most: float, lang: str) -> None:
+    """The axis of indicator counts and the legend of the statuses above the bars."""
+    ax.set_xlim(0, max(most, 1) * 1.02)
+    ax.set_xlabel(t("指标数", "indicators", lang))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+
+
 def trend_chart(
     verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None
 ) -> Figure:
-    """Years × dimensions (and the overall verdict) as coloured cells.
-
-    Parameters
-    ----------
-    verdicts
-        :func:`eduwb.analysis.scorecard.verdict_table`.
-    dimensions
-        Dimension code → name, in the standard's order.
-    """
+    """Years × dimensions (and the overall verdict) of :func:`eduwb.analysis.scorecard.verdict_table`
+    as coloured cells; ``dimensions`` maps dimension code → name, in the standard's order."""
     cols = [*dimensions, "verdict"]
     names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
-    for i, year in enumerate(years):
-        row = verdicts.iloc[i]
+    for i in range(len(years)):
         for j, col in enumerate(cols):
-            code = row[col]
+            code = verdicts.iloc[i][col]
             ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
             text = pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
             ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
-        del year
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(years), 0)
     ax.set_xticks(np.arange(len(cols)) + 0.48, names)
@@ -253,17 +240,9 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
 def explorer(
     trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"
 ):
-    """An ipywidgets year selector showing that year's four dimensions and full scorecard.
-
-    Parameters
-    ----------
-    trend
-        :func:`eduwb.analysis.scorecard.scorecard_trend`.
-    dimensions_by_year
-        :func:`eduwb.analysis.scorecard.dimension_trend`.
-    dimensions
-        Dimension code → name.
-    """
+    """An ipywidgets year selector showing that year's four dimensions and full scorecard, from
+    :func:`eduwb.analysis.scorecard.scorecard_trend` and ``dimension_trend``; ``dimensions`` maps
+    dimension code → name."""
     import ipywidgets as widgets
     from IPython import get_ipython
     from IPython.display import HTML, display
@@ -333,10 +312,7 @@ class _DimensionBars:
             for col, _ in self.PARTS
         }
         ax.set_yticks(y, [""] * n)
-        ax.set_xlim(0, max(most, 1) * 1.02)
-        ax.set_xlabel(t("指标数", "indicators", lang))
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+        _count_axis(ax, most, lang)
         fig.subplots_adjust(
             left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
         )
@@ -353,13 +329,7 @@ class _DimensionBars:
                 text.set_x(li + wi / 2)
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
-        status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-        names = [
-            t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)
-        ]
-        ax.set_yticks(self.y, names)
+        _name_dimensions(ax, self.y, rows, lang)
         ax.set_title(
             t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
         )
-        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-            tick.set_color(COLOURS[s])
