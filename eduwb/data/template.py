@@ -278,7 +278,7 @@ def _rows_for_years(
 # ----------------------------------------------------------------------------- cells
 
 
-def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
+def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     """A column as the values written to its cells (labels for codes, None for blanks)."""
     missing = series.isna().to_numpy()
     if col.dtype == "enum":
@@ -331,7 +331,7 @@ def _comment_text(col: Column, lang: str) -> str:
 def _example_value(col: Column, lang: str) -> Any:
     if col.example is None or col.example == "":
         return None
-    return _cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
+    return cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
 
 
 _KIND_WORDS = {
@@ -494,7 +494,7 @@ def _table_sheet(
         letter = get_column_letter(i)
         number_format = "@" if col.dtype == "text" else _NUMBER_FORMATS.get(col.dtype, "General")
         ws.column_dimensions[letter].number_format = number_format
-        values = _cell_values(col, frame[col.name], lang) if n and col.name in frame.columns else [None] * n
+        values = cell_values(col, frame[col.name], lang) if n and col.name in frame.columns else [None] * n
         shade = copied is not None and col.name not in keyish
         for r, value in enumerate(values, start=2):
             if value is None:

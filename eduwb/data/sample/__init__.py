@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,18 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb._files import atomic_write_bytes, pin_zip_dates
-from eduwb.data.schema import (
-    BACKBONE_LEVELS,
-    KINDS,
-    LOCALES,
-    MODES,
-    SEXES,
-    SPONSORS,
-    STAGES,
-    SURVEY_GROUPS,
-    TABLES,
-    chinese_headers,
-)
+from eduwb.data.schema import BACKBONE_LEVELS, MODES, SURVEY_GROUPS, TABLES
 from eduwb.errors import ParameterError
 
 SAMPLE_NAME = "示例县"
@@ -1489,61 +1478,31 @@ def _csv_bytes(name: str, df: pd.DataFrame) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def write_county(folder: Path, tables: Mapping[str, pd.DataFrame | None], toml_text: str) -> Path:
+    """Write one county folder: every table given as UTF-8 CSV, plus ``county.toml``."""
+    folder = Path(folder)
+    for name in TABLE_ORDER:
+        if tables.get(name) is not None:
+            atomic_write_bytes(folder / f"{name}.csv", _csv_bytes(name, tables[name]))
+    atomic_write_bytes(folder / "county.toml", toml_text.encode("utf-8"))
+    return folder
+
+
 def write_dataset(folder: Path, ds, toml_text: str) -> Path:
     """Write a loaded (or changed) dataset as a county folder: every table it has, plus ``county.toml``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in TABLE_ORDER:
-        frame = getattr(ds, name, None)
-        if frame is not None:
-            atomic_write_bytes(folder / f"{name}.csv", _csv_bytes(name, frame))
-    atomic_write_bytes(folder / "county.toml", toml_text.encode("utf-8"))
-    return folder
+    return write_county(folder, {name: getattr(ds, name, None) for name in TABLE_ORDER}, toml_text)
 
 
-def write_county(folder: Path, tables: dict[str, pd.DataFrame], toml_text: str) -> Path:
-    """Write one county folder: every table as UTF-8 CSV plus ``county.toml``."""
-    folder = Path(folder)
-    for name in TABLE_ORDER:
-        atomic_write_bytes(folder / f"{name}.csv", _csv_bytes(name, tables[name]))
-    atomic_write_bytes(folder / "county.toml", toml_text.encode("utf-8"))
-    return folder
-
-
-_ENUMS = {
-    "kind": KINDS,
-    "locale": LOCALES,
-    "sponsor": SPONSORS,
-    "stage": STAGES,
-    "sex": SEXES,
-    "backbone": BACKBONE_LEVELS,
-    "mode": MODES,
-    "group": SURVEY_GROUPS,
-}
 _FIXED_TIME = datetime(2024, 1, 1)  # the xlsx's dates: the same sample gives the same bytes
 
 
 def _xlsx_rows(name: str, df: pd.DataFrame):
     """Rows of a sheet: Chinese headers and labels, native Python values, None for blanks."""
+    from eduwb.data.template import cell_values
+
     table = TABLES[name]
-    headers = chinese_headers(name)
-    yield [headers[c] for c in table.names]
-    cols = []
-    for col in table.columns:
-        s = df[col.name]
-        if col.dtype == "enum":
-            labels = _ENUMS[col.name]
-            cols.append([labels[v] if isinstance(v, str) else None for v in s])
-        elif col.dtype == "bool":
-            cols.append(["是" if v else "否" for v in s.to_numpy(dtype=bool)])
-        elif col.dtype == "int":
-            cols.append([None if pd.isna(v) else int(v) for v in s])
-        elif col.dtype == "number":
-            dec = _DECIMALS.get((name, col.name))
-            cols.append([None if pd.isna(v) else (int(v) if dec == 0 else float(v)) for v in s])
-        else:
-            cols.append([None if pd.isna(v) else str(v) for v in s])
-    yield from zip(*cols, strict=True)
+    yield [col.zh for col in table.columns]
+    yield from zip(*(cell_values(col, df[col.name], "zh") for col in table.columns), strict=True)
 
 
 def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
