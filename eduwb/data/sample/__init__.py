@@ -551,6 +551,12 @@ class _TeacherYear:
     hours: np.ndarray
     above: np.ndarray
     pe_art: np.ndarray
+    # Fixed per-teacher keys decide who lacks a certificate / training in which year, so the
+    # shortfall shrinks monotonically; only the first year's staff (``old``) can lack them.
+    cert_key: np.ndarray
+    train_key: np.ndarray
+    old: np.ndarray
+    moved: np.ndarray  # moved school this year
 
 
 def _teacher_targets(schools: list[_School], units: _Units, section_classes: np.ndarray) -> np.ndarray:
@@ -596,6 +602,10 @@ def _new_teachers(
         hours=np.rint(rng.normal(440, 40, n).clip(362, 640)),
         above=rng.random(n) < p_above[units_of],
         pe_art=rng.random(n) < p_peart[units_of],
+        cert_key=np.ones(n),
+        train_key=np.ones(n),
+        old=np.zeros(n, dtype=bool),
+        moved=np.zeros(n, dtype=bool),
     )
 
 
@@ -649,19 +659,14 @@ def _teachers(
     age0 = years[0] - cur.birth
     bb = rng.random(n0) < p_backbone[units0] * np.clip((age0 - 24) / 14, 0.0, 1.6)
     cur.backbone = np.where(bb, rng.choice(4, n0, p=[0.6, 0.28, 0.1, 0.02]) + 1, 0)
-    # Fixed per-teacher keys decide who lacks a certificate / training in which year, so the
-    # shortfall shrinks monotonically.
-    cert_key = rng.random(n0)
-    train_key = rng.random(n0)
-    old_staff = np.ones(n0, dtype=bool)
+    cur.cert_key, cur.train_key, cur.old = rng.random(n0), rng.random(n0), np.ones(n0, dtype=bool)
 
-    def apply_compliance(t: _TeacherYear, ck, tk, old, y):
-        t.certified = ~(old & (ck < uncert[y]))
-        short = old & (tk < untrained[y])
-        t.hours = np.where(short, np.rint(220 + 130 * tk / max(untrained[y], 1e-9)), t.hours)
+    def apply_compliance(t: _TeacherYear, y: int) -> None:
+        t.certified = ~(t.old & (t.cert_key < uncert[y]))
+        short = t.old & (t.train_key < untrained[y])
+        t.hours = np.where(short, np.rint(220 + 130 * t.train_key / max(untrained[y], 1e-9)), t.hours)
 
-    keys = (cert_key, train_key, old_staff)
-    apply_compliance(cur, *keys, 0)
+    apply_compliance(cur, 0)
     if story.staffing_floor:
         _staffing_floor(cur, units.students[:, 0], stage)
     out = [(0, cur)]
@@ -723,25 +728,22 @@ def _teachers(
         stay = ~leave
         cur = _take(prev, stay)
         cur.unit = unit[stay]
-        moved_now = movers[stay]
-        cur.yas = np.where(moved_now, 0, cur.yas + 1)
-        keys = tuple(k[stay] for k in keys)
+        cur.moved = movers[stay]
+        cur.yas = np.where(cur.moved, 0, cur.yas + 1)
         # Over-staffed sections lose their surplus (transfers out of the county), never a newcomer.
         counts = np.bincount(cur.unit, minlength=n_units)
         surplus = np.maximum(0, counts - targets[:, y] - 1 - targets[:, y] // 25)
         if surplus.any():
-            order = np.lexsort((rng.random(cur.unit.size) + moved_now * 2.0, cur.unit))
+            order = np.lexsort((rng.random(cur.unit.size) + cur.moved * 2.0, cur.unit))
             first = np.concatenate([[0], np.cumsum(counts)[:-1]])
             rank = np.empty(cur.unit.size, dtype=np.int64)
             rank[order] = np.arange(cur.unit.size) - first[cur.unit[order]]
             drop = rank < surplus[cur.unit]
             cur = _take(cur, ~drop)
-            keys = tuple(k[~drop] for k in keys)
-            moved_now = moved_now[~drop]
         # Promotions to county-level backbone, never in the year of a move.
         promote = (
             (cur.backbone == 0)
-            & ~moved_now
+            & ~cur.moved
             & (years[y] - cur.birth >= 30)
             & (rng.random(cur.tid.size) < 0.022)
         )
@@ -753,13 +755,8 @@ def _teachers(
         next_id += hires_units.size
         hires = _new_teachers(rng, hires_units, years[y], hire_ids, stage, p_above, p_peart_hire, young=True)
         cur = _concat([cur, hires])
-        keys = (
-            np.concatenate([keys[0], np.ones(hires_units.size)]),
-            np.concatenate([keys[1], np.ones(hires_units.size)]),
-            np.concatenate([keys[2], np.zeros(hires_units.size, dtype=bool)]),
-        )
         cur.hours = np.rint(np.clip(cur.hours + rng.normal(0, 8, cur.hours.size), 362, 640))
-        apply_compliance(cur, *keys, y)
+        apply_compliance(cur, y)
         if story.staffing_floor:
             _staffing_floor(cur, units.students[:, y], stage)
         out.append((y, cur))
@@ -922,48 +919,41 @@ def _facilities(rng, schools: list[_School], units: _Units, section_classes: np.
         "art_rooms": art,
         "art_room_min_area_m2": np.where(art > 0, art_area, np.nan),
     }
-    frames = []
     ss, yy = np.meshgrid(np.arange(n_s), np.arange(n_years), indexing="ij")
     whole = pd.DataFrame({"school": ss.ravel(), "year_index": yy.ravel(), "stage": None})
     for col, arr in fac.items():
         whole[col] = arr.ravel()
     per_stage = [i for i, s in enumerate(schools) if s.per_stage_facilities]
-    frames.append(whole[~whole["school"].isin(per_stage)])
+    frames = [whole[~whole["school"].isin(per_stage)]]
     # A school that reports per stage: its own (not weighted-pupil) split of the totals.
+    amounts = list(fac)[:4]  # the areas and the equipment value
     for i in per_stage:
-        us = np.flatnonzero(units.school == i)
-        stud = units.students[us].astype(float)  # (stages, years)
-        w = stud * np.where(units.stage[us] == 0, 1.0, 1.25)[:, None]
-        share = w / w.sum(axis=0)
+        us, share = _stage_shares(units, i)
         rows = whole[whole["school"] == i]
         for r, u in enumerate(us):
             part = rows.copy()
             part["stage"] = _STAGE_NAME[units.stage[u]]
-            for col in (
-                "teaching_aux_area_m2",
-                "indoor_sports_area_m2",
-                "sports_field_area_m2",
-                "equipment_value_yuan",
-            ):
-                part[col] = part[col].to_numpy() * share[r]
+            part[amounts] = part[amounts].to_numpy() * share[r][:, None]
             part["multimedia_rooms"] = np.floor(
                 part["multimedia_rooms"].to_numpy() * share[r] + (r == 0) * 0.999
             )
-            for rooms in ("music_rooms", "art_rooms"):
+            for rooms, area in ((f"{k}_rooms", f"{k}_room_min_area_m2") for k in ("music", "art")):
                 total = part[rooms].to_numpy()
                 first = (total + 1) // 2
                 part[rooms] = first if r == 0 else total - first
-            for rooms, area in (
-                ("music_rooms", "music_room_min_area_m2"),
-                ("art_rooms", "art_room_min_area_m2"),
-            ):
                 part[area] = np.where(part[rooms] > 0, part[area], np.nan)
             frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    out["multimedia_rooms"] = out["multimedia_rooms"].astype(np.int64)
-    out["music_rooms"] = out["music_rooms"].astype(np.int64)
-    out["art_rooms"] = out["art_rooms"].astype(np.int64)
-    return out
+    return pd.concat(frames, ignore_index=True).astype(
+        {"multimedia_rooms": np.int64, "music_rooms": np.int64, "art_rooms": np.int64}
+    )
+
+
+def _stage_shares(units: _Units, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sections of school ``i`` and each one's share of the school's amounts, (sections, years)
+    (初中 pupils weigh 1.25)."""
+    us = np.flatnonzero(units.school == i)
+    w = units.students[us].astype(float) * np.where(units.stage[us] == 0, 1.0, 1.25)[:, None]
+    return us, w / w.sum(axis=0)
 
 
 # ----------------------------------------------------------------------------- moe-2012 amounts
@@ -1009,9 +999,7 @@ def _split_per_stage(fac: pd.DataFrame, totals: np.ndarray, schools, units) -> n
     values = totals[school, year].astype(np.int64)
     staged = fac["stage"].notna().to_numpy()
     for i in np.unique(school[staged]):
-        us = np.flatnonzero(units.school == i)
-        w = units.students[us].astype(float) * np.where(units.stage[us] == 0, 1.0, 1.25)[:, None]
-        share = w / w.sum(axis=0)
+        us, share = _stage_shares(units, i)
         for r, u in enumerate(us):
             rows = np.flatnonzero(
                 staged & (school == i) & (fac["stage"].to_numpy(dtype=object) == _STAGE_NAME[units.stage[u]])
@@ -1234,7 +1222,7 @@ def _section_table(ids, units: _Units, year_list: list[int], section_classes, co
     n_units, ny = len(units.school), len(year_list)
     uu, yy = np.meshgrid(np.arange(n_units), np.arange(ny), indexing="ij")
     uu, yy = uu.ravel(), yy.ravel()
-    sections = pd.DataFrame(
+    return pd.DataFrame(
         {
             "school_id": ids[units.school[uu]],
             "year": np.array(year_list)[yy],
@@ -1249,12 +1237,11 @@ def _section_table(ids, units: _Units, year_list: list[int], section_classes, co
             "_stage_order": units.stage[uu],
         }
     )
-    return sections
 
 
 def _class_table(ids, units: _Units, year_list: list[int], cls: pd.DataFrame) -> pd.DataFrame:
     """The simulated classes with school ids, years and class ids."""
-    classes = pd.DataFrame(
+    return pd.DataFrame(
         {
             "school_id": ids[units.school[cls["unit"].to_numpy()]],
             "year": np.array(year_list)[cls["year_index"].to_numpy()],
@@ -1264,7 +1251,6 @@ def _class_table(ids, units: _Units, year_list: list[int], cls: pd.DataFrame) ->
             "_class_no": cls["class_no"].to_numpy(),
         }
     )
-    return classes
 
 
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -1289,13 +1275,9 @@ def _teacher_tables(staff, moves, ids: np.ndarray, units: _Units, year_list: lis
     t_frames = []
     counts = np.zeros((5, n_units, ny), dtype=np.int64)
     for y, t in staff:
-        counts[4, :, y] = np.bincount(
-            t.unit, weights=_intermediate_titles(t.tid, year_list[y] - t.birth), minlength=n_units
-        ).astype(np.int64)
-        counts[0, :, y] = np.bincount(t.unit, minlength=n_units)
-        counts[1, :, y] = np.bincount(t.unit, weights=t.above, minlength=n_units).astype(np.int64)
-        counts[2, :, y] = np.bincount(t.unit, weights=t.backbone > 0, minlength=n_units).astype(np.int64)
-        counts[3, :, y] = np.bincount(t.unit, weights=t.pe_art, minlength=n_units).astype(np.int64)
+        titles = _intermediate_titles(t.tid, year_list[y] - t.birth)
+        for k, flag in enumerate((None, t.above, t.backbone > 0, t.pe_art, titles)):
+            counts[k, :, y] = np.bincount(t.unit, weights=flag, minlength=n_units)
         t_frames.append(
             pd.DataFrame(
                 {
@@ -1365,7 +1347,7 @@ def _budget(rng, cat: list[_School], units: _Units, ids: np.ndarray, year_list: 
         share[short, 1] = rng.uniform(0.040, 0.049, 2)
     ss, yy2 = np.meshgrid(np.arange(len(cat)), np.arange(ny), indexing="ij")
     public_funds = np.rint(school_public / 100) * 100
-    budget = pd.DataFrame(
+    return pd.DataFrame(
         {
             "school_id": ids[ss.ravel()],
             "year": np.array(year_list)[yy2.ravel()],
@@ -1373,7 +1355,6 @@ def _budget(rng, cat: list[_School], units: _Units, ids: np.ndarray, year_list: 
             "training_funds_yuan": np.rint(public_funds * share).ravel(),
         }
     )
-    return budget
 
 
 def _cohorts(rng, units: _Units, year_list: list[int]) -> pd.DataFrame:
@@ -1386,7 +1367,7 @@ def _cohorts(rng, units: _Units, year_list: list[int]) -> pd.DataFrame:
     t_out = np.rint(grads * rng.uniform(0.024, 0.032, ny)).astype(np.int64)
     deaths = rng.integers(1, 6, ny)
     entrants = np.rint((grads - t_in + t_out) / retention + deaths).astype(np.int64)
-    cohorts = pd.DataFrame(
+    return pd.DataFrame(
         {
             "year": year_list,
             "graduates": grads,
@@ -1396,7 +1377,6 @@ def _cohorts(rng, units: _Units, year_list: list[int]) -> pd.DataFrame:
             "deaths": deaths,
         }
     )
-    return cohorts
 
 
 def county_toml(
