@@ -1117,64 +1117,40 @@ def generate_county(
     teacher_prefix: str = "T",
     development: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Generate every table of one synthetic county, typed and sorted, with English codes.
+    """Every table of one synthetic county, typed and sorted, with English codes: table name →
+    DataFrame with the columns of ``eduwb.data.schema.TABLES`` in order.
 
-    Parameters
-    ----------
-    seed, county_index
-        The county's random stream is ``numpy.random.default_rng([seed, county_index])``.
-    years
-        First and last school year (inclusive).
-    schools
-        Number of schools (at least 20: the designed cases need 19).
-    code
-        6-digit county code; school ids are the code followed by a 4-digit number.
-    teacher_prefix
-        Prefix of the pseudonymous teacher ids.
-    development
-        None for the designed sample county; a level of :data:`DEVELOPMENT_LEVELS` moves the
-        county nearer to or further from the standard (multi-county samples).
-
-    Returns
-    -------
-    dict
-        Table name → DataFrame with the columns of ``eduwb.data.schema.TABLES`` in order.
+    The county's random stream is ``numpy.random.default_rng([seed, county_index])``; ``years``
+    are the first and last school year; the designed cases need 19 of the ``schools`` (at least
+    20). School ids are ``code`` and 4 digits, teacher ids ``teacher_prefix`` and digits.
+    ``development`` None is the designed sample county; a level of :data:`DEVELOPMENT_LEVELS`
+    moves the county nearer to or further from the standard (multi-county samples).
     """
     _check_arguments(years, schools)
-    y0, y1 = int(years[0]), int(years[1])
-    rng = np.random.default_rng([seed, county_index])
-    year_list = list(range(y0, y1 + 1))
-    ny = len(year_list)
     if development is not None and development not in DEVELOPMENT_LEVELS:
         raise ParameterError(
             f"development must be one of {', '.join(sorted(set(DEVELOPMENT_LEVELS)))}, not {development!r}"
         )
+    rng = np.random.default_rng([seed, county_index])
+    year_list = list(range(int(years[0]), int(years[1]) + 1))
+    ny = len(year_list)
     story = _story(development)
     cat = _catalogue(rng, schools, development, ny)
     ids = np.array([f"{code}{i + 1:04d}" for i in range(len(cat))])
-
-    school_df = _school_table(ids, cat)
-
+    # the random draws come in this order: schools, pupils, classes, teachers, facilities, budget,
+    # cohorts, survey
     units = _enrolment(rng, cat, ny)
     cls, section_classes = _classes(rng, cat, units, ny, story)
-    targets = _teacher_targets(cat, units, section_classes)
-    staff, moves = _teachers(rng, cat, units, targets, year_list, story)
-
+    staff, moves = _teachers(rng, cat, units, _teacher_targets(cat, units, section_classes), year_list, story)
     teachers, rotations, counts = _teacher_tables(staff, moves, ids, units, year_list, teacher_prefix)
-
-    sections = _section_table(ids, units, year_list, section_classes, counts)
-    classes = _class_table(ids, units, year_list, cls)
-
     facilities = _facility_table(rng, seed, county_index, cat, units, section_classes, ids, year_list)
-
     budget = _budget(rng, cat, units, ids, year_list)
     cohorts = _cohorts(rng, units, year_list)
-
     tables = {
-        "schools": school_df.sort_values("school_id"),
-        "sections": sections.sort_values(["school_id", "year", "_stage_order"]),
+        "schools": _school_table(ids, cat).sort_values("school_id"),
+        "sections": _section_table(ids, units, year_list, section_classes, counts),
         "facilities": facilities.sort_values(["school_id", "year", "_stage_order"]),
-        "classes": classes.sort_values(["school_id", "year", "grade", "_class_no"]),
+        "classes": _class_table(ids, units, year_list, cls),
         "teachers": teachers,
         "rotations": rotations,
         "cohorts": cohorts,
@@ -1236,7 +1212,7 @@ def _section_table(ids, units: _Units, year_list: list[int], section_classes, co
             "intermediate_title_teachers": counts[4, uu, yy],
             "_stage_order": units.stage[uu],
         }
-    )
+    ).sort_values(["school_id", "year", "_stage_order"])
 
 
 def _class_table(ids, units: _Units, year_list: list[int], cls: pd.DataFrame) -> pd.DataFrame:
@@ -1250,7 +1226,7 @@ def _class_table(ids, units: _Units, year_list: list[int], cls: pd.DataFrame) ->
             "students": cls["students"].to_numpy(),
             "_class_no": cls["class_no"].to_numpy(),
         }
-    )
+    ).sort_values(["school_id", "year", "grade", "_class_no"])
 
 
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -1550,28 +1526,11 @@ def write_sample(
 ) -> list[Path]:
     """Write the synthetic sample county (or ``counties`` of them) and return the folders.
 
-    Parameters
-    ----------
-    out
-        With ``counties == 1`` the county folder itself; otherwise the folder that receives
-        one sub-folder per county (``示例县01`` …, distinct names, codes, school and teacher ids).
-    seed
-        Same seed → byte-identical files.
-    years
-        First and last school year, inclusive.
-    schools
-        Schools per county (at least 20).
-    counties
-        Number of counties.
-    xlsx
-        Also write the (single) county as this workbook, with ``<stem>.toml`` beside it.
-    workers
-        Processes for a multi-county run (default: the machine's CPUs, for 8 or more counties).
-
-    Returns
-    -------
-    list of Path
-        The county folders written.
+    ``out`` is the county folder itself, or with ``counties > 1`` the folder that receives one
+    sub-folder per county (``示例县01`` …: distinct names, codes, school and teacher ids). The
+    same seed writes byte-identical files. ``xlsx``: also write the (single) county as this
+    workbook, with ``<stem>.toml`` beside it. ``workers``: processes for a multi-county run
+    (default: the machine's CPUs, for 8 or more counties).
     """
     out = Path(out)
     if counties < 1:
