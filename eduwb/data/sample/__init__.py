@@ -130,18 +130,9 @@ def generate_county(
 
 def _school_table(ids: np.ndarray, cat: list[School]) -> pd.DataFrame:
     """The schools table of the catalogue."""
-    return pd.DataFrame(
-        {
-            "school_id": ids,
-            "name": [s.name for s in cat],
-            "kind": [s.kind for s in cat],
-            "parent_id": [ids[s.parent] if s.parent is not None else None for s in cat],
-            "locale": [s.locale for s in cat],
-            "township": [s.township for s in cat],
-            "sponsor": [s.sponsor for s in cat],
-            "boarding": [s.boarding for s in cat],
-            "built_year": [s.built_year for s in cat],
-        }
+    names = ("name", "kind", "locale", "township", "sponsor", "boarding", "built_year")
+    return pd.DataFrame({name: [getattr(s, name) for s in cat] for name in names}).assign(
+        school_id=ids, parent_id=[ids[s.parent] if s.parent is not None else None for s in cat]
     )
 
 
@@ -251,18 +242,17 @@ def _teacher_tables(
     teachers.insert(0, "teacher_id", [f"{teacher_prefix}{v:0{width}d}" for v in teachers["tid"]])
     teachers = teachers.drop(columns="tid")
 
-    rot = (
-        pd.concat(moves, ignore_index=True)
-        if moves
-        else pd.DataFrame(columns=["tid", "year_index", "from_unit", "to_unit", "mode"])
-    )
+    # moves: per year, the rotated teachers' ids, year index, origin and destination section, mode
+    if not moves:  # a single year: nobody moves
+        moves = [(np.zeros(0, dtype=np.int64),) * 4 + (np.zeros(0, dtype=object),)]
+    tid, year_index, origin, destination, mode = (np.concatenate(c) for c in zip(*moves, strict=True))
     rotations = pd.DataFrame(
         {
-            "teacher_id": [f"{teacher_prefix}{int(v):0{width}d}" for v in rot["tid"]],
-            "year": np.array(year_list)[rot["year_index"].to_numpy(dtype=np.int64)],
-            "from_school": ids[units.school[rot["from_unit"].to_numpy(dtype=np.int64)]],
-            "to_school": ids[units.school[rot["to_unit"].to_numpy(dtype=np.int64)]],
-            "mode": rot["mode"].to_numpy(dtype=object),
+            "teacher_id": [f"{teacher_prefix}{int(v):0{width}d}" for v in tid],
+            "year": np.array(year_list)[year_index],
+            "from_school": ids[units.school[origin]],
+            "to_school": ids[units.school[destination]],
+            "mode": mode.astype(object),
         }
     ).sort_values(["year", "teacher_id"], kind="stable")
     return teachers, rotations, counts

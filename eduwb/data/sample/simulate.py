@@ -339,17 +339,7 @@ def teachers(
             dest[sel] = d
         unit[mv] = dest
         modes = rng.choice(list(MODES), size=mv.size, p=[0.15, 0.35, 0.12, 0.24, 0.14])
-        moves.append(
-            pd.DataFrame(
-                {
-                    "tid": prev.tid[mv],
-                    "year_index": y,
-                    "from_unit": prev.unit[mv],
-                    "to_unit": dest,
-                    "mode": modes,
-                }
-            )
-        )
+        moves.append((prev.tid[mv], np.full(mv.size, y), prev.unit[mv], dest, modes))
         stay = ~leave
         cur = _take(prev, stay)
         cur.unit = unit[stay]
