@@ -172,7 +172,7 @@ class School:
     pupils_per_teacher: dict[str, float] = field(default_factory=dict)
     backbone: float = 0.18  # share of teachers who are backbone (county level or above)
     pe_art: float = 0.16  # share of teachers teaching PE, music or art
-    facility: str = "normal"  # facility profile, see _FACILITY_LEVELS
+    facility: str = "normal"  # facility profile, see simulate._FACILITY_LEVELS
     rooms: str = "ok"  # music/art room profile
     project: int = -1  # year index of a 薄弱学校改造 project (-1: none)
     project_items: tuple[int, ...] = (0, 1, 2, 3)  # which of R4–R7 it lifts
