@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eduwb.data import limits
@@ -229,31 +230,26 @@ def _rows_for_years(
         if name == "schools" or "year" not in table.names:
             continue
         frame = tables.get(name)
-        parts, marks = [], []
+        parts, carried = [], []
         for year in years:
+            rows, copied_rows = None, False
             if year in have:
-                if frame is not None:
-                    rows = frame[frame["year"] == year]
-                    parts.append(rows)
-                    marks.append(pd.Series(False, index=range(len(rows))))
-                continue
-            if not have:
+                rows = None if frame is None else frame[frame["year"] == year]
+            elif not have:
                 if schools is not None and name in ("sections", "facilities"):
                     rows = _skeleton(schools, year)[name]
-                    parts.append(rows)
-                    marks.append(pd.Series(False, index=range(len(rows))))
-                continue
-            base = max([y for y in have if y < year], default=have[-1])
-            if frame is None or name == "rotations":
-                continue
-            rows = frame[frame["year"] == base].assign(year=year)
-            if name in _KEYS_ONLY:
-                rows = rows[list(_KEYS_ONLY[name])].drop_duplicates()
-            parts.append(rows)
-            marks.append(pd.Series(name in _CARRIED, index=range(len(rows))))
+            elif frame is not None and name != "rotations":
+                base = max([y for y in have if y < year], default=have[-1])
+                rows = frame[frame["year"] == base].assign(year=year)
+                if name in _KEYS_ONLY:
+                    rows = rows[list(_KEYS_ONLY[name])].drop_duplicates()
+                copied_rows = name in _CARRIED
+            if rows is not None:
+                parts.append(rows)
+                carried.append(copied_rows)
         if parts:
             out[name] = pd.concat(parts, ignore_index=True)
-            copied[name] = pd.concat(marks, ignore_index=True)
+            copied[name] = pd.Series(np.repeat(carried, [len(p) for p in parts]))
     return out, copied
 
 
