@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eduwb.data import limits
@@ -110,15 +111,6 @@ _TEXT = {
         "required": ("必需", "可选"),
         "examples_title": "示例行",
         "settings_comment": "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
-        "comment": {
-            "required": ("必填", "可空"),
-            "unit": "单位",
-            "values": "取值",
-            "bounds": "范围",
-            "rule": "规则",
-            "source": "来源",
-            "example": "示例",
-        },
     },
     "en": {
         "readme": "README",
@@ -161,15 +153,6 @@ _TEXT = {
         "required": ("required", "optional"),
         "examples_title": "Example rows",
         "settings_comment": "County settings (written by eduwb template; see docs/data-dictionary.md)",
-        "comment": {
-            "required": ("required", "may be blank"),
-            "unit": "unit",
-            "values": "values",
-            "bounds": "bounds",
-            "rule": "rule",
-            "source": "source",
-            "example": "example",
-        },
     },
 }
 
@@ -247,38 +230,33 @@ def _rows_for_years(
         if name == "schools" or "year" not in table.names:
             continue
         frame = tables.get(name)
-        parts, marks = [], []
+        parts, carried = [], []
         for year in years:
+            rows, copied_rows = None, False
             if year in have:
-                if frame is not None:
-                    rows = frame[frame["year"] == year]
-                    parts.append(rows)
-                    marks.append(pd.Series(False, index=range(len(rows))))
-                continue
-            if not have:
+                rows = None if frame is None else frame[frame["year"] == year]
+            elif not have:
                 if schools is not None and name in ("sections", "facilities"):
                     rows = _skeleton(schools, year)[name]
-                    parts.append(rows)
-                    marks.append(pd.Series(False, index=range(len(rows))))
-                continue
-            base = max([y for y in have if y < year], default=have[-1])
-            if frame is None or name == "rotations":
-                continue
-            rows = frame[frame["year"] == base].assign(year=year)
-            if name in _KEYS_ONLY:
-                rows = rows[list(_KEYS_ONLY[name])].drop_duplicates()
-            parts.append(rows)
-            marks.append(pd.Series(name in _CARRIED, index=range(len(rows))))
+            elif frame is not None and name != "rotations":
+                base = max([y for y in have if y < year], default=have[-1])
+                rows = frame[frame["year"] == base].assign(year=year)
+                if name in _KEYS_ONLY:
+                    rows = rows[list(_KEYS_ONLY[name])].drop_duplicates()
+                copied_rows = name in _CARRIED
+            if rows is not None:
+                parts.append(rows)
+                carried.append(copied_rows)
         if parts:
             out[name] = pd.concat(parts, ignore_index=True)
-            copied[name] = pd.concat(marks, ignore_index=True)
+            copied[name] = pd.Series(np.repeat(carried, [len(p) for p in parts]))
     return out, copied
 
 
 # ----------------------------------------------------------------------------- cells
 
 
-def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
+def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     """A column as the values written to its cells (labels for codes, None for blanks)."""
     missing = series.isna().to_numpy()
     if col.dtype == "enum":
@@ -298,40 +276,31 @@ def _cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
 
 
 def _comment_text(col: Column, lang: str) -> str:
-    words = _TEXT[lang]["comment"]
-    required = words["required"][0 if col.required else 1]
-    kind = {
-        "text": ("文本", "text"),
-        "int": ("整数", "whole number"),
-        "number": ("数值", "number"),
-        "bool": ("是/否", "yes/no"),
-        "enum": ("从列表中选择", "pick from the list"),
-    }[col.dtype]
-    colon = pick(COLON, lang)
     lines = [
         pick((f"{col.zh}（{col.name}）", f"{col.name} ({col.zh})"), lang),
-        f"{required} · {pick(kind, lang)}",
+        _summary(col, lang),
+        pick((col.desc_zh, col.desc_en), lang),
     ]
-    lines.append(pick((col.desc_zh, col.desc_en), lang))
     if col.unit:
-        lines.append(f"{words['unit']}{colon}{pick(UNITS[col.unit], lang)}")
+        lines.append(_field("unit", pick(UNITS[col.unit], lang), lang))
     if col.enum:
-        values = pick(LIST_SEP, lang).join(pick((col.enum.values(), col.enum), lang))
-        lines.append(f"{words['values']}{colon}{values}")
+        lines.append(
+            _field("values", pick(LIST_SEP, lang).join(pick((col.enum.values(), col.enum), lang)), lang)
+        )
     if col.bounds():
-        lines.append(f"{words['bounds']}{colon}{col.bounds()}")
+        lines.append(_field("bounds", col.bounds(), lang))
     rule = pick((col.rule_zh, col.rule), lang)
     if rule:
-        lines.append(f"{words['rule']}{colon}{rule}")
+        lines.append(_field("rule", rule, lang))
     if col.source[0]:
-        lines.append(f"{words['source']}{colon}{pick(col.source, lang)}")
+        lines.append(_field("source", pick(col.source, lang), lang))
     return "\n".join(lines)
 
 
 def _example_value(col: Column, lang: str) -> Any:
     if col.example is None or col.example == "":
         return None
-    return _cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
+    return cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
 
 
 _KIND_WORDS = {
@@ -341,6 +310,24 @@ _KIND_WORDS = {
     "bool": ("是/否", "yes/no"),
     "enum": ("从列表中选择", "pick from the list"),
 }
+_REQUIRED_WORDS = {True: ("必填", "required"), False: ("可空", "may be blank")}
+_FIELD_WORDS = {
+    "unit": ("单位", "unit"),
+    "values": ("取值", "values"),
+    "bounds": ("范围", "bounds"),
+    "rule": ("规则", "rule"),
+    "source": ("来源", "source"),
+}
+
+
+def _summary(col: Column, lang: str) -> str:
+    """``必填 · 整数``: whether the column is required, and what it takes."""
+    return f"{pick(_REQUIRED_WORDS[col.required], lang)} · {pick(_KIND_WORDS[col.dtype], lang)}"
+
+
+def _field(key: str, value: str, lang: str) -> str:
+    """``单位：平方米``: one fact about a column, named."""
+    return f"{pick(_FIELD_WORDS[key], lang)}{pick(COLON, lang)}{value}"
 
 
 def _both(zh: str, en: str, limit: int = _MESSAGE_CHARS) -> str:
@@ -351,19 +338,17 @@ def _both(zh: str, en: str, limit: int = _MESSAGE_CHARS) -> str:
 
 def _prompt(col: Column, extra: tuple[str, str] | None = None) -> tuple[str, str]:
     """The input message shown when a cell of the column is selected: title and text."""
-    title = _both(col.zh, col.name, _TITLE_CHARS)
-    zh = [("必填" if col.required else "可空") + " · " + _KIND_WORDS[col.dtype][0]]
-    en = [("required" if col.required else "may be blank") + " · " + _KIND_WORDS[col.dtype][1]]
-    if col.unit:
-        zh.append(f"单位：{UNITS[col.unit][0]}")
-        en.append(f"unit: {UNITS[col.unit][1]}")
-    if col.bounds():
-        zh.append(f"范围：{col.bounds()}")
-        en.append(f"bounds: {col.bounds()}")
-    if extra:
-        zh.append(extra[0])
-        en.append(extra[1])
-    return title, _both("；".join(zh), "; ".join(en))
+    texts = []
+    for lang in ("zh", "en"):
+        parts = [_summary(col, lang)]
+        if col.unit:
+            parts.append(_field("unit", pick(UNITS[col.unit], lang), lang))
+        if col.bounds():
+            parts.append(_field("bounds", col.bounds(), lang))
+        if extra:
+            parts.append(pick(extra, lang))
+        texts.append(pick(("；", "; "), lang).join(parts))
+    return _both(col.zh, col.name, _TITLE_CHARS), _both(*texts)
 
 
 def _list_rule(options: list[str], error: tuple[str, str], style: str = "stop"):
@@ -494,7 +479,7 @@ def _table_sheet(
         letter = get_column_letter(i)
         number_format = "@" if col.dtype == "text" else _NUMBER_FORMATS.get(col.dtype, "General")
         ws.column_dimensions[letter].number_format = number_format
-        values = _cell_values(col, frame[col.name], lang) if n and col.name in frame.columns else [None] * n
+        values = cell_values(col, frame[col.name], lang) if n and col.name in frame.columns else [None] * n
         shade = copied is not None and col.name not in keyish
         for r, value in enumerate(values, start=2):
             if value is None:
@@ -604,28 +589,15 @@ def _default_settings(name: str, lang: str) -> str:
 def write_template(
     target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh"
 ) -> Path:
-    """Write the workbook to fill in (and the county settings beside it); return its path.
+    """Write the workbook ``target`` (an ``.xlsx``) and the county settings beside it
+    (``<stem>.toml``); return its path.
 
-    Parameters
-    ----------
-    target
-        The ``.xlsx`` to write. ``<stem>.toml`` beside it receives the county settings.
-    source
-        None (an empty workbook), a county folder or workbook path, a loaded
-        :class:`~eduwb.data.dataset.Dataset`, or a mapping ``{table name: DataFrame}`` with the
-        dictionary's English column names and codes (any subset of the tables).
-    years
-        None (every row of the source) or the year(s) the workbook is for (an int or several);
-        years the source lacks are pre-filled from its latest earlier year.
-    lang
-        ``"zh"`` (Chinese sheet names, headers, labels and instructions) or ``"en"``.
-
-    Raises
-    ------
-    ParameterError
-        for a target that is not ``.xlsx``, an unknown language, table or year.
-    DataError
-        when the source is a dataset that does not validate.
+    ``source`` (see the module's text): None (an empty workbook), a county folder or workbook,
+    a loaded :class:`~eduwb.data.dataset.Dataset`, or ``{table name: DataFrame}`` with the
+    dictionary's English columns and codes (any subset of the tables). ``years``: None (every
+    row of the source) or the year(s) the workbook is for. ``lang``: ``"zh"`` or ``"en"``.
+    Raises :class:`ParameterError` for a target that is not ``.xlsx``, an unknown language,
+    table or year, and :class:`DataError` for a source dataset that does not validate.
     """
     from openpyxl import Workbook
 
