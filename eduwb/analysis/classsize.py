@@ -37,20 +37,20 @@ only ``sections`` and always works.
 Speed
 -----
 All class tables are read off one set of dense arrays per dataset (pupils, classes, largest
-class and band counts per school × year × grade), built once with ``numpy.bincount`` and
-cached on the identity of ``ds.classes`` plus a checksum of its numbers. A Dataset is meant
-to be read, not edited in place; replace a frame rather than changing its cells.
+class and band counts per school × year × grade), built with ``numpy.bincount`` once per
+dataset load (:func:`eduwb.data.dataset.memoised`).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.scope import resolve_stage
+from eduwb.data.dataset import memoised
 from eduwb.data.schema import GRADES_BY_STAGE, KINDS
 from eduwb.errors import AnalysisError, ParameterError, StandardError
 
@@ -109,10 +109,8 @@ def _reject_options(table: str, options: dict[str, object]) -> None:
 
 
 def _stage_positions(std, stage: str | None) -> list[int]:
-    if stage is None:
+    if resolve_stage(std, stage) is None:
         return list(range(len(std.stages)))
-    if stage not in std.stages:
-        raise ParameterError(f"stage must be one of {', '.join(std.stages)}, not {stage!r}")
     return [std.stages.index(stage)]
 
 
@@ -195,8 +193,6 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
-    # derived arrays computed on first use: over_counts, class_order, school_limits
-    memo: dict = field(default_factory=dict, compare=False)
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -211,42 +207,12 @@ class _Cube:
             raise _missing(ds, year)
         return n
 
-    def school_limits(self, ds, std) -> dict[str, np.ndarray]:
-        """:func:`_school_limits` of ``school_ids`` (memoised per relaxation setting and limits)."""
-        key = (
-            "limits",
-            bool(ds.settings.relaxations_2019),
-            repr(std.raw.get("school_size")),
-            repr(std.raw.get("relaxations_2019")),
-            size_scope_kinds(std),
-        )
-        if key not in self.memo:
-            self.memo[key] = _school_limits(ds, std, self.school_ids)
-        return self.memo[key]
-
-    def class_order(self, ds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Class rows by year, then largest first, then school id and class id (memoised).
-
-        Returns the order, where each year starts in it, and the class ids' codes and labels.
-        """
-        if "class_order" not in self.memo:
-            codes, labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
-            # school codes sort like the ids; narrow keys make lexsort several times faster
-            keys = (codes, self.school, -self.students, self.year_idx)
-            order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
-            starts = np.searchsorted(self.year_idx[order], np.arange(len(self.years) + 1))
-            self.memo["class_order"] = (order, starts, codes, np.asarray(labels, dtype=object))
-        return self.memo["class_order"]
-
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
-        """Classes above ``limits`` (one per stage), per school × year × stage (memoised)."""
-        key = tuple(int(v) for v in limits)
-        if key not in self.memo:
-            n_s, n_y, n_st = self.stage_max.shape
-            over = self.students > limits[self.stage]
-            cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
-            self.memo[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
-        return self.memo[key]
+        """Classes above ``limits`` (one per stage), per school × year × stage."""
+        n_s, n_y, n_st = self.stage_max.shape
+        over = self.students > limits[self.stage]
+        cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
+        return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
 
 
 def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum") -> np.ndarray:
@@ -258,24 +224,20 @@ def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum") -> np.
     return np.stack(parts, axis=2)
 
 
-_CUBES: dict[tuple, tuple] = {}
-_CUBES_KEPT = 4
-
-
 def _cube(ds, std) -> _Cube:
     cls = ds.classes
     if cls is None or cls.empty:
         raise _missing(ds)
     standards, large_min, super_min = _thresholds(std)
-    key = (id(cls), id(ds.schools), tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
+    key = ("classsize_cube", tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
+    return memoised(ds, key, lambda: _build_cube(ds, std, standards, large_min, super_min))
+
+
+def _build_cube(ds, std, standards: np.ndarray, large_min: int, super_min: int) -> _Cube:
+    cls = ds.classes
     year = cls["year"].to_numpy(dtype=np.int64)
     grade = cls["grade"].to_numpy(dtype=np.int64)
     students = cls["students"].to_numpy(dtype=np.int64)
-    checksum = (len(cls), int(students.sum()), int(year.sum()), int(grade.sum()))
-    hit = _CUBES.get(key)
-    if hit is not None and hit[0]() is cls and hit[1]() is ds.schools and hit[2] == checksum:
-        return hit[3]
-
     grade_stage = _grade_stage(std)
     codes, ids = pd.factorize(cls["school_id"], sort=True)
     years = np.sort(pd.unique(year))
@@ -291,7 +253,7 @@ def _cube(ds, std) -> _Cube:
     np.maximum.at(max_size, cell, students)
     max_size = max_size.reshape(n_s, n_y, n_g)
     names = ds.schools.set_index("school_id")["name"].reindex(ids).to_numpy(dtype=object)
-    cube = _Cube(
+    return _Cube(
         school_ids=np.asarray(ids, dtype=object),
         school_names=names,
         years=years,
@@ -307,10 +269,6 @@ def _cube(ds, std) -> _Cube:
         stage_bands=_by_stage(bands, grade_stage),
         stage_max=_by_stage(max_size, grade_stage, "max"),
     )
-    while len(_CUBES) >= _CUBES_KEPT:
-        _CUBES.pop(next(iter(_CUBES)))
-    _CUBES[key] = (weakref.ref(cls), weakref.ref(ds.schools), checksum, cube)
-    return cube
 
 
 # ----------------------------------------------------------------------------- bands
@@ -385,7 +343,12 @@ def classsize_table(
 
 
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
-    order, starts, class_codes, class_labels = cube.class_order(ds)
+    # class rows by year, then largest first, then school id and class id
+    class_codes, class_labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
+    # school codes sort like the ids; narrow keys make lexsort several times faster
+    keys = (class_codes, cube.school, -cube.students, cube.year_idx)
+    order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
+    starts = np.searchsorted(cube.year_idx[order], np.arange(len(cube.years) + 1))
     rows = np.concatenate([order[starts[y] : starts[y + 1]] for y in years])  # one slice per year asked
     rows = rows[np.isin(cube.stage[rows], stages)]
     if len(rows) == 0:
@@ -401,7 +364,7 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
             "school_name": pd.Categorical.from_codes(names[school], labels),
             "stage": pd.Categorical.from_codes(stage, std.stages),
             "grade": ds.classes["grade"].to_numpy(dtype=np.int64)[rows],
-            "class_id": pd.Categorical.from_codes(class_codes[rows], class_labels),
+            "class_id": pd.Categorical.from_codes(class_codes[rows], np.asarray(class_labels, dtype=object)),
             "students": cube.students[rows],
             "standard_size": standards[stage],
             "band": pd.Categorical.from_codes(cube.band[rows], BANDS),
@@ -1065,7 +1028,7 @@ def _projection_per_stage(
         pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
     )
     by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}
+    limits = {k: v[s] for k, v in _school_limits(ds, std, cube.school_ids).items()}
     totals = school_total[s]
     return _frame(
         {

@@ -299,11 +299,9 @@ def pathway_tables(
     pw = pathway(ds, std, year, **options)
     acts = pw.actions
     sched, by_year, misses = schedule(ds, std, acts, pw.year, cap)
-    first = acts.assign(_ind=acts["indicator"].astype(str).str.split(",")).explode("_ind")
     by_ind = acts.groupby("indicator", sort=False, as_index=False).agg(
         actions=("action_id", "size"), cost_yuan=("cost_yuan", "sum")
     )
-    del first
     by_school = (
         acts[acts["school_id"].fillna("") != ""]
         .groupby(["school_id", "school_name"], as_index=False, dropna=False)

@@ -39,6 +39,7 @@ from eduwb.analysis import classsize, guarantee
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
 
+from .campus import add_campus
 from .costs import Prices
 
 
@@ -240,7 +241,7 @@ def school_size(work: Work) -> None:
                 if cls_year is not None
                 else pd.Series(dtype="int64")
             )
-            campus = _new_campus(work, sender, stage, left, share)
+            campus = add_campus(work, sender, stage, left, share)  # built and staffed to the thresholds
             moved += [(over["school_id"], g, -n) for g, n in share.items()]
             moved += [(campus, g, n) for g, n in share.items()]
     if moved and cls is not None:
@@ -296,13 +297,6 @@ def _move_section_pupils(work: Work) -> None:
     keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]])
     sec.loc[mine, "students"] += delta.reindex(keys).fillna(0).to_numpy().astype(sec["students"].dtype)
     work.set(sections=sec)
-
-
-def _new_campus(work: Work, sender: pd.Series, stage: str, places: int, grades: pd.Series) -> str:
-    """A new campus (its own school row) for ``places`` pupils, built and staffed to the thresholds."""
-    from .campus import add_campus
-
-    return add_campus(work, sender, stage, places, grades)
 
 
 # ----------------------------------------------------------------------------- G5
