@@ -136,42 +136,22 @@ _MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers_moved", "backbone
 def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """G11 per year: eligible teachers, distinct rotated teachers, ratio and backbone share.
 
-    Parameters
-    ----------
-    ds, std
-        The dataset and the standard (limits: the G11 entry's threshold and
-        ``params.backbone_share_min``).
-    year
-        Only this year (a row is returned even when it cannot be evaluated, with its status);
-        default every year of the data (sections, teachers or rotations) that can be evaluated,
-        i.e. whose year before has teacher rows.
-    stage
-        ``primary`` or ``junior`` (the stage of the teacher's row); default both.
-    **options
-        ``by``: ``None`` (per year), ``"school"`` (per sending school, with what it received),
-        ``"mode"`` (per year × mode) or ``"min_years"`` (the ratio under other values of
-        ``min_years_at_school``; ``min_years_values="3,4,5"``).
-        ``min_years_at_school``, ``exempt_age_male``, ``exempt_age_female``: override the
-        county's eligibility rule. ``counted_modes``: modes counted toward G11
-        (``"rotation,support"``; default the standard's).
+    ``year``: only this year (a row even when it cannot be evaluated, with its status); default
+    every year of the data whose year before has teacher rows. ``stage``: the stage of the
+    teacher's row. Options: ``by`` (below); ``min_years_at_school``, ``exempt_age_male``,
+    ``exempt_age_female`` override the county's eligibility rule; ``counted_modes``
+    (``"rotation,support"``; default the standard's). Limits: G11's threshold and
+    ``params.backbone_share_min``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Per year: ``year, eligible, rotated, ratio, backbone_rotated, backbone_share,
-        ratio_limit, share_limit, passes, status, rotated_eligible, moves_<mode>…``
-        (``rotated_eligible``: rotated teachers who were eligible; ``moves_<mode>``: distinct
-        move records of each mode, counted or not). Counts are ``Int64``, rates ``Float64``,
-        ``passes`` nullable boolean; see the module docstring for ``status``.
-        ``by="school"``: ``year, school_id, school_name, locale, eligible, rotated, ratio,
-        backbone_rotated, backbone_share, received, backbone_received, status`` for every
-        school × year with any of these counts (the sending school is the move's
-        ``from_school``; eligibility counts at the school of the year-before row).
-        ``by="mode"``: ``year, mode, counted, moves, teachers_moved, backbone_moved`` (distinct
-        move records, distinct teachers, of whom backbone; ``counted``: the mode counts toward G11).
-        ``by="min_years"``: ``min_years_at_school, year, eligible, rotated, ratio,
-        backbone_share, ratio_limit, share_limit, passes, status``.
-    """
+    Per year (:data:`_ROTATION_COLUMNS`): ``rotated_eligible`` counts rotated teachers who were
+    eligible, ``moves_<mode>`` the distinct move records of each mode, counted or not. Counts are
+    ``Int64``, rates ``Float64``, ``passes`` nullable boolean; ``status`` as in the module docstring.
+    ``by="school"``: every school × year with any count, per sending school (the move's
+    ``from_school``; eligibility counts at the school of the year-before row) with what it
+    ``received``. ``by="mode"``: per year × mode, distinct move records, distinct teachers and of
+    them backbone (``counted``: the mode counts toward G11). ``by="min_years"``: the per-year
+    ratio under other values of ``min_years_at_school`` (``min_years_values="3,4,5"``; default
+    the county's value ± 3, from 1)."""
     options = dict(options)
     by = check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
     values = options.pop("min_years_values", None)
@@ -282,11 +262,7 @@ def _rotation_by_school(
     any_count = np.zeros(n * k, dtype=bool)
     for values in tallies.values():
         any_count |= values > 0
-    cells = np.flatnonzero(any_count)
-    year_pos, school_pos = np.divmod(cells, k)
-    order = np.lexsort((schools.rank[school_pos], year_pos))
-    cells, year_pos, school_pos = cells[order], year_pos[order], school_pos[order]
-
+    cells, year_pos, columns = schools.cells(any_count, years)
     ok = evaluable[year_pos]
     got = {name: values[cells] for name, values in tallies.items()}
     status = np.select(
@@ -295,10 +271,7 @@ def _rotation_by_school(
         "ok",
     )
     out = {
-        "year": np.asarray(years, dtype=np.int64)[year_pos],
-        "school_id": schools.ids[school_pos],
-        "school_name": schools.names[school_pos],
-        "locale": schools.locales[school_pos],
+        **columns,
         "eligible": int_counts(got["eligible"], missing=~ok),
         "rotated": int_counts(got["rotated"]),
         "ratio": ratio_of(got["rotated"], got["eligible"], missing=~ok),
@@ -415,28 +388,17 @@ _FLOW_SUMMARY_COLUMNS = [
 
 
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
-    """Whether each school passes the per-school resource rule, per year.
+    """Whether each school passes the per-school resource rule, per year: ``(frame, availability)``.
 
-    Uses the per-school rule of :mod:`eduwb.analysis.balance` (what ``compliance_table`` shows), for
-    all years at once; a school passes when every one of its sections
-    passes, fails when one fails, and is unknown when a section is undecided. Returns
-    ``(frame, availability)``: the frame has ``year, school_id, compliance`` (``passing`` or
-    ``failing`` or ``unknown``; schools out of scope are absent and count as unknown);
-    availability is ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
-    or cannot run on these data (then every school is unknown).
-    """
-    empty = pd.DataFrame(
-        {
-            "year": pd.Series(dtype="int64"),
-            "school_id": pd.Series(dtype=object),
-            "compliance": pd.Series(dtype=object),
-        }
-    )
-    try:
-        from eduwb.analysis.balance import school_rule
-        from eduwb.analysis.resources import section_values
-    except ImportError:
-        return empty, "unavailable"
+    The rule is :mod:`eduwb.analysis.balance`'s (what ``compliance_table`` shows), all years at
+    once: a school passes when every one of its sections passes, fails when one fails, and is
+    unknown when a section is undecided. ``frame``: ``year, school_id, compliance`` (``passing``,
+    ``failing``, ``unknown``; schools out of scope are absent and count as unknown).
+    ``availability``: ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
+    or cannot run on these data (then every school is unknown)."""
+    from eduwb.analysis.balance import school_rule
+    from eduwb.analysis.resources import section_values
+
     wanted = sorted(int(y) for y in set(years) if y in ds.years)
 
     def rule_for(year_list: list[int]) -> pd.DataFrame | None:
@@ -451,78 +413,53 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
     tables = [rule_for(wanted)] if wanted else []
     if wanted and tables[0] is None:
         tables = [rule_for([y]) for y in wanted]
-    frames = []
-    for table in tables:
-        if table is None or table.empty:
-            continue
-        passes = table["passes"].astype("boolean")
-        per_school = (
-            pd.DataFrame(
-                {
-                    "year": table["year"].astype("int64"),
-                    "school_id": table["school_id"],
-                    "undecided": passes.isna(),
-                    "fails": passes.eq(False),
-                }
-            )
-            .groupby(["year", "school_id"], sort=True)
-            .agg(undecided=("undecided", "any"), fails=("fails", "any"))
-        )
-        status = np.where(
-            per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
-        )
-        index = per_school.index
-        frames.append(
-            pd.DataFrame(
-                {
-                    "year": index.get_level_values("year").to_numpy(dtype="int64"),
-                    "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
-                    "compliance": status,
-                }
-            )
-        )
-    if not frames:
-        return empty, "unavailable"
-    return pd.concat(frames, ignore_index=True), "ok"
+    tables = [table for table in tables if table is not None and not table.empty]
+    if not tables:
+        empty = {"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object)}
+        return pd.DataFrame({**empty, "compliance": pd.Series(dtype=object)}), "unavailable"
+    rule = pd.concat(tables, ignore_index=True)
+    passes = rule["passes"].astype("boolean")
+    flags = pd.DataFrame(
+        {
+            "year": rule["year"].astype("int64"),
+            "school_id": rule["school_id"],
+            "undecided": passes.isna(),
+            "fails": passes.eq(False),
+        }
+    )
+    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any()
+    index = per_school.index
+    frame = pd.DataFrame(
+        {
+            "year": index.get_level_values("year").to_numpy(dtype="int64"),
+            "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
+            "compliance": np.where(
+                per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
+            ),
+        }
+    )
+    return frame, "ok"
 
 
 def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """Where the moves go: locale to locale, and passing to failing schools (the resource rule).
 
-    Parameters
-    ----------
-    year
-        Only this year; default every year with moves.
-    stage
-        ``primary`` or ``junior`` (the moving teacher's stage); default both.
-    **options
-        ``by``: ``None`` (the flow matrix) or ``"summary"`` (per year, the share of moves toward
-        rural or weak schools). ``counted_modes``: modes included (default the standard's
-        counted modes).
+    ``year``: only this year (default every year with moves); ``stage``: the moving teacher's;
+    ``counted_modes``: the modes included (default the standard's counted modes).
 
-    Returns
-    -------
-    pandas.DataFrame
-        The flow matrix, long form, one row per year × grouping × from_group × to_group:
-        ``year, grouping, from_group, to_group, moves, backbone_moves, share``.
-        ``grouping`` is ``"locale"`` (groups ``urban``, ``town``, ``rural``; all nine pairs,
-        zeros included) or ``"compliance"`` (groups ``passing``, ``failing`` — all four pairs —
-        and, where moves involve one, ``unknown``), a school's compliance being its status
-        under the per-school resource rule in the year *before* the move: the state the move
-        responds to, not one the incoming teachers already changed.
-        ``moves`` are distinct move records (one recorded twice counts once), ``backbone_moves``
-        those of backbone teachers, ``share`` = moves / all moves of the year.
+    The flow matrix, one row per year × grouping × from_group × to_group: ``grouping`` is
+    ``"locale"`` (``urban``, ``town``, ``rural``: all nine pairs, zeros included) or
+    ``"compliance"`` (``passing``, ``failing``: all four pairs, and ``unknown`` where moves involve
+    one), a school's compliance being its status under the per-school resource rule in the year
+    *before* the move: the state the move responds to, not one the incoming teachers already
+    changed. ``moves`` are distinct move records, ``backbone_moves`` those of backbone teachers,
+    ``share`` = moves / all moves of the year.
 
-        ``by="summary"``: ``year, moves, backbone_moves, to_rural, to_rural_share,
-        backbone_to_rural, to_weak, to_weak_share, backbone_to_weak, to_rural_or_weak,
-        to_rural_or_weak_share, backbone_to_rural_or_weak, backbone_to_rural_or_weak_share,
-        compliance_unknown, compliance_status, status``. "Toward" means the receiving school is
-        rural (resp. fails the resource rule). Shares are over all moves of the year (the
-        backbone share over backbone moves), so moves to schools of unknown compliance
-        (``compliance_unknown``) count as not toward weak schools. ``compliance_status`` is
-        ``ok``, ``partial`` (some receiving schools unknown) or ``unavailable`` (no resource
-        analysis: the weak-school columns are NA).
-    """
+    ``by="summary"``, per year: moves "toward" rural (resp. weak: failing the resource rule)
+    schools, their shares of all moves (the backbone share of backbone moves), so moves to schools
+    of unknown compliance (``compliance_unknown``) count as not toward weak schools.
+    ``compliance_status``: ``ok``, ``partial`` (some receiving schools unknown) or ``unavailable``
+    (no resource analysis: the weak-school columns are NA)."""
     options = dict(options)
     by = check_by(options.pop("by", None), (None, "summary"), "flows")
     check_options(options, ("counted_modes", "by"), "flows")
@@ -689,31 +626,13 @@ _QUALITY_SCHOOL_COLUMNS = [
 def teacher_quality_table(
     ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """G9 (training completion) and G12 (certification) per year, or per school.
+    """G9 (training completion) and G12 (certification) per year, or ``by="school"``.
 
-    Parameters
-    ----------
-    year
-        Only this year (a row with status ``no_teacher_data`` when the teachers table has none);
-        default every year of the teachers table.
-    stage
-        ``primary`` or ``junior``; default both compulsory stages.
-    **options
-        ``by``: ``None`` or ``"school"``. ``training_hours_min``: override G9's hours (default
-        the standard's ``G9.params.training_hours_min``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per year: ``year, teachers, trained, training_rate, certified, certification_rate,
-        not_trained, not_certified, training_limit, certification_limit, training_passes,
-        certification_passes, schools_short_training, schools_short_certification, status``
-        (trained: ``training_hours_5y ≥`` the minimum; limits are G9's and G12's thresholds;
-        ``schools_short_*``: schools whose rate is below the limit).
-        ``by="school"``: ``year, school_id, school_name, locale, teachers, trained, not_trained,
-        training_rate, certified, not_certified, certification_rate, training_passes,
-        certification_passes`` — how many teachers fall short per school, never which.
-    """
+    ``year``: only this year (a row with status ``no_teacher_data`` when the teachers table has
+    none); default every year of the teachers table. ``training_hours_min`` overrides G9's hours
+    (default the standard's ``G9.params.training_hours_min``): trained means ``training_hours_5y``
+    at least that. The limits are G9's and G12's thresholds; ``schools_short_*`` count the schools
+    whose rate is below the limit. Per school: how many teachers fall short, never which."""
     options = dict(options)
     by = check_by(options.pop("by", None), (None, "school"), "teacher_quality")
     check_options(options, ("training_hours_min", "by"), "teacher_quality")
@@ -760,14 +679,11 @@ def rotation_tables(
 ) -> dict[str, pd.DataFrame]:
     """Every table of this module at once, sharing one preparation (what notebook 03 shows).
 
-    Returns a dict keyed by :data:`BUNDLE` whose tables equal the separate calls
-    ``rotation_table(ds, std, year=year, stage=stage, **options)`` (per year, ``by="school"``,
-    ``by="mode"``), ``flows_table`` (the matrix and ``by="summary"``) and
-    ``teacher_quality_table`` (per year and ``by="school"``). The teacher and rotation rows are
-    coded once and the resource rule is asked once for both flows tables, so the whole set costs
-    little more than one table. ``options``: the eligibility rule, ``counted_modes``,
-    ``training_hours_min``.
-    """
+    A dict keyed by :data:`BUNDLE` whose tables equal the separate calls (``rotation_table`` per
+    year, ``by="school"`` and ``by="mode"``; ``flows_table`` and its ``by="summary"``;
+    ``teacher_quality_table`` and its ``by="school"``): the teacher and rotation rows are coded
+    once and the resource rule is asked once for both flows tables. ``options``: the eligibility
+    rule, ``counted_modes``, ``training_hours_min``."""
     options = {k: v for k, v in options.items() if v is not None}
     check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
@@ -836,15 +752,9 @@ def _quality(ds, schools: Schools, counted, school, year, hours, train_limit, ce
     certification_passes = at_least(certification_rate, cert_limit)
 
     if by == "school":
-        cells = np.flatnonzero(teachers > 0)
-        year_pos, school_pos = np.divmod(cells, k)
-        order = np.lexsort((schools.rank[school_pos], year_pos))
-        cells, year_pos, school_pos = cells[order], year_pos[order], school_pos[order]
+        cells, _, columns = schools.cells(teachers > 0, years)
         out = {
-            "year": np.asarray(years, dtype=np.int64)[year_pos],
-            "school_id": schools.ids[school_pos],
-            "school_name": schools.names[school_pos],
-            "locale": schools.locales[school_pos],
+            **columns,
             "teachers": int_counts(teachers[cells]),
             "trained": int_counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
             "not_trained": int_counts(

@@ -182,6 +182,21 @@ class Schools:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def cells(self, present: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The year × school cells where ``present`` (flat, year-major) holds, by year then school
+        id: the cells, their year positions, and their ``year, school_id, school_name, locale``."""
+        cells = np.flatnonzero(present)
+        year_pos, school_pos = np.divmod(cells, len(self))
+        order = np.lexsort((self.rank[school_pos], year_pos))
+        cells, year_pos, school_pos = cells[order], year_pos[order], school_pos[order]
+        columns = {
+            "year": np.asarray(years, dtype=np.int64)[year_pos],
+            "school_id": self.ids[school_pos],
+            "school_name": self.names[school_pos],
+            "locale": self.locales[school_pos],
+        }
+        return cells, year_pos, columns
+
 
 @dataclass(frozen=True)
 class TeacherRows:
