@@ -203,10 +203,9 @@ def school_size(work: Work) -> None:
                 break
             take = int(min(left, r["room"]))
             left -= take
-            sizes.loc[sizes["school_id"] == r["school_id"], "students"] += take
-            sizes.loc[sizes["school_id"] == r["school_id"], "passes"] = (
-                sizes.loc[sizes["school_id"] == r["school_id"], "students"] <= r["size_limit"]
-            )
+            receiver = sizes["school_id"] == r["school_id"]
+            sizes.loc[receiver, "students"] += take
+            sizes.loc[receiver, "passes"] = sizes.loc[receiver, "students"] <= r["size_limit"]
             work.act(
                 indicator="G4",
                 action="move_pupils",
