@@ -474,20 +474,19 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
     schools = Schools.of(ds)
     teachers = prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
     moves = prepare_moves(ds, std, schools, teachers)
-    years = years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(
-        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
-    )
+    flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     if by == "summary":
         return _flows_summary(flows, years, availability)
     return _flows_matrix(flows, years)
 
 
 def _flows(
-    ds, std, schools: Schools, moves: Moves, years: list[int], modes, compliance_result
-) -> tuple[dict[str, np.ndarray], str]:
-    """Each counted move of ``years`` with the locale and compliance group of both ends."""
-    compliance, availability = compliance_result
+    ds, std, schools: Schools, moves: Moves, year, modes
+) -> tuple[dict[str, np.ndarray], list[int], str]:
+    """Each counted move (of ``year``, or of every year with moves) with the locale and compliance
+    group of both ends; the years; the compliance's availability."""
+    years = years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
+    compliance, availability = school_compliance(ds, std, [y - 1 for y in years])
     mpos, inside = year_positions(moves.year, years)
     sel = np.flatnonzero(inside & np.isin(moves.mode, [MODE_CODES.index(m) for m in modes]))
     locale = pd.Index(LOCALE_CODES).get_indexer(schools.locales)
@@ -505,7 +504,7 @@ def _flows(
         "to_compliance": status[mpos[sel], moves.target[sel]],
         "backbone": moves.backbone[sel],
     }
-    return flows, availability
+    return flows, years, availability
 
 
 def _flow_block(
@@ -636,30 +635,18 @@ def teacher_quality_table(
     options = dict(options)
     by = check_by(options.pop("by", None), (None, "school"), "teacher_quality")
     check_options(options, ("training_hours_min", "by"), "teacher_quality")
-    stages = stages_of(std, stage)
+    stages_of(std, stage)  # an unknown stage is refused even without teachers
     hours = training_hours_min(std, options.get("training_hours_min"))
-    train_limit = indicator_limit(std, "G9", stage)
-    cert_limit = indicator_limit(std, "G12", stage)
     if ds.teachers is None:
         if by == "school":
             return empty_table(_QUALITY_SCHOOL_COLUMNS)
         years = [int(year)] if year is not None else list(ds.years)
-        limits = {"training_limit": train_limit, "certification_limit": cert_limit}
+        limits = {"training_limit": indicator_limit(std, "G9", stage)}
+        limits["certification_limit"] = indicator_limit(std, "G12", stage)
         return missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
-
     schools = Schools.of(ds)
-    t = ds.teachers
-    counted = teachers_in_scope(ds, std, "G12", stages)
     return _quality(
-        ds,
-        schools,
-        counted,
-        schools.index.get_indexer(t["school_id"]),
-        year,
-        hours,
-        train_limit,
-        cert_limit,
-        by,
+        ds, std, schools, schools.index.get_indexer(ds.teachers["school_id"]), year, stage, hours, by
     )
 
 
@@ -715,21 +702,19 @@ def rotation_tables(
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
         for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
     }
-    years = years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(
-        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
-    )
+    flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     out["flows"] = _flows_matrix(flows, years)
     out["flows_summary"] = _flows_summary(flows, years, availability)
-    limits = (indicator_limit(std, "G9", stage), indicator_limit(std, "G12", stage))
-    quality_counted = teachers_in_scope(ds, std, "G12", stages)
     for name, by in (("teacher_quality", None), ("teacher_quality_by_school", "school")):
-        out[name] = _quality(ds, schools, quality_counted, teachers.school, year, hours, *limits, by)
+        out[name] = _quality(ds, std, schools, teachers.school, year, stage, hours, by)
     return out
 
 
-def _quality(ds, schools: Schools, counted, school, year, hours, train_limit, cert_limit, by) -> pd.DataFrame:
+def _quality(ds, std, schools: Schools, school, year, stage, hours, by) -> pd.DataFrame:
     t = ds.teachers
+    counted = teachers_in_scope(ds, std, "G12", stages_of(std, stage))
+    train_limit = indicator_limit(std, "G9", stage)
+    cert_limit = indicator_limit(std, "G12", stage)
     t_year = t["year"].to_numpy(dtype=np.int64)
     years = years_in(t_year) if year is None else [int(year)]
     n, k = len(years), len(schools)
