@@ -348,18 +348,8 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         )
         for n in scan
     ]
-    cols = [
-        "min_years_at_school",
-        "year",
-        "eligible",
-        "rotated",
-        "ratio",
-        "backbone_share",
-        "ratio_limit",
-        "share_limit",
-        "passes",
-        "status",
-    ]
+    # the per-year table's columns up to ``status``, but the backbone count
+    cols = ["min_years_at_school", *(c for c in _ROTATION_COLUMNS[:10] if c != "backbone_rotated")]
     out = pd.concat(frames, ignore_index=True)[cols]
     return out.sort_values(["year", "min_years_at_school"], kind="stable").reset_index(drop=True)
 
