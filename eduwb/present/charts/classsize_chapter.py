@@ -30,12 +30,6 @@ class ClassSizeChapter:
     def t(self, zh: str, en: str) -> str:
         return t(zh, en, self.lang)
 
-    def table(self, frame: pd.DataFrame, name: str, zh: str, en: str, **options) -> None:
-        """``frame`` (a table ``name`` of ``eduwb table``) localised and shown, titled ``zh``/``en``."""
-        show_table(
-            charts.localise(frame, self.std, self.lang), name, title=self.t(zh, en), lang=self.lang, **options
-        )
-
     # ------------------------------------------------------------------ what cannot be shown
 
     def why_missing(self) -> str:
@@ -106,11 +100,11 @@ class ClassSizeChapter:
         trend = up_to_year(classsize.classsize_table(self.ds, self.std, stage=self.stage), self.year)
         charts.bands_trend(trend, self.milestones, self.std, self.lang)
         plt.show()
-        self.table(
-            trend,
+        show_table(
+            charts.localise(trend, self.std, self.lang),
             "classsize",
-            "各年各学段的班额分布（个班）",
-            "Classes by size band, per year and stage",
+            title=self.t("各年各学段的班额分布（个班）", "Classes by size band, per year and stage"),
+            lang=self.lang,
             digits=3,
         )
 
@@ -127,8 +121,13 @@ class ClassSizeChapter:
             )
             return
         md(self.t(f"以下按 {self.year} 年及以前的数据判定。", f"Judged on the data up to {self.year}."))
-        zh, en = "县域消除大班额计划节点", "The county plan's class-size milestones"
-        self.table(self.milestones, "milestones", zh, en, highlight=charts.status_styles)
+        show_table(
+            charts.localise(self.milestones, self.std, self.lang),
+            "milestones",
+            title=self.t("县域消除大班额计划节点", "The county plan's class-size milestones"),
+            lang=self.lang,
+            highlight=charts.status_styles,
+        )
 
     def ledger_summary(self) -> None:
         """The ledger's rows by status, in a sentence."""
@@ -152,16 +151,24 @@ class ClassSizeChapter:
         year = self.year
         charts.ledger_timeline(self.ledger, self.std, self.lang)
         plt.show()
-        zh, en = f"大班额台账（截至{year}年）", f"Large-class ledger (as of {year})"
-        self.table(self.ledger, "ledger", zh, en, highlight=charts.status_styles)
-        over = classsize.ledger_table(self.ds, self.std, year=year, stage=self.stage, bands="over_standard")
-        zh, en = (
-            f"{year}年仍有超标准班额的学校（G5）",
-            f"Schools still with classes over the standard in {year} (G5)",
+        show_table(
+            charts.localise(self.ledger, self.std, self.lang),
+            "ledger",
+            title=self.t(f"大班额台账（截至{year}年）", f"Large-class ledger (as of {year})"),
+            lang=self.lang,
+            highlight=charts.status_styles,
         )
-        shown = over[over["status"] != "closed"]
-        self.table(
-            shown, "ledger", zh, en, highlight=charts.status_styles, options={"bands": "over_standard"}
+        over = classsize.ledger_table(self.ds, self.std, year=year, stage=self.stage, bands="over_standard")
+        show_table(
+            charts.localise(over[over["status"] != "closed"], self.std, self.lang),
+            "ledger",
+            title=self.t(
+                f"{year}年仍有超标准班额的学校（G5）",
+                f"Schools still with classes over the standard in {year} (G5)",
+            ),
+            lang=self.lang,
+            highlight=charts.status_styles,
+            options={"bands": "over_standard"},
         )
 
     def largest(self, rows: int = 20) -> None:
@@ -169,8 +176,14 @@ class ClassSizeChapter:
         if self.cannot_show(("班额最大的班级", "the largest classes")):
             return
         largest = classsize.classsize_table(self.ds, self.std, year=self.year, stage=self.stage, by="class")
-        zh, en = f"{self.year}年班额最大的班级", f"The largest classes in {self.year}"
-        self.table(largest, "classsize", zh, en, max_rows=rows, options={"by": "class"})
+        show_table(
+            charts.localise(largest, self.std, self.lang),
+            "classsize",
+            title=self.t(f"{self.year}年班额最大的班级", f"The largest classes in {self.year}"),
+            lang=self.lang,
+            max_rows=rows,
+            options={"by": "class"},
+        )
 
     def size_limits(self) -> str:
         """The school-size limits in words, with the 2019 relaxations when the county uses them."""
@@ -211,9 +224,16 @@ class ClassSizeChapter:
         sizes = classsize.school_size_table(self.ds, self.std, year=self.year)
         charts.school_sizes(sizes, self.lang)
         plt.show()
-        largest_first = sizes.sort_values(["students", "school_id"], ascending=[False, True])
-        zh, en = f"{self.year}年各校规模", f"School sizes in {self.year}"
-        self.table(largest_first, "schoolsize", zh, en, highlight=charts.status_styles, max_rows=rows)
+        show_table(
+            charts.localise(
+                sizes.sort_values(["students", "school_id"], ascending=[False, True]), self.std, self.lang
+            ),
+            "schoolsize",
+            title=self.t(f"{self.year}年各校规模", f"School sizes in {self.year}"),
+            lang=self.lang,
+            highlight=charts.status_styles,
+            max_rows=rows,
+        )
 
     def projection_summary(self) -> None:
         """Next autumn if every school keeps this year's classes, in a sentence."""
@@ -250,9 +270,13 @@ class ClassSizeChapter:
             return  # said once, by projection_summary
         charts.projection_chart(self.projection, self.std, self.lang)
         plt.show()
-        flagged = classsize.projection_summary(self.projection)["flagged"]
-        zh, en = f"{self.year + 1}年秋季需关注的学校", f"Schools to watch in autumn {self.year + 1}"
-        self.table(flagged, "projection", zh, en, highlight=charts.status_styles)
+        show_table(
+            charts.localise(classsize.projection_summary(self.projection)["flagged"], self.std, self.lang),
+            "projection",
+            title=self.t(f"{self.year + 1}年秋季需关注的学校", f"Schools to watch in autumn {self.year + 1}"),
+            lang=self.lang,
+            highlight=charts.status_styles,
+        )
 
     def by_school(self, interactive: bool = False) -> None:
         """Each school's classes over the years: an explorer, or, for the report, the panels of
