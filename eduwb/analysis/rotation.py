@@ -44,16 +44,15 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis.scope import check_options
+
+# BOOL_COLUMNS and RATE_COLUMNS (`X as X`: re-exported) are read from here by the display
+from eduwb.analysis.teachers import BOOL_COLUMNS as BOOL_COLUMNS
 from eduwb.analysis.teachers import (
-    BOOL_COLUMNS,
     MODE_CODES,
-    RATE_COLUMNS,
-    EligibilityRule,
     Moves,
     Schools,
     TeacherRows,
     at_least,
-    backbone_levels,
     check_by,
     constant,
     count,
@@ -76,26 +75,9 @@ from eduwb.analysis.teachers import (
     year_positions,
     years_in,
 )
+from eduwb.analysis.teachers import RATE_COLUMNS as RATE_COLUMNS
 from eduwb.data.schema import LOCALES
 from eduwb.errors import AnalysisError, ParameterError
-
-__all__ = [
-    "BOOL_COLUMNS",
-    "BUNDLE",
-    "RATE_COLUMNS",
-    "EligibilityRule",
-    "backbone_levels",
-    "counted_modes",
-    "eligibility_rule",
-    "flows_table",
-    "rotation_limits",
-    "rotation_table",
-    "rotation_tables",
-    "school_compliance",
-    "teacher_quality_table",
-    "teachers_in_scope",
-    "training_hours_min",
-]
 
 LOCALE_CODES = tuple(LOCALES)
 COMPLIANCE_GROUPS = ("passing", "failing", "unknown")
