@@ -351,19 +351,17 @@ def class_sizes(work: Work) -> None:
 def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
     """Positions in ``fac`` of the facility row each ``(school_id, stage)`` addition goes to: the
     stage's own row where the school reports per stage, else the school's row (its first)."""
-    pos = pd.Series(np.arange(len(fac)), index=fac.index)
+    rows = np.arange(len(fac))
     mine = fac["year"].to_numpy() == year
-    staged = fac[mine & fac["stage"].notna().to_numpy()]
+    staged = mine & fac["stage"].notna().to_numpy()
+    school = fac["school_id"].to_numpy(dtype=object)
     by_stage = pd.Series(
-        pos[staged.index].to_numpy(), index=pd.MultiIndex.from_frame(staged[["school_id", "stage"]])
+        rows[staged],
+        index=pd.MultiIndex.from_arrays([school[staged], fac["stage"].to_numpy(dtype=object)[staged]]),
     )
-    whole = fac[mine & fac["stage"].isna().to_numpy()]
-    by_school = pd.concat(
-        [
-            pd.Series(pos[whole.index].to_numpy(), index=whole["school_id"].to_numpy()),
-            pd.Series(pos[fac.index[mine]].to_numpy(), index=fac.loc[mine, "school_id"].to_numpy()),
-        ]
-    )
+    # the school's whole-school row first, else its first row of the year
+    first = np.concatenate([rows[mine & ~staged], rows[mine]])
+    by_school = pd.Series(first, index=school[first])
     by_stage = by_stage[~by_stage.index.duplicated()]
     by_school = by_school[~by_school.index.duplicated()]
     key = pd.MultiIndex.from_arrays([np.asarray(school_id, dtype=object), np.asarray(stage, dtype=object)])
