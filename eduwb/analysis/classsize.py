@@ -194,13 +194,11 @@ class _Cube:
         return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
 
 
-def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum") -> np.ndarray:
-    """Reduce a grade axis (axis 2) to a stage axis, in ``std.stages`` order."""
-    parts = []
-    for i in range(int(grade_stage.max()) + 1):  # two stages, not rows
-        part = arr[:, :, grade_stage == i]
-        parts.append(part.sum(axis=2) if how == "sum" else part.max(axis=2))
-    return np.stack(parts, axis=2)
+def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum", axis: int = 2) -> np.ndarray:
+    """Reduce a grade axis (``axis``) to a stage axis, in ``std.stages`` order."""
+    reduce = np.sum if how == "sum" else np.max
+    stages = range(int(grade_stage.max()) + 1)  # two stages, not rows
+    return np.stack([reduce(arr.compress(grade_stage == i, axis=axis), axis=axis) for i in stages], axis=axis)
 
 
 def _cube(ds, std) -> _Cube:
@@ -757,14 +755,10 @@ def _projection_per_stage(
     """:func:`projection_table`'s rows per school × stage from its (school, grade) arrays."""
     grade_stage = cube.grade_stage
     taught = now_classes > 0
-    one_hot = (grade_stage[:, None] == np.arange(len(std.stages))).astype(np.int64)  # (grade, stage)
 
     def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
         """(school, grade) → (school, stage) over the grades taught."""
-        arr = np.where(taught, arr, 0)
-        if how == "sum":
-            return arr @ one_hot
-        return np.stack([arr[:, one_hot[:, i] > 0].max(axis=1) for i in range(len(std.stages))], axis=1)
+        return _by_stage(np.where(taught, arr, 0), grade_stage, how, axis=1)
 
     extra = np.maximum(needed - now_classes, 0)
     school_total = projected.sum(axis=1)
