@@ -221,8 +221,7 @@ def school_size(work: Work) -> None:
             )
             if cls_year is not None:
                 share = _grade_shares(cls_year, over["school_id"], stage, take)
-                moved += [(over["school_id"], g, -n) for g, n in share.items()]
-                moved += [(r["school_id"], g, n) for g, n in share.items()]
+                moved += _shifts(share, over["school_id"], r["school_id"])
         if left > 0:
             work.act(
                 indicator="G4",
@@ -241,12 +240,16 @@ def school_size(work: Work) -> None:
                 else pd.Series(dtype="int64")
             )
             campus = add_campus(work, sender, stage, left, share)  # built and staffed to the thresholds
-            moved += [(over["school_id"], g, -n) for g, n in share.items()]
-            moved += [(campus, g, n) for g, n in share.items()]
+            moved += _shifts(share, over["school_id"], campus)
     if moved and cls is not None:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
     elif moved or len(_actions(work, "G4")):
         _move_section_pupils(work)
+
+
+def _shifts(share: pd.Series, source: str, target: str) -> list[tuple[str, int, int]]:
+    """``(school_id, grade, pupils)`` rows: ``share`` (pupils per grade) leaves ``source`` for ``target``."""
+    return [(source, g, -n) for g, n in share.items()] + [(target, g, n) for g, n in share.items()]
 
 
 def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
@@ -480,8 +483,6 @@ def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, p
         _move_section_pupils(work)
         return
     share = _grade_shares(cls[cls["year"] == work.year], school_id, stage, pupils)
-    moved = [(school_id, g, -n) for g, n in share.items()] + [
-        (target_school_id, g, n) for g, n in share.items()
-    ]
+    moved = _shifts(share, school_id, target_school_id)
     if moved:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
