@@ -587,7 +587,7 @@ def milestones_table(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
     # configured targets (a handful), each judged on every class at once
-    rows = [_milestone_row(std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
+    rows = [_milestone_row(ds, std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
     rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
     table = pd.DataFrame(rows, columns=columns).astype(
         {
@@ -601,12 +601,16 @@ def milestones_table(
     return table
 
 
-def _milestone_row(std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
+def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
     """One milestone judged on the class counts of ``years`` (the data years up to the as-of year)."""
     n_y = len(years)
     last = int(years[-1])
     limits = _milestone_limits(std, m)
-    over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
+    # every as-of year asks again (the chapter, the benchmark's trend): counted once per limits
+    key = ("classsize_over", tuple(std.stages), tuple(limits.tolist()))
+    over = memoised(ds, key, lambda: cube.over_counts(limits))[:, :n_y][:, :, stages].sum(
+        axis=2
+    )  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)
     by = int(m["by"])
@@ -772,7 +776,9 @@ def _projection_per_stage(
         pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
     )
     by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    limits = {k: v[s] for k, v in school_limits(ds, std, cube.school_ids).items()}
+    key = ("classsize_school_limits", id(std), bool(ds.settings.relaxations_2019))
+    info = memoised(ds, key, lambda: school_limits(ds, std, cube.school_ids), pins=(std,))
+    limits = {k: v[s] for k, v in info.items()}
     totals = school_total[s]
     return object_frame(
         {
