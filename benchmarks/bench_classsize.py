@@ -47,7 +47,7 @@ def all_tables(ds: Dataset, std, views: bool = False) -> int:
     G5 summary the scorecard asks for. ``views`` adds the per-row views: the list of every class
     (``classsize by=class``) and the projection per grade (``projection by=grade``), every year.
     """
-    classsize._CUBES.clear()  # cold: rebuild the shared arrays, as a fresh process would
+    ds.memo.results.clear()  # cold: rebuild the shared arrays, as a fresh process would
     rows = len(classsize.classsize_table(ds, std)) + len(classsize.classsize_table(ds, std, by="school"))
     rows += len(classsize.school_size_table(ds, std))
     for year in classsize.class_years(ds):

@@ -1,4 +1,4 @@
-"""Class sizes (班额) and school size (规模): bands, the 销号 ledger, milestones, G4/G5, projection.
+"""Class sizes (班额): bands, the 销号 ledger, milestones, G5, projection (G4: :mod:`.schoolsize`).
 
 Every threshold comes from the :class:`~eduwb.standards.Standard`: ``class_size.standard``
 (45 小学 / 50 初中), ``class_size.large_min`` (56) and ``class_size.super_large_min`` (66) for
@@ -31,27 +31,30 @@ The ``classes`` table is optional. Without it (or without class rows for the yea
 every class-size function raises :class:`ClassDataMissing` (an
 :class:`~eduwb.errors.AnalysisError` whose message starts with "缺数据"); use
 :func:`has_class_data` to branch before calling, or :func:`g5_summary`, which returns the
-status ``"missing"`` instead of raising. School size (:func:`school_size_table`, G4) needs
-only ``sections`` and always works.
+status ``"missing"`` instead of raising.
 
 Speed
 -----
 All class tables are read off one set of dense arrays per dataset (pupils, classes, largest
-class and band counts per school × year × grade), built once with ``numpy.bincount`` and
-cached on the identity of ``ds.classes`` plus a checksum of its numbers. A Dataset is meant
-to be read, not edited in place; replace a frame rather than changing its cells.
+class and band counts per school × year × grade), built with ``numpy.bincount`` once per
+dataset load (:func:`eduwb.data.dataset.memoised`).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from eduwb.data.schema import GRADES_BY_STAGE, KINDS
+from eduwb.analysis.schoolsize import g4_summary as g4_summary
+from eduwb.analysis.schoolsize import no_options, object_frame, school_limits
+from eduwb.analysis.schoolsize import school_size_table as school_size_table
+from eduwb.analysis.schoolsize import size_scope_kinds as size_scope_kinds
+from eduwb.analysis.scope import resolve_stage
+from eduwb.data.dataset import memoised
+from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.errors import AnalysisError, ParameterError, StandardError
 
 BANDS = ("within_standard", "over_standard", "large", "super_large")
@@ -60,12 +63,6 @@ OVERSIZED_BANDS = ("over_standard", "large", "super_large")
 # 45/50 standard are tracked by G5 and the "standard" milestone, not by the ledger, unless asked.
 LEDGER_BANDS_DEFAULT = ("large", "super_large")
 LEDGER_STATUSES = ("overdue", "open", "closed")
-MILESTONE_STATUSES = ("met", "missed", "pending", "no_data")
-ON_TRACK = ("already_met", "on_track", "off_track", "unknown", "not_applicable")
-# G4 speaks of 小学、初中 and 九年/十二年一贯制 schools; a special-education school is none of
-# them, so it is reported but not judged (a standard may list its own under
-# [school_size] exclude_kinds).
-SIZE_EXEMPT_KINDS_DEFAULT = ("special",)
 # How many past years feed a trend: intake growth in the projection, the milestone outlook.
 TREND_YEARS = 3
 
@@ -103,16 +100,9 @@ def _missing(ds, year: int | None = None, stage: str | None = None) -> ClassData
     return ClassDataMissing(f"缺数据: {ds.name} has no {what} (班级){when}")
 
 
-def _reject_options(table: str, options: dict[str, object]) -> None:
-    if options:
-        raise ParameterError(f"table {table!r} has no option(s) {', '.join(sorted(options))}")
-
-
 def _stage_positions(std, stage: str | None) -> list[int]:
-    if stage is None:
+    if resolve_stage(std, stage) is None:
         return list(range(len(std.stages)))
-    if stage not in std.stages:
-        raise ParameterError(f"stage must be one of {', '.join(std.stages)}, not {stage!r}")
     return [std.stages.index(stage)]
 
 
@@ -135,19 +125,6 @@ def _grade_stage(std) -> np.ndarray:
     for i, stage in enumerate(std.stages):
         lut[list(GRADES_BY_STAGE[stage])] = i
     return lut
-
-
-def _frame(columns: dict) -> pd.DataFrame:
-    """A DataFrame from arrays, text kept as ``object`` like the Dataset's own frames (pandas
-    would otherwise convert every string to its ``str`` dtype, which costs more than the table)."""
-    return pd.DataFrame(
-        {
-            name: pd.Series(values, dtype=object)
-            if isinstance(values, np.ndarray) and values.dtype.kind == "O"
-            else values
-            for name, values in columns.items()
-        }
-    )
 
 
 def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, super_min: int) -> np.ndarray:
@@ -195,8 +172,6 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
-    # derived arrays computed on first use: over_counts, class_order, school_limits
-    memo: dict = field(default_factory=dict, compare=False)
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -211,55 +186,19 @@ class _Cube:
             raise _missing(ds, year)
         return n
 
-    def school_limits(self, ds, std) -> dict[str, np.ndarray]:
-        """:func:`_school_limits` of ``school_ids`` (memoised per relaxation setting and limits)."""
-        key = (
-            "limits",
-            bool(ds.settings.relaxations_2019),
-            repr(std.raw.get("school_size")),
-            repr(std.raw.get("relaxations_2019")),
-            size_scope_kinds(std),
-        )
-        if key not in self.memo:
-            self.memo[key] = _school_limits(ds, std, self.school_ids)
-        return self.memo[key]
-
-    def class_order(self, ds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Class rows by year, then largest first, then school id and class id (memoised).
-
-        Returns the order, where each year starts in it, and the class ids' codes and labels.
-        """
-        if "class_order" not in self.memo:
-            codes, labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
-            # school codes sort like the ids; narrow keys make lexsort several times faster
-            keys = (codes, self.school, -self.students, self.year_idx)
-            order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
-            starts = np.searchsorted(self.year_idx[order], np.arange(len(self.years) + 1))
-            self.memo["class_order"] = (order, starts, codes, np.asarray(labels, dtype=object))
-        return self.memo["class_order"]
-
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
-        """Classes above ``limits`` (one per stage), per school × year × stage (memoised)."""
-        key = tuple(int(v) for v in limits)
-        if key not in self.memo:
-            n_s, n_y, n_st = self.stage_max.shape
-            over = self.students > limits[self.stage]
-            cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
-            self.memo[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
-        return self.memo[key]
+        """Classes above ``limits`` (one per stage), per school × year × stage."""
+        n_s, n_y, n_st = self.stage_max.shape
+        over = self.students > limits[self.stage]
+        cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
+        return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
 
 
-def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum") -> np.ndarray:
-    """Reduce a grade axis (axis 2) to a stage axis, in ``std.stages`` order."""
-    parts = []
-    for i in range(int(grade_stage.max()) + 1):  # two stages, not rows
-        part = arr[:, :, grade_stage == i]
-        parts.append(part.sum(axis=2) if how == "sum" else part.max(axis=2))
-    return np.stack(parts, axis=2)
-
-
-_CUBES: dict[tuple, tuple] = {}
-_CUBES_KEPT = 4
+def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum", axis: int = 2) -> np.ndarray:
+    """Reduce a grade axis (``axis``) to a stage axis, in ``std.stages`` order."""
+    reduce = np.sum if how == "sum" else np.max
+    stages = range(int(grade_stage.max()) + 1)  # two stages, not rows
+    return np.stack([reduce(arr.compress(grade_stage == i, axis=axis), axis=axis) for i in stages], axis=axis)
 
 
 def _cube(ds, std) -> _Cube:
@@ -267,15 +206,15 @@ def _cube(ds, std) -> _Cube:
     if cls is None or cls.empty:
         raise _missing(ds)
     standards, large_min, super_min = _thresholds(std)
-    key = (id(cls), id(ds.schools), tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
+    key = ("classsize_cube", tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
+    return memoised(ds, key, lambda: _build_cube(ds, std, standards, large_min, super_min))
+
+
+def _build_cube(ds, std, standards: np.ndarray, large_min: int, super_min: int) -> _Cube:
+    cls = ds.classes
     year = cls["year"].to_numpy(dtype=np.int64)
     grade = cls["grade"].to_numpy(dtype=np.int64)
     students = cls["students"].to_numpy(dtype=np.int64)
-    checksum = (len(cls), int(students.sum()), int(year.sum()), int(grade.sum()))
-    hit = _CUBES.get(key)
-    if hit is not None and hit[0]() is cls and hit[1]() is ds.schools and hit[2] == checksum:
-        return hit[3]
-
     grade_stage = _grade_stage(std)
     codes, ids = pd.factorize(cls["school_id"], sort=True)
     years = np.sort(pd.unique(year))
@@ -291,7 +230,7 @@ def _cube(ds, std) -> _Cube:
     np.maximum.at(max_size, cell, students)
     max_size = max_size.reshape(n_s, n_y, n_g)
     names = ds.schools.set_index("school_id")["name"].reindex(ids).to_numpy(dtype=object)
-    cube = _Cube(
+    return _Cube(
         school_ids=np.asarray(ids, dtype=object),
         school_names=names,
         years=years,
@@ -307,10 +246,6 @@ def _cube(ds, std) -> _Cube:
         stage_bands=_by_stage(bands, grade_stage),
         stage_max=_by_stage(max_size, grade_stage, "max"),
     )
-    while len(_CUBES) >= _CUBES_KEPT:
-        _CUBES.pop(next(iter(_CUBES)))
-    _CUBES[key] = (weakref.ref(cls), weakref.ref(ds.schools), checksum, cube)
-    return cube
 
 
 # ----------------------------------------------------------------------------- bands
@@ -321,35 +256,13 @@ def classsize_table(
 ):
     """Classes by size band per year × stage (``by="school"``: per school; ``by="class"``: per class).
 
-    Parameters
-    ----------
-    ds, std
-        The dataset and the standard.
-    year
-        One year; ``None`` (default) gives every year with class rows (a trend).
-    stage
-        ``"primary"`` or ``"junior"``; ``None`` for both.
-    by
-        ``None`` (county), ``"school"``, or ``"class"`` (every class with its band, largest
-        first within each year: the list of the largest classes).
-
-    Returns
-    -------
-    DataFrame
-        ``year, stage, classes, within_standard, over_standard, large, super_large,
-        share_large, share_super_large, max_class_size`` (with ``school_id, school_name`` in
-        front for ``by="school"``), one row per combination with classes. The four band
-        counts add up to ``classes``; the shares are of ``classes``.
-
-        ``by="class"``: ``year, school_id, school_name, stage, grade, class_id, students,
-        standard_size, band``.
-
-    Raises
-    ------
-    ClassDataMissing
-        without class rows (for the year or stage asked): 缺数据.
-    """
-    _reject_options("classsize", options)
+    ``year=None`` gives every year with class rows (a trend). Columns ``year, stage, classes``, the
+    four band counts (adding up to ``classes``), ``share_large, share_super_large`` (of ``classes``)
+    and ``max_class_size``, with ``school_id, school_name`` in front per school: one row per
+    combination with classes. ``by="class"``: every class with its ``standard_size`` and ``band``,
+    largest first within each year (the list of the largest classes). Raises
+    :class:`ClassDataMissing` without class rows for the year or stage asked (缺数据)."""
+    no_options("classsize", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
     years = np.arange(len(cube.years)) if year is None else np.array([cube.year_position(ds, year)])
@@ -367,7 +280,7 @@ def classsize_table(
         raise _missing(ds, year, stage)
     counts = bands[s, y, st]
     n = classes[s, y, st]
-    table = _frame(
+    table = object_frame(
         {
             "year": cube.years[years[y]],
             "stage": np.asarray(std.stages, dtype=object)[np.asarray(stages)[st]],
@@ -385,7 +298,12 @@ def classsize_table(
 
 
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
-    order, starts, class_codes, class_labels = cube.class_order(ds)
+    # class rows by year, then largest first, then school id and class id
+    class_codes, class_labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
+    # school codes sort like the ids; narrow keys make lexsort several times faster
+    keys = (class_codes, cube.school, -cube.students, cube.year_idx)
+    order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
+    starts = np.searchsorted(cube.year_idx[order], np.arange(len(cube.years) + 1))
     rows = np.concatenate([order[starts[y] : starts[y + 1]] for y in years])  # one slice per year asked
     rows = rows[np.isin(cube.stage[rows], stages)]
     if len(rows) == 0:
@@ -401,7 +319,7 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
             "school_name": pd.Categorical.from_codes(names[school], labels),
             "stage": pd.Categorical.from_codes(stage, std.stages),
             "grade": ds.classes["grade"].to_numpy(dtype=np.int64)[rows],
-            "class_id": pd.Categorical.from_codes(class_codes[rows], class_labels),
+            "class_id": pd.Categorical.from_codes(class_codes[rows], np.asarray(class_labels, dtype=object)),
             "students": cube.students[rows],
             "standard_size": standards[stage],
             "band": pd.Categorical.from_codes(cube.band[rows], BANDS),
@@ -422,28 +340,16 @@ def _g5_schools(ds, std, cube: _Cube) -> np.ndarray:
 
 
 def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
-    """G5 per school for one year: classes, classes above their stage standard, largest class.
-
-    The schools are those of G5's scope in the standard (moe-2017: every school — "every
-    class", teaching points and special schools included).
-
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, classes, classes_over, max_class_size, passes`` for every
-        school in scope with class rows in ``year`` (``passes``: no class above 45 小学 / 50 初中).
-
-    Raises
-    ------
-    ClassDataMissing
-        without class rows for ``year`` (缺数据).
-    """
+    """G5 per school for one year: ``school_id, school_name, classes, classes_over, max_class_size,
+    passes`` (no class above 45 小学 / 50 初中) for every school of G5's scope in the standard
+    (moe-2017: every school, teaching points and special schools included) with class rows in
+    ``year``; :class:`ClassDataMissing` without them (缺数据)."""
     cube = _cube(ds, std)
     y = cube.year_position(ds, year)
     classes = cube.nclass[:, y].sum(axis=1) * _g5_schools(ds, std, cube)
     over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
-    return _frame(
+    return object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
@@ -456,15 +362,9 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
 
 
 def g5_summary(ds, std, year: int) -> pd.DataFrame:
-    """G5 for the county in one year, never raising for missing data.
-
-    Returns
-    -------
-    DataFrame
-        One row: ``year, status, classes, classes_over, schools_over, max_class_size``;
-        ``status`` is ``"pass"`` (no class above its standard), ``"fail"``, or ``"missing"``
-        (no classes table or no class rows for the year: 缺数据; the counts are then NA).
-    """
+    """G5 for the county in one year, never raising: one row ``year, status, classes, classes_over,
+    schools_over, max_class_size``; ``status`` is ``pass`` (no class above its standard), ``fail``
+    or ``missing`` (no class rows for the year: 缺数据, the counts NA)."""
     if not has_class_data(ds, year):
         counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
         status = "missing"
@@ -512,18 +412,11 @@ def _milestone_limits(std, milestone: dict) -> np.ndarray:
 
 
 def band_deadlines(ds, std) -> pd.DataFrame:
-    """The year by which each oversized band must be gone, per stage, from the county's milestones.
+    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``.
 
-    A milestone covers a band when holding it leaves no class in that band: its limit for
-    the stage is below the band's smallest class (65 covers 超大班额 66+; 55 also covers 大班额
-    56+; ``"standard"`` also covers ``over_standard``). The deadline is the earliest covering
-    milestone; a band no milestone covers has no row.
-
-    Returns
-    -------
-    DataFrame
-        ``band, stage, deadline``.
-    """
+    A milestone covers a band when holding it leaves no class in that band (65 covers 超大班额 66+;
+    55 also covers 大班额 56+; ``"standard"`` also covers ``over_standard``). The deadline is the
+    earliest covering milestone; a band no milestone covers has no row."""
     due = _deadline_matrix(ds, std)
     bands, stages = np.nonzero(np.isfinite(due))
     return pd.DataFrame(
@@ -559,41 +452,22 @@ def ledger_table(
 ) -> pd.DataFrame:
     """The 台账 of schools with oversized classes and their 销号 status, as it stood in ``year``.
 
-    One row per school × band that has had a class at or above the band's lower limit in
-    any year up to ``year`` (default: the latest). The bands are thresholds here: ``large``
-    counts every class of 56+, 超大班额 included (see the module docstring).
+    One row per school × band that has had a class at or above the band's lower limit in any year
+    up to ``year`` (default the latest; later years are ignored). The bands are thresholds here:
+    ``large`` counts every class of 56+, 超大班额 included (see the module docstring). ``bands``: a
+    comma-separated string or a list of ``over_standard, large, super_large``, or ``"all"``; default
+    ``large,super_large``, the seed plan's 消除大班额工作台账 (classes of 46–55 / 51–55 are followed
+    by the ``standard`` milestone and by :func:`classes_over_standard` instead).
 
-    Parameters
-    ----------
-    year
-        The ledger as it stood in that year (later years are ignored); default the latest.
-    stage
-        Only classes of this stage.
-    bands
-        The bands on the ledger: a comma-separated string or a list of ``over_standard,
-        large, super_large``, or ``"all"``. Default ``large,super_large``, the seed plan's
-        消除大班额工作台账 (classes of 46–55 / 51–55 are followed by the ``standard`` milestone
-        and by :func:`classes_over_standard` instead).
-
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, band, registered_year, last_seen_year, closed_year, status,
-        reopened, deadline, n_<year>…`` (one ``n_`` column per class year up to ``year``):
-
-        - ``registered_year``: the first year with such a class; ``last_seen_year``: the last;
-        - ``closed_year``: the first class year after ``last_seen_year``, once the school has
-          no such class any more (crossed off, 销号); empty while open;
-        - ``status``: ``closed``; ``open``; ``overdue`` = open in a year at or after
-          ``deadline``, the ``by`` of the earliest milestone covering the band for the stages
-          in which the school had such classes when last seen (empty: no milestone covers it);
-        - ``reopened``: how many times the school came back after being crossed off (0:
-          never); it keeps its first ``registered_year``;
-        - ``n_<year>``: its classes at or above the band's lower limit that year.
-
-        Sorted by status (overdue, open, closed), band (largest first), school_id.
-    """
-    _reject_options("ledger", options)
+    ``registered_year`` and ``last_seen_year``: the first and the last year with such a class;
+    ``closed_year``: the first class year after ``last_seen_year``, once the school has no such class
+    any more (crossed off, 销号; empty while open); ``status``: ``closed``, ``open``, or ``overdue``
+    (open in a year at or after ``deadline``, the ``by`` of the earliest milestone covering the band
+    for the stages in which the school had such classes when last seen; empty: none covers it);
+    ``reopened``: how many times the school came back after being crossed off (it keeps its first
+    ``registered_year``); ``n_<year>``: its classes at or above the band's lower limit that year.
+    Sorted by status (overdue, open, closed), band (largest first), school_id."""
+    no_options("ledger", options)
     stages = _stage_positions(std, stage)
     chosen = _parse_bands(bands)
     cube = _cube(ds, std)
@@ -611,7 +485,7 @@ def ledger_table(
     deadline, deadline_col = _ledger_deadlines(ds, std, chosen, stages, per_stage[np.arange(len(s)), last], b)
     overdue = is_open & (deadline <= as_of)
 
-    ledger = _frame(
+    ledger = object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
@@ -692,34 +566,16 @@ def milestones_table(
     """The county plan's dated class-size targets (``county.toml``), judged on the class data.
 
     A milestone says: from autumn ``by`` on, no class above ``max_students`` (a number, or
-    ``"standard"``: 45 小学 / 50 初中). It is judged on the class rows of year ``by``.
-
-    Parameters
-    ----------
-    year
-        Judge as of this year (later data are ignored); default the latest class year.
-    stage
-        Only classes of this stage.
-
-    Returns
-    -------
-    DataFrame
-        One row per milestone, by date: ``by, max_students, limit_primary, limit_junior,
-        evaluated_year, classes_over, schools_over, met, status, on_track, projected_over``.
-
-        - ``status``: ``met`` / ``missed`` (judged on the data of year ``by``); ``pending``
-          (``by`` is after the last data year: the counts are those of that last year and
-          ``met`` says whether the target holds already); ``no_data`` (no class rows for year
-          ``by``: counts and ``met`` are empty).
-        - ``on_track`` (pending milestones; ``not_applicable`` for the others):
-          ``already_met``; ``on_track`` when the least-squares line through the yearly count
-          of classes over the limit in the last (up to 3) data years falls below half a class
-          by ``by``; ``off_track`` when it does not; ``unknown`` with a single data year.
-          ``projected_over`` is that line's value at ``by`` (not below 0).
-
-        An empty table with these columns when ``county.toml`` sets no milestones.
-    """
-    _reject_options("milestones", options)
+    ``"standard"``: 45 小学 / 50 初中). It is judged on the class rows of year ``by``, as of ``year``
+    (later data ignored; default the latest class year). One row per milestone, by date.
+    ``status``: ``met`` / ``missed``; ``pending`` (``by`` is after the last data year: the counts
+    are that year's and ``met`` says whether the target holds already); ``no_data`` (no class rows
+    for year ``by``: counts and ``met`` empty). ``on_track`` (``not_applicable`` unless pending):
+    ``already_met``; ``on_track`` when the least-squares line through the yearly count of classes
+    over the limit in the last (up to 3) data years falls below half a class by ``by``
+    (``projected_over``: the line's value at ``by``, not below 0); ``off_track`` when it does not;
+    ``unknown`` with a single data year. An empty table when ``county.toml`` sets no milestones."""
+    no_options("milestones", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
     n_y = cube.upto(ds, year)
@@ -731,7 +587,7 @@ def milestones_table(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
     # configured targets (a handful), each judged on every class at once
-    rows = [_milestone_row(std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
+    rows = [_milestone_row(ds, std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
     rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
     table = pd.DataFrame(rows, columns=columns).astype(
         {
@@ -745,12 +601,16 @@ def milestones_table(
     return table
 
 
-def _milestone_row(std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
+def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
     """One milestone judged on the class counts of ``years`` (the data years up to the as-of year)."""
     n_y = len(years)
     last = int(years[-1])
     limits = _milestone_limits(std, m)
-    over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
+    # every as-of year asks again (the chapter, the benchmark's trend): counted once per limits
+    key = ("classsize_over", tuple(std.stages), tuple(limits.tolist()))
+    over = memoised(ds, key, lambda: cube.over_counts(limits))[:, :n_y][:, :, stages].sum(
+        axis=2
+    )  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)
     by = int(m["by"])
@@ -787,131 +647,6 @@ def _trend_outlook(years: np.ndarray, counts: np.ndarray, by: int) -> tuple[str,
     return ("on_track" if projected < 0.5 else "off_track"), round(projected, 2)
 
 
-# ----------------------------------------------------------------------------- school size (G4)
-
-
-def _school_limits(ds, std, school_ids) -> dict[str, np.ndarray]:
-    """``school_name, kind, size_limit, relaxed, in_scope`` of each school id given, as arrays."""
-    info = ds.schools.set_index("school_id").reindex(school_ids)
-    kind = info["kind"]
-    normal = kind.map({k: std.school_size_limit(k) for k in KINDS}).to_numpy(dtype=np.int64)
-    relaxed = np.zeros(len(info), dtype=bool)
-    limit = normal
-    if ds.settings.relaxations_2019:
-        built = pd.to_numeric(info["built_year"], errors="coerce")
-        relaxed = (built <= int(std.relaxations["size_built_by"])).fillna(False).to_numpy(dtype=bool)
-        loose = kind.map({k: std.school_size_limit(k, relaxed=True) for k in KINDS}).to_numpy(dtype=np.int64)
-        limit = np.where(relaxed, loose, normal)
-    return {
-        "school_name": info["name"].to_numpy(dtype=object),
-        "kind": kind.to_numpy(dtype=object),
-        "size_limit": limit,
-        "relaxed": relaxed,
-        "in_scope": kind.isin(list(size_scope_kinds(std))).to_numpy(dtype=bool),
-    }
-
-
-def size_scope_kinds(std) -> tuple[str, ...]:
-    """The kinds of school G4 judges: G4's scope in the standard (moe-2017: ``regular_schools``,
-    special schools listed, not judged); under a standard without G4, every kind but those of
-    ``[school_size] exclude_kinds`` (special schools by default)."""
-    if std.has_indicator("G4"):
-        kinds = std.scope_of("G4").kinds
-        if kinds is not None:
-            return kinds
-    exempt = std.raw.get("school_size", {}).get("exclude_kinds", SIZE_EXEMPT_KINDS_DEFAULT)
-    return tuple(k for k in KINDS if k not in exempt)
-
-
-def school_size_table(
-    ds, std, *, year: int | None = None, stage: str | None = None, **options
-) -> pd.DataFrame:
-    """G4: each school's compulsory-stage pupils against its size limit, per year.
-
-    Only the compulsory stages count (``std.stages``: 小学 + 初中): a twelve-year school's or a
-    完全中学's senior pupils do not. Limits come from ``std.school_size_limit(kind)``: 2000,
-    2500 for 九年一贯制 and 十二年一贯制; a 完全中学 (its junior part), a 教学点 and any other
-    kind take the default. With ``relaxations_2019`` on in ``county.toml``, a school built in
-    or before ``relaxations_2019.size_built_by`` (2010) has the relaxed limit (2400 / 3000); a
-    school without ``built_year`` does not. The relaxation for schools with more than 50 %
-    migrant pupils cannot be applied: the data do not say who is a migrant.
-
-    Schools outside G4's scope in the standard are listed with the default limit but
-    ``in_scope`` False (moe-2017: special-education schools — G4 names 小学、初中 and 一贯制
-    schools only; see :func:`size_scope_kinds`).
-
-    Parameters
-    ----------
-    year
-        One year; ``None`` for every year.
-    stage
-        Not applicable (the limit is on the whole school); must be ``None``.
-
-    Returns
-    -------
-    DataFrame
-        ``school_id, school_name, kind, year, students, size_limit, relaxed, in_scope,
-        over_by, passes``, sorted by year and school_id (``over_by`` = pupils above the
-        limit, 0 when within).
-    """
-    _reject_options("schoolsize", options)
-    if stage is not None:
-        raise ParameterError("schoolsize: the size limit is on the whole school; --stage does not apply")
-    sec = ds.sections
-    keep = sec["stage"].isin(std.stages)
-    if year is not None:
-        keep &= sec["year"] == year
-    sec = sec[keep]
-    if sec.empty:
-        raise AnalysisError(
-            f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}"
-        )
-    codes, ids = pd.factorize(sec["school_id"], sort=True)
-    year_of = sec["year"].to_numpy(dtype=np.int64)
-    years = np.sort(pd.unique(year_of))
-    cell = np.searchsorted(years, year_of) * len(ids) + codes  # year-major: rows sort by year, then id
-    size = len(years) * len(ids)
-    total = np.bincount(cell, weights=sec["students"].to_numpy(dtype=np.int64), minlength=size)
-    present = np.flatnonzero(np.bincount(cell, minlength=size))
-    y, s = np.divmod(present, len(ids))
-    info = _school_limits(ds, std, ids)
-    students = total[present].astype(np.int64)
-    limit = info["size_limit"][s]
-    return _frame(
-        {
-            "school_id": np.asarray(ids, dtype=object)[s],
-            "school_name": info["school_name"][s],
-            "kind": info["kind"][s],
-            "year": years[y],
-            "students": students,
-            "size_limit": limit,
-            "relaxed": info["relaxed"][s],
-            "in_scope": info["in_scope"][s],
-            "over_by": np.maximum(students - limit, 0),
-            "passes": students <= limit,
-        }
-    )
-
-
-def g4_summary(ds, std, year: int) -> pd.DataFrame:
-    """G4 for the county in one year: one row ``year, status, schools, schools_over, max_over_by``.
-
-    ``status`` is ``"pass"`` when every school in scope is within its limit, else ``"fail"``.
-    """
-    table = school_size_table(ds, std, year=year)
-    judged = table[table["in_scope"]]
-    over = int((~judged["passes"]).sum())
-    return pd.DataFrame(
-        {
-            "year": [year],
-            "status": ["pass" if over == 0 else "fail"],
-            "schools": [len(judged)],
-            "schools_over": [over],
-            "max_over_by": [int(judged["over_by"].max()) if len(judged) else 0],
-        }
-    )
-
-
 # ----------------------------------------------------------------------------- projection
 
 
@@ -935,34 +670,14 @@ def projection_table(
     - if a grade keeps the number of classes it has in Y, its pupils are spread as evenly as
       possible: its largest class is ceil(pupils / classes_now).
 
-    Parameters
-    ----------
-    year
-        The base year Y (its class rows must exist).
-    stage
-        Only this stage's rows (school totals still count every compulsory stage).
-    by
-        ``None`` (default): per school × stage; ``"grade"``: per school × grade.
-
-    Returns
-    -------
-    DataFrame
-        Per school × stage: ``school_id, school_name, kind, projected_year, stage,
-        students_now, projected_students, classes_now, classes_needed, extra_classes_needed,
-        extra_by_grade, max_class_size_if_kept, oversized, school_students, size_limit,
-        over_size_limit``. ``extra_classes_needed`` adds, over the grades, the classes to open
-        so that no class is over its standard (a grade short of classes needs them even when
-        the stage as a whole needs fewer classes than it has: classes do not move between
-        grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
-        ``oversized``: some grade would be over it with its current classes; ``school_students``
-        (every compulsory stage of the school) against ``size_limit`` (as in
-        :func:`school_size_table`) gives ``over_size_limit``.
-
-        Per grade: ``school_id, school_name, projected_year, stage, grade, intake,
-        students_now, classes_now, projected_students, classes_needed, class_size_if_kept,
-        oversized``.
-    """
-    _reject_options("projection", options)
+    Rows per school × stage (``by="grade"``: per school × grade). ``extra_classes_needed`` adds,
+    over the grades, the classes to open so that no class is over its standard (a grade short of
+    classes needs them even when the stage as a whole needs fewer than it has: classes do not move
+    between grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
+    ``oversized``: some grade would be over it with its current classes; ``school_students`` (every
+    compulsory stage of the school) against ``size_limit`` (as in :func:`school_size_table`) gives
+    ``over_size_limit``."""
+    no_options("projection", options)
     stages = _stage_positions(std, stage)
     if by not in (None, "grade"):
         raise ParameterError(f"projection: by must be 'grade', not {by!r}")
@@ -999,7 +714,7 @@ def projection_table(
 
 def _projection_per_grade(std, cube, base: int, s, g, intake, columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """:func:`projection_table`'s rows per school × grade: the (school, grade) ``columns`` at ``s, g``."""
-    return _frame(
+    return object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
@@ -1044,14 +759,10 @@ def _projection_per_stage(
     """:func:`projection_table`'s rows per school × stage from its (school, grade) arrays."""
     grade_stage = cube.grade_stage
     taught = now_classes > 0
-    one_hot = (grade_stage[:, None] == np.arange(len(std.stages))).astype(np.int64)  # (grade, stage)
 
     def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
         """(school, grade) → (school, stage) over the grades taught."""
-        arr = np.where(taught, arr, 0)
-        if how == "sum":
-            return arr @ one_hot
-        return np.stack([arr[:, one_hot[:, i] > 0].max(axis=1) for i in range(len(std.stages))], axis=1)
+        return _by_stage(np.where(taught, arr, 0), grade_stage, how, axis=1)
 
     extra = np.maximum(needed - now_classes, 0)
     school_total = projected.sum(axis=1)
@@ -1065,9 +776,11 @@ def _projection_per_stage(
         pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
     )
     by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    limits = {k: v[s] for k, v in cube.school_limits(ds, std).items()}
+    key = ("classsize_school_limits", id(std), bool(ds.settings.relaxations_2019))
+    info = memoised(ds, key, lambda: school_limits(ds, std, cube.school_ids), pins=(std,))
+    limits = {k: v[s] for k, v in info.items()}
     totals = school_total[s]
-    return _frame(
+    return object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],

@@ -1,38 +1,9 @@
 """Teacher rotation (交流轮岗, G11), where the moves go, and the teacher indicators G9 and G12.
 
-Three tables are registered in :mod:`eduwb.tables` (``eduwb table NAME DATA``):
-
-``rotation`` (:func:`rotation_table`)
-    Per year: teachers eligible to rotate, distinct teachers who rotated, the ratio, the backbone
-    share, the limits of the standard and whether G11 passes; moves per mode.
-    ``by="school"`` per sending (and receiving) school, ``by="mode"`` per mode,
-    ``by="min_years"`` the ratio under other eligibility rules.
-``flows`` (:func:`flows_table`)
-    Moves from locale to locale and from schools passing the per-school resource rule to schools
-    failing it; ``by="summary"`` the share of moves that go toward rural or weak schools.
-``teacher_quality`` (:func:`teacher_quality_table`)
-    G9 (training hours in five years) and G12 (teaching certificate) per year, or per school.
-
+:func:`rotation_table`, :func:`flows_table` and :func:`teacher_quality_table` are the
+``rotation``, ``flows`` and ``teacher_quality`` tables of :mod:`eduwb.tables`;
 :func:`rotation_tables` computes all of them at once from one preparation (same results).
-
-Eligibility
------------
-A teacher is eligible to rotate in year ``Y`` when their teacher row of year ``Y − 1`` (the
-year before the move) shows ``years_at_school ≥ min_years_at_school`` and an age
-``(Y − 1) − birth_year`` below the exemption age of their sex (``exempt_age_male``,
-``exempt_age_female``; at or above it a teacher is exempt). The three parameters come from the
-county's ``county.toml`` ``[rotation]`` (defaults 6, 55, 50) and can be overridden per call
-(options of the same names). A year can be evaluated only when the teachers table has rows for
-the year before it.
-
-Counting
---------
-*Rotated* counts distinct teachers with at least one move that year in a counted mode (option
-``counted_modes``, default the standard's ``[rotation] counted_modes``), so a move recorded twice,
-or a teacher moving twice, counts once. *Backbone* means a backbone level of county or above
-(``county``, ``city``, ``province``, ``national``) in the teacher's row of the year before the move
-(the row of the same year when the teacher has none the year before). Only teachers of the
-standard's compulsory stages (小学, 初中) count; ``stage`` narrows to one of them.
+Who is eligible and what counts: :mod:`eduwb.analysis.teachers`.
 
 Statuses instead of NaN
 -----------------------
@@ -68,374 +39,49 @@ in which counts of one or two teachers read ``"<3"`` and numbers that would reve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from eduwb.analysis.scope import check_options
-from eduwb.data.schema import BACKBONE_LEVELS, LOCALES, MODES
+
+# BOOL_COLUMNS and RATE_COLUMNS (`X as X`: re-exported) are read from here by the display
+from eduwb.analysis.teachers import BOOL_COLUMNS as BOOL_COLUMNS
+from eduwb.analysis.teachers import (
+    MODE_CODES,
+    Moves,
+    Schools,
+    TeacherRows,
+    at_least,
+    check_by,
+    constant,
+    count,
+    counted_modes,
+    distinct,
+    eligibility_rule,
+    empty_table,
+    indicator_limit,
+    int_counts,
+    is_false,
+    missing_rows,
+    prepare_moves,
+    prepare_teachers,
+    ratio_of,
+    rotation_limits,
+    stages_of,
+    teachers_in_scope,
+    training_hours_min,
+    whole_number,
+    year_positions,
+    years_in,
+)
+from eduwb.analysis.teachers import RATE_COLUMNS as RATE_COLUMNS
+from eduwb.data.schema import LOCALES
 from eduwb.errors import AnalysisError, ParameterError
 
-MODE_CODES = tuple(MODES)
 LOCALE_CODES = tuple(LOCALES)
 COMPLIANCE_GROUPS = ("passing", "failing", "unknown")
-# Backbone levels in increasing rank (the data dictionary's order); "county or above" = from county on.
-_LEVEL_RANK = {level: rank for rank, level in enumerate(BACKBONE_LEVELS)}
-_DEFAULT_BACKBONE_MIN_LEVEL = "county"
-# Column kinds, for rows that say 缺数据 (every number NA, with the right nullable dtype).
-RATE_COLUMNS = frozenset(
-    {
-        "ratio",
-        "backbone_share",
-        "ratio_limit",
-        "share_limit",
-        "training_rate",
-        "certification_rate",
-        "training_limit",
-        "certification_limit",
-        "share",
-        "to_rural_share",
-        "to_weak_share",
-        "to_rural_or_weak_share",
-        "backbone_to_rural_or_weak_share",
-    }
-)
-BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
-
 _ROTATION_OPTIONS = ("min_years_at_school", "exempt_age_male", "exempt_age_female", "counted_modes")
-
-
-# ----------------------------------------------------------------------------- parameters
-
-
-@dataclass(frozen=True)
-class EligibilityRule:
-    """Who may be asked to rotate: years at the same school, and the exemption ages by sex."""
-
-    min_years_at_school: int
-    exempt_age_male: int
-    exempt_age_female: int
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-def _whole(value: Any, key: str) -> int:
-    """A non-negative whole number from an option (CLI strings or numbers)."""
-    text = str(value).strip()
-    try:
-        number = float(text)
-    except ValueError:
-        raise ParameterError(f"{key} must be a whole number, not {value!r}") from None
-    if not number.is_integer() or number < 0:
-        raise ParameterError(f"{key} must be a non-negative whole number, not {value!r}")
-    return int(number)
-
-
-def eligibility_rule(ds, **options) -> EligibilityRule:
-    """The county's eligibility rule (``county.toml`` ``[rotation]``), with options overriding it.
-
-    Parameters
-    ----------
-    ds
-        The dataset (its ``settings.rotation`` gives the county's rule).
-    **options
-        ``min_years_at_school``, ``exempt_age_male``, ``exempt_age_female`` (numbers or strings);
-        other keys are ignored here.
-    """
-    from eduwb.data.dataset import DEFAULT_ROTATION
-
-    values = {**DEFAULT_ROTATION, **(ds.settings.rotation or {})}
-    for key in ("min_years_at_school", "exempt_age_male", "exempt_age_female"):
-        if options.get(key) is not None:
-            values[key] = options[key]
-    return EligibilityRule(
-        **{k: _whole(values[k], k) for k in ("min_years_at_school", "exempt_age_male", "exempt_age_female")}
-    )
-
-
-def counted_modes(std, value: Any = None) -> tuple[str, ...]:
-    """The modes of move that count toward G11: ``value`` (``"rotation,support"``, Chinese labels
-    accepted, or a list) or the standard's ``[rotation] counted_modes`` (every mode if it has none)."""
-    if value is None:
-        value = std.rotation.get("counted_modes", list(MODE_CODES))
-    items = (
-        [s.strip() for s in value.replace("，", ",").split(",")] if isinstance(value, str) else list(value)
-    )
-    items = [s for s in items if s]
-    by_label = {label: code for code, label in MODES.items()}
-    codes = []
-    for item in items:
-        code = item if item in MODES else by_label.get(item)
-        if code is None:
-            allowed = ", ".join(f"{c} {label}" for c, label in MODES.items())
-            raise ParameterError(f"counted_modes: unknown mode {item!r}; modes: {allowed}")
-        if code not in codes:
-            codes.append(code)
-    if not codes:
-        raise ParameterError("counted_modes: give at least one mode")
-    return tuple(c for c in MODE_CODES if c in codes)
-
-
-def backbone_levels(std) -> tuple[str, ...]:
-    """Backbone levels that count as 骨干 (county level or above unless the standard says otherwise)."""
-    lowest = std.rotation.get("backbone_min_level", _DEFAULT_BACKBONE_MIN_LEVEL)
-    if lowest not in _LEVEL_RANK:
-        raise ParameterError(f"backbone_min_level {lowest!r} is not one of {', '.join(BACKBONE_LEVELS)}")
-    return tuple(level for level, rank in _LEVEL_RANK.items() if rank >= _LEVEL_RANK[lowest])
-
-
-def rotation_limits(std) -> tuple[float | None, float | None]:
-    """G11's two limits ``(ratio_min, backbone_share_min)``: the G11 entry of the standard is
-    their one source (its threshold and ``params.backbone_share_min``); None if it has none."""
-    if not std.has_indicator("G11"):
-        return None, None
-    g11 = std.indicator("G11")
-    return g11.threshold_for(), g11.params.get("backbone_share_min")
-
-
-def _check_by(by: Any, allowed: tuple[str | None, ...], table: str) -> str | None:
-    if by in (None, ""):
-        return None
-    if by not in allowed:
-        choices = ", ".join(str(a) for a in allowed if a)
-        raise ParameterError(f"table {table}: by={by!r} is not available; choose one of: {choices}")
-    return by
-
-
-def _stages(std, stage: str | None) -> tuple[str, ...]:
-    stages = tuple(std.stages)
-    if stage is None:
-        return stages
-    if stage not in stages:
-        raise ParameterError(f"stage must be one of {', '.join(stages)}, not {stage!r}")
-    return (stage,)
-
-
-# ----------------------------------------------------------------------------- preparation
-#
-# The tables are counts over teachers and moves. Teachers, schools, years and modes are turned
-# into integer codes once, so that every count is a single ``np.bincount`` over those codes —
-# no merges, no per-teacher Python. A teacher × year key (code × stride + year offset) finds the
-# row of the year before a move through one hash lookup.
-
-
-@dataclass(frozen=True)
-class _Schools:
-    ids: np.ndarray
-    names: np.ndarray
-    locales: np.ndarray
-    index: pd.Index
-    rank: np.ndarray  # position of each school when sorted by id (for deterministic order)
-
-    @classmethod
-    def of(cls, ds) -> _Schools:
-        ids = ds.schools["school_id"].to_numpy(dtype=object)
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-        return cls(
-            ids=ids,
-            names=ds.schools["name"].to_numpy(dtype=object),
-            locales=ds.schools["locale"].to_numpy(dtype=object),
-            index=pd.Index(ids),
-            rank=rank,
-        )
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@dataclass(frozen=True)
-class _Teachers:
-    """Teacher rows (every stage) as arrays; ``counted`` marks rows of the counted stages."""
-
-    year: np.ndarray
-    counted: np.ndarray
-    eligible_next: np.ndarray  # eligible to rotate in the next year (this row is its "year before")
-    school: np.ndarray | None  # position in ds.schools (only when a per-school table needs it)
-
-
-@dataclass(frozen=True)
-class _Moves:
-    """Distinct moves of counted-stage teachers, with the attributes of their year-before row."""
-
-    teacher: np.ndarray
-    year: np.ndarray
-    source: np.ndarray
-    target: np.ndarray
-    mode: np.ndarray  # position in MODE_CODES
-    backbone: np.ndarray
-    eligible: np.ndarray
-
-
-def _pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``values[rows]`` with ``False``/0 where ``rows`` is −1 (no such row)."""
-    out = np.zeros(len(rows), dtype=values.dtype)
-    found = rows >= 0
-    out[found] = values[rows[found]]
-    return out
-
-
-def teachers_in_scope(ds, std, indicator: str, stages: tuple[str, ...]) -> np.ndarray:
-    """Which teacher rows an indicator counts: the standard's compulsory stages (or ``stages``)
-    at a school of the indicator's scope (moe-2017: every school for G9, G11 and G12)."""
-    t = ds.teachers
-    counted = t["stage"].isin(stages).to_numpy(dtype=bool)
-    kinds = std.scope_of(indicator).kinds
-    if kinds is not None:
-        kind = t["school_id"].map(ds.schools.set_index("school_id")["kind"])
-        counted = counted & kind.isin(list(kinds)).to_numpy(dtype=bool)
-    return counted
-
-
-def _prepare_teachers(
-    ds, std, schools: _Schools, rule: EligibilityRule, stages: tuple[str, ...], *, by_school: bool
-) -> _Teachers:
-    t = ds.teachers
-    t_year = t["year"].to_numpy(dtype=np.int64)
-    age = t_year - t["birth_year"].to_numpy(dtype=np.int64)
-    exempt_at = np.where(
-        t["sex"].to_numpy(dtype=object) == "male", rule.exempt_age_male, rule.exempt_age_female
-    )
-    return _Teachers(
-        year=t_year,
-        counted=teachers_in_scope(ds, std, "G11", stages),
-        eligible_next=(t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school)
-        & (age < exempt_at),
-        school=schools.index.get_indexer(t["school_id"]) if by_school else None,
-    )
-
-
-def _prepare_moves(ds, std, schools: _Schools, teachers: _Teachers) -> _Moves:
-    t, r = ds.teachers, ds.rotations
-    t_year = teachers.year
-    # Only the rows of teachers who appear in rotations need a teacher × year key.
-    movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
-    nm, nr = len(movers), len(r)
-    r_year = r["year"].to_numpy(dtype=np.int64)
-    codes, _ = pd.factorize(
-        np.concatenate(
-            [t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]
-        )
-    )
-    m_code, r_code = codes[:nm].astype(np.int64), codes[nm:].astype(np.int64)
-    m_year = t_year[movers]
-    every_year = np.concatenate([m_year, r_year])
-    base = int(every_year.min()) - 1 if every_year.size else 0
-    stride = int(every_year.max()) - base + 1 if every_year.size else 1
-    key = pd.Index(m_code * stride + (m_year - base))
-    found = key.get_indexer(
-        np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)])
-    )
-    found = np.where(found >= 0, movers[np.maximum(found, 0)], -1)  # back to positions in ds.teachers
-    before, same = found[:nr], found[nr:]
-    row = np.where(before >= 0, before, same)
-    backbone = np.zeros(len(t), dtype=bool)
-    backbone[movers] = (
-        pd.Series(t["backbone"].to_numpy(dtype=object)[movers])
-        .isin(backbone_levels(std))
-        .to_numpy(dtype=bool)
-    )
-
-    ends = schools.index.get_indexer(
-        np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
-    )
-    source, target = ends[:nr], ends[nr:]
-    mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
-    distinct = np.zeros(nr, dtype=bool)
-    distinct[_distinct(r_code, r_year - base, source, target, mode)] = True
-    keep = distinct & _pick(teachers.counted, row)
-    return _Moves(
-        teacher=r_code[keep],
-        year=r_year[keep],
-        source=source[keep],
-        target=target[keep],
-        mode=mode[keep],
-        backbone=_pick(backbone, row)[keep],
-        eligible=_pick(teachers.eligible_next, before)[keep],
-    )
-
-
-def _years_in(values: np.ndarray) -> list[int]:
-    """The distinct years of an int array, sorted (a bincount: years span a few dozen values)."""
-    if values.size == 0:
-        return []
-    low = int(values.min())
-    present = np.flatnonzero(np.bincount(values - low))
-    return [int(y) + low for y in present]
-
-
-def _year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each value in ``years`` (sorted) and whether it is there at all."""
-    grid = np.asarray(years, dtype=np.int64)
-    if grid.size == 0:
-        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
-    pos = np.minimum(np.searchsorted(grid, values), grid.size - 1)
-    return pos, grid[pos] == values
-
-
-def _distinct(*codes: np.ndarray) -> np.ndarray:
-    """Sorted indices of the first occurrence of each distinct combination of integer codes."""
-    if len(codes[0]) == 0:
-        return np.zeros(0, dtype=np.int64)
-    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
-    # one mixed-radix key when it fits in 63 bits (always, at province scale), else rows
-    key = np.zeros(len(arrays[0]), dtype=np.int64)
-    capacity = 1
-    for values in arrays:
-        low = int(values.min())
-        radix = int(values.max()) - low + 1
-        capacity *= radix
-        if capacity >= 2**62:
-            first = np.unique(np.stack(arrays, axis=1), axis=0, return_index=True)[1]
-            return np.sort(first)
-        key = key * radix + (values - low)
-    return np.sort(np.unique(key, return_index=True)[1])
-
-
-def _count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    counts = np.bincount(positions, weights=weights, minlength=size)
-    return counts.astype(np.int64)
-
-
-def _counts(values, missing=None) -> pd.arrays.IntegerArray:
-    values = np.asarray(values, dtype=np.int64)
-    mask = np.zeros(len(values), dtype=bool) if missing is None else np.asarray(missing, dtype=bool)
-    return pd.arrays.IntegerArray(np.where(mask, 0, values), mask)
-
-
-def _ratio(numerator, denominator, missing=None) -> pd.arrays.FloatingArray:
-    """numerator / denominator, NA where the denominator is 0 or missing (never inf)."""
-    num = np.asarray(numerator, dtype=np.float64)
-    den = np.asarray(denominator, dtype=np.float64)
-    undefined = ~(den > 0)
-    if missing is not None:
-        undefined |= np.asarray(missing, dtype=bool)
-    values = np.divide(num, den, out=np.zeros(len(num)), where=~undefined)
-    return pd.arrays.FloatingArray(values, undefined)
-
-
-def _at_least(rate: pd.arrays.FloatingArray, limit: float | None) -> pd.arrays.BooleanArray:
-    """rate ≥ limit as nullable booleans: NA where the rate or the limit is undefined."""
-    if limit is None:
-        return pd.arrays.BooleanArray(np.zeros(len(rate), dtype=bool), np.ones(len(rate), dtype=bool))
-    na = np.asarray(rate.isna(), dtype=bool)
-    values = rate.to_numpy(dtype=np.float64, na_value=np.nan) >= limit
-    return pd.arrays.BooleanArray(values & ~na, na)
-
-
-def _is_false(flags: pd.arrays.BooleanArray) -> np.ndarray:
-    """1 where a nullable boolean is False (not NA), else 0."""
-    return (~flags.to_numpy(dtype=bool, na_value=True)).astype(np.int64)
-
-
-def _constant(value: float | None, n: int) -> pd.arrays.FloatingArray:
-    if value is None:
-        return pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
-    return pd.arrays.FloatingArray(np.full(n, float(value)), np.zeros(n, dtype=bool))
-
 
 # ----------------------------------------------------------------------------- rotation (G11)
 
@@ -472,49 +118,29 @@ _MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers_moved", "backbone
 def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """G11 per year: eligible teachers, distinct rotated teachers, ratio and backbone share.
 
-    Parameters
-    ----------
-    ds, std
-        The dataset and the standard (limits: the G11 entry's threshold and
-        ``params.backbone_share_min``).
-    year
-        Only this year (a row is returned even when it cannot be evaluated, with its status);
-        default every year of the data (sections, teachers or rotations) that can be evaluated,
-        i.e. whose year before has teacher rows.
-    stage
-        ``primary`` or ``junior`` (the stage of the teacher's row); default both.
-    **options
-        ``by``: ``None`` (per year), ``"school"`` (per sending school, with what it received),
-        ``"mode"`` (per year × mode) or ``"min_years"`` (the ratio under other values of
-        ``min_years_at_school``; ``min_years_values="3,4,5"``).
-        ``min_years_at_school``, ``exempt_age_male``, ``exempt_age_female``: override the
-        county's eligibility rule. ``counted_modes``: modes counted toward G11
-        (``"rotation,support"``; default the standard's).
+    ``year``: only this year (a row even when it cannot be evaluated, with its status); default
+    every year of the data whose year before has teacher rows. ``stage``: the stage of the
+    teacher's row. Options: ``by`` (below); ``min_years_at_school``, ``exempt_age_male``,
+    ``exempt_age_female`` override the county's eligibility rule; ``counted_modes``
+    (``"rotation,support"``; default the standard's). Limits: G11's threshold and
+    ``params.backbone_share_min``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Per year: ``year, eligible, rotated, ratio, backbone_rotated, backbone_share,
-        ratio_limit, share_limit, passes, status, rotated_eligible, moves_<mode>…``
-        (``rotated_eligible``: rotated teachers who were eligible; ``moves_<mode>``: distinct
-        move records of each mode, counted or not). Counts are ``Int64``, rates ``Float64``,
-        ``passes`` nullable boolean; see the module docstring for ``status``.
-        ``by="school"``: ``year, school_id, school_name, locale, eligible, rotated, ratio,
-        backbone_rotated, backbone_share, received, backbone_received, status`` for every
-        school × year with any of these counts (the sending school is the move's
-        ``from_school``; eligibility counts at the school of the year-before row).
-        ``by="mode"``: ``year, mode, counted, moves, teachers_moved, backbone_moved`` (distinct
-        move records, distinct teachers, of whom backbone; ``counted``: the mode counts toward G11).
-        ``by="min_years"``: ``min_years_at_school, year, eligible, rotated, ratio,
-        backbone_share, ratio_limit, share_limit, passes, status``.
-    """
+    Per year (:data:`_ROTATION_COLUMNS`): ``rotated_eligible`` counts rotated teachers who were
+    eligible, ``moves_<mode>`` the distinct move records of each mode, counted or not. Counts are
+    ``Int64``, rates ``Float64``, ``passes`` nullable boolean; ``status`` as in the module docstring.
+    ``by="school"``: every school × year with any count, per sending school (the move's
+    ``from_school``; eligibility counts at the school of the year-before row) with what it
+    ``received``. ``by="mode"``: per year × mode, distinct move records, distinct teachers and of
+    them backbone (``counted``: the mode counts toward G11). ``by="min_years"``: the per-year
+    ratio under other values of ``min_years_at_school`` (``min_years_values="3,4,5"``; default
+    the county's value ± 3, from 1)."""
     options = dict(options)
-    by = _check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
+    by = check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
     values = options.pop("min_years_values", None)
     if values is not None and by != "min_years":
         raise ParameterError("table rotation: min_years_values needs by=min_years")
     check_options(options, (*_ROTATION_OPTIONS, "by", "min_years_values"), "rotation")
-    stages = _stages(std, stage)
+    stages = stages_of(std, stage)
     rule = eligibility_rule(ds, **options)
     modes = counted_modes(std, options.get("counted_modes"))
     if by == "min_years":
@@ -522,18 +148,18 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     if ds.teachers is None or ds.rotations is None:
         return _missing_rotation(ds, std, year, by, modes)
 
-    schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
-    return _rotation(ds, std, schools, teachers, _prepare_moves(ds, std, schools, teachers), year, modes, by)
+    schools = Schools.of(ds)
+    teachers = prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
+    return _rotation(ds, std, schools, teachers, prepare_moves(ds, std, schools, teachers), year, modes, by)
 
 
 def _rotation(
-    ds, std, schools: _Schools, teachers: _Teachers, moves: _Moves, year, modes, by
+    ds, std, schools: Schools, teachers: TeacherRows, moves: Moves, year, modes, by
 ) -> pd.DataFrame:
-    teacher_years = set(_years_in(teachers.year))
+    teacher_years = set(years_in(teachers.year))
     if year is None:
         candidates = (
-            teacher_years | set(_years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
+            teacher_years | set(years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
         )
         years = sorted(int(y) for y in candidates if y - 1 in teacher_years)
     else:
@@ -547,32 +173,32 @@ def _rotation(
     return _rotation_by_year(std, teachers, moves, years, evaluable, counted)
 
 
-def _eligible_positions(teachers: _Teachers, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _eligible_positions(teachers: TeacherRows, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Year positions (the year of the move) and the mask of eligible counted-stage rows."""
-    pos, inside = _year_positions(teachers.year + 1, years)
+    pos, inside = year_positions(teachers.year + 1, years)
     return pos, inside & teachers.counted & teachers.eligible_next
 
 
-def _rotation_by_year(std, teachers: _Teachers, moves: _Moves, years, evaluable, counted) -> pd.DataFrame:
+def _rotation_by_year(std, teachers: TeacherRows, moves: Moves, years, evaluable, counted) -> pd.DataFrame:
     n = len(years)
     pos, eligible_rows = _eligible_positions(teachers, years)
-    eligible = _count(pos[eligible_rows], n)
-    mpos, inside = _year_positions(moves.year, years)
+    eligible = count(pos[eligible_rows], n)
+    mpos, inside = year_positions(moves.year, years)
     sel = np.flatnonzero(inside & counted)
-    first = sel[_distinct(moves.teacher[sel], mpos[sel])]  # one per teacher × year
-    rotated = _count(mpos[first], n)
-    backbone = _count(mpos[first], n, moves.backbone[first])
-    rotated_eligible = _count(mpos[first], n, moves.eligible[first])
-    per_mode = _count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(
+    first = sel[distinct(moves.teacher[sel], mpos[sel])]  # one per teacher × year
+    rotated = count(mpos[first], n)
+    backbone = count(mpos[first], n, moves.backbone[first])
+    rotated_eligible = count(mpos[first], n, moves.eligible[first])
+    per_mode = count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(
         n, len(MODE_CODES)
     )
 
     ratio_min, share_min = rotation_limits(std)
-    ratio = _ratio(rotated, eligible, missing=~evaluable)
-    share = _ratio(backbone, rotated)
+    ratio = ratio_of(rotated, eligible, missing=~evaluable)
+    share = ratio_of(backbone, rotated)
     # Kleene logic: a ratio below its limit fails even when the share is undefined (nobody
     # rotated); without eligible teachers the test as a whole is undefined.
-    passes = _at_least(ratio, ratio_min) & _at_least(share, share_min)
+    passes = at_least(ratio, ratio_min) & at_least(share, share_min)
     passes[np.asarray(ratio.isna(), dtype=bool)] = pd.NA
     status = np.select(
         [~evaluable, eligible == 0, rotated == 0, np.full(n, ratio_min is None or share_min is None)],
@@ -581,29 +207,29 @@ def _rotation_by_year(std, teachers: _Teachers, moves: _Moves, years, evaluable,
     )
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "eligible": _counts(eligible, missing=~evaluable),
-        "rotated": _counts(rotated),
+        "eligible": int_counts(eligible, missing=~evaluable),
+        "rotated": int_counts(rotated),
         "ratio": ratio,
-        "backbone_rotated": _counts(backbone),
+        "backbone_rotated": int_counts(backbone),
         "backbone_share": share,
-        "ratio_limit": _constant(ratio_min, n),
-        "share_limit": _constant(share_min, n),
+        "ratio_limit": constant(ratio_min, n),
+        "share_limit": constant(share_min, n),
         "passes": passes,
         "status": status.astype(object),
-        "rotated_eligible": _counts(rotated_eligible),
+        "rotated_eligible": int_counts(rotated_eligible),
     }
     for i, mode in enumerate(MODE_CODES):
-        out[f"moves_{mode}"] = _counts(per_mode[:, i])
+        out[f"moves_{mode}"] = int_counts(per_mode[:, i])
     return pd.DataFrame(out, columns=_ROTATION_COLUMNS)
 
 
 def _rotation_by_school(
-    schools: _Schools, teachers: _Teachers, moves: _Moves, years, evaluable, counted
+    schools: Schools, teachers: TeacherRows, moves: Moves, years, evaluable, counted
 ) -> pd.DataFrame:
     n, k = len(years), len(schools)
     pos, eligible_rows = _eligible_positions(teachers, years)
-    eligible = _count(pos[eligible_rows] * k + teachers.school[eligible_rows], n * k)
-    mpos, inside = _year_positions(moves.year, years)
+    eligible = count(pos[eligible_rows] * k + teachers.school[eligible_rows], n * k)
+    mpos, inside = year_positions(moves.year, years)
     sel = np.flatnonzero(inside & counted)
     tallies = {"eligible": eligible}
     for end, names in (
@@ -611,18 +237,14 @@ def _rotation_by_school(
         ("target", ("received", "backbone_received")),
     ):
         school = getattr(moves, end)
-        first = sel[_distinct(moves.teacher[sel], mpos[sel], school[sel])]
+        first = sel[distinct(moves.teacher[sel], mpos[sel], school[sel])]
         cell = mpos[first] * k + school[first]
-        tallies[names[0]] = _count(cell, n * k)
-        tallies[names[1]] = _count(cell, n * k, moves.backbone[first])
+        tallies[names[0]] = count(cell, n * k)
+        tallies[names[1]] = count(cell, n * k, moves.backbone[first])
     any_count = np.zeros(n * k, dtype=bool)
     for values in tallies.values():
         any_count |= values > 0
-    cells = np.flatnonzero(any_count)
-    year_pos, school_pos = np.divmod(cells, k)
-    order = np.lexsort((schools.rank[school_pos], year_pos))
-    cells, year_pos, school_pos = cells[order], year_pos[order], school_pos[order]
-
+    cells, year_pos, columns = schools.cells(any_count, years)
     ok = evaluable[year_pos]
     got = {name: values[cells] for name, values in tallies.items()}
     status = np.select(
@@ -631,28 +253,25 @@ def _rotation_by_school(
         "ok",
     )
     out = {
-        "year": np.asarray(years, dtype=np.int64)[year_pos],
-        "school_id": schools.ids[school_pos],
-        "school_name": schools.names[school_pos],
-        "locale": schools.locales[school_pos],
-        "eligible": _counts(got["eligible"], missing=~ok),
-        "rotated": _counts(got["rotated"]),
-        "ratio": _ratio(got["rotated"], got["eligible"], missing=~ok),
-        "backbone_rotated": _counts(got["backbone_rotated"]),
-        "backbone_share": _ratio(got["backbone_rotated"], got["rotated"]),
-        "received": _counts(got["received"]),
-        "backbone_received": _counts(got["backbone_received"]),
+        **columns,
+        "eligible": int_counts(got["eligible"], missing=~ok),
+        "rotated": int_counts(got["rotated"]),
+        "ratio": ratio_of(got["rotated"], got["eligible"], missing=~ok),
+        "backbone_rotated": int_counts(got["backbone_rotated"]),
+        "backbone_share": ratio_of(got["backbone_rotated"], got["rotated"]),
+        "received": int_counts(got["received"]),
+        "backbone_received": int_counts(got["backbone_received"]),
         "status": status.astype(object),
     }
     return pd.DataFrame(out, columns=_SCHOOL_COLUMNS)
 
 
-def _rotation_by_mode(moves: _Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
+def _rotation_by_mode(moves: Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
     n, m = len(years), len(MODE_CODES)
-    mpos, inside = _year_positions(moves.year, years)
+    mpos, inside = year_positions(moves.year, years)
     sel = np.flatnonzero(inside)
     cell = mpos[sel] * m + moves.mode[sel]
-    first = sel[_distinct(moves.teacher[sel], mpos[sel], moves.mode[sel])]
+    first = sel[distinct(moves.teacher[sel], mpos[sel], moves.mode[sel])]
     first_cell = mpos[first] * m + moves.mode[first]
     counted = np.array([mode in modes for mode in MODE_CODES], dtype=bool)
     return pd.DataFrame(
@@ -660,9 +279,9 @@ def _rotation_by_mode(moves: _Moves, years, modes: tuple[str, ...]) -> pd.DataFr
             "year": np.repeat(np.asarray(years, dtype=np.int64), m),
             "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
             "counted": np.tile(counted, n),
-            "moves": _counts(_count(cell, n * m)),
-            "teachers_moved": _counts(_count(first_cell, n * m)),
-            "backbone_moved": _counts(_count(first_cell, n * m, moves.backbone[first])),
+            "moves": int_counts(count(cell, n * m)),
+            "teachers_moved": int_counts(count(first_cell, n * m)),
+            "backbone_moved": int_counts(count(first_cell, n * m, moves.backbone[first])),
         },
         columns=_MODE_COLUMNS,
     )
@@ -672,7 +291,7 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
     """Rows saying 缺数据 for every year asked about: every count NA, what the standard says kept."""
     years = [int(year)] if year is not None else list(ds.years)
     if by == "school":
-        return _empty(_SCHOOL_COLUMNS)
+        return empty_table(_SCHOOL_COLUMNS)
     n = len(years)
     if by == "mode":
         m = len(MODE_CODES)
@@ -682,40 +301,16 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
                 "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
                 "counted": np.tile(np.array([mode in modes for mode in MODE_CODES], dtype=bool), n),
                 **{
-                    col: _counts(np.zeros(n * m), missing=np.ones(n * m))
+                    col: int_counts(np.zeros(n * m), missing=np.ones(n * m))
                     for col in ("moves", "teachers_moved", "backbone_moved")
                 },
             },
             columns=_MODE_COLUMNS,
         )
     ratio_min, share_min = rotation_limits(std)
-    return _missing_rows(
+    return missing_rows(
         years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min}
     )
-
-
-def _missing_rows(
-    years: list[int], columns: list[str], status: str, limits: dict[str, float | None] | None = None
-) -> pd.DataFrame:
-    """One row per year with every number NA and the given status (``limits``: constant columns)."""
-    n = len(years)
-    out: dict[str, Any] = {"year": np.asarray(years, dtype=np.int64)}
-    for col in columns[1:]:
-        if limits and col in limits:
-            out[col] = _constant(limits[col], n)
-        elif col in RATE_COLUMNS:
-            out[col] = _ratio(np.zeros(n), np.zeros(n))
-        elif col in BOOL_COLUMNS:
-            out[col] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-        elif col in ("status", "compliance_status"):
-            out[col] = np.full(n, status, dtype=object)
-        else:
-            out[col] = _counts(np.zeros(n), missing=np.ones(n))
-    return pd.DataFrame(out, columns=columns)
-
-
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return _missing_rows([], columns, "missing_table")
 
 
 def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame:
@@ -724,9 +319,8 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         centre = rule.min_years_at_school
         scan = list(range(max(centre - 3, 1), centre + 4))
     else:
-        scan = sorted(
-            {_whole(v, "min_years_values") for v in str(values).replace("，", ",").split(",") if v.strip()}
-        )
+        items = str(values).replace("，", ",").split(",")
+        scan = sorted({whole_number(v, "min_years_values") for v in items if v.strip()})
         if not scan:
             raise ParameterError("min_years_values: give at least one number")
     base = {k: v for k, v in options.items() if k != "min_years_at_school"}
@@ -736,18 +330,8 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         )
         for n in scan
     ]
-    cols = [
-        "min_years_at_school",
-        "year",
-        "eligible",
-        "rotated",
-        "ratio",
-        "backbone_share",
-        "ratio_limit",
-        "share_limit",
-        "passes",
-        "status",
-    ]
+    # the per-year table's columns up to ``status``, but the backbone count
+    cols = ["min_years_at_school", *(c for c in _ROTATION_COLUMNS[:10] if c != "backbone_rotated")]
     out = pd.concat(frames, ignore_index=True)[cols]
     return out.sort_values(["year", "min_years_at_school"], kind="stable").reset_index(drop=True)
 
@@ -776,28 +360,17 @@ _FLOW_SUMMARY_COLUMNS = [
 
 
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
-    """Whether each school passes the per-school resource rule, per year.
+    """Whether each school passes the per-school resource rule, per year: ``(frame, availability)``.
 
-    Uses the per-school rule of :mod:`eduwb.analysis.balance` (what ``compliance_table`` shows), for
-    all years at once; a school passes when every one of its sections
-    passes, fails when one fails, and is unknown when a section is undecided. Returns
-    ``(frame, availability)``: the frame has ``year, school_id, compliance`` (``passing`` or
-    ``failing`` or ``unknown``; schools out of scope are absent and count as unknown);
-    availability is ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
-    or cannot run on these data (then every school is unknown).
-    """
-    empty = pd.DataFrame(
-        {
-            "year": pd.Series(dtype="int64"),
-            "school_id": pd.Series(dtype=object),
-            "compliance": pd.Series(dtype=object),
-        }
-    )
-    try:
-        from eduwb.analysis.balance import school_rule
-        from eduwb.analysis.resources import section_values
-    except ImportError:
-        return empty, "unavailable"
+    The rule is :mod:`eduwb.analysis.balance`'s (what ``compliance_table`` shows), all years at
+    once: a school passes when every one of its sections passes, fails when one fails, and is
+    unknown when a section is undecided. ``frame``: ``year, school_id, compliance`` (``passing``,
+    ``failing``, ``unknown``; schools out of scope are absent and count as unknown).
+    ``availability``: ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
+    or cannot run on these data (then every school is unknown)."""
+    from eduwb.analysis.balance import school_rule
+    from eduwb.analysis.resources import section_values
+
     wanted = sorted(int(y) for y in set(years) if y in ds.years)
 
     def rule_for(year_list: list[int]) -> pd.DataFrame | None:
@@ -812,112 +385,86 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
     tables = [rule_for(wanted)] if wanted else []
     if wanted and tables[0] is None:
         tables = [rule_for([y]) for y in wanted]
-    frames = []
-    for table in tables:
-        if table is None or table.empty:
-            continue
-        passes = table["passes"].astype("boolean")
-        per_school = (
-            pd.DataFrame(
-                {
-                    "year": table["year"].astype("int64"),
-                    "school_id": table["school_id"],
-                    "undecided": passes.isna(),
-                    "fails": passes.eq(False),
-                }
-            )
-            .groupby(["year", "school_id"], sort=True)
-            .agg(undecided=("undecided", "any"), fails=("fails", "any"))
-        )
-        status = np.where(
-            per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
-        )
-        index = per_school.index
-        frames.append(
-            pd.DataFrame(
-                {
-                    "year": index.get_level_values("year").to_numpy(dtype="int64"),
-                    "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
-                    "compliance": status,
-                }
-            )
-        )
-    if not frames:
-        return empty, "unavailable"
-    return pd.concat(frames, ignore_index=True), "ok"
+    tables = [table for table in tables if table is not None and not table.empty]
+    if not tables:
+        empty = {"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype=object)}
+        return pd.DataFrame({**empty, "compliance": pd.Series(dtype=object)}), "unavailable"
+    rule = pd.concat(tables, ignore_index=True)
+    passes = rule["passes"].astype("boolean")
+    flags = pd.DataFrame(
+        {
+            "year": rule["year"].astype("int64"),
+            "school_id": rule["school_id"],
+            "undecided": passes.isna(),
+            "fails": passes.eq(False),
+        }
+    )
+    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any()
+    index = per_school.index
+    frame = pd.DataFrame(
+        {
+            "year": index.get_level_values("year").to_numpy(dtype="int64"),
+            "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
+            "compliance": np.where(
+                per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
+            ),
+        }
+    )
+    return frame, "ok"
 
 
 def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """Where the moves go: locale to locale, and passing to failing schools (the resource rule).
 
-    Parameters
-    ----------
-    year
-        Only this year; default every year with moves.
-    stage
-        ``primary`` or ``junior`` (the moving teacher's stage); default both.
-    **options
-        ``by``: ``None`` (the flow matrix) or ``"summary"`` (per year, the share of moves toward
-        rural or weak schools). ``counted_modes``: modes included (default the standard's
-        counted modes).
+    ``year``: only this year (default every year with moves); ``stage``: the moving teacher's;
+    ``counted_modes``: the modes included (default the standard's counted modes).
 
-    Returns
-    -------
-    pandas.DataFrame
-        The flow matrix, long form, one row per year × grouping × from_group × to_group:
-        ``year, grouping, from_group, to_group, moves, backbone_moves, share``.
-        ``grouping`` is ``"locale"`` (groups ``urban``, ``town``, ``rural``; all nine pairs,
-        zeros included) or ``"compliance"`` (groups ``passing``, ``failing`` — all four pairs —
-        and, where moves involve one, ``unknown``), a school's compliance being its status
-        under the per-school resource rule in the year *before* the move: the state the move
-        responds to, not one the incoming teachers already changed.
-        ``moves`` are distinct move records (one recorded twice counts once), ``backbone_moves``
-        those of backbone teachers, ``share`` = moves / all moves of the year.
+    The flow matrix, one row per year × grouping × from_group × to_group: ``grouping`` is
+    ``"locale"`` (``urban``, ``town``, ``rural``: all nine pairs, zeros included) or
+    ``"compliance"`` (``passing``, ``failing``: all four pairs, and ``unknown`` where moves involve
+    one), a school's compliance being its status under the per-school resource rule in the year
+    *before* the move: the state the move responds to, not one the incoming teachers already
+    changed. ``moves`` are distinct move records, ``backbone_moves`` those of backbone teachers,
+    ``share`` = moves / all moves of the year.
 
-        ``by="summary"``: ``year, moves, backbone_moves, to_rural, to_rural_share,
-        backbone_to_rural, to_weak, to_weak_share, backbone_to_weak, to_rural_or_weak,
-        to_rural_or_weak_share, backbone_to_rural_or_weak, backbone_to_rural_or_weak_share,
-        compliance_unknown, compliance_status, status``. "Toward" means the receiving school is
-        rural (resp. fails the resource rule). Shares are over all moves of the year (the
-        backbone share over backbone moves), so moves to schools of unknown compliance
-        (``compliance_unknown``) count as not toward weak schools. ``compliance_status`` is
-        ``ok``, ``partial`` (some receiving schools unknown) or ``unavailable`` (no resource
-        analysis: the weak-school columns are NA).
-    """
+    ``by="summary"``, per year: moves "toward" rural (resp. weak: failing the resource rule)
+    schools, their shares of all moves (the backbone share of backbone moves), so moves to schools
+    of unknown compliance (``compliance_unknown``) count as not toward weak schools.
+    ``compliance_status``: ``ok``, ``partial`` (some receiving schools unknown) or ``unavailable``
+    (no resource analysis: the weak-school columns are NA)."""
     options = dict(options)
-    by = _check_by(options.pop("by", None), (None, "summary"), "flows")
+    by = check_by(options.pop("by", None), (None, "summary"), "flows")
     check_options(options, ("counted_modes", "by"), "flows")
-    stages = _stages(std, stage)
+    stages = stages_of(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     if ds.teachers is None or ds.rotations is None:
         years = [int(year)] if year is not None else list(ds.years)
         if by == "summary":
-            return _missing_rows(years, _FLOW_SUMMARY_COLUMNS, "missing_table")
-        return _empty(_FLOW_COLUMNS)
+            return missing_rows(years, _FLOW_SUMMARY_COLUMNS, "missing_table")
+        return empty_table(_FLOW_COLUMNS)
 
-    schools = _Schools.of(ds)
-    teachers = _prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
-    moves = _prepare_moves(ds, std, schools, teachers)
-    years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(
-        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
-    )
+    schools = Schools.of(ds)
+    teachers = prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
+    moves = prepare_moves(ds, std, schools, teachers)
+    flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     if by == "summary":
         return _flows_summary(flows, years, availability)
     return _flows_matrix(flows, years)
 
 
 def _flows(
-    ds, std, schools: _Schools, moves: _Moves, years: list[int], modes, compliance_result
-) -> tuple[dict[str, np.ndarray], str]:
-    """Each counted move of ``years`` with the locale and compliance group of both ends."""
-    compliance, availability = compliance_result
-    mpos, inside = _year_positions(moves.year, years)
+    ds, std, schools: Schools, moves: Moves, year, modes
+) -> tuple[dict[str, np.ndarray], list[int], str]:
+    """Each counted move (of ``year``, or of every year with moves) with the locale and compliance
+    group of both ends; the years; the compliance's availability."""
+    years = years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
+    compliance, availability = school_compliance(ds, std, [y - 1 for y in years])
+    mpos, inside = year_positions(moves.year, years)
     sel = np.flatnonzero(inside & np.isin(moves.mode, [MODE_CODES.index(m) for m in modes]))
     locale = pd.Index(LOCALE_CODES).get_indexer(schools.locales)
     # years × schools: 0 passing, 1 failing, 2 unknown (the year before each move year)
     status = np.full((len(years), len(schools)), COMPLIANCE_GROUPS.index("unknown"), dtype=np.int64)
-    cpos, cinside = _year_positions(compliance["year"].to_numpy(dtype=np.int64) + 1, years)
+    cpos, cinside = year_positions(compliance["year"].to_numpy(dtype=np.int64) + 1, years)
     cschool = schools.index.get_indexer(compliance["school_id"])
     ok = cinside & (cschool >= 0)
     status[cpos[ok], cschool[ok]] = pd.Index(COMPLIANCE_GROUPS).get_indexer(compliance["compliance"])[ok]
@@ -929,7 +476,7 @@ def _flows(
         "to_compliance": status[mpos[sel], moves.target[sel]],
         "backbone": moves.backbone[sel],
     }
-    return flows, availability
+    return flows, years, availability
 
 
 def _flow_block(
@@ -937,8 +484,8 @@ def _flow_block(
 ) -> pd.DataFrame:
     n, g = len(years), len(groups)
     cell = (flows["year"] * g + flows[src]) * g + flows[dst]
-    moves = _count(cell, n * g * g)
-    backbone = _count(cell, n * g * g, flows["backbone"])
+    moves = count(cell, n * g * g)
+    backbone = count(cell, n * g * g, flows["backbone"])
     per_year = moves.reshape(n, -1).sum(axis=1)
     return pd.DataFrame(
         {
@@ -946,9 +493,9 @@ def _flow_block(
             "grouping": grouping,
             "from_group": np.tile(np.repeat(np.array(groups, dtype=object), g), n),
             "to_group": np.tile(np.tile(np.array(groups, dtype=object), g), n),
-            "moves": _counts(moves),
-            "backbone_moves": _counts(backbone),
-            "share": _ratio(moves, np.repeat(per_year, g * g)),
+            "moves": int_counts(moves),
+            "backbone_moves": int_counts(backbone),
+            "share": ratio_of(moves, np.repeat(per_year, g * g)),
         },
         columns=_FLOW_COLUMNS,
     )
@@ -977,30 +524,30 @@ def _flows_summary(flows: dict[str, np.ndarray], years: list[int], availability:
     unknown = flows["to_compliance"] == COMPLIANCE_GROUPS.index("unknown")
 
     def tally(mask: np.ndarray) -> np.ndarray:
-        return _count(year[mask], n)
+        return count(year[mask], n)
 
-    moves = _count(year, n)
+    moves = count(year, n)
     backbone_moves = tally(backbone)
     either = rural | weak
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "moves": _counts(moves),
-        "backbone_moves": _counts(backbone_moves),
-        "to_rural": _counts(tally(rural)),
-        "to_rural_share": _ratio(tally(rural), moves),
-        "backbone_to_rural": _counts(tally(rural & backbone)),
+        "moves": int_counts(moves),
+        "backbone_moves": int_counts(backbone_moves),
+        "to_rural": int_counts(tally(rural)),
+        "to_rural_share": ratio_of(tally(rural), moves),
+        "backbone_to_rural": int_counts(tally(rural & backbone)),
     }
     na = np.full(n, availability != "ok")
     out.update(
         {
-            "to_weak": _counts(tally(weak), missing=na),
-            "to_weak_share": _ratio(tally(weak), moves, missing=na),
-            "backbone_to_weak": _counts(tally(weak & backbone), missing=na),
-            "to_rural_or_weak": _counts(tally(either), missing=na),
-            "to_rural_or_weak_share": _ratio(tally(either), moves, missing=na),
-            "backbone_to_rural_or_weak": _counts(tally(either & backbone), missing=na),
-            "backbone_to_rural_or_weak_share": _ratio(tally(either & backbone), backbone_moves, missing=na),
-            "compliance_unknown": _counts(tally(unknown)),
+            "to_weak": int_counts(tally(weak), missing=na),
+            "to_weak_share": ratio_of(tally(weak), moves, missing=na),
+            "backbone_to_weak": int_counts(tally(weak & backbone), missing=na),
+            "to_rural_or_weak": int_counts(tally(either), missing=na),
+            "to_rural_or_weak_share": ratio_of(tally(either), moves, missing=na),
+            "backbone_to_rural_or_weak": int_counts(tally(either & backbone), missing=na),
+            "backbone_to_rural_or_weak_share": ratio_of(tally(either & backbone), backbone_moves, missing=na),
+            "compliance_unknown": int_counts(tally(unknown)),
         }
     )
     if availability != "ok":
@@ -1047,88 +594,31 @@ _QUALITY_SCHOOL_COLUMNS = [
 ]
 
 
-def training_hours_min(std, value: Any = None) -> float | None:
-    """G9's minimum training hours in five years: ``value`` or the standard's
-    ``G9.params.training_hours_min``; None when the standard has none (moe-2012): the training
-    counts and rate are then NA (the status says ``no_limit``), never 0."""
-    if value is not None:
-        try:
-            hours = float(str(value))
-        except ValueError:
-            raise ParameterError(f"training_hours_min must be a number, not {value!r}") from None
-        if not np.isfinite(hours) or hours < 0:
-            raise ParameterError(f"training_hours_min must be a non-negative number, not {value!r}")
-        return hours
-    if std.has_indicator("G9") and "training_hours_min" in std.indicator("G9").params:
-        return float(std.indicator("G9").params["training_hours_min"])
-    return None  # the standard has no training indicator (moe-2017's G9): training is not judged
-
-
-def _indicator_limit(std, indicator: str, stage: str | None) -> float | None:
-    if not std.has_indicator(indicator):
-        return None
-    threshold = std.indicator(indicator).threshold
-    if isinstance(threshold, dict):
-        # per-stage limits without a stage: hold both stages to the stricter one
-        return threshold.get(stage) if stage is not None else max(threshold.values())
-    return threshold
-
-
 def teacher_quality_table(
     ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """G9 (training completion) and G12 (certification) per year, or per school.
+    """G9 (training completion) and G12 (certification) per year, or ``by="school"``.
 
-    Parameters
-    ----------
-    year
-        Only this year (a row with status ``no_teacher_data`` when the teachers table has none);
-        default every year of the teachers table.
-    stage
-        ``primary`` or ``junior``; default both compulsory stages.
-    **options
-        ``by``: ``None`` or ``"school"``. ``training_hours_min``: override G9's hours (default
-        the standard's ``G9.params.training_hours_min``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per year: ``year, teachers, trained, training_rate, certified, certification_rate,
-        not_trained, not_certified, training_limit, certification_limit, training_passes,
-        certification_passes, schools_short_training, schools_short_certification, status``
-        (trained: ``training_hours_5y ≥`` the minimum; limits are G9's and G12's thresholds;
-        ``schools_short_*``: schools whose rate is below the limit).
-        ``by="school"``: ``year, school_id, school_name, locale, teachers, trained, not_trained,
-        training_rate, certified, not_certified, certification_rate, training_passes,
-        certification_passes`` — how many teachers fall short per school, never which.
-    """
+    ``year``: only this year (a row with status ``no_teacher_data`` when the teachers table has
+    none); default every year of the teachers table. ``training_hours_min`` overrides G9's hours
+    (default the standard's ``G9.params.training_hours_min``): trained means ``training_hours_5y``
+    at least that. The limits are G9's and G12's thresholds; ``schools_short_*`` count the schools
+    whose rate is below the limit. Per school: how many teachers fall short, never which."""
     options = dict(options)
-    by = _check_by(options.pop("by", None), (None, "school"), "teacher_quality")
+    by = check_by(options.pop("by", None), (None, "school"), "teacher_quality")
     check_options(options, ("training_hours_min", "by"), "teacher_quality")
-    stages = _stages(std, stage)
+    stages_of(std, stage)  # an unknown stage is refused even without teachers
     hours = training_hours_min(std, options.get("training_hours_min"))
-    train_limit = _indicator_limit(std, "G9", stage)
-    cert_limit = _indicator_limit(std, "G12", stage)
     if ds.teachers is None:
         if by == "school":
-            return _empty(_QUALITY_SCHOOL_COLUMNS)
+            return empty_table(_QUALITY_SCHOOL_COLUMNS)
         years = [int(year)] if year is not None else list(ds.years)
-        limits = {"training_limit": train_limit, "certification_limit": cert_limit}
-        return _missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
-
-    schools = _Schools.of(ds)
-    t = ds.teachers
-    counted = teachers_in_scope(ds, std, "G12", stages)
+        limits = {"training_limit": indicator_limit(std, "G9", stage)}
+        limits["certification_limit"] = indicator_limit(std, "G12", stage)
+        return missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
+    schools = Schools.of(ds)
     return _quality(
-        ds,
-        schools,
-        counted,
-        schools.index.get_indexer(t["school_id"]),
-        year,
-        hours,
-        train_limit,
-        cert_limit,
-        by,
+        ds, std, schools, schools.index.get_indexer(ds.teachers["school_id"]), year, stage, hours, by
     )
 
 
@@ -1148,14 +638,11 @@ def rotation_tables(
 ) -> dict[str, pd.DataFrame]:
     """Every table of this module at once, sharing one preparation (what notebook 03 shows).
 
-    Returns a dict keyed by :data:`BUNDLE` whose tables equal the separate calls
-    ``rotation_table(ds, std, year=year, stage=stage, **options)`` (per year, ``by="school"``,
-    ``by="mode"``), ``flows_table`` (the matrix and ``by="summary"``) and
-    ``teacher_quality_table`` (per year and ``by="school"``). The teacher and rotation rows are
-    coded once and the resource rule is asked once for both flows tables, so the whole set costs
-    little more than one table. ``options``: the eligibility rule, ``counted_modes``,
-    ``training_hours_min``.
-    """
+    A dict keyed by :data:`BUNDLE` whose tables equal the separate calls (``rotation_table`` per
+    year, ``by="school"`` and ``by="mode"``; ``flows_table`` and its ``by="summary"``;
+    ``teacher_quality_table`` and its ``by="school"``): the teacher and rotation rows are coded
+    once and the resource rule is asked once for both flows tables. ``options``: the eligibility
+    rule, ``counted_modes``, ``training_hours_min``."""
     options = {k: v for k, v in options.items() if v is not None}
     check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
@@ -1175,42 +662,38 @@ def rotation_tables(
             name: fn(ds, std, year=year, stage=stage, by=by, **kw) for name, (fn, kw, by) in calls.items()
         }
 
-    stages = _stages(std, stage)
+    stages = stages_of(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     hours = training_hours_min(std, options.get("training_hours_min"))
-    schools = _Schools.of(ds)
-    teachers = _prepare_teachers(
+    schools = Schools.of(ds)
+    teachers = prepare_teachers(
         ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True
     )
-    moves = _prepare_moves(ds, std, schools, teachers)
+    moves = prepare_moves(ds, std, schools, teachers)
     out = {
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
         for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
     }
-    years = _years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
-    flows, availability = _flows(
-        ds, std, schools, moves, years, modes, school_compliance(ds, std, [y - 1 for y in years])
-    )
+    flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     out["flows"] = _flows_matrix(flows, years)
     out["flows_summary"] = _flows_summary(flows, years, availability)
-    limits = (_indicator_limit(std, "G9", stage), _indicator_limit(std, "G12", stage))
-    quality_counted = teachers_in_scope(ds, std, "G12", stages)
     for name, by in (("teacher_quality", None), ("teacher_quality_by_school", "school")):
-        out[name] = _quality(ds, schools, quality_counted, teachers.school, year, hours, *limits, by)
+        out[name] = _quality(ds, std, schools, teachers.school, year, stage, hours, by)
     return out
 
 
-def _quality(
-    ds, schools: _Schools, counted, school, year, hours, train_limit, cert_limit, by
-) -> pd.DataFrame:
+def _quality(ds, std, schools: Schools, school, year, stage, hours, by) -> pd.DataFrame:
     t = ds.teachers
+    counted = teachers_in_scope(ds, std, "G12", stages_of(std, stage))
+    train_limit = indicator_limit(std, "G9", stage)
+    cert_limit = indicator_limit(std, "G12", stage)
     t_year = t["year"].to_numpy(dtype=np.int64)
-    years = _years_in(t_year) if year is None else [int(year)]
+    years = years_in(t_year) if year is None else [int(year)]
     n, k = len(years), len(schools)
-    pos, inside = _year_positions(t_year, years)
+    pos, inside = year_positions(t_year, years)
     rows = inside & counted
     cell = pos[rows] * k + school[rows]
-    teachers = _count(cell, n * k)
+    teachers = count(cell, n * k)
     # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
     untrained_unknown = hours is None
     hours_met = (
@@ -1218,31 +701,25 @@ def _quality(
         if hours is None
         else t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours
     )
-    trained = _count(cell, n * k, hours_met[rows])
-    certified = _count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
-    training_rate = _ratio(trained, teachers, missing=np.full(n * k, untrained_unknown))
-    certification_rate = _ratio(certified, teachers)
-    training_passes = _at_least(training_rate, train_limit)
-    certification_passes = _at_least(certification_rate, cert_limit)
+    trained = count(cell, n * k, hours_met[rows])
+    certified = count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
+    training_rate = ratio_of(trained, teachers, missing=np.full(n * k, untrained_unknown))
+    certification_rate = ratio_of(certified, teachers)
+    training_passes = at_least(training_rate, train_limit)
+    certification_passes = at_least(certification_rate, cert_limit)
 
     if by == "school":
-        cells = np.flatnonzero(teachers > 0)
-        year_pos, school_pos = np.divmod(cells, k)
-        order = np.lexsort((schools.rank[school_pos], year_pos))
-        cells, year_pos, school_pos = cells[order], year_pos[order], school_pos[order]
+        cells, _, columns = schools.cells(teachers > 0, years)
         out = {
-            "year": np.asarray(years, dtype=np.int64)[year_pos],
-            "school_id": schools.ids[school_pos],
-            "school_name": schools.names[school_pos],
-            "locale": schools.locales[school_pos],
-            "teachers": _counts(teachers[cells]),
-            "trained": _counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
-            "not_trained": _counts(
+            **columns,
+            "teachers": int_counts(teachers[cells]),
+            "trained": int_counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
+            "not_trained": int_counts(
                 teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)
             ),
             "training_rate": training_rate[cells],
-            "certified": _counts(certified[cells]),
-            "not_certified": _counts(teachers[cells] - certified[cells]),
+            "certified": int_counts(certified[cells]),
+            "not_certified": int_counts(teachers[cells] - certified[cells]),
             "certification_rate": certification_rate[cells],
             "training_passes": training_passes[cells],
             "certification_passes": certification_passes[cells],
@@ -1254,23 +731,23 @@ def _quality(
 
     total, done, holding = per_year(teachers), per_year(trained), per_year(certified)
     none = total == 0
-    year_training = _ratio(done, total, missing=none | untrained_unknown)
-    year_certification = _ratio(holding, total)
+    year_training = ratio_of(done, total, missing=none | untrained_unknown)
+    year_certification = ratio_of(holding, total)
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "teachers": _counts(total, missing=none),
-        "trained": _counts(done, missing=none | untrained_unknown),
+        "teachers": int_counts(total, missing=none),
+        "trained": int_counts(done, missing=none | untrained_unknown),
         "training_rate": year_training,
-        "certified": _counts(holding, missing=none),
+        "certified": int_counts(holding, missing=none),
         "certification_rate": year_certification,
-        "not_trained": _counts(total - done, missing=none | untrained_unknown),
-        "not_certified": _counts(total - holding, missing=none),
-        "training_limit": _constant(train_limit, n),
-        "certification_limit": _constant(cert_limit, n),
-        "training_passes": _at_least(year_training, train_limit),
-        "certification_passes": _at_least(year_certification, cert_limit),
-        "schools_short_training": _counts(per_year(_is_false(training_passes)), missing=none),
-        "schools_short_certification": _counts(per_year(_is_false(certification_passes)), missing=none),
+        "not_trained": int_counts(total - done, missing=none | untrained_unknown),
+        "not_certified": int_counts(total - holding, missing=none),
+        "training_limit": constant(train_limit, n),
+        "certification_limit": constant(cert_limit, n),
+        "training_passes": at_least(year_training, train_limit),
+        "certification_passes": at_least(year_certification, cert_limit),
+        "schools_short_training": int_counts(per_year(is_false(training_passes)), missing=none),
+        "schools_short_certification": int_counts(per_year(is_false(certification_passes)), missing=none),
         "status": np.select(
             [none, np.full(n, train_limit is None or cert_limit is None)],
             ["no_teacher_data", "no_limit"],

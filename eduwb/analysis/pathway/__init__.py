@@ -299,11 +299,9 @@ def pathway_tables(
     pw = pathway(ds, std, year, **options)
     acts = pw.actions
     sched, by_year, misses = schedule(ds, std, acts, pw.year, cap)
-    first = acts.assign(_ind=acts["indicator"].astype(str).str.split(",")).explode("_ind")
     by_ind = acts.groupby("indicator", sort=False, as_index=False).agg(
         actions=("action_id", "size"), cost_yuan=("cost_yuan", "sum")
     )
-    del first
     by_school = (
         acts[acts["school_id"].fillna("") != ""]
         .groupby(["school_id", "school_name"], as_index=False, dropna=False)
@@ -364,24 +362,16 @@ pathway_costs_table = _one("pathway_costs")
 def next_year(ds, std: Standard, year=None, **options) -> dict:
     """ "下一年达标的最低费用路径": the pathway of ``year``'s data (default: the latest), applied.
 
-    For the dashboard's button and the province's readiness. ``options``: unit-cost
-    overrides and ``annual_budget_yuan`` (default: county.toml's cap, none if unset).
-
-    Returns
-    -------
-    dict
-        ``applied`` (the dataset after the actions), ``actions`` (the pathway's table),
-        ``total_yuan``, ``method`` (``exact``: least-cost, 最低; ``estimate``: 估算), ``cap_yuan``,
-        ``within_cap`` (the total fits one year's cap), ``verdict`` (the scorecard verdict
-        after the actions: ``pass``/``fail``/``incomplete``, as :func:`eduwb.analysis.scorecard.judge`),
-        ``passes`` (the verdict is ``pass`` and the cost fits the cap) and ``blocks``: what
-        stops the county passing next year — the unpriced failing or missing indicators and
-        vetoes (``kind, indicator, name, status, value, evidence``), and a ``budget`` row
-        with the money short when the cap is too small; ``card``: the scorecard after the actions.
-
-        Computed once per dataset load, standard, year, options and county settings (the
-        button pressed again on the same data answers at once); the frames are copies.
-    """
+    For the dashboard's button and the province's readiness. ``options``: unit-cost overrides and
+    ``annual_budget_yuan`` (default: county.toml's cap, none if unset). Returns ``applied`` (the
+    dataset after the actions), ``actions``, ``total_yuan``, ``method`` (``exact``: least-cost, 最低;
+    ``estimate``: 估算), ``cap_yuan``, ``within_cap`` (the total fits one year's cap), ``verdict``
+    (``pass``/``fail``/``incomplete`` after the actions, :func:`eduwb.analysis.scorecard.judge`),
+    ``passes`` (verdict ``pass`` and within the cap), ``blocks`` (what stops the county passing next
+    year: the unpriced failing or missing indicators and vetoes, and a ``budget`` row with the money
+    short) and ``card`` (the scorecard after the actions). Computed once per dataset load, standard,
+    year, options and county settings (the button pressed again answers at once); the frames are
+    copies."""
     key = _memo_key("next_year", ds, std, resolve_year(ds, year), options)
     done = memoised(ds, key, lambda: _next_year(ds, std, year, options), pins=(std,))
     return {k: v.copy() if isinstance(v, pd.DataFrame) else v for k, v in done.items()}

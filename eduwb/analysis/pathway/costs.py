@@ -29,9 +29,7 @@ class Prices:
     sources: dict[str, str]
     classroom_m2: dict[str, float]
     teachers_per_class: dict[str, float]
-    campus_m2_per_place: float
     addition_step: dict[str, float] = field(default_factory=dict)
-    quantity_sources: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> float:
         return self.costs[_ALIASES.get(key, key)]
@@ -71,12 +69,7 @@ def prices(ds, std: Standard, options: dict | None = None) -> Prices:
         sources=sources,
         classroom_m2={k: float(v) for k, v in data["classroom_m2"].items()},
         teachers_per_class={k: float(v) for k, v in data["teachers_per_class"].items()},
-        campus_m2_per_place=float(data["campus_m2_per_place"]),
         addition_step={k: float(v) for k, v in data.get("addition_step", {}).items()},
-        quantity_sources={
-            k: str(data.get(f"{k}_source", ""))
-            for k in ("classroom_m2", "teachers_per_class", "campus_m2_per_place")
-        },
     )
 
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis import rotation
+from eduwb.analysis import rotation, teachers
 
 from .structure import Work
 
 
 def _in_scope(work: Work, indicator: str, year: int) -> np.ndarray:
     t = work.table("teachers")
-    return rotation.teachers_in_scope(work.ds, work.std, indicator, tuple(work.std.stages)) & (
+    return teachers.teachers_in_scope(work.ds, work.std, indicator, tuple(work.std.stages)) & (
         t["year"].to_numpy() == year
     )
 
@@ -35,7 +35,7 @@ def training(work: Work) -> None:
     t = work.table("teachers")
     if t is None:
         return
-    need = rotation.training_hours_min(work.std)
+    need = teachers.training_hours_min(work.std)
     rows = _in_scope(work, "G9", work.year) & (t["training_hours_5y"].to_numpy(dtype="float64") < need)
     if rows.any():
         hours = float((need - t.loc[rows, "training_hours_5y"].astype("float64")).sum())
@@ -92,10 +92,10 @@ def rotations(work: Work) -> None:
         return
     table = rotation.rotation_table(ds, std, year=year)
     row = table[table["year"] == year]
-    if row.empty or pd.isna(row["eligible"].iloc[0]) or row["passes"].iloc[0] is True:
+    if row.empty or pd.isna(row["eligible"].iloc[0]):
         return
     r = row.iloc[0]
-    if bool(r["passes"]) if pd.notna(r["passes"]) else False:
+    if pd.notna(r["passes"]) and bool(r["passes"]):
         return
     m, b = extra_moves(
         int(r["eligible"]),
@@ -114,16 +114,11 @@ def rotate(work: Work, m: int, b: int) -> None:
     enough), chosen and sent as the module docstring says; recorded in ``rotations``."""
     ds, std, year = work.ds, work.std, work.year
     t = ds.teachers
-    rule = rotation.eligibility_rule(ds)
-    before = _in_scope(work, "G11", year - 1)
-    age = t["year"] - t["birth_year"]
-    exempt = np.where(t["sex"] == "male", rule.exempt_age_male, rule.exempt_age_female)
+    rule = teachers.eligibility_rule(ds)
     moving = set(ds.rotations.loc[ds.rotations["year"] == year, "teacher_id"])
-    pool = t[
-        before & (t["years_at_school"] >= rule.min_years_at_school).to_numpy() & (age < exempt).to_numpy()
-    ]
+    pool = t[_in_scope(work, "G11", year - 1) & teachers.eligible_next_year(t, rule)]
     pool = pool[~pool["teacher_id"].isin(moving)]
-    is_bb = pool["backbone"].isin(rotation.backbone_levels(std))
+    is_bb = pool["backbone"].isin(teachers.backbone_levels(std))
     pool = pool.sort_values(["years_at_school", "teacher_id"], ascending=[False, True], kind="mergesort")
     chosen = pd.concat(
         [pool[is_bb.reindex(pool.index)].head(b), pool[~is_bb.reindex(pool.index)].head(m - b)]

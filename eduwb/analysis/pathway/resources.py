@@ -231,14 +231,10 @@ def solve(work: Work) -> dict:
         method = "estimate"
     else:
         raise AnalysisError("the resource pathway could not bring every CV within its limit")
-    _record(work, values, prog, x, method)
-    return {"method": method}
-
-
-def _record(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:
-    """Actions, hires and the changed sections and facilities of the solution."""
+    # the solution's actions, hires and changed sections and facilities
     _record_hires(work, values, prog, x, method)
     _record_facilities(work, prog, x, method)
+    return {"method": method}
 
 
 def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarray, method: str) -> None:

@@ -33,12 +33,11 @@ def target_year(ds, year: int) -> int:
 def _milestone_deadline(ds, std, stage: pd.Series, largest: pd.Series, default: int) -> np.ndarray:
     """Per class action: the first milestone year whose limit its largest class exceeds."""
     out = np.full(len(stage), default, dtype=np.int64)
+    size = largest.to_numpy(dtype="float64")  # NaN (no class) exceeds no limit
     for m in ds.settings.milestones:
         limit = m["max_students"]
         lim = stage.map(lambda s, lim=limit: std.class_size_standard(s) if lim == "standard" else float(lim))
-        hit = (largest.to_numpy(dtype="float64") > lim.to_numpy(dtype="float64")) & np.isfinite(
-            largest.to_numpy(dtype="float64")
-        )
+        hit = size > lim.to_numpy(dtype="float64")
         out = np.where(hit, np.minimum(out, int(m["by"])), out)
     return out
 

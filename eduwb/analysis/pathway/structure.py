@@ -39,6 +39,7 @@ from eduwb.analysis import classsize, guarantee
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.standards import Standard
 
+from .campus import add_campus
 from .costs import Prices
 
 
@@ -202,10 +203,9 @@ def school_size(work: Work) -> None:
                 break
             take = int(min(left, r["room"]))
             left -= take
-            sizes.loc[sizes["school_id"] == r["school_id"], "students"] += take
-            sizes.loc[sizes["school_id"] == r["school_id"], "passes"] = (
-                sizes.loc[sizes["school_id"] == r["school_id"], "students"] <= r["size_limit"]
-            )
+            receiver = sizes["school_id"] == r["school_id"]
+            sizes.loc[receiver, "students"] += take
+            sizes.loc[receiver, "passes"] = sizes.loc[receiver, "students"] <= r["size_limit"]
             work.act(
                 indicator="G4",
                 action="move_pupils",
@@ -221,8 +221,7 @@ def school_size(work: Work) -> None:
             )
             if cls_year is not None:
                 share = _grade_shares(cls_year, over["school_id"], stage, take)
-                moved += [(over["school_id"], g, -n) for g, n in share.items()]
-                moved += [(r["school_id"], g, n) for g, n in share.items()]
+                moved += _shifts(share, over["school_id"], r["school_id"])
         if left > 0:
             work.act(
                 indicator="G4",
@@ -240,13 +239,17 @@ def school_size(work: Work) -> None:
                 if cls_year is not None
                 else pd.Series(dtype="int64")
             )
-            campus = _new_campus(work, sender, stage, left, share)
-            moved += [(over["school_id"], g, -n) for g, n in share.items()]
-            moved += [(campus, g, n) for g, n in share.items()]
+            campus = add_campus(work, sender, stage, left, share)  # built and staffed to the thresholds
+            moved += _shifts(share, over["school_id"], campus)
     if moved and cls is not None:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
     elif moved or len(_actions(work, "G4")):
         _move_section_pupils(work)
+
+
+def _shifts(share: pd.Series, source: str, target: str) -> list[tuple[str, int, int]]:
+    """``(school_id, grade, pupils)`` rows: ``share`` (pupils per grade) leaves ``source`` for ``target``."""
+    return [(source, g, -n) for g, n in share.items()] + [(target, g, n) for g, n in share.items()]
 
 
 def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
@@ -296,13 +299,6 @@ def _move_section_pupils(work: Work) -> None:
     keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]])
     sec.loc[mine, "students"] += delta.reindex(keys).fillna(0).to_numpy().astype(sec["students"].dtype)
     work.set(sections=sec)
-
-
-def _new_campus(work: Work, sender: pd.Series, stage: str, places: int, grades: pd.Series) -> str:
-    """A new campus (its own school row) for ``places`` pupils, built and staffed to the thresholds."""
-    from .campus import add_campus
-
-    return add_campus(work, sender, stage, places, grades)
 
 
 # ----------------------------------------------------------------------------- G5
@@ -358,19 +354,17 @@ def class_sizes(work: Work) -> None:
 def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
     """Positions in ``fac`` of the facility row each ``(school_id, stage)`` addition goes to: the
     stage's own row where the school reports per stage, else the school's row (its first)."""
-    pos = pd.Series(np.arange(len(fac)), index=fac.index)
+    rows = np.arange(len(fac))
     mine = fac["year"].to_numpy() == year
-    staged = fac[mine & fac["stage"].notna().to_numpy()]
+    staged = mine & fac["stage"].notna().to_numpy()
+    school = fac["school_id"].to_numpy(dtype=object)
     by_stage = pd.Series(
-        pos[staged.index].to_numpy(), index=pd.MultiIndex.from_frame(staged[["school_id", "stage"]])
+        rows[staged],
+        index=pd.MultiIndex.from_arrays([school[staged], fac["stage"].to_numpy(dtype=object)[staged]]),
     )
-    whole = fac[mine & fac["stage"].isna().to_numpy()]
-    by_school = pd.concat(
-        [
-            pd.Series(pos[whole.index].to_numpy(), index=whole["school_id"].to_numpy()),
-            pd.Series(pos[fac.index[mine]].to_numpy(), index=fac.loc[mine, "school_id"].to_numpy()),
-        ]
-    )
+    # the school's whole-school row first, else its first row of the year
+    first = np.concatenate([rows[mine & ~staged], rows[mine]])
+    by_school = pd.Series(first, index=school[first])
     by_stage = by_stage[~by_stage.index.duplicated()]
     by_school = by_school[~by_school.index.duplicated()]
     key = pd.MultiIndex.from_arrays([np.asarray(school_id, dtype=object), np.asarray(stage, dtype=object)])
@@ -489,8 +483,6 @@ def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, p
         _move_section_pupils(work)
         return
     share = _grade_shares(cls[cls["year"] == work.year], school_id, stage, pupils)
-    moved = [(school_id, g, -n) for g, n in share.items()] + [
-        (target_school_id, g, n) for g, n in share.items()
-    ]
+    moved = _shifts(share, school_id, target_school_id)
     if moved:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
