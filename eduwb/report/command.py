@@ -22,7 +22,6 @@ from eduwb.report.workbook import display_width
 from eduwb.report.workers import Workers, run_reports
 
 
-# ---- the command --------------------------------------------------------------------------
 def report_command(
     data: list[str],
     *,
@@ -36,51 +35,21 @@ def report_command(
     force: bool = False,
     province: str | None = None,
 ) -> int:
-    """Produce the annual report of every county × year; print a summary; return the exit status.
+    """Produce the annual report of every county × year; print a summary; return the exit status
+    (0 when every report was made or was up to date, 1 when any failed).
 
-    Parameters
-    ----------
-    data : list of str
-        County datasets (folders or ``.xlsx`` workbooks), or folders of them.
-    years : str, optional
-        ``"2021-2025"``, ``"2024"`` or a comma-separated mix; default every year in each
-        county's data.
-    out : str
-        Output folder; each report goes to ``<out>/<county>/<year>/``.
-    workers : int, optional
-        Worker processes (default: the number of CPU cores).  With 1, everything runs in
-        this process.
-    lang : {"zh", "en"}
-        Language of the report (and of the notebooks, which receive it as ``lang``).
-    notebooks : list of str, optional
-        Notebooks (or folders of notebooks) making the chapters, in order; default every
-        ``notebooks/NN_*.ipynb`` of the project (or of ``$EDUWB_NOTEBOOKS_DIR``).
-    scheduler : str, optional
-        Address of a Dask distributed scheduler (``tcp://host:8786``) to run the work on
-        instead of local processes.
-    standard : str, optional
-        Standard id or file overriding each county's own ``county.toml`` setting.
-    force : bool
-        Rebuild reports even when their inputs have not changed.
-    province : str, optional
-        Also make one province report per year, ``<out>/<province>/<year>/<province>_<year>_省级汇总报告.pdf``
-        with its workbook, from the province notebooks (``metadata.eduwb.scope = "province"``,
-        e.g. ``04_province``) run on every county whose data are valid. Province notebooks are
-        never chapters of the county reports; with ``notebooks`` naming only province
-        notebooks, only the province reports are made.
-
-    Returns
-    -------
-    int
-        0 when every report was produced (or was already up to date), 1 when any failed.
-
-    Raises
-    ------
-    ParameterError
-        for a bad ``years``/``lang``/``workers``, no notebooks, or a notebook that does not
-        declare a parameter the report must pass (e.g. a misspelt ``year``).
-    StandardError
-        when ``standard`` cannot be loaded.
+    ``data``: county datasets (folders or ``.xlsx`` workbooks), or folders of them; ``years``:
+    ``"2021-2025"``, ``"2024"`` or a comma-separated mix (default: every year of each county);
+    each report goes to ``<out>/<county>/<year>/``; ``workers``: processes (default: the CPU
+    cores; with 1 everything runs in this process); ``notebooks``: notebooks or folders making
+    the chapters, in order (default: ``notebooks/NN_*.ipynb`` or ``$EDUWB_NOTEBOOKS_DIR``);
+    ``scheduler``: a Dask scheduler's address (``tcp://host:8786``) to run on instead;
+    ``standard`` overrides each county's own; ``force`` rebuilds reports that are up to date;
+    ``province`` also makes one province report per year from the province notebooks
+    (``metadata.eduwb.scope = "province"``) run on every valid county (never chapters of the
+    county reports; with only province notebooks, only the province reports are made).
+    Raises :class:`ParameterError` for bad options or a notebook that does not declare a
+    parameter the report must pass, :class:`StandardError` for a standard that cannot be loaded.
     """
     if not data:
         raise ParameterError(
@@ -89,9 +58,8 @@ def report_command(
         )
     data = expand_data(data)
     wanted = parse_years(years) if years else None
-    pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
-    pool = Workers(workers, scheduler, pieces)
+    pool = Workers(workers, scheduler, len(data) * len(resolve_notebooks(notebooks)) * len(wanted or [0]))
     try:
         options = prepare_options(
             out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province

@@ -10,7 +10,7 @@ from typing import Any
 from eduwb.lang import name_before_number
 from eduwb.names import shown
 from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick, report_text
-from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
+from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ReportJob, eduwb_version, shown_path
 
 
 def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def report_context(
             "title": text["sec_data"],
             "header": None,
             "mono": (),
-            "rows": [(text["county"], ds.name), (text["path"], job.data_shown or shown_path(job.data))],
+            "rows": [(text["county"], ds.name), (text["path"], job.data_shown)],
         },
         {
             "title": text["sec_data"] + " — SHA-256",
@@ -66,7 +66,7 @@ def report_context(
             text,
             job,
             chapters,
-            lambda spec: ", ".join(f"{k}={v!r}" for k, v in job.shown_parameters_for(spec).items()),
+            lambda spec: ", ".join(f"{k}={v!r}" for k, v in job.parameters_for(spec, shown=True).items()),
         ),
         _software_section(text, created),
     ]
@@ -128,7 +128,7 @@ def _standard_section(text: dict[str, Any], std: Any, standard_name: str, source
 
 
 def _parameters_section(
-    text: dict[str, Any], job: ReportJob | ProvinceJob, chapters: list[ChapterOutcome], shown: Any
+    text: dict[str, Any], job: ReportJob, chapters: list[ChapterOutcome], shown: Any
 ) -> dict[str, Any]:
     """The appendix section listing each chapter's notebook and its parameters (``shown(spec)``)."""
     return {
@@ -164,7 +164,7 @@ def _software_section(text: dict[str, Any], created: datetime) -> dict[str, Any]
 
 
 def _context(
-    job: ReportJob | ProvinceJob,
+    job: ReportJob,
     text: dict[str, Any],
     title: str,
     county: str,
@@ -244,7 +244,7 @@ def province_summary(chapters: list[ChapterOutcome], lang: str) -> dict[str, lis
     return None
 
 
-def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
+def province_context(job: ReportJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
     """The render context of a province report: the same document as a county's, with the
     province on the cover (its counties by readiness) and its counties in the appendix."""
     from eduwb.standards import load_standard
@@ -287,7 +287,7 @@ def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[s
 
 
 def _province_verdict(
-    job: ProvinceJob, text: dict[str, Any], summary: dict[str, list[str]] | None
+    job: ReportJob, text: dict[str, Any], summary: dict[str, list[str]] | None
 ) -> dict[str, Any]:
     """The cover's box of a province report: how many counties pass, the counties by readiness."""
     if summary is None:
@@ -300,7 +300,7 @@ def _province_verdict(
     return {"label": label, "css_class": css, "summary": "", "lists": lists}
 
 
-def _counties_section(job: ProvinceJob, text: dict[str, Any]) -> dict[str, Any]:
+def _counties_section(job: ReportJob, text: dict[str, Any]) -> dict[str, Any]:
     """The appendix section listing the counties in the report: data, number of files, digest."""
     count_files = {county: 0 for county, _path, _digest in job.counties}
     for name, _size, _sha in job.data_files:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import gc
 import heapq
 import itertools
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,10 @@ from eduwb.errors import ParameterError
 from eduwb.report.context import county_verdict, province_context, report_context, report_created
 from eduwb.report.engine import ENGINE_LOCK, choose_engine, inprocess_possible, report_shell
 from eduwb.report.jobs import (
+    PROVINCE_SCOPE,
     SIDECAR,
     ChapterOutcome,
     CountyPlan,
-    NotebookSpec,
     ReportJob,
     ReportResult,
     RunOptions,
@@ -33,6 +36,9 @@ from eduwb.report.jobs import (
     plan_province,
 )
 from eduwb.report.workbook import write_tables_xlsx
+
+#: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
+PR_SET_PDEATHSIG = 1
 
 
 # ---- where the pieces run: a standard executor ------------------------------------------------
@@ -53,36 +59,32 @@ class Workers:
 
     A process pool on this machine (its workers die with this process), a Dask cluster
     (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process.
+    ``pieces`` (the notebooks to execute) caps the pool: more processes only cost start-up.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, pieces: int | None = None):
         if workers is not None and workers < 1:
             raise ParameterError(f"--workers must be at least 1, not {workers}")
-        self.client = None
-        self._mine: set[Any] = set()  # the pool's worker processes
+        self.client, self.processes = None, set()
         if scheduler:
             from dask.distributed import Client
 
             self.client = Client(scheduler)
             self.slots = max(1, sum(self.client.nthreads().values()))
             self.executor: cf.Executor = self.client.get_executor(pure=False)
-            return
-        self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
-        self.executor = _Inline() if self.slots == 1 else self._pool()
+        else:
+            self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
+            self.executor = _Inline() if self.slots == 1 else self._pool()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         before = set(multiprocessing.active_children())
-        pool = cf.ProcessPoolExecutor(
-            self.slots,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
+        context = multiprocessing.get_context("spawn")
+        pool = cf.ProcessPoolExecutor(self.slots, context, _worker_init, (os.getpid(),))
         # Start every worker now and let it import what notebooks and layout need while the
         # first county is being read, instead of on the critical path of its first piece.
         for _ in range(self.slots):
             pool.submit(warm_up)
-        self._mine |= set(multiprocessing.active_children()) - before
+        self.processes |= set(multiprocessing.active_children()) - before
         return pool
 
     def submit(self, fn: Any, *args: Any) -> cf.Future:
@@ -100,7 +102,7 @@ class Workers:
 
     def close(self, abort: bool = False) -> None:
         if abort:  # interrupted: stop the workers now; the next run removes their temporary files
-            for process in self._mine:
+            for process in self.processes:
                 with contextlib.suppress(Exception):
                     process.terminate()
         self.executor.shutdown(wait=not abort)
@@ -108,55 +110,35 @@ class Workers:
             self.client.close()
 
 
-#: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
-PR_SET_PDEATHSIG = 1
-
-
 def _worker_init(parent: int | None = None) -> None:
     """Runs first in each worker process: it dies with its parent, and uses one thread for
     numerical libraries and for Typst.
 
     Killed with its parent (``kill -9`` of ``eduwb report`` leaves no worker behind): Linux's
-    parent-death signal, elsewhere a thread that watches the parent. The pool already uses
-    every core; BLAS or OpenMP thread pools on top would oversubscribe them, and so would
-    Typst's (rayon's, which reads RAYON_NUM_THREADS when it first starts, at the worker's first
-    compilation: after this) (set the variables yourself to override).
+    parent-death signal, which follows the thread that started the process (the pools are made
+    on the command's own thread), elsewhere a thread that watches the parent. The pool already
+    uses every core; BLAS or OpenMP thread pools on top would oversubscribe them, and so would
+    Typst's (rayon reads RAYON_NUM_THREADS at the worker's first compilation, after this).
     """
     if parent is not None:
-        _die_with(parent)
-    for var in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "NUMEXPR_MAX_THREADS",
-        "RAYON_NUM_THREADS",
-    ):
-        os.environ.setdefault(var, "1")
-    skip_iri_grammar()
+        if sys.platform.startswith("linux"):
+            import ctypes
 
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
+        else:
 
-def _die_with(parent: int) -> None:
-    """SIGKILL this process when ``parent`` is gone.
+            def watch() -> None:
+                while os.getppid() == parent:
+                    time.sleep(1)
+                os.kill(os.getpid(), signal.SIGKILL)
 
-    Linux sends the signal when the thread that started the process ends: the pools are made
-    on the command's own thread (:class:`Workers`), which lives as long as the command.
-    """
-    import ctypes
-    import signal
-    import threading
-
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
-    else:
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(1)
+            threading.Thread(target=watch, daemon=True, name="eduwb-parent-watch").start()
+        if os.getppid() != parent:  # the parent died before the signal was asked for
             os.kill(os.getpid(), signal.SIGKILL)
-
-        threading.Thread(target=watch, daemon=True, name="eduwb-parent-watch").start()
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os.kill(os.getpid(), signal.SIGKILL)
+    for var in ("OMP", "OPENBLAS", "MKL", "RAYON"):
+        os.environ.setdefault(f"{var}_NUM_THREADS", "1")
+    os.environ.setdefault("NUMEXPR_MAX_THREADS", "1")
+    skip_iri_grammar()
 
 
 def warm_up() -> None:
@@ -178,6 +160,7 @@ def warm_up() -> None:
         typeset.warm_up()
 
 
+# ---- the order pieces run in ---------------------------------------------------------------
 def run_reports(
     data: list[str],
     *,
@@ -191,24 +174,24 @@ def run_reports(
     """Produce every county × year report; return one result per report, sorted by county and year.
 
     ``progress`` None shows a progress bar on stderr when it is a terminal.  ``pool`` (a
-    :class:`Workers`) is closed when done; without it one is made from ``workers`` and
-    ``scheduler``.
+    :class:`Workers`) is closed when done; without it one is made from ``workers`` and ``scheduler``.
     """
     from tqdm.auto import tqdm
 
     skip_iri_grammar()  # this process executes notebooks too with one worker
     if pool is None:
-        pool = Workers(workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1))
-    total = len(data) * len(years) if years else len(data)
+        pool = Workers(workers, scheduler, len(data) * len(options.notebooks) * len(years or [0]))
     disable = None if progress is None else not progress
-    bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr, disable=disable)
+    bar = tqdm(
+        total=len(data) * len(years or [0]), unit="report", desc="reports", file=sys.stderr, disable=disable
+    )
     try:
         results = _Run(pool, options, years, bar).run(data)
     except BaseException:
-        bar.close()
         pool.close(abort=True)
         raise
-    bar.close()
+    finally:
+        bar.close()
     pool.close()
     return results
 
@@ -217,9 +200,8 @@ def run_reports(
 class _Report:
     """A report under way: its job, its chapters as they come back, and how it is going."""
 
-    job: Any
-    chapters: list[ChapterOutcome | None]
-    left: int
+    job: ReportJob
+    chapters: list[ChapterOutcome] = field(default_factory=list)
     failed: bool = False
     seconds: float = 0.0
 
@@ -246,18 +228,15 @@ class _Run:
         self.suspects: set[tuple] = set()  # lost once with a dead worker: they run alone
         self.reports: dict[tuple[str, int], _Report] = {}
         self.results: list[ReportResult] = []
-        self.inspected: dict[str, CountyPlan] = {}
-        self.order: list[str] = []
+        self.plans: dict[str, CountyPlan | None] = {}  # every county in the order given, once read
 
-    def push(self, piece: tuple) -> None:
+    def push(self, *piece: Any) -> None:
         heapq.heappush(self.queue, (PRIORITY[piece[0]], next(self.seq), piece))
 
     def run(self, data: list[str]) -> list[ReportResult]:
-        for item in data:
-            path = str(Path(item).resolve())
-            if path not in self.order:
-                self.order.append(path)
-                self.push(("inspect", path))
+        for path in dict.fromkeys(str(Path(item).resolve()) for item in data):
+            self.plans[path] = None
+            self.push("inspect", path)
         while self.queue or self.inflight:
             self._fill()
             done, _ = cf.wait(list(self.inflight), return_when=cf.FIRST_COMPLETED)
@@ -279,21 +258,19 @@ class _Run:
 
     def _fill(self) -> None:
         while self.queue and len(self.inflight) < self.pool.slots:
-            piece = self.queue[0][2]
+            kind, key, *index = piece = self.queue[0][2]
             if self.suspects & set(self.inflight.values()) or (piece in self.suspects and self.inflight):
                 return  # a suspect runs alone
             heapq.heappop(self.queue)
-            if piece[0] != "inspect" and self.reports[piece[1]].failed:
+            if kind == "inspect":
+                call = (inspect_county, key, self.years, self.options)
+            elif self.reports[key].failed:
                 continue  # another notebook of this report already failed
-            self.inflight[self.pool.submit(*self._call(piece))] = piece
-
-    def _call(self, piece: tuple) -> tuple:
-        if piece[0] == "inspect":
-            return inspect_county, piece[1], self.years, self.options
-        report = self.reports[piece[1]]
-        if piece[0] == "chapter":
-            return execute_chapter, report.job, piece[2]
-        return render_report, report.job, report.chapters
+            elif kind == "chapter":
+                call = (execute_chapter, self.reports[key].job, *index)
+            else:
+                call = (render_report, self.reports[key].job, self.reports[key].chapters)
+            self.inflight[self.pool.submit(*call)] = piece
 
     def _worker_died(self, piece: tuple) -> None:
         lost = [piece, *self.inflight.values()]
@@ -304,7 +281,7 @@ class _Run:
                 self._failed(each, "a worker process died running it, twice (killed, or out of memory?)")
             else:
                 self.suspects.add(each)
-                self.push(each)
+                self.push(*each)
 
     def _finish(self, result: ReportResult) -> None:
         self.results.append(result)
@@ -312,27 +289,22 @@ class _Run:
         self.bar.update(1)
 
     def _on_inspect(self, piece: tuple, plan: CountyPlan) -> None:
+        """A county read: its results, its jobs; once every county is read, the province reports."""
         if self.years is None:  # years were unknown until the county was read: one placeholder becomes n
             self.bar.total += len(plan.jobs) + len(plan.results) - 1
-            self.bar.refresh()
         for result in plan.results:
             self._finish(result)
         self._add_jobs(plan.jobs, piece[1])
-        self._inspected(piece[1], plan)
-
-    def _inspected(self, data: str, plan: CountyPlan) -> None:
-        """Once every county has been read, the province reports (``--province``) are planned."""
-        self.inspected[data] = plan
-        if not self.options.province or len(self.inspected) < len(self.order):
-            return
-        jobs, results = plan_province([self.inspected[d] for d in self.order], self.years, self.options)
-        self.bar.total += len(jobs) + len(results)
+        self.plans[piece[1]] = plan
+        if self.options.province and None not in self.plans.values():
+            jobs, results = plan_province(list(self.plans.values()), self.years, self.options)
+            self.bar.total += len(jobs) + len(results)
+            for result in results:
+                self._finish(result)
+            self._add_jobs(jobs, ", ".join(self.plans))
         self.bar.refresh()
-        for result in results:
-            self._finish(result)
-        self._add_jobs(jobs, ", ".join(self.order))
 
-    def _add_jobs(self, jobs: list[Any], data: str) -> None:
+    def _add_jobs(self, jobs: list[ReportJob], data: str) -> None:
         for job in jobs:
             if job.key in self.reports:
                 other = self.reports[job.key].job.data
@@ -342,9 +314,9 @@ class _Run:
                 )
                 self._finish(ReportResult(job.county, job.year, "failed", 0.0, reason, data))
                 continue
-            self.reports[job.key] = _Report(job, [None] * len(job.notebooks), len(job.notebooks))
+            self.reports[job.key] = _Report(job)
             for index in range(len(job.notebooks)):
-                self.push(("chapter", job.key, index))
+                self.push("chapter", job.key, index)
 
     def _on_chapter(self, piece: tuple, outcome: ChapterOutcome) -> None:
         report = self.reports[piece[1]]
@@ -352,10 +324,10 @@ class _Run:
         if not outcome.ok:
             self._failed(piece, outcome.reason)
         elif not report.failed:
-            report.chapters[outcome.index] = outcome
-            report.left -= 1
-            if report.left == 0:
-                self.push(("render", piece[1]))
+            report.chapters.append(outcome)
+            if len(report.chapters) == len(report.job.notebooks):
+                report.chapters.sort(key=lambda chapter: chapter.index)
+                self.push("render", piece[1])
 
     def _on_render(self, piece: tuple, result: ReportResult) -> None:
         report = self.reports[piece[1]]
@@ -367,9 +339,7 @@ class _Run:
         if piece[0] == "inspect":
             name = Path(piece[1]).name
             result = ReportResult(name, None, "failed", 0.0, reason, piece[1])
-            self._finish(result)
-            self._inspected(piece[1], CountyPlan(piece[1], name, [], [result]))
-            return
+            return self._on_inspect(piece, CountyPlan(piece[1], name, [], [result]))
         report = self.reports[piece[1]]
         if not report.failed:
             report.failed = True
@@ -385,8 +355,6 @@ def _few_collections():
     thresholds the cyclic collector runs thousands of times (≈ 15 % of a report's time).
     Reference counting still frees almost everything at once.
     """
-    import gc
-
     saved = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:
@@ -396,27 +364,24 @@ def _few_collections():
 
 
 # ---- stage 2: one notebook ------------------------------------------------------------------
+@_few_collections()
 def execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
-    """Execute one notebook of a report and convert it into a chapter (see :func:`_execute_chapter`)."""
-    with _few_collections():
-        return _execute_chapter(job, index)
-
-
-def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
     """Execute one notebook of a report and convert it into a chapter.
 
     The executed notebook is kept in ``<out>/<county>/<year>/notebooks/`` whether it
     succeeded or not.  Never raises for a notebook's own failure: the outcome says why.
     """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from eduwb.report import layout as pdf
+
     t0 = time.perf_counter()
     spec = job.notebooks[index]
     final = job.notebooks_dir / f"{spec.stem}.ipynb"
-    engine = None
+    engine, failure = None, None
     try:
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
-        failure = None
         with atomic_path(final) as tmp, choose_engine() as engine:
             try:
                 nb = papermill.execute_notebook(
@@ -430,56 +395,40 @@ def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
                 )
             except PapermillExecutionError as exc:
                 # papermill saved the failing notebook at tmp: it is renamed into place for the analyst.
-                failure = exc
-                import nbformat
-
-                nb = nbformat.read(str(tmp), as_version=4)
-            # the kept notebook names the data as the report does: no absolute path of this machine
-            nb = without_machine_paths(nb, job, spec, final)
-            import nbformat
-
+                failure, nb = exc, nbformat.read(str(tmp), as_version=4)
+            nb = without_machine_paths(nb, job, index, final)
             nbformat.write(nb, str(tmp))
+        engine = engine or "kernel"
         if failure is not None:
-            reason = _execution_reason(spec, failure, final)
             return ChapterOutcome(
-                index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel"
+                index, False, time.perf_counter() - t0, reason=_execution_reason(failure, final)
             )
-        from eduwb.report import layout as pdf
-
         chapter = pdf.chapter_from_notebook(
             nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang
         )
     except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
-        return ChapterOutcome(
-            index, False, time.perf_counter() - t0, reason=f"{spec.stem}: {type(exc).__name__}: {exc}"
-        )
-    return ChapterOutcome(
-        index,
-        True,
-        time.perf_counter() - t0,
-        title=chapter.title,
-        html=chapter.html,
-        tables=chapter.tables,
-        engine=engine or "kernel",
-    )
+        reason = f"{spec.stem}: {type(exc).__name__}: {exc}"
+        return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason)
+    seconds = time.perf_counter() - t0
+    return ChapterOutcome(index, True, seconds, chapter.title, chapter.html, chapter.tables, engine=engine)
 
 
-def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Path) -> Any:
+def without_machine_paths(nb: Any, job: ReportJob, index: int, final: Path) -> Any:
     """An executed notebook with the machine's absolute paths replaced by how the report shows them.
 
-    The data (and a standard file given with ``--standard``) appear relative to the working
-    folder, or as their name and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's
-    record of its input and output paths becomes the notebook's name and its place in the
-    report folder.
+    The data (and a ``--standard`` file) appear relative to the working folder, or as their name
+    and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's record of its input and
+    output paths becomes the notebook's name and its place in the report folder.
     """
     import nbformat
 
+    spec = job.notebooks[index]
     meta = nb.metadata.get("papermill")
     if meta is not None:
         meta["input_path"] = Path(spec.path).name
         meta["output_path"] = f"notebooks/{final.name}"
         if "parameters" in meta:
-            meta["parameters"] = job.shown_parameters_for(spec)
+            meta["parameters"] = job.parameters_for(spec, shown=True)
     text = json.dumps(nb, ensure_ascii=False)
     for absolute, shown in job.path_replacements():
         # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
@@ -496,35 +445,29 @@ def _literal_path(path: str | Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _execution_reason(spec: NotebookSpec, exc: Any, kept: Path) -> str:
-    evalue = str(getattr(exc, "evalue", "") or "").strip()
-    lines = [line for line in evalue.splitlines() if line.strip()][:6]
-    cell = getattr(exc, "exec_count", None)
-    head = f"{spec.stem}.ipynb failed in cell [{cell}]: {getattr(exc, 'ename', 'Error')}"
-    body = ("\n  " + "\n  ".join(lines)) if lines else ""
-    return f"{head}{body}\n  executed notebook kept: {kept}"
+def _execution_reason(exc: Any, kept: Path) -> str:
+    lines = [line for line in str(getattr(exc, "evalue", "") or "").strip().splitlines() if line.strip()]
+    head = (
+        f"{kept.name} failed in cell [{getattr(exc, 'exec_count', None)}]: {getattr(exc, 'ename', 'Error')}"
+    )
+    return "\n  ".join([head, *lines[:6], f"executed notebook kept: {kept}"])
 
 
 # ---- stage 3: the PDF and the workbook ------------------------------------------------------
+@_few_collections()
 def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
     """Lay the chapters out as the report PDF, write the tables workbook and the sidecar."""
-    with _few_collections():
-        return _render_report(job, chapters)
+    from eduwb.data.dataset import load
+    from eduwb.report import typeset
+    from eduwb.standards import load_standard
 
-
-def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
     t0 = time.perf_counter()
+    verdict: dict[str, Any] = {}
     try:
-        from eduwb.data.dataset import load
-        from eduwb.report import typeset
-
-        if getattr(job, "scope", "county") == "province":
-            verdict = {}
+        if job.scope == PROVINCE_SCOPE:
             context = province_context(job, chapters)
         else:
             ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
-            from eduwb.standards import load_standard
-
             std = load_standard(job.standard_used)
             verdict = county_verdict(ds, std, job.year)
             context = report_context(job, ds, std, verdict, chapters)
@@ -538,7 +481,7 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
             "fingerprint": job.fingerprint,
             "county": job.county,
             "year": job.year,
-            "data": getattr(job, "data_shown", "") or job.data,
+            "data": job.data_shown or job.data,
             "report": job.report_path.name,
             "tables": job.tables_path.name,
             "pages": pages,
@@ -551,26 +494,15 @@ def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResu
         with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
             tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
-        return ReportResult(
-            job.county,
-            job.year,
-            "failed",
-            time.perf_counter() - t0,
-            f"layout: {type(exc).__name__}: {exc}",
-            _data(job),
-        )
+        reason = f"layout: {type(exc).__name__}: {exc}"
+        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, reason, _data(job))
     note = f"  ({verdict['note']})" if verdict.get("note") else ""
+    outputs = [str(job.report_path), str(job.tables_path)]
     return ReportResult(
-        job.county,
-        job.year,
-        "ok",
-        time.perf_counter() - t0,
-        f"{job.report_path}{note}",
-        _data(job),
-        [str(job.report_path), str(job.tables_path)],
+        job.county, job.year, "ok", time.perf_counter() - t0, f"{job.report_path}{note}", _data(job), outputs
     )
 
 
-def _data(job: Any) -> str:
+def _data(job: ReportJob) -> str:
     """What a result names as its data: the county's path, or the province's counties."""
     return ", ".join(job.data) if isinstance(job.data, tuple) else job.data
