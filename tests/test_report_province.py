@@ -38,7 +38,7 @@ def small_province(tmp_path_factory):
 
 # ---- fast: which notebook is what ------------------------------------------------------------
 def test_notebook_04_is_a_province_notebook_and_the_others_are_not():
-    scopes = {nb.name: jobs.notebook_scope(nb) for nb in sorted(NOTEBOOKS.glob(jobs.NOTEBOOK_PATTERN))}
+    scopes = {nb.name: command.notebook_scope(nb) for nb in sorted(NOTEBOOKS.glob(command.NOTEBOOK_PATTERN))}
     assert scopes.pop("04_province.ipynb") == jobs.PROVINCE_SCOPE
     assert set(scopes.values()) == {"county"} and len(scopes) >= 4
 

@@ -20,16 +20,17 @@ Every file is written under a temporary name in its final directory and renamed 
 
 The modules, in the order a run meets them:
 
-- :mod:`~eduwb.report.command`: the command, its options and the summary;
-- :mod:`~eduwb.report.jobs`: what a run is made of (options, jobs, fingerprints, notebooks);
+- :mod:`~eduwb.report.command`: the command, its options, the notebooks' parameters, the summary;
+- :mod:`~eduwb.report.jobs`: what a run is made of (options, jobs and their fingerprints), planned
+  from each county as it is read;
 - :mod:`~eduwb.report.workers`: a standard process pool (whose workers die with the command)
-  or a Dask cluster, the order the pieces run in, one chapter's execution and one report's
-  layout;
-- :mod:`~eduwb.report.engine`: the in-process papermill engine (one warm IPython shell per
-  worker, byte-identical to a kernel);
-- :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`,
-  :mod:`~eduwb.report.typeset`, :mod:`~eduwb.report.workbook`: the cover and appendix,
-  notebooks → chapter HTML → a document model → PDF, and the Excel workbook.
+  or a Dask cluster, and the order the pieces run in;
+- :mod:`~eduwb.report.engine`: one chapter's execution, with the in-process papermill engine
+  (one warm IPython shell per worker, byte-identical to a kernel);
+- :mod:`~eduwb.report.context`: one report from its chapters (cover, appendix, PDF, workbook);
+  :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`, :mod:`~eduwb.report.typeset`,
+  :mod:`~eduwb.report.workbook`: notebooks → chapter HTML → a document model → PDF, and the
+  Excel workbook.
 
 Work is split finer than county × year: the notebooks of one report run in parallel and the
 PDF is laid out when all are done, so a single report uses every worker and a batch keeps

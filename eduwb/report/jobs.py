@@ -1,9 +1,8 @@
-"""What a report run is made of: options, jobs and their fingerprints, the notebooks and their parameters."""
+"""What a report run is made of: options, jobs and their fingerprints, planned from each county as read."""
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import hashlib
 import json
@@ -16,14 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from eduwb._files import TMP_MARK
-from eduwb.errors import DataError, EduwbError, ParameterError
+from eduwb.errors import DataError, EduwbError
 from eduwb.present.words import REPORT_TEXT, report_text
 from eduwb.standards import BUILTIN
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the eduwb package
-NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
-#: Parameters a report may pass to a notebook, in the order they are injected.
-REPORT_PARAMETERS = ("data", "year", "lang", "interactive", "standard")
 SIDECAR = "report.json"
 #: A notebook whose metadata says ``{"eduwb": {"scope": "province"}}`` makes the province report
 #: (``--province``), not a chapter of the county reports.
@@ -132,24 +128,20 @@ class ReportJob:
     def parameters_for(self, spec: NotebookSpec, shown: bool = False) -> dict[str, Any]:
         """The parameters ``spec`` receives; ``shown``: as outputs print them (no absolute path)."""
         names = dict(self.shown) if shown else {}
-        many = isinstance(self.data, tuple)
+        data = (
+            [names.get(p, p) for p in self.data]
+            if self.scope == PROVINCE_SCOPE
+            else names.get(self.data, self.data)
+        )
+        standard = self.standard_shown if shown and self.standard_shown and self.standard else self.standard
         values = {
-            "data": [names.get(p, p) for p in self.data] if many else names.get(self.data, self.data),
+            "data": data,
             "year": self.year,
             "lang": self.lang,
             "interactive": False,
-            "standard": self.standard_shown
-            if shown and self.standard_shown and self.standard
-            else self.standard,
+            "standard": standard,
         }
         return {name: values[name] for name in spec.parameters}
-
-    def path_replacements(self) -> list[tuple[str, str]]:
-        """Absolute paths an executed notebook may carry, each with how outputs show it (longest first)."""
-        pairs = {(str(Path(path).resolve()), shown) for path, shown in self.shown} | set(self.shown)
-        if self.standard and self.standard_shown and self.standard not in BUILTIN:
-            pairs.add((self.standard, self.standard_shown))
-        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair))
 
 
 @dataclass
@@ -191,115 +183,6 @@ class ChapterOutcome:
     tables: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
     engine: str = ""
-
-
-# ---- the notebooks --------------------------------------------------------------------------
-def parse_years(spec: str) -> list[int]:
-    """``"2021-2025"`` → [2021, …, 2025]; ``"2024"`` → [2024]; ``"2021,2023-2024"`` → [2021, 2023, 2024]."""
-    years: set[int] = set()
-    for part in str(spec).replace(" ", "").split(","):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
-        if not m:
-            raise ParameterError(
-                f"--years：{spec!r} 不是年份，也不是 2021-2025 这样的范围 / "
-                f"--years: {spec!r} is not a year or a range like 2021-2025"
-            )
-        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-        if last < first:
-            raise ParameterError(f"--years：范围 {part} 前大后小 / --years: range {part} runs backwards")
-        years.update(range(first, last + 1))
-    return sorted(years)
-
-
-def default_notebooks_dir() -> Path:
-    """``$EDUWB_NOTEBOOKS_DIR``, else the project's ``notebooks/`` folder."""
-    env = os.environ.get("EDUWB_NOTEBOOKS_DIR")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent / "notebooks"
-
-
-def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
-    """The report's notebooks in chapter order: folders expand to their ``NN_*.ipynb``, a name
-    not found as given is looked up in the default folder (``01_resource_gaps``)."""
-    entries = [default_notebooks_dir()] if not notebooks else [_notebook_entry(n) for n in notebooks]
-    paths: list[Path] = []
-    for entry in entries:
-        if entry.is_dir():
-            paths.extend(sorted(entry.glob(NOTEBOOK_PATTERN)))
-        elif entry.is_file() and entry.suffix == ".ipynb":
-            paths.append(entry)
-        else:
-            raise ParameterError(
-                f"{entry}：没有这个笔记本（或笔记本文件夹） / "
-                f"{entry}: no such notebook (or folder of notebooks)"
-            )
-    if not paths:
-        where = ", ".join(map(str, entries))
-        raise ParameterError(
-            f"{where} 中没有符合 {NOTEBOOK_PATTERN} 的笔记本 / "
-            f"no notebooks matching {NOTEBOOK_PATTERN} in {where}"
-        )
-    return [p.resolve() for p in paths]
-
-
-def _notebook_entry(name: str) -> Path:
-    path, folder = Path(name), default_notebooks_dir()
-    if path.exists():
-        return path
-    return next((c for c in (folder / name, folder / f"{name}.ipynb") if c.is_file()), path)
-
-
-def check_notebook_parameters(
-    paths: list[Path], *, lang: str = "zh", standard: str | None = None
-) -> list[NotebookSpec]:
-    """Inspect each notebook's ``parameters`` cell and decide what the report passes to it.
-
-    A notebook must declare ``data`` and ``year``; ``lang`` when the report is not in
-    Chinese; ``standard`` when one is given.  ``interactive`` is passed (as False) to the
-    notebooks that declare it.  Raises :class:`ParameterError` naming every notebook and
-    parameter that does not fit.
-    """
-    from eduwb._imports import skip_iri_grammar
-
-    skip_iri_grammar()  # papermill's first import, in the command's process: ≈ 1 s less start-up
-    import papermill
-
-    needed = ["data", "year", *(["lang"] if lang != "zh" else []), *(["standard"] if standard else [])]
-    problems: list[str] = []
-    specs: list[NotebookSpec] = []
-    for path in paths:
-        try:
-            declared = papermill.inspect_notebook(str(path))
-        except Exception as exc:  # noqa: BLE001 -- any unreadable notebook is the user's to fix
-            problems.append(
-                f"{path.name}：无法作为笔记本读取 / {path.name}: cannot be read as a notebook: {exc}"
-            )
-            continue
-        if not declared:
-            problems.append(
-                f"{path.name}：没有标记为 parameters 的单元格 / {path.name}: has no cell tagged 'parameters'"
-            )
-            continue
-        for name in (n for n in needed if n not in declared):
-            near = [d for d in declared if difflib.SequenceMatcher(None, d.lower(), name).ratio() >= 0.6]
-            hint = (f"（{near[0]!r} 是否拼错？）", f" (is {near[0]!r} a misspelling?)") if near else ("", "")
-            problems.append(
-                f"{path.name}：parameters 单元格没有声明 {name!r}{hint[0]} / "
-                f"{path.name}: its parameters cell does not declare {name!r}{hint[1]}"
-            )
-        passed = tuple(n for n in REPORT_PARAMETERS if n in declared and (n != "standard" or standard))
-        specs.append(NotebookSpec(path=str(path), parameters=passed, scope=notebook_scope(path)))
-    if problems:
-        raise ParameterError("\n".join(problems))
-    return specs
-
-
-def notebook_scope(path: str | Path) -> str:
-    """``"province"`` for a notebook whose metadata says so (``eduwb.scope``), else ``"county"``."""
-    try:
-        meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {}).get("eduwb")
-    except (OSError, ValueError, AttributeError):
-        return "county"
-    return PROVINCE_SCOPE if isinstance(meta, dict) and meta.get("scope") == PROVINCE_SCOPE else "county"
 
 
 # ---- stage 1: read the county, decide which reports to make --------------------------------

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import gc
 import heapq
 import itertools
-import json
 import multiprocessing
 import os
 import signal
@@ -19,14 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eduwb._files import atomic_path
 from eduwb._imports import skip_iri_grammar
 from eduwb.errors import ParameterError
-from eduwb.report.context import county_verdict, province_context, report_context, report_created
-from eduwb.report.engine import ENGINE_LOCK, choose_engine, inprocess_possible, report_shell
+from eduwb.report.context import render_report
+from eduwb.report.engine import execute_chapter, warm_up
 from eduwb.report.jobs import (
-    PROVINCE_SCOPE,
-    SIDECAR,
     ChapterOutcome,
     CountyPlan,
     ReportJob,
@@ -35,46 +30,35 @@ from eduwb.report.jobs import (
     inspect_county,
     plan_province,
 )
-from eduwb.report.workbook import write_tables_xlsx
 
 #: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
 PR_SET_PDEATHSIG = 1
 
 
 # ---- where the pieces run: a standard executor ------------------------------------------------
-class _Inline(cf.Executor):
-    """This process, one piece at a time (``--workers 1``): each piece runs as it is submitted."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 -- handed to the caller as a pool would
-            future.set_exception(exc)
-        return future
-
-
 class Workers:
     """Where a run's pieces go: a ``concurrent.futures`` executor and how many pieces run at once.
 
     A process pool on this machine (its workers die with this process), a Dask cluster
-    (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process.
-    ``pieces`` (the notebooks to execute) caps the pool: more processes only cost start-up.
+    (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process
+    (``executor`` None: each piece runs as it is submitted). ``pieces`` (the notebooks to
+    execute) caps the pool: more processes only cost start-up.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, pieces: int | None = None):
         if workers is not None and workers < 1:
             raise ParameterError(f"--workers must be at least 1, not {workers}")
-        self.client, self.processes = None, set()
+        self.client, self.processes, self.executor = None, set(), None
         if scheduler:
             from dask.distributed import Client
 
             self.client = Client(scheduler)
             self.slots = max(1, sum(self.client.nthreads().values()))
-            self.executor: cf.Executor = self.client.get_executor(pure=False)
+            self.executor = self.client.get_executor(pure=False)
         else:
             self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
-            self.executor = _Inline() if self.slots == 1 else self._pool()
+            if self.slots > 1:
+                self.executor = self._pool()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         before = set(multiprocessing.active_children())
@@ -88,12 +72,14 @@ class Workers:
         return pool
 
     def submit(self, fn: Any, *args: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
         try:
-            return self.executor.submit(fn, *args)
+            if self.executor is not None:
+                return self.executor.submit(fn, *args)
+            future.set_result(fn(*args))
         except Exception as exc:  # noqa: BLE001 -- e.g. a pool that broke since: the piece is lost
-            future: cf.Future = cf.Future()
             future.set_exception(exc)
-            return future
+        return future
 
     def restart(self) -> None:
         """A new pool after a worker process died (which breaks a process pool)."""
@@ -105,7 +91,8 @@ class Workers:
             for process in self.processes:
                 with contextlib.suppress(Exception):
                     process.terminate()
-        self.executor.shutdown(wait=not abort)
+        if self.executor is not None:
+            self.executor.shutdown(wait=not abort)
         if self.client is not None:
             self.client.close()
 
@@ -114,11 +101,10 @@ def _worker_init(parent: int | None = None) -> None:
     """Runs first in each worker process: it dies with its parent, and uses one thread for
     numerical libraries and for Typst.
 
-    Killed with its parent (``kill -9`` of ``eduwb report`` leaves no worker behind): Linux's
-    parent-death signal, which follows the thread that started the process (the pools are made
-    on the command's own thread), elsewhere a thread that watches the parent. The pool already
-    uses every core; BLAS or OpenMP thread pools on top would oversubscribe them, and so would
-    Typst's (rayon reads RAYON_NUM_THREADS at the worker's first compilation, after this).
+    ``kill -9`` of ``eduwb report`` leaves no worker behind: Linux's parent-death signal (which
+    follows the thread that started the process: the pools are made on the command's own
+    thread), elsewhere a thread that watches the parent. The pool already uses every core:
+    BLAS, OpenMP or Typst's rayon thread pools on top would oversubscribe them.
     """
     if parent is not None:
         if sys.platform.startswith("linux"):
@@ -141,25 +127,6 @@ def _worker_init(parent: int | None = None) -> None:
     skip_iri_grammar()
 
 
-def warm_up() -> None:
-    """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    nbconvert, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
-    with contextlib.suppress(Exception):
-        import openpyxl  # noqa: F401
-        import papermill  # noqa: F401
-
-        import eduwb.analysis.scorecard  # noqa: F401
-        import eduwb.data.dataset  # noqa: F401
-        from eduwb.report import layout as pdf
-        from eduwb.report import typeset
-
-        pdf._exporter()
-        if inprocess_possible():
-            with ENGINE_LOCK:
-                report_shell()
-        typeset.warm_up()
-
-
 # ---- the order pieces run in ---------------------------------------------------------------
 def run_reports(
     data: list[str],
@@ -173,8 +140,7 @@ def run_reports(
 ) -> list[ReportResult]:
     """Produce every county × year report; return one result per report, sorted by county and year.
 
-    ``progress`` None shows a progress bar on stderr when it is a terminal.  ``pool`` (a
-    :class:`Workers`) is closed when done; without it one is made from ``workers`` and ``scheduler``.
+    ``progress`` None: a progress bar on stderr when it is a terminal. ``pool`` is closed when done.
     """
     from tqdm.auto import tqdm
 
@@ -344,165 +310,5 @@ class _Run:
         if not report.failed:
             report.failed = True
             job = report.job
-            self._finish(ReportResult(job.county, job.year, "failed", report.seconds, reason, _data(job)))
-
-
-@contextlib.contextmanager
-def _few_collections():
-    """Fewer garbage collections while a piece runs.
-
-    Layout and plotting allocate millions of short-lived objects; with Python's default
-    thresholds the cyclic collector runs thousands of times (≈ 15 % of a report's time).
-    Reference counting still frees almost everything at once.
-    """
-    saved = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
-
-
-# ---- stage 2: one notebook ------------------------------------------------------------------
-@_few_collections()
-def execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
-    """Execute one notebook of a report and convert it into a chapter.
-
-    The executed notebook is kept in ``<out>/<county>/<year>/notebooks/`` whether it
-    succeeded or not.  Never raises for a notebook's own failure: the outcome says why.
-    """
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    from eduwb.report import layout as pdf
-
-    t0 = time.perf_counter()
-    spec = job.notebooks[index]
-    final = job.notebooks_dir / f"{spec.stem}.ipynb"
-    engine, failure = None, None
-    try:
-        with atomic_path(final) as tmp, choose_engine() as engine:
-            try:
-                nb = papermill.execute_notebook(
-                    _literal_path(spec.path),
-                    _literal_path(tmp),
-                    parameters=job.parameters_for(spec),
-                    engine_name=engine,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                )
-            except PapermillExecutionError as exc:
-                # papermill saved the failing notebook at tmp: it is renamed into place for the analyst.
-                failure, nb = exc, nbformat.read(str(tmp), as_version=4)
-            nb = without_machine_paths(nb, job, index, final)
-            nbformat.write(nb, str(tmp))
-        engine = engine or "kernel"
-        if failure is not None:
-            return ChapterOutcome(
-                index, False, time.perf_counter() - t0, reason=_execution_reason(failure, final)
-            )
-        chapter = pdf.chapter_from_notebook(
-            nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang
-        )
-    except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
-        reason = f"{spec.stem}: {type(exc).__name__}: {exc}"
-        return ChapterOutcome(index, False, time.perf_counter() - t0, reason=reason)
-    seconds = time.perf_counter() - t0
-    return ChapterOutcome(index, True, seconds, chapter.title, chapter.html, chapter.tables, engine=engine)
-
-
-def without_machine_paths(nb: Any, job: ReportJob, index: int, final: Path) -> Any:
-    """An executed notebook with the machine's absolute paths replaced by how the report shows them.
-
-    The data (and a ``--standard`` file) appear relative to the working folder, or as their name
-    and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's record of its input and
-    output paths becomes the notebook's name and its place in the report folder.
-    """
-    import nbformat
-
-    spec = job.notebooks[index]
-    meta = nb.metadata.get("papermill")
-    if meta is not None:
-        meta["input_path"] = Path(spec.path).name
-        meta["output_path"] = f"notebooks/{final.name}"
-        if "parameters" in meta:
-            meta["parameters"] = job.parameters_for(spec, shown=True)
-    text = json.dumps(nb, ensure_ascii=False)
-    for absolute, shown in job.path_replacements():
-        # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
-        for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
-            text = text.replace(
-                json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1]
-            )
-    return nbformat.from_dict(json.loads(text))
-
-
-def _literal_path(path: str | Path) -> str:
-    """A path papermill uses as written: it formats paths with the parameters (``str.format``),
-    so a brace in a folder name would pick a parameter or fail ("Missing parameter")."""
-    return str(path).replace("{", "{{").replace("}", "}}")
-
-
-def _execution_reason(exc: Any, kept: Path) -> str:
-    lines = [line for line in str(getattr(exc, "evalue", "") or "").strip().splitlines() if line.strip()]
-    head = (
-        f"{kept.name} failed in cell [{getattr(exc, 'exec_count', None)}]: {getattr(exc, 'ename', 'Error')}"
-    )
-    return "\n  ".join([head, *lines[:6], f"executed notebook kept: {kept}"])
-
-
-# ---- stage 3: the PDF and the workbook ------------------------------------------------------
-@_few_collections()
-def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
-    """Lay the chapters out as the report PDF, write the tables workbook and the sidecar."""
-    from eduwb.data.dataset import load
-    from eduwb.report import typeset
-    from eduwb.standards import load_standard
-
-    t0 = time.perf_counter()
-    verdict: dict[str, Any] = {}
-    try:
-        if job.scope == PROVINCE_SCOPE:
-            context = province_context(job, chapters)
-        else:
-            ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
-            std = load_standard(job.standard_used)
-            verdict = county_verdict(ds, std, job.year)
-            context = report_context(job, ds, std, verdict, chapters)
-        with atomic_path(job.report_path) as tmp:
-            pages = typeset.write_pdf(context, tmp)
-        tables = [table for chapter in chapters for table in chapter.tables]
-        with atomic_path(job.tables_path) as tmp:
-            write_tables_xlsx(tables, tmp, lang=job.lang, created=report_created(job))
-        sidecar = {
-            "status": "ok",
-            "fingerprint": job.fingerprint,
-            "county": job.county,
-            "year": job.year,
-            "data": job.data_shown or job.data,
-            "report": job.report_path.name,
-            "tables": job.tables_path.name,
-            "pages": pages,
-            "chapters": [c.title for c in chapters],
-            "table_count": len(tables),
-            "notebook_seconds": {job.notebooks[c.index].stem: round(c.seconds, 2) for c in chapters},
-            "engines": sorted({c.engine for c in chapters}),
-            "layout_seconds": round(time.perf_counter() - t0, 2),
-        }
-        with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
-            tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
-        reason = f"layout: {type(exc).__name__}: {exc}"
-        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, reason, _data(job))
-    note = f"  ({verdict['note']})" if verdict.get("note") else ""
-    outputs = [str(job.report_path), str(job.tables_path)]
-    return ReportResult(
-        job.county, job.year, "ok", time.perf_counter() - t0, f"{job.report_path}{note}", _data(job), outputs
-    )
-
-
-def _data(job: ReportJob) -> str:
-    """What a result names as its data: the county's path, or the province's counties."""
-    return ", ".join(job.data) if isinstance(job.data, tuple) else job.data
+            data = ", ".join(job.data) if isinstance(job.data, tuple) else job.data
+            self._finish(ReportResult(job.county, job.year, "failed", report.seconds, reason, data))
