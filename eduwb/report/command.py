@@ -65,7 +65,7 @@ def report_command(
             out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province
         )
     except BaseException:
-        pool.close(abort=True)
+        pool.close()
         raise
     results = run_reports(data, years=wanted, options=options, pool=pool)
     print_summary(results, file=sys.stdout)

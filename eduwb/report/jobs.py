@@ -256,10 +256,8 @@ def _job(
     options: RunOptions, std: Any, results: list[ReportResult], label: str, more: dict, **fields: Any
 ) -> list:
     """[the job of ``fields``], or [] when its outputs are up to date (resuming a run: ``results``
-    says so) and not ``--force``; the job's folder is rid of what an interrupted run left.
-
-    Its fingerprint covers what the report is made from: the data's files, the notebooks, the
-    standard, the language, eduwb's own code (and ``more``).
+    says so) and not ``--force``; the job's folder is rid of what an interrupted run left. Its
+    fingerprint covers the data's files, the notebooks, the standard, the language, eduwb's code.
     """
     parts = {
         "year": fields["year"],
@@ -280,7 +278,12 @@ def _job(
         source_date_epoch=options.source_date_epoch,
         cwd=options.cwd,
     )
-    if not options.force and is_up_to_date(job):
+    try:  # up to date: the report and its workbook exist and were made from the same inputs
+        made = json.loads((Path(job.out_dir) / SIDECAR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made = {}
+    same = (made.get("status"), made.get("fingerprint")) == ("ok", job.fingerprint)
+    if not options.force and same and job.report_path.is_file() and job.tables_path.is_file():
         path = str(job.report_path)
         results.append(ReportResult(job.county, job.year, "up-to-date", 0.0, path, label, [path]))
         return []
@@ -289,16 +292,6 @@ def _job(
             with contextlib.suppress(OSError):
                 tmp.unlink()
     return [job]
-
-
-def is_up_to_date(job: ReportJob) -> bool:
-    """True when the report and its workbook exist and were made from the same inputs."""
-    try:
-        meta = json.loads((Path(job.out_dir) / SIDECAR).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    made = (meta.get("status"), meta.get("fingerprint")) == ("ok", job.fingerprint)
-    return made and job.report_path.is_file() and job.tables_path.is_file()
 
 
 # ---- the province report: planned once every county has been read -------------------------
@@ -413,9 +406,8 @@ def data_files(path: Path) -> list[tuple[str, int, str]]:
     out = []
     for f in files_read(path):
         size = f.stat().st_size
-        out.append(
-            (f.relative_to(root).as_posix(), size, _file_digest(f) if size <= limits.MAX_FILE_BYTES else "-")
-        )
+        digest = _file_digest(f) if size <= limits.MAX_FILE_BYTES else "-"
+        out.append((f.relative_to(root).as_posix(), size, digest))
     return out
 
 
@@ -438,9 +430,9 @@ def code_digest() -> str:
 
 @functools.cache
 def eduwb_version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("eduwb")
-    except Exception:  # noqa: BLE001 -- a source checkout without metadata
+    except PackageNotFoundError:  # a source checkout without metadata
         return "unknown"
