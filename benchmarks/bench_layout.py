@@ -47,16 +47,16 @@ CJK_FONTS = (
 
 def report_context(data: Path, year: int, out: Path, lang: str) -> dict[str, Any]:
     """The render context of one report, made by the functions a worker runs."""
+    from eduwb.analysis.scorecard import county_verdict
     from eduwb.data.dataset import load
-    from eduwb.report import workers
+    from eduwb.report import engine
     from eduwb.report.command import prepare_options
-    from eduwb.report.context import county_verdict
     from eduwb.report.context import report_context as context_of
     from eduwb.report.jobs import inspect_county
     from eduwb.standards import load_standard
 
     job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True, lang=lang)).jobs[0]
-    chapters = [workers.execute_chapter(job, i) for i in range(len(job.notebooks))]
+    chapters = [engine.execute_chapter(job, i) for i in range(len(job.notebooks))]
     failed = [c.reason for c in chapters if not c.ok]
     if failed:
         sys.exit("\n".join(failed))

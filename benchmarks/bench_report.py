@@ -144,11 +144,12 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     from eduwb.data import dataset as loaded
 
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
+    from eduwb.analysis.scorecard import county_verdict
     from eduwb.data.dataset import load
+    from eduwb.report import engine, typeset
     from eduwb.report import layout as pdf
-    from eduwb.report import typeset, workers
     from eduwb.report.command import prepare_options
-    from eduwb.report.context import county_verdict, report_context, report_created
+    from eduwb.report.context import report_context, report_created
     from eduwb.report.jobs import inspect_county
     from eduwb.report.workbook import write_tables_xlsx
     from eduwb.standards import load_standard
@@ -174,14 +175,14 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
             for index, spec in enumerate(job.notebooks):
                 converting.clear()
                 t0 = time.perf_counter()
-                chapter = workers.execute_chapter(job, index)
+                chapter = engine.execute_chapter(job, index)
                 total = time.perf_counter() - t0
                 if not chapter.ok:
                     sys.exit(chapter.reason)
                 chapters.append(chapter)
                 steps[f"{spec.stem}: cells"] = total - sum(converting)
                 steps[f"{spec.stem}: to chapter HTML"] = sum(converting)
-            with workers._few_collections():  # as render_report runs
+            with engine.few_collections():  # as render_report runs
                 t0 = time.perf_counter()
                 ds = load(Path(job.data), standard=job.standard)
                 std = load_standard(job.standard_used)
@@ -221,16 +222,16 @@ def profile_chapters(data: Path, year: int, notebooks: Path, out: Path, top: int
     import pstats
 
     os.environ["EDUWB_NOTEBOOKS_DIR"] = str(notebooks)
-    from eduwb.report import workers
+    from eduwb.report import engine
     from eduwb.report.command import prepare_options
     from eduwb.report.jobs import inspect_county
 
     job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True)).jobs[0]
     for index in range(len(job.notebooks)):  # warm: imports, caches, fonts
-        workers.execute_chapter(job, index)
+        engine.execute_chapter(job, index)
     for index, spec in enumerate(job.notebooks):
         profile = cProfile.Profile()
-        profile.runcall(workers.execute_chapter, job, index)
+        profile.runcall(engine.execute_chapter, job, index)
         for order, restriction, what in (
             ("cumulative", "eduwb/(analysis|present|data)", "eduwb functions, cumulative"),
             ("tottime", "", "all functions, own time"),
@@ -280,7 +281,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from eduwb.data.dataset import load
-    from eduwb.report.jobs import notebook_scope, parse_years, resolve_notebooks
+    from eduwb.report.command import notebook_scope, parse_years, resolve_notebooks
 
     data = Path(args.data).resolve()
     all_years = load(data).years

@@ -298,7 +298,7 @@ def test_chart_labels_never_become_math_text():
 def test_braces_reach_papermill_as_written(tmp_path):
     from papermill.parameterize import parameterize_path
 
-    from eduwb.report.workers import _literal_path
+    from eduwb.report.engine import _literal_path
 
     path = tmp_path / "{data[0]}..{data[0]}..victim" / "{display_none}" / "00.ipynb"
     assert parameterize_path(_literal_path(path), {"data": "x", "year": 2024}) == str(path)

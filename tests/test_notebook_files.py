@@ -387,7 +387,7 @@ def test_english_twins_are_english():
 
 
 def test_the_twins_are_not_report_chapters():
-    from eduwb.report.jobs import resolve_notebooks
+    from eduwb.report.command import resolve_notebooks
 
     chapters = resolve_notebooks([str(NOTEBOOKS)])
     assert [p.name for p in chapters] == [p.name for p in CHAPTERS]

@@ -111,13 +111,13 @@ def broken_copy(src: Path, dest: Path) -> Path:
     ],
 )
 def test_parse_years(spec, years):
-    assert jobs.parse_years(spec) == years
+    assert command.parse_years(spec) == years
 
 
 @pytest.mark.parametrize("spec", ["24", "2025-2021", "2021..2025", "abc", ""])
 def test_parse_years_refuses_nonsense(spec):
     with pytest.raises(ParameterError):
-        jobs.parse_years(spec)
+        command.parse_years(spec)
 
 
 def test_report_parameter_messages_are_chinese_then_english(capsys):
@@ -129,7 +129,7 @@ def test_report_parameter_messages_are_chinese_then_english(capsys):
         "eduwb: error: --years：范围 2025-2021 前大后小 / --years: range 2025-2021 runs backwards\n"
     )
     with pytest.raises(ParameterError, match=r"^--years：'abc' 不是年份.* / --years: 'abc' is not a year"):
-        jobs.parse_years("abc")
+        command.parse_years("abc")
 
 
 def test_sheet_names_are_legal_short_and_unique():
@@ -307,28 +307,28 @@ def test_a_misspelt_or_missing_parameter_is_refused(tmp_path):
     none = tmp_path / "03_none.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("data = 1")]), str(none))
     with pytest.raises(ParameterError) as err:
-        jobs.check_notebook_parameters([good, typo, none])
+        command.check_notebook_parameters([good, typo, none])
     message = str(err.value)
     assert "02_typo.ipynb" in message and "'year'" in message and "'yaer'" in message
     assert "03_none.ipynb" in message and "parameters" in message
     assert "01_good" not in message
-    specs = jobs.check_notebook_parameters([good])
+    specs = command.check_notebook_parameters([good])
     assert specs[0].parameters == ("data", "year", "lang", "interactive")
     with pytest.raises(ParameterError, match="'standard'"):
-        jobs.check_notebook_parameters([good], standard="moe-2012")
+        command.check_notebook_parameters([good], standard="moe-2012")
     with pytest.raises(ParameterError, match="02_typo.ipynb.*'lang'"):
-        jobs.check_notebook_parameters([typo], lang="en")
+        command.check_notebook_parameters([typo], lang="en")
 
 
 def test_notebooks_default_to_the_numbered_ones_in_order(tmp_path, monkeypatch):
     for name in ["10_b.ipynb", "02_a.ipynb", "scratch.ipynb", "1_x.ipynb"]:
         make_notebook(tmp_path / name, [])
     monkeypatch.setenv("EDUWB_NOTEBOOKS_DIR", str(tmp_path))
-    assert [p.name for p in jobs.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
-    assert jobs.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
-    assert [p.name for p in jobs.resolve_notebooks(["10_b", "02_a.ipynb"])] == ["10_b.ipynb", "02_a.ipynb"]
+    assert [p.name for p in command.resolve_notebooks()] == ["02_a.ipynb", "10_b.ipynb"]
+    assert command.resolve_notebooks([str(tmp_path / "scratch.ipynb")])[0].name == "scratch.ipynb"
+    assert [p.name for p in command.resolve_notebooks(["10_b", "02_a.ipynb"])] == ["10_b.ipynb", "02_a.ipynb"]
     with pytest.raises(ParameterError):
-        jobs.resolve_notebooks([str(tmp_path / "missing.ipynb")])
+        command.resolve_notebooks([str(tmp_path / "missing.ipynb")])
 
 
 def test_atomic_path_never_leaves_a_partial_file(tmp_path):

@@ -18,7 +18,8 @@ NOTEBOOKS = ROOT / "notebooks"
 
 def county_notebooks() -> list[Path]:
     """The chapters of a county report: the numbered notebooks that are not province notebooks."""
-    from eduwb.report.jobs import PROVINCE_SCOPE, notebook_scope
+    from eduwb.report.command import notebook_scope
+    from eduwb.report.jobs import PROVINCE_SCOPE
 
     return [nb for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if notebook_scope(nb) != PROVINCE_SCOPE]
 

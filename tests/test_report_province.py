@@ -38,7 +38,7 @@ def small_province(tmp_path_factory):
 
 # ---- fast: which notebook is what ------------------------------------------------------------
 def test_notebook_04_is_a_province_notebook_and_the_others_are_not():
-    scopes = {nb.name: jobs.notebook_scope(nb) for nb in sorted(NOTEBOOKS.glob(jobs.NOTEBOOK_PATTERN))}
+    scopes = {nb.name: command.notebook_scope(nb) for nb in sorted(NOTEBOOKS.glob(command.NOTEBOOK_PATTERN))}
     assert scopes.pop("04_province.ipynb") == jobs.PROVINCE_SCOPE
     assert set(scopes.values()) == {"county"} and len(scopes) >= 4
 
@@ -64,10 +64,9 @@ def test_a_province_job_passes_every_county_to_the_notebook():
     spec = jobs.NotebookSpec(
         str(PROVINCE_NOTEBOOK), ("data", "year", "lang", "interactive"), jobs.PROVINCE_SCOPE
     )
-    job = jobs.ProvinceJob(
+    job = jobs.ReportJob(
         data=("/d/甲县", "/d/乙县"), county="示例省", year=2024, out_dir="/o/示例省/2024", lang="zh",
-        standard=None, standard_used="moe-2017", notebooks=(spec,), data_files=(), data_key="k",
-        data_mtime=0.0, fingerprint="f",
+        standard=None, standard_used="moe-2017", notebooks=(spec,), data_files=(), fingerprint="f",
     )  # fmt: skip
     assert job.parameters_for(spec) == {
         "data": ["/d/甲县", "/d/乙县"],
@@ -83,12 +82,12 @@ def test_plan_province_leaves_out_refused_counties_and_years_without_data(tmp_pa
     province_spec = jobs.NotebookSpec(str(PROVINCE_NOTEBOOK), ("data", "year"), "province")
     options = jobs.RunOptions(out=str(tmp_path), lang="zh", standard=None, notebooks=(), province="示例省",
                               province_notebooks=(province_spec,))  # fmt: skip
-    good = jobs.CountyPlan("/d/a", "甲县", [], [], (2023, 2024), (("schools.csv", 1, "aa"),), "moe-2017", 1.0)
-    young = jobs.CountyPlan("/d/b", "乙县", [], [], (2024,), (("schools.csv", 1, "bb"),), "moe-2017", 2.0)
+    good = jobs.CountyPlan("/d/a", "甲县", [], [], (2023, 2024), (("schools.csv", 1, "aa"),), "moe-2017")
+    young = jobs.CountyPlan("/d/b", "乙县", [], [], (2024,), (("schools.csv", 1, "bb"),), "moe-2017")
     broken = jobs.CountyPlan(
         "/d/c", "丙县", [], [jobs.ReportResult("丙县", None, "failed", 0.0, "invalid data:\nrow 2")]
     )
-    twin = jobs.CountyPlan("/d/d", "甲县", [], [], (2024,), (("schools.csv", 1, "dd"),), "moe-2017", 1.0)
+    twin = jobs.CountyPlan("/d/d", "甲县", [], [], (2024,), (("schools.csv", 1, "dd"),), "moe-2017")
     planned, results = jobs.plan_province([good, young, broken, twin], None, options)
     assert [j.year for j in planned] == [2023, 2024] and results == []
     y2023, y2024 = planned

@@ -7,7 +7,7 @@
 2. executes every notebook with papermill (parameters checked against
    ``papermill.inspect_notebook``; ``interactive=False``), keeping the executed notebooks in
    ``<out>/<county>/<year>/notebooks/`` for audit, also when one fails;
-3. turns each into a document model, without code (:mod:`eduwb.report.layout`), and typesets cover,
+3. converts each to HTML without code (:mod:`eduwb.report.layout`) and typesets cover,
    contents, chapters and appendix as ONE Typst document (:mod:`eduwb.report.typeset`):
    ``<county>_<year>_优质均衡监测报告.pdf`` (``_quality_balance_report.pdf`` in English);
 4. writes every table the notebooks displayed to ``<county>_<year>_tables.xlsx``
@@ -20,21 +20,22 @@ Every file is written under a temporary name in its final directory and renamed 
 
 The modules, in the order a run meets them:
 
-- :mod:`~eduwb.report.command`: the command, its options and the summary;
-- :mod:`~eduwb.report.jobs`: what a run is made of (options, jobs, fingerprints, notebooks);
+- :mod:`~eduwb.report.command`: the command, its options, the notebooks' parameters, the summary;
+- :mod:`~eduwb.report.jobs`: what a run is made of (options, jobs and their fingerprints), planned
+  from each county as it is read;
 - :mod:`~eduwb.report.workers`: a standard process pool (whose workers die with the command)
-  or a Dask cluster, the order the pieces run in, one chapter's execution and one report's
-  layout;
-- :mod:`~eduwb.report.engine`: the in-process papermill engine (one warm IPython shell per
-  worker, byte-identical to a kernel);
-- :mod:`~eduwb.report.context`, :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`,
-  :mod:`~eduwb.report.typeset`, :mod:`~eduwb.report.workbook`: the cover and appendix,
-  notebooks → a document model → PDF, and the Excel workbook.
+  or a Dask cluster, and the order the pieces run in;
+- :mod:`~eduwb.report.engine`: one chapter's execution, with the in-process papermill engine
+  (one warm IPython shell per worker, byte-identical to a kernel);
+- :mod:`~eduwb.report.context`: one report from its chapters (cover, appendix, PDF, workbook);
+  :mod:`~eduwb.report.layout`, :mod:`~eduwb.report.blocks`, :mod:`~eduwb.report.typeset`,
+  :mod:`~eduwb.report.workbook`: notebooks → a document model → PDF, and the
+  Excel workbook.
 
 Work is split finer than county × year: the notebooks of one report run in parallel and the
 PDF is laid out when all are done, so a single report uses every worker and a batch keeps
 them all busy to the end.  A worker process that dies (killed, out of memory) costs only the
-report it was working on.  Heavy imports (papermill, typst, dask) are made
+report it was working on.  Heavy imports (papermill, mistune, typst, dask) are made
 inside functions.
 """
 

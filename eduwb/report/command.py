@@ -1,7 +1,11 @@
-"""``eduwb report``: plan the batch, run it, print the summary."""
+"""``eduwb report``: check the options and the notebooks' parameters, run the batch, print the summary."""
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,20 +13,15 @@ from typing import Any
 from eduwb._files import source_date_epoch
 from eduwb.errors import ParameterError
 from eduwb.present.words import REPORT_TEXT
-from eduwb.report.jobs import (
-    PROVINCE_SCOPE,
-    ReportResult,
-    RunOptions,
-    check_notebook_parameters,
-    parse_years,
-    resolve_notebooks,
-    safe_name,
-)
+from eduwb.report.jobs import PACKAGE_DIR, PROVINCE_SCOPE, NotebookSpec, ReportResult, RunOptions, safe_name
 from eduwb.report.workbook import display_width
 from eduwb.report.workers import Workers, run_reports
 
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+#: Parameters a report may pass to a notebook, in the order they are injected.
+REPORT_PARAMETERS = ("data", "year", "lang", "interactive", "standard")
 
-# ---- the command --------------------------------------------------------------------------
+
 def report_command(
     data: list[str],
     *,
@@ -36,51 +35,21 @@ def report_command(
     force: bool = False,
     province: str | None = None,
 ) -> int:
-    """Produce the annual report of every county × year; print a summary; return the exit status.
+    """Produce the annual report of every county × year; print a summary; return the exit status
+    (0 when every report was made or was up to date, 1 when any failed).
 
-    Parameters
-    ----------
-    data : list of str
-        County datasets (folders or ``.xlsx`` workbooks), or folders of them.
-    years : str, optional
-        ``"2021-2025"``, ``"2024"`` or a comma-separated mix; default every year in each
-        county's data.
-    out : str
-        Output folder; each report goes to ``<out>/<county>/<year>/``.
-    workers : int, optional
-        Worker processes (default: the number of CPU cores).  With 1, everything runs in
-        this process.
-    lang : {"zh", "en"}
-        Language of the report (and of the notebooks, which receive it as ``lang``).
-    notebooks : list of str, optional
-        Notebooks (or folders of notebooks) making the chapters, in order; default every
-        ``notebooks/NN_*.ipynb`` of the project (or of ``$EDUWB_NOTEBOOKS_DIR``).
-    scheduler : str, optional
-        Address of a Dask distributed scheduler (``tcp://host:8786``) to run the work on
-        instead of local processes.
-    standard : str, optional
-        Standard id or file overriding each county's own ``county.toml`` setting.
-    force : bool
-        Rebuild reports even when their inputs have not changed.
-    province : str, optional
-        Also make one province report per year, ``<out>/<province>/<year>/<province>_<year>_省级汇总报告.pdf``
-        with its workbook, from the province notebooks (``metadata.eduwb.scope = "province"``,
-        e.g. ``04_province``) run on every county whose data are valid. Province notebooks are
-        never chapters of the county reports; with ``notebooks`` naming only province
-        notebooks, only the province reports are made.
-
-    Returns
-    -------
-    int
-        0 when every report was produced (or was already up to date), 1 when any failed.
-
-    Raises
-    ------
-    ParameterError
-        for a bad ``years``/``lang``/``workers``, no notebooks, or a notebook that does not
-        declare a parameter the report must pass (e.g. a misspelt ``year``).
-    StandardError
-        when ``standard`` cannot be loaded.
+    ``data``: county datasets (folders or ``.xlsx`` workbooks), or folders of them; ``years``:
+    ``"2021-2025"``, ``"2024"`` or a comma-separated mix (default: every year of each county);
+    each report goes to ``<out>/<county>/<year>/``; ``workers``: processes (default: the CPU
+    cores; with 1 everything runs in this process); ``notebooks``: notebooks or folders making
+    the chapters, in order (default: ``notebooks/NN_*.ipynb`` or ``$EDUWB_NOTEBOOKS_DIR``);
+    ``scheduler``: a Dask scheduler's address (``tcp://host:8786``) to run on instead;
+    ``standard`` overrides each county's own; ``force`` rebuilds reports that are up to date;
+    ``province`` also makes one province report per year from the province notebooks
+    (``metadata.eduwb.scope = "province"``) run on every valid county (never chapters of the
+    county reports; with only province notebooks, only the province reports are made).
+    Raises :class:`ParameterError` for bad options or a notebook that does not declare a
+    parameter the report must pass, :class:`StandardError` for a standard that cannot be loaded.
     """
     if not data:
         raise ParameterError(
@@ -89,15 +58,14 @@ def report_command(
         )
     data = expand_data(data)
     wanted = parse_years(years) if years else None
-    pieces = len(data) * len(resolve_notebooks(notebooks)) * (len(wanted) if wanted else 1)
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
-    pool = Workers(workers, scheduler, pieces)
+    pool = Workers(workers, scheduler, len(data) * len(resolve_notebooks(notebooks)) * len(wanted or [0]))
     try:
         options = prepare_options(
             out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province
         )
     except BaseException:
-        pool.close(abort=True)
+        pool.close()
         raise
     results = run_reports(data, years=wanted, options=options, pool=pool)
     print_summary(results, file=sys.stdout)
@@ -173,6 +141,115 @@ def prepare_options(
         province=province,
         province_notebooks=province_specs if province is not None else (),
     )
+
+
+# ---- the notebooks and their parameters ---------------------------------------------------
+def parse_years(spec: str) -> list[int]:
+    """``"2021-2025"`` → [2021, …, 2025]; ``"2024"`` → [2024]; ``"2021,2023-2024"`` → [2021, 2023, 2024]."""
+    years: set[int] = set()
+    for part in str(spec).replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
+        if not m:
+            raise ParameterError(
+                f"--years：{spec!r} 不是年份，也不是 2021-2025 这样的范围 / "
+                f"--years: {spec!r} is not a year or a range like 2021-2025"
+            )
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            raise ParameterError(f"--years：范围 {part} 前大后小 / --years: range {part} runs backwards")
+        years.update(range(first, last + 1))
+    return sorted(years)
+
+
+def default_notebooks_dir() -> Path:
+    """``$EDUWB_NOTEBOOKS_DIR``, else the project's ``notebooks/`` folder."""
+    env = os.environ.get("EDUWB_NOTEBOOKS_DIR")
+    return Path(env).resolve() if env else PACKAGE_DIR.parent / "notebooks"
+
+
+def resolve_notebooks(notebooks: list[str] | None = None) -> list[Path]:
+    """The report's notebooks in chapter order: folders expand to their ``NN_*.ipynb``, a name
+    not found as given is looked up in the default folder (``01_resource_gaps``)."""
+    entries = [default_notebooks_dir()] if not notebooks else [_notebook_entry(n) for n in notebooks]
+    paths: list[Path] = []
+    for entry in entries:
+        if entry.is_dir():
+            paths.extend(sorted(entry.glob(NOTEBOOK_PATTERN)))
+        elif entry.is_file() and entry.suffix == ".ipynb":
+            paths.append(entry)
+        else:
+            raise ParameterError(
+                f"{entry}：没有这个笔记本（或笔记本文件夹） / "
+                f"{entry}: no such notebook (or folder of notebooks)"
+            )
+    if not paths:
+        where = ", ".join(map(str, entries))
+        raise ParameterError(
+            f"{where} 中没有符合 {NOTEBOOK_PATTERN} 的笔记本 / "
+            f"no notebooks matching {NOTEBOOK_PATTERN} in {where}"
+        )
+    return [p.resolve() for p in paths]
+
+
+def _notebook_entry(name: str) -> Path:
+    path, folder = Path(name), default_notebooks_dir()
+    if path.exists():
+        return path
+    return next((c for c in (folder / name, folder / f"{name}.ipynb") if c.is_file()), path)
+
+
+def check_notebook_parameters(
+    paths: list[Path], *, lang: str = "zh", standard: str | None = None
+) -> list[NotebookSpec]:
+    """Inspect each notebook's ``parameters`` cell and decide what the report passes to it.
+
+    A notebook must declare ``data`` and ``year``; ``lang`` when the report is not in
+    Chinese; ``standard`` when one is given.  ``interactive`` is passed (as False) to the
+    notebooks that declare it.  Raises :class:`ParameterError` naming every notebook and
+    parameter that does not fit.
+    """
+    from eduwb._imports import skip_iri_grammar
+
+    skip_iri_grammar()  # papermill's first import, in the command's process: ≈ 1 s less start-up
+    import papermill
+
+    needed = ["data", "year", *(["lang"] if lang != "zh" else []), *(["standard"] if standard else [])]
+    problems: list[str] = []
+    specs: list[NotebookSpec] = []
+    for path in paths:
+        try:
+            declared = papermill.inspect_notebook(str(path))
+        except Exception as exc:  # noqa: BLE001 -- any unreadable notebook is the user's to fix
+            problems.append(
+                f"{path.name}：无法作为笔记本读取 / {path.name}: cannot be read as a notebook: {exc}"
+            )
+            continue
+        if not declared:
+            problems.append(
+                f"{path.name}：没有标记为 parameters 的单元格 / {path.name}: has no cell tagged 'parameters'"
+            )
+            continue
+        for name in (n for n in needed if n not in declared):
+            near = [d for d in declared if difflib.SequenceMatcher(None, d.lower(), name).ratio() >= 0.6]
+            hint = (f"（{near[0]!r} 是否拼错？）", f" (is {near[0]!r} a misspelling?)") if near else ("", "")
+            problems.append(
+                f"{path.name}：parameters 单元格没有声明 {name!r}{hint[0]} / "
+                f"{path.name}: its parameters cell does not declare {name!r}{hint[1]}"
+            )
+        passed = tuple(n for n in REPORT_PARAMETERS if n in declared and (n != "standard" or standard))
+        specs.append(NotebookSpec(path=str(path), parameters=passed, scope=notebook_scope(path)))
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return specs
+
+
+def notebook_scope(path: str | Path) -> str:
+    """``"province"`` for a notebook whose metadata says so (``eduwb.scope``), else ``"county"``."""
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {}).get("eduwb")
+    except (OSError, ValueError, AttributeError):
+        return "county"
+    return PROVINCE_SCOPE if isinstance(meta, dict) and meta.get("scope") == PROVINCE_SCOPE else "county"
 
 
 # ---- the summary ----------------------------------------------------------------------------

@@ -1,31 +1,83 @@
-"""The render context of a report: cover verdict, dates, appendix rows."""
+"""A report from its chapters: the render context (cover, verdict, dates, appendix), then the PDF,
+the tables workbook and the sidecar."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from eduwb._files import atomic_path
 from eduwb.lang import name_before_number
 from eduwb.names import shown
 from eduwb.present.words import LIST_SEP, READINESS_LABELS, REPORT_TEXT, column_label, pick, report_text
-from eduwb.report.jobs import PACKAGE_DIR, ChapterOutcome, ProvinceJob, ReportJob, eduwb_version, shown_path
+from eduwb.report.engine import few_collections
+from eduwb.report.jobs import (
+    PACKAGE_DIR,
+    PROVINCE_SCOPE,
+    SIDECAR,
+    ChapterOutcome,
+    ReportJob,
+    ReportResult,
+    eduwb_version,
+    shown_path,
+)
+from eduwb.report.workbook import write_tables_xlsx
 
 
-def county_verdict(ds: Any, std: Any, year: int) -> dict[str, Any]:
-    """The county's verdict for the cover, from :func:`eduwb.analysis.scorecard.county_verdict`.
+@few_collections()
+def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
+    """Lay the chapters out as the report PDF, write the tables workbook and the sidecar.
 
-    ``{"passed": bool | None, "summary_zh": str, "summary_en": str, "failing": [ids]}``;
-    ``passed`` is None (and ``note`` says why) when this installation has no scorecard.
-    An error inside the scorecard fails the report.
+    Never raises: a failure fails this report (the result says why), not the batch.
     """
+    from eduwb.analysis.scorecard import county_verdict
+    from eduwb.data.dataset import load
+    from eduwb.report import typeset
+    from eduwb.standards import load_standard
+
+    t0 = time.perf_counter()
+    data = ", ".join(job.data) if job.scope == PROVINCE_SCOPE else job.data
     try:
-        from eduwb.analysis.scorecard import county_verdict as verdict_fn
-    except ImportError as exc:
-        note = f"no verdict: eduwb.analysis.scorecard.county_verdict is not available ({exc})"
-        return {"passed": None, "summary_zh": "", "summary_en": "", "failing": [], "note": note}
-    return dict(verdict_fn(ds, std, year))
+        if job.scope == PROVINCE_SCOPE:
+            context = province_context(job, chapters)
+        else:
+            ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
+            std = load_standard(job.standard_used)
+            context = report_context(job, ds, std, county_verdict(ds, std, job.year), chapters)
+        with atomic_path(job.report_path) as tmp:
+            pages = typeset.write_pdf(context, tmp)
+        tables = [table for chapter in chapters for table in chapter.tables]
+        with atomic_path(job.tables_path) as tmp:
+            write_tables_xlsx(tables, tmp, lang=job.lang, created=report_created(job))
+        sidecar = {
+            "status": "ok",
+            "fingerprint": job.fingerprint,
+            "county": job.county,
+            "year": job.year,
+            "data": job.data_shown or job.data,
+            "report": job.report_path.name,
+            "tables": job.tables_path.name,
+            "pages": pages,
+            "chapters": [c.title for c in chapters],
+            "table_count": len(tables),
+            "notebook_seconds": {job.notebooks[c.index].stem: round(c.seconds, 2) for c in chapters},
+            "engines": sorted({c.engine for c in chapters}),
+            "layout_seconds": round(time.perf_counter() - t0, 2),
+        }
+        with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
+            tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
+        reason = f"layout: {type(exc).__name__}: {exc}"
+        return ReportResult(job.county, job.year, "failed", time.perf_counter() - t0, reason, data)
+    outputs = [str(job.report_path), str(job.tables_path)]
+    return ReportResult(
+        job.county, job.year, "ok", time.perf_counter() - t0, str(job.report_path), data, outputs
+    )
 
 
 def report_created(job: ReportJob) -> datetime:
@@ -43,140 +95,99 @@ def report_context(
 ) -> dict[str, Any]:
     """The render context of a county report: its verdict on the cover, its data in the appendix."""
     text = report_text(job.lang, std)
-    created = report_created(job)
-    # county.toml [statistics_dates], else 1 September
-    statistics_date = ds.settings.statistics_date(job.year)
-    standard_name = std.name(job.lang) if callable(getattr(std, "name", None)) else str(std.id)
-    cover = _cover(text, standard_name, job.year, statistics_date, created)
-    appendix = [
-        {
-            "title": text["sec_data"],
-            "header": None,
-            "mono": (),
-            "rows": [(text["county"], ds.name), (text["path"], job.data_shown or shown_path(job.data))],
-        },
-        {
-            "title": text["sec_data"] + " — SHA-256",
-            "header": [text["file"], text["bytes"], text["sha256"]],
-            "mono": (2,),
-            "rows": [(shown(name, 200), f"{size:,}", sha) for name, size, sha in job.data_files],
-        },
-        _standard_section(text, std, standard_name, _display_source(std.source, job.cwd)),
-        _parameters_section(
-            text,
-            job,
-            chapters,
-            lambda spec: ", ".join(f"{k}={v!r}" for k, v in job.shown_parameters_for(spec).items()),
+    data = [
+        _section(text["sec_data"], [(text["county"], ds.name), (text["path"], job.data_shown)]),
+        _section(
+            text["sec_data"] + " — SHA-256",
+            [(shown(name, 200), f"{size:,}", sha) for name, size, sha in job.data_files],
+            [text["file"], text["bytes"], text["sha256"]],
+            (2,),
         ),
-        _software_section(text, created),
     ]
-    title = text["title"].format(county=name_before_number(ds.name), year=job.year)
-    verdict = _county_verdict(job, text, verdict)
-    return _context(job, text, title, ds.name, verdict, cover, chapters, appendix, created)
-
-
-def _county_verdict(job: ReportJob, text: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
-    """The cover's verdict box of a county report: the label, its colour, the summary, the lists."""
     passed = verdict.get("passed")
-    if passed is None:
-        state = "unknown"
-    elif passed:
-        state = "passed"
-    else:
-        state = "incomplete" if verdict.get("verdict") == "incomplete" else "failed"
+    state = "unknown" if passed is None else "passed" if passed else "failed"
+    if state == "failed" and verdict.get("verdict") == "incomplete":
+        state = "incomplete"
     lists = [
         (text[key], _id_list(verdict.get(key), job.lang)) for key in ("failing", "missing", "undeclared")
     ]
-    return {
+    box = {
         "label": text[state],
-        "css_class": "failed" if state == "failed" else state if state == "passed" else "unknown",
+        "css_class": state if state in ("passed", "failed") else "unknown",
         "summary": verdict.get(pick(("summary_zh", "summary_en"), job.lang)) or "",
         "lists": [(k, v) for k, v in lists if v],
     }
 
+    def parameters(spec: Any) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in job.parameters_for(spec, shown=True).items())
 
-def _cover(
-    text: dict[str, Any],
-    standard_name: str,
-    year: int,
-    statistics_date: date,
-    created: datetime,
-    extra: list[tuple[str, str]] | None = None,
-) -> list[tuple[str, str]]:
-    """The cover's lines: the standard, the school year, ``extra`` lines, the dates."""
-    return [
-        (text["standard"], standard_name),
-        (text["school_year"], text["school_year_value"].format(year=year, next=year + 1)),
-        *(extra or []),
-        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
-        (text["generated"], text["date_fmt"].format(d=created)),
-    ]
+    title = text["title"].format(county=name_before_number(ds.name), year=job.year)
+    # county.toml [statistics_dates], else 1 September
+    dates = (ds.settings.statistics_date(job.year), report_created(job))
+    source = _display_source(std.source, job.cwd)
+    return _document(job, std, text, title, ds.name, box, [], dates, data, source, parameters, chapters)
 
 
-def _standard_section(text: dict[str, Any], std: Any, standard_name: str, source: str) -> dict[str, Any]:
-    """The appendix section naming the standard: its id, its name and its file."""
-    return {
-        "title": text["sec_standard"],
-        "header": None,
-        "mono": (),
-        "rows": [
-            (text["standard_id"], std.id),
-            (text["standard_name"], standard_name),
-            (text["standard_source"], source),
-        ],
-    }
-
-
-def _parameters_section(
-    text: dict[str, Any], job: ReportJob | ProvinceJob, chapters: list[ChapterOutcome], shown: Any
+def _section(
+    title: str, rows: list[tuple], header: list[str] | None = None, mono: tuple = ()
 ) -> dict[str, Any]:
-    """The appendix section listing each chapter's notebook and its parameters (``shown(spec)``)."""
-    return {
-        "title": text["sec_parameters"],
-        "header": [text["chapter"], text["notebook"], text["parameters"]],
-        "mono": (),
-        "rows": [
-            (
-                chapter.title,
-                Path(job.notebooks[chapter.index].path).name,
-                shown(job.notebooks[chapter.index]),
-            )
-            for chapter in chapters
-        ],
-    }
+    """One appendix section: a table of ``rows`` (``header`` None: label and value pairs)."""
+    return {"title": title, "header": header, "mono": mono, "rows": rows}
 
 
-def _software_section(text: dict[str, Any], created: datetime) -> dict[str, Any]:
-    """The appendix section on what made the report: eduwb, Python, pandas, and when."""
-    import pandas
-
-    return {
-        "title": text["sec_software"],
-        "header": None,
-        "mono": (),
-        "rows": [
-            ("eduwb", eduwb_version()),
-            (text["python"], sys.version.split()[0]),
-            ("pandas", pandas.__version__),
-            (text["generated"], text["date_fmt"].format(d=created)),
-        ],
-    }
-
-
-def _context(
-    job: ReportJob | ProvinceJob,
+def _document(
+    job: ReportJob,
+    std: Any,
     text: dict[str, Any],
     title: str,
     county: str,
     verdict: dict[str, Any],
-    cover: list[tuple[str, str]],
+    cover_extra: list[tuple[str, str]],
+    dates: tuple[date, datetime],
+    sections: list[dict[str, Any]],
+    source: str,
+    parameters: Any,
     chapters: list[ChapterOutcome],
-    appendix: list[dict[str, Any]],
-    created: datetime,
 ) -> dict[str, Any]:
-    """The render context the report template takes (a county's and a province's alike)."""
+    """The render context the report template takes (a county's and a province's alike).
+
+    The cover: the standard, the school year, ``cover_extra``, the statistics date and when it
+    was made (``dates``). The appendix: ``sections``, then the standard (its file named as
+    ``source``), each chapter's notebook with its ``parameters(spec)``, and what made the report.
+    """
+    import pandas
+
     from eduwb.report import layout as pdf
 
+    statistics_date, created = dates
+    standard_name = std.name(job.lang)
+    school_year = text["school_year_value"].format(year=job.year, next=job.year + 1)
+    cover = [(text["standard"], standard_name), (text["school_year"], school_year), *cover_extra]
+    cover += [
+        (text["statistics_date"], text["date_fmt"].format(d=statistics_date)),
+        (text["generated"], text["date_fmt"].format(d=created)),
+    ]
+    standard = [
+        (text["standard_id"], std.id),
+        (text["standard_name"], standard_name),
+        (text["standard_source"], source),
+    ]
+    notebooks = [
+        (c.title, Path(job.notebooks[c.index].path).name, parameters(job.notebooks[c.index]))
+        for c in chapters
+    ]
+    software = [
+        ("eduwb", eduwb_version()),
+        (text["python"], sys.version.split()[0]),
+        ("pandas", pandas.__version__),
+        (text["generated"], text["date_fmt"].format(d=created)),
+    ]
+    appendix = [
+        *sections,
+        _section(text["sec_standard"], standard),
+        _section(text["sec_parameters"], notebooks, [text["chapter"], text["notebook"], text["parameters"]]),
+        _section(text["sec_software"], software),
+    ]
     return {
         "lang": job.lang,
         "text": text,
@@ -210,11 +221,7 @@ def _display_source(source: str, cwd: str = "") -> str:
     path = Path(source)
     if path.is_relative_to(PACKAGE_DIR):
         return f"eduwb/{path.relative_to(PACKAGE_DIR).as_posix()}"
-    checksum = None
-    if path.is_file():
-        import hashlib
-
-        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+    checksum = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     return shown_path(path, cwd, checksum)
 
 
@@ -224,99 +231,78 @@ def province_summary(chapters: list[ChapterOutcome], lang: str) -> dict[str, lis
 
     None when no chapter showed one (a province notebook of one's own making).
     """
-    for chapter in chapters:
-        for table in chapter.tables:
-            if table.get("name") != "readiness":
-                continue
-            columns = list(table.get("columns", []))
-            try:
-                county_col = columns.index(column_label("county", lang))
-                class_col = columns.index(column_label("readiness", lang))
-            except ValueError:
-                return None
-            code_of = {label: code for code, pair in READINESS_LABELS.items() for label in (*pair, code)}
-            out: dict[str, list[str]] = {code: [] for code in READINESS_LABELS}
-            for row in table.get("data", []):
-                code = code_of.get(str(row[class_col]))
-                if code is not None:
-                    out[code].append(str(row[county_col]))
-            return out
+    for table in (t for chapter in chapters for t in chapter.tables if t.get("name") == "readiness"):
+        columns = list(table.get("columns", []))
+        try:
+            county_col = columns.index(column_label("county", lang))
+            class_col = columns.index(column_label("readiness", lang))
+        except ValueError:
+            return None
+        code_of = {label: code for code, pair in READINESS_LABELS.items() for label in (*pair, code)}
+        out: dict[str, list[str]] = {code: [] for code in READINESS_LABELS}
+        for row in table.get("data", []):
+            code = code_of.get(str(row[class_col]))
+            if code is not None:
+                out[code].append(str(row[county_col]))
+        return out
     return None
 
 
-def province_context(job: ProvinceJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
+def province_context(job: ReportJob, chapters: list[ChapterOutcome]) -> dict[str, Any]:
     """The render context of a province report: the same document as a county's, with the
     province on the cover (its counties by readiness) and its counties in the appendix."""
     from eduwb.standards import load_standard
 
     std = load_standard(job.standard_used)
     base = report_text(job.lang, std)
-    text = {**base, "cover_title": base["province_cover_title"], "verdict": base["province_overview"],
-            "produced_by": base["province_produced_by"]}  # fmt: skip
-    standard_name = std.name(job.lang)
-    created = report_created(job)
-    # the statistics date of the year (the counties' own dates are on their reports)
-    statistics_date = date(job.year, 9, 1)
-    counties = [(text["counties"], str(len(job.counties)))]
-    cover = _cover(text, standard_name, job.year, statistics_date, created, counties)
-    appendix = [_counties_section(job, text)]
-    if job.excluded:
-        appendix.append(
-            {
-                "title": text["sec_excluded"],
-                "header": [text["county"], text["reason"]],
-                "mono": (),
-                "rows": list(job.excluded),
-            }
+    text = {
+        **base,
+        "cover_title": base["province_cover_title"],
+        "verdict": base["province_overview"],
+        "produced_by": base["province_produced_by"],
+    }
+    count_files = {county: 0 for county, _path, _digest in job.counties}
+    for name, _size, _sha in job.data_files:
+        county = name.split("/", 1)[0]
+        count_files[county] = count_files.get(county, 0) + 1
+    counties = [
+        (
+            shown(county),
+            shown(shown_path(path, Path.cwd(), digest), 200),
+            str(count_files.get(county, 0)),
+            digest,
         )
+        for county, path, digest in job.counties
+    ]
+    header = [text["county"], text["path"], text["files"], text["files_digest"]]
+    sections = [_section(text["sec_counties"], counties, header, (3,))]
+    if job.excluded:
+        sections.append(_section(text["sec_excluded"], list(job.excluded), [text["county"], text["reason"]]))
 
-    def shown(spec: Any) -> str:
+    def parameters(spec: Any) -> str:
         return ", ".join(
             f"{k}={text['counties_param'].format(n=len(v)) if k == 'data' else repr(v)}"
             for k, v in job.parameters_for(spec).items()
         )
 
-    appendix += [
-        _standard_section(text, std, standard_name, _display_source(std.source)),
-        _parameters_section(text, job, chapters, shown),
-        _software_section(text, created),
-    ]
     title = base["province_title"].format(province=name_before_number(job.county), year=job.year)
-    verdict = _province_verdict(job, text, province_summary(chapters, job.lang))
-    return _context(job, text, title, job.county, verdict, cover, chapters, appendix, created)
-
-
-def _province_verdict(
-    job: ProvinceJob, text: dict[str, Any], summary: dict[str, list[str]] | None
-) -> dict[str, Any]:
-    """The cover's box of a province report: how many counties pass, the counties by readiness."""
+    summary = province_summary(chapters, job.lang)
     if summary is None:
-        return {"label": text["unknown"], "css_class": "unknown", "summary": "", "lists": []}
-    n = sum(len(v) for v in summary.values())
-    passing = len(summary["passes"])
-    label = text["province_counts"].format(n=n, passing=passing)
-    lists = [(pick(READINESS_LABELS[code], job.lang), names) for code, names in summary.items() if names]
-    css = "passed" if n and passing == n else "unknown" if not n else "failed"
-    return {"label": label, "css_class": css, "summary": "", "lists": lists}
-
-
-def _counties_section(job: ProvinceJob, text: dict[str, Any]) -> dict[str, Any]:
-    """The appendix section listing the counties in the report: data, number of files, digest."""
-    count_files = {county: 0 for county, _path, _digest in job.counties}
-    for name, _size, _sha in job.data_files:
-        county = name.split("/", 1)[0]
-        count_files[county] = count_files.get(county, 0) + 1
-    return {
-        "title": text["sec_counties"],
-        "header": [text["county"], text["path"], text["files"], text["files_digest"]],
-        "mono": (3,),
-        "rows": [
-            (
-                shown(county),
-                shown(shown_path(path, Path.cwd(), digest), 200),
-                str(count_files.get(county, 0)),
-                digest,
-            )
-            for county, path, digest in job.counties
-        ],
-    }
+        box = {"label": text["unknown"], "css_class": "unknown", "summary": "", "lists": []}
+    else:
+        n, passing = sum(len(v) for v in summary.values()), len(summary["passes"])
+        lists = [(pick(READINESS_LABELS[code], job.lang), names) for code, names in summary.items() if names]
+        css = "passed" if n and passing == n else "unknown" if not n else "failed"
+        box = {
+            "label": text["province_counts"].format(n=n, passing=passing),
+            "css_class": css,
+            "summary": "",
+            "lists": lists,
+        }
+    # the statistics date of the year (the counties' own dates are on their reports)
+    dates = (date(job.year, 9, 1), report_created(job))
+    cover_extra = [(text["counties"], str(len(job.counties)))]
+    source = _display_source(std.source)
+    return _document(
+        job, std, text, title, job.county, box, cover_extra, dates, sections, source, parameters, chapters
+    )

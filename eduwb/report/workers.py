@@ -7,177 +7,129 @@ import concurrent.futures as cf
 import contextlib
 import heapq
 import itertools
-import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eduwb._files import atomic_path
 from eduwb._imports import skip_iri_grammar
 from eduwb.errors import ParameterError
-from eduwb.report.context import county_verdict, province_context, report_context, report_created
-from eduwb.report.engine import ENGINE_LOCK, choose_engine, inprocess_possible, report_shell
+from eduwb.report.context import render_report
+from eduwb.report.engine import execute_chapter, warm_up
 from eduwb.report.jobs import (
-    SIDECAR,
     ChapterOutcome,
     CountyPlan,
-    NotebookSpec,
     ReportJob,
     ReportResult,
     RunOptions,
     inspect_county,
     plan_province,
 )
-from eduwb.report.workbook import write_tables_xlsx
+
+#: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
+PR_SET_PDEATHSIG = 1
 
 
 # ---- where the pieces run: a standard executor ------------------------------------------------
-class _Inline(cf.Executor):
-    """This process, one piece at a time (``--workers 1``): each piece runs as it is submitted."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 -- handed to the caller as a pool would
-            future.set_exception(exc)
-        return future
-
-
 class Workers:
     """Where a run's pieces go: a ``concurrent.futures`` executor and how many pieces run at once.
 
     A process pool on this machine (its workers die with this process), a Dask cluster
-    (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process.
+    (``--scheduler ADDRESS``: Dask reschedules what a lost worker held), or this process
+    (``executor`` None: each piece runs as it is submitted). ``pieces`` (the notebooks to
+    execute) caps the pool: more processes only cost start-up.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, pieces: int | None = None):
         if workers is not None and workers < 1:
             raise ParameterError(f"--workers must be at least 1, not {workers}")
-        self.client = None
-        self._mine: set[Any] = set()  # the pool's worker processes
+        self.client, self.processes, self.executor = None, set(), None
         if scheduler:
             from dask.distributed import Client
 
             self.client = Client(scheduler)
             self.slots = max(1, sum(self.client.nthreads().values()))
-            self.executor: cf.Executor = self.client.get_executor(pure=False)
-            return
-        self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
-        self.executor = _Inline() if self.slots == 1 else self._pool()
+            self.executor = self.client.get_executor(pure=False)
+        else:
+            self.slots = min(workers or os.cpu_count() or 1, pieces or sys.maxsize)
+            if self.slots > 1:
+                self.executor = self._pool()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         before = set(multiprocessing.active_children())
-        pool = cf.ProcessPoolExecutor(
-            self.slots,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
+        context = multiprocessing.get_context("spawn")
+        pool = cf.ProcessPoolExecutor(self.slots, context, _worker_init, (os.getpid(),))
         # Start every worker now and let it import what notebooks and layout need while the
         # first county is being read, instead of on the critical path of its first piece.
         for _ in range(self.slots):
             pool.submit(warm_up)
-        self._mine |= set(multiprocessing.active_children()) - before
+        self.processes |= set(multiprocessing.active_children()) - before
         return pool
 
     def submit(self, fn: Any, *args: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
         try:
-            return self.executor.submit(fn, *args)
+            if self.executor is not None:
+                return self.executor.submit(fn, *args)
+            future.set_result(fn(*args))
         except Exception as exc:  # noqa: BLE001 -- e.g. a pool that broke since: the piece is lost
-            future: cf.Future = cf.Future()
             future.set_exception(exc)
-            return future
+        return future
 
     def restart(self) -> None:
         """A new pool after a worker process died (which breaks a process pool)."""
         self.executor.shutdown(wait=False)
         self.executor = self._pool()
 
-    def close(self, abort: bool = False) -> None:
-        if abort:  # interrupted: stop the workers now; the next run removes their temporary files
-            for process in self._mine:
-                with contextlib.suppress(Exception):
-                    process.terminate()
-        self.executor.shutdown(wait=not abort)
+    def close(self) -> None:
+        """Stop the workers now: when the batch is done they are idle, and ending them skips each
+        interpreter's slow teardown (≈ 1 s of a 2-worker run's wall time); when it was interrupted,
+        the next run removes their temporary files."""
+        for process in self.processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
         if self.client is not None:
             self.client.close()
-
-
-#: prctl's option that has the kernel send a signal to a process when its parent dies (Linux)
-PR_SET_PDEATHSIG = 1
 
 
 def _worker_init(parent: int | None = None) -> None:
     """Runs first in each worker process: it dies with its parent, and uses one thread for
     numerical libraries and for Typst.
 
-    Killed with its parent (``kill -9`` of ``eduwb report`` leaves no worker behind): Linux's
-    parent-death signal, elsewhere a thread that watches the parent. The pool already uses
-    every core; BLAS or OpenMP thread pools on top would oversubscribe them, and so would
-    Typst's (rayon's, which reads RAYON_NUM_THREADS when it first starts, at the worker's first
-    compilation: after this) (set the variables yourself to override).
+    ``kill -9`` of ``eduwb report`` leaves no worker behind: Linux's parent-death signal (which
+    follows the thread that started the process: the pools are made on the command's own
+    thread), elsewhere a thread that watches the parent. The pool already uses every core:
+    BLAS, OpenMP or Typst's rayon thread pools on top would oversubscribe them.
     """
     if parent is not None:
-        _die_with(parent)
-    for var in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "NUMEXPR_MAX_THREADS",
-        "RAYON_NUM_THREADS",
-    ):
-        os.environ.setdefault(var, "1")
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
+        else:
+
+            def watch() -> None:
+                while os.getppid() == parent:
+                    time.sleep(1)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            threading.Thread(target=watch, daemon=True, name="eduwb-parent-watch").start()
+        if os.getppid() != parent:  # the parent died before the signal was asked for
+            os.kill(os.getpid(), signal.SIGKILL)
+    for var in ("OMP", "OPENBLAS", "MKL", "RAYON"):
+        os.environ.setdefault(f"{var}_NUM_THREADS", "1")
+    os.environ.setdefault("NUMEXPR_MAX_THREADS", "1")
     skip_iri_grammar()
 
 
-def _die_with(parent: int) -> None:
-    """SIGKILL this process when ``parent`` is gone.
-
-    Linux sends the signal when the thread that started the process ends: the pools are made
-    on the command's own thread (:class:`Workers`), which lives as long as the command.
-    """
-    import ctypes
-    import signal
-    import threading
-
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the C library's, already loaded
-    else:
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(1)
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        threading.Thread(target=watch, daemon=True, name="eduwb-parent-watch").start()
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def warm_up() -> None:
-    """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    mistune, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
-    with contextlib.suppress(Exception):
-        import openpyxl  # noqa: F401
-        import papermill  # noqa: F401
-
-        import eduwb.analysis.scorecard  # noqa: F401
-        import eduwb.data.dataset  # noqa: F401
-        from eduwb.report import layout as pdf
-        from eduwb.report import typeset
-
-        pdf.markdown_blocks("# warm-up")  # loads mistune
-        if inprocess_possible():
-            with ENGINE_LOCK:
-                report_shell()
-        typeset.warm_up()
-
-
+# ---- the order pieces run in ---------------------------------------------------------------
 def run_reports(
     data: list[str],
     *,
@@ -190,36 +142,30 @@ def run_reports(
 ) -> list[ReportResult]:
     """Produce every county × year report; return one result per report, sorted by county and year.
 
-    ``progress`` None shows a progress bar on stderr when it is a terminal.  ``pool`` (a
-    :class:`Workers`) is closed when done; without it one is made from ``workers`` and
-    ``scheduler``.
+    ``progress`` None: a progress bar on stderr when it is a terminal. ``pool`` is closed when done.
     """
     from tqdm.auto import tqdm
 
     skip_iri_grammar()  # this process executes notebooks too with one worker
     if pool is None:
-        pool = Workers(workers, scheduler, len(data) * len(options.notebooks) * (len(years) if years else 1))
-    total = len(data) * len(years) if years else len(data)
+        pool = Workers(workers, scheduler, len(data) * len(options.notebooks) * len(years or [0]))
     disable = None if progress is None else not progress
-    bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr, disable=disable)
+    bar = tqdm(
+        total=len(data) * len(years or [0]), unit="report", desc="reports", file=sys.stderr, disable=disable
+    )
     try:
-        results = _Run(pool, options, years, bar).run(data)
-    except BaseException:
+        return _Run(pool, options, years, bar).run(data)
+    finally:
         bar.close()
-        pool.close(abort=True)
-        raise
-    bar.close()
-    pool.close()
-    return results
+        pool.close()
 
 
 @dataclass
 class _Report:
     """A report under way: its job, its chapters as they come back, and how it is going."""
 
-    job: Any
-    chapters: list[ChapterOutcome | None]
-    left: int
+    job: ReportJob
+    chapters: list[ChapterOutcome] = field(default_factory=list)
     failed: bool = False
     seconds: float = 0.0
 
@@ -246,18 +192,15 @@ class _Run:
         self.suspects: set[tuple] = set()  # lost once with a dead worker: they run alone
         self.reports: dict[tuple[str, int], _Report] = {}
         self.results: list[ReportResult] = []
-        self.inspected: dict[str, CountyPlan] = {}
-        self.order: list[str] = []
+        self.plans: dict[str, CountyPlan | None] = {}  # every county in the order given, once read
 
-    def push(self, piece: tuple) -> None:
+    def push(self, *piece: Any) -> None:
         heapq.heappush(self.queue, (PRIORITY[piece[0]], next(self.seq), piece))
 
     def run(self, data: list[str]) -> list[ReportResult]:
-        for item in data:
-            path = str(Path(item).resolve())
-            if path not in self.order:
-                self.order.append(path)
-                self.push(("inspect", path))
+        for path in dict.fromkeys(str(Path(item).resolve()) for item in data):
+            self.plans[path] = None
+            self.push("inspect", path)
         while self.queue or self.inflight:
             self._fill()
             done, _ = cf.wait(list(self.inflight), return_when=cf.FIRST_COMPLETED)
@@ -269,31 +212,28 @@ class _Run:
                     value = future.result()
                 except cf.process.BrokenProcessPool:
                     self._worker_died(piece)
-                    continue
                 except Exception as exc:  # noqa: BLE001 -- e.g. Dask lost the piece's workers: fail its report
                     self._failed(piece, f"worker failed: {type(exc).__name__}: {exc}")
-                    continue
-                self.suspects.discard(piece)
-                getattr(self, f"_on_{piece[0]}")(piece, value)
+                else:
+                    self.suspects.discard(piece)
+                    getattr(self, f"_on_{piece[0]}")(piece, value)
         return sorted(self.results, key=lambda r: (r.county, r.year or 0, r.data))
 
     def _fill(self) -> None:
         while self.queue and len(self.inflight) < self.pool.slots:
-            piece = self.queue[0][2]
+            kind, key, *index = piece = self.queue[0][2]
             if self.suspects & set(self.inflight.values()) or (piece in self.suspects and self.inflight):
                 return  # a suspect runs alone
             heapq.heappop(self.queue)
-            if piece[0] != "inspect" and self.reports[piece[1]].failed:
+            if kind == "inspect":
+                call = (inspect_county, key, self.years, self.options)
+            elif self.reports[key].failed:
                 continue  # another notebook of this report already failed
-            self.inflight[self.pool.submit(*self._call(piece))] = piece
-
-    def _call(self, piece: tuple) -> tuple:
-        if piece[0] == "inspect":
-            return inspect_county, piece[1], self.years, self.options
-        report = self.reports[piece[1]]
-        if piece[0] == "chapter":
-            return execute_chapter, report.job, piece[2]
-        return render_report, report.job, report.chapters
+            elif kind == "chapter":
+                call = (execute_chapter, self.reports[key].job, *index)
+            else:
+                call = (render_report, self.reports[key].job, self.reports[key].chapters)
+            self.inflight[self.pool.submit(*call)] = piece
 
     def _worker_died(self, piece: tuple) -> None:
         lost = [piece, *self.inflight.values()]
@@ -304,7 +244,7 @@ class _Run:
                 self._failed(each, "a worker process died running it, twice (killed, or out of memory?)")
             else:
                 self.suspects.add(each)
-                self.push(each)
+                self.push(*each)
 
     def _finish(self, result: ReportResult) -> None:
         self.results.append(result)
@@ -312,27 +252,22 @@ class _Run:
         self.bar.update(1)
 
     def _on_inspect(self, piece: tuple, plan: CountyPlan) -> None:
+        """A county read: its results, its jobs; once every county is read, the province reports."""
         if self.years is None:  # years were unknown until the county was read: one placeholder becomes n
             self.bar.total += len(plan.jobs) + len(plan.results) - 1
-            self.bar.refresh()
         for result in plan.results:
             self._finish(result)
         self._add_jobs(plan.jobs, piece[1])
-        self._inspected(piece[1], plan)
-
-    def _inspected(self, data: str, plan: CountyPlan) -> None:
-        """Once every county has been read, the province reports (``--province``) are planned."""
-        self.inspected[data] = plan
-        if not self.options.province or len(self.inspected) < len(self.order):
-            return
-        jobs, results = plan_province([self.inspected[d] for d in self.order], self.years, self.options)
-        self.bar.total += len(jobs) + len(results)
+        self.plans[piece[1]] = plan
+        if self.options.province and None not in self.plans.values():
+            jobs, results = plan_province(list(self.plans.values()), self.years, self.options)
+            self.bar.total += len(jobs) + len(results)
+            for result in results:
+                self._finish(result)
+            self._add_jobs(jobs, ", ".join(self.plans))
         self.bar.refresh()
-        for result in results:
-            self._finish(result)
-        self._add_jobs(jobs, ", ".join(self.order))
 
-    def _add_jobs(self, jobs: list[Any], data: str) -> None:
+    def _add_jobs(self, jobs: list[ReportJob], data: str) -> None:
         for job in jobs:
             if job.key in self.reports:
                 other = self.reports[job.key].job.data
@@ -342,9 +277,9 @@ class _Run:
                 )
                 self._finish(ReportResult(job.county, job.year, "failed", 0.0, reason, data))
                 continue
-            self.reports[job.key] = _Report(job, [None] * len(job.notebooks), len(job.notebooks))
+            self.reports[job.key] = _Report(job)
             for index in range(len(job.notebooks)):
-                self.push(("chapter", job.key, index))
+                self.push("chapter", job.key, index)
 
     def _on_chapter(self, piece: tuple, outcome: ChapterOutcome) -> None:
         report = self.reports[piece[1]]
@@ -352,10 +287,10 @@ class _Run:
         if not outcome.ok:
             self._failed(piece, outcome.reason)
         elif not report.failed:
-            report.chapters[outcome.index] = outcome
-            report.left -= 1
-            if report.left == 0:
-                self.push(("render", piece[1]))
+            report.chapters.append(outcome)
+            if len(report.chapters) == len(report.job.notebooks):
+                report.chapters.sort(key=lambda chapter: chapter.index)
+                self.push("render", piece[1])
 
     def _on_render(self, piece: tuple, result: ReportResult) -> None:
         report = self.reports[piece[1]]
@@ -367,210 +302,10 @@ class _Run:
         if piece[0] == "inspect":
             name = Path(piece[1]).name
             result = ReportResult(name, None, "failed", 0.0, reason, piece[1])
-            self._finish(result)
-            self._inspected(piece[1], CountyPlan(piece[1], name, [], [result]))
-            return
+            return self._on_inspect(piece, CountyPlan(piece[1], name, [], [result]))
         report = self.reports[piece[1]]
         if not report.failed:
             report.failed = True
             job = report.job
-            self._finish(ReportResult(job.county, job.year, "failed", report.seconds, reason, _data(job)))
-
-
-@contextlib.contextmanager
-def _few_collections():
-    """Fewer garbage collections while a piece runs.
-
-    Layout and plotting allocate millions of short-lived objects; with Python's default
-    thresholds the cyclic collector runs thousands of times (≈ 15 % of a report's time).
-    Reference counting still frees almost everything at once.
-    """
-    import gc
-
-    saved = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
-
-
-# ---- stage 2: one notebook ------------------------------------------------------------------
-def execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
-    """Execute one notebook of a report and convert it into a chapter (see :func:`_execute_chapter`)."""
-    with _few_collections():
-        return _execute_chapter(job, index)
-
-
-def _execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
-    """Execute one notebook of a report and convert it into a chapter.
-
-    The executed notebook is kept in ``<out>/<county>/<year>/notebooks/`` whether it
-    succeeded or not.  Never raises for a notebook's own failure: the outcome says why.
-    """
-    t0 = time.perf_counter()
-    spec = job.notebooks[index]
-    final = job.notebooks_dir / f"{spec.stem}.ipynb"
-    engine = None
-    try:
-        import papermill
-        from papermill.exceptions import PapermillExecutionError
-
-        failure = None
-        with atomic_path(final) as tmp, choose_engine() as engine:
-            try:
-                nb = papermill.execute_notebook(
-                    _literal_path(spec.path),
-                    _literal_path(tmp),
-                    parameters=job.parameters_for(spec),
-                    engine_name=engine,
-                    kernel_name="python3",
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                )
-            except PapermillExecutionError as exc:
-                # papermill saved the failing notebook at tmp: it is renamed into place for the analyst.
-                failure = exc
-                import nbformat
-
-                nb = nbformat.read(str(tmp), as_version=4)
-            # the kept notebook names the data as the report does: no absolute path of this machine
-            nb = without_machine_paths(nb, job, spec, final)
-            import nbformat
-
-            nbformat.write(nb, str(tmp))
-        if failure is not None:
-            reason = _execution_reason(spec, failure, final)
-            return ChapterOutcome(
-                index, False, time.perf_counter() - t0, reason=reason, engine=engine or "kernel"
-            )
-        from eduwb.report import layout as pdf
-
-        chapter = pdf.chapter_from_notebook(
-            nb, fallback_title=spec.stem, chapter_id=f"ch{index + 1}", lang=job.lang
-        )
-    except Exception as exc:  # noqa: BLE001 -- anything else fails this report, not the batch
-        return ChapterOutcome(
-            index, False, time.perf_counter() - t0, reason=f"{spec.stem}: {type(exc).__name__}: {exc}"
-        )
-    return ChapterOutcome(
-        index,
-        True,
-        time.perf_counter() - t0,
-        title=chapter.title,
-        blocks=chapter.blocks,
-        tables=chapter.tables,
-        engine=engine or "kernel",
-    )
-
-
-def without_machine_paths(nb: Any, job: ReportJob, spec: NotebookSpec, final: Path) -> Any:
-    """An executed notebook with the machine's absolute paths replaced by how the report shows them.
-
-    The data (and a standard file given with ``--standard``) appear relative to the working
-    folder, or as their name and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's
-    record of its input and output paths becomes the notebook's name and its place in the
-    report folder.
-    """
-    import nbformat
-
-    meta = nb.metadata.get("papermill")
-    if meta is not None:
-        meta["input_path"] = Path(spec.path).name
-        meta["output_path"] = f"notebooks/{final.name}"
-        if "parameters" in meta:
-            meta["parameters"] = job.shown_parameters_for(spec)
-    text = json.dumps(nb, ensure_ascii=False)
-    for absolute, shown in job.path_replacements():
-        # as written, and as papermill writes a parameter ("\\u8fb9…" for non-ASCII characters)
-        for old, new in ((absolute, shown), (json.dumps(absolute)[1:-1], json.dumps(shown)[1:-1])):
-            text = text.replace(
-                json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1]
-            )
-    return nbformat.from_dict(json.loads(text))
-
-
-def _literal_path(path: str | Path) -> str:
-    """A path papermill uses as written: it formats paths with the parameters (``str.format``),
-    so a brace in a folder name would pick a parameter or fail ("Missing parameter")."""
-    return str(path).replace("{", "{{").replace("}", "}}")
-
-
-def _execution_reason(spec: NotebookSpec, exc: Any, kept: Path) -> str:
-    evalue = str(getattr(exc, "evalue", "") or "").strip()
-    lines = [line for line in evalue.splitlines() if line.strip()][:6]
-    cell = getattr(exc, "exec_count", None)
-    head = f"{spec.stem}.ipynb failed in cell [{cell}]: {getattr(exc, 'ename', 'Error')}"
-    body = ("\n  " + "\n  ".join(lines)) if lines else ""
-    return f"{head}{body}\n  executed notebook kept: {kept}"
-
-
-# ---- stage 3: the PDF and the workbook ------------------------------------------------------
-def render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
-    """Lay the chapters out as the report PDF, write the tables workbook and the sidecar."""
-    with _few_collections():
-        return _render_report(job, chapters)
-
-
-def _render_report(job: ReportJob, chapters: list[ChapterOutcome]) -> ReportResult:
-    t0 = time.perf_counter()
-    try:
-        from eduwb.data.dataset import load
-        from eduwb.report import typeset
-
-        if getattr(job, "scope", "county") == "province":
-            verdict = {}
-            context = province_context(job, chapters)
-        else:
-            ds = load(Path(job.data), standard=job.standard)  # reused while its files are unchanged
-            from eduwb.standards import load_standard
-
-            std = load_standard(job.standard_used)
-            verdict = county_verdict(ds, std, job.year)
-            context = report_context(job, ds, std, verdict, chapters)
-        with atomic_path(job.report_path) as tmp:
-            pages = typeset.write_pdf(context, tmp)
-        tables = [table for chapter in chapters for table in chapter.tables]
-        with atomic_path(job.tables_path) as tmp:
-            write_tables_xlsx(tables, tmp, lang=job.lang, created=report_created(job))
-        sidecar = {
-            "status": "ok",
-            "fingerprint": job.fingerprint,
-            "county": job.county,
-            "year": job.year,
-            "data": getattr(job, "data_shown", "") or job.data,
-            "report": job.report_path.name,
-            "tables": job.tables_path.name,
-            "pages": pages,
-            "chapters": [c.title for c in chapters],
-            "table_count": len(tables),
-            "notebook_seconds": {job.notebooks[c.index].stem: round(c.seconds, 2) for c in chapters},
-            "engines": sorted({c.engine for c in chapters}),
-            "layout_seconds": round(time.perf_counter() - t0, 2),
-        }
-        with atomic_path(Path(job.out_dir) / SIDECAR) as tmp:
-            tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    except Exception as exc:  # noqa: BLE001 -- fails this report, not the batch
-        return ReportResult(
-            job.county,
-            job.year,
-            "failed",
-            time.perf_counter() - t0,
-            f"layout: {type(exc).__name__}: {exc}",
-            _data(job),
-        )
-    note = f"  ({verdict['note']})" if verdict.get("note") else ""
-    return ReportResult(
-        job.county,
-        job.year,
-        "ok",
-        time.perf_counter() - t0,
-        f"{job.report_path}{note}",
-        _data(job),
-        [str(job.report_path), str(job.tables_path)],
-    )
-
-
-def _data(job: Any) -> str:
-    """What a result names as its data: the county's path, or the province's counties."""
-    return ", ".join(job.data) if isinstance(job.data, tuple) else job.data
+            data = ", ".join(job.data) if isinstance(job.data, tuple) else job.data
+            self._finish(ReportResult(job.county, job.year, "failed", report.seconds, reason, data))
