@@ -7,7 +7,7 @@
 2. executes every notebook with papermill (parameters checked against
    ``papermill.inspect_notebook``; ``interactive=False``), keeping the executed notebooks in
    ``<out>/<county>/<year>/notebooks/`` for audit, also when one fails;
-3. converts each to HTML without code (:mod:`eduwb.report.layout`) and typesets cover,
+3. turns each into a document model, without code (:mod:`eduwb.report.layout`), and typesets cover,
    contents, chapters and appendix as ONE Typst document (:mod:`eduwb.report.typeset`):
    ``<county>_<year>_优质均衡监测报告.pdf`` (``_quality_balance_report.pdf`` in English);
 4. writes every table the notebooks displayed to ``<county>_<year>_tables.xlsx``
