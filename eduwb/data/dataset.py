@@ -651,20 +651,19 @@ def _enum_lookup(col_name: str, enum: dict[str, str]) -> dict[str, str]:
 _HIDDEN = names.HIDDEN
 
 
-def _add_rows(problems: ProblemList, label: str, rows, header: str, values, rule: str) -> None:
-    """A problem for each row number in ``rows`` (only as many as are listed; the rest counted).
+def _add_rows(
+    problems: ProblemList, label: str, rows, header: str, values, rule: str, severity: str = "error"
+) -> None:
+    """A problem for each row number in ``rows``: only those the list keeps are built, the rest counted.
 
-    ``values`` is the value shown for each row: a Series by row number, a constant, or None.
+    ``values`` is the value shown for each row: a Series by row number, a function of the row
+    number, or one value for every row.
     """
-    n = len(rows)
-    if n == 0:
-        return
-    take = problems.wants(label, header, rule) if isinstance(problems, ProblemList) else n
+    take = problems.wants(label, header, rule, severity)
     for row in rows[:take]:
-        value = values[row] if isinstance(values, pd.Series) else values
-        problems.append(Problem(label, int(row), header, value, rule))
-    if isinstance(problems, ProblemList):
-        problems.count(label, header, rule, n - min(take, n))
+        value = values(row) if callable(values) else values[row] if isinstance(values, pd.Series) else values
+        problems.append(Problem(label, int(row), header, value, rule, severity))
+    problems.count(label, header, rule, len(rows) - min(take, len(rows)), severity)
 
 
 def _parse(raw: _Raw, table: Table, problems: list[Problem]) -> pd.DataFrame:
@@ -864,50 +863,25 @@ def _check_schema(frame: pd.DataFrame, raw: _Raw, table: Table, problems: list[P
     if table.key and len(table.key) > 1:
         columns = []
         for name in table.key:
-            parsed = raw.codes.get(name) if raw.codes else None
-            if parsed is None:
-                columns.append(frame[name])
-            else:  # the codes of parsing; an empty cell is one more value, as duplicated() counts it
-                columns.append(np.where(parsed[0] < 0, len(parsed[1]), parsed[0]))
-        (keys,) = _row_keys([columns], na_sentinel=False)
-        duplicated = pd.Series(keys).duplicated(keep=False).to_numpy()
-        if duplicated.any():
-            key = list(table.key)
-            rows = frame.index[duplicated]
-            listed = rows[: limits.MAX_PROBLEMS_PER_RULE] if isinstance(problems, ProblemList) else rows
-            shown = pd.Series(
-                [
-                    " × ".join(str(_plain(v)) for v in row)
-                    for row in frame.loc[listed, key].itertuples(index=False)
-                ],
-                index=listed,
-                dtype=object,
-            )
-            header = raw.headers.get(key[-1], key[-1])
-            _add_rows(
-                problems,
-                raw.label,
-                rows,
-                header,
-                shown,
-                f"duplicate {' × '.join(key)}: must be unique",
-            )
+            parsed = raw.codes.get(name)
+            # the codes of parsing (an empty cell is -1, one more value, as duplicated() counts it)
+            columns.append(frame[name].array if parsed is None else parsed[0])
+        duplicated = pd.DataFrame(dict(enumerate(columns))).duplicated(keep=False).to_numpy()
+        key = list(table.key)
+
+        def shown(row):
+            return " × ".join(str(_plain(frame.at[row, name])) for name in key)
+
+        rule = f"duplicate {' × '.join(key)}: must be unique"
+        header = raw.headers.get(key[-1], key[-1])
+        _add_rows(problems, raw.label, frame.index[duplicated], header, shown, rule)
 
 
 def _add_failing(
     problems, label: str, header: str, values: pd.Series, failing: np.ndarray, rule: str
 ) -> None:
-    """A problem for each row where ``failing`` holds, showing the cell's value (only those listed)."""
-    if not failing.any():
-        return
-    _add_rows(problems, label, values.index[failing], header, _shown(problems, values[failing]), rule)
-
-
-def _shown(problems, values: pd.Series) -> pd.Series:
-    """The cells a message shows, as plain Python values (only as many as a ProblemList lists)."""
-    if isinstance(problems, ProblemList):
-        values = values.iloc[: limits.MAX_PROBLEMS_PER_RULE]
-    return pd.Series([_plain(v) for v in values], index=values.index, dtype=object)
+    """A problem for each row where ``failing`` holds, showing the cell's value."""
+    _add_rows(problems, label, values.index[failing], header, lambda row: _plain(values[row]), rule)
 
 
 def _readable(number: float) -> str:
@@ -940,78 +914,28 @@ class _Ctx:
     def report(
         self, table: str, mask: pd.Series, column: str, rule: str, *, warning: bool = False, value=None
     ):
-        frame = self.frames[table]
-        raw = self.raws[table]
-        target = self.warnings if warning else self.problems
-        severity = "warning" if warning else "error"
-        header = raw.headers.get(column, column)
+        """Each row of ``table`` where ``mask`` holds, showing the cell (or ``value(row)``)."""
+        frame, raw = self.frames[table], self.raws[table]
         if isinstance(mask, pd.Series):
             mask = mask.fillna(False).to_numpy(dtype=bool)
-        rows = frame.index[mask]
-        if len(rows) == 0:
-            return
-        # only the problems that will be listed are built; the others are counted
-        take = target.wants(raw.label, header, rule, severity)
-        for row in rows[:take]:
-            shown = frame.at[row, column] if value is None else value(frame.loc[row])
-            target.append(Problem(raw.label, int(row), header, _plain(shown), rule, severity=severity))
-        target.count(raw.label, header, rule, len(rows) - min(take, len(rows)), severity)
+
+        def shown(row):
+            return _plain(frame.at[row, column] if value is None else value(frame.loc[row]))
+
+        target, severity = (self.warnings, "warning") if warning else (self.problems, "error")
+        header = raw.headers.get(column, column)
+        _add_rows(target, raw.label, frame.index[mask], header, shown, rule, severity)
 
 
-def _as_array(column) -> np.ndarray:
-    """A column as a numpy array: numbers as float64 (NaN for missing), anything else as objects."""
-    array = column.array if isinstance(column, pd.Series) else column
-    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray):
-        return array.to_numpy(dtype="float64", na_value=np.nan)
-    array = np.asarray(array)
-    return array.astype("float64") if array.dtype.kind in "iub" else array
+def _row_keys(*columns, dropna: bool = True) -> np.ndarray:
+    """One integer per row, numbered 0, 1, …: equal keys ⇔ equal values in every column.
 
-
-def _codes(columns: list, na_sentinel: bool = True) -> tuple[list[np.ndarray], int]:
-    """Integer codes for several columns over one shared set of values (-1: missing, with ``na_sentinel``)."""
-    arrays = [_as_array(c) for c in columns]
-    if any(a.dtype == object for a in arrays):
-        arrays = [a.astype(object) for a in arrays]
-    codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=na_sentinel)
-    return np.split(np.asarray(codes, dtype=np.int64), np.cumsum([len(a) for a in arrays])[:-1]), len(uniques)
-
-
-def _column_codes(column, na_sentinel: bool) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(_as_array(column), use_na_sentinel=na_sentinel)
-    return np.asarray(codes, dtype=np.int64), len(uniques)
-
-
-def _row_keys(groups: list[list], na_sentinel: bool = True) -> list[np.ndarray]:
-    """One integer key per row of each group of columns: equal keys ⇔ equal values in every column.
-
-    Each group holds the same columns of one frame (e.g. ``[school_id, year, stage]`` of the
-    sections and of the classes); -1 marks a row with a missing value (with ``na_sentinel``;
-    otherwise missing values match each other, as in a MultiIndex).
+    -1 marks a row with a missing value (with ``dropna``; otherwise missing values match each
+    other, as in a MultiIndex).
     """
-    if len(groups) == 1:  # one frame: its columns' own codes, combined
-        columns = [_column_codes(column, na_sentinel) for column in groups[0]]
-        if np.prod([float(max(n, 1)) for _, n in columns]) < 2.0**62:  # no renumbering needed
-            key = np.zeros(len(groups[0][0]), dtype=np.int64)
-            for codes, n in columns:
-                key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
-            return [key]
-        key = np.zeros(len(groups[0][0]), dtype=np.int64)
-        for codes, n in columns:
-            key = np.where((key < 0) | (codes < 0), -1, key * max(n, 1) + codes)
-            valid = key >= 0
-            key[valid] = pd.factorize(key[valid])[0]
-        return [key]
-    keys = [np.zeros(len(group[0]), dtype=np.int64) for group in groups]
-    for j in range(len(groups[0])):
-        codes, n = _codes([group[j] for group in groups], na_sentinel)
-        keys = [np.where((k < 0) | (c < 0), -1, k * max(n, 1) + c) for k, c in zip(keys, codes, strict=True)]
-        # renumber 0..m-1 so the next column cannot overflow
-        joined = np.concatenate(keys)
-        valid = joined >= 0
-        compact = np.full(len(joined), -1, dtype=np.int64)
-        compact[valid] = pd.factorize(joined[valid])[0]
-        keys = np.split(compact, np.cumsum([len(k) for k in keys])[:-1])
-    return keys
+    frame = pd.DataFrame(dict(enumerate(columns)))
+    keys = frame.groupby(list(frame.columns), sort=False, dropna=dropna).ngroup()
+    return keys.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _cross_check(
@@ -1118,18 +1042,11 @@ class _SchoolIndex:
     def section_keys(self, table: str, stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """school × year × stage keys of the sections and of another table's rows (-1: incomplete)."""
         f = self.ctx.frames
-        sec_school, _ = self.school_positions("sections")
-        other_school, _ = self.school_positions(table)
-        (sec_year, other_year), years = _codes([_numbers(f["sections"], "year"), _numbers(f[table], "year")])
-        n_stages = len(_STAGE_CODES)
-
-        def key(school: np.ndarray, year: np.ndarray, stage: np.ndarray) -> np.ndarray:
-            valid = (school >= 0) & (year >= 0) & (stage >= 0)
-            return np.where(valid, (school * max(years, 1) + year) * n_stages + stage, -1)
-
-        sec_key = key(sec_school, sec_year, self.stage_codes("sections"))
-        other_key = key(other_school, other_year, stages)
-        return _compact(sec_key, other_key)
+        school = np.concatenate([self.school_positions("sections")[0], self.school_positions(table)[0]])
+        year = np.concatenate([_numbers(f["sections"], "year"), _numbers(f[table], "year")])
+        stage = np.concatenate([self.stage_codes("sections"), stages])
+        keys = _row_keys(np.where(school < 0, np.nan, school), year, np.where(stage < 0, np.nan, stage))
+        return keys[: len(f["sections"])], keys[len(f["sections"]) :]
 
 
 def _check_schools(ctx: _Ctx) -> None:
@@ -1180,7 +1097,7 @@ def _check_facilities(ctx: _Ctx, at: _SchoolIndex) -> None:
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():
-        (keys,) = _row_keys([[fac["school_id"], fac["year"]]], na_sentinel=False)
+        keys = _row_keys(fac["school_id"].array, fac["year"].array, dropna=False)
         mixed = ~whole & np.isin(keys, keys[whole])
         ctx.report(
             "facilities",
@@ -1227,14 +1144,13 @@ def _check_rotations(ctx: _Ctx, at: _SchoolIndex) -> None:
     )
     if "teachers" in f:
         t = f["teachers"]
-        year = rot["year"].astype("float64")
-        known, same, before = _row_keys(
-            [
-                [t["teacher_id"], t["year"].astype("float64")],
-                [rot["teacher_id"], year],
-                [rot["teacher_id"], year - 1],
-            ]
+        year = _numbers(rot, "year")
+        ids = rot["teacher_id"].to_numpy(dtype=object)
+        keys = _row_keys(
+            np.concatenate([t["teacher_id"].to_numpy(dtype=object), ids, ids]),
+            np.concatenate([_numbers(t, "year"), year, year - 1]),
         )
+        known, same, before = np.split(keys, np.cumsum([len(t), len(rot)]))
         known = known[known >= 0]
         missing = ~np.isin(same, known) & ~np.isin(before, known)
         ctx.report(
@@ -1321,15 +1237,6 @@ def _grade_stage(grade: np.ndarray) -> np.ndarray:
     for name, grades in GRADES_BY_STAGE.items():
         stage[np.isin(grade, list(grades))] = name
     return stage
-
-
-def _compact(*keys: np.ndarray) -> list[np.ndarray]:
-    """The same keys renumbered 0, 1, … across every array (-1 stays -1)."""
-    joined = np.concatenate(keys)
-    valid = joined >= 0
-    out = np.full(len(joined), -1, dtype=np.int64)
-    out[valid] = pd.factorize(joined[valid])[0]
-    return np.split(out, np.cumsum([len(k) for k in keys])[:-1])
 
 
 def _check_class_totals(ctx: _Ctx, sec_key: np.ndarray, cls_key: np.ndarray) -> None:
