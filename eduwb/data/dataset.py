@@ -25,7 +25,6 @@ import copy
 import csv
 import difflib
 import io
-import math
 import re
 import tomllib
 import weakref
@@ -173,7 +172,6 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
     The counties themselves stay available as ``counties`` (each with its own settings and
     county-level tables), for what is judged county by county.
     """
-    from eduwb.data.schema import OPTIONAL_TABLES as optional
 
     def stacked(table: str) -> pd.DataFrame | None:
         frames = [getattr(ds, table) for ds in datasets]
@@ -187,7 +185,7 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
         schools=stacked("schools"),
         sections=stacked("sections"),
         facilities=stacked("facilities"),
-        **{table: stacked(table) for table in optional},
+        **{table: stacked(table) for table in OPTIONAL_TABLES},
         counties=list(datasets),
     )
 
@@ -239,6 +237,12 @@ class _Text:
 
     def cells(self, empty: object = "") -> np.ndarray:
         return self.mapped(self.uniques, empty)
+
+    def take(self, keep: np.ndarray) -> _Text:
+        """The cells where ``keep`` holds (the same distinct spellings)."""
+        kept = object.__new__(_Text)
+        kept.codes, kept.uniques = self.codes[keep], self.uniques
+        return kept
 
     def rows(self, mask_of_uniques: np.ndarray) -> np.ndarray:
         """A cell mask from a mask over the distinct spellings (never true for empty cells)."""
@@ -486,14 +490,10 @@ def _drop_empty_rows(raw: _Raw) -> _Raw:
         if not empty.any():
             return raw
     keep = ~empty
-    columns: dict[str, _Text | pd.Series] = {}
-    for name, column in raw.columns.items():
-        if isinstance(column, _Text):
-            kept = object.__new__(_Text)
-            kept.codes, kept.uniques = column.codes[keep], column.uniques
-            columns[name] = kept
-        else:
-            columns[name] = column[keep]
+    columns = {
+        name: column.take(keep) if isinstance(column, _Text) else column[keep]
+        for name, column in raw.columns.items()
+    }
     return replace(raw, columns=columns, index=raw.index[keep])
 
 
@@ -646,11 +646,6 @@ def _enum_lookup(col_name: str, enum: dict[str, str]) -> dict[str, str]:
     return lookup
 
 
-# Characters a name or an id must not hold: controls, and the invisible ones that reorder or
-# hide text (bidirectional overrides, zero-width spaces, byte-order marks).
-_HIDDEN = names.HIDDEN
-
-
 def _add_rows(
     problems: ProblemList, label: str, rows, header: str, values, rule: str, severity: str = "error"
 ) -> None:
@@ -694,39 +689,18 @@ def _parse_text(
     raw: _Raw, table: Table, col, column: _Text, header: str, problems: list[Problem]
 ) -> pd.Series:
     """A text column: too long, or hidden characters in a name or id, is a problem (and NaN)."""
-    index = raw.index
-    bad_uniques = np.zeros(len(column.uniques), dtype=bool)
     longest = limits.max_chars(table.name, col.name)
-    lengths = np.fromiter((len(u) for u in column.uniques), dtype=np.int64, count=len(column.uniques))
-    too_long = lengths > longest
-    if too_long.any():
-        rows = index[column.rows(too_long)]
-        _add_rows(
-            problems,
-            raw.label,
-            rows,
-            header,
-            raw.text_of(col.name),
-            f"is longer than {longest:,} characters",
-        )
-        bad_uniques |= too_long
-    key = f"{table.name}.{col.name}"
-    if key in limits.NAME_COLUMNS or key in limits.ID_COLUMNS:
-        hidden = np.fromiter(
-            (bool(_HIDDEN.search(u)) for u in column.uniques), dtype=bool, count=len(column.uniques)
-        )
-        hidden &= ~bad_uniques
-        if hidden.any():
-            rows = index[column.rows(hidden)]
-            _add_rows(
-                problems,
-                raw.label,
-                rows,
-                header,
-                raw.text_of(col.name),
-                "must not contain control characters or invisible formatting characters",
-            )
-            bad_uniques |= hidden
+    bad_uniques = np.array([len(u) > longest for u in column.uniques], dtype=bool)
+    refusals = [(bad_uniques.copy(), f"is longer than {longest:,} characters")]
+    if f"{table.name}.{col.name}" in limits.NAME_COLUMNS | limits.ID_COLUMNS:
+        hidden = np.array([bool(names.HIDDEN.search(u)) for u in column.uniques], dtype=bool) & ~bad_uniques
+        rule = "must not contain control characters or invisible formatting characters"
+        refusals.append((hidden, rule))
+        bad_uniques |= hidden
+    for refused, rule in refusals:
+        if refused.any():
+            rows = raw.index[column.rows(refused)]
+            _add_rows(problems, raw.label, rows, header, raw.text_of(col.name), rule)
     values = column.uniques.copy()
     values[bad_uniques] = np.nan
     raw.codes[col.name] = _value_codes(column, values)
@@ -816,19 +790,15 @@ def _parse_numbers(
         _add_rows(problems, raw.label, index[bad], header, text, rule)
     ok = known & ~bad
     upper = limits.max_value(table.name, col.name)
-    if upper is not None:
-        over = ok & (numbers > upper)
-        if over.any():
-            text = raw.text_of(col.name) if text is None else text
-            _add_rows(problems, raw.label, index[over], header, text, f"must be at most {upper:,}")
-            bad |= over
+    low = f"must be ≥ {col.min:g}" if col.min is not None else f"must be > {col.gt:g}"
+    bounds = [] if upper is None else [(numbers > upper, f"must be at most {upper:,}")]
     # far below zero: the lower bound's own rule (kept out of the whole-number conversion)
-    under = ok & (numbers < -_SAFE_INTEGER)
-    if under.any():
-        text = raw.text_of(col.name) if text is None else text
-        low = f"must be ≥ {col.min:g}" if col.min is not None else f"must be > {col.gt:g}"
-        _add_rows(problems, raw.label, index[under], header, text, low)
-        bad |= under
+    for outside, rule in [*bounds, (numbers < -_SAFE_INTEGER, low)]:
+        outside &= ok
+        if outside.any():
+            text = raw.text_of(col.name) if text is None else text
+            _add_rows(problems, raw.label, index[outside], header, text, rule)
+            bad |= outside
     numbers = np.where(bad, np.nan, numbers)
     if col.dtype == "int":
         missing = np.isnan(numbers)
@@ -1378,20 +1348,6 @@ def _check_plausibility(ctx: _Ctx, std) -> None:
 # ----------------------------------------------------------------------------- county.toml
 
 
-def _valid_name(value: object) -> str | None:
-    """Why a county name cannot be used (None when it can): the one check of :mod:`eduwb.names`."""
-    return names.name_problem(value)
-
-
-def _setting_number(value: object, upper: float) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 <= value <= upper
-    )
-
-
 # Upper bounds of the numbers county.toml may set (physical bounds, as for the data).
 _SETTING_MAX = {
     "rotation": 100,  # years, ages
@@ -1441,7 +1397,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
                 )
             )
     if "name" in raw:
-        why = _valid_name(raw["name"])
+        why = names.name_problem(raw["name"])
         if why is None:
             settings.name = raw["name"].strip()
         else:
@@ -1450,8 +1406,9 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
     if settings.code is not None and not re.fullmatch(r"\d{6}", settings.code):
         problems.append(Problem(label, None, "code", settings.code, "must be a 6-digit administrative code"))
     province = raw.get("province")
-    if province is not None and _valid_name(province) is not None:
-        problems.append(Problem(label, None, "province", province, _valid_name(province) or ""))
+    why = None if province is None else names.name_problem(province)
+    if why is not None:
+        problems.append(Problem(label, None, "province", province, why))
         province = None
     settings.province = province
     standard = raw.get("standard", settings.standard)
@@ -1459,7 +1416,7 @@ def _read_settings(path: Path | None, default_name: str, problems: list[Problem]
         not isinstance(standard, str)
         or not standard.strip()
         or len(standard) > 1000
-        or _HIDDEN.search(standard)
+        or names.HIDDEN.search(standard)
     ):
         problems.append(
             Problem(
@@ -1567,7 +1524,7 @@ def _settings_numbers(
             )
         elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
-        elif not _setting_number(value, _SETTING_MAX[section]):
+        elif value > _SETTING_MAX[section]:  # inf too
             problems.append(
                 Problem(
                     label,
@@ -1633,15 +1590,6 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
             continue
         out[year] = when
     return out
-
-
-# ----------------------------------------------------------------------------- entry point
-
-
-def _normalise_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """A clean RangeIndex (row numbers served the messages). ``_parse`` already gave the final
-    dtypes: required ints int64, optional ones Int64, yes/no bool with defaults filled."""
-    return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
 
 
 # ----------------------------------------------------------------------------- memo
@@ -1858,7 +1806,8 @@ def _load(path: Path, standard: str | Path | None) -> Dataset:
         problems.extend(warnings)
         raise DataError(problems)
 
-    frames = _normalise_frames(frames)
+    # a clean RangeIndex (row numbers served the messages); _parse gave the final dtypes
+    frames = {name: frame.reset_index(drop=True) for name, frame in frames.items()}
     return Dataset(path=path, name=settings.name, settings=settings, warnings=warnings.finished(), **frames)
 
 
