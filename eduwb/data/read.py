@@ -113,34 +113,19 @@ def decode(data: bytes, label: str, problems: list[Problem]) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'",
-                )
-            )
-            return None
+        start = utf8_error.start
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        rule = "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'"
+    else:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             text = None
-        if text is None or not _reads_as_chinese(text):
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"cannot be decoded as UTF-8 (byte {utf8_error.start}) "
-                    "or GB18030/GBK; save it as UTF-8 CSV",
-                )
-            )
-            return None
-        return text
+        if text is not None and _reads_as_chinese(text):
+            return text
+        rule = f"cannot be decoded as UTF-8 (byte {start}) or GB18030/GBK; save it as UTF-8 CSV"
+    problems.append(Problem(label, None, None, None, rule))
+    return None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -273,30 +258,16 @@ def _csv_text(data: bytes, label: str, problems: list[Problem]) -> tuple[str, by
 
 def _csv_too_big(first: str, lines: int, label: str, problems: list[Problem]) -> bool:
     """Whether the header is too wide or the file too long (reported in ``problems``)."""
-    width = first.count(",") + 1
+    width, rows = first.count(",") + 1, lines - 1
     if width > limits.MAX_COLUMNS:
-        problems.append(
-            Problem(
-                label,
-                1,
-                None,
-                f"{width:,} columns",
-                f"the header has more than {limits.MAX_COLUMNS:,} columns",
-            )
-        )
-        return True
-    if lines - 1 > limits.MAX_ROWS:
-        problems.append(
-            Problem(
-                label,
-                limits.MAX_ROWS + 2,
-                None,
-                f"{lines - 1:,} lines below the header",
-                f"more than {limits.MAX_ROWS:,} data rows; split the file or check what wrote it",
-            )
-        )
-        return True
-    return False
+        rule = f"the header has more than {limits.MAX_COLUMNS:,} columns"
+        problems.append(Problem(label, 1, None, f"{width:,} columns", rule))
+    elif rows > limits.MAX_ROWS:
+        rule = f"more than {limits.MAX_ROWS:,} data rows; split the file or check what wrote it"
+        problems.append(Problem(label, limits.MAX_ROWS + 2, None, f"{rows:,} lines below the header", rule))
+    else:
+        return False
+    return True
 
 
 def _csv_columns(

@@ -32,6 +32,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
@@ -64,13 +65,13 @@ class XlsxRefused(Exception):
 # ----------------------------------------------------------------------------- the guard
 
 
+@dataclass
 class Budget:
     """What the parts of one workbook have used so far of the limits on bytes and elements."""
 
-    def __init__(self) -> None:
-        self.bytes = 0
-        self.elements = 0
-        self.others = 0
+    bytes: int = 0
+    elements: int = 0
+    others: int = 0
 
 
 def _refused(part: str, rule: str, row: int | None = None) -> XlsxRefused:
@@ -300,7 +301,7 @@ class Workbook:
         self.sheets: dict[str, str] = {}
         self.sheets = self._sheet_parts()
         self._strings: list[str] | None = None
-        self._styles: tuple[set[int], bool] | None = None
+        self._styles: set[int] | None = None
 
     def close(self) -> None:
         self._zip.close()
@@ -381,7 +382,7 @@ class Workbook:
     def _date_styles(self) -> set[int]:
         """Indices of the cell styles whose number format shows a date (as openpyxl decides)."""
         if self._styles is not None:
-            return self._styles[0]
+            return self._styles
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
         dates: set[int] = set()
@@ -407,7 +408,7 @@ class Workbook:
                 fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
                 if is_date_format(fmt):
                     dates.add(idx)
-        self._styles = (dates, True)
+        self._styles = dates
         return dates
 
     # ---- a sheet -------------------------------------------------------------------------
@@ -518,15 +519,6 @@ class Workbook:
                     sheet_data.clear()
                 else:
                     el.clear()
-            elif tag == "dimension":
-                _check_dimension(el.get("ref", ""))
-
-
-def _child(el: ET.Element, name: str) -> ET.Element | None:
-    for child in el:
-        if _local(child.tag) == name:
-            return child
-    return None
 
 
 def _item_text(el: ET.Element) -> str:
