@@ -274,13 +274,8 @@ def _private_copy(ds: Dataset) -> Dataset:
     return twin
 
 
-def _copy_on_write() -> bool:
-    if int(pd.__version__.split(".")[0]) >= 3:
-        return True
-    return bool(pd.options.mode.copy_on_write)
-
-
-_COPY_ON_WRITE = _copy_on_write()
+# pandas copies on write from 3.0 (before, when asked to): a shallow copy is free until changed
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.options.mode.copy_on_write)
 
 
 def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = True) -> Dataset:
@@ -354,9 +349,8 @@ def _read_source(path: Path, problems: ProblemList):
     try:
         exists, is_dir = path.exists(), path.is_dir()
     except OSError as exc:  # e.g. a name longer than the file system allows
-        raise DataError(
-            [Problem(str(path), None, None, None, f"cannot be read: {exc.strerror or exc}")]
-        ) from None
+        rule = f"cannot be read: {exc.strerror or exc}"
+        raise DataError([Problem(str(path), None, None, None, rule)]) from None
     if not exists:
         raise DataError([Problem(str(path), None, None, None, "no such folder or workbook")])
     if is_dir:
@@ -368,13 +362,8 @@ def _read_source(path: Path, problems: ProblemList):
         settings = read_settings(settings_path, path.stem, problems)
         raws = read_workbook(path, problems)
     else:
-        raise DataError(
-            [
-                Problem(
-                    str(path), None, None, None, "must be a county folder of CSV files or an .xlsx workbook"
-                )
-            ]
-        )
+        rule = "must be a county folder of CSV files or an .xlsx workbook"
+        raise DataError([Problem(str(path), None, None, None, rule)])
     return settings, settings_path, raws
 
 
