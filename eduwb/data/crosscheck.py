@@ -141,7 +141,7 @@ class _SchoolIndex:
     def stage_fits(self, table: str) -> None:
         stages = self.stage_codes(table)
         kinds = self.kinds_of(table)
-        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_small_codes(_KINDS, kinds), stages]
+        mask = (stages >= 0) & ~pd.isna(kinds) & ~_ALLOWED[_KINDS.get_indexer(kinds), stages]
         kind_of = self.kind_of
         self.ctx.report(
             table,
@@ -242,7 +242,7 @@ def _check_classes(ctx: Checks, at: _SchoolIndex) -> None:
         "grade does not fit the school's stages",
         value=lambda r: f"grade {r['grade']} at a {kind_of.get(r['school_id'])} school",
     )
-    _check_class_totals(ctx, *at.section_keys("classes", _small_codes(_STAGE_CODES, stage)))
+    _check_class_totals(ctx, *at.section_keys("classes", _STAGE_CODES.get_indexer(stage)))
 
 
 def _check_rotations(ctx: Checks, at: _SchoolIndex) -> None:
@@ -272,15 +272,8 @@ def _check_rotations(ctx: Checks, at: _SchoolIndex) -> None:
             "teacher not found in teachers for this year or the year before",
         )
     else:
-        ctx.problems.append(
-            Problem(
-                ctx.raws["rotations"].label,
-                None,
-                None,
-                None,
-                "rotations need the teachers table, which is missing",
-            )
-        )
+        rule = "rotations need the teachers table, which is missing"
+        ctx.problems.append(Problem(ctx.raws["rotations"].label, None, None, None, rule))
 
 
 def _check_county_indicators(ctx: Checks, known_indicators: set[str], percent_indicators) -> None:
@@ -327,21 +320,12 @@ for _kind, _stages in STAGES_BY_KIND.items():
 
 def _fits_kind(kinds: np.ndarray, stages: np.ndarray) -> np.ndarray:
     """Whether each (school kind, stage) pair is allowed — one vectorised lookup."""
-    return _ALLOWED[_small_codes(_KINDS, kinds), _small_codes(_STAGE_CODES, stages)]
-
-
-def _small_codes(index: pd.Index, values: np.ndarray) -> np.ndarray:
-    """Positions in a short ``index`` (-1: not there), each distinct value looked up once."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.append(index.get_indexer(uniques), -1)[codes]
+    return _ALLOWED[_KINDS.get_indexer(kinds), _STAGE_CODES.get_indexer(stages)]
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A number column as float64, NaN where empty (comparisons with NaN are false, as with NA)."""
-    array = frame[column].array
-    if isinstance(array, pd.arrays.IntegerArray):
-        return array.to_numpy(dtype="float64", na_value=np.nan)
-    return np.asarray(array, dtype="float64")
+    return frame[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _grade_stage(grade: np.ndarray) -> np.ndarray:

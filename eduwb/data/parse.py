@@ -108,14 +108,8 @@ def _parse_enum(raw: Raw, col, column: Text, header: str, problems: list[Problem
     codes = np.array([lookup.get(norm(u)) for u in column.uniques], dtype=object)
     bad = column.rows(np.array([c is None for c in codes], dtype=bool))
     allowed = ", ".join(f"{c} {label}" for c, label in (col.enum or {}).items())
-    add_rows(
-        problems,
-        raw.label,
-        index[bad],
-        header,
-        raw.text_of(col.name) if bad.any() else None,
-        f"must be one of: {allowed}",
-    )
+    rule = f"must be one of: {allowed}"
+    add_rows(problems, raw.label, index[bad], header, raw.text_of(col.name) if bad.any() else None, rule)
     # an empty or unknown cell is NaN, or None when the column has no code at all (as
     # pandas' map() gives: golden tables compare both ways)
     empty = None if column.blank.all() or all(c is None for c in codes) else np.nan

@@ -220,11 +220,8 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
         # pandas counts lines from 1 with the header, as an editor does: keep that as the row
         message = " ".join(str(exc).split())
         line = re.search(r"in line (\d+)", message)
-        problems.append(
-            Problem(
-                label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {message}"
-            )
-        )
+        rule = f"not a readable CSV file: {message}"
+        problems.append(Problem(label, int(line.group(1)) if line else None, None, None, rule))
         return None
     index = pd.RangeIndex(2, len(frame) + 2)
 
@@ -323,11 +320,8 @@ def _match_headers(
     for position, cell in enumerate(header):
         cell = "" if cell is None else str(cell)
         if len(cell) > limits.MAX_HEADER_CHARS:
-            problems.append(
-                Problem(
-                    label, 1, None, cell, f"a header is longer than {limits.MAX_HEADER_CHARS:,} characters"
-                )
-            )
+            rule = f"a header is longer than {limits.MAX_HEADER_CHARS:,} characters"
+            problems.append(Problem(label, 1, None, cell, rule))
             too_long = True
             continue
         key = norm(cell)
@@ -394,15 +388,8 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, Raw]:
             sheet = next((by_alias[a] for a in table_aliases(table) if a in by_alias), None)
             if sheet is None:
                 if table.required:
-                    problems.append(
-                        Problem(
-                            f"{path.name} [sheet {name}]",
-                            None,
-                            None,
-                            None,
-                            f"required sheet '{name}' ({table.zh}) missing",
-                        )
-                    )
+                    rule = f"required sheet '{name}' ({table.zh}) missing"
+                    problems.append(Problem(f"{path.name} [sheet {name}]", None, None, None, rule))
                 continue
             label = f"{path.name} [sheet {sheet}]"
             try:

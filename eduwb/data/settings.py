@@ -79,17 +79,11 @@ def _named_after(default_name: str, problems: list[Problem]) -> CountySettings:
     if settings.name != default_name.strip() or not settings.name:
         # a folder's or file's name, shown escaped: county.toml can give the county its name
         settings.name = settings.name or "county"
-        problems.append(
-            Problem(
-                names.shown(default_name, 60),
-                None,
-                None,
-                None,
-                "the folder's or workbook's name holds control or invisible characters or is too long: "
-                'shown escaped; give the county its name with name = "…" in county.toml',
-                "warning",
-            )
+        rule = (
+            "the folder's or workbook's name holds control or invisible characters or is too long: "
+            'shown escaped; give the county its name with name = "…" in county.toml'
         )
+        problems.append(Problem(names.shown(default_name, 60), None, None, None, rule, "warning"))
     return settings
 
 
@@ -159,9 +153,8 @@ def read_settings(path: Path | None, default_name: str, problems: list[Problem])
     )
     target = settings.pathway.get("target_year")
     if target is not None and not (float(target).is_integer() and 1900 <= target <= 2200):
-        problems.append(
-            Problem(label, None, "pathway.target_year", target, "must be a school year such as 2027")
-        )
+        rule = "must be a school year such as 2027"
+        problems.append(Problem(label, None, "pathway.target_year", target, rule))
         settings.pathway.pop("target_year")
     return settings
 
@@ -184,37 +177,17 @@ def _read_toml(path: Path, label: str, problems: list[Problem]) -> dict | None:
 def _settings_milestones(milestones: Any, label: str, problems: list[Problem]) -> list[dict]:
     """The ``[[class_size.milestones]]`` tables, checked and sorted by date."""
     if not isinstance(milestones, list) or not all(isinstance(m, dict) for m in milestones):
-        problems.append(
-            Problem(
-                label,
-                None,
-                "class_size.milestones",
-                None,
-                "must be a list of [[class_size.milestones]] tables",
-            )
-        )
+        rule = "must be a list of [[class_size.milestones]] tables"
+        problems.append(Problem(label, None, "class_size.milestones", None, rule))
         milestones = []
     for n, m in enumerate(milestones, start=1):
         by, mx = m.get("by"), m.get("max_students")
         if not isinstance(by, int) or isinstance(by, bool) or not 1990 <= by <= limits.MAX_YEAR:
             problems.append(Problem(label, None, f"class_size.milestones[{n}].by", by, "must be a year"))
-        if not (
-            mx == "standard"
-            or (
-                isinstance(mx, int)
-                and not isinstance(mx, bool)
-                and 0 < mx <= limits.MAX_VALUE["classes.students"]
-            )
-        ):
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    f"class_size.milestones[{n}].max_students",
-                    mx,
-                    'must be a positive whole number or "standard"',
-                )
-            )
+        whole = isinstance(mx, int) and not isinstance(mx, bool)
+        if mx != "standard" and not (whole and 0 < mx <= limits.MAX_VALUE["classes.students"]):
+            rule = 'must be a positive whole number or "standard"'
+            problems.append(Problem(label, None, f"class_size.milestones[{n}].max_students", mx, rule))
     return sorted((dict(m) for m in milestones), key=lambda m: (str(m.get("by")), str(m.get("max_students"))))
 
 
@@ -225,23 +198,15 @@ def _settings_numbers(
     known = {*defaults, *(PATHWAY_UNIT_COSTS if section == "unit_costs" else ())}
     for key, value in given.items():
         if key not in known:
-            problems.append(
-                Problem(label, None, f"{section}.{key}", value, f"unknown key; known: {', '.join(known)}")
-            )
+            rule = f"unknown key; known: {', '.join(known)}"
         elif isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            problems.append(Problem(label, None, f"{section}.{key}", value, "must be a non-negative number"))
+            rule = "must be a non-negative number"
         elif value > _SETTING_MAX[section]:  # inf too
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    f"{section}.{key}",
-                    value,
-                    f"must be at most {_SETTING_MAX[section]:,.0f}",
-                )
-            )
+            rule = f"must be at most {_SETTING_MAX[section]:,.0f}"
         else:
             target[key] = value
+            continue
+        problems.append(Problem(label, None, f"{section}.{key}", value, rule))
 
 
 def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[int, date]:
@@ -251,48 +216,28 @@ def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[i
     the school year (from 1 January of the year to 31 August of the next).
     """
     if not isinstance(given, dict):
-        problems.append(
-            Problem(
-                label,
-                None,
-                "statistics_dates",
-                given,
-                'must be a table ([statistics_dates]) of year = "YYYY-MM-DD"',
-            )
-        )
+        rule = 'must be a table ([statistics_dates]) of year = "YYYY-MM-DD"'
+        problems.append(Problem(label, None, "statistics_dates", given, rule))
         return {}
     out: dict[int, date] = {}
     for key, value in given.items():
-        where = f"statistics_dates.{key}"
-        if not re.fullmatch(r"\d{4}", str(key)):
-            problems.append(Problem(label, None, where, value, "the key must be a school year such as 2024"))
-            continue
-        year = int(key)
-        if isinstance(value, datetime):
-            problems.append(
-                Problem(label, None, where, value, 'must be a date without a time, e.g. "2024-09-01"')
-            )
-            continue
-        if isinstance(value, date):
-            when = value
-        else:
+        year = int(key) if re.fullmatch(r"\d{4}", str(key)) else None
+        when = value if isinstance(value, date) and not isinstance(value, datetime) else None
+        if when is None and not isinstance(value, date):
             try:
                 when = date.fromisoformat(str(value).strip())
             except ValueError:
-                problems.append(
-                    Problem(label, None, where, value, 'must be a date written YYYY-MM-DD, e.g. "2024-09-01"')
-                )
-                continue
-        if not date(year, 1, 1) <= when <= date(year + 1, 8, 31):
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    where,
-                    value,
-                    f"must fall in the {year}–{year + 1} school year ({year}-01-01 to {year + 1}-08-31)",
-                )
-            )
+                pass
+        if year is None:
+            rule = "the key must be a school year such as 2024"
+        elif isinstance(value, datetime):
+            rule = 'must be a date without a time, e.g. "2024-09-01"'
+        elif when is None:
+            rule = 'must be a date written YYYY-MM-DD, e.g. "2024-09-01"'
+        elif not date(year, 1, 1) <= when <= date(year + 1, 8, 31):
+            rule = f"must fall in the {year}–{year + 1} school year ({year}-01-01 to {year + 1}-08-31)"
+        else:
+            out[year] = when
             continue
-        out[year] = when
+        problems.append(Problem(label, None, f"statistics_dates.{key}", value, rule))
     return out

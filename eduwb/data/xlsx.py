@@ -33,6 +33,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
@@ -282,10 +283,8 @@ class Workbook:
         self._parts = {i.filename.lstrip("/"): i for i in infos}
         if "xl/workbook.xml" not in self._parts:
             raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
-        self.sheets: dict[str, str] = {}
+        self.sheets: dict[str, str] = {}  # read by _open while the sheets are being found
         self.sheets = self._sheet_parts()
-        self._strings: list[str] | None = None
-        self._styles: set[int] | None = None
 
     def close(self) -> None:
         self._zip.close()
@@ -313,9 +312,7 @@ class Workbook:
         fh = self._open(name)
         try:
             yield from ET.iterparse(fh, events=events)
-        except ET.ParseError as exc:
-            raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (ET.ParseError, zipfile.BadZipFile, EOFError, OSError) as exc:
             raise XlsxRefused(f"not a readable .xlsx workbook: {name}: {exc}") from None
         finally:
             fh.close()
@@ -348,25 +345,20 @@ class Workbook:
                     sheets[name] = part
         return sheets
 
+    @cached_property
     def _shared_strings(self) -> list[str]:
-        if self._strings is not None:
-            return self._strings
         strings: list[str] = []
         name = next((n for n in self._parts if n.lower() == "xl/sharedstrings.xml"), None)
         if name is not None:
             for _, el in self._events(name):
                 if _local(el.tag) == "si":
-                    strings.append(_item_text(el))
+                    strings.append(_item_text(el))  # the guard has counted them
                     el.clear()
-                    if len(strings) > limits.MAX_SHARED_STRINGS:
-                        raise XlsxRefused(f"more than {limits.MAX_SHARED_STRINGS:,} shared strings inside")
-        self._strings = strings
         return strings
 
+    @cached_property
     def _date_styles(self) -> set[int]:
         """Indices of the cell styles whose number format shows a date (as openpyxl decides)."""
-        if self._styles is not None:
-            return self._styles
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
         dates: set[int] = set()
@@ -392,7 +384,6 @@ class Workbook:
                 fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
                 if is_date_format(fmt):
                     dates.add(idx)
-        self._styles = dates
         return dates
 
     # ---- a sheet -------------------------------------------------------------------------
@@ -467,14 +458,14 @@ class Workbook:
                         style = el.get("s")
                         if style is not None and style != "0":
                             if dates is None:
-                                dates = self._date_styles()
+                                dates = self._date_styles
                             is_date = style.isdigit() and int(style) in dates
                         else:
                             is_date = False
                         text = _number_text(raw, is_date, self.date1904)
                     elif kind == "s":
                         if strings is None:
-                            strings = self._shared_strings()
+                            strings = self._shared_strings
                         try:
                             text = strings[int(raw)]
                         except (ValueError, IndexError):
