@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.data import rulewords
-from eduwb.data.parse import add_rows, plain
+from eduwb.data.parse import add_rows, plain, row_keys
 from eduwb.data.read import Raw
 from eduwb.data.schema import GRADES_BY_STAGE, STAGES_BY_KIND, TABLES
 from eduwb.errors import Problem, ProblemList
@@ -39,17 +39,6 @@ class Checks:
         target, severity = (self.warnings, "warning") if warning else (self.problems, "error")
         header = raw.headers.get(column, column)
         add_rows(target, raw.label, frame.index[mask], header, shown, rule, severity)
-
-
-def _row_keys(*columns, dropna: bool = True) -> np.ndarray:
-    """One integer per row, numbered 0, 1, …: equal keys ⇔ equal values in every column.
-
-    -1 marks a row with a missing value (with ``dropna``; otherwise missing values match each
-    other, as in a MultiIndex).
-    """
-    frame = pd.DataFrame(dict(enumerate(columns)))
-    keys = frame.groupby(list(frame.columns), sort=False, dropna=dropna).ngroup()
-    return keys.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def cross_check(ctx: Checks, known_indicators: set[str] | None, percent_indicators=frozenset()) -> None:
@@ -157,7 +146,7 @@ class _SchoolIndex:
         school = np.concatenate([self.school_positions("sections")[0], self.school_positions(table)[0]])
         year = np.concatenate([_numbers(f["sections"], "year"), _numbers(f[table], "year")])
         stage = np.concatenate([self.stage_codes("sections"), stages])
-        keys = _row_keys(np.where(school < 0, np.nan, school), year, np.where(stage < 0, np.nan, stage))
+        keys = row_keys(np.where(school < 0, np.nan, school), year, np.where(stage < 0, np.nan, stage))
         return keys[: len(f["sections"])], keys[len(f["sections"]) :]
 
 
@@ -209,7 +198,7 @@ def _check_facilities(ctx: Checks, at: _SchoolIndex) -> None:
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():
-        keys = _row_keys(fac["school_id"].array, fac["year"].array, dropna=False)
+        keys = row_keys(fac["school_id"].array, fac["year"].array, dropna=False)
         mixed = ~whole & np.isin(keys, keys[whole])
         ctx.report(
             "facilities",
@@ -258,7 +247,7 @@ def _check_rotations(ctx: Checks, at: _SchoolIndex) -> None:
         t = f["teachers"]
         year = _numbers(rot, "year")
         ids = rot["teacher_id"].to_numpy(dtype=object)
-        keys = _row_keys(
+        keys = row_keys(
             np.concatenate([t["teacher_id"].to_numpy(dtype=object), ids, ids]),
             np.concatenate([_numbers(t, "year"), year, year - 1]),
         )

@@ -208,7 +208,8 @@ def check_schema(frame: pd.DataFrame, raw: Raw, table: Table, problems: list[Pro
             parsed = raw.codes.get(name)
             # the codes of parsing (an empty cell is -1, one more value, as duplicated() counts it)
             columns.append(frame[name].array if parsed is None else parsed[0])
-        duplicated = pd.DataFrame(dict(enumerate(columns))).duplicated(keep=False).to_numpy()
+        keys = row_keys(*columns, dropna=False)
+        duplicated = np.bincount(keys)[keys] > 1
         key = list(table.key)
 
         def shown(row):
@@ -217,6 +218,21 @@ def check_schema(frame: pd.DataFrame, raw: Raw, table: Table, problems: list[Pro
         rule = f"duplicate {' × '.join(key)}: must be unique"
         header = raw.headers.get(key[-1], key[-1])
         add_rows(problems, raw.label, frame.index[duplicated], header, shown, rule)
+
+
+def row_keys(*columns, dropna: bool = True) -> np.ndarray:
+    """One integer per row, numbered 0, 1, …: equal keys ⇔ equal values in every column.
+
+    -1 marks a row with a missing value (with ``dropna``; otherwise missing values match each
+    other, as in a MultiIndex).
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=dropna)
+        key = np.where((key < 0) | (codes < 0), -1, key * max(len(uniques), 1) + codes)
+        valid = key >= 0
+        key[valid] = pd.factorize(key[valid])[0]  # renumbered, so the next column cannot overflow
+    return key
 
 
 def _add_failing(
