@@ -39,8 +39,6 @@ from typing import IO
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
-
 from eduwb.data import limits
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -267,6 +265,28 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def column_index(letters: str) -> int:
+    """``"A"`` → 0, ``"AB"`` → 27.
+
+    Not openpyxl's: importing openpyxl costs a workbook's load a tenth of a second, and most
+    workbooks never need it.
+    """
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    """0 → ``"A"``, 27 → ``"AB"``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _unescape(text: str) -> str:
     # Excel writes control characters as _xHHHH_ (openpyxl reads them back the same way)
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
@@ -434,12 +454,12 @@ class Workbook:
             if tag == "c":
                 ref = el.get("r")
                 m = _REF.match(ref) if ref else None
-                col = column_index_from_string(m.group(1)) - 1 if m else col + 1
+                col = column_index(m.group(1)) if m else col + 1
                 if col >= max_col:
                     raise XlsxRefused(
-                        f"more than {max_col:,} columns (column {get_column_letter(col + 1)} reached)",
+                        f"more than {max_col:,} columns (column {column_letters(col)} reached)",
                         row_number,
-                        get_column_letter(col + 1),
+                        column_letters(col),
                     )
                 kind = el.get("t", "n")
                 text = None
@@ -473,7 +493,7 @@ class Workbook:
                                 "not a readable .xlsx workbook: a cell refers "
                                 f"to shared string {raw!r}, which does not exist",
                                 row_number,
-                                get_column_letter(col + 1),
+                                column_letters(col),
                             ) from None
                     elif kind == "b":
                         text = "True" if raw.strip() in ("1", "true") else "False"
@@ -524,7 +544,7 @@ def _check_dimension(ref: str) -> None:
             None,
             ref,
         )
-    columns = column_index_from_string(last_col)
+    columns = column_index(last_col) + 1
     if columns > limits.MAX_COLUMNS:
         raise XlsxRefused(
             f"declares {columns:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}",
