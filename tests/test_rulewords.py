@@ -26,10 +26,13 @@ CORPUS = Path(__file__).parent / "bad_inputs"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: call → position of its rule argument (``rule=`` is read too)
-RULE_ARGUMENT = {"Problem": 4, "report": 3, "_add_rows": 5, "_add_failing": 5, "XlsxRefused": 0}
+RULE_ARGUMENT = {"Problem": 4, "report": 3, "add_rows": 5, "_add_failing": 5, "XlsxRefused": 0}
 #: variables that hold a rule before it is passed on (``rule = "must be a number"``), in the loader
 RULE_NAMES = {"rule", "low"}
-LOADER = {"eduwb/data/dataset.py", "eduwb/data/xlsx.py", "eduwb/data/limits.py", "eduwb/data/province.py"}
+LOADER = {
+    f"eduwb/data/{name}.py"
+    for name in ("dataset", "read", "parse", "crosscheck", "settings", "xlsx", "limits", "province")
+}
 #: files whose ``rule=`` or calls are not data-rule texts, or whose rules are written in both languages
 NOT_RULES = {
     "eduwb/data/schema.py",  # Column.rule: the dictionary's descriptions, with their own rule_zh

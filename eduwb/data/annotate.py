@@ -103,20 +103,20 @@ def _folder_workbook(folder: Path):
     map from the file names the loader reports to the sheets."""
     from openpyxl import Workbook
 
-    from eduwb.data.dataset import _decode, _norm
+    from eduwb.data.read import decode, norm
     from eduwb.data.schema import TABLES
 
     wb = Workbook()
     wb.remove(wb.active)
-    order = {alias: i for i, t in enumerate(TABLES.values()) for alias in (_norm(t.name), _norm(t.zh))}
+    order = {alias: i for i, t in enumerate(TABLES.values()) for alias in (norm(t.name), norm(t.zh))}
     files = sorted(
         (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"),
-        key=lambda p: (order.get(_norm(p.stem), len(order)), p.name),
+        key=lambda p: (order.get(norm(p.stem), len(order)), p.name),
     )
     sheets: dict[str, str] = {}
     used = {LIST_SHEET.lower()}
     for path in files:
-        text = _decode(path.read_bytes(), path.name, [])
+        text = decode(path.read_bytes(), path.name, [])
         if text is None:
             continue  # undecodable: its problem is listed, there is nothing to show
         ws = wb.create_sheet(_unique_title(path.stem, used))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from eduwb.data.dataset import Dataset, _norm, load, pool
+from eduwb.data.dataset import Dataset, load, pool
+from eduwb.data.read import norm
 from eduwb.data.schema import TABLES
 from eduwb.errors import DataError, ParameterError, Problem
 
@@ -23,8 +24,8 @@ def is_county_folder(path: Path) -> bool:
     """Whether a folder is one county's dataset (it has a table of the data dictionary or county.toml)."""
     if not path.is_dir():
         return False
-    names = {_norm(p.stem) for p in path.iterdir() if p.suffix.lower() == ".csv"}
-    tables = {_norm(t.name) for t in TABLES.values()} | {_norm(t.zh) for t in TABLES.values()}
+    names = {norm(p.stem) for p in path.iterdir() if p.suffix.lower() == ".csv"}
+    tables = {norm(t.name) for t in TABLES.values()} | {norm(t.zh) for t in TABLES.values()}
     return bool(names & tables) or (path / "county.toml").is_file()
 
 

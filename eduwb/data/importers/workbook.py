@@ -23,8 +23,6 @@ from typing import Any
 from eduwb.data import limits
 from eduwb.errors import Problem
 
-MAX_FILE_BYTES = limits.MAX_FILE_BYTES
-MAX_SHEETS = limits.MAX_XLSX_SHEETS
 MAX_ROWS = 20_000  # rows of a county-wide table (a county has hundreds of schools)
 MAX_COLUMNS = 500
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -98,38 +96,35 @@ def cell_text(value: Any) -> str:
 
 def check_file(path: Path, label: str, problems: list[Problem]) -> bool:
     """Whether ``path`` may be opened: a zip of sane size, not an old .xls or encrypted file."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.append(cell_problem(label, f"无法读取 cannot be read: {exc.strerror}"))
-        return False
-    if size > MAX_FILE_BYTES:
-        problems.append(
-            cell_problem(label, f"文件过大 too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)")
-        )
-        return False
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        problems.append(
-            cell_problem(
-                label,
-                "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） "
-                "(an old .xls or encrypted workbook: save it as .xlsx)",
-            )
-        )
-        return False
+    rule = _refusal(path)
+    if rule is not None:
+        problems.append(cell_problem(label, rule))
+    return rule is None
+
+
+def _refusal(path: Path) -> str | None:
+    """Why ``path`` may not be opened (None: it may), in Chinese and English."""
+    from eduwb.data.rulewords import zh
     from eduwb.data.xlsx import XlsxRefused, guard
 
     try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"无法读取 cannot be read: {exc.strerror}"
+    if size > limits.MAX_FILE_BYTES:
+        return f"文件过大 too large ({size // 2**20} MB > {limits.MAX_FILE_BYTES // 2**20} MB)"
+    with path.open("rb") as fh:
+        if fh.read(8).startswith(b"\xd0\xcf\x11\xe0"):
+            return (
+                "是旧版 .xls 或加密的工作簿；请在 Excel 中另存为 .xlsx（不加密） "
+                "(an old .xls or encrypted workbook: save it as .xlsx)"
+            )
+    try:
         guard(path)
     except XlsxRefused as exc:
-        from eduwb.data.rulewords import zh
-
         chinese = zh(exc.rule)  # the importer's rules read "中文 English"
-        problems.append(cell_problem(label, exc.rule if chinese is None else f"{chinese} {exc.rule}"))
-        return False
-    return True
+        return exc.rule if chinese is None else f"{chinese} {exc.rule}"
+    return None
 
 
 @contextmanager
@@ -143,18 +138,14 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[A
     try:
         wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        problems.append(
-            cell_problem(
-                label, f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})"
-            )
-        )
+        rule = f"不是可读的 .xlsx 工作簿 not a readable .xlsx workbook ({type(exc).__name__})"
+        problems.append(cell_problem(label, rule))
         yield None
         return
     try:
-        if len(wb.sheetnames) > MAX_SHEETS:
-            problems.append(
-                cell_problem(label, f"工作表过多 too many sheets ({len(wb.sheetnames)} > {MAX_SHEETS})")
-            )
+        if len(wb.sheetnames) > limits.MAX_XLSX_SHEETS:
+            rule = f"工作表过多 too many sheets ({len(wb.sheetnames)} > {limits.MAX_XLSX_SHEETS})"
+            problems.append(cell_problem(label, rule))
             yield None
         else:
             yield wb
