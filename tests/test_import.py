@@ -1386,9 +1386,9 @@ def test_cell_text_goes_through_as_plain_text(tmp_path):
 
 
 def test_oversized_sheet_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys):
-    import eduwb.data.importers.zonghe as zonghe
+    from eduwb.data import limits
 
-    monkeypatch.setattr(zonghe, "MAX_ROWS", 30)
+    monkeypatch.setattr(limits, "MAX_FORM_ROWS", 30)
     rows = [ZONGHE_ROWS[0]] + [
         {
             **zonghe_school(f"42010100{i:02d}", f"学校{i}", "小学"),

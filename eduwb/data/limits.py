@@ -64,6 +64,16 @@ MAX_ID_CHARS = 64
 #: Characters of a text a standard file gives (its name, an indicator's or dimension's name, a unit).
 MAX_STANDARD_TEXT_CHARS = 300
 
+# ----------------------------------------------------------------------------- statistics forms
+
+#: ``eduwb import``: per-school workbooks in one folder (a county has hundreds of schools).
+MAX_FORM_WORKBOOKS = 20_000
+#: ``eduwb import``: rows and columns of a county-wide 综合查询 sheet (declared or read), and
+#: its cells read in all.
+MAX_FORM_ROWS = 20_000
+MAX_FORM_COLUMNS = 500
+MAX_FORM_CELLS = 2_000_000
+
 # ----------------------------------------------------------------------------- problems
 
 #: Problems listed per rule and file; the rest are counted in one more line.
@@ -189,6 +199,9 @@ def markdown_table() -> str:
         ("characters per cell", f"{MAX_CELL_CHARS:,}"),
         ("characters per name (county, school, township)", f"{MAX_NAME_CHARS:,}"),
         ("characters per identifier", f"{MAX_ID_CHARS:,}"),
+        ("`eduwb import`: workbooks per folder", f"{MAX_FORM_WORKBOOKS:,}"),
+        ("`eduwb import`: rows × columns of a 综合查询 sheet", f"{MAX_FORM_ROWS:,} × {MAX_FORM_COLUMNS:,}"),
+        ("`eduwb import`: cells of a 综合查询 sheet, read", f"{MAX_FORM_CELLS:,}"),
         ("characters per text of a standard file (names, units)", f"{MAX_STANDARD_TEXT_CHARS:,}"),
         ("problems listed per file, column and rule", f"{MAX_PROBLEMS_PER_RULE:,} (then a count)"),
         ("problems listed in all", f"{MAX_PROBLEMS:,} (then a count)"),

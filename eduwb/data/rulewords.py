@@ -158,7 +158,6 @@ RULES: dict[str, str] = {
     "not a readable .xlsx workbook: {why}": "不是可读的 .xlsx 工作簿：{why}",
     "too large inside: its parts hold {n} bytes uncompressed (at most {max}); save the tables as CSV files":
         "内部过大：各部件解压后共 {n} 字节（最多 {max} 字节）；请把各表另存为 CSV 文件",
-    "more than {n} shared strings inside": "内含的共享字符串超过 {n} 个",
     "more than {n} data rows (row {row} reached)": "数据行超过 {n} 行（已读到第 {row} 行）",
     "more than {n} columns (column {column} reached)": "超过 {n} 列（已读到 {column} 列）",
     "declares {n} rows (dimension {ref}); at most {max} data rows": "声明有 {n} 行（范围 {ref}）；数据行最多 {max} 行",

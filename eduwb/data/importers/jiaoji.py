@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from eduwb.data import limits
 from eduwb.data.importers.locate import Grid, LabelError, describe_move, locate, rc, search_bounds
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
@@ -35,7 +36,6 @@ SHEET_NAME = re.compile(
     r"\s*(?:[_＿\-－]\s*(?P<kind>.*?))?\s*$"
 )
 FAMILIES = {"教基": "jiaoji", "基础基": "jichuji"}
-MAX_WORKBOOKS = 20_000
 
 
 @dataclass
@@ -68,9 +68,11 @@ def workbook_files(folder: Path, problems: list[Problem]) -> list[Path]:
                     path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
                 )
             )
-    if len(files) > MAX_WORKBOOKS:
+    if len(files) > limits.MAX_FORM_WORKBOOKS:
         problems.append(
-            cell_problem(folder.name, f"工作簿过多 too many workbooks ({len(files)} > {MAX_WORKBOOKS})")
+            cell_problem(
+                folder.name, f"工作簿过多 too many workbooks ({len(files)} > {limits.MAX_FORM_WORKBOOKS})"
+            )
         )
         return []
     return files

@@ -23,8 +23,6 @@ from typing import Any
 from eduwb.data import limits
 from eduwb.errors import Problem
 
-MAX_ROWS = 20_000  # rows of a county-wide table (a county has hundreds of schools)
-MAX_COLUMNS = 500
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

@@ -17,12 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eduwb.data import limits
 from eduwb.data.importers.jiaoji import Skipped, fields_for
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
 from eduwb.data.importers.workbook import (
-    MAX_COLUMNS,
-    MAX_ROWS,
     cell_problem,
     cell_ref,
     cell_text,
@@ -36,7 +35,6 @@ from eduwb.errors import ParameterError, Problem
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_ROWS = 6
-MAX_CELLS = 2_000_000
 TOTAL_ROW_NAMES = {"合计", "总计", "全县合计", "小计"}
 
 
@@ -128,12 +126,12 @@ def read_workbook(
 def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | None:
     """The sheet's rows (values), refusing an oversized sheet before and while reading it."""
     declared_rows, declared_cols = ws.max_row, ws.max_column
-    if (declared_rows or 0) > MAX_ROWS or (declared_cols or 0) > MAX_COLUMNS:
+    if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
         problems.append(
             cell_problem(
                 label,
                 f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
-                f"列 columns; 上限 at most {MAX_ROWS} × {MAX_COLUMNS})",
+                f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
                 sheet=sheet,
             )
         )
@@ -141,18 +139,19 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
     rows: list[tuple] = []
     cells = 0
     # read_only rows are padded to max_col: bound it by the declared width when there is one
-    width = min(declared_cols or MAX_COLUMNS, MAX_COLUMNS)
-    for row in ws.iter_rows(max_row=MAX_ROWS + 1, max_col=width, values_only=True):
+    width = min(declared_cols or limits.MAX_FORM_COLUMNS, limits.MAX_FORM_COLUMNS)
+    for row in ws.iter_rows(max_row=limits.MAX_FORM_ROWS + 1, max_col=width, values_only=True):
         end = len(row)
         while end and row[end - 1] is None:
             end -= 1
         rows.append(row[:end])
         cells += end
-        if len(rows) > MAX_ROWS or cells > MAX_CELLS:
+        if len(rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
             problems.append(
                 cell_problem(
                     label,
-                    f"表格过大 sheet too large (more than {MAX_ROWS} rows or {MAX_CELLS} cells)",
+                    f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
+                    f"or {limits.MAX_FORM_CELLS} cells)",
                     sheet=sheet,
                 )
             )
