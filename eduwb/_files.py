@@ -150,15 +150,8 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
             raise FileRefused("is not a regular file (a device, pipe or socket)")
         if info.st_size > limit:
             raise FileRefused(f"is {info.st_size:,} bytes, more than the {limit:,} allowed")
-        chunks = []
-        left = limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)  # to the end, or one byte past the limit
         if len(data) > limit:
             raise FileRefused(f"is more than the {limit:,} bytes allowed")
         return data

@@ -33,11 +33,15 @@ COMPARATORS = (">=", "<=")
 Limit = tuple[float, str]
 
 
-def _finite(x: object) -> bool:
+def _as_float(x: object) -> float:
     try:
-        return x is not None and math.isfinite(float(x))  # type: ignore[arg-type]
+        return float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return False
+        return math.nan
+
+
+def _finite(x: object) -> bool:
+    return math.isfinite(_as_float(x))
 
 
 def _limits(limits: Iterable[Limit] | Limit | None) -> list[Limit]:
@@ -156,18 +160,12 @@ def plain(value: float) -> str:
     value = float(value)
     if value.is_integer():
         return f"{value:,.0f}"
-    text = f"{value:,.{MOST}f}".rstrip("0").rstrip(".")
-    return text
+    return f"{value:,.{MOST}f}".rstrip("0").rstrip(".")
 
 
 def percent_limit(value: float) -> str:
     """A limit that is a share, as the standard writes it: 0.85 → "85%", 0.955 → "95.5%"."""
     return f"{float(value) * 100:.4g}%"
-
-
-def row_limits(row_values: Sequence[tuple[object, str]]) -> list[Limit]:
-    """Limits from the cells of one row (``(threshold, comparator)`` pairs), missing ones left out."""
-    return [(float(t), op) for t, op in row_values if _finite(t)]  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- tables
@@ -224,14 +222,6 @@ WAN = 10_000
 def wan(yuan: float, digits: int = 1) -> str:
     """An amount of 元 in 万元: 2,640,000 → "264.0", 64,493 → "6.4"."""
     return number(float(yuan) / WAN, digits)
-
-
-def _as_float(x: object) -> float:
-    try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return value
 
 
 def cell_limits(

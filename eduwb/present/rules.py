@@ -243,14 +243,11 @@ def scope_note(std, lang: str = "zh") -> str:
     minimum = int(scope.get("teaching_point_min_students", 0))
     excluded = [k for k in scope.get("exclude_kinds", []) if k != "teaching_point"]
     points_in = "teaching_point" not in scope.get("exclude_kinds", []) and minimum < 10**6
-    out_zh = ([f"不足 {minimum} 人的教学点"] if points_in and minimum > 0 else []) + (
-        [] if points_in else ["教学点"]
-    )
-    out_en = ([f"teaching points under {minimum} pupils"] if points_in and minimum > 0 else []) + (
-        [] if points_in else ["teaching points"]
-    )
-    out_zh += ([] if private else ["民办学校"]) + [_KIND_WORDS.get(k, (k, k))[0] for k in excluded]
-    out_en += ([] if private else ["private schools"]) + [_KIND_WORDS.get(k, (k, k))[1] for k in excluded]
+    small = (f"不足 {minimum} 人的教学点", f"teaching points under {minimum} pupils")
+    out = [small] if points_in and minimum > 0 else [] if points_in else [("教学点", "teaching points")]
+    out += [] if private else [("民办学校", "private schools")]
+    out += [_KIND_WORDS.get(k, (k, k)) for k in excluded]
+    out_zh, out_en = [zh for zh, _ in out], [en for _, en in out]
     points_zh = f"，以及在校生 {minimum} 人及以上的教学点" if points_in else ""
     points_en = f", and teaching points of {minimum} pupils or more" if points_in else ""
     return pick(

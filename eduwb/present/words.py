@@ -7,7 +7,7 @@ PDF show these labels. Indicator names come from the standard's catalogue instea
 from __future__ import annotations
 
 # Re-exported for the callers that import them from here; their one home is eduwb.lang.
-from eduwb.lang import CLAUSE_SEP, COLON, LANGS, LIST_SEP, pick  # noqa: F401
+from eduwb.lang import LIST_SEP, pick  # noqa: F401
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # identifiers

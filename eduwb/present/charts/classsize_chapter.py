@@ -32,23 +32,23 @@ class ClassSizeChapter:
 
     # ------------------------------------------------------------------ what cannot be shown
 
-    def why_missing(self) -> str:
-        """Why the class sections are empty: no classes table, or none of its rows for the year."""
-        if self.ds.classes is None:
-            return self.t("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)")
-        return self.t(
-            f"班级数据（classes 表）中没有 {self.year} 年的班级",
-            f"the class table (classes) has no class rows for {self.year}",
-        )
-
     def cannot_show(self, what: tuple[str, str]) -> bool:
-        """Say that ``what`` (Chinese, English) cannot be shown, and why; True when so."""
+        """Say that ``what`` (Chinese, English) cannot be shown, and why (no classes table, or
+        none of its rows for the year); True when so."""
         if self.has_classes:
             return False
+        why = (
+            self.t("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)")
+            if self.ds.classes is None
+            else self.t(
+                f"班级数据（classes 表）中没有 {self.year} 年的班级",
+                f"the class table (classes) has no class rows for {self.year}",
+            )
+        )
         md(
             self.t(
-                f"**缺数据**：{self.why_missing()}，无法显示{what[0]}。",
-                f"**Missing data**: {self.why_missing()}, so {what[1]} cannot be shown.",
+                f"**缺数据**：{why}，无法显示{what[0]}。",
+                f"**Missing data**: {why}, so {what[1]} cannot be shown.",
             )
         )
         return True

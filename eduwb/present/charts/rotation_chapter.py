@@ -86,17 +86,8 @@ class RotationChapter:
             return
         ratios = self.tables["rotation"]
         md(charts.rotation_headline(ratios, self.year, self.lang))
-        columns = [
-            "year",
-            "eligible",
-            "rotated",
-            "rotated_eligible",
-            "rotation_ratio",
-            "backbone_rotated",
-            "backbone_share",
-            "passes",
-            "status",
-        ]
+        columns = ["year", "eligible", "rotated", "rotated_eligible", "rotation_ratio", "backbone_rotated"]
+        columns += ["backbone_share", "passes", "status"]
         show_table(
             charts.localise(ratios, self.lang)[columns],
             "rotation",
@@ -135,18 +126,9 @@ class RotationChapter:
             return  # said once, by flow_heatmaps
         toward = self.tables["flows_summary"]
         md(charts.flows_headline(toward, self.year, self.lang))
-        columns = [
-            "year",
-            "moves",
-            "to_rural",
-            "to_rural_share",
-            "to_weak",
-            "to_weak_share",
-            "to_rural_or_weak_share",
-            "backbone_moves",
-            "backbone_to_rural_or_weak_share",
-            "compliance_unknown",
-        ]
+        columns = ["year", "moves", "to_rural", "to_rural_share", "to_weak", "to_weak_share"]
+        columns += ["to_rural_or_weak_share", "backbone_moves", "backbone_to_rural_or_weak_share"]
+        columns += ["compliance_unknown"]
         show_table(
             charts.localise(toward, self.lang)[columns],
             "flows",
@@ -225,18 +207,9 @@ class RotationChapter:
             return
         quality = self.tables["teacher_quality"]
         md(charts.quality_headline(quality, self.year, self.lang))
-        columns = [
-            "year",
-            "teachers",
-            "training_rate",
-            "not_trained",
-            "schools_short_training",
-            "certification_rate",
-            "not_certified",
-            "schools_short_certification",
-            "training_passes",
-            "certification_passes",
-        ]
+        columns = ["year", "teachers", "training_rate", "not_trained", "schools_short_training"]
+        columns += ["certification_rate", "not_certified", "schools_short_certification"]
+        columns += ["training_passes", "certification_passes"]
         show_table(
             charts.localise(quality, self.lang)[columns],
             "teacher_quality",
