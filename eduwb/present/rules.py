@@ -157,25 +157,25 @@ def resources_intro(std, lang: str = "zh", *, can_plan: bool = True) -> str:
 def cv_limits(std, lang: str = "zh") -> str:
     """How the CVs are judged: each against its limit, or their mean (the composite)."""
     n = len(std.resource_indicators)
-    if std.balance_test == "each":
-        limits = _limits(std, std.cv_limit)
+    each = std.balance_test == "each"
+    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    zh = "，".join(f"{zh} {v}" for zh, _, v in limits)
+    en = ", ".join(f"{en} {v}" for _, en, v in limits)
+    if each:
         return pick(
             (
-                f"{n} 项指标的差异系数须分别不超过限值（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；"
+                f"{n} 项指标的差异系数须分别不超过限值（{zh}）；"
                 f"综合差异系数为 {n} 项的简单平均，只作报告，不作判定。",
-                f"Each of the {n} CVs must be within its limit "
-                f"({', '.join(f'{en} {v}' for _, en, v in limits)}); "
+                f"Each of the {n} CVs must be within its limit ({en}); "
                 "the composite CV, their plain mean, is reported but not tested.",
             ),
             lang,
         )
-    limits = _limits(std, std.composite_limit)
     return pick(
         (
-            f"判定看综合差异系数，即 {n} 项差异系数的简单平均，须不超过限值"
-            f"（{'，'.join(f'{zh} {v}' for zh, _, v in limits)}）；各项差异系数只作报告。",
+            f"判定看综合差异系数，即 {n} 项差异系数的简单平均，须不超过限值（{zh}）；各项差异系数只作报告。",
             f"The composite CV, the plain mean of the {n} CVs, is tested against its limit "
-            f"({', '.join(f'{en} {v}' for _, en, v in limits)}); each CV alone is reported, not tested.",
+            f"({en}); each CV alone is reported, not tested.",
         ),
         lang,
     )
