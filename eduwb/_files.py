@@ -186,11 +186,8 @@ def refuse_overwrite(
         naming the target and why, in Chinese and English.
     """
     target = Path(target)
-    for given in inputs:
-        if given is None:
-            continue
-        source = Path(given)
-        resolved = target.resolve()
+    resolved = target.resolve()
+    for source in (Path(given) for given in inputs if given is not None):
         inside = source.is_dir() and resolved.is_relative_to(source.resolve()) and os.path.lexists(target)
         holds = target.is_dir() and source.resolve().is_relative_to(resolved)  # replacing it removes it
         if (

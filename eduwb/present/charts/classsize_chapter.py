@@ -1,10 +1,8 @@
 """The sections of chapter 02 (class size and school size), so that the notebook only wires calls.
 
-:class:`ClassSizeChapter` holds what every section needs (the dataset, the standard, the year,
-the stage, the language) and shows one section per method: its words, chart and table, or,
-when the county gave no class rows for the year, one plain sentence saying what the section
-cannot show and why. The numbers come from :mod:`eduwb.analysis.classsize`; nothing here
-computes an indicator.
+One section per method: its words, chart and table, or, when the county gave no class rows for
+the year, one plain sentence saying what the section cannot show and why. The numbers come from
+:mod:`eduwb.analysis.classsize`; nothing here computes an indicator.
 """
 
 from __future__ import annotations

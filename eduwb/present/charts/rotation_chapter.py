@@ -1,11 +1,10 @@
 """The sections of chapter 03 (teacher rotation, training, certification), so that the notebook
 only wires calls.
 
-:class:`RotationChapter` holds the chapter's tables (computed once, up to the report's year) and
-shows one section per method: its words, chart and table, or, when the county gave no table of
-teachers or of rotations, one plain sentence saying what the section cannot show and why — no
-table of 缺数据 rows, no empty chart. The numbers come from :mod:`eduwb.analysis.rotation`;
-nothing here computes an indicator.
+One section per method: its words, chart and table, or, when the county gave no table of teachers
+or of rotations, one plain sentence saying what the section cannot show and why — no table of
+缺数据 rows, no empty chart. The numbers come from :mod:`eduwb.analysis.rotation`; nothing here
+computes an indicator.
 """
 
 from __future__ import annotations
