@@ -174,10 +174,11 @@ def _has_view(cell: dict[str, Any]) -> bool:
     return any(WIDGET_VIEW in (o.get("data") or {}) for o in cell.get("outputs", []))
 
 
-def normalise_tables(nb: dict[str, Any]) -> None:
-    """Re-serialise the hidden table data of :func:`eduwb.present.show_table` (idempotent).
+def tidy(nb: dict[str, Any]) -> dict[str, Any]:
+    """No execution timestamps, stable table data; widgets untouched (in place).
 
-    A browser turns ``0.0`` into ``0`` on save; the kernel may differ in the 17th digit between
+    The hidden table data of :func:`eduwb.present.show_table` is re-serialised (idempotent): a
+    browser turns ``0.0`` into ``0`` on save; the kernel may differ in the 17th digit between
     runs. :func:`eduwb.present.notebook.table_cell` writes both the same way.
     """
     for cell in nb.get("cells", []):
@@ -185,12 +186,6 @@ def normalise_tables(nb: dict[str, Any]) -> None:
             payload = (output.get("data") or {}).get(TABLE_MIME)
             if isinstance(payload, dict) and isinstance(payload.get("data"), list):
                 payload["data"] = [[table_cell(v) for v in row] for row in payload["data"]]
-
-
-def tidy(nb: dict[str, Any]) -> dict[str, Any]:
-    """No execution timestamps, stable table data; widgets untouched (in place)."""
-    normalise_tables(nb)
-    for cell in nb.get("cells", []):
         metadata = cell.get("metadata")
         if isinstance(metadata, dict):
             metadata.pop("execution", None)
@@ -338,12 +333,9 @@ def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[
     relative paths follow the move to ``target_dir``); code cells are kept as they are, with
     no outputs. Cell ids stay those of the Chinese notebook.
     """
-    import copy
-
     from eduwb.errors import EduwbError
 
-    twin = copy.deepcopy(nb)
-    twin["metadata"].pop("widgets", None)
+    twin = without_outputs(nb)
     twin["metadata"]["eduwb"] = {"lang": "en", "generated_from": f"../{name}"}
     params = _parameters_cell(twin)
     if params is None:
@@ -355,8 +347,6 @@ def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[
                 raise EduwbError(f"{name}: Markdown cell {i + 1} has no English (metadata.eduwb.en)")
             cell["source"] = en
         elif cell["cell_type"] == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
             cell.get("metadata", {}).pop("execution", None)
     params["source"] = english_parameters(_source(params), source_dir, target_dir)
     return twin
