@@ -368,6 +368,8 @@ def _new_output(output_type: str, **fields: Any) -> Any:
 class _RoutedStream(io.TextIOBase):
     """sys.stdout/sys.stderr while a cell runs: this thread's writes become notebook outputs."""
 
+    encoding = "utf-8"  # type: ignore[assignment]  # (isatty: IOBase's False)
+
     def __init__(self, original: Any, name: str, outputs: list[Any], owner: int):
         self.original, self.name, self.outputs, self.owner = original, name, outputs, owner
 
@@ -389,13 +391,6 @@ class _RoutedStream(io.TextIOBase):
     def flush(self) -> None:
         with contextlib.suppress(Exception):
             self.original.flush()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
-
-    def isatty(self) -> bool:
-        return False
 
 
 @contextlib.contextmanager
