@@ -31,6 +31,7 @@ message (:func:`eduwb.present.figures.explorer_box`).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from eduwb.present.notebook import TABLE_MIME, table_cell
@@ -65,21 +66,17 @@ def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> lis
     if name in ("HTMLModel", "HTMLMathModel"):
         hidden = _STYLE_CLASS in (body.get("_dom_classes") or [])
         return [] if hidden or not body.get("value") else [_display({"text/html": str(body["value"])})]
+    children = [
+        c[len(_REF) :] for c in body.get("children", []) or [] if isinstance(c, str) and c.startswith(_REF)
+    ]
+    texts = {c: _control_text(state.get(c, {})) for c in children}
     out: list[dict[str, Any]] = []
-    controls = []
-    for child in body.get("children", []) or []:
-        if isinstance(child, str) and child.startswith(_REF):
-            child_id = child[len(_REF) :]
-            text = _control_text(state.get(child_id, {}))
-            if text:
-                controls.append(text)
-                continue
-            if controls:
-                out.append(_controls_output(controls))
-                controls = []
-            out.extend(_static_outputs(child_id, state, seen))
-    if controls:
-        out.append(_controls_output(controls))
+    # consecutive controls read as one line; other children show their own outputs
+    for controls, group in itertools.groupby(children, key=lambda c: bool(texts[c])):
+        if controls:
+            out.append(_controls_output([texts[c] for c in group]))
+        else:
+            out.extend(o for child_id in group for o in _static_outputs(child_id, state, seen))
     return out
 
 
