@@ -162,10 +162,11 @@ def content_widths(
         for j, (text, nowrap) in enumerate(row):
             width[i][j] = ems(text) * factor
             waste[i][j] = _half_word(text) * factor
-            least[j] = max(least[j], narrowest(text, nowrap) * factor)
+            fit = narrowest(text, nowrap) * factor
+            least[j] = max(least[j], fit)
             tall[j] = max(tall[j], narrowest_tall(text, nowrap, i < head_rows) * factor)
             if nowrap:
-                kept[j] = max(kept[j], narrowest(text, nowrap) * factor)
+                kept[j] = max(kept[j], fit)
     natural = [max(max(r[j] for r in width), least[j]) for j in range(columns)]
     if sum(natural) <= room:
         return None
