@@ -31,6 +31,7 @@ message (:func:`eduwb.present.figures.explorer_box`).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from eduwb.present.notebook import TABLE_MIME, table_cell
@@ -65,21 +66,17 @@ def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> lis
     if name in ("HTMLModel", "HTMLMathModel"):
         hidden = _STYLE_CLASS in (body.get("_dom_classes") or [])
         return [] if hidden or not body.get("value") else [_display({"text/html": str(body["value"])})]
+    children = [
+        c[len(_REF) :] for c in body.get("children", []) or [] if isinstance(c, str) and c.startswith(_REF)
+    ]
+    texts = {c: _control_text(state.get(c, {})) for c in children}
     out: list[dict[str, Any]] = []
-    controls = []
-    for child in body.get("children", []) or []:
-        if isinstance(child, str) and child.startswith(_REF):
-            child_id = child[len(_REF) :]
-            text = _control_text(state.get(child_id, {}))
-            if text:
-                controls.append(text)
-                continue
-            if controls:
-                out.append(_controls_output(controls))
-                controls = []
-            out.extend(_static_outputs(child_id, state, seen))
-    if controls:
-        out.append(_controls_output(controls))
+    # consecutive controls read as one line; other children show their own outputs
+    for controls, group in itertools.groupby(children, key=lambda c: bool(texts[c])):
+        if controls:
+            out.append(_controls_output([texts[c] for c in group]))
+        else:
+            out.extend(o for child_id in group for o in _static_outputs(child_id, state, seen))
     return out
 
 
@@ -174,10 +171,11 @@ def _has_view(cell: dict[str, Any]) -> bool:
     return any(WIDGET_VIEW in (o.get("data") or {}) for o in cell.get("outputs", []))
 
 
-def normalise_tables(nb: dict[str, Any]) -> None:
-    """Re-serialise the hidden table data of :func:`eduwb.present.show_table` (idempotent).
+def tidy(nb: dict[str, Any]) -> dict[str, Any]:
+    """No execution timestamps, stable table data; widgets untouched (in place).
 
-    A browser turns ``0.0`` into ``0`` on save; the kernel may differ in the 17th digit between
+    The hidden table data of :func:`eduwb.present.show_table` is re-serialised (idempotent): a
+    browser turns ``0.0`` into ``0`` on save; the kernel may differ in the 17th digit between
     runs. :func:`eduwb.present.notebook.table_cell` writes both the same way.
     """
     for cell in nb.get("cells", []):
@@ -185,12 +183,6 @@ def normalise_tables(nb: dict[str, Any]) -> None:
             payload = (output.get("data") or {}).get(TABLE_MIME)
             if isinstance(payload, dict) and isinstance(payload.get("data"), list):
                 payload["data"] = [[table_cell(v) for v in row] for row in payload["data"]]
-
-
-def tidy(nb: dict[str, Any]) -> dict[str, Any]:
-    """No execution timestamps, stable table data; widgets untouched (in place)."""
-    normalise_tables(nb)
-    for cell in nb.get("cells", []):
         metadata = cell.get("metadata")
         if isinstance(metadata, dict):
             metadata.pop("execution", None)
@@ -338,12 +330,9 @@ def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[
     relative paths follow the move to ``target_dir``); code cells are kept as they are, with
     no outputs. Cell ids stay those of the Chinese notebook.
     """
-    import copy
-
     from eduwb.errors import EduwbError
 
-    twin = copy.deepcopy(nb)
-    twin["metadata"].pop("widgets", None)
+    twin = without_outputs(nb)
     twin["metadata"]["eduwb"] = {"lang": "en", "generated_from": f"../{name}"}
     params = _parameters_cell(twin)
     if params is None:
@@ -355,8 +344,6 @@ def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[
                 raise EduwbError(f"{name}: Markdown cell {i + 1} has no English (metadata.eduwb.en)")
             cell["source"] = en
         elif cell["cell_type"] == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
             cell.get("metadata", {}).pop("execution", None)
     params["source"] = english_parameters(_source(params), source_dir, target_dir)
     return twin

@@ -47,22 +47,23 @@ def cjk_font() -> str:
     """The first installed CJK font family, or a loud error (never tofu boxes)."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FONTS:
-        if family in installed:
-            return family
-    # The cache may predate a font installed since; rebuild once before giving up.
-    for path in font_manager.findSystemFonts():
-        with contextlib.suppress(Exception):  # a font file matplotlib cannot read is not ours to fix
-            font_manager.fontManager.addfont(path)
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FONTS:
-        if family in installed:
-            return family
-    raise EduwbError(
-        "no CJK font found for charts: install Noto Sans CJK SC "
-        "(Debian/Ubuntu: apt-get install fonts-noto-cjk; `make setup` does it when run as root)"
-    )
+    def first() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((family for family in CJK_FONTS if family in installed), None)
+
+    family = first()
+    if family is None:
+        # The cache may predate a font installed since; rebuild once before giving up.
+        for path in font_manager.findSystemFonts():
+            with contextlib.suppress(Exception):  # a font file matplotlib cannot read is not ours to fix
+                font_manager.fontManager.addfont(path)
+        family = first()
+    if family is None:
+        raise EduwbError(
+            "no CJK font found for charts: install Noto Sans CJK SC "
+            "(Debian/Ubuntu: apt-get install fonts-noto-cjk; `make setup` does it when run as root)"
+        )
+    return family
 
 
 def setup(lang: str = "zh") -> str:
@@ -132,7 +133,7 @@ def format_value(
     (a cost in 元) shows it in 万元, one decimal.
     """
     lang = _STATE["lang"]
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if _is_missing(value):
         return t("缺数据", "missing", lang)
     if isinstance(value, bool):
         return t("是", "yes", lang) if value else t("否", "no", lang)
@@ -465,6 +466,6 @@ def heading(text: str, level: int = 2) -> None:
 
 def percent(value: float | None, digits: int = 1, limits: list[tuple[float, str]] | None = None) -> str:
     """A share as a percentage by the display rule (more decimals where a limit demands)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return t("缺数据", "missing")
     return numbers.percent(value, digits, limits)

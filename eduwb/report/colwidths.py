@@ -86,8 +86,12 @@ def narrowest(text: str, nowrap: bool) -> float:
     (when it never wraps: its longest list item, or all of it)."""
     if nowrap:  # a list may break between its items, as the template lets it
         return max((ems(p) for p in _SOFT.split(text)), default=0.0)
-    pieces = [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
-    return max((ems(p) for p in pieces), default=0.0)
+    return max((ems(p) for p in _pieces(text)), default=0.0)
+
+
+def _pieces(text: str) -> list[str]:
+    """The words and numbers of ``text``, split where the template may break a run."""
+    return [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
 
 
 def narrowest_tall(text: str, nowrap: bool, head: bool) -> float:
@@ -95,14 +99,10 @@ def narrowest_tall(text: str, nowrap: bool, head: bool) -> float:
     cell that otherwise never wraps may take two lines ("政府保障/程度"), a header's long
     word may hyphenate ("Indi-cator"), and so may a long word of the body ("allo-cation")."""
     if head:
-        pieces = [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
-        return max([min(ems(p), HYPHENATED) for p in pieces] + [_cjk_half(text)], default=0.0)
-    if nowrap and all(_wide(ch) or ch in "、，；" for ch in text):
-        return _cjk_half(text)
+        return max([min(ems(p), HYPHENATED) for p in _pieces(text)] + [_cjk_half(text)], default=0.0)
     if nowrap:
-        return narrowest(text, nowrap)
-    pieces = [p for word in _WORD.findall(text) for p in _SOFT.split(word)]
-    return max((min(ems(p), LONG_WORD) for p in pieces), default=0.0)
+        return _cjk_half(text) if all(_wide(ch) or ch in "、，；" for ch in text) else narrowest(text, nowrap)
+    return max((min(ems(p), LONG_WORD) for p in _pieces(text)), default=0.0)
 
 
 def _half_word(text: str) -> float:
@@ -162,10 +162,11 @@ def content_widths(
         for j, (text, nowrap) in enumerate(row):
             width[i][j] = ems(text) * factor
             waste[i][j] = _half_word(text) * factor
-            least[j] = max(least[j], narrowest(text, nowrap) * factor)
+            fit = narrowest(text, nowrap) * factor
+            least[j] = max(least[j], fit)
             tall[j] = max(tall[j], narrowest_tall(text, nowrap, i < head_rows) * factor)
             if nowrap:
-                kept[j] = max(kept[j], narrowest(text, nowrap) * factor)
+                kept[j] = max(kept[j], fit)
     natural = [max(max(r[j] for r in width), least[j]) for j in range(columns)]
     if sum(natural) <= room:
         return None
@@ -243,12 +244,10 @@ def _allot(
 
 
 def cell_text(cell: dict[str, Any]) -> str:
-    """The text of a model cell (its inlines, as written)."""
     return "".join(text_of_inlines(cell.get("c", [])))
 
 
 def text_of_inlines(inl: list[Any]) -> list[str]:
-    """The text of inlines, as written."""
     out: list[str] = []
     for x in inl:
         if isinstance(x, str):

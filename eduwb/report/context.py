@@ -7,6 +7,7 @@ import hashlib
 import json
 import sys
 import time
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -261,15 +262,12 @@ def province_context(job: ReportJob, chapters: list[ChapterOutcome]) -> dict[str
         "verdict": base["province_overview"],
         "produced_by": base["province_produced_by"],
     }
-    count_files = {county: 0 for county, _path, _digest in job.counties}
-    for name, _size, _sha in job.data_files:
-        county = name.split("/", 1)[0]
-        count_files[county] = count_files.get(county, 0) + 1
+    count_files = Counter(name.split("/", 1)[0] for name, _size, _sha in job.data_files)
     counties = [
         (
             shown(county),
             shown(shown_path(path, Path.cwd(), digest), 200),
-            str(count_files.get(county, 0)),
+            str(count_files[county]),
             digest,
         )
         for county, path, digest in job.counties

@@ -187,14 +187,7 @@ def inprocess_possible() -> bool:
 
 @functools.cache
 def _register_engine() -> None:
-    from papermill.engines import papermill_engines
-
-    papermill_engines.register(ENGINE_NAME, _inprocess_engine_class())
-
-
-@functools.cache
-def _inprocess_engine_class() -> type:
-    from papermill.engines import Engine
+    from papermill.engines import Engine, papermill_engines
 
     class InProcessEngine(Engine):
         """Execute a notebook in this process's IPython shell, in a fresh namespace.
@@ -228,7 +221,7 @@ def _inprocess_engine_class() -> type:
                 if plt is not None:
                     plt.close("all")  # the namespace is cleared when the next notebook starts
 
-    return InProcessEngine
+    papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
 _SHELL: Any = None
@@ -323,7 +316,7 @@ def _make_shell() -> Any:
         sys.modules["__main__"] = main
     with contextlib.redirect_stdout(io.StringIO()):
         shell.enable_matplotlib("inline")
-    shell.eduwb_rc = _matplotlib_rc()
+    shell.eduwb_rc = dict(sys.modules["matplotlib"].rcParams)  # imported by enable_matplotlib
     shell.set_custom_exc((Exception,), _record_error)
     return shell
 
@@ -332,11 +325,6 @@ def _record_error(shell: Any, etype: type, evalue: BaseException, tb: Any, tb_of
     """A cell's exception as the notebook's error output, with the traceback a kernel shows."""
     stb = shell.InteractiveTB.structured_traceback(etype, evalue, tb, tb_offset=tb_offset)
     shell.eduwb_add(_new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
-
-
-def _matplotlib_rc() -> dict[str, Any] | None:
-    mpl = sys.modules.get("matplotlib")
-    return dict(mpl.rcParams) if mpl is not None else None
 
 
 def _fresh_state(shell: Any) -> None:
@@ -353,7 +341,7 @@ def _fresh_state(shell: Any) -> None:
         cfg = InlineBackend.instance()
         select_figure_formats(shell, cfg.figure_formats, **cfg.print_figure_kwargs)
     mpl = sys.modules.get("matplotlib")
-    if mpl is not None and getattr(shell, "eduwb_rc", None) is not None:
+    if mpl is not None:
         dict.update(mpl.rcParams, shell.eduwb_rc)
     pd = sys.modules.get("pandas")
     if pd is not None:
@@ -364,7 +352,7 @@ def _fresh_state(shell: Any) -> None:
             pd.reset_option("all")
 
 
-def _new_output(output_type: str, data: dict[str, Any] | None = None, **fields: Any) -> Any:
+def _new_output(output_type: str, **fields: Any) -> Any:
     """``nbformat.v4.new_output`` without its schema check of each output: the same node.
 
     A report records hundreds of outputs and the check was a good part of the engine's own
@@ -373,22 +361,14 @@ def _new_output(output_type: str, data: dict[str, Any] | None = None, **fields: 
     from nbformat import NotebookNode
 
     output = NotebookNode(output_type=output_type)
-    if output_type == "stream":
-        output.name, output.text = "stdout", ""
-    elif output_type in ("display_data", "execute_result"):
-        output.metadata, output.data = NotebookNode(), NotebookNode()
-        if output_type == "execute_result":
-            output.execution_count = None
-    elif output_type == "error":
-        output.ename, output.evalue, output.traceback = "NotImplementedError", "", []
-    output.update(fields)
-    if data is not None:
-        output.data = data
+    output.update(fields)  # nested dicts become nodes, as new_output makes them
     return output
 
 
 class _RoutedStream(io.TextIOBase):
     """sys.stdout/sys.stderr while a cell runs: this thread's writes become notebook outputs."""
+
+    encoding = "utf-8"  # type: ignore[assignment]  # (isatty: IOBase's False)
 
     def __init__(self, original: Any, name: str, outputs: list[Any], owner: int):
         self.original, self.name, self.outputs, self.owner = original, name, outputs, owner
@@ -411,13 +391,6 @@ class _RoutedStream(io.TextIOBase):
     def flush(self) -> None:
         with contextlib.suppress(Exception):
             self.original.flush()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
-
-    def isatty(self) -> bool:
-        return False
 
 
 @contextlib.contextmanager

@@ -205,12 +205,7 @@ def _fonts() -> Any:
 # ---- the PDF ---------------------------------------------------------------------------------
 def write_pdf(context: dict[str, Any], target: str | os.PathLike[str]) -> int:
     """Typeset the report of ``context`` and write the PDF to ``target``; return the page count.
-
-    Raises
-    ------
-    RuntimeError
-        when no font covering Chinese is installed (the report would print boxes).
-    """
+    RuntimeError when no font covering Chinese is installed (the report would print boxes)."""
     doc, images = document(context, require_cjk_font())
     return compile_document(doc, images, target, context["created"])
 
