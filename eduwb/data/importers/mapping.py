@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string
-
-from eduwb.data.importers.locate import Locator, locators_from_check, synonyms
+from eduwb.data.importers.locate import CELL, Locator, locators_from_check, synonyms
+from eduwb.data.importers.locate import rc as parse_cell  # "I6" → (row 6, column 9)
 from eduwb.data.importers.patterns import compile_extract
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
 from eduwb.errors import EduwbError, ParameterError
@@ -78,7 +77,6 @@ _FIELD_KEYS = {
 }
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
-_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 _ENUMS = {
     "kind": KINDS,
     "locale": TABLES["schools"].column("locale").enum,
@@ -112,14 +110,6 @@ def norm_text(text: object) -> str:
     """Label normal form: NFKC (full-width → ASCII), no whitespace, lower case."""
     s = unicodedata.normalize("NFKC", str(text))
     return re.sub(r"\s+", "", s).lower()
-
-
-def parse_cell(ref: str) -> tuple[int, int]:
-    """``"I6"`` → (row 6, column 9)."""
-    m = _CELL.match(ref)
-    if m is None:
-        raise ValueError(ref)
-    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 @dataclass(frozen=True)
@@ -500,7 +490,7 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
 
 
 def _check_cell(ref: Any, label: str) -> list[str]:
-    if not isinstance(ref, str) or not _CELL.match(ref):
+    if not isinstance(ref, str) or not CELL.match(ref):
         return [f'{label} {ref!r} 不是单元格 is not a cell reference like "I6"']
     row, col = parse_cell(ref)
     if row > MAX_FORM_ROW or col > MAX_FORM_COLUMN:
