@@ -239,6 +239,23 @@ def locate(loc: Locator, grid: Grid, shift: tuple[int, int] | None) -> tuple[int
     return expected[0] + dr, expected[1] + dc
 
 
+def locate_all(
+    locators: tuple[Locator, ...], grid: Grid
+) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """Where each value is, in the locators' order, and the offset the first labelled one showed
+    (labelled values are found first: that offset places the unlabelled). Raises :class:`LabelError`."""
+    positions: dict[int, tuple[int, int]] = {}
+    shift = None
+    for i in sorted(range(len(locators)), key=lambda i: not locators[i].labelled):
+        loc = locators[i]
+        pos = locate(loc, grid, shift)
+        if shift is None and loc.labelled and loc.cell:
+            expected = rc(loc.cell)
+            shift = (pos[0] - expected[0], pos[1] - expected[1])
+        positions[i] = pos
+    return [positions[i] for i in range(len(locators))], shift
+
+
 def describe_move(expected: str | None, found: tuple[int, int]) -> str | None:
     """``"I6 → J6"`` when a value was found elsewhere than expected, else None."""
     ref = cell_ref(*found)
