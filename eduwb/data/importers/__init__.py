@@ -256,9 +256,7 @@ def _version() -> str:
 
 def _refuse_on_errors(problems: list[Problem]) -> None:
     if any(p.severity == "error" for p in problems):
-        raise DataError(
-            [p for p in problems if p.severity == "error"] + [p for p in problems if p.severity != "error"]
-        )
+        raise DataError(sorted(problems, key=lambda p: p.severity != "error"))  # errors first
 
 
 def _read_jiaoji(

@@ -250,13 +250,7 @@ def _sections(
             continue
         row = {"school_id": school_id, "year": unit.year, "stage": stage}
         prov: dict = {}
-        for column in columns:
-            reading = unit.values.get(f"{stage}.{column}")
-            if reading is not None:
-                row[column] = reading.value
-                prov[column] = reading.cells
-            else:
-                row[column] = None
+        _fill(row, prov, unit, stage, columns)
         rows.append((row, prov))
     if not rows:
         cells = tuple(
@@ -321,14 +315,17 @@ def _apportion(
 def _facilities(school_id: str, unit: Unit, mapping: Mapping, out: Assembled) -> tuple[dict, dict]:
     row: dict = {"school_id": school_id, "year": unit.year, "stage": None}
     prov: dict = {}
-    for col in TABLES["facilities"].columns:
-        if col.name in row:
-            continue
-        reading = unit.values.get(f"facilities.{col.name}")
-        row[col.name] = None if reading is None else reading.value
-        if reading is not None:
-            prov[col.name] = reading.cells
+    _fill(row, prov, unit, "facilities", [c for c in TABLES["facilities"].names if c not in row])
     return row, prov
+
+
+def _fill(row: dict, prov: dict, unit: Unit, namespace: str, columns: list[str]) -> None:
+    """Each ``row[column]`` from the unit's ``namespace.column`` reading (None when unread)."""
+    for column in columns:
+        reading = unit.values.get(f"{namespace}.{column}")
+        row[column] = None if reading is None else reading.value
+        if reading is not None:
+            prov[column] = reading.cells
 
 
 def _plausible(

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from eduwb.data.importers.jiaoji import Forms, sheet_code, workbook_files
-from eduwb.data.importers.locate import Grid, LabelError, locate, rc, search_bounds
+from eduwb.data.importers.locate import Grid, LabelError, locate_all, rc, search_bounds
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, load_mapping
 from eduwb.data.importers.workbook import (
     WORKBOOK_SUFFIXES,
@@ -151,17 +151,10 @@ def _found(forms: Forms, f: Field, codes: dict[str, str]) -> tuple[list | None, 
     bounds = search_bounds(list(f.locators), MAX_FORM_ROW, MAX_FORM_COLUMN)
     values, _ = forms.block(codes[f.sheet], *bounds)
     grid = Grid({pos: cell_text(v) for pos, v in values.items() if isinstance(v, str)})
-    found, shift = [], None
-    for loc in sorted(f.locators, key=lambda loc: not loc.labelled):
-        try:
-            pos = locate(loc, grid, shift)
-        except LabelError as exc:
-            return None, exc.message
-        if shift is None and loc.labelled and loc.cell:
-            shift = (pos[0] - rc(loc.cell)[0], pos[1] - rc(loc.cell)[1])
-        found.append(pos)
-    order = sorted(range(len(f.locators)), key=lambda i: not f.locators[i].labelled)
-    return [found[order.index(i)] for i in range(len(f.locators))], None
+    try:
+        return locate_all(f.locators, grid)[0], None
+    except LabelError as exc:
+        return None, exc.message
 
 
 def _shift(f: Field, found: list | None) -> tuple[int, int]:

@@ -334,10 +334,10 @@ def _split_campus(row: dict[str, object], mapping: Mapping, school: pd.Series) -
             else:
                 part = round(float(v) * _CAMPUS_SHARE, 4)
                 main[p], campus[p] = round(float(v) - part, 4), part
-    for key in ("在校生数/合计",):
-        if key in row:
-            campus[key] = sum(int(campus.get(f"在校生数/{zh}") or 0) for zh in ("小学", "初中", "高中"))
-            main[key] = int(row[key]) - int(campus[key])
+    key = "在校生数/合计"
+    if key in row:
+        campus[key] = sum(int(campus.get(f"在校生数/{zh}") or 0) for zh in ("小学", "初中", "高中"))
+        main[key] = int(row[key]) - int(campus[key])
     name_field = mapping.field("school.name")
     id_field = mapping.field("school.school_id")
     campus[name_field.cells[0]] = f"{school['name']}（东校区）"
@@ -347,6 +347,3 @@ def _split_campus(row: dict[str, object], mapping: Mapping, school: pd.Series) -
         campus[layout.counted] = "否"
     campus[layout.parent] = str(school["school_id"])
     return main, campus
-
-
-__all__ = ["write_sample_forms", "school_years", "spread", "zonghe_columns"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eduwb.data import limits
-from eduwb.data.importers.locate import Grid, LabelError, describe_move, locate, rc, search_bounds
+from eduwb.data.importers.locate import Grid, LabelError, describe_move, locate_all, rc, search_bounds
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
 from eduwb.data.importers.workbook import (
@@ -333,27 +333,16 @@ def _field_cells(forms: Forms, f: Field, sheet: str, notes: list[str], problems:
         r, c = rc(ref)
         bounds = (max(bounds[0], min(MAX_FORM_ROW, r + 1)), max(bounds[1], min(MAX_FORM_COLUMN, c + 1)))
     grid = forms.grid(sheet, *bounds)
-    order = sorted(range(len(f.locators)), key=lambda i: not f.locators[i].labelled)
-    positions: dict[int, tuple[int, int]] = {}
-    shift = None
-    for i in order:
-        loc = f.locators[i]
-        try:
-            pos = locate(loc, grid, shift)
-        except LabelError as exc:
-            problems.append(
-                cell_problem(
-                    forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref
-                )
-            )
-            return None
-        if shift is None and loc.labelled and loc.cell:
-            expected = rc(loc.cell)
-            shift = (pos[0] - expected[0], pos[1] - expected[1])
-        positions[i] = pos
+    try:
+        positions, shift = locate_all(f.locators, grid)
+    except LabelError as exc:
+        problems.append(
+            cell_problem(forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref)
+        )
+        return None
     if not _plain_checks_hold(forms, f, sheet, shift or (0, 0), problems):
         return None
-    cells = [forms.cell(sheet, positions[i]) for i in range(len(f.locators))]
+    cells = [forms.cell(sheet, pos) for pos in positions]
     moved = [m for loc, c in zip(f.locators, cells, strict=True) if (m := describe_move(loc.cell, rc(c.ref)))]
     if moved:
         notes.append(

@@ -30,7 +30,7 @@ _BRACKETS = str.maketrans(
     {"【": "[", "】": "]", "〔": "(", "〕": ")", "〈": "(", "〉": ")", "{": "(", "}": ")"}
 )
 _SPACES = re.compile(r"\s+")
-_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
+CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 ROW_MARGIN = 60  # rows searched below the furthest expected cell of a form
 COLUMN_MARGIN = 12
 CONTAINS_SLACK = 12  # a label found inside a longer text: at most this many more characters
@@ -47,6 +47,17 @@ def synonyms(spec: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in spec.split("|") if s.strip())
 
 
+def rc(ref: str) -> tuple[int, int]:
+    """``"I6"`` → (6, 9)."""
+    m = CELL.match(ref)
+    if m is None:
+        raise ValueError(ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
 def cell_ref(row: int, column: int) -> str:
     """(6, 9) → ``"I6"`` (kept here: the workbook module depends on the mapping, which uses this one)."""
     letters = ""
@@ -54,17 +65,6 @@ def cell_ref(row: int, column: int) -> str:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters
     return f"{letters}{row}"
-
-
-def rc(ref: str) -> tuple[int, int]:
-    """``"I6"`` → (6, 9)."""
-    m = _CELL.match(ref)
-    if m is None:
-        raise ValueError(ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,10 @@ def locators_from_check(
 
 def search_bounds(locators: list[Locator], max_row: int, max_column: int) -> tuple[int, int]:
     """How much of a sheet to read for these locators (expected cells plus a margin, capped)."""
-    rows = [
-        rc(ref)[0] for loc in locators for ref in (loc.cell, loc.row_label_at, loc.column_label_at) if ref
-    ]
-    cols = [
-        rc(ref)[1] for loc in locators for ref in (loc.cell, loc.row_label_at, loc.column_label_at) if ref
-    ]
+    at = [rc(ref) for loc in locators for ref in (loc.cell, loc.row_label_at, loc.column_label_at) if ref]
     return (
-        min(max_row, max(rows, default=40) + ROW_MARGIN),
-        min(max_column, max(cols, default=20) + COLUMN_MARGIN),
+        min(max_row, max((r for r, _ in at), default=40) + ROW_MARGIN),
+        min(max_column, max((c for _, c in at), default=20) + COLUMN_MARGIN),
     )
 
 
@@ -244,24 +239,26 @@ def locate(loc: Locator, grid: Grid, shift: tuple[int, int] | None) -> tuple[int
     return expected[0] + dr, expected[1] + dc
 
 
+def locate_all(
+    locators: tuple[Locator, ...], grid: Grid
+) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """Where each value is, in the locators' order, and the offset the first labelled one showed
+    (labelled values are found first: that offset places the unlabelled). Raises :class:`LabelError`."""
+    positions: dict[int, tuple[int, int]] = {}
+    shift = None
+    for i in sorted(range(len(locators)), key=lambda i: not locators[i].labelled):
+        loc = locators[i]
+        pos = locate(loc, grid, shift)
+        if shift is None and loc.labelled and loc.cell:
+            expected = rc(loc.cell)
+            shift = (pos[0] - expected[0], pos[1] - expected[1])
+        positions[i] = pos
+    return [positions[i] for i in range(len(locators))], shift
+
+
 def describe_move(expected: str | None, found: tuple[int, int]) -> str | None:
     """``"I6 → J6"`` when a value was found elsewhere than expected, else None."""
     ref = cell_ref(*found)
     if expected is None or expected == ref:
         return None
     return f"{expected} → {ref}"
-
-
-__all__ = [
-    "Grid",
-    "LabelError",
-    "Locator",
-    "cell_ref",
-    "describe_move",
-    "locate",
-    "locators_from_check",
-    "norm_label",
-    "rc",
-    "search_bounds",
-    "synonyms",
-]

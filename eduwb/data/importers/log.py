@@ -13,13 +13,13 @@ from pathlib import Path
 from eduwb.data.importers.assemble import Assembled
 from eduwb.data.importers.jiaoji import Skipped
 from eduwb.data.importers.mapping import MAPPINGS_DIR, Mapping
+from eduwb.data.importers.units import STAGE_ZH as _STAGE_ZH
 from eduwb.data.importers.units import Unit, describe
 from eduwb.data.importers.zonghe import Merge
 from eduwb.data.schema import OPTIONAL_TABLES, TABLES
 from eduwb.errors import Problem
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#!~])")
-_STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 _MISSING_TABLES = {
     "classes": "班级名单（班额、大班额台账）",
     "teachers": "专任教师名单（交流轮岗资格、培训、教师资格）",

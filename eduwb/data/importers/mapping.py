@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string
-
-from eduwb.data.importers.locate import Locator, locators_from_check, synonyms
+from eduwb.data.importers.locate import CELL, Locator, locators_from_check, synonyms
+from eduwb.data.importers.locate import rc as parse_cell  # "I6" → (row 6, column 9)
 from eduwb.data.importers.patterns import compile_extract
 from eduwb.data.schema import ENUM_SYNONYMS, FALSE_VALUES, KINDS, STAGES, TABLES, TRUE_VALUES
 from eduwb.errors import EduwbError, ParameterError
@@ -78,7 +77,6 @@ _FIELD_KEYS = {
 }
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
-_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 _ENUMS = {
     "kind": KINDS,
     "locale": TABLES["schools"].column("locale").enum,
@@ -112,14 +110,6 @@ def norm_text(text: object) -> str:
     """Label normal form: NFKC (full-width → ASCII), no whitespace, lower case."""
     s = unicodedata.normalize("NFKC", str(text))
     return re.sub(r"\s+", "", s).lower()
-
-
-def parse_cell(ref: str) -> tuple[int, int]:
-    """``"I6"`` → (row 6, column 9)."""
-    m = _CELL.match(ref)
-    if m is None:
-        raise ValueError(ref)
-    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 @dataclass(frozen=True)
@@ -197,6 +187,10 @@ class Mapping:
     def targets(self, namespace: str) -> list[Field]:
         return [f for f in self.fields if f.namespace == namespace]
 
+    def given(self, column: str) -> dict[str, str]:
+        """The mapping's own labels for an enum column: label as written → code."""
+        return self.kinds if column == "kind" else self.values.get(column, {})
+
     def lookup(self, column: str) -> dict[str, str]:
         """Normalised label → code for an enum column: the mapping's labels, then the dictionary's."""
         if column not in self._lookups:
@@ -205,8 +199,7 @@ class Mapping:
             table.update({norm_text(code): code for code in enum})
             table.update({norm_text(label): code for code, label in enum.items()})
             table.update({norm_text(k): v for k, v in ENUM_SYNONYMS.get(column, {}).items()})
-            given = self.kinds if column == "kind" else self.values.get(column, {})
-            table.update({norm_text(k): v for k, v in given.items()})
+            table.update({norm_text(k): v for k, v in self.given(column).items()})
             self._lookups[column] = table
         return self._lookups[column]
 
@@ -215,8 +208,7 @@ class Mapping:
 
     def label_for(self, column: str, code: str) -> str:
         """The first label the mapping gives for a code (what ``eduwb sample --as`` writes)."""
-        given = self.kinds if column == "kind" else self.values.get(column, {})
-        for label, value in given.items():
+        for label, value in self.given(column).items():
             if value == code:
                 return label
         return _ENUMS[column][code]
@@ -256,16 +248,20 @@ def load_mapping(mapping: str | Path | Mapping) -> Mapping:
     problems: list[str] = []
     built = _build(raw, str(path), chain, problems)
     if problems or built is None:
-        raise MappingError(f"{path}: 映射文件有误 invalid mapping:\n  " + "\n  ".join(problems))
+        raise _invalid(path, problems)
     return built
+
+
+def _invalid(path: Path, problems: list[str]) -> MappingError:
+    return MappingError(f"{path}: 映射文件有误 invalid mapping:\n  " + "\n  ".join(problems))
 
 
 def _read_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The file merged over every file it extends, and the files in order."""
     raw = read_toml(path, error=MappingError, what="mapping")
-    problems = _check_raw(raw, str(path))
+    problems = _check_raw(raw)
     if problems:
-        raise MappingError(f"{path}: 映射文件有误 invalid mapping:\n  " + "\n  ".join(problems))
+        raise _invalid(path, problems)
     chain = (str(path),)
     parent = raw.get("extends")
     if parent is None:
@@ -295,7 +291,7 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
+def _check_raw(raw: dict[str, Any]) -> list[str]:
     """Shape checks on one file as written (before it is merged over its parent)."""
     problems: list[str] = []
     for key in raw:
@@ -354,6 +350,10 @@ def _check_raw(raw: dict[str, Any], where: str) -> list[str]:
     problems += _check_plausibility(raw.get("plausibility"))
     problems += _check_fields(raw.get("fields"), raw.get("form"))
     return problems
+
+
+def _as_list(v: Any) -> list:
+    return v if isinstance(v, list) else [v]
 
 
 def _is_text_list(v: Any) -> bool:
@@ -433,7 +433,7 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
         ):
             problems.append(f'{label}: sheet 必须是表号，如 must be a form code like "3112"')
         if "cell" in e:
-            cells = e["cell"] if isinstance(e["cell"], list) else [e["cell"]]
+            cells = _as_list(e["cell"])
             if not cells or not all(isinstance(c, str) for c in cells):
                 problems.append(
                     f'{label}: cell 必须是单元格或其列表 must be a cell like "I6" or a list of them'
@@ -453,7 +453,7 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
         if ("row_label" in e or "column_label" in e) and "check" in e:
             problems.append(f"{label}: check 与 row_label/column_label 二选一 use either check or labels")
         if "column" in e:
-            cols = e["column"] if isinstance(e["column"], list) else [e["column"]]
+            cols = _as_list(e["column"])
             if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
                 problems.append(
                     f"{label}: column 必须是表头路径或其列表 must be a "
@@ -490,7 +490,7 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
 
 
 def _check_cell(ref: Any, label: str) -> list[str]:
-    if not isinstance(ref, str) or not _CELL.match(ref):
+    if not isinstance(ref, str) or not CELL.match(ref):
         return [f'{label} {ref!r} 不是单元格 is not a cell reference like "I6"']
     row, col = parse_cell(ref)
     if row > MAX_FORM_ROW or col > MAX_FORM_COLUMN:
@@ -560,9 +560,7 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
                     "needs sheet and cell (or labels)"
                 )
                 continue
-            cells = tuple(
-                e["cell"] if isinstance(e["cell"], list) else [e.get("cell")] if "cell" in e else []
-            )
+            cells = tuple(_as_list(e["cell"]) if "cell" in e else [])
             check = tuple((k, v) for k, v in e.get("check", {}).items())
             if labelled:
                 locators = _label_locators(e, cells, label, problems)
@@ -573,9 +571,7 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
             if "column" not in e:
                 problems.append(f"{label}: 需要 column needs column (a header path)")
                 continue
-            cells = tuple(
-                c.strip(" /") for c in (e["column"] if isinstance(e["column"], list) else [e["column"]])
-            )
+            cells = tuple(c.strip(" /") for c in _as_list(e["column"]))
             check = ()
         if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
             problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
@@ -612,7 +608,7 @@ def _label_locators(e: dict[str, Any], cells: tuple[str, ...], label: str, probl
         v = e.get(key)
         if v is None:
             return [()]
-        return [synonyms(x) for x in v] if isinstance(v, list) else [synonyms(v)]
+        return [synonyms(x) for x in _as_list(v)]
 
     rows, cols = per_cell("row_label"), per_cell("column_label")
     n = max(len(cells), len(rows), len(cols))

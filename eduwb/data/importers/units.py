@@ -13,6 +13,7 @@ from eduwb.data.schema import TABLES
 from eduwb.errors import Problem
 
 _DASHES = {"-", "--", "—", "——", "－", "/"}
+STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _zh(f: Field) -> str:
 
 def describe(f: Field) -> str:
     """``sections.students（在校生数，小学）`` — how a target is named in messages."""
-    stage = {"primary": "小学", "junior": "初中", "senior": "高中"}.get(f.namespace)
+    stage = STAGE_ZH.get(f.namespace)
     suffix = f"，{stage}" if stage else ("，全校" if f.namespace == "total" else "")
     return f"{f.table}.{f.column}（{_zh(f)}{suffix}）"
 
@@ -145,9 +146,8 @@ def _extract(f: Field, cell: Cell, text: str, problems: list[Problem]):
 
 
 def _known_labels(f: Field, mapping: Mapping) -> list[str]:
-    given = mapping.kinds if f.column == "kind" else mapping.values.get(f.column, {})
     enum = TABLES[f.table].column(f.column).enum or {}
-    return list(dict.fromkeys([*given, *enum.values()]))
+    return list(dict.fromkeys([*mapping.given(f.column), *enum.values()]))
 
 
 def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Problem]) -> Reading | None:
@@ -205,8 +205,7 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
     value = round(value, 2) if f.scale != 1 else round(value, 6)
     if f.dtype == "int":
         if abs(value - round(value)) > 1e-9:
-            where = cells[0] if len(cells) == 1 else cells[0]
-            problems.append(_at(where, f"应为整数 must be a whole number for {describe(f)}", value=value))
+            problems.append(_at(cells[0], f"应为整数 must be a whole number for {describe(f)}", value=value))
             return None
         value = int(round(value))
     return Reading(value, tuple(cells), tuple(blank))

@@ -56,7 +56,6 @@ class SheetRead:
     units: list[Unit]
     merges: list[Merge]
     unused_columns: list[str]
-    columns: dict[str, str]  # header path → column letter, for the log
     notes: list[str] = field(default_factory=list)
 
 
@@ -159,10 +158,19 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
     return rows
 
 
-def _text(rows: list[tuple], r: int, c: int) -> str:
-    """Cell text at 1-based row r, column c."""
+def _raw(rows: list[tuple], r: int, c: int):
+    """The value at 1-based row r, column c (None beyond the rows read)."""
     row = rows[r - 1] if r - 1 < len(rows) else ()
-    return cell_text(row[c - 1]) if c - 1 < len(row) else ""
+    return row[c - 1] if c - 1 < len(row) else None
+
+
+def _text(rows: list[tuple], r: int, c: int) -> str:
+    return cell_text(_raw(rows, r, c))
+
+
+def _path_key(path: str) -> str:
+    """A header path as compared: each segment in label normal form."""
+    return "/".join(norm_text(s) for s in path.split("/"))
 
 
 def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[int, list[str]]:
@@ -255,8 +263,7 @@ def _read_sheet(
     shown = {c: "/".join(segments) for c, segments in paths.items()}
 
     def locate(path: str, why: str) -> int | None:
-        key = "/".join(norm_text(s) for s in path.split("/"))
-        found = by_path.get(key, [])
+        found = by_path.get(_path_key(path), [])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -286,8 +293,7 @@ def _read_sheet(
     notes: list[str] = []
     absent: set[str] = set()  # optional targets whose columns the export does not have
     for f in mapping.fields:
-        keys = ["/".join(norm_text(s) for s in path.split("/")) for path in f.cells]
-        if f.optional and not all(k in by_path for k in keys):
+        if f.optional and not all(_path_key(p) in by_path for p in f.cells):
             absent.add(f.target)
             notes.append(
                 f"{label} [sheet {sheet}]: 没有可选的列 no optional column "
@@ -300,18 +306,17 @@ def _read_sheet(
                 ok = False
             else:
                 columns[path] = c
-    counted_col = parent_col = None
-    if layout.counted:
-        key = "/".join(norm_text(s) for s in layout.counted.split("/"))
-        counted_col = locate(layout.counted, "是否计校数") if key in by_path else None
-        if counted_col is None:
-            notes.append(
-                f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一"
-                "行都作为一所学校 (no such column: every row is a school)"
-            )
-    if layout.parent:
-        key = "/".join(norm_text(s) for s in layout.parent.split("/"))
-        parent_col = locate(layout.parent, "所属学校") if key in by_path else None
+
+    def locate_if_there(path: str | None, why: str) -> int | None:
+        return locate(path, why) if path and _path_key(path) in by_path else None
+
+    counted_col = locate_if_there(layout.counted, "是否计校数")
+    parent_col = locate_if_there(layout.parent, "所属学校")
+    if layout.counted and counted_col is None:
+        notes.append(
+            f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一"
+            "行都作为一所学校 (no such column: every row is a school)"
+        )
     if not ok:
         return None
     used = set(columns.values()) | {counted_col, parent_col}
@@ -324,6 +329,10 @@ def _read_sheet(
     formulas = {}
     if formula_ws is not None:  # which mapped cells hold formulas (the saved values cannot tell)
         formulas = read_formulas(formula_ws, len(rows), width, min_row=data_row)
+
+    def cell_at(r: int, c: int, formula: str | None = None) -> Cell:
+        return Cell(label, sheet, cell_ref(r, c), _raw(rows, r, c), formula)
+
     kind_field = mapping.field("school.kind")
     kind_col = columns[kind_field.cells[0]]
     units: list[Unit] = []
@@ -347,12 +356,7 @@ def _read_sheet(
         if norm_text(name) in TOTAL_ROW_NAMES:
             skipped.append(Skipped(origin, f"合计行“{name}”，未读取 (a total row: not read)"))
             continue
-        kind_cell = Cell(
-            label,
-            sheet,
-            cell_ref(r, kind_col),
-            rows[r - 1][kind_col - 1] if kind_col - 1 < len(rows[r - 1]) else None,
-        )
+        kind_cell = cell_at(r, kind_col)
         if mapping.is_skipped_kind(kind_cell.text):
             skipped.append(
                 Skipped(
@@ -376,16 +380,7 @@ def _read_sheet(
         for f in fields_for(mapping, unit.kind):
             if f.target == "school.kind" or f.target in absent:
                 continue
-            cells = [
-                Cell(
-                    label,
-                    sheet,
-                    cell_ref(r, columns[p]),
-                    _raw(rows, r, columns[p]),
-                    formulas.get((r, columns[p])),
-                )
-                for p in f.cells
-            ]
+            cells = [cell_at(r, columns[p], formulas.get((r, columns[p]))) for p in f.cells]
             reading = parse_field(f, cells, mapping, problems)
             if reading is None:
                 ok = False
@@ -398,14 +393,10 @@ def _read_sheet(
             if not counted and parent_col is not None and unit.value("school.parent_id") is None:
                 parent_text = _text(rows, r, parent_col)
                 if parent_text:
-                    unit.values["school.parent_id"] = Reading(
-                        parent_text, (Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)),)
-                    )
+                    unit.values["school.parent_id"] = Reading(parent_text, (cell_at(r, parent_col),))
             units.append(unit)
             continue
-        parent_cell = (
-            Cell(label, sheet, cell_ref(r, parent_col), _raw(rows, r, parent_col)) if parent_col else None
-        )
+        parent_cell = cell_at(r, parent_col) if parent_col else None
         if parent_cell is None or not parent_cell.text:
             where = parent_cell.ref if parent_cell else cell_ref(r, counted_col)
             problems.append(
@@ -423,12 +414,7 @@ def _read_sheet(
     merges = _merge_children(units, children, mapping, problems)
     if merges is None or not ok:
         return None
-    return SheetRead(units, merges, unused, {p: column_letters(c) for p, c in columns.items()}, notes)
-
-
-def _raw(rows: list[tuple], r: int, c: int):
-    row = rows[r - 1]
-    return row[c - 1] if c - 1 < len(row) else None
+    return SheetRead(units, merges, unused, notes)
 
 
 def _merge_children(
