@@ -46,6 +46,7 @@ import pandas as pd
 
 from eduwb._files import atomic_write_bytes
 from eduwb.data import limits
+from eduwb.data.dictionary import TYPES
 from eduwb.data.schema import REQUIRED_TABLES, STAGES_BY_KIND, TABLES, UNITS, Column, Table
 from eduwb.data.workbook import (
     COPIED_FILL,
@@ -303,13 +304,7 @@ def _example_value(col: Column, lang: str) -> Any:
     return cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
 
 
-_KIND_WORDS = {
-    "text": ("文本", "text"),
-    "int": ("整数", "whole number"),
-    "number": ("数值", "number"),
-    "bool": ("是/否", "yes/no"),
-    "enum": ("从列表中选择", "pick from the list"),
-}
+_KIND_WORDS = {**TYPES, "enum": ("从列表中选择", "pick from the list")}
 _REQUIRED_WORDS = {True: ("必填", "required"), False: ("可空", "may be blank")}
 _FIELD_WORDS = {
     "unit": ("单位", "unit"),

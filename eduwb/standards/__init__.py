@@ -140,16 +140,8 @@ class Standard:
     source: str
 
     # ---- catalogue -------------------------------------------------------------------
-    @property
-    def name_zh(self) -> str:
-        return self.raw["name_zh"]
-
-    @property
-    def name_en(self) -> str:
-        return self.raw["name_en"]
-
     def name(self, lang: str = "zh") -> str:
-        return pick((self.name_zh, self.name_en), lang)
+        return pick((self.raw["name_zh"], self.raw["name_en"]), lang)
 
     def programme(self, lang: str = "zh") -> str:
         """What meeting this standard is called, as the report's title and verdict say it:
@@ -213,9 +205,6 @@ class Standard:
         """Which schools an indicator judges (its ``scope`` entry; ``default`` when the standard
         has no such indicator, e.g. G4 under moe-2012)."""
         name = self.indicator(indicator_id).scope_name if self.has_indicator(indicator_id) else default
-        return self.named_scope(name)
-
-    def named_scope(self, name: str) -> Scope:
         entry = self.raw.get("scopes", {}).get(name)
         if entry is None:
             if name in RULE_SCOPES:
@@ -372,12 +361,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     for kind, weights in raw.get("pupil_weights", {}).items():
         if not isinstance(weights, dict) or not all(_is_number(w) and w > 0 for w in weights.values()):
             problems.append(f"[pupil_weights] {kind} must map stages to positive numbers")
-    for ind in raw.get("indicators", []) if isinstance(raw.get("indicators"), list) else []:
-        share = (
-            ind.get("params", {}).get("backbone_share_min")
-            if isinstance(ind, dict) and isinstance(ind.get("params"), dict)
-            else None
-        )
+    for ind in raw.get("indicators", []):  # a list of tables: anything else was dropped above
+        params = ind.get("params")
+        share = params.get("backbone_share_min") if isinstance(params, dict) else None
         if share is not None and not _is_number(share):
             problems.append(f"indicator {ind.get('id')}: params.backbone_share_min must be a number")
     balance = raw.get("balance", {})
@@ -385,7 +371,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     if test not in ("each", "composite"):
         problems.append(f"[balance] test must be 'each' or 'composite', not {test!r}")
     limits_key = "cv_limit" if test == "each" else "composite_limit"
-    for stage in raw.get("stages", STAGES):
+    for stage in stages:
         lim = _sub(balance, limits_key).get(stage)
         if test in ("each", "composite") and not _is_number(lim):
             problems.append(f"[balance] {limits_key}.{stage} must be a number, not {lim!r}")
