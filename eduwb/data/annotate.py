@@ -158,11 +158,8 @@ def _header_column(ws, header: str | None) -> int | None:
     """The column of ``header`` in row 1 (the last one when it appears twice)."""
     if header is None:
         return None
-    found = None
-    for cell in ws[1]:
-        if cell.value is not None and str(cell.value).strip() == str(header).strip():
-            found = cell.column
-    return found
+    found = [c.column for c in ws[1] if c.value is not None and str(c.value).strip() == str(header).strip()]
+    return found[-1] if found else None
 
 
 def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Located:
@@ -177,11 +174,9 @@ def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Locat
         return Located(problem)
     ws = wb[sheet]
     column = _header_column(ws, problem.column)
-    row = problem.row
-    if row is None and column is None:
+    if problem.row is None and column is None:
         return Located(problem, sheet)
-    if row is None:
-        row = 1
+    row = 1 if problem.row is None else problem.row
     if column is None:
         if problem.column is not None and row == 1:
             return Located(problem, sheet)  # a header that is not there (a missing column)

@@ -44,7 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb._files import atomic_write_bytes
 from eduwb.data import limits
+from eduwb.data.dictionary import TYPES
 from eduwb.data.schema import REQUIRED_TABLES, STAGES_BY_KIND, TABLES, UNITS, Column, Table
 from eduwb.data.workbook import (
     COPIED_FILL,
@@ -261,18 +263,17 @@ def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     missing = series.isna().to_numpy()
     if col.dtype == "enum":
         labels = pick((col.enum, {c: c for c in (col.enum or {})}), lang)
-        mapped = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
-        return [None if m else v for v, m in zip(mapped.tolist(), missing, strict=True)]
-    if col.dtype == "bool":
-        yes, no = _YES_NO[lang]
-        return [
-            None if m else (yes if bool(v) else no) for v, m in zip(series.tolist(), missing, strict=True)
-        ]
-    if col.dtype == "int":
-        return [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    if col.dtype == "number":
-        return [None if m else float(v) for v, m in zip(series.tolist(), missing, strict=True)]
-    return [None if m else str(v) for v, m in zip(series.tolist(), missing, strict=True)]
+        series = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
+        convert = None
+    elif col.dtype == "bool":
+
+        def convert(v: Any) -> str:
+            return _YES_NO[lang][0 if bool(v) else 1]
+
+    else:
+        convert = {"int": int, "number": float}.get(col.dtype, str)
+    values = series.tolist()
+    return [None if m else (convert(v) if convert else v) for v, m in zip(values, missing, strict=True)]
 
 
 def _comment_text(col: Column, lang: str) -> str:
@@ -303,13 +304,7 @@ def _example_value(col: Column, lang: str) -> Any:
     return cell_values(col, pd.Series([col.example], dtype=object), lang)[0]
 
 
-_KIND_WORDS = {
-    "text": ("文本", "text"),
-    "int": ("整数", "whole number"),
-    "number": ("数值", "number"),
-    "bool": ("是/否", "yes/no"),
-    "enum": ("从列表中选择", "pick from the list"),
-}
+_KIND_WORDS = {**TYPES, "enum": ("从列表中选择", "pick from the list")}
 _REQUIRED_WORDS = {True: ("必填", "required"), False: ("可空", "may be blank")}
 _FIELD_WORDS = {
     "unit": ("单位", "unit"),
@@ -626,14 +621,8 @@ def write_template(
         _table_sheet(wb, table, frame, copied.get(table.name), lang, n_schools, indicators)
     written = save_workbook(wb, target)
     settings = target.with_suffix(".toml")
+    if settings_text is None and not settings.exists():
+        settings_text = _default_settings(county or target.stem, lang)
     if settings_text is not None:
-        _write_text(settings, settings_text)
-    elif not settings.exists():
-        _write_text(settings, _default_settings(county or target.stem, lang))
+        atomic_write_bytes(settings, settings_text.encode("utf-8"))
     return written
-
-
-def _write_text(path: Path, text: str) -> None:
-    from eduwb._files import atomic_write_bytes
-
-    atomic_write_bytes(path, text.encode("utf-8"))

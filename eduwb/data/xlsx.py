@@ -33,6 +33,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import IO
@@ -159,20 +160,12 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
         if local in inner:
             in_item += 1
             if in_item > max_item:
-                raise _refused(
-                    part,
-                    f"more than {max_item:,} elements in one cell or string",
-                    row(),
-                )
+                raise _refused(part, f"more than {max_item:,} elements in one cell or string", row())
         elif local == item:
             in_item = 0
             cells += 1
             if cells > max_cells:
-                raise _refused(
-                    part,
-                    f"more than {max_cells:,} cells in one row",
-                    row(),
-                )
+                raise _refused(part, f"more than {max_cells:,} cells in one row", row())
         elif local != counted:
             others -= 1
             if others < 0:
@@ -184,11 +177,7 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             if count > cap:
                 if table:
                     n = limits.MAX_ROWS
-                    raise _refused(
-                        part,
-                        f"more than {n:,} data rows (row {count:,} reached)",
-                        count,
-                    )
+                    raise _refused(part, f"more than {n:,} data rows (row {count:,} reached)", count)
                 raise _refused(part, f"more than {cap:,} {what}", row())
         elif table and local == "dimension":
             _check_dimension(attrs.get("ref", "") if isinstance(attrs, dict) else "")
@@ -539,18 +528,12 @@ def _check_dimension(ref: str) -> None:
     last_row = int(m.group(4) or m.group(2))
     if last_row > limits.MAX_ROWS + 1:
         raise XlsxRefused(
-            f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows",
-            None,
-            None,
-            ref,
+            f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows", value=ref
         )
     columns = column_index(last_col) + 1
     if columns > limits.MAX_COLUMNS:
         raise XlsxRefused(
-            f"declares {columns:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}",
-            None,
-            None,
-            ref,
+            f"declares {columns:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}", value=ref
         )
 
 
@@ -580,8 +563,6 @@ def _number_text(raw: str, is_date: bool, date1904: bool) -> str:
 
 
 def _iso_date_text(raw: str) -> str:
-    from datetime import datetime
-
     try:
         return str(datetime.fromisoformat(raw.strip()))
     except ValueError:

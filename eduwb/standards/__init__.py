@@ -16,6 +16,8 @@ Tables are merged key by key and indicators by ``id``, so only what differs is w
 from __future__ import annotations
 
 import ast
+import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -112,9 +114,6 @@ class Scope:
     en: str
     kinds: tuple[str, ...] | None
 
-    def label(self, lang: str = "zh") -> str:
-        return pick((self.zh, self.en), lang)
-
 
 #: Scopes whose meaning is a rule of the code, not a list of kinds.
 RULE_SCOPES = ("resource", "county")
@@ -141,16 +140,8 @@ class Standard:
     source: str
 
     # ---- catalogue -------------------------------------------------------------------
-    @property
-    def name_zh(self) -> str:
-        return self.raw["name_zh"]
-
-    @property
-    def name_en(self) -> str:
-        return self.raw["name_en"]
-
     def name(self, lang: str = "zh") -> str:
-        return pick((self.name_zh, self.name_en), lang)
+        return pick((self.raw["name_zh"], self.raw["name_en"]), lang)
 
     def programme(self, lang: str = "zh") -> str:
         """What meeting this standard is called, as the report's title and verdict say it:
@@ -169,7 +160,11 @@ class Standard:
 
     @cached_property
     def indicators(self) -> list[Indicator]:
-        return [_indicator(d) for d in sorted(self.raw["indicators"], key=lambda d: d["seq"])]
+        fields = Indicator.__dataclass_fields__
+        return [
+            Indicator(**{k: v for k, v in d.items() if k in fields})
+            for d in sorted(self.raw["indicators"], key=lambda d: d["seq"])
+        ]
 
     @cached_property
     def _by_id(self) -> dict[str, Indicator]:
@@ -210,9 +205,6 @@ class Standard:
         """Which schools an indicator judges (its ``scope`` entry; ``default`` when the standard
         has no such indicator, e.g. G4 under moe-2012)."""
         name = self.indicator(indicator_id).scope_name if self.has_indicator(indicator_id) else default
-        return self.named_scope(name)
-
-    def named_scope(self, name: str) -> Scope:
         entry = self.raw.get("scopes", {}).get(name)
         if entry is None:
             if name in RULE_SCOPES:
@@ -327,11 +319,6 @@ def scope_mask(sections: pd.DataFrame, std: Standard) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
-def _indicator(d: dict[str, Any]) -> Indicator:
-    known = {k: v for k, v in d.items() if k in Indicator.__dataclass_fields__}
-    return Indicator(**known)
-
-
 _KEYED_LISTS = {"indicators": "id", "vetoes": "id"}
 
 
@@ -343,32 +330,13 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     """
     problems: list[str] = []
     for key in (
-        "id",
-        "name_zh",
-        "name_en",
-        "dimensions",
-        "scope",
-        "pupil_weights",
-        "balance",
-        "class_size",
-        "school_size",
-        "indicators",
+        "id name_zh name_en dimensions scope pupil_weights balance class_size school_size indicators".split()
     ):
         if key not in raw:
             problems.append(f"missing top-level key '{key}'")
     # a hand-edited file may put a value where a table belongs: say so instead of crashing below
-    tables = (
-        "dimensions",
-        "scope",
-        "scopes",
-        "pupil_weights",
-        "balance",
-        "class_size",
-        "school_size",
-        "school_rule",
-        "rotation",
-    )
-    for key in (*tables, "relaxations_2019"):
+    tables = "dimensions scope scopes pupil_weights balance class_size school_size school_rule rotation"
+    for key in (*tables.split(), "relaxations_2019"):
         if key in raw and not isinstance(raw[key], dict):
             problems.append(f"[{key}] must be a table, not {raw[key]!r}")
             raw = {k: v for k, v in raw.items() if k != key}
@@ -393,12 +361,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     for kind, weights in raw.get("pupil_weights", {}).items():
         if not isinstance(weights, dict) or not all(_is_number(w) and w > 0 for w in weights.values()):
             problems.append(f"[pupil_weights] {kind} must map stages to positive numbers")
-    for ind in raw.get("indicators", []) if isinstance(raw.get("indicators"), list) else []:
-        share = (
-            ind.get("params", {}).get("backbone_share_min")
-            if isinstance(ind, dict) and isinstance(ind.get("params"), dict)
-            else None
-        )
+    for ind in raw.get("indicators", []):  # a list of tables: anything else was dropped above
+        params = ind.get("params")
+        share = params.get("backbone_share_min") if isinstance(params, dict) else None
         if share is not None and not _is_number(share):
             problems.append(f"indicator {ind.get('id')}: params.backbone_share_min must be a number")
     balance = raw.get("balance", {})
@@ -406,7 +371,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     if test not in ("each", "composite"):
         problems.append(f"[balance] test must be 'each' or 'composite', not {test!r}")
     limits_key = "cv_limit" if test == "each" else "composite_limit"
-    for stage in raw.get("stages", STAGES):
+    for stage in stages:
         lim = _sub(balance, limits_key).get(stage)
         if test in ("each", "composite") and not _is_number(lim):
             problems.append(f"[balance] {limits_key}.{stage} must be a number, not {lim!r}")
@@ -481,8 +446,6 @@ def _validate(raw: dict[str, Any], where: str) -> None:
 
 def _text_problems(raw: dict[str, Any]) -> list[str]:
     """The texts a report prints (names, units) must be short text without hidden characters."""
-    import re
-
     from eduwb.data.limits import MAX_STANDARD_TEXT_CHARS
 
     hidden = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -535,8 +498,6 @@ def _sub(table: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _is_number(v: Any) -> bool:
     """A finite number (TOML allows inf and nan, which no threshold or limit can be)."""
-    import math
-
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
