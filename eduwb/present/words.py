@@ -6,8 +6,10 @@ PDF show these labels. Indicator names come from the standard's catalogue instea
 
 from __future__ import annotations
 
+import re
+
 # Re-exported for the callers that import them from here; their one home is eduwb.lang.
-from eduwb.lang import LIST_SEP, pick  # noqa: F401
+from eduwb.lang import LANGS, LIST_SEP, pick  # noqa: F401
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # identifiers
@@ -22,7 +24,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "stage": ("学段", "Stage"),
     "grade": ("年级", "Grade"),
     "indicator": ("指标", "Indicator"),
-    "indicator_name": ("指标名称", "Indicator name"),
     "dimension": ("维度", "Dimension"),
     "seq": ("序号", "No."),
     "unit": ("单位", "Unit"),
@@ -264,7 +265,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-#: The readiness classes of :func:`eduwb.analysis.province.readiness_table`, as people read them.
 #: The units of the plan's and the pathway's gaps and bill items (``gap_unit``, ``unit``).
 GAP_UNITS: dict[str, tuple[str, str]] = {
     "pupils": ("人", "pupils"),
@@ -277,6 +277,7 @@ GAP_UNITS: dict[str, tuple[str, str]] = {
     "hours": ("学时", "hours"),
 }
 
+#: The readiness classes of :func:`eduwb.analysis.province.readiness_table`, as people read them.
 READINESS_LABELS: dict[str, tuple[str, str]] = {
     "passes": ("已达标", "passes"),
     "next_year": ("次年可望通过", "could pass next year"),
@@ -315,141 +316,109 @@ def shown_label(column: str, lang: str = "zh") -> str:
     return column_label(column, lang) if pair is None else pick(pair, lang)
 
 
-#: The words of the report's cover, appendix, file names and workbook index. ``{programme}``
-#: and its forms are what meeting the standard is called (:func:`report_text` fills them in).
-REPORT_TEXT = {
-    "zh": {
-        "report_file": "{county}_{year}_{programme}监测报告.pdf",
-        "tables_file": "{county}_{year}_tables.xlsx",
-        "title": "{county}{year}年义务教育{programme}发展监测报告",
-        "cover_title_year": "{year} 年度",
-        "cover_title": "义务教育{programme}发展监测报告",
-        "verdict": "总体结论",
-        "passed": "达到{programme}标准",
-        "failed": "未达到{programme}标准",
-        "unknown": "未能评定",
-        "incomplete": "数据不全，暂不能认定",
-        "failing": "未达标指标",
-        "missing": "缺数据指标",
-        "undeclared": "未填报的一票否决情形",
-        "more": " 等 {n} 项",
-        "standard": "评估标准",
-        "school_year": "学年",
-        "school_year_value": "{year}—{next} 学年",
-        "statistics_date": "统计时点",
-        "generated": "报告生成日期",
-        "produced_by": "本报告由 eduwb {version} 根据县级数据自动生成，各章由同名 Jupyter 笔记本执行产生。",
-        "contents": "目录",
-        "appendix_title": "附录  数据、标准与参数",
-        "appendix_intro": "本附录记录生成本报告所用的数据文件、评估标准、参数与软件版本，以便复核与重现。",
-        "sec_data": "数据文件",
-        "sec_standard": "评估标准",
-        "sec_parameters": "参数",
-        "sec_software": "软件与生成信息",
-        "file": "文件",
-        "bytes": "字节数",
-        "sha256": "SHA-256 校验值",
-        "path": "数据（相对路径或文件夹名及校验值）",
-        "county": "县（区）",
-        "standard_id": "标准标识",
-        "standard_name": "标准名称",
-        "standard_source": "标准文件",
-        "year": "年份",
-        "lang": "语言",
-        "notebook": "笔记本",
-        "chapter": "章",
-        "parameters": "注入参数",
-        "python": "Python",
-        "date_fmt": "{d.year}年{d.month}月{d.day}日",
-        "page_footer": "第 {page} 页 / 共 {pages} 页",
-        "sheet_index": "目录",
-        "index_header": ["序号", "工作表", "表名", "所在章", "同一张表的命令"],
-        "no": "无",
-        # the province report (eduwb report … --province NAME)
-        "province_report_file": "{province}_{year}_省级汇总报告.pdf",
-        "province_tables_file": "{province}_{year}_省级汇总_tables.xlsx",
-        "province_title": "{province}{year}年义务教育{programme}发展省级汇总报告",
-        "province_cover_title": "义务教育{programme}发展省级汇总报告",
-        "province_overview": "全省概况",
-        "province_counts": "{n} 个县（区）中，{passing} 个达到{programme}标准",
-        "province_produced_by": "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter "
+#: The words of the report's cover, appendix, file names and workbook index, ``(zh, en)``.
+#: ``{programme}`` and its forms are what meeting the standard is called (:func:`report_text`
+#: fills them in).
+_REPORT_WORDS = {
+    "report_file": ("{county}_{year}_{programme}监测报告.pdf", "{county}_{year}_{programme_slug}_report.pdf"),
+    "tables_file": ("{county}_{year}_tables.xlsx", "{county}_{year}_tables.xlsx"),
+    "title": (
+        "{county}{year}年义务教育{programme}发展监测报告",
+        "{county} {year}: {programme_adjective} compulsory education monitoring report",
+    ),
+    "cover_title_year": ("{year} 年度", "{year}"),
+    "cover_title": (
+        "义务教育{programme}发展监测报告",
+        "{Programme_adjective} compulsory education: monitoring report",
+    ),
+    "verdict": ("总体结论", "Verdict"),
+    "passed": ("达到{programme}标准", "meets the {programme_hyphen} standard"),
+    "failed": ("未达到{programme}标准", "does not meet the {programme_hyphen} standard"),
+    "unknown": ("未能评定", "not determined"),
+    "incomplete": ("数据不全，暂不能认定", "cannot be determined: data missing"),
+    "failing": ("未达标指标", "Indicators not met"),
+    "missing": ("缺数据指标", "Indicators without data"),
+    "undeclared": ("未填报的一票否决情形", "Vetoes not declared"),
+    "more": (" 等 {n} 项", "and {more} more"),
+    "standard": ("评估标准", "Standard"),
+    "school_year": ("学年", "School year"),
+    "school_year_value": ("{year}—{next} 学年", "{year}–{next}"),
+    "statistics_date": ("统计时点", "Statistics reference date"),
+    "generated": ("报告生成日期", "Report generated"),
+    "produced_by": (
+        "本报告由 eduwb {version} 根据县级数据自动生成，各章由同名 Jupyter 笔记本执行产生。",
+        "Produced by eduwb {version} from the county's data; each chapter is the output of the "
+        "Jupyter notebook of the same name.",
+    ),
+    "contents": ("目录", "Contents"),
+    "appendix_title": ("附录  数据、标准与参数", "Appendix: data, standard and parameters"),
+    "appendix_intro": (
+        "本附录记录生成本报告所用的数据文件、评估标准、参数与软件版本，以便复核与重现。",
+        "What produced this report, so that it can be checked and reproduced.",
+    ),
+    "sec_data": ("数据文件", "Data files"),
+    "sec_standard": ("评估标准", "Standard"),
+    "sec_parameters": ("参数", "Parameters"),
+    "sec_software": ("软件与生成信息", "Software and generation"),
+    "file": ("文件", "File"),
+    "bytes": ("字节数", "Bytes"),
+    "sha256": ("SHA-256 校验值", "SHA-256"),
+    "path": ("数据（相对路径或文件夹名及校验值）", "Data (relative path, or folder name and checksum)"),
+    "county": ("县（区）", "County"),
+    "standard_id": ("标准标识", "Standard id"),
+    "standard_name": ("标准名称", "Standard"),
+    "standard_source": ("标准文件", "Standard file"),
+    "year": ("年份", "Year"),
+    "lang": ("语言", "Language"),
+    "notebook": ("笔记本", "Notebook"),
+    "chapter": ("章", "Chapter"),
+    "parameters": ("注入参数", "Injected parameters"),
+    "python": ("Python", "Python"),
+    "date_fmt": ("{d.year}年{d.month}月{d.day}日", "{d:%Y-%m-%d}"),
+    "page_footer": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "sheet_index": ("目录", "Contents"),
+    "index_header": (
+        ["序号", "工作表", "表名", "所在章", "同一张表的命令"],
+        ["No.", "Sheet", "Table", "Chapter", "The same table from the command line"],
+    ),
+    "no": ("无", "none"),
+    "province_report_file": (
+        "{province}_{year}_省级汇总报告.pdf",
+        "{province}_{year}_province_summary_report.pdf",
+    ),
+    "province_tables_file": (
+        "{province}_{year}_省级汇总_tables.xlsx",
+        "{province}_{year}_province_tables.xlsx",
+    ),
+    "province_title": (
+        "{province}{year}年义务教育{programme}发展省级汇总报告",
+        "{province} {year}: province summary of {programme_adjective} compulsory education",
+    ),
+    "province_cover_title": (
+        "义务教育{programme}发展省级汇总报告",
+        "{Programme_adjective} compulsory education: province summary",
+    ),
+    "province_overview": ("全省概况", "The province"),
+    "province_counts": (
+        "{n} 个县（区）中，{passing} 个达到{programme}标准",
+        "{passing} of {n} counties meet the {programme_hyphen} standard",
+    ),
+    "province_produced_by": (
+        "本报告由 eduwb {version} 根据各县（区）数据自动生成，各章由同名 Jupyter "
         "笔记本执行产生；各县结论与其县级报告一致。",
-        "counties": "县（区）数",
-        "sec_counties": "纳入汇总的县（区）",
-        "sec_excluded": "未纳入汇总的县（区）",
-        "files": "文件数",
-        "files_digest": "全部文件的 SHA-256",
-        "reason": "原因",
-        "counties_param": "{n} 个县（区）的数据（见上表）",
-        "no_year_data": "没有 {year} 年的数据",
-    },
-    "en": {
-        "report_file": "{county}_{year}_{programme_slug}_report.pdf",
-        "tables_file": "{county}_{year}_tables.xlsx",
-        "title": "{county} {year}: {programme_adjective} compulsory education monitoring report",
-        "cover_title_year": "{year}",
-        "cover_title": "{Programme_adjective} compulsory education: monitoring report",
-        "verdict": "Verdict",
-        "passed": "meets the {programme_hyphen} standard",
-        "failed": "does not meet the {programme_hyphen} standard",
-        "unknown": "not determined",
-        "incomplete": "cannot be determined: data missing",
-        "failing": "Indicators not met",
-        "missing": "Indicators without data",
-        "undeclared": "Vetoes not declared",
-        "more": "and {more} more",
-        "standard": "Standard",
-        "school_year": "School year",
-        "school_year_value": "{year}–{next}",
-        "statistics_date": "Statistics reference date",
-        "generated": "Report generated",
-        "produced_by": "Produced by eduwb {version} from the county's data; each chapter is the output of "
-        "the Jupyter notebook of the same name.",
-        "contents": "Contents",
-        "appendix_title": "Appendix: data, standard and parameters",
-        "appendix_intro": "What produced this report, so that it can be checked and reproduced.",
-        "sec_data": "Data files",
-        "sec_standard": "Standard",
-        "sec_parameters": "Parameters",
-        "sec_software": "Software and generation",
-        "file": "File",
-        "bytes": "Bytes",
-        "sha256": "SHA-256",
-        "path": "Data (relative path, or folder name and checksum)",
-        "county": "County",
-        "standard_id": "Standard id",
-        "standard_name": "Standard",
-        "standard_source": "Standard file",
-        "year": "Year",
-        "lang": "Language",
-        "notebook": "Notebook",
-        "chapter": "Chapter",
-        "parameters": "Injected parameters",
-        "python": "Python",
-        "date_fmt": "{d:%Y-%m-%d}",
-        "page_footer": "Page {page} of {pages}",
-        "sheet_index": "Contents",
-        "index_header": ["No.", "Sheet", "Table", "Chapter", "The same table from the command line"],
-        "no": "none",
-        "province_report_file": "{province}_{year}_province_summary_report.pdf",
-        "province_tables_file": "{province}_{year}_province_tables.xlsx",
-        "province_title": "{province} {year}: province summary of {programme_adjective} compulsory education",
-        "province_cover_title": "{Programme_adjective} compulsory education: province summary",
-        "province_overview": "The province",
-        "province_counts": "{passing} of {n} counties meet the {programme_hyphen} standard",
-        "province_produced_by": "Produced by eduwb {version} from the counties' data; each chapter is the "
-        "output of the "
+        "Produced by eduwb {version} from the counties' data; each chapter is the output of the "
         "Jupyter notebook of the same name; each county's verdict is that of its county report.",
-        "counties": "Counties",
-        "sec_counties": "Counties in the report",
-        "sec_excluded": "Counties left out",
-        "files": "Files",
-        "files_digest": "SHA-256 of all files",
-        "reason": "Reason",
-        "counties_param": "the data of {n} counties (listed above)",
-        "no_year_data": "no data for {year}",
-    },
+    ),
+    "counties": ("县（区）数", "Counties"),
+    "sec_counties": ("纳入汇总的县（区）", "Counties in the report"),
+    "sec_excluded": ("未纳入汇总的县（区）", "Counties left out"),
+    "files": ("文件数", "Files"),
+    "files_digest": ("全部文件的 SHA-256", "SHA-256 of all files"),
+    "reason": ("原因", "Reason"),
+    "counties_param": ("{n} 个县（区）的数据（见上表）", "the data of {n} counties (listed above)"),
+    "no_year_data": ("没有 {year} 年的数据", "no data for {year}"),
 }
+REPORT_TEXT = {lang: pick_all(_REPORT_WORDS, lang) for lang in LANGS}
 
 
 def programme_words(std, lang: str) -> dict[str, str]:
@@ -474,10 +443,8 @@ def report_text(lang: str, std) -> dict[str, str]:
     """:data:`REPORT_TEXT` in ``lang`` with the standard's programme filled in (other
     placeholders, such as ``{county}``, are left for the caller)."""
     words = programme_words(std, lang)
-    out = {}
-    for key, value in REPORT_TEXT[lang].items():
-        if isinstance(value, str):
-            for name, text in words.items():
-                value = value.replace("{" + name + "}", text)
-        out[key] = value
-    return out
+
+    def fill(text):
+        return re.sub(r"\{(\w+)\}", lambda m: words.get(m[1], m[0]), text) if isinstance(text, str) else text
+
+    return {key: fill(value) for key, value in REPORT_TEXT[lang].items()}
