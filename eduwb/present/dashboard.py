@@ -1,22 +1,12 @@
 """The leaders' dashboard (``notebooks/dashboard.ipynb``, served by Voilà: ``make dashboard``).
 
-One page per county and year: the verdict and its four dimensions, the failing indicators
-and the schools' gaps, class size and teacher rotation — and a what-if simulator: add
-teachers, m², equipment or rooms to a school (or apply the costed plan, or move a teacher
-between two schools), build music and art rooms, add classes in a grade, move pupils to
-another school, add rotations — or press 下一年达标的最低费用路径 (the pathway of
-:func:`eduwb.analysis.pathway.next_year`, applied: the verdict after it, or what blocks it) —
-and the school's indicators, the per-school rule, the G rows, the CVs, the verdict and the
-cost so far update at once. All computing is :mod:`eduwb.analysis.whatif` (prepared
-once per county and year, then a few milliseconds per change); this module only lays out
-widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
-
-The page (:meth:`Dashboard._layout`): a title bar with the county, year and language pickers,
-then ``Dashboard.columns``, columns side by side that wrap on a narrow screen — the county's
-situation (``eduwb-situation``: verdict, failing indicators, class size and rotation) and the
-simulator (``eduwb-sim``: the school, ``Dashboard.levers`` — one row per lever, made by
-:meth:`Dashboard._lever` — then the changes, the school, the CVs). A lever is one more row of
-``levers``; another column is one more child of ``columns`` with the class ``eduwb-column``.
+One page per county and year: the verdict and its four dimensions, the failing indicators and
+the schools' gaps, class size and teacher rotation, and a what-if simulator whose levers (one row
+each, :meth:`Dashboard._lever`) change a school's resources, rooms, classes, pupils or rotations,
+apply the costed plan or the least-cost pathway of :func:`eduwb.analysis.pathway.next_year`; the
+indicators, CVs, verdict and cost follow at once. All computing is :mod:`eduwb.analysis.whatif`
+(prepared once per county and year, then a few milliseconds per change); this module only lays
+out widgets and writes HTML. Widgets carry ``eduwb-…`` CSS classes, which the browser tests use.
 At 1366×768 the verdict and every lever show without scrolling, in both languages
 (``tests/test_browser.py``); controls are as wide as their words.
 """
@@ -98,15 +88,6 @@ def _num(x: float, digits: int = 2) -> str:
 
 #: Column heads the dashboard's tables share.
 ID, NAME, VALUE, THRESHOLD = ("指标", "Id"), ("名称", "Name"), ("数值", "Value"), ("标准值", "Threshold")
-SCHOOL_HEADS = [
-    ID,
-    NAME,
-    ("现状", "As is"),
-    ("模拟后", "Simulated"),
-    THRESHOLD,
-    ("达标比", "Ratio"),
-    ("状态", "Status"),
-]
 
 
 def _table(lang: str, heads: list, rows) -> str:
@@ -180,9 +161,8 @@ class Dashboard:
         """Create every widget of the dashboard, lay them out and connect their handlers.
 
         Why this is long: it is the dashboard's controls written out, one widget after another in
-        the order they appear on the page (each with its CSS class), then the handlers; splitting
-        it further would scatter one screen over several functions. The page itself is put
-        together by :meth:`_layout`.
+        the order they appear on the page (each with its CSS class and handler); splitting it
+        further would scatter one screen over several functions. :meth:`_layout` places them.
         """
         w, lang, make, button = self.w, self.lang, self._make, self._button
         label = {"description_width": "initial"}  # a description as wide as its words
@@ -207,49 +187,53 @@ class Dashboard:
         self.flag_degree = self._flag(True, "高于规定学历", "above the required degree")
         self.flag_backbone = self._flag(False, "县级以上骨干", "backbone (county+)", "flag-backbone")
         self.flag_pe_art = self._flag(False, "体育艺术", "PE / art")
-        self.add_teachers = button(
-            "增加教师", "Add teachers", "add-teachers", button_style="primary", icon="plus"
-        )
+        self.add_teachers = button("增加教师", "Add teachers", "add-teachers", self._hire,
+                                   button_style="primary", icon="plus")  # fmt: skip
         area_options = [(pick(p, lang), k) for k, p in AREA_INPUTS.items()]
         self.area_kind = w.Dropdown(options=area_options, layout=w.Layout(width="auto"))
         self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", style=label,
                                           layout=w.Layout(width="130px"))  # fmt: skip
-        self.add_area = button("增加面积", "Add area", "add-area", icon="plus")
+        self.add_area = button("增加面积", "Add area", "add-area", icon="plus",
+                               act=lambda: self._add(self.area_kind.value, self.area_m2.value))  # fmt: skip
         self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "元", "yuan"),
                                             style=label, layout=w.Layout(width="150px"))  # fmt: skip
-        self.add_equipment = button("增加设备", "Add equipment", "add-equipment", icon="plus")
+        self.add_equipment = button(
+            "增加设备", "Add equipment", "add-equipment", icon="plus",
+            act=lambda: self._add("equipment_value_yuan", self.equipment.value))  # fmt: skip
         self.rooms = w.BoundedIntText(value=1, min=1, max=200, layout=w.Layout(width="64px"))
-        self.add_rooms = button("增加多媒体教室", "Add multimedia rooms", "add-rooms", icon="plus")
+        self.add_rooms = button("增加多媒体教室", "Add multimedia rooms", "add-rooms", icon="plus",
+                                act=lambda: self._add("multimedia_rooms", self.rooms.value))  # fmt: skip
         self.move_to = make(w.Dropdown, "move-to", options=[], description=_t(lang, "调往", "to"),
                             style=label, layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
-        self.move = button("交流一名教师", "Move a teacher", "move", icon="exchange")
+        self.move = button("交流一名教师", "Move a teacher", "move", self._move, icon="exchange")
         # the structural levers: G3 rooms, G5 classes, G4 pupils (to the school of "to"), G11 rotations
         kinds = [(_t(lang, "音乐教室", "music rooms"), "music"), (_t(lang, "美术教室", "art rooms"), "art")]
         self.room_kind = w.Dropdown(options=kinds, layout=w.Layout(width="auto"))
         self.n_rooms = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
         self.room_m2 = w.BoundedFloatText(value=0, min=0, max=1e4, description=_t(lang, "m²/间", "m² each"),
                                           style=label, layout=w.Layout(width="120px"))  # fmt: skip
-        self.build_rooms = button("建设", "Build", "build-rooms", icon="plus")
+        self.build_rooms = button("建设", "Build", "build-rooms", self._build_rooms, icon="plus")
         self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
                                 layout=w.Layout(width="120px"))  # fmt: skip
         self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
-        self.add_classes = button("增设班级", "Add classes", "add-classes", icon="plus")
+        self.add_classes = button("增设班级", "Add classes", "add-classes", self._add_classes, icon="plus")
         self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
-        self.move_pupils = button(
-            "名学生分流到“调往”学校", "pupils to the “to” school", "move-pupils", icon="exchange"
-        )
+        self.move_pupils = button("名学生分流到“调往”学校", "pupils to the “to” school", "move-pupils",
+                                  self._move_pupils, icon="exchange")  # fmt: skip
         self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
         self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
                                                description=_t(lang, "其中骨干", "backbone"),
                                                layout=w.Layout(width="auto"))  # fmt: skip
-        self.add_rotations = button("增加交流", "Add rotations", "add-rotations", icon="plus")
-        self.plan_button = button(
-            "按规划补足全部缺口", "Apply the costed plan", "plan", button_style="success"
+        self.add_rotations = button(
+            "增加交流", "Add rotations", "add-rotations", self._add_rotations, icon="plus"
         )
-        self.pathway_button = button("下一年达标的最低费用路径", "Least-cost pathway to pass next year",
-                                     "pathway", button_style="success", icon="flag-checkered")  # fmt: skip
-        self.undo = button("撤销上一步", "Undo", "undo", icon="undo")
-        self.reset = button("清空", "Reset", "reset", button_style="warning")
+        self.plan_button = button("按规划补足全部缺口", "Apply the costed plan", "plan", self._plan,
+                                  button_style="success")  # fmt: skip
+        self.pathway_button = button(
+            "下一年达标的最低费用路径", "Least-cost pathway to pass next year", "pathway", self._pathway,
+            icon="flag-checkered", button_style="success")  # fmt: skip
+        self.undo = button("撤销上一步", "Undo", "undo", self._undo, icon="undo")
+        self.reset = button("清空", "Reset", "reset", self._reset, button_style="warning")
         self.school_html = make(w.HTML, "school")
         self.cv_html = make(w.HTML, "cv")
         self.changes_html = make(w.HTML, "changes")
@@ -277,22 +261,6 @@ class Dashboard:
         self.section_picker.observe(
             lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
         )
-        for control, act in (
-            (self.add_teachers, self._hire),
-            (self.add_area, lambda: self._add(self.area_kind.value, self.area_m2.value)),
-            (self.add_equipment, lambda: self._add("equipment_value_yuan", self.equipment.value)),
-            (self.add_rooms, lambda: self._add("multimedia_rooms", self.rooms.value)),
-            (self.move, self._move),
-            (self.plan_button, self._plan),
-            (self.pathway_button, self._pathway),
-            (self.build_rooms, self._build_rooms),
-            (self.add_classes, self._add_classes),
-            (self.move_pupils, self._move_pupils),
-            (self.add_rotations, self._add_rotations),
-            (self.undo, self._undo),
-            (self.reset, self._reset),
-        ):
-            control.on_click(self._guarded(act))
 
     def _make(self, kind, css: str | None = None, **options):
         """A widget of ``kind`` with ``options``, carrying the CSS class ``eduwb-<css>``."""
@@ -301,10 +269,13 @@ class Dashboard:
             widget.add_class(f"eduwb-{css}")
         return widget
 
-    def _button(self, zh: str, en: str, css: str, **options):
-        """A button saying ``zh`` / ``en``, as wide as its words in either language."""
-        return self._make(self.w.Button, css, description=_t(self.lang, zh, en),
-                          layout=self.w.Layout(width="auto"), **options)  # fmt: skip
+    def _button(self, zh: str, en: str, css: str, act, **options):
+        """A button saying ``zh`` / ``en``, as wide as its words in either language, that runs
+        ``act`` (:meth:`_guarded`)."""
+        button = self._make(self.w.Button, css, description=_t(self.lang, zh, en),
+                            layout=self.w.Layout(width="auto"), **options)  # fmt: skip
+        button.on_click(self._guarded(act))
+        return button
 
     def _flag(self, value: bool, zh: str, en: str, css: str | None = None):
         """A check box saying ``zh`` / ``en``, as wide as its words."""
@@ -319,10 +290,9 @@ class Dashboard:
         return row
 
     def _layout(self) -> None:
-        """The page: a title bar, then two columns side by side — the county's situation (verdict,
-        failing indicators, class size and rotation) and the simulator (the school, the levers,
-        what they changed). ``self.columns`` is an ``HBox`` of columns that share the width and
-        wrap under each other on a narrow screen: another column is one more child."""
+        """The page: a title bar, then ``self.columns``, an ``HBox`` of columns that share the width
+        and wrap on a narrow screen — the county's situation (``eduwb-situation``) and the simulator
+        (``eduwb-sim``); another column is one more child with the class ``eduwb-column``."""
         w, lang = self.w, self.lang
         what_if = _t(
             lang,
@@ -415,7 +385,7 @@ class Dashboard:
             self._load_county(change["new"])
 
     def _on_year(self, change) -> None:
-        if getattr(self, "_loading", False) or change["new"] is None:
+        if self._loading or change["new"] is None:
             return
         self._prepare(self.county_picker.value, int(change["new"]))
 
@@ -440,14 +410,21 @@ class Dashboard:
         self._cards[(id(state), "zh")] = state.baseline_card.set_index("indicator")
         self._section_options()
 
+    def _row(self, index: int | None = None):
+        """A school section's row (the one picked, by default)."""
+        return self.state.sections.iloc[self.section_picker.value if index is None else index]
+
     def _section(self, index: int | None = None) -> tuple[str, str]:
-        row = self.state.sections.iloc[self.section_picker.value if index is None else index]
+        row = self._row(index)
         return str(row["school_id"]), str(row["stage"])
 
-    def _label(self, what: str, index: int | None = None) -> str:
-        row = self.state.sections.iloc[self.section_picker.value if index is None else index]
-        stage = _paren(self.state.std.stage_name(row["stage"], self.lang), self.lang)
-        return f"{row['school_name']}{stage}{pick(COLON, self.lang)}{what}"
+    def _label(self, what: str) -> str:
+        row = self._row()
+        return f"{row['school_name']}{self._stage(row['stage'])}{pick(COLON, self.lang)}{what}"
+
+    def _stage(self, stage: str, more: str = "") -> str:
+        """A stage's name in brackets (then ``more``), to follow a school's name."""
+        return _paren(self.state.std.stage_name(stage, self.lang) + more, self.lang)
 
     def _hire(self) -> None:
         n, lang = int(self.n_teachers.value), self.lang
@@ -484,7 +461,7 @@ class Dashboard:
         if source == target:
             return
         lang = self.lang
-        to = self.state.sections.iloc[target]
+        to = self._row(target)
         label = self._label(
             _t(lang, f"交流一名教师到{to['school_name']}", f"one teacher moved to {to['school_name']}")
         )
@@ -513,7 +490,7 @@ class Dashboard:
 
     def _move_pupils(self) -> None:
         n, lang = int(self.n_pupils.value), self.lang
-        to = self.state.sections.iloc[self.move_to.value]
+        to = self._row(self.move_to.value)
         label = self._label(
             _t(lang, f"{n} 名学生分流到{to['school_name']}", f"{n} pupils moved to {to['school_name']}")
         )
@@ -695,7 +672,7 @@ class Dashboard:
         )
         gaps = whatif.failing_frame(st, r)
         gap_rows = "".join(
-            f"<tr><td>{escape(g.school_name + _paren(st.std.stage_name(g.stage, lang), lang))}"
+            f"<tr><td>{escape(g.school_name + self._stage(g.stage))}"
             f"</td><td class='s'>{escape(g.indicator)}</td>"
             f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
             f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
@@ -748,7 +725,7 @@ class Dashboard:
     def _school_html(self) -> str:
         st, r, lang = self.state, self.result, self.lang
         i = self.section_picker.value
-        row = st.sections.iloc[i]
+        row = self._row()
         was = self.origin.row_of.get((str(row["school_id"]), str(row["stage"])))
         before = self.baseline.values[was] if was is not None else np.full(len(st.ids), np.nan)
         rows = []
@@ -768,6 +745,8 @@ class Dashboard:
                 f"<td class='n'>{_num(st.threshold[i, j])}</td><td class='s'>{bar} {ratio:.0%}</td>"
                 f"<td class='s'>{_badge('pass' if r.met[i, j] else 'fail', lang)}</td></tr>"
             )
+        heads = [ID, NAME, ("现状", "As is"), ("模拟后", "Simulated"), THRESHOLD, ("达标比", "Ratio"),
+                 ("状态", "Status")]  # fmt: skip
         rule = st.std.school_rule
         verdict = _badge("pass" if r.passes[i] else "fail", lang)
         pupils = _t(lang, f"{int(row.students)} 名学生", f"{int(row.students)} pupils")
@@ -777,10 +756,10 @@ class Dashboard:
                        f"the rest ≥ {rule['min_ratio_rest']:.0%}): ")  # fmt: skip
         return (
             f"<div class='eduwb-card'><b>{escape(str(row['school_name']))}"
-            f"{escape(_paren(st.std.stage_name(row['stage'], lang) + pick(COMMA, lang) + pupils, lang))}</b> "
+            f"{escape(self._stage(row['stage'], pick(COMMA, lang) + pupils))}</b> "
             f"<span class='eduwb-rule'>{rule_text}{verdict} "
             f"{_t(lang, f'达标 {int(r.met_count[i])} 项', f'{int(r.met_count[i])} met')}</span>"
-            f"{_table(lang, SCHOOL_HEADS, rows)}</div>"
+            f"{_table(lang, heads, rows)}</div>"
         )
 
     def _cv_html(self) -> str:
