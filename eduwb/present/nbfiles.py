@@ -1,39 +1,28 @@
 """Notebook files that open well and diff cleanly: static widget fallbacks, stable table data.
 
-A notebook executed with live widgets (the explorers) holds two things that must not stay in
-the file: the widget *views* in the outputs (``application/vnd.jupyter.widget-view+json``,
-pointing at a model id) and the widget *state* in ``metadata.widgets`` (random model ids, new
-on every run). Kept, they make every save a diff; a view whose state is missing shows "Error
-displaying widget: model not found" (or, untrusted, the widget's raw text ``VBox(children=…``);
-a view restored from saved state after its kernel is gone looks alive and answers nothing; and
-JupyterLab marks a notebook changed as soon as it restores widget state, so closing it asks to
-save.
-
-So a notebook file has one form, :func:`clean`: each widget view replaced by what it was
-showing (its Output widgets' outputs, its images, its HTML, and one line with the values of its
-controls — "学年 2021" — recovered from the saved widget state), the state dropped, then
-:func:`tidy` (no execution timestamps, stable hidden table data,
-:func:`eduwb.present.notebook.table_cell`). Three writers apply it:
-
-* the project's JupyterLab: its ``FileContentsManager.pre_save_hook`` (:func:`pre_save_hook`,
-  installed by ``make setup``); JupyterLab sends the widget state on save (``saveState``), so
-  the explorers are saved as they were left;
-* ``make notebooks-refresh`` (``scripts/execute_notebooks.py``); the tests check the committed
-  notebooks are in this form;
-* git's *clean filter* of ``notebooks/**/*.ipynb`` (``.gitattributes``; ``make setup``
-  registers ``python -m eduwb.present.nbfiles git-clean``), for a notebook saved by another
-  Jupyter: ``git diff`` compares the clean form, and Run All + save with no real change shows
-  no diff.
-
-While the notebook stays open its explorers stay live; a restarted kernel fades them with a
-message (:func:`eduwb.present.figures.explorer_box`).
+A notebook run with live widgets (the explorers) holds widget *views* (pointing at model ids)
+and widget *state* (``metadata.widgets``, random ids, new on every run). Kept, every save is a
+diff; a view without its state shows "Error displaying widget"; a view restored after its kernel
+is gone looks alive and answers nothing; and JupyterLab marks a notebook changed as soon as it
+restores widget state. So a notebook file has one form, :func:`clean`: each view replaced by what
+it was showing, the state dropped, then :func:`tidy`. Three writers apply it: the project's
+JupyterLab (:func:`pre_save_hook`, installed by ``make setup``), ``make notebooks-refresh``, and
+git's clean filter of ``notebooks/**/*.ipynb`` (``python -m eduwb.present.nbfiles git-clean``)
+for a notebook saved by another Jupyter: Run All + save with no real change shows no diff.
 """
 
 from __future__ import annotations
 
+import ast
+import copy
 import itertools
+import os
+import sys
+from html import escape
+from pathlib import Path
 from typing import Any
 
+from eduwb.errors import EduwbError
 from eduwb.present.notebook import TABLE_MIME, table_cell
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -51,8 +40,8 @@ _CONTROLS = {
 
 
 def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> list[dict[str, Any]]:
-    """The outputs shown inside a widget, children in order: its Output widgets' outputs, its
-    images, its HTML, and one line with the values its controls were set to."""
+    """What a widget showed, children in order: Output widgets' outputs, images, HTML, and one
+    line with the values of its controls ("学年 2021")."""
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
@@ -109,8 +98,6 @@ def _control_text(model: dict[str, Any]) -> str | None:
 
 
 def _controls_output(texts: list[str]) -> dict[str, Any]:
-    from html import escape
-
     line = " · ".join(texts)
     return _display({"text/html": f"<p>{escape(line)}</p>", "text/plain": line})
 
@@ -127,13 +114,10 @@ def _as_display(output: dict[str, Any]) -> dict[str, Any]:
 
 
 def static_widgets(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> int:
-    """Replace every widget view by its static outputs and drop the widget state (in place).
-
-    Returns the number of widget views replaced. A view whose state was not saved (JupyterLab
-    sends none for a widget whose kernel restarted) is dropped — unless ``previous``, the same
-    notebook as it was last written, has the same cell (same id and source): then the cell keeps
-    the outputs it had there, the explorer as it was last saved.
-    """
+    """Replace every widget view by its static outputs and drop the widget state (in place);
+    returns the number of views replaced. A view whose state was not saved (JupyterLab sends none
+    after a kernel restart) is dropped, unless the same cell (id and source) in ``previous``, the
+    notebook as last written, has outputs to keep."""
     from nbformat.notebooknode import from_dict
 
     metadata = nb.setdefault("metadata", {})
@@ -172,12 +156,9 @@ def _has_view(cell: dict[str, Any]) -> bool:
 
 
 def tidy(nb: dict[str, Any]) -> dict[str, Any]:
-    """No execution timestamps, stable table data; widgets untouched (in place).
-
-    The hidden table data of :func:`eduwb.present.show_table` is re-serialised (idempotent): a
-    browser turns ``0.0`` into ``0`` on save; the kernel may differ in the 17th digit between
-    runs. :func:`eduwb.present.notebook.table_cell` writes both the same way.
-    """
+    """No execution timestamps; the hidden table data re-serialised by
+    :func:`eduwb.present.notebook.table_cell` (a browser saves ``0.0`` as ``0``, a rerun may differ
+    in the 17th digit); widgets untouched (in place)."""
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
             payload = (output.get("data") or {}).get(TABLE_MIME)
@@ -190,37 +171,25 @@ def tidy(nb: dict[str, Any]) -> dict[str, Any]:
 
 
 def clean(nb: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The committed form: static widget fallbacks, no widget state, then :func:`tidy` (in place).
-
-    ``previous``: the notebook as last written, for views saved without their state
-    (:func:`static_widgets`).
-    """
+    """The committed form: :func:`static_widgets` (``previous`` as there), then :func:`tidy` (in place)."""
     static_widgets(nb, previous)
     return tidy(nb)
 
 
 def pre_save_hook(model: dict[str, Any], **kwargs: Any) -> None:
-    """``FileContentsManager.pre_save_hook``: the Jupyter server writes a notebook in its clean form.
+    """``FileContentsManager.pre_save_hook``: the server writes a notebook in its :func:`clean` form.
 
-    JupyterLab sends the widget state with the notebook (``saveState``); here each widget view
-    becomes what it was showing (:func:`clean`) and the state is dropped. So a reopened notebook
-    shows, as plain outputs, the explorers as they were left — never widgets whose kernel is gone
-    (they would look alive and answer nothing), and nothing for the widget manager to restore
-    (restoring marked every reopened notebook changed). Running the cell brings the explorer back.
-    After a kernel restart JupyterLab sends no state for the old widgets: an explorer cell then
-    keeps the outputs the file on disk has for it (``contents_manager`` and ``path``, as the
-    server passes them).
+    JupyterLab sends the widget state on save (``saveState``), so a reopened notebook shows the
+    explorers as they were left, as plain outputs. After a kernel restart it sends no state: an
+    explorer cell then keeps the outputs the file on disk has for it.
     """
     if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
         clean(model["content"], _on_disk(kwargs.get("contents_manager"), kwargs.get("path")))
 
 
 def _on_disk(contents_manager: Any, path: Any) -> dict[str, Any] | None:
-    """The notebook at ``path`` (relative to the server's ``root_dir``) as the file has it now;
-    None when there is none. Read from the file: the server's contents manager is asynchronous
-    (JupyterLab's default), and a pre-save hook is called synchronously."""
-    from pathlib import Path
-
+    """The notebook at ``path`` (under the server's ``root_dir``) as the file has it, else None.
+    Read from the file: the contents manager is asynchronous, a pre-save hook synchronous."""
     import nbformat
 
     root = getattr(contents_manager, "root_dir", None)
@@ -233,10 +202,8 @@ def _on_disk(contents_manager: Any, path: Any) -> dict[str, Any] | None:
 
 
 def git_clean(text: str) -> str:
-    """Git's clean filter: the committed form of a notebook file's text.
-
-    Text that is not a notebook passes through unchanged (a filter must never lose a file).
-    """
+    """Git's clean filter: the committed form of a notebook file's text (any other text
+    unchanged: a filter must never lose a file)."""
     import nbformat
 
     try:
@@ -249,8 +216,6 @@ def git_clean(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m eduwb.present.nbfiles git-clean``: stdin to stdout through :func:`git_clean`."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     if args != ["git-clean"]:
         print("usage: python -m eduwb.present.nbfiles git-clean  (git's notebook filter)", file=sys.stderr)
@@ -267,10 +232,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parameters_cell(nb: dict[str, Any]) -> dict[str, Any] | None:
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in (cell.get("metadata", {}).get("tags") or []):
-            return cell
-    return None
+    tagged = (c for c in nb.get("cells", []) if "parameters" in (c.get("metadata", {}).get("tags") or []))
+    return next((c for c in tagged if c.get("cell_type") == "code"), None)
 
 
 def _source(cell: dict[str, Any]) -> str:
@@ -281,10 +244,6 @@ def _source(cell: dict[str, Any]) -> str:
 def english_parameters(source: str, source_dir, target_dir) -> str:
     """The parameter cell for a twin in ``target_dir``: ``lang = "en"``, and every relative
     path that exists from ``source_dir`` rewritten to point at the same place from ``target_dir``."""
-    import ast
-    import os
-    from pathlib import Path
-
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, int, str]] = []  # line, start col, end col, text
     has_lang = False
@@ -314,24 +273,16 @@ def english_parameters(source: str, source_dir, target_dir) -> str:
 
 
 def twin_name(name: str) -> str:
-    """The file name of a chapter's English twin: ``00_scorecard.ipynb`` → ``00_scorecard_en.ipynb``.
-
-    A name of its own, so a tab, a download or a search never confuses the twin with its chapter.
-    """
+    """``00_scorecard.ipynb`` → ``00_scorecard_en.ipynb``: a name of its own, so a tab, a download
+    or a search never confuses the English twin with its chapter."""
     stem, dot, suffix = name.rpartition(".")
     return f"{stem}_en.{suffix}" if dot else f"{name}_en"
 
 
 def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[str, Any]:
-    """The English twin of a chapter notebook, without outputs.
-
-    Markdown cells take their translation (``metadata.eduwb.en``; a cell without one is an
-    error: the twin must be all English); the parameter cell gets ``lang = "en"`` (and its
-    relative paths follow the move to ``target_dir``); code cells are kept as they are, with
-    no outputs. Cell ids stay those of the Chinese notebook.
-    """
-    from eduwb.errors import EduwbError
-
+    """The English twin of a chapter notebook, without outputs: Markdown cells take their
+    ``metadata.eduwb.en`` (required: the twin must be all English), the parameter cell
+    :func:`english_parameters`; code cells and cell ids stay."""
     twin = without_outputs(nb)
     twin["metadata"]["eduwb"] = {"lang": "en", "generated_from": f"../{name}"}
     params = _parameters_cell(twin)
@@ -351,8 +302,6 @@ def english_twin(nb: dict[str, Any], source_dir, target_dir, name: str) -> dict[
 
 def without_outputs(nb: dict[str, Any]) -> dict[str, Any]:
     """A copy with no outputs, execution counts or widget state (to compare sources)."""
-    import copy
-
     out = copy.deepcopy(nb)
     out["metadata"].pop("widgets", None)
     for cell in out["cells"]:
