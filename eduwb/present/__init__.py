@@ -13,7 +13,6 @@ from eduwb.present.notebook import (  # noqa: F401
     label_columns,
     md,
     md_escape,
-    percent,
     setup,
     show_table,
     t,

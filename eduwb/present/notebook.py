@@ -23,6 +23,8 @@ from eduwb.errors import EduwbError
 from eduwb.lang import LANGS, pick
 from eduwb.present import privacy
 from eduwb.present.figures import DPI, use_figure_png
+from eduwb.present.safe import md_guard
+from eduwb.present.safe import text as md_escape  # noqa: F401  (a name from the data, in Markdown)
 from eduwb.present.words import column_label, shown_label
 
 TABLE_MIME = "application/vnd.eduwb.table+json"
@@ -124,14 +126,9 @@ def format_value(
     quantity: bool = False,
     wan: bool = False,
 ) -> str:
-    """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule.
-
-    Numbers follow :mod:`eduwb.numbers`: ``digits`` decimals, more where the value
-    judged against one of ``limits`` would otherwise round onto or across it; ``exact``
-    (thresholds and limits) shows every decimal the number has; ``quantity`` (an amount in
-    its natural unit: teachers, rooms, m²) shows a whole number without decimals; ``wan``
-    (a cost in 元) shows it in 万元, one decimal.
-    """
+    """A cell as shown: booleans as 是/否, missing as 缺数据, numbers by the display rule of
+    :mod:`eduwb.numbers` (``limits``: never rounded onto or across one; ``exact``: thresholds,
+    every decimal; ``quantity``: teachers, rooms, m², whole numbers bare; ``wan``: 元 as 万元)."""
     lang = _STATE["lang"]
     if _is_missing(value):
         return t("缺数据", "missing", lang)
@@ -153,45 +150,39 @@ def table_text(
     digits: int | dict[str, int] | None = None,
     limits: dict[str, list[tuple[object, str]]] | None = None,
 ) -> pd.DataFrame:
-    """Every cell of ``df`` as shown (same shape, strings), by the display rule.
-
-    ``digits`` and ``limits`` as in :func:`show_table`. A column of
-    :data:`eduwb.numbers.LIMIT_COLUMNS` is shown exactly; every other number is
-    judged against the limits of its row.
-    """
+    """Every cell of ``df`` as shown (same shape, strings); ``digits`` and ``limits`` as in
+    :func:`show_table`, besides the limits of the row (:func:`eduwb.numbers.cell_limits`)."""
     per_col = digits if isinstance(digits, dict) else {}
-    default_digits = digits if isinstance(digits, int) else 2
     columns = [str(c) for c in df.columns]
-    given: dict[str, list[tuple[pd.Series, str]]] = {}
-    for col, pairs in (limits or {}).items():
-        resolved = []
-        for threshold, op in pairs:
-            if isinstance(threshold, str):
-                threshold = df[threshold]
-            if not isinstance(threshold, pd.Series):
-                threshold = pd.Series(threshold, index=df.index)
-            resolved.append((pd.to_numeric(threshold.reindex(df.index), errors="coerce"), op))
-        given[col] = resolved
+    shown = [
+        (per_col.get(c, digits if isinstance(digits, int) else 2), c in numbers.LIMIT_COLUMNS,
+         c in numbers.QUANTITY_COLUMNS, c in numbers.WAN_COLUMNS)
+        for c in columns
+    ]  # fmt: skip
+    given = {
+        col: [(_aligned(df, threshold), op) for threshold, op in pairs]
+        for col, pairs in (limits or {}).items()
+    }
     by_column = [df.iloc[:, i].tolist() for i in range(df.shape[1])]  # Python values (int, float, bool, NA)
     rows = [list(r) for r in zip(*by_column, strict=True)] if by_column else [[] for _ in range(len(df))]
     out = []
     for position, row in enumerate(rows):
         extra = {col: [(float(s.iloc[position]), op) for s, op in pairs] for col, pairs in given.items()}
         judged = numbers.cell_limits(columns, row, extra)
-        out.append(
-            [
-                format_value(
-                    value,
-                    per_col.get(col, default_digits),
-                    judged.get(col),
-                    exact=col in numbers.LIMIT_COLUMNS,
-                    quantity=col in numbers.QUANTITY_COLUMNS,
-                    wan=col in numbers.WAN_COLUMNS,
-                )
-                for col, value in zip(columns, row, strict=True)
-            ]
-        )
+        out.append([
+            format_value(value, places, judged.get(col), exact=exact, quantity=quantity, wan=wan)
+            for col, value, (places, exact, quantity, wan) in zip(columns, row, shown, strict=True)
+        ])  # fmt: skip
     return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
+def _aligned(df: pd.DataFrame, threshold: object) -> pd.Series:
+    """A limit's threshold (a number, a column name or a Series) as numbers aligned with ``df``."""
+    if isinstance(threshold, str):
+        threshold = df[threshold]
+    if not isinstance(threshold, pd.Series):
+        threshold = pd.Series(threshold, index=df.index)
+    return pd.to_numeric(threshold.reindex(df.index), errors="coerce")
 
 
 #: Integers at most this large survive a browser's JSON round trip exactly (2**53).
@@ -204,12 +195,9 @@ TABLE_DIGITS = 15
 def table_cell(value: object) -> object:
     """One cell of the hidden table data, written the same way however it was computed.
 
-    Missing (None, NA, NaN, ±inf) → ``null``; booleans stay booleans; integers, numpy integers
-    and floats holding a whole number → ``int`` (a browser saving the notebook writes ``0.0``
-    as ``0``, so an integral float must be an int already) while below 2**53 (beyond, where
-    a browser cannot hold them exactly, they are floats); other floats → the float of their
-    :data:`TABLE_DIGITS` significant digits, serialised by ``repr`` (so ``0.1 + 0.2`` and
-    ``0.3`` write the same ``0.3``); anything else as it is.
+    Missing and ±inf → ``null``; a whole number below 2**53 → ``int`` (a browser saving the
+    notebook writes ``0.0`` as ``0``; beyond 2**53 it cannot hold an int exactly); other floats
+    rounded to :data:`TABLE_DIGITS` significant digits (``0.1 + 0.2`` writes ``0.3``).
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -241,33 +229,15 @@ def show_table(
     limits: dict[str, list[tuple[object, str]]] | None = None,
     options: dict[str, object] | None = None,
 ) -> None:
-    """Display a table in the notebook, and emit it for the report (its PDF and Excel workbook).
+    """Display a table (English column names) in the notebook, and emit it for the report.
 
-    Parameters
-    ----------
-    df
-        The tidy table, English column names.
-    name
-        The table's name in :data:`eduwb.tables.REGISTRY` (``eduwb table NAME`` gives the same
-        table), e.g. ``"compliance"``.
-    title
-        A caption shown above the table.
-    highlight
-        A function returning, for ``df``, a same-shaped frame of CSS strings (``""`` for
-        none), e.g. to colour failing cells: their ``background-color``, ``color`` and
-        ``font-weight`` show (:func:`cell_style`).
-    digits
-        Decimals for floats, one number or per column (default 2).
-    max_rows
-        Show at most this many rows in the notebook/PDF (the workbook gets them all).
-    limits
-        Limits a column is judged against beyond those of :data:`eduwb.numbers.PAIRED_LIMITS`
-        (value ÷ threshold, CV ÷ limit … in the same row): column → ``[(threshold, comparator)]``,
-        the threshold a number, a column name or a Series aligned with ``df``. Numbers follow
-        the display rule (:mod:`eduwb.numbers`): decided on the unrounded value, never
-        shown rounded onto or across a limit they are judged against.
-    options
-        The ``eduwb table`` options that give this table (``{"by": "school"}``), recorded with it.
+    ``name``: the table in :data:`eduwb.tables.REGISTRY` (``eduwb table NAME`` gives the same
+    table), with the ``options`` that give it (``{"by": "school"}``). ``highlight``: ``df`` →
+    a same-shaped frame of CSS strings (:func:`cell_style`). ``digits``: decimals of floats, one
+    number or per column (default 2). ``max_rows``: shown in the notebook and PDF (the workbook
+    gets all). ``limits``: column → ``[(threshold, comparator)]`` (a number, a column name or a
+    Series), judged beyond :data:`eduwb.numbers.PAIRED_LIMITS`, so that a number is never shown
+    rounded onto or across a limit it is judged against.
     """
     from IPython.display import display
 
@@ -312,12 +282,8 @@ def table_view(
     limits: dict[str, list[tuple[object, str]]] | None = None,
 ) -> dict[str, object]:
     """How a table is shown, as data: the one source of its notebook HTML (:func:`table_html`)
-    and of its table in the PDF (:func:`eduwb.report.blocks.table_blocks`).
-
-    ``caption``; ``labels`` (the header); ``rows`` (every cell's text as shown); per column
-    ``numeric`` (right-aligned) and ``nowrap`` (its longest cell is short: never wrapped);
-    ``styles``: ``[row, column, {"fill", "color", "bold"}]`` of the cells ``highlight`` styles;
-    ``note`` (rows left out) when there is one.
+    and of its PDF table (:func:`eduwb.report.blocks.table_blocks`). ``styles``:
+    ``[row, column, {"fill", "color", "bold"}]``; ``note`` (rows left out) is added by the caller.
     """
     text = table_text(shown, digits, limits)
     rows = [list(r) for r in text.itertuples(index=False, name=None)]
@@ -439,33 +405,12 @@ def fail_cells(
 
 
 def md(text: str) -> None:
-    """Display Markdown (prose that depends on the data).
-
-    Interpolate names from the data or a standard with :func:`md_escape` (``f"{md_escape(ds.name)}…"``)
-    so that they show as written. As a last line of defence, raw HTML other than coloured
-    words, links, images and bare URLs are shown as text whatever the prose holds
-    (:func:`eduwb.present.safe.md_guard`).
-    """
+    """Display Markdown prose. Names from the data or a standard go in through :func:`md_escape`;
+    :func:`eduwb.present.safe.md_guard` is the last line of defence."""
     from IPython.display import Markdown, display
-
-    from eduwb.present.safe import md_guard
 
     display(Markdown(md_guard(text)))
 
 
-def md_escape(value: object) -> str:
-    """A name from the data or a standard, as Markdown showing exactly its characters."""
-    from eduwb.present.safe import text
-
-    return text(value)
-
-
 def heading(text: str, level: int = 2) -> None:
     md("#" * level + " " + text)
-
-
-def percent(value: float | None, digits: int = 1, limits: list[tuple[float, str]] | None = None) -> str:
-    """A share as a percentage by the display rule (more decimals where a limit demands)."""
-    if _is_missing(value):
-        return t("缺数据", "missing")
-    return numbers.percent(value, digits, limits)
