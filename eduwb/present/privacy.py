@@ -30,30 +30,13 @@ ID_COLUMNS = ("teacher_id",)
 
 #: Columns counting teachers (or their moves), in the analyses' tables.
 COUNT_COLUMNS = (
-    "eligible",
-    "rotated",
-    "backbone_rotated",
-    "rotated_eligible",
-    "received",
-    "backbone_received",
-    "teachers",
-    "trained",
-    "not_trained",
-    "certified",
-    "not_certified",
-    "moves",
-    "backbone_moves",
-    "teachers_moved",
-    "backbone_moved",
-    "to_rural",
-    "backbone_to_rural",
-    "to_weak",
-    "backbone_to_weak",
-    "to_rural_or_weak",
-    "backbone_to_rural_or_weak",
-    "compliance_unknown",
+    "eligible", "rotated", "backbone_rotated", "rotated_eligible", "received", "backbone_received",
+    "teachers", "trained", "not_trained", "certified", "not_certified",
+    "moves", "backbone_moves", "teachers_moved", "backbone_moved",
+    "to_rural", "backbone_to_rural", "to_weak", "backbone_to_weak",
+    "to_rural_or_weak", "backbone_to_rural_or_weak", "compliance_unknown",
     *(f"moves_{mode}" for mode in MODES),
-)
+)  # fmt: skip
 #: Each figure derived from counts (a rate, or whether it passes a limit: a yes/no reveals as
 #: much as the rate it compares) and the counts it is computed from.
 RATE_INPUTS = {
@@ -101,20 +84,14 @@ def small_groups(df: pd.DataFrame) -> pd.DataFrame:
     The small counts themselves (:func:`small_counts`) and the cells that would reveal them:
     a complement shown beside its total, and the rates computed from them.
     """
-    hide = small_counts(df)
-    if not is_per_school(df):
-        return hide
-    small = {col: hide[col].to_numpy(dtype=bool) for col in COUNT_COLUMNS if col in df.columns}
+    small = small_counts(df)
+    hide = small.copy()
     for col, other in COMPLEMENTS.items():
-        if col in hide.columns and other in small:
-            hide[col] = hide[col].to_numpy(dtype=bool) | small[other]
+        if col in hide.columns and other in hide.columns:
+            hide[col] |= small[other]
     for rate, inputs in RATE_INPUTS.items():
         if rate in hide.columns:
-            mask = np.zeros(len(df), dtype=bool)
-            for col in inputs:
-                if col in small:
-                    mask |= small[col]
-            hide[rate] = mask
+            hide[rate] = small[[c for c in inputs if c in small.columns]].any(axis=1)
     return hide
 
 
@@ -135,16 +112,7 @@ def suppress(df: pd.DataFrame, *, enabled: bool = True) -> pd.DataFrame:
     if not enabled:
         out.attrs = {**df.attrs, "small_groups": "shown"}
         return out
-    shown = out.astype(object).copy()
-    for col in out.columns:
-        mask = hide[col].to_numpy(dtype=bool)
-        if not mask.any():
-            continue
-        first = primary[col].to_numpy(dtype=bool)
-        cells = shown[col].to_numpy(dtype=object).copy()
-        cells[mask & first] = SUPPRESSED
-        cells[mask & ~first] = SUPPRESSED_RATE
-        shown[col] = cells
+    shown = out.astype(object).mask(hide & primary, SUPPRESSED).mask(hide & ~primary, SUPPRESSED_RATE)
     shown.attrs = {**df.attrs, "small_groups": "suppressed"}
     return shown
 
