@@ -15,8 +15,10 @@ from eduwb.numbers import exact, percent_limit, plain
 from eduwb.present.notebook import md_escape
 
 
-def _limits(std, limit) -> list[tuple[str, str, str]]:
-    """(zh stage name, en stage name, limit) for each stage the standard sets ``limit`` for."""
+def _limits(std) -> list[tuple[str, str, str]]:
+    """(zh stage name, en stage name, limit) of each stage's CV limit (the composite's unless
+    each CV is tested)."""
+    limit = std.cv_limit if std.balance_test == "each" else std.composite_limit
     return [
         (std.stage_name(s, "zh"), std.stage_name(s, "en").lower(), exact(v))
         for s in std.stages
@@ -39,7 +41,7 @@ def _school_rule(std) -> tuple[str, str] | None:
 
 def _cv_rule(std) -> tuple[str, str]:
     each = std.balance_test == "each"
-    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    limits = _limits(std)
     zh = "、".join(f"{zh} ≤ {v}" for zh, _, v in limits)
     en = " and ".join(f"{v} for {en}" for _, en, v in limits)
     if each:
@@ -113,7 +115,7 @@ def resources_intro(std, lang: str = "zh", *, can_plan: bool = True) -> str:
     name = md_escape(std.name(lang))
     rule = _school_rule(std)
     each = std.balance_test == "each"
-    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    limits = _limits(std)
     zh_limits = "，".join(f"{zh} ≤ {v}" for zh, _, v in limits)
     en_limits = ", ".join(f"{en} ≤ {v}" for _, en, v in limits)
     zh_cv = (
@@ -158,27 +160,24 @@ def cv_limits(std, lang: str = "zh") -> str:
     """How the CVs are judged: each against its limit, or their mean (the composite)."""
     n = len(std.resource_indicators)
     each = std.balance_test == "each"
-    limits = _limits(std, std.cv_limit if each else std.composite_limit)
+    limits = _limits(std)
     zh = "，".join(f"{zh} {v}" for zh, _, v in limits)
     en = ", ".join(f"{en} {v}" for _, en, v in limits)
-    if each:
-        return pick(
-            (
-                f"{n} 项指标的差异系数须分别不超过限值（{zh}）；"
-                f"综合差异系数为 {n} 项的简单平均，只作报告，不作判定。",
-                f"Each of the {n} CVs must be within its limit ({en}); "
-                "the composite CV, their plain mean, is reported but not tested.",
-            ),
-            lang,
-        )
-    return pick(
+    words = (
         (
+            f"{n} 项指标的差异系数须分别不超过限值（{zh}）；"
+            f"综合差异系数为 {n} 项的简单平均，只作报告，不作判定。",
+            f"Each of the {n} CVs must be within its limit ({en}); "
+            "the composite CV, their plain mean, is reported but not tested.",
+        )
+        if each
+        else (
             f"判定看综合差异系数，即 {n} 项差异系数的简单平均，须不超过限值（{zh}）；各项差异系数只作报告。",
             f"The composite CV, the plain mean of the {n} CVs, is tested against its limit "
             f"({en}); each CV alone is reported, not tested.",
-        ),
-        lang,
+        )
     )
+    return pick(words, lang)
 
 
 def verdict_rule(std, lang: str = "zh") -> str:
@@ -200,7 +199,7 @@ def verdict_rule(std, lang: str = "zh") -> str:
             f"结论规则：任何一项一票否决情形（{'、'.join(names)}）存在即不予认定；否则任何一项指标未达标即未通过；"
             "没有未达标指标但有指标缺数据、或一票否决情形未填报“是/否”时，尚不能认定；"
             "全部指标达标且各项否决情形均填报为“否”，方为通过。",
-            f"Rules: any one-vote veto ({'; '.join(n[:1].lower() + n[1:] for n in names)}) means no "
+            f"Rules: any one-vote veto ({'; '.join(map(_lower_first, names))}) means no "
             "recognition; otherwise any failing indicator fails the county; with no failing indicator but "
             "some missing data, or a veto not declared yes/no, the verdict is incomplete; the county "
             'passes only when every indicator passes and every veto is declared "no".',
