@@ -39,13 +39,9 @@ def text(value: object) -> str:
     s = _URL.sub(r"\1\\\2", s)
     s = _WWW.sub(r"www\\.", s)
     m = _MD_LINE_START.match(s)
-    if m:  # a heading, list item, rule or quote if it started a line
-        start = m.end(2) - 1 if m.group(2)[0].isdigit() else m.start(2)
-        s = (
-            s[:start] + "\\" + s[start:]
-            if not m.group(2)[0].isdigit()
-            else s[: m.end(2)] + "\\" + s[m.end(2) :]
-        )
+    if m:  # a heading, list item, rule or quote if it started a line: escape its mark (a number's dot)
+        at = m.end(2) if m.group(2)[0].isdigit() else m.start(2)
+        s = s[:at] + "\\" + s[at:]
     return s
 
 
@@ -71,12 +67,10 @@ def _allowed_tag(closing: str, name: str, attrs: str) -> bool:
     found = [(m.group(1).lower(), m.group(2)) for m in _ATTRS.finditer(attrs) if m.group(0).strip()]
     if "".join(m.group(0) for m in _ATTRS.finditer(attrs)).strip() != attrs:
         return False
-    for name_, value in found:
-        if name_ != "style" or value is None:
-            return False
-        if not _ALLOWED_STYLE.match(value.strip("\"'")):
-            return False
-    return True
+    return all(
+        name_ == "style" and value is not None and _ALLOWED_STYLE.match(value.strip("\"'"))
+        for name_, value in found
+    )
 
 
 def md_guard(markdown: str) -> str:
