@@ -10,6 +10,7 @@ import re
 
 # Re-exported for the callers that import them from here; their one home is eduwb.lang.
 from eduwb.lang import LANGS, LIST_SEP, pick  # noqa: F401
+from eduwb.numbers import WAN_COLUMNS
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # identifiers
@@ -299,21 +300,13 @@ def column_label(column: str, lang: str = "zh") -> str:
     return column if pair is None else pick(pair, lang)
 
 
-#: The labels of the cost columns as a report shows them, in 万元 (:data:`eduwb.numbers.WAN_COLUMNS`);
-#: the workbook keeps :data:`COLUMN_LABELS`' exact 元.
-WAN_LABELS = {
-    "cost_yuan": ("估算费用(万元)", "Cost (10,000 yuan)"),
-    "plan_cost_yuan": ("资源配置补足费用(万元)", "Plan cost (10,000 yuan)"),
-    "cumulative_yuan": ("累计费用(万元)", "Cumulative (10,000 yuan)"),
-    "cap_yuan": ("年度预算上限(万元)", "Annual cap (10,000 yuan)"),
-    "shortfall_yuan": ("逾期行动费用(万元)", "Late actions' cost (10,000 yuan)"),
-}
-
-
 def shown_label(column: str, lang: str = "zh") -> str:
-    """The label of a column as a report's table shows it (costs in 万元), else :func:`column_label`."""
-    pair = WAN_LABELS.get(column)
-    return column_label(column, lang) if pair is None else pick(pair, lang)
+    """The label of a column as a report's table shows it: a cost of :data:`eduwb.numbers.WAN_COLUMNS`
+    in 万元 (the workbook keeps :func:`column_label`'s exact 元)."""
+    label = column_label(column, lang)
+    if column in WAN_COLUMNS:
+        return label.replace("(元)", "(万元)").replace("(yuan)", "(10,000 yuan)")
+    return label
 
 
 #: The words of the report's cover, appendix, file names and workbook index, ``(zh, en)``.
