@@ -698,17 +698,10 @@ class Dashboard:
 
     def _status_html(self) -> str:
         st, lang = self.state, self.lang
-        untouched = _t(
-            lang,
-            "模拟中的音美教室、增设班级、分流学生和交流轮岗会改变这些指标。",
-            "The simulator's rooms, classes, pupil moves and rotations move these.",
-        )
         card = self._card()
         moved = self._moved_rows()
         rows = []
-        for ind in STATUS_ROWS:
-            if ind not in card.index:
-                continue
+        for ind in (i for i in STATUS_ROWS if i in card.index):
             row = moved.get(ind, card.loc[ind])
             rows.append(
                 f"<tr><td class='s'>{escape(ind)}</td><td>{escape(st.std.indicator(ind).name(lang))}</td>"
@@ -716,6 +709,8 @@ class Dashboard:
                 f"{escape(str(row['value']))}</td></tr>"
             )
         title = _t(lang, "音美教室、班额、规模与教师交流", "Music/art rooms, class and school size, rotation")
+        untouched = _t(lang, "模拟中的音美教室、增设班级、分流学生和交流轮岗会改变这些指标。",
+                       "The simulator's rooms, classes, pupil moves and rotations move these.")  # fmt: skip
         return (
             f"<div class='eduwb-card'><b>{title}</b>"
             f"<table class='eduwb-t'>{''.join(rows)}</table>"
@@ -795,19 +790,20 @@ class Dashboard:
         items = []
         for group in self.changes:
             if isinstance(group, PathwayStep):
-                n = len(group.got["actions"])
+                n, cost = len(group.got["actions"]), group.cost_yuan
                 text = _t(
                     lang,
                     f"下一年达标的最低费用路径：{n} 项行动",
                     f"the pathway to pass next year: {n} actions",
                 )
-                items.append(f"<li>{escape(text)} — {_money(group.cost_yuan, lang)}</li>")
-                continue
-            labels = list(dict.fromkeys(c.label for c in group if c.label))
-            cost = sum(c.cost_yuan for c in group)
-            text = pick(LIST_SEP, lang).join(labels)
-            if len(group) > 2 and labels in (["规划"], ["plan"]):
-                text = _t(lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions")
+            else:
+                labels = list(dict.fromkeys(c.label for c in group if c.label))
+                cost = sum(c.cost_yuan for c in group)
+                text = pick(LIST_SEP, lang).join(labels)
+                if len(group) > 2 and labels in (["规划"], ["plan"]):
+                    text = _t(
+                        lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions"
+                    )
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
         total = self.result.cost_yuan + sum(g.cost_yuan for g in self.changes if isinstance(g, PathwayStep))
         return (
