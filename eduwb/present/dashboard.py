@@ -165,12 +165,10 @@ class Dashboard:
         further would scatter one screen over several functions. :meth:`_layout` places them.
         """
         w, lang, make, button = self.w, self.lang, self._make, self._button
-        label = {"description_width": "initial"}  # a description as wide as its words
-        self.county_picker = make(w.Dropdown, "county", options=self.options, style=label,
-                                  description=_t(lang, "县", "County"),
-                                  layout=w.Layout(width="auto"))  # fmt: skip
-        self.year_picker = make(w.Dropdown, "year", options=[], description=_t(lang, "学年", "Year"),
-                                style=label, layout=w.Layout(width="150px"))  # fmt: skip
+        self.county_picker = make(
+            w.Dropdown, "county", options=self.options, words=("县", "County"), width="auto"
+        )
+        self.year_picker = make(w.Dropdown, "year", options=[], words=("学年", "Year"), width="150px")
         self.lang_picker = make(
             w.ToggleButtons, "lang", options=[("中文", "zh"), ("English", "en")], value=lang
         )
@@ -180,50 +178,48 @@ class Dashboard:
         self.status_html = make(w.HTML, "status")
 
         # the simulator: a school, then one row per lever
-        self.section_picker = make(w.Dropdown, "section", options=[], description=_t(lang, "学校", "School"),
-                                   style=label, layout=w.Layout(width="98%"))  # fmt: skip
-        self.n_teachers = make(w.BoundedIntText, "n-teachers", value=1, min=1, max=500,
-                               layout=w.Layout(width="64px"))  # fmt: skip
+        self.section_picker = make(w.Dropdown, "section", options=[], words=("学校", "School"), width="98%")
+        self.n_teachers = make(w.BoundedIntText, "n-teachers", value=1, min=1, max=500, width="64px")
         self.flag_degree = self._flag(True, "高于规定学历", "above the required degree")
         self.flag_backbone = self._flag(False, "县级以上骨干", "backbone (county+)", "flag-backbone")
         self.flag_pe_art = self._flag(False, "体育艺术", "PE / art")
         self.add_teachers = button("增加教师", "Add teachers", "add-teachers", self._hire,
                                    button_style="primary", icon="plus")  # fmt: skip
         area_options = [(pick(p, lang), k) for k, p in AREA_INPUTS.items()]
-        self.area_kind = w.Dropdown(options=area_options, layout=w.Layout(width="auto"))
-        self.area_m2 = w.BoundedFloatText(value=100, min=0, max=1e6, description="m²", style=label,
-                                          layout=w.Layout(width="130px"))  # fmt: skip
+        self.area_kind = make(w.Dropdown, options=area_options, width="auto")
+        self.area_m2 = make(w.BoundedFloatText, value=100, min=0, max=1e6, words=("m²", "m²"), width="130px")
         self.add_area = button("增加面积", "Add area", "add-area", icon="plus",
                                act=lambda: self._add(self.area_kind.value, self.area_m2.value))  # fmt: skip
-        self.equipment = w.BoundedFloatText(value=100000, min=0, max=1e9, description=_t(lang, "元", "yuan"),
-                                            style=label, layout=w.Layout(width="150px"))  # fmt: skip
+        self.equipment = make(
+            w.BoundedFloatText, value=100000, min=0, max=1e9, words=("元", "yuan"), width="150px"
+        )
         self.add_equipment = button(
             "增加设备", "Add equipment", "add-equipment", icon="plus",
             act=lambda: self._add("equipment_value_yuan", self.equipment.value))  # fmt: skip
-        self.rooms = w.BoundedIntText(value=1, min=1, max=200, layout=w.Layout(width="64px"))
+        self.rooms = make(w.BoundedIntText, value=1, min=1, max=200, width="64px")
         self.add_rooms = button("增加多媒体教室", "Add multimedia rooms", "add-rooms", icon="plus",
                                 act=lambda: self._add("multimedia_rooms", self.rooms.value))  # fmt: skip
-        self.move_to = make(w.Dropdown, "move-to", options=[], description=_t(lang, "调往", "to"),
-                            style=label, layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
+        self.move_to = make(w.Dropdown, "move-to", options=[], words=("调往", "to"),
+                            layout=w.Layout(width="auto", max_width="420px"))  # fmt: skip
         self.move = button("交流一名教师", "Move a teacher", "move", self._move, icon="exchange")
         # the structural levers: G3 rooms, G5 classes, G4 pupils (to the school of "to"), G11 rotations
         kinds = [(_t(lang, "音乐教室", "music rooms"), "music"), (_t(lang, "美术教室", "art rooms"), "art")]
-        self.room_kind = w.Dropdown(options=kinds, layout=w.Layout(width="auto"))
-        self.n_rooms = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
-        self.room_m2 = w.BoundedFloatText(value=0, min=0, max=1e4, description=_t(lang, "m²/间", "m² each"),
-                                          style=label, layout=w.Layout(width="120px"))  # fmt: skip
+        self.room_kind = make(w.Dropdown, options=kinds, width="auto")
+        self.n_rooms = make(w.BoundedIntText, value=1, min=0, max=50, width="56px")
+        self.room_m2 = make(
+            w.BoundedFloatText, value=0, min=0, max=1e4, words=("m²/间", "m² each"), width="120px"
+        )
         self.build_rooms = button("建设", "Build", "build-rooms", self._build_rooms, icon="plus")
-        self.grade = w.Dropdown(options=[], description=_t(lang, "年级", "grade"), style=label,
-                                layout=w.Layout(width="120px"))  # fmt: skip
-        self.n_classes = w.BoundedIntText(value=1, min=0, max=50, layout=w.Layout(width="56px"))
+        self.grade = make(w.Dropdown, options=[], words=("年级", "grade"), width="120px")
+        self.n_classes = make(w.BoundedIntText, value=1, min=0, max=50, width="56px")
         self.add_classes = button("增设班级", "Add classes", "add-classes", self._add_classes, icon="plus")
-        self.n_pupils = w.BoundedIntText(value=100, min=0, max=100000, layout=w.Layout(width="80px"))
+        self.n_pupils = make(w.BoundedIntText, value=100, min=0, max=100000, width="80px")
         self.move_pupils = button("名学生分流到“调往”学校", "pupils to the “to” school", "move-pupils",
                                   self._move_pupils, icon="exchange")  # fmt: skip
-        self.n_rotations = w.BoundedIntText(value=1, min=0, max=10000, layout=w.Layout(width="64px"))
-        self.n_rot_backbone = w.BoundedIntText(value=0, min=0, max=10000, style=label,
-                                               description=_t(lang, "其中骨干", "backbone"),
-                                               layout=w.Layout(width="auto"))  # fmt: skip
+        self.n_rotations = make(w.BoundedIntText, value=1, min=0, max=10000, width="64px")
+        self.n_rot_backbone = make(
+            w.BoundedIntText, value=0, min=0, max=10000, words=("其中骨干", "backbone"), width="auto"
+        )
         self.add_rotations = button(
             "增加交流", "Add rotations", "add-rotations", self._add_rotations, icon="plus"
         )
@@ -262,8 +258,13 @@ class Dashboard:
             lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
         )
 
-    def _make(self, kind, css: str | None = None, **options):
-        """A widget of ``kind`` with ``options``, carrying the CSS class ``eduwb-<css>``."""
+    def _make(self, kind, css: str | None = None, width: str | None = None, words=None, **options):
+        """A widget of ``kind`` with ``options``, carrying the CSS class ``eduwb-<css>``; ``width``
+        (its layout's) and ``words``, a ``(zh, en)`` description as wide as its words."""
+        if width:
+            options["layout"] = self.w.Layout(width=width)
+        if words:
+            options.update(description=pick(words, self.lang), style={"description_width": "initial"})
         widget = kind(**options)
         if css:
             widget.add_class(f"eduwb-{css}")
@@ -272,15 +273,15 @@ class Dashboard:
     def _button(self, zh: str, en: str, css: str, act, **options):
         """A button saying ``zh`` / ``en``, as wide as its words in either language, that runs
         ``act`` (:meth:`_guarded`)."""
-        button = self._make(self.w.Button, css, description=_t(self.lang, zh, en),
-                            layout=self.w.Layout(width="auto"), **options)  # fmt: skip
+        button = self._make(self.w.Button, css, "auto", description=_t(self.lang, zh, en), **options)
         button.on_click(self._guarded(act))
         return button
 
     def _flag(self, value: bool, zh: str, en: str, css: str | None = None):
         """A check box saying ``zh`` / ``en``, as wide as its words."""
-        return self._make(self.w.Checkbox, css, value=value, description=_t(self.lang, zh, en), indent=False,
-                          layout=self.w.Layout(width="auto"))  # fmt: skip
+        return self._make(
+            self.w.Checkbox, css, "auto", value=value, description=_t(self.lang, zh, en), indent=False
+        )
 
     def _lever(self, name: str, *controls):
         """One row of the simulator: its name in a column of its own, then its controls."""
