@@ -235,20 +235,19 @@ class Dashboard:
         self.changes_html = make(w.HTML, "changes")
         self.timing = make(w.HTML, "timing")
         self.error_html = make(w.HTML, "error")  # a refused input, in words (never a traceback)
+        lever = self._lever
         self.levers = make(w.VBox, "levers", children=[
-            self._lever(_t(lang, "教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
-                        self.flag_pe_art, self.add_teachers),
-            self._lever(_t(lang, "面积", "Area"), self.area_kind, self.area_m2, self.add_area),
-            self._lever(_t(lang, "设备", "Equipment"), self.equipment, self.add_equipment),
-            self._lever(_t(lang, "教室", "Rooms"), self.rooms, self.add_rooms),
-            self._lever(_t(lang, "交流", "Move"), self.move_to, self.move),
-            self._lever(_t(lang, "分流", "Pupils"), self.n_pupils, self.move_pupils),
-            self._lever(_t(lang, "音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2,
-                        self.build_rooms),
-            self._lever(_t(lang, "班级", "Classes"), self.grade, self.n_classes, self.add_classes),
-            self._lever(_t(lang, "轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone,
-                        self.add_rotations),
-            self._lever("", self.plan_button, self.pathway_button, self.undo, self.reset),
+            lever(("教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
+                  self.flag_pe_art, self.add_teachers),
+            lever(("面积", "Area"), self.area_kind, self.area_m2, self.add_area),
+            lever(("设备", "Equipment"), self.equipment, self.add_equipment),
+            lever(("教室", "Rooms"), self.rooms, self.add_rooms),
+            lever(("交流", "Move"), self.move_to, self.move),
+            lever(("分流", "Pupils"), self.n_pupils, self.move_pupils),
+            lever(("音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2, self.build_rooms),
+            lever(("班级", "Classes"), self.grade, self.n_classes, self.add_classes),
+            lever(("轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone, self.add_rotations),
+            lever(("", ""), self.plan_button, self.pathway_button, self.undo, self.reset),
         ])  # fmt: skip
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
@@ -283,10 +282,12 @@ class Dashboard:
             self.w.Checkbox, css, "auto", value=value, description=_t(self.lang, zh, en), indent=False
         )
 
-    def _lever(self, name: str, *controls):
-        """One row of the simulator: its name in a column of its own, then its controls."""
+    def _lever(self, name: tuple[str, str], *controls):
+        """One row of the simulator: its ``(zh, en)`` name in a column of its own, then its controls."""
         w = self.w
-        row = w.HBox([w.HTML(f"<b>{escape(name)}</b>", layout=w.Layout(width="5.5em")), *controls])
+        row = w.HBox(
+            [w.HTML(f"<b>{escape(pick(name, self.lang))}</b>", layout=w.Layout(width="5.5em")), *controls]
+        )
         row.add_class("eduwb-lever")
         return row
 
@@ -437,10 +438,7 @@ class Dashboard:
             + (_paren(pick(LIST_SEP, lang).join(kinds), lang) if kinds else "")
         )
         school, stage = self._section()
-        change = whatif.hire(self.state, school, stage, n, above_degree=self.flag_degree.value,
-                             backbone=self.flag_backbone.value, pe_art=self.flag_pe_art.value,
-                             label=label)  # fmt: skip
-        self._do([change])
+        self._do([whatif.hire(self.state, school, stage, n, label=label, **self._flags())])
 
     def _add(self, column: str, amount: float) -> None:
         if not amount:
@@ -466,9 +464,13 @@ class Dashboard:
         label = self._label(
             _t(lang, f"交流一名教师到{to['school_name']}", f"one teacher moved to {to['school_name']}")
         )
-        self._do(whatif.move_teacher(self.state, self._section(source), self._section(target),
-                                     above_degree=self.flag_degree.value, backbone=self.flag_backbone.value,
-                                     pe_art=self.flag_pe_art.value, label=label))  # fmt: skip
+        self._do(whatif.move_teacher(self.state, self._section(source), self._section(target), label=label,
+                                     **self._flags()))  # fmt: skip
+
+    def _flags(self) -> dict[str, bool]:
+        """The kind of teacher hired or moved, as the check boxes say."""
+        return {"above_degree": self.flag_degree.value, "backbone": self.flag_backbone.value,
+                "pe_art": self.flag_pe_art.value}  # fmt: skip
 
     def _plan(self) -> None:
         label = _t(self.lang, "规划", "plan")
