@@ -23,10 +23,8 @@ PNG_COMPRESS_LEVEL = 1
 
 
 def figure_png(fig: Any, base64_text: bool = True) -> str | bytes | None:
-    """The figure as a PNG (base64 text, as notebooks store images), drawn exactly once.
-
-    Returns None for an empty figure (no axes, no lines), as IPython does, so nothing is shown.
-    """
+    """The figure as a PNG (base64 text, as notebooks store images), drawn exactly once; None for
+    an empty figure (no axes, no lines), as IPython does, so nothing is shown."""
     if not fig.axes and not fig.lines:
         return None
     import numpy as np
@@ -67,11 +65,8 @@ def use_figure_png(shell: Any) -> None:
 
 # ---- explorers: one figure, updated in place -------------------------------------------------
 def explorer_figure(figsize: tuple[float, float]) -> Any:
-    """A figure for an interactive explorer, outside pyplot.
-
-    pyplot would show it once more at the end of the cell and keep it open; an explorer
-    draws it into its own image (:func:`figure_image`) after each change instead.
-    """
+    """A figure for an interactive explorer, outside pyplot (which would show it once more at the
+    end of the cell and keep it open): the explorer redraws it into :func:`figure_image`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -69,10 +69,7 @@ def cjk_font() -> str:
 
 
 def setup(lang: str = "zh") -> str:
-    """Prepare a notebook: CJK font for matplotlib, crisp figures, display options.
-
-    Returns the font family in use.
-    """
+    """Prepare a notebook: CJK font for matplotlib (returned), crisp figures, display options."""
     import matplotlib
 
     if lang not in LANGS:

@@ -1,16 +1,10 @@
 """Strings from the data shown as text, never as markup, links, math or formulas.
 
 A county's name, a school's name or a standard's indicator names come from files eduwb does
-not control (``SECURITY.md``). Wherever such a string meets a format that means something,
-it is escaped at that boundary:
-
-- Markdown (notebook prose, the PDF): :func:`text` escapes a value for interpolation into
-  Markdown; :func:`md_guard` is the last line of defence of ``present.md``: raw HTML other than
-  the few styling tags eduwb's own prose uses, links, images and bare URLs are made text;
-- matplotlib: ``setup`` turns math text off for every label, so a ``$`` never starts it;
-- spreadsheets: :func:`formula_safe_csv` puts an apostrophe before a CSV cell that Excel would
-  run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return); :func:`is_formula_like`
-  tells the xlsx writers which cells to store as text with Excel's quote prefix.
+not control (``SECURITY.md``); wherever such a string meets a format that means something, it
+is escaped at that boundary: Markdown (:func:`text`, and :func:`md_guard` as the last line of
+defence), spreadsheets (:func:`formula_safe_csv`, :func:`xlsx_text_cells`); matplotlib's math
+text is turned off by ``setup``, so a ``$`` in a label never starts it.
 """
 
 from __future__ import annotations
@@ -109,22 +103,14 @@ def is_formula_like(value: object) -> bool:
 
 def formula_safe_csv(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text: an apostrophe before ``=``, ``+``, ``-``, ``@``…
-
-    Only text cells are changed (numbers, including negative ones, are written as numbers).
-    This is OWASP's advice for CSV injection; the apostrophe is visible to programs that read
-    the CSV as plain text.
-    """
+    (OWASP's advice for CSV injection); numbers, negative ones too, stay numbers."""
     return "'" + value if is_formula_like(value) else value
 
 
 def xlsx_text_cells(cells) -> None:
-    """Mark each cell holding text that starts like a formula as text, with Excel's quote prefix.
-
-    openpyxl stores a string starting with ``=`` as a formula; such a cell becomes a string
-    cell again, and every formula-like text gets ``quotePrefix`` (what Excel sets when a person
-    types ``'=…``), so editing it does not turn it into a formula. The value stays as written:
-    no apostrophe is added to it.
-    """
+    """Store each text cell that starts like a formula as a string with Excel's ``quotePrefix``
+    (openpyxl would store ``=…`` as a formula; the prefix is what Excel sets for a typed ``'=…``,
+    so editing the cell keeps it text). The value itself stays as written."""
     for cell in cells:
         value = cell.value
         if isinstance(value, str) and is_formula_like(value):

@@ -415,11 +415,8 @@ REPORT_TEXT = {lang: pick_all(_REPORT_WORDS, lang) for lang in LANGS}
 
 
 def programme_words(std, lang: str) -> dict[str, str]:
-    """The forms of the standard's programme the report's words use (see :data:`REPORT_TEXT`).
-
-    moe-2017: 优质均衡 / "quality balance", "quality-balance" (standard), "quality-balanced"
-    (education), "quality_balance" (file names); moe-2012: 基本均衡 / "basic balance" …
-    """
+    """The forms of the standard's programme the report's words use (see :data:`REPORT_TEXT`):
+    优质均衡 / "quality balance", "quality-balance", "quality-balanced", "quality_balance"."""
     name = std.programme(lang)
     hyphen = name.replace(" ", "-")
     adjective = pick((name, std.programme_adjective()), lang)
