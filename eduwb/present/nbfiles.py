@@ -63,7 +63,8 @@ def _static_outputs(model_id: str, state: dict[str, Any], seen: set[str]) -> lis
     # consecutive controls read as one line; other children show their own outputs
     for controls, group in itertools.groupby(children, key=lambda c: bool(texts[c])):
         if controls:
-            out.append(_controls_output([texts[c] for c in group]))
+            line = " · ".join(texts[c] for c in group)
+            out.append(_display({"text/html": f"<p>{escape(line)}</p>", "text/plain": line}))
         else:
             out.extend(o for child_id in group for o in _static_outputs(child_id, state, seen))
     return out
@@ -95,11 +96,6 @@ def _control_text(model: dict[str, Any]) -> str | None:
     else:
         value = body.get("value", "")
     return f"{body.get('description', '')} {value}".strip()
-
-
-def _controls_output(texts: list[str]) -> dict[str, Any]:
-    line = " · ".join(texts)
-    return _display({"text/html": f"<p>{escape(line)}</p>", "text/plain": line})
 
 
 def _as_display(output: dict[str, Any]) -> dict[str, Any]:
