@@ -359,26 +359,22 @@ class Dashboard:
         self._refresh()
 
     def _section_options(self) -> None:
-        st, lang = self.state, self.lang
-        secs = st.sections
-        school_stage = pick(("{}（{}）", "{} ({})"), lang)
-        passes = self.current.passes
+        """The school sections to pick from, failing ones first (marked ✗); the picks stay."""
+        secs, passes = self.state.sections, self.current.passes
         names = [
-            school_stage.format(f"{'✗ ' if not ok else ''}{n}", st.std.stage_name(s, lang))
+            f"{'' if ok else '✗ '}{n}{self._stage(s)}"
             for n, s, ok in zip(secs["school_name"], secs["stage"], passes, strict=True)
         ]
-        order = sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))
-        options = [(names[i], i) for i in order]
+        options = [(names[i], i) for i in sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))]
         keep = self.section_picker.value, self.move_to.value
         self._loading_sections = True
         self.section_picker.options = options
         self.move_to.options = options
         self._loading_sections = False
-        if keep[0] is not None and keep[0] < len(secs) and keep[1] is not None and keep[1] < len(secs):
+        if all(k is not None and k < len(secs) for k in keep):
             self.section_picker.value, self.move_to.value = keep
         elif options:
-            self.section_picker.value = options[0][1]
-            self.move_to.value = options[-1][1] if len(options) > 1 else options[0][1]
+            self.section_picker.value, self.move_to.value = options[0][1], options[-1][1]
 
     # -- callbacks ---------------------------------------------------------------------------
 
