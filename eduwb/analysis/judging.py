@@ -67,6 +67,12 @@ def aggregate_status(statuses) -> str:
     return PASS
 
 
+def resource_status(over, short_failing, undefined):
+    """An R row's status where each CV is tested (moe-2017): fail when its CV is over the limit in a
+    stage or it is short at a section failing the per-school rule, else missing when a CV is undefined."""
+    return np.where(np.asarray(over) | short_failing, FAIL, np.where(undefined, MISSING, PASS))
+
+
 def _pct(x: float, limit: float | None = None, op: str = ">=") -> str:
     """A rate as a percentage, by the display rule (more decimals where it would cross its limit)."""
     return numbers.percent(x, 1, None if limit is None else [(limit, op)])
@@ -459,7 +465,7 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
             rows[ind.id] = _rule_row(ind, ctx, tally, cv_part, over, undefined, source)
             continue
         undefined = undefined or rule_undecidable
-        status = composite_status if not each else (FAIL if over else MISSING if undefined else PASS)
+        status = composite_status if not each else str(resource_status(over, False, undefined))
         evidence = cv_part + (ctx.semi + composite_text if composite_text else "")
         if rule_undecidable:
             lacking = ctx.sep.join(missing_ids)
@@ -546,8 +552,7 @@ def _rule_row(
                 f"{ctx.names(blame)}",
             )
         )
-    status = FAIL if over or len(blame) else MISSING if undefined else PASS
-    return _units(status, met, n, parts, ctx, source)
+    return _units(str(resource_status(over, len(blame) > 0, undefined)), met, n, parts, ctx, source)
 
 
 def _composite(ctx: _Ctx, composite: pd.DataFrame, missing_ids: dict) -> tuple[str, str]:
