@@ -133,8 +133,8 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     stats["limit"] = stage_col.map({s: std.cv_limit(s) for s in std.stages}) if each else np.nan
 
     comp = _composite_rows(stats, std, by, len(ids), each)
-    rows = _judged(pd.concat([stats, comp], ignore_index=True))
-    return _in_order(rows, std, by)
+    rows = standard_order(_judged(pd.concat([stats, comp], ignore_index=True)), std, [*by, "indicator"])
+    return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
 
 
 def _composite_rows(
@@ -166,12 +166,6 @@ def _judged(rows: pd.DataFrame) -> pd.DataFrame:
         rows[col] = rows[col].astype("Float64")
     rows.loc[rows["indicator"] == COMPOSITE, ["county_mean", "std"]] = pd.NA
     return rows
-
-
-def _in_order(rows: pd.DataFrame, std: Standard, by: list[str]) -> pd.DataFrame:
-    """Rows sorted by the keys (stages in the standard's order), then the indicators, composite last."""
-    rows = standard_order(rows, std, [*by, "indicator"])
-    return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
 
 
 # ----------------------------------------------------------------------------- per-school rule

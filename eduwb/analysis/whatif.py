@@ -28,7 +28,7 @@ import pandas as pd
 
 from eduwb import numbers
 from eduwb.analysis import balance, judging, plan, resources, scorecard
-from eduwb.analysis.scope import resolve_year, stage_rank
+from eduwb.analysis.scope import resolve_year
 from eduwb.data.schema import GRADES_BY_STAGE, TABLES
 from eduwb.errors import InputError, ParameterError
 from eduwb.standards import Standard
@@ -144,22 +144,11 @@ def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.
     return out
 
 
-def _unit_costs(
-    std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
-) -> dict[str, float]:
-    """元 per unit of each input: the unit cost of the first indicator it raises."""
-    keys = [ind.cost_key for ind in std.resource_indicators]
-    out = {}
-    for name, effect in coefficients.items():
-        raised = np.flatnonzero(effect > 0)
-        out[name] = float(costs.get(keys[raised[0]], 0.0)) if len(raised) else 0.0
-    return out
-
-
 def built_inputs(
     std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """The simulator's inputs as things built: their effects and their unit costs.
+    """The simulator's inputs as things built: their effects and their unit costs (that of the first
+    indicator an input raises).
 
     An amount that is part of another of the same row (the data dictionary's ``part_of``: the
     teaching and auxiliary rooms include the indoor sports rooms) is built as part of it: adding
@@ -167,7 +156,11 @@ def built_inputs(
     takes the hall out again, stays as it was, and R5 rises), and they cost what the whole costs
     per unit (a building, ``building_m2`` under moe-2017, not the sports-ground rate).
     """
-    unit_cost = _unit_costs(std, coefficients, costs)
+    keys = [ind.cost_key for ind in std.resource_indicators]
+    unit_cost = {}
+    for name, effect in coefficients.items():
+        raised = np.flatnonzero(effect > 0)
+        unit_cost[name] = float(costs.get(keys[raised[0]], 0.0)) if len(raised) else 0.0
     built = dict(coefficients)
     for part, whole in PARTS.items():
         if part in built and whole in built:
@@ -444,11 +437,6 @@ def edited(state: State, changes: Sequence[Change]):
     return work.ds
 
 
-def _same_classes(before, after) -> bool:
-    """Whether the data have as many class rows after the changes as before (G3 counts classes)."""
-    return before.classes is None or len(before.classes) == len(after.classes)
-
-
 def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -> dict[str, dict[str, Any]]:
     """The G rows the structural changes can move, judged on the data after them (cached)."""
     edits = tuple(c.edit for c in changes if c.edit)
@@ -458,7 +446,8 @@ def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -
     if key not in state.memo:
         ds = edited(state, changes)
         ids = {i for e in edits for i in EDITS[e[0]][1] if state.std.has_indicator(i)}
-        if not any(e[0] in ("rooms", "classes") for e in edits) and _same_classes(state.ds, ds):
+        same_classes = state.ds.classes is None or len(state.ds.classes) == len(ds.classes)
+        if not any(e[0] in ("rooms", "classes") for e in edits) and same_classes:
             ids.discard("G3")  # pupils moved into grades that have classes: no class more, no room more
         ids = sorted(ids)
         state.memo[key] = {i: scorecard.indicator_row(ds, state.std, i, state.year, lang) for i in ids}
@@ -626,15 +615,7 @@ def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd
     )
     if baseline is not None:
         out.insert(2, "cv_before", baseline.cv.reshape(-1))
-    keep = np.repeat(present, k)
-    order = stage_rank(state.std)
-    out = out[keep].reset_index(drop=True)
-    return (
-        out.assign(_s=out["stage"].map(order))
-        .sort_values(["_s"], kind="mergesort")
-        .drop(columns="_s")
-        .reset_index(drop=True)
-    )
+    return out[np.repeat(present, k)].reset_index(drop=True)  # the stages in the standard's order
 
 
 def failing_frame(state: State, result: Result) -> pd.DataFrame:
