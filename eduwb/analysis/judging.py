@@ -16,14 +16,11 @@ Statuses are ``pass``, ``fail`` and ``missing`` (缺数据). Missing data never 
 indicator judged over many units (schools, classes) fails when any unit fails, is missing
 when no unit fails but some unit lacks data, and passes only when every unit passes.
 
-Resource rows under a standard that tests each CV (``moe-2017``): the resource dimension
-passes when every school section in scope passes the per-school rule (``school_rule``: at
-least 6 of 7 indicators reach their threshold and the rest 85 % of it) and every
-indicator's CV is within its stage's limit. An R row *fails* when its own CV exceeds the
-limit in any stage, or when it is below its threshold at a school section that fails the
-per-school rule (it is one of the reasons that section fails). So the resource dimension
-fails exactly when some R row fails. Its value counts the sections reaching the
-indicator's threshold (a section below it may still pass the per-school rule).
+Resource rows under a standard that tests each CV (``moe-2017``): the resource dimension passes
+when every section passes the per-school rule and every CV is within its limit; an R row fails
+when its CV is over the limit in a stage or it is short at a section failing the rule (one of
+the reasons that section fails), so the dimension fails exactly when some R row fails
+(:func:`resource_status`). Its value counts the sections reaching the indicator's threshold.
 
 Resource rows under a standard that tests the composite CV only (``moe-2012``): each row
 reports its CVs; since only the composite (the plain mean of all the indicators' CVs) has a
