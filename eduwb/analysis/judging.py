@@ -56,7 +56,7 @@ NAMES_SHOWN = 5
 
 def aggregate_status(statuses) -> str:
     """One status for many units: fail if any fails, else missing if any (or none) is missing."""
-    values = set(pd.Series(statuses, dtype=object).tolist())
+    values = set(statuses)
     if FAIL in values:
         return FAIL
     if MISSING in values or not values:

@@ -211,12 +211,11 @@ def year_card(trend: pd.DataFrame, year: int) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the verdict
 
 
-def dimension_status(scorecard: pd.DataFrame, std: Standard) -> dict[str, str]:
-    """Each dimension's status from a scorecard (in the standard's dimension order)."""
-    return {
-        dim: aggregate_status(scorecard.loc[scorecard["dimension"] == dim, "status"])
-        for dim in std.raw["dimensions"]
-    }
+def dimension_status(scorecard: pd.DataFrame, std: Standard, status: list | None = None) -> dict[str, str]:
+    """Each dimension's status from a scorecard (in the standard's dimension order); ``status``:
+    the rows' statuses when not the card's own."""
+    rows = list(zip(scorecard["dimension"], scorecard["status"] if status is None else status, strict=True))
+    return {dim: aggregate_status([s for d, s in rows if d == dim]) for dim in std.raw["dimensions"]}
 
 
 def judge(scorecard: pd.DataFrame, std: Standard, statuses: dict[str, str] | None = None) -> dict[str, Any]:
@@ -225,13 +224,14 @@ def judge(scorecard: pd.DataFrame, std: Standard, statuses: dict[str, str] | Non
 
     ``statuses`` replaces the status of the rows it names (the simulator's rows judged again).
     """
-    if statuses:
-        scorecard = scorecard.assign(status=scorecard["indicator"].map(statuses).fillna(scorecard["status"]))
+    # plain lists, not frame masks: the simulator judges on every change
+    ids = scorecard["indicator"].tolist()
+    status = [(statuses or {}).get(i, s) for i, s in zip(ids, scorecard["status"], strict=True)]
     vetoes = scorecard.attrs["vetoes"]
-    applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
-    undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
-    failing = scorecard.loc[scorecard["status"] == FAIL, "indicator"].tolist()
-    missing = scorecard.loc[scorecard["status"] == MISSING, "indicator"].tolist()
+    applying = [v for v, a in zip(vetoes["veto"], vetoes["applies"], strict=True) if a]
+    undeclared = [v for v, d in zip(vetoes["veto"], vetoes["declared"], strict=True) if not d]
+    failing = [i for i, s in zip(ids, status, strict=True) if s == FAIL]
+    missing = [i for i, s in zip(ids, status, strict=True) if s == MISSING]
     if applying or failing:
         verdict = "fail"
     elif missing or undeclared:
@@ -240,7 +240,7 @@ def judge(scorecard: pd.DataFrame, std: Standard, statuses: dict[str, str] | Non
         verdict = "pass"
     return {
         "verdict": verdict,
-        "dimensions": dimension_status(scorecard, std),
+        "dimensions": dimension_status(scorecard, std, status),
         "vetoes": applying,
         "failing": failing,
         "missing": missing,
