@@ -16,9 +16,7 @@
   (``indicator.gap_integer``), costed with the county's unit costs.
 
 Decisions use unrounded values; a value equal to its limit up to floating-point rounding
-(relative :data:`eduwb.analysis.resources.EPS`) counts as reaching it. The equity lenses live in
-:mod:`eduwb.analysis.equity` and the costed plan in :mod:`eduwb.analysis.plan`; thin wrappers here keep the
-table registry's names.
+(relative :data:`eduwb.analysis.resources.EPS`) counts as reaching it.
 """
 
 from __future__ import annotations
@@ -48,30 +46,21 @@ _WHOLE_TOL = 1e-6
 
 
 def weighted_cv(values, weights) -> float:
-    """The student-weighted CV (差异系数), population form, of the values ``Xi`` weighted by the
-    pupils ``Pi``: ``sqrt(Σ Pi·(Xi − X̄)² / P) / X̄`` with ``X̄ = Σ Pi·Xi / P``.
-
-    Raises :class:`AnalysisError` when there are no pupils or the weighted mean is 0 (undefined).
-    """
+    """:func:`grouped_cv` of one group; :class:`AnalysisError` when it has no pupils or a mean of 0."""
     x = np.asarray(values, dtype="float64")
     w = np.asarray(weights, dtype="float64")
     if x.shape != w.shape:
         raise ValueError("values and weights must have the same length")
-    total = w.sum()
-    if not total > 0:
+    total, mean, _, cv = grouped_cv(x, w, np.zeros(len(x), dtype=np.intp), 1)
+    if not total[0] > 0:
         raise AnalysisError("weighted CV: there are no pupils")
-    mean = (w * x).sum() / total
-    if mean == 0:
+    if mean[0] == 0:
         raise AnalysisError("weighted CV: the weighted mean is 0, so the CV is undefined")
-    return float(np.sqrt((w * (x - mean) ** 2).sum() / total) / mean)
+    return float(cv[0])
 
 
 def weighted_stats(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """:func:`weighted_cv` of ``value`` weighted by ``students`` for every group of a long frame at once.
-
-    Returns ``by`` + ``county_mean, std, cv`` (``cv`` NaN where the mean is 0), in the
-    order the groups first appear.
-    """
+    """``by`` + ``county_mean, std, cv`` of ``value`` weighted by ``students``, per group (as first seen)."""
     x = frame["value"].to_numpy(dtype="float64")
     w = frame["students"].to_numpy(dtype="float64")
     # one factorisation of the keys, then sums by integer group code (grouped_cv)
@@ -88,13 +77,11 @@ def weighted_stats(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def grouped_cv(
     x: np.ndarray, w: np.ndarray, codes: np.ndarray, groups: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The weighted CV of every group at once: the one implementation of the 差异系数.
+    """The one implementation of the 差异系数: per group (``codes`` 0 … groups − 1) the pupils
+    ``P``, ``X̄``, ``S`` and ``CV`` (NaN where X̄ is 0; all but ``P`` NaN without pupils).
 
-    ``x`` the values, ``w`` the pupils, ``codes`` each value's group (``0 … groups − 1``).
-    Returns per group the pupils ``P``, the weighted mean ``X̄``, ``S`` and ``CV = S / X̄``
-    (population form, see the module); ``CV`` is NaN where the mean is 0 and everything but
-    ``P`` is NaN for a group without pupils. Sums run in the order of ``x``, so the same values
-    in the same order give the same bits (what the simulator relies on).
+    Sums run in the order of ``x``: the same values in the same order give the same bits,
+    which the simulator relies on.
     """
     total = np.bincount(codes, weights=w, minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -111,15 +98,12 @@ def cv_passes(cv, limit):
 
 
 def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | None = None) -> pd.DataFrame:
-    """Weighted CV rows (with the composite) from :func:`eduwb.analysis.resources.section_values`
-    (any number of years; extra key columns allowed), grouped by ``by`` (default ``["year",
-    "stage"]``) and the indicator.
+    """The CVs and the composite of :func:`~eduwb.analysis.resources.section_values` per ``by`` × indicator.
 
-    ``by + indicator, county_mean, std, cv, limit, passes, status``. ``status`` is ``ok``,
-    ``missing`` (the data lack an input of the formula, for every section or for some: an
-    optional amount given for some schools only), ``undefined`` (the county mean is 0) or, for
-    the composite, ``partial`` when some CV is not ``ok`` (its mean is over the others and it
-    is never tested). ``passes`` is NA where nothing is tested.
+    ``status``: ``ok``; ``missing`` when the data lack an input for every section or some (an
+    optional amount given for some schools only); ``undefined`` when the mean is 0; for the
+    composite, ``partial`` when some CV is not ``ok`` (never tested then). ``passes`` is NA
+    where nothing is tested.
     """
     by = list(by or ["year", "stage"])
     ids = indicator_ids(std)
@@ -149,8 +133,8 @@ def balance_from_values(values: pd.DataFrame, std: Standard, by: list[str] | Non
     stats["limit"] = stage_col.map({s: std.cv_limit(s) for s in std.stages}) if each else np.nan
 
     comp = _composite_rows(stats, std, by, len(ids), each)
-    rows = _judged(pd.concat([stats, comp], ignore_index=True))
-    return _in_order(rows, std, by)
+    rows = standard_order(_judged(pd.concat([stats, comp], ignore_index=True)), std, [*by, "indicator"])
+    return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
 
 
 def _composite_rows(
@@ -172,10 +156,7 @@ def _composite_rows(
 
 
 def _judged(rows: pd.DataFrame) -> pd.DataFrame:
-    """``passes`` (NA where nothing is tested) and the nullable float columns.
-
-    The composite has no county mean or std.
-    """
+    """``passes`` (NA where nothing is tested) and the nullable float columns."""
     limit = rows["limit"].astype("float64")
     tested = limit.notna() & (rows["status"] == "ok")
     passes = pd.array([pd.NA] * len(rows), dtype="boolean")
@@ -185,12 +166,6 @@ def _judged(rows: pd.DataFrame) -> pd.DataFrame:
         rows[col] = rows[col].astype("Float64")
     rows.loc[rows["indicator"] == COMPOSITE, ["county_mean", "std"]] = pd.NA
     return rows
-
-
-def _in_order(rows: pd.DataFrame, std: Standard, by: list[str]) -> pd.DataFrame:
-    """Rows sorted by the keys (stages in the standard's order), then the indicators, composite last."""
-    rows = standard_order(rows, std, [*by, "indicator"])
-    return rows[[*by, "indicator", "county_mean", "std", "cv", "limit", "passes", "status"]]
 
 
 # ----------------------------------------------------------------------------- per-school rule
@@ -212,10 +187,7 @@ def _require_thresholds(std: Standard, what: str) -> None:
 
 
 def ratios(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
-    """Long per section × indicator: ``value, threshold, ratio`` (value ÷ threshold) and ``met``.
-
-    ``keys`` as in :func:`eduwb.analysis.resources.amounts`.
-    """
+    """:func:`~eduwb.analysis.resources.amounts` with ``ratio`` (value ÷ threshold) and ``met``."""
     _require_thresholds(std, "value ÷ threshold")
     long = amounts(values, std, keys)
     long["ratio"] = value_ratio(long["value"].to_numpy(), long["threshold"].to_numpy())
@@ -234,20 +206,16 @@ def reached(ratio: np.ndarray) -> np.ndarray:
 
 
 def rule_passes(met_count: np.ndarray, weakest_ratio: np.ndarray, rule: dict) -> np.ndarray:
-    """The per-school rule from each section's count of values met and its lowest value ÷ threshold:
-    at least ``min_met`` met and none under ``min_ratio_rest`` of its threshold."""
+    """At least ``min_met`` values met and none under ``min_ratio_rest`` of its threshold."""
     return (np.asarray(met_count) >= int(rule["min_met"])) & (
         np.asarray(weakest_ratio) >= float(rule["min_ratio_rest"]) - EPS
     )
 
 
 def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """The per-school rule for every section of :func:`eduwb.analysis.resources.section_values`.
+    """The per-school rule of every section: ``met_count, weakest_indicator, weakest_ratio, passes``.
 
-    Returns the key columns of ``values`` (without ``kind``/``locale``/``students``) and
-    ``met_count, weakest_indicator, weakest_ratio, passes``. The weakest indicator is the
-    one with the lowest value ÷ threshold (the first in the standard's order on a tie).
-    A standard without a per-school rule (``moe-2012``) is a :class:`ParameterError`.
+    The weakest indicator has the lowest value ÷ threshold (the first in the standard's order on a tie).
     """
     rule = std.school_rule
     if rule is None:
@@ -279,13 +247,7 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
 
 
 def compliance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The per-school rule (6 of 7 reach the threshold, the 7th at least 85 % of it).
-
-    ``eduwb table compliance``: ``school_id, school_name, stage, met_count,
-    weakest_indicator, weakest_ratio, passes`` (``weakest_ratio`` = the lowest value ÷
-    threshold, unrounded). A standard without a per-school rule (``moe-2012``) is a
-    :class:`ParameterError`: its test is the composite CV, see :func:`balance_table`.
-    """
+    """``eduwb table compliance``: the per-school rule (6 of 7 reach the threshold, the 7th 85 % of it)."""
     check_options(options, set(), "compliance")
     out = school_rule(one_year(ds, std, year, stage), std)
     return out[
@@ -294,22 +256,14 @@ def compliance_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
 
 
 def balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Student-weighted CV per stage × indicator, plus the composite per stage.
-
-    ``eduwb table balance``: ``stage, indicator, county_mean, std, cv, limit, passes,
-    status`` (see :func:`balance_from_values`). Under moe-2017 each CV is tested and the
-    composite row has no limit; under moe-2012 only the composite row carries a limit.
-    """
+    """``eduwb table balance``: the CV per stage × indicator and the composite (moe-2012 tests only it)."""
     check_options(options, set(), "balance")
     values = one_year(ds, std, year, stage, require=True, say_stage=True)
     return balance_from_values(values, std, by=["stage"])
 
 
 def balance_trend(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """:func:`balance_table` for every year of the data up to ``year`` at once (``year`` first).
-
-    ``year`` None: every year of the data (a report for year Y asks for Y: nothing after it).
-    """
+    """:func:`balance_table` for every year up to ``year`` (None: all) at once."""
     check_options(options, set(), "balance_trend")
     stage = resolve_stage(std, stage)
     years = None if year is None else [y for y in ds.years if y <= resolve_year(ds, year)]
@@ -321,10 +275,7 @@ def balance_trend(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
 
 
 def unit_costs(ds, options: dict | None = None) -> dict[str, float]:
-    """The county's unit costs (``county.toml [unit_costs]``) with overrides from ``options``.
-
-    ``yuan`` (a shortfall already in money) costs 1 per unit.
-    """
+    """``county.toml [unit_costs]`` overridden by ``options``; ``yuan`` (already money) costs 1."""
     costs = {k: float(v) for k, v in ds.settings.unit_costs.items()}
     for key, raw in (options or {}).items():
         if key == "by":
@@ -357,12 +308,10 @@ def whole_units(amount: np.ndarray | pd.Series, integer: np.ndarray | pd.Series)
 
 
 def shortfalls(values: pd.DataFrame, std: Standard, costs: dict[str, float]) -> pd.DataFrame:
-    """Every section × indicator below its threshold, with the shortfall and its cost.
+    """Every section × indicator below its threshold: ``shortfall`` in its ``gap_unit``, ``cost_yuan``.
 
-    ``shortfall`` is ``threshold × students ÷ per − amount`` in the indicator's natural unit
-    (``gap_unit``), rounded up to whole units where ``gap_integer``; ``cost_yuan`` is
-    ``shortfall × unit cost``. Shortfalls are per indicator: one teacher hired may close
-    R1 and R2 at once, so summing teacher costs over indicators is an upper bound.
+    Shortfalls are per indicator: one teacher hired may close R1 and R2 at once, so summing
+    teacher costs over indicators is an upper bound.
     """
     long = ratios(values, std, keys=[])
     short = long[~long["met"]].reset_index(drop=True)
@@ -375,13 +324,7 @@ def shortfalls(values: pd.DataFrame, std: Standard, costs: dict[str, float]) -> 
 
 
 def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Shortfall per school section × failing indicator, in natural units, with its cost.
-
-    ``eduwb table gaps [--param teacher_per_year=150000 …]``: ``school_id, school_name,
-    stage, indicator, value, threshold, shortfall, gap_unit, cost_yuan``; sorted by stage,
-    school_id, indicator. Teachers and rooms are rounded up to whole units; m² and 元 are
-    not. Unit costs come from ``county.toml`` and may be overridden by parameters.
-    """
+    """``eduwb table gaps [--param teacher_per_year=150000 …]``: :func:`shortfalls` of a year."""
     costs = unit_costs(ds, options)
     short = standard_order(
         shortfalls(one_year(ds, std, year, stage), std, costs), std, ["stage", "school_id", "seq"]
@@ -394,10 +337,7 @@ def gaps_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
 
 
 def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The gaps added up per stage × indicator.
-
-    Columns: ``stage, indicator, schools, shortfall, gap_unit, cost_yuan``.
-    """
+    """The gaps added up per stage × indicator."""
     gaps = gaps_table(ds, std, year=year, stage=stage, **options)
     out = gaps.groupby(["stage", "indicator"], sort=False).agg(
         schools=("school_id", "size"),
@@ -409,14 +349,7 @@ def gaps_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.D
 
 
 def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The county at a glance, per stage.
-
-    ``stage, schools, students, schools_passing, cv_failing, composite, composite_limit``:
-    school sections in scope, their pupils, how many pass the per-school rule, how many
-    tested CVs are over their limit, the composite CV and its limit. A column that does
-    not apply under the standard is left out: ``schools_passing`` without a per-school
-    rule (moe-2012), ``composite_limit`` when each CV is tested instead (moe-2017).
-    """
+    """The county at a glance, per stage; a column that does not apply under the standard is left out."""
     check_options(options, set(), "summary")
     values = one_year(ds, std, year, stage, require=True)
     out = values.groupby("stage", sort=False).agg(schools=("school_id", "size"), students=("students", "sum"))
@@ -439,11 +372,7 @@ def summary_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.
 
 
 def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
-    """Each section's values against the threshold and the county mean (for the explorer).
-
-    Long: ``school_id, school_name, stage, indicator, value, threshold, county_mean,
-    ratio`` (value ÷ threshold) and ``mean_ratio`` (county mean ÷ threshold).
-    """
+    """Each section's values against the threshold and the county mean (for the explorer)."""
     long = ratios(one_year(ds, std, year, stage), std)
     means = weighted_stats(long, ["stage", "indicator"])[["stage", "indicator", "county_mean"]]
     long = long.merge(means, on=["stage", "indicator"], how="left")
@@ -457,11 +386,8 @@ def profiles(ds, std: Standard, *, year=None, stage=None) -> pd.DataFrame:
 
 
 def failing_cells(table: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """Same shape as ``table``: True in each indicator cell below its threshold.
-
-    Also marks ``passes`` cells that are False and ``weakest_ratio`` cells below the
-    rule's ``min_ratio_rest`` — for :func:`eduwb.present.fail_cells`.
-    """
+    """True in each cell of ``table`` below its threshold, a False ``passes`` or a ``weakest_ratio``
+    under ``min_ratio_rest``."""
     out = pd.DataFrame(False, index=table.index, columns=table.columns)
     frame = indicator_frame(std)
     for ind in indicator_ids(std):

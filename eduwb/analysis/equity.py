@@ -89,11 +89,7 @@ def _theil_terms(x: np.ndarray, w: np.ndarray, mean: float) -> np.ndarray:
 
 
 def theil(values, weights, groups=None) -> tuple[float, float, float]:
-    """Pupil-weighted Theil index and its between/within-group parts.
-
-    ``(total, between, within)``, ``total = between + within``; with no groups, between is 0
-    and within the total.
-    """
+    """Pupil-weighted Theil index ``(total, between, within)``; with no groups, between is 0."""
     x, w = _arrays(values, weights)
     total_w = w.sum()
     mean = (w * x).sum() / total_w
@@ -159,12 +155,7 @@ def equity_measures(values, weights, groups=None) -> dict[str, float | None]:
 
 
 def equity_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Pupil-weighted equity lenses per stage × indicator.
-
-    ``eduwb table equity``: ``stage, indicator, gini, theil, theil_between, theil_within,
-    mcloone, verstegen, federal_range_ratio, status`` (the Theil parts by locale; a measure
-    that is undefined, e.g. a range ratio with P5 = 0, is NA and named in ``status``).
-    """
+    """``eduwb table equity``: the lenses per stage × indicator (an undefined one NA, named in ``status``)."""
     check_options(options, set(), "equity")
     values = one_year(ds, std, year, stage, require=True)
     long = amounts(values, std, keys=["stage", GROUP_COLUMN])

@@ -1,10 +1,8 @@
 """The guarantee, quality and recognition indicators no other module computes: G3, Q1, Q4, S1.
 
-Each function returns a tidy table of the units the indicator is judged on (the schools of its
-scope in the standard, the county cohort, survey groups) with a ``status`` column
-(``pass``/``fail``/``missing``); :mod:`eduwb.analysis.scorecard` summarises them into one
-scorecard row each. Every threshold comes
-from the standard's entry for the indicator.
+Each returns a table of the units the indicator is judged on (the schools of its scope in the
+standard, the county cohort, survey groups) with a ``status``; :mod:`eduwb.analysis.judging`
+makes one scorecard row of each. Every threshold comes from the standard's entry.
 """
 
 from __future__ import annotations
@@ -29,23 +27,14 @@ def _status(passes: pd.Series, known: pd.Series) -> pd.Series:
 def music_art_rooms_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """G3 per school: music and art rooms against one per ``classes_per_room`` classes, and their areas.
+    """G3 per school of its scope (moe-2017 ``all_schools``: "every school", teaching points and
+    special schools included): ``ceil(classes / classes_per_room)`` music rooms and as many art
+    rooms, the smallest of each reaching the standard's area.
 
-    Every school of G3's scope in the standard is judged (moe-2017: ``all_schools``, "every
-    school" — teaching points of any size and special schools included; see
-    :func:`eduwb.analysis.scope.schools_in_scope`: a multi-stage school is one row with its
-    compulsory-stage pupils and classes summed).
-    A school needs ``ceil(classes / classes_per_room)`` music rooms and as many art rooms
-    (its classes counted over its compulsory stages); its smallest music and art rooms must
-    reach the standard's areas. Facility rows given per stage are summed per school (rooms)
-    and their smallest rooms taken (areas). With ``relaxations_2019`` set in county.toml,
-    the standard's 2019 relaxations lower the areas for schools built by the cut-off year and
-    for small rural schools whose largest class is below the limit (when classes are given).
-
-    ``school_id, school_name, kind, year, classes, rooms_needed, music_rooms, art_rooms,
-    music_room_min_area_m2, art_room_min_area_m2, music_area_limit, art_area_limit, relaxed,
-    music_short, art_short, music_small, art_small, status`` — status is ``missing`` for a school
-    without a facilities row.
+    Per-stage facility rows are summed (rooms) and their smallest rooms taken (areas). With
+    ``relaxations_2019`` (county.toml), the 2019 relaxations lower the areas for schools built by
+    the cut-off year and for small rural schools whose largest class is below the limit.
+    ``missing``: no facilities row.
     """
     del stage, options
     year = resolve_year(ds, year)
@@ -116,15 +105,8 @@ def _small_rural_area(ds: Dataset, rel: dict, year: int, schools: pd.DataFrame) 
 def retention_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """Q1 per year: the three-year junior retention rate from ``cohorts``.
-
-    rate = (graduates − transfers_in + transfers_out) / (entrants_3y_ago − deaths), the
-    standard's formula (docs/method.md). All years when ``year`` is None. Empty when ``cohorts``
-    was not provided.
-
-    ``year, graduates, entrants_3y_ago, transfers_in, transfers_out, deaths, retention_rate,
-    threshold, status``.
-    """
+    """Q1 per year (None: all): the three-year junior retention rate from ``cohorts``,
+    (graduates − transfers_in + transfers_out) / (entrants_3y_ago − deaths) (docs/method.md)."""
     del stage, options
     cols = [
         "year", "graduates", "entrants_3y_ago", "transfers_in", "transfers_out", "deaths",
@@ -150,15 +132,8 @@ def retention_table(
 def training_funds_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """Q4 per school: teacher-training funds as a share of the public-funds budget.
-
-    Every school of Q4's scope in the standard is listed (moe-2017: ``budget_schools``, every
-    school with its own budget: teaching points are budgeted with their parent school and are
-    not listed); one without a budget row is ``missing``. Empty when ``budget`` was not provided.
-
-    ``school_id, school_name, year, public_funds_yuan, training_funds_yuan, share, threshold,
-    status``.
-    """
+    """Q4 per school of its scope (moe-2017 ``budget_schools``: teaching points are budgeted with
+    their parent school): training funds ÷ public funds; ``missing`` without a budget row."""
     del stage, options
     cols = [
         "school_id", "school_name", "year", "public_funds_yuan", "training_funds_yuan",
@@ -190,14 +165,8 @@ def training_funds_table(
 def recognition_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """S1 per year: satisfied share of valid questionnaires per group and over all groups.
-
-    One row per year × group (in the data dictionary's group order) and an ``all`` row per
-    year; only the ``all`` row carries the test (the parents' row is reported beside it).
-    A group or year with no valid questionnaires has no rate and is ``missing``.
-
-    ``year, group, valid, satisfied, rate, threshold, status``.
-    """
+    """S1 per year × group and ``all``: the satisfied share of valid questionnaires (only ``all``
+    is the test; ``missing`` without a valid questionnaire)."""
     del stage, options
     cols = ["year", "group", "valid", "satisfied", "rate", "threshold", "status"]
     if ds.survey is None:

@@ -16,14 +16,11 @@ Statuses are ``pass``, ``fail`` and ``missing`` (缺数据). Missing data never 
 indicator judged over many units (schools, classes) fails when any unit fails, is missing
 when no unit fails but some unit lacks data, and passes only when every unit passes.
 
-Resource rows under a standard that tests each CV (``moe-2017``): the resource dimension
-passes when every school section in scope passes the per-school rule (``school_rule``: at
-least 6 of 7 indicators reach their threshold and the rest 85 % of it) and every
-indicator's CV is within its stage's limit. An R row *fails* when its own CV exceeds the
-limit in any stage, or when it is below its threshold at a school section that fails the
-per-school rule (it is one of the reasons that section fails). So the resource dimension
-fails exactly when some R row fails. Its value counts the sections reaching the
-indicator's threshold (a section below it may still pass the per-school rule).
+Resource rows under a standard that tests each CV (``moe-2017``): the resource dimension passes
+when every section passes the per-school rule and every CV is within its limit; an R row fails
+when its CV is over the limit in a stage or it is short at a section failing the rule (one of
+the reasons that section fails), so the dimension fails exactly when some R row fails
+(:func:`resource_status`). Its value counts the sections reaching the indicator's threshold.
 
 Resource rows under a standard that tests the composite CV only (``moe-2012``): each row
 reports its CVs; since only the composite (the plain mean of all the indicators' CVs) has a
@@ -59,12 +56,18 @@ NAMES_SHOWN = 5
 
 def aggregate_status(statuses) -> str:
     """One status for many units: fail if any fails, else missing if any (or none) is missing."""
-    values = set(pd.Series(statuses, dtype=object).tolist())
+    values = set(statuses)
     if FAIL in values:
         return FAIL
     if MISSING in values or not values:
         return MISSING
     return PASS
+
+
+def resource_status(over, short_failing, undefined):
+    """An R row's status where each CV is tested (moe-2017): fail when its CV is over the limit in a
+    stage or it is short at a section failing the per-school rule, else missing when a CV is undefined."""
+    return np.where(np.asarray(over) | short_failing, FAIL, np.where(undefined, MISSING, PASS))
 
 
 def _pct(x: float, limit: float | None = None, op: str = ">=") -> str:
@@ -459,7 +462,7 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
             rows[ind.id] = _rule_row(ind, ctx, tally, cv_part, over, undefined, source)
             continue
         undefined = undefined or rule_undecidable
-        status = composite_status if not each else (FAIL if over else MISSING if undefined else PASS)
+        status = composite_status if not each else str(resource_status(over, False, undefined))
         evidence = cv_part + (ctx.semi + composite_text if composite_text else "")
         if rule_undecidable:
             lacking = ctx.sep.join(missing_ids)
@@ -546,8 +549,7 @@ def _rule_row(
                 f"{ctx.names(blame)}",
             )
         )
-    status = FAIL if over or len(blame) else MISSING if undefined else PASS
-    return _units(status, met, n, parts, ctx, source)
+    return _units(str(resource_status(over, len(blame) > 0, undefined)), met, n, parts, ctx, source)
 
 
 def _composite(ctx: _Ctx, composite: pd.DataFrame, missing_ids: dict) -> tuple[str, str]:

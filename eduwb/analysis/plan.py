@@ -35,8 +35,7 @@ costed with the county's unit costs, ``county.toml [unit_costs]``, overridable a
    never returned.
 
 Additions are attributed to the school section (a 九年一贯制 school's primary section gets
-its own share of m²). Indicators are topped up independently: one teacher hired may count
-for R1 and R2 at once, so the cost is an upper bound.
+its own share of m²).
 """
 
 from __future__ import annotations
@@ -74,10 +73,7 @@ def _value(amount, students, per):
 
 
 def _water_fill(amount, students, per, integer, limit: float) -> tuple[np.ndarray, float]:
-    """Additions raising the bottom sections to the lowest common level meeting the CV limit.
-
-    Returns the additions (natural units) and the level L.
-    """
+    """Additions raising the bottom sections to the lowest common level L meeting the CV limit, and L."""
     students = np.asarray(students, dtype="float64")
     value = _value(amount, students, per)
 
@@ -108,12 +104,8 @@ def _water_fill(amount, students, per, integer, limit: float) -> tuple[np.ndarra
 def _rule_additions(
     long: pd.DataFrame, std: Standard, levels: pd.Series | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Step 1: per section, the additions meeting the per-school rule and which indicators are exempt.
-
-    The exemption goes to the indicators whose top-up beyond ``min_ratio_rest`` costs most.
-    With ``levels`` (the water-filling levels of an earlier round) that saving is counted
-    only above the level, since the CV would raise the value to it anyway.
-    """
+    """Step 1: the additions meeting the per-school rule and which indicators are exempt; with
+    ``levels`` (an earlier round's), a saving counts only above the level (step 3)."""
     rule = std.school_rule
 
     def top_up(target: pd.Series) -> np.ndarray:
@@ -156,16 +148,8 @@ def _cv_additions(long: pd.DataFrame, std: Standard, add_rule: np.ndarray) -> tu
 
 
 def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], rounds: int = 5) -> pd.DataFrame:
-    """The plan for the sections of :func:`eduwb.analysis.resources.section_values` (one year).
-
-    Step 1 and 2 of the module docstring, repeated: after a first round, the exemptions
-    are chosen again knowing the water-filling levels (a top-up the CV forces anyway saves
-    nothing by being exempt), until the exemptions no longer change (at most ``rounds``);
-    the cheapest round is kept.
-
-    Long per section × indicator: the columns of :func:`eduwb.analysis.balance.ratios` and ``exempt,
-    add_rule, add_cv, level, addition, value_after, cost_yuan, reason``.
-    """
+    """Steps 1–3 of the module docstring for one year's section values (at most ``rounds``):
+    :func:`eduwb.analysis.balance.ratios` with the additions, their cost and reason."""
     _require_plan(std)
     if values["year"].nunique() > 1:
         raise ParameterError("a plan is drawn for one year at a time")
@@ -196,7 +180,7 @@ def plan_long(values: pd.DataFrame, std: Standard, costs: dict[str, float], roun
 
 
 def after_values(values: pd.DataFrame, long: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """``values`` with each indicator replaced by its value after the plan (same shape)."""
+    """``values`` with each indicator's value after the plan."""
     wide = long.pivot(index=["year", "school_id", "stage"], columns="indicator", values="value_after")
     out = values.copy()
     key = pd.MultiIndex.from_frame(out[["year", "school_id", "stage"]])
@@ -228,15 +212,8 @@ def _plan(ds, std, year, stage, options):
 
 
 def plan_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Additions after which every school passes and every CV is within its limit (an estimate).
-
-    ``eduwb table plan [--param teacher_per_year=150000 …]``: one row per section ×
-    indicator that gets something — ``school_id, school_name, stage, indicator, value,
-    threshold, addition, gap_unit, value_after, cost_yuan, reason`` (``reason``:
-    ``threshold`` (topped up to it), ``min_ratio`` (the exempted indicator, topped up to
-    85 %), ``cv`` (raised by water-filling), or both joined by ``+``). See the module
-    docstring for the method; the resulting CVs are in :func:`plan_summary`.
-    """
+    """``eduwb table plan [--param teacher_per_year=150000 …]``: each section × indicator that gets
+    something; ``reason``: ``threshold``, ``min_ratio`` (exempt, to 85 %), ``cv`` or both."""
     return plan_tables(ds, std, year=year, stage=stage, **options)["plan"]
 
 
@@ -250,12 +227,7 @@ def _table(std: Standard, long: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_summary(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The plan per stage × indicator, re-measured: CVs before and after, level, cost.
-
-    Columns ``stage, indicator, cv, cv_after, limit, passes_after, level, schools_raised,
-    addition, gap_unit, cost_yuan``. ``level`` is the water-filling level (NA when the CV
-    was already within the limit after step 1).
-    """
+    """The plan per stage × indicator, re-measured: CVs before and after, water-filling level, cost."""
     return plan_tables(ds, std, year=year, stage=stage, **options)["plan_summary"]
 
 
@@ -284,11 +256,7 @@ def _summary(std: Standard, long: pd.DataFrame, before: pd.DataFrame, post: pd.D
 
 
 def plan_overview(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Per stage: sections passing the per-school rule and CVs within limits, before and after.
-
-    Columns ``stage, schools, schools_passing, schools_passing_after, cv_failing,
-    cv_failing_after, cost_yuan``.
-    """
+    """Per stage: sections passing the per-school rule and CVs within limits, before and after."""
     return plan_tables(ds, std, year=year, stage=stage, **options)["plan_overview"]
 
 
@@ -315,13 +283,7 @@ BUNDLE = ("plan_overview", "plan_summary", "plan")
 
 
 def plan_tables(ds, std: Standard, *, year=None, stage=None, **options) -> dict[str, pd.DataFrame]:
-    """The plan's three tables from ONE plan: ``{"plan_overview", "plan_summary", "plan"}``.
-
-    Each equals the separate call (:func:`plan_overview`, :func:`plan_summary`,
-    :func:`plan_table`) with the same arguments; drawing the plan (bisections, rounds of
-    exemptions, verification) is most of their cost, so a notebook showing all three asks
-    for them here instead of drawing the same plan three times.
-    """
+    """The plan's three tables from ONE plan: drawing it is most of their cost."""
     values, long, after = _plan(ds, std, year, stage, options)
     # the CVs per stage before and after the plan, which the summary and the overview compare
     balances = balance_from_values(values, std, by=["stage"]), balance_from_values(after, std, by=["stage"])

@@ -74,12 +74,8 @@ def missing_columns(indicator: Indicator) -> list[str]:
 
 
 def indicator_frame(std: Standard) -> pd.DataFrame:
-    """One row per resource indicator × stage: what the standard says about it.
-
-    Columns ``indicator, seq, stage, threshold, per, gap_unit, gap_integer, cost_key,
-    computable`` (``threshold`` is NA when the indicator is only a CV indicator, as under
-    ``moe-2012``; ``computable`` is False when the data lack a column of its formula).
-    """
+    """One row per resource indicator × stage: what the standard says about it (``threshold`` NA
+    for a CV-only indicator, moe-2012; ``computable`` False when no data have a formula's column)."""
     rows = []
     for ind in std.resource_indicators:
         for stage in std.stages:
@@ -116,11 +112,8 @@ def _with_schools(ds, sections: pd.DataFrame) -> pd.DataFrame:
 
 
 def pupil_shares(sections: pd.DataFrame, std: Standard) -> pd.Series:
-    """Each section's share of its school's facilities: weighted pupils ÷ the school's total.
-
-    ``sections`` needs ``school_id, year, stage, students, kind`` and must hold *every*
-    section of a school in a year (senior sections included), since they all take a share.
-    """
+    """Each section's share of its school's facilities: weighted pupils ÷ the school's total
+    (``sections`` must hold *every* section, senior ones included: they all take a share)."""
     weights = pd.DataFrame(
         [
             (kind, stage, float(w))
@@ -149,18 +142,12 @@ def section_values(
     ds, std: Standard, *, years: list[int] | None = None, stage: str | None = None
 ) -> pd.DataFrame:
     """The resource indicators of every school section in scope (wide, unrounded) of ``years``
-    (None: all) and ``stage`` (None: every stage of the standard).
+    and ``stage`` (None: all).
 
-    ``year, school_id, school_name, kind, locale, stage, students`` and one column per
-    resource indicator (standard order), sorted by year, stage (standard order), school_id.
-    ``attrs["missing"]`` maps each indicator that cannot be computed to the columns it lacks;
-    its column is all ``<NA>`` (Float64). Raises :class:`AnalysisError` naming every school,
-    year and stage at once when a section in scope has no facilities row, no pupils, or no
-    teacher counts.
-
-    Every chapter of a report and the scorecard start from the same per-school values: they are
-    computed once per dataset, standard, years and stage and kept on the dataset
-    (:func:`eduwb.data.dataset.memoised`), not recomputed per table.
+    ``attrs["missing"]`` maps each indicator that cannot be computed to the columns it lacks
+    (its column all ``<NA>``). :class:`AnalysisError` names every section in scope without a
+    facilities row, pupils or teacher counts at once. Every chapter and the scorecard start
+    from these values: they are kept on the dataset (:func:`eduwb.data.dataset.memoised`).
     """
     try:
         shown = None if years is None else tuple(sorted({int(y) for y in years}))
@@ -198,8 +185,7 @@ def _section_values(ds, std: Standard, years: list[int] | None, stage: str | Non
 def one_year(
     ds, std: Standard, year, stage, *, require: bool = False, say_stage: bool = False
 ) -> pd.DataFrame:
-    """:func:`section_values` of one year (None: the latest) and stage (None: every stage); with
-    ``require``, an error when no section is in scope (naming the stage asked with ``say_stage``)."""
+    """:func:`section_values` of one year (None: the latest); ``require``: an error if it is empty."""
     year = resolve_year(ds, year)
     stage = resolve_stage(std, stage)
     values = section_values(ds, std, years=[year], stage=stage)
@@ -210,8 +196,7 @@ def one_year(
 
 
 def standard_order(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.DataFrame:
-    """``frame`` sorted (stably) by ``keys``, renumbered: its stages and indicators in the
-    standard's order (the composite CV last), other keys as they sort."""
+    """``frame`` sorted (stably) by ``keys``: stages and indicators in the standard's order."""
     ranks = {
         "stage": stage_rank(std),
         "indicator": {i: n for n, i in enumerate([*indicator_ids(std), COMPOSITE])},
@@ -272,10 +257,8 @@ def _section_problems(sec: pd.DataFrame, sec_cols: list[str]) -> list[str]:
 def _with_facilities(
     sec: pd.DataFrame, fac: pd.DataFrame, fac_cols: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The sections with their facility amounts (per stage, or the school's times its pupil share).
-
-    Also returns the sections without a facilities row, or with an empty required figure.
-    """
+    """The sections with their facility amounts (per stage, or the school's times its pupil share),
+    and the problems: sections without a facilities row, or with an empty required figure."""
     problems: list[str] = []
     whole = fac[fac["stage"].isna()].drop(columns="stage")
     per_stage = fac[fac["stage"].notna()]
@@ -333,14 +316,9 @@ def _indicator_values(merged: pd.DataFrame, indicators, missing: dict, sec_cols,
 
 
 def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) -> pd.DataFrame:
-    """Long form of :func:`section_values`: one row per section × computable indicator.
-
-    Rows come indicator by indicator (standard order), each block in the order of
-    ``values``; ``row`` is the section's position in ``values``. Adds the standard's
-    ``threshold, per, gap_unit, gap_integer, cost_key, seq`` and the section's ``amount``
-    (value × students ÷ per: teachers, m², 元, rooms of the section). ``keys`` limits the
-    columns of ``values`` carried along (default: all but the indicators; ``stage`` and
-    ``students`` always come).
+    """Long form of :func:`section_values`, indicator by indicator, each in the order of ``values``
+    (``row``: the position there), with the standard's attributes and the section's ``amount``
+    (teachers, m², 元, rooms). ``keys``: the columns carried along (default all).
     """
     ids = [i for i in indicator_ids(std) if i not in values.attrs.get("missing", {})]
     if keys is None:
@@ -377,13 +355,7 @@ def amounts(values: pd.DataFrame, std: Standard, keys: list[str] | None = None) 
 
 
 def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """R1–R7 (the standard's resource indicators) per school section in scope.
-
-    ``eduwb table indicators DATA --year Y [--stage S]``: columns ``school_id, school_name,
-    stage, students`` and one column per indicator id (``R1``…``R7``; ``B1``…``B8`` under
-    ``moe-2012``), unrounded, sorted by stage (primary first) then school_id. An indicator
-    the data cannot give is all ``<NA>`` (shown as 缺数据) and named in ``attrs["missing"]``.
-    """
+    """``eduwb table indicators DATA --year Y [--stage S]``: R1–R7 per school section in scope."""
     check_options(options, set(), "indicators")
     values = one_year(ds, std, year, stage)
     table = values[["school_id", "school_name", "stage", "students", *indicator_ids(std)]].reset_index(
@@ -394,14 +366,7 @@ def indicators_table(ds, std: Standard, *, year=None, stage=None, **options) -> 
 
 
 def thresholds_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The standard's resource indicators with their thresholds per stage.
-
-    The thresholds are what the values are judged against.
-
-    ``eduwb table thresholds DATA [--param lang=en]``: ``indicator, name, unit,
-    threshold_primary, threshold_junior`` (``name`` in the language asked; thresholds NA
-    under a standard that tests CVs only, as moe-2012).
-    """
+    """``eduwb table thresholds DATA [--param lang=en]``: the resource indicators' thresholds per stage."""
     del ds, year
     lang = options.pop("lang", None) or "zh"
     check_options(options, set(), "thresholds")

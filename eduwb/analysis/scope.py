@@ -16,10 +16,7 @@ from eduwb.standards import Standard
 
 
 def pick_year(years: list[int], year: int | str | None, *, empty: str, where: str = "the data") -> int:
-    """The year asked for among ``years`` (sorted; None: the latest), or a usage error naming them.
-
-    ``empty`` is the message when there is no year at all; ``where`` names what holds the years.
-    """
+    """The year asked for among ``years`` (sorted; None: the latest), or a usage error naming them."""
     if not years:
         raise AnalysisError(empty)
     if year is None:
@@ -63,17 +60,8 @@ def stage_rank(std: Standard) -> dict[str, int]:
     return {s: i for i, s in enumerate(std.stages)}
 
 
-def stage_order(stages: pd.Series, std: Standard) -> pd.Series:
-    """A sort key for a column of stages, in the standard's order."""
-    return stages.map(stage_rank(std))
-
-
 def up_to_year(frame: pd.DataFrame, year: int | None, column: str = "year") -> pd.DataFrame:
-    """The rows of ``frame`` dated ``year`` or earlier: a report for year Y shows nothing after Y.
-
-    ``year`` None keeps every row (no report year asked). Works on any table with a year
-    column (``column``); the index is reset and ``attrs`` are kept.
-    """
+    """The rows dated ``year`` (None: all) or earlier: a report for year Y shows nothing after Y."""
     if year is None or column not in frame.columns:
         return frame
     kept = frame[pd.to_numeric(frame[column], errors="coerce") <= int(year)].reset_index(drop=True)
@@ -82,16 +70,9 @@ def up_to_year(frame: pd.DataFrame, year: int | None, column: str = "year") -> p
 
 
 def schools_in_scope(ds, std: Standard, indicator_id: str, year: int) -> pd.DataFrame:
-    """The schools an indicator judges in ``year``, by its scope in the standard.
-
-    Every school with compulsory-stage pupils that year whose kind the scope lists (the
-    ``resource`` scope: the sections :func:`eduwb.analysis.resources.scope_mask` keeps); a
-    multi-stage school is one row with its compulsory-stage pupils and classes summed.
-    Columns: ``school_id, school_name, kind, locale, built_year, students, classes``, sorted
-    by school_id.
-    """
-    stages = [s for s in std.stages]
-    sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(stages)]
+    """The schools an indicator judges in ``year``, by its scope in the standard: one row a school,
+    its compulsory-stage pupils and classes summed."""
+    sec = ds.sections[(ds.sections["year"] == year) & ds.sections["stage"].isin(list(std.stages))]
     info = ds.schools[["school_id", "name", "kind", "locale", "sponsor", "built_year"]]
     sec = sec.merge(
         info.rename(columns={"name": "school_name"}), on="school_id", how="left", validate="many_to_one"

@@ -73,18 +73,11 @@ def _card_lang(stage: str | None, options: dict[str, Any]) -> str:
 def scorecard_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """Every indicator of the standard for one year, with its status and evidence.
+    """``eduwb table scorecard DATA --year Y [--param lang=en]``: every indicator of one year.
 
-    ``eduwb table scorecard DATA --year Y [--param lang=en]`` (``lang``: of ``name``, ``value``,
-    ``threshold`` and ``evidence``; ``stage`` must be None: the scorecard judges the county).
-
-    One row per indicator in the standard's order: ``indicator, seq, dimension, name, value,
-    value_number, threshold, status, source, evidence``. ``value`` and ``threshold`` are display
-    text; ``value_number`` is the figure judged (a rate as a fraction; for a rule over many
-    units — schools, sections, classes — the share of units complying; for a yes/no input 1 or
-    0; under a composite-CV standard the indicator's largest CV; NaN when missing). ``source``
-    names the tables the row was judged from. ``attrs["year"]`` is the year and
-    ``attrs["vetoes"]`` the year's one-vote vetoes (:func:`vetoes_table`).
+    ``value_number`` is the figure judged: a rate as a fraction; for a rule over many units
+    the share complying; 1 or 0 for a yes/no input; under a composite-CV standard the largest
+    CV; NaN when missing. ``attrs`` hold the ``year`` and its ``vetoes`` (:func:`vetoes_table`).
     """
     return _card(_Ctx(ds, std, resolve_year(ds, year), _card_lang(stage, options)))
 
@@ -92,10 +85,9 @@ def scorecard_table(
 def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataFrame:
     """The year's scorecard, computed once per dataset load, standard, year and language.
 
-    A report shows it three times (the year's table, the trend over the years, the cover's
-    verdict) and a worker making a county's reports year after year needs each earlier
-    year's again for the trend.  ``resource_pass`` gives the resource indicators of all the
-    trend's years computed at once: it changes how a card is computed, not what.
+    A report shows it three times (table, trend, cover) and a worker making a county's reports
+    year after year needs earlier years' again. ``resource_pass`` gives the resource indicators
+    of all the trend's years computed at once: it changes how a card is computed, not what.
     """
 
     def compute() -> pd.DataFrame:
@@ -110,13 +102,8 @@ def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataF
 def statuses(
     ds: Dataset, std: Standard, ids, *, year: int, values: pd.DataFrame | None = None
 ) -> dict[str, str]:
-    """The status (``pass``/``fail``/``missing``) of the indicators ``ids`` alone in ``year``:
-    those of :func:`scorecard_table`, computed by the same functions without the other rows
-    or any evidence text. ``values`` as in :func:`scorecard_trend` (of ``year`` only).
-
-    For a question about a few indicators (does a county need a pathway at all?) where the
-    whole scorecard would be computed for nothing.
-    """
+    """The statuses of the indicators ``ids`` alone, as :func:`scorecard_table` judges them (no
+    evidence text): for a question about a few indicators (does a county need a pathway at all?)."""
     ctx = _Ctx(ds, std, int(year), "zh")
     if values is not None and any(ind.id in set(ids) for ind in std.resource_indicators):
         ctx.cache["resource_pass"] = ResourcePass.of(values, std)
@@ -144,9 +131,7 @@ def _scorecard(ctx: _Ctx) -> pd.DataFrame:
 def indicator_row(
     ds: Dataset, std: Standard, indicator_id: str, year: int, lang: str = "zh"
 ) -> dict[str, Any]:
-    """One computed indicator's scorecard row alone (``status, value, value_number, evidence,
-    source``), judged as :func:`scorecard_table` judges it: for the simulator, which changes
-    the data behind a few G rows and re-judges only those."""
+    """One computed indicator's row as :func:`scorecard_table` judges it (the simulator re-judges G rows)."""
     ctx = _Ctx(ds, std, year, lang)
     ind = std.indicator(indicator_id)
     result = computed_row(ind, ctx)
@@ -173,11 +158,7 @@ def _vetoes(ctx: _Ctx) -> pd.DataFrame:
 def vetoes_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """The one-vote vetoes (不予认定情形) of a year: ``year, veto, name, declared, applies, evidence``.
-
-    ``declared`` is False when the county gave no 是/否 for the veto that year; ``applies``
-    is True for a 是.
-    """
+    """The one-vote vetoes (不予认定情形) of a year: ``declared`` (是/否 given) and ``applies`` (是)."""
     del stage
     return _vetoes(_Ctx(ds, std, resolve_year(ds, year), _lang(options)))
 
@@ -193,15 +174,11 @@ def scorecard_trend(
     resource: Any = None,
     **options,
 ) -> pd.DataFrame:
-    """:func:`scorecard_table` for every year of the data up to ``year`` (all when None), from
-    ``since`` on (default: the first year of the data).
+    """:func:`scorecard_table` for every year from ``since`` up to ``year`` (None: all).
 
-    ``year`` first, then the scorecard's columns; ``attrs["vetoes"]`` holds every year's
-    vetoes. :func:`year_card` takes one year back out of it. The resource indicators'
-    values, CVs and per-school rule are computed once for all the years (the same results
-    as year by year); ``values`` — :func:`eduwb.analysis.resources.section_values` of these
-    years — spares computing them when the caller has them already (the province view), and
-    ``resource`` (one of :func:`resource_passes`) the CVs and the rule as well.
+    The resource indicators are computed once for all the years (the same results as year by
+    year); ``values`` (their :func:`~eduwb.analysis.resources.section_values`) and ``resource``
+    (one of :func:`resource_passes`) spare that when the caller has them (the province view).
     """
     lang = _card_lang(stage, options)
     last = resolve_year(ds, year)
@@ -224,7 +201,7 @@ def scorecard_trend(
 
 
 def year_card(trend: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One year's scorecard (with its vetoes in ``attrs``) out of :func:`scorecard_trend`."""
+    """One year's scorecard out of :func:`scorecard_trend`."""
     card = trend[trend["year"] == year][SCORECARD_COLUMNS].reset_index(drop=True)
     vetoes = trend.attrs["vetoes"]
     card.attrs = {"year": year, "vetoes": vetoes[vetoes["year"] == year].reset_index(drop=True)}
@@ -234,26 +211,27 @@ def year_card(trend: pd.DataFrame, year: int) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the verdict
 
 
-def dimension_status(scorecard: pd.DataFrame, std: Standard) -> dict[str, str]:
-    """Each dimension's status from a scorecard (in the standard's dimension order)."""
-    return {
-        dim: aggregate_status(scorecard.loc[scorecard["dimension"] == dim, "status"])
-        for dim in std.raw["dimensions"]
-    }
+def dimension_status(scorecard: pd.DataFrame, std: Standard, status: list | None = None) -> dict[str, str]:
+    """Each dimension's status from a scorecard (in the standard's dimension order); ``status``:
+    the rows' statuses when not the card's own."""
+    rows = list(zip(scorecard["dimension"], scorecard["status"] if status is None else status, strict=True))
+    return {dim: aggregate_status([s for d, s in rows if d == dim]) for dim in std.raw["dimensions"]}
 
 
-def judge(scorecard: pd.DataFrame, std: Standard) -> dict[str, Any]:
-    """The verdict of one year's scorecard (see the module docstring for the rule).
+def judge(scorecard: pd.DataFrame, std: Standard, statuses: dict[str, str] | None = None) -> dict[str, Any]:
+    """The verdict of one year's scorecard (the rule: the module docstring), with the ids of the
+    vetoes applying, failing and missing indicators and undeclared vetoes.
 
-    Returns ``{"verdict", "dimensions", "vetoes", "failing", "missing", "undeclared"}``: the
-    veto ids that apply; the failing indicator ids; the missing indicator ids; the vetoes not
-    declared 是/否 (which keep the verdict open like a missing indicator, but are no indicator).
+    ``statuses`` replaces the status of the rows it names (the simulator's rows judged again).
     """
+    # plain lists, not frame masks: the simulator judges on every change
+    ids = scorecard["indicator"].tolist()
+    status = [(statuses or {}).get(i, s) for i, s in zip(ids, scorecard["status"], strict=True)]
     vetoes = scorecard.attrs["vetoes"]
-    applying = vetoes.loc[vetoes["applies"].astype(bool), "veto"].tolist()
-    undeclared = vetoes.loc[~vetoes["declared"].astype(bool), "veto"].tolist()
-    failing = scorecard.loc[scorecard["status"] == FAIL, "indicator"].tolist()
-    missing = scorecard.loc[scorecard["status"] == MISSING, "indicator"].tolist()
+    applying = [v for v, a in zip(vetoes["veto"], vetoes["applies"], strict=True) if a]
+    undeclared = [v for v, d in zip(vetoes["veto"], vetoes["declared"], strict=True) if not d]
+    failing = [i for i, s in zip(ids, status, strict=True) if s == FAIL]
+    missing = [i for i, s in zip(ids, status, strict=True) if s == MISSING]
     if applying or failing:
         verdict = "fail"
     elif missing or undeclared:
@@ -262,7 +240,7 @@ def judge(scorecard: pd.DataFrame, std: Standard) -> dict[str, Any]:
         verdict = "pass"
     return {
         "verdict": verdict,
-        "dimensions": dimension_status(scorecard, std),
+        "dimensions": dimension_status(scorecard, std, status),
         "vetoes": applying,
         "failing": failing,
         "missing": missing,
@@ -286,23 +264,14 @@ def verdicts(trend: pd.DataFrame, std: Standard) -> pd.DataFrame:
 def verdict_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """The county verdict per year: per dimension, the vetoes, and overall (the trend).
-
-    ``eduwb table verdict DATA``: every year in the data up to ``year`` (all years when None).
-    ``year``, one column per dimension of the standard (``resource, guarantee, quality,
-    recognition`` under moe-2017) holding ``pass``/``fail``/``missing``, then ``vetoes`` (the
-    veto ids that apply, comma-joined), ``verdict`` (``pass``/``fail``/``incomplete``),
-    ``failing`` and ``missing`` (indicator ids, comma-joined) and ``vetoes_undeclared`` (vetoes
-    not declared 是/否: they keep the verdict ``incomplete``, like a missing indicator).
-    """
+    """``eduwb table verdict DATA``: per year up to ``year``, each dimension, the vetoes and the verdict."""
     if stage is not None:
         raise ParameterError("verdict: the verdict is on the whole county; --stage does not apply")
     return verdicts(scorecard_trend(ds, std, year=year, **options), std)
 
 
 def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: str = "zh") -> dict[str, Any]:
-    """The verdict of one year's scorecard (:func:`judge`) with ``year``, ``passed`` and a
-    sentence saying it (``summary``: any veto, the failing and the missing indicators)."""
+    """:func:`judge` with ``year``, ``passed`` and a ``summary`` sentence."""
     judged = judge(scorecard, std)
     year = int(scorecard.attrs["year"])
     summary = _summary(county, std, year, judged, lang, len(scorecard))
@@ -316,8 +285,7 @@ def verdict_summary(scorecard: pd.DataFrame, std: Standard, county: str, lang: s
 
 
 def county_verdict(ds: Dataset, std: Standard, year: int | None = None) -> dict[str, Any]:
-    """The verdict for one year, for the report's cover: :func:`verdict_summary` with the
-    sentence in both languages, ``summary_zh`` and ``summary_en``."""
+    """The cover's verdict: :func:`verdict_summary` with ``summary_zh`` and ``summary_en``."""
     card = scorecard_table(ds, std, year=year)
     out = verdict_summary(card, std, ds.name, "zh")
     out["summary_zh"] = out.pop("summary")
@@ -379,10 +347,7 @@ def _summary(county: str, std: Standard, year: int, judged: dict, lang: str, n: 
 
 
 def dimension_summary(scorecard: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.DataFrame:
-    """A scorecard's statuses counted per dimension (standard order).
-
-    Columns ``dimension, name, indicators, passed, failed, missing, status``.
-    """
+    """A scorecard's statuses counted per dimension (standard order)."""
     status = dimension_status(scorecard, std)
     dims = list(std.raw["dimensions"])
     counts = pd.crosstab(scorecard["dimension"], scorecard["status"]).reindex(
@@ -414,18 +379,14 @@ def dimension_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> pd.
 def dimension_table(
     ds: Dataset, std: Standard, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """Per dimension for one year: ``dimension, name, indicators, passed, failed, missing, status``."""
+    """:func:`dimension_summary` of a year's scorecard."""
     return dimension_summary(scorecard_table(ds, std, year=year, stage=stage, **options), std, _lang(options))
 
 
 def changes(trend: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """Indicators whose status changed between the year before ``year`` and ``year``.
+    """Indicators whose status changed from the trend's year before ``year`` (None: its last).
 
-    From :func:`scorecard_trend`: columns ``indicator, seq, name, previous_status, status,
-    change, previous_value, value``; ``change`` is ``improved`` (passes now), ``worsened``
-    (passed before, not now) or ``other`` (between fail and missing). Empty when ``year``
-    (default the trend's last) is its first year; ``attrs["previous_year"]`` names the
-    year compared with.
+    ``change``: ``improved`` (passes now), ``worsened`` (passed before) or ``other``.
     """
     columns = ["indicator", "seq", "name", "previous_status", "status", "change", "previous_value", "value"]
     year = int(trend.attrs["year"] if year is None else year)
@@ -462,11 +423,7 @@ def changes_table(
 
 
 def missing_inputs(scorecard: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The analyst's to-do from one year's scorecard: what is missing and what would fill it.
-
-    Columns ``indicator, name, source, needed`` (``needed`` is the missing row's evidence);
-    the vetoes not declared 是/否 come last.
-    """
+    """The analyst's to-do: the missing rows (``needed``: their evidence), then undeclared vetoes."""
     todo = scorecard.loc[scorecard["status"] == MISSING, ["indicator", "name", "source", "evidence"]]
     todo = todo.rename(columns={"evidence": "needed"})
     vetoes = scorecard.attrs["vetoes"]

@@ -1,44 +1,20 @@
 """What if? A county-year's resource indicators, per-school rule, CVs and verdict after changes.
 
-The dashboard's simulator: a leader adds teachers, m², equipment or rooms to a school
-section (or applies the costed plan, or moves a teacher between two schools) and sees the
-result at once. The work is split in two:
+The dashboard's simulator, in two steps. :func:`prepare` (once per county and year, a second or
+so) keeps the per-section values and thresholds (:func:`eduwb.analysis.balance.ratios`), the
+unit costs and the full scorecard, whose other rows and vetoes a change of resources leaves as
+they are. :func:`apply` (per change, well under a millisecond) adds amounts to a section's
+inputs (data dictionary columns) or to an indicator's amount (``R4`` m², as the plan counts
+them) and judges again with the one implementation of each rule: balance's per-school rule and
+weighted CV, judging's R-row status and :func:`eduwb.analysis.scorecard.judge`. How an input
+moves an indicator is read from the standard's formulas (each is linear in its columns, so the
+coefficients come from evaluating it on unit inputs): the standard stays data.
 
-* :func:`prepare` — once per county and year (a second or so): the per-section values
-  (:func:`eduwb.analysis.resources.section_values`), their long form with the standard's
-  thresholds (:func:`eduwb.analysis.balance.ratios`), the county's unit costs, and the full
-  scorecard (:func:`eduwb.analysis.scorecard.scorecard_table`) whose non-resource rows and
-  vetoes a change of resources leaves as they are. The result is a :class:`State`: plain
-  numpy arrays.
-* :func:`apply` — per change (well under a millisecond on a county): pure and vectorised.
-  A change adds amounts to a section's *inputs* (the data dictionary's columns:
-  ``backbone_teachers``, ``sports_field_area_m2`` …) or directly to an *indicator's amount*
-  (``R4`` m² …, as the plan counts them). How an input moves each indicator is read from the
-  standard's formulas (every formula is linear in its columns: the coefficients are found by
-  evaluating it on unit inputs), so the standard stays data. Then, with
-  :mod:`eduwb.analysis.balance`'s own functions (one implementation of each rule):
-  value = baseline value + ``per × amount added ÷ students``; the per-school rule
-  (:func:`~eduwb.analysis.balance.rule_passes`: ``min_met`` of the values reach their threshold,
-  the rest ``min_ratio_rest`` of it); the student-weighted CV per stage × indicator
-  (:func:`~eduwb.analysis.balance.grouped_cv`) against its limit
-  (:func:`~eduwb.analysis.balance.cv_passes`); each R row's status as the
-  scorecard judges it (fail when its CV is over the limit in a stage or it is short at a
-  section failing the rule; missing when its CV is undefined) and the verdict with
-  :func:`eduwb.analysis.scorecard.judge`'s rule.
-
-Building indoor sports rooms adds their m² to the teaching and auxiliary rooms too (the data
-dictionary counts them there) and costs the building rate (:func:`built_inputs`).
-
-Structural levers (G3 music and art rooms, G5 classes, G4 pupils moved, G11 rotations:
-:func:`build_rooms`, :func:`add_classes`, :func:`move_pupils`, :func:`add_rotations`) carry an
-``edit``: the data are changed by the pathway's own functions (:func:`edited`) and the G rows
-they touch judged again by the scorecard's own rule (:func:`structural_rows`), a few tens of
-milliseconds; their effect on the R amounts (floor area, hires) and pupils moved between
-sections go through :func:`apply` like any change. :func:`next_year` prepares a state on the
-data after the least-cost pathway. A change to a multi-stage school is made to one of its
-sections. Only standards with a per-school rule and
-a CV test per indicator (moe-2017) can be simulated. A teacher moved between two schools
-leaves one section and joins the other with the same qualifications.
+Structural levers (G3 rooms, G5 classes, G4 pupils moved, G11 rotations) carry an ``edit``: the
+data are changed by the pathway's own functions (:func:`edited`) and the G rows they touch
+judged again by the scorecard (:func:`structural_rows`); their effect on the R amounts goes
+through :func:`apply`. Only standards with a per-school rule and a CV test per indicator
+(moe-2017) can be simulated.
 """
 
 from __future__ import annotations
@@ -51,13 +27,11 @@ import numpy as np
 import pandas as pd
 
 from eduwb import numbers
-from eduwb.analysis import balance, plan, resources, scorecard
-from eduwb.analysis.scope import resolve_year, stage_rank
+from eduwb.analysis import balance, judging, plan, resources, scorecard
+from eduwb.analysis.scope import resolve_year
 from eduwb.data.schema import GRADES_BY_STAGE, TABLES
 from eduwb.errors import InputError, ParameterError
 from eduwb.standards import Standard
-
-PASS, FAIL, MISSING = scorecard.PASS, scorecard.FAIL, scorecard.MISSING
 
 #: The teacher columns a hired (or moved) teacher may count in, by the flag that says so.
 TEACHER_KINDS = {
@@ -76,12 +50,8 @@ MOVABLE = ("teachers", *TEACHER_KINDS.values())
 
 @dataclass(frozen=True)
 class Change:
-    """One change to one school section.
-
-    ``inputs`` maps an input column (``backbone_teachers``) or an indicator id (``R4``) to the
-    amount added (negative to take away). ``cost_yuan`` is what the change costs (a moved
-    teacher costs nothing). ``label`` says it in words for the list of changes.
-    """
+    """One change to one school section: ``inputs`` maps an input column or indicator id to the
+    amount added (negative to take away)."""
 
     school_id: str
     stage: str
@@ -147,12 +117,8 @@ class Result:
 
 
 def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.ndarray]:
-    """How one unit of each input column moves each resource indicator's amount.
-
-    The standard's formulas are linear in their columns (sums and differences of amounts);
-    each coefficient is the formula evaluated with that column at 1 and every other at 0.
-    A formula that is not linear in a column is refused.
-    """
+    """How one unit of each input column moves each resource indicator's amount (the formula
+    evaluated at 0, 1 and 2 of it; a formula not linear in a column is refused)."""
     ids = resources.indicator_ids(std)
     columns = sorted(set(columns))
     out: dict[str, np.ndarray] = {}
@@ -178,22 +144,11 @@ def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.
     return out
 
 
-def _unit_costs(
-    std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
-) -> dict[str, float]:
-    """元 per unit of each input: the unit cost of the first indicator it raises."""
-    keys = [ind.cost_key for ind in std.resource_indicators]
-    out = {}
-    for name, effect in coefficients.items():
-        raised = np.flatnonzero(effect > 0)
-        out[name] = float(costs.get(keys[raised[0]], 0.0)) if len(raised) else 0.0
-    return out
-
-
 def built_inputs(
     std: Standard, coefficients: dict[str, np.ndarray], costs: dict[str, float]
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """The simulator's inputs as things built: their effects and their unit costs.
+    """The simulator's inputs as things built: their effects and their unit costs (that of the first
+    indicator an input raises).
 
     An amount that is part of another of the same row (the data dictionary's ``part_of``: the
     teaching and auxiliary rooms include the indoor sports rooms) is built as part of it: adding
@@ -201,7 +156,11 @@ def built_inputs(
     takes the hall out again, stays as it was, and R5 rises), and they cost what the whole costs
     per unit (a building, ``building_m2`` under moe-2017, not the sports-ground rate).
     """
-    unit_cost = _unit_costs(std, coefficients, costs)
+    keys = [ind.cost_key for ind in std.resource_indicators]
+    unit_cost = {}
+    for name, effect in coefficients.items():
+        raised = np.flatnonzero(effect > 0)
+        unit_cost[name] = float(costs.get(keys[raised[0]], 0.0)) if len(raised) else 0.0
     built = dict(coefficients)
     for part, whole in PARTS.items():
         if part in built and whole in built:
@@ -219,11 +178,8 @@ def prepare(
     card: pd.DataFrame | None = None,
     like: State | None = None,
 ) -> State:
-    """Everything :func:`apply` needs for one county and year (done once; see the module docstring).
-
-    ``card``: the year's scorecard of ``ds`` when the caller has it already (the pathway's);
-    ``like``: a state of the same county and standard whose unit costs and formula coefficients
-    hold for ``ds`` too (the data before the pathway)."""
+    """Everything :func:`apply` needs for one county and year; ``card`` and ``like`` (a state whose
+    costs and coefficients hold for ``ds`` too) spare recomputing them."""
     if std.school_rule is None or std.balance_test != "each":
         raise ParameterError(
             f"standard {std.id}: the simulator needs a per-school "
@@ -291,11 +247,7 @@ def _teacher_counts(ds, year: int, sections: pd.DataFrame) -> np.ndarray:
 
 
 def add(state: State, school_id: str, stage: str, column: str, amount: float, label: str = "") -> Change:
-    """Add ``amount`` of one input column or indicator amount, costed at its unit cost.
-
-    Raises :class:`~eduwb.errors.InputError` for an unknown input or section, and for an amount
-    that is not finite, is negative, or is not whole where things come whole (rooms, teachers).
-    """
+    """Add ``amount`` of one input column or indicator amount, costed at its unit cost."""
     if column not in state.coefficients:
         raise InputError(
             (
@@ -322,11 +274,8 @@ def hire(
     pe_art: bool = False,
     label: str = "",
 ) -> Change:
-    """``teachers`` new teachers at a section, counting in the teacher columns their flags say.
-
-    A teacher costs ``teacher_per_year`` once, whatever he or she counts in. ``teachers`` must be
-    a whole number ≥ 0 (:class:`~eduwb.errors.InputError` otherwise).
-    """
+    """``teachers`` new teachers at a section, each costing ``teacher_per_year`` once whatever
+    teacher columns their flags count them in."""
     n = checked_amount(teachers, "teachers", input_name(state, "teachers"), whole=True)
     flags = {"above_degree": above_degree, "backbone": backbone, "pe_art": pe_art}
     inputs = [("teachers", n)] + [(TEACHER_KINDS[f], n) for f, on in flags.items() if on]
@@ -346,11 +295,8 @@ def move_teacher(
     pe_art: bool = False,
     label: str = "",
 ) -> list[Change]:
-    """A teacher (or ``teachers``) moved from one section to another: two changes, no cost.
-
-    Refused (:class:`~eduwb.errors.InputError`) when the source has fewer such teachers than
-    leave it (fewer teachers, or fewer backbone … teachers when the movers are said to be so).
-    """
+    """``teachers`` moved from one section to another: two changes, no cost; refused when the
+    source has fewer such teachers than leave it."""
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
         change = hire(
@@ -363,12 +309,8 @@ def move_teacher(
 
 
 def check(state: State, changes: Sequence[Change]) -> None:
-    """Refuse changes after which a section would have a negative number of teachers of some kind.
-
-    Teachers moved out of a section may be at most those it has, with the teachers the other
-    changes hire or move into it; otherwise :class:`~eduwb.errors.InputError` names the section,
-    the teacher column, how many leave and how many there are.
-    """
+    """Refuse changes moving more teachers of a kind out of a section than it has with those the
+    other changes bring in."""
     kinds = {c: j for j, c in enumerate(MOVABLE)}
     rows, cols, amounts = [], [], []
     for change in changes:
@@ -411,10 +353,7 @@ def input_name(state: State, name: str) -> tuple[str, str]:
 
 
 def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool) -> float:
-    """``value`` as an amount to add: a finite number ≥ 0, whole where ``whole``.
-
-    Raises :class:`~eduwb.errors.InputError` naming the input (``words``) and the value.
-    """
+    """``value`` as an amount to add: a finite number ≥ 0, whole where ``whole``."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -431,8 +370,7 @@ def checked_amount(value: Any, name: str, words: tuple[str, str], *, whole: bool
 
 
 def plan_changes(state: State) -> list[Change]:
-    """The costed plan (:mod:`eduwb.analysis.plan`) as changes: its additions per section × indicator
-    (computed once per state, from the same values)."""
+    """The costed plan (:mod:`eduwb.analysis.plan`) as changes (computed once per state)."""
     if state.plan is None:
         long = plan.plan_long(state.values, state.std, state.costs)
         state.plan = long[long["addition"] > 0].reset_index(drop=True)
@@ -444,9 +382,7 @@ def plan_changes(state: State) -> list[Change]:
 
 
 def next_year(state: State) -> tuple[State, dict[str, Any]]:
-    """The least-cost pathway to pass next year (:func:`eduwb.analysis.pathway.next_year`) on the
-    state's data: a state prepared on the data after its actions (with the pathway's own
-    scorecard), and ``next_year``'s result (actions, total, verdict, what blocks)."""
+    """A state on the data after :func:`eduwb.analysis.pathway.next_year`'s actions, and its result."""
     from eduwb.analysis import pathway
 
     got = pathway.next_year(state.ds, state.std, state.year)
@@ -501,14 +437,8 @@ def edited(state: State, changes: Sequence[Change]):
     return work.ds
 
 
-def _same_classes(before, after) -> bool:
-    """Whether the data have as many class rows after the changes as before (G3 counts classes)."""
-    return before.classes is None or len(before.classes) == len(after.classes)
-
-
 def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -> dict[str, dict[str, Any]]:
-    """The G rows the structural changes can move, judged on the data after them (cached per
-    list of actions and language; {} without a structural change)."""
+    """The G rows the structural changes can move, judged on the data after them (cached)."""
     edits = tuple(c.edit for c in changes if c.edit)
     if not edits:
         return {}
@@ -516,7 +446,8 @@ def structural_rows(state: State, changes: Sequence[Change], lang: str = "zh") -
     if key not in state.memo:
         ds = edited(state, changes)
         ids = {i for e in edits for i in EDITS[e[0]][1] if state.std.has_indicator(i)}
-        if not any(e[0] in ("rooms", "classes") for e in edits) and _same_classes(state.ds, ds):
+        same_classes = state.ds.classes is None or len(state.ds.classes) == len(ds.classes)
+        if not any(e[0] in ("rooms", "classes") for e in edits) and same_classes:
             ids.discard("G3")  # pupils moved into grades that have classes: no class more, no room more
         ids = sorted(ids)
         state.memo[key] = {i: scorecard.indicator_row(ds, state.std, i, state.year, lang) for i in ids}
@@ -609,8 +540,7 @@ def add_rotations(
 
 
 def _added(state: State, changes: Sequence[Change]) -> tuple[np.ndarray, np.ndarray]:
-    """The changes as amounts added to each section's indicators, an (n, k) array, and as pupils
-    moved into (+) or out of (−) each section, an (n,) array."""
+    """The amounts added (n, k) and pupils moved in (+) or out (−) of each section (n,)."""
     added, moved = np.zeros_like(state.amount), np.zeros(len(state.students))
     for change in changes:
         row = _row(state, change.school_id, change.stage)
@@ -623,10 +553,7 @@ def _added(state: State, changes: Sequence[Change]) -> tuple[np.ndarray, np.ndar
 
 
 def apply(state: State, changes: Sequence[Change] = ()) -> Result:
-    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure).
-
-    Changes that move more teachers out of a section than it has are refused (:func:`check`).
-    """
+    """The indicators, the per-school rule, the CVs and the verdict after ``changes`` (pure)."""
     check(state, changes)
     added, moved = _added(state, changes)
     students = state.students
@@ -655,40 +582,19 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
     over = (~cv_passes).any(axis=0)
     undefined = (present[:, None] & np.isnan(cv)).any(axis=0)
     blame = (~met & ~passes[:, None]).any(axis=0)
-    status = np.where(over | blame, FAIL, np.where(undefined, MISSING, PASS))
+    status = judging.resource_status(over, blame, undefined)
     resource_status = dict(zip(state.ids, status.tolist(), strict=True))
 
     rows = structural_rows(state, changes)
-    verdict, dimensions, failing = _judge(
-        state, {**resource_status, **{i: r["status"] for i, r in rows.items()}}
+    judged = scorecard.judge(
+        state.baseline_card, state.std, {**resource_status, **{i: r["status"] for i, r in rows.items()}}
     )
     cost = float(sum(c.cost_yuan for c in changes))
     return Result(
         values=values, ratio=ratio, met=met, met_count=met_count, weakest_ratio=weakest, passes=passes,
-        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=dimensions,
-        verdict=verdict, failing=failing, cost_yuan=cost, rows=rows,
+        cv=cv, cv_passes=cv_passes, resource_status=resource_status, dimensions=judged["dimensions"],
+        verdict=judged["verdict"], failing=judged["failing"], cost_yuan=cost, rows=rows,
     )  # fmt: skip
-
-
-def _judge(state: State, new_status: dict[str, str]) -> tuple[str, dict[str, str], list[str]]:
-    """:func:`eduwb.analysis.scorecard.judge` on the baseline scorecard with the rows of
-    ``new_status`` judged again: the verdict, each dimension's status and the failing ids (the
-    same rule, without building a frame: this runs on every change)."""
-    card = state.baseline_card
-    ids = card["indicator"].tolist()
-    statuses = [new_status.get(i, s) for i, s in zip(ids, card["status"], strict=True)]
-    vetoes = card.attrs["vetoes"]
-    failing = [i for i, s in zip(ids, statuses, strict=True) if s == FAIL]
-    dims: dict[str, list[str]] = {d: [] for d in state.std.raw["dimensions"]}
-    for d, s in zip(card["dimension"], statuses, strict=True):
-        dims.setdefault(d, []).append(s)
-    dimensions = {
-        d: FAIL if FAIL in ss else MISSING if (MISSING in ss or not ss) else PASS for d, ss in dims.items()
-    }
-    if vetoes["applies"].astype(bool).any() or failing:
-        return "fail", dimensions, failing
-    undeclared = not vetoes["declared"].astype(bool).all()
-    return ("incomplete" if MISSING in statuses or undeclared else "pass"), dimensions, failing
 
 
 # ----------------------------------------------------------------------------- tables
@@ -709,24 +615,12 @@ def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd
     )
     if baseline is not None:
         out.insert(2, "cv_before", baseline.cv.reshape(-1))
-    keep = np.repeat(present, k)
-    order = stage_rank(state.std)
-    out = out[keep].reset_index(drop=True)
-    return (
-        out.assign(_s=out["stage"].map(order))
-        .sort_values(["_s"], kind="mergesort")
-        .drop(columns="_s")
-        .reset_index(drop=True)
-    )
+    return out[np.repeat(present, k)].reset_index(drop=True)  # the stages in the standard's order
 
 
 def failing_frame(state: State, result: Result) -> pd.DataFrame:
-    """The sections failing the per-school rule, with each short indicator's gap to its threshold.
-
-    ``school_id, school_name, stage, met_count, indicator, value, threshold, shortfall,
-    gap_unit`` — the shortfall in the indicator's unit (teachers, m², 元, rooms), rounded up
-    where things come whole, as :func:`eduwb.analysis.balance.shortfalls` counts it.
-    """
+    """The sections failing the per-school rule, each short indicator's shortfall counted as
+    :func:`eduwb.analysis.balance.shortfalls` counts it."""
     rows, cols = np.nonzero(~result.met & ~result.passes[:, None])
     students, per = state.students[rows], state.per[cols]
     threshold = state.threshold[rows, cols]
