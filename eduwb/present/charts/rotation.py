@@ -85,11 +85,6 @@ def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> objec
     return pick(labels[code], lang)
 
 
-def percent_text(value: float, digits: int = 1, limit: float | None = None) -> str:
-    """A share as a percentage, by the display rule against ``limit`` (a share, ≥)."""
-    return numbers.percent(value, digits, None if limit is None else [(limit, ">=")])
-
-
 # ----------------------------------------------------------------------------- display copies
 
 
@@ -155,11 +150,6 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.rename(columns={"ratio": "rotation_ratio"})
 
 
-def suppression_note(lang: str = "zh") -> str:
-    """The footnote on ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
-    return privacy.note(lang)
-
-
 # ----------------------------------------------------------------------------- headlines
 
 
@@ -169,22 +159,32 @@ def _row(table: pd.DataFrame, year: int) -> pd.Series | None:
 
 
 def _pct(value: object, limit: object = None) -> str:
+    """A share as a percentage, by the display rule against ``limit`` (a share, ≥); "—" for none."""
     if value is None or pd.isna(value):
         return "—"
-    return percent_text(float(value), limit=None if limit is None or pd.isna(limit) else float(limit))
+    return numbers.percent(
+        float(value), 1, None if limit is None or pd.isna(limit) else [(float(limit), ">=")]
+    )
+
+
+def _unassessable(row: pd.Series | None, year: int, what: tuple[str, str], lang: str) -> str | None:
+    """Why ``what`` (Chinese, English) cannot be assessed in ``year``, or None when it can."""
+    if row is not None and row["status"] not in _MISSING_STATUSES:
+        return None
+    # a year absent from a per-year table is one whose year before has no teacher rows
+    why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
+    return t(
+        f"**{year}年{what[0]}无法评估**：{why}。",
+        f"**{what[1]} cannot be assessed for {year}**: {why}.",
+        lang,
+    )
 
 
 def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G11 in ``year`` from the per-year rotation table (Markdown)."""
     row = _row(rotation, year)
-    if row is None or row["status"] in _MISSING_STATUSES:
-        # a year absent from the per-year table is one whose year before has no teacher rows
-        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(
-            f"**{year}年交流轮岗（G11）无法评估**：{why}。",
-            f"**Rotation (G11) cannot be assessed for {year}**: {why}.",
-            lang,
-        )
+    if (missing := _unassessable(row, year, ("交流轮岗（G11）", "Rotation (G11)"), lang)) is not None:
+        return missing
     if row["status"] == "no_eligible":
         return t(
             f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 "
@@ -289,13 +289,9 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
 def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G9 and G12 in ``year`` (Markdown)."""
     row = _row(quality, year)
-    if row is None or row["status"] in _MISSING_STATUSES:
-        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(
-            f"**{year}年教师培训与持证情况无法评估**：{why}。",
-            f"**Training and certification cannot be assessed for {year}**: {why}.",
-            lang,
-        )
+    what = ("教师培训与持证情况", "Training and certification")
+    if (missing := _unassessable(row, year, what, lang)) is not None:
+        return missing
 
     def verdict(passes: object) -> str:
         if pd.isna(passes):
@@ -521,7 +517,7 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
+                ax.annotate(_pct(v, own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
                             textcoords="offset points", ha="center", va="top" if below else "bottom",
                             fontsize=7, color=colour)  # fmt: skip
     limit = _first(quality["training_limit"]) if "training_limit" in quality else None
@@ -558,7 +554,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
+            ax.annotate(f"{_pct(v, limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7)  # fmt: skip
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -715,7 +711,7 @@ class _RatePanel:
             bar.set_facecolor(colour)
             missing = s in _MISSING_STATUSES
             label.set_text(
-                percent_text(v, limit=limit)
+                _pct(v, limit)
                 if k
                 else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
             )
