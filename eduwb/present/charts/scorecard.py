@@ -147,20 +147,12 @@ def trend_chart(
     names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
-    for i in range(len(years)):
-        for j, col in enumerate(cols):
-            code = verdicts.iloc[i][col]
-            ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
-            text = pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
-            ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
-    ax.set_xlim(0, len(cols))
-    ax.set_ylim(len(years), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.48, names)
-    ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(years)) + 0.45, [str(y) for y in years])
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    cells = {
+        (i, j): (code, pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang))
+        for i, row in enumerate(verdicts[cols].itertuples(index=False))
+        for j, (col, code) in enumerate(zip(cols, row, strict=True))
+    }
+    cell_grid(ax, cells, names, [str(y) for y in years], 9)
     handles = [Patch(color=COLOURS[c], label=pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
     ax.legend(
         handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9
@@ -169,6 +161,24 @@ def trend_chart(
         ax.set_title(title, pad=28)
     fig.tight_layout()
     return fig
+
+
+def cell_grid(
+    ax, cells: dict[tuple[int, int], tuple[str, str]], columns: list, rows: list, size: float
+) -> None:
+    """``cells`` ((row, column) → (status code, words)) as cells coloured by the status, with
+    their words; the ``columns`` named on top, the ``rows`` on the left, no frame."""
+    for (i, j), (code, text) in cells.items():
+        ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
+        ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=size)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(np.arange(len(columns)) + 0.48, columns)
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(rows)) + 0.45, rows)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 # ----------------------------------------------------------------------------- prose
