@@ -1,5 +1,9 @@
-"""What the chapters' sections (``*_chapter.py``) share: the county, year, stage and language,
-and the three things a section shows — a sentence, a chart, a table."""
+"""What the chapters (``*_chapter.py``) share, so that a notebook only wires calls.
+
+A chapter shows one section per method: its words, chart and table, or one plain sentence
+saying what the section cannot show and why (no table of 缺数据 rows, no empty chart). The
+numbers come from :mod:`eduwb.analysis`; nothing in a chapter computes an indicator.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,14 @@ class Chapter:
     def localise(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
         """The copy of analysis table ``name`` to show people (each chapter's charts say how)."""
         return df
+
+    def missing(self, why: tuple[str, str], what: tuple[str, str]) -> bool:
+        """Say that ``what`` cannot be shown for want of data, and ``why`` (each Chinese, English)."""
+        self.md(
+            f"**缺数据**：{why[0]}，无法显示{what[0]}。",
+            f"**Missing data**: {why[1]}, so {what[1]} cannot be shown.",
+        )
+        return True
 
     def show_table(
         self, df: pd.DataFrame, name: str, zh: str, en: str, columns=None, localised=False, **options

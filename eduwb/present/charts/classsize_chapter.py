@@ -1,9 +1,5 @@
-"""The sections of chapter 02 (class size and school size), so that the notebook only wires calls.
-
-One section per method: its words, chart and table, or, when the county gave no class rows for
-the year, one plain sentence saying what the section cannot show and why. The numbers come from
-:mod:`eduwb.analysis.classsize`; nothing here computes an indicator.
-"""
+"""The sections of chapter 02 (class size and school size): see :mod:`.chapter`. Without class
+rows for the year a section says what it cannot show."""
 
 from __future__ import annotations
 
@@ -34,19 +30,15 @@ class ClassSizeChapter(Chapter):
         none of its rows for the year); True when so."""
         if self.has_classes:
             return False
-        why = (
-            self.t("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)")
-            if self.ds.classes is None
-            else self.t(
-                f"班级数据（classes 表）中没有 {self.year} 年的班级",
-                f"the class table (classes) has no class rows for {self.year}",
+        if self.ds.classes is None:
+            return self.missing(
+                ("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)"), what
             )
+        why = (
+            f"班级数据（classes 表）中没有 {self.year} 年的班级",
+            f"the class table (classes) has no class rows for {self.year}",
         )
-        self.md(
-            f"**缺数据**：{why}，无法显示{what[0]}。",
-            f"**Missing data**: {why}, so {what[1]} cannot be shown.",
-        )
-        return True
+        return self.missing(why, what)
 
     # ------------------------------------------------------------------ shared results
 

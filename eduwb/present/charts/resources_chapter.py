@@ -1,11 +1,6 @@
-"""The sections of chapter 01 (resource allocation and gaps), so that the notebook only wires calls.
-
-:class:`ResourcesChapter` shows one section per method: its words, chart and table, or one
-plain sentence saying what the section cannot show and why — a standard without a per-school
-rule (such as moe-2012) has no compliance table, ratio heatmap, gaps or plan; a year in which
-no school section falls short has no gaps to list. The numbers come from
-:mod:`eduwb.analysis` (balance, equity, plan, resources); nothing here computes an indicator.
-"""
+"""The sections of chapter 01 (resource allocation and gaps): see :mod:`.chapter`. A standard
+without a per-school rule (such as moe-2012) has no compliance table, ratio heatmap, gaps or
+plan; a year in which no school section falls short has no gaps to list."""
 
 from __future__ import annotations
 

@@ -99,8 +99,6 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     label, 交流轮岗比例). The analysis table itself stays numeric; headers are translated by
     :func:`eduwb.present.show_table`.
     """
-    hide = privacy.small_groups(df)
-    primary_small = privacy.small_counts(df)
     missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
     if "status" in df.columns:
         empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(
@@ -123,20 +121,9 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             text = np.array(
                 [_pct(v, lim) for v, lim in zip(values.tolist(), limits, strict=True)], dtype=object
             )
-            cells = np.where(isna, empty_text, text)
-            cells[hide[col].to_numpy()] = privacy.SUPPRESSED_RATE
-            out[col] = cells
+            out[col] = np.where(isna, empty_text, text)
         elif col in _COUNT_COLUMNS:
-            cells = np.where(isna, empty_count, values.astype(object).to_numpy())
-            primary = (
-                primary_small[col].to_numpy(dtype=bool)
-                if col in primary_small
-                else np.zeros(len(df), dtype=bool)
-            )
-            hidden = hide[col].to_numpy()
-            cells[hidden & primary] = privacy.SUPPRESSED
-            cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
-            out[col] = cells
+            out[col] = np.where(isna, empty_count, values.astype(object).to_numpy())
         elif col in _BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
             out[col] = np.where(isna, empty_count, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
@@ -146,6 +133,13 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = values.map(lambda m: _label(m, MODE_LABELS, lang))
         elif col in ("from_group", "to_group", "grouping", "locale"):
             out[col] = values.map(lambda g: _label(g, GROUP_LABELS, lang))
+    # the small groups of a per-school table: "<3" for the count, "—" for what reveals it
+    hide, small = privacy.small_groups(df), privacy.small_counts(df)
+    for col in [c for c in df.columns if c in _RATE_COLUMNS or c in _COUNT_COLUMNS]:
+        cells, hidden, primary = out[col].to_numpy(copy=True), hide[col].to_numpy(), small[col].to_numpy(bool)
+        cells[hidden & primary] = privacy.SUPPRESSED
+        cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
+        out[col] = cells
     # "ratio" is labelled 达标比 (value ÷ threshold) elsewhere; here it is the rotation ratio
     return out.rename(columns={"ratio": "rotation_ratio"})
 
@@ -230,12 +224,11 @@ def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
             "Rotation ratio and backbone share by year (no limit in the standard)",
             lang,
         )
-    r, s = numbers.percent_limit(ratio), numbers.percent_limit(share)
-    return t(
-        f"各年交流轮岗比例（要求 ≥ {r}）与骨干教师占比（要求 ≥ {s}）",
-        f"Rotation ratio (required ≥ {r}) and backbone share (required ≥ {s}) by year",
-        lang,
+    ratios, shares = (
+        t("各年交流轮岗比例", "Rotation ratio", lang),
+        t("与骨干教师占比", " and backbone share", lang),
     )
+    return ratios + _required(ratio, lang) + shares + _required(share, lang) + t("", " by year", lang)
 
 
 def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
@@ -587,25 +580,6 @@ _RULE_SLIDERS = (
 )
 
 
-def _rule_sliders(rule: dict[str, int], lang: str) -> dict:
-    """One slider per part of the eligibility rule, starting at the county's own value."""
-    import ipywidgets as widgets
-
-    style = {"description_width": "initial"}
-    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
-    return {
-        key: widgets.IntSlider(
-            value=rule[key],
-            min=low,
-            max=high,
-            description=pick(label, lang),
-            style=style,
-            continuous_update=False,
-        )
-        for key, low, high, label in _RULE_SLIDERS
-    }
-
-
 def eligibility_explorer(
     compute: Callable[..., pd.DataFrame],
     rule: dict[str, int],
@@ -632,7 +606,15 @@ def eligibility_explorer(
     from eduwb.present import label_columns
     from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
-    sliders = _rule_sliders(rule, lang)
+    # one slider per part of the rule, from the county's own value; continuous_update=False: one
+    # recount when the slider is let go, not one per step dragged over
+    style = {"description_width": "initial"}
+    sliders = {
+        key: widgets.IntSlider(
+            rule[key], low, high, description=pick(label, lang), style=style, continuous_update=False
+        )
+        for key, low, high, label in _RULE_SLIDERS
+    }
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
     table = widgets.HTML()
 

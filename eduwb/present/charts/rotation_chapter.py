@@ -1,11 +1,5 @@
-"""The sections of chapter 03 (teacher rotation, training, certification), so that the notebook
-only wires calls.
-
-One section per method: its words, chart and table, or, when the county gave no table of teachers
-or of rotations, one plain sentence saying what the section cannot show and why — no table of
-缺数据 rows, no empty chart. The numbers come from :mod:`eduwb.analysis.rotation`; nothing here
-computes an indicator.
-"""
+"""The sections of chapter 03 (teacher rotation, training, certification): see :mod:`.chapter`.
+Without the county's table of teachers or of rotations a section says what it cannot show."""
 
 from __future__ import annotations
 
@@ -55,11 +49,7 @@ class RotationChapter(Chapter):
             return False
         zh = "、".join(f"{TABLES[n].zh}（{n} 表）" for n in absent)
         en = " or ".join(absent)  # the English report keeps to English: table names, no Chinese
-        self.md(
-            f"**缺数据**：本县没有提供{zh}数据，无法显示{what[0]}。",
-            f"**Missing data**: the county gave no {en} table, so {what[1]} cannot be shown.",
-        )
-        return True
+        return self.missing((f"本县没有提供{zh}数据", f"the county gave no {en} table"), what)
 
     # ------------------------------------------------------------------ rotation (G11)
 

@@ -101,20 +101,8 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
 def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
     """One horizontal bar per dimension (rows of :func:`eduwb.analysis.scorecard.dimension_summary`):
     its indicators split into pass / fail / missing."""
-    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
-    n = len(dimensions)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.1))
-    y = np.arange(n)[::-1]
-    left = np.zeros(n)
-    for col, code in parts:
-        widths = dimensions[col].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
-        for yi, li, wi in zip(y, left, widths, strict=True):
-            if wi > 0:
-                ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
-        left += widths
-    _name_dimensions(ax, y, dimensions, lang)
-    _count_axis(ax, float(dimensions["indicators"].max()), lang)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(dimensions) + 1.1))
+    _DimensionBars(ax, len(dimensions), float(dimensions["indicators"].max()), lang).update(dimensions)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
@@ -284,13 +272,17 @@ def explorer(
     }
     first = per_year[years[-1]]
     fig = explorer_figure((8, 0.55 * len(first) + 1.1))
-    bars = _DimensionBars(fig, len(first), float(dimensions_by_year["indicators"].max()), lang)
+    bars = _DimensionBars(fig.add_subplot(), len(first), float(dimensions_by_year["indicators"].max()), lang)
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.3, right=0.98, bottom=0.9 / height, top=1 - 0.8 / height)
     image, refresh = figure_image(fig)
 
     def draw(change=None):
         del change
         year = picker.value
-        bars.update(per_year[year], year)
+        bars.update(per_year[year])
+        title = t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang)
+        bars.ax.set_title(title, fontsize=10, pad=22)
         refresh()
         out.clear_output(wait=True)
         with out:
@@ -305,13 +297,13 @@ def explorer(
 
 
 class _DimensionBars:
-    """The bars of :func:`dimension_chart` for :func:`explorer`, drawn once and updated in place."""
+    """The bars of :func:`dimension_chart`, drawn once and set by :meth:`update` (in place, for
+    :func:`explorer`)."""
 
     PARTS = (("passed", "pass"), ("failed", "fail"), ("missing", "missing"))
 
-    def __init__(self, fig: Figure, n: int, most: float, lang: str):
-        self.lang = lang
-        self.ax = ax = fig.add_subplot()
+    def __init__(self, ax, n: int, most: float, lang: str):
+        self.ax, self.lang = ax, lang
         self.y = y = np.arange(n)[::-1]
         self.bars = {
             col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
@@ -323,11 +315,8 @@ class _DimensionBars:
         }
         ax.set_yticks(y, [""] * n)
         _count_axis(ax, most, lang)
-        fig.subplots_adjust(
-            left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
-        )
 
-    def update(self, rows: pd.DataFrame, year: int) -> None:
+    def update(self, rows: pd.DataFrame) -> None:
         """Show one year's counts per dimension: bar widths, counts, names and their colours."""
         ax, lang = self.ax, self.lang
         left = np.zeros(len(self.y))
@@ -340,6 +329,3 @@ class _DimensionBars:
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
         _name_dimensions(ax, self.y, rows, lang)
-        ax.set_title(
-            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
-        )
