@@ -588,17 +588,9 @@ def eligibility_explorer(
 ):
     """An ipywidgets control: change the eligibility rule and watch the yearly ratios move.
 
-    Parameters
-    ----------
-    compute
-        Returns the per-year rotation table for keyword options ``min_years_at_school``,
-        ``exempt_age_male``, ``exempt_age_female`` — e.g.
-        ``functools.partial(eduwb.analysis.rotation.rotation_table, ds, std)``.
-    rule
-        The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
-    year
-        The notebook's year: only the years up to it are shown (a report for a year shows
-        nothing after it); None shows every year ``compute`` returns.
+    ``compute(min_years_at_school=, exempt_age_male=, exempt_age_female=)`` returns the per-year
+    rotation table (``partial(eduwb.analysis.rotation.rotation_table, ds, std)``); ``rule`` is the
+    county's (the sliders' starting values); only the years up to ``year`` are shown (None: all).
     """
     import ipywidgets as widgets
 
