@@ -441,7 +441,7 @@ def county_picker(
     """
     import ipywidgets as widgets
 
-    from eduwb.present import md, show_table
+    from eduwb.present import md
     from eduwb.present.charts import scorecard as card_charts
     from eduwb.present.figures import explorer_box
 
@@ -449,7 +449,6 @@ def county_picker(
         options=list(names), value=value or names[0], description=t("县（区）", "County", lang)
     )
     out = widgets.Output()
-    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
 
     def draw(change=None):
         del change
@@ -457,8 +456,7 @@ def county_picker(
         with out:
             card, verdict = scorecard_of(picker.value)
             md(card_charts.verdict_markdown(verdict, dimensions, lang))
-            show_table(card_charts.localise(card[columns], lang, dimensions), "scorecard", lang=lang,
-                       highlight=card_charts.status_styles)  # fmt: skip
+            card_charts.show_scorecard(card, dimensions, lang)
 
     picker.observe(draw, names="value")
     draw()

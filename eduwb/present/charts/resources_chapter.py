@@ -37,18 +37,17 @@ class ResourcesChapter(Chapter):
         """Say that ``what`` (Chinese, English) cannot be shown under this standard; True when so."""
         if self.can_plan if needs_plan else self.has_rule:
             return False
-        std = self.std
-        why = (
-            (
-                f"{md_escape(std.name('zh'))}没有逐校标准值和分项差异系数限值",
-                f"{md_escape(std.name('en'))} sets no per-school thresholds and per-indicator CV limits",
+        zh, en = md_escape(self.std.name("zh")), md_escape(self.std.name("en"))
+        if needs_plan:
+            why = (
+                f"{zh}没有逐校标准值和分项差异系数限值",
+                f"{en} sets no per-school thresholds and per-indicator CV limits",
             )
-            if needs_plan
-            else (
-                f"{md_escape(std.name('zh'))}没有逐校达标要求，只检验综合差异系数",
-                f"{md_escape(std.name('en'))} has no per-school rule; only the composite CV is tested",
+        else:
+            why = (
+                f"{zh}没有逐校达标要求，只检验综合差异系数",
+                f"{en} has no per-school rule; only the composite CV is tested",
             )
-        )
         self.md(f"{why[0]}，因此无法给出{what[0]}。", f"{why[1]}, so {what[1]} cannot be shown.")
         return True
 

@@ -235,6 +235,14 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     )
 
 
+def show_scorecard(card: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh") -> None:
+    """A county's scorecard as the explorers show it (its indicators' values, statuses, evidence)."""
+    from eduwb.present import show_table
+
+    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
+    show_table(localise(card[columns], lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
+
+
 def explorer(
     trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"
 ):
@@ -246,24 +254,18 @@ def explorer(
     from IPython.display import HTML, display
     from IPython.utils.capture import capture_output
 
-    from eduwb.present import show_table
     from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     years = sorted(int(y) for y in trend["year"].unique())
     picker = widgets.Dropdown(options=years, value=years[-1], description=t("学年", "Year", lang))
     out = widgets.Output()
-    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
-    cards = {int(year): card[columns] for year, card in trend.groupby("year", sort=False)}
-
-    def show_card(year: int) -> None:
-        show_table(localise(cards[year], lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
-
+    cards = {int(year): card for year, card in trend.groupby("year", sort=False)}
     # Each year's table is rendered once, here (in IPython); a change of year only swaps it in.
     tables = {}
     if get_ipython() is not None:
-        for year in cards:
+        for year, card in cards.items():
             with capture_output() as shown:
-                show_card(year)
+                show_scorecard(card, dimensions, lang)
             tables[year] = shown.outputs[0].data["text/html"]
     # The dimensions are the same every year: the bars of dimension_chart are drawn once and
     # updated in place.
@@ -289,7 +291,7 @@ def explorer(
             if year in tables:
                 display(HTML(tables[year]))
             else:
-                show_card(year)
+                show_scorecard(cards[year], dimensions, lang)
 
     picker.observe(draw, names="value")
     draw()
