@@ -18,6 +18,7 @@ class Chapter:
 
     def __init__(self, ds, std, year: int, stage: str | None = None, lang: str = "zh"):
         self.ds, self.std, self.year, self.stage, self.lang = ds, std, year, stage, lang
+        self.at = {"year": year, "stage": stage}  # the analysis functions' options for both
 
     def t(self, zh: str, en: str) -> str:
         return t(zh, en, self.lang)

@@ -44,15 +44,15 @@ class ClassSizeChapter(Chapter):
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
-        return classsize.ledger_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.ledger_table(self.ds, self.std, **self.at)
 
     @cached_property
     def milestones(self) -> pd.DataFrame:
-        return classsize.milestones_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.milestones_table(self.ds, self.std, **self.at)
 
     @cached_property
     def projection(self) -> pd.DataFrame:
-        return classsize.projection_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.projection_table(self.ds, self.std, **self.at)
 
     # ------------------------------------------------------------------ sections
 
@@ -137,7 +137,7 @@ class ClassSizeChapter(Chapter):
         """The year's largest classes."""
         if self.cannot_show(("班额最大的班级", "the largest classes")):
             return
-        largest = classsize.classsize_table(self.ds, self.std, year=self.year, stage=self.stage, by="class")
+        largest = classsize.classsize_table(self.ds, self.std, by="class", **self.at)
         zh, en = f"{self.year}年班额最大的班级", f"The largest classes in {self.year}"
         self.show_table(largest, "classsize", zh, en, max_rows=rows, options={"by": "class"})
 

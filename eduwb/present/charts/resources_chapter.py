@@ -28,9 +28,6 @@ class ResourcesChapter(Chapter):
         words = pathway_words if name.startswith("pathway") else charts
         return words.localise(df, self.std, self.lang)
 
-    def _at(self) -> dict:
-        return {"year": self.year, "stage": self.stage}
-
     # ------------------------------------------------------------------ what cannot be shown
 
     def cannot_show(self, what: tuple[str, str], needs_plan: bool = False) -> bool:
@@ -55,20 +52,20 @@ class ResourcesChapter(Chapter):
 
     @cached_property
     def compliance(self) -> pd.DataFrame:
-        return balance.compliance_table(self.ds, self.std, **self._at())
+        return balance.compliance_table(self.ds, self.std, **self.at)
 
     @cached_property
     def profiles(self) -> pd.DataFrame:
-        return balance.profiles(self.ds, self.std, **self._at())
+        return balance.profiles(self.ds, self.std, **self.at)
 
     @cached_property
     def balance(self) -> pd.DataFrame:
-        return balance.balance_table(self.ds, self.std, **self._at())
+        return balance.balance_table(self.ds, self.std, **self.at)
 
     @cached_property
     def plans(self) -> dict[str, pd.DataFrame]:
         # one plan for its three tables: overview, by indicator, by school section
-        return plan.plan_tables(self.ds, self.std, **self._at())
+        return plan.plan_tables(self.ds, self.std, **self.at)
 
     # ------------------------------------------------------------------ sections
 
@@ -81,7 +78,7 @@ class ResourcesChapter(Chapter):
     def overview(self) -> None:
         """The school sections assessed and their pupils, and the summary per stage."""
         ds, std, year = self.ds, self.std, self.year
-        summary = balance.summary_table(ds, std, **self._at())
+        summary = balance.summary_table(ds, std, **self.at)
         schools, pupils = summary["schools"].sum(), summary["students"].sum()
         county = md_escape(name_before_number(ds.name))  # "示例县01 2025年", not "示例县012025年"
         self.md(
@@ -105,7 +102,7 @@ class ResourcesChapter(Chapter):
             digits=1,
             options={"lang": lang},
         )
-        values = resources.indicators_table(self.ds, std, **self._at())
+        values = resources.indicators_table(self.ds, std, **self.at)
         zh, en = f"{year}年各校（学段）资源配置指标", f"Resource indicators by school section, {year}"
         self.show_table(values, "indicators", zh, en, **self.judged(values))
 
@@ -151,10 +148,10 @@ class ResourcesChapter(Chapter):
 
     def cv_charts(self) -> None:
         self.chart(charts.cv_bars, self.balance, self.std)
-        self.chart(charts.cv_trend, balance.balance_trend(self.ds, self.std, **self._at()), self.std)
+        self.chart(charts.cv_trend, balance.balance_trend(self.ds, self.std, **self.at), self.std)
 
     def equity_table(self) -> None:
-        lenses = equity.equity_table(self.ds, self.std, **self._at())
+        lenses = equity.equity_table(self.ds, self.std, **self.at)
         zh, en = f"{self.year}年资源配置公平性指标", f"Equity lenses, {self.year}"
         self.show_table(lenses, "equity", zh, en, digits=3)
 
@@ -172,14 +169,14 @@ class ResourcesChapter(Chapter):
         )
         if self.cannot_show(("各校（学段）的差距与费用", "the gaps and their cost")):
             return
-        gaps = balance.gaps_table(self.ds, self.std, **self._at())
+        gaps = balance.gaps_table(self.ds, self.std, **self.at)
         if gaps.empty:
             self.md(
                 f"{year}年每所学校（学段）的每项指标都达到标准值，没有差距。",
                 f"In {year} every school section meets every threshold: there is no gap.",
             )
             return
-        summary = balance.gaps_summary(self.ds, self.std, **self._at())
+        summary = balance.gaps_summary(self.ds, self.std, **self.at)
         digits = {"shortfall": 1, "cost_yuan": 0}
         self.show_table(
             summary, "gaps_summary", f"{year}年差距汇总", f"Gaps by indicator, {year}", digits=digits

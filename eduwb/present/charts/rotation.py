@@ -216,8 +216,7 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
 def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
     """The per-year rotation table's title, with G11's limits from the table (none under a
     standard without G11, e.g. moe-2012)."""
-    ratio = _first(rotation["ratio_limit"]) if "ratio_limit" in rotation else None
-    share = _first(rotation["share_limit"]) if "share_limit" in rotation else None
+    ratio, share = _first(rotation, "ratio_limit"), _first(rotation, "share_limit")
     if ratio is None or share is None:
         return t(
             "各年交流轮岗比例与骨干教师占比（标准未规定限值）",
@@ -334,9 +333,10 @@ def _required(limit: float | None, lang: str) -> str:
     return t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
 
 
-def _first(values: pd.Series) -> float | None:
-    known = values.dropna()
-    return None if known.empty else float(known.iloc[0])
+def _first(table: pd.DataFrame, column: str) -> float | None:
+    """The first known value of ``column`` (a limit, the same in every row), None without one."""
+    known = table[column].dropna() if column in table else ()
+    return float(known.iloc[0]) if len(known) else None
 
 
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
@@ -502,8 +502,7 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o", True),
         ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s", False),
     ):
-        limit_col = _RATE_LIMITS[col]
-        own_limit = _first(quality[limit_col]) if limit_col in quality else None
+        own_limit = _first(quality, _RATE_LIMITS[col])
         values = quality[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         if not np.isnan(values).all():
             lowest = min(lowest, float(np.nanmin(values)))
@@ -513,7 +512,7 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
                 ax.annotate(_pct(v, own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
                             textcoords="offset points", ha="center", va="top" if below else "bottom",
                             fontsize=7, color=colour)  # fmt: skip
-    limit = _first(quality["training_limit"]) if "training_limit" in quality else None
+    limit = _first(quality, "training_limit")
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
         lowest = min(lowest, limit)
@@ -538,7 +537,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     fig, ax = plt.subplots(figsize=(7, 3.4))
     x = rows["min_years_at_school"].astype(int).to_numpy()
     values = rows["ratio"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    limit = _first(rows["ratio_limit"]) if "ratio_limit" in rows else None
+    limit = _first(rows, "ratio_limit")
     colours = [
         NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
         for v in values
@@ -638,9 +637,9 @@ def eligibility_explorer(
 def _rate_panels(axes, years: list[int], rotation: pd.DataFrame, lang: str) -> list[_RatePanel]:
     """The two panels of :func:`ratio_chart` (rotated ÷ eligible, backbone ÷ rotated) on ``axes``."""
     return [
-        _RatePanel(axes[0], years, "ratio", _first(rotation["ratio_limit"]),
+        _RatePanel(axes[0], years, "ratio", _first(rotation, "ratio_limit"),
                    t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
-        _RatePanel(axes[1], years, "backbone_share", _first(rotation["share_limit"]),
+        _RatePanel(axes[1], years, "backbone_share", _first(rotation, "share_limit"),
                    t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
     ]  # fmt: skip
 
