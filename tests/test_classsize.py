@@ -713,8 +713,8 @@ def test_chapter_sections_say_what_they_cannot_show(monkeypatch, standard):
     from eduwb.present.charts import classsize_chapter
 
     said: list[str] = []
-    monkeypatch.setattr(classsize_chapter, "md", said.append)
-    monkeypatch.setattr(classsize_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
+    monkeypatch.setattr("eduwb.present.charts.chapter.md", said.append)
+    monkeypatch.setattr("eduwb.present.charts.chapter.show_table", lambda *a, **k: said.append("TABLE"))
     ds = load(Path(__file__).parent / "fixtures" / "tiny")
     for lang, why in (("zh", "本县没有提供班级数据（classes 表）"), ("en", "the county gave no class table")):
         said.clear()
@@ -736,7 +736,7 @@ def test_chapter_says_the_year_has_no_class_rows(monkeypatch, sample_dataset, st
     from eduwb.present.charts import classsize_chapter
 
     said: list[str] = []
-    monkeypatch.setattr(classsize_chapter, "md", said.append)
+    monkeypatch.setattr("eduwb.present.charts.chapter.md", said.append)
     classes = sample_dataset.classes
     ds = dataclasses.replace(sample_dataset, classes=classes[classes["year"] < 2025])
     chapter = classsize_chapter.ClassSizeChapter(ds, standard, 2025, None, "en")

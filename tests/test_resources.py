@@ -321,9 +321,9 @@ def test_chapter_says_what_a_standard_without_a_school_rule_cannot_show(monkeypa
     from eduwb.standards import load_standard
 
     said: list[str] = []
-    monkeypatch.setattr(resources_chapter, "md", said.append)
-    monkeypatch.setattr(resources_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
-    monkeypatch.setattr(resources_chapter.plt, "show", lambda: said.append("CHART"))
+    monkeypatch.setattr("eduwb.present.charts.chapter.md", said.append)
+    monkeypatch.setattr("eduwb.present.charts.chapter.show_table", lambda *a, **k: said.append("TABLE"))
+    monkeypatch.setattr("eduwb.present.charts.chapter.plt.show", lambda: said.append("CHART"))
     chapter = resources_chapter.ResourcesChapter(sample_dataset, load_standard("moe-2012"), 2025, None, "en")
     for section in ("compliance_table", "ratio_heatmap", "plan_overview", "plan_details", "profiles_section"):
         getattr(chapter, section)()

@@ -714,9 +714,9 @@ def _chapter_said(monkeypatch, ds, standard, lang="zh"):
     from eduwb.present.charts import rotation_chapter
 
     said: list[str] = []
-    monkeypatch.setattr(rotation_chapter, "md", said.append)
-    monkeypatch.setattr(rotation_chapter, "show_table", lambda *a, **k: said.append("TABLE"))
-    monkeypatch.setattr(rotation_chapter.plt, "show", lambda: said.append("CHART"))
+    monkeypatch.setattr("eduwb.present.charts.chapter.md", said.append)
+    monkeypatch.setattr("eduwb.present.charts.chapter.show_table", lambda *a, **k: said.append("TABLE"))
+    monkeypatch.setattr("eduwb.present.charts.chapter.plt.show", lambda: said.append("CHART"))
     chapter = rotation_chapter.RotationChapter(ds, standard, max(ds.years), None, lang)
     sections = ("ratios", "ratio_chart", "modes_section", "flow_heatmaps", "toward", "schools", "eligibility")
     for section in (*sections, "quality", "quality_chart", "quality_by_school"):

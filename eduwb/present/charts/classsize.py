@@ -164,18 +164,10 @@ def _stacked_bands(
 def bands_trend(
     trend: pd.DataFrame, milestones: pd.DataFrame | None, std: Standard, lang: str = "zh"
 ) -> Figure:
-    """Classes per band, stacked, per year and stage, with the plan's milestones as lines.
-
-    Parameters
-    ----------
-    trend
-        :func:`eduwb.analysis.classsize.classsize_table` (county, several years).
-    milestones
-        :func:`eduwb.analysis.classsize.milestones_table`; each milestone is a dashed line where its
-        year begins, labelled with its limit for the stage and coloured by its status.
-
-    The number above each bar is the year's largest class.
-    """
+    """Classes per band of :func:`eduwb.analysis.classsize.classsize_table` (county, several
+    years), stacked, per year and stage; the number above each bar is the year's largest class.
+    Each of the ``milestones_table`` is a dashed line where its year begins, labelled with its
+    limit for the stage and coloured by its status."""
     stages = [s for s in std.stages if s in set(trend["stage"])]
     ms = milestones if milestones is not None else pd.DataFrame(columns=["by", "status"])
     years = sorted(set(trend["year"]) | set(int(b) for b in ms["by"] if b > trend["year"].min()))

@@ -1,32 +1,27 @@
-"""The sections of chapter 02 (class size and school size), so that the notebook only wires calls.
-
-One section per method: its words, chart and table, or, when the county gave no class rows for
-the year, one plain sentence saying what the section cannot show and why. The numbers come from
-:mod:`eduwb.analysis.classsize`; nothing here computes an indicator.
-"""
+"""The sections of chapter 02 (class size and school size): see :mod:`.chapter`. Without class
+rows for the year a section says what it cannot show."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from eduwb.analysis import classsize
 from eduwb.analysis.scope import up_to_year
-from eduwb.present import md, show_table, t
 from eduwb.present.charts import classsize as charts
+from eduwb.present.charts.chapter import Chapter
 
 
-class ClassSizeChapter:
+class ClassSizeChapter(Chapter):
     """Chapter 02's sections for one county, year and stage (``stage=None``: every stage)."""
 
     def __init__(self, ds, std, year: int, stage: str | None = None, lang: str = "zh"):
-        self.ds, self.std, self.year, self.stage, self.lang = ds, std, year, stage, lang
+        super().__init__(ds, std, year, stage, lang)
         self.has_classes = classsize.has_class_data(ds, year)
 
-    def t(self, zh: str, en: str) -> str:
-        return t(zh, en, self.lang)
+    def localise(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
+        return charts.localise(df, self.std, self.lang)
 
     # ------------------------------------------------------------------ what cannot be shown
 
@@ -35,35 +30,29 @@ class ClassSizeChapter:
         none of its rows for the year); True when so."""
         if self.has_classes:
             return False
+        if self.ds.classes is None:
+            return self.missing(
+                ("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)"), what
+            )
         why = (
-            self.t("本县没有提供班级数据（classes 表）", "the county gave no class table (classes)")
-            if self.ds.classes is None
-            else self.t(
-                f"班级数据（classes 表）中没有 {self.year} 年的班级",
-                f"the class table (classes) has no class rows for {self.year}",
-            )
+            f"班级数据（classes 表）中没有 {self.year} 年的班级",
+            f"the class table (classes) has no class rows for {self.year}",
         )
-        md(
-            self.t(
-                f"**缺数据**：{why}，无法显示{what[0]}。",
-                f"**Missing data**: {why}, so {what[1]} cannot be shown.",
-            )
-        )
-        return True
+        return self.missing(why, what)
 
     # ------------------------------------------------------------------ shared results
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
-        return classsize.ledger_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.ledger_table(self.ds, self.std, **self.at)
 
     @cached_property
     def milestones(self) -> pd.DataFrame:
-        return classsize.milestones_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.milestones_table(self.ds, self.std, **self.at)
 
     @cached_property
     def projection(self) -> pd.DataFrame:
-        return classsize.projection_table(self.ds, self.std, year=self.year, stage=self.stage)
+        return classsize.projection_table(self.ds, self.std, **self.at)
 
     # ------------------------------------------------------------------ sections
 
@@ -71,24 +60,19 @@ class ClassSizeChapter:
         """The standard's bands, then the year's classes in a sentence."""
         std, year = self.std, self.year
         bands = charts.bands_text(std, self.lang)
-        md(
-            self.t(
-                f"评估标准：{std.name('zh')}。班额分类：{bands}。",
-                f"Standard: {std.name('en')}. Bands: {bands}.",
-            )
+        self.md(
+            f"评估标准：{std.name('zh')}。班额分类：{bands}。", f"Standard: {std.name('en')}. Bands: {bands}."
         )
         if self.cannot_show(("本年的班额概况", f"the class sizes of {year}")):
             return
         n = classsize.year_overview(self.ds, std, year)
-        md(
-            self.t(
-                f"**{year}年**，全县共 {n['classes']} 个班，超过标准班额的 {n['classes_over']} 个，"
-                f"涉及 {n['schools_over']} 所学校；其中大班额 {n['large']} 个，"
-                f"超大班额 {n['super_large']} 个；最大班额 {n['max_class_size']} 人。",
-                f"**In {year}** the county has {n['classes']} classes; {n['classes_over']} are over the "
-                f"standard, in {n['schools_over']} schools; {n['large']} are large and "
-                f"{n['super_large']} super-large; the largest has {n['max_class_size']} pupils.",
-            )
+        self.md(
+            f"**{year}年**，全县共 {n['classes']} 个班，超过标准班额的 {n['classes_over']} 个，"
+            f"涉及 {n['schools_over']} 所学校；其中大班额 {n['large']} 个，"
+            f"超大班额 {n['super_large']} 个；最大班额 {n['max_class_size']} 人。",
+            f"**In {year}** the county has {n['classes']} classes; {n['classes_over']} are over the "
+            f"standard, in {n['schools_over']} schools; {n['large']} are large and "
+            f"{n['super_large']} super-large; the largest has {n['max_class_size']} pupils.",
         )
 
     def trend(self) -> None:
@@ -96,50 +80,35 @@ class ClassSizeChapter:
         if self.cannot_show(("各年班额分布", "the classes by size band over the years")):
             return
         trend = up_to_year(classsize.classsize_table(self.ds, self.std, stage=self.stage), self.year)
-        charts.bands_trend(trend, self.milestones, self.std, self.lang)
-        plt.show()
-        show_table(
-            charts.localise(trend, self.std, self.lang),
-            "classsize",
-            title=self.t("各年各学段的班额分布（个班）", "Classes by size band, per year and stage"),
-            lang=self.lang,
-            digits=3,
-        )
+        self.chart(charts.bands_trend, trend, self.milestones, self.std)
+        zh, en = "各年各学段的班额分布（个班）", "Classes by size band, per year and stage"
+        self.show_table(trend, "classsize", zh, en, digits=3)
 
     def milestone_table(self) -> None:
         """The county plan's milestones, judged on the data up to the year."""
         if self.cannot_show(("计划节点的判定", "the plan's milestones")):
             return
         if self.milestones.empty:
-            md(
-                self.t(
-                    "county.toml 没有设定班额节点（class_size.milestones）。",
-                    "county.toml sets no class-size milestones.",
-                )
+            self.md(
+                "county.toml 没有设定班额节点（class_size.milestones）。",
+                "county.toml sets no class-size milestones.",
             )
             return
-        md(self.t(f"以下按 {self.year} 年及以前的数据判定。", f"Judged on the data up to {self.year}."))
-        show_table(
-            charts.localise(self.milestones, self.std, self.lang),
-            "milestones",
-            title=self.t("县域消除大班额计划节点", "The county plan's class-size milestones"),
-            lang=self.lang,
-            highlight=charts.status_styles,
-        )
+        self.md(f"以下按 {self.year} 年及以前的数据判定。", f"Judged on the data up to {self.year}.")
+        zh, en = "县域消除大班额计划节点", "The county plan's class-size milestones"
+        self.show_table(self.milestones, "milestones", zh, en, highlight=charts.status_styles)
 
     def ledger_summary(self) -> None:
         """The ledger's rows by status, in a sentence."""
         if self.cannot_show(("大班额台账", "the large-class ledger")):
             return
         n, year = classsize.ledger_counts(self.ledger), self.year
-        md(
-            self.t(
-                f"截至 {year} 年台账共 {n['rows']} 行：逾期未销号 {n['overdue']} 行，"
-                f"未销号 {n['open']} 行，已销号 {n['closed']} 行；"
-                f"销号后又重新出现的 {n['reopened']} 行。",
-                f"Up to {year}: {n['rows']} rows, {n['overdue']} overdue, {n['open']} open, "
-                f"{n['closed']} closed; {n['reopened']} reopened after being crossed off.",
-            )
+        self.md(
+            f"截至 {year} 年台账共 {n['rows']} 行：逾期未销号 {n['overdue']} 行，"
+            f"未销号 {n['open']} 行，已销号 {n['closed']} 行；"
+            f"销号后又重新出现的 {n['reopened']} 行。",
+            f"Up to {year}: {n['rows']} rows, {n['overdue']} overdue, {n['open']} open, "
+            f"{n['closed']} closed; {n['reopened']} reopened after being crossed off.",
         )
 
     def ledger_tables(self) -> None:
@@ -147,24 +116,19 @@ class ClassSizeChapter:
         if not self.has_classes:
             return  # said once, by ledger_summary
         year = self.year
-        charts.ledger_timeline(self.ledger, self.std, self.lang)
-        plt.show()
-        show_table(
-            charts.localise(self.ledger, self.std, self.lang),
-            "ledger",
-            title=self.t(f"大班额台账（截至{year}年）", f"Large-class ledger (as of {year})"),
-            lang=self.lang,
-            highlight=charts.status_styles,
-        )
+        self.chart(charts.ledger_timeline, self.ledger, self.std)
+        zh, en = f"大班额台账（截至{year}年）", f"Large-class ledger (as of {year})"
+        self.show_table(self.ledger, "ledger", zh, en, highlight=charts.status_styles)
         over = classsize.ledger_table(self.ds, self.std, year=year, stage=self.stage, bands="over_standard")
-        show_table(
-            charts.localise(over[over["status"] != "closed"], self.std, self.lang),
+        zh, en = (
+            f"{year}年仍有超标准班额的学校（G5）",
+            f"Schools still with classes over the standard in {year} (G5)",
+        )
+        self.show_table(
+            over[over["status"] != "closed"],
             "ledger",
-            title=self.t(
-                f"{year}年仍有超标准班额的学校（G5）",
-                f"Schools still with classes over the standard in {year} (G5)",
-            ),
-            lang=self.lang,
+            zh,
+            en,
             highlight=charts.status_styles,
             options={"bands": "over_standard"},
         )
@@ -173,15 +137,9 @@ class ClassSizeChapter:
         """The year's largest classes."""
         if self.cannot_show(("班额最大的班级", "the largest classes")):
             return
-        largest = classsize.classsize_table(self.ds, self.std, year=self.year, stage=self.stage, by="class")
-        show_table(
-            charts.localise(largest, self.std, self.lang),
-            "classsize",
-            title=self.t(f"{self.year}年班额最大的班级", f"The largest classes in {self.year}"),
-            lang=self.lang,
-            max_rows=rows,
-            options={"by": "class"},
-        )
+        largest = classsize.classsize_table(self.ds, self.std, by="class", **self.at)
+        zh, en = f"{self.year}年班额最大的班级", f"The largest classes in {self.year}"
+        self.show_table(largest, "classsize", zh, en, max_rows=rows, options={"by": "class"})
 
     def size_limits(self) -> str:
         """The school-size limits in words, with the 2019 relaxations when the county uses them."""
@@ -208,27 +166,22 @@ class ClassSizeChapter:
         year, limits = self.year, self.size_limits()
         g4 = classsize.g4_summary(self.ds, self.std, year).iloc[0]
         over = g4["schools_over"]
-        md(
-            self.t(
-                f"上限：{limits}。{year}年纳入判定的 {g4['schools']} 所学校中，{over} 所超过上限"
-                + (f"，最多超出 {g4['max_over_by']} 人。" if over else "。"),
-                f"Limits: {limits}. In {year}, {over} of the {g4['schools']} schools judged are over "
-                "their limit" + (f", by up to {g4['max_over_by']} pupils." if over else "."),
-            )
+        self.md(
+            f"上限：{limits}。{year}年纳入判定的 {g4['schools']} 所学校中，{over} 所超过上限"
+            + (f"，最多超出 {g4['max_over_by']} 人。" if over else "。"),
+            f"Limits: {limits}. In {year}, {over} of the {g4['schools']} schools judged are over "
+            "their limit" + (f", by up to {g4['max_over_by']} pupils." if over else "."),
         )
 
     def school_sizes(self, rows: int = 15) -> None:
         """The school sizes against their limits: a chart and the largest schools."""
         sizes = classsize.school_size_table(self.ds, self.std, year=self.year)
-        charts.school_sizes(sizes, self.lang)
-        plt.show()
-        show_table(
-            charts.localise(
-                sizes.sort_values(["students", "school_id"], ascending=[False, True]), self.std, self.lang
-            ),
+        self.chart(charts.school_sizes, sizes)
+        self.show_table(
+            sizes.sort_values(["students", "school_id"], ascending=[False, True]),
             "schoolsize",
-            title=self.t(f"{self.year}年各校规模", f"School sizes in {self.year}"),
-            lang=self.lang,
+            f"{self.year}年各校规模",
+            f"School sizes in {self.year}",
             highlight=charts.status_styles,
             max_rows=rows,
         )
@@ -239,42 +192,34 @@ class ClassSizeChapter:
             return
         year, n = self.year, classsize.projection_summary(self.projection)
         by_grade = n["sections_short_by_grade"]
-        md(
-            self.t(
-                f"若各校保持 {year} 年各年级的班级数，{year + 1} 年秋季将有 {n['schools_flagged']} 所学校"
-                f"出现超标准班额或超过规模上限；要让每个班都不超过标准，全县共需在 {n['sections_short']} "
-                f"个学校（学段）增加 {n['extra_classes']} 个班"
-                + (
-                    f"，其中 {by_grade} 个学校（学段）全段所需班级数不多于现有班级数，"
-                    "增班是因为个别年级不足。"
-                    if by_grade
-                    else "。"
-                ),
-                f"If every school keeps its {year} classes per grade, {n['schools_flagged']} schools will "
-                "have classes over the standard or exceed their size limit in autumn "
-                f"{year + 1}; keeping every class within the standard needs {n['extra_classes']} "
-                f"more classes in {n['sections_short']} school sections"
-                + (
-                    f"; {by_grade} of them need no more classes in all than they have, but a grade is short."
-                    if by_grade
-                    else "."
-                ),
-            )
+        self.md(
+            f"若各校保持 {year} 年各年级的班级数，{year + 1} 年秋季将有 {n['schools_flagged']} 所学校"
+            f"出现超标准班额或超过规模上限；要让每个班都不超过标准，全县共需在 {n['sections_short']} "
+            f"个学校（学段）增加 {n['extra_classes']} 个班"
+            + (
+                f"，其中 {by_grade} 个学校（学段）全段所需班级数不多于现有班级数，增班是因为个别年级不足。"
+                if by_grade
+                else "。"
+            ),
+            f"If every school keeps its {year} classes per grade, {n['schools_flagged']} schools will "
+            "have classes over the standard or exceed their size limit in autumn "
+            f"{year + 1}; keeping every class within the standard needs {n['extra_classes']} "
+            f"more classes in {n['sections_short']} school sections"
+            + (
+                f"; {by_grade} of them need no more classes in all than they have, but a grade is short."
+                if by_grade
+                else "."
+            ),
         )
 
     def projection_tables(self) -> None:
         """The projection's chart and the schools to watch next autumn."""
         if not self.has_classes:
             return  # said once, by projection_summary
-        charts.projection_chart(self.projection, self.std, self.lang)
-        plt.show()
-        show_table(
-            charts.localise(classsize.projection_summary(self.projection)["flagged"], self.std, self.lang),
-            "projection",
-            title=self.t(f"{self.year + 1}年秋季需关注的学校", f"Schools to watch in autumn {self.year + 1}"),
-            lang=self.lang,
-            highlight=charts.status_styles,
-        )
+        self.chart(charts.projection_chart, self.projection, self.std)
+        flagged = classsize.projection_summary(self.projection)["flagged"]
+        zh, en = f"{self.year + 1}年秋季需关注的学校", f"Schools to watch in autumn {self.year + 1}"
+        self.show_table(flagged, "projection", zh, en, highlight=charts.status_styles)
 
     def by_school(self, interactive: bool = False) -> None:
         """Each school's classes over the years: an explorer, or, for the report, the panels of
@@ -289,5 +234,4 @@ class ClassSizeChapter:
         if interactive:
             display(charts.explorer(by_school, self.ledger, self.std, self.lang))
             return
-        charts.school_panels(by_school, self.ledger["school_id"].unique(), self.std, self.lang)
-        plt.show()
+        self.chart(charts.school_panels, by_school, self.ledger["school_id"].unique(), self.std)

@@ -19,7 +19,8 @@ from matplotlib.patches import Patch
 
 from eduwb.lang import CLAUSE_SEP, LIST_SEP, name_before_number, pick
 from eduwb.present import t
-from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, status_styles
+from eduwb.present.charts.resources import limit_line
+from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, cell_grid, status_styles
 from eduwb.present.charts.scorecard import localise as localise_statuses
 from eduwb.present.words import GAP_UNITS, READINESS_LABELS, pick_all
 from eduwb.standards import Standard
@@ -269,11 +270,7 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
         ]
         ax.scatter(range(len(order)), [float(ref.get(i, np.nan)) for i in order], marker="D", s=28,
                    color=PROVINCE_COLOUR, zorder=5)  # fmt: skip
-        limit = std.cv_limit(stage) if std.balance_test == "each" else None
-        if limit is not None:
-            ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
-            ax.text(len(order) - 0.5, limit, label, ha="right", va="bottom", fontsize=8)
+        limit_line(ax, std.cv_limit(stage) if std.balance_test == "each" else None, len(order) - 0.5, lang)
         ax.set_title(std.stage_name(stage, lang))
         ax.set_xlabel("")
         ax.set_ylabel(t("差异系数", "CV", lang))
@@ -364,28 +361,17 @@ def verdict_grid(
     names = list(dict.fromkeys(counties["county"]))
     if len(names) > limit:
         return verdict_counts(counties, lang, title)
-    cells = counties.set_index(["county", "year"])
-    # compact, so that a page holds it and what follows
-    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.3 * len(names) + 1.0))
+    rows = counties.set_index(["county", "year"])
+    cells = {}
     for i, county in enumerate(names):
         for j, year in enumerate(years):
-            if (county, year) not in cells.index:
-                continue
-            row = cells.loc[(county, year)]
-            code = row["verdict"]
-            ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
-            text = pick(VERDICT_LABELS.get(code, (code, code)), lang)
-            if isinstance(row["vetoes"], str) and row["vetoes"]:
-                text += t("·否决", " (veto)", lang)
-            ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=7.5)
-    ax.set_xlim(0, len(years))
-    ax.set_ylim(len(names), 0)
-    ax.set_xticks(np.arange(len(years)) + 0.48, [str(y) for y in years])
-    ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(names)) + 0.45, names)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+            if (county, year) in rows.index:
+                code, vetoes = rows.loc[(county, year), ["verdict", "vetoes"]]
+                veto = t("·否决", " (veto)", lang) if isinstance(vetoes, str) and vetoes else ""
+                cells[i, j] = code, pick(VERDICT_LABELS.get(code, (code, code)), lang) + veto
+    # compact, so that a page holds it and what follows
+    fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.3 * len(names) + 1.0))
+    cell_grid(ax, cells, [str(y) for y in years], names, 7.5)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
@@ -455,7 +441,7 @@ def county_picker(
     """
     import ipywidgets as widgets
 
-    from eduwb.present import md, show_table
+    from eduwb.present import md
     from eduwb.present.charts import scorecard as card_charts
     from eduwb.present.figures import explorer_box
 
@@ -463,7 +449,6 @@ def county_picker(
         options=list(names), value=value or names[0], description=t("县（区）", "County", lang)
     )
     out = widgets.Output()
-    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
 
     def draw(change=None):
         del change
@@ -471,8 +456,7 @@ def county_picker(
         with out:
             card, verdict = scorecard_of(picker.value)
             md(card_charts.verdict_markdown(verdict, dimensions, lang))
-            show_table(card_charts.localise(card[columns], lang, dimensions), "scorecard", lang=lang,
-                       highlight=card_charts.status_styles)  # fmt: skip
+            card_charts.show_scorecard(card, dimensions, lang)
 
     picker.observe(draw, names="value")
     draw()

@@ -87,6 +87,17 @@ def display_limits(table: pd.DataFrame, std: Standard) -> dict[str, list[tuple[p
     return out
 
 
+def _floor(std: Standard) -> float | None:
+    """The per-school rule's floor for the other indicators (value ÷ threshold), if any."""
+    return float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+
+
+def _ratio_colours(ratio: np.ndarray, floor: float | None) -> np.ndarray:
+    """Green at or above the threshold, orange between the floor and it, red below."""
+    near = np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR)
+    return np.where(ratio >= 1 - 1e-9, PASS_COLOUR, near)
+
+
 def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
     return frame["school_name"] + "·" + frame["stage"].map(lambda s: std.stage_name(s, lang))
 
@@ -110,7 +121,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     ax.set_xticks(range(len(columns)), columns)
     ax.set_yticks(range(len(order)), order, fontsize=7.5)
     ax.xaxis.tick_top()
-    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    floor = _floor(std)
     for (i, j), ratio in np.ndenumerate(grid.to_numpy(dtype=float)):
         if np.isnan(ratio):
             continue
@@ -134,6 +145,16 @@ def _stage_axes(n: int, width: float = 8.0, height: float = 3.4):
     return fig, list(axes[0])
 
 
+def limit_line(ax, limit: float | None, right: float | None = None, lang: str = "zh") -> None:
+    """A CV limit as a dashed line, labelled at x = ``right`` (unless None); nothing without one."""
+    if limit is None:
+        return
+    ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
+    if right is not None:
+        label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
+        ax.text(right, limit, label, ha="right", va="bottom", fontsize=8)
+
+
 def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """Each indicator's CV per stage as bars, against the limit (dashed); over-limit bars in red.
 
@@ -154,10 +175,7 @@ def cv_bars(balance: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
         ax.bar(range(len(rows)), cv, color=colours)
         ax.set_xticks(range(len(rows)), labels)
         limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
-        if limit is not None:
-            ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
-            label = t(f"限值 {limit:g}", f"limit {limit:g}", lang)
-            ax.text(len(rows) - 0.5, limit, label, ha="right", va="bottom", fontsize=8)
+        limit_line(ax, limit, len(rows) - 0.5, lang)
         row_limits = pd.to_numeric(rows["limit"], errors="coerce").astype(float).to_numpy()
         for x, v, status, lim in zip(range(len(rows)), cv, rows["status"], row_limits, strict=True):
             known = status in ("ok", "partial")
@@ -190,9 +208,7 @@ def cv_trend(trend: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
             )
             label = t("综合", "composite", lang) if composite else ind
             ax.plot(grp["year"], pd.to_numeric(grp["cv"]).astype(float), label=label, **style)
-        limit = std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage)
-        if limit is not None:
-            ax.axhline(limit, ls="--", color=FAIL_COLOUR, lw=1)
+        limit_line(ax, std.cv_limit(stage) if std.balance_test == "each" else std.composite_limit(stage))
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_title(std.stage_name(stage, lang))
         ax.set_ylim(bottom=0)
@@ -265,7 +281,7 @@ def _panel_canvas(
     rows_n = int(np.ceil(len(panels) / cols))
     width = (right - left) / (cols + wspace * (cols - 1))
     tall = (top - bottom) / (rows_n + hspace * (rows_n - 1))
-    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    floor = _floor(std)
     ymax = 1.05 * max(
         [1.0, floor or 0.0]
         + [float(np.nanmax(p[["ratio", "mean_ratio"]].to_numpy(dtype=float), initial=0.0)) for p in panels]
@@ -290,13 +306,7 @@ def _panel_canvas(
             xl, xr = fx(x + offset - 0.2), fx(x + offset + 0.2)
             yb, yt = fy(np.zeros(n)), fy(np.nan_to_num(values))
             bars.extend(np.stack([np.c_[xl, yb], np.c_[xl, yt], np.c_[xr, yt], np.c_[xr, yb]], axis=1))
-        colours.extend(
-            np.where(
-                ratio >= 1 - 1e-9,
-                PASS_COLOUR,
-                np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
-            )
-        )
+        colours.extend(_ratio_colours(ratio, floor))
         colours.extend([MEAN_COLOUR + "99"] * n)  # the county mean at alpha 0.6
         lines.append([(x0, fy(1.0)), (x0 + width, fy(1.0))])
         line_colours.append("black")
@@ -358,7 +368,7 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
         x + 0.2, zeros, width=0.4, color=MEAN_COLOUR, alpha=0.6, label=t("县域均值", "county mean", lang)
     )
     ax.axhline(1.0, color="black", lw=0.8)
-    floor = float(std.school_rule["min_ratio_rest"]) if std.school_rule else None
+    floor = _floor(std)
     if floor is not None:
         ax.axhline(floor, color=NEAR_COLOUR, lw=0.8, ls="--")
     values = [ax.text(xi - 0.2, 0, "", ha="center", va="bottom", fontsize=6.5, rotation=90) for xi in x]
@@ -373,11 +383,7 @@ def explorer(profiles: pd.DataFrame, std: Standard, lang: str = "zh"):
         rows = rows_of[picker.value]
         ratio = rows["ratio"].to_numpy(dtype=float)
         known = ~np.isnan(ratio)
-        colours = np.where(
-            ratio >= 1 - 1e-9,
-            PASS_COLOUR,
-            np.where(floor is not None and ratio >= (floor or 0) - 1e-9, NEAR_COLOUR, FAIL_COLOUR),
-        )
+        colours = _ratio_colours(ratio, floor)
         for bar, height, colour in zip(school, np.where(known, ratio, 0.0), colours, strict=True):
             bar.set_height(height)
             bar.set_color(colour)

@@ -85,11 +85,6 @@ def _label(code: object, labels: dict[str, tuple[str, str]], lang: str) -> objec
     return pick(labels[code], lang)
 
 
-def percent_text(value: float, digits: int = 1, limit: float | None = None) -> str:
-    """A share as a percentage, by the display rule against ``limit`` (a share, ≥)."""
-    return numbers.percent(value, digits, None if limit is None else [(limit, ">=")])
-
-
 # ----------------------------------------------------------------------------- display copies
 
 
@@ -104,8 +99,6 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     label, 交流轮岗比例). The analysis table itself stays numeric; headers are translated by
     :func:`eduwb.present.show_table`.
     """
-    hide = privacy.small_groups(df)
-    primary_small = privacy.small_counts(df)
     missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
     if "status" in df.columns:
         empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(
@@ -128,20 +121,9 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             text = np.array(
                 [_pct(v, lim) for v, lim in zip(values.tolist(), limits, strict=True)], dtype=object
             )
-            cells = np.where(isna, empty_text, text)
-            cells[hide[col].to_numpy()] = privacy.SUPPRESSED_RATE
-            out[col] = cells
+            out[col] = np.where(isna, empty_text, text)
         elif col in _COUNT_COLUMNS:
-            cells = np.where(isna, empty_count, values.astype(object).to_numpy())
-            primary = (
-                primary_small[col].to_numpy(dtype=bool)
-                if col in primary_small
-                else np.zeros(len(df), dtype=bool)
-            )
-            hidden = hide[col].to_numpy()
-            cells[hidden & primary] = privacy.SUPPRESSED
-            cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
-            out[col] = cells
+            out[col] = np.where(isna, empty_count, values.astype(object).to_numpy())
         elif col in _BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
             out[col] = np.where(isna, empty_count, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
@@ -151,13 +133,15 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = values.map(lambda m: _label(m, MODE_LABELS, lang))
         elif col in ("from_group", "to_group", "grouping", "locale"):
             out[col] = values.map(lambda g: _label(g, GROUP_LABELS, lang))
+    # the small groups of a per-school table: "<3" for the count, "—" for what reveals it
+    hide, small = privacy.small_groups(df), privacy.small_counts(df)
+    for col in [c for c in df.columns if c in _RATE_COLUMNS or c in _COUNT_COLUMNS]:
+        cells, hidden, primary = out[col].to_numpy(copy=True), hide[col].to_numpy(), small[col].to_numpy(bool)
+        cells[hidden & primary] = privacy.SUPPRESSED
+        cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
+        out[col] = cells
     # "ratio" is labelled 达标比 (value ÷ threshold) elsewhere; here it is the rotation ratio
     return out.rename(columns={"ratio": "rotation_ratio"})
-
-
-def suppression_note(lang: str = "zh") -> str:
-    """The footnote on ``"<3"`` and ``"—"`` in per-school tables (:func:`eduwb.present.privacy.note`)."""
-    return privacy.note(lang)
 
 
 # ----------------------------------------------------------------------------- headlines
@@ -169,22 +153,32 @@ def _row(table: pd.DataFrame, year: int) -> pd.Series | None:
 
 
 def _pct(value: object, limit: object = None) -> str:
+    """A share as a percentage, by the display rule against ``limit`` (a share, ≥); "—" for none."""
     if value is None or pd.isna(value):
         return "—"
-    return percent_text(float(value), limit=None if limit is None or pd.isna(limit) else float(limit))
+    return numbers.percent(
+        float(value), 1, None if limit is None or pd.isna(limit) else [(float(limit), ">=")]
+    )
+
+
+def _unassessable(row: pd.Series | None, year: int, what: tuple[str, str], lang: str) -> str | None:
+    """Why ``what`` (Chinese, English) cannot be assessed in ``year``, or None when it can."""
+    if row is not None and row["status"] not in _MISSING_STATUSES:
+        return None
+    # a year absent from a per-year table is one whose year before has no teacher rows
+    why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
+    return t(
+        f"**{year}年{what[0]}无法评估**：{why}。",
+        f"**{what[1]} cannot be assessed for {year}**: {why}.",
+        lang,
+    )
 
 
 def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G11 in ``year`` from the per-year rotation table (Markdown)."""
     row = _row(rotation, year)
-    if row is None or row["status"] in _MISSING_STATUSES:
-        # a year absent from the per-year table is one whose year before has no teacher rows
-        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(
-            f"**{year}年交流轮岗（G11）无法评估**：{why}。",
-            f"**Rotation (G11) cannot be assessed for {year}**: {why}.",
-            lang,
-        )
+    if (missing := _unassessable(row, year, ("交流轮岗（G11）", "Rotation (G11)"), lang)) is not None:
+        return missing
     if row["status"] == "no_eligible":
         return t(
             f"**{year}年没有符合交流条件的教师**，交流轮岗比例无定义（不是 "
@@ -222,20 +216,18 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
 def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
     """The per-year rotation table's title, with G11's limits from the table (none under a
     standard without G11, e.g. moe-2012)."""
-    ratio = _first(rotation["ratio_limit"]) if "ratio_limit" in rotation else None
-    share = _first(rotation["share_limit"]) if "share_limit" in rotation else None
+    ratio, share = _first(rotation, "ratio_limit"), _first(rotation, "share_limit")
     if ratio is None or share is None:
         return t(
             "各年交流轮岗比例与骨干教师占比（标准未规定限值）",
             "Rotation ratio and backbone share by year (no limit in the standard)",
             lang,
         )
-    r, s = numbers.percent_limit(ratio), numbers.percent_limit(share)
-    return t(
-        f"各年交流轮岗比例（要求 ≥ {r}）与骨干教师占比（要求 ≥ {s}）",
-        f"Rotation ratio (required ≥ {r}) and backbone share (required ≥ {s}) by year",
-        lang,
+    ratios, shares = (
+        t("各年交流轮岗比例", "Rotation ratio", lang),
+        t("与骨干教师占比", " and backbone share", lang),
     )
+    return ratios + _required(ratio, lang) + shares + _required(share, lang) + t("", " by year", lang)
 
 
 def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
@@ -289,13 +281,9 @@ def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
 def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     """One sentence on G9 and G12 in ``year`` (Markdown)."""
     row = _row(quality, year)
-    if row is None or row["status"] in _MISSING_STATUSES:
-        why = pick(STATUS_LABELS["no_teacher_data" if row is None else row["status"]], lang)
-        return t(
-            f"**{year}年教师培训与持证情况无法评估**：{why}。",
-            f"**Training and certification cannot be assessed for {year}**: {why}.",
-            lang,
-        )
+    what = ("教师培训与持证情况", "Training and certification")
+    if (missing := _unassessable(row, year, what, lang)) is not None:
+        return missing
 
     def verdict(passes: object) -> str:
         if pd.isna(passes):
@@ -345,9 +333,10 @@ def _required(limit: float | None, lang: str) -> str:
     return t(f"（要求 ≥ {shown}）", f" (required ≥ {shown})", lang)
 
 
-def _first(values: pd.Series) -> float | None:
-    known = values.dropna()
-    return None if known.empty else float(known.iloc[0])
+def _first(table: pd.DataFrame, column: str) -> float | None:
+    """The first known value of ``column`` (a limit, the same in every row), None without one."""
+    known = table[column].dropna() if column in table else ()
+    return float(known.iloc[0]) if len(known) else None
 
 
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
@@ -513,18 +502,17 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         ("training_rate", t("培训完成率（G9）", "Training completion (G9)", lang), "#2f7d4f", "o", True),
         ("certification_rate", t("持证上岗率（G12）", "Certification (G12)", lang), "#5b7083", "s", False),
     ):
-        limit_col = _RATE_LIMITS[col]
-        own_limit = _first(quality[limit_col]) if limit_col in quality else None
+        own_limit = _first(quality, _RATE_LIMITS[col])
         values = quality[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         if not np.isnan(values).all():
             lowest = min(lowest, float(np.nanmin(values)))
         ax.plot(years, values * 100, marker=marker, color=colour, label=label)
         for x, v in zip(years, values, strict=True):
             if not np.isnan(v):
-                ax.annotate(percent_text(v, limit=own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
+                ax.annotate(_pct(v, own_limit), (x, v * 100), xytext=(0, -6 if below else 6),
                             textcoords="offset points", ha="center", va="top" if below else "bottom",
                             fontsize=7, color=colour)  # fmt: skip
-    limit = _first(quality["training_limit"]) if "training_limit" in quality else None
+    limit = _first(quality, "training_limit")
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
         lowest = min(lowest, limit)
@@ -549,7 +537,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     fig, ax = plt.subplots(figsize=(7, 3.4))
     x = rows["min_years_at_school"].astype(int).to_numpy()
     values = rows["ratio"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    limit = _first(rows["ratio_limit"]) if "ratio_limit" in rows else None
+    limit = _first(rows, "ratio_limit")
     colours = [
         NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
         for v in values
@@ -558,7 +546,7 @@ def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str 
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
         if not np.isnan(v):
-            ax.annotate(f"{percent_text(v, limit=limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
+            ax.annotate(f"{_pct(v, limit)}\n({e})", (xi, v * 100), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7)  # fmt: skip
     if limit is not None:
         ax.axhline(limit * 100, color=LIMIT_COLOUR, linestyle="--", linewidth=1)
@@ -591,25 +579,6 @@ _RULE_SLIDERS = (
 )
 
 
-def _rule_sliders(rule: dict[str, int], lang: str) -> dict:
-    """One slider per part of the eligibility rule, starting at the county's own value."""
-    import ipywidgets as widgets
-
-    style = {"description_width": "initial"}
-    # continuous_update=False: one recount when the slider is let go, not one per step dragged over
-    return {
-        key: widgets.IntSlider(
-            value=rule[key],
-            min=low,
-            max=high,
-            description=pick(label, lang),
-            style=style,
-            continuous_update=False,
-        )
-        for key, low, high, label in _RULE_SLIDERS
-    }
-
-
 def eligibility_explorer(
     compute: Callable[..., pd.DataFrame],
     rule: dict[str, int],
@@ -618,17 +587,9 @@ def eligibility_explorer(
 ):
     """An ipywidgets control: change the eligibility rule and watch the yearly ratios move.
 
-    Parameters
-    ----------
-    compute
-        Returns the per-year rotation table for keyword options ``min_years_at_school``,
-        ``exempt_age_male``, ``exempt_age_female`` — e.g.
-        ``functools.partial(eduwb.analysis.rotation.rotation_table, ds, std)``.
-    rule
-        The county's rule (the sliders' starting values), e.g. ``eligibility_rule(ds).as_dict()``.
-    year
-        The notebook's year: only the years up to it are shown (a report for a year shows
-        nothing after it); None shows every year ``compute`` returns.
+    ``compute(min_years_at_school=, exempt_age_male=, exempt_age_female=)`` returns the per-year
+    rotation table (``partial(eduwb.analysis.rotation.rotation_table, ds, std)``); ``rule`` is the
+    county's (the sliders' starting values); only the years up to ``year`` are shown (None: all).
     """
     import ipywidgets as widgets
 
@@ -636,7 +597,15 @@ def eligibility_explorer(
     from eduwb.present import label_columns
     from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
-    sliders = _rule_sliders(rule, lang)
+    # one slider per part of the rule, from the county's own value; continuous_update=False: one
+    # recount when the slider is let go, not one per step dragged over
+    style = {"description_width": "initial"}
+    sliders = {
+        key: widgets.IntSlider(
+            rule[key], low, high, description=pick(label, lang), style=style, continuous_update=False
+        )
+        for key, low, high, label in _RULE_SLIDERS
+    }
     columns = ["year", "eligible", "rotated", "rotation_ratio", "backbone_share", "passes", "status"]
     table = widgets.HTML()
 
@@ -668,9 +637,9 @@ def eligibility_explorer(
 def _rate_panels(axes, years: list[int], rotation: pd.DataFrame, lang: str) -> list[_RatePanel]:
     """The two panels of :func:`ratio_chart` (rotated ÷ eligible, backbone ÷ rotated) on ``axes``."""
     return [
-        _RatePanel(axes[0], years, "ratio", _first(rotation["ratio_limit"]),
+        _RatePanel(axes[0], years, "ratio", _first(rotation, "ratio_limit"),
                    t("交流轮岗教师占符合交流条件教师的比例", "Rotated ÷ eligible teachers", lang), lang),
-        _RatePanel(axes[1], years, "backbone_share", _first(rotation["share_limit"]),
+        _RatePanel(axes[1], years, "backbone_share", _first(rotation, "share_limit"),
                    t("骨干教师占交流轮岗教师的比例", "Backbone ÷ rotated teachers", lang), lang),
     ]  # fmt: skip
 
@@ -715,7 +684,7 @@ class _RatePanel:
             bar.set_facecolor(colour)
             missing = s in _MISSING_STATUSES
             label.set_text(
-                percent_text(v, limit=limit)
+                _pct(v, limit)
                 if k
                 else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
             )

@@ -101,20 +101,8 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
 def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
     """One horizontal bar per dimension (rows of :func:`eduwb.analysis.scorecard.dimension_summary`):
     its indicators split into pass / fail / missing."""
-    parts = [("passed", "pass"), ("failed", "fail"), ("missing", "missing")]
-    n = len(dimensions)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.1))
-    y = np.arange(n)[::-1]
-    left = np.zeros(n)
-    for col, code in parts:
-        widths = dimensions[col].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
-        for yi, li, wi in zip(y, left, widths, strict=True):
-            if wi > 0:
-                ax.text(li + wi / 2, yi, f"{wi:.0f}", ha="center", va="center", color="white", fontsize=9)
-        left += widths
-    _name_dimensions(ax, y, dimensions, lang)
-    _count_axis(ax, float(dimensions["indicators"].max()), lang)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(dimensions) + 1.1))
+    _DimensionBars(ax, len(dimensions), float(dimensions["indicators"].max()), lang).update(dimensions)
     if title:
         ax.set_title(title, pad=24)
     fig.tight_layout()
@@ -147,20 +135,12 @@ def trend_chart(
     names = [*dimensions.values(), t("总体结论", "Verdict", lang)]
     years = verdicts["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 1.5, 0.45 * len(years) + 1.3))
-    for i in range(len(years)):
-        for j, col in enumerate(cols):
-            code = verdicts.iloc[i][col]
-            ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
-            text = pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang)
-            ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=9)
-    ax.set_xlim(0, len(cols))
-    ax.set_ylim(len(years), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.48, names)
-    ax.xaxis.tick_top()
-    ax.set_yticks(np.arange(len(years)) + 0.45, [str(y) for y in years])
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    cells = {
+        (i, j): (code, pick((VERDICT_LABELS if col == "verdict" else CODE_LABELS)[code], lang))
+        for i, row in enumerate(verdicts[cols].itertuples(index=False))
+        for j, (col, code) in enumerate(zip(cols, row, strict=True))
+    }
+    cell_grid(ax, cells, names, [str(y) for y in years], 9)
     handles = [Patch(color=COLOURS[c], label=pick(CODE_LABELS[c], lang)) for c in ("pass", "fail", "missing")]
     ax.legend(
         handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9
@@ -169,6 +149,24 @@ def trend_chart(
         ax.set_title(title, pad=28)
     fig.tight_layout()
     return fig
+
+
+def cell_grid(
+    ax, cells: dict[tuple[int, int], tuple[str, str]], columns: list, rows: list, size: float
+) -> None:
+    """``cells`` ((row, column) → (status code, words)) as cells coloured by the status, with
+    their words; the ``columns`` named on top, the ``rows`` on the left, no frame."""
+    for (i, j), (code, text) in cells.items():
+        ax.add_patch(plt.Rectangle((j, i), 0.96, 0.9, color=COLOURS.get(code, MISSING_COLOUR)))
+        ax.text(j + 0.48, i + 0.45, text, ha="center", va="center", color="white", fontsize=size)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(np.arange(len(columns)) + 0.48, columns)
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(rows)) + 0.45, rows)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 # ----------------------------------------------------------------------------- prose
@@ -237,6 +235,14 @@ def todo_markdown(todo: pd.DataFrame, lang: str = "zh") -> str:
     )
 
 
+def show_scorecard(card: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh") -> None:
+    """A county's scorecard as the explorers show it (its indicators' values, statuses, evidence)."""
+    from eduwb.present import show_table
+
+    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
+    show_table(localise(card[columns], lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
+
+
 def explorer(
     trend: pd.DataFrame, dimensions_by_year: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh"
 ):
@@ -248,24 +254,18 @@ def explorer(
     from IPython.display import HTML, display
     from IPython.utils.capture import capture_output
 
-    from eduwb.present import show_table
     from eduwb.present.figures import explorer_box, explorer_figure, figure_image
 
     years = sorted(int(y) for y in trend["year"].unique())
     picker = widgets.Dropdown(options=years, value=years[-1], description=t("学年", "Year", lang))
     out = widgets.Output()
-    columns = ["indicator", "dimension", "name", "value", "threshold", "status", "evidence"]
-    cards = {int(year): card[columns] for year, card in trend.groupby("year", sort=False)}
-
-    def show_card(year: int) -> None:
-        show_table(localise(cards[year], lang, dimensions), "scorecard", lang=lang, highlight=status_styles)
-
+    cards = {int(year): card for year, card in trend.groupby("year", sort=False)}
     # Each year's table is rendered once, here (in IPython); a change of year only swaps it in.
     tables = {}
     if get_ipython() is not None:
-        for year in cards:
+        for year, card in cards.items():
             with capture_output() as shown:
-                show_card(year)
+                show_scorecard(card, dimensions, lang)
             tables[year] = shown.outputs[0].data["text/html"]
     # The dimensions are the same every year: the bars of dimension_chart are drawn once and
     # updated in place.
@@ -274,20 +274,24 @@ def explorer(
     }
     first = per_year[years[-1]]
     fig = explorer_figure((8, 0.55 * len(first) + 1.1))
-    bars = _DimensionBars(fig, len(first), float(dimensions_by_year["indicators"].max()), lang)
+    bars = _DimensionBars(fig.add_subplot(), len(first), float(dimensions_by_year["indicators"].max()), lang)
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.3, right=0.98, bottom=0.9 / height, top=1 - 0.8 / height)
     image, refresh = figure_image(fig)
 
     def draw(change=None):
         del change
         year = picker.value
-        bars.update(per_year[year], year)
+        bars.update(per_year[year])
+        title = t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang)
+        bars.ax.set_title(title, fontsize=10, pad=22)
         refresh()
         out.clear_output(wait=True)
         with out:
             if year in tables:
                 display(HTML(tables[year]))
             else:
-                show_card(year)
+                show_scorecard(cards[year], dimensions, lang)
 
     picker.observe(draw, names="value")
     draw()
@@ -295,13 +299,13 @@ def explorer(
 
 
 class _DimensionBars:
-    """The bars of :func:`dimension_chart` for :func:`explorer`, drawn once and updated in place."""
+    """The bars of :func:`dimension_chart`, drawn once and set by :meth:`update` (in place, for
+    :func:`explorer`)."""
 
     PARTS = (("passed", "pass"), ("failed", "fail"), ("missing", "missing"))
 
-    def __init__(self, fig: Figure, n: int, most: float, lang: str):
-        self.lang = lang
-        self.ax = ax = fig.add_subplot()
+    def __init__(self, ax, n: int, most: float, lang: str):
+        self.ax, self.lang = ax, lang
         self.y = y = np.arange(n)[::-1]
         self.bars = {
             col: ax.barh(y, np.zeros(n), color=COLOURS[code], height=0.6, label=pick(CODE_LABELS[code], lang))
@@ -313,11 +317,8 @@ class _DimensionBars:
         }
         ax.set_yticks(y, [""] * n)
         _count_axis(ax, most, lang)
-        fig.subplots_adjust(
-            left=0.3, right=0.98, bottom=0.9 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
-        )
 
-    def update(self, rows: pd.DataFrame, year: int) -> None:
+    def update(self, rows: pd.DataFrame) -> None:
         """Show one year's counts per dimension: bar widths, counts, names and their colours."""
         ax, lang = self.ax, self.lang
         left = np.zeros(len(self.y))
@@ -330,6 +331,3 @@ class _DimensionBars:
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
         _name_dimensions(ax, self.y, rows, lang)
-        ax.set_title(
-            t(f"{year}年各维度指标达标情况", f"Indicators by dimension, {year}", lang), fontsize=10, pad=22
-        )
