@@ -31,6 +31,18 @@ def _in_scope(work: Work, indicator: str, year: int) -> np.ndarray:
     )
 
 
+def _county_wide(work: Work, indicator: str, action: str, quantity, unit: str, cost_key: str, **more) -> None:
+    """Record an action of the county as a whole (no school, no stage)."""
+    work.act(indicator=indicator, action=action, school_id="", stage="", quantity=quantity, unit=unit,
+             cost_key=cost_key, **more)  # fmt: skip
+
+
+def _set_teachers(work: Work, rows: np.ndarray, column: str, value) -> None:
+    t = work.table("teachers").copy()
+    t.loc[rows, column] = value
+    work.set(teachers=t)
+
+
 def training(work: Work) -> None:
     t = work.table("teachers")
     if t is None:
@@ -39,20 +51,8 @@ def training(work: Work) -> None:
     rows = _in_scope(work, "G9", work.year) & (t["training_hours_5y"].to_numpy(dtype="float64") < need)
     if rows.any():
         hours = float((need - t.loc[rows, "training_hours_5y"].astype("float64")).sum())
-        work.act(
-            indicator="G9",
-            action="train_teachers",
-            school_id="",
-            stage="",
-            quantity=hours,
-            unit="hours",
-            cost_key="training_hour",
-            method="exact",
-            teachers=int(rows.sum()),
-        )
-        t = t.copy()
-        t.loc[rows, "training_hours_5y"] = need
-        work.set(teachers=t)
+        _county_wide(work, "G9", "train_teachers", hours, "hours", "training_hour", teachers=int(rows.sum()))
+        _set_teachers(work, rows, "training_hours_5y", need)
 
 
 def certification(work: Work) -> None:
@@ -61,19 +61,8 @@ def certification(work: Work) -> None:
         return
     rows = _in_scope(work, "G12", work.year) & ~t["certified"].to_numpy(dtype=bool)
     if rows.any():
-        work.act(
-            indicator="G12",
-            action="certify_teachers",
-            school_id="",
-            stage="",
-            quantity=int(rows.sum()),
-            unit="teachers",
-            cost_key="certification",
-            method="exact",
-        )
-        t = t.copy()
-        t.loc[rows, "certified"] = True
-        work.set(teachers=t)
+        _county_wide(work, "G12", "certify_teachers", int(rows.sum()), "teachers", "certification")
+        _set_teachers(work, rows, "certified", True)
 
 
 def extra_moves(eligible: int, rotated: int, backbone: int, ratio: float, share: float) -> tuple[int, int]:
@@ -97,16 +86,10 @@ def rotations(work: Work) -> None:
     r = row.iloc[0]
     if pd.notna(r["passes"]) and bool(r["passes"]):
         return
-    m, b = extra_moves(
-        int(r["eligible"]),
-        int(r["rotated"]),
-        int(r["backbone_rotated"]),
-        float(r["ratio_limit"]),
-        float(r["share_limit"]),
-    )
-    if m == 0:
-        return
-    rotate(work, m, b)
+    counts = (int(r["eligible"]), int(r["rotated"]), int(r["backbone_rotated"]))
+    m, b = extra_moves(*counts, float(r["ratio_limit"]), float(r["share_limit"]))
+    if m:
+        rotate(work, m, b)
 
 
 def rotate(work: Work, m: int, b: int) -> None:
@@ -139,16 +122,8 @@ def rotate(work: Work, m: int, b: int) -> None:
     work.set(
         rotations=pd.concat([ds.rotations, new.astype(ds.rotations.dtypes.to_dict())], ignore_index=True)
     )
-    work.act(
-        indicator="G11",
-        action="rotate_teachers",
-        school_id="",
-        stage="",
-        quantity=int(len(new)),
-        unit="teachers",
-        cost_key="rotation_move",
-        method="exact",
-        backbone_teachers=int(b),
+    _county_wide(
+        work, "G11", "rotate_teachers", int(len(new)), "teachers", "rotation_move", backbone_teachers=int(b)
     )
 
 

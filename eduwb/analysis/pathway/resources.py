@@ -276,13 +276,7 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
         work.class_hires.get(k, 0) > 0 for k in zip(hired["school_id"], hired["stage"], strict=True)
     ]
     label += np.where(from_classes, "G5", "")
-    work.hires += hired.rename(
-        columns={
-            "teachers_above_degree": "above_degree",
-            "backbone_teachers": "backbone",
-            "pe_art_teachers": "pe_art",
-        }
-    ).to_dict("records")
+    work.hires += hired.to_dict("records")
     work.act_all(
         hired.assign(
             indicator=label.str.rstrip(","),
