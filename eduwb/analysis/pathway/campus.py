@@ -1,11 +1,8 @@
 """A new campus for the pupils no school can take (G4): its rows in every table.
 
-The campus is a new school of the sending stage's kind, in the sender's township and
-locale, opened in the pathway's year with the pupils moved to it. It is built and staffed
-to the standard's thresholds, so that it passes R1–R7, G3 and G5 on its own: floor area,
-sports ground, equipment and multimedia rooms at the thresholds (priced together as
-``school_place`` per place), music and art rooms of the minimum area for its classes, and
-the teachers R1–R3 and its classes need (hired, ``teacher_per_year`` each).
+The campus is a new school of the sending stage's kind in the sender's township and locale,
+built and staffed to the thresholds so that it passes R1–R7, G3 and G5 on its own (priced
+``school_place`` per place plus ``teacher_per_year`` per teacher).
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
-"""G9 (training), G12 (certification) and G11 (rotation): how many more, at what cost.
-
-* **G9**: every counted teacher below the standard's training hours completes the hours
-  missing (``training_hour`` per hour).
-* **G12**: every counted teacher without a certificate obtains one (``certification`` each).
-* **G11**: the fewest extra moves ``m`` of eligible teachers not moving yet, ``b`` of them
-  backbone, with ``rotated + m ≥ ratio × eligible`` and ``backbone + b ≥ share × (rotated +
-  m)``: ``m = max(⌈ratio·E⌉ − R, ⌈(share·R − B)/(1 − share)⌉)`` and ``b = ⌈share·(R + m)⌉ −
-  B`` (closed form; ``rotation_move`` each). The movers are the eligible teachers not moving
-  yet with the most years at their school (backbone ones for the ``b``), each to a school
-  teaching the same stage — rural schools first, then by id, taken in turn — other than
-  their own. The move is recorded in ``rotations`` (mode ``rotation``); the teacher's row of
-  the year stays where it is, as the statistics count a rotating teacher at the home school.
-Hires arrive certified and with the training hours (an assumption the county checks).
+"""G9 (training), G12 (certification) and G11 (rotation): how many more, at what cost
+(docs/method.md, 13a, step 5). Hires arrive certified and with the training hours (an
+assumption the county checks).
 """
 
 from __future__ import annotations
@@ -66,7 +55,8 @@ def certification(work: Work) -> None:
 
 
 def extra_moves(eligible: int, rotated: int, backbone: int, ratio: float, share: float) -> tuple[int, int]:
-    """The fewest extra moves and how many of them backbone teachers (see the module docstring)."""
+    """The fewest extra moves ``m`` and how many ``b`` of them backbone teachers, with ``rotated + m ≥
+    ratio × eligible`` and ``backbone + b ≥ share × (rotated + m)``, in closed form."""
     tol = 1e-9
     m = max(int(np.ceil(ratio * eligible - tol)) - rotated, 0)
     if share < 1:
@@ -93,8 +83,10 @@ def rotations(work: Work) -> None:
 
 
 def rotate(work: Work, m: int, b: int) -> None:
-    """``m`` more eligible teachers rotate this year, ``b`` of them backbone (where there are
-    enough), chosen and sent as the module docstring says; recorded in ``rotations``."""
+    """``m`` more eligible teachers not moving yet rotate this year, those longest at their school
+    (``b`` of them backbone, where there are enough), to :func:`_targets`. The move is recorded in
+    ``rotations`` (mode ``rotation``); the teacher's row stays where it is, as the statistics count
+    a rotating teacher at the home school."""
     ds, std, year = work.ds, work.std, work.year
     t = ds.teachers
     rule = teachers.eligibility_rule(ds)

@@ -1,28 +1,15 @@
 """R1–R7 as one integer program: the least-cost hires and additions after which every school
-section passes the per-school rule and every CV is within its limit.
+section passes the per-school rule and every CV is within its limit (docs/method.md, 13a, step 4).
 
-**Model** (solved by :func:`scipy.optimize.milp`, HiGHS branch and cut with a relative gap
-of 0: the optimum is proven; a search stopped by the time limit is an estimate):
-
-* per school section *s*: ``h_s`` hires (integer, at least the teachers the classes G5 adds
-  need), and for each teacher indicator *i* (R1 above the required degree, R2 backbone,
-  R3 PE/art) ``t_si`` of those hires carrying the attribute (integer, ``t_si ≤ h_s``): one
-  hire counts toward every indicator whose attribute it has. A hire costs
-  ``teacher_per_year`` plus each attribute's premium (``*_premium``, 0 by default);
-* per facility row *f* (a school's, or a stage's where the school reports per stage) and
-  facility indicator *j*: the addition ``y_fj`` (integer where things come whole: rooms),
-  shared among the school's sections by their pupil shares, exactly as
-  :func:`eduwb.analysis.resources.section_values` splits facilities, at the indicator's unit
-  cost;
-* per section and indicator a binary ``e_si`` (exempt): the amount after must reach the
-  threshold, or 85 % of it where ``e_si = 1``, and at most ``7 − min_met`` exemptions per
-  section — the per-school rule, exactly.
-
-**CVs.** The CV limits are quadratic, not linear. After the first solve the CVs are measured
-(:func:`eduwb.analysis.balance.balance_from_values`); every stage × indicator still above
-its limit gets a floor — the water-filling level of :mod:`eduwb.analysis.plan` — for the
-sections below it, and the program is solved again. When that happens the result is the
-least cost *given those floors*, not proven least overall: its ``method`` is ``estimate``.
+Variables, per section: ``h`` hires (at least what G5's classes need) and ``t_i ≤ h`` of them with
+each teacher attribute (one hire counts toward every R its attributes fit); per facility row and
+indicator, the addition ``y`` in whole steps, shared among the sections as
+:func:`eduwb.analysis.resources.section_values` splits facilities; per section and indicator a
+binary exemption ``e`` (85 % instead of the threshold, at most ``7 − min_met`` per section: the
+per-school rule exactly). :func:`scipy.optimize.milp` (HiGHS, gap 0) proves the optimum. The
+CV limits are quadratic: a stage × indicator still over its limit after a solve gets floors (the
+water-filling level of :mod:`eduwb.analysis.plan`) and is solved again — then the result is
+least-cost only *given those floors*, an ``estimate``.
 """
 
 from __future__ import annotations

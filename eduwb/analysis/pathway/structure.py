@@ -1,31 +1,11 @@
 """The pathway's structural actions, in the order they must happen: G4, then G5, then G3.
 
 Each step works on a :class:`Work` — the county's tables with the year's rows changed so far —
-and appends its actions. The order matters: pupils moved for G4 change class sizes (G5);
-the classes G5 adds change the music and art rooms G3 needs (one per 12 classes); and all of
-them change the pupils, floor area and teachers the resource indicators (R1–R7) are measured
-on, which :mod:`eduwb.analysis.pathway.resources` solves last.
-
-Assumptions (docs/method.md, 达标路径):
-
-* **G4.** Pupils above a school's limit are moved, in its largest compulsory stage, to other
-  schools of G4's scope that teach that stage and are within their own limit, nearest first
-  (same township, then same locale, then the most room, then the school id); a school takes
-  pupils up to its own limit. Grades give pupils in proportion to their size. What no school
-  can take becomes places in a new campus (``school_place`` each). Moving pupils is an
-  administrative action (no price); teachers do not move with them (the resource step hires
-  where the receiving school then falls short).
-* **G5.** A grade with a class above the standard gets ``ceil(pupils / standard)`` classes
-  (never fewer than it has) and its pupils are spread evenly over them (re-forming classes,
-  no price). Every extra class gets a newly built classroom of ``classroom_m2`` (the data
-  carry no count of idle rooms, so this is an upper bound) and brings
-  ``teachers_per_class`` teachers, hired in the resource step (where those hires may also
-  count for R1–R3).
-* **G3.** A school builds the music and art rooms it lacks, ``ceil(classes / 12)`` each (its
-  classes after G5), each of the standard's minimum area; a school whose smallest room is
-  below the minimum rebuilds that room to it (the data give only the smallest room's area,
-  so the other rooms are taken to meet it). New floor area adds to the teaching and
-  auxiliary area (R4).
+and appends its actions. The order matters: pupils moved for G4 change class sizes (G5), the
+classes G5 adds change the music and art rooms G3 needs, and all of them change what R1–R7
+(:mod:`eduwb.analysis.pathway.resources`, last) measure. The assumptions of each step (where
+pupils go, a new classroom for every extra class, the smallest room rebuilt) are written out in
+docs/method.md, 13a 达标路径, steps 1–3.
 """
 
 from __future__ import annotations

@@ -59,6 +59,16 @@ _DECIMALS = {
     ("budget", "training_funds_yuan"): 0,
 }
 
+#: The per-section teacher counts the teachers table gives, in the order of ``counts`` (see
+#: :func:`_teacher_tables`).
+_COUNTS = (
+    "teachers",
+    "teachers_above_degree",
+    "backbone_teachers",
+    "pe_art_teachers",
+    "intermediate_title_teachers",
+)
+
 # ----------------------------------------------------------------------------- assembly
 
 
@@ -170,11 +180,7 @@ def _section_table(ids, units: simulate.Units, year_list: list[int], section_cla
             "stage": np.array(STAGE_NAME)[units.stage[uu]],
             "students": units.students[uu, yy],
             "classes": section_classes[uu, yy],
-            "teachers": counts[0, uu, yy],
-            "teachers_above_degree": counts[1, uu, yy],
-            "backbone_teachers": counts[2, uu, yy],
-            "pe_art_teachers": counts[3, uu, yy],
-            "intermediate_title_teachers": counts[4, uu, yy],
+            **dict(zip(_COUNTS, counts[:, uu, yy], strict=True)),
             "_stage_order": units.stage[uu],
         }
     ).sort_values(["school_id", "year", "_stage_order"])
@@ -211,7 +217,7 @@ def _teacher_tables(
 ):
     """The teachers and rotations tables, and the per-section teacher counts derived from them.
 
-    ``counts`` is (5, section, year): teachers, above the degree, backbone, PE/art, intermediate titles.
+    ``counts`` is (5, section, year), the columns :data:`_COUNTS`.
     """
     ny = len(year_list)
     n_units = len(units.school)

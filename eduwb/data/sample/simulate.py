@@ -61,17 +61,13 @@ def _apportion(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def enrolment(rng: np.random.Generator, schools: list[School], n_years: int) -> Units:
-    school_idx, stage, n_grades, base, growth, surv, noise, totals = [], [], [], [], [], [], [], []
-    for i, s in enumerate(schools):
-        for st, size in s.grade_size.items():
-            school_idx.append(i)
-            stage.append(STAGE_CODE[st])
-            n_grades.append(4 if s.kind == "teaching_point" else 6 if st == "primary" else 3)
-            base.append(size)
-            growth.append(s.intake_growth)
-            surv.append(s.survival)
-            noise.append(s.noise)
-            totals.append(s.totals)
+    sections = [
+        (i, STAGE_CODE[st], 4 if s.kind == "teaching_point" else 6 if st == "primary" else 3, size,
+         s.intake_growth, s.survival, s.noise, s.totals)
+        for i, s in enumerate(schools)
+        for st, size in s.grade_size.items()
+    ]  # fmt: skip
+    school_idx, stage, n_grades, base, growth, surv, noise, totals = zip(*sections, strict=True)
     school_idx, stage, n_grades = np.array(school_idx), np.array(stage), np.array(n_grades)
     base, growth, surv, noise = (np.array(a, dtype=float) for a in (base, growth, surv, noise))
     n_units = len(base)
