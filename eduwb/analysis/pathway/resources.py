@@ -95,8 +95,7 @@ class _Program:
         self.step = fkeys["indicator"].map(unit).map(lambda u: p.addition_step.get(u, 1.0)).to_numpy(float)
         c[self.o_y : self.o_e] = fkeys["indicator"].map(ind_cost).to_numpy(dtype="float64") * self.step
         self.c = c
-        integ = np.ones(self.n_var)
-        self.integrality = integ
+        self.integrality = np.ones(self.n_var)
         lb = np.zeros(self.n_var)
         ub = np.full(self.n_var, np.inf)
         ub[self.o_e :] = 1
@@ -122,8 +121,8 @@ class _Program:
         is_t = np.isin(active, self.t_rows)
         t_var = self.o_t + np.searchsorted(self.t_rows, active[is_t])
         rows += [pos[is_t], pos[~is_t]]
-        cols += [t_var, self.o_y + self.f_index[np.searchsorted(self.f_rows, active[~is_t])]]
         f_var = self.f_index[np.searchsorted(self.f_rows, active[~is_t])]
+        cols += [t_var, self.o_y + f_var]
         vals += [np.ones(is_t.sum()), long["share"].to_numpy()[active[~is_t]] * self.step[f_var]]
         rows.append(pos)
         cols.append(self.o_e + active)
@@ -234,11 +233,12 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     # the teachers G5's classes need in sections the resource indicators do not measure
     # (a teaching point under 50 pupils): hired all the same, with no attribute required
     seen = set(zip(values["school_id"], values["stage"], strict=True))
-    outside = [(k, n) for k, n in work.class_hires.items() if k not in seen and n > 0]
+    outside = [(*k, n) for k, n in work.class_hires.items() if k not in seen and n > 0]
     if outside:
-        extra = pd.DataFrame({"school_id": [k[0] for k, _ in outside], "stage": [k[1] for k, _ in outside],
-                              "n": [n for _, n in outside]})  # fmt: skip
-        hired = pd.concat([hired, extra.assign(**dict.fromkeys(attrs.columns, 0))], ignore_index=True)
+        extra = pd.DataFrame(outside, columns=["school_id", "stage", "n"]).assign(
+            **dict.fromkeys(attrs.columns, 0)
+        )
+        hired = pd.concat([hired, extra], ignore_index=True)
     hired = hired[hired["n"] > 0].reset_index(drop=True)
     if hired.empty:
         return

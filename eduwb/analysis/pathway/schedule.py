@@ -87,11 +87,7 @@ def schedule(ds, std, actions: pd.DataFrame, year: int, cap: float | None):
     spent = dict.fromkeys(years.tolist(), 0.0)
     placed = []
     for cost in acts["cost_yuan"].to_numpy(dtype="float64"):
-        when = None
-        for y in spent:
-            if cap is None or spent[y] + cost <= cap + 1e-6:
-                when = y
-                break
+        when = next((y for y in spent if cap is None or spent[y] + cost <= cap + 1e-6), None)
         if when is None:
             when = int(years[-1]) + 1
             while spent.setdefault(when, 0.0) + cost > (cap or np.inf) + 1e-6 and spent[when] > 0:

@@ -406,10 +406,11 @@ def _county_code(i: int, counties: int) -> str:
     return f"{(429000 + i + 1) % 1_000_000:06d}"
 
 
-def _write_one(args) -> str:
-    folder, seed, years, schools, i, counties = args
+def _county(seed: int, years: tuple[int, int], schools: int, i: int, counties: int):
+    """The tables and the ``county.toml`` text of county ``i`` of ``counties``."""
     code = _county_code(i, counties)
     prefix = "T" if counties == 1 else f"T{code}"
+    level = development_level(i, counties)
     tables = generate_county(
         seed,
         years=years,
@@ -417,9 +418,14 @@ def _write_one(args) -> str:
         county_index=i,
         code=code,
         teacher_prefix=prefix,
-        development=development_level(i, counties),
+        development=level,
     )
-    write_county(Path(folder), tables, county_toml(_county_name(i, counties), code, years, seed))
+    return tables, county_toml(_county_name(i, counties), code, years, seed)
+
+
+def _write_one(args) -> str:
+    folder, *county = args
+    write_county(Path(folder), *_county(*county))
     return str(folder)
 
 
@@ -448,8 +454,7 @@ def write_sample(
         raise ParameterError("an .xlsx workbook is written for a single county only (counties = 1)")
     years = (int(years[0]), int(years[1]))
     if counties == 1:
-        tables = generate_county(seed, years=years, schools=schools)
-        toml_text = county_toml(SAMPLE_NAME, SAMPLE_CODE, years, seed)
+        tables, toml_text = _county(seed, years, schools, 0, 1)
         write_county(out, tables, toml_text)
         if xlsx is not None:
             xlsx = Path(xlsx)

@@ -272,11 +272,10 @@ def teachers(
     uncert = by_year(_UNCERTIFIED, n_years)
     untrained = by_year(_UNTRAINED, n_years)
 
-    next_id = 1
     n0 = int(targets[:, 0].sum())
     units0 = np.repeat(np.arange(n_units), targets[:, 0])
     ids = rng.permutation(n0) + 1
-    next_id += n0
+    next_id = n0 + 1
     cur = _new_teachers(rng, units0, years[0], ids, stage, p_above, p_peart, young=False)
     age0 = years[0] - cur.birth
     bb = rng.random(n0) < p_backbone[units0] * np.clip((age0 - 24) / 14, 0.0, 1.6)
