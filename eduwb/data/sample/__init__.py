@@ -120,7 +120,16 @@ def generate_county(
         rng, cat, units, simulate.teacher_targets(cat, units, section_classes), year_list, story
     )
     teachers, rotations, counts = _teacher_tables(staff, moves, ids, units, year_list, teacher_prefix)
-    facilities = _facility_table(rng, seed, county_index, cat, units, section_classes, ids, year_list)
+    fac = simulate.facilities(rng, cat, units, section_classes, year_list)
+    # computers and books come from a random stream of their own (see simulate.computers_and_books)
+    computers, books = simulate.computers_and_books(seed, county_index, cat, units, year_list)
+    facilities = fac.assign(
+        computers=simulate.split_per_stage(fac, computers, cat, units),
+        books=simulate.split_per_stage(fac, books, cat, units),
+        school_id=ids[fac["school"].to_numpy()],
+        year=np.array(year_list)[fac["year_index"].to_numpy()],
+        _stage_order=fac["stage"].map(STAGE_CODE).fillna(-1).to_numpy(),
+    )
     budget = simulate.budget(rng, cat, units, ids, year_list)
     cohorts = simulate.cohorts(rng, units, year_list)
     tables = {
@@ -143,28 +152,6 @@ def _school_table(ids: np.ndarray, cat: list[School]) -> pd.DataFrame:
     names = ("name", "kind", "locale", "township", "sponsor", "boarding", "built_year")
     return pd.DataFrame({name: [getattr(s, name) for s in cat] for name in names}).assign(
         school_id=ids, parent_id=[ids[s.parent] if s.parent is not None else None for s in cat]
-    )
-
-
-def _facility_table(
-    rng,
-    seed: int,
-    county_index: int,
-    cat: list[School],
-    units: simulate.Units,
-    section_classes,
-    ids,
-    year_list,
-) -> pd.DataFrame:
-    """The simulated facilities with computers and books (drawn from their own seed) per stage."""
-    fac = simulate.facilities(rng, cat, units, section_classes, year_list)
-    computers, books = simulate.computers_and_books(seed, county_index, cat, units, year_list)
-    return fac.assign(
-        computers=simulate.split_per_stage(fac, computers, cat, units),
-        books=simulate.split_per_stage(fac, books, cat, units),
-        school_id=ids[fac["school"].to_numpy()],
-        year=np.array(year_list)[fac["year_index"].to_numpy()],
-        _stage_order=fac["stage"].map(STAGE_CODE).fillna(-1).to_numpy(),
     )
 
 

@@ -25,6 +25,8 @@ _RETENTION = (0.962, 0.943, 0.957, 0.966, 0.971)
 # Survey satisfaction per year: all groups but parents, and parents.
 _SATISFACTION = (0.872, 0.884, 0.897, 0.905, 0.914)
 _PARENT_SATISFACTION = (0.832, 0.851, 0.868, 0.883, 0.897)
+_SATISFACTION_OFFSET = {"student": 0.02, "teacher": -0.01, "principal": 0.06, "deputy": 0.03, "cppcc": 0.025,
+                        "resident": -0.02}  # fmt: skip
 # 生均公用经费 benchmark (元/生/年) per stage and year.
 _PUBLIC_FUNDS_PER_PUPIL = {
     "primary": (650, 650, 720, 720, 720),
@@ -661,14 +663,6 @@ def survey(rng, years: list[int], n_schools: int, n_teachers: np.ndarray) -> pd.
     ny = len(years)
     other = by_year(_SATISFACTION, ny)
     parent = by_year(_PARENT_SATISFACTION, ny)
-    offset = {
-        "student": 0.02,
-        "teacher": -0.01,
-        "principal": 0.06,
-        "deputy": 0.03,
-        "cppcc": 0.025,
-        "resident": -0.02,
-    }
     rows = []
     for i, y in enumerate(years):
         sizes = {
@@ -681,7 +675,7 @@ def survey(rng, years: list[int], n_schools: int, n_teachers: np.ndarray) -> pd.
             "resident": int(rng.integers(450, 650)),
         }
         for g in SURVEY_GROUPS:
-            rate = parent[i] if g == "parent" else min(0.99, other[i] + offset[g])
+            rate = parent[i] if g == "parent" else min(0.99, other[i] + _SATISFACTION_OFFSET[g])
             valid = sizes[g]
             rows.append((y, g, valid, min(valid, int(round(valid * rate)))))
     return pd.DataFrame(rows, columns=TABLES["survey"].names)
