@@ -247,11 +247,8 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     at = pd.Series(np.arange(len(sec)), index=pd.MultiIndex.from_frame(sec[["school_id", "stage"]]))
     at = at[(sec["year"] == work.year).to_numpy()]
     rows = at.reindex(key).to_numpy()
-    sec = sec.copy()
     for col in ["teachers", *attrs.columns]:
-        values_ = sec[col].to_numpy(dtype=np.int64).copy()
-        np.add.at(values_, rows, hired["n" if col == "teachers" else col].to_numpy())
-        sec[col] = values_
+        sec = structure.add_to(sec, rows, col, hired["n" if col == "teachers" else col])
     work.set(sections=sec)
     # which indicators each section's hires count toward (and G5 where its classes needed them)
     ind_of = teach.drop_duplicates("column").set_index("column")["indicator"]

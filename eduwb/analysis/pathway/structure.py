@@ -337,7 +337,8 @@ def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
 
 
 def add_to(fac: pd.DataFrame, rows: np.ndarray, column: str, amounts) -> pd.DataFrame:
-    """``fac`` with ``amounts`` added to ``column`` at positions ``rows`` (repeats add up)."""
+    """``fac`` (facilities, or any table) with ``amounts`` added to ``column`` at positions ``rows``
+    (repeats add up; a whole-number column stays whole)."""
     values = fac[column].to_numpy(dtype="float64", na_value=0.0).copy()
     np.add.at(values, rows, np.asarray(amounts, dtype="float64"))
     fac = fac.copy()
