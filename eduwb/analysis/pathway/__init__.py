@@ -238,12 +238,9 @@ def bill_rows(actions: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out.insert(2, "gap_unit", out["indicator"].map(BILL_UNITS))
     order = {k: i for i, k in enumerate(BILL_UNITS)}
-    return (
-        out.assign(_i=out["indicator"].map(order))
-        .sort_values(["_i", "stage"], kind="mergesort")
-        .drop(columns="_i")
-        .reset_index(drop=True)
-    )
+    # several columns: a stable sort (lexsort), like mergesort on one
+    out = out.sort_values(["indicator", "stage"], key=lambda s: s.map(order) if s.name == "indicator" else s)
+    return out.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- tables

@@ -45,9 +45,7 @@ def _sections(work: Work) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     sec = sec.assign(share=pupil_shares(sec.reset_index(drop=True), std).to_numpy())
     fac = ds.facilities[ds.facilities["year"] == year]
-    staged = set(
-        zip(fac.loc[fac["stage"].notna(), "school_id"], fac.loc[fac["stage"].notna(), "stage"], strict=True)
-    )
+    staged = set(fac[["school_id", "stage"]].dropna().itertuples(index=False, name=None))
     key = list(zip(sec["school_id"], sec["stage"], strict=True))
     sec["fac_stage"] = [st if (sid, st) in staged else "" for sid, st in key]
     sec["share"] = np.where(sec["fac_stage"] != "", 1.0, sec["share"])
