@@ -246,18 +246,9 @@ def _move_section_pupils(work: Work) -> None:
     moves = moves[moves["action"] == "move_pupils"]
     if moves.empty:
         return
-    delta = (
-        pd.concat(
-            [
-                moves.assign(quantity=-moves["quantity"])[["school_id", "stage", "quantity"]],
-                moves[["target_school_id", "stage", "quantity"]].rename(
-                    columns={"target_school_id": "school_id"}
-                ),
-            ]
-        )
-        .groupby(["school_id", "stage"])["quantity"]
-        .sum()
-    )
+    sent = moves.groupby(["school_id", "stage"])["quantity"].sum()
+    got = moves.groupby(["target_school_id", "stage"])["quantity"].sum().rename_axis(["school_id", "stage"])
+    delta = got.sub(sent, fill_value=0)
     mine = sec["year"] == work.year
     keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]])
     sec.loc[mine, "students"] += delta.reindex(keys).fillna(0).to_numpy().astype(sec["students"].dtype)
