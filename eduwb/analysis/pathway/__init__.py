@@ -38,27 +38,10 @@ from .schedule import schedule, target_year
 #: The indicators the pathway moves with money or an administrative action.
 MOVABLE = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "G3", "G4", "G5", "G9", "G11", "G12")
 
-_ACTION_COLUMNS = [
-    "action_id",
-    "indicator",
-    "action",
-    "school_id",
-    "school_name",
-    "stage",
-    "grade",
-    "target_school_id",
-    "quantity",
-    "unit",
-    "rooms",
-    "teachers",
-    "teachers_above_degree",
-    "backbone_teachers",
-    "pe_art_teachers",
-    "cost_key",
-    "unit_cost",
-    "cost_yuan",
-    "method",
-]
+_ACTION_COLUMNS = (
+    "action_id indicator action school_id school_name stage grade target_school_id quantity unit rooms "
+    "teachers teachers_above_degree backbone_teachers pe_art_teachers cost_key unit_cost cost_yuan method"
+).split()
 
 
 @dataclass
@@ -101,7 +84,7 @@ def _hire_rows(work: structure.Work) -> None:
             "stage": h["stage"].to_numpy(dtype=object)[rows],
             "sex": np.where(k % 2 == 0, "female", "male"),
             "birth_year": work.year - 25,
-            "backbone": np.where(k < h["backbone"].to_numpy()[rows], "county", "none"),
+            "backbone": np.where(k < h["backbone_teachers"].to_numpy()[rows], "county", "none"),
             "years_at_school": 0,
             "certified": True,
             "training_hours_5y": float(rotation.training_hours_min(work.std) or 0),
@@ -138,27 +121,16 @@ def _unpriced(ds, std: Standard, year: int, card: pd.DataFrame | None = None) ->
     movable = card["indicator"].isin(MOVABLE)
     # a movable indicator without data (G11 in a county's first year) is beyond the pathway too
     rows = card[(~movable & (card["status"] != "pass")) | (movable & (card["status"] == "missing"))]
-    out = rows[["indicator", "name", "status", "value", "evidence"]].assign(kind="indicator")
+    out = [rows.assign(kind="indicator")]
     vetoes = card.attrs.get("vetoes")
     if vetoes is not None and len(vetoes):
-        open_ = vetoes[vetoes["applies"].astype(bool) | ~vetoes["declared"].astype(bool)]
-        out = pd.concat(
-            [
-                out,
-                pd.DataFrame(
-                    {
-                        "indicator": open_["veto"].to_numpy(),
-                        "name": open_["name"].to_numpy(),
-                        "status": np.where(open_["applies"].astype(bool), "fail", "missing"),
-                        "value": np.where(open_["applies"].astype(bool), "是", ""),
-                        "evidence": open_["evidence"].to_numpy(),
-                        "kind": "veto",
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-    return out[["kind", "indicator", "name", "status", "value", "evidence"]].reset_index(drop=True)
+        applies = vetoes["applies"].astype(bool)
+        open_ = vetoes[applies | ~vetoes["declared"].astype(bool)].rename(columns={"veto": "indicator"})
+        applies = applies[open_.index]
+        status, value = np.where(applies, "fail", "missing"), np.where(applies, "是", "")
+        out.append(open_.assign(status=status, value=value, kind="veto"))
+    out = pd.concat(out, ignore_index=True)
+    return out[["kind", "indicator", "name", "status", "value", "evidence"]]
 
 
 def pathway(ds, std: Standard, year=None, *, with_unpriced: bool = True, **options) -> Pathway:
@@ -266,12 +238,9 @@ def bill_rows(actions: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out.insert(2, "gap_unit", out["indicator"].map(BILL_UNITS))
     order = {k: i for i, k in enumerate(BILL_UNITS)}
-    return (
-        out.assign(_i=out["indicator"].map(order))
-        .sort_values(["_i", "stage"], kind="mergesort")
-        .drop(columns="_i")
-        .reset_index(drop=True)
-    )
+    # several columns: a stable sort (lexsort), like mergesort on one
+    out = out.sort_values(["indicator", "stage"], key=lambda s: s.map(order) if s.name == "indicator" else s)
+    return out.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -388,17 +357,10 @@ def _next_year(ds, std: Standard, year, options: dict) -> dict:
     within = cap is None or pw.total_yuan <= cap + 1e-6
     blocks = _unpriced(pw.applied, std, pw.year, card)
     if not within:
-        short = pd.DataFrame(
-            {
-                "kind": ["budget"],
-                "indicator": [""],
-                "name": ["annual_budget_yuan"],
-                "status": ["fail"],
-                "value": [f"{pw.total_yuan - cap:.0f}"],
-                "evidence": [f"cost {pw.total_yuan:.0f} > cap {cap:.0f}"],
-            }
-        )
-        blocks = pd.concat([blocks, short], ignore_index=True)
+        short = {"kind": "budget", "indicator": "", "name": "annual_budget_yuan", "status": "fail",
+                 "value": f"{pw.total_yuan - cap:.0f}",
+                 "evidence": f"cost {pw.total_yuan:.0f} > cap {cap:.0f}"}  # fmt: skip
+        blocks = pd.concat([blocks, pd.DataFrame([short])], ignore_index=True)
     return {
         "year": pw.year,
         "applied": pw.applied,

@@ -1,11 +1,8 @@
 """A new campus for the pupils no school can take (G4): its rows in every table.
 
-The campus is a new school of the sending stage's kind, in the sender's township and
-locale, opened in the pathway's year with the pupils moved to it. It is built and staffed
-to the standard's thresholds, so that it passes R1–R7, G3 and G5 on its own: floor area,
-sports ground, equipment and multimedia rooms at the thresholds (priced together as
-``school_place`` per place), music and art rooms of the minimum area for its classes, and
-the teachers R1–R3 and its classes need (hired, ``teacher_per_year`` each).
+The campus is a new school of the sending stage's kind in the sender's township and locale,
+built and staffed to the thresholds so that it passes R1–R7, G3 and G5 on its own (priced
+``school_place`` per place plus ``teacher_per_year`` per teacher).
 """
 
 from __future__ import annotations
@@ -62,16 +59,9 @@ def add_campus(work, sender: pd.Series, stage: str, places: int, grades: pd.Seri
     """Add the campus's school, section and facilities rows; record its staff as hires; its id."""
     std, year = work.std, work.year
     campus = _campus_id(work, sender["school_id"])
-    school = dict(
-        school_id=campus,
-        name=f"{sender['name']}新校区",
-        kind=stage,
-        locale=sender["locale"],
-        township=sender.get("township", pd.NA),
-        sponsor="public",
-        boarding=False,
-        built_year=year,
-    )
+    school = dict(school_id=campus, name=f"{sender['name']}新校区", kind=stage, locale=sender["locale"],
+                  township=sender.get("township", pd.NA), sponsor="public", boarding=False,
+                  built_year=year)  # fmt: skip
     limit = std.class_size_standard(stage)
     shares = grades if len(grades) else pd.Series([places])
     classes = int(np.ceil(shares / limit).sum())
@@ -81,38 +71,15 @@ def add_campus(work, sender: pd.Series, stage: str, places: int, grades: pd.Seri
         [*counts.values(), int(np.ceil(classes * work.prices.teachers_per_class[stage] - 1e-9)), 1]
     )
     section = dict(
-        school_id=campus,
-        year=year,
-        stage=stage,
-        students=places,
-        classes=classes,
-        teachers=teachers,
-        **counts,
+        school_id=campus, year=year, stage=stage, students=places, classes=classes, teachers=teachers
     )
     work.set(
         schools=_append(work.table("schools"), school),
-        sections=_append(work.table("sections"), section),
+        sections=_append(work.table("sections"), {**section, **counts}),
         facilities=_append(work.table("facilities"), _facility_row(work, campus, stage, places, rooms)),
     )
-    work.hires.append(
-        dict(
-            school_id=campus,
-            stage=stage,
-            n=teachers,
-            above_degree=counts.get("teachers_above_degree", 0),
-            backbone=counts.get("backbone_teachers", 0),
-            pe_art=counts.get("pe_art_teachers", 0),
-        )
-    )
-    work.act(
-        indicator="G4",
-        action="staff_new_campus",
-        school_id=campus,
-        stage=stage,
-        target_school_id="",
-        quantity=teachers,
-        unit="teachers",
-        cost_key="teacher_per_year",
-        method="exact",
-    )
+    attributes = {col: counts.get(col, 0) for col in PREMIUM_KEYS}
+    work.hires.append(dict(school_id=campus, stage=stage, n=teachers, **attributes))
+    work.act(indicator="G4", action="staff_new_campus", school_id=campus, stage=stage, target_school_id="",
+             quantity=teachers, unit="teachers", cost_key="teacher_per_year")  # fmt: skip
     return campus

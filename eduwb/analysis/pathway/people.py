@@ -1,17 +1,6 @@
-"""G9 (training), G12 (certification) and G11 (rotation): how many more, at what cost.
-
-* **G9**: every counted teacher below the standard's training hours completes the hours
-  missing (``training_hour`` per hour).
-* **G12**: every counted teacher without a certificate obtains one (``certification`` each).
-* **G11**: the fewest extra moves ``m`` of eligible teachers not moving yet, ``b`` of them
-  backbone, with ``rotated + m ≥ ratio × eligible`` and ``backbone + b ≥ share × (rotated +
-  m)``: ``m = max(⌈ratio·E⌉ − R, ⌈(share·R − B)/(1 − share)⌉)`` and ``b = ⌈share·(R + m)⌉ −
-  B`` (closed form; ``rotation_move`` each). The movers are the eligible teachers not moving
-  yet with the most years at their school (backbone ones for the ``b``), each to a school
-  teaching the same stage — rural schools first, then by id, taken in turn — other than
-  their own. The move is recorded in ``rotations`` (mode ``rotation``); the teacher's row of
-  the year stays where it is, as the statistics count a rotating teacher at the home school.
-Hires arrive certified and with the training hours (an assumption the county checks).
+"""G9 (training), G12 (certification) and G11 (rotation): how many more, at what cost
+(docs/method.md, 13a, step 5). Hires arrive certified and with the training hours (an
+assumption the county checks).
 """
 
 from __future__ import annotations
@@ -31,6 +20,18 @@ def _in_scope(work: Work, indicator: str, year: int) -> np.ndarray:
     )
 
 
+def _county_wide(work: Work, indicator: str, action: str, quantity, unit: str, cost_key: str, **more) -> None:
+    """Record an action of the county as a whole (no school, no stage)."""
+    work.act(indicator=indicator, action=action, school_id="", stage="", quantity=quantity, unit=unit,
+             cost_key=cost_key, **more)  # fmt: skip
+
+
+def _set_teachers(work: Work, rows: np.ndarray, column: str, value) -> None:
+    t = work.table("teachers").copy()
+    t.loc[rows, column] = value
+    work.set(teachers=t)
+
+
 def training(work: Work) -> None:
     t = work.table("teachers")
     if t is None:
@@ -39,20 +40,8 @@ def training(work: Work) -> None:
     rows = _in_scope(work, "G9", work.year) & (t["training_hours_5y"].to_numpy(dtype="float64") < need)
     if rows.any():
         hours = float((need - t.loc[rows, "training_hours_5y"].astype("float64")).sum())
-        work.act(
-            indicator="G9",
-            action="train_teachers",
-            school_id="",
-            stage="",
-            quantity=hours,
-            unit="hours",
-            cost_key="training_hour",
-            method="exact",
-            teachers=int(rows.sum()),
-        )
-        t = t.copy()
-        t.loc[rows, "training_hours_5y"] = need
-        work.set(teachers=t)
+        _county_wide(work, "G9", "train_teachers", hours, "hours", "training_hour", teachers=int(rows.sum()))
+        _set_teachers(work, rows, "training_hours_5y", need)
 
 
 def certification(work: Work) -> None:
@@ -61,23 +50,13 @@ def certification(work: Work) -> None:
         return
     rows = _in_scope(work, "G12", work.year) & ~t["certified"].to_numpy(dtype=bool)
     if rows.any():
-        work.act(
-            indicator="G12",
-            action="certify_teachers",
-            school_id="",
-            stage="",
-            quantity=int(rows.sum()),
-            unit="teachers",
-            cost_key="certification",
-            method="exact",
-        )
-        t = t.copy()
-        t.loc[rows, "certified"] = True
-        work.set(teachers=t)
+        _county_wide(work, "G12", "certify_teachers", int(rows.sum()), "teachers", "certification")
+        _set_teachers(work, rows, "certified", True)
 
 
 def extra_moves(eligible: int, rotated: int, backbone: int, ratio: float, share: float) -> tuple[int, int]:
-    """The fewest extra moves and how many of them backbone teachers (see the module docstring)."""
+    """The fewest extra moves ``m`` and how many ``b`` of them backbone teachers, with ``rotated + m ≥
+    ratio × eligible`` and ``backbone + b ≥ share × (rotated + m)``, in closed form."""
     tol = 1e-9
     m = max(int(np.ceil(ratio * eligible - tol)) - rotated, 0)
     if share < 1:
@@ -97,21 +76,17 @@ def rotations(work: Work) -> None:
     r = row.iloc[0]
     if pd.notna(r["passes"]) and bool(r["passes"]):
         return
-    m, b = extra_moves(
-        int(r["eligible"]),
-        int(r["rotated"]),
-        int(r["backbone_rotated"]),
-        float(r["ratio_limit"]),
-        float(r["share_limit"]),
-    )
-    if m == 0:
-        return
-    rotate(work, m, b)
+    counts = (int(r["eligible"]), int(r["rotated"]), int(r["backbone_rotated"]))
+    m, b = extra_moves(*counts, float(r["ratio_limit"]), float(r["share_limit"]))
+    if m:
+        rotate(work, m, b)
 
 
 def rotate(work: Work, m: int, b: int) -> None:
-    """``m`` more eligible teachers rotate this year, ``b`` of them backbone (where there are
-    enough), chosen and sent as the module docstring says; recorded in ``rotations``."""
+    """``m`` more eligible teachers not moving yet rotate this year, those longest at their school
+    (``b`` of them backbone, where there are enough), to :func:`_targets`. The move is recorded in
+    ``rotations`` (mode ``rotation``); the teacher's row stays where it is, as the statistics count
+    a rotating teacher at the home school."""
     ds, std, year = work.ds, work.std, work.year
     t = ds.teachers
     rule = teachers.eligibility_rule(ds)
@@ -139,16 +114,8 @@ def rotate(work: Work, m: int, b: int) -> None:
     work.set(
         rotations=pd.concat([ds.rotations, new.astype(ds.rotations.dtypes.to_dict())], ignore_index=True)
     )
-    work.act(
-        indicator="G11",
-        action="rotate_teachers",
-        school_id="",
-        stage="",
-        quantity=int(len(new)),
-        unit="teachers",
-        cost_key="rotation_move",
-        method="exact",
-        backbone_teachers=int(b),
+    _county_wide(
+        work, "G11", "rotate_teachers", int(len(new)), "teachers", "rotation_move", backbone_teachers=int(b)
     )
 
 

@@ -1,28 +1,15 @@
 """R1–R7 as one integer program: the least-cost hires and additions after which every school
-section passes the per-school rule and every CV is within its limit.
+section passes the per-school rule and every CV is within its limit (docs/method.md, 13a, step 4).
 
-**Model** (solved by :func:`scipy.optimize.milp`, HiGHS branch and cut with a relative gap
-of 0: the optimum is proven; a search stopped by the time limit is an estimate):
-
-* per school section *s*: ``h_s`` hires (integer, at least the teachers the classes G5 adds
-  need), and for each teacher indicator *i* (R1 above the required degree, R2 backbone,
-  R3 PE/art) ``t_si`` of those hires carrying the attribute (integer, ``t_si ≤ h_s``): one
-  hire counts toward every indicator whose attribute it has. A hire costs
-  ``teacher_per_year`` plus each attribute's premium (``*_premium``, 0 by default);
-* per facility row *f* (a school's, or a stage's where the school reports per stage) and
-  facility indicator *j*: the addition ``y_fj`` (integer where things come whole: rooms),
-  shared among the school's sections by their pupil shares, exactly as
-  :func:`eduwb.analysis.resources.section_values` splits facilities, at the indicator's unit
-  cost;
-* per section and indicator a binary ``e_si`` (exempt): the amount after must reach the
-  threshold, or 85 % of it where ``e_si = 1``, and at most ``7 − min_met`` exemptions per
-  section — the per-school rule, exactly.
-
-**CVs.** The CV limits are quadratic, not linear. After the first solve the CVs are measured
-(:func:`eduwb.analysis.balance.balance_from_values`); every stage × indicator still above
-its limit gets a floor — the water-filling level of :mod:`eduwb.analysis.plan` — for the
-sections below it, and the program is solved again. When that happens the result is the
-least cost *given those floors*, not proven least overall: its ``method`` is ``estimate``.
+Variables, per section: ``h`` hires (at least what G5's classes need) and ``t_i ≤ h`` of them with
+each teacher attribute (one hire counts toward every R its attributes fit); per facility row and
+indicator, the addition ``y`` in whole steps, shared among the sections as
+:func:`eduwb.analysis.resources.section_values` splits facilities; per section and indicator a
+binary exemption ``e`` (85 % instead of the threshold, at most ``7 − min_met`` per section: the
+per-school rule exactly). :func:`scipy.optimize.milp` (HiGHS, gap 0) proves the optimum. The
+CV limits are quadratic: a stage × indicator still over its limit after a solve gets floors (the
+water-filling level of :mod:`eduwb.analysis.plan`) and is solved again — then the result is
+least-cost only *given those floors*, an ``estimate``.
 """
 
 from __future__ import annotations
@@ -58,9 +45,7 @@ def _sections(work: Work) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     sec = sec.assign(share=pupil_shares(sec.reset_index(drop=True), std).to_numpy())
     fac = ds.facilities[ds.facilities["year"] == year]
-    staged = set(
-        zip(fac.loc[fac["stage"].notna(), "school_id"], fac.loc[fac["stage"].notna(), "stage"], strict=True)
-    )
+    staged = set(fac[["school_id", "stage"]].dropna().itertuples(index=False, name=None))
     key = list(zip(sec["school_id"], sec["stage"], strict=True))
     sec["fac_stage"] = [st if (sid, st) in staged else "" for sid, st in key]
     sec["share"] = np.where(sec["fac_stage"] != "", 1.0, sec["share"])
@@ -108,8 +93,7 @@ class _Program:
         self.step = fkeys["indicator"].map(unit).map(lambda u: p.addition_step.get(u, 1.0)).to_numpy(float)
         c[self.o_y : self.o_e] = fkeys["indicator"].map(ind_cost).to_numpy(dtype="float64") * self.step
         self.c = c
-        integ = np.ones(self.n_var)
-        self.integrality = integ
+        self.integrality = np.ones(self.n_var)
         lb = np.zeros(self.n_var)
         ub = np.full(self.n_var, np.inf)
         ub[self.o_e :] = 1
@@ -135,8 +119,8 @@ class _Program:
         is_t = np.isin(active, self.t_rows)
         t_var = self.o_t + np.searchsorted(self.t_rows, active[is_t])
         rows += [pos[is_t], pos[~is_t]]
-        cols += [t_var, self.o_y + self.f_index[np.searchsorted(self.f_rows, active[~is_t])]]
         f_var = self.f_index[np.searchsorted(self.f_rows, active[~is_t])]
+        cols += [t_var, self.o_y + f_var]
         vals += [np.ones(is_t.sum()), long["share"].to_numpy()[active[~is_t]] * self.step[f_var]]
         rows.append(pos)
         cols.append(self.o_e + active)
@@ -247,11 +231,12 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     # the teachers G5's classes need in sections the resource indicators do not measure
     # (a teaching point under 50 pupils): hired all the same, with no attribute required
     seen = set(zip(values["school_id"], values["stage"], strict=True))
-    outside = [(k, n) for k, n in work.class_hires.items() if k not in seen and n > 0]
+    outside = [(*k, n) for k, n in work.class_hires.items() if k not in seen and n > 0]
     if outside:
-        extra = pd.DataFrame({"school_id": [k[0] for k, _ in outside], "stage": [k[1] for k, _ in outside],
-                              "n": [n for _, n in outside]})  # fmt: skip
-        hired = pd.concat([hired, extra.assign(**dict.fromkeys(attrs.columns, 0))], ignore_index=True)
+        extra = pd.DataFrame(outside, columns=["school_id", "stage", "n"]).assign(
+            **dict.fromkeys(attrs.columns, 0)
+        )
+        hired = pd.concat([hired, extra], ignore_index=True)
     hired = hired[hired["n"] > 0].reset_index(drop=True)
     if hired.empty:
         return
@@ -260,11 +245,8 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     at = pd.Series(np.arange(len(sec)), index=pd.MultiIndex.from_frame(sec[["school_id", "stage"]]))
     at = at[(sec["year"] == work.year).to_numpy()]
     rows = at.reindex(key).to_numpy()
-    sec = sec.copy()
     for col in ["teachers", *attrs.columns]:
-        values_ = sec[col].to_numpy(dtype=np.int64).copy()
-        np.add.at(values_, rows, hired["n" if col == "teachers" else col].to_numpy())
-        sec[col] = values_
+        sec = structure.add_to(sec, rows, col, hired["n" if col == "teachers" else col])
     work.set(sections=sec)
     # which indicators each section's hires count toward (and G5 where its classes needed them)
     ind_of = teach.drop_duplicates("column").set_index("column")["indicator"]
@@ -276,13 +258,7 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
         work.class_hires.get(k, 0) > 0 for k in zip(hired["school_id"], hired["stage"], strict=True)
     ]
     label += np.where(from_classes, "G5", "")
-    work.hires += hired.rename(
-        columns={
-            "teachers_above_degree": "above_degree",
-            "backbone_teachers": "backbone",
-            "pe_art_teachers": "pe_art",
-        }
-    ).to_dict("records")
+    work.hires += hired.to_dict("records")
     work.act_all(
         hired.assign(
             indicator=label.str.rstrip(","),

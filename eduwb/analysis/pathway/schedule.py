@@ -1,16 +1,9 @@
 """The pathway spread over the years: each action gets a year, within the budget cap if any.
 
-The programme runs from the data year to the target year (``county.toml [pathway]
-target_year``; by default the last of the county's class-size milestones, or the data year
-when it has none). An action's deadline is the target year, except class actions: a grade
-whose largest class is above a milestone's limit must be re-formed by that milestone's year
-(no 66+ after one date, no 56+ after another); moving pupils out of a school re-forms its
-classes, so a move has the milestone of the sender's largest class, and what the moved
-pupils need at the receiving school (classes, classrooms, the hires for them) the move's.
-Actions are placed earliest deadline first (then the costliest first) in the earliest year
-whose budget (``annual_budget_yuan``, none by default) still holds them; an action is never
-split. An action placed after its deadline is late: the misses table says which indicator
-misses in which year and by how much money.
+Deadlines are the target year, or for class actions (and pupil moves, and what the moved pupils
+need) the class-size milestone their largest class is behind; actions are placed earliest
+deadline first, then costliest first, in the earliest year whose budget still holds them, never
+split (docs/method.md, 13a, the schedule). A late action is a miss.
 """
 
 from __future__ import annotations
@@ -94,11 +87,7 @@ def schedule(ds, std, actions: pd.DataFrame, year: int, cap: float | None):
     spent = dict.fromkeys(years.tolist(), 0.0)
     placed = []
     for cost in acts["cost_yuan"].to_numpy(dtype="float64"):
-        when = None
-        for y in spent:
-            if cap is None or spent[y] + cost <= cap + 1e-6:
-                when = y
-                break
+        when = next((y for y in spent if cap is None or spent[y] + cost <= cap + 1e-6), None)
         if when is None:
             when = int(years[-1]) + 1
             while spent.setdefault(when, 0.0) + cost > (cap or np.inf) + 1e-6 and spent[when] > 0:

@@ -1,31 +1,11 @@
 """The pathway's structural actions, in the order they must happen: G4, then G5, then G3.
 
 Each step works on a :class:`Work` — the county's tables with the year's rows changed so far —
-and appends its actions. The order matters: pupils moved for G4 change class sizes (G5);
-the classes G5 adds change the music and art rooms G3 needs (one per 12 classes); and all of
-them change the pupils, floor area and teachers the resource indicators (R1–R7) are measured
-on, which :mod:`eduwb.analysis.pathway.resources` solves last.
-
-Assumptions (docs/method.md, 达标路径):
-
-* **G4.** Pupils above a school's limit are moved, in its largest compulsory stage, to other
-  schools of G4's scope that teach that stage and are within their own limit, nearest first
-  (same township, then same locale, then the most room, then the school id); a school takes
-  pupils up to its own limit. Grades give pupils in proportion to their size. What no school
-  can take becomes places in a new campus (``school_place`` each). Moving pupils is an
-  administrative action (no price); teachers do not move with them (the resource step hires
-  where the receiving school then falls short).
-* **G5.** A grade with a class above the standard gets ``ceil(pupils / standard)`` classes
-  (never fewer than it has) and its pupils are spread evenly over them (re-forming classes,
-  no price). Every extra class gets a newly built classroom of ``classroom_m2`` (the data
-  carry no count of idle rooms, so this is an upper bound) and brings
-  ``teachers_per_class`` teachers, hired in the resource step (where those hires may also
-  count for R1–R3).
-* **G3.** A school builds the music and art rooms it lacks, ``ceil(classes / 12)`` each (its
-  classes after G5), each of the standard's minimum area; a school whose smallest room is
-  below the minimum rebuilds that room to it (the data give only the smallest room's area,
-  so the other rooms are taken to meet it). New floor area adds to the teaching and
-  auxiliary area (R4).
+and appends its actions. The order matters: pupils moved for G4 change class sizes (G5), the
+classes G5 adds change the music and art rooms G3 needs, and all of them change what R1–R7
+(:mod:`eduwb.analysis.pathway.resources`, last) measure. The assumptions of each step (where
+pupils go, a new classroom for every extra class, the smallest room rebuilt) are written out in
+docs/method.md, 13a 达标路径, steps 1–3.
 """
 
 from __future__ import annotations
@@ -54,7 +34,7 @@ class Work:
     actions: list[dict] = field(default_factory=list)
     #: minimum hires per (school_id, stage), from the classes G5 adds
     class_hires: dict[tuple[str, str], int] = field(default_factory=dict)
-    #: teachers hired, as ``school_id, stage, n, above_degree, backbone, pe_art`` rows
+    #: teachers hired, as ``school_id, stage, n`` and the attribute columns (:data:`.amounts.PREMIUM_KEYS`)
     hires: list[dict] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -63,8 +43,8 @@ class Work:
     def set(self, **frames) -> None:
         self.ds = replace(self.ds, **frames)
 
-    def act(self, **row) -> None:
-        self.actions.append(pd.DataFrame([row]))
+    def act(self, *, cost_key: str = "", method: str = "exact", **row) -> None:
+        self.actions.append(pd.DataFrame([{**row, "cost_key": cost_key, "method": method}]))
 
     def act_all(self, rows: pd.DataFrame, **same) -> None:
         """Record one action per row of ``rows`` (columns of the actions table), with ``same`` on all."""
@@ -188,7 +168,12 @@ def school_size(work: Work) -> None:
     sizes = classsize.school_size_table(work.ds, std, year=year)
     schools = work.table("schools").set_index("school_id")
     cls = work.table("classes")
-    cls_year = cls[cls["year"] == year] if cls is not None else None
+    # without class rows, no grade gives pupils (the moves change the sections instead)
+    cls_year = (
+        cls[cls["year"] == year]
+        if cls is not None
+        else pd.DataFrame(columns=["school_id", "grade", "students"])
+    )
     moved = []  # (school_id, grade, pupils) rows, negative at the sender
     sec = work.table("sections")
     for _, over in sizes[sizes["in_scope"] & ~sizes["passes"]].iterrows():
@@ -206,39 +191,17 @@ def school_size(work: Work) -> None:
             receiver = sizes["school_id"] == r["school_id"]
             sizes.loc[receiver, "students"] += take
             sizes.loc[receiver, "passes"] = sizes.loc[receiver, "students"] <= r["size_limit"]
-            work.act(
-                indicator="G4",
-                action="move_pupils",
-                school_id=over["school_id"],
-                stage=stage,
-                target_school_id=r["school_id"],
-                quantity=take,
-                unit="pupils",
-                cost_key="",
-                # where pupils go is a nearness rule, not optimised: what the receivers then
-                # need (hires, classrooms) makes the whole pathway an estimate
-                method="estimate",
-            )
-            if cls_year is not None:
-                share = _grade_shares(cls_year, over["school_id"], stage, take)
-                moved += _shifts(share, over["school_id"], r["school_id"])
+            # where pupils go is a nearness rule, not optimised: what the receivers then need
+            # (hires, classrooms) makes the whole pathway an estimate
+            work.act(indicator="G4", action="move_pupils", school_id=over["school_id"], stage=stage,
+                     target_school_id=r["school_id"], quantity=take, unit="pupils",
+                     method="estimate")  # fmt: skip
+            share = _grade_shares(cls_year, over["school_id"], stage, take)
+            moved += _shifts(share, over["school_id"], r["school_id"])
         if left > 0:
-            work.act(
-                indicator="G4",
-                action="new_campus_places",
-                school_id=over["school_id"],
-                stage=stage,
-                target_school_id="",
-                quantity=left,
-                unit="places",
-                cost_key="school_place",
-                method="exact",
-            )
-            share = (
-                _grade_shares(cls_year, over["school_id"], stage, left)
-                if cls_year is not None
-                else pd.Series(dtype="int64")
-            )
+            work.act(indicator="G4", action="new_campus_places", school_id=over["school_id"], stage=stage,
+                     target_school_id="", quantity=left, unit="places", cost_key="school_place")  # fmt: skip
+            share = _grade_shares(cls_year, over["school_id"], stage, left)
             campus = add_campus(work, sender, stage, left, share)  # built and staffed to the thresholds
             moved += _shifts(share, over["school_id"], campus)
     if moved and cls is not None:
@@ -283,18 +246,9 @@ def _move_section_pupils(work: Work) -> None:
     moves = moves[moves["action"] == "move_pupils"]
     if moves.empty:
         return
-    delta = (
-        pd.concat(
-            [
-                moves.assign(quantity=-moves["quantity"])[["school_id", "stage", "quantity"]],
-                moves[["target_school_id", "stage", "quantity"]].rename(
-                    columns={"target_school_id": "school_id"}
-                ),
-            ]
-        )
-        .groupby(["school_id", "stage"])["quantity"]
-        .sum()
-    )
+    sent = moves.groupby(["school_id", "stage"])["quantity"].sum()
+    got = moves.groupby(["target_school_id", "stage"])["quantity"].sum().rename_axis(["school_id", "stage"])
+    delta = got.sub(sent, fill_value=0)
     mine = sec["year"] == work.year
     keys = pd.MultiIndex.from_frame(sec.loc[mine, ["school_id", "stage"]])
     sec.loc[mine, "students"] += delta.reindex(keys).fillna(0).to_numpy().astype(sec["students"].dtype)
@@ -374,7 +328,8 @@ def target_rows(fac: pd.DataFrame, year: int, school_id, stage) -> np.ndarray:
 
 
 def add_to(fac: pd.DataFrame, rows: np.ndarray, column: str, amounts) -> pd.DataFrame:
-    """``fac`` with ``amounts`` added to ``column`` at positions ``rows`` (repeats add up)."""
+    """``fac`` (facilities, or any table) with ``amounts`` added to ``column`` at positions ``rows``
+    (repeats add up; a whole-number column stays whole)."""
     values = fac[column].to_numpy(dtype="float64", na_value=0.0).copy()
     np.add.at(values, rows, np.asarray(amounts, dtype="float64"))
     fac = fac.copy()
@@ -422,15 +377,20 @@ def music_art_rooms(work: Work) -> None:
             )
         )
         work.act_all(base[small].assign(action=f"rebuild_{kind}_room", quantity=limit[small], rooms=1))
-        fac = add_to(fac, rows, f"{kind}_rooms", build)
-        area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
         new_min = np.where(small | (have == 0), limit, np.where(build > 0, np.fmin(old, limit), old))
         new_min = np.where(have + build == 0, old, new_min)  # still no room of this kind: no area
-        area[rows] = new_min
-        fac = fac.assign(**{f"{kind}_room_min_area_m2": area})
         added = build * limit + np.where(small, limit - np.nan_to_num(old), 0.0)
-        fac = add_to(fac, rows, "teaching_aux_area_m2", added)
+        fac = _add_rooms(fac, rows, kind, build, new_min, added)
     work.set(facilities=fac)
+
+
+def _add_rooms(fac: pd.DataFrame, rows: np.ndarray, kind: str, build, min_area, m2) -> pd.DataFrame:
+    """``fac`` with ``build`` more ``kind`` rooms at ``rows``, their smallest room ``min_area`` m²
+    and ``m2`` more teaching and auxiliary area."""
+    fac = add_to(fac, rows, f"{kind}_rooms", build)
+    area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
+    area[rows] = min_area
+    return add_to(fac.assign(**{f"{kind}_room_min_area_m2": area}), rows, "teaching_aux_area_m2", m2)
 
 
 # ----------------------------------------------------------------------------- one action at a time
@@ -445,11 +405,9 @@ def build_rooms(work: Work, school_id: str, kind: str, rooms: int, area_m2: floa
     fac = work.table("facilities")
     rows = target_rows(fac, work.year, [school_id], [None])
     have = fac[f"{kind}_rooms"].to_numpy(dtype="float64", na_value=0.0)[rows]
-    fac = add_to(fac, rows, f"{kind}_rooms", [rooms])
-    area = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan).copy()
-    area[rows] = np.where(have == 0, area_m2, np.fmin(area[rows], area_m2))
-    fac = fac.assign(**{f"{kind}_room_min_area_m2": area})
-    work.set(facilities=add_to(fac, rows, "teaching_aux_area_m2", [rooms * area_m2]))
+    old = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    new_min = np.where(have == 0, area_m2, np.fmin(old, area_m2))
+    work.set(facilities=_add_rooms(fac, rows, kind, [rooms], new_min, [rooms * area_m2]))
 
 
 def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
@@ -458,19 +416,17 @@ def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
     cls = work.table("classes")
     own = cls[(cls["year"] == work.year) & (cls["school_id"] == school_id) & (cls["grade"] == grade)]
     stage = _grade_stage()[grade]
-    totals = pd.DataFrame(
-        {
-            "school_id": [school_id],
-            "grade": [grade],
-            "pupils": [int(own["students"].sum())],
-            "n": [len(own) + extra],
-        }
-    )
     m2 = pd.Series(
         [extra * work.prices.classroom_m2[stage]], index=pd.MultiIndex.from_tuples([(school_id, stage)])
     )
     add_area(work, m2, "teaching_aux_area_m2")
-    _reform(work, totals)
+    totals = {
+        "school_id": school_id,
+        "grade": grade,
+        "pupils": int(own["students"].sum()),
+        "n": len(own) + extra,
+    }
+    _reform(work, pd.DataFrame([totals]))
 
 
 def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, pupils: int) -> None:

@@ -59,6 +59,16 @@ _DECIMALS = {
     ("budget", "training_funds_yuan"): 0,
 }
 
+#: The per-section teacher counts the teachers table gives, in the order of ``counts`` (see
+#: :func:`_teacher_tables`).
+_COUNTS = (
+    "teachers",
+    "teachers_above_degree",
+    "backbone_teachers",
+    "pe_art_teachers",
+    "intermediate_title_teachers",
+)
+
 # ----------------------------------------------------------------------------- assembly
 
 
@@ -110,7 +120,16 @@ def generate_county(
         rng, cat, units, simulate.teacher_targets(cat, units, section_classes), year_list, story
     )
     teachers, rotations, counts = _teacher_tables(staff, moves, ids, units, year_list, teacher_prefix)
-    facilities = _facility_table(rng, seed, county_index, cat, units, section_classes, ids, year_list)
+    fac = simulate.facilities(rng, cat, units, section_classes, year_list)
+    # computers and books come from a random stream of their own (see simulate.computers_and_books)
+    computers, books = simulate.computers_and_books(seed, county_index, cat, units, year_list)
+    facilities = fac.assign(
+        computers=simulate.split_per_stage(fac, computers, cat, units),
+        books=simulate.split_per_stage(fac, books, cat, units),
+        school_id=ids[fac["school"].to_numpy()],
+        year=np.array(year_list)[fac["year_index"].to_numpy()],
+        _stage_order=fac["stage"].map(STAGE_CODE).fillna(-1).to_numpy(),
+    )
     budget = simulate.budget(rng, cat, units, ids, year_list)
     cohorts = simulate.cohorts(rng, units, year_list)
     tables = {
@@ -136,28 +155,6 @@ def _school_table(ids: np.ndarray, cat: list[School]) -> pd.DataFrame:
     )
 
 
-def _facility_table(
-    rng,
-    seed: int,
-    county_index: int,
-    cat: list[School],
-    units: simulate.Units,
-    section_classes,
-    ids,
-    year_list,
-) -> pd.DataFrame:
-    """The simulated facilities with computers and books (drawn from their own seed) per stage."""
-    fac = simulate.facilities(rng, cat, units, section_classes, year_list)
-    computers, books = simulate.computers_and_books(seed, county_index, cat, units, year_list)
-    return fac.assign(
-        computers=simulate.split_per_stage(fac, computers, cat, units),
-        books=simulate.split_per_stage(fac, books, cat, units),
-        school_id=ids[fac["school"].to_numpy()],
-        year=np.array(year_list)[fac["year_index"].to_numpy()],
-        _stage_order=fac["stage"].map(STAGE_CODE).fillna(-1).to_numpy(),
-    )
-
-
 def _section_table(ids, units: simulate.Units, year_list: list[int], section_classes, counts) -> pd.DataFrame:
     """One row per section × year: pupils, classes and the teacher counts."""
     n_units, ny = len(units.school), len(year_list)
@@ -170,11 +167,7 @@ def _section_table(ids, units: simulate.Units, year_list: list[int], section_cla
             "stage": np.array(STAGE_NAME)[units.stage[uu]],
             "students": units.students[uu, yy],
             "classes": section_classes[uu, yy],
-            "teachers": counts[0, uu, yy],
-            "teachers_above_degree": counts[1, uu, yy],
-            "backbone_teachers": counts[2, uu, yy],
-            "pe_art_teachers": counts[3, uu, yy],
-            "intermediate_title_teachers": counts[4, uu, yy],
+            **dict(zip(_COUNTS, counts[:, uu, yy], strict=True)),
             "_stage_order": units.stage[uu],
         }
     ).sort_values(["school_id", "year", "_stage_order"])
@@ -211,7 +204,7 @@ def _teacher_tables(
 ):
     """The teachers and rotations tables, and the per-section teacher counts derived from them.
 
-    ``counts`` is (5, section, year): teachers, above the degree, backbone, PE/art, intermediate titles.
+    ``counts`` is (5, section, year), the columns :data:`_COUNTS`.
     """
     ny = len(year_list)
     n_units = len(units.school)
@@ -400,10 +393,11 @@ def _county_code(i: int, counties: int) -> str:
     return f"{(429000 + i + 1) % 1_000_000:06d}"
 
 
-def _write_one(args) -> str:
-    folder, seed, years, schools, i, counties = args
+def _county(seed: int, years: tuple[int, int], schools: int, i: int, counties: int):
+    """The tables and the ``county.toml`` text of county ``i`` of ``counties``."""
     code = _county_code(i, counties)
     prefix = "T" if counties == 1 else f"T{code}"
+    level = development_level(i, counties)
     tables = generate_county(
         seed,
         years=years,
@@ -411,9 +405,14 @@ def _write_one(args) -> str:
         county_index=i,
         code=code,
         teacher_prefix=prefix,
-        development=development_level(i, counties),
+        development=level,
     )
-    write_county(Path(folder), tables, county_toml(_county_name(i, counties), code, years, seed))
+    return tables, county_toml(_county_name(i, counties), code, years, seed)
+
+
+def _write_one(args) -> str:
+    folder, *county = args
+    write_county(Path(folder), *_county(*county))
     return str(folder)
 
 
@@ -442,8 +441,7 @@ def write_sample(
         raise ParameterError("an .xlsx workbook is written for a single county only (counties = 1)")
     years = (int(years[0]), int(years[1]))
     if counties == 1:
-        tables = generate_county(seed, years=years, schools=schools)
-        toml_text = county_toml(SAMPLE_NAME, SAMPLE_CODE, years, seed)
+        tables, toml_text = _county(seed, years, schools, 0, 1)
         write_county(out, tables, toml_text)
         if xlsx is not None:
             xlsx = Path(xlsx)

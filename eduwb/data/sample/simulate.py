@@ -25,6 +25,8 @@ _RETENTION = (0.962, 0.943, 0.957, 0.966, 0.971)
 # Survey satisfaction per year: all groups but parents, and parents.
 _SATISFACTION = (0.872, 0.884, 0.897, 0.905, 0.914)
 _PARENT_SATISFACTION = (0.832, 0.851, 0.868, 0.883, 0.897)
+_SATISFACTION_OFFSET = {"student": 0.02, "teacher": -0.01, "principal": 0.06, "deputy": 0.03, "cppcc": 0.025,
+                        "resident": -0.02}  # fmt: skip
 # 生均公用经费 benchmark (元/生/年) per stage and year.
 _PUBLIC_FUNDS_PER_PUPIL = {
     "primary": (650, 650, 720, 720, 720),
@@ -61,17 +63,13 @@ def _apportion(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def enrolment(rng: np.random.Generator, schools: list[School], n_years: int) -> Units:
-    school_idx, stage, n_grades, base, growth, surv, noise, totals = [], [], [], [], [], [], [], []
-    for i, s in enumerate(schools):
-        for st, size in s.grade_size.items():
-            school_idx.append(i)
-            stage.append(STAGE_CODE[st])
-            n_grades.append(4 if s.kind == "teaching_point" else 6 if st == "primary" else 3)
-            base.append(size)
-            growth.append(s.intake_growth)
-            surv.append(s.survival)
-            noise.append(s.noise)
-            totals.append(s.totals)
+    sections = [
+        (i, STAGE_CODE[st], 4 if s.kind == "teaching_point" else 6 if st == "primary" else 3, size,
+         s.intake_growth, s.survival, s.noise, s.totals)
+        for i, s in enumerate(schools)
+        for st, size in s.grade_size.items()
+    ]  # fmt: skip
+    school_idx, stage, n_grades, base, growth, surv, noise, totals = zip(*sections, strict=True)
     school_idx, stage, n_grades = np.array(school_idx), np.array(stage), np.array(n_grades)
     base, growth, surv, noise = (np.array(a, dtype=float) for a in (base, growth, surv, noise))
     n_units = len(base)
@@ -276,11 +274,10 @@ def teachers(
     uncert = by_year(_UNCERTIFIED, n_years)
     untrained = by_year(_UNTRAINED, n_years)
 
-    next_id = 1
     n0 = int(targets[:, 0].sum())
     units0 = np.repeat(np.arange(n_units), targets[:, 0])
     ids = rng.permutation(n0) + 1
-    next_id += n0
+    next_id = n0 + 1
     cur = _new_teachers(rng, units0, years[0], ids, stage, p_above, p_peart, young=False)
     age0 = years[0] - cur.birth
     bb = rng.random(n0) < p_backbone[units0] * np.clip((age0 - 24) / 14, 0.0, 1.6)
@@ -666,14 +663,6 @@ def survey(rng, years: list[int], n_schools: int, n_teachers: np.ndarray) -> pd.
     ny = len(years)
     other = by_year(_SATISFACTION, ny)
     parent = by_year(_PARENT_SATISFACTION, ny)
-    offset = {
-        "student": 0.02,
-        "teacher": -0.01,
-        "principal": 0.06,
-        "deputy": 0.03,
-        "cppcc": 0.025,
-        "resident": -0.02,
-    }
     rows = []
     for i, y in enumerate(years):
         sizes = {
@@ -686,7 +675,7 @@ def survey(rng, years: list[int], n_schools: int, n_teachers: np.ndarray) -> pd.
             "resident": int(rng.integers(450, 650)),
         }
         for g in SURVEY_GROUPS:
-            rate = parent[i] if g == "parent" else min(0.99, other[i] + offset[g])
+            rate = parent[i] if g == "parent" else min(0.99, other[i] + _SATISFACTION_OFFSET[g])
             valid = sizes[g]
             rows.append((y, g, valid, min(valid, int(round(valid * rate)))))
     return pd.DataFrame(rows, columns=TABLES["survey"].names)
