@@ -1,49 +1,23 @@
 """Class sizes (班额): bands, the 销号 ledger, milestones, G5, projection (G4: :mod:`.schoolsize`).
 
-Every threshold comes from the :class:`~eduwb.standards.Standard`: ``class_size.standard``
-(45 小学 / 50 初中), ``class_size.large_min`` (56) and ``class_size.super_large_min`` (66) for
-classes, ``school_size`` (2000 / 2500) and the 2019 relaxations for schools. The county plan's
-dated targets come from ``county.toml`` (``ds.settings.milestones``).
+Every threshold comes from the :class:`~eduwb.standards.Standard` (``class_size``: the standard
+45 小学 / 50 初中, ``large_min`` 56, ``super_large_min`` 66); the county plan's dated targets from
+``county.toml`` (``ds.settings.milestones``). A class falls in one band (:data:`BANDS`) by its
+grade's stage: the table is docs/method.md § 11. In :func:`classsize_table` the bands are
+exclusive (they add up to ``classes``); the ledger and the milestones read them as *thresholds*:
+a school stays on the ``large`` ledger while it has any class of 56+ (超大班额 included), because
+消除大班额 means no class of 56+ is left.
 
-Bands
------
-Each class falls in exactly one band, judged against the standard of its stage (the stage
-follows from the grade, :data:`eduwb.data.schema.GRADES_BY_STAGE`):
-
-=================  ==========================  ==========================
-band               小学 (moe-2017)              初中 (moe-2017)
-=================  ==========================  ==========================
-within_standard    ≤ 45                        ≤ 50
-over_standard      46–55                       51–55
-large              56–65 (大班额)               56–65
-super_large        ≥ 66 (超大班额)              ≥ 66
-=================  ==========================  ==========================
-
-In :func:`classsize_table` the bands are exclusive (they add up to ``classes``; ``share_large``
-is the share of 56–65 classes only). The ledger and the milestones ask "is there still a
-class at or above this size?", so there the bands are *thresholds*: a school is on the
-``large`` ledger while it has any class of 56 or more (超大班额 included), because 消除大班额
-means no class of 56+ is left.
-
-Missing data
-------------
-The ``classes`` table is optional. Without it (or without class rows for the year asked),
-every class-size function raises :class:`ClassDataMissing` (an
-:class:`~eduwb.errors.AnalysisError` whose message starts with "缺数据"); use
-:func:`has_class_data` to branch before calling, or :func:`g5_summary`, which returns the
-status ``"missing"`` instead of raising.
-
-Speed
------
-All class tables are read off one set of dense arrays per dataset (pupils, classes, largest
-class and band counts per school × year × grade), built with ``numpy.bincount`` once per
-dataset load (:func:`eduwb.data.dataset.memoised`).
+Without class rows (no ``classes`` table, or none for the year asked) every function raises
+:class:`ClassDataMissing` ("缺数据 …"); :func:`has_class_data` branches first, :func:`g5_summary`
+returns the status ``"missing"`` instead. Every table is read off one cube of dense arrays per
+dataset load (:func:`_cube`, built with ``numpy.bincount``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -151,7 +125,7 @@ def class_size_band(students, stage, std) -> np.ndarray:
 # ----------------------------------------------------------------------------- the class cube
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Cube:
     """Every class row of a dataset, and its sums per school × year × grade, as numpy arrays."""
 
@@ -172,6 +146,7 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
+    over: dict = field(default_factory=dict)  # over_counts per limits
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -187,11 +162,15 @@ class _Cube:
         return n
 
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
-        """Classes above ``limits`` (one per stage), per school × year × stage."""
-        n_s, n_y, n_st = self.stage_max.shape
-        over = self.students > limits[self.stage]
-        cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
-        return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
+        """Classes above ``limits`` (one per stage), per school × year × stage; kept per limits,
+        as every as-of year asks again (the chapter, the benchmark's trend)."""
+        key = tuple(limits.tolist())
+        if key not in self.over:
+            n_s, n_y, n_st = self.stage_max.shape
+            above = self.students > limits[self.stage]
+            cell = (self.school[above] * n_y + self.year_idx[above]) * n_st + self.stage[above]
+            self.over[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
+        return self.over[key]
 
 
 def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum", axis: int = 2) -> np.ndarray:
@@ -256,12 +235,10 @@ def classsize_table(
 ):
     """Classes by size band per year × stage (``by="school"``: per school; ``by="class"``: per class).
 
-    ``year=None`` gives every year with class rows (a trend). Columns ``year, stage, classes``, the
-    four band counts (adding up to ``classes``), ``share_large, share_super_large`` (of ``classes``)
-    and ``max_class_size``, with ``school_id, school_name`` in front per school: one row per
-    combination with classes. ``by="class"``: every class with its ``standard_size`` and ``band``,
-    largest first within each year (the list of the largest classes). Raises
-    :class:`ClassDataMissing` without class rows for the year or stage asked (缺数据)."""
+    ``year=None``: every year with class rows. Columns ``year, stage, classes``, the four exclusive
+    band counts, ``share_large, share_super_large`` and ``max_class_size`` (``school_id,
+    school_name`` in front per school); ``by="class"``: every class with its ``standard_size`` and
+    ``band``, largest first within each year."""
     no_options("classsize", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
@@ -369,16 +346,14 @@ def g5_summary(ds, std, year: int) -> pd.DataFrame:
         counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
         status = "missing"
     else:
-        cube = _cube(ds, std)
-        y = cube.year_position(ds, year)
-        judged = _g5_schools(ds, std, cube)
-        over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2)) * judged  # per school in scope
+        per = classes_over_standard(ds, std, year)
+        over = per["classes_over"]
         status = "pass" if over.sum() == 0 else "fail"
         counts = {
-            "classes": int(cube.nclass[judged, y].sum()),
+            "classes": int(per["classes"].sum()),
             "classes_over": int(over.sum()),
             "schools_over": int((over > 0).sum()),
-            "max_class_size": int(cube.stage_max[judged, y].max()) if judged.any() else 0,
+            "max_class_size": int(per["max_class_size"].max()) if len(per) else 0,
         }
     row = {"year": [year], "status": [status]}
     row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
@@ -452,21 +427,18 @@ def ledger_table(
 ) -> pd.DataFrame:
     """The 台账 of schools with oversized classes and their 销号 status, as it stood in ``year``.
 
-    One row per school × band that has had a class at or above the band's lower limit in any year
-    up to ``year`` (default the latest; later years are ignored). The bands are thresholds here:
-    ``large`` counts every class of 56+, 超大班额 included (see the module docstring). ``bands``: a
-    comma-separated string or a list of ``over_standard, large, super_large``, or ``"all"``; default
-    ``large,super_large``, the seed plan's 消除大班额工作台账 (classes of 46–55 / 51–55 are followed
-    by the ``standard`` milestone and by :func:`classes_over_standard` instead).
+    One row per school × band with a class at or above the band's lower limit in any year up to
+    ``year`` (default the latest; later years ignored): bands are thresholds here (module
+    docstring). ``bands``: a comma-separated string or list of :data:`OVERSIZED_BANDS`, or
+    ``"all"``; default ``large,super_large``, the seed plan's 消除大班额工作台账 (46–55 / 51–55 are
+    followed by the ``standard`` milestone and :func:`classes_over_standard`).
 
-    ``registered_year`` and ``last_seen_year``: the first and the last year with such a class;
-    ``closed_year``: the first class year after ``last_seen_year``, once the school has no such class
-    any more (crossed off, 销号; empty while open); ``status``: ``closed``, ``open``, or ``overdue``
-    (open in a year at or after ``deadline``, the ``by`` of the earliest milestone covering the band
-    for the stages in which the school had such classes when last seen; empty: none covers it);
-    ``reopened``: how many times the school came back after being crossed off (it keeps its first
-    ``registered_year``); ``n_<year>``: its classes at or above the band's lower limit that year.
-    Sorted by status (overdue, open, closed), band (largest first), school_id."""
+    ``registered_year``, ``last_seen_year``: the first and last year with such a class;
+    ``closed_year`` (销号): the next class year after ``last_seen_year`` once none is left;
+    ``status``: ``closed``, ``open``, or ``overdue`` (open at or after ``deadline``, the ``by`` of
+    the earliest milestone covering the band for the stages oversized when last seen);
+    ``reopened``: comebacks after being crossed off; ``n_<year>``: such classes that year. Sorted
+    by status, band (largest first), school_id."""
     no_options("ledger", options)
     stages = _stage_positions(std, stage)
     chosen = _parse_bands(bands)
@@ -537,8 +509,7 @@ def _ledger_spells(counts: np.ndarray, years: np.ndarray):
     last = n_y - 1 - present[:, ::-1].argmax(axis=1)
     is_open = present[:, -1]
     starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
-    closed_year = pd.array(np.where(is_open, 0, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
-    closed_year[is_open] = pd.NA
+    closed_year = pd.arrays.IntegerArray(years[np.minimum(last + 1, n_y - 1)].astype(np.int64), is_open)
     return first, last, is_open, starts, closed_year
 
 
@@ -552,9 +523,9 @@ def _ledger_deadlines(ds, std, chosen: list[str], stages, last_seen: np.ndarray,
     seen_then = last_seen > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
     has_deadline = np.isfinite(deadline)
-    deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
-    deadline_col[~has_deadline] = pd.NA
-    return deadline, deadline_col
+    return deadline, pd.arrays.IntegerArray(
+        np.where(has_deadline, deadline, 0).astype(np.int64), ~has_deadline
+    )
 
 
 # ----------------------------------------------------------------------------- milestones
@@ -565,16 +536,14 @@ def milestones_table(
 ) -> pd.DataFrame:
     """The county plan's dated class-size targets (``county.toml``), judged on the class data.
 
-    A milestone says: from autumn ``by`` on, no class above ``max_students`` (a number, or
-    ``"standard"``: 45 小学 / 50 初中). It is judged on the class rows of year ``by``, as of ``year``
-    (later data ignored; default the latest class year). One row per milestone, by date.
-    ``status``: ``met`` / ``missed``; ``pending`` (``by`` is after the last data year: the counts
-    are that year's and ``met`` says whether the target holds already); ``no_data`` (no class rows
-    for year ``by``: counts and ``met`` empty). ``on_track`` (``not_applicable`` unless pending):
-    ``already_met``; ``on_track`` when the least-squares line through the yearly count of classes
-    over the limit in the last (up to 3) data years falls below half a class by ``by``
-    (``projected_over``: the line's value at ``by``, not below 0); ``off_track`` when it does not;
-    ``unknown`` with a single data year. An empty table when ``county.toml`` sets no milestones."""
+    A milestone: from autumn ``by`` on, no class above ``max_students`` (a number, or
+    ``"standard"``: 45 / 50), judged on the class rows of year ``by`` as of ``year`` (default the
+    latest class year). One row per milestone, by date; ``status``: ``met``, ``missed``,
+    ``pending`` (``by`` after the last data year: that year's counts) or ``no_data``.
+    ``on_track`` (``not_applicable`` unless pending): ``already_met``; ``on_track`` when the
+    least-squares line through the yearly classes over the limit in the last (up to 3) data years
+    falls below half a class by ``by`` (``projected_over``); ``off_track``; ``unknown`` with one
+    data year. Empty when ``county.toml`` sets no milestones."""
     no_options("milestones", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
@@ -606,11 +575,7 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
     n_y = len(years)
     last = int(years[-1])
     limits = _milestone_limits(std, m)
-    # every as-of year asks again (the chapter, the benchmark's trend): counted once per limits
-    key = ("classsize_over", tuple(std.stages), tuple(limits.tolist()))
-    over = memoised(ds, key, lambda: cube.over_counts(limits))[:, :n_y][:, :, stages].sum(
-        axis=2
-    )  # (school, year)
+    over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)
     by = int(m["by"])
@@ -623,12 +588,12 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
         status = "met" if per_year[pos] == 0 else "missed"
     else:
         pos, status = None, "no_data"
-    row["evaluated_year"] = None if pos is None else int(years[pos])
-    row["classes_over"] = None if pos is None else int(per_year[pos])
-    row["schools_over"] = None if pos is None else int(schools[pos])
-    row["met"] = None if pos is None else per_year[pos] == 0
-    row["status"] = status
-    row["on_track"], row["projected_over"] = "not_applicable", None
+    if pos is None:
+        got = (None,) * 4
+    else:
+        got = (int(years[pos]), int(per_year[pos]), int(schools[pos]), per_year[pos] == 0)
+    row.update(zip(("evaluated_year", "classes_over", "schools_over", "met"), got, strict=True))
+    row.update(status=status, on_track="not_applicable", projected_over=None)
     if status == "pending":
         recent = slice(max(0, n_y - TREND_YEARS), n_y)
         row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
@@ -655,27 +620,20 @@ def projection_table(
 ) -> pd.DataFrame:
     """Next autumn by cohort progression: pupils, classes needed, and who will be oversized.
 
-    From the class rows of ``year`` (Y; default the latest) to autumn Y+1, assuming:
+    From the class rows of ``year`` (Y; default the latest) to autumn Y+1, assuming: every school
+    teaches the grades it teaches in Y (its top grade's pupils leave it, a teaching point's are
+    not added elsewhere); grade g gets grade g−1's pupils (no repeaters, transfers or dropouts);
+    each stage's first grade (1, 7) takes in ``round(I_Y × r)``, I_Y the school's intake in Y and
+    r the mean of its year-on-year intake ratios over the last (up to) 3 pairs of consecutive
+    years with that grade (r = 1 without such history; a junior or 九年一贯制 school follows its
+    own trend); ``classes_needed`` = ceil(pupils / standard); a grade keeping its classes spreads
+    its pupils evenly (largest class ceil(pupils / classes_now)).
 
-    - every school teaches in Y+1 the grades it teaches in Y; the pupils of its top grade
-      leave it (a teaching point's leavers are not added to another school);
-    - grade g in Y+1 has the pupils grade g−1 had in Y (no repeaters, transfers or dropouts);
-    - the first grade of each stage (1 and 7) takes in ``round(I_Y × r)``, where I_Y is the
-      school's intake into that grade in Y and r the mean of its year-on-year intake ratios
-      I_y / I_{y−1} over the last (up to) 3 pairs of consecutive years in which it had that
-      grade (r = 1 without such history). A junior school's grade 7 follows this trend, not
-      the primary schools; so does a 九年一贯制 school's, whose trend already reflects its own
-      grade-6 leavers staying on;
-    - ``classes_needed`` = ceil(pupils / standard) per grade (45 小学 / 50 初中);
-    - if a grade keeps the number of classes it has in Y, its pupils are spread as evenly as
-      possible: its largest class is ceil(pupils / classes_now).
-
-    Rows per school × stage (``by="grade"``: per school × grade). ``extra_classes_needed`` adds,
-    over the grades, the classes to open so that no class is over its standard (a grade short of
-    classes needs them even when the stage as a whole needs fewer than it has: classes do not move
-    between grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
-    ``oversized``: some grade would be over it with its current classes; ``school_students`` (every
-    compulsory stage of the school) against ``size_limit`` (as in :func:`school_size_table`) gives
+    Rows per school × stage (``by="grade"``: per school × grade). ``extra_classes_needed`` adds
+    over the grades the classes to open so that no class is over its standard: classes do not
+    move between grades, so a grade may be short while its stage is not (``extra_by_grade``,
+    ``"grade:classes"`` comma-joined); ``oversized``: a grade would be over it with its current
+    classes; ``school_students`` against ``size_limit`` (as in :func:`school_size_table`) gives
     ``over_size_limit``."""
     no_options("projection", options)
     stages = _stage_positions(std, stage)
@@ -827,13 +785,10 @@ def ledger_counts(ledger: pd.DataFrame) -> dict[str, int]:
 
 
 def projection_summary(projection: pd.DataFrame) -> dict[str, object]:
-    """What a projection (:func:`projection_table`) asks of the county next autumn.
-
-    ``flagged``: the rows with a class over the standard or a school over its size limit;
-    ``schools_flagged``: their schools; ``sections_short``: school sections needing more classes,
-    ``extra_classes``: how many in all; ``sections_short_by_grade``: those of them whose stage as a
-    whole needs no more classes than it has (a grade is short, classes cannot move between grades).
-    """
+    """What a projection (:func:`projection_table`) asks of the county next autumn: the
+    ``flagged`` rows (a class over the standard or a school over its size limit) and their
+    ``schools_flagged``; ``sections_short`` needing ``extra_classes``, and of them
+    ``sections_short_by_grade``: whose stage as a whole has enough classes."""
     flagged = projection[projection["oversized"] | projection["over_size_limit"]]
     short = projection[projection["extra_classes_needed"] > 0]
     by_grade = short[short["classes_needed"] <= short["classes_now"]]

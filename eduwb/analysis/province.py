@@ -1,65 +1,24 @@
 """The province view: every county side by side, who is ready, and the bill to reach 优质均衡.
 
-A province's supervision office (省督导室) receives every county's data and decides which
-counties to inspect, where money goes and who is ready to apply for recognition. The tables
-here take a *pooled* dataset (:func:`eduwb.data.province.load_province`, which pools the
-counties with :func:`eduwb.data.dataset.pool` and keeps them as ``ds.counties``); a single
-county dataset is read as a province of one county. Every county is judged against the one
-standard given (the province compares like with like), with its own settings (unit costs,
-rotation rule, 2019 relaxations, milestones).
+The tables take a *pooled* dataset (:func:`eduwb.data.province.load_province`, the counties kept
+as ``ds.counties``); a county dataset is a province of one. Every county is judged against the one
+standard given (like with like), with its own settings (unit costs, rotation rule, relaxations,
+milestones). What is vectorised over the pooled schools (resource values, the per-school rule,
+the CVs, the class bands) is computed once, never per county; only what is judged on county
+inputs (scorecard, rotation ratio, pathway) loops over the counties, never over schools. Each
+part is computed when a table first asks for it (:class:`ProvinceView`). Nothing is judged here:
+every status comes from the module that judges it.
 
-What is computed how
---------------------
-* **Vectorised over the pooled schools** — never recomputed per county: the resource values
-  of every school section of every county and year (:func:`eduwb.analysis.resources.section_values`
-  once), the per-school rule (:func:`eduwb.analysis.balance.school_rule` once), the weighted CVs
-  per county × year × stage (:func:`eduwb.analysis.balance.balance_from_values` grouped by
-  county, once) and the province's own CV over all its schools (the same function grouped by
-  year and stage), each county's CVs and per-school rule as its scorecard reads them
-  (:func:`eduwb.analysis.scorecard.resource_passes`, once), and the class-size bands
-  (:func:`eduwb.analysis.classsize.classsize_table` per school, once, summed per county).
-* **County by county** (a loop over counties, never over schools), because they are judged on
-  county-level inputs or drawn per county: the scorecard and verdict
-  (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
-  (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
-  pathway (:func:`eduwb.analysis.pathway.pathway`, with the county's unit costs and cap).
-
-Each part is computed when a table first asks for it (:class:`ProvinceView`): the bill
-computes the pathways, and judges whether a county needs one from the movable indicators'
-statuses alone (:func:`eduwb.analysis.scorecard.statuses`, cheapest first); the readiness
-computes year Y's scorecards; only the tables showing every year compute the whole trend.
-
-Nothing is judged here: every status comes from the module that judges it.
-
-Could a county pass next year?
-------------------------------
-:func:`readiness_table` puts each county in one class for the year Y asked:
-
-``passes``
-    its verdict in Y is pass.
-``next_year`` (次年可望通过)
-    its verdict is fail, no one-vote veto applies, nothing is missing (no indicator without
-    data, every veto declared), and the county's pathway for Y (:mod:`eduwb.analysis.pathway`)
-    closes every failing indicator within one budget year: every failing indicator is one
-    money or an administrative action moves (:data:`eduwb.analysis.pathway.MOVABLE`: R1–R7,
-    G3, G4, G5, G9, G11, G12 — the pathway makes each of them pass), and its cost is within
-    the county's annual cap (``county.toml [pathway] annual_budget_yuan``; no cap when unset),
-    else ``budget`` is among the blocking items. Its cost is ``plan_cost_yuan``.
-
-    Every other failing indicator (quality, recognition, county inputs) blocks: no money
-    closes it.
-``incomplete``
-    no indicator fails except closable ones, but something is missing (or the plan could not
-    be drawn): supply the data first (``missing``).
-``far``
-    some blocking indicator fails (listed in ``blocking``).
-``vetoed``
-    a one-vote veto applies.
-``no_data``
-    the county has no data for Y.
-
-Counties are ranked in that order, then by the number of blocking indicators, of failing
-indicators, of missing items, then by the plan's cost (cheapest first).
+Could a county pass next year? (docs/method.md § 13, "the province")
+--------------------------------------------------------------------
+:func:`readiness_table` puts each county in one class for the year Y asked, ranked in this order:
+``passes`` (its verdict in Y is pass); ``next_year`` (次年可望通过: no veto, nothing missing, and
+its pathway for Y closes every failing indicator — each one in
+:data:`eduwb.analysis.pathway.MOVABLE` — within the annual cap ``county.toml [pathway]
+annual_budget_yuan``, else ``budget`` blocks); ``incomplete`` (only closable indicators fail, but
+something is missing or the plan could not be drawn); ``far`` (a blocking indicator fails: no money
+closes quality, recognition or county-input indicators); ``vetoed`` (a one-vote veto applies);
+``no_data``. Then by the number of blocking, failing and missing items, then the plan's cost.
 """
 
 from __future__ import annotations
@@ -86,40 +45,17 @@ _BY = (None, "county")
 
 
 class ProvinceView:
-    """Everything the province tables are read from, for one year Y.
+    """Everything the province tables are read from, for one year Y, as tidy frames.
 
-    Each frame is computed the first time a table asks for it, then kept: the bill needs
-    only the pathways (and the year Y scorecards that say which counties need one), the
-    readiness only year Y's verdicts, the classes and the pathways; the scorecard of every
-    earlier year is computed only for the tables that show the trend.
-
-    Frames (tidy, English columns):
-
-    ``verdicts``
-        county × year (every year ≤ Y of each county): ``county, year``, one column per
-        dimension, ``vetoes, verdict, failing, missing`` (:func:`eduwb.analysis.scorecard.verdicts`).
-    ``year_verdicts``
-        the same for each county's last year ≤ Y only.
-    ``scorecards``
-        county × year × indicator: ``county, year, indicator, dimension, status``.
-    ``schools``
-        county × year × stage: ``schools, schools_passing`` (sections in scope, passing the
-        per-school rule).
-    ``cvs``
-        county × year × stage × indicator (R1–R7 and ``composite``): the rows of
-        :func:`eduwb.analysis.balance.balance_from_values`.
-    ``province_cvs``
-        year × stage × indicator: the same over all schools of the province.
-    ``classes``
-        county × year × stage: ``classes, within_standard, over_standard, large, super_large``.
-    ``rotation``
-        county × year: ``rotation_ratio, backbone_share, rotation_passes``.
-    ``plans``
-        county × stage × bill item for Y (:func:`eduwb.analysis.pathway.bill_rows` of the
-        county's pathway): ``gap_unit, addition, schools_raised, cost_yuan`` and the pathway's
-        ``total_yuan, method, within_cap`` (a county without any action: one row, no item).
-    ``plan_errors``
-        county → why its pathway could not be drawn for Y.
+    Each frame is computed the first time a table asks for it, then kept: the bill needs only
+    the pathways (and year Y's scorecards, which say who needs one), the readiness year Y's
+    verdicts, the classes and the pathways; earlier years' scorecards only the trend tables.
+    Per county × year: ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts``
+    its last year ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``,
+    ``cvs`` (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs``
+    over all schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
+    pathway for Y as bill rows (:func:`eduwb.analysis.pathway.bill_rows`; a county without any
+    action: one row, no item); ``plan_errors``: why a county's pathway could not be drawn.
     """
 
     def __init__(self, ds, std: Standard, year: int, costs: dict[str, Any]):
@@ -651,16 +587,10 @@ def _readiness_row(view, county: str, v: pd.Series, large: int, cost: pd.Series,
 
 def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
     """Readiness rows ranked: readiness, blocking, failing, missing, plan cost, then county order."""
-    order = {r: i for i, r in enumerate(READINESS)}
-    out["_r"] = out["readiness"].map(order)
-    out["_b"] = out["blocking"].map(lambda s: len(_ids(s)))
-    out["_m"] = out["missing"].map(lambda s: len(_ids(s)))
-    out["_cost"] = out["plan_cost_yuan"].astype("float64").fillna(np.inf)
-    out["_c"] = out["county"].map({name: i for i, name in enumerate(counties)})
-    out = out.sort_values(
-        ["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last"
-    )
-    out = out.drop(columns=["_r", "_b", "_m", "_cost", "_c"]).reset_index(drop=True)
+    n_ids = lambda text: len(_ids(text))  # noqa: E731
+    keys = [("readiness", _rank(READINESS)), ("blocking", n_ids), "failing_count", ("missing", n_ids),
+            "plan_cost_yuan", ("county", _rank(counties))]  # fmt: skip
+    out = _sorted(out, keys).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
     return out
 

@@ -3,37 +3,19 @@
 :func:`rotation_table`, :func:`flows_table` and :func:`teacher_quality_table` are the
 ``rotation``, ``flows`` and ``teacher_quality`` tables of :mod:`eduwb.tables`;
 :func:`rotation_tables` computes all of them at once from one preparation (same results).
-Who is eligible and what counts: :mod:`eduwb.analysis.teachers`.
+Who is eligible and what counts: :mod:`eduwb.analysis.teachers` (docs/method.md § 12).
 
-Statuses instead of NaN
------------------------
-The per-year and per-school tables have a ``status`` column (the flow summary too); undefined
-numbers are NA and the status says why:
+Undefined numbers are NA, never NaN, 0 or inf, and the ``status`` column says why: ``ok``;
+``no_eligible`` (the ratio is undefined, ``passes`` NA); ``no_rotated`` (the backbone share is
+undefined; the ratio, 0, fails G11 when the limit is > 0); ``no_teacher_data`` (no teacher rows
+for the year before, or for the year of teacher quality); ``missing_table`` (no teachers or
+rotations table: every count NA, 缺数据); ``no_limit`` (the standard sets no limit, e.g.
+``moe-2012``: ``passes`` NA); ``no_moves`` (flows: no counted move that year). A missing table is
+a status, not an exception, so that the scorecard and the notebook show 缺数据 without handling
+errors; options that make no sense raise :class:`~eduwb.errors.ParameterError`.
 
-``ok``
-    computed.
-``no_eligible``
-    nobody was eligible: the ratio is undefined (never 0 or inf) and ``passes`` is NA.
-``no_rotated``
-    nobody rotated: the backbone share is undefined (the ratio, 0, fails G11 when the limit is > 0).
-``no_teacher_data``
-    the teachers table has no rows for the year before (rotation) or for the year (teacher quality).
-``missing_table``
-    the teachers (or rotations) table was not provided: every count is NA (缺数据).
-``no_limit``
-    computed, but the standard sets no limit to test against (e.g. ``moe-2012``), so ``passes`` is NA.
-``no_moves``
-    (flows) no counted move that year.
-
-The missing-table case is a status, not an exception, so that callers (the scorecard, the
-notebook) can show 缺数据 without handling errors; map ``missing_table`` and ``no_teacher_data``
-to "missing". Options that make no sense raise :class:`~eduwb.errors.ParameterError`.
-
-Privacy
--------
-No table here carries a teacher id: every result is a count over teachers. Per-school tables keep
-their numbers for analysis; :func:`eduwb.present.charts.rotation.localise` returns the copy to show people,
-in which counts of one or two teachers read ``"<3"`` and numbers that would reveal them ``"—"``.
+Privacy: no table here carries a teacher id, every result is a count over teachers;
+:func:`eduwb.present.charts.rotation.localise` hides the small counts of per-school tables.
 """
 
 from __future__ import annotations
@@ -85,33 +67,14 @@ _ROTATION_OPTIONS = ("min_years_at_school", "exempt_age_male", "exempt_age_femal
 
 # ----------------------------------------------------------------------------- rotation (G11)
 
-_ROTATION_COLUMNS = [
-    "year",
-    "eligible",
-    "rotated",
-    "ratio",
-    "backbone_rotated",
-    "backbone_share",
-    "ratio_limit",
-    "share_limit",
-    "passes",
-    "status",
-    "rotated_eligible",
-] + [f"moves_{mode}" for mode in MODE_CODES]
-_SCHOOL_COLUMNS = [
-    "year",
-    "school_id",
-    "school_name",
-    "locale",
-    "eligible",
-    "rotated",
-    "ratio",
-    "backbone_rotated",
-    "backbone_share",
-    "received",
-    "backbone_received",
-    "status",
-]
+_ROTATION_COLUMNS = (
+    "year eligible rotated ratio backbone_rotated backbone_share ratio_limit share_limit "
+    "passes status rotated_eligible"
+).split() + [f"moves_{mode}" for mode in MODE_CODES]
+_SCHOOL_COLUMNS = (
+    "year school_id school_name locale eligible rotated ratio backbone_rotated backbone_share "
+    "received backbone_received status"
+).split()
 _MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers_moved", "backbone_moved"]
 
 
@@ -339,24 +302,12 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
 # ----------------------------------------------------------------------------- flows
 
 _FLOW_COLUMNS = ["year", "grouping", "from_group", "to_group", "moves", "backbone_moves", "share"]
-_FLOW_SUMMARY_COLUMNS = [
-    "year",
-    "moves",
-    "backbone_moves",
-    "to_rural",
-    "to_rural_share",
-    "backbone_to_rural",
-    "to_weak",
-    "to_weak_share",
-    "backbone_to_weak",
-    "to_rural_or_weak",
-    "to_rural_or_weak_share",
-    "backbone_to_rural_or_weak",
-    "backbone_to_rural_or_weak_share",
-    "compliance_unknown",
-    "compliance_status",
-    "status",
-]
+_FLOW_SUMMARY_COLUMNS = (
+    "year moves backbone_moves to_rural to_rural_share backbone_to_rural to_weak "
+    "to_weak_share backbone_to_weak to_rural_or_weak to_rural_or_weak_share "
+    "backbone_to_rural_or_weak backbone_to_rural_or_weak_share compliance_unknown "
+    "compliance_status status"
+).split()
 
 
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
@@ -560,38 +511,15 @@ def _flows_summary(flows: dict[str, np.ndarray], years: list[int], availability:
 
 # ----------------------------------------------------------------------------- G9 and G12
 
-_QUALITY_COLUMNS = [
-    "year",
-    "teachers",
-    "trained",
-    "training_rate",
-    "certified",
-    "certification_rate",
-    "not_trained",
-    "not_certified",
-    "training_limit",
-    "certification_limit",
-    "training_passes",
-    "certification_passes",
-    "schools_short_training",
-    "schools_short_certification",
-    "status",
-]
-_QUALITY_SCHOOL_COLUMNS = [
-    "year",
-    "school_id",
-    "school_name",
-    "locale",
-    "teachers",
-    "trained",
-    "not_trained",
-    "training_rate",
-    "certified",
-    "not_certified",
-    "certification_rate",
-    "training_passes",
-    "certification_passes",
-]
+_QUALITY_COLUMNS = (
+    "year teachers trained training_rate certified certification_rate not_trained "
+    "not_certified training_limit certification_limit training_passes certification_passes "
+    "schools_short_training schools_short_certification status"
+).split()
+_QUALITY_SCHOOL_COLUMNS = (
+    "year school_id school_name locale teachers trained not_trained training_rate certified "
+    "not_certified certification_rate training_passes certification_passes"
+).split()
 
 
 def teacher_quality_table(

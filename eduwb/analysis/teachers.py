@@ -1,24 +1,13 @@
 """Who counts toward the teacher indicators (G9, G11, G12), and the arrays and nullable counts
-the tables of :mod:`eduwb.analysis.rotation` are built from.
+the tables of :mod:`eduwb.analysis.rotation` are built from (the rules: docs/method.md § 12).
 
-Eligibility
------------
-A teacher is eligible to rotate in year ``Y`` when their teacher row of year ``Y − 1`` (the
-year before the move) shows ``years_at_school ≥ min_years_at_school`` and an age
-``(Y − 1) − birth_year`` below the exemption age of their sex (``exempt_age_male``,
-``exempt_age_female``; at or above it a teacher is exempt). The three parameters come from the
-county's ``county.toml`` ``[rotation]`` (defaults 6, 55, 50) and can be overridden per call
-(options of the same names). A year can be evaluated only when the teachers table has rows for
-the year before it.
-
-Counting
---------
-*Rotated* counts distinct teachers with at least one move that year in a counted mode (option
-``counted_modes``, default the standard's ``[rotation] counted_modes``), so a move recorded twice,
-or a teacher moving twice, counts once. *Backbone* means a backbone level of county or above
-(``county``, ``city``, ``province``, ``national``) in the teacher's row of the year before the move
-(the row of the same year when the teacher has none the year before). Only teachers of the
-standard's compulsory stages (小学, 初中) count; ``stage`` narrows to one of them.
+Eligible in year ``Y``: the teacher's row of ``Y − 1`` shows ``years_at_school ≥
+min_years_at_school`` and an age ``(Y − 1) − birth_year`` below the exemption age of their sex
+(``county.toml [rotation]``, defaults 6, 55, 50; options of the same names override them), so a
+year can be evaluated only when the teachers table has rows for the year before. *Rotated*:
+distinct teachers with a move that year in a counted mode (``counted_modes``, default the
+standard's). *Backbone*: county level or above in the row of the year before the move (of the
+same year when there is none). Only the standard's compulsory stages count.
 """
 
 from __future__ import annotations
@@ -39,21 +28,11 @@ _LEVEL_RANK = {level: rank for rank, level in enumerate(BACKBONE_LEVELS)}
 _DEFAULT_BACKBONE_MIN_LEVEL = "county"
 # Column kinds, for rows that say 缺数据 (every number NA, with the right nullable dtype).
 RATE_COLUMNS = frozenset(
-    {
-        "ratio",
-        "backbone_share",
-        "ratio_limit",
-        "share_limit",
-        "training_rate",
-        "certification_rate",
-        "training_limit",
-        "certification_limit",
-        "share",
-        "to_rural_share",
-        "to_weak_share",
-        "to_rural_or_weak_share",
-        "backbone_to_rural_or_weak_share",
-    }
+    (
+        "ratio backbone_share ratio_limit share_limit training_rate certification_rate training_limit "
+        "certification_limit share to_rural_share to_weak_share to_rural_or_weak_share "
+        "backbone_to_rural_or_weak_share"
+    ).split()
 )
 BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
 
