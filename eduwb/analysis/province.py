@@ -261,12 +261,9 @@ def resolve_province_year(ds, year: int | str | None) -> int:
 def province_view(
     ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None
 ) -> ProvinceView:
-    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest).
-
-    ``costs`` overrides unit costs of every county's plan (``teacher_per_year=150000`` …).
-    The view is kept for the dataset (a few at a time), so the four tables of a notebook
-    compute it once.
-    """
+    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept
+    for the dataset (a few at a time) so that a notebook's tables compute it once. ``costs``
+    overrides every county's unit costs (``teacher_per_year=150000`` …)."""
     year = resolve_province_year(ds, year)
     costs = dict(costs or {})
     key = (
@@ -373,13 +370,9 @@ def _class_bands(
 def _county_plan(
     county, std: Standard, year: int, costs: dict[str, Any], passing: bool = False
 ) -> pd.DataFrame:
-    """The county's pathway for ``year`` (:mod:`eduwb.analysis.pathway`, with its own unit costs
-    and annual budget cap) as bill items, with the pathway's ``total_yuan``, ``method`` and
-    ``within_cap`` on every row.
-
-    A county whose scorecard of ``year`` passes every indicator the pathway moves
-    (``passing``) needs no action: no pathway is drawn (it would be empty), its rows are none.
-    """
+    """The county's pathway for ``year`` (its own unit costs and annual cap) as bill items, with
+    the pathway's ``total_yuan``, ``method`` and ``within_cap`` on every row; none when the
+    county's scorecard already passes every indicator the pathway moves (``passing``)."""
     from eduwb.analysis import pathway
 
     if passing:
@@ -432,24 +425,15 @@ def _ids(text: object) -> list[str]:
 
 
 def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Every county side by side, per county × year (every year up to ``year``).
+    """Every county side by side, per county × year (every year up to ``year``): ``eduwb table
+    counties PROVINCE [--year Y] [--stage S]``.
 
-    ``eduwb table counties PROVINCE [--year Y] [--stage S]``.
-
-    Returns
-    -------
-    DataFrame
-        ``county, year, verdict``; one column per dimension of the standard (its status:
-        ``pass``/``fail``/``missing``); ``vetoes`` (the vetoes that apply); ``failing_count``,
-        ``failing`` (every failing indicator id) and ``failing_<dimension>`` (those of each
-        dimension; ids comma-joined); ``missing`` (missing inputs and undeclared vetoes); ``schools`` and
-        ``schools_passing`` (school sections in scope, and those passing the per-school
-        rule); ``cv_<stage>_<indicator>`` (the 14 weighted CVs under moe-2017) and
-        ``composite_<stage>``; ``large`` and ``super_large`` (classes of 56–65 and 66+
-        pupils); ``rotation_ratio`` (G11: rotated ÷ eligible teachers). Sorted by county (in
-        the province's order), then year. ``--stage`` keeps that stage's schools, CVs and
-        classes.
-    """
+    ``county, year, verdict``; each dimension's status; ``vetoes``; ``failing_count``,
+    ``failing`` and ``failing_<dimension>`` (ids comma-joined); ``missing`` (missing inputs and
+    undeclared vetoes); ``schools``, ``schools_passing`` (sections in scope, passing the
+    per-school rule); ``cv_<stage>_<indicator>`` and ``composite_<stage>``; ``large``,
+    ``super_large`` (classes of 56–65 and 66+); ``rotation_ratio`` (G11). Sorted by county (the
+    province's order), then year; ``--stage`` keeps that stage's schools, CVs and classes."""
     _options(options, "counties")
     stage = resolve_stage(std, stage)
     view = _view(ds, std, year)
@@ -505,20 +489,13 @@ def _sorted(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
 
 
 def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Counties ranked by their distance to recognition in ``year`` (see the module docstring).
+    """Counties ranked by their distance to recognition in ``year`` (module docstring): ``eduwb
+    table readiness PROVINCE [--year Y] [--param teacher_per_year=…]``.
 
-    ``eduwb table readiness PROVINCE [--year Y] [--param teacher_per_year=…]``.
-
-    Returns
-    -------
-    DataFrame
-        ``rank, county, year, verdict, readiness`` (a code of :data:`READINESS`),
-        ``failing_count, failing`` (ids), ``blocking`` (failing ids no plan closes),
-        ``missing`` (ids to supply), ``vetoes``, ``large`` (classes of 56+ pupils),
-        ``plan_cost_yuan`` (the cost of the county's pathway, NA when it
-        could not be drawn; now the whole pathway's cost) and ``plan_note`` (why not). One
-        row per county.
-    """
+    One row per county: ``rank, county, year, verdict, readiness`` (:data:`READINESS`),
+    ``failing_count, failing``, ``blocking`` (failing ids no plan closes), ``missing``, ``vetoes``,
+    ``large`` (classes of 56+), ``plan_cost_yuan`` (the whole pathway's cost; NA when it could not
+    be drawn) and ``plan_note`` (why not)."""
     if stage is not None:
         raise ParameterError("readiness: a county is judged as a whole; --stage does not apply")
     _, costs = _options(options, "readiness", costs=True)
@@ -599,20 +576,14 @@ def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
 
 
 def province_balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The distribution of each CV across the counties, per year (every year up to ``year``).
-
+    """The distribution of each CV across the counties, per year (every year up to ``year``):
     ``eduwb table province_balance PROVINCE [--by county]``.
 
-    Returns
-    -------
-    DataFrame
-        Per year × stage × indicator (R1–R7 and ``composite``): ``counties`` (with a CV),
-        ``min, q1, median, q3, max, mean`` of the county CVs, ``limit``, ``counties_over``
-        (counties whose CV exceeds the limit) and ``province_cv``: the CV over every school
-        of the province at once (a reference: the between-county spread is part of it).
-        ``by="county"``: ``county, year, stage, indicator, cv, limit, passes, status`` (the
-        rows each county's own balance table has).
-    """
+    Per year × stage × indicator (R1–R7 and ``composite``): ``counties`` (with a CV), ``min, q1,
+    median, q3, max, mean`` of the county CVs, ``limit``, ``counties_over`` and ``province_cv``,
+    the CV over every school of the province at once (a reference: the between-county spread is
+    part of it). ``by="county"``: each county's own balance rows (``county, year, stage,
+    indicator, cv, limit, passes, status``)."""
     by, _ = _options(options, "province_balance")
     stage = resolve_stage(std, stage)
     view = _view(ds, std, year)
@@ -649,24 +620,16 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
 
 
 def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Every county's pathway for ``year`` summed over the province, with its cost.
+    """Every county's pathway for ``year`` summed over the province, with its cost: ``eduwb table
+    bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``.
 
-    ``eduwb table bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``: each
-    county's pathway (:mod:`eduwb.analysis.pathway`, with its own unit costs) as bill items
-    (:func:`eduwb.analysis.pathway.bill_rows`) summed per stage × item — ``teachers`` hired
-    (each counted once, whatever R1–R3 and G5 needs it meets), m² of teaching space (R4) and
-    of sports ground (R5), 元 of equipment (R6), multimedia rooms (R7), extra classes and their
-    classrooms, music and art rooms, pupils moved and new places, training hours, certificates
-    and extra rotations. The stage is ``""`` for what a whole school or the county buys.
-
-    Returns
-    -------
-    DataFrame
-        ``stage, indicator`` (the item), ``gap_unit, addition, counties`` (counties adding
-        anything), ``schools_raised, cost_yuan``. ``by="county"``: ``county`` first and one row
-        per county × stage × item; counties whose pathway could not be drawn are left out
-        (see :func:`readiness_table`). ``--stage`` keeps that stage's rows (and the whole-school ones).
-    """
+    Each county's pathway (:mod:`eduwb.analysis.pathway`, its own unit costs) as bill items
+    (:func:`eduwb.analysis.pathway.bill_rows`: teachers hired, each once whatever needs it meets;
+    m², 元, rooms, classes, pupils moved, places, hours, certificates, rotations) summed per stage
+    × item (stage ``""``: what a whole school or the county buys): ``stage, indicator, gap_unit,
+    addition, counties`` (adding anything), ``schools_raised, cost_yuan``. ``by="county"``:
+    ``county`` first, per county × stage × item, without the counties whose pathway could not be
+    drawn. ``--stage`` keeps that stage's rows and the whole-school ones."""
     from eduwb.analysis.pathway import BILL_UNITS
 
     by, costs = _options(options, "bill", costs=True)
