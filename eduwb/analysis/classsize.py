@@ -108,11 +108,8 @@ def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, supe
 
 
 def class_size_band(students, stage, std) -> np.ndarray:
-    """The band (a code of :data:`BANDS`) of classes of ``students`` pupils in ``stage``.
-
-    Vectorised: ``students`` and ``stage`` are scalars or arrays of the same length; the
-    result is an array of band codes.
-    """
+    """The band (a name of :data:`BANDS`) of classes of ``students`` pupils in ``stage``
+    (scalars or arrays of the same length; an array comes back)."""
     students = np.atleast_1d(np.asarray(students, dtype=np.int64))
     positions = pd.Index(std.stages).get_indexer(np.atleast_1d(np.asarray(stage, dtype=object)))
     if (positions < 0).any():
@@ -307,15 +304,6 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
 # ----------------------------------------------------------------------------- G5
 
 
-def _g5_schools(ds, std, cube: _Cube) -> np.ndarray:
-    """Which of the cube's schools G5 judges (its scope in the standard; every school by default)."""
-    kinds = std.scope_of("G5").kinds
-    if kinds is None:
-        return np.ones(len(cube.school_ids), dtype=bool)
-    kind = ds.schools.set_index("school_id")["kind"].reindex(cube.school_ids)
-    return kind.isin(list(kinds)).to_numpy(dtype=bool)
-
-
 def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     """G5 per school for one year: ``school_id, school_name, classes, classes_over, max_class_size,
     passes`` (no class above 45 小学 / 50 初中) for every school of G5's scope in the standard
@@ -323,7 +311,11 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     ``year``; :class:`ClassDataMissing` without them (缺数据)."""
     cube = _cube(ds, std)
     y = cube.year_position(ds, year)
-    classes = cube.nclass[:, y].sum(axis=1) * _g5_schools(ds, std, cube)
+    judged, kinds = True, std.scope_of("G5").kinds  # None: every school
+    if kinds is not None:
+        kind = ds.schools.set_index("school_id")["kind"].reindex(cube.school_ids)
+        judged = kind.isin(list(kinds)).to_numpy(dtype=bool)
+    classes = cube.nclass[:, y].sum(axis=1) * judged
     over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
     return object_frame(
@@ -387,11 +379,9 @@ def _milestone_limits(std, milestone: dict) -> np.ndarray:
 
 
 def band_deadlines(ds, std) -> pd.DataFrame:
-    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``.
-
-    A milestone covers a band when holding it leaves no class in that band (65 covers 超大班额 66+;
-    55 also covers 大班额 56+; ``"standard"`` also covers ``over_standard``). The deadline is the
-    earliest covering milestone; a band no milestone covers has no row."""
+    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``:
+    the earliest milestone covering it (holding it leaves no class in the band: 65 covers 66+,
+    55 also 56+, ``"standard"`` also ``over_standard``); no row when none covers it."""
     due = _deadline_matrix(ds, std)
     bands, stages = np.nonzero(np.isfinite(due))
     return pd.DataFrame(
@@ -487,11 +477,8 @@ def _ledger_sorted(ledger: pd.DataFrame, s: np.ndarray, b: np.ndarray, chosen: l
 
 
 def _ledger_counts(cube, n_y: int, stages, chosen: list[str]):
-    """The school × band pairs on the ledger and their classes at or above the band.
-
-    Returns ``s, b`` (school and band positions of each row), ``counts`` (row, year) and
-    ``per_stage`` (row, year, stage).
-    """
+    """The school × band pairs on the ledger: ``s, b`` (their school and band positions), their
+    classes at or above the band per year (``counts``) and per year × stage (``per_stage``)."""
     band_pos = np.array([BANDS.index(b) for b in chosen])
     # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
     at_least = cube.stage_bands[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
@@ -514,11 +501,8 @@ def _ledger_spells(counts: np.ndarray, years: np.ndarray):
 
 
 def _ledger_deadlines(ds, std, chosen: list[str], stages, last_seen: np.ndarray, b: np.ndarray):
-    """The earliest covering milestone among the stages oversized when last seen.
-
-    ``last_seen`` is (row, stage): the row's classes per stage in its last year seen. Returns
-    the deadlines as floats (``inf``: no milestone covers the row) and as an ``Int64`` column.
-    """
+    """The earliest milestone covering each row's band in the stages oversized when last seen
+    (``last_seen``: row × stage), as floats (``inf``: none) and as an ``Int64`` column."""
     table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
     seen_then = last_seen > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
@@ -686,11 +670,8 @@ def _projection_per_grade(std, cube, base: int, s, g, intake, columns: dict[str,
 
 
 def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pupils per (school, grade) in autumn ``base`` + 1, and which grades take in new pupils.
-
-    Grade g gets grade g−1's pupils; each stage's first grade takes in its intake times the
-    mean year-on-year intake ratio over the trend window (see :func:`projection_table`).
-    """
+    """Pupils per (school, grade) in autumn ``base`` + 1 (:func:`projection_table`'s rules), and
+    which grades take in new pupils."""
     projected = np.zeros_like(now_pupils)
     projected[:, 1:] = now_pupils[:, :-1]
     intake = np.zeros(len(cube.grade_stage), dtype=bool)
@@ -734,9 +715,7 @@ def _projection_per_stage(
         pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
     )
     by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    key = ("classsize_school_limits", id(std), bool(ds.settings.relaxations_2019))
-    info = memoised(ds, key, lambda: school_limits(ds, std, cube.school_ids), pins=(std,))
-    limits = {k: v[s] for k, v in info.items()}
+    limits = school_limits(ds, std, cube.school_ids[s])
     totals = school_total[s]
     return object_frame(
         {

@@ -448,28 +448,22 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out["missing"] = view.verdicts["missing"].to_numpy()
 
     keys = ["county", "year"]
-    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[
-        ["schools", "schools_passing"]
-    ]
-    sch = sch.sum(min_count=1)  # no per-school rule (moe-2012): schools_passing stays NA
-    out = out.join(sch, on=keys)
+
+    def summed(frame: pd.DataFrame, columns: list[str]):
+        return frame[frame["stage"].isin(stages)].groupby(keys, sort=False)[columns]
+
+    # no per-school rule (moe-2012): schools_passing stays NA
+    out = out.join(summed(view.schools, ["schools", "schools_passing"]).sum(min_count=1), on=keys)
     cv = view.cvs[view.cvs["stage"].isin(stages)]
     cv = cv.assign(column=np.where(cv["indicator"] == balance.COMPOSITE, "composite_" + cv["stage"],
                                    "cv_" + cv["stage"] + "_" + cv["indicator"]))  # fmt: skip
     wide = cv.pivot(index=keys, columns="column", values="cv")
     order = [f"cv_{s}_{i}" for s in stages for i in view.indicators] + [f"composite_{s}" for s in stages]
-    wide = wide.reindex(columns=order)
-    out = out.join(wide.astype("Float64"), on=keys)
-    cls = (
-        view.classes[view.classes["stage"].isin(stages)]
-        .groupby(keys, sort=False)[["large", "super_large"]]
-        .sum()
-    )
-    out = out.join(cls, on=keys)
+    out = out.join(wide.reindex(columns=order).astype("Float64"), on=keys)
+    out = out.join(summed(view.classes, ["large", "super_large"]).sum(), on=keys)
     out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
-    for col in ("schools", "schools_passing", "large", "super_large"):
-        out[col] = out[col].astype("Int64")
-    out["rotation_ratio"] = out["rotation_ratio"].astype("Float64")
+    counts = dict.fromkeys(["schools", "schools_passing", "large", "super_large"], "Int64")
+    out = out.astype({**counts, "rotation_ratio": "Float64"})
     return _sorted(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
 
 
@@ -518,11 +512,9 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing",
                "vetoes", "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
-    out["failing_count"] = out["failing_count"].astype("Int64")
-    out["large"] = out["large"].astype("Int64")
-    out["plan_cost_yuan"] = out["plan_cost_yuan"].astype("Float64")
-    for col in ("failing", "blocking", "missing", "vetoes", "plan_note"):
-        out[col] = out[col].fillna("")
+    out = out.astype({"failing_count": "Int64", "large": "Int64", "plan_cost_yuan": "Float64"})
+    text = ["failing", "blocking", "missing", "vetoes", "plan_note"]
+    out[text] = out[text].fillna("")
     return _readiness_ranked(out, view.counties)
 
 
@@ -659,10 +651,9 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     )
     out = summed.reset_index()
     out = _sorted(out, order)
-    out["addition"] = out["addition"].astype("float64")
-    out["cost_yuan"] = out["cost_yuan"].astype("float64")
-    for col in ("counties", "schools_raised"):
-        out[col] = out[col].astype("int64")
+    out = out.astype(
+        {"addition": "float64", "cost_yuan": "float64", "counties": "int64", "schools_raised": "int64"}
+    )
     return out[bill_columns].reset_index(drop=True)
 
 

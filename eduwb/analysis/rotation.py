@@ -444,34 +444,24 @@ def _flows_summary(flows: dict[str, np.ndarray], years: list[int], availability:
 
     moves = tc.count(year, n)
     backbone_moves = tally(backbone)
-    either = rural | weak
-    out = {
-        "year": np.asarray(years, dtype=np.int64),
-        "moves": tc.int_counts(moves),
-        "backbone_moves": tc.int_counts(backbone_moves),
-        "to_rural": tc.int_counts(tally(rural)),
-        "to_rural_share": tc.ratio_of(tally(rural), moves),
-        "backbone_to_rural": tc.int_counts(tally(rural & backbone)),
-    }
-    na = np.full(n, availability != "ok")
-    out.update(
-        {
-            "to_weak": tc.int_counts(tally(weak), missing=na),
-            "to_weak_share": tc.ratio_of(tally(weak), moves, missing=na),
-            "backbone_to_weak": tc.int_counts(tally(weak & backbone), missing=na),
-            "to_rural_or_weak": tc.int_counts(tally(either), missing=na),
-            "to_rural_or_weak_share": tc.ratio_of(tally(either), moves, missing=na),
-            "backbone_to_rural_or_weak": tc.int_counts(tally(either & backbone), missing=na),
-            "backbone_to_rural_or_weak_share": tc.ratio_of(
-                tally(either & backbone), backbone_moves, missing=na
-            ),
-            "compliance_unknown": tc.int_counts(tally(unknown)),
-        }
+    na = np.full(n, availability != "ok")  # without the resource rule nothing is known of weak schools
+    out = {"year": np.asarray(years, dtype=np.int64), "moves": tc.int_counts(moves)}
+    out["backbone_moves"] = tc.int_counts(backbone_moves)
+    for name, mask, missing in (
+        ("rural", rural, None),
+        ("weak", weak, na),
+        ("rural_or_weak", rural | weak, na),
+    ):
+        out[f"to_{name}"] = tc.int_counts(tally(mask), missing=missing)
+        out[f"to_{name}_share"] = tc.ratio_of(tally(mask), moves, missing=missing)
+        out[f"backbone_to_{name}"] = tc.int_counts(tally(mask & backbone), missing=missing)
+    either = tally((rural | weak) & backbone)
+    out["backbone_to_rural_or_weak_share"] = tc.ratio_of(either, backbone_moves, missing=na)
+    out["compliance_unknown"] = tc.int_counts(tally(unknown))
+    known = (
+        np.where(tally(unknown) > 0, "partial", "ok") if availability == "ok" else np.full(n, "unavailable")
     )
-    if availability != "ok":
-        out["compliance_status"] = np.full(n, "unavailable", dtype=object)
-    else:
-        out["compliance_status"] = np.where(tally(unknown) > 0, "partial", "ok").astype(object)
+    out["compliance_status"] = known.astype(object)
     out["status"] = np.where(moves == 0, "no_moves", "ok").astype(object)
     return pd.DataFrame(out, columns=_FLOW_SUMMARY_COLUMNS)
 
@@ -591,7 +581,7 @@ def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd
     )
     trained = tc.count(cell, n * k, hours_met[rows])
     certified = tc.count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
-    training_rate = tc.ratio_of(trained, teachers, missing=np.full(n * k, untrained_unknown))
+    training_rate = tc.ratio_of(trained, teachers, missing=untrained_unknown)
     certification_rate = tc.ratio_of(certified, teachers)
     training_passes = tc.at_least(training_rate, train_limit)
     certification_passes = tc.at_least(certification_rate, cert_limit)
@@ -601,10 +591,8 @@ def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd
         out = {
             **columns,
             "teachers": tc.int_counts(teachers[cells]),
-            "trained": tc.int_counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
-            "not_trained": tc.int_counts(
-                teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)
-            ),
+            "trained": tc.int_counts(trained[cells], missing=untrained_unknown),
+            "not_trained": tc.int_counts(teachers[cells] - trained[cells], missing=untrained_unknown),
             "training_rate": training_rate[cells],
             "certified": tc.int_counts(certified[cells]),
             "not_certified": tc.int_counts(teachers[cells] - certified[cells]),

@@ -242,42 +242,25 @@ def prepare_teachers(
 
 def prepare_moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
     t, r = ds.teachers, ds.rotations
-    t_year = teachers.year
-    # Only the rows of teachers who appear in rotations need a teacher × year key.
+    r_ids, r_year = r["teacher_id"].to_numpy(dtype=object), r["year"].to_numpy(dtype=np.int64)
+    # each move's teacher row of the year before (else of its year; -1: none), looked up among
+    # the rows of the teachers who appear in rotations only
     movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
-    nm, nr = len(movers), len(r)
-    r_year = r["year"].to_numpy(dtype=np.int64)
-    codes, _ = pd.factorize(
-        np.concatenate(
-            [t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]
-        )
-    )
-    m_code, r_code = codes[:nm].astype(np.int64), codes[nm:].astype(np.int64)
-    m_year = t_year[movers]
-    every_year = np.concatenate([m_year, r_year])
-    base = int(every_year.min()) - 1 if every_year.size else 0
-    stride = int(every_year.max()) - base + 1 if every_year.size else 1
-    key = pd.Index(m_code * stride + (m_year - base))
-    found = key.get_indexer(
-        np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)])
-    )
-    found = np.where(found >= 0, movers[np.maximum(found, 0)], -1)  # back to positions in ds.teachers
-    before, same = found[:nr], found[nr:]
-    row = np.where(before >= 0, before, same)
-    backbone = np.zeros(len(t), dtype=bool)
-    backbone[movers] = (
-        pd.Series(t["backbone"].to_numpy(dtype=object)[movers])
-        .isin(backbone_levels(std))
-        .to_numpy(dtype=bool)
-    )
+    key = [t["teacher_id"].to_numpy(dtype=object)[movers], teachers.year[movers]]
+    row_of = pd.Series(movers, index=pd.MultiIndex.from_arrays(key))
 
-    ends = schools.index.get_indexer(
-        np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
-    )
-    source, target = ends[:nr], ends[nr:]
+    def rows_in(years: np.ndarray) -> np.ndarray:
+        found = row_of.reindex(pd.MultiIndex.from_arrays([r_ids, years]))
+        return found.fillna(-1).to_numpy(dtype=np.int64)
+
+    before = rows_in(r_year - 1)
+    row = np.where(before >= 0, before, rows_in(r_year))
+    backbone = t["backbone"].isin(backbone_levels(std)).to_numpy(dtype=bool)
+    source, target = (schools.index.get_indexer(r[end]) for end in ("from_school", "to_school"))
     mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
-    first_seen = np.zeros(nr, dtype=bool)
-    first_seen[distinct(r_code, r_year - base, source, target, mode)] = True
+    r_code = pd.factorize(r_ids)[0].astype(np.int64)
+    first_seen = np.zeros(len(r), dtype=bool)
+    first_seen[distinct(r_code, r_year, source, target, mode)] = True
     keep = first_seen & pick(teachers.counted, row)
     return Moves(
         teacher=r_code[keep],
@@ -291,12 +274,8 @@ def prepare_moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
 
 
 def years_in(values: np.ndarray) -> list[int]:
-    """The distinct years of an int array, sorted (a bincount: years span a few dozen values)."""
-    if values.size == 0:
-        return []
-    low = int(values.min())
-    present = np.flatnonzero(np.bincount(values - low))
-    return [int(y) + low for y in present]
+    """The distinct years of an int array, sorted."""
+    return [int(y) for y in np.unique(values)]
 
 
 def year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -310,21 +289,7 @@ def year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np
 
 def distinct(*codes: np.ndarray) -> np.ndarray:
     """Sorted indices of the first occurrence of each distinct combination of integer codes."""
-    if len(codes[0]) == 0:
-        return np.zeros(0, dtype=np.int64)
-    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
-    # one mixed-radix key when it fits in 63 bits (always, at province scale), else rows
-    key = np.zeros(len(arrays[0]), dtype=np.int64)
-    capacity = 1
-    for values in arrays:
-        low = int(values.min())
-        radix = int(values.max()) - low + 1
-        capacity *= radix
-        if capacity >= 2**62:
-            first = np.unique(np.stack(arrays, axis=1), axis=0, return_index=True)[1]
-            return np.sort(first)
-        key = key * radix + (values - low)
-    return np.sort(np.unique(key, return_index=True)[1])
+    return np.flatnonzero(~pd.DataFrame({i: c for i, c in enumerate(codes)}).duplicated().to_numpy())
 
 
 def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -333,8 +298,9 @@ def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -
 
 
 def int_counts(values, missing=None) -> pd.arrays.IntegerArray:
+    """Counts as ``Int64``, NA where ``missing`` (an array, or one flag for all)."""
     values = np.asarray(values, dtype=np.int64)
-    mask = np.zeros(len(values), dtype=bool) if missing is None else np.asarray(missing, dtype=bool)
+    mask = np.broadcast_to(np.asarray(missing, dtype=bool), values.shape).copy()
     return pd.arrays.IntegerArray(np.where(mask, 0, values), mask)
 
 
