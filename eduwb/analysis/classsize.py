@@ -636,37 +636,27 @@ def projection_table(
     needed = -(-projected // standard)
     size_kept = -(-projected // np.maximum(now_classes, 1))
     oversized = taught & (size_kept > standard)
-    in_stage = np.isin(grade_stage, stages)
-
-    if by == "grade":
-        s, g = np.nonzero(taught & in_stage)
-        columns = {
-            "students_now": now_pupils,
-            "classes_now": now_classes,
-            "projected_students": projected,
-            "classes_needed": needed,
-            "class_size_if_kept": size_kept,
-            "oversized": oversized,
-        }
-        return _projection_per_grade(std, cube, base, s, g, intake, columns)
-    return _projection_per_stage(
-        ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
-    )
-
-
-def _projection_per_grade(std, cube, base: int, s, g, intake, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """:func:`projection_table`'s rows per school × grade: the (school, grade) ``columns`` at ``s, g``."""
-    return object_frame(
+    s, g = np.nonzero(taught & np.isin(grade_stage, stages))
+    per_grade = object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
             "projected_year": base + 1,
-            "stage": np.asarray(std.stages, dtype=object)[cube.grade_stage[g]],
+            "stage": np.asarray(std.stages, dtype=object)[grade_stage[g]],
             "grade": g,
             "intake": intake[g],
-            **{name: arr[s, g] for name, arr in columns.items()},
+            "students_now": now_pupils[s, g],
+            "classes_now": now_classes[s, g],
+            "projected_students": projected[s, g],
+            "classes_needed": needed[s, g],
+            "class_size_if_kept": size_kept[s, g],
+            "oversized": oversized[s, g],
         }
     )
+    if by == "grade":
+        return per_grade
+    totals = pd.Series(projected.sum(axis=1), index=cube.school_ids)  # every stage of the school
+    return _projection_per_stage(ds, std, per_grade, np.maximum(needed - now_classes, 0)[s, g], totals)
 
 
 def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -692,51 +682,35 @@ def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.
     return projected, intake
 
 
-def _projection_per_stage(
-    ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
-) -> pd.DataFrame:
-    """:func:`projection_table`'s rows per school × stage from its (school, grade) arrays."""
-    grade_stage = cube.grade_stage
-    taught = now_classes > 0
-
-    def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
-        """(school, grade) → (school, stage) over the grades taught."""
-        return _by_stage(np.where(taught, arr, 0), grade_stage, how, axis=1)
-
-    extra = np.maximum(needed - now_classes, 0)
-    school_total = projected.sum(axis=1)
-    s, st = np.nonzero(per_stage(taught.astype(np.int64)) > 0)
-    keep = np.isin(st, stages)
-    s, st = s[keep], st[keep]
+def _projection_per_stage(ds, std, rows: pd.DataFrame, extra: np.ndarray, totals: pd.Series) -> pd.DataFrame:
+    """:func:`projection_table`'s rows per school × stage, from its rows per grade taught."""
     # which grades need the extra classes: a stage may need fewer classes in all than it has and
     # still need one more in a single grade (its classes cannot move between grades)
-    row, grade = np.nonzero((grade_stage[None, :] == st[:, None]) & taught[s] & (extra[s] > 0))
-    labels = (
-        pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
+    short = (rows["grade"].astype(str) + ":" + extra.astype(str)).where(extra > 0)
+    rows = rows.assign(extra_classes_needed=extra, extra_by_grade=short)
+    out = (
+        rows.groupby(["school_id", "stage"], sort=False)  # schools in id order, stages in order
+        .agg(
+            school_name=("school_name", "first"),
+            projected_year=("projected_year", "first"),
+            students_now=("students_now", "sum"),
+            projected_students=("projected_students", "sum"),
+            classes_now=("classes_now", "sum"),
+            classes_needed=("classes_needed", "sum"),
+            extra_classes_needed=("extra_classes_needed", "sum"),
+            extra_by_grade=("extra_by_grade", lambda labels: ",".join(labels.dropna())),
+            max_class_size_if_kept=("class_size_if_kept", "max"),
+            oversized=("oversized", "any"),
+        )
+        .reset_index()
     )
-    by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    limits = school_limits(ds, std, cube.school_ids[s])
-    totals = school_total[s]
-    return object_frame(
-        {
-            "school_id": cube.school_ids[s],
-            "school_name": cube.school_names[s],
-            "kind": limits["kind"],
-            "projected_year": base + 1,
-            "stage": np.asarray(std.stages, dtype=object)[st],
-            "students_now": per_stage(now_pupils)[s, st],
-            "projected_students": per_stage(projected)[s, st],
-            "classes_now": per_stage(now_classes)[s, st],
-            "classes_needed": per_stage(needed)[s, st],
-            "extra_classes_needed": per_stage(extra)[s, st],
-            "extra_by_grade": by_grade,
-            "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
-            "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
-            "school_students": totals,
-            "size_limit": limits["size_limit"],
-            "over_size_limit": limits["in_scope"] & (totals > limits["size_limit"]),
-        }
-    )
+    limits = school_limits(ds, std, out["school_id"])
+    out.insert(2, "kind", limits["kind"])
+    out["school_students"] = totals.reindex(out["school_id"]).to_numpy()
+    out["size_limit"] = limits["size_limit"]
+    out["over_size_limit"] = limits["in_scope"] & (out["school_students"].to_numpy() > limits["size_limit"])
+    front = ["school_id", "school_name", "kind", "projected_year", "stage"]
+    return object_frame({c: out[c].to_numpy() for c in front + [c for c in out.columns if c not in front]})
 
 
 # ----------------------------------------------------------------------------- chapter summaries

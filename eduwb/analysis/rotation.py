@@ -310,26 +310,14 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
         return pd.DataFrame({**empty, "compliance": pd.Series(dtype=object)}), "unavailable"
     rule = pd.concat(tables, ignore_index=True)
     passes = rule["passes"].astype("boolean")
-    flags = pd.DataFrame(
-        {
-            "year": rule["year"].astype("int64"),
-            "school_id": rule["school_id"],
-            "undecided": passes.isna(),
-            "fails": passes.eq(False),
-        }
+    flags = pd.DataFrame({"year": rule["year"].astype("int64"), "school_id": rule["school_id"]})
+    flags = flags.assign(undecided=passes.isna(), fails=passes.eq(False))
+    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any().reset_index()
+    compliance = np.where(
+        per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
     )
-    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any()
-    index = per_school.index
-    frame = pd.DataFrame(
-        {
-            "year": index.get_level_values("year").to_numpy(dtype="int64"),
-            "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
-            "compliance": np.where(
-                per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
-            ),
-        }
-    )
-    return frame, "ok"
+    per_school["school_id"] = per_school["school_id"].astype(object)
+    return per_school[["year", "school_id"]].assign(compliance=compliance), "ok"
 
 
 def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:

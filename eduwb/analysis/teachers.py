@@ -148,8 +148,7 @@ class Schools:
     @classmethod
     def of(cls, ds) -> Schools:
         ids = ds.schools["school_id"].to_numpy(dtype=object)
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        rank = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
         return cls(
             ids=ids,
             names=ds.schools["name"].to_numpy(dtype=object),
@@ -317,10 +316,8 @@ def ratio_of(numerator, denominator, missing=None) -> pd.arrays.FloatingArray:
 
 def at_least(rate: pd.arrays.FloatingArray, limit: float | None) -> pd.arrays.BooleanArray:
     """rate ≥ limit as nullable booleans: NA where the rate or the limit is undefined."""
-    if limit is None:
-        return pd.arrays.BooleanArray(np.zeros(len(rate), dtype=bool), np.ones(len(rate), dtype=bool))
-    na = np.asarray(rate.isna(), dtype=bool)
-    values = rate.to_numpy(dtype=np.float64, na_value=np.nan) >= limit
+    na = np.asarray(rate.isna(), dtype=bool) | (limit is None)
+    values = rate.to_numpy(dtype=np.float64, na_value=np.nan) >= (0.0 if limit is None else limit)
     return pd.arrays.BooleanArray(values & ~na, na)
 
 
@@ -330,9 +327,9 @@ def is_false(flags: pd.arrays.BooleanArray) -> np.ndarray:
 
 
 def constant(value: float | None, n: int) -> pd.arrays.FloatingArray:
-    if value is None:
-        return pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
-    return pd.arrays.FloatingArray(np.full(n, float(value)), np.zeros(n, dtype=bool))
+    return pd.arrays.FloatingArray(
+        np.full(n, 0.0 if value is None else float(value)), np.full(n, value is None)
+    )
 
 
 def missing_rows(
