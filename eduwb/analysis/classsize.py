@@ -445,7 +445,7 @@ def ledger_table(
 
     first, last, is_open, starts, closed_year = _ledger_spells(counts, years)
     deadline, deadline_col = _ledger_deadlines(ds, std, chosen, stages, per_stage[np.arange(len(s)), last], b)
-    overdue = is_open & (deadline <= as_of)
+    status = np.select([is_open & (deadline <= as_of), is_open], [0, 1], 2)  # in LEDGER_STATUSES
 
     ledger = object_frame(
         {
@@ -455,24 +455,14 @@ def ledger_table(
             "registered_year": years[first],
             "last_seen_year": years[last],
             "closed_year": closed_year,
-            "status": np.where(overdue, "overdue", np.where(is_open, "open", "closed")).astype(object),
+            "status": np.asarray(LEDGER_STATUSES, dtype=object)[status],
             "reopened": starts.sum(axis=1) - 1,
             "deadline": deadline_col,
             **{col: counts[:, i] for i, col in enumerate(year_cols)},
         }
     )
-    return _ledger_sorted(ledger, s, b, chosen)
-
-
-def _ledger_sorted(ledger: pd.DataFrame, s: np.ndarray, b: np.ndarray, chosen: list[str]) -> pd.DataFrame:
-    """The ledger by status (overdue, open, closed), band (largest first), school_id."""
-    order = np.lexsort(
-        (
-            s,  # school ids are sorted, so their codes sort like them
-            -np.asarray([OVERSIZED_BANDS.index(x) for x in chosen])[b],
-            pd.Categorical(ledger["status"], categories=LEDGER_STATUSES).codes,
-        )
-    )
+    # by status, band (largest first), school_id (school codes sort like the ids)
+    order = np.lexsort((s, -np.asarray([OVERSIZED_BANDS.index(x) for x in chosen])[b], status))
     return ledger.iloc[order].reset_index(drop=True)
 
 
@@ -542,16 +532,10 @@ def milestones_table(
     # configured targets (a handful), each judged on every class at once
     rows = [_milestone_row(ds, std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
     rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
-    table = pd.DataFrame(rows, columns=columns).astype(
-        {
-            "evaluated_year": "Int64",
-            "classes_over": "Int64",
-            "schools_over": "Int64",
-            "met": "boolean",
-            "projected_over": "float64",
-        }
+    counts = dict.fromkeys(["evaluated_year", "classes_over", "schools_over"], "Int64")
+    return pd.DataFrame(rows, columns=columns).astype(
+        {**counts, "met": "boolean", "projected_over": "float64"}
     )
-    return table
 
 
 def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:

@@ -560,8 +560,6 @@ def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd
     rows = inside & counted
     cell = pos[rows] * k + school[rows]
     teachers = tc.count(cell, n * k)
-    # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
-    untrained_unknown = hours is None
     hours_met = (
         np.zeros(len(t), dtype=bool)
         if hours is None
@@ -569,50 +567,47 @@ def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd
     )
     trained = tc.count(cell, n * k, hours_met[rows])
     certified = tc.count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
-    training_rate = tc.ratio_of(trained, teachers, missing=untrained_unknown)
-    certification_rate = tc.ratio_of(certified, teachers)
-    training_passes = tc.at_least(training_rate, train_limit)
-    certification_passes = tc.at_least(certification_rate, cert_limit)
+
+    def rates(teachers: np.ndarray, trained: np.ndarray, certified: np.ndarray, missing=False) -> dict:
+        """G9's and G12's counts and rates over some cells, NA where ``missing``."""
+        # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
+        unknown = missing | (hours is None)
+        training, certification = (
+            tc.ratio_of(trained, teachers, missing=unknown),
+            tc.ratio_of(certified, teachers),
+        )
+        return {
+            "teachers": tc.int_counts(teachers, missing=missing),
+            "trained": tc.int_counts(trained, missing=unknown),
+            "not_trained": tc.int_counts(teachers - trained, missing=unknown),
+            "training_rate": training,
+            "certified": tc.int_counts(certified, missing=missing),
+            "not_certified": tc.int_counts(teachers - certified, missing=missing),
+            "certification_rate": certification,
+            "training_passes": tc.at_least(training, train_limit),
+            "certification_passes": tc.at_least(certification, cert_limit),
+        }
 
     if by == "school":
         cells, _, columns = schools.cells(teachers > 0, years)
-        out = {
-            **columns,
-            "teachers": tc.int_counts(teachers[cells]),
-            "trained": tc.int_counts(trained[cells], missing=untrained_unknown),
-            "not_trained": tc.int_counts(teachers[cells] - trained[cells], missing=untrained_unknown),
-            "training_rate": training_rate[cells],
-            "certified": tc.int_counts(certified[cells]),
-            "not_certified": tc.int_counts(teachers[cells] - certified[cells]),
-            "certification_rate": certification_rate[cells],
-            "training_passes": training_passes[cells],
-            "certification_passes": certification_passes[cells],
-        }
+        out = {**columns, **rates(teachers[cells], trained[cells], certified[cells])}
         return pd.DataFrame(out, columns=_QUALITY_SCHOOL_COLUMNS)
 
     def per_year(values: np.ndarray) -> np.ndarray:
         return values.reshape(n, k).sum(axis=1)
 
-    total, done, holding = per_year(teachers), per_year(trained), per_year(certified)
-    none = total == 0
-    year_training = tc.ratio_of(done, total, missing=none | untrained_unknown)
-    year_certification = tc.ratio_of(holding, total)
+    per_school = rates(teachers, trained, certified)
+    none = per_year(teachers) == 0
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "teachers": tc.int_counts(total, missing=none),
-        "trained": tc.int_counts(done, missing=none | untrained_unknown),
-        "training_rate": year_training,
-        "certified": tc.int_counts(holding, missing=none),
-        "certification_rate": year_certification,
-        "not_trained": tc.int_counts(total - done, missing=none | untrained_unknown),
-        "not_certified": tc.int_counts(total - holding, missing=none),
+        **rates(per_year(teachers), per_year(trained), per_year(certified), missing=none),
         "training_limit": tc.constant(train_limit, n),
         "certification_limit": tc.constant(cert_limit, n),
-        "training_passes": tc.at_least(year_training, train_limit),
-        "certification_passes": tc.at_least(year_certification, cert_limit),
-        "schools_short_training": tc.int_counts(per_year(tc.is_false(training_passes)), missing=none),
+        "schools_short_training": tc.int_counts(
+            per_year(tc.is_false(per_school["training_passes"])), missing=none
+        ),
         "schools_short_certification": tc.int_counts(
-            per_year(tc.is_false(certification_passes)), missing=none
+            per_year(tc.is_false(per_school["certification_passes"])), missing=none
         ),
         "status": np.select(
             [none, np.full(n, train_limit is None or cert_limit is None)],
