@@ -132,30 +132,18 @@ def _rotation_by_year(
     ).reshape(n, len(tc.MODE_CODES))
 
     ratio_min, share_min = rotation_limits(std)
-    ratio = tc.ratio_of(rotated, eligible, missing=~evaluable)
-    share = tc.ratio_of(backbone, rotated)
-    # Kleene logic: a ratio below its limit fails even when the share is undefined (nobody
-    # rotated); without eligible teachers the test as a whole is undefined.
-    passes = tc.at_least(ratio, ratio_min) & tc.at_least(share, share_min)
-    passes[np.asarray(ratio.isna(), dtype=bool)] = pd.NA
-    status = np.select(
-        [~evaluable, eligible == 0, rotated == 0, np.full(n, ratio_min is None or share_min is None)],
-        ["no_teacher_data", "no_eligible", "no_rotated", "no_limit"],
-        "ok",
-    )
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "eligible": tc.int_counts(eligible, missing=~evaluable),
-        "rotated": tc.int_counts(rotated),
-        "ratio": ratio,
-        "backbone_rotated": tc.int_counts(backbone),
-        "backbone_share": share,
-        "ratio_limit": tc.constant(ratio_min, n),
-        "share_limit": tc.constant(share_min, n),
-        "passes": passes,
-        "status": status.astype(object),
-        "rotated_eligible": tc.int_counts(rotated_eligible),
+        **_ratio_columns(eligible, rotated, backbone, evaluable),
     }
+    # Kleene logic: a ratio below its limit fails even when the share is undefined (nobody
+    # rotated); without eligible teachers the test as a whole is undefined.
+    passes = tc.at_least(out["ratio"], ratio_min) & tc.at_least(out["backbone_share"], share_min)
+    passes[np.asarray(out["ratio"].isna(), dtype=bool)] = pd.NA
+    if ratio_min is None or share_min is None:
+        out["status"][out["status"] == "ok"] = "no_limit"
+    out.update(ratio_limit=tc.constant(ratio_min, n), share_limit=tc.constant(share_min, n), passes=passes)
+    out["rotated_eligible"] = tc.int_counts(rotated_eligible)
     for i, mode in enumerate(tc.MODE_CODES):
         out[f"moves_{mode}"] = tc.int_counts(per_mode[:, i])
     return pd.DataFrame(out, columns=_ROTATION_COLUMNS)
@@ -181,25 +169,29 @@ def _rotation_by_school(
         tallies[names[1]] = tc.count(cell, n * k, moves.backbone[first])
     any_count = np.logical_or.reduce([values > 0 for values in tallies.values()])
     cells, year_pos, columns = schools.cells(any_count, years)
-    ok = evaluable[year_pos]
     got = {name: values[cells] for name, values in tallies.items()}
-    status = np.select(
-        [~ok, got["eligible"] == 0, got["rotated"] == 0],
-        ["no_teacher_data", "no_eligible", "no_rotated"],
-        "ok",
-    )
     out = {
         **columns,
-        "eligible": tc.int_counts(got["eligible"], missing=~ok),
-        "rotated": tc.int_counts(got["rotated"]),
-        "ratio": tc.ratio_of(got["rotated"], got["eligible"], missing=~ok),
-        "backbone_rotated": tc.int_counts(got["backbone_rotated"]),
-        "backbone_share": tc.ratio_of(got["backbone_rotated"], got["rotated"]),
-        "received": tc.int_counts(got["received"]),
-        "backbone_received": tc.int_counts(got["backbone_received"]),
-        "status": status.astype(object),
+        **_ratio_columns(got["eligible"], got["rotated"], got["backbone_rotated"], evaluable[year_pos]),
     }
+    out.update(
+        received=tc.int_counts(got["received"]), backbone_received=tc.int_counts(got["backbone_received"])
+    )
     return pd.DataFrame(out, columns=_SCHOOL_COLUMNS)
+
+
+def _ratio_columns(eligible: np.ndarray, rotated: np.ndarray, backbone: np.ndarray, ok: np.ndarray) -> dict:
+    """G11's counts, ratio, backbone share and status (NA and ``no_teacher_data`` where not ``ok``)."""
+    return {
+        "eligible": tc.int_counts(eligible, missing=~ok),
+        "rotated": tc.int_counts(rotated),
+        "ratio": tc.ratio_of(rotated, eligible, missing=~ok),
+        "backbone_rotated": tc.int_counts(backbone),
+        "backbone_share": tc.ratio_of(backbone, rotated),
+        "status": np.select(
+            [~ok, eligible == 0, rotated == 0], ["no_teacher_data", "no_eligible", "no_rotated"], "ok"
+        ).astype(object),
+    }
 
 
 def _rotation_by_mode(moves: tc.Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
