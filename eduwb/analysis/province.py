@@ -496,9 +496,8 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     view = _view(ds, std, year, costs)
     y = view.year
     verdicts = view.year_verdicts[view.year_verdicts["year"] == y].set_index("county")
-    large_min_band = classsize.BANDS.index("large")
-    big = view.classes[view.classes["year"] == y]
-    big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)
+    at_least_56 = list(classsize.BANDS[classsize.BANDS.index("large") :])  # 大班额 and 超大班额
+    big = view.classes[view.classes["year"] == y].groupby("county")[at_least_56].sum().sum(axis=1)
     totals = view.plans.drop_duplicates("county").set_index("county") if len(view.plans) else None
     cost = totals["total_yuan"] if totals is not None else pd.Series(dtype="float64")
     within = totals["within_cap"] if totals is not None else pd.Series(dtype=bool)
@@ -649,8 +648,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         schools_raised=("schools_raised", "sum"),
         cost_yuan=("cost_yuan", "sum"),
     )
-    out = summed.reset_index()
-    out = _sorted(out, order)
+    out = _sorted(summed.reset_index(), order)
     out = out.astype(
         {"addition": "float64", "cost_yuan": "float64", "counties": "int64", "schools_raised": "int64"}
     )
