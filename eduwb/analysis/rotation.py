@@ -223,13 +223,8 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
     if by == "mode":
         nothing = np.zeros(0, dtype=np.int64)
         table = _rotation_by_mode(tc.Moves(*[nothing] * 7), years, modes)
-        na = np.ones(len(table), dtype=bool)
-        return table.assign(
-            **{
-                c: tc.int_counts(np.zeros(len(na)), missing=na)
-                for c in ("moves", "teachers_moved", "backbone_moved")
-            }
-        )
+        missing = tc.int_counts(np.zeros(len(table)), missing=True)
+        return table.assign(moves=missing, teachers_moved=missing.copy(), backbone_moved=missing.copy())
     ratio_min, share_min = rotation_limits(std)
     return tc.missing_rows(
         years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min}
@@ -271,14 +266,11 @@ _FLOW_SUMMARY_COLUMNS = (
 
 
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
-    """Whether each school passes the per-school resource rule, per year: ``(frame, availability)``.
-
-    The rule is :mod:`eduwb.analysis.balance`'s (what ``compliance_table`` shows), all years at
-    once: a school passes when every one of its sections passes, fails when one fails, and is
-    unknown when a section is undecided. ``frame``: ``year, school_id, compliance`` (``passing``,
-    ``failing``, ``unknown``; schools out of scope are absent and count as unknown).
-    ``availability``: ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
-    or cannot run on these data (then every school is unknown)."""
+    """Each school under the per-school resource rule of :mod:`eduwb.analysis.balance`, all years
+    at once: ``(frame, availability)``. ``frame``: ``year, school_id, compliance`` (``failing`` when
+    a section fails, else ``unknown`` when one is undecided, else ``passing``; schools out of scope
+    are absent: unknown). ``availability``: ``"ok"``, or ``"unavailable"`` when the resource
+    analysis cannot run on these data (every school unknown)."""
     from eduwb.analysis.balance import school_rule
     from eduwb.analysis.resources import section_values
 
@@ -464,11 +456,10 @@ def teacher_quality_table(
 ) -> pd.DataFrame:
     """G9 (training completion) and G12 (certification) per year, or ``by="school"``.
 
-    ``year``: only this year (a row with status ``no_teacher_data`` when the teachers table has
-    none); default every year of the teachers table. ``training_hours_min`` overrides G9's hours
-    (default the standard's ``G9.params.training_hours_min``): trained means ``training_hours_5y``
-    at least that. The limits are G9's and G12's thresholds; ``schools_short_*`` count the schools
-    whose rate is below the limit. Per school: how many teachers fall short, never which."""
+    ``year``: only this year (status ``no_teacher_data`` without its teacher rows); default every
+    year of the teachers table. Trained: ``training_hours_5y`` at least ``training_hours_min``
+    (default G9's ``params.training_hours_min``). ``schools_short_*``: schools whose rate is below
+    G9's / G12's threshold. Per school: how many teachers fall short, never which."""
     options = dict(options)
     by = tc.check_by(options.pop("by", None), (None, "school"), "teacher_quality")
     check_options(options, ("training_hours_min", "by"), "teacher_quality")
@@ -501,13 +492,10 @@ BUNDLE = (
 def rotation_tables(
     ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> dict[str, pd.DataFrame]:
-    """Every table of this module at once, sharing one preparation (what notebook 03 shows).
-
-    A dict keyed by :data:`BUNDLE` whose tables equal the separate calls (``rotation_table`` per
-    year, ``by="school"`` and ``by="mode"``; ``flows_table`` and its ``by="summary"``;
-    ``teacher_quality_table`` and its ``by="school"``): the teacher and rotation rows are coded
-    once and the resource rule is asked once for both flows tables. ``options``: the eligibility
-    rule, ``counted_modes``, ``training_hours_min``."""
+    """Every table of this module at once, keyed by :data:`BUNDLE` and equal to the separate
+    calls, from one preparation (what notebook 03 shows): the teacher and rotation rows are coded
+    once, the resource rule asked once. ``options``: the eligibility rule, ``counted_modes``,
+    ``training_hours_min``."""
     options = {k: v for k, v in options.items() if v is not None}
     check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
