@@ -1,49 +1,23 @@
 """Class sizes (班额): bands, the 销号 ledger, milestones, G5, projection (G4: :mod:`.schoolsize`).
 
-Every threshold comes from the :class:`~eduwb.standards.Standard`: ``class_size.standard``
-(45 小学 / 50 初中), ``class_size.large_min`` (56) and ``class_size.super_large_min`` (66) for
-classes, ``school_size`` (2000 / 2500) and the 2019 relaxations for schools. The county plan's
-dated targets come from ``county.toml`` (``ds.settings.milestones``).
+Every threshold comes from the :class:`~eduwb.standards.Standard` (``class_size``: the standard
+45 小学 / 50 初中, ``large_min`` 56, ``super_large_min`` 66); the county plan's dated targets from
+``county.toml`` (``ds.settings.milestones``). A class falls in one band (:data:`BANDS`) by its
+grade's stage: the table is docs/method.md § 11. In :func:`classsize_table` the bands are
+exclusive (they add up to ``classes``); the ledger and the milestones read them as *thresholds*:
+a school stays on the ``large`` ledger while it has any class of 56+ (超大班额 included), because
+消除大班额 means no class of 56+ is left.
 
-Bands
------
-Each class falls in exactly one band, judged against the standard of its stage (the stage
-follows from the grade, :data:`eduwb.data.schema.GRADES_BY_STAGE`):
-
-=================  ==========================  ==========================
-band               小学 (moe-2017)              初中 (moe-2017)
-=================  ==========================  ==========================
-within_standard    ≤ 45                        ≤ 50
-over_standard      46–55                       51–55
-large              56–65 (大班额)               56–65
-super_large        ≥ 66 (超大班额)              ≥ 66
-=================  ==========================  ==========================
-
-In :func:`classsize_table` the bands are exclusive (they add up to ``classes``; ``share_large``
-is the share of 56–65 classes only). The ledger and the milestones ask "is there still a
-class at or above this size?", so there the bands are *thresholds*: a school is on the
-``large`` ledger while it has any class of 56 or more (超大班额 included), because 消除大班额
-means no class of 56+ is left.
-
-Missing data
-------------
-The ``classes`` table is optional. Without it (or without class rows for the year asked),
-every class-size function raises :class:`ClassDataMissing` (an
-:class:`~eduwb.errors.AnalysisError` whose message starts with "缺数据"); use
-:func:`has_class_data` to branch before calling, or :func:`g5_summary`, which returns the
-status ``"missing"`` instead of raising.
-
-Speed
------
-All class tables are read off one set of dense arrays per dataset (pupils, classes, largest
-class and band counts per school × year × grade), built with ``numpy.bincount`` once per
-dataset load (:func:`eduwb.data.dataset.memoised`).
+Without class rows (no ``classes`` table, or none for the year asked) every function raises
+:class:`ClassDataMissing` ("缺数据 …"); :func:`has_class_data` branches first, :func:`g5_summary`
+returns the status ``"missing"`` instead. Every table is read off one cube of dense arrays per
+dataset load (:func:`_cube`, built with ``numpy.bincount``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -134,11 +108,8 @@ def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, supe
 
 
 def class_size_band(students, stage, std) -> np.ndarray:
-    """The band (a code of :data:`BANDS`) of classes of ``students`` pupils in ``stage``.
-
-    Vectorised: ``students`` and ``stage`` are scalars or arrays of the same length; the
-    result is an array of band codes.
-    """
+    """The band (a name of :data:`BANDS`) of classes of ``students`` pupils in ``stage``
+    (scalars or arrays of the same length; an array comes back)."""
     students = np.atleast_1d(np.asarray(students, dtype=np.int64))
     positions = pd.Index(std.stages).get_indexer(np.atleast_1d(np.asarray(stage, dtype=object)))
     if (positions < 0).any():
@@ -151,7 +122,7 @@ def class_size_band(students, stage, std) -> np.ndarray:
 # ----------------------------------------------------------------------------- the class cube
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Cube:
     """Every class row of a dataset, and its sums per school × year × grade, as numpy arrays."""
 
@@ -172,6 +143,7 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
+    over: dict = field(default_factory=dict)  # over_counts per limits
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -187,11 +159,15 @@ class _Cube:
         return n
 
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
-        """Classes above ``limits`` (one per stage), per school × year × stage."""
-        n_s, n_y, n_st = self.stage_max.shape
-        over = self.students > limits[self.stage]
-        cell = (self.school[over] * n_y + self.year_idx[over]) * n_st + self.stage[over]
-        return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
+        """Classes above ``limits`` (one per stage), per school × year × stage; kept per limits,
+        as every as-of year asks again (the chapter, the benchmark's trend)."""
+        key = tuple(limits.tolist())
+        if key not in self.over:
+            n_s, n_y, n_st = self.stage_max.shape
+            above = self.students > limits[self.stage]
+            cell = (self.school[above] * n_y + self.year_idx[above]) * n_st + self.stage[above]
+            self.over[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
+        return self.over[key]
 
 
 def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum", axis: int = 2) -> np.ndarray:
@@ -256,12 +232,10 @@ def classsize_table(
 ):
     """Classes by size band per year × stage (``by="school"``: per school; ``by="class"``: per class).
 
-    ``year=None`` gives every year with class rows (a trend). Columns ``year, stage, classes``, the
-    four band counts (adding up to ``classes``), ``share_large, share_super_large`` (of ``classes``)
-    and ``max_class_size``, with ``school_id, school_name`` in front per school: one row per
-    combination with classes. ``by="class"``: every class with its ``standard_size`` and ``band``,
-    largest first within each year (the list of the largest classes). Raises
-    :class:`ClassDataMissing` without class rows for the year or stage asked (缺数据)."""
+    ``year=None``: every year with class rows. Columns ``year, stage, classes``, the four exclusive
+    band counts, ``share_large, share_super_large`` and ``max_class_size`` (``school_id,
+    school_name`` in front per school); ``by="class"``: every class with its ``standard_size`` and
+    ``band``, largest first within each year."""
     no_options("classsize", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
@@ -330,15 +304,6 @@ def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> p
 # ----------------------------------------------------------------------------- G5
 
 
-def _g5_schools(ds, std, cube: _Cube) -> np.ndarray:
-    """Which of the cube's schools G5 judges (its scope in the standard; every school by default)."""
-    kinds = std.scope_of("G5").kinds
-    if kinds is None:
-        return np.ones(len(cube.school_ids), dtype=bool)
-    kind = ds.schools.set_index("school_id")["kind"].reindex(cube.school_ids)
-    return kind.isin(list(kinds)).to_numpy(dtype=bool)
-
-
 def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     """G5 per school for one year: ``school_id, school_name, classes, classes_over, max_class_size,
     passes`` (no class above 45 小学 / 50 初中) for every school of G5's scope in the standard
@@ -346,7 +311,11 @@ def classes_over_standard(ds, std, year: int) -> pd.DataFrame:
     ``year``; :class:`ClassDataMissing` without them (缺数据)."""
     cube = _cube(ds, std)
     y = cube.year_position(ds, year)
-    classes = cube.nclass[:, y].sum(axis=1) * _g5_schools(ds, std, cube)
+    judged, kinds = True, std.scope_of("G5").kinds  # None: every school
+    if kinds is not None:
+        kind = ds.schools.set_index("school_id")["kind"].reindex(cube.school_ids)
+        judged = kind.isin(list(kinds)).to_numpy(dtype=bool)
+    classes = cube.nclass[:, y].sum(axis=1) * judged
     over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2))
     s = np.flatnonzero(classes)
     return object_frame(
@@ -369,16 +338,14 @@ def g5_summary(ds, std, year: int) -> pd.DataFrame:
         counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
         status = "missing"
     else:
-        cube = _cube(ds, std)
-        y = cube.year_position(ds, year)
-        judged = _g5_schools(ds, std, cube)
-        over = cube.stage_bands[:, y, :, 1:].sum(axis=(1, 2)) * judged  # per school in scope
+        per = classes_over_standard(ds, std, year)
+        over = per["classes_over"]
         status = "pass" if over.sum() == 0 else "fail"
         counts = {
-            "classes": int(cube.nclass[judged, y].sum()),
+            "classes": int(per["classes"].sum()),
             "classes_over": int(over.sum()),
             "schools_over": int((over > 0).sum()),
-            "max_class_size": int(cube.stage_max[judged, y].max()) if judged.any() else 0,
+            "max_class_size": int(per["max_class_size"].max()) if len(per) else 0,
         }
     row = {"year": [year], "status": [status]}
     row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
@@ -412,11 +379,9 @@ def _milestone_limits(std, milestone: dict) -> np.ndarray:
 
 
 def band_deadlines(ds, std) -> pd.DataFrame:
-    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``.
-
-    A milestone covers a band when holding it leaves no class in that band (65 covers 超大班额 66+;
-    55 also covers 大班额 56+; ``"standard"`` also covers ``over_standard``). The deadline is the
-    earliest covering milestone; a band no milestone covers has no row."""
+    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``:
+    the earliest milestone covering it (holding it leaves no class in the band: 65 covers 66+,
+    55 also 56+, ``"standard"`` also ``over_standard``); no row when none covers it."""
     due = _deadline_matrix(ds, std)
     bands, stages = np.nonzero(np.isfinite(due))
     return pd.DataFrame(
@@ -452,21 +417,18 @@ def ledger_table(
 ) -> pd.DataFrame:
     """The 台账 of schools with oversized classes and their 销号 status, as it stood in ``year``.
 
-    One row per school × band that has had a class at or above the band's lower limit in any year
-    up to ``year`` (default the latest; later years are ignored). The bands are thresholds here:
-    ``large`` counts every class of 56+, 超大班额 included (see the module docstring). ``bands``: a
-    comma-separated string or a list of ``over_standard, large, super_large``, or ``"all"``; default
-    ``large,super_large``, the seed plan's 消除大班额工作台账 (classes of 46–55 / 51–55 are followed
-    by the ``standard`` milestone and by :func:`classes_over_standard` instead).
+    One row per school × band with a class at or above the band's lower limit in any year up to
+    ``year`` (default the latest; later years ignored): bands are thresholds here (module
+    docstring). ``bands``: a comma-separated string or list of :data:`OVERSIZED_BANDS`, or
+    ``"all"``; default ``large,super_large``, the seed plan's 消除大班额工作台账 (46–55 / 51–55 are
+    followed by the ``standard`` milestone and :func:`classes_over_standard`).
 
-    ``registered_year`` and ``last_seen_year``: the first and the last year with such a class;
-    ``closed_year``: the first class year after ``last_seen_year``, once the school has no such class
-    any more (crossed off, 销号; empty while open); ``status``: ``closed``, ``open``, or ``overdue``
-    (open in a year at or after ``deadline``, the ``by`` of the earliest milestone covering the band
-    for the stages in which the school had such classes when last seen; empty: none covers it);
-    ``reopened``: how many times the school came back after being crossed off (it keeps its first
-    ``registered_year``); ``n_<year>``: its classes at or above the band's lower limit that year.
-    Sorted by status (overdue, open, closed), band (largest first), school_id."""
+    ``registered_year``, ``last_seen_year``: the first and last year with such a class;
+    ``closed_year`` (销号): the next class year after ``last_seen_year`` once none is left;
+    ``status``: ``closed``, ``open``, or ``overdue`` (open at or after ``deadline``, the ``by`` of
+    the earliest milestone covering the band for the stages oversized when last seen);
+    ``reopened``: comebacks after being crossed off; ``n_<year>``: such classes that year. Sorted
+    by status, band (largest first), school_id."""
     no_options("ledger", options)
     stages = _stage_positions(std, stage)
     chosen = _parse_bands(bands)
@@ -483,7 +445,7 @@ def ledger_table(
 
     first, last, is_open, starts, closed_year = _ledger_spells(counts, years)
     deadline, deadline_col = _ledger_deadlines(ds, std, chosen, stages, per_stage[np.arange(len(s)), last], b)
-    overdue = is_open & (deadline <= as_of)
+    status = np.select([is_open & (deadline <= as_of), is_open], [0, 1], 2)  # in LEDGER_STATUSES
 
     ledger = object_frame(
         {
@@ -493,33 +455,20 @@ def ledger_table(
             "registered_year": years[first],
             "last_seen_year": years[last],
             "closed_year": closed_year,
-            "status": np.where(overdue, "overdue", np.where(is_open, "open", "closed")).astype(object),
+            "status": np.asarray(LEDGER_STATUSES, dtype=object)[status],
             "reopened": starts.sum(axis=1) - 1,
             "deadline": deadline_col,
             **{col: counts[:, i] for i, col in enumerate(year_cols)},
         }
     )
-    return _ledger_sorted(ledger, s, b, chosen)
-
-
-def _ledger_sorted(ledger: pd.DataFrame, s: np.ndarray, b: np.ndarray, chosen: list[str]) -> pd.DataFrame:
-    """The ledger by status (overdue, open, closed), band (largest first), school_id."""
-    order = np.lexsort(
-        (
-            s,  # school ids are sorted, so their codes sort like them
-            -np.asarray([OVERSIZED_BANDS.index(x) for x in chosen])[b],
-            pd.Categorical(ledger["status"], categories=LEDGER_STATUSES).codes,
-        )
-    )
+    # by status, band (largest first), school_id (school codes sort like the ids)
+    order = np.lexsort((s, -np.asarray([OVERSIZED_BANDS.index(x) for x in chosen])[b], status))
     return ledger.iloc[order].reset_index(drop=True)
 
 
 def _ledger_counts(cube, n_y: int, stages, chosen: list[str]):
-    """The school × band pairs on the ledger and their classes at or above the band.
-
-    Returns ``s, b`` (school and band positions of each row), ``counts`` (row, year) and
-    ``per_stage`` (row, year, stage).
-    """
+    """The school × band pairs on the ledger: ``s, b`` (their school and band positions), their
+    classes at or above the band per year (``counts``) and per year × stage (``per_stage``)."""
     band_pos = np.array([BANDS.index(b) for b in chosen])
     # classes at or above each band, per school × year × stage × band (reverse cumulative sum)
     at_least = cube.stage_bands[:, :n_y][:, :, stages][..., ::-1].cumsum(axis=3)[..., ::-1]
@@ -537,24 +486,20 @@ def _ledger_spells(counts: np.ndarray, years: np.ndarray):
     last = n_y - 1 - present[:, ::-1].argmax(axis=1)
     is_open = present[:, -1]
     starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
-    closed_year = pd.array(np.where(is_open, 0, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
-    closed_year[is_open] = pd.NA
+    closed_year = pd.arrays.IntegerArray(years[np.minimum(last + 1, n_y - 1)].astype(np.int64), is_open)
     return first, last, is_open, starts, closed_year
 
 
 def _ledger_deadlines(ds, std, chosen: list[str], stages, last_seen: np.ndarray, b: np.ndarray):
-    """The earliest covering milestone among the stages oversized when last seen.
-
-    ``last_seen`` is (row, stage): the row's classes per stage in its last year seen. Returns
-    the deadlines as floats (``inf``: no milestone covers the row) and as an ``Int64`` column.
-    """
+    """The earliest milestone covering each row's band in the stages oversized when last seen
+    (``last_seen``: row × stage), as floats (``inf``: none) and as an ``Int64`` column."""
     table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
     seen_then = last_seen > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
     has_deadline = np.isfinite(deadline)
-    deadline_col = pd.array(np.where(has_deadline, deadline, 0).astype(np.int64), dtype="Int64")
-    deadline_col[~has_deadline] = pd.NA
-    return deadline, deadline_col
+    return deadline, pd.arrays.IntegerArray(
+        np.where(has_deadline, deadline, 0).astype(np.int64), ~has_deadline
+    )
 
 
 # ----------------------------------------------------------------------------- milestones
@@ -565,16 +510,14 @@ def milestones_table(
 ) -> pd.DataFrame:
     """The county plan's dated class-size targets (``county.toml``), judged on the class data.
 
-    A milestone says: from autumn ``by`` on, no class above ``max_students`` (a number, or
-    ``"standard"``: 45 小学 / 50 初中). It is judged on the class rows of year ``by``, as of ``year``
-    (later data ignored; default the latest class year). One row per milestone, by date.
-    ``status``: ``met`` / ``missed``; ``pending`` (``by`` is after the last data year: the counts
-    are that year's and ``met`` says whether the target holds already); ``no_data`` (no class rows
-    for year ``by``: counts and ``met`` empty). ``on_track`` (``not_applicable`` unless pending):
-    ``already_met``; ``on_track`` when the least-squares line through the yearly count of classes
-    over the limit in the last (up to 3) data years falls below half a class by ``by``
-    (``projected_over``: the line's value at ``by``, not below 0); ``off_track`` when it does not;
-    ``unknown`` with a single data year. An empty table when ``county.toml`` sets no milestones."""
+    A milestone: from autumn ``by`` on, no class above ``max_students`` (a number, or
+    ``"standard"``: 45 / 50), judged on the class rows of year ``by`` as of ``year`` (default the
+    latest class year). One row per milestone, by date; ``status``: ``met``, ``missed``,
+    ``pending`` (``by`` after the last data year: that year's counts) or ``no_data``.
+    ``on_track`` (``not_applicable`` unless pending): ``already_met``; ``on_track`` when the
+    least-squares line through the yearly classes over the limit in the last (up to 3) data years
+    falls below half a class by ``by`` (``projected_over``); ``off_track``; ``unknown`` with one
+    data year. Empty when ``county.toml`` sets no milestones."""
     no_options("milestones", options)
     stages = _stage_positions(std, stage)
     cube = _cube(ds, std)
@@ -589,16 +532,10 @@ def milestones_table(
     # configured targets (a handful), each judged on every class at once
     rows = [_milestone_row(ds, std, cube, m, stages, years, limit_cols) for m in ds.settings.milestones]
     rows.sort(key=lambda r: (r["by"], *(-r[c] for c in limit_cols)))
-    table = pd.DataFrame(rows, columns=columns).astype(
-        {
-            "evaluated_year": "Int64",
-            "classes_over": "Int64",
-            "schools_over": "Int64",
-            "met": "boolean",
-            "projected_over": "float64",
-        }
+    counts = dict.fromkeys(["evaluated_year", "classes_over", "schools_over"], "Int64")
+    return pd.DataFrame(rows, columns=columns).astype(
+        {**counts, "met": "boolean", "projected_over": "float64"}
     )
-    return table
 
 
 def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols: list[str]) -> dict:
@@ -606,11 +543,7 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
     n_y = len(years)
     last = int(years[-1])
     limits = _milestone_limits(std, m)
-    # every as-of year asks again (the chapter, the benchmark's trend): counted once per limits
-    key = ("classsize_over", tuple(std.stages), tuple(limits.tolist()))
-    over = memoised(ds, key, lambda: cube.over_counts(limits))[:, :n_y][:, :, stages].sum(
-        axis=2
-    )  # (school, year)
+    over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)
     by = int(m["by"])
@@ -623,12 +556,12 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
         status = "met" if per_year[pos] == 0 else "missed"
     else:
         pos, status = None, "no_data"
-    row["evaluated_year"] = None if pos is None else int(years[pos])
-    row["classes_over"] = None if pos is None else int(per_year[pos])
-    row["schools_over"] = None if pos is None else int(schools[pos])
-    row["met"] = None if pos is None else per_year[pos] == 0
-    row["status"] = status
-    row["on_track"], row["projected_over"] = "not_applicable", None
+    if pos is None:
+        got = (None,) * 4
+    else:
+        got = (int(years[pos]), int(per_year[pos]), int(schools[pos]), per_year[pos] == 0)
+    row.update(zip(("evaluated_year", "classes_over", "schools_over", "met"), got, strict=True))
+    row.update(status=status, on_track="not_applicable", projected_over=None)
     if status == "pending":
         recent = slice(max(0, n_y - TREND_YEARS), n_y)
         row["on_track"], row["projected_over"] = _trend_outlook(years[recent], per_year[recent], by)
@@ -655,27 +588,20 @@ def projection_table(
 ) -> pd.DataFrame:
     """Next autumn by cohort progression: pupils, classes needed, and who will be oversized.
 
-    From the class rows of ``year`` (Y; default the latest) to autumn Y+1, assuming:
+    From the class rows of ``year`` (Y; default the latest) to autumn Y+1, assuming: every school
+    teaches the grades it teaches in Y (its top grade's pupils leave it, a teaching point's are
+    not added elsewhere); grade g gets grade g−1's pupils (no repeaters, transfers or dropouts);
+    each stage's first grade (1, 7) takes in ``round(I_Y × r)``, I_Y the school's intake in Y and
+    r the mean of its year-on-year intake ratios over the last (up to) 3 pairs of consecutive
+    years with that grade (r = 1 without such history; a junior or 九年一贯制 school follows its
+    own trend); ``classes_needed`` = ceil(pupils / standard); a grade keeping its classes spreads
+    its pupils evenly (largest class ceil(pupils / classes_now)).
 
-    - every school teaches in Y+1 the grades it teaches in Y; the pupils of its top grade
-      leave it (a teaching point's leavers are not added to another school);
-    - grade g in Y+1 has the pupils grade g−1 had in Y (no repeaters, transfers or dropouts);
-    - the first grade of each stage (1 and 7) takes in ``round(I_Y × r)``, where I_Y is the
-      school's intake into that grade in Y and r the mean of its year-on-year intake ratios
-      I_y / I_{y−1} over the last (up to) 3 pairs of consecutive years in which it had that
-      grade (r = 1 without such history). A junior school's grade 7 follows this trend, not
-      the primary schools; so does a 九年一贯制 school's, whose trend already reflects its own
-      grade-6 leavers staying on;
-    - ``classes_needed`` = ceil(pupils / standard) per grade (45 小学 / 50 初中);
-    - if a grade keeps the number of classes it has in Y, its pupils are spread as evenly as
-      possible: its largest class is ceil(pupils / classes_now).
-
-    Rows per school × stage (``by="grade"``: per school × grade). ``extra_classes_needed`` adds,
-    over the grades, the classes to open so that no class is over its standard (a grade short of
-    classes needs them even when the stage as a whole needs fewer than it has: classes do not move
-    between grades); ``extra_by_grade`` says where, ``"grade:classes"`` comma-joined (``"3:1"``);
-    ``oversized``: some grade would be over it with its current classes; ``school_students`` (every
-    compulsory stage of the school) against ``size_limit`` (as in :func:`school_size_table`) gives
+    Rows per school × stage (``by="grade"``: per school × grade). ``extra_classes_needed`` adds
+    over the grades the classes to open so that no class is over its standard: classes do not
+    move between grades, so a grade may be short while its stage is not (``extra_by_grade``,
+    ``"grade:classes"`` comma-joined); ``oversized``: a grade would be over it with its current
+    classes; ``school_students`` against ``size_limit`` (as in :func:`school_size_table`) gives
     ``over_size_limit``."""
     no_options("projection", options)
     stages = _stage_positions(std, stage)
@@ -694,45 +620,32 @@ def projection_table(
     needed = -(-projected // standard)
     size_kept = -(-projected // np.maximum(now_classes, 1))
     oversized = taught & (size_kept > standard)
-    in_stage = np.isin(grade_stage, stages)
-
-    if by == "grade":
-        s, g = np.nonzero(taught & in_stage)
-        columns = {
-            "students_now": now_pupils,
-            "classes_now": now_classes,
-            "projected_students": projected,
-            "classes_needed": needed,
-            "class_size_if_kept": size_kept,
-            "oversized": oversized,
-        }
-        return _projection_per_grade(std, cube, base, s, g, intake, columns)
-    return _projection_per_stage(
-        ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
-    )
-
-
-def _projection_per_grade(std, cube, base: int, s, g, intake, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """:func:`projection_table`'s rows per school × grade: the (school, grade) ``columns`` at ``s, g``."""
-    return object_frame(
+    s, g = np.nonzero(taught & np.isin(grade_stage, stages))
+    per_grade = object_frame(
         {
             "school_id": cube.school_ids[s],
             "school_name": cube.school_names[s],
             "projected_year": base + 1,
-            "stage": np.asarray(std.stages, dtype=object)[cube.grade_stage[g]],
+            "stage": np.asarray(std.stages, dtype=object)[grade_stage[g]],
             "grade": g,
             "intake": intake[g],
-            **{name: arr[s, g] for name, arr in columns.items()},
+            "students_now": now_pupils[s, g],
+            "classes_now": now_classes[s, g],
+            "projected_students": projected[s, g],
+            "classes_needed": needed[s, g],
+            "class_size_if_kept": size_kept[s, g],
+            "oversized": oversized[s, g],
         }
     )
+    if by == "grade":
+        return per_grade
+    totals = pd.Series(projected.sum(axis=1), index=cube.school_ids)  # every stage of the school
+    return _projection_per_stage(ds, std, per_grade, np.maximum(needed - now_classes, 0)[s, g], totals)
 
 
 def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pupils per (school, grade) in autumn ``base`` + 1, and which grades take in new pupils.
-
-    Grade g gets grade g−1's pupils; each stage's first grade takes in its intake times the
-    mean year-on-year intake ratio over the trend window (see :func:`projection_table`).
-    """
+    """Pupils per (school, grade) in autumn ``base`` + 1 (:func:`projection_table`'s rules), and
+    which grades take in new pupils."""
     projected = np.zeros_like(now_pupils)
     projected[:, 1:] = now_pupils[:, :-1]
     intake = np.zeros(len(cube.grade_stage), dtype=bool)
@@ -753,53 +666,35 @@ def _projected_pupils(cube, std, base: int, now_pupils: np.ndarray) -> tuple[np.
     return projected, intake
 
 
-def _projection_per_stage(
-    ds, std, cube, stages, base, now_pupils, now_classes, projected, needed, size_kept, oversized
-) -> pd.DataFrame:
-    """:func:`projection_table`'s rows per school × stage from its (school, grade) arrays."""
-    grade_stage = cube.grade_stage
-    taught = now_classes > 0
-
-    def per_stage(arr: np.ndarray, how: str = "sum") -> np.ndarray:
-        """(school, grade) → (school, stage) over the grades taught."""
-        return _by_stage(np.where(taught, arr, 0), grade_stage, how, axis=1)
-
-    extra = np.maximum(needed - now_classes, 0)
-    school_total = projected.sum(axis=1)
-    s, st = np.nonzero(per_stage(taught.astype(np.int64)) > 0)
-    keep = np.isin(st, stages)
-    s, st = s[keep], st[keep]
+def _projection_per_stage(ds, std, rows: pd.DataFrame, extra: np.ndarray, totals: pd.Series) -> pd.DataFrame:
+    """:func:`projection_table`'s rows per school × stage, from its rows per grade taught."""
     # which grades need the extra classes: a stage may need fewer classes in all than it has and
     # still need one more in a single grade (its classes cannot move between grades)
-    row, grade = np.nonzero((grade_stage[None, :] == st[:, None]) & taught[s] & (extra[s] > 0))
-    labels = (
-        pd.Series(grade.astype(str), dtype=object) + ":" + extra[s][row, grade].astype(np.int64).astype(str)
+    short = (rows["grade"].astype(str) + ":" + extra.astype(str)).where(extra > 0)
+    rows = rows.assign(extra_classes_needed=extra, extra_by_grade=short)
+    out = (
+        rows.groupby(["school_id", "stage"], sort=False)  # schools in id order, stages in order
+        .agg(
+            school_name=("school_name", "first"),
+            projected_year=("projected_year", "first"),
+            students_now=("students_now", "sum"),
+            projected_students=("projected_students", "sum"),
+            classes_now=("classes_now", "sum"),
+            classes_needed=("classes_needed", "sum"),
+            extra_classes_needed=("extra_classes_needed", "sum"),
+            extra_by_grade=("extra_by_grade", lambda labels: ",".join(labels.dropna())),
+            max_class_size_if_kept=("class_size_if_kept", "max"),
+            oversized=("oversized", "any"),
+        )
+        .reset_index()
     )
-    by_grade = labels.groupby(row).agg(",".join).reindex(range(len(s)), fill_value="").to_numpy(dtype=object)
-    key = ("classsize_school_limits", id(std), bool(ds.settings.relaxations_2019))
-    info = memoised(ds, key, lambda: school_limits(ds, std, cube.school_ids), pins=(std,))
-    limits = {k: v[s] for k, v in info.items()}
-    totals = school_total[s]
-    return object_frame(
-        {
-            "school_id": cube.school_ids[s],
-            "school_name": cube.school_names[s],
-            "kind": limits["kind"],
-            "projected_year": base + 1,
-            "stage": np.asarray(std.stages, dtype=object)[st],
-            "students_now": per_stage(now_pupils)[s, st],
-            "projected_students": per_stage(projected)[s, st],
-            "classes_now": per_stage(now_classes)[s, st],
-            "classes_needed": per_stage(needed)[s, st],
-            "extra_classes_needed": per_stage(extra)[s, st],
-            "extra_by_grade": by_grade,
-            "max_class_size_if_kept": per_stage(size_kept, "max")[s, st],
-            "oversized": per_stage(oversized.astype(np.int64))[s, st] > 0,
-            "school_students": totals,
-            "size_limit": limits["size_limit"],
-            "over_size_limit": limits["in_scope"] & (totals > limits["size_limit"]),
-        }
-    )
+    limits = school_limits(ds, std, out["school_id"])
+    out.insert(2, "kind", limits["kind"])
+    out["school_students"] = totals.reindex(out["school_id"]).to_numpy()
+    out["size_limit"] = limits["size_limit"]
+    out["over_size_limit"] = limits["in_scope"] & (out["school_students"].to_numpy() > limits["size_limit"])
+    front = ["school_id", "school_name", "kind", "projected_year", "stage"]
+    return object_frame({c: out[c].to_numpy() for c in front + [c for c in out.columns if c not in front]})
 
 
 # ----------------------------------------------------------------------------- chapter summaries
@@ -827,13 +722,10 @@ def ledger_counts(ledger: pd.DataFrame) -> dict[str, int]:
 
 
 def projection_summary(projection: pd.DataFrame) -> dict[str, object]:
-    """What a projection (:func:`projection_table`) asks of the county next autumn.
-
-    ``flagged``: the rows with a class over the standard or a school over its size limit;
-    ``schools_flagged``: their schools; ``sections_short``: school sections needing more classes,
-    ``extra_classes``: how many in all; ``sections_short_by_grade``: those of them whose stage as a
-    whole needs no more classes than it has (a grade is short, classes cannot move between grades).
-    """
+    """What a projection (:func:`projection_table`) asks of the county next autumn: the
+    ``flagged`` rows (a class over the standard or a school over its size limit) and their
+    ``schools_flagged``; ``sections_short`` needing ``extra_classes``, and of them
+    ``sections_short_by_grade``: whose stage as a whole has enough classes."""
     flagged = projection[projection["oversized"] | projection["over_size_limit"]]
     short = projection[projection["extra_classes_needed"] > 0]
     by_grade = short[short["classes_needed"] <= short["classes_now"]]

@@ -1,65 +1,24 @@
 """The province view: every county side by side, who is ready, and the bill to reach 优质均衡.
 
-A province's supervision office (省督导室) receives every county's data and decides which
-counties to inspect, where money goes and who is ready to apply for recognition. The tables
-here take a *pooled* dataset (:func:`eduwb.data.province.load_province`, which pools the
-counties with :func:`eduwb.data.dataset.pool` and keeps them as ``ds.counties``); a single
-county dataset is read as a province of one county. Every county is judged against the one
-standard given (the province compares like with like), with its own settings (unit costs,
-rotation rule, 2019 relaxations, milestones).
+The tables take a *pooled* dataset (:func:`eduwb.data.province.load_province`, the counties kept
+as ``ds.counties``); a county dataset is a province of one. Every county is judged against the one
+standard given (like with like), with its own settings (unit costs, rotation rule, relaxations,
+milestones). What is vectorised over the pooled schools (resource values, the per-school rule,
+the CVs, the class bands) is computed once, never per county; only what is judged on county
+inputs (scorecard, rotation ratio, pathway) loops over the counties, never over schools. Each
+part is computed when a table first asks for it (:class:`ProvinceView`). Nothing is judged here:
+every status comes from the module that judges it.
 
-What is computed how
---------------------
-* **Vectorised over the pooled schools** — never recomputed per county: the resource values
-  of every school section of every county and year (:func:`eduwb.analysis.resources.section_values`
-  once), the per-school rule (:func:`eduwb.analysis.balance.school_rule` once), the weighted CVs
-  per county × year × stage (:func:`eduwb.analysis.balance.balance_from_values` grouped by
-  county, once) and the province's own CV over all its schools (the same function grouped by
-  year and stage), each county's CVs and per-school rule as its scorecard reads them
-  (:func:`eduwb.analysis.scorecard.resource_passes`, once), and the class-size bands
-  (:func:`eduwb.analysis.classsize.classsize_table` per school, once, summed per county).
-* **County by county** (a loop over counties, never over schools), because they are judged on
-  county-level inputs or drawn per county: the scorecard and verdict
-  (:func:`eduwb.analysis.scorecard.scorecard_trend`), the rotation ratio
-  (:func:`eduwb.analysis.rotation.rotation_table`, under the county's eligibility rule) and the
-  pathway (:func:`eduwb.analysis.pathway.pathway`, with the county's unit costs and cap).
-
-Each part is computed when a table first asks for it (:class:`ProvinceView`): the bill
-computes the pathways, and judges whether a county needs one from the movable indicators'
-statuses alone (:func:`eduwb.analysis.scorecard.statuses`, cheapest first); the readiness
-computes year Y's scorecards; only the tables showing every year compute the whole trend.
-
-Nothing is judged here: every status comes from the module that judges it.
-
-Could a county pass next year?
-------------------------------
-:func:`readiness_table` puts each county in one class for the year Y asked:
-
-``passes``
-    its verdict in Y is pass.
-``next_year`` (次年可望通过)
-    its verdict is fail, no one-vote veto applies, nothing is missing (no indicator without
-    data, every veto declared), and the county's pathway for Y (:mod:`eduwb.analysis.pathway`)
-    closes every failing indicator within one budget year: every failing indicator is one
-    money or an administrative action moves (:data:`eduwb.analysis.pathway.MOVABLE`: R1–R7,
-    G3, G4, G5, G9, G11, G12 — the pathway makes each of them pass), and its cost is within
-    the county's annual cap (``county.toml [pathway] annual_budget_yuan``; no cap when unset),
-    else ``budget`` is among the blocking items. Its cost is ``plan_cost_yuan``.
-
-    Every other failing indicator (quality, recognition, county inputs) blocks: no money
-    closes it.
-``incomplete``
-    no indicator fails except closable ones, but something is missing (or the plan could not
-    be drawn): supply the data first (``missing``).
-``far``
-    some blocking indicator fails (listed in ``blocking``).
-``vetoed``
-    a one-vote veto applies.
-``no_data``
-    the county has no data for Y.
-
-Counties are ranked in that order, then by the number of blocking indicators, of failing
-indicators, of missing items, then by the plan's cost (cheapest first).
+Could a county pass next year? (docs/method.md § 13, "the province")
+--------------------------------------------------------------------
+:func:`readiness_table` puts each county in one class for the year Y asked, ranked in this order:
+``passes`` (its verdict in Y is pass); ``next_year`` (次年可望通过: no veto, nothing missing, and
+its pathway for Y closes every failing indicator — each one in
+:data:`eduwb.analysis.pathway.MOVABLE` — within the annual cap ``county.toml [pathway]
+annual_budget_yuan``, else ``budget`` blocks); ``incomplete`` (only closable indicators fail, but
+something is missing or the plan could not be drawn); ``far`` (a blocking indicator fails: no money
+closes quality, recognition or county-input indicators); ``vetoed`` (a one-vote veto applies);
+``no_data``. Then by the number of blocking, failing and missing items, then the plan's cost.
 """
 
 from __future__ import annotations
@@ -86,40 +45,17 @@ _BY = (None, "county")
 
 
 class ProvinceView:
-    """Everything the province tables are read from, for one year Y.
+    """Everything the province tables are read from, for one year Y, as tidy frames.
 
-    Each frame is computed the first time a table asks for it, then kept: the bill needs
-    only the pathways (and the year Y scorecards that say which counties need one), the
-    readiness only year Y's verdicts, the classes and the pathways; the scorecard of every
-    earlier year is computed only for the tables that show the trend.
-
-    Frames (tidy, English columns):
-
-    ``verdicts``
-        county × year (every year ≤ Y of each county): ``county, year``, one column per
-        dimension, ``vetoes, verdict, failing, missing`` (:func:`eduwb.analysis.scorecard.verdicts`).
-    ``year_verdicts``
-        the same for each county's last year ≤ Y only.
-    ``scorecards``
-        county × year × indicator: ``county, year, indicator, dimension, status``.
-    ``schools``
-        county × year × stage: ``schools, schools_passing`` (sections in scope, passing the
-        per-school rule).
-    ``cvs``
-        county × year × stage × indicator (R1–R7 and ``composite``): the rows of
-        :func:`eduwb.analysis.balance.balance_from_values`.
-    ``province_cvs``
-        year × stage × indicator: the same over all schools of the province.
-    ``classes``
-        county × year × stage: ``classes, within_standard, over_standard, large, super_large``.
-    ``rotation``
-        county × year: ``rotation_ratio, backbone_share, rotation_passes``.
-    ``plans``
-        county × stage × bill item for Y (:func:`eduwb.analysis.pathway.bill_rows` of the
-        county's pathway): ``gap_unit, addition, schools_raised, cost_yuan`` and the pathway's
-        ``total_yuan, method, within_cap`` (a county without any action: one row, no item).
-    ``plan_errors``
-        county → why its pathway could not be drawn for Y.
+    Each frame is computed the first time a table asks for it, then kept: the bill needs only
+    the pathways (and year Y's scorecards, which say who needs one), the readiness year Y's
+    verdicts, the classes and the pathways; earlier years' scorecards only the trend tables.
+    Per county × year: ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts``
+    its last year ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``,
+    ``cvs`` (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs``
+    over all schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
+    pathway for Y as bill rows (:func:`eduwb.analysis.pathway.bill_rows`; a county without any
+    action: one row, no item); ``plan_errors``: why a county's pathway could not be drawn.
     """
 
     def __init__(self, ds, std: Standard, year: int, costs: dict[str, Any]):
@@ -325,12 +261,9 @@ def resolve_province_year(ds, year: int | str | None) -> int:
 def province_view(
     ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None
 ) -> ProvinceView:
-    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest).
-
-    ``costs`` overrides unit costs of every county's plan (``teacher_per_year=150000`` …).
-    The view is kept for the dataset (a few at a time), so the four tables of a notebook
-    compute it once.
-    """
+    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept
+    for the dataset (a few at a time) so that a notebook's tables compute it once. ``costs``
+    overrides every county's unit costs (``teacher_per_year=150000`` …)."""
     year = resolve_province_year(ds, year)
     costs = dict(costs or {})
     key = (
@@ -437,13 +370,9 @@ def _class_bands(
 def _county_plan(
     county, std: Standard, year: int, costs: dict[str, Any], passing: bool = False
 ) -> pd.DataFrame:
-    """The county's pathway for ``year`` (:mod:`eduwb.analysis.pathway`, with its own unit costs
-    and annual budget cap) as bill items, with the pathway's ``total_yuan``, ``method`` and
-    ``within_cap`` on every row.
-
-    A county whose scorecard of ``year`` passes every indicator the pathway moves
-    (``passing``) needs no action: no pathway is drawn (it would be empty), its rows are none.
-    """
+    """The county's pathway for ``year`` (its own unit costs and annual cap) as bill items, with
+    the pathway's ``total_yuan``, ``method`` and ``within_cap`` on every row; none when the
+    county's scorecard already passes every indicator the pathway moves (``passing``)."""
     from eduwb.analysis import pathway
 
     if passing:
@@ -496,24 +425,15 @@ def _ids(text: object) -> list[str]:
 
 
 def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Every county side by side, per county × year (every year up to ``year``).
+    """Every county side by side, per county × year (every year up to ``year``): ``eduwb table
+    counties PROVINCE [--year Y] [--stage S]``.
 
-    ``eduwb table counties PROVINCE [--year Y] [--stage S]``.
-
-    Returns
-    -------
-    DataFrame
-        ``county, year, verdict``; one column per dimension of the standard (its status:
-        ``pass``/``fail``/``missing``); ``vetoes`` (the vetoes that apply); ``failing_count``,
-        ``failing`` (every failing indicator id) and ``failing_<dimension>`` (those of each
-        dimension; ids comma-joined); ``missing`` (missing inputs and undeclared vetoes); ``schools`` and
-        ``schools_passing`` (school sections in scope, and those passing the per-school
-        rule); ``cv_<stage>_<indicator>`` (the 14 weighted CVs under moe-2017) and
-        ``composite_<stage>``; ``large`` and ``super_large`` (classes of 56–65 and 66+
-        pupils); ``rotation_ratio`` (G11: rotated ÷ eligible teachers). Sorted by county (in
-        the province's order), then year. ``--stage`` keeps that stage's schools, CVs and
-        classes.
-    """
+    ``county, year, verdict``; each dimension's status; ``vetoes``; ``failing_count``,
+    ``failing`` and ``failing_<dimension>`` (ids comma-joined); ``missing`` (missing inputs and
+    undeclared vetoes); ``schools``, ``schools_passing`` (sections in scope, passing the
+    per-school rule); ``cv_<stage>_<indicator>`` and ``composite_<stage>``; ``large``,
+    ``super_large`` (classes of 56–65 and 66+); ``rotation_ratio`` (G11). Sorted by county (the
+    province's order), then year; ``--stage`` keeps that stage's schools, CVs and classes."""
     _options(options, "counties")
     stage = resolve_stage(std, stage)
     view = _view(ds, std, year)
@@ -528,28 +448,22 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out["missing"] = view.verdicts["missing"].to_numpy()
 
     keys = ["county", "year"]
-    sch = view.schools[view.schools["stage"].isin(stages)].groupby(keys, sort=False)[
-        ["schools", "schools_passing"]
-    ]
-    sch = sch.sum(min_count=1)  # no per-school rule (moe-2012): schools_passing stays NA
-    out = out.join(sch, on=keys)
+
+    def summed(frame: pd.DataFrame, columns: list[str]):
+        return frame[frame["stage"].isin(stages)].groupby(keys, sort=False)[columns]
+
+    # no per-school rule (moe-2012): schools_passing stays NA
+    out = out.join(summed(view.schools, ["schools", "schools_passing"]).sum(min_count=1), on=keys)
     cv = view.cvs[view.cvs["stage"].isin(stages)]
     cv = cv.assign(column=np.where(cv["indicator"] == balance.COMPOSITE, "composite_" + cv["stage"],
                                    "cv_" + cv["stage"] + "_" + cv["indicator"]))  # fmt: skip
     wide = cv.pivot(index=keys, columns="column", values="cv")
     order = [f"cv_{s}_{i}" for s in stages for i in view.indicators] + [f"composite_{s}" for s in stages]
-    wide = wide.reindex(columns=order)
-    out = out.join(wide.astype("Float64"), on=keys)
-    cls = (
-        view.classes[view.classes["stage"].isin(stages)]
-        .groupby(keys, sort=False)[["large", "super_large"]]
-        .sum()
-    )
-    out = out.join(cls, on=keys)
+    out = out.join(wide.reindex(columns=order).astype("Float64"), on=keys)
+    out = out.join(summed(view.classes, ["large", "super_large"]).sum(), on=keys)
     out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
-    for col in ("schools", "schools_passing", "large", "super_large"):
-        out[col] = out[col].astype("Int64")
-    out["rotation_ratio"] = out["rotation_ratio"].astype("Float64")
+    counts = dict.fromkeys(["schools", "schools_passing", "large", "super_large"], "Int64")
+    out = out.astype({**counts, "rotation_ratio": "Float64"})
     return _sorted(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
 
 
@@ -569,29 +483,21 @@ def _sorted(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
 
 
 def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Counties ranked by their distance to recognition in ``year`` (see the module docstring).
+    """Counties ranked by their distance to recognition in ``year`` (module docstring): ``eduwb
+    table readiness PROVINCE [--year Y] [--param teacher_per_year=…]``.
 
-    ``eduwb table readiness PROVINCE [--year Y] [--param teacher_per_year=…]``.
-
-    Returns
-    -------
-    DataFrame
-        ``rank, county, year, verdict, readiness`` (a code of :data:`READINESS`),
-        ``failing_count, failing`` (ids), ``blocking`` (failing ids no plan closes),
-        ``missing`` (ids to supply), ``vetoes``, ``large`` (classes of 56+ pupils),
-        ``plan_cost_yuan`` (the cost of the county's pathway, NA when it
-        could not be drawn; now the whole pathway's cost) and ``plan_note`` (why not). One
-        row per county.
-    """
+    One row per county: ``rank, county, year, verdict, readiness`` (:data:`READINESS`),
+    ``failing_count, failing``, ``blocking`` (failing ids no plan closes), ``missing``, ``vetoes``,
+    ``large`` (classes of 56+), ``plan_cost_yuan`` (the whole pathway's cost; NA when it could not
+    be drawn) and ``plan_note`` (why not)."""
     if stage is not None:
         raise ParameterError("readiness: a county is judged as a whole; --stage does not apply")
     _, costs = _options(options, "readiness", costs=True)
     view = _view(ds, std, year, costs)
     y = view.year
     verdicts = view.year_verdicts[view.year_verdicts["year"] == y].set_index("county")
-    large_min_band = classsize.BANDS.index("large")
-    big = view.classes[view.classes["year"] == y]
-    big = big.groupby("county")[list(classsize.BANDS[large_min_band:])].sum().sum(axis=1)
+    at_least_56 = list(classsize.BANDS[classsize.BANDS.index("large") :])  # 大班额 and 超大班额
+    big = view.classes[view.classes["year"] == y].groupby("county")[at_least_56].sum().sum(axis=1)
     totals = view.plans.drop_duplicates("county").set_index("county") if len(view.plans) else None
     cost = totals["total_yuan"] if totals is not None else pd.Series(dtype="float64")
     within = totals["within_cap"] if totals is not None else pd.Series(dtype=bool)
@@ -605,11 +511,9 @@ def readiness_table(ds, std: Standard, *, year=None, stage=None, **options) -> p
     columns = ["county", "year", "verdict", "readiness", "failing_count", "failing", "blocking", "missing",
                "vetoes", "large", "plan_cost_yuan", "plan_note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
-    out["failing_count"] = out["failing_count"].astype("Int64")
-    out["large"] = out["large"].astype("Int64")
-    out["plan_cost_yuan"] = out["plan_cost_yuan"].astype("Float64")
-    for col in ("failing", "blocking", "missing", "vetoes", "plan_note"):
-        out[col] = out[col].fillna("")
+    out = out.astype({"failing_count": "Int64", "large": "Int64", "plan_cost_yuan": "Float64"})
+    text = ["failing", "blocking", "missing", "vetoes", "plan_note"]
+    out[text] = out[text].fillna("")
     return _readiness_ranked(out, view.counties)
 
 
@@ -651,16 +555,10 @@ def _readiness_row(view, county: str, v: pd.Series, large: int, cost: pd.Series,
 
 def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
     """Readiness rows ranked: readiness, blocking, failing, missing, plan cost, then county order."""
-    order = {r: i for i, r in enumerate(READINESS)}
-    out["_r"] = out["readiness"].map(order)
-    out["_b"] = out["blocking"].map(lambda s: len(_ids(s)))
-    out["_m"] = out["missing"].map(lambda s: len(_ids(s)))
-    out["_cost"] = out["plan_cost_yuan"].astype("float64").fillna(np.inf)
-    out["_c"] = out["county"].map({name: i for i, name in enumerate(counties)})
-    out = out.sort_values(
-        ["_r", "_b", "failing_count", "_m", "_cost", "_c"], kind="mergesort", na_position="last"
-    )
-    out = out.drop(columns=["_r", "_b", "_m", "_cost", "_c"]).reset_index(drop=True)
+    n_ids = lambda text: len(_ids(text))  # noqa: E731
+    keys = [("readiness", _rank(READINESS)), ("blocking", n_ids), "failing_count", ("missing", n_ids),
+            "plan_cost_yuan", ("county", _rank(counties))]  # fmt: skip
+    out = _sorted(out, keys).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
     return out
 
@@ -669,20 +567,14 @@ def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
 
 
 def province_balance_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """The distribution of each CV across the counties, per year (every year up to ``year``).
-
+    """The distribution of each CV across the counties, per year (every year up to ``year``):
     ``eduwb table province_balance PROVINCE [--by county]``.
 
-    Returns
-    -------
-    DataFrame
-        Per year × stage × indicator (R1–R7 and ``composite``): ``counties`` (with a CV),
-        ``min, q1, median, q3, max, mean`` of the county CVs, ``limit``, ``counties_over``
-        (counties whose CV exceeds the limit) and ``province_cv``: the CV over every school
-        of the province at once (a reference: the between-county spread is part of it).
-        ``by="county"``: ``county, year, stage, indicator, cv, limit, passes, status`` (the
-        rows each county's own balance table has).
-    """
+    Per year × stage × indicator (R1–R7 and ``composite``): ``counties`` (with a CV), ``min, q1,
+    median, q3, max, mean`` of the county CVs, ``limit``, ``counties_over`` and ``province_cv``,
+    the CV over every school of the province at once (a reference: the between-county spread is
+    part of it). ``by="county"``: each county's own balance rows (``county, year, stage,
+    indicator, cv, limit, passes, status``)."""
     by, _ = _options(options, "province_balance")
     stage = resolve_stage(std, stage)
     view = _view(ds, std, year)
@@ -719,24 +611,16 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
 
 
 def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-    """Every county's pathway for ``year`` summed over the province, with its cost.
+    """Every county's pathway for ``year`` summed over the province, with its cost: ``eduwb table
+    bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``.
 
-    ``eduwb table bill PROVINCE [--year Y] [--stage S] [--by county] [--param …]``: each
-    county's pathway (:mod:`eduwb.analysis.pathway`, with its own unit costs) as bill items
-    (:func:`eduwb.analysis.pathway.bill_rows`) summed per stage × item — ``teachers`` hired
-    (each counted once, whatever R1–R3 and G5 needs it meets), m² of teaching space (R4) and
-    of sports ground (R5), 元 of equipment (R6), multimedia rooms (R7), extra classes and their
-    classrooms, music and art rooms, pupils moved and new places, training hours, certificates
-    and extra rotations. The stage is ``""`` for what a whole school or the county buys.
-
-    Returns
-    -------
-    DataFrame
-        ``stage, indicator`` (the item), ``gap_unit, addition, counties`` (counties adding
-        anything), ``schools_raised, cost_yuan``. ``by="county"``: ``county`` first and one row
-        per county × stage × item; counties whose pathway could not be drawn are left out
-        (see :func:`readiness_table`). ``--stage`` keeps that stage's rows (and the whole-school ones).
-    """
+    Each county's pathway (:mod:`eduwb.analysis.pathway`, its own unit costs) as bill items
+    (:func:`eduwb.analysis.pathway.bill_rows`: teachers hired, each once whatever needs it meets;
+    m², 元, rooms, classes, pupils moved, places, hours, certificates, rotations) summed per stage
+    × item (stage ``""``: what a whole school or the county buys): ``stage, indicator, gap_unit,
+    addition, counties`` (adding anything), ``schools_raised, cost_yuan``. ``by="county"``:
+    ``county`` first, per county × stage × item, without the counties whose pathway could not be
+    drawn. ``--stage`` keeps that stage's rows and the whole-school ones."""
     from eduwb.analysis.pathway import BILL_UNITS
 
     by, costs = _options(options, "bill", costs=True)
@@ -764,12 +648,10 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         schools_raised=("schools_raised", "sum"),
         cost_yuan=("cost_yuan", "sum"),
     )
-    out = summed.reset_index()
-    out = _sorted(out, order)
-    out["addition"] = out["addition"].astype("float64")
-    out["cost_yuan"] = out["cost_yuan"].astype("float64")
-    for col in ("counties", "schools_raised"):
-        out[col] = out[col].astype("int64")
+    out = _sorted(summed.reset_index(), order)
+    out = out.astype(
+        {"addition": "float64", "cost_yuan": "float64", "counties": "int64", "schools_raised": "int64"}
+    )
     return out[bill_columns].reset_index(drop=True)
 
 

@@ -3,37 +3,19 @@
 :func:`rotation_table`, :func:`flows_table` and :func:`teacher_quality_table` are the
 ``rotation``, ``flows`` and ``teacher_quality`` tables of :mod:`eduwb.tables`;
 :func:`rotation_tables` computes all of them at once from one preparation (same results).
-Who is eligible and what counts: :mod:`eduwb.analysis.teachers`.
+Who is eligible and what counts: :mod:`eduwb.analysis.teachers` (docs/method.md § 12).
 
-Statuses instead of NaN
------------------------
-The per-year and per-school tables have a ``status`` column (the flow summary too); undefined
-numbers are NA and the status says why:
+Undefined numbers are NA, never NaN, 0 or inf, and the ``status`` column says why: ``ok``;
+``no_eligible`` (the ratio is undefined, ``passes`` NA); ``no_rotated`` (the backbone share is
+undefined; the ratio, 0, fails G11 when the limit is > 0); ``no_teacher_data`` (no teacher rows
+for the year before, or for the year of teacher quality); ``missing_table`` (no teachers or
+rotations table: every count NA, 缺数据); ``no_limit`` (the standard sets no limit, e.g.
+``moe-2012``: ``passes`` NA); ``no_moves`` (flows: no counted move that year). A missing table is
+a status, not an exception, so that the scorecard and the notebook show 缺数据 without handling
+errors; options that make no sense raise :class:`~eduwb.errors.ParameterError`.
 
-``ok``
-    computed.
-``no_eligible``
-    nobody was eligible: the ratio is undefined (never 0 or inf) and ``passes`` is NA.
-``no_rotated``
-    nobody rotated: the backbone share is undefined (the ratio, 0, fails G11 when the limit is > 0).
-``no_teacher_data``
-    the teachers table has no rows for the year before (rotation) or for the year (teacher quality).
-``missing_table``
-    the teachers (or rotations) table was not provided: every count is NA (缺数据).
-``no_limit``
-    computed, but the standard sets no limit to test against (e.g. ``moe-2012``), so ``passes`` is NA.
-``no_moves``
-    (flows) no counted move that year.
-
-The missing-table case is a status, not an exception, so that callers (the scorecard, the
-notebook) can show 缺数据 without handling errors; map ``missing_table`` and ``no_teacher_data``
-to "missing". Options that make no sense raise :class:`~eduwb.errors.ParameterError`.
-
-Privacy
--------
-No table here carries a teacher id: every result is a count over teachers. Per-school tables keep
-their numbers for analysis; :func:`eduwb.present.charts.rotation.localise` returns the copy to show people,
-in which counts of one or two teachers read ``"<3"`` and numbers that would reveal them ``"—"``.
+Privacy: no table here carries a teacher id, every result is a count over teachers;
+:func:`eduwb.present.charts.rotation.localise` hides the small counts of per-school tables.
 """
 
 from __future__ import annotations
@@ -43,39 +25,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis import teachers as tc
 from eduwb.analysis.scope import check_options
 
 # BOOL_COLUMNS and RATE_COLUMNS (`X as X`: re-exported) are read from here by the display
 from eduwb.analysis.teachers import BOOL_COLUMNS as BOOL_COLUMNS
-from eduwb.analysis.teachers import (
-    MODE_CODES,
-    Moves,
-    Schools,
-    TeacherRows,
-    at_least,
-    check_by,
-    constant,
-    count,
-    counted_modes,
-    distinct,
-    eligibility_rule,
-    empty_table,
-    indicator_limit,
-    int_counts,
-    is_false,
-    missing_rows,
-    prepare_moves,
-    prepare_teachers,
-    ratio_of,
-    rotation_limits,
-    stages_of,
-    teachers_in_scope,
-    training_hours_min,
-    whole_number,
-    year_positions,
-    years_in,
-)
 from eduwb.analysis.teachers import RATE_COLUMNS as RATE_COLUMNS
+from eduwb.analysis.teachers import counted_modes, eligibility_rule, rotation_limits, training_hours_min
 from eduwb.data.schema import LOCALES
 from eduwb.errors import AnalysisError, ParameterError
 
@@ -85,62 +41,40 @@ _ROTATION_OPTIONS = ("min_years_at_school", "exempt_age_male", "exempt_age_femal
 
 # ----------------------------------------------------------------------------- rotation (G11)
 
-_ROTATION_COLUMNS = [
-    "year",
-    "eligible",
-    "rotated",
-    "ratio",
-    "backbone_rotated",
-    "backbone_share",
-    "ratio_limit",
-    "share_limit",
-    "passes",
-    "status",
-    "rotated_eligible",
-] + [f"moves_{mode}" for mode in MODE_CODES]
-_SCHOOL_COLUMNS = [
-    "year",
-    "school_id",
-    "school_name",
-    "locale",
-    "eligible",
-    "rotated",
-    "ratio",
-    "backbone_rotated",
-    "backbone_share",
-    "received",
-    "backbone_received",
-    "status",
-]
+_ROTATION_COLUMNS = (
+    "year eligible rotated ratio backbone_rotated backbone_share ratio_limit share_limit "
+    "passes status rotated_eligible"
+).split() + [f"moves_{mode}" for mode in tc.MODE_CODES]
+_SCHOOL_COLUMNS = (
+    "year school_id school_name locale eligible rotated ratio backbone_rotated backbone_share "
+    "received backbone_received status"
+).split()
 _MODE_COLUMNS = ["year", "mode", "counted", "moves", "teachers_moved", "backbone_moved"]
 
 
 def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """G11 per year: eligible teachers, distinct rotated teachers, ratio and backbone share.
 
-    ``year``: only this year (a row even when it cannot be evaluated, with its status); default
-    every year of the data whose year before has teacher rows. ``stage``: the stage of the
-    teacher's row. Options: ``by`` (below); ``min_years_at_school``, ``exempt_age_male``,
-    ``exempt_age_female`` override the county's eligibility rule; ``counted_modes``
-    (``"rotation,support"``; default the standard's). Limits: G11's threshold and
-    ``params.backbone_share_min``.
+    ``year``: only this year (a row even when it cannot be evaluated); default every year whose
+    year before has teacher rows. ``stage``: the stage of the teacher's row. Options:
+    ``min_years_at_school``, ``exempt_age_male``, ``exempt_age_female`` override the county's
+    eligibility rule; ``counted_modes`` (``"rotation,support"``; default the standard's). Limits:
+    G11's threshold and ``params.backbone_share_min``.
 
     Per year (:data:`_ROTATION_COLUMNS`): ``rotated_eligible`` counts rotated teachers who were
-    eligible, ``moves_<mode>`` the distinct move records of each mode, counted or not. Counts are
-    ``Int64``, rates ``Float64``, ``passes`` nullable boolean; ``status`` as in the module docstring.
-    ``by="school"``: every school × year with any count, per sending school (the move's
-    ``from_school``; eligibility counts at the school of the year-before row) with what it
-    ``received``. ``by="mode"``: per year × mode, distinct move records, distinct teachers and of
-    them backbone (``counted``: the mode counts toward G11). ``by="min_years"``: the per-year
-    ratio under other values of ``min_years_at_school`` (``min_years_values="3,4,5"``; default
-    the county's value ± 3, from 1)."""
+    eligible, ``moves_<mode>`` the distinct move records of each mode, counted or not.
+    ``by="school"``: per sending school (the move's ``from_school``; eligibility at the school of
+    the year-before row) × year, with what it ``received``. ``by="mode"``: per year × mode,
+    distinct move records, teachers and backbone teachers (``counted``: toward G11).
+    ``by="min_years"``: the per-year ratio under other ``min_years_at_school`` values
+    (``min_years_values="3,4,5"``; default the county's value ± 3, from 1)."""
     options = dict(options)
-    by = check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
+    by = tc.check_by(options.pop("by", None), (None, "school", "mode", "min_years"), "rotation")
     values = options.pop("min_years_values", None)
     if values is not None and by != "min_years":
         raise ParameterError("table rotation: min_years_values needs by=min_years")
     check_options(options, (*_ROTATION_OPTIONS, "by", "min_years_values"), "rotation")
-    stages = stages_of(std, stage)
+    stages = tc.stages_of(std, stage)
     rule = eligibility_rule(ds, **options)
     modes = counted_modes(std, options.get("counted_modes"))
     if by == "min_years":
@@ -148,24 +82,26 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
     if ds.teachers is None or ds.rotations is None:
         return _missing_rotation(ds, std, year, by, modes)
 
-    schools = Schools.of(ds)
-    teachers = prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
-    return _rotation(ds, std, schools, teachers, prepare_moves(ds, std, schools, teachers), year, modes, by)
+    schools = tc.Schools.of(ds)
+    teachers = tc.prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
+    return _rotation(
+        ds, std, schools, teachers, tc.prepare_moves(ds, std, schools, teachers), year, modes, by
+    )
 
 
 def _rotation(
-    ds, std, schools: Schools, teachers: TeacherRows, moves: Moves, year, modes, by
+    ds, std, schools: tc.Schools, teachers: tc.TeacherRows, moves: tc.Moves, year, modes, by
 ) -> pd.DataFrame:
-    teacher_years = set(years_in(teachers.year))
+    teacher_years = set(tc.years_in(teachers.year))
     if year is None:
         candidates = (
-            teacher_years | set(years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
+            teacher_years | set(tc.years_in(ds.rotations["year"].to_numpy(dtype=np.int64))) | set(ds.years)
         )
         years = sorted(int(y) for y in candidates if y - 1 in teacher_years)
     else:
         years = [int(year)]
     evaluable = np.array([y - 1 in teacher_years for y in years], dtype=bool)
-    counted = np.isin(moves.mode, [MODE_CODES.index(m) for m in modes])
+    counted = np.isin(moves.mode, [tc.MODE_CODES.index(m) for m in modes])
     if by == "mode":
         return _rotation_by_mode(moves, years, modes)
     if by == "school":
@@ -173,63 +109,53 @@ def _rotation(
     return _rotation_by_year(std, teachers, moves, years, evaluable, counted)
 
 
-def _eligible_positions(teachers: TeacherRows, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _eligible_positions(teachers: tc.TeacherRows, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Year positions (the year of the move) and the mask of eligible counted-stage rows."""
-    pos, inside = year_positions(teachers.year + 1, years)
+    pos, inside = tc.year_positions(teachers.year + 1, years)
     return pos, inside & teachers.counted & teachers.eligible_next
 
 
-def _rotation_by_year(std, teachers: TeacherRows, moves: Moves, years, evaluable, counted) -> pd.DataFrame:
+def _rotation_by_year(
+    std, teachers: tc.TeacherRows, moves: tc.Moves, years, evaluable, counted
+) -> pd.DataFrame:
     n = len(years)
     pos, eligible_rows = _eligible_positions(teachers, years)
-    eligible = count(pos[eligible_rows], n)
-    mpos, inside = year_positions(moves.year, years)
+    eligible = tc.count(pos[eligible_rows], n)
+    mpos, inside = tc.year_positions(moves.year, years)
     sel = np.flatnonzero(inside & counted)
-    first = sel[distinct(moves.teacher[sel], mpos[sel])]  # one per teacher × year
-    rotated = count(mpos[first], n)
-    backbone = count(mpos[first], n, moves.backbone[first])
-    rotated_eligible = count(mpos[first], n, moves.eligible[first])
-    per_mode = count(mpos[inside] * len(MODE_CODES) + moves.mode[inside], n * len(MODE_CODES)).reshape(
-        n, len(MODE_CODES)
-    )
+    first = sel[tc.distinct(moves.teacher[sel], mpos[sel])]  # one per teacher × year
+    rotated = tc.count(mpos[first], n)
+    backbone = tc.count(mpos[first], n, moves.backbone[first])
+    rotated_eligible = tc.count(mpos[first], n, moves.eligible[first])
+    per_mode = tc.count(
+        mpos[inside] * len(tc.MODE_CODES) + moves.mode[inside], n * len(tc.MODE_CODES)
+    ).reshape(n, len(tc.MODE_CODES))
 
     ratio_min, share_min = rotation_limits(std)
-    ratio = ratio_of(rotated, eligible, missing=~evaluable)
-    share = ratio_of(backbone, rotated)
-    # Kleene logic: a ratio below its limit fails even when the share is undefined (nobody
-    # rotated); without eligible teachers the test as a whole is undefined.
-    passes = at_least(ratio, ratio_min) & at_least(share, share_min)
-    passes[np.asarray(ratio.isna(), dtype=bool)] = pd.NA
-    status = np.select(
-        [~evaluable, eligible == 0, rotated == 0, np.full(n, ratio_min is None or share_min is None)],
-        ["no_teacher_data", "no_eligible", "no_rotated", "no_limit"],
-        "ok",
-    )
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "eligible": int_counts(eligible, missing=~evaluable),
-        "rotated": int_counts(rotated),
-        "ratio": ratio,
-        "backbone_rotated": int_counts(backbone),
-        "backbone_share": share,
-        "ratio_limit": constant(ratio_min, n),
-        "share_limit": constant(share_min, n),
-        "passes": passes,
-        "status": status.astype(object),
-        "rotated_eligible": int_counts(rotated_eligible),
+        **_ratio_columns(eligible, rotated, backbone, evaluable),
     }
-    for i, mode in enumerate(MODE_CODES):
-        out[f"moves_{mode}"] = int_counts(per_mode[:, i])
+    # Kleene logic: a ratio below its limit fails even when the share is undefined (nobody
+    # rotated); without eligible teachers the test as a whole is undefined.
+    passes = tc.at_least(out["ratio"], ratio_min) & tc.at_least(out["backbone_share"], share_min)
+    passes[np.asarray(out["ratio"].isna(), dtype=bool)] = pd.NA
+    if ratio_min is None or share_min is None:
+        out["status"][out["status"] == "ok"] = "no_limit"
+    out.update(ratio_limit=tc.constant(ratio_min, n), share_limit=tc.constant(share_min, n), passes=passes)
+    out["rotated_eligible"] = tc.int_counts(rotated_eligible)
+    for i, mode in enumerate(tc.MODE_CODES):
+        out[f"moves_{mode}"] = tc.int_counts(per_mode[:, i])
     return pd.DataFrame(out, columns=_ROTATION_COLUMNS)
 
 
 def _rotation_by_school(
-    schools: Schools, teachers: TeacherRows, moves: Moves, years, evaluable, counted
+    schools: tc.Schools, teachers: tc.TeacherRows, moves: tc.Moves, years, evaluable, counted
 ) -> pd.DataFrame:
     n, k = len(years), len(schools)
     pos, eligible_rows = _eligible_positions(teachers, years)
-    eligible = count(pos[eligible_rows] * k + teachers.school[eligible_rows], n * k)
-    mpos, inside = year_positions(moves.year, years)
+    eligible = tc.count(pos[eligible_rows] * k + teachers.school[eligible_rows], n * k)
+    mpos, inside = tc.year_positions(moves.year, years)
     sel = np.flatnonzero(inside & counted)
     tallies = {"eligible": eligible}
     for end, names in (
@@ -237,51 +163,53 @@ def _rotation_by_school(
         ("target", ("received", "backbone_received")),
     ):
         school = getattr(moves, end)
-        first = sel[distinct(moves.teacher[sel], mpos[sel], school[sel])]
+        first = sel[tc.distinct(moves.teacher[sel], mpos[sel], school[sel])]
         cell = mpos[first] * k + school[first]
-        tallies[names[0]] = count(cell, n * k)
-        tallies[names[1]] = count(cell, n * k, moves.backbone[first])
-    any_count = np.zeros(n * k, dtype=bool)
-    for values in tallies.values():
-        any_count |= values > 0
+        tallies[names[0]] = tc.count(cell, n * k)
+        tallies[names[1]] = tc.count(cell, n * k, moves.backbone[first])
+    any_count = np.logical_or.reduce([values > 0 for values in tallies.values()])
     cells, year_pos, columns = schools.cells(any_count, years)
-    ok = evaluable[year_pos]
     got = {name: values[cells] for name, values in tallies.items()}
-    status = np.select(
-        [~ok, got["eligible"] == 0, got["rotated"] == 0],
-        ["no_teacher_data", "no_eligible", "no_rotated"],
-        "ok",
-    )
     out = {
         **columns,
-        "eligible": int_counts(got["eligible"], missing=~ok),
-        "rotated": int_counts(got["rotated"]),
-        "ratio": ratio_of(got["rotated"], got["eligible"], missing=~ok),
-        "backbone_rotated": int_counts(got["backbone_rotated"]),
-        "backbone_share": ratio_of(got["backbone_rotated"], got["rotated"]),
-        "received": int_counts(got["received"]),
-        "backbone_received": int_counts(got["backbone_received"]),
-        "status": status.astype(object),
+        **_ratio_columns(got["eligible"], got["rotated"], got["backbone_rotated"], evaluable[year_pos]),
     }
+    out.update(
+        received=tc.int_counts(got["received"]), backbone_received=tc.int_counts(got["backbone_received"])
+    )
     return pd.DataFrame(out, columns=_SCHOOL_COLUMNS)
 
 
-def _rotation_by_mode(moves: Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
-    n, m = len(years), len(MODE_CODES)
-    mpos, inside = year_positions(moves.year, years)
+def _ratio_columns(eligible: np.ndarray, rotated: np.ndarray, backbone: np.ndarray, ok: np.ndarray) -> dict:
+    """G11's counts, ratio, backbone share and status (NA and ``no_teacher_data`` where not ``ok``)."""
+    return {
+        "eligible": tc.int_counts(eligible, missing=~ok),
+        "rotated": tc.int_counts(rotated),
+        "ratio": tc.ratio_of(rotated, eligible, missing=~ok),
+        "backbone_rotated": tc.int_counts(backbone),
+        "backbone_share": tc.ratio_of(backbone, rotated),
+        "status": np.select(
+            [~ok, eligible == 0, rotated == 0], ["no_teacher_data", "no_eligible", "no_rotated"], "ok"
+        ).astype(object),
+    }
+
+
+def _rotation_by_mode(moves: tc.Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
+    n, m = len(years), len(tc.MODE_CODES)
+    mpos, inside = tc.year_positions(moves.year, years)
     sel = np.flatnonzero(inside)
     cell = mpos[sel] * m + moves.mode[sel]
-    first = sel[distinct(moves.teacher[sel], mpos[sel], moves.mode[sel])]
+    first = sel[tc.distinct(moves.teacher[sel], mpos[sel], moves.mode[sel])]
     first_cell = mpos[first] * m + moves.mode[first]
-    counted = np.array([mode in modes for mode in MODE_CODES], dtype=bool)
+    counted = np.array([mode in modes for mode in tc.MODE_CODES], dtype=bool)
     return pd.DataFrame(
         {
             "year": np.repeat(np.asarray(years, dtype=np.int64), m),
-            "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
+            "mode": np.tile(np.array(tc.MODE_CODES, dtype=object), n),
             "counted": np.tile(counted, n),
-            "moves": int_counts(count(cell, n * m)),
-            "teachers_moved": int_counts(count(first_cell, n * m)),
-            "backbone_moved": int_counts(count(first_cell, n * m, moves.backbone[first])),
+            "moves": tc.int_counts(tc.count(cell, n * m)),
+            "teachers_moved": tc.int_counts(tc.count(first_cell, n * m)),
+            "backbone_moved": tc.int_counts(tc.count(first_cell, n * m, moves.backbone[first])),
         },
         columns=_MODE_COLUMNS,
     )
@@ -291,24 +219,14 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
     """Rows saying 缺数据 for every year asked about: every count NA, what the standard says kept."""
     years = [int(year)] if year is not None else list(ds.years)
     if by == "school":
-        return empty_table(_SCHOOL_COLUMNS)
-    n = len(years)
+        return tc.empty_table(_SCHOOL_COLUMNS)
     if by == "mode":
-        m = len(MODE_CODES)
-        return pd.DataFrame(
-            {
-                "year": np.repeat(np.asarray(years, dtype=np.int64), m),
-                "mode": np.tile(np.array(MODE_CODES, dtype=object), n),
-                "counted": np.tile(np.array([mode in modes for mode in MODE_CODES], dtype=bool), n),
-                **{
-                    col: int_counts(np.zeros(n * m), missing=np.ones(n * m))
-                    for col in ("moves", "teachers_moved", "backbone_moved")
-                },
-            },
-            columns=_MODE_COLUMNS,
-        )
+        nothing = np.zeros(0, dtype=np.int64)
+        table = _rotation_by_mode(tc.Moves(*[nothing] * 7), years, modes)
+        missing = tc.int_counts(np.zeros(len(table)), missing=True)
+        return table.assign(moves=missing, teachers_moved=missing.copy(), backbone_moved=missing.copy())
     ratio_min, share_min = rotation_limits(std)
-    return missing_rows(
+    return tc.missing_rows(
         years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min}
     )
 
@@ -320,7 +238,7 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
         scan = list(range(max(centre - 3, 1), centre + 4))
     else:
         items = str(values).replace("，", ",").split(",")
-        scan = sorted({whole_number(v, "min_years_values") for v in items if v.strip()})
+        scan = sorted({tc.whole_number(v, "min_years_values") for v in items if v.strip()})
         if not scan:
             raise ParameterError("min_years_values: give at least one number")
     base = {k: v for k, v in options.items() if k != "min_years_at_school"}
@@ -339,35 +257,20 @@ def _min_years_scan(ds, std, year, stage, rule, values, options) -> pd.DataFrame
 # ----------------------------------------------------------------------------- flows
 
 _FLOW_COLUMNS = ["year", "grouping", "from_group", "to_group", "moves", "backbone_moves", "share"]
-_FLOW_SUMMARY_COLUMNS = [
-    "year",
-    "moves",
-    "backbone_moves",
-    "to_rural",
-    "to_rural_share",
-    "backbone_to_rural",
-    "to_weak",
-    "to_weak_share",
-    "backbone_to_weak",
-    "to_rural_or_weak",
-    "to_rural_or_weak_share",
-    "backbone_to_rural_or_weak",
-    "backbone_to_rural_or_weak_share",
-    "compliance_unknown",
-    "compliance_status",
-    "status",
-]
+_FLOW_SUMMARY_COLUMNS = (
+    "year moves backbone_moves to_rural to_rural_share backbone_to_rural to_weak "
+    "to_weak_share backbone_to_weak to_rural_or_weak to_rural_or_weak_share "
+    "backbone_to_rural_or_weak backbone_to_rural_or_weak_share compliance_unknown "
+    "compliance_status status"
+).split()
 
 
 def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]:
-    """Whether each school passes the per-school resource rule, per year: ``(frame, availability)``.
-
-    The rule is :mod:`eduwb.analysis.balance`'s (what ``compliance_table`` shows), all years at
-    once: a school passes when every one of its sections passes, fails when one fails, and is
-    unknown when a section is undecided. ``frame``: ``year, school_id, compliance`` (``passing``,
-    ``failing``, ``unknown``; schools out of scope are absent and count as unknown).
-    ``availability``: ``"ok"``, or ``"unavailable"`` when the resource analysis is not installed
-    or cannot run on these data (then every school is unknown)."""
+    """Each school under the per-school resource rule of :mod:`eduwb.analysis.balance`, all years
+    at once: ``(frame, availability)``. ``frame``: ``year, school_id, compliance`` (``failing`` when
+    a section fails, else ``unknown`` when one is undecided, else ``passing``; schools out of scope
+    are absent: unknown). ``availability``: ``"ok"``, or ``"unavailable"`` when the resource
+    analysis cannot run on these data (every school unknown)."""
     from eduwb.analysis.balance import school_rule
     from eduwb.analysis.resources import section_values
 
@@ -391,61 +294,46 @@ def school_compliance(ds, std, years: Iterable[int]) -> tuple[pd.DataFrame, str]
         return pd.DataFrame({**empty, "compliance": pd.Series(dtype=object)}), "unavailable"
     rule = pd.concat(tables, ignore_index=True)
     passes = rule["passes"].astype("boolean")
-    flags = pd.DataFrame(
-        {
-            "year": rule["year"].astype("int64"),
-            "school_id": rule["school_id"],
-            "undecided": passes.isna(),
-            "fails": passes.eq(False),
-        }
+    flags = pd.DataFrame({"year": rule["year"].astype("int64"), "school_id": rule["school_id"]})
+    flags = flags.assign(undecided=passes.isna(), fails=passes.eq(False))
+    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any().reset_index()
+    compliance = np.where(
+        per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
     )
-    per_school = flags.groupby(["year", "school_id"], sort=True)[["undecided", "fails"]].any()
-    index = per_school.index
-    frame = pd.DataFrame(
-        {
-            "year": index.get_level_values("year").to_numpy(dtype="int64"),
-            "school_id": index.get_level_values("school_id").to_numpy(dtype=object),
-            "compliance": np.where(
-                per_school["fails"], "failing", np.where(per_school["undecided"], "unknown", "passing")
-            ),
-        }
-    )
-    return frame, "ok"
+    per_school["school_id"] = per_school["school_id"].astype(object)
+    return per_school[["year", "school_id"]].assign(compliance=compliance), "ok"
 
 
 def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, **options) -> pd.DataFrame:
     """Where the moves go: locale to locale, and passing to failing schools (the resource rule).
 
     ``year``: only this year (default every year with moves); ``stage``: the moving teacher's;
-    ``counted_modes``: the modes included (default the standard's counted modes).
+    ``counted_modes``: the modes included (default the standard's).
 
-    The flow matrix, one row per year × grouping × from_group × to_group: ``grouping`` is
-    ``"locale"`` (``urban``, ``town``, ``rural``: all nine pairs, zeros included) or
-    ``"compliance"`` (``passing``, ``failing``: all four pairs, and ``unknown`` where moves involve
-    one), a school's compliance being its status under the per-school resource rule in the year
-    *before* the move: the state the move responds to, not one the incoming teachers already
-    changed. ``moves`` are distinct move records, ``backbone_moves`` those of backbone teachers,
-    ``share`` = moves / all moves of the year.
+    One row per year × grouping × from_group × to_group: ``grouping`` ``"locale"`` (all nine
+    pairs, zeros included) or ``"compliance"`` (``passing``/``failing``: all four pairs;
+    ``unknown`` only where moves involve one). A school's compliance is its status under the
+    per-school resource rule in the year *before* the move: the state the move responds to, not
+    one the incoming teachers already changed. ``share`` = moves / all moves of the year.
 
-    ``by="summary"``, per year: moves "toward" rural (resp. weak: failing the resource rule)
-    schools, their shares of all moves (the backbone share of backbone moves), so moves to schools
-    of unknown compliance (``compliance_unknown``) count as not toward weak schools.
-    ``compliance_status``: ``ok``, ``partial`` (some receiving schools unknown) or ``unavailable``
-    (no resource analysis: the weak-school columns are NA)."""
+    ``by="summary"``, per year: moves toward rural (resp. weak: failing) schools, their shares
+    (and the backbone share of backbone moves); moves to schools of unknown compliance
+    (``compliance_unknown``) are not toward weak schools. ``compliance_status``: ``ok``,
+    ``partial`` or ``unavailable`` (no resource analysis: the weak-school columns are NA)."""
     options = dict(options)
-    by = check_by(options.pop("by", None), (None, "summary"), "flows")
+    by = tc.check_by(options.pop("by", None), (None, "summary"), "flows")
     check_options(options, ("counted_modes", "by"), "flows")
-    stages = stages_of(std, stage)
+    stages = tc.stages_of(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     if ds.teachers is None or ds.rotations is None:
         years = [int(year)] if year is not None else list(ds.years)
         if by == "summary":
-            return missing_rows(years, _FLOW_SUMMARY_COLUMNS, "missing_table")
-        return empty_table(_FLOW_COLUMNS)
+            return tc.missing_rows(years, _FLOW_SUMMARY_COLUMNS, "missing_table")
+        return tc.empty_table(_FLOW_COLUMNS)
 
-    schools = Schools.of(ds)
-    teachers = prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
-    moves = prepare_moves(ds, std, schools, teachers)
+    schools = tc.Schools.of(ds)
+    teachers = tc.prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
+    moves = tc.prepare_moves(ds, std, schools, teachers)
     flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     if by == "summary":
         return _flows_summary(flows, years, availability)
@@ -453,18 +341,18 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
 
 
 def _flows(
-    ds, std, schools: Schools, moves: Moves, year, modes
+    ds, std, schools: tc.Schools, moves: tc.Moves, year, modes
 ) -> tuple[dict[str, np.ndarray], list[int], str]:
     """Each counted move (of ``year``, or of every year with moves) with the locale and compliance
     group of both ends; the years; the compliance's availability."""
-    years = years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
+    years = tc.years_in(ds.rotations["year"].to_numpy(dtype=np.int64)) if year is None else [int(year)]
     compliance, availability = school_compliance(ds, std, [y - 1 for y in years])
-    mpos, inside = year_positions(moves.year, years)
-    sel = np.flatnonzero(inside & np.isin(moves.mode, [MODE_CODES.index(m) for m in modes]))
+    mpos, inside = tc.year_positions(moves.year, years)
+    sel = np.flatnonzero(inside & np.isin(moves.mode, [tc.MODE_CODES.index(m) for m in modes]))
     locale = pd.Index(LOCALE_CODES).get_indexer(schools.locales)
     # years × schools: 0 passing, 1 failing, 2 unknown (the year before each move year)
     status = np.full((len(years), len(schools)), COMPLIANCE_GROUPS.index("unknown"), dtype=np.int64)
-    cpos, cinside = year_positions(compliance["year"].to_numpy(dtype=np.int64) + 1, years)
+    cpos, cinside = tc.year_positions(compliance["year"].to_numpy(dtype=np.int64) + 1, years)
     cschool = schools.index.get_indexer(compliance["school_id"])
     ok = cinside & (cschool >= 0)
     status[cpos[ok], cschool[ok]] = pd.Index(COMPLIANCE_GROUPS).get_indexer(compliance["compliance"])[ok]
@@ -484,8 +372,8 @@ def _flow_block(
 ) -> pd.DataFrame:
     n, g = len(years), len(groups)
     cell = (flows["year"] * g + flows[src]) * g + flows[dst]
-    moves = count(cell, n * g * g)
-    backbone = count(cell, n * g * g, flows["backbone"])
+    moves = tc.count(cell, n * g * g)
+    backbone = tc.count(cell, n * g * g, flows["backbone"])
     per_year = moves.reshape(n, -1).sum(axis=1)
     return pd.DataFrame(
         {
@@ -493,9 +381,9 @@ def _flow_block(
             "grouping": grouping,
             "from_group": np.tile(np.repeat(np.array(groups, dtype=object), g), n),
             "to_group": np.tile(np.tile(np.array(groups, dtype=object), g), n),
-            "moves": int_counts(moves),
-            "backbone_moves": int_counts(backbone),
-            "share": ratio_of(moves, np.repeat(per_year, g * g)),
+            "moves": tc.int_counts(moves),
+            "backbone_moves": tc.int_counts(backbone),
+            "share": tc.ratio_of(moves, np.repeat(per_year, g * g)),
         },
         columns=_FLOW_COLUMNS,
     )
@@ -524,74 +412,43 @@ def _flows_summary(flows: dict[str, np.ndarray], years: list[int], availability:
     unknown = flows["to_compliance"] == COMPLIANCE_GROUPS.index("unknown")
 
     def tally(mask: np.ndarray) -> np.ndarray:
-        return count(year[mask], n)
+        return tc.count(year[mask], n)
 
-    moves = count(year, n)
+    moves = tc.count(year, n)
     backbone_moves = tally(backbone)
-    either = rural | weak
-    out = {
-        "year": np.asarray(years, dtype=np.int64),
-        "moves": int_counts(moves),
-        "backbone_moves": int_counts(backbone_moves),
-        "to_rural": int_counts(tally(rural)),
-        "to_rural_share": ratio_of(tally(rural), moves),
-        "backbone_to_rural": int_counts(tally(rural & backbone)),
-    }
-    na = np.full(n, availability != "ok")
-    out.update(
-        {
-            "to_weak": int_counts(tally(weak), missing=na),
-            "to_weak_share": ratio_of(tally(weak), moves, missing=na),
-            "backbone_to_weak": int_counts(tally(weak & backbone), missing=na),
-            "to_rural_or_weak": int_counts(tally(either), missing=na),
-            "to_rural_or_weak_share": ratio_of(tally(either), moves, missing=na),
-            "backbone_to_rural_or_weak": int_counts(tally(either & backbone), missing=na),
-            "backbone_to_rural_or_weak_share": ratio_of(tally(either & backbone), backbone_moves, missing=na),
-            "compliance_unknown": int_counts(tally(unknown)),
-        }
+    na = np.full(n, availability != "ok")  # without the resource rule nothing is known of weak schools
+    out = {"year": np.asarray(years, dtype=np.int64), "moves": tc.int_counts(moves)}
+    out["backbone_moves"] = tc.int_counts(backbone_moves)
+    for name, mask, missing in (
+        ("rural", rural, None),
+        ("weak", weak, na),
+        ("rural_or_weak", rural | weak, na),
+    ):
+        out[f"to_{name}"] = tc.int_counts(tally(mask), missing=missing)
+        out[f"to_{name}_share"] = tc.ratio_of(tally(mask), moves, missing=missing)
+        out[f"backbone_to_{name}"] = tc.int_counts(tally(mask & backbone), missing=missing)
+    either = tally((rural | weak) & backbone)
+    out["backbone_to_rural_or_weak_share"] = tc.ratio_of(either, backbone_moves, missing=na)
+    out["compliance_unknown"] = tc.int_counts(tally(unknown))
+    known = (
+        np.where(tally(unknown) > 0, "partial", "ok") if availability == "ok" else np.full(n, "unavailable")
     )
-    if availability != "ok":
-        out["compliance_status"] = np.full(n, "unavailable", dtype=object)
-    else:
-        out["compliance_status"] = np.where(tally(unknown) > 0, "partial", "ok").astype(object)
+    out["compliance_status"] = known.astype(object)
     out["status"] = np.where(moves == 0, "no_moves", "ok").astype(object)
     return pd.DataFrame(out, columns=_FLOW_SUMMARY_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- G9 and G12
 
-_QUALITY_COLUMNS = [
-    "year",
-    "teachers",
-    "trained",
-    "training_rate",
-    "certified",
-    "certification_rate",
-    "not_trained",
-    "not_certified",
-    "training_limit",
-    "certification_limit",
-    "training_passes",
-    "certification_passes",
-    "schools_short_training",
-    "schools_short_certification",
-    "status",
-]
-_QUALITY_SCHOOL_COLUMNS = [
-    "year",
-    "school_id",
-    "school_name",
-    "locale",
-    "teachers",
-    "trained",
-    "not_trained",
-    "training_rate",
-    "certified",
-    "not_certified",
-    "certification_rate",
-    "training_passes",
-    "certification_passes",
-]
+_QUALITY_COLUMNS = (
+    "year teachers trained training_rate certified certification_rate not_trained "
+    "not_certified training_limit certification_limit training_passes certification_passes "
+    "schools_short_training schools_short_certification status"
+).split()
+_QUALITY_SCHOOL_COLUMNS = (
+    "year school_id school_name locale teachers trained not_trained training_rate certified "
+    "not_certified certification_rate training_passes certification_passes"
+).split()
 
 
 def teacher_quality_table(
@@ -599,24 +456,23 @@ def teacher_quality_table(
 ) -> pd.DataFrame:
     """G9 (training completion) and G12 (certification) per year, or ``by="school"``.
 
-    ``year``: only this year (a row with status ``no_teacher_data`` when the teachers table has
-    none); default every year of the teachers table. ``training_hours_min`` overrides G9's hours
-    (default the standard's ``G9.params.training_hours_min``): trained means ``training_hours_5y``
-    at least that. The limits are G9's and G12's thresholds; ``schools_short_*`` count the schools
-    whose rate is below the limit. Per school: how many teachers fall short, never which."""
+    ``year``: only this year (status ``no_teacher_data`` without its teacher rows); default every
+    year of the teachers table. Trained: ``training_hours_5y`` at least ``training_hours_min``
+    (default G9's ``params.training_hours_min``). ``schools_short_*``: schools whose rate is below
+    G9's / G12's threshold. Per school: how many teachers fall short, never which."""
     options = dict(options)
-    by = check_by(options.pop("by", None), (None, "school"), "teacher_quality")
+    by = tc.check_by(options.pop("by", None), (None, "school"), "teacher_quality")
     check_options(options, ("training_hours_min", "by"), "teacher_quality")
-    stages_of(std, stage)  # an unknown stage is refused even without teachers
+    tc.stages_of(std, stage)  # an unknown stage is refused even without teachers
     hours = training_hours_min(std, options.get("training_hours_min"))
     if ds.teachers is None:
         if by == "school":
-            return empty_table(_QUALITY_SCHOOL_COLUMNS)
+            return tc.empty_table(_QUALITY_SCHOOL_COLUMNS)
         years = [int(year)] if year is not None else list(ds.years)
-        limits = {"training_limit": indicator_limit(std, "G9", stage)}
-        limits["certification_limit"] = indicator_limit(std, "G12", stage)
-        return missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
-    schools = Schools.of(ds)
+        limits = {"training_limit": tc.indicator_limit(std, "G9", stage)}
+        limits["certification_limit"] = tc.indicator_limit(std, "G12", stage)
+        return tc.missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
+    schools = tc.Schools.of(ds)
     return _quality(
         ds, std, schools, schools.index.get_indexer(ds.teachers["school_id"]), year, stage, hours, by
     )
@@ -636,40 +492,30 @@ BUNDLE = (
 def rotation_tables(
     ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> dict[str, pd.DataFrame]:
-    """Every table of this module at once, sharing one preparation (what notebook 03 shows).
-
-    A dict keyed by :data:`BUNDLE` whose tables equal the separate calls (``rotation_table`` per
-    year, ``by="school"`` and ``by="mode"``; ``flows_table`` and its ``by="summary"``;
-    ``teacher_quality_table`` and its ``by="school"``): the teacher and rotation rows are coded
-    once and the resource rule is asked once for both flows tables. ``options``: the eligibility
-    rule, ``counted_modes``, ``training_hours_min``."""
+    """Every table of this module at once, keyed by :data:`BUNDLE` and equal to the separate
+    calls, from one preparation (what notebook 03 shows): the teacher and rotation rows are coded
+    once, the resource rule asked once. ``options``: the eligibility rule, ``counted_modes``,
+    ``training_hours_min``."""
     options = {k: v for k, v in options.items() if v is not None}
     check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
     flow_options = {k: v for k, v in options.items() if k == "counted_modes"}
     quality_options = {k: v for k, v in options.items() if k == "training_hours_min"}
     if ds.teachers is None or ds.rotations is None:
-        calls = {
-            "rotation": (rotation_table, rotation_options, None),
-            "rotation_by_school": (rotation_table, rotation_options, "school"),
-            "rotation_by_mode": (rotation_table, rotation_options, "mode"),
-            "flows": (flows_table, flow_options, None),
-            "flows_summary": (flows_table, flow_options, "summary"),
-            "teacher_quality": (teacher_quality_table, quality_options, None),
-            "teacher_quality_by_school": (teacher_quality_table, quality_options, "school"),
-        }
-        return {
-            name: fn(ds, std, year=year, stage=stage, by=by, **kw) for name, (fn, kw, by) in calls.items()
-        }
+        calls = [(rotation_table, rotation_options, (None, "school", "mode")),
+                 (flows_table, flow_options, (None, "summary")),
+                 (teacher_quality_table, quality_options, (None, "school"))]  # fmt: skip
+        tables = [fn(ds, std, year=year, stage=stage, by=by, **kw) for fn, kw, bys in calls for by in bys]
+        return dict(zip(BUNDLE, tables, strict=True))
 
-    stages = stages_of(std, stage)
+    stages = tc.stages_of(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     hours = training_hours_min(std, options.get("training_hours_min"))
-    schools = Schools.of(ds)
-    teachers = prepare_teachers(
+    schools = tc.Schools.of(ds)
+    teachers = tc.prepare_teachers(
         ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True
     )
-    moves = prepare_moves(ds, std, schools, teachers)
+    moves = tc.prepare_moves(ds, std, schools, teachers)
     out = {
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
         for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
@@ -682,72 +528,67 @@ def rotation_tables(
     return out
 
 
-def _quality(ds, std, schools: Schools, school, year, stage, hours, by) -> pd.DataFrame:
+def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd.DataFrame:
     t = ds.teachers
-    counted = teachers_in_scope(ds, std, "G12", stages_of(std, stage))
-    train_limit = indicator_limit(std, "G9", stage)
-    cert_limit = indicator_limit(std, "G12", stage)
+    counted = tc.teachers_in_scope(ds, std, "G12", tc.stages_of(std, stage))
+    train_limit = tc.indicator_limit(std, "G9", stage)
+    cert_limit = tc.indicator_limit(std, "G12", stage)
     t_year = t["year"].to_numpy(dtype=np.int64)
-    years = years_in(t_year) if year is None else [int(year)]
+    years = tc.years_in(t_year) if year is None else [int(year)]
     n, k = len(years), len(schools)
-    pos, inside = year_positions(t_year, years)
+    pos, inside = tc.year_positions(t_year, years)
     rows = inside & counted
     cell = pos[rows] * k + school[rows]
-    teachers = count(cell, n * k)
-    # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
-    untrained_unknown = hours is None
+    teachers = tc.count(cell, n * k)
     hours_met = (
         np.zeros(len(t), dtype=bool)
         if hours is None
         else t["training_hours_5y"].to_numpy(dtype=np.float64) >= hours
     )
-    trained = count(cell, n * k, hours_met[rows])
-    certified = count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
-    training_rate = ratio_of(trained, teachers, missing=np.full(n * k, untrained_unknown))
-    certification_rate = ratio_of(certified, teachers)
-    training_passes = at_least(training_rate, train_limit)
-    certification_passes = at_least(certification_rate, cert_limit)
+    trained = tc.count(cell, n * k, hours_met[rows])
+    certified = tc.count(cell, n * k, t["certified"].to_numpy(dtype=bool)[rows])
+
+    def rates(teachers: np.ndarray, trained: np.ndarray, certified: np.ndarray, missing=False) -> dict:
+        """G9's and G12's counts and rates over some cells, NA where ``missing``."""
+        # without G9's hours in the standard (moe-2012) nobody can be called trained: NA, not 0
+        unknown = missing | (hours is None)
+        training, certification = (
+            tc.ratio_of(trained, teachers, missing=unknown),
+            tc.ratio_of(certified, teachers),
+        )
+        return {
+            "teachers": tc.int_counts(teachers, missing=missing),
+            "trained": tc.int_counts(trained, missing=unknown),
+            "not_trained": tc.int_counts(teachers - trained, missing=unknown),
+            "training_rate": training,
+            "certified": tc.int_counts(certified, missing=missing),
+            "not_certified": tc.int_counts(teachers - certified, missing=missing),
+            "certification_rate": certification,
+            "training_passes": tc.at_least(training, train_limit),
+            "certification_passes": tc.at_least(certification, cert_limit),
+        }
 
     if by == "school":
         cells, _, columns = schools.cells(teachers > 0, years)
-        out = {
-            **columns,
-            "teachers": int_counts(teachers[cells]),
-            "trained": int_counts(trained[cells], missing=np.full(len(cells), untrained_unknown)),
-            "not_trained": int_counts(
-                teachers[cells] - trained[cells], missing=np.full(len(cells), untrained_unknown)
-            ),
-            "training_rate": training_rate[cells],
-            "certified": int_counts(certified[cells]),
-            "not_certified": int_counts(teachers[cells] - certified[cells]),
-            "certification_rate": certification_rate[cells],
-            "training_passes": training_passes[cells],
-            "certification_passes": certification_passes[cells],
-        }
+        out = {**columns, **rates(teachers[cells], trained[cells], certified[cells])}
         return pd.DataFrame(out, columns=_QUALITY_SCHOOL_COLUMNS)
 
     def per_year(values: np.ndarray) -> np.ndarray:
         return values.reshape(n, k).sum(axis=1)
 
-    total, done, holding = per_year(teachers), per_year(trained), per_year(certified)
-    none = total == 0
-    year_training = ratio_of(done, total, missing=none | untrained_unknown)
-    year_certification = ratio_of(holding, total)
+    per_school = rates(teachers, trained, certified)
+    none = per_year(teachers) == 0
     out = {
         "year": np.asarray(years, dtype=np.int64),
-        "teachers": int_counts(total, missing=none),
-        "trained": int_counts(done, missing=none | untrained_unknown),
-        "training_rate": year_training,
-        "certified": int_counts(holding, missing=none),
-        "certification_rate": year_certification,
-        "not_trained": int_counts(total - done, missing=none | untrained_unknown),
-        "not_certified": int_counts(total - holding, missing=none),
-        "training_limit": constant(train_limit, n),
-        "certification_limit": constant(cert_limit, n),
-        "training_passes": at_least(year_training, train_limit),
-        "certification_passes": at_least(year_certification, cert_limit),
-        "schools_short_training": int_counts(per_year(is_false(training_passes)), missing=none),
-        "schools_short_certification": int_counts(per_year(is_false(certification_passes)), missing=none),
+        **rates(per_year(teachers), per_year(trained), per_year(certified), missing=none),
+        "training_limit": tc.constant(train_limit, n),
+        "certification_limit": tc.constant(cert_limit, n),
+        "schools_short_training": tc.int_counts(
+            per_year(tc.is_false(per_school["training_passes"])), missing=none
+        ),
+        "schools_short_certification": tc.int_counts(
+            per_year(tc.is_false(per_school["certification_passes"])), missing=none
+        ),
         "status": np.select(
             [none, np.full(n, train_limit is None or cert_limit is None)],
             ["no_teacher_data", "no_limit"],

@@ -75,17 +75,13 @@ def school_size_table(
 ) -> pd.DataFrame:
     """G4: each school's compulsory-stage pupils against its size limit, per year (``None``: all).
 
-    Only 小学 + 初中 pupils count, not a twelve-year school's or a 完全中学's senior pupils. The
-    limit is ``std.school_size_limit(kind)``: 2000; 2500 for 九年一贯制 and 十二年一贯制 (a
-    完全中学's junior part, a 教学点 and any other kind take the default). With
-    ``relaxations_2019`` on in ``county.toml``, a school built in or before
-    ``relaxations_2019.size_built_by`` (2010) has the relaxed limit (2400 / 3000); one without
-    ``built_year`` does not. The relaxation for schools with more than 50 % migrant pupils cannot
-    be applied: the data do not say who is a migrant. Schools outside G4's scope
-    (:func:`size_scope_kinds`; moe-2017: special-education schools) are listed with the default
-    limit but ``in_scope`` False. ``stage`` must be None (the limit is on the whole school).
-    ``over_by``: pupils above the limit (0 when within); sorted by year and school_id.
-    """
+    Only 小学 + 初中 pupils count (not a twelve-year school's or 完全中学's senior ones). The limit
+    is ``std.school_size_limit(kind)`` (2000; 2500 for 九年/十二年一贯制), or the relaxed one
+    (2400 / 3000) for a school built by ``relaxations_2019.size_built_by`` (2010) when
+    ``county.toml`` turns ``relaxations_2019`` on (none without ``built_year``). The relaxation for
+    schools with over 50 % migrant pupils cannot be applied: the data do not say who is a migrant.
+    Schools outside G4's scope (:func:`size_scope_kinds`) are listed, ``in_scope`` False.
+    ``stage`` must be None; ``over_by``: pupils above the limit; sorted by year and school_id."""
     no_options("schoolsize", options)
     if stage is not None:
         raise ParameterError("schoolsize: the size limit is on the whole school; --stage does not apply")
@@ -98,27 +94,20 @@ def school_size_table(
         raise AnalysisError(
             f"{ds.name} has no compulsory-stage sections{'' if year is None else f' for {year}'}"
         )
-    codes, ids = pd.factorize(sec["school_id"], sort=True)
-    year_of = sec["year"].to_numpy(dtype=np.int64)
-    years = np.sort(pd.unique(year_of))
-    cell = np.searchsorted(years, year_of) * len(ids) + codes  # year-major: rows sort by year, then id
-    size = len(years) * len(ids)
-    total = np.bincount(cell, weights=sec["students"].to_numpy(dtype=np.int64), minlength=size)
-    present = np.flatnonzero(np.bincount(cell, minlength=size))
-    y, s = np.divmod(present, len(ids))
-    info = school_limits(ds, std, ids)
-    students = total[present].astype(np.int64)
-    limit = info["size_limit"][s]
+    total = sec.groupby(["year", "school_id"], sort=True)["students"].sum()  # by year, then id
+    info = school_limits(ds, std, total.index.get_level_values("school_id"))
+    students = total.to_numpy(dtype=np.int64)
+    limit = info["size_limit"]
     return object_frame(
         {
-            "school_id": np.asarray(ids, dtype=object)[s],
-            "school_name": info["school_name"][s],
-            "kind": info["kind"][s],
-            "year": years[y],
+            "school_id": total.index.get_level_values("school_id").to_numpy(dtype=object),
+            "school_name": info["school_name"],
+            "kind": info["kind"],
+            "year": total.index.get_level_values("year").to_numpy(dtype=np.int64),
             "students": students,
             "size_limit": limit,
-            "relaxed": info["relaxed"][s],
-            "in_scope": info["in_scope"][s],
+            "relaxed": info["relaxed"],
+            "in_scope": info["in_scope"],
             "over_by": np.maximum(students - limit, 0),
             "passes": students <= limit,
         }

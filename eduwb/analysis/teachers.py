@@ -1,24 +1,13 @@
 """Who counts toward the teacher indicators (G9, G11, G12), and the arrays and nullable counts
-the tables of :mod:`eduwb.analysis.rotation` are built from.
+the tables of :mod:`eduwb.analysis.rotation` are built from (the rules: docs/method.md § 12).
 
-Eligibility
------------
-A teacher is eligible to rotate in year ``Y`` when their teacher row of year ``Y − 1`` (the
-year before the move) shows ``years_at_school ≥ min_years_at_school`` and an age
-``(Y − 1) − birth_year`` below the exemption age of their sex (``exempt_age_male``,
-``exempt_age_female``; at or above it a teacher is exempt). The three parameters come from the
-county's ``county.toml`` ``[rotation]`` (defaults 6, 55, 50) and can be overridden per call
-(options of the same names). A year can be evaluated only when the teachers table has rows for
-the year before it.
-
-Counting
---------
-*Rotated* counts distinct teachers with at least one move that year in a counted mode (option
-``counted_modes``, default the standard's ``[rotation] counted_modes``), so a move recorded twice,
-or a teacher moving twice, counts once. *Backbone* means a backbone level of county or above
-(``county``, ``city``, ``province``, ``national``) in the teacher's row of the year before the move
-(the row of the same year when the teacher has none the year before). Only teachers of the
-standard's compulsory stages (小学, 初中) count; ``stage`` narrows to one of them.
+Eligible in year ``Y``: the teacher's row of ``Y − 1`` shows ``years_at_school ≥
+min_years_at_school`` and an age ``(Y − 1) − birth_year`` below the exemption age of their sex
+(``county.toml [rotation]``, defaults 6, 55, 50; options of the same names override them), so a
+year can be evaluated only when the teachers table has rows for the year before. *Rotated*:
+distinct teachers with a move that year in a counted mode (``counted_modes``, default the
+standard's). *Backbone*: county level or above in the row of the year before the move (of the
+same year when there is none). Only the standard's compulsory stages count.
 """
 
 from __future__ import annotations
@@ -39,21 +28,11 @@ _LEVEL_RANK = {level: rank for rank, level in enumerate(BACKBONE_LEVELS)}
 _DEFAULT_BACKBONE_MIN_LEVEL = "county"
 # Column kinds, for rows that say 缺数据 (every number NA, with the right nullable dtype).
 RATE_COLUMNS = frozenset(
-    {
-        "ratio",
-        "backbone_share",
-        "ratio_limit",
-        "share_limit",
-        "training_rate",
-        "certification_rate",
-        "training_limit",
-        "certification_limit",
-        "share",
-        "to_rural_share",
-        "to_weak_share",
-        "to_rural_or_weak_share",
-        "backbone_to_rural_or_weak_share",
-    }
+    (
+        "ratio backbone_share ratio_limit share_limit training_rate certification_rate training_limit "
+        "certification_limit share to_rural_share to_weak_share to_rural_or_weak_share "
+        "backbone_to_rural_or_weak_share"
+    ).split()
 )
 BOOL_COLUMNS = frozenset({"passes", "training_passes", "certification_passes", "counted"})
 
@@ -169,8 +148,7 @@ class Schools:
     @classmethod
     def of(cls, ds) -> Schools:
         ids = ds.schools["school_id"].to_numpy(dtype=object)
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        rank = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
         return cls(
             ids=ids,
             names=ds.schools["name"].to_numpy(dtype=object),
@@ -263,42 +241,25 @@ def prepare_teachers(
 
 def prepare_moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
     t, r = ds.teachers, ds.rotations
-    t_year = teachers.year
-    # Only the rows of teachers who appear in rotations need a teacher × year key.
+    r_ids, r_year = r["teacher_id"].to_numpy(dtype=object), r["year"].to_numpy(dtype=np.int64)
+    # each move's teacher row of the year before (else of its year; -1: none), looked up among
+    # the rows of the teachers who appear in rotations only
     movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
-    nm, nr = len(movers), len(r)
-    r_year = r["year"].to_numpy(dtype=np.int64)
-    codes, _ = pd.factorize(
-        np.concatenate(
-            [t["teacher_id"].to_numpy(dtype=object)[movers], r["teacher_id"].to_numpy(dtype=object)]
-        )
-    )
-    m_code, r_code = codes[:nm].astype(np.int64), codes[nm:].astype(np.int64)
-    m_year = t_year[movers]
-    every_year = np.concatenate([m_year, r_year])
-    base = int(every_year.min()) - 1 if every_year.size else 0
-    stride = int(every_year.max()) - base + 1 if every_year.size else 1
-    key = pd.Index(m_code * stride + (m_year - base))
-    found = key.get_indexer(
-        np.concatenate([r_code * stride + (r_year - 1 - base), r_code * stride + (r_year - base)])
-    )
-    found = np.where(found >= 0, movers[np.maximum(found, 0)], -1)  # back to positions in ds.teachers
-    before, same = found[:nr], found[nr:]
-    row = np.where(before >= 0, before, same)
-    backbone = np.zeros(len(t), dtype=bool)
-    backbone[movers] = (
-        pd.Series(t["backbone"].to_numpy(dtype=object)[movers])
-        .isin(backbone_levels(std))
-        .to_numpy(dtype=bool)
-    )
+    key = [t["teacher_id"].to_numpy(dtype=object)[movers], teachers.year[movers]]
+    row_of = pd.Series(movers, index=pd.MultiIndex.from_arrays(key))
 
-    ends = schools.index.get_indexer(
-        np.concatenate([r["from_school"].to_numpy(dtype=object), r["to_school"].to_numpy(dtype=object)])
-    )
-    source, target = ends[:nr], ends[nr:]
+    def rows_in(years: np.ndarray) -> np.ndarray:
+        found = row_of.reindex(pd.MultiIndex.from_arrays([r_ids, years]))
+        return found.fillna(-1).to_numpy(dtype=np.int64)
+
+    before = rows_in(r_year - 1)
+    row = np.where(before >= 0, before, rows_in(r_year))
+    backbone = t["backbone"].isin(backbone_levels(std)).to_numpy(dtype=bool)
+    source, target = (schools.index.get_indexer(r[end]) for end in ("from_school", "to_school"))
     mode = pd.Index(MODE_CODES).get_indexer(r["mode"])
-    first_seen = np.zeros(nr, dtype=bool)
-    first_seen[distinct(r_code, r_year - base, source, target, mode)] = True
+    r_code = pd.factorize(r_ids)[0].astype(np.int64)
+    first_seen = np.zeros(len(r), dtype=bool)
+    first_seen[distinct(r_code, r_year, source, target, mode)] = True
     keep = first_seen & pick(teachers.counted, row)
     return Moves(
         teacher=r_code[keep],
@@ -312,12 +273,8 @@ def prepare_moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
 
 
 def years_in(values: np.ndarray) -> list[int]:
-    """The distinct years of an int array, sorted (a bincount: years span a few dozen values)."""
-    if values.size == 0:
-        return []
-    low = int(values.min())
-    present = np.flatnonzero(np.bincount(values - low))
-    return [int(y) + low for y in present]
+    """The distinct years of an int array, sorted."""
+    return [int(y) for y in np.unique(values)]
 
 
 def year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -331,21 +288,7 @@ def year_positions(values: np.ndarray, years: list[int]) -> tuple[np.ndarray, np
 
 def distinct(*codes: np.ndarray) -> np.ndarray:
     """Sorted indices of the first occurrence of each distinct combination of integer codes."""
-    if len(codes[0]) == 0:
-        return np.zeros(0, dtype=np.int64)
-    arrays = [np.asarray(c, dtype=np.int64) for c in codes]
-    # one mixed-radix key when it fits in 63 bits (always, at province scale), else rows
-    key = np.zeros(len(arrays[0]), dtype=np.int64)
-    capacity = 1
-    for values in arrays:
-        low = int(values.min())
-        radix = int(values.max()) - low + 1
-        capacity *= radix
-        if capacity >= 2**62:
-            first = np.unique(np.stack(arrays, axis=1), axis=0, return_index=True)[1]
-            return np.sort(first)
-        key = key * radix + (values - low)
-    return np.sort(np.unique(key, return_index=True)[1])
+    return np.flatnonzero(~pd.DataFrame({i: c for i, c in enumerate(codes)}).duplicated().to_numpy())
 
 
 def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -354,8 +297,9 @@ def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -
 
 
 def int_counts(values, missing=None) -> pd.arrays.IntegerArray:
+    """Counts as ``Int64``, NA where ``missing`` (an array, or one flag for all)."""
     values = np.asarray(values, dtype=np.int64)
-    mask = np.zeros(len(values), dtype=bool) if missing is None else np.asarray(missing, dtype=bool)
+    mask = np.broadcast_to(np.asarray(missing, dtype=bool), values.shape).copy()
     return pd.arrays.IntegerArray(np.where(mask, 0, values), mask)
 
 
@@ -372,10 +316,8 @@ def ratio_of(numerator, denominator, missing=None) -> pd.arrays.FloatingArray:
 
 def at_least(rate: pd.arrays.FloatingArray, limit: float | None) -> pd.arrays.BooleanArray:
     """rate ≥ limit as nullable booleans: NA where the rate or the limit is undefined."""
-    if limit is None:
-        return pd.arrays.BooleanArray(np.zeros(len(rate), dtype=bool), np.ones(len(rate), dtype=bool))
-    na = np.asarray(rate.isna(), dtype=bool)
-    values = rate.to_numpy(dtype=np.float64, na_value=np.nan) >= limit
+    na = np.asarray(rate.isna(), dtype=bool) | (limit is None)
+    values = rate.to_numpy(dtype=np.float64, na_value=np.nan) >= (0.0 if limit is None else limit)
     return pd.arrays.BooleanArray(values & ~na, na)
 
 
@@ -385,9 +327,9 @@ def is_false(flags: pd.arrays.BooleanArray) -> np.ndarray:
 
 
 def constant(value: float | None, n: int) -> pd.arrays.FloatingArray:
-    if value is None:
-        return pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
-    return pd.arrays.FloatingArray(np.full(n, float(value)), np.zeros(n, dtype=bool))
+    return pd.arrays.FloatingArray(
+        np.full(n, 0.0 if value is None else float(value)), np.full(n, value is None)
+    )
 
 
 def missing_rows(
