@@ -448,3 +448,29 @@ def test_a_pathway_asked_again_is_solved_once_and_follows_the_county_settings():
     assert pathway(small, STD, 2024).total_yuan == 4 * TEACHER
     small.settings.unit_costs["teacher_per_year"] = 100_000
     assert pathway(small, STD, 2024).total_yuan == 4 * 100_000
+
+
+def test_without_classes_each_move_is_applied_once(sample_dataset):
+    """The what-if applies its pupil moves one after another: on a county without a classes table,
+    a second move must not repeat the first. Moving 10, then 20 pupils from 城关第一小学 (4299990001)
+    to another primary school leaves the sender 30 fewer and the receiver 30 more, by hand."""
+    from eduwb.analysis.pathway.costs import prices
+    from eduwb.analysis.pathway.structure import Work, move_pupils
+
+    ds = replace(sample_dataset, classes=None)
+    sec = ds.sections[(ds.sections["year"] == 2025) & (ds.sections["stage"] == "primary")]
+    receiver = sec.loc[sec["school_id"] != "4299990001", "school_id"].iloc[0]
+    work = Work(ds=ds, std=STD, year=2025, prices=prices(ds, STD))
+    move_pupils(work, "4299990001", receiver, "primary", 10)
+    move_pupils(work, "4299990001", receiver, "primary", 20)
+
+    def students(d, school):
+        s = d.sections
+        return int(
+            s.loc[
+                (s["year"] == 2025) & (s["school_id"] == school) & (s["stage"] == "primary"), "students"
+            ].sum()
+        )
+
+    assert students(work.ds, "4299990001") == students(ds, "4299990001") - 30
+    assert students(work.ds, receiver) == students(ds, receiver) + 30

@@ -207,7 +207,7 @@ def school_size(work: Work) -> None:
     if moved and cls is not None:
         _move_class_pupils(work, pd.DataFrame(moved, columns=["school_id", "grade", "pupils"]))
     elif moved or len(_actions(work, "G4")):
-        _move_section_pupils(work)
+        _move_section_pupils(work, _actions(work, "G4"))
 
 
 def _shifts(share: pd.Series, source: str, target: str) -> list[tuple[str, int, int]]:
@@ -239,10 +239,10 @@ def _actions(work: Work, indicator: str) -> pd.DataFrame:
     return acts[acts["indicator"] == indicator]
 
 
-def _move_section_pupils(work: Work) -> None:
-    """Without class rows: the moves change ``sections.students`` directly."""
+def _move_section_pupils(work: Work, moves: pd.DataFrame) -> None:
+    """Without class rows: ``moves`` (action rows) change ``sections.students`` directly. The caller
+    passes only the moves not yet applied: a what-if's second move must not repeat the first."""
     sec = work.table("sections").copy()
-    moves = _actions(work, "G4")
     moves = moves[moves["action"] == "move_pupils"]
     if moves.empty:
         return
@@ -436,7 +436,7 @@ def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, p
     if cls is None:
         work.act(indicator="G4", action="move_pupils", school_id=school_id, stage=stage,
                  target_school_id=target_school_id, quantity=pupils)  # fmt: skip
-        _move_section_pupils(work)
+        _move_section_pupils(work, work.actions[-1])
         return
     share = _grade_shares(cls[cls["year"] == work.year], school_id, stage, pupils)
     moved = _shifts(share, school_id, target_school_id)
