@@ -1,8 +1,5 @@
-"""The rules between a county's tables, on integer codes rather than text.
-
-The third pass of :func:`eduwb.data.dataset.load`: ids exist, stage fits kind, counts ≤ totals,
-class rows against section totals and implausible resource values as warnings.
-"""
+"""The third pass of :func:`eduwb.data.dataset.load`: the rules between a county's tables (ids
+exist, stage fits kind, counts ≤ totals) and implausible resource values as warnings."""
 
 from __future__ import annotations
 
@@ -389,15 +386,12 @@ def _readable(number: float) -> str:
 
 
 def check_plausibility(ctx: Checks, std) -> None:
-    """Warn where a school's resource value lies outside its indicator's plausible range.
+    """Warn where a school's resource value lies outside its indicator's ``plausible`` range
+    (nearly always a unit slip: 万元 entered as 元, an area in 亩) on the formula's heaviest cell.
 
-    The ranges are the standard's (``plausible`` beside each indicator): values far outside
-    them are nearly always a unit slip (万元 entered as 元, an area in 亩) or a mistyped count.
-    Each value is the indicator's formula over one row, per pupil: a sections row over its
-    own pupils; a facilities row over its school's pupils that year (all stages, since the
-    facilities serve them all; no split between stages, which a plausibility check does not
-    need). Only schools the standard measures are checked (its scope: no special schools, no
-    small teaching points). The warning sits on the cell of the formula that weighs most.
+    A value is the formula over one row per pupil: a sections row over its own pupils, a
+    facilities row over its school's (or stage's) pupils that year, unsplit. Only the schools
+    in the standard's scope are checked.
     """
     from eduwb.standards import formula_columns, scope_mask
 
@@ -434,12 +428,8 @@ def check_plausibility(ctx: Checks, std) -> None:
         numbers = frame[sorted(columns)].astype("float64")
         value = float(ind.per) * numbers.eval(ind.formula) / pupils.where(pupils > 0)
         low, high = bounds.get("min"), bounds.get("max")
-        outside = pd.Series(False, index=frame.index)
-        if low is not None:
-            outside |= value < low
-        if high is not None:
-            outside |= value > high
-        outside &= checked & value.notna()
+        lowest, highest = -np.inf if low is None else low, np.inf if high is None else high
+        outside = ((value < lowest) | (value > highest)) & checked  # NaN is neither
         if not outside.any():
             continue
         culprit = numbers.abs().fillna(-1).idxmax(axis=1)

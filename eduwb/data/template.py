@@ -1,37 +1,19 @@
 """The workbook a county fills in: ``eduwb template OUT.xlsx [--from DATA] [--years Y]``.
 
 :func:`write_template` writes one ``.xlsx`` that :func:`eduwb.data.dataset.load` reads as it is:
+a sheet 说明 (how to fill it in, units, a linked list of the tables, an example row of each),
+then a sheet per table of :mod:`eduwb.data.schema`, headed in Chinese (``lang="en"``: English),
+with a comment on every header, drop-down lists and number checks over every row eduwb reads
+(:data:`eduwb.data.limits.MAX_ROWS`), required headers dark blue and optional ones light grey.
+The county settings go to ``<OUT stem>.toml`` beside it (copied from a source, or a commented
+default unless such a file is already there).
 
-* a first sheet 说明 (instructions): how to fill it in, the units, the list of tables with a
-  link to each, and an example row of every table;
-* one sheet per table of the data dictionary (:mod:`eduwb.data.schema`), named and headed in
-  Chinese (``lang="en"``: English names and codes), with a comment on every header (what
-  the column holds, unit, allowed values, bounds, rules, where the number comes from in the
-  education statistics), drop-down lists for every coded and yes/no column (Chinese labels)
-  and for the indicator ids of 县级指标 (taken from the standard), whole-number and decimal
-  validation with the dictionary's bounds, a drop-down of the school ids wherever a school is
-  named — every validation over every row eduwb reads (:data:`eduwb.data.limits.MAX_ROWS`),
-  with its input message and error in Chinese with English — required headers dark blue,
-  optional ones light grey (a legend on 说明), the header row frozen, widths and number
-  formats set;
-* the county settings where ``data/sample.xlsx`` keeps them: ``<OUT stem>.toml`` beside the
-  workbook (the loader reads it from there). With a source its settings are copied; without
-  one a commented default is written unless such a file is already there.
-
-With a source (a county folder or workbook, a loaded :class:`~eduwb.data.dataset.Dataset`,
-or a mapping of table name → DataFrame with the dictionary's English columns and codes, such
-as an importer's school list) the sheets are pre-filled:
-
-* without ``years``: every row of every table, so that the workbook loads to the same tables;
-* with ``years``: the school list, and for each year asked for its own rows when the source
-  has that year, otherwise rows copied from the latest earlier year (the latest year when none
-  is earlier): sections, facilities, classes, teachers and budget with their numbers (shaded,
-  for the county to check and update), cohorts and survey with their keys only, county inputs
-  with the indicator ids only, no rotations. A source with a school list but no sections gets
-  a row per school × stage of its kind and one facilities row per school, numbers blank.
-
-The file is written atomically; its dates are ``$SOURCE_DATE_EPOCH`` when set (then the
-same source gives the same bytes).
+With ``years``, a source pre-fills the school list and, for each year, its own rows or rows
+copied from the latest earlier year (shaded, to check): numbers for the tables of
+``_CARRIED``, keys only for those of ``_KEYS_ONLY``, no rotations; a school list without
+sections gets a row per school × stage and a facilities row per school. Without ``years``
+every row is written, so that the workbook loads to the same tables. The dates are
+``$SOURCE_DATE_EPOCH`` when set (then the same source gives the same bytes).
 """
 
 from __future__ import annotations
