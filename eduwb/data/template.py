@@ -242,20 +242,14 @@ def _rows_for_years(
 
 def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     """A column as the values written to its cells (labels for codes, None for blanks)."""
-    missing = series.isna().to_numpy()
-    if col.dtype == "enum":
-        labels = pick((col.enum, {c: c for c in (col.enum or {})}), lang)
-        series = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
-        convert = None
-    elif col.dtype == "bool":
-
-        def convert(v: Any) -> str:
-            return _YES_NO[lang][0 if bool(v) else 1]
-
-    else:
-        convert = {"int": int, "number": float}.get(col.dtype, str)
-    values = series.tolist()
-    return [None if m else (convert(v) if convert else v) for v, m in zip(values, missing, strict=True)]
+    labels = pick((col.enum or {}, {c: c for c in (col.enum or {})}), lang)
+    convert = {
+        "enum": lambda v: labels.get(v, v) if isinstance(v, str) else None,
+        "bool": lambda v: _YES_NO[lang][0 if bool(v) else 1],
+        "int": int,
+        "number": float,
+    }.get(col.dtype, str)
+    return [None if m else convert(v) for v, m in zip(series.tolist(), series.isna().tolist(), strict=True)]
 
 
 def _comment_text(col: Column, lang: str) -> str:
@@ -358,9 +352,8 @@ def _number_rule(col: Column):
 
 
 def indicator_codes(standard: str | os.PathLike[str] | None = None) -> list[str]:
-    """The ids a row of 县级指标 may name, from the standard's data: the indicators the county
-    declares first, then the one-vote vetoes, then the computed indicators (an input for one of
-    those stands in when its tables are missing)."""
+    """The ids a row of 县级指标 may name: the county-declared indicators, the vetoes, then the
+    computed indicators (an input stands in for one when its tables are missing)."""
     from eduwb.standards import DEFAULT_STANDARD, load_standard
 
     std = load_standard(standard or DEFAULT_STANDARD)
@@ -566,15 +559,11 @@ def _default_settings(name: str, lang: str) -> str:
 def write_template(
     target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh"
 ) -> Path:
-    """Write the workbook ``target`` (an ``.xlsx``) and the county settings beside it
-    (``<stem>.toml``); return its path.
+    """Write the workbook ``target`` and the county settings beside it (``<stem>.toml``).
 
-    ``source`` (see the module's text): None (an empty workbook), a county folder or workbook,
-    a loaded :class:`~eduwb.data.dataset.Dataset`, or ``{table name: DataFrame}`` with the
-    dictionary's English columns and codes (any subset of the tables). ``years``: None (every
-    row of the source) or the year(s) the workbook is for. ``lang``: ``"zh"`` or ``"en"``.
-    Raises :class:`ParameterError` for a target that is not ``.xlsx``, an unknown language,
-    table or year, and :class:`DataError` for a source dataset that does not validate.
+    ``source``: None, a county folder or workbook, a :class:`~eduwb.data.dataset.Dataset` or
+    ``{table name: DataFrame}`` (English columns and codes). Raises :class:`ParameterError` for
+    a bad target, language, table or year, :class:`DataError` for a source that does not validate.
     """
     from openpyxl import Workbook
 
