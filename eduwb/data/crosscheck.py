@@ -91,24 +91,17 @@ class _SchoolIndex:
         )
         self.kinds_by_position = np.append(self.kind_of.to_numpy(dtype=object), None)
         self.positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.blank_school = bool(self.kind_of.index.isna().any())
+        # a blank id finds a school without an id (as a lookup by value does), or none
+        self.blank_position = self.kind_of.index.get_indexer([np.nan])[0]
 
     def school_positions(self, table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
         """Each row's school among the schools (-1: none) and whether the cell holds an id."""
-        positions, kind_of = self.positions, self.kind_of
-        if (table, column) not in positions:
-            parsed = self.ctx.raws[table].codes.get(column)
-            if parsed is not None and not self.blank_school:
-                # the codes of parsing: each distinct id is looked up once
-                codes, values = parsed
-                found = np.append(kind_of.index.get_indexer(values), -1)
-                positions[table, column] = (found[codes], codes >= 0)
-            else:  # a school without an id: a blank id finds it, as a lookup by value does
-                column_values = self.ctx.frames[table][column].to_numpy(dtype=object)
-                codes, uniques = pd.factorize(column_values, use_na_sentinel=False)
-                found = kind_of.index.get_indexer(uniques)
-                positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
-        return positions[table, column]
+        if (table, column) not in self.positions:
+            # the codes of parsing: each distinct id is looked up once
+            codes, values = self.ctx.raws[table].codes[column]
+            found = np.append(self.kind_of.index.get_indexer(values), self.blank_position)
+            self.positions[table, column] = (found[codes], codes >= 0)
+        return self.positions[table, column]
 
     def stage_codes(self, table: str) -> np.ndarray:
         """Each row's stage as a position in _STAGE_CODES (-1: none)."""

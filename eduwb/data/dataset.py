@@ -12,6 +12,7 @@ import copy
 import tomllib
 import weakref
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,20 +25,11 @@ from eduwb.data.crosscheck import Checks, check_plausibility, cross_check
 from eduwb.data.parse import check_schema, parse_table
 from eduwb.data.read import Raw, read_folder, read_workbook, table_files
 from eduwb.data.schema import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES
-from eduwb.data.settings import (
-    DEFAULT_ROTATION,
-    DEFAULT_UNIT_COSTS,
-    PATHWAY_UNIT_COSTS,
-    CountySettings,
-    read_settings,
-)
+from eduwb.data.settings import DEFAULT_ROTATION, CountySettings, read_settings
 from eduwb.errors import DataError, Problem, ProblemList
 
-# the settings' defaults are imported from here, with the dataset
-__all__ = [
-    "DEFAULT_ROTATION", "DEFAULT_UNIT_COSTS", "PATHWAY_UNIT_COSTS", "CountySettings", "Dataset", "Memo",
-    "files_read", "load", "memoised", "pool",
-]  # fmt: skip
+# the rotation default and the settings are imported from here, with the dataset
+__all__ = ["DEFAULT_ROTATION", "CountySettings", "Dataset", "Memo", "files_read", "load", "memoised", "pool"]
 
 
 @dataclass
@@ -364,10 +356,8 @@ def _standards_known(standard, settings, settings_path: Path, problems: ProblemL
         standards = [load_standard(settings.standard if standard is None else standard)]
         measured_by = standards[0]
         if standard is not None:
-            try:
+            with suppress(StandardError):  # the requested standard is the one that matters here
                 standards.append(load_standard(settings.standard))
-            except StandardError:
-                pass  # the requested standard is the one that matters here
         known = set()
         for std in standards:
             known |= {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}

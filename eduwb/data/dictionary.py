@@ -191,7 +191,7 @@ def _table_md(table: Table, uses: dict[tuple[str, str], list[str]]) -> list[str]
 
 def _settings_md() -> list[str]:
     """The rows of the settings table that come from the loader's defaults."""
-    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
+    from eduwb.data.settings import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
 
     rows = [
         f"| [rotation] {k} | 交流轮岗条件 | rotation eligibility | `{v}` |"

@@ -298,12 +298,7 @@ def _match_headers(
     header: list[str], table: Table, label: str, problems: list[Problem]
 ) -> tuple[dict[str, int], dict[str, str]] | None:
     """Where each column of ``table`` is in ``header`` and how it is written, or None (with problems)."""
-    aliases: dict[str, str] = {}
-    for col in table.columns:
-        aliases[norm(col.name)] = col.name
-        aliases[norm(col.zh)] = col.name
-        for other in col.aliases:
-            aliases[norm(other)] = col.name
+    aliases = {norm(alias): col.name for col in table.columns for alias in (col.name, col.zh, *col.aliases)}
     headers: dict[str, str] = {}
     positions: dict[str, int] = {}
     unknown: list[str] = []
@@ -330,12 +325,10 @@ def _match_headers(
         positions[name] = position
     missing = [c for c in table.columns if c.required and c.name not in headers]
     for col in missing:
-        hint = ""
         candidates = difflib.get_close_matches(col.zh, unknown, n=1, cutoff=0.5) or difflib.get_close_matches(
             col.name, unknown, n=1, cutoff=0.6
         )
-        if candidates:
-            hint = f"; found '{candidates[0]}' — a typo?"
+        hint = f"; found '{candidates[0]}' — a typo?" if candidates else ""
         problems.append(
             Problem(label, 1, col.name, None, f"required column '{col.name}' ({col.zh}) is missing{hint}")
         )

@@ -59,12 +59,13 @@ _YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 _SCHOOL_REFS = ("school_id", "parent_id", "from_school", "to_school")
 _NUMBER_FORMATS = {"int": "0", "number": "#,##0.##########"}
 
+#: the words of the 说明 sheet and of the settings' comment: (Chinese, English)
 _TEXT = {
-    "zh": {
-        "readme": "说明",
-        "title": "县域义务教育优质均衡 数据填报工作簿",
-        "steps_title": "怎么填",
-        "steps": [
+    "readme": ("说明", "README"),
+    "title": ("县域义务教育优质均衡 数据填报工作簿", "County compulsory-education balance: data workbook"),
+    "steps_title": ("怎么填", "How to fill it in"),
+    "steps": (
+        [
             "每个工作表是一张表：第 1 行是表头，从第 2 行起每行一条记录。请不要改动表头和工作表名称。",
             "把鼠标停在表头上可以看到该列的说明、单位、取值范围和数据来源（教育事业统计的哪张表、哪一项）。",
             "深蓝底白字表头的列必须填写；浅灰底表头的列可以留空（见下方图例）。"
@@ -77,30 +78,7 @@ _TEXT = {
             "—— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
             "检查通过后生成报告：eduwb report 本文件.xlsx",
         ],
-        "legend_title": "图例",
-        "legend": (
-            ("必填列", "表头深蓝底白字：每行都要填写"),
-            ("可空列", "表头浅灰底灰字：没有数据可以留空"),
-            ("从上一年复制", "浅黄色底色：从上一年复制来的数字，请核对、更新"),
-        ),
-        "units_title": "单位",
-        "units": [
-            "面积：平方米（m²）。",
-            "金额：元。教学仪器设备资产值在统计报表（教基5176）中以万元计，这里要乘以 10000 填元。",
-            "学年：秋季学期所在年份，2024 即 2024—2025 学年。",
-            "人数、班数、间数：整数。",
-        ],
-        "tables_title": "表",
-        "tables_header": ["工作表", "表名", "必需", "每行", "内容"],
-        "required": ("必需", "可选"),
-        "examples_title": "示例行",
-        "settings_comment": "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
-    },
-    "en": {
-        "readme": "README",
-        "title": "County compulsory-education balance: data workbook",
-        "steps_title": "How to fill it in",
-        "steps": [
+        [
             "Each sheet is one table: row 1 is the header, then one "
             "record per row. Do not change the headers or the sheet names.",
             "Hover over a header for what the column holds, its unit, bounds "
@@ -118,26 +96,47 @@ _TEXT = {
             "a problem are filled red for errors, amber for warnings, with a comment).",
             "Then make the reports: eduwb report THIS.xlsx",
         ],
-        "legend_title": "Legend",
-        "legend": (
+    ),
+    "legend_title": ("图例", "Legend"),
+    "legend": (
+        (
+            ("必填列", "表头深蓝底白字：每行都要填写"),
+            ("可空列", "表头浅灰底灰字：没有数据可以留空"),
+            ("从上一年复制", "浅黄色底色：从上一年复制来的数字，请核对、更新"),
+        ),
+        (
             ("required column", "dark blue header, white text: fill in every row"),
             ("optional column", "light grey header, grey text: may be left blank"),
             ("copied", "pale yellow background: copied from the year before; check and update it"),
         ),
-        "units_title": "Units",
-        "units": [
+    ),
+    "units_title": ("单位", "Units"),
+    "units": (
+        [
+            "面积：平方米（m²）。",
+            "金额：元。教学仪器设备资产值在统计报表（教基5176）中以万元计，这里要乘以 10000 填元。",
+            "学年：秋季学期所在年份，2024 即 2024—2025 学年。",
+            "人数、班数、间数：整数。",
+        ],
+        [
             "Areas: square metres (m²).",
             "Money: yuan. The statistics (教基5176) give the teaching "
             "equipment value in 万元 (10,000 yuan): multiply by 10,000.",
             "School year: the calendar year of its autumn term (2024 = 2024–25).",
             "Pupils, classes, rooms: whole numbers.",
         ],
-        "tables_title": "Tables",
-        "tables_header": ["sheet", "table", "required", "one row per", "holds"],
-        "required": ("required", "optional"),
-        "examples_title": "Example rows",
-        "settings_comment": "County settings (written by eduwb template; see docs/data-dictionary.md)",
-    },
+    ),
+    "tables_title": ("表", "Tables"),
+    "tables_header": (
+        ["工作表", "表名", "必需", "每行", "内容"],
+        ["sheet", "table", "required", "one row per", "holds"],
+    ),
+    "required": (("必需", "可选"), ("required", "optional")),
+    "examples_title": ("示例行", "Example rows"),
+    "settings_comment": (
+        "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
+        "County settings (written by eduwb template; see docs/data-dictionary.md)",
+    ),
 }
 
 
@@ -383,12 +382,8 @@ def _rule(col: Column, table: Table, lang: str, school_range: str, indicators: l
         from openpyxl.worksheet.datavalidation import DataValidation
 
         extra = ("从学校名录中选择", "from the schools sheet")
-        dv = DataValidation(
-            type="list",
-            formula1=school_range,
-            errorStyle="warning",
-            error=_both("学校标识码不在学校名录中", "This school id is not in the schools sheet"),
-        )
+        dv = DataValidation(type="list", formula1=school_range, errorStyle="warning")
+        dv.error = _both("学校标识码不在学校名录中", "This school id is not in the schools sheet")
     if dv is None:
         return None
     dv.errorTitle = _both("填写有误", "Invalid entry", _TITLE_CHARS)
@@ -488,7 +483,7 @@ def _legend(ws, row: int, text: dict) -> int:
 def _readme_sheet(ws, lang: str) -> None:
     from openpyxl.styles import Alignment, Font
 
-    text = _TEXT[lang]
+    text = {key: pick(words, lang) for key, words in _TEXT.items()}
     ws.title = text["readme"]
     bold = Font(bold=True)
     ws.column_dimensions["A"].width = 22
@@ -533,10 +528,10 @@ def _readme_sheet(ws, lang: str) -> None:
 
 
 def _default_settings(name: str, lang: str) -> str:
-    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
+    from eduwb.data.settings import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
 
     lines = [
-        f"# {_TEXT[lang]['settings_comment']}",
+        f"# {pick(_TEXT['settings_comment'], lang)}",
         f'name = "{name}"',
         '# code = "429999"          # 6 位行政区划代码 6-digit administrative code',
         '# province = "某省"',
@@ -567,8 +562,8 @@ def write_template(
     """
     from openpyxl import Workbook
 
-    if lang not in _TEXT:
-        raise ParameterError(f"lang must be one of {', '.join(_TEXT)}, not {lang!r}")
+    if lang not in ("zh", "en"):
+        raise ParameterError(f"lang must be one of zh, en, not {lang!r}")
     target = Path(target)
     if target.suffix.lower() != ".xlsx":
         raise ParameterError(f"{target}: the template must be an .xlsx file")
