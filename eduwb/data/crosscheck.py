@@ -314,18 +314,21 @@ def _grade_stage(grade: np.ndarray) -> np.ndarray:
     return stage
 
 
+def _per_section(sec_key: np.ndarray, key: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """For each sections row, the rows of another table with its key: how many, or their weights' sum."""
+    counted = key >= 0
+    groups = int(max(sec_key.max(initial=-1), key.max(initial=-1))) + 1
+    sums = np.bincount(key[counted], weights=None if weights is None else weights[counted], minlength=groups)
+    return np.where(sec_key >= 0, sums[np.maximum(sec_key, 0)], 0)
+
+
 def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -> None:
     cls = ctx.frames["classes"]
     sec = ctx.frames["sections"]
-    counted = cls_key >= 0
-    groups = int(max(sec_key.max(initial=-1), cls_key.max(initial=-1))) + 1
+    rows = _per_section(sec_key, cls_key)
+    compared = rows > 0
     students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
-    rows_per_key = np.bincount(cls_key[counted], minlength=groups)
-    students_per_key = np.bincount(cls_key[counted], weights=students[counted], minlength=groups)
-    has_key = sec_key >= 0
-    rows = np.where(has_key, rows_per_key[np.maximum(sec_key, 0)], 0)
-    compared = has_key & (rows > 0)
-    totals = np.where(compared, students_per_key[np.maximum(sec_key, 0)], np.nan)
+    totals = np.where(compared, _per_section(sec_key, cls_key, students), np.nan)
     class_students = pd.Series(totals, index=sec.index)
     class_rows = pd.Series(rows, index=sec.index)
     ctx.report(
@@ -357,9 +360,7 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
 def _check_teacher_counts(ctx: Checks, sec_key: np.ndarray, t_key: np.ndarray) -> None:
     t = ctx.frames["teachers"]
     sec = ctx.frames["sections"]
-    groups = int(max(sec_key.max(initial=-1), t_key.max(initial=-1))) + 1
-    per_key = np.bincount(t_key[t_key >= 0], minlength=groups)
-    counts = np.where(sec_key >= 0, per_key[np.maximum(sec_key, 0)], 0)
+    counts = _per_section(sec_key, t_key)
     rows = pd.Series(counts, index=sec.index)
     years = pd.unique(t["year"].dropna().to_numpy())
     teachers = _numbers(sec, "teachers")

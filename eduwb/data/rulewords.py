@@ -242,15 +242,11 @@ class _Template:
         return _PART.sub(lambda m: parts[m.group(1)], self.chinese)
 
 
-def _literal_length(template: str) -> int:
-    return len(_PART.sub("", template))
-
-
 # exact rules by lookup; templates tried most specific (longest fixed text) first
 _EXACT = {en: zh for en, zh in RULES.items() if not _PART.search(en)}
 _TEMPLATES = [
     _Template.of(en, zh)
-    for en, zh in sorted(RULES.items(), key=lambda kv: -_literal_length(kv[0]))
+    for en, zh in sorted(RULES.items(), key=lambda kv: -len(_PART.sub("", kv[0])))
     if _PART.search(en)
 ]
 _VALUE_TEMPLATES = [_Template.of(en, zh) for en, zh in VALUES.items()]
