@@ -274,17 +274,15 @@ def _check_county_indicators(ctx: Checks, known_indicators: set[str], percent_in
     # each distinct value is read once (the table may be long; its values repeat)
     codes, uniques = pd.factorize(ci["value"], use_na_sentinel=True)
     readings = [parse_county_value(v) if isinstance(v, str) else None for v in uniques] + [None]
-    parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
+    kind = np.array([p.kind if p else "" for p in readings], dtype=object)[codes]
     # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
-    fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
-    is_percent = ids_norm.isin(percent_indicators) | parsed.map(
-        lambda p: p is not None and p.kind == "percent"
-    )
-    over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
+    fraction = np.array([p.as_fraction() if p else None for p in readings], dtype="float64")[codes]
+    is_percent = ids_norm.isin(percent_indicators).to_numpy() | (kind == "percent")
+    over = is_percent & (fraction > 1.0 + 1e-9)  # NaN (no fraction) is neither over nor under
     ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
-    under = is_percent & fraction.map(lambda x: x is not None and x < 0)
+    under = is_percent & (fraction < 0)
     ctx.report("county_indicators", under, "value", "a percentage must not be negative")
-    unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
+    unreadable = ci["value"].notna().to_numpy() & (kind == "unreadable")
     ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
 
 
