@@ -218,16 +218,8 @@ def _files_fingerprint(path: Path) -> tuple | None:
 
 def _private_copy(ds: Dataset) -> Dataset:
     """A copy the caller may change without touching the cached dataset (free until changed)."""
-    tables = {name: getattr(ds, name) for name in TABLES}
-    twin = replace(
-        ds,
-        settings=copy.deepcopy(ds.settings),
-        warnings=list(ds.warnings),
-        **{
-            name: None if frame is None else frame.copy(deep=not _COPY_ON_WRITE)
-            for name, frame in tables.items()
-        },
-    )
+    frames = {t: None if (f := getattr(ds, t)) is None else f.copy(deep=not _COPY_ON_WRITE) for t in TABLES}
+    twin = replace(ds, settings=copy.deepcopy(ds.settings), warnings=list(ds.warnings), **frames)
     if ds.memo.holds(ds):
         ds.memo.hold(twin)  # the same tables: the results computed so far apply to it too
     return twin
