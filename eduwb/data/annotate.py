@@ -155,10 +155,7 @@ def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Locat
     from openpyxl.utils import get_column_letter
 
     match = _SHEET_LABEL.match(problem.file)
-    if match and match.group("file") == source.name:
-        sheet = match.group("sheet")
-    else:
-        sheet = sheets.get(problem.file)
+    sheet = match.group("sheet") if match and match.group("file") == source.name else sheets.get(problem.file)
     if sheet is None or sheet not in wb.sheetnames:
         return Located(problem)
     ws = wb[sheet]
