@@ -1,22 +1,11 @@
 """Validation an analyst can act on: ``eduwb validate DATA --annotate OUT.xlsx``.
 
-:func:`annotate` validates a county (:func:`eduwb.data.dataset.load`) and writes a *copy* of
-its data as a workbook in which
-
-* every cell with a problem is filled (red for an error, amber for a warning) and carries a
-  comment naming the rule and the value;
-* a problem about a whole column sits on its header cell; a problem about a whole row on the
-  row's first cell; a problem about a whole file (a missing sheet, an unreadable file,
-  ``county.toml``) is only listed;
-* a first sheet 问题清单 lists every problem (file, sheet, row, column, cell, value, rule,
-  severity), each with a link to its cell.
-
-A workbook is copied as it is (openpyxl keeps values, formulas, styles and comments; it
-drops what it cannot read, such as charts and macros); a folder of CSV files becomes a workbook
-with a sheet per file, every cell as the text it holds, row for row, so that row numbers are
-the same as in the files. The county's own files are only read. A workbook that cannot be
-opened gives nothing to annotate: :class:`~eduwb.errors.DataError` lists its problems and
-nothing is written.
+:func:`annotate` validates a county and writes a *copy* of its data (a workbook as openpyxl
+keeps it; a folder's CSV files as a sheet each, text row for row) in which every cell with a
+problem is filled red (error) or amber (warning) with a comment; a column's problem sits on
+its header, a row's on its first cell, a file's is only listed. A first sheet 问题清单 lists
+every problem with a link to its cell. A workbook that cannot be opened raises
+:class:`~eduwb.errors.DataError` and nothing is written.
 """
 
 from __future__ import annotations
@@ -99,8 +88,8 @@ def _unique_title(stem: str, used: set[str]) -> str:
 
 
 def _folder_workbook(folder: Path):
-    """A workbook with a sheet per CSV file of ``folder`` (text cells, row for row) and the
-    map from the file names the loader reports to the sheets."""
+    """A workbook with a sheet per CSV file of ``folder`` (text cells, row for row), and each
+    file's sheet."""
     from openpyxl import Workbook
 
     from eduwb.data.read import decode, norm
@@ -108,7 +97,7 @@ def _folder_workbook(folder: Path):
 
     wb = Workbook()
     wb.remove(wb.active)
-    order = {alias: i for i, t in enumerate(TABLES.values()) for alias in (norm(t.name), norm(t.zh))}
+    order = {norm(a): i for i, t in enumerate(TABLES.values()) for a in (t.name, t.zh)}
     files = sorted(
         (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"),
         key=lambda p: (order.get(norm(p.stem), len(order)), p.name),
@@ -166,10 +155,7 @@ def _locate(problem: Problem, wb, sheets: dict[str, str], source: Path) -> Locat
     from openpyxl.utils import get_column_letter
 
     match = _SHEET_LABEL.match(problem.file)
-    if match and match.group("file") == source.name:
-        sheet = match.group("sheet")
-    else:
-        sheet = sheets.get(problem.file)
+    sheet = match.group("sheet") if match and match.group("file") == source.name else sheets.get(problem.file)
     if sheet is None or sheet not in wb.sheetnames:
         return Located(problem)
     ws = wb[sheet]
@@ -274,18 +260,11 @@ def _list_sheet(wb, located: list[Located]) -> None:
 def annotate(
     data: str | os.PathLike[str], target: str | os.PathLike[str], *, standard: str | None = None
 ) -> Annotation:
-    """Validate ``data`` and write the annotated copy to ``target``.
+    """Validate ``data`` and write the annotated copy to ``target``, valid or not; return what
+    was found and where each problem was marked.
 
-    Returns what was found (``errors``, ``warnings``) and where each was marked. The copy is
-    written whether the data are valid or not, so long as they can be opened at all.
-
-    Raises
-    ------
-    DataError
-        when ``data`` cannot be opened (no such path, a workbook that is not one): its
-        problems, with nothing written.
-    ParameterError
-        when ``target`` is not an ``.xlsx`` file or is the county's own workbook.
+    Raises :class:`DataError` when ``data`` cannot be opened (nothing written), and
+    :class:`ParameterError` when ``target`` is not an ``.xlsx`` file or is the county's own file.
     """
     from eduwb.data.dataset import load
 

@@ -1,8 +1,5 @@
-"""The rules between a county's tables, on integer codes rather than text.
-
-The third pass of :func:`eduwb.data.dataset.load`: ids exist, stage fits kind, counts ≤ totals,
-class rows against section totals and implausible resource values as warnings.
-"""
+"""The third pass of :func:`eduwb.data.dataset.load`: the rules between a county's tables (ids
+exist, stage fits kind, counts ≤ totals) and implausible resource values as warnings."""
 
 from __future__ import annotations
 
@@ -94,24 +91,17 @@ class _SchoolIndex:
         )
         self.kinds_by_position = np.append(self.kind_of.to_numpy(dtype=object), None)
         self.positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.blank_school = bool(self.kind_of.index.isna().any())
+        # a blank id finds a school without an id (as a lookup by value does), or none
+        self.blank_position = self.kind_of.index.get_indexer([np.nan])[0]
 
     def school_positions(self, table: str, column: str = "school_id") -> tuple[np.ndarray, np.ndarray]:
         """Each row's school among the schools (-1: none) and whether the cell holds an id."""
-        positions, kind_of = self.positions, self.kind_of
-        if (table, column) not in positions:
-            parsed = self.ctx.raws[table].codes.get(column)
-            if parsed is not None and not self.blank_school:
-                # the codes of parsing: each distinct id is looked up once
-                codes, values = parsed
-                found = np.append(kind_of.index.get_indexer(values), -1)
-                positions[table, column] = (found[codes], codes >= 0)
-            else:  # a school without an id: a blank id finds it, as a lookup by value does
-                column_values = self.ctx.frames[table][column].to_numpy(dtype=object)
-                codes, uniques = pd.factorize(column_values, use_na_sentinel=False)
-                found = kind_of.index.get_indexer(uniques)
-                positions[table, column] = (found[codes], ~pd.isna(uniques)[codes])
-        return positions[table, column]
+        if (table, column) not in self.positions:
+            # the codes of parsing: each distinct id is looked up once
+            codes, values = self.ctx.raws[table].codes[column]
+            found = np.append(self.kind_of.index.get_indexer(values), self.blank_position)
+            self.positions[table, column] = (found[codes], codes >= 0)
+        return self.positions[table, column]
 
     def stage_codes(self, table: str) -> np.ndarray:
         """Each row's stage as a position in _STAGE_CODES (-1: none)."""
@@ -284,17 +274,15 @@ def _check_county_indicators(ctx: Checks, known_indicators: set[str], percent_in
     # each distinct value is read once (the table may be long; its values repeat)
     codes, uniques = pd.factorize(ci["value"], use_na_sentinel=True)
     readings = [parse_county_value(v) if isinstance(v, str) else None for v in uniques] + [None]
-    parsed = pd.Series([readings[c] for c in codes], index=ci.index, dtype=object)
+    kind = np.array([p.kind if p else "" for p in readings], dtype=object)[codes]
     # "105%", or "105" for an indicator measured in % (read as 105 %), cannot be true
-    fraction = parsed.map(lambda p: p.as_fraction() if p is not None else None)
-    is_percent = ids_norm.isin(percent_indicators) | parsed.map(
-        lambda p: p is not None and p.kind == "percent"
-    )
-    over = is_percent & fraction.map(lambda x: x is not None and x > 1.0 + 1e-9)
+    fraction = np.array([p.as_fraction() if p else None for p in readings], dtype="float64")[codes]
+    is_percent = ids_norm.isin(percent_indicators).to_numpy() | (kind == "percent")
+    over = is_percent & (fraction > 1.0 + 1e-9)  # NaN (no fraction) is neither over nor under
     ctx.report("county_indicators", over, "value", "a percentage must not exceed 100%")
-    under = is_percent & fraction.map(lambda x: x is not None and x < 0)
+    under = is_percent & (fraction < 0)
     ctx.report("county_indicators", under, "value", "a percentage must not be negative")
-    unreadable = ci["value"].notna() & parsed.map(lambda p: p is not None and p.kind == "unreadable")
+    unreadable = ci["value"].notna().to_numpy() & (kind == "unreadable")
     ctx.report("county_indicators", unreadable, "value", "must be a number, a percentage or 是/否")
 
 
@@ -324,18 +312,21 @@ def _grade_stage(grade: np.ndarray) -> np.ndarray:
     return stage
 
 
+def _per_section(sec_key: np.ndarray, key: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """For each sections row, the rows of another table with its key: how many, or their weights' sum."""
+    counted = key >= 0
+    groups = int(max(sec_key.max(initial=-1), key.max(initial=-1))) + 1
+    sums = np.bincount(key[counted], weights=None if weights is None else weights[counted], minlength=groups)
+    return np.where(sec_key >= 0, sums[np.maximum(sec_key, 0)], 0)
+
+
 def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -> None:
     cls = ctx.frames["classes"]
     sec = ctx.frames["sections"]
-    counted = cls_key >= 0
-    groups = int(max(sec_key.max(initial=-1), cls_key.max(initial=-1))) + 1
+    rows = _per_section(sec_key, cls_key)
+    compared = rows > 0
     students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
-    rows_per_key = np.bincount(cls_key[counted], minlength=groups)
-    students_per_key = np.bincount(cls_key[counted], weights=students[counted], minlength=groups)
-    has_key = sec_key >= 0
-    rows = np.where(has_key, rows_per_key[np.maximum(sec_key, 0)], 0)
-    compared = has_key & (rows > 0)
-    totals = np.where(compared, students_per_key[np.maximum(sec_key, 0)], np.nan)
+    totals = np.where(compared, _per_section(sec_key, cls_key, students), np.nan)
     class_students = pd.Series(totals, index=sec.index)
     class_rows = pd.Series(rows, index=sec.index)
     ctx.report(
@@ -367,9 +358,7 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
 def _check_teacher_counts(ctx: Checks, sec_key: np.ndarray, t_key: np.ndarray) -> None:
     t = ctx.frames["teachers"]
     sec = ctx.frames["sections"]
-    groups = int(max(sec_key.max(initial=-1), t_key.max(initial=-1))) + 1
-    per_key = np.bincount(t_key[t_key >= 0], minlength=groups)
-    counts = np.where(sec_key >= 0, per_key[np.maximum(sec_key, 0)], 0)
+    counts = _per_section(sec_key, t_key)
     rows = pd.Series(counts, index=sec.index)
     years = pd.unique(t["year"].dropna().to_numpy())
     teachers = _numbers(sec, "teachers")
@@ -389,15 +378,12 @@ def _readable(number: float) -> str:
 
 
 def check_plausibility(ctx: Checks, std) -> None:
-    """Warn where a school's resource value lies outside its indicator's plausible range.
+    """Warn where a school's resource value lies outside its indicator's ``plausible`` range
+    (nearly always a unit slip: 万元 entered as 元, an area in 亩) on the formula's heaviest cell.
 
-    The ranges are the standard's (``plausible`` beside each indicator): values far outside
-    them are nearly always a unit slip (万元 entered as 元, an area in 亩) or a mistyped count.
-    Each value is the indicator's formula over one row, per pupil: a sections row over its
-    own pupils; a facilities row over its school's pupils that year (all stages, since the
-    facilities serve them all; no split between stages, which a plausibility check does not
-    need). Only schools the standard measures are checked (its scope: no special schools, no
-    small teaching points). The warning sits on the cell of the formula that weighs most.
+    A value is the formula over one row per pupil: a sections row over its own pupils, a
+    facilities row over its school's (or stage's) pupils that year, unsplit. Only the schools
+    in the standard's scope are checked.
     """
     from eduwb.standards import formula_columns, scope_mask
 
@@ -434,12 +420,8 @@ def check_plausibility(ctx: Checks, std) -> None:
         numbers = frame[sorted(columns)].astype("float64")
         value = float(ind.per) * numbers.eval(ind.formula) / pupils.where(pupils > 0)
         low, high = bounds.get("min"), bounds.get("max")
-        outside = pd.Series(False, index=frame.index)
-        if low is not None:
-            outside |= value < low
-        if high is not None:
-            outside |= value > high
-        outside &= checked & value.notna()
+        lowest, highest = -np.inf if low is None else low, np.inf if high is None else high
+        outside = ((value < lowest) | (value > highest)) & checked  # NaN is neither
         if not outside.any():
             continue
         culprit = numbers.abs().fillna(-1).idxmax(axis=1)

@@ -1,15 +1,9 @@
 """Load and validate a county dataset (a folder of CSVs or one ``.xlsx`` workbook).
 
-The format is ``docs/data-dictionary.md``, generated from :mod:`eduwb.data.schema`.
-Loading happens in three passes, each collecting every problem before anything is refused:
-*read* (:mod:`eduwb.data.read`: each table found, decoded and its headers matched, within the
-limits of :mod:`eduwb.data.limits`), *parse* (:mod:`eduwb.data.parse`: typed columns and the
-dictionary's column rules) and *cross-check* (:mod:`eduwb.data.crosscheck`: the rules between
-tables; county.toml is read by :mod:`eduwb.data.settings`).
-
-Only a dataset with no error comes back as a :class:`Dataset`; otherwise a
-:class:`~eduwb.errors.DataError` lists every problem with file, row, column, value and rule
-(the first :data:`~eduwb.data.limits.MAX_PROBLEMS_PER_RULE` of each rule, then a count).
+Three passes, each collecting every problem before anything is refused: :mod:`~eduwb.data.read`
+(tables found, decoded, headers matched), :mod:`~eduwb.data.parse` (typed columns, the
+dictionary's column rules) and :mod:`~eduwb.data.crosscheck` (rules between tables). A dataset
+with an error raises a :class:`~eduwb.errors.DataError` listing every problem.
 """
 
 from __future__ import annotations
@@ -18,6 +12,7 @@ import copy
 import tomllib
 import weakref
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,30 +23,19 @@ from eduwb._files import FileRefused, read_regular_file
 from eduwb.data import limits
 from eduwb.data.crosscheck import Checks, check_plausibility, cross_check
 from eduwb.data.parse import check_schema, parse_table
-from eduwb.data.read import Raw, norm, read_folder, read_workbook, table_aliases
+from eduwb.data.read import Raw, read_folder, read_workbook, table_files
 from eduwb.data.schema import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES
-from eduwb.data.settings import (
-    DEFAULT_ROTATION,
-    DEFAULT_UNIT_COSTS,
-    PATHWAY_UNIT_COSTS,
-    CountySettings,
-    read_settings,
-)
+from eduwb.data.settings import DEFAULT_ROTATION, CountySettings, read_settings
 from eduwb.errors import DataError, Problem, ProblemList
 
-# the settings' defaults are imported from here, with the dataset
-__all__ = [
-    "DEFAULT_ROTATION", "DEFAULT_UNIT_COSTS", "PATHWAY_UNIT_COSTS", "CountySettings", "Dataset", "Memo",
-    "files_read", "load", "memoised", "pool",
-]  # fmt: skip
+# the rotation default and the settings are imported from here, with the dataset
+__all__ = ["DEFAULT_ROTATION", "CountySettings", "Dataset", "Memo", "files_read", "load", "memoised", "pool"]
 
 
 @dataclass
 class Dataset:
-    """A validated county dataset: tidy DataFrames with English column names and codes.
-
-    Optional tables that were not provided are ``None`` (results needing them say 缺数据).
-    """
+    """A validated county dataset: tidy DataFrames with English column names and codes
+    (``None`` for an optional table not provided)."""
 
     path: Path
     name: str
@@ -108,12 +92,9 @@ class Dataset:
 
 
 def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
-    """One dataset holding several counties, for province-wide tables and benchmarks.
+    """One dataset holding several counties (their ids distinct), kept as ``counties``.
 
-    School and teacher ids must be distinct across the counties (the generated sample's are);
-    the first county's settings apply. An optional table is kept only when every county has it.
-    The counties themselves stay available as ``counties`` (each with its own settings and
-    county-level tables), for what is judged county by county.
+    The first county's settings apply; an optional table is kept only when every county has it.
     """
 
     def stacked(table: str) -> pd.DataFrame | None:
@@ -139,11 +120,8 @@ def pool(datasets: list[Dataset], name: str = "全部县") -> Dataset:
 class Memo:
     """Results computed from a dataset's tables, shared by the copies of one load.
 
-    A result is reused only by a dataset still holding the very tables it was computed from
-    (the frames the load gave it, compared by identity): ``dataclasses.replace(ds, sections=…)``
-    makes a dataset that computes its own.  As for the class-size cube
-    (:mod:`eduwb.analysis.classsize`), a dataset is meant to be read, not edited in place:
-    replace a frame rather than changing its cells.  Pickled or deep-copied, it starts empty.
+    A result is reused only by a dataset holding the very frames it was computed from (by
+    identity), so replace a frame rather than editing its cells. Pickled or copied, it is empty.
     """
 
     __slots__ = ("results", "holders")
@@ -175,13 +153,8 @@ class Memo:
 
 
 def memoised(ds: Dataset, key: tuple, compute: Any, *, pins: tuple[Any, ...] = ()) -> Any:
-    """``compute()``, computed once per dataset load and ``key`` (see :class:`Memo`).
-
-    ``key`` names the computation and its arguments; ``pins`` are objects it depends on by
-    identity (a :class:`~eduwb.standards.Standard`): the key should hold their ``id``, and a
-    result is reused only while they are the same objects.  A DataFrame or Series comes back
-    as a copy the caller may change (free until changed, with pandas' copy on write).
-    """
+    """``compute()``, once per dataset load and ``key`` (see :class:`Memo`); a frame comes back
+    as a copy. ``pins`` are objects the key names by ``id``: reused only while they are the same."""
     memo = getattr(ds, "memo", None)
     if not isinstance(memo, Memo) or not memo.holds(ds):
         return compute()
@@ -202,22 +175,12 @@ _LOADED_MAX = 2
 
 
 def files_read(path: str | Path) -> list[Path]:
-    """The files :func:`load` reads for the dataset at ``path``, in a fixed order.
-
-    A folder's ``county.toml``, the standard file it names beside itself, and the CSV file of
-    each table found; a workbook and the ``<stem>.toml`` beside it (and the standard file that
-    names). Nothing else of the folder: other files are never opened.
-    """
+    """The files :func:`load` reads for the dataset at ``path`` (settings, the standard file they
+    name beside them, the tables' files), in a fixed order."""
     path = Path(path)
     if path.is_dir():
         settings = path / "county.toml"
-        csvs = {norm(p.stem): p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv" and p.is_file()}
-        tables = [
-            found
-            for table in TABLES.values()
-            if (found := next((csvs[a] for a in sorted(table_aliases(table)) if a in csvs), None)) is not None
-        ]
-        files = [settings, *tables]
+        files = [settings, *table_files(path).values()]
     else:
         settings = path.with_suffix(".toml")
         files = [path, settings]
@@ -254,21 +217,9 @@ def _files_fingerprint(path: Path) -> tuple | None:
 
 
 def _private_copy(ds: Dataset) -> Dataset:
-    """A copy the caller may change freely without touching the cached dataset.
-
-    pandas copies on write (always, from pandas 3): a shallow copy shares the columns until
-    either side changes one, so this costs nothing until then.
-    """
-    tables = {name: getattr(ds, name) for name in TABLES}
-    twin = replace(
-        ds,
-        settings=copy.deepcopy(ds.settings),
-        warnings=list(ds.warnings),
-        **{
-            name: None if frame is None else frame.copy(deep=not _COPY_ON_WRITE)
-            for name, frame in tables.items()
-        },
-    )
+    """A copy the caller may change without touching the cached dataset (free until changed)."""
+    frames = {t: None if (f := getattr(ds, t)) is None else f.copy(deep=not _COPY_ON_WRITE) for t in TABLES}
+    twin = replace(ds, settings=copy.deepcopy(ds.settings), warnings=list(ds.warnings), **frames)
     if ds.memo.holds(ds):
         ds.memo.hold(twin)  # the same tables: the results computed so far apply to it too
     return twin
@@ -279,24 +230,11 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.options.mode.
 
 
 def load(path: str | Path, *, standard: str | Path | None = None, cache: bool = True) -> Dataset:
-    """Read and validate a county dataset: a folder of CSVs or one ``.xlsx`` workbook.
+    """Read and validate a county folder (CSVs, ``county.toml``) or workbook (``<stem>.toml``).
 
-    Unchanged files loaded again in the same process come from a small cache (as a private
-    copy); ``cache=False`` always reads them.
-
-    Parameters
-    ----------
-    path
-        The county folder (with ``schools.csv`` … and an optional ``county.toml``) or a
-        workbook (with an optional ``<stem>.toml`` beside it for the county settings).
-    standard
-        The standard whose indicator ids ``county_indicators`` may use; defaults to the one
-        ``county.toml`` names (``moe-2017``).
-
-    Raises
-    ------
-    DataError
-        listing every problem found, each with file, row, column, value and rule.
+    ``standard`` (default: the one the settings name) gives the ids ``county_indicators`` may
+    use. Unchanged files loaded again come from a small cache, as a private copy, unless
+    ``cache=False``. Raises :class:`DataError` listing every problem found.
     """
     path = Path(path)
     try:
@@ -368,11 +306,8 @@ def _read_source(path: Path, problems: ProblemList):
 
 
 def _parse_tables(raws: dict[str, Raw], problems: ProblemList) -> dict[str, pd.DataFrame]:
-    """Each raw table typed and checked on its own (a required table must have rows).
-
-    An optional table without a data row (a template's sheet left empty, a CSV file holding
-    only its header) is no table at all: it is left out, as when its file or sheet is missing,
-    so that every later step sees one thing — the table is absent."""
+    """Each raw table typed and checked on its own. An optional table without a data row (a
+    template's sheet left empty) is left out, as if missing; a required one is refused."""
     frames: dict[str, pd.DataFrame] = {}
     for name, raw in raws.items():
         table = TABLES[name]
@@ -390,9 +325,8 @@ def _parse_tables(raws: dict[str, Raw], problems: ProblemList) -> dict[str, pd.D
 
 
 def _standards_known(standard, settings, settings_path: Path, problems: ProblemList):
-    """The indicator and veto ids the county's standards know, those in percent, and the standard
-    whose plausible ranges apply (None: the standard cannot be loaded, reported in ``problems``).
-    """
+    """The indicator and veto ids the standards know, those in percent, and the standard whose
+    plausible ranges apply (None: it cannot be loaded, reported in ``problems``)."""
     from eduwb.errors import StandardError
     from eduwb.standards import list_standards, load_standard
 
@@ -414,10 +348,8 @@ def _standards_known(standard, settings, settings_path: Path, problems: ProblemL
         standards = [load_standard(settings.standard if standard is None else standard)]
         measured_by = standards[0]
         if standard is not None:
-            try:
+            with suppress(StandardError):  # the requested standard is the one that matters here
                 standards.append(load_standard(settings.standard))
-            except StandardError:
-                pass  # the requested standard is the one that matters here
         known = set()
         for std in standards:
             known |= {i.id for i in std.indicators} | {v["id"] for v in std.vetoes}

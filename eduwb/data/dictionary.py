@@ -1,10 +1,6 @@
-"""The data dictionary as a document: ``eduwb schema --format md|csv|json``.
-
-Everything comes from :mod:`eduwb.data.schema` (tables, columns, types, units, labels, rules,
-sources) and from the standard (which indicators read a column: derived from the resource
-indicators' formulas, plus the uses a column declares; the plausible ranges). The committed
-``docs/data-dictionary.md`` is :func:`to_markdown` of the default standard, and a test fails
-when the two drift apart.
+"""The data dictionary as a document: ``eduwb schema --format md|csv|json``, from
+:mod:`eduwb.data.schema` and the standard (which indicators read a column, plausible ranges).
+``docs/data-dictionary.md`` is :func:`to_markdown` of the default standard (a test checks it).
 """
 
 from __future__ import annotations
@@ -40,12 +36,9 @@ TYPES = {
 
 
 def column_uses(standard: Any = None) -> dict[tuple[str, str], list[str]]:
-    """(table, column) → the indicator ids and tables that read it, in the standard's order.
-
-    Derived from the standard where it can be: a resource indicator reads the columns of its
-    formula and, as its denominator, ``sections.students``; every county-input indicator and
-    veto is read from ``county_indicators``. Then the uses each column declares.
-    """
+    """(table, column) → the indicator ids and tables that read it: a resource indicator its
+    formula's columns and ``sections.students``, county inputs and vetoes ``county_indicators``,
+    then the uses each column declares."""
     std = load_standard(standard)
     uses: dict[tuple[str, str], list[str]] = {}
 
@@ -198,7 +191,7 @@ def _table_md(table: Table, uses: dict[tuple[str, str], list[str]]) -> list[str]
 
 def _settings_md() -> list[str]:
     """The rows of the settings table that come from the loader's defaults."""
-    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
+    from eduwb.data.settings import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS, PATHWAY_UNIT_COSTS
 
     rows = [
         f"| [rotation] {k} | 交流轮岗条件 | rotation eligibility | `{v}` |"
@@ -245,11 +238,8 @@ def _indicators_md(std) -> list[str]:
 
 
 def to_markdown(standard: Any = None) -> str:
-    """``docs/data-dictionary.md``: every table and column, Chinese first with English alongside.
-
-    The prose is ``dictionary-template.md``; each ``{name}`` in it is filled here, a list of
-    lines taking the place of its own line.
-    """
+    """``docs/data-dictionary.md``: ``dictionary-template.md`` with each ``{name}`` filled (a list
+    of lines takes the place of its own line)."""
     std = load_standard(standard)
     uses = column_uses(std)
     text = (Path(__file__).parent / "dictionary-template.md").read_text(encoding="utf-8")

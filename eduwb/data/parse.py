@@ -1,8 +1,5 @@
-"""Typed columns from the text of a table, and the data dictionary's column rules.
-
-The second pass of :func:`eduwb.data.dataset.load`: numbers, whole numbers, booleans and enum
-codes, each distinct text handled once, then each column against the dictionary's rules
-(ranges, enums, uniqueness), vectorised, naming every failing cell.
+"""The second pass of :func:`eduwb.data.dataset.load`: typed columns from the text of a table
+(each distinct text handled once), then the dictionary's column rules, naming every failing cell.
 """
 
 from __future__ import annotations
@@ -29,11 +26,8 @@ def _enum_lookup(col_name: str, enum: dict[str, str]) -> dict[str, str]:
 def add_rows(
     problems: ProblemList, label: str, rows, header: str, values, rule: str, severity: str = "error"
 ) -> None:
-    """A problem for each row number in ``rows``: only those the list keeps are built, the rest counted.
-
-    ``values`` is the value shown for each row: a Series by row number, a function of the row
-    number, or one value for every row.
-    """
+    """A problem for each row number in ``rows`` (only those the list keeps are built), showing
+    ``values``: a Series by row number, a function of the row number, or one value for all."""
     take = problems.wants(label, header, rule, severity)
     for row in rows[:take]:
         value = values(row) if callable(values) else values[row] if isinstance(values, pd.Series) else values
@@ -120,10 +114,7 @@ def _parse_enum(raw: Raw, col, column: Text, header: str, problems: list[Problem
 
 
 def _value_codes(column: Text, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's code among the distinct final values (-1: empty or refused), and those values.
-
-    Two spellings with one value ("S01" and "S01 ", "小学" and "primary") get one code.
-    """
+    """Each row's code among the distinct final values (-1: empty or refused), and those values."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     return np.append(codes, -1)[column.codes], np.asarray(distinct, dtype=object)
 
@@ -182,26 +173,22 @@ def _parse_numbers(
 
 
 def check_schema(frame: pd.DataFrame, raw: Raw, table: Table, problems: list[Problem]) -> None:
-    """The data dictionary's column rules on typed columns: bounds, unique columns, a unique key.
-
-    Vectorised over the whole column; a blank cell passes a bound (a required column's blanks are
-    refused while parsing). Every duplicated row is named, not only the second of a pair, so the
-    analyst sees both places to correct.
-    """
+    """The dictionary's column rules on typed columns: bounds (a blank passes), unique columns and
+    key; every duplicated row is named, not only the second of a pair."""
     for col in table.columns:
-        if col.min is None and col.gt is None and not col.unique:
-            continue
-        values = frame[col.name]
-        header = raw.headers.get(col.name, col.name)
+        values, failing = frame[col.name], []
         if col.min is not None or col.gt is not None:
             numbers = values.to_numpy(dtype="float64", na_value=np.nan)
             if col.min is not None:
-                _add_failing(problems, raw.label, header, values, numbers < col.min, f"must be ≥ {col.min:g}")
+                failing.append((numbers < col.min, f"must be ≥ {col.min:g}"))
             if col.gt is not None:
-                _add_failing(problems, raw.label, header, values, numbers <= col.gt, f"must be > {col.gt:g}")
+                failing.append((numbers <= col.gt, f"must be > {col.gt:g}"))
         if col.unique:
-            rule = f"duplicate {col.name}: must be unique"
-            _add_failing(problems, raw.label, header, values, values.duplicated(keep=False).to_numpy(), rule)
+            duplicated = values.duplicated(keep=False).to_numpy()
+            failing.append((duplicated, f"duplicate {col.name}: must be unique"))
+        header = raw.headers.get(col.name, col.name)
+        for mask, rule in failing:
+            add_rows(problems, raw.label, values.index[mask], header, lambda r, v=values: plain(v[r]), rule)
     if table.key and len(table.key) > 1:
         columns = []
         for name in table.key:
@@ -221,11 +208,8 @@ def check_schema(frame: pd.DataFrame, raw: Raw, table: Table, problems: list[Pro
 
 
 def row_keys(*columns, dropna: bool = True) -> np.ndarray:
-    """One integer per row, numbered 0, 1, …: equal keys ⇔ equal values in every column.
-
-    -1 marks a row with a missing value (with ``dropna``; otherwise missing values match each
-    other, as in a MultiIndex).
-    """
+    """One integer per row: equal keys ⇔ equal values in every column; -1 for a missing value
+    (with ``dropna``; otherwise missing values match each other)."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=dropna)
@@ -233,13 +217,6 @@ def row_keys(*columns, dropna: bool = True) -> np.ndarray:
         valid = key >= 0
         key[valid] = pd.factorize(key[valid])[0]  # renumbered, so the next column cannot overflow
     return key
-
-
-def _add_failing(
-    problems, label: str, header: str, values: pd.Series, failing: np.ndarray, rule: str
-) -> None:
-    """A problem for each row where ``failing`` holds, showing the cell's value."""
-    add_rows(problems, label, values.index[failing], header, lambda row: plain(values[row]), rule)
 
 
 def plain(value: object) -> object:

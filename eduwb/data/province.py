@@ -1,10 +1,5 @@
-"""A province's data: every county dataset it names, loaded and pooled.
-
-A province is given as county datasets — folders of CSV files or ``.xlsx`` workbooks — listed
-one by one, or as a folder holding them (``data/province-sample/示例县01`` …). Each county is
-loaded and validated on its own (:func:`eduwb.data.dataset.load`); the province is their
-:func:`~eduwb.data.dataset.pool`, which keeps the counties for what is judged county by county.
-"""
+"""A province's data: county datasets (folders or workbooks, or a folder of them), each loaded
+on its own and then pooled (:func:`~eduwb.data.dataset.pool`)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eduwb.data.dataset import Dataset, load, pool
-from eduwb.data.read import norm
-from eduwb.data.schema import TABLES
+from eduwb.data.read import table_files
 from eduwb.errors import DataError, ParameterError, Problem
 
 #: The name of a pooled province whose counties name none (or different ones) in county.toml.
@@ -24,21 +18,17 @@ def is_county_folder(path: Path) -> bool:
     """Whether a folder is one county's dataset (it has a table of the data dictionary or county.toml)."""
     if not path.is_dir():
         return False
-    names = {norm(p.stem) for p in path.iterdir() if p.suffix.lower() == ".csv"}
-    tables = {norm(t.name) for t in TABLES.values()} | {norm(t.zh) for t in TABLES.values()}
-    return bool(names & tables) or (path / "county.toml").is_file()
+    return bool(table_files(path)) or (path / "county.toml").is_file()
+
+
+def _is_county(path: Path) -> bool:
+    return (path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm")) or is_county_folder(path)
 
 
 def county_sources(data: str | Path | Sequence[str | Path]) -> list[Path]:
-    """The county datasets ``data`` names, in order.
-
-    ``data`` is a county folder or workbook, a folder of them (its county sub-folders and
-    workbooks, sorted by name; hidden entries skipped), or a list mixing both.
-
-    Raises
-    ------
-    ParameterError
-        when a path does not exist, a folder holds no county, or a county is named twice.
+    """The county datasets ``data`` names, in order: a county folder or workbook, a folder of
+    them (sorted by name, hidden entries skipped), or a list mixing both. Raises
+    :class:`ParameterError` for a missing path, a folder without a county or a county named twice.
     """
     entries = [data] if isinstance(data, str | Path) else list(data)
     if not entries:
@@ -46,17 +36,10 @@ def county_sources(data: str | Path | Sequence[str | Path]) -> list[Path]:
     sources: list[Path] = []
     for entry in entries:
         path = Path(entry)
-        if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-            sources.append(path)
-        elif is_county_folder(path):
+        if _is_county(path):
             sources.append(path)
         elif path.is_dir():
-            inside = sorted(
-                p
-                for p in path.iterdir()
-                if not p.name.startswith(".")
-                and (is_county_folder(p) or (p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")))
-            )
+            inside = sorted(p for p in path.iterdir() if not p.name.startswith(".") and _is_county(p))
             if not inside:
                 raise ParameterError(
                     f"{path}: neither a county folder nor a folder of county folders or workbooks"
@@ -74,28 +57,11 @@ def county_sources(data: str | Path | Sequence[str | Path]) -> list[Path]:
 def load_province(
     data: str | Path | Sequence[str | Path], *, standard: str | Path | None = None, name: str | None = None
 ) -> Dataset:
-    """Load every county of ``data`` (see :func:`county_sources`) and pool them.
+    """Load every county of ``data`` (:func:`county_sources`) and pool them, named ``name`` or
+    the ``province`` every county's settings give (else :data:`DEFAULT_PROVINCE`).
 
-    Parameters
-    ----------
-    data
-        County folders or workbooks, or folders of them.
-    standard
-        Passed to :func:`eduwb.data.dataset.load` for every county.
-    name
-        The province's name; default the ``province`` every county's ``county.toml`` gives
-        (:data:`DEFAULT_PROVINCE` when they give none or differ).
-
-    Returns
-    -------
-    Dataset
-        The pooled dataset; ``counties`` holds the county datasets in order.
-
-    Raises
-    ------
-    DataError
-        listing the problems of every county that fails validation (each prefixed by its
-        county), or when two counties share a name or a school id.
+    Raises :class:`DataError` with the problems of every county that fails (prefixed by its
+    county), or when two counties share a name or a school id.
     """
     datasets: list[Dataset] = []
     problems: list[Problem] = []

@@ -1,11 +1,8 @@
 """Reading a county's tables as text: CSV files, or the sheets of an ``.xlsx`` workbook.
 
-The first pass of :func:`eduwb.data.dataset.load`: find each table (``schools.csv`` or a sheet
-``schools``; Chinese table names work too), detect the text encoding, map English or Chinese
-headers to column names — within the limits of :mod:`eduwb.data.limits`, checked before the
-work (file size, header width and line count from the text, a workbook's zip directory and
-sheet dimensions). Numbers the CSV parser can read come back as numbers; everything else as
-text cells, each distinct text stored once (:class:`Text`).
+The first pass of :func:`eduwb.data.dataset.load`: find each table (English or Chinese name),
+decode it, match its headers, within :mod:`eduwb.data.limits` checked before the work. Numbers
+the CSV parser reads come back as numbers, the rest as :class:`Text`.
 """
 
 from __future__ import annotations
@@ -35,13 +32,8 @@ def norm(text: object) -> str:
 
 
 class Text:
-    """A column of text cells, each distinct spelling stored once.
-
-    ``codes`` index ``uniques`` (the distinct cells, stripped of surrounding white space);
-    -1 marks a cell left empty. Checks and lookups run once per distinct spelling — a county's
-    teacher table has tens of thousands of rows but a few hundred school ids — and the column
-    is rebuilt with one ``take``.
-    """
+    """A column of text cells: ``codes`` index ``uniques`` (the distinct stripped cells; -1 for
+    an empty one), so that checks run once per distinct spelling, not once per row."""
 
     __slots__ = ("codes", "uniques")
 
@@ -86,11 +78,8 @@ class Text:
 
 @dataclass
 class Raw:
-    """One table as read: a column per table column, and where it came from.
-
-    Columns are :class:`Text` (text cells) or, for numbers the CSV parser already read, a
-    numeric Series; the index holds the row number a person sees (header = row 1).
-    """
+    """One table as read: :class:`Text` or float columns, indexed by the row number a person
+    sees (header = row 1)."""
 
     columns: dict[str, Text | np.ndarray]
     index: pd.Index
@@ -135,10 +124,9 @@ _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 def _reads_as_chinese(text: str) -> bool:
     """Whether text decoded as GB18030 reads as Chinese rather than as decoded garbage.
 
-    GB18030 decodes almost any bytes, and statistical detectors mistake short GBK files (a
-    column of 男/女) for Korean or UTF-16, so the test is direct: no control characters, and
-    nearly every non-ASCII character is a common one (in GB2312, which holds the 6763 common
-    hanzi and Chinese punctuation). Binary data, UTF-8 read as GBK and Big5 all fail it.
+    GB18030 decodes almost any bytes and statistical detectors mistake short GBK files for
+    Korean or UTF-16, so the test is direct: no control characters, and nearly every non-ASCII
+    character in GB2312 (the common hanzi). Binary data, UTF-8 read as GBK and Big5 fail it.
     """
     if _CONTROL.search(text):
         return False
@@ -237,11 +225,7 @@ def _read_csv(path: Path, label: str, table: Table, problems: list[Problem]) -> 
 
 
 def _csv_text(data: bytes, label: str, problems: list[Problem]) -> tuple[str, bytes] | None:
-    """The file's text, and the UTF-8 bytes pandas is to read (None: not decodable, reported).
-
-    pandas reads bytes faster than text (which it would encode again): UTF-8 bytes as they
-    are, anything else as the UTF-8 of the text decoded from GB18030.
-    """
+    """The file's text, and the UTF-8 bytes pandas is to read (pandas reads bytes faster)."""
     try:
         text = data.decode("utf-8-sig")
         source = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -299,20 +283,22 @@ def _drop_empty_rows(raw: Raw) -> Raw:
     return replace(raw, columns=columns, index=raw.index[keep])
 
 
-def table_aliases(table: Table) -> set[str]:
-    return {norm(table.name), norm(table.zh)}
+def table_files(path: Path) -> dict[str, Path]:
+    """The CSV file of each table found in a folder, under its English or Chinese name."""
+    files = {norm(p.stem): p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv"}
+    out = {}
+    for name, table in TABLES.items():
+        found = [files[a] for a in sorted({norm(table.name), norm(table.zh)}) if a in files]
+        if found:
+            out[name] = found[0]
+    return out
 
 
 def _match_headers(
     header: list[str], table: Table, label: str, problems: list[Problem]
 ) -> tuple[dict[str, int], dict[str, str]] | None:
     """Where each column of ``table`` is in ``header`` and how it is written, or None (with problems)."""
-    aliases: dict[str, str] = {}
-    for col in table.columns:
-        aliases[norm(col.name)] = col.name
-        aliases[norm(col.zh)] = col.name
-        for other in col.aliases:
-            aliases[norm(other)] = col.name
+    aliases = {norm(alias): col.name for col in table.columns for alias in (col.name, col.zh, *col.aliases)}
     headers: dict[str, str] = {}
     positions: dict[str, int] = {}
     unknown: list[str] = []
@@ -339,12 +325,10 @@ def _match_headers(
         positions[name] = position
     missing = [c for c in table.columns if c.required and c.name not in headers]
     for col in missing:
-        hint = ""
         candidates = difflib.get_close_matches(col.zh, unknown, n=1, cutoff=0.5) or difflib.get_close_matches(
             col.name, unknown, n=1, cutoff=0.6
         )
-        if candidates:
-            hint = f"; found '{candidates[0]}' — a typo?"
+        hint = f"; found '{candidates[0]}' — a typo?" if candidates else ""
         problems.append(
             Problem(label, 1, col.name, None, f"required column '{col.name}' ({col.zh}) is missing{hint}")
         )
@@ -354,10 +338,10 @@ def _match_headers(
 
 
 def read_folder(path: Path, problems: list[Problem]) -> dict[str, Raw]:
-    files = {norm(p.stem): p for p in path.iterdir() if p.suffix.lower() == ".csv"}
+    files = table_files(path)
     raws: dict[str, Raw] = {}
     for name, table in TABLES.items():
-        found = next((files[a] for a in table_aliases(table) if a in files), None)
+        found = files.get(name)
         if found is None:
             if table.required:
                 problems.append(
@@ -385,7 +369,7 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, Raw]:
     with book:
         by_alias = {norm(name): name for name in book.sheets}
         for name, table in TABLES.items():
-            sheet = next((by_alias[a] for a in table_aliases(table) if a in by_alias), None)
+            sheet = next((by_alias[a] for a in (norm(table.name), norm(table.zh)) if a in by_alias), None)
             if sheet is None:
                 if table.required:
                     rule = f"required sheet '{name}' ({table.zh}) missing"

@@ -1,18 +1,10 @@
 """The Chinese words of every data rule: one catalogue, English rule template → Chinese.
 
-A :class:`~eduwb.errors.Problem` keeps its ``rule`` in English (the stable text that tests,
-goldens and scripts match). When it is printed, :func:`zh` finds the rule's template here and
-fills the Chinese template with the same parts, so a line reads
-``错误：sections.csv 第 6 行 “students” 列：值 0：必须 > 0 / error: sections.csv, row 6, …``.
-
-How a rule joins the catalogue: add one entry to :data:`RULES`, the English exactly as the code
-writes it with each varying part written ``{name}`` (a number, a column, a library's message),
-and the Chinese with the same ``{name}`` parts. A part named ``{rule}`` is itself a rule and is
-translated too; ``{hint}`` is a plausibility hint of a standard (its ``hint_zh``, see :func:`know_hint`). A
-name used twice must be the same text both times. A rule without an entry prints in English
-only (never half translated), and ``tests/test_rulewords.py`` fails: it checks every rule text
-written at a ``Problem(…)``/``report(…)``/``XlsxRefused(…)`` call and every rule the bad-input
-corpus produces.
+A :class:`~eduwb.errors.Problem` keeps its ``rule`` in English (the stable text tests match);
+:func:`zh` finds its template in :data:`RULES` and fills the Chinese with the same ``{name}``
+parts (``{rule}`` is translated in turn, ``{hint}`` is a standard's hint, see :func:`know_hint`;
+a name used twice must be the same text). A rule without an entry prints in English only, and
+``tests/test_rulewords.py`` fails: add the English exactly as the code writes it.
 """
 
 # ruff: noqa: E501  (one rule a line: the catalogue reads as a two-column table)
@@ -213,10 +205,8 @@ class _Template:
         return cls(tuple(split[0::2]), tuple(split[1::2]), chinese)
 
     def parts(self, text: str) -> dict[str, str] | None:
-        """The text of each part when ``text`` is this template filled in (leftmost split first).
-
-        Plain string search with a bounded number of split points tried: deterministic, and
-        linear in the text whatever it holds (a regular expression could backtrack for ever).
+        """The text of each part when ``text`` is this template filled in (leftmost split first),
+        by string search with a bounded number of split points (a regex could backtrack for ever).
         """
         head, tail = self.pieces[0], self.pieces[-1]
         limit = len(text) - len(tail)
@@ -252,15 +242,11 @@ class _Template:
         return _PART.sub(lambda m: parts[m.group(1)], self.chinese)
 
 
-def _literal_length(template: str) -> int:
-    return len(_PART.sub("", template))
-
-
 # exact rules by lookup; templates tried most specific (longest fixed text) first
 _EXACT = {en: zh for en, zh in RULES.items() if not _PART.search(en)}
 _TEMPLATES = [
     _Template.of(en, zh)
-    for en, zh in sorted(RULES.items(), key=lambda kv: -_literal_length(kv[0]))
+    for en, zh in sorted(RULES.items(), key=lambda kv: -len(_PART.sub("", kv[0])))
     if _PART.search(en)
 ]
 _VALUE_TEMPLATES = [_Template.of(en, zh) for en, zh in VALUES.items()]

@@ -73,8 +73,7 @@ _SETTING_MAX = {
 
 
 def _named_after(default_name: str, problems: list[Problem]) -> CountySettings:
-    """The default settings, the county named after its folder or workbook: that name shown
-    escaped and cut (:func:`eduwb.names.shown`), with a warning when it had to be."""
+    """The default settings, named after the folder or workbook (escaped, with a warning if need be)."""
     settings = CountySettings(name=names.shown(default_name))
     if settings.name != default_name.strip() or not settings.name:
         # a folder's or file's name, shown escaped: county.toml can give the county its name
@@ -210,11 +209,8 @@ def _settings_numbers(
 
 
 def _statistics_dates(given: Any, label: str, problems: list[Problem]) -> dict[int, date]:
-    """``[statistics_dates]``: school year → the statistics' reference date (统计时点).
-
-    Keys are years (``2024 = "2024-09-01"``); values ISO dates, quoted or as TOML dates, within
-    the school year (from 1 January of the year to 31 August of the next).
-    """
+    """``[statistics_dates]``: school year → the statistics' reference date (统计时点), an ISO
+    date (quoted or a TOML date) from 1 January of the year to 31 August of the next."""
     if not isinstance(given, dict):
         rule = 'must be a table ([statistics_dates]) of year = "YYYY-MM-DD"'
         problems.append(Problem(label, None, "statistics_dates", given, rule))

@@ -1,37 +1,19 @@
 """The workbook a county fills in: ``eduwb template OUT.xlsx [--from DATA] [--years Y]``.
 
 :func:`write_template` writes one ``.xlsx`` that :func:`eduwb.data.dataset.load` reads as it is:
+a sheet 说明 (how to fill it in, units, a linked list of the tables, an example row of each),
+then a sheet per table of :mod:`eduwb.data.schema`, headed in Chinese (``lang="en"``: English),
+with a comment on every header, drop-down lists and number checks over every row eduwb reads
+(:data:`eduwb.data.limits.MAX_ROWS`), required headers dark blue and optional ones light grey.
+The county settings go to ``<OUT stem>.toml`` beside it (copied from a source, or a commented
+default unless such a file is already there).
 
-* a first sheet 说明 (instructions): how to fill it in, the units, the list of tables with a
-  link to each, and an example row of every table;
-* one sheet per table of the data dictionary (:mod:`eduwb.data.schema`), named and headed in
-  Chinese (``lang="en"``: English names and codes), with a comment on every header (what
-  the column holds, unit, allowed values, bounds, rules, where the number comes from in the
-  education statistics), drop-down lists for every coded and yes/no column (Chinese labels)
-  and for the indicator ids of 县级指标 (taken from the standard), whole-number and decimal
-  validation with the dictionary's bounds, a drop-down of the school ids wherever a school is
-  named — every validation over every row eduwb reads (:data:`eduwb.data.limits.MAX_ROWS`),
-  with its input message and error in Chinese with English — required headers dark blue,
-  optional ones light grey (a legend on 说明), the header row frozen, widths and number
-  formats set;
-* the county settings where ``data/sample.xlsx`` keeps them: ``<OUT stem>.toml`` beside the
-  workbook (the loader reads it from there). With a source its settings are copied; without
-  one a commented default is written unless such a file is already there.
-
-With a source (a county folder or workbook, a loaded :class:`~eduwb.data.dataset.Dataset`,
-or a mapping of table name → DataFrame with the dictionary's English columns and codes, such
-as an importer's school list) the sheets are pre-filled:
-
-* without ``years``: every row of every table, so that the workbook loads to the same tables;
-* with ``years``: the school list, and for each year asked for its own rows when the source
-  has that year, otherwise rows copied from the latest earlier year (the latest year when none
-  is earlier): sections, facilities, classes, teachers and budget with their numbers (shaded,
-  for the county to check and update), cohorts and survey with their keys only, county inputs
-  with the indicator ids only, no rotations. A source with a school list but no sections gets
-  a row per school × stage of its kind and one facilities row per school, numbers blank.
-
-The file is written atomically; its dates are ``$SOURCE_DATE_EPOCH`` when set (then the
-same source gives the same bytes).
+With ``years``, a source pre-fills the school list and, for each year, its own rows or rows
+copied from the latest earlier year (shaded, to check): numbers for the tables of
+``_CARRIED``, keys only for those of ``_KEYS_ONLY``, no rotations; a school list without
+sections gets a row per school × stage and a facilities row per school. Without ``years``
+every row is written, so that the workbook loads to the same tables. The dates are
+``$SOURCE_DATE_EPOCH`` when set (then the same source gives the same bytes).
 """
 
 from __future__ import annotations
@@ -77,12 +59,13 @@ _YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 _SCHOOL_REFS = ("school_id", "parent_id", "from_school", "to_school")
 _NUMBER_FORMATS = {"int": "0", "number": "#,##0.##########"}
 
+#: the words of the 说明 sheet and of the settings' comment: (Chinese, English)
 _TEXT = {
-    "zh": {
-        "readme": "说明",
-        "title": "县域义务教育优质均衡 数据填报工作簿",
-        "steps_title": "怎么填",
-        "steps": [
+    "readme": ("说明", "README"),
+    "title": ("县域义务教育优质均衡 数据填报工作簿", "County compulsory-education balance: data workbook"),
+    "steps_title": ("怎么填", "How to fill it in"),
+    "steps": (
+        [
             "每个工作表是一张表：第 1 行是表头，从第 2 行起每行一条记录。请不要改动表头和工作表名称。",
             "把鼠标停在表头上可以看到该列的说明、单位、取值范围和数据来源（教育事业统计的哪张表、哪一项）。",
             "深蓝底白字表头的列必须填写；浅灰底表头的列可以留空（见下方图例）。"
@@ -95,30 +78,7 @@ _TEXT = {
             "—— 有问题的单元格会标红（错误）或标黄（警告）并附批注。",
             "检查通过后生成报告：eduwb report 本文件.xlsx",
         ],
-        "legend_title": "图例",
-        "legend": (
-            ("必填列", "表头深蓝底白字：每行都要填写"),
-            ("可空列", "表头浅灰底灰字：没有数据可以留空"),
-            ("从上一年复制", "浅黄色底色：从上一年复制来的数字，请核对、更新"),
-        ),
-        "units_title": "单位",
-        "units": [
-            "面积：平方米（m²）。",
-            "金额：元。教学仪器设备资产值在统计报表（教基5176）中以万元计，这里要乘以 10000 填元。",
-            "学年：秋季学期所在年份，2024 即 2024—2025 学年。",
-            "人数、班数、间数：整数。",
-        ],
-        "tables_title": "表",
-        "tables_header": ["工作表", "表名", "必需", "每行", "内容"],
-        "required": ("必需", "可选"),
-        "examples_title": "示例行",
-        "settings_comment": "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
-    },
-    "en": {
-        "readme": "README",
-        "title": "County compulsory-education balance: data workbook",
-        "steps_title": "How to fill it in",
-        "steps": [
+        [
             "Each sheet is one table: row 1 is the header, then one "
             "record per row. Do not change the headers or the sheet names.",
             "Hover over a header for what the column holds, its unit, bounds "
@@ -136,26 +96,47 @@ _TEXT = {
             "a problem are filled red for errors, amber for warnings, with a comment).",
             "Then make the reports: eduwb report THIS.xlsx",
         ],
-        "legend_title": "Legend",
-        "legend": (
+    ),
+    "legend_title": ("图例", "Legend"),
+    "legend": (
+        (
+            ("必填列", "表头深蓝底白字：每行都要填写"),
+            ("可空列", "表头浅灰底灰字：没有数据可以留空"),
+            ("从上一年复制", "浅黄色底色：从上一年复制来的数字，请核对、更新"),
+        ),
+        (
             ("required column", "dark blue header, white text: fill in every row"),
             ("optional column", "light grey header, grey text: may be left blank"),
             ("copied", "pale yellow background: copied from the year before; check and update it"),
         ),
-        "units_title": "Units",
-        "units": [
+    ),
+    "units_title": ("单位", "Units"),
+    "units": (
+        [
+            "面积：平方米（m²）。",
+            "金额：元。教学仪器设备资产值在统计报表（教基5176）中以万元计，这里要乘以 10000 填元。",
+            "学年：秋季学期所在年份，2024 即 2024—2025 学年。",
+            "人数、班数、间数：整数。",
+        ],
+        [
             "Areas: square metres (m²).",
             "Money: yuan. The statistics (教基5176) give the teaching "
             "equipment value in 万元 (10,000 yuan): multiply by 10,000.",
             "School year: the calendar year of its autumn term (2024 = 2024–25).",
             "Pupils, classes, rooms: whole numbers.",
         ],
-        "tables_title": "Tables",
-        "tables_header": ["sheet", "table", "required", "one row per", "holds"],
-        "required": ("required", "optional"),
-        "examples_title": "Example rows",
-        "settings_comment": "County settings (written by eduwb template; see docs/data-dictionary.md)",
-    },
+    ),
+    "tables_title": ("表", "Tables"),
+    "tables_header": (
+        ["工作表", "表名", "必需", "每行", "内容"],
+        ["sheet", "table", "required", "one row per", "holds"],
+    ),
+    "required": (("必需", "可选"), ("required", "optional")),
+    "examples_title": ("示例行", "Example rows"),
+    "settings_comment": (
+        "县级设置（由 eduwb template 写出；说明见 docs/data-dictionary.md）",
+        "County settings (written by eduwb template; see docs/data-dictionary.md)",
+    ),
 }
 
 
@@ -260,20 +241,14 @@ def _rows_for_years(
 
 def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
     """A column as the values written to its cells (labels for codes, None for blanks)."""
-    missing = series.isna().to_numpy()
-    if col.dtype == "enum":
-        labels = pick((col.enum, {c: c for c in (col.enum or {})}), lang)
-        series = series.map(lambda v: labels.get(v, v) if isinstance(v, str) else None)
-        convert = None
-    elif col.dtype == "bool":
-
-        def convert(v: Any) -> str:
-            return _YES_NO[lang][0 if bool(v) else 1]
-
-    else:
-        convert = {"int": int, "number": float}.get(col.dtype, str)
-    values = series.tolist()
-    return [None if m else (convert(v) if convert else v) for v, m in zip(values, missing, strict=True)]
+    labels = pick((col.enum or {}, {c: c for c in (col.enum or {})}), lang)
+    convert = {
+        "enum": lambda v: labels.get(v, v) if isinstance(v, str) else None,
+        "bool": lambda v: _YES_NO[lang][0 if bool(v) else 1],
+        "int": int,
+        "number": float,
+    }.get(col.dtype, str)
+    return [None if m else convert(v) for v, m in zip(series.tolist(), series.isna().tolist(), strict=True)]
 
 
 def _comment_text(col: Column, lang: str) -> str:
@@ -376,9 +351,8 @@ def _number_rule(col: Column):
 
 
 def indicator_codes(standard: str | os.PathLike[str] | None = None) -> list[str]:
-    """The ids a row of 县级指标 may name, from the standard's data: the indicators the county
-    declares first, then the one-vote vetoes, then the computed indicators (an input for one of
-    those stands in when its tables are missing)."""
+    """The ids a row of 县级指标 may name: the county-declared indicators, the vetoes, then the
+    computed indicators (an input stands in for one when its tables are missing)."""
     from eduwb.standards import DEFAULT_STANDARD, load_standard
 
     std = load_standard(standard or DEFAULT_STANDARD)
@@ -408,12 +382,8 @@ def _rule(col: Column, table: Table, lang: str, school_range: str, indicators: l
         from openpyxl.worksheet.datavalidation import DataValidation
 
         extra = ("从学校名录中选择", "from the schools sheet")
-        dv = DataValidation(
-            type="list",
-            formula1=school_range,
-            errorStyle="warning",
-            error=_both("学校标识码不在学校名录中", "This school id is not in the schools sheet"),
-        )
+        dv = DataValidation(type="list", formula1=school_range, errorStyle="warning")
+        dv.error = _both("学校标识码不在学校名录中", "This school id is not in the schools sheet")
     if dv is None:
         return None
     dv.errorTitle = _both("填写有误", "Invalid entry", _TITLE_CHARS)
@@ -513,7 +483,7 @@ def _legend(ws, row: int, text: dict) -> int:
 def _readme_sheet(ws, lang: str) -> None:
     from openpyxl.styles import Alignment, Font
 
-    text = _TEXT[lang]
+    text = {key: pick(words, lang) for key, words in _TEXT.items()}
     ws.title = text["readme"]
     bold = Font(bold=True)
     ws.column_dimensions["A"].width = 22
@@ -558,10 +528,10 @@ def _readme_sheet(ws, lang: str) -> None:
 
 
 def _default_settings(name: str, lang: str) -> str:
-    from eduwb.data.dataset import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
+    from eduwb.data.settings import DEFAULT_ROTATION, DEFAULT_UNIT_COSTS
 
     lines = [
-        f"# {_TEXT[lang]['settings_comment']}",
+        f"# {pick(_TEXT['settings_comment'], lang)}",
         f'name = "{name}"',
         '# code = "429999"          # 6 位行政区划代码 6-digit administrative code',
         '# province = "某省"',
@@ -584,20 +554,16 @@ def _default_settings(name: str, lang: str) -> str:
 def write_template(
     target: str | os.PathLike[str], *, source: Any = None, years: Any = None, lang: str = "zh"
 ) -> Path:
-    """Write the workbook ``target`` (an ``.xlsx``) and the county settings beside it
-    (``<stem>.toml``); return its path.
+    """Write the workbook ``target`` and the county settings beside it (``<stem>.toml``).
 
-    ``source`` (see the module's text): None (an empty workbook), a county folder or workbook,
-    a loaded :class:`~eduwb.data.dataset.Dataset`, or ``{table name: DataFrame}`` with the
-    dictionary's English columns and codes (any subset of the tables). ``years``: None (every
-    row of the source) or the year(s) the workbook is for. ``lang``: ``"zh"`` or ``"en"``.
-    Raises :class:`ParameterError` for a target that is not ``.xlsx``, an unknown language,
-    table or year, and :class:`DataError` for a source dataset that does not validate.
+    ``source``: None, a county folder or workbook, a :class:`~eduwb.data.dataset.Dataset` or
+    ``{table name: DataFrame}`` (English columns and codes). Raises :class:`ParameterError` for
+    a bad target, language, table or year, :class:`DataError` for a source that does not validate.
     """
     from openpyxl import Workbook
 
-    if lang not in _TEXT:
-        raise ParameterError(f"lang must be one of {', '.join(_TEXT)}, not {lang!r}")
+    if lang not in ("zh", "en"):
+        raise ParameterError(f"lang must be one of zh, en, not {lang!r}")
     target = Path(target)
     if target.suffix.lower() != ".xlsx":
         raise ParameterError(f"{target}: the template must be an .xlsx file")

@@ -1,8 +1,5 @@
-"""Reading the values analysts type into ``county_indicators``: numbers, percentages, yes/no.
-
-Kept apart from the scorecard because the loader uses it to refuse impossible values
-(a percentage over 100 %) before any analysis runs.
-"""
+"""Reading the values analysts type into ``county_indicators``: numbers, percentages, yes/no
+(apart from the scorecard: the loader refuses impossible values with it)."""
 
 from __future__ import annotations
 
@@ -19,11 +16,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 @dataclass(frozen=True)
 class CountyValue:
-    """A parsed county input.
-
-    ``kind`` is ``"yes"``, ``"no"``, ``"percent"`` (``number`` is a fraction: "96.5%" → 0.965),
-    ``"number"`` (as written: "0.965" → 0.965, "6500" → 6500) or ``"unreadable"``.
-    """
+    """A parsed county input: ``kind`` ``"yes"``, ``"no"``, ``"percent"`` (``number`` a fraction:
+    "96.5%" → 0.965), ``"number"`` (as written) or ``"unreadable"``."""
 
     kind: str
     number: float | None = None

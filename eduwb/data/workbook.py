@@ -1,11 +1,4 @@
-"""Small openpyxl helpers shared by the workbook to fill in and the annotated copy.
-
-* :func:`set_cell` writes a value so that text from a county file stays text: a string
-  starting with ``=`` (or ``+ - @``, which Excel also reads as the start of a formula when
-  someone edits the cell) is stored as a string with Excel's quote prefix, never a formula;
-* :func:`save_workbook` stamps the document dates (``$SOURCE_DATE_EPOCH`` or now), fixes the
-  zip dates when that variable is set, and writes atomically.
-"""
+"""Small openpyxl helpers shared by the workbook to fill in and the annotated copy."""
 
 from __future__ import annotations
 
@@ -32,7 +25,8 @@ COPIED_FILL = "FFF9DB"
 
 
 def set_cell(cell, value: Any) -> None:
-    """Put ``value`` in ``cell``; text always stays text (never a formula)."""
+    """Put ``value`` in ``cell``; text always stays text: one starting as a formula would (``=``,
+    or ``+ - @`` once edited in Excel) gets Excel's quote prefix."""
     if isinstance(value, str):
         cell.value = value
         if value.startswith(FORMULA_STARTS):
@@ -68,12 +62,10 @@ def link_to(cell, sheet: str, ref: str = "A1") -> None:
 
 
 def save_workbook(wb, target: str | os.PathLike[str], *, creator: str = "eduwb") -> Path:
-    """Save ``wb`` to ``target`` through a temporary file, with reproducible dates."""
+    """Save ``wb`` to ``target`` atomically, dated ``$SOURCE_DATE_EPOCH`` (then zip dates too) or now."""
     when, fixed = file_time()
-    wb.properties.creator = creator
-    wb.properties.lastModifiedBy = creator
-    wb.properties.created = when
-    wb.properties.modified = when
+    wb.properties.creator = wb.properties.lastModifiedBy = creator
+    wb.properties.created = wb.properties.modified = when
     buffer = io.BytesIO()
     wb.save(buffer)
     content = buffer.getvalue()
