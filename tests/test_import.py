@@ -1461,3 +1461,59 @@ def test_cli_help_names_import_and_sample_as(capsys):
             "--draft-mapping",
         )
     )
+
+
+def test_form_cells_are_typed_as_openpyxl_reads_them(tmp_path):
+    # the importers read through eduwb.data.xlsx: numbers, dates, durations, booleans, errors,
+    # inline text (escapes kept) and formulas, shared ones translated, as openpyxl's two views
+    import datetime
+    import zipfile
+
+    from openpyxl import Workbook, load_workbook
+
+    from eduwb.data.xlsx import Workbook as Reader
+
+    path = tmp_path / "a.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    for ref, v in {
+        "A1": 12, "B1": 12.0, "C1": 12.5, "D1": True, "E1": "x_x000D_y", "F1": "  pad  ",
+        "A2": datetime.datetime(2024, 9, 1), "B2": datetime.time(8, 30), "C2": datetime.timedelta(hours=30),
+        "D2": "=SUM(A1:B1)", "A3": "=A1*2", "B3": 1e20,
+    }.items():  # fmt: skip
+        ws[ref] = v
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace(
+        '<c r="A3"><f>A1*2</f><v /></c>', '<c r="A3"><f t="shared" si="0">A1*2</f><v>24</v></c>'
+    )
+    xml = xml.replace(
+        "</row></sheetData>",
+        '<c r="G3" t="e"><v>#N/A</v></c><c r="H3"><f t="shared" si="0"/><v>7</v></c></row></sheetData>',
+    )
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    values = load_workbook(path, read_only=True, data_only=True).active
+    formulas = load_workbook(path, read_only=True).active
+    expected = {
+        (r, c): v
+        for r, row in enumerate(values.iter_rows(max_col=10, values_only=True), 1)
+        for c, v in enumerate(row, 1)
+    }
+    expected_formulas = {
+        (c.row, c.column): c.value
+        for row in formulas.iter_rows(max_col=10)
+        for c in row
+        if c.data_type == "f"
+    }
+    with Reader(path, table=False) as book:
+        assert book.dimension("Sheet") == (values.max_row, values.max_column)
+        read = [(r, c, v, f.get(c)) for r, row, f in book.cells("Sheet", 10) for c, v in row.items()]
+        read_formulas = {(r, c): f for r, _, fs in book.cells("Sheet", 10) for c, f in fs.items()}
+    assert {(r, c): v for r, c, v, _ in read} == {k: v for k, v in expected.items() if v is not None}
+    assert [type(v) for *_, v, _ in read] == [type(expected[(r, c)]) for r, c, *_ in read]
+    assert read_formulas == expected_formulas == {(2, 4): "=SUM(A1:B1)", (3, 1): "=A1*2", (3, 8): "=H1*2"}

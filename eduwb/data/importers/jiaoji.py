@@ -15,20 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eduwb.data import limits
-from eduwb.data.importers.locate import Grid, LabelError, describe_move, locate_all, rc, search_bounds
+from eduwb.data.importers.locate import (
+    Grid,
+    LabelError,
+    cell_ref,
+    describe_move,
+    locate_all,
+    rc,
+    search_bounds,
+)
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
-from eduwb.data.importers.workbook import (
-    WORKBOOK_SUFFIXES,
-    cell_problem,
-    cell_ref,
-    cell_text,
-    open_formula_view,
-    open_workbook,
-    read_block,
-    read_formulas,
-)
+from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, cell_problem, cell_text, open_workbook
 from eduwb.data.schema import STAGES_BY_KIND
+from eduwb.data.xlsx import Workbook
 from eduwb.errors import Problem
 
 SHEET_NAME = re.compile(
@@ -89,10 +89,7 @@ def read_workbook(
 ) -> Unit | None:
     """One school-year from its workbook, or ``None`` (with the reason recorded)."""
     with open_workbook(path, label, problems) as wb:
-        if wb is None:
-            return None
-        with open_formula_view(path) as formulas:
-            return _read(Forms(wb, formulas, label), year, mapping, problems, skipped)
+        return None if wb is None else _read(Forms(wb, label), year, mapping, problems, skipped)
 
 
 def workbook_family(path: Path, label: str, problems: list[Problem]) -> str | None:
@@ -100,23 +97,19 @@ def workbook_family(path: Path, label: str, problems: list[Problem]) -> str | No
     with open_workbook(path, label, problems) as wb:
         if wb is None:
             return None
-        families = {FAMILIES[c[1]] for name in wb.sheetnames if (c := sheet_code(name))}
+        families = {FAMILIES[c[1]] for name in wb.sheets if (c := sheet_code(name))}
     return "jichuji" if "jichuji" in families else ("jiaoji" if families else None)
 
 
 class Forms:
     """A workbook's forms, read block by block: saved values, and which cells hold formulas."""
 
-    def __init__(self, wb, formula_view, label: str):
+    def __init__(self, wb: Workbook, label: str):
         self.wb = wb
-        self.formula_view = formula_view
         self.label = label
+        self.sheetnames = list(wb.sheets)
         self._blocks: dict[str, tuple[int, int, dict, dict]] = {}
         self._grids: dict[tuple[str, int, int], Grid] = {}
-
-    @property
-    def sheetnames(self) -> list[str]:
-        return list(self.wb.sheetnames)
 
     def block(self, sheet: str, max_row: int, max_column: int) -> tuple[dict, dict]:
         """The values and the formulas of the sheet's top-left ``max_row`` × ``max_column`` block."""
@@ -124,10 +117,10 @@ class Forms:
         if have is None or have[0] < max_row or have[1] < max_column:
             max_row = max(max_row, have[0] if have else 0)
             max_column = max(max_column, have[1] if have else 0)
-            values = read_block(self.wb[sheet], max_row, max_column)
-            formulas = {}
-            if self.formula_view is not None and sheet in self.formula_view.sheetnames:
-                formulas = read_formulas(self.formula_view[sheet], max_row, max_column)
+            values, formulas = {}, {}
+            for r, row, row_formulas in self.wb.cells(sheet, max_column, max_row):
+                values.update({(r, c): v for c, v in row.items() if v != ""})
+                formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
             have = (max_row, max_column, values, formulas)
             self._blocks[sheet] = have
         return have[2], have[3]

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from eduwb.data.xlsx import column_index, column_letters
+
 _BRACKETS = str.maketrans(
     {"【": "[", "】": "]", "〔": "(", "〕": ")", "〈": "(", "〉": ")", "{": "(", "}": ")"}
 )
@@ -52,19 +54,12 @@ def rc(ref: str) -> tuple[int, int]:
     m = CELL.match(ref)
     if m is None:
         raise ValueError(ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), column_index(m.group(1)) + 1
 
 
 def cell_ref(row: int, column: int) -> str:
-    """(6, 9) → ``"I6"`` (kept here: the workbook module depends on the mapping, which uses this one)."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+    """(6, 9) → ``"I6"``."""
+    return f"{column_letters(column - 1)}{row}"
 
 
 @dataclass(frozen=True)

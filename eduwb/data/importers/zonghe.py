@@ -19,17 +19,11 @@ from pathlib import Path
 
 from eduwb.data import limits
 from eduwb.data.importers.jiaoji import Skipped, fields_for
+from eduwb.data.importers.locate import cell_ref
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
-from eduwb.data.importers.workbook import (
-    cell_problem,
-    cell_ref,
-    cell_text,
-    column_letters,
-    open_formula_view,
-    open_workbook,
-    read_formulas,
-)
+from eduwb.data.importers.workbook import cell_problem, cell_text, open_workbook
+from eduwb.data.xlsx import Workbook, column_letters
 from eduwb.errors import ParameterError, Problem
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -101,11 +95,11 @@ def read_workbook(
     problems: list[Problem],
     skipped: list[Skipped],
 ) -> list[SheetRead]:
-    with open_workbook(path, label, problems) as wb, open_formula_view(path) as formula_view:
+    with open_workbook(path, label, problems) as wb:
         if wb is None:
             return []
-        plan = years_of_sheets(list(wb.sheetnames), year, path)
-        for s in wb.sheetnames:
+        plan = years_of_sheets(list(wb.sheets), year, path)
+        for s in wb.sheets:
             if s not in {name for name, _ in plan}:
                 skipped.append(
                     Skipped(
@@ -115,16 +109,17 @@ def read_workbook(
                 )
         out = []
         for sheet, y in plan:
-            formula_sheet = formula_view[sheet] if formula_view is not None else None
-            read = _read_sheet(wb[sheet], formula_sheet, label, sheet, y, mapping, problems, skipped)
+            read = _read_sheet(wb, label, sheet, y, mapping, problems, skipped)
             if read is not None:
                 out.append(read)
         return out
+    return []  # a limit broken while a sheet was read
 
 
-def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | None:
-    """The sheet's rows (values), refusing an oversized sheet before and while reading it."""
-    declared_rows, declared_cols = ws.max_row, ws.max_column
+def _rows(wb: Workbook, label: str, sheet: str, problems: list[Problem]) -> tuple[list[tuple], dict] | None:
+    """The sheet's rows (values) and its formulas by (row, column), refusing an oversized sheet
+    before and while reading it."""
+    declared_rows, declared_cols = wb.dimension(sheet) or (None, None)
     if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
         problems.append(
             cell_problem(
@@ -136,14 +131,17 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
         )
         return None
     rows: list[tuple] = []
+    formulas: dict[tuple[int, int], str] = {}
     cells = 0
-    # read_only rows are padded to max_col: bound it by the declared width when there is one
+    # only the declared width is read, when there is one (as openpyxl's read-only view did)
     width = min(declared_cols or limits.MAX_FORM_COLUMNS, limits.MAX_FORM_COLUMNS)
-    for row in ws.iter_rows(max_row=limits.MAX_FORM_ROWS + 1, max_col=width, values_only=True):
-        end = len(row)
-        while end and row[end - 1] is None:
-            end -= 1
-        rows.append(row[:end])
+    for r, values, row_formulas in wb.cells(sheet, width):
+        if r <= len(rows):
+            continue  # a row out of order
+        rows += [()] * (r - 1 - len(rows))
+        end = max(values, default=0)
+        rows.append(tuple(values.get(c) for c in range(1, end + 1)))
+        formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
         cells += end
         if len(rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
             problems.append(
@@ -155,7 +153,7 @@ def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | 
                 )
             )
             return None
-    return rows
+    return rows, formulas
 
 
 def _raw(rows: list[tuple], r: int, c: int):
@@ -194,8 +192,7 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 
 
 def _read_sheet(
-    ws,
-    formula_ws,
+    wb: Workbook,
     label: str,
     sheet: str,
     year: int,
@@ -210,9 +207,10 @@ def _read_sheet(
     and report every problem at its cell as they go.
     """
     layout = mapping.zonghe
-    rows = _rows(ws, label, sheet, problems)
-    if rows is None:
+    read = _rows(wb, label, sheet, problems)
+    if read is None:
         return None
+    rows, formulas = read
     width = max((len(r) for r in rows), default=0)
     anchor = norm_text(layout.anchor.split("/")[0])
     header = next(
@@ -321,14 +319,10 @@ def _read_sheet(
         return None
     used = set(columns.values()) | {counted_col, parent_col}
     unused = [
-        f"{label} [sheet {sheet}] 列 column {column_letters(c)}：{shown[c]}"
+        f"{label} [sheet {sheet}] 列 column {column_letters(c - 1)}：{shown[c]}"
         for c in sorted(shown)
         if c not in used
     ]
-
-    formulas = {}
-    if formula_ws is not None:  # which mapped cells hold formulas (the saved values cannot tell)
-        formulas = read_formulas(formula_ws, len(rows), width, min_row=data_row)
 
     def cell_at(r: int, c: int, formula: str | None = None) -> Cell:
         return Cell(label, sheet, cell_ref(r, c), _raw(rows, r, c), formula)
