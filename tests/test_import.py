@@ -1517,3 +1517,24 @@ def test_form_cells_are_typed_as_openpyxl_reads_them(tmp_path):
     assert {(r, c): v for r, c, v, _ in read} == {k: v for k, v in expected.items() if v is not None}
     assert [type(v) for *_, v, _ in read] == [type(expected[(r, c)]) for r, c, *_ in read]
     assert read_formulas == expected_formulas == {(2, 4): "=SUM(A1:B1)", (3, 1): "=A1*2", (3, 8): "=H1*2"}
+
+
+def test_a_field_found_by_its_labels_alone_needs_no_cell(tmp_path):
+    # a label-only field (no ``cell``) once raised KeyError('cell'); a target the parent lacks,
+    # so no parent's cell is inherited: 教基4155 row 总计, column 音乐 (N6 in this workbook)
+    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
+    mapping = tmp_path / "labels.toml"
+    mapping.write_text(
+        'extends = "jiaoji-2021"\n\n[[fields]]\ntarget = "facilities.music_rooms"\nsheet = "4155"\n'
+        'row_label = "总计"\ncolumn_label = "音乐"\n\n[[fields]]\n'
+        'target = "facilities.music_room_min_area_m2"\n'
+        'sheet = "4155"\nrow_label = "总计"\ncolumn_label = "体育"\n',  # L6: any number will do
+        encoding="utf-8",
+    )
+    field = load_mapping(mapping).field("facilities.music_rooms")
+    assert field.cells == () and field.locators[0].cell is None
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out, mapping=mapping, force=True)  # inside the source: allowed by force
+    facilities = read_out(out, "facilities")
+    assert facilities.loc[0, "music_rooms"] == PRIMARY_A[("4155", "N6")] == 1
+    assert facilities.loc[0, "music_room_min_area_m2"] == PRIMARY_A[("4155", "L6")] == 3
