@@ -26,7 +26,12 @@ from eduwb.data.importers.locate import (
 )
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
-from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, cell_problem, cell_text, open_workbook
+from eduwb.data.importers.workbook import (
+    WORKBOOK_SUFFIXES,
+    add_problem,
+    cell_text,
+    open_workbook,
+)
 from eduwb.data.schema import STAGES_BY_KIND
 from eduwb.data.xlsx import Workbook
 from eduwb.errors import Problem
@@ -63,16 +68,14 @@ def workbook_files(folder: Path, problems: list[Problem]) -> list[Path]:
         if suffix in WORKBOOK_SUFFIXES:
             files.append(path)
         elif suffix == ".xls":
-            problems.append(
-                cell_problem(
-                    path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
-                )
+            add_problem(
+                problems, path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
             )
     if len(files) > limits.MAX_FORM_WORKBOOKS:
-        problems.append(
-            cell_problem(
-                folder.name, f"工作簿过多 too many workbooks ({len(files)} > {limits.MAX_FORM_WORKBOOKS})"
-            )
+        add_problem(
+            problems,
+            folder.name,
+            f"工作簿过多 too many workbooks ({len(files)} > {limits.MAX_FORM_WORKBOOKS})",
         )
         return []
     return files
@@ -187,27 +190,24 @@ def _sheets(names: list[str], label: str, problems: list[Problem]):
             continue
         code, _, kind = parsed
         if code in sheets:
-            problems.append(
-                cell_problem(
-                    label, f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})", sheet=name
-                )
+            add_problem(
+                problems,
+                label,
+                f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})",
+                sheet=name,
             )
             continue
         sheets[code] = name
         if kind:
             suffixes.setdefault(kind, name)
     if not sheets:
-        problems.append(
-            cell_problem(
-                label, "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>"
-            )
+        add_problem(
+            problems, label, "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>"
         )
         return None
     if len(suffixes) > 1:
         shown = "、".join(f"{k}（{v}）" for k, v in suffixes.items())
-        problems.append(
-            cell_problem(label, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}")
-        )
+        add_problem(problems, label, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}")
         return None
     return sheets, suffixes
 
@@ -227,11 +227,10 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         kind_cell = next((c for c in cells or () if c.text), None)
     kind_label = kind_cell.text if kind_cell is not None else suffix
     if kind_label is None:
-        problems.append(
-            cell_problem(
-                label,
-                "无法确定办学类型 cannot tell the 办学类型 (not in the school's form nor the sheet names)",
-            )
+        add_problem(
+            problems,
+            label,
+            "无法确定办学类型 cannot tell the 办学类型 (not in the school's form nor the sheet names)",
         )
         return None
     if mapping.is_skipped_kind(kind_label):
@@ -244,15 +243,14 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
     where_cell = kind_cell.ref if kind_cell is not None else None
     if kind is None:
         known = "、".join(dict.fromkeys(mapping.kinds))
-        problems.append(
-            cell_problem(
-                label,
-                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
-                f"skipped: {'、'.join(mapping.skip_kinds)}）",
-                sheet=where_sheet,
-                cell=where_cell,
-                value=kind_label,
-            )
+        add_problem(
+            problems,
+            label,
+            f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
+            f"skipped: {'、'.join(mapping.skip_kinds)}）",
+            sheet=where_sheet,
+            cell=where_cell,
+            value=kind_label,
         )
         return None
     if (
@@ -260,14 +258,13 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         and suffix is not None
         and mapping.lookup("kind").get(norm_text(suffix)) not in (kind, None)
     ):
-        problems.append(
-            cell_problem(
-                label,
-                f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
-                sheet=kind_cell.sheet,
-                cell=kind_cell.ref,
-                value=kind_label,
-            )
+        add_problem(
+            problems,
+            label,
+            f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
+            sheet=kind_cell.sheet,
+            cell=kind_cell.ref,
+            value=kind_label,
         )
         return None
     return kind, kind_label, Reading(kind, (kind_cell,) if kind_cell is not None else ())
@@ -287,11 +284,10 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
     missing = [code for code in by_sheet if code not in sheets]
     for code in missing:
         targets = "、".join(describe(f) for f in by_sheet[code])
-        problems.append(
-            cell_problem(
-                forms.label,
-                f"缺少工作表 missing sheet {_family_prefix(sheets)}{code}（需要它读取 needed for {targets}）",
-            )
+        add_problem(
+            problems,
+            forms.label,
+            f"缺少工作表 missing sheet {_family_prefix(sheets)}{code}（需要它读取 needed for {targets}）",
         )
     if missing:
         return False
@@ -329,8 +325,8 @@ def _field_cells(forms: Forms, f: Field, sheet: str, notes: list[str], problems:
     try:
         positions, shift = locate_all(f.locators, grid)
     except LabelError as exc:
-        problems.append(
-            cell_problem(forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref)
+        add_problem(
+            problems, forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref
         )
         return None
     if not _plain_checks_hold(forms, f, sheet, shift or (0, 0), problems):
@@ -352,15 +348,14 @@ def _plain_checks_hold(forms: Forms, f: Field, sheet: str, shift, problems: list
         cell = forms.cell(sheet, (r + shift[0], c + shift[1]))
         if norm_text(expected) not in norm_text(cell.text):
             shown = f"“{cell.text}”" if cell.text else "空白 blank"
-            problems.append(
-                cell_problem(
-                    forms.label,
-                    f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致 "
-                    f"(the form differs from the mapping: {describe(f)} not read)",
-                    sheet=sheet,
-                    cell=cell.ref,
-                    value=cell.text or None,
-                )
+            add_problem(
+                problems,
+                forms.label,
+                f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致 "
+                f"(the form differs from the mapping: {describe(f)} not read)",
+                sheet=sheet,
+                cell=cell.ref,
+                value=cell.text or None,
             )
             ok = False
     return ok

@@ -55,6 +55,11 @@ def cell_problem(
     return CellProblem(file, row, column, _shown(value), rule, severity, cell)
 
 
+def add_problem(problems: list[Problem], workbook: str, rule: str, **where: Any) -> None:
+    """``problems.append(cell_problem(workbook, rule, **where))``."""
+    problems.append(cell_problem(workbook, rule, **where))
+
+
 def _shown(value: object) -> object:
     """A cell value as quoted in a message: text capped, so a hostile cell cannot flood the terminal."""
     if isinstance(value, str) and len(value) > 60:

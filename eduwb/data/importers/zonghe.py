@@ -22,7 +22,7 @@ from eduwb.data.importers.jiaoji import Skipped, fields_for
 from eduwb.data.importers.locate import cell_ref
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
-from eduwb.data.importers.workbook import cell_problem, cell_text, open_workbook
+from eduwb.data.importers.workbook import add_problem, cell_text, open_workbook
 from eduwb.data.xlsx import Workbook, column_letters
 from eduwb.errors import ParameterError, Problem
 
@@ -121,13 +121,12 @@ def _rows(wb: Workbook, label: str, sheet: str, problems: list[Problem]) -> tupl
     before and while reading it."""
     declared_rows, declared_cols = wb.dimension(sheet) or (None, None)
     if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
-        problems.append(
-            cell_problem(
-                label,
-                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
-                f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
-                sheet=sheet,
-            )
+        add_problem(
+            problems,
+            label,
+            f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
+            f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
+            sheet=sheet,
         )
         return None
     rows: list[tuple] = []
@@ -144,13 +143,12 @@ def _rows(wb: Workbook, label: str, sheet: str, problems: list[Problem]) -> tupl
         formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
         cells += end
         if len(rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
-            problems.append(
-                cell_problem(
-                    label,
-                    f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
-                    f"or {limits.MAX_FORM_CELLS} cells)",
-                    sheet=sheet,
-                )
+            add_problem(
+                problems,
+                label,
+                f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
+                f"or {limits.MAX_FORM_CELLS} cells)",
+                sheet=sheet,
             )
             return None
     return rows, formulas
@@ -207,6 +205,10 @@ def _read_sheet(
     and report every problem at its cell as they go.
     """
     layout = mapping.zonghe
+
+    def refuse(rule: str, cell: str | None = None) -> None:
+        add_problem(problems, label, rule, sheet=sheet, cell=cell)
+
     read = _rows(wb, label, sheet, problems)
     if read is None:
         return None
@@ -223,36 +225,19 @@ def _read_sheet(
         None,
     )
     if header is None:
-        problems.append(
-            cell_problem(
-                label,
-                f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
-                f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
-                sheet=sheet,
-            )
+        refuse(
+            f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
+            f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)"
         )
         return None
     head_row, anchor_col = header
+    head = cell_ref(head_row, anchor_col)
     data_row = next((r for r in range(head_row + 1, len(rows) + 1) if _text(rows, r, anchor_col)), None)
     if data_row is None:
-        problems.append(
-            cell_problem(
-                label,
-                "表头下没有学校行 no school rows below the header",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse("表头下没有学校行 no school rows below the header", head)
         return None
     if data_row - head_row > MAX_HEADER_ROWS:
-        problems.append(
-            cell_problem(
-                label,
-                f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse(f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows", head)
         return None
     paths = header_paths(rows, head_row, data_row - 1, width)
     by_path: dict[str, list[int]] = {}
@@ -266,24 +251,11 @@ def _read_sheet(
             return found[0]
         if len(found) > 1:
             letters = "、".join(cell_ref(head_row, c) for c in found)
-            problems.append(
-                cell_problem(
-                    label,
-                    f"列“{path}”出现多次 column appears more than once ({letters}) ({why})",
-                    sheet=sheet,
-                )
-            )
+            refuse(f"列“{path}”出现多次 column appears more than once ({letters}) ({why})")
             return None
         near = difflib.get_close_matches(path, list(shown.values()), n=1, cutoff=0.6)
         hint = f"；相近的列 closest: “{near[0]}”" if near else ""
-        problems.append(
-            cell_problem(
-                label,
-                f"找不到列 column not found: “{path}” ({why}){hint}",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse(f"找不到列 column not found: “{path}” ({why}){hint}", head)
         return None
 
     columns: dict[str, int] = {}
@@ -336,14 +308,7 @@ def _read_sheet(
         row_values = [_text(rows, r, c) for c in columns.values()]
         if not name:
             if any(row_values):
-                problems.append(
-                    cell_problem(
-                        label,
-                        "有数据但没有学校名称 a row with figures but no school name",
-                        sheet=sheet,
-                        cell=cell_ref(r, anchor_col),
-                    )
-                )
+                refuse("有数据但没有学校名称 a row with figures but no school name", cell_ref(r, anchor_col))
                 ok = False
             continue
         origin = f"{label} [sheet {sheet}] row {r}"
@@ -362,11 +327,7 @@ def _read_sheet(
         kind_reading = parse_field(kind_field, [kind_cell], mapping, problems)
         if kind_reading is None or kind_reading.value is None:
             if kind_reading is not None:
-                problems.append(
-                    cell_problem(
-                        label, "缺少办学类型 a 办学类型 is required", sheet=sheet, cell=kind_cell.ref
-                    )
-                )
+                refuse("缺少办学类型 a 办学类型 is required", kind_cell.ref)
             ok = False
             continue
         unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
@@ -392,15 +353,10 @@ def _read_sheet(
             continue
         parent_cell = cell_at(r, parent_col) if parent_col else None
         if parent_cell is None or not parent_cell.text:
-            where = parent_cell.ref if parent_cell else cell_ref(r, counted_col)
-            problems.append(
-                cell_problem(
-                    label,
-                    f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
-                    f"must name its parent school ({layout.parent})",
-                    sheet=sheet,
-                    cell=where,
-                )
+            refuse(
+                f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
+                f"must name its parent school ({layout.parent})",
+                parent_cell.ref if parent_cell else cell_ref(r, counted_col),
             )
             ok = False
             continue
@@ -421,15 +377,14 @@ def _merge_children(
     for child, parent_text, parent_cell in children:
         parent = by_id.get(parent_text) or by_name.get(norm_text(parent_text))
         if parent is None:
-            problems.append(
-                cell_problem(
-                    parent_cell.workbook,
-                    "所属学校不在本表的计校数学校中 parent school "
-                    "not found among the counted schools of this sheet",
-                    sheet=parent_cell.sheet,
-                    cell=parent_cell.ref,
-                    value=parent_text,
-                )
+            add_problem(
+                problems,
+                parent_cell.workbook,
+                "所属学校不在本表的计校数学校中 parent school "
+                "not found among the counted schools of this sheet",
+                sheet=parent_cell.sheet,
+                cell=parent_cell.ref,
+                value=parent_text,
             )
             ok = False
             continue
@@ -439,15 +394,14 @@ def _merge_children(
             if f is None or f.namespace == "school" or not f.numeric:
                 continue
             if target not in parent.values:
-                problems.append(
-                    cell_problem(
-                        reading.cells[0].workbook,
-                        f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
-                        f"the parent has no such stage ({describe(f)})",
-                        sheet=reading.cells[0].sheet,
-                        cell=reading.cells[0].ref,
-                        value=reading.value,
-                    )
+                add_problem(
+                    problems,
+                    reading.cells[0].workbook,
+                    f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
+                    f"the parent has no such stage ({describe(f)})",
+                    sheet=reading.cells[0].sheet,
+                    cell=reading.cells[0].ref,
+                    value=reading.value,
                 )
                 ok = False
                 continue
