@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from eduwb.data.importers.jiaoji import Forms, sheet_code, workbook_files
-from eduwb.data.importers.locate import Grid, LabelError, cell_ref, locate_all, rc, search_bounds
+from eduwb.data.importers.locate import LabelError, cell_ref, locate_all, rc, search_bounds
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, load_mapping
 from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, cell_text, open_workbook
 from eduwb.data.importers.zonghe import YEAR
@@ -144,10 +144,8 @@ def _found(forms: Forms, f: Field, codes: dict[str, str]) -> tuple[list | None, 
     if f.sheet not in codes:
         return None, f"没有表 no form {f.sheet}；本工作簿的表 forms here: {'、'.join(codes) or '无 none'}"
     bounds = search_bounds(list(f.locators), MAX_FORM_ROW, MAX_FORM_COLUMN)
-    values, _ = forms.block(codes[f.sheet], *bounds)
-    grid = Grid({pos: cell_text(v) for pos, v in values.items() if isinstance(v, str)})
     try:
-        return locate_all(f.locators, grid)[0], None
+        return locate_all(f.locators, forms.grid(codes[f.sheet], *bounds))[0], None
     except LabelError as exc:
         return None, exc.message
 
