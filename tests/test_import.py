@@ -1538,3 +1538,22 @@ def test_a_field_found_by_its_labels_alone_needs_no_cell(tmp_path):
     facilities = read_out(out, "facilities")
     assert facilities.loc[0, "music_rooms"] == PRIMARY_A[("4155", "N6")] == 1
     assert facilities.loc[0, "music_room_min_area_m2"] == PRIMARY_A[("4155", "L6")] == 3
+
+
+def test_a_cell_naming_a_missing_shared_string_is_refused_not_a_crash(capsys, tmp_path):
+    # openpyxl raised IndexError (an internal error); the one reader refuses the workbook
+    import zipfile
+
+    path = write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(rb'<c r="C3"[^>]*>.*?</c>', b'<c r="C3" t="s"><v>7</v></c>', parts[sheet], count=1)
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    err = refused(capsys, tmp_path, tmp_path / "out")
+    assert (
+        "error: 2024/a.xlsx: 不是可读的 .xlsx 工作簿：有单元格引用了不存在的共享字符串 '7' "
+        "not a readable .xlsx workbook: a cell refers to shared string '7', which does not exist" in err
+    )
