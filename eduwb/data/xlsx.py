@@ -571,7 +571,7 @@ class Workbook:
                 m = _REF.match(el.get("r") or "")
                 col = column_index(m.group(1)) + 1 if m else col + 1
                 if col <= max_column:
-                    value, formula = self._typed(el, f"{column_letters(col - 1)}{row_number}", shared)
+                    value, formula = self._typed(el, row_number, col, shared)
                     if value is not None:
                         values[col] = value
                     if formula is not None:
@@ -581,7 +581,9 @@ class Workbook:
                 yield row_number, values, formulas
                 (el if sheet_data is None else sheet_data).clear()
 
-    def _typed(self, el: ET.Element, ref: str, shared: dict[str, object]) -> tuple[object, str | None]:
+    def _typed(
+        self, el: ET.Element, row: int, col: int, shared: dict[str, object]
+    ) -> tuple[object, str | None]:
         """A cell's value and formula, as openpyxl reads them (its data-only and formula views)."""
         kind = el.get("t", "n")
         children = {_local(child.tag): child for child in reversed(el)}  # the first of each
@@ -615,7 +617,7 @@ class Workbook:
             return value, None
         formula = "=" + (f.text or "")
         if f.get("t") == "shared":
-            si = f.get("si", "")
+            si, ref = f.get("si", ""), f"{column_letters(col - 1)}{row}"
             if si in shared:
                 formula = shared[si].translate_formula(ref)
             elif formula != "=":
