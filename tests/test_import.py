@@ -1461,3 +1461,99 @@ def test_cli_help_names_import_and_sample_as(capsys):
             "--draft-mapping",
         )
     )
+
+
+def test_form_cells_are_typed_as_openpyxl_reads_them(tmp_path):
+    # the importers read through eduwb.data.xlsx: numbers, dates, durations, booleans, errors,
+    # inline text (escapes kept) and formulas, shared ones translated, as openpyxl's two views
+    import datetime
+    import zipfile
+
+    from openpyxl import Workbook, load_workbook
+
+    from eduwb.data.xlsx import Workbook as Reader
+
+    path = tmp_path / "a.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    for ref, v in {
+        "A1": 12, "B1": 12.0, "C1": 12.5, "D1": True, "E1": "x_x000D_y", "F1": "  pad  ",
+        "A2": datetime.datetime(2024, 9, 1), "B2": datetime.time(8, 30), "C2": datetime.timedelta(hours=30),
+        "D2": "=SUM(A1:B1)", "A3": "=A1*2", "B3": 1e20,
+    }.items():  # fmt: skip
+        ws[ref] = v
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace(
+        '<c r="A3"><f>A1*2</f><v /></c>', '<c r="A3"><f t="shared" si="0">A1*2</f><v>24</v></c>'
+    )
+    xml = xml.replace(
+        "</row></sheetData>",
+        '<c r="G3" t="e"><v>#N/A</v></c><c r="H3"><f t="shared" si="0"/><v>7</v></c></row></sheetData>',
+    )
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    values = load_workbook(path, read_only=True, data_only=True).active
+    formulas = load_workbook(path, read_only=True).active
+    expected = {
+        (r, c): v
+        for r, row in enumerate(values.iter_rows(max_col=10, values_only=True), 1)
+        for c, v in enumerate(row, 1)
+    }
+    expected_formulas = {
+        (c.row, c.column): c.value
+        for row in formulas.iter_rows(max_col=10)
+        for c in row
+        if c.data_type == "f"
+    }
+    with Reader(path, table=False) as book:
+        assert book.dimension("Sheet") == (values.max_row, values.max_column)
+        read = [(r, c, v, f.get(c)) for r, row, f in book.cells("Sheet", 10) for c, v in row.items()]
+        read_formulas = {(r, c): f for r, _, fs in book.cells("Sheet", 10) for c, f in fs.items()}
+    assert {(r, c): v for r, c, v, _ in read} == {k: v for k, v in expected.items() if v is not None}
+    assert [type(v) for *_, v, _ in read] == [type(expected[(r, c)]) for r, c, *_ in read]
+    assert read_formulas == expected_formulas == {(2, 4): "=SUM(A1:B1)", (3, 1): "=A1*2", (3, 8): "=H1*2"}
+
+
+def test_a_field_found_by_its_labels_alone_needs_no_cell(tmp_path):
+    # a label-only field (no ``cell``) once raised KeyError('cell'); a target the parent lacks,
+    # so no parent's cell is inherited: 教基4155 row 总计, column 音乐 (N6 in this workbook)
+    write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
+    mapping = tmp_path / "labels.toml"
+    mapping.write_text(
+        'extends = "jiaoji-2021"\n\n[[fields]]\ntarget = "facilities.music_rooms"\nsheet = "4155"\n'
+        'row_label = "总计"\ncolumn_label = "音乐"\n\n[[fields]]\n'
+        'target = "facilities.music_room_min_area_m2"\n'
+        'sheet = "4155"\nrow_label = "总计"\ncolumn_label = "体育"\n',  # L6: any number will do
+        encoding="utf-8",
+    )
+    field = load_mapping(mapping).field("facilities.music_rooms")
+    assert field.cells == () and field.locators[0].cell is None
+    out = tmp_path / "out"
+    import_statistics(tmp_path, out, mapping=mapping, force=True)  # inside the source: allowed by force
+    facilities = read_out(out, "facilities")
+    assert facilities.loc[0, "music_rooms"] == PRIMARY_A[("4155", "N6")] == 1
+    assert facilities.loc[0, "music_room_min_area_m2"] == PRIMARY_A[("4155", "L6")] == 3
+
+
+def test_a_cell_naming_a_missing_shared_string_is_refused_not_a_crash(capsys, tmp_path):
+    # openpyxl raised IndexError (an internal error); the one reader refuses the workbook
+    import zipfile
+
+    path = write_jiaoji(tmp_path / "2024" / "a.xlsx", "小学", PRIMARY_A)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(rb'<c r="C3"[^>]*>.*?</c>', b'<c r="C3" t="s"><v>7</v></c>', parts[sheet], count=1)
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    err = refused(capsys, tmp_path, tmp_path / "out")
+    assert (
+        "error: 2024/a.xlsx: 不是可读的 .xlsx 工作簿：有单元格引用了不存在的共享字符串 '7' "
+        "not a readable .xlsx workbook: a cell refers to shared string '7', which does not exist" in err
+    )

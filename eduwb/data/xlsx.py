@@ -237,17 +237,20 @@ def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
     XlsxRefused
         at the first limit broken, naming the part.
     """
-    budget = Budget()
     with open_zip(source) as zf:
-        for info in zf.infolist():
-            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
-                continue
-            try:
-                fh = zf.open(info)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-                raise _refused(info.filename, f"cannot be opened: {exc}") from None
-            with fh:
-                guard_part(fh, info.filename.lstrip("/"), budget)
+        _guard_all(zf, Budget())
+
+
+def _guard_all(zf: zipfile.ZipFile, budget: Budget) -> None:
+    for info in zf.infolist():
+        if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            fh = zf.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            raise _refused(info.filename, f"cannot be opened: {exc}") from None
+        with fh:
+            guard_part(fh, info.filename.lstrip("/"), budget)
 
 
 def _local(tag: str) -> str:
@@ -282,14 +285,27 @@ def _unescape(text: str) -> str:
 
 
 class Workbook:
-    """An open .xlsx file: its sheet names, read lazily and within the limits."""
+    """An open .xlsx file: its sheet names, read lazily and within the limits.
 
-    def __init__(self, path: Path | IO[bytes]):
+    ``table``: its sheets are a county's tables, held to the table's limits as they are read
+    (:meth:`rows`). Otherwise (the statistics forms, read by :meth:`cells`) every XML part is
+    streamed through the guard when the workbook is opened, as :func:`guard` does.
+    """
+
+    def __init__(self, path: Path | IO[bytes], table: bool = True):
         self._zip = open_zip(path)
         self._budget = Budget()
         self._guarded: set[str] = set()
+        self._table = table
         infos = self._zip.infolist()
         self._parts = {i.filename.lstrip("/"): i for i in infos}
+        if not table:
+            try:
+                _guard_all(self._zip, self._budget)
+            except XlsxRefused:
+                self.close()
+                raise
+            self._guarded.update(self._parts)
         if "xl/workbook.xml" not in self._parts:
             raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
         self.sheets: dict[str, str] = {}  # read by _open while the sheets are being found
@@ -311,7 +327,7 @@ class Workbook:
         try:
             if name not in self._guarded:
                 with self._zip.open(info) as fh:
-                    guard_part(fh, name, self._budget, table=name in self.sheets.values())
+                    guard_part(fh, name, self._budget, table=self._table and name in self.sheets.values())
                 self._guarded.add(name)
             return self._zip.open(info)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
@@ -356,6 +372,7 @@ class Workbook:
 
     @cached_property
     def _shared_strings(self) -> list[str]:
+        """The shared strings as written (``_xHHHH_`` escapes kept, as openpyxl reads them)."""
         strings: list[str] = []
         name = next((n for n in self._parts if n.lower() == "xl/sharedstrings.xml"), None)
         if name is not None:
@@ -366,11 +383,16 @@ class Workbook:
         return strings
 
     @cached_property
-    def _date_styles(self) -> set[int]:
-        """Indices of the cell styles whose number format shows a date (as openpyxl decides)."""
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    def _text_strings(self) -> list[str]:
+        return [_unescape(s) for s in self._shared_strings]
 
-        dates: set[int] = set()
+    @cached_property
+    def _date_styles(self) -> dict[int, bool]:
+        """The cell styles whose number format shows a date (as openpyxl decides): index → whether
+        the format is a duration (read as a timedelta)."""
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+        dates: dict[int, bool] = {}
         if "xl/styles.xml" in self._parts:
             custom: dict[int, str] = {}
             xf_formats: list[int] = []
@@ -392,7 +414,7 @@ class Workbook:
             for idx, fmt_id in enumerate(xf_formats):
                 fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
                 if is_date_format(fmt):
-                    dates.add(idx)
+                    dates[idx] = is_timedelta_format(fmt)
         return dates
 
     # ---- a sheet -------------------------------------------------------------------------
@@ -458,7 +480,7 @@ class Workbook:
                         name = names[child.tag] = _local(child.tag)
                     if kind == "inlineStr":
                         if name == "is":
-                            text = _item_text(child)
+                            text = _unescape(_item_text(child))
                         continue
                     if name != "v" or child.text is None:
                         continue
@@ -474,7 +496,7 @@ class Workbook:
                         text = _number_text(raw, is_date, self.date1904)
                     elif kind == "s":
                         if strings is None:
-                            strings = self._shared_strings
+                            strings = self._text_strings
                         try:
                             text = strings[int(raw)]
                         except (ValueError, IndexError):
@@ -504,6 +526,121 @@ class Workbook:
                 else:
                     el.clear()
 
+    def dimension(self, sheet: str) -> tuple[int, int] | None:
+        """The sheet's declared last row and last column (from 1), None when it declares none."""
+        for _, el in self._events(self.sheets[sheet], events=("start",)):
+            tag = _local(el.tag)
+            if tag == "dimension":
+                m = _RANGE.match((el.get("ref") or "").upper())
+                if m is None:
+                    return None
+                return int(m.group(4) or m.group(2)), column_index(m.group(3) or m.group(1)) + 1
+            if tag == "sheetData":
+                break
+        return None
+
+    def cells(
+        self, sheet: str, max_column: int, max_row: int | None = None
+    ) -> Iterator[tuple[int, dict[int, object], dict[int, str]]]:
+        """Every row of a sheet up to ``max_row``, empty ones included, as (row number,
+        {column: value}, {column: formula}), columns from 1 up to ``max_column``.
+
+        Values are typed as openpyxl's read-only view gives them: int or float, text, bool,
+        a date, time or duration for a number in a date format, an error's text (``#N/A``); for
+        a formula, the value Excel saved with it. A formula is its text after ``=`` (a shared
+        formula's copies translated to their cell). Blank cells are left out.
+        """
+        part = self.sheets[sheet]
+        shared: dict[str, object] = {}  # a shared formula's index → its translator
+        sheet_data = None
+        row_number = col = 0
+        values: dict[int, object] = {}
+        formulas: dict[int, str] = {}
+        for event, el in self._events(part, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row_number = int(r) if r and r.isdigit() else row_number + 1
+                    if max_row is not None and row_number > max_row:
+                        return
+                    values, formulas, col = {}, {}, 0
+                elif tag == "sheetData":
+                    sheet_data = el
+            elif tag == "c":
+                m = _REF.match(el.get("r") or "")
+                col = column_index(m.group(1)) + 1 if m else col + 1
+                if col <= max_column:
+                    value, formula = self._typed(el, row_number, col, shared)
+                    if value is not None:
+                        values[col] = value
+                    if formula is not None:
+                        formulas[col] = formula
+                el.clear()
+            elif tag == "row":
+                yield row_number, values, formulas
+                (el if sheet_data is None else sheet_data).clear()
+
+    def _typed(
+        self, el: ET.Element, row: int, col: int, shared: dict[str, object]
+    ) -> tuple[object, str | None]:
+        """A cell's value and formula, as openpyxl reads them (its data-only and formula views)."""
+        kind = el.get("t", "n")
+        children = {_local(child.tag): child for child in reversed(el)}  # the first of each
+        raw = (children["v"].text or None) if "v" in children else None
+        value: object = None
+        if kind == "inlineStr":
+            value = _item_text(children["is"]) if "is" in children else None
+        elif raw is None:
+            pass
+        elif kind == "n":
+            style = el.get("s", "0")
+            value = self._number(raw, int(style) if style.isdigit() else 0)
+        elif kind == "s":
+            try:
+                value = self._shared_strings[int(raw)].replace("x005F_", "")
+            except (ValueError, IndexError):
+                raise XlsxRefused(
+                    "not a readable .xlsx workbook: a cell refers "
+                    f"to shared string {raw!r}, which does not exist"
+                ) from None
+        elif kind == "b":
+            value = raw.strip() in ("1", "true")
+        elif kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            value = from_ISO8601(raw)
+        else:  # "str" (a formula's text), "e" (an error such as #N/A)
+            value = raw
+        f = children.get("f")
+        if f is None:
+            return value, None
+        formula = "=" + (f.text or "")
+        if f.get("t") == "shared":
+            si, ref = f.get("si", ""), f"{column_letters(col - 1)}{row}"
+            if si in shared:
+                formula = shared[si].translate_formula(ref)
+            elif formula != "=":
+                from openpyxl.formula.translate import Translator
+
+                shared[si] = Translator(formula, ref)
+        return value, formula
+
+    def _number(self, raw: str, style: int) -> object:
+        try:
+            number = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+        except ValueError:
+            return raw
+        duration = self._date_styles.get(style)
+        if duration is None:
+            return number
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+        try:
+            return from_excel(number, CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900, duration)
+        except (OverflowError, ValueError):
+            return "#VALUE!"
+
 
 def _item_text(el: ET.Element) -> str:
     """The text of a string item: plain ``<t>`` or rich-text runs, without phonetic guides."""
@@ -517,7 +654,7 @@ def _item_text(el: ET.Element) -> str:
                 if _local(t.tag) == "t":
                     parts.append(t.text or "")
         # rPh (phonetic reading) and phoneticPr are not part of the text
-    return _unescape("".join(parts))
+    return "".join(parts)
 
 
 def _check_dimension(ref: str) -> None:

@@ -31,7 +31,7 @@ from eduwb.data.importers.jiaoji import read_workbook as read_jiaoji_workbook
 from eduwb.data.importers.log import ImportLog
 from eduwb.data.importers.mapping import DEFAULT_MAPPING, Mapping, MappingError, load_mapping
 from eduwb.data.importers.units import Unit
-from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, CellProblem, cell_problem
+from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, CellProblem, add_problem, cell_problem
 from eduwb.data.importers.zonghe import YEAR, Merge
 from eduwb.data.importers.zonghe import read_workbook as read_zonghe_workbook
 from eduwb.data.schema import TABLES
@@ -291,10 +291,10 @@ def _read_jiaoji(
     for y, folder, prefix in plan:
         files = workbook_files(folder, problems)
         if not files:
-            problems.append(
-                cell_problem(
-                    f"{prefix or folder.name}", "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder"
-                )
+            add_problem(
+                problems,
+                f"{prefix or folder.name}",
+                "文件夹中没有 .xlsx 工作簿 no .xlsx workbook in this folder",
             )
         for path in files:
             unit = read_jiaoji_workbook(path, f"{prefix}{path.name}", y, mapping, problems, skipped)

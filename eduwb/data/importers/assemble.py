@@ -25,7 +25,7 @@ import pandas as pd
 
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Unit, describe
-from eduwb.data.importers.workbook import cell_problem
+from eduwb.data.importers.workbook import add_problem, cell_problem
 from eduwb.data.schema import STAGES, STAGES_BY_KIND, TABLES
 from eduwb.errors import Problem
 
@@ -151,9 +151,7 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
                 wb, sheet, ref = _first_cell(
                     unit.values["school.name"].cells if "school.name" in unit.values else (), unit
                 )
-                problems.append(
-                    cell_problem(wb, "缺少学校名称 a school name is required", sheet=sheet, cell=ref)
-                )
+                add_problem(problems, wb, "缺少学校名称 a school name is required", sheet=sheet, cell=ref)
                 ok = False
                 ids.append("")
                 continue
@@ -166,15 +164,14 @@ def _identify(units: list[Unit], out: Assembled, problems: list[Problem]) -> lis
             first = seen[key]
             cells = reading.cells if reading is not None else ()
             wb, sheet, ref = _first_cell(cells, unit)
-            problems.append(
-                cell_problem(
-                    wb,
-                    f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one "
-                    f"year: {first.origin} 和 and {unit.origin}",
-                    sheet=sheet,
-                    cell=ref,
-                    value=school_id,
-                )
+            add_problem(
+                problems,
+                wb,
+                f"同一学校（{unit.name}）在 {unit.year} 年出现两次 the same school appears twice in one "
+                f"year: {first.origin} 和 and {unit.origin}",
+                sheet=sheet,
+                cell=ref,
+                value=school_id,
             )
             ok = False
         seen[key] = unit
@@ -229,12 +226,11 @@ def _sections(
     columns = [c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage")]
     for stage in STAGES_BY_KIND[unit.kind]:
         if not mapping.has_stage(stage):
-            problems.append(
-                cell_problem(
-                    unit.origin,
-                    f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” "
-                    f"(the mapping has no {stage} fields)",
-                )
+            add_problem(
+                problems,
+                unit.origin,
+                f"映射没有{stage}学段的字段，无法读取{unit.kind_label}“{unit.name}” "
+                f"(the mapping has no {stage} fields)",
             )
             return None
         students = unit.value(f"{stage}.students", 0)
@@ -257,15 +253,14 @@ def _sections(
             c for stage in STAGES_BY_KIND[unit.kind] for c in unit.values[f"{stage}.students"].cells
         )
         wb, sheet, ref = _first_cell(cells, unit)
-        problems.append(
-            cell_problem(
-                wb,
-                f"{unit.name} {unit.year} 年没有任何学段的在校生 no pupils in any stage: 单元格为空或为 0，"
-                "或是未保存计算结果的公式（请在 Excel 中重算后保存）；已停办的学校请从来源中移除 "
-                "(blank, zero, or a formula saved without its value; remove a closed school from the source)",
-                sheet=sheet,
-                cell=ref,
-            )
+        add_problem(
+            problems,
+            wb,
+            f"{unit.name} {unit.year} 年没有任何学段的在校生 no pupils in any stage: 单元格为空或为 0，"
+            "或是未保存计算结果的公式（请在 Excel 中重算后保存）；已停办的学校请从来源中移除 "
+            "(blank, zero, or a formula saved without its value; remove a closed school from the source)",
+            sheet=sheet,
+            cell=ref,
         )
         return None
     for f in mapping.targets("total"):

@@ -14,17 +14,11 @@ import json
 from pathlib import Path
 
 from eduwb.data.importers.jiaoji import Forms, sheet_code, workbook_files
-from eduwb.data.importers.locate import Grid, LabelError, locate_all, rc, search_bounds
+from eduwb.data.importers.locate import LabelError, cell_ref, locate_all, rc, search_bounds
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, load_mapping
-from eduwb.data.importers.workbook import (
-    WORKBOOK_SUFFIXES,
-    cell_ref,
-    cell_text,
-    column_letters,
-    open_formula_view,
-    open_workbook,
-)
+from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, cell_text, open_workbook
 from eduwb.data.importers.zonghe import YEAR
+from eduwb.data.xlsx import column_letters
 from eduwb.errors import DataError, ParameterError, Problem
 
 GRID_ROWS = 80  # the block shown per form
@@ -53,10 +47,10 @@ def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = No
     None when the workbook holds no per-school form: drafts are for per-school forms only)."""
     path = first_workbook(Path(source))
     problems: list[Problem] = []
-    with open_workbook(path, path.name, problems) as wb, open_formula_view(path) as formulas:
+    with open_workbook(path, path.name, problems) as wb:
         if wb is None:
             raise DataError(problems)
-        forms = Forms(wb, formulas, path.name)
+        forms = Forms(wb, path.name)
         codes = {parsed[0]: name for name in forms.sheetnames if (parsed := sheet_code(name))}
         families = {parsed[1] for name in forms.sheetnames if (parsed := sheet_code(name))}
         if mapping is None:
@@ -72,13 +66,14 @@ def inspect_source(source: str | Path, mapping: str | Path | Mapping | None = No
         for code, sheet in (codes or {name: name for name in forms.sheetnames[:20]}).items():
             lines += _label_grid(forms, code, sheet)
         draft = _draft(forms, m, codes) if codes and m.form == "jiaoji" else None
-    return "\n".join(lines), draft
+        return "\n".join(lines), draft
+    raise DataError(problems)  # a limit broken while a sheet was read
 
 
 def _label_grid(forms: Forms, code: str, sheet: str) -> list[str]:
     """A form's non-empty rows, each cell with its position (export artefacts noted once)."""
     values, formulas = forms.block(sheet, GRID_ROWS, GRID_COLUMNS)
-    letters = all(cell_text(values.get((1, c))) == column_letters(c) for c in range(1, 4))
+    letters = all(cell_text(values.get((1, c))) == column_letters(c - 1) for c in range(1, 4))
     numbered = sum(1 for r in range(2, GRID_ROWS) if isinstance(values.get((r, 1)), int)) >= 3
     lines = [f"## 表 form {code}（sheet {sheet}）"]
     if letters:
@@ -149,10 +144,8 @@ def _found(forms: Forms, f: Field, codes: dict[str, str]) -> tuple[list | None, 
     if f.sheet not in codes:
         return None, f"没有表 no form {f.sheet}；本工作簿的表 forms here: {'、'.join(codes) or '无 none'}"
     bounds = search_bounds(list(f.locators), MAX_FORM_ROW, MAX_FORM_COLUMN)
-    values, _ = forms.block(codes[f.sheet], *bounds)
-    grid = Grid({pos: cell_text(v) for pos, v in values.items() if isinstance(v, str)})
     try:
-        return locate_all(f.locators, grid)[0], None
+        return locate_all(f.locators, forms.grid(codes[f.sheet], *bounds))[0], None
     except LabelError as exc:
         return None, exc.message
 

@@ -22,8 +22,8 @@ import pandas as pd
 
 from eduwb.data.importers.jiaoji import fields_for
 from eduwb.data.importers.mapping import Field, Mapping, load_mapping, parse_cell
-from eduwb.data.importers.workbook import column_letters
 from eduwb.data.schema import STAGES_BY_KIND
+from eduwb.data.xlsx import column_letters
 from eduwb.errors import ParameterError
 
 ZONGHE_FILE = "综合查询.xlsx"
@@ -206,7 +206,7 @@ def _export_layout(code: str, values: dict[tuple[int, int], object], fields: lis
     max_row = max(r for r, _ in grid)
     max_col = max(c for _, c in grid)
     for c in range(1, max_col + 1):
-        grid[(1, c)] = column_letters(c)
+        grid[(1, c)] = column_letters(c - 1)
     for r in range(2, max_row + 1):
         grid[(r, 1)] = r - 1
     return grid
@@ -296,7 +296,7 @@ def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping,
                 if v is not None:
                     ws.cell(2 + depth + i, j, v)
         for j in range(1, len(paths) + 1):
-            ws.column_dimensions[column_letters(j)].width = 12
+            ws.column_dimensions[column_letters(j - 1)].width = 12
     return _save(wb, path)
 
 

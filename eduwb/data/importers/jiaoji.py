@@ -15,20 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eduwb.data import limits
-from eduwb.data.importers.locate import Grid, LabelError, describe_move, locate_all, rc, search_bounds
+from eduwb.data.importers.locate import (
+    Grid,
+    LabelError,
+    cell_ref,
+    describe_move,
+    locate_all,
+    rc,
+    search_bounds,
+)
 from eduwb.data.importers.mapping import MAX_FORM_COLUMN, MAX_FORM_ROW, Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
 from eduwb.data.importers.workbook import (
     WORKBOOK_SUFFIXES,
-    cell_problem,
-    cell_ref,
+    add_problem,
     cell_text,
-    open_formula_view,
     open_workbook,
-    read_block,
-    read_formulas,
 )
 from eduwb.data.schema import STAGES_BY_KIND
+from eduwb.data.xlsx import Workbook
 from eduwb.errors import Problem
 
 SHEET_NAME = re.compile(
@@ -63,16 +68,14 @@ def workbook_files(folder: Path, problems: list[Problem]) -> list[Path]:
         if suffix in WORKBOOK_SUFFIXES:
             files.append(path)
         elif suffix == ".xls":
-            problems.append(
-                cell_problem(
-                    path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
-                )
+            add_problem(
+                problems, path.name, "是旧版 .xls；请在 Excel 中另存为 .xlsx (an old .xls: save it as .xlsx)"
             )
     if len(files) > limits.MAX_FORM_WORKBOOKS:
-        problems.append(
-            cell_problem(
-                folder.name, f"工作簿过多 too many workbooks ({len(files)} > {limits.MAX_FORM_WORKBOOKS})"
-            )
+        add_problem(
+            problems,
+            folder.name,
+            f"工作簿过多 too many workbooks ({len(files)} > {limits.MAX_FORM_WORKBOOKS})",
         )
         return []
     return files
@@ -89,10 +92,7 @@ def read_workbook(
 ) -> Unit | None:
     """One school-year from its workbook, or ``None`` (with the reason recorded)."""
     with open_workbook(path, label, problems) as wb:
-        if wb is None:
-            return None
-        with open_formula_view(path) as formulas:
-            return _read(Forms(wb, formulas, label), year, mapping, problems, skipped)
+        return None if wb is None else _read(Forms(wb, label), year, mapping, problems, skipped)
 
 
 def workbook_family(path: Path, label: str, problems: list[Problem]) -> str | None:
@@ -100,23 +100,19 @@ def workbook_family(path: Path, label: str, problems: list[Problem]) -> str | No
     with open_workbook(path, label, problems) as wb:
         if wb is None:
             return None
-        families = {FAMILIES[c[1]] for name in wb.sheetnames if (c := sheet_code(name))}
+        families = {FAMILIES[c[1]] for name in wb.sheets if (c := sheet_code(name))}
     return "jichuji" if "jichuji" in families else ("jiaoji" if families else None)
 
 
 class Forms:
     """A workbook's forms, read block by block: saved values, and which cells hold formulas."""
 
-    def __init__(self, wb, formula_view, label: str):
+    def __init__(self, wb: Workbook, label: str):
         self.wb = wb
-        self.formula_view = formula_view
         self.label = label
+        self.sheetnames = list(wb.sheets)
         self._blocks: dict[str, tuple[int, int, dict, dict]] = {}
         self._grids: dict[tuple[str, int, int], Grid] = {}
-
-    @property
-    def sheetnames(self) -> list[str]:
-        return list(self.wb.sheetnames)
 
     def block(self, sheet: str, max_row: int, max_column: int) -> tuple[dict, dict]:
         """The values and the formulas of the sheet's top-left ``max_row`` × ``max_column`` block."""
@@ -124,10 +120,10 @@ class Forms:
         if have is None or have[0] < max_row or have[1] < max_column:
             max_row = max(max_row, have[0] if have else 0)
             max_column = max(max_column, have[1] if have else 0)
-            values = read_block(self.wb[sheet], max_row, max_column)
-            formulas = {}
-            if self.formula_view is not None and sheet in self.formula_view.sheetnames:
-                formulas = read_formulas(self.formula_view[sheet], max_row, max_column)
+            values, formulas = {}, {}
+            for r, row, row_formulas in self.wb.cells(sheet, max_column, max_row):
+                values.update({(r, c): v for c, v in row.items() if v != ""})
+                formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
             have = (max_row, max_column, values, formulas)
             self._blocks[sheet] = have
         return have[2], have[3]
@@ -194,27 +190,24 @@ def _sheets(names: list[str], label: str, problems: list[Problem]):
             continue
         code, _, kind = parsed
         if code in sheets:
-            problems.append(
-                cell_problem(
-                    label, f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})", sheet=name
-                )
+            add_problem(
+                problems,
+                label,
+                f"表 {code} 出现两次 appears twice (also as sheet {sheets[code]!r})",
+                sheet=name,
             )
             continue
         sheets[code] = name
         if kind:
             suffixes.setdefault(kind, name)
     if not sheets:
-        problems.append(
-            cell_problem(
-                label, "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>"
-            )
+        add_problem(
+            problems, label, "没有统计报表工作表 has no sheet named 教基<表号>[_<办学类型>] or 基础基<表号>"
         )
         return None
     if len(suffixes) > 1:
         shown = "、".join(f"{k}（{v}）" for k, v in suffixes.items())
-        problems.append(
-            cell_problem(label, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}")
-        )
+        add_problem(problems, label, f"工作表名中的办学类型不一致 sheet names give several 办学类型: {shown}")
         return None
     return sheets, suffixes
 
@@ -234,11 +227,10 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         kind_cell = next((c for c in cells or () if c.text), None)
     kind_label = kind_cell.text if kind_cell is not None else suffix
     if kind_label is None:
-        problems.append(
-            cell_problem(
-                label,
-                "无法确定办学类型 cannot tell the 办学类型 (not in the school's form nor the sheet names)",
-            )
+        add_problem(
+            problems,
+            label,
+            "无法确定办学类型 cannot tell the 办学类型 (not in the school's form nor the sheet names)",
         )
         return None
     if mapping.is_skipped_kind(kind_label):
@@ -251,15 +243,14 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
     where_cell = kind_cell.ref if kind_cell is not None else None
     if kind is None:
         known = "、".join(dict.fromkeys(mapping.kinds))
-        problems.append(
-            cell_problem(
-                label,
-                f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
-                f"skipped: {'、'.join(mapping.skip_kinds)}）",
-                sheet=where_sheet,
-                cell=where_cell,
-                value=kind_label,
-            )
+        add_problem(
+            problems,
+            label,
+            f"未知的办学类型 unknown 办学类型; 可用 known: {known}（其余跳过 "
+            f"skipped: {'、'.join(mapping.skip_kinds)}）",
+            sheet=where_sheet,
+            cell=where_cell,
+            value=kind_label,
         )
         return None
     if (
@@ -267,14 +258,13 @@ def _school_kind(forms: Forms, mapping: Mapping, sheets, suffixes, problems: lis
         and suffix is not None
         and mapping.lookup("kind").get(norm_text(suffix)) not in (kind, None)
     ):
-        problems.append(
-            cell_problem(
-                label,
-                f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
-                sheet=kind_cell.sheet,
-                cell=kind_cell.ref,
-                value=kind_label,
-            )
+        add_problem(
+            problems,
+            label,
+            f"与工作表名中的办学类型“{suffix}”不一致 disagrees with the sheet names",
+            sheet=kind_cell.sheet,
+            cell=kind_cell.ref,
+            value=kind_label,
         )
         return None
     return kind, kind_label, Reading(kind, (kind_cell,) if kind_cell is not None else ())
@@ -294,11 +284,10 @@ def _read_fields(forms: Forms, mapping: Mapping, sheets: dict[str, str], unit: U
     missing = [code for code in by_sheet if code not in sheets]
     for code in missing:
         targets = "、".join(describe(f) for f in by_sheet[code])
-        problems.append(
-            cell_problem(
-                forms.label,
-                f"缺少工作表 missing sheet {_family_prefix(sheets)}{code}（需要它读取 needed for {targets}）",
-            )
+        add_problem(
+            problems,
+            forms.label,
+            f"缺少工作表 missing sheet {_family_prefix(sheets)}{code}（需要它读取 needed for {targets}）",
         )
     if missing:
         return False
@@ -336,8 +325,8 @@ def _field_cells(forms: Forms, f: Field, sheet: str, notes: list[str], problems:
     try:
         positions, shift = locate_all(f.locators, grid)
     except LabelError as exc:
-        problems.append(
-            cell_problem(forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref)
+        add_problem(
+            problems, forms.label, f"{exc.message}（读取 for {describe(f)}）", sheet=sheet, cell=exc.ref
         )
         return None
     if not _plain_checks_hold(forms, f, sheet, shift or (0, 0), problems):
@@ -359,15 +348,14 @@ def _plain_checks_hold(forms: Forms, f: Field, sheet: str, shift, problems: list
         cell = forms.cell(sheet, (r + shift[0], c + shift[1]))
         if norm_text(expected) not in norm_text(cell.text):
             shown = f"“{cell.text}”" if cell.text else "空白 blank"
-            problems.append(
-                cell_problem(
-                    forms.label,
-                    f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致 "
-                    f"(the form differs from the mapping: {describe(f)} not read)",
-                    sheet=sheet,
-                    cell=cell.ref,
-                    value=cell.text or None,
-                )
+            add_problem(
+                problems,
+                forms.label,
+                f"表头核对不符 label check failed: 应为“{expected}”，实为{shown}；报表格式与映射不一致 "
+                f"(the form differs from the mapping: {describe(f)} not read)",
+                sheet=sheet,
+                cell=cell.ref,
+                value=cell.text or None,
             )
             ok = False
     return ok

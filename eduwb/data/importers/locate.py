@@ -26,6 +26,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from eduwb.data.xlsx import column_index, column_letters
+
 _BRACKETS = str.maketrans(
     {"【": "[", "】": "]", "〔": "(", "〕": ")", "〈": "(", "〉": ")", "{": "(", "}": ")"}
 )
@@ -52,19 +54,12 @@ def rc(ref: str) -> tuple[int, int]:
     m = CELL.match(ref)
     if m is None:
         raise ValueError(ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), column_index(m.group(1)) + 1
 
 
 def cell_ref(row: int, column: int) -> str:
-    """(6, 9) → ``"I6"`` (kept here: the workbook module depends on the mapping, which uses this one)."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+    """(6, 9) → ``"I6"``."""
+    return f"{column_letters(column - 1)}{row}"
 
 
 @dataclass(frozen=True)
@@ -194,29 +189,20 @@ def locate(loc: Locator, grid: Grid, shift: tuple[int, int] | None) -> tuple[int
     ``shift`` is the offset the field's other labels showed, for a value without labels.
     """
     expected = rc(loc.cell) if loc.cell else None
-    where = loc.cell
-    try:
-        row = col = None
-        if loc.row_label:
-            at = rc(loc.row_label_at) if loc.row_label_at else None
-            where = loc.row_label_at or loc.cell
-            row = _find(
-                grid,
-                loc.row_label,
-                [lambda p: p == at, lambda p: expected is not None and p[0] == expected[0]],
-                "行标签",
-            )
-        if loc.column_label:
-            at = rc(loc.column_label_at) if loc.column_label_at else None
-            where = loc.column_label_at or loc.cell
-            col = _find(
-                grid,
-                loc.column_label,
-                [lambda p: p == at, lambda p: expected is not None and p[1] == expected[1]],
-                "列标签",
-            )
-    except LabelError as exc:
-        raise LabelError(where, exc.message) from None
+    found: list[tuple[int, int] | None] = [None, None]  # the row label's cell, the column label's
+    for axis, labels, label_at, what in (
+        (0, loc.row_label, loc.row_label_at, "行标签"),
+        (1, loc.column_label, loc.column_label_at, "列标签"),
+    ):
+        if not labels:
+            continue
+        at = rc(label_at) if label_at else None
+        same_line = lambda p, axis=axis: expected is not None and p[axis] == expected[axis]  # noqa: E731
+        try:
+            found[axis] = _find(grid, labels, [lambda p, at=at: p == at, same_line], what)
+        except LabelError as exc:
+            raise LabelError(label_at or loc.cell, exc.message) from None
+    row, col = found
     if row and col:
         if not (col[0] < row[0] and row[1] < col[1]):
             raise LabelError(

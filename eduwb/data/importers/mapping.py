@@ -48,33 +48,10 @@ MAX_FORM_COLUMN = 200
 MAX_TEXT = 200  # longest text value accepted from a cell (school names, townships)
 
 _KEYED = {"fields": "target", "plausibility": "column"}
-_TOP_KEYS = {
-    "id",
-    "name",
-    "form",
-    "extends",
-    "blank_is_zero",
-    "kinds",
-    "skip_kinds",
-    "values",
-    "apportion",
-    "plausibility",
-    "fields",
-    "zonghe",
-}
-_FIELD_KEYS = {
-    "target",
-    "sheet",
-    "cell",
-    "column",
-    "check",
-    "row_label",
-    "column_label",
-    "extract",
-    "scale",
-    "unit",
-    "optional",
-}
+_TOP_KEYS = set(
+    "id name form extends blank_is_zero kinds skip_kinds values apportion plausibility fields zonghe".split()
+)
+_FIELD_KEYS = set("target sheet cell column check row_label column_label extract scale unit optional".split())
 _ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
 _PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
 _ENUMS = {

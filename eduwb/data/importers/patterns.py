@@ -14,16 +14,12 @@ import regex
 SEARCH_TIMEOUT = 0.5  # seconds per cell; the regex package checks it now and then, so allow ~1 s
 MAX_PATTERN = 200  # characters: a cell-value pattern is short
 
+# a quantifier that allows more than one repetition (``?`` and ``{n}`` do not)
 _QUANTIFIER = regex.compile(r"[+*]|\{\d*,\d*\}|\{\d{2,}\}")
 
 
 class PatternTimeout(Exception):
     """A search took longer than :data:`SEARCH_TIMEOUT`."""
-
-
-def _quantified(pattern: str, i: int) -> bool:
-    """Whether a quantifier that allows more than one repetition starts at ``pattern[i]``."""
-    return _QUANTIFIER.match(pattern, i) is not None
 
 
 def nested_repetition(pattern: str) -> bool:
@@ -50,11 +46,11 @@ def nested_repetition(pattern: str) -> bool:
             held.append(False)
         elif ch == ")" and len(held) > 1:
             inner = held.pop()
-            repeated = _quantified(pattern, i + 1)
+            repeated = _QUANTIFIER.match(pattern, i + 1) is not None
             if inner and repeated:
                 return True
             held[-1] = held[-1] or inner or repeated
-        elif _quantified(pattern, i):
+        elif _QUANTIFIER.match(pattern, i):
             held[-1] = True
         i += 1
     return False

@@ -93,14 +93,10 @@ def parse_field(f: Field, cells: list[Cell], mapping: Mapping, problems: list[Pr
         return None
     if f.numeric:
         return _parse_number(f, cells, mapping, problems)
-    text, source = "", None
-    for cell in cells:
-        t = cell.text
-        if t:
-            text, source = t, cell
-            break
+    source = next((cell for cell in cells if cell.text), None)
     if source is None:
         return Reading(None, tuple(cells))
+    text = source.text
     if f.extract is not None:
         m = _extract(f, source, text, problems)
         if m is False:
@@ -183,9 +179,7 @@ def _parse_number(f: Field, cells: list[Cell], mapping: Mapping, problems: list[
             try:
                 number = float(text)
             except ValueError:
-                problems.append(_at(cell, f"应为数字 must be a number for {describe(f)}"))
-                ok = False
-                continue
+                number = math.nan
         if not math.isfinite(number):
             problems.append(_at(cell, f"应为数字 must be a number for {describe(f)}"))
             ok = False

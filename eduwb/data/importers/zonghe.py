@@ -19,17 +19,11 @@ from pathlib import Path
 
 from eduwb.data import limits
 from eduwb.data.importers.jiaoji import Skipped, fields_for
+from eduwb.data.importers.locate import cell_ref
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
 from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
-from eduwb.data.importers.workbook import (
-    cell_problem,
-    cell_ref,
-    cell_text,
-    column_letters,
-    open_formula_view,
-    open_workbook,
-    read_formulas,
-)
+from eduwb.data.importers.workbook import add_problem, cell_text, open_workbook
+from eduwb.data.xlsx import Workbook, column_letters
 from eduwb.errors import ParameterError, Problem
 
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -101,11 +95,11 @@ def read_workbook(
     problems: list[Problem],
     skipped: list[Skipped],
 ) -> list[SheetRead]:
-    with open_workbook(path, label, problems) as wb, open_formula_view(path) as formula_view:
+    with open_workbook(path, label, problems) as wb:
         if wb is None:
             return []
-        plan = years_of_sheets(list(wb.sheetnames), year, path)
-        for s in wb.sheetnames:
+        plan = years_of_sheets(list(wb.sheets), year, path)
+        for s in wb.sheets:
             if s not in {name for name, _ in plan}:
                 skipped.append(
                     Skipped(
@@ -115,47 +109,49 @@ def read_workbook(
                 )
         out = []
         for sheet, y in plan:
-            formula_sheet = formula_view[sheet] if formula_view is not None else None
-            read = _read_sheet(wb[sheet], formula_sheet, label, sheet, y, mapping, problems, skipped)
+            read = _read_sheet(wb, label, sheet, y, mapping, problems, skipped)
             if read is not None:
                 out.append(read)
         return out
+    return []  # a limit broken while a sheet was read
 
 
-def _rows(ws, label: str, sheet: str, problems: list[Problem]) -> list[tuple] | None:
-    """The sheet's rows (values), refusing an oversized sheet before and while reading it."""
-    declared_rows, declared_cols = ws.max_row, ws.max_column
+def _rows(wb: Workbook, label: str, sheet: str, problems: list[Problem]) -> tuple[list[tuple], dict] | None:
+    """The sheet's rows (values) and its formulas by (row, column), refusing an oversized sheet
+    before and while reading it."""
+    declared_rows, declared_cols = wb.dimension(sheet) or (None, None)
     if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
-        problems.append(
-            cell_problem(
-                label,
-                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
-                f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
-                sheet=sheet,
-            )
+        add_problem(
+            problems,
+            label,
+            f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
+            f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
+            sheet=sheet,
         )
         return None
     rows: list[tuple] = []
+    formulas: dict[tuple[int, int], str] = {}
     cells = 0
-    # read_only rows are padded to max_col: bound it by the declared width when there is one
+    # only the declared width is read, when there is one (as openpyxl's read-only view did)
     width = min(declared_cols or limits.MAX_FORM_COLUMNS, limits.MAX_FORM_COLUMNS)
-    for row in ws.iter_rows(max_row=limits.MAX_FORM_ROWS + 1, max_col=width, values_only=True):
-        end = len(row)
-        while end and row[end - 1] is None:
-            end -= 1
-        rows.append(row[:end])
+    for r, values, row_formulas in wb.cells(sheet, width):
+        if r <= len(rows):
+            continue  # a row out of order
+        rows += [()] * (r - 1 - len(rows))
+        end = max(values, default=0)
+        rows.append(tuple(values.get(c) for c in range(1, end + 1)))
+        formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
         cells += end
         if len(rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
-            problems.append(
-                cell_problem(
-                    label,
-                    f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
-                    f"or {limits.MAX_FORM_CELLS} cells)",
-                    sheet=sheet,
-                )
+            add_problem(
+                problems,
+                label,
+                f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
+                f"or {limits.MAX_FORM_CELLS} cells)",
+                sheet=sheet,
             )
             return None
-    return rows
+    return rows, formulas
 
 
 def _raw(rows: list[tuple], r: int, c: int):
@@ -194,8 +190,7 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
 
 
 def _read_sheet(
-    ws,
-    formula_ws,
+    wb: Workbook,
     label: str,
     sheet: str,
     year: int,
@@ -210,9 +205,14 @@ def _read_sheet(
     and report every problem at its cell as they go.
     """
     layout = mapping.zonghe
-    rows = _rows(ws, label, sheet, problems)
-    if rows is None:
+
+    def refuse(rule: str, cell: str | None = None) -> None:
+        add_problem(problems, label, rule, sheet=sheet, cell=cell)
+
+    read = _rows(wb, label, sheet, problems)
+    if read is None:
         return None
+    rows, formulas = read
     width = max((len(r) for r in rows), default=0)
     anchor = norm_text(layout.anchor.split("/")[0])
     header = next(
@@ -225,36 +225,19 @@ def _read_sheet(
         None,
     )
     if header is None:
-        problems.append(
-            cell_problem(
-                label,
-                f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
-                f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)",
-                sheet=sheet,
-            )
+        refuse(
+            f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
+            f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)"
         )
         return None
     head_row, anchor_col = header
+    head = cell_ref(head_row, anchor_col)
     data_row = next((r for r in range(head_row + 1, len(rows) + 1) if _text(rows, r, anchor_col)), None)
     if data_row is None:
-        problems.append(
-            cell_problem(
-                label,
-                "表头下没有学校行 no school rows below the header",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse("表头下没有学校行 no school rows below the header", head)
         return None
     if data_row - head_row > MAX_HEADER_ROWS:
-        problems.append(
-            cell_problem(
-                label,
-                f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse(f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows", head)
         return None
     paths = header_paths(rows, head_row, data_row - 1, width)
     by_path: dict[str, list[int]] = {}
@@ -268,24 +251,11 @@ def _read_sheet(
             return found[0]
         if len(found) > 1:
             letters = "、".join(cell_ref(head_row, c) for c in found)
-            problems.append(
-                cell_problem(
-                    label,
-                    f"列“{path}”出现多次 column appears more than once ({letters}) ({why})",
-                    sheet=sheet,
-                )
-            )
+            refuse(f"列“{path}”出现多次 column appears more than once ({letters}) ({why})")
             return None
         near = difflib.get_close_matches(path, list(shown.values()), n=1, cutoff=0.6)
         hint = f"；相近的列 closest: “{near[0]}”" if near else ""
-        problems.append(
-            cell_problem(
-                label,
-                f"找不到列 column not found: “{path}” ({why}){hint}",
-                sheet=sheet,
-                cell=cell_ref(head_row, anchor_col),
-            )
-        )
+        refuse(f"找不到列 column not found: “{path}” ({why}){hint}", head)
         return None
 
     columns: dict[str, int] = {}
@@ -321,14 +291,10 @@ def _read_sheet(
         return None
     used = set(columns.values()) | {counted_col, parent_col}
     unused = [
-        f"{label} [sheet {sheet}] 列 column {column_letters(c)}：{shown[c]}"
+        f"{label} [sheet {sheet}] 列 column {column_letters(c - 1)}：{shown[c]}"
         for c in sorted(shown)
         if c not in used
     ]
-
-    formulas = {}
-    if formula_ws is not None:  # which mapped cells hold formulas (the saved values cannot tell)
-        formulas = read_formulas(formula_ws, len(rows), width, min_row=data_row)
 
     def cell_at(r: int, c: int, formula: str | None = None) -> Cell:
         return Cell(label, sheet, cell_ref(r, c), _raw(rows, r, c), formula)
@@ -342,14 +308,7 @@ def _read_sheet(
         row_values = [_text(rows, r, c) for c in columns.values()]
         if not name:
             if any(row_values):
-                problems.append(
-                    cell_problem(
-                        label,
-                        "有数据但没有学校名称 a row with figures but no school name",
-                        sheet=sheet,
-                        cell=cell_ref(r, anchor_col),
-                    )
-                )
+                refuse("有数据但没有学校名称 a row with figures but no school name", cell_ref(r, anchor_col))
                 ok = False
             continue
         origin = f"{label} [sheet {sheet}] row {r}"
@@ -368,11 +327,7 @@ def _read_sheet(
         kind_reading = parse_field(kind_field, [kind_cell], mapping, problems)
         if kind_reading is None or kind_reading.value is None:
             if kind_reading is not None:
-                problems.append(
-                    cell_problem(
-                        label, "缺少办学类型 a 办学类型 is required", sheet=sheet, cell=kind_cell.ref
-                    )
-                )
+                refuse("缺少办学类型 a 办学类型 is required", kind_cell.ref)
             ok = False
             continue
         unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
@@ -398,15 +353,10 @@ def _read_sheet(
             continue
         parent_cell = cell_at(r, parent_col) if parent_col else None
         if parent_cell is None or not parent_cell.text:
-            where = parent_cell.ref if parent_cell else cell_ref(r, counted_col)
-            problems.append(
-                cell_problem(
-                    label,
-                    f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
-                    f"must name its parent school ({layout.parent})",
-                    sheet=sheet,
-                    cell=where,
-                )
+            refuse(
+                f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
+                f"must name its parent school ({layout.parent})",
+                parent_cell.ref if parent_cell else cell_ref(r, counted_col),
             )
             ok = False
             continue
@@ -427,15 +377,14 @@ def _merge_children(
     for child, parent_text, parent_cell in children:
         parent = by_id.get(parent_text) or by_name.get(norm_text(parent_text))
         if parent is None:
-            problems.append(
-                cell_problem(
-                    parent_cell.workbook,
-                    "所属学校不在本表的计校数学校中 parent school "
-                    "not found among the counted schools of this sheet",
-                    sheet=parent_cell.sheet,
-                    cell=parent_cell.ref,
-                    value=parent_text,
-                )
+            add_problem(
+                problems,
+                parent_cell.workbook,
+                "所属学校不在本表的计校数学校中 parent school "
+                "not found among the counted schools of this sheet",
+                sheet=parent_cell.sheet,
+                cell=parent_cell.ref,
+                value=parent_text,
             )
             ok = False
             continue
@@ -445,15 +394,14 @@ def _merge_children(
             if f is None or f.namespace == "school" or not f.numeric:
                 continue
             if target not in parent.values:
-                problems.append(
-                    cell_problem(
-                        reading.cells[0].workbook,
-                        f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
-                        f"the parent has no such stage ({describe(f)})",
-                        sheet=reading.cells[0].sheet,
-                        cell=reading.cells[0].ref,
-                        value=reading.value,
-                    )
+                add_problem(
+                    problems,
+                    reading.cells[0].workbook,
+                    f"“{parent.name}”（{parent.kind_label}）没有这一学段，无法并入 "
+                    f"the parent has no such stage ({describe(f)})",
+                    sheet=reading.cells[0].sheet,
+                    cell=reading.cells[0].ref,
+                    value=reading.value,
                 )
                 ok = False
                 continue
