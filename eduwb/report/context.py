@@ -123,10 +123,12 @@ def report_context(
         return ", ".join(f"{k}={v!r}" for k, v in job.parameters_for(spec, shown=True).items())
 
     title = text["title"].format(county=name_before_number(ds.name), year=job.year)
-    # county.toml [statistics_dates], else 1 September
-    dates = (ds.settings.statistics_date(job.year), report_created(job))
+    top = {"title": title, "county": ds.name, "verdict": box}
     source = _display_source(std.source, job.cwd)
-    return _document(job, std, text, title, ds.name, box, [], dates, data, source, parameters, chapters)
+    # county.toml [statistics_dates], else 1 September
+    return _document(
+        job, std, text, chapters, top, data, parameters, source, ds.settings.statistics_date(job.year)
+    )
 
 
 def _section(
@@ -137,30 +139,20 @@ def _section(
 
 
 def _document(
-    job: ReportJob,
-    std: Any,
-    text: dict[str, Any],
-    title: str,
-    county: str,
-    verdict: dict[str, Any],
-    cover_extra: list[tuple[str, str]],
-    dates: tuple[date, datetime],
-    sections: list[dict[str, Any]],
-    source: str,
-    parameters: Any,
-    chapters: list[ChapterOutcome],
+    job, std, text, chapters, top, sections, parameters, source, statistics_date, cover_extra=()
 ) -> dict[str, Any]:
     """The render context the report template takes (a county's and a province's alike).
 
-    The cover: the standard, the school year, ``cover_extra``, the statistics date and when it
-    was made (``dates``). The appendix: ``sections``, then the standard (its file named as
-    ``source``), each chapter's notebook with its ``parameters(spec)``, and what made the report.
+    ``top``: its title, county and verdict box. The cover: the standard, the school year,
+    ``cover_extra``, the statistics date and when it was made. The appendix: ``sections``, then
+    the standard (its file named as ``source``), each chapter's notebook with its
+    ``parameters(spec)``, and what made the report.
     """
     import pandas
 
     from eduwb.report import layout as pdf
 
-    statistics_date, created = dates
+    created = report_created(job)
     standard_name = std.name(job.lang)
     school_year = text["school_year_value"].format(year=job.year, next=job.year + 1)
     cover = [(text["standard"], standard_name), (text["school_year"], school_year), *cover_extra]
@@ -192,11 +184,9 @@ def _document(
     return {
         "lang": job.lang,
         "text": text,
-        "title": title,
-        "county": county,
+        **top,
         "year": job.year,
         "cover": cover,
-        "verdict": verdict,
         "chapters": [pdf.Chapter(title=c.title, blocks=c.blocks) for c in chapters],
         "appendix": appendix,
         "created": created,
@@ -297,10 +287,8 @@ def province_context(job: ReportJob, chapters: list[ChapterOutcome]) -> dict[str
             "summary": "",
             "lists": lists,
         }
+    top = {"title": title, "county": job.county, "verdict": box}
+    extra = ((text["counties"], str(len(job.counties))),)
     # the statistics date of the year (the counties' own dates are on their reports)
-    dates = (date(job.year, 9, 1), report_created(job))
-    cover_extra = [(text["counties"], str(len(job.counties)))]
-    source = _display_source(std.source)
-    return _document(
-        job, std, text, title, job.county, box, cover_extra, dates, sections, source, parameters, chapters
-    )
+    source, statistics_date = _display_source(std.source), date(job.year, 9, 1)
+    return _document(job, std, text, chapters, top, sections, parameters, source, statistics_date, extra)
