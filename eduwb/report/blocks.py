@@ -36,8 +36,8 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import io
 import re
-import struct
 import unicodedata
 from typing import Any
 
@@ -351,26 +351,13 @@ def image_block(ext: str, data: bytes, width_pt: float | None) -> dict[str, Any]
 
 
 def png_size(data: str | bytes) -> tuple[int, int, float | None] | None:
-    """Width, height (pixels) and resolution (dots per inch, None if unknown) of a PNG.
+    """Width, height (pixels) and resolution (dots per inch, None if unknown) of a PNG, from its
+    bytes or their base64 text (as notebooks store images); None for anything else."""
+    from PIL import Image
 
-    ``data`` is the PNG bytes or their base64 text, as notebooks store images.
-    """
-    raw = base64.b64decode(data[:4096] + "=" * (-len(data[:4096]) % 4)) if isinstance(data, str) else data
-    if raw[:8] != b"\x89PNG\r\n\x1a\n":
+    raw = base64.b64decode(data) if isinstance(data, str) else data
+    try:
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
+            return (*image.size, image.info.get("dpi", (None,))[0])
+    except Exception:  # noqa: BLE001 -- not a PNG, or a broken one
         return None
-    pos, width, height, dpi = 8, None, None, None
-    while pos + 8 <= len(raw):
-        length, kind = struct.unpack(">I4s", raw[pos : pos + 8])
-        body = raw[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR" and len(body) >= 8:
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"pHYs" and len(body) == 9:
-            ppu_x, _ppu_y, unit = struct.unpack(">IIB", body)
-            if unit == 1:
-                dpi = ppu_x * 0.0254
-        elif kind == b"IDAT":
-            break
-        pos += 12 + length
-    if width is None:
-        return None
-    return width, height, dpi

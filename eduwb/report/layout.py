@@ -39,34 +39,16 @@ HTML_ONLY = (
 
 @dataclass
 class Chapter:
-    """One notebook's contribution to a report."""
-
     title: str
     blocks: list[dict[str, Any]]
     tables: list[dict[str, Any]] = field(default_factory=list)
 
 
 def chapter_from_notebook(nb: Any, *, fallback_title: str, chapter_id: str = "", lang: str = "zh") -> Chapter:
-    """Convert an executed notebook into a report chapter.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        The executed notebook (left unchanged).
-    fallback_title : str
-        Title used when the notebook has no Markdown heading.
-    chapter_id : str
-        Names the chapter in messages (``ch2``).
-    lang : str
-        The report's language: a Markdown cell written in Chinese prints its translation
-        from ``metadata["eduwb"][lang]`` when it has one.
-
-    Returns
-    -------
-    Chapter
-        Title (the notebook's first Markdown heading, which is then not repeated in the
-        body), the blocks, and the tables the notebook displayed with
-        ``eduwb.present.show_table`` (for the Excel workbook).
+    """An executed notebook (left unchanged) as a report chapter: its title (the first heading,
+    then not repeated in the body, else ``fallback_title``), its blocks, and the tables it showed
+    with ``eduwb.present.show_table`` (for the workbook). ``chapter_id`` (``ch2``) names the
+    chapter in messages; a Markdown cell prints its ``lang`` translation when it has one.
     """
     blocks: list[dict[str, Any]] = []
     tables = []
