@@ -327,14 +327,11 @@ def keep_introductions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _trim(inl: list[Any]) -> list[Any]:
     """Inlines without leading and trailing white space."""
     inl = list(inl)
-    while inl and isinstance(inl[0], str) and not inl[0].strip():
-        inl.pop(0)
-    while inl and isinstance(inl[-1], str) and not inl[-1].strip():
-        inl.pop()
-    if inl and isinstance(inl[0], str):
-        inl[0] = inl[0].lstrip()
-    if inl and isinstance(inl[-1], str):
-        inl[-1] = inl[-1].rstrip()
+    for end, strip in ((0, str.lstrip), (-1, str.rstrip)):
+        while inl and isinstance(inl[end], str) and not inl[end].strip():
+            inl.pop(end)
+        if inl and isinstance(inl[end], str):
+            inl[end] = strip(inl[end])
     return inl
 
 

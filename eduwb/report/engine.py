@@ -182,7 +182,7 @@ def inprocess_possible() -> bool:
     except ImportError:
         return False
     # Inside Jupyter or IPython the singleton shell is the user's: never execute into it.
-    return not InteractiveShell.initialized() or InteractiveShell.instance() is _SHELL
+    return not InteractiveShell.initialized() or hasattr(InteractiveShell.instance(), "eduwb_run")
 
 
 @functools.cache
@@ -224,17 +224,8 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
-_SHELL: Any = None
-
-
+@functools.cache
 def report_shell() -> Any:
-    global _SHELL
-    if _SHELL is None:
-        _SHELL = _make_shell()
-    return _SHELL
-
-
-def _make_shell() -> Any:
     """The report's IPython shell: displays, results and errors go to the running cell's outputs.
 
     Why this is long: the shell's display publisher, display hook and shell class subclass
