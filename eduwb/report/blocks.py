@@ -41,6 +41,7 @@ import re
 import unicodedata
 from typing import Any
 
+from eduwb.data.workbook import display_width
 from eduwb.report.colwidths import FONT_PT, TEXT_WIDTH_PT, table_widths, text_of_inlines
 
 # As templates/report.typ sets them: a wide table's font size and its cells' left and right
@@ -230,8 +231,7 @@ def _short(text: str) -> bool:
     written = html.escape(text)
     if not 0 < len(written) <= 12:
         return False
-    written = re.sub(r"&[#\w]+;", "x", written.strip())
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in written) <= NOWRAP_WIDTH
+    return display_width(re.sub(r"&[#\w]+;", "x", written.strip())) <= NOWRAP_WIDTH
 
 
 def _nowrap_widths(

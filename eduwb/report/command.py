@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from eduwb._files import source_date_epoch
+from eduwb.data.workbook import display_width
 from eduwb.errors import ParameterError
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import PACKAGE_DIR, PROVINCE_SCOPE, NotebookSpec, ReportResult, RunOptions, safe_name
-from eduwb.report.workbook import display_width
 from eduwb.report.workers import Workers, run_reports
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"

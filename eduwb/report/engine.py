@@ -90,12 +90,8 @@ def execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
 
 
 def without_machine_paths(nb: Any, job: ReportJob, index: int, final: Path) -> Any:
-    """An executed notebook with the machine's absolute paths replaced by how the report shows them.
-
-    The data (and a ``--standard`` file) appear relative to the working folder, or as their name
-    and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's record of its input and
-    output paths becomes the notebook's name and its place in the report folder.
-    """
+    """An executed notebook with the machine's absolute paths (the data, a ``--standard`` file,
+    papermill's input and output paths) replaced by how the report shows them (:func:`shown_path`)."""
     import nbformat
 
     spec = job.notebooks[index]
@@ -133,8 +129,8 @@ def _execution_reason(exc: Any, kept: Path) -> str:
 
 
 def warm_up() -> None:
-    """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    mistune, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
+    """Import the heavy machinery of a worker once (papermill, the IPython shell, mistune, Typst
+    and its fonts, openpyxl, the dataset loader and the scorecard)."""
     with contextlib.suppress(Exception):
         import openpyxl  # noqa: F401
         import papermill  # noqa: F401

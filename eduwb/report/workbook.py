@@ -6,12 +6,12 @@ import io
 import json
 import os
 import re
-import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eduwb._files import pin_zip_dates
+from eduwb.data.workbook import display_width
 from eduwb.present.safe import xlsx_text_cells
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import eduwb_version
@@ -122,8 +122,3 @@ def _excel_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
-
-
-def display_width(value: Any) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

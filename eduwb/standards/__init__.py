@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -419,8 +418,8 @@ def _validate(raw: dict[str, Any], where: str) -> None:
 def _text_problems(raw: dict[str, Any]) -> list[str]:
     """The texts a report prints (names, units) must be short text without hidden characters."""
     from eduwb.data.limits import MAX_STANDARD_TEXT_CHARS
+    from eduwb.names import HIDDEN
 
-    hidden = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
     texts: list[tuple[str, Any]] = [(key, raw.get(key)) for key in ("id", "name_zh", "name_en")]
     programme = raw.get("programme")
     if programme is not None:  # printed in the title and the verdict, so also a file name part
@@ -450,7 +449,7 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
             problems.append(f"{where} must be text, not {value!r}"[:200])
         elif len(value) > MAX_STANDARD_TEXT_CHARS:
             problems.append(f"{where} is longer than {MAX_STANDARD_TEXT_CHARS} characters")
-        elif hidden.search(value):
+        elif HIDDEN.search(value):
             problems.append(f"{where} must not contain control characters or invisible formatting characters")
     return problems
 
