@@ -23,12 +23,9 @@ from eduwb.errors import DataError, EduwbError, ParameterError
 
 
 def _years(text: str) -> tuple[int, int]:
+    a, dash, b = text.partition("-")
     try:
-        if "-" in text:
-            a, b = text.split("-", 1)
-            first, last = int(a), int(b)
-        else:
-            first = last = int(text)
+        first, last = int(a), int(b if dash else a)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"学年须形如 2021-2025 或 2024，而不是 {text!r} / years must look like 2021-2025 or 2024, not "
