@@ -54,14 +54,12 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def atomic_write_bytes(final: Path, data: bytes) -> Path:
-    """Write ``data`` to ``final`` atomically."""
     with atomic_path(Path(final)) as tmp:
         tmp.write_bytes(data)
     return Path(final)
 
 
 def atomic_write_text(final: Path, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``final`` atomically."""
     return atomic_write_bytes(final, text.encode("utf-8"))
 
 
@@ -89,7 +87,6 @@ def pin_zip_dates(content: bytes, when: datetime) -> bytes:
 
 
 def source_date_epoch() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value in (None, ""):
         return None

@@ -215,7 +215,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _names(text: str) -> list[str]:
-    """``a,b,`` → ``["a", "b"]`` (``--notebooks``)."""
     return [name for name in text.split(",") if name]
 
 
@@ -566,7 +565,6 @@ def cmd_import(args) -> int:
 
 
 def _inspect_import(args) -> int:
-    """``eduwb import SOURCE --inspect [--draft-mapping OUT.toml]``."""
     from eduwb.data.importers.draft import inspect_source
 
     report, draft = inspect_source(args.data, args.mapping)

@@ -212,7 +212,6 @@ class ProblemList(list):
         self._hidden[key] += n
 
     def hidden(self, severity: str = "error") -> int:
-        """Problems of this severity counted but not listed."""
         return sum(n for key, n in self._hidden.items() if key[3] == severity) + self._over_total[severity]
 
     def finished(self) -> list[Problem]:
