@@ -12,9 +12,8 @@ Every file is written under a temporary name and renamed when complete (:mod:`ed
 The modules, in the order a run meets them: ``command`` (options, the notebooks' parameters, the
 summary), ``jobs`` (what a run is made of, with fingerprints), ``workers`` (a process pool or a
 Dask cluster, and the order the pieces run in), ``engine`` (one chapter's execution in a warm
-in-process IPython shell), ``context`` (one report from its chapters), then ``layout``,
-``blocks``, ``colwidths``, ``typeset`` and ``workbook`` (notebooks → document model → PDF, and
-the Excel workbook).
+in-process IPython shell), ``context`` (one report from its chapters, and its Excel workbook),
+then ``layout``, ``colwidths`` and ``typeset`` (notebooks → document model → PDF).
 
 Work is split finer than county × year: the notebooks of one report run in parallel and the PDF
 is laid out when all are done, so a single report uses every worker. A worker process that dies
