@@ -149,9 +149,8 @@ def breakdown(data: Path, year: int, notebooks: Path, out: Path, repeat: int = 3
     from eduwb.report import engine, typeset
     from eduwb.report import layout as pdf
     from eduwb.report.command import prepare_options
-    from eduwb.report.context import report_context, report_created
+    from eduwb.report.context import report_context, report_created, write_tables_xlsx
     from eduwb.report.jobs import inspect_county
-    from eduwb.report.workbook import write_tables_xlsx
     from eduwb.standards import load_standard
 
     job = inspect_county(str(data), [year], prepare_options(out=str(out), force=True)).jobs[0]

@@ -1,16 +1,6 @@
-"""Files written (and read) safely, in one place for every output of eduwb.
-
-- :func:`atomic_path`: write under a hidden temporary name beside the final path and rename
-  only when the writing succeeded, so an interrupted run never leaves a partial file at a
-  final path;
-- :func:`pin_zip_dates`: an xlsx is a zip whose members and ``docProps/core.xml`` carry the
-  time of saving; pinning them makes the same tables give the same bytes;
-- :func:`read_regular_file`: read an input that must be an ordinary file under a size limit
-  (never a folder, a device such as ``/dev/zero``, or a FIFO that would block forever);
-- :func:`source_date_epoch` and :func:`file_time`: the moment to stamp into a file,
-  ``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else now.
-
-Only the standard library is imported here.
+"""Files written (and read) safely, in one place for every output of eduwb: atomic writes,
+pinned zip dates, regular input files under a size limit, ``$SOURCE_DATE_EPOCH``, and the
+refusal to overwrite data. Only the standard library is imported here.
 """
 
 from __future__ import annotations
@@ -39,7 +29,8 @@ os.umask(_UMASK)
 
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``final``; rename it to ``final`` only if the block succeeds."""
+    """Yield a temporary path next to ``final``; rename it to ``final`` only if the block succeeds,
+    so that an interrupted run never leaves a partial file at a final path."""
     from eduwb.errors import os_error
 
     final = Path(final)
@@ -63,19 +54,18 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def atomic_write_bytes(final: Path, data: bytes) -> Path:
-    """Write ``data`` to ``final`` atomically."""
     with atomic_path(Path(final)) as tmp:
         tmp.write_bytes(data)
     return Path(final)
 
 
 def atomic_write_text(final: Path, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``final`` atomically."""
     return atomic_write_bytes(final, text.encode("utf-8"))
 
 
 def pin_zip_dates(content: bytes, when: datetime) -> bytes:
-    """The same zip (xlsx) with every member dated ``when`` and its document dates set to it."""
+    """The same zip (xlsx) with every member dated ``when`` and its document dates set to it
+    (they carry the time of saving): the same tables give the same bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
@@ -97,7 +87,6 @@ def pin_zip_dates(content: bytes, when: datetime) -> bytes:
 
 
 def source_date_epoch() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, or None."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value in (None, ""):
         return None
@@ -123,20 +112,12 @@ class FileRefused(ValueError):
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
+    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes, else
+    :class:`FileRefused` (or FileNotFoundError, OSError).
 
     The file is opened without blocking and checked on the open descriptor, so a FIFO, a
     device (``/dev/zero``) or a folder is refused at once, and a file that grows while it is
     read is cut at ``limit + 1`` bytes and refused.
-
-    Raises
-    ------
-    FileNotFoundError
-        when there is no such file.
-    FileRefused
-        when it is not a regular file or is too large.
-    OSError
-        when it cannot be read (permissions, …).
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -173,18 +154,10 @@ def refuse_overwrite(
     *,
     force: bool = False,
 ) -> None:
-    """Refuse to write ``target`` over data: over one of the command's ``inputs`` (or an
-    existing file inside an input folder, or a folder that holds an input) always, even with
-    ``force``; over any other existing
-    file, or a folder that is not empty, unless ``force``.
-
-    Paths are compared after resolving symbolic links (and hard links, by inode).
-
-    Raises
-    ------
-    ParameterError
-        naming the target and why, in Chinese and English.
-    """
+    """A :class:`ParameterError` when ``target`` would overwrite data: one of the command's
+    ``inputs`` (or an existing file inside an input folder, or a folder that holds an input)
+    always, even with ``force``; any other existing file, or a folder that is not empty,
+    unless ``force``. Paths are compared with links resolved (hard links by inode)."""
     target = Path(target)
     resolved = target.resolve()
     for source in (Path(given) for given in inputs if given is not None):

@@ -1,14 +1,5 @@
-"""The ``eduwb`` command line: a thin wrapper over the package (see README.md and docs/).
-
-    eduwb validate DATA [--annotate OUT.xlsx] [--strict]
-    eduwb template OUT.xlsx [--from DATA] [--years Y] [--lang zh|en]
-    eduwb schema [--format md|csv|json] [-o FILE]
-    eduwb sample OUT [--seed N] [--years 2021-2025] [--schools N] [--counties N]
-    eduwb standards [--standard moe-2017] [--format table|csv|json]
-    eduwb table NAME DATA --year Y [--stage primary|junior] [--format table|csv|json|xlsx] [-o FILE]
-    eduwb report DATA... [--years A-B] [--out reports/] [--workers N] [--lang zh|en] [--province NAME]
-    eduwb import SOURCE -o OUT [--mapping jiaoji-2021|jichuji-2020|zonghe|FILE] [--year Y]
-    eduwb import SOURCE --inspect [--draft-mapping OUT.toml]
+"""The ``eduwb`` command line (``eduwb --help``): a thin wrapper over the package, one
+``cmd_NAME`` per command, their words in ``cli.toml``.
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -32,12 +23,9 @@ from eduwb.errors import DataError, EduwbError, ParameterError
 
 
 def _years(text: str) -> tuple[int, int]:
+    a, dash, b = text.partition("-")
     try:
-        if "-" in text:
-            a, b = text.split("-", 1)
-            first, last = int(a), int(b)
-        else:
-            first = last = int(text)
+        first, last = int(a), int(b if dash else a)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"学年须形如 2021-2025 或 2024，而不是 {text!r} / years must look like 2021-2025 or 2024, not "
@@ -94,13 +82,6 @@ def _bilingual(text: str | None) -> str | None:
         else:
             out.append(textwrap.fill(paragraph, 78))
     return "\n\n".join(out)
-
-
-def _wrap_descriptions(parser: argparse.ArgumentParser, sub) -> None:
-    """Every parser's description and epilog wrapped as :func:`_bilingual` does."""
-    for p in (parser, *sub.choices.values()):
-        p.description, p.epilog = _bilingual(p.description), _bilingual(p.epilog)
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 @cache
@@ -227,12 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add(p, "--scheduler")
     _add(p, "--force", action="store_true")
     _add(p, "--province", metavar="NAME")
-    _wrap_descriptions(parser, sub)
+    for p in (parser, *sub.choices.values()):
+        p.description, p.epilog = _bilingual(p.description), _bilingual(p.epilog)
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
 def _names(text: str) -> list[str]:
-    """``a,b,`` → ``["a", "b"]`` (``--notebooks``)."""
     return [name for name in text.split(",") if name]
 
 
@@ -333,10 +315,8 @@ def cmd_standards(args) -> int:
 
     std = load_standard(args.standard)
     table = std.catalogue()
-    if args.format == "json":
-        sys.stdout.write(_json_records(table))
-    elif args.format == "csv":
-        sys.stdout.write(_formula_safe(table).to_csv(index=False, lineterminator="\n"))
+    if args.format != "table":
+        sys.stdout.write(_serialised(table, args.format))
     else:
         shown = table.drop(columns=[pick(("name_en", "name_zh"), args.lang), "comparator"])
         print(f"{std.id}: {std.name(args.lang)}")
@@ -403,24 +383,15 @@ def cmd_table(args) -> int:
     from eduwb.present import privacy
 
     table = privacy.suppress(table, enabled=not args.no_suppress)
-    lifted = table.attrs.get("small_groups") == "shown"
-
-    if args.format == "csv":
-        payload = _formula_safe(table).to_csv(index=False, lineterminator="\n")
-    elif args.format == "json":
-        payload = _json_records(table)
-    elif args.format == "table":
-        payload = _text(table) + "\n"
-        if lifted:
-            payload += privacy.note("en", enabled=False) + "\n"
-    else:
-        payload = None
-    if lifted and args.format != "table":
-        print(f"eduwb: {privacy.note('en', enabled=False)}", file=sys.stderr)
+    note = privacy.note("en", enabled=False) if table.attrs.get("small_groups") == "shown" else ""
+    if note and args.format != "table":
+        print(f"eduwb: {note}", file=sys.stderr)
     if args.format == "xlsx":
         with atomic_path(Path(args.output)) as tmp:
             _write_xlsx(table, tmp, args.name)
-    elif args.output:
+        return 0
+    payload = _serialised(table, args.format) + (f"{note}\n" if note and args.format == "table" else "")
+    if args.output:
         atomic_write_text(Path(args.output), payload)
     else:
         sys.stdout.write(payload)
@@ -460,26 +431,25 @@ def _text(table) -> str:
         return table.to_string(index=False)
 
 
-def _json_records(table) -> str:
-    """The table as a JSON list of records (one object per row), indented, with a final newline."""
-    records = json.loads(table.to_json(orient="records", force_ascii=False))
-    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+def _serialised(table, fmt: str) -> str:
+    """The table as plain text (:func:`_text`), a JSON list of records, or CSV.
 
-
-def _formula_safe(table):
-    """The table with every text cell a spreadsheet would run as a formula prefixed with an apostrophe.
-
-    ``=``, ``+``, ``-``, ``@`` (and tab, carriage return) at the start of a text cell: names
-    from the data must never become formulas when the CSV is opened in Excel (numbers,
-    negative ones included, are left alone). See ``SECURITY.md``.
+    In the CSV, a text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
+    tab or carriage return first) is prefixed with an apostrophe: names from the data must
+    never become formulas when the CSV is opened in Excel (numbers are left alone; SECURITY.md).
     """
     from eduwb.present.safe import formula_safe_csv
 
+    if fmt == "table":
+        return _text(table) + "\n"
+    if fmt == "json":
+        records = json.loads(table.to_json(orient="records", force_ascii=False))
+        return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     out = table.copy()
     for column in out.columns:
         if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
             out[column] = out[column].map(formula_safe_csv)
-    return out
+    return out.to_csv(index=False, lineterminator="\n")
 
 
 def _write_xlsx(table, target: Path, sheet: str) -> None:
@@ -595,7 +565,6 @@ def cmd_import(args) -> int:
 
 
 def _inspect_import(args) -> int:
-    """``eduwb import SOURCE --inspect [--draft-mapping OUT.toml]``."""
     from eduwb.data.importers.draft import inspect_source
 
     report, draft = inspect_source(args.data, args.mapping)
@@ -620,31 +589,8 @@ def _inspect_import(args) -> int:
 def cmd_report(args) -> int:
     from eduwb.report import report_command
 
-    return report_command(
-        args.data,
-        years=args.years,
-        out=args.out,
-        workers=args.workers,
-        lang=args.lang,
-        notebooks=args.notebooks,
-        scheduler=args.scheduler,
-        standard=args.standard,
-        force=args.force,
-        province=args.province,
-    )
-
-
-COMMANDS = {
-    "validate": cmd_validate,
-    "sample": cmd_sample,
-    "template": cmd_template,
-    "schema": cmd_schema,
-    "standards": cmd_standards,
-    "table": cmd_table,
-    "report": cmd_report,
-    "import": cmd_import,
-    "plan": cmd_plan,
-}
+    options = "years out workers lang notebooks scheduler standard force province".split()
+    return report_command(args.data, **{name: getattr(args, name) for name in options})
 
 
 def _in_both(message: str) -> str:
@@ -662,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return globals()[f"cmd_{args.command}"](args)
     except DataError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)

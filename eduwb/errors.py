@@ -63,12 +63,9 @@ def os_error(exc: OSError, path: object = None, doing: str = "无法写入 canno
 
 
 class InputError(ParameterError):
-    """A value given to an interactive tool (the dashboard's simulator) that cannot be used.
-
-    ``words`` is the message as a ``(zh, en)`` pair, each naming the input and the value given;
-    :meth:`say` chooses one with :func:`eduwb.lang.pick`. ``str()`` gives both, Chinese first.
-    ``name`` is the input and ``value`` the value refused, for callers that point at the field.
-    """
+    """A value given to an interactive tool (the dashboard's simulator) that cannot be used:
+    ``words`` the message as a ``(zh, en)`` pair (``str()`` gives both, :meth:`say` one);
+    ``name`` the input and ``value`` the value refused, for callers that point at the field."""
 
     def __init__(self, words: tuple[str, str], *, name: str, value: object):
         self.words = words
@@ -77,7 +74,6 @@ class InputError(ParameterError):
         super().__init__(f"{words[0]} / {words[1]}")
 
     def say(self, lang: str) -> str:
-        """The message in ``lang``."""
         from eduwb.lang import pick
 
         return pick(self.words, lang)
@@ -103,11 +99,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        """Chinese, then `` / ``, then English: ``错误：… / error: …``.
-
-        A rule the catalogue (:mod:`eduwb.data.rulewords`) has no Chinese for prints in English
-        only, never half translated.
-        """
+        """``错误：… / error: …``; in English only, never half translated, when the catalogue
+        (:mod:`eduwb.data.rulewords`) has no Chinese for the rule."""
         chinese = self.chinese()
         return self.english() if chinese is None else f"{chinese} / {self.english()}"
 
@@ -170,13 +163,9 @@ def _shown(value: object) -> str:
 
 
 class ProblemList(list):
-    """A list of problems that keeps the first few of each rule and counts the rest.
-
-    At most ``per_rule`` problems are kept for one file × column × rule, and at most
-    ``total`` in all; :meth:`finished` adds one line per rule saying how many were left out.
-    The defaults are :data:`eduwb.data.limits.MAX_PROBLEMS_PER_RULE` and
-    :data:`~eduwb.data.limits.MAX_PROBLEMS`.
-    """
+    """A list of problems that keeps the first ``per_rule`` of each file × column × rule and
+    ``total`` in all (defaults: :mod:`eduwb.data.limits`), and counts the rest; :meth:`finished`
+    adds one line per rule saying how many were left out."""
 
     def __init__(self, per_rule: int | None = None, total: int | None = None):
         super().__init__()
@@ -188,16 +177,12 @@ class ProblemList(list):
         self._hidden: Counter = Counter()
         self._over_total = Counter()
 
-    @staticmethod
-    def _key(p: Problem) -> tuple:
-        return (p.file, p.column, p.rule, p.severity)
-
     def wants(self, file: str, column: str | None, rule: str, severity: str = "error") -> int:
         """How many more problems of this rule would be kept (the caller need not build more)."""
         return max(0, min(self.per_rule - self._seen[(file, column, rule, severity)], self.total - len(self)))
 
     def append(self, problem: Problem) -> None:  # type: ignore[override]
-        key = self._key(problem)
+        key = (problem.file, problem.column, problem.rule, problem.severity)
         self._seen[key] += 1
         if self._seen[key] > self.per_rule:
             self._hidden[key] += 1
@@ -227,7 +212,6 @@ class ProblemList(list):
         self._hidden[key] += n
 
     def hidden(self, severity: str = "error") -> int:
-        """Problems of this severity counted but not listed."""
         return sum(n for key, n in self._hidden.items() if key[3] == severity) + self._over_total[severity]
 
     def finished(self) -> list[Problem]:
@@ -239,17 +223,12 @@ class ProblemList(list):
             )
         left = sum(self._over_total.values())
         if left:
-            out.append(
-                Problem(
-                    out[-1].file if out else "data",
-                    None,
-                    None,
-                    None,
-                    f"stopped listing after {self.total:,} problems: {left:,} "
-                    "more not listed; fix these and validate again",
-                    "error" if self._over_total["error"] else "warning",
-                )
+            severity = "error" if self._over_total["error"] else "warning"
+            rule = (
+                f"stopped listing after {self.total:,} problems: {left:,} "
+                "more not listed; fix these and validate again"
             )
+            out.append(Problem(out[-1].file if out else "data", None, None, None, rule, severity))
         return out
 
 

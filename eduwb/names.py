@@ -1,16 +1,11 @@
-"""One check for every name eduwb shows: a county's, a folder's, a file's.
+"""One check for every name eduwb shows (a county's, a folder's, a file's), which reaches a
+terminal, a PDF's cover, a workbook and file names.
 
-A name reaches a terminal, a PDF's cover and running header, a workbook and file names. From
-``county.toml`` it is refused when it breaks a rule (:func:`name_problem`); taken from a folder
-or file name, which a county cannot be asked to fix before anything else, it is shown
-escaped (:func:`shown`): control and invisible formatting characters (``ESC``, a newline,
-right-to-left overrides, zero-width spaces) become visible escapes such as ``\\x1b`` and
-``\\u202e``, never sent to a terminal or typeset as they are, and the name is cut to
-:data:`~eduwb.data.limits.MAX_NAME_CHARS` characters. Where it is typeset, a long name without
-spaces may wrap between any two characters (the report template's ``wrap-anywhere``), so it
-never runs off the page.
-
-Only the standard library is imported here.
+From ``county.toml`` a name is refused when it breaks a rule (:func:`name_problem`); taken from
+a folder or file name, which a county cannot be asked to fix first, it is shown escaped
+(:func:`shown`): control and invisible formatting characters (``ESC``, right-to-left overrides,
+zero-width spaces) become visible escapes such as ``\\x1b``, never sent to a terminal or
+typeset as they are. Only the standard library is imported here.
 """
 
 from __future__ import annotations

@@ -60,5 +60,4 @@ def table_function(name: str) -> TableFunction:
 def compute(
     name: str, ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> pd.DataFrame:
-    """Compute a registered table."""
     return table_function(name)(ds, std, year=year, stage=stage, **options)

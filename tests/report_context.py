@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eduwb.present.words import report_text
-from eduwb.report.blocks import markdown_blocks
-from eduwb.report.layout import Chapter
+from eduwb.report.layout import Chapter, markdown_blocks
 from eduwb.standards import load_standard
 
 

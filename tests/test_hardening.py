@@ -238,7 +238,7 @@ def test_verdict_markdown_escapes_the_county_and_dimension_names():
 def test_a_chapter_links_nowhere_and_loads_nothing():
     """Whatever a notebook's prose holds, the chapter is text: links print as their text,
     images in prose print nothing, raw HTML is its text, a style never positions anything."""
-    from eduwb.report.blocks import markdown_blocks
+    from eduwb.report.layout import markdown_blocks
 
     markdown = (
         '[p](file:///etc/passwd) <a href="javascript:alert(1)">in</a> ![x](http://x/y.png) '
@@ -395,7 +395,7 @@ def _umask() -> int:
 def test_report_workbook_stores_formula_like_text_with_a_quote_prefix(tmp_path):
     from openpyxl import load_workbook
 
-    from eduwb.report.workbook import write_tables_xlsx
+    from eduwb.report.context import write_tables_xlsx
 
     tables = [
         {

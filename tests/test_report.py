@@ -26,7 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from eduwb import _files, report
 from eduwb.errors import ParameterError
-from eduwb.report import command, engine, jobs, workbook, workers
+from eduwb.report import command, context, engine, jobs, workers
 from eduwb.report import layout as pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_sheet_names_are_legal_short_and_unique():
     used: set[str] = set()
     long_title = "各校资源配置七项指标达标情况与差距测算（小学与初中分列，含教学点）"
     names = [
-        workbook.sheet_name(t, used)
+        context.sheet_name(t, used)
         for t in [long_title, long_title, "R1/R2: [比]*?", "history", "", "TABLE", "table"]
     ]
     assert all(0 < len(n) <= 31 for n in names)
@@ -167,7 +167,7 @@ def test_workbook_has_one_sheet_per_table_with_headers_as_displayed(tmp_path):
         },
     ]
     target = tmp_path / "t.xlsx"
-    workbook.write_tables_xlsx(tables, target, lang="zh")
+    context.write_tables_xlsx(tables, target, lang="zh")
     wb = load_workbook(target)
     assert wb.sheetnames == ["目录", "2025年各学段规模", "缺口"]
     ws = wb["2025年各学段规模"]
@@ -192,9 +192,9 @@ def test_workbook_bytes_are_reproducible_with_a_fixed_date(tmp_path):
 
     when = datetime(2026, 1, 1, tzinfo=UTC)
     tables = [{"name": "a", "title": "甲", "columns": ["x"], "data": [[1]]}]
-    workbook.write_tables_xlsx(tables, tmp_path / "a.xlsx", created=when)
+    context.write_tables_xlsx(tables, tmp_path / "a.xlsx", created=when)
     time.sleep(1.1)
-    workbook.write_tables_xlsx(tables, tmp_path / "b.xlsx", created=when)
+    context.write_tables_xlsx(tables, tmp_path / "b.xlsx", created=when)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
@@ -285,7 +285,7 @@ def test_png_size_reads_resolution():
 
 
 def test_short_cells_do_not_wrap():
-    from eduwb.report.blocks import table_blocks
+    from eduwb.report.layout import table_blocks
 
     shown = {
         "caption": None,

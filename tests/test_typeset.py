@@ -1,4 +1,4 @@
-"""The report's typesetting (eduwb.report.blocks, eduwb.report.typeset): Markdown, table views
+"""The report's typesetting (eduwb.report.layout, eduwb.report.typeset): Markdown, table views
 and images in, a PDF that shows every string as written, with its contents, bookmarks, page
 footer and date."""
 
@@ -12,8 +12,7 @@ from report_context import tiny_context, view
 
 from eduwb.present import md_escape
 from eduwb.report import typeset
-from eduwb.report.blocks import markdown_blocks, table_blocks
-from eduwb.report.layout import output_blocks
+from eduwb.report.layout import markdown_blocks, output_blocks, table_blocks
 
 # Typst markup, code and math that must print as written, never act.
 HOSTILE = [
@@ -459,7 +458,7 @@ def test_a_name_ending_in_a_digit_is_kept_apart_from_the_year():
 
 
 def test_a_heading_stays_with_its_short_introduction_and_what_it_introduces():
-    from eduwb.report.blocks import keep_introductions
+    from eduwb.report.layout import keep_introductions
 
     def p(text):
         return {"t": "p", "c": [text]}

@@ -4,7 +4,7 @@ Nothing here computes an indicator. ``show_table`` emits a table once, as data (
 ``application/vnd.eduwb.table+json``): the table's values, from which the report writes its
 Excel workbook, and its *view* (the cells as shown, header, alignment, colours, caption:
 :func:`table_view`), from which both the notebook's HTML (:func:`table_html`) and the PDF's
-table (:func:`eduwb.report.blocks.table_blocks`) are rendered. So the workbook holds exactly
+table (:func:`eduwb.report.layout.table_blocks`) are rendered. So the workbook holds exactly
 the tables the report shows, and the report shows what the notebook shows.
 """
 
@@ -279,7 +279,7 @@ def table_view(
     limits: dict[str, list[tuple[object, str]]] | None = None,
 ) -> dict[str, object]:
     """How a table is shown, as data: the one source of its notebook HTML (:func:`table_html`)
-    and of its PDF table (:func:`eduwb.report.blocks.table_blocks`). ``styles``:
+    and of its PDF table (:func:`eduwb.report.layout.table_blocks`). ``styles``:
     ``[row, column, {"fill", "color", "bold"}]``; ``note`` (rows left out) is added by the caller.
     """
     text = table_text(shown, digits, limits)

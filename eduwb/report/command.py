@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from eduwb._files import source_date_epoch
+from eduwb.data.workbook import display_width
 from eduwb.errors import ParameterError
 from eduwb.present.words import REPORT_TEXT
 from eduwb.report.jobs import PACKAGE_DIR, PROVINCE_SCOPE, NotebookSpec, ReportResult, RunOptions, safe_name
-from eduwb.report.workbook import display_width
 from eduwb.report.workers import Workers, run_reports
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -35,21 +35,13 @@ def report_command(
     force: bool = False,
     province: str | None = None,
 ) -> int:
-    """Produce the annual report of every county × year; print a summary; return the exit status
-    (0 when every report was made or was up to date, 1 when any failed).
+    """Produce the annual report of every county × year (``eduwb report``, whose options these
+    are: ``cli.toml``); print a summary; return the exit status (1 when any report failed).
 
-    ``data``: county datasets (folders or ``.xlsx`` workbooks), or folders of them; ``years``:
-    ``"2021-2025"``, ``"2024"`` or a comma-separated mix (default: every year of each county);
-    each report goes to ``<out>/<county>/<year>/``; ``workers``: processes (default: the CPU
-    cores; with 1 everything runs in this process); ``notebooks``: notebooks or folders making
-    the chapters, in order (default: ``notebooks/NN_*.ipynb`` or ``$EDUWB_NOTEBOOKS_DIR``);
-    ``scheduler``: a Dask scheduler's address (``tcp://host:8786``) to run on instead;
-    ``standard`` overrides each county's own; ``force`` rebuilds reports that are up to date;
-    ``province`` also makes one province report per year from the province notebooks
-    (``metadata.eduwb.scope = "province"``) run on every valid county (never chapters of the
-    county reports; with only province notebooks, only the province reports are made).
-    Raises :class:`ParameterError` for bad options or a notebook that does not declare a
-    parameter the report must pass, :class:`StandardError` for a standard that cannot be loaded.
+    ``years``: ``"2021-2025"``, ``"2024"`` or a comma-separated mix (default: every year of each
+    county); ``workers``: processes (default: the CPU cores; with 1 everything runs in this
+    process); ``province`` also makes one province report per year from the province notebooks
+    (``metadata.eduwb.scope = "province"``), run on every valid county.
     """
     if not data:
         raise ParameterError(
@@ -201,13 +193,10 @@ def _notebook_entry(name: str) -> Path:
 def check_notebook_parameters(
     paths: list[Path], *, lang: str = "zh", standard: str | None = None
 ) -> list[NotebookSpec]:
-    """Inspect each notebook's ``parameters`` cell and decide what the report passes to it.
-
-    A notebook must declare ``data`` and ``year``; ``lang`` when the report is not in
-    Chinese; ``standard`` when one is given.  ``interactive`` is passed (as False) to the
-    notebooks that declare it.  Raises :class:`ParameterError` naming every notebook and
-    parameter that does not fit.
-    """
+    """What the report passes to each notebook, from its ``parameters`` cell: it must declare
+    ``data`` and ``year``, ``lang`` when the report is not in Chinese, ``standard`` when one is
+    given; ``interactive`` (False) goes to those that declare it. A :class:`ParameterError`
+    names every notebook and parameter that does not fit."""
     from eduwb._imports import skip_iri_grammar
 
     skip_iri_grammar()  # papermill's first import, in the command's process: ≈ 1 s less start-up

@@ -90,12 +90,8 @@ def execute_chapter(job: ReportJob, index: int) -> ChapterOutcome:
 
 
 def without_machine_paths(nb: Any, job: ReportJob, index: int, final: Path) -> Any:
-    """An executed notebook with the machine's absolute paths replaced by how the report shows them.
-
-    The data (and a ``--standard`` file) appear relative to the working folder, or as their name
-    and checksum (:func:`eduwb.report.jobs.shown_path`); papermill's record of its input and
-    output paths becomes the notebook's name and its place in the report folder.
-    """
+    """An executed notebook with the machine's absolute paths (the data, a ``--standard`` file,
+    papermill's input and output paths) replaced by how the report shows them (:func:`shown_path`)."""
     import nbformat
 
     spec = job.notebooks[index]
@@ -133,8 +129,8 @@ def _execution_reason(exc: Any, kept: Path) -> str:
 
 
 def warm_up() -> None:
-    """Import the heavy machinery of a worker once (papermill, the IPython shell with matplotlib,
-    mistune, Typst and its fonts, openpyxl, the dataset loader and the scorecard)."""
+    """Import the heavy machinery of a worker once (papermill, the IPython shell, mistune, Typst
+    and its fonts, openpyxl, the dataset loader and the scorecard)."""
     with contextlib.suppress(Exception):
         import openpyxl  # noqa: F401
         import papermill  # noqa: F401
@@ -182,7 +178,7 @@ def inprocess_possible() -> bool:
     except ImportError:
         return False
     # Inside Jupyter or IPython the singleton shell is the user's: never execute into it.
-    return not InteractiveShell.initialized() or InteractiveShell.instance() is _SHELL
+    return not InteractiveShell.initialized() or hasattr(InteractiveShell.instance(), "eduwb_run")
 
 
 @functools.cache
@@ -224,17 +220,8 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
-_SHELL: Any = None
-
-
+@functools.cache
 def report_shell() -> Any:
-    global _SHELL
-    if _SHELL is None:
-        _SHELL = _make_shell()
-    return _SHELL
-
-
-def _make_shell() -> Any:
     """The report's IPython shell: displays, results and errors go to the running cell's outputs.
 
     Why this is long: the shell's display publisher, display hook and shell class subclass

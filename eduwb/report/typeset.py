@@ -1,19 +1,13 @@
 """The report PDF, typeset by Typst: cover, contents, chapters and appendix in one document.
 
-The report is ONE Typst document (``templates/report.typ``, a static file), so page numbers
-("第 N 页 / 共 M 页"), the contents' page references and the PDF bookmarks all come from the
-same layout.  What varies is data: :func:`document` turns the render context
-(:mod:`eduwb.report.context`) and each chapter's blocks (:mod:`eduwb.report.blocks`) into a
-JSON document model; :func:`write_pdf` writes it, and the charts as files named here, into a
-private temporary folder that is the compilation's root, and compiles the template there.
-The template shows every string as text: nothing from a county's files is ever evaluated
-as Typst markup or code, and Typst reads no file outside that folder (no packages, no
-network, no system fonts but the CJK font found here).
-
-Typst replaced WeasyPrint (issue #15): the sample's 34-page report took WeasyPrint about
-five seconds (layout and PDF), most of a report's time; Typst takes well under one.
-
-``typst`` is imported inside the functions that need it: ``import eduwb`` must stay fast.
+The report is ONE Typst document (``templates/report.typ``, a static file), so page numbers, the
+contents' page references and the PDF bookmarks all come from the same layout. What varies is
+data: the render context (:mod:`eduwb.report.context`) and the chapters' blocks become a JSON
+document model, written with the charts into a private temporary folder that is the
+compilation's root. The template shows every string as text: nothing from a county's files is
+evaluated as Typst markup, and Typst reads no file outside that folder (no packages, no network,
+no system font but the CJK font found here). Typst replaced WeasyPrint (issue #15), which took
+about five seconds for the sample's report; ``typst`` is imported inside functions.
 """
 
 from __future__ import annotations
@@ -50,12 +44,8 @@ NO_CJK_FONT = (
 
 # ---- the document model ----------------------------------------------------------------------
 def document(context: dict[str, Any], font: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The report as the template's JSON document, and the images it names (file name → bytes).
-
-    ``context`` is a report's render context (:func:`eduwb.report.context.report_context` or
-    ``province_context``): ``lang``, ``text``, ``title``, ``county``, ``year``, ``cover``,
-    ``verdict``, ``chapters`` (:class:`eduwb.report.layout.Chapter`), ``appendix``, ``created``.
-    """
+    """The report's render context as the template's JSON document, and the images it names
+    (file name → bytes)."""
     lang, text = context["lang"], context["text"]
     images: dict[str, bytes] = {}
     chapters = [{"title": c.title, "blocks": named_images(c.blocks, images)} for c in context["chapters"]]
@@ -253,22 +243,20 @@ def without_default_suspects(pdf: bytes) -> bytes:
 
 def warm_up() -> None:
     """Load the fonts and Typst once (a worker's first report is then as fast as the others)."""
-    doc = {
+    from eduwb.present.words import report_text
+    from eduwb.standards import load_standard
+
+    context = {
         "lang": "zh",
-        "region": "cn",
-        "fonts": [require_cjk_font()],
-        "title": "预热 warm-up",
-        "author": "eduwb",
+        "text": report_text("zh", load_standard()),
+        "title": "预热",
         "county": "预热",
-        "created": [2000, 1, 1, 0, 0, 0],
-        "words": {"contents": "目录", "page_footer": "{page} / {pages}"},
-        "cover": {
-            "county": "预热",
-            "title": ["预热", "warm-up"],
-            "verdict": {"state": "unknown", "prefix": "", "label": "", "summary": "", "lists": []},
-            "facts": [],
-            "producer": "",
-        },
-        "chapters": [{"title": "预热", "blocks": [{"t": "p", "c": ["预热 warm-up"]}]}],
+        "year": 2000,
+        "cover": [],
+        "verdict": {"css_class": "unknown", "label": ""},
+        "chapters": [],
+        "appendix": [],
+        "created": datetime(2000, 1, 1, tzinfo=UTC),
+        "eduwb_version": "",
     }
-    compile_document(doc, {}, os.devnull, datetime(2000, 1, 1, tzinfo=UTC))
+    write_pdf(context, os.devnull)

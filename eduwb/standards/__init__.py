@@ -1,23 +1,15 @@
 """The evaluation standards as data: loading, validating and querying a standard file.
 
-A standard is a TOML file (see ``moe-2017.toml``).  A province or county may ship its own
-file, either complete or as a partial override::
-
-    extends = "moe-2017"
-    id = "hubei-2023"
-
-    [[indicators]]
-    id = "R6"
-    threshold = { primary = 2200, junior = 2600 }
-
-Tables are merged key by key and indicators by ``id``, so only what differs is written.
+A standard is a TOML file (see ``moe-2017.toml``). A province or county may ship its own, complete
+or as an override naming its parent (``extends = "moe-2017"``) and writing only what differs:
+tables are merged key by key and ``[[indicators]]`` by ``id`` (:mod:`eduwb.standards.extends`).
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -38,7 +30,6 @@ SOURCES = ("computed", "county")
 STAGES = ("primary", "junior")
 _REQUIRED_INDICATOR_KEYS = ("id", "seq", "dimension", "name_zh", "name_en", "unit", "comparator", "source")
 
-
 #: The English of the units the standards write in Chinese.
 UNITS_EN = {
     "人/百生": "per 100 pupils",
@@ -56,8 +47,6 @@ UNITS_EN = {
 
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator of a standard."""
-
     id: str
     seq: int
     dimension: str
@@ -79,7 +68,6 @@ class Indicator:
     scope: str | None = None
 
     def threshold_for(self, stage: str | None = None) -> float | None:
-        """The threshold for a stage (or the single threshold when it does not vary)."""
         if isinstance(self.threshold, dict):
             if stage is None:
                 raise StandardError(f"indicator {self.id}: a stage is needed for its threshold")
@@ -90,14 +78,18 @@ class Indicator:
         return pick((self.name_zh, self.name_en), lang)
 
     def unit_name(self, lang: str = "zh") -> str:
-        """The unit in ``lang``: as the standard writes it, or its English (:data:`UNITS_EN`;
-        a unit not listed there is shown as written)."""
+        """The unit as the standard writes it, or its English (:data:`UNITS_EN`, else as written)."""
         return pick((self.unit, UNITS_EN.get(self.unit, self.unit)), lang)
 
     @property
     def scope_name(self) -> str:
-        """The scope this indicator judges (its ``scope``, or the default for its kind)."""
-        return self.scope or default_scope(self.dimension, self.formula, self.source)
+        """The scope this indicator judges: its ``scope``, else resource indicators judge the
+        resource scope, county inputs the county, any other computed indicator every school."""
+        if self.scope:
+            return self.scope
+        if self.dimension == "resource" and self.formula:
+            return "resource"
+        return "county" if self.source == "county" else "all_schools"
 
 
 @dataclass(frozen=True)
@@ -117,16 +109,12 @@ class Scope:
 
 #: Scopes whose meaning is a rule of the code, not a list of kinds.
 RULE_SCOPES = ("resource", "county")
-
-
-def default_scope(dimension: str, formula: str | None, source: str) -> str:
-    """The scope of an indicator that names none: resource indicators judge the resource scope,
-    county inputs the county, any other computed indicator every school."""
-    if dimension == "resource" and formula:
-        return "resource"
-    return "county" if source == "county" else "all_schools"
-
-
+#: The scopes a standard need not define: the two rules, and every school.
+_BUILTIN_SCOPES = {
+    "resource": ("资源配置评估范围", "the resource scope"),
+    "county": ("全县", "the county"),
+    "all_schools": ("全县所有义务教育学校", "every school with compulsory-stage pupils"),
+}
 #: What a standard that does not name its programme (``programme = {zh, en}``) is met as.
 _PROGRAMME_DEFAULT = {"zh": "均衡", "en": "balance"}
 
@@ -198,28 +186,19 @@ class Standard:
     # ---- rules -----------------------------------------------------------------------
     @property
     def scope(self) -> dict[str, Any]:
-        """The resource indicators' scope (the ``[scope]`` table: which school sections count)."""
+        """The ``[scope]`` table: which school sections the resource indicators count."""
         return self.raw["scope"]
 
     def scope_of(self, indicator_id: str, default: str = "all_schools") -> Scope:
-        """Which schools an indicator judges (its ``scope`` entry; ``default`` when the standard
-        has no such indicator, e.g. G4 under moe-2012)."""
+        """Which schools an indicator judges (``default`` when the standard has no such
+        indicator, e.g. G4 under moe-2012)."""
         name = self.indicator(indicator_id).scope_name if self.has_indicator(indicator_id) else default
         entry = self.raw.get("scopes", {}).get(name)
-        if entry is None:
-            if name in RULE_SCOPES:
-                zh, en = (
-                    ("资源配置评估范围", "the resource scope")
-                    if name == "resource"
-                    else ("全县", "the county")
-                )
-                return Scope(name, zh, en, None)
-            if name == "all_schools":
-                from eduwb.data.schema import KINDS
+        if entry is None and name in _BUILTIN_SCOPES:
+            from eduwb.data.schema import KINDS
 
-                return Scope(
-                    name, "全县所有义务教育学校", "every school with compulsory-stage pupils", tuple(KINDS)
-                )
+            entry = dict(zip(("zh", "en"), _BUILTIN_SCOPES[name], strict=True), kinds=list(KINDS))
+        elif entry is None:
             raise StandardError(f"standard {self.id} defines no scope {name!r}")
         kinds = None if name in RULE_SCOPES else tuple(entry.get("kinds", ()))
         return Scope(name, entry.get("zh", name), entry.get("en", name), kinds)
@@ -238,11 +217,10 @@ class Standard:
         return self.raw["balance"]["test"]
 
     def cv_limit(self, stage: str) -> float | None:
-        """The limit on each indicator's CV (None when only the composite is tested)."""
+        """The limit on each indicator's CV (None when only the composite, mean CV, is tested)."""
         return self.raw["balance"].get("cv_limit", {}).get(stage)
 
     def composite_limit(self, stage: str) -> float | None:
-        """The limit on the composite (mean) CV (None when each CV is tested instead)."""
         return self.raw["balance"].get("composite_limit", {}).get(stage)
 
     @property
@@ -253,7 +231,6 @@ class Standard:
         return int(self.raw["class_size"]["standard"][stage])
 
     def school_size_limit(self, kind: str, relaxed: bool = False) -> int:
-        """Maximum compulsory-stage pupils for a school of this kind."""
         if relaxed:
             rel = self.relaxations
             return int(rel.get("school_size_by_kind", {}).get(kind, rel["school_size_default"]))
@@ -328,12 +305,8 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     Why this is long: it is a sequential list of checks, one per rule of the standard file's
     format, each adding its own message; they are read (and kept in step with the format) in order.
     """
-    problems: list[str] = []
-    for key in (
-        "id name_zh name_en dimensions scope pupil_weights balance class_size school_size indicators".split()
-    ):
-        if key not in raw:
-            problems.append(f"missing top-level key '{key}'")
+    required = "id name_zh name_en dimensions scope pupil_weights balance class_size school_size indicators"
+    problems = [f"missing top-level key '{key}'" for key in required.split() if key not in raw]
     # a hand-edited file may put a value where a table belongs: say so instead of crashing below
     tables = "dimensions scope scopes pupil_weights balance class_size school_size school_rule rotation"
     for key in (*tables.split(), "relaxations_2019"):
@@ -400,9 +373,7 @@ def _validate(raw: dict[str, Any], where: str) -> None:
     seen: set[str] = set()
     for n, ind in enumerate(raw.get("indicators", []), start=1):
         label = f"indicator #{n} ({ind.get('id', '?')})"
-        for key in _REQUIRED_INDICATOR_KEYS:
-            if key not in ind:
-                problems.append(f"{label}: missing '{key}'")
+        problems += [f"{label}: missing '{key}'" for key in _REQUIRED_INDICATOR_KEYS if key not in ind]
         if ind.get("id") in seen:
             problems.append(f"{label}: duplicate id")
         seen.add(ind.get("id"))
@@ -447,13 +418,9 @@ def _validate(raw: dict[str, Any], where: str) -> None:
 def _text_problems(raw: dict[str, Any]) -> list[str]:
     """The texts a report prints (names, units) must be short text without hidden characters."""
     from eduwb.data.limits import MAX_STANDARD_TEXT_CHARS
+    from eduwb.names import HIDDEN
 
-    hidden = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-    texts: list[tuple[str, Any]] = [
-        ("id", raw.get("id")),
-        ("name_zh", raw.get("name_zh")),
-        ("name_en", raw.get("name_en")),
-    ]
+    texts: list[tuple[str, Any]] = [(key, raw.get(key)) for key in ("id", "name_zh", "name_en")]
     programme = raw.get("programme")
     if programme is not None:  # printed in the title and the verdict, so also a file name part
         if not isinstance(programme, dict):
@@ -472,11 +439,8 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
                 label = f"[[{table}]] {str(item.get('id', '?'))[:40]}"
-                texts += [
-                    (f"{label} {key}", item[key])
-                    for key in ("id", "name_zh", "name_en", "unit", "gap_unit")
-                    if key in item
-                ]
+                keys = ("id", "name_zh", "name_en", "unit", "gap_unit")
+                texts += [(f"{label} {key}", item[key]) for key in keys if key in item]
     problems = []
     for where, value in texts:
         if value is None:
@@ -485,7 +449,7 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
             problems.append(f"{where} must be text, not {value!r}"[:200])
         elif len(value) > MAX_STANDARD_TEXT_CHARS:
             problems.append(f"{where} is longer than {MAX_STANDARD_TEXT_CHARS} characters")
-        elif hidden.search(value):
+        elif HIDDEN.search(value):
             problems.append(f"{where} must not contain control characters or invisible formatting characters")
     return problems
 
@@ -502,10 +466,9 @@ def _is_number(v: Any) -> bool:
 
 
 def _exists(path: Path) -> bool:
-    try:
+    with contextlib.suppress(OSError, ValueError):  # a name too long for the file system, a NUL byte
         return path.exists()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
-        return False
+    return False
 
 
 _EXTENDING: set[str] = set()  # standards being loaded along a chain of `extends`, to refuse a cycle
@@ -542,13 +505,8 @@ def _load_cached(key: str) -> Standard:
 
 
 def load_standard(standard: str | Path | Standard | None = None) -> Standard:
-    """Load a built-in standard by id (``moe-2017``, ``moe-2012``) or a standard file by path.
-
-    Raises
-    ------
-    StandardError
-        when the file is missing, not TOML, or breaks the shape of a standard.
-    """
+    """A built-in standard by id (``moe-2017``, ``moe-2012``) or a standard file by path;
+    :class:`StandardError` when the file is missing, not TOML, or not a valid standard."""
     if isinstance(standard, Standard):
         return standard
     key = DEFAULT_STANDARD if standard is None else str(standard)
@@ -569,7 +527,7 @@ def standard_ref(ds=None, ref: str | Path | None = None) -> str:
 
 
 def resolve(ds=None, ref: str | Path | None = None) -> Standard:
-    """The standard that applies to ``ds`` (see :func:`standard_ref`), loaded once per process."""
+    """The standard that applies to ``ds`` (:func:`standard_ref`), loaded once per process."""
     return load_standard(standard_ref(ds, ref))
 
 

@@ -1,14 +1,7 @@
-"""TOML data files that may ``extends`` another: reading, merging an override, finding the parent.
-
-Standards (this package) and import mappings (``eduwb/data/mappings/``) are both shipped
-as TOML files that a province overrides with a small file naming its parent; both load them
-with these helpers::
-
-    extends = "moe-2017"          # a built-in id, or a file (relative to this one)
-
-Tables are merged key by key; the lists named in ``keyed`` are merged entry by entry on
-their key field (``[[indicators]]`` by ``id``, ``[[fields]]`` by ``target``), so an
-override writes only what differs.
+"""TOML data files that may ``extends`` another (a built-in id, or a file relative to this
+one): reading, merging an override, finding the parent. Standards and import mappings
+(``eduwb/data/mappings/``) are both overridden by a province this way, writing only what
+differs.
 """
 
 from __future__ import annotations
