@@ -17,7 +17,7 @@ dataset load (:func:`_cube`, built with ``numpy.bincount``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -143,7 +143,6 @@ class _Cube:
     # per stage, shape (schools, years, stages[, band])
     stage_bands: np.ndarray
     stage_max: np.ndarray
-    over: dict = field(default_factory=dict)  # over_counts per limits
 
     def year_position(self, ds, year: int) -> int:
         pos = int(np.searchsorted(self.years, year))
@@ -159,15 +158,11 @@ class _Cube:
         return n
 
     def over_counts(self, limits: np.ndarray) -> np.ndarray:
-        """Classes above ``limits`` (one per stage), per school × year × stage; kept per limits,
-        as every as-of year asks again (the chapter, the benchmark's trend)."""
-        key = tuple(limits.tolist())
-        if key not in self.over:
-            n_s, n_y, n_st = self.stage_max.shape
-            above = self.students > limits[self.stage]
-            cell = (self.school[above] * n_y + self.year_idx[above]) * n_st + self.stage[above]
-            self.over[key] = np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
-        return self.over[key]
+        """Classes above ``limits`` (one per stage), per school × year × stage."""
+        n_s, n_y, n_st = self.stage_max.shape
+        above = self.students > limits[self.stage]
+        cell = (self.school[above] * n_y + self.year_idx[above]) * n_st + self.stage[above]
+        return np.bincount(cell, minlength=n_s * n_y * n_st).reshape(n_s, n_y, n_st)
 
 
 def _by_stage(arr: np.ndarray, grade_stage: np.ndarray, how: str = "sum", axis: int = 2) -> np.ndarray:
@@ -272,14 +267,13 @@ def classsize_table(
 
 
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
-    # class rows by year, then largest first, then school id and class id
     class_codes, class_labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
-    # school codes sort like the ids; narrow keys make lexsort several times faster
-    keys = (class_codes, cube.school, -cube.students, cube.year_idx)
-    order = np.lexsort(tuple(k.astype(np.min_scalar_type(-int(np.abs(k).max()) - 1)) for k in keys))
-    starts = np.searchsorted(cube.year_idx[order], np.arange(len(cube.years) + 1))
-    rows = np.concatenate([order[starts[y] : starts[y + 1]] for y in years])  # one slice per year asked
-    rows = rows[np.isin(cube.stage[rows], stages)]
+    rows = np.flatnonzero(np.isin(cube.year_idx, years) & np.isin(cube.stage, stages))
+    # by year, then largest first, then school id (school codes sort like the ids) and class id;
+    # narrow keys make lexsort several times faster
+    keys = (class_codes[rows], cube.school[rows], -cube.students[rows], cube.year_idx[rows])
+    narrow = [k.astype(np.min_scalar_type(-int(np.abs(k).max(initial=0)) - 1)) for k in keys]
+    rows = rows[np.lexsort(narrow)]
     if len(rows) == 0:
         raise _missing(ds)
     standards, _, _ = _thresholds(std)
@@ -334,18 +328,16 @@ def g5_summary(ds, std, year: int) -> pd.DataFrame:
     """G5 for the county in one year, never raising: one row ``year, status, classes, classes_over,
     schools_over, max_class_size``; ``status`` is ``pass`` (no class above its standard), ``fail``
     or ``missing`` (no class rows for the year: 缺数据, the counts NA)."""
-    if not has_class_data(ds, year):
-        counts = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size"), None)
-        status = "missing"
-    else:
+    counts, status = dict.fromkeys(("classes", "classes_over", "schools_over", "max_class_size")), "missing"
+    if has_class_data(ds, year):
         per = classes_over_standard(ds, std, year)
         over = per["classes_over"]
         status = "pass" if over.sum() == 0 else "fail"
         counts = {
-            "classes": int(per["classes"].sum()),
-            "classes_over": int(over.sum()),
-            "schools_over": int((over > 0).sum()),
-            "max_class_size": int(per["max_class_size"].max()) if len(per) else 0,
+            "classes": per["classes"].sum(),
+            "classes_over": over.sum(),
+            "schools_over": (over > 0).sum(),
+            "max_class_size": per["max_class_size"].max() if len(per) else 0,
         }
     row = {"year": [year], "status": [status]}
     row.update({k: pd.array([v], dtype="Int64") for k, v in counts.items()})
@@ -486,7 +478,7 @@ def _ledger_spells(counts: np.ndarray, years: np.ndarray):
     last = n_y - 1 - present[:, ::-1].argmax(axis=1)
     is_open = present[:, -1]
     starts = present & ~np.pad(present, ((0, 0), (1, 0)))[:, :-1]
-    closed_year = pd.arrays.IntegerArray(years[np.minimum(last + 1, n_y - 1)].astype(np.int64), is_open)
+    closed_year = pd.array(np.where(is_open, np.nan, years[np.minimum(last + 1, n_y - 1)]), dtype="Int64")
     return first, last, is_open, starts, closed_year
 
 
@@ -496,10 +488,7 @@ def _ledger_deadlines(ds, std, chosen: list[str], stages, last_seen: np.ndarray,
     table = _deadline_matrix(ds, std)[[OVERSIZED_BANDS.index(c) for c in chosen]][:, stages]
     seen_then = last_seen > 0  # (row, stage)
     deadline = np.where(seen_then, table[b], np.inf).min(axis=1)
-    has_deadline = np.isfinite(deadline)
-    return deadline, pd.arrays.IntegerArray(
-        np.where(has_deadline, deadline, 0).astype(np.int64), ~has_deadline
-    )
+    return deadline, pd.array(np.where(np.isfinite(deadline), deadline, np.nan), dtype="Int64")
 
 
 # ----------------------------------------------------------------------------- milestones
@@ -672,11 +661,10 @@ def _projection_per_stage(ds, std, rows: pd.DataFrame, extra: np.ndarray, totals
     # still need one more in a single grade (its classes cannot move between grades)
     short = (rows["grade"].astype(str) + ":" + extra.astype(str)).where(extra > 0)
     rows = rows.assign(extra_classes_needed=extra, extra_by_grade=short)
+    keys = ["school_id", "school_name", "projected_year", "stage"]  # one school_name, year per id
     out = (
-        rows.groupby(["school_id", "stage"], sort=False)  # schools in id order, stages in order
+        rows.groupby(keys, sort=False, dropna=False)  # schools in id order, stages in order
         .agg(
-            school_name=("school_name", "first"),
-            projected_year=("projected_year", "first"),
             students_now=("students_now", "sum"),
             projected_students=("projected_students", "sum"),
             classes_now=("classes_now", "sum"),
@@ -693,8 +681,7 @@ def _projection_per_stage(ds, std, rows: pd.DataFrame, extra: np.ndarray, totals
     out["school_students"] = totals.reindex(out["school_id"]).to_numpy()
     out["size_limit"] = limits["size_limit"]
     out["over_size_limit"] = limits["in_scope"] & (out["school_students"].to_numpy() > limits["size_limit"])
-    front = ["school_id", "school_name", "kind", "projected_year", "stage"]
-    return object_frame({c: out[c].to_numpy() for c in front + [c for c in out.columns if c not in front]})
+    return object_frame({c: out[c].to_numpy() for c in out.columns})
 
 
 # ----------------------------------------------------------------------------- chapter summaries
@@ -715,8 +702,8 @@ def year_overview(ds, std, year: int) -> dict[str, int] | None:
 
 def ledger_counts(ledger: pd.DataFrame) -> dict[str, int]:
     """Rows of a ledger (:func:`ledger_table`) per status, and those reopened after being closed."""
-    counts = ledger["status"].value_counts()
-    out = {status: int(counts.get(status, 0)) for status in LEDGER_STATUSES}
+    counts = ledger["status"].value_counts().reindex(LEDGER_STATUSES, fill_value=0)
+    out = {status: int(n) for status, n in counts.items()}
     out.update(rows=len(ledger), reopened=int((ledger["reopened"] > 0).sum()))
     return out
 
