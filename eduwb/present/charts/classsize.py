@@ -77,15 +77,10 @@ def band_label(band: str, std: Standard, lang: str = "zh", stage: str | None = N
     """A band's name with its size range from the standard, e.g. ``大班额（56–65人）``."""
     size = std.class_size
     large, huge = int(size["large_min"]), int(size["super_large_min"])
-    if stage is None:
-        standard = "/".join(str(std.class_size_standard(s)) for s in std.stages)
-        over = "/".join(str(std.class_size_standard(s) + 1) for s in std.stages) + f"–{large - 1}"
-    else:
-        standard = str(std.class_size_standard(stage))
-        over = f"{std.class_size_standard(stage) + 1}–{large - 1}"
+    standards = [std.class_size_standard(s) for s in (std.stages if stage is None else [stage])]
     ranges = {
-        "within_standard": f"≤{standard}",
-        "over_standard": over,
+        "within_standard": "≤" + "/".join(str(s) for s in standards),
+        "over_standard": "/".join(str(s + 1) for s in standards) + f"–{large - 1}",
         "large": f"{large}–{huge - 1}",
         "super_large": f"≥{huge}",
     }
@@ -120,10 +115,8 @@ def grades_text(extra_by_grade: object, lang: str = "zh") -> str:
     """The projection's ``extra_by_grade`` ("3:1,5:2") in words: ``3年级需增1个班；5年级需增2个班``."""
     if not isinstance(extra_by_grade, str) or not extra_by_grade:
         return "—"
-    parts = []
-    for item in extra_by_grade.split(","):
-        grade, extra = item.split(":")
-        parts.append(t(f"{grade}年级需增{extra}个班", f"grade {grade}: +{extra}", lang))
+    pairs = (item.split(":") for item in extra_by_grade.split(","))
+    parts = [t(f"{grade}年级需增{extra}个班", f"grade {grade}: +{extra}", lang) for grade, extra in pairs]
     return pick(CLAUSE_SEP, lang).join(parts)
 
 
@@ -147,9 +140,10 @@ def status_styles(df: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- bands over the years
 
 
-def _stacked_bands(
-    ax, rows: pd.DataFrame, x: np.ndarray, std: Standard, stage: str | None, lang: str
-) -> None:
+def _stacked_bands(ax, rows: pd.DataFrame, std: Standard, stage: str | None, lang: str) -> np.ndarray:
+    """Stack ``rows``' bands per year, the largest class on top; return the years."""
+    rows = rows.sort_values("year")
+    x = rows["year"].to_numpy()
     bottom = np.zeros(len(x))
     for band in BANDS:
         counts = rows[band].to_numpy(dtype=float)
@@ -159,6 +153,12 @@ def _stacked_bands(
     for xi, top, biggest in zip(x, bottom, rows["max_class_size"], strict=True):
         ax.text(xi, top, f"{int(biggest)}", ha="center", va="bottom", fontsize=7, color="#444")
     ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)  # room for the labels
+    return x
+
+
+def _band_legend(fig: Figure, std: Standard, lang: str, **kwargs) -> None:
+    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, **kwargs)
 
 
 def bands_trend(
@@ -173,8 +173,7 @@ def bands_trend(
     years = sorted(set(trend["year"]) | set(int(b) for b in ms["by"] if b > trend["year"].min()))
     fig, axes = plt.subplots(1, len(stages), figsize=(4.6 * len(stages) + 0.6, 3.9), squeeze=False)
     for ax, stage in zip(axes[0], stages, strict=True):
-        rows = trend[trend["stage"] == stage].sort_values("year")
-        _stacked_bands(ax, rows, rows["year"].to_numpy(), std, stage, lang)
+        _stacked_bands(ax, trend[trend["stage"] == stage], std, stage, lang)
         top = ax.get_ylim()[1]
         for m in ms.itertuples(index=False):
             if m.by < years[0]:
@@ -188,10 +187,7 @@ def bands_trend(
         ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
         ax.set_title(std.stage_name(stage, lang), fontsize=10)
         ax.set_ylabel(t("班级数", "classes", lang))
-    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
-    fig.legend(
-        handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=8, bbox_to_anchor=(0.5, 0.0)
-    )
+    _band_legend(fig, std, lang, fontsize=8, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(
         t(
             "各年班额分布（柱顶数字为最大班额；虚线为消除计划节点）",
@@ -346,16 +342,6 @@ def projection_chart(projection: pd.DataFrame, std: Standard, lang: str = "zh") 
 # ----------------------------------------------------------------------------- per school
 
 
-def _school_axes(ax, rows: pd.DataFrame, std: Standard, stage: str, lang: str, title: str) -> None:
-    rows = rows.sort_values("year")
-    _stacked_bands(ax, rows, rows["year"].to_numpy(), std, stage, lang)
-    ax.set_xticks(rows["year"], [str(y) for y in rows["year"]], fontsize=7.5)
-    # y=1.0 where matplotlib would put it (bars from 0: no offset text over the panel), said
-    # outright so that drawing does not measure every panel's y axis to check
-    ax.set_title(title, fontsize=8.5, y=1.0)
-    ax.tick_params(labelsize=7.5)
-
-
 def school_panels(
     by_school: pd.DataFrame, school_ids, std: Standard, lang: str = "zh", cols: int = 3
 ) -> Figure:
@@ -369,14 +355,18 @@ def school_panels(
     flat = list(axes.ravel())
     for ax, key in zip(flat, keys.itertuples(index=False), strict=False):
         part = rows[(rows["school_id"] == key.school_id) & (rows["stage"] == key.stage)]
-        _school_axes(ax, part, std, key.stage, lang, f"{key.school_name}·{std.stage_name(key.stage, lang)}")
+        years = _stacked_bands(ax, part, std, key.stage, lang)
+        ax.set_xticks(years, [str(y) for y in years], fontsize=7.5)
+        # y=1.0 where matplotlib would put it (bars from 0: no offset text over the panel), said
+        # outright so that drawing does not measure every panel's y axis to check
+        ax.set_title(f"{key.school_name}·{std.stage_name(key.stage, lang)}", fontsize=8.5, y=1.0)
+        ax.tick_params(labelsize=7.5)
     for ax in flat[len(keys) :]:
         ax.axis("off")
     if keys.empty:
         empty = t("没有需要关注的学校", "no school to show", lang)
         flat[0].text(0.5, 0.5, empty, ha="center", transform=flat[0].transAxes)
-    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
+    _band_legend(fig, std, lang, fontsize=7.5)
     # fixed spacing (in inches, whatever the number of rows): tight_layout would measure every
     # label of every panel, which costs more than drawing them
     height = fig.get_figheight()
@@ -460,8 +450,7 @@ def _history_panels(
         ax.set_title(std.stage_name(stage, lang), fontsize=8.5)
         ax.set_ylabel(t("班级数", "classes", lang))
         panels.append((stage, ax, bars, tops, empty))
-    handles = [Patch(color=BAND_COLOURS[b], label=band_label(b, std, lang)) for b in BANDS]
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=7.5)
+    _band_legend(fig, std, lang, fontsize=7.5)
     return panels
 
 
@@ -471,17 +460,18 @@ def _show_school(
     """Set :func:`explorer`'s panels to one school: the bands' bars, the largest classes, the scale."""
     for stage, ax, bars, tops, empty in panels:
         key = (school, stage)
-        rows = cube.loc[key].reindex(years) if key in taught else None
+        # a stage the school lacks: every year missing
+        rows = cube.loc[key] if key in taught else pd.DataFrame(columns=[*BANDS, "max_class_size"])
+        rows = rows.reindex(years)
         bottom = np.zeros(len(years))
         for band in BANDS:
-            counts = np.zeros(len(years)) if rows is None else rows[band].to_numpy(dtype=float, na_value=0.0)
+            counts = rows[band].to_numpy(dtype=float, na_value=0.0)
             for bar, b, c in zip(bars[band], bottom, counts, strict=True):
                 bar.set_y(b)
                 bar.set_height(c)
             bottom += counts
-        biggest = [None] * len(years) if rows is None else rows["max_class_size"].tolist()
-        for text, top, big in zip(tops, bottom, biggest, strict=True):
+        for text, top, big in zip(tops, bottom, rows["max_class_size"], strict=True):
             text.set_y(top)
-            text.set_text("" if big is None or pd.isna(big) else f"{int(big)}")
-        empty.set_text(t("该校没有此学段", "no such stage", lang) if rows is None else "")
+            text.set_text("" if pd.isna(big) else f"{int(big)}")
+        empty.set_text("" if key in taught else t("该校没有此学段", "no such stage", lang))
         ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.14)
