@@ -90,29 +90,14 @@ def classes_of(school, year, grade, sizes):
 
 
 def test_band_edges(standard):
-    bands = cs.class_size_band([45, 46, 55, 56, 65, 66], ["primary"] * 6, standard)
-    assert list(bands) == [
-        "within_standard",
-        "over_standard",
-        "over_standard",
-        "large",
-        "large",
-        "super_large",
-    ]
-    bands = cs.class_size_band([50, 51, 55, 56, 65, 66], ["junior"] * 6, standard)
-    assert list(bands) == [
-        "within_standard",
-        "over_standard",
-        "over_standard",
-        "large",
-        "large",
-        "super_large",
-    ]
+    rows = classes_of("P1", 2025, 1, [45, 46, 55, 56, 65, 66, 48]) + classes_of(
+        "J1", 2025, 7, [50, 51, 55, 56, 65, 66, 48]
+    )
+    classes = cs.classsize_table(make_ds(rows), standard, by="class").set_index("class_id")
+    bands = ["within_standard", "over_standard", "over_standard", "large", "large", "super_large"]
     # a primary class of 46–50 is over its standard; a junior one is not
-    assert list(cs.class_size_band([48, 48], ["primary", "junior"], standard)) == [
-        "over_standard",
-        "within_standard",
-    ]
+    assert [classes.loc[f"1-{i}", "band"] for i in range(1, 8)] == [*bands, "over_standard"]
+    assert [classes.loc[f"7-{i}", "band"] for i in range(1, 8)] == [*bands, "within_standard"]
 
 
 def test_classsize_table_counts_band_edges(standard):
@@ -296,14 +281,15 @@ def test_ledger_without_a_covering_milestone_is_open_not_overdue(standard):
     assert row["band"] == "large" and row["status"] == "open" and pd.isna(row["deadline"])
 
 
-def test_band_deadlines_per_stage(standard):
-    ds = make_ds(classes_of("P1", 2025, 1, [40]), milestones=[*PLAN[:2], {"by": 2026, "max_students": 48}])
-    due = cs.band_deadlines(ds, standard).set_index(["band", "stage"])["deadline"]
-    assert due[("super_large", "primary")] == 2023
-    assert due[("large", "junior")] == 2024
+def test_ledger_deadlines_per_band_and_stage(standard):
+    rows = classes_of("P1", 2025, 1, [47, 60, 70]) + classes_of("J1", 2025, 7, [52, 60, 70])
+    ds = make_ds(rows, milestones=[*PLAN[:2], {"by": 2026, "max_students": 48}])
+    due = cs.ledger_table(ds, standard, bands="all").set_index(["school_id", "band"])["deadline"]
+    assert due[("P1", "super_large")] == 2023
+    assert due[("J1", "large")] == 2024
     # 48 leaves primary classes of 46–48 over the standard, but no junior class of 51+
-    assert ("over_standard", "primary") not in due.index
-    assert due[("over_standard", "junior")] == 2026
+    assert pd.isna(due[("P1", "over_standard")])
+    assert due[("J1", "over_standard")] == 2026
 
 
 # ----------------------------------------------------------------------------- milestones

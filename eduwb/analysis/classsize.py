@@ -101,24 +101,6 @@ def _grade_stage(std) -> np.ndarray:
     return lut
 
 
-def _band_codes(students: np.ndarray, standard: np.ndarray, large_min: int, super_min: int) -> np.ndarray:
-    return np.select(
-        [students >= super_min, students >= large_min, students > standard], [3, 2, 1], default=0
-    )
-
-
-def class_size_band(students, stage, std) -> np.ndarray:
-    """The band (a name of :data:`BANDS`) of classes of ``students`` pupils in ``stage``
-    (scalars or arrays of the same length; an array comes back)."""
-    students = np.atleast_1d(np.asarray(students, dtype=np.int64))
-    positions = pd.Index(std.stages).get_indexer(np.atleast_1d(np.asarray(stage, dtype=object)))
-    if (positions < 0).any():
-        raise ParameterError(f"stage must be one of {', '.join(std.stages)}")
-    standards, large_min, super_min = _thresholds(std)
-    codes = _band_codes(students, standards[positions], large_min, super_min)
-    return np.asarray(BANDS, dtype=object)[codes]
-
-
 # ----------------------------------------------------------------------------- the class cube
 
 
@@ -191,7 +173,8 @@ def _build_cube(ds, std, standards: np.ndarray, large_min: int, super_min: int) 
     years = np.sort(pd.unique(year))
     year_idx = np.searchsorted(years, year)
     stage = grade_stage[grade]
-    band = _band_codes(students, standards[stage], large_min, super_min)
+    limits = [students >= super_min, students >= large_min, students > standards[stage]]
+    band = np.select(limits, [3, 2, 1], default=0)  # positions in BANDS
     n_s, n_y, n_g, n_b = len(ids), len(years), len(grade_stage), len(BANDS)
     cell = (codes * n_y + year_idx) * n_g + grade
     size = n_s * n_y * n_g
@@ -368,21 +351,6 @@ def _milestone_limits(std, milestone: dict) -> np.ndarray:
     if value == "standard":
         return np.array([std.class_size_standard(s) for s in std.stages], dtype=np.int64)
     return np.full(len(std.stages), int(value), dtype=np.int64)
-
-
-def band_deadlines(ds, std) -> pd.DataFrame:
-    """The year by which each oversized band must be gone, per stage: ``band, stage, deadline``:
-    the earliest milestone covering it (holding it leaves no class in the band: 65 covers 66+,
-    55 also 56+, ``"standard"`` also ``over_standard``); no row when none covers it."""
-    due = _deadline_matrix(ds, std)
-    bands, stages = np.nonzero(np.isfinite(due))
-    return pd.DataFrame(
-        {
-            "band": [OVERSIZED_BANDS[b] for b in bands],
-            "stage": [std.stages[i] for i in stages],
-            "deadline": due[bands, stages].astype(np.int64),
-        }
-    )
 
 
 def _deadline_matrix(ds, std) -> np.ndarray:
