@@ -50,7 +50,7 @@ def all_tables(ds: Dataset, std, views: bool = False) -> int:
     ds.memo.results.clear()  # cold: rebuild the shared arrays, as a fresh process would
     rows = len(classsize.classsize_table(ds, std)) + len(classsize.classsize_table(ds, std, by="school"))
     rows += len(classsize.school_size_table(ds, std))
-    for year in classsize.class_years(ds):
+    for year in sorted(ds.classes["year"].unique()):
         rows += len(classsize.ledger_table(ds, std, year=year))
         rows += len(classsize.milestones_table(ds, std, year=year))
         rows += len(classsize.projection_table(ds, std, year=year))
@@ -85,7 +85,7 @@ def main() -> int:
         std = load_standard("moe-2017")
         big = pool(datasets)
         n_rows = len(big.classes)
-        n_years = len(classsize.class_years(big))
+        n_years = big.classes["year"].nunique()
         print(
             f"{len(folders)} counties, {len(big.schools):,} schools, {n_rows:,} class rows "
             f"({n_rows / n_years:,.0f} a year over {n_years} years)"

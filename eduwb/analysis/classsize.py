@@ -57,13 +57,6 @@ def has_class_data(ds, year: int | None = None) -> bool:
     return year is None or bool((ds.classes["year"] == year).any())
 
 
-def class_years(ds) -> list[int]:
-    """The years with class rows (empty without a classes table)."""
-    if ds.classes is None:
-        return []
-    return sorted(int(y) for y in ds.classes["year"].unique())
-
-
 def _missing(ds, year: int | None = None, stage: str | None = None) -> ClassDataMissing:
     if ds.classes is None or ds.classes.empty:
         return ClassDataMissing(
