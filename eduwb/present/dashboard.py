@@ -47,7 +47,6 @@ CSS = """
 .eduwb-dash h3 { margin: 0 0 2px 0; font-size: 1.1em; }
 .eduwb-columns > .eduwb-situation { flex: 5 1 440px; min-width: 0; margin-right: 12px; }
 .eduwb-columns > .eduwb-sim { flex: 6 1 540px; min-width: 0; }
-.eduwb-columns > .eduwb-column { flex: 4 1 320px; min-width: 0; margin-left: 12px; }
 .eduwb-lever { align-items: center; flex-wrap: wrap; }
 .eduwb-badge { display: inline-block; padding: 1px 8px; border-radius: 4px; color: white; \
 font-weight: bold; white-space: nowrap; }
@@ -120,10 +119,6 @@ class PathwayStep:
     before_changes: list
     got: dict
 
-    @property
-    def cost_yuan(self) -> float:
-        return float(self.got["total_yuan"])
-
 
 class Dashboard:
     """The dashboard's widgets and state. ``Dashboard(root).widget`` is what the notebook displays."""
@@ -148,9 +143,7 @@ class Dashboard:
         self._datasets: dict[int, Any] = {}
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.widget.add_class("eduwb-dash")
-        self._loading = False
-        self._loading_sections = False
-        self._cards: dict = {}
+        self._quiet = False  # the pickers are being filled: their handlers wait
         self._build()
         start = next((i for i, c in enumerate(self.counties) if county in (c.name, c.path.name)), 0)
         self._load_county(start, year)
@@ -254,7 +247,7 @@ class Dashboard:
         self.year_picker.observe(self._on_year, names="value")
         self.lang_picker.observe(self._on_lang, names="value")
         self.section_picker.observe(
-            lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
+            lambda _: None if self._quiet else self._refresh(school_only=True), names="value"
         )
 
     def _make(self, kind, css: str | None = None, width: str | None = None, words=None, **options):
@@ -292,9 +285,8 @@ class Dashboard:
         return row
 
     def _layout(self) -> None:
-        """The page: a title bar, then ``self.columns``, an ``HBox`` of columns that share the width
-        and wrap on a narrow screen — the county's situation (``eduwb-situation``) and the simulator
-        (``eduwb-sim``); another column is one more child with the class ``eduwb-column``."""
+        """The page: a title bar, then two columns that share the width and wrap on a narrow screen:
+        the county's situation (``eduwb-situation``) and the simulator (``eduwb-sim``)."""
         w, lang = self.w, self.lang
         what_if = _t(
             lang,
@@ -312,10 +304,8 @@ class Dashboard:
         sim.add_class("eduwb-sim")
         situation = w.VBox([self.verdict_html, self.failing_html, self.status_html])
         situation.add_class("eduwb-situation")
-        self.columns = w.HBox(
-            [situation, sim], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
-        )
-        self.columns.add_class("eduwb-columns")
+        columns = w.HBox([situation, sim], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        columns.add_class("eduwb-columns")
         title = _t(
             lang,
             "县域义务教育优质均衡发展 · 评估看板",
@@ -326,7 +316,7 @@ class Dashboard:
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
         bar.add_class("eduwb-head")
-        self.widget.children = [bar, self.columns]
+        self.widget.children = [bar, columns]
 
     # -- data --------------------------------------------------------------------------------
 
@@ -339,38 +329,37 @@ class Dashboard:
         ds = self._dataset(index)
         years = [int(y) for y in ds.years]
         year = year if year in years else years[-1]
-        self._loading = True
+        self._quiet = True
         self.county_picker.value = index
         self.year_picker.options = years
         self.year_picker.value = year
-        self._loading = False
+        self._quiet = False
         self._prepare(index, year)
 
     def _prepare(self, index: int, year: int) -> None:
         ds = self._dataset(index)
-        self._index = index
         self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
-        self.baseline = self.current = whatif.apply(self.state)
-        self._cards = {(id(self.state), "zh"): self.state.baseline_card.set_index("indicator")}
+        self.baseline = whatif.apply(self.state)
+        self._cards = {}
         self.changes = []
         if self.state.std.has_indicator("G3"):  # the smallest room the standard accepts
             self.room_m2.value = float(self.state.std.indicator("G3").params["music_room_min_area_m2"])
-        self._section_options()
+        self._section_options(self.baseline.passes)
         self._refresh()
 
-    def _section_options(self) -> None:
-        """The school sections to pick from, failing ones first (marked ✗); the picks stay."""
-        secs, passes = self.state.sections, self.current.passes
+    def _section_options(self, passes) -> None:
+        """The school sections to pick from, failing ones (``passes``) first, marked ✗; the picks stay."""
+        secs = self.state.sections
         names = [
             f"{'' if ok else '✗ '}{n}{self._stage(s)}"
             for n, s, ok in zip(secs["school_name"], secs["stage"], passes, strict=True)
         ]
         options = [(names[i], i) for i in sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))]
         keep = self.section_picker.value, self.move_to.value
-        self._loading_sections = True
+        self._quiet = True
         self.section_picker.options = options
         self.move_to.options = options
-        self._loading_sections = False
+        self._quiet = False
         if all(k is not None and k < len(secs) for k in keep):
             self.section_picker.value, self.move_to.value = keep
         elif options:
@@ -379,11 +368,11 @@ class Dashboard:
     # -- callbacks ---------------------------------------------------------------------------
 
     def _on_county(self, change) -> None:
-        if not self._loading:
+        if not self._quiet:
             self._load_county(change["new"])
 
     def _on_year(self, change) -> None:
-        if self._loading or change["new"] is None:
+        if self._quiet or change["new"] is None:
             return
         self._prepare(self.county_picker.value, int(change["new"]))
 
@@ -404,9 +393,7 @@ class Dashboard:
         if state is self.state:
             return
         self.state = state
-        self.current = whatif.apply(state)
-        self._cards[(id(state), "zh")] = state.baseline_card.set_index("indicator")
-        self._section_options()
+        self._section_options(whatif.apply(state).passes)
 
     def _row(self, index: int | None = None):
         """A school section's row (the one picked, by default)."""
@@ -551,8 +538,8 @@ class Dashboard:
         return [c for group in self.changes if isinstance(group, list) for c in group]
 
     def _step(self) -> PathwayStep | None:
-        steps = [g for g in self.changes if isinstance(g, PathwayStep)]
-        return steps[-1] if steps else None
+        """The pathway's step: the first of the changes, if any (it sets aside those before it)."""
+        return next((g for g in self.changes[:1] if isinstance(g, PathwayStep)), None)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -562,9 +549,10 @@ class Dashboard:
         key = (id(self.state), self.lang)
         if key not in self._cards:
             st = self.state
-            self._cards[key] = scorecard.scorecard_table(
-                st.ds, st.std, year=st.year, lang=self.lang
-            ).set_index("indicator")
+            card = st.baseline_card
+            if self.lang != "zh":
+                card = scorecard.scorecard_table(st.ds, st.std, year=st.year, lang=self.lang)
+            self._cards[key] = card.set_index("indicator")
         return self._cards[key]
 
     def _refresh(self, school_only: bool = False) -> None:
@@ -789,7 +777,7 @@ class Dashboard:
         items = []
         for group in self.changes:
             if isinstance(group, PathwayStep):
-                n, cost = len(group.got["actions"]), group.cost_yuan
+                n, cost = len(group.got["actions"]), float(group.got["total_yuan"])
                 text = _t(
                     lang,
                     f"下一年达标的最低费用路径：{n} 项行动",
@@ -804,7 +792,8 @@ class Dashboard:
                         lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions"
                     )
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
-        total = self.result.cost_yuan + sum(g.cost_yuan for g in self.changes if isinstance(g, PathwayStep))
+        step = self._step()
+        total = self.result.cost_yuan + (float(step.got["total_yuan"]) if step else 0)
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
