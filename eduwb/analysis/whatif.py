@@ -280,18 +280,14 @@ def move_teacher(
     target: tuple[str, str],
     *,
     teachers: int = 1,
-    above_degree: bool = True,
-    backbone: bool = False,
-    pe_art: bool = False,
     label: str = "",
+    **flags: bool,
 ) -> list[Change]:
-    """``teachers`` moved from one section to another: two changes, no cost; refused when the
-    source has fewer such teachers than leave it."""
+    """``teachers`` of the kind :func:`hire`'s ``flags`` say moved from one section to another:
+    two changes, no cost; refused when the source has fewer such teachers than leave it."""
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
-        change = hire(
-            state, school_id, stage, teachers, above_degree=above_degree, backbone=backbone, pe_art=pe_art
-        )
+        change = hire(state, school_id, stage, teachers, **flags)
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
     check(state, out[:1])  # the movers leave the source (arriving there too would not count)
@@ -581,24 +577,6 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
 
 
 # ----------------------------------------------------------------------------- tables
-
-
-def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd.DataFrame:
-    """Per stage × indicator: ``stage, indicator, cv, limit, passes`` (and ``cv_before``)."""
-    g, k = result.cv.shape
-    present = np.bincount(state.stage_code, minlength=g) > 0
-    out = pd.DataFrame(
-        {
-            "stage": np.repeat(state.stages, k),
-            "indicator": np.tile(state.ids, g),
-            "cv": result.cv.reshape(-1),
-            "limit": np.repeat(state.limit, k),
-            "passes": result.cv_passes.reshape(-1),
-        }
-    )
-    if baseline is not None:
-        out.insert(2, "cv_before", baseline.cv.reshape(-1))
-    return out[np.repeat(present, k)].reset_index(drop=True)  # the stages in the standard's order
 
 
 def failing_frame(state: State, result: Result) -> pd.DataFrame:
