@@ -151,12 +151,7 @@ class Dashboard:
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        """Create every widget of the dashboard, lay them out and connect their handlers.
-
-        Why this is long: it is the dashboard's controls written out, one widget after another in
-        the order they appear on the page (each with its CSS class and handler); splitting it
-        further would scatter one screen over several functions. :meth:`_layout` places them.
-        """
+        """Create every widget of the dashboard, in the order of the page; :meth:`_layout` places them."""
         w, lang, make, button = self.w, self.lang, self._make, self._button
         self.county_picker = make(
             w.Dropdown, "county", options=self.options, words=("县", "County"), width="auto"
@@ -228,20 +223,6 @@ class Dashboard:
         self.changes_html = make(w.HTML, "changes")
         self.timing = make(w.HTML, "timing")
         self.error_html = make(w.HTML, "error")  # a refused input, in words (never a traceback)
-        lever = self._lever
-        self.levers = make(w.VBox, "levers", children=[
-            lever(("教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
-                  self.flag_pe_art, self.add_teachers),
-            lever(("面积", "Area"), self.area_kind, self.area_m2, self.add_area),
-            lever(("设备", "Equipment"), self.equipment, self.add_equipment),
-            lever(("教室", "Rooms"), self.rooms, self.add_rooms),
-            lever(("交流", "Move"), self.move_to, self.move),
-            lever(("分流", "Pupils"), self.n_pupils, self.move_pupils),
-            lever(("音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2, self.build_rooms),
-            lever(("班级", "Classes"), self.grade, self.n_classes, self.add_classes),
-            lever(("轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone, self.add_rotations),
-            lever(("", ""), self.plan_button, self.pathway_button, self.undo, self.reset),
-        ])  # fmt: skip
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
         self.year_picker.observe(self._on_year, names="value")
@@ -286,8 +267,22 @@ class Dashboard:
 
     def _layout(self) -> None:
         """The page: a title bar, then two columns that share the width and wrap on a narrow screen:
-        the county's situation (``eduwb-situation``) and the simulator (``eduwb-sim``)."""
+        the county's situation (``eduwb-situation``) and the simulator (``eduwb-sim``), one row per lever."""
         w, lang = self.w, self.lang
+        lever = self._lever
+        levers = self._make(w.VBox, "levers", children=[
+            lever(("教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
+                  self.flag_pe_art, self.add_teachers),
+            lever(("面积", "Area"), self.area_kind, self.area_m2, self.add_area),
+            lever(("设备", "Equipment"), self.equipment, self.add_equipment),
+            lever(("教室", "Rooms"), self.rooms, self.add_rooms),
+            lever(("交流", "Move"), self.move_to, self.move),
+            lever(("分流", "Pupils"), self.n_pupils, self.move_pupils),
+            lever(("音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2, self.build_rooms),
+            lever(("班级", "Classes"), self.grade, self.n_classes, self.add_classes),
+            lever(("轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone, self.add_rotations),
+            lever(("", ""), self.plan_button, self.pathway_button, self.undo, self.reset),
+        ])  # fmt: skip
         what_if = _t(
             lang,
             "选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。",
@@ -297,7 +292,7 @@ class Dashboard:
         sim = w.VBox([
             w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
                    f"<div class='eduwb-muted'>{what_if}</div>"),
-            self.section_picker, self.levers, self.error_html, self.changes_html, self.school_html,
+            self.section_picker, levers, self.error_html, self.changes_html, self.school_html,
             self.cv_html, self.timing,
         ])  # fmt: skip
         sim.add_class("eduwb-card")
