@@ -39,6 +39,13 @@ AREA_INPUTS = {
     "sports_field_area_m2": ("室外运动场地", "sports ground"),
     "indoor_sports_area_m2": ("室内体育馆", "indoor sports hall"),
 }
+#: The units of the schools' gaps (``gap_unit``), in the gap table.
+UNITS = {
+    "teachers": ("名教师", "teachers"),
+    "m2": ("m²", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+}
 CSS = """
 <style>
 .eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; }
@@ -321,6 +328,7 @@ class Dashboard:
         return self._datasets[index]
 
     def _load_county(self, index: int, year: int | None = None) -> None:
+        """Simulate on a county's data of ``year`` (by default its last), with no change yet."""
         ds = self._dataset(index)
         years = [int(y) for y in ds.years]
         year = year if year in years else years[-1]
@@ -329,10 +337,6 @@ class Dashboard:
         self.year_picker.options = years
         self.year_picker.value = year
         self._quiet = False
-        self._prepare(index, year)
-
-    def _prepare(self, index: int, year: int) -> None:
-        ds = self._dataset(index)
         self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
         self.baseline = whatif.apply(self.state)
         self._cards = {}
@@ -367,9 +371,8 @@ class Dashboard:
             self._load_county(change["new"])
 
     def _on_year(self, change) -> None:
-        if self._quiet or change["new"] is None:
-            return
-        self._prepare(self.county_picker.value, int(change["new"]))
+        if not self._quiet and change["new"] is not None:
+            self._load_county(self.county_picker.value, int(change["new"]))
 
     def _on_lang(self, change) -> None:
         county, year, changes = self.county_picker.value, self.year_picker.value, self.changes
@@ -658,7 +661,7 @@ class Dashboard:
             f"</td><td class='s'>{escape(g.indicator)}</td>"
             f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
             f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
-            f"<td class='s'>{escape(_unit(g.gap_unit, lang))}</td></tr>"
+            f"<td class='s'>{escape(pick(UNITS.get(g.gap_unit, (g.gap_unit,) * 2), lang))}</td></tr>"
             for g in gaps.head(15).itertuples(index=False)
         )
         gap_table = ""
@@ -794,16 +797,6 @@ class Dashboard:
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
             f"{_t(lang, '合计费用', 'Total cost')}{pick(COLON, lang)}{_money(total, lang)}</b></div>"
         )
-
-
-def _unit(unit: str, lang: str) -> str:
-    pairs = {
-        "teachers": ("名教师", "teachers"),
-        "m2": ("m²", "m²"),
-        "yuan": ("元", "yuan"),
-        "rooms": ("间", "rooms"),
-    }
-    return pick(pairs.get(unit, (unit, unit)), lang)
 
 
 def dashboard(root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):
