@@ -137,10 +137,7 @@ def formula_coefficients(std: Standard, columns: Iterable[str]) -> dict[str, np.
                 )
             effect[j] = got[1] - got[0]
         out[col] = effect
-    for j, ind in enumerate(ids):
-        effect = np.zeros(len(ids))
-        effect[j] = 1.0
-        out[ind] = effect
+    out.update(zip(ids, np.eye(len(ids)), strict=True))  # an indicator's own amount: itself
     return out
 
 
@@ -208,6 +205,9 @@ def prepare(
     sections = values[["school_id", "school_name", "stage", "students"]].reset_index(drop=True)
     if card is None:
         card = scorecard.scorecard_table(ds, std, year=year)
+    sec = ds.sections[ds.sections["year"] == year].drop_duplicates(["school_id", "stage"])
+    keys = pd.MultiIndex.from_frame(sections[["school_id", "stage"]])
+    teachers = sec.set_index(["school_id", "stage"]).reindex(keys)  # each section's MOVABLE columns
     return State(
         std=std,
         county=ds.name,
@@ -227,20 +227,10 @@ def prepare(
         baseline_card=card,
         values=values,
         base_values=values[ids].to_numpy(dtype="float64"),
-        teachers=_teacher_counts(ds, year, sections),
-        row_of={
-            (s, g): i for i, (s, g) in enumerate(zip(sections["school_id"], sections["stage"], strict=True))
-        },
+        teachers=teachers[list(MOVABLE)].to_numpy(dtype="float64", na_value=np.nan),
+        row_of={key: i for i, key in enumerate(keys)},
         ds=ds,
     )
-
-
-def _teacher_counts(ds, year: int, sections: pd.DataFrame) -> np.ndarray:
-    """Each section's teachers of each :data:`MOVABLE` column (rows as ``sections``)."""
-    sec = ds.sections
-    sec = sec[sec["year"] == year].drop_duplicates(["school_id", "stage"]).set_index(["school_id", "stage"])
-    keys = pd.MultiIndex.from_arrays([sections["school_id"], sections["stage"]])
-    return sec.reindex(keys)[list(MOVABLE)].to_numpy(dtype="float64", na_value=np.nan)
 
 
 # ----------------------------------------------------------------------------- changes
@@ -290,18 +280,14 @@ def move_teacher(
     target: tuple[str, str],
     *,
     teachers: int = 1,
-    above_degree: bool = True,
-    backbone: bool = False,
-    pe_art: bool = False,
     label: str = "",
+    **flags: bool,
 ) -> list[Change]:
-    """``teachers`` moved from one section to another: two changes, no cost; refused when the
-    source has fewer such teachers than leave it."""
+    """``teachers`` of the kind :func:`hire`'s ``flags`` say moved from one section to another:
+    two changes, no cost; refused when the source has fewer such teachers than leave it."""
     out = []
     for (school_id, stage), sign in ((source, -1.0), (target, 1.0)):
-        change = hire(
-            state, school_id, stage, teachers, above_degree=above_degree, backbone=backbone, pe_art=pe_art
-        )
+        change = hire(state, school_id, stage, teachers, **flags)
         inputs = tuple((c, sign * a) for c, a in change.inputs)
         out.append(Change(str(school_id), stage, inputs, 0.0, label))
     check(state, out[:1])  # the movers leave the source (arriving there too would not count)
@@ -311,20 +297,13 @@ def move_teacher(
 def check(state: State, changes: Sequence[Change]) -> None:
     """Refuse changes moving more teachers of a kind out of a section than it has with those the
     other changes bring in."""
-    kinds = {c: j for j, c in enumerate(MOVABLE)}
-    rows, cols, amounts = [], [], []
-    for change in changes:
-        for column, amount in change.inputs:
-            if column in kinds:
-                rows.append(_row(state, change.school_id, change.stage))
-                cols.append(kinds[column])
-                amounts.append(amount)
-    if not any(a < 0 for a in amounts):
+    moves = [(c, column, amount) for c in changes for column, amount in c.inputs if column in MOVABLE]
+    if not any(amount < 0 for *_, amount in moves):
         return
     leaving, arriving = np.zeros_like(state.teachers), np.zeros_like(state.teachers)
-    index = (np.asarray(rows), np.asarray(cols))
-    np.add.at(leaving, index, np.maximum(-np.asarray(amounts), 0.0))
-    np.add.at(arriving, index, np.maximum(np.asarray(amounts), 0.0))
+    for change, column, amount in moves:
+        at = (_row(state, change.school_id, change.stage), MOVABLE.index(column))
+        (leaving if amount < 0 else arriving)[at] += abs(amount)
     have = state.teachers + arriving
     over = np.argwhere(leaving > have + resources.EPS)
     if not len(over):
@@ -598,24 +577,6 @@ def apply(state: State, changes: Sequence[Change] = ()) -> Result:
 
 
 # ----------------------------------------------------------------------------- tables
-
-
-def cv_frame(state: State, result: Result, baseline: Result | None = None) -> pd.DataFrame:
-    """Per stage × indicator: ``stage, indicator, cv, limit, passes`` (and ``cv_before``)."""
-    g, k = result.cv.shape
-    present = np.bincount(state.stage_code, minlength=g) > 0
-    out = pd.DataFrame(
-        {
-            "stage": np.repeat(state.stages, k),
-            "indicator": np.tile(state.ids, g),
-            "cv": result.cv.reshape(-1),
-            "limit": np.repeat(state.limit, k),
-            "passes": result.cv_passes.reshape(-1),
-        }
-    )
-    if baseline is not None:
-        out.insert(2, "cv_before", baseline.cv.reshape(-1))
-    return out[np.repeat(present, k)].reset_index(drop=True)  # the stages in the standard's order
 
 
 def failing_frame(state: State, result: Result) -> pd.DataFrame:

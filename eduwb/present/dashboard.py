@@ -39,6 +39,13 @@ AREA_INPUTS = {
     "sports_field_area_m2": ("室外运动场地", "sports ground"),
     "indoor_sports_area_m2": ("室内体育馆", "indoor sports hall"),
 }
+#: The units of the schools' gaps (``gap_unit``), in the gap table.
+UNITS = {
+    "teachers": ("名教师", "teachers"),
+    "m2": ("m²", "m²"),
+    "yuan": ("元", "yuan"),
+    "rooms": ("间", "rooms"),
+}
 CSS = """
 <style>
 .eduwb-dash { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; }
@@ -47,7 +54,6 @@ CSS = """
 .eduwb-dash h3 { margin: 0 0 2px 0; font-size: 1.1em; }
 .eduwb-columns > .eduwb-situation { flex: 5 1 440px; min-width: 0; margin-right: 12px; }
 .eduwb-columns > .eduwb-sim { flex: 6 1 540px; min-width: 0; }
-.eduwb-columns > .eduwb-column { flex: 4 1 320px; min-width: 0; margin-left: 12px; }
 .eduwb-lever { align-items: center; flex-wrap: wrap; }
 .eduwb-badge { display: inline-block; padding: 1px 8px; border-radius: 4px; color: white; \
 font-weight: bold; white-space: nowrap; }
@@ -120,10 +126,6 @@ class PathwayStep:
     before_changes: list
     got: dict
 
-    @property
-    def cost_yuan(self) -> float:
-        return float(self.got["total_yuan"])
-
 
 class Dashboard:
     """The dashboard's widgets and state. ``Dashboard(root).widget`` is what the notebook displays."""
@@ -148,9 +150,7 @@ class Dashboard:
         self._datasets: dict[int, Any] = {}
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.widget.add_class("eduwb-dash")
-        self._loading = False
-        self._loading_sections = False
-        self._cards: dict = {}
+        self._quiet = False  # the pickers are being filled: their handlers wait
         self._build()
         start = next((i for i, c in enumerate(self.counties) if county in (c.name, c.path.name)), 0)
         self._load_county(start, year)
@@ -158,12 +158,7 @@ class Dashboard:
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        """Create every widget of the dashboard, lay them out and connect their handlers.
-
-        Why this is long: it is the dashboard's controls written out, one widget after another in
-        the order they appear on the page (each with its CSS class and handler); splitting it
-        further would scatter one screen over several functions. :meth:`_layout` places them.
-        """
+        """Create every widget of the dashboard, in the order of the page; :meth:`_layout` places them."""
         w, lang, make, button = self.w, self.lang, self._make, self._button
         self.county_picker = make(
             w.Dropdown, "county", options=self.options, words=("县", "County"), width="auto"
@@ -235,26 +230,12 @@ class Dashboard:
         self.changes_html = make(w.HTML, "changes")
         self.timing = make(w.HTML, "timing")
         self.error_html = make(w.HTML, "error")  # a refused input, in words (never a traceback)
-        lever = self._lever
-        self.levers = make(w.VBox, "levers", children=[
-            lever(("教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
-                  self.flag_pe_art, self.add_teachers),
-            lever(("面积", "Area"), self.area_kind, self.area_m2, self.add_area),
-            lever(("设备", "Equipment"), self.equipment, self.add_equipment),
-            lever(("教室", "Rooms"), self.rooms, self.add_rooms),
-            lever(("交流", "Move"), self.move_to, self.move),
-            lever(("分流", "Pupils"), self.n_pupils, self.move_pupils),
-            lever(("音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2, self.build_rooms),
-            lever(("班级", "Classes"), self.grade, self.n_classes, self.add_classes),
-            lever(("轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone, self.add_rotations),
-            lever(("", ""), self.plan_button, self.pathway_button, self.undo, self.reset),
-        ])  # fmt: skip
         self._layout()
         self.county_picker.observe(self._on_county, names="value")
         self.year_picker.observe(self._on_year, names="value")
         self.lang_picker.observe(self._on_lang, names="value")
         self.section_picker.observe(
-            lambda _: None if self._loading_sections else self._refresh(school_only=True), names="value"
+            lambda _: None if self._quiet else self._refresh(school_only=True), names="value"
         )
 
     def _make(self, kind, css: str | None = None, width: str | None = None, words=None, **options):
@@ -292,10 +273,23 @@ class Dashboard:
         return row
 
     def _layout(self) -> None:
-        """The page: a title bar, then ``self.columns``, an ``HBox`` of columns that share the width
-        and wrap on a narrow screen — the county's situation (``eduwb-situation``) and the simulator
-        (``eduwb-sim``); another column is one more child with the class ``eduwb-column``."""
+        """The page: a title bar, then two columns that share the width and wrap on a narrow screen:
+        the county's situation (``eduwb-situation``) and the simulator (``eduwb-sim``), one row per lever."""
         w, lang = self.w, self.lang
+        lever = self._lever
+        levers = self._make(w.VBox, "levers", children=[
+            lever(("教师", "Teachers"), self.n_teachers, self.flag_degree, self.flag_backbone,
+                  self.flag_pe_art, self.add_teachers),
+            lever(("面积", "Area"), self.area_kind, self.area_m2, self.add_area),
+            lever(("设备", "Equipment"), self.equipment, self.add_equipment),
+            lever(("教室", "Rooms"), self.rooms, self.add_rooms),
+            lever(("交流", "Move"), self.move_to, self.move),
+            lever(("分流", "Pupils"), self.n_pupils, self.move_pupils),
+            lever(("音美教室", "Music/art"), self.room_kind, self.n_rooms, self.room_m2, self.build_rooms),
+            lever(("班级", "Classes"), self.grade, self.n_classes, self.add_classes),
+            lever(("轮岗", "Rotation"), self.n_rotations, self.n_rot_backbone, self.add_rotations),
+            lever(("", ""), self.plan_button, self.pathway_button, self.undo, self.reset),
+        ])  # fmt: skip
         what_if = _t(
             lang,
             "选择学校，增加资源或交流教师，看该校指标、校际差异系数和评估结论如何变化。只是模拟，不改动数据。",
@@ -305,17 +299,15 @@ class Dashboard:
         sim = w.VBox([
             w.HTML(f"<h3>{_t(lang, '如果……会怎样？（模拟）', 'What if …? (simulator)')}</h3>"
                    f"<div class='eduwb-muted'>{what_if}</div>"),
-            self.section_picker, self.levers, self.error_html, self.changes_html, self.school_html,
+            self.section_picker, levers, self.error_html, self.changes_html, self.school_html,
             self.cv_html, self.timing,
         ])  # fmt: skip
         sim.add_class("eduwb-card")
         sim.add_class("eduwb-sim")
         situation = w.VBox([self.verdict_html, self.failing_html, self.status_html])
         situation.add_class("eduwb-situation")
-        self.columns = w.HBox(
-            [situation, sim], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
-        )
-        self.columns.add_class("eduwb-columns")
+        columns = w.HBox([situation, sim], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        columns.add_class("eduwb-columns")
         title = _t(
             lang,
             "县域义务教育优质均衡发展 · 评估看板",
@@ -326,7 +318,7 @@ class Dashboard:
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
         bar.add_class("eduwb-head")
-        self.widget.children = [bar, self.columns]
+        self.widget.children = [bar, columns]
 
     # -- data --------------------------------------------------------------------------------
 
@@ -336,41 +328,37 @@ class Dashboard:
         return self._datasets[index]
 
     def _load_county(self, index: int, year: int | None = None) -> None:
+        """Simulate on a county's data of ``year`` (by default its last), with no change yet."""
         ds = self._dataset(index)
         years = [int(y) for y in ds.years]
         year = year if year in years else years[-1]
-        self._loading = True
+        self._quiet = True
         self.county_picker.value = index
         self.year_picker.options = years
         self.year_picker.value = year
-        self._loading = False
-        self._prepare(index, year)
-
-    def _prepare(self, index: int, year: int) -> None:
-        ds = self._dataset(index)
-        self._index = index
+        self._quiet = False
         self.state = self.origin = whatif.prepare(ds, resolve(ds), year)
-        self.baseline = self.current = whatif.apply(self.state)
-        self._cards = {(id(self.state), "zh"): self.state.baseline_card.set_index("indicator")}
+        self.baseline = whatif.apply(self.state)
+        self._cards = {}
         self.changes = []
         if self.state.std.has_indicator("G3"):  # the smallest room the standard accepts
             self.room_m2.value = float(self.state.std.indicator("G3").params["music_room_min_area_m2"])
-        self._section_options()
+        self._section_options(self.baseline.passes)
         self._refresh()
 
-    def _section_options(self) -> None:
-        """The school sections to pick from, failing ones first (marked ✗); the picks stay."""
-        secs, passes = self.state.sections, self.current.passes
+    def _section_options(self, passes) -> None:
+        """The school sections to pick from, failing ones (``passes``) first, marked ✗; the picks stay."""
+        secs = self.state.sections
         names = [
             f"{'' if ok else '✗ '}{n}{self._stage(s)}"
             for n, s, ok in zip(secs["school_name"], secs["stage"], passes, strict=True)
         ]
         options = [(names[i], i) for i in sorted(range(len(secs)), key=lambda i: (bool(passes[i]), i))]
         keep = self.section_picker.value, self.move_to.value
-        self._loading_sections = True
+        self._quiet = True
         self.section_picker.options = options
         self.move_to.options = options
-        self._loading_sections = False
+        self._quiet = False
         if all(k is not None and k < len(secs) for k in keep):
             self.section_picker.value, self.move_to.value = keep
         elif options:
@@ -379,13 +367,12 @@ class Dashboard:
     # -- callbacks ---------------------------------------------------------------------------
 
     def _on_county(self, change) -> None:
-        if not self._loading:
+        if not self._quiet:
             self._load_county(change["new"])
 
     def _on_year(self, change) -> None:
-        if self._loading or change["new"] is None:
-            return
-        self._prepare(self.county_picker.value, int(change["new"]))
+        if not self._quiet and change["new"] is not None:
+            self._load_county(self.county_picker.value, int(change["new"]))
 
     def _on_lang(self, change) -> None:
         county, year, changes = self.county_picker.value, self.year_picker.value, self.changes
@@ -404,9 +391,7 @@ class Dashboard:
         if state is self.state:
             return
         self.state = state
-        self.current = whatif.apply(state)
-        self._cards[(id(state), "zh")] = state.baseline_card.set_index("indicator")
-        self._section_options()
+        self._section_options(whatif.apply(state).passes)
 
     def _row(self, index: int | None = None):
         """A school section's row (the one picked, by default)."""
@@ -551,8 +536,8 @@ class Dashboard:
         return [c for group in self.changes if isinstance(group, list) for c in group]
 
     def _step(self) -> PathwayStep | None:
-        steps = [g for g in self.changes if isinstance(g, PathwayStep)]
-        return steps[-1] if steps else None
+        """The pathway's step: the first of the changes, if any (it sets aside those before it)."""
+        return next((g for g in self.changes[:1] if isinstance(g, PathwayStep)), None)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -562,9 +547,10 @@ class Dashboard:
         key = (id(self.state), self.lang)
         if key not in self._cards:
             st = self.state
-            self._cards[key] = scorecard.scorecard_table(
-                st.ds, st.std, year=st.year, lang=self.lang
-            ).set_index("indicator")
+            card = st.baseline_card
+            if self.lang != "zh":
+                card = scorecard.scorecard_table(st.ds, st.std, year=st.year, lang=self.lang)
+            self._cards[key] = card.set_index("indicator")
         return self._cards[key]
 
     def _refresh(self, school_only: bool = False) -> None:
@@ -675,7 +661,7 @@ class Dashboard:
             f"</td><td class='s'>{escape(g.indicator)}</td>"
             f"<td class='n'>{_num(g.value)}</td><td class='n'>{_num(g.threshold)}</td>"
             f"<td class='n'>{_num(g.shortfall, 0 if g.shortfall == int(g.shortfall) else 1)}</td>"
-            f"<td class='s'>{escape(_unit(g.gap_unit, lang))}</td></tr>"
+            f"<td class='s'>{escape(pick(UNITS.get(g.gap_unit, (g.gap_unit,) * 2), lang))}</td></tr>"
             for g in gaps.head(15).itertuples(index=False)
         )
         gap_table = ""
@@ -789,7 +775,7 @@ class Dashboard:
         items = []
         for group in self.changes:
             if isinstance(group, PathwayStep):
-                n, cost = len(group.got["actions"]), group.cost_yuan
+                n, cost = len(group.got["actions"]), float(group.got["total_yuan"])
                 text = _t(
                     lang,
                     f"下一年达标的最低费用路径：{n} 项行动",
@@ -804,22 +790,13 @@ class Dashboard:
                         lang, f"按规划补足 {len(group)} 项缺口", f"the costed plan: {len(group)} additions"
                     )
             items.append(f"<li>{escape(text)} — {_money(cost, lang)}</li>")
-        total = self.result.cost_yuan + sum(g.cost_yuan for g in self.changes if isinstance(g, PathwayStep))
+        step = self._step()
+        total = self.result.cost_yuan + (float(step.got["total_yuan"]) if step else 0)
         return (
             f"<div><b>{_t(lang, '已模拟的变化', 'Changes so far')}</b><ol>{''.join(items)}</ol>"
             f"<b class='eduwb-cost' data-yuan='{total:.0f}'>"
             f"{_t(lang, '合计费用', 'Total cost')}{pick(COLON, lang)}{_money(total, lang)}</b></div>"
         )
-
-
-def _unit(unit: str, lang: str) -> str:
-    pairs = {
-        "teachers": ("名教师", "teachers"),
-        "m2": ("m²", "m²"),
-        "yuan": ("元", "yuan"),
-        "rooms": ("间", "rooms"),
-    }
-    return pick(pairs.get(unit, (unit, unit)), lang)
 
 
 def dashboard(root: str | Path, lang: str = "zh", county: str | None = None, year: int | None = None):
