@@ -189,16 +189,9 @@ def _schools(by_school: dict[str, list[Unit]], mapping: Mapping, out: Assembled)
         prov: dict = {"kind": latest.values["school.kind"].cells}
         if "school.school_id" in latest.values:
             prov["school_id"] = latest.values["school.school_id"].cells
-        for col in TABLES["schools"].columns:
-            if col.name in ("school_id", "kind"):
-                continue
-            if col.name not in mapped:
-                row[col.name] = None
-                continue
-            reading = latest.values.get(f"school.{col.name}")
-            row[col.name] = None if reading is None else reading.value
-            if reading is not None:
-                prov[col.name] = reading.cells
+        # unmapped columns stay blank, even one a reader set (the parent of a 不计校数 row kept)
+        row.update({c: None for c in TABLES["schools"].names if c not in row})
+        _fill(row, prov, latest, "school", [c for c in mapped if c not in ("school_id", "kind")])
         for col in ("name", "kind", "locale", "sponsor", "parent_id"):
             seen = {}
             for u in units:
