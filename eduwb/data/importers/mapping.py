@@ -119,11 +119,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Plausibility:
+    """One ``[[plausibility]]`` entry (its keys as written, checked)."""
+
     column: str
-    per: str
-    min: float
-    max: float
-    hint: str
+    per: str = "students"
+    min: float = float("-inf")
+    max: float = float("inf")
+    hint: str = ""
     severity: str = "error"
 
 
@@ -484,17 +486,7 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     if form == "jiaoji":
         problems += _check_sheet_layout(fields)
     zonghe = _zonghe_layout(raw, fields, problems) if form == "zonghe" else None
-    plaus = tuple(
-        Plausibility(
-            column=e["column"],
-            per=e.get("per", "students"),
-            min=float(e.get("min", float("-inf"))),
-            max=float(e.get("max", float("inf"))),
-            hint=e.get("hint", ""),
-            severity=e.get("severity", "error"),
-        )
-        for e in raw.get("plausibility", [])
-    )
+    plaus = tuple(Plausibility(**e) for e in raw.get("plausibility", []))
     if problems:
         return None
     return Mapping(
