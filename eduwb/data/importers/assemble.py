@@ -219,7 +219,7 @@ def _sections(
     rows = []
     columns = [c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage")]
     for stage in STAGES_BY_KIND[unit.kind]:
-        if not mapping.has_stage(stage):
+        if not mapping.targets(stage):
             add_problem(
                 problems,
                 unit.origin,

@@ -160,9 +160,6 @@ class Mapping:
     def field(self, target: str) -> Field | None:
         return next((f for f in self.fields if f.target == target), None)
 
-    def has_stage(self, stage: str) -> bool:
-        return any(f.namespace == stage for f in self.fields)
-
     def targets(self, namespace: str) -> list[Field]:
         return [f for f in self.fields if f.namespace == namespace]
 
