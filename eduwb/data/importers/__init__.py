@@ -126,7 +126,7 @@ def import_statistics(
             unused_columns=unused,
             notes=notes,
             warnings=warnings,
-            template=template[1],
+            template=template,
             version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
@@ -141,7 +141,7 @@ def import_statistics(
         tables=assembled.tables,
         unfilled=assembled.unfilled,
         warnings=warnings,
-        template=out / template[0].name if template[0] is not None else None,
+        template=out / TEMPLATE_NAME,
     )
 
 
@@ -385,14 +385,14 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
     )
 
 
-def write_missing_tables_template(folder: Path, tables: dict, years: list[int]) -> tuple[Path | None, str]:
-    """The template for what the statistics do not hold, pre-filled with the school list.
+def write_missing_tables_template(folder: Path, tables: dict, years: list[int]) -> str:
+    """Write the template for what the statistics do not hold, pre-filled with the school list
+    (returns the log's line about it).
 
     It is made from the imported tables themselves (not by loading the folder, which does
     not validate until the analyst has filled in what the statistics lack).
     """
     from eduwb.data.template import write_template
 
-    target = folder / TEMPLATE_NAME
-    write_template(target, source=dict(tables), years=years, lang="zh")
-    return target, f"已生成 written: {TEMPLATE_NAME}（已填好学校名单 with the school list filled in）"
+    write_template(folder / TEMPLATE_NAME, source=dict(tables), years=years, lang="zh")
+    return f"已生成 written: {TEMPLATE_NAME}（已填好学校名单 with the school list filled in）"

@@ -24,7 +24,7 @@ from fractions import Fraction
 import pandas as pd
 
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
-from eduwb.data.importers.units import Cell, Unit, describe
+from eduwb.data.importers.units import Cell, Reading, Unit, describe
 from eduwb.data.importers.workbook import add_problem, cell_problem
 from eduwb.data.schema import STAGES, STAGES_BY_KIND, TABLES
 from eduwb.errors import Problem
@@ -112,7 +112,8 @@ def assemble(units: list[Unit], mapping: Mapping, problems: list[Problem]) -> As
                 ok = False
                 continue
             section_rows += secs
-            fac = _facilities(school_id, unit, mapping, out)
+            fac: tuple[dict, dict] = ({"school_id": school_id, "year": unit.year, "stage": None}, {})
+            _fill(*fac, unit, "facilities", [c for c in TABLES["facilities"].names if c not in fac[0]])
             facility_rows.append(fac)
             _plausible(unit, fac[0], [row for row, _ in secs], mapping, out, problems)
     if not ok:
@@ -189,16 +190,9 @@ def _schools(by_school: dict[str, list[Unit]], mapping: Mapping, out: Assembled)
         prov: dict = {"kind": latest.values["school.kind"].cells}
         if "school.school_id" in latest.values:
             prov["school_id"] = latest.values["school.school_id"].cells
-        for col in TABLES["schools"].columns:
-            if col.name in ("school_id", "kind"):
-                continue
-            if col.name not in mapped:
-                row[col.name] = None
-                continue
-            reading = latest.values.get(f"school.{col.name}")
-            row[col.name] = None if reading is None else reading.value
-            if reading is not None:
-                prov[col.name] = reading.cells
+        # unmapped columns stay blank, even one a reader set (the parent of a 不计校数 row kept)
+        row.update({c: None for c in TABLES["schools"].names if c not in row})
+        _fill(row, prov, latest, "school", [c for c in mapped if c not in ("school_id", "kind")])
         for col in ("name", "kind", "locale", "sponsor", "parent_id"):
             seen = {}
             for u in units:
@@ -225,7 +219,7 @@ def _sections(
     rows = []
     columns = [c for c in TABLES["sections"].names if c not in ("school_id", "year", "stage")]
     for stage in STAGES_BY_KIND[unit.kind]:
-        if not mapping.has_stage(stage):
+        if not mapping.targets(stage):
             add_problem(
                 problems,
                 unit.origin,
@@ -264,30 +258,23 @@ def _sections(
         )
         return None
     for f in mapping.targets("total"):
-        reading = unit.values.get(f.target)
-        if reading is None:
-            continue
-        _apportion(school_id, unit, f, reading.value, reading.cells, rows, mapping, out)
+        if (reading := unit.values.get(f.target)) is not None:
+            _apportion(school_id, unit, f, reading, rows, mapping, out)
     return rows
 
 
 def _apportion(
-    school_id: str,
-    unit: Unit,
-    f: Field,
-    total: int,
-    cells: tuple[Cell, ...],
-    rows,
-    mapping: Mapping,
-    out: Assembled,
-) -> None:
+    school_id: str, unit: Unit, f: Field, reading: Reading, rows, mapping: Mapping, out: Assembled
+):
+    """A school total shared out over the school's stage rows, in place (logged when split)."""
+    total, cells = int(reading.value), reading.cells
     by = mapping.apportion[f.column]
     weights = [row.get(by) for row, _ in rows]
     basis = by
     # a stage without the basis (高中 teachers the forms do not give) would get nothing: use pupils
     if any(w is None for w in weights) or sum(weights) <= 0:
         weights, basis = [row["students"] for row, _ in rows], "students"
-    parts = largest_remainders(int(total), weights)
+    parts = largest_remainders(total, weights)
     for (row, prov), part in zip(rows, parts, strict=True):
         row[f.column] = part
         prov[f.column] = cells
@@ -298,20 +285,13 @@ def _apportion(
                 unit.name,
                 unit.year,
                 f.column,
-                int(total),
+                total,
                 basis,
                 {row["stage"]: w for (row, _), w in zip(rows, weights, strict=True)},
                 {row["stage"]: p for (row, _), p in zip(rows, parts, strict=True)},
                 cells,
             )
         )
-
-
-def _facilities(school_id: str, unit: Unit, mapping: Mapping, out: Assembled) -> tuple[dict, dict]:
-    row: dict = {"school_id": school_id, "year": unit.year, "stage": None}
-    prov: dict = {}
-    _fill(row, prov, unit, "facilities", [c for c in TABLES["facilities"].names if c not in row])
-    return row, prov
 
 
 def _fill(row: dict, prov: dict, unit: Unit, namespace: str, columns: list[str]) -> None:

@@ -15,6 +15,7 @@ school).
 
 from __future__ import annotations
 
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -269,27 +270,22 @@ def _write_zonghe(path: Path, tables: dict[str, pd.DataFrame], mapping: Mapping,
         ws.cell(1, 1, f"{county} {year}学年 综合查询（示例数据，非真实统计 synthetic）")
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(paths))
         for level in range(depth):
-            c = 0
-            while c < len(paths):
-                segs = split[c]
-                if len(segs) <= level:
-                    c += 1
+            # a run of columns sharing the path down to this level is one merged header cell
+            runs = groupby(
+                range(len(paths)),
+                key=lambda j: tuple(split[j][: level + 1]) if len(split[j]) > level else None,
+            )
+            for key, run in runs:
+                if key is None:
                     continue
-                end = c
-                while (
-                    end + 1 < len(paths)
-                    and len(split[end + 1]) > level
-                    and split[end + 1][: level + 1] == segs[: level + 1]
-                ):
-                    end += 1
-                cell = ws.cell(2 + level, c + 1, segs[level])
-                cell.alignment = centre
-                last_row = 2 + level if len(segs) > level + 1 else 1 + depth
+                c, *rest = run
+                end = rest[-1] if rest else c
+                ws.cell(2 + level, c + 1, key[-1]).alignment = centre
+                last_row = 2 + level if len(split[c]) > level + 1 else 1 + depth
                 if end > c or last_row > 2 + level:
                     ws.merge_cells(
                         start_row=2 + level, start_column=c + 1, end_row=last_row, end_column=end + 1
                     )
-                c = end + 1
         for i, row in enumerate(by_year[year]):
             for j, p in enumerate(paths, start=1):
                 v = row.get(p)

@@ -119,7 +119,8 @@ class ImportLog:
                 zh = TABLES[table].column(column).zh
                 stages = ""
                 if table == "sections":
-                    blank = t_stages(a, column)
+                    sec = a.tables["sections"]
+                    blank = sorted(set(sec.loc[sec[column].isna(), "stage"]), key=list(_STAGE_ZH).index)
                     stages = f"（学段 stages: {'、'.join(_STAGE_ZH[s] for s in blank)}）"
                 out.append(f"- `{table}.csv` 列 column `{column}`（{zh}）：{rows} 行空白 blank rows{stages}")
             out.append("")
@@ -281,12 +282,6 @@ class ImportLog:
                         f"| {md(cell.text)} | {name} | {md(unit.name)} | {unit.year} |"
                     )
         return out
-
-
-def t_stages(a: Assembled, column: str) -> list[str]:
-    sec = a.tables["sections"]
-    stages = sec.loc[sec[column].isna(), "stage"].unique().tolist()
-    return sorted(stages, key=list(_STAGE_ZH).index)
 
 
 def _plain(value: object) -> str:

@@ -47,13 +47,13 @@ MAX_FORM_ROW = 1000
 MAX_FORM_COLUMN = 200
 MAX_TEXT = 200  # longest text value accepted from a cell (school names, townships)
 
+_NUMERIC = ("int", "number")
 _KEYED = {"fields": "target", "plausibility": "column"}
 _TOP_KEYS = set(
     "id name form extends blank_is_zero kinds skip_kinds values apportion plausibility fields zonghe".split()
 )
+_ZONGHE_KEYS = ("anchor", "counted", "parent", "not_counted", "keep_kinds")
 _FIELD_KEYS = set("target sheet cell column check row_label column_label extract scale unit optional".split())
-_ZONGHE_KEYS = {"anchor", "counted", "not_counted", "parent", "keep_kinds"}
-_PLAUSIBILITY_KEYS = {"column", "per", "min", "max", "hint", "severity"}
 _ENUMS = {
     "kind": KINDS,
     "locale": TABLES["schools"].column("locale").enum,
@@ -114,16 +114,18 @@ class Field:
 
     @property
     def numeric(self) -> bool:
-        return self.dtype in ("int", "number")
+        return self.dtype in _NUMERIC
 
 
 @dataclass(frozen=True)
 class Plausibility:
+    """One ``[[plausibility]]`` entry (its keys as written, checked)."""
+
     column: str
-    per: str
-    min: float
-    max: float
-    hint: str
+    per: str = "students"
+    min: float = float("-inf")
+    max: float = float("inf")
+    hint: str = ""
     severity: str = "error"
 
 
@@ -157,9 +159,6 @@ class Mapping:
 
     def field(self, target: str) -> Field | None:
         return next((f for f in self.fields if f.target == target), None)
-
-    def has_stage(self, stage: str) -> bool:
-        return any(f.namespace == stage for f in self.fields)
 
     def targets(self, namespace: str) -> list[Field]:
         return [f for f in self.fields if f.namespace == namespace]
@@ -268,65 +267,17 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _check_raw(raw: dict[str, Any]) -> list[str]:
-    """Shape checks on one file as written (before it is merged over its parent)."""
-    problems: list[str] = []
-    for key in raw:
-        if key not in _TOP_KEYS:
-            problems.append(f"未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_TOP_KEYS))}")
-    if "extends" in raw and not isinstance(raw["extends"], str):
-        problems.append("extends 必须是映射名或文件路径 must be a mapping name or file path")
-    for key in ("id", "name"):
-        if key in raw and not isinstance(raw[key], str):
-            problems.append(f"{key} 必须是文字 must be text")
-    if "form" in raw and (not isinstance(raw["form"], str) or raw["form"] not in FORMS):
-        problems.append(f"form {raw['form']!r}: 必须是 must be one of {', '.join(FORMS)}")
-    if "blank_is_zero" in raw and not isinstance(raw["blank_is_zero"], bool):
-        problems.append("blank_is_zero 必须是 true 或 false must be true or false")
-    for key in ("kinds", "values", "apportion", "zonghe"):
-        if key in raw and not isinstance(raw[key], dict):
-            problems.append(f"[{key}] 必须是表 must be a table, not {raw[key]!r}")
-    if isinstance(raw.get("kinds"), dict):
-        for label, kind in raw["kinds"].items():
-            if not isinstance(kind, str) or kind not in KINDS:
-                problems.append(f"[kinds] {label!r} = {kind!r}: 不是学校类型 not a kind ({', '.join(KINDS)})")
-    if "skip_kinds" in raw and not _is_text_list(raw["skip_kinds"]):
-        problems.append("skip_kinds 必须是文字列表 must be a list of text")
-    if isinstance(raw.get("values"), dict):
-        for column, table in raw["values"].items():
-            if column not in ("locale", "sponsor"):
-                problems.append(f"[values.{column}]: 只能是 only locale or sponsor")
-            elif not isinstance(table, dict):
-                problems.append(f"[values.{column}] 必须是表 must be a table")
-            else:
-                for label, code in table.items():
-                    if not isinstance(code, str) or code not in _ENUMS[column]:
-                        problems.append(
-                            f"[values.{column}] {label!r} = {code!r}: 必须是 "
-                            f"must be one of {', '.join(_ENUMS[column])}"
-                        )
-    if isinstance(raw.get("apportion"), dict):
-        for column, by in raw["apportion"].items():
-            if column not in _TOTAL_COLUMNS:
-                problems.append(f"[apportion] {column!r}: 只能分配 only {', '.join(_TOTAL_COLUMNS)}")
-            if not isinstance(by, str) or by not in ("teachers", "students"):
-                problems.append(f'[apportion] {column} = {by!r}: 必须是 must be "teachers" or "students"')
-    if isinstance(raw.get("zonghe"), dict):
-        z = raw["zonghe"]
-        for key in z:
-            if key not in _ZONGHE_KEYS:
-                problems.append(
-                    f"[zonghe] 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_ZONGHE_KEYS))}"
-                )
-        for key in ("anchor", "counted", "parent"):
-            if key in z and not (isinstance(z[key], str) and z[key].strip()):
-                problems.append(f"[zonghe] {key} 必须是表头文字 must be header text")
-        for key in ("not_counted", "keep_kinds"):
-            if key in z and not _is_text_list(z[key]):
-                problems.append(f"[zonghe] {key} 必须是文字列表 must be a list of text")
-    problems += _check_plausibility(raw.get("plausibility"))
-    problems += _check_fields(raw.get("fields"), raw.get("form"))
-    return problems
+def _is_header(v: Any) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def _is_form_code(v: Any) -> bool:
+    return isinstance(v, str) and 0 < len(v) <= 20 and "_" not in v
+
+
+def _table(raw: dict[str, Any], key: str) -> dict:
+    """``raw[key]`` when it is a table, else an empty one (its shape is reported elsewhere)."""
+    return raw[key] if isinstance(raw.get(key), dict) else {}
 
 
 def _as_list(v: Any) -> list:
@@ -337,6 +288,96 @@ def _is_text_list(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
+def _texts(ok):
+    """A check: one text, or a non-empty list of texts, each passing ``ok``."""
+    return lambda v: bool(_as_list(v)) and all(isinstance(x, str) and ok(x) for x in _as_list(v))
+
+
+_TEXT = (str, "必须是文字 must be text")
+_FLAG = (bool, "必须是 true 或 false must be true or false")
+_TEXTS = (_is_text_list, "必须是文字列表 must be a list of text")
+_NUMBER = (_is_number, "必须是数 must be a number")
+_HEADER = (_is_header, "必须是表头文字 must be header text")
+_LABELS = (
+    _texts(synonyms),
+    "必须是标签文字（同义词用 | 分隔）或其列表 "
+    'must be label text like "总计|合计" or a list of them (one per cell)',
+)
+# The shape of each key's value wherever it stands (top level, [zonghe], [[plausibility]],
+# [[fields]]): a type or a check, and what a value given must be ({v!r}: the value).
+# What involves more than one value is checked by hand below.
+_SHAPES: dict[str, tuple[Any, str]] = {
+    "extends": (str, "必须是映射名或文件路径 must be a mapping name or file path"),
+    "form": (lambda v: v in FORMS, "{v!r}: 必须是 must be one of " + ", ".join(FORMS)),
+    **dict.fromkeys(("id", "name", "hint", "unit"), _TEXT),
+    **dict.fromkeys(("blank_is_zero", "optional"), _FLAG),
+    **dict.fromkeys(("skip_kinds", "not_counted", "keep_kinds"), _TEXTS),
+    **dict.fromkeys(("anchor", "counted", "parent"), _HEADER),
+    **dict.fromkeys(("min", "max"), _NUMBER),
+    **dict.fromkeys(("row_label", "column_label"), _LABELS),
+    "per": (lambda v: v == "students", '只能是 must be "students"'),
+    "severity": (lambda v: v in ("error", "warning"), '必须是 must be "error" or "warning"'),
+    "sheet": (_is_form_code, '必须是表号，如 must be a form code like "3112"'),
+    "column": (
+        _texts(lambda c: c.strip(" /")),
+        '必须是表头路径或其列表 must be a header path like "在校生数/小学" or a list of them',
+    ),
+    "scale": (lambda v: _is_number(v) and v > 0, "必须是正数 must be a positive number"),
+}
+
+
+def _broken(entry: dict, keys, prefix: str = "") -> list[str]:
+    """The messages of the ``keys`` given in ``entry`` whose values break their shape."""
+    out = []
+    for k in keys:
+        check, what = _SHAPES[k]
+        if k in entry and not (isinstance(entry[k], check) if isinstance(check, type) else check(entry[k])):
+            out.append(f"{prefix}{k} " + what.format(v=entry[k]))
+    return out
+
+
+def _unknown(entry: dict, known: set[str], prefix: str = "", listed: bool = True) -> list[str]:
+    shown = f"; 可用 known: {', '.join(sorted(known))}" if listed else ""
+    return [f"{prefix}未知的键 unknown key {k!r}{shown}" for k in entry if k not in known]
+
+
+def _check_raw(raw: dict[str, Any]) -> list[str]:
+    """Shape checks on one file as written (before it is merged over its parent)."""
+    problems = _unknown(raw, _TOP_KEYS)
+    problems += _broken(raw, ("extends", "id", "name", "form", "blank_is_zero"))
+    problems += [
+        f"[{k}] 必须是表 must be a table, not {raw[k]!r}"
+        for k in ("kinds", "values", "apportion", "zonghe")
+        if k in raw and not isinstance(raw[k], dict)
+    ]
+    for label, kind in _table(raw, "kinds").items():
+        if not isinstance(kind, str) or kind not in KINDS:
+            problems.append(f"[kinds] {label!r} = {kind!r}: 不是学校类型 not a kind ({', '.join(KINDS)})")
+    problems += _broken(raw, ("skip_kinds",))
+    for column, table in _table(raw, "values").items():
+        if column not in ("locale", "sponsor"):
+            problems.append(f"[values.{column}]: 只能是 only locale or sponsor")
+        elif not isinstance(table, dict):
+            problems.append(f"[values.{column}] 必须是表 must be a table")
+        else:
+            problems += [
+                f"[values.{column}] {label!r} = {code!r}: 必须是 must be one of {', '.join(_ENUMS[column])}"
+                for label, code in table.items()
+                if not isinstance(code, str) or code not in _ENUMS[column]
+            ]
+    for column, by in _table(raw, "apportion").items():
+        if column not in _TOTAL_COLUMNS:
+            problems.append(f"[apportion] {column!r}: 只能分配 only {', '.join(_TOTAL_COLUMNS)}")
+        if not isinstance(by, str) or by not in ("teachers", "students"):
+            problems.append(f'[apportion] {column} = {by!r}: 必须是 must be "teachers" or "students"')
+    if isinstance(raw.get("zonghe"), dict):
+        problems += _unknown(raw["zonghe"], set(_ZONGHE_KEYS), "[zonghe] ")
+        problems += _broken(raw["zonghe"], _ZONGHE_KEYS, "[zonghe] ")
+    problems += _check_plausibility(raw.get("plausibility"))
+    problems += _check_fields(raw.get("fields"), raw.get("form"))
+    return problems
+
+
 def _check_plausibility(entries: Any) -> list[str]:
     if entries is None:
         return []
@@ -344,27 +385,15 @@ def _check_plausibility(entries: Any) -> list[str]:
         return ["plausibility 必须是 [[plausibility]] 表的列表 must be a list of [[plausibility]] tables"]
     problems = []
     for n, e in enumerate(entries, start=1):
-        label = f"[[plausibility]] #{n} ({e.get('column', '?')})"
-        for key in e:
-            if key not in _PLAUSIBILITY_KEYS:
-                problems.append(f"{label}: 未知的键 unknown key {key!r}")
-        if (
-            not isinstance(e.get("column"), str)
-            or e.get("column") not in _FACILITY_COLUMNS
-            or TABLES["facilities"].column(e.get("column")).dtype not in ("int", "number")
-        ):
-            problems.append(f"{label}: column 必须是办学条件的数值列 must be a number column of facilities")
-        if "per" in e and (not isinstance(e["per"], str) or e["per"] != "students"):
-            problems.append(f'{label}: per 只能是 must be "students"')
-        for key in ("min", "max"):
-            if key in e and not _is_number(e[key]):
-                problems.append(f"{label}: {key} 必须是数 must be a number")
+        label = f"[[plausibility]] #{n} ({e.get('column', '?')}): "
+        problems += _unknown(e, {"column", "per", "min", "max", "hint", "severity"}, label, listed=False)
+        column = e.get("column")
+        if column not in _FACILITY_COLUMNS or TABLES["facilities"].column(column).dtype not in _NUMERIC:
+            problems.append(f"{label}column 必须是办学条件的数值列 must be a number column of facilities")
+        problems += _broken(e, ("per", "min", "max"), label)
         if _is_number(e.get("min")) and _is_number(e.get("max")) and e["min"] >= e["max"]:
-            problems.append(f"{label}: min 必须小于 max must be below max")
-        if "severity" in e and e["severity"] not in ("error", "warning"):
-            problems.append(f'{label}: severity 必须是 must be "error" or "warning"')
-        if "hint" in e and not isinstance(e["hint"], str):
-            problems.append(f"{label}: hint 必须是文字 must be text")
+            problems.append(f"{label}min 必须小于 max must be below max")
+        problems += _broken(e, ("severity", "hint"), label)
     return problems
 
 
@@ -393,75 +422,43 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
     problems = []
     seen: set[str] = set()
     for n, e in enumerate(entries, start=1):
-        label = f"[[fields]] #{n} (target {e.get('target', '?')!r})"
-        for key in e:
-            if key not in _FIELD_KEYS:
-                problems.append(
-                    f"{label}: 未知的键 unknown key {key!r}; 可用 known: {', '.join(sorted(_FIELD_KEYS))}"
-                )
+        label = f"[[fields]] #{n} (target {e.get('target', '?')!r}): "
+        problems += _unknown(e, _FIELD_KEYS, label)
         resolved = _target_column(e.get("target"))
         if isinstance(resolved, str):
-            problems.append(f"{label}: target {resolved}")
+            problems.append(f"{label}target {resolved}")
         if e.get("target") in seen:
-            problems.append(f"{label}: target 重复 appears twice")
+            problems.append(f"{label}target 重复 appears twice")
         seen.add(e.get("target"))
-        if "sheet" in e and not (
-            isinstance(e["sheet"], str) and 0 < len(e["sheet"]) <= 20 and "_" not in e["sheet"]
-        ):
-            problems.append(f'{label}: sheet 必须是表号，如 must be a form code like "3112"')
+        problems += _broken(e, ("sheet",), label)
         if "cell" in e:
             cells = _as_list(e["cell"])
             if not cells or not all(isinstance(c, str) for c in cells):
                 problems.append(
-                    f'{label}: cell 必须是单元格或其列表 must be a cell like "I6" or a list of them'
+                    f'{label}cell 必须是单元格或其列表 must be a cell like "I6" or a list of them'
                 )
             else:
-                for c in cells:
-                    problems += _check_cell(c, f"{label}: cell")
-        for key in ("row_label", "column_label"):
-            if key in e and not (
-                (isinstance(e[key], str) and synonyms(e[key]))
-                or (_is_text_list(e[key]) and e[key] and all(synonyms(x) for x in e[key]))
-            ):
-                problems.append(
-                    f"{label}: {key} 必须是标签文字（同义词用 | 分隔）或其列表 "
-                    'must be label text like "总计|合计" or a list of them (one per cell)'
-                )
+                problems += [p for c in cells for p in _check_cell(c, f"{label}cell")]
+        problems += _broken(e, ("row_label", "column_label"), label)
         if ("row_label" in e or "column_label" in e) and "check" in e:
-            problems.append(f"{label}: check 与 row_label/column_label 二选一 use either check or labels")
-        if "column" in e:
-            cols = _as_list(e["column"])
-            if not cols or not all(isinstance(c, str) and c.strip(" /") for c in cols):
-                problems.append(
-                    f"{label}: column 必须是表头路径或其列表 must be a "
-                    'header path like "在校生数/小学" or a list of them'
-                )
+            problems.append(f"{label}check 与 row_label/column_label 二选一 use either check or labels")
+        problems += _broken(e, ("column",), label)
         if "check" in e:
-            if not isinstance(e["check"], dict) or not all(
-                isinstance(v, str) and v.strip() for v in e["check"].values()
-            ):
-                problems.append(f'{label}: check 必须形如 must look like {{ I4 = "在校生数" }}')
+            if not isinstance(e["check"], dict) or not all(_is_header(v) for v in e["check"].values()):
+                problems.append(f'{label}check 必须形如 must look like {{ I4 = "在校生数" }}')
             else:
-                for c in e["check"]:
-                    problems += _check_cell(c, f"{label}: check")
-        if "extract" in e:
-            _, why = compile_extract(e["extract"])
-            if why is not None:
-                problems.append(f"{label}: {why}")
-        if "scale" in e and not (_is_number(e["scale"]) and e["scale"] > 0):
-            problems.append(f"{label}: scale 必须是正数 must be a positive number")
-        if "optional" in e and not isinstance(e["optional"], bool):
-            problems.append(f"{label}: optional 必须是 true 或 false must be true or false")
-        if "unit" in e and not isinstance(e["unit"], str):
-            problems.append(f"{label}: unit 必须是文字 must be text")
+                problems += [p for c in e["check"] for p in _check_cell(c, f"{label}check")]
+        if "extract" in e and (why := compile_extract(e["extract"])[1]) is not None:
+            problems.append(f"{label}{why}")
+        problems += _broken(e, ("scale", "optional", "unit"), label)
         if form == "jiaoji" and "column" in e:
             problems.append(
-                f"{label}: 每校工作簿用 sheet + cell，不用 column "
+                f"{label}每校工作簿用 sheet + cell，不用 column "
                 "(a per-school workbook mapping uses sheet + cell)"
             )
         if form == "zonghe" and ({"sheet", "cell", "check", "row_label", "column_label"} & set(e)):
             problems.append(
-                f"{label}: 综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)"
+                f"{label}综合查询用 column，不用 sheet/cell/check (a county-wide table mapping uses column)"
             )
     return problems
 
@@ -486,17 +483,7 @@ def _build(raw: dict[str, Any], where: str, chain: tuple[str, ...], problems: li
     if form == "jiaoji":
         problems += _check_sheet_layout(fields)
     zonghe = _zonghe_layout(raw, fields, problems) if form == "zonghe" else None
-    plaus = tuple(
-        Plausibility(
-            column=e["column"],
-            per=e.get("per", "students"),
-            min=float(e.get("min", float("-inf"))),
-            max=float(e.get("max", float("inf"))),
-            hint=e.get("hint", ""),
-            severity=e.get("severity", "error"),
-        )
-        for e in raw.get("plausibility", [])
-    )
+    plaus = tuple(Plausibility(**e) for e in raw.get("plausibility", []))
     if problems:
         return None
     return Mapping(
@@ -550,9 +537,9 @@ def _fields(raw: dict[str, Any], form: str, problems: list[str]) -> list[Field]:
                 continue
             cells = tuple(c.strip(" /") for c in _as_list(e["column"]))
             check = ()
-        if ("scale" in e or "unit" in e) and col.dtype not in ("int", "number"):
+        if ("scale" in e or "unit" in e) and col.dtype not in _NUMERIC:
             problems.append(f"{label}: scale/unit 只用于数值列 apply to number columns only")
-        if len(cells) > 1 and col.dtype not in ("int", "number", "text", "enum"):
+        if len(cells) > 1 and col.dtype not in (*_NUMERIC, "text", "enum"):
             problems.append(
                 f"{label}: 多个单元格只能用于数值或文字 several cells "
                 "only for numbers (summed) or text (first filled)"

@@ -301,6 +301,7 @@ def _read_sheet(
 
     kind_field = mapping.field("school.kind")
     kind_col = columns[kind_field.cells[0]]
+    not_counted = {norm_text(v) for v in layout.not_counted}
     units: list[Unit] = []
     children: list[tuple[Unit, str, Cell]] = []  # (row read, parent as written, the parent cell)
     for r in range(data_row, len(rows) + 1):
@@ -341,9 +342,7 @@ def _read_sheet(
                 ok = False
                 continue
             unit.values[f.target] = reading
-        counted = True
-        if counted_col is not None:
-            counted = norm_text(_text(rows, r, counted_col)) not in {norm_text(v) for v in layout.not_counted}
+        counted = counted_col is None or norm_text(_text(rows, r, counted_col)) not in not_counted
         if counted or norm_text(unit.kind_label) in {norm_text(k) for k in layout.keep_kinds}:
             if not counted and parent_col is not None and unit.value("school.parent_id") is None:
                 parent_text = _text(rows, r, parent_col)
