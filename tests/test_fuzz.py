@@ -338,11 +338,33 @@ def bomb_bases(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+#: Runs ``python -m eduwb.cli ARGS`` and writes its peak RSS (bytes) to the file named first. Why a
+#: launcher: a child forked straight from pytest starts with pytest's own high-water mark (Linux
+#: carries it across exec), so after a long session the command would be charged 600 MB it never
+#: used. Forked from this small launcher, the command's peak is its own (and its workers').
+_LAUNCHER = """
+import os, subprocess, sys, time
+proc = subprocess.Popen([sys.executable, "-m", "eduwb.cli", *sys.argv[2:]])
+start = time.perf_counter()
+while True:
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid:
+        break
+    if time.perf_counter() - start > 60:
+        proc.kill()
+    time.sleep(0.02)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def _run_measured(argv: list[str], cwd: Path) -> tuple[int, str, float, int]:
     """Run ``python -m eduwb.cli ARGV``: exit status, output (both streams), seconds, peak RSS in bytes.
 
-    The peak is the child's own, from ``wait4`` (its worker processes included, once it has
-    waited for them). A 60-second timeout only keeps a hang from blocking the suite.
+    The peak is the command's own, from ``wait4`` in :data:`_LAUNCHER` (its worker processes
+    included, once it has waited for them). A 60-second timeout only keeps a hang from blocking
+    the suite.
     """
     import os
     import subprocess
@@ -350,26 +372,20 @@ def _run_measured(argv: list[str], cwd: Path) -> tuple[int, str, float, int]:
     import time
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    peak = cwd / "peak-rss.txt"
     start = time.perf_counter()
     with open(cwd / "output.txt", "wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "eduwb.cli", *argv],
+        proc = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(peak), *argv],
             stdout=err,
             stderr=err,
             cwd=cwd,
             env=env,
+            timeout=90,
         )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > 60:
-                proc.kill()
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     seconds = time.perf_counter() - start
     text = (cwd / "output.txt").read_text(encoding="utf-8", errors="replace")
-    return proc.returncode, text, seconds, usage.ru_maxrss * 1024
+    return proc.returncode, text, seconds, int(peak.read_text())
 
 
 def _bomb_names() -> list[str]:
