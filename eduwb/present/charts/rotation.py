@@ -330,11 +330,7 @@ def _colour(value: float, limit: float | None) -> str:
 
 
 def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
-    """G11 over the years: rotated ÷ eligible and backbone ÷ rotated, each against its limit.
-
-    Takes :func:`eduwb.analysis.rotation.rotation_table` (per year). Bars meeting the limit are green,
-    those below red; undefined years say why instead of drawing a zero.
-    """
+    """G11 by year (the per-year ``rotation_table``): rotated ÷ eligible, backbone ÷ rotated."""
     years = rotation["year"].astype(int).tolist()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for panel in _rate_panels(axes, years, rotation, lang):
@@ -344,10 +340,7 @@ def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
 
 
 def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
-    """Moves per year by mode (stacked), counted modes in colour, uncounted ones hatched.
-
-    Takes ``rotation_table(..., by="mode")``.
-    """
+    """Moves per year by mode (``rotation_table(by="mode")``), stacked; uncounted modes hatched."""
     wide = by_mode.pivot(index="year", columns="mode", values="moves").fillna(0)
     counted = by_mode.drop_duplicates("mode").set_index("mode")["counted"].astype("boolean").fillna(False)
     modes = [m for m in MODES if m in wide.columns]
@@ -425,10 +418,8 @@ def _two_lines(name: str) -> str:
 
 
 def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
-    """The flow matrices of one year: by locale, and between schools passing/failing the resource rule.
-
-    Takes :func:`eduwb.analysis.rotation.flows_table`; each cell shows moves and, below, backbone moves.
-    """
+    """The ``flows_table`` matrices of ``year`` (by locale, by resource compliance): moves and,
+    below, backbone moves."""
     rows = flows[flows["year"] == year]
     # as wide as the page prints it (no shrinking): its labels print at their size
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), gridspec_kw={"width_ratios": [1, 1]})
@@ -443,10 +434,7 @@ def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
 
 
 def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
-    """Share of moves toward rural schools and toward weak (failing) schools, per year.
-
-    Takes ``flows_table(..., by="summary")``.
-    """
+    """Share of moves toward rural and weak (failing) schools by year (``flows_table(by="summary")``)."""
     years = summary["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
     series = [
@@ -471,10 +459,7 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
 
 
 def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
-    """G9 (training completion) and G12 (certification) rates over the years against their limits.
-
-    Takes :func:`eduwb.analysis.rotation.teacher_quality_table` (per year).
-    """
+    """G9 (training) and G12 (certification) rates by year (``teacher_quality_table``) and the limit."""
     years = quality["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
     lowest = 1.0
@@ -516,10 +501,8 @@ def _finish_years(fig: Figure, ax, years: list[int], title: str, legend: dict | 
 
 
 def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str = "zh") -> Figure:
-    """How the G11 ratio moves with the eligibility rule's minimum years at the same school.
-
-    Takes ``rotation_table(..., by="min_years", year=Y)``; ``current`` marks the county's rule.
-    """
+    """The G11 ratio under other minimum years at the school (``rotation_table(by="min_years")``);
+    ``current`` (the county's rule) is outlined."""
     rows = scan.sort_values("min_years_at_school")
     years = sorted(set(rows["year"].astype(int)))
     fig, ax = plt.subplots(figsize=(7, 3.4))
