@@ -268,29 +268,27 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     if (missing := _unassessable(row, year, what, lang)) is not None:
         return missing
 
-    def verdict(passes: object) -> str:
-        if pd.isna(passes):
-            return t("标准未规定限值", "no limit in the standard", lang)
-        return t("达标", "met", lang) if bool(passes) else t("未达标", "not met", lang)
-
-    def short(count: int, schools: int, what_zh: str, what_en: str) -> str:
-        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
-            return t("标准未规定，不统计", "not set by the standard", lang)
-        if count == 0:
-            return t(f"全部{what_zh}", f"all {what_en}", lang)
-        return t(
-            f"{count} 人未{what_zh}，分布在 {schools} 所学校",
-            f"{count} not {what_en}, in {schools} schools",
-            lang,
-        )
+    verdicts = {True: ("达标", "met"), False: ("未达标", "not met")}
 
     def part(kind: str, done: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
         """G9 (``kind`` training, ``done`` trained) or G12 (certification, certified) in words."""
         rate, limit = row[f"{kind}_rate"], row[f"{kind}_limit"]
         if pd.isna(rate) and pd.isna(limit):  # the standard has no such indicator
             return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
-        shown, passes = _pct(rate, limit), verdict(row[f"{kind}_passes"])
-        detail = short(row[f"not_{done}"], row[f"schools_short_{kind}"], zh[1], en[1])
+        met = None if pd.isna(row[f"{kind}_passes"]) else bool(row[f"{kind}_passes"])
+        passes = t(*verdicts.get(met, ("标准未规定限值", "no limit in the standard")), lang)
+        count, schools = row[f"not_{done}"], row[f"schools_short_{kind}"]
+        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
+            detail = t("标准未规定，不统计", "not set by the standard", lang)
+        elif count == 0:
+            detail = t(f"全部{zh[1]}", f"all {en[1]}", lang)
+        else:
+            detail = t(
+                f"{count} 人未{zh[1]}，分布在 {schools} 所学校",
+                f"{count} not {en[1]}, in {schools} schools",
+                lang,
+            )
+        shown = _pct(rate, limit)
         return t(
             f"{zh[0]} **{shown}**（{detail}，{passes}）", f"{en[0]} **{shown}** ({detail}: {passes})", lang
         )
