@@ -285,8 +285,7 @@ def distinct(*codes: np.ndarray) -> np.ndarray:
 
 
 def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    counts = np.bincount(positions, weights=weights, minlength=size)
-    return counts.astype(np.int64)
+    return np.bincount(positions, weights=weights, minlength=size).astype(np.int64)
 
 
 def int_counts(values, missing=None) -> pd.arrays.IntegerArray:
