@@ -642,15 +642,11 @@ class _RatePanel:
         top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
         if limit is not None:
             top = max(top, limit * 100)
+        empty = {True: t("缺数据", "missing", self.lang), False: t("无定义", "undefined", self.lang)}
         for bar, label, v, k, s in zip(self.bars, self.labels, values, known, status.tolist(), strict=True):
             bar.set_height(v * 100 if k else 0.0)
             bar.set_facecolor(_colour(v, limit))
-            missing = s in _MISSING_STATUSES
-            label.set_text(
-                _pct(v, limit)
-                if k
-                else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
-            )
+            label.set_text(_pct(v, limit) if k else empty[s in _MISSING_STATUSES])
             label.xy = (label.xy[0], v * 100 if k else 0.0)
             label.set_color(plt.rcParams["text.color"] if k else NEUTRAL_COLOUR)
         self.ax.set_ylim(0, max(top * 1.25, 1.0))
