@@ -27,10 +27,6 @@ import pandas as pd
 
 from eduwb.analysis import teachers as tc
 from eduwb.analysis.scope import check_options
-
-# BOOL_COLUMNS and RATE_COLUMNS (`X as X`: re-exported) are read from here by the display
-from eduwb.analysis.teachers import BOOL_COLUMNS as BOOL_COLUMNS
-from eduwb.analysis.teachers import RATE_COLUMNS as RATE_COLUMNS
 from eduwb.analysis.teachers import counted_modes, eligibility_rule, rotation_limits, training_hours_min
 from eduwb.data.schema import LOCALES
 from eduwb.errors import AnalysisError, ParameterError
@@ -81,12 +77,7 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
         return _min_years_scan(ds, std, year, stage, rule, values, options)
     if ds.teachers is None or ds.rotations is None:
         return _missing_rotation(ds, std, year, by, modes)
-
-    schools = tc.Schools.of(ds)
-    teachers = tc.prepare_teachers(ds, std, schools, rule, stages, by_school=by == "school")
-    return _rotation(
-        ds, std, schools, teachers, tc.prepare_moves(ds, std, schools, teachers), year, modes, by
-    )
+    return _rotation(ds, std, *tc.prepare(ds, std, rule, stages), year, modes, by)
 
 
 def _rotation(
@@ -194,7 +185,7 @@ def _ratio_columns(eligible: np.ndarray, rotated: np.ndarray, backbone: np.ndarr
     }
 
 
-def _rotation_by_mode(moves: tc.Moves, years, modes: tuple[str, ...]) -> pd.DataFrame:
+def _rotation_by_mode(moves: tc.Moves, years, modes: tuple[str, ...], missing: bool = False) -> pd.DataFrame:
     n, m = len(years), len(tc.MODE_CODES)
     mpos, inside = tc.year_positions(moves.year, years)
     sel = np.flatnonzero(inside)
@@ -207,9 +198,9 @@ def _rotation_by_mode(moves: tc.Moves, years, modes: tuple[str, ...]) -> pd.Data
             "year": np.repeat(np.asarray(years, dtype=np.int64), m),
             "mode": np.tile(np.array(tc.MODE_CODES, dtype=object), n),
             "counted": np.tile(counted, n),
-            "moves": tc.int_counts(tc.count(cell, n * m)),
-            "teachers_moved": tc.int_counts(tc.count(first_cell, n * m)),
-            "backbone_moved": tc.int_counts(tc.count(first_cell, n * m, moves.backbone[first])),
+            "moves": tc.int_counts(tc.count(cell, n * m), missing),
+            "teachers_moved": tc.int_counts(tc.count(first_cell, n * m), missing),
+            "backbone_moved": tc.int_counts(tc.count(first_cell, n * m, moves.backbone[first]), missing),
         },
         columns=_MODE_COLUMNS,
     )
@@ -221,10 +212,7 @@ def _missing_rotation(ds, std, year, by, modes: tuple[str, ...]) -> pd.DataFrame
     if by == "school":
         return tc.empty_table(_SCHOOL_COLUMNS)
     if by == "mode":
-        nothing = np.zeros(0, dtype=np.int64)
-        table = _rotation_by_mode(tc.Moves(*[nothing] * 7), years, modes)
-        missing = tc.int_counts(np.zeros(len(table)), missing=True)
-        return table.assign(moves=missing, teachers_moved=missing.copy(), backbone_moved=missing.copy())
+        return _rotation_by_mode(tc.Moves(*[np.zeros(0, dtype=np.int64)] * 7), years, modes, missing=True)
     ratio_min, share_min = rotation_limits(std)
     return tc.missing_rows(
         years, _ROTATION_COLUMNS, "missing_table", {"ratio_limit": ratio_min, "share_limit": share_min}
@@ -330,10 +318,7 @@ def flows_table(ds, std, *, year: int | None = None, stage: str | None = None, *
         if by == "summary":
             return tc.missing_rows(years, _FLOW_SUMMARY_COLUMNS, "missing_table")
         return tc.empty_table(_FLOW_COLUMNS)
-
-    schools = tc.Schools.of(ds)
-    teachers = tc.prepare_teachers(ds, std, schools, eligibility_rule(ds), stages, by_school=False)
-    moves = tc.prepare_moves(ds, std, schools, teachers)
+    schools, _, moves = tc.prepare(ds, std, eligibility_rule(ds), stages)
     flows, years, availability = _flows(ds, std, schools, moves, year, modes)
     if by == "summary":
         return _flows_summary(flows, years, availability)
@@ -511,11 +496,7 @@ def rotation_tables(
     stages = tc.stages_of(std, stage)
     modes = counted_modes(std, options.get("counted_modes"))
     hours = training_hours_min(std, options.get("training_hours_min"))
-    schools = tc.Schools.of(ds)
-    teachers = tc.prepare_teachers(
-        ds, std, schools, eligibility_rule(ds, **rotation_options), stages, by_school=True
-    )
-    moves = tc.prepare_moves(ds, std, schools, teachers)
+    schools, teachers, moves = tc.prepare(ds, std, eligibility_rule(ds, **rotation_options), stages)
     out = {
         name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
         for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))

@@ -85,14 +85,11 @@ def counted_modes(std, value: Any = None) -> tuple[str, ...]:
     )
     items = [s for s in items if s]
     by_label = {label: code for code, label in MODES.items()}
-    codes = []
-    for item in items:
-        code = item if item in MODES else by_label.get(item)
-        if code is None:
-            allowed = ", ".join(f"{c} {label}" for c, label in MODES.items())
-            raise ParameterError(f"counted_modes: unknown mode {item!r}; modes: {allowed}")
-        if code not in codes:
-            codes.append(code)
+    unknown = [item for item in items if item not in MODES and item not in by_label]
+    if unknown:
+        allowed = ", ".join(f"{c} {label}" for c, label in MODES.items())
+        raise ParameterError(f"counted_modes: unknown mode {unknown[0]!r}; modes: {allowed}")
+    codes = {item if item in MODES else by_label[item] for item in items}
     if not codes:
         raise ParameterError("counted_modes: give at least one mode")
     return tuple(c for c in MODE_CODES if c in codes)
@@ -149,13 +146,8 @@ class Schools:
     def of(cls, ds) -> Schools:
         ids = ds.schools["school_id"].to_numpy(dtype=object)
         rank = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
-        return cls(
-            ids=ids,
-            names=ds.schools["name"].to_numpy(dtype=object),
-            locales=ds.schools["locale"].to_numpy(dtype=object),
-            index=pd.Index(ids),
-            rank=rank,
-        )
+        names, locales = (ds.schools[c].to_numpy(dtype=object) for c in ("name", "locale"))
+        return cls(ids, names, locales, pd.Index(ids), rank)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -183,7 +175,7 @@ class TeacherRows:
     year: np.ndarray
     counted: np.ndarray
     eligible_next: np.ndarray  # eligible to rotate in the next year (this row is its "year before")
-    school: np.ndarray | None  # position in ds.schools (only when a per-school table needs it)
+    school: np.ndarray  # position in ds.schools
 
 
 @dataclass(frozen=True)
@@ -228,18 +220,19 @@ def eligible_next_year(t: pd.DataFrame, rule: EligibilityRule) -> np.ndarray:
     return (t["years_at_school"].to_numpy(dtype=np.int64) >= rule.min_years_at_school) & (age < exempt_at)
 
 
-def prepare_teachers(
-    ds, std, schools: Schools, rule: EligibilityRule, stages: tuple[str, ...], *, by_school: bool
-) -> TeacherRows:
-    return TeacherRows(
+def prepare(ds, std, rule: EligibilityRule, stages: tuple[str, ...]) -> tuple[Schools, TeacherRows, Moves]:
+    """The schools, the teacher rows and the moves of ``ds``, coded once for every count."""
+    schools = Schools.of(ds)
+    teachers = TeacherRows(
         year=ds.teachers["year"].to_numpy(dtype=np.int64),
         counted=teachers_in_scope(ds, std, "G11", stages),
         eligible_next=eligible_next_year(ds.teachers, rule),
-        school=schools.index.get_indexer(ds.teachers["school_id"]) if by_school else None,
+        school=schools.index.get_indexer(ds.teachers["school_id"]),
     )
+    return schools, teachers, _moves(ds, std, schools, teachers)
 
 
-def prepare_moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
+def _moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
     t, r = ds.teachers, ds.rotations
     r_ids, r_year = r["teacher_id"].to_numpy(dtype=object), r["year"].to_numpy(dtype=np.int64)
     # each move's teacher row of the year before (else of its year; -1: none), looked up among
@@ -292,8 +285,7 @@ def distinct(*codes: np.ndarray) -> np.ndarray:
 
 
 def count(positions: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    counts = np.bincount(positions, weights=weights, minlength=size)
-    return counts.astype(np.int64)
+    return np.bincount(positions, weights=weights, minlength=size).astype(np.int64)
 
 
 def int_counts(values, missing=None) -> pd.arrays.IntegerArray:

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from eduwb import numbers
-from eduwb.analysis import rotation as rotation_analysis
+from eduwb.analysis.teachers import BOOL_COLUMNS, RATE_COLUMNS
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.lang import LIST_SEP, pick
 from eduwb.present import privacy, t
@@ -63,6 +63,8 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
     "compliance": ("资源配置达标情况", "resource compliance"),
 }
 MODE_LABELS: dict[str, tuple[str, str]] = {code: (zh, code) for code, zh in MODES.items()}
+_CODE_LABELS = {"status": STATUS_LABELS, "compliance_status": STATUS_LABELS, "mode": MODE_LABELS}
+_CODE_LABELS.update(dict.fromkeys(("from_group", "to_group", "grouping", "locale"), GROUP_LABELS))
 
 # Privacy: one rule for every output, in eduwb.present.privacy.
 _COUNT_COLUMNS = (*privacy.COUNT_COLUMNS, "schools_short_training", "schools_short_certification")
@@ -73,9 +75,6 @@ _RATE_LIMITS = {
     "training_rate": "training_limit",
     "certification_rate": "certification_limit",
 }
-# the column kinds are the analysis module's, so display and 缺数据 rows agree
-_RATE_COLUMNS = rotation_analysis.RATE_COLUMNS
-_BOOL_COLUMNS = rotation_analysis.BOOL_COLUMNS
 _MISSING_STATUSES = ("missing_table", "no_teacher_data", "unavailable")
 
 
@@ -101,10 +100,8 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """
     missing, undefined = t("缺数据", "missing", lang), t("无定义", "undefined", lang)
     if "status" in df.columns:
-        empty_text = np.where(df["status"].isin(_MISSING_STATUSES).to_numpy(), missing, undefined).astype(
-            object
-        )
-        empty_count = empty_text
+        absent = df["status"].isin(_MISSING_STATUSES).to_numpy()
+        empty_text = empty_count = np.where(absent, missing, undefined).astype(object)
     else:
         # without a status, a missing count is missing data; a missing rate is a zero denominator
         empty_text = np.full(len(df), undefined, dtype=object)
@@ -113,7 +110,7 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     for col in df.columns:
         values = df[col]
         isna = values.isna().to_numpy()
-        if col in _RATE_COLUMNS:
+        if col in RATE_COLUMNS:
             limit_col = _RATE_LIMITS.get(col)
             limits = (
                 pd.to_numeric(df[limit_col], errors="coerce") if limit_col in df.columns else [None] * len(df)
@@ -124,22 +121,15 @@ def localise(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             out[col] = np.where(isna, empty_text, text)
         elif col in _COUNT_COLUMNS:
             out[col] = np.where(isna, empty_count, values.astype(object).to_numpy())
-        elif col in _BOOL_COLUMNS:
+        elif col in BOOL_COLUMNS:
             flags = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
             out[col] = np.where(isna, empty_count, np.where(flags, t("是", "yes", lang), t("否", "no", lang)))
-        elif col in ("status", "compliance_status"):
-            out[col] = values.map(lambda s: _label(s, STATUS_LABELS, lang))
-        elif col == "mode":
-            out[col] = values.map(lambda m: _label(m, MODE_LABELS, lang))
-        elif col in ("from_group", "to_group", "grouping", "locale"):
-            out[col] = values.map(lambda g: _label(g, GROUP_LABELS, lang))
+        elif col in _CODE_LABELS:
+            out[col] = values.map(lambda code, labels=_CODE_LABELS[col]: _label(code, labels, lang))
     # the small groups of a per-school table: "<3" for the count, "—" for what reveals it
-    hide, small = privacy.small_groups(df), privacy.small_counts(df)
-    for col in [c for c in df.columns if c in _RATE_COLUMNS or c in _COUNT_COLUMNS]:
-        cells, hidden, primary = out[col].to_numpy(copy=True), hide[col].to_numpy(), small[col].to_numpy(bool)
-        cells[hidden & primary] = privacy.SUPPRESSED
-        cells[hidden & ~primary] = privacy.SUPPRESSED_RATE
-        out[col] = cells
+    cols = [c for c in df.columns if c in RATE_COLUMNS or c in _COUNT_COLUMNS]
+    hide, small = privacy.small_groups(df)[cols], privacy.small_counts(df)[cols]
+    out[cols] = out[cols].mask(hide & small, privacy.SUPPRESSED).mask(hide & ~small, privacy.SUPPRESSED_RATE)
     # "ratio" is labelled 达标比 (value ÷ threshold) elsewhere; here it is the rotation ratio
     return out.rename(columns={"ratio": "rotation_ratio"})
 
@@ -187,28 +177,23 @@ def rotation_headline(rotation: pd.DataFrame, year: int, lang: str = "zh") -> st
             f"infinite); {row['rotated']} teachers rotated.",
             lang,
         )
-    verdict = {
-        True: t("达到要求", "meets the standard", lang),
-        False: t("未达到要求", "falls short", lang),
-    }.get(
-        None if pd.isna(row["passes"]) else bool(row["passes"]),
-        t("标准未规定限值", "no limit in the standard", lang),
-    )
+    verdicts = {True: ("达到要求", "meets the standard"), False: ("未达到要求", "falls short")}
+    met = None if pd.isna(row["passes"]) else bool(row["passes"])
+    verdict = t(*verdicts.get(met, ("标准未规定限值", "no limit in the standard")), lang)
 
-    def required(limit: object) -> str:
-        return "" if pd.isna(limit) else t(f"（要求 ≥ {_pct(limit)}）", f" (required ≥ {_pct(limit)})", lang)
+    def shown(rate: str, limit: str) -> str:
+        """The rate in bold, then what the standard requires of it."""
+        need = _pct(row[limit])
+        required = "" if pd.isna(row[limit]) else t(f"（要求 ≥ {need}）", f" (required ≥ {need})", lang)
+        return f"**{_pct(row[rate], row[limit])}**{required}"
 
+    ratio, share = shown("ratio", "ratio_limit"), shown("backbone_share", "share_limit")
     return t(
-        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 "
-        f"**{_pct(row['ratio'], row['ratio_limit'])}**"
-        f"{required(row['ratio_limit'])}；其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 "
-        f"**{_pct(row['backbone_share'], row['share_limit'])}**{required(row['share_limit'])}："
-        f"**{verdict}**。",
+        f"**{year}年**符合交流条件的教师 {row['eligible']} 人，交流轮岗 {row['rotated']} 人，占 {ratio}；"
+        f"其中县级及以上骨干教师 {row['backbone_rotated']} 人，占交流教师的 {share}：**{verdict}**。",
         f"**{year}**: {row['eligible']} teachers were eligible to rotate and {row['rotated']} rotated, "
-        f"**{_pct(row['ratio'], row['ratio_limit'])}**{required(row['ratio_limit'])}; "
-        f"{row['backbone_rotated']} of them were "
-        f"county-level or higher backbone teachers, **{_pct(row['backbone_share'], row['share_limit'])}**"
-        f"{required(row['share_limit'])}: **{verdict}**.",
+        f"{ratio}; {row['backbone_rotated']} of them were county-level or higher backbone teachers, "
+        f"{share}: **{verdict}**.",
         lang,
     )
 
@@ -223,11 +208,9 @@ def rotation_title(rotation: pd.DataFrame, lang: str = "zh") -> str:
             "Rotation ratio and backbone share by year (no limit in the standard)",
             lang,
         )
-    ratios, shares = (
-        t("各年交流轮岗比例", "Rotation ratio", lang),
-        t("与骨干教师占比", " and backbone share", lang),
-    )
-    return ratios + _required(ratio, lang) + shares + _required(share, lang) + t("", " by year", lang)
+    ratios = t("各年交流轮岗比例", "Rotation ratio", lang) + _required(ratio, lang)
+    shares = t("与骨干教师占比", " and backbone share", lang) + _required(share, lang)
+    return ratios + shares + t("", " by year", lang)
 
 
 def flows_headline(summary: pd.DataFrame, year: int, lang: str = "zh") -> str:
@@ -285,29 +268,27 @@ def quality_headline(quality: pd.DataFrame, year: int, lang: str = "zh") -> str:
     if (missing := _unassessable(row, year, what, lang)) is not None:
         return missing
 
-    def verdict(passes: object) -> str:
-        if pd.isna(passes):
-            return t("标准未规定限值", "no limit in the standard", lang)
-        return t("达标", "met", lang) if bool(passes) else t("未达标", "not met", lang)
-
-    def short(count: int, schools: int, what_zh: str, what_en: str) -> str:
-        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
-            return t("标准未规定，不统计", "not set by the standard", lang)
-        if count == 0:
-            return t(f"全部{what_zh}", f"all {what_en}", lang)
-        return t(
-            f"{count} 人未{what_zh}，分布在 {schools} 所学校",
-            f"{count} not {what_en}, in {schools} schools",
-            lang,
-        )
+    verdicts = {True: ("达标", "met"), False: ("未达标", "not met")}
 
     def part(kind: str, done: str, zh: tuple[str, str], en: tuple[str, str]) -> str:
         """G9 (``kind`` training, ``done`` trained) or G12 (certification, certified) in words."""
         rate, limit = row[f"{kind}_rate"], row[f"{kind}_limit"]
         if pd.isna(rate) and pd.isna(limit):  # the standard has no such indicator
             return t(f"{zh[0]}：评估标准未作规定", f"{en[0]}: not set by the standard", lang)
-        shown, passes = _pct(rate, limit), verdict(row[f"{kind}_passes"])
-        detail = short(row[f"not_{done}"], row[f"schools_short_{kind}"], zh[1], en[1])
+        met = None if pd.isna(row[f"{kind}_passes"]) else bool(row[f"{kind}_passes"])
+        passes = t(*verdicts.get(met, ("标准未规定限值", "no limit in the standard")), lang)
+        count, schools = row[f"not_{done}"], row[f"schools_short_{kind}"]
+        if pd.isna(count):  # a standard without the indicator (moe-2012 has no training hours)
+            detail = t("标准未规定，不统计", "not set by the standard", lang)
+        elif count == 0:
+            detail = t(f"全部{zh[1]}", f"all {en[1]}", lang)
+        else:
+            detail = t(
+                f"{count} 人未{zh[1]}，分布在 {schools} 所学校",
+                f"{count} not {en[1]}, in {schools} schools",
+                lang,
+            )
+        shown = _pct(rate, limit)
         return t(
             f"{zh[0]} **{shown}**（{detail}，{passes}）", f"{en[0]} **{shown}** ({detail}: {passes})", lang
         )
@@ -339,12 +320,15 @@ def _first(table: pd.DataFrame, column: str) -> float | None:
     return float(known.iloc[0]) if len(known) else None
 
 
-def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
-    """G11 over the years: rotated ÷ eligible and backbone ÷ rotated, each against its limit.
+def _colour(value: float, limit: float | None) -> str:
+    """A bar's colour: green meeting the limit, red below it, grey without a value or a limit."""
+    if limit is None or np.isnan(value):
+        return NEUTRAL_COLOUR
+    return PASS_COLOUR if value >= limit else FAIL_COLOUR
 
-    Takes :func:`eduwb.analysis.rotation.rotation_table` (per year). Bars meeting the limit are green,
-    those below red; undefined years say why instead of drawing a zero.
-    """
+
+def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
+    """G11 by year (the per-year ``rotation_table``): rotated ÷ eligible, backbone ÷ rotated."""
     years = rotation["year"].astype(int).tolist()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for panel in _rate_panels(axes, years, rotation, lang):
@@ -354,10 +338,7 @@ def ratio_chart(rotation: pd.DataFrame, lang: str = "zh") -> Figure:
 
 
 def modes_chart(by_mode: pd.DataFrame, lang: str = "zh") -> Figure:
-    """Moves per year by mode (stacked), counted modes in colour, uncounted ones hatched.
-
-    Takes ``rotation_table(..., by="mode")``.
-    """
+    """Moves per year by mode (``rotation_table(by="mode")``), stacked; uncounted modes hatched."""
     wide = by_mode.pivot(index="year", columns="mode", values="moves").fillna(0)
     counted = by_mode.drop_duplicates("mode").set_index("mode")["counted"].astype("boolean").fillna(False)
     modes = [m for m in MODES if m in wide.columns]
@@ -435,10 +416,8 @@ def _two_lines(name: str) -> str:
 
 
 def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
-    """The flow matrices of one year: by locale, and between schools passing/failing the resource rule.
-
-    Takes :func:`eduwb.analysis.rotation.flows_table`; each cell shows moves and, below, backbone moves.
-    """
+    """The ``flows_table`` matrices of ``year`` (by locale, by resource compliance): moves and,
+    below, backbone moves."""
     rows = flows[flows["year"] == year]
     # as wide as the page prints it (no shrinking): its labels print at their size
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), gridspec_kw={"width_ratios": [1, 1]})
@@ -453,10 +432,7 @@ def flow_heatmaps(flows: pd.DataFrame, year: int, lang: str = "zh") -> Figure:
 
 
 def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
-    """Share of moves toward rural schools and toward weak (failing) schools, per year.
-
-    Takes ``flows_table(..., by="summary")``.
-    """
+    """Share of moves toward rural and weak (failing) schools by year (``flows_table(by="summary")``)."""
     years = summary["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
     series = [
@@ -476,23 +452,12 @@ def toward_chart(summary: pd.DataFrame, lang: str = "zh") -> Figure:
         ax.text(0.5, 0.5, t("缺数据", "missing", lang), transform=ax.transAxes, ha="center", va="center",
                 color=NEUTRAL_COLOUR)  # fmt: skip
     ax.set_ylim(0, 100)
-    ax.set_xticks(years, [str(y) for y in years])
-    ax.set_ylabel("%")
-    ax.set_title(
-        t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang),
-        fontsize=10,
-    )
-    if drawn:
-        ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
+    title = t("交流人次中流向乡村和薄弱学校的比例", "Share of moves toward rural and weak schools", lang)
+    return _finish_years(fig, ax, years, title, {} if drawn else None)
 
 
 def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
-    """G9 (training completion) and G12 (certification) rates over the years against their limits.
-
-    Takes :func:`eduwb.analysis.rotation.teacher_quality_table` (per year).
-    """
+    """G9 (training) and G12 (certification) rates by year (``teacher_quality_table``) and the limit."""
     years = quality["year"].astype(int).tolist()
     fig, ax = plt.subplots(figsize=(7, 3.4))
     lowest = 1.0
@@ -518,30 +483,31 @@ def quality_chart(quality: pd.DataFrame, lang: str = "zh") -> Figure:
         lowest = min(lowest, limit)
     span = max(1.0 - lowest, 0.01)
     ax.set_ylim((lowest - span * 0.4) * 100, 100 + span * 35)
+    title = t("教师培训完成率与持证上岗率", "Training and certification", lang) + _required(limit, lang)
+    return _finish_years(fig, ax, years, title, {"loc": "lower right"})
+
+
+def _finish_years(fig: Figure, ax, years: list[int], title: str, legend: dict | None) -> Figure:
+    """A chart of rates by year: year ticks, a % axis, the title, the legend (None: none)."""
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("%")
-    ax.set_title(t("教师培训完成率与持证上岗率", "Training and certification", lang) + _required(limit, lang),
-                 fontsize=10)  # fmt: skip
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    if legend is not None:
+        ax.legend(fontsize=8, frameon=False, **legend)
     fig.tight_layout()
     return fig
 
 
 def eligibility_chart(scan: pd.DataFrame, current: int | None = None, lang: str = "zh") -> Figure:
-    """How the G11 ratio moves with the eligibility rule's minimum years at the same school.
-
-    Takes ``rotation_table(..., by="min_years", year=Y)``; ``current`` marks the county's rule.
-    """
+    """The G11 ratio under other minimum years at the school (``rotation_table(by="min_years")``);
+    ``current`` (the county's rule) is outlined."""
     rows = scan.sort_values("min_years_at_school")
     years = sorted(set(rows["year"].astype(int)))
     fig, ax = plt.subplots(figsize=(7, 3.4))
     x = rows["min_years_at_school"].astype(int).to_numpy()
     values = rows["ratio"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     limit = _first(rows, "ratio_limit")
-    colours = [
-        NEUTRAL_COLOUR if limit is None or np.isnan(v) else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
-        for v in values
-    ]
+    colours = [_colour(v, limit) for v in values]
     edge = ["black" if current is not None and xi == current else "none" for xi in x]
     ax.bar(x, np.nan_to_num(values) * 100, color=colours, edgecolor=edge, linewidth=1.5, width=0.7)
     for xi, v, e in zip(x, values, rows["eligible"].tolist(), strict=True):
@@ -676,18 +642,11 @@ class _RatePanel:
         top = np.nanmax(np.append(values[known] * 100, [0.0])) if known.any() else 0.0
         if limit is not None:
             top = max(top, limit * 100)
+        empty = {True: t("缺数据", "missing", self.lang), False: t("无定义", "undefined", self.lang)}
         for bar, label, v, k, s in zip(self.bars, self.labels, values, known, status.tolist(), strict=True):
-            colour = (
-                NEUTRAL_COLOUR if limit is None or not k else (PASS_COLOUR if v >= limit else FAIL_COLOUR)
-            )
             bar.set_height(v * 100 if k else 0.0)
-            bar.set_facecolor(colour)
-            missing = s in _MISSING_STATUSES
-            label.set_text(
-                _pct(v, limit)
-                if k
-                else t("缺数据" if missing else "无定义", "missing" if missing else "undefined", self.lang)
-            )
+            bar.set_facecolor(_colour(v, limit))
+            label.set_text(_pct(v, limit) if k else empty[s in _MISSING_STATUSES])
             label.xy = (label.xy[0], v * 100 if k else 0.0)
             label.set_color(plt.rcParams["text.color"] if k else NEUTRAL_COLOUR)
         self.ax.set_ylim(0, max(top * 1.25, 1.0))
