@@ -1313,6 +1313,15 @@ MALFORMED = {
         "min 必须小于 max",
     ),
     "no_form": ('id = "x"\n[[fields]]\ntarget = "school.name"\ncell = "C4"\nsheet = "1001"\n', "缺少 form"),
+    # a target that is a list or a table is refused like any other malformed target (was a TypeError)
+    "target_list": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = []\nsheet = "1001"\ncell = "C4"\n',
+        "(target []): target 必须形如 must look like school.name",
+    ),
+    "target_table": (
+        'extends = "jiaoji-2021"\n[[fields]]\ntarget = { a = 1 }\nsheet = "1001"\ncell = "C4"\n',
+        "(target {'a': 1}): target 必须形如 must look like school.name",
+    ),
 }
 
 

@@ -427,9 +427,10 @@ def _check_fields(entries: Any, form: Any) -> list[str]:
         resolved = _target_column(e.get("target"))
         if isinstance(resolved, str):
             problems.append(f"{label}target {resolved}")
-        if e.get("target") in seen:
-            problems.append(f"{label}target 重复 appears twice")
-        seen.add(e.get("target"))
+        if isinstance(target := e.get("target"), str):  # any other value is refused above
+            if target in seen:
+                problems.append(f"{label}target 重复 appears twice")
+            seen.add(target)
         problems += _broken(e, ("sheet",), label)
         if "cell" in e:
             cells = _as_list(e["cell"])
