@@ -296,6 +296,7 @@ class Workbook:
         self._zip = open_zip(path)
         self._budget = Budget()
         self._guarded: set[str] = set()
+        self._names: dict[str, str] = {}  # tag → local name, for the sheets' cells
         self._table = table
         infos = self._zip.infolist()
         self._parts = {i.filename.lstrip("/"): i for i in infos}
@@ -383,10 +384,6 @@ class Workbook:
         return strings
 
     @cached_property
-    def _text_strings(self) -> list[str]:
-        return [_unescape(s) for s in self._shared_strings]
-
-    @cached_property
     def _date_styles(self) -> dict[int, bool]:
         """The cell styles whose number format shows a date (as openpyxl decides): index → whether
         the format is a duration (read as a timedelta)."""
@@ -419,125 +416,17 @@ class Workbook:
 
     # ---- a sheet -------------------------------------------------------------------------
     def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, str]]]:
-        """The rows of one sheet that hold something: (row number, {column index: text}).
-
-        Rows stream one at a time; the sheet's declared ``dimension`` is checked before the
-        first row, and rows and columns are counted as they come.
+        """The rows of one sheet that hold something: (row number, {column index from 0: text}).
 
         Raises
         ------
         XlsxRefused
-            when the sheet declares or holds more than :data:`~eduwb.data.limits.MAX_ROWS`
-            data rows or :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
-
-        Why this is long: it is the streaming XML event loop of the sheet; the cell decoding is written
-        inline because it runs once per cell of workbooks up to the input limits, where a function
-        call per cell costs measurable time.
+            when the sheet holds more than :data:`~eduwb.data.limits.MAX_ROWS` data rows or
+            :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
         """
-        part = self.sheets[sheet]
-        strings = None
-        dates = None
-        max_row = limits.MAX_ROWS + 1  # the header row and the data rows
-        max_col = limits.MAX_COLUMNS
-        names: dict[str, str] = {}  # tag → local name (one namespace per part, looked up once)
-        sheet_data = None
-        row_number = 0
-        col = -1
-        cells: dict[int, str] = {}
-        for event, el in self._events(part, events=("start", "end")):
-            tag = names.get(el.tag)
-            if tag is None:
-                tag = names[el.tag] = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    r = el.get("r")
-                    row_number = int(r) if r and r.isdigit() else row_number + 1
-                    if row_number > max_row:
-                        raise XlsxRefused(
-                            f"more than {limits.MAX_ROWS:,} data rows (row {row_number:,} reached)",
-                            row_number,
-                        )
-                    cells = {}
-                    col = -1
-                elif tag == "sheetData":
-                    sheet_data = el
-                continue
-            if tag == "c":
-                ref = el.get("r")
-                m = _REF.match(ref) if ref else None
-                col = column_index(m.group(1)) if m else col + 1
-                if col >= max_col:
-                    raise XlsxRefused(
-                        f"more than {max_col:,} columns (column {column_letters(col)} reached)",
-                        row_number,
-                        column_letters(col),
-                    )
-                kind = el.get("t", "n")
-                text = None
-                for child in el:
-                    name = names.get(child.tag)
-                    if name is None:
-                        name = names[child.tag] = _local(child.tag)
-                    if kind == "inlineStr":
-                        if name == "is":
-                            text = _unescape(_item_text(child))
-                        continue
-                    if name != "v" or child.text is None:
-                        continue
-                    raw = child.text
-                    if kind == "n":
-                        style = el.get("s")
-                        if style is not None and style != "0":
-                            if dates is None:
-                                dates = self._date_styles
-                            is_date = style.isdigit() and int(style) in dates
-                        else:
-                            is_date = False
-                        text = _number_text(raw, is_date, self.date1904)
-                    elif kind == "s":
-                        if strings is None:
-                            strings = self._text_strings
-                        try:
-                            text = strings[int(raw)]
-                        except (ValueError, IndexError):
-                            raise XlsxRefused(
-                                "not a readable .xlsx workbook: a cell refers "
-                                f"to shared string {raw!r}, which does not exist",
-                                row_number,
-                                column_letters(col),
-                            ) from None
-                    elif kind == "b":
-                        text = "True" if raw.strip() in ("1", "true") else "False"
-                    elif kind == "d":
-                        text = _iso_date_text(raw)
-                    else:  # "str" (a formula's text), "e" (an error such as #N/A)
-                        text = _unescape(raw)
-                if text:
-                    if len(text) > limits.MAX_CELL_CHARS:
-                        text = text[: limits.MAX_CELL_CHARS + 1]  # long enough to be refused, no longer
-                    cells[col] = text
-                el.clear()
-            elif tag == "row":
-                if cells:
-                    yield row_number, cells
-                    cells = {}
-                if sheet_data is not None:
-                    sheet_data.clear()
-                else:
-                    el.clear()
-
-    def dimension(self, sheet: str) -> tuple[int, int] | None:
-        """The sheet's declared last row and last column (from 1), None when it declares none."""
-        for _, el in self._events(self.sheets[sheet], events=("start",)):
-            tag = _local(el.tag)
-            if tag == "dimension":
-                m = _RANGE.match((el.get("ref") or "").upper())
-                if m is None:
-                    return None
-                return int(m.group(4) or m.group(2)), column_index(m.group(3) or m.group(1)) + 1
-            if tag == "sheetData":
-                break
-        return None
+        for number, cells, _ in self._read(sheet, False, limits.MAX_COLUMNS, limits.MAX_ROWS + 1):
+            if cells:
+                yield number, cells
 
     def cells(
         self, sheet: str, max_column: int, max_row: int | None = None
@@ -550,36 +439,122 @@ class Workbook:
         a formula, the value Excel saved with it. A formula is its text after ``=`` (a shared
         formula's copies translated to their cell). Blank cells are left out.
         """
-        part = self.sheets[sheet]
+        return self._read(sheet, True, max_column, math.inf if max_row is None else max_row)
+
+    def _read(
+        self, sheet: str, typed: bool, max_column: int, max_row: float
+    ) -> Iterator[tuple[int, dict, dict]]:
+        """The sheet's rows streamed one at a time: typed values and formulas with columns from 1
+        (``typed``), or text with columns from 0. Past ``max_row`` or ``max_column`` the typed
+        reading stops or skips the cell; the text reading refuses the sheet (a county's table).
+
+        Why this is long: it is the streaming XML event loop of the sheet, written inline because
+        it runs once per cell of workbooks up to the input limits.
+        """
+        base = 1 if typed else 0
+        names = self._names  # tag → local name (one namespace per part, looked up once)
         shared: dict[str, object] = {}  # a shared formula's index → its translator
         sheet_data = None
-        row_number = col = 0
+        row_number, col = 0, base - 1
         values: dict[int, object] = {}
         formulas: dict[int, str] = {}
-        for event, el in self._events(part, events=("start", "end")):
-            tag = _local(el.tag)
+        for event, el in self._events(self.sheets[sheet], events=("start", "end")):
+            tag = names.get(el.tag)
+            if tag is None:
+                tag = names[el.tag] = _local(el.tag)
             if event == "start":
                 if tag == "row":
                     r = el.get("r")
                     row_number = int(r) if r and r.isdigit() else row_number + 1
-                    if max_row is not None and row_number > max_row:
-                        return
-                    values, formulas, col = {}, {}, 0
+                    if row_number > max_row:
+                        if typed:
+                            return
+                        n = limits.MAX_ROWS
+                        raise XlsxRefused(
+                            f"more than {n:,} data rows (row {row_number:,} reached)", row_number
+                        )
+                    values, formulas, col = {}, {}, base - 1
                 elif tag == "sheetData":
                     sheet_data = el
             elif tag == "c":
-                m = _REF.match(el.get("r") or "")
-                col = column_index(m.group(1)) + 1 if m else col + 1
-                if col <= max_column:
+                ref = el.get("r")
+                m = _REF.match(ref) if ref else None
+                col = column_index(m.group(1)) + base if m else col + 1
+                if col - base >= max_column:
+                    if not typed:
+                        letters = column_letters(col)
+                        raise XlsxRefused(
+                            f"more than {max_column:,} columns (column {letters} reached)",
+                            row_number,
+                            letters,
+                        )
+                elif typed:
                     value, formula = self._typed(el, row_number, col, shared)
                     if value is not None:
                         values[col] = value
                     if formula is not None:
                         formulas[col] = formula
+                else:  # the text of the cell, decoded here: see "Why this is long"
+                    kind = el.get("t", "n")
+                    text = None
+                    for child in el:
+                        name = names.get(child.tag)
+                        if name is None:
+                            name = names[child.tag] = _local(child.tag)
+                        if kind == "inlineStr":
+                            if name == "is":
+                                text = _unescape(_item_text(child))
+                            continue
+                        if name != "v" or child.text is None:
+                            continue
+                        raw = child.text
+                        if kind == "n":
+                            style = el.get("s")
+                            is_date = (
+                                style is not None
+                                and style != "0"
+                                and style.isdigit()
+                                and int(style) in self._date_styles
+                            )
+                            text = _number_text(raw, is_date, self.date1904)
+                        elif kind == "s":
+                            text = _unescape(self._string(raw, row_number, column_letters(col)))
+                        elif kind == "b":
+                            text = "True" if raw.strip() in ("1", "true") else "False"
+                        elif kind == "d":
+                            text = _iso_date_text(raw)
+                        else:  # "str" (a formula's text), "e" (an error such as #N/A)
+                            text = _unescape(raw)
+                    if text:
+                        values[col] = text[
+                            : limits.MAX_CELL_CHARS + 1
+                        ]  # long enough to be refused, no longer
                 el.clear()
             elif tag == "row":
                 yield row_number, values, formulas
                 (el if sheet_data is None else sheet_data).clear()
+
+    def _string(self, raw: str, row: int, column: str) -> str:
+        """Shared string ``raw`` as written (``_xHHHH_`` escapes kept)."""
+        try:
+            return self._shared_strings[int(raw)]
+        except (ValueError, IndexError):
+            raise XlsxRefused(
+                "not a readable .xlsx workbook: a cell refers "
+                f"to shared string {raw!r}, which does not exist",
+                row,
+                column,
+            ) from None
+
+    def dimension(self, sheet: str) -> tuple[int, int] | None:
+        """The sheet's declared last row and last column (from 1), None when it declares none."""
+        for _, el in self._events(self.sheets[sheet], events=("start",)):
+            tag = _local(el.tag)
+            if tag == "dimension":
+                return _span(el.get("ref") or "")
+            if tag == "sheetData":
+                break
+        return None
 
     def _typed(
         self, el: ET.Element, row: int, col: int, shared: dict[str, object]
@@ -597,13 +572,7 @@ class Workbook:
             style = el.get("s", "0")
             value = self._number(raw, int(style) if style.isdigit() else 0)
         elif kind == "s":
-            try:
-                value = self._shared_strings[int(raw)].replace("x005F_", "")
-            except (ValueError, IndexError):
-                raise XlsxRefused(
-                    "not a readable .xlsx workbook: a cell refers "
-                    f"to shared string {raw!r}, which does not exist"
-                ) from None
+            value = self._string(raw, row, column_letters(col - 1)).replace("x005F_", "")
         elif kind == "b":
             value = raw.strip() in ("1", "true")
         elif kind == "d":
@@ -657,17 +626,18 @@ def _item_text(el: ET.Element) -> str:
     return "".join(parts)
 
 
-def _check_dimension(ref: str) -> None:
+def _span(ref: str) -> tuple[int, int] | None:
+    """A range's last row and last column (from 1): ``"A1:C9"`` → (9, 3); None when unreadable."""
     m = _RANGE.match(ref.upper())
-    if not m:
-        return  # no usable dimension: rows and columns are counted while they stream
-    last_col = m.group(3) or m.group(1)
-    last_row = int(m.group(4) or m.group(2))
+    return None if m is None else (int(m.group(4) or m.group(2)), column_index(m.group(3) or m.group(1)) + 1)
+
+
+def _check_dimension(ref: str) -> None:
+    last_row, columns = _span(ref) or (0, 0)  # none usable: rows and columns are counted as they stream
     if last_row > limits.MAX_ROWS + 1:
         raise XlsxRefused(
             f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows", value=ref
         )
-    columns = column_index(last_col) + 1
     if columns > limits.MAX_COLUMNS:
         raise XlsxRefused(
             f"declares {columns:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}", value=ref
