@@ -1,27 +1,14 @@
-"""Reading the cells of an .xlsx workbook as text, with every size checked before the work.
+"""Reading the cells of an .xlsx workbook, with every size checked before the work.
 
 An .xlsx file is a zip of XML parts. A hostile one is small on disk and huge inside: a sheet
 whose ``dimension`` reaches XFD1048576, two million rows of one cell each, a shared-strings
 part that inflates to gigabytes, or a part of a few hundred kilobytes holding sixty million
-empty elements. This reader refuses those before they cost anything:
-
-- the zip directory is read first: the number of parts and their uncompressed sizes
-  (:data:`~eduwb.data.limits.MAX_XLSX_UNCOMPRESSED_BYTES`) are checked before any part is
-  decompressed;
-- every part is streamed once through expat by :func:`guard_part` before anything else
-  parses it: the bytes actually inflated, the elements it holds (in all, per cell, per shared
-  string, others), its sheets, cell formats, shared strings, rows and cells per row
-  are counted as they come, and the first limit reached stops the reading with an error
-  naming the part; a DOCTYPE (entity expansion) is refused. Nothing is kept but counters, so
-  memory stays flat whatever the part holds. :func:`guard` does the same for every XML part
-  of a workbook that another library (openpyxl) will open;
-- a sheet's declared ``dimension`` is checked before its rows are read, and rows and columns
-  are counted while they stream, so a sheet that lies about its size stops at the limit;
-- only the sheets asked for are read, one row at a time, into plain text cells.
-
-Cells come back as the text pandas' ``read_excel(dtype=str)`` would give: numbers as written
-(whole floats without ``.0``), booleans as ``True``/``False``, dates as ``YYYY-MM-DD HH:MM:SS``.
-Row numbers are the sheet's own (Excel's row 1 is row 1), blank rows included.
+empty elements. This reader refuses those before they cost anything: the zip directory is
+checked first (:func:`open_zip`), then every part is streamed once through expat by
+:func:`guard_part` before anything else parses it, and a sheet's rows and columns are counted
+again while they stream, so a sheet that lies about its size stops at the limit. Only the
+sheets asked for are read, one row at a time: as text for a county's tables (:meth:`Workbook.rows`),
+as typed values and formulas for the statistics forms (:meth:`Workbook.cells`).
 """
 
 from __future__ import annotations
@@ -81,15 +68,6 @@ def _refused(part: str, rule: str, row: int | None = None) -> XlsxRefused:
     return XlsxRefused(f"part {part}: {rule}", row)
 
 
-def _part_kind(name: str) -> str:
-    low = name.lower()
-    if low.startswith("xl/worksheets/"):
-        return "sheet"
-    return {"xl/sharedstrings.xml": "sst", "xl/styles.xml": "styles", "xl/workbook.xml": "workbook"}.get(
-        low, "other"
-    )
-
-
 def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
     """The inflated bytes of a part in chunks, counted against the workbook's limit as they come."""
     cap = limits.MAX_XLSX_UNCOMPRESSED_BYTES
@@ -109,38 +87,30 @@ def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
 
 
 def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) -> None:
-    """Stream one part through expat and refuse it at the first limit it breaks.
+    """Stream one part through expat and refuse it (naming the part, and the row in a sheet)
+    at the first limit it breaks; a DOCTYPE (entity expansion) is refused.
 
     ``table``: the part is a sheet read as a county's table, so its declared ``dimension``
-    and its rows are held to the table's limits (:data:`~eduwb.data.limits.MAX_ROWS` data
-    rows, :data:`~eduwb.data.limits.MAX_COLUMNS`) rather than Excel's.
+    and its rows are held to the table's limits rather than Excel's.
 
     Only counters are kept (no tree), so memory stays flat whatever the part holds. Every
-    element counts against the workbook's :data:`~eduwb.data.limits.MAX_XLSX_ELEMENTS`; rows,
-    cells per row, shared strings, cell formats and sheets against their own limits; the
-    elements inside one cell or shared string (values, text runs and their fonts) against
-    :data:`~eduwb.data.limits.MAX_XLSX_ITEM_ELEMENTS`; any other element (everything a
-    reader keeps in memory until its part ends) against
-    :data:`~eduwb.data.limits.MAX_XLSX_OTHER_ELEMENTS`.
-
-    Raises
-    ------
-    XlsxRefused
-        naming the part and the limit (in Chinese and English), with the row for a sheet.
+    element counts against the workbook's limit; rows, cells per row, shared strings, cell
+    formats and sheets against their own; the elements inside one cell or shared string
+    against the limit per item; any other element (everything a reader keeps in memory until
+    its part ends) against the limit on others.
 
     Why this is long: the element handler is one closure over the counters, written inline
     because it runs once per element of parts up to the input limits.
     """
-    kind = _part_kind(part)
-    # per kind: the element that starts an item (its inner elements are counted) and the
+    sheet = part.lower().startswith("xl/worksheets/")
+    # per part: the element that starts an item (its inner elements are counted), and the
     # element counted against a limit of its own
-    item = {"sheet": "c", "sst": "si"}.get(kind)
-    counted, cap, what = {
-        "sheet": ("row", limits.MAX_XLSX_SHEET_ROWS, "rows"),
-        "sst": ("si", limits.MAX_SHARED_STRINGS, "shared strings"),
-        "styles": ("xf", limits.MAX_XLSX_STYLES, "cell formats (xf)"),
-        "workbook": ("sheet", limits.MAX_XLSX_SHEETS, "sheets"),
-    }.get(kind, (None, 0, ""))
+    item, counted, cap, what = {
+        "xl/worksheets/": ("c", "row", limits.MAX_XLSX_SHEET_ROWS, "rows"),
+        "xl/sharedstrings.xml": ("si", "si", limits.MAX_SHARED_STRINGS, "shared strings"),
+        "xl/styles.xml": (None, "xf", limits.MAX_XLSX_STYLES, "cell formats (xf)"),
+        "xl/workbook.xml": (None, "sheet", limits.MAX_XLSX_SHEETS, "sheets"),
+    }.get("xl/worksheets/" if sheet else part.lower(), (None, None, 0, ""))
     inner = _INNER if item else frozenset()
     if table:
         cap = limits.MAX_ROWS + 1  # the header row and the data rows
@@ -186,7 +156,7 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             raise _refused(part, f"more than {n:,} XML elements", row())
 
     def row() -> int | None:
-        return count if kind == "sheet" and count else None
+        return count if sheet and count else None
 
     def doctype(*args: object) -> None:
         raise _refused(part, "declares a DOCTYPE (refused)")
@@ -229,28 +199,19 @@ def open_zip(source: str | os.PathLike[str] | IO[bytes]) -> zipfile.ZipFile:
 
 
 def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Check a whole workbook before another library opens it: its zip directory, then every
-    XML part streamed through :func:`guard_part` (one budget for the workbook).
-
-    Raises
-    ------
-    XlsxRefused
-        at the first limit broken, naming the part.
-    """
+    """Check a whole workbook before it is read: its zip directory, then every XML part
+    streamed through :func:`guard_part` (one budget for the workbook)."""
     with open_zip(source) as zf:
-        _guard_all(zf, Budget())
-
-
-def _guard_all(zf: zipfile.ZipFile, budget: Budget) -> None:
-    for info in zf.infolist():
-        if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
-            continue
-        try:
-            fh = zf.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-            raise _refused(info.filename, f"cannot be opened: {exc}") from None
-        with fh:
-            guard_part(fh, info.filename.lstrip("/"), budget)
+        budget = Budget()
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+                continue
+            try:
+                fh = zf.open(info)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+                raise _refused(info.filename, f"cannot be opened: {exc}") from None
+            with fh:
+                guard_part(fh, info.filename.lstrip("/"), budget)
 
 
 def _local(tag: str) -> str:
@@ -288,25 +249,19 @@ class Workbook:
     """An open .xlsx file: its sheet names, read lazily and within the limits.
 
     ``table``: its sheets are a county's tables, held to the table's limits as they are read
-    (:meth:`rows`). Otherwise (the statistics forms, read by :meth:`cells`) every XML part is
-    streamed through the guard when the workbook is opened, as :func:`guard` does.
+    (:meth:`rows`). Otherwise (the statistics forms, read by :meth:`cells`) the whole workbook
+    goes through :func:`guard` before it is opened.
     """
 
     def __init__(self, path: Path | IO[bytes], table: bool = True):
+        if not table:
+            guard(path)
         self._zip = open_zip(path)
         self._budget = Budget()
-        self._guarded: set[str] = set()
         self._names: dict[str, str] = {}  # tag → local name, for the sheets' cells
         self._table = table
-        infos = self._zip.infolist()
-        self._parts = {i.filename.lstrip("/"): i for i in infos}
-        if not table:
-            try:
-                _guard_all(self._zip, self._budget)
-            except XlsxRefused:
-                self.close()
-                raise
-            self._guarded.update(self._parts)
+        self._parts = {i.filename.lstrip("/"): i for i in self._zip.infolist()}
+        self._guarded = set() if table else set(self._parts)
         if "xl/workbook.xml" not in self._parts:
             raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
         self.sheets: dict[str, str] = {}  # read by _open while the sheets are being found
@@ -416,7 +371,9 @@ class Workbook:
 
     # ---- a sheet -------------------------------------------------------------------------
     def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, str]]]:
-        """The rows of one sheet that hold something: (row number, {column index from 0: text}).
+        """The rows of one sheet that hold something: (the sheet's row number, {column index from 0:
+        text}), the text pandas' ``read_excel(dtype=str)`` would give: numbers as written (whole
+        floats without ``.0``), booleans as ``True``/``False``, dates as ``YYYY-MM-DD HH:MM:SS``.
 
         Raises
         ------
@@ -518,7 +475,7 @@ class Workbook:
                             )
                             text = _number_text(raw, is_date, self.date1904)
                         elif kind == "s":
-                            text = _unescape(self._string(raw, row_number, column_letters(col)))
+                            text = _unescape(self._string(raw, row_number, col))
                         elif kind == "b":
                             text = "True" if raw.strip() in ("1", "true") else "False"
                         elif kind == "d":
@@ -534,8 +491,8 @@ class Workbook:
                 yield row_number, values, formulas
                 (el if sheet_data is None else sheet_data).clear()
 
-    def _string(self, raw: str, row: int, column: str) -> str:
-        """Shared string ``raw`` as written (``_xHHHH_`` escapes kept)."""
+    def _string(self, raw: str, row: int, col: int) -> str:
+        """Shared string ``raw`` as written (``_xHHHH_`` escapes kept), in column ``col`` (from 0)."""
         try:
             return self._shared_strings[int(raw)]
         except (ValueError, IndexError):
@@ -543,7 +500,7 @@ class Workbook:
                 "not a readable .xlsx workbook: a cell refers "
                 f"to shared string {raw!r}, which does not exist",
                 row,
-                column,
+                column_letters(col),
             ) from None
 
     def dimension(self, sheet: str) -> tuple[int, int] | None:
@@ -572,7 +529,7 @@ class Workbook:
             style = el.get("s", "0")
             value = self._number(raw, int(style) if style.isdigit() else 0)
         elif kind == "s":
-            value = self._string(raw, row, column_letters(col - 1)).replace("x005F_", "")
+            value = self._string(raw, row, col - 1).replace("x005F_", "")
         elif kind == "b":
             value = raw.strip() in ("1", "true")
         elif kind == "d":
