@@ -198,20 +198,19 @@ def open_zip(source: str | os.PathLike[str] | IO[bytes]) -> zipfile.ZipFile:
     return zf
 
 
-def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Check a whole workbook before it is read: its zip directory, then every XML part
-    streamed through :func:`guard_part` (one budget for the workbook)."""
-    with open_zip(source) as zf:
-        budget = Budget()
-        for info in zf.infolist():
-            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
-                continue
-            try:
-                fh = zf.open(info)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-                raise _refused(info.filename, f"cannot be opened: {exc}") from None
-            with fh:
-                guard_part(fh, info.filename.lstrip("/"), budget)
+def guard(zf: zipfile.ZipFile) -> None:
+    """Stream every XML part of a workbook opened by :func:`open_zip` through :func:`guard_part`
+    (one budget for the workbook), before anything else reads it."""
+    budget = Budget()
+    for info in zf.infolist():
+        if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            fh = zf.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            raise _refused(info.filename, f"cannot be opened: {exc}") from None
+        with fh:
+            guard_part(fh, info.filename.lstrip("/"), budget)
 
 
 def _local(tag: str) -> str:
@@ -254,9 +253,13 @@ class Workbook:
     """
 
     def __init__(self, path: Path | IO[bytes], table: bool = True):
-        if not table:
-            guard(path)
         self._zip = open_zip(path)
+        if not table:
+            try:
+                guard(self._zip)
+            except XlsxRefused:
+                self.close()
+                raise
         self._budget = Budget()
         self._names: dict[str, str] = {}  # tag → local name, for the sheets' cells
         self._table = table
