@@ -342,6 +342,10 @@ class Workbook:
         return strings
 
     @cached_property
+    def _text_strings(self) -> list[str]:
+        return [_unescape(s) for s in self._shared_strings]
+
+    @cached_property
     def _date_styles(self) -> dict[int, bool]:
         """The cell styles whose number format shows a date (as openpyxl decides): index → whether
         the format is a duration (read as a timedelta)."""
@@ -412,6 +416,7 @@ class Workbook:
         it runs once per cell of workbooks up to the input limits.
         """
         base = 1 if typed else 0
+        past, max_chars = max_column + base, limits.MAX_CELL_CHARS
         names = self._names  # tag → local name (one namespace per part, looked up once)
         shared: dict[str, object] = {}  # a shared formula's index → its translator
         sheet_data = None
@@ -440,7 +445,7 @@ class Workbook:
                 ref = el.get("r")
                 m = _REF.match(ref) if ref else None
                 col = column_index(m.group(1)) + base if m else col + 1
-                if col - base >= max_column:
+                if col >= past:
                     if not typed:
                         letters = column_letters(col)
                         raise XlsxRefused(
@@ -478,7 +483,10 @@ class Workbook:
                             )
                             text = _number_text(raw, is_date, self.date1904)
                         elif kind == "s":
-                            text = _unescape(self._string(raw, row_number, col))
+                            try:
+                                text = self._text_strings[int(raw)]
+                            except (ValueError, IndexError):
+                                self._string(raw, row_number, col)  # refuses the workbook
                         elif kind == "b":
                             text = "True" if raw.strip() in ("1", "true") else "False"
                         elif kind == "d":
@@ -486,9 +494,8 @@ class Workbook:
                         else:  # "str" (a formula's text), "e" (an error such as #N/A)
                             text = _unescape(raw)
                     if text:
-                        values[col] = text[
-                            : limits.MAX_CELL_CHARS + 1
-                        ]  # long enough to be refused, no longer
+                        # long enough to be refused, no longer
+                        values[col] = text if len(text) <= max_chars else text[: max_chars + 1]
                 el.clear()
             elif tag == "row":
                 yield row_number, values, formulas
