@@ -417,6 +417,7 @@ class Workbook:
         """
         base = 1 if typed else 0
         past, max_chars = max_column + base, limits.MAX_CELL_CHARS
+        strings = dates = None  # the text path's look-ups, read when first needed
         names = self._names  # tag → local name (one namespace per part, looked up once)
         shared: dict[str, object] = {}  # a shared formula's index → its translator
         sheet_data = None
@@ -475,16 +476,17 @@ class Workbook:
                         raw = child.text
                         if kind == "n":
                             style = el.get("s")
+                            if style is not None and style != "0" and dates is None:
+                                dates = self._date_styles
                             is_date = (
-                                style is not None
-                                and style != "0"
-                                and style.isdigit()
-                                and int(style) in self._date_styles
+                                style is not None and style != "0" and style.isdigit() and int(style) in dates
                             )
                             text = _number_text(raw, is_date, self.date1904)
                         elif kind == "s":
+                            if strings is None:
+                                strings = self._text_strings
                             try:
-                                text = self._text_strings[int(raw)]
+                                text = strings[int(raw)]
                             except (ValueError, IndexError):
                                 self._string(raw, row_number, col)  # refuses the workbook
                         elif kind == "b":
