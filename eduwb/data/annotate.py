@@ -123,10 +123,11 @@ def _folder_workbook(folder: Path):
 def _workbook_copy(path: Path, problems: list[Problem]):
     from openpyxl import load_workbook
 
-    from eduwb.data.xlsx import XlsxRefused, guard
+    from eduwb.data.xlsx import XlsxRefused, guard, open_zip
 
     try:
-        guard(path)  # the limits on what its parts hold, before openpyxl reads them whole
+        with open_zip(path) as zf:
+            guard(zf)  # the limits on what its parts hold, before openpyxl reads them whole
     except XlsxRefused as exc:
         raise DataError(problems or [Problem(path.name, exc.row, exc.column, exc.value, exc.rule)]) from None
     try:

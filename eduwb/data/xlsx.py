@@ -1,27 +1,14 @@
-"""Reading the cells of an .xlsx workbook as text, with every size checked before the work.
+"""Reading the cells of an .xlsx workbook, with every size checked before the work.
 
 An .xlsx file is a zip of XML parts. A hostile one is small on disk and huge inside: a sheet
 whose ``dimension`` reaches XFD1048576, two million rows of one cell each, a shared-strings
 part that inflates to gigabytes, or a part of a few hundred kilobytes holding sixty million
-empty elements. This reader refuses those before they cost anything:
-
-- the zip directory is read first: the number of parts and their uncompressed sizes
-  (:data:`~eduwb.data.limits.MAX_XLSX_UNCOMPRESSED_BYTES`) are checked before any part is
-  decompressed;
-- every part is streamed once through expat by :func:`guard_part` before anything else
-  parses it: the bytes actually inflated, the elements it holds (in all, per cell, per shared
-  string, others), its sheets, cell formats, shared strings, rows and cells per row
-  are counted as they come, and the first limit reached stops the reading with an error
-  naming the part; a DOCTYPE (entity expansion) is refused. Nothing is kept but counters, so
-  memory stays flat whatever the part holds. :func:`guard` does the same for every XML part
-  of a workbook that another library (openpyxl) will open;
-- a sheet's declared ``dimension`` is checked before its rows are read, and rows and columns
-  are counted while they stream, so a sheet that lies about its size stops at the limit;
-- only the sheets asked for are read, one row at a time, into plain text cells.
-
-Cells come back as the text pandas' ``read_excel(dtype=str)`` would give: numbers as written
-(whole floats without ``.0``), booleans as ``True``/``False``, dates as ``YYYY-MM-DD HH:MM:SS``.
-Row numbers are the sheet's own (Excel's row 1 is row 1), blank rows included.
+empty elements. This reader refuses those before they cost anything: the zip directory is
+checked first (:func:`open_zip`), then every part is streamed once through expat by
+:func:`guard_part` before anything else parses it, and a sheet's rows and columns are counted
+again while they stream, so a sheet that lies about its size stops at the limit. Only the
+sheets asked for are read, one row at a time: as text for a county's tables (:meth:`Workbook.rows`),
+as typed values and formulas for the statistics forms (:meth:`Workbook.cells`).
 """
 
 from __future__ import annotations
@@ -81,15 +68,6 @@ def _refused(part: str, rule: str, row: int | None = None) -> XlsxRefused:
     return XlsxRefused(f"part {part}: {rule}", row)
 
 
-def _part_kind(name: str) -> str:
-    low = name.lower()
-    if low.startswith("xl/worksheets/"):
-        return "sheet"
-    return {"xl/sharedstrings.xml": "sst", "xl/styles.xml": "styles", "xl/workbook.xml": "workbook"}.get(
-        low, "other"
-    )
-
-
 def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
     """The inflated bytes of a part in chunks, counted against the workbook's limit as they come."""
     cap = limits.MAX_XLSX_UNCOMPRESSED_BYTES
@@ -109,38 +87,30 @@ def _read_capped(fh: IO[bytes], part: str, budget: Budget) -> Iterator[bytes]:
 
 
 def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) -> None:
-    """Stream one part through expat and refuse it at the first limit it breaks.
+    """Stream one part through expat and refuse it (naming the part, and the row in a sheet)
+    at the first limit it breaks; a DOCTYPE (entity expansion) is refused.
 
     ``table``: the part is a sheet read as a county's table, so its declared ``dimension``
-    and its rows are held to the table's limits (:data:`~eduwb.data.limits.MAX_ROWS` data
-    rows, :data:`~eduwb.data.limits.MAX_COLUMNS`) rather than Excel's.
+    and its rows are held to the table's limits rather than Excel's.
 
     Only counters are kept (no tree), so memory stays flat whatever the part holds. Every
-    element counts against the workbook's :data:`~eduwb.data.limits.MAX_XLSX_ELEMENTS`; rows,
-    cells per row, shared strings, cell formats and sheets against their own limits; the
-    elements inside one cell or shared string (values, text runs and their fonts) against
-    :data:`~eduwb.data.limits.MAX_XLSX_ITEM_ELEMENTS`; any other element (everything a
-    reader keeps in memory until its part ends) against
-    :data:`~eduwb.data.limits.MAX_XLSX_OTHER_ELEMENTS`.
-
-    Raises
-    ------
-    XlsxRefused
-        naming the part and the limit (in Chinese and English), with the row for a sheet.
+    element counts against the workbook's limit; rows, cells per row, shared strings, cell
+    formats and sheets against their own; the elements inside one cell or shared string
+    against the limit per item; any other element (everything a reader keeps in memory until
+    its part ends) against the limit on others.
 
     Why this is long: the element handler is one closure over the counters, written inline
     because it runs once per element of parts up to the input limits.
     """
-    kind = _part_kind(part)
-    # per kind: the element that starts an item (its inner elements are counted) and the
+    sheet = part.lower().startswith("xl/worksheets/")
+    # per part: the element that starts an item (its inner elements are counted), and the
     # element counted against a limit of its own
-    item = {"sheet": "c", "sst": "si"}.get(kind)
-    counted, cap, what = {
-        "sheet": ("row", limits.MAX_XLSX_SHEET_ROWS, "rows"),
-        "sst": ("si", limits.MAX_SHARED_STRINGS, "shared strings"),
-        "styles": ("xf", limits.MAX_XLSX_STYLES, "cell formats (xf)"),
-        "workbook": ("sheet", limits.MAX_XLSX_SHEETS, "sheets"),
-    }.get(kind, (None, 0, ""))
+    item, counted, cap, what = {
+        "xl/worksheets/": ("c", "row", limits.MAX_XLSX_SHEET_ROWS, "rows"),
+        "xl/sharedstrings.xml": ("si", "si", limits.MAX_SHARED_STRINGS, "shared strings"),
+        "xl/styles.xml": (None, "xf", limits.MAX_XLSX_STYLES, "cell formats (xf)"),
+        "xl/workbook.xml": (None, "sheet", limits.MAX_XLSX_SHEETS, "sheets"),
+    }.get("xl/worksheets/" if sheet else part.lower(), (None, None, 0, ""))
     inner = _INNER if item else frozenset()
     if table:
         cap = limits.MAX_ROWS + 1  # the header row and the data rows
@@ -186,7 +156,7 @@ def guard_part(fh: IO[bytes], part: str, budget: Budget, table: bool = False) ->
             raise _refused(part, f"more than {n:,} XML elements", row())
 
     def row() -> int | None:
-        return count if kind == "sheet" and count else None
+        return count if sheet and count else None
 
     def doctype(*args: object) -> None:
         raise _refused(part, "declares a DOCTYPE (refused)")
@@ -228,20 +198,10 @@ def open_zip(source: str | os.PathLike[str] | IO[bytes]) -> zipfile.ZipFile:
     return zf
 
 
-def guard(source: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Check a whole workbook before another library opens it: its zip directory, then every
-    XML part streamed through :func:`guard_part` (one budget for the workbook).
-
-    Raises
-    ------
-    XlsxRefused
-        at the first limit broken, naming the part.
-    """
-    with open_zip(source) as zf:
-        _guard_all(zf, Budget())
-
-
-def _guard_all(zf: zipfile.ZipFile, budget: Budget) -> None:
+def guard(zf: zipfile.ZipFile) -> None:
+    """Stream every XML part of a workbook opened by :func:`open_zip` through :func:`guard_part`
+    (one budget for the workbook), before anything else reads it."""
+    budget = Budget()
     for info in zf.infolist():
         if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
             continue
@@ -288,24 +248,23 @@ class Workbook:
     """An open .xlsx file: its sheet names, read lazily and within the limits.
 
     ``table``: its sheets are a county's tables, held to the table's limits as they are read
-    (:meth:`rows`). Otherwise (the statistics forms, read by :meth:`cells`) every XML part is
-    streamed through the guard when the workbook is opened, as :func:`guard` does.
+    (:meth:`rows`). Otherwise (the statistics forms, read by :meth:`cells`) the whole workbook
+    goes through :func:`guard` before it is opened.
     """
 
     def __init__(self, path: Path | IO[bytes], table: bool = True):
         self._zip = open_zip(path)
-        self._budget = Budget()
-        self._guarded: set[str] = set()
-        self._table = table
-        infos = self._zip.infolist()
-        self._parts = {i.filename.lstrip("/"): i for i in infos}
         if not table:
             try:
-                _guard_all(self._zip, self._budget)
+                guard(self._zip)
             except XlsxRefused:
                 self.close()
                 raise
-            self._guarded.update(self._parts)
+        self._budget = Budget()
+        self._names: dict[str, str] = {}  # tag → local name, for the sheets' cells
+        self._table = table
+        self._parts = {i.filename.lstrip("/"): i for i in self._zip.infolist()}
+        self._guarded = set() if table else set(self._parts)
         if "xl/workbook.xml" not in self._parts:
             raise XlsxRefused("not a readable .xlsx workbook: no xl/workbook.xml inside")
         self.sheets: dict[str, str] = {}  # read by _open while the sheets are being found
@@ -419,125 +378,19 @@ class Workbook:
 
     # ---- a sheet -------------------------------------------------------------------------
     def rows(self, sheet: str) -> Iterator[tuple[int, dict[int, str]]]:
-        """The rows of one sheet that hold something: (row number, {column index: text}).
-
-        Rows stream one at a time; the sheet's declared ``dimension`` is checked before the
-        first row, and rows and columns are counted as they come.
+        """The rows of one sheet that hold something: (the sheet's row number, {column index from 0:
+        text}), the text pandas' ``read_excel(dtype=str)`` would give: numbers as written (whole
+        floats without ``.0``), booleans as ``True``/``False``, dates as ``YYYY-MM-DD HH:MM:SS``.
 
         Raises
         ------
         XlsxRefused
-            when the sheet declares or holds more than :data:`~eduwb.data.limits.MAX_ROWS`
-            data rows or :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
-
-        Why this is long: it is the streaming XML event loop of the sheet; the cell decoding is written
-        inline because it runs once per cell of workbooks up to the input limits, where a function
-        call per cell costs measurable time.
+            when the sheet holds more than :data:`~eduwb.data.limits.MAX_ROWS` data rows or
+            :data:`~eduwb.data.limits.MAX_COLUMNS` columns, or is not XML.
         """
-        part = self.sheets[sheet]
-        strings = None
-        dates = None
-        max_row = limits.MAX_ROWS + 1  # the header row and the data rows
-        max_col = limits.MAX_COLUMNS
-        names: dict[str, str] = {}  # tag → local name (one namespace per part, looked up once)
-        sheet_data = None
-        row_number = 0
-        col = -1
-        cells: dict[int, str] = {}
-        for event, el in self._events(part, events=("start", "end")):
-            tag = names.get(el.tag)
-            if tag is None:
-                tag = names[el.tag] = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    r = el.get("r")
-                    row_number = int(r) if r and r.isdigit() else row_number + 1
-                    if row_number > max_row:
-                        raise XlsxRefused(
-                            f"more than {limits.MAX_ROWS:,} data rows (row {row_number:,} reached)",
-                            row_number,
-                        )
-                    cells = {}
-                    col = -1
-                elif tag == "sheetData":
-                    sheet_data = el
-                continue
-            if tag == "c":
-                ref = el.get("r")
-                m = _REF.match(ref) if ref else None
-                col = column_index(m.group(1)) if m else col + 1
-                if col >= max_col:
-                    raise XlsxRefused(
-                        f"more than {max_col:,} columns (column {column_letters(col)} reached)",
-                        row_number,
-                        column_letters(col),
-                    )
-                kind = el.get("t", "n")
-                text = None
-                for child in el:
-                    name = names.get(child.tag)
-                    if name is None:
-                        name = names[child.tag] = _local(child.tag)
-                    if kind == "inlineStr":
-                        if name == "is":
-                            text = _unescape(_item_text(child))
-                        continue
-                    if name != "v" or child.text is None:
-                        continue
-                    raw = child.text
-                    if kind == "n":
-                        style = el.get("s")
-                        if style is not None and style != "0":
-                            if dates is None:
-                                dates = self._date_styles
-                            is_date = style.isdigit() and int(style) in dates
-                        else:
-                            is_date = False
-                        text = _number_text(raw, is_date, self.date1904)
-                    elif kind == "s":
-                        if strings is None:
-                            strings = self._text_strings
-                        try:
-                            text = strings[int(raw)]
-                        except (ValueError, IndexError):
-                            raise XlsxRefused(
-                                "not a readable .xlsx workbook: a cell refers "
-                                f"to shared string {raw!r}, which does not exist",
-                                row_number,
-                                column_letters(col),
-                            ) from None
-                    elif kind == "b":
-                        text = "True" if raw.strip() in ("1", "true") else "False"
-                    elif kind == "d":
-                        text = _iso_date_text(raw)
-                    else:  # "str" (a formula's text), "e" (an error such as #N/A)
-                        text = _unescape(raw)
-                if text:
-                    if len(text) > limits.MAX_CELL_CHARS:
-                        text = text[: limits.MAX_CELL_CHARS + 1]  # long enough to be refused, no longer
-                    cells[col] = text
-                el.clear()
-            elif tag == "row":
-                if cells:
-                    yield row_number, cells
-                    cells = {}
-                if sheet_data is not None:
-                    sheet_data.clear()
-                else:
-                    el.clear()
-
-    def dimension(self, sheet: str) -> tuple[int, int] | None:
-        """The sheet's declared last row and last column (from 1), None when it declares none."""
-        for _, el in self._events(self.sheets[sheet], events=("start",)):
-            tag = _local(el.tag)
-            if tag == "dimension":
-                m = _RANGE.match((el.get("ref") or "").upper())
-                if m is None:
-                    return None
-                return int(m.group(4) or m.group(2)), column_index(m.group(3) or m.group(1)) + 1
-            if tag == "sheetData":
-                break
-        return None
+        for number, cells, _ in self._read(sheet, False, limits.MAX_COLUMNS, limits.MAX_ROWS + 1):
+            if cells:
+                yield number, cells
 
     def cells(
         self, sheet: str, max_column: int, max_row: int | None = None
@@ -550,36 +403,127 @@ class Workbook:
         a formula, the value Excel saved with it. A formula is its text after ``=`` (a shared
         formula's copies translated to their cell). Blank cells are left out.
         """
-        part = self.sheets[sheet]
+        return self._read(sheet, True, max_column, math.inf if max_row is None else max_row)
+
+    def _read(
+        self, sheet: str, typed: bool, max_column: int, max_row: float
+    ) -> Iterator[tuple[int, dict, dict]]:
+        """The sheet's rows streamed one at a time: typed values and formulas with columns from 1
+        (``typed``), or text with columns from 0. Past ``max_row`` or ``max_column`` the typed
+        reading stops or skips the cell; the text reading refuses the sheet (a county's table).
+
+        Why this is long: it is the streaming XML event loop of the sheet, written inline because
+        it runs once per cell of workbooks up to the input limits.
+        """
+        base = 1 if typed else 0
+        past, max_chars = max_column + base, limits.MAX_CELL_CHARS
+        strings = dates = None  # the text path's look-ups, read when first needed
+        names = self._names  # tag → local name (one namespace per part, looked up once)
         shared: dict[str, object] = {}  # a shared formula's index → its translator
         sheet_data = None
-        row_number = col = 0
+        row_number, col = 0, base - 1
         values: dict[int, object] = {}
         formulas: dict[int, str] = {}
-        for event, el in self._events(part, events=("start", "end")):
-            tag = _local(el.tag)
+        for event, el in self._events(self.sheets[sheet], events=("start", "end")):
+            tag = names.get(el.tag)
+            if tag is None:
+                tag = names[el.tag] = _local(el.tag)
             if event == "start":
                 if tag == "row":
                     r = el.get("r")
                     row_number = int(r) if r and r.isdigit() else row_number + 1
-                    if max_row is not None and row_number > max_row:
-                        return
-                    values, formulas, col = {}, {}, 0
+                    if row_number > max_row:
+                        if typed:
+                            return
+                        n = limits.MAX_ROWS
+                        raise XlsxRefused(
+                            f"more than {n:,} data rows (row {row_number:,} reached)", row_number
+                        )
+                    values, formulas, col = {}, {}, base - 1
                 elif tag == "sheetData":
                     sheet_data = el
             elif tag == "c":
-                m = _REF.match(el.get("r") or "")
-                col = column_index(m.group(1)) + 1 if m else col + 1
-                if col <= max_column:
+                ref = el.get("r")
+                m = _REF.match(ref) if ref else None
+                col = column_index(m.group(1)) + base if m else col + 1
+                if col >= past:
+                    if not typed:
+                        letters = column_letters(col)
+                        raise XlsxRefused(
+                            f"more than {max_column:,} columns (column {letters} reached)",
+                            row_number,
+                            letters,
+                        )
+                elif typed:
                     value, formula = self._typed(el, row_number, col, shared)
                     if value is not None:
                         values[col] = value
                     if formula is not None:
                         formulas[col] = formula
+                else:  # the text of the cell, decoded here: see "Why this is long"
+                    kind = el.get("t", "n")
+                    text = None
+                    for child in el:
+                        name = names.get(child.tag)
+                        if name is None:
+                            name = names[child.tag] = _local(child.tag)
+                        if kind == "inlineStr":
+                            if name == "is":
+                                text = _unescape(_item_text(child))
+                            continue
+                        if name != "v" or child.text is None:
+                            continue
+                        raw = child.text
+                        if kind == "n":
+                            style = el.get("s")
+                            if style is not None and style != "0" and dates is None:
+                                dates = self._date_styles
+                            is_date = (
+                                style is not None and style != "0" and style.isdigit() and int(style) in dates
+                            )
+                            text = _number_text(raw, is_date, self.date1904)
+                        elif kind == "s":
+                            if strings is None:
+                                strings = self._text_strings
+                            try:
+                                text = strings[int(raw)]
+                            except (ValueError, IndexError):
+                                self._string(raw, row_number, col)  # refuses the workbook
+                        elif kind == "b":
+                            text = "True" if raw.strip() in ("1", "true") else "False"
+                        elif kind == "d":
+                            text = _iso_date_text(raw)
+                        else:  # "str" (a formula's text), "e" (an error such as #N/A)
+                            text = _unescape(raw)
+                    if text:
+                        # long enough to be refused, no longer
+                        values[col] = text if len(text) <= max_chars else text[: max_chars + 1]
                 el.clear()
             elif tag == "row":
                 yield row_number, values, formulas
                 (el if sheet_data is None else sheet_data).clear()
+
+    def _string(self, raw: str, row: int, col: int) -> str:
+        """Shared string ``raw`` as written (``_xHHHH_`` escapes kept), in column ``col`` (from 0)."""
+        try:
+            return self._shared_strings[int(raw)]
+        except (ValueError, IndexError):
+            raise XlsxRefused(
+                "not a readable .xlsx workbook: a cell refers "
+                f"to shared string {raw!r}, which does not exist",
+                row,
+                column_letters(col),
+            ) from None
+
+    def dimension(self, sheet: str) -> tuple[int, int] | None:
+        """The sheet's declared last row and last column (from 1), None when it declares none."""
+        for _, el in self._events(self.sheets[sheet], events=("start",)):
+            tag = _local(el.tag)
+            if tag == "dimension":
+                return _span(el.get("ref") or "")
+            if tag == "sheetData":
+                break
+        return None
 
     def _typed(
         self, el: ET.Element, row: int, col: int, shared: dict[str, object]
@@ -597,13 +541,7 @@ class Workbook:
             style = el.get("s", "0")
             value = self._number(raw, int(style) if style.isdigit() else 0)
         elif kind == "s":
-            try:
-                value = self._shared_strings[int(raw)].replace("x005F_", "")
-            except (ValueError, IndexError):
-                raise XlsxRefused(
-                    "not a readable .xlsx workbook: a cell refers "
-                    f"to shared string {raw!r}, which does not exist"
-                ) from None
+            value = self._string(raw, row, col - 1).replace("x005F_", "")
         elif kind == "b":
             value = raw.strip() in ("1", "true")
         elif kind == "d":
@@ -657,17 +595,18 @@ def _item_text(el: ET.Element) -> str:
     return "".join(parts)
 
 
-def _check_dimension(ref: str) -> None:
+def _span(ref: str) -> tuple[int, int] | None:
+    """A range's last row and last column (from 1): ``"A1:C9"`` → (9, 3); None when unreadable."""
     m = _RANGE.match(ref.upper())
-    if not m:
-        return  # no usable dimension: rows and columns are counted while they stream
-    last_col = m.group(3) or m.group(1)
-    last_row = int(m.group(4) or m.group(2))
+    return None if m is None else (int(m.group(4) or m.group(2)), column_index(m.group(3) or m.group(1)) + 1)
+
+
+def _check_dimension(ref: str) -> None:
+    last_row, columns = _span(ref) or (0, 0)  # none usable: rows and columns are counted as they stream
     if last_row > limits.MAX_ROWS + 1:
         raise XlsxRefused(
             f"declares {last_row:,} rows (dimension {ref}); at most {limits.MAX_ROWS:,} data rows", value=ref
         )
-    columns = column_index(last_col) + 1
     if columns > limits.MAX_COLUMNS:
         raise XlsxRefused(
             f"declares {columns:,} columns (dimension {ref}); at most {limits.MAX_COLUMNS:,}", value=ref

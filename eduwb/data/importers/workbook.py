@@ -56,7 +56,6 @@ def cell_problem(
 
 
 def add_problem(problems: list[Problem], workbook: str, rule: str, **where: Any) -> None:
-    """``problems.append(cell_problem(workbook, rule, **where))``."""
     problems.append(cell_problem(workbook, rule, **where))
 
 
