@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from eduwb.data.xlsx import column_letters
+
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 TABLES = ("schools", "sections", "facilities")
 
@@ -25,15 +27,6 @@ def tiny_copy(folder: Path) -> Path:
     return folder
 
 
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def sheet_xml(rows: list[list[str]], dimension: str | None = None) -> bytes:
     """A worksheet part holding ``rows`` as inline strings."""
     out = [f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_NS}">']
@@ -42,7 +35,7 @@ def sheet_xml(rows: list[list[str]], dimension: str | None = None) -> bytes:
     out.append("<sheetData>")
     for r, row in enumerate(rows, start=1):
         cells = "".join(
-            f'<c r="{_letters(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+            f'<c r="{column_letters(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
             for c, v in enumerate(row)
             if v != ""
         )
