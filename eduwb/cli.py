@@ -1,5 +1,5 @@
 """The ``eduwb`` command line (``eduwb --help``): a thin wrapper over the package, one
-``cmd_NAME`` per command, their words in ``cli.toml``.
+``cmd_NAME`` per command, declared (options and words) in ``cli.toml``.
 
 Errors go to stderr, one line per problem; no traceback unless ``--debug``.
 Exit codes: 0 success, 1 invalid data or failed work, 2 usage.
@@ -91,25 +91,9 @@ def _words() -> dict[str, dict[str, str]]:
         return tomllib.load(f)
 
 
-def _command(sub, name: str, common: argparse.ArgumentParser, **kw) -> argparse.ArgumentParser:
-    """A command, with its help line and description from ``cli.toml``."""
-    words = _words()[name]
-    return sub.add_parser(name, parents=[common], help=words["help"], description=words["description"], **kw)
-
-
-def _add(p: argparse.ArgumentParser, *flags: str, **kw) -> None:
-    """An option of ``p``, its help from ``cli.toml`` by its last flag (the command's, else the shared)."""
-    words = _words()
-    help_text = words.get(p.prog.split()[-1], {}).get(flags[-1], words["shared"].get(flags[-1]))
-    p.add_argument(*flags, help=help_text, **kw)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The ``eduwb`` command line: every command and its options (their words are ``cli.toml``).
-
-    Why this is long: it is the CLI's argument list, one ``add_argument`` per option, command
-    after command, as ``eduwb --help`` shows them.
-    """
+    """The ``eduwb`` command line, declared in ``cli.toml``: each command's options in order, with
+    argparse's keywords (``type`` by name, ``short`` a short flag, ``help`` else ``[shared]``'s)."""
     from eduwb.tables import CATALOGUE, CATALOGUE_ZH
 
     words = _words()
@@ -117,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="eduwb", description=words["eduwb"]["description"], epilog=words["eduwb"]["epilog"]
     )
     parser.add_argument("--version", action="version", version=f"eduwb {__version__}")
-    _add(parser, "--debug", action="store_true")
+    parser.add_argument("--debug", action="store_true", help=words["eduwb"]["--debug"])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     # --debug is accepted after the command too (SUPPRESS keeps the top-level value otherwise).
@@ -125,89 +109,28 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=words["shared"]["--debug"]
     )
-
-    p = _command(sub, "validate", common)
-    _add(p, "data")
-    _add(p, "--standard")
-    _add(p, "--strict", action="store_true")
-    _add(p, "--annotate", metavar="OUT.xlsx")
-
-    p = _command(sub, "sample", common)
-    _add(p, "out")
-    _add(p, "--seed", type=int, default=2024)
-    _add(p, "--years", type=_years, default=(2021, 2025))
-    _add(p, "--schools", type=_positive, default=45)
-    _add(p, "--counties", type=_positive, default=1)
-    _add(p, "--xlsx")
-    _add(p, "--as", dest="as_form", choices=("jiaoji", "jichuji", "zonghe"))
-    _add(p, "--force", action="store_true")
-
-    p = _command(sub, "template", common)
-    _add(p, "out")
-    _add(p, "--from", dest="data", metavar="DATA")
-    _add(p, "--years", type=_years)
-    _add(p, "--lang", choices=("zh", "en"), default="zh")
-    _add(p, "--force", action="store_true")
-
-    p = _command(sub, "schema", common)
-    _add(p, "--format", choices=("md", "csv", "json"), default="md")
-    _add(p, "--standard", default="moe-2017")
-    _add(p, "-o", "--output")
-    _add(p, "--force", action="store_true")
-
-    p = _command(sub, "standards", common)
-    _add(p, "--standard", default="moe-2017")
-    _add(p, "--format", choices=("table", "csv", "json"), default="table")
-    _add(p, "--lang", choices=("zh", "en"), default="zh")
-
+    types = {"int": int, "years": _years, "year": _year, "positive": _positive, "names": _names}
+    for command, declared in words.items():
+        if command in ("shared", "eduwb"):
+            continue
+        p = sub.add_parser(
+            command, parents=[common], help=declared["help"], description=declared["description"]
+        )
+        for name, option in declared.items():
+            if name in ("help", "description"):
+                continue
+            kw = {"help": option} if isinstance(option, str) else dict(option)
+            kw.setdefault("help", words["shared"].get(name))
+            if "type" in kw:
+                kw["type"] = types[kw["type"]]
+            if kw.get("choices") == "tables":
+                kw["choices"] = list(CATALOGUE)
+            p.add_argument(*filter(None, (kw.pop("short", None), name)), **kw)
     width = max(map(len, CATALOGUE)) + 2
-    names = "\n".join(
+    sub.choices["table"].description += "\n\n表 tables:\n" + "\n".join(
         f"  {name:<{width}}{CATALOGUE_ZH[name]}\n  {'':<{width}}{desc}"
         for name, (_, _, desc) in CATALOGUE.items()
     )
-    p = _command(sub, "table", common)
-    p.description += "\n\n表 tables:\n" + names
-    _add(p, "name", choices=list(CATALOGUE), metavar="NAME")
-    _add(p, "data")
-    _add(p, "--year", type=int)
-    _add(p, "--stage", choices=("primary", "junior"))
-    _add(p, "--by")
-    _add(p, "--standard")
-    _add(p, "--param", action="append", default=[], metavar="KEY=VALUE")
-    _add(p, "--format", choices=("table", "csv", "json", "xlsx"), default="table")
-    _add(p, "-o", "--output")
-    _add(p, "--force", action="store_true")
-    _add(p, "--no-suppress", action="store_true")
-
-    p = _command(sub, "plan", common)
-    _add(p, "data")
-    _add(p, "--year", type=_year)
-    _add(p, "--standard")
-    _add(p, "--param", action="append", default=[], metavar="KEY=VALUE")
-    _add(p, "--apply", action="store_true")
-    _add(p, "-o", "--out", metavar="OUT")
-    _add(p, "--force", action="store_true")
-
-    p = _command(sub, "import", common)
-    _add(p, "data", metavar="SOURCE")
-    _add(p, "-o", "--out", metavar="OUT")
-    _add(p, "--mapping", metavar="NAME|FILE")
-    _add(p, "--year", type=_year)
-    _add(p, "--inspect", action="store_true")
-    _add(p, "--draft-mapping", metavar="OUT.toml")
-    _add(p, "--force", action="store_true")
-
-    p = _command(sub, "report", common)
-    _add(p, "data", nargs="+")
-    _add(p, "--years")
-    _add(p, "--out", default="reports")
-    _add(p, "--workers", type=_positive)
-    _add(p, "--lang", choices=("zh", "en"), default="zh")
-    _add(p, "--standard")
-    _add(p, "--notebooks", type=_names, action="extend", metavar="NB[,NB…]")
-    _add(p, "--scheduler")
-    _add(p, "--force", action="store_true")
-    _add(p, "--province", metavar="NAME")
     for p in (parser, *sub.choices.values()):
         p.description, p.epilog = _bilingual(p.description), _bilingual(p.epilog)
         p.formatter_class = argparse.RawDescriptionHelpFormatter
