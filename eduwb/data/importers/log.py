@@ -13,10 +13,9 @@ from pathlib import Path
 from eduwb.data.importers.assemble import Assembled
 from eduwb.data.importers.jiaoji import Skipped
 from eduwb.data.importers.mapping import MAPPINGS_DIR, Mapping
-from eduwb.data.importers.units import STAGE_ZH as _STAGE_ZH
 from eduwb.data.importers.units import Unit, describe
 from eduwb.data.importers.zonghe import Merge
-from eduwb.data.schema import OPTIONAL_TABLES, TABLES
+from eduwb.data.schema import OPTIONAL_TABLES, STAGES, TABLES
 from eduwb.errors import Problem
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#!~])")
@@ -120,8 +119,8 @@ class ImportLog:
                 stages = ""
                 if table == "sections":
                     sec = a.tables["sections"]
-                    blank = sorted(set(sec.loc[sec[column].isna(), "stage"]), key=list(_STAGE_ZH).index)
-                    stages = f"（学段 stages: {'、'.join(_STAGE_ZH[s] for s in blank)}）"
+                    blank = sorted(set(sec.loc[sec[column].isna(), "stage"]), key=list(STAGES).index)
+                    stages = f"（学段 stages: {'、'.join(STAGES[s] for s in blank)}）"
                 out.append(f"- `{table}.csv` 列 column `{column}`（{zh}）：{rows} 行空白 blank rows{stages}")
             out.append("")
         if a.optional_blank:
@@ -177,8 +176,8 @@ class ImportLog:
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
-            weights = "，".join(f"{_STAGE_ZH[s]} {w:g}" for s, w in r.weights.items())
-            parts = "，".join(f"{_STAGE_ZH[s]} {p}" for s, p in r.parts.items())
+            weights = "，".join(f"{STAGES[s]} {w:g}" for s, w in r.weights.items())
+            parts = "，".join(f"{STAGES[s]} {p}" for s, p in r.parts.items())
             cell = "；".join(f"{c.workbook} [{c.sheet}] {c.ref}" for c in r.cells)
             out.append(
                 f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} "

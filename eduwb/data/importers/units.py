@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from eduwb.data.importers import patterns
 from eduwb.data.importers.mapping import MAX_TEXT, Field, Mapping, norm_text, parse_bool
 from eduwb.data.importers.workbook import cell_problem, cell_text
-from eduwb.data.schema import TABLES
+from eduwb.data.schema import STAGES, TABLES
 from eduwb.errors import Problem
 
 _DASHES = {"-", "--", "—", "——", "－", "/"}
-STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _zh(f: Field) -> str:
 
 def describe(f: Field) -> str:
     """``sections.students（在校生数，小学）`` — how a target is named in messages."""
-    stage = STAGE_ZH.get(f.namespace)
+    stage = STAGES.get(f.namespace)
     suffix = f"，{stage}" if stage else ("，全校" if f.namespace == "total" else "")
     return f"{f.table}.{f.column}（{_zh(f)}{suffix}）"
 
