@@ -13,8 +13,7 @@ from pathlib import Path
 from eduwb.data.importers.assemble import Assembled
 from eduwb.data.importers.jiaoji import Skipped
 from eduwb.data.importers.mapping import MAPPINGS_DIR, Mapping
-from eduwb.data.importers.units import Unit, describe
-from eduwb.data.importers.zonghe import Merge
+from eduwb.data.importers.units import Read, describe
 from eduwb.data.schema import OPTIONAL_TABLES, STAGES, TABLES
 from eduwb.errors import Problem
 
@@ -44,12 +43,9 @@ class ImportLog:
     source: str
     mapping: Mapping
     years: list[int]
-    units: list[Unit]
+    read: Read
     assembled: Assembled
-    merges: list[Merge] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    unused_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     template: str = ""
     version: str = ""
@@ -89,8 +85,8 @@ class ImportLog:
         lines += self._listed(
             "跳过的工作簿、工作表或行 Skipped", [f"{s.origin}：{s.reason}" for s in self.skipped]
         )
-        lines += self._listed("未使用的列 Columns not used", self.unused_columns)
-        lines += self._listed("说明 Notes", self.notes)
+        lines += self._listed("未使用的列 Columns not used", self.read.unused_columns)
+        lines += self._listed("说明 Notes", self.read.notes)
         lines += self._listed("警告 Warnings", [str(w) for w in self.warnings])
         lines += self._cells()
         return "\n".join(lines) + "\n"
@@ -140,7 +136,7 @@ class ImportLog:
 
     def _units(self) -> list[str]:
         conversions: dict[str, int] = {}
-        for unit in self.units:
+        for unit in self.read.units:
             for target, reading in unit.values.items():
                 f = self.mapping.field(target)
                 if f is not None and f.scale != 1:
@@ -186,7 +182,7 @@ class ImportLog:
         return out + [""]
 
     def _merges(self) -> list[str]:
-        if not self.merges:
+        if not self.read.merges:
             return []
         out = [
             "## 合并的行 Rows merged (不计校数)",
@@ -197,13 +193,13 @@ class ImportLog:
             "| 学年 Year | 并入的行 Row merged | 名称 Name | 办学类型 | 并入 Into | 加上的数 Added |",
             "|---|---|---|---|---|---|",
         ]
-        for m in self.merges:
+        for m in self.read.merges:
             added = "，".join(f"{k} {_plain(v)}" for k, v in m.added.items() if v)
             out.append(
                 f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} "
                 f"| {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |"
             )
-        teaching_points = [m for m in self.merges if "教学点" in m.kind_label]
+        teaching_points = [m for m in self.read.merges if "教学点" in m.kind_label]
         if teaching_points:
             out += [
                 "",
@@ -235,7 +231,7 @@ class ImportLog:
         a = self.assembled
         blank = [
             (cell, target)
-            for unit in self.units
+            for unit in self.read.units
             for target, reading in unit.values.items()
             for cell in reading.blank_as_zero
         ]
@@ -271,7 +267,7 @@ class ImportLog:
             "Value | → 表.列 Table.column | 学校 School | 学年 Year |",
             "|---|---|---|---|---|---|---|",
         ]
-        for unit in self.units:
+        for unit in self.read.units:
             for target, reading in unit.values.items():
                 f = self.mapping.field(target)
                 name = describe(f) if f else target

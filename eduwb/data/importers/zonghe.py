@@ -21,7 +21,7 @@ from eduwb.data import limits
 from eduwb.data.importers.jiaoji import Skipped, fields_for
 from eduwb.data.importers.locate import cell_ref
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
-from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
+from eduwb.data.importers.units import Cell, Merge, Read, Reading, Unit, describe, parse_field
 from eduwb.data.importers.workbook import add_problem, cell_text, open_workbook
 from eduwb.data.xlsx import Workbook, column_letters
 from eduwb.errors import ParameterError, Problem
@@ -30,27 +30,6 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_ROWS = 6
 TOTAL_ROW_NAMES = {"合计", "总计", "全县合计", "小计"}
-
-
-@dataclass
-class Merge:
-    """A 不计校数 row added into its parent school."""
-
-    child: str  # origin of the merged row
-    child_name: str
-    parent: str  # origin of the school it went into
-    parent_name: str
-    kind_label: str
-    year: int
-    added: dict[str, object] = field(default_factory=dict)  # target → the child's value
-
-
-@dataclass
-class SheetRead:
-    units: list[Unit]
-    merges: list[Merge]
-    unused_columns: list[str]
-    notes: list[str] = field(default_factory=list)
 
 
 def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list[tuple[str, int]]:
@@ -94,10 +73,12 @@ def read_workbook(
     mapping: Mapping,
     problems: list[Problem],
     skipped: list[Skipped],
-) -> list[SheetRead]:
+) -> Read:
+    """Every selected sheet of a 综合查询 workbook read (a sheet with problems adds nothing)."""
+    read = Read()
     with open_workbook(path, label, problems) as wb:
         if wb is None:
-            return []
+            return read
         plan = years_of_sheets(list(wb.sheets), year, path)
         for s in wb.sheets:
             if s not in {name for name, _ in plan}:
@@ -107,13 +88,9 @@ def read_workbook(
                         "工作表名中没有所选学年，未读取 (no selected year in the sheet name: not read)",
                     )
                 )
-        out = []
         for sheet, y in plan:
-            read = _read_sheet(wb, label, sheet, y, mapping, problems, skipped)
-            if read is not None:
-                out.append(read)
-        return out
-    return []  # a limit broken while a sheet was read
+            _read_sheet(wb, label, sheet, y, mapping, problems, skipped, read)
+    return read  # also after a limit broken while a sheet was read (reported as an error)
 
 
 class _Sheet:
@@ -270,13 +247,15 @@ def _read_sheet(
     mapping: Mapping,
     problems: list[Problem],
     skipped: list[Skipped],
-) -> SheetRead | None:
-    """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row."""
+    read: Read,
+) -> None:
+    """One 综合查询 sheet read into ``read``: its header located, the mapping's columns found, a
+    unit per school row."""
     s = _Sheet(label, sheet, problems)
     head = _header(s, mapping.zonghe.anchor) if s.read(wb) else None
     notes: list[str] = []
     if head is None or not _locate_columns(s, head, mapping, notes):
-        return None
+        return
     used = set(head.columns.values()) | {head.counted_col, head.parent_col}
     unused = [
         f"{label} [sheet {sheet}] 列 column {column_letters(c - 1)}：{head.shown[c]}"
@@ -289,9 +268,11 @@ def _read_sheet(
     for r in range(head.data_row, len(s.rows) + 1):
         ok = _read_row(s, head, r, year, mapping, skipped, units, children) and ok
     merges = _merge_children(units, children, mapping, problems)
-    if merges is None or not ok:
-        return None
-    return SheetRead(units, merges, unused, notes)
+    if merges is not None and ok:
+        read.units += units
+        read.merges += merges
+        read.unused_columns += unused
+        read.notes += notes
 
 
 def _locate_columns(s: _Sheet, head: _Header, mapping: Mapping, notes: list[str]) -> bool:
