@@ -30,9 +30,9 @@ from eduwb.data.importers.jiaoji import Skipped, workbook_family, workbook_files
 from eduwb.data.importers.jiaoji import read_workbook as read_jiaoji_workbook
 from eduwb.data.importers.log import ImportLog
 from eduwb.data.importers.mapping import DEFAULT_MAPPING, Mapping, MappingError, load_mapping
-from eduwb.data.importers.units import Unit
-from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, CellProblem, add_problem, cell_problem
-from eduwb.data.importers.zonghe import YEAR, Merge
+from eduwb.data.importers.units import Read, Unit
+from eduwb.data.importers.workbook import WORKBOOK_SUFFIXES, CellProblem, add_problem, bilingual, cell_problem
+from eduwb.data.importers.zonghe import YEAR
 from eduwb.data.importers.zonghe import read_workbook as read_zonghe_workbook
 from eduwb.data.schema import TABLES
 from eduwb.errors import DataError, ParameterError, Problem
@@ -96,12 +96,14 @@ def import_statistics(
     DataError
         listing every problem in the statistics, each at its workbook, sheet and cell.
     """
+    from eduwb.data.template import write_template
+
     source, out = Path(source), Path(out)
     form, m = _source_form(source, out, mapping, force)
     problems, skipped = list[Problem](), list[Skipped]()
-    units, merges, notes, unused = _read_units(source, form, year, m, problems, skipped)
+    read = _read_units(source, form, year, m, problems, skipped)
     _refuse_on_errors(problems)
-    if not units:
+    if not (units := read.units):
         raise DataError([cell_problem(source.name, "没有读到任何学校 no school was read")])
     assembled = assemble(units, m, problems)
     _refuse_on_errors(problems)
@@ -114,19 +116,17 @@ def import_statistics(
         for table in IMPORTED_TABLES:
             (tmp / f"{table}.csv").write_text(table_csv(table, assembled.tables[table]), encoding="utf-8")
         warnings += _check_with_loader(assembled)
-        template = write_missing_tables_template(tmp, assembled.tables, years)
+        # made from the imported tables: the folder does not validate until the analyst fills it in
+        write_template(tmp / TEMPLATE_NAME, source=dict(assembled.tables), years=years, lang="zh")
         log = ImportLog(
             source=str(source),
             mapping=m,
             years=years,
-            units=units,
+            read=read,
             assembled=assembled,
-            merges=merges,
             skipped=skipped,
-            unused_columns=unused,
-            notes=notes,
             warnings=warnings,
-            template=template,
+            template=f"已生成 written: {TEMPLATE_NAME}（已填好学校名单 with the school list filled in）",
             version=_version(),
         )
         (tmp / LOG_NAME).write_text(log.render(), encoding="utf-8")
@@ -195,23 +195,14 @@ def _first_family(source: Path) -> str | None:
     return None
 
 
-def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems, skipped):
-    """The schools read from the source: units, and (from a 综合查询 workbook) merges, notes and
-    the columns the mapping does not use."""
-    merges: list[Merge] = []
-    unused: list[str] = []
-    notes: list[str] = []
+def _read_units(source: Path, form: str, year: int | None, m: Mapping, problems, skipped) -> Read:
+    """The schools read from the source, with the notes for the log."""
     if form == "jiaoji":
-        units = _read_jiaoji(source, year, m, problems, skipped)
+        read = Read(_read_jiaoji(source, year, m, problems, skipped))
     else:
-        units = []
-        for sheet in read_zonghe_workbook(source, source.name, year, m, problems, skipped):
-            units += sheet.units
-            merges += sheet.merges
-            notes += sheet.notes
-            unused += sheet.unused_columns
-    notes += [note for unit in units for note in unit.notes] + _formula_notes(units)
-    return units, merges, notes, unused
+        read = read_zonghe_workbook(source, source.name, year, m, problems, skipped)
+    read.notes += [note for unit in read.units for note in unit.notes] + _formula_notes(read.units)
+    return read
 
 
 def _formula_notes(units: list[Unit]) -> list[str]:
@@ -365,11 +356,9 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
         if cells:
             first = cells[0]
             others = f"（及 and {'、'.join(c.ref for c in cells[1:6])}）" if len(cells) > 1 else ""
-            chinese = problem.rule_zh()  # the importer's rules read "中文 English": the loader's too
-            rule = problem.rule if chinese is None else f"{chinese} {problem.rule}"
-            return cell_problem(
+            return cell_problem(  # the importer's rules read "中文 English": the loader's too
                 first.workbook,
-                f"{rule}{others} [导入结果 imported as {table}.{problem.column}]",
+                f"{bilingual(problem.rule)}{others} [导入结果 imported as {table}.{problem.column}]",
                 sheet=first.sheet,
                 cell=first.ref,
                 value=problem.value,
@@ -383,16 +372,3 @@ def _at_source(problem: Problem, assembled: Assembled) -> Problem:
         problem.rule,
         problem.severity,
     )
-
-
-def write_missing_tables_template(folder: Path, tables: dict, years: list[int]) -> str:
-    """Write the template for what the statistics do not hold, pre-filled with the school list
-    (returns the log's line about it).
-
-    It is made from the imported tables themselves (not by loading the folder, which does
-    not validate until the analyst has filled in what the statistics lack).
-    """
-    from eduwb.data.template import write_template
-
-    write_template(folder / TEMPLATE_NAME, source=dict(tables), years=years, lang="zh")
-    return f"已生成 written: {TEMPLATE_NAME}（已填好学校名单 with the school list filled in）"

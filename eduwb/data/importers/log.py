@@ -13,10 +13,8 @@ from pathlib import Path
 from eduwb.data.importers.assemble import Assembled
 from eduwb.data.importers.jiaoji import Skipped
 from eduwb.data.importers.mapping import MAPPINGS_DIR, Mapping
-from eduwb.data.importers.units import STAGE_ZH as _STAGE_ZH
-from eduwb.data.importers.units import Unit, describe
-from eduwb.data.importers.zonghe import Merge
-from eduwb.data.schema import OPTIONAL_TABLES, TABLES
+from eduwb.data.importers.units import Read, describe
+from eduwb.data.schema import OPTIONAL_TABLES, STAGES, TABLES
 from eduwb.errors import Problem
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#!~])")
@@ -45,12 +43,9 @@ class ImportLog:
     source: str
     mapping: Mapping
     years: list[int]
-    units: list[Unit]
+    read: Read
     assembled: Assembled
-    merges: list[Merge] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    unused_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     template: str = ""
     version: str = ""
@@ -90,8 +85,8 @@ class ImportLog:
         lines += self._listed(
             "跳过的工作簿、工作表或行 Skipped", [f"{s.origin}：{s.reason}" for s in self.skipped]
         )
-        lines += self._listed("未使用的列 Columns not used", self.unused_columns)
-        lines += self._listed("说明 Notes", self.notes)
+        lines += self._listed("未使用的列 Columns not used", self.read.unused_columns)
+        lines += self._listed("说明 Notes", self.read.notes)
         lines += self._listed("警告 Warnings", [str(w) for w in self.warnings])
         lines += self._cells()
         return "\n".join(lines) + "\n"
@@ -120,8 +115,8 @@ class ImportLog:
                 stages = ""
                 if table == "sections":
                     sec = a.tables["sections"]
-                    blank = sorted(set(sec.loc[sec[column].isna(), "stage"]), key=list(_STAGE_ZH).index)
-                    stages = f"（学段 stages: {'、'.join(_STAGE_ZH[s] for s in blank)}）"
+                    blank = sorted(set(sec.loc[sec[column].isna(), "stage"]), key=list(STAGES).index)
+                    stages = f"（学段 stages: {'、'.join(STAGES[s] for s in blank)}）"
                 out.append(f"- `{table}.csv` 列 column `{column}`（{zh}）：{rows} 行空白 blank rows{stages}")
             out.append("")
         if a.optional_blank:
@@ -141,7 +136,7 @@ class ImportLog:
 
     def _units(self) -> list[str]:
         conversions: dict[str, int] = {}
-        for unit in self.units:
+        for unit in self.read.units:
             for target, reading in unit.values.items():
                 f = self.mapping.field(target)
                 if f is not None and f.scale != 1:
@@ -177,8 +172,8 @@ class ImportLog:
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
-            weights = "，".join(f"{_STAGE_ZH[s]} {w:g}" for s, w in r.weights.items())
-            parts = "，".join(f"{_STAGE_ZH[s]} {p}" for s, p in r.parts.items())
+            weights = "，".join(f"{STAGES[s]} {w:g}" for s, w in r.weights.items())
+            parts = "，".join(f"{STAGES[s]} {p}" for s, p in r.parts.items())
             cell = "；".join(f"{c.workbook} [{c.sheet}] {c.ref}" for c in r.cells)
             out.append(
                 f"| {md(r.name)}（{md(r.school_id)}） | {r.year} | {r.column} "
@@ -187,7 +182,7 @@ class ImportLog:
         return out + [""]
 
     def _merges(self) -> list[str]:
-        if not self.merges:
+        if not self.read.merges:
             return []
         out = [
             "## 合并的行 Rows merged (不计校数)",
@@ -198,13 +193,13 @@ class ImportLog:
             "| 学年 Year | 并入的行 Row merged | 名称 Name | 办学类型 | 并入 Into | 加上的数 Added |",
             "|---|---|---|---|---|---|",
         ]
-        for m in self.merges:
+        for m in self.read.merges:
             added = "，".join(f"{k} {_plain(v)}" for k, v in m.added.items() if v)
             out.append(
                 f"| {m.year} | {md(m.child, 120)} | {md(m.child_name)} | {md(m.kind_label)} "
                 f"| {md(m.parent_name)}（{md(m.parent, 120)}） | {md(added, 600)} |"
             )
-        teaching_points = [m for m in self.merges if "教学点" in m.kind_label]
+        teaching_points = [m for m in self.read.merges if "教学点" in m.kind_label]
         if teaching_points:
             out += [
                 "",
@@ -236,7 +231,7 @@ class ImportLog:
         a = self.assembled
         blank = [
             (cell, target)
-            for unit in self.units
+            for unit in self.read.units
             for target, reading in unit.values.items()
             for cell in reading.blank_as_zero
         ]
@@ -272,7 +267,7 @@ class ImportLog:
             "Value | → 表.列 Table.column | 学校 School | 学年 Year |",
             "|---|---|---|---|---|---|---|",
         ]
-        for unit in self.units:
+        for unit in self.read.units:
             for target, reading in unit.values.items():
                 f = self.mapping.field(target)
                 name = describe(f) if f else target

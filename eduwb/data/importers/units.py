@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from eduwb.data.importers import patterns
 from eduwb.data.importers.mapping import MAX_TEXT, Field, Mapping, norm_text, parse_bool
 from eduwb.data.importers.workbook import cell_problem, cell_text
-from eduwb.data.schema import TABLES
+from eduwb.data.schema import STAGES, TABLES
 from eduwb.errors import Problem
 
 _DASHES = {"-", "--", "—", "——", "－", "/"}
-STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _zh(f: Field) -> str:
 
 def describe(f: Field) -> str:
     """``sections.students（在校生数，小学）`` — how a target is named in messages."""
-    stage = STAGE_ZH.get(f.namespace)
+    stage = STAGES.get(f.namespace)
     suffix = f"，{stage}" if stage else ("，全校" if f.namespace == "total" else "")
     return f"{f.table}.{f.column}（{_zh(f)}{suffix}）"
 
@@ -209,3 +208,35 @@ def _at(cell: Cell, rule: str, value: object = None) -> Problem:
     return cell_problem(
         cell.workbook, rule, sheet=cell.sheet, cell=cell.ref, value=cell.raw if value is None else value
     )
+
+
+@dataclass
+class Merge:
+    """A 不计校数 row added into its parent school."""
+
+    child: str  # origin of the merged row
+    child_name: str
+    parent: str  # origin of the school it went into
+    parent_name: str
+    kind_label: str
+    year: int
+    added: dict[str, object] = field(default_factory=dict)  # target → the child's value
+
+
+@dataclass
+class SheetRead:
+    units: list[Unit]
+    merges: list[Merge]
+    unused_columns: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Read:
+    """What a source gave: the school-years read, and (综合查询) the rows merged into their parent,
+    the columns not used, and notes for the log."""
+
+    units: list[Unit] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -98,8 +98,9 @@ def _refusal(path: Path) -> str | None:
     return None
 
 
-def _bilingual(rule: str) -> str:
-    chinese = zh(rule)  # the importer's rules read "中文 English"
+def bilingual(rule: str) -> str:
+    """A rule as the importer's rules read, "中文 English" (English alone without a catalogue entry)."""
+    chinese = zh(rule)
     return rule if chinese is None else f"{chinese} {rule}"
 
 
@@ -113,7 +114,7 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[W
         try:
             wb = Workbook(path, table=False)
         except XlsxRefused as exc:
-            rule = _bilingual(exc.rule)
+            rule = bilingual(exc.rule)
     if rule is not None:
         problems.append(cell_problem(label, rule))
         yield None
@@ -122,4 +123,4 @@ def open_workbook(path: Path, label: str, problems: list[Problem]) -> Iterator[W
         with wb:
             yield wb
     except XlsxRefused as exc:
-        problems.append(cell_problem(label, _bilingual(exc.rule)))
+        problems.append(cell_problem(label, bilingual(exc.rule)))

@@ -21,7 +21,7 @@ from eduwb.data import limits
 from eduwb.data.importers.jiaoji import Skipped, fields_for
 from eduwb.data.importers.locate import cell_ref
 from eduwb.data.importers.mapping import Field, Mapping, norm_text
-from eduwb.data.importers.units import Cell, Reading, Unit, describe, parse_field
+from eduwb.data.importers.units import Cell, Merge, Read, Reading, Unit, describe, parse_field
 from eduwb.data.importers.workbook import add_problem, cell_text, open_workbook
 from eduwb.data.xlsx import Workbook, column_letters
 from eduwb.errors import ParameterError, Problem
@@ -30,27 +30,6 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_ROWS = 6
 TOTAL_ROW_NAMES = {"合计", "总计", "全县合计", "小计"}
-
-
-@dataclass
-class Merge:
-    """A 不计校数 row added into its parent school."""
-
-    child: str  # origin of the merged row
-    child_name: str
-    parent: str  # origin of the school it went into
-    parent_name: str
-    kind_label: str
-    year: int
-    added: dict[str, object] = field(default_factory=dict)  # target → the child's value
-
-
-@dataclass
-class SheetRead:
-    units: list[Unit]
-    merges: list[Merge]
-    unused_columns: list[str]
-    notes: list[str] = field(default_factory=list)
 
 
 def years_of_sheets(sheetnames: list[str], year: int | None, path: Path) -> list[tuple[str, int]]:
@@ -94,10 +73,12 @@ def read_workbook(
     mapping: Mapping,
     problems: list[Problem],
     skipped: list[Skipped],
-) -> list[SheetRead]:
+) -> Read:
+    """Every selected sheet of a 综合查询 workbook read (a sheet with problems adds nothing)."""
+    read = Read()
     with open_workbook(path, label, problems) as wb:
         if wb is None:
-            return []
+            return read
         plan = years_of_sheets(list(wb.sheets), year, path)
         for s in wb.sheets:
             if s not in {name for name, _ in plan}:
@@ -107,61 +88,61 @@ def read_workbook(
                         "工作表名中没有所选学年，未读取 (no selected year in the sheet name: not read)",
                     )
                 )
-        out = []
         for sheet, y in plan:
-            read = _read_sheet(wb, label, sheet, y, mapping, problems, skipped)
-            if read is not None:
-                out.append(read)
-        return out
-    return []  # a limit broken while a sheet was read
+            _read_sheet(wb, label, sheet, y, mapping, problems, skipped, read)
+    return read  # also after a limit broken while a sheet was read (reported as an error)
 
 
-def _rows(wb: Workbook, label: str, sheet: str, problems: list[Problem]) -> tuple[list[tuple], dict] | None:
-    """The sheet's rows (values) and its formulas by (row, column), refusing an oversized sheet
-    before and while reading it."""
-    declared_rows, declared_cols = wb.dimension(sheet) or (None, None)
-    if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
-        add_problem(
-            problems,
-            label,
-            f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
-            f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})",
-            sheet=sheet,
-        )
-        return None
-    rows: list[tuple] = []
-    formulas: dict[tuple[int, int], str] = {}
-    cells = 0
-    # only the declared width is read, when there is one (as openpyxl's read-only view did)
-    width = min(declared_cols or limits.MAX_FORM_COLUMNS, limits.MAX_FORM_COLUMNS)
-    for r, values, row_formulas in wb.cells(sheet, width):
-        if r <= len(rows):
-            continue  # a row out of order
-        rows += [()] * (r - 1 - len(rows))
-        end = max(values, default=0)
-        rows.append(tuple(values.get(c) for c in range(1, end + 1)))
-        formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
-        cells += end
-        if len(rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
-            add_problem(
-                problems,
-                label,
-                f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
-                f"or {limits.MAX_FORM_CELLS} cells)",
-                sheet=sheet,
+class _Sheet:
+    """One 综合查询 sheet as read: its rows (values), its formulas, and where problems are reported."""
+
+    def __init__(self, label: str, name: str, problems: list[Problem]):
+        self.label, self.name, self.problems = label, name, problems
+        self.rows: list[tuple] = []
+        self.formulas: dict[tuple[int, int], str] = {}
+
+    def read(self, wb: Workbook) -> bool:
+        """Read the rows, refusing an oversized sheet before and while reading it (False: refused)."""
+        declared_rows, declared_cols = wb.dimension(self.name) or (None, None)
+        if (declared_rows or 0) > limits.MAX_FORM_ROWS or (declared_cols or 0) > limits.MAX_FORM_COLUMNS:
+            self.refuse(
+                f"表格过大 sheet too large ({declared_rows} 行 rows × {declared_cols} "
+                f"列 columns; 上限 at most {limits.MAX_FORM_ROWS} × {limits.MAX_FORM_COLUMNS})"
             )
-            return None
-    return rows, formulas
+            return False
+        cells = 0
+        # only the declared width is read, when there is one (as openpyxl's read-only view did)
+        width = min(declared_cols or limits.MAX_FORM_COLUMNS, limits.MAX_FORM_COLUMNS)
+        for r, values, row_formulas in wb.cells(self.name, width):
+            if r <= len(self.rows):
+                continue  # a row out of order
+            self.rows += [()] * (r - 1 - len(self.rows))
+            end = max(values, default=0)
+            self.rows.append(tuple(values.get(c) for c in range(1, end + 1)))
+            self.formulas.update({(r, c): f[:200] for c, f in row_formulas.items()})
+            cells += end
+            if len(self.rows) > limits.MAX_FORM_ROWS or cells > limits.MAX_FORM_CELLS:
+                self.refuse(
+                    f"表格过大 sheet too large (more than {limits.MAX_FORM_ROWS} rows "
+                    f"or {limits.MAX_FORM_CELLS} cells)"
+                )
+                return False
+        self.width = max((len(r) for r in self.rows), default=0)
+        return True
 
+    def refuse(self, rule: str, cell: str | None = None) -> None:
+        add_problem(self.problems, self.label, rule, sheet=self.name, cell=cell)
 
-def _raw(rows: list[tuple], r: int, c: int):
-    """The value at 1-based row r, column c (None beyond the rows read)."""
-    row = rows[r - 1] if r - 1 < len(rows) else ()
-    return row[c - 1] if c - 1 < len(row) else None
+    def raw(self, r: int, c: int):
+        """The value at 1-based row r, column c (None beyond the rows read)."""
+        row = self.rows[r - 1] if r - 1 < len(self.rows) else ()
+        return row[c - 1] if c - 1 < len(row) else None
 
+    def text(self, r: int, c: int) -> str:
+        return cell_text(self.raw(r, c))
 
-def _text(rows: list[tuple], r: int, c: int) -> str:
-    return cell_text(_raw(rows, r, c))
+    def cell(self, r: int, c: int, formula: str | None = None) -> Cell:
+        return Cell(self.label, self.name, cell_ref(r, c), self.raw(r, c), formula)
 
 
 def _path_key(path: str) -> str:
@@ -169,9 +150,10 @@ def _path_key(path: str) -> str:
     return "/".join(norm_text(s) for s in path.split("/"))
 
 
-def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[int, list[str]]:
+def header_paths(s: _Sheet, first: int, last: int) -> dict[int, list[str]]:
     """Header path segments per column from header rows ``first..last`` (see the module doc)."""
-    levels = [[_text(rows, r, c) for c in range(1, width + 1)] for r in range(first, last + 1)]
+    width = s.width
+    levels = [[s.text(r, c) for c in range(1, width + 1)] for r in range(first, last + 1)]
     depth = len(levels)
     for i in range(depth):
         for c in range(1, width):
@@ -189,6 +171,74 @@ def header_paths(rows: list[tuple], first: int, last: int, width: int) -> dict[i
     return paths
 
 
+@dataclass
+class _Header:
+    """A sheet's located header: the anchor's row and column, the first school row, the columns by
+    header path (normalised) and as shown; then the mapping's columns found in it."""
+
+    row: int
+    anchor_col: int
+    data_row: int
+    by_path: dict[str, list[int]]
+    shown: dict[int, str]
+    columns: dict[str, int] = field(default_factory=dict)  # header path as mapped → column
+    absent: set[str] = field(default_factory=set)  # optional targets whose columns are not there
+    counted_col: int | None = None
+    parent_col: int | None = None
+
+    def has(self, path: str | None) -> bool:
+        return bool(path) and _path_key(path) in self.by_path
+
+    def locate(self, s: _Sheet, path: str, why: str) -> int | None:
+        """The one column with this header path (None: missing or repeated, refused)."""
+        found = self.by_path.get(_path_key(path), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            letters = "、".join(cell_ref(self.row, c) for c in found)
+            s.refuse(f"列“{path}”出现多次 column appears more than once ({letters}) ({why})")
+            return None
+        near = difflib.get_close_matches(path, list(self.shown.values()), n=1, cutoff=0.6)
+        hint = f"；相近的列 closest: “{near[0]}”" if near else ""
+        s.refuse(f"找不到列 column not found: “{path}” ({why}){hint}", cell_ref(self.row, self.anchor_col))
+        return None
+
+
+def _header(s: _Sheet, anchor_text: str) -> _Header | None:
+    """The header above the school rows, found by its anchor (None: refused)."""
+    anchor = norm_text(anchor_text.split("/")[0])
+    found = next(
+        (
+            (r, c)
+            for r in range(1, min(len(s.rows), HEADER_SEARCH_ROWS) + 1)
+            for c in range(1, s.width + 1)
+            if norm_text(s.text(r, c)) == anchor
+        ),
+        None,
+    )
+    if found is None:
+        s.refuse(
+            f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
+            f"行没有“{anchor_text}” (not in the first {HEADER_SEARCH_ROWS} rows)"
+        )
+        return None
+    head_row, anchor_col = found
+    head = cell_ref(head_row, anchor_col)
+    data_row = next((r for r in range(head_row + 1, len(s.rows) + 1) if s.text(r, anchor_col)), None)
+    if data_row is None:
+        s.refuse("表头下没有学校行 no school rows below the header", head)
+        return None
+    if data_row - head_row > MAX_HEADER_ROWS:
+        s.refuse(f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows", head)
+        return None
+    paths = header_paths(s, head_row, data_row - 1)
+    by_path: dict[str, list[int]] = {}
+    for c, segments in paths.items():
+        by_path.setdefault("/".join(norm_text(seg) for seg in segments), []).append(c)
+    shown = {c: "/".join(segments) for c, segments in paths.items()}
+    return _Header(head_row, anchor_col, data_row, by_path, shown)
+
+
 def _read_sheet(
     wb: Workbook,
     label: str,
@@ -197,173 +247,123 @@ def _read_sheet(
     mapping: Mapping,
     problems: list[Problem],
     skipped: list[Skipped],
-) -> SheetRead | None:
-    """One 综合查询 sheet read: its header located, the mapping's columns found, a unit per school row.
-
-    Why this is long: it is a parser over one sheet, whose steps (find the header, locate each
-    mapped column, read each row and its 不计校数 parent) share the located header and columns
-    and report every problem at its cell as they go.
-    """
-    layout = mapping.zonghe
-
-    def refuse(rule: str, cell: str | None = None) -> None:
-        add_problem(problems, label, rule, sheet=sheet, cell=cell)
-
-    read = _rows(wb, label, sheet, problems)
-    if read is None:
-        return None
-    rows, formulas = read
-    width = max((len(r) for r in rows), default=0)
-    anchor = norm_text(layout.anchor.split("/")[0])
-    header = next(
-        (
-            (r, c)
-            for r in range(1, min(len(rows), HEADER_SEARCH_ROWS) + 1)
-            for c in range(1, width + 1)
-            if norm_text(_text(rows, r, c)) == anchor
-        ),
-        None,
-    )
-    if header is None:
-        refuse(
-            f"找不到表头 no header row: 前 {HEADER_SEARCH_ROWS} "
-            f"行没有“{layout.anchor}” (not in the first {HEADER_SEARCH_ROWS} rows)"
-        )
-        return None
-    head_row, anchor_col = header
-    head = cell_ref(head_row, anchor_col)
-    data_row = next((r for r in range(head_row + 1, len(rows) + 1) if _text(rows, r, anchor_col)), None)
-    if data_row is None:
-        refuse("表头下没有学校行 no school rows below the header", head)
-        return None
-    if data_row - head_row > MAX_HEADER_ROWS:
-        refuse(f"表头超过 {MAX_HEADER_ROWS} 行 header deeper than {MAX_HEADER_ROWS} rows", head)
-        return None
-    paths = header_paths(rows, head_row, data_row - 1, width)
-    by_path: dict[str, list[int]] = {}
-    for c, segments in paths.items():
-        by_path.setdefault("/".join(norm_text(s) for s in segments), []).append(c)
-    shown = {c: "/".join(segments) for c, segments in paths.items()}
-
-    def locate(path: str, why: str) -> int | None:
-        found = by_path.get(_path_key(path), [])
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            letters = "、".join(cell_ref(head_row, c) for c in found)
-            refuse(f"列“{path}”出现多次 column appears more than once ({letters}) ({why})")
-            return None
-        near = difflib.get_close_matches(path, list(shown.values()), n=1, cutoff=0.6)
-        hint = f"；相近的列 closest: “{near[0]}”" if near else ""
-        refuse(f"找不到列 column not found: “{path}” ({why}){hint}", head)
-        return None
-
-    columns: dict[str, int] = {}
-    ok = True
+    read: Read,
+) -> None:
+    """One 综合查询 sheet read into ``read``: its header located, the mapping's columns found, a
+    unit per school row."""
+    s = _Sheet(label, sheet, problems)
+    head = _header(s, mapping.zonghe.anchor) if s.read(wb) else None
     notes: list[str] = []
-    absent: set[str] = set()  # optional targets whose columns the export does not have
+    if head is None or not _locate_columns(s, head, mapping, notes):
+        return
+    used = set(head.columns.values()) | {head.counted_col, head.parent_col}
+    unused = [
+        f"{label} [sheet {sheet}] 列 column {column_letters(c - 1)}：{head.shown[c]}"
+        for c in sorted(head.shown)
+        if c not in used
+    ]
+    units: list[Unit] = []
+    children: list[tuple[Unit, str, Cell]] = []  # (row read, parent as written, the parent cell)
+    ok = True
+    for r in range(head.data_row, len(s.rows) + 1):
+        ok = _read_row(s, head, r, year, mapping, skipped, units, children) and ok
+    merges = _merge_children(units, children, mapping, problems)
+    if merges is not None and ok:
+        read.units += units
+        read.merges += merges
+        read.unused_columns += unused
+        read.notes += notes
+
+
+def _locate_columns(s: _Sheet, head: _Header, mapping: Mapping, notes: list[str]) -> bool:
+    """The mapping's columns (and the 计校数 ones) found in the header (False: one is refused)."""
+    layout = mapping.zonghe
+    ok = True
     for f in mapping.fields:
-        if f.optional and not all(_path_key(p) in by_path for p in f.cells):
-            absent.add(f.target)
+        if f.optional and not all(head.has(p) for p in f.cells):
+            head.absent.add(f.target)
             notes.append(
-                f"{label} [sheet {sheet}]: 没有可选的列 no optional column "
+                f"{s.label} [sheet {s.name}]: 没有可选的列 no optional column "
                 f"{'、'.join(f.cells)}：{describe(f)} 留空 left blank"
             )
             continue
         for path in f.cells:
-            c = locate(path, describe(f))
+            c = head.locate(s, path, describe(f))
             if c is None:
                 ok = False
             else:
-                columns[path] = c
-
-    def locate_if_there(path: str | None, why: str) -> int | None:
-        return locate(path, why) if path and _path_key(path) in by_path else None
-
-    counted_col = locate_if_there(layout.counted, "是否计校数")
-    parent_col = locate_if_there(layout.parent, "所属学校")
-    if layout.counted and counted_col is None:
+                head.columns[path] = c
+    head.counted_col = head.locate(s, layout.counted, "是否计校数") if head.has(layout.counted) else None
+    head.parent_col = head.locate(s, layout.parent, "所属学校") if head.has(layout.parent) else None
+    if layout.counted and head.counted_col is None:
         notes.append(
-            f"{label} [sheet {sheet}]: 没有“{layout.counted}”列，每一"
+            f"{s.label} [sheet {s.name}]: 没有“{layout.counted}”列，每一"
             "行都作为一所学校 (no such column: every row is a school)"
         )
-    if not ok:
-        return None
-    used = set(columns.values()) | {counted_col, parent_col}
-    unused = [
-        f"{label} [sheet {sheet}] 列 column {column_letters(c - 1)}：{shown[c]}"
-        for c in sorted(shown)
-        if c not in used
-    ]
+    return ok
 
-    def cell_at(r: int, c: int, formula: str | None = None) -> Cell:
-        return Cell(label, sheet, cell_ref(r, c), _raw(rows, r, c), formula)
 
+def _read_row(
+    s: _Sheet, head: _Header, r: int, year: int, mapping: Mapping, skipped, units, children
+) -> bool:
+    """Row ``r`` read: a school appended to ``units``, a 不计校数 row to ``children`` (to merge
+    into its parent), or nothing (a blank or total row, a school skipped); False when a problem
+    was reported."""
+    layout = mapping.zonghe
+    name = s.text(r, head.anchor_col)
+    if not name:
+        if any(s.text(r, c) for c in head.columns.values()):
+            s.refuse(
+                "有数据但没有学校名称 a row with figures but no school name", cell_ref(r, head.anchor_col)
+            )
+            return False
+        return True
+    origin = f"{s.label} [sheet {s.name}] row {r}"
+    if norm_text(name) in TOTAL_ROW_NAMES:
+        skipped.append(Skipped(origin, f"合计行“{name}”，未读取 (a total row: not read)"))
+        return True
     kind_field = mapping.field("school.kind")
-    kind_col = columns[kind_field.cells[0]]
+    kind_cell = s.cell(r, head.columns[kind_field.cells[0]])
+    if mapping.is_skipped_kind(kind_cell.text):
+        why = f"{name}：办学类型“{kind_cell.text}”不属义务教育学校，已跳过 (not a compulsory school)"
+        skipped.append(Skipped(origin, why))
+        return True
+    kind_reading = parse_field(kind_field, [kind_cell], mapping, s.problems)
+    if kind_reading is None or kind_reading.value is None:
+        if kind_reading is not None:
+            s.refuse("缺少办学类型 a 办学类型 is required", kind_cell.ref)
+        return False
+    unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
+    unit.values["school.kind"] = kind_reading
+    ok = True
+    for f in fields_for(mapping, unit.kind):
+        if f.target == "school.kind" or f.target in head.absent:
+            continue
+        cells = [s.cell(r, c, s.formulas.get((r, c))) for c in (head.columns[p] for p in f.cells)]
+        reading = parse_field(f, cells, mapping, s.problems)
+        if reading is None:
+            ok = False
+            continue
+        unit.values[f.target] = reading
+    counted_col, parent_col = head.counted_col, head.parent_col
     not_counted = {norm_text(v) for v in layout.not_counted}
-    units: list[Unit] = []
-    children: list[tuple[Unit, str, Cell]] = []  # (row read, parent as written, the parent cell)
-    for r in range(data_row, len(rows) + 1):
-        name = _text(rows, r, anchor_col)
-        row_values = [_text(rows, r, c) for c in columns.values()]
-        if not name:
-            if any(row_values):
-                refuse("有数据但没有学校名称 a row with figures but no school name", cell_ref(r, anchor_col))
-                ok = False
-            continue
-        origin = f"{label} [sheet {sheet}] row {r}"
-        if norm_text(name) in TOTAL_ROW_NAMES:
-            skipped.append(Skipped(origin, f"合计行“{name}”，未读取 (a total row: not read)"))
-            continue
-        kind_cell = cell_at(r, kind_col)
-        if mapping.is_skipped_kind(kind_cell.text):
-            skipped.append(
-                Skipped(
-                    origin,
-                    f"{name}：办学类型“{kind_cell.text}”不属义务教育学校，已跳过 (not a compulsory school)",
-                )
-            )
-            continue
-        kind_reading = parse_field(kind_field, [kind_cell], mapping, problems)
-        if kind_reading is None or kind_reading.value is None:
-            if kind_reading is not None:
-                refuse("缺少办学类型 a 办学类型 is required", kind_cell.ref)
-            ok = False
-            continue
-        unit = Unit(year=year, origin=origin, kind=kind_reading.value, kind_label=kind_cell.text)
-        unit.values["school.kind"] = kind_reading
-        for f in fields_for(mapping, unit.kind):
-            if f.target == "school.kind" or f.target in absent:
-                continue
-            cells = [cell_at(r, columns[p], formulas.get((r, columns[p]))) for p in f.cells]
-            reading = parse_field(f, cells, mapping, problems)
-            if reading is None:
-                ok = False
-                continue
-            unit.values[f.target] = reading
-        counted = counted_col is None or norm_text(_text(rows, r, counted_col)) not in not_counted
-        if counted or norm_text(unit.kind_label) in {norm_text(k) for k in layout.keep_kinds}:
-            if not counted and parent_col is not None and unit.value("school.parent_id") is None:
-                parent_text = _text(rows, r, parent_col)
-                if parent_text:
-                    unit.values["school.parent_id"] = Reading(parent_text, (cell_at(r, parent_col),))
-            units.append(unit)
-            continue
-        parent_cell = cell_at(r, parent_col) if parent_col else None
-        if parent_cell is None or not parent_cell.text:
-            refuse(
-                f"不计校数的“{name}”没有写所属学校 a 不计校数 row "
-                f"must name its parent school ({layout.parent})",
-                parent_cell.ref if parent_cell else cell_ref(r, counted_col),
-            )
-            ok = False
-            continue
-        children.append((unit, parent_cell.text, parent_cell))
-    merges = _merge_children(units, children, mapping, problems)
-    if merges is None or not ok:
-        return None
-    return SheetRead(units, merges, unused, notes)
+    counted = counted_col is None or norm_text(s.text(r, counted_col)) not in not_counted
+    if counted or norm_text(unit.kind_label) in {norm_text(k) for k in layout.keep_kinds}:
+        if not counted and parent_col is not None and unit.value("school.parent_id") is None:
+            parent_text = s.text(r, parent_col)
+            if parent_text:
+                unit.values["school.parent_id"] = Reading(parent_text, (s.cell(r, parent_col),))
+        units.append(unit)
+        return ok
+    parent_cell = s.cell(r, parent_col) if parent_col else None
+    if parent_cell is None or not parent_cell.text:
+        s.refuse(
+            f"不计校数的“{name}”没有写所属学校 a 不计校数 row must name its parent school ({layout.parent})",
+            parent_cell.ref if parent_cell else cell_ref(r, counted_col),
+        )
+        return False
+    children.append((unit, parent_cell.text, parent_cell))
+    return ok
 
 
 def _merge_children(
