@@ -26,22 +26,17 @@ def report_command(
     data: list[str],
     *,
     years: str | None = None,
-    out: str = "reports",
     workers: int | None = None,
-    lang: str = "zh",
-    notebooks: list[str] | None = None,
     scheduler: str | None = None,
-    standard: str | None = None,
-    force: bool = False,
-    province: str | None = None,
+    **settings: Any,
 ) -> int:
     """Produce the annual report of every county × year (``eduwb report``, whose options these
     are: ``cli.toml``); print a summary; return the exit status (1 when any report failed).
 
     ``years``: ``"2021-2025"``, ``"2024"`` or a comma-separated mix (default: every year of each
     county); ``workers``: processes (default: the CPU cores; with 1 everything runs in this
-    process); ``province`` also makes one province report per year from the province notebooks
-    (``metadata.eduwb.scope = "province"``), run on every valid county.
+    process); ``settings``: ``out``, ``lang``, ``notebooks``, ``standard``, ``force`` and
+    ``province`` (:func:`prepare_options`).
     """
     if not data:
         raise ParameterError(
@@ -51,11 +46,10 @@ def report_command(
     data = expand_data(data)
     wanted = parse_years(years) if years else None
     # Workers start (and warm up) while the notebooks' parameters are being checked here.
-    pool = Workers(workers, scheduler, len(data) * len(resolve_notebooks(notebooks)) * len(wanted or [0]))
+    notebooks = resolve_notebooks(settings.get("notebooks"))
+    pool = Workers(workers, scheduler, len(data) * len(notebooks) * len(wanted or [0]))
     try:
-        options = prepare_options(
-            out=out, lang=lang, notebooks=notebooks, standard=standard, force=force, province=province
-        )
+        options = prepare_options(**settings)
     except BaseException:
         pool.close()
         raise
@@ -90,7 +84,11 @@ def prepare_options(
     force: bool = False,
     province: str | None = None,
 ) -> RunOptions:
-    """Check the run-wide settings and the notebooks' parameters once, before any work starts."""
+    """Check the run-wide settings and the notebooks' parameters once, before any work starts.
+
+    ``province`` also makes one province report per year from the province notebooks
+    (``metadata.eduwb.scope = "province"``), run on every valid county.
+    """
     if lang not in REPORT_TEXT:
         known = ", ".join(REPORT_TEXT)
         raise ParameterError(

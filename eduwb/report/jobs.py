@@ -423,7 +423,7 @@ def _digest(parts: list[str]) -> str:
 @functools.cache
 def code_digest() -> str:
     """A digest of eduwb's code, standards and templates: a changed analysis means a new report."""
-    suffixes = (".py", ".toml", ".css", ".j2", ".json")
+    suffixes = (".py", ".toml", ".typ", ".json", ".csv")
     files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in suffixes)
     return _digest([f"{p.relative_to(PACKAGE_DIR).as_posix()}:{_file_digest(p)}" for p in files])
 
