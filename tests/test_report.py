@@ -719,3 +719,23 @@ def test_a_cell_prints_its_text_for_the_report_without_what_only_a_run_offers():
                 if cell.cell_type == "markdown" and not set(tags) & set(pdf.REMOVE_CELL_TAGS):
                     printed = cell_markdown(cell, lang)
                     assert "交互运行" not in printed and "Run interactively" not in printed, path.name
+
+
+def test_code_digest_covers_every_package_file(tmp_path, monkeypatch):
+    """A changed Typst template (or any data file of the package) makes finished reports stale."""
+    copy = tmp_path / "eduwb"
+    shutil.copytree(jobs.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(jobs, "PACKAGE_DIR", copy)
+    jobs.code_digest.cache_clear()
+    try:
+        before = jobs.code_digest()
+        template = copy / "report" / "templates" / "report.typ"
+        template.write_text(template.read_text(encoding="utf-8") + "\n// changed\n", encoding="utf-8")
+        jobs.code_digest.cache_clear()
+        changed = jobs.code_digest()
+        (copy / "report" / "__pycache__").mkdir(exist_ok=True)
+        (copy / "report" / "__pycache__" / "jobs.cpython-311.pyc").write_bytes(b"\0")
+        jobs.code_digest.cache_clear()
+        assert before != changed == jobs.code_digest()  # bytecode caches do not count
+    finally:
+        jobs.code_digest.cache_clear()

@@ -422,9 +422,11 @@ def _digest(parts: list[str]) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of eduwb's code, standards and templates: a changed analysis means a new report."""
-    suffixes = (".py", ".toml", ".typ", ".json", ".csv")
-    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in suffixes)
+    """A digest of eduwb's code, standards and templates: a changed analysis means a new report.
+
+    Every file of the package counts (bytecode caches aside): a list of suffixes once missed the
+    Typst template when the report's templates changed kind."""
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return _digest([f"{p.relative_to(PACKAGE_DIR).as_posix()}:{_file_digest(p)}" for p in files])
 
 
