@@ -103,10 +103,7 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     its indicators split into pass / fail / missing."""
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(dimensions) + 1.1))
     _DimensionBars(ax, len(dimensions), float(dimensions["indicators"].max()), lang).update(dimensions)
-    if title:
-        ax.set_title(title, pad=24)
-    fig.tight_layout()
-    return fig
+    return titled(fig, title, ax, pad=24)
 
 
 def _name_dimensions(ax, y: np.ndarray, rows: pd.DataFrame, lang: str) -> None:
@@ -145,9 +142,17 @@ def trend_chart(
     ax.legend(
         handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9
     )
-    if title:
-        ax.set_title(title, pad=28)
-    fig.tight_layout()
+    return titled(fig, title, ax, pad=28)
+
+
+def titled(fig: Figure, title: str | None, ax=None, pad: float = 0, rect=None) -> Figure:
+    """``fig`` laid out (in ``rect``), under its ``title`` if any: over ``ax`` at ``pad``, or
+    over the whole figure without one."""
+    if title and ax is not None:
+        ax.set_title(title, pad=pad)
+    elif title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=rect)
     return fig
 
 
