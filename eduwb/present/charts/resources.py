@@ -15,12 +15,11 @@ from matplotlib.figure import Figure
 
 from eduwb import numbers
 from eduwb.present import t
+from eduwb.present.charts.scorecard import FAIL_COLOUR, PASS_COLOUR
 from eduwb.present.figures import text_colour_on
 from eduwb.present.words import GAP_UNITS, pick_all
 from eduwb.standards import Standard
 
-PASS_COLOUR = "#2f7d4f"
-FAIL_COLOUR = "#c0392b"
 NEAR_COLOUR = "#e67e22"
 MEAN_COLOUR = "#7f8c8d"
 NOT_APPLICABLE = "—"

@@ -22,10 +22,9 @@ from eduwb.analysis.teachers import BOOL_COLUMNS, RATE_COLUMNS
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.lang import LIST_SEP, pick
 from eduwb.present import privacy, t
+from eduwb.present.charts.scorecard import FAIL_COLOUR, PASS_COLOUR
 from eduwb.present.figures import text_colour_on
 
-PASS_COLOUR = "#2f7d4f"
-FAIL_COLOUR = "#c0392b"
 NEUTRAL_COLOUR = "#5b7083"
 LIMIT_COLOUR = "#34495e"
 MODE_COLOURS = {
