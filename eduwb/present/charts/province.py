@@ -132,15 +132,9 @@ def cv_grid(
     last in each stage) and a same-shaped boolean frame (True where ``passes`` is False).
     """
     rows = cvs[cvs["year"] == year]
-    order = list(dict.fromkeys(rows["county"]))
-    keys = list(dict.fromkeys(zip(rows["stage"], rows["indicator"], strict=True)))
-    labels = [cv_column_label(s, i, std, lang) for s, i in keys]
-    rows = rows.assign(
-        column=[
-            cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)
-        ],
-        over=rows["passes"].eq(False).fillna(False).astype(bool),
-    )
+    column = [cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)]
+    rows = rows.assign(column=column, over=rows["passes"].eq(False).fillna(False).astype(bool))
+    order, labels = list(dict.fromkeys(rows["county"])), list(dict.fromkeys(column))
     values, over = (
         rows.pivot(index="county", columns="column", values=v).reindex(index=order, columns=labels)
         for v in ("cv", "over")

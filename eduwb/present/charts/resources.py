@@ -97,17 +97,14 @@ def _ratio_colours(ratio: np.ndarray, floor: float | None) -> np.ndarray:
     return np.where(ratio >= 1 - 1e-9, PASS_COLOUR, near)
 
 
-def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
-    return frame["school_name"] + "·" + frame["stage"].map(lambda s: std.stage_name(s, lang))
-
-
 def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """School section × indicator heatmap of value ÷ threshold (red below 1, green above).
 
     ``profiles`` is :func:`eduwb.analysis.balance.profiles`. Cells are annotated with the ratio;
     colours saturate at 0.5 and 1.5.
     """
-    frame = profiles.assign(section=_section_label(profiles, std, lang))
+    stages = profiles["stage"].map(lambda s: std.stage_name(s, lang))
+    frame = profiles.assign(section=profiles["school_name"] + "·" + stages)
     order = list(dict.fromkeys(frame["section"]))
     columns = list(dict.fromkeys(frame["indicator"]))
     grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(

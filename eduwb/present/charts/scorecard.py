@@ -106,23 +106,6 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     return titled(fig, title, ax, pad=24)
 
 
-def _name_dimensions(ax, y: np.ndarray, rows: pd.DataFrame, lang: str) -> None:
-    """Each dimension's name with its status in words, coloured by the status."""
-    status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-    names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
-    ax.set_yticks(y, names)
-    for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-        tick.set_color(COLOURS[s])
-
-
-def _count_axis(ax, most: float, lang: str) -> None:
-    """The axis of indicator counts and the legend of the statuses above the bars."""
-    ax.set_xlim(0, max(most, 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
-
-
 def trend_chart(
     verdicts: pd.DataFrame, dimensions: dict[str, str], lang: str = "zh", title: str | None = None
 ) -> Figure:
@@ -321,7 +304,11 @@ class _DimensionBars:
             for col, _ in self.PARTS
         }
         ax.set_yticks(y, [""] * n)
-        _count_axis(ax, most, lang)
+        # the axis of indicator counts, the legend of the statuses above the bars
+        ax.set_xlim(0, max(most, 1) * 1.02)
+        ax.set_xlabel(t("指标数", "indicators", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
 
     def update(self, rows: pd.DataFrame) -> None:
         """Show one year's counts per dimension: bar widths, counts, names and their colours."""
@@ -335,4 +322,9 @@ class _DimensionBars:
                 text.set_x(li + wi / 2)
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
-        _name_dimensions(ax, self.y, rows, lang)
+        # each dimension's name with its status in words, coloured by the status
+        words = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+        names = [t(f"{n}（{w}）", f"{n} ({w})", lang) for n, w in zip(rows["name"], words, strict=True)]
+        ax.set_yticks(self.y, names)
+        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+            tick.set_color(COLOURS[s])
