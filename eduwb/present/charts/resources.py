@@ -130,8 +130,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.spines[:].set_visible(False)
     fig.tight_layout()
     return fig
 

@@ -401,8 +401,7 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
     upright = {"rotation": 0, "va": "center", "ha": "center", "labelpad": 10, "linespacing": 1.1}
     ax.set_ylabel(**pick(({"ylabel": "流\n出", **upright}, {"ylabel": "from"}), lang))
     ax.set_title(title, fontsize=10)
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
+    ax.spines[:].set_visible(False)
 
 
 def _two_lines(name: str) -> str:

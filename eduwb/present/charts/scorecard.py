@@ -153,8 +153,7 @@ def cell_grid(
     ax.xaxis.tick_top()
     ax.set_yticks(np.arange(len(rows)) + 0.45, rows)
     ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.spines[:].set_visible(False)
 
 
 # ----------------------------------------------------------------------------- prose
