@@ -7,6 +7,8 @@ numbers come from :mod:`eduwb.analysis`; nothing in a chapter computes an indica
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -52,3 +54,9 @@ class Chapter:
         shown = df if localised else self.localise(df, name)
         shown = shown if columns is None else shown[columns]
         show_table(shown, name, title=t(zh, en, self.lang), lang=self.lang, **options)
+
+
+def analysed(table) -> cached_property:
+    """A chapter's result of the analysis function ``table(ds, std, year=, stage=)``, computed
+    once (several sections show it)."""
+    return cached_property(lambda self: table(self.ds, self.std, **self.at))

@@ -3,14 +3,12 @@ rows for the year a section says what it cannot show."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import pandas as pd
 
 from eduwb.analysis import classsize
 from eduwb.analysis.scope import up_to_year
 from eduwb.present.charts import classsize as charts
-from eduwb.present.charts.chapter import Chapter
+from eduwb.present.charts.chapter import Chapter, analysed
 
 
 class ClassSizeChapter(Chapter):
@@ -42,17 +40,9 @@ class ClassSizeChapter(Chapter):
 
     # ------------------------------------------------------------------ shared results
 
-    @cached_property
-    def ledger(self) -> pd.DataFrame:
-        return classsize.ledger_table(self.ds, self.std, **self.at)
-
-    @cached_property
-    def milestones(self) -> pd.DataFrame:
-        return classsize.milestones_table(self.ds, self.std, **self.at)
-
-    @cached_property
-    def projection(self) -> pd.DataFrame:
-        return classsize.projection_table(self.ds, self.std, **self.at)
+    ledger = analysed(classsize.ledger_table)
+    milestones = analysed(classsize.milestones_table)
+    projection = analysed(classsize.projection_table)
 
     # ------------------------------------------------------------------ sections
 

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from eduwb.lang import CLAUSE_SEP, LIST_SEP, name_before_number, pick
 from eduwb.present import t
 from eduwb.present.charts.resources import limit_line
-from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, cell_grid, status_styles
+from eduwb.present.charts.scorecard import CELL_CSS, COLOURS, VERDICT_LABELS, cell_grid, status_styles, titled
 from eduwb.present.charts.scorecard import localise as localise_statuses
 from eduwb.present.words import GAP_UNITS, READINESS_LABELS, pick_all
 from eduwb.standards import Standard
@@ -132,15 +132,9 @@ def cv_grid(
     last in each stage) and a same-shaped boolean frame (True where ``passes`` is False).
     """
     rows = cvs[cvs["year"] == year]
-    order = list(dict.fromkeys(rows["county"]))
-    keys = list(dict.fromkeys(zip(rows["stage"], rows["indicator"], strict=True)))
-    labels = [cv_column_label(s, i, std, lang) for s, i in keys]
-    rows = rows.assign(
-        column=[
-            cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)
-        ],
-        over=rows["passes"].eq(False).fillna(False).astype(bool),
-    )
+    column = [cv_column_label(s, i, std, lang) for s, i in zip(rows["stage"], rows["indicator"], strict=True)]
+    rows = rows.assign(column=column, over=rows["passes"].eq(False).fillna(False).astype(bool))
+    order, labels = list(dict.fromkeys(rows["county"])), list(dict.fromkeys(column))
     values, over = (
         rows.pivot(index="county", columns="column", values=v).reindex(index=order, columns=labels)
         for v in ("cv", "over")
@@ -226,10 +220,7 @@ def readiness_chart(
     ]
     ax.legend(handles=handles, ncol=min(len(handles), 4), loc="lower center", bbox_to_anchor=(0.5, 1.0),
               frameon=False, fontsize=8)  # fmt: skip
-    if title:
-        ax.set_title(title, pad=26)
-    fig.tight_layout()
-    return fig
+    return titled(fig, title, ax, pad=26)
 
 
 def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, std: Standard, lang: str = "zh",
@@ -284,10 +275,7 @@ def cv_distribution_chart(cvs: pd.DataFrame, spread: pd.DataFrame, year: int, st
         )
     ]
     fig.legend(handles=handles, ncol=3, loc="lower center", frameon=False, fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    return fig
+    return titled(fig, title, rect=(0, 0.07, 1, 1))
 
 
 def cv_spread_trend(
@@ -314,10 +302,7 @@ def cv_spread_trend(
     axes[0][0].set_ylabel(t("综合差异系数", "composite CV", lang))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, ncol=3, loc="lower center", frameon=False, fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
+    return titled(fig, title, rect=(0, 0.08, 1, 1))
 
 
 def bill_chart(
@@ -346,10 +331,7 @@ def bill_chart(
     ax.set_xlabel(t("费用（万元）", "cost (10,000 yuan)", lang))
     ax.set_xlim(0, (left.max() if len(left) else 1) * 1.15 + 1e-9)
     ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=7.5)
-    if title:
-        ax.set_title(title, pad=40)
-    fig.tight_layout()
-    return fig
+    return titled(fig, title, ax, pad=40)
 
 
 def verdict_grid(
@@ -372,10 +354,7 @@ def verdict_grid(
     # compact, so that a page holds it and what follows
     fig, ax = plt.subplots(figsize=(1.0 * len(years) + 2.2, 0.3 * len(names) + 1.0))
     cell_grid(ax, cells, [str(y) for y in years], names, 7.5)
-    if title:
-        ax.set_title(title, pad=24)
-    fig.tight_layout()
-    return fig
+    return titled(fig, title, ax, pad=24)
 
 
 def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Figure:
@@ -397,10 +376,7 @@ def verdict_counts(counties: pd.DataFrame, lang: str = "zh", title: str | None =
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel(t("县（区）数", "counties", lang))
     ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
-    if title:
-        ax.set_title(title, pad=24)
-    fig.tight_layout()
-    return fig
+    return titled(fig, title, ax, pad=24)
 
 
 def movement_markdown(counties: pd.DataFrame, year: int, lang: str = "zh") -> str:

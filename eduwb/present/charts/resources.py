@@ -15,12 +15,11 @@ from matplotlib.figure import Figure
 
 from eduwb import numbers
 from eduwb.present import t
+from eduwb.present.charts.scorecard import FAIL_COLOUR, PASS_COLOUR
 from eduwb.present.figures import text_colour_on
 from eduwb.present.words import GAP_UNITS, pick_all
 from eduwb.standards import Standard
 
-PASS_COLOUR = "#2f7d4f"
-FAIL_COLOUR = "#c0392b"
 NEAR_COLOUR = "#e67e22"
 MEAN_COLOUR = "#7f8c8d"
 NOT_APPLICABLE = "—"
@@ -98,17 +97,14 @@ def _ratio_colours(ratio: np.ndarray, floor: float | None) -> np.ndarray:
     return np.where(ratio >= 1 - 1e-9, PASS_COLOUR, near)
 
 
-def _section_label(frame: pd.DataFrame, std: Standard, lang: str) -> pd.Series:
-    return frame["school_name"] + "·" + frame["stage"].map(lambda s: std.stage_name(s, lang))
-
-
 def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Figure:
     """School section × indicator heatmap of value ÷ threshold (red below 1, green above).
 
     ``profiles`` is :func:`eduwb.analysis.balance.profiles`. Cells are annotated with the ratio;
     colours saturate at 0.5 and 1.5.
     """
-    frame = profiles.assign(section=_section_label(profiles, std, lang))
+    stages = profiles["stage"].map(lambda s: std.stage_name(s, lang))
+    frame = profiles.assign(section=profiles["school_name"] + "·" + stages)
     order = list(dict.fromkeys(frame["section"]))
     columns = list(dict.fromkeys(frame["indicator"]))
     grid = frame.pivot(index="section", columns="indicator", values="ratio").reindex(
@@ -134,8 +130,7 @@ def ratio_heatmap(profiles: pd.DataFrame, std: Standard, lang: str = "zh") -> Fi
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(t("数值 ÷ 标准值", "value ÷ threshold", lang))
     ax.set_title(t("各校（学段）资源配置指标达标比", "Value ÷ threshold by school section", lang), pad=22)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.spines[:].set_visible(False)
     fig.tight_layout()
     return fig
 

@@ -13,7 +13,7 @@ from eduwb.lang import name_before_number
 from eduwb.present import fail_cells, md_escape, rules
 from eduwb.present.charts import pathway as pathway_words
 from eduwb.present.charts import resources as charts
-from eduwb.present.charts.chapter import Chapter
+from eduwb.present.charts.chapter import Chapter, analysed
 
 
 class ResourcesChapter(Chapter):
@@ -50,22 +50,10 @@ class ResourcesChapter(Chapter):
 
     # ------------------------------------------------------------------ shared results
 
-    @cached_property
-    def compliance(self) -> pd.DataFrame:
-        return balance.compliance_table(self.ds, self.std, **self.at)
-
-    @cached_property
-    def profiles(self) -> pd.DataFrame:
-        return balance.profiles(self.ds, self.std, **self.at)
-
-    @cached_property
-    def balance(self) -> pd.DataFrame:
-        return balance.balance_table(self.ds, self.std, **self.at)
-
-    @cached_property
-    def plans(self) -> dict[str, pd.DataFrame]:
-        # one plan for its three tables: overview, by indicator, by school section
-        return plan.plan_tables(self.ds, self.std, **self.at)
+    compliance = analysed(balance.compliance_table)
+    profiles = analysed(balance.profiles)
+    plans = analysed(plan.plan_tables)  # one plan for its three tables (overview, by indicator, by section)
+    balance = analysed(balance.balance_table)  # last: from here on, `balance` is this in the class body
 
     # ------------------------------------------------------------------ sections
 

@@ -22,10 +22,9 @@ from eduwb.analysis.teachers import BOOL_COLUMNS, RATE_COLUMNS
 from eduwb.data.schema import LOCALES, MODES
 from eduwb.lang import LIST_SEP, pick
 from eduwb.present import privacy, t
+from eduwb.present.charts.scorecard import FAIL_COLOUR, PASS_COLOUR
 from eduwb.present.figures import text_colour_on
 
-PASS_COLOUR = "#2f7d4f"
-FAIL_COLOUR = "#c0392b"
 NEUTRAL_COLOUR = "#5b7083"
 LIMIT_COLOUR = "#34495e"
 MODE_COLOURS = {
@@ -402,8 +401,7 @@ def _heatmap(ax, block: pd.DataFrame, groups: list[str], title: str, lang: str) 
     upright = {"rotation": 0, "va": "center", "ha": "center", "labelpad": 10, "linespacing": 1.1}
     ax.set_ylabel(**pick(({"ylabel": "流\n出", **upright}, {"ylabel": "from"}), lang))
     ax.set_title(title, fontsize=10)
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
+    ax.spines[:].set_visible(False)
 
 
 def _two_lines(name: str) -> str:

@@ -103,27 +103,7 @@ def dimension_chart(dimensions: pd.DataFrame, lang: str = "zh", title: str | Non
     its indicators split into pass / fail / missing."""
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(dimensions) + 1.1))
     _DimensionBars(ax, len(dimensions), float(dimensions["indicators"].max()), lang).update(dimensions)
-    if title:
-        ax.set_title(title, pad=24)
-    fig.tight_layout()
-    return fig
-
-
-def _name_dimensions(ax, y: np.ndarray, rows: pd.DataFrame, lang: str) -> None:
-    """Each dimension's name with its status in words, coloured by the status."""
-    status = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
-    names = [t(f"{name}（{s}）", f"{name} ({s})", lang) for name, s in zip(rows["name"], status, strict=True)]
-    ax.set_yticks(y, names)
-    for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
-        tick.set_color(COLOURS[s])
-
-
-def _count_axis(ax, most: float, lang: str) -> None:
-    """The axis of indicator counts and the legend of the statuses above the bars."""
-    ax.set_xlim(0, max(most, 1) * 1.02)
-    ax.set_xlabel(t("指标数", "indicators", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    return titled(fig, title, ax, pad=24)
 
 
 def trend_chart(
@@ -145,9 +125,17 @@ def trend_chart(
     ax.legend(
         handles=handles, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=9
     )
-    if title:
-        ax.set_title(title, pad=28)
-    fig.tight_layout()
+    return titled(fig, title, ax, pad=28)
+
+
+def titled(fig: Figure, title: str | None, ax=None, pad: float = 0, rect=None) -> Figure:
+    """``fig`` laid out (in ``rect``), under its ``title`` if any: over ``ax`` at ``pad``, or
+    over the whole figure without one."""
+    if title and ax is not None:
+        ax.set_title(title, pad=pad)
+    elif title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=rect)
     return fig
 
 
@@ -165,8 +153,7 @@ def cell_grid(
     ax.xaxis.tick_top()
     ax.set_yticks(np.arange(len(rows)) + 0.45, rows)
     ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    ax.spines[:].set_visible(False)
 
 
 # ----------------------------------------------------------------------------- prose
@@ -316,7 +303,11 @@ class _DimensionBars:
             for col, _ in self.PARTS
         }
         ax.set_yticks(y, [""] * n)
-        _count_axis(ax, most, lang)
+        # the axis of indicator counts, the legend of the statuses above the bars
+        ax.set_xlim(0, max(most, 1) * 1.02)
+        ax.set_xlabel(t("指标数", "indicators", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
 
     def update(self, rows: pd.DataFrame) -> None:
         """Show one year's counts per dimension: bar widths, counts, names and their colours."""
@@ -330,4 +321,9 @@ class _DimensionBars:
                 text.set_x(li + wi / 2)
                 text.set_text(f"{wi:.0f}" if wi > 0 else "")
             left += widths
-        _name_dimensions(ax, self.y, rows, lang)
+        # each dimension's name with its status in words, coloured by the status
+        words = [pick(CODE_LABELS[s], lang) for s in rows["status"]]
+        names = [t(f"{n}（{w}）", f"{n} ({w})", lang) for n, w in zip(rows["name"], words, strict=True)]
+        ax.set_yticks(self.y, names)
+        for tick, s in zip(ax.get_yticklabels(), rows["status"], strict=True):
+            tick.set_color(COLOURS[s])
