@@ -37,6 +37,10 @@ RULES: dict[str, str] = {
     "required file missing from {path}": "{path} 中缺少这个必需的文件",
     "required sheet '{name}' ({zh}) missing": "缺少必需的工作表“{name}”（{zh}）",
     "sheet is empty": "工作表为空",
+    "one table, two files: '{a}' and '{b}' are both {name} ({zh}); keep one":
+        "一张表，两个文件：“{a}”和“{b}”都是{zh}（{name}）；只保留一个",
+    "one table, two sheets: '{a}' and '{b}' are both {name} ({zh}); keep one":
+        "一张表，两个工作表：“{a}”和“{b}”都是{zh}（{name}）；只保留一个",
     "no data rows: {name} ({zh}) is required": "没有数据行：{name}（{zh}）是必需的",
     # --- CSV text
     "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'":
