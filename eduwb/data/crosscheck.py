@@ -46,15 +46,7 @@ def cross_check(ctx: Checks, known_indicators: set[str] | None, percent_indicato
     # sections
     at.school_exists("sections")
     at.stage_fits("sections")
-    sec = f["sections"]
-    teachers = _numbers(sec, "teachers")
-    for col in (
-        "teachers_above_degree",
-        "backbone_teachers",
-        "pe_art_teachers",
-        "intermediate_title_teachers",
-    ):
-        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
+    _row_rules(ctx, "sections")
     _check_facilities(ctx, at)
     if "classes" in f:
         _check_classes(ctx, at)
@@ -67,8 +59,7 @@ def cross_check(ctx: Checks, known_indicators: set[str] | None, percent_indicato
     if "budget" in f:
         at.school_exists("budget")
     if "survey" in f:
-        sv = f["survey"]
-        ctx.report("survey", sv["satisfied"] > sv["valid"], "satisfied", "must not exceed valid (有效问卷数)")
+        _row_rules(ctx, "survey")
     if "cohorts" in f:
         co = f["cohorts"]
         ctx.report(
@@ -140,6 +131,20 @@ class _SchoolIndex:
         return keys[: len(f["sections"])], keys[len(f["sections"]) :]
 
 
+def _row_rules(ctx: Checks, table: str) -> None:
+    """The dictionary's rules within a row: a column not above another (``at_most``, or the
+    amount it is ``part_of``), a column required when a count is above 0 (``required_if``)."""
+    frame = ctx.frames[table]
+    for col in TABLES[table].columns:
+        if bound := col.at_most or col.part_of:
+            which = ", which includes it" if col.part_of else ""
+            rule = f"must not exceed {bound} ({TABLES[table].column(bound).zh}){which}"
+            ctx.report(table, _numbers(frame, col.name) > _numbers(frame, bound), col.name, rule)
+        if col.required_if:
+            missing = (_numbers(frame, col.required_if) > 0) & np.isnan(_numbers(frame, col.name))
+            ctx.report(table, missing, col.name, f"required when {col.required_if} > 0")
+
+
 def _check_schools(ctx: Checks) -> None:
     """Teaching points hang under an existing parent; no school is its own parent."""
     schools = ctx.frames["schools"]
@@ -172,19 +177,7 @@ def _check_facilities(ctx: Checks, at: _SchoolIndex) -> None:
     fac = ctx.frames["facilities"]
     if fac["stage"].notna().any():
         at.stage_fits("facilities")
-    ctx.report(
-        "facilities",
-        _numbers(fac, "indoor_sports_area_m2") > _numbers(fac, "teaching_aux_area_m2"),
-        "indoor_sports_area_m2",
-        "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it",
-    )
-    for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
-        ctx.report(
-            "facilities",
-            (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)),
-            area,
-            f"required when {rooms} > 0",
-        )
+    _row_rules(ctx, "facilities")
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():

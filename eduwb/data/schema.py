@@ -71,6 +71,8 @@ class Column:
     gt: float | None = None  # exclusive lower bound
     max: float | None = None  # inclusive upper bound
     unique: bool = False
+    at_most: str | None = None  # a column of the same row it must not exceed (as it must its part_of)
+    required_if: str | None = None  # a count of the same row: this column is required when it is > 0
     default: object = None
     rule: str = ""  # a rule between columns or tables, in words (English)
     rule_zh: str = ""
