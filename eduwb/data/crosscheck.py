@@ -320,25 +320,10 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
     compared = rows > 0
     students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
     totals = np.where(compared, _per_section(sec_key, cls_key, students), np.nan)
-    class_students = pd.Series(totals, index=sec.index)
-    class_rows = pd.Series(rows, index=sec.index)
-    ctx.report(
-        "sections",
-        compared & (totals != _numbers(sec, "students")) & ~np.isnan(_numbers(sec, "students")),
-        "students",
-        "class rows (classes) do not add up to this total",
-        warning=True,
-        value=lambda r: f"{r['students']} here, {int(class_students[r.name])} in classes",
-    )
-    classes = _numbers(sec, "classes")
-    ctx.report(
-        "sections",
-        compared & (rows != classes) & ~np.isnan(classes),
-        "classes",
-        "number of class rows (classes) differs from this total",
-        warning=True,
-        value=lambda r: f"{r['classes']} here, {int(class_rows[r.name])} in classes",
-    )
+    rule = "class rows (classes) do not add up to this total"
+    _total_differs(ctx, "students", compared, totals, rule, "classes")
+    rule = "number of class rows (classes) differs from this total"
+    _total_differs(ctx, "classes", compared, rows, rule, "classes")
     years_with_classes = pd.unique(cls["year"].dropna().to_numpy())
     absent = (
         ~compared
@@ -349,19 +334,27 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
 
 
 def _check_teacher_counts(ctx: Checks, sec_key: np.ndarray, t_key: np.ndarray) -> None:
-    t = ctx.frames["teachers"]
+    years = pd.unique(ctx.frames["teachers"]["year"].dropna().to_numpy())
+    compared = ctx.frames["sections"]["year"].isin(years).to_numpy()
+    rule = "teacher rows (teachers) do not add up to this total"
+    _total_differs(ctx, "teachers", compared, _per_section(sec_key, t_key), rule, "teachers")
+
+
+def _total_differs(
+    ctx: Checks, column: str, compared: np.ndarray, counted: np.ndarray, rule: str, where: str
+) -> None:
+    """A warning on each compared sections row whose ``column`` is not what the rows of table
+    ``where`` count (``counted``, one per sections row); a blank total is not compared."""
     sec = ctx.frames["sections"]
-    counts = _per_section(sec_key, t_key)
-    rows = pd.Series(counts, index=sec.index)
-    years = pd.unique(t["year"].dropna().to_numpy())
-    teachers = _numbers(sec, "teachers")
+    given = _numbers(sec, column)
+    shown = pd.Series(counted, index=sec.index)
     ctx.report(
         "sections",
-        sec["year"].isin(years).to_numpy() & (counts != teachers) & ~np.isnan(teachers),
-        "teachers",
-        "teacher rows (teachers) do not add up to this total",
+        compared & (counted != given) & ~np.isnan(given),
+        column,
+        rule,
         warning=True,
-        value=lambda r: f"{r['teachers']} here, {int(rows[r.name])} in teachers",
+        value=lambda r: f"{r[column]} here, {int(shown[r.name])} in {where}",
     )
 
 
