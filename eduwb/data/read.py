@@ -285,12 +285,10 @@ def _drop_empty_rows(raw: Raw) -> Raw:
 
 def _by_table(names: list[str], stem=lambda name: name) -> dict[str, list[str]]:
     """Table name → the names among ``names`` (files or sheets) that are it, in English or Chinese."""
-    found = {}
-    for name, table in TABLES.items():
-        aliases = {norm(table.name), norm(table.zh)}
-        if hits := [n for n in names if norm(stem(n)) in aliases]:
-            found[name] = hits
-    return found
+    found = {
+        name: [n for n in names if norm(stem(n)) in {norm(t.name), norm(t.zh)}] for name, t in TABLES.items()
+    }
+    return {name: hits for name, hits in found.items() if hits}
 
 
 def _one_each(found: dict[str, list], label, kind: str, problems: list[Problem]) -> dict[str, Any]:
