@@ -9,7 +9,7 @@ import pandas as pd
 from eduwb.data import rulewords
 from eduwb.data.parse import add_rows, plain, row_keys
 from eduwb.data.read import Raw
-from eduwb.data.schema import GRADES_BY_STAGE, STAGES_BY_KIND, TABLES
+from eduwb.data.schema import GRADES_BY_STAGE, STAGES_BY_KIND, TABLES, bounds_text
 from eduwb.errors import Problem, ProblemList
 
 
@@ -411,11 +411,7 @@ def check_plausibility(ctx: Checks, std) -> None:
         if not outside.any():
             continue
         culprit = numbers.abs().fillna(-1).idxmax(axis=1)
-        span = (
-            f"{low:g}–{high:g}"
-            if low is not None and high is not None
-            else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
-        )
+        span = bounds_text(low, high)
         rule = (
             f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
         ).rstrip(": ")
