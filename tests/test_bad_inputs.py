@@ -137,3 +137,25 @@ def test_validate_in_a_real_process(case):
     assert "Traceback" not in proc.stderr
     for entry in _expected(case)["problems"]:
         assert entry["rule"] in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (
+            "one_table_two_files",
+            "错误：学校名录.csv：一张表，两个文件：“schools.csv”和“学校名录.csv”都是学校名录（schools）；"
+            "只保留一个 / error: 学校名录.csv: one table, two files: 'schools.csv' and '学校名录.csv' "
+            "are both schools (学校名录); keep one",
+        ),
+        (
+            "xlsx_one_table_two_sheets",
+            "错误：county.xlsx [工作表 学校名录]：一张表，两个工作表：“schools”和“学校名录”都是学校名录"
+            "（schools）；只保留一个 / error: county.xlsx [sheet 学校名录]: one table, two sheets: "
+            "'schools' and '学校名录' are both schools (学校名录); keep one",
+        ),
+    ],
+)
+def test_one_table_under_both_names_is_refused_not_read(case, message):
+    """A table under its English and its Chinese name is refused: neither is silently preferred."""
+    assert [str(p) for p in _refusal(case)] == [message]

@@ -9,7 +9,7 @@ import pandas as pd
 from eduwb.data import rulewords
 from eduwb.data.parse import add_rows, plain, row_keys
 from eduwb.data.read import Raw
-from eduwb.data.schema import GRADES_BY_STAGE, STAGES_BY_KIND, TABLES
+from eduwb.data.schema import GRADES_BY_STAGE, STAGES_BY_KIND, TABLES, bounds_text
 from eduwb.errors import Problem, ProblemList
 
 
@@ -46,15 +46,7 @@ def cross_check(ctx: Checks, known_indicators: set[str] | None, percent_indicato
     # sections
     at.school_exists("sections")
     at.stage_fits("sections")
-    sec = f["sections"]
-    teachers = _numbers(sec, "teachers")
-    for col in (
-        "teachers_above_degree",
-        "backbone_teachers",
-        "pe_art_teachers",
-        "intermediate_title_teachers",
-    ):
-        ctx.report("sections", _numbers(sec, col) > teachers, col, "must not exceed teachers (专任教师数)")
+    _row_rules(ctx, "sections")
     _check_facilities(ctx, at)
     if "classes" in f:
         _check_classes(ctx, at)
@@ -67,8 +59,7 @@ def cross_check(ctx: Checks, known_indicators: set[str] | None, percent_indicato
     if "budget" in f:
         at.school_exists("budget")
     if "survey" in f:
-        sv = f["survey"]
-        ctx.report("survey", sv["satisfied"] > sv["valid"], "satisfied", "must not exceed valid (有效问卷数)")
+        _row_rules(ctx, "survey")
     if "cohorts" in f:
         co = f["cohorts"]
         ctx.report(
@@ -140,6 +131,20 @@ class _SchoolIndex:
         return keys[: len(f["sections"])], keys[len(f["sections"]) :]
 
 
+def _row_rules(ctx: Checks, table: str) -> None:
+    """The dictionary's rules within a row: a column not above another (``at_most``, or the
+    amount it is ``part_of``), a column required when a count is above 0 (``required_if``)."""
+    frame = ctx.frames[table]
+    for col in TABLES[table].columns:
+        if bound := col.at_most or col.part_of:
+            which = ", which includes it" if col.part_of else ""
+            rule = f"must not exceed {bound} ({TABLES[table].column(bound).zh}){which}"
+            ctx.report(table, _numbers(frame, col.name) > _numbers(frame, bound), col.name, rule)
+        if col.required_if:
+            missing = (_numbers(frame, col.required_if) > 0) & np.isnan(_numbers(frame, col.name))
+            ctx.report(table, missing, col.name, f"required when {col.required_if} > 0")
+
+
 def _check_schools(ctx: Checks) -> None:
     """Teaching points hang under an existing parent; no school is its own parent."""
     schools = ctx.frames["schools"]
@@ -172,19 +177,7 @@ def _check_facilities(ctx: Checks, at: _SchoolIndex) -> None:
     fac = ctx.frames["facilities"]
     if fac["stage"].notna().any():
         at.stage_fits("facilities")
-    ctx.report(
-        "facilities",
-        _numbers(fac, "indoor_sports_area_m2") > _numbers(fac, "teaching_aux_area_m2"),
-        "indoor_sports_area_m2",
-        "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it",
-    )
-    for rooms, area in (("music_rooms", "music_room_min_area_m2"), ("art_rooms", "art_room_min_area_m2")):
-        ctx.report(
-            "facilities",
-            (_numbers(fac, rooms) > 0) & np.isnan(_numbers(fac, area)),
-            area,
-            f"required when {rooms} > 0",
-        )
+    _row_rules(ctx, "facilities")
     # whole-school and per-stage rows must not mix for one school × year
     whole = fac["stage"].isna().to_numpy()
     if whole.any() and not whole.all():
@@ -327,25 +320,10 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
     compared = rows > 0
     students = cls["students"].to_numpy(dtype="float64", na_value=0.0)
     totals = np.where(compared, _per_section(sec_key, cls_key, students), np.nan)
-    class_students = pd.Series(totals, index=sec.index)
-    class_rows = pd.Series(rows, index=sec.index)
-    ctx.report(
-        "sections",
-        compared & (totals != _numbers(sec, "students")) & ~np.isnan(_numbers(sec, "students")),
-        "students",
-        "class rows (classes) do not add up to this total",
-        warning=True,
-        value=lambda r: f"{r['students']} here, {int(class_students[r.name])} in classes",
-    )
-    classes = _numbers(sec, "classes")
-    ctx.report(
-        "sections",
-        compared & (rows != classes) & ~np.isnan(classes),
-        "classes",
-        "number of class rows (classes) differs from this total",
-        warning=True,
-        value=lambda r: f"{r['classes']} here, {int(class_rows[r.name])} in classes",
-    )
+    rule = "class rows (classes) do not add up to this total"
+    _total_differs(ctx, "students", compared, totals, rule, "classes")
+    rule = "number of class rows (classes) differs from this total"
+    _total_differs(ctx, "classes", compared, rows, rule, "classes")
     years_with_classes = pd.unique(cls["year"].dropna().to_numpy())
     absent = (
         ~compared
@@ -356,19 +334,27 @@ def _check_class_totals(ctx: Checks, sec_key: np.ndarray, cls_key: np.ndarray) -
 
 
 def _check_teacher_counts(ctx: Checks, sec_key: np.ndarray, t_key: np.ndarray) -> None:
-    t = ctx.frames["teachers"]
+    years = pd.unique(ctx.frames["teachers"]["year"].dropna().to_numpy())
+    compared = ctx.frames["sections"]["year"].isin(years).to_numpy()
+    rule = "teacher rows (teachers) do not add up to this total"
+    _total_differs(ctx, "teachers", compared, _per_section(sec_key, t_key), rule, "teachers")
+
+
+def _total_differs(
+    ctx: Checks, column: str, compared: np.ndarray, counted: np.ndarray, rule: str, where: str
+) -> None:
+    """A warning on each compared sections row whose ``column`` is not what the rows of table
+    ``where`` count (``counted``, one per sections row); a blank total is not compared."""
     sec = ctx.frames["sections"]
-    counts = _per_section(sec_key, t_key)
-    rows = pd.Series(counts, index=sec.index)
-    years = pd.unique(t["year"].dropna().to_numpy())
-    teachers = _numbers(sec, "teachers")
+    given = _numbers(sec, column)
+    shown = pd.Series(counted, index=sec.index)
     ctx.report(
         "sections",
-        sec["year"].isin(years).to_numpy() & (counts != teachers) & ~np.isnan(teachers),
-        "teachers",
-        "teacher rows (teachers) do not add up to this total",
+        compared & (counted != given) & ~np.isnan(given),
+        column,
+        rule,
         warning=True,
-        value=lambda r: f"{r['teachers']} here, {int(rows[r.name])} in teachers",
+        value=lambda r: f"{r[column]} here, {int(shown[r.name])} in {where}",
     )
 
 
@@ -425,11 +411,7 @@ def check_plausibility(ctx: Checks, std) -> None:
         if not outside.any():
             continue
         culprit = numbers.abs().fillna(-1).idxmax(axis=1)
-        span = (
-            f"{low:g}–{high:g}"
-            if low is not None and high is not None
-            else (f"≥ {low:g}" if low is not None else f"≤ {high:g}")
-        )
+        span = bounds_text(low, high)
         rule = (
             f"implausible {ind.id} {ind.name_zh} (plausible {span} {ind.unit}): {bounds.get('hint_en', '')}"
         ).rstrip(": ")

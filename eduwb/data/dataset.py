@@ -180,7 +180,7 @@ def files_read(path: str | Path) -> list[Path]:
     path = Path(path)
     if path.is_dir():
         settings = path / "county.toml"
-        files = [settings, *table_files(path).values()]
+        files = [settings, *(f for found in table_files(path).values() for f in found)]
     else:
         settings = path.with_suffix(".toml")
         files = [path, settings]

@@ -283,15 +283,37 @@ def _drop_empty_rows(raw: Raw) -> Raw:
     return replace(raw, columns=columns, index=raw.index[keep])
 
 
-def table_files(path: Path) -> dict[str, Path]:
-    """The CSV file of each table found in a folder, under its English or Chinese name."""
-    files = {norm(p.stem): p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv"}
-    out = {}
-    for name, table in TABLES.items():
-        found = [files[a] for a in sorted({norm(table.name), norm(table.zh)}) if a in files]
-        if found:
-            out[name] = found[0]
-    return out
+def _by_table(names: list[str], stem=lambda name: name) -> dict[str, list[str]]:
+    """Table name → the names among ``names`` (files or sheets) that are it, in English or Chinese."""
+    found = {
+        name: [n for n in names if norm(stem(n)) in {norm(t.name), norm(t.zh)}] for name, t in TABLES.items()
+    }
+    return {name: hits for name, hits in found.items() if hits}
+
+
+def _one_each(found: dict[str, list], label, kind: str, problems: list[Problem]) -> dict[str, Any]:
+    """The one file (or sheet) of each table; a table found twice ("schools.csv" and
+    "学校名录.csv") is refused rather than one of them read."""
+    for name, hits in found.items():
+        if len(hits) > 1:
+            a, b = (getattr(h, "name", h) for h in hits[:2])
+            zh = TABLES[name].zh
+            rule = (
+                f"one table, two files: '{a}' and '{b}' are both {name} ({zh}); keep one"
+                if kind == "files"
+                else f"one table, two sheets: '{a}' and '{b}' are both {name} ({zh}); keep one"
+            )
+            problems.append(Problem(label(b), None, None, None, rule))
+    return {name: hits[0] for name, hits in found.items() if len(hits) == 1}
+
+
+def table_files(path: Path) -> dict[str, list[Path]]:
+    """The CSV files of each table found in a folder, under its English or Chinese name."""
+    files = {p.name: p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv"}
+    return {
+        name: [files[n] for n in hits]
+        for name, hits in _by_table(list(files), lambda n: n.rsplit(".", 1)[0]).items()
+    }
 
 
 def _match_headers(
@@ -338,12 +360,13 @@ def _match_headers(
 
 
 def read_folder(path: Path, problems: list[Problem]) -> dict[str, Raw]:
-    files = table_files(path)
+    every = table_files(path)
+    files = _one_each(every, str, "files", problems)
     raws: dict[str, Raw] = {}
     for name, table in TABLES.items():
         found = files.get(name)
         if found is None:
-            if table.required:
+            if table.required and name not in every:
                 problems.append(
                     Problem(f"{name}.csv", None, None, None, f"required file missing from {path}")
                 )
@@ -367,11 +390,12 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, Raw]:
         problems.append(Problem(path.name, exc.row, exc.column, exc.value, exc.rule))
         return {}
     with book:
-        by_alias = {norm(name): name for name in book.sheets}
+        every = _by_table(list(book.sheets))
+        sheets = _one_each(every, lambda sheet: f"{path.name} [sheet {sheet}]", "sheets", problems)
         for name, table in TABLES.items():
-            sheet = next((by_alias[a] for a in (norm(table.name), norm(table.zh)) if a in by_alias), None)
+            sheet = sheets.get(name)
             if sheet is None:
-                if table.required:
+                if table.required and name not in every:
                     rule = f"required sheet '{name}' ({table.zh}) missing"
                     problems.append(Problem(f"{path.name} [sheet {name}]", None, None, None, rule))
                 continue

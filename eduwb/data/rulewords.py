@@ -37,6 +37,10 @@ RULES: dict[str, str] = {
     "required file missing from {path}": "{path} 中缺少这个必需的文件",
     "required sheet '{name}' ({zh}) missing": "缺少必需的工作表“{name}”（{zh}）",
     "sheet is empty": "工作表为空",
+    "one table, two files: '{a}' and '{b}' are both {name} ({zh}); keep one":
+        "一张表，两个文件：“{a}”和“{b}”都是{zh}（{name}）；只保留一个",
+    "one table, two sheets: '{a}' and '{b}' are both {name} ({zh}); keep one":
+        "一张表，两个工作表：“{a}”和“{b}”都是{zh}（{name}）；只保留一个",
     "no data rows: {name} ({zh}) is required": "没有数据行：{name}（{zh}）是必需的",
     # --- CSV text
     "is UTF-16 (Excel's 'Unicode text'), not UTF-8 or GB18030/GBK; save it as 'CSV UTF-8'":
@@ -67,16 +71,14 @@ RULES: dict[str, str] = {
     "must be > {n}": "必须 > {n}",
     "duplicate {key}: must be unique": "{key} 重复：必须唯一",
     # --- rules across columns and tables
-    "must not exceed teachers (专任教师数)": "不得超过专任教师数（teachers）",
-    "must not exceed valid (有效问卷数)": "不得超过有效问卷数（valid）",
+    "must not exceed {other} ({zh})": "不得超过{zh}（{other}）",
+    "must not exceed {other} ({zh}), which includes it": "不得超过{zh}（{other}），后者包含它",
     "must be below entrants_3y_ago": "必须小于三年前的入学人数（entrants_3y_ago）",
     "school id not found in schools": "学校代码不在学校表（schools）中",
     "stage does not fit the school's kind": "学段与学校的办学类型不符",
     "a teaching point needs the id of its parent school": "教学点须填写所属学校的代码",
     "parent school id not found in schools": "所属学校的代码不在学校表（schools）中",
     "a school cannot be its own parent": "学校不能是自己的所属学校",
-    "must not exceed teaching_aux_area_m2 (教学及辅助用房面积), which includes it":
-        "不得超过教学及辅助用房面积（teaching_aux_area_m2），后者包含它",
     "required when {rooms} > 0": "{rooms} > 0 时必须填写",
     "this school × year also has a whole-school row; give one or the other":
         "这所学校这一年另有一行全校数据；两者只填其一",

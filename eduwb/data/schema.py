@@ -57,6 +57,14 @@ UNITS = {
 }
 
 
+def bounds_text(low: float | None, high: float | None, gt: float | None = None) -> str:
+    """Numeric bounds as the dictionary writes them, e.g. ``≥ 0``, ``> 0``, ``1–9``."""
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    bounds = ((low, "≥"), (gt, ">"), (high, "≤"))
+    return ", ".join(f"{sign} {bound:g}" for bound, sign in bounds if bound is not None)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table: the fields up to ``default`` drive validation, the others document
@@ -71,6 +79,8 @@ class Column:
     gt: float | None = None  # exclusive lower bound
     max: float | None = None  # inclusive upper bound
     unique: bool = False
+    at_most: str | None = None  # a column of the same row it must not exceed (as it must its part_of)
+    required_if: str | None = None  # a count of the same row: this column is required when it is > 0
     default: object = None
     rule: str = ""  # a rule between columns or tables, in words (English)
     rule_zh: str = ""
@@ -83,11 +93,7 @@ class Column:
     example: object = None  # a value for the example row (a code for enums)
 
     def bounds(self) -> str:
-        """The numeric bounds as written in the dictionary, e.g. ``≥ 0``, ``> 0``, ``1–9``."""
-        if self.min is not None and self.max is not None:
-            return f"{self.min:g}–{self.max:g}"
-        bounds = ((self.min, "≥"), (self.gt, ">"), (self.max, "≤"))
-        return ", ".join(f"{sign} {bound:g}" for bound, sign in bounds if bound is not None)
+        return bounds_text(self.min, self.max, self.gt)
 
     aliases: tuple[str, ...] = ()  # other headers analysts use for it (besides name and zh)
 

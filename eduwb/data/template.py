@@ -252,25 +252,9 @@ def cell_values(col: Column, series: pd.Series, lang: str) -> list[Any]:
 
 
 def _comment_text(col: Column, lang: str) -> str:
-    lines = [
-        pick((f"{col.zh}（{col.name}）", f"{col.name} ({col.zh})"), lang),
-        _summary(col, lang),
-        pick((col.desc_zh, col.desc_en), lang),
-    ]
-    if col.unit:
-        lines.append(_field("unit", pick(UNITS[col.unit], lang), lang))
-    if col.enum:
-        lines.append(
-            _field("values", pick(LIST_SEP, lang).join(pick((col.enum.values(), col.enum), lang)), lang)
-        )
-    if col.bounds():
-        lines.append(_field("bounds", col.bounds(), lang))
-    rule = pick((col.rule_zh, col.rule), lang)
-    if rule:
-        lines.append(_field("rule", rule, lang))
-    if col.source[0]:
-        lines.append(_field("source", pick(col.source, lang), lang))
-    return "\n".join(lines)
+    title = pick((f"{col.zh}（{col.name}）", f"{col.name} ({col.zh})"), lang)
+    facts = _facts(col, lang, ("unit", "values", "bounds", "rule", "source"))
+    return "\n".join([title, _summary(col, lang), pick((col.desc_zh, col.desc_en), lang), *facts])
 
 
 def _example_value(col: Column, lang: str) -> Any:
@@ -295,9 +279,17 @@ def _summary(col: Column, lang: str) -> str:
     return f"{pick(_REQUIRED_WORDS[col.required], lang)} · {pick(_KIND_WORDS[col.dtype], lang)}"
 
 
-def _field(key: str, value: str, lang: str) -> str:
-    """``单位：平方米``: one fact about a column, named."""
-    return f"{pick(_FIELD_WORDS[key], lang)}{pick(COLON, lang)}{value}"
+def _facts(col: Column, lang: str, keys: tuple[str, ...]) -> list[str]:
+    """``单位：平方米``: the facts of ``keys`` the column has, each named."""
+    facts = {
+        "unit": pick(UNITS[col.unit], lang) if col.unit else None,
+        "values": pick(LIST_SEP, lang).join(pick((col.enum.values(), col.enum), lang)) if col.enum else None,
+        "bounds": col.bounds() or None,
+        "rule": pick((col.rule_zh, col.rule), lang) or None,
+        "source": pick(col.source, lang) if col.source[0] else None,
+    }
+    colon = pick(COLON, lang)
+    return [f"{pick(_FIELD_WORDS[k], lang)}{colon}{facts[k]}" for k in keys if facts[k] is not None]
 
 
 def _both(zh: str, en: str, limit: int = _MESSAGE_CHARS) -> str:
@@ -310,11 +302,7 @@ def _prompt(col: Column, extra: tuple[str, str] | None = None) -> tuple[str, str
     """The input message shown when a cell of the column is selected: title and text."""
     texts = []
     for lang in ("zh", "en"):
-        parts = [_summary(col, lang)]
-        if col.unit:
-            parts.append(_field("unit", pick(UNITS[col.unit], lang), lang))
-        if col.bounds():
-            parts.append(_field("bounds", col.bounds(), lang))
+        parts = [_summary(col, lang), *_facts(col, lang, ("unit", "bounds"))]
         if extra:
             parts.append(pick(extra, lang))
         texts.append(pick(("；", "; "), lang).join(parts))

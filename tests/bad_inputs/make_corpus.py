@@ -336,6 +336,13 @@ def missing_required_file(c: Case) -> None:
 
 
 @case
+def one_table_two_files(c: Case) -> None:
+    """schools.csv and 学校名录.csv both in the folder: one table under its two names."""
+    c.raw_files["学校名录.csv"] = c.tables["schools"].to_csv().encode()
+    c.expect("学校名录.csv", None, None, "one table, two files: 'schools.csv' and '学校名录.csv'")
+
+
+@case
 def empty_file(c: Case) -> None:
     """schools.csv has zero bytes."""
     c.raw_files["schools.csv"] = b""
@@ -935,6 +942,14 @@ def xlsx_chinese_bad_cell(c: Case) -> None:
     c.tables = to_chinese(c.tables)
     c.tables["facilities"].set(4, "网络多媒体教室数", "-2")
     c.expect("county.xlsx", 4, "网络多媒体教室数", "≥ 0", sheet="facilities")
+
+
+@case
+def xlsx_one_table_two_sheets(c: Case) -> None:
+    """A workbook with both a schools and a 学校名录 sheet: one table under its two names."""
+    c.xlsx = True
+    c.tables["学校名录"] = copy.deepcopy(c.tables["schools"])
+    c.expect("county.xlsx", None, None, "one table, two sheets: 'schools' and '学校名录'", sheet="学校名录")
 
 
 @case
