@@ -305,26 +305,6 @@ def pathway_tables(
     return out
 
 
-def _one(name: str):
-    def table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-        return pathway_tables(ds, std, year=year, stage=stage, **options)[name]
-
-    table.__name__ = f"{name}_table"
-    table.__doc__ = f"The ``{name}`` table of :func:`pathway_tables`."
-    return table
-
-
-pathway_table = _one("pathway")
-pathway_summary_table = _one("pathway_summary")
-pathway_schedule_table = _one("pathway_schedule")
-pathway_by_indicator_table = _one("pathway_by_indicator")
-pathway_by_school_table = _one("pathway_by_school")
-pathway_by_year_table = _one("pathway_by_year")
-pathway_misses_table = _one("pathway_misses")
-pathway_unpriced_table = _one("pathway_unpriced")
-pathway_costs_table = _one("pathway_costs")
-
-
 # ----------------------------------------------------------------------------- next year
 
 
