@@ -22,6 +22,9 @@ from eduwb.standards import Standard
 from .campus import add_campus
 from .costs import Prices
 
+#: grade → its stage
+GRADE_STAGE = {g: stage for stage, grades in GRADES_BY_STAGE.items() for g in grades}
+
 
 @dataclass
 class Work:
@@ -52,12 +55,8 @@ class Work:
             self.actions.append(rows.assign(**same).reset_index(drop=True))
 
 
-def _grade_stage() -> dict[int, str]:
-    return {g: stage for stage, grades in GRADES_BY_STAGE.items() for g in grades}
-
-
 def _class_limit(std: Standard, grades: pd.Series) -> np.ndarray:
-    stage = grades.map(_grade_stage())
+    stage = grades.map(GRADE_STAGE)
     return stage.map({s: std.class_size_standard(s) for s in std.stages}).to_numpy(dtype="float64")
 
 
@@ -107,7 +106,7 @@ def _sync_sections(work: Work) -> None:
     """``sections.students`` and ``classes`` of the year from the class rows (where a school has them)."""
     cls = work.table("classes")
     cls = cls[cls["year"] == work.year]
-    stage = cls["grade"].map(_grade_stage())
+    stage = cls["grade"].map(GRADE_STAGE)
     agg = (
         cls.assign(stage=stage)
         .groupby(["school_id", "stage"])
@@ -280,7 +279,7 @@ def class_sizes(work: Work) -> None:
     g["extra"] = np.maximum(need - g["n"].to_numpy(), 0)
     g["n"] = g["n"] + g["extra"]
     g = g.reset_index()
-    g["stage"] = g["grade"].map(_grade_stage())
+    g["stage"] = g["grade"].map(GRADE_STAGE)
     p = work.prices
     base = g[["school_id", "stage", "grade"]].assign(indicator="G5", cost_key="", method="exact")
     grew = (g["extra"] > 0).to_numpy()
@@ -415,7 +414,7 @@ def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
     a new classroom (``classroom_m2``), as :func:`class_sizes` adds them."""
     cls = work.table("classes")
     own = cls[(cls["year"] == work.year) & (cls["school_id"] == school_id) & (cls["grade"] == grade)]
-    stage = _grade_stage()[grade]
+    stage = GRADE_STAGE[grade]
     m2 = pd.Series(
         [extra * work.prices.classroom_m2[stage]], index=pd.MultiIndex.from_tuples([(school_id, stage)])
     )
