@@ -26,7 +26,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.balance import yuan_parameter
 from eduwb.analysis.scope import resolve_year
+from eduwb.analysis.teachers import training_hours_min
 from eduwb.data.dataset import memoised
 from eduwb.errors import ParameterError
 from eduwb.standards import Standard
@@ -74,8 +76,6 @@ def _hire_rows(work: structure.Work) -> None:
     taken = set(t["teacher_id"])
     ids = [f"H{work.year}{i:05d}" for i in range(len(rows) + len(taken))]
     ids = [i for i in ids if i not in taken][: len(rows)]
-    from eduwb.analysis import rotation
-
     new = pd.DataFrame(
         {
             "teacher_id": ids,
@@ -87,7 +87,7 @@ def _hire_rows(work: structure.Work) -> None:
             "backbone": np.where(k < h["backbone_teachers"].to_numpy()[rows], "county", "none"),
             "years_at_school": 0,
             "certified": True,
-            "training_hours_5y": float(rotation.training_hours_min(work.std) or 0),
+            "training_hours_5y": float(training_hours_min(work.std) or 0),
         }
     )
     work.set(teachers=pd.concat([t, new.astype(t.dtypes.to_dict())], ignore_index=True))
@@ -250,8 +250,6 @@ def _cap(ds, options: dict) -> float | None:
     raw = options.pop("annual_budget_yuan", None)
     if raw is None:
         raw = (getattr(ds.settings, "pathway", {}) or {}).get("annual_budget_yuan")
-    from eduwb.analysis.balance import yuan_parameter
-
     return None if raw is None else yuan_parameter("annual_budget_yuan", raw)
 
 
