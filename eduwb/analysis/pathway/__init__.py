@@ -65,7 +65,7 @@ class Pathway:
 
 def _hire_rows(work: structure.Work) -> None:
     """The hires as teacher rows (certified, trained; backbone ``county`` for those who are)."""
-    t = work.table("teachers")
+    t = work.ds.teachers
     if t is None or not work.hires:
         return
     h = pd.DataFrame(work.hires)
@@ -100,7 +100,7 @@ def _actions(work: structure.Work) -> pd.DataFrame:
     for col in _ACTION_COLUMNS:
         if col not in acts.columns:
             acts[col] = pd.NA
-    names = work.table("schools").set_index("school_id")["name"]
+    names = work.ds.schools.set_index("school_id")["name"]
     acts["school_name"] = acts["school_id"].map(names)
     acts["cost_key"] = acts["cost_key"].fillna("").replace({"yuan": "equipment_yuan"})
     acts["unit_cost"] = [work.prices[k] if k else 0.0 for k in acts["cost_key"]]
