@@ -328,7 +328,7 @@ def _parse_bands(bands: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(b for b in OVERSIZED_BANDS if b in bands)
 
 
-def _milestone_limits(std, milestone: dict) -> np.ndarray:
+def milestone_limits(std, milestone: dict) -> np.ndarray:
     """A milestone's largest allowed class per stage (``"standard"`` → the stage's standard)."""
     value = milestone["max_students"]
     if value == "standard":
@@ -344,7 +344,7 @@ def _deadline_matrix(ds, std) -> np.ndarray:
     )
     due = np.full(smallest.shape, np.inf)
     for milestone in ds.settings.milestones:  # a handful of configured targets, not data rows
-        covered = _milestone_limits(std, milestone)[None, :] < smallest
+        covered = milestone_limits(std, milestone)[None, :] < smallest
         due = np.where(covered, np.minimum(due, int(milestone["by"])), due)
     return due
 
@@ -482,7 +482,7 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
     """One milestone judged on the class counts of ``years`` (the data years up to the as-of year)."""
     n_y = len(years)
     last = int(years[-1])
-    limits = _milestone_limits(std, m)
+    limits = milestone_limits(std, m)
     over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)

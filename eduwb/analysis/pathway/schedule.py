@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.classsize import milestone_limits
+
 from .structure import GRADE_STAGE
 
 
@@ -27,10 +29,9 @@ def _milestone_deadline(ds, std, stage: pd.Series, largest: pd.Series, default: 
     """Per class action: the first milestone year whose limit its largest class exceeds."""
     out = np.full(len(stage), default, dtype=np.int64)
     size = largest.to_numpy(dtype="float64")  # NaN (no class) exceeds no limit
+    at = pd.Index(std.stages).get_indexer(stage)  # class and pupil actions are of the standard's stages
     for m in ds.settings.milestones:
-        limit = m["max_students"]
-        lim = stage.map(lambda s, lim=limit: std.class_size_standard(s) if lim == "standard" else float(lim))
-        hit = size > lim.to_numpy(dtype="float64")
+        hit = size > milestone_limits(std, m)[at]
         out = np.where(hit, np.minimum(out, int(m["by"])), out)
     return out
 
