@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,11 +35,23 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
 CATALOGUE_ZH = {name: entry["zh"] for name, entry in _TABLES.items()}
 
 
+def _function(module: str, function: str) -> TableFunction:
+    """``function`` of ``eduwb.analysis.module``; ``tables[key]``: the ``key`` table of the dict
+    ``tables`` returns (several tables from one computation, such as the pathway's)."""
+    function, _, key = function.removesuffix("]").partition("[")
+    fn = getattr(importlib.import_module(f"eduwb.analysis.{module}"), function)
+    return partial(_one_of, fn, key) if key else fn
+
+
+def _one_of(tables: Callable[..., dict], key: str, ds, std, **options) -> pd.DataFrame:
+    return tables(ds, std, **options)[key]
+
+
 @cache
 def _registry() -> dict[str, tuple[TableFunction, str]]:
     """name → (function, description), the analyses imported on first use."""
     return {
-        name: (getattr(importlib.import_module(f"eduwb.analysis.{module}"), function), description)
+        name: (_function(module, function), description)
         for name, (module, function, description) in CATALOGUE.items()
     }
 

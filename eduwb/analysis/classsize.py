@@ -11,7 +11,7 @@ a school stays on the ``large`` ledger while it has any class of 56+ (超大班�
 Without class rows (no ``classes`` table, or none for the year asked) every function raises
 :class:`ClassDataMissing` ("缺数据 …"); :func:`has_class_data` branches first, :func:`g5_summary`
 returns the status ``"missing"`` instead. Every table is read off one cube of dense arrays per
-dataset load (:func:`_cube`, built with ``numpy.bincount``).
+call (:func:`_cube`, built with ``numpy.bincount``; cheap enough to build again each time).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from eduwb.analysis.schoolsize import no_options, object_frame, school_limits
 from eduwb.analysis.schoolsize import school_size_table as school_size_table
 from eduwb.analysis.schoolsize import size_scope_kinds as size_scope_kinds
 from eduwb.analysis.scope import resolve_stage
-from eduwb.data.dataset import memoised
 from eduwb.data.schema import GRADES_BY_STAGE
 from eduwb.errors import AnalysisError, ParameterError, StandardError
 
@@ -152,12 +151,6 @@ def _cube(ds, std) -> _Cube:
     if cls is None or cls.empty:
         raise _missing(ds)
     standards, large_min, super_min = _thresholds(std)
-    key = ("classsize_cube", tuple(std.stages), tuple(standards.tolist()), large_min, super_min)
-    return memoised(ds, key, lambda: _build_cube(ds, std, standards, large_min, super_min))
-
-
-def _build_cube(ds, std, standards: np.ndarray, large_min: int, super_min: int) -> _Cube:
-    cls = ds.classes
     year = cls["year"].to_numpy(dtype=np.int64)
     grade = cls["grade"].to_numpy(dtype=np.int64)
     students = cls["students"].to_numpy(dtype=np.int64)
@@ -245,11 +238,8 @@ def classsize_table(
 def _class_rows(ds, std, cube: _Cube, years: np.ndarray, stages: list[int]) -> pd.DataFrame:
     class_codes, class_labels = pd.factorize(ds.classes["class_id"].to_numpy(dtype=object), sort=True)
     rows = np.flatnonzero(np.isin(cube.year_idx, years) & np.isin(cube.stage, stages))
-    # by year, then largest first, then school id (school codes sort like the ids) and class id;
-    # narrow keys make lexsort several times faster
-    keys = (class_codes[rows], cube.school[rows], -cube.students[rows], cube.year_idx[rows])
-    narrow = [k.astype(np.min_scalar_type(-int(np.abs(k).max(initial=0)) - 1)) for k in keys]
-    rows = rows[np.lexsort(narrow)]
+    # by year, then largest first, then school id (school codes sort like the ids) and class id
+    rows = rows[np.lexsort((class_codes[rows], cube.school[rows], -cube.students[rows], cube.year_idx[rows]))]
     if len(rows) == 0:
         raise _missing(ds)
     standards, _, _ = _thresholds(std)
@@ -338,7 +328,7 @@ def _parse_bands(bands: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(b for b in OVERSIZED_BANDS if b in bands)
 
 
-def _milestone_limits(std, milestone: dict) -> np.ndarray:
+def milestone_limits(std, milestone: dict) -> np.ndarray:
     """A milestone's largest allowed class per stage (``"standard"`` → the stage's standard)."""
     value = milestone["max_students"]
     if value == "standard":
@@ -354,7 +344,7 @@ def _deadline_matrix(ds, std) -> np.ndarray:
     )
     due = np.full(smallest.shape, np.inf)
     for milestone in ds.settings.milestones:  # a handful of configured targets, not data rows
-        covered = _milestone_limits(std, milestone)[None, :] < smallest
+        covered = milestone_limits(std, milestone)[None, :] < smallest
         due = np.where(covered, np.minimum(due, int(milestone["by"])), due)
     return due
 
@@ -492,7 +482,7 @@ def _milestone_row(ds, std, cube, m: dict, stages, years: np.ndarray, limit_cols
     """One milestone judged on the class counts of ``years`` (the data years up to the as-of year)."""
     n_y = len(years)
     last = int(years[-1])
-    limits = _milestone_limits(std, m)
+    limits = milestone_limits(std, m)
     over = cube.over_counts(limits)[:, :n_y][:, :, stages].sum(axis=2)  # (school, year)
     per_year = over.sum(axis=0)
     schools = (over > 0).sum(axis=0)

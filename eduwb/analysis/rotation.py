@@ -2,7 +2,7 @@
 
 :func:`rotation_table`, :func:`flows_table` and :func:`teacher_quality_table` are the
 ``rotation``, ``flows`` and ``teacher_quality`` tables of :mod:`eduwb.tables`;
-:func:`rotation_tables` computes all of them at once from one preparation (same results).
+:func:`rotation_tables` computes all of them at once.
 Who is eligible and what counts: :mod:`eduwb.analysis.teachers` (docs/method.md § 12).
 
 Undefined numbers are NA, never NaN, 0 or inf, and the ``status`` column says why: ``ok``;
@@ -77,12 +77,7 @@ def rotation_table(ds, std, *, year: int | None = None, stage: str | None = None
         return _min_years_scan(ds, std, year, stage, rule, values, options)
     if ds.teachers is None or ds.rotations is None:
         return _missing_rotation(ds, std, year, by, modes)
-    return _rotation(ds, std, *tc.prepare(ds, std, rule, stages), year, modes, by)
-
-
-def _rotation(
-    ds, std, schools: tc.Schools, teachers: tc.TeacherRows, moves: tc.Moves, year, modes, by
-) -> pd.DataFrame:
+    schools, teachers, moves = tc.prepare(ds, std, rule, stages)
     teacher_years = set(tc.years_in(teachers.year))
     if year is None:
         candidates = (
@@ -457,10 +452,7 @@ def teacher_quality_table(
         limits = {"training_limit": tc.indicator_limit(std, "G9", stage)}
         limits["certification_limit"] = tc.indicator_limit(std, "G12", stage)
         return tc.missing_rows(years, _QUALITY_COLUMNS, "missing_table", limits)
-    schools = tc.Schools.of(ds)
-    return _quality(
-        ds, std, schools, schools.index.get_indexer(ds.teachers["school_id"]), year, stage, hours, by
-    )
+    return _quality(ds, std, year, stage, hours, by)
 
 
 BUNDLE = (
@@ -477,40 +469,24 @@ BUNDLE = (
 def rotation_tables(
     ds, std, *, year: int | None = None, stage: str | None = None, **options
 ) -> dict[str, pd.DataFrame]:
-    """Every table of this module at once, keyed by :data:`BUNDLE` and equal to the separate
-    calls, from one preparation (what notebook 03 shows): the teacher and rotation rows are coded
-    once, the resource rule asked once. ``options``: the eligibility rule, ``counted_modes``,
-    ``training_hours_min``."""
+    """Every table of this module at once, keyed by :data:`BUNDLE` (what notebook 03 shows).
+    ``options``: the eligibility rule, ``counted_modes``, ``training_hours_min``."""
     options = {k: v for k, v in options.items() if v is not None}
     check_options(options, (*_ROTATION_OPTIONS, "training_hours_min"), "rotation_tables")
     rotation_options = {k: v for k, v in options.items() if k in _ROTATION_OPTIONS}
     flow_options = {k: v for k, v in options.items() if k == "counted_modes"}
     quality_options = {k: v for k, v in options.items() if k == "training_hours_min"}
-    if ds.teachers is None or ds.rotations is None:
-        calls = [(rotation_table, rotation_options, (None, "school", "mode")),
-                 (flows_table, flow_options, (None, "summary")),
-                 (teacher_quality_table, quality_options, (None, "school"))]  # fmt: skip
-        tables = [fn(ds, std, year=year, stage=stage, by=by, **kw) for fn, kw, bys in calls for by in bys]
-        return dict(zip(BUNDLE, tables, strict=True))
-
-    stages = tc.stages_of(std, stage)
-    modes = counted_modes(std, options.get("counted_modes"))
-    hours = training_hours_min(std, options.get("training_hours_min"))
-    schools, teachers, moves = tc.prepare(ds, std, eligibility_rule(ds, **rotation_options), stages)
-    out = {
-        name: _rotation(ds, std, schools, teachers, moves, year, modes, by)
-        for name, by in (("rotation", None), ("rotation_by_school", "school"), ("rotation_by_mode", "mode"))
-    }
-    flows, years, availability = _flows(ds, std, schools, moves, year, modes)
-    out["flows"] = _flows_matrix(flows, years)
-    out["flows_summary"] = _flows_summary(flows, years, availability)
-    for name, by in (("teacher_quality", None), ("teacher_quality_by_school", "school")):
-        out[name] = _quality(ds, std, schools, teachers.school, year, stage, hours, by)
-    return out
+    calls = [(rotation_table, rotation_options, (None, "school", "mode")),
+             (flows_table, flow_options, (None, "summary")),
+             (teacher_quality_table, quality_options, (None, "school"))]  # fmt: skip
+    tables = [fn(ds, std, year=year, stage=stage, by=by, **kw) for fn, kw, bys in calls for by in bys]
+    return dict(zip(BUNDLE, tables, strict=True))
 
 
-def _quality(ds, std, schools: tc.Schools, school, year, stage, hours, by) -> pd.DataFrame:
+def _quality(ds, std, year, stage, hours, by) -> pd.DataFrame:
     t = ds.teachers
+    schools = tc.Schools.of(ds)
+    school = schools.index.get_indexer(t["school_id"])
     counted = tc.teachers_in_scope(ds, std, "G12", tc.stages_of(std, stage))
     train_limit = tc.indicator_limit(std, "G9", stage)
     cert_limit = tc.indicator_limit(std, "G12", stage)

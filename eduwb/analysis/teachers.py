@@ -235,11 +235,9 @@ def prepare(ds, std, rule: EligibilityRule, stages: tuple[str, ...]) -> tuple[Sc
 def _moves(ds, std, schools: Schools, teachers: TeacherRows) -> Moves:
     t, r = ds.teachers, ds.rotations
     r_ids, r_year = r["teacher_id"].to_numpy(dtype=object), r["year"].to_numpy(dtype=np.int64)
-    # each move's teacher row of the year before (else of its year; -1: none), looked up among
-    # the rows of the teachers who appear in rotations only
-    movers = np.flatnonzero(t["teacher_id"].isin(r["teacher_id"]).to_numpy(dtype=bool))
-    key = [t["teacher_id"].to_numpy(dtype=object)[movers], teachers.year[movers]]
-    row_of = pd.Series(movers, index=pd.MultiIndex.from_arrays(key))
+    # each move's teacher row of the year before (else of its year; -1: none)
+    key = [t["teacher_id"].to_numpy(dtype=object), teachers.year]
+    row_of = pd.Series(np.arange(len(t)), index=pd.MultiIndex.from_arrays(key))
 
     def rows_in(years: np.ndarray) -> np.ndarray:
         found = row_of.reindex(pd.MultiIndex.from_arrays([r_ids, years]))

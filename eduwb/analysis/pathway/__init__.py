@@ -26,7 +26,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from eduwb.analysis.balance import yuan_parameter
 from eduwb.analysis.scope import resolve_year
+from eduwb.analysis.teachers import training_hours_min
 from eduwb.data.dataset import memoised
 from eduwb.errors import ParameterError
 from eduwb.standards import Standard
@@ -63,7 +65,7 @@ class Pathway:
 
 def _hire_rows(work: structure.Work) -> None:
     """The hires as teacher rows (certified, trained; backbone ``county`` for those who are)."""
-    t = work.table("teachers")
+    t = work.ds.teachers
     if t is None or not work.hires:
         return
     h = pd.DataFrame(work.hires)
@@ -74,8 +76,6 @@ def _hire_rows(work: structure.Work) -> None:
     taken = set(t["teacher_id"])
     ids = [f"H{work.year}{i:05d}" for i in range(len(rows) + len(taken))]
     ids = [i for i in ids if i not in taken][: len(rows)]
-    from eduwb.analysis import rotation
-
     new = pd.DataFrame(
         {
             "teacher_id": ids,
@@ -87,7 +87,7 @@ def _hire_rows(work: structure.Work) -> None:
             "backbone": np.where(k < h["backbone_teachers"].to_numpy()[rows], "county", "none"),
             "years_at_school": 0,
             "certified": True,
-            "training_hours_5y": float(rotation.training_hours_min(work.std) or 0),
+            "training_hours_5y": float(training_hours_min(work.std) or 0),
         }
     )
     work.set(teachers=pd.concat([t, new.astype(t.dtypes.to_dict())], ignore_index=True))
@@ -100,7 +100,7 @@ def _actions(work: structure.Work) -> pd.DataFrame:
     for col in _ACTION_COLUMNS:
         if col not in acts.columns:
             acts[col] = pd.NA
-    names = work.table("schools").set_index("school_id")["name"]
+    names = work.ds.schools.set_index("school_id")["name"]
     acts["school_name"] = acts["school_id"].map(names)
     acts["cost_key"] = acts["cost_key"].fillna("").replace({"yuan": "equipment_yuan"})
     acts["unit_cost"] = [work.prices[k] if k else 0.0 for k in acts["cost_key"]]
@@ -250,8 +250,6 @@ def _cap(ds, options: dict) -> float | None:
     raw = options.pop("annual_budget_yuan", None)
     if raw is None:
         raw = (getattr(ds.settings, "pathway", {}) or {}).get("annual_budget_yuan")
-    from eduwb.analysis.balance import yuan_parameter
-
     return None if raw is None else yuan_parameter("annual_budget_yuan", raw)
 
 
@@ -303,26 +301,6 @@ def pathway_tables(
     if with_applied:
         out["applied"] = pw.applied
     return out
-
-
-def _one(name: str):
-    def table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.DataFrame:
-        return pathway_tables(ds, std, year=year, stage=stage, **options)[name]
-
-    table.__name__ = f"{name}_table"
-    table.__doc__ = f"The ``{name}`` table of :func:`pathway_tables`."
-    return table
-
-
-pathway_table = _one("pathway")
-pathway_summary_table = _one("pathway_summary")
-pathway_schedule_table = _one("pathway_schedule")
-pathway_by_indicator_table = _one("pathway_by_indicator")
-pathway_by_school_table = _one("pathway_by_school")
-pathway_by_year_table = _one("pathway_by_year")
-pathway_misses_table = _one("pathway_misses")
-pathway_unpriced_table = _one("pathway_unpriced")
-pathway_costs_table = _one("pathway_costs")
 
 
 # ----------------------------------------------------------------------------- next year

@@ -14,7 +14,7 @@ from eduwb.analysis.pathway.amounts import PREMIUM_KEYS, target_column
 
 
 def _campus_id(work, sender_id: str) -> str:
-    ids = set(work.table("schools")["school_id"])
+    ids = set(work.ds.schools["school_id"])
     k = 1
     while f"{sender_id}X{k}" in ids:
         k += 1
@@ -74,9 +74,9 @@ def add_campus(work, sender: pd.Series, stage: str, places: int, grades: pd.Seri
         school_id=campus, year=year, stage=stage, students=places, classes=classes, teachers=teachers
     )
     work.set(
-        schools=_append(work.table("schools"), school),
-        sections=_append(work.table("sections"), {**section, **counts}),
-        facilities=_append(work.table("facilities"), _facility_row(work, campus, stage, places, rooms)),
+        schools=_append(work.ds.schools, school),
+        sections=_append(work.ds.sections, {**section, **counts}),
+        facilities=_append(work.ds.facilities, _facility_row(work, campus, stage, places, rooms)),
     )
     attributes = {col: counts.get(col, 0) for col in PREMIUM_KEYS}
     work.hires.append(dict(school_id=campus, stage=stage, n=teachers, **attributes))

@@ -14,7 +14,7 @@ from .structure import Work
 
 
 def _in_scope(work: Work, indicator: str, year: int) -> np.ndarray:
-    t = work.table("teachers")
+    t = work.ds.teachers
     return teachers.teachers_in_scope(work.ds, work.std, indicator, tuple(work.std.stages)) & (
         t["year"].to_numpy() == year
     )
@@ -27,13 +27,13 @@ def _county_wide(work: Work, indicator: str, action: str, quantity, unit: str, c
 
 
 def _set_teachers(work: Work, rows: np.ndarray, column: str, value) -> None:
-    t = work.table("teachers").copy()
+    t = work.ds.teachers.copy()
     t.loc[rows, column] = value
     work.set(teachers=t)
 
 
 def training(work: Work) -> None:
-    t = work.table("teachers")
+    t = work.ds.teachers
     if t is None:
         return
     need = teachers.training_hours_min(work.std)
@@ -45,7 +45,7 @@ def training(work: Work) -> None:
 
 
 def certification(work: Work) -> None:
-    t = work.table("teachers")
+    t = work.ds.teachers
     if t is None:
         return
     rows = _in_scope(work, "G12", work.year) & ~t["certified"].to_numpy(dtype=bool)
@@ -122,13 +122,13 @@ def rotate(work: Work, m: int, b: int) -> None:
 def _targets(work: Work, chosen: pd.DataFrame) -> np.ndarray:
     """Each mover's receiving school: the schools teaching the mover's stage that year, rural
     first then by id, taken in turn; the next one where the turn falls on the mover's own."""
-    schools = work.table("schools")
+    schools = work.ds.schools
     order = (
         schools.assign(_r=(schools["locale"] != "rural").astype(int))
         .sort_values(["_r", "school_id"], kind="mergesort")["school_id"]
         .to_numpy(dtype=object)
     )
-    sec = work.table("sections")
+    sec = work.ds.sections
     sec = sec[sec["year"] == work.year]
     source = chosen["school_id"].to_numpy(dtype=object)
     target = source.copy()

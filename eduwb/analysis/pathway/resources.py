@@ -240,7 +240,7 @@ def _record_hires(work: Work, values: pd.DataFrame, prog: _Program, x: np.ndarra
     hired = hired[hired["n"] > 0].reset_index(drop=True)
     if hired.empty:
         return
-    sec = work.table("sections")
+    sec = work.ds.sections
     key = pd.MultiIndex.from_frame(hired[["school_id", "stage"]])
     at = pd.Series(np.arange(len(sec)), index=pd.MultiIndex.from_frame(sec[["school_id", "stage"]]))
     at = at[(sec["year"] == work.year).to_numpy()]
@@ -292,7 +292,7 @@ def _record_facilities(work: Work, prog: _Program, x: np.ndarray, method: str) -
         return
     info = long.drop_duplicates("indicator").set_index("indicator")
     fk["column"] = fk["indicator"].map(info["column"])
-    fac = work.table("facilities")
+    fac = work.ds.facilities
     stage = fk["fac_stage"].where(fk["fac_stage"] != "", None)
     rows = structure.target_rows(fac, work.year, fk["school_id"], stage)
     for col, block in fk.groupby("column", sort=False):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from eduwb.data.schema import GRADES_BY_STAGE
+from eduwb.analysis.classsize import milestone_limits
+
+from .structure import GRADE_STAGE
 
 
 def target_year(ds, year: int) -> int:
@@ -27,10 +29,9 @@ def _milestone_deadline(ds, std, stage: pd.Series, largest: pd.Series, default: 
     """Per class action: the first milestone year whose limit its largest class exceeds."""
     out = np.full(len(stage), default, dtype=np.int64)
     size = largest.to_numpy(dtype="float64")  # NaN (no class) exceeds no limit
+    at = pd.Index(std.stages).get_indexer(stage)  # class and pupil actions are of the standard's stages
     for m in ds.settings.milestones:
-        limit = m["max_students"]
-        lim = stage.map(lambda s, lim=limit: std.class_size_standard(s) if lim == "standard" else float(lim))
-        hit = size > lim.to_numpy(dtype="float64")
+        hit = size > milestone_limits(std, m)[at]
         out = np.where(hit, np.minimum(out, int(m["by"])), out)
     return out
 
@@ -41,10 +42,10 @@ def _largest(ds, year: int, actions: pd.DataFrame) -> tuple[pd.Series, pd.Series
     nan = pd.Series(np.nan, index=actions.index)
     if ds.classes is None or actions.empty:
         return nan, nan
-    stage_of = {g: s for s, grades in GRADES_BY_STAGE.items() for g in grades}
     cls = ds.classes[ds.classes["year"] == year]
+    cls = cls.assign(stage=cls["grade"].map(GRADE_STAGE))
     by_grade = cls.groupby(["school_id", "grade"])["students"].max()
-    by_stage = cls.assign(stage=cls["grade"].map(stage_of)).groupby(["school_id", "stage"])["students"].max()
+    by_stage = cls.groupby(["school_id", "stage"])["students"].max()
     grade = pd.to_numeric(actions["grade"], errors="coerce")
     g = by_grade.reindex(pd.MultiIndex.from_arrays([actions["school_id"], grade])).to_numpy(dtype="float64")
     st = by_stage.reindex(pd.MultiIndex.from_arrays([actions["school_id"], actions["stage"]]))

@@ -22,6 +22,9 @@ from eduwb.standards import Standard
 from .campus import add_campus
 from .costs import Prices
 
+#: grade → its stage
+GRADE_STAGE = {g: stage for stage, grades in GRADES_BY_STAGE.items() for g in grades}
+
 
 @dataclass
 class Work:
@@ -37,9 +40,6 @@ class Work:
     #: teachers hired, as ``school_id, stage, n`` and the attribute columns (:data:`.amounts.PREMIUM_KEYS`)
     hires: list[dict] = field(default_factory=list)
 
-    def table(self, name: str) -> pd.DataFrame | None:
-        return getattr(self.ds, name)
-
     def set(self, **frames) -> None:
         self.ds = replace(self.ds, **frames)
 
@@ -52,12 +52,8 @@ class Work:
             self.actions.append(rows.assign(**same).reset_index(drop=True))
 
 
-def _grade_stage() -> dict[int, str]:
-    return {g: stage for stage, grades in GRADES_BY_STAGE.items() for g in grades}
-
-
 def _class_limit(std: Standard, grades: pd.Series) -> np.ndarray:
-    stage = grades.map(_grade_stage())
+    stage = grades.map(GRADE_STAGE)
     return stage.map({s: std.class_size_standard(s) for s in std.stages}).to_numpy(dtype="float64")
 
 
@@ -89,7 +85,7 @@ def _spread(groups: pd.DataFrame) -> pd.DataFrame:
 
 def _reform(work: Work, totals: pd.DataFrame) -> None:
     """Replace the classes of the ``school_id, grade`` groups in ``totals`` (``pupils, n``)."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     year_rows = cls["year"] == work.year
     key = pd.MultiIndex.from_frame(cls[["school_id", "grade"]])
     touched = year_rows & key.isin(pd.MultiIndex.from_frame(totals[["school_id", "grade"]]))
@@ -105,15 +101,15 @@ def _reform(work: Work, totals: pd.DataFrame) -> None:
 
 def _sync_sections(work: Work) -> None:
     """``sections.students`` and ``classes`` of the year from the class rows (where a school has them)."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     cls = cls[cls["year"] == work.year]
-    stage = cls["grade"].map(_grade_stage())
+    stage = cls["grade"].map(GRADE_STAGE)
     agg = (
         cls.assign(stage=stage)
         .groupby(["school_id", "stage"])
         .agg(n_students=("students", "sum"), n_classes=("students", "size"))
     )
-    sec = work.table("sections")
+    sec = work.ds.sections
     key = pd.MultiIndex.from_frame(sec[["school_id", "stage"]])
     found = agg.reindex(key)
     mine = (sec["year"] == work.year).to_numpy() & found["n_students"].notna().to_numpy()
@@ -128,11 +124,11 @@ def _sync_sections(work: Work) -> None:
 
 def _receivers(work: Work, sizes: pd.DataFrame, stage: str, sender: pd.Series) -> pd.DataFrame:
     """Schools that can take pupils of ``stage`` from ``sender``, nearest first, with their room."""
-    sec = work.table("sections")
+    sec = work.ds.sections
     teaches = sec[(sec["year"] == work.year) & (sec["stage"] == stage)]["school_id"]
     ok = sizes[sizes["in_scope"] & sizes["passes"] & sizes["school_id"].isin(teaches)]
     ok = ok[ok["school_id"] != sender["school_id"]]
-    info = work.table("schools").set_index("school_id").reindex(ok["school_id"])
+    info = work.ds.schools.set_index("school_id").reindex(ok["school_id"])
     township = sender.get("township")
     ok = ok.assign(
         room=(ok["size_limit"] - ok["students"]).to_numpy(),
@@ -166,8 +162,8 @@ def school_size(work: Work) -> None:
     """
     std, year = work.std, work.year
     sizes = classsize.school_size_table(work.ds, std, year=year)
-    schools = work.table("schools").set_index("school_id")
-    cls = work.table("classes")
+    schools = work.ds.schools.set_index("school_id")
+    cls = work.ds.classes
     # without class rows, no grade gives pupils (the moves change the sections instead)
     cls_year = (
         cls[cls["year"] == year]
@@ -175,7 +171,7 @@ def school_size(work: Work) -> None:
         else pd.DataFrame(columns=["school_id", "grade", "students"])
     )
     moved = []  # (school_id, grade, pupils) rows, negative at the sender
-    sec = work.table("sections")
+    sec = work.ds.sections
     for _, over in sizes[sizes["in_scope"] & ~sizes["passes"]].iterrows():
         own = sec[
             (sec["year"] == year) & (sec["school_id"] == over["school_id"]) & sec["stage"].isin(std.stages)
@@ -219,7 +215,7 @@ def _move_class_pupils(work: Work, moved: pd.DataFrame) -> None:
     """Re-form the grades pupils left or joined: the classes they have, evenly filled (a grade
     without classes — a new campus's — gets as many standard-size classes as its pupils need);
     a receiving grade the moves overfill is split by G5 next."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     cls = cls[cls["year"] == work.year]
     delta = moved.groupby(["school_id", "grade"])["pupils"].sum()
     have = cls.groupby(["school_id", "grade"]).agg(pupils=("students", "sum"), n=("students", "size"))
@@ -242,7 +238,7 @@ def _actions(work: Work, indicator: str) -> pd.DataFrame:
 def _move_section_pupils(work: Work, moves: pd.DataFrame) -> None:
     """Without class rows: ``moves`` (action rows) change ``sections.students`` directly. The caller
     passes only the moves not yet applied: a what-if's second move must not repeat the first."""
-    sec = work.table("sections").copy()
+    sec = work.ds.sections.copy()
     moves = moves[moves["action"] == "move_pupils"]
     if moves.empty:
         return
@@ -260,7 +256,7 @@ def _move_section_pupils(work: Work, moves: pd.DataFrame) -> None:
 
 def class_sizes(work: Work) -> None:
     """G5: every grade with a class above the standard re-formed into enough classes."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     if cls is None:
         return
     std, year = work.std, work.year
@@ -280,7 +276,7 @@ def class_sizes(work: Work) -> None:
     g["extra"] = np.maximum(need - g["n"].to_numpy(), 0)
     g["n"] = g["n"] + g["extra"]
     g = g.reset_index()
-    g["stage"] = g["grade"].map(_grade_stage())
+    g["stage"] = g["grade"].map(GRADE_STAGE)
     p = work.prices
     base = g[["school_id", "stage", "grade"]].assign(indicator="G5", cost_key="", method="exact")
     grew = (g["extra"] > 0).to_numpy()
@@ -343,7 +339,7 @@ def add_area(work: Work, by_section: pd.Series, column: str) -> None:
     by_section = by_section[by_section != 0]
     if by_section.empty:
         return
-    fac = work.table("facilities")
+    fac = work.ds.facilities
     rows = target_rows(
         fac, work.year, by_section.index.get_level_values(0), by_section.index.get_level_values(1)
     )
@@ -360,7 +356,7 @@ def music_art_rooms(work: Work) -> None:
     rooms = rooms[rooms["status"] == "fail"].reset_index(drop=True)
     if rooms.empty:
         return
-    fac = work.table("facilities")
+    fac = work.ds.facilities
     rows = target_rows(fac, year, rooms["school_id"], np.full(len(rooms), None))
     base = rooms[["school_id"]].assign(
         indicator="G3", stage="", unit="m2", cost_key="building_m2", method="exact"
@@ -402,7 +398,7 @@ def build_rooms(work: Work, school_id: str, kind: str, rooms: int, area_m2: floa
     """``rooms`` music or art rooms (``kind``) of ``area_m2`` each built at one school, as
     :func:`music_art_rooms` builds them: counted, the smallest room's area updated, their floor
     area added to the teaching and auxiliary rooms."""
-    fac = work.table("facilities")
+    fac = work.ds.facilities
     rows = target_rows(fac, work.year, [school_id], [None])
     have = fac[f"{kind}_rooms"].to_numpy(dtype="float64", na_value=0.0)[rows]
     old = fac[f"{kind}_room_min_area_m2"].to_numpy(dtype="float64", na_value=np.nan)[rows]
@@ -413,9 +409,9 @@ def build_rooms(work: Work, school_id: str, kind: str, rooms: int, area_m2: floa
 def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
     """``extra`` more classes in one school's grade, its pupils spread evenly over them, each with
     a new classroom (``classroom_m2``), as :func:`class_sizes` adds them."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     own = cls[(cls["year"] == work.year) & (cls["school_id"] == school_id) & (cls["grade"] == grade)]
-    stage = _grade_stage()[grade]
+    stage = GRADE_STAGE[grade]
     m2 = pd.Series(
         [extra * work.prices.classroom_m2[stage]], index=pd.MultiIndex.from_tuples([(school_id, stage)])
     )
@@ -432,7 +428,7 @@ def add_classes(work: Work, school_id: str, grade: int, extra: int) -> None:
 def move_pupils(work: Work, school_id: str, target_school_id: str, stage: str, pupils: int) -> None:
     """``pupils`` of ``stage`` moved from one school to another, as :func:`school_size` moves them
     (grades in proportion; the grades they leave and join re-formed)."""
-    cls = work.table("classes")
+    cls = work.ds.classes
     if cls is None:
         work.act(indicator="G4", action="move_pupils", school_id=school_id, stage=stage,
                  target_school_id=target_school_id, quantity=pupils)  # fmt: skip
