@@ -353,14 +353,6 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- resource rows
 
 
-def _part(frame: pd.DataFrame, rows: np.ndarray, drop: str | None = None) -> pd.DataFrame:
-    """The rows ``rows`` of ``frame`` (less its column ``drop``), renumbered, with its attrs."""
-    out = frame.take(rows).reset_index(drop=True)
-    out = out if drop is None else out.drop(columns=drop)
-    out.attrs = dict(frame.attrs)
-    return out
-
-
 @dataclass
 class ResourcePass:
     """The per-section values, CVs and per-school rule of several years, computed once.
@@ -375,8 +367,7 @@ class ResourcePass:
     rule: pd.DataFrame | None
 
     @classmethod
-    def of(cls, values: pd.DataFrame, std: Standard, by: tuple[str, ...] = ()) -> ResourcePass:
-        """The pass of ``values``; ``by``: columns grouping the CVs besides year and stage."""
+    def of(cls, values: pd.DataFrame, std: Standard) -> ResourcePass:
         decides_rule = (
             std.balance_test == "each"
             and std.school_rule is not None
@@ -385,7 +376,7 @@ class ResourcePass:
         )
         return cls(
             values=values,
-            cvs=balance.balance_from_values(values, std, by=[*by, "year", "stage"]),
+            cvs=balance.balance_from_values(values, std, by=["year", "stage"]),
             long=balance.ratios(values, std) if decides_rule else None,
             rule=balance.school_rule(values, std) if decides_rule else None,
         )
@@ -394,37 +385,14 @@ class ResourcePass:
         """Values, CVs (by stage), long ratios and the rule of one year."""
 
         def of_year(frame: pd.DataFrame | None, drop: str | None = None) -> pd.DataFrame | None:
-            return None if frame is None else _part(frame, np.flatnonzero(frame["year"] == year), drop)
+            if frame is None:
+                return None
+            out = frame.take(np.flatnonzero(frame["year"] == year)).reset_index(drop=True)
+            out = out if drop is None else out.drop(columns=drop)
+            out.attrs = dict(frame.attrs)  # which inputs are missing
+            return out
 
         return of_year(self.values), of_year(self.cvs, "year"), of_year(self.long), of_year(self.rule)
-
-
-def resource_passes(values: pd.DataFrame, std: Standard, by: str) -> dict[Any, ResourcePass]:
-    """The :class:`ResourcePass` of each group of ``values`` by its column ``by``, computed at once.
-
-    For the province view: ``values`` are the pooled counties' and ``by`` is ``"county"``;
-    each county's pass is the one its own values give (the CVs are computed per group, the
-    rule per section; ``row`` counts the county's own sections). Pass one to
-    :func:`eduwb.analysis.scorecard.scorecard_trend` as ``resource``.
-    """
-    whole = ResourcePass.of(values, std, (by,))
-    cvs_of = whole.cvs.groupby(by, sort=False).indices
-    long_of = {} if whole.long is None else whole.long.groupby(by, sort=False).indices
-    rule_of = {} if whole.rule is None else whole.rule.groupby(by, sort=False).indices
-    local = np.full(len(values), -1, dtype=np.int64)
-    out = {}
-    for key, rows in values.groupby(by, sort=False).indices.items():
-        local[rows] = np.arange(len(rows))
-        long = None if whole.long is None else _part(whole.long, long_of[key], by)
-        if long is not None:
-            long["row"] = local[long["row"].to_numpy()]
-        out[key] = ResourcePass(
-            values=_part(values, rows, by),
-            cvs=_part(whole.cvs, cvs_of.get(key, np.array([], dtype=np.int64)), by),
-            long=long,
-            rule=None if whole.rule is None else _part(whole.rule, rule_of[key], by),
-        )
-    return out
 
 
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:

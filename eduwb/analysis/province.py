@@ -3,9 +3,9 @@
 The tables take a *pooled* dataset (:func:`eduwb.data.province.load_province`, the counties kept
 as ``ds.counties``); a county dataset is a province of one. Every county is judged against the one
 standard given (like with like), with its own settings (unit costs, rotation rule, relaxations,
-milestones). What is vectorised over the pooled schools (resource values, the per-school rule,
-the CVs, the class bands) is computed once, never per county; only what is judged on county
-inputs (scorecard, rotation ratio, pathway) loops over the counties, never over schools. Each
+milestones). The tables' resource values, per-school rule, CVs and class bands are computed over
+the pooled schools at once; what is judged per county (scorecard, rotation ratio, pathway) loops
+over the counties, never over schools. Each
 part is computed when a table first asks for it (:class:`ProvinceView`). Nothing is judged here:
 every status comes from the module that judges it.
 
@@ -47,13 +47,11 @@ _BY = (None, "county")
 class ProvinceView:
     """Everything the province tables are read from, for one year Y, as tidy frames.
 
-    Each frame is computed the first time a table asks for it, then kept: the bill needs only
-    the pathways (and year Y's scorecards, which say who needs one), the readiness year Y's
-    verdicts, the classes and the pathways; earlier years' scorecards only the trend tables.
-    Per county × year: ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts``
-    its last year ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``,
-    ``cvs`` (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs``
-    over all schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
+    Each frame is computed the first time a table asks for it, then kept. Per county × year:
+    ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts`` its last year
+    ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``, ``cvs``
+    (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs`` over all
+    schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
     pathway for Y as bill rows (:func:`eduwb.analysis.pathway.bill_rows`; a county without any
     action: one row, no item); ``plan_errors``: why a county's pathway could not be drawn.
     """
@@ -73,7 +71,6 @@ class ProvinceView:
         self._costs = costs
         self._county_of = _county_of_school(counties)
         self._years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
-        self._trend_done = False
 
     def _ds(self):
         ds = self._pooled()
@@ -88,57 +85,20 @@ class ProvinceView:
         values.insert(0, "county", values["school_id"].map(self._county_of).to_numpy())
         return values
 
-    @cached_property
-    def _rows_of(self) -> dict[str, np.ndarray]:
-        return self._values.groupby("county", sort=False).indices
-
-    def _county_values(self, county, years: list[int] | None = None) -> pd.DataFrame:
-        """A county's rows of the pooled values (of ``years``): what ``section_values`` gives
-        for it alone, with the pooled values' ``attrs`` (which inputs are missing)."""
-        values = self._values
-        rows = self._rows_of.get(county.name, np.array([], dtype=np.int64))
-        mine = values.take(rows).drop(columns="county")
-        if years is not None:
-            mine = mine[mine["year"].isin(years)]
-        mine = mine.reset_index(drop=True)
-        mine.attrs = dict(values.attrs)
-        return mine
-
     def _county_trends(self, last_only: bool) -> dict[str, pd.DataFrame]:
-        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y)."""
+        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y; the
+        cards are kept on the county's dataset, so the whole trend reads that one back)."""
         out = {}
         for county in counties_of(self._ds()):
             own = [y for y in county.years if y <= self.year]
-            if not own:
-                continue
-            since = own[-1] if last_only else None
-            values = self._county_values(county, [own[-1]] if last_only else None)
-            out[county.name] = scorecard.scorecard_trend(
-                county,
-                self._std,
-                year=own[-1],
-                since=since,
-                values=values,
-                resource=self._passes.get(county.name),
-            )
+            if own:
+                since = own[-1] if last_only else None
+                out[county.name] = scorecard.scorecard_trend(county, self._std, year=own[-1], since=since)
         return out
 
     @cached_property
-    def _passes(self) -> dict[str, Any]:
-        """Each county's resource CVs and per-school rule, computed over the pooled values at once."""
-        return scorecard.resource_passes(self._values, self._std, "county")
-
-    @cached_property
     def _trends(self) -> dict[str, pd.DataFrame]:
-        self._trend_done = True
         return self._county_trends(last_only=False)
-
-    @cached_property
-    def _last_trends(self) -> dict[str, pd.DataFrame]:
-        """Trends holding (at least) each county's last year ≤ Y: the whole trends when they are
-        computed already, else that year's scorecard alone (the same card: the trend computed
-        later reads it back from the county's memo)."""
-        return self._trends if self._trend_done else self._county_trends(last_only=True)
 
     @cached_property
     def verdicts(self) -> pd.DataFrame:
@@ -146,10 +106,7 @@ class ProvinceView:
 
     @cached_property
     def year_verdicts(self) -> pd.DataFrame:
-        if self._trend_done:
-            last = self.verdicts.groupby("county", sort=False)["year"].transform("max")
-            return self.verdicts[self.verdicts["year"] == last].reset_index(drop=True)
-        return self._verdict_frame(self._last_trends)
+        return self._verdict_frame(self._county_trends(last_only=True))
 
     def _verdict_frame(self, trends: dict[str, pd.DataFrame]) -> pd.DataFrame:
         columns = ["county", "year", *self.dimensions, "vetoes", "verdict", "failing", "missing"]
@@ -208,25 +165,12 @@ class ProvinceView:
         return _plans(plan_rows, counties, self.year, plan_errors).reset_index(drop=True), plan_errors
 
     def _movable_pass(self, county) -> bool:
-        """Whether the county's scorecard of Y passes every indicator the pathway moves: read off
-        its scorecard when computed already, else those indicators' statuses alone."""
+        """Whether the county's scorecard of Y passes every indicator the pathway moves."""
         from eduwb.analysis.pathway import MOVABLE
 
-        if self._trend_done or "_last_trends" in self.__dict__:  # the scorecards are there: read them
-            card = self._last_trends[county.name]
-            mine = card[(card["year"] == self.year) & card["indicator"].isin(MOVABLE)]
-            return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
-        # cheapest first, and stop at the first that does not pass: most counties that need a
-        # pathway fail G5, which costs a few ms where the resource indicators cost tens
-        resource = [i for i in MOVABLE if i not in _CHEAP_FIRST]
-        found = 0
-        for ids in [*([i] for i in _CHEAP_FIRST), resource]:
-            values = self._county_values(county, [self.year]) if ids is resource else None
-            status = scorecard.statuses(county, self._std, ids, year=self.year, values=values)
-            found += len(status)
-            if any(v != "pass" for v in status.values()):
-                return False
-        return found == len(MOVABLE)
+        card = scorecard.scorecard_table(county, self._std, year=self.year)
+        mine = card[card["indicator"].isin(MOVABLE)]
+        return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
 
     @property
     def plans(self) -> pd.DataFrame:
@@ -236,10 +180,6 @@ class ProvinceView:
     def plan_errors(self) -> dict[str, str]:
         return self._plan_frames[1]
 
-
-#: The indicators the pathway moves that cost least to judge alone, cheapest first (the
-#: others are the resource indicators, judged together).
-_CHEAP_FIRST = ("G5", "G4", "G9", "G12", "G11", "G3")
 
 _VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
 _VIEWS_KEPT = 4

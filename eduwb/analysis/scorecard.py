@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis import resources
-from eduwb.analysis.judging import (  # noqa: F401 - judge_county_value, resource_passes: the scorecard's API
+from eduwb.analysis.judging import (  # noqa: F401 - judge_county_value: the scorecard's API
     FAIL,
     MISSING,
     PASS,
@@ -29,7 +29,6 @@ from eduwb.analysis.judging import (  # noqa: F401 - judge_county_value, resourc
     aggregate_status,
     computed_row,
     judge_county_value,
-    resource_passes,
     rows,
     table_label,
     threshold_text,
@@ -99,17 +98,6 @@ def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataF
     return memoised(ctx.ds, ("scorecard", id(ctx.std), ctx.year, ctx.lang), compute, pins=(ctx.std,))
 
 
-def statuses(
-    ds: Dataset, std: Standard, ids, *, year: int, values: pd.DataFrame | None = None
-) -> dict[str, str]:
-    """The statuses of the indicators ``ids`` alone, as :func:`scorecard_table` judges them (no
-    evidence text): for a question about a few indicators (does a county need a pathway at all?)."""
-    ctx = _Ctx(ds, std, int(year), "zh")
-    if values is not None and any(ind.id in set(ids) for ind in std.resource_indicators):
-        ctx.cache["resource_pass"] = ResourcePass.of(values, std)
-    return {i: result["status"] for i, result in rows(ctx, set(ids)).items()}
-
-
 def _scorecard(ctx: _Ctx) -> pd.DataFrame:
     results = rows(ctx)
     for ind in ctx.std.indicators:
@@ -169,16 +157,13 @@ def scorecard_trend(
     *,
     year: int | None = None,
     stage: str | None = None,
-    values: pd.DataFrame | None = None,
     since: int | None = None,
-    resource: Any = None,
     **options,
 ) -> pd.DataFrame:
     """:func:`scorecard_table` for every year from ``since`` up to ``year`` (None: all).
 
     The resource indicators are computed once for all the years (the same results as year by
-    year); ``values`` (their :func:`~eduwb.analysis.resources.section_values`) and ``resource``
-    (one of :func:`resource_passes`) spare that when the caller has them (the province view).
+    year).
     """
     lang = _card_lang(stage, options)
     last = resolve_year(ds, year)
@@ -188,10 +173,7 @@ def scorecard_trend(
     def resource_pass() -> ResourcePass | None:  # only when a year's card is not kept already
         if not std.resource_indicators:
             return None
-        if resource is not None:
-            return resource
-        given = values if values is not None else resources.section_values(ds, std, years=years)
-        return ResourcePass.of(given, std)
+        return ResourcePass.of(resources.section_values(ds, std, years=years), std)
 
     cards = [_card(_Ctx(ds, std, y, lang), resource_pass) for y in years]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
