@@ -353,62 +353,22 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- resource rows
 
 
-@dataclass
-class ResourcePass:
-    """The per-section values, CVs and per-school rule of several years, computed once.
-
-    :func:`eduwb.analysis.scorecard.scorecard_trend` makes one so that each year's resource
-    rows are read off it instead of recomputed; the results are those of the per-year functions.
-    """
-
-    values: pd.DataFrame
-    cvs: pd.DataFrame
-    long: pd.DataFrame | None
-    rule: pd.DataFrame | None
-
-    @classmethod
-    def of(cls, values: pd.DataFrame, std: Standard) -> ResourcePass:
-        decides_rule = (
-            std.balance_test == "each"
-            and std.school_rule is not None
-            and not values.attrs.get("missing")
-            and len(values)
-        )
-        return cls(
-            values=values,
-            cvs=balance.balance_from_values(values, std, by=["year", "stage"]),
-            long=balance.ratios(values, std) if decides_rule else None,
-            rule=balance.school_rule(values, std) if decides_rule else None,
-        )
-
-    def year(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-        """Values, CVs (by stage), long ratios and the rule of one year."""
-
-        def of_year(frame: pd.DataFrame | None, drop: str | None = None) -> pd.DataFrame | None:
-            if frame is None:
-                return None
-            out = frame.take(np.flatnonzero(frame["year"] == year)).reset_index(drop=True)
-            out = out if drop is None else out.drop(columns=drop)
-            out.attrs = dict(frame.attrs)  # which inputs are missing
-            return out
-
-        return of_year(self.values), of_year(self.cvs, "year"), of_year(self.long), of_year(self.rule)
-
-
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     std, year = ctx.std, ctx.year
-    shared: ResourcePass | None = ctx.cache.get("resource_pass")
-    values = resources.section_values(ctx.ds, std, years=[year]) if shared is None else shared.year(year)[0]
+    values = resources.section_values(ctx.ds, std, years=[year])
     source = "sections, facilities"
     if values.empty:
         why = ctx.t(
             f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}"
         )
         return {ind.id: _result(MISSING, evidence=why, source=source) for ind in std.resource_indicators}
-    _, cvs, long, rule = (shared or ResourcePass.of(values, std)).year(year)
     missing_ids = values.attrs.get("missing", {})
     each = std.balance_test == "each"
+    cvs = balance.balance_from_values(values, std, by=["stage"])
+    decides_rule = each and std.school_rule is not None and not missing_ids
+    long = balance.ratios(values, std) if decides_rule else None
+    rule = balance.school_rule(values, std) if decides_rule else None
     cvs, per_ind = _cv_texts(cvs, ctx)
     # the per-school rule needs every indicator of a section: with one missing it cannot be decided
     rule_undecidable = each and std.school_rule is not None and bool(missing_ids)
