@@ -208,13 +208,13 @@ def test_a_pathway_dearer_than_the_cap_blocks(pooled, counties):
     saved = dict(ds.settings.pathway)
     try:
         ds.settings.pathway["annual_budget_yuan"] = float(now.loc[county, "plan_cost_yuan"]) - 1
-        province._VIEWS.clear()
+        pooled.memo.results.clear()
         capped = province.readiness_table(pooled, STD, year=YEAR).set_index("county")
         assert capped.loc[county, "readiness"] == "far" and capped.loc[county, "blocking"].endswith("budget")
     finally:
         ds.settings.pathway.clear()
         ds.settings.pathway.update(saved)
-        province._VIEWS.clear()
+        pooled.memo.results.clear()
 
 
 def test_readiness_refuses_a_stage_and_unknown_parameters(pooled):

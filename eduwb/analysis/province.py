@@ -23,7 +23,6 @@ closes quality, recognition or county-input indicators); ``vetoed`` (a one-vote 
 
 from __future__ import annotations
 
-import weakref
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +31,7 @@ import pandas as pd
 
 from eduwb.analysis import balance, classsize, resources, rotation, scorecard
 from eduwb.analysis.scope import pick_year, resolve_stage, stage_rank
+from eduwb.data.dataset import memoised
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -66,22 +66,16 @@ class ProvinceView:
         self.dimensions = list(std.raw["dimensions"])
         self.stages = list(std.stages)
         self.indicators = resources.indicator_ids(std)
-        self._pooled = weakref.ref(ds)  # the view is kept with the dataset, never keeps it alive
+        self._pooled = ds
         self._std = std
         self._costs = costs
         self._county_of = _county_of_school(counties)
         self._years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
 
-    def _ds(self):
-        ds = self._pooled()
-        if ds is None:
-            raise AnalysisError("the province dataset of this view is gone")
-        return ds
-
     @cached_property
     def _values(self) -> pd.DataFrame:
         """The resource values of every school section of the province, every year ≤ Y."""
-        values = resources.section_values(self._ds(), self._std, years=self._years)
+        values = resources.section_values(self._pooled, self._std, years=self._years)
         values.insert(0, "county", values["school_id"].map(self._county_of).to_numpy())
         return values
 
@@ -89,7 +83,7 @@ class ProvinceView:
         """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y; the
         cards are kept on the county's dataset, so the whole trend reads that one back)."""
         out = {}
-        for county in counties_of(self._ds()):
+        for county in counties_of(self._pooled):
             own = [y for y in county.years if y <= self.year]
             if own:
                 since = own[-1] if last_only else None
@@ -138,14 +132,14 @@ class ProvinceView:
 
     @cached_property
     def classes(self) -> pd.DataFrame:
-        ds = self._ds()
+        ds = self._pooled
         return _class_bands(ds, counties_of(ds), self._std, self._county_of, self._years)
 
     @cached_property
     def rotation(self) -> pd.DataFrame:
         frames = [
             _county_rotation(c, self._std, [y for y in c.years if y <= self.year])
-            for c in counties_of(self._ds())
+            for c in counties_of(self._pooled)
         ]
         columns = ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
         return _concat(frames, columns).reset_index(drop=True)
@@ -153,7 +147,7 @@ class ProvinceView:
     @cached_property
     def _plan_frames(self) -> tuple[pd.DataFrame, dict[str, str]]:
         plan_rows, plan_errors = [], {}
-        counties = counties_of(self._ds())
+        counties = counties_of(self._pooled)
         for county in counties:
             if self.year not in county.years:
                 continue
@@ -181,10 +175,6 @@ class ProvinceView:
         return self._plan_frames[1]
 
 
-_VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
-_VIEWS_KEPT = 4
-
-
 def counties_of(ds) -> list:
     """The county datasets of a pooled dataset (a county dataset is a province of one)."""
     return list(ds.counties) if getattr(ds, "counties", None) else [ds]
@@ -201,27 +191,13 @@ def resolve_province_year(ds, year: int | str | None) -> int:
 def province_view(
     ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None
 ) -> ProvinceView:
-    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept
-    for the dataset (a few at a time) so that a notebook's tables compute it once. ``costs``
-    overrides every county's unit costs (``teacher_per_year=150000`` …)."""
+    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept on
+    the dataset (:func:`eduwb.data.dataset.memoised`) so that a notebook's tables compute it
+    once. ``costs`` overrides every county's unit costs (``teacher_per_year=150000`` …)."""
     year = resolve_province_year(ds, year)
     costs = dict(costs or {})
-    key = (
-        id(ds),
-        id(ds.sections),
-        std.id,
-        id(std),
-        year,
-        tuple(sorted((k, str(v)) for k, v in costs.items())),
-    )
-    hit = _VIEWS.get(key)
-    if hit is not None and hit[0]() is ds:
-        return hit[1]
-    view = ProvinceView(ds, std, year, costs)
-    while len(_VIEWS) >= _VIEWS_KEPT:
-        _VIEWS.pop(next(iter(_VIEWS)))
-    _VIEWS[key] = (weakref.ref(ds), view)
-    return view
+    key = ("province_view", id(std), year, tuple(sorted((k, str(v)) for k, v in costs.items())))
+    return memoised(ds, key, lambda: ProvinceView(ds, std, year, costs), pins=(std,))
 
 
 def _county_of_school(counties: list) -> pd.Series:
