@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis import balance, classsize, resources, rotation, scorecard
+from eduwb.analysis.resources import sorted_by
 from eduwb.analysis.scope import pick_year, resolve_stage, stage_rank
 from eduwb.data.dataset import memoised
 from eduwb.errors import AnalysisError, ParameterError
@@ -380,19 +381,11 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
     counts = dict.fromkeys(["schools", "schools_passing", "large", "super_large"], "Int64")
     out = out.astype({**counts, "rotation_ratio": "Float64"})
-    return _sorted(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
+    return sorted_by(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
 
 
 def _rank(items) -> dict:
     return {item: i for i, item in enumerate(items)}
-
-
-def _sorted(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
-    """``frame`` sorted stably by ``keys``: a column by its values, a ``(column, rank)`` pair by
-    ``rank[value]`` (counties in the province's order, stages and indicators in the standard's)."""
-    ranks = {f"_{n}": frame[k[0]].map(k[1]) for n, k in enumerate(keys) if isinstance(k, tuple)}
-    names = [f"_{n}" if isinstance(k, tuple) else k for n, k in enumerate(keys)]
-    return frame.assign(**ranks).sort_values(names, kind="mergesort").drop(columns=list(ranks))
 
 
 # ----------------------------------------------------------------------------- readiness
@@ -474,7 +467,7 @@ def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
     n_ids = lambda text: len(_ids(text))  # noqa: E731
     keys = [("readiness", _rank(READINESS)), ("blocking", n_ids), "failing_count", ("missing", n_ids),
             "plan_cost_yuan", ("county", _rank(counties))]  # fmt: skip
-    out = _sorted(out, keys).reset_index(drop=True)
+    out = sorted_by(out, keys).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
     return out
 
@@ -499,7 +492,7 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
         columns = ["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]
         seq = _rank([*view.indicators, balance.COMPOSITE])
         keys = [("county", _rank(view.counties)), "year", ("stage", _rank(view.stages)), ("indicator", seq)]
-        return _sorted(cvs[columns], keys).reset_index(drop=True)
+        return sorted_by(cvs[columns], keys).reset_index(drop=True)
     keys = ["year", "stage", "indicator"]
     x = cvs.assign(cv=cvs["cv"].astype("float64"), over=cvs["passes"].eq(False).fillna(False).astype(bool))
     grouped = x.groupby(keys, sort=False)
@@ -520,7 +513,7 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     out["province_cv"] = out["province_cv"].astype("Float64")
     out["counties"] = out["counties"].astype("int64")
     seq = _rank([*view.indicators, balance.COMPOSITE])
-    return _sorted(out, ["year", ("stage", stage_rank(std)), ("indicator", seq)]).reset_index(drop=True)
+    return sorted_by(out, ["year", ("stage", stage_rank(std)), ("indicator", seq)]).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- the bill
@@ -549,7 +542,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     columns = ["stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
     if by == "county":
         out = plans[plans["addition"].astype("float64") > 0] if len(plans) else plans
-        out = _sorted(out, [("county", _rank(view.counties)), *order])
+        out = sorted_by(out, [("county", _rank(view.counties)), *order])
         return (
             out[["county", *columns]].reset_index(drop=True)
             if len(out)
@@ -564,7 +557,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         schools_raised=("schools_raised", "sum"),
         cost_yuan=("cost_yuan", "sum"),
     )
-    out = _sorted(summed.reset_index(), order)
+    out = sorted_by(summed.reset_index(), order)
     out = out.astype(
         {"addition": "float64", "cost_yuan": "float64", "counties": "int64", "schools_raised": "int64"}
     )
