@@ -368,7 +368,7 @@ def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     cvs = balance.balance_from_values(values, std, by=["stage"])
     decides_rule = each and std.school_rule is not None and not missing_ids
     long = balance.ratios(values, std) if decides_rule else None
-    rule = balance.school_rule(values, std) if decides_rule else None
+    rule = balance.school_rule(values, std, long) if decides_rule else None
     cvs, per_ind = _cv_texts(cvs, ctx)
     # the per-school rule needs every indicator of a section: with one missing it cannot be decided
     rule_undecidable = each and std.school_rule is not None and bool(missing_ids)
