@@ -97,7 +97,6 @@ def _province(folders, std, year, table) -> tuple[tuple[float, float], tuple[flo
     lw, lc, datasets = timed(lambda: [load(f, cache=False) for f in folders])
     ds = pool(datasets, name="示例省")
     year = year or max(ds.years)
-    province._VIEWS.clear()
     tw, tc, _ = timed(lambda: table(ds, std, year=year))
     return (lw, lc), (tw, tc), year
 

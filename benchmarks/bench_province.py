@@ -48,7 +48,7 @@ from eduwb.standards import load_standard  # noqa: E402
 
 def all_tables(ds, std, year: int) -> int:
     """Every province table (and its per-county form) for ``year``, from a cold start; rows produced."""
-    province._VIEWS.clear()  # cold: the view shared by the tables is computed again
+    ds.memo.results.clear()  # cold: the view shared by the tables is computed again
     rows = len(province.counties_table(ds, std, year=year))
     rows += len(province.readiness_table(ds, std, year=year))
     rows += len(province.province_balance_table(ds, std, year=year))

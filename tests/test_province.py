@@ -208,13 +208,13 @@ def test_a_pathway_dearer_than_the_cap_blocks(pooled, counties):
     saved = dict(ds.settings.pathway)
     try:
         ds.settings.pathway["annual_budget_yuan"] = float(now.loc[county, "plan_cost_yuan"]) - 1
-        province._VIEWS.clear()
+        pooled.memo.results.clear()
         capped = province.readiness_table(pooled, STD, year=YEAR).set_index("county")
         assert capped.loc[county, "readiness"] == "far" and capped.loc[county, "blocking"].endswith("budget")
     finally:
         ds.settings.pathway.clear()
         ds.settings.pathway.update(saved)
-        province._VIEWS.clear()
+        pooled.memo.results.clear()
 
 
 def test_readiness_refuses_a_stage_and_unknown_parameters(pooled):
@@ -327,36 +327,6 @@ def test_scorecard_trend_equals_the_scorecards_year_by_year(counties):
             [scorecard.scorecard_table(ds, std, year=y).assign(year=y) for y in ds.years], ignore_index=True
         )
         pd.testing.assert_frame_equal(trend, each[trend.columns], check_exact=True)
-
-
-def test_statuses_alone_are_the_scorecards(counties):
-    # the bill asks only whether the movable indicators pass: the statuses alone, for every
-    # indicator and in any grouping, are the scorecard's
-    for ds in counties.values():
-        for year in ds.years:
-            card = scorecard.scorecard_table(ds, STD, year=year)
-            ids = card["indicator"].tolist()
-            assert scorecard.statuses(ds, STD, ids, year=year) == dict(zip(ids, card["status"], strict=True))
-            assert scorecard.statuses(ds, STD, ["G5", "R4"], year=year) == {
-                i: card.set_index("indicator").loc[i, "status"] for i in ("R4", "G5")
-            }
-
-
-def test_the_pooled_resource_passes_give_each_countys_own_scorecards(folder, pooled, counties):
-    # the CVs and per-school rule of all counties computed at once, then each county's trend
-    # from its share: the trend the county's own data give
-    values = resources.section_values(pooled, STD)
-    county_of = {sid: c.name for c in counties.values() for sid in c.schools["school_id"]}
-    values.insert(0, "county", values["school_id"].map(county_of))
-    passes = scorecard.resource_passes(values, STD, "county")
-    assert set(passes) == set(counties)
-    for source in sorted(p for p in folder.iterdir() if (p / "schools.csv").exists()):
-        alone = load(source, cache=False)  # fresh loads: no scorecard kept from elsewhere
-        mine = scorecard.scorecard_trend(load(source, cache=False), STD, resource=passes[alone.name])
-        pd.testing.assert_frame_equal(mine, scorecard.scorecard_trend(alone, STD), check_exact=True)
-        pd.testing.assert_frame_equal(
-            mine.attrs["vetoes"], scorecard.scorecard_trend(alone, STD).attrs["vetoes"]
-        )
 
 
 def test_bill_first_then_the_trend_tables_give_what_they_give_alone(folder):

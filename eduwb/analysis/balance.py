@@ -212,8 +212,9 @@ def rule_passes(met_count: np.ndarray, weakest_ratio: np.ndarray, rule: dict) ->
     )
 
 
-def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
-    """The per-school rule of every section: ``met_count, weakest_indicator, weakest_ratio, passes``.
+def school_rule(values: pd.DataFrame, std: Standard, long: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The per-school rule of every section: ``met_count, weakest_indicator, weakest_ratio, passes``
+    (``long``: :func:`ratios` of ``values``, when the caller has them).
 
     The weakest indicator has the lowest value ÷ threshold (the first in the standard's order on a tie).
     """
@@ -223,7 +224,7 @@ def school_rule(values: pd.DataFrame, std: Standard) -> pd.DataFrame:
             f"standard {std.id} has no per-school rule (only the composite CV is tested); "
             "use eduwb table balance"
         )
-    long = ratios(values, std, keys=[])
+    long = ratios(values, std, keys=[]) if long is None else long
     keys = [
         c for c in values.columns if c not in indicator_ids(std) and c not in ("kind", "locale", "students")
     ]

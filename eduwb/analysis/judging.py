@@ -353,94 +353,22 @@ def _county(ind: Indicator, ctx: _Ctx) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- resource rows
 
 
-def _part(frame: pd.DataFrame, rows: np.ndarray, drop: str | None = None) -> pd.DataFrame:
-    """The rows ``rows`` of ``frame`` (less its column ``drop``), renumbered, with its attrs."""
-    out = frame.take(rows).reset_index(drop=True)
-    out = out if drop is None else out.drop(columns=drop)
-    out.attrs = dict(frame.attrs)
-    return out
-
-
-@dataclass
-class ResourcePass:
-    """The per-section values, CVs and per-school rule of several years, computed once.
-
-    :func:`eduwb.analysis.scorecard.scorecard_trend` makes one so that each year's resource
-    rows are read off it instead of recomputed; the results are those of the per-year functions.
-    """
-
-    values: pd.DataFrame
-    cvs: pd.DataFrame
-    long: pd.DataFrame | None
-    rule: pd.DataFrame | None
-
-    @classmethod
-    def of(cls, values: pd.DataFrame, std: Standard, by: tuple[str, ...] = ()) -> ResourcePass:
-        """The pass of ``values``; ``by``: columns grouping the CVs besides year and stage."""
-        decides_rule = (
-            std.balance_test == "each"
-            and std.school_rule is not None
-            and not values.attrs.get("missing")
-            and len(values)
-        )
-        return cls(
-            values=values,
-            cvs=balance.balance_from_values(values, std, by=[*by, "year", "stage"]),
-            long=balance.ratios(values, std) if decides_rule else None,
-            rule=balance.school_rule(values, std) if decides_rule else None,
-        )
-
-    def year(self, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-        """Values, CVs (by stage), long ratios and the rule of one year."""
-
-        def of_year(frame: pd.DataFrame | None, drop: str | None = None) -> pd.DataFrame | None:
-            return None if frame is None else _part(frame, np.flatnonzero(frame["year"] == year), drop)
-
-        return of_year(self.values), of_year(self.cvs, "year"), of_year(self.long), of_year(self.rule)
-
-
-def resource_passes(values: pd.DataFrame, std: Standard, by: str) -> dict[Any, ResourcePass]:
-    """The :class:`ResourcePass` of each group of ``values`` by its column ``by``, computed at once.
-
-    For the province view: ``values`` are the pooled counties' and ``by`` is ``"county"``;
-    each county's pass is the one its own values give (the CVs are computed per group, the
-    rule per section; ``row`` counts the county's own sections). Pass one to
-    :func:`eduwb.analysis.scorecard.scorecard_trend` as ``resource``.
-    """
-    whole = ResourcePass.of(values, std, (by,))
-    cvs_of = whole.cvs.groupby(by, sort=False).indices
-    long_of = {} if whole.long is None else whole.long.groupby(by, sort=False).indices
-    rule_of = {} if whole.rule is None else whole.rule.groupby(by, sort=False).indices
-    local = np.full(len(values), -1, dtype=np.int64)
-    out = {}
-    for key, rows in values.groupby(by, sort=False).indices.items():
-        local[rows] = np.arange(len(rows))
-        long = None if whole.long is None else _part(whole.long, long_of[key], by)
-        if long is not None:
-            long["row"] = local[long["row"].to_numpy()]
-        out[key] = ResourcePass(
-            values=_part(values, rows, by),
-            cvs=_part(whole.cvs, cvs_of.get(key, np.array([], dtype=np.int64)), by),
-            long=long,
-            rule=None if whole.rule is None else _part(whole.rule, rule_of[key], by),
-        )
-    return out
-
-
 def _resource_rows(ctx: _Ctx) -> dict[str, dict[str, Any]]:
     """Every resource indicator's row at once (they share the per-section values and CVs)."""
     std, year = ctx.std, ctx.year
-    shared: ResourcePass | None = ctx.cache.get("resource_pass")
-    values = resources.section_values(ctx.ds, std, years=[year]) if shared is None else shared.year(year)[0]
+    values = resources.section_values(ctx.ds, std, years=[year])
     source = "sections, facilities"
     if values.empty:
         why = ctx.t(
             f"缺数据：{year} 年没有纳入评估范围的学校", f"missing: no school section in scope in {year}"
         )
         return {ind.id: _result(MISSING, evidence=why, source=source) for ind in std.resource_indicators}
-    _, cvs, long, rule = (shared or ResourcePass.of(values, std)).year(year)
     missing_ids = values.attrs.get("missing", {})
     each = std.balance_test == "each"
+    cvs = balance.balance_from_values(values, std, by=["stage"])
+    decides_rule = each and std.school_rule is not None and not missing_ids
+    long = balance.ratios(values, std) if decides_rule else None
+    rule = balance.school_rule(values, std, long) if decides_rule else None
     cvs, per_ind = _cv_texts(cvs, ctx)
     # the per-school rule needs every indicator of a section: with one missing it cannot be decided
     rule_undecidable = each and std.school_rule is not None and bool(missing_ids)

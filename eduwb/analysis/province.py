@@ -3,9 +3,9 @@
 The tables take a *pooled* dataset (:func:`eduwb.data.province.load_province`, the counties kept
 as ``ds.counties``); a county dataset is a province of one. Every county is judged against the one
 standard given (like with like), with its own settings (unit costs, rotation rule, relaxations,
-milestones). What is vectorised over the pooled schools (resource values, the per-school rule,
-the CVs, the class bands) is computed once, never per county; only what is judged on county
-inputs (scorecard, rotation ratio, pathway) loops over the counties, never over schools. Each
+milestones). The tables' resource values, per-school rule, CVs and class bands are computed over
+the pooled schools at once; what is judged per county (scorecard, rotation ratio, pathway) loops
+over the counties, never over schools. Each
 part is computed when a table first asks for it (:class:`ProvinceView`). Nothing is judged here:
 every status comes from the module that judges it.
 
@@ -23,7 +23,6 @@ closes quality, recognition or county-input indicators); ``vetoed`` (a one-vote 
 
 from __future__ import annotations
 
-import weakref
 from functools import cached_property
 from typing import Any
 
@@ -31,7 +30,9 @@ import numpy as np
 import pandas as pd
 
 from eduwb.analysis import balance, classsize, resources, rotation, scorecard
+from eduwb.analysis.resources import sorted_by
 from eduwb.analysis.scope import pick_year, resolve_stage, stage_rank
+from eduwb.data.dataset import memoised
 from eduwb.errors import AnalysisError, ParameterError
 from eduwb.standards import Standard
 
@@ -47,13 +48,11 @@ _BY = (None, "county")
 class ProvinceView:
     """Everything the province tables are read from, for one year Y, as tidy frames.
 
-    Each frame is computed the first time a table asks for it, then kept: the bill needs only
-    the pathways (and year Y's scorecards, which say who needs one), the readiness year Y's
-    verdicts, the classes and the pathways; earlier years' scorecards only the trend tables.
-    Per county × year: ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts``
-    its last year ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``,
-    ``cvs`` (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs``
-    over all schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
+    Each frame is computed the first time a table asks for it, then kept. Per county × year:
+    ``verdicts`` (:func:`eduwb.analysis.scorecard.verdicts`; ``year_verdicts`` its last year
+    ≤ Y only), ``rotation``; per county × year × stage: ``schools``, ``classes``, ``cvs``
+    (× indicator, :func:`eduwb.analysis.balance.balance_from_values`; ``province_cvs`` over all
+    schools); ``scorecards`` per county × year × indicator; ``plans``: each county's
     pathway for Y as bill rows (:func:`eduwb.analysis.pathway.bill_rows`; a county without any
     action: one row, no item); ``plan_errors``: why a county's pathway could not be drawn.
     """
@@ -68,77 +67,33 @@ class ProvinceView:
         self.dimensions = list(std.raw["dimensions"])
         self.stages = list(std.stages)
         self.indicators = resources.indicator_ids(std)
-        self._pooled = weakref.ref(ds)  # the view is kept with the dataset, never keeps it alive
+        self._pooled = ds
         self._std = std
         self._costs = costs
         self._county_of = _county_of_school(counties)
         self._years = [y for y in sorted({int(y) for c in counties for y in c.years}) if y <= year]
-        self._trend_done = False
-
-    def _ds(self):
-        ds = self._pooled()
-        if ds is None:
-            raise AnalysisError("the province dataset of this view is gone")
-        return ds
 
     @cached_property
     def _values(self) -> pd.DataFrame:
         """The resource values of every school section of the province, every year ≤ Y."""
-        values = resources.section_values(self._ds(), self._std, years=self._years)
+        values = resources.section_values(self._pooled, self._std, years=self._years)
         values.insert(0, "county", values["school_id"].map(self._county_of).to_numpy())
         return values
 
-    @cached_property
-    def _rows_of(self) -> dict[str, np.ndarray]:
-        return self._values.groupby("county", sort=False).indices
-
-    def _county_values(self, county, years: list[int] | None = None) -> pd.DataFrame:
-        """A county's rows of the pooled values (of ``years``): what ``section_values`` gives
-        for it alone, with the pooled values' ``attrs`` (which inputs are missing)."""
-        values = self._values
-        rows = self._rows_of.get(county.name, np.array([], dtype=np.int64))
-        mine = values.take(rows).drop(columns="county")
-        if years is not None:
-            mine = mine[mine["year"].isin(years)]
-        mine = mine.reset_index(drop=True)
-        mine.attrs = dict(values.attrs)
-        return mine
-
     def _county_trends(self, last_only: bool) -> dict[str, pd.DataFrame]:
-        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y)."""
+        """Each county's scorecards of its years ≤ Y (``last_only``: of its last year ≤ Y; the
+        cards are kept on the county's dataset, so the whole trend reads that one back)."""
         out = {}
-        for county in counties_of(self._ds()):
+        for county in counties_of(self._pooled):
             own = [y for y in county.years if y <= self.year]
-            if not own:
-                continue
-            since = own[-1] if last_only else None
-            values = self._county_values(county, [own[-1]] if last_only else None)
-            out[county.name] = scorecard.scorecard_trend(
-                county,
-                self._std,
-                year=own[-1],
-                since=since,
-                values=values,
-                resource=self._passes.get(county.name),
-            )
+            if own:
+                since = own[-1] if last_only else None
+                out[county.name] = scorecard.scorecard_trend(county, self._std, year=own[-1], since=since)
         return out
 
     @cached_property
-    def _passes(self) -> dict[str, Any]:
-        """Each county's resource CVs and per-school rule, computed over the pooled values at once."""
-        return scorecard.resource_passes(self._values, self._std, "county")
-
-    @cached_property
     def _trends(self) -> dict[str, pd.DataFrame]:
-        self._trend_done = True
         return self._county_trends(last_only=False)
-
-    @cached_property
-    def _last_trends(self) -> dict[str, pd.DataFrame]:
-        """Trends holding (at least) each county's last year ≤ Y: the whole trends when they are
-        computed already, else that year's scorecard alone (the same card: the trend computed
-        later reads it back from the county's memo)."""
-        return self._trends if self._trend_done else self._county_trends(last_only=True)
 
     @cached_property
     def verdicts(self) -> pd.DataFrame:
@@ -146,10 +101,7 @@ class ProvinceView:
 
     @cached_property
     def year_verdicts(self) -> pd.DataFrame:
-        if self._trend_done:
-            last = self.verdicts.groupby("county", sort=False)["year"].transform("max")
-            return self.verdicts[self.verdicts["year"] == last].reset_index(drop=True)
-        return self._verdict_frame(self._last_trends)
+        return self._verdict_frame(self._county_trends(last_only=True))
 
     def _verdict_frame(self, trends: dict[str, pd.DataFrame]) -> pd.DataFrame:
         columns = ["county", "year", *self.dimensions, "vetoes", "verdict", "failing", "missing"]
@@ -181,14 +133,14 @@ class ProvinceView:
 
     @cached_property
     def classes(self) -> pd.DataFrame:
-        ds = self._ds()
+        ds = self._pooled
         return _class_bands(ds, counties_of(ds), self._std, self._county_of, self._years)
 
     @cached_property
     def rotation(self) -> pd.DataFrame:
         frames = [
             _county_rotation(c, self._std, [y for y in c.years if y <= self.year])
-            for c in counties_of(self._ds())
+            for c in counties_of(self._pooled)
         ]
         columns = ["county", "year", "rotation_ratio", "backbone_share", "rotation_passes"]
         return _concat(frames, columns).reset_index(drop=True)
@@ -196,7 +148,7 @@ class ProvinceView:
     @cached_property
     def _plan_frames(self) -> tuple[pd.DataFrame, dict[str, str]]:
         plan_rows, plan_errors = [], {}
-        counties = counties_of(self._ds())
+        counties = counties_of(self._pooled)
         for county in counties:
             if self.year not in county.years:
                 continue
@@ -208,25 +160,12 @@ class ProvinceView:
         return _plans(plan_rows, counties, self.year, plan_errors).reset_index(drop=True), plan_errors
 
     def _movable_pass(self, county) -> bool:
-        """Whether the county's scorecard of Y passes every indicator the pathway moves: read off
-        its scorecard when computed already, else those indicators' statuses alone."""
+        """Whether the county's scorecard of Y passes every indicator the pathway moves."""
         from eduwb.analysis.pathway import MOVABLE
 
-        if self._trend_done or "_last_trends" in self.__dict__:  # the scorecards are there: read them
-            card = self._last_trends[county.name]
-            mine = card[(card["year"] == self.year) & card["indicator"].isin(MOVABLE)]
-            return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
-        # cheapest first, and stop at the first that does not pass: most counties that need a
-        # pathway fail G5, which costs a few ms where the resource indicators cost tens
-        resource = [i for i in MOVABLE if i not in _CHEAP_FIRST]
-        found = 0
-        for ids in [*([i] for i in _CHEAP_FIRST), resource]:
-            values = self._county_values(county, [self.year]) if ids is resource else None
-            status = scorecard.statuses(county, self._std, ids, year=self.year, values=values)
-            found += len(status)
-            if any(v != "pass" for v in status.values()):
-                return False
-        return found == len(MOVABLE)
+        card = scorecard.scorecard_table(county, self._std, year=self.year)
+        mine = card[card["indicator"].isin(MOVABLE)]
+        return len(mine) == len(MOVABLE) and bool((mine["status"] == "pass").all())
 
     @property
     def plans(self) -> pd.DataFrame:
@@ -235,14 +174,6 @@ class ProvinceView:
     @property
     def plan_errors(self) -> dict[str, str]:
         return self._plan_frames[1]
-
-
-#: The indicators the pathway moves that cost least to judge alone, cheapest first (the
-#: others are the resource indicators, judged together).
-_CHEAP_FIRST = ("G5", "G4", "G9", "G12", "G11", "G3")
-
-_VIEWS: dict[tuple, tuple[Any, ProvinceView]] = {}
-_VIEWS_KEPT = 4
 
 
 def counties_of(ds) -> list:
@@ -261,27 +192,13 @@ def resolve_province_year(ds, year: int | str | None) -> int:
 def province_view(
     ds, std: Standard, *, year: int | None = None, costs: dict[str, Any] | None = None
 ) -> ProvinceView:
-    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept
-    for the dataset (a few at a time) so that a notebook's tables compute it once. ``costs``
-    overrides every county's unit costs (``teacher_per_year=150000`` …)."""
+    """The :class:`ProvinceView` of a pooled dataset for ``year`` (default the latest), kept on
+    the dataset (:func:`eduwb.data.dataset.memoised`) so that a notebook's tables compute it
+    once. ``costs`` overrides every county's unit costs (``teacher_per_year=150000`` …)."""
     year = resolve_province_year(ds, year)
     costs = dict(costs or {})
-    key = (
-        id(ds),
-        id(ds.sections),
-        std.id,
-        id(std),
-        year,
-        tuple(sorted((k, str(v)) for k, v in costs.items())),
-    )
-    hit = _VIEWS.get(key)
-    if hit is not None and hit[0]() is ds:
-        return hit[1]
-    view = ProvinceView(ds, std, year, costs)
-    while len(_VIEWS) >= _VIEWS_KEPT:
-        _VIEWS.pop(next(iter(_VIEWS)))
-    _VIEWS[key] = (weakref.ref(ds), view)
-    return view
+    key = ("province_view", id(std), year, tuple(sorted((k, str(v)) for k, v in costs.items())))
+    return memoised(ds, key, lambda: ProvinceView(ds, std, year, costs), pins=(std,))
 
 
 def _county_of_school(counties: list) -> pd.Series:
@@ -464,19 +381,11 @@ def counties_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd
     out = out.join(view.rotation.set_index(keys)["rotation_ratio"], on=keys)
     counts = dict.fromkeys(["schools", "schools_passing", "large", "super_large"], "Int64")
     out = out.astype({**counts, "rotation_ratio": "Float64"})
-    return _sorted(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
+    return sorted_by(out, [("county", _rank(view.counties)), "year"]).reset_index(drop=True)
 
 
 def _rank(items) -> dict:
     return {item: i for i, item in enumerate(items)}
-
-
-def _sorted(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
-    """``frame`` sorted stably by ``keys``: a column by its values, a ``(column, rank)`` pair by
-    ``rank[value]`` (counties in the province's order, stages and indicators in the standard's)."""
-    ranks = {f"_{n}": frame[k[0]].map(k[1]) for n, k in enumerate(keys) if isinstance(k, tuple)}
-    names = [f"_{n}" if isinstance(k, tuple) else k for n, k in enumerate(keys)]
-    return frame.assign(**ranks).sort_values(names, kind="mergesort").drop(columns=list(ranks))
 
 
 # ----------------------------------------------------------------------------- readiness
@@ -558,7 +467,7 @@ def _readiness_ranked(out: pd.DataFrame, counties: list[str]) -> pd.DataFrame:
     n_ids = lambda text: len(_ids(text))  # noqa: E731
     keys = [("readiness", _rank(READINESS)), ("blocking", n_ids), "failing_count", ("missing", n_ids),
             "plan_cost_yuan", ("county", _rank(counties))]  # fmt: skip
-    out = _sorted(out, keys).reset_index(drop=True)
+    out = sorted_by(out, keys).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype="int64"))
     return out
 
@@ -583,7 +492,7 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
         columns = ["county", "year", "stage", "indicator", "cv", "limit", "passes", "status"]
         seq = _rank([*view.indicators, balance.COMPOSITE])
         keys = [("county", _rank(view.counties)), "year", ("stage", _rank(view.stages)), ("indicator", seq)]
-        return _sorted(cvs[columns], keys).reset_index(drop=True)
+        return sorted_by(cvs[columns], keys).reset_index(drop=True)
     keys = ["year", "stage", "indicator"]
     x = cvs.assign(cv=cvs["cv"].astype("float64"), over=cvs["passes"].eq(False).fillna(False).astype(bool))
     grouped = x.groupby(keys, sort=False)
@@ -604,7 +513,7 @@ def province_balance_table(ds, std: Standard, *, year=None, stage=None, **option
     out["province_cv"] = out["province_cv"].astype("Float64")
     out["counties"] = out["counties"].astype("int64")
     seq = _rank([*view.indicators, balance.COMPOSITE])
-    return _sorted(out, ["year", ("stage", stage_rank(std)), ("indicator", seq)]).reset_index(drop=True)
+    return sorted_by(out, ["year", ("stage", stage_rank(std)), ("indicator", seq)]).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- the bill
@@ -633,7 +542,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
     columns = ["stage", "indicator", "gap_unit", "addition", "schools_raised", "cost_yuan"]
     if by == "county":
         out = plans[plans["addition"].astype("float64") > 0] if len(plans) else plans
-        out = _sorted(out, [("county", _rank(view.counties)), *order])
+        out = sorted_by(out, [("county", _rank(view.counties)), *order])
         return (
             out[["county", *columns]].reset_index(drop=True)
             if len(out)
@@ -648,7 +557,7 @@ def bill_table(ds, std: Standard, *, year=None, stage=None, **options) -> pd.Dat
         schools_raised=("schools_raised", "sum"),
         cost_yuan=("cost_yuan", "sum"),
     )
-    out = _sorted(summed.reset_index(), order)
+    out = sorted_by(summed.reset_index(), order)
     out = out.astype(
         {"addition": "float64", "cost_yuan": "float64", "counties": "int64", "schools_raised": "int64"}
     )

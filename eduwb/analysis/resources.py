@@ -201,10 +201,16 @@ def standard_order(frame: pd.DataFrame, std: Standard, keys: list[str]) -> pd.Da
         "stage": stage_rank(std),
         "indicator": {i: n for n, i in enumerate([*indicator_ids(std), COMPOSITE])},
     }
-    rank_of = {k: f"_{k}_rank" for k in keys if k in ranks}
-    ordered = frame.assign(**{col: frame[k].map(ranks[k]) for k, col in rank_of.items()})
-    ordered = ordered.sort_values([rank_of.get(k, k) for k in keys], kind="mergesort")
-    return ordered.drop(columns=list(rank_of.values())).reset_index(drop=True)
+    return sorted_by(frame, [(k, ranks[k]) if k in ranks else k for k in keys]).reset_index(drop=True)
+
+
+def sorted_by(frame: pd.DataFrame, keys: list) -> pd.DataFrame:
+    """``frame`` sorted stably by ``keys``: a column by its values, a ``(column, rank)`` pair by
+    ``rank[value]`` (a dict or a function: counties in the province's order, stages and
+    indicators in the standard's)."""
+    ranks = {f"_{n}_rank": frame[k[0]].map(k[1]) for n, k in enumerate(keys) if isinstance(k, tuple)}
+    names = [f"_{n}_rank" if isinstance(k, tuple) else k for n, k in enumerate(keys)]
+    return frame.assign(**ranks).sort_values(names, kind="mergesort").drop(columns=list(ranks))
 
 
 def _sections_in_scope(ds, std: Standard, years: list[int] | None, stage: str | None) -> pd.DataFrame:

@@ -12,24 +12,19 @@ year, and passes only when every indicator passes and every veto is declared 否
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from eduwb.analysis import resources
-from eduwb.analysis.judging import (  # noqa: F401 - judge_county_value, resource_passes: the scorecard's API
+from eduwb.analysis.judging import (  # noqa: F401 - judge_county_value: the scorecard's API
     FAIL,
     MISSING,
     PASS,
-    ResourcePass,
     _Ctx,
     aggregate_status,
     computed_row,
     judge_county_value,
-    resource_passes,
     rows,
     table_label,
     threshold_text,
@@ -82,32 +77,14 @@ def scorecard_table(
     return _card(_Ctx(ds, std, resolve_year(ds, year), _card_lang(stage, options)))
 
 
-def _card(ctx: _Ctx, resource_pass: Callable[[], Any] | None = None) -> pd.DataFrame:
+def _card(ctx: _Ctx) -> pd.DataFrame:
     """The year's scorecard, computed once per dataset load, standard, year and language.
 
     A report shows it three times (table, trend, cover) and a worker making a county's reports
-    year after year needs earlier years' again. ``resource_pass`` gives the resource indicators
-    of all the trend's years computed at once: it changes how a card is computed, not what.
+    year after year needs earlier years' again.
     """
-
-    def compute() -> pd.DataFrame:
-        shared = resource_pass() if resource_pass is not None else None
-        if shared is not None:
-            ctx.cache["resource_pass"] = shared
-        return _scorecard(ctx)
-
-    return memoised(ctx.ds, ("scorecard", id(ctx.std), ctx.year, ctx.lang), compute, pins=(ctx.std,))
-
-
-def statuses(
-    ds: Dataset, std: Standard, ids, *, year: int, values: pd.DataFrame | None = None
-) -> dict[str, str]:
-    """The statuses of the indicators ``ids`` alone, as :func:`scorecard_table` judges them (no
-    evidence text): for a question about a few indicators (does a county need a pathway at all?)."""
-    ctx = _Ctx(ds, std, int(year), "zh")
-    if values is not None and any(ind.id in set(ids) for ind in std.resource_indicators):
-        ctx.cache["resource_pass"] = ResourcePass.of(values, std)
-    return {i: result["status"] for i, result in rows(ctx, set(ids)).items()}
+    key = ("scorecard", id(ctx.std), ctx.year, ctx.lang)
+    return memoised(ctx.ds, key, lambda: _scorecard(ctx), pins=(ctx.std,))
 
 
 def _scorecard(ctx: _Ctx) -> pd.DataFrame:
@@ -169,31 +146,15 @@ def scorecard_trend(
     *,
     year: int | None = None,
     stage: str | None = None,
-    values: pd.DataFrame | None = None,
     since: int | None = None,
-    resource: Any = None,
     **options,
 ) -> pd.DataFrame:
-    """:func:`scorecard_table` for every year from ``since`` up to ``year`` (None: all).
-
-    The resource indicators are computed once for all the years (the same results as year by
-    year); ``values`` (their :func:`~eduwb.analysis.resources.section_values`) and ``resource``
-    (one of :func:`resource_passes`) spare that when the caller has them (the province view).
-    """
+    """:func:`scorecard_table` for every year from ``since`` up to ``year`` (None: all)."""
     lang = _card_lang(stage, options)
     last = resolve_year(ds, year)
     years = [y for y in ds.years if y <= last and (since is None or y >= since)]
 
-    @functools.cache
-    def resource_pass() -> ResourcePass | None:  # only when a year's card is not kept already
-        if not std.resource_indicators:
-            return None
-        if resource is not None:
-            return resource
-        given = values if values is not None else resources.section_values(ds, std, years=years)
-        return ResourcePass.of(given, std)
-
-    cards = [_card(_Ctx(ds, std, y, lang), resource_pass) for y in years]
+    cards = [_card(_Ctx(ds, std, y, lang)) for y in years]
     trend = pd.concat([c.assign(year=c.attrs["year"]) for c in cards], ignore_index=True)
     trend = trend[["year", *SCORECARD_COLUMNS]]
     trend.attrs = {"year": last, "vetoes": pd.concat([c.attrs["vetoes"] for c in cards], ignore_index=True)}
